@@ -1,0 +1,189 @@
+//! The `Array` type: an immutable, cheaply cloned n-dimensional array.
+
+use super::aval::ShapeDtype;
+use super::dtype::DType;
+use super::element::{cast, Element};
+use super::shape::Shape;
+use super::storage::Storage;
+use std::sync::Arc;
+
+/// An immutable n-dimensional array: a reference-counted, contiguous row-major buffer plus its
+/// shape and dtype.
+///
+/// `Clone` is cheap (a reference-count increment) and `Array` is `Send + Sync`, so arrays move
+/// freely between threads. All computation goes through the lax-level primitives
+/// ([`crate::prims`]), so every method and `numpy` function works the same under the
+/// transformations.
+///
+/// ```
+/// use equinox_core::{Array, DType};
+/// let x = Array::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], [2, 2]);
+/// assert_eq!(x.shape(), &[2, 2]);
+/// assert_eq!(x.dtype(), DType::F32);
+/// let y = &x * 2.0 + 1.0;
+/// assert_eq!(y.to_vec::<f32>(), vec![3.0, 5.0, 7.0, 9.0]);
+/// ```
+#[derive(Clone)]
+pub struct Array {
+    aval: ShapeDtype,
+    data: Arc<Storage>,
+}
+
+impl Array {
+    /// Wraps a storage with a shape; panics if the sizes disagree.
+    pub fn from_storage(storage: Storage, shape: impl Into<Shape>) -> Array {
+        let shape = shape.into();
+        assert_eq!(
+            storage.len(),
+            shape.size(),
+            "Array::from_storage: {} elements do not fill shape {shape}",
+            storage.len()
+        );
+        Array {
+            aval: ShapeDtype::new(shape, storage.dtype()),
+            data: Arc::new(storage),
+        }
+    }
+
+    /// An array sharing `data` under another abstract value (zero-copy reshape, weak-type
+    /// change). The aval's dtype and size must match the buffer.
+    pub(crate) fn from_shared(data: Arc<Storage>, aval: ShapeDtype) -> Array {
+        debug_assert_eq!(data.dtype(), aval.dtype);
+        debug_assert_eq!(data.len(), aval.size());
+        Array { aval, data }
+    }
+
+    /// The shared buffer (for zero-copy primitives such as `reshape`).
+    pub(crate) fn shared_storage(&self) -> &Arc<Storage> {
+        &self.data
+    }
+
+    /// Builds an array from a vector of elements in row-major order.
+    ///
+    /// Panics if `data.len()` is not the product of `shape`.
+    pub fn from_vec<T: Element>(data: Vec<T>, shape: impl Into<Shape>) -> Array {
+        let shape = shape.into();
+        assert_eq!(
+            data.len(),
+            shape.size(),
+            "Array::from_vec: {} elements given for shape {shape} ({} elements expected)",
+            data.len(),
+            shape.size()
+        );
+        Array::from_storage(T::into_storage(data), shape)
+    }
+
+    /// Builds an array by copying a slice.
+    pub fn from_slice<T: Element>(data: &[T], shape: impl Into<Shape>) -> Array {
+        Array::from_vec(data.to_vec(), shape)
+    }
+
+    /// A 0-d array holding `v` (strongly typed: `Array::scalar(2.0f32)` is `f32`).
+    pub fn scalar<T: Element>(v: T) -> Array {
+        Array::from_vec(vec![v], Shape::scalar())
+    }
+
+    /// A weakly typed 0-d array, what a Rust scalar becomes in arithmetic (`x * 2.0`).
+    ///
+    /// Floats become weak `f32` and integers weak `i32`, as Python scalars do in JAX.
+    pub fn weak_scalar<T: Element>(v: T) -> Array {
+        let a = if T::DTYPE.is_float() {
+            Array::scalar(v.to_f64() as f32)
+        } else if T::DTYPE.is_bool() {
+            Array::scalar(v)
+        } else {
+            Array::scalar(cast::<T, i32>(v))
+        };
+        a.with_weak_type(!T::DTYPE.is_bool())
+    }
+
+    /// The same data with the weak-type flag set to `weak`.
+    pub(crate) fn with_weak_type(mut self, weak: bool) -> Array {
+        self.aval.weak_type = weak;
+        self
+    }
+
+    /// The shape as a slice of dimension sizes.
+    pub fn shape(&self) -> &[usize] {
+        &self.aval.shape
+    }
+
+    /// The shape as a [`Shape`].
+    pub fn shape_obj(&self) -> &Shape {
+        &self.aval.shape
+    }
+
+    /// The element type.
+    pub fn dtype(&self) -> DType {
+        self.aval.dtype
+    }
+
+    /// Number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.aval.shape.ndim()
+    }
+
+    /// Number of elements.
+    pub fn size(&self) -> usize {
+        self.aval.shape.size()
+    }
+
+    /// Whether the dtype is weak (the array came from a Rust scalar).
+    pub fn weak_type(&self) -> bool {
+        self.aval.weak_type
+    }
+
+    /// The abstract value (shape, dtype, weak type).
+    pub fn aval(&self) -> &ShapeDtype {
+        &self.aval
+    }
+
+    /// The underlying buffer. Kernels read it; everything else uses primitives.
+    pub fn storage(&self) -> &Storage {
+        &self.data
+    }
+
+    /// Borrows the elements as a slice of `T`; panics if `T` is not the array's dtype.
+    pub fn as_slice<T: Element>(&self) -> &[T] {
+        T::slice(&self.data).unwrap_or_else(|| {
+            panic!(
+                "Array::as_slice: the array has dtype {}, not {}",
+                self.dtype(),
+                T::DTYPE
+            )
+        })
+    }
+
+    /// Copies the elements out in row-major order, converting to `T` with XLA's `convert`
+    /// semantics when `T` is not the array's dtype.
+    pub fn to_vec<T: Element>(&self) -> Vec<T> {
+        if let Some(s) = T::slice(&self.data) {
+            return s.to_vec();
+        }
+        crate::with_storage!(&*self.data, v => v.iter().map(|x| cast(*x)).collect())
+    }
+
+    /// The single element of a 0-d (or size-1) array, converted to `T`.
+    pub fn item<T: Element>(&self) -> T {
+        assert_eq!(
+            self.size(),
+            1,
+            "Array::item: the array has shape {} ({} elements); item needs exactly one",
+            self.shape_obj(),
+            self.size()
+        );
+        self.to_vec::<T>()[0]
+    }
+
+    /// True when both handles point at the same buffer (no element comparison).
+    pub fn ptr_eq(&self, other: &Array) -> bool {
+        Arc::ptr_eq(&self.data, &other.data)
+    }
+}
+
+impl<T: Element> From<T> for Array {
+    /// A strongly typed 0-d array.
+    fn from(v: T) -> Array {
+        Array::scalar(v)
+    }
+}

@@ -1,0 +1,70 @@
+//! Abstract values: what tracing, shape rules and `eval_shape` know about an array.
+
+use super::dtype::DType;
+use super::shape::Shape;
+use std::fmt;
+
+/// Shape and dtype of an array, plus JAX's weak-type flag (JAX's `ShapedArray`).
+///
+/// A weakly typed value comes from a Rust scalar literal and takes the other operand's dtype in
+/// promotion (`f32 array * 2.0` stays `f32`).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ShapeDtype {
+    /// The dimensions.
+    pub shape: Shape,
+    /// The element type.
+    pub dtype: DType,
+    /// Whether the dtype is weak (came from a Rust scalar).
+    pub weak_type: bool,
+}
+
+impl ShapeDtype {
+    /// A strongly typed abstract value.
+    pub fn new(shape: impl Into<Shape>, dtype: DType) -> ShapeDtype {
+        ShapeDtype {
+            shape: shape.into(),
+            dtype,
+            weak_type: false,
+        }
+    }
+
+    /// Number of elements.
+    pub fn size(&self) -> usize {
+        self.shape.size()
+    }
+
+    /// Number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.shape.ndim()
+    }
+
+    /// The same value with another weak-type flag.
+    pub fn with_weak(mut self, weak_type: bool) -> ShapeDtype {
+        self.weak_type = weak_type;
+        self
+    }
+}
+
+/// Prints like JAX's short aval form: `f32[4,3]`.
+impl fmt::Display for ShapeDtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}[", self.dtype.short_name())?;
+        for (i, d) in self.shape.iter().enumerate() {
+            if i > 0 {
+                write!(f, ",")?;
+            }
+            write!(f, "{d}")?;
+        }
+        write!(f, "]")
+    }
+}
+
+impl fmt::Debug for ShapeDtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)?;
+        if self.weak_type {
+            write!(f, "{{weak}}")?;
+        }
+        Ok(())
+    }
+}

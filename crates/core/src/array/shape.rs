@@ -1,0 +1,157 @@
+//! Shapes, strides and numpy broadcasting.
+
+use smallvec::SmallVec;
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+
+/// The dimensions of an array: a small vector of sizes, row-major.
+#[derive(Clone, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Shape(pub SmallVec<[usize; 6]>);
+
+impl Shape {
+    /// The shape with the given dimensions.
+    pub fn new(dims: &[usize]) -> Shape {
+        Shape(SmallVec::from_slice(dims))
+    }
+
+    /// The shape of a 0-d array.
+    pub fn scalar() -> Shape {
+        Shape(SmallVec::new())
+    }
+
+    /// Number of dimensions.
+    pub fn ndim(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Number of elements (1 for a 0-d shape).
+    pub fn size(&self) -> usize {
+        self.0.iter().product()
+    }
+
+    /// The dimensions as a slice.
+    pub fn dims(&self) -> &[usize] {
+        &self.0
+    }
+
+    /// Row-major (C order) strides in elements.
+    pub fn strides(&self) -> SmallVec<[usize; 6]> {
+        let mut strides = SmallVec::from_elem(0, self.ndim());
+        let mut acc = 1;
+        for i in (0..self.ndim()).rev() {
+            strides[i] = acc;
+            acc *= self.0[i];
+        }
+        strides
+    }
+}
+
+impl Deref for Shape {
+    type Target = [usize];
+    fn deref(&self) -> &[usize] {
+        &self.0
+    }
+}
+
+impl DerefMut for Shape {
+    fn deref_mut(&mut self) -> &mut [usize] {
+        &mut self.0
+    }
+}
+
+impl From<&[usize]> for Shape {
+    fn from(d: &[usize]) -> Shape {
+        Shape::new(d)
+    }
+}
+impl From<Vec<usize>> for Shape {
+    fn from(d: Vec<usize>) -> Shape {
+        Shape(SmallVec::from_vec(d))
+    }
+}
+impl<const N: usize> From<[usize; N]> for Shape {
+    fn from(d: [usize; N]) -> Shape {
+        Shape::new(&d)
+    }
+}
+impl<const N: usize> From<&[usize; N]> for Shape {
+    fn from(d: &[usize; N]) -> Shape {
+        Shape::new(d)
+    }
+}
+impl From<&Vec<usize>> for Shape {
+    fn from(d: &Vec<usize>) -> Shape {
+        Shape::new(d)
+    }
+}
+impl From<&Shape> for Shape {
+    fn from(d: &Shape) -> Shape {
+        d.clone()
+    }
+}
+impl From<()> for Shape {
+    fn from(_: ()) -> Shape {
+        Shape::scalar()
+    }
+}
+
+impl fmt::Debug for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "(")?;
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                write!(f, ", ")?;
+            }
+            write!(f, "{d}")?;
+        }
+        if self.0.len() == 1 {
+            write!(f, ",")?;
+        }
+        write!(f, ")")
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// The numpy broadcast of two shapes, or `None` if they are incompatible.
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Shape> {
+    let n = a.len().max(b.len());
+    let mut out = SmallVec::from_elem(0, n);
+    for i in 0..n {
+        let da = if i + a.len() >= n {
+            a[i + a.len() - n]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= n {
+            b[i + b.len() - n]
+        } else {
+            1
+        };
+        out[i] = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => return None,
+        };
+    }
+    Some(Shape(out))
+}
+
+/// Normalises a possibly negative axis for an array of rank `ndim`, panicking with the name of
+/// the operation when it is out of range.
+pub fn normalize_axis(axis: isize, ndim: usize, op: &str) -> usize {
+    let n = ndim as isize;
+    if axis < -n || axis >= n {
+        panic!("{op}: axis {axis} is out of bounds for an array of rank {ndim}");
+    }
+    if axis < 0 {
+        (axis + n) as usize
+    } else {
+        axis as usize
+    }
+}

@@ -1,0 +1,178 @@
+//! Typed element buffers and the macros that dispatch on a dtype once per operation.
+
+use super::dtype::DType;
+use half::{bf16, f16};
+
+/// A contiguous, row-major buffer of one dtype. Each variant owns its elements.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Storage {
+    /// `bool` elements.
+    Bool(Vec<bool>),
+    /// `uint8` elements.
+    U8(Vec<u8>),
+    /// `uint32` elements.
+    U32(Vec<u32>),
+    /// `int32` elements.
+    I32(Vec<i32>),
+    /// `int64` elements.
+    I64(Vec<i64>),
+    /// `float16` elements.
+    F16(Vec<f16>),
+    /// `bfloat16` elements.
+    BF16(Vec<bf16>),
+    /// `float32` elements.
+    F32(Vec<f32>),
+    /// `float64` elements.
+    F64(Vec<f64>),
+}
+
+impl Storage {
+    /// The dtype of the elements.
+    pub fn dtype(&self) -> DType {
+        match self {
+            Storage::Bool(_) => DType::Bool,
+            Storage::U8(_) => DType::U8,
+            Storage::U32(_) => DType::U32,
+            Storage::I32(_) => DType::I32,
+            Storage::I64(_) => DType::I64,
+            Storage::F16(_) => DType::F16,
+            Storage::BF16(_) => DType::BF16,
+            Storage::F32(_) => DType::F32,
+            Storage::F64(_) => DType::F64,
+        }
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        crate::with_storage!(self, v => v.len())
+    }
+
+    /// True when there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A buffer of `n` zeros (`false` for bool).
+    pub fn zeros(dtype: DType, n: usize) -> Storage {
+        crate::with_dtype!(dtype, T => <T as crate::Element>::into_storage(vec![<T as crate::Element>::zero(); n]))
+    }
+}
+
+/// Runs `$body` with `$T` bound to the Rust element type of `$dtype`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_dtype {
+    ($dtype:expr, $T:ident => $body:expr) => {
+        match $dtype {
+            $crate::DType::Bool => {
+                type $T = bool;
+                $body
+            }
+            $crate::DType::U8 => {
+                type $T = u8;
+                $body
+            }
+            $crate::DType::U32 => {
+                type $T = u32;
+                $body
+            }
+            $crate::DType::I32 => {
+                type $T = i32;
+                $body
+            }
+            $crate::DType::I64 => {
+                type $T = i64;
+                $body
+            }
+            $crate::DType::F16 => {
+                type $T = $crate::half::f16;
+                $body
+            }
+            $crate::DType::BF16 => {
+                type $T = $crate::half::bf16;
+                $body
+            }
+            $crate::DType::F32 => {
+                type $T = f32;
+                $body
+            }
+            $crate::DType::F64 => {
+                type $T = f64;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$T` bound to the Rust type of a float `$dtype`; `$else` for other dtypes.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_float_dtype {
+    ($dtype:expr, $T:ident => $body:expr, _ => $else:expr) => {
+        match $dtype {
+            $crate::DType::F16 => {
+                type $T = $crate::half::f16;
+                $body
+            }
+            $crate::DType::BF16 => {
+                type $T = $crate::half::bf16;
+                $body
+            }
+            $crate::DType::F32 => {
+                type $T = f32;
+                $body
+            }
+            $crate::DType::F64 => {
+                type $T = f64;
+                $body
+            }
+            _ => $else,
+        }
+    };
+}
+
+/// Runs `$body` with `$T` bound to the Rust type of an integer `$dtype`; `$else` otherwise.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_int_dtype {
+    ($dtype:expr, $T:ident => $body:expr, _ => $else:expr) => {
+        match $dtype {
+            $crate::DType::U8 => {
+                type $T = u8;
+                $body
+            }
+            $crate::DType::U32 => {
+                type $T = u32;
+                $body
+            }
+            $crate::DType::I32 => {
+                type $T = i32;
+                $body
+            }
+            $crate::DType::I64 => {
+                type $T = i64;
+                $body
+            }
+            _ => $else,
+        }
+    };
+}
+
+/// Runs `$body` with `$v` bound to the typed vector inside a [`Storage`].
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_storage {
+    ($storage:expr, $v:ident => $body:expr) => {
+        match $storage {
+            $crate::array::Storage::Bool($v) => $body,
+            $crate::array::Storage::U8($v) => $body,
+            $crate::array::Storage::U32($v) => $body,
+            $crate::array::Storage::I32($v) => $body,
+            $crate::array::Storage::I64($v) => $body,
+            $crate::array::Storage::F16($v) => $body,
+            $crate::array::Storage::BF16($v) => $body,
+            $crate::array::Storage::F32($v) => $body,
+            $crate::array::Storage::F64($v) => $body,
+        }
+    };
+}

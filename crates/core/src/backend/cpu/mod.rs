@@ -1,0 +1,10 @@
+//! The CPU backend: vectorisable loops, strided copies and multi-threading with rayon.
+
+pub mod elementwise;
+pub mod reduce;
+pub mod special;
+pub mod strided;
+
+/// Below this many elements an elementwise loop runs on the calling thread: splitting across
+/// rayon workers costs a few microseconds, more than the loop itself.
+pub const PARALLEL_THRESHOLD: usize = 1 << 16;

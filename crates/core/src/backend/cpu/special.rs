@@ -1,0 +1,166 @@
+//! Special functions with XLA's CPU numerics where JAX's results depend on them.
+
+/// XLA's f32 `log1p` (`xla/codegen/intrinsic/log1p.cc`): a Cephes rational approximation
+/// evaluated with FMA for `|x| < sqrt(2) - 1`, `ln(1 + x)` otherwise. The small branch is
+/// bit-exact with JAX on CPU, which matters for `random.normal`.
+pub fn log1p_f32(x: f32) -> f32 {
+    const NUM: [f32; 7] = [
+        4.527_000_086_244_52e-5,
+        4.985_410_282_319_337_6e-1,
+        6.578_732_594_206_104_5,
+        2.991_191_932_855_307_3e1,
+        6.094_966_798_098_778_7e1,
+        5.711_296_359_058_553_8e1,
+        2.003_955_349_920_128_2e1,
+    ];
+    const DEN: [f32; 7] = [
+        1.0,
+        1.506_290_908_346_919_2e1,
+        8.304_756_596_796_721e1,
+        2.217_623_982_373_285_6e2,
+        3.090_987_222_531_206e2,
+        2.164_278_861_449_594_7e2,
+        6.011_866_049_760_384_4e1,
+    ];
+    if x.abs() < std::f32::consts::SQRT_2 - 1.0 {
+        let poly = |cs: &[f32]| cs.iter().fold(0.0f32, |p, &c| p.mul_add(x, c));
+        let x2 = x * x;
+        let r = poly(&NUM) / poly(&DEN);
+        let small = (x * x2) * r;
+        let small = (-0.5f32).mul_add(x2, small);
+        x + small
+    } else {
+        (x as f64 + 1.0).ln() as f32
+    }
+}
+
+/// f32 `erf` as XLA computes it on CPU (Eigen's rational approximation with FMA, clamped to
+/// ±1 beyond |x| ≈ 3.8325).
+pub fn erf_f32(x: f32) -> f32 {
+    const ALPHA: [f32; 5] = [
+        0.000_229_050_66,
+        0.003_408_291,
+        0.050_955_694,
+        0.185_208_33,
+        1.128_379_1,
+    ];
+    const BETA: [f32; 7] = [
+        -1.179_160_3e-7,
+        2.354_796_6e-5,
+        0.001_017_962_5,
+        0.014_070_47,
+        0.110_985_05,
+        0.497_469_26,
+        1.0,
+    ];
+    if x.is_nan() {
+        return x;
+    }
+    if x.abs() >= 3.832_506_9 {
+        return 1.0f32.copysign(x);
+    }
+    let x2 = x * x;
+    let p = ALPHA
+        .iter()
+        .skip(1)
+        .fold(ALPHA[0], |p, &c| p.mul_add(x2, c));
+    let q = BETA.iter().skip(1).fold(BETA[0], |q, &c| q.mul_add(x2, c));
+    x * p / q
+}
+
+/// f32 inverse error function: M. Giles' single-precision approximation, which XLA expands
+/// `erf_inv` into, with FMA-contracted Horner steps (bit-exact with JAX on CPU wherever XLA's
+/// `log1p` is reproduced, see [`log1p_f32`]).
+pub fn erf_inv_f32(x: f32) -> f32 {
+    const A: [f32; 9] = [
+        2.810_226_4e-8,
+        3.432_739_4e-7,
+        -3.523_387_7e-6,
+        -4.391_506_5e-6,
+        0.000_218_580_87,
+        -0.001_253_725,
+        -0.004_177_682,
+        0.246_640_73,
+        1.501_409_4,
+    ];
+    const B: [f32; 9] = [
+        -0.000_200_214_26,
+        0.000_100_950_56,
+        0.001_349_343_2,
+        -0.003_673_428_4,
+        0.005_739_507_7,
+        -0.007_622_461,
+        0.009_438_870_5,
+        1.001_674_1,
+        2.832_976_8,
+    ];
+    let w = -log1p_f32(-x * x);
+    let (w, cs) = if w < 5.0 {
+        (w - 2.5, &A)
+    } else {
+        (w.sqrt() - 3.0, &B)
+    };
+    let p = cs.iter().skip(1).fold(cs[0], |p, &c| p.mul_add(w, c));
+    if x.abs() == 1.0 {
+        x * f32::INFINITY
+    } else {
+        p * x
+    }
+}
+
+/// f64 inverse error function: the f32 approximation refined by Newton steps on `libm::erf`.
+pub fn erf_inv_f64(x: f64) -> f64 {
+    if x.is_nan() || x.abs() > 1.0 {
+        return f64::NAN;
+    }
+    if x.abs() == 1.0 {
+        return x * f64::INFINITY;
+    }
+    let mut y = erf_inv_f32(x as f32) as f64;
+    if !y.is_finite() {
+        // |x| rounds to 1 in f32; start from the largest finite f32 answer instead.
+        y = 3.9f64.copysign(x);
+    }
+    let two_over_sqrt_pi = std::f64::consts::FRAC_2_SQRT_PI;
+    for _ in 0..4 {
+        let err = libm::erf(y) - x;
+        let step = err / (two_over_sqrt_pi * (-y * y).exp());
+        if !step.is_finite() {
+            break;
+        }
+        y -= step;
+        if step.abs() <= f64::EPSILON * y.abs() {
+            break;
+        }
+    }
+    y
+}
+
+/// The digamma function ψ(x), in f64: reflection for negative arguments, recurrence up to
+/// x ≥ 6, then the asymptotic series.
+pub fn digamma_f64(mut x: f64) -> f64 {
+    if x.is_nan() || x == f64::NEG_INFINITY {
+        return f64::NAN;
+    }
+    if x <= 0.0 && x == x.floor() {
+        return f64::NAN;
+    }
+    let mut result = 0.0;
+    if x < 0.0 {
+        // ψ(1 - x) - ψ(x) = π cot(πx)
+        result -= std::f64::consts::PI / (std::f64::consts::PI * x).tan();
+        x = 1.0 - x;
+    }
+    while x < 6.0 {
+        result -= 1.0 / x;
+        x += 1.0;
+    }
+    let inv = 1.0 / x;
+    let inv2 = inv * inv;
+    let series = inv2
+        * (1.0 / 12.0
+            - inv2
+                * (1.0 / 120.0
+                    - inv2 * (1.0 / 252.0 - inv2 * (1.0 / 240.0 - inv2 * (1.0 / 132.0)))));
+    result + x.ln() - 0.5 * inv - series
+}

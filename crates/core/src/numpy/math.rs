@@ -1,0 +1,511 @@
+//! Elementwise math, named as in `jax.numpy`: free functions and the matching `Array` methods.
+
+use super::promotion::{
+    binary, broadcast_for_elementwise, compare, convert, promote_dtypes, to_inexact,
+};
+use crate::array::{Array, DType, Element};
+use crate::prims::binary::BinaryOp;
+use crate::prims::compare::CompareOp;
+use crate::prims::select::SelectOp;
+use crate::prims::unary::UnaryOp;
+use crate::prims::{bind1, convert::ConvertOp};
+
+fn unary(op: UnaryOp, x: &Array) -> Array {
+    bind1(op, &[x])
+}
+
+fn unary_float(op: UnaryOp, x: &Array) -> Array {
+    bind1(op, &[&to_inexact(x)])
+}
+
+macro_rules! float_unary_fns {
+    ($($(#[$doc:meta])* $name:ident => $op:expr;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(x: &Array) -> Array {
+                unary_float($op, x)
+            }
+        )*
+        impl Array {
+            $(
+                $(#[$doc])*
+                pub fn $name(&self) -> Array {
+                    unary_float($op, self)
+                }
+            )*
+        }
+    };
+}
+
+float_unary_fns! {
+    /// `e^x` (integers are converted to float first).
+    exp => UnaryOp::Exp;
+    /// `2^x`.
+    exp2 => UnaryOp::Exp2;
+    /// Natural logarithm.
+    log => UnaryOp::Log;
+    /// `ln(1 + x)`.
+    log1p => UnaryOp::Log1p;
+    /// `e^x - 1`.
+    expm1 => UnaryOp::Expm1;
+    /// Square root.
+    sqrt => UnaryOp::Sqrt;
+    /// `1 / sqrt(x)` (`jax.lax.rsqrt`).
+    rsqrt => UnaryOp::Rsqrt;
+    /// Cube root.
+    cbrt => UnaryOp::Cbrt;
+    /// Sine.
+    sin => UnaryOp::Sin;
+    /// Cosine.
+    cos => UnaryOp::Cos;
+    /// Tangent.
+    tan => UnaryOp::Tan;
+    /// Arc sine.
+    arcsin => UnaryOp::Asin;
+    /// Arc cosine.
+    arccos => UnaryOp::Acos;
+    /// Arc tangent.
+    arctan => UnaryOp::Atan;
+    /// Hyperbolic sine.
+    sinh => UnaryOp::Sinh;
+    /// Hyperbolic cosine.
+    cosh => UnaryOp::Cosh;
+    /// Hyperbolic tangent.
+    tanh => UnaryOp::Tanh;
+    /// Inverse hyperbolic sine.
+    arcsinh => UnaryOp::Asinh;
+    /// Inverse hyperbolic cosine.
+    arccosh => UnaryOp::Acosh;
+    /// Inverse hyperbolic tangent.
+    arctanh => UnaryOp::Atanh;
+    /// The error function (`jax.scipy.special.erf`).
+    erf => UnaryOp::Erf;
+    /// The complementary error function.
+    erfc => UnaryOp::Erfc;
+    /// The inverse error function (`jax.scipy.special.erfinv`).
+    erfinv => UnaryOp::ErfInv;
+    /// `ln |Γ(x)|` (`jax.scipy.special.gammaln`).
+    gammaln => UnaryOp::Lgamma;
+    /// The digamma function.
+    digamma => UnaryOp::Digamma;
+}
+
+/// Base-2 logarithm.
+pub fn log2(x: &Array) -> Array {
+    let x = to_inexact(x);
+    let ln2 = full_like_scalar(&x, std::f64::consts::LN_2);
+    bind1(BinaryOp::Div, &[&unary(UnaryOp::Log, &x), &ln2])
+}
+
+/// Base-10 logarithm.
+pub fn log10(x: &Array) -> Array {
+    let x = to_inexact(x);
+    let ln10 = full_like_scalar(&x, std::f64::consts::LN_10);
+    bind1(BinaryOp::Div, &[&unary(UnaryOp::Log, &x), &ln10])
+}
+
+/// A 0-d array of `x`'s dtype and weak type holding `v`.
+pub(crate) fn full_like_scalar(x: &Array, v: f64) -> Array {
+    convert(&Array::scalar(v), x.dtype(), x.weak_type())
+}
+
+/// `-x`.
+pub fn negative(x: &Array) -> Array {
+    unary(UnaryOp::Neg, x)
+}
+/// `|x|`.
+pub fn abs(x: &Array) -> Array {
+    if x.dtype().is_bool() || x.dtype().is_unsigned_integer() {
+        return x.clone();
+    }
+    unary(UnaryOp::Abs, x)
+}
+/// `|x|` (alias of [`abs`]).
+pub fn absolute(x: &Array) -> Array {
+    abs(x)
+}
+/// -1, 0 or 1 by the sign of `x`.
+pub fn sign(x: &Array) -> Array {
+    unary(UnaryOp::Sign, x)
+}
+/// Round toward -inf (integers pass through).
+pub fn floor(x: &Array) -> Array {
+    if !x.dtype().is_float() {
+        return x.clone();
+    }
+    unary(UnaryOp::Floor, x)
+}
+/// Round toward +inf (integers pass through).
+pub fn ceil(x: &Array) -> Array {
+    if !x.dtype().is_float() {
+        return x.clone();
+    }
+    unary(UnaryOp::Ceil, x)
+}
+/// Round half to even, as `jnp.round` with `decimals=0`.
+pub fn round(x: &Array) -> Array {
+    if !x.dtype().is_float() {
+        return x.clone();
+    }
+    unary(
+        UnaryOp::Round {
+            to_nearest_even: true,
+        },
+        x,
+    )
+}
+/// Round toward zero.
+pub fn trunc(x: &Array) -> Array {
+    if !x.dtype().is_float() {
+        return x.clone();
+    }
+    let zero = full_like_scalar(x, 0.0);
+    let neg = bind1(CompareOp::Lt, &[x, &zero]);
+    select(&neg, &unary(UnaryOp::Ceil, x), &unary(UnaryOp::Floor, x))
+}
+/// `x * x`.
+pub fn square(x: &Array) -> Array {
+    unary(UnaryOp::Square, x)
+}
+/// `1 / x`.
+pub fn reciprocal(x: &Array) -> Array {
+    let x = to_inexact(x);
+    bind1(BinaryOp::Div, &[&full_like_scalar(&x, 1.0), &x])
+}
+/// True where `x` is finite.
+pub fn isfinite(x: &Array) -> Array {
+    if !x.dtype().is_float() {
+        return full_bool_like(x, true);
+    }
+    unary(UnaryOp::IsFinite, x)
+}
+/// True where `x` is NaN.
+pub fn isnan(x: &Array) -> Array {
+    if !x.dtype().is_float() {
+        return full_bool_like(x, false);
+    }
+    bind1(CompareOp::Ne, &[x, x])
+}
+/// True where `x` is ±inf.
+pub fn isinf(x: &Array) -> Array {
+    if !x.dtype().is_float() {
+        return full_bool_like(x, false);
+    }
+    let inf = full_like_scalar(x, f64::INFINITY);
+    let a = unary(UnaryOp::Abs, x);
+    bind1(CompareOp::Eq, &[&a, &inf])
+}
+
+fn full_bool_like(x: &Array, v: bool) -> Array {
+    super::creation::full(x.shape(), v)
+}
+
+/// Logical not (bool) or bitwise not (integers).
+pub fn logical_not(x: &Array) -> Array {
+    let b = convert(x, DType::Bool, false);
+    unary(UnaryOp::Not, &b)
+}
+/// Bitwise not of integers (logical not of bool).
+pub fn bitwise_not(x: &Array) -> Array {
+    unary(UnaryOp::Not, x)
+}
+/// `x^n` for a fixed integer `n` (`jax.lax.integer_pow`).
+pub fn integer_pow(x: &Array, n: i32) -> Array {
+    unary(UnaryOp::IntegerPow(n), x)
+}
+
+macro_rules! binary_fns {
+    ($($(#[$doc:meta])* $name:ident => $op:expr;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(x: &Array, y: &Array) -> Array {
+                binary($op, x, y, stringify!($name))
+            }
+        )*
+    };
+}
+
+binary_fns! {
+    /// `x + y` with numpy broadcasting and JAX promotion.
+    add => BinaryOp::Add;
+    /// `x - y`.
+    subtract => BinaryOp::Sub;
+    /// `x * y`.
+    multiply => BinaryOp::Mul;
+    /// Elementwise maximum (NaN propagates).
+    maximum => BinaryOp::Max;
+    /// Elementwise minimum (NaN propagates).
+    minimum => BinaryOp::Min;
+    /// C-style remainder with the sign of `x` (`jnp.fmod`).
+    fmod => BinaryOp::Rem;
+    /// Bitwise and.
+    bitwise_and => BinaryOp::And;
+    /// Bitwise or.
+    bitwise_or => BinaryOp::Or;
+    /// Bitwise xor.
+    bitwise_xor => BinaryOp::Xor;
+    /// `x << y`.
+    left_shift => BinaryOp::ShiftLeft;
+    /// Next float after `x` toward `y`.
+    nextafter => BinaryOp::Nextafter;
+}
+
+/// `x / y`, always producing floats (`jnp.true_divide`).
+pub fn divide(x: &Array, y: &Array) -> Array {
+    binary(BinaryOp::Div, &to_inexact(x), &to_inexact(y), "divide")
+}
+/// `x / y`, always producing floats.
+pub fn true_divide(x: &Array, y: &Array) -> Array {
+    divide(x, y)
+}
+/// `x ** y` (floats; integer operands are converted to float, as `jnp.power` does for
+/// non-integer results).
+pub fn power(x: &Array, y: &Array) -> Array {
+    let (d, _) = super::promotion::result_type(&[x, y]);
+    if d.is_float() {
+        binary(BinaryOp::Pow, x, y, "power")
+    } else {
+        binary(BinaryOp::Pow, &to_inexact(x), &to_inexact(y), "power")
+    }
+}
+/// `atan2(x, y)`.
+pub fn arctan2(x: &Array, y: &Array) -> Array {
+    binary(BinaryOp::Atan2, &to_inexact(x), &to_inexact(y), "arctan2")
+}
+/// Arithmetic right shift for signed integers, logical for unsigned (`jnp.right_shift`).
+pub fn right_shift(x: &Array, y: &Array) -> Array {
+    let promoted = promote_dtypes(&[x, y]);
+    let op = if promoted[0].dtype().is_unsigned_integer() {
+        BinaryOp::ShiftRightLogical
+    } else {
+        BinaryOp::ShiftRightArithmetic
+    };
+    binary(op, &promoted[0], &promoted[1], "right_shift")
+}
+/// Logical and (inputs are converted to bool).
+pub fn logical_and(x: &Array, y: &Array) -> Array {
+    binary(
+        BinaryOp::And,
+        &convert(x, DType::Bool, false),
+        &convert(y, DType::Bool, false),
+        "logical_and",
+    )
+}
+/// Logical or.
+pub fn logical_or(x: &Array, y: &Array) -> Array {
+    binary(
+        BinaryOp::Or,
+        &convert(x, DType::Bool, false),
+        &convert(y, DType::Bool, false),
+        "logical_or",
+    )
+}
+/// Logical xor.
+pub fn logical_xor(x: &Array, y: &Array) -> Array {
+    binary(
+        BinaryOp::Xor,
+        &convert(x, DType::Bool, false),
+        &convert(y, DType::Bool, false),
+        "logical_xor",
+    )
+}
+
+/// Remainder with the sign of the divisor (numpy's `%`, `jnp.remainder`).
+pub fn remainder(x: &Array, y: &Array) -> Array {
+    let p = promote_dtypes(&[x, y]);
+    let p = broadcast_for_elementwise(&p, "remainder");
+    let (x, y) = (&p[0], &p[1]);
+    let trunc_mod = bind1(BinaryOp::Rem, &[x, y]);
+    if x.dtype().is_unsigned_integer() || x.dtype().is_bool() {
+        return trunc_mod;
+    }
+    let zero = full_like_scalar(&trunc_mod, 0.0);
+    let nonzero = bind1(CompareOp::Ne, &[&trunc_mod, &zero]);
+    let mod_neg = bind1(CompareOp::Lt, &[&trunc_mod, &zero]);
+    let y_neg = bind1(CompareOp::Lt, &[y, &full_like_scalar(y, 0.0)]);
+    let differ = bind1(CompareOp::Ne, &[&mod_neg, &y_neg]);
+    let fix = bind1(BinaryOp::And, &[&differ, &nonzero]);
+    let fixed = bind1(BinaryOp::Add, &[&trunc_mod, y]);
+    select(&fix, &fixed, &trunc_mod)
+}
+
+/// Division rounding toward -inf (numpy's `//`).
+pub fn floor_divide(x: &Array, y: &Array) -> Array {
+    let p = promote_dtypes(&[x, y]);
+    let p = broadcast_for_elementwise(&p, "floor_divide");
+    let (x, y) = (&p[0], &p[1]);
+    if x.dtype().is_float() {
+        let m = bind1(BinaryOp::Rem, &[x, y]);
+        let div = bind1(BinaryOp::Div, &[&bind1(BinaryOp::Sub, &[x, &m]), y]);
+        let zero = full_like_scalar(&m, 0.0);
+        let m_nonzero = bind1(CompareOp::Ne, &[&m, &zero]);
+        let sy = unary(UnaryOp::Sign, y);
+        let sm = unary(UnaryOp::Sign, &m);
+        let differ = bind1(CompareOp::Ne, &[&sy, &sm]);
+        let ind = bind1(BinaryOp::And, &[&m_nonzero, &differ]);
+        let one = full_like_scalar(&div, 1.0);
+        let div = select(&ind, &bind1(BinaryOp::Sub, &[&div, &one]), &div);
+        unary(
+            UnaryOp::Round {
+                to_nearest_even: false,
+            },
+            &div,
+        )
+    } else if x.dtype().is_unsigned_integer() {
+        bind1(BinaryOp::Div, &[x, y])
+    } else {
+        let div = bind1(BinaryOp::Div, &[x, y]);
+        let r = bind1(BinaryOp::Rem, &[x, y]);
+        let zero = full_like_scalar(&r, 0.0);
+        let r_nonzero = bind1(CompareOp::Ne, &[&r, &zero]);
+        let differ = bind1(
+            CompareOp::Ne,
+            &[&unary(UnaryOp::Sign, x), &unary(UnaryOp::Sign, y)],
+        );
+        let ind = bind1(BinaryOp::And, &[&r_nonzero, &differ]);
+        let one = full_like_scalar(&div, 1.0);
+        select(&ind, &bind1(BinaryOp::Sub, &[&div, &one]), &div)
+    }
+}
+
+macro_rules! compare_fns {
+    ($($(#[$doc:meta])* $name:ident => $op:expr;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(x: &Array, y: &Array) -> Array {
+                compare($op, x, y, stringify!($name))
+            }
+        )*
+    };
+}
+
+compare_fns! {
+    /// `x == y` (bool).
+    equal => CompareOp::Eq;
+    /// `x != y`.
+    not_equal => CompareOp::Ne;
+    /// `x < y`.
+    less => CompareOp::Lt;
+    /// `x <= y`.
+    less_equal => CompareOp::Le;
+    /// `x > y`.
+    greater => CompareOp::Gt;
+    /// `x >= y`.
+    greater_equal => CompareOp::Ge;
+}
+
+/// Same-shape, same-dtype select without promotion: `cond ? a : b`.
+pub(crate) fn select(cond: &Array, a: &Array, b: &Array) -> Array {
+    bind1(SelectOp::SelectN, &[cond, b, a])
+}
+
+/// `jnp.where(cond, x, y)`: elements of `x` where `cond` is true, else of `y`, with
+/// broadcasting and promotion. (`where` is a Rust keyword, hence the underscore.)
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let x = Array::from_vec(vec![-1.0f32, 2.0, -3.0], [3]);
+/// let zero = jnp::zeros_like(&x);
+/// let y = jnp::where_(&jnp::greater(&x, &zero), &x, &zero);
+/// assert_eq!(y.to_vec::<f32>(), vec![0.0, 2.0, 0.0]);
+/// ```
+pub fn where_(cond: &Array, x: &Array, y: &Array) -> Array {
+    let cond = convert(cond, DType::Bool, false);
+    let p = promote_dtypes(&[x, y]);
+    let refs = [&cond, &p[0], &p[1]];
+    let shape = super::promotion::common_shape(&refs, "where");
+    let b = |a: &Array| super::promotion::broadcast_to_shape(a, &shape, "where");
+    select(&b(&cond), &b(&p[0]), &b(&p[1]))
+}
+
+/// Clips `x` to `[lo, hi]` (`jnp.clip`); either bound may be `None`.
+pub fn clip(x: &Array, lo: Option<&Array>, hi: Option<&Array>) -> Array {
+    let mut out = x.clone();
+    if let Some(lo) = lo {
+        out = maximum(&out, lo);
+    }
+    if let Some(hi) = hi {
+        out = minimum(&out, hi);
+    }
+    out
+}
+
+impl Array {
+    /// `|x|`.
+    pub fn abs(&self) -> Array {
+        abs(self)
+    }
+    /// `x * x`.
+    pub fn square(&self) -> Array {
+        square(self)
+    }
+    /// `-1, 0, 1` by sign.
+    pub fn sign(&self) -> Array {
+        sign(self)
+    }
+    /// Round toward -inf.
+    pub fn floor(&self) -> Array {
+        floor(self)
+    }
+    /// Round toward +inf.
+    pub fn ceil(&self) -> Array {
+        ceil(self)
+    }
+    /// Round half to even.
+    pub fn round(&self) -> Array {
+        round(self)
+    }
+    /// `1 / x`.
+    pub fn reciprocal(&self) -> Array {
+        reciprocal(self)
+    }
+    /// `x ** y` for an array exponent.
+    pub fn pow(&self, y: &Array) -> Array {
+        power(self, y)
+    }
+    /// `x ** y` for a scalar exponent; integer-valued exponents use `integer_pow` as JAX does.
+    pub fn powf(&self, y: f64) -> Array {
+        if y == y.trunc() && y.abs() <= 1024.0 && (y >= 0.0 || self.dtype().is_float()) {
+            integer_pow(self, y as i32)
+        } else {
+            power(self, &Array::weak_scalar(y))
+        }
+    }
+    /// Elementwise maximum with another array.
+    pub fn maximum(&self, y: &Array) -> Array {
+        maximum(self, y)
+    }
+    /// Elementwise minimum with another array.
+    pub fn minimum(&self, y: &Array) -> Array {
+        minimum(self, y)
+    }
+    /// Clips to `[lo, hi]` with scalar bounds (weakly typed, so the dtype is kept).
+    pub fn clip<T: Element>(&self, lo: T, hi: T) -> Array {
+        clip(
+            self,
+            Some(&Array::weak_scalar(lo)),
+            Some(&Array::weak_scalar(hi)),
+        )
+    }
+    /// Converts to another dtype (`x.astype(dtype)`).
+    pub fn astype(&self, dtype: DType) -> Array {
+        if self.dtype() == dtype && !self.weak_type() {
+            return self.clone();
+        }
+        bind1(
+            ConvertOp::ConvertElementType {
+                new_dtype: dtype,
+                weak_type: false,
+            },
+            &[self],
+        )
+    }
+    /// True where finite.
+    pub fn isfinite(&self) -> Array {
+        isfinite(self)
+    }
+    /// True where NaN.
+    pub fn isnan(&self) -> Array {
+        isnan(self)
+    }
+}

@@ -1,0 +1,126 @@
+//! Dtype promotion and shape broadcasting for the numpy-level API.
+
+use crate::array::{broadcast_shapes, promote_types_weak, Array, DType, Shape};
+use crate::prims::binary::BinaryOp;
+use crate::prims::bind1;
+use crate::prims::compare::CompareOp;
+use crate::prims::convert::ConvertOp;
+use crate::prims::layout::LayoutOp;
+
+/// `jnp.result_type` of several arrays, with JAX's weak-type rules: the common dtype and
+/// whether it is weak.
+pub fn result_type(arrays: &[&Array]) -> (DType, bool) {
+    let mut it = arrays.iter();
+    let first = it.next().expect("result_type needs at least one array");
+    it.fold((first.dtype(), first.weak_type()), |(d, w), a| {
+        promote_types_weak(d, w, a.dtype(), a.weak_type())
+    })
+}
+
+/// Converts `x` to `dtype` with the given weak-type flag (no-op when both already match).
+pub(crate) fn convert(x: &Array, dtype: DType, weak_type: bool) -> Array {
+    if x.dtype() == dtype && x.weak_type() == weak_type {
+        return x.clone();
+    }
+    bind1(
+        ConvertOp::ConvertElementType {
+            new_dtype: dtype,
+            weak_type,
+        },
+        &[x],
+    )
+}
+
+/// Converts every array to their common dtype (`jnp`'s `_promote_dtypes`).
+pub fn promote_dtypes(arrays: &[&Array]) -> Vec<Array> {
+    let (d, w) = result_type(arrays);
+    arrays.iter().map(|a| convert(a, d, w)).collect()
+}
+
+/// Broadcasts `x` to `shape` with numpy's rules (trailing axes aligned); panics naming `op`.
+pub(crate) fn broadcast_to_shape(x: &Array, shape: &Shape, op: &str) -> Array {
+    if x.shape() == &shape[..] {
+        return x.clone();
+    }
+    let (nd, xd) = (shape.ndim(), x.ndim());
+    let compatible = xd <= nd
+        && x.shape()
+            .iter()
+            .enumerate()
+            .all(|(i, &s)| s == 1 || s == shape[nd - xd + i]);
+    if !compatible {
+        panic!(
+            "{op}: cannot broadcast an array of shape {} to shape {shape}",
+            x.shape_obj()
+        );
+    }
+    bind1(
+        LayoutOp::BroadcastInDim {
+            shape: shape.clone(),
+            broadcast_dimensions: (nd - xd..nd).collect(),
+        },
+        &[x],
+    )
+}
+
+/// Broadcasts arrays against each other (`jnp.broadcast_arrays`).
+pub fn broadcast_arrays(arrays: &[&Array]) -> Vec<Array> {
+    let shape = common_shape(arrays, "broadcast_arrays");
+    arrays
+        .iter()
+        .map(|a| broadcast_to_shape(a, &shape, "broadcast_arrays"))
+        .collect()
+}
+
+pub(crate) fn common_shape(arrays: &[&Array], op: &str) -> Shape {
+    arrays.iter().fold(Shape::scalar(), |s, a| {
+        broadcast_shapes(&s, a.shape()).unwrap_or_else(|| {
+            let shapes: Vec<String> = arrays.iter().map(|a| a.shape_obj().to_string()).collect();
+            panic!(
+                "{op}: shapes {} cannot be broadcast together",
+                shapes.join(", ")
+            )
+        })
+    })
+}
+
+/// Broadcasts operands for an elementwise primitive. 0-d operands stay 0-d: the primitives
+/// accept them as scalars, which avoids materialising a broadcast.
+pub(crate) fn broadcast_for_elementwise(arrays: &[Array], op: &str) -> Vec<Array> {
+    let refs: Vec<&Array> = arrays.iter().collect();
+    let shape = common_shape(&refs, op);
+    arrays
+        .iter()
+        .map(|a| {
+            if a.ndim() == 0 {
+                a.clone()
+            } else {
+                broadcast_to_shape(a, &shape, op)
+            }
+        })
+        .collect()
+}
+
+/// A numpy-level binary op: promote dtypes, broadcast shapes, bind the primitive.
+pub(crate) fn binary(op: BinaryOp, a: &Array, b: &Array, name: &str) -> Array {
+    let promoted = promote_dtypes(&[a, b]);
+    let args = broadcast_for_elementwise(&promoted, name);
+    bind1(op, &[&args[0], &args[1]])
+}
+
+/// A numpy-level comparison: promote dtypes, broadcast shapes, bind the comparison.
+pub(crate) fn compare(op: CompareOp, a: &Array, b: &Array, name: &str) -> Array {
+    let promoted = promote_dtypes(&[a, b]);
+    let args = broadcast_for_elementwise(&promoted, name);
+    bind1(op, &[&args[0], &args[1]])
+}
+
+/// Converts integer and bool inputs to the default float dtype (what `jnp.exp(int_array)`
+/// does); float inputs pass through.
+pub(crate) fn to_inexact(x: &Array) -> Array {
+    if x.dtype().is_float() {
+        x.clone()
+    } else {
+        convert(x, DType::F32, x.weak_type())
+    }
+}

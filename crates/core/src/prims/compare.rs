@@ -1,0 +1,65 @@
+//! Comparison primitives: `eq`, `ne`, `lt`, `le`, `gt`, `ge` (bool outputs).
+
+use super::binary::{common_dtype, elementwise_shape};
+use super::{expect_arity, PrimitiveRule};
+use crate::array::{Array, DType, Element, ShapeDtype};
+use crate::backend::cpu::elementwise::zip_map;
+
+/// A comparison. Operands share a dtype; shapes are equal or one side is 0-d. The output is
+/// bool. Floats compare as IEEE values (NaN is unequal to everything).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CompareOp {
+    /// `x == y`.
+    Eq,
+    /// `x != y`.
+    Ne,
+    /// `x < y`.
+    Lt,
+    /// `x <= y`.
+    Le,
+    /// `x > y`.
+    Gt,
+    /// `x >= y`.
+    Ge,
+}
+
+impl PrimitiveRule for CompareOp {
+    fn name(&self) -> &'static str {
+        match self {
+            CompareOp::Eq => "eq",
+            CompareOp::Ne => "ne",
+            CompareOp::Lt => "lt",
+            CompareOp::Le => "le",
+            CompareOp::Gt => "gt",
+            CompareOp::Ge => "ge",
+        }
+    }
+
+    fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
+        expect_arity(self.name(), args, 2);
+        let shape = elementwise_shape(self.name(), args);
+        common_dtype(self.name(), args);
+        vec![ShapeDtype::new(shape, DType::Bool)]
+    }
+
+    fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
+        let (x, y) = (args[0], args[1]);
+        let result: Vec<bool> =
+            crate::with_dtype!(x.dtype(), T => compare::<T>(*self, x.as_slice(), y.as_slice()));
+        vec![Array::from_storage(
+            bool::into_storage(result),
+            out[0].shape.clone(),
+        )]
+    }
+}
+
+fn compare<T: Element>(op: CompareOp, x: &[T], y: &[T]) -> Vec<bool> {
+    match op {
+        CompareOp::Eq => zip_map(x, y, |a, b| a == b),
+        CompareOp::Ne => zip_map(x, y, |a, b| a != b),
+        CompareOp::Lt => zip_map(x, y, |a, b| a < b),
+        CompareOp::Le => zip_map(x, y, |a, b| a <= b),
+        CompareOp::Gt => zip_map(x, y, |a, b| a > b),
+        CompareOp::Ge => zip_map(x, y, |a, b| a >= b),
+    }
+}

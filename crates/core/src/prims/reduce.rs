@@ -1,0 +1,302 @@
+//! Reductions: `reduce_sum`, `reduce_max`, `reduce_min`, `reduce_prod`, `reduce_and`,
+//! `reduce_or`, `reduce_xor`, `argmax`, `argmin`.
+
+use super::binary::{nan_max, nan_min};
+use super::layout::Axes;
+use super::{describe, expect_arity, PrimitiveRule};
+use crate::array::{Array, DType, Element, FloatElement, IntElement, Shape, ShapeDtype, Storage};
+use crate::backend::cpu::reduce::{reduce_columns, reduce_rows};
+use crate::backend::cpu::strided::{row_major_strides, strided_copy};
+use num_traits::Float;
+
+/// What a reduction combines elements with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReduceKind {
+    /// Sum (f16/bf16 accumulate in f32; integers wrap).
+    Sum,
+    /// Product.
+    Prod,
+    /// Maximum (NaN propagates; the identity is -inf or the dtype's minimum).
+    Max,
+    /// Minimum.
+    Min,
+    /// Logical/bitwise and.
+    And,
+    /// Logical/bitwise or.
+    Or,
+    /// Logical/bitwise exclusive or.
+    Xor,
+}
+
+/// Whether an index reduction looks for the maximum or the minimum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ArgKind {
+    /// Index of the first maximum (a NaN counts as the maximum).
+    Argmax,
+    /// Index of the first minimum (a NaN counts as the minimum).
+    Argmin,
+}
+
+/// A reduction primitive.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ReduceOp {
+    /// Reduces the listed axes away (`reduce_sum[axes=(0,)]`, ...).
+    Reduce {
+        /// The combining operation.
+        kind: ReduceKind,
+        /// Axes to reduce (distinct).
+        axes: Axes,
+    },
+    /// The index of the extreme element along one axis, which is removed.
+    ArgReduce {
+        /// Max or min.
+        kind: ArgKind,
+        /// The axis to search.
+        axis: usize,
+        /// The integer dtype of the result (int32 by default).
+        index_dtype: DType,
+    },
+}
+
+impl PrimitiveRule for ReduceOp {
+    fn name(&self) -> &'static str {
+        match self {
+            ReduceOp::Reduce { kind, .. } => match kind {
+                ReduceKind::Sum => "reduce_sum",
+                ReduceKind::Prod => "reduce_prod",
+                ReduceKind::Max => "reduce_max",
+                ReduceKind::Min => "reduce_min",
+                ReduceKind::And => "reduce_and",
+                ReduceKind::Or => "reduce_or",
+                ReduceKind::Xor => "reduce_xor",
+            },
+            ReduceOp::ArgReduce { kind, .. } => match kind {
+                ArgKind::Argmax => "argmax",
+                ArgKind::Argmin => "argmin",
+            },
+        }
+    }
+
+    fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
+        expect_arity(self.name(), args, 1);
+        let x = args[0];
+        let d = x.dtype;
+        match self {
+            ReduceOp::Reduce { kind, axes } => {
+                let ok = match kind {
+                    ReduceKind::Sum | ReduceKind::Prod => d.is_float() || d.is_integer(),
+                    ReduceKind::Max | ReduceKind::Min => true,
+                    ReduceKind::And | ReduceKind::Or | ReduceKind::Xor => {
+                        d.is_integer() || d.is_bool()
+                    }
+                };
+                if !ok {
+                    panic!(
+                        "{}: unsupported operand dtype in {}",
+                        self.name(),
+                        describe(args)
+                    );
+                }
+                let mut seen = 0u64;
+                for &a in axes.iter() {
+                    if a >= x.ndim() || seen & (1 << a) != 0 {
+                        panic!(
+                            "{}: axes {axes:?} must be distinct and in range for operand {}",
+                            self.name(),
+                            describe(args)
+                        );
+                    }
+                    seen |= 1 << a;
+                }
+                let shape = Shape(
+                    (0..x.ndim())
+                        .filter(|i| !axes.contains(i))
+                        .map(|i| x.shape[i])
+                        .collect(),
+                );
+                vec![ShapeDtype {
+                    shape,
+                    dtype: d,
+                    weak_type: x.weak_type,
+                }]
+            }
+            ReduceOp::ArgReduce {
+                axis, index_dtype, ..
+            } => {
+                if *axis >= x.ndim() {
+                    panic!(
+                        "{}: axis {axis} is out of range for operand {}",
+                        self.name(),
+                        describe(args)
+                    );
+                }
+                if x.shape[*axis] == 0 {
+                    panic!(
+                        "{}: cannot search an empty axis {axis} of operand {}",
+                        self.name(),
+                        describe(args)
+                    );
+                }
+                if !index_dtype.is_integer() {
+                    panic!(
+                        "{}: index_dtype must be an integer dtype, got {index_dtype}",
+                        self.name()
+                    );
+                }
+                let shape = Shape(
+                    (0..x.ndim())
+                        .filter(|i| i != axis)
+                        .map(|i| x.shape[i])
+                        .collect(),
+                );
+                vec![ShapeDtype::new(shape, *index_dtype)]
+            }
+        }
+    }
+
+    fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
+        let x = args[0];
+        let storage = match self {
+            ReduceOp::Reduce { kind, axes } => {
+                if axes.is_empty() {
+                    return vec![x.clone()];
+                }
+                reduce(*kind, x, axes)
+            }
+            ReduceOp::ArgReduce {
+                kind,
+                axis,
+                index_dtype,
+            } => {
+                let (data, outer, inner) = move_axes_last(x, &[*axis]);
+                let idx: Vec<i64> = crate::with_dtype!(x.dtype(), T => {
+                    let v = data.as_slice::<T>();
+                    arg_rows(v, outer, inner, *kind)
+                });
+                crate::with_dtype!(*index_dtype, I => I::into_storage(idx.into_iter().map(I::from_i64).collect()))
+            }
+        };
+        vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
+    }
+}
+
+/// Makes `axes` the trailing axes (copying if they are not already), returning the data and
+/// the (rows, row length) view.
+fn move_axes_last(x: &Array, axes: &[usize]) -> (Array, usize, usize) {
+    let nd = x.ndim();
+    let kept: Vec<usize> = (0..nd).filter(|i| !axes.contains(i)).collect();
+    let mut sorted_axes = axes.to_vec();
+    sorted_axes.sort_unstable();
+    let outer: usize = kept.iter().map(|&i| x.shape()[i]).product();
+    let inner: usize = axes.iter().map(|&i| x.shape()[i]).product();
+    let is_suffix = sorted_axes
+        .iter()
+        .enumerate()
+        .all(|(k, &a)| a == nd - axes.len() + k)
+        && sorted_axes == axes;
+    if is_suffix {
+        return (x.clone(), outer, inner);
+    }
+    let perm: Vec<usize> = kept.iter().chain(axes.iter()).copied().collect();
+    let in_strides = row_major_strides(x.shape());
+    let strides: Vec<isize> = perm.iter().map(|&p| in_strides[p]).collect();
+    let shape: Vec<usize> = perm.iter().map(|&p| x.shape()[p]).collect();
+    let storage = crate::with_storage!(x.storage(), v => Element::into_storage(strided_copy(v, &shape, &strides, 0)));
+    (Array::from_storage(storage, shape), outer, inner)
+}
+
+fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Storage {
+    let nd = x.ndim();
+    let mut sorted = axes.to_vec();
+    sorted.sort_unstable();
+    let k = sorted.len();
+    let is_prefix = sorted.iter().enumerate().all(|(i, &a)| a == i);
+    let is_suffix = sorted.iter().enumerate().all(|(i, &a)| a == nd - k + i);
+    let (data, outer, inner, columns) = if is_suffix {
+        let inner: usize = sorted.iter().map(|&a| x.shape()[a]).product();
+        (x.clone(), x.size() / inner.max(1), inner, false)
+    } else if is_prefix {
+        let outer: usize = sorted.iter().map(|&a| x.shape()[a]).product();
+        let inner = if outer == 0 {
+            x.shape()[k..].iter().product()
+        } else {
+            x.size() / outer
+        };
+        (x.clone(), outer, inner, true)
+    } else {
+        let (d, o, i) = move_axes_last(x, &sorted);
+        (d, o, i, false)
+    };
+    macro_rules! run {
+        ($v:expr, $init:expr, $f:expr, $comb:expr, $fin:expr) => {
+            if columns {
+                reduce_columns($v, outer, inner, $init, $f, $comb, $fin)
+            } else {
+                reduce_rows($v, outer, inner, $init, $f, $comb, $fin)
+            }
+        };
+    }
+    crate::with_float_dtype!(x.dtype(), T => {
+        let v = data.as_slice::<T>();
+        let wide = T::DTYPE == DType::F64;
+        // f16/bf16/f32 sums and products accumulate in f32, f64 in f64.
+        let out: Vec<T> = match kind {
+            ReduceKind::Sum if wide => run!(v, <T as Element>::zero(), |a: T, b: T| a + b, |a: T, b: T| a + b, |a: T| a),
+            ReduceKind::Sum => run!(v, 0f32, |a: f32, b: T| a + b.to_f32(), |a: f32, b: f32| a + b, T::from_f32),
+            ReduceKind::Prod if wide => run!(v, <T as Element>::one(), |a: T, b: T| a * b, |a: T, b: T| a * b, |a: T| a),
+            ReduceKind::Prod => run!(v, 1f32, |a: f32, b: T| a * b.to_f32(), |a: f32, b: f32| a * b, T::from_f32),
+            ReduceKind::Max => run!(v, T::neg_infinity(), nan_max, nan_max, |a: T| a),
+            ReduceKind::Min => run!(v, T::infinity(), nan_min, nan_min, |a: T| a),
+            k => unreachable!("abstract_eval rejects {k:?} on floats"),
+        };
+        T::into_storage(out)
+    }, _ => crate::with_int_dtype!(x.dtype(), T => {
+        let v = data.as_slice::<T>();
+        T::into_storage(int_reduce::<T>(kind, |init, f| run!(v, init, f, f, |a: T| a)))
+    }, _ => {
+        let v = data.as_slice::<bool>();
+        let out: Vec<bool> = match kind {
+            ReduceKind::And | ReduceKind::Min => run!(v, true, |a: bool, b: bool| a & b, |a: bool, b: bool| a & b, |a: bool| a),
+            ReduceKind::Or | ReduceKind::Max => run!(v, false, |a: bool, b: bool| a | b, |a: bool, b: bool| a | b, |a: bool| a),
+            ReduceKind::Xor => run!(v, false, |a: bool, b: bool| a ^ b, |a: bool, b: bool| a ^ b, |a: bool| a),
+            ReduceKind::Sum | ReduceKind::Prod => unreachable!("abstract_eval rejects sum/prod of bool"),
+        };
+        bool::into_storage(out)
+    }))
+}
+
+fn int_reduce<T: IntElement>(kind: ReduceKind, run: impl Fn(T, fn(T, T) -> T) -> Vec<T>) -> Vec<T> {
+    match kind {
+        ReduceKind::Sum => run(<T as Element>::zero(), |a, b| a.wrapping_add(&b)),
+        ReduceKind::Prod => run(<T as Element>::one(), |a, b| a.wrapping_mul(&b)),
+        ReduceKind::Max => run(T::min_value(), |a, b| if a > b { a } else { b }),
+        ReduceKind::Min => run(T::max_value(), |a, b| if a < b { a } else { b }),
+        ReduceKind::And => run(!<T as Element>::zero(), |a, b| a & b),
+        ReduceKind::Or => run(<T as Element>::zero(), |a, b| a | b),
+        ReduceKind::Xor => run(<T as Element>::zero(), |a, b| a ^ b),
+    }
+}
+
+fn arg_rows<T: Element>(v: &[T], outer: usize, inner: usize, kind: ArgKind) -> Vec<i64> {
+    let better = |a: T, b: T| match kind {
+        ArgKind::Argmax => a > b,
+        ArgKind::Argmin => a < b,
+    };
+    v.chunks_exact(inner)
+        .take(outer)
+        .map(|row| {
+            let mut best = 0usize;
+            for (i, &x) in row.iter().enumerate() {
+                #[allow(clippy::eq_op)]
+                let is_nan = x != x;
+                if is_nan {
+                    return i as i64;
+                }
+                if better(x, row[best]) {
+                    best = i;
+                }
+            }
+            best as i64
+        })
+        .collect()
+}

@@ -1,0 +1,402 @@
+//! Elementwise unary primitives: `neg`, `exp`, `log`, `tanh`, `erf_inv`, `integer_pow`, ...
+
+use super::{describe, expect_arity, PrimitiveRule};
+use crate::array::{Array, DType, Element, FloatElement, IntElement, ShapeDtype};
+use crate::backend::cpu::elementwise::map;
+use crate::backend::cpu::special;
+use num_traits::Float;
+
+/// An elementwise unary primitive. The output has the input's shape; its dtype is the input's
+/// except for `is_finite` (bool).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    /// `-x` (wrapping for integers).
+    Neg,
+    /// -1, 0 or 1 (NaN stays NaN).
+    Sign,
+    /// `|x|` (wrapping for the most negative integer, as in XLA).
+    Abs,
+    /// Round toward -inf.
+    Floor,
+    /// Round toward +inf.
+    Ceil,
+    /// Round to an integer: half away from zero, or half to even when `to_nearest_even`.
+    Round {
+        /// `lax.RoundingMethod.TO_NEAREST_EVEN` when true, `AWAY_FROM_ZERO` when false.
+        to_nearest_even: bool,
+    },
+    /// True where the value is neither infinite nor NaN.
+    IsFinite,
+    /// `e^x`.
+    Exp,
+    /// `2^x`.
+    Exp2,
+    /// Natural logarithm.
+    Log,
+    /// `ln(1 + x)`, accurate near 0.
+    Log1p,
+    /// `e^x - 1`, accurate near 0.
+    Expm1,
+    /// Hyperbolic tangent.
+    Tanh,
+    /// The logistic sigmoid `1 / (1 + e^-x)`.
+    Logistic,
+    /// Sine.
+    Sin,
+    /// Cosine.
+    Cos,
+    /// Tangent.
+    Tan,
+    /// Arc sine.
+    Asin,
+    /// Arc cosine.
+    Acos,
+    /// Arc tangent.
+    Atan,
+    /// Hyperbolic sine.
+    Sinh,
+    /// Hyperbolic cosine.
+    Cosh,
+    /// Inverse hyperbolic sine.
+    Asinh,
+    /// Inverse hyperbolic cosine.
+    Acosh,
+    /// Inverse hyperbolic tangent.
+    Atanh,
+    /// Square root.
+    Sqrt,
+    /// `1 / sqrt(x)`.
+    Rsqrt,
+    /// Cube root.
+    Cbrt,
+    /// The error function.
+    Erf,
+    /// `1 - erf(x)`.
+    Erfc,
+    /// The inverse error function.
+    ErfInv,
+    /// `ln |Γ(x)|`.
+    Lgamma,
+    /// ψ(x) = d/dx ln Γ(x).
+    Digamma,
+    /// `x^y` for a fixed integer `y` (negative `y` only for floats).
+    IntegerPow(i32),
+    /// `x * x`.
+    Square,
+    /// Bitwise (integers) or logical (bool) not.
+    Not,
+    /// Number of set bits (integers).
+    PopulationCount,
+    /// Number of leading zero bits (integers).
+    Clz,
+    /// The identity (a fresh buffer-less copy; used as a value barrier).
+    Copy,
+}
+
+/// Which dtypes a unary op accepts.
+enum Accepts {
+    Float,
+    Numeric,
+    IntOrBool,
+    Int,
+    Any,
+}
+
+impl UnaryOp {
+    fn accepts(self) -> Accepts {
+        use UnaryOp::*;
+        match self {
+            Neg | Sign | Abs | IntegerPow(_) | Square => Accepts::Numeric,
+            Not => Accepts::IntOrBool,
+            PopulationCount | Clz => Accepts::Int,
+            Copy => Accepts::Any,
+            _ => Accepts::Float,
+        }
+    }
+}
+
+impl PrimitiveRule for UnaryOp {
+    fn name(&self) -> &'static str {
+        use UnaryOp::*;
+        match self {
+            Neg => "neg",
+            Sign => "sign",
+            Abs => "abs",
+            Floor => "floor",
+            Ceil => "ceil",
+            Round { .. } => "round",
+            IsFinite => "is_finite",
+            Exp => "exp",
+            Exp2 => "exp2",
+            Log => "log",
+            Log1p => "log1p",
+            Expm1 => "expm1",
+            Tanh => "tanh",
+            Logistic => "logistic",
+            Sin => "sin",
+            Cos => "cos",
+            Tan => "tan",
+            Asin => "asin",
+            Acos => "acos",
+            Atan => "atan",
+            Sinh => "sinh",
+            Cosh => "cosh",
+            Asinh => "asinh",
+            Acosh => "acosh",
+            Atanh => "atanh",
+            Sqrt => "sqrt",
+            Rsqrt => "rsqrt",
+            Cbrt => "cbrt",
+            Erf => "erf",
+            Erfc => "erfc",
+            ErfInv => "erf_inv",
+            Lgamma => "lgamma",
+            Digamma => "digamma",
+            IntegerPow(_) => "integer_pow",
+            Square => "square",
+            Not => "not",
+            PopulationCount => "population_count",
+            Clz => "clz",
+            Copy => "copy",
+        }
+    }
+
+    fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
+        expect_arity(self.name(), args, 1);
+        let x = args[0];
+        let d = x.dtype;
+        let ok = match self.accepts() {
+            Accepts::Float => d.is_float(),
+            Accepts::Numeric => d.is_float() || d.is_integer(),
+            Accepts::IntOrBool => d.is_integer() || d.is_bool(),
+            Accepts::Int => d.is_integer(),
+            Accepts::Any => true,
+        };
+        if !ok {
+            let expected = match self.accepts() {
+                Accepts::Float => "a floating-point dtype",
+                Accepts::Numeric => "a numeric (integer or floating-point) dtype",
+                Accepts::IntOrBool => "an integer or bool dtype",
+                Accepts::Int => "an integer dtype",
+                Accepts::Any => unreachable!(),
+            };
+            panic!(
+                "{}: got {} but expected {expected}",
+                self.name(),
+                describe(args)
+            );
+        }
+        if let UnaryOp::IntegerPow(y) = self {
+            if *y < 0 && !d.is_float() {
+                panic!(
+                    "integer_pow: negative exponent {y} needs a floating-point operand, got {}",
+                    describe(args)
+                );
+            }
+        }
+        let mut out = x.clone();
+        if *self == UnaryOp::IsFinite {
+            out.dtype = DType::Bool;
+            out.weak_type = false;
+        }
+        vec![out]
+    }
+
+    fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
+        let x = args[0];
+        let storage = crate::with_float_dtype!(x.dtype(), T => float_unary::<T>(*self, x.as_slice::<T>()),
+            _ => crate::with_int_dtype!(x.dtype(), T => int_unary::<T>(*self, x.as_slice::<T>()),
+                _ => bool_unary(*self, x.as_slice::<bool>())));
+        vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
+    }
+}
+
+#[inline]
+fn round_half_away<T: Float>(v: T) -> T {
+    v.round()
+}
+
+#[inline]
+fn round_half_even<T: Float>(v: T) -> T {
+    let r = v.round();
+    let diff = (v - v.trunc()).abs();
+    let half = T::from(0.5).expect("0.5 is representable");
+    if diff == half {
+        let two = T::from(2.0).expect("2 is representable");
+        let t = v.trunc();
+        if (t / two).trunc() * two == t {
+            t
+        } else {
+            r
+        }
+    } else {
+        r
+    }
+}
+
+/// Applies a special function computed in f32 (or f64 for `f64` inputs).
+#[inline]
+fn special_fn<T: FloatElement>(v: T, f32_fn: fn(f32) -> f32, f64_fn: fn(f64) -> f64) -> T {
+    if T::DTYPE == DType::F64 {
+        T::from_f64(f64_fn(v.to_f64()))
+    } else {
+        T::from_f32(f32_fn(v.to_f32()))
+    }
+}
+
+fn powi<T: Copy>(x: T, y: u32, one: T, mul: impl Fn(T, T) -> T) -> T {
+    // Square-and-multiply, the same association as XLA's expansion of integer_pow.
+    let mut acc = one;
+    let mut base = x;
+    let mut e = y;
+    let mut first = true;
+    while e > 0 {
+        if e & 1 == 1 {
+            acc = if first { base } else { mul(acc, base) };
+            first = false;
+        }
+        e >>= 1;
+        if e > 0 {
+            base = mul(base, base);
+        }
+    }
+    acc
+}
+
+fn float_unary<T: FloatElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
+    use UnaryOp::*;
+    if op == IsFinite {
+        return bool::into_storage(map(x, |v| v.is_finite()));
+    }
+    let zero = <T as Element>::zero();
+    let one = <T as Element>::one();
+    let out: Vec<T> = match op {
+        Neg => map(x, |v| -v),
+        Sign => map(x, |v| {
+            if v.is_nan() {
+                v
+            } else if v > zero {
+                one
+            } else if v < zero {
+                -one
+            } else {
+                v
+            }
+        }),
+        Abs => map(x, |v| v.abs()),
+        Floor => map(x, |v| v.floor()),
+        Ceil => map(x, |v| v.ceil()),
+        Round { to_nearest_even } => {
+            if to_nearest_even {
+                map(x, round_half_even)
+            } else {
+                map(x, round_half_away)
+            }
+        }
+        Exp => map(x, |v| v.exp()),
+        Exp2 => map(x, |v| v.exp2()),
+        Log => map(x, |v| v.ln()),
+        Log1p => map(x, |v| special_fn(v, special::log1p_f32, f64::ln_1p)),
+        Expm1 => map(x, |v| v.exp_m1()),
+        Tanh => map(x, |v| v.tanh()),
+        Logistic => map(x, |v| one / (one + (-v).exp())),
+        Sin => map(x, |v| v.sin()),
+        Cos => map(x, |v| v.cos()),
+        Tan => map(x, |v| v.tan()),
+        Asin => map(x, |v| v.asin()),
+        Acos => map(x, |v| v.acos()),
+        Atan => map(x, |v| v.atan()),
+        Sinh => map(x, |v| v.sinh()),
+        Cosh => map(x, |v| v.cosh()),
+        Asinh => map(x, |v| v.asinh()),
+        Acosh => map(x, |v| v.acosh()),
+        Atanh => map(x, |v| v.atanh()),
+        Sqrt => map(x, |v| v.sqrt()),
+        Rsqrt => map(x, |v| one / v.sqrt()),
+        Cbrt => map(x, |v| v.cbrt()),
+        Erf => map(x, |v| special_fn(v, special::erf_f32, libm::erf)),
+        Erfc => map(x, |v| special_fn(v, libm::erfcf, libm::erfc)),
+        ErfInv => map(x, |v| {
+            special_fn(v, special::erf_inv_f32, special::erf_inv_f64)
+        }),
+        Lgamma => map(x, |v| special_fn(v, libm::lgammaf, libm::lgamma)),
+        Digamma => map(x, |v| {
+            special_fn(
+                v,
+                |f| special::digamma_f64(f as f64) as f32,
+                special::digamma_f64,
+            )
+        }),
+        IntegerPow(y) => {
+            let p = y.unsigned_abs();
+            if y >= 0 {
+                map(x, |v| {
+                    if p == 0 {
+                        one
+                    } else {
+                        powi(v, p, one, |a, b| a * b)
+                    }
+                })
+            } else {
+                map(x, |v| one / powi(v, p, one, |a, b| a * b))
+            }
+        }
+        Square => map(x, |v| v * v),
+        Copy => x.to_vec(),
+        IsFinite | Not | PopulationCount | Clz => {
+            unreachable!("abstract_eval rejects {} on floats", op.name())
+        }
+    };
+    T::into_storage(out)
+}
+
+fn int_unary<T: IntElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
+    use UnaryOp::*;
+    let zero = <T as Element>::zero();
+    let one = <T as Element>::one();
+    let signed = T::DTYPE.is_signed_integer();
+    let out: Vec<T> = match op {
+        Neg => map(x, |v| v.wrapping_neg()),
+        Sign => map(x, |v| {
+            if v > zero {
+                one
+            } else if v < zero {
+                zero.wrapping_sub(&one)
+            } else {
+                zero
+            }
+        }),
+        Abs => map(x, |v| {
+            if signed && v < zero {
+                v.wrapping_neg()
+            } else {
+                v
+            }
+        }),
+        IntegerPow(y) => {
+            let p = y as u32;
+            map(x, |v| {
+                if p == 0 {
+                    one
+                } else {
+                    powi(v, p, one, |a, b| a.wrapping_mul(&b))
+                }
+            })
+        }
+        Square => map(x, |v| v.wrapping_mul(&v)),
+        Not => map(x, |v| !v),
+        PopulationCount => map(x, |v| T::from_i64(v.count_ones() as i64)),
+        Clz => map(x, |v| T::from_i64(v.leading_zeros() as i64)),
+        Copy => x.to_vec(),
+        _ => unreachable!("abstract_eval rejects {} on integers", op.name()),
+    };
+    T::into_storage(out)
+}
+
+fn bool_unary(op: UnaryOp, x: &[bool]) -> crate::array::Storage {
+    match op {
+        UnaryOp::Not => bool::into_storage(map(x, |v| !v)),
+        UnaryOp::Copy => bool::into_storage(x.to_vec()),
+        _ => unreachable!("abstract_eval rejects {} on bool", op.name()),
+    }
+}

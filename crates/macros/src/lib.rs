@@ -1,0 +1,1 @@
+//! `#[derive(Module)]` for Equinox in Rust (in progress: see the project's issues).

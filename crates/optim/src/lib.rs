@@ -1,0 +1,1 @@
+//! Optax-style gradient transformations and optimisers (in progress: see the project's issues).
