@@ -73,7 +73,8 @@ pub fn arange<T: Element>(stop: T) -> Array {
 }
 
 /// `[start, start + step, ...)` up to `stop` (exclusive), like `jnp.arange(start, stop, step)`.
-/// Floats give float32 (float64 for `f64` arguments), integers give int32.
+/// Float arguments give float32 and integer arguments int32, as Python scalars do in JAX's
+/// default mode (use `.astype(DType::F64)` for float64).
 pub fn arange_step<T: Element>(start: T, stop: T, step: T) -> Array {
     let (a, b, s) = (start.to_f64(), stop.to_f64(), step.to_f64());
     assert!(s != 0.0, "arange: step must be nonzero");

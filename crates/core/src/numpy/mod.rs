@@ -14,5 +14,6 @@ pub use axes::Axes;
 pub use creation::*;
 pub use manipulation::*;
 pub use math::*;
+pub use ops::Scalar;
 pub use promotion::{broadcast_arrays, promote_dtypes, result_type};
 pub use reductions::*;

@@ -4,8 +4,18 @@
 //! stays `f32`, `i32_array + 1` stays `i32`, and `i32_array * 2.0` becomes float.
 
 use super::math::{add, divide, multiply, negative, remainder, subtract};
-use crate::array::Array;
+use crate::array::{Array, Element};
 use std::ops::{Add, Div, Mul, Neg, Rem, Sub};
+
+/// Rust scalar types usable on the right of an array operator (`x * 2.0`, `x + 1`, `x / lr`).
+/// They enter as weakly typed values. On the left, `f64` and `i32` are accepted (`2.0 * &x`).
+pub trait Scalar: Element {}
+impl Scalar for f32 {}
+impl Scalar for f64 {}
+impl Scalar for i32 {}
+impl Scalar for i64 {}
+impl Scalar for u32 {}
+impl Scalar for u8 {}
 
 macro_rules! array_binop {
     ($trait:ident, $method:ident, $func:ident) => {
@@ -33,22 +43,26 @@ macro_rules! array_binop {
                 $func(self, &rhs)
             }
         }
-        array_binop!(@scalar $trait, $method, $func, f32, f64, i32, i64, u32, u8);
+        // One generic impl per direction keeps `(&x * 2.0).sum(0)` inferable: the output
+        // type is known before the literal's type is settled.
+        impl<S: Scalar> $trait<S> for &Array {
+            type Output = Array;
+            fn $method(self, rhs: S) -> Array {
+                $func(self, &Array::weak_scalar(rhs))
+            }
+        }
+        impl<S: Scalar> $trait<S> for Array {
+            type Output = Array;
+            fn $method(self, rhs: S) -> Array {
+                $func(&self, &Array::weak_scalar(rhs))
+            }
+        }
+        // Scalars on the left: only the literal default types, so that `2.0 * &x` and
+        // `1 - &x` resolve without annotations.
+        array_binop!(@left $trait, $method, $func, f64, i32);
     };
-    (@scalar $trait:ident, $method:ident, $func:ident, $($s:ty),*) => {
+    (@left $trait:ident, $method:ident, $func:ident, $($s:ty),*) => {
         $(
-            impl $trait<$s> for &Array {
-                type Output = Array;
-                fn $method(self, rhs: $s) -> Array {
-                    $func(self, &Array::weak_scalar(rhs))
-                }
-            }
-            impl $trait<$s> for Array {
-                type Output = Array;
-                fn $method(self, rhs: $s) -> Array {
-                    $func(&self, &Array::weak_scalar(rhs))
-                }
-            }
             impl $trait<&Array> for $s {
                 type Output = Array;
                 fn $method(self, rhs: &Array) -> Array {
