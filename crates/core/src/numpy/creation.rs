@@ -80,16 +80,12 @@ pub fn arange_step<T: Element>(start: T, stop: T, step: T) -> Array {
     assert!(s != 0.0, "arange: step must be nonzero");
     let n = ((b - a) / s).ceil().max(0.0) as usize;
     if T::DTYPE.is_float() {
-        if T::DTYPE == DType::F64 {
-            Array::from_vec((0..n).map(|i| a + i as f64 * s).collect::<Vec<f64>>(), [n])
-        } else {
-            Array::from_vec(
-                (0..n)
-                    .map(|i| (a + i as f64 * s) as f32)
-                    .collect::<Vec<f32>>(),
-                [n],
-            )
-        }
+        Array::from_vec(
+            (0..n)
+                .map(|i| (a + i as f64 * s) as f32)
+                .collect::<Vec<f32>>(),
+            [n],
+        )
     } else {
         let (a, s) = (start.to_i64(), step.to_i64());
         Array::from_vec(
