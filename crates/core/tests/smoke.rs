@@ -47,3 +47,12 @@ fn scalars_on_either_side() {
     let lr = 0.5f32;
     assert_eq!((&x * lr).sum(None).item::<f32>(), 1.5);
 }
+
+#[test]
+#[should_panic(expected = "add: operand 0 (f32[3]) is a filtered-out leaf")]
+fn filtered_out_leaves_refuse_arithmetic() {
+    let x = Array::filtered_out(jnp::ones([3]).aval().clone());
+    assert!(x.is_filtered_out());
+    assert_eq!(x.shape(), &[3]);
+    let _ = &x + 1.0;
+}

@@ -26,7 +26,17 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Array {
     aval: ShapeDtype,
-    data: Arc<Storage>,
+    data: Data,
+}
+
+/// Where an array's elements are.
+#[derive(Clone)]
+enum Data {
+    /// A concrete buffer.
+    Concrete(Arc<Storage>),
+    /// No elements: a leaf removed by a filter (Equinox's `None` after `eqx.partition`). It keeps
+    /// its abstract value so the filtered tree keeps its Rust type and can be recombined.
+    FilteredOut,
 }
 
 impl Array {
@@ -41,8 +51,23 @@ impl Array {
         );
         Array {
             aval: ShapeDtype::new(shape, storage.dtype()),
-            data: Arc::new(storage),
+            data: Data::Concrete(Arc::new(storage)),
         }
+    }
+
+    /// A placeholder for a leaf removed by a filter (what Equinox represents as `None` after
+    /// `eqx.filter`/`eqx.partition`). It has `aval`'s shape and dtype but no elements; any
+    /// computation on it panics with a message saying the leaf was filtered out.
+    pub fn filtered_out(aval: ShapeDtype) -> Array {
+        Array {
+            aval,
+            data: Data::FilteredOut,
+        }
+    }
+
+    /// True for a placeholder made by [`Array::filtered_out`].
+    pub fn is_filtered_out(&self) -> bool {
+        matches!(self.data, Data::FilteredOut)
     }
 
     /// An array sharing `data` under another abstract value (zero-copy reshape, weak-type
@@ -50,12 +75,27 @@ impl Array {
     pub(crate) fn from_shared(data: Arc<Storage>, aval: ShapeDtype) -> Array {
         debug_assert_eq!(data.dtype(), aval.dtype);
         debug_assert_eq!(data.len(), aval.size());
-        Array { aval, data }
+        Array {
+            aval,
+            data: Data::Concrete(data),
+        }
     }
 
     /// The shared buffer (for zero-copy primitives such as `reshape`).
     pub(crate) fn shared_storage(&self) -> &Arc<Storage> {
-        &self.data
+        match &self.data {
+            Data::Concrete(s) => s,
+            Data::FilteredOut => self.panic_filtered_out("reading the buffer"),
+        }
+    }
+
+    #[cold]
+    fn panic_filtered_out(&self, doing: &str) -> ! {
+        panic!(
+            "{doing}: this {} leaf was filtered out (it is a placeholder left by filter/partition); \
+             combine the partitions before computing with it",
+            self.aval
+        )
     }
 
     /// Builds an array from a vector of elements in row-major order.
@@ -140,12 +180,12 @@ impl Array {
 
     /// The underlying buffer. Kernels read it; everything else uses primitives.
     pub fn storage(&self) -> &Storage {
-        &self.data
+        self.shared_storage()
     }
 
     /// Borrows the elements as a slice of `T`; panics if `T` is not the array's dtype.
     pub fn as_slice<T: Element>(&self) -> &[T] {
-        T::slice(&self.data).unwrap_or_else(|| {
+        T::slice(self.storage()).unwrap_or_else(|| {
             panic!(
                 "Array::as_slice: the array has dtype {}, not {}",
                 self.dtype(),
@@ -157,10 +197,10 @@ impl Array {
     /// Copies the elements out in row-major order, converting to `T` with XLA's `convert`
     /// semantics when `T` is not the array's dtype.
     pub fn to_vec<T: Element>(&self) -> Vec<T> {
-        if let Some(s) = T::slice(&self.data) {
+        if let Some(s) = T::slice(self.storage()) {
             return s.to_vec();
         }
-        crate::with_storage!(&*self.data, v => v.iter().map(|x| cast(*x)).collect())
+        crate::with_storage!(self.storage(), v => v.iter().map(|x| cast(*x)).collect())
     }
 
     /// The single element of a 0-d (or size-1) array, converted to `T`.
@@ -177,7 +217,10 @@ impl Array {
 
     /// True when both handles point at the same buffer (no element comparison).
     pub fn ptr_eq(&self, other: &Array) -> bool {
-        Arc::ptr_eq(&self.data, &other.data)
+        match (&self.data, &other.data) {
+            (Data::Concrete(a), Data::Concrete(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
     }
 }
 

@@ -76,6 +76,14 @@ define_primitives! {
 /// CPU kernel.
 pub fn bind(prim: impl Into<Primitive>, args: &[&Array]) -> Vec<Array> {
     let prim = prim.into();
+    if let Some(i) = args.iter().position(|a| a.is_filtered_out()) {
+        panic!(
+            "{}: operand {i} ({}) is a filtered-out leaf (a placeholder left by filter/partition); \
+             combine the partitions before computing with it",
+            prim.name(),
+            args[i].aval()
+        );
+    }
     let avals: smallvec::SmallVec<[&ShapeDtype; 4]> = args.iter().map(|a| a.aval()).collect();
     let out = prim.abstract_eval(&avals);
     prim.eval(args, &out)
