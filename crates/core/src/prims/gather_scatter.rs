@@ -83,9 +83,9 @@ impl FillValue {
 pub enum ScatterKind {
     /// Replace (`scatter`); with duplicate indices the last update wins.
     Set,
-    /// Add (`scatter-add`); logical or for bool.
+    /// Add (`scatter-add`); not for bool, as in JAX.
     Add,
-    /// Multiply (`scatter-mul`); logical and for bool.
+    /// Multiply (`scatter-mul`); not for bool.
     Mul,
     /// Minimum (`scatter-min`), propagating NaN.
     Min,
@@ -340,6 +340,7 @@ impl PrimitiveRule for GatherScatterOp {
             }
             GatherScatterOp::Scatter {
                 dimension_numbers: dn,
+                kind,
                 ..
             } => {
                 expect_arity(op, args, 3);
@@ -358,6 +359,9 @@ impl PrimitiveRule for GatherScatterOp {
                 );
                 if upd.dtype != x.dtype {
                     panic!("{op}: updates must have the operand's dtype; operands {desc}");
+                }
+                if x.dtype.is_bool() && matches!(kind, ScatterKind::Add | ScatterKind::Mul) {
+                    panic!("{op}: expected an integer or float operand, got {desc}");
                 }
                 let batch_rank = idx.ndim() - 1;
                 if upd.ndim() != batch_rank + dn.update_window_dims.len() {
@@ -570,7 +574,8 @@ fn scatter_storage(
         _ => crate::with_int_dtype!(x.dtype(), T => int::<T>(kind, x, upd, indices, plan, oob),
             _ => match kind {
                 ScatterKind::Set => run::<bool>(x, upd, indices, plan, oob, |_, b| b),
-                ScatterKind::Add | ScatterKind::Max => run::<bool>(x, upd, indices, plan, oob, |a, b| a | b),
-                ScatterKind::Mul | ScatterKind::Min => run::<bool>(x, upd, indices, plan, oob, |a, b| a & b),
+                ScatterKind::Max => run::<bool>(x, upd, indices, plan, oob, |a, b| a | b),
+                ScatterKind::Min => run::<bool>(x, upd, indices, plan, oob, |a, b| a & b),
+                ScatterKind::Add | ScatterKind::Mul => unreachable!("abstract_eval rejects bool"),
             }))
 }
