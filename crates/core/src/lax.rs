@@ -12,8 +12,8 @@
 //! ```
 
 use crate::array::{Array, DType, Shape};
-use crate::prims::bind1;
 use crate::prims::binary::BinaryOp;
+use crate::prims::bind1;
 use crate::prims::compare::CompareOp;
 use crate::prims::convert::ConvertOp;
 use crate::prims::gather_scatter::{FillValue, GatherScatterOp, ScatterKind};

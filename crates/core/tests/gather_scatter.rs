@@ -18,7 +18,11 @@ struct Problem {
 }
 
 fn subset(rng: &mut Rng, items: &[usize]) -> Vec<usize> {
-    items.iter().copied().filter(|_| rng.range(0, 2) == 1).collect()
+    items
+        .iter()
+        .copied()
+        .filter(|_| rng.range(0, 2) == 1)
+        .collect()
 }
 
 fn shuffled(rng: &mut Rng, mut v: Vec<usize>) -> Vec<usize> {
@@ -34,8 +38,16 @@ fn random_problem(rng: &mut Rng, with_batching: bool) -> Problem {
     let operand_shape = rng.shape(rank, 4);
     let axes: Vec<usize> = (0..rank).collect();
     // Batching axes need a partner axis of the same size in the indices.
-    let operand_batching: Vec<usize> = if with_batching { subset(rng, &axes) } else { vec![] };
-    let rest: Vec<usize> = axes.iter().copied().filter(|a| !operand_batching.contains(a)).collect();
+    let operand_batching: Vec<usize> = if with_batching {
+        subset(rng, &axes)
+    } else {
+        vec![]
+    };
+    let rest: Vec<usize> = axes
+        .iter()
+        .copied()
+        .filter(|a| !operand_batching.contains(a))
+        .collect();
     let chosen = subset(rng, &rest);
     let start_index_map = shuffled(rng, chosen);
     // Collapsed axes need slice size 1, so only non-empty axes qualify.
@@ -54,7 +66,10 @@ fn random_problem(rng: &mut Rng, with_batching: bool) -> Problem {
             }
         })
         .collect();
-    let batch_rank = rng.range(operand_batching.len() as i64, operand_batching.len() as i64 + 3) as usize;
+    let batch_rank = rng.range(
+        operand_batching.len() as i64,
+        operand_batching.len() as i64 + 3,
+    ) as usize;
     let mut batch_shape = rng.shape(batch_rank, 3);
     let positions = shuffled(rng, (0..batch_rank).collect());
     let indices_batching: Vec<usize> = positions[..operand_batching.len()].to_vec();
@@ -131,14 +146,19 @@ fn operand_position(p: &Problem, out_idx: &[usize], clamp: bool) -> Option<Vec<u
         }
         start[d] = v.clamp(0, hi);
     }
-    for (&o, &i) in dn.operand_batching_dims.iter().zip(&dn.start_indices_batching_dims) {
+    for (&o, &i) in dn
+        .operand_batching_dims
+        .iter()
+        .zip(&dn.start_indices_batching_dims)
+    {
         start[o] = batch[i] as i64;
     }
     let mut off = offsets.iter();
     Some(
         (0..rank)
             .map(|a| {
-                let w = if dn.collapsed_slice_dims.contains(&a) || dn.operand_batching_dims.contains(&a)
+                let w = if dn.collapsed_slice_dims.contains(&a)
+                    || dn.operand_batching_dims.contains(&a)
                 {
                     0
                 } else {
@@ -174,7 +194,11 @@ fn check_gather(seed: u64, with_batching: bool) {
         let x = random_array(&mut rng, &rev, dtype).t();
         let idx = indices_array(&p, [DType::I32, DType::I64][t % 2]);
         let xv = x.to_vec::<f64>();
-        for mode in [GatherScatterMode::Clip, GatherScatterMode::FillOrDrop, GatherScatterMode::PromiseInBounds] {
+        for mode in [
+            GatherScatterMode::Clip,
+            GatherScatterMode::FillOrDrop,
+            GatherScatterMode::PromiseInBounds,
+        ] {
             let fill = if t % 3 == 0 { Some(7.0) } else { None };
             let y = lax::gather(&x, &idx, p.dn.clone(), &p.slice_sizes, mode, fill);
             assert_eq!(y.shape(), &p.out_shape[..], "gather shape {:?}", p.dn);
@@ -191,7 +215,13 @@ fn check_gather(seed: u64, with_batching: bool) {
                     }
                 })
                 .collect();
-            common::assert_close(&y.to_vec::<f64>(), &want, 0.0, 0.0, &format!("gather {mode:?} {:?}", p.dn));
+            common::assert_close(
+                &y.to_vec::<f64>(),
+                &want,
+                0.0,
+                0.0,
+                &format!("gather {mode:?} {:?}", p.dn),
+            );
         }
     }
 }
@@ -280,7 +310,13 @@ fn check_scatter(seed: u64, with_batching: bool) {
                     };
                 }
             }
-            common::assert_close(&y.to_vec::<f64>(), &want, 0.0, 0.0, &format!("scatter-{kind} {dtype:?} {mode:?} {:?}", p.dn));
+            common::assert_close(
+                &y.to_vec::<f64>(),
+                &want,
+                0.0,
+                0.0,
+                &format!("scatter-{kind} {dtype:?} {mode:?} {:?}", p.dn),
+            );
         }
     }
 }
@@ -336,11 +372,20 @@ fn simple_gather_dn() -> GatherDimensionNumbers {
 }
 
 #[test]
-#[should_panic(expected = "gather: start_index_map [0] has 1 entries but the index vectors (last axis of indices) have length 2")]
+#[should_panic(
+    expected = "gather: start_index_map [0] has 1 entries but the index vectors (last axis of indices) have length 2"
+)]
 fn gather_rejects_index_vector_length_mismatch() {
     let x = jnp::zeros([3, 4]);
     let idx = Array::from_vec(vec![0i32, 1], [1, 2]);
-    lax::gather(&x, &idx, simple_gather_dn(), &[1, 4], GatherScatterMode::Clip, None);
+    lax::gather(
+        &x,
+        &idx,
+        simple_gather_dn(),
+        &[1, 4],
+        GatherScatterMode::Clip,
+        None,
+    );
 }
 
 #[test]
@@ -348,7 +393,14 @@ fn gather_rejects_index_vector_length_mismatch() {
 fn gather_rejects_collapsing_wide_slices() {
     let x = jnp::zeros([3, 4]);
     let idx = Array::from_vec(vec![0i32], [1, 1]);
-    lax::gather(&x, &idx, simple_gather_dn(), &[2, 4], GatherScatterMode::Clip, None);
+    lax::gather(
+        &x,
+        &idx,
+        simple_gather_dn(),
+        &[2, 4],
+        GatherScatterMode::Clip,
+        None,
+    );
 }
 
 #[test]
@@ -356,7 +408,14 @@ fn gather_rejects_collapsing_wide_slices() {
 fn gather_rejects_oversized_slices() {
     let x = jnp::zeros([3, 4]);
     let idx = Array::from_vec(vec![0i32], [1, 1]);
-    lax::gather(&x, &idx, simple_gather_dn(), &[1, 5], GatherScatterMode::Clip, None);
+    lax::gather(
+        &x,
+        &idx,
+        simple_gather_dn(),
+        &[1, 5],
+        GatherScatterMode::Clip,
+        None,
+    );
 }
 
 #[test]
@@ -364,7 +423,14 @@ fn gather_rejects_oversized_slices() {
 fn gather_rejects_float_indices() {
     let x = jnp::zeros([3, 4]);
     let idx = Array::from_vec(vec![0.0f32], [1, 1]);
-    lax::gather(&x, &idx, simple_gather_dn(), &[1, 4], GatherScatterMode::Clip, None);
+    lax::gather(
+        &x,
+        &idx,
+        simple_gather_dn(),
+        &[1, 4],
+        GatherScatterMode::Clip,
+        None,
+    );
 }
 
 #[test]
@@ -377,7 +443,13 @@ fn scatter_rejects_mismatched_update_dtype() {
         scatter_dims_to_operand_dims: [0].into_iter().collect(),
         ..Default::default()
     };
-    lax::scatter_add(&x, &idx, &Array::from_vec(vec![1i32], [1]), dn, GatherScatterMode::Clip);
+    lax::scatter_add(
+        &x,
+        &idx,
+        &Array::from_vec(vec![1i32], [1]),
+        dn,
+        GatherScatterMode::Clip,
+    );
 }
 
 #[test]
@@ -403,5 +475,11 @@ fn scatter_mul_rejects_bool() {
         scatter_dims_to_operand_dims: [0].into_iter().collect(),
         ..Default::default()
     };
-    lax::scatter_mul(&x, &idx, &Array::from_vec(vec![true], [1]), dn, GatherScatterMode::Clip);
+    lax::scatter_mul(
+        &x,
+        &idx,
+        &Array::from_vec(vec![true], [1]),
+        dn,
+        GatherScatterMode::Clip,
+    );
 }

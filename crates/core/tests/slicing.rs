@@ -26,7 +26,10 @@ fn slice_matches_naive_loops() {
         let nd = t % 4;
         let shape = rng.shape(nd, 5);
         let x = transposed_input(&mut rng, &shape, dtype);
-        let start: Vec<usize> = shape.iter().map(|&d| rng.range(0, d as i64 + 1) as usize).collect();
+        let start: Vec<usize> = shape
+            .iter()
+            .map(|&d| rng.range(0, d as i64 + 1) as usize)
+            .collect();
         let limit: Vec<usize> = shape
             .iter()
             .zip(&start)
@@ -47,7 +50,11 @@ fn slice_matches_naive_loops() {
                 xv[ravel(&i, &shape)]
             })
             .collect();
-        assert_eq!(y.to_vec::<f64>(), want, "slice {shape:?} {start:?} {limit:?} {strides:?}");
+        assert_eq!(
+            y.to_vec::<f64>(),
+            want,
+            "slice {shape:?} {start:?} {limit:?} {strides:?}"
+        );
     }
 }
 
@@ -58,7 +65,10 @@ fn dynamic_slice_clamps_like_xla() {
         let nd = 1 + t % 3;
         let shape = rng.shape(nd, 5);
         let x = transposed_input(&mut rng, &shape, dtype);
-        let sizes: Vec<usize> = shape.iter().map(|&d| rng.range(0, d as i64 + 1) as usize).collect();
+        let sizes: Vec<usize> = shape
+            .iter()
+            .map(|&d| rng.range(0, d as i64 + 1) as usize)
+            .collect();
         let raw: Vec<i64> = shape.iter().map(|&d| rng.range(-1, d as i64 + 3)).collect();
         let idx_dtype = [DType::I32, DType::I64, DType::U32, DType::U8][t % 4];
         let raw: Vec<i64> = if idx_dtype.is_unsigned_integer() {
@@ -87,7 +97,11 @@ fn dynamic_slice_clamps_like_xla() {
                 xv[ravel(&i, &shape)]
             })
             .collect();
-        assert_eq!(y.to_vec::<f64>(), want, "dynamic_slice {shape:?} at {raw:?}");
+        assert_eq!(
+            y.to_vec::<f64>(),
+            want,
+            "dynamic_slice {shape:?} at {raw:?}"
+        );
     }
 }
 
@@ -98,7 +112,10 @@ fn dynamic_update_slice_clamps_like_xla() {
         let nd = t % 4;
         let shape = rng.shape(nd, 5);
         let x = transposed_input(&mut rng, &shape, dtype);
-        let ushape: Vec<usize> = shape.iter().map(|&d| rng.range(0, d as i64 + 1) as usize).collect();
+        let ushape: Vec<usize> = shape
+            .iter()
+            .map(|&d| rng.range(0, d as i64 + 1) as usize)
+            .collect();
         let u = transposed_input(&mut rng, &ushape, dtype);
         let raw: Vec<i64> = shape.iter().map(|&d| rng.range(-2, d as i64 + 3)).collect();
         let idx: Vec<Array> = raw.iter().map(|&v| idx_scalar(v, DType::I32)).collect();
@@ -116,7 +133,11 @@ fn dynamic_update_slice_clamps_like_xla() {
             want[ravel(&i, &shape)] = v;
         }
         assert_eq!(y.shape(), &shape[..]);
-        assert_eq!(y.to_vec::<f64>(), want, "dynamic_update_slice {shape:?} {ushape:?} at {raw:?}");
+        assert_eq!(
+            y.to_vec::<f64>(),
+            want,
+            "dynamic_update_slice {shape:?} {ushape:?} at {raw:?}"
+        );
     }
 }
 
@@ -168,7 +189,10 @@ fn pad_matches_naive_loops_including_negative_padding() {
             let o: Vec<i64> = (0..nd)
                 .map(|a| config[a].0 + i[a] as i64 * (config[a].2 + 1))
                 .collect();
-            if o.iter().zip(&out_shape).all(|(&p, &d)| p >= 0 && (p as usize) < d) {
+            if o.iter()
+                .zip(&out_shape)
+                .all(|(&p, &d)| p >= 0 && (p as usize) < d)
+            {
                 let o: Vec<usize> = o.iter().map(|&p| p as usize).collect();
                 want[ravel(&o, &out_shape)] = v;
             }
@@ -222,10 +246,15 @@ fn iota_holds_positions_along_its_dimension() {
         let dim = rng.range(0, nd as i64) as usize;
         let y = lax::broadcasted_iota(dtype, shape.clone(), dim);
         assert_eq!(y.dtype(), dtype);
-        let want: Vec<f64> = (0..y.size()).map(|f| unravel(f, &shape)[dim] as f64).collect();
+        let want: Vec<f64> = (0..y.size())
+            .map(|f| unravel(f, &shape)[dim] as f64)
+            .collect();
         assert_eq!(y.to_vec::<f64>(), want);
     }
-    assert_eq!(lax::iota(DType::F32, 4).to_vec::<f32>(), vec![0.0, 1.0, 2.0, 3.0]);
+    assert_eq!(
+        lax::iota(DType::F32, 4).to_vec::<f32>(),
+        vec![0.0, 1.0, 2.0, 3.0]
+    );
 }
 
 #[test]
@@ -244,7 +273,10 @@ fn shape_rules_report_result_avals() {
         dimension: 1,
     };
     assert_eq!(iota.name(), "iota");
-    assert_eq!(iota.abstract_eval(&[])[0], ShapeDtype::new([2, 3], DType::U8));
+    assert_eq!(
+        iota.abstract_eval(&[])[0],
+        ShapeDtype::new([2, 3], DType::U8)
+    );
 }
 
 #[test]

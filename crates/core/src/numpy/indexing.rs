@@ -179,7 +179,12 @@ macro_rules! s {
 }
 
 /// Python's `slice.indices` for an axis of size `d`, as `(start, step, size)`.
-fn canonicalize_slice(start: Option<i64>, stop: Option<i64>, step: Option<i64>, d: i64) -> (i64, i64, usize) {
+fn canonicalize_slice(
+    start: Option<i64>,
+    stop: Option<i64>,
+    step: Option<i64>,
+    d: i64,
+) -> (i64, i64, usize) {
     let step = step.unwrap_or(1);
     if step == 0 {
         panic!("index: slice step cannot be zero");
@@ -296,12 +301,12 @@ fn static_index(x: &Array, idx: &[Index]) -> Array {
             Index::Ellipsis | Index::Array(_) => unreachable!("expanded before"),
         }
     }
-    let mut y = if start.iter().all(|&s| s == 0) && limit == x.shape() && strides.iter().all(|&s| s == 1)
-    {
-        x.clone()
-    } else {
-        lax::slice(x, &start, &limit, Some(&strides))
-    };
+    let mut y =
+        if start.iter().all(|&s| s == 0) && limit == x.shape() && strides.iter().all(|&s| s == 1) {
+            x.clone()
+        } else {
+            lax::slice(x, &start, &limit, Some(&strides))
+        };
     if !rev.is_empty() {
         y = bind1(
             LayoutOp::Rev {
@@ -373,7 +378,9 @@ fn index_to_gather(shape: &[usize], raw: &[Index]) -> GatherIndexer {
                     let k = if *k < 0 { k + shape[x_axis] as i64 } else { *k };
                     advanced.push((Array::scalar(k as i32), p, x_axis));
                 }
-                Index::Array(a) => advanced.push((normalize_index_array(a, shape[x_axis]), p, x_axis)),
+                Index::Array(a) => {
+                    advanced.push((normalize_index_array(a, shape[x_axis]), p, x_axis))
+                }
                 _ => {}
             }
             if !matches!(i, Index::NewAxis) {
@@ -608,7 +615,11 @@ impl At<'_> {
         }
     }
 
-    fn update(&self, kind: fn(&Array, &Array, &Array, ScatterDimensionNumbers, GatherScatterMode) -> Array, y: Array) -> Array {
+    fn update(
+        &self,
+        kind: fn(&Array, &Array, &Array, ScatterDimensionNumbers, GatherScatterMode) -> Array,
+        y: Array,
+    ) -> Array {
         let x = self.x;
         let g = index_to_gather(x.shape(), &self.idx);
         if g.slice_shape.contains(&0) {
@@ -697,7 +708,10 @@ pub fn take_mode(
     let mut slice_sizes = a.shape().to_vec();
     if slice_sizes[axis] == 0 {
         if indices.size() != 0 {
-            panic!("take: cannot take a non-empty selection from an empty axis (shape {})", a.shape_obj());
+            panic!(
+                "take: cannot take a non-empty selection from an empty axis (shape {})",
+                a.shape_obj()
+            );
         }
         return a;
     }
@@ -735,7 +749,10 @@ pub fn take_mode(
 /// ```
 pub fn take_along_axis(x: &Array, indices: &Array, axis: isize) -> Array {
     if !indices.dtype().is_integer() {
-        panic!("take_along_axis: indices must be integers, got {}", indices.aval());
+        panic!(
+            "take_along_axis: indices must be integers, got {}",
+            indices.aval()
+        );
     }
     let rank = x.ndim();
     if indices.ndim() != rank {
@@ -761,7 +778,9 @@ pub fn take_along_axis(x: &Array, indices: &Array, axis: isize) -> Array {
         return super::creation::zeros_dtype(out_shape, x.dtype());
     }
     let indices = normalize_index_array(indices, axis_size);
-    let index_dims: Vec<usize> = (0..rank).filter(|&i| i == axis || idx_shape[i] != 1).collect();
+    let index_dims: Vec<usize> = (0..rank)
+        .filter(|&i| i == axis || idx_shape[i] != 1)
+        .collect();
     let mut gather_index_shape: Vec<usize> = index_dims.iter().map(|&i| out_shape[i]).collect();
     gather_index_shape.push(1);
     let gather_indices = bind1(
@@ -848,7 +867,10 @@ impl<T: Element> From<&[T]> for Index {
     /// An integer index array from a slice of integers (`&[0, 2][..]`).
     fn from(v: &[T]) -> Index {
         if !T::DTYPE.is_integer() {
-            panic!("index: index arrays must have an integer dtype, got {}", T::DTYPE);
+            panic!(
+                "index: index arrays must have an integer dtype, got {}",
+                T::DTYPE
+            );
         }
         Index::Array(Array::from_slice(v, [v.len()]))
     }

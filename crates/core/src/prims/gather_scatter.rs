@@ -123,9 +123,7 @@ pub enum GatherScatterOp {
 
 fn sorted_unique_in_range(op: &str, what: &str, dims: &[usize], bound: usize, args: &str) {
     if dims.windows(2).any(|w| w[0] >= w[1]) || dims.iter().any(|&d| d >= bound) {
-        panic!(
-            "{op}: {what} {dims:?} must be sorted, distinct and < {bound}; operands {args}"
-        );
+        panic!("{op}: {what} {dims:?} must be sorted, distinct and < {bound}; operands {args}");
     }
 }
 
@@ -229,7 +227,9 @@ fn indices_as_i64(a: &Array) -> Vec<i64> {
 }
 
 fn complement(n: usize, a: &[usize], b: &[usize]) -> Vec<usize> {
-    (0..n).filter(|i| !a.contains(i) && !b.contains(i)).collect()
+    (0..n)
+        .filter(|i| !a.contains(i) && !b.contains(i))
+        .collect()
 }
 
 impl PrimitiveRule for GatherScatterOp {
@@ -263,7 +263,10 @@ impl PrimitiveRule for GatherScatterOp {
                     idx,
                     ("start_index_map", &dn.start_index_map),
                     &dn.operand_batching_dims,
-                    ("start_indices_batching_dims", &dn.start_indices_batching_dims),
+                    (
+                        "start_indices_batching_dims",
+                        &dn.start_indices_batching_dims,
+                    ),
                     &desc,
                 );
                 let batch_rank = idx.ndim() - 1;
@@ -302,13 +305,21 @@ impl PrimitiveRule for GatherScatterOp {
                         dn.offset_dims, dn.collapsed_slice_dims, dn.operand_batching_dims
                     );
                 }
-                if let Some(&d) = dn.collapsed_slice_dims.iter().find(|&&d| slice_sizes[d] != 1) {
+                if let Some(&d) = dn
+                    .collapsed_slice_dims
+                    .iter()
+                    .find(|&&d| slice_sizes[d] != 1)
+                {
                     panic!(
                         "gather: collapsed axis {d} must have slice size 1, got {}; operands {desc}",
                         slice_sizes[d]
                     );
                 }
-                if let Some(&d) = dn.operand_batching_dims.iter().find(|&&d| slice_sizes[d] > 1) {
+                if let Some(&d) = dn
+                    .operand_batching_dims
+                    .iter()
+                    .find(|&&d| slice_sizes[d] > 1)
+                {
                     panic!(
                         "gather: batching axis {d} must have slice size 0 or 1, got {}; operands \
                          {desc}",
@@ -349,7 +360,10 @@ impl PrimitiveRule for GatherScatterOp {
                     op,
                     x,
                     idx,
-                    ("scatter_dims_to_operand_dims", &dn.scatter_dims_to_operand_dims),
+                    (
+                        "scatter_dims_to_operand_dims",
+                        &dn.scatter_dims_to_operand_dims,
+                    ),
                     &dn.operand_batching_dims,
                     (
                         "scatter_indices_batching_dims",
@@ -487,10 +501,7 @@ impl PrimitiveRule for GatherScatterOp {
                     batch_shape,
                     index_len,
                     index_map: dn.scatter_dims_to_operand_dims.to_vec(),
-                    batching: pairs(
-                        &dn.operand_batching_dims,
-                        &dn.scatter_indices_batching_dims,
-                    ),
+                    batching: pairs(&dn.operand_batching_dims, &dn.scatter_indices_batching_dims),
                     window_sizes,
                     window_operand_axes,
                     window_axes: dn.update_window_dims.to_vec(),
@@ -571,11 +582,11 @@ fn scatter_storage(
         }
     }
     crate::with_float_dtype!(x.dtype(), T => float::<T>(kind, x, upd, indices, plan, oob),
-        _ => crate::with_int_dtype!(x.dtype(), T => int::<T>(kind, x, upd, indices, plan, oob),
-            _ => match kind {
-                ScatterKind::Set => run::<bool>(x, upd, indices, plan, oob, |_, b| b),
-                ScatterKind::Max => run::<bool>(x, upd, indices, plan, oob, |a, b| a | b),
-                ScatterKind::Min => run::<bool>(x, upd, indices, plan, oob, |a, b| a & b),
-                ScatterKind::Add | ScatterKind::Mul => unreachable!("abstract_eval rejects bool"),
-            }))
+    _ => crate::with_int_dtype!(x.dtype(), T => int::<T>(kind, x, upd, indices, plan, oob),
+        _ => match kind {
+            ScatterKind::Set => run::<bool>(x, upd, indices, plan, oob, |_, b| b),
+            ScatterKind::Max => run::<bool>(x, upd, indices, plan, oob, |a, b| a | b),
+            ScatterKind::Min => run::<bool>(x, upd, indices, plan, oob, |a, b| a & b),
+            ScatterKind::Add | ScatterKind::Mul => unreachable!("abstract_eval rejects bool"),
+        }))
 }

@@ -130,7 +130,8 @@ impl PrimitiveRule for SlicingOp {
             }
             SlicingOp::DynamicSlice { slice_sizes } => {
                 check_start_indices(name, args, 1, nd);
-                if slice_sizes.len() != nd || slice_sizes.iter().zip(x.shape.iter()).any(|(s, d)| s > d)
+                if slice_sizes.len() != nd
+                    || slice_sizes.iter().zip(x.shape.iter()).any(|(s, d)| s > d)
                 {
                     panic!(
                         "dynamic_slice: slice_sizes {slice_sizes:?} must have one entry per axis, \
@@ -279,7 +280,11 @@ fn strided_window(
 ) -> crate::array::Storage {
     let s = row_major_strides(x.shape());
     let offset: isize = starts.iter().zip(&s).map(|(&a, &st)| a as isize * st).sum();
-    let strides: Vec<isize> = steps.iter().zip(&s).map(|(&k, &st)| k as isize * st).collect();
+    let strides: Vec<isize> = steps
+        .iter()
+        .zip(&s)
+        .map(|(&k, &st)| k as isize * st)
+        .collect();
     crate::with_storage!(x.storage(), v => {
         <_ as Element>::into_storage(strided_copy(v, shape, &strides, offset))
     })
@@ -287,12 +292,7 @@ fn strided_window(
 
 /// `lax.pad`: fill with the padding value, then copy the operand elements that land inside the
 /// output (negative padding crops) to their strided positions.
-fn pad(
-    x: &Array,
-    value: &Array,
-    config: &[PadConfig],
-    out_shape: &Shape,
-) -> crate::array::Storage {
+fn pad(x: &Array, value: &Array, config: &[PadConfig], out_shape: &Shape) -> crate::array::Storage {
     let nd = x.ndim();
     let xs = contiguous_strides(x.shape());
     let os = contiguous_strides(out_shape);
