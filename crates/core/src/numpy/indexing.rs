@@ -836,7 +836,7 @@ pub fn take_along_axis(x: &Array, indices: &Array, axis: isize) -> Array {
 }
 
 impl Array {
-    /// `x[idx]`: numpy basic and integer-array indexing (see the [module docs](self) and
+    /// `x[idx]`: numpy basic and integer-array indexing (see [`Index`] and
     /// [`s!`](crate::s)). Out-of-range indices clamp, as in JAX.
     pub fn index(&self, idx: impl AsRef<[Index]>) -> Array {
         index(self, idx.as_ref())

@@ -110,8 +110,8 @@ pub enum OutOfBounds {
 impl WindowPlan {
     /// Calls `f(window_start_in_operand, window_start_in_other)` for each batch position, or
     /// `f(None, ..)` where the window falls outside the operand under [`OutOfBounds::Skip`].
-    /// The caller then walks the window with [`WindowPlan::operand_view`] /
-    /// [`WindowPlan::other_view`] strides.
+    /// The caller then walks the window with [`WindowPlan::operand_strides`] /
+    /// [`WindowPlan::other_strides`].
     pub fn for_each_window(
         &self,
         indices: &[i64],
