@@ -4,6 +4,8 @@
 
 mod axes;
 mod creation;
+mod indexing;
+mod joining;
 mod manipulation;
 mod math;
 mod ops;
@@ -12,6 +14,8 @@ mod reductions;
 
 pub use axes::Axes;
 pub use creation::*;
+pub use indexing::{index, take, take_along_axis, take_mode, At, Index, UpdateValue, NEWAXIS};
+pub use joining::*;
 pub use manipulation::*;
 pub use math::*;
 pub use ops::Scalar;

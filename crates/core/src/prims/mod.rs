@@ -9,9 +9,12 @@
 pub mod binary;
 pub mod compare;
 pub mod convert;
+pub mod gather_scatter;
+pub mod iota;
 pub mod layout;
 pub mod reduce;
 pub mod select;
+pub mod slicing;
 pub mod unary;
 
 use crate::array::{Array, ShapeDtype};
@@ -67,6 +70,9 @@ define_primitives! {
     Convert(convert::ConvertOp),
     Layout(layout::LayoutOp),
     Reduce(reduce::ReduceOp),
+    Slicing(slicing::SlicingOp),
+    Iota(iota::IotaOp),
+    GatherScatter(gather_scatter::GatherScatterOp),
 }
 
 /// Applies a primitive to arguments and returns its outputs.

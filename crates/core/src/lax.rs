@@ -1,0 +1,278 @@
+//! `jax.lax`-level wrappers: thin functions over single primitives, with JAX's argument
+//! conventions (negative dynamic indices count from the end, default strides, ...).
+//!
+//! Like the numpy layer they only call [`bind`](crate::prims::bind), so they work under every
+//! transformation.
+//!
+//! ```
+//! use equinox_core::{lax, numpy as jnp, Array};
+//! let x = jnp::arange(10);
+//! let y = lax::dynamic_slice(&x, &[Array::from(-3)], &[2]);
+//! assert_eq!(y.to_vec::<i32>(), vec![7, 8]);
+//! ```
+
+use crate::array::{Array, DType, Shape};
+use crate::prims::binary::BinaryOp;
+use crate::prims::bind1;
+use crate::prims::compare::CompareOp;
+use crate::prims::convert::ConvertOp;
+use crate::prims::gather_scatter::{FillValue, GatherScatterOp, ScatterKind};
+use crate::prims::iota::IotaOp;
+use crate::prims::select::SelectOp;
+use crate::prims::slicing::{PadConfig, SlicingOp};
+
+pub use crate::prims::gather_scatter::{
+    GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers,
+};
+
+/// `lax.slice`: `x[start:limit:stride]` along every axis; `strides` defaults to all ones.
+///
+/// ```
+/// use equinox_core::{lax, numpy as jnp};
+/// let x = jnp::arange(10);
+/// assert_eq!(lax::slice(&x, &[1], &[8], Some(&[3])).to_vec::<i32>(), vec![1, 4, 7]);
+/// ```
+pub fn slice(x: &Array, start: &[usize], limit: &[usize], strides: Option<&[usize]>) -> Array {
+    let strides = match strides {
+        Some(s) => s.into(),
+        None => smallvec::SmallVec::from_elem(1, start.len()),
+    };
+    bind1(
+        SlicingOp::Slice {
+            start_indices: start.into(),
+            limit_indices: limit.into(),
+            strides,
+        },
+        &[x],
+    )
+}
+
+/// `lax.slice_in_dim`: `x[start:limit:stride]` along `axis`, everything along the others.
+pub fn slice_in_dim(x: &Array, start: usize, limit: usize, stride: usize, axis: usize) -> Array {
+    let mut s = vec![0; x.ndim()];
+    let mut l = x.shape().to_vec();
+    let mut st = vec![1; x.ndim()];
+    if axis >= x.ndim() {
+        panic!(
+            "slice_in_dim: axis {axis} is out of range for shape {}",
+            x.shape_obj()
+        );
+    }
+    s[axis] = start;
+    l[axis] = limit;
+    st[axis] = stride;
+    slice(x, &s, &l, Some(&st))
+}
+
+/// Maps negative signed start indices to `index + size` (JAX's `allow_negative_indices`) and
+/// gives all of them one integer dtype.
+fn normalize_starts(op: &str, x: &Array, starts: &[Array]) -> Vec<Array> {
+    if starts.len() != x.ndim() {
+        panic!(
+            "{op}: expected one start index per axis of the operand {}, got {}",
+            x.aval(),
+            starts.len()
+        );
+    }
+    let same = starts.iter().all(|s| s.dtype() == starts[0].dtype());
+    starts
+        .iter()
+        .zip(x.shape())
+        .map(|(s, &d)| {
+            if !s.dtype().is_integer() || s.ndim() != 0 {
+                panic!("{op}: start indices must be 0-d integers, got {}", s.aval());
+            }
+            let s = if same {
+                s.clone()
+            } else {
+                bind1(
+                    ConvertOp::ConvertElementType {
+                        new_dtype: DType::I32,
+                        weak_type: false,
+                    },
+                    &[s],
+                )
+            };
+            if s.dtype().is_unsigned_integer() {
+                return s;
+            }
+            let zero = scalar_like(&s, 0);
+            let size = scalar_like(&s, d as i64);
+            let neg = bind1(CompareOp::Lt, &[&s, &zero]);
+            let wrapped = bind1(BinaryOp::Add, &[&s, &size]);
+            bind1(SelectOp::SelectN, &[&neg, &s, &wrapped])
+        })
+        .collect()
+}
+
+/// A 0-d array of `like`'s dtype holding `v`.
+fn scalar_like(like: &Array, v: i64) -> Array {
+    crate::with_dtype!(like.dtype(), T => Array::scalar(<T as crate::Element>::from_i64(v)))
+}
+
+/// `lax.dynamic_slice`: the window of size `slice_sizes` starting at run-time indices (one 0-d
+/// integer array per axis). Negative starts count from the end; starts are then clamped so the
+/// window fits, as in XLA.
+pub fn dynamic_slice(x: &Array, start_indices: &[Array], slice_sizes: &[usize]) -> Array {
+    let starts = normalize_starts("dynamic_slice", x, start_indices);
+    let mut args: Vec<&Array> = vec![x];
+    args.extend(starts.iter());
+    bind1(
+        SlicingOp::DynamicSlice {
+            slice_sizes: slice_sizes.into(),
+        },
+        &args,
+    )
+}
+
+/// `lax.dynamic_slice_in_dim`: `size` elements from run-time `start` along `axis`.
+pub fn dynamic_slice_in_dim(x: &Array, start: &Array, size: usize, axis: usize) -> Array {
+    let zero = scalar_like(start, 0);
+    let mut starts = vec![zero; x.ndim()];
+    let mut sizes = x.shape().to_vec();
+    if axis >= x.ndim() {
+        panic!(
+            "dynamic_slice_in_dim: axis {axis} is out of range for shape {}",
+            x.shape_obj()
+        );
+    }
+    starts[axis] = start.clone();
+    sizes[axis] = size;
+    dynamic_slice(x, &starts, &sizes)
+}
+
+/// `lax.dynamic_update_slice`: `x` with `update` written at run-time start indices (negative
+/// ones count from the end; then clamped so the update fits).
+///
+/// ```
+/// use equinox_core::{lax, numpy as jnp, Array};
+/// let x = jnp::zeros([4]);
+/// let y = lax::dynamic_update_slice(&x, &jnp::ones([2]), &[Array::from(3)]);
+/// assert_eq!(y.to_vec::<f32>(), vec![0.0, 0.0, 1.0, 1.0]);
+/// ```
+pub fn dynamic_update_slice(x: &Array, update: &Array, start_indices: &[Array]) -> Array {
+    let starts = normalize_starts("dynamic_update_slice", x, start_indices);
+    let mut args: Vec<&Array> = vec![x, update];
+    args.extend(starts.iter());
+    bind1(SlicingOp::DynamicUpdateSlice, &args)
+}
+
+/// `lax.pad`: `(lo, hi, interior)` padding per axis with a 0-d `padding_value` of `x`'s dtype;
+/// negative `lo`/`hi` crop.
+///
+/// ```
+/// use equinox_core::{lax, numpy as jnp, Array};
+/// let x = jnp::arange(3);
+/// let y = lax::pad(&x, &Array::from(0), &[(1, -1, 1)]);
+/// assert_eq!(y.to_vec::<i32>(), vec![0, 0, 0, 1, 0]);
+/// ```
+pub fn pad(x: &Array, padding_value: &Array, padding_config: &[PadConfig]) -> Array {
+    bind1(
+        SlicingOp::Pad {
+            padding_config: padding_config.into(),
+        },
+        &[x, padding_value],
+    )
+}
+
+/// `lax.concatenate`: joins arrays of one dtype along `dimension`.
+pub fn concatenate(arrays: &[&Array], dimension: usize) -> Array {
+    if arrays.len() == 1 {
+        return arrays[0].clone();
+    }
+    bind1(SlicingOp::Concatenate { dimension }, arrays)
+}
+
+/// `lax.iota`: `[0, 1, ..., size - 1]` in `dtype`.
+pub fn iota(dtype: DType, size: usize) -> Array {
+    broadcasted_iota(dtype, [size], 0)
+}
+
+/// `lax.broadcasted_iota`: an array of `shape` holding each element's position along
+/// `dimension`.
+///
+/// ```
+/// use equinox_core::{lax, DType};
+/// let r = lax::broadcasted_iota(DType::I32, [2, 3], 1);
+/// assert_eq!(r.to_vec::<i32>(), vec![0, 1, 2, 0, 1, 2]);
+/// ```
+pub fn broadcasted_iota(dtype: DType, shape: impl Into<Shape>, dimension: usize) -> Array {
+    bind1(
+        IotaOp {
+            dtype,
+            shape: shape.into(),
+            dimension,
+        },
+        &[],
+    )
+}
+
+/// `lax.gather` (see [`GatherScatterOp::Gather`]). `fill_value` applies under
+/// [`GatherScatterMode::FillOrDrop`]; `None` picks JAX's per-dtype default.
+pub fn gather(
+    operand: &Array,
+    indices: &Array,
+    dimension_numbers: GatherDimensionNumbers,
+    slice_sizes: &[usize],
+    mode: GatherScatterMode,
+    fill_value: Option<f64>,
+) -> Array {
+    bind1(
+        GatherScatterOp::Gather {
+            dimension_numbers,
+            slice_sizes: slice_sizes.into(),
+            mode,
+            fill_value: match mode {
+                GatherScatterMode::FillOrDrop => fill_value.map(FillValue::new),
+                _ => None,
+            },
+        },
+        &[operand, indices],
+    )
+}
+
+fn scatter_kind(
+    kind: ScatterKind,
+    operand: &Array,
+    indices: &Array,
+    updates: &Array,
+    dimension_numbers: ScatterDimensionNumbers,
+    mode: GatherScatterMode,
+) -> Array {
+    bind1(
+        GatherScatterOp::Scatter {
+            kind,
+            dimension_numbers,
+            mode,
+        },
+        &[operand, indices, updates],
+    )
+}
+
+macro_rules! scatter_fns {
+    ($($(#[$doc:meta])* $name:ident => $kind:expr;)*) => {$(
+        $(#[$doc])*
+        pub fn $name(
+            operand: &Array,
+            indices: &Array,
+            updates: &Array,
+            dimension_numbers: ScatterDimensionNumbers,
+            mode: GatherScatterMode,
+        ) -> Array {
+            scatter_kind($kind, operand, indices, updates, dimension_numbers, mode)
+        }
+    )*};
+}
+
+scatter_fns! {
+    /// `lax.scatter`: writes `updates` into a copy of `operand` (last write wins on duplicates).
+    scatter => ScatterKind::Set;
+    /// `lax.scatter_add`: adds `updates` into a copy of `operand` (duplicates accumulate).
+    scatter_add => ScatterKind::Add;
+    /// `lax.scatter_mul`: multiplies `updates` into a copy of `operand`.
+    scatter_mul => ScatterKind::Mul;
+    /// `lax.scatter_min`: elementwise minimum of `operand` and `updates` at the indices.
+    scatter_min => ScatterKind::Min;
+    /// `lax.scatter_max`: elementwise maximum of `operand` and `updates` at the indices.
+    scatter_max => ScatterKind::Max;
+}

@@ -1,0 +1,334 @@
+//! Joining, splitting and padding: `concatenate`, `stack`, `hstack`, `vstack`, `split`,
+//! `tile`, `repeat`, `pad`, plus the triangle masks `tril` / `triu`.
+
+use super::promotion::{convert, promote_dtypes};
+use crate::array::{normalize_axis, Array, DType, Shape};
+use crate::lax;
+use crate::prims::binary::BinaryOp;
+use crate::prims::bind1;
+use crate::prims::compare::CompareOp;
+use crate::prims::layout::LayoutOp;
+use crate::prims::select::SelectOp;
+
+/// `jnp.concatenate(arrays, axis)`: joins arrays along an existing axis, promoting dtypes.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let a = jnp::zeros([2, 1]);
+/// let b = jnp::ones([2, 2]);
+/// assert_eq!(jnp::concatenate(&[&a, &b], 1).shape(), &[2, 3]);
+/// ```
+pub fn concatenate(arrays: &[&Array], axis: isize) -> Array {
+    if arrays.is_empty() {
+        panic!("concatenate: need at least one array to concatenate");
+    }
+    if arrays.iter().any(|a| a.ndim() == 0) {
+        panic!("concatenate: zero-dimensional arrays cannot be concatenated");
+    }
+    let axis = normalize_axis(axis, arrays[0].ndim(), "concatenate");
+    let promoted = promote_dtypes(arrays);
+    let refs: Vec<&Array> = promoted.iter().collect();
+    lax::concatenate(&refs, axis)
+}
+
+/// `jnp.stack(arrays, axis)`: joins arrays of one shape along a new axis.
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// let a = jnp::zeros([3]);
+/// assert_eq!(jnp::stack(&[&a, &a], -1).shape(), &[3, 2]);
+/// ```
+pub fn stack(arrays: &[&Array], axis: isize) -> Array {
+    if arrays.is_empty() {
+        panic!("stack: need at least one array to stack");
+    }
+    let shape = arrays[0].shape_obj();
+    if let Some(a) = arrays.iter().find(|a| a.shape_obj() != shape) {
+        panic!(
+            "stack: all input arrays must have the same shape, got {shape} and {}",
+            a.shape_obj()
+        );
+    }
+    let axis = normalize_axis(axis, shape.ndim() + 1, "stack");
+    let expanded: Vec<Array> = promote_dtypes(arrays)
+        .iter()
+        .map(|a| {
+            bind1(
+                LayoutOp::ExpandDims {
+                    dimensions: [axis].into_iter().collect(),
+                },
+                &[a],
+            )
+        })
+        .collect();
+    let refs: Vec<&Array> = expanded.iter().collect();
+    lax::concatenate(&refs, axis)
+}
+
+/// `jnp.atleast_1d`: 0-d arrays become shape `[1]`; others are unchanged.
+pub fn atleast_1d(x: &Array) -> Array {
+    if x.ndim() == 0 {
+        x.reshape([1])
+    } else {
+        x.clone()
+    }
+}
+
+/// `jnp.atleast_2d`: 0-d arrays become `[1, 1]` and 1-d arrays `[1, n]`.
+pub fn atleast_2d(x: &Array) -> Array {
+    match x.ndim() {
+        0 => x.reshape([1, 1]),
+        1 => x.reshape([1, x.shape()[0]]),
+        _ => x.clone(),
+    }
+}
+
+/// `jnp.hstack`: concatenates along axis 0 for 1-d inputs, axis 1 otherwise.
+pub fn hstack(arrays: &[&Array]) -> Array {
+    let a: Vec<Array> = arrays.iter().map(|x| atleast_1d(x)).collect();
+    let refs: Vec<&Array> = a.iter().collect();
+    let axis = if refs.first().is_some_and(|x| x.ndim() == 1) {
+        0
+    } else {
+        1
+    };
+    concatenate(&refs, axis)
+}
+
+/// `jnp.vstack`: stacks rows (1-d inputs become rows) along axis 0.
+pub fn vstack(arrays: &[&Array]) -> Array {
+    let a: Vec<Array> = arrays.iter().map(|x| atleast_2d(x)).collect();
+    let refs: Vec<&Array> = a.iter().collect();
+    concatenate(&refs, 0)
+}
+
+/// How [`split`] divides an axis: into `Count(n)` equal parts, or at the listed positions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sections {
+    /// This many equal parts (the axis length must be divisible by it).
+    Count(usize),
+    /// Split points: `[2, 5]` gives `[..2]`, `[2..5]`, `[5..]` (clamped to the axis).
+    Indices(Vec<usize>),
+}
+impl From<usize> for Sections {
+    fn from(n: usize) -> Sections {
+        Sections::Count(n)
+    }
+}
+impl From<i32> for Sections {
+    fn from(n: i32) -> Sections {
+        Sections::Count(usize::try_from(n).expect("split: the number of sections must be >= 0"))
+    }
+}
+impl From<&[usize]> for Sections {
+    fn from(v: &[usize]) -> Sections {
+        Sections::Indices(v.to_vec())
+    }
+}
+impl From<Vec<usize>> for Sections {
+    fn from(v: Vec<usize>) -> Sections {
+        Sections::Indices(v)
+    }
+}
+impl<const N: usize> From<[usize; N]> for Sections {
+    fn from(v: [usize; N]) -> Sections {
+        Sections::Indices(v.to_vec())
+    }
+}
+
+/// `jnp.split(x, sections, axis)`: sub-arrays along `axis`.
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// let x = jnp::arange(6);
+/// let parts = jnp::split(&x, [1, 4], 0);
+/// assert_eq!(parts[1].to_vec::<i32>(), vec![1, 2, 3]);
+/// assert_eq!(jnp::split(&x, 3, 0).len(), 3);
+/// ```
+pub fn split(x: &Array, sections: impl Into<Sections>, axis: isize) -> Vec<Array> {
+    let axis = normalize_axis(axis, x.ndim(), "split");
+    let d = x.shape()[axis];
+    let bounds: Vec<usize> = match sections.into() {
+        Sections::Count(n) => {
+            if n == 0 || d % n != 0 {
+                panic!(
+                    "split: array split does not result in an equal division: axis {axis} of \
+                     shape {} into {n} sections",
+                    x.shape_obj()
+                );
+            }
+            (0..=n).map(|i| i * (d / n)).collect()
+        }
+        Sections::Indices(v) => std::iter::once(0)
+            .chain(v.into_iter().map(|i| i.min(d)))
+            .chain(std::iter::once(d))
+            .collect(),
+    };
+    bounds
+        .windows(2)
+        .map(|w| lax::slice_in_dim(x, w[0], w[1].max(w[0]), 1, axis))
+        .collect()
+}
+
+/// `jnp.tile(x, reps)`: repeats the whole array `reps[i]` times along each axis (shorter of
+/// `x.ndim()` and `reps.len()` is padded with leading ones).
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// let x = jnp::arange(2);
+/// assert_eq!(jnp::tile(&x, &[2, 2]).to_vec::<i32>(), vec![0, 1, 0, 1, 0, 1, 0, 1]);
+/// ```
+pub fn tile(x: &Array, reps: &[usize]) -> Array {
+    let nd = x.ndim().max(reps.len());
+    let reps: Vec<usize> = std::iter::repeat(1)
+        .take(nd - reps.len())
+        .chain(reps.iter().copied())
+        .collect();
+    let dims: Vec<usize> = std::iter::repeat(1)
+        .take(nd - x.ndim())
+        .chain(x.shape().iter().copied())
+        .collect();
+    // View x as [1, d0, 1, d1, ...], broadcast to [r0, d0, r1, d1, ...], then merge pairs.
+    let interleaved: Vec<usize> = dims.iter().flat_map(|&d| [1, d]).collect();
+    let target: Vec<usize> = reps.iter().zip(&dims).flat_map(|(&r, &d)| [r, d]).collect();
+    let out: Vec<usize> = reps.iter().zip(&dims).map(|(&r, &d)| r * d).collect();
+    let y = x.reshape(interleaved);
+    let y = bind1(
+        LayoutOp::BroadcastInDim {
+            shape: Shape::new(&target),
+            broadcast_dimensions: (0..2 * nd).collect(),
+        },
+        &[&y],
+    );
+    y.reshape(out)
+}
+
+/// `jnp.repeat(x, repeats, axis)`: each element repeated `repeats` times along `axis` (of the
+/// flattened array for `None`).
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// let x = jnp::arange(3);
+/// assert_eq!(jnp::repeat(&x, 2, None).to_vec::<i32>(), vec![0, 0, 1, 1, 2, 2]);
+/// ```
+pub fn repeat(x: &Array, repeats: usize, axis: Option<isize>) -> Array {
+    let (a, axis) = match axis {
+        None => (x.ravel(), 0),
+        Some(ax) => (x.clone(), normalize_axis(ax, x.ndim(), "repeat")),
+    };
+    let mut expanded = a.shape().to_vec();
+    expanded.insert(axis + 1, 1);
+    let mut target = expanded.clone();
+    target[axis + 1] = repeats;
+    let mut out = a.shape().to_vec();
+    out[axis] *= repeats;
+    let y = bind1(
+        LayoutOp::BroadcastInDim {
+            shape: Shape::new(&target),
+            broadcast_dimensions: (0..target.len()).collect(),
+        },
+        &[&a.reshape(expanded)],
+    );
+    y.reshape(out)
+}
+
+/// `jnp.repeat(x, counts, axis)` with one count per element along `axis`.
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// let x = jnp::arange(3);
+/// assert_eq!(jnp::repeat_counts(&x, &[0, 2, 1], Some(0)).to_vec::<i32>(), vec![1, 1, 2]);
+/// ```
+pub fn repeat_counts(x: &Array, counts: &[usize], axis: Option<isize>) -> Array {
+    let (a, axis) = match axis {
+        None => (x.ravel(), 0),
+        Some(ax) => (x.clone(), normalize_axis(ax, x.ndim(), "repeat")),
+    };
+    if counts.len() != a.shape()[axis] {
+        panic!(
+            "repeat: {} counts given for axis {axis} of shape {}",
+            counts.len(),
+            a.shape_obj()
+        );
+    }
+    let idx: Vec<i32> = counts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, &c)| std::iter::repeat(i as i32).take(c))
+        .collect();
+    let n = idx.len();
+    super::indexing::take_mode(
+        &a,
+        &Array::from_vec(idx, [n]),
+        Some(axis as isize),
+        lax::GatherScatterMode::PromiseInBounds,
+        None,
+    )
+}
+
+/// `jnp.pad(x, pad_width, mode="constant", constant_values=value)`: `(before, after)` elements
+/// of `value` around each axis. `pad_width` has one pair per axis, or a single pair for all.
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// let x = jnp::ones([1, 2]);
+/// let y = jnp::pad(&x, &[(0, 1), (1, 0)], 0.0);
+/// assert_eq!(y.to_vec::<f32>(), vec![0.0, 1.0, 1.0, 0.0, 0.0, 0.0]);
+/// ```
+pub fn pad(x: &Array, pad_width: &[(usize, usize)], value: f64) -> Array {
+    let config: Vec<(i64, i64, i64)> = match pad_width.len() {
+        1 => vec![(pad_width[0].0 as i64, pad_width[0].1 as i64, 0); x.ndim()],
+        n if n == x.ndim() => pad_width
+            .iter()
+            .map(|&(a, b)| (a as i64, b as i64, 0))
+            .collect(),
+        n => panic!(
+            "pad: pad_width has {n} entries for an array of shape {}; expected 1 or {}",
+            x.shape_obj(),
+            x.ndim()
+        ),
+    };
+    let v = convert(&Array::scalar(value), x.dtype(), false);
+    lax::pad(x, &v, &config)
+}
+
+/// Zeros the elements of the last two axes except where `(col - row) op k` holds.
+fn triangle(x: &Array, k: i64, op: CompareOp, name: &str) -> Array {
+    let nd = x.ndim();
+    if nd < 2 {
+        panic!(
+            "{name}: expected an array of rank >= 2, got shape {}",
+            x.shape_obj()
+        );
+    }
+    let (n, m) = (x.shape()[nd - 2], x.shape()[nd - 1]);
+    let row = lax::broadcasted_iota(DType::I32, [n, m], 0);
+    let col = lax::broadcasted_iota(DType::I32, [n, m], 1);
+    let diff = bind1(BinaryOp::Sub, &[&col, &row]);
+    let mask = bind1(op, &[&diff, &Array::scalar(k as i32)]);
+    let mask = bind1(
+        LayoutOp::BroadcastInDim {
+            shape: x.shape_obj().clone(),
+            broadcast_dimensions: [nd - 2, nd - 1].into_iter().collect(),
+        },
+        &[&mask],
+    );
+    let zero = super::creation::zeros_dtype(x.shape(), x.dtype()).with_weak_type(x.weak_type());
+    bind1(SelectOp::SelectN, &[&mask, &zero, x])
+}
+
+/// `jnp.tril(x, k)`: zeros above diagonal `k` of the last two axes.
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// let x = jnp::ones([2, 2]);
+/// assert_eq!(jnp::tril(&x, 0).to_vec::<f32>(), vec![1.0, 0.0, 1.0, 1.0]);
+/// ```
+pub fn tril(x: &Array, k: i64) -> Array {
+    triangle(x, k, CompareOp::Le, "tril")
+}
+
+/// `jnp.triu(x, k)`: zeros below diagonal `k` of the last two axes.
+pub fn triu(x: &Array, k: i64) -> Array {
+    triangle(x, k, CompareOp::Ge, "triu")
+}
