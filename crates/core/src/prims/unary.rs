@@ -91,6 +91,10 @@ pub enum UnaryOp {
     Clz,
     /// The identity (a fresh buffer-less copy; used as a value barrier).
     Copy,
+    /// The identity on values that blocks differentiation (`lax.stop_gradient`): its JVP rule
+    /// (once the transformations arrive) gives a zero tangent, and batching passes the batch
+    /// dimension through. Accepts any dtype; eval shares the input buffer.
+    StopGradient,
 }
 
 /// Which dtypes a unary op accepts.
@@ -109,7 +113,7 @@ impl UnaryOp {
             Neg | Sign | Abs | IntegerPow(_) | Square => Accepts::Numeric,
             Not => Accepts::IntOrBool,
             PopulationCount | Clz => Accepts::Int,
-            Copy => Accepts::Any,
+            Copy | StopGradient => Accepts::Any,
             _ => Accepts::Float,
         }
     }
@@ -158,6 +162,7 @@ impl PrimitiveRule for UnaryOp {
             PopulationCount => "population_count",
             Clz => "clz",
             Copy => "copy",
+            StopGradient => "stop_gradient",
         }
     }
 
@@ -204,6 +209,10 @@ impl PrimitiveRule for UnaryOp {
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
         let x = args[0];
+        if *self == UnaryOp::StopGradient {
+            // The identity on values: share the buffer rather than copying it.
+            return vec![x.clone().with_weak_type(out[0].weak_type)];
+        }
         let storage = crate::with_float_dtype!(x.dtype(), T => float_unary::<T>(*self, x.as_slice::<T>()),
             _ => crate::with_int_dtype!(x.dtype(), T => int_unary::<T>(*self, x.as_slice::<T>()),
                 _ => bool_unary(*self, x.as_slice::<bool>())));
@@ -298,7 +307,7 @@ fn float_unary<T: FloatElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
         Log => map(x, |v| v.ln()),
         Log1p => map(x, |v| special_fn(v, special::log1p_f32, f64::ln_1p)),
         Expm1 => map(x, |v| v.exp_m1()),
-        Tanh => map(x, |v| v.tanh()),
+        Tanh => map(x, |v| special_fn(v, special::tanh_f32, f64::tanh)),
         Logistic => map(x, |v| one / (one + (-v).exp())),
         Sin => map(x, |v| v.sin()),
         Cos => map(x, |v| v.cos()),
@@ -346,6 +355,7 @@ fn float_unary<T: FloatElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
         IsFinite | Not | PopulationCount | Clz => {
             unreachable!("abstract_eval rejects {} on floats", op.name())
         }
+        StopGradient => unreachable!("stop_gradient is handled in eval"),
     };
     T::into_storage(out)
 }
