@@ -12,7 +12,8 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 fn f64_arg(args: &Value, name: &str) -> Option<f64> {
-    args.get(name).map(|v| v.as_f64().expect("a float argument"))
+    args.get(name)
+        .map(|v| v.as_f64().expect("a float argument"))
 }
 
 /// Runs the function a golden case names on its input.

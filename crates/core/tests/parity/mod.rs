@@ -102,7 +102,11 @@ pub fn check(got: &[f64], want: &[f64], whole_case_scale: bool, what: &str) -> V
         .fold(0.0f64, |m, w| m.max(w.abs()));
     let mut bad = Vec::new();
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        let scale = if whole_case_scale { case_scale } else { w.abs() };
+        let scale = if whole_case_scale {
+            case_scale
+        } else {
+            w.abs()
+        };
         let ok = if w.is_nan() {
             g.is_nan()
         } else if w == 0.0 {

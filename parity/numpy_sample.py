@@ -1,25 +1,20 @@
 """Writes goldens/numpy.json: a sample of jax.numpy functions evaluated by real JAX (float32,
 CPU), for the numpy-level functions of crates/core/src/numpy/.
 
-Run with /work/venv/bin/python parity/numpy.py (jax 0.10.2). Values are the float32 (or int32 /
-bool) results widened to float64, so they round-trip exactly; NaN and infinities are written as
-the strings "nan", "inf" and "-inf".
+Run with /work/venv/bin/python parity/numpy_sample.py (jax 0.10.2). The topic is "numpy", but a
+script named numpy.py would shadow the numpy package for every script in this directory.
+Values are the float32 (or int32 / bool) results widened to float64, so they round-trip
+exactly; NaN and infinities are written as the strings "nan", "inf" and "-inf".
 """
 
 import json
 import math
 import os
-import sys
 
-# This file is named numpy.py, and Python puts a script's own directory first on sys.path, where
-# it would shadow the real numpy package. Drop that entry before importing numpy.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != _HERE]
-
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-import jax.scipy.special as jss  # noqa: E402
-import numpy as np  # noqa: E402
+import jax
+import jax.numpy as jnp
+import jax.scipy.special as jss
+import numpy as np
 
 jax.config.update("jax_platforms", "cpu")
 
