@@ -1,6 +1,7 @@
 //! Parity of a sample of `equinox_core::numpy` functions with real JAX:
-//! `parity/numpy_sample.py` evaluated them on inputs with large, small, negative and non-finite values and stored the
-//! float32 (int32, bool) results in `parity/goldens/numpy.json`.
+//! `parity/numpy_sample.py` evaluated them on inputs with large, small, negative and
+//! non-finite values and stored the float32 (int32, bool) results in
+//! `parity/goldens/numpy.json`.
 //!
 //! Tolerance: 1e-6 relative; where JAX's value is exactly zero, `parity::FTZ_FLOOR` (XLA
 //! flushes subnormals to zero). `tanh` is also checked bit for bit on a dense sample, since we
