@@ -16,6 +16,7 @@
 pub mod array;
 pub mod backend;
 pub mod lax;
+pub mod nn;
 pub mod numpy;
 pub mod prims;
 

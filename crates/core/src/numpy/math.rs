@@ -335,8 +335,12 @@ pub fn floor_divide(x: &Array, y: &Array) -> Array {
     let p = broadcast_for_elementwise(&p, "floor_divide");
     let (x, y) = (&p[0], &p[1]);
     if x.dtype().is_float() {
+        // JAX's `_float_divmod` (CPython's float_divmod): `x - fmod(x, y)` is replaced by `x`
+        // where `y == 0`, so that `-inf // 0` is `-inf` rather than NaN.
         let m = bind1(BinaryOp::Rem, &[x, y]);
-        let div = bind1(BinaryOp::Div, &[&bind1(BinaryOp::Sub, &[x, &m]), y]);
+        let y_zero = bind1(CompareOp::Eq, &[y, &full_like_scalar(y, 0.0)]);
+        let corrected = where_(&y_zero, x, &bind1(BinaryOp::Sub, &[x, &m]));
+        let div = bind1(BinaryOp::Div, &[&corrected, y]);
         let zero = full_like_scalar(&m, 0.0);
         let m_nonzero = bind1(CompareOp::Ne, &[&m, &zero]);
         let sy = unary(UnaryOp::Sign, y);

@@ -214,7 +214,10 @@ fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Storage {
     let is_suffix = sorted.iter().enumerate().all(|(i, &a)| a == nd - k + i);
     let (data, outer, inner, columns) = if is_suffix {
         let inner: usize = sorted.iter().map(|&a| x.shape()[a]).product();
-        (x.clone(), x.size() / inner.max(1), inner, false)
+        // The kept (leading) axes' size, counted directly: `size / inner` is 0 when a reduced
+        // axis is empty, but every kept position still needs its identity.
+        let outer: usize = x.shape()[..nd - k].iter().product();
+        (x.clone(), outer, inner, false)
     } else if is_prefix {
         let outer: usize = sorted.iter().map(|&a| x.shape()[a]).product();
         let inner = if outer == 0 {

@@ -91,6 +91,10 @@ pub enum UnaryOp {
     Clz,
     /// The identity (a fresh buffer-less copy; used as a value barrier).
     Copy,
+    /// The identity on values that blocks differentiation (`lax.stop_gradient`): its JVP rule
+    /// (once the transformations arrive) gives a zero tangent, and batching passes the batch
+    /// dimension through. Accepts any dtype; eval shares the input buffer.
+    StopGradient,
 }
 
 /// Which dtypes a unary op accepts.
@@ -109,7 +113,7 @@ impl UnaryOp {
             Neg | Sign | Abs | IntegerPow(_) | Square => Accepts::Numeric,
             Not => Accepts::IntOrBool,
             PopulationCount | Clz => Accepts::Int,
-            Copy => Accepts::Any,
+            Copy | StopGradient => Accepts::Any,
             _ => Accepts::Float,
         }
     }
@@ -158,6 +162,7 @@ impl PrimitiveRule for UnaryOp {
             PopulationCount => "population_count",
             Clz => "clz",
             Copy => "copy",
+            StopGradient => "stop_gradient",
         }
     }
 
@@ -204,6 +209,10 @@ impl PrimitiveRule for UnaryOp {
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
         let x = args[0];
+        if *self == UnaryOp::StopGradient {
+            // The identity on values: share the buffer rather than copying it.
+            return vec![x.clone().with_weak_type(out[0].weak_type)];
+        }
         let storage = crate::with_float_dtype!(x.dtype(), T => float_unary::<T>(*self, x.as_slice::<T>()),
             _ => crate::with_int_dtype!(x.dtype(), T => int_unary::<T>(*self, x.as_slice::<T>()),
                 _ => bool_unary(*self, x.as_slice::<bool>())));
@@ -294,11 +303,16 @@ fn float_unary<T: FloatElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
             }
         }
         Exp => map(x, |v| v.exp()),
-        Exp2 => map(x, |v| v.exp2()),
+        // JAX lowers exp2 to `exp(log(2) * x)` with log(2) rounded to the dtype; do the same
+        // so results agree (this is up to a few ulp less accurate than a true exp2).
+        Exp2 => {
+            let ln2 = T::from_f64(std::f64::consts::LN_2);
+            map(x, |v| (ln2 * v).exp())
+        }
         Log => map(x, |v| v.ln()),
         Log1p => map(x, |v| special_fn(v, special::log1p_f32, f64::ln_1p)),
         Expm1 => map(x, |v| v.exp_m1()),
-        Tanh => map(x, |v| v.tanh()),
+        Tanh => map(x, |v| special_fn(v, special::tanh_f32, f64::tanh)),
         Logistic => map(x, |v| one / (one + (-v).exp())),
         Sin => map(x, |v| v.sin()),
         Cos => map(x, |v| v.cos()),
@@ -306,11 +320,35 @@ fn float_unary<T: FloatElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
         Asin => map(x, |v| v.asin()),
         Acos => map(x, |v| v.acos()),
         Atan => map(x, |v| v.atan()),
-        Sinh => map(x, |v| v.sinh()),
-        Cosh => map(x, |v| v.cosh()),
+        // sinh and cosh follow XLA's CHLO expansions, which JAX's results carry: for |x| >= 1
+        // `e^(x + log ½) ∓ e^(-x + log ½)` (no overflow where e^x is inf but e^x / 2 is not),
+        // and for sinh with |x| < 1 `(e + e / (e + 1)) / 2` with `e = expm1(x)`.
+        Sinh => {
+            let (half, log_half) = (T::from_f64(0.5), T::from_f64(0.5f64.ln()));
+            map(x, |v| {
+                if v.abs() < one {
+                    let e = v.exp_m1();
+                    (e + e / (e + one)) * half
+                } else {
+                    (v + log_half).exp() - (-v + log_half).exp()
+                }
+            })
+        }
+        Cosh => {
+            let log_half = T::from_f64(0.5f64.ln());
+            map(x, |v| (v + log_half).exp() + (-v + log_half).exp())
+        }
         Asinh => map(x, |v| v.asinh()),
         Acosh => map(x, |v| v.acosh()),
-        Atanh => map(x, |v| v.atanh()),
+        // XLA's `0.5 * (log1p(x) - log1p(-x))`, accurate near ±1 (unlike `0.5 * log1p(2x /
+        // (1 - x))`, which loses most digits for f32 there).
+        Atanh => map(x, |v| {
+            special_fn(
+                v,
+                |f| 0.5 * (special::log1p_f32(f) - special::log1p_f32(-f)),
+                f64::atanh,
+            )
+        }),
         Sqrt => map(x, |v| v.sqrt()),
         Rsqrt => map(x, |v| one / v.sqrt()),
         Cbrt => map(x, |v| v.cbrt()),
@@ -319,13 +357,9 @@ fn float_unary<T: FloatElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
         ErfInv => map(x, |v| {
             special_fn(v, special::erf_inv_f32, special::erf_inv_f64)
         }),
-        Lgamma => map(x, |v| special_fn(v, libm::lgammaf, libm::lgamma)),
+        Lgamma => map(x, |v| special_fn(v, special::lgamma_f32, libm::lgamma)),
         Digamma => map(x, |v| {
-            special_fn(
-                v,
-                |f| special::digamma_f64(f as f64) as f32,
-                special::digamma_f64,
-            )
+            special_fn(v, special::digamma_f32, special::digamma_f64)
         }),
         IntegerPow(y) => {
             let p = y.unsigned_abs();
@@ -346,6 +380,7 @@ fn float_unary<T: FloatElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
         IsFinite | Not | PopulationCount | Clz => {
             unreachable!("abstract_eval rejects {} on floats", op.name())
         }
+        StopGradient => unreachable!("stop_gradient is handled in eval"),
     };
     T::into_storage(out)
 }

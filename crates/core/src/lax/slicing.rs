@@ -1,5 +1,5 @@
-//! `jax.lax`-level wrappers: thin functions over single primitives, with JAX's argument
-//! conventions (negative dynamic indices count from the end, default strides, ...).
+//! Slicing, padding, concatenation, iota and gather/scatter at the `jax.lax` level: thin
+//! functions over single primitives, with JAX's argument conventions (negative dynamic indices count from the end, default strides, ...).
 //!
 //! Like the numpy layer they only call [`bind`](crate::prims::bind), so they work under every
 //! transformation.

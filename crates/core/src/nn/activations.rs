@@ -1,0 +1,240 @@
+//! Elementwise activation functions (`jax.nn.relu`, `gelu`, `silu`, ...), as free functions
+//! and `Array` methods.
+
+use super::{lit, to_inexact, typed_scalar};
+use crate::array::Array;
+use crate::numpy as jnp;
+use crate::prims::bind1;
+use crate::prims::unary::UnaryOp;
+
+/// A weakly typed integer scalar (`jnp.maximum(x, 0)` keeps integer `x` integer).
+fn wi(v: i32) -> Array {
+    Array::weak_scalar(v)
+}
+
+/// Rectified linear unit: `max(x, 0)`.
+///
+/// JAX attaches a custom JVP `select(x > 0, g, 0)`, so the gradient at 0 is 0; that rule
+/// arrives with the transformations.
+///
+/// ```
+/// use equinox_core::{nn, Array};
+/// let x = Array::from_vec(vec![-2.0f32, 0.0, 3.0], [3]);
+/// assert_eq!(nn::relu(&x).to_vec::<f32>(), vec![0.0, 0.0, 3.0]);
+/// assert_eq!(x.relu().to_vec::<f32>(), vec![0.0, 0.0, 3.0]);
+/// ```
+pub fn relu(x: &Array) -> Array {
+    jnp::maximum(x, &wi(0))
+}
+
+/// `min(max(x, 0), 6)`. JAX's custom JVP passes the tangent only where `0 < x < 6`.
+pub fn relu6(x: &Array) -> Array {
+    jnp::minimum(&jnp::maximum(x, &wi(0)), &lit(x, 6.0))
+}
+
+/// The logistic sigmoid `1 / (1 + exp(-x))` (the `logistic` primitive, `jax.nn.sigmoid`).
+///
+/// ```
+/// use equinox_core::{nn, Array};
+/// let x = Array::from_vec(vec![0.0f32, 100.0], [2]);
+/// assert_eq!(nn::sigmoid(&x).to_vec::<f32>(), vec![0.5, 1.0]);
+/// ```
+pub fn sigmoid(x: &Array) -> Array {
+    bind1(UnaryOp::Logistic, &[&to_inexact(x)])
+}
+
+/// `log(sigmoid(x))` computed stably as `-softplus(-x)`.
+pub fn log_sigmoid(x: &Array) -> Array {
+    -softplus(&-to_inexact(x))
+}
+
+/// `log(1 + exp(x))`, computed stably as [`jnp::logaddexp`]`(x, 0)`.
+///
+/// ```
+/// use equinox_core::{nn, Array};
+/// let x = Array::from_vec(vec![-100.0f32, 0.0, 100.0], [3]);
+/// let y = nn::softplus(&x).to_vec::<f32>();
+/// assert!(y[0] < 1e-40);
+/// assert_eq!(y[1], 2f32.ln());
+/// assert_eq!(y[2], 100.0);
+/// ```
+pub fn softplus(x: &Array) -> Array {
+    jnp::logaddexp(x, &wi(0))
+}
+
+/// Sigmoid linear unit `x * sigmoid(x)` (also called swish).
+pub fn silu(x: &Array) -> Array {
+    let x = to_inexact(x);
+    &x * &sigmoid(&x)
+}
+
+/// Alias of [`silu`] (`jax.nn.swish`).
+pub fn swish(x: &Array) -> Array {
+    silu(x)
+}
+
+/// Gaussian error linear unit with JAX's default, the tanh approximation
+/// (`jax.nn.gelu(x, approximate=True)`):
+/// ```text
+/// x * 0.5 * (1 + tanh(sqrt(2/π) * (x + 0.044715 * x³)))
+/// ```
+/// evaluated in exactly JAX's order: `x³` by `integer_pow`, `0.044715 * x³`, `x + ...`,
+/// `sqrt(2/π) * ...` (the constant rounded to `x`'s dtype), `tanh`, `1 + ...`, `0.5 * ...`,
+/// `x * ...`. See [`gelu_with`] for the exact form.
+///
+/// ```
+/// use equinox_core::{nn, Array};
+/// let x = Array::from_vec(vec![0.0f32, 1.0, -20.0], [3]);
+/// let y = nn::gelu(&x).to_vec::<f32>();
+/// assert_eq!(y[0], 0.0);
+/// assert!((y[1] - 0.841192).abs() < 1e-6);
+/// assert_eq!(y[2], 0.0);
+/// ```
+pub fn gelu(x: &Array) -> Array {
+    gelu_with(x, true)
+}
+
+/// Gaussian error linear unit; `approximate = true` is [`gelu`] (JAX's default) and
+/// `approximate = false` the exact form, in JAX's order:
+/// ```text
+/// (0.5 * x) * erfc((-x) * sqrt(1/2))
+/// ```
+///
+/// ```
+/// use equinox_core::{nn, Array};
+/// let x = Array::from_vec(vec![1.0f32], [1]);
+/// let exact = nn::gelu_with(&x, false).item::<f32>();
+/// assert!((exact - 0.841_344_7).abs() < 1e-6);
+/// ```
+pub fn gelu_with(x: &Array, approximate: bool) -> Array {
+    let x = to_inexact(x);
+    if approximate {
+        let sqrt_2_over_pi = typed_scalar(&x, (2.0 / std::f64::consts::PI).sqrt());
+        let cubic = &lit(&x, 0.044715) * &jnp::integer_pow(&x, 3);
+        let inner = &sqrt_2_over_pi * &(&x + &cubic);
+        let cdf = &lit(&x, 0.5) * &(&lit(&x, 1.0) + &jnp::tanh(&inner));
+        &x * &cdf
+    } else {
+        let sqrt_half = typed_scalar(&x, 0.5f64.sqrt());
+        let half_x = &lit(&x, 0.5) * &x;
+        &half_x * &jnp::erfc(&(&-&x * &sqrt_half))
+    }
+}
+
+/// Exponential linear unit with `alpha = 1`: `x` for `x > 0`, else `alpha * expm1(x)`.
+pub fn elu(x: &Array) -> Array {
+    elu_with(x, 1.0)
+}
+
+/// Exponential linear unit, in JAX's form
+/// `where(x > 0, x, alpha * expm1(where(x > 0, 0, x)))` (the inner `where` keeps `expm1` from
+/// overflowing on the branch that is not taken, which matters for gradients).
+pub fn elu_with(x: &Array, alpha: f64) -> Array {
+    let x = to_inexact(x);
+    let pos = jnp::greater(&x, &wi(0));
+    let safe = jnp::where_(&pos, &lit(&x, 0.0), &x);
+    let neg = &lit(&x, alpha) * &jnp::expm1(&safe);
+    jnp::where_(&pos, &x, &neg)
+}
+
+/// Continuously differentiable ELU with `alpha = 1`.
+pub fn celu(x: &Array) -> Array {
+    celu_with(x, 1.0)
+}
+
+/// Continuously differentiable ELU: `max(x, 0) + alpha * expm1(min(x, 0) / alpha)`.
+pub fn celu_with(x: &Array, alpha: f64) -> Array {
+    let x = to_inexact(x);
+    let pos = jnp::maximum(&x, &lit(&x, 0.0));
+    let neg = &lit(&x, alpha) * &jnp::expm1(&(&jnp::minimum(&x, &lit(&x, 0.0)) / &lit(&x, alpha)));
+    &pos + &neg
+}
+
+/// Scaled ELU: `scale * elu(x, alpha)` with `alpha = 1.6732632423543772` and
+/// `scale = 1.0507009873554805`.
+pub fn selu(x: &Array) -> Array {
+    const ALPHA: f64 = 1.673_263_242_354_377_2;
+    const SCALE: f64 = 1.050_700_987_355_480_5;
+    let y = elu_with(x, ALPHA);
+    &lit(&y, SCALE) * &y
+}
+
+/// Leaky ReLU with JAX's default slope 0.01: `where(x >= 0, x, 0.01 * x)`.
+pub fn leaky_relu(x: &Array) -> Array {
+    leaky_relu_with(x, 1e-2)
+}
+
+/// Leaky ReLU: `where(x >= 0, x, negative_slope * x)`.
+pub fn leaky_relu_with(x: &Array, negative_slope: f64) -> Array {
+    let x = to_inexact(x);
+    let keep = jnp::greater_equal(&x, &wi(0));
+    jnp::where_(&keep, &x, &(&lit(&x, negative_slope) * &x))
+}
+
+/// `x` clipped to `[-1, 1]`, as `where(x > 1, 1, where(x < -1, -1, x))` (NaN stays NaN).
+pub fn hard_tanh(x: &Array) -> Array {
+    let above = jnp::greater(x, &wi(1));
+    let below = jnp::less(x, &wi(-1));
+    jnp::where_(&above, &wi(1), &jnp::where_(&below, &wi(-1), x))
+}
+
+/// `relu6(x + 3) / 6`.
+pub fn hard_sigmoid(x: &Array) -> Array {
+    &relu6(&(x + &lit(x, 3.0))) / &lit(x, 6.0)
+}
+
+/// `x * hard_sigmoid(x)`.
+pub fn hard_silu(x: &Array) -> Array {
+    let x = to_inexact(x);
+    &x * &hard_sigmoid(&x)
+}
+
+/// Alias of [`hard_silu`] (`jax.nn.hard_swish`).
+pub fn hard_swish(x: &Array) -> Array {
+    hard_silu(x)
+}
+
+/// `x / (|x| + 1)`.
+pub fn soft_sign(x: &Array) -> Array {
+    let x = to_inexact(x);
+    &x / &(&jnp::abs(&x) + &wi(1))
+}
+
+/// Mish: `x * tanh(softplus(x))`.
+pub fn mish(x: &Array) -> Array {
+    let x = to_inexact(x);
+    &x * &jnp::tanh(&softplus(&x))
+}
+
+macro_rules! activation_methods {
+    ($($name:ident),* $(,)?) => {
+        impl Array {
+            $(
+                #[doc = concat!("[`", stringify!($name), "`](crate::nn::", stringify!($name),
+                    ") as a method: `x.", stringify!($name), "()`.")]
+                pub fn $name(&self) -> Array {
+                    $name(self)
+                }
+            )*
+        }
+    };
+}
+
+activation_methods!(
+    relu,
+    relu6,
+    sigmoid,
+    log_sigmoid,
+    softplus,
+    silu,
+    gelu,
+    elu,
+    celu,
+    selu,
+    leaky_relu,
+    hard_tanh,
+    hard_sigmoid,
+    hard_silu,
+    soft_sign,
+    mish,
+);
