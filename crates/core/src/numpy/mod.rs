@@ -4,16 +4,20 @@
 
 mod axes;
 mod creation;
+mod cumulative;
 mod manipulation;
 mod math;
 mod ops;
 mod promotion;
 mod reductions;
+mod sorting;
 
 pub use axes::Axes;
 pub use creation::*;
+pub use cumulative::*;
 pub use manipulation::*;
 pub use math::*;
 pub use ops::Scalar;
 pub use promotion::{broadcast_arrays, promote_dtypes, result_type};
 pub use reductions::*;
+pub use sorting::*;

@@ -9,9 +9,12 @@
 pub mod binary;
 pub mod compare;
 pub mod convert;
+pub mod cumulative;
 pub mod layout;
 pub mod reduce;
 pub mod select;
+pub mod sort;
+pub mod threefry;
 pub mod unary;
 
 use crate::array::{Array, ShapeDtype};
@@ -67,6 +70,9 @@ define_primitives! {
     Convert(convert::ConvertOp),
     Layout(layout::LayoutOp),
     Reduce(reduce::ReduceOp),
+    Threefry(threefry::ThreefryOp),
+    Sort(sort::SortOp),
+    Cumulative(cumulative::CumulativeOp),
 }
 
 /// Applies a primitive to arguments and returns its outputs.
