@@ -10,6 +10,7 @@ pub mod binary;
 pub mod compare;
 pub mod convert;
 pub mod cumulative;
+pub mod fma;
 pub mod layout;
 pub mod reduce;
 pub mod select;
@@ -73,6 +74,7 @@ define_primitives! {
     Threefry(threefry::ThreefryOp),
     Sort(sort::SortOp),
     Cumulative(cumulative::CumulativeOp),
+    Fma(fma::FmaOp),
 }
 
 /// Applies a primitive to arguments and returns its outputs.

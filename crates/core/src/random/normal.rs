@@ -3,7 +3,7 @@
 use super::key::Key;
 use super::ops::{bin, c_float, c_user_float, check_float, nmant};
 use super::uniform::uniform_between;
-use crate::array::{Array, DType, Shape};
+use crate::array::{Array, DType, Element, Shape};
 use crate::prims::binary::BinaryOp;
 use crate::prims::bind1;
 use crate::prims::select::SelectOp;
@@ -61,8 +61,13 @@ pub fn truncated_normal(
     let sqrt2 = c_float(std::f64::consts::SQRT_2, dtype);
     let lower = c_user_float(lower, dtype);
     let upper = c_user_float(upper, dtype);
-    let a = bind1(UnaryOp::Erf, &[&bin(BinaryOp::Div, &lower, &sqrt2)]);
-    let b = bind1(UnaryOp::Erf, &[&bin(BinaryOp::Div, &upper, &sqrt2)]);
+    // XLA rewrites division by a constant into multiplication by its reciprocal (rounded in
+    // the dtype), which changes the last bit of `lower / sqrt(2)` for some bounds.
+    let inv_sqrt2 = crate::with_float_dtype!(dtype, T => {
+        Array::scalar(<T as num_traits::One>::one() / T::from_f64(std::f64::consts::SQRT_2))
+    }, _ => unreachable!("checked float"));
+    let a = bind1(UnaryOp::Erf, &[&bin(BinaryOp::Mul, &lower, &inv_sqrt2)]);
+    let b = bind1(UnaryOp::Erf, &[&bin(BinaryOp::Mul, &upper, &inv_sqrt2)]);
     let u = uniform_between(&key, &shape.into(), dtype, &a, &b, "truncated_normal");
     let out = bin(BinaryOp::Mul, &sqrt2, &bind1(UnaryOp::ErfInv, &[&u]));
     let lo = bin(BinaryOp::Nextafter, &lower, &c_float(f64::INFINITY, dtype));

@@ -4,13 +4,17 @@ use super::bits::{bits64_from_words, block_words};
 use super::key::Key;
 use super::ops::{bin, bitcast, c_float, c_u32, c_user_float, check_float, convert, nmant};
 use crate::array::{Array, DType, Shape};
+use crate::prims::bind1;
 use crate::prims::binary::BinaryOp;
+use crate::prims::fma::FmaOp;
 
 /// Uniform floats in `[minval, maxval)` of `shape` and float `dtype`, bit-exact with
 /// `jax.random.uniform(key, shape, dtype, minval, maxval)`.
 ///
 /// The mantissa of a float in `[1, 2)` is filled with random bits and 1 subtracted, giving
-/// `[0, 1)`; then `max(minval, u * (maxval - minval) + minval)`. float32 uses 32 random bits,
+/// `[0, 1)`; then
+/// `max(minval, u * (maxval - minval) + minval)`, with the multiply-add fused for float32 and
+/// float64 as XLA does. float32 uses 32 random bits,
 /// float64 64 (as JAX with x64 enabled), float16 16 and bfloat16 8.
 ///
 /// ```
@@ -41,11 +45,13 @@ pub(crate) fn uniform_between(
 ) -> Array {
     let floats = unit_floats(key, shape, dtype, op);
     let span = bin(BinaryOp::Sub, maxval, minval);
-    let scaled = bin(
-        BinaryOp::Add,
-        &bin(BinaryOp::Mul, &floats, &span),
-        minval,
-    );
+    // XLA contracts this multiply-add into one FMA on CPU for float32 and float64; half types
+    // round after the multiply and after the add. Matching JAX needs the same roundings.
+    let scaled = if matches!(dtype, DType::F32 | DType::F64) {
+        bind1(FmaOp, &[&floats, &span, minval])
+    } else {
+        bin(BinaryOp::Add, &bin(BinaryOp::Mul, &floats, &span), minval)
+    };
     bin(BinaryOp::Max, minval, &scaled)
 }
 
