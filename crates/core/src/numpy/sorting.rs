@@ -113,6 +113,9 @@ pub fn searchsorted(a: &Array, v: &Array, side: Side) -> Array {
     let p = promote_dtypes(&[a, v]);
     let (a, v) = (&p[0], &p[1]);
     let n = a.shape()[0];
+    if n == 0 {
+        return super::creation::zeros_dtype(v.shape(), DType::I32);
+    }
     let mut full: Shape = v.shape_obj().clone();
     full.0.push(n);
     let nd = full.ndim();

@@ -2,13 +2,13 @@
 
 use super::binary::{nan_max, nan_min};
 use super::{describe, expect_arity, PrimitiveRule};
-use crate::array::{Array, Element, IntElement, ShapeDtype, Storage};
+use crate::array::{Array, DType, Element, FloatElement, IntElement, ShapeDtype, Storage};
 use crate::backend::cpu::scan::scan_axis;
 
 /// What a cumulative primitive combines with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CumulativeKind {
-    /// Running sum (integers wrap; floats round after every step in their own dtype).
+    /// Running sum (integers wrap; float16/bfloat16 accumulate in float32).
     Sum,
     /// Running product.
     Prod,
@@ -76,11 +76,15 @@ impl PrimitiveRule for CumulativeOp {
         let (kind, rev) = (self.kind, self.reverse);
         let storage: Storage = crate::with_float_dtype!(x.dtype(), T => {
             let v = x.as_slice::<T>();
-            let r: Vec<T> = match kind {
-                CumulativeKind::Sum => scan_axis(v, outer, len, inner, rev, |a, b| a + b),
-                CumulativeKind::Prod => scan_axis(v, outer, len, inner, rev, |a, b| a * b),
-                CumulativeKind::Max => scan_axis(v, outer, len, inner, rev, nan_max),
-                CumulativeKind::Min => scan_axis(v, outer, len, inner, rev, nan_min),
+            let r: Vec<T> = if T::DTYPE == DType::F64 || T::DTYPE == DType::F32 {
+                float_scan(kind, v, outer, len, inner, rev)
+            } else {
+                // Half types accumulate in float32 and round each output once, as XLA does.
+                let wide: Vec<f32> = v.iter().map(|e| e.to_f32()).collect();
+                float_scan(kind, &wide, outer, len, inner, rev)
+                    .into_iter()
+                    .map(T::from_f32)
+                    .collect()
             };
             T::into_storage(r)
         }, _ => crate::with_int_dtype!(x.dtype(), T => {
@@ -95,6 +99,22 @@ impl PrimitiveRule for CumulativeOp {
             bool::into_storage(r)
         }));
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
+    }
+}
+
+fn float_scan<T: num_traits::Float>(
+    kind: CumulativeKind,
+    v: &[T],
+    outer: usize,
+    len: usize,
+    inner: usize,
+    rev: bool,
+) -> Vec<T> {
+    match kind {
+        CumulativeKind::Sum => scan_axis(v, outer, len, inner, rev, |a, b| a + b),
+        CumulativeKind::Prod => scan_axis(v, outer, len, inner, rev, |a, b| a * b),
+        CumulativeKind::Max => scan_axis(v, outer, len, inner, rev, nan_max),
+        CumulativeKind::Min => scan_axis(v, outer, len, inner, rev, nan_min),
     }
 }
 
