@@ -33,7 +33,11 @@ fn ints(v: &Value) -> Vec<i64> {
 /// The IEEE bits of a float array, widened to u64.
 fn float_bits(a: &Array) -> Vec<u64> {
     match a.dtype() {
-        DType::F32 => a.to_vec::<f32>().iter().map(|v| v.to_bits() as u64).collect(),
+        DType::F32 => a
+            .to_vec::<f32>()
+            .iter()
+            .map(|v| v.to_bits() as u64)
+            .collect(),
         DType::F64 => a.to_vec::<f64>().iter().map(|v| v.to_bits()).collect(),
         DType::F16 => a
             .to_vec::<equinox_core::f16>()
@@ -142,7 +146,10 @@ fn shared_golden_vectors_are_reproduced_exactly() {
                 random::uniform(key(), [2, 3], DType::F32, -3.0, 5.0),
             ),
             ("normal_f32_(7,)", random::normal(key(), [7], DType::F32)),
-            ("normal_f32_(2,3)", random::normal(key(), [2, 3], DType::F32)),
+            (
+                "normal_f32_(2,3)",
+                random::normal(key(), [2, 3], DType::F32),
+            ),
             (
                 "truncated_normal_f32_-2_2_(5,)",
                 random::truncated_normal(key(), -2.0, 2.0, [5], DType::F32),
@@ -171,7 +178,12 @@ fn shared_golden_vectors_are_reproduced_exactly() {
                 .map(u64::from)
                 .collect::<Vec<_>>()
         );
-        let to_i64 = |a: Array| a.to_vec::<i32>().into_iter().map(i64::from).collect::<Vec<_>>();
+        let to_i64 = |a: Array| {
+            a.to_vec::<i32>()
+                .into_iter()
+                .map(i64::from)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
             to_i64(random::randint(key(), [6], 0, 10, DType::I32)),
             ints(&g["randint_int32_0_10_(6,)"])
@@ -225,13 +237,25 @@ fn run_case(c: &Value) -> Vec<u64> {
             random::split(key, num).into_data()
         }
         "fold_in" => random::fold_in(key, i("data") as u32).into_data(),
-        "uniform" => random::uniform(key, shape, dtype_named(dtype_name), f("minval"), f("maxval")),
+        "uniform" => random::uniform(
+            key,
+            shape,
+            dtype_named(dtype_name),
+            f("minval"),
+            f("maxval"),
+        ),
         "normal" => random::normal(key, shape, dtype_named(dtype_name)),
         "truncated_normal" => {
             random::truncated_normal(key, f("lower"), f("upper"), shape, DType::F32)
         }
         "bernoulli" => random::bernoulli(key, f("p"), shape),
-        "randint" => random::randint(key, shape, i("minval"), i("maxval"), dtype_named(dtype_name)),
+        "randint" => random::randint(
+            key,
+            shape,
+            i("minval"),
+            i("maxval"),
+            dtype_named(dtype_name),
+        ),
         "permutation" => random::permutation(key, i("n") as usize),
         "permutation_array" => {
             let x = Array::from_vec((0..12).collect::<Vec<i32>>(), [4, 3]);
@@ -243,16 +267,25 @@ fn run_case(c: &Value) -> Vec<u64> {
                 .map(|j| (-2.0f64 + 3.0 * j as f64 / 11.0) as f32)
                 .collect();
             let logits = Array::from_vec(logits, [3, 4]);
-            let s = p["shape"]
-                .as_array()
-                .map(|a| a.iter().map(|d| d.as_u64().expect("dim") as usize).collect::<Vec<_>>().into());
+            let s = p["shape"].as_array().map(|a| {
+                a.iter()
+                    .map(|d| d.as_u64().expect("dim") as usize)
+                    .collect::<Vec<_>>()
+                    .into()
+            });
             random::categorical(key, &logits, i("axis") as isize, s)
         }
         "choice" => {
             let probs = Array::from_vec(vec![0.1f32, 0.2, 0.05, 0.3, 0.15, 0.2], [6]);
             let with_p = p["p"].as_bool().expect("p flag");
             let replace = p["replace"].as_bool().expect("replace");
-            random::choice(key, i("n") as usize, shape, replace, with_p.then_some(&probs))
+            random::choice(
+                key,
+                i("n") as usize,
+                shape,
+                replace,
+                with_p.then_some(&probs),
+            )
         }
         "gumbel" => random::gumbel(key, shape, DType::F32),
         "exponential" => random::exponential(key, shape, DType::F32),
@@ -265,7 +298,11 @@ fn run_case(c: &Value) -> Vec<u64> {
         d if d.is_float() => float_bits(&out),
         DType::Bool => out.to_vec::<bool>().into_iter().map(u64::from).collect(),
         DType::I64 => out.to_vec::<i64>().into_iter().map(|v| v as u64).collect(),
-        DType::I32 => out.to_vec::<i32>().into_iter().map(|v| v as i64 as u64).collect(),
+        DType::I32 => out
+            .to_vec::<i32>()
+            .into_iter()
+            .map(|v| v as i64 as u64)
+            .collect(),
         _ => out.to_vec::<u32>().into_iter().map(u64::from).collect(),
     }
 }

@@ -44,7 +44,8 @@ fn phi(x: f64) -> f64 {
     let t = 1.0 / (1.0 + 0.327_591_1 * z);
     let poly = t
         * (0.254_829_592
-            + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     let erf = 1.0 - poly * (-z * z).exp();
     0.5 * (1.0 + erf.copysign(x))
 }
@@ -68,7 +69,10 @@ fn check_moments(what: &str, x: &[f64], mean: f64, var: f64) {
 fn threefry_matches_the_random123_known_answers() {
     let run = |k: [u32; 2], x: [u32; 2]| {
         let a = |v: u32| Array::scalar(v);
-        let out = bind(ThreefryOp::Threefry2x32, &[&a(k[0]), &a(k[1]), &a(x[0]), &a(x[1])]);
+        let out = bind(
+            ThreefryOp::Threefry2x32,
+            &[&a(k[0]), &a(k[1]), &a(x[0]), &a(x[1])],
+        );
         [out[0].item::<u32>(), out[1].item::<u32>()]
     };
     assert_eq!(run([0, 0], [0, 0]), [0x6b20_0159, 0x99ba_4efe]);
@@ -107,7 +111,12 @@ fn bits_are_balanced() {
     check_moments("bits_u8", &b8, 127.5, (256.0 * 256.0 - 1.0) / 12.0);
     let b16 = random::bits_u16(key(3), [N]).to_vec::<f64>();
     assert!(b16.iter().all(|&v| v < 65536.0));
-    check_moments("bits_u16", &b16, 32767.5, (65536.0f64 * 65536.0 - 1.0) / 12.0);
+    check_moments(
+        "bits_u16",
+        &b16,
+        32767.5,
+        (65536.0f64 * 65536.0 - 1.0) / 12.0,
+    );
     let b64 = random::bits_u64(key(4), [N]).to_vec::<i64>();
     let top = b64.iter().filter(|&&v| v < 0).count() as f64 / N as f64;
     let low = b64.iter().filter(|&&v| v & 1 == 1).count() as f64 / N as f64;
@@ -116,7 +125,10 @@ fn bits_are_balanced() {
 
 #[test]
 fn uniform_is_uniform_in_every_dtype() {
-    for (i, dtype) in [DType::F32, DType::F64, DType::F16, DType::BF16].into_iter().enumerate() {
+    for (i, dtype) in [DType::F32, DType::F64, DType::F16, DType::BF16]
+        .into_iter()
+        .enumerate()
+    {
         // (Seeds 110.. rather than 10..: jax.random.uniform(PRNGKey(10), (10**5,)) itself has a
         // KS distance of 2.04 / sqrt(n), a p = 5e-4 draw that this 1e-3 test would reject.)
         let u = random::uniform(key(110 + i as u64), [N], dtype, -3.0, 5.0);
@@ -130,7 +142,10 @@ fn uniform_is_uniform_in_every_dtype() {
             DType::F32 => 8_388_608.0,
             _ => 4_503_599_627_370_496.0f64,
         };
-        let (mean, var) = (-3.0 + 8.0 * (m - 1.0) / (2.0 * m), 64.0 * (m * m - 1.0) / (12.0 * m * m));
+        let (mean, var) = (
+            -3.0 + 8.0 * (m - 1.0) / (2.0 * m),
+            64.0 * (m * m - 1.0) / (12.0 * m * m),
+        );
         check_moments(&format!("uniform {dtype}"), &v, mean, var);
         // bfloat16 has only 128 levels per binade: allow for its discreteness.
         let crit = if dtype == DType::BF16 { 0.02 } else { KS_CRIT };
@@ -167,7 +182,10 @@ fn bernoulli_has_rate_p() {
     let b = random::bernoulli(key(40), 0.3, [N]);
     assert_eq!(b.dtype(), DType::Bool);
     let rate = b.to_vec::<f64>().iter().sum::<f64>() / N as f64;
-    assert!((rate - 0.3).abs() < 4.0 * (0.21f64 / N as f64).sqrt(), "{rate}");
+    assert!(
+        (rate - 0.3).abs() < 4.0 * (0.21f64 / N as f64).sqrt(),
+        "{rate}"
+    );
 }
 
 #[test]
@@ -176,10 +194,20 @@ fn randint_is_uniform_over_the_range() {
     assert!(r.iter().all(|&x| (-5.0..1000.0).contains(&x)));
     assert!(r.contains(&-5.0) && r.contains(&999.0));
     let span = 1005.0f64;
-    check_moments("randint", &r, -5.0 + (span - 1.0) / 2.0, (span * span - 1.0) / 12.0);
+    check_moments(
+        "randint",
+        &r,
+        -5.0 + (span - 1.0) / 2.0,
+        (span * span - 1.0) / 12.0,
+    );
     let u8s = random::randint(key(51), [N], 0, 256, DType::U8);
     assert_eq!(u8s.dtype(), DType::U8);
-    check_moments("randint u8", &u8s.to_vec::<f64>(), 127.5, (256.0f64 * 256.0 - 1.0) / 12.0);
+    check_moments(
+        "randint u8",
+        &u8s.to_vec::<f64>(),
+        127.5,
+        (256.0f64 * 256.0 - 1.0) / 12.0,
+    );
     let u32s = random::randint(key(52), [N], 10, 20, DType::U32).to_vec::<f64>();
     check_moments("randint u32", &u32s, 14.5, 99.0 / 12.0);
     let same = random::randint(key(53), [4], 7, 7, DType::I32);
@@ -196,13 +224,20 @@ fn permutations_are_permutations_and_well_mixed() {
     }
     assert!(seen.iter().all(|&s| s));
     // For a uniform permutation E|p(i) - i| = (n^2 - 1) / (3n).
-    let disp = p.iter().enumerate().map(|(i, &v)| (v as f64 - i as f64).abs()).sum::<f64>() / n as f64;
+    let disp = p
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| (v as f64 - i as f64).abs())
+        .sum::<f64>()
+        / n as f64;
     let want = (n as f64 * n as f64 - 1.0) / (3.0 * n as f64);
     assert!((disp - want).abs() < 0.03 * want, "{disp} vs {want}");
     // Whole rows move together; independent lanes shuffle separately.
     let x = Array::from_vec((0..40).collect::<Vec<i32>>(), [8, 5]);
     let rows = random::permutation_array(key(61), &x, 0, false).to_vec::<i32>();
-    assert!(rows.chunks(5).all(|r| r.windows(2).all(|w| w[1] == w[0] + 1)));
+    assert!(rows
+        .chunks(5)
+        .all(|r| r.windows(2).all(|w| w[1] == w[0] + 1)));
     let lanes = random::permutation_array(key(62), &x, 1, true).to_vec::<i32>();
     for (i, r) in lanes.chunks(5).enumerate() {
         let mut s = r.to_vec();
@@ -219,7 +254,10 @@ fn categorical_frequencies_follow_softmax() {
     for k in 0..4 {
         let f = c.iter().filter(|&&v| v == k).count() as f64 / N as f64;
         let p = (k as f64).exp() / z;
-        assert!((f - p).abs() < 4.0 * (p * (1.0 - p) / N as f64).sqrt(), "class {k}: {f} vs {p}");
+        assert!(
+            (f - p).abs() < 4.0 * (p * (1.0 - p) / N as f64).sqrt(),
+            "class {k}: {f} vs {p}"
+        );
     }
     // Batched logits along axis 0: one draw per column.
     let l2 = Array::from_vec(vec![0.0f32, 10.0, 10.0, 0.0], [2, 2]);
@@ -234,7 +272,10 @@ fn choice_follows_p_and_respects_replacement() {
     for k in 0..4 {
         let f = c.iter().filter(|&&v| v == k).count() as f64 / N as f64;
         let pk = 0.1 * (k + 1) as f64;
-        assert!((f - pk).abs() < 4.0 * (pk * (1.0 - pk) / N as f64).sqrt(), "{k}: {f}");
+        assert!(
+            (f - pk).abs() < 4.0 * (pk * (1.0 - pk) / N as f64).sqrt(),
+            "{k}: {f}"
+        );
     }
     let u = random::choice(key(81), 7, [N], true, None).to_vec::<f64>();
     check_moments("choice uniform", &u, 3.0, 4.0);
@@ -264,7 +305,13 @@ fn transcendental_samplers_have_their_laws() {
     assert!(ks(&e, |x| 1.0 - (-x.max(0.0)).exp()) < KS_CRIT);
     let l = random::laplace(key(92), [N], DType::F32).to_vec::<f64>();
     check_moments("laplace", &l, 0.0, 2.0);
-    let laplace_cdf = |x: f64| if x < 0.0 { 0.5 * x.exp() } else { 1.0 - 0.5 * (-x).exp() };
+    let laplace_cdf = |x: f64| {
+        if x < 0.0 {
+            0.5 * x.exp()
+        } else {
+            1.0 - 0.5 * (-x).exp()
+        }
+    };
     assert!(ks(&l, laplace_cdf) < KS_CRIT);
     let s = random::logistic(key(93), [N], DType::F32).to_vec::<f64>();
     check_moments("logistic", &s, 0.0, pi2 / 3.0);
@@ -288,7 +335,10 @@ fn keys_split_fold_and_batch() {
         let want = random::fold_in(sub, 9).into_data().to_vec::<u32>();
         assert_eq!(folded.data().to_vec::<u32>()[2 * i..2 * i + 2], want[..]);
     }
-    assert_eq!(random::key_x64((1 << 40) + 3).data().to_vec::<u32>(), vec![256, 3]);
+    assert_eq!(
+        random::key_x64((1 << 40) + 3).data().to_vec::<u32>(),
+        vec![256, 3]
+    );
 }
 
 #[test]

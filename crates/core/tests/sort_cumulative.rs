@@ -23,7 +23,14 @@ fn sort_cmp(a: f64, b: f64) -> Ordering {
 /// Random data with ties, NaNs, signed zeros and infinities for float dtypes.
 fn tricky_array(rng: &mut Rng, shape: &[usize], dtype: DType) -> Array {
     let n: usize = shape.iter().product();
-    let specials = [f64::NAN, -f64::NAN, 0.0, -0.0, f64::INFINITY, f64::NEG_INFINITY];
+    let specials = [
+        f64::NAN,
+        -f64::NAN,
+        0.0,
+        -0.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ];
     let v: Vec<f64> = (0..n)
         .map(|_| {
             if dtype.is_float() && rng.range(0, 5) == 0 {
@@ -77,8 +84,7 @@ fn naive_sort(x: &[f64], shape: &[usize], axis: usize) -> (Vec<f64>, Vec<i64>) {
 
 fn same_f64(a: &[f64], b: &[f64]) -> bool {
     a.len() == b.len()
-        && a
-            .iter()
+        && a.iter()
             .zip(b)
             .all(|(x, y)| (x.is_nan() && y.is_nan()) || (x == y))
 }
@@ -121,7 +127,10 @@ fn sort_orders_signed_zeros_as_equal_and_nans_last() {
     );
     // jnp.argsort gives [4, 0, 1, 5, 2, 3]: ±0 tie (stable), both NaNs after 1.0.
     assert_eq!(jnp::argsort(&x, 0).to_vec::<i32>(), vec![4, 0, 1, 5, 2, 3]);
-    assert_eq!(jnp::argsort(&x, None).to_vec::<i32>(), vec![4, 0, 1, 5, 2, 3]);
+    assert_eq!(
+        jnp::argsort(&x, None).to_vec::<i32>(),
+        vec![4, 0, 1, 5, 2, 3]
+    );
 }
 
 #[test]
@@ -168,7 +177,15 @@ fn total_key(v: f64) -> i64 {
 #[test]
 fn top_k_matches_a_naive_selection() {
     let mut rng = Rng::new(21);
-    let dtypes = [DType::F32, DType::F16, DType::BF16, DType::F64, DType::I32, DType::U8, DType::I64];
+    let dtypes = [
+        DType::F32,
+        DType::F16,
+        DType::BF16,
+        DType::F64,
+        DType::I32,
+        DType::U8,
+        DType::I64,
+    ];
     for trial in 0..40 {
         let dtype = dtypes[trial % dtypes.len()];
         let nd = rng.range(1, 4) as usize;
@@ -195,7 +212,11 @@ fn top_k_matches_a_naive_selection() {
                 want_val.push(row[o]);
             }
         }
-        assert_eq!(idx.to_vec::<i64>(), want_idx, "top_k {dtype} {shape:?} k={k}");
+        assert_eq!(
+            idx.to_vec::<i64>(),
+            want_idx,
+            "top_k {dtype} {shape:?} k={k}"
+        );
         assert!(same_f64(&vals.to_vec::<f64>(), &want_val));
     }
 }
@@ -203,7 +224,15 @@ fn top_k_matches_a_naive_selection() {
 #[test]
 fn top_k_uses_total_order_like_lax() {
     let x = Array::from_vec(
-        vec![0.0f32, -0.0, f32::NAN, -f32::NAN, f32::NEG_INFINITY, 1.0, f32::INFINITY],
+        vec![
+            0.0f32,
+            -0.0,
+            f32::NAN,
+            -f32::NAN,
+            f32::NEG_INFINITY,
+            1.0,
+            f32::INFINITY,
+        ],
         [7],
     );
     // lax.top_k gives indices [2, 6, 5, 0, 1, 4, 3].
@@ -272,26 +301,32 @@ fn searchsorted_matches_counting() {
     }
 }
 
-fn naive_scan(x: &[f64], shape: &[usize], axis: usize, reverse: bool, f: impl Fn(f64, f64) -> f64) -> Vec<f64> {
-    let mut out = x.to_vec();
-    for flat in 0..x.len() {
-        let pos = unravel(flat, shape);
-        let mut acc: Option<f64> = None;
-        let n = shape[axis];
-        let range: Vec<usize> = if reverse {
-            (pos[axis]..n).rev().collect()
-        } else {
-            (0..=pos[axis]).collect()
-        };
-        for j in range {
-            let mut p = pos.clone();
-            p[axis] = j;
-            let v = x[ravel(&p, shape)];
-            acc = Some(acc.map_or(v, |a| f(a, v)));
-        }
-        out[flat] = acc.expect("non-empty");
-    }
-    out
+fn naive_scan(
+    x: &[f64],
+    shape: &[usize],
+    axis: usize,
+    reverse: bool,
+    f: impl Fn(f64, f64) -> f64,
+) -> Vec<f64> {
+    (0..x.len())
+        .map(|flat| {
+            let pos = unravel(flat, shape);
+            let mut acc: Option<f64> = None;
+            let n = shape[axis];
+            let range: Vec<usize> = if reverse {
+                (pos[axis]..n).rev().collect()
+            } else {
+                (0..=pos[axis]).collect()
+            };
+            for j in range {
+                let mut p = pos.clone();
+                p[axis] = j;
+                let v = x[ravel(&p, shape)];
+                acc = Some(acc.map_or(v, |a| f(a, v)));
+            }
+            acc.expect("non-empty")
+        })
+        .collect()
 }
 
 #[test]
@@ -303,7 +338,14 @@ fn cumulative_primitives_match_naive_scans() {
         CumulativeKind::Max,
         CumulativeKind::Min,
     ];
-    let dtypes = [DType::F32, DType::F64, DType::I32, DType::I64, DType::U32, DType::U8];
+    let dtypes = [
+        DType::F32,
+        DType::F64,
+        DType::I32,
+        DType::I64,
+        DType::U32,
+        DType::U8,
+    ];
     for trial in 0..64 {
         let kind = kinds[trial % 4];
         let dtype = dtypes[(trial / 4) % dtypes.len()];
@@ -313,7 +355,16 @@ fn cumulative_primitives_match_naive_scans() {
         let reverse = trial % 3 == 0;
         let x = random_array(&mut rng, &shape, dtype);
         let x = if trial % 2 == 1 { via_transpose(&x) } else { x };
-        let got = bind(CumulativeOp { kind, axis, reverse }, &[&x]).pop().expect("one output");
+        let got = bind(
+            CumulativeOp {
+                kind,
+                axis,
+                reverse,
+            },
+            &[&x],
+        )
+        .pop()
+        .expect("one output");
         assert_eq!(got.dtype(), dtype);
         let xv = x.to_vec::<f64>();
         let wrap = |v: f64| -> f64 {
@@ -334,7 +385,13 @@ fn cumulative_primitives_match_naive_scans() {
             CumulativeKind::Min => naive_scan(&xv, &shape, axis, reverse, f64::min),
         };
         let rtol = if dtype == DType::F32 { 1e-5 } else { 1e-12 };
-        common::assert_close(&got.to_vec::<f64>(), &want, rtol, 1e-6, &format!("{kind:?} {dtype} {shape:?} axis {axis} rev {reverse}"));
+        common::assert_close(
+            &got.to_vec::<f64>(),
+            &want,
+            rtol,
+            1e-6,
+            &format!("{kind:?} {dtype} {shape:?} axis {axis} rev {reverse}"),
+        );
     }
 }
 
@@ -352,7 +409,10 @@ fn cumulative_half_types_accumulate_in_f32_and_nan_propagates() {
     assert!(m[1].is_nan() && m[2].is_nan());
     let b = Array::from_vec(vec![true, false, true], [3]);
     assert_eq!(jnp::cumsum(&b, 0).to_vec::<i32>(), vec![1, 1, 2]);
-    assert_eq!(jnp::cummin(&b, 0).to_vec::<bool>(), vec![true, false, false]);
+    assert_eq!(
+        jnp::cummin(&b, 0).to_vec::<bool>(),
+        vec![true, false, false]
+    );
 }
 
 #[test]

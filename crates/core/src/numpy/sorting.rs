@@ -154,10 +154,7 @@ fn sort_lt(x: &Array, y: &Array) -> Array {
     if !x.dtype().is_float() {
         return less(x, y);
     }
-    logical_and(
-        &logical_not(&isnan(x)),
-        &logical_or(&isnan(y), &less(x, y)),
-    )
+    logical_and(&logical_not(&isnan(x)), &logical_or(&isnan(y), &less(x, y)))
 }
 
 /// The `k` largest entries along the last axis and their int32 indices, largest first, ties

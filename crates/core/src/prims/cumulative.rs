@@ -127,8 +127,12 @@ fn int_scan<T: IntElement>(
     rev: bool,
 ) -> Vec<T> {
     match kind {
-        CumulativeKind::Sum => scan_axis(v, outer, len, inner, rev, |a: T, b: T| a.wrapping_add(&b)),
-        CumulativeKind::Prod => scan_axis(v, outer, len, inner, rev, |a: T, b: T| a.wrapping_mul(&b)),
+        CumulativeKind::Sum => {
+            scan_axis(v, outer, len, inner, rev, |a: T, b: T| a.wrapping_add(&b))
+        }
+        CumulativeKind::Prod => {
+            scan_axis(v, outer, len, inner, rev, |a: T, b: T| a.wrapping_mul(&b))
+        }
         CumulativeKind::Max => scan_axis(v, outer, len, inner, rev, |a: T, b: T| a.max(b)),
         CumulativeKind::Min => scan_axis(v, outer, len, inner, rev, |a: T, b: T| a.min(b)),
     }

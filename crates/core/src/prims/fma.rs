@@ -27,7 +27,10 @@ impl PrimitiveRule for FmaOp {
         let shape = elementwise_shape("fma", args);
         let dtype = common_dtype("fma", args);
         if !dtype.is_float() {
-            panic!("fma: got {} but expected floating-point operands", describe(args));
+            panic!(
+                "fma: got {} but expected floating-point operands",
+                describe(args)
+            );
         }
         vec![ShapeDtype {
             shape,

@@ -77,7 +77,10 @@ impl PrimitiveRule for SortOp {
                 expect_arity("top_k", args, 1);
                 let x = args[0];
                 if x.ndim() == 0 {
-                    panic!("top_k: the operand must have at least one axis, got {}", describe(args));
+                    panic!(
+                        "top_k: the operand must have at least one axis, got {}",
+                        describe(args)
+                    );
                 }
                 let n = x.shape[x.ndim() - 1];
                 if k > n {
@@ -128,11 +131,8 @@ impl PrimitiveRule for SortOp {
             SortOp::TopK { k } => {
                 let x = args[0];
                 let len = *x.shape().last().expect("abstract_eval checked the rank");
-                let rows = if len == 0 {
-                    out[0].size() / k.max(1)
-                } else {
-                    x.size() / len
-                };
+                // Rows of the operand (and of the output, which has them even when len is 0).
+                let rows: usize = x.shape()[..x.ndim() - 1].iter().product();
                 let keys = order_keys(x, FloatOrder::Total);
                 let idx = top_k_indices(&keys, rows, len, k);
                 let values = crate::with_dtype!(x.dtype(), T => {
@@ -142,7 +142,10 @@ impl PrimitiveRule for SortOp {
                 let shape: Shape = out[0].shape.clone();
                 vec![
                     Array::from_storage(values, shape.clone()).with_weak_type(out[0].weak_type),
-                    Array::from_vec(idx.into_iter().map(|j| j as i32).collect::<Vec<i32>>(), shape),
+                    Array::from_vec(
+                        idx.into_iter().map(|j| j as i32).collect::<Vec<i32>>(),
+                        shape,
+                    ),
                 ]
             }
         }

@@ -42,7 +42,13 @@ pub fn randint(key: Key, shape: impl Into<Shape>, minval: i64, maxval: i64, dtyp
     let shape = shape.into();
     match dtype {
         DType::U8 => {
-            let r = randint32(key, &shape, minval.clamp(0, 255), maxval.clamp(0, 256), DType::I32);
+            let r = randint32(
+                key,
+                &shape,
+                minval.clamp(0, 255),
+                maxval.clamp(0, 256),
+                DType::I32,
+            );
             convert(&r, DType::U8)
         }
         DType::I32 | DType::U32 => randint32(key, &shape, minval, maxval, dtype),
@@ -76,7 +82,11 @@ fn randint32(key: Key, shape: &Shape, minval: i64, maxval: i64, dtype: DType) ->
     let span_a = c_u32(span);
     let offset = bin(
         BinaryOp::Add,
-        &bin(BinaryOp::Mul, &bin(BinaryOp::Rem, &higher, &span_a), &c_u32(mult)),
+        &bin(
+            BinaryOp::Mul,
+            &bin(BinaryOp::Rem, &higher, &span_a),
+            &c_u32(mult),
+        ),
         &bin(BinaryOp::Rem, &lower, &span_a),
     );
     let offset = bin(BinaryOp::Rem, &offset, &span_a);

@@ -36,7 +36,10 @@ fn uniform_from(key: &Key, shape: Shape, dtype: DType, minval: f64, op: &str) ->
 /// ```
 pub fn gumbel(key: Key, shape: impl Into<Shape>, dtype: DType) -> Array {
     let u = uniform_from(&key, shape.into(), dtype, tiny(dtype), "gumbel");
-    un(UnaryOp::Neg, &un(UnaryOp::Log, &un(UnaryOp::Neg, &un(UnaryOp::Log, &u))))
+    un(
+        UnaryOp::Neg,
+        &un(UnaryOp::Log, &un(UnaryOp::Neg, &un(UnaryOp::Log, &u))),
+    )
 }
 
 /// Standard exponential samples (`jax.random.exponential`): `-log1p(-u)`, `u` uniform in

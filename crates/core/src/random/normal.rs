@@ -71,6 +71,10 @@ pub fn truncated_normal(
     let u = uniform_between(&key, &shape.into(), dtype, &a, &b, "truncated_normal");
     let out = bin(BinaryOp::Mul, &sqrt2, &bind1(UnaryOp::ErfInv, &[&u]));
     let lo = bin(BinaryOp::Nextafter, &lower, &c_float(f64::INFINITY, dtype));
-    let hi = bin(BinaryOp::Nextafter, &upper, &c_float(f64::NEG_INFINITY, dtype));
+    let hi = bin(
+        BinaryOp::Nextafter,
+        &upper,
+        &c_float(f64::NEG_INFINITY, dtype),
+    );
     bind1(SelectOp::Clamp, &[&lo, &out, &hi])
 }

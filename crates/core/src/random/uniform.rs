@@ -4,8 +4,8 @@ use super::bits::{bits64_from_words, block_words};
 use super::key::Key;
 use super::ops::{bin, bitcast, c_float, c_u32, c_user_float, check_float, convert, nmant};
 use crate::array::{Array, DType, Shape};
-use crate::prims::bind1;
 use crate::prims::binary::BinaryOp;
+use crate::prims::bind1;
 use crate::prims::fma::FmaOp;
 
 /// Uniform floats in `[minval, maxval)` of `shape` and float `dtype`, bit-exact with

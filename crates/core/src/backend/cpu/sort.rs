@@ -126,7 +126,11 @@ pub fn top_k_indices(keys: &[u64], rows: usize, len: usize, k: usize) -> Vec<u32
     let row = |r: usize, dst: &mut [u32]| {
         let ks = &keys[r * len..(r + 1) * len];
         // Larger keys first, then lower indices: the smallest (!key, index) pairs.
-        let mut pairs: Vec<(u64, u32)> = ks.iter().enumerate().map(|(j, &v)| (!v, j as u32)).collect();
+        let mut pairs: Vec<(u64, u32)> = ks
+            .iter()
+            .enumerate()
+            .map(|(j, &v)| (!v, j as u32))
+            .collect();
         if k < len {
             pairs.select_nth_unstable(k - 1);
             pairs.truncate(k);
@@ -137,7 +141,9 @@ pub fn top_k_indices(keys: &[u64], rows: usize, len: usize, k: usize) -> Vec<u32
         }
     };
     if rows * len >= super::PARALLEL_THRESHOLD && rows > 1 {
-        out.par_chunks_mut(k).enumerate().for_each(|(r, d)| row(r, d));
+        out.par_chunks_mut(k)
+            .enumerate()
+            .for_each(|(r, d)| row(r, d));
     } else {
         for (r, d) in out.chunks_mut(k).enumerate() {
             row(r, d);

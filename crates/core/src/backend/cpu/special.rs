@@ -1,4 +1,7 @@
 //! Special functions with XLA's CPU numerics where JAX's results depend on them.
+// Coefficients are written as published (to f64 precision) and rounded to f32 by the compiler,
+// exactly as XLA rounds the same constants.
+#![allow(clippy::excessive_precision, clippy::approx_constant)]
 
 /// XLA's f32 `log1p` (`xla/codegen/intrinsic/log1p.cc`): a Cephes rational approximation
 /// evaluated with FMA for `|x| < sqrt(2) - 1`, `ln(1 + x)` otherwise. The small branch is

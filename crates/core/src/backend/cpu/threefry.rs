@@ -40,14 +40,16 @@ pub fn threefry2x32(
     let pairs: Vec<(u32, u32)> = if n < PARALLEL_THRESHOLD / 4 {
         (0..n).map(lane).collect()
     } else {
-        (0..n).into_par_iter().with_min_len(4096).map(lane).collect()
+        (0..n)
+            .into_par_iter()
+            .with_min_len(4096)
+            .map(lane)
+            .collect()
     };
     pairs.into_iter().unzip()
 }
 
 /// The (high, low) 32-bit words of the counters `0..n` (a row-major 64-bit iota).
 pub fn iota_2x32(n: usize) -> (Vec<u32>, Vec<u32>) {
-    (0..n as u64)
-        .map(|i| ((i >> 32) as u32, i as u32))
-        .unzip()
+    (0..n as u64).map(|i| ((i >> 32) as u32, i as u32)).unzip()
 }
