@@ -29,7 +29,10 @@ fn main() {
     println!("std of x = {}", x.std(None));
     let mask = jnp::greater(&x, &Array::scalar(2.5f32));
     println!("x > 2.5 =\n{mask}");
-    println!("where(x > 2.5, x, 0) =\n{}\n", jnp::where_(&mask, &x, &jnp::zeros_like(&x)));
+    println!(
+        "where(x > 2.5, x, 0) =\n{}\n",
+        jnp::where_(&mask, &x, &jnp::zeros_like(&x))
+    );
 
     // Transcendental functions and integer arithmetic with XLA semantics.
     println!("exp(-x) =\n{}", (-&x).exp());

@@ -19,6 +19,7 @@ pub mod lax;
 pub mod nn;
 pub mod numpy;
 pub mod prims;
+pub mod random;
 
 pub use array::{
     broadcast_shapes, promote_types, promote_types_weak, Array, DType, Element, Shape, ShapeDtype,

@@ -4,6 +4,7 @@
 
 mod axes;
 mod creation;
+mod cumulative;
 mod indexing;
 mod joining;
 mod logaddexp;
@@ -12,9 +13,11 @@ mod math;
 mod ops;
 mod promotion;
 mod reductions;
+mod sorting;
 
 pub use axes::Axes;
 pub use creation::*;
+pub use cumulative::*;
 pub use indexing::{index, take, take_along_axis, take_mode, At, Index, UpdateValue, NEWAXIS};
 pub use joining::*;
 pub use logaddexp::logaddexp;
@@ -23,3 +26,4 @@ pub use math::*;
 pub use ops::Scalar;
 pub use promotion::{broadcast_arrays, promote_dtypes, result_type};
 pub use reductions::*;
+pub use sorting::*;

@@ -9,12 +9,16 @@
 pub mod binary;
 pub mod compare;
 pub mod convert;
+pub mod cumulative;
+pub mod fma;
 pub mod gather_scatter;
 pub mod iota;
 pub mod layout;
 pub mod reduce;
 pub mod select;
 pub mod slicing;
+pub mod sort;
+pub mod threefry;
 pub mod unary;
 
 use crate::array::{Array, ShapeDtype};
@@ -73,6 +77,10 @@ define_primitives! {
     Slicing(slicing::SlicingOp),
     Iota(iota::IotaOp),
     GatherScatter(gather_scatter::GatherScatterOp),
+    Threefry(threefry::ThreefryOp),
+    Sort(sort::SortOp),
+    Cumulative(cumulative::CumulativeOp),
+    Fma(fma::FmaOp),
 }
 
 /// Applies a primitive to arguments and returns its outputs.

@@ -310,7 +310,7 @@ fn float_unary<T: FloatElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
             map(x, |v| (ln2 * v).exp())
         }
         Log => map(x, |v| v.ln()),
-        Log1p => map(x, |v| special_fn(v, special::log1p_f32, f64::ln_1p)),
+        Log1p => map(x, |v| special_fn(v, special::log1p_f32, special::log1p_f64)),
         Expm1 => map(x, |v| v.exp_m1()),
         Tanh => map(x, |v| special_fn(v, special::tanh_f32, f64::tanh)),
         Logistic => map(x, |v| one / (one + (-v).exp())),

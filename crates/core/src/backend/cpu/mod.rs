@@ -3,8 +3,11 @@
 pub mod elementwise;
 pub mod indexed;
 pub mod reduce;
+pub mod scan;
+pub mod sort;
 pub mod special;
 pub mod strided;
+pub mod threefry;
 
 /// Below this many elements an elementwise loop runs on the calling thread: splitting across
 /// rayon workers costs a few microseconds, more than the loop itself.

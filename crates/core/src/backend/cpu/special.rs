@@ -1,4 +1,7 @@
 //! Special functions with XLA's CPU numerics where JAX's results depend on them.
+// Coefficients are written as published (to f64 precision) and rounded to f32 by the compiler,
+// exactly as XLA rounds the same constants.
+#![allow(clippy::excessive_precision, clippy::approx_constant)]
 
 /// XLA's f32 `log1p` (`xla/codegen/intrinsic/log1p.cc`): a Cephes rational approximation
 /// evaluated with FMA for `|x| < sqrt(2) - 1`, `ln(1 + x)` otherwise. The small branch is
@@ -108,32 +111,122 @@ pub fn erf_inv_f32(x: f32) -> f32 {
     }
 }
 
-/// f64 inverse error function: the f32 approximation refined by Newton steps on `libm::erf`.
+/// XLA's f64 `log1p` on CPU: the same Cephes rational approximation as [`log1p_f32`], in f64
+/// with FMA-contracted Horner steps, for `|x| < sqrt(2) - 1`; `ln(1 + x)` otherwise. Bit-exact
+/// with JAX (which makes [`erf_inv_f64`] bit-exact).
+pub fn log1p_f64(x: f64) -> f64 {
+    const NUM: [f64; 7] = [
+        4.527_000_086_244_52e-5,
+        4.985_410_282_319_337_6e-1,
+        6.578_732_594_206_104_5,
+        2.991_191_932_855_307_3e1,
+        6.094_966_798_098_778_7e1,
+        5.711_296_359_058_553_8e1,
+        2.003_955_349_920_128_2e1,
+    ];
+    const DEN: [f64; 7] = [
+        1.0,
+        1.506_290_908_346_919_2e1,
+        8.304_756_596_796_721e1,
+        2.217_623_982_373_285_6e2,
+        3.090_987_222_531_205_977_493_8e2,
+        2.164_278_861_449_594_7e2,
+        6.011_866_049_760_384_4e1,
+    ];
+    if x.abs() < std::f64::consts::SQRT_2 - 1.0 {
+        let poly = |cs: &[f64]| cs.iter().fold(0.0f64, |p, &c| p.mul_add(x, c));
+        let x2 = x * x;
+        let r = poly(&NUM) / poly(&DEN);
+        let small = (-0.5f64).mul_add(x2, (x * x2) * r);
+        x + small
+    } else {
+        (x + 1.0).ln()
+    }
+}
+
+/// f64 inverse error function: M. Giles' double-precision approximation (three branches on
+/// `w = -log1p(-x²)`), which XLA expands `erf_inv` into for f64, with FMA-contracted Horner
+/// steps. Bit-exact with JAX on CPU.
 pub fn erf_inv_f64(x: f64) -> f64 {
-    if x.is_nan() || x.abs() > 1.0 {
-        return f64::NAN;
-    }
+    const A: [f64; 23] = [
+        -3.644_412_064_017_819_7e-21,
+        -1.685_059_138_182_016_6e-19,
+        1.285_848_071_525_640_1e-18,
+        1.115_787_767_802_518_1e-17,
+        -1.333_171_662_854_620_9e-16,
+        2.097_276_787_596_856_2e-17,
+        6.637_638_134_358_324e-15,
+        -4.054_566_272_975_207e-14,
+        -8.151_934_197_605_472e-14,
+        2.633_509_315_308_232_3e-12,
+        -1.297_513_325_345_353_2e-11,
+        -5.415_412_054_294_628e-11,
+        1.051_212_273_321_532_3e-9,
+        -4.112_633_980_346_984e-9,
+        -2.907_036_995_788_200_5e-8,
+        4.234_787_782_793_240_4e-7,
+        -1.365_469_200_083_467_9e-6,
+        -1.388_252_336_278_646_9e-5,
+        1.867_342_080_340_571_4e-4,
+        -7.407_025_341_662_67e-4,
+        -6.033_670_871_430_149e-3,
+        2.401_581_824_255_896_2e-1,
+        1.653_654_562_683_102_7,
+    ];
+    const B: [f64; 19] = [
+        2.213_737_692_177_578_7e-9,
+        9.075_656_193_888_539e-8,
+        -2.751_740_629_706_454_5e-7,
+        1.823_962_921_438_922_8e-8,
+        1.502_740_396_890_982_8e-6,
+        -4.013_867_526_981_546e-6,
+        2.923_444_908_995_544_6e-6,
+        1.247_530_448_167_177_9e-5,
+        -4.731_822_900_905_573_4e-5,
+        6.828_485_145_957_318e-5,
+        2.403_111_038_709_789_4e-5,
+        -3.550_375_203_628_474_8e-4,
+        9.532_893_797_373_805e-4,
+        -1.688_275_556_023_504_7e-3,
+        2.491_442_096_107_850_8e-3,
+        -3.751_208_507_569_241_2e-3,
+        5.370_914_553_590_063_6e-3,
+        1.005_258_967_694_159_2,
+        3.083_885_610_492_220_8,
+    ];
+    const C: [f64; 17] = [
+        -2.710_992_061_643_857_3e-11,
+        -2.555_641_816_996_525_2e-10,
+        1.507_657_269_350_054_8e-9,
+        -3.789_465_440_126_737e-9,
+        7.615_701_208_078_339e-9,
+        -1.496_002_662_714_924e-8,
+        2.914_795_345_090_108e-8,
+        -6.771_199_775_845_234e-8,
+        2.290_048_222_802_665_5e-7,
+        -9.929_827_294_231_7e-7,
+        4.526_062_597_223_154e-6,
+        -1.968_177_810_553_167e-5,
+        7.599_527_703_001_776e-5,
+        -2.150_301_193_004_447_7e-4,
+        -1.387_193_183_362_312_2e-4,
+        1.010_300_464_864_534_4,
+        4.849_906_401_408_584,
+    ];
+    let w = -log1p_f64(-x * x);
+    let (w, cs): (f64, &[f64]) = if w < 6.25 {
+        (w - 3.125, &A)
+    } else if w < 16.0 {
+        (w.sqrt() - 3.25, &B)
+    } else {
+        (w.sqrt() - 5.0, &C)
+    };
+    let p = cs.iter().skip(1).fold(cs[0], |p, &c| p.mul_add(w, c));
     if x.abs() == 1.0 {
-        return x * f64::INFINITY;
+        x * f64::INFINITY
+    } else {
+        p * x
     }
-    let mut y = erf_inv_f32(x as f32) as f64;
-    if !y.is_finite() {
-        // |x| rounds to 1 in f32; start from the largest finite f32 answer instead.
-        y = 3.9f64.copysign(x);
-    }
-    let two_over_sqrt_pi = std::f64::consts::FRAC_2_SQRT_PI;
-    for _ in 0..4 {
-        let err = libm::erf(y) - x;
-        let step = err / (two_over_sqrt_pi * (-y * y).exp());
-        if !step.is_finite() {
-            break;
-        }
-        y -= step;
-        if step.abs() <= f64::EPSILON * y.abs() {
-            break;
-        }
-    }
-    y
 }
 
 /// The digamma function ψ(x), in f64: reflection for negative arguments, recurrence up to

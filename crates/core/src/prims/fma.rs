@@ -1,0 +1,55 @@
+//! The fused multiply-add primitive `fma(x, y, z) = x * y + z` with a single rounding.
+//!
+//! JAX has no such primitive, but XLA's CPU backend contracts a multiply feeding an add into
+//! one FMA instruction, and some results that must match JAX bit for bit depend on it (the
+//! scaling in `jax.random.uniform`, `u * (maxval - minval) + minval`). Functions that need
+//! those numerics bind `fma` explicitly.
+
+use super::binary::{common_dtype, elementwise_shape};
+use super::{describe, expect_arity, PrimitiveRule};
+use crate::array::{Array, Element, ShapeDtype};
+use crate::backend::cpu::elementwise::zip3_map;
+use num_traits::Float;
+
+/// `fma(x, y, z)`: elementwise `x * y + z` rounded once. Float operands of one dtype with
+/// equal shapes or 0-d. float16 and bfloat16 compute the FMA in float32 and round the result,
+/// as XLA does on CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FmaOp;
+
+impl PrimitiveRule for FmaOp {
+    fn name(&self) -> &'static str {
+        "fma"
+    }
+
+    fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
+        expect_arity("fma", args, 3);
+        let shape = elementwise_shape("fma", args);
+        let dtype = common_dtype("fma", args);
+        if !dtype.is_float() {
+            panic!(
+                "fma: got {} but expected floating-point operands",
+                describe(args)
+            );
+        }
+        vec![ShapeDtype {
+            shape,
+            dtype,
+            weak_type: args.iter().all(|a| a.weak_type),
+        }]
+    }
+
+    fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
+        let n = out[0].size();
+        let storage = crate::with_float_dtype!(out[0].dtype, T => {
+            T::into_storage(zip3_map(
+                args[0].as_slice::<T>(),
+                args[1].as_slice::<T>(),
+                args[2].as_slice::<T>(),
+                n,
+                |x, y, z| x.mul_add(y, z),
+            ))
+        }, _ => unreachable!("abstract_eval rejects non-float fma"));
+        vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
+    }
+}

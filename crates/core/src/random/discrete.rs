@@ -1,0 +1,230 @@
+//! Discrete samplers: `bernoulli`, `randint`, `categorical`, `choice`.
+
+use super::bits::bits32;
+use super::distributions::gumbel;
+use super::key::{split_into, Key};
+use super::ops::{bin, c_u32, c_user_float, convert, prefix_i32};
+use super::permutation::permutation;
+use super::uniform::{uniform, uniform_between};
+use crate::array::{normalize_axis, Array, DType, Shape};
+use crate::numpy::{self as jnp, Side};
+use crate::prims::binary::BinaryOp;
+use crate::prims::compare::CompareOp;
+use crate::prims::reduce::{ArgKind, ReduceKind, ReduceOp};
+use crate::prims::{bind1, sort::SortOp};
+
+/// Booleans that are true with probability `p` (`jax.random.bernoulli(key, p, shape)`):
+/// `uniform(key, shape, float32) < p`.
+///
+/// ```
+/// use equinox_core::random;
+/// let b = random::bernoulli(random::key(0), 0.3, [8]);
+/// assert_eq!(b.to_vec::<bool>(), vec![false, false, false, false, false, true, false, false]);
+/// ```
+pub fn bernoulli(key: Key, p: f64, shape: impl Into<Shape>) -> Array {
+    let u = uniform(key, shape, DType::F32, 0.0, 1.0);
+    bind1(CompareOp::Lt, &[&u, &c_user_float(p, DType::F32)])
+}
+
+/// Uniform integers in `[minval, maxval)` (`jax.random.randint(key, shape, minval, maxval,
+/// dtype)`) for `int32`, `uint32` and `uint8`.
+///
+/// Bounds are clipped into the dtype's range; `maxval <= minval` gives `minval` everywhere. As
+/// in JAX, two 32-bit draws per element are combined modulo the span (slightly biased when the
+/// span is not a power of two), and `uint8` samples at 32 bits, then converts.
+///
+/// ```
+/// use equinox_core::{random, DType};
+/// let r = random::randint(random::key(42), [6], 0, 10, DType::I32);
+/// assert_eq!(r.to_vec::<i32>(), vec![4, 4, 1, 9, 9, 9]);
+/// ```
+pub fn randint(key: Key, shape: impl Into<Shape>, minval: i64, maxval: i64, dtype: DType) -> Array {
+    let shape = shape.into();
+    match dtype {
+        DType::U8 => {
+            let r = randint32(
+                key,
+                &shape,
+                minval.clamp(0, 255),
+                maxval.clamp(0, 256),
+                DType::I32,
+            );
+            convert(&r, DType::U8)
+        }
+        DType::I32 | DType::U32 => randint32(key, &shape, minval, maxval, dtype),
+        d => panic!("random.randint: dtype must be int32, uint32 or uint8, got {d}"),
+    }
+}
+
+/// JAX's `_randint` for a 32-bit dtype. The span and multiplier are scalars known here, so they
+/// are computed in Rust with the same wrapping `uint32` arithmetic.
+fn randint32(key: Key, shape: &Shape, minval: i64, maxval: i64, dtype: DType) -> Array {
+    let (dmin, dmax) = if dtype == DType::I32 {
+        (i32::MIN as i64, i32::MAX as i64)
+    } else {
+        (0, u32::MAX as i64)
+    };
+    let out_of_range = maxval > dmax;
+    let (lo, hi) = (minval.clamp(dmin, dmax), maxval.clamp(dmin, dmax));
+    let mut span = (hi - lo) as u32;
+    if hi <= lo {
+        span = 1;
+    } else if out_of_range {
+        span = span.wrapping_add(1);
+    }
+    // XLA's unsigned remainder by zero returns the dividend.
+    let rem = |a: u32, b: u32| if b == 0 { a } else { a % b };
+    let mult = rem(1 << 16, span);
+    let mult = rem(mult.wrapping_mul(mult), span);
+    let [k1, k2] = split_into(key);
+    let higher = bits32(&k1, shape, "randint");
+    let lower = bits32(&k2, shape, "randint");
+    let span_a = c_u32(span);
+    let offset = bin(
+        BinaryOp::Add,
+        &bin(
+            BinaryOp::Mul,
+            &bin(BinaryOp::Rem, &higher, &span_a),
+            &c_u32(mult),
+        ),
+        &bin(BinaryOp::Rem, &lower, &span_a),
+    );
+    let offset = bin(BinaryOp::Rem, &offset, &span_a);
+    let base = crate::with_int_dtype!(dtype, T => super::ops::c_int::<T>(lo), _ => unreachable!());
+    bin(BinaryOp::Add, &base, &convert(&offset, dtype))
+}
+
+/// Samples from categorical distributions given unnormalised log-probabilities along `axis`
+/// (`jax.random.categorical(key, logits, axis, shape)`), by the Gumbel-max trick:
+/// `argmax(gumbel + logits, axis)`, as int32.
+///
+/// `shape` defaults to the batch shape (the logits' shape without `axis`); a given shape must
+/// end with the batch shape, and its leading dimensions draw independent samples.
+///
+/// ```
+/// use equinox_core::{random, Array};
+/// let logits = Array::from_vec(vec![0.0f32, 1.0, 2.0, 3.0], [4]);
+/// let c = random::categorical(random::key(42), &logits, -1, Some([5].into()));
+/// assert_eq!(c.to_vec::<i32>(), vec![3, 3, 3, 3, 3]);
+/// ```
+pub fn categorical(key: Key, logits: &Array, axis: isize, shape: Option<Shape>) -> Array {
+    let dtype = logits.dtype();
+    super::ops::check_float("categorical", dtype);
+    let axis = normalize_axis(axis, logits.ndim(), "random.categorical");
+    let batch: Vec<usize> = (0..logits.ndim())
+        .filter(|&i| i != axis)
+        .map(|i| logits.shape()[i])
+        .collect();
+    let shape = shape.unwrap_or_else(|| Shape::new(&batch));
+    if shape.ndim() < batch.len() || shape[shape.ndim() - batch.len()..] != batch[..] {
+        panic!(
+            "random.categorical: shape {shape} must end with the logits' batch shape {:?} \
+             (logits {} without axis {axis})",
+            batch,
+            logits.aval()
+        );
+    }
+    let prefix = &shape[..shape.ndim() - batch.len()];
+    let mut draw_shape: Vec<usize> = prefix.to_vec();
+    draw_shape.extend_from_slice(logits.shape());
+    let g = gumbel(key, draw_shape, dtype);
+    let z = bin(
+        BinaryOp::Add,
+        &g,
+        &jnp::broadcast_to(logits, g.shape_obj().clone()),
+    );
+    bind1(
+        ReduceOp::ArgReduce {
+            kind: ArgKind::Argmax,
+            axis: prefix.len() + axis,
+            index_dtype: DType::I32,
+        },
+        &[&z],
+    )
+}
+
+/// Random draws from `0..n` (`jax.random.choice(key, n, shape, replace, p)`), as int32 of
+/// `shape`.
+///
+/// * without `p`, with replacement: `randint(key, shape, 0, n)`;
+/// * without `p`, without replacement: the first draws of `permutation(key, n)`;
+/// * with `p` (1-D, length `n`, non-negative), with replacement: inverse-CDF sampling,
+///   `searchsorted(cumsum(p), total * (1 - uniform))`;
+/// * with `p`, without replacement: the Gumbel top-k trick on `log(p)`.
+///
+/// To draw elements of an array, index it with the result.
+///
+/// ```
+/// use equinox_core::random;
+/// let c = random::choice(random::key(42), 10, [4], false, None);
+/// assert_eq!(c.to_vec::<i32>(), vec![7, 4, 2, 5]);
+/// ```
+pub fn choice(
+    key: Key,
+    n: usize,
+    shape: impl Into<Shape>,
+    replace: bool,
+    p: Option<&Array>,
+) -> Array {
+    let shape = shape.into();
+    let draws = shape.size();
+    if draws == 0 {
+        return jnp::zeros_dtype(shape, DType::I32);
+    }
+    if n == 0 {
+        panic!("random.choice: cannot draw {draws} samples from an empty population (n = 0)");
+    }
+    if !replace && draws > n {
+        panic!(
+            "random.choice: cannot take a larger sample ({draws}) than the population ({n}) \
+             without replacement"
+        );
+    }
+    let flat = match p {
+        None if replace => return randint(key, shape, 0, n as i64, DType::I32),
+        None => prefix_i32(&permutation(key, n), draws),
+        Some(p) => {
+            if p.shape() != [n] {
+                panic!(
+                    "random.choice: p must be a 1-D array of the population size ({n}), got {}",
+                    p.aval()
+                );
+            }
+            let p = if p.dtype().is_float() {
+                p.clone()
+            } else {
+                convert(p, DType::F32)
+            };
+            if replace {
+                let cdf = jnp::cumsum(&p, 0);
+                // The last cumulative sum is the maximum: probabilities are non-negative.
+                let total = bind1(
+                    ReduceOp::Reduce {
+                        kind: ReduceKind::Max,
+                        axes: [0].into_iter().collect(),
+                    },
+                    &[&cdf],
+                );
+                let dtype = p.dtype();
+                let u = uniform_between(
+                    &key,
+                    &shape,
+                    dtype,
+                    &super::ops::c_float(0.0, dtype),
+                    &super::ops::c_float(1.0, dtype),
+                    "choice",
+                );
+                let r = bin(
+                    BinaryOp::Mul,
+                    &total,
+                    &bin(BinaryOp::Sub, &super::ops::c_float(1.0, dtype), &u),
+                );
+                return jnp::searchsorted(&cdf, &r, Side::Left);
+            }
+            let g = bin(BinaryOp::Add, &gumbel(key, [n], p.dtype()), &jnp::log(&p));
+            let mut top = crate::prims::bind(SortOp::TopK { k: draws }, &[&g]);
+            top.pop().expect("top_k returns indices")
+        }
+    };
+    jnp::reshape(&flat, &shape)
+}

@@ -1,0 +1,368 @@
+//! `equinox_core::random` against vectors written by jax 0.10.2 on CPU: the shared golden file
+//! (`parity/goldens/prng_golden.json`) and further cases from `parity/prng.py`
+//! (`parity/goldens/prng_extra.json`).
+mod common;
+
+use equinox_core::random::{self, Key};
+use equinox_core::{Array, DType};
+use serde_json::Value;
+
+fn load(name: &str) -> Value {
+    let path = format!("{}/../../parity/goldens/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    serde_json::from_str(&text).expect("golden files are valid JSON")
+}
+
+/// Flattens nested JSON arrays of numbers or bools into u64s (bools as 0/1).
+fn flat(v: &Value) -> Vec<u64> {
+    match v {
+        Value::Array(xs) => xs.iter().flat_map(flat).collect(),
+        Value::Bool(b) => vec![*b as u64],
+        Value::Number(n) => vec![n
+            .as_u64()
+            .or_else(|| n.as_i64().map(|i| i as u64))
+            .expect("integer")],
+        _ => panic!("unexpected JSON value {v}"),
+    }
+}
+
+fn ints(v: &Value) -> Vec<i64> {
+    flat(v).into_iter().map(|x| x as i64).collect()
+}
+
+/// The IEEE bits of a float array, widened to u64.
+fn float_bits(a: &Array) -> Vec<u64> {
+    match a.dtype() {
+        DType::F32 => a
+            .to_vec::<f32>()
+            .iter()
+            .map(|v| v.to_bits() as u64)
+            .collect(),
+        DType::F64 => a.to_vec::<f64>().iter().map(|v| v.to_bits()).collect(),
+        DType::F16 => a
+            .to_vec::<equinox_core::f16>()
+            .iter()
+            .map(|v| v.to_bits() as u64)
+            .collect(),
+        DType::BF16 => a
+            .to_vec::<equinox_core::bf16>()
+            .iter()
+            .map(|v| v.to_bits() as u64)
+            .collect(),
+        d => panic!("not a float dtype: {d}"),
+    }
+}
+
+/// Distance in ulps between two floats of one format given as bit patterns of `width` bits
+/// (the difference of their positions on the sign-magnitude number line).
+fn ulp_distance(a: u64, b: u64, width: u32) -> u64 {
+    let sign = 1u64 << (width - 1);
+    let line = |x: u64| -> i128 {
+        if x & sign != 0 {
+            -((x & (sign - 1)) as i128)
+        } else {
+            x as i128
+        }
+    };
+    (line(a) - line(b)).unsigned_abs() as u64
+}
+
+#[test]
+fn ulp_counter_counts_ulps() {
+    let one = 1.0f32.to_bits() as u64;
+    assert_eq!(ulp_distance(one, one + 3, 32), 3);
+    // Across zero: the smallest positive and negative subnormals are 2 ulp apart.
+    assert_eq!(ulp_distance(1, (1 << 31) | 1, 32), 2);
+    assert_eq!(ulp_distance(0, 1 << 31, 32), 0);
+}
+
+fn key_of(seed_name: &str) -> Key {
+    let seed: u64 = seed_name
+        .trim_start_matches("PRNGKey(")
+        .trim_end_matches(')')
+        .parse()
+        .expect("seed");
+    random::key(seed)
+}
+
+fn shape_of(v: &Value) -> Vec<usize> {
+    v["shape"]
+        .as_array()
+        .expect("shape")
+        .iter()
+        .map(|d| d.as_u64().expect("dim") as usize)
+        .collect()
+}
+
+fn u32s(a: &Array) -> Vec<u64> {
+    a.to_vec::<u32>().into_iter().map(u64::from).collect()
+}
+
+#[test]
+fn shared_golden_vectors_are_reproduced_exactly() {
+    let golden = load("prng_golden.json");
+    let mut checked = 0;
+    for (name, g) in golden.as_object().expect("object") {
+        if !name.starts_with("PRNGKey(") || name.contains("partitionable") {
+            continue;
+        }
+        let key = || key_of(name);
+        let what = |k: &str| format!("{name} {k}");
+        assert_eq!(u32s(key().data()), flat(&g["key"]), "{}", what("key"));
+        assert_eq!(
+            u32s(key().data()),
+            flat(&g["key_data(key(s))"]),
+            "{}",
+            what("key_data")
+        );
+        assert_eq!(u32s(random::split(key(), [2]).data()), flat(&g["split_2"]));
+        assert_eq!(u32s(random::split(key(), [3]).data()), flat(&g["split_3"]));
+        assert_eq!(
+            u32s(random::split(key(), [2, 2]).data()),
+            flat(&g["split_(2,2)"])
+        );
+        let sv: Vec<u64> = random::split_vec(key(), 3)
+            .iter()
+            .flat_map(|k| u32s(k.data()))
+            .collect();
+        assert_eq!(sv, flat(&g["split_3"]), "{}", what("split_vec"));
+        assert_eq!(
+            u32s(random::fold_in(key(), 7).data()),
+            flat(&g["fold_in_7"])
+        );
+        assert_eq!(u32s(&random::bits(key(), [5])), flat(&g["bits_u32_(5,)"]));
+        assert_eq!(
+            u32s(&random::bits(key(), [2, 3])),
+            flat(&g["bits_u32_(2,3)"])
+        );
+        assert_eq!(u32s(&random::bits(key(), ())), flat(&g["bits_u32_()"]));
+        let cases: [(&str, Array); 5] = [
+            (
+                "uniform_f32_(7,)",
+                random::uniform(key(), [7], DType::F32, 0.0, 1.0),
+            ),
+            (
+                "uniform_f32_-3_5_(2,3)",
+                random::uniform(key(), [2, 3], DType::F32, -3.0, 5.0),
+            ),
+            ("normal_f32_(7,)", random::normal(key(), [7], DType::F32)),
+            (
+                "normal_f32_(2,3)",
+                random::normal(key(), [2, 3], DType::F32),
+            ),
+            (
+                "truncated_normal_f32_-2_2_(5,)",
+                random::truncated_normal(key(), -2.0, 2.0, [5], DType::F32),
+            ),
+        ];
+        for (k, got) in cases {
+            assert_eq!(got.shape(), &shape_of(&g[k])[..], "{}", what(k));
+            let want = flat(&g[k]["bits_u32"]);
+            if k.starts_with("truncated") {
+                // erf_inv's large-|u| branch uses XLA's own f32 log, reproduced to 1 ulp only.
+                let worst = float_bits(&got)
+                    .iter()
+                    .zip(&want)
+                    .map(|(&a, &b)| ulp_distance(a, b, 32))
+                    .max();
+                assert!(worst <= Some(3), "{}: {worst:?} ulp", what(k));
+            } else {
+                assert_eq!(float_bits(&got), want, "{}", what(k));
+            }
+        }
+        assert_eq!(
+            flat(&g["bernoulli_0.3_(8,)"]),
+            random::bernoulli(key(), 0.3, [8])
+                .to_vec::<bool>()
+                .into_iter()
+                .map(u64::from)
+                .collect::<Vec<_>>()
+        );
+        let to_i64 = |a: Array| {
+            a.to_vec::<i32>()
+                .into_iter()
+                .map(i64::from)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            to_i64(random::randint(key(), [6], 0, 10, DType::I32)),
+            ints(&g["randint_int32_0_10_(6,)"])
+        );
+        assert_eq!(
+            to_i64(random::permutation(key(), 10)),
+            ints(&g["permutation_10"])
+        );
+        let logits = Array::from_vec(vec![0.0f32, 1.0, 2.0, 3.0], [4]);
+        assert_eq!(
+            to_i64(random::categorical(key(), &logits, -1, Some([5].into()))),
+            ints(&g["categorical_logits[0,1,2,3]_(5,)"])
+        );
+        assert_eq!(
+            to_i64(random::choice(key(), 10, [4], true, None)),
+            ints(&g["choice_10_(4,)_replace"])
+        );
+        assert_eq!(
+            to_i64(random::choice(key(), 10, [4], false, None)),
+            ints(&g["choice_10_(4,)_noreplace"])
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 3, "three seeds in the golden file");
+}
+
+fn dtype_named(name: &str) -> DType {
+    DType::from_name(name).unwrap_or_else(|| panic!("unknown dtype {name}"))
+}
+
+/// Runs one case of `prng_extra.json` and returns the output flattened like the golden.
+fn run_case(c: &Value) -> Vec<u64> {
+    let seed = c["seed"].as_u64().expect("seed");
+    let key = if c["x64"].as_bool().expect("x64") {
+        random::key_x64(seed)
+    } else {
+        random::key(seed)
+    };
+    let shape: Vec<usize> = shape_of(c);
+    let p = &c["params"];
+    let f = |k: &str| p[k].as_f64().expect("float param");
+    let i = |k: &str| p[k].as_i64().expect("int param");
+    let dtype_name = c["dtype"].as_str().expect("dtype");
+    let out = match c["op"].as_str().expect("op") {
+        "bits" => random::bits(key, shape),
+        "bits_u8" => random::bits_u8(key, shape),
+        "bits_u16" => random::bits_u16(key, shape),
+        "bits_u64" => random::bits_u64(key, shape),
+        "split" => {
+            let num: Vec<usize> = flat(&p["num"]).into_iter().map(|d| d as usize).collect();
+            random::split(key, num).into_data()
+        }
+        "fold_in" => random::fold_in(key, i("data") as u32).into_data(),
+        "uniform" => random::uniform(
+            key,
+            shape,
+            dtype_named(dtype_name),
+            f("minval"),
+            f("maxval"),
+        ),
+        "normal" => random::normal(key, shape, dtype_named(dtype_name)),
+        "truncated_normal" => {
+            random::truncated_normal(key, f("lower"), f("upper"), shape, DType::F32)
+        }
+        "bernoulli" => random::bernoulli(key, f("p"), shape),
+        "randint" => random::randint(
+            key,
+            shape,
+            i("minval"),
+            i("maxval"),
+            dtype_named(dtype_name),
+        ),
+        "permutation" => random::permutation(key, i("n") as usize),
+        "permutation_array" => {
+            let x = Array::from_vec((0..12).collect::<Vec<i32>>(), [4, 3]);
+            let indep = p["independent"].as_bool().expect("independent");
+            random::permutation_array(key, &x, i("axis") as isize, indep)
+        }
+        "categorical" => {
+            let logits: Vec<f32> = (0..12)
+                .map(|j| (-2.0f64 + 3.0 * j as f64 / 11.0) as f32)
+                .collect();
+            let logits = Array::from_vec(logits, [3, 4]);
+            let s = p["shape"].as_array().map(|a| {
+                a.iter()
+                    .map(|d| d.as_u64().expect("dim") as usize)
+                    .collect::<Vec<_>>()
+                    .into()
+            });
+            random::categorical(key, &logits, i("axis") as isize, s)
+        }
+        "choice" => {
+            let probs = Array::from_vec(vec![0.1f32, 0.2, 0.05, 0.3, 0.15, 0.2], [6]);
+            let with_p = p["p"].as_bool().expect("p flag");
+            let replace = p["replace"].as_bool().expect("replace");
+            random::choice(
+                key,
+                i("n") as usize,
+                shape,
+                replace,
+                with_p.then_some(&probs),
+            )
+        }
+        "gumbel" => random::gumbel(key, shape, DType::F32),
+        "exponential" => random::exponential(key, shape, DType::F32),
+        "laplace" => random::laplace(key, shape, DType::F32),
+        "logistic" => random::logistic(key, shape, DType::F32),
+        op => panic!("unknown op {op}"),
+    };
+    assert_eq!(out.shape(), &shape_of(c)[..], "shape of {c}");
+    match out.dtype() {
+        d if d.is_float() => float_bits(&out),
+        DType::Bool => out.to_vec::<bool>().into_iter().map(u64::from).collect(),
+        DType::I64 => out.to_vec::<i64>().into_iter().map(|v| v as u64).collect(),
+        DType::I32 => out
+            .to_vec::<i32>()
+            .into_iter()
+            .map(|v| v as i64 as u64)
+            .collect(),
+        _ => out.to_vec::<u32>().into_iter().map(u64::from).collect(),
+    }
+}
+
+/// Whether a non-bit-exact result is close enough. `normal` and `truncated_normal` must be
+/// within 3 ulp (the bound: only XLA's f32 `log` inside `erf_inv` is not reproduced).
+/// The other transcendental samplers use Rust's `log`/`log1p`, which differ from XLA's by an ulp
+/// or so; composing two of them (Gumbel's `-log(-log u)`) can grow that in ulps of results near
+/// zero, so they are held to 3 ulp or a tolerance of 4 float32 epsilons relative to
+/// `max(1, |want|)`.
+fn close_enough(op: &str, got: u64, want: u64, width: u32) -> bool {
+    if ulp_distance(got, want, width) <= 3 {
+        return true;
+    }
+    if op.contains("normal") || width != 32 {
+        return false;
+    }
+    let (g, w) = (f32::from_bits(got as u32), f32::from_bits(want as u32));
+    (g - w).abs() <= 4.0 * f32::EPSILON * w.abs().max(1.0)
+}
+
+#[test]
+fn extra_jax_cases_match() {
+    let golden = load("prng_extra.json");
+    let cases = golden["cases"].as_array().expect("cases");
+    assert!(cases.len() > 200);
+    let mut inexact = std::collections::BTreeMap::<String, (u64, usize, usize)>::new();
+    for c in cases {
+        let want = flat(&c["out"]);
+        let got = run_case(c);
+        let op = c["op"].as_str().expect("op");
+        if c["exact"].as_bool().expect("exact") {
+            assert_eq!(got, want, "case {c}");
+            continue;
+        }
+        let width = match c["dtype"].as_str().expect("dtype") {
+            "float64" => 64,
+            "float32" => 32,
+            _ => 16,
+        };
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(&a, &b)| ulp_distance(a, b, width))
+            .max()
+            .unwrap_or(0);
+        let differ = got.iter().zip(&want).filter(|(a, b)| a != b).count();
+        let e = inexact
+            .entry(format!("{op} {}", c["dtype"]))
+            .or_insert((0, 0, 0));
+        *e = (e.0.max(worst), e.1 + differ, e.2 + want.len());
+        for (&g, &w) in got.iter().zip(&want) {
+            assert!(
+                close_enough(op, g, w, width),
+                "case {c}: got bits {g}, JAX {w} ({} ulp)",
+                ulp_distance(g, w, width)
+            );
+        }
+    }
+    for (k, (worst, differ, n)) in &inexact {
+        eprintln!("{k}: {differ}/{n} elements differ, at most {worst} ulp");
+    }
+}
