@@ -56,3 +56,21 @@ fn filtered_out_leaves_refuse_arithmetic() {
     assert_eq!(x.shape(), &[3]);
     let _ = &x + 1.0;
 }
+
+#[test]
+fn weak_scalars_convert_once_to_the_array_dtype() {
+    // 0.1 must reach an f64 computation as 0.1f64, not as 0.1f32 widened.
+    let x = jnp::ones_dtype([2], DType::F64);
+    let y = &x * 0.1;
+    assert_eq!(y.dtype(), DType::F64);
+    assert_eq!(y.to_vec::<f64>(), vec![0.1, 0.1]);
+    let z = jnp::ones([2]) * 0.1;
+    assert_eq!(z.to_vec::<f32>(), vec![0.1f32, 0.1f32]);
+    // Large integers keep their value against int64 arrays.
+    let big = jnp::ones_dtype([1], DType::I64) * 5_000_000_000i64;
+    assert_eq!(big.to_vec::<i64>(), vec![5_000_000_000]);
+    // Scalar with scalar stays weak float32, as in JAX's default mode.
+    let w = Array::weak_scalar(2.0) * 3.0;
+    assert_eq!(w.dtype(), DType::F32);
+    assert!(w.weak_type());
+}

@@ -125,14 +125,17 @@ impl Array {
 
     /// A weakly typed 0-d array, what a Rust scalar becomes in arithmetic (`x * 2.0`).
     ///
-    /// Floats become weak `f32` and integers weak `i32`, as Python scalars do in JAX.
+    /// Like a Python scalar in JAX it takes the other operand's dtype: `f32_array * 0.1`
+    /// multiplies by `0.1f32` and `f64_array * 0.1` by `0.1f64`. To make that exact, floats are
+    /// carried as weak `f64` and integers as weak `i64` until promotion converts them once; a
+    /// result that stays weak is `float32`/`int32`, as in JAX's default mode.
     pub fn weak_scalar<T: Element>(v: T) -> Array {
         let a = if T::DTYPE.is_float() {
-            Array::scalar(v.to_f64() as f32)
+            Array::scalar(v.to_f64())
         } else if T::DTYPE.is_bool() {
             Array::scalar(v)
         } else {
-            Array::scalar(cast::<T, i32>(v))
+            Array::scalar(v.to_i64())
         };
         a.with_weak_type(!T::DTYPE.is_bool())
     }

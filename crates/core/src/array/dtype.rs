@@ -235,22 +235,11 @@ pub fn promote_types_weak(a: DType, a_weak: bool, b: DType, b_weak: bool) -> (DT
         .copied()
         .find(|n| common & (1 << n.index()) != 0 && n.upper_bounds() == common)
         .expect("the promotion lattice has a least upper bound for every pair of real types");
-    let widest_weak = |want_float: bool| {
-        [(a, a_weak), (b, b_weak)]
-            .iter()
-            .filter(|(d, w)| *w && d.is_float() == want_float && !d.is_bool())
-            .map(|(d, _)| *d)
-            .max_by_key(|d| d.bits())
-    };
+    // A result that stays weak takes JAX's default-mode dtypes (int32, float32), whatever
+    // precision the weak operands were carried in.
     match lub {
-        Node::WeakInt => (widest_weak(false).unwrap_or(DType::I32), true),
-        Node::WeakFloat => (
-            match widest_weak(true) {
-                Some(DType::F64) => DType::F64,
-                _ => DType::F32,
-            },
-            true,
-        ),
+        Node::WeakInt => (DType::I32, true),
+        Node::WeakFloat => (DType::F32, true),
         Node::B1 => (DType::Bool, false),
         Node::U1 => (DType::U8, false),
         Node::U4 => (DType::U32, false),
