@@ -8,11 +8,14 @@
 
 pub mod binary;
 pub mod compare;
+pub mod conv;
 pub mod convert;
+pub mod dot_general;
 pub mod layout;
 pub mod reduce;
 pub mod select;
 pub mod unary;
+pub mod window;
 
 use crate::array::{Array, ShapeDtype};
 
@@ -67,6 +70,9 @@ define_primitives! {
     Convert(convert::ConvertOp),
     Layout(layout::LayoutOp),
     Reduce(reduce::ReduceOp),
+    DotGeneral(dot_general::DotGeneral),
+    Conv(conv::ConvGeneralDilated),
+    Window(window::WindowOp),
 }
 
 /// Applies a primitive to arguments and returns its outputs.
