@@ -15,6 +15,7 @@
 
 pub mod array;
 pub mod backend;
+pub mod lax;
 pub mod numpy;
 pub mod prims;
 

@@ -4,6 +4,7 @@
 
 mod axes;
 mod creation;
+mod linalg;
 mod manipulation;
 mod math;
 mod ops;
@@ -12,6 +13,7 @@ mod reductions;
 
 pub use axes::Axes;
 pub use creation::*;
+pub use linalg::*;
 pub use manipulation::*;
 pub use math::*;
 pub use ops::Scalar;
