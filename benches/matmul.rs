@@ -20,7 +20,9 @@ fn random(n: usize, seed: u64) -> Array {
     let mut s = seed;
     let v: Vec<f32> = (0..n * n)
         .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((s >> 40) as f32 / (1u64 << 24) as f32) - 0.5
         })
         .collect();
@@ -62,7 +64,10 @@ fn main() {
         None => vec![1, 2],
     };
     let sizes: Vec<usize> = match arg("--sizes") {
-        Some(s) => s.split(',').map(|x| x.parse().expect("--sizes a,b,c")).collect(),
+        Some(s) => s
+            .split(',')
+            .map(|x| x.parse().expect("--sizes a,b,c"))
+            .collect(),
         None => vec![256, 512, 1024, 2048],
     };
     for &t in &threads {

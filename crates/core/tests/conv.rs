@@ -18,15 +18,33 @@ struct Params {
 
 /// Reference convolution on canonical `(N, C, S...)` / `(O, I, K...)` f64 data; returns the
 /// canonical output, per-element Σ|x·w| and its shape.
-fn naive(x: &[f64], xs: &[usize], w: &[f64], ws: &[usize], p: &Params) -> (Vec<f64>, Vec<f64>, Vec<usize>) {
+fn naive(
+    x: &[f64],
+    xs: &[usize],
+    w: &[f64],
+    ws: &[usize],
+    p: &Params,
+) -> (Vec<f64>, Vec<f64>, Vec<usize>) {
     let ns = xs.len() - 2;
     let (n, c, o, i) = (xs[0], xs[1], ws[0], ws[1]);
     let out_sp: Vec<usize> = (0..ns)
         .map(|d| {
-            let dil_in = if xs[2 + d] == 0 { 0 } else { (xs[2 + d] - 1) * p.lhs_dil[d] + 1 } as i64;
+            let dil_in = if xs[2 + d] == 0 {
+                0
+            } else {
+                (xs[2 + d] - 1) * p.lhs_dil[d] + 1
+            } as i64;
             let padded = dil_in + p.padding[d].0 + p.padding[d].1;
-            let win = if ws[2 + d] == 0 { 0 } else { (ws[2 + d] - 1) * p.rhs_dil[d] + 1 } as i64;
-            if padded < win { 0 } else { ((padded - win) / p.strides[d] as i64 + 1) as usize }
+            let win = if ws[2 + d] == 0 {
+                0
+            } else {
+                (ws[2 + d] - 1) * p.rhs_dil[d] + 1
+            } as i64;
+            if padded < win {
+                0
+            } else {
+                ((padded - win) / p.strides[d] as i64 + 1) as usize
+            }
         })
         .collect();
     let groups = p.fgc * p.bgc;
@@ -42,14 +60,19 @@ fn naive(x: &[f64], xs: &[usize], w: &[f64], ws: &[usize], p: &Params) -> (Vec<f
         let idx = unravel(f, &shape);
         let (b, oc) = (idx[0], idx[1]);
         let g = oc / og;
-        let (nb, c0) = if p.bgc > 1 { (g * nout + b, 0) } else { (b, g * i) };
+        let (nb, c0) = if p.bgc > 1 {
+            (g * nout + b, 0)
+        } else {
+            (b, g * i)
+        };
         for ci in 0..i {
             for kf in 0..kprod {
                 let k = unravel(kf, kshape);
                 let mut pos = vec![nb, c0 + ci];
                 let mut ok = true;
                 for d in 0..ns {
-                    let q = (idx[2 + d] * p.strides[d] + k[d] * p.rhs_dil[d]) as i64 - p.padding[d].0;
+                    let q =
+                        (idx[2 + d] * p.strides[d] + k[d] * p.rhs_dil[d]) as i64 - p.padding[d].0;
                     let ld = p.lhs_dil[d] as i64;
                     if q < 0 || q % ld != 0 || (q / ld) as usize >= xs[2 + d] {
                         ok = false;
@@ -105,8 +128,12 @@ fn run_case(rng: &mut Rng, dtype: DType, what: &str) {
     let mut p = Params {
         strides: (0..ns).map(|_| rng.range(1, 3) as usize).collect(),
         padding: vec![],
-        lhs_dil: (0..ns).map(|_| if rng.range(0, 4) == 0 { 2 } else { 1 }).collect(),
-        rhs_dil: (0..ns).map(|_| if rng.range(0, 4) == 0 { 2 } else { 1 }).collect(),
+        lhs_dil: (0..ns)
+            .map(|_| if rng.range(0, 4) == 0 { 2 } else { 1 })
+            .collect(),
+        rhs_dil: (0..ns)
+            .map(|_| if rng.range(0, 4) == 0 { 2 } else { 1 })
+            .collect(),
         fgc,
         bgc,
     };
@@ -166,14 +193,25 @@ fn run_case(rng: &mut Rng, dtype: DType, what: &str) {
             want[k]
         };
         let tol = eps * (mag[k] + want_k.abs());
-        assert!((g[k] - want_k).abs() <= tol, "{what}: element {k}: got {}, want {want_k}", g[k]);
+        assert!(
+            (g[k] - want_k).abs() <= tol,
+            "{what}: element {k}: got {}, want {want_k}",
+            g[k]
+        );
     }
 }
 
 #[test]
 fn random_convolutions() {
     let mut rng = Rng::new(5);
-    for dtype in [DType::F32, DType::F64, DType::F16, DType::BF16, DType::I32, DType::U8] {
+    for dtype in [
+        DType::F32,
+        DType::F64,
+        DType::F16,
+        DType::BF16,
+        DType::I32,
+        DType::U8,
+    ] {
         for case in 0..25 {
             run_case(&mut rng, dtype, &format!("case {case}"));
         }
@@ -196,7 +234,13 @@ fn cnn_sized_convolution_runs_in_parallel() {
             fgc: 1,
             bgc: 1,
         };
-        let (want, _, shape) = naive(&x.to_vec::<f64>(), &[4, 3, 14, 14], &w.to_vec::<f64>(), &[8, 3, 3, 3], &p);
+        let (want, _, shape) = naive(
+            &x.to_vec::<f64>(),
+            &[4, 3, 14, 14],
+            &w.to_vec::<f64>(),
+            &[8, 3, 3, 3],
+            &p,
+        );
         assert_eq!(got.shape(), &shape[..]);
         common::assert_close(&got.to_vec::<f64>(), &want, 1e-5, 1e-5, "cnn conv");
     }
@@ -213,7 +257,18 @@ fn string_padding_and_dimension_number_strings() {
     let v = y.to_vec::<f32>();
     assert_eq!(v[0], 8.0); // corner: 2x2 taps x 2 channels
     assert_eq!(v[4 * 4], 18.0); // centre: 3x3 taps x 2 channels
-    let y = lax::conv_general_dilated(&x, &w, &[1, 1], "VALID", None, Some(&[2, 2]), Some(&dn), 1, 1, None);
+    let y = lax::conv_general_dilated(
+        &x,
+        &w,
+        &[1, 1],
+        "VALID",
+        None,
+        Some(&[2, 2]),
+        Some(&dn),
+        1,
+        1,
+        None,
+    );
     assert_eq!(y.shape(), &[1, 1, 1, 4]);
 }
 
@@ -221,33 +276,71 @@ fn string_padding_and_dimension_number_strings() {
 fn preferred_element_type_widens() {
     let x = jnp::ones([1, 1, 4]).astype(DType::BF16);
     let w = jnp::ones([1, 1, 2]).astype(DType::BF16);
-    let y = lax::conv_general_dilated(&x, &w, &[1], "VALID", None, None, None, 1, 1, Some(DType::F32));
+    let y = lax::conv_general_dilated(
+        &x,
+        &w,
+        &[1],
+        "VALID",
+        None,
+        None,
+        None,
+        1,
+        1,
+        Some(DType::F32),
+    );
     assert_eq!(y.dtype(), DType::F32);
     assert_eq!(y.to_vec::<f32>(), vec![2.0, 2.0, 2.0]);
 }
 
 #[test]
-#[should_panic(expected = "conv_general_dilated: the lhs feature size 3 divided by feature_group_count 1 must equal the rhs input feature size 2")]
+#[should_panic(
+    expected = "conv_general_dilated: the lhs feature size 3 divided by feature_group_count 1 must equal the rhs input feature size 2"
+)]
 fn feature_mismatch() {
     lax::conv(&jnp::ones([1, 3, 5]), &jnp::ones([4, 2, 3]), &[1], "VALID");
 }
 
 #[test]
-#[should_panic(expected = "conv_general_dilated: negative padding (-3, -3) is larger than spatial axis 0")]
+#[should_panic(
+    expected = "conv_general_dilated: negative padding (-3, -3) is larger than spatial axis 0"
+)]
 fn negative_padding_too_large() {
-    lax::conv(&jnp::ones([1, 1, 5]), &jnp::ones([1, 1, 1]), &[1], [(-3, -3)]);
+    lax::conv(
+        &jnp::ones([1, 1, 5]),
+        &jnp::ones([1, 1, 1]),
+        &[1],
+        [(-3, -3)],
+    );
 }
 
 #[test]
-#[should_panic(expected = "conv_general_dilated: at most one of feature_group_count and batch_group_count may exceed 1")]
+#[should_panic(
+    expected = "conv_general_dilated: at most one of feature_group_count and batch_group_count may exceed 1"
+)]
 fn both_group_counts() {
-    lax::conv_general_dilated(&jnp::ones([2, 2, 5]), &jnp::ones([2, 1, 1]), &[1], "VALID", None, None, None, 2, 2, None);
+    lax::conv_general_dilated(
+        &jnp::ones([2, 2, 5]),
+        &jnp::ones([2, 1, 1]),
+        &[1],
+        "VALID",
+        None,
+        None,
+        None,
+        2,
+        2,
+        None,
+    );
 }
 
 #[test]
 #[should_panic(expected = "conv_general_dilated: lhs and rhs must have the same dtype")]
 fn mixed_dtypes() {
-    lax::conv(&jnp::ones([1, 1, 5]), &jnp::ones([1, 1, 1]).astype(DType::F64), &[1], "VALID");
+    lax::conv(
+        &jnp::ones([1, 1, 5]),
+        &jnp::ones([1, 1, 1]).astype(DType::F64),
+        &[1],
+        "VALID",
+    );
 }
 
 #[test]

@@ -9,7 +9,12 @@ use equinox_core::{Array, DType, ALL_DTYPES};
 
 /// The reference: every output element summed over every contraction index in f64 (or in
 /// wrapping i64 for integers, `or` of `and`s for bool).
-fn naive(lhs: &Array, rhs: &Array, dn: &DotDimensionNumbers, out_dtype: DType) -> (Vec<f64>, Vec<f64>, Vec<usize>) {
+fn naive(
+    lhs: &Array,
+    rhs: &Array,
+    dn: &DotDimensionNumbers,
+    out_dtype: DType,
+) -> (Vec<f64>, Vec<f64>, Vec<usize>) {
     let (ls, rs) = (lhs.shape().to_vec(), rhs.shape().to_vec());
     let lfree: Vec<usize> = (0..ls.len())
         .filter(|a| !dn.lhs_contracting.contains(a) && !dn.lhs_batch.contains(a))
@@ -47,7 +52,12 @@ fn naive(lhs: &Array, rhs: &Array, dn: &DotDimensionNumbers, out_dtype: DType) -
         let (mut acc, mut acc_i, mut acc_b) = (0.0f64, 0i64, false);
         for c in 0..n_c {
             let ci = unravel(c, &cshape);
-            for (k, (&a, &b)) in dn.lhs_contracting.iter().zip(&dn.rhs_contracting).enumerate() {
+            for (k, (&a, &b)) in dn
+                .lhs_contracting
+                .iter()
+                .zip(&dn.rhs_contracting)
+                .enumerate()
+            {
                 li[a] = ci[k];
                 ri[b] = ci[k];
             }
@@ -68,9 +78,12 @@ fn naive(lhs: &Array, rhs: &Array, dn: &DotDimensionNumbers, out_dtype: DType) -
     }
     // Integers wrap to the output width.
     let vals = if out_dtype.is_integer() {
-        Array::from_vec(vals.iter().map(|&v| v as i64).collect::<Vec<_>>(), out_shape.clone())
-            .astype(out_dtype)
-            .to_vec::<f64>()
+        Array::from_vec(
+            vals.iter().map(|&v| v as i64).collect::<Vec<_>>(),
+            out_shape.clone(),
+        )
+        .astype(out_dtype)
+        .to_vec::<f64>()
     } else {
         vals
     };
@@ -128,7 +141,11 @@ fn permuted_operand(rng: &mut Rng, shape: &[usize], dtype: DType) -> Array {
 }
 
 /// A random contraction problem: axis roles are assigned at random positions of each operand.
-fn random_problem(rng: &mut Rng, dtype: DType, max_dim: usize) -> (Array, Array, DotDimensionNumbers) {
+fn random_problem(
+    rng: &mut Rng,
+    dtype: DType,
+    max_dim: usize,
+) -> (Array, Array, DotDimensionNumbers) {
     let nb = rng.range(0, 3) as usize;
     let nc = rng.range(0, 3) as usize;
     let nl = rng.range(0, 3) as usize;
@@ -180,7 +197,17 @@ fn random_contractions_every_dtype() {
             let (lhs, rhs, dn) = random_problem(&mut rng, dtype, 5);
             let out = lax::dot_general(&lhs, &rhs, dn.clone(), None);
             assert_eq!(out.dtype(), dtype);
-            check(&out, &lhs, &rhs, &dn, &format!("{dtype} case {case} {dn:?} {:?} {:?}", lhs.shape(), rhs.shape()));
+            check(
+                &out,
+                &lhs,
+                &rhs,
+                &dn,
+                &format!(
+                    "{dtype} case {case} {dn:?} {:?} {:?}",
+                    lhs.shape(),
+                    rhs.shape()
+                ),
+            );
         }
     }
 }
@@ -193,11 +220,23 @@ fn large_products_use_the_threaded_paths() {
         let a = common::random_array(&mut rng, &[130, 70], dtype);
         let b = common::random_array(&mut rng, &[90, 70], dtype);
         let dn = DotDimensionNumbers::new((&[1], &[1]), (&[], &[]));
-        check(&lax::dot_general(&a, &b, dn.clone(), None), &a, &b, &dn, &format!("{dtype} big"));
+        check(
+            &lax::dot_general(&a, &b, dn.clone(), None),
+            &a,
+            &b,
+            &dn,
+            &format!("{dtype} big"),
+        );
         let a = common::random_array(&mut rng, &[9, 40, 33], dtype);
         let b = common::random_array(&mut rng, &[33, 9, 41], dtype);
         let dn = DotDimensionNumbers::new((&[2], &[0]), (&[0], &[1]));
-        check(&lax::dot_general(&a, &b, dn.clone(), None), &a, &b, &dn, &format!("{dtype} batched"));
+        check(
+            &lax::dot_general(&a, &b, dn.clone(), None),
+            &a,
+            &b,
+            &dn,
+            &format!("{dtype} batched"),
+        );
     }
 }
 
@@ -247,11 +286,18 @@ fn output_layout_is_batch_lhs_free_rhs_free() {
 #[should_panic(expected = "dot_general: lhs and rhs contracting axes must have the same sizes")]
 fn contracting_size_mismatch() {
     let dn = DotDimensionNumbers::new((&[1], &[0]), (&[], &[]));
-    lax::dot_general(&equinox_core::numpy::ones([2, 3]), &equinox_core::numpy::ones([4, 2]), dn, None);
+    lax::dot_general(
+        &equinox_core::numpy::ones([2, 3]),
+        &equinox_core::numpy::ones([4, 2]),
+        dn,
+        None,
+    );
 }
 
 #[test]
-#[should_panic(expected = "dot_general: the operands must have the same dtype; operands f32[2,3], i32[3]")]
+#[should_panic(
+    expected = "dot_general: the operands must have the same dtype; operands f32[2,3], i32[3]"
+)]
 fn mixed_dtypes() {
     let dn = DotDimensionNumbers::new((&[1], &[0]), (&[], &[]));
     let b = equinox_core::numpy::ones([3]).astype(DType::I32);

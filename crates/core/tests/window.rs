@@ -18,10 +18,18 @@ struct Win {
 fn out_shape(shape: &[usize], w: &Win) -> Vec<usize> {
     (0..shape.len())
         .map(|d| {
-            let n = if shape[d] == 0 { 0 } else { (shape[d] - 1) * w.base[d] + 1 } as i64;
+            let n = if shape[d] == 0 {
+                0
+            } else {
+                (shape[d] - 1) * w.base[d] + 1
+            } as i64;
             let padded = n + w.padding[d].0 + w.padding[d].1;
             let win = ((w.window[d] - 1) * w.wdil[d] + 1) as i64;
-            if padded < win { 0 } else { ((padded - win) / w.strides[d] as i64 + 1) as usize }
+            if padded < win {
+                0
+            } else {
+                ((padded - win) / w.strides[d] as i64 + 1) as usize
+            }
         })
         .collect()
 }
@@ -49,10 +57,16 @@ fn window_members(o: &[usize], shape: &[usize], w: &Win) -> Vec<usize> {
 
 fn random_window(rng: &mut Rng, shape: &[usize], dilate: bool) -> Win {
     let nd = shape.len();
-    let base: Vec<usize> = (0..nd).map(|_| if dilate && rng.range(0, 3) == 0 { 2 } else { 1 }).collect();
+    let base: Vec<usize> = (0..nd)
+        .map(|_| if dilate && rng.range(0, 3) == 0 { 2 } else { 1 })
+        .collect();
     let padding = (0..nd)
         .map(|d| {
-            let n = if shape[d] == 0 { 0 } else { ((shape[d] - 1) * base[d] + 1) as i64 };
+            let n = if shape[d] == 0 {
+                0
+            } else {
+                ((shape[d] - 1) * base[d] + 1) as i64
+            };
             let lo = rng.range(-1, 3).max(-n);
             let hi = rng.range(-1, 3).max(-(n + lo));
             (lo, hi)
@@ -63,7 +77,9 @@ fn random_window(rng: &mut Rng, shape: &[usize], dilate: bool) -> Win {
         strides: (0..nd).map(|_| rng.range(1, 3) as usize).collect(),
         padding,
         base,
-        wdil: (0..nd).map(|_| if dilate && rng.range(0, 3) == 0 { 2 } else { 1 }).collect(),
+        wdil: (0..nd)
+            .map(|_| if dilate && rng.range(0, 3) == 0 { 2 } else { 1 })
+            .collect(),
     }
 }
 
@@ -83,7 +99,11 @@ fn transposed_input(rng: &mut Rng, shape: &[usize], dtype: DType) -> Array {
 fn reduce_window_matches_naive() {
     let mut rng = Rng::new(21);
     for dtype in ALL_DTYPES {
-        for kind in [WindowReduceKind::Max, WindowReduceKind::Min, WindowReduceKind::Sum] {
+        for kind in [
+            WindowReduceKind::Max,
+            WindowReduceKind::Min,
+            WindowReduceKind::Sum,
+        ] {
             if dtype.is_bool() && kind == WindowReduceKind::Sum {
                 continue;
             }
@@ -92,7 +112,15 @@ fn reduce_window_matches_naive() {
                 let shape = rng.shape(nd, 6);
                 let x = transposed_input(&mut rng, &shape, dtype);
                 let w = random_window(&mut rng, &shape, true);
-                let got = lax::reduce_window(&x, kind, &w.window, &w.strides, w.padding.clone(), Some(&w.base), Some(&w.wdil));
+                let got = lax::reduce_window(
+                    &x,
+                    kind,
+                    &w.window,
+                    &w.strides,
+                    w.padding.clone(),
+                    Some(&w.base),
+                    Some(&w.wdil),
+                );
                 let oshape = out_shape(&shape, &w);
                 let what = format!("{dtype} {kind:?} case {case} shape {shape:?} window {:?} strides {:?} pad {:?} base {:?} wdil {:?}", w.window, w.strides, w.padding, w.base, w.wdil);
                 assert_eq!(got.shape(), &oshape[..], "{what}");
@@ -122,9 +150,15 @@ fn reduce_window_matches_naive() {
                 let want = if dtype.is_float() || kind != WindowReduceKind::Sum {
                     want
                 } else {
-                    Array::from_vec(want.iter().map(|&v| v as i64).collect::<Vec<_>>(), [n]).astype(dtype).to_vec::<f64>()
+                    Array::from_vec(want.iter().map(|&v| v as i64).collect::<Vec<_>>(), [n])
+                        .astype(dtype)
+                        .to_vec::<f64>()
                 };
-                let rtol = if kind == WindowReduceKind::Sum { common::rtol_for(dtype) * 4.0 } else { 0.0 };
+                let rtol = if kind == WindowReduceKind::Sum {
+                    common::rtol_for(dtype) * 4.0
+                } else {
+                    0.0
+                };
                 common::assert_close(&got.to_vec::<f64>(), &want, rtol, rtol, &what);
             }
         }
@@ -143,34 +177,66 @@ fn reduce_window_max_propagates_nan() {
 #[test]
 fn select_and_scatter_add_matches_naive() {
     let mut rng = Rng::new(33);
-    for dtype in [DType::F32, DType::F64, DType::F16, DType::BF16, DType::I32, DType::U8, DType::I64] {
+    for dtype in [
+        DType::F32,
+        DType::F64,
+        DType::F16,
+        DType::BF16,
+        DType::I32,
+        DType::U8,
+        DType::I64,
+    ] {
         for case in 0..25 {
             let nd = rng.range(1, 4) as usize;
             let shape = rng.shape(nd, 6);
             // Small integer operands so windows often hold ties (first max must win).
             let operand = transposed_input(&mut rng, &shape, DType::I32).astype(dtype);
-            let operand = if dtype.is_float() { jnp::floor(&(&operand / 20.0)) } else { operand };
+            let operand = if dtype.is_float() {
+                jnp::floor(&(&operand / 20.0))
+            } else {
+                operand
+            };
             let w = random_window(&mut rng, &shape, false);
             let oshape = out_shape(&shape, &w);
             let source = common::random_array(&mut rng, &oshape, dtype);
-            let got = lax::select_and_scatter_add(&source, &operand, &w.window, &w.strides, w.padding.clone());
+            let got = lax::select_and_scatter_add(
+                &source,
+                &operand,
+                &w.window,
+                &w.strides,
+                w.padding.clone(),
+            );
             assert_eq!(got.shape(), &shape[..]);
             let (ov, sv) = (operand.to_vec::<f64>(), source.to_vec::<f64>());
             let mut want = vec![0.0; ov.len()];
             for (f, &s) in sv.iter().enumerate() {
                 let m = window_members(&unravel(f, &oshape), &shape, &w);
                 if let Some(&first) = m.first() {
-                    let best = m.iter().copied().fold(first, |b, i| if ov[b] >= ov[i] { b } else { i });
+                    let best = m
+                        .iter()
+                        .copied()
+                        .fold(first, |b, i| if ov[b] >= ov[i] { b } else { i });
                     want[best] += s;
                 }
             }
             let want = if dtype.is_float() {
                 want
             } else {
-                Array::from_vec(want.iter().map(|&v| v as i64).collect::<Vec<_>>(), [want.len()]).astype(dtype).to_vec::<f64>()
+                Array::from_vec(
+                    want.iter().map(|&v| v as i64).collect::<Vec<_>>(),
+                    [want.len()],
+                )
+                .astype(dtype)
+                .to_vec::<f64>()
             };
             let rtol = common::rtol_for(dtype) * 4.0;
-            common::assert_close(&got.to_vec::<f64>(), &want, rtol, rtol, &format!("{dtype} case {case} {shape:?}"));
+            common::assert_close(
+                &got.to_vec::<f64>(),
+                &want,
+                rtol,
+                rtol,
+                &format!("{dtype} case {case} {shape:?}"),
+            );
         }
     }
 }
@@ -205,13 +271,25 @@ fn pools_match_equinox_conventions() {
 }
 
 #[test]
-#[should_panic(expected = "reduce_window: window_dimensions [2] and window_strides [1] need one entry per axis of the operand of shape [3, 3]")]
+#[should_panic(
+    expected = "reduce_window: window_dimensions [2] and window_strides [1] need one entry per axis of the operand of shape [3, 3]"
+)]
 fn window_rank_mismatch() {
-    lax::reduce_window(&jnp::ones([3, 3]), WindowReduceKind::Max, &[2], &[1], [(0, 0)], Some(&[1]), Some(&[1]));
+    lax::reduce_window(
+        &jnp::ones([3, 3]),
+        WindowReduceKind::Max,
+        &[2],
+        &[1],
+        [(0, 0)],
+        Some(&[1]),
+        Some(&[1]),
+    );
 }
 
 #[test]
-#[should_panic(expected = "select_and_scatter_add: source shape (3,) must be the window grid shape (2,)")]
+#[should_panic(
+    expected = "select_and_scatter_add: source shape (3,) must be the window grid shape (2,)"
+)]
 fn scatter_source_shape_mismatch() {
     lax::select_and_scatter_add(&jnp::ones([3]), &jnp::ones([4]), &[2], &[2], "VALID");
 }

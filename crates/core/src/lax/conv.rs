@@ -1,10 +1,10 @@
 //! `lax.conv_general_dilated`, `lax.conv`, padding specs and dimension-number strings.
 
 use crate::array::{Array, DType};
-use crate::prims::conv::{dilate_dim, ConvGeneralDilated};
-pub use crate::prims::conv::ConvDimensionNumbers;
-use crate::prims::layout::Axes;
 use crate::prims::bind1;
+pub use crate::prims::conv::ConvDimensionNumbers;
+use crate::prims::conv::{dilate_dim, ConvGeneralDilated};
+use crate::prims::layout::Axes;
 
 /// How a convolution or window pads its input, as JAX's `padding` argument.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,7 +65,11 @@ pub fn padtype_to_pads(
     let same = |lower: bool| -> Vec<(i64, i64)> {
         (0..in_shape.len())
             .map(|d| {
-                let (n, w, s) = (in_shape[d] as i64, window_shape[d] as i64, strides[d] as i64);
+                let (n, w, s) = (
+                    in_shape[d] as i64,
+                    window_shape[d] as i64,
+                    strides[d] as i64,
+                );
                 let out = (n + s - 1) / s;
                 let total = ((out - 1) * s + w - n).max(0);
                 let small = total / 2;
@@ -97,8 +101,11 @@ pub fn padtype_to_pads(
 /// assert_eq!(dn.rhs_spec.as_slice(), &[3, 2, 0, 1]);
 /// ```
 pub fn conv_dimension_numbers(lhs: &str, rhs: &str, out: &str) -> ConvDimensionNumbers {
-    let (lc, rc, oc): (Vec<char>, Vec<char>, Vec<char>) =
-        (lhs.chars().collect(), rhs.chars().collect(), out.chars().collect());
+    let (lc, rc, oc): (Vec<char>, Vec<char>, Vec<char>) = (
+        lhs.chars().collect(),
+        rhs.chars().collect(),
+        out.chars().collect(),
+    );
     let fail = |why: &str| -> ! {
         panic!("conv_dimension_numbers: {why}; got ({lhs:?}, {rhs:?}, {out:?})")
     };
@@ -115,12 +122,18 @@ pub fn conv_dimension_numbers(lhs: &str, rhs: &str, out: &str) -> ConvDimensionN
             fail("letters within a spec must be distinct");
         }
     }
-    let rhs_spatial: Vec<char> = rc.iter().copied().filter(|c| !['O', 'I'].contains(c)).collect();
+    let rhs_spatial: Vec<char> = rc
+        .iter()
+        .copied()
+        .filter(|c| !['O', 'I'].contains(c))
+        .collect();
     let perm = |spec: &[char], pair: [char; 2]| -> Axes {
         let pos = |ch: char| {
-            spec.iter()
-                .position(|&c| c == ch)
-                .unwrap_or_else(|| fail(&format!("spatial letter {ch:?} of the kernel spec is missing")))
+            spec.iter().position(|&c| c == ch).unwrap_or_else(|| {
+                fail(&format!(
+                    "spatial letter {ch:?} of the kernel spec is missing"
+                ))
+            })
         };
         [pos(pair[0]), pos(pair[1])]
             .into_iter()
@@ -225,5 +238,16 @@ pub fn conv(
     window_strides: &[usize],
     padding: impl Into<PaddingSpec>,
 ) -> Array {
-    conv_general_dilated(lhs, rhs, window_strides, padding, None, None, None, 1, 1, None)
+    conv_general_dilated(
+        lhs,
+        rhs,
+        window_strides,
+        padding,
+        None,
+        None,
+        None,
+        1,
+        1,
+        None,
+    )
 }

@@ -6,8 +6,8 @@ use crate::array::Array;
 use crate::prims::bind1;
 use crate::prims::conv::dilate_dim;
 use crate::prims::layout::Axes;
-pub use crate::prims::window::WindowReduceKind;
 use crate::prims::window::WindowOp;
+pub use crate::prims::window::WindowReduceKind;
 
 fn resolve_pads(
     op: &str,
@@ -132,9 +132,15 @@ fn pool_params(
     if pads.len() != k {
         panic!("{op}: padding {pads:?} needs one (low, high) pair per pooled axis ({k})");
     }
-    let window = std::iter::repeat_n(1, lead).chain(kernel_size.iter().copied()).collect();
-    let stride = std::iter::repeat_n(1, lead).chain(strides.iter().copied()).collect();
-    let pad = std::iter::repeat_n((0, 0), lead).chain(pads).collect();
+    let window = std::iter::repeat(1)
+        .take(lead)
+        .chain(kernel_size.iter().copied())
+        .collect();
+    let stride = std::iter::repeat(1)
+        .take(lead)
+        .chain(strides.iter().copied())
+        .collect();
+    let pad = std::iter::repeat((0, 0)).take(lead).chain(pads).collect();
     (window, stride, pad)
 }
 

@@ -74,11 +74,20 @@ pub fn matmul(a: &Array, b: &Array) -> Array {
     }
     let (a, b) = promote2(a, b);
     let (a_mat, b_mat) = (a.ndim() > 1, b.ndim() > 1);
-    let a_batch: &[usize] = if a_mat { &a.shape()[..a.ndim() - 2] } else { &[] };
-    let b_batch: &[usize] = if b_mat { &b.shape()[..b.ndim() - 2] } else { &[] };
+    let a_batch: &[usize] = if a_mat {
+        &a.shape()[..a.ndim() - 2]
+    } else {
+        &[]
+    };
+    let b_batch: &[usize] = if b_mat {
+        &b.shape()[..b.ndim() - 2]
+    } else {
+        &[]
+    };
     let nb = a_batch.len().max(b_batch.len());
     let pad = |s: &[usize]| -> Vec<Option<usize>> {
-        std::iter::repeat_n(None, nb - s.len())
+        std::iter::repeat(None)
+            .take(nb - s.len())
             .chain(s.iter().map(|&d| Some(d)))
             .collect()
     };
@@ -191,7 +200,11 @@ pub fn dot(a: &Array, b: &Array) -> Array {
             b.shape()[bc]
         );
     }
-    dot_general(&a, &b, DotDimensionNumbers::new((&[a.ndim() - 1], &[bc]), (&[], &[])))
+    dot_general(
+        &a,
+        &b,
+        DotDimensionNumbers::new((&[a.ndim() - 1], &[bc]), (&[], &[])),
+    )
 }
 
 /// `jnp.vdot`: the dot product of the flattened operands (no conjugation is needed for real
@@ -298,8 +311,12 @@ pub fn tensordot(a: &Array, b: &Array, axes: impl Into<TensordotAxes>) -> Array 
                 panic!("tensordot: axes lists {x:?} and {y:?} must have the same length");
             }
             (
-                x.iter().map(|&i| normalize_axis(i, a.ndim(), "tensordot")).collect(),
-                y.iter().map(|&i| normalize_axis(i, b.ndim(), "tensordot")).collect(),
+                x.iter()
+                    .map(|&i| normalize_axis(i, a.ndim(), "tensordot"))
+                    .collect(),
+                y.iter()
+                    .map(|&i| normalize_axis(i, b.ndim(), "tensordot"))
+                    .collect(),
             )
         }
     };
@@ -340,7 +357,9 @@ fn parse_term(term: &str, ndim: Option<usize>, ell: &mut Option<usize>, spec: &s
     let n_ell = match ndim {
         Some(nd) => {
             if nd < named {
-                fail(format!("term {term:?} has more subscripts than its operand has axes ({nd})"));
+                fail(format!(
+                    "term {term:?} has more subscripts than its operand has axes ({nd})"
+                ));
             }
             let n = nd - named;
             *ell = Some(ell.map_or(n, |e| e.max(n)));
@@ -350,7 +369,8 @@ fn parse_term(term: &str, ndim: Option<usize>, ell: &mut Option<usize>, spec: &s
     };
     let ell_total = ell.unwrap_or(n_ell);
     // Ellipsis axes align from the right, as in broadcasting.
-    let ell_labels = (ell_total - n_ell..ell_total).map(|i| char::from_u32(0x100 + i as u32).expect("valid char"));
+    let ell_labels = (ell_total - n_ell..ell_total)
+        .map(|i| char::from_u32(0x100 + i as u32).expect("valid char"));
     letters(parts[0])
         .into_iter()
         .chain(ell_labels)
@@ -449,7 +469,11 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Array {
             for l in labels.iter().flatten() {
                 *counts.entry(*l).or_insert(0) += 1;
             }
-            let mut ells: Vec<Label> = counts.keys().copied().filter(|&c| c as u32 >= 0x100).collect();
+            let mut ells: Vec<Label> = counts
+                .keys()
+                .copied()
+                .filter(|&c| c as u32 >= 0x100)
+                .collect();
             ells.sort_unstable();
             let singles = counts
                 .iter()
@@ -495,19 +519,40 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Array {
     while !arrays.is_empty() {
         let b = arrays.remove(0);
         let bl = labels.remove(0);
-        let (b, bl) = sum_out(&b, &bl, |c| needed_later(c, &labels) || acc_labels.contains(&c));
+        let (b, bl) = sum_out(&b, &bl, |c| {
+            needed_later(c, &labels) || acc_labels.contains(&c)
+        });
         let keep = |c: Label| needed_later(c, &labels);
-        let shared: Vec<Label> = acc_labels.iter().copied().filter(|c| bl.contains(c)).collect();
+        let shared: Vec<Label> = acc_labels
+            .iter()
+            .copied()
+            .filter(|c| bl.contains(c))
+            .collect();
         let batch: Vec<Label> = shared.iter().copied().filter(|&c| keep(c)).collect();
         let contract: Vec<Label> = shared.iter().copied().filter(|&c| !keep(c)).collect();
         let pos = |ls: &[Label], c: Label| ls.iter().position(|&d| d == c).expect("label present");
-        let a_free: Vec<Label> = acc_labels.iter().copied().filter(|c| !bl.contains(c)).collect();
-        let b_free: Vec<Label> = bl.iter().copied().filter(|c| !acc_labels.contains(c)).collect();
-        let axes = |ls: &[Label], cs: &[Label]| -> Vec<usize> { cs.iter().map(|&c| pos(ls, c)).collect() };
+        let a_free: Vec<Label> = acc_labels
+            .iter()
+            .copied()
+            .filter(|c| !bl.contains(c))
+            .collect();
+        let b_free: Vec<Label> = bl
+            .iter()
+            .copied()
+            .filter(|c| !acc_labels.contains(c))
+            .collect();
+        let axes =
+            |ls: &[Label], cs: &[Label]| -> Vec<usize> { cs.iter().map(|&c| pos(ls, c)).collect() };
         let result = if contract.is_empty() && !acc.dtype().is_bool() {
             // A pure outer/elementwise product: broadcasting multiply, not a dot of 1×1 blocks.
-            let ta: Vec<usize> = axes(&acc_labels, &batch).into_iter().chain(axes(&acc_labels, &a_free)).collect();
-            let tb: Vec<usize> = axes(&bl, &batch).into_iter().chain(axes(&bl, &b_free)).collect();
+            let ta: Vec<usize> = axes(&acc_labels, &batch)
+                .into_iter()
+                .chain(axes(&acc_labels, &a_free))
+                .collect();
+            let tb: Vec<usize> = axes(&bl, &batch)
+                .into_iter()
+                .chain(axes(&bl, &b_free))
+                .collect();
             let a2 = permute(&acc, &ta);
             let a2 = if b_free.is_empty() {
                 a2
@@ -519,7 +564,9 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Array {
             let b2 = if a_free.is_empty() {
                 b2
             } else {
-                let new: Vec<i32> = (0..a_free.len()).map(|i| (batch.len() + i) as i32).collect();
+                let new: Vec<i32> = (0..a_free.len())
+                    .map(|i| (batch.len() + i) as i32)
+                    .collect();
                 expand_dims(&b2, new)
             };
             &a2 * &b2
@@ -532,11 +579,7 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Array {
             dot_general(&acc, &b, dn)
         };
         acc = result;
-        acc_labels = batch
-            .into_iter()
-            .chain(a_free)
-            .chain(b_free)
-            .collect();
+        acc_labels = batch.into_iter().chain(a_free).chain(b_free).collect();
     }
     let perm: Vec<isize> = out_labels
         .iter()

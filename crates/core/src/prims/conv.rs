@@ -255,7 +255,10 @@ impl PrimitiveRule for ConvGeneralDilated {
         let storage = if cdt == out_dtype {
             storage
         } else {
-            convert_storage(&Array::from_storage(storage, out[0].shape.clone()), out_dtype)
+            convert_storage(
+                &Array::from_storage(storage, out[0].shape.clone()),
+                out_dtype,
+            )
         };
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
@@ -329,9 +332,7 @@ impl ConvGeneralDilated {
                 t
             })
             .collect();
-        let in_strides: Vec<usize> = (0..ns)
-            .map(|d| g.in_sp[d + 1..].iter().product())
-            .collect();
+        let in_strides: Vec<usize> = (0..ns).map(|d| g.in_sp[d + 1..].iter().product()).collect();
         let k_shape = &g.k_sp;
         let task = |t: usize, dst: &mut [T], threads: usize| {
             let (b, grp) = (t / groups, t % groups);
@@ -349,7 +350,12 @@ impl ConvGeneralDilated {
                 }
             }
             let wg = MatRef::new(w, grp * og * rows, og, rows, rows, 1);
-            T::matmul(dst, wg, MatRef::row_major(&patches, rows, out_prod), threads);
+            T::matmul(
+                dst,
+                wg,
+                MatRef::row_major(&patches, rows, out_prod),
+                threads,
+            );
         };
         let tasks = n_out * groups;
         let threads = max_threads();

@@ -153,7 +153,9 @@ impl PrimitiveRule for DotGeneral {
             ("rhs_batch", &d.rhs_batch, rhs.ndim()),
         ] {
             if axes.iter().any(|&a| a >= nd) {
-                fail(&format!("{name} axes must be less than the operand rank {nd}"));
+                fail(&format!(
+                    "{name} axes must be less than the operand rank {nd}"
+                ));
             }
             if (1..axes.len()).any(|i| axes[..i].contains(&axes[i])) {
                 fail(&format!("{name} axes must be distinct"));
@@ -184,12 +186,7 @@ impl PrimitiveRule for DotGeneral {
         {
             fail("lhs and rhs contracting axes must have the same sizes");
         }
-        let dtype = product_dtype(
-            "dot_general",
-            lhs.dtype,
-            self.preferred_element_type,
-            args,
-        );
+        let dtype = product_dtype("dot_general", lhs.dtype, self.preferred_element_type, args);
         let lf = free_axes(lhs.ndim(), &d.lhs_contracting, &d.lhs_batch);
         let rf = free_axes(rhs.ndim(), &d.rhs_contracting, &d.rhs_batch);
         let shape: Shape = Shape(

@@ -139,7 +139,10 @@ impl PrimitiveRule for WindowOp {
                 expect_arity(self.name(), args, 1);
                 let x = args[0];
                 if *kind == WindowReduceKind::Sum && x.dtype.is_bool() {
-                    panic!("reduce_window_sum: bool operands are not supported ({})", describe(args));
+                    panic!(
+                        "reduce_window_sum: bool operands are not supported ({})",
+                        describe(args)
+                    );
                 }
                 let shape = window_shape(
                     self.name(),
@@ -186,7 +189,8 @@ impl PrimitiveRule for WindowOp {
                         describe(&args[1..])
                     );
                 }
-                vec![ShapeDtype::new(operand.shape.clone(), operand.dtype).with_weak(source.weak_type)]
+                vec![ShapeDtype::new(operand.shape.clone(), operand.dtype)
+                    .with_weak(source.weak_type)]
             }
         }
     }
@@ -252,7 +256,11 @@ struct Pass {
 
 impl Pass {
     fn is_identity(&self, n: usize) -> bool {
-        self.window == 1 && self.stride == 1 && self.lo == 0 && self.base_dilation == 1 && self.out == n
+        self.window == 1
+            && self.stride == 1
+            && self.lo == 0
+            && self.base_dilation == 1
+            && self.out == n
     }
 
     /// The operand index window offset `j` of output `o` reads, if it is not padding or a hole.
@@ -282,8 +290,8 @@ fn reduce_window(kind: WindowReduceKind, x: &Array, passes: &[Pass]) -> crate::a
     }, _ => crate::with_int_dtype!(x.dtype(), T => {
         let v = x.as_slice::<T>().to_vec();
         let out: Vec<T> = match kind {
-            Max => separable(v, shape, passes, T::min_value(), |a: T, b: T| a.max(b)),
-            Min => separable(v, shape, passes, T::max_value(), |a: T, b: T| a.min(b)),
+            Max => separable(v, shape, passes, T::MIN, |a: T, b: T| a.max(b)),
+            Min => separable(v, shape, passes, T::MAX, |a: T, b: T| a.min(b)),
             Sum => separable(v, shape, passes, <T as Element>::zero(), |a: T, b: T| WrappingAdd::wrapping_add(&a, &b)),
         };
         T::into_storage(out)

@@ -78,7 +78,7 @@ impl<'a, T: Copy> MatRef<'a, T> {
     }
 
     /// Copies the view into a contiguous row-major buffer, converting each element.
-    fn to_row_major<D>(&self, f: impl Fn(T) -> D) -> Vec<D> {
+    fn to_row_major<D>(self, f: impl Fn(T) -> D) -> Vec<D> {
         let mut out = Vec::with_capacity(self.rows * self.cols);
         for i in 0..self.rows {
             out.extend((0..self.cols).map(|j| f(self.at(i, j))));
@@ -217,7 +217,12 @@ impl MatmulElement for bool {
 /// `dst[i, :] = Σ_p lhs[i, p] · rhs[p, :]`, one output row at a time (rows split across threads
 /// for large products). The inner loop runs along a row of `rhs`, contiguous in the common
 /// case, so it vectorises.
-fn loop_matmul<T: Element + MulAdd>(dst: &mut [T], lhs: MatRef<'_, T>, rhs: MatRef<'_, T>, threads: usize) {
+fn loop_matmul<T: Element + MulAdd>(
+    dst: &mut [T],
+    lhs: MatRef<'_, T>,
+    rhs: MatRef<'_, T>,
+    threads: usize,
+) {
     let (m, k, n) = check_dims(dst, &lhs, &rhs);
     if m == 0 || n == 0 {
         return;
