@@ -259,6 +259,7 @@ impl PrimitiveRule for ConvGeneralDilated {
                 &Array::from_storage(storage, out[0].shape.clone()),
                 out_dtype,
             )
+            .into_owned()
         };
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }

@@ -114,14 +114,17 @@ pub(crate) fn compute_dtype(operand: DType, out: DType) -> DType {
     }
 }
 
-/// Converts an array's elements to `dtype` (a kernel-level helper for `eval`s).
-pub(crate) fn convert_storage(x: &Array, dtype: DType) -> Storage {
+/// An array's elements as `dtype` (a kernel-level helper for `eval`s): borrowed when the
+/// dtype already matches, converted otherwise.
+pub(crate) fn convert_storage(x: &Array, dtype: DType) -> std::borrow::Cow<'_, Storage> {
     if x.dtype() == dtype {
-        return x.storage().clone();
+        return std::borrow::Cow::Borrowed(x.storage());
     }
-    crate::with_dtype!(x.dtype(), S => crate::with_dtype!(dtype, D => {
-        D::into_storage(map(x.as_slice::<S>(), cast::<S, D>))
-    }))
+    std::borrow::Cow::Owned(
+        crate::with_dtype!(x.dtype(), S => crate::with_dtype!(dtype, D => {
+            D::into_storage(map(x.as_slice::<S>(), cast::<S, D>))
+        })),
+    )
 }
 
 impl PrimitiveRule for DotGeneral {
@@ -220,7 +223,7 @@ impl PrimitiveRule for DotGeneral {
             storage
         } else {
             let tmp = Array::from_storage(storage, out[0].shape.clone());
-            convert_storage(&tmp, out_dtype)
+            convert_storage(&tmp, out_dtype).into_owned()
         };
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
