@@ -1,11 +1,18 @@
-//! The `jax.lax`-level functions: thin wrappers over primitives with JAX's argument conventions,
-//! and functions users reach for by their lax name. One file per concept.
+//! The `jax.lax`-level API: thin, checked wrappers that bind primitives with JAX's argument
+//! conventions (negative dynamic indices, string padding, dimension-number specs, optional
+//! dilations), and functions users reach for by their lax name. One file per concept.
 //!
 //! Like the numpy layer they only call [`bind`](crate::prims::bind), so they work under every
 //! transformation.
 
+mod conv;
+mod dot;
 mod slicing;
 mod stop_gradient;
+mod window;
 
+pub use conv::*;
+pub use dot::*;
 pub use slicing::*;
 pub use stop_gradient::stop_gradient;
+pub use window::*;

@@ -8,8 +8,10 @@
 
 pub mod binary;
 pub mod compare;
+pub mod conv;
 pub mod convert;
 pub mod cumulative;
+pub mod dot_general;
 pub mod fma;
 pub mod gather_scatter;
 pub mod iota;
@@ -20,6 +22,7 @@ pub mod slicing;
 pub mod sort;
 pub mod threefry;
 pub mod unary;
+pub mod window;
 
 use crate::array::{Array, ShapeDtype};
 
@@ -81,6 +84,9 @@ define_primitives! {
     Sort(sort::SortOp),
     Cumulative(cumulative::CumulativeOp),
     Fma(fma::FmaOp),
+    DotGeneral(dot_general::DotGeneral),
+    Conv(conv::ConvGeneralDilated),
+    Window(window::WindowOp),
 }
 
 /// Applies a primitive to arguments and returns its outputs.

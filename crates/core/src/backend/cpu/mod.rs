@@ -2,6 +2,7 @@
 
 pub mod elementwise;
 pub mod indexed;
+pub mod matmul;
 pub mod reduce;
 pub mod scan;
 pub mod sort;

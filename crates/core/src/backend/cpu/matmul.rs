@@ -1,0 +1,262 @@
+//! Matrix products: `dst = lhs · rhs` on strided 2-D views.
+//!
+//! f32, f64 and f16 go through the `gemm` crate (packed, vectorised micro-kernels; f16 is packed
+//! to f32 and accumulated in f32). bf16 is converted to f32, multiplied and rounded once, as
+//! XLA's CPU backend does. Integers and bool use a plain row-times-matrix loop (wrapping
+//! arithmetic; for bool, `or` of `and`s), which the compiler vectorises when `rhs` rows are
+//! contiguous.
+//!
+//! Views take arbitrary non-negative strides, so a transposed operand is multiplied in place
+//! instead of being copied first.
+
+use crate::array::Element;
+use half::{bf16, f16};
+use rayon::prelude::*;
+
+/// Below this many multiply-adds (`m·n·k`) a product runs on the calling thread: handing work to
+/// rayon workers costs more than it saves (about 64³, a few tens of microseconds of work).
+pub const PARALLEL_MATMUL_THRESHOLD: usize = 1 << 18;
+
+/// A read-only strided matrix view: element `(i, j)` is `data[offset + i·rs + j·cs]`.
+#[derive(Clone, Copy, Debug)]
+pub struct MatRef<'a, T> {
+    data: &'a [T],
+    offset: usize,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+}
+
+impl<'a, T: Copy> MatRef<'a, T> {
+    /// A view of `rows × cols` elements; panics if it would read past the end of `data`.
+    pub fn new(
+        data: &'a [T],
+        offset: usize,
+        rows: usize,
+        cols: usize,
+        rs: usize,
+        cs: usize,
+    ) -> MatRef<'a, T> {
+        if rows > 0 && cols > 0 {
+            let last = offset + (rows - 1) * rs + (cols - 1) * cs;
+            assert!(
+                last < data.len(),
+                "MatRef: a {rows}x{cols} view with strides ({rs}, {cs}) at offset {offset} \
+                 reads past a buffer of {} elements",
+                data.len()
+            );
+        }
+        MatRef {
+            data,
+            offset,
+            rows,
+            cols,
+            rs,
+            cs,
+        }
+    }
+
+    /// A contiguous row-major `rows × cols` view of `data`.
+    pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> MatRef<'a, T> {
+        MatRef::new(data, 0, rows, cols, cols, 1)
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    #[inline(always)]
+    fn at(&self, i: usize, j: usize) -> T {
+        self.data[self.offset + i * self.rs + j * self.cs]
+    }
+
+    /// Copies the view into a contiguous row-major buffer, converting each element.
+    fn to_row_major<D>(self, f: impl Fn(T) -> D) -> Vec<D> {
+        let mut out = Vec::with_capacity(self.rows * self.cols);
+        for i in 0..self.rows {
+            out.extend((0..self.cols).map(|j| f(self.at(i, j))));
+        }
+        out
+    }
+}
+
+/// Element types with a matrix product.
+pub trait MatmulElement: Element {
+    /// Overwrites `dst`, an `m × n` row-major buffer, with `lhs · rhs` (`lhs` is `m × k`,
+    /// `rhs` is `k × n`), using at most `threads` threads.
+    fn matmul(dst: &mut [Self], lhs: MatRef<'_, Self>, rhs: MatRef<'_, Self>, threads: usize);
+}
+
+fn check_dims<T>(dst: &[T], lhs: &MatRef<'_, T>, rhs: &MatRef<'_, T>) -> (usize, usize, usize) {
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    assert!(
+        rhs.rows == k && dst.len() == m * n,
+        "matmul: cannot multiply {m}x{k} by {}x{n} into {} elements",
+        rhs.rows,
+        dst.len()
+    );
+    (m, k, n)
+}
+
+/// The parallelism to ask `gemm` for: one thread for small products.
+fn parallelism(m: usize, n: usize, k: usize, threads: usize) -> gemm::Parallelism {
+    if threads > 1 && m.saturating_mul(n).saturating_mul(k) >= PARALLEL_MATMUL_THRESHOLD {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    }
+}
+
+macro_rules! impl_gemm_element {
+    ($t:ty) => {
+        impl MatmulElement for $t {
+            fn matmul(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
+                let (m, k, n) = check_dims(dst, &lhs, &rhs);
+                if m == 0 || n == 0 {
+                    return;
+                }
+                if k == 0 {
+                    dst.fill(<$t as Element>::zero());
+                    return;
+                }
+                // SAFETY: `MatRef::new` checked that every (i, j) with i < rows, j < cols lies
+                // inside its buffer, `check_dims` that dst holds m·n elements, and dst is
+                // written with row stride n and column stride 1, inside its m·n elements.
+                // With read_dst = false, gemm computes dst = beta · lhs · rhs (alpha unused).
+                unsafe {
+                    gemm::gemm(
+                        m,
+                        n,
+                        k,
+                        dst.as_mut_ptr(),
+                        1,
+                        n as isize,
+                        false,
+                        lhs.data.as_ptr().add(lhs.offset),
+                        lhs.cs as isize,
+                        lhs.rs as isize,
+                        rhs.data.as_ptr().add(rhs.offset),
+                        rhs.cs as isize,
+                        rhs.rs as isize,
+                        <$t as Element>::zero(),
+                        <$t as Element>::one(),
+                        false,
+                        false,
+                        false,
+                        parallelism(m, n, k, threads),
+                    )
+                }
+            }
+        }
+    };
+}
+
+impl_gemm_element!(f32);
+impl_gemm_element!(f64);
+impl_gemm_element!(f16);
+
+impl MatmulElement for bf16 {
+    fn matmul(dst: &mut [bf16], lhs: MatRef<'_, bf16>, rhs: MatRef<'_, bf16>, threads: usize) {
+        let (m, k, n) = check_dims(dst, &lhs, &rhs);
+        let a = lhs.to_row_major(bf16::to_f32);
+        let b = rhs.to_row_major(bf16::to_f32);
+        let mut c = vec![0f32; m * n];
+        f32::matmul(
+            &mut c,
+            MatRef::row_major(&a, m, k),
+            MatRef::row_major(&b, k, n),
+            threads,
+        );
+        for (d, &v) in dst.iter_mut().zip(&c) {
+            *d = bf16::from_f32(v);
+        }
+    }
+}
+
+/// The multiply-accumulate of the integer and bool products.
+trait MulAdd: Copy + Send + Sync {
+    fn mul_add(acc: Self, a: Self, b: Self) -> Self;
+}
+
+macro_rules! impl_int_matmul {
+    ($($t:ty),*) => {$(
+        impl MulAdd for $t {
+            #[inline(always)]
+            fn mul_add(acc: $t, a: $t, b: $t) -> $t {
+                acc.wrapping_add(a.wrapping_mul(b))
+            }
+        }
+        impl MatmulElement for $t {
+            fn matmul(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
+                loop_matmul(dst, lhs, rhs, threads)
+            }
+        }
+    )*};
+}
+impl_int_matmul!(u8, u32, i32, i64);
+
+impl MulAdd for bool {
+    #[inline(always)]
+    fn mul_add(acc: bool, a: bool, b: bool) -> bool {
+        acc | (a & b)
+    }
+}
+impl MatmulElement for bool {
+    fn matmul(dst: &mut [bool], lhs: MatRef<'_, bool>, rhs: MatRef<'_, bool>, threads: usize) {
+        loop_matmul(dst, lhs, rhs, threads)
+    }
+}
+
+/// `dst[i, :] = Σ_p lhs[i, p] · rhs[p, :]`, one output row at a time (rows split across threads
+/// for large products). The inner loop runs along a row of `rhs`, contiguous in the common
+/// case, so it vectorises.
+fn loop_matmul<T: Element + MulAdd>(
+    dst: &mut [T],
+    lhs: MatRef<'_, T>,
+    rhs: MatRef<'_, T>,
+    threads: usize,
+) {
+    let (m, k, n) = check_dims(dst, &lhs, &rhs);
+    if m == 0 || n == 0 {
+        return;
+    }
+    // A contiguous copy of rhs keeps the inner loop a unit-stride slice walk.
+    let packed;
+    let rhs = if rhs.cs == 1 {
+        rhs
+    } else {
+        packed = rhs.to_row_major(|x| x);
+        MatRef::row_major(&packed, k, n)
+    };
+    let row = |i: usize, out: &mut [T]| {
+        out.fill(T::zero());
+        for p in 0..k {
+            let a = lhs.at(i, p);
+            let start = rhs.offset + p * rhs.rs;
+            for (o, &b) in out.iter_mut().zip(&rhs.data[start..start + n]) {
+                *o = T::mul_add(*o, a, b);
+            }
+        }
+    };
+    if threads > 1 && m > 1 && m * n * k >= PARALLEL_MATMUL_THRESHOLD {
+        dst.par_chunks_mut(n)
+            .enumerate()
+            .for_each(|(i, out)| row(i, out));
+    } else {
+        for (i, out) in dst.chunks_mut(n).enumerate() {
+            row(i, out);
+        }
+    }
+}
+
+/// The number of threads a product may use: the size of rayon's pool.
+pub fn max_threads() -> usize {
+    rayon::current_num_threads()
+}

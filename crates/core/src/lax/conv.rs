@@ -1,0 +1,253 @@
+//! `lax.conv_general_dilated`, `lax.conv`, padding specs and dimension-number strings.
+
+use crate::array::{Array, DType};
+use crate::prims::bind1;
+pub use crate::prims::conv::ConvDimensionNumbers;
+use crate::prims::conv::{dilate_dim, ConvGeneralDilated};
+use crate::prims::layout::Axes;
+
+/// How a convolution or window pads its input, as JAX's `padding` argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaddingSpec {
+    /// No padding (`"VALID"`).
+    Valid,
+    /// Pad so the output size is `ceil(input / stride)`, the odd unit at the end (`"SAME"`).
+    Same,
+    /// As `Same` with the odd unit at the start (`"SAME_LOWER"`).
+    SameLower,
+    /// Explicit `(low, high)` padding per spatial axis; negative values crop.
+    Explicit(Vec<(i64, i64)>),
+}
+
+impl From<&str> for PaddingSpec {
+    /// Parses `"VALID"`, `"SAME"` or `"SAME_LOWER"` (any case); panics on anything else.
+    fn from(s: &str) -> PaddingSpec {
+        match s.to_ascii_uppercase().as_str() {
+            "VALID" => PaddingSpec::Valid,
+            "SAME" => PaddingSpec::Same,
+            "SAME_LOWER" => PaddingSpec::SameLower,
+            _ => panic!(
+                "padding: unrecognized padding type {s:?}; expected 'VALID', 'SAME' or 'SAME_LOWER'"
+            ),
+        }
+    }
+}
+impl From<Vec<(i64, i64)>> for PaddingSpec {
+    fn from(p: Vec<(i64, i64)>) -> PaddingSpec {
+        PaddingSpec::Explicit(p)
+    }
+}
+impl From<&[(i64, i64)]> for PaddingSpec {
+    fn from(p: &[(i64, i64)]) -> PaddingSpec {
+        PaddingSpec::Explicit(p.to_vec())
+    }
+}
+impl<const N: usize> From<[(i64, i64); N]> for PaddingSpec {
+    fn from(p: [(i64, i64); N]) -> PaddingSpec {
+        PaddingSpec::Explicit(p.to_vec())
+    }
+}
+
+/// Resolves a padding spec to explicit `(low, high)` pairs for inputs of spatial shape
+/// `in_shape` and (dilated) windows `window_shape` (`lax.padtype_to_pads`).
+///
+/// ```
+/// use equinox_core::lax::{padtype_to_pads, PaddingSpec};
+/// assert_eq!(padtype_to_pads(&[5], &[2], &[2], &PaddingSpec::Same), vec![(0, 1)]);
+/// assert_eq!(padtype_to_pads(&[5], &[2], &[2], &PaddingSpec::SameLower), vec![(1, 0)]);
+/// ```
+pub fn padtype_to_pads(
+    in_shape: &[usize],
+    window_shape: &[usize],
+    strides: &[usize],
+    padding: &PaddingSpec,
+) -> Vec<(i64, i64)> {
+    let same = |lower: bool| -> Vec<(i64, i64)> {
+        (0..in_shape.len())
+            .map(|d| {
+                let (n, w, s) = (
+                    in_shape[d] as i64,
+                    window_shape[d] as i64,
+                    strides[d] as i64,
+                );
+                let out = (n + s - 1) / s;
+                let total = ((out - 1) * s + w - n).max(0);
+                let small = total / 2;
+                if lower {
+                    (total - small, small)
+                } else {
+                    (small, total - small)
+                }
+            })
+            .collect()
+    };
+    match padding {
+        PaddingSpec::Valid => vec![(0, 0); in_shape.len()],
+        PaddingSpec::Same => same(false),
+        PaddingSpec::SameLower => same(true),
+        PaddingSpec::Explicit(p) => p.clone(),
+    }
+}
+
+/// Dimension numbers from JAX's layout strings such as `("NCHW", "OIHW", "NCHW")` or
+/// `("NHWC", "HWIO", "NHWC")`: `N` batch, `C` feature, `O`/`I` kernel output/input feature,
+/// any other distinct letters spatial axes, matched by letter and ordered as in the kernel
+/// spec (`lax.conv_dimension_numbers`).
+///
+/// ```
+/// use equinox_core::lax::conv_dimension_numbers;
+/// let dn = conv_dimension_numbers("NHWC", "HWIO", "NHWC");
+/// assert_eq!(dn.lhs_spec.as_slice(), &[0, 3, 1, 2]);
+/// assert_eq!(dn.rhs_spec.as_slice(), &[3, 2, 0, 1]);
+/// ```
+pub fn conv_dimension_numbers(lhs: &str, rhs: &str, out: &str) -> ConvDimensionNumbers {
+    let (lc, rc, oc): (Vec<char>, Vec<char>, Vec<char>) = (
+        lhs.chars().collect(),
+        rhs.chars().collect(),
+        out.chars().collect(),
+    );
+    let fail = |why: &str| -> ! {
+        panic!("conv_dimension_numbers: {why}; got ({lhs:?}, {rhs:?}, {out:?})")
+    };
+    if lc.len() != rc.len() || lc.len() != oc.len() || lc.len() < 2 {
+        fail("the three specs must have the same length, at least 2");
+    }
+    for (spec, pair) in [(&lc, ['N', 'C']), (&rc, ['O', 'I']), (&oc, ['N', 'C'])] {
+        for ch in pair {
+            if spec.iter().filter(|&&c| c == ch).count() != 1 {
+                fail(&format!("each spec needs exactly one {ch:?} of {pair:?}"));
+            }
+        }
+        if (1..spec.len()).any(|i| spec[..i].contains(&spec[i])) {
+            fail("letters within a spec must be distinct");
+        }
+    }
+    let rhs_spatial: Vec<char> = rc
+        .iter()
+        .copied()
+        .filter(|c| !['O', 'I'].contains(c))
+        .collect();
+    let perm = |spec: &[char], pair: [char; 2]| -> Axes {
+        let pos = |ch: char| {
+            spec.iter().position(|&c| c == ch).unwrap_or_else(|| {
+                fail(&format!(
+                    "spatial letter {ch:?} of the kernel spec is missing"
+                ))
+            })
+        };
+        [pos(pair[0]), pos(pair[1])]
+            .into_iter()
+            .chain(rhs_spatial.iter().map(|&c| pos(c)))
+            .collect()
+    };
+    ConvDimensionNumbers {
+        lhs_spec: perm(&lc, ['N', 'C']),
+        rhs_spec: perm(&rc, ['O', 'I']),
+        out_spec: perm(&oc, ['N', 'C']),
+    }
+}
+
+/// The general convolution (`jax.lax.conv_general_dilated`).
+///
+/// `lhs` is the input, `rhs` the kernel; `dimension_numbers` defaults to `NC...`/`OI...`/`NC...`;
+/// dilations default to 1. String padding resolves against the kernel dilated by
+/// `rhs_dilation` and is not allowed with `lhs_dilation` (give explicit pads for transposed
+/// convolutions, as in JAX).
+///
+/// ```
+/// use equinox_core::{lax, numpy as jnp};
+/// let x = jnp::ones([1, 2, 5, 5]); // N C H W
+/// let w = jnp::ones([3, 2, 3, 3]); // O I H W
+/// let y = lax::conv_general_dilated(&x, &w, &[1, 1], "SAME", None, None, None, 1, 1, None);
+/// assert_eq!(y.shape(), &[1, 3, 5, 5]);
+/// assert_eq!(y.to_vec::<f32>()[6], 18.0); // an interior pixel sees 2 channels × 9 taps
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn conv_general_dilated(
+    lhs: &Array,
+    rhs: &Array,
+    window_strides: &[usize],
+    padding: impl Into<PaddingSpec>,
+    lhs_dilation: Option<&[usize]>,
+    rhs_dilation: Option<&[usize]>,
+    dimension_numbers: Option<&ConvDimensionNumbers>,
+    feature_group_count: usize,
+    batch_group_count: usize,
+    preferred_element_type: Option<DType>,
+) -> Array {
+    let dn = dimension_numbers
+        .cloned()
+        .unwrap_or_else(|| ConvDimensionNumbers::default_for_rank(lhs.ndim()));
+    let ns = lhs.ndim().saturating_sub(2);
+    let ones = vec![1usize; ns];
+    let lhs_dilation = lhs_dilation.unwrap_or(&ones);
+    let rhs_dilation = rhs_dilation.unwrap_or(&ones);
+    let padding = padding.into();
+    let pads = match &padding {
+        PaddingSpec::Explicit(p) => p.clone(),
+        spec => {
+            if lhs_dilation.iter().any(|&d| d != 1) {
+                panic!(
+                    "conv_general_dilated: string padding is not implemented for transposed \
+                     convolution (lhs_dilation {lhs_dilation:?}); give explicit padding"
+                );
+            }
+            if dn.lhs_spec.len() != lhs.ndim() || dn.rhs_spec.len() != rhs.ndim() {
+                panic!(
+                    "conv_general_dilated: dimension_numbers {dn:?} do not match operands of \
+                     shapes {} and {}",
+                    lhs.shape_obj(),
+                    rhs.shape_obj()
+                );
+            }
+            let in_sp: Vec<usize> = dn.lhs_spec[2..].iter().map(|&a| lhs.shape()[a]).collect();
+            let k_sp: Vec<usize> = dn.rhs_spec[2..]
+                .iter()
+                .zip(rhs_dilation.iter().chain(std::iter::repeat(&1)))
+                .map(|(&a, &d)| dilate_dim(rhs.shape()[a], d))
+                .collect();
+            padtype_to_pads(&in_sp, &k_sp, window_strides, spec)
+        }
+    };
+    bind1(
+        ConvGeneralDilated {
+            window_strides: Axes::from_slice(window_strides),
+            padding: pads.into_iter().collect(),
+            lhs_dilation: Axes::from_slice(lhs_dilation),
+            rhs_dilation: Axes::from_slice(rhs_dilation),
+            dimension_numbers: dn,
+            feature_group_count,
+            batch_group_count,
+            preferred_element_type,
+        },
+        &[lhs, rhs],
+    )
+}
+
+/// A plain convolution in `NC...`/`OI...` layout with strides and padding (`jax.lax.conv`).
+///
+/// ```
+/// use equinox_core::{lax, numpy as jnp};
+/// let x = jnp::ones([2, 1, 8]); // N C W
+/// let w = jnp::ones([4, 1, 3]); // O I W
+/// assert_eq!(lax::conv(&x, &w, &[2], "VALID").shape(), &[2, 4, 3]);
+/// ```
+pub fn conv(
+    lhs: &Array,
+    rhs: &Array,
+    window_strides: &[usize],
+    padding: impl Into<PaddingSpec>,
+) -> Array {
+    conv_general_dilated(
+        lhs,
+        rhs,
+        window_strides,
+        padding,
+        None,
+        None,
+        None,
+        1,
+        1,
+        None,
+    )
+}

@@ -1,0 +1,431 @@
+//! `conv_general_dilated`: XLA's N-dimensional convolution (strides, explicit and negative
+//! padding, input and kernel dilation, feature and batch groups, arbitrary layouts).
+//!
+//! The CPU implementation canonicalises to `(N, C, spatial...)` / `(O, I, spatial...)`, builds
+//! the patch matrix of each (batch, group) pair (im2col) and multiplies it by the kernel with
+//! `gemm`; pairs run in parallel.
+
+use super::dot_general::{compute_dtype, convert_storage, product_dtype};
+use super::layout::Axes;
+use super::{describe, expect_arity, PrimitiveRule};
+use crate::array::{Array, DType, Element, Shape, ShapeDtype};
+use crate::backend::cpu::matmul::{max_threads, MatRef, MatmulElement, PARALLEL_MATMUL_THRESHOLD};
+use crate::backend::cpu::strided::{row_major_strides, strided_copy};
+use rayon::prelude::*;
+use smallvec::SmallVec;
+
+/// Low and high padding of each spatial axis (negative values crop).
+pub type Padding = SmallVec<[(i64, i64); 4]>;
+
+/// Where the batch, feature and spatial axes of each operand are, as JAX's
+/// `ConvDimensionNumbers`: `lhs_spec = (batch, feature, spatial...)`,
+/// `rhs_spec = (out feature, in feature, spatial...)`, `out_spec = (batch, feature, spatial...)`,
+/// each listing axis indices of the corresponding array.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ConvDimensionNumbers {
+    /// Axes of the input: batch, feature, then spatial axes.
+    pub lhs_spec: Axes,
+    /// Axes of the kernel: output feature, input feature, then spatial axes.
+    pub rhs_spec: Axes,
+    /// Axes of the output: batch, feature, then spatial axes.
+    pub out_spec: Axes,
+}
+
+impl ConvDimensionNumbers {
+    /// The default layout for `rank`-dimensional operands: `NC...`, `OI...`, `NC...`
+    /// (identity permutations), what `lax.conv` uses.
+    pub fn default_for_rank(rank: usize) -> ConvDimensionNumbers {
+        let id: Axes = (0..rank).collect();
+        ConvDimensionNumbers {
+            lhs_spec: id.clone(),
+            rhs_spec: id.clone(),
+            out_spec: id,
+        }
+    }
+}
+
+/// The `conv_general_dilated` primitive.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ConvGeneralDilated {
+    /// Stride of the window along each spatial axis (≥ 1).
+    pub window_strides: Axes,
+    /// `(low, high)` padding of each spatial axis of the (dilated) input.
+    pub padding: Padding,
+    /// Input dilation (≥ 1): `d - 1` zeros between input elements (transposed convolution).
+    pub lhs_dilation: Axes,
+    /// Kernel dilation (≥ 1; atrous convolution).
+    pub rhs_dilation: Axes,
+    /// The operands' layouts.
+    pub dimension_numbers: ConvDimensionNumbers,
+    /// Number of groups the input features are split into (1 = dense).
+    pub feature_group_count: usize,
+    /// Number of groups the batch is split into (used by the kernel gradient).
+    pub batch_group_count: usize,
+    /// The output dtype; `None` keeps the operand dtype.
+    pub preferred_element_type: Option<DType>,
+}
+
+/// `max(0, 1 + d·(n - 1))`: the size of an axis of `n` elements with `d - 1` gaps between them.
+pub(crate) fn dilate_dim(n: usize, d: usize) -> usize {
+    if n == 0 {
+        0
+    } else {
+        1 + d * (n - 1)
+    }
+}
+
+/// `max(0, (size - window) / stride + 1)` with floor division: the number of window positions.
+pub(crate) fn stride_dim(size: i64, window: i64, stride: i64) -> usize {
+    if size < window {
+        0
+    } else {
+        ((size - window) / stride + 1) as usize
+    }
+}
+
+fn is_permutation(p: &[usize], n: usize) -> bool {
+    p.len() == n && (0..n).all(|i| p.contains(&i))
+}
+
+/// Geometry of a convolution in canonical `(N, C, spatial...)` order.
+struct Geometry {
+    n: usize,
+    c: usize,
+    o: usize,
+    i: usize,
+    in_sp: Vec<usize>,
+    k_sp: Vec<usize>,
+    out_sp: Vec<usize>,
+}
+
+impl ConvGeneralDilated {
+    fn geometry(&self, args: &[&ShapeDtype]) -> Geometry {
+        let (lhs, rhs) = (args[0], args[1]);
+        let dn = &self.dimension_numbers;
+        let fail = |why: String| -> ! {
+            panic!(
+                "conv_general_dilated: {why}; operands {}, window_strides {:?}, padding {:?}, \
+                 lhs_dilation {:?}, rhs_dilation {:?}, dimension_numbers {:?}, \
+                 feature_group_count {}, batch_group_count {}",
+                describe(args),
+                self.window_strides.as_slice(),
+                self.padding.as_slice(),
+                self.lhs_dilation.as_slice(),
+                self.rhs_dilation.as_slice(),
+                dn,
+                self.feature_group_count,
+                self.batch_group_count
+            )
+        };
+        let rank = lhs.ndim();
+        if rank < 2 || rhs.ndim() != rank {
+            fail("lhs and rhs must have the same rank, at least 2".into());
+        }
+        for (name, spec) in [
+            ("lhs_spec", &dn.lhs_spec),
+            ("rhs_spec", &dn.rhs_spec),
+            ("out_spec", &dn.out_spec),
+        ] {
+            if !is_permutation(spec, rank) {
+                fail(format!("{name} must be a permutation of 0..{rank}"));
+            }
+        }
+        let ns = rank - 2;
+        if self.window_strides.len() != ns
+            || self.padding.len() != ns
+            || self.lhs_dilation.len() != ns
+            || self.rhs_dilation.len() != ns
+        {
+            fail(format!(
+                "window_strides, padding, lhs_dilation and rhs_dilation need one entry per \
+                 spatial axis ({ns})"
+            ));
+        }
+        if self
+            .window_strides
+            .iter()
+            .chain(&self.lhs_dilation)
+            .chain(&self.rhs_dilation)
+            .any(|&s| s == 0)
+        {
+            fail("strides and dilations must be at least 1".into());
+        }
+        let (fgc, bgc) = (self.feature_group_count, self.batch_group_count);
+        if fgc == 0 || bgc == 0 {
+            fail("feature_group_count and batch_group_count must be at least 1".into());
+        }
+        if fgc > 1 && bgc > 1 {
+            fail("at most one of feature_group_count and batch_group_count may exceed 1".into());
+        }
+        if lhs.dtype != rhs.dtype {
+            fail("lhs and rhs must have the same dtype".into());
+        }
+        if lhs.dtype.is_bool() {
+            fail("bool operands are not supported".into());
+        }
+        let n = lhs.shape[dn.lhs_spec[0]];
+        let c = lhs.shape[dn.lhs_spec[1]];
+        let o = rhs.shape[dn.rhs_spec[0]];
+        let i = rhs.shape[dn.rhs_spec[1]];
+        if c % fgc != 0 || c / fgc != i {
+            fail(format!(
+                "the lhs feature size {c} divided by feature_group_count {fgc} must equal the \
+                 rhs input feature size {i}"
+            ));
+        }
+        if o % fgc != 0 || o % bgc != 0 {
+            fail(format!(
+                "the rhs output feature size {o} must be a multiple of feature_group_count and \
+                 batch_group_count"
+            ));
+        }
+        if n % bgc != 0 {
+            fail(format!(
+                "batch_group_count {bgc} must divide the lhs batch size {n}"
+            ));
+        }
+        let in_sp: Vec<usize> = dn.lhs_spec[2..].iter().map(|&a| lhs.shape[a]).collect();
+        let k_sp: Vec<usize> = dn.rhs_spec[2..].iter().map(|&a| rhs.shape[a]).collect();
+        let out_sp: Vec<usize> = (0..ns)
+            .map(|d| {
+                let (lo, hi) = self.padding[d];
+                let padded = dilate_dim(in_sp[d], self.lhs_dilation[d]) as i64 + lo + hi;
+                if padded < 0 {
+                    fail(format!(
+                        "negative padding {:?} is larger than spatial axis {d} of the input",
+                        self.padding[d]
+                    ));
+                }
+                let window = dilate_dim(k_sp[d], self.rhs_dilation[d]) as i64;
+                stride_dim(padded, window, self.window_strides[d] as i64)
+            })
+            .collect();
+        Geometry {
+            n,
+            c,
+            o,
+            i,
+            in_sp,
+            k_sp,
+            out_sp,
+        }
+    }
+}
+
+impl PrimitiveRule for ConvGeneralDilated {
+    fn name(&self) -> &'static str {
+        "conv_general_dilated"
+    }
+
+    fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
+        expect_arity("conv_general_dilated", args, 2);
+        let g = self.geometry(args);
+        let dtype = product_dtype(
+            "conv_general_dilated",
+            args[0].dtype,
+            self.preferred_element_type,
+            args,
+        );
+        let canon: Vec<usize> = [g.n / self.batch_group_count, g.o]
+            .into_iter()
+            .chain(g.out_sp.iter().copied())
+            .collect();
+        let mut shape = Shape(SmallVec::from_elem(0, canon.len()));
+        for (j, &a) in self.dimension_numbers.out_spec.iter().enumerate() {
+            shape[a] = canon[j];
+        }
+        let weak = args[0].weak_type && args[1].weak_type && self.preferred_element_type.is_none();
+        vec![ShapeDtype::new(shape, dtype).with_weak(weak)]
+    }
+
+    fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
+        let (lhs, rhs) = (args[0], args[1]);
+        let g = self.geometry(&[lhs.aval(), rhs.aval()]);
+        let out_dtype = out[0].dtype;
+        let cdt = compute_dtype(lhs.dtype(), out_dtype);
+        let dn = &self.dimension_numbers;
+        let lhs_c = convert_storage(lhs, cdt);
+        let rhs_c = convert_storage(rhs, cdt);
+        let storage = crate::with_dtype!(cdt, T => {
+            let x = to_canonical(T::slice(&lhs_c).expect("compute dtype"), lhs.shape(), &dn.lhs_spec);
+            let w = to_canonical(T::slice(&rhs_c).expect("compute dtype"), rhs.shape(), &dn.rhs_spec);
+            let canon = self.conv_canonical::<T>(&x, &w, &g);
+            T::into_storage(from_canonical(canon, &out[0].shape, &dn.out_spec))
+        });
+        let storage = if cdt == out_dtype {
+            storage
+        } else {
+            convert_storage(
+                &Array::from_storage(storage, out[0].shape.clone()),
+                out_dtype,
+            )
+            .into_owned()
+        };
+        vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
+    }
+}
+
+/// Transposes `data` so that axis `spec[j]` becomes axis `j` (no copy if `spec` is the
+/// identity).
+fn to_canonical<'a, T: Copy>(
+    data: &'a [T],
+    shape: &[usize],
+    spec: &[usize],
+) -> std::borrow::Cow<'a, [T]> {
+    if spec.iter().enumerate().all(|(j, &a)| j == a) {
+        return std::borrow::Cow::Borrowed(data);
+    }
+    let strides = row_major_strides(shape);
+    let pshape: Vec<usize> = spec.iter().map(|&a| shape[a]).collect();
+    let pstrides: Vec<isize> = spec.iter().map(|&a| strides[a]).collect();
+    std::borrow::Cow::Owned(strided_copy(data, &pshape, &pstrides, 0))
+}
+
+/// Lays out a canonical `(N, O, spatial...)` result so that canonical axis `j` is output axis
+/// `spec[j]`.
+fn from_canonical<T: Copy>(canon: Vec<T>, out_shape: &[usize], spec: &[usize]) -> Vec<T> {
+    if spec.iter().enumerate().all(|(j, &a)| j == a) {
+        return canon;
+    }
+    let canon_shape: Vec<usize> = spec.iter().map(|&a| out_shape[a]).collect();
+    let cstrides = row_major_strides(&canon_shape);
+    let mut strides = vec![0isize; spec.len()];
+    for (j, &a) in spec.iter().enumerate() {
+        strides[a] = cstrides[j];
+    }
+    strided_copy(&canon, out_shape, &strides, 0)
+}
+
+impl ConvGeneralDilated {
+    /// The convolution of canonical `x: (N, C, in...)` and `w: (O, I, k...)` into a canonical
+    /// `(N / batch_group_count, O, out...)` buffer.
+    fn conv_canonical<T: MatmulElement>(&self, x: &[T], w: &[T], g: &Geometry) -> Vec<T> {
+        let ns = g.in_sp.len();
+        let groups = self.feature_group_count * self.batch_group_count;
+        let n_out = g.n / self.batch_group_count;
+        let og = g.o / groups;
+        let kprod: usize = g.k_sp.iter().product();
+        let out_prod: usize = g.out_sp.iter().product();
+        let in_prod: usize = g.in_sp.iter().product();
+        let rows = g.i * kprod;
+        let mut out = vec![T::zero(); n_out * g.o * out_prod];
+        if out.is_empty() {
+            return out;
+        }
+        // tables[d][kd * out_d + od]: the input index read by kernel tap kd at output od along
+        // spatial axis d, or None where it falls on padding or a dilation hole.
+        let tables: Vec<Vec<Option<usize>>> = (0..ns)
+            .map(|d| {
+                let (lo, _) = self.padding[d];
+                let (s, ld, rd) = (
+                    self.window_strides[d] as i64,
+                    self.lhs_dilation[d] as i64,
+                    self.rhs_dilation[d] as i64,
+                );
+                let mut t = Vec::with_capacity(g.k_sp[d] * g.out_sp[d]);
+                for kd in 0..g.k_sp[d] as i64 {
+                    for od in 0..g.out_sp[d] as i64 {
+                        let p = od * s + kd * rd - lo;
+                        let valid = p >= 0 && p % ld == 0 && ((p / ld) as usize) < g.in_sp[d];
+                        t.push(valid.then(|| (p / ld) as usize));
+                    }
+                }
+                t
+            })
+            .collect();
+        let in_strides: Vec<usize> = (0..ns).map(|d| g.in_sp[d + 1..].iter().product()).collect();
+        let k_shape = &g.k_sp;
+        let task = |t: usize, dst: &mut [T], threads: usize| {
+            let (b, grp) = (t / groups, t % groups);
+            let (n_idx, c0) = if self.batch_group_count > 1 {
+                (grp * n_out + b, 0)
+            } else {
+                (b, grp * g.i)
+            };
+            let mut patches = vec![T::zero(); rows * out_prod];
+            for ci in 0..g.i {
+                let chan = &x[(n_idx * g.c + c0 + ci) * in_prod..][..in_prod];
+                for kflat in 0..kprod {
+                    let row = &mut patches[(ci * kprod + kflat) * out_prod..][..out_prod];
+                    fill_patch_row(row, chan, kflat, k_shape, &g.out_sp, &tables, &in_strides);
+                }
+            }
+            let wg = MatRef::new(w, grp * og * rows, og, rows, rows, 1);
+            T::matmul(
+                dst,
+                wg,
+                MatRef::row_major(&patches, rows, out_prod),
+                threads,
+            );
+        };
+        let tasks = n_out * groups;
+        let threads = max_threads();
+        let block = og * out_prod;
+        if block == 0 {
+            return out;
+        }
+        if tasks > 1 && threads > 1 && tasks * og * rows * out_prod >= PARALLEL_MATMUL_THRESHOLD {
+            out.par_chunks_mut(block)
+                .enumerate()
+                .for_each(|(t, dst)| task(t, dst, 1));
+        } else {
+            for (t, dst) in out.chunks_mut(block).enumerate() {
+                task(t, dst, threads);
+            }
+        }
+        out
+    }
+}
+
+/// Fills one im2col row: for kernel tap `kflat` (row-major over `k_shape`), the input element
+/// each output position reads, or zero.
+fn fill_patch_row<T: Element>(
+    row: &mut [T],
+    chan: &[T],
+    kflat: usize,
+    k_shape: &[usize],
+    out_sp: &[usize],
+    tables: &[Vec<Option<usize>>],
+    in_strides: &[usize],
+) {
+    let ns = k_shape.len();
+    if ns == 0 {
+        row[0] = chan[0];
+        return;
+    }
+    // Per spatial axis, this tap's slice of the lookup table.
+    let mut rem = kflat;
+    let mut taps: SmallVec<[&[Option<usize>]; 4]> = SmallVec::from_elem(&[][..], ns);
+    for d in (0..ns).rev() {
+        let kd = rem % k_shape[d];
+        rem /= k_shape[d];
+        taps[d] = &tables[d][kd * out_sp[d]..(kd + 1) * out_sp[d]];
+    }
+    let inner = out_sp[ns - 1];
+    let last = taps[ns - 1];
+    let mut idx: SmallVec<[usize; 4]> = SmallVec::from_elem(0, ns - 1);
+    for chunk in row.chunks_mut(inner) {
+        // The offset of the outer output position, if none of its axes falls on padding.
+        let outer: Option<usize> = (0..ns - 1).try_fold(0usize, |acc, d| {
+            taps[d][idx[d]].map(|i| acc + i * in_strides[d])
+        });
+        match outer {
+            Some(base) => {
+                for (o, t) in chunk.iter_mut().zip(last) {
+                    *o = match t {
+                        Some(i) => chan[base + i],
+                        None => T::zero(),
+                    };
+                }
+            }
+            None => chunk.fill(T::zero()),
+        }
+        for d in (0..ns - 1).rev() {
+            idx[d] += 1;
+            if idx[d] < out_sp[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
