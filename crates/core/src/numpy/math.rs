@@ -225,13 +225,26 @@ macro_rules! binary_fns {
     };
 }
 
+/// A binary op that JAX maps to a logical op for bools (`_maybe_bool_binop`): `True + True`
+/// is `True`, not an error.
+fn maybe_bool_binary(op: BinaryOp, bool_op: BinaryOp, x: &Array, y: &Array, name: &str) -> Array {
+    let p = promote_dtypes(&[x, y]);
+    let op = if p[0].dtype().is_bool() { bool_op } else { op };
+    binary(op, &p[0], &p[1], name)
+}
+
+/// `x + y` with numpy broadcasting and JAX promotion (logical or for bools).
+pub fn add(x: &Array, y: &Array) -> Array {
+    maybe_bool_binary(BinaryOp::Add, BinaryOp::Or, x, y, "add")
+}
+/// `x * y` (logical and for bools).
+pub fn multiply(x: &Array, y: &Array) -> Array {
+    maybe_bool_binary(BinaryOp::Mul, BinaryOp::And, x, y, "multiply")
+}
+
 binary_fns! {
-    /// `x + y` with numpy broadcasting and JAX promotion.
-    add => BinaryOp::Add;
     /// `x - y`.
     subtract => BinaryOp::Sub;
-    /// `x * y`.
-    multiply => BinaryOp::Mul;
     /// Elementwise maximum (NaN propagates).
     maximum => BinaryOp::Max;
     /// Elementwise minimum (NaN propagates).
