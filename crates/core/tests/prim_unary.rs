@@ -319,6 +319,10 @@ fn numpy_unary_functions() {
     assert_eq!(r.dtype(), DType::F32);
     assert_eq!(r.to_vec::<f32>(), vec![1.0, 2.0, 3.0]);
     assert_eq!(jnp::exp(&Array::from_vec(vec![true, false], [2])).to_vec::<f32>(), vec![1f32.exp(), 1.0]);
+    // int64 becomes float64, as in JAX with 64-bit types (explicit 64-bit dtypes stay wide).
+    assert_eq!(jnp::sqrt(&Array::from_vec(vec![4i64], [1])).dtype(), DType::F64);
+    assert_eq!(jnp::sqrt(&Array::from_vec(vec![4u32], [1])).dtype(), DType::F32);
+    assert_eq!(jnp::divide(&Array::scalar(1i64), &Array::scalar(4i64)).item::<f64>(), 0.25);
     for d in FLOAT_DTYPES {
         let shape = random_shape(&mut rng);
         let x = floats_in(&mut rng, &shape, d, 0.1, 5.0);

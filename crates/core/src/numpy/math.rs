@@ -271,15 +271,44 @@ pub fn divide(x: &Array, y: &Array) -> Array {
 pub fn true_divide(x: &Array, y: &Array) -> Array {
     divide(x, y)
 }
-/// `x ** y` (floats; integer operands are converted to float, as `jnp.power` does for
-/// non-integer results).
+/// `x ** y`. Integer bases with integer exponents stay integers (binary exponentiation with
+/// wrapping, as in JAX, which reads the low 6 bits of the exponent: anything larger overflows
+/// for bases above 1); everything else is computed in floats.
 pub fn power(x: &Array, y: &Array) -> Array {
     let (d, _) = super::promotion::result_type(&[x, y]);
     if d.is_float() {
         binary(BinaryOp::Pow, x, y, "power")
+    } else if d.is_integer() {
+        let p = promote_dtypes(&[x, y]);
+        let p = broadcast_for_elementwise(&p, "power");
+        int_power(&p[0], &p[1])
     } else {
         binary(BinaryOp::Pow, &to_inexact(x), &to_inexact(y), "power")
     }
+}
+
+/// JAX's `_pow_int_int`: square-and-multiply over the exponent's low 6 bits.
+fn int_power(x: &Array, y: &Array) -> Array {
+    let shape = super::promotion::common_shape(&[x, y], "power");
+    let b = |a: &Array| super::promotion::broadcast_to_shape(a, &shape, "power");
+    let (mut base, mut e) = (b(x), b(y));
+    let zero = full_like_scalar(&e, 0.0);
+    let one = full_like_scalar(&e, 1.0);
+    let base_zero = bind1(CompareOp::Eq, &[&base, &full_like_scalar(&base, 0.0)]);
+    let e_nonzero = bind1(CompareOp::Ne, &[&e, &zero]);
+    // pow(0, e) is 0 for e != 0 and 1 for e == 0.
+    let start_zero = bind1(BinaryOp::And, &[&base_zero, &e_nonzero]);
+    let zeros = b(&full_like_scalar(&base, 0.0));
+    let ones = b(&full_like_scalar(&base, 1.0));
+    let mut acc = select(&start_zero, &zeros, &ones);
+    for _ in 0..6 {
+        let bit = bind1(BinaryOp::And, &[&e, &one]);
+        let odd = bind1(CompareOp::Ne, &[&bit, &zero]);
+        acc = select(&odd, &bind1(BinaryOp::Mul, &[&acc, &base]), &acc);
+        base = bind1(BinaryOp::Mul, &[&base, &base]);
+        e = bind1(BinaryOp::ShiftRightLogical, &[&e, &one]);
+    }
+    acc
 }
 /// `atan2(x, y)`.
 pub fn arctan2(x: &Array, y: &Array) -> Array {
@@ -323,11 +352,22 @@ pub fn logical_xor(x: &Array, y: &Array) -> Array {
     )
 }
 
-/// Remainder with the sign of the divisor (numpy's `%`, `jnp.remainder`).
+/// Remainder with the sign of the divisor (numpy's `%`, `jnp.remainder`). As in JAX, an
+/// integer remainder by zero is 0.
 pub fn remainder(x: &Array, y: &Array) -> Array {
     let p = promote_dtypes(&[x, y]);
     let p = broadcast_for_elementwise(&p, "remainder");
     let (x, y) = (&p[0], &p[1]);
+    let y = &if y.dtype().is_integer() {
+        // JAX divides by 1 where the divisor is 0 (`x % 0 == 0`).
+        let zero = full_like_scalar(y, 0.0);
+        let one = full_like_scalar(y, 1.0);
+        let is_zero = bind1(CompareOp::Eq, &[y, &zero]);
+        let one = super::promotion::broadcast_to_shape(&one, y.shape_obj(), "remainder");
+        select(&is_zero, &one, y)
+    } else {
+        y.clone()
+    };
     let trunc_mod = bind1(BinaryOp::Rem, &[x, y]);
     if x.dtype().is_unsigned_integer() || x.dtype().is_bool() {
         return trunc_mod;
@@ -349,8 +389,13 @@ pub fn floor_divide(x: &Array, y: &Array) -> Array {
     let (x, y) = (&p[0], &p[1]);
     if x.dtype().is_float() {
         let m = bind1(BinaryOp::Rem, &[x, y]);
-        let div = bind1(BinaryOp::Div, &[&bind1(BinaryOp::Sub, &[x, &m]), y]);
         let zero = full_like_scalar(&m, 0.0);
+        // As JAX: where y == 0, divide x itself (x / 0 = ±inf) instead of the NaN x - fmod(x, 0).
+        let y_zero = bind1(CompareOp::Eq, &[y, &zero]);
+        let y_zero = super::promotion::broadcast_to_shape(&y_zero, m.shape_obj(), "floor_divide");
+        let x_full = super::promotion::broadcast_to_shape(x, m.shape_obj(), "floor_divide");
+        let x_corrected = select(&y_zero, &x_full, &bind1(BinaryOp::Sub, &[x, &m]));
+        let div = bind1(BinaryOp::Div, &[&x_corrected, y]);
         let m_nonzero = bind1(CompareOp::Ne, &[&m, &zero]);
         let sy = unary(UnaryOp::Sign, y);
         let sm = unary(UnaryOp::Sign, &m);
