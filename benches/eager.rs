@@ -27,7 +27,11 @@ fn time_it(batch: usize, min_time: Duration, mut f: impl FnMut()) -> (f64, f64, 
         samples.push(t0.elapsed().as_secs_f64() / batch as f64);
     }
     samples.sort_by(|a, b| a.partial_cmp(b).expect("times are finite"));
-    (samples[0], samples[samples.len() / 2], samples.len() * batch)
+    (
+        samples[0],
+        samples[samples.len() / 2],
+        samples.len() * batch,
+    )
 }
 
 fn emit(op: &str, threads: usize, (min, median, reps): (f64, f64, usize)) {
@@ -40,8 +44,18 @@ fn main() {
     let a4 = jnp::arange(4.0);
     let b4 = jnp::ones([4]);
     let n = 1000;
-    let a1k = Array::from_vec((0..n * n).map(|i| (i % 97) as f32 * 0.5).collect::<Vec<f32>>(), [n, n]);
-    let b1k = Array::from_vec((0..n * n).map(|i| (i % 89) as f32 * 0.25).collect::<Vec<f32>>(), [n, n]);
+    let a1k = Array::from_vec(
+        (0..n * n)
+            .map(|i| (i % 97) as f32 * 0.5)
+            .collect::<Vec<f32>>(),
+        [n, n],
+    );
+    let b1k = Array::from_vec(
+        (0..n * n)
+            .map(|i| (i % 89) as f32 * 0.25)
+            .collect::<Vec<f32>>(),
+        [n, n],
+    );
     let short = Duration::from_millis(1500);
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -49,21 +63,41 @@ fn main() {
             .build()
             .expect("a rayon pool");
         pool.install(|| {
-            emit("add (4,)", threads, time_it(1000, short, || {
-                black_box(jnp::add(black_box(&a4), black_box(&b4)));
-            }));
-            emit("a + b (4,)", threads, time_it(1000, short, || {
-                black_box(black_box(&a4) + black_box(&b4));
-            }));
-            emit("bind add primitive (4,)", threads, time_it(1000, short, || {
-                black_box(bind1(BinaryOp::Add, &[black_box(&a4), black_box(&b4)]));
-            }));
-            emit("a * 2.0 (4,) weak scalar", threads, time_it(1000, short, || {
-                black_box(black_box(&a4) * 2.0);
-            }));
-            emit("add (1000,1000)", threads, time_it(1, short, || {
-                black_box(jnp::add(black_box(&a1k), black_box(&b1k)));
-            }));
+            emit(
+                "add (4,)",
+                threads,
+                time_it(1000, short, || {
+                    black_box(jnp::add(black_box(&a4), black_box(&b4)));
+                }),
+            );
+            emit(
+                "a + b (4,)",
+                threads,
+                time_it(1000, short, || {
+                    black_box(black_box(&a4) + black_box(&b4));
+                }),
+            );
+            emit(
+                "bind add primitive (4,)",
+                threads,
+                time_it(1000, short, || {
+                    black_box(bind1(BinaryOp::Add, &[black_box(&a4), black_box(&b4)]));
+                }),
+            );
+            emit(
+                "a * 2.0 (4,) weak scalar",
+                threads,
+                time_it(1000, short, || {
+                    black_box(black_box(&a4) * 2.0);
+                }),
+            );
+            emit(
+                "add (1000,1000)",
+                threads,
+                time_it(1, short, || {
+                    black_box(jnp::add(black_box(&a1k), black_box(&b1k)));
+                }),
+            );
         });
     }
 }

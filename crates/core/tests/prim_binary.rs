@@ -35,11 +35,10 @@ fn at<T: Copy>(v: &[T], i: usize) -> T {
     }
 }
 
-fn out_len(a: usize, b: usize, sa: &[usize], sb: &[usize]) -> usize {
+/// Number of output elements: the non-scalar operand's size (either, when shapes are equal).
+fn out_len(a: usize, b: usize, sa: &[usize]) -> usize {
     if sa.is_empty() {
         b
-    } else if sb.is_empty() {
-        a
     } else {
         a
     }
@@ -59,7 +58,11 @@ fn max_ref(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
         f64::NAN
     } else if a == b {
-        if a.is_sign_positive() { a } else { b }
+        if a.is_sign_positive() {
+            a
+        } else {
+            b
+        }
     } else {
         a.max(b)
     }
@@ -69,7 +72,11 @@ fn min_ref(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
         f64::NAN
     } else if a == b {
-        if a.is_sign_negative() { a } else { b }
+        if a.is_sign_negative() {
+            a
+        } else {
+            b
+        }
     } else {
         a.min(b)
     }
@@ -137,14 +144,16 @@ fn float_ops_match_naive_references() {
                 let z = bind1(op, &[&x, &y]);
                 assert_eq!(z.dtype(), d);
                 let (xs, ys) = (x.to_vec::<f64>(), y.to_vec::<f64>());
-                let n = out_len(xs.len(), ys.len(), &sa, &sb);
-                let want: Vec<f64> = (0..n).map(|i| round_to(d, f(at(&xs, i), at(&ys, i)))).collect();
+                let n = out_len(xs.len(), ys.len(), &sa);
+                let want: Vec<f64> = (0..n)
+                    .map(|i| round_to(d, f(at(&xs, i), at(&ys, i))))
+                    .collect();
                 let what = format!("{op:?} {d} on {xs:?} and {ys:?}");
                 // Half types compute in f32 and round once; a second rounding through f64 can
                 // differ by an ulp in rare ties, so exactness is asserted for f32/f64 only.
-                if exact && matches!(d, DType::F32 | DType::F64) {
-                    assert_same_bits(&z.to_vec::<f64>(), &want, &what);
-                } else if exact && matches!(op, BinaryOp::Max | BinaryOp::Min | BinaryOp::Rem) {
+                let exact_here = matches!(d, DType::F32 | DType::F64)
+                    || matches!(op, BinaryOp::Max | BinaryOp::Min | BinaryOp::Rem);
+                if exact && exact_here {
                     assert_same_bits(&z.to_vec::<f64>(), &want, &what);
                 } else {
                     let tol = rtol_for(d) * 2.0;
@@ -165,9 +174,15 @@ fn nextafter_steps_one_ulp_in_every_float_dtype() {
             let y = float_operand(&mut rng, &sb, d);
             let z = bind1(BinaryOp::Nextafter, &[&x, &y]);
             let (xs, ys) = (x.to_vec::<f64>(), y.to_vec::<f64>());
-            let n = out_len(xs.len(), ys.len(), &sa, &sb);
-            let want: Vec<f64> = (0..n).map(|i| nextafter_ref(d, at(&xs, i), at(&ys, i))).collect();
-            assert_same_bits(&z.to_vec::<f64>(), &want, &format!("nextafter {d} {xs:?} {ys:?}"));
+            let n = out_len(xs.len(), ys.len(), &sa);
+            let want: Vec<f64> = (0..n)
+                .map(|i| nextafter_ref(d, at(&xs, i), at(&ys, i)))
+                .collect();
+            assert_same_bits(
+                &z.to_vec::<f64>(),
+                &want,
+                &format!("nextafter {d} {xs:?} {ys:?}"),
+            );
         }
         // Stepping down from 1 lands on the largest value below 1, half the ulp above it.
         let one = Array::from_vec(vec![1.0f64, 1.0], [2]).astype(d);
@@ -191,7 +206,11 @@ fn int_ref(op: BinaryOp, a: i128, b: i128, d: DType) -> i128 {
     let as_signed = |v: i128| {
         let m = 1i128 << bits;
         let r = v.rem_euclid(m);
-        if r >= m / 2 { r - m } else { r }
+        if r >= m / 2 {
+            r - m
+        } else {
+            r
+        }
     };
     let as_unsigned = |v: i128| v.rem_euclid(1i128 << bits);
     let r = match op {
@@ -241,7 +260,21 @@ fn int_ref(op: BinaryOp, a: i128, b: i128, d: DType) -> i128 {
 fn integer_ops_match_xla_semantics() {
     let mut rng = Rng::new(23);
     use BinaryOp::*;
-    for op in [Add, Sub, Mul, Div, Rem, Max, Min, And, Or, Xor, ShiftLeft, ShiftRightLogical, ShiftRightArithmetic] {
+    for op in [
+        Add,
+        Sub,
+        Mul,
+        Div,
+        Rem,
+        Max,
+        Min,
+        And,
+        Or,
+        Xor,
+        ShiftLeft,
+        ShiftRightLogical,
+        ShiftRightArithmetic,
+    ] {
         let shift = matches!(op, ShiftLeft | ShiftRightLogical | ShiftRightArithmetic);
         for d in INT_DTYPES {
             for _ in 0..6 {
@@ -260,8 +293,10 @@ fn integer_ops_match_xla_semantics() {
                 assert_eq!(z.dtype(), d);
                 let xs: Vec<i128> = x.to_vec::<i64>().iter().map(|&v| v as i128).collect();
                 let ys: Vec<i128> = y.to_vec::<i64>().iter().map(|&v| v as i128).collect();
-                let n = out_len(xs.len(), ys.len(), &sa, &sb);
-                let want: Vec<i128> = (0..n).map(|i| int_ref(op, at(&xs, i), at(&ys, i), d)).collect();
+                let n = out_len(xs.len(), ys.len(), &sa);
+                let want: Vec<i128> = (0..n)
+                    .map(|i| int_ref(op, at(&xs, i), at(&ys, i), d))
+                    .collect();
                 let got: Vec<i128> = z.to_vec::<i64>().iter().map(|&v| v as i128).collect();
                 assert_eq!(got, want, "{op:?} {d} on {xs:?} and {ys:?}");
             }
@@ -273,21 +308,42 @@ fn integer_ops_match_xla_semantics() {
 fn integer_corner_cases_are_xla_s() {
     let a = Array::from_vec(vec![7i32, -7, i32::MIN, i32::MIN, 5], [5]);
     let b = Array::from_vec(vec![0i32, 0, -1, 0, -2], [5]);
-    assert_eq!(bind1(BinaryOp::Div, &[&a, &b]).to_vec::<i32>(), vec![-1, -1, i32::MIN, -1, -2]);
-    assert_eq!(bind1(BinaryOp::Rem, &[&a, &b]).to_vec::<i32>(), vec![7, -7, 0, i32::MIN, 1]);
+    assert_eq!(
+        bind1(BinaryOp::Div, &[&a, &b]).to_vec::<i32>(),
+        vec![-1, -1, i32::MIN, -1, -2]
+    );
+    assert_eq!(
+        bind1(BinaryOp::Rem, &[&a, &b]).to_vec::<i32>(),
+        vec![7, -7, 0, i32::MIN, 1]
+    );
     let u = Array::from_vec(vec![7u8, 200], [2]);
     let z = Array::from_vec(vec![0u8, 1], [2]);
-    assert_eq!(bind1(BinaryOp::Div, &[&u, &z]).to_vec::<u8>(), vec![255, 200]);
+    assert_eq!(
+        bind1(BinaryOp::Div, &[&u, &z]).to_vec::<u8>(),
+        vec![255, 200]
+    );
     // Arithmetic right shift of unsigned values replicates the top bit (as XLA does).
     let s = Array::from_vec(vec![1u8, 9], [2]);
-    assert_eq!(bind1(BinaryOp::ShiftRightArithmetic, &[&u, &s]).to_vec::<u8>(), vec![3, 255]);
+    assert_eq!(
+        bind1(BinaryOp::ShiftRightArithmetic, &[&u, &s]).to_vec::<u8>(),
+        vec![3, 255]
+    );
     let big = Array::from_vec(vec![0x8000_0000u32], [1]);
     let forty = Array::from_vec(vec![40u32], [1]);
-    assert_eq!(bind1(BinaryOp::ShiftRightArithmetic, &[&big, &forty]).to_vec::<u32>(), vec![u32::MAX]);
+    assert_eq!(
+        bind1(BinaryOp::ShiftRightArithmetic, &[&big, &forty]).to_vec::<u32>(),
+        vec![u32::MAX]
+    );
     let m = Array::from_vec(vec![-8i32, 8], [2]);
     let neg = Array::from_vec(vec![-1i32, -1], [2]);
-    assert_eq!(bind1(BinaryOp::ShiftRightArithmetic, &[&m, &neg]).to_vec::<i32>(), vec![-1, 0]);
-    assert_eq!(bind1(BinaryOp::ShiftLeft, &[&m, &neg]).to_vec::<i32>(), vec![0, 0]);
+    assert_eq!(
+        bind1(BinaryOp::ShiftRightArithmetic, &[&m, &neg]).to_vec::<i32>(),
+        vec![-1, 0]
+    );
+    assert_eq!(
+        bind1(BinaryOp::ShiftLeft, &[&m, &neg]).to_vec::<i32>(),
+        vec![0, 0]
+    );
 }
 
 #[test]
@@ -308,7 +364,7 @@ fn bool_ops() {
             let y = random_array(&mut rng, &sb, DType::Bool);
             let z = bind1(op, &[&x, &y]);
             let (xs, ys) = (x.to_vec::<bool>(), y.to_vec::<bool>());
-            let n = out_len(xs.len(), ys.len(), &sa, &sb);
+            let n = out_len(xs.len(), ys.len(), &sa);
             let want: Vec<bool> = (0..n).map(|i| f(at(&xs, i), at(&ys, i))).collect();
             assert_eq!(z.to_vec::<bool>(), want, "{op:?}");
         }
@@ -349,7 +405,7 @@ fn comparisons_on_every_dtype() {
                 assert!(!z.weak_type());
                 // i64 and u32 values compare exactly as f64 here: they are small.
                 let (xs, ys) = (x.to_vec::<f64>(), y.to_vec::<f64>());
-                let n = out_len(xs.len(), ys.len(), &sa, &sb);
+                let n = out_len(xs.len(), ys.len(), &sa);
                 let want: Vec<bool> = (0..n).map(|i| f(at(&xs, i), at(&ys, i))).collect();
                 assert_eq!(z.to_vec::<bool>(), want, "{op:?} {d} on {xs:?} {ys:?}");
             }
@@ -358,7 +414,10 @@ fn comparisons_on_every_dtype() {
     // Extreme 64-bit integers compare exactly (no detour through floats).
     let a = Array::from_vec(vec![i64::MAX, i64::MIN], [2]);
     let b = Array::from_vec(vec![i64::MAX - 1, i64::MIN + 1], [2]);
-    assert_eq!(bind1(CompareOp::Gt, &[&a, &b]).to_vec::<bool>(), vec![true, false]);
+    assert_eq!(
+        bind1(CompareOp::Gt, &[&a, &b]).to_vec::<bool>(),
+        vec![true, false]
+    );
 }
 
 // ---- numpy level: broadcasting and promotion ----
@@ -368,7 +427,7 @@ fn comparisons_on_every_dtype() {
 fn broadcast_pair(rng: &mut Rng) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
     let nd = rng.range(0, 5) as usize;
     let out = rng.shape(nd, 4);
-    let mut operand = |rng: &mut Rng| {
+    let operand = |rng: &mut Rng| {
         let keep = rng.range(0, nd as i64 + 1) as usize;
         out[nd - keep..]
             .iter()
@@ -384,10 +443,15 @@ fn broadcast_pair(rng: &mut Rng) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
 /// The element of an operand of shape `s` seen at output multi-index `idx` under broadcasting.
 fn bcast_index(idx: &[usize], s: &[usize]) -> usize {
     let off = idx.len() - s.len();
-    let sub: Vec<usize> = s.iter().enumerate().map(|(i, &d)| if d == 1 { 0 } else { idx[off + i] }).collect();
+    let sub: Vec<usize> = s
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| if d == 1 { 0 } else { idx[off + i] })
+        .collect();
     ravel(&sub, s)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn numpy_check(
     name: &str,
     f: &dyn Fn(&Array, &Array) -> Array,
@@ -401,7 +465,11 @@ fn numpy_check(
     for _ in 0..5 {
         let (sa, sb, shape) = broadcast_pair(rng);
         let gen = |rng: &mut Rng, s: &[usize], d: DType| {
-            let t = if d.is_float() { special_floats(rng, s, d) } else { random_array(rng, s, d) };
+            let t = if d.is_float() {
+                special_floats(rng, s, d)
+            } else {
+                random_array(rng, s, d)
+            };
             relayout(rng, &t)
         };
         let x = gen(rng, &sa, dx);
@@ -414,7 +482,10 @@ fn numpy_check(
         let want: Vec<f64> = (0..n)
             .map(|i| {
                 let idx = unravel(i, &shape);
-                round_to(want_dtype, r(xs[bcast_index(&idx, &sa)], ys[bcast_index(&idx, &sb)]))
+                round_to(
+                    want_dtype,
+                    r(xs[bcast_index(&idx, &sa)], ys[bcast_index(&idx, &sb)]),
+                )
             })
             .collect();
         let what = format!("{name}({dx}{sa:?}, {dy}{sb:?}) on {xs:?} {ys:?}");
@@ -451,24 +522,114 @@ fn numpy_float_binary_functions_broadcast() {
     let tol_exact = 0.0;
     for d in FLOAT_DTYPES {
         let t = rtol_for(d) * 2.0;
-        numpy_check("add", &jnp::add, d, d, d, &|a, b| a + b, if d == DType::F32 { tol_exact } else { t }, &mut rng);
-        numpy_check("subtract", &jnp::subtract, d, d, d, &|a, b| a - b, t, &mut rng);
-        numpy_check("multiply", &|a, b| a * b, d, d, d, &|a, b| a * b, t, &mut rng);
+        numpy_check(
+            "add",
+            &jnp::add,
+            d,
+            d,
+            d,
+            &|a, b| a + b,
+            if d == DType::F32 { tol_exact } else { t },
+            &mut rng,
+        );
+        numpy_check(
+            "subtract",
+            &jnp::subtract,
+            d,
+            d,
+            d,
+            &|a, b| a - b,
+            t,
+            &mut rng,
+        );
+        numpy_check(
+            "multiply",
+            &|a, b| a * b,
+            d,
+            d,
+            d,
+            &|a, b| a * b,
+            t,
+            &mut rng,
+        );
         numpy_check("divide", &|a, b| a / b, d, d, d, &|a, b| a / b, t, &mut rng);
         numpy_check("maximum", &jnp::maximum, d, d, d, &max_ref, 0.0, &mut rng);
         numpy_check("minimum", &jnp::minimum, d, d, d, &min_ref, 0.0, &mut rng);
         numpy_check("fmod", &jnp::fmod, d, d, d, &|a, b| a % b, 0.0, &mut rng);
-        numpy_check("remainder", &jnp::remainder, d, d, d, &py_remainder, t, &mut rng);
-        numpy_check("floor_divide", &jnp::floor_divide, d, d, d, &py_floor_divide, t, &mut rng);
+        numpy_check(
+            "remainder",
+            &jnp::remainder,
+            d,
+            d,
+            d,
+            &py_remainder,
+            t,
+            &mut rng,
+        );
+        numpy_check(
+            "floor_divide",
+            &jnp::floor_divide,
+            d,
+            d,
+            d,
+            &py_floor_divide,
+            t,
+            &mut rng,
+        );
         numpy_check("power", &jnp::power, d, d, d, &f64::powf, t, &mut rng);
         numpy_check("arctan2", &jnp::arctan2, d, d, d, &f64::atan2, t, &mut rng);
     }
     // Mixed dtypes promote before computing.
-    numpy_check("add i32+f16", &jnp::add, DType::I32, DType::F16, DType::F16, &|a, b| a + b, 2e-3, &mut rng);
-    numpy_check("mul u8+bf16", &jnp::multiply, DType::U8, DType::BF16, DType::BF16, &|a, b| a * b, 1.6e-2, &mut rng);
-    numpy_check("sub f32-f64", &jnp::subtract, DType::F32, DType::F64, DType::F64, &|a, b| a - b, 0.0, &mut rng);
-    numpy_check("div i32/i32", &jnp::divide, DType::I32, DType::I32, DType::F32, &|a, b| a / b, 2e-6, &mut rng);
-    numpy_check("max u32,i32", &jnp::maximum, DType::U32, DType::I32, DType::I64, &f64::max, 0.0, &mut rng);
+    numpy_check(
+        "add i32+f16",
+        &jnp::add,
+        DType::I32,
+        DType::F16,
+        DType::F16,
+        &|a, b| a + b,
+        2e-3,
+        &mut rng,
+    );
+    numpy_check(
+        "mul u8+bf16",
+        &jnp::multiply,
+        DType::U8,
+        DType::BF16,
+        DType::BF16,
+        &|a, b| a * b,
+        1.6e-2,
+        &mut rng,
+    );
+    numpy_check(
+        "sub f32-f64",
+        &jnp::subtract,
+        DType::F32,
+        DType::F64,
+        DType::F64,
+        &|a, b| a - b,
+        0.0,
+        &mut rng,
+    );
+    numpy_check(
+        "div i32/i32",
+        &jnp::divide,
+        DType::I32,
+        DType::I32,
+        DType::F32,
+        &|a, b| a / b,
+        2e-6,
+        &mut rng,
+    );
+    numpy_check(
+        "max u32,i32",
+        &jnp::maximum,
+        DType::U32,
+        DType::I32,
+        DType::I64,
+        &f64::max,
+        0.0,
+        &mut rng,
+    );
 }
 
 #[test]
@@ -476,15 +637,33 @@ fn numpy_integer_functions_follow_jax() {
     // jnp.remainder / floor_divide on integers, with JAX's answers for division by zero.
     let a = Array::from_vec(vec![7i32, -7, 7, -7, 0, i32::MIN, 5], [7]);
     let b = Array::from_vec(vec![0i32, 0, -2, 2, 0, -1, 3], [7]);
-    assert_eq!(jnp::remainder(&a, &b).to_vec::<i32>(), vec![0, 0, -1, 1, 0, 0, 2]);
-    assert_eq!(jnp::floor_divide(&a, &b).to_vec::<i32>(), vec![-2, -2, -4, -4, -1, i32::MIN, 1]);
+    assert_eq!(
+        jnp::remainder(&a, &b).to_vec::<i32>(),
+        vec![0, 0, -1, 1, 0, 0, 2]
+    );
+    assert_eq!(
+        jnp::floor_divide(&a, &b).to_vec::<i32>(),
+        vec![-2, -2, -4, -4, -1, i32::MIN, 1]
+    );
     let u = Array::from_vec(vec![7u8, 0, 9], [3]);
     let v = Array::from_vec(vec![0u8, 0, 2], [3]);
     assert_eq!(jnp::remainder(&u, &v).to_vec::<u8>(), vec![0, 0, 1]);
     assert_eq!(jnp::floor_divide(&u, &v).to_vec::<u8>(), vec![255, 255, 4]);
     // Float floor_divide/remainder corner cases, from JAX.
     let f = Array::from_vec(vec![5.5f32, -5.5, 5.5, -5.5, 1.0, -0.0, 7.0, -7.0], [8]);
-    let g = Array::from_vec(vec![2.0f32, 2.0, -2.0, -2.0, 0.0, 3.0, f32::INFINITY, f32::INFINITY], [8]);
+    let g = Array::from_vec(
+        vec![
+            2.0f32,
+            2.0,
+            -2.0,
+            -2.0,
+            0.0,
+            3.0,
+            f32::INFINITY,
+            f32::INFINITY,
+        ],
+        [8],
+    );
     assert_same_bits(
         &jnp::floor_divide(&f, &g).to_vec::<f64>(),
         &[2.0, -3.0, -3.0, 2.0, f64::INFINITY, 0.0, 0.0, -1.0],
@@ -514,16 +693,26 @@ fn numpy_integer_functions_follow_jax() {
     assert_eq!(jnp::bitwise_xor(&x, &x).to_vec::<i32>(), vec![0, 0]);
     let p = Array::from_vec(vec![0.0f32, 2.0, f32::NAN], [3]);
     let q = Array::from_vec(vec![1i32, 0, 0], [3]);
-    assert_eq!(jnp::logical_and(&p, &q).to_vec::<bool>(), vec![false, false, false]);
-    assert_eq!(jnp::logical_or(&p, &q).to_vec::<bool>(), vec![true, true, true]);
-    assert_eq!(jnp::logical_xor(&p, &q).to_vec::<bool>(), vec![true, true, true]);
+    assert_eq!(
+        jnp::logical_and(&p, &q).to_vec::<bool>(),
+        vec![false, false, false]
+    );
+    assert_eq!(
+        jnp::logical_or(&p, &q).to_vec::<bool>(),
+        vec![true, true, true]
+    );
+    assert_eq!(
+        jnp::logical_xor(&p, &q).to_vec::<bool>(),
+        vec![true, true, true]
+    );
 }
 
 #[test]
 fn numpy_comparisons_broadcast_and_promote() {
     let mut rng = Rng::new(27);
     type Cmp = fn(&Array, &Array) -> Array;
-    let cases: [(&str, Cmp, fn(f64, f64) -> bool); 6] = [
+    type CmpRef = fn(f64, f64) -> bool;
+    let cases: [(&str, Cmp, CmpRef); 6] = [
         ("equal", jnp::equal, |a, b| a == b),
         ("not_equal", jnp::not_equal, |a, b| a != b),
         ("less", jnp::less, |a, b| a < b),
@@ -532,8 +721,22 @@ fn numpy_comparisons_broadcast_and_promote() {
         ("greater_equal", jnp::greater_equal, |a, b| a >= b),
     ];
     for (name, f, r) in cases {
-        for (dx, dy) in [(DType::F32, DType::F32), (DType::I32, DType::F16), (DType::U8, DType::I64), (DType::Bool, DType::I32)] {
-            numpy_check(name, &f, dx, dy, DType::Bool, &|a, b| r(a, b) as u8 as f64, 0.0, &mut rng);
+        for (dx, dy) in [
+            (DType::F32, DType::F32),
+            (DType::I32, DType::F16),
+            (DType::U8, DType::I64),
+            (DType::Bool, DType::I32),
+        ] {
+            numpy_check(
+                name,
+                &f,
+                dx,
+                dy,
+                DType::Bool,
+                &|a, b| r(a, b) as u8 as f64,
+                0.0,
+                &mut rng,
+            );
         }
     }
 }
@@ -553,7 +756,9 @@ fn operators_with_scalars_on_both_sides() {
 }
 
 #[test]
-#[should_panic(expected = "add: operands must have equal shapes (or be 0-d scalars), got f32[2,3], f32[3]")]
+#[should_panic(
+    expected = "add: operands must have equal shapes (or be 0-d scalars), got f32[2,3], f32[3]"
+)]
 fn add_rejects_unbroadcast_shapes() {
     bind1(BinaryOp::Add, &[&jnp::zeros([2, 3]), &jnp::zeros([3])]);
 }
@@ -561,7 +766,10 @@ fn add_rejects_unbroadcast_shapes() {
 #[test]
 #[should_panic(expected = "mul: operands must have the same dtype, got f32[2], i32[2]")]
 fn mul_rejects_mixed_dtypes() {
-    bind1(BinaryOp::Mul, &[&jnp::zeros([2]), &jnp::zeros_dtype([2], DType::I32)]);
+    bind1(
+        BinaryOp::Mul,
+        &[&jnp::zeros([2]), &jnp::zeros_dtype([2], DType::I32)],
+    );
 }
 
 #[test]
@@ -577,7 +785,9 @@ fn pow_rejects_integers() {
 }
 
 #[test]
-#[should_panic(expected = "sub: got bool[2], bool[2] but expected numeric (integer or float) operands")]
+#[should_panic(
+    expected = "sub: got bool[2], bool[2] but expected numeric (integer or float) operands"
+)]
 fn sub_rejects_bool() {
     let b = jnp::zeros_dtype([2], DType::Bool);
     bind1(BinaryOp::Sub, &[&b, &b]);
@@ -586,7 +796,10 @@ fn sub_rejects_bool() {
 #[test]
 #[should_panic(expected = "lt: operands must have the same dtype, got f32[2], f64[2]")]
 fn compare_rejects_mixed_dtypes() {
-    bind1(CompareOp::Lt, &[&jnp::zeros([2]), &jnp::zeros_dtype([2], DType::F64)]);
+    bind1(
+        CompareOp::Lt,
+        &[&jnp::zeros([2]), &jnp::zeros_dtype([2], DType::F64)],
+    );
 }
 
 #[test]

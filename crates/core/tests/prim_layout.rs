@@ -1,6 +1,8 @@
 //! Layout primitives (`broadcast_in_dim`, `reshape`, `transpose`, `squeeze`, `expand_dims`,
 //! `rev`) against index arithmetic written out in the test, on every dtype, random shapes with
 //! size-0/1 dims and inputs that themselves came out of layout ops.
+// Index arithmetic is written out term by term (`1 * 6 + 1 * 3 + 2`) to mirror the strides.
+#![allow(clippy::identity_op)]
 mod common;
 
 use common::*;
@@ -32,7 +34,12 @@ fn transpose_permutes_indices() {
             let shape = rng.shape(nd, 4);
             let x = input(&mut rng, &shape, d);
             let perm = permutation(&mut rng, nd);
-            let y = bind1(LayoutOp::Transpose { permutation: perm.iter().copied().collect() }, &[&x]);
+            let y = bind1(
+                LayoutOp::Transpose {
+                    permutation: perm.iter().copied().collect(),
+                },
+                &[&x],
+            );
             let out_shape: Vec<usize> = perm.iter().map(|&p| shape[p]).collect();
             assert_eq!(y.shape(), &out_shape[..]);
             assert_eq!(y.dtype(), d);
@@ -47,7 +54,11 @@ fn transpose_permutes_indices() {
                     xs[ravel(&src, &shape)]
                 })
                 .collect();
-            assert_same_bits(&y.to_vec::<f64>(), &want, &format!("transpose {perm:?} {shape:?} {d}"));
+            assert_same_bits(
+                &y.to_vec::<f64>(),
+                &want,
+                &format!("transpose {perm:?} {shape:?} {d}"),
+            );
         }
     }
 }
@@ -63,11 +74,20 @@ fn broadcast_in_dim_repeats_along_new_and_unit_axes() {
             let dims: Vec<usize> = (0..out_nd).filter(|_| rng.range(0, 2) == 0).collect();
             let in_shape: Vec<usize> = dims
                 .iter()
-                .map(|&k| if rng.range(0, 3) == 0 { 1 } else { out_shape[k] })
+                .map(|&k| {
+                    if rng.range(0, 3) == 0 {
+                        1
+                    } else {
+                        out_shape[k]
+                    }
+                })
                 .collect();
             let x = input(&mut rng, &in_shape, d);
             let y = bind1(
-                LayoutOp::BroadcastInDim { shape: Shape::from(out_shape.clone()), broadcast_dimensions: dims.iter().copied().collect() },
+                LayoutOp::BroadcastInDim {
+                    shape: Shape::from(out_shape.clone()),
+                    broadcast_dimensions: dims.iter().copied().collect(),
+                },
                 &[&x],
             );
             assert_eq!(y.shape(), &out_shape[..]);
@@ -75,11 +95,19 @@ fn broadcast_in_dim_repeats_along_new_and_unit_axes() {
             let want: Vec<f64> = (0..y.size())
                 .map(|i| {
                     let o = unravel(i, &out_shape);
-                    let src: Vec<usize> = dims.iter().zip(&in_shape).map(|(&k, &s)| if s == 1 { 0 } else { o[k] }).collect();
+                    let src: Vec<usize> = dims
+                        .iter()
+                        .zip(&in_shape)
+                        .map(|(&k, &s)| if s == 1 { 0 } else { o[k] })
+                        .collect();
                     xs[ravel(&src, &in_shape)]
                 })
                 .collect();
-            assert_same_bits(&y.to_vec::<f64>(), &want, &format!("broadcast {in_shape:?} -> {out_shape:?} via {dims:?}"));
+            assert_same_bits(
+                &y.to_vec::<f64>(),
+                &want,
+                &format!("broadcast {in_shape:?} -> {out_shape:?} via {dims:?}"),
+            );
         }
     }
 }
@@ -93,7 +121,12 @@ fn rev_reverses_listed_axes() {
             let shape = rng.shape(nd, 4);
             let x = input(&mut rng, &shape, d);
             let axes: Vec<usize> = (0..nd).filter(|_| rng.range(0, 2) == 0).collect();
-            let y = bind1(LayoutOp::Rev { dimensions: axes.iter().copied().collect() }, &[&x]);
+            let y = bind1(
+                LayoutOp::Rev {
+                    dimensions: axes.iter().copied().collect(),
+                },
+                &[&x],
+            );
             assert_eq!(y.shape(), &shape[..]);
             let xs = x.to_vec::<f64>();
             let want: Vec<f64> = (0..y.size())
@@ -105,7 +138,11 @@ fn rev_reverses_listed_axes() {
                     xs[ravel(&idx, &shape)]
                 })
                 .collect();
-            assert_same_bits(&y.to_vec::<f64>(), &want, &format!("rev {axes:?} {shape:?}"));
+            assert_same_bits(
+                &y.to_vec::<f64>(),
+                &want,
+                &format!("rev {axes:?} {shape:?}"),
+            );
         }
     }
 }
@@ -120,19 +157,41 @@ fn reshape_squeeze_expand_dims_keep_row_major_order() {
             let x = input(&mut rng, &shape, d);
             let xs = x.to_vec::<f64>();
             // reshape to (size,) and to a shape with extra unit dims.
-            let flat = bind1(LayoutOp::Reshape { new_sizes: Shape::from(vec![x.size()]) }, &[&x]);
+            let flat = bind1(
+                LayoutOp::Reshape {
+                    new_sizes: Shape::from(vec![x.size()]),
+                },
+                &[&x],
+            );
             assert_eq!(flat.shape(), &[x.size()]);
             assert_same_bits(&flat.to_vec::<f64>(), &xs, "reshape");
-            let positions: Vec<usize> = (0..=nd).filter(|_| rng.range(0, 2) == 0).enumerate().map(|(k, p)| p + k).collect();
-            let e = bind1(LayoutOp::ExpandDims { dimensions: positions.iter().copied().collect() }, &[&x]);
+            let positions: Vec<usize> = (0..=nd)
+                .filter(|_| rng.range(0, 2) == 0)
+                .enumerate()
+                .map(|(k, p)| p + k)
+                .collect();
+            let e = bind1(
+                LayoutOp::ExpandDims {
+                    dimensions: positions.iter().copied().collect(),
+                },
+                &[&x],
+            );
             assert_eq!(e.ndim(), nd + positions.len());
             for &p in &positions {
                 assert_eq!(e.shape()[p], 1, "expand_dims {positions:?} of {shape:?}");
             }
-            let rest: Vec<usize> = (0..e.ndim()).filter(|i| !positions.contains(i)).map(|i| e.shape()[i]).collect();
+            let rest: Vec<usize> = (0..e.ndim())
+                .filter(|i| !positions.contains(i))
+                .map(|i| e.shape()[i])
+                .collect();
             assert_eq!(rest, shape);
             assert_same_bits(&e.to_vec::<f64>(), &xs, "expand_dims");
-            let s = bind1(LayoutOp::Squeeze { dimensions: positions.iter().copied().collect() }, &[&e]);
+            let s = bind1(
+                LayoutOp::Squeeze {
+                    dimensions: positions.iter().copied().collect(),
+                },
+                &[&e],
+            );
             assert_eq!(s.shape(), &shape[..]);
             assert_same_bits(&s.to_vec::<f64>(), &xs, "squeeze");
         }
@@ -178,36 +237,67 @@ fn numpy_layout_functions() {
 }
 
 #[test]
-#[should_panic(expected = "reshape: cannot reshape f32[2,3] (6 elements) into shape (4,) (4 elements)")]
+#[should_panic(
+    expected = "reshape: cannot reshape f32[2,3] (6 elements) into shape (4,) (4 elements)"
+)]
 fn reshape_rejects_size_change() {
-    bind1(LayoutOp::Reshape { new_sizes: Shape::from([4]) }, &[&jnp::zeros([2, 3])]);
+    bind1(
+        LayoutOp::Reshape {
+            new_sizes: Shape::from([4]),
+        },
+        &[&jnp::zeros([2, 3])],
+    );
 }
 
 #[test]
-#[should_panic(expected = "broadcast_in_dim: cannot broadcast operand f32[3] to shape (2, 4) with broadcast_dimensions [1]")]
+#[should_panic(
+    expected = "broadcast_in_dim: cannot broadcast operand f32[3] to shape (2, 4) with broadcast_dimensions [1]"
+)]
 fn broadcast_in_dim_rejects_size_mismatch() {
     bind1(
-        LayoutOp::BroadcastInDim { shape: Shape::from([2, 4]), broadcast_dimensions: [1].into_iter().collect() },
+        LayoutOp::BroadcastInDim {
+            shape: Shape::from([2, 4]),
+            broadcast_dimensions: [1].into_iter().collect(),
+        },
         &[&jnp::zeros([3])],
     );
 }
 
 #[test]
-#[should_panic(expected = "transpose: axes [0, 0] must be distinct and in range for rank 2; operand f32[2,3]")]
+#[should_panic(
+    expected = "transpose: axes [0, 0] must be distinct and in range for rank 2; operand f32[2,3]"
+)]
 fn transpose_rejects_non_permutation() {
-    bind1(LayoutOp::Transpose { permutation: [0, 0].into_iter().collect() }, &[&jnp::zeros([2, 3])]);
+    bind1(
+        LayoutOp::Transpose {
+            permutation: [0, 0].into_iter().collect(),
+        },
+        &[&jnp::zeros([2, 3])],
+    );
 }
 
 #[test]
 #[should_panic(expected = "squeeze: axis 0 of operand f32[2,1] has size 2, expected 1")]
 fn squeeze_rejects_non_unit_axis() {
-    bind1(LayoutOp::Squeeze { dimensions: [0].into_iter().collect() }, &[&jnp::zeros([2, 1])]);
+    bind1(
+        LayoutOp::Squeeze {
+            dimensions: [0].into_iter().collect(),
+        },
+        &[&jnp::zeros([2, 1])],
+    );
 }
 
 #[test]
-#[should_panic(expected = "rev: axes [2] must be distinct and in range for rank 2; operand f32[2,1]")]
+#[should_panic(
+    expected = "rev: axes [2] must be distinct and in range for rank 2; operand f32[2,1]"
+)]
 fn rev_rejects_out_of_range_axis() {
-    bind1(LayoutOp::Rev { dimensions: [2].into_iter().collect() }, &[&jnp::zeros([2, 1])]);
+    bind1(
+        LayoutOp::Rev {
+            dimensions: [2].into_iter().collect(),
+        },
+        &[&jnp::zeros([2, 1])],
+    );
 }
 
 #[test]
@@ -217,7 +307,9 @@ fn numpy_broadcast_to_rejects_incompatible_shape() {
 }
 
 #[test]
-#[should_panic(expected = "reshape: cannot infer the -1 in [-1, 4] for an array of shape (2, 3) (6 elements)")]
+#[should_panic(
+    expected = "reshape: cannot infer the -1 in [-1, 4] for an array of shape (2, 3) (6 elements)"
+)]
 fn numpy_reshape_rejects_uninferable_shape() {
     jnp::zeros([2, 3]).reshape([-1, 4]);
 }

@@ -39,11 +39,20 @@ fn out_pos(i: usize, shape: &[usize], axes: &[usize]) -> usize {
 }
 
 fn out_shape(shape: &[usize], axes: &[usize]) -> Vec<usize> {
-    (0..shape.len()).filter(|a| !axes.contains(a)).map(|a| shape[a]).collect()
+    (0..shape.len())
+        .filter(|a| !axes.contains(a))
+        .map(|a| shape[a])
+        .collect()
 }
 
 fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Array {
-    bind1(ReduceOp::Reduce { kind, axes: axes.iter().copied().collect() }, &[x])
+    bind1(
+        ReduceOp::Reduce {
+            kind,
+            axes: axes.iter().copied().collect(),
+        },
+        &[x],
+    )
 }
 
 fn shapes(rng: &mut Rng) -> Vec<Vec<usize>> {
@@ -64,7 +73,10 @@ fn float_sum_prod_max_min() {
                 let oshape = out_shape(&shape, &axes);
                 let m: usize = oshape.iter().product();
                 // Sums and products on finite values; max/min with NaN, ±0 and ±inf mixed in.
-                let x = { let t = random_array(&mut rng, &shape, d); relayout(&mut rng, &t) };
+                let x = {
+                    let t = random_array(&mut rng, &shape, d);
+                    relayout(&mut rng, &t)
+                };
                 let xs = x.to_vec::<f64>();
                 let mut sum = vec![0.0; m];
                 let mut abs = vec![0.0; m];
@@ -81,13 +93,25 @@ fn float_sum_prod_max_min() {
                 assert_eq!(s.dtype(), d);
                 let tol = rtol_for(d);
                 for (k, (&g, &w)) in s.to_vec::<f64>().iter().zip(&sum).enumerate() {
-                    assert!((g - w).abs() <= tol * (abs[k] + 1.0), "sum {what}[{k}]: got {g}, want {w}");
+                    assert!(
+                        (g - w).abs() <= tol * (abs[k] + 1.0),
+                        "sum {what}[{k}]: got {g}, want {w}"
+                    );
                 }
                 let p = reduce(ReduceKind::Prod, &x, &axes);
                 let want_p: Vec<f64> = prod.iter().map(|&v| round_to(d, v)).collect();
-                assert_close(&p.to_vec::<f64>(), &want_p, tol * 4.0, 1e-30, &format!("prod {what}"));
+                assert_close(
+                    &p.to_vec::<f64>(),
+                    &want_p,
+                    tol * 4.0,
+                    1e-30,
+                    &format!("prod {what}"),
+                );
 
-                let y = { let t = special_floats(&mut rng, &shape, d); relayout(&mut rng, &t) };
+                let y = {
+                    let t = special_floats(&mut rng, &shape, d);
+                    relayout(&mut rng, &t)
+                };
                 let ys = y.to_vec::<f64>();
                 let mut mx = vec![f64::NEG_INFINITY; m];
                 let mut mn = vec![f64::INFINITY; m];
@@ -101,8 +125,20 @@ fn float_sum_prod_max_min() {
                         mn[o] = mn[o].min(v);
                     }
                 }
-                assert_close(&reduce(ReduceKind::Max, &y, &axes).to_vec::<f64>(), &mx, 0.0, 0.0, &format!("max {what} of {ys:?}"));
-                assert_close(&reduce(ReduceKind::Min, &y, &axes).to_vec::<f64>(), &mn, 0.0, 0.0, &format!("min {what} of {ys:?}"));
+                assert_close(
+                    &reduce(ReduceKind::Max, &y, &axes).to_vec::<f64>(),
+                    &mx,
+                    0.0,
+                    0.0,
+                    &format!("max {what} of {ys:?}"),
+                );
+                assert_close(
+                    &reduce(ReduceKind::Min, &y, &axes).to_vec::<f64>(),
+                    &mn,
+                    0.0,
+                    0.0,
+                    &format!("min {what} of {ys:?}"),
+                );
             }
         }
     }
@@ -115,7 +151,10 @@ fn integer_reductions_wrap() {
     for d in INT_DTYPES {
         for shape in shapes(&mut rng) {
             for axes in axis_subsets(&mut rng, shape.len()) {
-                let x = { let t = random_ints(&mut rng, &shape, d); relayout(&mut rng, &t) };
+                let x = {
+                    let t = random_ints(&mut rng, &shape, d);
+                    relayout(&mut rng, &t)
+                };
                 let xs: Vec<i128> = x.to_vec::<i64>().iter().map(|&v| v as i128).collect();
                 let m: usize = out_shape(&shape, &axes).iter().product();
                 let bits = d.bits();
@@ -157,7 +196,10 @@ fn bool_reductions() {
     use ReduceKind::*;
     for shape in shapes(&mut rng) {
         for axes in axis_subsets(&mut rng, shape.len()) {
-            let x = { let t = random_array(&mut rng, &shape, DType::Bool); relayout(&mut rng, &t) };
+            let x = {
+                let t = random_array(&mut rng, &shape, DType::Bool);
+                relayout(&mut rng, &t)
+            };
             let xs = x.to_vec::<bool>();
             let m: usize = out_shape(&shape, &axes).iter().product();
             type Fold = fn(bool, bool) -> bool;
@@ -174,7 +216,11 @@ fn bool_reductions() {
                     let o = out_pos(i, &shape, &axes);
                     acc[o] = f(acc[o], v);
                 }
-                assert_eq!(reduce(kind, &x, &axes).to_vec::<bool>(), acc, "{kind:?} {shape:?} axes {axes:?}");
+                assert_eq!(
+                    reduce(kind, &x, &axes).to_vec::<bool>(),
+                    acc,
+                    "{kind:?} {shape:?} axes {axes:?}"
+                );
             }
         }
     }
@@ -207,13 +253,29 @@ fn argmax_argmin_on_every_dtype() {
             // Coarse values so that ties are common; NaNs for floats.
             let n: usize = shape.iter().product();
             let v: Vec<f64> = (0..n)
-                .map(|_| if d.is_float() && rng.range(0, 8) == 0 { f64::NAN } else { rng.range(0, 4) as f64 })
+                .map(|_| {
+                    if d.is_float() && rng.range(0, 8) == 0 {
+                        f64::NAN
+                    } else {
+                        rng.range(0, 4) as f64
+                    }
+                })
                 .collect();
-            let x = { let t = Array::from_vec(v, shape.clone()).astype(d); relayout(&mut rng, &t) };
+            let x = {
+                let t = Array::from_vec(v, shape.clone()).astype(d);
+                relayout(&mut rng, &t)
+            };
             let xs = x.to_vec::<f64>();
             for (kind, is_max) in [(ArgKind::Argmax, true), (ArgKind::Argmin, false)] {
                 for index_dtype in [DType::I32, DType::I64, DType::U8] {
-                    let r = bind1(ReduceOp::ArgReduce { kind, axis, index_dtype }, &[&x]);
+                    let r = bind1(
+                        ReduceOp::ArgReduce {
+                            kind,
+                            axis,
+                            index_dtype,
+                        },
+                        &[&x],
+                    );
                     assert_eq!(r.dtype(), index_dtype);
                     let oshape = out_shape(&shape, &[axis]);
                     assert_eq!(r.shape(), &oshape[..]);
@@ -230,7 +292,11 @@ fn argmax_argmin_on_every_dtype() {
                             arg_ref(&row, is_max)
                         })
                         .collect();
-                    assert_eq!(r.to_vec::<i64>(), want, "{kind:?} {d} {shape:?} axis {axis} of {xs:?}");
+                    assert_eq!(
+                        r.to_vec::<i64>(),
+                        want,
+                        "{kind:?} {d} {shape:?} axis {axis} of {xs:?}"
+                    );
                 }
             }
         }
@@ -240,13 +306,25 @@ fn argmax_argmin_on_every_dtype() {
 #[test]
 fn argmax_matches_jax_on_ties_nan_and_signed_zero() {
     let f = |v: Vec<f32>| Array::from_vec(v.clone(), [v.len()]);
-    assert_eq!(jnp::argmax(&f(vec![1.0, f32::NAN, 3.0, f32::NAN]), None).item::<i32>(), 1);
-    assert_eq!(jnp::argmin(&f(vec![1.0, f32::NAN, -3.0]), None).item::<i32>(), 1);
+    assert_eq!(
+        jnp::argmax(&f(vec![1.0, f32::NAN, 3.0, f32::NAN]), None).item::<i32>(),
+        1
+    );
+    assert_eq!(
+        jnp::argmin(&f(vec![1.0, f32::NAN, -3.0]), None).item::<i32>(),
+        1
+    );
     assert_eq!(jnp::argmax(&f(vec![2.0, 5.0, 5.0]), None).item::<i32>(), 1);
     assert_eq!(jnp::argmin(&f(vec![2.0, 1.0, 1.0]), None).item::<i32>(), 1);
     assert_eq!(jnp::argmax(&f(vec![-0.0, 0.0]), None).item::<i32>(), 0);
-    assert_eq!(jnp::argmax(&f(vec![f32::NEG_INFINITY, f32::NEG_INFINITY]), None).item::<i32>(), 0);
-    assert_eq!(jnp::argmax(&f(vec![f32::INFINITY, f32::NAN]), None).item::<i32>(), 1);
+    assert_eq!(
+        jnp::argmax(&f(vec![f32::NEG_INFINITY, f32::NEG_INFINITY]), None).item::<i32>(),
+        0
+    );
+    assert_eq!(
+        jnp::argmax(&f(vec![f32::INFINITY, f32::NAN]), None).item::<i32>(),
+        1
+    );
     let b = Array::from_vec(vec![false, true, true], [3]);
     assert_eq!(jnp::argmax(&b, None).item::<i32>(), 1);
     // argmax of the flattened array, and along a negative axis.
@@ -271,9 +349,27 @@ fn numpy_reductions() {
     assert_eq!(jnp::min_keepdims(&x, ()).shape(), &[1, 1]);
     assert_eq!(x.mean(0).to_vec::<f32>(), vec![2.5, 3.5, 4.5]);
     assert_eq!(jnp::mean_keepdims(&x, 1).to_vec::<f32>(), vec![2.0, 5.0]);
-    assert_close(&x.var(1).to_vec::<f64>(), &[2.0 / 3.0, 2.0 / 3.0], 1e-6, 0.0, "var");
-    assert_close(&jnp::var_ddof(&x, 1, 1, false).to_vec::<f64>(), &[1.0, 1.0], 1e-6, 0.0, "var ddof");
-    assert_close(&x.std(None).to_vec::<f64>(), &[(35.0f64 / 12.0).sqrt()], 1e-6, 0.0, "std");
+    assert_close(
+        &x.var(1).to_vec::<f64>(),
+        &[2.0 / 3.0, 2.0 / 3.0],
+        1e-6,
+        0.0,
+        "var",
+    );
+    assert_close(
+        &jnp::var_ddof(&x, 1, 1, false).to_vec::<f64>(),
+        &[1.0, 1.0],
+        1e-6,
+        0.0,
+        "var ddof",
+    );
+    assert_close(
+        &x.std(None).to_vec::<f64>(),
+        &[(35.0f64 / 12.0).sqrt()],
+        1e-6,
+        0.0,
+        "std",
+    );
     // Sums of bool and uint8 widen as in JAX's default mode; means of integers are floats.
     let b = Array::from_vec(vec![true, true, false], [3]);
     assert_eq!(b.sum(None).dtype(), DType::I32);
@@ -281,23 +377,37 @@ fn numpy_reductions() {
     let u = Array::from_vec(vec![200u8, 100], [2]);
     assert_eq!(u.sum(None).dtype(), DType::U32);
     assert_eq!(u.sum(None).item::<u32>(), 300);
-    assert_eq!(Array::from_vec(vec![1i32, 2], [2]).mean(None).dtype(), DType::F32);
-    assert_eq!(Array::from_vec(vec![1i64, 2], [2]).mean(None).dtype(), DType::F64);
+    assert_eq!(
+        Array::from_vec(vec![1i32, 2], [2]).mean(None).dtype(),
+        DType::F32
+    );
+    assert_eq!(
+        Array::from_vec(vec![1i64, 2], [2]).mean(None).dtype(),
+        DType::F64
+    );
     assert_eq!(b.max(None).dtype(), DType::Bool);
     assert!(b.any(None).item::<bool>());
     assert!(!b.all(None).item::<bool>());
     let f = Array::from_vec(vec![0.0f32, f32::NAN], [2]);
-    assert_eq!(f.all(None).item::<bool>(), false);
-    assert_eq!(f.any(None).item::<bool>(), true);
+    assert!(!f.all(None).item::<bool>());
+    assert!(f.any(None).item::<bool>());
     // Empty reductions: sum is 0, max over an empty output is empty.
     let e = jnp::zeros([0, 3]);
     assert_eq!(e.sum(0).to_vec::<f32>(), vec![0.0, 0.0, 0.0]);
     assert_eq!(e.max(1).shape(), &[0]);
-    assert_eq!(jnp::zeros([3, 0]).sum(1).to_vec::<f32>(), vec![0.0, 0.0, 0.0]);
+    assert_eq!(
+        jnp::zeros([3, 0]).sum(1).to_vec::<f32>(),
+        vec![0.0, 0.0, 0.0]
+    );
     assert_eq!(jnp::zeros([0]).sum(None).item::<f32>(), 0.0);
     assert_eq!(jnp::zeros([0]).prod(None).item::<f32>(), 1.0);
     // f16 sums accumulate in f32: 3000 ones are exactly 3000 (an f16 accumulator stops at 2048).
-    assert_eq!(jnp::ones_dtype([3000], DType::F16).sum(None).to_vec::<f64>(), vec![3000.0]);
+    assert_eq!(
+        jnp::ones_dtype([3000], DType::F16)
+            .sum(None)
+            .to_vec::<f64>(),
+        vec![3000.0]
+    );
 }
 
 #[test]
@@ -313,7 +423,9 @@ fn and_rejects_floats() {
 }
 
 #[test]
-#[should_panic(expected = "reduce_max: axes [1, 1] must be distinct and in range for operand f32[2,3]")]
+#[should_panic(
+    expected = "reduce_max: axes [1, 1] must be distinct and in range for operand f32[2,3]"
+)]
 fn reduce_rejects_repeated_axes() {
     reduce(ReduceKind::Max, &jnp::zeros([2, 3]), &[1, 1]);
 }
@@ -321,17 +433,33 @@ fn reduce_rejects_repeated_axes() {
 #[test]
 #[should_panic(expected = "argmax: cannot search an empty axis 0 of operand f32[0,3]")]
 fn argmax_rejects_empty_axis() {
-    bind1(ReduceOp::ArgReduce { kind: ArgKind::Argmax, axis: 0, index_dtype: DType::I32 }, &[&jnp::zeros([0, 3])]);
+    bind1(
+        ReduceOp::ArgReduce {
+            kind: ArgKind::Argmax,
+            axis: 0,
+            index_dtype: DType::I32,
+        },
+        &[&jnp::zeros([0, 3])],
+    );
 }
 
 #[test]
 #[should_panic(expected = "argmin: axis 2 is out of range for operand f32[2,3]")]
 fn argmin_rejects_bad_axis() {
-    bind1(ReduceOp::ArgReduce { kind: ArgKind::Argmin, axis: 2, index_dtype: DType::I32 }, &[&jnp::zeros([2, 3])]);
+    bind1(
+        ReduceOp::ArgReduce {
+            kind: ArgKind::Argmin,
+            axis: 2,
+            index_dtype: DType::I32,
+        },
+        &[&jnp::zeros([2, 3])],
+    );
 }
 
 #[test]
-#[should_panic(expected = "max: zero-size reduction over axes [0] of an array of shape (0, 3) has no identity")]
+#[should_panic(
+    expected = "max: zero-size reduction over axes [0] of an array of shape (0, 3) has no identity"
+)]
 fn numpy_max_rejects_empty_reduction() {
     jnp::zeros([0, 3]).max(0);
 }

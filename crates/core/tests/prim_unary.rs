@@ -81,7 +81,8 @@ fn digamma_ref(x: f64) -> f64 {
         z += 1.0;
     }
     let z2 = z * z;
-    z.ln() - 0.5 / z - 1.0 / (12.0 * z2) + 1.0 / (120.0 * z2 * z2) - 1.0 / (252.0 * z2 * z2 * z2)
+    z.ln() - 0.5 / z - 1.0 / (12.0 * z2) + 1.0 / (120.0 * z2 * z2)
+        - 1.0 / (252.0 * z2 * z2 * z2)
         - shift
 }
 
@@ -92,12 +93,34 @@ fn float_cases() -> Vec<FloatCase> {
     use UnaryOp::*;
     vec![
         (Neg, |x| -x, -3.0, 3.0, 0.0),
-        (Sign, |x| if x == 0.0 { x } else { x.signum() }, -3.0, 3.0, 0.0),
+        (
+            Sign,
+            |x| if x == 0.0 { x } else { x.signum() },
+            -3.0,
+            3.0,
+            0.0,
+        ),
         (Abs, f64::abs, -3.0, 3.0, 0.0),
         (Floor, f64::floor, -3.0, 3.0, 0.0),
         (Ceil, f64::ceil, -3.0, 3.0, 0.0),
-        (Round { to_nearest_even: true }, f64::round_ties_even, -4.0, 4.0, 0.0),
-        (Round { to_nearest_even: false }, f64::round, -4.0, 4.0, 0.0),
+        (
+            Round {
+                to_nearest_even: true,
+            },
+            f64::round_ties_even,
+            -4.0,
+            4.0,
+            0.0,
+        ),
+        (
+            Round {
+                to_nearest_even: false,
+            },
+            f64::round,
+            -4.0,
+            4.0,
+            0.0,
+        ),
         (Exp, f64::exp, -5.0, 5.0, 1.0),
         (Exp2, f64::exp2, -5.0, 5.0, 1.0),
         (Log, f64::ln, 0.01, 10.0, 1.0),
@@ -148,7 +171,11 @@ fn float_ops_match_naive_references() {
                 } else {
                     // f64 special functions use other algorithms than the references: allow
                     // a few 1e-12 of slack there.
-                    let rtol = if d == DType::F64 { 1e-10 } else { rtol_for(d) * tol };
+                    let rtol = if d == DType::F64 {
+                        1e-10
+                    } else {
+                        rtol_for(d) * tol
+                    };
                     assert_close(&got, &want, rtol, rtol, &format!("{op:?} {d}"));
                 }
             }
@@ -177,7 +204,10 @@ fn integer_pow_matches_repeated_multiplication() {
         }
         for d in INT_DTYPES {
             let shape = random_shape(&mut rng);
-            let x = { let t = random_ints(&mut rng, &shape, d); relayout(&mut rng, &t) };
+            let x = {
+                let t = random_ints(&mut rng, &shape, d);
+                relayout(&mut rng, &t)
+            };
             let y = bind1(UnaryOp::IntegerPow(n), &[&x]);
             assert_eq!(y.dtype(), d);
             let want: Vec<i128> = x
@@ -194,31 +224,115 @@ fn integer_pow_matches_repeated_multiplication() {
 #[test]
 fn float_special_values_follow_ieee_and_xla() {
     let x = Array::from_vec(
-        vec![f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 0.0, -0.0, -0.5, 0.5, 2.5, -2.5],
+        vec![
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            0.0,
+            -0.0,
+            -0.5,
+            0.5,
+            2.5,
+            -2.5,
+        ],
         [9],
     );
     let run = |op: UnaryOp| bind1(op, &[&x]).to_vec::<f64>();
     let nan = f64::NAN;
     let inf = f64::INFINITY;
     let cases: Vec<(UnaryOp, Vec<f64>)> = vec![
-        (UnaryOp::Sign, vec![nan, 1.0, -1.0, 0.0, -0.0, -1.0, 1.0, 1.0, -1.0]),
-        (UnaryOp::Neg, vec![nan, -inf, inf, -0.0, 0.0, 0.5, -0.5, -2.5, 2.5]),
-        (UnaryOp::Abs, vec![nan, inf, inf, 0.0, 0.0, 0.5, 0.5, 2.5, 2.5]),
-        (UnaryOp::Floor, vec![nan, inf, -inf, 0.0, -0.0, -1.0, 0.0, 2.0, -3.0]),
-        (UnaryOp::Ceil, vec![nan, inf, -inf, 0.0, -0.0, -0.0, 1.0, 3.0, -2.0]),
         (
-            UnaryOp::Round { to_nearest_even: true },
+            UnaryOp::Sign,
+            vec![nan, 1.0, -1.0, 0.0, -0.0, -1.0, 1.0, 1.0, -1.0],
+        ),
+        (
+            UnaryOp::Neg,
+            vec![nan, -inf, inf, -0.0, 0.0, 0.5, -0.5, -2.5, 2.5],
+        ),
+        (
+            UnaryOp::Abs,
+            vec![nan, inf, inf, 0.0, 0.0, 0.5, 0.5, 2.5, 2.5],
+        ),
+        (
+            UnaryOp::Floor,
+            vec![nan, inf, -inf, 0.0, -0.0, -1.0, 0.0, 2.0, -3.0],
+        ),
+        (
+            UnaryOp::Ceil,
+            vec![nan, inf, -inf, 0.0, -0.0, -0.0, 1.0, 3.0, -2.0],
+        ),
+        (
+            UnaryOp::Round {
+                to_nearest_even: true,
+            },
             vec![nan, inf, -inf, 0.0, -0.0, -0.0, 0.0, 2.0, -2.0],
         ),
         (
-            UnaryOp::Round { to_nearest_even: false },
+            UnaryOp::Round {
+                to_nearest_even: false,
+            },
             vec![nan, inf, -inf, 0.0, -0.0, -1.0, 1.0, 3.0, -3.0],
         ),
-        (UnaryOp::Exp, vec![nan, inf, 0.0, 1.0, 1.0, (-0.5f32).exp() as f64, 0.5f32.exp() as f64, 2.5f32.exp() as f64, (-2.5f32).exp() as f64]),
-        (UnaryOp::Tanh, vec![nan, 1.0, -1.0, 0.0, -0.0, (-0.5f32).tanh() as f64, 0.5f32.tanh() as f64, 2.5f32.tanh() as f64, (-2.5f32).tanh() as f64]),
-        (UnaryOp::Sqrt, vec![nan, inf, nan, 0.0, -0.0, nan, 0.5f32.sqrt() as f64, 2.5f32.sqrt() as f64, nan]),
-        (UnaryOp::Log, vec![nan, inf, nan, -inf, -inf, nan, 0.5f32.ln() as f64, 2.5f32.ln() as f64, nan]),
-        (UnaryOp::Square, vec![nan, inf, inf, 0.0, 0.0, 0.25, 0.25, 6.25, 6.25]),
+        (
+            UnaryOp::Exp,
+            vec![
+                nan,
+                inf,
+                0.0,
+                1.0,
+                1.0,
+                (-0.5f32).exp() as f64,
+                0.5f32.exp() as f64,
+                2.5f32.exp() as f64,
+                (-2.5f32).exp() as f64,
+            ],
+        ),
+        (
+            UnaryOp::Tanh,
+            vec![
+                nan,
+                1.0,
+                -1.0,
+                0.0,
+                -0.0,
+                (-0.5f32).tanh() as f64,
+                0.5f32.tanh() as f64,
+                2.5f32.tanh() as f64,
+                (-2.5f32).tanh() as f64,
+            ],
+        ),
+        (
+            UnaryOp::Sqrt,
+            vec![
+                nan,
+                inf,
+                nan,
+                0.0,
+                -0.0,
+                nan,
+                0.5f32.sqrt() as f64,
+                2.5f32.sqrt() as f64,
+                nan,
+            ],
+        ),
+        (
+            UnaryOp::Log,
+            vec![
+                nan,
+                inf,
+                nan,
+                -inf,
+                -inf,
+                nan,
+                0.5f32.ln() as f64,
+                2.5f32.ln() as f64,
+                nan,
+            ],
+        ),
+        (
+            UnaryOp::Square,
+            vec![nan, inf, inf, 0.0, 0.0, 0.25, 0.25, 6.25, 6.25],
+        ),
     ];
     for (op, want) in cases {
         assert_same_bits(&run(op), &want, &format!("{op:?}"));
@@ -239,7 +353,10 @@ fn is_finite_on_every_float_dtype() {
     let mut rng = Rng::new(13);
     for d in FLOAT_DTYPES {
         let shape = random_shape(&mut rng);
-        let x = { let t = special_floats(&mut rng, &shape, d); relayout(&mut rng, &t) };
+        let x = {
+            let t = special_floats(&mut rng, &shape, d);
+            relayout(&mut rng, &t)
+        };
         let y = bind1(UnaryOp::IsFinite, &[&x]);
         assert_eq!(y.dtype(), DType::Bool);
         let want: Vec<bool> = x.to_vec::<f64>().iter().map(|v| v.is_finite()).collect();
@@ -270,7 +387,10 @@ fn integer_ops_wrap_like_xla() {
         for d in INT_DTYPES {
             for _ in 0..4 {
                 let shape = random_shape(&mut rng);
-                let x = { let t = random_ints(&mut rng, &shape, d); relayout(&mut rng, &t) };
+                let x = {
+                    let t = random_ints(&mut rng, &shape, d);
+                    relayout(&mut rng, &t)
+                };
                 let y = bind1(op, &[&x]);
                 assert_eq!(y.dtype(), d, "{op:?} {d}");
                 assert_eq!(y.shape(), &shape[..], "{op:?} {d}");
@@ -282,8 +402,14 @@ fn integer_ops_wrap_like_xla() {
     }
     // The documented XLA corner: |INT_MIN| wraps to INT_MIN.
     let m = Array::from_vec(vec![i32::MIN, i32::MIN + 1], [2]);
-    assert_eq!(bind1(UnaryOp::Abs, &[&m]).to_vec::<i32>(), vec![i32::MIN, i32::MAX]);
-    assert_eq!(bind1(UnaryOp::Neg, &[&m]).to_vec::<i32>(), vec![i32::MIN, i32::MAX]);
+    assert_eq!(
+        bind1(UnaryOp::Abs, &[&m]).to_vec::<i32>(),
+        vec![i32::MIN, i32::MAX]
+    );
+    assert_eq!(
+        bind1(UnaryOp::Neg, &[&m]).to_vec::<i32>(),
+        vec![i32::MIN, i32::MAX]
+    );
 }
 
 #[test]
@@ -291,11 +417,17 @@ fn bool_ops() {
     let mut rng = Rng::new(15);
     for _ in 0..5 {
         let shape = random_shape(&mut rng);
-        let x = { let t = random_array(&mut rng, &shape, DType::Bool); relayout(&mut rng, &t) };
+        let x = {
+            let t = random_array(&mut rng, &shape, DType::Bool);
+            relayout(&mut rng, &t)
+        };
         let xs = x.to_vec::<bool>();
         let not = bind1(UnaryOp::Not, &[&x]);
         assert_eq!(not.dtype(), DType::Bool);
-        assert_eq!(not.to_vec::<bool>(), xs.iter().map(|b| !b).collect::<Vec<_>>());
+        assert_eq!(
+            not.to_vec::<bool>(),
+            xs.iter().map(|b| !b).collect::<Vec<_>>()
+        );
         assert_eq!(bind1(UnaryOp::Copy, &[&x]).to_vec::<bool>(), xs);
     }
 }
@@ -318,11 +450,23 @@ fn numpy_unary_functions() {
     let r = jnp::sqrt(&i);
     assert_eq!(r.dtype(), DType::F32);
     assert_eq!(r.to_vec::<f32>(), vec![1.0, 2.0, 3.0]);
-    assert_eq!(jnp::exp(&Array::from_vec(vec![true, false], [2])).to_vec::<f32>(), vec![1f32.exp(), 1.0]);
+    assert_eq!(
+        jnp::exp(&Array::from_vec(vec![true, false], [2])).to_vec::<f32>(),
+        vec![1f32.exp(), 1.0]
+    );
     // int64 becomes float64, as in JAX with 64-bit types (explicit 64-bit dtypes stay wide).
-    assert_eq!(jnp::sqrt(&Array::from_vec(vec![4i64], [1])).dtype(), DType::F64);
-    assert_eq!(jnp::sqrt(&Array::from_vec(vec![4u32], [1])).dtype(), DType::F32);
-    assert_eq!(jnp::divide(&Array::scalar(1i64), &Array::scalar(4i64)).item::<f64>(), 0.25);
+    assert_eq!(
+        jnp::sqrt(&Array::from_vec(vec![4i64], [1])).dtype(),
+        DType::F64
+    );
+    assert_eq!(
+        jnp::sqrt(&Array::from_vec(vec![4u32], [1])).dtype(),
+        DType::F32
+    );
+    assert_eq!(
+        jnp::divide(&Array::scalar(1i64), &Array::scalar(4i64)).item::<f64>(),
+        0.25
+    );
     for d in FLOAT_DTYPES {
         let shape = random_shape(&mut rng);
         let x = floats_in(&mut rng, &shape, d, 0.1, 5.0);
@@ -336,28 +480,50 @@ fn numpy_unary_functions() {
         check("log2", jnp::log2(&x), &f64::log2);
         check("log10", jnp::log10(&x), &f64::log10);
         check("reciprocal", jnp::reciprocal(&x), &|v| 1.0 / v);
-        check("trunc", jnp::trunc(&(&x - 2.5)), &|v| round_to(d, v - 2.5).trunc());
+        check("trunc", jnp::trunc(&(&x - 2.5)), &|v| {
+            round_to(d, v - 2.5).trunc()
+        });
         check("round", jnp::round(&x), &f64::round_ties_even);
         check("negative", -&x, &|v| -v);
-        check("abs", jnp::abs(&(&x - 2.5)), &|v| round_to(d, v - 2.5).abs());
+        check("abs", jnp::abs(&(&x - 2.5)), &|v| {
+            round_to(d, v - 2.5).abs()
+        });
     }
     // Integer passthroughs and bool/unsigned abs.
     let u = Array::from_vec(vec![3u8, 250], [2]);
     assert_eq!(jnp::abs(&u).to_vec::<u8>(), vec![3, 250]);
     assert_eq!(jnp::floor(&u).to_vec::<u8>(), vec![3, 250]);
     let f = Array::from_vec(vec![f32::NAN, 1.0, f32::INFINITY, f32::NEG_INFINITY], [4]);
-    assert_eq!(jnp::isnan(&f).to_vec::<bool>(), vec![true, false, false, false]);
-    assert_eq!(jnp::isinf(&f).to_vec::<bool>(), vec![false, false, true, true]);
-    assert_eq!(jnp::isfinite(&f).to_vec::<bool>(), vec![false, true, false, false]);
+    assert_eq!(
+        jnp::isnan(&f).to_vec::<bool>(),
+        vec![true, false, false, false]
+    );
+    assert_eq!(
+        jnp::isinf(&f).to_vec::<bool>(),
+        vec![false, false, true, true]
+    );
+    assert_eq!(
+        jnp::isfinite(&f).to_vec::<bool>(),
+        vec![false, true, false, false]
+    );
     assert_eq!(jnp::isnan(&u).to_vec::<bool>(), vec![false, false]);
     let i = Array::from_vec(vec![0i32, 5, -1], [3]);
-    assert_eq!(jnp::logical_not(&i).to_vec::<bool>(), vec![true, false, false]);
+    assert_eq!(
+        jnp::logical_not(&i).to_vec::<bool>(),
+        vec![true, false, false]
+    );
     assert_eq!(jnp::bitwise_not(&i).to_vec::<i32>(), vec![-1, -6, 0]);
     // powf uses integer_pow for integral exponents and pow otherwise.
     let x = Array::from_vec(vec![2.0f32, 3.0], [2]);
     assert_eq!(x.powf(3.0).to_vec::<f32>(), vec![8.0, 27.0]);
     assert_eq!(x.powf(-1.0).to_vec::<f32>(), vec![0.5, 1.0 / 3.0]);
-    assert_close(&x.powf(0.5).to_vec::<f64>(), &[2f64.sqrt(), 3f64.sqrt()], 1e-6, 0.0, "powf");
+    assert_close(
+        &x.powf(0.5).to_vec::<f64>(),
+        &[2f64.sqrt(), 3f64.sqrt()],
+        1e-6,
+        0.0,
+        "powf",
+    );
 }
 
 #[test]
@@ -367,7 +533,9 @@ fn exp_rejects_integers() {
 }
 
 #[test]
-#[should_panic(expected = "neg: got bool[4] but expected a numeric (integer or floating-point) dtype")]
+#[should_panic(
+    expected = "neg: got bool[4] but expected a numeric (integer or floating-point) dtype"
+)]
 fn neg_rejects_bool() {
     bind1(UnaryOp::Neg, &[&jnp::zeros_dtype([4], DType::Bool)]);
 }
@@ -381,13 +549,21 @@ fn not_rejects_floats() {
 #[test]
 #[should_panic(expected = "population_count: got bool[2] but expected an integer dtype")]
 fn population_count_rejects_bool() {
-    bind1(UnaryOp::PopulationCount, &[&jnp::zeros_dtype([2], DType::Bool)]);
+    bind1(
+        UnaryOp::PopulationCount,
+        &[&jnp::zeros_dtype([2], DType::Bool)],
+    );
 }
 
 #[test]
-#[should_panic(expected = "integer_pow: negative exponent -2 needs a floating-point operand, got i32[3]")]
+#[should_panic(
+    expected = "integer_pow: negative exponent -2 needs a floating-point operand, got i32[3]"
+)]
 fn integer_pow_rejects_negative_exponent_on_ints() {
-    bind1(UnaryOp::IntegerPow(-2), &[&jnp::zeros_dtype([3], DType::I32)]);
+    bind1(
+        UnaryOp::IntegerPow(-2),
+        &[&jnp::zeros_dtype([3], DType::I32)],
+    );
 }
 
 #[test]

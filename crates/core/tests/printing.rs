@@ -36,13 +36,27 @@ fn build(case: &Value) -> Array {
             .collect();
         Array::from_vec(v, shape).astype(dtype)
     } else if dtype.is_bool() {
-        Array::from_vec(data.iter().map(|b| b.as_bool().unwrap()).collect::<Vec<_>>(), shape)
+        Array::from_vec(
+            data.iter()
+                .map(|b| b.as_bool().unwrap())
+                .collect::<Vec<_>>(),
+            shape,
+        )
     } else {
-        Array::from_vec(data.iter().map(|i| i.as_i64().unwrap()).collect::<Vec<_>>(), shape)
-            .astype(dtype)
+        Array::from_vec(
+            data.iter().map(|i| i.as_i64().unwrap()).collect::<Vec<_>>(),
+            shape,
+        )
+        .astype(dtype)
     };
     if case["weak_type"].as_bool().unwrap() {
-        bind1(ConvertOp::ConvertElementType { new_dtype: dtype, weak_type: true }, &[&x])
+        bind1(
+            ConvertOp::ConvertElementType {
+                new_dtype: dtype,
+                weak_type: true,
+            },
+            &[&x],
+        )
     } else {
         x
     }
@@ -82,5 +96,8 @@ fn printing_works_on_computed_arrays() {
     let x = jnp::arange(6.0).reshape([2, 3]).t();
     assert_eq!(format!("{x}"), "[[0. 3.]\n [1. 4.]\n [2. 5.]]");
     let w = jnp::arange(3) * 2.5;
-    assert_eq!(format!("{w:?}"), "Array([0. , 2.5, 5. ], dtype=float32, weak_type=True)");
+    assert_eq!(
+        format!("{w:?}"),
+        "Array([0. , 2.5, 5. ], dtype=float32, weak_type=True)"
+    );
 }

@@ -115,14 +115,22 @@ fn weak_scalars_promote_like_jax() {
         } else {
             promote_types_weak(s.dtype(), s.weak_type(), d, false)
         };
-        assert_eq!(got, (want_d, want_weak), "promote_types_weak: {d} array with {kind}");
+        assert_eq!(
+            got,
+            (want_d, want_weak),
+            "promote_types_weak: {d} array with {kind}"
+        );
         let x = jnp::ones_dtype([2], d);
         let r = if array_first {
             jnp::add(&x, &s)
         } else {
             jnp::add(&s, &x)
         };
-        assert_eq!((r.dtype(), r.weak_type()), (want_d, want_weak), "jnp::add({d}, {kind})");
+        assert_eq!(
+            (r.dtype(), r.weak_type()),
+            (want_d, want_weak),
+            "jnp::add({d}, {kind})"
+        );
     }
 }
 
@@ -174,7 +182,10 @@ fn rust_operators_with_literals_promote_like_jax() {
 fn scalar_with_scalar_promotes_like_jax() {
     let g = golden();
     for row in g["scalar_scalar"].as_array().unwrap() {
-        let (l, r) = (row["left"].as_str().unwrap(), row["right"].as_str().unwrap());
+        let (l, r) = (
+            row["left"].as_str().unwrap(),
+            row["right"].as_str().unwrap(),
+        );
         let (want_d, want_weak) = expected(row);
         let (a, b) = (scalar_of(l), scalar_of(r));
         assert_eq!(
@@ -183,7 +194,11 @@ fn scalar_with_scalar_promotes_like_jax() {
             "{l} + {r}"
         );
         let sum = jnp::add(&a, &b);
-        assert_eq!((sum.dtype(), sum.weak_type()), (want_d, want_weak), "jnp::add({l}, {r})");
+        assert_eq!(
+            (sum.dtype(), sum.weak_type()),
+            (want_d, want_weak),
+            "jnp::add({l}, {r})"
+        );
         assert_eq!(sum.ndim(), 0);
     }
 }

@@ -44,7 +44,9 @@ fn shortest_digits(v: f64, dtype: DType) -> (String, i32) {
 
 /// Splits Rust's `{:e}` output (`-1.25e-3`) into its digits (`125`) and exponent (`-3`).
 fn split_sci(s: &str) -> (String, i32) {
-    let (mant, exp) = s.split_once('e').expect("scientific format has an exponent");
+    let (mant, exp) = s
+        .split_once('e')
+        .expect("scientific format has an exponent");
     let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
     (digits, exp.parse().expect("the exponent is an integer"))
 }
@@ -73,7 +75,10 @@ fn positional_parts(v: f64, dtype: DType) -> (String, String) {
     // Too many digits: round the exact value to `PRECISION` fractional digits, trim zeros.
     let s = format!("{:.*}", PRECISION, v.abs());
     let (int, frac) = s.split_once('.').expect("fixed format has a point");
-    (format!("{sign}{int}"), frac.trim_end_matches('0').to_string())
+    (
+        format!("{sign}{int}"),
+        frac.trim_end_matches('0').to_string(),
+    )
 }
 
 /// numpy's `dragon4_scientific(x, precision=8, unique=True, trim='.')`, split into
@@ -159,7 +164,7 @@ impl FloatFormat {
         }
         if finite.len() != values.len() {
             // Room for "nan", "inf" and "-inf" right-aligned over the whole field.
-            let neg_inf = values.iter().any(|&v| v == f64::NEG_INFINITY) as usize;
+            let neg_inf = values.contains(&f64::NEG_INFINITY) as usize;
             let offset = f.pad_right + 1;
             f.pad_left = f
                 .pad_left
@@ -306,7 +311,11 @@ fn element_strings(a: &Array, keep: &dyn Fn(usize) -> bool) -> Vec<Option<String
         } else {
             a.to_vec::<i64>().iter().map(|v| v.to_string()).collect()
         };
-        let width = (0..n).filter(kept).map(|i| strs[i].len()).max().unwrap_or(0);
+        let width = (0..n)
+            .filter(kept)
+            .map(|i| strs[i].len())
+            .max()
+            .unwrap_or(0);
         (0..n)
             .map(|i| keep(i).then(|| format!("{:>width$}", strs[i])))
             .collect()

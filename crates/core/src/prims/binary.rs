@@ -201,9 +201,13 @@ fn nextafter<T: FloatElement>(x: T, y: T) -> T {
             return y;
         }
         let (bits, back): (u16, fn(u16) -> f64) = if T::DTYPE == DType::F16 {
-            (half::f16::from_f64(xf).to_bits(), |b| half::f16::from_bits(b).to_f64())
+            (half::f16::from_f64(xf).to_bits(), |b| {
+                half::f16::from_bits(b).to_f64()
+            })
         } else {
-            (half::bf16::from_f64(xf).to_bits(), |b| half::bf16::from_bits(b).to_f64())
+            (half::bf16::from_f64(xf).to_bits(), |b| {
+                half::bf16::from_bits(b).to_f64()
+            })
         };
         let next = if xf == 0.0 {
             // The smallest subnormal, with the sign of the direction.

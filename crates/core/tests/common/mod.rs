@@ -230,7 +230,8 @@ pub fn special_floats(rng: &mut Rng, shape: &[usize], dtype: DType) -> Array {
 pub fn assert_same_bits(got: &[f64], want: &[f64], what: &str) {
     assert_eq!(got.len(), want.len(), "{what}: lengths differ");
     for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        let same = (g.is_nan() && w.is_nan()) || (g == w && g.is_sign_negative() == w.is_sign_negative());
+        let same =
+            (g.is_nan() && w.is_nan()) || (g == w && g.is_sign_negative() == w.is_sign_negative());
         assert!(same, "{what}: element {i}: got {g:?}, want {w:?}");
     }
 }
