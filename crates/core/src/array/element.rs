@@ -179,10 +179,21 @@ impl Element for bool {
 }
 
 /// Converts one element to another element type with XLA's `convert` semantics.
+///
+/// Integers become floats with one rounding of the exact value (`i64 → f32` must not round
+/// through `f64` first). Conversions to `f16`/`bf16` from integers or `f64` go through `f32`, as
+/// XLA's CPU backend does (so they round twice, exactly like JAX).
 #[inline]
 pub fn cast<S: Element, D: Element>(s: S) -> D {
-    if D::DTYPE.is_float() || S::DTYPE.is_float() {
-        D::from_f64(s.to_f64())
+    let to_half = matches!(D::DTYPE, DType::F16 | DType::BF16);
+    if S::DTYPE.is_float() {
+        if to_half && S::DTYPE == DType::F64 {
+            D::from_f64(s.to_f64() as f32 as f64)
+        } else {
+            D::from_f64(s.to_f64())
+        }
+    } else if to_half {
+        D::from_f64(s.to_i64() as f32 as f64)
     } else {
         D::from_i64(s.to_i64())
     }

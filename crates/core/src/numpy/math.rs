@@ -225,13 +225,26 @@ macro_rules! binary_fns {
     };
 }
 
+/// A binary op that JAX maps to a logical op for bools (`_maybe_bool_binop`): `True + True`
+/// is `True`, not an error.
+fn maybe_bool_binary(op: BinaryOp, bool_op: BinaryOp, x: &Array, y: &Array, name: &str) -> Array {
+    let p = promote_dtypes(&[x, y]);
+    let op = if p[0].dtype().is_bool() { bool_op } else { op };
+    binary(op, &p[0], &p[1], name)
+}
+
+/// `x + y` with numpy broadcasting and JAX promotion (logical or for bools).
+pub fn add(x: &Array, y: &Array) -> Array {
+    maybe_bool_binary(BinaryOp::Add, BinaryOp::Or, x, y, "add")
+}
+/// `x * y` (logical and for bools).
+pub fn multiply(x: &Array, y: &Array) -> Array {
+    maybe_bool_binary(BinaryOp::Mul, BinaryOp::And, x, y, "multiply")
+}
+
 binary_fns! {
-    /// `x + y` with numpy broadcasting and JAX promotion.
-    add => BinaryOp::Add;
     /// `x - y`.
     subtract => BinaryOp::Sub;
-    /// `x * y`.
-    multiply => BinaryOp::Mul;
     /// Elementwise maximum (NaN propagates).
     maximum => BinaryOp::Max;
     /// Elementwise minimum (NaN propagates).
@@ -258,15 +271,44 @@ pub fn divide(x: &Array, y: &Array) -> Array {
 pub fn true_divide(x: &Array, y: &Array) -> Array {
     divide(x, y)
 }
-/// `x ** y` (floats; integer operands are converted to float, as `jnp.power` does for
-/// non-integer results).
+/// `x ** y`. Integer bases with integer exponents stay integers (binary exponentiation with
+/// wrapping, as in JAX, which reads the low 6 bits of the exponent: anything larger overflows
+/// for bases above 1); everything else is computed in floats.
 pub fn power(x: &Array, y: &Array) -> Array {
     let (d, _) = super::promotion::result_type(&[x, y]);
     if d.is_float() {
         binary(BinaryOp::Pow, x, y, "power")
+    } else if d.is_integer() {
+        let p = promote_dtypes(&[x, y]);
+        let p = broadcast_for_elementwise(&p, "power");
+        int_power(&p[0], &p[1])
     } else {
         binary(BinaryOp::Pow, &to_inexact(x), &to_inexact(y), "power")
     }
+}
+
+/// JAX's `_pow_int_int`: square-and-multiply over the exponent's low 6 bits.
+fn int_power(x: &Array, y: &Array) -> Array {
+    let shape = super::promotion::common_shape(&[x, y], "power");
+    let b = |a: &Array| super::promotion::broadcast_to_shape(a, &shape, "power");
+    let (mut base, mut e) = (b(x), b(y));
+    let zero = full_like_scalar(&e, 0.0);
+    let one = full_like_scalar(&e, 1.0);
+    let base_zero = bind1(CompareOp::Eq, &[&base, &full_like_scalar(&base, 0.0)]);
+    let e_nonzero = bind1(CompareOp::Ne, &[&e, &zero]);
+    // pow(0, e) is 0 for e != 0 and 1 for e == 0.
+    let start_zero = bind1(BinaryOp::And, &[&base_zero, &e_nonzero]);
+    let zeros = b(&full_like_scalar(&base, 0.0));
+    let ones = b(&full_like_scalar(&base, 1.0));
+    let mut acc = select(&start_zero, &zeros, &ones);
+    for _ in 0..6 {
+        let bit = bind1(BinaryOp::And, &[&e, &one]);
+        let odd = bind1(CompareOp::Ne, &[&bit, &zero]);
+        acc = select(&odd, &bind1(BinaryOp::Mul, &[&acc, &base]), &acc);
+        base = bind1(BinaryOp::Mul, &[&base, &base]);
+        e = bind1(BinaryOp::ShiftRightLogical, &[&e, &one]);
+    }
+    acc
 }
 /// `atan2(x, y)`.
 pub fn arctan2(x: &Array, y: &Array) -> Array {
@@ -310,11 +352,22 @@ pub fn logical_xor(x: &Array, y: &Array) -> Array {
     )
 }
 
-/// Remainder with the sign of the divisor (numpy's `%`, `jnp.remainder`).
+/// Remainder with the sign of the divisor (numpy's `%`, `jnp.remainder`). As in JAX, an
+/// integer remainder by zero is 0.
 pub fn remainder(x: &Array, y: &Array) -> Array {
     let p = promote_dtypes(&[x, y]);
     let p = broadcast_for_elementwise(&p, "remainder");
     let (x, y) = (&p[0], &p[1]);
+    let y = &if y.dtype().is_integer() {
+        // JAX divides by 1 where the divisor is 0 (`x % 0 == 0`).
+        let zero = full_like_scalar(y, 0.0);
+        let one = full_like_scalar(y, 1.0);
+        let is_zero = bind1(CompareOp::Eq, &[y, &zero]);
+        let one = super::promotion::broadcast_to_shape(&one, y.shape_obj(), "remainder");
+        select(&is_zero, &one, y)
+    } else {
+        y.clone()
+    };
     let trunc_mod = bind1(BinaryOp::Rem, &[x, y]);
     if x.dtype().is_unsigned_integer() || x.dtype().is_bool() {
         return trunc_mod;
@@ -338,10 +391,12 @@ pub fn floor_divide(x: &Array, y: &Array) -> Array {
         // JAX's `_float_divmod` (CPython's float_divmod): `x - fmod(x, y)` is replaced by `x`
         // where `y == 0`, so that `-inf // 0` is `-inf` rather than NaN.
         let m = bind1(BinaryOp::Rem, &[x, y]);
-        let y_zero = bind1(CompareOp::Eq, &[y, &full_like_scalar(y, 0.0)]);
-        let corrected = where_(&y_zero, x, &bind1(BinaryOp::Sub, &[x, &m]));
-        let div = bind1(BinaryOp::Div, &[&corrected, y]);
         let zero = full_like_scalar(&m, 0.0);
+        let y_zero = bind1(CompareOp::Eq, &[y, &zero]);
+        let y_zero = super::promotion::broadcast_to_shape(&y_zero, m.shape_obj(), "floor_divide");
+        let x_full = super::promotion::broadcast_to_shape(x, m.shape_obj(), "floor_divide");
+        let x_corrected = select(&y_zero, &x_full, &bind1(BinaryOp::Sub, &[x, &m]));
+        let div = bind1(BinaryOp::Div, &[&x_corrected, y]);
         let m_nonzero = bind1(CompareOp::Ne, &[&m, &zero]);
         let sy = unary(UnaryOp::Sign, y);
         let sm = unary(UnaryOp::Sign, &m);

@@ -115,12 +115,12 @@ pub(crate) fn compare(op: CompareOp, a: &Array, b: &Array, name: &str) -> Array 
     bind1(op, &[&args[0], &args[1]])
 }
 
-/// Converts integer and bool inputs to the default float dtype (what `jnp.exp(int_array)`
-/// does); float inputs pass through.
+/// Converts integer and bool inputs to float (what `jnp.exp(int_array)` does): float32, or
+/// float64 for int64 as in JAX with 64-bit types enabled; float inputs pass through.
 pub(crate) fn to_inexact(x: &Array) -> Array {
-    if x.dtype().is_float() {
-        x.clone()
-    } else {
-        convert(x, DType::F32, x.weak_type())
+    match x.dtype() {
+        d if d.is_float() => x.clone(),
+        DType::I64 => convert(x, DType::F64, x.weak_type()),
+        _ => convert(x, DType::F32, x.weak_type()),
     }
 }

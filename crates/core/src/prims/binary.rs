@@ -192,7 +192,7 @@ fn nextafter<T: FloatElement>(x: T, y: T) -> T {
     } else if T::DTYPE == DType::F32 {
         T::from_f32(libm::nextafterf(x.to_f32(), y.to_f32()))
     } else {
-        // Half types: step the 16-bit pattern, going through f64 for the bit manipulation.
+        // Half types: step the 16-bit sign-magnitude pattern (both conversions are exact).
         let (xf, yf) = (x.to_f64(), y.to_f64());
         if xf.is_nan() || yf.is_nan() {
             return T::nan();
@@ -200,9 +200,28 @@ fn nextafter<T: FloatElement>(x: T, y: T) -> T {
         if xf == yf {
             return y;
         }
-        let ulp = T::epsilon().to_f64() * xf.abs().max(T::min_positive_value().to_f64());
-        let step = if yf > xf { ulp } else { -ulp };
-        T::from_f64(xf + step)
+        let (bits, back): (u16, fn(u16) -> f64) = if T::DTYPE == DType::F16 {
+            (half::f16::from_f64(xf).to_bits(), |b| {
+                half::f16::from_bits(b).to_f64()
+            })
+        } else {
+            (half::bf16::from_f64(xf).to_bits(), |b| {
+                half::bf16::from_bits(b).to_f64()
+            })
+        };
+        let next = if xf == 0.0 {
+            // The smallest subnormal, with the sign of the direction.
+            if yf > 0.0 {
+                1
+            } else {
+                0x8001
+            }
+        } else if (yf > xf) == (xf > 0.0) {
+            bits + 1
+        } else {
+            bits - 1
+        };
+        T::from_f64(back(next))
     }
 }
 

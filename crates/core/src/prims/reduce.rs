@@ -212,20 +212,17 @@ fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Storage {
     let k = sorted.len();
     let is_prefix = sorted.iter().enumerate().all(|(i, &a)| a == i);
     let is_suffix = sorted.iter().enumerate().all(|(i, &a)| a == nd - k + i);
+    // Products of the dims, not quotients of the size: with a zero-size dim the size says
+    // nothing about how many outputs there are.
+    let reduced: usize = sorted.iter().map(|&a| x.shape()[a]).product();
+    let kept: usize = (0..nd)
+        .filter(|a| !sorted.contains(a))
+        .map(|a| x.shape()[a])
+        .product();
     let (data, outer, inner, columns) = if is_suffix {
-        let inner: usize = sorted.iter().map(|&a| x.shape()[a]).product();
-        // The kept (leading) axes' size, counted directly: `size / inner` is 0 when a reduced
-        // axis is empty, but every kept position still needs its identity.
-        let outer: usize = x.shape()[..nd - k].iter().product();
-        (x.clone(), outer, inner, false)
+        (x.clone(), kept, reduced, false)
     } else if is_prefix {
-        let outer: usize = sorted.iter().map(|&a| x.shape()[a]).product();
-        let inner = if outer == 0 {
-            x.shape()[k..].iter().product()
-        } else {
-            x.size() / outer
-        };
-        (x.clone(), outer, inner, true)
+        (x.clone(), reduced, kept, true)
     } else {
         let (d, o, i) = move_axes_last(x, &sorted);
         (d, o, i, false)

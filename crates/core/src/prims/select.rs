@@ -88,6 +88,8 @@ impl PrimitiveRule for SelectOp {
         }
     }
 
+    // The generic clamp is also instantiated for bool, where `<` on bools is what we mean.
+    #[allow(clippy::bool_comparison)]
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
         let n = out[0].size();
         let storage = match self {

@@ -124,3 +124,114 @@ pub fn rtol_for(dtype: DType) -> f64 {
 /// The dtypes tests sweep over.
 pub const FLOAT_DTYPES: [DType; 4] = [DType::F16, DType::BF16, DType::F32, DType::F64];
 pub const INT_DTYPES: [DType; 4] = [DType::U8, DType::U32, DType::I32, DType::I64];
+
+/// The same elements rearranged by layout primitives, so that an op sees an input produced by a
+/// transpose or a reversal (what a strided view would be in numpy): returns an array of `x`'s
+/// shape, built either directly, by reversing every axis, or by reshaping to the reversed shape
+/// and transposing back.
+pub fn relayout(rng: &mut Rng, x: &Array) -> Array {
+    match rng.range(0, 3) {
+        0 => x.clone(),
+        1 => equinox_core::numpy::flip(x, ()),
+        _ => {
+            let rev: Vec<usize> = x.shape().iter().rev().copied().collect();
+            equinox_core::numpy::transpose(&x.reshape(rev), None)
+        }
+    }
+}
+
+/// Rounds an f64 to the nearest value of a float dtype (computed with `half`/`as`, not the
+/// library's conversion).
+pub fn round_to(dtype: DType, v: f64) -> f64 {
+    match dtype {
+        DType::F16 => equinox_core::f16::from_f64(v).to_f64(),
+        DType::BF16 => equinox_core::bf16::from_f64(v).to_f64(),
+        DType::F32 => v as f32 as f64,
+        _ => v,
+    }
+}
+
+/// Wraps an integer to the range of an integer dtype (two's complement).
+pub fn wrap(v: i128, dtype: DType) -> i128 {
+    let m = 1i128 << dtype.bits();
+    let r = v.rem_euclid(m);
+    if dtype.is_signed_integer() && r >= m / 2 {
+        r - m
+    } else {
+        r
+    }
+}
+
+/// Builds an integer array of `dtype` from i64 values, truncating each with Rust's `as`.
+pub fn int_array(vals: &[i64], shape: &[usize], dtype: DType) -> Array {
+    let shape = shape.to_vec();
+    match dtype {
+        DType::U8 => Array::from_vec(vals.iter().map(|&v| v as u8).collect::<Vec<_>>(), shape),
+        DType::U32 => Array::from_vec(vals.iter().map(|&v| v as u32).collect::<Vec<_>>(), shape),
+        DType::I32 => Array::from_vec(vals.iter().map(|&v| v as i32).collect::<Vec<_>>(), shape),
+        DType::I64 => Array::from_vec(vals.to_vec(), shape),
+        DType::Bool => Array::from_vec(vals.iter().map(|&v| v != 0).collect::<Vec<_>>(), shape),
+        d => panic!("int_array: {d} is not an integer dtype"),
+    }
+}
+
+/// Integers over the dtype's whole range: a mix of random bit patterns, small values and the
+/// edge values (MIN, MIN + 1, -1, 0, 1, MAX).
+pub fn random_ints(rng: &mut Rng, shape: &[usize], dtype: DType) -> Array {
+    let n: usize = shape.iter().product();
+    let bits = dtype.bits();
+    let (min, max) = if dtype.is_signed_integer() {
+        (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+    } else {
+        (0, (1i128 << bits) - 1)
+    };
+    let edges = [min, min + 1, -1, 0, 1, max];
+    let vals: Vec<i64> = (0..n)
+        .map(|_| match rng.range(0, 3) {
+            0 => rng.next_u64() as i64,
+            1 => rng.range(-5, 6),
+            _ => edges[rng.range(0, 6) as usize] as i64,
+        })
+        .collect();
+    int_array(&vals, shape, dtype)
+}
+
+/// Floats with special values mixed in (NaN, ±inf, ±0, ±1, huge and tiny magnitudes) among
+/// uniform values in [-3, 3).
+pub fn special_floats(rng: &mut Rng, shape: &[usize], dtype: DType) -> Array {
+    let n: usize = shape.iter().product();
+    let specials = [
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        1e30,
+        -1e-30,
+        2.5,
+    ];
+    let vals: Vec<f64> = (0..n)
+        .map(|_| {
+            if rng.range(0, 3) == 0 {
+                specials[rng.range(0, specials.len() as i64) as usize]
+            } else {
+                rng.uniform() * 6.0 - 3.0
+            }
+        })
+        .map(|v| round_to(dtype, v))
+        .collect();
+    Array::from_vec(vals, shape.to_vec()).astype(dtype)
+}
+
+/// Exact elementwise equality of f64 views, treating NaN as equal to NaN and distinguishing
+/// +0 from -0.
+pub fn assert_same_bits(got: &[f64], want: &[f64], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths differ");
+    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
+        let same =
+            (g.is_nan() && w.is_nan()) || (g == w && g.is_sign_negative() == w.is_sign_negative());
+        assert!(same, "{what}: element {i}: got {g:?}, want {w:?}");
+    }
+}
