@@ -17,6 +17,7 @@ pub mod array;
 pub mod backend;
 pub mod numpy;
 pub mod prims;
+pub mod tree;
 
 pub use array::{
     broadcast_shapes, promote_types, promote_types_weak, Array, DType, Element, Shape, ShapeDtype,
