@@ -51,8 +51,12 @@ impl<T: PyTree> PyTree for Option<T> {
         match (self, other) {
             (None, None) => None,
             (Some(a), Some(b)) => a.static_diff(b),
-            (Some(_), None) => Some(Difference::new("`Some` in the first tree, `None` in the other")),
-            (None, Some(_)) => Some(Difference::new("`None` in the first tree, `Some` in the other")),
+            (Some(_), None) => Some(Difference::new(
+                "`Some` in the first tree, `None` in the other",
+            )),
+            (None, Some(_)) => Some(Difference::new(
+                "`None` in the first tree, `Some` in the other",
+            )),
         }
     }
 
@@ -168,7 +172,9 @@ impl<T: PyTree, const N: usize> PyTree for [T; N] {
         path: &mut KeyPath,
         f: &mut impl FnMut(&KeyPath, &Array) -> Array,
     ) -> Self {
-        std::array::from_fn(|i| path.with(PathKey::Index(i), |p| self[i].map_leaves_with_path(p, f)))
+        std::array::from_fn(|i| {
+            path.with(PathKey::Index(i), |p| self[i].map_leaves_with_path(p, f))
+        })
     }
 
     fn hash_static<H: Hasher>(&self, state: &mut H) {

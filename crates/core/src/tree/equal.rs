@@ -64,9 +64,7 @@ fn tree_compare<T: PyTree>(a: &T, b: &T, leaf_eq: &dyn Fn(&Array, &Array) -> boo
         }
         equal = match (x.is_filtered_out(), y.is_filtered_out()) {
             (true, true) => true,
-            (false, false) => {
-                x.shape() == y.shape() && x.dtype() == y.dtype() && leaf_eq(x, y)
-            }
+            (false, false) => x.shape() == y.shape() && x.dtype() == y.dtype() && leaf_eq(x, y),
             _ => false,
         };
     });

@@ -25,7 +25,9 @@ fn entries_diff<K: Eq + Debug, V: PyTree>(a: &[(&K, &V)], b: &[(&K, &V)]) -> Opt
     if a.len() != b.len() || a.iter().zip(b).any(|(x, y)| x.0 != y.0) {
         let ka: Vec<&K> = a.iter().map(|e| e.0).collect();
         let kb: Vec<&K> = b.iter().map(|e| e.0).collect();
-        return Some(Difference::new(format!("map keys differ: {ka:?} != {kb:?}")));
+        return Some(Difference::new(format!(
+            "map keys differ: {ka:?} != {kb:?}"
+        )));
     }
     a.iter()
         .zip(b)

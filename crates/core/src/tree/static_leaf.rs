@@ -67,8 +67,24 @@ macro_rules! static_eq_hash {
 }
 
 static_eq_hash!(
-    bool, char, i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, String,
-    &'static str, (), DType
+    bool,
+    char,
+    i8,
+    i16,
+    i32,
+    i64,
+    i128,
+    isize,
+    u8,
+    u16,
+    u32,
+    u64,
+    u128,
+    usize,
+    String,
+    &'static str,
+    (),
+    DType
 );
 
 // Floats compare and hash by bit pattern, so that hashing agrees with equality (NaN equals
