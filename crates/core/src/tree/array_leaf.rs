@@ -53,11 +53,11 @@ impl PyTree for Array {
     }
 
     fn pdoc(&self, opts: &PrettyOptions) -> Doc {
-        if opts.leaves_as_star {
-            Doc::text("*")
-        } else if self.is_filtered_out() {
+        if self.is_filtered_out() {
             // Equinox's filter/partition leave `None` where a leaf was removed.
             Doc::text("None")
+        } else if opts.leaves_as_star {
+            Doc::text("*")
         } else if opts.short_arrays {
             Doc::text(array_summary(self))
         } else {

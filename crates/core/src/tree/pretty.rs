@@ -187,7 +187,7 @@ pub fn pformat_doc(doc: &Doc, width: usize) -> String {
             Item::Doc(Doc::Break(t)) => {
                 if vertical {
                     out.push('\n');
-                    out.extend(std::iter::repeat_n(' ', indent));
+                    out.push_str(&" ".repeat(indent));
                     width_so_far = indent as isize;
                 } else {
                     out.push_str(t);

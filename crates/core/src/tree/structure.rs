@@ -3,19 +3,19 @@
 
 use super::pretty::{pformat_doc, PrettyOptions};
 use super::pytree::PyTree;
-use crate::Array;
+use crate::{Array, DType, Shape, ShapeDtype};
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::OnceLock;
 
 /// The structure of a tree without its leaves (JAX's `PyTreeDef`): comparable, hashable, and
 /// able to rebuild a tree from a list of leaves.
 ///
-/// It holds a *skeleton*: the tree with each leaf replaced by one shared empty array, and each
-/// filtered-out leaf kept as the placeholder it is (filtered-out slots are part of the
-/// structure, as Equinox's `None`s are). So it keeps no leaf buffers alive. Two structures are
-/// equal when their static content is equal ([`PyTree::static_eq`]) and the same slots are
-/// filtered out; array shapes are not part of the structure.
+/// It holds a *skeleton*: the tree with every leaf replaced by an element-less placeholder (no
+/// buffer is kept alive, and making one costs no reference counting), plus a bit per slot
+/// saying which slots were already filtered out in the original tree (filtered-out slots are
+/// part of the structure, as Equinox's `None`s are, and keep their placeholder). Two
+/// structures are equal when their static content is equal ([`PyTree::static_eq`]) and the
+/// same slots are filtered out; array shapes are not part of the structure.
 ///
 /// ```
 /// use equinox_core::{numpy as jnp, tree};
@@ -27,13 +27,41 @@ use std::sync::OnceLock;
 #[derive(Clone)]
 pub struct TreeDef<T> {
     skeleton: T,
+    /// Bit `i` is set when slot `i` was filtered out in the original tree. Empty when none was.
+    filtered: Vec<u64>,
+    num_slots: usize,
     num_leaves: usize,
 }
 
-/// The shared stand-in for a real leaf in a skeleton: one allocation for the whole process.
-fn hole() -> &'static Array {
-    static HOLE: OnceLock<Array> = OnceLock::new();
-    HOLE.get_or_init(|| Array::from_vec(Vec::<f32>::new(), [0]))
+/// The placeholder for a real leaf in a skeleton: built without allocating or counting
+/// references.
+fn hole() -> Array {
+    Array::filtered_out(ShapeDtype::new(Shape::scalar(), DType::F32))
+}
+
+/// One bit per leaf slot of `tree`, set for the filtered-out ones (empty if there are none),
+/// and the number of slots.
+fn filtered_bits<T: PyTree>(tree: &T) -> (Vec<u64>, usize) {
+    let mut bits = Vec::new();
+    let mut i = 0;
+    tree.visit_leaves(&mut |l| {
+        if l.is_filtered_out() {
+            set_bit(&mut bits, i);
+        }
+        i += 1;
+    });
+    (bits, i)
+}
+
+fn set_bit(bits: &mut Vec<u64>, i: usize) {
+    if bits.len() <= i / 64 {
+        bits.resize(i / 64 + 1, 0);
+    }
+    bits[i / 64] |= 1 << (i % 64);
+}
+
+fn bit(bits: &[u64], i: usize) -> bool {
+    bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
 }
 
 impl<T: PyTree> TreeDef<T> {
@@ -46,34 +74,45 @@ impl<T: PyTree> TreeDef<T> {
     /// (`treedef.unflatten(leaves)`). Panics if the number of leaves is wrong.
     #[track_caller]
     pub fn unflatten(&self, leaves: impl IntoIterator<Item = Array>) -> T {
-        rebuild_from(&self.skeleton, leaves, "unflatten")
+        let mut it = leaves.into_iter();
+        let mut given = 0usize;
+        let mut slot = 0usize;
+        let out = self.skeleton.map_leaves(&mut |placeholder| {
+            slot += 1;
+            if bit(&self.filtered, slot - 1) {
+                return placeholder.clone();
+            }
+            match it.next() {
+                Some(l) => {
+                    given += 1;
+                    l
+                }
+                // Keep going; the result is discarded by the panic below.
+                None => placeholder.clone(),
+            }
+        });
+        given += it.count();
+        if given != self.num_leaves {
+            panic!(
+                "tree::unflatten: the structure has {} leaves but {given} were given",
+                self.num_leaves
+            );
+        }
+        out
     }
 
     /// Whether `tree` has this structure.
     pub fn matches(&self, tree: &T) -> bool {
-        self.skeleton.static_eq(tree) && same_filtered_slots(&self.skeleton, tree)
+        self.skeleton.static_eq(tree)
+            && filtered_bits(tree) == (self.filtered.clone(), self.num_slots)
     }
-}
-
-/// True when the two trees (of equal static structure) have their filtered-out leaves in the
-/// same slots.
-fn same_filtered_slots<T: PyTree>(a: &T, b: &T) -> bool {
-    let mut fa = Vec::new();
-    a.visit_leaves(&mut |l| fa.push(l.is_filtered_out()));
-    let mut i = 0;
-    let mut same = true;
-    b.visit_leaves(&mut |l| {
-        same &= fa.get(i) == Some(&l.is_filtered_out());
-        i += 1;
-    });
-    same && i == fa.len()
 }
 
 impl<T: PyTree> PartialEq for TreeDef<T> {
     fn eq(&self, other: &Self) -> bool {
-        self.num_leaves == other.num_leaves
+        self.num_slots == other.num_slots
+            && self.filtered == other.filtered
             && self.skeleton.static_eq(&other.skeleton)
-            && same_filtered_slots(&self.skeleton, &other.skeleton)
     }
 }
 
@@ -82,8 +121,8 @@ impl<T: PyTree> Eq for TreeDef<T> {}
 impl<T: PyTree> Hash for TreeDef<T> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.skeleton.hash_static(state);
-        self.skeleton
-            .visit_leaves(&mut |l| state.write_u8(l.is_filtered_out() as u8));
+        self.filtered.hash(state);
+        self.num_slots.hash(state);
     }
 }
 
@@ -95,24 +134,40 @@ impl<T: PyTree> fmt::Debug for TreeDef<T> {
             leaves_as_star: true,
             ..PrettyOptions::default()
         };
-        let body = pformat_doc(&self.skeleton.pdoc(&opts), opts.width);
+        // Real slots become a concrete (empty) array so that they print as `*`.
+        let star = Array::from_vec(Vec::<f32>::new(), [0]);
+        let mut slot = 0;
+        let printable = self.skeleton.map_leaves(&mut |placeholder| {
+            slot += 1;
+            if bit(&self.filtered, slot - 1) {
+                placeholder.clone()
+            } else {
+                star.clone()
+            }
+        });
+        let body = pformat_doc(&printable.pdoc(&opts), opts.width);
         write!(f, "PyTreeDef({body})")
     }
 }
 
 /// The structure of `tree` (`jax.tree_util.tree_structure`).
 pub fn structure<T: PyTree>(tree: &T) -> TreeDef<T> {
-    let mut num_leaves = 0;
+    let mut filtered = Vec::new();
+    let (mut num_slots, mut num_leaves) = (0, 0);
     let skeleton = tree.map_leaves(&mut |l| {
+        num_slots += 1;
         if l.is_filtered_out() {
+            set_bit(&mut filtered, num_slots - 1);
             l.clone()
         } else {
             num_leaves += 1;
-            hole().clone()
+            hole()
         }
     });
     TreeDef {
         skeleton,
+        filtered,
+        num_slots,
         num_leaves,
     }
 }
@@ -130,7 +185,7 @@ pub fn structure<T: PyTree>(tree: &T) -> TreeDef<T> {
 /// assert_eq!(t2[1].1, 2);
 /// ```
 pub fn flatten<T: PyTree>(tree: &T) -> (Vec<Array>, TreeDef<T>) {
-    let mut leaves = Vec::new();
+    let mut leaves = Vec::with_capacity(tree.num_leaves());
     tree.visit_leaves(&mut |l| {
         if !l.is_filtered_out() {
             leaves.push(l.clone())
@@ -160,12 +215,6 @@ pub fn unflatten<T: PyTree>(def: &TreeDef<T>, leaves: impl IntoIterator<Item = A
 /// ```
 #[track_caller]
 pub fn rebuild<T: PyTree>(like: &T, leaves: impl IntoIterator<Item = Array>) -> T {
-    rebuild_from(like, leaves, "rebuild")
-}
-
-/// Fills the non-filtered-out slots of `like` from `leaves`, in order.
-#[track_caller]
-fn rebuild_from<T: PyTree>(like: &T, leaves: impl IntoIterator<Item = Array>, op: &str) -> T {
     let mut it = leaves.into_iter();
     let (mut needed, mut given) = (0usize, 0usize);
     let out = like.map_leaves(&mut |slot| {
@@ -184,7 +233,7 @@ fn rebuild_from<T: PyTree>(like: &T, leaves: impl IntoIterator<Item = Array>, op
     });
     given += it.count();
     if given != needed {
-        panic!("tree::{op}: the structure has {needed} leaves but {given} were given");
+        panic!("tree::rebuild: the structure has {needed} leaves but {given} were given");
     }
     out
 }
