@@ -142,9 +142,10 @@ fn static_fields_are_not_leaves_but_are_structure() {
 }
 
 #[test]
-fn static_attribute_keeps_arrays_out_of_the_leaves() {
-    // Equinox warns about arrays in static fields; here a static field must be Hash + Eq, so
-    // the array-holding case is a tree wrapped in `Static` semantics via a hashable proxy.
+fn static_attribute_and_static_wrapper() {
+    // `#[module(static)]` (Equinox's `eqx.field(static=True)`) and `Static<T>` make a value of
+    // any `Clone + Hash + Eq + Debug` type static structure: compared, hashed and printed as a
+    // whole.
     #[derive(Clone, Debug, Hash, PartialEq, Eq)]
     enum Padding {
         Same,
