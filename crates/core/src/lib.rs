@@ -20,6 +20,7 @@ pub mod nn;
 pub mod numpy;
 pub mod prims;
 pub mod random;
+pub mod tree;
 
 pub use array::{
     broadcast_shapes, promote_types, promote_types_weak, Array, DType, Element, Shape, ShapeDtype,

@@ -2,5 +2,104 @@
 //!
 //! Models as plain Rust structs, JAX-style composable transformations over them, fast on CPU.
 //! Import it as `use equinox as eqx;`.
+//!
+//! ## Modules
+//! A model is a struct deriving [`Module`](derive@Module). Its [`Array`] fields (also inside
+//! `Vec`, `Option`, tuples, maps, nested modules) are the PyTree's leaves; everything else
+//! (sizes, flags, `fn` pointers) is static structure. The [`Module`](trait@Module) trait is
+//! [`tree::PyTree`] under Equinox's name: the derive implements it, and every function in
+//! [`tree`] works on it.
+//!
+//! ```
+//! use equinox as eqx;
+//! use eqx::{numpy as jnp, tree, Array, Module};
+//!
+//! #[derive(Module, Clone)]
+//! #[module(debug)]
+//! struct Linear {
+//!     weight: Array,
+//!     bias: Option<Array>,
+//!     in_features: usize,
+//!     out_features: usize,
+//! }
+//!
+//! let lin = Linear { weight: jnp::zeros([4, 3]), bias: Some(jnp::zeros([4])), in_features: 3, out_features: 4 };
+//! assert_eq!(format!("{lin:?}"), "Linear(weight=f32[4,3], bias=f32[4], in_features=3, out_features=4)");
+//! let paths: Vec<String> = tree::leaves_with_path(&lin).iter().map(|(p, _)| p.to_string()).collect();
+//! assert_eq!(paths, ["weight", "bias"]);
+//! let lin2 = tree::map(&lin, |x| x + 1.0);
+//! assert_eq!(lin2.in_features, 3);
+//! ```
+//!
+//! ## `#[derive(Module)]`
+//! Works on structs (named, tuple, unit) and enums, with generics. Attributes:
+//! - `#[module(static)]` on a field keeps it as static structure even when its type is a
+//!   PyTree (Equinox's `eqx.field(static=True)`); the type then needs
+//!   `Clone + Hash + Eq + Debug`. Use it too for a field of a type that is not a PyTree, such
+//!   as a config enum, or a `fn` type the built-in impls do not cover.
+//! - `#[module(debug)]` on the type implements `Debug` with Equinox's layout
+//!   ([`tree_pformat`]); without it, call [`tree_pformat`] or derive `Debug` as usual.
+//! - `#[module(transparent)]` on an enum whose variants each hold one value prints a variant
+//!   as its content (see below).
+//! - `#[module(crate = "path")]` on the type: the generated code names `::equinox`; a crate
+//!   that depends on `equinox` under another name, or only on `equinox-core`, says where it is
+//!   (`crate = "eqx"`, `crate = "equinox_core"`).
+//!
+//! A field type that is not a PyTree is a compile error on that field, saying what a PyTree is
+//! and suggesting `#[module(static)]`.
+//!
+//! ## Heterogeneous layers
+//! To keep layers of different types in one container, derive `Module` for an enum with one
+//! variant per layer type, and hold a `Vec` of it (the enum is the "trait object"; dispatch is
+//! a `match`, which keeps jit cache keys and rebuilding exact and allocation-free). Paths skip
+//! a one-field variant, so leaves are named `layers[0].weight`:
+//!
+//! ```
+//! use equinox as eqx;
+//! use eqx::{numpy as jnp, tree, Array, Module};
+//!
+//! #[derive(Module, Clone)]
+//! struct Linear { weight: Array }
+//! #[derive(Module, Clone)]
+//! struct Scale { factor: Array }
+//!
+//! #[derive(Module, Clone)]
+//! #[module(transparent, debug)]
+//! enum Layer { Linear(Linear), Scale(Scale), Activation(fn(&Array) -> Array) }
+//!
+//! impl Layer {
+//!     fn forward(&self, x: &Array) -> Array {
+//!         match self {
+//!             Layer::Linear(l) => (&l.weight * x).sum(1),
+//!             Layer::Scale(s) => x * &s.factor,
+//!             Layer::Activation(f) => f(x),
+//!         }
+//!     }
+//! }
+//!
+//! let layers = vec![
+//!     Layer::Linear(Linear { weight: jnp::ones([2, 2]) }),
+//!     Layer::Activation(|x| x.exp()),
+//!     Layer::Scale(Scale { factor: jnp::full([2], 0.5f32) }),
+//! ];
+//! let y = layers.iter().fold(jnp::zeros([2]), |x, l| l.forward(&x));
+//! assert_eq!(y.to_vec::<f32>(), vec![0.5, 0.5]);
+//! let paths: Vec<String> = tree::leaves_with_path(&layers).iter().map(|(p, _)| p.to_string()).collect();
+//! assert_eq!(paths, ["[0].weight", "[2].factor"]);
+//! assert_eq!(format!("{:?}", layers[2]), "Scale(factor=f32[2])");
+//! ```
+
+// The derive's generated code names `::equinox`; this makes that path work inside this crate.
+extern crate self as equinox;
 
 pub use equinox_core::*;
+
+/// Derives [`Module`](trait@Module) (that is, [`tree::PyTree`]) for a struct or enum: see the
+/// [crate documentation](crate#derivemodule).
+pub use equinox_macros::Module;
+
+/// Equinox's name for [`tree::PyTree`]: a model is a PyTree. `#[derive(Module)]` implements
+/// it; `use equinox::Module;` brings in both the derive and the trait.
+pub use equinox_core::tree::PyTree as Module;
+
+pub use equinox_core::tree::{tree_equal, tree_pformat, tree_pprint};

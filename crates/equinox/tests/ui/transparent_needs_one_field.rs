@@ -1,0 +1,10 @@
+use equinox::{Array, Module};
+
+#[derive(Module)]
+#[module(transparent)]
+enum Layer {
+    Dense(Array),
+    Pair(Array, Array),
+}
+
+fn main() {}
