@@ -126,18 +126,19 @@ impl Array {
     /// A weakly typed 0-d array, what a Rust scalar becomes in arithmetic (`x * 2.0`).
     ///
     /// Like a Python scalar in JAX it takes the other operand's dtype: `f32_array * 0.1`
-    /// multiplies by `0.1f32` and `f64_array * 0.1` by `0.1f64`. To make that exact, floats are
-    /// carried as weak `f64` and integers as weak `i64` until promotion converts them once; a
-    /// result that stays weak is `float32`/`int32`, as in JAX's default mode.
+    /// multiplies by `0.1f32` and `f64_array * 0.1` by `0.1f64`. So that this conversion happens
+    /// once, the value is carried at its own precision: `f64` values as weak `float64`, other
+    /// floats as weak `float32`, `i64`/`u32` values as weak `int64`, other integers as weak
+    /// `int32`. A result that stays weak is `float32`/`int32`, as in JAX's default mode.
     pub fn weak_scalar<T: Element>(v: T) -> Array {
-        let a = if T::DTYPE.is_float() {
-            Array::scalar(v.to_f64())
-        } else if T::DTYPE.is_bool() {
-            Array::scalar(v)
-        } else {
-            Array::scalar(v.to_i64())
+        let a = match T::DTYPE {
+            DType::F64 => Array::scalar(v.to_f64()),
+            d if d.is_float() => Array::scalar(v.to_f64() as f32),
+            DType::I64 | DType::U32 => Array::scalar(v.to_i64()),
+            DType::Bool => return Array::scalar(v),
+            _ => Array::scalar(v.to_i64() as i32),
         };
-        a.with_weak_type(!T::DTYPE.is_bool())
+        a.with_weak_type(true)
     }
 
     /// The same data with the weak-type flag set to `weak`.

@@ -1,7 +1,7 @@
 //! Elementwise activation functions (`jax.nn.relu`, `gelu`, `silu`, ...), as free functions
 //! and `Array` methods.
 
-use super::{lit, to_inexact, typed_scalar};
+use super::{to_inexact, typed_scalar};
 use crate::array::Array;
 use crate::numpy as jnp;
 use crate::prims::bind1;
@@ -29,7 +29,7 @@ pub fn relu(x: &Array) -> Array {
 
 /// `min(max(x, 0), 6)`. JAX's custom JVP passes the tangent only where `0 < x < 6`.
 pub fn relu6(x: &Array) -> Array {
-    jnp::minimum(&jnp::maximum(x, &wi(0)), &lit(x, 6.0))
+    jnp::minimum(&jnp::maximum(x, &wi(0)), &Array::weak_scalar(6.0))
 }
 
 /// The logistic sigmoid `1 / (1 + exp(-x))` (the `logistic` primitive, `jax.nn.sigmoid`).
@@ -110,13 +110,13 @@ pub fn gelu_with(x: &Array, approximate: bool) -> Array {
     let x = to_inexact(x);
     if approximate {
         let sqrt_2_over_pi = typed_scalar(&x, (2.0 / std::f64::consts::PI).sqrt());
-        let cubic = &lit(&x, 0.044715) * &jnp::integer_pow(&x, 3);
+        let cubic = &Array::weak_scalar(0.044715) * &jnp::integer_pow(&x, 3);
         let inner = &sqrt_2_over_pi * &(&x + &cubic);
-        let cdf = &lit(&x, 0.5) * &(&lit(&x, 1.0) + &jnp::tanh(&inner));
+        let cdf = &Array::weak_scalar(0.5) * &(&Array::weak_scalar(1.0) + &jnp::tanh(&inner));
         &x * &cdf
     } else {
         let sqrt_half = typed_scalar(&x, 0.5f64.sqrt());
-        let half_x = &lit(&x, 0.5) * &x;
+        let half_x = &Array::weak_scalar(0.5) * &x;
         &half_x * &jnp::erfc(&(&-&x * &sqrt_half))
     }
 }
@@ -132,8 +132,8 @@ pub fn elu(x: &Array) -> Array {
 pub fn elu_with(x: &Array, alpha: f64) -> Array {
     let x = to_inexact(x);
     let pos = jnp::greater(&x, &wi(0));
-    let safe = jnp::where_(&pos, &lit(&x, 0.0), &x);
-    let neg = &lit(&x, alpha) * &jnp::expm1(&safe);
+    let safe = jnp::where_(&pos, &Array::weak_scalar(0.0), &x);
+    let neg = &Array::weak_scalar(alpha) * &jnp::expm1(&safe);
     jnp::where_(&pos, &x, &neg)
 }
 
@@ -145,8 +145,9 @@ pub fn celu(x: &Array) -> Array {
 /// Continuously differentiable ELU: `max(x, 0) + alpha * expm1(min(x, 0) / alpha)`.
 pub fn celu_with(x: &Array, alpha: f64) -> Array {
     let x = to_inexact(x);
-    let pos = jnp::maximum(&x, &lit(&x, 0.0));
-    let neg = &lit(&x, alpha) * &jnp::expm1(&(&jnp::minimum(&x, &lit(&x, 0.0)) / &lit(&x, alpha)));
+    let pos = jnp::maximum(&x, &Array::weak_scalar(0.0));
+    let neg = &Array::weak_scalar(alpha)
+        * &jnp::expm1(&(&jnp::minimum(&x, &Array::weak_scalar(0.0)) / &Array::weak_scalar(alpha)));
     &pos + &neg
 }
 
@@ -156,7 +157,7 @@ pub fn selu(x: &Array) -> Array {
     const ALPHA: f64 = 1.673_263_242_354_377_2;
     const SCALE: f64 = 1.050_700_987_355_480_5;
     let y = elu_with(x, ALPHA);
-    &lit(&y, SCALE) * &y
+    &Array::weak_scalar(SCALE) * &y
 }
 
 /// Leaky ReLU with JAX's default slope 0.01: `where(x >= 0, x, 0.01 * x)`.
@@ -168,7 +169,7 @@ pub fn leaky_relu(x: &Array) -> Array {
 pub fn leaky_relu_with(x: &Array, negative_slope: f64) -> Array {
     let x = to_inexact(x);
     let keep = jnp::greater_equal(&x, &wi(0));
-    jnp::where_(&keep, &x, &(&lit(&x, negative_slope) * &x))
+    jnp::where_(&keep, &x, &(&Array::weak_scalar(negative_slope) * &x))
 }
 
 /// `x` clipped to `[-1, 1]`, as `where(x > 1, 1, where(x < -1, -1, x))` (NaN stays NaN).
@@ -180,7 +181,7 @@ pub fn hard_tanh(x: &Array) -> Array {
 
 /// `relu6(x + 3) / 6`.
 pub fn hard_sigmoid(x: &Array) -> Array {
-    &relu6(&(x + &lit(x, 3.0))) / &lit(x, 6.0)
+    &relu6(&(x + &Array::weak_scalar(3.0))) / &Array::weak_scalar(6.0)
 }
 
 /// `x * hard_sigmoid(x)`.

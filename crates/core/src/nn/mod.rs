@@ -45,20 +45,6 @@ fn typed_scalar(x: &Array, v: f64) -> Array {
     Array::scalar(v).astype(x.dtype())
 }
 
-/// A constant `v` for arithmetic with `x`, as a Python float next to an array in JAX: for a
-/// float `x` it is `v` rounded once from f64 to `x`'s dtype, with `x`'s weak flag (so f64
-/// inputs get f64 constants, and f16 ones avoid rounding through f32); for integer `x` it is a
-/// weak float scalar, which promotes the result to float as a Python float does.
-fn lit(x: &Array, v: f64) -> Array {
-    if x.dtype().is_float() {
-        Array::scalar(v)
-            .astype(x.dtype())
-            .with_weak_type(x.weak_type())
-    } else {
-        Array::weak_scalar(v)
-    }
-}
-
 /// `jnp.max(x, axes, initial=-inf, keepdims=...)`: the reduction, then `max(-inf, m)` as in
 /// JAX's jaxpr. With the `-inf` initial value an empty reduction is allowed and gives `-inf`.
 fn max_with_neg_inf_initial(x: &Array, axes: &Axes, keepdims: bool, op: &str) -> Array {

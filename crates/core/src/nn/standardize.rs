@@ -26,7 +26,7 @@ pub fn standardize(x: &Array, axes: impl Into<Axes>, epsilon: f64) -> Array {
     let mean_sq = jnp::mean_keepdims(&jnp::square(&x), axes);
     let var = &mean_sq - &jnp::square(&mean);
     let var = jnp::clip(&var, Some(&Array::weak_scalar(0i32)), None);
-    &(&x - &mean) * &jnp::rsqrt(&(&var + &super::lit(&x, epsilon)))
+    &(&x - &mean) * &jnp::rsqrt(&(&var + &super::Array::weak_scalar(epsilon)))
 }
 
 impl Array {
