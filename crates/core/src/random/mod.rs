@@ -45,9 +45,9 @@ mod permutation;
 mod uniform;
 
 pub use bits::{bits, bits_u16, bits_u64, bits_u8};
-pub use discrete::{bernoulli, categorical, choice, randint};
+pub use discrete::{bernoulli, categorical, choice, choice_array, randint};
 pub use distributions::{exponential, gumbel, laplace, logistic};
-pub use key::{fold_in, key, key_x64, split, split_into, split_vec, Key};
+pub use key::{fold_in, key, key_x64, split, split_into, split_vec, Key, Mode};
 pub use normal::{normal, truncated_normal};
 pub use permutation::{permutation, permutation_array};
 pub use uniform::uniform;
