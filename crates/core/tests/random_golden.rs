@@ -348,9 +348,8 @@ fn run_case(c: &Value) -> Vec<u64> {
             )
         }
         "choice_array" => {
-            let dims = |k: &str| -> Vec<usize> {
-                flat(&p[k]).into_iter().map(|d| d as usize).collect()
-            };
+            let dims =
+                |k: &str| -> Vec<usize> { flat(&p[k]).into_iter().map(|d| d as usize).collect() };
             let a_shape = dims("a_shape");
             let size: usize = a_shape.iter().product();
             let a = Array::from_vec((0..size).map(|v| v as f32).collect::<Vec<_>>(), a_shape);
@@ -359,7 +358,11 @@ fn run_case(c: &Value) -> Vec<u64> {
             // (linspace(1, 2, m) ** 2) in float32, as the script builds it.
             let probs: Vec<f32> = (0..m)
                 .map(|j| {
-                    let t = if m == 1 { 1.0 } else { 1.0 + j as f64 / (m - 1) as f64 } as f32;
+                    let t = if m == 1 {
+                        1.0
+                    } else {
+                        1.0 + j as f64 / (m - 1) as f64
+                    } as f32;
                     t * t
                 })
                 .collect();

@@ -118,13 +118,8 @@ pub fn searchsorted(a: &Array, v: &Array, side: Side) -> Array {
         let mid = bind1(BinaryOp::Add, &[&low, &half]);
         // Once `low == high == n` the midpoint is out of range; clamping keeps the gather
         // valid and the selects below leave both bounds unchanged.
-        let a_mid = super::indexing::take_mode(
-            a,
-            &mid,
-            Some(0),
-            crate::lax::GatherScatterMode::Clip,
-            None,
-        );
+        let a_mid =
+            super::indexing::take_mode(a, &mid, Some(0), crate::lax::GatherScatterMode::Clip, None);
         // Go left when v sorts before (or, for `Left`, equal to) a[mid].
         let go_left = match side {
             Side::Left => super::math::logical_not(&sort_lt(&a_mid, v)),
