@@ -4,7 +4,8 @@ float64 with x64 enabled in a separate process).
 
 Run with the reference venv:  /work/venv/bin/python parity/prng.py
 
-Each case: {"op", "seed", "x64", "shape", "dtype", "params", "out", "exact"}. Float outputs
+Each case: {"op", "seed", "x64", "legacy", "shape", "dtype", "params", "out", "exact"}; "legacy"
+cases run with jax_threefry_partitionable=False (the Rust `random::Mode::Legacy`). Float outputs
 are IEEE bit patterns (unsigned ints); integer and bool outputs are values; everything is
 flattened row-major. "exact" says whether the Rust side must match bit for bit (otherwise it
 checks a small ulp distance).
@@ -38,8 +39,8 @@ def cases_x32():
     out = []
 
     def add(op, seed, shape, dtype, params, value, exact=True):
-        out.append(dict(op=op, seed=seed, x64=False, shape=list(np.shape(value)), dtype=dtype,
-                        params=params, out=flat_out(value), exact=exact))
+        out.append(dict(op=op, seed=seed, x64=False, legacy=False, shape=list(np.shape(value)),
+                        dtype=dtype, params=params, out=flat_out(value), exact=exact))
 
     dt = {"float32": jnp.float32, "float16": jnp.float16, "bfloat16": jnp.bfloat16}
     for seed in [1, 7, 123456789, 2**32 - 1]:
@@ -98,8 +99,73 @@ def cases_x32():
             jr.choice(k, 2000, (5,), replace=False))
         add("choice", seed, (3, 2), "int32", {"n": 7, "replace": True, "p": False},
             jr.choice(k, 7, (3, 2), replace=True))
+        # Choice from an array: a = arange(prod(a_shape)) as float32, p over a.shape[axis].
+        for a_shape, axis, shape, replace, with_p in [
+                ((9,), 0, (4,), False, False), ((9,), 0, (2, 3), True, False),
+                ((4, 3), 0, (2,), False, False), ((4, 3), 1, (2, 2), True, False),
+                ((4, 3), -1, (), True, False), ((2, 5, 3), 1, (3,), False, False),
+                ((2, 5, 3), 1, (2, 2), True, True), ((2, 5, 3), -2, (3,), False, True),
+                ((6,), 0, (5,), True, True), ((6,), 0, (4,), False, True)]:
+            a = jnp.arange(int(np.prod(a_shape)), dtype=jnp.float32).reshape(a_shape)
+            pw = None
+            if with_p:
+                m = a_shape[axis]
+                pw = jnp.asarray(np.linspace(1.0, 2.0, m, dtype=np.float32) ** 2)
+            add("choice_array", seed, shape, "float32",
+                {"a_shape": list(a_shape), "axis": axis, "shape": list(shape),
+                 "replace": replace, "p": with_p},
+                jr.choice(k, a, shape, replace=replace, p=pw, axis=axis))
         for op in ["gumbel", "exponential", "laplace", "logistic"]:
             add(op, seed, (50,), "float32", {}, getattr(jr, op)(k, (50,)), exact=False)
+    return out
+
+
+def cases_legacy(x64):
+    import jax
+    jax.config.update("jax_threefry_partitionable", False)
+    if x64:
+        jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    from jax import random as jr
+
+    out = []
+
+    def add(op, seed, shape, dtype, params, value, exact=True):
+        out.append(dict(op=op, seed=seed, x64=x64, legacy=True, shape=list(np.shape(value)),
+                        dtype=dtype, params=params, out=flat_out(value), exact=exact))
+
+    if x64:
+        for seed in [0, 42]:
+            k = jr.PRNGKey(seed)
+            for shape in [(5,), (2, 3)]:
+                add("bits_u64", seed, shape, "uint64", {}, jr.bits(k, shape, jnp.uint64))
+                add("uniform", seed, shape, "float64", {"minval": -3.3, "maxval": 1.7},
+                    jr.uniform(k, shape, jnp.float64, -3.3, 1.7))
+        return out
+    dt = {"float32": jnp.float32, "float16": jnp.float16, "bfloat16": jnp.bfloat16}
+    for seed in [0, 7, 2**32 - 1]:
+        k = jr.PRNGKey(seed)
+        for shape in [(), (1,), (4,), (7,), (3, 5), (2, 3, 4)]:
+            add("bits", seed, shape, "uint32", {}, jr.bits(k, shape))
+        for shape in [(1,), (7,), (3, 5)]:
+            add("bits_u8", seed, shape, "uint8", {}, jr.bits(k, shape, jnp.uint8))
+            add("bits_u16", seed, shape, "uint16", {}, jr.bits(k, shape, jnp.uint16))
+        for num in [1, 2, 3, 5]:
+            add("split", seed, (num, 2), "uint32", {"num": [num]}, jr.split(k, num))
+        add("split", seed, (2, 3, 2), "uint32", {"num": [2, 3]}, jr.split(k, (2, 3)))
+        add("fold_in", seed, (), "uint32", {"data": 7}, jr.fold_in(k, 7))
+        for shape in [(7,), (4, 5)]:
+            add("uniform", seed, shape, "float32", {"minval": -3.3, "maxval": 1.7},
+                jr.uniform(k, shape, jnp.float32, -3.3, 1.7))
+        for name in ["float16", "bfloat16"]:
+            add("uniform", seed, (9,), name, {"minval": 0.0, "maxval": 1.0},
+                jr.uniform(k, (9,), dt[name]))
+        add("normal", seed, (2, 3), "float32", {}, jr.normal(k, (2, 3)), exact=False)
+        add("randint", seed, (3, 4), "int32", {"minval": -5, "maxval": 1000},
+            jr.randint(k, (3, 4), -5, 1000))
+        add("permutation", seed, (17,), "int32", {"n": 17}, jr.permutation(k, 17))
+        add("choice", seed, (4,), "int32", {"n": 10, "replace": False, "p": False},
+            jr.choice(k, 10, (4,), replace=False))
     return out
 
 
@@ -112,8 +178,8 @@ def cases_x64():
     out = []
 
     def add(op, seed, shape, dtype, params, value, exact=True):
-        out.append(dict(op=op, seed=seed, x64=True, shape=list(np.shape(value)), dtype=dtype,
-                        params=params, out=flat_out(value), exact=exact))
+        out.append(dict(op=op, seed=seed, x64=True, legacy=False, shape=list(np.shape(value)),
+                        dtype=dtype, params=params, out=flat_out(value), exact=exact))
 
     for seed in [0, 42, 2**40 + 3]:
         k = jr.PRNGKey(seed)
@@ -129,14 +195,18 @@ def cases_x64():
 
 
 def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "--x64":
-        json.dump(cases_x64(), sys.stdout)
+    modes = {"--x64": cases_x64, "--legacy": lambda: cases_legacy(False),
+             "--legacy-x64": lambda: cases_legacy(True)}
+    if len(sys.argv) > 1:
+        json.dump(modes[sys.argv[1]](), sys.stdout)
         return
     cases = cases_x32()
-    # x64 must be switched on before any computation, so it runs in its own process.
-    x64 = subprocess.run([sys.executable, __file__, "--x64"], check=True, capture_output=True,
-                         text=True).stdout
-    cases += json.loads(x64)
+    # x64 and the partitionable flag must be set before any computation, so each other
+    # configuration runs in its own process.
+    for flag in modes:
+        more = subprocess.run([sys.executable, __file__, flag], check=True, capture_output=True,
+                              text=True).stdout
+        cases += json.loads(more)
     import jax
     meta = {"jax": jax.__version__, "backend": "cpu", "jax_threefry_partitionable": True,
             "notes": "see parity/prng.py"}

@@ -3,7 +3,7 @@
 //! (`parity/goldens/prng_extra.json`).
 mod common;
 
-use equinox_core::random::{self, Key};
+use equinox_core::random::{self, Key, Mode};
 use equinox_core::{Array, DType};
 use serde_json::Value;
 
@@ -210,6 +210,61 @@ fn shared_golden_vectors_are_reproduced_exactly() {
     assert_eq!(checked, 3, "three seeds in the golden file");
 }
 
+#[test]
+fn shared_golden_legacy_mode_is_reproduced_exactly() {
+    let golden = load("prng_golden.json");
+    let g = &golden["PRNGKey(0)_partitionable_False"];
+    let key = || random::key(0).with_mode(Mode::Legacy);
+    assert_eq!(u32s(random::split(key(), [2]).data()), flat(&g["split_2"]));
+    assert_eq!(u32s(random::split(key(), [3]).data()), flat(&g["split_3"]));
+    let sv: Vec<u64> = random::split_vec(key(), 3)
+        .iter()
+        .flat_map(|k| u32s(k.data()))
+        .collect();
+    assert_eq!(sv, flat(&g["split_3"]));
+    // Derived keys keep the mode.
+    let [k1, _] = random::split_into::<2>(key());
+    assert_eq!(k1.mode(), Mode::Legacy);
+    assert_eq!(random::fold_in(key(), 1).mode(), Mode::Legacy);
+    assert_eq!(u32s(&random::bits(key(), [5])), flat(&g["bits_u32_(5,)"]));
+    let u = random::uniform(key(), [7], DType::F32, 0.0, 1.0);
+    assert_eq!(float_bits(&u), flat(&g["uniform_f32_(7,)"]["bits_u32"]));
+    let z = random::normal(key(), [7], DType::F32);
+    let worst = float_bits(&z)
+        .iter()
+        .zip(&flat(&g["normal_f32_(7,)"]["bits_u32"]))
+        .map(|(&a, &b)| ulp_distance(a, b, 32))
+        .max();
+    assert!(worst <= Some(3), "legacy normal: {worst:?} ulp");
+    // The modes really differ: the partitionable split of the same key is another one.
+    assert_ne!(
+        u32s(random::split(random::key(0), [2]).data()),
+        flat(&g["split_2"])
+    );
+}
+
+#[test]
+#[should_panic(expected = "random.choice: a must be at least 1-D")]
+fn choice_array_rejects_a_scalar() {
+    random::choice_array(random::key(0), &Array::scalar(3.0f32), [2], true, None, 0);
+}
+
+#[test]
+#[should_panic(expected = "p must be a 1-D array of the population size (4)")]
+fn choice_array_checks_p_against_the_axis() {
+    let a = Array::from_vec(vec![0.0f32; 12], [3, 4]);
+    let p = Array::from_vec(vec![1.0f32; 3], [3]);
+    random::choice_array(random::key(0), &a, [2], true, Some(&p), 1);
+}
+
+#[test]
+fn choice_array_with_no_draws_is_empty() {
+    let a = Array::from_vec(vec![0i32; 12], [3, 4]);
+    let c = random::choice_array(random::key(0), &a, [0], false, None, 1);
+    assert_eq!(c.shape(), &[3, 0]);
+    assert_eq!(c.dtype(), DType::I32);
+}
+
 fn dtype_named(name: &str) -> DType {
     DType::from_name(name).unwrap_or_else(|| panic!("unknown dtype {name}"))
 }
@@ -221,6 +276,11 @@ fn run_case(c: &Value) -> Vec<u64> {
         random::key_x64(seed)
     } else {
         random::key(seed)
+    };
+    let key = if c["legacy"].as_bool().expect("legacy") {
+        key.with_mode(Mode::Legacy)
+    } else {
+        key
     };
     let shape: Vec<usize> = shape_of(c);
     let p = &c["params"];
@@ -285,6 +345,36 @@ fn run_case(c: &Value) -> Vec<u64> {
                 shape,
                 replace,
                 with_p.then_some(&probs),
+            )
+        }
+        "choice_array" => {
+            let dims =
+                |k: &str| -> Vec<usize> { flat(&p[k]).into_iter().map(|d| d as usize).collect() };
+            let a_shape = dims("a_shape");
+            let size: usize = a_shape.iter().product();
+            let a = Array::from_vec((0..size).map(|v| v as f32).collect::<Vec<_>>(), a_shape);
+            let axis = i("axis") as isize;
+            let m = a.shape()[axis.rem_euclid(a.ndim() as isize) as usize];
+            // (linspace(1, 2, m) ** 2) in float32, as the script builds it.
+            let probs: Vec<f32> = (0..m)
+                .map(|j| {
+                    let t = if m == 1 {
+                        1.0
+                    } else {
+                        1.0 + j as f64 / (m - 1) as f64
+                    } as f32;
+                    t * t
+                })
+                .collect();
+            let probs = Array::from_vec(probs, [m]);
+            let with_p = p["p"].as_bool().expect("p flag");
+            random::choice_array(
+                key,
+                &a,
+                dims("shape"),
+                p["replace"].as_bool().expect("replace"),
+                with_p.then_some(&probs),
+                axis,
             )
         }
         "gumbel" => random::gumbel(key, shape, DType::F32),

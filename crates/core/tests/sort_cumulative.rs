@@ -428,3 +428,81 @@ fn cumsum_primitive_rejects_bool() {
         &[&b],
     );
 }
+
+#[test]
+fn searchsorted_on_longer_integer_and_transposed_inputs_matches_counting() {
+    let mut rng = Rng::new(81);
+    for trial in 0..12 {
+        let dtype = [DType::I32, DType::U8, DType::F64][trial % 3];
+        let n = rng.range(1, 70) as usize;
+        let a = jnp::sort(&tricky_array(&mut rng, &[n], dtype), 0);
+        // A transposed (non-contiguous) query array.
+        let v = tricky_array(&mut rng, &[3, 5], dtype).transpose(&[1, 0]);
+        let av = a.to_vec::<f64>();
+        for side in [Side::Left, Side::Right] {
+            let got = jnp::searchsorted(&a, &v, side);
+            assert_eq!(got.shape(), &[5, 3]);
+            let want: Vec<i64> = v
+                .to_vec::<f64>()
+                .iter()
+                .map(|&q| {
+                    av.iter()
+                        .filter(|&&e| match side {
+                            Side::Left => sort_cmp(e, q) == Ordering::Less,
+                            Side::Right => sort_cmp(e, q) != Ordering::Greater,
+                        })
+                        .count() as i64
+                })
+                .collect();
+            assert_eq!(got.to_vec::<i64>(), want, "trial {trial} {dtype} {side:?}");
+        }
+    }
+}
+
+/// On an unsorted array the result is what JAX's fixed-step binary search finds (written out
+/// here with plain loops), not a count.
+#[test]
+fn searchsorted_on_unsorted_input_follows_the_fixed_step_binary_search() {
+    let a_vals = [5.0f32, 1.0, 4.0, 2.0, 8.0, 0.0, 3.0];
+    let a = Array::from_vec(a_vals.to_vec(), [7]);
+    let queries = [-1.0f32, 0.0, 1.5, 2.0, 3.5, 4.0, 6.0, 9.0];
+    let v = Array::from_vec(queries.to_vec(), [8]);
+    for side in [Side::Left, Side::Right] {
+        let want: Vec<i32> = queries
+            .iter()
+            .map(|&q| {
+                let (mut low, mut high) = (0usize, a_vals.len());
+                for _ in 0..3 {
+                    // ceil(log2(7 + 1)) = 3 steps.
+                    let mid = (low + (high - low) / 2).min(a_vals.len() - 1);
+                    let go_left = match side {
+                        Side::Left => q <= a_vals[mid],
+                        Side::Right => q < a_vals[mid],
+                    };
+                    if go_left {
+                        high = mid;
+                    } else {
+                        low = mid;
+                    }
+                }
+                high as i32
+            })
+            .collect();
+        let got = jnp::searchsorted(&a, &v, side).to_vec::<i32>();
+        assert_eq!(got, want, "{side:?}");
+        // What jax 0.10.2 returns for these inputs.
+        let jax = match side {
+            Side::Left => [0, 0, 2, 2, 7, 7, 7, 7],
+            Side::Right => [0, 0, 2, 6, 7, 7, 7, 7],
+        };
+        assert_eq!(got, jax, "{side:?}");
+        // Counting would give something else for this array.
+        let counts: Vec<i32> = queries
+            .iter()
+            .map(|&q| a_vals.iter().filter(|&&e| e < q).count() as i32)
+            .collect();
+        if side == Side::Left {
+            assert_ne!(got, counts);
+        }
+    }
+}

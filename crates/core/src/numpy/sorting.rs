@@ -1,10 +1,11 @@
 //! Sorting and searching: `sort`, `argsort`, `searchsorted`, and `lax.top_k`.
 
 use super::axes::Axes;
-use super::promotion::{convert, promote_dtypes};
-use crate::array::{Array, DType, Shape};
-use crate::prims::layout::LayoutOp;
-use crate::prims::reduce::{ReduceKind, ReduceOp};
+use super::promotion::{broadcast_to_shape, promote_dtypes};
+use crate::array::{Array, DType};
+use crate::lax;
+use crate::prims::binary::BinaryOp;
+use crate::prims::select::SelectOp;
 use crate::prims::sort::SortOp;
 use crate::prims::{bind, bind1};
 
@@ -20,19 +21,6 @@ fn one_axis(x: &Array, axis: impl Into<Axes>, op: &str) -> (Array, usize) {
             (x.clone(), dims[0])
         }
     }
-}
-
-/// `[0, 1, ..., n-1]` (int32) along `axis`, broadcast to `shape`.
-pub(crate) fn index_along(shape: &Shape, axis: usize) -> Array {
-    let n = shape[axis];
-    let iota = Array::from_vec((0..n as i32).collect::<Vec<i32>>(), [n]);
-    bind1(
-        LayoutOp::BroadcastInDim {
-            shape: shape.clone(),
-            broadcast_dimensions: [axis].into_iter().collect(),
-        },
-        &[&iota],
-    )
 }
 
 /// Sorts `x` along `axis` (`None`: the flattened array), like `jnp.sort`.
@@ -68,7 +56,7 @@ pub fn sort(x: &Array, axis: impl Into<Axes>) -> Array {
 /// ```
 pub fn argsort(x: &Array, axis: impl Into<Axes>) -> Array {
     let (x, dimension) = one_axis(x, axis, "argsort");
-    let idx = index_along(x.shape_obj(), dimension);
+    let idx = lax::broadcasted_iota(DType::I32, x.shape_obj().clone(), dimension);
     let mut outs = bind(
         SortOp::Sort {
             dimension,
@@ -92,8 +80,10 @@ pub enum Side {
 /// Insertion indices (int32, shaped like `v`) that keep the sorted 1-D array `a` sorted,
 /// like `jnp.searchsorted(a, v, side)`. NaNs order after every number, as in [`sort`].
 ///
-/// Computed by comparing every query with every element of `a` (JAX's `compare_all` method),
-/// which costs `a.size() * v.size()` comparisons.
+/// JAX's default `'scan'` method: a binary search of `ceil(log2(n + 1))` fixed steps, each
+/// one `gather` of `a` at the midpoints plus a compare and two selects, so it costs
+/// `O(v.size() log n)` and traces to a fixed program. For an unsorted `a` the result is
+/// whatever that search finds, as in JAX.
 ///
 /// ```
 /// use equinox_core::{numpy as jnp, Array};
@@ -116,36 +106,30 @@ pub fn searchsorted(a: &Array, v: &Array, side: Side) -> Array {
     if n == 0 {
         return super::creation::zeros_dtype(v.shape(), DType::I32);
     }
-    let mut full: Shape = v.shape_obj().clone();
-    full.0.push(n);
-    let nd = full.ndim();
-    let a_b = bind1(
-        LayoutOp::BroadcastInDim {
-            shape: full.clone(),
-            broadcast_dimensions: [nd - 1].into_iter().collect(),
-        },
-        &[a],
-    );
-    let v_b = bind1(
-        LayoutOp::BroadcastInDim {
-            shape: full,
-            broadcast_dimensions: (0..nd - 1).collect(),
-        },
-        &[v],
-    );
-    // Element a[i] counts when it sorts before v (left) or not after it (right).
-    let before = match side {
-        Side::Left => sort_lt(&a_b, &v_b),
-        Side::Right => super::math::logical_not(&sort_lt(&v_b, &a_b)),
-    };
-    let counts = convert(&before, DType::I32, false);
-    bind1(
-        ReduceOp::Reduce {
-            kind: ReduceKind::Sum,
-            axes: [nd - 1].into_iter().collect(),
-        },
-        &[&counts],
-    )
+    let levels = usize::BITS - n.leading_zeros();
+    let mut low = super::creation::zeros_dtype(v.shape(), DType::I32);
+    let mut high = broadcast_to_shape(&Array::scalar(n as i32), v.shape_obj(), "searchsorted");
+    for _ in 0..levels {
+        // `low + (high - low) / 2` cannot overflow.
+        let half = bind1(
+            BinaryOp::ShiftRightLogical,
+            &[&bind1(BinaryOp::Sub, &[&high, &low]), &Array::scalar(1i32)],
+        );
+        let mid = bind1(BinaryOp::Add, &[&low, &half]);
+        // Once `low == high == n` the midpoint is out of range; clamping keeps the gather
+        // valid and the selects below leave both bounds unchanged.
+        let a_mid =
+            super::indexing::take_mode(a, &mid, Some(0), crate::lax::GatherScatterMode::Clip, None);
+        // Go left when v sorts before (or, for `Left`, equal to) a[mid].
+        let go_left = match side {
+            Side::Left => super::math::logical_not(&sort_lt(&a_mid, v)),
+            Side::Right => sort_lt(v, &a_mid),
+        };
+        let new_low = bind1(SelectOp::SelectN, &[&go_left, &mid, &low]);
+        high = bind1(SelectOp::SelectN, &[&go_left, &high, &mid]);
+        low = new_low;
+    }
+    high
 }
 
 /// `x < y` in [`sort`]'s order (NaN after everything, all NaNs equal).

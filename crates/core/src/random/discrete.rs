@@ -1,17 +1,18 @@
-//! Discrete samplers: `bernoulli`, `randint`, `categorical`, `choice`.
+//! Discrete samplers: `bernoulli`, `randint`, `categorical`, `choice`, `choice_array`.
 
 use super::bits::bits32;
 use super::distributions::gumbel;
 use super::key::{split_into, Key};
-use super::ops::{bin, c_u32, c_user_float, convert, prefix_i32};
-use super::permutation::permutation;
+use super::ops::{bin, c_u32, c_user_float, convert};
+use super::permutation::{permutation, permutation_array};
 use super::uniform::{uniform, uniform_between};
 use crate::array::{normalize_axis, Array, DType, Shape};
+use crate::lax;
 use crate::numpy::{self as jnp, Side};
 use crate::prims::binary::BinaryOp;
+use crate::prims::bind1;
 use crate::prims::compare::CompareOp;
-use crate::prims::reduce::{ArgKind, ReduceKind, ReduceOp};
-use crate::prims::{bind1, sort::SortOp};
+use crate::prims::reduce::{ArgKind, ReduceOp};
 
 /// Booleans that are true with probability `p` (`jax.random.bernoulli(key, p, shape)`):
 /// `uniform(key, shape, float32) < p`.
@@ -149,10 +150,10 @@ pub fn categorical(key: Key, logits: &Array, axis: isize, shape: Option<Shape>) 
 /// * without `p`, with replacement: `randint(key, shape, 0, n)`;
 /// * without `p`, without replacement: the first draws of `permutation(key, n)`;
 /// * with `p` (1-D, length `n`, non-negative), with replacement: inverse-CDF sampling,
-///   `searchsorted(cumsum(p), total * (1 - uniform))`;
+///   `searchsorted(cdf, cdf[-1] * (1 - uniform))` with `cdf = cumsum(p)`;
 /// * with `p`, without replacement: the Gumbel top-k trick on `log(p)`.
 ///
-/// To draw elements of an array, index it with the result.
+/// To draw elements (or slices) of an array, use [`choice_array`].
 ///
 /// ```
 /// use equinox_core::random;
@@ -171,6 +172,77 @@ pub fn choice(
     if draws == 0 {
         return jnp::zeros_dtype(shape, DType::I32);
     }
+    check_population(n, draws, replace, p);
+    let flat = match p {
+        None if replace => return randint(key, shape, 0, n as i64, DType::I32),
+        None => lax::slice_in_dim(&permutation(key, n), 0, draws, 1, 0),
+        Some(p) => weighted_indices(key, n, &shape, replace, p),
+    };
+    jnp::reshape(&flat, &shape)
+}
+
+/// Random draws of the slices of `a` along `axis`
+/// (`jax.random.choice(key, a, shape, replace, p, axis)` for an array `a`).
+///
+/// The result has `a`'s shape with `axis` replaced by `shape` and `a`'s dtype. The draws are
+/// those of [`choice`] with `n = a.shape[axis]`, taken from `a` (`jnp.take(a, indices, axis)`);
+/// without `p` and without replacement, `a` itself is permuted along `axis` and the first
+/// draws are sliced off, as in JAX. A 1-D `p` weights the slices. 0-d arrays are not accepted
+/// (use [`choice`]). For zero draws the result is empty with the full shape above (JAX
+/// returns `zeros(shape)` there, dropping `a`'s other axes).
+///
+/// ```
+/// use equinox_core::{random, Array};
+/// let a = Array::from_vec(vec![10.0f32, 20.0, 30.0, 40.0, 50.0, 60.0], [3, 2]);
+/// let rows = random::choice_array(random::key(0), &a, [2], false, None, 0);
+/// assert_eq!(rows.shape(), &[2, 2]);
+/// // Whole rows, as jax.random.choice(PRNGKey(0), a, (2,), replace=False) draws them.
+/// assert_eq!(rows.to_vec::<f32>(), vec![10.0, 20.0, 30.0, 40.0]);
+/// ```
+pub fn choice_array(
+    key: Key,
+    a: &Array,
+    shape: impl Into<Shape>,
+    replace: bool,
+    p: Option<&Array>,
+    axis: isize,
+) -> Array {
+    if a.ndim() == 0 {
+        panic!(
+            "random.choice: a must be at least 1-D, got {}; use choice(key, n, ..) to draw from \
+             0..n",
+            a.aval()
+        );
+    }
+    let axis = normalize_axis(axis, a.ndim(), "random.choice");
+    let shape = shape.into();
+    let (n, draws) = (a.shape()[axis], shape.size());
+    let mut out_shape: Vec<usize> = a.shape()[..axis].to_vec();
+    out_shape.extend_from_slice(&shape);
+    out_shape.extend_from_slice(&a.shape()[axis + 1..]);
+    if draws == 0 {
+        return jnp::zeros_dtype(out_shape, a.dtype());
+    }
+    check_population(n, draws, replace, p);
+    let axis_i = axis as isize;
+    let result = match p {
+        None if replace => jnp::take(
+            a,
+            &randint(key, shape, 0, n as i64, DType::I32),
+            Some(axis_i),
+        ),
+        None => lax::slice_in_dim(&permutation_array(key, a, axis_i, false), 0, draws, 1, axis),
+        Some(p) => jnp::take(
+            a,
+            &weighted_indices(key, n, &shape, replace, p),
+            Some(axis_i),
+        ),
+    };
+    jnp::reshape(&result, out_shape)
+}
+
+/// Panics unless `draws` samples can be taken from a population of `n` (weighted by `p`).
+fn check_population(n: usize, draws: usize, replace: bool, p: Option<&Array>) {
     if n == 0 {
         panic!("random.choice: cannot draw {draws} samples from an empty population (n = 0)");
     }
@@ -180,51 +252,41 @@ pub fn choice(
              without replacement"
         );
     }
-    let flat = match p {
-        None if replace => return randint(key, shape, 0, n as i64, DType::I32),
-        None => prefix_i32(&permutation(key, n), draws),
-        Some(p) => {
-            if p.shape() != [n] {
-                panic!(
-                    "random.choice: p must be a 1-D array of the population size ({n}), got {}",
-                    p.aval()
-                );
-            }
-            let p = if p.dtype().is_float() {
-                p.clone()
-            } else {
-                convert(p, DType::F32)
-            };
-            if replace {
-                let cdf = jnp::cumsum(&p, 0);
-                // The last cumulative sum is the maximum: probabilities are non-negative.
-                let total = bind1(
-                    ReduceOp::Reduce {
-                        kind: ReduceKind::Max,
-                        axes: [0].into_iter().collect(),
-                    },
-                    &[&cdf],
-                );
-                let dtype = p.dtype();
-                let u = uniform_between(
-                    &key,
-                    &shape,
-                    dtype,
-                    &super::ops::c_float(0.0, dtype),
-                    &super::ops::c_float(1.0, dtype),
-                    "choice",
-                );
-                let r = bin(
-                    BinaryOp::Mul,
-                    &total,
-                    &bin(BinaryOp::Sub, &super::ops::c_float(1.0, dtype), &u),
-                );
-                return jnp::searchsorted(&cdf, &r, Side::Left);
-            }
-            let g = bin(BinaryOp::Add, &gumbel(key, [n], p.dtype()), &jnp::log(&p));
-            let mut top = crate::prims::bind(SortOp::TopK { k: draws }, &[&g]);
-            top.pop().expect("top_k returns indices")
+    if let Some(p) = p {
+        if p.shape() != [n] {
+            panic!(
+                "random.choice: p must be a 1-D array of the population size ({n}), got {}",
+                p.aval()
+            );
         }
+    }
+}
+
+/// Indices into `0..n` (int32, of `shape`) drawn with probabilities proportional to `p`.
+fn weighted_indices(key: Key, n: usize, shape: &Shape, replace: bool, p: &Array) -> Array {
+    let p = if p.dtype().is_float() {
+        p.clone()
+    } else {
+        convert(p, DType::F32)
     };
-    jnp::reshape(&flat, &shape)
+    let dtype = p.dtype();
+    if replace {
+        let cdf = jnp::cumsum(&p, 0);
+        // `p_cuml[-1]`: the total weight.
+        let total = lax::slice_in_dim(&cdf, n - 1, n, 1, 0).reshape(Vec::<usize>::new());
+        let one = super::ops::c_float(1.0, dtype);
+        let u = uniform_between(
+            &key,
+            shape,
+            dtype,
+            &super::ops::c_float(0.0, dtype),
+            &one,
+            "choice",
+        );
+        let r = bin(BinaryOp::Mul, &total, &bin(BinaryOp::Sub, &one, &u));
+        return jnp::searchsorted(&cdf, &r, Side::Left);
+    }
+    let g = bin(BinaryOp::Add, &gumbel(key, [n], dtype), &jnp::log(&p));
+    let (_, top) = jnp::top_k(&g, shape.size());
+    jnp::reshape(&top, shape)
 }

@@ -1,9 +1,37 @@
 //! PRNG keys: creation from a seed, splitting and folding in data.
 
-use super::ops::{c_u32, stack_pair, threefry, unstack_pair};
+use super::ops::{c_u32, last_axis_element, stack_pair, threefry, threefry_2x32_flat};
 use crate::array::{Array, DType, Shape};
+use crate::lax;
 use crate::prims::bind;
 use crate::prims::threefry::ThreefryOp;
+
+/// How a key turns counters into random bits and subkeys: JAX's `jax_threefry_partitionable`
+/// flag, carried by each [`Key`] (and inherited by the keys split or folded from it) instead
+/// of being global state.
+///
+/// Both modes hash with threefry2x32 and agree on [`key`] and [`fold_in`]; they differ in which
+/// counters [`split`] and the samplers hash, so the same key gives different numbers.
+///
+/// ```
+/// use equinox_core::random::{self, Mode};
+/// let legacy = random::key(0).with_mode(Mode::Legacy);
+/// // jax.config.update("jax_threefry_partitionable", False); jax.random.bits(PRNGKey(0), (3,))
+/// let b = random::bits(legacy, [3]).to_vec::<u32>();
+/// assert_eq!(b, vec![4146024105, 1351547692, 2718843009]);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// JAX's default since 0.5 (`jax_threefry_partitionable=True`): element `i` of a draw hashes
+    /// the counter pair `(i >> 32, i mod 2^32)`, so every element depends only on the key and
+    /// its position, and shards can be generated independently.
+    #[default]
+    Partitionable,
+    /// JAX's original scheme (`jax_threefry_partitionable=False`): a draw of `m` 32-bit words
+    /// hashes the counters `0..m` split into two halves, and `split(key, n)` is the reshaped
+    /// hash of `0..2n`. Use it to reproduce numbers from JAX before 0.5 or with the flag off.
+    Legacy,
+}
 
 /// A threefry2x32 PRNG key, or a batch of them.
 ///
@@ -23,6 +51,7 @@ use crate::prims::threefry::ThreefryOp;
 #[derive(Clone, Debug)]
 pub struct Key {
     data: Array,
+    mode: Mode,
 }
 
 /// `jax.random.PRNGKey(seed)` in JAX's default 32-bit mode: the seed is truncated to its low 32
@@ -54,7 +83,27 @@ impl Key {
                 data.aval()
             );
         }
-        Key { data }
+        Key {
+            data,
+            mode: Mode::Partitionable,
+        }
+    }
+
+    /// This key with the given [`Mode`] (the data are unchanged); keys derived from it by
+    /// [`split`] and [`fold_in`] keep the mode.
+    pub fn with_mode(self, mode: Mode) -> Key {
+        Key { mode, ..self }
+    }
+
+    /// The [`Mode`] this key samples with ([`Mode::Partitionable`] unless set with
+    /// [`Key::with_mode`]).
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// New key data with this key's mode.
+    fn derive(&self, data: Array) -> Key {
+        Key::from_data(data).with_mode(self.mode)
     }
 
     /// The raw key data (`jax.random.key_data`): `uint32` of shape `(..., 2)`.
@@ -73,9 +122,12 @@ impl Key {
         &s[..s.len() - 1]
     }
 
-    /// The two key words as arrays of the batch shape.
+    /// The two key words as arrays of the batch shape (`k1, k2 = key`).
     pub(crate) fn words(&self) -> (Array, Array) {
-        unstack_pair(&self.data)
+        (
+            last_axis_element(&self.data, 0),
+            last_axis_element(&self.data, 1),
+        )
     }
 
     /// The two key words of a single key, panicking (naming `op`) for a batch of keys.
@@ -91,8 +143,11 @@ impl Key {
     }
 }
 
-/// Splits a key into a batch of new keys of shape `num` (`jax.random.split(key, num)`), in
-/// JAX's default partitionable mode: key `i` (row-major) is `threefry2x32(key, (0, i))`.
+/// Splits a key into a batch of new keys of shape `num` (`jax.random.split(key, num)`).
+///
+/// In the default [`Mode::Partitionable`], key `i` (row-major) is `threefry2x32(key, (0, i))`;
+/// in [`Mode::Legacy`] the keys are the hash of the counters `0..2 * num.size()`, reshaped to
+/// `(*num, 2)`.
 ///
 /// ```
 /// use equinox_core::random;
@@ -103,19 +158,27 @@ impl Key {
 pub fn split(key: Key, num: impl Into<Shape>) -> Key {
     let (k0, k1) = key.single_words("split");
     let shape = num.into();
-    let counters = bind(ThreefryOp::Iota2x32Shape { shape }, &[]);
-    let (b0, b1) = threefry(&k0, &k1, &counters[0], &counters[1]);
-    Key::from_data(stack_pair(&b0, &b1))
+    let data = match key.mode {
+        Mode::Partitionable => {
+            let counters = bind(ThreefryOp::Iota2x32Shape { shape }, &[]);
+            let (b0, b1) = threefry(&k0, &k1, &counters[0], &counters[1]);
+            stack_pair(&b0, &b1)
+        }
+        Mode::Legacy => {
+            let counts = lax::iota(DType::U32, 2 * shape.size());
+            let mut full: Vec<usize> = shape.0.to_vec();
+            full.push(2);
+            threefry_2x32_flat(&k0, &k1, &counts).reshape(full)
+        }
+    };
+    key.derive(data)
 }
 
-/// Splits a key into `n` separate keys, equal to the rows of [`split`]`(key, [n])`.
+/// Splits a key into `n` separate keys: the rows of [`split`]`(key, [n])`, sliced apart.
 pub fn split_vec(key: Key, n: usize) -> Vec<Key> {
-    let (k0, k1) = key.single_words("split");
-    (0..n as u64)
-        .map(|i| {
-            let (b0, b1) = threefry(&k0, &k1, &c_u32((i >> 32) as u32), &c_u32(i as u32));
-            Key::from_data(stack_pair(&b0, &b1))
-        })
+    let keys = split(key, [n]);
+    (0..n)
+        .map(|i| keys.derive(lax::slice_in_dim(keys.data(), i, i + 1, 1, 0).reshape([2])))
         .collect()
 }
 
@@ -127,8 +190,8 @@ pub fn split_into<const N: usize>(key: Key) -> [Key; N] {
         .unwrap_or_else(|_| unreachable!("split_vec returns N keys"))
 }
 
-/// Folds `data` into a key (`jax.random.fold_in`): `threefry2x32(key, (0, data))`. Works on a
-/// single key or elementwise on a batch of keys.
+/// Folds `data` into a key (`jax.random.fold_in`): `threefry2x32(key, (0, data))`, in both
+/// [`Mode`]s. Works on a single key or elementwise on a batch of keys.
 ///
 /// ```
 /// use equinox_core::random;
@@ -138,5 +201,5 @@ pub fn split_into<const N: usize>(key: Key) -> [Key; N] {
 pub fn fold_in(key: Key, data: u32) -> Key {
     let (k0, k1) = key.words();
     let (b0, b1) = threefry(&k0, &k1, &c_u32(0), &c_u32(data));
-    Key::from_data(stack_pair(&b0, &b1))
+    key.derive(stack_pair(&b0, &b1))
 }

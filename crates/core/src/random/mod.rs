@@ -2,11 +2,13 @@
 //!
 //! The generator is JAX's default: counter-based Threefry-2x32 in *partitionable* mode (JAX's
 //! default since 0.5), with 32-bit keys as `jax.random.PRNGKey` makes them in JAX's default
-//! (non-x64) mode. The same seed gives the same numbers as JAX on CPU, so a model initialised
+//! (non-x64) mode. JAX's original scheme (`jax_threefry_partitionable=False`) is available per
+//! key with [`Key::with_mode`]`(`[`Mode::Legacy`]`)`. The same seed gives the same numbers as JAX on CPU, so a model initialised
 //! here equals the one Equinox initialises in Python from the same key:
 //!
 //! * keys, [`split`], [`fold_in`], [`bits`], [`uniform`] (float16/bfloat16/float32/float64),
-//!   [`bernoulli`], [`randint`], [`permutation`], [`choice`] and [`categorical`] are bit-exact;
+//!   [`bernoulli`], [`randint`], [`permutation`], [`choice`], [`choice_array`] and
+//!   [`categorical`] are bit-exact;
 //! * [`normal`] and [`truncated_normal`] (via `erf_inv`) are bit-exact for the large majority of
 //!   float32 draws and otherwise within 3 ulp; transcendental samplers ([`gumbel`],
 //!   [`exponential`], [`laplace`], [`logistic`]) are within a few ulp.
@@ -27,8 +29,9 @@
 //! ```
 //!
 //! Every sampler is written with primitives (`threefry2x32`, `iota_2x32_shape`, integer and
-//! float elementwise ops, `sort`, `top_k`, ...) through [`crate::prims::bind`], so sampling
-//! works under the transformations like any other computation. Samplers take a single key
+//! float elementwise ops, `slice`, `concatenate`, `gather`, `sort`, `top_k`, ...) through
+//! [`crate::prims::bind`], so sampling works under the transformations like any other
+//! computation. Samplers take a single key
 //! (key data of shape `(2,)`); a batch of keys (shape `(..., 2)`) comes from [`split`] and is
 //! meant for `vmap`.
 //!
@@ -45,9 +48,9 @@ mod permutation;
 mod uniform;
 
 pub use bits::{bits, bits_u16, bits_u64, bits_u8};
-pub use discrete::{bernoulli, categorical, choice, randint};
+pub use discrete::{bernoulli, categorical, choice, choice_array, randint};
 pub use distributions::{exponential, gumbel, laplace, logistic};
-pub use key::{fold_in, key, key_x64, split, split_into, split_vec, Key};
+pub use key::{fold_in, key, key_x64, split, split_into, split_vec, Key, Mode};
 pub use normal::{normal, truncated_normal};
 pub use permutation::{permutation, permutation_array};
 pub use uniform::uniform;

@@ -1,17 +1,12 @@
 //! Small array helpers shared by the samplers, all written with `bind` so that sampling traces
 //! like any other computation.
-//!
-//! Pairing and unpairing the last axis of size 2 (key data) uses broadcasts, selects and
-//! bitwise reductions rather than slicing and concatenation, which live in another primitive
-//! family; both formulations are exact.
 
-use crate::array::{Array, DType, Element, Shape};
+use crate::array::{Array, DType, Element};
+use crate::lax;
+use crate::numpy as jnp;
 use crate::prims::binary::BinaryOp;
 use crate::prims::convert::ConvertOp;
 use crate::prims::layout::LayoutOp;
-use crate::prims::reduce::{ReduceKind, ReduceOp};
-use crate::prims::select::SelectOp;
-use crate::prims::sort::SortOp;
 use crate::prims::threefry::ThreefryOp;
 use crate::prims::{bind, bind1};
 
@@ -67,70 +62,21 @@ pub(crate) fn threefry(k0: &Array, k1: &Array, x0: &Array, x1: &Array) -> (Array
     (b0, b1)
 }
 
-/// Stacks two arrays of one shape `S` into shape `(*S, 2)`.
-pub(crate) fn stack_pair(a: &Array, b: &Array) -> Array {
-    let nd = a.ndim();
-    let mut shape: Shape = a.shape_obj().clone();
-    shape.0.push(2);
-    let widen = |x: &Array| {
-        bind1(
-            LayoutOp::BroadcastInDim {
-                shape: shape.clone(),
-                broadcast_dimensions: (0..nd).collect(),
-            },
-            &[x],
-        )
-    };
-    let second = bind1(
-        LayoutOp::BroadcastInDim {
-            shape: shape.clone(),
-            broadcast_dimensions: [nd].into_iter().collect(),
+/// Element `i` of the last axis, with that axis removed (`x[..., i]`): `slice` + `squeeze`,
+/// as JAX lowers a static integer index (`k1, k2 = key` unpacks key data this way).
+pub(crate) fn last_axis_element(x: &Array, i: usize) -> Array {
+    let axis = x.ndim() - 1;
+    bind1(
+        LayoutOp::Squeeze {
+            dimensions: [axis].into_iter().collect(),
         },
-        &[&Array::from_vec(vec![false, true], [2])],
-    );
-    bind1(SelectOp::SelectN, &[&second, &widen(a), &widen(b)])
+        &[&lax::slice_in_dim(x, i, i + 1, 1, axis)],
+    )
 }
 
-/// Splits a `uint32` array of shape `(*S, 2)` into its two halves of shape `S`.
-pub(crate) fn unstack_pair(x: &Array) -> (Array, Array) {
-    let nd = x.ndim();
-    let half = |mask: [u32; 2]| {
-        let m = bind1(
-            LayoutOp::BroadcastInDim {
-                shape: x.shape_obj().clone(),
-                broadcast_dimensions: [nd - 1].into_iter().collect(),
-            },
-            &[&Array::from_vec(mask.to_vec(), [2])],
-        );
-        bind1(
-            ReduceOp::Reduce {
-                kind: ReduceKind::Or,
-                axes: [nd - 1].into_iter().collect(),
-            },
-            &[&bin(BinaryOp::And, x, &m)],
-        )
-    };
-    (half([u32::MAX, 0]), half([0, u32::MAX]))
-}
-
-/// The first `k` elements of a 1-D int32 array.
-///
-/// Each element becomes the int64 `((n - 1 - position) << 32) | bits(element)`, so that
-/// `top_k` returns the first `k` positions in order, and the low words are the elements.
-pub(crate) fn prefix_i32(x: &Array, k: usize) -> Array {
-    let n = x.shape()[0];
-    let rank = Array::from_vec((0..n as i64).rev().collect::<Vec<i64>>(), [n]);
-    let hi = bin(BinaryOp::ShiftLeft, &rank, &Array::scalar(32i64));
-    let lo = convert(&bitcast(x, DType::U32), DType::I64);
-    let packed = bin(BinaryOp::Or, &hi, &lo);
-    let mut top = bind(SortOp::TopK { k }, &[&packed]);
-    top.truncate(1);
-    let low = bin(
-        BinaryOp::And,
-        &top.pop().expect("top_k returns values"),
-        &Array::scalar(u32::MAX as i64),
-    );
-    bitcast(&convert(&low, DType::U32), DType::I32)
+/// `jnp.stack([a, b], axis=a.ndim)`: two arrays of one shape `S` as shape `(*S, 2)`.
+pub(crate) fn stack_pair(a: &Array, b: &Array) -> Array {
+    jnp::stack(&[a, b], a.ndim() as isize)
 }
 
 /// `finfo(dtype).tiny`, the smallest positive normal number.
@@ -163,4 +109,27 @@ pub(crate) fn check_float(op: &str, dtype: DType) {
 /// A 0-d array holding `v` converted to `T` (for integer constants of a sampled dtype).
 pub(crate) fn c_int<T: Element>(v: i64) -> Array {
     Array::scalar(T::from_i64(v))
+}
+
+/// JAX's `threefry_2x32(keypair, count)` on a 1-D `uint32` count array, as the legacy
+/// (non-partitionable) scheme uses it: the counts (padded with one zero to an even length) are
+/// split into halves that form the two threefry input words, and the two output words are
+/// concatenated back (dropping the padding).
+pub(crate) fn threefry_2x32_flat(k0: &Array, k1: &Array, count: &Array) -> Array {
+    let len = count.shape()[0];
+    let padded = if len % 2 == 1 {
+        lax::concatenate(&[count, &Array::from_vec(vec![0u32], [1])], 0)
+    } else {
+        count.clone()
+    };
+    let half = padded.shape()[0] / 2;
+    let x0 = lax::slice_in_dim(&padded, 0, half, 1, 0);
+    let x1 = lax::slice_in_dim(&padded, half, 2 * half, 1, 0);
+    let (b0, b1) = threefry(k0, k1, &x0, &x1);
+    let out = lax::concatenate(&[&b0, &b1], 0);
+    if len % 2 == 1 {
+        lax::slice_in_dim(&out, 0, len, 1, 0)
+    } else {
+        out
+    }
 }

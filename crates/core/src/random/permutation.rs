@@ -2,10 +2,11 @@
 
 use super::bits::bits32;
 use super::key::{split_into, Key};
-use crate::array::{normalize_axis, Array, Shape};
-use crate::prims::layout::LayoutOp;
+use crate::array::{normalize_axis, Array, DType};
+use crate::lax;
+use crate::numpy as jnp;
+use crate::prims::bind;
 use crate::prims::sort::SortOp;
-use crate::prims::{bind, bind1};
 
 /// How many sorting rounds JAX's shuffle uses for `size` elements: enough that all 32-bit sort
 /// keys are distinct with high probability (`ceil(3 ln(size) / ln(2^32 - 1))`).
@@ -14,24 +15,14 @@ fn num_rounds(size: usize) -> usize {
     r.ceil() as usize
 }
 
-/// Sorts `x` along `axis` by fresh random 32-bit keys, `rounds` times (JAX's `_shuffle`). The
-/// keys have shape `key_shape`: `x`'s shape to shuffle every slice independently, or
-/// `(x.shape[axis],)` broadcast along `axis` to move whole slices together.
-fn shuffle(mut key: Key, x: &Array, axis: usize, key_shape: &Shape, rounds: usize) -> Array {
+/// Sorts `x` along `axis` by fresh random 32-bit keys of `x`'s shape (JAX's `_shuffle`),
+/// enough rounds that all sort keys are distinct with high probability.
+fn shuffle(mut key: Key, x: &Array, axis: usize) -> Array {
     let mut x = x.clone();
-    for _ in 0..rounds {
+    for _ in 0..num_rounds(x.size()) {
         let [next, sub] = split_into(key);
         key = next;
-        let mut sort_keys = bits32(&sub, key_shape, "permutation");
-        if sort_keys.shape() != x.shape() {
-            sort_keys = bind1(
-                LayoutOp::BroadcastInDim {
-                    shape: x.shape_obj().clone(),
-                    broadcast_dimensions: [axis].into_iter().collect(),
-                },
-                &[&sort_keys],
-            );
-        }
+        let sort_keys = bits32(&sub, x.shape_obj(), "permutation");
         let mut out = bind(
             SortOp::Sort {
                 dimension: axis,
@@ -53,16 +44,15 @@ fn shuffle(mut key: Key, x: &Array, axis: usize, key_shape: &Shape, rounds: usiz
 /// assert_eq!(p.to_vec::<i32>(), vec![7, 4, 2, 5, 3, 6, 8, 9, 0, 1]);
 /// ```
 pub fn permutation(key: Key, n: usize) -> Array {
-    let iota = Array::from_vec((0..n as i32).collect::<Vec<i32>>(), [n]);
-    shuffle(key, &iota, 0, &Shape::new(&[n]), num_rounds(n))
+    shuffle(key, &lax::iota(DType::I32, n), 0)
 }
 
 /// `x` with its slices along `axis` randomly permuted
 /// (`jax.random.permutation(key, x, axis, independent)`).
 ///
-/// With `independent = false` whole slices move together (the same permutation for every
-/// position of the other axes, equal to `x[permutation(key, n)]` along `axis`); with `true`
-/// each 1-D lane along `axis` is shuffled independently. 0-d arrays are not accepted (use
+/// With `independent = false` whole slices move together: as in JAX, the result is
+/// `take(x, permutation(key, n), axis)`. With `true` each 1-D lane along `axis` is shuffled
+/// independently. 0-d arrays are not accepted (use
 /// [`permutation`]).
 ///
 /// ```
@@ -83,9 +73,9 @@ pub fn permutation_array(key: Key, x: &Array, axis: isize, independent: bool) ->
     }
     let axis = normalize_axis(axis, x.ndim(), "random.permutation");
     if independent || x.ndim() == 1 {
-        shuffle(key, x, axis, x.shape_obj(), num_rounds(x.size()))
+        shuffle(key, x, axis)
     } else {
-        let n = x.shape()[axis];
-        shuffle(key, x, axis, &Shape::new(&[n]), num_rounds(n))
+        let order = permutation(key, x.shape()[axis]);
+        jnp::take(x, &order, Some(axis as isize))
     }
 }

@@ -1,6 +1,6 @@
 //! Uniform floats (`jax.random.uniform`).
 
-use super::bits::{bits64_from_words, block_words};
+use super::bits::random_bits;
 use super::key::Key;
 use super::ops::{bin, bitcast, c_float, c_u32, c_user_float, check_float, convert, nmant};
 use crate::array::{Array, DType, Shape};
@@ -57,10 +57,9 @@ pub(crate) fn uniform_between(
 
 /// Floats in `[0, 1)`: random mantissa bits under the exponent of 1.0, minus 1.
 fn unit_floats(key: &Key, shape: &Shape, dtype: DType, op: &str) -> Array {
-    let (b0, b1) = block_words(key, shape, op);
     match dtype {
         DType::F64 => {
-            let bits = bits64_from_words(&b0, &b1);
+            let bits = random_bits(key, 64, shape, op);
             let mant = bin(
                 BinaryOp::ShiftRightLogical,
                 &bits,
@@ -71,7 +70,7 @@ fn unit_floats(key: &Key, shape: &Shape, dtype: DType, op: &str) -> Array {
             bin(BinaryOp::Sub, &f, &Array::scalar(1.0f64))
         }
         DType::F32 => {
-            let bits = bin(BinaryOp::Xor, &b0, &b1);
+            let bits = random_bits(key, 32, shape, op);
             let mant = bin(BinaryOp::ShiftRightLogical, &bits, &c_u32(32 - 23));
             let f = bitcast(
                 &bin(BinaryOp::Or, &mant, &c_u32(1.0f32.to_bits())),
@@ -84,11 +83,7 @@ fn unit_floats(key: &Key, shape: &Shape, dtype: DType, op: &str) -> Array {
             // nmant bits), which needs no 16-bit integer dtype. float16 draws 16 bits, bfloat16
             // 8 (its mantissa is shorter than 8 bits).
             let rng_bits = if dtype == DType::BF16 { 8 } else { 16 };
-            let bits = bin(
-                BinaryOp::And,
-                &bin(BinaryOp::Xor, &b0, &b1),
-                &c_u32((1u32 << rng_bits) - 1),
-            );
+            let bits = random_bits(key, rng_bits, shape, op);
             let m = bin(
                 BinaryOp::ShiftRightLogical,
                 &bits,
