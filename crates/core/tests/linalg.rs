@@ -140,8 +140,7 @@ fn naive_matmul(a: &Array, b: &Array) -> (Vec<f64>, Vec<usize>) {
     let (ab, bb) = (&ash[..ash.len() - 2], &bsh[..bsh.len() - 2]);
     let nb = ab.len().max(bb.len());
     let pad = |s: &[usize]| -> Vec<usize> {
-        std::iter::repeat(1)
-            .take(nb - s.len())
+        std::iter::repeat_n(1, nb - s.len())
             .chain(s.iter().copied())
             .collect()
     };
@@ -252,14 +251,14 @@ fn dot_inner_outer_vdot_tensordot() {
     let d = jnp::dot(&a, &b);
     assert_eq!(d.shape(), &[2, 3, 5, 6]);
     let dv = d.to_vec::<f64>();
-    for f in 0..dv.len() {
+    for (f, &got) in dv.iter().enumerate() {
         let [i, j, k, l] = unravel(f, &[2, 3, 5, 6])[..] else {
             unreachable!()
         };
         let want: f64 = (0..4)
             .map(|p| av[(i * 3 + j) * 4 + p] * bv[(k * 4 + p) * 6 + l])
             .sum();
-        assert!((dv[f] - want).abs() < 1e-12);
+        assert!((got - want).abs() < 1e-12);
     }
     assert_eq!(
         jnp::dot(&Array::scalar(2.0f32), &jnp::ones([3])).to_vec::<f32>(),
@@ -269,14 +268,14 @@ fn dot_inner_outer_vdot_tensordot() {
     let c = common::random_array(&mut rng, &[5, 4], DType::F64);
     let cv = c.to_vec::<f64>();
     let inn = jnp::inner(&a, &c).to_vec::<f64>();
-    for f in 0..inn.len() {
+    for (f, &got) in inn.iter().enumerate() {
         let [i, j, k] = unravel(f, &[2, 3, 5])[..] else {
             unreachable!()
         };
         let want: f64 = (0..4)
             .map(|p| av[(i * 3 + j) * 4 + p] * cv[k * 4 + p])
             .sum();
-        assert!((inn[f] - want).abs() < 1e-12);
+        assert!((got - want).abs() < 1e-12);
     }
     // vdot flattens; outer flattens.
     let v = jnp::vdot(&c, &c).item::<f64>();

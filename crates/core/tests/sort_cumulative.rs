@@ -200,7 +200,7 @@ fn top_k_matches_a_naive_selection() {
         assert_eq!(vals.shape(), &oshape[..]);
         assert_eq!(idx.dtype(), DType::I32);
         let xv = x.to_vec::<f64>();
-        let rows = if n == 0 { 0 } else { xv.len() / n };
+        let rows = xv.len().checked_div(n).unwrap_or(0);
         let mut want_idx = vec![];
         let mut want_val = vec![];
         for r in 0..rows {

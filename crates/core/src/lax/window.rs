@@ -132,15 +132,13 @@ fn pool_params(
     if pads.len() != k {
         panic!("{op}: padding {pads:?} needs one (low, high) pair per pooled axis ({k})");
     }
-    let window = std::iter::repeat(1)
-        .take(lead)
+    let window = std::iter::repeat_n(1, lead)
         .chain(kernel_size.iter().copied())
         .collect();
-    let stride = std::iter::repeat(1)
-        .take(lead)
+    let stride = std::iter::repeat_n(1, lead)
         .chain(strides.iter().copied())
         .collect();
-    let pad = std::iter::repeat((0, 0)).take(lead).chain(pads).collect();
+    let pad = std::iter::repeat_n((0, 0), lead).chain(pads).collect();
     (window, stride, pad)
 }
 

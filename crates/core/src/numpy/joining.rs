@@ -180,12 +180,10 @@ pub fn split(x: &Array, sections: impl Into<Sections>, axis: isize) -> Vec<Array
 /// ```
 pub fn tile(x: &Array, reps: &[usize]) -> Array {
     let nd = x.ndim().max(reps.len());
-    let reps: Vec<usize> = std::iter::repeat(1)
-        .take(nd - reps.len())
+    let reps: Vec<usize> = std::iter::repeat_n(1, nd - reps.len())
         .chain(reps.iter().copied())
         .collect();
-    let dims: Vec<usize> = std::iter::repeat(1)
-        .take(nd - x.ndim())
+    let dims: Vec<usize> = std::iter::repeat_n(1, nd - x.ndim())
         .chain(x.shape().iter().copied())
         .collect();
     // View x as [1, d0, 1, d1, ...], broadcast to [r0, d0, r1, d1, ...], then merge pairs.
@@ -254,7 +252,7 @@ pub fn repeat_counts(x: &Array, counts: &[usize], axis: Option<isize>) -> Array 
     let idx: Vec<i32> = counts
         .iter()
         .enumerate()
-        .flat_map(|(i, &c)| std::iter::repeat(i as i32).take(c))
+        .flat_map(|(i, &c)| std::iter::repeat_n(i as i32, c))
         .collect();
     let n = idx.len();
     super::indexing::take_mode(

@@ -86,8 +86,7 @@ pub fn matmul(a: &Array, b: &Array) -> Array {
     };
     let nb = a_batch.len().max(b_batch.len());
     let pad = |s: &[usize]| -> Vec<Option<usize>> {
-        std::iter::repeat(None)
-            .take(nb - s.len())
+        std::iter::repeat_n(None, nb - s.len())
             .chain(s.iter().map(|&d| Some(d)))
             .collect()
     };

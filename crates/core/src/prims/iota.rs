@@ -47,7 +47,7 @@ impl PrimitiveRule for IotaOp {
             for _ in 0..outer {
                 for i in 0..len {
                     let x = T::from_i64(i as i64);
-                    v.extend(std::iter::repeat(x).take(inner));
+                    v.extend(std::iter::repeat_n(x, inner));
                 }
             }
             T::into_storage(v)
