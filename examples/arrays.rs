@@ -40,6 +40,18 @@ fn main() {
     let halves = jnp::floor_divide(&ints, &Array::scalar(2));
     println!("{ints} // 2 = {halves} (rounds toward -inf, as numpy)");
 
+    // Random numbers are bit-exact with jax.random for the same key.
+    let key = eqx::random::key(0);
+    let [k1, k2] = eqx::random::split_into(key);
+    let w = eqx::random::normal(k1, [2, 3], DType::F32);
+    println!("normal(split(key(0))[0], (2, 3)) =\n{w}");
+    let logits = eqx::random::uniform(k2, [2, 3], DType::F32, -2.0, 2.0);
+    println!("softmax of uniform logits =\n{}", eqx::nn::softmax(&logits, -1));
+
+    // Matrix products go through the `gemm` crate on all cores.
+    let m = w.matmul(&logits.t());
+    println!("w @ logits.T =\n{m}\n");
+
     // Large arrays are elided when printed.
     let big = jnp::arange(2000.0).reshape([40, 50]);
     println!("\na (40, 50) array, elided:\n{big}");
