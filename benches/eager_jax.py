@@ -1,6 +1,6 @@
 """JAX and numpy counterparts of benches/eager.rs: eager dispatch of one add.
 
-usage: /work/venv/bin/python benches/eager_jax.py THREADS
+usage: .venv/bin/python benches/eager_jax.py THREADS
 Run it under `taskset` to limit XLA to THREADS cores (benches/run_eager.sh does). Each workload
 blocks on its result; times are per call, from batches, as in the Rust bench. Prints JSON lines.
 """

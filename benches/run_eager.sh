@@ -7,7 +7,7 @@
 # usage: benches/run_eager.sh   (from the repository root; PYTHON overrides the interpreter)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-/work/venv/bin/python}
+PYTHON=${PYTHON:-python3}
 out=$(mktemp)
 cargo bench -q -p equinox --bench eager 2>/dev/null | tee -a "$out"
 taskset -c 0 "$PYTHON" benches/eager_jax.py 1 2>/dev/null | tee -a "$out"

@@ -2,10 +2,10 @@
 # Runs the f32 matmul benchmarks of equinox (gemm), numpy (OpenBLAS) and JAX (XLA) back to back
 # and prints a table of GFLOP/s and equinox/numpy, equinox/jax ratios (medians).
 # 1 thread runs every process under `taskset -c 0`; 2 threads uses the whole machine.
-# Usage: benches/run_matmul.sh [path/to/python]   (default /work/venv/bin/python)
+# Usage: PYTHON=.venv/bin/python benches/run_matmul.sh   (from the repository root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=${1:-/work/venv/bin/python}
+PY=${PYTHON:-python3}
 OUT=$(mktemp)
 cargo bench -p equinox --bench matmul --no-run >/dev/null 2>&1
 for t in 1 2; do

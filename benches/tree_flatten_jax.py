@@ -5,7 +5,7 @@ Measures jax.tree_util.tree_flatten, tree_unflatten, flatten + unflatten, and Eq
 construction (calling the class, as user code and every `eqx.nn` layer does). Prints one JSON
 object; times in ns per leaf (median of repeats), as thread CPU time and wall-clock time.
 
-Run: /work/venv/bin/python benches/tree_flatten_jax.py
+Run: .venv/bin/python benches/tree_flatten_jax.py
 """
 
 import json

@@ -46,7 +46,10 @@ fn main() {
     let w = eqx::random::normal(k1, [2, 3], DType::F32);
     println!("normal(split(key(0))[0], (2, 3)) =\n{w}");
     let logits = eqx::random::uniform(k2, [2, 3], DType::F32, -2.0, 2.0);
-    println!("softmax of uniform logits =\n{}", eqx::nn::softmax(&logits, -1));
+    println!(
+        "softmax of uniform logits =\n{}",
+        eqx::nn::softmax(&logits, -1)
+    );
 
     // Matrix products go through the `gemm` crate on all cores.
     let m = w.matmul(&logits.t());

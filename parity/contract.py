@@ -3,7 +3,7 @@ reduce_window (max/avg pooling) and select_and_scatter_add (the max-pool gradien
 JAX on CPU in float32. Inputs and outputs are stored as the float64 values of the float32
 numbers, so they round-trip exactly.
 
-Run: /work/venv/bin/python parity/contract.py  (writes parity/goldens/contract.json)
+Run: .venv/bin/python parity/contract.py  (writes parity/goldens/contract.json)
 """
 import json, os
 import numpy as np

@@ -1,6 +1,6 @@
 """Writes goldens/nn.json: outputs of the jax.nn functions from real JAX (float32, CPU).
 
-Run with /work/venv/bin/python parity/nn.py (jax 0.10.2). Every value is the float32 result
+Run with .venv/bin/python parity/nn.py (jax 0.10.2). Every value is the float32 result
 widened to float64, so it round-trips exactly through JSON; NaN and infinities are written as
 the strings "nan", "inf" and "-inf".
 """

@@ -1,7 +1,7 @@
 """Writes goldens/numpy.json: a sample of jax.numpy functions evaluated by real JAX (float32,
 CPU), for the numpy-level functions of crates/core/src/numpy/.
 
-Run with /work/venv/bin/python parity/numpy_sample.py (jax 0.10.2). The topic is "numpy", but a
+Run with .venv/bin/python parity/numpy_sample.py (jax 0.10.2). The topic is "numpy", but a
 script named numpy.py would shadow the numpy package for every script in this directory.
 Values are the float32 (or int32 / bool) results widened to float64, so they round-trip
 exactly; NaN and infinities are written as the strings "nan", "inf" and "-inf".

@@ -1,6 +1,6 @@
 """Printing goldens: numpy's `str()` and JAX's `repr()` of a set of arrays.
 
-usage: /work/venv/bin/python parity/printing.py   (writes parity/goldens/printing.json)
+usage: .venv/bin/python parity/printing.py   (writes parity/goldens/printing.json)
 
 Each case stores the dtype, shape, weak flag and elements (floats as the hex bit pattern of
 their float64 value, so they round-trip exactly; integers and bools as JSON numbers), plus

@@ -2,7 +2,7 @@
 beyond the shared golden file (other seeds, odd sizes, 2-D and 3-D shapes, half precision,
 float64 with x64 enabled in a separate process).
 
-Run with the reference venv:  /work/venv/bin/python parity/prng.py
+Run with the reference venv:  .venv/bin/python parity/prng.py
 
 Each case: {"op", "seed", "x64", "legacy", "shape", "dtype", "params", "out", "exact"}; "legacy"
 cases run with jax_threefry_partitionable=False (the Rust `random::Mode::Legacy`). Float outputs

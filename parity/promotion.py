@@ -1,6 +1,6 @@
 """Dtype-promotion goldens from real JAX: writes parity/goldens/promotion.json.
 
-usage: /work/venv/bin/python parity/promotion.py
+usage: .venv/bin/python parity/promotion.py
 
 Three tables:
 - `promote_types`: `jnp.promote_types(a, b)` for every pair of the library's dtypes, with

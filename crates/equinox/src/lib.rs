@@ -103,3 +103,8 @@ pub use equinox_macros::Module;
 pub use equinox_core::tree::PyTree as Module;
 
 pub use equinox_core::tree::{tree_equal, tree_pformat, tree_pprint};
+
+/// The README's Rust examples, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

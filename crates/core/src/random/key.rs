@@ -203,3 +203,66 @@ pub fn fold_in(key: Key, data: u32) -> Key {
     let (b0, b1) = threefry(&k0, &k1, &c_u32(0), &c_u32(data));
     key.derive(stack_pair(&b0, &b1))
 }
+
+/// A key is a PyTree with one leaf, its data (as JAX's raw `uint32[..., 2]` keys are), and its
+/// [`Mode`] as static structure. So keys pass through tree functions (and, later, `jit`/`vmap`)
+/// like any other leaf, a batch of keys (data `(n, 2)`) is one leaf to map over, and a model
+/// may hold a key field.
+///
+/// ```
+/// use equinox_core::{random, tree};
+/// let key = random::key(3);
+/// assert_eq!(tree::leaves(&key).len(), 1);
+/// let same = tree::map(&key, |d| d.clone());
+/// assert_eq!(same.data().to_vec::<u32>(), key.data().to_vec::<u32>());
+/// assert_eq!(tree::tree_pformat(&key), "Key(data=u32[2])");
+/// ```
+impl crate::tree::PyTree for Key {
+    fn visit_leaves<'a>(&'a self, f: &mut impl FnMut(&'a Array)) {
+        f(&self.data)
+    }
+
+    fn visit_leaves_with_path<'a>(
+        &'a self,
+        path: &mut crate::tree::KeyPath,
+        f: &mut impl FnMut(&crate::tree::KeyPath, &'a Array),
+    ) {
+        path.with(crate::tree::PathKey::Field("data"), |p| f(p, &self.data))
+    }
+
+    fn map_leaves(&self, f: &mut impl FnMut(&Array) -> Array) -> Self {
+        Key {
+            data: f(&self.data),
+            mode: self.mode,
+        }
+    }
+
+    fn map_leaves_with_path(
+        &self,
+        path: &mut crate::tree::KeyPath,
+        f: &mut impl FnMut(&crate::tree::KeyPath, &Array) -> Array,
+    ) -> Self {
+        Key {
+            data: path.with(crate::tree::PathKey::Field("data"), |p| f(p, &self.data)),
+            mode: self.mode,
+        }
+    }
+
+    fn hash_static<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::hash::Hash::hash(&self.mode, state)
+    }
+
+    fn static_diff(&self, other: &Self) -> Option<crate::tree::Difference> {
+        (self.mode != other.mode).then(|| {
+            crate::tree::Difference::new(format!(
+                "key modes differ: {:?} vs {:?}",
+                self.mode, other.mode
+            ))
+        })
+    }
+
+    fn pdoc(&self, opts: &crate::tree::PrettyOptions) -> crate::tree::Doc {
+        let fields = vec![crate::tree::named("data", self.data.pdoc(opts))];
+        crate::tree::named_fields("Key", fields, opts)
+    }
+}
