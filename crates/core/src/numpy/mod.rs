@@ -3,6 +3,7 @@
 //! so it works unchanged under every transformation.
 
 mod axes;
+mod closeness;
 mod creation;
 mod cumulative;
 mod indexing;
@@ -17,6 +18,7 @@ mod reductions;
 mod sorting;
 
 pub use axes::Axes;
+pub use closeness::{allclose, isclose};
 pub use creation::*;
 pub use cumulative::*;
 pub use indexing::{index, take, take_along_axis, take_mode, At, Index, UpdateValue, NEWAXIS};

@@ -1,0 +1,43 @@
+//! Approximate equality: `isclose` and `allclose`, as in `jax.numpy`.
+
+use super::math::{abs, equal, isinf, less_equal, logical_or, subtract, where_};
+use super::promotion::{promote_dtypes, to_inexact};
+use super::reductions::all;
+use crate::array::Array;
+
+/// Elementwise `|a - b| <= atol + rtol * |b|` (`jnp.isclose` with `equal_nan=False`).
+///
+/// Infinities are close only to an infinity of the same sign, and NaN is close to nothing.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let a = Array::from_vec(vec![1.0f32, 1.0, f32::INFINITY, f32::NAN], [4]);
+/// let b = Array::from_vec(vec![1.0f32 + 1e-7, 1.1, f32::INFINITY, f32::NAN], [4]);
+/// let close = jnp::isclose(&a, &b, 1e-5, 1e-8);
+/// assert_eq!(close.to_vec::<bool>(), vec![true, false, true, false]);
+/// ```
+pub fn isclose(a: &Array, b: &Array, rtol: f64, atol: f64) -> Array {
+    let p = promote_dtypes(&[&to_inexact(a), &to_inexact(b)]);
+    let (a, b) = (&p[0], &p[1]);
+    let tolerance = &(abs(b) * rtol) + atol;
+    let within = less_equal(&abs(&subtract(a, b)), &tolerance);
+    // inf - inf is NaN, so infinities need their own test: close only when equal.
+    let any_inf = logical_or(&isinf(a), &isinf(b));
+    where_(&any_inf, &equal(a, b), &within)
+}
+
+/// True when every element pair is [`isclose`] (`jnp.allclose`), as a 0-d bool array.
+pub fn allclose(a: &Array, b: &Array, rtol: f64, atol: f64) -> Array {
+    all(&isclose(a, b, rtol, atol), None)
+}
+
+impl Array {
+    /// [`isclose`] against another array.
+    pub fn isclose(&self, other: &Array, rtol: f64, atol: f64) -> Array {
+        isclose(self, other, rtol, atol)
+    }
+    /// [`allclose`] against another array.
+    pub fn allclose(&self, other: &Array, rtol: f64, atol: f64) -> Array {
+        allclose(self, other, rtol, atol)
+    }
+}
