@@ -6,7 +6,6 @@ the strings "nan", "inf" and "-inf".
 """
 
 import json
-import math
 import os
 
 import jax
@@ -15,19 +14,11 @@ import numpy as np
 
 jax.config.update("jax_platforms", "cpu")
 
+from golden_encoding import enc  # noqa: E402  (after the platform is set)
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "goldens", "nn.json")
 
 
-def enc(a):
-    """float32/int/bool array -> (shape, list of JSON numbers or strings)."""
-    a = np.asarray(a)
-    flat = []
-    for v in a.reshape(-1).tolist():
-        if isinstance(v, float) and not math.isfinite(v):
-            flat.append("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
-        else:
-            flat.append(v)
-    return {"shape": list(a.shape), "dtype": str(a.dtype), "data": flat}
 
 
 rng = np.random.default_rng(0)

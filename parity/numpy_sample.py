@@ -8,7 +8,6 @@ exactly; NaN and infinities are written as the strings "nan", "inf" and "-inf".
 """
 
 import json
-import math
 import os
 
 import jax
@@ -18,18 +17,11 @@ import numpy as np
 
 jax.config.update("jax_platforms", "cpu")
 
+from golden_encoding import enc  # noqa: E402  (after the platform is set)
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "goldens", "numpy.json")
 
 
-def enc(a):
-    a = np.asarray(a)
-    flat = []
-    for v in a.reshape(-1).tolist():
-        if isinstance(v, float) and not math.isfinite(v):
-            flat.append("nan" if math.isnan(v) else ("inf" if v > 0 else "-inf"))
-        else:
-            flat.append(v)
-    return {"shape": list(a.shape), "dtype": str(a.dtype), "data": flat}
 
 
 f32 = np.float32

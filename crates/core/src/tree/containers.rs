@@ -68,13 +68,30 @@ impl<T: PyTree> PyTree for Option<T> {
     }
 }
 
+/// Visits the leaves of a sequence's elements in order (shared by `Vec` and arrays).
+#[inline]
+fn visit_elements<'a, T: PyTree>(elements: &'a [T], f: &mut impl FnMut(&'a Array)) {
+    for x in elements {
+        x.visit_leaves(f)
+    }
+}
+
+/// As [`visit_elements`], with each element under the path key `[i]`.
+fn visit_elements_with_path<'a, T: PyTree>(
+    elements: &'a [T],
+    path: &mut KeyPath,
+    f: &mut impl FnMut(&KeyPath, &'a Array),
+) {
+    for (i, x) in elements.iter().enumerate() {
+        path.with(PathKey::Index(i), |p| x.visit_leaves_with_path(p, f))
+    }
+}
+
 /// Elements are children with keys `[i]`; the length is static. Prints as `[a, b, ...]`.
 impl<T: PyTree> PyTree for Vec<T> {
     #[inline]
     fn visit_leaves<'a>(&'a self, f: &mut impl FnMut(&'a Array)) {
-        for x in self {
-            x.visit_leaves(f)
-        }
+        visit_elements(self, f)
     }
 
     fn visit_leaves_with_path<'a>(
@@ -82,9 +99,7 @@ impl<T: PyTree> PyTree for Vec<T> {
         path: &mut KeyPath,
         f: &mut impl FnMut(&KeyPath, &'a Array),
     ) {
-        for (i, x) in self.iter().enumerate() {
-            path.with(PathKey::Index(i), |p| x.visit_leaves_with_path(p, f))
-        }
+        visit_elements_with_path(self, path, f)
     }
 
     #[inline]
@@ -146,9 +161,7 @@ fn slice_pdoc<T: PyTree>(items: &[T], opts: &PrettyOptions) -> Doc {
 impl<T: PyTree, const N: usize> PyTree for [T; N] {
     #[inline]
     fn visit_leaves<'a>(&'a self, f: &mut impl FnMut(&'a Array)) {
-        for x in self {
-            x.visit_leaves(f)
-        }
+        visit_elements(self, f)
     }
 
     fn visit_leaves_with_path<'a>(
@@ -156,9 +169,7 @@ impl<T: PyTree, const N: usize> PyTree for [T; N] {
         path: &mut KeyPath,
         f: &mut impl FnMut(&KeyPath, &'a Array),
     ) {
-        for (i, x) in self.iter().enumerate() {
-            path.with(PathKey::Index(i), |p| x.visit_leaves_with_path(p, f))
-        }
+        visit_elements_with_path(self, path, f)
     }
 
     #[inline]
