@@ -236,27 +236,6 @@ fn gather_with_batching_dims_matches_xla_semantics() {
     check_gather(21, true);
 }
 
-/// One combine step of the reference: integers wrap to the dtype's width; floats round each
-/// partial result to the dtype, as a loop in that dtype does.
-fn combine(kind: &str, dtype: DType, a: f64, b: f64) -> f64 {
-    let arith = |v: f64, wrapped: i64| match dtype {
-        DType::U8 => wrapped as u8 as f64,
-        DType::U32 => wrapped as u32 as f64,
-        DType::I32 => wrapped as i32 as f64,
-        DType::I64 => wrapped as f64,
-        _ => Array::from(v).astype(dtype).item::<f64>(),
-    };
-    let (ia, ib) = (a as i64, b as i64);
-    match kind {
-        "set" => b,
-        "add" => arith(a + b, ia.wrapping_add(ib)),
-        "mul" => arith(a * b, ia.wrapping_mul(ib)),
-        "min" => a.min(b),
-        "max" => a.max(b),
-        _ => unreachable!(),
-    }
-}
-
 /// Reads a gather problem as a scatter one: the gather output shape is the updates' shape.
 fn scatter_dnums(p: &Problem) -> ScatterDimensionNumbers {
     ScatterDimensionNumbers {
@@ -306,7 +285,7 @@ fn check_scatter(seed: u64, with_batching: bool) {
                             _ => want[at].max(v),
                         }
                     } else {
-                        combine(kind, dtype, want[at], v)
+                        common::scatter_combine(kind, dtype, want[at], v)
                     };
                 }
             }

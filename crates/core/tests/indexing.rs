@@ -245,7 +245,7 @@ fn at_updates_match_naive_loops() {
                 let p = row as usize * shape[1] + c;
                 let v = yv[r * shape[1] + c];
                 let w = want[p];
-                want[p] = combine(kind, dtype, w, v);
+                want[p] = common::scatter_combine(kind, dtype, w, v);
             }
         }
         common::assert_close(
@@ -255,26 +255,6 @@ fn at_updates_match_naive_loops() {
             0.0,
             &format!("at[{rows:?}, :].{kind} {dtype:?}"),
         );
-    }
-}
-
-/// One update step of the reference: integers wrap to the dtype's width; floats round each
-/// partial result to the dtype, as a loop in that dtype does.
-fn combine(kind: &str, dtype: DType, a: f64, b: f64) -> f64 {
-    let arith = |v: f64, wrapped: i64| match dtype {
-        DType::U8 => wrapped as u8 as f64,
-        DType::U32 => wrapped as u32 as f64,
-        DType::I32 => wrapped as i32 as f64,
-        DType::I64 => wrapped as f64,
-        _ => Array::from(v).astype(dtype).item::<f64>(),
-    };
-    let (ia, ib) = (a as i64, b as i64);
-    match kind {
-        "set" => b,
-        "add" => arith(a + b, ia.wrapping_add(ib)),
-        "mul" => arith(a * b, ia.wrapping_mul(ib)),
-        "min" => a.min(b),
-        _ => a.max(b),
     }
 }
 

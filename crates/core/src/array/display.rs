@@ -51,6 +51,21 @@ fn split_sci(s: &str) -> (String, i32) {
     (digits, exp.parse().expect("the exponent is an integer"))
 }
 
+/// Places the decimal point in shortest significant `digits` whose first digit has decimal
+/// exponent `exp`: `("12", "5")` for digits "125", exp 1; `("0", "0125")` for "125", exp -2.
+fn split_at_point(digits: &str, exp: i32) -> (String, String) {
+    if exp >= 0 {
+        let e = exp as usize;
+        let mut d = digits.to_string();
+        while d.len() < e + 1 {
+            d.push('0');
+        }
+        (d[..=e].to_string(), d[e + 1..].to_string())
+    } else {
+        ("0".to_string(), "0".repeat((-exp - 1) as usize) + digits)
+    }
+}
+
 /// numpy's `dragon4_positional(x, precision=8, unique=True, fractional=True, trim='.')`,
 /// split at the decimal point: `("-12", "5")` for -12.5, `("2", "")` for 2.
 fn positional_parts(v: f64, dtype: DType) -> (String, String) {
@@ -59,16 +74,7 @@ fn positional_parts(v: f64, dtype: DType) -> (String, String) {
         return (format!("{sign}0"), String::new());
     }
     let (digits, exp) = shortest_digits(v.abs(), dtype);
-    let (int, frac) = if exp >= 0 {
-        let e = exp as usize;
-        let mut d = digits.clone();
-        while d.len() < e + 1 {
-            d.push('0');
-        }
-        (d[..=e].to_string(), d[e + 1..].to_string())
-    } else {
-        ("0".to_string(), "0".repeat((-exp - 1) as usize) + &digits)
-    };
+    let (int, frac) = split_at_point(&digits, exp);
     if frac.len() <= PRECISION {
         return (format!("{sign}{int}"), frac);
     }
@@ -260,16 +266,7 @@ fn scalar_float_str(v: f64, dtype: DType) -> String {
         _ => 1e16,
     };
     if (1e-4..upper).contains(&v.abs()) {
-        let (int, frac) = if exp >= 0 {
-            let e = exp as usize;
-            let mut d = digits.clone();
-            while d.len() < e + 1 {
-                d.push('0');
-            }
-            (d[..=e].to_string(), d[e + 1..].to_string())
-        } else {
-            ("0".to_string(), "0".repeat((-exp - 1) as usize) + &digits)
-        };
+        let (int, frac) = split_at_point(&digits, exp);
         let frac = if frac.is_empty() { "0".into() } else { frac };
         format!("{sign}{int}.{frac}")
     } else {

@@ -235,3 +235,25 @@ pub fn assert_same_bits(got: &[f64], want: &[f64], what: &str) {
         assert!(same, "{what}: element {i}: got {g:?}, want {w:?}");
     }
 }
+
+/// One combine step of a scatter reference (`set`, `add`, `mul`, `min`, `max`): integers wrap
+/// to the dtype's width; floats round each partial result to the dtype, as a loop in that dtype
+/// does.
+pub fn scatter_combine(kind: &str, dtype: DType, a: f64, b: f64) -> f64 {
+    let arith = |v: f64, wrapped: i64| match dtype {
+        DType::U8 => wrapped as u8 as f64,
+        DType::U32 => wrapped as u32 as f64,
+        DType::I32 => wrapped as i32 as f64,
+        DType::I64 => wrapped as f64,
+        _ => Array::from(v).astype(dtype).item::<f64>(),
+    };
+    let (ia, ib) = (a as i64, b as i64);
+    match kind {
+        "set" => b,
+        "add" => arith(a + b, ia.wrapping_add(ib)),
+        "mul" => arith(a * b, ia.wrapping_mul(ib)),
+        "min" => a.min(b),
+        "max" => a.max(b),
+        other => panic!("scatter_combine: unknown kind {other}"),
+    }
+}
