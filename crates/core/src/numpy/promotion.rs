@@ -2,10 +2,10 @@
 
 use crate::array::{broadcast_shapes, promote_types_weak, Array, DType, Shape};
 use crate::prims::binary::BinaryOp;
-use crate::prims::bind1;
 use crate::prims::compare::CompareOp;
 use crate::prims::convert::ConvertOp;
 use crate::prims::layout::LayoutOp;
+use crate::prims::{bind1, Primitive};
 
 /// `jnp.result_type` of several arrays, with JAX's weak-type rules: the common dtype and
 /// whether it is weak.
@@ -103,13 +103,23 @@ pub(crate) fn broadcast_for_elementwise(arrays: &[Array], op: &str) -> Vec<Array
 
 /// A numpy-level binary op: promote dtypes, broadcast shapes, bind the primitive.
 pub(crate) fn binary(op: BinaryOp, a: &Array, b: &Array, name: &str) -> Array {
-    let promoted = promote_dtypes(&[a, b]);
-    let args = broadcast_for_elementwise(&promoted, name);
-    bind1(op, &[&args[0], &args[1]])
+    elementwise2(op, a, b, name)
 }
 
 /// A numpy-level comparison: promote dtypes, broadcast shapes, bind the comparison.
 pub(crate) fn compare(op: CompareOp, a: &Array, b: &Array, name: &str) -> Array {
+    elementwise2(op, a, b, name)
+}
+
+/// Promotes and broadcasts two operands, then binds `op`. Strongly typed operands of one dtype
+/// and shape (the common case) go straight to the primitive: promotion and broadcasting would
+/// only clone them into fresh vectors. (Two weak operands still promote: weak `f64`/`i64`
+/// scalars become `f32`/`i32`.)
+fn elementwise2(op: impl Into<Primitive>, a: &Array, b: &Array, name: &str) -> Array {
+    let strong = !a.weak_type() && !b.weak_type();
+    if strong && a.dtype() == b.dtype() && a.shape() == b.shape() {
+        return bind1(op, &[a, b]);
+    }
     let promoted = promote_dtypes(&[a, b]);
     let args = broadcast_for_elementwise(&promoted, name);
     bind1(op, &[&args[0], &args[1]])
