@@ -15,11 +15,14 @@
 
 pub mod array;
 pub mod backend;
+pub mod jaxpr;
 pub mod lax;
 pub mod nn;
 pub mod numpy;
 pub mod prims;
 pub mod random;
+pub(crate) mod trace;
+pub mod transforms;
 pub mod tree;
 
 pub use array::{

@@ -5,6 +5,7 @@ use super::dtype::DType;
 use super::element::{cast, Element};
 use super::shape::Shape;
 use super::storage::Storage;
+use crate::trace::{Payload, TracerBox};
 use std::sync::Arc;
 
 /// An immutable n-dimensional array: a reference-counted, contiguous row-major buffer plus its
@@ -37,6 +38,10 @@ enum Data {
     /// No elements: a leaf removed by a filter (Equinox's `None` after `eqx.partition`). It keeps
     /// its abstract value so the filtered tree keeps its Rust type and can be recombined.
     FilteredOut,
+    /// A value inside a transformation (jvp, vmap, staging). The payload is plain shared data,
+    /// so `Array` stays `Send + Sync`; the trace that owns it is found by its tag in the
+    /// thread's chain of active traces, and a tracer whose trace has ended is an escaped tracer.
+    Tracer(Arc<TracerBox>),
 }
 
 impl Array {
@@ -70,6 +75,44 @@ impl Array {
         matches!(self.data, Data::FilteredOut)
     }
 
+    /// A tracer of the trace tagged `tag` carrying `payload`, with abstract value `aval`.
+    pub(crate) fn new_tracer(aval: ShapeDtype, tag: u64, payload: Payload) -> Array {
+        Array {
+            aval,
+            data: Data::Tracer(Arc::new(TracerBox { tag, payload })),
+        }
+    }
+
+    /// The tracer's tag and payload, if this array is a tracer.
+    #[inline]
+    pub(crate) fn tracer(&self) -> Option<&TracerBox> {
+        match &self.data {
+            Data::Tracer(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// True when this array is a tracer: an abstract value inside a transformation (jit, grad,
+    /// vmap, ...) whose elements are not available.
+    pub fn is_tracer(&self) -> bool {
+        matches!(self.data, Data::Tracer(_))
+    }
+
+    /// True when this array has elements (neither a tracer nor a filtered-out placeholder).
+    pub fn is_concrete(&self) -> bool {
+        matches!(self.data, Data::Concrete(_))
+    }
+
+    /// An identity for the value behind this handle: the buffer's or the tracer's address.
+    /// Clones share it. Used by staging to capture one outer value once.
+    pub(crate) fn value_id(&self) -> usize {
+        match &self.data {
+            Data::Concrete(s) => Arc::as_ptr(s) as *const u8 as usize,
+            Data::Tracer(t) => Arc::as_ptr(t) as *const u8 as usize,
+            Data::FilteredOut => 0,
+        }
+    }
+
     /// An array sharing `data` under another abstract value (zero-copy reshape, weak-type
     /// change). The aval's dtype and size must match the buffer.
     pub(crate) fn from_shared(data: Arc<Storage>, aval: ShapeDtype) -> Array {
@@ -86,6 +129,7 @@ impl Array {
         match &self.data {
             Data::Concrete(s) => s,
             Data::FilteredOut => self.panic_filtered_out("reading the buffer"),
+            Data::Tracer(t) => crate::trace::panic_concretization(&self.aval, t),
         }
     }
 
@@ -223,6 +267,7 @@ impl Array {
     pub fn ptr_eq(&self, other: &Array) -> bool {
         match (&self.data, &other.data) {
             (Data::Concrete(a), Data::Concrete(b)) => Arc::ptr_eq(a, b),
+            (Data::Tracer(a), Data::Tracer(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
     }

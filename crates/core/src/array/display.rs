@@ -425,6 +425,9 @@ fn array2string(a: &Array, separator: &str, prefix_len: usize, width: usize) -> 
 /// Prints like numpy's `str(x)` (what `print(jax_array)` shows): `[[1. 2.]\n [3. 4.]]`.
 impl fmt::Display for Array {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(t) = self.tracer() {
+            return write!(f, "Traced<{}>with<{}>", self.aval(), t.payload.trace_name());
+        }
         if self.size() == 0 {
             return f.write_str("[]");
         }
@@ -448,6 +451,9 @@ impl fmt::Display for Array {
 /// Prints like JAX's `repr(x)`: `Array([[1., 2.],\n       [3., 4.]], dtype=float32)`.
 impl fmt::Debug for Array {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_tracer() {
+            return fmt::Display::fmt(self, f);
+        }
         const PREFIX: &str = "Array(";
         let dtype_str = if self.weak_type() {
             format!("dtype={}, weak_type=True", self.dtype())

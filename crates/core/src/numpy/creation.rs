@@ -1,6 +1,6 @@
 //! Array creation: `zeros`, `ones`, `full`, `arange`, `linspace`, `eye`, ...
 
-use crate::array::{Array, DType, Element, Shape, Storage};
+use crate::array::{Array, DType, Element, Shape};
 use crate::prims::bind1;
 use crate::prims::layout::LayoutOp;
 
@@ -38,8 +38,9 @@ pub fn ones(shape: impl Into<Shape>) -> Array {
 
 /// Zeros of `shape` and `dtype`.
 pub fn zeros_dtype(shape: impl Into<Shape>, dtype: DType) -> Array {
-    let shape = shape.into();
-    Array::from_storage(Storage::zeros(dtype, shape.size()), shape)
+    // A broadcast scalar rather than a buffer, so that under jit zeros are computed by the
+    // program instead of captured as a constant.
+    crate::with_dtype!(dtype, T => full(shape, T::zero()))
 }
 
 /// Ones of `shape` and `dtype`.

@@ -22,13 +22,16 @@ pub(crate) fn convert(x: &Array, dtype: DType, weak_type: bool) -> Array {
     if x.dtype() == dtype && x.weak_type() == weak_type {
         return x.clone();
     }
-    bind1(
-        ConvertOp::ConvertElementType {
-            new_dtype: dtype,
-            weak_type,
-        },
-        &[x],
-    )
+    let op = ConvertOp::ConvertElementType {
+        new_dtype: dtype,
+        weak_type,
+    };
+    if x.is_concrete() && x.ndim() == 0 {
+        // A Rust scalar (or other concrete 0-d value) converts now, as a Python scalar does in
+        // JAX, so that staged programs hold the literal `2.0:f32[]` rather than a conversion.
+        return crate::prims::eval_primitive(&op.into(), &[x]).remove(0);
+    }
+    bind1(op, &[x])
 }
 
 /// Converts every array to their common dtype (`jnp`'s `_promote_dtypes`).

@@ -1,6 +1,6 @@
 //! Elementwise binary primitives: arithmetic, `max`/`min`, `pow`, `atan2`, bitwise and shifts.
 
-use super::{describe, expect_arity, PrimitiveRule};
+use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Element, FloatElement, IntElement, Shape, ShapeDtype, Storage};
 use crate::backend::cpu::elementwise::zip_map;
 use num_traits::Float;
@@ -153,6 +153,137 @@ impl PrimitiveRule for BinaryOp {
                 _ => bool_binary(*self, x.as_slice(), y.as_slice())));
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
+
+    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+        use crate::numpy as jnp;
+        use BinaryOp::*;
+        if !primals[0].dtype().is_float() {
+            return rules::zero_jvp(*self, primals);
+        }
+        let p = *self;
+        match p {
+            Add => rules::jvp_from_partials(p, primals, tangents, &[&|t, _, _| t.clone(), &|t, _, _| t.clone()]),
+            Sub => rules::jvp_from_partials(p, primals, tangents, &[&|t, _, _| t.clone(), &|t, _, _| -t]),
+            Mul => rules::jvp_from_partials(
+                p,
+                primals,
+                tangents,
+                &[&|t, xy, _| bind1(Mul, &[t, xy[1]]), &|t, xy, _| bind1(Mul, &[xy[0], t])],
+            ),
+            Div => rules::jvp_from_partials(
+                p,
+                primals,
+                tangents,
+                // d(x/y)/dy = -(x/y)/y.
+                &[&|t, xy, _| bind1(Div, &[t, xy[1]]), &|t, xy, out| {
+                    -&bind1(Mul, &[t, &bind1(Div, &[out, xy[1]])])
+                }],
+            ),
+            Max | Min => rules::jvp_from_partials(
+                p,
+                primals,
+                tangents,
+                &[&|t, xy, out| t * &balanced_eq(xy[0], out, xy[1]), &|t, xy, out| {
+                    t * &balanced_eq(xy[1], out, xy[0])
+                }],
+            ),
+            Pow => rules::jvp_from_partials(
+                p,
+                primals,
+                tangents,
+                &[
+                    // y * x^(y-1), taken as 0 where y == 0 (so that x^0 has zero derivative
+                    // even at x = 0).
+                    &|t, xy, _| {
+                        let (x, y) = (xy[0], xy[1]);
+                        let zero = rules::zeros(y.aval());
+                        let ym1 = y - 1.0;
+                        let d = bind1(Mul, &[y, &jnp::power(x, &ym1)]);
+                        let d = jnp::where_(&jnp::equal(y, &zero), &rules::zeros(d.aval()), &d);
+                        bind1(Mul, &[t, &d])
+                    },
+                    // log(x) * x^y, with log(0) replaced by 0 (x^y is 0 there anyway).
+                    &|t, xy, out| {
+                        let x = xy[0];
+                        let zero = rules::zeros(x.aval());
+                        let safe = jnp::where_(&jnp::equal(x, &zero), &jnp::ones_like(x), x);
+                        bind1(Mul, &[t, &bind1(Mul, &[&safe.log(), out])])
+                    },
+                ],
+            ),
+            Rem => rules::jvp_from_partials(
+                p,
+                primals,
+                tangents,
+                &[&|t, _, _| t.clone(), &|t, xy, _| {
+                    let q = bind1(Div, &[xy[0], xy[1]]);
+                    -&bind1(Mul, &[t, &jnp::trunc(&q)])
+                }],
+            ),
+            Atan2 => rules::jvp_from_partials(
+                p,
+                primals,
+                tangents,
+                // d atan2(x, y) = (y dx - x dy) / (x² + y²).
+                &[&|t, xy, _| bind1(Mul, &[t, &bind1(Div, &[xy[1], &hypot2(xy)])]), &|t, xy, _| {
+                    -&bind1(Mul, &[t, &bind1(Div, &[xy[0], &hypot2(xy)])])
+                }],
+            ),
+            Nextafter | And | Or | Xor | ShiftLeft | ShiftRightLogical | ShiftRightArithmetic => {
+                rules::zero_jvp(p, primals)
+            }
+        }
+    }
+
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
+        use BinaryOp::*;
+        let ct = cts[0].expect("one output");
+        let un = |c: Array, i: usize| Some(rules::unbroadcast(&c, args[i].aval()));
+        let lin = |i: usize| args[i].is_linear();
+        match self {
+            Add => vec![lin(0).then(|| ct.clone()).and_then(|c| un(c, 0)), lin(1).then(|| ct.clone()).and_then(|c| un(c, 1))],
+            Sub => vec![lin(0).then(|| ct.clone()).and_then(|c| un(c, 0)), lin(1).then(|| -ct).and_then(|c| un(c, 1))],
+            Mul => {
+                if lin(0) && lin(1) {
+                    rules::not_linear("mul of two tangents");
+                }
+                if lin(0) {
+                    vec![un(bind1(Mul, &[ct, args[1].known("mul")]), 0), None]
+                } else {
+                    vec![None, un(bind1(Mul, &[args[0].known("mul"), ct]), 1)]
+                }
+            }
+            Div => {
+                if lin(1) {
+                    rules::not_linear("div in its denominator");
+                }
+                vec![un(bind1(Div, &[ct, args[1].known("div")]), 0), None]
+            }
+            _ => rules::not_linear(self.name()),
+        }
+    }
+
+    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+        rules::elementwise_batch(*self, args, dims, axis_size)
+    }
+}
+
+/// 1 where `x == z` and `y != z`, 0.5 where both equal `z`, else 0: the share of a `max`/`min`
+/// tangent that goes to `x` (ties split evenly, as in JAX).
+fn balanced_eq(x: &Array, z: &Array, y: &Array) -> Array {
+    use crate::numpy as jnp;
+    let one = jnp::ones_like(z);
+    let half = &one * 0.5;
+    let zero = rules::zeros(z.aval());
+    let x_eq = jnp::equal(x, z);
+    let y_eq = jnp::equal(y, z);
+    jnp::where_(&x_eq, &jnp::where_(&y_eq, &half, &one), &zero)
+}
+
+/// `x² + y²` for the atan2 derivative.
+fn hypot2(xy: &[&Array]) -> Array {
+    let (x, y) = (xy[0], xy[1]);
+    &bind1(BinaryOp::Mul, &[x, x]) + &bind1(BinaryOp::Mul, &[y, y])
 }
 
 /// NaN-propagating maximum (XLA semantics; `f32::max` would drop the NaN).

@@ -17,6 +17,7 @@ pub mod gather_scatter;
 pub mod iota;
 pub mod layout;
 pub mod reduce;
+pub mod rules;
 pub mod select;
 pub mod slicing;
 pub mod sort;
@@ -26,7 +27,47 @@ pub mod window;
 
 use crate::array::{Array, ShapeDtype};
 
+/// An operand of a linear primitive being transposed.
+#[derive(Clone, Copy, Debug)]
+pub enum LinearArg<'a> {
+    /// An operand the primitive is linear in; its cotangent is wanted. Only its abstract value
+    /// is known (JAX's `UndefinedPrimal`).
+    Linear(&'a ShapeDtype),
+    /// An operand that is a known value (a residual, an index, a padding value...).
+    Known(&'a Array),
+}
+
+impl<'a> LinearArg<'a> {
+    /// The operand's abstract value.
+    pub fn aval(&self) -> &'a ShapeDtype {
+        match self {
+            LinearArg::Linear(a) => a,
+            LinearArg::Known(x) => x.aval(),
+        }
+    }
+
+    /// True for an operand whose cotangent is wanted.
+    pub fn is_linear(&self) -> bool {
+        matches!(self, LinearArg::Linear(_))
+    }
+
+    /// The known value; panics for a linear operand (a rule asked for a value it cannot have).
+    pub fn known(&self, op: &str) -> &'a Array {
+        match self {
+            LinearArg::Known(x) => x,
+            LinearArg::Linear(a) => panic!(
+                "transpose of {op}: operand {a} is linear here, but the rule needs its value \
+                 (the primitive is not linear in it)"
+            ),
+        }
+    }
+}
+
 /// What every primitive family provides.
+///
+/// Rules other than `abstract_eval`/`eval` run with the current trace set to the parent of the
+/// transformation being applied, and compute with [`bind`] or the numpy functions, so they are
+/// themselves transformable (that is how grad of grad and vmap of grad work).
 pub trait PrimitiveRule {
     /// The name JAX uses for the primitive (`"add"`, `"reduce_sum"`, ...).
     fn name(&self) -> &'static str;
@@ -35,6 +76,30 @@ pub trait PrimitiveRule {
     fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype>;
     /// Computes the outputs on concrete arrays. `out` is what `abstract_eval` returned.
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array>;
+    /// Forward mode: the outputs and their tangents, given the operands and their tangents.
+    /// A `None` tangent is a symbolic zero (also what integer and boolean values have); at least
+    /// one input tangent is `Some`. Return `None` for an output whose tangent is zero.
+    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+        let _ = (primals, tangents);
+        panic!("TEMPORARY: no jvp rule for {} yet", self.name())
+    }
+    /// Reverse mode, for primitives linear in some operands: the cotangents of the
+    /// [`LinearArg::Linear`] operands given the outputs' cotangents (`None` = zero; at least one
+    /// is `Some`). Return `None` for known operands and for zero cotangents.
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
+        let _ = (cts, args);
+        panic!("TEMPORARY: no transpose rule for {} yet", self.name())
+    }
+    /// vmap: the outputs and their batch dimensions, given the operands and theirs (`None` =
+    /// not mapped; at least one is `Some`). `axis_size` is the size of the mapped axis.
+    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+        let _ = (args, dims, axis_size);
+        panic!("TEMPORARY: no batching rule for {} yet", self.name())
+    }
+    /// The parameters as `make_jaxpr` prints them (`axes=(0,)`), in JAX's order.
+    fn params(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 }
 
 macro_rules! define_primitives {
@@ -58,6 +123,18 @@ macro_rules! define_primitives {
             }
             fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
                 match self { $(Primitive::$variant(p) => p.eval(args, out),)* }
+            }
+            fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+                match self { $(Primitive::$variant(p) => p.jvp(primals, tangents),)* }
+            }
+            fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
+                match self { $(Primitive::$variant(p) => p.transpose(cts, args),)* }
+            }
+            fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+                match self { $(Primitive::$variant(p) => p.batch(args, dims, axis_size),)* }
+            }
+            fn params(&self) -> Vec<(&'static str, String)> {
+                match self { $(Primitive::$variant(p) => p.params(),)* }
             }
         }
 
@@ -91,9 +168,10 @@ define_primitives! {
 
 /// Applies a primitive to arguments and returns its outputs.
 ///
-/// This is the single entry point through which all computation flows; the transformations
-/// intercept it. Outside any transformation it checks the shapes and dtypes and runs the eager
-/// CPU kernel.
+/// This is the single entry point through which all computation flows: it hands the primitive
+/// to the current transformation (see [`crate::trace`]'s design notes in
+/// `docs/ARCHITECTURE.md`). Outside any transformation it checks the shapes and dtypes and runs
+/// the eager CPU kernel.
 pub fn bind(prim: impl Into<Primitive>, args: &[&Array]) -> Vec<Array> {
     let prim = prim.into();
     if let Some(i) = args.iter().position(|a| a.is_filtered_out()) {
@@ -103,6 +181,17 @@ pub fn bind(prim: impl Into<Primitive>, args: &[&Array]) -> Vec<Array> {
             prim.name(),
             args[i].aval()
         );
+    }
+    if let Some(out) = crate::trace::dispatch(&prim, args) {
+        return out;
+    }
+    eval_primitive(&prim, args)
+}
+
+/// Runs a primitive's kernel on concrete operands (the evaluation trace).
+pub(crate) fn eval_primitive(prim: &Primitive, args: &[&Array]) -> Vec<Array> {
+    if let Some(i) = args.iter().position(|a| a.is_tracer()) {
+        crate::trace::panic_escaped(prim.name(), i, args[i]);
     }
     let avals: smallvec::SmallVec<[&ShapeDtype; 4]> = args.iter().map(|a| a.aval()).collect();
     let out = prim.abstract_eval(&avals);

@@ -1,0 +1,116 @@
+//! Prints a jaxpr the way `jax.make_jaxpr` does:
+//!
+//! ```text
+//! { lambda ; a:f32[3] b:f32[3]. let
+//!     c:f32[3] = sin a
+//!     d:f32[3] = mul c b
+//!   in (d,) }
+//! ```
+
+use super::{Atom, ClosedJaxpr, Jaxpr, Var};
+use crate::array::ShapeDtype;
+use crate::prims::PrimitiveRule;
+use std::fmt;
+
+/// JAX's variable names: a..z, then ba, bb, ... (base 26 with `a` as the zero digit, so no
+/// name but `a` itself starts with `a`).
+fn var_name(v: Var) -> String {
+    let mut n = v as usize;
+    let mut digits = Vec::new();
+    loop {
+        digits.push(b'a' + (n % 26) as u8);
+        n /= 26;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    String::from_utf8(digits).expect("ASCII letters")
+}
+
+/// `f32[2,3]` (JAX's short aval form).
+pub(crate) fn short_aval(a: &ShapeDtype) -> String {
+    let dims: Vec<String> = a.shape.iter().map(|d| d.to_string()).collect();
+    format!("{}[{}]", a.dtype.short_name(), dims.join(","))
+}
+
+fn atom_str(j: &Jaxpr, a: &Atom) -> String {
+    match a {
+        Atom::Var(v) => var_name(*v),
+        Atom::Literal(x) => format!("{}:{}", x, short_aval(j.atom_aval(a))),
+    }
+}
+
+fn binder(j: &Jaxpr, v: Var) -> String {
+    format!("{}:{}", var_name(v), short_aval(&j.avals[v as usize]))
+}
+
+fn eqn_lines(j: &Jaxpr) -> Vec<String> {
+    j.eqns
+        .iter()
+        .map(|e| {
+            let outs: Vec<String> = e.outputs.iter().map(|v| binder(j, *v)).collect();
+            let params = e.prim.params();
+            let params = if params.is_empty() {
+                String::new()
+            } else {
+                let ps: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                format!("[{}]", ps.join(" "))
+            };
+            let ins: Vec<String> = e.inputs.iter().map(|a| atom_str(j, a)).collect();
+            format!(
+                "{} = {}{}{}{}",
+                outs.join(" "),
+                e.prim.name(),
+                params,
+                if ins.is_empty() { "" } else { " " },
+                ins.join(" ")
+            )
+        })
+        .collect()
+}
+
+impl fmt::Display for Jaxpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let consts: Vec<String> = self.constvars.iter().map(|v| binder(self, *v)).collect();
+        let ins: Vec<String> = self.invars.iter().map(|v| binder(self, *v)).collect();
+        let outs: Vec<String> = self.outvars.iter().map(|a| atom_str(self, a)).collect();
+        let outs = if outs.len() == 1 {
+            format!("({},)", outs[0])
+        } else {
+            format!("({})", outs.join(", "))
+        };
+        let head = format!("{{ lambda {}; {}. let", consts.join(" "), ins.join(" "));
+        let lines = eqn_lines(self);
+        let one_line = format!("{head} {} in {outs} }}", lines.join(" "));
+        if lines.len() <= 1 && one_line.len() <= 80 {
+            return f.write_str(&one_line);
+        }
+        writeln!(f, "{head}")?;
+        for l in lines {
+            writeln!(f, "    {l}")?;
+        }
+        write!(f, "  in {outs} }}")
+    }
+}
+
+impl fmt::Display for ClosedJaxpr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.jaxpr, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::var_name;
+
+    #[test]
+    fn variable_names_follow_jax() {
+        assert_eq!(var_name(0), "a");
+        assert_eq!(var_name(25), "z");
+        assert_eq!(var_name(26), "ba");
+        assert_eq!(var_name(27), "bb");
+        assert_eq!(var_name(51), "bz");
+        assert_eq!(var_name(52), "ca");
+    }
+}

@@ -1,0 +1,317 @@
+//! Forward and reverse mode over functions of PyTrees: `jvp`, `linearize`, `vjp`, `grad`,
+//! `value_and_grad` (JAX's `jax.jvp`, `jax.linearize`, `jax.vjp`, `jax.grad`).
+
+use crate::array::Array;
+use crate::jaxpr::transpose::backward_pass;
+use crate::jaxpr::ClosedJaxpr;
+use crate::numpy::zeros_like;
+use crate::trace::jvp::JvpTrace;
+use crate::trace::staging::{StageMode, StagingTrace};
+use crate::trace::{current, new_tag, set_current, Trace};
+use crate::tree::{self, PyTree};
+use std::rc::Rc;
+
+/// True for values that have tangents: floating-point arrays. Integer and boolean values have
+/// zero tangents (JAX's `float0`).
+pub(crate) fn has_tangent(x: &Array) -> bool {
+    x.dtype().is_float()
+}
+
+/// Runs `f` under a fresh JVP trace on flat primals and tangents; returns the flat primal and
+/// tangent outputs (`None` = zero).
+fn jvp_flat(
+    f: impl FnOnce(Vec<Array>) -> Vec<Array>,
+    parent: Option<Rc<dyn Trace>>,
+    primals: &[Array],
+    tangents: Vec<Option<Array>>,
+) -> (Vec<Array>, Vec<Option<Array>>) {
+    let trace = Rc::new(JvpTrace {
+        tag: new_tag(),
+        parent,
+    });
+    let inputs: Vec<Array> = primals
+        .iter()
+        .zip(tangents)
+        .map(|(p, t)| trace.wrap(p.clone(), t.filter(|_| has_tangent(p))))
+        .collect();
+    let outs = {
+        let _guard = set_current(Some(trace.clone() as Rc<dyn Trace>));
+        f(inputs)
+    };
+    outs.iter().map(|o| trace.unwrap(o)).unzip()
+}
+
+/// Forward-mode differentiation (`jax.jvp`): the outputs of `f` at `primals` and their
+/// directional derivatives along `tangents`.
+///
+/// `tangents` has the structure of `primals`; tangents of integer and boolean leaves are
+/// ignored (their tangent is zero, JAX's `float0`). The output tangent of an integer output is
+/// zeros of its dtype.
+///
+/// ```
+/// use equinox_core::{transforms::jvp, Array};
+/// let x = Array::scalar(2.0f32);
+/// let (y, dy) = jvp(|x: &Array| x * x * 3.0, &x, &Array::scalar(1.0f32));
+/// assert_eq!(y.item::<f32>(), 12.0);
+/// assert_eq!(dy.item::<f32>(), 12.0);
+/// ```
+pub fn jvp<T: PyTree, R: PyTree>(f: impl FnOnce(&T) -> R, primals: &T, tangents: &T) -> (R, R) {
+    let (p_leaves, p_def) = tree::flatten(primals);
+    let (t_leaves, _) = tree::flatten(tangents);
+    assert_eq!(
+        p_leaves.len(),
+        t_leaves.len(),
+        "jvp: primals have {} leaves but tangents have {}",
+        p_leaves.len(),
+        t_leaves.len()
+    );
+    for (i, (p, t)) in p_leaves.iter().zip(&t_leaves).enumerate() {
+        if has_tangent(p) && (p.shape() != t.shape() || p.dtype() != t.dtype()) {
+            panic!(
+                "jvp: tangent {i} is {} but its primal is {}; they must have the same shape and dtype",
+                t.aval(),
+                p.aval()
+            );
+        }
+    }
+    let mut out_template = None;
+    let (outs, touts) = jvp_flat(
+        |xs| {
+            let out = f(&tree::unflatten(&p_def, xs));
+            let leaves = tree::leaves(&out).into_iter().cloned().collect();
+            out_template = Some(out);
+            leaves
+        },
+        current(),
+        &p_leaves,
+        t_leaves.into_iter().map(Some).collect(),
+    );
+    let template = out_template.expect("the function ran");
+    let touts: Vec<Array> = outs
+        .iter()
+        .zip(touts)
+        .map(|(o, t)| t.unwrap_or_else(|| zeros_like(o)))
+        .collect();
+    (tree::rebuild(&template, outs), tree::rebuild(&template, touts))
+}
+
+/// A linear function staged by [`linearize`] or held by [`vjp`]: the tangent map of `f` at a
+/// point, as a jaxpr closing over residuals.
+pub struct Linearized<T, R> {
+    jaxpr: ClosedJaxpr,
+    /// For each input leaf, whether it has a tangent (is a program input).
+    input_has_tangent: Vec<bool>,
+    primals: T,
+    out_template: R,
+}
+
+impl<T: PyTree, R: PyTree> Linearized<T, R> {
+    /// The linear program, with tangent inputs for the float leaves of the primals.
+    pub fn jaxpr(&self) -> &ClosedJaxpr {
+        &self.jaxpr
+    }
+
+    /// Applies the linear map to an input tangent (the JVP at the linearisation point).
+    pub fn apply(&self, tangents: &T) -> R {
+        let (t_leaves, _) = tree::flatten(tangents);
+        let args: Vec<&Array> = t_leaves
+            .iter()
+            .zip(&self.input_has_tangent)
+            .filter(|(_, h)| **h)
+            .map(|(t, _)| t)
+            .collect();
+        let outs = self.jaxpr.call(&args);
+        tree::rebuild(&self.out_template, outs)
+    }
+
+    /// Applies the transposed map to an output cotangent (the VJP): one cotangent per input
+    /// leaf, zeros for leaves without tangents and for inputs the output does not depend on.
+    pub fn transpose(&self, cotangents: &R) -> T {
+        let (ct_leaves, _) = tree::flatten(cotangents);
+        let outs = self.jaxpr.jaxpr.out_avals();
+        assert_eq!(
+            ct_leaves.len(),
+            outs.len(),
+            "vjp: the cotangent has {} leaves but the function has {} outputs",
+            ct_leaves.len(),
+            outs.len()
+        );
+        for (i, (c, o)) in ct_leaves.iter().zip(&outs).enumerate() {
+            if c.shape() != &o.shape[..] || c.dtype() != o.dtype {
+                panic!(
+                    "vjp: cotangent {i} is {} but the output is {o}; they must have the same shape and dtype",
+                    c.aval()
+                );
+            }
+        }
+        let cts: Vec<Option<Array>> = ct_leaves.into_iter().map(Some).collect();
+        let consts: Vec<&Array> = self.jaxpr.consts.iter().collect();
+        let mut cts_in = backward_pass(&self.jaxpr.jaxpr, &consts, &cts).into_iter();
+        let primals: Vec<Array> = tree::leaves(&self.primals).into_iter().cloned().collect();
+        let grads: Vec<Array> = primals
+            .iter()
+            .zip(&self.input_has_tangent)
+            .map(|(p, h)| {
+                let ct = if *h { cts_in.next().flatten() } else { None };
+                ct.unwrap_or_else(|| zeros_like(p))
+            })
+            .collect();
+        tree::rebuild(&self.primals, grads)
+    }
+}
+
+/// Linearizes `f` at `primals` (`jax.linearize`): the outputs, and the tangent map as a staged
+/// linear program. Primal work runs now; only tangent work is staged.
+///
+/// ```
+/// use equinox_core::{transforms::linearize, Array};
+/// let x = Array::scalar(3.0f32);
+/// let (y, lin) = linearize(|x: &Array| x * x, &x);
+/// assert_eq!(y.item::<f32>(), 9.0);
+/// assert_eq!(lin.apply(&Array::scalar(1.0f32)).item::<f32>(), 6.0);
+/// ```
+pub fn linearize<T: PyTree, R: PyTree>(f: impl FnOnce(&T) -> R, primals: &T) -> (R, Linearized<T, R>) {
+    let (p_leaves, p_def) = tree::flatten(primals);
+    let staging = StagingTrace::new(StageMode::DependentOnly);
+    let input_has_tangent: Vec<bool> = p_leaves.iter().map(has_tangent).collect();
+    let tangents: Vec<Option<Array>> = p_leaves
+        .iter()
+        .map(|p| has_tangent(p).then(|| staging.new_input(p.aval().clone())))
+        .collect();
+    let mut out_template = None;
+    let (outs, touts) = jvp_flat(
+        |xs| {
+            let out = f(&tree::unflatten(&p_def, xs));
+            let leaves = tree::leaves(&out).into_iter().cloned().collect();
+            out_template = Some(out);
+            leaves
+        },
+        Some(staging.clone() as Rc<dyn Trace>),
+        &p_leaves,
+        tangents,
+    );
+    let out_template = out_template.expect("the function ran");
+    let touts: Vec<Array> = outs
+        .iter()
+        .zip(touts)
+        .map(|(o, t)| t.unwrap_or_else(|| zeros_like(o)))
+        .collect();
+    let jaxpr = staging.finish(&touts);
+    let out = tree::rebuild(&out_template, outs);
+    (
+        out,
+        Linearized {
+            jaxpr,
+            input_has_tangent,
+            primals: tree::map(primals, Array::clone),
+            out_template,
+        },
+    )
+}
+
+/// Reverse-mode differentiation (`jax.vjp`): the outputs of `f` at `primals`, and a function
+/// from output cotangents to input cotangents ([`Linearized::transpose`]).
+///
+/// ```
+/// use equinox_core::{transforms::vjp, Array};
+/// let x = Array::from_vec(vec![1.0f32, 2.0], [2]);
+/// let (y, pullback) = vjp(|x: &Array| x * x, &x);
+/// assert_eq!(y.to_vec::<f32>(), vec![1.0, 4.0]);
+/// let g = pullback.transpose(&Array::from_vec(vec![1.0f32, 1.0], [2]));
+/// assert_eq!(g.to_vec::<f32>(), vec![2.0, 4.0]);
+/// ```
+pub fn vjp<T: PyTree, R: PyTree>(f: impl FnOnce(&T) -> R, primals: &T) -> (R, Linearized<T, R>) {
+    linearize(f, primals)
+}
+
+/// Panics unless `out` is a scalar float, what `grad` differentiates.
+fn check_scalar_output(out: &Array) {
+    if out.ndim() != 0 || !out.dtype().is_float() {
+        panic!(
+            "grad: the function must return a scalar float (shape ()), but it returned {}; use \
+             vjp or jacrev for other outputs",
+            out.aval()
+        );
+    }
+}
+
+/// Panics unless every leaf of the input is a float array, as `jax.grad` requires.
+fn check_float_inputs<T: PyTree>(x: &T) {
+    for (path, leaf) in tree::leaves_with_path(x) {
+        if !has_tangent(leaf) {
+            panic!(
+                "grad: input leaf `{path}` is {}; grad requires float inputs. Mark non-float \
+                 values static, pass them another way, or use filter_grad (Equinox), which only \
+                 differentiates float leaves",
+                leaf.aval()
+            );
+        }
+    }
+}
+
+/// The value and gradient of `f` at `x`: the shared body of the `grad` family.
+fn value_and_grad_at<T: PyTree, A>(f: impl FnOnce(&T) -> (Array, A), x: &T) -> ((Array, A), T) {
+    check_float_inputs(x);
+    let mut aux = None;
+    let (out, lin) = linearize(
+        |x: &T| {
+            let (v, a) = f(x);
+            check_scalar_output(&v);
+            aux = Some(a);
+            v
+        },
+        x,
+    );
+    let ct = crate::numpy::ones_like(&out);
+    let g = lin.transpose(&ct);
+    ((out, aux.expect("the function ran")), g)
+}
+
+/// `jax.value_and_grad`: a function returning the value of `f` and its gradient with respect
+/// to its (PyTree) argument. `f` must return a scalar float; every leaf of the argument must be
+/// a float array. Several arguments are passed as a tuple.
+///
+/// ```
+/// use equinox_core::{transforms::value_and_grad, Array};
+/// let f = value_and_grad(|x: &Array| (x * x).sum(None));
+/// let (v, g) = f(&Array::from_vec(vec![1.0f32, 3.0], [2]));
+/// assert_eq!(v.item::<f32>(), 10.0);
+/// assert_eq!(g.to_vec::<f32>(), vec![2.0, 6.0]);
+/// ```
+pub fn value_and_grad<T: PyTree>(f: impl Fn(&T) -> Array) -> impl Fn(&T) -> (Array, T) {
+    move |x| {
+        let ((v, ()), g) = value_and_grad_at(|x| (f(x), ()), x);
+        (v, g)
+    }
+}
+
+/// `jax.grad`: a function returning the gradient of the scalar function `f` with respect to
+/// its (PyTree) argument. Composes: `grad(grad(f))` is the second derivative.
+///
+/// ```
+/// use equinox_core::{transforms::grad, Array};
+/// let df = grad(|x: &Array| x.sin());
+/// assert_eq!(df(&Array::scalar(0.0f32)).item::<f32>(), 1.0);
+/// let d2f = grad(grad(|x: &Array| x * x * x));
+/// assert_eq!(d2f(&Array::scalar(2.0f32)).item::<f32>(), 12.0);
+/// ```
+pub fn grad<T: PyTree>(f: impl Fn(&T) -> Array) -> impl Fn(&T) -> T {
+    move |x| value_and_grad_at(|x| (f(x), ()), x).1
+}
+
+/// [`value_and_grad`] for a function returning `(value, aux)` (`has_aux=True`): the aux output
+/// is returned as computed, not differentiated.
+pub fn value_and_grad_with_aux<T: PyTree, A>(
+    f: impl Fn(&T) -> (Array, A),
+) -> impl Fn(&T) -> ((Array, A), T) {
+    move |x| value_and_grad_at(&f, x)
+}
+
+/// [`grad`] for a function returning `(value, aux)` (`has_aux=True`): returns the gradient and
+/// the aux output.
+pub fn grad_with_aux<T: PyTree, A>(f: impl Fn(&T) -> (Array, A)) -> impl Fn(&T) -> (T, A) {
+    move |x| {
+        let ((_, aux), g) = value_and_grad_at(&f, x);
+        (g, aux)
+    }
+}

@@ -1,0 +1,29 @@
+//! The composable transformations (`jax.jvp`, `jax.grad`, `jax.vmap`, `jax.jit`, ...) over
+//! functions of PyTrees.
+//!
+//! A function of several arguments takes them as one tuple; every transformation works on any
+//! [`PyTree`](crate::tree::PyTree) argument and result, and they compose:
+//! `vmap(grad(f))` gives per-example gradients, `grad(grad(f))` second derivatives,
+//! `jit(...)` compiles any of them.
+//!
+//! ```
+//! use equinox_core::{numpy as jnp, transforms::{grad, vmap}, Array};
+//! let loss = |(w, x): &(Array, Array)| (w * x).sum(None).tanh();
+//! let per_example = vmap(move |x: &Array| grad(|w: &Array| loss(&(w.clone(), x.clone())))(&jnp::ones([3])));
+//! let g = per_example(&jnp::arange(6.0).reshape([2, 3]));
+//! assert_eq!(g.shape(), &[2, 3]);
+//! ```
+
+mod autodiff;
+mod check_grads;
+mod jit;
+mod staged;
+mod vmap;
+
+pub use autodiff::{
+    grad, grad_with_aux, jvp, linearize, value_and_grad, value_and_grad_with_aux, vjp, Linearized,
+};
+pub use check_grads::check_grads;
+pub use jit::{jit, Jit};
+pub use staged::{eval_shape, make_jaxpr};
+pub use vmap::{vmap, vmap_with, AxisSpec, VmapSpec};

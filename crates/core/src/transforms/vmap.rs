@@ -1,0 +1,217 @@
+//! `vmap`: vectorising a function over a mapped axis of its inputs.
+
+use crate::array::Array;
+use crate::numpy::moveaxis;
+use crate::trace::batch::BatchTrace;
+use crate::trace::{current, new_tag, set_current, Trace};
+use crate::tree::{self, KeyPath, PyTree};
+use std::rc::Rc;
+
+/// Which axis of each leaf is mapped (`in_axes`/`out_axes`): `None` for a leaf that is not
+/// mapped (broadcast to every lane), `Some(axis)` (negative counts from the end).
+#[derive(Clone)]
+pub enum AxisSpec {
+    /// The same axis for every leaf (`in_axes=0` or `None`).
+    All(Option<isize>),
+    /// One entry per leaf, in leaf order (what a per-argument JAX spec flattens to).
+    PerLeaf(Vec<Option<isize>>),
+    /// Chosen per leaf from its path and value.
+    ByLeaf(Rc<dyn Fn(&KeyPath, &Array) -> Option<isize>>),
+}
+
+impl From<isize> for AxisSpec {
+    fn from(a: isize) -> AxisSpec {
+        AxisSpec::All(Some(a))
+    }
+}
+
+impl From<Option<isize>> for AxisSpec {
+    fn from(a: Option<isize>) -> AxisSpec {
+        AxisSpec::All(a)
+    }
+}
+
+impl From<Vec<Option<isize>>> for AxisSpec {
+    fn from(a: Vec<Option<isize>>) -> AxisSpec {
+        AxisSpec::PerLeaf(a)
+    }
+}
+
+impl AxisSpec {
+    /// The spec for each leaf of `tree` (filtered-out leaves skipped).
+    fn resolve<T: PyTree>(&self, tree: &T, what: &str) -> Vec<Option<isize>> {
+        let leaves = tree::leaves_with_path(tree);
+        match self {
+            AxisSpec::All(a) => vec![*a; leaves.len()],
+            AxisSpec::PerLeaf(v) => {
+                assert_eq!(
+                    v.len(),
+                    leaves.len(),
+                    "vmap: {what} has {} entries but the tree has {} leaves",
+                    v.len(),
+                    leaves.len()
+                );
+                v.clone()
+            }
+            AxisSpec::ByLeaf(f) => leaves.iter().map(|(p, l)| f(p, l)).collect(),
+        }
+    }
+}
+
+/// Options of [`vmap_with`]: `in_axes`, `out_axes`, `axis_name`, `axis_size`.
+#[derive(Clone)]
+pub struct VmapSpec {
+    /// The mapped axis of each input leaf (default: 0 for all).
+    pub in_axes: AxisSpec,
+    /// Where the mapped axis goes in each output leaf (default: 0 for all).
+    pub out_axes: AxisSpec,
+    /// The name collectives (`psum`, `pmean`, `axis_index`...) use to refer to this axis.
+    pub axis_name: Option<String>,
+    /// The size of the mapped axis; required when no input is mapped.
+    pub axis_size: Option<usize>,
+}
+
+impl Default for VmapSpec {
+    fn default() -> VmapSpec {
+        VmapSpec {
+            in_axes: AxisSpec::All(Some(0)),
+            out_axes: AxisSpec::All(Some(0)),
+            axis_name: None,
+            axis_size: None,
+        }
+    }
+}
+
+impl VmapSpec {
+    /// Sets `in_axes`.
+    pub fn in_axes(mut self, a: impl Into<AxisSpec>) -> VmapSpec {
+        self.in_axes = a.into();
+        self
+    }
+    /// Sets `out_axes`.
+    pub fn out_axes(mut self, a: impl Into<AxisSpec>) -> VmapSpec {
+        self.out_axes = a.into();
+        self
+    }
+    /// Names the mapped axis for collectives.
+    pub fn axis_name(mut self, name: impl Into<String>) -> VmapSpec {
+        self.axis_name = Some(name.into());
+        self
+    }
+    /// Sets the size of the mapped axis.
+    pub fn axis_size(mut self, n: usize) -> VmapSpec {
+        self.axis_size = Some(n);
+        self
+    }
+}
+
+fn normalize_axis(axis: isize, ndim: usize, what: &str, aval: &crate::ShapeDtype) -> usize {
+    let n = ndim as isize;
+    if axis < -n || axis >= n {
+        panic!("vmap: {what} axis {axis} is out of bounds for {aval} (rank {ndim})");
+    }
+    axis.rem_euclid(n.max(1)) as usize
+}
+
+/// `jax.vmap` with every axis mapped at 0: a function that maps `f` over axis 0 of each leaf
+/// of its argument and stacks the results along axis 0.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, transforms::vmap, Array};
+/// let dot = |(a, b): &(Array, Array)| (a * b).sum(None);
+/// let xs = jnp::arange(6.0).reshape([2, 3]);
+/// let out = vmap(dot)(&(xs.clone(), xs));
+/// assert_eq!(out.to_vec::<f32>(), vec![5.0, 50.0]);
+/// ```
+pub fn vmap<T: PyTree, R: PyTree>(f: impl Fn(&T) -> R) -> impl Fn(&T) -> R {
+    vmap_with(f, VmapSpec::default())
+}
+
+/// `jax.vmap` with explicit options ([`VmapSpec`]).
+///
+/// ```
+/// use equinox_core::{numpy as jnp, transforms::{vmap_with, VmapSpec}, Array};
+/// // Map over the rows of `x` while `w` is shared (not mapped), stacking results on axis 1.
+/// let f = vmap_with(
+///     |(w, x): &(Array, Array)| w.matmul(x),
+///     VmapSpec::default().in_axes(vec![None, Some(0)]).out_axes(1),
+/// );
+/// let out = f(&(jnp::ones([2, 3]), jnp::ones([5, 3])));
+/// assert_eq!(out.shape(), &[2, 5]);
+/// ```
+pub fn vmap_with<T: PyTree, R: PyTree>(f: impl Fn(&T) -> R, spec: VmapSpec) -> impl Fn(&T) -> R {
+    move |x: &T| {
+        let in_axes = spec.in_axes.resolve(x, "in_axes");
+        let (leaves, def) = tree::flatten(x);
+        let mut size = spec.axis_size;
+        let mut first: Option<String> = None;
+        let axes: Vec<Option<usize>> = leaves
+            .iter()
+            .zip(&in_axes)
+            .map(|(l, a)| {
+                a.map(|a| {
+                    let d = normalize_axis(a, l.ndim(), "in_axes", l.aval());
+                    let n = l.shape()[d];
+                    match size {
+                        None => {
+                            size = Some(n);
+                            first = Some(format!("{} mapped on axis {d}", l.aval()));
+                        }
+                        Some(s) if s != n => panic!(
+                            "vmap got inconsistent sizes for the mapped axis: {} mapped on axis {d} has \
+                             size {n}, but {} (axis_size {s})",
+                            l.aval(),
+                            first.clone().unwrap_or_else(|| "axis_size was given".into())
+                        ),
+                        _ => {}
+                    }
+                    d
+                })
+            })
+            .collect();
+        let axis_size = size.unwrap_or_else(|| {
+            panic!("vmap: no input is mapped (every in_axes is None), so axis_size must be given")
+        });
+        let trace = Rc::new(BatchTrace {
+            tag: new_tag(),
+            parent: current(),
+            axis_size,
+            axis_name: spec.axis_name.clone(),
+        });
+        let inputs: Vec<Array> = leaves
+            .into_iter()
+            .zip(axes)
+            .map(|(l, d)| trace.wrap(l, d))
+            .collect();
+        let out = {
+            let _guard = set_current(Some(trace.clone() as Rc<dyn Trace>));
+            f(&tree::unflatten(&def, inputs))
+        };
+        let out_axes = spec.out_axes.resolve(&out, "out_axes");
+        let outs: Vec<Array> = tree::leaves(&out)
+            .into_iter()
+            .zip(out_axes)
+            .map(|(o, oa)| {
+                let (v, bdim) = trace.unwrap(o);
+                match (oa, bdim) {
+                    (None, None) => v,
+                    (None, Some(_)) => panic!(
+                        "vmap: an output with out_axes None depends on the mapped inputs (it is {} per lane)",
+                        o.aval()
+                    ),
+                    (Some(a), Some(b)) => {
+                        let d = normalize_axis(a, v.ndim(), "out_axes", v.aval());
+                        moveaxis(&v, b as isize, d as isize)
+                    }
+                    (Some(a), None) => {
+                        let d = normalize_axis(a, v.ndim() + 1, "out_axes", v.aval());
+                        let mut shape = v.shape().to_vec();
+                        shape.insert(d, axis_size);
+                        v.expand_dims(d as isize).broadcast_to(shape)
+                    }
+                }
+            })
+            .collect();
+        tree::rebuild(&out, outs)
+    }
+}
