@@ -5,12 +5,14 @@
 //! Like the numpy layer they only call [`bind`](crate::prims::bind), so they work under every
 //! transformation.
 
+mod collective;
 mod conv;
 mod dot;
 mod slicing;
 mod stop_gradient;
 mod window;
 
+pub use collective::*;
 pub use conv::*;
 pub use dot::*;
 pub use slicing::*;

@@ -7,6 +7,7 @@
 //! so that every transformation works on all of them.
 
 pub mod binary;
+pub mod collective;
 pub mod compare;
 pub mod conv;
 pub mod convert;
@@ -164,6 +165,7 @@ define_primitives! {
     DotGeneral(dot_general::DotGeneral),
     Conv(conv::ConvGeneralDilated),
     Window(window::WindowOp),
+    Collective(collective::CollectiveOp),
 }
 
 /// Applies a primitive to arguments and returns its outputs.

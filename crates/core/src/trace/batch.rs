@@ -66,6 +66,10 @@ impl Trace for BatchTrace {
         self.parent.clone()
     }
 
+    fn axis_size(&self, name: &str) -> Option<usize> {
+        (self.axis_name.as_deref() == Some(name)).then_some(self.axis_size)
+    }
+
     fn process_primitive(&self, prim: &Primitive, args: &[&Array]) -> Vec<Array> {
         let mut values: SmallVec<[Array; 4]> = SmallVec::new();
         let mut dims: SmallVec<[Option<usize>; 4]> = SmallVec::new();
@@ -75,6 +79,16 @@ impl Trace for BatchTrace {
             dims.push(d);
         }
         let refs: SmallVec<[&Array; 4]> = values.iter().collect();
+        if let Primitive::Collective(c) = prim {
+            if self.axis_name.as_deref() == Some(c.axis_name()) {
+                let (outs, out_dims) = c.batch_named(&refs, &dims, self.axis_size);
+                return outs
+                    .into_iter()
+                    .zip(out_dims)
+                    .map(|(v, d)| self.wrap(v, d))
+                    .collect();
+            }
+        }
         if dims.iter().all(Option::is_none) {
             return bind(prim.clone(), &refs);
         }

@@ -36,6 +36,11 @@ pub(crate) trait Trace {
     fn parent(&self) -> Option<Rc<dyn Trace>>;
     /// Applies `prim` to `args`. Runs with the current trace set to the parent.
     fn process_primitive(&self, prim: &Primitive, args: &[&Array]) -> Vec<Array>;
+    /// The size of the mapped axis called `name`, if this trace is the vmap that binds it.
+    fn axis_size(&self, name: &str) -> Option<usize> {
+        let _ = name;
+        None
+    }
 }
 
 /// What a tracer carries, by kind of trace.
@@ -117,6 +122,18 @@ pub(crate) fn is_live(tag: u64) -> bool {
         t = tr.parent();
     }
     false
+}
+
+/// The size of the vmap axis called `name` among the active traces.
+pub(crate) fn axis_size(name: &str) -> Option<usize> {
+    let mut t = current();
+    while let Some(tr) = t {
+        if let Some(n) = tr.axis_size(name) {
+            return Some(n);
+        }
+        t = tr.parent();
+    }
+    None
 }
 
 /// Hands `prim` to the current trace. `None` means evaluate: the caller runs the kernel.

@@ -16,6 +16,7 @@
 
 mod autodiff;
 mod check_grads;
+mod jacobian;
 mod jit;
 mod staged;
 mod vmap;
@@ -24,6 +25,7 @@ pub use autodiff::{
     grad, grad_with_aux, jvp, linearize, value_and_grad, value_and_grad_with_aux, vjp, Linearized,
 };
 pub use check_grads::check_grads;
+pub use jacobian::{hessian, jacfwd, jacrev};
 pub use jit::{jit, Jit};
 pub use staged::{eval_shape, make_jaxpr};
 pub use vmap::{vmap, vmap_with, AxisSpec, VmapSpec};
