@@ -102,7 +102,16 @@ pub use equinox_macros::Module;
 /// it; `use equinox::Module;` brings in both the derive and the trait.
 pub use equinox_core::tree::PyTree as Module;
 
-pub use equinox_core::tree::{tree_equal, tree_pformat, tree_pprint};
+pub use equinox_core::tree::{tree_allclose, tree_equal, tree_pformat, tree_pprint};
+
+pub mod filters;
+pub mod tree_at;
+
+pub use filters::{
+    apply_updates, combine, combine2, filter, is_array, is_inexact_array, partition, Filter,
+    FilterSpec,
+};
+pub use tree_at::{tree_at, tree_at_many, tree_at_many_with, tree_at_with};
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]
