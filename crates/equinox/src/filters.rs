@@ -145,8 +145,11 @@ impl<T> FilterSpec<T> for &Filter<'_, T> {
 /// assert_eq!(tree::num_leaves(&frozen), 1);
 /// ```
 pub struct Filter<'f, T> {
-    mask: Box<dyn Fn(&T) -> Vec<bool> + 'f>,
+    mask: MaskFn<'f, T>,
 }
+
+/// What a [`Filter`] holds: the function from a tree to its mask.
+type MaskFn<'f, T> = Box<dyn Fn(&T) -> Vec<bool> + 'f>;
 
 impl<'f, T: PyTree + 'f> Filter<'f, T> {
     /// A filter from any [`FilterSpec`] (`true`, a predicate, ...), for combining it with
@@ -195,7 +198,7 @@ impl<'f, T: PyTree + 'f> Filter<'f, T> {
 
     /// Keeps every leaf under the node `selector` returns: a sub-module, a container or a
     /// single leaf (a `True` at that node of an Equinox prefix spec, `False` elsewhere). The
-    /// selector works like [`tree_at`](crate::tree_at)'s, but only reads the tree, so it takes
+    /// selector works like [`tree_at`](fn@crate::tree_at)'s, but only reads the tree, so it takes
     /// `&T`.
     ///
     /// Panics when the filter is applied if the selector returns a node with leaves that is

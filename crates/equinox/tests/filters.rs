@@ -44,7 +44,9 @@ struct Mlp {
 /// `eqx.nn.MLP(2, 2, 2, 2)`'s shape: three 2x2 layers.
 fn mlp(start: f32) -> Mlp {
     Mlp {
-        layers: (0..3).map(|i| linear(2, 2, start + 6.0 * i as f32)).collect(),
+        layers: (0..3)
+            .map(|i| linear(2, 2, start + 6.0 * i as f32))
+            .collect(),
         activation: eqx::nn::relu,
     }
 }
@@ -90,7 +92,11 @@ fn int(v: i32) -> Array {
 
 /// The first pytree of `test_filter`: `[1, 2, [3, "hi", {"a": jnp.array(1), "b": 4, "c":
 /// MLP}]]`, with the Python ints as int32 leaves (in Rust a bare int would be static).
-type Mixed = (Array, Array, (Array, &'static str, BTreeMap<&'static str, Leafy>));
+type Mixed = (
+    Array,
+    Array,
+    (Array, &'static str, BTreeMap<&'static str, Leafy>),
+);
 
 #[derive(Module, Clone)]
 #[module(transparent)]
@@ -133,7 +139,14 @@ fn test_is_array() {
     assert!(eqx::is_array(&Array::weak_scalar(2.0f64)));
     // Static content never reaches a filter: only the two arrays are candidates, and
     // `is_array` keeps both.
-    let t = (1usize, 2.0f64, vec![2.0f32], true, jnp::ones([1]), Array::scalar(1.0f32));
+    let t = (
+        1usize,
+        2.0f64,
+        vec![2.0f32],
+        true,
+        jnp::ones([1]),
+        Array::scalar(1.0f32),
+    );
     let kept = eqx::filter(&t, eqx::is_array, false);
     assert!(same_leaves(&kept, &t));
     assert_eq!(paths(&kept), [".4", ".5"]);
@@ -270,12 +283,9 @@ fn test_is_leaf() {
     }
     type Tree = (Vec<M>, Array);
     let t: Tree = (vec![M { value: int(1) }, M { value: int(2) }], int(3));
-    let spec = Filter::select_many(|t: &Tree| {
-        t.0.iter()
-            .filter(|m| m.value.item::<i32>() == 1)
-            .collect()
-    })
-    .or(Filter::select(|t: &Tree| &t.1));
+    let spec =
+        Filter::select_many(|t: &Tree| t.0.iter().filter(|m| m.value.item::<i32>() == 1).collect())
+            .or(Filter::select(|t: &Tree| &t.1));
     let out = eqx::filter(&t, &spec, false);
     assert_eq!(paths(&out), [".0[0].value", ".1"]);
     assert!(out.0[1].value.is_filtered_out());
@@ -347,7 +357,10 @@ fn filter_path_select_and_combinators() {
         ["layers[1].bias", "layers[2].weight", "layers[2].bias"]
     );
     // `Filter::new` wraps any spec.
-    assert_eq!(tree::num_leaves(&eqx::filter(&m, Filter::new(true), false)), 6);
+    assert_eq!(
+        tree::num_leaves(&eqx::filter(&m, Filter::new(true), false)),
+        6
+    );
     assert_eq!(
         tree::num_leaves(&eqx::filter(&m, !Filter::new(eqx::is_array), false)),
         0
@@ -418,7 +431,11 @@ fn combine_takes_the_first_present_leaf() {
     let b = vec![int(10), int(20), int(30)];
     let c = vec![int(100), int(200), int(300)];
     let a0 = eqx::filter(&a, Filter::select(|v: &Vec<Array>| &v[0]), false);
-    let b01 = eqx::filter(&b, Filter::select_many(|v: &Vec<Array>| vec![&v[0], &v[1]]), false);
+    let b01 = eqx::filter(
+        &b,
+        Filter::select_many(|v: &Vec<Array>| vec![&v[0], &v[1]]),
+        false,
+    );
     let none = eqx::filter(&c, false, false);
     let out = eqx::combine(&[&a0, &b01, &c]);
     let values: Vec<i32> = out.iter().map(|x| x.item()).collect();
@@ -470,7 +487,9 @@ fn partition_with_a_spec_of_the_wrong_length_panics() {
 }
 
 #[test]
-#[should_panic(expected = "Filter::select: the selector returned a node that is not part of the tree")]
+#[should_panic(
+    expected = "Filter::select: the selector returned a node that is not part of the tree"
+)]
 fn selecting_a_node_outside_the_tree_panics() {
     let outside: &'static Array = Box::leak(Box::new(jnp::ones([1])));
     let t = vec![jnp::ones([1])];
@@ -482,11 +501,17 @@ fn selecting_a_node_outside_the_tree_panics() {
 fn select_many_outside_the_tree_panics() {
     let outside: &'static Array = Box::leak(Box::new(jnp::ones([1])));
     let t = vec![jnp::ones([1])];
-    eqx::filter(&t, Filter::select_many(move |t: &Vec<Array>| vec![&t[0], outside]), false);
+    eqx::filter(
+        &t,
+        Filter::select_many(move |t: &Vec<Array>| vec![&t[0], outside]),
+        false,
+    );
 }
 
 #[test]
-#[should_panic(expected = "combine: tree 1 does not have the structure of tree 0; they differ at the root: sequence lengths differ: 2 != 3")]
+#[should_panic(
+    expected = "combine: tree 1 does not have the structure of tree 0; they differ at the root: sequence lengths differ: 2 != 3"
+)]
 fn combine_of_different_structures_panics() {
     let a = vec![int(1), int(2)];
     let b = vec![int(1), int(2), int(3)];
@@ -500,7 +525,9 @@ fn combine_of_no_trees_panics() {
 }
 
 #[test]
-#[should_panic(expected = "apply_updates: the updates do not have the model's structure; they differ at `in_features`")]
+#[should_panic(
+    expected = "apply_updates: the updates do not have the model's structure; they differ at `in_features`"
+)]
 fn apply_updates_of_another_structure_panics() {
     eqx::apply_updates(&linear(2, 2, 0.0), &linear(3, 2, 0.0));
 }

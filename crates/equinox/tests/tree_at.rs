@@ -127,7 +127,11 @@ fn test_tree_at_replace() {
 
     // where3 = lambda tree: (tree[0], tree[2]["a"]), nodes of two types: one call per type.
     let t3 = eqx::tree_at(|t: &mut Tree| &mut t.0, &t, 5);
-    let t3 = eqx::tree_at(|t: &mut Tree| t.2.get_mut("a").unwrap(), &t3, Array::scalar(4i32));
+    let t3 = eqx::tree_at(
+        |t: &mut Tree| t.2.get_mut("a").unwrap(),
+        &t3,
+        Array::scalar(4i32),
+    );
     assert_eq!(t3.0, 5);
     assert_eq!(t3.2["a"].item::<i32>(), 4);
     assert!(tree::tree_equal(&t3.3, &t.3));
@@ -137,22 +141,26 @@ fn test_tree_at_replace() {
 }
 
 #[test]
-#[should_panic(expected = "tree_at_many: the selector returned 2 nodes but 3 replacements were given")]
+#[should_panic(
+    expected = "tree_at_many: the selector returned 2 nodes but 3 replacements were given"
+)]
 fn test_tree_at_replace_wrong_count() {
     // eqx.tree_at(where3, pytree, replace=(3, 4, 5)) raises ValueError.
     let t = pytree(0.0);
-    eqx::tree_at_many(
-        |t: &mut Tree| vec![&mut t.0, &mut t.1],
-        &t,
-        vec![3, 4, 5],
-    );
+    eqx::tree_at_many(|t: &mut Tree| vec![&mut t.0, &mut t.1], &t, vec![3, 4, 5]);
 }
 
 #[test]
-#[should_panic(expected = "tree_at_many: the selector returned 3 nodes but 1 replacements were given")]
+#[should_panic(
+    expected = "tree_at_many: the selector returned 3 nodes but 1 replacements were given"
+)]
 fn test_tree_at_replace_too_few() {
     let v = vec![jnp::ones([1]); 3];
-    eqx::tree_at_many(|v: &mut Vec<Array>| v.iter_mut().collect(), &v, vec![jnp::zeros([1])]);
+    eqx::tree_at_many(
+        |v: &mut Vec<Array>| v.iter_mut().collect(),
+        &v,
+        vec![jnp::zeros([1])],
+    );
 }
 
 #[test]
@@ -169,7 +177,12 @@ fn test_tree_at_replace_fn() {
     // On leaves: replace_fn sees the node it replaces.
     let t2 = eqx::tree_at_with(|t: &mut T| &mut t.4.weight, &t, |w| w * 2.0 + 1.0);
     assert_eq!(f32s(&t2.4.weight), [1.0, 3.0]);
-    assert!(t2.4.bias.as_ref().unwrap().ptr_eq(t.4.bias.as_ref().unwrap()));
+    assert!(t2
+        .4
+        .bias
+        .as_ref()
+        .unwrap()
+        .ptr_eq(t.4.bias.as_ref().unwrap()));
     // replace_fn runs once per selected node, in the selector's order.
     let mut seen = Vec::new();
     let t3 = eqx::tree_at_many_with(
@@ -343,19 +356,35 @@ fn test_tree_equal() {
     assert!(!eqx::tree_equal(&pytree1, &pytree5));
     // Shapes and dtypes are compared, as well as values (Equinox returns False on a
     // shape or dtype mismatch).
-    let reshaped = eqx::tree_at(|t: &mut T| &mut t.4.weight, &pytree1, pytree1.4.weight.reshape([1, 2]));
+    let reshaped = eqx::tree_at(
+        |t: &mut T| &mut t.4.weight,
+        &pytree1,
+        pytree1.4.weight.reshape([1, 2]),
+    );
     assert!(!eqx::tree_equal(&pytree1, &reshaped));
-    let as_f64 = eqx::tree_at_with(|t: &mut T| &mut t.4.weight, &pytree1, |w| w.astype(eqx::DType::F64));
+    let as_f64 = eqx::tree_at_with(
+        |t: &mut T| &mut t.4.weight,
+        &pytree1,
+        |w| w.astype(eqx::DType::F64),
+    );
     assert!(!eqx::tree_equal(&pytree1, &as_f64));
     // Different structure: an extra dict entry.
-    let extra = eqx::tree_at_with(|t: &mut T| &mut t.3, &pytree1, |d| {
-        let mut d = d.clone();
-        d.insert("b", jnp::zeros([1]));
-        d
-    });
+    let extra = eqx::tree_at_with(
+        |t: &mut T| &mut t.3,
+        &pytree1,
+        |d| {
+            let mut d = d.clone();
+            d.insert("b", jnp::zeros([1]));
+            d
+        },
+    );
     assert!(!eqx::tree_equal(&pytree1, &extra));
     // With a tolerance (`eqx.tree_equal(..., rtol, atol)`).
-    let nudged = eqx::tree_at_with(|t: &mut T| t.3.get_mut("a").unwrap(), &pytree1, |a| a + 1e-6);
+    let nudged = eqx::tree_at_with(
+        |t: &mut T| t.3.get_mut("a").unwrap(),
+        &pytree1,
+        |a| a + 1e-6,
+    );
     assert!(!eqx::tree_equal(&pytree1, &nudged));
     assert!(eqx::tree_allclose(&pytree1, &nudged, 1e-5, 1e-8));
 }
