@@ -89,6 +89,15 @@
 //! assert_eq!(format!("{:?}", layers[2]), "Scale(factor=f32[2])");
 //! ```
 
+//!
+//! ## Filtering and tree surgery
+//! [`filter`], [`partition`] and [`combine`] split a model into parts of the same type, with
+//! the leaves left out replaced by [`Array::filtered_out`]; a spec is a predicate
+//! ([`is_array`], [`is_inexact_array`], a closure) or a [`Filter`] selecting nodes
+//! ([`filters`] explains how Equinox's prefix trees of bools map to it). [`tree_at`](fn@tree_at) and its
+//! variants return a copy of a tree with some nodes replaced, the nodes being named by a
+//! closure `|m: &mut Model| &mut m.layers[0].weight`.
+
 // The derive's generated code names `::equinox`; this makes that path work inside this crate.
 extern crate self as equinox;
 
@@ -102,7 +111,16 @@ pub use equinox_macros::Module;
 /// it; `use equinox::Module;` brings in both the derive and the trait.
 pub use equinox_core::tree::PyTree as Module;
 
-pub use equinox_core::tree::{tree_equal, tree_pformat, tree_pprint};
+pub use equinox_core::tree::{tree_allclose, tree_equal, tree_pformat, tree_pprint};
+
+pub mod filters;
+pub mod tree_at;
+
+pub use filters::{
+    apply_updates, combine, combine2, filter, is_array, is_inexact_array, partition, Filter,
+    FilterSpec,
+};
+pub use tree_at::{tree_at, tree_at_many, tree_at_many_with, tree_at_with};
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]
