@@ -113,6 +113,7 @@ pub use equinox_core::tree::PyTree as Module;
 
 pub use equinox_core::tree::{tree_allclose, tree_equal, tree_pformat, tree_pprint};
 
+pub mod filtered;
 pub mod filters;
 pub mod tree_at;
 
@@ -120,6 +121,7 @@ pub use filters::{
     apply_updates, combine, combine2, filter, is_array, is_inexact_array, partition, Filter,
     FilterSpec,
 };
+pub use filtered::*;
 pub use tree_at::{tree_at, tree_at_many, tree_at_many_with, tree_at_with};
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.

@@ -12,6 +12,7 @@ pub mod compare;
 pub mod conv;
 pub mod convert;
 pub mod cumulative;
+pub mod custom_derivatives;
 pub mod dot_general;
 pub mod fma;
 pub mod gather_scatter;
@@ -166,6 +167,7 @@ define_primitives! {
     Conv(conv::ConvGeneralDilated),
     Window(window::WindowOp),
     Collective(collective::CollectiveOp),
+    Custom(custom_derivatives::CustomOp),
 }
 
 /// Applies a primitive to arguments and returns its outputs.

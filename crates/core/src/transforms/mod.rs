@@ -16,6 +16,7 @@
 
 mod autodiff;
 mod check_grads;
+mod custom;
 mod jacobian;
 mod jit;
 mod staged;
@@ -25,7 +26,9 @@ pub use autodiff::{
     grad, grad_with_aux, jvp, linearize, value_and_grad, value_and_grad_with_aux, vjp, Linearized,
 };
 pub use check_grads::check_grads;
+pub use custom::{custom_jvp, custom_vjp};
 pub use jacobian::{hessian, jacfwd, jacrev};
 pub use jit::{jit, Jit};
 pub use staged::{eval_shape, make_jaxpr};
+pub(crate) use vmap::vmap_flat;
 pub use vmap::{vmap, vmap_with, AxisSpec, VmapSpec};
