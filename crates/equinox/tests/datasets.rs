@@ -57,7 +57,10 @@ fn digits_matches_sklearn() {
     let x = d.features.to_vec::<f32>();
     let y = d.labels.to_vec::<i32>();
     // load_digits().target[:20], [-5:] and np.bincount(target).
-    assert_eq!(&y[..20], &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert_eq!(
+        &y[..20],
+        &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    );
     assert_eq!(&y[1792..], &[9, 0, 8, 9, 8]);
     let mut counts = [0usize; 10];
     for &l in &y {
@@ -67,14 +70,14 @@ fn digits_matches_sklearn() {
 
     // load_digits().data[0] and data[1796], divided by 16.
     let first: [u8; 64] = [
-        0, 0, 5, 13, 9, 1, 0, 0, 0, 0, 13, 15, 10, 15, 5, 0, 0, 3, 15, 2, 0, 11, 8, 0, 0, 4, 12,
-        0, 0, 8, 8, 0, 0, 5, 8, 0, 0, 9, 8, 0, 0, 4, 11, 0, 1, 12, 7, 0, 0, 2, 14, 5, 10, 12, 0,
-        0, 0, 0, 6, 13, 10, 0, 0, 0,
+        0, 0, 5, 13, 9, 1, 0, 0, 0, 0, 13, 15, 10, 15, 5, 0, 0, 3, 15, 2, 0, 11, 8, 0, 0, 4, 12, 0,
+        0, 8, 8, 0, 0, 5, 8, 0, 0, 9, 8, 0, 0, 4, 11, 0, 1, 12, 7, 0, 0, 2, 14, 5, 10, 12, 0, 0, 0,
+        0, 6, 13, 10, 0, 0, 0,
     ];
     let last: [u8; 64] = [
-        0, 0, 10, 14, 8, 1, 0, 0, 0, 2, 16, 14, 6, 1, 0, 0, 0, 0, 15, 15, 8, 15, 0, 0, 0, 0, 5,
-        16, 16, 10, 0, 0, 0, 0, 12, 15, 15, 12, 0, 0, 0, 4, 16, 6, 4, 16, 6, 0, 0, 8, 16, 10, 8,
-        16, 8, 0, 0, 1, 8, 12, 14, 12, 1, 0,
+        0, 0, 10, 14, 8, 1, 0, 0, 0, 2, 16, 14, 6, 1, 0, 0, 0, 0, 15, 15, 8, 15, 0, 0, 0, 0, 5, 16,
+        16, 10, 0, 0, 0, 0, 12, 15, 15, 12, 0, 0, 0, 4, 16, 6, 4, 16, 6, 0, 0, 8, 16, 10, 8, 16, 8,
+        0, 0, 1, 8, 12, 14, 12, 1, 0,
     ];
     let scaled = |v: &[u8]| v.iter().map(|&p| f32::from(p) / 16.0).collect::<Vec<f32>>();
     assert_eq!(&x[..64], scaled(&first).as_slice());
@@ -108,8 +111,8 @@ fn digits_error(name: &str, text: &str) -> DatasetError {
 
 #[test]
 fn digits_reports_malformed_lines() {
-    let good = format!("{},3", vec!["1"; 64].join(","));
-    let short = vec!["1"; 10].join(",");
+    let good = format!("{},3", ["1"; 64].join(","));
+    let short = ["1"; 10].join(",");
     match digits_error("short.csv", &format!("{good}\n{short}\n")) {
         DatasetError::Parse { line, message, .. } => {
             assert_eq!(line, 2);
@@ -120,20 +123,27 @@ fn digits_reports_malformed_lines() {
         }
         other => panic!("expected a parse error, got {other:?}"),
     }
-    let bad_pixel = format!("{},x,3", vec!["1"; 63].join(","));
+    let bad_pixel = format!("{},x,3", ["1"; 63].join(","));
     let e = digits_error("pixel.csv", &bad_pixel);
     assert!(
-        e.to_string().ends_with("pixel.csv:1: value 64 (pixel) is \"x\", expected an integer 0..=16"),
+        e.to_string()
+            .ends_with("pixel.csv:1: value 64 (pixel) is \"x\", expected an integer 0..=16"),
         "{e}"
     );
-    let big_pixel = format!("17,{},3", vec!["1"; 63].join(","));
-    assert!(matches!(digits_error("big.csv", &big_pixel), DatasetError::Parse { line: 1, .. }));
-    let bad_label = format!("{},10", vec!["1"; 64].join(","));
+    let big_pixel = format!("17,{},3", ["1"; 63].join(","));
+    assert!(matches!(
+        digits_error("big.csv", &big_pixel),
+        DatasetError::Parse { line: 1, .. }
+    ));
+    let bad_label = format!("{},10", ["1"; 64].join(","));
     assert!(digits_error("label.csv", &bad_label)
         .to_string()
         .ends_with("value 65 (label) is \"10\", expected an integer 0..=9"));
-    let negative = format!("-1,{},3", vec!["1"; 63].join(","));
-    assert!(matches!(digits_error("neg.csv", &negative), DatasetError::Parse { .. }));
+    let negative = format!("-1,{},3", ["1"; 63].join(","));
+    assert!(matches!(
+        digits_error("neg.csv", &negative),
+        DatasetError::Parse { .. }
+    ));
 }
 
 #[test]
@@ -214,28 +224,44 @@ fn mnist_idx_reports_malformed_files() {
     assert!(e.ends_with("count-images holds 2 images"), "{e}");
 
     let e = idx_error(&idx(&[2, 2, 2], &[1; 7]), &labels, "truncated");
-    assert!(e.ends_with("dimensions [2, 2, 2] need 8 data bytes, found 7"), "{e}");
+    assert!(
+        e.ends_with("dimensions [2, 2, 2] need 8 data bytes, found 7"),
+        "{e}"
+    );
     let e = idx_error(&idx(&[2, 2, 2], &[1; 9]), &labels, "trailing");
     assert!(e.ends_with("need 8 data bytes, found 9"), "{e}");
 
     let mut bad_magic = images.clone();
     bad_magic[0] = 1;
     let e = idx_error(&bad_magic, &labels, "magic");
-    assert!(e.ends_with("not an IDX file: magic number 01000803 does not start with two zero bytes"), "{e}");
+    assert!(
+        e.ends_with("not an IDX file: magic number 01000803 does not start with two zero bytes"),
+        "{e}"
+    );
 
     let mut floats = images.clone();
     floats[2] = 0x0d;
     let e = idx_error(&floats, &labels, "type");
-    assert!(e.ends_with("IDX element type 0x0d is not supported (only 0x08, unsigned bytes)"), "{e}");
+    assert!(
+        e.ends_with("IDX element type 0x0d is not supported (only 0x08, unsigned bytes)"),
+        "{e}"
+    );
 
     let e = idx_error(&labels, &labels, "swapped");
-    assert!(e.ends_with("expected an IDX file with 3 dimension(s), found 1"), "{e}");
+    assert!(
+        e.ends_with("expected an IDX file with 3 dimension(s), found 1"),
+        "{e}"
+    );
 
     let e = idx_error(&[0, 0], &labels, "tiny");
     assert!(e.ends_with("too short for an IDX header"), "{e}");
     let e = idx_error(&[0, 0, 8, 3, 0, 0, 0, 2], &labels, "header");
     assert!(e.ends_with("header ends before its dimensions"), "{e}");
 
-    let e = idx_error(&idx(&[u32::MAX, u32::MAX, u32::MAX], &[]), &labels, "overflow");
+    let e = idx_error(
+        &idx(&[u32::MAX, u32::MAX, u32::MAX], &[]),
+        &labels,
+        "overflow",
+    );
     assert!(e.contains("overflow"), "{e}");
 }

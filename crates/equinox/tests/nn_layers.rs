@@ -52,9 +52,21 @@ fn bits_of_golden(v: &Value) -> Vec<u64> {
 /// The bit patterns of a float array's elements, in its own dtype.
 fn bits_of(a: &Array) -> Vec<u64> {
     match a.dtype() {
-        DType::F16 => a.to_vec::<eqx::f16>().iter().map(|x| u64::from(x.to_bits())).collect(),
-        DType::BF16 => a.to_vec::<eqx::bf16>().iter().map(|x| u64::from(x.to_bits())).collect(),
-        DType::F32 => a.to_vec::<f32>().iter().map(|x| u64::from(x.to_bits())).collect(),
+        DType::F16 => a
+            .to_vec::<eqx::f16>()
+            .iter()
+            .map(|x| u64::from(x.to_bits()))
+            .collect(),
+        DType::BF16 => a
+            .to_vec::<eqx::bf16>()
+            .iter()
+            .map(|x| u64::from(x.to_bits()))
+            .collect(),
+        DType::F32 => a
+            .to_vec::<f32>()
+            .iter()
+            .map(|x| u64::from(x.to_bits()))
+            .collect(),
         DType::F64 => a.to_vec::<f64>().iter().map(|x| x.to_bits()).collect(),
         other => panic!("not a float dtype: {other:?}"),
     }
@@ -64,9 +76,22 @@ fn bits_of(a: &Array) -> Vec<u64> {
 fn array_of(v: &Value) -> Array {
     let (bits, shape) = (bits_of_golden(v), shape_of(v));
     match dtype_of(v) {
-        DType::F16 => Array::from_vec(bits.iter().map(|&b| eqx::f16::from_bits(b as u16)).collect(), shape),
-        DType::BF16 => Array::from_vec(bits.iter().map(|&b| eqx::bf16::from_bits(b as u16)).collect(), shape),
-        DType::F32 => Array::from_vec(bits.iter().map(|&b| f32::from_bits(b as u32)).collect(), shape),
+        DType::F16 => Array::from_vec(
+            bits.iter()
+                .map(|&b| eqx::f16::from_bits(b as u16))
+                .collect(),
+            shape,
+        ),
+        DType::BF16 => Array::from_vec(
+            bits.iter()
+                .map(|&b| eqx::bf16::from_bits(b as u16))
+                .collect(),
+            shape,
+        ),
+        DType::F32 => Array::from_vec(
+            bits.iter().map(|&b| f32::from_bits(b as u32)).collect(),
+            shape,
+        ),
         DType::F64 => Array::from_vec(bits.iter().map(|&b| f64::from_bits(b)).collect(), shape),
         other => panic!("not a float dtype: {other:?}"),
     }
@@ -88,7 +113,11 @@ fn features_of(v: &Value) -> Features {
 /// The parameter equals the golden exactly: dtype, shape and every bit.
 fn assert_bit_equal(actual: &Array, expected: &Value, what: &str) {
     assert_eq!(actual.dtype(), dtype_of(expected), "{what}: dtype");
-    assert_eq!(actual.shape(), shape_of(expected).as_slice(), "{what}: shape");
+    assert_eq!(
+        actual.shape(),
+        shape_of(expected).as_slice(),
+        "{what}: shape"
+    );
     let (a, e) = (bits_of(actual), bits_of_golden(expected));
     assert_eq!(a.len(), e.len(), "{what}: size");
     for (i, (x, y)) in a.iter().zip(&e).enumerate() {
@@ -102,7 +131,11 @@ fn assert_bit_equal(actual: &Array, expected: &Value, what: &str) {
 fn assert_close(actual: &Array, expected: &Value, what: &str) {
     let dtype = dtype_of(expected);
     assert_eq!(actual.dtype(), dtype, "{what}: dtype");
-    assert_eq!(actual.shape(), shape_of(expected).as_slice(), "{what}: shape");
+    assert_eq!(
+        actual.shape(),
+        shape_of(expected).as_slice(),
+        "{what}: shape"
+    );
     let rtol = match dtype {
         DType::F16 => 1e-3,
         DType::BF16 => 8e-3,
@@ -119,7 +152,7 @@ fn assert_close(actual: &Array, expected: &Value, what: &str) {
 fn activation(name: &str) -> nn::Activation {
     match name {
         "relu" => nn::relu,
-        "tanh" => jnp::tanh,
+        "tanh" => nn::tanh,
         "sigmoid" => nn::sigmoid,
         "identity" => nn::identity,
         other => panic!("unknown activation {other}"),
@@ -212,10 +245,19 @@ fn linear_forward_is_weight_times_x_plus_bias() {
     let x = [0.5f32, -2.0, 1.5];
     let w = lin.weight.to_vec::<f32>();
     let b = lin.bias.as_ref().unwrap().to_vec::<f32>();
-    let y = lin.forward(&Array::from_vec(x.to_vec(), [3])).to_vec::<f32>();
+    let y = lin
+        .forward(&Array::from_vec(x.to_vec(), [3]))
+        .to_vec::<f32>();
     for i in 0..2 {
-        let expected: f64 = b[i] as f64 + (0..3).map(|j| w[i * 3 + j] as f64 * x[j] as f64).sum::<f64>();
-        assert!((y[i] as f64 - expected).abs() < 1e-6, "{} vs {expected}", y[i]);
+        let expected: f64 = b[i] as f64
+            + (0..3)
+                .map(|j| w[i * 3 + j] as f64 * x[j] as f64)
+                .sum::<f64>();
+        assert!(
+            (y[i] as f64 - expected).abs() < 1e-6,
+            "{} vs {expected}",
+            y[i]
+        );
     }
 }
 
@@ -226,7 +268,10 @@ fn linear_scalar_shapes_and_zero_inputs() {
     assert_eq!(s.bias.as_ref().unwrap().shape(), &[1]);
     let y = s.forward(&Array::scalar(3.0f32));
     assert_eq!(y.shape(), &[] as &[usize]);
-    let (w, b) = (s.weight.item::<f32>(), s.bias.as_ref().unwrap().to_vec::<f32>()[0]);
+    let (w, b) = (
+        s.weight.item::<f32>(),
+        s.bias.as_ref().unwrap().to_vec::<f32>()[0],
+    );
     assert!((y.item::<f32>() - (3.0 * w + b)).abs() < 1e-6);
 
     // in_features = 0: an empty weight (lim = 1) and the output is the bias.
@@ -252,7 +297,10 @@ fn layers_are_pytrees_with_static_sizes() {
     let a = nn::Linear::new(3, 4, random::key(0));
     let b = nn::Linear::new(3, 4, random::key(1));
     let c = nn::Linear::new(Features::Size(3), Features::Scalar, random::key(0));
-    assert!(a.static_eq(&b), "same sizes, different parameters: same structure");
+    assert!(
+        a.static_eq(&b),
+        "same sizes, different parameters: same structure"
+    );
     assert!(!a.static_eq(&c));
     let paths: Vec<String> = tree::leaves_with_path(&a)
         .iter()
@@ -268,7 +316,9 @@ fn layers_are_pytrees_with_static_sizes() {
 }
 
 #[test]
-#[should_panic(expected = "nn::Linear: in_features is \"scalar\", so x must have shape (), got f32[1]")]
+#[should_panic(
+    expected = "nn::Linear: in_features is \"scalar\", so x must have shape (), got f32[1]"
+)]
 fn linear_scalar_input_must_be_0d() {
     let s = nn::Linear::new(Features::Scalar, 2, random::key(0));
     s.forward(&jnp::ones([1]));
@@ -311,7 +361,11 @@ fn check_mlp_case(case: &Value) {
     let layers = case["layers"].as_array().unwrap();
     assert_eq!(mlp.layers.len(), layers.len(), "{name}: number of layers");
     for (i, (layer, expected)) in mlp.layers.iter().zip(layers).enumerate() {
-        assert_bit_equal(&layer.weight, &expected["weight"], &format!("{name}.layers[{i}].weight"));
+        assert_bit_equal(
+            &layer.weight,
+            &expected["weight"],
+            &format!("{name}.layers[{i}].weight"),
+        );
         match (&layer.bias, &expected["bias"]) {
             (None, Value::Null) => {}
             (Some(b), v @ Value::Object(_)) => {
@@ -325,9 +379,17 @@ fn check_mlp_case(case: &Value) {
     for (k, (x, y)) in xs.iter().zip(ys).enumerate() {
         let out = mlp.forward(&array_of(x));
         assert_close(&out, y, &format!("{name} forward #{k}"));
-        assert_close(&Layer::forward(&mlp, &array_of(x)), y, &format!("{name} Layer::forward #{k}"));
+        assert_close(
+            &Layer::forward(&mlp, &array_of(x)),
+            y,
+            &format!("{name} Layer::forward #{k}"),
+        );
     }
-    assert_eq!(format!("{mlp:?}"), case["pformat"].as_str().unwrap(), "{name}: printing");
+    assert_eq!(
+        format!("{mlp:?}"),
+        case["pformat"].as_str().unwrap(),
+        "{name}: printing"
+    );
 }
 
 #[test]
@@ -364,7 +426,7 @@ fn mlp_layers_come_from_split_keys() {
 #[test]
 fn mlp_forward_is_the_layer_composition() {
     let opts = MlpOptions {
-        activation: jnp::tanh,
+        activation: nn::tanh,
         final_activation: nn::sigmoid,
         ..Default::default()
     };
@@ -392,7 +454,10 @@ fn mlp_structure() {
         .iter()
         .map(|(p, _)| p.to_string())
         .collect();
-    assert_eq!(&paths[..3], ["layers[0].weight", "layers[0].bias", "layers[1].weight"]);
+    assert_eq!(
+        &paths[..3],
+        ["layers[0].weight", "layers[0].bias", "layers[1].weight"]
+    );
     let relu_again = nn::MLP::new(4, 3, 8, 3, random::key(1));
     assert!(mlp.static_eq(&relu_again));
     let tanh = nn::MLP::with_options(
@@ -401,7 +466,7 @@ fn mlp_structure() {
         8,
         3,
         MlpOptions {
-            activation: jnp::tanh,
+            activation: nn::tanh,
             ..Default::default()
         },
         random::key(0),
@@ -450,30 +515,41 @@ fn sequential_matches_equinox() {
         AnyLayer::Lambda(nn::Lambda::new(nn::relu)),
         AnyLayer::Identity(nn::Identity),
         AnyLayer::Linear(nn::Linear::new(6, 2, k2)),
-        AnyLayer::Lambda(nn::Lambda::new(jnp::tanh)),
+        AnyLayer::Lambda(nn::Lambda::new(nn::tanh)),
     ]);
-    for (x, y) in case["xs"].as_array().unwrap().iter().zip(case["ys"].as_array().unwrap()) {
+    for (x, y) in case["xs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(case["ys"].as_array().unwrap())
+    {
         assert_close(&seq.forward(&array_of(x)), y, "sequential forward");
     }
     assert_eq!(format!("{seq:?}"), case["pformat"].as_str().unwrap());
-    assert_eq!(format!("{:?}", nn::Identity), case["pformat_identity"].as_str().unwrap());
+    assert_eq!(
+        format!("{:?}", nn::Identity),
+        case["pformat_identity"].as_str().unwrap()
+    );
     let paths: Vec<String> = tree::leaves_with_path(&seq)
         .iter()
         .map(|(p, _)| p.to_string())
         .collect();
     assert_eq!(
         paths,
-        ["layers[0].weight", "layers[0].bias", "layers[3].weight", "layers[3].bias"]
+        [
+            "layers[0].weight",
+            "layers[0].bias",
+            "layers[3].weight",
+            "layers[3].bias"
+        ]
     );
 }
 
 #[test]
 fn sequential_of_one_layer_type_and_slicing() {
     let keys = random::split_vec(random::key(4), 3);
-    let seq: nn::Sequential<nn::Linear> = keys
-        .into_iter()
-        .map(|k| nn::Linear::new(3, 3, k))
-        .collect();
+    let seq: nn::Sequential<nn::Linear> =
+        keys.into_iter().map(|k| nn::Linear::new(3, 3, k)).collect();
     assert_eq!(seq.len(), 3);
     let x = Array::from_vec(vec![1.0f32, 2.0, -1.0], [3]);
     let by_hand = seq[2].forward(&seq[1].forward(&seq[0].forward(&x)));
@@ -502,7 +578,10 @@ fn lambda_and_identity() {
     assert!(lam.static_eq(&lam.clone()));
     assert!(!lam.static_eq(&nn::Lambda::new(nn::relu)));
     assert_eq!(format!("{lam:?}"), "Lambda(fn=<function>)");
-    assert_eq!(nn::Identity::new().forward(&x).to_vec::<f32>(), x.to_vec::<f32>());
+    assert_eq!(
+        nn::Identity::new().forward(&x).to_vec::<f32>(),
+        x.to_vec::<f32>()
+    );
     assert_eq!(nn::identity(&x).to_vec::<f32>(), x.to_vec::<f32>());
 }
 

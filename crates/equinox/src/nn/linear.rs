@@ -20,15 +20,17 @@ use crate::{Array, DType, Module};
 /// let lin = nn::Linear::new(3, 4, random::key(0));
 /// // eqx.nn.Linear(3, 4, key=jax.random.PRNGKey(0)).weight[0, 0]
 /// assert_eq!(lin.weight.to_vec::<f32>()[0], 0.3952703);
+/// // Printed as eqx.tree_pformat prints it (static values in Rust syntax).
 /// assert_eq!(
 ///     format!("{lin:?}"),
-///     "Linear(weight=f32[4,3], bias=f32[4], in_features=3, out_features=4, use_bias=true)"
+///     "Linear(\n  weight=f32[4,3], bias=f32[4], in_features=3, out_features=4, use_bias=true\n)"
 /// );
 /// let y = lin.forward(&Array::from_vec(vec![1.0f32, 0.0, 0.0], [3]));
 /// assert_eq!(y.shape(), &[4]);
 ///
 /// // Scalar in and out, no bias, float64 parameters.
-/// let s = nn::Linear::with_options(nn::Features::Scalar, nn::Features::Scalar, false, eqx::DType::F64, random::key(1));
+/// use nn::Features::Scalar;
+/// let s = nn::Linear::with_options(Scalar, Scalar, false, eqx::DType::F64, random::key(1));
 /// assert_eq!(s.forward(&Array::scalar(2.0f64)).shape(), &[] as &[usize]);
 /// ```
 #[derive(Module, Clone)]
@@ -51,7 +53,11 @@ pub struct Linear {
 
 impl Linear {
     /// `eqx.nn.Linear(in_features, out_features, key=key)`: with a bias, float32 parameters.
-    pub fn new(in_features: impl Into<Features>, out_features: impl Into<Features>, key: Key) -> Linear {
+    pub fn new(
+        in_features: impl Into<Features>,
+        out_features: impl Into<Features>,
+        key: Key,
+    ) -> Linear {
         Linear::with_options(in_features, out_features, true, DType::F32, key)
     }
 
@@ -72,7 +78,11 @@ impl Linear {
         }
         let [wkey, bkey] = random::split_into(key);
         let (in_, out) = (in_features.size(), out_features.size());
-        let lim = if in_ == 0 { 1.0 } else { 1.0 / (in_ as f64).sqrt() };
+        let lim = if in_ == 0 {
+            1.0
+        } else {
+            1.0 / (in_ as f64).sqrt()
+        };
         let weight = random::uniform(wkey, [out, in_], dtype, -lim, lim);
         let bias = use_bias.then(|| random::uniform(bkey, [out], dtype, -lim, lim));
         Linear {

@@ -105,7 +105,14 @@ impl MLP {
         depth: usize,
         key: Key,
     ) -> MLP {
-        MLP::with_options(in_size, out_size, width_size, depth, MlpOptions::default(), key)
+        MLP::with_options(
+            in_size,
+            out_size,
+            width_size,
+            depth,
+            MlpOptions::default(),
+            key,
+        )
     }
 
     /// `eqx.nn.MLP(in_size, out_size, width_size, depth, activation, final_activation,
@@ -132,14 +139,38 @@ impl MLP {
         let mut keys = random::split_vec(key, depth + 1).into_iter();
         let mut next_key = || keys.next().expect("split gives depth + 1 keys");
         let layers = if depth == 0 {
-            vec![Linear::with_options(in_size, out_size, use_final_bias, dtype, next_key())]
+            vec![Linear::with_options(
+                in_size,
+                out_size,
+                use_final_bias,
+                dtype,
+                next_key(),
+            )]
         } else {
             let mut layers = Vec::with_capacity(depth + 1);
-            layers.push(Linear::with_options(in_size, width, use_bias, dtype, next_key()));
+            layers.push(Linear::with_options(
+                in_size,
+                width,
+                use_bias,
+                dtype,
+                next_key(),
+            ));
             for _ in 1..depth {
-                layers.push(Linear::with_options(width, width, use_bias, dtype, next_key()));
+                layers.push(Linear::with_options(
+                    width,
+                    width,
+                    use_bias,
+                    dtype,
+                    next_key(),
+                ));
             }
-            layers.push(Linear::with_options(width, out_size, use_final_bias, dtype, next_key()));
+            layers.push(Linear::with_options(
+                width,
+                out_size,
+                use_final_bias,
+                dtype,
+                next_key(),
+            ));
             layers
         };
         MLP {

@@ -35,6 +35,9 @@ mod mlp;
 mod sequential;
 
 pub use equinox_core::nn::*;
+/// `jax.nn.tanh`, which is `jnp.tanh`: here so that `nn::tanh` is at hand beside `nn::relu`
+/// and `nn::sigmoid` as an activation.
+pub use equinox_core::numpy::tanh;
 
 pub use identity::{identity, Identity};
 pub use lambda::Lambda;
