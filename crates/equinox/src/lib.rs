@@ -3,6 +3,12 @@
 //! Models as plain Rust structs, JAX-style composable transformations over them, fast on CPU.
 //! Import it as `use equinox as eqx;`.
 //!
+//! ## Layers
+//! [`nn`] holds Equinox's layers ([`nn::Linear`], [`nn::MLP`], [`nn::Sequential`], ...) with
+//! Equinox's initialisation, bit-exact for the same [`random`] key, beside the `jax.nn`
+//! functions (`nn::relu`, `nn::softmax`). [`datasets`] loads small image data sets for
+//! examples.
+//!
 //! ## Modules
 //! A model is a struct deriving [`Module`](derive@Module). Its [`Array`] fields (also inside
 //! `Vec`, `Option`, tuples, maps, nested modules) are the PyTree's leaves; everything else
@@ -102,6 +108,11 @@
 extern crate self as equinox;
 
 pub use equinox_core::*;
+
+pub mod datasets;
+// Declared here, this `nn` shadows the core's `nn` from the glob import above; it re-exports
+// the core's `jax.nn` functions beside the layers.
+pub mod nn;
 
 /// Derives [`Module`](trait@Module) (that is, [`tree::PyTree`]) for a struct or enum: see the
 /// [crate documentation](crate#derivemodule).
