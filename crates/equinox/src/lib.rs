@@ -104,6 +104,9 @@ pub use equinox_core::tree::PyTree as Module;
 
 pub use equinox_core::tree::{tree_equal, tree_pformat, tree_pprint};
 
+pub mod serialisation;
+pub use serialisation::{tree_deserialise_leaves, tree_serialise_leaves};
+
 /// The README's Rust examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
