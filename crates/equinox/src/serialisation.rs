@@ -236,9 +236,10 @@ impl fmt::Display for SerialisationError {
             Io { context, source } => write!(f, "I/O error while {context}: {source}"),
             MissingRecord { leaf } => write!(
                 f,
-                "{leaf}: the data ends where this leaf's record should start; the file holds \
-                 {} records but the template has more leaves",
-                leaf.index
+                "{leaf}: the data ends where this leaf's record should start: it holds {} \
+                 record{} but the template has more leaves",
+                leaf.index,
+                if leaf.index == 1 { "" } else { "s" }
             ),
             Truncated {
                 leaf,
@@ -287,11 +288,9 @@ impl fmt::Display for SerialisationError {
                 "trailing data: {extra_bytes} bytes follow the last of the template's {records} \
                  records (at byte {offset}); the file holds more than the template's leaves"
             ),
-            MissingTensor { leaf } => write!(
-                f,
-                "{leaf}: the file has no tensor named \"{}\"",
-                leaf.path
-            ),
+            MissingTensor { leaf } => {
+                write!(f, "{leaf}: the file has no tensor named \"{}\"", leaf.path)
+            }
             UnexpectedTensors { names } => write!(
                 f,
                 "the file holds tensors that the template has no leaf for: {}",
@@ -760,7 +759,9 @@ impl RecordError {
             RecordError::UnsupportedDtype(descr) => E::UnsupportedDtype { leaf, descr },
             RecordError::Shape(found) => E::ShapeMismatch {
                 leaf,
-                expected: expected.map(|e| e.shape.dims().to_vec()).unwrap_or_default(),
+                expected: expected
+                    .map(|e| e.shape.dims().to_vec())
+                    .unwrap_or_default(),
                 found,
             },
             RecordError::Dtype(found) => E::DtypeMismatch {
@@ -824,7 +825,10 @@ fn read_header<R: Read>(r: &mut R) -> Result<RecordHeader, RecordError> {
     };
     // Read the header in pieces as it arrives, so a corrupt length cannot allocate much.
     let mut header = Vec::new();
-    let n = r.by_ref().take(header_len as u64).read_to_end(&mut header)?;
+    let n = r
+        .by_ref()
+        .take(header_len as u64)
+        .read_to_end(&mut header)?;
     if n < header_len {
         return Err(RecordError::Truncated {
             part: "header",
@@ -848,7 +852,8 @@ fn read_header<R: Read>(r: &mut R) -> Result<RecordHeader, RecordError> {
     for (key, value) in entries {
         match (key.as_str(), value) {
             ("descr", PyValue::Str(d)) => {
-                dtype = Some(parse_descr(&d).ok_or(RecordError::UnsupportedDtype(format!("'{d}'")))?)
+                dtype =
+                    Some(parse_descr(&d).ok_or(RecordError::UnsupportedDtype(format!("'{d}'")))?)
             }
             ("descr", PyValue::Other(d)) => return Err(RecordError::UnsupportedDtype(d)),
             ("fortran_order", PyValue::Bool(b)) => fortran_order = b,
@@ -1159,7 +1164,10 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Creates a new, hidden temporary file next to `path` (same directory, so the final rename
 /// stays within one file system and is atomic).
-fn create_temp(dir: &Path, file_name: &std::ffi::OsStr) -> Result<(PathBuf, File), SerialisationError> {
+fn create_temp(
+    dir: &Path,
+    file_name: &std::ffi::OsStr,
+) -> Result<(PathBuf, File), SerialisationError> {
     let mut last_error = None;
     // A name can only be taken by a stale file left by a crashed process with the same id.
     for _ in 0..16 {
@@ -1209,7 +1217,9 @@ fn write_atomically(
         let mut w = BufWriter::new(file);
         write(&mut w)?;
         let ctx = || format!("writing the temporary file {}", tmp.display());
-        let file = w.into_inner().map_err(|e| io_error(ctx(), e.into_error()))?;
+        let file = w
+            .into_inner()
+            .map_err(|e| io_error(ctx(), e.into_error()))?;
         file.sync_all()
             .map_err(|e| io_error(format!("syncing {}", tmp.display()), e))?;
         drop(file);
@@ -1494,7 +1504,10 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"old contents");
         assert_eq!(entries(&dir), ["ckpt.eqx"]);
 
-        write_atomically(&path, |w| Ok(w.write_all(b"new").unwrap())).unwrap();
+        write_atomically(&path, |w| {
+            w.write_all(b"new").map_err(|e| io_error("test", e))
+        })
+        .unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"new");
         assert_eq!(entries(&dir), ["ckpt.eqx"]);
         fs::remove_dir_all(&dir).unwrap();
@@ -1503,7 +1516,12 @@ mod tests {
     #[test]
     fn preamble_lengths_follow_numpy_padding() {
         // Every preamble is a multiple of 64 bytes and ends in a newline.
-        for shape in [vec![], vec![3], vec![0, 5], vec![123456789012, 2, 3, 4, 5, 6, 7, 8]] {
+        for shape in [
+            vec![],
+            vec![3],
+            vec![0, 5],
+            vec![123456789012, 2, 3, 4, 5, 6, 7, 8],
+        ] {
             let p = npy_preamble(DType::F32, &shape);
             assert_eq!(p.len() % ARRAY_ALIGN, 0, "{shape:?}");
             assert_eq!(p.last(), Some(&b'\n'));
