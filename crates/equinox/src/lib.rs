@@ -135,6 +135,9 @@ pub use filters::{
 pub use filtered::*;
 pub use tree_at::{tree_at, tree_at_many, tree_at_many_with, tree_at_with};
 
+pub mod serialisation;
+pub use serialisation::{tree_deserialise_leaves, tree_serialise_leaves};
+
 /// The README's Rust examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
