@@ -2,11 +2,11 @@
 //! `filter_jacrev`, `filter_hessian`: differentiation with respect to the float leaves.
 
 use super::{inexact_mask, keep_where, rejoin, split_inexact};
-use crate::transforms::{self, Linearized};
+use crate::transforms::{self, FnArgs, Linearized};
 use crate::{Array, Module};
 
-/// `eqx.filter_value_and_grad`: the value of `f` and its gradient with respect to every
-/// floating-point leaf of the argument. Other leaves (integers, booleans) are not
+/// `eqx.filter_value_and_grad`: a function of the same arguments as `f` returning the value of
+/// `f` and its gradient with respect to every floating-point leaf of the first argument. Other leaves (integers, booleans) are not
 /// differentiated; their slots in the gradient are filtered out (Equinox's `None`).
 ///
 /// ```
@@ -22,39 +22,58 @@ use crate::{Array, Module};
 /// assert_eq!(g.w.to_vec::<f32>(), vec![2.0, 2.0]);
 /// assert!(g.step.is_filtered_out());
 /// ```
-pub fn filter_value_and_grad<T: Module>(f: impl Fn(&T) -> Array) -> impl Fn(&T) -> (Array, T) {
-    move |x| {
+pub fn filter_value_and_grad<'f, M, F>(f: F) -> F::With<(Array, F::First)>
+where
+    F: FnArgs<'f, M, Output = Array>,
+    F::First: Module,
+{
+    f.map_first(|g, x| {
         let (diff, rest) = split_inexact(x);
-        let transformed = transforms::value_and_grad(|d: &T| f(&rejoin(d, &rest)));
+        let transformed = transforms::value_and_grad(|d: &F::First| g(&rejoin(d, &rest)));
         transformed(&diff)
-    }
+    })
 }
 
 /// `eqx.filter_grad`: the gradient of `f` with respect to the float leaves of its argument
 /// (see [`filter_value_and_grad`]).
-pub fn filter_grad<T: Module>(f: impl Fn(&T) -> Array) -> impl Fn(&T) -> T {
-    let vg = filter_value_and_grad(f);
-    move |x| vg(x).1
+pub fn filter_grad<'f, M, F>(f: F) -> F::With<F::First>
+where
+    F: FnArgs<'f, M, Output = Array>,
+    F::First: Module,
+{
+    f.map_first(|g, x| {
+        let (diff, rest) = split_inexact(x);
+        let transformed = transforms::grad(|d: &F::First| g(&rejoin(d, &rest)));
+        transformed(&diff)
+    })
 }
 
 /// [`filter_value_and_grad`] for a function returning `(value, aux)` (`has_aux=True`).
-pub fn filter_value_and_grad_with_aux<T: Module, A>(
-    f: impl Fn(&T) -> (Array, A),
-) -> impl Fn(&T) -> ((Array, A), T) {
-    move |x| {
+pub fn filter_value_and_grad_with_aux<'f, M, F, A>(f: F) -> F::With<((Array, A), F::First)>
+where
+    F: FnArgs<'f, M, Output = (Array, A)>,
+    F::First: Module,
+    A: 'f,
+{
+    f.map_first(|g, x| {
         let (diff, rest) = split_inexact(x);
-        let transformed = transforms::value_and_grad_with_aux(|d: &T| f(&rejoin(d, &rest)));
+        let transformed = transforms::value_and_grad_with_aux(|d: &F::First| g(&rejoin(d, &rest)));
         transformed(&diff)
-    }
+    })
 }
 
 /// [`filter_grad`] for a function returning `(value, aux)`: the gradient and the aux output.
-pub fn filter_grad_with_aux<T: Module, A>(f: impl Fn(&T) -> (Array, A)) -> impl Fn(&T) -> (T, A) {
-    let vg = filter_value_and_grad_with_aux(f);
-    move |x| {
-        let ((_, aux), g) = vg(x);
-        (g, aux)
-    }
+pub fn filter_grad_with_aux<'f, M, F, A>(f: F) -> F::With<(F::First, A)>
+where
+    F: FnArgs<'f, M, Output = (Array, A)>,
+    F::First: Module,
+    A: 'f,
+{
+    f.map_first(|g, x| {
+        let (diff, rest) = split_inexact(x);
+        let transformed = transforms::grad_with_aux(|d: &F::First| g(&rejoin(d, &rest)));
+        transformed(&diff)
+    })
 }
 
 /// `eqx.filter_jvp`: forward mode with respect to the float leaves of `primals`; the other
@@ -80,25 +99,36 @@ pub fn filter_vjp<T: Module, R: Module>(f: impl Fn(&T) -> R, primals: &T) -> (R,
 
 /// `eqx.filter_jacfwd` for functions returning one array: forward-mode Jacobian with respect
 /// to the float leaves (each has shape `out.shape + leaf.shape`; other slots filtered out).
-pub fn filter_jacfwd<T: Module>(f: impl Fn(&T) -> Array) -> impl Fn(&T) -> T {
-    move |x| {
+pub fn filter_jacfwd<'f, M, F>(f: F) -> F::With<F::First>
+where
+    F: FnArgs<'f, M, Output = Array>,
+    F::First: Module,
+{
+    f.map_first(|g, x| {
         let (diff, rest) = split_inexact(x);
-        let transformed = transforms::jacfwd(|d: &T| f(&rejoin(d, &rest)));
+        let transformed = transforms::jacfwd(|d: &F::First| g(&rejoin(d, &rest)));
         transformed(&diff)
-    }
+    })
 }
 
 /// `eqx.filter_jacrev` for functions returning one array: reverse-mode Jacobian with respect
 /// to the float leaves.
-pub fn filter_jacrev<T: Module>(f: impl Fn(&T) -> Array) -> impl Fn(&T) -> T {
-    move |x| {
+pub fn filter_jacrev<'f, M, F>(f: F) -> F::With<F::First>
+where
+    F: FnArgs<'f, M, Output = Array>,
+    F::First: Module,
+{
+    f.map_first(|g, x| {
         let (diff, rest) = split_inexact(x);
-        let transformed = transforms::jacrev(|d: &T| f(&rejoin(d, &rest)));
+        let transformed = transforms::jacrev(|d: &F::First| g(&rejoin(d, &rest)));
         transformed(&diff)
-    }
+    })
 }
 
 /// `eqx.filter_hessian` of a scalar function of one float array.
-pub fn filter_hessian(f: impl Fn(&Array) -> Array) -> impl Fn(&Array) -> Array {
+pub fn filter_hessian<'f, M, F>(f: F) -> F::With<Array>
+where
+    F: FnArgs<'f, M, First = Array, Output = Array>,
+{
     transforms::hessian(f)
 }

@@ -19,7 +19,7 @@ pub use grad::{
     filter_grad, filter_grad_with_aux, filter_hessian, filter_jacfwd, filter_jacrev, filter_jvp,
     filter_value_and_grad, filter_value_and_grad_with_aux, filter_vjp,
 };
-pub use jit::{filter_jit, FilterJit};
+pub use jit::filter_jit;
 pub use shape::{filter_eval_shape, filter_make_jaxpr};
 pub use vmap::{filter_vmap, filter_vmap_with};
 

@@ -1,6 +1,6 @@
 //! `filter_vmap`.
 
-use crate::transforms::{vmap_with, VmapSpec};
+use crate::transforms::{vmap_with, FnArgsAll, VmapSpec};
 use crate::Module;
 
 /// `eqx.filter_vmap` with Equinox's defaults: every array leaf of the argument is mapped over
@@ -23,12 +23,22 @@ use crate::Module;
 /// let outs = eqx::filter_vmap(|m: &Affine| (&m.w * 2.0).sum(None) + &m.b)(&ensemble);
 /// assert_eq!(outs.shape(), &[5]);
 /// ```
-pub fn filter_vmap<T: Module, R: Module>(f: impl Fn(&T) -> R) -> impl Fn(&T) -> R {
+pub fn filter_vmap<'f, M, F>(f: F) -> F::With<F::Output>
+where
+    F: FnArgsAll<'f, M>,
+    F::Tuple: Module,
+    F::Output: Module,
+{
     vmap_with(f, VmapSpec::default())
 }
 
 /// `eqx.filter_vmap` with explicit `in_axes`/`out_axes` (per leaf), `axis_name` and
 /// `axis_size` ([`VmapSpec`]).
-pub fn filter_vmap_with<T: Module, R: Module>(f: impl Fn(&T) -> R, spec: VmapSpec) -> impl Fn(&T) -> R {
+pub fn filter_vmap_with<'f, M, F>(f: F, spec: VmapSpec) -> F::With<F::Output>
+where
+    F: FnArgsAll<'f, M>,
+    F::Tuple: Module,
+    F::Output: Module,
+{
     vmap_with(f, spec)
 }
