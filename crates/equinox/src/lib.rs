@@ -110,6 +110,9 @@ extern crate self as equinox;
 pub use equinox_core::*;
 
 pub mod datasets;
+// Declared here, this `debug` shadows the core's from the glob import above; it re-exports the
+// core's runtime checks beside `assert_max_traces`.
+pub mod debug;
 // Declared here, this `nn` shadows the core's `nn` from the glob import above; it re-exports
 // the core's `jax.nn` functions beside the layers.
 pub mod nn;

@@ -17,7 +17,7 @@ mod vmap;
 
 pub use grad::{
     filter_grad, filter_grad_with_aux, filter_hessian, filter_jacfwd, filter_jacrev, filter_jvp,
-    filter_value_and_grad, filter_value_and_grad_with_aux, filter_vjp,
+    filter_value_and_grad, filter_value_and_grad_with_aux, filter_vjp, filter_vjp_with_aux, FilterVjp,
 };
 pub use jit::filter_jit;
 pub use shape::{filter_eval_shape, filter_make_jaxpr};
@@ -51,13 +51,6 @@ pub(crate) fn keep_where<T: Module>(tree: &T, keep: &[bool], op: &str) -> T {
         keep.len()
     );
     out
-}
-
-/// One bool per leaf slot: a float array that is not filtered out.
-pub(crate) fn inexact_mask<T: Module>(x: &T) -> Vec<bool> {
-    let mut m = Vec::with_capacity(x.num_leaves());
-    x.visit_leaves(&mut |l| m.push(!l.is_filtered_out() && is_inexact_array(l)));
-    m
 }
 
 /// Rebuilds the full tree from the differentiated part and the rest.
