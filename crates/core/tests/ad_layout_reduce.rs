@@ -72,7 +72,13 @@ fn layout_cases(rng: &mut Rng, nonempty: bool) -> Vec<Case> {
     let out_shape: Vec<usize> = (0..out_nd).map(|_| rng.range(1, 4) as usize).collect();
     let operand: Vec<usize> = dims
         .iter()
-        .map(|&d| if rng.range(0, 3) == 0 { 1 } else { out_shape[d] })
+        .map(|&d| {
+            if rng.range(0, 3) == 0 {
+                1
+            } else {
+                out_shape[d]
+            }
+        })
         .collect();
     cases.push(case(
         format!("broadcast_in_dim {operand:?} -> {out_shape:?} dims {dims:?}"),
@@ -111,7 +117,11 @@ fn layout_cases(rng: &mut Rng, nonempty: bool) -> Vec<Case> {
         s.insert(at, 1);
     }
     let unit: Vec<usize> = (0..s.len()).filter(|&i| s[i] == 1).collect();
-    let squeezed: Vec<usize> = unit.iter().copied().filter(|_| rng.range(0, 3) > 0).collect();
+    let squeezed: Vec<usize> = unit
+        .iter()
+        .copied()
+        .filter(|_| rng.range(0, 3) > 0)
+        .collect();
     cases.push(case(
         format!("squeeze {s:?} dims {squeezed:?}"),
         unary(LayoutOp::Squeeze {
@@ -264,9 +274,14 @@ fn reduce_max_and_min_split_ties_evenly() {
         kind: ReduceKind::Min,
         axes: Axes::from_slice(&[0]),
     });
-    let g = |f: &Fun<'_>, x: Vec<f64>| grad(|v: &Vec<Array>| f(v))(&vec![Array::from_vec(x.clone(), [x.len()])])[0].to_vec::<f64>();
+    let g = |f: &Fun<'_>, x: Vec<f64>| {
+        grad(|v: &Vec<Array>| f(v))(&vec![Array::from_vec(x.clone(), [x.len()])])[0].to_vec::<f64>()
+    };
     assert_eq!(g(&*max0, vec![1.0, 3.0, 3.0]), vec![0.0, 0.5, 0.5]);
-    assert_eq!(g(&*min0, vec![2.0, 1.0, 1.0, 5.0]), vec![0.0, 0.5, 0.5, 0.0]);
+    assert_eq!(
+        g(&*min0, vec![2.0, 1.0, 1.0, 5.0]),
+        vec![0.0, 0.5, 0.5, 0.0]
+    );
     assert_eq!(g(&*max0, vec![2.0, 2.0, 2.0]), vec![1.0 / 3.0; 3]);
     // Along an axis of a matrix (JAX: [[0, .5, .5], [5, 0, 5]]).
     let x = Array::from_vec(vec![1.0f64, 4.0, 4.0, 7.0, 2.0, 7.0], [2, 3]);
@@ -285,7 +300,10 @@ fn reduce_prod_is_exact_at_zeros() {
         kind: ReduceKind::Prod,
         axes: Axes::from_slice(&[0]),
     });
-    let g = |x: Vec<f64>| grad(|v: &Vec<Array>| prod(v))(&vec![Array::from_vec(x.clone(), [x.len()])])[0].to_vec::<f64>();
+    let g = |x: Vec<f64>| {
+        grad(|v: &Vec<Array>| prod(v))(&vec![Array::from_vec(x.clone(), [x.len()])])[0]
+            .to_vec::<f64>()
+    };
     assert_eq!(g(vec![2.0, 0.0, 3.0]), vec![0.0, 6.0, 0.0]);
     assert_eq!(g(vec![2.0, 0.0, 3.0, 0.0]), vec![0.0; 4]);
     assert_eq!(g(vec![2.0, 5.0, 3.0]), vec![15.0, 6.0, 10.0]);
@@ -315,7 +333,10 @@ fn scans_follow_jax_on_ties_and_zeros() {
         vec![0.0, 0.0, 0.0, 0.0, 0.0, 10.5, 17.5]
     );
     assert_eq!(
-        weighted_grad(&*scan(CumulativeKind::Min, false), &[4.0, 2.0, 2.0, 2.0, 3.0, 1.0]),
+        weighted_grad(
+            &*scan(CumulativeKind::Min, false),
+            &[4.0, 2.0, 2.0, 2.0, 3.0, 1.0]
+        ),
         vec![1.0, 8.0, 3.75, 2.25, 0.0, 6.0]
     );
     let zeros = [2.0, 0.0, 3.0, 4.0, 0.0, 5.0];
@@ -400,7 +421,11 @@ fn linear_primitives_transpose_to_their_adjoints() {
                     .sum()
             };
             let (lhs, rhs) = (dot(&ct, &y), dot(&back[0], &xs[0]));
-            assert!((lhs - rhs).abs() <= 1e-12 * (1.0 + lhs.abs()), "{}: {lhs} vs {rhs}", c.name);
+            assert!(
+                (lhs - rhs).abs() <= 1e-12 * (1.0 + lhs.abs()),
+                "{}: {lhs} vs {rhs}",
+                c.name
+            );
         }
     }
 }
@@ -429,7 +454,13 @@ fn batching_law(c: &Case, rng: &mut Rng, dtype: DType) {
             })
             .collect();
         for out_axis in [0, -1] {
-            check_vmap(&*c.f, &xs, &in_axes, out_axis, &format!("{} (in {in_axes:?}, out {out_axis})", c.name));
+            check_vmap(
+                &*c.f,
+                &xs,
+                &in_axes,
+                out_axis,
+                &format!("{} (in {in_axes:?}, out {out_axis})", c.name),
+            );
         }
     }
 }
@@ -515,7 +546,9 @@ fn iota_under_vmap_and_jvp_is_a_constant() {
     assert_eq!(dy.to_vec::<f64>(), vec![0.0, 2.0, 4.0, 0.0, 2.0, 4.0]);
     let out = equinox_core::transforms::vmap_with(
         |_: &Array| bind1(iota.clone(), &[]),
-        equinox_core::transforms::VmapSpec::default().in_axes(None::<isize>).axis_size(2),
+        equinox_core::transforms::VmapSpec::default()
+            .in_axes(None::<isize>)
+            .axis_size(2),
     )(&x);
     assert_eq!(out.shape(), &[2, 2, 3]);
 }
@@ -526,7 +559,10 @@ fn compositions_of_layout_and_linear_reductions() {
     for _ in 0..3 {
         let mut cases = layout_cases(&mut rng, true);
         cases.extend(reduce_cases(&mut rng, &SUM_PROD));
-        cases.extend(cumulative_cases(&mut rng, &[CumulativeKind::Sum, CumulativeKind::Prod]));
+        cases.extend(cumulative_cases(
+            &mut rng,
+            &[CumulativeKind::Sum, CumulativeKind::Prod],
+        ));
         for c in cases {
             let xs = inputs(&mut rng, &c);
             check_compositions(&*c.f, &xs, &mut rng, &c.name);
@@ -543,7 +579,10 @@ fn compositions_of_max_and_min() {
     let mut rng = Rng::new(9);
     for _ in 0..3 {
         let mut cases = reduce_cases(&mut rng, &MAX_MIN);
-        cases.extend(cumulative_cases(&mut rng, &[CumulativeKind::Max, CumulativeKind::Min]));
+        cases.extend(cumulative_cases(
+            &mut rng,
+            &[CumulativeKind::Max, CumulativeKind::Min],
+        ));
         for c in cases {
             let xs = inputs(&mut rng, &c);
             check_compositions(&*c.f, &xs, &mut rng, &c.name);
@@ -557,15 +596,31 @@ fn jaxprs_print_as_in_jax() {
     let x = Array::from_vec(vec![1.0f32; 6], [2, 3, 1]);
     let show = |p: Primitive| make_jaxpr(move |x: &Array| bind1(p.clone(), &[x]))(&x).to_string();
     assert_eq!(
-        show(LayoutOp::Rev { dimensions: Axes::from_slice(&[0, 2]) }.into()),
+        show(
+            LayoutOp::Rev {
+                dimensions: Axes::from_slice(&[0, 2])
+            }
+            .into()
+        ),
         "{ lambda ; a:f32[2,3,1]. let b:f32[2,3,1] = rev[dimensions=(0, 2)] a in (b,) }"
     );
     assert_eq!(
-        show(LayoutOp::Squeeze { dimensions: Axes::from_slice(&[2]) }.into()),
+        show(
+            LayoutOp::Squeeze {
+                dimensions: Axes::from_slice(&[2])
+            }
+            .into()
+        ),
         "{ lambda ; a:f32[2,3,1]. let b:f32[2,3] = squeeze[dimensions=(2,)] a in (b,) }"
     );
     assert_eq!(
-        show(ReduceOp::Reduce { kind: ReduceKind::Max, axes: Axes::from_slice(&[0, 2]) }.into()),
+        show(
+            ReduceOp::Reduce {
+                kind: ReduceKind::Max,
+                axes: Axes::from_slice(&[0, 2])
+            }
+            .into()
+        ),
         "{ lambda ; a:f32[2,3,1]. let b:f32[3] = reduce_max[axes=(0, 2)] a in (b,) }"
     );
     assert_eq!(
@@ -598,7 +653,14 @@ fn jaxprs_print_as_in_jax() {
     );
     // JAX's printer leaves a space after an equation without operands.
     let iota = make_jaxpr(|_: &Array| {
-        bind1(IotaOp { dtype: DType::I32, shape: Shape::new(&[4]), dimension: 0 }, &[])
+        bind1(
+            IotaOp {
+                dtype: DType::I32,
+                shape: Shape::new(&[4]),
+                dimension: 0,
+            },
+            &[],
+        )
     })(&x)
     .to_string();
     assert!(

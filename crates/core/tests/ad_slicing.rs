@@ -10,7 +10,7 @@ mod common;
 use ad_support::*;
 use common::*;
 use equinox_core::prims::bind1;
-use equinox_core::prims::slicing::{PadConfig, SlicingOp, Sizes};
+use equinox_core::prims::slicing::{PadConfig, Sizes, SlicingOp};
 use equinox_core::transforms::{check_grads, grad, make_jaxpr};
 use equinox_core::{Array, DType};
 
@@ -55,7 +55,11 @@ fn slice_case(rng: &mut Rng, nonempty: bool) -> Case {
     for &d in &s {
         let a = rng.range(0, d as i64 + 1) as usize;
         let b = rng.range(a as i64, d as i64 + 1) as usize;
-        let b = if nonempty && a == b && a < d { b + 1 } else { b };
+        let b = if nonempty && a == b && a < d {
+            b + 1
+        } else {
+            b
+        };
         start.push(a);
         limit.push(b);
         strides.push(rng.range(1, 4) as usize);
@@ -75,7 +79,10 @@ fn slice_case(rng: &mut Rng, nonempty: bool) -> Case {
 /// A random window size per axis and start indices from a little before 0 to a little past the
 /// end (clamped by the primitive).
 fn window(rng: &mut Rng, s: &[usize]) -> (Sizes, Vec<(i64, i64)>) {
-    let sizes: Sizes = s.iter().map(|&d| rng.range(0, d as i64 + 1) as usize).collect();
+    let sizes: Sizes = s
+        .iter()
+        .map(|&d| rng.range(0, d as i64 + 1) as usize)
+        .collect();
     let ranges = s.iter().map(|&d| (-2, d as i64 + 2)).collect();
     (sizes, ranges)
 }
@@ -221,7 +228,13 @@ fn batching_law_with_mapped_and_unmapped_operands() {
                     xs.push(make_input(&mut rng, &with_batch(s, axis, n), *k));
                 }
                 for out_axis in [0, -1] {
-                    check_vmap(&*c.f, &xs, &axes, out_axis, &format!("{} (in {axes:?}, out {out_axis})", c.name));
+                    check_vmap(
+                        &*c.f,
+                        &xs,
+                        &axes,
+                        out_axis,
+                        &format!("{} (in {axes:?}, out {out_axis})", c.name),
+                    );
                 }
             }
         }
@@ -242,16 +255,28 @@ fn pad_operand_case(rng: &mut Rng) -> Case {
 
 /// Cases whose start indices are fixed constants, so that every input is differentiable.
 fn constant_index_cases(rng: &mut Rng) -> Vec<Case> {
-    let mut out = vec![slice_case(rng, true), pad_operand_case(rng), concatenate_case(rng)];
+    let mut out = vec![
+        slice_case(rng, true),
+        pad_operand_case(rng),
+        concatenate_case(rng),
+    ];
     for c in [dynamic_slice_case(rng), dynamic_update_slice_case(rng)] {
-        let floats = c.inputs.iter().filter(|(_, k)| matches!(k, Kind::Float)).count();
+        let floats = c
+            .inputs
+            .iter()
+            .filter(|(_, k)| matches!(k, Kind::Float))
+            .count();
         let idx: Vec<Array> = c.inputs[floats..]
             .iter()
             .map(|(s, k)| make_input(rng, s, *k))
             .collect();
         let f = c.f;
         out.push(Case {
-            name: format!("{} at {:?}", c.name, idx.iter().map(|i| i.item::<i32>()).collect::<Vec<_>>()),
+            name: format!(
+                "{} at {:?}",
+                c.name,
+                idx.iter().map(|i| i.item::<i32>()).collect::<Vec<_>>()
+            ),
             f: Box::new(move |v: &Vec<Array>| {
                 let mut all = v.clone();
                 all.extend(idx.iter().cloned());
@@ -294,9 +319,16 @@ fn compositions_of_pad_in_its_padding_value() {
 fn gradients_through_batched_start_indices() {
     let mut rng = Rng::new(14);
     for _ in 0..5 {
-        for c in [dynamic_slice_case(&mut rng), dynamic_update_slice_case(&mut rng)] {
+        for c in [
+            dynamic_slice_case(&mut rng),
+            dynamic_update_slice_case(&mut rng),
+        ] {
             let n = 3;
-            let floats = c.inputs.iter().filter(|(_, k)| matches!(k, Kind::Float)).count();
+            let floats = c
+                .inputs
+                .iter()
+                .filter(|(_, k)| matches!(k, Kind::Float))
+                .count();
             let idx: Vec<Array> = c.inputs[floats..]
                 .iter()
                 .map(|(_, k)| make_input(&mut rng, &[n], *k))
@@ -327,13 +359,19 @@ fn exact_gradients() {
         slice_sizes: Sizes::from_slice(&[2]),
     };
     let w = vec1(&[1.0, 2.0]);
-    let g = grad(|x: &Array| (&bind1(ds.clone(), &[x, &Array::scalar(5i32)]) * &w).sum(None))(&vec1(&[0.0; 4]));
+    let g = grad(|x: &Array| (&bind1(ds.clone(), &[x, &Array::scalar(5i32)]) * &w).sum(None))(
+        &vec1(&[0.0; 4]),
+    );
     assert_eq!(g.to_vec::<f64>(), vec![0.0, 0.0, 1.0, 2.0]);
     // dynamic_update_slice: the operand's gradient is the cotangent with the window zeroed,
     // the update's is the window (start -1 clamps to 0).
     let w4 = vec1(&[1.0, 2.0, 3.0, 4.0]);
     let gs = grad(|(x, u): &(Array, Array)| {
-        (&bind1(SlicingOp::DynamicUpdateSlice, &[x, u, &Array::scalar(-1i32)]) * &w4).sum(None)
+        (&bind1(
+            SlicingOp::DynamicUpdateSlice,
+            &[x, u, &Array::scalar(-1i32)],
+        ) * &w4)
+            .sum(None)
     })(&(vec1(&[0.0; 4]), vec1(&[0.0; 2])));
     assert_eq!(gs.0.to_vec::<f64>(), vec![0.0, 0.0, 3.0, 4.0]);
     assert_eq!(gs.1.to_vec::<f64>(), vec![1.0, 2.0]);
@@ -343,11 +381,16 @@ fn exact_gradients() {
         padding_config: config.into_iter().collect(),
     };
     let p = pad(vec![(1, 2, 1)]);
-    let gs = grad(|(x, v): &(Array, Array)| bind1(p.clone(), &[x, v]).sum(None))(&(vec1(&[1.0; 3]), Array::scalar(0.0f64)));
+    let gs = grad(|(x, v): &(Array, Array)| bind1(p.clone(), &[x, v]).sum(None))(&(
+        vec1(&[1.0; 3]),
+        Array::scalar(0.0f64),
+    ));
     assert_eq!(gs.0.to_vec::<f64>(), vec![1.0; 3]);
     assert_eq!(gs.1.item::<f64>(), 5.0);
     let p = pad(vec![(-1, 1, 0)]);
-    let gs = grad(|(x, v): &(Array, Array)| (&bind1(p.clone(), &[x, v]) * &vec1(&[1.0, 2.0, 3.0])).sum(None))(&(vec1(&[1.0; 3]), Array::scalar(0.0f64)));
+    let gs = grad(|(x, v): &(Array, Array)| {
+        (&bind1(p.clone(), &[x, v]) * &vec1(&[1.0, 2.0, 3.0])).sum(None)
+    })(&(vec1(&[1.0; 3]), Array::scalar(0.0f64)));
     assert_eq!(gs.0.to_vec::<f64>(), vec![0.0, 1.0, 2.0]);
     assert_eq!(gs.1.item::<f64>(), 3.0);
     // slice with a stride: the cotangent lands on every other element.
@@ -356,7 +399,9 @@ fn exact_gradients() {
         limit_indices: Sizes::from_slice(&[6]),
         strides: Sizes::from_slice(&[2]),
     };
-    let g = grad(|x: &Array| (&bind1(sl.clone(), &[x]) * &vec1(&[1.0, 2.0, 3.0])).sum(None))(&vec1(&[0.0; 7]));
+    let g = grad(|x: &Array| (&bind1(sl.clone(), &[x]) * &vec1(&[1.0, 2.0, 3.0])).sum(None))(
+        &vec1(&[0.0; 7]),
+    );
     assert_eq!(g.to_vec::<f64>(), vec![0.0, 1.0, 0.0, 2.0, 0.0, 3.0, 0.0]);
 }
 
@@ -390,12 +435,21 @@ fn jaxprs_print_as_in_jax() {
     let ds = SlicingOp::DynamicSlice {
         slice_sizes: Sizes::from_slice(&[1, 2, 1]),
     };
-    let j = make_jaxpr(|(x, i): &(Array, Array)| bind1(ds.clone(), &[x, i, i, i]))(&(x.clone(), Array::scalar(1i64)));
+    let j = make_jaxpr(|(x, i): &(Array, Array)| bind1(ds.clone(), &[x, i, i, i]))(&(
+        x.clone(),
+        Array::scalar(1i64),
+    ));
     assert_eq!(
         j.to_string(),
         "{ lambda ; a:f32[2,3,1] b:i64[]. let\n    c:f32[1,2,1] = dynamic_slice[slice_sizes=(1, 2, 1)] a b b b\n  in (c,) }"
     );
     let u = Array::from_vec(vec![1.0f32; 2], [1, 2, 1]);
-    let j = make_jaxpr(|(x, u, i): &(Array, Array, Array)| bind1(SlicingOp::DynamicUpdateSlice, &[x, u, i, i, i]))(&(x.clone(), u, Array::scalar(1i64)));
-    assert!(j.to_string().contains("d:f32[2,3,1] = dynamic_update_slice a b c c c"), "{j}");
+    let j = make_jaxpr(|(x, u, i): &(Array, Array, Array)| {
+        bind1(SlicingOp::DynamicUpdateSlice, &[x, u, i, i, i])
+    })(&(x.clone(), u, Array::scalar(1i64)));
+    assert!(
+        j.to_string()
+            .contains("d:f32[2,3,1] = dynamic_update_slice a b c c c"),
+        "{j}"
+    );
 }

@@ -103,7 +103,11 @@ impl PrimitiveRule for CumulativeOp {
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         let x = primals[0];
         let t = match tangents[0] {
             Some(t) if x.dtype().is_float() => t,
@@ -137,7 +141,12 @@ impl PrimitiveRule for CumulativeOp {
         }
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], _axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         let b = dims[0].expect("the only operand is batched");
         let op = CumulativeOp {
             axis: shift_axes(&[self.axis], b)[0],
@@ -178,9 +187,12 @@ fn scan_tangent(combine: BinaryOp, x: &Array, t: &Array, axis: usize, reverse: b
     scan_pairs(&apply, (x.clone(), t.clone()), axis).1
 }
 
+/// A (primal, tangent) pair.
+type Pair = (Array, Array);
+
 /// One level of the recursion of `associative_scan` on a (primal, tangent) pair.
 fn scan_pairs(
-    apply: &dyn Fn(&(Array, Array), &(Array, Array)) -> (Array, Array),
+    apply: &dyn Fn(&Pair, &Pair) -> Pair,
     elems: (Array, Array),
     axis: usize,
 ) -> (Array, Array) {

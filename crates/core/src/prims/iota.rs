@@ -58,7 +58,11 @@ impl PrimitiveRule for IotaOp {
 
     /// `iota` has no operands, so no transformation ever reaches this with a tangent; it is the
     /// constant it computes, with a zero tangent.
-    fn jvp(&self, primals: &[&Array], _tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        _tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         rules::zero_jvp(self.clone(), primals)
     }
 
@@ -69,7 +73,12 @@ impl PrimitiveRule for IotaOp {
     /// `vmap` never calls this: a batching rule needs a batched operand and `iota` has none,
     /// so the batch trace evaluates it directly. Called anyway, the result is the same for
     /// every lane: unbatched.
-    fn batch(&self, args: &[&Array], _dims: &[Option<usize>], _axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        _dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         (bind(self.clone(), args), vec![None])
     }
 

@@ -54,7 +54,10 @@ pub(crate) fn tuple_str<T: std::fmt::Display>(xs: &[T]) -> String {
         [x] => format!("({x},)"),
         _ => format!(
             "({})",
-            xs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
+            xs.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -62,7 +65,9 @@ pub(crate) fn tuple_str<T: std::fmt::Display>(xs: &[T]) -> String {
 /// `axes` (of a value without the batch axis) renumbered for the value with the batch axis
 /// inserted at `bdim` (the `R` batching rules: shift the axes parameter past the batch axis).
 pub(crate) fn shift_axes(axes: &[usize], bdim: usize) -> Axes {
-    axes.iter().map(|&a| if a >= bdim { a + 1 } else { a }).collect()
+    axes.iter()
+        .map(|&a| if a >= bdim { a + 1 } else { a })
+        .collect()
 }
 
 /// The single output of a layout primitive on `x`.
@@ -229,7 +234,11 @@ impl PrimitiveRule for LayoutOp {
         vec![Array::from_storage(storage, out_aval.shape.clone()).with_weak_type(out_aval.weak_type)]
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         rules::linear_jvp(self.clone(), primals, tangents)
     }
 
@@ -274,7 +283,12 @@ impl PrimitiveRule for LayoutOp {
                 for (i, &p) in permutation.iter().enumerate() {
                     inverse[p] = i;
                 }
-                apply(LayoutOp::Transpose { permutation: inverse }, ct)
+                apply(
+                    LayoutOp::Transpose {
+                        permutation: inverse,
+                    },
+                    ct,
+                )
             }
             LayoutOp::Squeeze { dimensions } => apply(
                 LayoutOp::ExpandDims {
@@ -298,7 +312,12 @@ impl PrimitiveRule for LayoutOp {
         vec![Some(out)]
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         let x = args[0];
         let b = dims[0].expect("the only operand is batched");
         let (out, out_dim) = match self {
@@ -309,7 +328,8 @@ impl PrimitiveRule for LayoutOp {
                 // The batch axis goes right after the output axis of the operand axis before
                 // it, which keeps broadcast_dimensions increasing without moving anything.
                 let o = if b == 0 { 0 } else { bd[b - 1] + 1 };
-                let mut new_dims: Axes = bd.iter().map(|&d| if d >= o { d + 1 } else { d }).collect();
+                let mut new_dims: Axes =
+                    bd.iter().map(|&d| if d >= o { d + 1 } else { d }).collect();
                 new_dims.insert(b, o);
                 let mut new_shape = shape.0.clone();
                 new_shape.insert(o, axis_size);

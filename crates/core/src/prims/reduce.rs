@@ -1,8 +1,8 @@
 //! Reductions: `reduce_sum`, `reduce_max`, `reduce_min`, `reduce_prod`, `reduce_and`,
 //! `reduce_or`, `reduce_xor`, `argmax`, `argmin`.
 
-use super::binary::{nan_max, nan_min};
 use super::binary::BinaryOp;
+use super::binary::{nan_max, nan_min};
 use super::layout::{shift_axes, tuple_str, Axes, LayoutOp};
 use super::slicing::{pad_in_dim, slice_in_dim};
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
@@ -181,7 +181,11 @@ impl PrimitiveRule for ReduceOp {
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         let x = primals[0];
         let t = match tangents[0] {
             Some(t) if x.dtype().is_float() => t,
@@ -247,7 +251,12 @@ impl PrimitiveRule for ReduceOp {
         }
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], _axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         let b = dims[0].expect("the only operand is batched");
         let (op, out_dim) = match self {
             ReduceOp::Reduce { kind, axes } => (

@@ -276,7 +276,11 @@ impl PrimitiveRule for SlicingOp {
         vec![Array::from_storage(storage, out_aval.shape.clone()).with_weak_type(out_aval.weak_type)]
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         if !primals[0].dtype().is_float() {
             return rules::zero_jvp(self.clone(), primals);
         }
@@ -326,7 +330,11 @@ impl PrimitiveRule for SlicingOp {
                 let config = (0..operand.ndim())
                     .map(|i| {
                         let (start, stride, d) = (start_indices[i], strides[i], ct.shape()[i]);
-                        let end = if d == 0 { start } else { start + (d - 1) * stride + 1 };
+                        let end = if d == 0 {
+                            start
+                        } else {
+                            start + (d - 1) * stride + 1
+                        };
                         (
                             start as i64,
                             (operand.shape[i] - end) as i64,
@@ -369,8 +377,10 @@ impl PrimitiveRule for SlicingOp {
                 // Undo lo/hi (padding where they were negative), then take every
                 // (interior + 1)-th element; the padding value received everything else.
                 let zero = scalar_zero(ct);
-                let unpad: SmallVec<[PadConfig; 6]> =
-                    padding_config.iter().map(|&(lo, hi, _)| (-lo, -hi, 0)).collect();
+                let unpad: SmallVec<[PadConfig; 6]> = padding_config
+                    .iter()
+                    .map(|&(lo, hi, _)| (-lo, -hi, 0))
+                    .collect();
                 let unpadded = if unpad.iter().all(|&c| c == (0, 0, 0)) {
                     ct.clone()
                 } else {
@@ -414,7 +424,12 @@ impl PrimitiveRule for SlicingOp {
         out
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         let (out, out_dim) = match self {
             SlicingOp::Slice {
                 start_indices,
@@ -422,8 +437,11 @@ impl PrimitiveRule for SlicingOp {
                 strides,
             } => {
                 let b = dims[0].expect("the only operand is batched");
-                let (mut s, mut l, mut st) =
-                    (start_indices.clone(), limit_indices.clone(), strides.clone());
+                let (mut s, mut l, mut st) = (
+                    start_indices.clone(),
+                    limit_indices.clone(),
+                    strides.clone(),
+                );
                 s.insert(b, 0);
                 l.insert(b, axis_size);
                 st.insert(b, 1);
@@ -474,10 +492,13 @@ impl PrimitiveRule for SlicingOp {
                 }
             }
             SlicingOp::Concatenate { dimension } => {
-                let first = dims[0];
-                if first.is_some() && dims.iter().all(|d| *d == first) {
-                    let b = first.expect("checked");
-                    let d = if *dimension >= b { dimension + 1 } else { *dimension };
+                let shared = dims[0].filter(|_| dims.iter().all(|d| *d == dims[0]));
+                if let Some(b) = shared {
+                    let d = if *dimension >= b {
+                        dimension + 1
+                    } else {
+                        *dimension
+                    };
                     (bind1(SlicingOp::Concatenate { dimension: d }, args), b)
                 } else {
                     let moved: Vec<Array> = args
@@ -637,8 +658,7 @@ fn dynamic_update_slice_batch(
 ) -> (Array, usize) {
     let (x, u, idx) = (args[0], args[1], &args[2..]);
     let nd = idx.len();
-    let (x, u, b) = if dims[0].is_some() && dims[0] == dims[1] {
-        let b = dims[0].expect("checked");
+    let (x, u, b) = if let Some(b) = dims[0].filter(|_| dims[0] == dims[1]) {
         (x.clone(), u.clone(), b)
     } else {
         (
@@ -673,7 +693,13 @@ fn dynamic_update_slice_batch(
 }
 
 /// `v[start:limit:stride]` along `axis` (a `slice` equation).
-pub(crate) fn slice_in_dim(v: &Array, start: usize, limit: usize, stride: usize, axis: usize) -> Array {
+pub(crate) fn slice_in_dim(
+    v: &Array,
+    start: usize,
+    limit: usize,
+    stride: usize,
+    axis: usize,
+) -> Array {
     let nd = v.ndim();
     let mut start_indices: Sizes = SmallVec::from_elem(0, nd);
     let mut limit_indices: Sizes = SmallVec::from_slice(v.shape());

@@ -31,7 +31,13 @@ pub fn with_batch(shape: &[usize], axis: Option<usize>, n: usize) -> Vec<usize> 
 /// The batching law: `vmap_with(f, in_axes, out_axes)(xs)` has, at lane `i` of its output axis,
 /// exactly `f` applied to lane `i` of the mapped inputs (unmapped inputs passed whole).
 /// `in_axes` entries are given as signed axes (negative counts from the end) as vmap takes them.
-pub fn check_vmap(f: &Fun<'_>, xs: &[Array], in_axes: &[Option<isize>], out_axis: isize, what: &str) {
+pub fn check_vmap(
+    f: &Fun<'_>,
+    xs: &[Array],
+    in_axes: &[Option<isize>],
+    out_axis: isize,
+    what: &str,
+) {
     let resolved: Vec<Option<usize>> = xs
         .iter()
         .zip(in_axes)
@@ -93,7 +99,13 @@ pub fn check_compositions(f: &Fun<'_>, xs: &[Array], rng: &mut Rng, what: &str) 
     let g = grad(loss)(&xs);
     let jg = jit(grad(loss)).call(&xs);
     for (a, b) in g.iter().zip(&jg) {
-        assert_close(&b.to_vec::<f64>(), &a.to_vec::<f64>(), 1e-12, 1e-12, &format!("{what}: jit of grad"));
+        assert_close(
+            &b.to_vec::<f64>(),
+            &a.to_vec::<f64>(),
+            1e-12,
+            1e-12,
+            &format!("{what}: jit of grad"),
+        );
     }
     // grad of vmap and vmap of grad, over a batch of 3 at axis 0 of every input.
     let n = 3;
@@ -112,5 +124,11 @@ pub fn check_compositions(f: &Fun<'_>, xs: &[Array], rng: &mut Rng, what: &str) 
         equinox_core::numpy::concatenate(&refs, 0)
     };
     let axes = vec![Some(0); batch.len()];
-    check_vmap(&per_lane_grad, &batch, &axes, 0, &format!("{what}: vmap of grad"));
+    check_vmap(
+        &per_lane_grad,
+        &batch,
+        &axes,
+        0,
+        &format!("{what}: vmap of grad"),
+    );
 }
