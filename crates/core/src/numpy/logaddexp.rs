@@ -2,7 +2,7 @@
 
 use super::creation::zeros_dtype;
 use super::math::{isnan, select};
-use super::promotion::{broadcast_for_elementwise, promote_dtypes, to_inexact};
+use super::promotion::{broadcast_for_elementwise, broadcast_to_shape, promote_dtypes, to_inexact};
 use crate::array::Array;
 use crate::prims::binary::BinaryOp;
 use crate::prims::bind1;
@@ -47,7 +47,9 @@ pub fn logaddexp(x1: &Array, x2: &Array) -> Array {
     let (x1, x2) = (&p[0], &p[1]);
     let delta = bind1(BinaryOp::Sub, &[x1, x2]);
     let positive = bind1(CompareOp::Gt, &[&delta, &zeros_dtype([], delta.dtype())]);
-    let amax = select(&positive, x1, x2);
+    // `select_n` needs equal shapes; a 0-d operand (softplus's 0) is broadcast for it.
+    let full = |x: &Array| broadcast_to_shape(x, delta.shape_obj(), "logaddexp");
+    let amax = select(&positive, &full(x1), &full(x2));
     let u = select(&positive, &bind1(UnaryOp::Neg, &[&delta]), &delta);
     let log1p = bind1(UnaryOp::Log1p, &[&bind1(UnaryOp::Exp, &[&u])]);
     let stable = bind1(BinaryOp::Add, &[&amax, &log1p]);
