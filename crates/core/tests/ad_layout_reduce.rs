@@ -574,7 +574,6 @@ fn compositions_of_layout_and_linear_reductions() {
 /// compare/select/convert families), which the max/min JVP rules bind on possibly traced
 /// primals.
 #[test]
-#[ignore = "needs compare/select/convert transformation rules from another family"]
 fn compositions_of_max_and_min() {
     let mut rng = Rng::new(9);
     for _ in 0..3 {

@@ -302,7 +302,6 @@ fn compositions_of_slicing_primitives() {
 /// The padding value's cotangent is `sum(ct) - sum(ct_operand)` (JAX's rule); differentiating
 /// that again transposes `sub`, which needs `neg`'s rule from the unary family.
 #[test]
-#[ignore = "needs the unary family's transformation rules (neg)"]
 fn compositions_of_pad_in_its_padding_value() {
     let mut rng = Rng::new(15);
     for _ in 0..3 {

@@ -258,7 +258,11 @@ fn vmap_tuple<T: PyTree, R: PyTree>(f: &dyn Fn(&T) -> R, spec: &VmapSpec, x: &T)
                 ),
                 (Some(a), Some(b)) => {
                     let d = normalize_axis(a, v.ndim(), "out_axes", v.aval());
-                    moveaxis(&v, b as isize, d as isize)
+                    if b == d {
+                        v
+                    } else {
+                        moveaxis(&v, b as isize, d as isize)
+                    }
                 }
                 (Some(a), None) => {
                     let d = normalize_axis(a, v.ndim() + 1, "out_axes", v.aval());
