@@ -552,7 +552,7 @@ impl PrimitiveRule for GatherScatterOp {
                     ScatterKind::Mul => {
                         if t_up.is_some() {
                             panic!(
-                                "scatter-mul: gradients with respect to the updates are only                                  implemented if `unique_indices=True` (as in JAX); operands {}",
+                                "scatter-mul: gradients with respect to the updates are only implemented if `unique_indices=True` (as in JAX); operands {}",
                                 describe(&[operand.aval(), indices.aval(), updates.aval()])
                             );
                         }
@@ -627,7 +627,7 @@ impl PrimitiveRule for GatherScatterOp {
                     ScatterKind::Mul => {
                         if up_lin {
                             panic!(
-                                "scatter-mul: gradients with respect to the updates are only                                  implemented if `unique_indices=True` (as in JAX)"
+                                "scatter-mul: gradients with respect to the updates are only implemented if `unique_indices=True` (as in JAX)"
                             );
                         }
                         let updates = args[2].known("scatter-mul");
@@ -635,7 +635,7 @@ impl PrimitiveRule for GatherScatterOp {
                         vec![operand_t, None, None]
                     }
                     ScatterKind::Set => panic!(
-                        "scatter transpose is only implemented where unique_indices=True (as in                          JAX); differentiate scatter through its JVP rule (grad, vjp), which                          uses scatter-add"
+                        "scatter transpose is only implemented where unique_indices=True (as in JAX); differentiate scatter through its JVP rule (grad, vjp), which uses scatter-add"
                     ),
                     ScatterKind::Min | ScatterKind::Max => rules::not_linear(self.name()),
                 }
