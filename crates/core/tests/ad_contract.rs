@@ -12,7 +12,9 @@ use common::{assert_close, Rng};
 use equinox_core::lax::{self, DotDimensionNumbers};
 use equinox_core::numpy as jnp;
 use equinox_core::prims::conv::ConvDimensionNumbers;
-use equinox_core::transforms::{check_grads, grad, jit, make_jaxpr, vjp, vmap, vmap_with, VmapSpec};
+use equinox_core::transforms::{
+    check_grads, grad, jit, make_jaxpr, vjp, vmap, vmap_with, VmapSpec,
+};
 use equinox_core::{Array, DType};
 
 /// A random `dot_general` problem: operand shapes and dimension numbers with 0-2 batch,
@@ -59,7 +61,13 @@ fn dot_general_grads_on_random_dimension_numbers() {
         check_grads(f, &x, 1e-3, 1e-7, 1e-9);
         // Differentiating one side only (the other is a constant).
         let y = x[1].clone();
-        check_grads(|a: &Array| lax::dot_general(a, &y, dn.clone(), None), &x[0], 1e-3, 1e-7, 1e-9);
+        check_grads(
+            |a: &Array| lax::dot_general(a, &y, dn.clone(), None),
+            &x[0],
+            1e-3,
+            1e-7,
+            1e-9,
+        );
         let _ = case;
     }
 }
@@ -73,7 +81,10 @@ fn dot_general_vjp_matches_explicit_matrix_products() {
     let b = rand(&mut rng, &[k, n]);
     let g = rand(&mut rng, &[m, n]);
     let dn = DotDimensionNumbers::new((&[1], &[0]), (&[], &[]));
-    let (_, pullback) = vjp(|v: &(Array, Array)| lax::dot_general(&v.0, &v.1, dn.clone(), None), &(a.clone(), b.clone()));
+    let (_, pullback) = vjp(
+        |v: &(Array, Array)| lax::dot_general(&v.0, &v.1, dn.clone(), None),
+        &(a.clone(), b.clone()),
+    );
     let (da, db) = pullback.transpose(&g);
     let (av, bv, gv) = (a.to_vec::<f64>(), b.to_vec::<f64>(), g.to_vec::<f64>());
     let mut want_a = vec![0.0; m * k];
@@ -105,17 +116,33 @@ fn dot_general_preferred_element_type_cotangents_have_operand_dtype() {
     let (da, db) = pullback.transpose(&g);
     assert_eq!((da.dtype(), db.dtype()), (DType::F32, DType::F32));
     let f64_pair = (a.astype(DType::F64), b.astype(DType::F64));
-    let (_, wide) = vjp(|v: &(Array, Array)| lax::dot_general(&v.0, &v.1, dn.clone(), None), &f64_pair);
+    let (_, wide) = vjp(
+        |v: &(Array, Array)| lax::dot_general(&v.0, &v.1, dn.clone(), None),
+        &f64_pair,
+    );
     let (wa, wb) = wide.transpose(&g);
-    assert_close(&da.to_vec::<f64>(), &wa.astype(DType::F32).to_vec::<f64>(), 0.0, 0.0, "dA");
-    assert_close(&db.to_vec::<f64>(), &wb.astype(DType::F32).to_vec::<f64>(), 0.0, 0.0, "dB");
+    assert_close(
+        &da.to_vec::<f64>(),
+        &wa.astype(DType::F32).to_vec::<f64>(),
+        0.0,
+        0.0,
+        "dA",
+    );
+    assert_close(
+        &db.to_vec::<f64>(),
+        &wb.astype(DType::F32).to_vec::<f64>(),
+        0.0,
+        0.0,
+        "dB",
+    );
 }
 
 #[test]
 fn dot_general_integer_operands_have_zero_tangents() {
     let a = Array::from_vec(vec![1i32, 2, 3, 4], [2, 2]);
     let dn = DotDimensionNumbers::new((&[1], &[0]), (&[], &[]));
-    let (y, t) = equinox_core::transforms::jvp(|x: &Array| lax::dot_general(x, x, dn.clone(), None), &a, &a);
+    let (y, t) =
+        equinox_core::transforms::jvp(|x: &Array| lax::dot_general(x, x, dn.clone(), None), &a, &a);
     assert_eq!(y.to_vec::<i32>(), vec![7, 10, 15, 22]);
     assert_eq!(t.to_vec::<i32>(), vec![0; 4]);
 }
@@ -136,7 +163,13 @@ fn dot_general_batching_law() {
         let out_axis = rng.range(0, out_rank as i64 + 1) as isize;
         let f = |v: &Vec<Array>| vec![lax::dot_general(&v[0], &v[1], dn.clone(), None)];
         let in_axes = [lax_.map(|a| a as isize), rax.map(|a| a as isize)];
-        check_vmap(f, &[l, r], &in_axes, out_axis, &format!("dot_general case {case}"));
+        check_vmap(
+            f,
+            &[l, r],
+            &in_axes,
+            out_axis,
+            &format!("dot_general case {case}"),
+        );
     }
 }
 
@@ -182,13 +215,18 @@ fn place(canon: &[usize], spec: &[usize]) -> Vec<usize> {
 fn random_conv(rng: &mut Rng) -> ConvCase {
     let ns = rng.range(1, 3) as usize;
     let groups = rng.range(1, 3) as usize;
-    let (fgc, bgc) = if rng.range(0, 2) == 0 { (groups, 1) } else { (1, groups) };
+    let (fgc, bgc) = if rng.range(0, 2) == 0 {
+        (groups, 1)
+    } else {
+        (1, groups)
+    };
     let n = bgc * rng.range(1, 3) as usize;
     let i = rng.range(1, 3) as usize;
     let o = groups * rng.range(1, 3) as usize;
     let mut in_sp = Vec::new();
     let mut k_sp = Vec::new();
-    let (mut strides, mut padding, mut lhs_dilation, mut rhs_dilation) = (vec![], vec![], vec![], vec![]);
+    let (mut strides, mut padding, mut lhs_dilation, mut rhs_dilation) =
+        (vec![], vec![], vec![], vec![]);
     for _ in 0..ns {
         let k = rng.range(1, 4) as usize;
         let rd = rng.range(1, 3) as usize;
@@ -199,7 +237,11 @@ fn random_conv(rng: &mut Rng) -> ConvCase {
         // Keep at least one output position.
         let dilated = (1 + ld * (x - 1)) as i64 + lo + hi;
         let window = (1 + rd * (k - 1)) as i64;
-        let (lo, hi) = if dilated < window { (lo.max(0) + window, hi.max(0)) } else { (lo, hi) };
+        let (lo, hi) = if dilated < window {
+            (lo.max(0) + window, hi.max(0))
+        } else {
+            (lo, hi)
+        };
         in_sp.push(x);
         k_sp.push(k);
         strides.push(rng.range(1, 3) as usize);
@@ -258,9 +300,14 @@ fn conv_grads_on_random_geometries() {
 #[test]
 fn conv_transpose_of_strided_padded_convolution_is_exact() {
     // 1-d, stride 2, padding (1, 2): the vjp against an explicit loop over window positions.
-    let x = Array::from_vec((0..7).map(|v| v as f64 * 0.5 - 1.0).collect::<Vec<_>>(), [1, 1, 7]);
+    let x = Array::from_vec(
+        (0..7).map(|v| v as f64 * 0.5 - 1.0).collect::<Vec<_>>(),
+        [1, 1, 7],
+    );
     let w = Array::from_vec(vec![0.5f64, -1.0, 2.0], [1, 1, 3]);
-    let conv = |v: &(Array, Array)| lax::conv_general_dilated(&v.0, &v.1, &[2], vec![(1, 2)], None, None, None, 1, 1, None);
+    let conv = |v: &(Array, Array)| {
+        lax::conv_general_dilated(&v.0, &v.1, &[2], vec![(1, 2)], None, None, None, 1, 1, None)
+    };
     let (out, pullback) = vjp(conv, &(x.clone(), w.clone()));
     let m = out.shape()[2];
     let g: Vec<f64> = (0..m).map(|i| i as f64 + 1.0).collect();
@@ -289,11 +336,23 @@ fn conv_batching_law() {
         let which = case % 3;
         let la = (which != 1).then(|| rng.range(0, c.lhs.len() as i64 + 1) as usize);
         let ra = (which != 0).then(|| rng.range(0, c.rhs.len() as i64 + 1) as usize);
-        let l = rand(&mut rng, &la.map_or(c.lhs.clone(), |a| with_axis(&c.lhs, a, n)));
-        let r = rand(&mut rng, &ra.map_or(c.rhs.clone(), |a| with_axis(&c.rhs, a, n)));
+        let l = rand(
+            &mut rng,
+            &la.map_or(c.lhs.clone(), |a| with_axis(&c.lhs, a, n)),
+        );
+        let r = rand(
+            &mut rng,
+            &ra.map_or(c.rhs.clone(), |a| with_axis(&c.rhs, a, n)),
+        );
         let out_axis = rng.range(0, c.lhs.len() as i64 + 1) as isize;
         let f = |v: &Vec<Array>| vec![c.apply(&v[0], &v[1])];
-        check_vmap(f, &[l, r], &[la.map(|a| a as isize), ra.map(|a| a as isize)], out_axis, &format!("conv case {case}"));
+        check_vmap(
+            f,
+            &[l, r],
+            &[la.map(|a| a as isize), ra.map(|a| a as isize)],
+            out_axis,
+            &format!("conv case {case}"),
+        );
     }
 }
 
@@ -302,7 +361,9 @@ fn conv_batching_of_a_size_zero_axis() {
     let mut rng = Rng::new(8);
     let l = rand(&mut rng, &[0, 1, 2, 5]);
     let r = rand(&mut rng, &[3, 2, 2]);
-    let f = vmap(|l: &Array| lax::conv_general_dilated(l, &r, &[1], "VALID", None, None, None, 1, 1, None));
+    let f = vmap(|l: &Array| {
+        lax::conv_general_dilated(l, &r, &[1], "VALID", None, None, None, 1, 1, None)
+    });
     let out = f(&l);
     assert_eq!(out.shape(), &[0, 1, 3, 4]);
 }
@@ -319,7 +380,13 @@ fn matmul_and_einsum_grads() {
     ];
     for (a, b) in cases {
         let x = (rand(&mut rng, a), rand(&mut rng, b));
-        check_grads(|v: &(Array, Array)| jnp::matmul(&v.0, &v.1), &x, 1e-3, 1e-7, 1e-9);
+        check_grads(
+            |v: &(Array, Array)| jnp::matmul(&v.0, &v.1),
+            &x,
+            1e-3,
+            1e-7,
+            1e-9,
+        );
     }
     let specs: [(&str, &[usize], &[usize]); 4] = [
         ("ij,jk->ik", &[2, 3], &[3, 4]),
@@ -329,14 +396,25 @@ fn matmul_and_einsum_grads() {
     ];
     for (s, a, b) in specs {
         let x = (rand(&mut rng, a), rand(&mut rng, b));
-        check_grads(|v: &(Array, Array)| jnp::einsum(s, &[&v.0, &v.1]), &x, 1e-3, 1e-7, 1e-9);
+        check_grads(
+            |v: &(Array, Array)| jnp::einsum(s, &[&v.0, &v.1]),
+            &x,
+            1e-3,
+            1e-7,
+            1e-9,
+        );
     }
 }
 
 /// `sum(w * f)` with `w` fixed: a scalar loss made of `f` and a full contraction.
 fn contract_all(w: &Array, f: &Array) -> Array {
     let axes: Vec<usize> = (0..f.ndim()).collect();
-    lax::dot_general(w, f, DotDimensionNumbers::new((&axes, &axes), (&[], &[])), None)
+    lax::dot_general(
+        w,
+        f,
+        DotDimensionNumbers::new((&axes, &axes), (&[], &[])),
+        None,
+    )
 }
 
 #[test]
@@ -355,7 +433,13 @@ fn grad_of_grad_of_a_quadratic_form() {
     let want: Vec<f64> = (0..3)
         .map(|i| (0..3).map(|j| (av[i][j] + av[j][i]) * cv[j]).sum())
         .collect();
-    assert_close(&h.to_vec::<f64>(), &want, 1e-12, 1e-12, "Hessian-vector product");
+    assert_close(
+        &h.to_vec::<f64>(),
+        &want,
+        1e-12,
+        1e-12,
+        "Hessian-vector product",
+    );
 }
 
 fn f_matrix(a: &Array) -> Vec<Vec<f64>> {
@@ -399,7 +483,13 @@ fn grad_of_vmap_vmap_of_grad_and_jit_of_grad() {
     let x0 = ad_lanes::lane(&xs, 0, 0);
     let g = grad(|w: &Array| loss(w, &x0))(&w);
     let jg = jit(move |w: &Array| grad(|w: &Array| loss(w, &x0))(w));
-    assert_close(&jg.call(&w).to_vec::<f64>(), &g.to_vec::<f64>(), 1e-12, 1e-12, "jit of grad");
+    assert_close(
+        &jg.call(&w).to_vec::<f64>(),
+        &g.to_vec::<f64>(),
+        1e-12,
+        1e-12,
+        "jit of grad",
+    );
 }
 
 #[test]
@@ -430,7 +520,8 @@ fn make_jaxpr_prints_like_jax() {
     let a = jnp::ones([5, 2, 3]).astype(DType::F64);
     let b = jnp::ones([5, 3, 4]).astype(DType::F64);
     let dn = DotDimensionNumbers::new((&[2], &[1]), (&[0], &[0]));
-    let j = make_jaxpr(|v: &(Array, Array)| lax::dot_general(&v.0, &v.1, dn.clone(), None))(&(a, b));
+    let j =
+        make_jaxpr(|v: &(Array, Array)| lax::dot_general(&v.0, &v.1, dn.clone(), None))(&(a, b));
     assert_eq!(
         j.to_string(),
         "{ lambda ; a:f64[5,2,3] b:f64[5,3,4]. let\n    c:f64[5,2,4] = dot_general[dimension_numbers=(([2], [1]), ([0], [0]))] a b\n  in (c,) }"
@@ -438,7 +529,18 @@ fn make_jaxpr_prints_like_jax() {
     let l = jnp::ones([2, 4, 5, 5]).astype(DType::F64);
     let r = jnp::ones([6, 2, 3, 3]).astype(DType::F64);
     let j = make_jaxpr(|v: &(Array, Array)| {
-        lax::conv_general_dilated(&v.0, &v.1, &[2, 1], vec![(1, 0), (1, 1)], None, Some(&[1, 2]), None, 2, 1, None)
+        lax::conv_general_dilated(
+            &v.0,
+            &v.1,
+            &[2, 1],
+            vec![(1, 0), (1, 1)],
+            None,
+            Some(&[1, 2]),
+            None,
+            2,
+            1,
+            None,
+        )
     })(&(l, r));
     let want = "c:f64[2,6,2,3] = conv_general_dilated[batch_group_count=1 dimension_numbers=ConvDimensionNumbers(lhs_spec=(0, 1, 2, 3), rhs_spec=(0, 1, 2, 3), out_spec=(0, 1, 2, 3)) feature_group_count=2 lhs_dilation=(1, 1) out_sharding=None padding=((1, 0), (1, 1)) precision=None preferred_element_type=None rhs_dilation=(1, 2) window_strides=(2, 1)] a b";
     assert!(j.to_string().contains(want), "got {j}");
@@ -446,11 +548,23 @@ fn make_jaxpr_prints_like_jax() {
     let x = jnp::ones([2, 3]).astype(DType::F64);
     let y = jnp::ones([3, 4]).astype(DType::F64);
     let mm = DotDimensionNumbers::new((&[1], &[0]), (&[], &[]));
-    let (_, pullback) = vjp(|v: &(Array, Array)| lax::dot_general(&v.0, &v.1, mm.clone(), None), &(x, y));
+    let (_, pullback) = vjp(
+        |v: &(Array, Array)| lax::dot_general(&v.0, &v.1, mm.clone(), None),
+        &(x, y),
+    );
     let g = jnp::ones([2, 4]).astype(DType::F64);
     let jt = make_jaxpr(|g: &Array| pullback.transpose(g))(&g);
     let text = jt.to_string();
-    assert!(text.contains("dot_general[dimension_numbers=(([0], [0]), ([], []))] a"), "{text}");
-    assert!(text.contains("transpose[permutation=(1, 0)]"), "{text}");
-    assert!(text.contains("dot_general[dimension_numbers=(([1], [1]), ([], []))] a"), "{text}");
+    // JAX: `e = dot_general[(([0], [0]), ([], []))] d a; f = transpose[permutation=(1, 0)] e;
+    // g = dot_general[(([1], [1]), ([], []))] d b` with `d` the cotangent; here the residuals
+    // `a`, `b` are constants and `c` is the cotangent.
+    assert!(
+        text.contains("dot_general[dimension_numbers=(([0], [0]), ([], []))] c a"),
+        "{text}"
+    );
+    assert!(text.contains("transpose[permutation=(1, 0)] d"), "{text}");
+    assert!(
+        text.contains("dot_general[dimension_numbers=(([1], [1]), ([], []))] c b"),
+        "{text}"
+    );
 }

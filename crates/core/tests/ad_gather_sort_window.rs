@@ -19,13 +19,20 @@ use equinox_core::prims::sort::SortOp;
 use equinox_core::prims::threefry::ThreefryOp;
 use equinox_core::prims::window::{SelectAndGatherAdd, WindowOp};
 use equinox_core::prims::{bind, bind1};
-use equinox_core::transforms::{check_grads, grad, jit, jvp, make_jaxpr, vjp, vmap, vmap_with, VmapSpec};
+use equinox_core::transforms::{
+    check_grads, grad, jit, jvp, make_jaxpr, vjp, vmap, vmap_with, VmapSpec,
+};
 use equinox_core::{random, s, Array, DType};
 
 /// `sum(w * f)` for a fixed `w`: a scalar loss made of one contraction.
 fn contract_all(w: &Array, f: &Array) -> Array {
     let axes: Vec<usize> = (0..f.ndim()).collect();
-    lax::dot_general(w, f, DotDimensionNumbers::new((&axes, &axes), (&[], &[])), None)
+    lax::dot_general(
+        w,
+        f,
+        DotDimensionNumbers::new((&axes, &axes), (&[], &[])),
+        None,
+    )
 }
 
 fn ints(v: &[i32], shape: &[usize]) -> Array {
@@ -48,7 +55,14 @@ struct Case {
 impl Case {
     fn gather(&self, x: &Array, idx: &Array) -> Array {
         // A finite fill value, so finite differences of filled windows are 0.
-        lax::gather(x, idx, self.dn.clone(), &self.slice_sizes, self.mode, Some(-7.0))
+        lax::gather(
+            x,
+            idx,
+            self.dn.clone(),
+            &self.slice_sizes,
+            self.mode,
+            Some(-7.0),
+        )
     }
     fn scatter_dn(&self) -> ScatterDimensionNumbers {
         ScatterDimensionNumbers {
@@ -61,7 +75,10 @@ impl Case {
     }
     /// The shape of the gather's output (= the scatter's updates).
     fn updates_shape(&self) -> Vec<usize> {
-        let x = Array::from_vec(vec![0.0f64; self.operand.iter().product()], self.operand.clone());
+        let x = Array::from_vec(
+            vec![0.0f64; self.operand.iter().product()],
+            self.operand.clone(),
+        );
         self.gather(&x, &self.indices).shape().to_vec()
     }
     fn scatter(&self, kind: &str, x: &Array, idx: &Array, u: &Array) -> Array {
@@ -151,7 +168,16 @@ fn gather_out_of_bounds_windows_have_zero_tangent() {
         start_index_map: dims(&[0]),
         ..Default::default()
     };
-    let f = |x: &Array| lax::gather(x, &idx, dn.clone(), &[2, 1], GatherScatterMode::FillOrDrop, Some(7.0));
+    let f = |x: &Array| {
+        lax::gather(
+            x,
+            &idx,
+            dn.clone(),
+            &[2, 1],
+            GatherScatterMode::FillOrDrop,
+            Some(7.0),
+        )
+    };
     let t = Array::from_vec((1..=6).map(f64::from).collect::<Vec<_>>(), [6, 1]);
     let (y, dy) = jvp(f, &x, &t);
     assert_eq!(&y.to_vec::<f64>()[..2], &[7.0, 7.0]);
@@ -167,15 +193,29 @@ fn scatter_add_mul_set_min_max_grads() {
         let u = rand(&mut rng, &us);
         let idx = c.indices.clone();
         for kind in ["add", "set", "min", "max"] {
-            check_grads(|v: &(Array, Array)| c.scatter(kind, &v.0, &idx, &v.1), &(x.clone(), u.clone()), 1e-6, 1e-7, 1e-9);
+            check_grads(
+                |v: &(Array, Array)| c.scatter(kind, &v.0, &idx, &v.1),
+                &(x.clone(), u.clone()),
+                1e-6,
+                1e-7,
+                1e-9,
+            );
         }
         // scatter-mul: differentiable in the operand (JAX has no rule for the updates).
-        check_grads(|x: &Array| c.scatter("mul", x, &idx, &u), &x, 1e-6, 1e-7, 1e-9);
+        check_grads(
+            |x: &Array| c.scatter("mul", x, &idx, &u),
+            &x,
+            1e-6,
+            1e-7,
+            1e-9,
+        );
     }
 }
 
 #[test]
-#[should_panic(expected = "scatter-mul: gradients with respect to the updates are only implemented if `unique_indices=True`")]
+#[should_panic(
+    expected = "scatter-mul: gradients with respect to the updates are only implemented if `unique_indices=True`"
+)]
 fn scatter_mul_grad_in_updates_is_refused_like_jax() {
     let c = &cases()[0];
     let x = rand(&mut Rng::new(23), &c.operand);
@@ -189,11 +229,23 @@ fn scatter_conventions_match_jax() {
     // .at[[0, 0]].max([3, 3]) on [1, 5]: the tied updates share the tangent.
     let idx = ints(&[0, 0], &[2]);
     let f = |v: &(Array, Array)| jnp::sum(&v.0.at(s![&idx]).max(&v.1), None);
-    let (gx, gu) = grad(f)(&(Array::from_vec(vec![1.0f64, 5.0], [2]), Array::from_vec(vec![3.0f64, 3.0], [2])));
-    assert_eq!((gx.to_vec::<f64>(), gu.to_vec::<f64>()), (vec![0.0, 1.0], vec![0.5, 0.5]));
+    let (gx, gu) = grad(f)(&(
+        Array::from_vec(vec![1.0f64, 5.0], [2]),
+        Array::from_vec(vec![3.0f64, 3.0], [2]),
+    ));
+    assert_eq!(
+        (gx.to_vec::<f64>(), gu.to_vec::<f64>()),
+        (vec![0.0, 1.0], vec![0.5, 0.5])
+    );
     // ... and with the operand tying one update, they split with it.
-    let (gx, gu) = grad(f)(&(Array::from_vec(vec![3.0f64, 5.0], [2]), Array::from_vec(vec![3.0f64, 2.0], [2])));
-    assert_eq!((gx.to_vec::<f64>(), gu.to_vec::<f64>()), (vec![0.5, 1.0], vec![0.5, 0.0]));
+    let (gx, gu) = grad(f)(&(
+        Array::from_vec(vec![3.0f64, 5.0], [2]),
+        Array::from_vec(vec![3.0f64, 2.0], [2]),
+    ));
+    assert_eq!(
+        (gx.to_vec::<f64>(), gu.to_vec::<f64>()),
+        (vec![0.5, 1.0], vec![0.5, 0.0])
+    );
     // .at[[0, 2, 0]].set(u): the last duplicate wins; overwritten operand entries get 0.
     let idx = ints(&[0, 2, 0], &[3]);
     let w = Array::from_vec(vec![1.0f64, 2.0, 3.0], [3]);
@@ -201,7 +253,10 @@ fn scatter_conventions_match_jax() {
         Array::from_vec(vec![1.0f64, 5.0, 7.0], [3]),
         Array::from_vec(vec![3.0f64, 3.0, 4.0], [3]),
     ));
-    assert_eq!((g.0.to_vec::<f64>(), g.1.to_vec::<f64>()), (vec![0.0, 2.0, 0.0], vec![0.0, 3.0, 1.0]));
+    assert_eq!(
+        (g.0.to_vec::<f64>(), g.1.to_vec::<f64>()),
+        (vec![0.0, 2.0, 0.0], vec![0.0, 3.0, 1.0])
+    );
 }
 
 #[test]
@@ -210,10 +265,28 @@ fn numpy_indexing_grads() {
     let x = rand(&mut rng, &[4, 3]);
     let idx = ints(&[3, -1, 0, 3], &[2, 2]);
     check_grads(|x: &Array| x.index(s![&idx]), &x, 1e-6, 1e-7, 1e-9);
-    check_grads(|x: &Array| x.index(s![.., &ints(&[2, 0], &[2])]), &x, 1e-6, 1e-7, 1e-9);
+    check_grads(
+        |x: &Array| x.index(s![.., &ints(&[2, 0], &[2])]),
+        &x,
+        1e-6,
+        1e-7,
+        1e-9,
+    );
     let v = rand(&mut rng, &[2, 2, 3]);
-    check_grads(|p: &(Array, Array)| p.0.at(s![&idx]).add(&p.1), &(x.clone(), v.clone()), 1e-6, 1e-7, 1e-9);
-    check_grads(|p: &(Array, Array)| p.0.at(s![&idx]).set(&p.1), &(x, v), 1e-6, 1e-7, 1e-9);
+    check_grads(
+        |p: &(Array, Array)| p.0.at(s![&idx]).add(&p.1),
+        &(x.clone(), v.clone()),
+        1e-6,
+        1e-7,
+        1e-9,
+    );
+    check_grads(
+        |p: &(Array, Array)| p.0.at(s![&idx]).set(&p.1),
+        &(x, v),
+        1e-6,
+        1e-7,
+        1e-9,
+    );
 }
 
 #[test]
@@ -227,7 +300,12 @@ fn gather_and_scatter_batching_law() {
         let batched_idx = |axis: usize| {
             let lanes: Vec<Array> = (0..n as i32)
                 .map(|k| {
-                    let v: Vec<i32> = c.indices.to_vec::<i32>().iter().map(|&i| if k == 1 { (i + 1) % 3 } else { i }).collect();
+                    let v: Vec<i32> = c
+                        .indices
+                        .to_vec::<i32>()
+                        .iter()
+                        .map(|&i| if k == 1 { (i + 1) % 3 } else { i })
+                        .collect();
                     ints(&v, &idx_shape).expand_dims(axis as isize)
                 })
                 .collect();
@@ -238,27 +316,62 @@ fn gather_and_scatter_batching_law() {
             let xa = rng.range(0, c.operand.len() as i64 + 1) as usize;
             let ia = rng.range(0, idx_shape.len() as i64) as usize;
             let ua = rng.range(0, us.len() as i64 + 1) as usize;
-            let x = if xb { rand(&mut rng, &with_axis(&c.operand, xa, n)) } else { rand(&mut rng, &c.operand) };
-            let idx = if ib { batched_idx(ia) } else { c.indices.clone() };
-            let u = if ub { rand(&mut rng, &with_axis(&us, ua, n)) } else { rand(&mut rng, &us) };
-            let in_axes = [xb.then_some(xa as isize), ib.then_some(ia as isize), ub.then_some(ua as isize)];
+            let x = if xb {
+                rand(&mut rng, &with_axis(&c.operand, xa, n))
+            } else {
+                rand(&mut rng, &c.operand)
+            };
+            let idx = if ib {
+                batched_idx(ia)
+            } else {
+                c.indices.clone()
+            };
+            let u = if ub {
+                rand(&mut rng, &with_axis(&us, ua, n))
+            } else {
+                rand(&mut rng, &us)
+            };
+            let in_axes = [
+                xb.then_some(xa as isize),
+                ib.then_some(ia as isize),
+                ub.then_some(ua as isize),
+            ];
             if !ub {
                 let g = |v: &Vec<Array>| vec![c.gather(&v[0], &v[1])];
                 if xb || ib {
-                    check_vmap(g, &[x.clone(), idx.clone()], &in_axes[..2], 0, &format!("gather case {ci} {which}"));
+                    check_vmap(
+                        g,
+                        &[x.clone(), idx.clone()],
+                        &in_axes[..2],
+                        0,
+                        &format!("gather case {ci} {which}"),
+                    );
                 }
             }
             for kind in ["add", "mul", "min", "max", "set"] {
                 let f = |v: &Vec<Array>| vec![c.scatter(kind, &v[0], &v[1], &v[2])];
                 let out_axis = rng.range(0, c.operand.len() as i64 + 1) as isize;
-                check_vmap(f, &[x.clone(), idx.clone(), u.clone()], &in_axes, out_axis, &format!("scatter-{kind} case {ci} {which}"));
+                check_vmap(
+                    f,
+                    &[x.clone(), idx.clone(), u.clone()],
+                    &in_axes,
+                    out_axis,
+                    &format!("scatter-{kind} case {ci} {which}"),
+                );
             }
         }
     }
 }
 
 fn sort2(keys: &Array, vals: &Array, dimension: usize) -> Vec<Array> {
-    bind(SortOp::Sort { dimension, is_stable: true, num_keys: 1 }, &[keys, vals])
+    bind(
+        SortOp::Sort {
+            dimension,
+            is_stable: true,
+            num_keys: 1,
+        },
+        &[keys, vals],
+    )
 }
 
 #[test]
@@ -269,7 +382,13 @@ fn sort_and_top_k_grads() {
         for axis in 0..shape.len() {
             check_grads(|x: &Array| jnp::sort(x, axis as i32), &x, 1e-6, 1e-7, 1e-9);
             let v = rand(&mut rng, &shape);
-            check_grads(|p: &(Array, Array)| sort2(&p.0, &p.1, axis), &(x.clone(), v), 1e-6, 1e-7, 1e-9);
+            check_grads(
+                |p: &(Array, Array)| sort2(&p.0, &p.1, axis),
+                &(x.clone(), v),
+                1e-6,
+                1e-7,
+                1e-9,
+            );
         }
         let k = shape[shape.len() - 1].min(2);
         check_grads(|x: &Array| jnp::top_k(x, k).0, &x, 1e-6, 1e-7, 1e-9);
@@ -277,7 +396,11 @@ fn sort_and_top_k_grads() {
     // Integer keys carry float values: the values' tangents follow the permutation.
     let keys = ints(&[3, 1, 2], &[3]);
     let vals = Array::from_vec(vec![10.0f64, 20.0, 30.0], [3]);
-    let (out, t) = jvp(|v: &Array| sort2(&keys, v, 0), &vals, &Array::from_vec(vec![1.0f64, 2.0, 3.0], [3]));
+    let (out, t) = jvp(
+        |v: &Array| sort2(&keys, v, 0),
+        &vals,
+        &Array::from_vec(vec![1.0f64, 2.0, 3.0], [3]),
+    );
     assert_eq!(out[1].to_vec::<f64>(), vec![20.0, 30.0, 10.0]);
     assert_eq!(t[1].to_vec::<f64>(), vec![2.0, 3.0, 1.0]);
     assert_eq!(t[0].to_vec::<i32>(), vec![0, 0, 0]);
@@ -287,9 +410,17 @@ fn sort_and_top_k_grads() {
 fn sort_grad_matches_jax() {
     // jax.grad(lambda x: jnp.sort(x)[0] * 2 + jnp.sort(x)[2])([3., 1., 2.]) == [1, 2, 0].
     let w = Array::from_vec(vec![2.0f64, 0.0, 1.0], [3]);
-    let g = grad(|x: &Array| contract_all(&w, &jnp::sort(x, 0)))(&Array::from_vec(vec![3.0f64, 1.0, 2.0], [3]));
+    let g = grad(|x: &Array| contract_all(&w, &jnp::sort(x, 0)))(&Array::from_vec(
+        vec![3.0f64, 1.0, 2.0],
+        [3],
+    ));
     assert_eq!(g.to_vec::<f64>(), vec![1.0, 2.0, 0.0]);
-    let g = grad(|x: &Array| contract_all(&Array::from_vec(vec![1.0f64, 10.0], [2]), &jnp::top_k(x, 2).0))(&Array::from_vec(vec![3.0f64, 1.0, 2.0], [3]));
+    let g = grad(|x: &Array| {
+        contract_all(
+            &Array::from_vec(vec![1.0f64, 10.0], [2]),
+            &jnp::top_k(x, 2).0,
+        )
+    })(&Array::from_vec(vec![3.0f64, 1.0, 2.0], [3]));
     assert_eq!(g.to_vec::<f64>(), vec![1.0, 0.0, 10.0]);
 }
 
@@ -303,9 +434,21 @@ fn sort_and_top_k_batching_law() {
                 let keys = rand(&mut rng, &with_axis(&shape, bd, n));
                 let vals = rand(&mut rng, &shape);
                 let f = |v: &Vec<Array>| sort2(&v[0], &v[1], axis);
-                check_vmap(f, &[keys.clone(), vals.clone()], &[Some(bd as isize), None], bd as isize, "sort keys batched");
+                check_vmap(
+                    f,
+                    &[keys.clone(), vals.clone()],
+                    &[Some(bd as isize), None],
+                    bd as isize,
+                    "sort keys batched",
+                );
                 let vals_b = rand(&mut rng, &with_axis(&shape, bd, n));
-                check_vmap(f, &[rand(&mut rng, &shape), vals_b], &[None, Some(bd as isize)], 0, "sort values batched");
+                check_vmap(
+                    f,
+                    &[rand(&mut rng, &shape), vals_b],
+                    &[None, Some(bd as isize)],
+                    0,
+                    "sort values batched",
+                );
             }
         }
         for bd in 0..=shape.len() {
@@ -320,7 +463,13 @@ fn sort_and_top_k_batching_law() {
 }
 
 /// A random 2-d window geometry: (window, strides, padding, base dilation, window dilation).
-type Geometry = (Vec<usize>, Vec<usize>, Vec<(i64, i64)>, Vec<usize>, Vec<usize>);
+type Geometry = (
+    Vec<usize>,
+    Vec<usize>,
+    Vec<(i64, i64)>,
+    Vec<usize>,
+    Vec<usize>,
+);
 
 fn random_window(rng: &mut Rng, chooser: bool) -> Geometry {
     let mut g: Geometry = (vec![], vec![], vec![], vec![], vec![]);
@@ -329,7 +478,11 @@ fn random_window(rng: &mut Rng, chooser: bool) -> Geometry {
         g.0.push(w);
         g.1.push(rng.range(1, 3) as usize);
         // Choosers (max/min) get no padding beyond the window, so no window is all padding.
-        let p = if chooser { rng.range(0, w as i64) } else { rng.range(0, 3) };
+        let p = if chooser {
+            rng.range(0, w as i64)
+        } else {
+            rng.range(0, 3)
+        };
         g.2.push((p, if chooser { 0 } else { rng.range(-1, 2) }));
         g.3.push(if chooser { 1 } else { rng.range(1, 3) as usize });
         g.4.push(if chooser { 1 } else { rng.range(1, 3) as usize });
@@ -345,7 +498,11 @@ fn reduce_window(x: &Array, kind: WindowReduceKind, g: &Geometry) -> Array {
 fn reduce_window_grads() {
     let mut rng = Rng::new(29);
     for case in 0..18 {
-        let kind = [WindowReduceKind::Sum, WindowReduceKind::Max, WindowReduceKind::Min][case % 3];
+        let kind = [
+            WindowReduceKind::Sum,
+            WindowReduceKind::Max,
+            WindowReduceKind::Min,
+        ][case % 3];
         let g = random_window(&mut rng, kind != WindowReduceKind::Sum);
         let shape = [rng.range(3, 6) as usize, rng.range(3, 6) as usize];
         let x = rand(&mut rng, &shape);
@@ -353,25 +510,59 @@ fn reduce_window_grads() {
     }
     // Max with base dilation: every window of 2 covers one real element.
     let x = rand(&mut rng, &[4, 3]);
-    let g: Geometry = (vec![2, 2], vec![1, 2], vec![(0, 0), (1, 0)], vec![2, 2], vec![1, 1]);
-    check_grads(|x: &Array| reduce_window(x, WindowReduceKind::Max, &g), &x, 1e-6, 1e-7, 1e-9);
+    let g: Geometry = (
+        vec![2, 2],
+        vec![1, 2],
+        vec![(0, 0), (1, 0)],
+        vec![2, 2],
+        vec![1, 1],
+    );
+    check_grads(
+        |x: &Array| reduce_window(x, WindowReduceKind::Max, &g),
+        &x,
+        1e-6,
+        1e-7,
+        1e-9,
+    );
 }
 
 #[test]
 fn reduce_window_max_jvp_with_window_dilation() {
     let x = Array::from_vec(vec![1.0f64, 4.0, 2.0, 3.0, 0.0], [5]);
     let t = Array::from_vec(vec![10.0f64, 20.0, 30.0, 40.0, 50.0], [5]);
-    let f = |x: &Array| lax::reduce_window(x, WindowReduceKind::Max, &[2], &[1], "VALID", None, Some(&[2]));
+    let f = |x: &Array| {
+        lax::reduce_window(
+            x,
+            WindowReduceKind::Max,
+            &[2],
+            &[1],
+            "VALID",
+            None,
+            Some(&[2]),
+        )
+    };
     let (y, dy) = jvp(f, &x, &t);
     assert_eq!(y.to_vec::<f64>(), vec![2.0, 4.0, 2.0]);
     assert_eq!(dy.to_vec::<f64>(), vec![30.0, 20.0, 30.0]);
 }
 
 #[test]
-#[should_panic(expected = "VJP not implemented for select_and_gather (MaxPool) with window dilation")]
+#[should_panic(
+    expected = "VJP not implemented for select_and_gather (MaxPool) with window dilation"
+)]
 fn reduce_window_max_vjp_with_window_dilation_is_refused_like_jax() {
     let x = Array::from_vec(vec![1.0f64, 4.0, 2.0, 3.0, 0.0], [5]);
-    let f = |x: &Array| lax::reduce_window(x, WindowReduceKind::Max, &[2], &[1], "VALID", None, Some(&[2]));
+    let f = |x: &Array| {
+        lax::reduce_window(
+            x,
+            WindowReduceKind::Max,
+            &[2],
+            &[1],
+            "VALID",
+            None,
+            Some(&[2]),
+        )
+    };
     let (y, pullback) = vjp(f, &x);
     pullback.transpose(&jnp::ones_like(&y));
 }
@@ -380,15 +571,42 @@ fn reduce_window_max_vjp_with_window_dilation_is_refused_like_jax() {
 fn pooling_grads_and_ties_match_jax() {
     let mut rng = Rng::new(30);
     let x = rand(&mut rng, &[2, 5, 4]);
-    check_grads(|x: &Array| lax::max_pool(x, &[2, 2], &[1, 2], "SAME"), &x, 1e-6, 1e-7, 1e-9);
-    check_grads(|x: &Array| lax::avg_pool(x, &[3, 2], &[2, 1], "VALID"), &x, 1e-6, 1e-7, 1e-9);
+    check_grads(
+        |x: &Array| lax::max_pool(x, &[2, 2], &[1, 2], "SAME"),
+        &x,
+        1e-6,
+        1e-7,
+        1e-9,
+    );
+    check_grads(
+        |x: &Array| lax::avg_pool(x, &[3, 2], &[2, 1], "VALID"),
+        &x,
+        1e-6,
+        1e-7,
+        1e-9,
+    );
     // jax 0.10.2: grad of sum(reduce_window max, window 2) at [1, 1, 0] is [1, 1, 0] (each
     // window's first maximum takes the whole tangent); min at [1, 1, 2] likewise.
     let ones = Array::from_vec(vec![1.0f64, 1.0], [2]);
-    let f = |kind| move |x: &Array| contract_all(&Array::from_vec(vec![1.0f64, 1.0], [2]), &lax::reduce_window(x, kind, &[2], &[1], "VALID", None, None));
+    let f = |kind| {
+        move |x: &Array| {
+            contract_all(
+                &Array::from_vec(vec![1.0f64, 1.0], [2]),
+                &lax::reduce_window(x, kind, &[2], &[1], "VALID", None, None),
+            )
+        }
+    };
     let _ = ones;
-    assert_eq!(grad(f(WindowReduceKind::Max))(&Array::from_vec(vec![1.0f64, 1.0, 0.0], [3])).to_vec::<f64>(), vec![1.0, 1.0, 0.0]);
-    assert_eq!(grad(f(WindowReduceKind::Min))(&Array::from_vec(vec![1.0f64, 1.0, 2.0], [3])).to_vec::<f64>(), vec![1.0, 1.0, 0.0]);
+    assert_eq!(
+        grad(f(WindowReduceKind::Max))(&Array::from_vec(vec![1.0f64, 1.0, 0.0], [3]))
+            .to_vec::<f64>(),
+        vec![1.0, 1.0, 0.0]
+    );
+    assert_eq!(
+        grad(f(WindowReduceKind::Min))(&Array::from_vec(vec![1.0f64, 1.0, 2.0], [3]))
+            .to_vec::<f64>(),
+        vec![1.0, 1.0, 0.0]
+    );
 }
 
 #[test]
@@ -398,9 +616,17 @@ fn select_and_scatter_add_and_select_and_gather_add_grads() {
         let g = random_window(&mut rng, true);
         let shape = [rng.range(3, 6) as usize, rng.range(3, 6) as usize];
         let operand = rand(&mut rng, &shape);
-        let grid = reduce_window(&operand, WindowReduceKind::Max, &g).shape().to_vec();
+        let grid = reduce_window(&operand, WindowReduceKind::Max, &g)
+            .shape()
+            .to_vec();
         let source = rand(&mut rng, &grid);
-        check_grads(|s: &Array| lax::select_and_scatter_add(s, &operand, &g.0, &g.1, g.2.clone()), &source, 1e-6, 1e-7, 1e-9);
+        check_grads(
+            |s: &Array| lax::select_and_scatter_add(s, &operand, &g.0, &g.1, g.2.clone()),
+            &source,
+            1e-6,
+            1e-7,
+            1e-9,
+        );
         let p = SelectAndGatherAdd {
             window_dimensions: g.0.iter().copied().collect(),
             window_strides: g.1.iter().copied().collect(),
@@ -409,7 +635,13 @@ fn select_and_scatter_add_and_select_and_gather_add_grads() {
             window_dilation: [1, 1].into_iter().collect(),
         };
         let t = rand(&mut rng, operand.shape());
-        check_grads(|t: &Array| bind1(WindowOp::SelectAndGatherAdd(p.clone()), &[t, &operand]), &t, 1e-6, 1e-7, 1e-9);
+        check_grads(
+            |t: &Array| bind1(WindowOp::SelectAndGatherAdd(p.clone()), &[t, &operand]),
+            &t,
+            1e-6,
+            1e-7,
+            1e-9,
+        );
     }
 }
 
@@ -418,22 +650,60 @@ fn window_batching_law() {
     let mut rng = Rng::new(32);
     let n = 2;
     for case in 0..9 {
-        let kind = [WindowReduceKind::Sum, WindowReduceKind::Max, WindowReduceKind::Min][case % 3];
+        let kind = [
+            WindowReduceKind::Sum,
+            WindowReduceKind::Max,
+            WindowReduceKind::Min,
+        ][case % 3];
         let g = random_window(&mut rng, false);
         let shape = [3usize, 4];
         let bd = case % 3;
         let x = rand(&mut rng, &with_axis(&shape, bd, n));
-        check_vmap(|v: &Vec<Array>| vec![reduce_window(&v[0], kind, &g)], &[x], &[Some(bd as isize)], (case % 2) as isize, "reduce_window");
+        check_vmap(
+            |v: &Vec<Array>| vec![reduce_window(&v[0], kind, &g)],
+            &[x],
+            &[Some(bd as isize)],
+            (case % 2) as isize,
+            "reduce_window",
+        );
         let gc = random_window(&mut rng, true);
         let operand = rand(&mut rng, &shape);
-        let grid = reduce_window(&operand, WindowReduceKind::Max, &gc).shape().to_vec();
-        let f = |v: &Vec<Array>| vec![lax::select_and_scatter_add(&v[0], &v[1], &gc.0, &gc.1, gc.2.clone())];
+        let grid = reduce_window(&operand, WindowReduceKind::Max, &gc)
+            .shape()
+            .to_vec();
+        let f = |v: &Vec<Array>| {
+            vec![lax::select_and_scatter_add(
+                &v[0],
+                &v[1],
+                &gc.0,
+                &gc.1,
+                gc.2.clone(),
+            )]
+        };
         let (sa, oa) = (rng.range(0, 3) as usize, rng.range(0, 3) as usize);
         let srcb = rand(&mut rng, &with_axis(&grid, sa, n));
         let opb = rand(&mut rng, &with_axis(&shape, oa, n));
-        check_vmap(f, &[srcb.clone(), operand.clone()], &[Some(sa as isize), None], 1, "select_and_scatter_add source");
-        check_vmap(f, &[rand(&mut rng, &grid), opb.clone()], &[None, Some(oa as isize)], 0, "select_and_scatter_add operand");
-        check_vmap(f, &[srcb, opb.clone()], &[Some(sa as isize), Some(oa as isize)], 2, "select_and_scatter_add both");
+        check_vmap(
+            f,
+            &[srcb.clone(), operand.clone()],
+            &[Some(sa as isize), None],
+            1,
+            "select_and_scatter_add source",
+        );
+        check_vmap(
+            f,
+            &[rand(&mut rng, &grid), opb.clone()],
+            &[None, Some(oa as isize)],
+            0,
+            "select_and_scatter_add operand",
+        );
+        check_vmap(
+            f,
+            &[srcb, opb.clone()],
+            &[Some(sa as isize), Some(oa as isize)],
+            2,
+            "select_and_scatter_add both",
+        );
         let p = SelectAndGatherAdd {
             window_dimensions: gc.0.iter().copied().collect(),
             window_strides: gc.1.iter().copied().collect(),
@@ -441,8 +711,19 @@ fn window_batching_law() {
             base_dilation: [1, 1].into_iter().collect(),
             window_dilation: [1, 1].into_iter().collect(),
         };
-        let h = |v: &Vec<Array>| vec![bind1(WindowOp::SelectAndGatherAdd(p.clone()), &[&v[0], &v[1]])];
-        check_vmap(h, &[rand(&mut rng, &with_axis(&shape, oa, n)), opb], &[Some(oa as isize), Some(oa as isize)], 0, "select_and_gather_add");
+        let h = |v: &Vec<Array>| {
+            vec![bind1(
+                WindowOp::SelectAndGatherAdd(p.clone()),
+                &[&v[0], &v[1]],
+            )]
+        };
+        check_vmap(
+            h,
+            &[rand(&mut rng, &with_axis(&shape, oa, n)), opb],
+            &[Some(oa as isize), Some(oa as isize)],
+            0,
+            "select_and_gather_add",
+        );
     }
 }
 
@@ -452,9 +733,21 @@ fn compositions() {
     // grad of vmap: a gather with batched operand and indices.
     let c = &cases()[0];
     let xs = rand(&mut rng, &with_axis(&c.operand, 1, 2));
-    let idx = jnp::concatenate(&[&c.indices.expand_dims(0), &ints(&[0, 1, 1, 3], &[1, 4, 1])], 0);
-    let batched = vmap_with(|v: &(Array, Array)| c.gather(&v.0, &v.1), VmapSpec::default().in_axes(vec![Some(1), Some(0)]));
-    check_grads(|x: &Array| batched(&(x.clone(), idx.clone())), &xs, 1e-6, 1e-7, 1e-9);
+    let idx = jnp::concatenate(
+        &[&c.indices.expand_dims(0), &ints(&[0, 1, 1, 3], &[1, 4, 1])],
+        0,
+    );
+    let batched = vmap_with(
+        |v: &(Array, Array)| c.gather(&v.0, &v.1),
+        VmapSpec::default().in_axes(vec![Some(1), Some(0)]),
+    );
+    check_grads(
+        |x: &Array| batched(&(x.clone(), idx.clone())),
+        &xs,
+        1e-6,
+        1e-7,
+        1e-9,
+    );
     // grad of grad: f(x) = sum(x[idx]^3); c·grad f has derivative 6 x c at gathered rows.
     let x = rand(&mut rng, &c.operand);
     let ones = jnp::ones_like(&c.gather(&x, &c.indices));
@@ -472,24 +765,44 @@ fn compositions() {
     let per = vmap(grad(loss))(&imgs);
     for i in 0..3 {
         let gi = grad(loss)(&ad_lanes::lane(&imgs, 0, i));
-        assert_close(&ad_lanes::lane(&per, 0, i).to_vec::<f64>(), &gi.to_vec::<f64>(), 0.0, 0.0, "vmap of grad");
+        assert_close(
+            &ad_lanes::lane(&per, 0, i).to_vec::<f64>(),
+            &gi.to_vec::<f64>(),
+            0.0,
+            0.0,
+            "vmap of grad",
+        );
     }
     // jit of grad equals grad (sort).
     let v = rand(&mut rng, &[5]);
     let wv = rand(&mut rng, &[5]);
     let sl = move |x: &Array| contract_all(&wv, &jnp::sort(x, 0));
     let g = grad(&sl)(&v);
-    assert_close(&jit(grad(sl)).call(&v).to_vec::<f64>(), &g.to_vec::<f64>(), 0.0, 0.0, "jit of grad");
+    assert_close(
+        &jit(grad(sl)).call(&v).to_vec::<f64>(),
+        &g.to_vec::<f64>(),
+        0.0,
+        0.0,
+        "jit of grad",
+    );
 }
 
 #[test]
 fn vmap_of_uniform_over_keys_equals_a_loop() {
     let keys = random::split(random::key(42), [4]);
-    let draws = vmap(|k: &random::Key| random::uniform(k.clone(), [3], DType::F32, -1.0, 2.0))(&keys);
+    let draws =
+        vmap(|k: &random::Key| random::uniform(k.clone(), [3], DType::F32, -1.0, 2.0))(&keys);
     assert_eq!(draws.shape(), &[4, 3]);
-    for (i, k) in random::split_vec(random::key(42), 4).into_iter().enumerate() {
+    for (i, k) in random::split_vec(random::key(42), 4)
+        .into_iter()
+        .enumerate()
+    {
         let want = random::uniform(k, [3], DType::F32, -1.0, 2.0);
-        assert_eq!(ad_lanes::lane(&draws, 0, i).to_vec::<f32>(), want.to_vec::<f32>(), "key {i}");
+        assert_eq!(
+            ad_lanes::lane(&draws, 0, i).to_vec::<f32>(),
+            want.to_vec::<f32>(),
+            "key {i}"
+        );
     }
 }
 
@@ -497,18 +810,47 @@ fn vmap_of_uniform_over_keys_equals_a_loop() {
 fn threefry_batching_and_zero_tangents() {
     let mut rng = Rng::new(34);
     let u32s = |rng: &mut Rng, shape: &[usize]| {
-        let v: Vec<u32> = (0..shape.iter().product::<usize>()).map(|_| rng.next_u64() as u32).collect();
+        let v: Vec<u32> = (0..shape.iter().product::<usize>())
+            .map(|_| rng.next_u64() as u32)
+            .collect();
         Array::from_vec(v, shape.to_vec())
     };
     let f = |v: &Vec<Array>| bind(ThreefryOp::Threefry2x32, &[&v[0], &v[1], &v[2], &v[3]]);
-    let args = [u32s(&mut rng, &[]), u32s(&mut rng, &[3, 2]), u32s(&mut rng, &[3, 2]), u32s(&mut rng, &[3])];
-    check_vmap(f, &args, &[None, Some(1), Some(1), None], 0, "threefry: scalar key word unbatched");
-    let args = [u32s(&mut rng, &[2]), u32s(&mut rng, &[]), u32s(&mut rng, &[2, 3]), u32s(&mut rng, &[3, 2])];
-    check_vmap(f, &args, &[Some(0), None, Some(0), Some(1)], 1, "threefry: mixed axes");
+    let args = [
+        u32s(&mut rng, &[]),
+        u32s(&mut rng, &[3, 2]),
+        u32s(&mut rng, &[3, 2]),
+        u32s(&mut rng, &[3]),
+    ];
+    check_vmap(
+        f,
+        &args,
+        &[None, Some(1), Some(1), None],
+        0,
+        "threefry: scalar key word unbatched",
+    );
+    let args = [
+        u32s(&mut rng, &[2]),
+        u32s(&mut rng, &[]),
+        u32s(&mut rng, &[2, 3]),
+        u32s(&mut rng, &[3, 2]),
+    ];
+    check_vmap(
+        f,
+        &args,
+        &[Some(0), None, Some(0), Some(1)],
+        1,
+        "threefry: mixed axes",
+    );
     // A float function of the bits has zero derivative through them.
     let key = random::key(3);
-    let g = grad(|x: &Array| contract_all(x, &random::uniform(key.clone(), [2], DType::F64, 0.0, 1.0)))(&jnp::ones([2]).astype(DType::F64));
-    assert_eq!(g.to_vec::<f64>(), random::uniform(key, [2], DType::F64, 0.0, 1.0).to_vec::<f64>());
+    let g = grad(|x: &Array| {
+        contract_all(x, &random::uniform(key.clone(), [2], DType::F64, 0.0, 1.0))
+    })(&jnp::ones([2]).astype(DType::F64));
+    assert_eq!(
+        g.to_vec::<f64>(),
+        random::uniform(key, [2], DType::F64, 0.0, 1.0).to_vec::<f64>()
+    );
 }
 
 #[test]
@@ -517,15 +859,51 @@ fn make_jaxpr_prints_like_jax() {
     let x = jnp::ones([2, 3]).astype(DType::F64);
     let c = &cases()[0];
     let idx = ints(&[0, 1], &[2, 1]);
-    let j = make_jaxpr(|x: &Array| lax::gather(x, &idx, c.dn.clone(), &[1, 3], GatherScatterMode::PromiseInBounds, None))(&x);
+    let j = make_jaxpr(|x: &Array| {
+        lax::gather(
+            x,
+            &idx,
+            c.dn.clone(),
+            &[1, 3],
+            GatherScatterMode::PromiseInBounds,
+            None,
+        )
+    })(&x);
     let want = "gather[dimension_numbers=GatherDimensionNumbers(offset_dims=(1,), collapsed_slice_dims=(0,), start_index_map=(0,), operand_batching_dims=(), start_indices_batching_dims=()) fill_value=None indices_are_sorted=False mode=GatherScatterMode.PROMISE_IN_BOUNDS slice_sizes=(1, 3) unique_indices=False]";
     assert!(j.to_string().contains(want), "{j}");
-    let j = make_jaxpr(|x: &Array| lax::reduce_window(x, WindowReduceKind::Max, &[1, 2], &[1, 1], "VALID", None, None))(&x);
+    let j = make_jaxpr(|x: &Array| {
+        lax::reduce_window(
+            x,
+            WindowReduceKind::Max,
+            &[1, 2],
+            &[1, 1],
+            "VALID",
+            None,
+            None,
+        )
+    })(&x);
     let want = "b:f64[2,2] = reduce_window_max[base_dilation=(1, 1) padding=((0, 0), (0, 0)) window_dilation=(1, 1) window_dimensions=(1, 2) window_strides=(1, 1)] a";
     assert!(j.to_string().contains(want), "{j}");
-    let j = make_jaxpr(grad(|x: &Array| contract_all(&jnp::ones([2, 2]).astype(DType::F64), &lax::reduce_window(x, WindowReduceKind::Max, &[1, 2], &[1, 1], "VALID", None, None))))(&x);
+    let j = make_jaxpr(grad(|x: &Array| {
+        contract_all(
+            &jnp::ones([2, 2]).astype(DType::F64),
+            &lax::reduce_window(
+                x,
+                WindowReduceKind::Max,
+                &[1, 2],
+                &[1, 1],
+                "VALID",
+                None,
+                None,
+            ),
+        )
+    }))(&x);
     let want = "select_and_scatter_add[padding=((0, 0), (0, 0)) select_prim=ge window_dimensions=(1, 2) window_strides=(1, 1)]";
     assert!(j.to_string().contains(want), "{j}");
     let j = make_jaxpr(|x: &Array| jnp::sort(x, 1))(&x);
-    assert!(j.to_string().contains("sort[dimension=1 is_stable=True num_keys=1] a"), "{j}");
+    assert!(
+        j.to_string()
+            .contains("sort[dimension=1 is_stable=True num_keys=1] a"),
+        "{j}"
+    );
 }

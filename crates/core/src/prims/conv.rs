@@ -264,7 +264,11 @@ impl PrimitiveRule for ConvGeneralDilated {
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         // Bilinear, like dot_general.
         let (p, q) = (self.clone(), self.clone());
         rules::jvp_from_partials(
@@ -293,7 +297,12 @@ impl PrimitiveRule for ConvGeneralDilated {
         }
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         let (lhs, rhs) = (args[0], args[1]);
         let dn = &self.dimension_numbers;
         let (fgc, bgc) = (self.feature_group_count, self.batch_group_count);
@@ -327,9 +336,15 @@ impl PrimitiveRule for ConvGeneralDilated {
                 // Each lane is a group: lanes go into the lhs features (or batch, for batch
                 // groups) and the rhs output features.
                 let (new_lhs, prim) = if bgc > 1 {
-                    (reshape_axis_into(lb, dn.lhs_spec[0], lhs), with_groups(fgc, bgc * b))
+                    (
+                        reshape_axis_into(lb, dn.lhs_spec[0], lhs),
+                        with_groups(fgc, bgc * b),
+                    )
                 } else {
-                    (reshape_axis_into(lb, dn.lhs_spec[1], lhs), with_groups(fgc * b, bgc))
+                    (
+                        reshape_axis_into(lb, dn.lhs_spec[1], lhs),
+                        with_groups(fgc * b, bgc),
+                    )
                 };
                 let new_rhs = reshape_axis_into(rb, dn.rhs_spec[0], rhs);
                 let out = bind1(prim, &[&new_lhs, &new_rhs]);
@@ -401,7 +416,10 @@ impl PrimitiveRule for ConvGeneralDilated {
             ("out_sharding", "None".into()),
             ("padding", rules::py_tuple(&pads)),
             ("precision", "None".into()),
-            ("preferred_element_type", opt_dtype(self.preferred_element_type)),
+            (
+                "preferred_element_type",
+                opt_dtype(self.preferred_element_type),
+            ),
             ("rhs_dilation", rules::py_tuple(&self.rhs_dilation)),
             ("window_strides", rules::py_tuple(&self.window_strides)),
         ]
@@ -423,7 +441,11 @@ pub(crate) fn reshape_axis_into(src: usize, dst: usize, x: &Array) -> Array {
 pub(crate) fn reshape_axis_out_of(src: usize, size1: usize, x: &Array) -> Array {
     let mut shape: Vec<usize> = x.shape().to_vec();
     let n = shape[src];
-    debug_assert_eq!(n % size1, 0, "reshape_axis_out_of: {n} is not a multiple of {size1}");
+    debug_assert_eq!(
+        n % size1,
+        0,
+        "reshape_axis_out_of: {n} is not a multiple of {size1}"
+    );
     shape.splice(src..=src, [size1, n / size1]);
     rules::reshape(x, &shape)
 }

@@ -228,7 +228,11 @@ impl PrimitiveRule for DotGeneral {
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         // Bilinear: d(x·y) = dx·y + x·dy.
         let p = self.clone();
         let q = self.clone();
@@ -268,11 +272,18 @@ impl PrimitiveRule for DotGeneral {
         }
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], _axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         let d = &self.dimension_numbers;
         let (lhs, rhs) = (args[0], args[1]);
         // Axes of the unbatched operand, renumbered for the batched one.
-        let bump = |axes: &Axes, b: usize| -> Axes { axes.iter().map(|&a| a + usize::from(a >= b)).collect() };
+        let bump = |axes: &Axes, b: usize| -> Axes {
+            axes.iter().map(|&a| a + usize::from(a >= b)).collect()
+        };
         let (dn, out_dim) = match (dims[0], dims[1]) {
             (Some(lb), Some(rb)) => {
                 // The mapped axis becomes one more (leading) batch axis of the product.

@@ -521,7 +521,11 @@ impl PrimitiveRule for GatherScatterOp {
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         match self {
             GatherScatterOp::Gather { .. } => {
                 // Linear in the operand; out-of-bounds windows are filled with a constant, so
@@ -564,14 +568,17 @@ impl PrimitiveRule for GatherScatterOp {
                         let out = bind1(self.clone(), primals);
                         let t_op = rules::instantiate(t_op, operand.aval());
                         let t_up = rules::instantiate(t_up, updates.aval());
-                        let t = scatter_set_tangent(dn, *mode, operand, indices, updates, &t_op, &t_up);
+                        let t =
+                            scatter_set_tangent(dn, *mode, operand, indices, updates, &t_op, &t_up);
                         (vec![out], vec![Some(t)])
                     }
                     ScatterKind::Min | ScatterKind::Max => {
                         let out = bind1(self.clone(), primals);
                         let t_op = rules::instantiate(t_op, operand.aval());
                         let t_up = rules::instantiate(t_up, updates.aval());
-                        let t = scatter_extremal_tangent(dn, *mode, operand, indices, updates, &out, &t_op, &t_up);
+                        let t = scatter_extremal_tangent(
+                            dn, *mode, operand, indices, updates, &out, &t_op, &t_up,
+                        );
                         (vec![out], vec![Some(t)])
                     }
                 }
@@ -643,7 +650,12 @@ impl PrimitiveRule for GatherScatterOp {
         }
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         let up = |d: &Dims| -> Dims { d.iter().map(|&a| a + 1).collect() };
         let front = |d: &Dims| -> Dims {
             let mut v: Dims = Dims::from_slice(&[0]);
@@ -698,7 +710,9 @@ impl PrimitiveRule for GatherScatterOp {
                         };
                         (dn, sizes, operand, indices)
                     }
-                    (None, None) => unreachable!("a batching rule gets at least one batched operand"),
+                    (None, None) => {
+                        unreachable!("a batching rule gets at least one batched operand")
+                    }
                 };
                 let prim = GatherScatterOp::Gather {
                     dimension_numbers: dn,
@@ -742,7 +756,10 @@ impl PrimitiveRule for GatherScatterOp {
                     dimension_numbers: dn,
                     mode: *mode,
                 };
-                (vec![bind1(prim, &[&operand, &indices, &updates])], vec![Some(0)])
+                (
+                    vec![bind1(prim, &[&operand, &indices, &updates])],
+                    vec![Some(0)],
+                )
             }
         }
     }
@@ -777,7 +794,10 @@ impl PrimitiveRule for GatherScatterOp {
                         t(&dn.start_indices_batching_dims)
                     ),
                 ),
-                ("fill_value", fill_value.map_or("None".into(), |f| py_number(f.get()))),
+                (
+                    "fill_value",
+                    fill_value.map_or("None".into(), |f| py_number(f.get())),
+                ),
                 ("indices_are_sorted", "False".into()),
                 ("mode", mode_str(mode)),
                 ("slice_sizes", t(slice_sizes)),
@@ -818,7 +838,11 @@ fn py_number(v: f64) -> String {
     } else if v.is_nan() {
         "nan".into()
     } else if v.is_infinite() {
-        if v > 0.0 { "inf".into() } else { "-inf".into() }
+        if v > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
     } else {
         format!("{v}")
     }
@@ -864,7 +888,9 @@ fn inverse_gather(
             if dn.inserted_window_dims.contains(&i) || dn.operand_batching_dims.contains(&i) {
                 1
             } else {
-                updates_shape[*window.next().expect("one update window axis per operand window axis")]
+                updates_shape[*window
+                    .next()
+                    .expect("one update window axis per operand window axis")]
             }
         })
         .collect();
@@ -872,7 +898,13 @@ fn inverse_gather(
 }
 
 /// `gather` with fill value 0 (under `FillOrDrop`).
-fn gather_with(x: &Array, indices: &Array, dn: GatherDimensionNumbers, sizes: Dims, mode: GatherScatterMode) -> Array {
+fn gather_with(
+    x: &Array,
+    indices: &Array,
+    dn: GatherDimensionNumbers,
+    sizes: Dims,
+    mode: GatherScatterMode,
+) -> Array {
     bind1(
         GatherScatterOp::Gather {
             dimension_numbers: dn,
@@ -894,7 +926,11 @@ fn readback_mode(mode: GatherScatterMode) -> GatherScatterMode {
     }
 }
 
-fn scatter_prim(kind: ScatterKind, dn: &ScatterDimensionNumbers, mode: GatherScatterMode) -> GatherScatterOp {
+fn scatter_prim(
+    kind: ScatterKind,
+    dn: &ScatterDimensionNumbers,
+    mode: GatherScatterMode,
+) -> GatherScatterOp {
     GatherScatterOp::Scatter {
         kind,
         dimension_numbers: dn.clone(),
@@ -953,7 +989,10 @@ fn scatter_set_tangent(
     // Ids start at 1 so that 0 marks operand elements no update reached.
     let update_ids = bind1(BinaryOp::Add, &[&ids, &scalar(1.0, DType::U32)]);
     let zero_ids = rules::zeros(&ShapeDtype::new(operand.aval().shape.clone(), DType::U32));
-    let scattered_ids = bind1(scatter_prim(ScatterKind::Set, dn, mode), &[&zero_ids, indices, &update_ids]);
+    let scattered_ids = bind1(
+        scatter_prim(ScatterKind::Set, dn, mode),
+        &[&zero_ids, indices, &update_ids],
+    );
     let (gdn, sizes) = inverse_gather(dn, operand.shape(), updates.shape());
     let gathered_ids = bind1(
         GatherScatterOp::Gather {
@@ -968,7 +1007,10 @@ fn scatter_set_tangent(
     let winners = eq(&update_ids, &gathered_ids);
     let masked_op = select(&untouched, t_op, &rules::zeros(t_op.aval()));
     let masked_up = select(&winners, t_up, &rules::zeros(t_up.aval()));
-    bind1(scatter_prim(ScatterKind::Add, dn, mode), &[&masked_op, indices, &masked_up])
+    bind1(
+        scatter_prim(ScatterKind::Add, dn, mode),
+        &[&masked_op, indices, &masked_up],
+    )
 }
 
 /// The tangent of `scatter-min`/`scatter-max` (JAX's `_scatter_extremal_jvp`): where several
@@ -1002,7 +1044,12 @@ fn scatter_extremal_tangent(
     let zeros_up = rules::zeros(updates.aval());
     let one = scalar(1.0, dtype);
     let ones_up = rules::broadcast(&one, &updates.aval().shape);
-    let add_at = |u: &Array| bind1(scatter_prim(ScatterKind::Add, dn, mode), &[&zeros_op, indices, u]);
+    let add_at = |u: &Array| {
+        bind1(
+            scatter_prim(ScatterKind::Add, dn, mode),
+            &[&zeros_op, indices, u],
+        )
+    };
     let initial_vals = readback(operand);
     let target_vals = readback(out);
     let successful = eq(updates, &target_vals);
@@ -1014,7 +1061,10 @@ fn scatter_extremal_tangent(
     let updates_normalizer = select(&retained, &inv_plus_one, &div(&one, &num_updates));
     let updates_coef = select(&successful, &updates_normalizer, &zeros_up);
     let operand_normalizer = select(&retained, &inv_plus_one, &zeros_up);
-    let operand_coef = div(&bind1(BinaryOp::Sub, &[&operand_normalizer, &one]), &num_refs);
+    let operand_coef = div(
+        &bind1(BinaryOp::Sub, &[&operand_normalizer, &one]),
+        &num_refs,
+    );
     let target_tangents = readback(t_op);
     let tangent_updates = bind1(
         BinaryOp::Add,
@@ -1023,7 +1073,10 @@ fn scatter_extremal_tangent(
             &bind1(BinaryOp::Mul, &[t_up, &updates_coef]),
         ],
     );
-    bind1(scatter_prim(ScatterKind::Add, dn, mode), &[t_op, indices, &tangent_updates])
+    bind1(
+        scatter_prim(ScatterKind::Add, dn, mode),
+        &[t_op, indices, &tangent_updates],
+    )
 }
 
 fn pairs(a: &[usize], b: &[usize]) -> Vec<(usize, usize)> {

@@ -234,7 +234,10 @@ pub fn py_tuple<T: std::fmt::Display>(xs: &[T]) -> String {
         [x] => format!("({x},)"),
         _ => format!(
             "({})",
-            xs.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
+            xs.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }

@@ -154,7 +154,11 @@ impl PrimitiveRule for SortOp {
         }
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         match *self {
             SortOp::Sort {
                 dimension,
@@ -202,7 +206,12 @@ impl PrimitiveRule for SortOp {
         rules::not_linear(self.name())
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], _axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         match *self {
             SortOp::Sort {
                 dimension,
@@ -223,7 +232,9 @@ impl PrimitiveRule for SortOp {
                         None => bind1(
                             LayoutOp::BroadcastInDim {
                                 shape: proto.aval().shape.clone(),
-                                broadcast_dimensions: (0..proto.ndim()).filter(|&i| i != bdim).collect(),
+                                broadcast_dimensions: (0..proto.ndim())
+                                    .filter(|&i| i != bdim)
+                                    .collect(),
                             },
                             &[a],
                         ),

@@ -63,7 +63,11 @@ impl PrimitiveRule for ThreefryOp {
         vec![Array::from_vec(a, shape.clone()), Array::from_vec(b, shape)]
     }
 
-    fn jvp(&self, primals: &[&Array], _tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        _tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         // Integer outputs: no tangents.
         rules::zero_jvp(self.clone(), primals)
     }
@@ -72,9 +76,16 @@ impl PrimitiveRule for ThreefryOp {
         rules::not_linear(self.name())
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         match self {
-            ThreefryOp::Threefry2x32 => rules::elementwise_batch(self.clone(), args, dims, axis_size),
+            ThreefryOp::Threefry2x32 => {
+                rules::elementwise_batch(self.clone(), args, dims, axis_size)
+            }
             // No operands, so nothing is ever batched; the outputs are the same in every lane.
             ThreefryOp::Iota2x32Shape { .. } => (bind(self.clone(), args), vec![None, None]),
         }

@@ -4,7 +4,7 @@
 use super::binary::{nan_max, nan_min};
 use super::conv::{dilate_dim, stride_dim, Padding};
 use super::layout::Axes;
-use super::slicing::{SlicingOp, Sizes};
+use super::slicing::{Sizes, SlicingOp};
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Element, FloatElement, Shape, ShapeDtype};
 use crate::backend::cpu::PARALLEL_THRESHOLD;
@@ -308,7 +308,11 @@ impl PrimitiveRule for WindowOp {
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         match self {
             WindowOp::ReduceWindow {
                 kind: WindowReduceKind::Sum,
@@ -381,7 +385,12 @@ impl PrimitiveRule for WindowOp {
                     .map(|(&(lo, hi), &s)| (lo, hi, s as i64 - 1))
                     .collect();
                 let zero = rules::zeros(&ShapeDtype::new(Shape::default(), ct.dtype()));
-                let padded = bind1(SlicingOp::Pad { padding_config: config }, &[ct, &zero]);
+                let padded = bind1(
+                    SlicingOp::Pad {
+                        padding_config: config,
+                    },
+                    &[ct, &zero],
+                );
                 let ones: Axes = Axes::from_elem(1, nd);
                 let sum = WindowOp::ReduceWindow {
                     kind: WindowReduceKind::Sum,
@@ -411,7 +420,10 @@ impl PrimitiveRule for WindowOp {
                     base_dilation: ones.clone(),
                     window_dilation: ones,
                 };
-                vec![Some(bind1(WindowOp::SelectAndGatherAdd(gather), &[ct, operand])), None]
+                vec![
+                    Some(bind1(WindowOp::SelectAndGatherAdd(gather), &[ct, operand])),
+                    None,
+                ]
             }
             WindowOp::SelectAndGatherAdd(p) => {
                 if args[1].is_linear() {
@@ -432,8 +444,17 @@ impl PrimitiveRule for WindowOp {
                     let lowest = crate::with_float_dtype!(operand.dtype(), T => Array::scalar(T::neg_infinity()),
                         _ => crate::with_int_dtype!(operand.dtype(), T => Array::scalar(T::MIN),
                             _ => unreachable!("abstract_eval rejects bool")));
-                    let config = p.base_dilation.iter().map(|&d| (0, 0, d as i64 - 1)).collect();
-                    operand = bind1(SlicingOp::Pad { padding_config: config }, &[&operand, &lowest]);
+                    let config = p
+                        .base_dilation
+                        .iter()
+                        .map(|&d| (0, 0, d as i64 - 1))
+                        .collect();
+                    operand = bind1(
+                        SlicingOp::Pad {
+                            padding_config: config,
+                        },
+                        &[&operand, &lowest],
+                    );
                 }
                 let scatter = WindowOp::SelectAndScatterAdd {
                     window_dimensions: p.window_dimensions.clone(),
@@ -456,7 +477,12 @@ impl PrimitiveRule for WindowOp {
         }
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         // The mapped axis gets a window of size 1 (stride 1, no padding or dilation).
         match self {
             WindowOp::ReduceWindow {
@@ -779,7 +805,12 @@ fn advance(idx: &mut [usize], size: impl Fn(usize) -> usize) -> bool {
 /// first maximum of `operand` under `>=` (the choice [`select_and_scatter`] makes), or zero for
 /// a window that covers no operand element. Positions on padding or base-dilation holes are
 /// never chosen.
-fn select_and_gather<T: Element>(tangents: &[T], operand: &[T], shape: &[usize], passes: &[Pass]) -> Vec<T> {
+fn select_and_gather<T: Element>(
+    tangents: &[T],
+    operand: &[T],
+    shape: &[usize],
+    passes: &[Pass],
+) -> Vec<T> {
     let nd = shape.len();
     let grid: Vec<usize> = passes.iter().map(|p| p.out).collect();
     let mut out = vec![<T as Element>::zero(); grid.iter().product()];
