@@ -83,23 +83,23 @@ pub trait PrimitiveRule {
     /// Forward mode: the outputs and their tangents, given the operands and their tangents.
     /// A `None` tangent is a symbolic zero (also what integer and boolean values have); at least
     /// one input tangent is `Some`. Return `None` for an output whose tangent is zero.
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
-        let _ = (primals, tangents);
-        panic!("TEMPORARY: no jvp rule for {} yet", self.name())
-    }
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>);
     /// Reverse mode, for primitives linear in some operands: the cotangents of the
     /// [`LinearArg::Linear`] operands given the outputs' cotangents (`None` = zero; at least one
     /// is `Some`). Return `None` for known operands and for zero cotangents.
-    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
-        let _ = (cts, args);
-        panic!("TEMPORARY: no transpose rule for {} yet", self.name())
-    }
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>>;
     /// vmap: the outputs and their batch dimensions, given the operands and theirs (`None` =
     /// not mapped; at least one is `Some`). `axis_size` is the size of the mapped axis.
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
-        let _ = (args, dims, axis_size);
-        panic!("TEMPORARY: no batching rule for {} yet", self.name())
-    }
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>);
     /// The parameters as `make_jaxpr` prints them (`axes=(0,)`), in JAX's order.
     fn params(&self) -> Vec<(&'static str, String)> {
         Vec::new()

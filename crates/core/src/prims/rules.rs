@@ -72,7 +72,10 @@ pub fn reduce_sum(x: &Array, axes: Axes) -> Array {
 }
 
 /// The outputs of `prim` with zero tangents (integer outputs, piecewise-constant functions).
-pub fn zero_jvp(prim: impl Into<Primitive>, primals: &[&Array]) -> (Vec<Array>, Vec<Option<Array>>) {
+pub fn zero_jvp(
+    prim: impl Into<Primitive>,
+    primals: &[&Array],
+) -> (Vec<Array>, Vec<Option<Array>>) {
     let outs = bind(prim, primals);
     let n = outs.len();
     (outs, vec![None; n])
@@ -97,6 +100,9 @@ pub fn linear_jvp(
     (outs, touts)
 }
 
+/// One operand's contribution to an output tangent: `(tangent, primals, output) -> contribution`.
+pub type PartialRule<'a> = dyn Fn(&Array, &[&Array], &Array) -> Array + 'a;
+
 /// The JVP of a one-output primitive from per-operand tangent maps (JAX's `defjvp`): `rules[i]`
 /// maps operand `i`'s tangent to its contribution to the output tangent, given the primals
 /// and the output; contributions are summed. Operands with zero tangents are skipped.
@@ -104,7 +110,7 @@ pub fn jvp_from_partials(
     prim: impl Into<Primitive>,
     primals: &[&Array],
     tangents: &[Option<&Array>],
-    rules: &[&dyn Fn(&Array, &[&Array], &Array) -> Array],
+    rules: &[&PartialRule<'_>],
 ) -> (Vec<Array>, Vec<Option<Array>>) {
     let out = bind1(prim, primals);
     let mut total: Option<Array> = None;
@@ -223,4 +229,61 @@ pub fn elementwise_batch(
 #[cold]
 pub fn not_linear(name: &str) -> ! {
     panic!("{name} is not linear in its operands, so it has no transpose rule (a JVP rule produced a non-linear tangent computation)")
+}
+
+// --- added for dot_general, conv, gather/scatter, sort, window, threefry ---
+
+/// A Python tuple as JAX prints parameters: `()`, `(0,)`, `(0, 1)`.
+pub fn py_tuple<T: std::fmt::Display>(xs: &[T]) -> String {
+    match xs {
+        [] => "()".into(),
+        [x] => format!("({x},)"),
+        _ => format!(
+            "({})",
+            xs.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// `transpose[permutation]` (nothing is bound for the identity permutation).
+pub fn transpose(x: &Array, permutation: &[usize]) -> Array {
+    if permutation.iter().enumerate().all(|(i, &p)| i == p) {
+        return x.clone();
+    }
+    bind1(
+        LayoutOp::Transpose {
+            permutation: Axes::from_slice(permutation),
+        },
+        &[x],
+    )
+}
+
+/// `reshape[new_sizes]` (nothing is bound when the shape is unchanged).
+pub fn reshape(x: &Array, shape: &[usize]) -> Array {
+    if x.shape() == shape {
+        return x.clone();
+    }
+    bind1(
+        LayoutOp::Reshape {
+            new_sizes: Shape::from(shape.to_vec()),
+        },
+        &[x],
+    )
+}
+
+/// `convert_element_type` to `dtype` (nothing is bound when `x` already has it).
+pub fn convert(x: &Array, dtype: crate::array::DType) -> Array {
+    if x.dtype() == dtype {
+        return x.clone();
+    }
+    bind1(
+        super::convert::ConvertOp::ConvertElementType {
+            new_dtype: dtype,
+            weak_type: false,
+        },
+        &[x],
+    )
 }
