@@ -61,7 +61,10 @@ where
 /// f(&jnp::ones([2]), &2); // A new static value retraces.
 /// assert_eq!(count.get(), 2);
 /// ```
-pub fn assert_max_traces_counted<'f, M, F>(f: F, max_traces: usize) -> (F::With<F::Output>, TraceCount)
+pub fn assert_max_traces_counted<'f, M, F>(
+    f: F,
+    max_traces: usize,
+) -> (F::With<F::Output>, TraceCount)
 where
     F: FnArgsAll<'f, M>,
     F::Tuple: Module + 'f,
@@ -118,7 +121,9 @@ fn first_difference<T: PyTree>(a: &T, b: &T) -> Option<String> {
     // The signatures' leaves are element-less placeholders: visit every slot.
     let slots = |t: &T| {
         let mut v = Vec::with_capacity(t.num_leaves());
-        t.visit_leaves_with_path(&mut KeyPath::new(), &mut |p, l| v.push((p.to_string(), l.aval().clone())));
+        t.visit_leaves_with_path(&mut KeyPath::new(), &mut |p, l| {
+            v.push((p.to_string(), l.aval().clone()))
+        });
         v
     };
     slots(a)

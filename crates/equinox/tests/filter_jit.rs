@@ -59,13 +59,18 @@ fn test_filter_jit() {
         one: 1,
         flag: true,
         object: "object()".into(),
-        dict: Inner { a: a.clone(), tuple: (2.0, b.clone()) },
+        dict: Inner {
+            a: a.clone(),
+            tuple: (2.0, b.clone()),
+        },
         c: c.clone(),
         mlp: nn::MLP::new(2, 2, 2, 2, random::key(4)),
     };
     let mlp_add = tree::map(&general.mlp, |l| l + 1.0);
-    let array_tree: (BTreeMap<String, Array>, (Array,)) =
-        ([("a".to_string(), a.clone()), ("b".to_string(), b.clone())].into(), (c.clone(),));
+    let array_tree: (BTreeMap<String, Array>, (Array,)) = (
+        [("a".to_string(), a.clone()), ("b".to_string(), b.clone())].into(),
+        (c.clone(),),
+    );
 
     let f_array = eqx::filter_jit(add_one::<Array>);
     let f_arrays = eqx::filter_jit(add_one::<(BTreeMap<String, Array>, (Array,))>);
@@ -120,8 +125,14 @@ fn test_num_traces() {
     f(&Arg::Array(jnp::zeros([3])));
     assert_eq!(num_traces.get(), 2);
     f(&Arg::List(vec![Item::Array(jnp::zeros([2]))]));
-    f(&Arg::List(vec![Item::Array(jnp::zeros([2])), Item::Array(jnp::zeros([3]))]));
-    f(&Arg::List(vec![Item::Array(jnp::zeros([2])), Item::Flag(true)]));
+    f(&Arg::List(vec![
+        Item::Array(jnp::zeros([2])),
+        Item::Array(jnp::zeros([3])),
+    ]));
+    f(&Arg::List(vec![
+        Item::Array(jnp::zeros([2])),
+        Item::Flag(true),
+    ]));
     assert_eq!(num_traces.get(), 5);
 
     let num_traces = Cell::new(0);
@@ -134,7 +145,9 @@ fn test_num_traces() {
     let h = eqx::filter_jit(|_: &bool, _: &BTreeMap<String, i64>, _: &Val, _: &Val| {
         num_traces.set(num_traces.get() + 1)
     });
-    let d = |a: i64, b: i64| -> BTreeMap<String, i64> { [("a".to_string(), a), ("b".to_string(), b)].into() };
+    let d = |a: i64, b: i64| -> BTreeMap<String, i64> {
+        [("a".to_string(), a), ("b".to_string(), b)].into()
+    };
     h(&true, &d(1, 1), &Val::B(true), &Val::B(true));
     h(&false, &d(1, 1), &Val::B(true), &Val::B(true));
     h(&true, &d(1, 0), &Val::B(true), &Val::B(true));
@@ -159,11 +172,16 @@ struct M {
     increment: Increment,
 }
 
+/// `M::method`'s signature.
+type MethodFn = dyn Fn(&M, &Array) -> Array;
+/// One way of calling the method on `jnp.array(1.0)`.
+type RunFn<'a> = dyn Fn(&M) -> Array + 'a;
+
 thread_local! {
     static METHOD_TRACES: Cell<usize> = const { Cell::new(0) };
     /// The "inner" case: the type keeps its own compiled method (Python's
     /// `method = eqx.filter_jit(method)` in the class body).
-    static JITTED_METHOD: Box<dyn Fn(&M, &Array) -> Array> = eqx::filter_jit(M::method);
+    static JITTED_METHOD: Box<MethodFn> = eqx::filter_jit(M::method);
 }
 
 impl M {
@@ -183,23 +201,31 @@ impl M {
 #[test]
 fn test_methods() {
     let outer = eqx::filter_jit(M::method);
-    let runs: [(&str, &dyn Fn(&M) -> Array); 2] = [
+    let runs: [(&str, &RunFn<'_>); 2] = [
         ("outer", &|m: &M| outer(m, &Array::scalar(1.0f32))),
         ("inner", &|m: &M| m.jitted_method(&Array::scalar(1.0f32))),
     ];
     for (case, run) in runs {
         METHOD_TRACES.with(|t| t.set(0));
         let traces = || METHOD_TRACES.with(|t| t.get());
-        let m = M { increment: Increment::Int(1) };
+        let m = M {
+            increment: Increment::Int(1),
+        };
         assert_eq!(run(&m).item::<f32>(), 2.0, "{case}");
         assert_eq!(run(&m).item::<f32>(), 2.0, "{case}");
         assert_eq!(traces(), 1, "{case}");
-        let n = M { increment: Increment::Int(2) };
+        let n = M {
+            increment: Increment::Int(2),
+        };
         assert_eq!(run(&n).item::<f32>(), 3.0, "{case}");
         assert_eq!(run(&n).item::<f32>(), 3.0, "{case}");
         assert_eq!(traces(), 2, "{case}");
-        let o = M { increment: Increment::Array(Array::scalar(1i32)) };
-        let p = M { increment: Increment::Array(Array::scalar(2i32)) };
+        let o = M {
+            increment: Increment::Array(Array::scalar(1i32)),
+        };
+        let p = M {
+            increment: Increment::Array(Array::scalar(2i32)),
+        };
         assert_eq!(run(&o).item::<f32>(), 2.0, "{case}");
         assert_eq!(run(&p).item::<f32>(), 3.0, "{case}");
         assert_eq!(traces(), 3, "{case}");
@@ -214,7 +240,10 @@ fn test_args_kwargs() {
         kwargs["x"].clone()
     });
     let kw = |pairs: &[(&str, i32)]| -> BTreeMap<String, Array> {
-        pairs.iter().map(|(k, v)| (k.to_string(), Array::scalar(*v))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), Array::scalar(*v)))
+            .collect()
     };
     assert_eq!(f(&kw(&[("x", 2)])).item::<i32>(), 2);
     assert_eq!(f(&kw(&[("x", 3)])).item::<i32>(), 3);
@@ -315,14 +344,23 @@ fn test_wrap_jax_partial() {
     let g = eqx::filter_jit(call);
     let arg = normal(5, &[]);
     let y = Array::scalar(0.5f32);
-    let p = Partial { func: add, arg: arg.clone() };
+    let p = Partial {
+        func: add,
+        arg: arg.clone(),
+    };
     assert!(eqx::tree_equal(&g(&p, &y), &(&arg + &y)));
     // A new array in the partial: traced, so no retrace.
-    let q = Partial { func: add, arg: Array::scalar(2.0f32) };
+    let q = Partial {
+        func: add,
+        arg: Array::scalar(2.0f32),
+    };
     assert_eq!(g(&q, &y).item::<f32>(), 2.5);
     assert_eq!(traces.get(), 1);
     // A new function: static, so a retrace.
-    let r = Partial { func: sub, arg: Array::scalar(2.0f32) };
+    let r = Partial {
+        func: sub,
+        arg: Array::scalar(2.0f32),
+    };
     assert_eq!(g(&r, &y).item::<f32>(), 1.5);
     assert_eq!(traces.get(), 2);
 }

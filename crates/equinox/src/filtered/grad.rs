@@ -100,7 +100,11 @@ where
 /// assert!(tm.is_filtered_out());
 /// # let _ = DType::F32;
 /// ```
-pub fn filter_jvp<T: Module, R: Module>(f: impl FnOnce(&T) -> R, primals: &T, tangents: &T) -> (R, R) {
+pub fn filter_jvp<T: Module, R: Module>(
+    f: impl FnOnce(&T) -> R,
+    primals: &T,
+    tangents: &T,
+) -> (R, R) {
     let mask = jvp_mask(primals, tangents);
     let not_mask: Vec<bool> = mask.iter().map(|m| !m).collect();
     let diff = keep_where(primals, &mask, "filter_jvp");
@@ -117,7 +121,9 @@ pub fn filter_jvp<T: Module, R: Module>(f: impl FnOnce(&T) -> R, primals: &T, ta
 /// differs from its primal's.
 fn jvp_mask<T: Module>(primals: &T, tangents: &T) -> Vec<bool> {
     let mut slots: Vec<(String, Array)> = Vec::with_capacity(primals.num_leaves());
-    primals.visit_leaves_with_path(&mut KeyPath::new(), &mut |p, l| slots.push((p.to_string(), l.clone())));
+    primals.visit_leaves_with_path(&mut KeyPath::new(), &mut |p, l| {
+        slots.push((p.to_string(), l.clone()))
+    });
     let mut ts: Vec<Array> = Vec::with_capacity(slots.len());
     tangents.visit_leaves(&mut |l| ts.push(l.clone()));
     assert_eq!(
@@ -217,7 +223,10 @@ impl<T: Module, R: Module> FilterVjp<T, R> {
 /// `eqx.filter_vjp`: the outputs of `f` and its pullback with respect to the float leaves of
 /// `primals` ([`FilterVjp::call`] gives cotangents whose non-float slots are filtered out).
 /// Several primal arguments: pass a tuple.
-pub fn filter_vjp<T: Module, R: Module>(f: impl FnOnce(&T) -> R, primals: &T) -> (R, FilterVjp<T, R>) {
+pub fn filter_vjp<T: Module, R: Module>(
+    f: impl FnOnce(&T) -> R,
+    primals: &T,
+) -> (R, FilterVjp<T, R>) {
     let (diff, rest) = split_inexact(primals);
     let (out, lin) = transforms::vjp(|d: &T| f(&rejoin(d, &rest)), &diff);
     let mut out_slots = Vec::with_capacity(out.num_leaves());

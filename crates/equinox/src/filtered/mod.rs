@@ -17,7 +17,8 @@ mod vmap;
 
 pub use grad::{
     filter_grad, filter_grad_with_aux, filter_hessian, filter_jacfwd, filter_jacrev, filter_jvp,
-    filter_value_and_grad, filter_value_and_grad_with_aux, filter_vjp, filter_vjp_with_aux, FilterVjp,
+    filter_value_and_grad, filter_value_and_grad_with_aux, filter_vjp, filter_vjp_with_aux,
+    FilterVjp,
 };
 pub use jit::filter_jit;
 pub use shape::{filter_eval_shape, filter_make_jaxpr};

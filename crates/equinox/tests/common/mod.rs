@@ -7,7 +7,10 @@ use serde_json::Value;
 
 /// The golden file `parity/goldens/<name>.json`.
 pub fn golden(name: &str) -> Value {
-    let path = format!("{}/../../parity/goldens/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../parity/goldens/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).expect("valid JSON")
 }
@@ -15,8 +18,18 @@ pub fn golden(name: &str) -> Value {
 /// An encoded array (`{"shape", "dtype", "data"}`) as an `Array` of its dtype. float32 values
 /// are stored widened to f64, so the conversion back is exact.
 pub fn array(v: &Value) -> Array {
-    let shape: Vec<usize> = v["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
-    let data: Vec<f64> = v["data"].as_array().unwrap().iter().map(|x| x.as_f64().expect("finite")).collect();
+    let shape: Vec<usize> = v["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap() as usize)
+        .collect();
+    let data: Vec<f64> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().expect("finite"))
+        .collect();
     let dtype = DType::from_name(v["dtype"].as_str().unwrap()).expect("a known dtype");
     Array::from_vec(data, shape).astype(dtype)
 }
