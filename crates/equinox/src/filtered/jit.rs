@@ -17,7 +17,7 @@ use crate::Module;
 /// #[derive(Module, Clone)]
 /// struct Scale { factor: Array, power: i32 }
 ///
-/// let f = eqx::filter_jit(|m: &Scale, x: &Array| &m.factor * &x.power(&jnp::full([], m.power as f32)));
+/// let f = eqx::filter_jit(|m: &Scale, x: &Array| &m.factor * &x.powf(m.power as f64));
 /// let m = Scale { factor: jnp::full([], 2.0f32), power: 2 };
 /// assert_eq!(f(&m, &jnp::full([2], 3.0f32)).to_vec::<f32>(), vec![18.0, 18.0]);
 /// assert_eq!(f(&Scale { power: 3, ..m }, &jnp::full([2], 2.0f32)).to_vec::<f32>(), vec![16.0, 16.0]);

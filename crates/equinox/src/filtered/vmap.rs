@@ -18,7 +18,7 @@ use crate::Module;
 ///     let [kw, kb] = random::split_into(k.clone());
 ///     Affine { w: random::normal(kw, [3], eqx::DType::F32), b: random::normal(kb, [], eqx::DType::F32) }
 /// };
-/// let ensemble = eqx::filter_vmap(make)(&random::split(random::key(0), 5));
+/// let ensemble = eqx::filter_vmap(make)(&random::split(random::key(0), [5]));
 /// assert_eq!(ensemble.w.shape(), &[5, 3]);
 /// let outs = eqx::filter_vmap(|m: &Affine| (&m.w * 2.0).sum(None) + &m.b)(&ensemble);
 /// assert_eq!(outs.shape(), &[5]);
