@@ -248,3 +248,35 @@ fn arrays_and_jitted_functions_cross_threads() {
     let h = std::thread::spawn(move || grad(|x: &Array| (x * x).sum(None))(&x));
     assert_eq!(h.join().unwrap().to_vec::<f32>(), vec![2.0, 4.0]);
 }
+
+#[test]
+fn error_if_fails_at_run_time_eagerly_under_jit_and_vmap() {
+    use equinox_core::debug;
+    let check = |x: &Array| debug::error_if(x, &jnp::less(x, &jnp::zeros_like(x)), "negative input");
+    assert_eq!(debug::checked(|| check(&v(&[1.0]))).unwrap().to_vec::<f32>(), vec![1.0]);
+    assert_eq!(debug::checked(|| check(&v(&[-1.0]))).unwrap_err().message, "negative input");
+    let jitted = jit(move |x: &Array| check(x) * 2.0);
+    assert_eq!(debug::checked(|| jitted(&v(&[3.0]))).unwrap().to_vec::<f32>(), vec![6.0]);
+    assert!(debug::checked(|| jitted(&v(&[3.0, -3.0]))).is_err());
+    let batched = vmap(move |x: &Array| check(x) * 2.0);
+    assert!(debug::checked(|| batched(&v(&[1.0, 2.0]))).is_ok());
+    assert!(debug::checked(|| batched(&v(&[1.0, -2.0]))).is_err());
+    // Under grad the check runs in the forward pass; the gradient flows through.
+    let g = debug::checked(|| grad(move |x: &Array| (check(x) * 3.0).sum(None))(&v(&[1.0])));
+    assert_eq!(g.unwrap().to_vec::<f32>(), vec![3.0]);
+}
+
+#[test]
+fn pure_callback_calls_host_code_from_traced_programs() {
+    use equinox_core::debug;
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c2 = calls.clone();
+    let host_square = move |x: &Array| {
+        c2.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Array::from_vec(x.to_vec::<f32>().iter().map(|v| v * v).collect(), x.shape())
+    };
+    let f = jit(move |x: &Array| debug::pure_callback(host_square.clone(), x, x) + 1.0);
+    assert_eq!(f(&v(&[2.0, 3.0])).to_vec::<f32>(), vec![5.0, 10.0]);
+    assert_eq!(f(&v(&[4.0, 5.0])).to_vec::<f32>(), vec![17.0, 26.0]);
+    assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 2);
+}

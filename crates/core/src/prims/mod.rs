@@ -7,6 +7,7 @@
 //! so that every transformation works on all of them.
 
 pub mod binary;
+pub mod callback;
 pub mod collective;
 pub mod compare;
 pub mod conv;
@@ -14,6 +15,7 @@ pub mod convert;
 pub mod cumulative;
 pub mod custom_derivatives;
 pub mod dot_general;
+pub mod error_check;
 pub mod fma;
 pub mod gather_scatter;
 pub mod iota;
@@ -168,6 +170,8 @@ define_primitives! {
     Window(window::WindowOp),
     Collective(collective::CollectiveOp),
     Custom(custom_derivatives::CustomOp),
+    Callback(callback::PureCallback),
+    ErrorCheck(error_check::ErrorCheck),
 }
 
 /// Applies a primitive to arguments and returns its outputs.
