@@ -112,7 +112,10 @@ fn load(args: &Args, key: random::Key) -> ((Array, Array), (Array, Array)) {
             (all(&train), all(&test))
         }
         None => {
-            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/digits.csv.gz");
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../examples/data/digits.csv.gz"
+            );
             let data = datasets::digits(path).unwrap_or_else(|e| fail(e));
             let n = data.len();
             let n_train = n * 1500 / 1797;
@@ -215,10 +218,14 @@ fn main() {
     let n_train = y_train.shape()[0];
     let steps_per_epoch = n_train / batch; // the last partial batch is dropped: one shape, one trace
     let mut progress = Progress::new(steps_per_epoch * args.epochs);
-    let (mut model, mut velocity) = (model.clone(), eqx::tree::map(&model, eqx::numpy::zeros_like));
+    let (mut model, mut velocity) = (
+        model.clone(),
+        eqx::tree::map(&model, eqx::numpy::zeros_like),
+    );
     let t_train = Instant::now();
     for epoch in 1..=args.epochs {
-        let order = random::permutation(random::fold_in(shuffle_key.clone(), epoch as u32), n_train);
+        let order =
+            random::permutation(random::fold_in(shuffle_key.clone(), epoch as u32), n_train);
         let (xs, ys) = (x_train.take(&order, Some(0)), y_train.take(&order, Some(0)));
         for b in 0..steps_per_epoch {
             let (xb, yb) = (rows(&xs, b * batch, batch), rows(&ys, b * batch, batch));
