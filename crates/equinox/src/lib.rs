@@ -133,8 +133,6 @@ pub use filters::{
     FilterSpec,
 };
 pub use filtered::*;
-/// The core transformations at the top level, as Equinox users reach them (`eqx::vmap`, ...).
-pub use equinox_core::transforms::{grad, jit, value_and_grad, vmap, vmap_with};
 pub use tree_at::{tree_at, tree_at_many, tree_at_many_with, tree_at_with};
 
 pub mod serialisation;
