@@ -61,20 +61,33 @@ pub fn checked<R>(f: impl FnOnce() -> R) -> Result<R, RuntimeCheckFailed> {
 /// let f = jit(move |x: &Array| debug::pure_callback(host_cumsum, x, x) * 2.0);
 /// assert_eq!(f(&jnp::ones([3])).to_vec::<f32>(), vec![2.0, 4.0, 6.0]);
 /// ```
-pub fn pure_callback<T, R>(f: impl Fn(&T) -> R + Send + Sync + 'static, result_shape: &R, args: &T) -> R
+pub fn pure_callback<T, R>(
+    f: impl Fn(&T) -> R + Send + Sync + 'static,
+    result_shape: &R,
+    args: &T,
+) -> R
 where
     T: PyTree + Send + Sync + 'static,
     R: PyTree,
 {
     let in_def = tree::structure(args);
-    let out_avals: Vec<ShapeDtype> = tree::leaves(result_shape).iter().map(|l| l.aval().clone()).collect();
+    let out_avals: Vec<ShapeDtype> = tree::leaves(result_shape)
+        .iter()
+        .map(|l| l.aval().clone())
+        .collect();
     let callback = Arc::new(move |xs: &[Array]| -> Vec<Array> {
         let r = f(&in_def.unflatten(xs.iter().cloned()));
         tree::leaves(&r).into_iter().cloned().collect()
     });
     let leaves: Vec<Array> = tree::leaves(args).into_iter().cloned().collect();
     let refs: Vec<&Array> = leaves.iter().collect();
-    let outs = crate::prims::bind(PureCallback { callback, out_avals }, &refs);
+    let outs = crate::prims::bind(
+        PureCallback {
+            callback,
+            out_avals,
+        },
+        &refs,
+    );
     tree::rebuild(result_shape, outs)
 }
 

@@ -21,7 +21,8 @@ fn c(v: &[f64], shape: &[usize]) -> Array {
 
 fn elementwise(x: &Array) -> Array {
     let d = &(x * x) + 1.0;
-    &(&x.sin() * &x.exp()) + &(&x.tanh() / &d) - &equinox_core::nn::sigmoid(x).log1p() + &x.cos().square()
+    &(&x.sin() * &x.exp()) + &(&x.tanh() / &d) - &equinox_core::nn::sigmoid(x).log1p()
+        + &x.cos().square()
 }
 
 fn select_clip(x: &Array) -> Array {
@@ -60,7 +61,12 @@ fn slicing(x: &Array) -> Array {
 fn gather_scatter(x: &Array) -> Array {
     let idx = Array::from_vec(vec![4i32, 0, 2, 2], [4]);
     let g = x.take(&idx, Some(0));
-    let s = x.at(vec![jnp::Index::Array(Array::from_vec(vec![1i32, 3, 1], [3]))]).add(&(&g.slice_first3() * 3.0));
+    let s = x
+        .at(vec![jnp::Index::Array(Array::from_vec(
+            vec![1i32, 3, 1],
+            [3],
+        ))])
+        .add(&(&g.slice_first3() * 3.0));
     &s.sum(()) * &g
 }
 
@@ -71,7 +77,12 @@ fn sort_cumulative(x: &Array) -> Array {
 }
 
 fn contraction(x: &Array) -> Array {
-    let w = c(&[0.3, -0.1, 0.5, 0.2, 0.7, -0.4, 0.1, 0.0, -0.6, 0.9, 0.2, 0.3], &[2, 6]);
+    let w = c(
+        &[
+            0.3, -0.1, 0.5, 0.2, 0.7, -0.4, 0.1, 0.0, -0.6, 0.9, 0.2, 0.3,
+        ],
+        &[2, 6],
+    );
     let y = w.matmul(x).tanh();
     let m = x.reshape([2, 3]);
     &y + &jnp::einsum("ij,ij->i", &[&m, &m.sin()])

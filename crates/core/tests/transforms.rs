@@ -45,7 +45,10 @@ fn value_and_grad_of_several_arguments_differentiates_the_first() {
     assert_eq!(l.item::<f32>(), 1.0);
     assert_eq!(g.to_vec::<f32>(), vec![6.0, 8.0]);
     let ((l2, aux), g2) =
-        value_and_grad_with_aux(|w: &(Array, Array)| ((&w.0 * &w.1).sum(None), 7))(&(v(&[2.0]), v(&[5.0])));
+        value_and_grad_with_aux(|w: &(Array, Array)| ((&w.0 * &w.1).sum(None), 7))(&(
+            v(&[2.0]),
+            v(&[5.0]),
+        ));
     assert_eq!((l2.item::<f32>(), aux), (10.0, 7));
     assert_eq!((g2.0.item::<f32>(), g2.1.item::<f32>()), (5.0, 2.0));
 }
@@ -59,7 +62,10 @@ fn grad_of_a_vector_output_is_refused() {
 #[test]
 #[should_panic(expected = "grad requires float inputs")]
 fn grad_of_an_integer_input_is_refused() {
-    grad(|x: &Array| x.astype(equinox_core::DType::F32).sum(None))(&Array::from_vec(vec![1i32, 2], [2]));
+    grad(|x: &Array| x.astype(equinox_core::DType::F32).sum(None))(&Array::from_vec(
+        vec![1i32, 2],
+        [2],
+    ));
 }
 
 #[test]
@@ -76,13 +82,18 @@ fn vmap_axes_and_composition_with_grad() {
     );
     let out = f(&xs, &v(&[10.0, 100.0]));
     assert_eq!(out.shape(), &[2, 3]);
-    assert_eq!(out.to_vec::<f32>(), vec![0.0, 10.0, 20.0, 300.0, 400.0, 500.0]);
+    assert_eq!(
+        out.to_vec::<f32>(),
+        vec![0.0, 10.0, 20.0, 300.0, 400.0, 500.0]
+    );
     // Per-example gradients: vmap of grad.
-    let per_example = vmap(|x: &Array| grad(|w: &Array| (w * x).sum(None).square())(&v(&[1.0, 1.0, 1.0])));
+    let per_example =
+        vmap(|x: &Array| grad(|w: &Array| (w * x).sum(None).square())(&v(&[1.0, 1.0, 1.0])));
     let g = per_example(&xs);
     assert_eq!(g.to_vec::<f32>(), vec![0.0, 6.0, 12.0, 72.0, 96.0, 120.0]);
     // grad of vmap.
-    let gv = grad(|w: &Array| vmap(|x: &Array| (w * x).sum(None))(&xs).sum(None))(&v(&[1.0, 1.0, 1.0]));
+    let gv =
+        grad(|w: &Array| vmap(|x: &Array| (w * x).sum(None))(&xs).sum(None))(&v(&[1.0, 1.0, 1.0]));
     assert_eq!(gv.to_vec::<f32>(), vec![3.0, 5.0, 7.0]);
 }
 
@@ -103,7 +114,10 @@ fn jit_traces_once_per_signature_and_static_change_retraces() {
     assert_eq!(a.to_vec::<f32>(), vec![2.0, 4.0]);
     f.call(&(v(&[3.0, 4.0]), tree::Static(2)));
     assert_eq!((f.trace_count(), count.get()), (1, 1));
-    assert_eq!(f.call(&(v(&[3.0, 4.0]), tree::Static(3))).to_vec::<f32>(), vec![9.0, 12.0]);
+    assert_eq!(
+        f.call(&(v(&[3.0, 4.0]), tree::Static(3))).to_vec::<f32>(),
+        vec![9.0, 12.0]
+    );
     assert_eq!(f.trace_count(), 2);
     f.call(&(v(&[3.0, 4.0, 5.0]), tree::Static(3)));
     assert_eq!(f.trace_count(), 3);
@@ -122,15 +136,21 @@ fn jit_composes_with_grad_and_vmap() {
     assert_eq!(gj(&Array::scalar(2.0f32)).item::<f32>(), 12.0);
     let vj = vmap(jit(f));
     assert_eq!(vj(&v(&[1.0, 2.0])).to_vec::<f32>(), vec![1.0, 8.0]);
-    let jgv = jit(grad(|w: &Array| vmap(|x: &Array| w * x)(&v(&[1.0, 2.0])).sum(None)));
+    let jgv = jit(grad(|w: &Array| {
+        vmap(|x: &Array| w * x)(&v(&[1.0, 2.0])).sum(None)
+    }));
     assert_eq!(jgv(&Array::scalar(5.0f32)).item::<f32>(), 3.0);
 }
 
 #[test]
 fn make_jaxpr_prints_like_jax() {
     // Text from jax 0.10.2: jax.make_jaxpr(lambda a, b: jnp.sin(a) * b)(y, y) for y: f32[3].
-    let j = make_jaxpr(|a: &Array, b: &Array| a.sin() * b)(&v(&[1.0, 2.0, 3.0]), &v(&[1.0, 2.0, 3.0]));
-    assert_eq!(j.to_string(), "{ lambda ; a:f32[3] b:f32[3]. let c:f32[3] = sin a; d:f32[3] = mul c b in (d,) }");
+    let j =
+        make_jaxpr(|a: &Array, b: &Array| a.sin() * b)(&v(&[1.0, 2.0, 3.0]), &v(&[1.0, 2.0, 3.0]));
+    assert_eq!(
+        j.to_string(),
+        "{ lambda ; a:f32[3] b:f32[3]. let c:f32[3] = sin a; d:f32[3] = mul c b in (d,) }"
+    );
     // A captured array is a constvar; a Rust scalar is a literal. (JAX: the same program with
     // `c = jnp.array([1., 2., 3.])` captured, `lambda a: a * c * 2.0`.)
     let c = v(&[1.0, 2.0, 3.0]);
@@ -155,9 +175,18 @@ fn collectives_inside_a_named_vmap() {
     let normalise = vmap_with(|x: &Array| x / &lax::psum(x, "i"), spec());
     assert_eq!(normalise(&v(&[1.0, 3.0])).to_vec::<f32>(), vec![0.25, 0.75]);
     let centred = vmap_with(|x: &Array| x - &lax::pmean(x, "i"), spec());
-    assert_eq!(centred(&v(&[1.0, 3.0, 5.0])).to_vec::<f32>(), vec![-2.0, 0.0, 2.0]);
-    let idx = vmap_with(|x: &Array| &lax::axis_index("i").astype(equinox_core::DType::F32) + x, spec());
-    assert_eq!(idx(&v(&[10.0, 10.0, 10.0])).to_vec::<f32>(), vec![10.0, 11.0, 12.0]);
+    assert_eq!(
+        centred(&v(&[1.0, 3.0, 5.0])).to_vec::<f32>(),
+        vec![-2.0, 0.0, 2.0]
+    );
+    let idx = vmap_with(
+        |x: &Array| &lax::axis_index("i").astype(equinox_core::DType::F32) + x,
+        spec(),
+    );
+    assert_eq!(
+        idx(&v(&[10.0, 10.0, 10.0])).to_vec::<f32>(),
+        vec![10.0, 11.0, 12.0]
+    );
     let gathered = vmap_with(|x: &Array| lax::all_gather(x, "i"), spec());
     assert_eq!(gathered(&v(&[1.0, 2.0])).shape(), &[2, 2]);
     let mx = vmap_with(|x: &Array| lax::pmax(x, "i"), spec());
@@ -182,10 +211,18 @@ fn collective_outside_its_vmap_is_an_error() {
 #[test]
 fn custom_jvp_replaces_the_derivative_and_batches() {
     // f(x) = x^3, with a deliberately different derivative 10 x so the rule is visible.
-    let f = custom_jvp(|x: &Array| x * x * x, |x: &Array, t: &Array| (x * x * x, x * t * 10.0));
+    let f = custom_jvp(
+        |x: &Array| x * x * x,
+        |x: &Array, t: &Array| (x * x * x, x * t * 10.0),
+    );
     assert_eq!(f(&Array::scalar(2.0f32)).item::<f32>(), 8.0);
     assert_eq!(grad(&f)(&Array::scalar(2.0f32)).item::<f32>(), 20.0);
-    assert_eq!(jvp(&f, &Array::scalar(2.0f32), &Array::scalar(1.0f32)).1.item::<f32>(), 20.0);
+    assert_eq!(
+        jvp(&f, &Array::scalar(2.0f32), &Array::scalar(1.0f32))
+            .1
+            .item::<f32>(),
+        20.0
+    );
     let vg = vmap(grad(&f))(&v(&[1.0, 2.0]));
     assert_eq!(vg.to_vec::<f32>(), vec![10.0, 20.0]);
     let gv = grad(|x: &Array| vmap(&f)(x).sum(None))(&v(&[1.0, 2.0]));
@@ -214,7 +251,11 @@ fn custom_vjp_runs_the_backward_pass() {
 #[test]
 #[should_panic(expected = "can't apply forward-mode autodiff (jvp) to a custom_vjp function")]
 fn jvp_of_custom_vjp_is_an_error() {
-    let f = custom_vjp(|x: &Array| x * 2.0, |x: &Array| (x * 2.0, ()), |_: &(), ct: &Array| ct * 2.0);
+    let f = custom_vjp(
+        |x: &Array| x * 2.0,
+        |x: &Array| (x * 2.0, ()),
+        |_: &(), ct: &Array| ct * 2.0,
+    );
     jvp(&f, &Array::scalar(1.0f32), &Array::scalar(1.0f32));
 }
 
@@ -252,11 +293,25 @@ fn arrays_and_jitted_functions_cross_threads() {
 #[test]
 fn error_if_fails_at_run_time_eagerly_under_jit_and_vmap() {
     use equinox_core::debug;
-    let check = |x: &Array| debug::error_if(x, &jnp::less(x, &jnp::zeros_like(x)), "negative input");
-    assert_eq!(debug::checked(|| check(&v(&[1.0]))).unwrap().to_vec::<f32>(), vec![1.0]);
-    assert_eq!(debug::checked(|| check(&v(&[-1.0]))).unwrap_err().message, "negative input");
+    let check =
+        |x: &Array| debug::error_if(x, &jnp::less(x, &jnp::zeros_like(x)), "negative input");
+    assert_eq!(
+        debug::checked(|| check(&v(&[1.0])))
+            .unwrap()
+            .to_vec::<f32>(),
+        vec![1.0]
+    );
+    assert_eq!(
+        debug::checked(|| check(&v(&[-1.0]))).unwrap_err().message,
+        "negative input"
+    );
     let jitted = jit(move |x: &Array| check(x) * 2.0);
-    assert_eq!(debug::checked(|| jitted(&v(&[3.0]))).unwrap().to_vec::<f32>(), vec![6.0]);
+    assert_eq!(
+        debug::checked(|| jitted(&v(&[3.0])))
+            .unwrap()
+            .to_vec::<f32>(),
+        vec![6.0]
+    );
     assert!(debug::checked(|| jitted(&v(&[3.0, -3.0]))).is_err());
     let batched = vmap(move |x: &Array| check(x) * 2.0);
     assert!(debug::checked(|| batched(&v(&[1.0, 2.0]))).is_ok());

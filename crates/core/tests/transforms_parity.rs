@@ -43,7 +43,9 @@ fn run(name: &str, c: &Constants, x: &Array) -> Array {
             let pos = jnp::greater(x, &jnp::zeros_like(x));
             jnp::where_(&pos, &x.square(), &-x).sum(())
         }
-        "conv1d" => lax::conv(&x.reshape([1, 1, 5]), &c.k, &[1], "VALID").square().sum(()),
+        "conv1d" => lax::conv(&x.reshape([1, 1, 5]), &c.k, &[1], "VALID")
+            .square()
+            .sum(()),
         "logaddexp_exp" => (&jnp::logaddexp(x, &(x * 2.0)) * &(-x).exp()).sum(()),
         other => panic!("no Rust mirror for golden function {other:?}"),
     }
@@ -80,8 +82,16 @@ fn gradients_hessians_and_vmapped_gradients_match_jax() {
         let f = |x: &Array| run(name, &c, x);
         assert_close(&f(&x), &entry["value"], &format!("{name}: value"));
         assert_close(&grad(f)(&x), &entry["grad"], &format!("{name}: grad"));
-        assert_close(&vmap(f)(&xs), &entry["vmap_value"], &format!("{name}: vmap"));
-        assert_close(&vmap(grad(f))(&xs), &entry["vmap_grad"], &format!("{name}: vmap(grad)"));
+        assert_close(
+            &vmap(f)(&xs),
+            &entry["vmap_value"],
+            &format!("{name}: vmap"),
+        );
+        assert_close(
+            &vmap(grad(f))(&xs),
+            &entry["vmap_grad"],
+            &format!("{name}: vmap(grad)"),
+        );
         if let Some(h) = entry.get("hessian") {
             assert_close(&hessian(f)(&x), h, &format!("{name}: hessian"));
         }
@@ -124,7 +134,10 @@ fn make_jaxpr_structure_matches_jax() {
     let x = jnp::ones([5]);
 
     let sin_mul = make_jaxpr(|a: &Array, b: &Array| a.sin() * b)(&y, &y);
-    assert_eq!(sin_mul.to_string(), jaxprs["sin_mul"]["text"].as_str().unwrap());
+    assert_eq!(
+        sin_mul.to_string(),
+        jaxprs["sin_mul"]["text"].as_str().unwrap()
+    );
 
     let vmap_dot = make_jaxpr(vmap(|a: &Array, b: &Array| (a * b).sum(())))(&xs, &xs).to_string();
     assert_eq!(primitive_names(&vmap_dot), names("vmap_dot"), "{vmap_dot}");

@@ -128,11 +128,11 @@ pub mod filtered;
 pub mod filters;
 pub mod tree_at;
 
+pub use filtered::*;
 pub use filters::{
     apply_updates, combine, combine2, filter, is_array, is_inexact_array, partition, Filter,
     FilterSpec,
 };
-pub use filtered::*;
 pub use tree_at::{tree_at, tree_at_many, tree_at_many_with, tree_at_with};
 
 pub mod serialisation;

@@ -14,22 +14,35 @@ fn wi(v: i32) -> Array {
 
 /// Rectified linear unit: `max(x, 0)`.
 ///
-/// JAX attaches a custom JVP `select(x > 0, g, 0)`, so the gradient at 0 is 0; that rule
-/// arrives with the transformations.
+/// JAX attaches a custom JVP `select(x > 0, g, 0)` so that the gradient at 0 is 0. For floats
+/// this is written `where(x <= 0, 0, x)`, whose ordinary derivative is that rule: the values
+/// are `max(x, 0)`'s (NaN stays NaN, `-0` gives `+0`) and the tangent passes only where
+/// `x > 0` (and at NaN, where JAX passes none). Integers and bools use `max` directly.
 ///
 /// ```
-/// use equinox_core::{nn, Array};
+/// use equinox_core::{nn, transforms::grad, Array};
 /// let x = Array::from_vec(vec![-2.0f32, 0.0, 3.0], [3]);
 /// assert_eq!(nn::relu(&x).to_vec::<f32>(), vec![0.0, 0.0, 3.0]);
 /// assert_eq!(x.relu().to_vec::<f32>(), vec![0.0, 0.0, 3.0]);
+/// assert_eq!(grad(nn::relu)(&Array::scalar(0.0f32)).item::<f32>(), 0.0);
 /// ```
 pub fn relu(x: &Array) -> Array {
-    jnp::maximum(x, &wi(0))
+    if !x.dtype().is_float() {
+        return jnp::maximum(x, &wi(0));
+    }
+    jnp::where_(&jnp::less_equal(x, &wi(0)), &wi(0), x)
 }
 
-/// `min(max(x, 0), 6)`. JAX's custom JVP passes the tangent only where `0 < x < 6`.
+/// `min(max(x, 0), 6)`. JAX's custom JVP passes the tangent only where `0 < x < 6`; for floats
+/// this is written `where(x <= 0, 0, where(x >= 6, 6, x))`, whose ordinary derivative is that
+/// rule (0 at both kinks) with the same values (NaN stays NaN).
 pub fn relu6(x: &Array) -> Array {
-    jnp::minimum(&jnp::maximum(x, &wi(0)), &Array::weak_scalar(6.0))
+    if !x.dtype().is_float() {
+        return jnp::minimum(&jnp::maximum(x, &wi(0)), &Array::weak_scalar(6.0));
+    }
+    let six = Array::weak_scalar(6.0);
+    let capped = jnp::where_(&jnp::greater_equal(x, &six), &six, x);
+    jnp::where_(&jnp::less_equal(x, &wi(0)), &wi(0), &capped)
 }
 
 /// The logistic sigmoid `1 / (1 + exp(-x))` (the `logistic` primitive, `jax.nn.sigmoid`).

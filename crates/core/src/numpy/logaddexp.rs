@@ -1,25 +1,35 @@
 //! `jnp.logaddexp`: `log(exp(x1) + exp(x2))` without overflow.
 
+use super::creation::zeros_dtype;
 use super::math::{isnan, select};
-use super::promotion::{broadcast_for_elementwise, promote_dtypes, to_inexact};
+use super::promotion::{broadcast_for_elementwise, broadcast_to_shape, promote_dtypes, to_inexact};
 use crate::array::Array;
 use crate::prims::binary::BinaryOp;
 use crate::prims::bind1;
+use crate::prims::compare::CompareOp;
 use crate::prims::unary::UnaryOp;
 
 /// `log(exp(x1) + exp(x2))`, computed stably (`jnp.logaddexp`), with broadcasting and JAX
 /// promotion (integers become float).
 ///
-/// Same formula and op order as JAX:
+/// JAX's formula, with its maximum and `-|delta|` written as selects on `delta > 0`:
 /// ```text
-/// amax  = max(x1, x2)
 /// delta = x1 - x2
-/// out   = isnan(delta) ? x1 + x2 : amax + log1p(exp(-|delta|))
+/// amax  = delta > 0 ? x1 : x2              (= max(x1, x2))
+/// u     = delta > 0 ? -delta : delta       (= -|delta|)
+/// out   = isnan(delta) ? x1 + x2 : amax + log1p(exp(u))
 /// ```
-/// The NaN branch makes `logaddexp(inf, inf) = inf` and `logaddexp(-inf, -inf) = -inf`
-/// (there `delta` is NaN) while real NaN inputs still propagate. JAX wraps this in a
-/// `custom_jvp` whose tangent is `t1 * exp(x1 - out) + t2 * exp(x2 - out)`; that rule arrives
-/// with the transformations.
+/// The values are JAX's. The NaN branch makes `logaddexp(inf, inf) = inf` and
+/// `logaddexp(-inf, -inf) = -inf` (there `delta` is NaN) while real NaN inputs still
+/// propagate.
+///
+/// JAX wraps this in a `custom_jvp` whose tangent is `t1 * exp(x1 - out) + t2 * exp(x2 - out)`.
+/// With the selects, each side of `delta > 0` is an analytic expression of `logaddexp`, so the
+/// ordinary derivatives of every order are those of that rule, ties included:
+/// `d/dx1 logaddexp(x, x) = 0.5` and `softplus''(0) = 0.25` (the `max`/`abs` form would give
+/// 0 for the first, as `max` splits ties and `abs'(0) = 1`, and 0 for the second). `exp` only
+/// ever sees `u <= 0`, so no branch produces infinities that could turn into NaN gradients.
+/// At infinite inputs JAX's rule has its own conventions, which are not reproduced.
 ///
 /// ```
 /// use equinox_core::{numpy as jnp, Array};
@@ -35,13 +45,16 @@ pub fn logaddexp(x1: &Array, x2: &Array) -> Array {
     let p: Vec<Array> = promote_dtypes(&[x1, x2]).iter().map(to_inexact).collect();
     let p = broadcast_for_elementwise(&p, "logaddexp");
     let (x1, x2) = (&p[0], &p[1]);
-    let amax = bind1(BinaryOp::Max, &[x1, x2]);
     let delta = bind1(BinaryOp::Sub, &[x1, x2]);
+    let positive = bind1(CompareOp::Gt, &[&delta, &zeros_dtype([], delta.dtype())]);
+    // `select_n` needs equal shapes; a 0-d operand (softplus's 0) is broadcast for it.
+    let full = |x: &Array| broadcast_to_shape(x, delta.shape_obj(), "logaddexp");
+    let amax = select(&positive, &full(x1), &full(x2));
+    let u = select(&positive, &bind1(UnaryOp::Neg, &[&delta]), &delta);
+    let log1p = bind1(UnaryOp::Log1p, &[&bind1(UnaryOp::Exp, &[&u])]);
+    let stable = bind1(BinaryOp::Add, &[&amax, &log1p]);
     let delta_nan = isnan(&delta);
     let sum = bind1(BinaryOp::Add, &[x1, x2]);
-    let neg_abs = bind1(UnaryOp::Neg, &[&bind1(UnaryOp::Abs, &[&delta])]);
-    let log1p = bind1(UnaryOp::Log1p, &[&bind1(UnaryOp::Exp, &[&neg_abs])]);
-    let stable = bind1(BinaryOp::Add, &[&amax, &log1p]);
     select(&delta_nan, &sum, &stable)
 }
 

@@ -152,14 +152,22 @@ impl PrimitiveRule for BinaryOp {
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
         let (x, y) = (args[0], args[1]);
-        let op = if *self == BinaryOp::AddAny { BinaryOp::Add } else { *self };
+        let op = if *self == BinaryOp::AddAny {
+            BinaryOp::Add
+        } else {
+            *self
+        };
         let storage = crate::with_float_dtype!(x.dtype(), T => float_binary::<T>(op, x.as_slice(), y.as_slice()),
             _ => crate::with_int_dtype!(x.dtype(), T => int_binary::<T>(op, x.as_slice(), y.as_slice()),
                 _ => bool_binary(op, x.as_slice(), y.as_slice())));
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         use crate::numpy as jnp;
         use BinaryOp::*;
         if !primals[0].dtype().is_float() {
@@ -167,13 +175,25 @@ impl PrimitiveRule for BinaryOp {
         }
         let p = *self;
         match p {
-            Add | AddAny => rules::jvp_from_partials(p, primals, tangents, &[&|t, _, _| t.clone(), &|t, _, _| t.clone()]),
-            Sub => rules::jvp_from_partials(p, primals, tangents, &[&|t, _, _| t.clone(), &|t, _, _| -t]),
+            Add | AddAny => rules::jvp_from_partials(
+                p,
+                primals,
+                tangents,
+                &[&|t, _, _| t.clone(), &|t, _, _| t.clone()],
+            ),
+            Sub => rules::jvp_from_partials(
+                p,
+                primals,
+                tangents,
+                &[&|t, _, _| t.clone(), &|t, _, _| -t],
+            ),
             Mul => rules::jvp_from_partials(
                 p,
                 primals,
                 tangents,
-                &[&|t, xy, _| bind1(Mul, &[t, xy[1]]), &|t, xy, _| bind1(Mul, &[xy[0], t])],
+                &[&|t, xy, _| bind1(Mul, &[t, xy[1]]), &|t, xy, _| {
+                    bind1(Mul, &[xy[0], t])
+                }],
             ),
             Div => rules::jvp_from_partials(
                 p,
@@ -188,9 +208,10 @@ impl PrimitiveRule for BinaryOp {
                 p,
                 primals,
                 tangents,
-                &[&|t, xy, out| t * &balanced_eq(xy[0], out, xy[1]), &|t, xy, out| {
-                    t * &balanced_eq(xy[1], out, xy[0])
-                }],
+                &[
+                    &|t, xy, out| t * &balanced_eq(xy[0], out, xy[1]),
+                    &|t, xy, out| t * &balanced_eq(xy[1], out, xy[0]),
+                ],
             ),
             Pow => rules::jvp_from_partials(
                 p,
@@ -230,9 +251,10 @@ impl PrimitiveRule for BinaryOp {
                 primals,
                 tangents,
                 // d atan2(x, y) = (y dx - x dy) / (x² + y²).
-                &[&|t, xy, _| bind1(Mul, &[t, &bind1(Div, &[xy[1], &hypot2(xy)])]), &|t, xy, _| {
-                    -&bind1(Mul, &[t, &bind1(Div, &[xy[0], &hypot2(xy)])])
-                }],
+                &[
+                    &|t, xy, _| bind1(Mul, &[t, &bind1(Div, &[xy[1], &hypot2(xy)])]),
+                    &|t, xy, _| -&bind1(Mul, &[t, &bind1(Div, &[xy[0], &hypot2(xy)])]),
+                ],
             ),
             Nextafter | And | Or | Xor | ShiftLeft | ShiftRightLogical | ShiftRightArithmetic => {
                 rules::zero_jvp(p, primals)
@@ -246,8 +268,14 @@ impl PrimitiveRule for BinaryOp {
         let un = |c: Array, i: usize| Some(rules::unbroadcast(&c, args[i].aval()));
         let lin = |i: usize| args[i].is_linear();
         match self {
-            Add | AddAny => vec![lin(0).then(|| ct.clone()).and_then(|c| un(c, 0)), lin(1).then(|| ct.clone()).and_then(|c| un(c, 1))],
-            Sub => vec![lin(0).then(|| ct.clone()).and_then(|c| un(c, 0)), lin(1).then(|| -ct).and_then(|c| un(c, 1))],
+            Add | AddAny => vec![
+                lin(0).then(|| ct.clone()).and_then(|c| un(c, 0)),
+                lin(1).then(|| ct.clone()).and_then(|c| un(c, 1)),
+            ],
+            Sub => vec![
+                lin(0).then(|| ct.clone()).and_then(|c| un(c, 0)),
+                lin(1).then(|| -ct).and_then(|c| un(c, 1)),
+            ],
             Mul => {
                 if lin(0) && lin(1) {
                     rules::not_linear("mul of two tangents");
@@ -268,7 +296,12 @@ impl PrimitiveRule for BinaryOp {
         }
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         rules::elementwise_batch(*self, args, dims, axis_size)
     }
 }

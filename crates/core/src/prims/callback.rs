@@ -71,7 +71,11 @@ impl PrimitiveRule for PureCallback {
         results
     }
 
-    fn jvp(&self, _primals: &[&Array], _tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        _primals: &[&Array],
+        _tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         panic!(
             "Pure callbacks do not support JVP. Please use custom_jvp to use callbacks while \
              taking gradients."
@@ -84,7 +88,12 @@ impl PrimitiveRule for PureCallback {
 
     /// JAX's `vmap_method="sequential"`: the callback runs once per lane, and the results are
     /// stacked.
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         let inner = self.callback.clone();
         let dims: Vec<Option<usize>> = dims.to_vec();
         let per_lane = move |xs: &[Array]| -> Vec<Array> {
@@ -94,7 +103,9 @@ impl PrimitiveRule for PureCallback {
                         .iter()
                         .zip(&dims)
                         .map(|(x, d)| match d {
-                            Some(d) => crate::numpy::take(x, &Array::scalar(i as i32), Some(*d as isize)),
+                            Some(d) => {
+                                crate::numpy::take(x, &Array::scalar(i as i32), Some(*d as isize))
+                            }
                             None => x.clone(),
                         })
                         .collect();

@@ -71,16 +71,29 @@ impl CollectiveOp {
                     &[x],
                 ),
                 // Every lane holds x: the sum is n·x; max and min are x.
-                None if kind == ReduceKind::Sum => x * &crate::numpy::full_like(x, axis_size as f64),
+                None if kind == ReduceKind::Sum => {
+                    x * &crate::numpy::full_like(x, axis_size as f64)
+                }
                 None => x.clone(),
             }
         };
         match self {
-            CollectiveOp::Psum { .. } => (vec![reduce(ReduceKind::Sum, args[0], dims[0])], vec![None]),
-            CollectiveOp::Pmax { .. } => (vec![reduce(ReduceKind::Max, args[0], dims[0])], vec![None]),
-            CollectiveOp::Pmin { .. } => (vec![reduce(ReduceKind::Min, args[0], dims[0])], vec![None]),
-            CollectiveOp::AllGather { .. } => (vec![rules::bdim_to_front(args[0], dims[0], axis_size)], vec![None]),
-            CollectiveOp::AxisIndex { .. } => (vec![crate::lax::iota(DType::I32, axis_size)], vec![Some(0)]),
+            CollectiveOp::Psum { .. } => {
+                (vec![reduce(ReduceKind::Sum, args[0], dims[0])], vec![None])
+            }
+            CollectiveOp::Pmax { .. } => {
+                (vec![reduce(ReduceKind::Max, args[0], dims[0])], vec![None])
+            }
+            CollectiveOp::Pmin { .. } => {
+                (vec![reduce(ReduceKind::Min, args[0], dims[0])], vec![None])
+            }
+            CollectiveOp::AllGather { .. } => (
+                vec![rules::bdim_to_front(args[0], dims[0], axis_size)],
+                vec![None],
+            ),
+            CollectiveOp::AxisIndex { .. } => {
+                (vec![crate::lax::iota(DType::I32, axis_size)], vec![Some(0)])
+            }
         }
     }
 }
@@ -127,7 +140,11 @@ impl PrimitiveRule for CollectiveOp {
         )
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         match self {
             CollectiveOp::Psum { .. } | CollectiveOp::AllGather { .. } => {
                 rules::linear_jvp(self.clone(), primals, tangents)
@@ -178,7 +195,12 @@ impl PrimitiveRule for CollectiveOp {
         }
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], _axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         // A collective over another axis acts on each lane of this one independently: apply it
         // to the batched value and keep the batch axis. (all_gather adds a leading axis.)
         let out = bind1(self.clone(), args);

@@ -1,7 +1,7 @@
 //! Comparison primitives: `eq`, `ne`, `lt`, `le`, `gt`, `ge` (bool outputs).
 
 use super::binary::{common_dtype, elementwise_shape};
-use super::{expect_arity, PrimitiveRule};
+use super::{expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Element, ShapeDtype};
 use crate::backend::cpu::elementwise::zip_map;
 
@@ -50,6 +50,28 @@ impl PrimitiveRule for CompareOp {
             bool::into_storage(result),
             out[0].shape.clone(),
         )]
+    }
+
+    /// Boolean outputs have no tangent.
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        _tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        rules::zero_jvp(*self, primals)
+    }
+
+    fn transpose(&self, _cts: &[Option<&Array>], _args: &[LinearArg]) -> Vec<Option<Array>> {
+        rules::not_linear(self.name())
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        rules::elementwise_batch(*self, args, dims, axis_size)
     }
 }
 

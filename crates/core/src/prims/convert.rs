@@ -1,6 +1,6 @@
 //! Dtype conversions: `convert_element_type` and `bitcast_convert_type`.
 
-use super::{describe, expect_arity, PrimitiveRule};
+use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{cast, Array, DType, Element, ShapeDtype, Storage};
 use crate::backend::cpu::elementwise::map;
 
@@ -73,6 +73,71 @@ impl PrimitiveRule for ConvertOp {
             ConvertOp::BitcastConvertType { new_dtype } => bitcast(x.storage(), new_dtype),
         };
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
+    }
+
+    /// `convert_element_type` is linear between float dtypes (the tangent is converted the
+    /// same way) and has a zero tangent when either side is not float; `bitcast_convert_type`
+    /// has a zero tangent (JAX's `defjvp_zero`).
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        let x = primals[0];
+        let out = bind1(*self, &[x]);
+        let tangent = match (*self, tangents[0]) {
+            (ConvertOp::ConvertElementType { new_dtype, .. }, Some(t))
+                if new_dtype.is_float() && x.dtype().is_float() =>
+            {
+                Some(bind1(*self, &[t]))
+            }
+            _ => None,
+        };
+        (vec![out], vec![tangent])
+    }
+
+    /// Converts the cotangent back to the operand's dtype and weak type.
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
+        match self {
+            ConvertOp::ConvertElementType { .. } => {
+                let ct = cts[0].expect("one output");
+                let aval = args[0].aval();
+                let back = ConvertOp::ConvertElementType {
+                    new_dtype: aval.dtype,
+                    weak_type: aval.weak_type,
+                };
+                vec![Some(bind1(back, &[ct]))]
+            }
+            ConvertOp::BitcastConvertType { .. } => rules::not_linear(self.name()),
+        }
+    }
+
+    /// Elementwise: the batch axis passes through.
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        (vec![bind1(*self, args)], vec![dims[0]])
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        match *self {
+            ConvertOp::ConvertElementType {
+                new_dtype,
+                weak_type,
+            } => vec![
+                ("new_dtype", new_dtype.name().to_string()),
+                (
+                    "weak_type",
+                    if weak_type { "True" } else { "False" }.to_string(),
+                ),
+            ],
+            ConvertOp::BitcastConvertType { new_dtype } => {
+                vec![("new_dtype", new_dtype.name().to_string())]
+            }
+        }
     }
 }
 

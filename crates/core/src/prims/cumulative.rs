@@ -1,7 +1,9 @@
 //! Cumulative (scan) primitives: `cumsum`, `cumprod`, `cummax`, `cummin`.
 
-use super::binary::{nan_max, nan_min};
-use super::{describe, expect_arity, PrimitiveRule};
+use super::binary::{nan_max, nan_min, BinaryOp};
+use super::layout::{shift_axes, Axes, LayoutOp};
+use super::slicing::{pad_in_dim, slice_in_dim, SlicingOp};
+use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Element, FloatElement, IntElement, ShapeDtype, Storage};
 use crate::backend::cpu::scan::scan_axis;
 
@@ -100,6 +102,139 @@ impl PrimitiveRule for CumulativeOp {
         }));
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        let x = primals[0];
+        let t = match tangents[0] {
+            Some(t) if x.dtype().is_float() => t,
+            _ => return rules::zero_jvp(*self, primals),
+        };
+        let combine = match self.kind {
+            CumulativeKind::Sum => return rules::linear_jvp(*self, primals, tangents),
+            CumulativeKind::Prod => BinaryOp::Mul,
+            CumulativeKind::Max => BinaryOp::Max,
+            CumulativeKind::Min => BinaryOp::Min,
+        };
+        // JAX differentiates the parallel prefix scan (`associative_scan`) of the combining
+        // function rather than the primitive; the tangent here is that scan's JVP, so ties and
+        // zeros behave as in JAX. The primal comes from the primitive itself.
+        let out = bind1(*self, &[x]);
+        let tout = scan_tangent(combine, x, t, self.axis, self.reverse);
+        (vec![out], vec![Some(tout)])
+    }
+
+    fn transpose(&self, cts: &[Option<&Array>], _args: &[LinearArg]) -> Vec<Option<Array>> {
+        match self.kind {
+            CumulativeKind::Sum => {
+                let ct = cts[0].expect("a transpose rule gets a cotangent");
+                let op = CumulativeOp {
+                    reverse: !self.reverse,
+                    ..*self
+                };
+                vec![Some(bind1(op, &[ct]))]
+            }
+            _ => rules::not_linear(self.name()),
+        }
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        let b = dims[0].expect("the only operand is batched");
+        let op = CumulativeOp {
+            axis: shift_axes(&[self.axis], b)[0],
+            ..*self
+        };
+        (vec![bind1(op, args)], vec![Some(b)])
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        let py_bool = if self.reverse { "True" } else { "False" };
+        vec![("axis", self.axis.to_string()), ("reverse", py_bool.into())]
+    }
+}
+
+/// The tangent of the inclusive scan of `combine` over `x` along `axis`, in the direction `t`:
+/// JAX's `associative_scan` (Blelloch's odd/even recursion) carried on (primal, tangent)
+/// pairs, each combination being `combine`'s own JVP rule.
+fn scan_tangent(combine: BinaryOp, x: &Array, t: &Array, axis: usize, reverse: bool) -> Array {
+    let rev = |v: &Array| {
+        bind1(
+            LayoutOp::Rev {
+                dimensions: Axes::from_slice(&[axis]),
+            },
+            &[v],
+        )
+    };
+    if reverse {
+        return rev(&scan_tangent(combine, &rev(x), &rev(t), axis, false));
+    }
+    let apply = |a: &(Array, Array), b: &(Array, Array)| -> (Array, Array) {
+        let (mut outs, mut touts) = combine.jvp(&[&a.0, &b.0], &[Some(&a.1), Some(&b.1)]);
+        let tangent = touts
+            .pop()
+            .flatten()
+            .unwrap_or_else(|| rules::zeros(outs[0].aval()));
+        (outs.pop().expect("one output"), tangent)
+    };
+    scan_pairs(&apply, (x.clone(), t.clone()), axis).1
+}
+
+/// A (primal, tangent) pair.
+type Pair = (Array, Array);
+
+/// One level of the recursion of `associative_scan` on a (primal, tangent) pair.
+fn scan_pairs(
+    apply: &dyn Fn(&Pair, &Pair) -> Pair,
+    elems: (Array, Array),
+    axis: usize,
+) -> (Array, Array) {
+    let n = elems.0.shape()[axis];
+    if n < 2 {
+        return elems;
+    }
+    let both = |f: &dyn Fn(&Array) -> Array, p: &(Array, Array)| (f(&p.0), f(&p.1));
+    let reduced = apply(
+        &both(&|v| slice_in_dim(v, 0, n - 1, 2, axis), &elems),
+        &both(&|v| slice_in_dim(v, 1, n, 2, axis), &elems),
+    );
+    let odd = scan_pairs(apply, reduced, axis);
+    let rest = both(&|v| slice_in_dim(v, 2, n, 2, axis), &elems);
+    let even = if n % 2 == 0 {
+        let m = odd.0.shape()[axis];
+        apply(&both(&|v| slice_in_dim(v, 0, m - 1, 1, axis), &odd), &rest)
+    } else {
+        apply(&odd, &rest)
+    };
+    let first = both(&|v| slice_in_dim(v, 0, 1, 1, axis), &elems);
+    let join = |a: &Array, b: &Array| bind1(SlicingOp::Concatenate { dimension: axis }, &[a, b]);
+    let even = (join(&first.0, &even.0), join(&first.1, &even.1));
+    (
+        interleave(&even.0, &odd.0, axis),
+        interleave(&even.1, &odd.1, axis),
+    )
+}
+
+/// `a[0], b[0], a[1], b[1], ...` along `axis` (`a` is as long as `b` or one longer): both
+/// padded with zeros into alternate positions and added, as JAX's `_interleave` does.
+fn interleave(a: &Array, b: &Array, axis: usize) -> Array {
+    let same = a.shape()[axis] == b.shape()[axis];
+    let zero = rules::zeros(&ShapeDtype::new(crate::array::Shape::scalar(), a.dtype()));
+    let pa = pad_in_dim(a, &zero, (0, i64::from(same), 1), axis);
+    let pb = pad_in_dim(b, &zero, (1, i64::from(!same), 1), axis);
+    let op = if a.dtype().is_bool() {
+        BinaryOp::Or
+    } else {
+        BinaryOp::Add
+    };
+    bind1(op, &[&pa, &pb])
 }
 
 fn float_scan<T: num_traits::Float>(

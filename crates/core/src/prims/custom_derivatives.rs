@@ -75,9 +75,9 @@ impl CustomOp {
 
     fn display_name(&self) -> &str {
         match self {
-            CustomOp::Jvp { name, .. } | CustomOp::Vjp { name, .. } | CustomOp::Lin { name, .. } => {
-                name
-            }
+            CustomOp::Jvp { name, .. }
+            | CustomOp::Vjp { name, .. }
+            | CustomOp::Lin { name, .. } => name,
         }
     }
 
@@ -159,7 +159,11 @@ impl PrimitiveRule for CustomOp {
         }
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         let ps: Vec<Array> = primals.iter().map(|a| (*a).clone()).collect();
         let ts: Vec<Array> = tangents
             .iter()
@@ -183,9 +187,9 @@ impl PrimitiveRule for CustomOp {
                 let touts = super::bind(lin, &operands);
                 (outs, touts.into_iter().map(Some).collect())
             }
-            CustomOp::Lin { name, .. } => panic!(
-                "can't apply forward-mode autodiff (jvp) to a custom_vjp function ({name})"
-            ),
+            CustomOp::Lin { name, .. } => {
+                panic!("can't apply forward-mode autodiff (jvp) to a custom_vjp function ({name})")
+            }
         }
     }
 
@@ -214,7 +218,12 @@ impl PrimitiveRule for CustomOp {
         }
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         let dims: Vec<Option<usize>> = dims.to_vec();
         let n = axis_size;
         let batched = match self {
@@ -276,7 +285,11 @@ impl PrimitiveRule for CustomOp {
                         let f = |xs: &[Array]| {
                             bwd0(&xs[..nres], &xs[nres..])
                                 .into_iter()
-                                .map(|c| c.expect("custom_vjp bwd under vmap must return every cotangent"))
+                                .map(|c| {
+                                    c.expect(
+                                        "custom_vjp bwd under vmap must return every cotangent",
+                                    )
+                                })
                                 .collect()
                         };
                         vmap_flat(&f, &both, &zeros_for, n)
@@ -306,7 +319,11 @@ impl PrimitiveRule for CustomOp {
                         let f = |xs: &[Array]| {
                             bwd0(&xs[..nres], &xs[nres..])
                                 .into_iter()
-                                .map(|c| c.expect("custom_vjp bwd under vmap must return every cotangent"))
+                                .map(|c| {
+                                    c.expect(
+                                        "custom_vjp bwd under vmap must return every cotangent",
+                                    )
+                                })
                                 .collect()
                         };
                         vmap_flat(&f, &both, &in_dims, n)

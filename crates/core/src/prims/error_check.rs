@@ -52,7 +52,11 @@ impl PrimitiveRule for ErrorCheck {
         vec![args[0].clone()]
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         // The value passes through unchanged, so does its tangent; the check runs on the primal.
         let out = bind(self.clone(), primals);
         (out, vec![tangents[0].cloned()])
@@ -66,7 +70,12 @@ impl PrimitiveRule for ErrorCheck {
         vec![cts[0].cloned(), None]
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], _axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         // The predicate of every lane is checked; the value keeps its batch axis.
         let out = bind(self.clone(), args);
         (out, vec![dims[0]])

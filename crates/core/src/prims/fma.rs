@@ -5,8 +5,9 @@
 //! scaling in `jax.random.uniform`, `u * (maxval - minval) + minval`). Functions that need
 //! those numerics bind `fma` explicitly.
 
+use super::binary::BinaryOp;
 use super::binary::{common_dtype, elementwise_shape};
-use super::{describe, expect_arity, PrimitiveRule};
+use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, Element, ShapeDtype};
 use crate::backend::cpu::elementwise::zip3_map;
 use num_traits::Float;
@@ -51,5 +52,59 @@ impl PrimitiveRule for FmaOp {
             ))
         }, _ => unreachable!("abstract_eval rejects non-float fma"));
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
+    }
+
+    /// As for `x * y + z`: `tx * y + x * ty + tz` (built from `mul` and `add`, whose transposes
+    /// then give reverse mode).
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        rules::jvp_from_partials(
+            *self,
+            primals,
+            tangents,
+            &[
+                &|t, xyz, _| bind1(BinaryOp::Mul, &[t, xyz[1]]),
+                &|t, xyz, _| bind1(BinaryOp::Mul, &[xyz[0], t]),
+                &|t, _, _| t.clone(),
+            ],
+        )
+    }
+
+    /// Linear in `z`, and in one of `x`, `y` when the other is known: `ct_z = ct`,
+    /// `ct_x = ct * y`, `ct_y = x * ct` (summed down to a 0-d operand's shape).
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
+        let ct = cts[0].expect("one output");
+        if args[0].is_linear() && args[1].is_linear() {
+            rules::not_linear("fma of two tangents");
+        }
+        let un = |c: Array, i: usize| Some(rules::unbroadcast(&c, args[i].aval()));
+        let ct_x = if args[0].is_linear() {
+            un(bind1(BinaryOp::Mul, &[ct, args[1].known("fma")]), 0)
+        } else {
+            None
+        };
+        let ct_y = if args[1].is_linear() {
+            un(bind1(BinaryOp::Mul, &[args[0].known("fma"), ct]), 1)
+        } else {
+            None
+        };
+        let ct_z = if args[2].is_linear() {
+            un(ct.clone(), 2)
+        } else {
+            None
+        };
+        vec![ct_x, ct_y, ct_z]
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        rules::elementwise_batch(*self, args, dims, axis_size)
     }
 }

@@ -1,7 +1,8 @@
 //! The `iota` primitive: position along one axis, the building block of index arithmetic
 //! (`arange`, `tril`, one-hot encodings, strided gathers).
 
-use super::{describe, PrimitiveRule};
+use super::layout::tuple_str;
+use super::{bind, describe, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Element, Shape, ShapeDtype};
 
 /// `iota(dtype, shape, dimension)`: an array of `shape` whose element at index `i` is
@@ -53,5 +54,40 @@ impl PrimitiveRule for IotaOp {
             T::into_storage(v)
         });
         vec![Array::from_storage(storage, out[0].shape.clone())]
+    }
+
+    /// `iota` has no operands, so no transformation ever reaches this with a tangent; it is the
+    /// constant it computes, with a zero tangent.
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        _tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        rules::zero_jvp(self.clone(), primals)
+    }
+
+    fn transpose(&self, _cts: &[Option<&Array>], _args: &[LinearArg]) -> Vec<Option<Array>> {
+        rules::not_linear(self.name())
+    }
+
+    /// `vmap` never calls this: a batching rule needs a batched operand and `iota` has none,
+    /// so the batch trace evaluates it directly. Called anyway, the result is the same for
+    /// every lane: unbatched.
+    fn batch(
+        &self,
+        args: &[&Array],
+        _dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        (bind(self.clone(), args), vec![None])
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("dimension", self.dimension.to_string()),
+            ("dtype", self.dtype.name().into()),
+            ("shape", tuple_str(&self.shape)),
+            ("sharding", "None".into()),
+        ]
     }
 }

@@ -1,7 +1,7 @@
 //! Layout primitives: `broadcast_in_dim`, `reshape`, `transpose`, `squeeze`, `expand_dims`,
 //! `rev`.
 
-use super::{describe, expect_arity, PrimitiveRule};
+use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, Shape, ShapeDtype};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
 use smallvec::SmallVec;
@@ -46,6 +46,33 @@ pub enum LayoutOp {
         /// Axes to reverse.
         dimensions: Axes,
     },
+}
+
+/// A tuple as JAX prints parameters: `()`, `(3,)`, `(1, 2)`.
+pub(crate) fn tuple_str<T: std::fmt::Display>(xs: &[T]) -> String {
+    match xs {
+        [x] => format!("({x},)"),
+        _ => format!(
+            "({})",
+            xs.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// `axes` (of a value without the batch axis) renumbered for the value with the batch axis
+/// inserted at `bdim` (the `R` batching rules: shift the axes parameter past the batch axis).
+pub(crate) fn shift_axes(axes: &[usize], bdim: usize) -> Axes {
+    axes.iter()
+        .map(|&a| if a >= bdim { a + 1 } else { a })
+        .collect()
+}
+
+/// The single output of a layout primitive on `x`.
+fn apply(op: LayoutOp, x: &Array) -> Array {
+    bind1(op, &[x])
 }
 
 fn check_axes(op: &str, axes: &[usize], ndim: usize, args: &[&ShapeDtype]) {
@@ -205,5 +232,184 @@ impl PrimitiveRule for LayoutOp {
             <_ as crate::Element>::into_storage(strided_copy(v, &out_aval.shape, &strides, offset))
         });
         vec![Array::from_storage(storage, out_aval.shape.clone()).with_weak_type(out_aval.weak_type)]
+    }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        rules::linear_jvp(self.clone(), primals, tangents)
+    }
+
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
+        let ct = cts[0].expect("a transpose rule gets a cotangent");
+        let operand = args[0].aval();
+        let out = match self {
+            LayoutOp::BroadcastInDim {
+                shape,
+                broadcast_dimensions: dims,
+            } => {
+                // Sum over the new axes and over the axes where a size-1 operand axis was
+                // expanded (JAX keeps every size-1 operand axis out of the sum and reinserts it,
+                // whatever its output size), then put the size-1 axes back.
+                let unit: Axes = (0..operand.ndim())
+                    .filter(|&i| operand.shape[i] == 1)
+                    .collect();
+                let kept: Axes = (0..operand.ndim())
+                    .filter(|i| !unit.contains(i))
+                    .map(|i| dims[i])
+                    .collect();
+                let axes: Axes = (0..shape.ndim()).filter(|a| !kept.contains(a)).collect();
+                let summed = if axes.is_empty() {
+                    ct.clone()
+                } else {
+                    rules::reduce_sum(ct, axes)
+                };
+                if unit.is_empty() {
+                    summed
+                } else {
+                    apply(LayoutOp::ExpandDims { dimensions: unit }, &summed)
+                }
+            }
+            LayoutOp::Reshape { .. } => apply(
+                LayoutOp::Reshape {
+                    new_sizes: operand.shape.clone(),
+                },
+                ct,
+            ),
+            LayoutOp::Transpose { permutation } => {
+                let mut inverse: Axes = SmallVec::from_elem(0, permutation.len());
+                for (i, &p) in permutation.iter().enumerate() {
+                    inverse[p] = i;
+                }
+                apply(
+                    LayoutOp::Transpose {
+                        permutation: inverse,
+                    },
+                    ct,
+                )
+            }
+            LayoutOp::Squeeze { dimensions } => apply(
+                LayoutOp::ExpandDims {
+                    dimensions: dimensions.clone(),
+                },
+                ct,
+            ),
+            LayoutOp::ExpandDims { dimensions } => apply(
+                LayoutOp::Squeeze {
+                    dimensions: dimensions.clone(),
+                },
+                ct,
+            ),
+            LayoutOp::Rev { dimensions } => apply(
+                LayoutOp::Rev {
+                    dimensions: dimensions.clone(),
+                },
+                ct,
+            ),
+        };
+        vec![Some(out)]
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        let x = args[0];
+        let b = dims[0].expect("the only operand is batched");
+        let (out, out_dim) = match self {
+            LayoutOp::BroadcastInDim {
+                shape,
+                broadcast_dimensions: bd,
+            } => {
+                // The batch axis goes right after the output axis of the operand axis before
+                // it, which keeps broadcast_dimensions increasing without moving anything.
+                let o = if b == 0 { 0 } else { bd[b - 1] + 1 };
+                let mut new_dims: Axes =
+                    bd.iter().map(|&d| if d >= o { d + 1 } else { d }).collect();
+                new_dims.insert(b, o);
+                let mut new_shape = shape.0.clone();
+                new_shape.insert(o, axis_size);
+                let op = LayoutOp::BroadcastInDim {
+                    shape: Shape(new_shape),
+                    broadcast_dimensions: new_dims,
+                };
+                (apply(op, x), o)
+            }
+            LayoutOp::Reshape { new_sizes } => {
+                let front = rules::move_axis(x, b, 0);
+                let mut new_shape = new_sizes.0.clone();
+                new_shape.insert(0, axis_size);
+                let op = LayoutOp::Reshape {
+                    new_sizes: Shape(new_shape),
+                };
+                (apply(op, &front), 0)
+            }
+            LayoutOp::Transpose { permutation } => {
+                // The batch axis stays at `b` in the output.
+                let mut perm: Axes = permutation
+                    .iter()
+                    .map(|&p| if p >= b { p + 1 } else { p })
+                    .collect();
+                perm.insert(b, b);
+                (apply(LayoutOp::Transpose { permutation: perm }, x), b)
+            }
+            LayoutOp::Squeeze { dimensions } => {
+                let before = dimensions.iter().filter(|&&d| d < b).count();
+                let op = LayoutOp::Squeeze {
+                    dimensions: shift_axes(dimensions, b),
+                };
+                (apply(op, x), b - before)
+            }
+            LayoutOp::ExpandDims { dimensions } => {
+                // The batch axis goes just before the output position of operand axis `b`.
+                let n = x.ndim() - 1;
+                let out_nd = n + dimensions.len();
+                let o = (0..out_nd)
+                    .filter(|p| !dimensions.contains(p))
+                    .nth(b)
+                    .unwrap_or(out_nd);
+                let op = LayoutOp::ExpandDims {
+                    dimensions: dimensions
+                        .iter()
+                        .map(|&d| if d >= o { d + 1 } else { d })
+                        .collect(),
+                };
+                (apply(op, x), o)
+            }
+            LayoutOp::Rev { dimensions } => {
+                let op = LayoutOp::Rev {
+                    dimensions: shift_axes(dimensions, b),
+                };
+                (apply(op, x), b)
+            }
+        };
+        (vec![out], vec![Some(out_dim)])
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            // JAX leaves out the shape (the binder's type shows it) and empty dimensions.
+            LayoutOp::BroadcastInDim {
+                broadcast_dimensions,
+                ..
+            } if broadcast_dimensions.is_empty() => Vec::new(),
+            LayoutOp::BroadcastInDim {
+                broadcast_dimensions,
+                ..
+            } => vec![("broadcast_dimensions", tuple_str(broadcast_dimensions))],
+            LayoutOp::Reshape { new_sizes } => vec![
+                ("dimensions", "None".into()),
+                ("new_sizes", tuple_str(new_sizes)),
+                ("sharding", "None".into()),
+            ],
+            LayoutOp::Transpose { permutation } => vec![("permutation", tuple_str(permutation))],
+            LayoutOp::Squeeze { dimensions }
+            | LayoutOp::ExpandDims { dimensions }
+            | LayoutOp::Rev { dimensions } => vec![("dimensions", tuple_str(dimensions))],
+        }
     }
 }

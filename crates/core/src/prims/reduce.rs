@@ -1,9 +1,11 @@
 //! Reductions: `reduce_sum`, `reduce_max`, `reduce_min`, `reduce_prod`, `reduce_and`,
 //! `reduce_or`, `reduce_xor`, `argmax`, `argmin`.
 
+use super::binary::BinaryOp;
 use super::binary::{nan_max, nan_min};
-use super::layout::Axes;
-use super::{describe, expect_arity, PrimitiveRule};
+use super::layout::{shift_axes, tuple_str, Axes, LayoutOp};
+use super::slicing::{pad_in_dim, slice_in_dim};
+use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Element, FloatElement, IntElement, Shape, ShapeDtype, Storage};
 use crate::backend::cpu::reduce::{reduce_columns, reduce_rows};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
@@ -178,6 +180,194 @@ impl PrimitiveRule for ReduceOp {
         };
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        let x = primals[0];
+        let t = match tangents[0] {
+            Some(t) if x.dtype().is_float() => t,
+            _ => return rules::zero_jvp(self.clone(), primals),
+        };
+        match self {
+            ReduceOp::Reduce {
+                kind: ReduceKind::Sum,
+                ..
+            } => rules::linear_jvp(self.clone(), primals, tangents),
+            ReduceOp::Reduce {
+                kind: ReduceKind::Max | ReduceKind::Min,
+                axes,
+            } => {
+                // JAX's `_reduce_chooser_jvp_rule`: the tangent at the extreme locations,
+                // averaged over ties.
+                let ans = bind1(self.clone(), &[x]);
+                let kept: Axes = (0..x.ndim()).filter(|i| !axes.contains(i)).collect();
+                let ans_b = bind1(
+                    LayoutOp::BroadcastInDim {
+                        shape: x.shape_obj().clone(),
+                        broadcast_dimensions: kept,
+                    },
+                    &[&ans],
+                );
+                let loc = crate::numpy::equal(x, &ans_b).astype(x.dtype());
+                let counts = rules::reduce_sum(&loc, axes.clone());
+                let picked = rules::reduce_sum(&bind1(BinaryOp::Mul, &[t, &loc]), axes.clone());
+                let tout = bind1(BinaryOp::Div, &[&picked, &counts]);
+                (vec![ans], vec![Some(tout)])
+            }
+            ReduceOp::Reduce {
+                kind: ReduceKind::Prod,
+                axes,
+            } => {
+                let ans = bind1(self.clone(), &[x]);
+                let tout = prod_tangent(x, t, axes);
+                (vec![ans], vec![tout])
+            }
+            // Bitwise reductions and index searches are piecewise constant.
+            _ => rules::zero_jvp(self.clone(), primals),
+        }
+    }
+
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
+        match self {
+            ReduceOp::Reduce {
+                kind: ReduceKind::Sum,
+                axes,
+            } => {
+                let ct = cts[0].expect("a transpose rule gets a cotangent");
+                let operand = args[0].aval();
+                let kept: Axes = (0..operand.ndim()).filter(|i| !axes.contains(i)).collect();
+                vec![Some(bind1(
+                    LayoutOp::BroadcastInDim {
+                        shape: operand.shape.clone(),
+                        broadcast_dimensions: kept,
+                    },
+                    &[ct],
+                ))]
+            }
+            _ => rules::not_linear(self.name()),
+        }
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        let b = dims[0].expect("the only operand is batched");
+        let (op, out_dim) = match self {
+            ReduceOp::Reduce { kind, axes } => (
+                ReduceOp::Reduce {
+                    kind: *kind,
+                    axes: shift_axes(axes, b),
+                },
+                b - axes.iter().filter(|&&a| a < b).count(),
+            ),
+            ReduceOp::ArgReduce {
+                kind,
+                axis,
+                index_dtype,
+            } => (
+                ReduceOp::ArgReduce {
+                    kind: *kind,
+                    axis: shift_axes(&[*axis], b)[0],
+                    index_dtype: *index_dtype,
+                },
+                b - usize::from(*axis < b),
+            ),
+        };
+        (vec![bind1(op, args)], vec![Some(out_dim)])
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ReduceOp::Reduce {
+                kind: ReduceKind::Sum,
+                axes,
+            } => vec![("axes", tuple_str(axes)), ("out_sharding", "None".into())],
+            ReduceOp::Reduce { axes, .. } => vec![("axes", tuple_str(axes))],
+            ReduceOp::ArgReduce {
+                axis, index_dtype, ..
+            } => vec![
+                ("axes", tuple_str(&[*axis])),
+                ("index_dtype", index_dtype.name().into()),
+            ],
+        }
+    }
+}
+
+/// The tangent of `reduce_prod(x, axes)` along `t` (JAX's `_reduce_jvp` with `mul`): the
+/// reduced axes are moved to the front and flattened, then halved repeatedly, multiplying
+/// the halves with the product rule. Exact where `x` has zeros, unlike `prod * sum(t / x)`.
+fn prod_tangent(x: &Array, t: &Array, axes: &[usize]) -> Option<Array> {
+    let nd = x.ndim();
+    let rest: Axes = (0..nd).filter(|i| !axes.contains(i)).collect();
+    let n: usize = axes.iter().map(|&a| x.shape()[a]).product();
+    if n == 0 {
+        // The empty product is the constant 1.
+        return None;
+    }
+    let perm: Axes = axes.iter().chain(rest.iter()).copied().collect();
+    let mut flat_shape: Vec<usize> = vec![n];
+    flat_shape.extend(rest.iter().map(|&a| x.shape()[a]));
+    let flatten = |v: &Array| {
+        let moved = permute(v, &perm);
+        bind1(
+            LayoutOp::Reshape {
+                new_sizes: Shape::new(&flat_shape),
+            },
+            &[&moved],
+        )
+    };
+    let (mut xs, mut ts) = (flatten(x), flatten(t));
+    let one = crate::with_dtype!(x.dtype(), T => Array::scalar(<T as Element>::one()));
+    let zero = crate::with_dtype!(x.dtype(), T => Array::scalar(<T as Element>::zero()));
+    while xs.shape()[0] > 1 {
+        let len = xs.shape()[0];
+        let n1 = len.div_ceil(2);
+        let halves = |v: &Array, fill: &Array| {
+            let lo = slice_in_dim(v, 0, n1, 1, 0);
+            let hi = slice_in_dim(v, n1, len, 1, 0);
+            let hi = if len - n1 == n1 {
+                hi
+            } else {
+                pad_in_dim(&hi, fill, (0, 1, 0), 0)
+            };
+            (lo, hi)
+        };
+        let (x1, x2) = halves(&xs, &one);
+        let (t1, t2) = halves(&ts, &zero);
+        ts = bind1(
+            BinaryOp::Add,
+            &[
+                &bind1(BinaryOp::Mul, &[&t1, &x2]),
+                &bind1(BinaryOp::Mul, &[&x1, &t2]),
+            ],
+        );
+        xs = bind1(BinaryOp::Mul, &[&x1, &x2]);
+    }
+    Some(bind1(
+        LayoutOp::Squeeze {
+            dimensions: Axes::from_slice(&[0]),
+        },
+        &[&ts],
+    ))
+}
+
+/// `v` transposed by `perm` (no equation for the identity).
+fn permute(v: &Array, perm: &[usize]) -> Array {
+    if perm.iter().enumerate().all(|(i, &p)| i == p) {
+        return v.clone();
+    }
+    bind1(
+        LayoutOp::Transpose {
+            permutation: Axes::from_slice(perm),
+        },
+        &[v],
+    )
 }
 
 /// Makes `axes` the trailing axes (copying if they are not already), returning the data and

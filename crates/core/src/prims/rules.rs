@@ -72,7 +72,10 @@ pub fn reduce_sum(x: &Array, axes: Axes) -> Array {
 }
 
 /// The outputs of `prim` with zero tangents (integer outputs, piecewise-constant functions).
-pub fn zero_jvp(prim: impl Into<Primitive>, primals: &[&Array]) -> (Vec<Array>, Vec<Option<Array>>) {
+pub fn zero_jvp(
+    prim: impl Into<Primitive>,
+    primals: &[&Array],
+) -> (Vec<Array>, Vec<Option<Array>>) {
     let outs = bind(prim, primals);
     let n = outs.len();
     (outs, vec![None; n])
@@ -97,6 +100,9 @@ pub fn linear_jvp(
     (outs, touts)
 }
 
+/// One operand's contribution to an output tangent: `(tangent, primals, output) -> contribution`.
+pub type PartialRule = dyn Fn(&Array, &[&Array], &Array) -> Array;
+
 /// The JVP of a one-output primitive from per-operand tangent maps (JAX's `defjvp`): `rules[i]`
 /// maps operand `i`'s tangent to its contribution to the output tangent, given the primals
 /// and the output; contributions are summed. Operands with zero tangents are skipped.
@@ -104,7 +110,7 @@ pub fn jvp_from_partials(
     prim: impl Into<Primitive>,
     primals: &[&Array],
     tangents: &[Option<&Array>],
-    rules: &[&dyn Fn(&Array, &[&Array], &Array) -> Array],
+    rules: &[&PartialRule],
 ) -> (Vec<Array>, Vec<Option<Array>>) {
     let out = bind1(prim, primals);
     let mut total: Option<Array> = None;

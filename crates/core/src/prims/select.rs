@@ -1,8 +1,10 @@
 //! Selection primitives: `select_n` and `clamp`.
 
-use super::binary::{common_dtype, elementwise_shape, nan_max, nan_min};
-use super::{describe, PrimitiveRule};
-use crate::array::{Array, DType, Element, ShapeDtype};
+use super::binary::{common_dtype, elementwise_shape, nan_max, nan_min, BinaryOp};
+use super::compare::CompareOp;
+use super::layout::{Axes, LayoutOp};
+use super::{bind1, describe, rules, LinearArg, PrimitiveRule};
+use crate::array::{Array, DType, Element, Shape, ShapeDtype};
 use crate::backend::cpu::elementwise::zip3_map;
 
 /// Selection among operands by a predicate, and clamping.
@@ -128,4 +130,168 @@ impl PrimitiveRule for SelectOp {
         };
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
+
+    /// `select_n` is linear in its cases: the tangent is `select_n(which, *case_tangents)`
+    /// (zeros for cases without one; the predicate has none). `clamp` follows JAX: the tangent
+    /// of `x` passes where `lo < x < hi`, that of `lo` where `x < lo < hi`, that of `hi` where
+    /// `hi < x` (strict comparisons, so a tie passes nothing).
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        match self {
+            SelectOp::SelectN => {
+                let out = bind1(*self, primals);
+                if tangents[1..].iter().all(Option::is_none) {
+                    return (vec![out], vec![None]);
+                }
+                let zero = rules::zeros(out.aval());
+                let mut operands: Vec<&Array> = vec![primals[0]];
+                operands.extend(tangents[1..].iter().map(|t| t.unwrap_or(&zero)));
+                let tangent = bind1(*self, &operands);
+                (vec![out], vec![Some(tangent)])
+            }
+            SelectOp::Clamp => {
+                if !primals[1].dtype().is_float() {
+                    return rules::zero_jvp(*self, primals);
+                }
+                let and = |a: &Array, b: &Array| bind1(BinaryOp::And, &[a, b]);
+                let gt = |a: &Array, b: &Array| bind1(CompareOp::Gt, &[a, b]);
+                let lt = |a: &Array, b: &Array| bind1(CompareOp::Lt, &[a, b]);
+                let masked = |mask: &Array, t: &Array, out: &Array| {
+                    let t = rules::broadcast(t, out.shape_obj());
+                    bind1(SelectOp::SelectN, &[mask, &rules::zeros(t.aval()), &t])
+                };
+                rules::jvp_from_partials(
+                    *self,
+                    primals,
+                    tangents,
+                    &[
+                        &|t, a, out| masked(&and(&gt(a[0], a[1]), &lt(a[0], a[2])), t, out),
+                        &|t, a, out| masked(&and(&gt(a[1], a[0]), &lt(a[1], a[2])), t, out),
+                        &|t, a, out| masked(&lt(a[2], a[1]), t, out),
+                    ],
+                )
+            }
+        }
+    }
+
+    /// `select_n` only (clamp is not linear): case `i` gets the cotangent where it was
+    /// selected and zeros elsewhere, `select_n(which == i, 0, ct)`.
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
+        if *self == SelectOp::Clamp {
+            rules::not_linear(self.name());
+        }
+        let ct = cts[0].expect("one output");
+        let which = args[0].known("select_n");
+        let zero = rules::zeros(ct.aval());
+        let mut out = vec![None];
+        for (i, case) in args[1..].iter().enumerate() {
+            if !case.is_linear() {
+                out.push(None);
+                continue;
+            }
+            let ct_i = if which.dtype() == DType::Bool {
+                if i == 0 {
+                    bind1(SelectOp::SelectN, &[which, ct, &zero])
+                } else {
+                    bind1(SelectOp::SelectN, &[which, &zero, ct])
+                }
+            } else {
+                let is_i = bind1(CompareOp::Eq, &[which, &Array::scalar(i as i32)]);
+                bind1(SelectOp::SelectN, &[&is_i, &zero, ct])
+            };
+            out.push(Some(ct_i));
+        }
+        out
+    }
+
+    /// The cases of `select_n` and the `x` of `clamp` carry the result's shape; the predicate
+    /// and the bounds may be 0-d (per example, or unbatched).
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        let carries_shape: Vec<bool> = match self {
+            SelectOp::SelectN => (0..args.len()).map(|i| i > 0).collect(),
+            SelectOp::Clamp => vec![false, true, false],
+        };
+        batch_with_scalar_operands(*self, args, dims, axis_size, &carries_shape)
+    }
+}
+
+/// Batches a primitive whose `carries_shape` operands all have the result's shape while the
+/// others may instead be 0-d. When every shape-carrying operand is batched along one axis `d`
+/// and each other operand is unbatched 0-d or batched along `d`, it applies in place
+/// (per-example scalars broadcast along `d`); otherwise batch axes move to the front and
+/// operands are broadcast to the full batched shape.
+fn batch_with_scalar_operands(
+    op: SelectOp,
+    args: &[&Array],
+    dims: &[Option<usize>],
+    size: usize,
+    carries_shape: &[bool],
+) -> (Vec<Array>, Vec<Option<usize>>) {
+    let lead = carries_shape
+        .iter()
+        .position(|&c| c)
+        .expect("a shape-carrying operand");
+    let bcast = |x: &Array, shape: &Shape, d: usize| {
+        bind1(
+            LayoutOp::BroadcastInDim {
+                shape: shape.clone(),
+                broadcast_dimensions: Axes::from_slice(&[d]),
+            },
+            &[x],
+        )
+    };
+    if let Some(d) = dims[lead] {
+        let shape = args[lead].shape_obj();
+        let in_place = (0..args.len()).all(|i| match dims[i] {
+            Some(di) => {
+                di == d
+                    && (args[i].shape() == &shape[..] || !carries_shape[i] && args[i].ndim() == 1)
+            }
+            None => !carries_shape[i] && args[i].ndim() == 0,
+        });
+        if in_place {
+            let operands: Vec<Array> = (0..args.len())
+                .map(|i| {
+                    if dims[i].is_some() && args[i].shape() != &shape[..] {
+                        bcast(args[i], shape, d)
+                    } else {
+                        args[i].clone()
+                    }
+                })
+                .collect();
+            let refs: Vec<&Array> = operands.iter().collect();
+            return (vec![bind1(op, &refs)], vec![Some(d)]);
+        }
+    }
+    let mut example = args[lead].shape().to_vec();
+    if let Some(d) = dims[lead] {
+        example.remove(d);
+    }
+    let mut full = vec![size];
+    full.extend_from_slice(&example);
+    let full: Shape = full.into();
+    let operands: Vec<Array> = (0..args.len())
+        .map(|i| match dims[i] {
+            Some(d) => {
+                let x = rules::move_axis(args[i], d, 0);
+                if x.ndim() == 1 && !example.is_empty() {
+                    bcast(&x, &full, 0)
+                } else {
+                    x
+                }
+            }
+            None if !carries_shape[i] && args[i].ndim() == 0 => args[i].clone(),
+            None => rules::bdim_to_front(args[i], None, size),
+        })
+        .collect();
+    let refs: Vec<&Array> = operands.iter().collect();
+    (vec![bind1(op, &refs)], vec![Some(0)])
 }

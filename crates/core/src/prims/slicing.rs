@@ -1,7 +1,13 @@
 //! Slicing primitives: `slice`, `dynamic_slice`, `dynamic_update_slice`, `pad` and
 //! `concatenate`.
 
-use super::{describe, expect_arity, PrimitiveRule};
+use super::gather_scatter::{
+    GatherDimensionNumbers, GatherScatterMode, GatherScatterOp, ScatterDimensionNumbers,
+    ScatterKind,
+};
+use super::layout::{tuple_str, Axes, LayoutOp};
+use super::select::SelectOp;
+use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, Element, Shape, ShapeDtype};
 use crate::backend::cpu::indexed::{contiguous_strides, copy_window, View};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
@@ -269,6 +275,453 @@ impl PrimitiveRule for SlicingOp {
         };
         vec![Array::from_storage(storage, out_aval.shape.clone()).with_weak_type(out_aval.weak_type)]
     }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        if !primals[0].dtype().is_float() {
+            return rules::zero_jvp(self.clone(), primals);
+        }
+        match self {
+            SlicingOp::Slice { .. } | SlicingOp::Pad { .. } | SlicingOp::Concatenate { .. } => {
+                rules::linear_jvp(self.clone(), primals, tangents)
+            }
+            SlicingOp::DynamicSlice { .. } => {
+                // Linear in the operand; the start indices are integers (no tangent).
+                let Some(t) = tangents[0] else {
+                    return rules::zero_jvp(self.clone(), primals);
+                };
+                let out = bind1(self.clone(), primals);
+                let mut args: Vec<&Array> = vec![t];
+                args.extend_from_slice(&primals[1..]);
+                (vec![out], vec![Some(bind1(self.clone(), &args))])
+            }
+            SlicingOp::DynamicUpdateSlice => {
+                if tangents[0].is_none() && tangents[1].is_none() {
+                    return rules::zero_jvp(self.clone(), primals);
+                }
+                let out = bind1(self.clone(), primals);
+                let tx = rules::instantiate(tangents[0], primals[0].aval());
+                let tu = rules::instantiate(tangents[1], primals[1].aval());
+                let mut args: Vec<&Array> = vec![&tx, &tu];
+                args.extend_from_slice(&primals[2..]);
+                (vec![out], vec![Some(bind1(self.clone(), &args))])
+            }
+        }
+    }
+
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
+        let ct = cts[0].expect("a transpose rule gets a cotangent");
+        let known = |from: usize| -> Vec<&Array> {
+            args[from..].iter().map(|a| a.known(self.name())).collect()
+        };
+        let mut out: Vec<Option<Array>> = vec![None; args.len()];
+        match self {
+            SlicingOp::Slice {
+                start_indices,
+                strides,
+                ..
+            } => {
+                // Pad the cotangent back with zeros: `start` before, the stride gaps between,
+                // and whatever the last selected element leaves after.
+                let operand = args[0].aval();
+                let config = (0..operand.ndim())
+                    .map(|i| {
+                        let (start, stride, d) = (start_indices[i], strides[i], ct.shape()[i]);
+                        let end = if d == 0 {
+                            start
+                        } else {
+                            start + (d - 1) * stride + 1
+                        };
+                        (
+                            start as i64,
+                            (operand.shape[i] - end) as i64,
+                            stride as i64 - 1,
+                        )
+                    })
+                    .collect();
+                out[0] = Some(bind1(
+                    SlicingOp::Pad {
+                        padding_config: config,
+                    },
+                    &[ct, &scalar_zero(ct)],
+                ));
+            }
+            SlicingOp::DynamicSlice { .. } => {
+                let zeros = rules::zeros(args[0].aval());
+                let mut dus_args = vec![&zeros, ct];
+                dus_args.extend(known(1));
+                out[0] = Some(bind1(SlicingOp::DynamicUpdateSlice, &dus_args));
+            }
+            SlicingOp::DynamicUpdateSlice => {
+                let idx = known(2);
+                let update = args[1].aval();
+                if args[0].is_linear() {
+                    let zeros = rules::zeros(update);
+                    let mut dus_args = vec![ct, &zeros];
+                    dus_args.extend(idx.iter().copied());
+                    out[0] = Some(bind1(SlicingOp::DynamicUpdateSlice, &dus_args));
+                }
+                if args[1].is_linear() {
+                    let mut ds_args = vec![ct];
+                    ds_args.extend(idx.iter().copied());
+                    let op = SlicingOp::DynamicSlice {
+                        slice_sizes: update.shape.0.clone(),
+                    };
+                    out[1] = Some(bind1(op, &ds_args));
+                }
+            }
+            SlicingOp::Pad { padding_config } => {
+                // Undo lo/hi (padding where they were negative), then take every
+                // (interior + 1)-th element; the padding value received everything else.
+                let zero = scalar_zero(ct);
+                let unpad: SmallVec<[PadConfig; 6]> = padding_config
+                    .iter()
+                    .map(|&(lo, hi, _)| (-lo, -hi, 0))
+                    .collect();
+                let unpadded = if unpad.iter().all(|&c| c == (0, 0, 0)) {
+                    ct.clone()
+                } else {
+                    bind1(
+                        SlicingOp::Pad {
+                            padding_config: unpad,
+                        },
+                        &[ct, &zero],
+                    )
+                };
+                let nd = ct.ndim();
+                let t_operand = bind1(
+                    SlicingOp::Slice {
+                        start_indices: SmallVec::from_elem(0, nd),
+                        limit_indices: SmallVec::from_slice(unpadded.shape()),
+                        strides: padding_config.iter().map(|c| c.2 as usize + 1).collect(),
+                    },
+                    &[&unpadded],
+                );
+                if args[1].is_linear() {
+                    let all: Axes = (0..nd).collect();
+                    let total = rules::reduce_sum(ct, all.clone());
+                    let inner = rules::reduce_sum(&t_operand, all);
+                    out[1] = Some(bind1(super::binary::BinaryOp::Sub, &[&total, &inner]));
+                }
+                if args[0].is_linear() {
+                    out[0] = Some(t_operand);
+                }
+            }
+            SlicingOp::Concatenate { dimension } => {
+                let mut offset = 0;
+                for (i, a) in args.iter().enumerate() {
+                    let size = a.aval().shape[*dimension];
+                    if a.is_linear() {
+                        out[i] = Some(slice_in_dim(ct, offset, offset + size, 1, *dimension));
+                    }
+                    offset += size;
+                }
+            }
+        }
+        out
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        let (out, out_dim) = match self {
+            SlicingOp::Slice {
+                start_indices,
+                limit_indices,
+                strides,
+            } => {
+                let b = dims[0].expect("the only operand is batched");
+                let (mut s, mut l, mut st) = (
+                    start_indices.clone(),
+                    limit_indices.clone(),
+                    strides.clone(),
+                );
+                s.insert(b, 0);
+                l.insert(b, axis_size);
+                st.insert(b, 1);
+                let op = SlicingOp::Slice {
+                    start_indices: s,
+                    limit_indices: l,
+                    strides: st,
+                };
+                (bind1(op, args), b)
+            }
+            SlicingOp::DynamicSlice { slice_sizes } => {
+                dynamic_slice_batch(slice_sizes, args, dims, axis_size)
+            }
+            SlicingOp::DynamicUpdateSlice => dynamic_update_slice_batch(args, dims, axis_size),
+            SlicingOp::Pad { padding_config } => {
+                let (x, bx) = match dims[0] {
+                    Some(b) => (args[0].clone(), b),
+                    None => (rules::bdim_to_front(args[0], None, axis_size), 0),
+                };
+                let mut config = padding_config.clone();
+                config.insert(bx, (0, 0, 0));
+                let op = SlicingOp::Pad {
+                    padding_config: config,
+                };
+                match dims[1] {
+                    None => (bind1(op, &[&x, args[1]]), bx),
+                    Some(_) => {
+                        // One padding value per lane: pad with zeros, then select the lane's
+                        // value wherever the padding landed.
+                        let padded = bind1(op.clone(), &[&x, &scalar_zero(&x)]);
+                        let ones = bind1(
+                            LayoutOp::BroadcastInDim {
+                                shape: x.shape_obj().clone(),
+                                broadcast_dimensions: Axes::new(),
+                            },
+                            &[&Array::scalar(true)],
+                        );
+                        let mask = bind1(op, &[&ones, &Array::scalar(false)]);
+                        let values = bind1(
+                            LayoutOp::BroadcastInDim {
+                                shape: padded.shape_obj().clone(),
+                                broadcast_dimensions: Axes::from_slice(&[bx]),
+                            },
+                            &[args[1]],
+                        );
+                        (bind1(SelectOp::SelectN, &[&mask, &values, &padded]), bx)
+                    }
+                }
+            }
+            SlicingOp::Concatenate { dimension } => {
+                let shared = dims[0].filter(|_| dims.iter().all(|d| *d == dims[0]));
+                if let Some(b) = shared {
+                    let d = if *dimension >= b {
+                        dimension + 1
+                    } else {
+                        *dimension
+                    };
+                    (bind1(SlicingOp::Concatenate { dimension: d }, args), b)
+                } else {
+                    let moved: Vec<Array> = args
+                        .iter()
+                        .zip(dims)
+                        .map(|(a, d)| rules::bdim_to_front(a, *d, axis_size))
+                        .collect();
+                    let refs: Vec<&Array> = moved.iter().collect();
+                    let op = SlicingOp::Concatenate {
+                        dimension: dimension + 1,
+                    };
+                    (bind1(op, &refs), 0)
+                }
+            }
+        };
+        (vec![out], vec![Some(out_dim)])
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            SlicingOp::Slice {
+                start_indices,
+                limit_indices,
+                strides,
+            } => vec![
+                ("limit_indices", tuple_str(limit_indices)),
+                ("start_indices", tuple_str(start_indices)),
+                (
+                    "strides",
+                    if strides.iter().all(|&s| s == 1) {
+                        "None".into()
+                    } else {
+                        tuple_str(strides)
+                    },
+                ),
+            ],
+            SlicingOp::DynamicSlice { slice_sizes } => {
+                vec![("slice_sizes", tuple_str(slice_sizes))]
+            }
+            SlicingOp::DynamicUpdateSlice => Vec::new(),
+            SlicingOp::Pad { padding_config } => {
+                let entries: Vec<String> = padding_config
+                    .iter()
+                    .map(|&(lo, hi, int)| format!("({lo}, {hi}, {int})"))
+                    .collect();
+                vec![("padding_config", tuple_str(&entries))]
+            }
+            SlicingOp::Concatenate { dimension } => vec![("dimension", dimension.to_string())],
+        }
+    }
+}
+
+/// A 0-d zero of `like`'s dtype.
+fn scalar_zero(like: &Array) -> Array {
+    rules::zeros(&ShapeDtype::new(Shape::scalar(), like.dtype()))
+}
+
+/// The start indices of a batched dynamic slice as one `[axis_size, n]` index array for
+/// `gather`/`scatter` (JAX's `_batch_dynamic_slice_indices`): batched indices keep their
+/// lanes, unbatched ones are broadcast to every lane.
+fn stacked_indices(idx: &[&Array], dims: &[Option<usize>], axis_size: usize) -> Array {
+    let columns: Vec<Array> = idx
+        .iter()
+        .zip(dims)
+        .map(|(i, d)| {
+            let broadcast_dimensions = if d.is_some() {
+                Axes::from_slice(&[0])
+            } else {
+                Axes::new()
+            };
+            bind1(
+                LayoutOp::BroadcastInDim {
+                    shape: Shape::new(&[axis_size, 1]),
+                    broadcast_dimensions,
+                },
+                &[i],
+            )
+        })
+        .collect();
+    let refs: Vec<&Array> = columns.iter().collect();
+    bind1(SlicingOp::Concatenate { dimension: 1 }, &refs)
+}
+
+/// A 0-d zero start index of the dtype the other start indices have.
+fn zero_index(idx: &[&Array]) -> Array {
+    let dtype = idx.first().map_or(crate::array::DType::I32, |i| i.dtype());
+    rules::zeros(&ShapeDtype::new(Shape::scalar(), dtype))
+}
+
+/// vmap of `dynamic_slice`. With unbatched starts, the batch axis is sliced whole. With
+/// batched starts each lane has its own window: a `gather` (JAX's
+/// `_dynamic_slice_batching_rule`), whose `Clip` mode clamps as `dynamic_slice` does.
+fn dynamic_slice_batch(
+    slice_sizes: &Sizes,
+    args: &[&Array],
+    dims: &[Option<usize>],
+    axis_size: usize,
+) -> (Array, usize) {
+    let (x, idx) = (args[0], &args[1..]);
+    let nd = idx.len();
+    if dims[1..].iter().all(Option::is_none) {
+        let b = dims[0].expect("the operand is batched when no index is");
+        let zero = zero_index(idx);
+        let mut new_args: Vec<&Array> = vec![x];
+        new_args.extend_from_slice(&idx[..b]);
+        new_args.push(&zero);
+        new_args.extend_from_slice(&idx[b..]);
+        let mut sizes = slice_sizes.clone();
+        sizes.insert(b, axis_size);
+        let op = SlicingOp::DynamicSlice { slice_sizes: sizes };
+        return (bind1(op, &new_args), b);
+    }
+    let indices = stacked_indices(idx, &dims[1..], axis_size);
+    let window: Axes = (1..=nd).collect();
+    let (operand, dimension_numbers, sizes) = match dims[0] {
+        None => (
+            x.clone(),
+            GatherDimensionNumbers {
+                offset_dims: window,
+                start_index_map: (0..nd).collect(),
+                ..Default::default()
+            },
+            slice_sizes.clone(),
+        ),
+        Some(b) => {
+            let mut sizes = slice_sizes.clone();
+            sizes.insert(0, 1);
+            (
+                rules::move_axis(x, b, 0),
+                GatherDimensionNumbers {
+                    offset_dims: window.clone(),
+                    start_index_map: window,
+                    operand_batching_dims: Axes::from_slice(&[0]),
+                    start_indices_batching_dims: Axes::from_slice(&[0]),
+                    ..Default::default()
+                },
+                sizes,
+            )
+        }
+    };
+    let op = GatherScatterOp::Gather {
+        dimension_numbers,
+        slice_sizes: sizes,
+        mode: GatherScatterMode::Clip,
+        fill_value: None,
+    };
+    (bind1(op, &[&operand, &indices]), 0)
+}
+
+/// vmap of `dynamic_update_slice`. With unbatched starts, operand and update share a batch
+/// axis that is written whole. With batched starts each lane writes its own window: a
+/// `scatter` (JAX's `_dynamic_update_slice_batching_rule`) in `Clip` mode.
+fn dynamic_update_slice_batch(
+    args: &[&Array],
+    dims: &[Option<usize>],
+    axis_size: usize,
+) -> (Array, usize) {
+    let (x, u, idx) = (args[0], args[1], &args[2..]);
+    let nd = idx.len();
+    let (x, u, b) = if let Some(b) = dims[0].filter(|_| dims[0] == dims[1]) {
+        (x.clone(), u.clone(), b)
+    } else {
+        (
+            rules::bdim_to_front(x, dims[0], axis_size),
+            rules::bdim_to_front(u, dims[1], axis_size),
+            0,
+        )
+    };
+    if dims[2..].iter().all(Option::is_none) {
+        let zero = zero_index(idx);
+        let mut new_args: Vec<&Array> = vec![&x, &u];
+        new_args.extend_from_slice(&idx[..b]);
+        new_args.push(&zero);
+        new_args.extend_from_slice(&idx[b..]);
+        return (bind1(SlicingOp::DynamicUpdateSlice, &new_args), b);
+    }
+    let (x, u) = (rules::move_axis(&x, b, 0), rules::move_axis(&u, b, 0));
+    let indices = stacked_indices(idx, &dims[2..], axis_size);
+    let window: Axes = (1..=nd).collect();
+    let op = GatherScatterOp::Scatter {
+        kind: ScatterKind::Set,
+        dimension_numbers: ScatterDimensionNumbers {
+            update_window_dims: window.clone(),
+            scatter_dims_to_operand_dims: window,
+            operand_batching_dims: Axes::from_slice(&[0]),
+            scatter_indices_batching_dims: Axes::from_slice(&[0]),
+            ..Default::default()
+        },
+        mode: GatherScatterMode::Clip,
+    };
+    (bind1(op, &[&x, &indices, &u]), 0)
+}
+
+/// `v[start:limit:stride]` along `axis` (a `slice` equation).
+pub(crate) fn slice_in_dim(
+    v: &Array,
+    start: usize,
+    limit: usize,
+    stride: usize,
+    axis: usize,
+) -> Array {
+    let nd = v.ndim();
+    let mut start_indices: Sizes = SmallVec::from_elem(0, nd);
+    let mut limit_indices: Sizes = SmallVec::from_slice(v.shape());
+    let mut strides: Sizes = SmallVec::from_elem(1, nd);
+    start_indices[axis] = start;
+    limit_indices[axis] = limit;
+    strides[axis] = stride;
+    bind1(
+        SlicingOp::Slice {
+            start_indices,
+            limit_indices,
+            strides,
+        },
+        &[v],
+    )
+}
+
+/// `v` padded with the 0-d `fill` by `config` = `(lo, hi, interior)` along `axis` only.
+pub(crate) fn pad_in_dim(v: &Array, fill: &Array, config: PadConfig, axis: usize) -> Array {
+    let mut padding_config: SmallVec<[PadConfig; 6]> = SmallVec::from_elem((0, 0, 0), v.ndim());
+    padding_config[axis] = config;
+    bind1(SlicingOp::Pad { padding_config }, &[v, fill])
 }
 
 /// Copies the strided window starting at `starts` with steps `steps` and shape `shape`.

@@ -1,6 +1,9 @@
 //! Elementwise unary primitives: `neg`, `exp`, `log`, `tanh`, `erf_inv`, `integer_pow`, ...
 
-use super::{describe, expect_arity, PrimitiveRule};
+use super::binary::BinaryOp;
+use super::compare::CompareOp;
+use super::select::SelectOp;
+use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Element, FloatElement, IntElement, ShapeDtype};
 use crate::backend::cpu::elementwise::map;
 use crate::backend::cpu::special;
@@ -79,6 +82,11 @@ pub enum UnaryOp {
     Lgamma,
     /// ψ(x) = d/dx ln Γ(x).
     Digamma,
+    /// The polygamma function ψ⁽ᵐ⁾(x), the m-th derivative of digamma, for a fixed order
+    /// `m >= 1` (`m = 1` is trigamma). JAX's `polygamma` takes the order as an operand; here it
+    /// is a parameter, which is all differentiation needs (d ψ⁽ᵐ⁾ = ψ⁽ᵐ⁺¹⁾). Computed in f64
+    /// for every float dtype.
+    Polygamma(u32),
     /// `x^y` for a fixed integer `y` (negative `y` only for floats).
     IntegerPow(i32),
     /// `x * x`.
@@ -92,8 +100,8 @@ pub enum UnaryOp {
     /// The identity (a fresh buffer-less copy; used as a value barrier).
     Copy,
     /// The identity on values that blocks differentiation (`lax.stop_gradient`): its JVP rule
-    /// (once the transformations arrive) gives a zero tangent, and batching passes the batch
-    /// dimension through. Accepts any dtype; eval shares the input buffer.
+    /// gives a zero tangent, and batching passes the batch dimension through. Accepts any
+    /// dtype; eval shares the input buffer.
     StopGradient,
 }
 
@@ -156,6 +164,7 @@ impl PrimitiveRule for UnaryOp {
             ErfInv => "erf_inv",
             Lgamma => "lgamma",
             Digamma => "digamma",
+            Polygamma(_) => "polygamma",
             IntegerPow(_) => "integer_pow",
             Square => "square",
             Not => "not",
@@ -191,6 +200,12 @@ impl PrimitiveRule for UnaryOp {
                 describe(args)
             );
         }
+        if *self == UnaryOp::Polygamma(0) {
+            panic!(
+                "polygamma: order m = 0 is digamma (use the digamma primitive); got {}",
+                describe(args)
+            );
+        }
         if let UnaryOp::IntegerPow(y) = self {
             if *y < 0 && !d.is_float() {
                 panic!(
@@ -218,6 +233,135 @@ impl PrimitiveRule for UnaryOp {
                 _ => bool_unary(*self, x.as_slice::<bool>())));
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
+
+    /// JAX's rules (`lax.py`, `special.py`), op for op, so that staged derivatives have JAX's
+    /// structure: e.g. `d sqrt = t * (0.5 / ans)` (infinite at 0, as JAX), `d abs =
+    /// select(x >= 0, t, -t)` (1 at 0), `d tanh = (t + t * ans) * (1 - ans)`.
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        use UnaryOp::*;
+        let x = primals[0];
+        let t = match tangents[0] {
+            Some(t) if x.dtype().is_float() => t,
+            _ => return rules::zero_jvp(*self, primals),
+        };
+        let ans = bind1(*self, &[x]);
+        let c = |v: f64| konst(x, v);
+        let un = |op: UnaryOp, a: &Array| bind1(op, &[a]);
+        let one = || c(1.0);
+        let tangent = match *self {
+            Neg => Some(neg(t)),
+            Sign | Floor | Ceil | Round { .. } | IsFinite | StopGradient => None,
+            Not | PopulationCount | Clz => None,
+            Copy => Some(un(Copy, t)),
+            Exp => Some(mul(t, &ans)),
+            Exp2 => Some(mul(&c(std::f64::consts::LN_2), &mul(t, &ans))),
+            Log => Some(div(t, x)),
+            Log1p => Some(div(t, &add(x, &one()))),
+            Expm1 => Some(mul(t, &add(&ans, &one()))),
+            Tanh => Some(mul(&add(t, &mul(t, &ans)), &sub(&one(), &ans))),
+            Logistic => Some(mul(t, &mul(&ans, &sub(&one(), &ans)))),
+            Sin => Some(mul(t, &un(Cos, x))),
+            Cos => Some(neg(&mul(t, &un(Sin, x)))),
+            Tan => Some(mul(t, &add(&one(), &un(Square, &ans)))),
+            Asin => Some(mul(t, &un(Rsqrt, &sub(&one(), &un(Square, x))))),
+            Acos => Some(mul(t, &neg(&un(Rsqrt, &sub(&one(), &un(Square, x)))))),
+            Atan => Some(div(t, &add(&one(), &un(Square, x)))),
+            Sinh => Some(mul(t, &un(Cosh, x))),
+            Cosh => Some(mul(t, &un(Sinh, x))),
+            Asinh => Some(mul(t, &un(Rsqrt, &add(&un(Square, x), &one())))),
+            Acosh => Some(mul(t, &un(Rsqrt, &sub(&un(Square, x), &one())))),
+            Atanh => Some(mul(
+                &un(IntegerPow(-1), &add(&one(), x)),
+                &div(t, &sub(&one(), x)),
+            )),
+            Sqrt => Some(mul(t, &div(&c(0.5), &ans))),
+            Rsqrt => Some(mul(t, &mul(&c(-0.5), &div(&ans, x)))),
+            Cbrt => Some(mul(t, &mul(&c(1.0 / 3.0), &un(IntegerPow(-2), &ans)))),
+            Erf | Erfc => {
+                let k = 2.0 / std::f64::consts::PI.sqrt();
+                let k = if *self == Erf { k } else { -k };
+                Some(mul(&c(k), &mul(t, &un(Exp, &neg(&un(Square, x))))))
+            }
+            ErfInv => Some(mul(
+                &c(std::f64::consts::PI.sqrt() / 2.0),
+                &mul(t, &un(Exp, &un(Square, &ans))),
+            )),
+            Lgamma => Some(mul(t, &un(Digamma, x))),
+            Digamma => Some(mul(t, &un(Polygamma(1), x))),
+            Polygamma(m) => Some(mul(t, &un(Polygamma(m + 1), x))),
+            IntegerPow(0) => None,
+            IntegerPow(1) => Some(t.clone()),
+            IntegerPow(2) | Square => Some(mul(t, &mul(&c(2.0), x))),
+            IntegerPow(y) => Some(mul(t, &mul(&c(y as f64), &un(IntegerPow(y - 1), x)))),
+            Abs => {
+                let nonneg = bind1(CompareOp::Ge, &[x, &c(0.0)]);
+                Some(bind1(SelectOp::SelectN, &[&nonneg, &neg(t), t]))
+            }
+        };
+        (vec![ans], vec![tangent])
+    }
+
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
+        let ct = cts[0].expect("one output");
+        debug_assert!(args[0].is_linear());
+        match self {
+            UnaryOp::Neg => vec![Some(neg(ct))],
+            UnaryOp::Copy => vec![Some(bind1(UnaryOp::Copy, &[ct]))],
+            _ => rules::not_linear(self.name()),
+        }
+    }
+
+    /// Elementwise: the batch axis passes through.
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        (vec![bind1(*self, args)], vec![dims[0]])
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        match *self {
+            // `lax.RoundingMethod`: AWAY_FROM_ZERO = 0, TO_NEAREST_EVEN = 1.
+            UnaryOp::Round { to_nearest_even } => {
+                vec![("rounding_method", (to_nearest_even as u8).to_string())]
+            }
+            UnaryOp::IntegerPow(y) => vec![("y", y.to_string())],
+            UnaryOp::Polygamma(m) => vec![("m", m.to_string())],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A 0-d constant of `like`'s float dtype (JAX's `_const(x, v)`): a literal when staged.
+fn konst(like: &Array, v: f64) -> Array {
+    crate::with_float_dtype!(like.dtype(), T => Array::scalar(T::from_f64(v)),
+        _ => unreachable!("derivative constants are only built for float operands, got {}", like.aval()))
+}
+
+fn neg(a: &Array) -> Array {
+    bind1(UnaryOp::Neg, &[a])
+}
+
+fn mul(a: &Array, b: &Array) -> Array {
+    bind1(BinaryOp::Mul, &[a, b])
+}
+
+fn div(a: &Array, b: &Array) -> Array {
+    bind1(BinaryOp::Div, &[a, b])
+}
+
+fn add(a: &Array, b: &Array) -> Array {
+    bind1(BinaryOp::Add, &[a, b])
+}
+
+fn sub(a: &Array, b: &Array) -> Array {
+    bind1(BinaryOp::Sub, &[a, b])
 }
 
 #[inline]
@@ -361,6 +505,7 @@ fn float_unary<T: FloatElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
         Digamma => map(x, |v| {
             special_fn(v, special::digamma_f32, special::digamma_f64)
         }),
+        Polygamma(m) => map(x, |v| T::from_f64(special::polygamma_f64(m, v.to_f64()))),
         IntegerPow(y) => {
             let p = y.unsigned_abs();
             if y >= 0 {

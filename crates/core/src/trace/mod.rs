@@ -168,7 +168,7 @@ pub(crate) fn panic_concretization(aval: &ShapeDtype, t: &TracerBox) -> ! {
 }
 
 /// Splits `args` into this trace's payloads and foreign values, for rules that need both.
-pub(crate) fn own_payload<'a>(a: &'a Array, tag: u64) -> Option<&'a Payload> {
+pub(crate) fn own_payload(a: &Array, tag: u64) -> Option<&Payload> {
     match a.tracer() {
         Some(t) if t.tag == tag => Some(&t.payload),
         _ => None,

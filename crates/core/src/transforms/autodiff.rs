@@ -1,6 +1,7 @@
 //! Forward and reverse mode over functions of PyTrees: `jvp`, `linearize`, `vjp`, `grad`,
 //! `value_and_grad` (JAX's `jax.jvp`, `jax.linearize`, `jax.vjp`, `jax.grad`).
 
+use super::arity::FnArgs;
 use crate::array::Array;
 use crate::jaxpr::transpose::backward_pass;
 use crate::jaxpr::ClosedJaxpr;
@@ -9,7 +10,6 @@ use crate::trace::jvp::JvpTrace;
 use crate::trace::staging::{StageMode, StagingTrace};
 use crate::trace::{current, new_tag, set_current, Trace};
 use crate::tree::{self, PyTree};
-use super::arity::FnArgs;
 use std::rc::Rc;
 
 /// True for values that have tangents: floating-point arrays. Integer and boolean values have
@@ -93,7 +93,10 @@ pub fn jvp<T: PyTree, R: PyTree>(f: impl FnOnce(&T) -> R, primals: &T, tangents:
         .zip(touts)
         .map(|(o, t)| t.unwrap_or_else(|| zeros_like(o)))
         .collect();
-    (tree::rebuild(&template, outs), tree::rebuild(&template, touts))
+    (
+        tree::rebuild(&template, outs),
+        tree::rebuild(&template, touts),
+    )
 }
 
 /// A linear function staged by [`linearize`] or held by [`vjp`]: the tangent map of `f` at a
@@ -171,7 +174,10 @@ impl<T: PyTree, R: PyTree> Linearized<T, R> {
 /// assert_eq!(y.item::<f32>(), 9.0);
 /// assert_eq!(lin.apply(&Array::scalar(1.0f32)).item::<f32>(), 6.0);
 /// ```
-pub fn linearize<T: PyTree, R: PyTree>(f: impl FnOnce(&T) -> R, primals: &T) -> (R, Linearized<T, R>) {
+pub fn linearize<T: PyTree, R: PyTree>(
+    f: impl FnOnce(&T) -> R,
+    primals: &T,
+) -> (R, Linearized<T, R>) {
     let (p_leaves, p_def) = tree::flatten(primals);
     let staging = StagingTrace::new(StageMode::DependentOnly);
     let input_has_tangent: Vec<bool> = p_leaves.iter().map(has_tangent).collect();
@@ -251,7 +257,10 @@ fn check_float_inputs<T: PyTree>(x: &T) {
 }
 
 /// The value and gradient of `f` at `x`: the shared body of the `grad` family.
-pub(crate) fn value_and_grad_at<T: PyTree, A>(f: impl FnOnce(&T) -> (Array, A), x: &T) -> ((Array, A), T) {
+pub(crate) fn value_and_grad_at<T: PyTree, A>(
+    f: impl FnOnce(&T) -> (Array, A),
+    x: &T,
+) -> ((Array, A), T) {
     check_float_inputs(x);
     let mut aux = None;
     let (out, lin) = linearize(

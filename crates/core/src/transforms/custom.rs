@@ -3,8 +3,8 @@
 
 use super::staged::stage;
 use crate::array::Array;
-use crate::prims::custom_derivatives::CustomOp;
 use crate::prims::bind;
+use crate::prims::custom_derivatives::CustomOp;
 use crate::tree::{self, PyTree};
 use std::sync::Arc;
 
@@ -16,7 +16,10 @@ fn eager<T: PyTree>(x: &T) -> bool {
 /// A short name for a function type, for printing (`custom_jvp_call[name=...]`).
 fn short_name<F>() -> String {
     let full = std::any::type_name::<F>();
-    full.rsplit("::").find(|s| !s.starts_with('{')).unwrap_or(full).to_string()
+    full.rsplit("::")
+        .find(|s| !s.starts_with('{'))
+        .unwrap_or(full)
+        .to_string()
 }
 
 fn flat<T: PyTree>(x: &T) -> Vec<Array> {
@@ -62,10 +65,16 @@ where
             name: name.clone(),
             call: Arc::new(move |xs: &[Array]| flat(&f1(&def1.unflatten(xs.iter().cloned())))),
             jvp: Arc::new(move |ps: &[Array], ts: &[Array]| {
-                let (o, t) = j1(&def2.unflatten(ps.iter().cloned()), &def2.unflatten(ts.iter().cloned()));
+                let (o, t) = j1(
+                    &def2.unflatten(ps.iter().cloned()),
+                    &def2.unflatten(ts.iter().cloned()),
+                );
                 (flat(&o), flat(&t))
             }),
-            out_avals: tree::leaves(&out_template).iter().map(|l| l.aval().clone()).collect(),
+            out_avals: tree::leaves(&out_template)
+                .iter()
+                .map(|l| l.aval().clone())
+                .collect(),
         };
         let leaves = flat(x);
         let refs: Vec<&Array> = leaves.iter().collect();
@@ -122,10 +131,16 @@ where
                 (flat(&o), flat(&r))
             }),
             bwd: Arc::new(move |res: &[Array], cts: &[Array]| {
-                let g = b1(&res_def.unflatten(res.iter().cloned()), &out_def.unflatten(cts.iter().cloned()));
+                let g = b1(
+                    &res_def.unflatten(res.iter().cloned()),
+                    &out_def.unflatten(cts.iter().cloned()),
+                );
                 flat(&g).into_iter().map(Some).collect()
             }),
-            out_avals: tree::leaves(&out_template).iter().map(|l| l.aval().clone()).collect(),
+            out_avals: tree::leaves(&out_template)
+                .iter()
+                .map(|l| l.aval().clone())
+                .collect(),
         };
         let leaves = flat(x);
         let refs: Vec<&Array> = leaves.iter().collect();

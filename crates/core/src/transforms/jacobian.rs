@@ -1,11 +1,11 @@
 //! Jacobians and Hessians (`jax.jacfwd`, `jax.jacrev`, `jax.hessian`), built from jvp/vjp and
 //! vmap over a basis.
 
+use super::arity::FnArgs;
 use super::autodiff::{jvp, linearize};
 use super::vmap::vmap;
 use crate::array::Array;
 use crate::numpy as jnp;
-use super::arity::FnArgs;
 use crate::tree::{self, PyTree};
 
 /// The rows of an identity matrix of size `n`, each reshaped to `shape` and cast to `like`'s

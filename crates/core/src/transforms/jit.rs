@@ -1,9 +1,9 @@
 //! `jit`: trace once per input signature, compile the staged program, run it from a cache.
 
+use super::arity::FnArgsAll;
 use crate::array::{Array, ShapeDtype};
 use crate::jaxpr::executable::Executable;
 use crate::transforms::staged::stage;
-use super::arity::FnArgsAll;
 use crate::tree::{self, PyTree, TreeDef};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;

@@ -35,4 +35,4 @@ pub use jacobian::{hessian, jacfwd, jacrev};
 pub use jit::{jit, Jit};
 pub use staged::{eval_shape, make_jaxpr};
 pub(crate) use vmap::vmap_flat;
-pub use vmap::{vmap, vmap_with, AxisSpec, VmapSpec};
+pub use vmap::{vmap, vmap_with, AxisSpec, LeafAxis, VmapSpec};

@@ -1,11 +1,11 @@
 //! Staging a function into a jaxpr: `make_jaxpr`, `eval_shape`, and the tracing step of `jit`.
 
+use super::arity::FnArgsAll;
 use crate::array::Array;
 use crate::jaxpr::ClosedJaxpr;
 use crate::trace::set_current;
 use crate::trace::staging::{StageMode, StagingTrace};
 use crate::trace::Trace;
-use super::arity::FnArgsAll;
 use crate::tree::{self, PyTree};
 use std::rc::Rc;
 

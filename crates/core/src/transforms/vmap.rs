@@ -1,12 +1,15 @@
 //! `vmap`: vectorising a function over a mapped axis of its inputs.
 
+use super::arity::FnArgsAll;
 use crate::array::Array;
 use crate::numpy::moveaxis;
 use crate::trace::batch::BatchTrace;
 use crate::trace::{current, new_tag, set_current, Trace};
-use super::arity::FnArgsAll;
 use crate::tree::{self, KeyPath, PyTree};
 use std::rc::Rc;
+
+/// A per-leaf axis choice: `(path, leaf) -> axis` (`None`: not mapped).
+pub type LeafAxis = dyn Fn(&KeyPath, &Array) -> Option<isize>;
 
 /// Which axis of each leaf is mapped (`in_axes`/`out_axes`): `None` for a leaf that is not
 /// mapped (broadcast to every lane), `Some(axis)` (negative counts from the end).
@@ -17,7 +20,7 @@ pub enum AxisSpec {
     /// One entry per leaf, in leaf order (what a per-argument JAX spec flattens to).
     PerLeaf(Vec<Option<isize>>),
     /// Chosen per leaf from its path and value.
-    ByLeaf(Rc<dyn Fn(&KeyPath, &Array) -> Option<isize>>),
+    ByLeaf(Rc<LeafAxis>),
     /// One spec per argument of a function of several arguments (JAX's tuple `in_axes`).
     PerArgument(Vec<AxisSpec>),
 }
@@ -76,7 +79,10 @@ impl AxisSpec {
                         panic!("vmap: AxisSpec::PerArgument needs a function of several arguments")
                     });
                     let spec = specs.get(arg).unwrap_or_else(|| {
-                        panic!("vmap: {what} has {} per-argument entries but argument {arg} exists", specs.len())
+                        panic!(
+                            "vmap: {what} has {} per-argument entries but argument {arg} exists",
+                            specs.len()
+                        )
                     });
                     out.push(spec.for_leaf(p, l, what));
                 }
@@ -252,7 +258,11 @@ fn vmap_tuple<T: PyTree, R: PyTree>(f: &dyn Fn(&T) -> R, spec: &VmapSpec, x: &T)
                 ),
                 (Some(a), Some(b)) => {
                     let d = normalize_axis(a, v.ndim(), "out_axes", v.aval());
-                    moveaxis(&v, b as isize, d as isize)
+                    if b == d {
+                        v
+                    } else {
+                        moveaxis(&v, b as isize, d as isize)
+                    }
                 }
                 (Some(a), None) => {
                     let d = normalize_axis(a, v.ndim() + 1, "out_axes", v.aval());
