@@ -6,8 +6,8 @@
 //! `gemm`; pairs run in parallel.
 
 use super::dot_general::{compute_dtype, convert_storage, product_dtype};
-use super::layout::Axes;
-use super::{describe, expect_arity, PrimitiveRule};
+use super::layout::{Axes, LayoutOp};
+use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Element, Shape, ShapeDtype};
 use crate::backend::cpu::matmul::{max_threads, MatRef, MatmulElement, PARALLEL_MATMUL_THRESHOLD};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
@@ -262,6 +262,311 @@ impl PrimitiveRule for ConvGeneralDilated {
             .into_owned()
         };
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
+    }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        // Bilinear, like dot_general.
+        let (p, q) = (self.clone(), self.clone());
+        rules::jvp_from_partials(
+            self.clone(),
+            primals,
+            tangents,
+            &[&|t, xy, _| bind1(p.clone(), &[t, xy[1]]), &|t, xy, _| {
+                bind1(q.clone(), &[xy[0], t])
+            }],
+        )
+    }
+
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
+        let g = cts[0].expect("one output");
+        match (args[0], args[1]) {
+            (LinearArg::Linear(_), LinearArg::Linear(_)) => {
+                rules::not_linear("conv_general_dilated of two tangents")
+            }
+            (LinearArg::Linear(lhs), LinearArg::Known(rhs)) => {
+                vec![Some(self.transpose_lhs(g, lhs, rhs)), None]
+            }
+            (LinearArg::Known(lhs), LinearArg::Linear(rhs)) => {
+                vec![None, Some(self.transpose_rhs(g, lhs, rhs))]
+            }
+            (LinearArg::Known(_), LinearArg::Known(_)) => vec![None, None],
+        }
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        let (lhs, rhs) = (args[0], args[1]);
+        let dn = &self.dimension_numbers;
+        let (fgc, bgc) = (self.feature_group_count, self.batch_group_count);
+        let b = axis_size;
+        if b == 0 {
+            // Folding a size-0 axis into another loses that axis' size: build the empty result
+            // from the per-example shape instead.
+            let unbatched = |x: &Array, d: Option<usize>| {
+                let mut s = x.aval().clone();
+                if let Some(d) = d {
+                    let mut shape = s.shape.to_vec();
+                    shape.remove(d);
+                    s.shape = shape.into();
+                }
+                s
+            };
+            let (l, r) = (unbatched(lhs, dims[0]), unbatched(rhs, dims[1]));
+            let mut out = self.abstract_eval(&[&l, &r]).remove(0);
+            let mut shape = vec![0];
+            shape.extend_from_slice(&out.shape);
+            out.shape = shape.into();
+            return (vec![rules::zeros(&out)], vec![Some(0)]);
+        }
+        let with_groups = |f: usize, g: usize| ConvGeneralDilated {
+            feature_group_count: f,
+            batch_group_count: g,
+            ..self.clone()
+        };
+        match (dims[0], dims[1]) {
+            (Some(lb), Some(rb)) => {
+                // Each lane is a group: lanes go into the lhs features (or batch, for batch
+                // groups) and the rhs output features.
+                let (new_lhs, prim) = if bgc > 1 {
+                    (
+                        reshape_axis_into(lb, dn.lhs_spec[0], lhs),
+                        with_groups(fgc, bgc * b),
+                    )
+                } else {
+                    (
+                        reshape_axis_into(lb, dn.lhs_spec[1], lhs),
+                        with_groups(fgc * b, bgc),
+                    )
+                };
+                let new_rhs = reshape_axis_into(rb, dn.rhs_spec[0], rhs);
+                let out = bind1(prim, &[&new_lhs, &new_rhs]);
+                let out = reshape_axis_out_of(dn.out_spec[1], b, &out);
+                (vec![out], vec![Some(dn.out_spec[1])])
+            }
+            (Some(lb), None) => {
+                // Lanes become more batch elements of the lhs.
+                let ls0 = dn.lhs_spec[0];
+                let new_lhs = if bgc == 1 {
+                    reshape_axis_into(lb, ls0, lhs)
+                } else {
+                    // Keep the batch groups outermost: split them off, fold the lanes in
+                    // below them, and merge back.
+                    let x = reshape_axis_out_of(ls0 + usize::from(lb <= ls0), bgc, lhs);
+                    let x = reshape_axis_into(lb + usize::from(ls0 < lb), ls0 + 1, &x);
+                    reshape_axis_into(ls0, ls0, &x)
+                };
+                let out = bind1(self.clone(), &[&new_lhs, rhs]);
+                let out = reshape_axis_out_of(dn.out_spec[0], b, &out);
+                (vec![out], vec![Some(dn.out_spec[0])])
+            }
+            (None, Some(rb)) => {
+                // Lanes become more output features of the rhs.
+                let rs0 = dn.rhs_spec[0];
+                let os1 = dn.out_spec[1];
+                if fgc == 1 && bgc == 1 {
+                    let new_rhs = reshape_axis_into(rb, rs0, rhs);
+                    let out = bind1(self.clone(), &[lhs, &new_rhs]);
+                    let out = reshape_axis_out_of(os1, b, &out);
+                    (vec![out], vec![Some(os1)])
+                } else {
+                    let groups = if fgc > 1 { fgc } else { bgc };
+                    let w = reshape_axis_out_of(rs0 + usize::from(rb <= rs0), groups, rhs);
+                    let w = reshape_axis_into(rb + usize::from(rs0 < rb), rs0 + 1, &w);
+                    let new_rhs = reshape_axis_into(rs0, rs0, &w);
+                    let out = bind1(self.clone(), &[lhs, &new_rhs]);
+                    let out = reshape_axis_out_of(os1, groups, &out);
+                    let out = reshape_axis_out_of(os1 + 1, b, &out);
+                    let out = reshape_axis_into(os1, os1 + 1, &out);
+                    (vec![out], vec![Some(os1)])
+                }
+            }
+            (None, None) => unreachable!("a batching rule gets at least one batched operand"),
+        }
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        let dn = &self.dimension_numbers;
+        let pads: Vec<String> = self
+            .padding
+            .iter()
+            .map(|(lo, hi)| format!("({lo}, {hi})"))
+            .collect();
+        let opt_dtype = |d: Option<DType>| d.map_or("None".to_string(), |d| d.name().to_string());
+        vec![
+            ("batch_group_count", self.batch_group_count.to_string()),
+            (
+                "dimension_numbers",
+                format!(
+                    "ConvDimensionNumbers(lhs_spec={}, rhs_spec={}, out_spec={})",
+                    rules::py_tuple(&dn.lhs_spec),
+                    rules::py_tuple(&dn.rhs_spec),
+                    rules::py_tuple(&dn.out_spec)
+                ),
+            ),
+            ("feature_group_count", self.feature_group_count.to_string()),
+            ("lhs_dilation", rules::py_tuple(&self.lhs_dilation)),
+            ("out_sharding", "None".into()),
+            ("padding", rules::py_tuple(&pads)),
+            ("precision", "None".into()),
+            (
+                "preferred_element_type",
+                opt_dtype(self.preferred_element_type),
+            ),
+            ("rhs_dilation", rules::py_tuple(&self.rhs_dilation)),
+            ("window_strides", rules::py_tuple(&self.window_strides)),
+        ]
+    }
+}
+
+/// Moves axis `src` of `x` next to axis `dst` (numbered with `src` removed) and merges the two,
+/// `src` outermost (JAX's `_reshape_axis_into`).
+pub(crate) fn reshape_axis_into(src: usize, dst: usize, x: &Array) -> Array {
+    let mut perm: Vec<usize> = (0..x.ndim()).filter(|&i| i != src).collect();
+    perm.insert(dst, src);
+    let mut shape: Vec<usize> = x.shape().to_vec();
+    let n = shape.remove(src);
+    shape[dst] *= n;
+    rules::reshape(&rules::transpose(x, &perm), &shape)
+}
+
+/// Splits axis `src` of `x` into `(size1, rest)` (JAX's `_reshape_axis_out_of`).
+pub(crate) fn reshape_axis_out_of(src: usize, size1: usize, x: &Array) -> Array {
+    let mut shape: Vec<usize> = x.shape().to_vec();
+    let n = shape[src];
+    debug_assert_eq!(
+        n % size1,
+        0,
+        "reshape_axis_out_of: {n} is not a multiple of {size1}"
+    );
+    shape.splice(src..=src, [size1, n / size1]);
+    rules::reshape(x, &shape)
+}
+
+/// `(out spatial, ...)` etc. of a spec: the spatial axes (`spec[2..]`) picked from `shape`.
+fn spatial(shape: &[usize], spec: &[usize]) -> Vec<i64> {
+    spec[2..].iter().map(|&a| shape[a] as i64).collect()
+}
+
+/// The size of axes of sizes `shape` dilated by `d` (0 stays 0).
+fn dilate_all(shape: &[i64], d: &[usize]) -> Vec<i64> {
+    shape
+        .iter()
+        .zip(d)
+        .map(|(&n, &d)| dilate_dim(n as usize, d) as i64)
+        .collect()
+}
+
+/// Swaps the first two entries of a spec (JAX's `_conv_spec_transpose`).
+fn spec_transpose(spec: &Axes) -> Axes {
+    let mut s = spec.clone();
+    s.swap(0, 1);
+    s
+}
+
+impl ConvGeneralDilated {
+    /// JAX's `_conv_general_dilated_transpose_lhs`: a convolution of the cotangent with the
+    /// flipped kernel, input dilation and strides exchanged, and the padding that makes the
+    /// result the input's size.
+    fn transpose_lhs(&self, g: &Array, lhs: &ShapeDtype, rhs: &Array) -> Array {
+        let dn = &self.dimension_numbers;
+        let (mut fgc, bgc) = (self.feature_group_count, self.batch_group_count);
+        let mut w = rhs.clone();
+        if fgc > 1 || bgc > 1 {
+            // Move the group axis from the kernel's output features to its input features.
+            let groups = fgc.max(bgc);
+            w = reshape_axis_out_of(dn.rhs_spec[0], groups, &w);
+            w = reshape_axis_into(dn.rhs_spec[0], dn.rhs_spec[1], &w);
+            fgc = groups;
+        }
+        let trans = ConvDimensionNumbers {
+            lhs_spec: dn.out_spec.clone(),
+            rhs_spec: spec_transpose(&dn.rhs_spec),
+            out_spec: dn.lhs_spec.clone(),
+        };
+        let in_sp = spatial(&lhs.shape, &dn.lhs_spec);
+        let k_sp = spatial(rhs.shape(), &dn.rhs_spec);
+        let out_sp = spatial(g.shape(), &dn.out_spec);
+        let lhs_d = dilate_all(&in_sp, &self.lhs_dilation);
+        let rhs_d = dilate_all(&k_sp, &self.rhs_dilation);
+        let out_d = dilate_all(&out_sp, &self.window_strides);
+        let padding: Padding = (0..in_sp.len())
+            .map(|i| {
+                let before = rhs_d[i] - self.padding[i].0 - 1;
+                (before, lhs_d[i] + rhs_d[i] - 1 - out_d[i] - before)
+            })
+            .collect();
+        let rev: Axes = dn.rhs_spec[2..].iter().copied().collect();
+        let w = bind1(LayoutOp::Rev { dimensions: rev }, &[&w]);
+        let w = rules::convert(&w, g.dtype());
+        let prim = ConvGeneralDilated {
+            window_strides: self.lhs_dilation.clone(),
+            padding,
+            lhs_dilation: self.window_strides.clone(),
+            rhs_dilation: self.rhs_dilation.clone(),
+            dimension_numbers: trans,
+            feature_group_count: fgc,
+            batch_group_count: 1,
+            preferred_element_type: self.preferred_element_type,
+        };
+        let out = rules::convert(&bind1(prim, &[g, &w]), lhs.dtype);
+        if bgc > 1 {
+            let out = reshape_axis_out_of(dn.lhs_spec[1], bgc, &out);
+            reshape_axis_into(dn.lhs_spec[1], dn.lhs_spec[0], &out)
+        } else {
+            out
+        }
+    }
+
+    /// JAX's `_conv_general_dilated_transpose_rhs`: a convolution of the input with the
+    /// cotangent, strides and kernel dilation exchanged, feature groups becoming batch groups
+    /// (and back).
+    fn transpose_rhs(&self, g: &Array, lhs: &Array, rhs: &ShapeDtype) -> Array {
+        if g.size() == 0 {
+            return rules::zeros(rhs);
+        }
+        let dn = &self.dimension_numbers;
+        let (fgc, bgc) = if self.batch_group_count > 1 {
+            (self.batch_group_count, 1)
+        } else {
+            (1, self.feature_group_count)
+        };
+        let trans = ConvDimensionNumbers {
+            lhs_spec: spec_transpose(&dn.lhs_spec),
+            rhs_spec: spec_transpose(&dn.out_spec),
+            out_spec: spec_transpose(&dn.rhs_spec),
+        };
+        let in_sp = spatial(lhs.shape(), &dn.lhs_spec);
+        let k_sp = spatial(&rhs.shape, &dn.rhs_spec);
+        let out_sp = spatial(g.shape(), &dn.out_spec);
+        let lhs_d = dilate_all(&in_sp, &self.lhs_dilation);
+        let rhs_d = dilate_all(&k_sp, &self.rhs_dilation);
+        let out_d = dilate_all(&out_sp, &self.window_strides);
+        let padding: Padding = (0..in_sp.len())
+            .map(|i| {
+                let lo = self.padding[i].0;
+                (lo, out_d[i] - lhs_d[i] + rhs_d[i] - lo - 1)
+            })
+            .collect();
+        let x = rules::convert(lhs, g.dtype());
+        let prim = ConvGeneralDilated {
+            window_strides: self.rhs_dilation.clone(),
+            padding,
+            lhs_dilation: self.lhs_dilation.clone(),
+            rhs_dilation: self.window_strides.clone(),
+            dimension_numbers: trans,
+            feature_group_count: fgc,
+            batch_group_count: bgc,
+            preferred_element_type: self.preferred_element_type,
+        };
+        rules::convert(&bind1(prim, &[&x, g]), rhs.dtype)
     }
 }
 

@@ -2,7 +2,7 @@
 //! `einsum`.
 
 use super::layout::Axes;
-use super::{describe, expect_arity, PrimitiveRule};
+use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{cast, Array, DType, Element, Shape, ShapeDtype, Storage};
 use crate::backend::cpu::elementwise::map;
 use crate::backend::cpu::matmul::{max_threads, MatRef, MatmulElement, PARALLEL_MATMUL_THRESHOLD};
@@ -226,6 +226,185 @@ impl PrimitiveRule for DotGeneral {
             convert_storage(&tmp, out_dtype).into_owned()
         };
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
+    }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        // Bilinear: d(x·y) = dx·y + x·dy.
+        let p = self.clone();
+        let q = self.clone();
+        rules::jvp_from_partials(
+            self.clone(),
+            primals,
+            tangents,
+            &[&|t, xy, _| bind1(p.clone(), &[t, xy[1]]), &|t, xy, _| {
+                bind1(q.clone(), &[xy[0], t])
+            }],
+        )
+    }
+
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
+        let ct = cts[0].expect("one output");
+        match (args[0], args[1]) {
+            (LinearArg::Linear(_), LinearArg::Linear(_)) => {
+                rules::not_linear("dot_general of two tangents")
+            }
+            (LinearArg::Linear(x), LinearArg::Known(y)) => {
+                vec![Some(self.transpose_lhs(ct, x, y, false)), None]
+            }
+            (LinearArg::Known(x), LinearArg::Linear(y)) => {
+                let d = &self.dimension_numbers;
+                let swapped = DotGeneral {
+                    dimension_numbers: DotDimensionNumbers {
+                        lhs_contracting: d.rhs_contracting.clone(),
+                        rhs_contracting: d.lhs_contracting.clone(),
+                        lhs_batch: d.rhs_batch.clone(),
+                        rhs_batch: d.lhs_batch.clone(),
+                    },
+                    preferred_element_type: self.preferred_element_type,
+                };
+                vec![None, Some(swapped.transpose_lhs(ct, y, x, true))]
+            }
+            (LinearArg::Known(_), LinearArg::Known(_)) => vec![None, None],
+        }
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        let d = &self.dimension_numbers;
+        let (lhs, rhs) = (args[0], args[1]);
+        // Axes of the unbatched operand, renumbered for the batched one.
+        let bump = |axes: &Axes, b: usize| -> Axes {
+            axes.iter().map(|&a| a + usize::from(a >= b)).collect()
+        };
+        let (dn, out_dim) = match (dims[0], dims[1]) {
+            (Some(lb), Some(rb)) => {
+                // The mapped axis becomes one more (leading) batch axis of the product.
+                let mut lhs_batch: Axes = Axes::from_slice(&[lb]);
+                lhs_batch.extend(bump(&d.lhs_batch, lb));
+                let mut rhs_batch: Axes = Axes::from_slice(&[rb]);
+                rhs_batch.extend(bump(&d.rhs_batch, rb));
+                let dn = DotDimensionNumbers {
+                    lhs_contracting: bump(&d.lhs_contracting, lb),
+                    rhs_contracting: bump(&d.rhs_contracting, rb),
+                    lhs_batch,
+                    rhs_batch,
+                };
+                (dn, 0)
+            }
+            (Some(lb), None) => {
+                // The mapped axis becomes one more free axis of the lhs, where it already is.
+                let free_before = (0..lb)
+                    .filter(|a| !d.lhs_batch.contains(a) && !d.lhs_contracting.contains(a))
+                    .count();
+                let dn = DotDimensionNumbers {
+                    lhs_contracting: bump(&d.lhs_contracting, lb),
+                    rhs_contracting: d.rhs_contracting.clone(),
+                    lhs_batch: bump(&d.lhs_batch, lb),
+                    rhs_batch: d.rhs_batch.clone(),
+                };
+                (dn, d.lhs_batch.len() + free_before)
+            }
+            (None, Some(rb)) => {
+                let free_before = (0..rb)
+                    .filter(|a| !d.rhs_batch.contains(a) && !d.rhs_contracting.contains(a))
+                    .count();
+                let dn = DotDimensionNumbers {
+                    lhs_contracting: d.lhs_contracting.clone(),
+                    rhs_contracting: bump(&d.rhs_contracting, rb),
+                    lhs_batch: d.lhs_batch.clone(),
+                    rhs_batch: bump(&d.rhs_batch, rb),
+                };
+                (dn, lhs.ndim() - d.lhs_contracting.len() + free_before)
+            }
+            (None, None) => unreachable!("a batching rule gets at least one batched operand"),
+        };
+        let prim = DotGeneral {
+            dimension_numbers: dn,
+            preferred_element_type: self.preferred_element_type,
+        };
+        (vec![bind1(prim, &[lhs, rhs])], vec![Some(out_dim)])
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        let d = &self.dimension_numbers;
+        let list = |a: &Axes| format!("{:?}", a.as_slice());
+        let mut p = vec![(
+            "dimension_numbers",
+            format!(
+                "(({}, {}), ({}, {}))",
+                list(&d.lhs_contracting),
+                list(&d.rhs_contracting),
+                list(&d.lhs_batch),
+                list(&d.rhs_batch)
+            ),
+        )];
+        if let Some(t) = self.preferred_element_type {
+            p.push(("preferred_element_type", t.name().to_string()));
+        }
+        p
+    }
+}
+
+impl DotGeneral {
+    /// The cotangent of the lhs `x` given the output cotangent `g` and the rhs `y` (JAX's
+    /// `_dot_general_transpose_lhs`; `swap_ans` when this is really the rhs of a product whose
+    /// dimension numbers were swapped, so the output's free axes come in the other order).
+    fn transpose_lhs(&self, g: &Array, x: &ShapeDtype, y: &Array, swap_ans: bool) -> Array {
+        let d = &self.dimension_numbers;
+        let x_kept = free_axes(x.ndim(), &d.lhs_contracting, &d.lhs_batch);
+        let y_kept = free_axes(y.ndim(), &d.rhs_contracting, &d.rhs_batch);
+        let nb = d.lhs_batch.len();
+        let ans_batch: Axes = (0..nb).collect();
+        let ans_y: Axes = if swap_ans {
+            (nb..nb + y_kept.len()).collect()
+        } else {
+            let start = nb + x_kept.len();
+            (start..start + y_kept.len()).collect()
+        };
+        let dims = DotDimensionNumbers {
+            lhs_contracting: ans_y,
+            rhs_contracting: y_kept,
+            lhs_batch: ans_batch,
+            rhs_batch: d.rhs_batch.clone(),
+        };
+        // The product's axes are (x batch, x kept, x contracting ordered as y's contracting
+        // axes sorted); undo that order.
+        let mut by_y: Vec<(usize, usize)> = d
+            .rhs_contracting
+            .iter()
+            .copied()
+            .zip(d.lhs_contracting.iter().copied())
+            .collect();
+        by_y.sort_unstable();
+        let unsorted: Vec<usize> = d
+            .lhs_batch
+            .iter()
+            .copied()
+            .chain(x_kept.iter().copied())
+            .chain(by_y.into_iter().map(|(_, xa)| xa))
+            .collect();
+        let mut out_axes: Vec<usize> = (0..unsorted.len()).collect();
+        out_axes.sort_by_key(|&i| unsorted[i]);
+        // Our dot_general takes operands of one dtype: bring y to the cotangent's (the output
+        // dtype when preferred_element_type widened it).
+        let y = rules::convert(y, g.dtype());
+        let prod = bind1(
+            DotGeneral {
+                dimension_numbers: dims,
+                preferred_element_type: self.preferred_element_type,
+            },
+            &[g, &y],
+        );
+        let x_bar = rules::transpose(&prod, &out_axes);
+        rules::convert(&x_bar, x.dtype)
     }
 }
 

@@ -6,8 +6,11 @@
 //! into the operand. The dimension numbers say which axes are which; see
 //! [`GatherDimensionNumbers`] and [`ScatterDimensionNumbers`].
 
-use super::binary::{nan_max, nan_min};
-use super::{describe, expect_arity, PrimitiveRule};
+use super::binary::{nan_max, nan_min, BinaryOp};
+use super::compare::CompareOp;
+use super::layout::LayoutOp;
+use super::select::SelectOp;
+use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Element, FloatElement, IntElement, Shape, ShapeDtype, Storage};
 use crate::backend::cpu::indexed::{self, OutOfBounds, WindowPlan};
 use smallvec::SmallVec;
@@ -517,6 +520,563 @@ impl PrimitiveRule for GatherScatterOp {
         };
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        match self {
+            GatherScatterOp::Gather { .. } => {
+                // Linear in the operand; out-of-bounds windows are filled with a constant, so
+                // their tangent is 0.
+                let out = bind1(self.clone(), primals);
+                let t = tangents[0].map(|t| bind1(self.with_zero_fill(), &[t, primals[1]]));
+                (vec![out], vec![t])
+            }
+            GatherScatterOp::Scatter {
+                kind,
+                dimension_numbers: dn,
+                mode,
+            } => {
+                let (operand, indices, updates) = (primals[0], primals[1], primals[2]);
+                let (t_op, t_up) = (tangents[0], tangents[2]);
+                if t_op.is_none() && t_up.is_none() {
+                    return rules::zero_jvp(self.clone(), primals);
+                }
+                match kind {
+                    ScatterKind::Add => {
+                        // Linear in the operand and the updates (the indices are not tangents).
+                        let out = bind1(self.clone(), primals);
+                        let t_op = rules::instantiate(t_op, operand.aval());
+                        let t_up = rules::instantiate(t_up, updates.aval());
+                        let t = bind1(self.clone(), &[&t_op, indices, &t_up]);
+                        (vec![out], vec![Some(t)])
+                    }
+                    ScatterKind::Mul => {
+                        if t_up.is_some() {
+                            panic!(
+                                "scatter-mul: gradients with respect to the updates are only implemented if `unique_indices=True` (as in JAX); operands {}",
+                                describe(&[operand.aval(), indices.aval(), updates.aval()])
+                            );
+                        }
+                        let out = bind1(self.clone(), primals);
+                        let t = bind1(self.clone(), &[t_op.expect("checked"), indices, updates]);
+                        (vec![out], vec![Some(t)])
+                    }
+                    ScatterKind::Set => {
+                        let out = bind1(self.clone(), primals);
+                        let t_op = rules::instantiate(t_op, operand.aval());
+                        let t_up = rules::instantiate(t_up, updates.aval());
+                        let t =
+                            scatter_set_tangent(dn, *mode, operand, indices, updates, &t_op, &t_up);
+                        (vec![out], vec![Some(t)])
+                    }
+                    ScatterKind::Min | ScatterKind::Max => {
+                        let out = bind1(self.clone(), primals);
+                        let t_op = rules::instantiate(t_op, operand.aval());
+                        let t_up = rules::instantiate(t_up, updates.aval());
+                        let t = scatter_extremal_tangent(
+                            dn, *mode, operand, indices, updates, &out, &t_op, &t_up,
+                        );
+                        (vec![out], vec![Some(t)])
+                    }
+                }
+            }
+        }
+    }
+
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
+        let ct = cts[0].expect("one output");
+        if args[1].is_linear() {
+            rules::not_linear(&format!("{} in its indices", self.name()));
+        }
+        let indices = args[1].known(self.name());
+        match self {
+            GatherScatterOp::Gather {
+                dimension_numbers: dn,
+                mode,
+                ..
+            } => {
+                let LinearArg::Linear(operand) = args[0] else {
+                    return vec![None, None];
+                };
+                let zeros = rules::zeros(operand);
+                let scatter = GatherScatterOp::Scatter {
+                    kind: ScatterKind::Add,
+                    dimension_numbers: ScatterDimensionNumbers {
+                        update_window_dims: dn.offset_dims.clone(),
+                        inserted_window_dims: dn.collapsed_slice_dims.clone(),
+                        scatter_dims_to_operand_dims: dn.start_index_map.clone(),
+                        operand_batching_dims: dn.operand_batching_dims.clone(),
+                        scatter_indices_batching_dims: dn.start_indices_batching_dims.clone(),
+                    },
+                    mode: *mode,
+                };
+                vec![Some(bind1(scatter, &[&zeros, indices, ct])), None]
+            }
+            GatherScatterOp::Scatter {
+                kind,
+                dimension_numbers: dn,
+                mode,
+            } => {
+                let (op_lin, up_lin) = (args[0].is_linear(), args[2].is_linear());
+                let updates_shape = &args[2].aval().shape;
+                match kind {
+                    ScatterKind::Add => {
+                        let operand_t = op_lin.then(|| ct.clone());
+                        let update_t = up_lin.then(|| {
+                            let (gdn, sizes) = inverse_gather(dn, ct.shape(), updates_shape);
+                            gather_with(ct, indices, gdn, sizes, *mode)
+                        });
+                        vec![operand_t, None, update_t]
+                    }
+                    ScatterKind::Mul => {
+                        if up_lin {
+                            panic!(
+                                "scatter-mul: gradients with respect to the updates are only implemented if `unique_indices=True` (as in JAX)"
+                            );
+                        }
+                        let updates = args[2].known("scatter-mul");
+                        let operand_t = op_lin.then(|| bind1(self.clone(), &[ct, indices, updates]));
+                        vec![operand_t, None, None]
+                    }
+                    ScatterKind::Set => panic!(
+                        "scatter transpose is only implemented where unique_indices=True (as in JAX); differentiate scatter through its JVP rule (grad, vjp), which uses scatter-add"
+                    ),
+                    ScatterKind::Min | ScatterKind::Max => rules::not_linear(self.name()),
+                }
+            }
+        }
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        let up = |d: &Dims| -> Dims { d.iter().map(|&a| a + 1).collect() };
+        let front = |d: &Dims| -> Dims {
+            let mut v: Dims = Dims::from_slice(&[0]);
+            v.extend(d.iter().map(|&a| a + 1));
+            v
+        };
+        match self {
+            GatherScatterOp::Gather {
+                dimension_numbers: dn,
+                slice_sizes,
+                mode,
+                fill_value,
+            } => {
+                let (operand, indices) = (args[0], args[1]);
+                let (dn, sizes, operand, indices) = match (dims[0], dims[1]) {
+                    (Some(od), None) => {
+                        // The mapped axis is one more window axis, taken whole.
+                        let operand = rules::move_axis(operand, od, 0);
+                        let mut sizes = Dims::from_slice(&[axis_size]);
+                        sizes.extend_from_slice(slice_sizes);
+                        let dn = GatherDimensionNumbers {
+                            offset_dims: front(&dn.offset_dims),
+                            collapsed_slice_dims: up(&dn.collapsed_slice_dims),
+                            start_index_map: up(&dn.start_index_map),
+                            operand_batching_dims: up(&dn.operand_batching_dims),
+                            start_indices_batching_dims: dn.start_indices_batching_dims.clone(),
+                        };
+                        (dn, sizes, operand, indices.clone())
+                    }
+                    (None, Some(id)) => {
+                        // The mapped axis is one more index batch axis.
+                        let indices = rules::move_axis(indices, id, 0);
+                        let dn = GatherDimensionNumbers {
+                            offset_dims: up(&dn.offset_dims),
+                            start_indices_batching_dims: up(&dn.start_indices_batching_dims),
+                            ..dn.clone()
+                        };
+                        (dn, slice_sizes.clone(), operand.clone(), indices)
+                    }
+                    (Some(od), Some(id)) => {
+                        // Lane i of the indices reads lane i of the operand: a batching pair.
+                        let operand = rules::move_axis(operand, od, 0);
+                        let indices = rules::move_axis(indices, id, 0);
+                        let mut sizes = Dims::from_slice(&[usize::from(axis_size != 0)]);
+                        sizes.extend_from_slice(slice_sizes);
+                        let dn = GatherDimensionNumbers {
+                            offset_dims: up(&dn.offset_dims),
+                            collapsed_slice_dims: up(&dn.collapsed_slice_dims),
+                            start_index_map: up(&dn.start_index_map),
+                            operand_batching_dims: front(&dn.operand_batching_dims),
+                            start_indices_batching_dims: front(&dn.start_indices_batching_dims),
+                        };
+                        (dn, sizes, operand, indices)
+                    }
+                    (None, None) => {
+                        unreachable!("a batching rule gets at least one batched operand")
+                    }
+                };
+                let prim = GatherScatterOp::Gather {
+                    dimension_numbers: dn,
+                    slice_sizes: sizes,
+                    mode: *mode,
+                    fill_value: *fill_value,
+                };
+                (vec![bind1(prim, &[&operand, &indices])], vec![Some(0)])
+            }
+            GatherScatterOp::Scatter {
+                kind,
+                dimension_numbers: dn,
+                mode,
+            } => {
+                let operand = rules::bdim_to_front(args[0], dims[0], axis_size);
+                let updates = rules::bdim_to_front(args[2], dims[2], axis_size);
+                let (dn, indices) = match dims[1] {
+                    None => (
+                        ScatterDimensionNumbers {
+                            update_window_dims: front(&dn.update_window_dims),
+                            inserted_window_dims: up(&dn.inserted_window_dims),
+                            scatter_dims_to_operand_dims: up(&dn.scatter_dims_to_operand_dims),
+                            operand_batching_dims: up(&dn.operand_batching_dims),
+                            scatter_indices_batching_dims: dn.scatter_indices_batching_dims.clone(),
+                        },
+                        args[1].clone(),
+                    ),
+                    Some(id) => (
+                        ScatterDimensionNumbers {
+                            update_window_dims: up(&dn.update_window_dims),
+                            inserted_window_dims: up(&dn.inserted_window_dims),
+                            scatter_dims_to_operand_dims: up(&dn.scatter_dims_to_operand_dims),
+                            operand_batching_dims: front(&dn.operand_batching_dims),
+                            scatter_indices_batching_dims: front(&dn.scatter_indices_batching_dims),
+                        },
+                        rules::move_axis(args[1], id, 0),
+                    ),
+                };
+                let prim = GatherScatterOp::Scatter {
+                    kind: *kind,
+                    dimension_numbers: dn,
+                    mode: *mode,
+                };
+                (
+                    vec![bind1(prim, &[&operand, &indices, &updates])],
+                    vec![Some(0)],
+                )
+            }
+        }
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        let t = |d: &Dims| rules::py_tuple(d);
+        let mode_str = |m: &GatherScatterMode| {
+            match m {
+                GatherScatterMode::Clip => "GatherScatterMode.CLIP",
+                GatherScatterMode::FillOrDrop => "GatherScatterMode.FILL_OR_DROP",
+                GatherScatterMode::PromiseInBounds => "GatherScatterMode.PROMISE_IN_BOUNDS",
+            }
+            .to_string()
+        };
+        match self {
+            GatherScatterOp::Gather {
+                dimension_numbers: dn,
+                slice_sizes,
+                mode,
+                fill_value,
+            } => vec![
+                (
+                    "dimension_numbers",
+                    format!(
+                        "GatherDimensionNumbers(offset_dims={}, collapsed_slice_dims={}, \
+                         start_index_map={}, operand_batching_dims={}, \
+                         start_indices_batching_dims={})",
+                        t(&dn.offset_dims),
+                        t(&dn.collapsed_slice_dims),
+                        t(&dn.start_index_map),
+                        t(&dn.operand_batching_dims),
+                        t(&dn.start_indices_batching_dims)
+                    ),
+                ),
+                (
+                    "fill_value",
+                    fill_value.map_or("None".into(), |f| py_number(f.get())),
+                ),
+                ("indices_are_sorted", "False".into()),
+                ("mode", mode_str(mode)),
+                ("slice_sizes", t(slice_sizes)),
+                ("unique_indices", "False".into()),
+            ],
+            GatherScatterOp::Scatter {
+                dimension_numbers: dn,
+                mode,
+                ..
+            } => vec![
+                (
+                    "dimension_numbers",
+                    format!(
+                        "ScatterDimensionNumbers(update_window_dims={}, inserted_window_dims={}, \
+                         scatter_dims_to_operand_dims={}, operand_batching_dims={}, \
+                         scatter_indices_batching_dims={})",
+                        t(&dn.update_window_dims),
+                        t(&dn.inserted_window_dims),
+                        t(&dn.scatter_dims_to_operand_dims),
+                        t(&dn.operand_batching_dims),
+                        t(&dn.scatter_indices_batching_dims)
+                    ),
+                ),
+                ("indices_are_sorted", "False".into()),
+                ("mode", mode_str(mode)),
+                ("unique_indices", "False".into()),
+                ("update_consts", "()".into()),
+                ("update_jaxpr", "None".into()),
+            ],
+        }
+    }
+}
+
+/// A number as Python prints it in a parameter: `0`, `-1`, `0.5`, `nan`.
+fn py_number(v: f64) -> String {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else if v.is_nan() {
+        "nan".into()
+    } else if v.is_infinite() {
+        if v > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
+    } else {
+        format!("{v}")
+    }
+}
+
+impl GatherScatterOp {
+    /// This gather with fill value 0 for out-of-bounds windows (the gather of a tangent).
+    fn with_zero_fill(&self) -> GatherScatterOp {
+        match self {
+            GatherScatterOp::Gather {
+                dimension_numbers,
+                slice_sizes,
+                mode,
+                ..
+            } => GatherScatterOp::Gather {
+                dimension_numbers: dimension_numbers.clone(),
+                slice_sizes: slice_sizes.clone(),
+                mode: *mode,
+                fill_value: (*mode == GatherScatterMode::FillOrDrop).then(|| FillValue::new(0.0)),
+            },
+            GatherScatterOp::Scatter { .. } => self.clone(),
+        }
+    }
+}
+
+/// The gather that reads back, for each update element, the operand element a scatter with
+/// dimension numbers `dn` writes it to: its dimension numbers and slice sizes.
+fn inverse_gather(
+    dn: &ScatterDimensionNumbers,
+    operand_shape: &[usize],
+    updates_shape: &[usize],
+) -> (GatherDimensionNumbers, Dims) {
+    let gdn = GatherDimensionNumbers {
+        offset_dims: dn.update_window_dims.clone(),
+        collapsed_slice_dims: dn.inserted_window_dims.clone(),
+        start_index_map: dn.scatter_dims_to_operand_dims.clone(),
+        operand_batching_dims: dn.operand_batching_dims.clone(),
+        start_indices_batching_dims: dn.scatter_indices_batching_dims.clone(),
+    };
+    let mut window = dn.update_window_dims.iter();
+    let sizes = (0..operand_shape.len())
+        .map(|i| {
+            if dn.inserted_window_dims.contains(&i) || dn.operand_batching_dims.contains(&i) {
+                1
+            } else {
+                updates_shape[*window
+                    .next()
+                    .expect("one update window axis per operand window axis")]
+            }
+        })
+        .collect();
+    (gdn, sizes)
+}
+
+/// `gather` with fill value 0 (under `FillOrDrop`).
+fn gather_with(
+    x: &Array,
+    indices: &Array,
+    dn: GatherDimensionNumbers,
+    sizes: Dims,
+    mode: GatherScatterMode,
+) -> Array {
+    bind1(
+        GatherScatterOp::Gather {
+            dimension_numbers: dn,
+            slice_sizes: sizes,
+            mode,
+            fill_value: (mode == GatherScatterMode::FillOrDrop).then(|| FillValue::new(0.0)),
+        },
+        &[x, indices],
+    )
+}
+
+/// The gather mode that reads back exactly what a scatter in `mode` wrote: clamped windows
+/// for `Clip`, and for the dropping modes a fill (default fill value) where windows were
+/// dropped.
+fn readback_mode(mode: GatherScatterMode) -> GatherScatterMode {
+    match mode {
+        GatherScatterMode::Clip => GatherScatterMode::Clip,
+        _ => GatherScatterMode::FillOrDrop,
+    }
+}
+
+fn scatter_prim(
+    kind: ScatterKind,
+    dn: &ScatterDimensionNumbers,
+    mode: GatherScatterMode,
+) -> GatherScatterOp {
+    GatherScatterOp::Scatter {
+        kind,
+        dimension_numbers: dn.clone(),
+        mode,
+    }
+}
+
+/// A 0-d array of `dtype` holding `v`.
+fn scalar(v: f64, dtype: DType) -> Array {
+    crate::with_dtype!(dtype, T => Array::scalar(T::from_f64(v)))
+}
+
+/// `select(pred, on_true, on_false)` (`select_n` takes the false case first).
+fn select(pred: &Array, on_true: &Array, on_false: &Array) -> Array {
+    bind1(SelectOp::SelectN, &[pred, on_false, on_true])
+}
+
+fn eq(a: &Array, b: &Array) -> Array {
+    bind1(CompareOp::Eq, &[a, b])
+}
+
+/// The tangent of an overwriting `scatter` (JAX's `_scatter_jvp` without `unique_indices`):
+/// every update gets an id, a scatter of the ids tells which update each operand element
+/// finally holds, and the tangents are masked to those winners and combined with a
+/// scatter-add, which is linear and has a transpose.
+fn scatter_set_tangent(
+    dn: &ScatterDimensionNumbers,
+    mode: GatherScatterMode,
+    operand: &Array,
+    indices: &Array,
+    updates: &Array,
+    t_op: &Array,
+    t_up: &Array,
+) -> Array {
+    let mut ids_shape: Vec<usize> = updates.shape().to_vec();
+    for &d in &dn.update_window_dims {
+        ids_shape[d] = 1;
+    }
+    let num_ids: usize = ids_shape.iter().product();
+    let iota = bind1(
+        super::iota::IotaOp {
+            dtype: DType::U32,
+            shape: Shape::from(vec![num_ids]),
+            dimension: 0,
+        },
+        &[],
+    );
+    let ids = rules::reshape(&iota, &ids_shape);
+    let ids = bind1(
+        LayoutOp::BroadcastInDim {
+            shape: updates.aval().shape.clone(),
+            broadcast_dimensions: (0..updates.ndim()).collect(),
+        },
+        &[&ids],
+    );
+    // Ids start at 1 so that 0 marks operand elements no update reached.
+    let update_ids = bind1(BinaryOp::Add, &[&ids, &scalar(1.0, DType::U32)]);
+    let zero_ids = rules::zeros(&ShapeDtype::new(operand.aval().shape.clone(), DType::U32));
+    let scattered_ids = bind1(
+        scatter_prim(ScatterKind::Set, dn, mode),
+        &[&zero_ids, indices, &update_ids],
+    );
+    let (gdn, sizes) = inverse_gather(dn, operand.shape(), updates.shape());
+    let gathered_ids = bind1(
+        GatherScatterOp::Gather {
+            dimension_numbers: gdn,
+            slice_sizes: sizes,
+            mode: readback_mode(mode),
+            fill_value: None,
+        },
+        &[&scattered_ids, indices],
+    );
+    let untouched = eq(&scattered_ids, &scalar(0.0, DType::U32));
+    let winners = eq(&update_ids, &gathered_ids);
+    let masked_op = select(&untouched, t_op, &rules::zeros(t_op.aval()));
+    let masked_up = select(&winners, t_up, &rules::zeros(t_up.aval()));
+    bind1(
+        scatter_prim(ScatterKind::Add, dn, mode),
+        &[&masked_op, indices, &masked_up],
+    )
+}
+
+/// The tangent of `scatter-min`/`scatter-max` (JAX's `_scatter_extremal_jvp`): where several
+/// values (updates and the original operand element) tie for the extremum, the tangent is
+/// their average.
+#[allow(clippy::too_many_arguments)]
+fn scatter_extremal_tangent(
+    dn: &ScatterDimensionNumbers,
+    mode: GatherScatterMode,
+    operand: &Array,
+    indices: &Array,
+    updates: &Array,
+    out: &Array,
+    t_op: &Array,
+    t_up: &Array,
+) -> Array {
+    let dtype = operand.dtype();
+    let (gdn, sizes) = inverse_gather(dn, operand.shape(), updates.shape());
+    let readback = |x: &Array| {
+        bind1(
+            GatherScatterOp::Gather {
+                dimension_numbers: gdn.clone(),
+                slice_sizes: sizes.clone(),
+                mode: readback_mode(mode),
+                fill_value: None,
+            },
+            &[x, indices],
+        )
+    };
+    let zeros_op = rules::zeros(operand.aval());
+    let zeros_up = rules::zeros(updates.aval());
+    let one = scalar(1.0, dtype);
+    let ones_up = rules::broadcast(&one, &updates.aval().shape);
+    let add_at = |u: &Array| {
+        bind1(
+            scatter_prim(ScatterKind::Add, dn, mode),
+            &[&zeros_op, indices, u],
+        )
+    };
+    let initial_vals = readback(operand);
+    let target_vals = readback(out);
+    let successful = eq(updates, &target_vals);
+    let retained = eq(&initial_vals, &target_vals);
+    let num_updates = readback(&add_at(&select(&successful, &ones_up, &zeros_up)));
+    let num_refs = readback(&add_at(&ones_up));
+    let div = |a: &Array, b: &Array| bind1(BinaryOp::Div, &[a, b]);
+    let inv_plus_one = div(&one, &bind1(BinaryOp::Add, &[&num_updates, &one]));
+    let updates_normalizer = select(&retained, &inv_plus_one, &div(&one, &num_updates));
+    let updates_coef = select(&successful, &updates_normalizer, &zeros_up);
+    let operand_normalizer = select(&retained, &inv_plus_one, &zeros_up);
+    let operand_coef = div(
+        &bind1(BinaryOp::Sub, &[&operand_normalizer, &one]),
+        &num_refs,
+    );
+    let target_tangents = readback(t_op);
+    let tangent_updates = bind1(
+        BinaryOp::Add,
+        &[
+            &bind1(BinaryOp::Mul, &[&target_tangents, &operand_coef]),
+            &bind1(BinaryOp::Mul, &[t_up, &updates_coef]),
+        ],
+    );
+    bind1(
+        scatter_prim(ScatterKind::Add, dn, mode),
+        &[t_op, indices, &tangent_updates],
+    )
 }
 
 fn pairs(a: &[usize], b: &[usize]) -> Vec<(usize, usize)> {

@@ -230,3 +230,60 @@ pub fn elementwise_batch(
 pub fn not_linear(name: &str) -> ! {
     panic!("{name} is not linear in its operands, so it has no transpose rule (a JVP rule produced a non-linear tangent computation)")
 }
+
+// --- added for dot_general, conv, gather/scatter, sort, window, threefry ---
+
+/// A Python tuple as JAX prints parameters: `()`, `(0,)`, `(0, 1)`.
+pub fn py_tuple<T: std::fmt::Display>(xs: &[T]) -> String {
+    match xs {
+        [] => "()".into(),
+        [x] => format!("({x},)"),
+        _ => format!(
+            "({})",
+            xs.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// `transpose[permutation]` (nothing is bound for the identity permutation).
+pub fn transpose(x: &Array, permutation: &[usize]) -> Array {
+    if permutation.iter().enumerate().all(|(i, &p)| i == p) {
+        return x.clone();
+    }
+    bind1(
+        LayoutOp::Transpose {
+            permutation: Axes::from_slice(permutation),
+        },
+        &[x],
+    )
+}
+
+/// `reshape[new_sizes]` (nothing is bound when the shape is unchanged).
+pub fn reshape(x: &Array, shape: &[usize]) -> Array {
+    if x.shape() == shape {
+        return x.clone();
+    }
+    bind1(
+        LayoutOp::Reshape {
+            new_sizes: Shape::from(shape.to_vec()),
+        },
+        &[x],
+    )
+}
+
+/// `convert_element_type` to `dtype` (nothing is bound when `x` already has it).
+pub fn convert(x: &Array, dtype: crate::array::DType) -> Array {
+    if x.dtype() == dtype {
+        return x.clone();
+    }
+    bind1(
+        super::convert::ConvertOp::ConvertElementType {
+            new_dtype: dtype,
+            weak_type: false,
+        },
+        &[x],
+    )
+}

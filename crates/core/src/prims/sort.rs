@@ -1,6 +1,9 @@
 //! Sorting primitives: multi-operand `sort` and `top_k`.
 
-use super::{describe, expect_arity, PrimitiveRule};
+use super::gather_scatter::{Dims, GatherDimensionNumbers, GatherScatterMode, GatherScatterOp};
+use super::iota::IotaOp;
+use super::layout::LayoutOp;
+use super::{bind, bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Element, Shape, ShapeDtype};
 use crate::backend::cpu::sort::{
     apply_permutations, order_keys, sort_permutations, top_k_indices, FloatOrder,
@@ -150,4 +153,159 @@ impl PrimitiveRule for SortOp {
             }
         }
     }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        match *self {
+            SortOp::Sort {
+                dimension,
+                is_stable,
+                num_keys,
+            } => {
+                // Sort an iota along with the operands; the sorted iota is the permutation,
+                // which gathers the tangents.
+                let shape = primals[0].aval().shape.clone();
+                let iota = bind1(
+                    IotaOp {
+                        dtype: DType::I32,
+                        shape: shape.clone(),
+                        dimension,
+                    },
+                    &[],
+                );
+                let mut args: Vec<&Array> = primals.to_vec();
+                args.push(&iota);
+                let mut outs = bind(
+                    SortOp::Sort {
+                        dimension,
+                        is_stable,
+                        num_keys,
+                    },
+                    &args,
+                );
+                let perm = outs.pop().expect("the sorted iota");
+                let ts = tangents
+                    .iter()
+                    .map(|t| t.map(|t| take_along(t, &perm, dimension)))
+                    .collect();
+                (outs, ts)
+            }
+            SortOp::TopK { .. } => {
+                let outs = bind(self.clone(), primals);
+                let last = primals[0].ndim() - 1;
+                let t = tangents[0].map(|t| take_along(t, &outs[1], last));
+                (outs, vec![t, None])
+            }
+        }
+    }
+
+    fn transpose(&self, _cts: &[Option<&Array>], _args: &[LinearArg]) -> Vec<Option<Array>> {
+        rules::not_linear(self.name())
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        match *self {
+            SortOp::Sort {
+                dimension,
+                is_stable,
+                num_keys,
+            } => {
+                // Every operand gets the batch axis where the first batched one has it.
+                let (proto, bdim) = args
+                    .iter()
+                    .zip(dims)
+                    .find_map(|(a, d)| d.map(|d| (*a, d)))
+                    .expect("a batching rule gets at least one batched operand");
+                let moved: Vec<Array> = args
+                    .iter()
+                    .zip(dims)
+                    .map(|(a, d)| match d {
+                        Some(d) => rules::move_axis(a, *d, bdim),
+                        None => bind1(
+                            LayoutOp::BroadcastInDim {
+                                shape: proto.aval().shape.clone(),
+                                broadcast_dimensions: (0..proto.ndim())
+                                    .filter(|&i| i != bdim)
+                                    .collect(),
+                            },
+                            &[a],
+                        ),
+                    })
+                    .collect();
+                let refs: Vec<&Array> = moved.iter().collect();
+                let prim = SortOp::Sort {
+                    dimension: dimension + usize::from(bdim <= dimension),
+                    is_stable,
+                    num_keys,
+                };
+                let outs = bind(prim, &refs);
+                let n = outs.len();
+                (outs, vec![Some(bdim); n])
+            }
+            SortOp::TopK { .. } => {
+                // top_k works on the last axis, so the batch axis must not be there.
+                let bdim = dims[0].expect("one batched operand");
+                let (x, bdim) = if bdim + 1 == args[0].ndim() {
+                    (rules::move_axis(args[0], bdim, 0), 0)
+                } else {
+                    (args[0].clone(), bdim)
+                };
+                (bind(self.clone(), &[&x]), vec![Some(bdim), Some(bdim)])
+            }
+        }
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        let py_bool = |b: bool| if b { "True" } else { "False" }.to_string();
+        match *self {
+            SortOp::Sort {
+                dimension,
+                is_stable,
+                num_keys,
+            } => vec![
+                ("dimension", dimension.to_string()),
+                ("is_stable", py_bool(is_stable)),
+                ("num_keys", num_keys.to_string()),
+            ],
+            SortOp::TopK { k } => vec![("k", k.to_string())],
+        }
+    }
+}
+
+/// `x` reordered along `axis` by `idx` (same shape as the result; entries index `axis`), as a
+/// gather whose other axes are batching pairs: `out[..., i, ...] = x[..., idx[..., i, ...], ...]`.
+fn take_along(x: &Array, idx: &Array, axis: usize) -> Array {
+    if idx.size() == 0 {
+        // Empty results (k = 0 or a size-0 axis): nothing to gather, and a size-1 slice of an
+        // empty axis would be out of range.
+        return rules::zeros(&ShapeDtype::new(idx.aval().shape.clone(), x.dtype()));
+    }
+    let nd = idx.ndim();
+    let others: Dims = (0..nd).filter(|&i| i != axis).collect();
+    let mut ishape = idx.shape().to_vec();
+    ishape.push(1);
+    let indices = rules::reshape(idx, &ishape);
+    bind1(
+        GatherScatterOp::Gather {
+            dimension_numbers: GatherDimensionNumbers {
+                offset_dims: Dims::new(),
+                collapsed_slice_dims: Dims::from_slice(&[axis]),
+                start_index_map: Dims::from_slice(&[axis]),
+                operand_batching_dims: others.clone(),
+                start_indices_batching_dims: others,
+            },
+            slice_sizes: Dims::from_elem(1, nd),
+            mode: GatherScatterMode::PromiseInBounds,
+            fill_value: None,
+        },
+        &[x, &indices],
+    )
 }

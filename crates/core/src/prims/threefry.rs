@@ -2,7 +2,7 @@
 //! generator JAX's partitionable PRNG feeds it (`jax/_src/random/threefry2x32.py`, `prng.py`).
 
 use super::binary::elementwise_shape;
-use super::{describe, expect_arity, PrimitiveRule};
+use super::{bind, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Shape, ShapeDtype};
 use crate::backend::cpu::threefry::{iota_2x32, threefry2x32};
 
@@ -61,5 +61,40 @@ impl PrimitiveRule for ThreefryOp {
             ThreefryOp::Iota2x32Shape { .. } => iota_2x32(shape.size()),
         };
         vec![Array::from_vec(a, shape.clone()), Array::from_vec(b, shape)]
+    }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        _tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        // Integer outputs: no tangents.
+        rules::zero_jvp(self.clone(), primals)
+    }
+
+    fn transpose(&self, _cts: &[Option<&Array>], _args: &[LinearArg]) -> Vec<Option<Array>> {
+        rules::not_linear(self.name())
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        match self {
+            ThreefryOp::Threefry2x32 => {
+                rules::elementwise_batch(self.clone(), args, dims, axis_size)
+            }
+            // No operands, so nothing is ever batched; the outputs are the same in every lane.
+            ThreefryOp::Iota2x32Shape { .. } => (bind(self.clone(), args), vec![None, None]),
+        }
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ThreefryOp::Threefry2x32 => Vec::new(),
+            ThreefryOp::Iota2x32Shape { shape } => vec![("shape", rules::py_tuple(shape))],
+        }
     }
 }

@@ -4,7 +4,8 @@
 use super::binary::{nan_max, nan_min};
 use super::conv::{dilate_dim, stride_dim, Padding};
 use super::layout::Axes;
-use super::{describe, expect_arity, PrimitiveRule};
+use super::slicing::{Sizes, SlicingOp};
+use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Element, FloatElement, Shape, ShapeDtype};
 use crate::backend::cpu::PARALLEL_THRESHOLD;
 use num_traits::{Float, WrappingAdd};
@@ -53,6 +54,26 @@ pub enum WindowOp {
         /// `(low, high)` padding of each axis.
         padding: Padding,
     },
+    /// See [`SelectAndGatherAdd`].
+    SelectAndGatherAdd(SelectAndGatherAdd),
+}
+
+/// `select_and_gather_add(tangents, operand)` (JAX's primitive of that name, with
+/// `select_prim = ge`): for each window of `operand` (as in `reduce_window`), the element of
+/// `tangents` at the position of the window's first maximum, or 0 for a window of padding
+/// only. The tangent of `reduce_window_max`; its transpose is `select_and_scatter_add`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SelectAndGatherAdd {
+    /// Window size along each axis.
+    pub window_dimensions: Axes,
+    /// Window step along each axis (≥ 1).
+    pub window_strides: Axes,
+    /// `(low, high)` padding of each axis.
+    pub padding: Padding,
+    /// Operand dilation along each axis (≥ 1).
+    pub base_dilation: Axes,
+    /// Window dilation along each axis (≥ 1).
+    pub window_dilation: Axes,
 }
 
 /// Output size of each axis of a windowed reduction, as `reduce_window_shape_tuple`; panics
@@ -123,6 +144,7 @@ impl PrimitiveRule for WindowOp {
                 WindowReduceKind::Sum => "reduce_window_sum",
             },
             WindowOp::SelectAndScatterAdd { .. } => "select_and_scatter_add",
+            WindowOp::SelectAndGatherAdd(_) => "select_and_gather_add",
         }
     }
 
@@ -192,6 +214,31 @@ impl PrimitiveRule for WindowOp {
                 vec![ShapeDtype::new(operand.shape.clone(), operand.dtype)
                     .with_weak(source.weak_type)]
             }
+            WindowOp::SelectAndGatherAdd(p) => {
+                expect_arity(self.name(), args, 2);
+                let (tangents, operand) = (args[0], args[1]);
+                if tangents.dtype != operand.dtype
+                    || tangents.dtype.is_bool()
+                    || tangents.shape != operand.shape
+                {
+                    panic!(
+                        "select_and_gather_add: tangents and operand must have the same shape and \
+                         non-bool dtype, got {}",
+                        describe(args)
+                    );
+                }
+                let shape = window_shape(
+                    self.name(),
+                    &operand.shape,
+                    &p.window_dimensions,
+                    &p.window_strides,
+                    &p.padding,
+                    &p.base_dilation,
+                    &p.window_dilation,
+                    args,
+                );
+                vec![ShapeDtype::new(shape, operand.dtype).with_weak(tangents.weak_type)]
+            }
         }
     }
 
@@ -238,9 +285,331 @@ impl PrimitiveRule for WindowOp {
                     T::into_storage(select_and_scatter(source.as_slice::<T>(), operand.as_slice::<T>(), &g, <T as Element>::zero(), |a: T, s: T| WrappingAdd::wrapping_add(&a, &s)))
                 }, _ => unreachable!("abstract_eval rejects bool")))
             }
+            WindowOp::SelectAndGatherAdd(p) => {
+                let (tangents, operand) = (args[0], args[1]);
+                let passes: Vec<Pass> = (0..operand.ndim())
+                    .map(|d| Pass {
+                        window: p.window_dimensions[d],
+                        stride: p.window_strides[d],
+                        lo: p.padding[d].0,
+                        base_dilation: p.base_dilation[d],
+                        window_dilation: p.window_dilation[d],
+                        out: out[0].shape[d],
+                    })
+                    .collect();
+                crate::with_dtype!(operand.dtype(), T => T::into_storage(select_and_gather(
+                    tangents.as_slice::<T>(),
+                    operand.as_slice::<T>(),
+                    operand.shape(),
+                    &passes,
+                )))
+            }
         };
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        match self {
+            WindowOp::ReduceWindow {
+                kind: WindowReduceKind::Sum,
+                ..
+            } => rules::linear_jvp(self.clone(), primals, tangents),
+            WindowOp::ReduceWindow {
+                kind,
+                window_dimensions,
+                window_strides,
+                padding,
+                base_dilation,
+                window_dilation,
+            } => {
+                // The tangent at each window's chosen element (JAX's
+                // `_reduce_window_chooser_jvp_rule`); the minimum is the maximum of -x.
+                let out = bind1(self.clone(), primals);
+                let t = tangents[0].map(|t| {
+                    let x = if *kind == WindowReduceKind::Min {
+                        -primals[0]
+                    } else {
+                        primals[0].clone()
+                    };
+                    let gather = SelectAndGatherAdd {
+                        window_dimensions: window_dimensions.clone(),
+                        window_strides: window_strides.clone(),
+                        padding: padding.clone(),
+                        base_dilation: base_dilation.clone(),
+                        window_dilation: window_dilation.clone(),
+                    };
+                    bind1(WindowOp::SelectAndGatherAdd(gather), &[t, &x])
+                });
+                (vec![out], vec![t])
+            }
+            // Linear in the first operand; piecewise constant in the operand that selects.
+            WindowOp::SelectAndScatterAdd { .. } | WindowOp::SelectAndGatherAdd(_) => {
+                let out = bind1(self.clone(), primals);
+                let t = tangents[0].map(|t| bind1(self.clone(), &[t, primals[1]]));
+                (vec![out], vec![t])
+            }
+        }
+    }
+
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
+        let ct = cts[0].expect("one output");
+        match self {
+            WindowOp::ReduceWindow {
+                kind: WindowReduceKind::Sum,
+                window_dimensions,
+                window_strides,
+                padding,
+                base_dilation,
+                window_dilation,
+            } => {
+                // JAX's `_reduce_window_sum_transpose_rule`: spread the cotangent back with a
+                // padded, stride-dilated window sum.
+                let x = args[0].aval();
+                let nd = x.ndim();
+                let pads = vjp_lhs_padding(
+                    &x.shape,
+                    window_dimensions,
+                    window_strides,
+                    ct.shape(),
+                    padding,
+                    base_dilation,
+                    window_dilation,
+                );
+                let config = pads
+                    .iter()
+                    .zip(window_strides)
+                    .map(|(&(lo, hi), &s)| (lo, hi, s as i64 - 1))
+                    .collect();
+                let zero = rules::zeros(&ShapeDtype::new(Shape::default(), ct.dtype()));
+                let padded = bind1(
+                    SlicingOp::Pad {
+                        padding_config: config,
+                    },
+                    &[ct, &zero],
+                );
+                let ones: Axes = Axes::from_elem(1, nd);
+                let sum = WindowOp::ReduceWindow {
+                    kind: WindowReduceKind::Sum,
+                    window_dimensions: window_dimensions.clone(),
+                    window_strides: base_dilation.clone(),
+                    padding: Padding::from_elem((0, 0), nd),
+                    base_dilation: ones,
+                    window_dilation: window_dilation.clone(),
+                };
+                vec![Some(bind1(sum, &[&padded]))]
+            }
+            WindowOp::ReduceWindow { .. } => rules::not_linear(self.name()),
+            WindowOp::SelectAndScatterAdd {
+                window_dimensions,
+                window_strides,
+                padding,
+            } => {
+                if args[1].is_linear() {
+                    rules::not_linear("select_and_scatter_add in its operand");
+                }
+                let operand = args[1].known(self.name());
+                let ones: Axes = Axes::from_elem(1, operand.ndim());
+                let gather = SelectAndGatherAdd {
+                    window_dimensions: window_dimensions.clone(),
+                    window_strides: window_strides.clone(),
+                    padding: padding.clone(),
+                    base_dilation: ones.clone(),
+                    window_dilation: ones,
+                };
+                vec![
+                    Some(bind1(WindowOp::SelectAndGatherAdd(gather), &[ct, operand])),
+                    None,
+                ]
+            }
+            WindowOp::SelectAndGatherAdd(p) => {
+                if args[1].is_linear() {
+                    rules::not_linear("select_and_gather_add in its operand");
+                }
+                if p.window_dilation.iter().any(|&d| d != 1) {
+                    panic!(
+                        "VJP not implemented for select_and_gather (MaxPool) with window \
+                         dilation, got window_dilation={} (as in JAX)",
+                        rules::py_tuple(&p.window_dilation)
+                    );
+                }
+                let mut operand = args[1].known(self.name()).clone();
+                let dilated = p.base_dilation.iter().any(|&d| d != 1);
+                if dilated {
+                    // Put the holes of the base dilation into the operand, holding the
+                    // identity of max so they are never chosen.
+                    let lowest = crate::with_float_dtype!(operand.dtype(), T => Array::scalar(T::neg_infinity()),
+                        _ => crate::with_int_dtype!(operand.dtype(), T => Array::scalar(T::MIN),
+                            _ => unreachable!("abstract_eval rejects bool")));
+                    let config = p
+                        .base_dilation
+                        .iter()
+                        .map(|&d| (0, 0, d as i64 - 1))
+                        .collect();
+                    operand = bind1(
+                        SlicingOp::Pad {
+                            padding_config: config,
+                        },
+                        &[&operand, &lowest],
+                    );
+                }
+                let scatter = WindowOp::SelectAndScatterAdd {
+                    window_dimensions: p.window_dimensions.clone(),
+                    window_strides: p.window_strides.clone(),
+                    padding: p.padding.clone(),
+                };
+                let mut out = bind1(scatter, &[ct, &operand]);
+                if dilated {
+                    out = bind1(
+                        SlicingOp::Slice {
+                            start_indices: Sizes::from_elem(0, out.ndim()),
+                            limit_indices: out.shape().iter().copied().collect(),
+                            strides: p.base_dilation.iter().copied().collect(),
+                        },
+                        &[&out],
+                    );
+                }
+                vec![Some(out), None]
+            }
+        }
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        // The mapped axis gets a window of size 1 (stride 1, no padding or dilation).
+        match self {
+            WindowOp::ReduceWindow {
+                kind,
+                window_dimensions,
+                window_strides,
+                padding,
+                base_dilation,
+                window_dilation,
+            } => {
+                let b = dims[0].expect("one batched operand");
+                let prim = WindowOp::ReduceWindow {
+                    kind: *kind,
+                    window_dimensions: ins_axes(window_dimensions, b, 1),
+                    window_strides: ins_axes(window_strides, b, 1),
+                    padding: ins_pads(padding, b),
+                    base_dilation: ins_axes(base_dilation, b, 1),
+                    window_dilation: ins_axes(window_dilation, b, 1),
+                };
+                (vec![bind1(prim, args)], vec![Some(b)])
+            }
+            WindowOp::SelectAndScatterAdd {
+                window_dimensions,
+                window_strides,
+                padding,
+            } => {
+                let a = rules::bdim_to_front(args[0], dims[0], axis_size);
+                let o = rules::bdim_to_front(args[1], dims[1], axis_size);
+                let prim = WindowOp::SelectAndScatterAdd {
+                    window_dimensions: ins_axes(window_dimensions, 0, 1),
+                    window_strides: ins_axes(window_strides, 0, 1),
+                    padding: ins_pads(padding, 0),
+                };
+                (vec![bind1(prim, &[&a, &o])], vec![Some(0)])
+            }
+            WindowOp::SelectAndGatherAdd(p) => {
+                let a = rules::bdim_to_front(args[0], dims[0], axis_size);
+                let o = rules::bdim_to_front(args[1], dims[1], axis_size);
+                let prim = WindowOp::SelectAndGatherAdd(SelectAndGatherAdd {
+                    window_dimensions: ins_axes(&p.window_dimensions, 0, 1),
+                    window_strides: ins_axes(&p.window_strides, 0, 1),
+                    padding: ins_pads(&p.padding, 0),
+                    base_dilation: ins_axes(&p.base_dilation, 0, 1),
+                    window_dilation: ins_axes(&p.window_dilation, 0, 1),
+                });
+                (vec![bind1(prim, &[&a, &o])], vec![Some(0)])
+            }
+        }
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        let t = |a: &Axes| rules::py_tuple(a);
+        let pads = |p: &Padding| {
+            let v: Vec<String> = p.iter().map(|(lo, hi)| format!("({lo}, {hi})")).collect();
+            rules::py_tuple(&v)
+        };
+        match self {
+            WindowOp::ReduceWindow {
+                window_dimensions,
+                window_strides,
+                padding,
+                base_dilation,
+                window_dilation,
+                ..
+            } => vec![
+                ("base_dilation", t(base_dilation)),
+                ("padding", pads(padding)),
+                ("window_dilation", t(window_dilation)),
+                ("window_dimensions", t(window_dimensions)),
+                ("window_strides", t(window_strides)),
+            ],
+            WindowOp::SelectAndScatterAdd {
+                window_dimensions,
+                window_strides,
+                padding,
+            } => vec![
+                ("padding", pads(padding)),
+                ("select_prim", "ge".into()),
+                ("window_dimensions", t(window_dimensions)),
+                ("window_strides", t(window_strides)),
+            ],
+            WindowOp::SelectAndGatherAdd(p) => vec![
+                ("base_dilation", t(&p.base_dilation)),
+                ("padding", pads(&p.padding)),
+                ("select_prim", "ge".into()),
+                ("window_dilation", t(&p.window_dilation)),
+                ("window_dimensions", t(&p.window_dimensions)),
+                ("window_strides", t(&p.window_strides)),
+            ],
+        }
+    }
+}
+
+/// `v` with `x` inserted at position `at`.
+fn ins_axes(v: &Axes, at: usize, x: usize) -> Axes {
+    let mut v = v.clone();
+    v.insert(at, x);
+    v
+}
+
+/// `p` with no padding inserted at axis `at`.
+fn ins_pads(p: &Padding, at: usize) -> Padding {
+    let mut p = p.clone();
+    p.insert(at, (0, 0));
+    p
+}
+
+/// The padding that turns a windowed reduction's cotangent back into its operand's shape
+/// (JAX's `_conv_general_vjp_lhs_padding`).
+fn vjp_lhs_padding(
+    in_shape: &[usize],
+    window: &[usize],
+    strides: &[usize],
+    out_shape: &[usize],
+    padding: &[(i64, i64)],
+    base_dilation: &[usize],
+    window_dilation: &[usize],
+) -> Vec<(i64, i64)> {
+    (0..in_shape.len())
+        .map(|d| {
+            let lhs = dilate_dim(in_shape[d], base_dilation[d]) as i64;
+            let rhs = dilate_dim(window[d], window_dilation[d]) as i64;
+            let out = dilate_dim(out_shape[d], strides[d]) as i64;
+            let before = rhs - padding[d].0 - 1;
+            (before, lhs + rhs - 1 - out - before)
+        })
+        .collect()
 }
 
 /// One axis of a separable windowed reduction.
@@ -430,4 +799,58 @@ fn advance(idx: &mut [usize], size: impl Fn(usize) -> usize) -> bool {
         idx[d] = 0;
     }
     false
+}
+
+/// For each window (row-major over the output grid), the `tangents` element at the window's
+/// first maximum of `operand` under `>=` (the choice [`select_and_scatter`] makes), or zero for
+/// a window that covers no operand element. Positions on padding or base-dilation holes are
+/// never chosen.
+fn select_and_gather<T: Element>(
+    tangents: &[T],
+    operand: &[T],
+    shape: &[usize],
+    passes: &[Pass],
+) -> Vec<T> {
+    let nd = shape.len();
+    let grid: Vec<usize> = passes.iter().map(|p| p.out).collect();
+    let mut out = vec![<T as Element>::zero(); grid.iter().product()];
+    if out.is_empty() {
+        return out;
+    }
+    let strides: Vec<usize> = (0..nd).map(|d| shape[d + 1..].iter().product()).collect();
+    // valid[d][o]: the operand indices along axis d that window o reads.
+    let valid: Vec<Vec<Vec<usize>>> = (0..nd)
+        .map(|d| {
+            (0..grid[d])
+                .map(|o| {
+                    (0..passes[d].window)
+                        .filter_map(|j| passes[d].source(o, j, shape[d]))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let mut o_idx = vec![0usize; nd];
+    let mut w_idx = vec![0usize; nd];
+    for dst in out.iter_mut() {
+        let lists: Vec<&[usize]> = (0..nd).map(|d| &valid[d][o_idx[d]][..]).collect();
+        if lists.iter().all(|l| !l.is_empty()) {
+            w_idx.iter_mut().for_each(|w| *w = 0);
+            let mut pick: Option<(usize, T)> = None;
+            loop {
+                let flat: usize = (0..nd).map(|d| lists[d][w_idx[d]] * strides[d]).sum();
+                let v = operand[flat];
+                pick = match pick {
+                    Some((pi, pv)) if pv >= v => Some((pi, pv)),
+                    _ => Some((flat, v)),
+                };
+                if !advance(&mut w_idx, |d| lists[d].len()) {
+                    break;
+                }
+            }
+            *dst = tangents[pick.expect("a window with a valid position").0];
+        }
+        advance(&mut o_idx, |d| grid[d]);
+    }
+    out
 }
