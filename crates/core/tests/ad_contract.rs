@@ -484,7 +484,7 @@ fn grad_of_vmap_vmap_of_grad_and_jit_of_grad() {
     let g = grad(|w: &Array| loss(w, &x0))(&w);
     let jg = jit(move |w: &Array| grad(|w: &Array| loss(w, &x0))(w));
     assert_close(
-        &jg.call(&w).to_vec::<f64>(),
+        &jg(&w).to_vec::<f64>(),
         &g.to_vec::<f64>(),
         1e-12,
         1e-12,

@@ -779,7 +779,7 @@ fn compositions() {
     let sl = move |x: &Array| contract_all(&wv, &jnp::sort(x, 0));
     let g = grad(&sl)(&v);
     assert_close(
-        &jit(grad(sl)).call(&v).to_vec::<f64>(),
+        &jit(grad(sl))(&v).to_vec::<f64>(),
         &g.to_vec::<f64>(),
         0.0,
         0.0,

@@ -314,7 +314,6 @@ fn compositions_of_pad_in_its_padding_value() {
 /// Differentiating vmapped dynamic slices with batched indices goes through gather/scatter,
 /// whose rules belong to the gather/scatter family.
 #[test]
-#[ignore = "needs gather/scatter transformation rules from another family"]
 fn gradients_through_batched_start_indices() {
     let mut rng = Rng::new(14);
     for _ in 0..5 {

@@ -5,6 +5,7 @@
 //! - `<jvp(f)(x; v), w> == <v, vjp(f)(x)(w)>` (and both against finite differences);
 //! - compositions: grad∘grad (via Hessian symmetry), vmap∘grad (per-example gradients),
 //!   grad∘vmap, jvp∘grad (Hessian-vector products), jit∘grad∘vmap.
+//!
 //! Inputs are float64 so the comparisons can be tight.
 
 mod common;

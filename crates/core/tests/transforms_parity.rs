@@ -102,12 +102,7 @@ fn primitive_names(text: &str) -> Vec<String> {
     // Each equation reads `outs = name[params] ins`; take the word after " = ".
     text.split(['\n', ';'])
         .filter_map(|line| line.split_once(" = ").map(|(_, rhs)| rhs))
-        .map(|rhs| {
-            rhs.split(|ch: char| ch == ' ' || ch == '[')
-                .next()
-                .unwrap_or_default()
-                .to_string()
-        })
+        .map(|rhs| rhs.split([' ', '[']).next().unwrap_or_default().to_string())
         .collect()
 }
 

@@ -87,17 +87,11 @@ pub trait PrimitiveRule {
         &self,
         primals: &[&Array],
         tangents: &[Option<&Array>],
-    ) -> (Vec<Array>, Vec<Option<Array>>) {
-        let _ = (primals, tangents);
-        panic!("TEMPORARY: no jvp rule for {} yet", self.name())
-    }
+    ) -> (Vec<Array>, Vec<Option<Array>>);
     /// Reverse mode, for primitives linear in some operands: the cotangents of the
     /// [`LinearArg::Linear`] operands given the outputs' cotangents (`None` = zero; at least one
     /// is `Some`). Return `None` for known operands and for zero cotangents.
-    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
-        let _ = (cts, args);
-        panic!("TEMPORARY: no transpose rule for {} yet", self.name())
-    }
+    fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>>;
     /// vmap: the outputs and their batch dimensions, given the operands and theirs (`None` =
     /// not mapped; at least one is `Some`). `axis_size` is the size of the mapped axis.
     fn batch(
@@ -105,10 +99,7 @@ pub trait PrimitiveRule {
         args: &[&Array],
         dims: &[Option<usize>],
         axis_size: usize,
-    ) -> (Vec<Array>, Vec<Option<usize>>) {
-        let _ = (args, dims, axis_size);
-        panic!("TEMPORARY: no batching rule for {} yet", self.name())
-    }
+    ) -> (Vec<Array>, Vec<Option<usize>>);
     /// The parameters as `make_jaxpr` prints them (`axes=(0,)`), in JAX's order.
     fn params(&self) -> Vec<(&'static str, String)> {
         Vec::new()

@@ -101,7 +101,7 @@ pub fn linear_jvp(
 }
 
 /// One operand's contribution to an output tangent: `(tangent, primals, output) -> contribution`.
-pub type PartialRule = dyn Fn(&Array, &[&Array], &Array) -> Array;
+pub type PartialRule<'a> = dyn Fn(&Array, &[&Array], &Array) -> Array + 'a;
 
 /// The JVP of a one-output primitive from per-operand tangent maps (JAX's `defjvp`): `rules[i]`
 /// maps operand `i`'s tangent to its contribution to the output tangent, given the primals
@@ -110,7 +110,7 @@ pub fn jvp_from_partials(
     prim: impl Into<Primitive>,
     primals: &[&Array],
     tangents: &[Option<&Array>],
-    rules: &[&PartialRule],
+    rules: &[&PartialRule<'_>],
 ) -> (Vec<Array>, Vec<Option<Array>>) {
     let out = bind1(prim, primals);
     let mut total: Option<Array> = None;

@@ -97,7 +97,7 @@ pub fn check_compositions(f: &Fun<'_>, xs: &[Array], rng: &mut Rng, what: &str) 
     check_grads(grad(loss), &xs, 1e-6, 1e-6, 1e-7);
     // jit of grad.
     let g = grad(loss)(&xs);
-    let jg = jit(grad(loss)).call(&xs);
+    let jg = jit(grad(loss))(&xs);
     for (a, b) in g.iter().zip(&jg) {
         assert_close(
             &b.to_vec::<f64>(),
