@@ -252,25 +252,30 @@ fn main() {
 
     // Save, then load into a freshly initialised model of the same shape (the template gives
     // the structure and static fields; the file gives every array).
-    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+    // `tree_serialise_leaves` adds `.eqx` to a path without an extension; say where it went.
+    let out = match args.out.extension() {
+        Some(_) => args.out.clone(),
+        None => args.out.with_extension("eqx"),
+    };
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).unwrap_or_else(|e| {
             eprintln!("digits: cannot create {}: {e}", dir.display());
             std::process::exit(1)
         });
     }
-    eqx::tree_serialise_leaves(&args.out, &model).unwrap_or_else(|e| {
-        eprintln!("digits: saving to {}: {e}", args.out.display());
+    eqx::tree_serialise_leaves(&out, &model).unwrap_or_else(|e| {
+        eprintln!("digits: saving to {}: {e}", out.display());
         std::process::exit(1)
     });
     let template = nn::MLP::new(features, 10, 128, 2, random::key(args.seed + 1));
-    let loaded = eqx::tree_deserialise_leaves(&args.out, &template).unwrap_or_else(|e| {
-        eprintln!("digits: loading {}: {e}", args.out.display());
+    let loaded = eqx::tree_deserialise_leaves(&out, &template).unwrap_or_else(|e| {
+        eprintln!("digits: loading {}: {e}", out.display());
         std::process::exit(1)
     });
     let reloaded_acc = evaluate(&loaded, &x_test, &y_test).item::<f32>();
     println!(
         "saved to {}; reloaded test accuracy {:.2}%",
-        args.out.display(),
+        out.display(),
         100.0 * reloaded_acc
     );
     assert_eq!(

@@ -76,5 +76,5 @@ fn main() {
         last_loss < first_loss / 10.0,
         "training should cut the loss tenfold: {first_loss} -> {last_loss}"
     );
-    println!("trained: {model:?}");
+    println!("trained model:\n{}", eqx::tree_pformat(&model));
 }
