@@ -9,6 +9,7 @@
 pub mod binary;
 pub mod collective;
 pub mod compare;
+pub mod control_flow;
 pub mod conv;
 pub mod convert;
 pub mod cumulative;
@@ -166,6 +167,7 @@ define_primitives! {
     Conv(conv::ConvGeneralDilated),
     Window(window::WindowOp),
     Collective(collective::CollectiveOp),
+    ControlFlow(control_flow::ControlFlowOp),
 }
 
 /// Applies a primitive to arguments and returns its outputs.
