@@ -15,6 +15,7 @@
 
 pub mod array;
 pub mod backend;
+pub mod debug;
 pub mod jaxpr;
 pub mod lax;
 pub mod nn;

@@ -3,6 +3,12 @@
 //! Models as plain Rust structs, JAX-style composable transformations over them, fast on CPU.
 //! Import it as `use equinox as eqx;`.
 //!
+//! ## Layers
+//! [`nn`] holds Equinox's layers ([`nn::Linear`], [`nn::MLP`], [`nn::Sequential`], ...) with
+//! Equinox's initialisation, bit-exact for the same [`random`] key, beside the `jax.nn`
+//! functions (`nn::relu`, `nn::softmax`). [`datasets`] loads small image data sets for
+//! examples.
+//!
 //! ## Modules
 //! A model is a struct deriving [`Module`](derive@Module). Its [`Array`] fields (also inside
 //! `Vec`, `Option`, tuples, maps, nested modules) are the PyTree's leaves; everything else
@@ -103,6 +109,11 @@ extern crate self as equinox;
 
 pub use equinox_core::*;
 
+pub mod datasets;
+// Declared here, this `nn` shadows the core's `nn` from the glob import above; it re-exports
+// the core's `jax.nn` functions beside the layers.
+pub mod nn;
+
 /// Derives [`Module`](trait@Module) (that is, [`tree::PyTree`]) for a struct or enum: see the
 /// [crate documentation](crate#derivemodule).
 pub use equinox_macros::Module;
@@ -113,6 +124,7 @@ pub use equinox_core::tree::PyTree as Module;
 
 pub use equinox_core::tree::{tree_allclose, tree_equal, tree_pformat, tree_pprint};
 
+pub mod filtered;
 pub mod filters;
 pub mod tree_at;
 
@@ -120,7 +132,11 @@ pub use filters::{
     apply_updates, combine, combine2, filter, is_array, is_inexact_array, partition, Filter,
     FilterSpec,
 };
+pub use filtered::*;
 pub use tree_at::{tree_at, tree_at_many, tree_at_many_with, tree_at_with};
+
+pub mod serialisation;
+pub use serialisation::{tree_deserialise_leaves, tree_serialise_leaves};
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]

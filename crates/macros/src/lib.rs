@@ -16,6 +16,7 @@ use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use std::collections::HashSet;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{
     parse_macro_input, parse_quote, Data, DeriveInput, Fields, Generics, Ident, Index, LitStr,
@@ -132,7 +133,8 @@ fn field_infos(fields: &Fields, krate: &Path, in_enum: bool) -> syn::Result<Vec<
         let is_static = field_is_static(f)?;
         let (access, other_access, ctor_key, path_key, name) = match &f.ident {
             Some(id) => {
-                let s = id.to_string();
+                // A raw identifier (`r#fn`) prints and keys paths by its plain name (`fn`).
+                let s = id.unraw().to_string();
                 let (a, o) = if in_enum {
                     let (a, o) = (
                         format_ident!("__self_{}", i),

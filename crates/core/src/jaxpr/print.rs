@@ -45,11 +45,35 @@ fn binder(j: &Jaxpr, v: Var) -> String {
     format!("{}:{}", var_name(v), short_aval(&j.avals[v as usize]))
 }
 
+/// Which variables are read (by an equation or as an output); others print as `_`.
+fn used_vars(j: &Jaxpr) -> Vec<bool> {
+    let mut used = vec![false; j.avals.len()];
+    let mut mark = |a: &Atom| {
+        if let Atom::Var(v) = a {
+            used[*v as usize] = true;
+        }
+    };
+    j.eqns.iter().flat_map(|e| &e.inputs).for_each(&mut mark);
+    j.outvars.iter().for_each(&mut mark);
+    used
+}
+
 fn eqn_lines(j: &Jaxpr) -> Vec<String> {
+    let used = used_vars(j);
     j.eqns
         .iter()
         .map(|e| {
-            let outs: Vec<String> = e.outputs.iter().map(|v| binder(j, *v)).collect();
+            let outs: Vec<String> = e
+                .outputs
+                .iter()
+                .map(|v| {
+                    if used[*v as usize] {
+                        binder(j, *v)
+                    } else {
+                        format!("_:{}", short_aval(&j.avals[*v as usize]))
+                    }
+                })
+                .collect();
             let params = e.prim.params();
             let params = if params.is_empty() {
                 String::new()
@@ -90,8 +114,8 @@ impl fmt::Display for Jaxpr {
         };
         let head = format!("{{ lambda {}; {}. let", consts.join(" "), ins.join(" "));
         let lines = eqn_lines(self);
-        let one_line = format!("{head} {} in {outs} }}", lines.join(" "));
-        if lines.len() <= 1 && one_line.len() <= 80 && !one_line.contains('\n') {
+        let one_line = format!("{head} {} in {outs} }}", lines.join("; "));
+        if one_line.len() <= 80 && !one_line.contains('\n') {
             return f.write_str(&one_line);
         }
         writeln!(f, "{head}")?;

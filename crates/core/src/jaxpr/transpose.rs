@@ -9,7 +9,7 @@ use crate::prims::{bind, LinearArg, PrimitiveRule};
 pub(crate) fn add_cotangents(a: Option<Array>, b: Array) -> Array {
     match a {
         None => b,
-        Some(a) => crate::prims::bind1(crate::prims::binary::BinaryOp::Add, &[&a, &b]),
+        Some(a) => crate::prims::bind1(crate::prims::binary::BinaryOp::AddAny, &[&a, &b]),
     }
 }
 

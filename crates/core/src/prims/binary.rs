@@ -11,6 +11,9 @@ use num_traits::Float;
 pub enum BinaryOp {
     /// `x + y` (wrapping for integers).
     Add,
+    /// `x + y` for accumulating tangents and cotangents (JAX's `add_any`): the same
+    /// arithmetic as `add`, kept distinct so staged derivative programs read as JAX's do.
+    AddAny,
     /// `x - y`.
     Sub,
     /// `x * y`.
@@ -55,7 +58,7 @@ impl BinaryOp {
     fn accepts(self) -> Accepts {
         use BinaryOp::*;
         match self {
-            Add | Sub | Mul | Div | Rem => Accepts::Numeric,
+            Add | AddAny | Sub | Mul | Div | Rem => Accepts::Numeric,
             Max | Min => Accepts::NumericOrBool,
             Pow | Atan2 | Nextafter => Accepts::Float,
             And | Or | Xor => Accepts::IntOrBool,
@@ -103,6 +106,7 @@ impl PrimitiveRule for BinaryOp {
         use BinaryOp::*;
         match self {
             Add => "add",
+            AddAny => "add_any",
             Sub => "sub",
             Mul => "mul",
             Div => "div",
@@ -148,9 +152,10 @@ impl PrimitiveRule for BinaryOp {
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
         let (x, y) = (args[0], args[1]);
-        let storage = crate::with_float_dtype!(x.dtype(), T => float_binary::<T>(*self, x.as_slice(), y.as_slice()),
-            _ => crate::with_int_dtype!(x.dtype(), T => int_binary::<T>(*self, x.as_slice(), y.as_slice()),
-                _ => bool_binary(*self, x.as_slice(), y.as_slice())));
+        let op = if *self == BinaryOp::AddAny { BinaryOp::Add } else { *self };
+        let storage = crate::with_float_dtype!(x.dtype(), T => float_binary::<T>(op, x.as_slice(), y.as_slice()),
+            _ => crate::with_int_dtype!(x.dtype(), T => int_binary::<T>(op, x.as_slice(), y.as_slice()),
+                _ => bool_binary(op, x.as_slice(), y.as_slice())));
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
 
@@ -162,7 +167,7 @@ impl PrimitiveRule for BinaryOp {
         }
         let p = *self;
         match p {
-            Add => rules::jvp_from_partials(p, primals, tangents, &[&|t, _, _| t.clone(), &|t, _, _| t.clone()]),
+            Add | AddAny => rules::jvp_from_partials(p, primals, tangents, &[&|t, _, _| t.clone(), &|t, _, _| t.clone()]),
             Sub => rules::jvp_from_partials(p, primals, tangents, &[&|t, _, _| t.clone(), &|t, _, _| -t]),
             Mul => rules::jvp_from_partials(
                 p,
@@ -241,7 +246,7 @@ impl PrimitiveRule for BinaryOp {
         let un = |c: Array, i: usize| Some(rules::unbroadcast(&c, args[i].aval()));
         let lin = |i: usize| args[i].is_linear();
         match self {
-            Add => vec![lin(0).then(|| ct.clone()).and_then(|c| un(c, 0)), lin(1).then(|| ct.clone()).and_then(|c| un(c, 1))],
+            Add | AddAny => vec![lin(0).then(|| ct.clone()).and_then(|c| un(c, 0)), lin(1).then(|| ct.clone()).and_then(|c| un(c, 1))],
             Sub => vec![lin(0).then(|| ct.clone()).and_then(|c| un(c, 0)), lin(1).then(|| -ct).and_then(|c| un(c, 1))],
             Mul => {
                 if lin(0) && lin(1) {
@@ -359,7 +364,7 @@ fn nextafter<T: FloatElement>(x: T, y: T) -> T {
 fn float_binary<T: FloatElement>(op: BinaryOp, x: &[T], y: &[T]) -> Storage {
     use BinaryOp::*;
     let out: Vec<T> = match op {
-        Add => zip_map(x, y, |a, b| a + b),
+        Add | AddAny => zip_map(x, y, |a, b| a + b),
         Sub => zip_map(x, y, |a, b| a - b),
         Mul => zip_map(x, y, |a, b| a * b),
         Div => zip_map(x, y, |a, b| a / b),
@@ -380,7 +385,7 @@ fn int_binary<T: IntElement>(op: BinaryOp, x: &[T], y: &[T]) -> Storage {
     let zero = <T as Element>::zero();
     let all_ones = !zero;
     let out: Vec<T> = match op {
-        Add => zip_map(x, y, |a, b| a.wrapping_add(&b)),
+        Add | AddAny => zip_map(x, y, |a, b| a.wrapping_add(&b)),
         Sub => zip_map(x, y, |a, b| a.wrapping_sub(&b)),
         Mul => zip_map(x, y, |a, b| a.wrapping_mul(&b)),
         Div => zip_map(x, y, |a, b| {

@@ -7,13 +7,16 @@
 //! so that every transformation works on all of them.
 
 pub mod binary;
+pub mod callback;
 pub mod collective;
 pub mod compare;
 pub mod control_flow;
 pub mod conv;
 pub mod convert;
 pub mod cumulative;
+pub mod custom_derivatives;
 pub mod dot_general;
+pub mod error_check;
 pub mod fma;
 pub mod gather_scatter;
 pub mod iota;
@@ -167,6 +170,9 @@ define_primitives! {
     Conv(conv::ConvGeneralDilated),
     Window(window::WindowOp),
     Collective(collective::CollectiveOp),
+    Custom(custom_derivatives::CustomOp),
+    Callback(callback::PureCallback),
+    ErrorCheck(error_check::ErrorCheck),
     ControlFlow(control_flow::ControlFlowOp),
 }
 

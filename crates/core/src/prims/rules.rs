@@ -113,7 +113,7 @@ pub fn jvp_from_partials(
             let contribution = broadcast(&rules[i](t, primals, &out), out.shape_obj());
             total = Some(match total {
                 None => contribution,
-                Some(acc) => &acc + &contribution,
+                Some(acc) => bind1(super::binary::BinaryOp::AddAny, &[&acc, &contribution]),
             });
         }
     }

@@ -9,6 +9,7 @@ use crate::trace::jvp::JvpTrace;
 use crate::trace::staging::{StageMode, StagingTrace};
 use crate::trace::{current, new_tag, set_current, Trace};
 use crate::tree::{self, PyTree};
+use super::arity::FnArgs;
 use std::rc::Rc;
 
 /// True for values that have tangents: floating-point arrays. Integer and boolean values have
@@ -250,7 +251,7 @@ fn check_float_inputs<T: PyTree>(x: &T) {
 }
 
 /// The value and gradient of `f` at `x`: the shared body of the `grad` family.
-fn value_and_grad_at<T: PyTree, A>(f: impl FnOnce(&T) -> (Array, A), x: &T) -> ((Array, A), T) {
+pub(crate) fn value_and_grad_at<T: PyTree, A>(f: impl FnOnce(&T) -> (Array, A), x: &T) -> ((Array, A), T) {
     check_float_inputs(x);
     let mut aux = None;
     let (out, lin) = linearize(
@@ -267,9 +268,9 @@ fn value_and_grad_at<T: PyTree, A>(f: impl FnOnce(&T) -> (Array, A), x: &T) -> (
     ((out, aux.expect("the function ran")), g)
 }
 
-/// `jax.value_and_grad`: a function returning the value of `f` and its gradient with respect
-/// to its (PyTree) argument. `f` must return a scalar float; every leaf of the argument must be
-/// a float array. Several arguments are passed as a tuple.
+/// `jax.value_and_grad`: a function of the same arguments as `f` returning the value of `f`
+/// and its gradient with respect to the first argument (a PyTree whose leaves are all float
+/// arrays; the other arguments are held fixed). `f` must return a scalar float.
 ///
 /// ```
 /// use equinox_core::{transforms::value_and_grad, Array};
@@ -277,16 +278,26 @@ fn value_and_grad_at<T: PyTree, A>(f: impl FnOnce(&T) -> (Array, A), x: &T) -> (
 /// let (v, g) = f(&Array::from_vec(vec![1.0f32, 3.0], [2]));
 /// assert_eq!(v.item::<f32>(), 10.0);
 /// assert_eq!(g.to_vec::<f32>(), vec![2.0, 6.0]);
+/// // Several arguments: differentiated with respect to the first.
+/// let loss = value_and_grad(|w: &Array, x: &Array, y: &f32| ((w * x).sum(None) - *y).square());
+/// let (l, dw) = loss(&Array::from_vec(vec![1.0f32, 1.0], [2]), &Array::from_vec(vec![2.0f32, 3.0], [2]), &4.0);
+/// assert_eq!(l.item::<f32>(), 1.0);
+/// assert_eq!(dw.to_vec::<f32>(), vec![4.0, 6.0]);
 /// ```
-pub fn value_and_grad<T: PyTree>(f: impl Fn(&T) -> Array) -> impl Fn(&T) -> (Array, T) {
-    move |x| {
-        let ((v, ()), g) = value_and_grad_at(|x| (f(x), ()), x);
-        (v, g)
-    }
+pub fn value_and_grad<'f, M, F>(f: F) -> F::With<(Array, F::First)>
+where
+    F: FnArgs<'f, M, Output = Array>,
+    F::First: PyTree,
+{
+    f.map_first(|g, x| {
+        let ((v, ()), d) = value_and_grad_at(|x| (g(x), ()), x);
+        (v, d)
+    })
 }
 
-/// `jax.grad`: a function returning the gradient of the scalar function `f` with respect to
-/// its (PyTree) argument. Composes: `grad(grad(f))` is the second derivative.
+/// `jax.grad`: a function of the same arguments as `f` returning the gradient of the scalar
+/// function `f` with respect to its first argument (see [`value_and_grad`]). Composes:
+/// `grad(grad(f))` is the second derivative.
 ///
 /// ```
 /// use equinox_core::{transforms::grad, Array};
@@ -295,23 +306,35 @@ pub fn value_and_grad<T: PyTree>(f: impl Fn(&T) -> Array) -> impl Fn(&T) -> (Arr
 /// let d2f = grad(grad(|x: &Array| x * x * x));
 /// assert_eq!(d2f(&Array::scalar(2.0f32)).item::<f32>(), 12.0);
 /// ```
-pub fn grad<T: PyTree>(f: impl Fn(&T) -> Array) -> impl Fn(&T) -> T {
-    move |x| value_and_grad_at(|x| (f(x), ()), x).1
+pub fn grad<'f, M, F>(f: F) -> F::With<F::First>
+where
+    F: FnArgs<'f, M, Output = Array>,
+    F::First: PyTree,
+{
+    f.map_first(|g, x| value_and_grad_at(|x| (g(x), ()), x).1)
 }
 
 /// [`value_and_grad`] for a function returning `(value, aux)` (`has_aux=True`): the aux output
 /// is returned as computed, not differentiated.
-pub fn value_and_grad_with_aux<T: PyTree, A>(
-    f: impl Fn(&T) -> (Array, A),
-) -> impl Fn(&T) -> ((Array, A), T) {
-    move |x| value_and_grad_at(&f, x)
+pub fn value_and_grad_with_aux<'f, M, F, A>(f: F) -> F::With<((Array, A), F::First)>
+where
+    F: FnArgs<'f, M, Output = (Array, A)>,
+    F::First: PyTree,
+    A: 'f,
+{
+    f.map_first(|g, x| value_and_grad_at(g, x))
 }
 
 /// [`grad`] for a function returning `(value, aux)` (`has_aux=True`): returns the gradient and
 /// the aux output.
-pub fn grad_with_aux<T: PyTree, A>(f: impl Fn(&T) -> (Array, A)) -> impl Fn(&T) -> (T, A) {
-    move |x| {
-        let ((_, aux), g) = value_and_grad_at(&f, x);
-        (g, aux)
-    }
+pub fn grad_with_aux<'f, M, F, A>(f: F) -> F::With<(F::First, A)>
+where
+    F: FnArgs<'f, M, Output = (Array, A)>,
+    F::First: PyTree,
+    A: 'f,
+{
+    f.map_first(|g, x| {
+        let ((_, aux), d) = value_and_grad_at(g, x);
+        (d, aux)
+    })
 }

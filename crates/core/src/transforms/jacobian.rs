@@ -5,6 +5,7 @@ use super::autodiff::{jvp, linearize};
 use super::vmap::vmap;
 use crate::array::Array;
 use crate::numpy as jnp;
+use super::arity::FnArgs;
 use crate::tree::{self, PyTree};
 
 /// The rows of an identity matrix of size `n`, each reshaped to `shape` and cast to `like`'s
@@ -32,8 +33,16 @@ fn lead_axes_to_back(x: &Array, lead: usize) -> Array {
 /// let j = jacfwd(|x: &Array| x * x)(&Array::from_vec(vec![1.0f32, 2.0], [2]));
 /// assert_eq!(j.to_vec::<f32>(), vec![2.0, 0.0, 0.0, 4.0]);
 /// ```
-pub fn jacfwd<T: PyTree>(f: impl Fn(&T) -> Array) -> impl Fn(&T) -> T {
-    move |x: &T| {
+pub fn jacfwd<'f, M, F>(f: F) -> F::With<F::First>
+where
+    F: FnArgs<'f, M, Output = Array>,
+    F::First: PyTree,
+{
+    f.map_first(|f, x| jacfwd_at(f, x))
+}
+
+fn jacfwd_at<T: PyTree>(f: &dyn Fn(&T) -> Array, x: &T) -> T {
+    {
         let leaves: Vec<Array> = tree::leaves(x).into_iter().cloned().collect();
         let sizes: Vec<usize> = leaves.iter().map(Array::size).collect();
         let total: usize = sizes.iter().sum();
@@ -52,7 +61,7 @@ pub fn jacfwd<T: PyTree>(f: impl Fn(&T) -> Array) -> impl Fn(&T) -> T {
             })
             .collect();
         let batch = tree::rebuild(x, tangents);
-        let pushed = vmap(|t: &T| jvp(&f, x, t).1)(&batch);
+        let pushed = vmap(|t: &T| jvp(f, x, t).1)(&batch);
         // pushed: (total, *out); split per leaf and move the input axes to the back.
         let out_ndim = pushed.ndim() - 1;
         let mut start = 0;
@@ -82,9 +91,17 @@ pub fn jacfwd<T: PyTree>(f: impl Fn(&T) -> Array) -> impl Fn(&T) -> T {
 /// let j = jacrev(|x: &Array| x.sin())(&Array::from_vec(vec![0.0f32, 0.0], [2]));
 /// assert_eq!(j.to_vec::<f32>(), vec![1.0, 0.0, 0.0, 1.0]);
 /// ```
-pub fn jacrev<T: PyTree>(f: impl Fn(&T) -> Array) -> impl Fn(&T) -> T {
-    move |x: &T| {
-        let (out, lin) = linearize(&f, x);
+pub fn jacrev<'f, M, F>(f: F) -> F::With<F::First>
+where
+    F: FnArgs<'f, M, Output = Array>,
+    F::First: PyTree,
+{
+    f.map_first(|f, x| jacrev_at(f, x))
+}
+
+fn jacrev_at<T: PyTree>(f: &dyn Fn(&T) -> Array, x: &T) -> T {
+    {
+        let (out, lin) = linearize(f, x);
         let out_shape = out.shape().to_vec();
         let cts = basis(&out_shape, out.dtype());
         let pulled = vmap(|ct: &Array| lin.transpose(ct))(&cts);
@@ -104,6 +121,9 @@ pub fn jacrev<T: PyTree>(f: impl Fn(&T) -> Array) -> impl Fn(&T) -> T {
 /// let h = hessian(|x: &Array| (x * x * x).sum(None))(&Array::from_vec(vec![1.0f32, 2.0], [2]));
 /// assert_eq!(h.to_vec::<f32>(), vec![6.0, 0.0, 0.0, 12.0]);
 /// ```
-pub fn hessian(f: impl Fn(&Array) -> Array) -> impl Fn(&Array) -> Array {
-    jacfwd(jacrev(f))
+pub fn hessian<'f, M, F>(f: F) -> F::With<Array>
+where
+    F: FnArgs<'f, M, First = Array, Output = Array>,
+{
+    f.map_first(|f, x| jacfwd(jacrev(f))(x))
 }

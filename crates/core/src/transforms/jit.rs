@@ -3,6 +3,7 @@
 use crate::array::{Array, ShapeDtype};
 use crate::jaxpr::executable::Executable;
 use crate::transforms::staged::stage;
+use super::arity::FnArgsAll;
 use crate::tree::{self, PyTree, TreeDef};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -17,7 +18,8 @@ struct CacheEntry<T, R> {
     program: Arc<Executable>,
 }
 
-/// A jit-compiled function (`jax.jit`), made by [`jit`]. Call it with [`Jit::call`].
+/// A jit-compiled function of one (PyTree) argument with its compilation cache and trace
+/// counter: what [`jit`] builds for each function. Call it with [`Jit::call`].
 ///
 /// The first call for a given *signature* (the shapes, dtypes and weak types of the argument's
 /// array leaves, plus everything static in it: non-array fields, which are hashed and compared
@@ -26,36 +28,76 @@ struct CacheEntry<T, R> {
 /// transformation (grad, vmap, ...), the program is replayed on that transformation.
 pub struct Jit<T, R, F> {
     f: F,
-    cache: Mutex<HashMap<u64, Vec<CacheEntry<T, R>>>>,
-    traces: AtomicUsize,
+    cache: JitCache<T, R>,
 }
 
-/// `jax.jit`: compiles `f`. Several arguments are passed as a tuple; non-array values in the
-/// argument (integers, flags, [`crate::tree::Static`] wrappers) are static: a new value
-/// retraces.
+/// `jax.jit`: compiles `f`, returning a function of the same arguments. Non-array values in
+/// the arguments (integers, flags, fields of a model that are not arrays,
+/// [`crate::tree::Static`] wrappers) are static: part of the cache key, so a new value
+/// retraces. Every argument must be a PyTree; to count traces, use [`Jit`] directly.
 ///
 /// ```
 /// use equinox_core::{transforms::jit, Array};
-/// let f = jit(|x: &Array| (x * 2.0).exp());
-/// let y = f.call(&Array::from_vec(vec![0.0f32, 1.0], [2]));
-/// assert_eq!(y.to_vec::<f32>(), vec![1.0, 2.0f32.exp()]);
-/// f.call(&Array::from_vec(vec![5.0f32, 6.0], [2]));
-/// assert_eq!(f.trace_count(), 1);
+/// let f = jit(|x: &Array, y: &Array| (x * 2.0).exp() + y);
+/// let y = f(&Array::from_vec(vec![0.0f32, 1.0], [2]), &Array::scalar(1.0f32));
+/// assert_eq!(y.to_vec::<f32>(), vec![2.0, 2.0f32.exp() + 1.0]);
 /// ```
-pub fn jit<T: PyTree, R: PyTree, F: Fn(&T) -> R>(f: F) -> Jit<T, R, F> {
-    Jit {
-        f,
-        cache: Mutex::new(HashMap::new()),
-        traces: AtomicUsize::new(0),
-    }
+pub fn jit<'f, M, F>(f: F) -> F::With<F::Output>
+where
+    F: FnArgsAll<'f, M>,
+    F::Tuple: PyTree + 'f,
+    F::Output: PyTree,
+{
+    let cache: JitCache<F::Tuple, F::Output> = JitCache::default();
+    f.map_all(move |g, args| cache.call(g, args))
 }
 
 impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> Jit<T, R, F> {
-    /// How many times the function has been traced (once per distinct signature).
-    pub fn trace_count(&self) -> usize {
-        self.traces.load(Ordering::Relaxed)
+    /// Compiles `f` (a function of one PyTree argument; several arguments as a tuple).
+    ///
+    /// ```
+    /// use equinox_core::{transforms::Jit, Array};
+    /// let f = Jit::new(|x: &Array| (x * 2.0).exp());
+    /// f.call(&Array::from_vec(vec![0.0f32, 1.0], [2]));
+    /// f.call(&Array::from_vec(vec![5.0f32, 6.0], [2]));
+    /// assert_eq!(f.trace_count(), 1);
+    /// f.call(&Array::from_vec(vec![5.0f32, 6.0, 7.0], [3]));
+    /// assert_eq!(f.trace_count(), 2);
+    /// ```
+    pub fn new(f: F) -> Jit<T, R, F> {
+        Jit {
+            f,
+            cache: JitCache::default(),
+        }
     }
 
+    /// How many times the function has been traced (once per distinct signature).
+    pub fn trace_count(&self) -> usize {
+        self.cache.traces.load(Ordering::Relaxed)
+    }
+
+    /// Runs the function: from the cache when this signature was seen before.
+    pub fn call(&self, x: &T) -> R {
+        self.cache.call(&self.f, x)
+    }
+}
+
+/// The compilation cache of one jitted function.
+pub(crate) struct JitCache<T, R> {
+    entries: Mutex<HashMap<u64, Vec<CacheEntry<T, R>>>>,
+    traces: AtomicUsize,
+}
+
+impl<T, R> Default for JitCache<T, R> {
+    fn default() -> Self {
+        JitCache {
+            entries: Mutex::new(HashMap::new()),
+            traces: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl<T: PyTree, R: PyTree> JitCache<T, R> {
     fn key(x: &T, leaves: &[Array]) -> u64 {
         let mut h = DefaultHasher::new();
         x.hash_static(&mut h);
@@ -65,12 +107,12 @@ impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> Jit<T, R, F> {
         h.finish()
     }
 
-    /// Runs the function: from the cache when this signature was seen before.
-    pub fn call(&self, x: &T) -> R {
+    /// Runs `f` compiled: from the cache when this signature was seen before.
+    pub(crate) fn call(&self, f: &dyn Fn(&T) -> R, x: &T) -> R {
         let leaves: Vec<Array> = tree::leaves(x).into_iter().cloned().collect();
         let key = Self::key(x, &leaves);
         let hit = {
-            let cache = self.cache.lock().expect("jit cache lock");
+            let cache = self.entries.lock().expect("jit cache lock");
             cache.get(&key).and_then(|entries| {
                 entries
                     .iter()
@@ -86,11 +128,11 @@ impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> Jit<T, R, F> {
             Some(h) => h,
             None => {
                 self.traces.fetch_add(1, Ordering::Relaxed);
-                let (closed, out) = stage(&self.f, x);
+                let (closed, out) = stage(f, x);
                 let cacheable = closed.consts.iter().all(|c| !c.is_tracer());
                 let program = Arc::new(Executable::compile(&closed));
                 if cacheable {
-                    self.cache
+                    self.entries
                         .lock()
                         .expect("jit cache lock")
                         .entry(key)

@@ -1,31 +1,38 @@
 //! The composable transformations (`jax.jvp`, `jax.grad`, `jax.vmap`, `jax.jit`, ...) over
 //! functions of PyTrees.
 //!
-//! A function of several arguments takes them as one tuple; every transformation works on any
-//! [`PyTree`](crate::tree::PyTree) argument and result, and they compose:
+//! Transformed functions keep the signature of the function they transform (one to eight
+//! arguments taken by reference; see [`FnArgs`]); arguments and results are any
+//! [`PyTree`](crate::tree::PyTree). The `grad` family differentiates the first argument. They
+//! compose:
 //! `vmap(grad(f))` gives per-example gradients, `grad(grad(f))` second derivatives,
 //! `jit(...)` compiles any of them.
 //!
 //! ```
 //! use equinox_core::{numpy as jnp, transforms::{grad, vmap}, Array};
-//! let loss = |(w, x): &(Array, Array)| (w * x).sum(None).tanh();
-//! let per_example = vmap(move |x: &Array| grad(|w: &Array| loss(&(w.clone(), x.clone())))(&jnp::ones([3])));
-//! let g = per_example(&jnp::arange(6.0).reshape([2, 3]));
+//! let loss = |w: &Array, x: &Array| (w * x).sum(None).tanh();
+//! let per_example = vmap(|w: &Array, x: &Array| grad(loss)(w, x));
+//! let g = per_example(&jnp::ones([2, 3]), &jnp::arange(6.0).reshape([2, 3]));
 //! assert_eq!(g.shape(), &[2, 3]);
 //! ```
 
+mod arity;
 mod autodiff;
 mod check_grads;
+mod custom;
 mod jacobian;
 mod jit;
 mod staged;
 mod vmap;
 
+pub use arity::{FnArgs, FnArgsAll};
 pub use autodiff::{
     grad, grad_with_aux, jvp, linearize, value_and_grad, value_and_grad_with_aux, vjp, Linearized,
 };
 pub use check_grads::check_grads;
+pub use custom::{custom_jvp, custom_vjp};
 pub use jacobian::{hessian, jacfwd, jacrev};
 pub use jit::{jit, Jit};
 pub use staged::{eval_shape, make_jaxpr};
+pub(crate) use vmap::vmap_flat;
 pub use vmap::{vmap, vmap_with, AxisSpec, VmapSpec};

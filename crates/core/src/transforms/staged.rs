@@ -5,6 +5,7 @@ use crate::jaxpr::ClosedJaxpr;
 use crate::trace::set_current;
 use crate::trace::staging::{StageMode, StagingTrace};
 use crate::trace::Trace;
+use super::arity::FnArgsAll;
 use crate::tree::{self, PyTree};
 use std::rc::Rc;
 
@@ -24,8 +25,8 @@ pub(crate) fn stage<T: PyTree, R: PyTree>(f: impl FnOnce(&T) -> R, x: &T) -> (Cl
     (staging.finish(&outs), out)
 }
 
-/// `jax.make_jaxpr`: a function returning the staged program of `f` for arguments like the
-/// one given. It prints as JAX prints jaxprs.
+/// `jax.make_jaxpr`: a function of the same arguments as `f` returning the staged program of
+/// `f` for arguments like those given. It prints as JAX prints jaxprs.
 ///
 /// ```
 /// use equinox_core::{transforms::make_jaxpr, Array};
@@ -35,8 +36,13 @@ pub(crate) fn stage<T: PyTree, R: PyTree>(f: impl FnOnce(&T) -> R, x: &T) -> (Cl
 ///     "{ lambda ; a:f32[3]. let\n    b:f32[3] = sin a\n    c:f32[3] = mul b 2.0:f32[]\n  in (c,) }"
 /// );
 /// ```
-pub fn make_jaxpr<T: PyTree, R: PyTree>(f: impl Fn(&T) -> R) -> impl Fn(&T) -> ClosedJaxpr {
-    move |x| stage(&f, x).0
+pub fn make_jaxpr<'f, M, F>(f: F) -> F::With<ClosedJaxpr>
+where
+    F: FnArgsAll<'f, M>,
+    F::Tuple: PyTree,
+    F::Output: PyTree,
+{
+    f.map_all(|g, args| stage(g, args).0)
 }
 
 /// `jax.eval_shape`: the output structure of `f` with the shape and dtype of every leaf,

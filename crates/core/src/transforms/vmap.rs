@@ -4,6 +4,7 @@ use crate::array::Array;
 use crate::numpy::moveaxis;
 use crate::trace::batch::BatchTrace;
 use crate::trace::{current, new_tag, set_current, Trace};
+use super::arity::FnArgsAll;
 use crate::tree::{self, KeyPath, PyTree};
 use std::rc::Rc;
 
@@ -17,6 +18,8 @@ pub enum AxisSpec {
     PerLeaf(Vec<Option<isize>>),
     /// Chosen per leaf from its path and value.
     ByLeaf(Rc<dyn Fn(&KeyPath, &Array) -> Option<isize>>),
+    /// One spec per argument of a function of several arguments (JAX's tuple `in_axes`).
+    PerArgument(Vec<AxisSpec>),
 }
 
 impl From<isize> for AxisSpec {
@@ -38,6 +41,17 @@ impl From<Vec<Option<isize>>> for AxisSpec {
 }
 
 impl AxisSpec {
+    /// The axis of one leaf (for the per-argument form).
+    fn for_leaf(&self, path: &KeyPath, leaf: &Array, what: &str) -> Option<isize> {
+        match self {
+            AxisSpec::All(a) => *a,
+            AxisSpec::ByLeaf(f) => f(path, leaf),
+            AxisSpec::PerLeaf(_) | AxisSpec::PerArgument(_) => panic!(
+                "vmap: {what}: inside AxisSpec::PerArgument, give each argument All or ByLeaf"
+            ),
+        }
+    }
+
     /// The spec for each leaf of `tree` (filtered-out leaves skipped).
     fn resolve<T: PyTree>(&self, tree: &T, what: &str) -> Vec<Option<isize>> {
         let leaves = tree::leaves_with_path(tree);
@@ -54,6 +68,20 @@ impl AxisSpec {
                 v.clone()
             }
             AxisSpec::ByLeaf(f) => leaves.iter().map(|(p, l)| f(p, l)).collect(),
+            AxisSpec::PerArgument(specs) => {
+                // The arguments are the tuple's top-level elements: leaf paths start `.0`, `.1`...
+                let mut out = Vec::with_capacity(leaves.len());
+                for (p, l) in &leaves {
+                    let arg = first_position(p).unwrap_or_else(|| {
+                        panic!("vmap: AxisSpec::PerArgument needs a function of several arguments")
+                    });
+                    let spec = specs.get(arg).unwrap_or_else(|| {
+                        panic!("vmap: {what} has {} per-argument entries but argument {arg} exists", specs.len())
+                    });
+                    out.push(spec.for_leaf(p, l, what));
+                }
+                out
+            }
         }
     }
 }
@@ -105,6 +133,14 @@ impl VmapSpec {
     }
 }
 
+/// The tuple position a leaf path starts with (`.1.weight` → 1).
+fn first_position(p: &KeyPath) -> Option<usize> {
+    match p.keys().first() {
+        Some(crate::tree::PathKey::Position(i)) => Some(*i),
+        _ => None,
+    }
+}
+
 fn normalize_axis(axis: isize, ndim: usize, what: &str, aval: &crate::ShapeDtype) -> usize {
     let n = ndim as isize;
     if axis < -n || axis >= n {
@@ -113,105 +149,151 @@ fn normalize_axis(axis: isize, ndim: usize, what: &str, aval: &crate::ShapeDtype
     axis.rem_euclid(n.max(1)) as usize
 }
 
-/// `jax.vmap` with every axis mapped at 0: a function that maps `f` over axis 0 of each leaf
-/// of its argument and stacks the results along axis 0.
+/// `jax.vmap` with every axis mapped at 0: a function of the same arguments as `f` that maps
+/// `f` over axis 0 of every leaf of every argument and stacks the results along axis 0.
 ///
 /// ```
 /// use equinox_core::{numpy as jnp, transforms::vmap, Array};
-/// let dot = |(a, b): &(Array, Array)| (a * b).sum(None);
+/// let dot = |a: &Array, b: &Array| (a * b).sum(None);
 /// let xs = jnp::arange(6.0).reshape([2, 3]);
-/// let out = vmap(dot)(&(xs.clone(), xs));
+/// let out = vmap(dot)(&xs, &xs);
 /// assert_eq!(out.to_vec::<f32>(), vec![5.0, 50.0]);
 /// ```
-pub fn vmap<T: PyTree, R: PyTree>(f: impl Fn(&T) -> R) -> impl Fn(&T) -> R {
+pub fn vmap<'f, M, F>(f: F) -> F::With<F::Output>
+where
+    F: FnArgsAll<'f, M>,
+    F::Tuple: PyTree,
+    F::Output: PyTree,
+{
     vmap_with(f, VmapSpec::default())
 }
 
-/// `jax.vmap` with explicit options ([`VmapSpec`]).
+/// `jax.vmap` with explicit options ([`VmapSpec`]). `in_axes` applies to the leaves of all
+/// arguments in order; [`AxisSpec::PerArgument`] gives one spec per argument.
 ///
 /// ```
-/// use equinox_core::{numpy as jnp, transforms::{vmap_with, VmapSpec}, Array};
+/// use equinox_core::{numpy as jnp, transforms::{vmap_with, AxisSpec, VmapSpec}, Array};
 /// // Map over the rows of `x` while `w` is shared (not mapped), stacking results on axis 1.
 /// let f = vmap_with(
-///     |(w, x): &(Array, Array)| w.matmul(x),
-///     VmapSpec::default().in_axes(vec![None, Some(0)]).out_axes(1),
+///     |w: &Array, x: &Array| w.matmul(x),
+///     VmapSpec::default().in_axes(AxisSpec::PerArgument(vec![None.into(), 0.into()])).out_axes(1),
 /// );
-/// let out = f(&(jnp::ones([2, 3]), jnp::ones([5, 3])));
+/// let out = f(&jnp::ones([2, 3]), &jnp::ones([5, 3]));
 /// assert_eq!(out.shape(), &[2, 5]);
 /// ```
-pub fn vmap_with<T: PyTree, R: PyTree>(f: impl Fn(&T) -> R, spec: VmapSpec) -> impl Fn(&T) -> R {
-    move |x: &T| {
-        let in_axes = spec.in_axes.resolve(x, "in_axes");
-        let (leaves, def) = tree::flatten(x);
-        let mut size = spec.axis_size;
-        let mut first: Option<String> = None;
-        let axes: Vec<Option<usize>> = leaves
-            .iter()
-            .zip(&in_axes)
-            .map(|(l, a)| {
-                a.map(|a| {
-                    let d = normalize_axis(a, l.ndim(), "in_axes", l.aval());
-                    let n = l.shape()[d];
-                    match size {
-                        None => {
-                            size = Some(n);
-                            first = Some(format!("{} mapped on axis {d}", l.aval()));
-                        }
-                        Some(s) if s != n => panic!(
-                            "vmap got inconsistent sizes for the mapped axis: {} mapped on axis {d} has \
-                             size {n}, but {} (axis_size {s})",
-                            l.aval(),
-                            first.clone().unwrap_or_else(|| "axis_size was given".into())
-                        ),
-                        _ => {}
+pub fn vmap_with<'f, M, F>(f: F, spec: VmapSpec) -> F::With<F::Output>
+where
+    F: FnArgsAll<'f, M>,
+    F::Tuple: PyTree,
+    F::Output: PyTree,
+{
+    f.map_all(move |g, args| vmap_tuple(g, &spec, args))
+}
+
+/// The body of `vmap`: `f` mapped over the leaves of `x` as `spec` says.
+fn vmap_tuple<T: PyTree, R: PyTree>(f: &dyn Fn(&T) -> R, spec: &VmapSpec, x: &T) -> R {
+    let in_axes = spec.in_axes.resolve(x, "in_axes");
+    let (leaves, def) = tree::flatten(x);
+    let mut size = spec.axis_size;
+    let mut first: Option<String> = None;
+    let axes: Vec<Option<usize>> = leaves
+        .iter()
+        .zip(&in_axes)
+        .map(|(l, a)| {
+            a.map(|a| {
+                let d = normalize_axis(a, l.ndim(), "in_axes", l.aval());
+                let n = l.shape()[d];
+                match size {
+                    None => {
+                        size = Some(n);
+                        first = Some(format!("{} mapped on axis {d}", l.aval()));
                     }
-                    d
-                })
-            })
-            .collect();
-        let axis_size = size.unwrap_or_else(|| {
-            panic!("vmap: no input is mapped (every in_axes is None), so axis_size must be given")
-        });
-        let trace = Rc::new(BatchTrace {
-            tag: new_tag(),
-            parent: current(),
-            axis_size,
-            axis_name: spec.axis_name.clone(),
-        });
-        let inputs: Vec<Array> = leaves
-            .into_iter()
-            .zip(axes)
-            .map(|(l, d)| trace.wrap(l, d))
-            .collect();
-        let out = {
-            let _guard = set_current(Some(trace.clone() as Rc<dyn Trace>));
-            f(&tree::unflatten(&def, inputs))
-        };
-        let out_axes = spec.out_axes.resolve(&out, "out_axes");
-        let outs: Vec<Array> = tree::leaves(&out)
-            .into_iter()
-            .zip(out_axes)
-            .map(|(o, oa)| {
-                let (v, bdim) = trace.unwrap(o);
-                match (oa, bdim) {
-                    (None, None) => v,
-                    (None, Some(_)) => panic!(
-                        "vmap: an output with out_axes None depends on the mapped inputs (it is {} per lane)",
-                        o.aval()
+                    Some(s) if s != n => panic!(
+                        "vmap got inconsistent sizes for the mapped axis: {} mapped on axis {d} has \
+                         size {n}, but {} (axis_size {s})",
+                        l.aval(),
+                        first.clone().unwrap_or_else(|| "axis_size was given".into())
                     ),
-                    (Some(a), Some(b)) => {
-                        let d = normalize_axis(a, v.ndim(), "out_axes", v.aval());
-                        moveaxis(&v, b as isize, d as isize)
-                    }
-                    (Some(a), None) => {
-                        let d = normalize_axis(a, v.ndim() + 1, "out_axes", v.aval());
-                        let mut shape = v.shape().to_vec();
-                        shape.insert(d, axis_size);
-                        v.expand_dims(d as isize).broadcast_to(shape)
-                    }
+                    _ => {}
                 }
+                d
             })
-            .collect();
-        tree::rebuild(&out, outs)
-    }
+        })
+        .collect();
+    let axis_size = size.unwrap_or_else(|| {
+        panic!("vmap: no input is mapped (every in_axes is None), so axis_size must be given")
+    });
+    let trace = Rc::new(BatchTrace {
+        tag: new_tag(),
+        parent: current(),
+        axis_size,
+        axis_name: spec.axis_name.clone(),
+    });
+    let inputs: Vec<Array> = leaves
+        .into_iter()
+        .zip(axes)
+        .map(|(l, d)| trace.wrap(l, d))
+        .collect();
+    let out = {
+        let _guard = set_current(Some(trace.clone() as Rc<dyn Trace>));
+        f(&tree::unflatten(&def, inputs))
+    };
+    let out_axes = spec.out_axes.resolve(&out, "out_axes");
+    let outs: Vec<Array> = tree::leaves(&out)
+        .into_iter()
+        .zip(out_axes)
+        .map(|(o, oa)| {
+            let (v, bdim) = trace.unwrap(o);
+            match (oa, bdim) {
+                (None, None) => v,
+                (None, Some(_)) => panic!(
+                    "vmap: an output with out_axes None depends on the mapped inputs (it is {} per lane)",
+                    o.aval()
+                ),
+                (Some(a), Some(b)) => {
+                    let d = normalize_axis(a, v.ndim(), "out_axes", v.aval());
+                    moveaxis(&v, b as isize, d as isize)
+                }
+                (Some(a), None) => {
+                    let d = normalize_axis(a, v.ndim() + 1, "out_axes", v.aval());
+                    let mut shape = v.shape().to_vec();
+                    shape.insert(d, axis_size);
+                    v.expand_dims(d as isize).broadcast_to(shape)
+                }
+            }
+        })
+        .collect();
+    tree::rebuild(&out, outs)
+}
+
+/// vmap over flat arguments with the given batch axes (`None`: not mapped); every output is
+/// returned batched at axis 0. The building block for rules that batch a function (custom
+/// derivatives, control flow).
+pub(crate) fn vmap_flat(
+    f: &dyn Fn(&[Array]) -> Vec<Array>,
+    args: &[Array],
+    dims: &[Option<usize>],
+    axis_size: usize,
+) -> Vec<Array> {
+    let trace = Rc::new(BatchTrace {
+        tag: new_tag(),
+        parent: current(),
+        axis_size,
+        axis_name: None,
+    });
+    let inputs: Vec<Array> = args
+        .iter()
+        .zip(dims)
+        .map(|(a, d)| trace.wrap(a.clone(), *d))
+        .collect();
+    let outs = {
+        let _guard = set_current(Some(trace.clone() as Rc<dyn Trace>));
+        f(&inputs)
+    };
+    outs.iter()
+        .map(|o| {
+            let (v, d) = trace.unwrap(o);
+            crate::prims::rules::bdim_to_front(&v, d, axis_size)
+        })
+        .collect()
 }
