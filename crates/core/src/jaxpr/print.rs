@@ -115,7 +115,10 @@ impl fmt::Display for Jaxpr {
         let head = format!("{{ lambda {}; {}. let", consts.join(" "), ins.join(" "));
         let lines = eqn_lines(self);
         let one_line = format!("{head} {} in {outs} }}", lines.join("; "));
-        if one_line.len() <= 80 && !one_line.contains('\n') {
+        // The alternate form (`{:#}`, used for sub-programs in parameters) keeps one line
+        // for at most one equation, as JAX's nested layout does.
+        let fits = one_line.len() <= 80 && !one_line.contains('\n');
+        if fits && (!f.alternate() || lines.len() <= 1) {
             return f.write_str(&one_line);
         }
         writeln!(f, "{head}")?;

@@ -303,7 +303,7 @@ impl PrimitiveRule for CondOp {
         let branches: Vec<String> = self
             .branches
             .iter()
-            .map(|b| format!("  {}", b.to_string().replace('\n', "\n  ")))
+            .map(|b| format!("  {}", format!("{:#}", *b.0).replace('\n', "\n  ")))
             .collect();
         vec![("branches", format!("(\n{}\n)", branches.join("\n")))]
     }

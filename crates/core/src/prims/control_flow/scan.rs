@@ -516,7 +516,7 @@ impl PrimitiveRule for ScanOp {
 
     fn params(&self) -> Vec<(&'static str, String)> {
         let mut p = vec![
-            ("jaxpr", self.jaxpr.to_string()),
+            ("jaxpr", format!("{:#}", *self.jaxpr.0)),
             ("length", self.length.to_string()),
         ];
         if self.linear.iter().any(|l| *l) {

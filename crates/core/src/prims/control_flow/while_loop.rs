@@ -332,9 +332,9 @@ impl PrimitiveRule for WhileOp {
 
     fn params(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("body_jaxpr", self.body_jaxpr.to_string()),
+            ("body_jaxpr", format!("{:#}", *self.body_jaxpr.0)),
             ("body_nconsts", self.body_nconsts.to_string()),
-            ("cond_jaxpr", self.cond_jaxpr.to_string()),
+            ("cond_jaxpr", format!("{:#}", *self.cond_jaxpr.0)),
             ("cond_nconsts", self.cond_nconsts.to_string()),
         ]
     }
