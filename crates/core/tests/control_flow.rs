@@ -385,6 +385,82 @@ fn scan_rnn_gradients_match_central_differences() {
     check_grads(|ps: &(Array, Array, Array, Array)| rnn_loss(ps, &xs), &params, 1e-6, 1e-6, 1e-8);
 }
 
+/// The RNN h' = tanh(W h + U x + b) over a sequence; loss = sum(h_T) + sum of squared states.
+fn tanh_rnn_loss((w, u, b, h0): &(Array, Array, Array, Array), xs: &Array) -> Array {
+    let (h, hs) = lax::scan(
+        |h: &Array, x: &Array| {
+            let h = (&(&w.matmul(h) + &u.matmul(x)) + b).tanh();
+            (h.clone(), h)
+        },
+        h0,
+        xs,
+        None,
+        false,
+        1,
+    );
+    &jnp::sum(&h, None) + &jnp::sum(&(&hs * &hs), None)
+}
+
+fn tanh_rnn_reference(w: &[f64], u: &[f64], b: &[f64], h0: &[f64], xs: &[f64], (nh, nx): (usize, usize)) -> f64 {
+    let mut h = h0.to_vec();
+    let mut sq = 0.0;
+    for x in xs.chunks(nx) {
+        h = (0..nh)
+            .map(|i| {
+                let z: f64 = (0..nh).map(|j| w[i * nh + j] * h[j]).sum::<f64>()
+                    + (0..nx).map(|j| u[i * nx + j] * x[j]).sum::<f64>()
+                    + b[i];
+                z.tanh()
+            })
+            .collect();
+        sq += h.iter().map(|v| v * v).sum::<f64>();
+    }
+    h.iter().sum::<f64>() + sq
+}
+
+#[test]
+fn scan_tanh_rnn_gradients_match_central_differences() {
+    let mut rng = Rng::new(10);
+    let (nh, nx, t) = (3usize, 2usize, 5usize);
+    let params = (
+        random_array(&mut rng, &[nh, nh], DType::F64) * 0.4,
+        random_array(&mut rng, &[nh, nx], DType::F64) * 0.4,
+        random_array(&mut rng, &[nh], DType::F64) * 0.2,
+        random_array(&mut rng, &[nh], DType::F64) * 0.3,
+    );
+    let xs = random_array(&mut rng, &[t, nx], DType::F64);
+    let flat = |p: &(Array, Array, Array, Array)| [host(&p.0), host(&p.1), host(&p.2), host(&p.3)];
+    let reference = |v: &[Vec<f64>; 4]| tanh_rnn_reference(&v[0], &v[1], &v[2], &v[3], &host(&xs), (nh, nx));
+    let p0 = flat(&params);
+    let loss = tanh_rnn_loss(&params, &xs).item::<f64>();
+    assert_close(&[loss], &[reference(&p0)], 1e-12, 0.0, "tanh rnn forward");
+    let g = grad(|p: &(Array, Array, Array, Array)| tanh_rnn_loss(p, &xs))(&params);
+    let g = flat(&g);
+    let eps = 1e-6;
+    for k in 0..4 {
+        for e in 0..p0[k].len() {
+            let (mut hi, mut lo) = (p0.clone(), p0.clone());
+            hi[k][e] += eps;
+            lo[k][e] -= eps;
+            let fd = (reference(&hi) - reference(&lo)) / (2.0 * eps);
+            assert_close(&[g[k][e]], &[fd], 1e-6, 1e-9, &format!("tanh rnn grad of parameter {k}[{e}]"));
+        }
+    }
+    check_grads(|p: &(Array, Array, Array, Array)| tanh_rnn_loss(p, &xs), &params, 1e-6, 1e-6, 1e-8);
+    // Per-sequence gradients of a batch of sequences (vmap of grad) match one at a time.
+    let batch = random_array(&mut rng, &[4, t, nx], DType::F64);
+    let per_seq = vmap_with(
+        |p: &(Array, Array, Array, Array), xs: &Array| grad(|p: &(Array, Array, Array, Array)| tanh_rnn_loss(p, xs))(p),
+        VmapSpec::default().in_axes(vec![None, None, None, None, Some(0)]),
+    );
+    let gb = per_seq(&params, &batch);
+    for i in 0..4 {
+        let gi = grad(|p: &(Array, Array, Array, Array)| tanh_rnn_loss(p, &lane(&batch, i)))(&params);
+        assert_close(&host(&lane(&gb.0, i)), &host(&gi.0), 1e-12, 1e-14, &format!("per-sequence grad of W, lane {i}"));
+        assert_close(&host(&lane(&gb.3, i)), &host(&gi.3), 1e-12, 1e-14, &format!("per-sequence grad of h0, lane {i}"));
+    }
+}
+
 /// One RK4 step of Lotka-Volterra: x' = a x - b x y, y' = d x y - c y.
 fn lv_rk4(state: &(Array, Array), p: &(Array, Array, Array, Array), dt: f64) -> (Array, Array) {
     let (a, b, c, d) = p;
@@ -584,6 +660,43 @@ fn vmap_of_while_loop_with_batched_trip_counts() {
     // jvp of the batched loop.
     let (_, t) = jvp(|x: &Array| vmap(|l: &Array, x: &Array| f(l, x).1)(&limits, x), &xs, &jnp::ones([4]).astype(DType::F64));
     assert_eq!(host(&t), vec![4.0, 64.0, 64.0, 1.0]);
+}
+
+#[test]
+fn nested_vmap_and_jvp_of_vmap_through_loops() {
+    let mut rng = Rng::new(11);
+    let xs = random_array(&mut rng, &[3, 4, 5], DType::F64);
+    // f maps one sequence [5] to its running products with a carry that is reset by a cond.
+    let f = |x: &Array| {
+        lax::scan(
+            |c: &Array, x: &Array| {
+                let c = lax::cond(&jnp::greater(c, &scalar(2.0)), |c: &Array| c * 0.5, |c: &Array| c * x, c);
+                (&c + 1.0, c)
+            },
+            &scalar(1.0),
+            x,
+            None,
+            false,
+            1,
+        )
+        .1
+    };
+    let ff = vmap(vmap(f));
+    let out = ff(&xs);
+    for i in 0..3 {
+        for j in 0..4 {
+            let want = f(&lane(&lane(&xs, i), j));
+            assert_close(&host(&lane(&lane(&out, i), j)), &host(&want), 1e-12, 1e-14, &format!("vmap of vmap, lane ({i}, {j})"));
+        }
+    }
+    // vmap of jvp equals jvp per lane.
+    let t = random_array(&mut rng, &[4, 5], DType::F64);
+    let x2 = lane(&xs, 0);
+    let vj = vmap(|x: &Array, t: &Array| jvp(f, x, t).1)(&x2, &t);
+    for j in 0..4 {
+        let want = jvp(f, &lane(&x2, j), &lane(&t, j)).1;
+        assert_close(&host(&lane(&vj, j)), &host(&want), 1e-12, 1e-14, &format!("vmap of jvp, lane {j}"));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
