@@ -58,12 +58,21 @@ pub(crate) fn batch_jaxpr(
     axis_size: usize,
     instantiate: &[bool],
 ) -> (ClosedJaxpr, Vec<bool>) {
-    assert!(jaxpr.constvars.is_empty(), "batch_jaxpr: the program must have no constvars");
+    assert!(
+        jaxpr.constvars.is_empty(),
+        "batch_jaxpr: the program must have no constvars"
+    );
     let in_avals = jaxpr.in_avals();
     let avals: Vec<ShapeDtype> = in_avals
         .iter()
         .zip(batched)
-        .map(|(a, b)| if *b { batched_aval(a, axis_size) } else { a.clone() })
+        .map(|(a, b)| {
+            if *b {
+                batched_aval(a, axis_size)
+            } else {
+                a.clone()
+            }
+        })
         .collect();
     let mut batched_out = Vec::new();
     let closed = stage_flat(&avals, |ins| {

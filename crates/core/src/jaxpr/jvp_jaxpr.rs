@@ -16,10 +16,21 @@ use std::rc::Rc;
 /// whose returned flag is set. An output gets a tangent when one flows to it, or when
 /// `instantiate` asks for one (zeros; float outputs only). Captured constants of the result
 /// are concrete arrays.
-pub(crate) fn jvp_jaxpr(jaxpr: &Jaxpr, nonzero: &[bool], instantiate: &[bool]) -> (ClosedJaxpr, Vec<bool>) {
-    assert!(jaxpr.constvars.is_empty(), "jvp_jaxpr: the program must have no constvars");
+pub(crate) fn jvp_jaxpr(
+    jaxpr: &Jaxpr,
+    nonzero: &[bool],
+    instantiate: &[bool],
+) -> (ClosedJaxpr, Vec<bool>) {
+    assert!(
+        jaxpr.constvars.is_empty(),
+        "jvp_jaxpr: the program must have no constvars"
+    );
     let in_avals = jaxpr.in_avals();
-    assert_eq!(nonzero.len(), in_avals.len(), "jvp_jaxpr: one nonzero flag per input");
+    assert_eq!(
+        nonzero.len(),
+        in_avals.len(),
+        "jvp_jaxpr: one nonzero flag per input"
+    );
     let nonzero: Vec<bool> = nonzero
         .iter()
         .zip(&in_avals)
@@ -45,7 +56,12 @@ pub(crate) fn jvp_jaxpr(jaxpr: &Jaxpr, nonzero: &[bool], instantiate: &[bool]) -
             .iter()
             .zip(&nonzero)
             .map(|(p, nz)| {
-                let t = nz.then(|| tangents.next().expect("a tangent per nonzero input").clone());
+                let t = nz.then(|| {
+                    tangents
+                        .next()
+                        .expect("a tangent per nonzero input")
+                        .clone()
+                });
                 trace.wrap(p.clone(), t)
             })
             .collect();

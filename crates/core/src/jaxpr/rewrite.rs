@@ -114,7 +114,10 @@ pub(crate) fn renumber(j: &mut Jaxpr) {
     j.invars.iter_mut().for_each(m);
     let ma = |a: &mut Atom| {
         if let Atom::Var(v) = a {
-            assert!(map[*v as usize] != Var::MAX, "jaxpr rewrite: variable used but never defined");
+            assert!(
+                map[*v as usize] != Var::MAX,
+                "jaxpr rewrite: variable used but never defined"
+            );
             *v = map[*v as usize];
         }
     };

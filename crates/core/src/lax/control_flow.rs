@@ -17,7 +17,11 @@ use crate::tree::{self, PyTree};
 
 /// Stages `f` on abstract leaves of the given avals arranged like `like`: the program and the
 /// output (a structure template whose leaves are dead tracers).
-fn stage_tree<T: PyTree, R: PyTree>(f: impl FnOnce(&T) -> R, like: &T, avals: &[ShapeDtype]) -> (ClosedJaxpr, R) {
+fn stage_tree<T: PyTree, R: PyTree>(
+    f: impl FnOnce(&T) -> R,
+    like: &T,
+    avals: &[ShapeDtype],
+) -> (ClosedJaxpr, R) {
     let mut template = None;
     let closed = stage_flat(avals, |ins| {
         let out = f(&tree::rebuild(like, ins.iter().cloned()));
@@ -29,7 +33,10 @@ fn stage_tree<T: PyTree, R: PyTree>(f: impl FnOnce(&T) -> R, like: &T, avals: &[
 }
 
 fn leaf_avals<T: PyTree>(t: &T) -> Vec<ShapeDtype> {
-    tree::leaves(t).into_iter().map(|l| l.aval().clone()).collect()
+    tree::leaves(t)
+        .into_iter()
+        .map(|l| l.aval().clone())
+        .collect()
 }
 
 fn same_type(a: &ShapeDtype, b: &ShapeDtype) -> bool {
@@ -50,7 +57,10 @@ fn differences(diffs: &[String]) -> String {
     if diffs.len() == 1 {
         let d = &diffs[0];
         let mut c = d.chars();
-        let first = c.next().map(|f| f.to_uppercase().collect::<String>()).unwrap_or_default();
+        let first = c
+            .next()
+            .map(|f| f.to_uppercase().collect::<String>())
+            .unwrap_or_default();
         format!("{first}{}.\n", c.as_str())
     } else {
         let (last, rest) = diffs.split_last().expect("at least one difference");
@@ -199,11 +209,17 @@ pub fn cond<T: PyTree, R: PyTree>(
     operands: &T,
 ) -> R {
     if pred.ndim() != 0 {
-        panic!("Pred must be a scalar, got {} of shape {:?}.", pred.aval(), pred.shape());
+        panic!(
+            "Pred must be a scalar, got {} of shape {:?}.",
+            pred.aval(),
+            pred.shape()
+        );
     }
     let pred = match pred.dtype() {
         DType::Bool => pred.clone(),
-        dt if dt.is_integer() || dt.is_float() => not_equal(pred, &Array::weak_scalar(0i64).astype(dt)),
+        dt if dt.is_integer() || dt.is_float() => {
+            not_equal(pred, &Array::weak_scalar(0i64).astype(dt))
+        }
         dt => panic!("Pred type must be either boolean or number, got {dt}."),
     };
     let index = pred.astype(DType::I32);
@@ -222,7 +238,11 @@ pub fn cond<T: PyTree, R: PyTree>(
 /// let y = lax::switch(&Array::scalar(1i32), &[&double, &square], &x);
 /// assert_eq!(y.item::<f32>(), 9.0);
 /// ```
-pub fn switch<T: PyTree, R: PyTree>(index: &Array, branches: &[&dyn Fn(&T) -> R], operands: &T) -> R {
+pub fn switch<T: PyTree, R: PyTree>(
+    index: &Array,
+    branches: &[&dyn Fn(&T) -> R],
+    operands: &T,
+) -> R {
     if index.ndim() != 0 {
         panic!(
             "Branch index must be scalar, got {} of shape {:?}.",
@@ -231,7 +251,11 @@ pub fn switch<T: PyTree, R: PyTree>(index: &Array, branches: &[&dyn Fn(&T) -> R]
         );
     }
     if !index.dtype().is_integer() {
-        panic!("Index type must be an integer, got {} as {}", index.aval(), index.dtype());
+        panic!(
+            "Index type must be an integer, got {} as {}",
+            index.aval(),
+            index.dtype()
+        );
     }
     match branches.len() {
         0 => panic!("Empty branch sequence"),
@@ -262,7 +286,11 @@ pub fn switch<T: PyTree, R: PyTree>(index: &Array, branches: &[&dyn Fn(&T) -> R]
 /// );
 /// assert_eq!((i.item::<i32>(), x.item::<f32>()), (3, 8.0));
 /// ```
-pub fn while_loop<C: PyTree>(cond_fn: impl Fn(&C) -> Array, body_fn: impl Fn(&C) -> C, init: &C) -> C {
+pub fn while_loop<C: PyTree>(
+    cond_fn: impl Fn(&C) -> Array,
+    body_fn: impl Fn(&C) -> C,
+    init: &C,
+) -> C {
     let mut init = tree::map(init, Array::clone);
     let (body, template) = loop {
         let avals = leaf_avals(&init);
@@ -336,7 +364,10 @@ impl LoopBound {
             LoopBound::Static(v) => Some(*v),
             LoopBound::Dynamic(a) => {
                 if a.ndim() != 0 || !a.dtype().is_integer() {
-                    panic!("fori_loop: bounds must be integer scalars, got {}", a.aval());
+                    panic!(
+                        "fori_loop: bounds must be integer scalars, got {}",
+                        a.aval()
+                    );
                 }
                 a.is_concrete().then(|| a.item::<i64>())
             }
@@ -425,7 +456,10 @@ pub fn scan<C: PyTree, X: PyTree, Y: PyTree>(
     }
     let x_leaves = tree::leaves(xs);
     if let Some(x) = x_leaves.iter().find(|x| x.ndim() == 0) {
-        panic!("scan got value with no leading axis to scan over: {}.", x.aval());
+        panic!(
+            "scan got value with no leading axis to scan over: {}.",
+            x.aval()
+        );
     }
     let lengths: Vec<usize> = x_leaves.iter().map(|x| x.shape()[0]).collect();
     let length = match length {
@@ -440,7 +474,10 @@ pub fn scan<C: PyTree, X: PyTree, Y: PyTree>(
             Some(&n) => {
                 if lengths.iter().any(|l| *l != n) {
                     let s: Vec<String> = lengths.iter().map(|l| l.to_string()).collect();
-                    panic!("scan got values with different leading axis sizes: {}.", s.join(", "));
+                    panic!(
+                        "scan got values with different leading axis sizes: {}.",
+                        s.join(", ")
+                    );
                 }
                 n
             }
@@ -491,7 +528,10 @@ pub fn scan<C: PyTree, X: PyTree, Y: PyTree>(
     };
     let mut outs = bind(op, &args);
     let ys = outs.split_off(init_leaves.len());
-    (tree::rebuild(&carry_template, outs), tree::rebuild(&y_template, ys))
+    (
+        tree::rebuild(&carry_template, outs),
+        tree::rebuild(&y_template, ys),
+    )
 }
 
 /// `jax.lax.map`: `f` applied to each slice of `xs` along its leading axis, results stacked

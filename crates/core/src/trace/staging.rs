@@ -198,7 +198,8 @@ impl Trace for StagingTrace {
             }
             // A control-flow equation mixes work on known and unknown operands: its rule runs
             // the known part now and stages the rest.
-            if let Some(outs) = crate::prims::control_flow::partial_eval(prim, self, args, &unknown) {
+            if let Some(outs) = crate::prims::control_flow::partial_eval(prim, self, args, &unknown)
+            {
                 return outs;
             }
         }

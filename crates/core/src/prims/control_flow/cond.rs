@@ -49,7 +49,12 @@ impl CondOp {
     /// full branches restricted to those outputs, which recomputes the primal work from the
     /// known operands (so no residuals have to agree across branches). Its transpose reruns
     /// that primal work in the backward pass's forward sweep.
-    pub(crate) fn partial_eval(&self, trace: &StagingTrace, args: &[&Array], unknown: &[bool]) -> Vec<Array> {
+    pub(crate) fn partial_eval(
+        &self,
+        trace: &StagingTrace,
+        args: &[&Array],
+        unknown: &[bool],
+    ) -> Vec<Array> {
         if unknown[0] {
             return trace.stage_eqn(&self.clone().into(), args);
         }
@@ -71,7 +76,8 @@ impl CondOp {
                 .map(|b| {
                     let mut pe = partial_eval_jaxpr(b, ops_unknown, &unknown_out, &no_forward);
                     let n_known = n_out - count(&unknown_out);
-                    let keep: Vec<bool> = (0..pe.known.outvars.len()).map(|i| i < n_known).collect();
+                    let keep: Vec<bool> =
+                        (0..pe.known.outvars.len()).map(|i| i < n_known).collect();
                     select_outvars(&mut pe.known, &keep);
                     pe.known
                 })
@@ -136,7 +142,9 @@ impl PrimitiveRule for CondOp {
             }
             for (i, (o, o0)) in b.out_avals().iter().zip(first.out_avals()).enumerate() {
                 if o.shape != o0.shape || o.dtype != o0.dtype {
-                    panic!("cond: output {i} of branch {bi} is {o} but output {i} of branch 0 is {o0}");
+                    panic!(
+                        "cond: output {i} of branch {bi} is {o} but output {i} of branch 0 is {o0}"
+                    );
                 }
             }
         }
@@ -155,7 +163,11 @@ impl PrimitiveRule for CondOp {
         eval_jaxpr(&self.branches[index], &[], &args[1..])
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         let nonzero: Vec<bool> = tangents[1..].iter().map(Option::is_some).collect();
         let n_out = self.num_outs();
         let mut nonzero_out = vec![false; n_out];
@@ -173,7 +185,10 @@ impl PrimitiveRule for CondOp {
         let mut outs = CondOp::bind_closed(primals[0], closed, &ops);
         let touts = outs.split_off(n_out);
         let mut touts = touts.into_iter();
-        let tangents_out = nonzero_out.iter().map(|nz| if *nz { touts.next() } else { None }).collect();
+        let tangents_out = nonzero_out
+            .iter()
+            .map(|nz| if *nz { touts.next() } else { None })
+            .collect();
         (outs, tangents_out)
     }
 
@@ -210,7 +225,8 @@ impl PrimitiveRule for CondOp {
                         .iter()
                         .map(|l| if *l { None } else { res.next() })
                         .collect();
-                    let cts_out: Vec<Option<Array>> = ins[nres..].iter().cloned().map(Some).collect();
+                    let cts_out: Vec<Option<Array>> =
+                        ins[nres..].iter().cloned().map(Some).collect();
                     let cts_in = backward_pass_with_known(b, &[], &known, &cts_out);
                     pick(&cts_in, &linear, true)
                         .into_iter()
@@ -228,7 +244,12 @@ impl PrimitiveRule for CondOp {
         result
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         let n_out = self.num_outs();
         if dims[0].is_some() {
             // A per-lane index: every branch runs on every lane and select_n picks (JAX's

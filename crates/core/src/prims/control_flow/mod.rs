@@ -91,13 +91,22 @@ impl PrimitiveRule for ControlFlowOp {
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
         each_op!(self, p => p.eval(args, out))
     }
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         each_op!(self, p => p.jvp(primals, tangents))
     }
     fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {
         each_op!(self, p => p.transpose(cts, args))
     }
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         each_op!(self, p => p.batch(args, dims, axis_size))
     }
     fn params(&self) -> Vec<(&'static str, String)> {
@@ -145,7 +154,10 @@ pub(crate) fn partial_eval(
 
 /// Python's tuple of bools: `(True, False)`, `(True,)`, `()`.
 pub(crate) fn bool_tuple(v: &[bool]) -> String {
-    let items: Vec<&str> = v.iter().map(|b| if *b { "True" } else { "False" }).collect();
+    let items: Vec<&str> = v
+        .iter()
+        .map(|b| if *b { "True" } else { "False" })
+        .collect();
     match items.len() {
         1 => format!("({},)", items[0]),
         _ => format!("({})", items.join(", ")),

@@ -88,7 +88,13 @@ impl ScanOp {
         (consts, carry, xs)
     }
 
-    fn with_body(&self, jaxpr: Jaxpr, linear: Vec<bool>, num_consts: usize, num_carry: usize) -> ScanOp {
+    fn with_body(
+        &self,
+        jaxpr: Jaxpr,
+        linear: Vec<bool>,
+        num_consts: usize,
+        num_carry: usize,
+    ) -> ScanOp {
         ScanOp {
             jaxpr: JaxprRef::new(jaxpr),
             length: self.length,
@@ -104,7 +110,12 @@ impl ScanOp {
     /// as extra stacked outputs, the residuals the unknown part needs at each iteration; the
     /// unknown scan is staged and consumes them as extra `xs`. Residuals that are constants or
     /// `xs` of the original scan are passed through as they are rather than stacked.
-    pub(crate) fn partial_eval(&self, trace: &StagingTrace, args: &[&Array], unknown: &[bool]) -> Vec<Array> {
+    pub(crate) fn partial_eval(
+        &self,
+        trace: &StagingTrace,
+        args: &[&Array],
+        unknown: &[bool],
+    ) -> Vec<Array> {
         let (nc, ncar) = (self.num_consts, self.num_carry);
         let n_in = args.len();
         let ny = self.num_ys();
@@ -176,7 +187,11 @@ impl ScanOp {
         let unknown_op = self.with_body(unknown_body, linear, uc + res_const.len(), ucar);
         let staged = trace.stage_eqn(&unknown_op.into(), &uargs);
 
-        let unknown_out: Vec<bool> = carry_uk.iter().chain(&pe.unknown_out[ncar..]).copied().collect();
+        let unknown_out: Vec<bool> = carry_uk
+            .iter()
+            .chain(&pe.unknown_out[ncar..])
+            .copied()
+            .collect();
         let (mut k, mut u) = (known_outs.into_iter(), staged.into_iter());
         unknown_out
             .iter()
@@ -214,9 +229,17 @@ impl PrimitiveRule for ScanOp {
         let nx0 = self.num_consts + self.num_carry;
         for (i, (a, w)) in xs.iter().zip(&body_in[nx0..]).enumerate() {
             if a.ndim() == 0 || a.shape[0] != self.length {
-                panic!("scan: xs operand {i} is {a} but a leading axis of length {} is expected", self.length);
+                panic!(
+                    "scan: xs operand {i} is {a} but a leading axis of length {} is expected",
+                    self.length
+                );
             }
-            check_aval("scan", &format!("slice of xs operand {i}"), &unstacked(a), w);
+            check_aval(
+                "scan",
+                &format!("slice of xs operand {i}"),
+                &unstacked(a),
+                w,
+            );
         }
         let outs = self.jaxpr.out_avals();
         for (i, (o, c)) in outs.iter().zip(carry).enumerate() {
@@ -227,7 +250,11 @@ impl PrimitiveRule for ScanOp {
         carry
             .iter()
             .map(|c| (*c).clone())
-            .chain(outs[self.num_carry..].iter().map(|y| stacked(y, self.length)))
+            .chain(
+                outs[self.num_carry..]
+                    .iter()
+                    .map(|y| stacked(y, self.length)),
+            )
             .collect()
     }
 
@@ -237,9 +264,18 @@ impl PrimitiveRule for ScanOp {
         let ny = self.num_ys();
         let mut ys: Vec<Vec<Array>> = vec![Vec::with_capacity(self.length); ny];
         for step in 0..self.length {
-            let i = if self.reverse { self.length - 1 - step } else { step };
+            let i = if self.reverse {
+                self.length - 1 - step
+            } else {
+                step
+            };
             let x_i: Vec<Array> = xs.iter().map(|x| slice_concrete(x, i)).collect();
-            let body_args: Vec<&Array> = consts.iter().copied().chain(carry.iter()).chain(x_i.iter()).collect();
+            let body_args: Vec<&Array> = consts
+                .iter()
+                .copied()
+                .chain(carry.iter())
+                .chain(x_i.iter())
+                .collect();
             let mut outs = eval_jaxpr(&self.jaxpr, &[], &body_args);
             let y = outs.split_off(self.num_carry);
             carry = outs;
@@ -257,7 +293,11 @@ impl PrimitiveRule for ScanOp {
         carry.into_iter().chain(stacked_ys).collect()
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         let (consts, carry, xs) = self.split(primals);
         let (c_t, carry_t, x_t) = self.split(tangents);
         let (nc, ncar, nx, ny) = (consts.len(), carry.len(), xs.len(), self.num_ys());
@@ -450,7 +490,11 @@ impl PrimitiveRule for ScanOp {
         let ct_c_lin: Vec<Array> = it.by_ref().take(ncl).collect();
         let ct_init: Vec<Array> = it.by_ref().take(ncar).collect();
         let ct_x_lin: Vec<Array> = it.collect();
-        let (mut cl, mut ci, mut xl) = (ct_c_lin.into_iter(), ct_init.into_iter(), ct_x_lin.into_iter());
+        let (mut cl, mut ci, mut xl) = (
+            ct_c_lin.into_iter(),
+            ct_init.into_iter(),
+            ct_x_lin.into_iter(),
+        );
         let mut result: Vec<Option<Array>> = Vec::with_capacity(args.len());
         for (a, r) in c_args.iter().zip(c_res) {
             let ct = if *r { None } else { cl.next() };
@@ -466,7 +510,12 @@ impl PrimitiveRule for ScanOp {
         result
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         let (consts, carry, xs) = self.split(args);
         let (c_d, carry_d, x_d) = self.split(dims);
         let (ncar, ny) = (carry.len(), self.num_ys());
@@ -489,13 +538,13 @@ impl PrimitiveRule for ScanOp {
             Some(d) => move_axis(c, *d, 0),
             None => (*c).clone(),
         }));
-        ops.extend(
-            carry
-                .iter()
-                .zip(carry_d)
-                .zip(&carry_b)
-                .map(|((c, d), b)| if *b { bdim_to_front(c, *d, axis_size) } else { (*c).clone() }),
-        );
+        ops.extend(carry.iter().zip(carry_d).zip(&carry_b).map(|((c, d), b)| {
+            if *b {
+                bdim_to_front(c, *d, axis_size)
+            } else {
+                (*c).clone()
+            }
+        }));
         // Axis 0 of xs is the scan axis: the batch axis goes right after it.
         ops.extend(xs.iter().zip(x_d).map(|(x, d)| match d {
             Some(d) => move_axis(x, *d, 1),
@@ -525,10 +574,12 @@ impl PrimitiveRule for ScanOp {
         p.extend([
             ("num_carry", self.num_carry.to_string()),
             ("num_consts", self.num_consts.to_string()),
-            ("reverse", if self.reverse { "True" } else { "False" }.to_string()),
+            (
+                "reverse",
+                if self.reverse { "True" } else { "False" }.to_string(),
+            ),
             ("unroll", self.unroll.to_string()),
         ]);
         p
     }
 }
-

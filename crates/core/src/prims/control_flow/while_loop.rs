@@ -7,7 +7,9 @@ use crate::array::{Array, DType, ShapeDtype};
 use crate::jaxpr::batch_jaxpr::{batch_jaxpr, batched_aval};
 use crate::jaxpr::jvp_jaxpr::jvp_jaxpr;
 use crate::jaxpr::partial_eval::partial_eval_jaxpr;
-use crate::jaxpr::rewrite::{hoist_consts, permute_invars, select_outvars, stage_flat, with_unused_invars};
+use crate::jaxpr::rewrite::{
+    hoist_consts, permute_invars, select_outvars, stage_flat, with_unused_invars,
+};
 use crate::jaxpr::{eval_jaxpr, Jaxpr};
 use crate::prims::layout::LayoutOp;
 use crate::prims::reduce::{ReduceKind, ReduceOp};
@@ -55,21 +57,36 @@ impl WhileOp {
     /// Linearize's split (see [`super::partial_eval`]): the known carries come from a loop
     /// over the body's known part, run now; the unknown ones from the whole loop, staged
     /// (recomputing the known part). Transposing that staged loop is the error JAX gives.
-    pub(crate) fn partial_eval(&self, trace: &StagingTrace, args: &[&Array], unknown: &[bool]) -> Vec<Array> {
+    pub(crate) fn partial_eval(
+        &self,
+        trace: &StagingTrace,
+        args: &[&Array],
+        unknown: &[bool],
+    ) -> Vec<Array> {
         let (cc_uk, bc_uk, carry_uk0) = self.split(unknown);
         let n_carry = carry_uk0.len();
         let mut carry_uk = carry_uk0.to_vec();
         let n_bc = self.body_nconsts;
         let pe = loop {
             let uk: Vec<bool> = bc_uk.iter().chain(&carry_uk).copied().collect();
-            let pe = partial_eval_jaxpr(&self.body_jaxpr, &uk, &carry_uk, &vec![false; n_bc + n_carry]);
+            let pe = partial_eval_jaxpr(
+                &self.body_jaxpr,
+                &uk,
+                &carry_uk,
+                &vec![false; n_bc + n_carry],
+            );
             if pe.unknown_out == carry_uk {
                 break pe;
             }
             carry_uk = or(&carry_uk, &pe.unknown_out);
         };
         let cond_uk: Vec<bool> = cc_uk.iter().chain(&carry_uk).copied().collect();
-        let cond_pe = partial_eval_jaxpr(&self.cond_jaxpr, &cond_uk, &[false], &vec![false; cond_uk.len()]);
+        let cond_pe = partial_eval_jaxpr(
+            &self.cond_jaxpr,
+            &cond_uk,
+            &[false],
+            &vec![false; cond_uk.len()],
+        );
         if cond_pe.unknown_out[0] || carry_uk.iter().all(|u| *u) {
             // The trip count itself depends on unknown values (or nothing is known): stage all.
             return trace.stage_eqn(&self.clone().into(), args);
@@ -78,7 +95,9 @@ impl WhileOp {
         select_outvars(&mut known_cond, &[true]);
         let mut known_body = pe.known;
         let n_known_carry = carry_uk.iter().filter(|u| !**u).count();
-        let keep: Vec<bool> = (0..known_body.outvars.len()).map(|i| i < n_known_carry).collect();
+        let keep: Vec<bool> = (0..known_body.outvars.len())
+            .map(|i| i < n_known_carry)
+            .collect();
         select_outvars(&mut known_body, &keep);
         let (cc, bc, carry) = self.split(args);
         let mut kargs: Vec<&Array> = pick(cc, cc_uk, false);
@@ -96,7 +115,13 @@ impl WhileOp {
         carry_uk
             .iter()
             .zip(staged)
-            .map(|(u, s)| if *u { s } else { k.next().expect("a known carry") })
+            .map(|(u, s)| {
+                if *u {
+                    s
+                } else {
+                    k.next().expect("a known carry")
+                }
+            })
             .collect()
     }
 }
@@ -156,7 +181,10 @@ impl PrimitiveRule for WhileOp {
         }
         let pred = self.cond_jaxpr.out_avals();
         if pred.len() != 1 || pred[0].dtype != DType::Bool || pred[0].ndim() != 0 {
-            panic!("while: cond_jaxpr must return one bool scalar, got {}", describe(&pred.iter().collect::<Vec<_>>()));
+            panic!(
+                "while: cond_jaxpr must return one bool scalar, got {}",
+                describe(&pred.iter().collect::<Vec<_>>())
+            );
         }
         for (i, (o, c)) in self.body_jaxpr.out_avals().iter().zip(carry).enumerate() {
             check_aval("while", &format!("output {i} of body_jaxpr"), o, c);
@@ -177,7 +205,11 @@ impl PrimitiveRule for WhileOp {
         }
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         let (cc, bc, carry) = self.split(primals);
         let (_, bc_t, carry_t) = self.split(tangents);
         let bc_nz: Vec<bool> = bc_t.iter().map(Option::is_some).collect();
@@ -222,7 +254,10 @@ impl PrimitiveRule for WhileOp {
         let op = WhileOp::new(cond, body, self.cond_nconsts, nh + nb + nbd);
         let mut outs = bind(op, &refs);
         let mut touts = outs.split_off(n_carry).into_iter();
-        let tangents_out = carry_nz.iter().map(|nz| if *nz { touts.next() } else { None }).collect();
+        let tangents_out = carry_nz
+            .iter()
+            .map(|nz| if *nz { touts.next() } else { None })
+            .collect();
         (outs, tangents_out)
     }
 
@@ -230,7 +265,12 @@ impl PrimitiveRule for WhileOp {
         panic!("{WHILE_TRANSPOSE_ERROR}")
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         let (cc, bc, carry) = self.split(args);
         let (cc_d, bc_d, carry_d) = self.split(dims);
         let cc_b: Vec<bool> = cc_d.iter().map(Option::is_some).collect();
@@ -317,7 +357,13 @@ impl PrimitiveRule for WhileOp {
             .iter()
             .zip(carry_d)
             .zip(&carry_b)
-            .map(|((c, d), b)| if *b { bdim_to_front(c, *d, axis_size) } else { (*c).clone() })
+            .map(|((c, d), b)| {
+                if *b {
+                    bdim_to_front(c, *d, axis_size)
+                } else {
+                    (*c).clone()
+                }
+            })
             .collect();
         let mut ops: Vec<&Array> = cond_consts.iter().chain(&cc_v).collect();
         ops.extend(body_consts.iter().chain(&bc_v).chain(&carry_v));
@@ -327,7 +373,10 @@ impl PrimitiveRule for WhileOp {
             cond_consts.len() + cc_v.len(),
             body_consts.len() + bc_v.len(),
         );
-        (bind(op, &ops), carry_b.iter().map(|b| b.then_some(0)).collect())
+        (
+            bind(op, &ops),
+            carry_b.iter().map(|b| b.then_some(0)).collect(),
+        )
     }
 
     fn params(&self) -> Vec<(&'static str, String)> {
