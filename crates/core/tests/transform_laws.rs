@@ -1,5 +1,5 @@
 //! The transformation laws as property tests, on a zoo of functions that together use every
-//! primitive family, control flow and closures over outer tracers:
+//! primitive family, control flow (scan, cond, fori_loop) and closures over outer tracers:
 //! - `vmap(f)(xs)[i] == f(xs[i])` with the batch axis at different input and output positions;
 //! - `jit(f)(x) == f(x)`;
 //! - `<jvp(f)(x; v), w> == <v, vjp(f)(x)(w)>` (and both against finite differences);
@@ -107,6 +107,31 @@ fn convolution_and_pooling(x: &Array) -> Array {
     &mp.sum(()) + &ap.sum(())
 }
 
+fn control_flow(x: &Array) -> Array {
+    // scan: a running tanh recurrence over the elements; cond on the sign of the sum; a static
+    // fori_loop of damped updates.
+    let (h, ys) = lax::scan(
+        |h: &Array, xi: &Array| {
+            let h2 = (&(h * 0.8) + xi).tanh();
+            (h2.clone(), &h2 * xi)
+        },
+        &Array::scalar(0.1f64),
+        x,
+        None,
+        false,
+        1,
+    );
+    let total = x.sum(());
+    let branch = lax::cond(
+        &jnp::greater(&total, &Array::scalar(0.0f64)),
+        |y: &Array| y.sin(),
+        |y: &Array| y * y * 0.5,
+        &ys,
+    );
+    let looped = lax::fori_loop(0, 3, |_i: &Array, c: &Array| &(c * 0.9) + &(c.cos() * 0.1), &branch);
+    &looped + &h
+}
+
 trait SliceFirst3 {
     fn slice_first3(&self) -> Array;
 }
@@ -129,6 +154,7 @@ fn zoo() -> Vec<Zoo> {
         ("sort_cumulative", vec![6], sort_cumulative),
         ("contraction", vec![6], contraction),
         ("convolution_and_pooling", vec![6], convolution_and_pooling),
+        ("control_flow", vec![6], control_flow),
     ]
 }
 
