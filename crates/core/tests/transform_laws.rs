@@ -128,7 +128,12 @@ fn control_flow(x: &Array) -> Array {
         |y: &Array| y * y * 0.5,
         &ys,
     );
-    let looped = lax::fori_loop(0, 3, |_i: &Array, c: &Array| &(c * 0.9) + &(c.cos() * 0.1), &branch);
+    let looped = lax::fori_loop(
+        0,
+        3,
+        |_i: &Array, c: &Array| &(c * 0.9) + &(c.cos() * 0.1),
+        &branch,
+    );
     &looped + &h
 }
 

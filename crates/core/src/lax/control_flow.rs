@@ -160,7 +160,7 @@ fn check_branch_outputs<R: PyTree>(api: &str, name1: &str, name2: &str, out1: &R
 }
 
 /// Stages the branches on `operands` and binds `cond` with the int32 `index`.
-fn switch_internal<T: PyTree, R: PyTree>(
+pub(crate) fn switch_internal<T: PyTree, R: PyTree>(
     api: &str,
     names: &[String],
     index: &Array,

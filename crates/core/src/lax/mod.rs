@@ -6,7 +6,7 @@
 //! transformation.
 
 mod collective;
-mod control_flow;
+pub(crate) mod control_flow;
 mod conv;
 mod dot;
 mod slicing;
