@@ -1,5 +1,5 @@
 //! The transformation laws as property tests, on a zoo of functions that together use every
-//! primitive family, control flow and closures over outer tracers:
+//! primitive family, control flow (scan, cond, fori_loop) and closures over outer tracers:
 //! - `vmap(f)(xs)[i] == f(xs[i])` with the batch axis at different input and output positions;
 //! - `jit(f)(x) == f(x)`;
 //! - `<jvp(f)(x; v), w> == <v, vjp(f)(x)(w)>` (and both against finite differences);
@@ -15,6 +15,16 @@ use equinox_core::{lax, numpy as jnp, Array, DType};
 use proptest::prelude::*;
 
 type Zoo = (&'static str, Vec<usize>, fn(&Array) -> Array);
+
+/// Second-derivative comparisons for a function that rounds through float32 only agree to
+/// float32 precision.
+fn second_order_tol(name: &str) -> f64 {
+    if name == "convert" {
+        1e-6
+    } else {
+        1e-8
+    }
+}
 
 fn c(v: &[f64], shape: &[usize]) -> Array {
     Array::from_vec(v.to_vec(), shape)
@@ -97,6 +107,36 @@ fn convolution_and_pooling(x: &Array) -> Array {
     &mp.sum(()) + &ap.sum(())
 }
 
+fn control_flow(x: &Array) -> Array {
+    // scan: a running tanh recurrence over the elements; cond on the sign of the sum; a static
+    // fori_loop of damped updates.
+    let (h, ys) = lax::scan(
+        |h: &Array, xi: &Array| {
+            let h2 = (&(h * 0.8) + xi).tanh();
+            (h2.clone(), &h2 * xi)
+        },
+        &Array::scalar(0.1f64),
+        x,
+        None,
+        false,
+        1,
+    );
+    let total = x.sum(());
+    let branch = lax::cond(
+        &jnp::greater(&total, &Array::scalar(0.0f64)),
+        |y: &Array| y.sin(),
+        |y: &Array| y * y * 0.5,
+        &ys,
+    );
+    let looped = lax::fori_loop(
+        0,
+        3,
+        |_i: &Array, c: &Array| &(c * 0.9) + &(c.cos() * 0.1),
+        &branch,
+    );
+    &looped + &h
+}
+
 trait SliceFirst3 {
     fn slice_first3(&self) -> Array;
 }
@@ -119,6 +159,7 @@ fn zoo() -> Vec<Zoo> {
         ("sort_cumulative", vec![6], sort_cumulative),
         ("contraction", vec![6], contraction),
         ("convolution_and_pooling", vec![6], convolution_and_pooling),
+        ("control_flow", vec![6], control_flow),
     ]
 }
 
@@ -148,17 +189,20 @@ fn scalar(f: fn(&Array) -> Array) -> impl Fn(&Array) -> Array {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 6, .. ProptestConfig::default() })]
+    // No shrinking: shrinking floats toward 0 walks into the kinks of where/max/clip, which would
+// report a different failure from the one found. No persistence file for integration tests.
+    #![proptest_config(ProptestConfig { cases: 6, max_shrink_iters: 0, failure_persistence: None, .. ProptestConfig::default() })]
 
     #[test]
-    fn vmap_of_f_is_f_of_each_lane(values in prop::collection::vec(-1.5f64..1.5, 18), in_axis in 0usize..2, out_axis in 0usize..2) {
+    fn vmap_of_f_is_f_of_each_lane(values in prop::collection::vec(-1.5f64..1.5, 18), in_axis in 0usize..2, out_last in any::<bool>()) {
         for (name, shape, f) in zoo() {
             let lanes: Vec<Array> = (0..3).map(|i| input(&values[i * 6..], &shape)).collect();
             let refs: Vec<&Array> = lanes.iter().collect();
             let xs = jnp::stack(&refs, in_axis as isize);
-            let mapped = vmap_with(f, VmapSpec::default().in_axes(in_axis as isize).out_axes(out_axis as isize))(&xs);
+            let out_axis: isize = if out_last { -1 } else { 0 };
+            let mapped = vmap_with(f, VmapSpec::default().in_axes(in_axis as isize).out_axes(out_axis))(&xs);
             for (i, lane) in lanes.iter().enumerate() {
-                let got = jnp::take(&mapped, &Array::scalar(i as i32), Some(out_axis as isize));
+                let got = jnp::take(&mapped, &Array::scalar(i as i32), Some(out_axis));
                 close(&got, &f(lane), 1e-12, &format!("{name}: vmap lane {i}"));
             }
         }
@@ -176,8 +220,10 @@ proptest! {
     fn jvp_and_vjp_are_transposes_and_match_finite_differences(values in prop::collection::vec(-1.5f64..1.5, 6)) {
         for (name, shape, f) in zoo() {
             let x = input(&values, &shape);
-            let result = std::panic::catch_unwind(|| check_grads(f, &x, 1e-6, 1e-5, 1e-7));
-            prop_assert!(result.is_ok(), "{}: check_grads failed", name);
+            // Finite differences of a float32 round trip need a step far above float32's resolution.
+            let (eps, rtol) = if name == "convert" { (1e-3, 1e-3) } else { (1e-6, 1e-5) };
+            let result = std::panic::catch_unwind(|| check_grads(f, &x, eps, rtol, 1e-7));
+            prop_assert!(result.is_ok(), "{}: check_grads failed at {:?}", name, x.to_vec::<f64>());
         }
     }
 
@@ -191,12 +237,12 @@ proptest! {
             // and grad∘grad via the Hessian's symmetry: <u, H v> == <v, H u>.
             let hvp = jvp(grad(&fs), &x, &v).1;
             let grad_of_dir = grad(|x: &Array| jvp(&fs, x, &v).1)(&x);
-            close(&hvp, &grad_of_dir, 1e-9, &format!("{name}: jvp∘grad vs grad∘jvp"));
+            close(&hvp, &grad_of_dir, second_order_tol(name), &format!("{name}: jvp∘grad vs grad∘jvp"));
             let u = input(&values[12..], &shape);
             let hu = grad(|x: &Array| (&grad(&fs)(x) * &u).sum(()))(&x);
             let lhs = (&hu * &v).sum(()).item::<f64>();
             let rhs = (&hvp * &u).sum(()).item::<f64>();
-            prop_assert!((lhs - rhs).abs() <= 1e-8 * (1.0 + rhs.abs()), "{}: grad∘grad symmetry {} vs {}", name, lhs, rhs);
+            prop_assert!((lhs - rhs).abs() <= second_order_tol(name) * (1.0 + rhs.abs()), "{}: grad∘grad symmetry {} vs {}", name, lhs, rhs);
             // vmap∘grad: per-example gradients equal the loop.
             let lanes: Vec<Array> = (0..3).map(|i| input(&values[i * 6..], &shape)).collect();
             let refs: Vec<&Array> = lanes.iter().collect();

@@ -335,3 +335,29 @@ fn pure_callback_calls_host_code_from_traced_programs() {
     assert_eq!(f(&v(&[4.0, 5.0])).to_vec::<f32>(), vec![17.0, 26.0]);
     assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 2);
 }
+
+#[test]
+fn checkpoint_saves_only_inputs_and_recomputes() {
+    let block = |x: &Array| (x * x).sin() * x;
+    let remat = checkpoint(block);
+    let x = v(&[0.3, -0.7, 1.1]);
+    assert_eq!(remat(&x).to_vec::<f32>(), block(&x).to_vec::<f32>());
+    let g = grad(|x: &Array| remat(x).sum(None))(&x);
+    let want = grad(|x: &Array| block(x).sum(None))(&x);
+    for (a, b) in g.to_vec::<f32>().iter().zip(want.to_vec::<f32>()) {
+        assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+    }
+    // The linear program of a checkpointed block closes over the block's input only (plus
+    // nothing computed inside it): the intermediates are recomputed, not saved.
+    let (_, lin) = linearize(|x: &Array| remat(x), &x);
+    let consts = &lin.jaxpr().consts;
+    assert_eq!(consts.len(), 1, "{}", lin.jaxpr());
+    assert!(consts[0].ptr_eq(&x));
+    let (_, plain) = linearize(block, &x);
+    assert!(plain.jaxpr().consts.len() > 1, "{}", plain.jaxpr());
+    // vmap and jit of a checkpointed block.
+    let xs = jnp::stack(&[&x, &(&x * 2.0)], 0);
+    let vg = vmap(grad(|x: &Array| remat(x).sum(None)))(&xs);
+    assert_eq!(vg.shape(), &[2, 3]);
+    assert_eq!(jit(&remat)(&x).to_vec::<f32>(), block(&x).to_vec::<f32>());
+}

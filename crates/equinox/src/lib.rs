@@ -141,6 +141,9 @@ pub use tree_at::{tree_at, tree_at_many, tree_at_many_with, tree_at_with};
 pub mod serialisation;
 pub use serialisation::{tree_deserialise_leaves, tree_serialise_leaves};
 
+/// The core transformations at the top level, as Equinox users reach them (`eqx::vmap`, ...).
+pub use equinox_core::transforms::{grad, jit, value_and_grad, vmap, vmap_with};
+
 /// The README's Rust examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

@@ -3,8 +3,12 @@
 //! flow primitives build it; [`eval_jaxpr`] interprets it on the current trace (so a staged
 //! program can itself be transformed), and `jit` compiles it for the CPU.
 
+pub(crate) mod batch_jaxpr;
 pub mod executable;
+pub(crate) mod jvp_jaxpr;
+pub(crate) mod partial_eval;
 mod print;
+pub(crate) mod rewrite;
 pub(crate) mod transpose;
 
 use crate::array::{Array, ShapeDtype};

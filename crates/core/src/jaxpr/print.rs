@@ -77,6 +77,14 @@ fn eqn_lines(j: &Jaxpr) -> Vec<String> {
             let params = e.prim.params();
             let params = if params.is_empty() {
                 String::new()
+            } else if params.iter().any(|(_, v)| v.contains('\n')) {
+                // Sub-programs: one parameter per line, nested lines indented under it (the
+                // layout JAX uses for cond/while/scan).
+                let ps: Vec<String> = params
+                    .iter()
+                    .map(|(k, v)| format!("      {k}={}", v.replace('\n', "\n      ")))
+                    .collect();
+                format!("[\n{}\n    ]", ps.join("\n"))
             } else {
                 let ps: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 format!("[{}]", ps.join(" "))
@@ -107,7 +115,10 @@ impl fmt::Display for Jaxpr {
         let head = format!("{{ lambda {}; {}. let", consts.join(" "), ins.join(" "));
         let lines = eqn_lines(self);
         let one_line = format!("{head} {} in {outs} }}", lines.join("; "));
-        if one_line.len() <= 80 {
+        // The alternate form (`{:#}`, used for sub-programs in parameters) keeps one line
+        // for at most one equation, as JAX's nested layout does.
+        let fits = one_line.len() <= 80 && !one_line.contains('\n');
+        if fits && (!f.alternate() || lines.len() <= 1) {
             return f.write_str(&one_line);
         }
         writeln!(f, "{head}")?;

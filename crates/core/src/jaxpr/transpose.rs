@@ -24,12 +24,28 @@ pub(crate) fn backward_pass(
     consts: &[&Array],
     cts_out: &[Option<Array>],
 ) -> Vec<Option<Array>> {
+    let known = vec![None; jaxpr.invars.len()];
+    backward_pass_with_known(jaxpr, consts, &known, cts_out)
+}
+
+/// [`backward_pass`] for a program linear in only some of its inputs: `known[i]` is the value
+/// of input `i` when it is not linear (a residual), `None` for a linear input. Known inputs
+/// get `None` cotangents.
+pub(crate) fn backward_pass_with_known(
+    jaxpr: &Jaxpr,
+    consts: &[&Array],
+    known: &[Option<&Array>],
+    cts_out: &[Option<Array>],
+) -> Vec<Option<Array>> {
     let n = jaxpr.avals.len();
     let mut linear = vec![false; n];
-    for &v in &jaxpr.invars {
-        linear[v as usize] = true;
-    }
     let mut values: Vec<Option<Array>> = vec![None; n];
+    for (&v, k) in jaxpr.invars.iter().zip(known) {
+        match k {
+            Some(x) => values[v as usize] = Some((*x).clone()),
+            None => linear[v as usize] = true,
+        }
+    }
     for (v, c) in jaxpr.constvars.iter().zip(consts) {
         values[*v as usize] = Some((*c).clone());
     }

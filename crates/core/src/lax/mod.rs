@@ -6,6 +6,7 @@
 //! transformation.
 
 mod collective;
+pub(crate) mod control_flow;
 mod conv;
 mod dot;
 mod slicing;
@@ -13,6 +14,7 @@ mod stop_gradient;
 mod window;
 
 pub use collective::*;
+pub use control_flow::*;
 pub use conv::*;
 pub use dot::*;
 pub use slicing::*;

@@ -10,6 +10,7 @@ pub mod binary;
 pub mod callback;
 pub mod collective;
 pub mod compare;
+pub mod control_flow;
 pub mod conv;
 pub mod convert;
 pub mod cumulative;
@@ -172,6 +173,7 @@ define_primitives! {
     Custom(custom_derivatives::CustomOp),
     Callback(callback::PureCallback),
     ErrorCheck(error_check::ErrorCheck),
+    ControlFlow(control_flow::ControlFlowOp),
 }
 
 /// Applies a primitive to arguments and returns its outputs.

@@ -188,11 +188,29 @@ impl Trace for StagingTrace {
     }
 
     fn process_primitive(&self, prim: &Primitive, args: &[&Array]) -> Vec<Array> {
-        if self.mode == StageMode::DependentOnly
-            && !args.iter().any(|a| own_payload(a, self.tag).is_some())
-        {
-            return bind(prim.clone(), args);
+        if self.mode == StageMode::DependentOnly {
+            let unknown: smallvec::SmallVec<[bool; 8]> = args
+                .iter()
+                .map(|a| own_payload(a, self.tag).is_some())
+                .collect();
+            if !unknown.iter().any(|u| *u) {
+                return bind(prim.clone(), args);
+            }
+            // A control-flow equation mixes work on known and unknown operands: its rule runs
+            // the known part now and stages the rest.
+            if let Some(outs) = crate::prims::control_flow::partial_eval(prim, self, args, &unknown)
+            {
+                return outs;
+            }
         }
+        self.stage_eqn(prim, args)
+    }
+}
+
+impl StagingTrace {
+    /// Records `prim` applied to `args` as one equation (operands that are not this trace's
+    /// variables are captured as literals or constants) and returns its outputs as tracers.
+    pub(crate) fn stage_eqn(&self, prim: &Primitive, args: &[&Array]) -> Vec<Array> {
         let inputs: Vec<Atom> = args
             .iter()
             .enumerate()

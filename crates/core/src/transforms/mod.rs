@@ -19,6 +19,7 @@
 mod arity;
 mod autodiff;
 mod check_grads;
+mod checkpoint;
 mod custom;
 mod jacobian;
 mod jit;
@@ -30,6 +31,7 @@ pub use autodiff::{
     grad, grad_with_aux, jvp, linearize, value_and_grad, value_and_grad_with_aux, vjp, Linearized,
 };
 pub use check_grads::check_grads;
+pub use checkpoint::checkpoint;
 pub use custom::{custom_jvp, custom_vjp};
 pub use jacobian::{hessian, jacfwd, jacrev};
 pub use jit::{jit, Jit};
