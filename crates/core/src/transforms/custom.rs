@@ -86,7 +86,7 @@ where
 /// `fwd(x) -> (output, residuals)` and `bwd(residuals, output_cotangent) -> input_cotangent`.
 ///
 /// Outside reverse mode `f` runs as it is; under `grad`/`vjp` the forward pass runs `fwd` and
-/// the backward pass calls `bwd`. Forward mode (`jvp`) of such a function is an error, as in JAX.
+/// the backward pass calls `bwd`. A filtered-out leaf in `bwd`'s result is a zero cotangent. Forward mode (`jvp`) of such a function is an error, as in JAX.
 ///
 /// ```
 /// use equinox_core::{transforms::{custom_vjp, grad}, Array};
@@ -123,6 +123,9 @@ where
         let (f1, d1) = (f.clone(), tree::structure(x));
         let (fw1, d2) = (fwd.clone(), in_def);
         let b1 = bwd.clone();
+        // Which slots of the input are real leaves (operands of the primitive).
+        let mut present = Vec::new();
+        x.visit_leaves(&mut |l| present.push(!l.is_filtered_out()));
         let op = CustomOp::Vjp {
             name: name.clone(),
             call: Arc::new(move |xs: &[Array]| flat(&f1(&d1.unflatten(xs.iter().cloned())))),
@@ -135,7 +138,17 @@ where
                     &res_def.unflatten(res.iter().cloned()),
                     &out_def.unflatten(cts.iter().cloned()),
                 );
-                flat(&g).into_iter().map(Some).collect()
+                // One cotangent per operand: the slots of `g` where the input had a leaf; a
+                // filtered-out slot of `g` is a zero cotangent.
+                let mut out = Vec::new();
+                let mut slot = 0;
+                g.visit_leaves(&mut |l| {
+                    if present.get(slot).copied().unwrap_or(false) {
+                        out.push((!l.is_filtered_out()).then(|| l.clone()));
+                    }
+                    slot += 1;
+                });
+                out
             }),
             out_avals: tree::leaves(&out_template)
                 .iter()

@@ -10,11 +10,13 @@
 //!   the gradient, Equinox's `None`), where `grad` would refuse them;
 //! - batching (`filter_vmap`) maps every array leaf at axis 0 unless told otherwise, per leaf.
 
+mod custom;
 mod grad;
 mod jit;
 mod shape;
 mod vmap;
 
+pub use custom::{filter_checkpoint, filter_custom_jvp, filter_custom_vjp, filter_pure_callback};
 pub use grad::{
     filter_grad, filter_grad_with_aux, filter_hessian, filter_jacfwd, filter_jacrev, filter_jvp,
     filter_value_and_grad, filter_value_and_grad_with_aux, filter_vjp, filter_vjp_with_aux,
