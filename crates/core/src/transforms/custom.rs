@@ -94,7 +94,7 @@ where
 /// let clip_grad = custom_vjp(
 ///     |x: &Array| x.clone(),
 ///     |x: &Array| (x.clone(), ()),
-///     |_: &(), ct: &Array| ct.clip(Some(-1.0), Some(1.0)),
+///     |_: &(), ct: &Array| ct.clip(-1.0f32, 1.0f32),
 /// );
 /// let g = grad(|x: &Array| clip_grad(x) * 5.0)(&Array::scalar(2.0f32));
 /// assert_eq!(g.item::<f32>(), 1.0);

@@ -33,7 +33,7 @@ pub(crate) fn stage<T: PyTree, R: PyTree>(f: impl FnOnce(&T) -> R, x: &T) -> (Cl
 /// let jaxpr = make_jaxpr(|x: &Array| x.sin() * 2.0)(&Array::from_vec(vec![1.0f32; 3], [3]));
 /// assert_eq!(
 ///     jaxpr.to_string(),
-///     "{ lambda ; a:f32[3]. let\n    b:f32[3] = sin a\n    c:f32[3] = mul b 2.0:f32[]\n  in (c,) }"
+///     "{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[3] = mul b 2.0:f32[] in (c,) }"
 /// );
 /// ```
 pub fn make_jaxpr<'f, M, F>(f: F) -> F::With<ClosedJaxpr>
