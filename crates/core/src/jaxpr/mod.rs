@@ -4,6 +4,7 @@
 //! program can itself be transformed), and `jit` compiles it for the CPU.
 
 pub mod executable;
+pub mod optimize;
 mod print;
 pub(crate) mod transpose;
 
