@@ -1,0 +1,92 @@
+//! A jitted function's steady state allocates no per-equation buffers: counted with a global
+//! allocator that records every allocation of at least `LARGE` bytes. (This file holds one
+//! test so no other test's allocations are counted.)
+mod common;
+
+use common::{random_array, Rng};
+use equinox_core::transforms::jit;
+use equinox_core::{Array, DType};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Allocations at least this large are counted: every intermediate of the test function is
+/// 8 KiB, while bookkeeping (argument lists, reference counts, shapes) stays far below.
+const LARGE: usize = 1024;
+
+static COUNT: AtomicUsize = AtomicUsize::new(0);
+
+struct Counting;
+
+// SAFETY: forwards to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if layout.size() >= LARGE {
+            COUNT.fetch_add(1, Ordering::Relaxed);
+        }
+        System.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        if layout.size() >= LARGE {
+            COUNT.fetch_add(1, Ordering::Relaxed);
+        }
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        if new_size >= LARGE {
+            COUNT.fetch_add(1, Ordering::Relaxed);
+        }
+        System.realloc(ptr, layout, new_size)
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Large allocations made by `n` calls of `f`.
+fn large_allocations(n: usize, mut f: impl FnMut()) -> usize {
+    let before = COUNT.load(Ordering::Relaxed);
+    for _ in 0..n {
+        f();
+    }
+    COUNT.load(Ordering::Relaxed) - before
+}
+
+/// Two layers of an MLP and an elementwise tail: 11 equations with f32[32,64] results.
+fn step((x, w, b): &(Array, Array, Array)) -> (Array, Array) {
+    let h1 = (x.matmul(w) + b).tanh();
+    let h2 = h1.matmul(w) * 0.5 + &h1;
+    let y = (&h2 - x).exp();
+    (y.sum(1), h2)
+}
+
+#[test]
+fn steady_state_allocates_only_outputs() {
+    let mut rng = Rng::new(7);
+    let args = (
+        random_array(&mut rng, &[32, 64], DType::F32),
+        random_array(&mut rng, &[64, 64], DType::F32),
+        random_array(&mut rng, &[64], DType::F32),
+    );
+    let eager = large_allocations(10, || drop(step(&args)));
+    assert!(eager >= 10 * 9, "eager evaluation allocates each intermediate ({eager} in 10 calls)");
+
+    let jf = jit(step);
+    jf.call(&args);
+    jf.call(&args);
+    // Outputs dropped before the next call: their buffers are reused too.
+    let dropped = large_allocations(10, || drop(jf.call(&args)));
+    assert_eq!(dropped, 0, "large allocations in 10 calls whose outputs were dropped");
+    // Outputs kept: only the large output (f32[32,64]) needs a new buffer, in each call but
+    // the first, which still finds the buffer of the dropped outputs free.
+    let mut kept = Vec::with_capacity(10);
+    let holding = large_allocations(10, || kept.push(jf.call(&args)));
+    assert_eq!(holding, 9, "large allocations in 10 calls whose outputs were kept");
+    let want = step(&args);
+    for (y, h) in &kept {
+        assert_eq!(y.to_vec::<f32>(), want.0.to_vec::<f32>());
+        assert_eq!(h.to_vec::<f32>(), want.1.to_vec::<f32>());
+    }
+}
