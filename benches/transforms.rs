@@ -32,7 +32,11 @@ fn time_it(batch: usize, min_time: Duration, mut f: impl FnMut()) -> (f64, f64, 
         samples.push(t0.elapsed().as_secs_f64() / batch as f64);
     }
     samples.sort_by(|a, b| a.partial_cmp(b).expect("times are finite"));
-    (samples[0], samples[samples.len() / 2], samples.len() * batch)
+    (
+        samples[0],
+        samples[samples.len() / 2],
+        samples.len() * batch,
+    )
 }
 
 fn emit(op: &str, (min, median, reps): (f64, f64, usize)) {
@@ -42,8 +46,13 @@ fn emit(op: &str, (min, median, reps): (f64, f64, usize)) {
 }
 
 fn skipped(op: &str, why: &str) {
-    let why = why.replace('\\', "\\\\").replace('"', "'").replace('\n', " ");
-    println!("{{\"kind\":\"transforms\",\"impl\":\"equinox-rs\",\"op\":\"{op}\",\"skipped\":\"{why}\"}}");
+    let why = why
+        .replace('\\', "\\\\")
+        .replace('"', "'")
+        .replace('\n', " ");
+    println!(
+        "{{\"kind\":\"transforms\",\"impl\":\"equinox-rs\",\"op\":\"{op}\",\"skipped\":\"{why}\"}}"
+    );
 }
 
 /// Runs a workload, reporting a panic (a missing rule) as skipped.
@@ -83,7 +92,11 @@ fn mlp_params() -> Params {
     let sizes = [784, 512, 512, 10];
     let mut p = Vec::new();
     for (i, w) in sizes.windows(2).enumerate() {
-        p.push(uniform(2 * i as u64 + 1, &[w[0], w[1]], 1.0 / (w[0] as f32).sqrt()));
+        p.push(uniform(
+            2 * i as u64 + 1,
+            &[w[0], w[1]],
+            1.0 / (w[0] as f32).sqrt(),
+        ));
         p.push(jnp::zeros([w[1]]));
     }
     p
@@ -120,26 +133,43 @@ fn main() {
     // (a) call overhead of a jitted tiny function.
     let f = jit(|x: &Array| x * 2.0 + 1.0);
     let x4 = jnp::arange(4.0);
-    emit("(a) jit call x*2+1 f32[4]", time_it(10_000, short, || {
-        black_box(f.call(black_box(&x4)));
-    }));
+    emit(
+        "(a) jit call x*2+1 f32[4]",
+        time_it(10_000, short, || {
+            black_box(f.call(black_box(&x4)));
+        }),
+    );
 
     // (c) eager grad of a small function, and its binary-ops-only variant.
-    let (w8, x8, b8) = (uniform(1, &[8], 1.0), uniform(2, &[8], 1.0), uniform(3, &[8], 1.0));
+    let (w8, x8, b8) = (
+        uniform(1, &[8], 1.0),
+        uniform(2, &[8], 1.0),
+        uniform(3, &[8], 1.0),
+    );
     attempt("(c) eager grad sum(tanh(w*x+b)) f32[8]", || {
         let g = grad(|w: &Array| (w * &x8 + &b8).tanh().sum(None));
-        emit("(c) eager grad sum(tanh(w*x+b)) f32[8]", time_it(200, short, || {
-            black_box(g(black_box(&w8)));
-        }));
+        emit(
+            "(c) eager grad sum(tanh(w*x+b)) f32[8]",
+            time_it(200, short, || {
+                black_box(g(black_box(&w8)));
+            }),
+        );
     });
-    let (w0, x0, b0) = (Array::scalar(0.3f32), Array::scalar(1.5f32), Array::scalar(-0.2f32));
+    let (w0, x0, b0) = (
+        Array::scalar(0.3f32),
+        Array::scalar(1.5f32),
+        Array::scalar(-0.2f32),
+    );
     let g = grad(|w: &Array| {
         let z = w * &x0 + &b0;
         &z * &z
     });
-    emit("(c') eager grad (w*x+b)^2 f32[] (binary ops only)", time_it(1000, short, || {
-        black_box(g(black_box(&w0)));
-    }));
+    emit(
+        "(c') eager grad (w*x+b)^2 f32[] (binary ops only)",
+        time_it(1000, short, || {
+            black_box(g(black_box(&w0)));
+        }),
+    );
 
     // (d) steady-state MLP step at batch 128, then (b) trace + compile time of a fresh jit.
     let (x, y) = batch(128);
@@ -165,7 +195,10 @@ fn main() {
                 .collect();
             firsts.sort_by(|a, b| a.partial_cmp(b).expect("finite"));
             let compile = |t: f64| (t - steady).max(0.0);
-            emit("(b) MLP step trace+compile", (compile(firsts[0]), compile(firsts[3]), 7));
+            emit(
+                "(b) MLP step trace+compile",
+                (compile(firsts[0]), compile(firsts[3]), 7),
+            );
         });
     } else {
         skipped("(b) MLP step trace+compile", "needs the MLP step (d)");

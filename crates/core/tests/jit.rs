@@ -21,7 +21,11 @@ fn check<T: PyTree, R: PyTree>(f: impl Fn(&T) -> R, x: &T, what: &str) {
         let got: Vec<Array> = tree::leaves(&got_tree).into_iter().cloned().collect();
         assert_eq!(got.len(), want.len(), "{what}: number of outputs");
         for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-            assert_eq!(g.aval(), w.aval(), "{what}: output {i} abstract value (round {round})");
+            assert_eq!(
+                g.aval(),
+                w.aval(),
+                "{what}: output {i} abstract value (round {round})"
+            );
             assert_same_bits(
                 &g.to_vec::<f64>(),
                 &w.to_vec::<f64>(),
@@ -102,7 +106,14 @@ fn transposed_inputs_and_large_reductions() {
     let mut rng = Rng::new(4);
     let x = random_array(&mut rng, &[300, 260], DType::F32);
     let x = relayout(&mut rng, &x);
-    let f = |x: &Array| (x.sum(0), x.sum(1), x.sum(None), x.reshape([260, 300]).sum(0));
+    let f = |x: &Array| {
+        (
+            x.sum(0),
+            x.sum(1),
+            x.sum(None),
+            x.reshape([260, 300]).sum(0),
+        )
+    };
     check(f, &x, "large sums");
 }
 
@@ -142,7 +153,10 @@ fn outputs_survive_later_calls_and_may_alias_inputs() {
     assert_eq!(first.1.to_vec::<f32>(), vec![2.0, 4.0, 6.0, 8.0]);
     assert!(first.2.ptr_eq(&a));
     assert_eq!(second.0.to_vec::<f32>(), vec![-2.0, -4.0, -6.0, -8.0]);
-    assert_eq!(second.3.to_vec::<f32>(), (&b * 2.0 + 1.0).exp().to_vec::<f32>());
+    assert_eq!(
+        second.3.to_vec::<f32>(),
+        (&b * 2.0 + 1.0).exp().to_vec::<f32>()
+    );
     drop(first);
     let third = jf.call(&a);
     assert_eq!(third.0.to_vec::<f32>(), vec![2.0, 4.0, 6.0, 8.0]);
@@ -165,7 +179,11 @@ fn buffers_are_recycled_within_a_run() {
     assert_eq!(outs, 1);
     assert!(bufs <= 3, "{bufs} buffers for a chain of 60 equations");
     let got = exe.run(&[&x]);
-    assert_same_bits(&got[0].to_vec::<f64>(), &f(&x).to_vec::<f64>(), "recycled chain");
+    assert_same_bits(
+        &got[0].to_vec::<f64>(),
+        &f(&x).to_vec::<f64>(),
+        "recycled chain",
+    );
 }
 
 #[test]
@@ -180,14 +198,26 @@ fn traces_once_per_signature_and_static_value() {
     });
     let s = |t: &str| Static(t.to_string());
     let x3 = Array::from_vec(vec![1.0f32, 2.0, 3.0], [3]);
-    assert_eq!(jf.call(&(x3.clone(), 2, s("id"))).to_vec::<f32>(), vec![2.0, 4.0, 6.0]);
+    assert_eq!(
+        jf.call(&(x3.clone(), 2, s("id"))).to_vec::<f32>(),
+        vec![2.0, 4.0, 6.0]
+    );
     assert_eq!(jf.trace_count(), 1);
     let other = Array::from_vec(vec![5.0f32, 6.0, 7.0], [3]);
-    assert_eq!(jf.call(&(other, 2, s("id"))).to_vec::<f32>(), vec![10.0, 12.0, 14.0]);
+    assert_eq!(
+        jf.call(&(other, 2, s("id"))).to_vec::<f32>(),
+        vec![10.0, 12.0, 14.0]
+    );
     assert_eq!(jf.trace_count(), 1, "same signature, new values");
-    assert_eq!(jf.call(&(x3.clone(), 3, s("id"))).to_vec::<f32>(), vec![3.0, 6.0, 9.0]);
+    assert_eq!(
+        jf.call(&(x3.clone(), 3, s("id"))).to_vec::<f32>(),
+        vec![3.0, 6.0, 9.0]
+    );
     assert_eq!(jf.trace_count(), 2, "static int changed");
-    assert_eq!(jf.call(&(x3.clone(), 3, s("neg"))).to_vec::<f32>(), vec![-3.0, -6.0, -9.0]);
+    assert_eq!(
+        jf.call(&(x3.clone(), 3, s("neg"))).to_vec::<f32>(),
+        vec![-3.0, -6.0, -9.0]
+    );
     assert_eq!(jf.trace_count(), 3, "static string changed");
     jf.call(&(Array::from_vec(vec![1.0f32; 4], [4]), 3, s("neg")));
     assert_eq!(jf.trace_count(), 4, "shape changed");
@@ -216,7 +246,11 @@ fn closes_over_concrete_arrays() {
     check(&f, &x, "closure");
     // c.exp() is small: folded into a constant; big * 2.0 is not.
     let p = optimize(&make_jaxpr(&f)(&x));
-    assert!(p.jaxpr.eqns.iter().all(|e| !format!("{:?}", e.prim).contains("Exp")));
+    assert!(p
+        .jaxpr
+        .eqns
+        .iter()
+        .all(|e| !format!("{:?}", e.prim).contains("Exp")));
     assert!(p.consts.iter().any(|k| k.size() == 2000));
 }
 

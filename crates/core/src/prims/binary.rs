@@ -154,7 +154,11 @@ impl PrimitiveRule for BinaryOp {
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
 
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         use crate::numpy as jnp;
         use BinaryOp::*;
         if !primals[0].dtype().is_float() {
@@ -162,13 +166,25 @@ impl PrimitiveRule for BinaryOp {
         }
         let p = *self;
         match p {
-            Add => rules::jvp_from_partials(p, primals, tangents, &[&|t, _, _| t.clone(), &|t, _, _| t.clone()]),
-            Sub => rules::jvp_from_partials(p, primals, tangents, &[&|t, _, _| t.clone(), &|t, _, _| -t]),
+            Add => rules::jvp_from_partials(
+                p,
+                primals,
+                tangents,
+                &[&|t, _, _| t.clone(), &|t, _, _| t.clone()],
+            ),
+            Sub => rules::jvp_from_partials(
+                p,
+                primals,
+                tangents,
+                &[&|t, _, _| t.clone(), &|t, _, _| -t],
+            ),
             Mul => rules::jvp_from_partials(
                 p,
                 primals,
                 tangents,
-                &[&|t, xy, _| bind1(Mul, &[t, xy[1]]), &|t, xy, _| bind1(Mul, &[xy[0], t])],
+                &[&|t, xy, _| bind1(Mul, &[t, xy[1]]), &|t, xy, _| {
+                    bind1(Mul, &[xy[0], t])
+                }],
             ),
             Div => rules::jvp_from_partials(
                 p,
@@ -183,9 +199,10 @@ impl PrimitiveRule for BinaryOp {
                 p,
                 primals,
                 tangents,
-                &[&|t, xy, out| t * &balanced_eq(xy[0], out, xy[1]), &|t, xy, out| {
-                    t * &balanced_eq(xy[1], out, xy[0])
-                }],
+                &[
+                    &|t, xy, out| t * &balanced_eq(xy[0], out, xy[1]),
+                    &|t, xy, out| t * &balanced_eq(xy[1], out, xy[0]),
+                ],
             ),
             Pow => rules::jvp_from_partials(
                 p,
@@ -225,9 +242,10 @@ impl PrimitiveRule for BinaryOp {
                 primals,
                 tangents,
                 // d atan2(x, y) = (y dx - x dy) / (x² + y²).
-                &[&|t, xy, _| bind1(Mul, &[t, &bind1(Div, &[xy[1], &hypot2(xy)])]), &|t, xy, _| {
-                    -&bind1(Mul, &[t, &bind1(Div, &[xy[0], &hypot2(xy)])])
-                }],
+                &[
+                    &|t, xy, _| bind1(Mul, &[t, &bind1(Div, &[xy[1], &hypot2(xy)])]),
+                    &|t, xy, _| -&bind1(Mul, &[t, &bind1(Div, &[xy[0], &hypot2(xy)])]),
+                ],
             ),
             Nextafter | And | Or | Xor | ShiftLeft | ShiftRightLogical | ShiftRightArithmetic => {
                 rules::zero_jvp(p, primals)
@@ -241,8 +259,14 @@ impl PrimitiveRule for BinaryOp {
         let un = |c: Array, i: usize| Some(rules::unbroadcast(&c, args[i].aval()));
         let lin = |i: usize| args[i].is_linear();
         match self {
-            Add => vec![lin(0).then(|| ct.clone()).and_then(|c| un(c, 0)), lin(1).then(|| ct.clone()).and_then(|c| un(c, 1))],
-            Sub => vec![lin(0).then(|| ct.clone()).and_then(|c| un(c, 0)), lin(1).then(|| -ct).and_then(|c| un(c, 1))],
+            Add => vec![
+                lin(0).then(|| ct.clone()).and_then(|c| un(c, 0)),
+                lin(1).then(|| ct.clone()).and_then(|c| un(c, 1)),
+            ],
+            Sub => vec![
+                lin(0).then(|| ct.clone()).and_then(|c| un(c, 0)),
+                lin(1).then(|| -ct).and_then(|c| un(c, 1)),
+            ],
             Mul => {
                 if lin(0) && lin(1) {
                     rules::not_linear("mul of two tangents");
@@ -263,7 +287,12 @@ impl PrimitiveRule for BinaryOp {
         }
     }
 
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         rules::elementwise_batch(*self, args, dims, axis_size)
     }
 }

@@ -79,7 +79,11 @@ pub trait PrimitiveRule {
     /// Forward mode: the outputs and their tangents, given the operands and their tangents.
     /// A `None` tangent is a symbolic zero (also what integer and boolean values have); at least
     /// one input tangent is `Some`. Return `None` for an output whose tangent is zero.
-    fn jvp(&self, primals: &[&Array], tangents: &[Option<&Array>]) -> (Vec<Array>, Vec<Option<Array>>) {
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
         let _ = (primals, tangents);
         panic!("TEMPORARY: no jvp rule for {} yet", self.name())
     }
@@ -92,7 +96,12 @@ pub trait PrimitiveRule {
     }
     /// vmap: the outputs and their batch dimensions, given the operands and theirs (`None` =
     /// not mapped; at least one is `Some`). `axis_size` is the size of the mapped axis.
-    fn batch(&self, args: &[&Array], dims: &[Option<usize>], axis_size: usize) -> (Vec<Array>, Vec<Option<usize>>) {
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
         let _ = (args, dims, axis_size);
         panic!("TEMPORARY: no batching rule for {} yet", self.name())
     }

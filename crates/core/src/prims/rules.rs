@@ -72,7 +72,10 @@ pub fn reduce_sum(x: &Array, axes: Axes) -> Array {
 }
 
 /// The outputs of `prim` with zero tangents (integer outputs, piecewise-constant functions).
-pub fn zero_jvp(prim: impl Into<Primitive>, primals: &[&Array]) -> (Vec<Array>, Vec<Option<Array>>) {
+pub fn zero_jvp(
+    prim: impl Into<Primitive>,
+    primals: &[&Array],
+) -> (Vec<Array>, Vec<Option<Array>>) {
     let outs = bind(prim, primals);
     let n = outs.len();
     (outs, vec![None; n])

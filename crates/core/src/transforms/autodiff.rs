@@ -92,7 +92,10 @@ pub fn jvp<T: PyTree, R: PyTree>(f: impl FnOnce(&T) -> R, primals: &T, tangents:
         .zip(touts)
         .map(|(o, t)| t.unwrap_or_else(|| zeros_like(o)))
         .collect();
-    (tree::rebuild(&template, outs), tree::rebuild(&template, touts))
+    (
+        tree::rebuild(&template, outs),
+        tree::rebuild(&template, touts),
+    )
 }
 
 /// A linear function staged by [`linearize`] or held by [`vjp`]: the tangent map of `f` at a
@@ -170,7 +173,10 @@ impl<T: PyTree, R: PyTree> Linearized<T, R> {
 /// assert_eq!(y.item::<f32>(), 9.0);
 /// assert_eq!(lin.apply(&Array::scalar(1.0f32)).item::<f32>(), 6.0);
 /// ```
-pub fn linearize<T: PyTree, R: PyTree>(f: impl FnOnce(&T) -> R, primals: &T) -> (R, Linearized<T, R>) {
+pub fn linearize<T: PyTree, R: PyTree>(
+    f: impl FnOnce(&T) -> R,
+    primals: &T,
+) -> (R, Linearized<T, R>) {
     let (p_leaves, p_def) = tree::flatten(primals);
     let staging = StagingTrace::new(StageMode::DependentOnly);
     let input_has_tangent: Vec<bool> = p_leaves.iter().map(has_tangent).collect();

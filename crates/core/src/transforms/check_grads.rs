@@ -45,7 +45,13 @@ fn assert_close_vec(what: &str, got: &[f64], want: &[f64], rtol: f64, atol: f64)
 /// let x = Array::from_vec(vec![0.3f64, -1.2, 2.0], [3]);
 /// check_grads(|x: &Array| (x.sin() * x).sum(None), &x, 1e-6, 1e-6, 1e-8);
 /// ```
-pub fn check_grads<T: PyTree, R: PyTree>(f: impl Fn(&T) -> R, x: &T, eps: f64, rtol: f64, atol: f64) {
+pub fn check_grads<T: PyTree, R: PyTree>(
+    f: impl Fn(&T) -> R,
+    x: &T,
+    eps: f64,
+    rtol: f64,
+    atol: f64,
+) {
     let mut seed = 0x5eed_u64;
     let v = tree::map(x, |l| {
         if l.dtype().is_float() {
@@ -82,7 +88,13 @@ pub fn check_grads<T: PyTree, R: PyTree>(f: impl Fn(&T) -> R, x: &T, eps: f64, r
             .zip(host(m))
             .map(|(a, b)| (a - b) / (2.0 * eps))
             .collect();
-        assert_close_vec(&format!("jvp of output leaf {i} vs finite differences"), &host(tl), &fd, rtol, atol);
+        assert_close_vec(
+            &format!("jvp of output leaf {i} vs finite differences"),
+            &host(tl),
+            &fd,
+            rtol,
+            atol,
+        );
     }
     let (out, pullback) = vjp(&f, x);
     let w = tree::map(&out, |l| {
@@ -102,5 +114,11 @@ pub fn check_grads<T: PyTree, R: PyTree>(f: impl Fn(&T) -> R, x: &T, eps: f64, r
     };
     let lhs = dot(&tree::leaves(&g), &tree::leaves(&v));
     let rhs = dot(&t_leaves, &tree::leaves(&w));
-    assert_close_vec("<vjp(w), v> vs <jvp(v), w>", &[lhs], &[rhs], rtol.max(1e-10), atol);
+    assert_close_vec(
+        "<vjp(w), v> vs <jvp(v), w>",
+        &[lhs],
+        &[rhs],
+        rtol.max(1e-10),
+        atol,
+    );
 }

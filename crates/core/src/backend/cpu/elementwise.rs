@@ -51,8 +51,12 @@ where
         });
 }
 
-fn zip_map_uninit<A, B, D>(a: &[A], b: &[B], out: &mut [MaybeUninit<D>], f: impl Fn(A, B) -> D + Sync)
-where
+fn zip_map_uninit<A, B, D>(
+    a: &[A],
+    b: &[B],
+    out: &mut [MaybeUninit<D>],
+    f: impl Fn(A, B) -> D + Sync,
+) where
     A: Copy + Send + Sync,
     B: Copy + Send + Sync,
     D: Copy + Send + Sync,
@@ -106,13 +110,11 @@ fn zip3_map_uninit<A, B, C, D>(
         }
         return;
     }
-    out.par_chunks_mut(CHUNK)
-        .enumerate()
-        .for_each(|(k, o)| {
-            for (i, o) in o.iter_mut().enumerate() {
-                o.write(body(k * CHUNK + i));
-            }
-        });
+    out.par_chunks_mut(CHUNK).enumerate().for_each(|(k, o)| {
+        for (i, o) in o.iter_mut().enumerate() {
+            o.write(body(k * CHUNK + i));
+        }
+    });
 }
 
 /// `out[i] = f(a[i])`.
@@ -151,7 +153,9 @@ where
     B: Copy + Send + Sync,
     D: Copy + Send + Sync,
 {
-    collect_into(zip_len(a.len(), b.len()), |out| zip_map_uninit(a, b, out, f))
+    collect_into(zip_len(a.len(), b.len()), |out| {
+        zip_map_uninit(a, b, out, f)
+    })
 }
 
 /// [`zip_map`] into an existing buffer of the output's length.

@@ -53,7 +53,16 @@ where
     D: Copy + Send,
 {
     let mut out = Vec::with_capacity(outer);
-    reduce_rows_uninit(x, outer, inner, init, f, combine, fin, &mut out.spare_capacity_mut()[..outer]);
+    reduce_rows_uninit(
+        x,
+        outer,
+        inner,
+        init,
+        f,
+        combine,
+        fin,
+        &mut out.spare_capacity_mut()[..outer],
+    );
     // SAFETY: reduce_rows_uninit writes each of the `outer` slots.
     unsafe { out.set_len(outer) };
     out
@@ -100,7 +109,11 @@ fn reduce_rows_uninit<T, A, D>(
     A: Copy + Send + Sync,
     D: Copy + Send,
 {
-    assert_eq!(out.len(), outer, "reduce_rows: output buffer has the wrong length");
+    assert_eq!(
+        out.len(),
+        outer,
+        "reduce_rows: output buffer has the wrong length"
+    );
     if inner == 0 {
         for o in out.iter_mut() {
             o.write(fin(init));
@@ -150,7 +163,16 @@ where
     D: Copy + Send,
 {
     let mut out = Vec::with_capacity(inner);
-    reduce_columns_uninit(x, outer, inner, init, f, combine, fin, &mut out.spare_capacity_mut()[..inner]);
+    reduce_columns_uninit(
+        x,
+        outer,
+        inner,
+        init,
+        f,
+        combine,
+        fin,
+        &mut out.spare_capacity_mut()[..inner],
+    );
     // SAFETY: reduce_columns_uninit writes each of the `inner` slots.
     unsafe { out.set_len(inner) };
     out
@@ -191,7 +213,11 @@ fn reduce_columns_uninit<T, A, D>(
     A: Copy + Send + Sync,
     D: Copy + Send,
 {
-    assert_eq!(out.len(), inner, "reduce_columns: output buffer has the wrong length");
+    assert_eq!(
+        out.len(),
+        inner,
+        "reduce_columns: output buffer has the wrong length"
+    );
     if inner == 0 {
         return;
     }

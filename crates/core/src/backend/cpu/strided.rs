@@ -15,7 +15,13 @@ pub fn strided_copy<T: Copy>(
 ) -> Vec<T> {
     let n: usize = out_shape.iter().product();
     let mut out = Vec::with_capacity(n);
-    strided_copy_uninit(src, out_shape, strides, offset, &mut out.spare_capacity_mut()[..n]);
+    strided_copy_uninit(
+        src,
+        out_shape,
+        strides,
+        offset,
+        &mut out.spare_capacity_mut()[..n],
+    );
     // SAFETY: strided_copy_uninit writes every one of the n slots.
     unsafe { out.set_len(n) };
     out
@@ -44,7 +50,11 @@ fn strided_copy_uninit<T: Copy>(
     out: &mut [MaybeUninit<T>],
 ) {
     let n: usize = out_shape.iter().product();
-    assert_eq!(out.len(), n, "strided_copy: output buffer has the wrong length");
+    assert_eq!(
+        out.len(),
+        n,
+        "strided_copy: output buffer has the wrong length"
+    );
     if n == 0 {
         return;
     }

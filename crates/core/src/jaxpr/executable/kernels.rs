@@ -57,9 +57,19 @@ pub(crate) enum Kernel {
     /// An elementwise loop; `dtype` is the operands' dtype (for `Select`, the cases').
     Elementwise { op: ElementwiseOp, dtype: DType },
     /// Broadcast, transpose or reversal: output index `i` reads `src[offset + Σ i_k strides_k]`.
-    StridedCopy { shape: Shape, strides: SmallVec<[isize; 6]>, offset: isize, dtype: DType },
+    StridedCopy {
+        shape: Shape,
+        strides: SmallVec<[isize; 6]>,
+        offset: isize,
+        dtype: DType,
+    },
     /// `reduce_sum` over leading (`columns`) or trailing axes of f32/f64.
-    ReduceSum { outer: usize, inner: usize, columns: bool, dtype: DType },
+    ReduceSum {
+        outer: usize,
+        inner: usize,
+        columns: bool,
+        dtype: DType,
+    },
     /// `dot_general` without batch axes whose operands are strided matrices, f32/f64.
     Matmul { lhs: View, rhs: View, dtype: DType },
 }
@@ -80,7 +90,10 @@ pub(crate) fn select(prim: &Primitive, ins: &[&ShapeDtype], out: &ShapeDtype) ->
         Primitive::Select(SelectOp::SelectN)
             if ins.len() == 3 && d? == DType::Bool && copyable(ins[1].dtype) =>
         {
-            Some(Kernel::Elementwise { op: E::Select, dtype: ins[1].dtype })
+            Some(Kernel::Elementwise {
+                op: E::Select,
+                dtype: ins[1].dtype,
+            })
         }
         Primitive::Convert(ConvertOp::ConvertElementType { new_dtype, .. })
             if copyable(d?) && copyable(*new_dtype) =>
@@ -89,9 +102,10 @@ pub(crate) fn select(prim: &Primitive, ins: &[&ShapeDtype], out: &ShapeDtype) ->
         }
         Primitive::Fma(_) if is_f(d?) => ew(E::Fma),
         Primitive::Layout(l) => strided(l, ins[0], out),
-        Primitive::Reduce(ReduceOp::Reduce { kind: ReduceKind::Sum, axes }) if is_f(d?) && !axes.is_empty() => {
-            reduce_sum(axes, ins[0])
-        }
+        Primitive::Reduce(ReduceOp::Reduce {
+            kind: ReduceKind::Sum,
+            axes,
+        }) if is_f(d?) && !axes.is_empty() => reduce_sum(axes, ins[0]),
         Primitive::DotGeneral(dg)
             if is_f(d?)
                 && dg.dimension_numbers.lhs_batch.is_empty()
@@ -102,7 +116,11 @@ pub(crate) fn select(prim: &Primitive, ins: &[&ShapeDtype], out: &ShapeDtype) ->
             let rf = crate::prims::dot_general::free_axes(ins[1].ndim(), &dn.rhs_contracting, &[]);
             let lhs = view(&ins[0].shape, &lf, &dn.lhs_contracting)?;
             let rhs = view(&ins[1].shape, &dn.rhs_contracting, &rf)?;
-            Some(Kernel::Matmul { lhs, rhs, dtype: d? })
+            Some(Kernel::Matmul {
+                lhs,
+                rhs,
+                dtype: d?,
+            })
         }
         _ => None,
     }
@@ -117,7 +135,19 @@ fn unary_supported(op: UnaryOp) -> bool {
     use UnaryOp::*;
     matches!(
         op,
-        Neg | Sign | Abs | Exp | Log | Log1p | Expm1 | Tanh | Logistic | Sin | Cos | Sqrt | Rsqrt | Square
+        Neg | Sign
+            | Abs
+            | Exp
+            | Log
+            | Log1p
+            | Expm1
+            | Tanh
+            | Logistic
+            | Sin
+            | Cos
+            | Sqrt
+            | Rsqrt
+            | Square
     )
 }
 
@@ -131,7 +161,10 @@ fn strided(l: &LayoutOp, x: &ShapeDtype, out: &ShapeDtype) -> Option<Kernel> {
     // aliases them).
     let in_strides = row_major_strides(&x.shape);
     let (strides, offset): (SmallVec<[isize; 6]>, isize) = match l {
-        LayoutOp::BroadcastInDim { broadcast_dimensions: dims, .. } => {
+        LayoutOp::BroadcastInDim {
+            broadcast_dimensions: dims,
+            ..
+        } => {
             let mut s = SmallVec::from_elem(0isize, out.ndim());
             for (i, &d) in dims.iter().enumerate() {
                 if x.shape[i] != 1 {
@@ -140,7 +173,9 @@ fn strided(l: &LayoutOp, x: &ShapeDtype, out: &ShapeDtype) -> Option<Kernel> {
             }
             (s, 0)
         }
-        LayoutOp::Transpose { permutation } => (permutation.iter().map(|&p| in_strides[p]).collect(), 0),
+        LayoutOp::Transpose { permutation } => {
+            (permutation.iter().map(|&p| in_strides[p]).collect(), 0)
+        }
         LayoutOp::Rev { dimensions } => {
             let mut s: SmallVec<[isize; 6]> = in_strides.iter().copied().collect();
             let mut offset = 0isize;
@@ -152,9 +187,16 @@ fn strided(l: &LayoutOp, x: &ShapeDtype, out: &ShapeDtype) -> Option<Kernel> {
             }
             (s, offset)
         }
-        LayoutOp::Reshape { .. } | LayoutOp::Squeeze { .. } | LayoutOp::ExpandDims { .. } => return None,
+        LayoutOp::Reshape { .. } | LayoutOp::Squeeze { .. } | LayoutOp::ExpandDims { .. } => {
+            return None
+        }
     };
-    Some(Kernel::StridedCopy { shape: out.shape.clone(), strides, offset, dtype: x.dtype })
+    Some(Kernel::StridedCopy {
+        shape: out.shape.clone(),
+        strides,
+        offset,
+        dtype: x.dtype,
+    })
 }
 
 fn reduce_sum(axes: &[usize], x: &ShapeDtype) -> Option<Kernel> {
@@ -167,7 +209,10 @@ fn reduce_sum(axes: &[usize], x: &ShapeDtype) -> Option<Kernel> {
     let is_prefix = sorted.iter().enumerate().all(|(i, &a)| a == i);
     let is_suffix = sorted.iter().enumerate().all(|(i, &a)| a == nd - k + i);
     let reduced: usize = sorted.iter().map(|&a| x.shape[a]).product();
-    let kept: usize = (0..nd).filter(|a| !sorted.contains(a)).map(|a| x.shape[a]).product();
+    let kept: usize = (0..nd)
+        .filter(|a| !sorted.contains(a))
+        .map(|a| x.shape[a])
+        .product();
     let (outer, inner, columns) = if is_suffix {
         (kept, reduced, false)
     } else if is_prefix {
@@ -175,7 +220,12 @@ fn reduce_sum(axes: &[usize], x: &ShapeDtype) -> Option<Kernel> {
     } else {
         return None;
     };
-    Some(Kernel::ReduceSum { outer, inner, columns, dtype: x.dtype })
+    Some(Kernel::ReduceSum {
+        outer,
+        inner,
+        columns,
+        dtype: x.dtype,
+    })
 }
 
 /// The matrix view of `dot_general`'s operand viewer (`OperandView::new`) when its row and
@@ -195,7 +245,13 @@ fn view(shape: &[usize], row_axes: &[usize], col_axes: &[usize]) -> Option<View>
     };
     let (rows, rs) = collapse(row_axes)?;
     let (cols, cs) = collapse(col_axes)?;
-    Some(View { offset: 0, rows, cols, rs, cs })
+    Some(View {
+        offset: 0,
+        rows,
+        cols,
+        rs,
+        cs,
+    })
 }
 
 /// Mutable typed access to a storage's elements.
@@ -219,7 +275,13 @@ macro_rules! impl_slice_mut {
 impl_slice_mut!(bool => Bool, u8 => U8, u32 => U32, i32 => I32, i64 => I64, f16 => F16, bf16 => BF16, f32 => F32, f64 => F64);
 
 fn get<T: Element>(s: &Storage) -> &[T] {
-    T::slice(s).unwrap_or_else(|| panic!("executor: operand holds {}, expected {}", s.dtype(), T::DTYPE))
+    T::slice(s).unwrap_or_else(|| {
+        panic!(
+            "executor: operand holds {}, expected {}",
+            s.dtype(),
+            T::DTYPE
+        )
+    })
 }
 
 /// The float element types with the XLA-compatible special functions the eager unary
@@ -252,8 +314,12 @@ impl Kernel {
     pub(crate) fn run(&self, ins: &[&Storage], out: &mut Storage) {
         match self {
             Kernel::Elementwise { op, dtype } => match dtype {
-                DType::F32 if !matches!(op, ElementwiseOp::Select | ElementwiseOp::Convert) => float_op::<f32>(*op, ins, out),
-                DType::F64 if !matches!(op, ElementwiseOp::Select | ElementwiseOp::Convert) => float_op::<f64>(*op, ins, out),
+                DType::F32 if !matches!(op, ElementwiseOp::Select | ElementwiseOp::Convert) => {
+                    float_op::<f32>(*op, ins, out)
+                }
+                DType::F64 if !matches!(op, ElementwiseOp::Select | ElementwiseOp::Convert) => {
+                    float_op::<f64>(*op, ins, out)
+                }
                 _ => match op {
                     ElementwiseOp::Compare(c) => {
                         debug_assert_eq!(*dtype, DType::I32);
@@ -264,10 +330,20 @@ impl Kernel {
                     _ => unreachable!("select() gives float ops only f32/f64"),
                 },
             },
-            Kernel::StridedCopy { shape, strides, offset, dtype } => {
+            Kernel::StridedCopy {
+                shape,
+                strides,
+                offset,
+                dtype,
+            } => {
                 crate::with_dtype!(*dtype, T => strided_copy_into(get::<T>(ins[0]), shape, strides, *offset, T::slice_mut(out)))
             }
-            Kernel::ReduceSum { outer, inner, columns, dtype } => match dtype {
+            Kernel::ReduceSum {
+                outer,
+                inner,
+                columns,
+                dtype,
+            } => match dtype {
                 DType::F32 => sum::<f32>(ins[0], *outer, *inner, *columns, out),
                 _ => sum::<f64>(ins[0], *outer, *inner, *columns, out),
             },
@@ -284,8 +360,16 @@ fn float_op<T: FastFloat>(op: ElementwiseOp, ins: &[&Storage], out: &mut Storage
         ElementwiseOp::Unary(u) => unary::<T>(u, get(ins[0]), T::slice_mut(out)),
         ElementwiseOp::Binary(b) => binary::<T>(b, get(ins[0]), get(ins[1]), T::slice_mut(out)),
         ElementwiseOp::Compare(c) => compare::<T>(c, ins, out),
-        ElementwiseOp::Fma => zip3_map_into(get::<T>(ins[0]), get::<T>(ins[1]), get::<T>(ins[2]), T::slice_mut(out), |x, y, z| x.mul_add(y, z)),
-        ElementwiseOp::Select | ElementwiseOp::Convert => unreachable!("dispatched by dtype in Kernel::run"),
+        ElementwiseOp::Fma => zip3_map_into(
+            get::<T>(ins[0]),
+            get::<T>(ins[1]),
+            get::<T>(ins[2]),
+            T::slice_mut(out),
+            |x, y, z| x.mul_add(y, z),
+        ),
+        ElementwiseOp::Select | ElementwiseOp::Convert => {
+            unreachable!("dispatched by dtype in Kernel::run")
+        }
     }
 }
 
@@ -319,7 +403,10 @@ fn unary<T: FastFloat>(op: UnaryOp, x: &[T], out: &mut [T]) {
         Sqrt => map_into(x, out, |v| v.sqrt()),
         Rsqrt => map_into(x, out, |v| one / v.sqrt()),
         Square => map_into(x, out, |v| v * v),
-        _ => unreachable!("unary_supported() admits {}", crate::prims::PrimitiveRule::name(&op)),
+        _ => unreachable!(
+            "unary_supported() admits {}",
+            crate::prims::PrimitiveRule::name(&op)
+        ),
     }
 }
 
@@ -334,7 +421,10 @@ fn binary<T: FastFloat>(op: BinaryOp, x: &[T], y: &[T], out: &mut [T]) {
         Max => zip_map_into(x, y, out, nan_max),
         Min => zip_map_into(x, y, out, nan_min),
         Pow => zip_map_into(x, y, out, |a, b| a.powf(b)),
-        _ => unreachable!("binary_supported() admits {}", crate::prims::PrimitiveRule::name(&op)),
+        _ => unreachable!(
+            "binary_supported() admits {}",
+            crate::prims::PrimitiveRule::name(&op)
+        ),
     }
 }
 
@@ -369,7 +459,13 @@ fn with_copyable(d: DType, ins: &[&Storage], out: &mut Storage, k: impl CopyKern
 struct SelectK;
 impl CopyKernel for SelectK {
     fn run<T: SliceMut>(&self, ins: &[&Storage], out: &mut Storage) {
-        zip3_map_into(get::<bool>(ins[0]), get::<T>(ins[1]), get::<T>(ins[2]), T::slice_mut(out), |p, f, t| if p { t } else { f })
+        zip3_map_into(
+            get::<bool>(ins[0]),
+            get::<T>(ins[1]),
+            get::<T>(ins[2]),
+            T::slice_mut(out),
+            |p, f, t| if p { t } else { f },
+        )
     }
 }
 

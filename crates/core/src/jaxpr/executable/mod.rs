@@ -62,7 +62,10 @@ impl Executable {
 
     /// How many buffers the plan uses, and how many of them hold outputs.
     pub fn buffer_counts(&self) -> (usize, usize) {
-        (self.plan.bufs.len(), self.plan.bufs.iter().filter(|b| b.escapes).count())
+        (
+            self.plan.bufs.len(),
+            self.plan.bufs.iter().filter(|b| b.escapes).count(),
+        )
     }
 
     /// Runs the program. Under a transformation (any argument or constant a tracer, or a
@@ -104,7 +107,12 @@ impl Executable {
         let consts = &plan.program.consts;
         for instr in &plan.instrs {
             match instr {
-                Instr::Kernel { kernel, ins, out, release } => {
+                Instr::Kernel {
+                    kernel,
+                    ins,
+                    out,
+                    release,
+                } => {
                     let spec = &plan.bufs[*out as usize];
                     // Reuse the buffer unless an array made earlier (an output the caller kept)
                     // still shares it.
@@ -113,8 +121,10 @@ impl Executable {
                         _ => Arc::new(Storage::zeros(spec.dtype, spec.len)),
                     };
                     {
-                        let srcs: SmallVec<[&Storage; 3]> =
-                            ins.iter().map(|l| storage(st, l, args, consts, &plan.literals)).collect();
+                        let srcs: SmallVec<[&Storage; 3]> = ins
+                            .iter()
+                            .map(|l| storage(st, l, args, consts, &plan.literals))
+                            .collect();
                         let dst = Arc::get_mut(&mut buf).expect("the output buffer is unshared");
                         kernel.run(&srcs, dst);
                     }
@@ -123,10 +133,20 @@ impl Executable {
                         st.regs[*r as usize] = None;
                     }
                 }
-                Instr::Eval { prim, ins, outs, release } => {
+                Instr::Eval {
+                    prim,
+                    ins,
+                    outs,
+                    release,
+                } => {
                     let arrays: SmallVec<[Array; 4]> = ins
                         .iter()
-                        .map(|(l, aval)| Array::from_shared(shared(st, l, args, consts, &plan.literals).clone(), aval.clone()))
+                        .map(|(l, aval)| {
+                            Array::from_shared(
+                                shared(st, l, args, consts, &plan.literals).clone(),
+                                aval.clone(),
+                            )
+                        })
                         .collect();
                     let refs: SmallVec<[&Array; 4]> = arrays.iter().collect();
                     let results = eval_primitive(prim, &refs);
@@ -146,7 +166,12 @@ impl Executable {
         let outs = plan
             .outputs
             .iter()
-            .map(|(l, aval)| Array::from_shared(shared(st, l, args, consts, &plan.literals).clone(), aval.clone()))
+            .map(|(l, aval)| {
+                Array::from_shared(
+                    shared(st, l, args, consts, &plan.literals).clone(),
+                    aval.clone(),
+                )
+            })
             .collect();
         st.regs.iter_mut().for_each(|r| *r = None);
         outs
@@ -154,17 +179,34 @@ impl Executable {
 }
 
 /// The shared buffer at a location.
-fn shared<'a>(st: &'a State, l: &Loc, args: &'a [&Array], consts: &'a [Array], lits: &'a [Array]) -> &'a Arc<Storage> {
+fn shared<'a>(
+    st: &'a State,
+    l: &Loc,
+    args: &'a [&Array],
+    consts: &'a [Array],
+    lits: &'a [Array],
+) -> &'a Arc<Storage> {
     match *l {
         Loc::Arg(i) => args[i as usize].shared_storage(),
         Loc::Const(i) => consts[i as usize].shared_storage(),
         Loc::Lit(i) => lits[i as usize].shared_storage(),
-        Loc::Reg(i) => st.regs[i as usize].as_ref().expect("register written before it is read").shared_storage(),
-        Loc::Buf(i) => st.bufs[i as usize].as_ref().expect("buffer written before it is read"),
+        Loc::Reg(i) => st.regs[i as usize]
+            .as_ref()
+            .expect("register written before it is read")
+            .shared_storage(),
+        Loc::Buf(i) => st.bufs[i as usize]
+            .as_ref()
+            .expect("buffer written before it is read"),
     }
 }
 
 /// The elements at a location.
-fn storage<'a>(st: &'a State, l: &Loc, args: &'a [&Array], consts: &'a [Array], lits: &'a [Array]) -> &'a Storage {
+fn storage<'a>(
+    st: &'a State,
+    l: &Loc,
+    args: &'a [&Array],
+    consts: &'a [Array],
+    lits: &'a [Array],
+) -> &'a Storage {
     shared(st, l, args, consts, lits)
 }

@@ -77,11 +77,17 @@ enum Class {
 /// Equations whose output has exactly the operand's elements in the same order.
 fn is_alias(prim: &Primitive, x: &ShapeDtype, out: &ShapeDtype) -> bool {
     match prim {
-        Primitive::Layout(LayoutOp::Reshape { .. } | LayoutOp::Squeeze { .. } | LayoutOp::ExpandDims { .. }) => true,
-        Primitive::Layout(LayoutOp::Transpose { permutation }) => permutation.iter().enumerate().all(|(i, &p)| i == p),
+        Primitive::Layout(
+            LayoutOp::Reshape { .. } | LayoutOp::Squeeze { .. } | LayoutOp::ExpandDims { .. },
+        ) => true,
+        Primitive::Layout(LayoutOp::Transpose { permutation }) => {
+            permutation.iter().enumerate().all(|(i, &p)| i == p)
+        }
         Primitive::Layout(LayoutOp::BroadcastInDim { .. }) => x.shape == out.shape,
         Primitive::Unary(UnaryOp::StopGradient) => true,
-        Primitive::Convert(ConvertOp::ConvertElementType { new_dtype, .. }) => *new_dtype == x.dtype,
+        Primitive::Convert(ConvertOp::ConvertElementType { new_dtype, .. }) => {
+            *new_dtype == x.dtype
+        }
         Primitive::Reduce(ReduceOp::Reduce { axes, .. }) => axes.is_empty(),
         _ => false,
     }
@@ -218,7 +224,8 @@ impl Plan {
             for a in &e.inputs {
                 if let Atom::Var(v) = a {
                     let r = root[*v as usize];
-                    if last_use[r as usize] == Some(i) && !escapes[r as usize] && !done.contains(&r) {
+                    if last_use[r as usize] == Some(i) && !escapes[r as usize] && !done.contains(&r)
+                    {
                         done.push(r);
                     }
                 }

@@ -93,8 +93,18 @@ mod tests {
     fn distinguishes_parameters_and_literal_values_signs_and_weak_types() {
         let mut b = Builder::default();
         let x = b.input(f32s(&[2, 2]));
-        let t1 = b.eqn(LayoutOp::Transpose { permutation: [1, 0].into_iter().collect() }, &[x.clone()]);
-        let t2 = b.eqn(LayoutOp::Transpose { permutation: [0, 1].into_iter().collect() }, &[x.clone()]);
+        let t1 = b.eqn(
+            LayoutOp::Transpose {
+                permutation: [1, 0].into_iter().collect(),
+            },
+            &[x.clone()],
+        );
+        let t2 = b.eqn(
+            LayoutOp::Transpose {
+                permutation: [0, 1].into_iter().collect(),
+            },
+            &[x.clone()],
+        );
         let a1 = b.eqn(BinaryOp::Add, &[x.clone(), lit(0.0f32)]);
         let a2 = b.eqn(BinaryOp::Add, &[x.clone(), lit(-0.0f32)]);
         let weak = Atom::Literal(Array::weak_scalar(0.0f32));

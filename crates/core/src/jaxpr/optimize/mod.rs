@@ -136,7 +136,10 @@ pub fn renumber(j: &Jaxpr) -> Jaxpr {
     let atom = |a: &Atom, map: &[Var]| match a {
         Atom::Var(v) => {
             let new = map[*v as usize];
-            assert!(new != Var::MAX, "jaxpr pass: variable read but never defined");
+            assert!(
+                new != Var::MAX,
+                "jaxpr pass: variable read but never defined"
+            );
             Atom::Var(new)
         }
         lit => lit.clone(),
@@ -194,7 +197,8 @@ pub(crate) mod testing {
 
         pub(crate) fn eqn(&mut self, prim: impl Into<Primitive>, inputs: &[Atom]) -> Atom {
             let prim = prim.into();
-            let avals: Vec<ShapeDtype> = inputs.iter().map(|a| self.j.atom_aval(a).clone()).collect();
+            let avals: Vec<ShapeDtype> =
+                inputs.iter().map(|a| self.j.atom_aval(a).clone()).collect();
             let refs: Vec<&ShapeDtype> = avals.iter().collect();
             let out = prim.abstract_eval(&refs).remove(0);
             let v = self.var(out);

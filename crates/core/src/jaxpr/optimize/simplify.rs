@@ -39,7 +39,12 @@ fn is_neutral(a: &Atom, which: Neutral) -> bool {
 /// reshape/squeeze/expand_dims/broadcast to the same shape, an identity transpose, a `rev` of
 /// no axes, a reduction over no axes. The operand must have exactly the output's abstract
 /// value (weak type included), so replacing one by the other changes nothing downstream.
-fn identity_operand(j: &Jaxpr, prim: &Primitive, inputs: &[Atom], out: &crate::array::ShapeDtype) -> Option<usize> {
+fn identity_operand(
+    j: &Jaxpr,
+    prim: &Primitive,
+    inputs: &[Atom],
+    out: &crate::array::ShapeDtype,
+) -> Option<usize> {
     let candidate = match prim {
         Primitive::Binary(op) => {
             let (x, y) = (&inputs[0], &inputs[1]);
@@ -59,9 +64,11 @@ fn identity_operand(j: &Jaxpr, prim: &Primitive, inputs: &[Atom], out: &crate::a
             | LayoutOp::Squeeze { .. }
             | LayoutOp::ExpandDims { .. }
             | LayoutOp::BroadcastInDim { .. } => Some(0),
-            LayoutOp::Transpose { permutation } => {
-                permutation.iter().enumerate().all(|(i, &p)| i == p).then_some(0)
-            }
+            LayoutOp::Transpose { permutation } => permutation
+                .iter()
+                .enumerate()
+                .all(|(i, &p)| i == p)
+                .then_some(0),
             LayoutOp::Rev { dimensions } => dimensions.is_empty().then_some(0),
         },
         Primitive::Reduce(ReduceOp::Reduce { axes, .. }) => axes.is_empty().then_some(0),
@@ -106,14 +113,38 @@ mod tests {
         let a = b.eqn(BinaryOp::Div, &[a, lit(1.0f32)]);
         let a = b.eqn(BinaryOp::Add, &[a, lit(-0.0f32)]);
         let a = b.eqn(BinaryOp::Sub, &[a, lit(0.0f32)]);
-        let a = b.eqn(ConvertOp::ConvertElementType { new_dtype: DType::F32, weak_type: false }, &[a]);
-        let a = b.eqn(LayoutOp::Reshape { new_sizes: Shape::new(&[2, 3]) }, &[a]);
-        let a = b.eqn(LayoutOp::Transpose { permutation: [0, 1].into_iter().collect() }, &[a]);
         let a = b.eqn(
-            LayoutOp::BroadcastInDim { shape: Shape::new(&[2, 3]), broadcast_dimensions: [0, 1].into_iter().collect() },
+            ConvertOp::ConvertElementType {
+                new_dtype: DType::F32,
+                weak_type: false,
+            },
             &[a],
         );
-        let a = b.eqn(LayoutOp::Rev { dimensions: Default::default() }, &[a]);
+        let a = b.eqn(
+            LayoutOp::Reshape {
+                new_sizes: Shape::new(&[2, 3]),
+            },
+            &[a],
+        );
+        let a = b.eqn(
+            LayoutOp::Transpose {
+                permutation: [0, 1].into_iter().collect(),
+            },
+            &[a],
+        );
+        let a = b.eqn(
+            LayoutOp::BroadcastInDim {
+                shape: Shape::new(&[2, 3]),
+                broadcast_dimensions: [0, 1].into_iter().collect(),
+            },
+            &[a],
+        );
+        let a = b.eqn(
+            LayoutOp::Rev {
+                dimensions: Default::default(),
+            },
+            &[a],
+        );
         let y = b.eqn(crate::prims::unary::UnaryOp::Sin, &[a]);
         let j = b.finish(&[y, x]);
         assert_eq!(
@@ -135,10 +166,26 @@ mod tests {
             b.eqn(BinaryOp::Mul, &[x.clone(), lit(2.0f32)]),
             b.eqn(BinaryOp::Div, &[lit(1.0f32), x.clone()]),
             // A square transpose keeps the aval but is not the identity.
-            b.eqn(LayoutOp::Transpose { permutation: [1, 0].into_iter().collect() }, &[x.clone()]),
-            b.eqn(LayoutOp::Rev { dimensions: [0].into_iter().collect() }, &[x.clone()]),
+            b.eqn(
+                LayoutOp::Transpose {
+                    permutation: [1, 0].into_iter().collect(),
+                },
+                &[x.clone()],
+            ),
+            b.eqn(
+                LayoutOp::Rev {
+                    dimensions: [0].into_iter().collect(),
+                },
+                &[x.clone()],
+            ),
             // Changes the weak type, so it is not the identity on abstract values.
-            b.eqn(ConvertOp::ConvertElementType { new_dtype: DType::F32, weak_type: true }, &[x]),
+            b.eqn(
+                ConvertOp::ConvertElementType {
+                    new_dtype: DType::F32,
+                    weak_type: true,
+                },
+                &[x],
+            ),
             // Integer identities are removed; integer x + 1 is not one.
             b.eqn(BinaryOp::Add, &[i.clone(), lit(1i32)]),
         ];
