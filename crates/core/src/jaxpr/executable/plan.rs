@@ -40,7 +40,7 @@ pub(crate) struct BufSpec {
 pub(crate) enum Instr {
     /// A kernel writing planned buffer `out`.
     Kernel {
-        kernel: Kernel,
+        kernel: Box<Kernel>,
         ins: SmallVec<[Loc; 3]>,
         out: u32,
         release: SmallVec<[u32; 2]>,
@@ -48,8 +48,8 @@ pub(crate) enum Instr {
     /// A primitive's eager implementation; each output goes to a register (`None`: unused).
     /// Operands carry the abstract value to view them with (an alias's own shape).
     Eval {
-        prim: Primitive,
-        ins: SmallVec<[(Loc, ShapeDtype); 3]>,
+        prim: Box<Primitive>,
+        ins: Vec<(Loc, ShapeDtype)>,
         outs: SmallVec<[Option<u32>; 2]>,
         release: SmallVec<[u32; 2]>,
     },
@@ -186,7 +186,7 @@ impl Plan {
                     });
                     loc[v as usize] = Some(Loc::Buf(b));
                     Instr::Kernel {
-                        kernel,
+                        kernel: Box::new(kernel),
                         ins,
                         out: b,
                         release: SmallVec::new(),
@@ -211,7 +211,7 @@ impl Plan {
                         })
                         .collect();
                     Instr::Eval {
-                        prim: e.prim.clone(),
+                        prim: Box::new(e.prim.clone()),
                         ins,
                         outs,
                         release: SmallVec::new(),

@@ -75,12 +75,12 @@ mod tests {
     fn merges_repeated_equations_transitively() {
         let mut b = Builder::default();
         let x = b.input(f32s(&[3]));
-        let s1 = b.eqn(UnaryOp::Sin, &[x.clone()]);
-        let s2 = b.eqn(UnaryOp::Sin, &[x.clone()]);
+        let s1 = b.eqn(UnaryOp::Sin, [x.clone()]);
+        let s2 = b.eqn(UnaryOp::Sin, [x.clone()]);
         // Equal once s2 is replaced by s1.
-        let m1 = b.eqn(BinaryOp::Mul, &[s1, lit(2.0f32)]);
-        let m2 = b.eqn(BinaryOp::Mul, &[s2, lit(2.0f32)]);
-        let y = b.eqn(BinaryOp::Add, &[m1, m2.clone()]);
+        let m1 = b.eqn(BinaryOp::Mul, [s1, lit(2.0f32)]);
+        let m2 = b.eqn(BinaryOp::Mul, [s2, lit(2.0f32)]);
+        let y = b.eqn(BinaryOp::Add, [m1, m2.clone()]);
         let j = b.finish(&[y, m2]);
         assert_eq!(
             cse(&j).to_string(),
@@ -97,18 +97,18 @@ mod tests {
             LayoutOp::Transpose {
                 permutation: [1, 0].into_iter().collect(),
             },
-            &[x.clone()],
+            [x.clone()],
         );
         let t2 = b.eqn(
             LayoutOp::Transpose {
                 permutation: [0, 1].into_iter().collect(),
             },
-            &[x.clone()],
+            [x.clone()],
         );
-        let a1 = b.eqn(BinaryOp::Add, &[x.clone(), lit(0.0f32)]);
-        let a2 = b.eqn(BinaryOp::Add, &[x.clone(), lit(-0.0f32)]);
+        let a1 = b.eqn(BinaryOp::Add, [x.clone(), lit(0.0f32)]);
+        let a2 = b.eqn(BinaryOp::Add, [x.clone(), lit(-0.0f32)]);
         let weak = Atom::Literal(Array::weak_scalar(0.0f32));
-        let a3 = b.eqn(BinaryOp::Add, &[x, weak]);
+        let a3 = b.eqn(BinaryOp::Add, [x, weak]);
         let j = b.finish(&[t1, t2, a1, a2, a3]);
         assert_eq!(cse(&j).eqns.len(), 5);
     }

@@ -46,10 +46,10 @@ mod tests {
         let mut b = Builder::default();
         let x = b.input(f32s(&[2]));
         let y = b.input(f32s(&[2]));
-        let dead1 = b.eqn(UnaryOp::Exp, &[y.clone()]);
-        let _dead2 = b.eqn(BinaryOp::Mul, &[dead1, lit(2.0f32)]);
-        let s = b.eqn(UnaryOp::Sin, &[x]);
-        let out = b.eqn(BinaryOp::Add, &[s, y]);
+        let dead1 = b.eqn(UnaryOp::Exp, [y.clone()]);
+        let _dead2 = b.eqn(BinaryOp::Mul, [dead1, lit(2.0f32)]);
+        let s = b.eqn(UnaryOp::Sin, [x]);
+        let out = b.eqn(BinaryOp::Add, [s, y]);
         let j = b.finish(&[out]);
         assert_eq!(
             dce(&j).to_string(),
@@ -63,8 +63,8 @@ mod tests {
         let mut b = Builder::default();
         let x = b.input(f32s(&[]));
         let _unused = b.input(f32s(&[4]));
-        let e = b.eqn(UnaryOp::Exp, &[x.clone()]);
-        let l = b.eqn(UnaryOp::Log, &[e.clone()]);
+        let e = b.eqn(UnaryOp::Exp, [x.clone()]);
+        let l = b.eqn(UnaryOp::Log, [e.clone()]);
         let j = b.finish(&[e, l, x]);
         assert_eq!(
             dce(&j).to_string(),

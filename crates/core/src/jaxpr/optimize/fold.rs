@@ -83,9 +83,9 @@ mod tests {
     fn scalar_chains_become_literals() {
         let mut b = Builder::default();
         let x = b.input(f32s(&[2]));
-        let k = b.eqn(BinaryOp::Add, &[lit(1.5f32), lit(2.0f32)]);
-        let k = b.eqn(UnaryOp::Neg, &[k]);
-        let y = b.eqn(BinaryOp::Mul, &[x, k]);
+        let k = b.eqn(BinaryOp::Add, [lit(1.5f32), lit(2.0f32)]);
+        let k = b.eqn(UnaryOp::Neg, [k]);
+        let y = b.eqn(BinaryOp::Mul, [x, k]);
         let p = fold_constants(&closed(b.finish(&[y]), vec![]));
         assert_eq!(
             p.to_string(),
@@ -98,8 +98,8 @@ mod tests {
         let mut b = Builder::default();
         let c = b.constvar(f32s(&[3]));
         let x = b.input(f32s(&[3]));
-        let e = b.eqn(UnaryOp::Exp, &[c]);
-        let y = b.eqn(BinaryOp::Add, &[x, e]);
+        let e = b.eqn(UnaryOp::Exp, [c]);
+        let y = b.eqn(BinaryOp::Add, [x, e]);
         let c0 = Array::from_vec(vec![0.0f32, 1.0, 2.0], [3]);
         let p = fold_constants(&closed(b.finish(&[y]), vec![c0]));
         // The old constant stays until DCE and pruning; the folded one is a new constvar.
@@ -122,7 +122,7 @@ mod tests {
                 shape: crate::array::Shape::new(&[FOLD_MAX_ELEMENTS + 1]),
                 dimension: 0,
             },
-            &[],
+            [],
         );
         let small = b.eqn(
             IotaOp {
@@ -130,7 +130,7 @@ mod tests {
                 shape: crate::array::Shape::new(&[4]),
                 dimension: 0,
             },
-            &[],
+            [],
         );
         let p = fold_constants(&closed(b.finish(&[big, small]), vec![]));
         assert_eq!(p.jaxpr.eqns.len(), 1);
@@ -141,7 +141,7 @@ mod tests {
     fn tracer_constants_are_not_folded() {
         let mut b = Builder::default();
         let c = b.constvar(f32s(&[]));
-        let y = b.eqn(UnaryOp::Exp, &[c]);
+        let y = b.eqn(UnaryOp::Exp, [c]);
         let j = b.finish(&[y]);
         let folded = std::cell::RefCell::new(None);
         crate::transforms::grad(|x: &Array| {

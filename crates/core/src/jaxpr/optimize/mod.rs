@@ -195,8 +195,13 @@ pub(crate) mod testing {
             Atom::Var(v)
         }
 
-        pub(crate) fn eqn(&mut self, prim: impl Into<Primitive>, inputs: &[Atom]) -> Atom {
+        pub(crate) fn eqn(
+            &mut self,
+            prim: impl Into<Primitive>,
+            inputs: impl IntoIterator<Item = Atom>,
+        ) -> Atom {
             let prim = prim.into();
+            let inputs: Vec<Atom> = inputs.into_iter().collect();
             let avals: Vec<ShapeDtype> =
                 inputs.iter().map(|a| self.j.atom_aval(a).clone()).collect();
             let refs: Vec<&ShapeDtype> = avals.iter().collect();
@@ -204,7 +209,7 @@ pub(crate) mod testing {
             let v = self.var(out);
             self.j.eqns.push(Eqn {
                 prim,
-                inputs: inputs.to_vec(),
+                inputs,
                 outputs: vec![v],
             });
             Atom::Var(v)
@@ -237,7 +242,7 @@ mod tests {
         let mut b = Builder::default();
         let x = b.input(f32s(&[2]));
         let c = b.constvar(f32s(&[2]));
-        let y = b.eqn(BinaryOp::Add, &[x, c]);
+        let y = b.eqn(BinaryOp::Add, [x, c]);
         let mut j = b.finish(&[y]);
         j.avals.push(f32s(&[9]));
         assert_eq!(
@@ -252,7 +257,7 @@ mod tests {
         let c0 = b.constvar(f32s(&[2]));
         let _c1 = b.constvar(f32s(&[3]));
         let x = b.input(f32s(&[2]));
-        let y = b.eqn(BinaryOp::Mul, &[x, c0]);
+        let y = b.eqn(BinaryOp::Mul, [x, c0]);
         let j = b.finish(&[y]);
         let consts = vec![
             Array::from_vec(vec![1.0f32, 2.0], [2]),
@@ -275,14 +280,14 @@ mod tests {
         let mut b = Builder::default();
         let x = b.input(f32s(&[3]));
         // exp(2 * 3) folds to a literal, x * 1 disappears, the two sins merge, the cos is dead.
-        let k = b.eqn(BinaryOp::Mul, &[lit(2.0f32), lit(3.0f32)]);
-        let k = b.eqn(UnaryOp::Exp, &[k]);
-        let x1 = b.eqn(BinaryOp::Mul, &[x.clone(), lit(1.0f32)]);
-        let s1 = b.eqn(UnaryOp::Sin, &[x1]);
-        let s2 = b.eqn(UnaryOp::Sin, &[x.clone()]);
-        let _dead = b.eqn(UnaryOp::Cos, &[x]);
-        let y = b.eqn(BinaryOp::Add, &[s1, s2]);
-        let y = b.eqn(BinaryOp::Mul, &[y, k]);
+        let k = b.eqn(BinaryOp::Mul, [lit(2.0f32), lit(3.0f32)]);
+        let k = b.eqn(UnaryOp::Exp, [k]);
+        let x1 = b.eqn(BinaryOp::Mul, [x.clone(), lit(1.0f32)]);
+        let s1 = b.eqn(UnaryOp::Sin, [x1]);
+        let s2 = b.eqn(UnaryOp::Sin, [x.clone()]);
+        let _dead = b.eqn(UnaryOp::Cos, [x]);
+        let y = b.eqn(BinaryOp::Add, [s1, s2]);
+        let y = b.eqn(BinaryOp::Mul, [y, k]);
         let j = b.finish(&[y]);
         let p = optimize(&ClosedJaxpr {
             jaxpr: Arc::new(j),

@@ -108,44 +108,44 @@ mod tests {
     fn removes_exact_identities() {
         let mut b = Builder::default();
         let x = b.input(f32s(&[2, 3]));
-        let a = b.eqn(BinaryOp::Mul, &[x.clone(), lit(1.0f32)]);
-        let a = b.eqn(BinaryOp::Mul, &[lit(1.0f32), a]);
-        let a = b.eqn(BinaryOp::Div, &[a, lit(1.0f32)]);
-        let a = b.eqn(BinaryOp::Add, &[a, lit(-0.0f32)]);
-        let a = b.eqn(BinaryOp::Sub, &[a, lit(0.0f32)]);
+        let a = b.eqn(BinaryOp::Mul, [x.clone(), lit(1.0f32)]);
+        let a = b.eqn(BinaryOp::Mul, [lit(1.0f32), a]);
+        let a = b.eqn(BinaryOp::Div, [a, lit(1.0f32)]);
+        let a = b.eqn(BinaryOp::Add, [a, lit(-0.0f32)]);
+        let a = b.eqn(BinaryOp::Sub, [a, lit(0.0f32)]);
         let a = b.eqn(
             ConvertOp::ConvertElementType {
                 new_dtype: DType::F32,
                 weak_type: false,
             },
-            &[a],
+            [a],
         );
         let a = b.eqn(
             LayoutOp::Reshape {
                 new_sizes: Shape::new(&[2, 3]),
             },
-            &[a],
+            [a],
         );
         let a = b.eqn(
             LayoutOp::Transpose {
                 permutation: [0, 1].into_iter().collect(),
             },
-            &[a],
+            [a],
         );
         let a = b.eqn(
             LayoutOp::BroadcastInDim {
                 shape: Shape::new(&[2, 3]),
                 broadcast_dimensions: [0, 1].into_iter().collect(),
             },
-            &[a],
+            [a],
         );
         let a = b.eqn(
             LayoutOp::Rev {
                 dimensions: Default::default(),
             },
-            &[a],
+            [a],
         );
-        let y = b.eqn(crate::prims::unary::UnaryOp::Sin, &[a]);
+        let y = b.eqn(crate::prims::unary::UnaryOp::Sin, [a]);
         let j = b.finish(&[y, x]);
         assert_eq!(
             simplify(&j).to_string(),
@@ -160,23 +160,23 @@ mod tests {
         let i = b.input(ShapeDtype::new([3], DType::I32));
         let outs = vec![
             // x + 0.0 maps -0.0 to +0.0; x - (-0.0) likewise; 0 - x negates; 2 * x scales.
-            b.eqn(BinaryOp::Add, &[x.clone(), lit(0.0f32)]),
-            b.eqn(BinaryOp::Sub, &[x.clone(), lit(-0.0f32)]),
-            b.eqn(BinaryOp::Sub, &[lit(0.0f32), x.clone()]),
-            b.eqn(BinaryOp::Mul, &[x.clone(), lit(2.0f32)]),
-            b.eqn(BinaryOp::Div, &[lit(1.0f32), x.clone()]),
+            b.eqn(BinaryOp::Add, [x.clone(), lit(0.0f32)]),
+            b.eqn(BinaryOp::Sub, [x.clone(), lit(-0.0f32)]),
+            b.eqn(BinaryOp::Sub, [lit(0.0f32), x.clone()]),
+            b.eqn(BinaryOp::Mul, [x.clone(), lit(2.0f32)]),
+            b.eqn(BinaryOp::Div, [lit(1.0f32), x.clone()]),
             // A square transpose keeps the aval but is not the identity.
             b.eqn(
                 LayoutOp::Transpose {
                     permutation: [1, 0].into_iter().collect(),
                 },
-                &[x.clone()],
+                [x.clone()],
             ),
             b.eqn(
                 LayoutOp::Rev {
                     dimensions: [0].into_iter().collect(),
                 },
-                &[x.clone()],
+                [x.clone()],
             ),
             // Changes the weak type, so it is not the identity on abstract values.
             b.eqn(
@@ -184,12 +184,12 @@ mod tests {
                     new_dtype: DType::F32,
                     weak_type: true,
                 },
-                &[x],
+                [x],
             ),
             // Integer identities are removed; integer x + 1 is not one.
-            b.eqn(BinaryOp::Add, &[i.clone(), lit(1i32)]),
+            b.eqn(BinaryOp::Add, [i.clone(), lit(1i32)]),
         ];
-        let int_identity = b.eqn(BinaryOp::Add, &[lit(0i32), i.clone()]);
+        let int_identity = b.eqn(BinaryOp::Add, [lit(0i32), i.clone()]);
         let j = b.finish(&[outs, vec![int_identity]].concat());
         let s = simplify(&j);
         assert_eq!(s.eqns.len(), 9);
