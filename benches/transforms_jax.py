@@ -81,10 +81,10 @@ emit("(d) MLP step steady state, batch 128", res)
 steady = res[1]
 firsts = []
 for _ in range(7):
-    fresh = jax.jit(sgd_step)  # a new function object: jax caches per function
+    jax.clear_caches()  # otherwise a fresh jit of the same function reuses the trace
+    fresh = jax.jit(sgd_step)
     t0 = time.perf_counter()
     jax.block_until_ready(fresh(params, x, y))
     firsts.append(time.perf_counter() - t0)
-    jax.clear_caches()
 firsts.sort()
 emit("(b) MLP step trace+compile", (max(firsts[0] - steady, 0), max(firsts[3] - steady, 0), 7))
