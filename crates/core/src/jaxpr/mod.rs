@@ -6,6 +6,7 @@
 pub(crate) mod batch_jaxpr;
 pub mod executable;
 pub(crate) mod jvp_jaxpr;
+pub mod optimize;
 pub(crate) mod partial_eval;
 mod print;
 pub(crate) mod rewrite;

@@ -5,11 +5,37 @@ use crate::array::{Array, ShapeDtype};
 use crate::jaxpr::executable::Executable;
 use crate::transforms::staged::stage;
 use crate::tree::{self, PyTree, TreeDef};
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// The multiply-rotate hash of rustc's `FxHasher`: the signature hash is on every call's path,
+/// and SipHash's DoS resistance buys nothing for keys made of the caller's own shapes.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64)
+    }
+    fn write_u8(&mut self, v: u8) {
+        self.write_u64(v as u64)
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 struct CacheEntry<T, R> {
     structure: TreeDef<T>,
@@ -99,7 +125,7 @@ impl<T, R> Default for JitCache<T, R> {
 
 impl<T: PyTree, R: PyTree> JitCache<T, R> {
     fn key(x: &T, leaves: &[Array]) -> u64 {
-        let mut h = DefaultHasher::new();
+        let mut h = FxHasher::default();
         x.hash_static(&mut h);
         for l in leaves {
             l.aval().hash(&mut h);

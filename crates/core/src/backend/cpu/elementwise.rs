@@ -1,11 +1,121 @@
 //! Elementwise loops: one monomorphised, auto-vectorisable loop per (op, dtype), split across
 //! threads for large arrays.
+//!
+//! Each loop exists once, writing into a caller-provided buffer (`*_into`, what the compiled
+//! executor uses with its planned buffers); the allocating versions (what eager primitives use)
+//! hand that same loop the spare capacity of a fresh vector, so both give identical results.
 
 use super::PARALLEL_THRESHOLD;
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Chunk size for parallel loops: large enough to amortise scheduling, small enough to balance.
 const CHUNK: usize = 1 << 14;
+
+/// Views an initialised buffer as slots to overwrite.
+#[inline]
+fn as_uninit<D>(out: &mut [D]) -> &mut [MaybeUninit<D>] {
+    // SAFETY: `MaybeUninit<D>` has the layout of `D`, and writing a valid `D` into each slot
+    // leaves the buffer initialised (D: Copy, so nothing is dropped when overwritten).
+    unsafe { &mut *(out as *mut [D] as *mut [MaybeUninit<D>]) }
+}
+
+/// Runs `fill` on the first `n` slots of a new vector's capacity and returns the vector.
+#[inline]
+fn collect_into<D>(n: usize, fill: impl FnOnce(&mut [MaybeUninit<D>])) -> Vec<D> {
+    let mut out: Vec<D> = Vec::with_capacity(n);
+    fill(&mut out.spare_capacity_mut()[..n]);
+    // SAFETY: every fill function below writes each of the n slots it is given.
+    unsafe { out.set_len(n) };
+    out
+}
+
+fn map_uninit<A, D>(a: &[A], out: &mut [MaybeUninit<D>], f: impl Fn(A) -> D + Sync)
+where
+    A: Copy + Send + Sync,
+    D: Copy + Send + Sync,
+{
+    assert_eq!(a.len(), out.len(), "map: input and output lengths differ");
+    if a.len() < PARALLEL_THRESHOLD {
+        for (o, &x) in out.iter_mut().zip(a) {
+            o.write(f(x));
+        }
+        return;
+    }
+    out.par_chunks_mut(CHUNK)
+        .zip(a.par_chunks(CHUNK))
+        .for_each(|(o, a)| {
+            for (o, &x) in o.iter_mut().zip(a) {
+                o.write(f(x));
+            }
+        });
+}
+
+fn zip_map_uninit<A, B, D>(
+    a: &[A],
+    b: &[B],
+    out: &mut [MaybeUninit<D>],
+    f: impl Fn(A, B) -> D + Sync,
+) where
+    A: Copy + Send + Sync,
+    B: Copy + Send + Sync,
+    D: Copy + Send + Sync,
+{
+    match (a.len(), b.len()) {
+        (1, n) if n != 1 => {
+            let x = a[0];
+            map_uninit(b, out, |y| f(x, y))
+        }
+        (n, 1) if n != 1 => {
+            let y = b[0];
+            map_uninit(a, out, |x| f(x, y))
+        }
+        (n, m) => {
+            assert!(n == m && n == out.len(), "zip_map: operand lengths differ");
+            if n < PARALLEL_THRESHOLD {
+                for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+                    o.write(f(x, y));
+                }
+                return;
+            }
+            out.par_chunks_mut(CHUNK)
+                .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
+                .for_each(|(o, (a, b))| {
+                    for ((o, &x), &y) in o.iter_mut().zip(a).zip(b) {
+                        o.write(f(x, y));
+                    }
+                });
+        }
+    }
+}
+
+fn zip3_map_uninit<A, B, C, D>(
+    a: &[A],
+    b: &[B],
+    c: &[C],
+    out: &mut [MaybeUninit<D>],
+    f: impl Fn(A, B, C) -> D + Sync,
+) where
+    A: Copy + Send + Sync,
+    B: Copy + Send + Sync,
+    C: Copy + Send + Sync,
+    D: Copy + Send + Sync,
+{
+    let at = |s: usize| if s == 1 { 0 } else { 1 };
+    let (sa, sb, sc) = (at(a.len()), at(b.len()), at(c.len()));
+    let body = |i: usize| f(a[i * sa], b[i * sb], c[i * sc]);
+    if out.len() < PARALLEL_THRESHOLD {
+        for (i, o) in out.iter_mut().enumerate() {
+            o.write(body(i));
+        }
+        return;
+    }
+    out.par_chunks_mut(CHUNK).enumerate().for_each(|(k, o)| {
+        for (i, o) in o.iter_mut().enumerate() {
+            o.write(body(k * CHUNK + i));
+        }
+    });
+}
 
 /// `out[i] = f(a[i])`.
 #[inline]
@@ -13,22 +123,26 @@ pub fn map<A: Copy + Send + Sync, D: Copy + Send + Sync>(
     a: &[A],
     f: impl Fn(A) -> D + Sync,
 ) -> Vec<D> {
-    let n = a.len();
-    if n < PARALLEL_THRESHOLD {
-        return a.iter().map(|&x| f(x)).collect();
+    collect_into(a.len(), |out| map_uninit(a, out, f))
+}
+
+/// [`map`] into an existing buffer of the same length.
+#[inline]
+pub fn map_into<A: Copy + Send + Sync, D: Copy + Send + Sync>(
+    a: &[A],
+    out: &mut [D],
+    f: impl Fn(A) -> D + Sync,
+) {
+    map_uninit(a, as_uninit(out), f)
+}
+
+/// The output length of a [`zip_map`]: the longer side (a single element broadcasts).
+fn zip_len(a: usize, b: usize) -> usize {
+    if a == 1 {
+        b
+    } else {
+        a
     }
-    let mut out: Vec<D> = Vec::with_capacity(n);
-    out.spare_capacity_mut()[..n]
-        .par_chunks_mut(CHUNK)
-        .zip(a.par_chunks(CHUNK))
-        .for_each(|(o, a)| {
-            for (o, &x) in o.iter_mut().zip(a) {
-                o.write(f(x));
-            }
-        });
-    // SAFETY: every one of the n slots was written by the loop above.
-    unsafe { out.set_len(n) };
-    out
 }
 
 /// `out[i] = f(a[i], b[i])`, where either side may be a single element broadcast to all.
@@ -39,34 +153,20 @@ where
     B: Copy + Send + Sync,
     D: Copy + Send + Sync,
 {
-    match (a.len(), b.len()) {
-        (1, n) if n != 1 => {
-            let x = a[0];
-            map(b, |y| f(x, y))
-        }
-        (n, 1) if n != 1 => {
-            let y = b[0];
-            map(a, |x| f(x, y))
-        }
-        (n, m) => {
-            assert_eq!(n, m, "zip_map: operand lengths differ");
-            if n < PARALLEL_THRESHOLD {
-                return a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect();
-            }
-            let mut out: Vec<D> = Vec::with_capacity(n);
-            out.spare_capacity_mut()[..n]
-                .par_chunks_mut(CHUNK)
-                .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
-                .for_each(|(o, (a, b))| {
-                    for ((o, &x), &y) in o.iter_mut().zip(a).zip(b) {
-                        o.write(f(x, y));
-                    }
-                });
-            // SAFETY: every one of the n slots was written by the loop above.
-            unsafe { out.set_len(n) };
-            out
-        }
-    }
+    collect_into(zip_len(a.len(), b.len()), |out| {
+        zip_map_uninit(a, b, out, f)
+    })
+}
+
+/// [`zip_map`] into an existing buffer of the output's length.
+#[inline]
+pub fn zip_map_into<A, B, D>(a: &[A], b: &[B], out: &mut [D], f: impl Fn(A, B) -> D + Sync)
+where
+    A: Copy + Send + Sync,
+    B: Copy + Send + Sync,
+    D: Copy + Send + Sync,
+{
+    zip_map_uninit(a, b, as_uninit(out), f)
 }
 
 /// `out[i] = f(a[i], b[i], c[i])`, where any side may be a single broadcast element.
@@ -84,15 +184,22 @@ where
     C: Copy + Send + Sync,
     D: Copy + Send + Sync,
 {
-    let at = |s: usize| if s == 1 { 0 } else { 1 };
-    let (sa, sb, sc) = (at(a.len()), at(b.len()), at(c.len()));
-    let body = |i: usize| f(a[i * sa], b[i * sb], c[i * sc]);
-    if n < PARALLEL_THRESHOLD {
-        return (0..n).map(body).collect();
-    }
-    (0..n)
-        .into_par_iter()
-        .with_min_len(CHUNK)
-        .map(body)
-        .collect()
+    collect_into(n, |out| zip3_map_uninit(a, b, c, out, f))
+}
+
+/// [`zip3_map`] into an existing buffer (its length is the output's).
+#[inline]
+pub fn zip3_map_into<A, B, C, D>(
+    a: &[A],
+    b: &[B],
+    c: &[C],
+    out: &mut [D],
+    f: impl Fn(A, B, C) -> D + Sync,
+) where
+    A: Copy + Send + Sync,
+    B: Copy + Send + Sync,
+    C: Copy + Send + Sync,
+    D: Copy + Send + Sync,
+{
+    zip3_map_uninit(a, b, c, as_uninit(out), f)
 }

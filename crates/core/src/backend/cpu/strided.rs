@@ -1,5 +1,7 @@
 //! Strided copies: the one kernel behind transpose, broadcast, rev and strided slices.
 
+use std::mem::MaybeUninit;
+
 /// Copies `src` into a new row-major buffer of shape `out_shape`, where output index `idx` reads
 /// `src[offset + Σ idx[k] * strides[k]]`.
 ///
@@ -13,34 +15,77 @@ pub fn strided_copy<T: Copy>(
 ) -> Vec<T> {
     let n: usize = out_shape.iter().product();
     let mut out = Vec::with_capacity(n);
+    strided_copy_uninit(
+        src,
+        out_shape,
+        strides,
+        offset,
+        &mut out.spare_capacity_mut()[..n],
+    );
+    // SAFETY: strided_copy_uninit writes every one of the n slots.
+    unsafe { out.set_len(n) };
+    out
+}
+
+/// [`strided_copy`] into an existing buffer of `out_shape`'s size (the compiled executor's
+/// planned buffers).
+pub fn strided_copy_into<T: Copy>(
+    src: &[T],
+    out_shape: &[usize],
+    strides: &[isize],
+    offset: isize,
+    out: &mut [T],
+) {
+    // SAFETY: `MaybeUninit<T>` has `T`'s layout; every slot is overwritten with a valid `T`.
+    let out = unsafe { &mut *(out as *mut [T] as *mut [MaybeUninit<T>]) };
+    strided_copy_uninit(src, out_shape, strides, offset, out)
+}
+
+/// The shared loop: writes every slot of `out` (which has `out_shape`'s size).
+fn strided_copy_uninit<T: Copy>(
+    src: &[T],
+    out_shape: &[usize],
+    strides: &[isize],
+    offset: isize,
+    out: &mut [MaybeUninit<T>],
+) {
+    let n: usize = out_shape.iter().product();
+    assert_eq!(
+        out.len(),
+        n,
+        "strided_copy: output buffer has the wrong length"
+    );
     if n == 0 {
-        return out;
+        return;
     }
     let nd = out_shape.len();
     if nd == 0 {
-        out.push(src[offset as usize]);
-        return out;
+        out[0].write(src[offset as usize]);
+        return;
     }
     let inner = out_shape[nd - 1];
     let inner_stride = strides[nd - 1];
-    let mut idx = vec![0usize; nd - 1];
+    let mut idx = smallvec::SmallVec::<[usize; 6]>::from_elem(0, nd - 1);
     let mut base = offset;
-    loop {
+    for row in out.chunks_exact_mut(inner) {
         if inner_stride == 1 {
             let b = base as usize;
-            out.extend_from_slice(&src[b..b + inner]);
+            for (o, &v) in row.iter_mut().zip(&src[b..b + inner]) {
+                o.write(v);
+            }
         } else if inner_stride == 0 {
             let v = src[base as usize];
-            out.extend(std::iter::repeat_n(v, inner));
+            for o in row.iter_mut() {
+                o.write(v);
+            }
         } else {
-            out.extend((0..inner).map(|i| src[(base + i as isize * inner_stride) as usize]));
+            for (i, o) in row.iter_mut().enumerate() {
+                o.write(src[(base + i as isize * inner_stride) as usize]);
+            }
         }
         // Advance the outer multi-index like an odometer.
         let mut k = nd - 1;
-        loop {
-            if k == 0 {
-                return out;
-            }
+        while k > 0 {
             k -= 1;
             idx[k] += 1;
             base += strides[k];

@@ -1,0 +1,511 @@
+//! The executor's fast-path kernels: each writes one planned output buffer from its operands'
+//! buffers, through the into-buffer loops of `backend/cpu` (the same loops the eager
+//! primitives use, so results are bit-identical).
+//!
+//! [`select`] decides at compile time which equations get a kernel; everything else runs the
+//! primitive's eager implementation.
+
+use crate::array::{cast, DType, Element, FloatElement, Shape, ShapeDtype, Storage};
+use crate::backend::cpu::elementwise::{map_into, zip3_map_into, zip_map_into};
+use crate::backend::cpu::matmul::{max_threads, MatRef, MatmulElement};
+use crate::backend::cpu::reduce::{reduce_columns_into, reduce_rows_into};
+use crate::backend::cpu::special;
+use crate::backend::cpu::strided::{row_major_strides, strided_copy_into};
+use crate::prims::binary::{nan_max, nan_min, BinaryOp};
+use crate::prims::compare::CompareOp;
+use crate::prims::convert::ConvertOp;
+use crate::prims::layout::LayoutOp;
+use crate::prims::reduce::{ReduceKind, ReduceOp};
+use crate::prims::select::SelectOp;
+use crate::prims::unary::UnaryOp;
+use crate::prims::Primitive;
+use half::{bf16, f16};
+use smallvec::SmallVec;
+
+/// An elementwise operation: one output element from the operands' elements at the same
+/// index (a 0-d operand broadcasts). These are the instructions a fusion pass would merge
+/// into one loop (see `docs/ARCHITECTURE.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ElementwiseOp {
+    /// A unary float op on f32/f64.
+    Unary(UnaryOp),
+    /// A binary float op on f32/f64.
+    Binary(BinaryOp),
+    /// A comparison of f32/f64/i32 operands (bool output).
+    Compare(CompareOp),
+    /// `select_n` with a bool predicate and two cases.
+    Select,
+    /// `convert_element_type` to the output dtype.
+    Convert,
+    /// `fma(x, y, z)` on f32/f64.
+    Fma,
+}
+
+/// A strided 2-D view of an operand buffer: offset, rows, cols, row stride, column stride.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct View {
+    offset: usize,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+}
+
+/// A kernel that writes one planned output buffer.
+#[derive(Clone, Debug)]
+pub(crate) enum Kernel {
+    /// An elementwise loop; `dtype` is the operands' dtype (for `Select`, the cases').
+    Elementwise { op: ElementwiseOp, dtype: DType },
+    /// Broadcast, transpose or reversal: output index `i` reads `src[offset + Σ i_k strides_k]`.
+    StridedCopy {
+        shape: Shape,
+        strides: SmallVec<[isize; 6]>,
+        offset: isize,
+        dtype: DType,
+    },
+    /// `reduce_sum` over leading (`columns`) or trailing axes of f32/f64.
+    ReduceSum {
+        outer: usize,
+        inner: usize,
+        columns: bool,
+        dtype: DType,
+    },
+    /// `dot_general` without batch axes whose operands are strided matrices, f32/f64.
+    Matmul { lhs: View, rhs: View, dtype: DType },
+}
+
+fn is_f(d: DType) -> bool {
+    matches!(d, DType::F32 | DType::F64)
+}
+
+/// The kernel for an equation, or `None` when it should run the eager primitive.
+pub(crate) fn select(prim: &Primitive, ins: &[&ShapeDtype], out: &ShapeDtype) -> Option<Kernel> {
+    use ElementwiseOp as E;
+    let d = ins.first().map(|a| a.dtype);
+    let ew = |op| Some(Kernel::Elementwise { op, dtype: d? });
+    match prim {
+        Primitive::Unary(op) if is_f(d?) && unary_supported(*op) => ew(E::Unary(*op)),
+        Primitive::Binary(op) if is_f(d?) && binary_supported(*op) => ew(E::Binary(*op)),
+        Primitive::Compare(op) if is_f(d?) || d? == DType::I32 => ew(E::Compare(*op)),
+        Primitive::Select(SelectOp::SelectN)
+            if ins.len() == 3 && d? == DType::Bool && copyable(ins[1].dtype) =>
+        {
+            Some(Kernel::Elementwise {
+                op: E::Select,
+                dtype: ins[1].dtype,
+            })
+        }
+        Primitive::Convert(ConvertOp::ConvertElementType { new_dtype, .. })
+            if copyable(d?) && copyable(*new_dtype) =>
+        {
+            ew(E::Convert)
+        }
+        Primitive::Fma(_) if is_f(d?) => ew(E::Fma),
+        Primitive::Layout(l) => strided(l, ins[0], out),
+        Primitive::Reduce(ReduceOp::Reduce {
+            kind: ReduceKind::Sum,
+            axes,
+        }) if is_f(d?) && !axes.is_empty() => reduce_sum(axes, ins[0]),
+        Primitive::DotGeneral(dg)
+            if is_f(d?)
+                && dg.dimension_numbers.lhs_batch.is_empty()
+                && dg.preferred_element_type.is_none_or(|p| Some(p) == d) =>
+        {
+            let dn = &dg.dimension_numbers;
+            let lf = crate::prims::dot_general::free_axes(ins[0].ndim(), &dn.lhs_contracting, &[]);
+            let rf = crate::prims::dot_general::free_axes(ins[1].ndim(), &dn.rhs_contracting, &[]);
+            let lhs = view(&ins[0].shape, &lf, &dn.lhs_contracting)?;
+            let rhs = view(&ins[1].shape, &dn.rhs_contracting, &rf)?;
+            Some(Kernel::Matmul {
+                lhs,
+                rhs,
+                dtype: d?,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The dtypes the select/convert kernels are instantiated for.
+fn copyable(d: DType) -> bool {
+    matches!(d, DType::F32 | DType::F64 | DType::I32 | DType::Bool)
+}
+
+fn unary_supported(op: UnaryOp) -> bool {
+    use UnaryOp::*;
+    matches!(
+        op,
+        Neg | Sign
+            | Abs
+            | Exp
+            | Log
+            | Log1p
+            | Expm1
+            | Tanh
+            | Logistic
+            | Sin
+            | Cos
+            | Sqrt
+            | Rsqrt
+            | Square
+    )
+}
+
+fn binary_supported(op: BinaryOp) -> bool {
+    use BinaryOp::*;
+    matches!(op, Add | Sub | Mul | Div | Max | Min | Pow)
+}
+
+fn strided(l: &LayoutOp, x: &ShapeDtype, out: &ShapeDtype) -> Option<Kernel> {
+    // The stride rules of `LayoutOp::eval`; reshape-like ops never get here (the planner
+    // aliases them).
+    let in_strides = row_major_strides(&x.shape);
+    let (strides, offset): (SmallVec<[isize; 6]>, isize) = match l {
+        LayoutOp::BroadcastInDim {
+            broadcast_dimensions: dims,
+            ..
+        } => {
+            let mut s = SmallVec::from_elem(0isize, out.ndim());
+            for (i, &d) in dims.iter().enumerate() {
+                if x.shape[i] != 1 {
+                    s[d] = in_strides[i];
+                }
+            }
+            (s, 0)
+        }
+        LayoutOp::Transpose { permutation } => {
+            (permutation.iter().map(|&p| in_strides[p]).collect(), 0)
+        }
+        LayoutOp::Rev { dimensions } => {
+            let mut s: SmallVec<[isize; 6]> = in_strides.iter().copied().collect();
+            let mut offset = 0isize;
+            for &d in dimensions {
+                if x.shape[d] > 0 {
+                    offset += (x.shape[d] as isize - 1) * s[d];
+                }
+                s[d] = -s[d];
+            }
+            (s, offset)
+        }
+        LayoutOp::Reshape { .. } | LayoutOp::Squeeze { .. } | LayoutOp::ExpandDims { .. } => {
+            return None
+        }
+    };
+    Some(Kernel::StridedCopy {
+        shape: out.shape.clone(),
+        strides,
+        offset,
+        dtype: x.dtype,
+    })
+}
+
+fn reduce_sum(axes: &[usize], x: &ShapeDtype) -> Option<Kernel> {
+    // The layout choice of `ReduceOp::eval`: trailing axes reduce rows, leading axes columns;
+    // others need a transposing copy, which the eager primitive does.
+    let nd = x.ndim();
+    let mut sorted = axes.to_vec();
+    sorted.sort_unstable();
+    let k = sorted.len();
+    let is_prefix = sorted.iter().enumerate().all(|(i, &a)| a == i);
+    let is_suffix = sorted.iter().enumerate().all(|(i, &a)| a == nd - k + i);
+    let reduced: usize = sorted.iter().map(|&a| x.shape[a]).product();
+    let kept: usize = (0..nd)
+        .filter(|a| !sorted.contains(a))
+        .map(|a| x.shape[a])
+        .product();
+    let (outer, inner, columns) = if is_suffix {
+        (kept, reduced, false)
+    } else if is_prefix {
+        (reduced, kept, true)
+    } else {
+        return None;
+    };
+    Some(Kernel::ReduceSum {
+        outer,
+        inner,
+        columns,
+        dtype: x.dtype,
+    })
+}
+
+/// The matrix view of `dot_general`'s operand viewer (`OperandView::new`) when its row and
+/// column axes can each be walked with one stride; `None` when it would copy.
+fn view(shape: &[usize], row_axes: &[usize], col_axes: &[usize]) -> Option<View> {
+    let strides = row_major_strides(shape);
+    let collapse = |axes: &[usize]| -> Option<(usize, usize)> {
+        let size: usize = axes.iter().map(|&a| shape[a]).product();
+        let kept: Vec<usize> = axes.iter().copied().filter(|&a| shape[a] != 1).collect();
+        match kept.last() {
+            None => Some((size, 0)),
+            Some(&last) => kept
+                .windows(2)
+                .all(|w| strides[w[0]] == strides[w[1]] * shape[w[1]] as isize)
+                .then_some((size, strides[last] as usize)),
+        }
+    };
+    let (rows, rs) = collapse(row_axes)?;
+    let (cols, cs) = collapse(col_axes)?;
+    Some(View {
+        offset: 0,
+        rows,
+        cols,
+        rs,
+        cs,
+    })
+}
+
+/// Mutable typed access to a storage's elements.
+pub(crate) trait SliceMut: Element {
+    /// The elements; panics if the storage holds another dtype (a planner bug).
+    fn slice_mut(s: &mut Storage) -> &mut [Self];
+}
+
+macro_rules! impl_slice_mut {
+    ($($t:ty => $v:ident),*) => {$(
+        impl SliceMut for $t {
+            fn slice_mut(s: &mut Storage) -> &mut [$t] {
+                match s {
+                    Storage::$v(v) => v,
+                    other => panic!("executor: buffer holds {}, expected {}", other.dtype(), <$t as Element>::DTYPE),
+                }
+            }
+        }
+    )*};
+}
+impl_slice_mut!(bool => Bool, u8 => U8, u32 => U32, i32 => I32, i64 => I64, f16 => F16, bf16 => BF16, f32 => F32, f64 => F64);
+
+fn get<T: Element>(s: &Storage) -> &[T] {
+    T::slice(s).unwrap_or_else(|| {
+        panic!(
+            "executor: operand holds {}, expected {}",
+            s.dtype(),
+            T::DTYPE
+        )
+    })
+}
+
+/// The float element types with the XLA-compatible special functions the eager unary
+/// primitives use (f32 `tanh`/`log1p` are ports of XLA's; f64 uses libm's, as there).
+trait FastFloat: FloatElement + MatmulElement + SliceMut {
+    fn tanh_xla(self) -> Self;
+    fn log1p_xla(self) -> Self;
+}
+
+impl FastFloat for f32 {
+    fn tanh_xla(self) -> f32 {
+        special::tanh_f32(self)
+    }
+    fn log1p_xla(self) -> f32 {
+        special::log1p_f32(self)
+    }
+}
+
+impl FastFloat for f64 {
+    fn tanh_xla(self) -> f64 {
+        f64::tanh(self)
+    }
+    fn log1p_xla(self) -> f64 {
+        special::log1p_f64(self)
+    }
+}
+
+impl Kernel {
+    /// Runs the kernel: `ins` are the operands' buffers, `out` the planned output buffer.
+    pub(crate) fn run(&self, ins: &[&Storage], out: &mut Storage) {
+        match self {
+            Kernel::Elementwise { op, dtype } => match dtype {
+                DType::F32 if !matches!(op, ElementwiseOp::Select | ElementwiseOp::Convert) => {
+                    float_op::<f32>(*op, ins, out)
+                }
+                DType::F64 if !matches!(op, ElementwiseOp::Select | ElementwiseOp::Convert) => {
+                    float_op::<f64>(*op, ins, out)
+                }
+                _ => match op {
+                    ElementwiseOp::Compare(c) => {
+                        debug_assert_eq!(*dtype, DType::I32);
+                        compare::<i32>(*c, ins, out)
+                    }
+                    ElementwiseOp::Select => with_copyable(*dtype, ins, out, SelectK),
+                    ElementwiseOp::Convert => with_copyable(*dtype, ins, out, ConvertK),
+                    _ => unreachable!("select() gives float ops only f32/f64"),
+                },
+            },
+            Kernel::StridedCopy {
+                shape,
+                strides,
+                offset,
+                dtype,
+            } => {
+                crate::with_dtype!(*dtype, T => strided_copy_into(get::<T>(ins[0]), shape, strides, *offset, T::slice_mut(out)))
+            }
+            Kernel::ReduceSum {
+                outer,
+                inner,
+                columns,
+                dtype,
+            } => match dtype {
+                DType::F32 => sum::<f32>(ins[0], *outer, *inner, *columns, out),
+                _ => sum::<f64>(ins[0], *outer, *inner, *columns, out),
+            },
+            Kernel::Matmul { lhs, rhs, dtype } => match dtype {
+                DType::F32 => matmul::<f32>(ins, *lhs, *rhs, out),
+                _ => matmul::<f64>(ins, *lhs, *rhs, out),
+            },
+        }
+    }
+}
+
+fn float_op<T: FastFloat>(op: ElementwiseOp, ins: &[&Storage], out: &mut Storage) {
+    match op {
+        ElementwiseOp::Unary(u) => unary::<T>(u, get(ins[0]), T::slice_mut(out)),
+        ElementwiseOp::Binary(b) => binary::<T>(b, get(ins[0]), get(ins[1]), T::slice_mut(out)),
+        ElementwiseOp::Compare(c) => compare::<T>(c, ins, out),
+        ElementwiseOp::Fma => zip3_map_into(
+            get::<T>(ins[0]),
+            get::<T>(ins[1]),
+            get::<T>(ins[2]),
+            T::slice_mut(out),
+            |x, y, z| x.mul_add(y, z),
+        ),
+        ElementwiseOp::Select | ElementwiseOp::Convert => {
+            unreachable!("dispatched by dtype in Kernel::run")
+        }
+    }
+}
+
+/// The formulas of `prims/unary.rs` for the supported ops.
+fn unary<T: FastFloat>(op: UnaryOp, x: &[T], out: &mut [T]) {
+    use UnaryOp::*;
+    let zero = <T as Element>::zero();
+    let one = <T as Element>::one();
+    match op {
+        Neg => map_into(x, out, |v| -v),
+        Sign => map_into(x, out, |v| {
+            if v.is_nan() {
+                v
+            } else if v > zero {
+                one
+            } else if v < zero {
+                -one
+            } else {
+                v
+            }
+        }),
+        Abs => map_into(x, out, |v| v.abs()),
+        Exp => map_into(x, out, |v| v.exp()),
+        Log => map_into(x, out, |v| v.ln()),
+        Log1p => map_into(x, out, T::log1p_xla),
+        Expm1 => map_into(x, out, |v| v.exp_m1()),
+        Tanh => map_into(x, out, T::tanh_xla),
+        Logistic => map_into(x, out, |v| one / (one + (-v).exp())),
+        Sin => map_into(x, out, |v| v.sin()),
+        Cos => map_into(x, out, |v| v.cos()),
+        Sqrt => map_into(x, out, |v| v.sqrt()),
+        Rsqrt => map_into(x, out, |v| one / v.sqrt()),
+        Square => map_into(x, out, |v| v * v),
+        _ => unreachable!(
+            "unary_supported() admits {}",
+            crate::prims::PrimitiveRule::name(&op)
+        ),
+    }
+}
+
+/// The formulas of `prims/binary.rs` for the supported ops.
+fn binary<T: FastFloat>(op: BinaryOp, x: &[T], y: &[T], out: &mut [T]) {
+    use BinaryOp::*;
+    match op {
+        Add => zip_map_into(x, y, out, |a, b| a + b),
+        Sub => zip_map_into(x, y, out, |a, b| a - b),
+        Mul => zip_map_into(x, y, out, |a, b| a * b),
+        Div => zip_map_into(x, y, out, |a, b| a / b),
+        Max => zip_map_into(x, y, out, nan_max),
+        Min => zip_map_into(x, y, out, nan_min),
+        Pow => zip_map_into(x, y, out, |a, b| a.powf(b)),
+        _ => unreachable!(
+            "binary_supported() admits {}",
+            crate::prims::PrimitiveRule::name(&op)
+        ),
+    }
+}
+
+fn compare<T: Element>(op: CompareOp, ins: &[&Storage], out: &mut Storage) {
+    let (x, y, o) = (get::<T>(ins[0]), get::<T>(ins[1]), bool::slice_mut(out));
+    match op {
+        CompareOp::Eq => zip_map_into(x, y, o, |a, b| a == b),
+        CompareOp::Ne => zip_map_into(x, y, o, |a, b| a != b),
+        CompareOp::Lt => zip_map_into(x, y, o, |a, b| a < b),
+        CompareOp::Le => zip_map_into(x, y, o, |a, b| a <= b),
+        CompareOp::Gt => zip_map_into(x, y, o, |a, b| a > b),
+        CompareOp::Ge => zip_map_into(x, y, o, |a, b| a >= b),
+    }
+}
+
+/// A kernel generic over one element type, instantiated for the select/convert dtypes.
+trait CopyKernel {
+    fn run<T: SliceMut>(&self, ins: &[&Storage], out: &mut Storage);
+}
+
+fn with_copyable(d: DType, ins: &[&Storage], out: &mut Storage, k: impl CopyKernel) {
+    match d {
+        DType::F32 => k.run::<f32>(ins, out),
+        DType::F64 => k.run::<f64>(ins, out),
+        DType::I32 => k.run::<i32>(ins, out),
+        DType::Bool => k.run::<bool>(ins, out),
+        other => unreachable!("select() admits no {other} copy kernel"),
+    }
+}
+
+/// `select_n(pred, on_false, on_true)` with a bool predicate (`T`: the cases' type).
+struct SelectK;
+impl CopyKernel for SelectK {
+    fn run<T: SliceMut>(&self, ins: &[&Storage], out: &mut Storage) {
+        zip3_map_into(
+            get::<bool>(ins[0]),
+            get::<T>(ins[1]),
+            get::<T>(ins[2]),
+            T::slice_mut(out),
+            |p, f, t| if p { t } else { f },
+        )
+    }
+}
+
+/// `convert_element_type` from `T` to the output's dtype, with `cast`'s XLA semantics.
+struct ConvertK;
+impl CopyKernel for ConvertK {
+    fn run<S: SliceMut>(&self, ins: &[&Storage], out: &mut Storage) {
+        let x = get::<S>(ins[0]);
+        match out.dtype() {
+            DType::F32 => map_into(x, f32::slice_mut(out), cast::<S, f32>),
+            DType::F64 => map_into(x, f64::slice_mut(out), cast::<S, f64>),
+            DType::I32 => map_into(x, i32::slice_mut(out), cast::<S, i32>),
+            DType::Bool => map_into(x, bool::slice_mut(out), cast::<S, bool>),
+            other => unreachable!("select() admits no convert to {other}"),
+        }
+    }
+}
+
+fn sum<T: FastFloat>(x: &Storage, outer: usize, inner: usize, columns: bool, out: &mut Storage) {
+    // `ReduceOp::eval` accumulates f32 in f32 and f64 in f64, with these closures.
+    let (x, o) = (get::<T>(x), T::slice_mut(out));
+    let zero = <T as Element>::zero();
+    if columns {
+        reduce_columns_into(x, outer, inner, zero, |a, b| a + b, |a, b| a + b, |a| a, o)
+    } else {
+        reduce_rows_into(x, outer, inner, zero, |a, b| a + b, |a, b| a + b, |a| a, o)
+    }
+}
+
+fn matmul<T: FastFloat>(ins: &[&Storage], l: View, r: View, out: &mut Storage) {
+    let dst = T::slice_mut(out);
+    if dst.is_empty() {
+        return;
+    }
+    let (a, b) = (get::<T>(ins[0]), get::<T>(ins[1]));
+    // What `batched_matmul` does for a single matrix product.
+    T::matmul(
+        dst,
+        MatRef::new(a, l.offset, l.rows, l.cols, l.rs, l.cs),
+        MatRef::new(b, r.offset, r.rows, r.cols, r.rs, r.cs),
+        max_threads(),
+    )
+}

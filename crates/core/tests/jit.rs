@@ -1,0 +1,286 @@
+//! `jit`: compiled programs agree bit for bit with eager evaluation (fast-path kernels and the
+//! eager fallback), retrace exactly when the signature changes, close over arrays, and replay
+//! under grad and vmap.
+mod common;
+
+use common::{assert_same_bits, random_array, relayout, special_floats, Rng};
+use equinox_core::jaxpr::executable::Executable;
+use equinox_core::jaxpr::optimize::optimize;
+use equinox_core::prims::{bind1, fma::FmaOp};
+use equinox_core::transforms::{grad, jit, make_jaxpr, vmap, Jit};
+use equinox_core::tree::{self, PyTree, Static};
+use equinox_core::{lax, nn, numpy as jnp, Array, DType};
+
+/// Runs `f` eagerly and jitted (twice, so the second run reuses the planned buffers) and
+/// checks every output leaf: same abstract value, same bits.
+fn check<T: PyTree, R: PyTree>(f: impl Fn(&T) -> R, x: &T, what: &str) {
+    let want: Vec<Array> = tree::leaves(&f(x)).into_iter().cloned().collect();
+    let jf = Jit::new(&f);
+    for round in 0..2 {
+        let got_tree = jf.call(x);
+        let got: Vec<Array> = tree::leaves(&got_tree).into_iter().cloned().collect();
+        assert_eq!(got.len(), want.len(), "{what}: number of outputs");
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(
+                g.aval(),
+                w.aval(),
+                "{what}: output {i} abstract value (round {round})"
+            );
+            assert_same_bits(
+                &g.to_vec::<f64>(),
+                &w.to_vec::<f64>(),
+                &format!("{what}: output {i} (round {round})"),
+            );
+        }
+    }
+    assert_eq!(jf.trace_count(), 1, "{what}: traced once");
+}
+
+fn elementwise_chain(x: &Array) -> (Array, Array, Array, Array) {
+    let a = x * 2.0 + 1.0;
+    let b = a.tanh() + a.exp() - x.sin() * x.cos();
+    let c = b.maximum(x).minimum(&(x * 3.0));
+    let d = c.abs().sqrt() + c.abs().log1p() + x.expm1() - x.sign() * x.square();
+    let e = (x.abs() + 1.0).pow(&(x * 0.5)) / (x.abs() + 0.5).rsqrt() + (-x).exp().log();
+    let s = nn::sigmoid(&e) - &e;
+    (d, e, s, c)
+}
+
+#[test]
+fn elementwise_fast_path_is_bit_exact() {
+    let mut rng = Rng::new(1);
+    for dtype in [DType::F32, DType::F64] {
+        for shape in [vec![5, 7], vec![], vec![0, 3], vec![300, 300]] {
+            let x = special_floats(&mut rng, &shape, dtype);
+            check(elementwise_chain, &x, &format!("chain {dtype} {shape:?}"));
+        }
+    }
+}
+
+#[test]
+fn compare_select_convert_and_fma_are_bit_exact() {
+    let mut rng = Rng::new(2);
+    for dtype in [DType::F32, DType::F64] {
+        let x = special_floats(&mut rng, &[4, 9], dtype);
+        let y = special_floats(&mut rng, &[4, 9], dtype);
+        let z = random_array(&mut rng, &[4, 9], dtype);
+        let f = |(x, y, z): &(Array, Array, Array)| {
+            let m = jnp::where_(&jnp::greater(x, y), x, y);
+            let le = jnp::less_equal(x, y);
+            let eq = jnp::equal(x, y).astype(DType::F32);
+            let ints = x.clip(-100.0, 100.0).astype(DType::I32);
+            let back = ints.astype(DType::F64) + 0.5;
+            let int_cmp = jnp::not_equal(&ints, &(&ints * 2));
+            let f = bind1(FmaOp, &[x, y, z]);
+            let widened = x.astype(DType::F64).astype(DType::F32);
+            (m, le, eq, back, int_cmp, f, widened)
+        };
+        check(f, &(x, y, z), &format!("compare/select/convert {dtype}"));
+    }
+}
+
+#[test]
+fn layout_reductions_and_matmul_are_bit_exact() {
+    let mut rng = Rng::new(3);
+    for dtype in [DType::F32, DType::F64] {
+        for (m, k, n) in [(6, 4, 5), (1, 7, 1), (0, 3, 2), (3, 0, 2), (130, 70, 90)] {
+            let x = random_array(&mut rng, &[m, k], dtype);
+            let w = random_array(&mut rng, &[k, n], dtype);
+            let b = random_array(&mut rng, &[n], dtype);
+            let f = |(x, w, b): &(Array, Array, Array)| {
+                let h = x.matmul(w) + b;
+                let t = h.transpose(&[1, 0]);
+                // lhs contracted on its leading axis: a strided view, no copy.
+                let dn = lax::DotDimensionNumbers::new((&[0], &[0]), (&[], &[]));
+                let xtx = lax::dot_general(x, x, dn, None);
+                let r = jnp::flip(&h, [0, 1]);
+                (h.sum(0), h.sum(1), t.sum(None), xtx, r, h.reshape([-1]))
+            };
+            check(f, &(x, w, b), &format!("matmul {dtype} {m}x{k}x{n}"));
+        }
+    }
+}
+
+#[test]
+fn transposed_inputs_and_large_reductions() {
+    let mut rng = Rng::new(4);
+    let x = random_array(&mut rng, &[300, 260], DType::F32);
+    let x = relayout(&mut rng, &x);
+    let f = |x: &Array| {
+        (
+            x.sum(0),
+            x.sum(1),
+            x.sum(None),
+            x.reshape([260, 300]).sum(0),
+        )
+    };
+    check(f, &x, "large sums");
+}
+
+#[test]
+fn fallback_primitives_are_bit_exact() {
+    let mut rng = Rng::new(5);
+    let x = random_array(&mut rng, &[3, 4, 5], DType::F32);
+    let h = random_array(&mut rng, &[3, 4], DType::F16);
+    let i = random_array(&mut rng, &[3, 4], DType::I32);
+    let f = |(x, h, i): &(Array, Array, Array)| {
+        // Middle-axis reduction, batched product, scans, sorts, half floats, integer ops,
+        // unary ops without a fast kernel.
+        let mid = x.sum(1);
+        let batched = x.matmul(&x.transpose(&[0, 2, 1]));
+        let c = x.cumsum(2);
+        let s = x.sort(1);
+        let hh = (h * 2.0).exp() + h;
+        let ii = (i * 3 + 1) / 2;
+        let e2 = x.exp2().floor();
+        (mid, batched, c, s, hh, ii, e2)
+    };
+    check(f, &(x, h, i), "fallbacks");
+}
+
+#[test]
+fn outputs_survive_later_calls_and_may_alias_inputs() {
+    let jf = Jit::new(|x: &Array| {
+        let y = x * 2.0;
+        (y.clone(), y.reshape([2, 2]), x.clone(), (&y + 1.0).exp())
+    });
+    let a = Array::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], [4]);
+    let b = Array::from_vec(vec![-1.0f32, -2.0, -3.0, -4.0], [4]);
+    let first = jf.call(&a);
+    let second = jf.call(&b);
+    assert_eq!(first.0.to_vec::<f32>(), vec![2.0, 4.0, 6.0, 8.0]);
+    assert_eq!(first.1.shape(), &[2, 2]);
+    assert_eq!(first.1.to_vec::<f32>(), vec![2.0, 4.0, 6.0, 8.0]);
+    assert!(first.2.ptr_eq(&a));
+    assert_eq!(second.0.to_vec::<f32>(), vec![-2.0, -4.0, -6.0, -8.0]);
+    assert_eq!(
+        second.3.to_vec::<f32>(),
+        (&b * 2.0 + 1.0).exp().to_vec::<f32>()
+    );
+    drop(first);
+    let third = jf.call(&a);
+    assert_eq!(third.0.to_vec::<f32>(), vec![2.0, 4.0, 6.0, 8.0]);
+    assert_eq!(second.0.to_vec::<f32>(), vec![-2.0, -4.0, -6.0, -8.0]);
+}
+
+#[test]
+fn buffers_are_recycled_within_a_run() {
+    // A long chain of same-sized temporaries needs only a few buffers.
+    let f = |x: &Array| {
+        let mut y = x.clone();
+        for k in 0..20 {
+            y = (&y * 1.5 + k as f32).tanh();
+        }
+        y
+    };
+    let x = Array::from_vec((0..64).map(|i| i as f32 / 10.0).collect(), [64]);
+    let exe = Executable::compile(&make_jaxpr(f)(&x));
+    let (bufs, outs) = exe.buffer_counts();
+    assert_eq!(outs, 1);
+    assert!(bufs <= 3, "{bufs} buffers for a chain of 60 equations");
+    let got = exe.run(&[&x]);
+    assert_same_bits(
+        &got[0].to_vec::<f64>(),
+        &f(&x).to_vec::<f64>(),
+        "recycled chain",
+    );
+}
+
+#[test]
+fn traces_once_per_signature_and_static_value() {
+    let jf = Jit::new(|(x, n, tag): &(Array, i32, Static<String>)| {
+        let y = x * *n as f32;
+        if tag.0 == "neg" {
+            -y
+        } else {
+            y
+        }
+    });
+    let s = |t: &str| Static(t.to_string());
+    let x3 = Array::from_vec(vec![1.0f32, 2.0, 3.0], [3]);
+    assert_eq!(
+        jf.call(&(x3.clone(), 2, s("id"))).to_vec::<f32>(),
+        vec![2.0, 4.0, 6.0]
+    );
+    assert_eq!(jf.trace_count(), 1);
+    let other = Array::from_vec(vec![5.0f32, 6.0, 7.0], [3]);
+    assert_eq!(
+        jf.call(&(other, 2, s("id"))).to_vec::<f32>(),
+        vec![10.0, 12.0, 14.0]
+    );
+    assert_eq!(jf.trace_count(), 1, "same signature, new values");
+    assert_eq!(
+        jf.call(&(x3.clone(), 3, s("id"))).to_vec::<f32>(),
+        vec![3.0, 6.0, 9.0]
+    );
+    assert_eq!(jf.trace_count(), 2, "static int changed");
+    assert_eq!(
+        jf.call(&(x3.clone(), 3, s("neg"))).to_vec::<f32>(),
+        vec![-3.0, -6.0, -9.0]
+    );
+    assert_eq!(jf.trace_count(), 3, "static string changed");
+    jf.call(&(Array::from_vec(vec![1.0f32; 4], [4]), 3, s("neg")));
+    assert_eq!(jf.trace_count(), 4, "shape changed");
+    let y = jf.call(&(x3.astype(DType::F64), 3, s("neg")));
+    assert_eq!(y.dtype(), DType::F64);
+    assert_eq!(jf.trace_count(), 5, "dtype changed");
+    // A weak and a strong scalar differ in signature (and in result type).
+    let weak = jf.call(&(Array::weak_scalar(1.0f32), 3, s("neg")));
+    let strong = jf.call(&(Array::scalar(1.0f32), 3, s("neg")));
+    assert_eq!(jf.trace_count(), 7, "weak type changed");
+    assert!(weak.weak_type() && !strong.weak_type());
+    // Every signature seen so far is cached.
+    jf.call(&(x3, 2, s("id")));
+    assert_eq!(jf.trace_count(), 7);
+}
+
+#[test]
+fn closes_over_concrete_arrays() {
+    let c = Array::from_vec(vec![0.5f32, -1.0, 2.0], [3]);
+    let big = Array::from_vec((0..2000).map(|i| i as f32).collect(), [2000]);
+    let f = {
+        let (c, big) = (c.clone(), big.clone());
+        move |x: &Array| (x * &c + c.exp(), (&big * 2.0).sum(None) + x.sum(None))
+    };
+    let x = Array::from_vec(vec![1.0f32, 2.0, 3.0], [3]);
+    check(&f, &x, "closure");
+    // c.exp() is small: folded into a constant; big * 2.0 is not.
+    let p = optimize(&make_jaxpr(&f)(&x));
+    assert!(p
+        .jaxpr
+        .eqns
+        .iter()
+        .all(|e| !format!("{:?}", e.prim).contains("Exp")));
+    assert!(p.consts.iter().any(|k| k.size() == 2000));
+}
+
+#[test]
+fn replays_under_grad_and_vmap() {
+    let jf = jit(|x: &Array| x * x * 3.0 + x);
+    let g = grad(|x: &Array| jf(x))(&Array::scalar(2.0f32));
+    assert_eq!(g.item::<f32>(), 13.0);
+    let v = vmap(|x: &Array| jf(x))(&Array::from_vec(vec![1.0f32, 2.0, -1.0], [3]));
+    assert_eq!(v.to_vec::<f32>(), vec![4.0, 14.0, 2.0]);
+    // grad of the jitted function, itself jitted: staged through the replay.
+    let jg = jit(grad(|x: &Array| jf(x)));
+    assert_eq!(jg(&Array::scalar(-1.0f32)).item::<f32>(), -5.0);
+    assert_eq!(jg(&Array::scalar(0.5f32)).item::<f32>(), 4.0);
+}
+
+#[test]
+fn optimized_program_shows_dce_and_cse() {
+    let f = |(x, y): &(Array, Array)| {
+        let unused = (x * y).exp();
+        let _ = unused;
+        let a = x.sin() * y;
+        let b = x.sin() * y;
+        &a + &b
+    };
+    let x = Array::from_vec(vec![1.0f32; 3], [3]);
+    let staged = make_jaxpr(f)(&(x.clone(), x.clone()));
+    assert_eq!(staged.jaxpr.eqns.len(), 7);
+    let want = "{ lambda ; a:f32[3] b:f32[3]. let\n    c:f32[3] = sin a\n    \
+                d:f32[3] = mul c b\n    e:f32[3] = add d d\n  in (e,) }";
+    assert_eq!(optimize(&staged).to_string(), want);
+    assert_eq!(Executable::compile(&staged).optimized().to_string(), want);
+}
