@@ -5,10 +5,10 @@
 # machine (all cores).
 #
 # usage: benches/run_train.sh   (from anywhere; PYTHON overrides the interpreter, default
-#                                /work/venv/bin/python)
+#                                python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-/work/venv/bin/python}
+PYTHON=${PYTHON:-python3}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 cargo bench -q -p equinox --bench train 2>/dev/null | tee -a "$out"

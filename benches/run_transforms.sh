@@ -4,10 +4,10 @@
 # (JAX / equinox-rs; > 1 means we are faster). Workloads the Rust side cannot run yet are
 # listed with the reason.
 #
-# usage: benches/run_transforms.sh   (from the repository root; PYTHON overrides the interpreter)
+# usage: PYTHON=.venv/bin/python benches/run_transforms.sh   (from the repository root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-/work/venv/bin/python}
+PYTHON=${PYTHON:-python3}
 out=$(mktemp)
 cargo bench -q -p equinox --bench transforms 2>/dev/null | tee -a "$out"
 "$PYTHON" benches/transforms_jax.py 2>/dev/null | tee -a "$out"

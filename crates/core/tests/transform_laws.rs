@@ -228,6 +228,42 @@ proptest! {
     }
 
     #[test]
+    fn jacfwd_jacrev_and_grad_match_finite_differences(values in prop::collection::vec(-1.5f64..1.5, 12)) {
+        for (name, shape, f) in zoo() {
+            let x = input(&values, &shape);
+            let n = x.size();
+            let out = f(&x);
+            let m = out.size();
+            // Central differences, one input element at a time: column j of the Jacobian.
+            let eps = if name == "convert" { 1e-3 } else { 1e-6 };
+            let tol = if name == "convert" { 1e-3 } else { 1e-6 };
+            let mut fd = vec![0.0f64; m * n];
+            let base = x.to_vec::<f64>();
+            for j in 0..n {
+                let mut plus = base.clone();
+                let mut minus = base.clone();
+                plus[j] += eps;
+                minus[j] -= eps;
+                let fp = f(&c(&plus, &shape)).to_vec::<f64>();
+                let fm = f(&c(&minus, &shape)).to_vec::<f64>();
+                for i in 0..m {
+                    fd[i * n + j] = (fp[i] - fm[i]) / (2.0 * eps);
+                }
+            }
+            let mut jshape = out.shape().to_vec();
+            jshape.extend_from_slice(&shape);
+            let fd = c(&fd, &jshape);
+            close(&jacfwd(f)(&x), &fd, tol, &format!("{name}: jacfwd vs finite differences"));
+            close(&jacrev(f)(&x), &fd, tol, &format!("{name}: jacrev vs finite differences"));
+            // grad of <f(x), w> is J^T w.
+            let w = input(&values[6..], out.shape());
+            let g = grad(|x: &Array| (&f(x) * &w).sum(()))(&x);
+            let jtw = jnp::tensordot(&w, &fd, out.ndim());
+            close(&g, &jtw, tol, &format!("{name}: grad vs finite differences"));
+        }
+    }
+
+    #[test]
     fn compositions_of_transformations(values in prop::collection::vec(-1.5f64..1.5, 18)) {
         for (name, shape, f) in zoo() {
             let x = input(&values, &shape);

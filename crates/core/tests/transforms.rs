@@ -361,3 +361,16 @@ fn checkpoint_saves_only_inputs_and_recomputes() {
     assert_eq!(vg.shape(), &[2, 3]);
     assert_eq!(jit(&remat)(&x).to_vec::<f32>(), block(&x).to_vec::<f32>());
 }
+
+#[test]
+fn grad_with_argnums_selects_arguments() {
+    let f = |a: &Array, b: &Array, n: &Array| (a * a * b).sum(None) * &n.astype(equinox_core::DType::F32);
+    let n = Array::scalar(2i32);
+    let (da, db, dn) = grad_argnums(f, &[0, 1])(&v(&[1.0, 2.0]), &v(&[3.0, 4.0]), &n);
+    assert_eq!(da.to_vec::<f32>(), vec![12.0, 32.0]);
+    assert_eq!(db.to_vec::<f32>(), vec![2.0, 8.0]);
+    assert!(dn.is_filtered_out());
+    let (val, (_, db2, _)) = value_and_grad_argnums(f, &[1])(&v(&[1.0, 2.0]), &v(&[3.0, 4.0]), &n);
+    assert_eq!(val.item::<f32>(), 38.0);
+    assert_eq!(db2.to_vec::<f32>(), vec![2.0, 8.0]);
+}

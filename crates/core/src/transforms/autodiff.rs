@@ -1,7 +1,7 @@
 //! Forward and reverse mode over functions of PyTrees: `jvp`, `linearize`, `vjp`, `grad`,
 //! `value_and_grad` (JAX's `jax.jvp`, `jax.linearize`, `jax.vjp`, `jax.grad`).
 
-use super::arity::FnArgs;
+use super::arity::{FnArgs, FnArgsAll};
 use crate::array::Array;
 use crate::jaxpr::transpose::backward_pass;
 use crate::jaxpr::ClosedJaxpr;
@@ -346,4 +346,87 @@ where
         let ((_, aux), d) = value_and_grad_at(g, x);
         (d, aux)
     })
+}
+
+/// `tree` with the leaves where `keep` is false replaced by filtered-out placeholders.
+fn keep_slots<T: PyTree>(tree: &T, keep: &[bool]) -> T {
+    let mut i = 0;
+    tree.map_leaves(&mut |l| {
+        let k = keep[i];
+        i += 1;
+        if k {
+            l.clone()
+        } else {
+            Array::filtered_out(l.aval().clone())
+        }
+    })
+}
+
+/// The value of `g` at `args` and its gradient with respect to the top-level tuple elements
+/// listed in `argnums` (the other elements' leaves filtered out of the gradient).
+fn value_and_grad_of_positions<T: PyTree>(
+    g: &dyn Fn(&T) -> Array,
+    args: &T,
+    argnums: &[usize],
+) -> (Array, T) {
+    let mut selected = Vec::new();
+    args.visit_leaves_with_path(&mut crate::tree::KeyPath::new(), &mut |p, _| {
+        let position = match p.keys().first() {
+            Some(crate::tree::PathKey::Position(i)) => Some(*i),
+            _ => None,
+        };
+        selected.push(position.is_some_and(|i| argnums.contains(&i)));
+    });
+    let rest_mask: Vec<bool> = selected.iter().map(|s| !s).collect();
+    let diff = keep_slots(args, &selected);
+    let mut rest_leaves = Vec::new();
+    keep_slots(args, &rest_mask).visit_leaves(&mut |l| rest_leaves.push(l.clone()));
+    let rejoin = |d: &T| {
+        let mut i = 0;
+        d.map_leaves(&mut |l| {
+            let out = if l.is_filtered_out() {
+                rest_leaves[i].clone()
+            } else {
+                l.clone()
+            };
+            i += 1;
+            out
+        })
+    };
+    let ((v, ()), grads) = value_and_grad_at(|d: &T| (g(&rejoin(d)), ()), &diff);
+    (v, grads)
+}
+
+/// `jax.value_and_grad(f, argnums=...)`: a function of the same arguments as `f` returning the
+/// value of `f` and its gradient with respect to the arguments listed in `argnums` (positions,
+/// from 0). The gradient comes as the tuple of all arguments, in which the leaves of arguments
+/// not in `argnums` are filtered out (Equinox's `None`). All arguments must be PyTrees; the
+/// selected ones must have only float leaves.
+///
+/// ```
+/// use equinox_core::{transforms::value_and_grad_argnums, Array};
+/// let f = value_and_grad_argnums(|a: &Array, b: &Array, c: &Array| (a * b * c).sum(None), &[0, 2]);
+/// let (v, (da, db, dc)) = f(&Array::scalar(2.0f32), &Array::scalar(3.0f32), &Array::scalar(4.0f32));
+/// assert_eq!(v.item::<f32>(), 24.0);
+/// assert_eq!((da.item::<f32>(), dc.item::<f32>()), (12.0, 6.0));
+/// assert!(db.is_filtered_out());
+/// ```
+pub fn value_and_grad_argnums<'f, M, F>(f: F, argnums: &[usize]) -> F::With<(Array, F::Tuple)>
+where
+    F: FnArgsAll<'f, M, Output = Array>,
+    F::Tuple: PyTree,
+{
+    let argnums = argnums.to_vec();
+    f.map_all(move |g, args| value_and_grad_of_positions(g, args, &argnums))
+}
+
+/// `jax.grad(f, argnums=...)`: the gradient with respect to the arguments in `argnums`, as the
+/// tuple of all arguments with the others filtered out (see [`value_and_grad_argnums`]).
+pub fn grad_argnums<'f, M, F>(f: F, argnums: &[usize]) -> F::With<F::Tuple>
+where
+    F: FnArgsAll<'f, M, Output = Array>,
+    F::Tuple: PyTree,
+{
+    let argnums = argnums.to_vec();
+    f.map_all(move |g, args| value_and_grad_of_positions(g, args, &argnums).1)
 }

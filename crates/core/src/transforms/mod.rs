@@ -28,7 +28,8 @@ mod vmap;
 
 pub use arity::{FnArgs, FnArgsAll};
 pub use autodiff::{
-    grad, grad_with_aux, jvp, linearize, value_and_grad, value_and_grad_with_aux, vjp, Linearized,
+    grad, grad_argnums, grad_with_aux, jvp, linearize, value_and_grad, value_and_grad_argnums,
+    value_and_grad_with_aux, vjp, Linearized,
 };
 pub use check_grads::check_grads;
 pub use checkpoint::checkpoint;
