@@ -364,7 +364,9 @@ fn checkpoint_saves_only_inputs_and_recomputes() {
 
 #[test]
 fn grad_with_argnums_selects_arguments() {
-    let f = |a: &Array, b: &Array, n: &Array| (a * a * b).sum(None) * &n.astype(equinox_core::DType::F32);
+    let f = |a: &Array, b: &Array, n: &Array| {
+        (a * a * b).sum(None) * &n.astype(equinox_core::DType::F32)
+    };
     let n = Array::scalar(2i32);
     let (da, db, dn) = grad_argnums(f, &[0, 1])(&v(&[1.0, 2.0]), &v(&[3.0, 4.0]), &n);
     assert_eq!(da.to_vec::<f32>(), vec![12.0, 32.0]);
