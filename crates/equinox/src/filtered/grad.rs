@@ -30,11 +30,7 @@ where
     F: FnArgs<'f, M, Output = Array>,
     F::First: Module,
 {
-    f.map_first(|g, x| {
-        let (diff, rest) = split_inexact(x);
-        let transformed = transforms::value_and_grad(|d: &F::First| g(&rejoin(d, &rest)));
-        transformed(&diff)
-    })
+    f.map_first(|g, x| on_float_leaves(g, x, |h, d| transforms::value_and_grad(h)(d)))
 }
 
 /// `eqx.filter_grad`: the gradient of `f` with respect to the float leaves of its argument
@@ -44,11 +40,7 @@ where
     F: FnArgs<'f, M, Output = Array>,
     F::First: Module,
 {
-    f.map_first(|g, x| {
-        let (diff, rest) = split_inexact(x);
-        let transformed = transforms::grad(|d: &F::First| g(&rejoin(d, &rest)));
-        transformed(&diff)
-    })
+    f.map_first(|g, x| on_float_leaves(g, x, |h, d| transforms::grad(h)(d)))
 }
 
 /// [`filter_value_and_grad`] for a function returning `(value, aux)` (`has_aux=True`).
@@ -58,11 +50,7 @@ where
     F::First: Module,
     A: 'f,
 {
-    f.map_first(|g, x| {
-        let (diff, rest) = split_inexact(x);
-        let transformed = transforms::value_and_grad_with_aux(|d: &F::First| g(&rejoin(d, &rest)));
-        transformed(&diff)
-    })
+    f.map_first(|g, x| on_float_leaves(g, x, |h, d| transforms::value_and_grad_with_aux(h)(d)))
 }
 
 /// [`filter_grad`] for a function returning `(value, aux)`: the gradient and the aux output.
@@ -72,11 +60,7 @@ where
     F::First: Module,
     A: 'f,
 {
-    f.map_first(|g, x| {
-        let (diff, rest) = split_inexact(x);
-        let transformed = transforms::grad_with_aux(|d: &F::First| g(&rejoin(d, &rest)));
-        transformed(&diff)
-    })
+    f.map_first(|g, x| on_float_leaves(g, x, |h, d| transforms::grad_with_aux(h)(d)))
 }
 
 /// `eqx.filter_jvp`: forward mode with respect to the leaves of `primals` that have a tangent.
@@ -259,11 +243,7 @@ where
     F: FnArgs<'f, M, Output = Array>,
     F::First: Module,
 {
-    f.map_first(|g, x| {
-        let (diff, rest) = split_inexact(x);
-        let transformed = transforms::jacfwd(|d: &F::First| g(&rejoin(d, &rest)));
-        transformed(&diff)
-    })
+    f.map_first(|g, x| on_float_leaves(g, x, |h, d| transforms::jacfwd(h)(d)))
 }
 
 /// `eqx.filter_jacrev` for functions returning one array: reverse-mode Jacobian with respect
@@ -273,11 +253,7 @@ where
     F: FnArgs<'f, M, Output = Array>,
     F::First: Module,
 {
-    f.map_first(|g, x| {
-        let (diff, rest) = split_inexact(x);
-        let transformed = transforms::jacrev(|d: &F::First| g(&rejoin(d, &rest)));
-        transformed(&diff)
-    })
+    f.map_first(|g, x| on_float_leaves(g, x, |h, d| transforms::jacrev(h)(d)))
 }
 
 /// `eqx.filter_hessian` of a scalar function of one float array.
@@ -286,4 +262,16 @@ where
     F: FnArgs<'f, M, First = Array, Output = Array>,
 {
     transforms::hessian(f)
+}
+
+/// Applies `transform` (one of the grad family) to `g` restricted to the float leaves of `x`,
+/// the other leaves held fixed: the shared body of the filtered versions.
+fn on_float_leaves<T: Module, R, O>(
+    g: &dyn Fn(&T) -> R,
+    x: &T,
+    transform: impl FnOnce(&dyn Fn(&T) -> R, &T) -> O,
+) -> O {
+    let (diff, rest) = split_inexact(x);
+    let restricted = |d: &T| g(&rejoin(d, &rest));
+    transform(&restricted, &diff)
 }
