@@ -13,35 +13,15 @@
 //! line per workload:
 //! `{"kind":"train","impl":"equinox-rs","workload":...,"first_call_s":...,"min_s":...,"median_s":...,"reps":...,"final_loss":...}`.
 
+mod timing;
+
 use equinox as eqx;
 use eqx::{nn, random, Array, DType};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+use timing::time_it;
 
 const LEARNING_RATE: f64 = 1e-2;
-
-/// Times `step` in batches of `batch` calls until `min_time` has passed (and at least 30
-/// batches), after a warm-up; returns per-call (min, median) seconds and the number of calls.
-fn time_it(batch: usize, min_time: Duration, mut step: impl FnMut()) -> (f64, f64, usize) {
-    for _ in 0..batch.max(5) {
-        step();
-    }
-    let mut samples = Vec::new();
-    let start = Instant::now();
-    while samples.len() < 30 || start.elapsed() < min_time {
-        let t0 = Instant::now();
-        for _ in 0..batch {
-            step();
-        }
-        samples.push(t0.elapsed().as_secs_f64() / batch as f64);
-    }
-    samples.sort_by(|a, b| a.partial_cmp(b).expect("times are finite"));
-    (
-        samples[0],
-        samples[samples.len() / 2],
-        samples.len() * batch,
-    )
-}
 
 /// Mean squared error of the MLP over a batch.
 fn mse(model: &nn::MLP, x: &Array, y: &Array) -> Array {
