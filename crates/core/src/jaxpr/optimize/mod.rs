@@ -66,7 +66,7 @@ pub fn has_effect(prim: &Primitive) -> bool {
 /// let program = optimize(&make_jaxpr(f)(&Array::from_vec(vec![1.0f32; 3], [3])));
 /// assert_eq!(
 ///     program.to_string(),
-///     "{ lambda ; a:f32[3]. let\n    b:f32[3] = sin a\n    c:f32[3] = add b b\n  in (c,) }"
+///     "{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[3] = add b b in (c,) }"
 /// );
 /// ```
 pub fn optimize(program: &ClosedJaxpr) -> ClosedJaxpr {
