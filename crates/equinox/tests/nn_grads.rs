@@ -1,0 +1,68 @@
+//! Gradients through `nn::MLP` against real Equinox: `parity/nn_grads.py` built MLPs from fixed
+//! keys, took `filter_value_and_grad` of a batched squared-output loss, and stored the loss and
+//! every parameter gradient (`parity/goldens/nn_grads.json`). The same keys give the same
+//! parameters here (checked bit for bit in `nn_layers.rs`), so loss and gradients must agree to
+//! float32 rounding: 1e-6 relative (1e-7 absolute for gradients that are near zero).
+
+mod common;
+
+use common::{array, assert_close, golden};
+use equinox as eqx;
+use eqx::{nn, random, tree, Array};
+
+fn activation(name: &str) -> nn::Activation {
+    match name {
+        "relu" => nn::relu,
+        "tanh" => nn::tanh,
+        "sigmoid" => nn::sigmoid,
+        "identity" => nn::identity,
+        other => panic!("no activation {other}"),
+    }
+}
+
+#[test]
+fn mlp_loss_and_gradients_match_equinox() {
+    let cases = golden("nn_grads");
+    let cases = cases.as_object().expect("cases by name");
+    assert_eq!(cases.len(), 3);
+    for (name, case) in cases {
+        let size = |k: &str| case[k].as_u64().expect("a size") as usize;
+        let options = nn::MlpOptions {
+            activation: activation(case["activation"].as_str().unwrap()),
+            final_activation: activation(case["final_activation"].as_str().unwrap()),
+            ..nn::MlpOptions::default()
+        };
+        let mlp = nn::MLP::with_options(
+            size("in"),
+            size("out"),
+            size("width"),
+            size("depth"),
+            options,
+            random::key(case["seed"].as_u64().unwrap()),
+        );
+        let x = array(&case["x"]);
+        let loss = |m: &nn::MLP, x: &Array| {
+            let y = eqx::vmap(|xi: &Array| m.forward(xi))(x);
+            (&y * &y).sum(-1).mean(None)
+        };
+        let (value, grads) = eqx::filter_value_and_grad(loss)(&mlp, &x);
+        assert_close(
+            &format!("{name}: loss"),
+            &value,
+            &array(&case["loss"]),
+            1e-6,
+            0.0,
+        );
+        let want: Vec<Array> = case["grads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(array)
+            .collect();
+        let got = tree::leaves(&grads);
+        assert_eq!(got.len(), want.len(), "{name}: number of gradient leaves");
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_close(&format!("{name}: gradient leaf {i}"), g, w, 1e-6, 1e-7);
+        }
+    }
+}
