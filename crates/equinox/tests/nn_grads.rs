@@ -1,4 +1,4 @@
-//! Gradients through `nn::MLP` against real Equinox: `parity/nn_grads.py` built MLPs from fixed
+//! Gradients through `nn::MLP` against real Equinox (and `nn::inference_mode`): `parity/nn_grads.py` built MLPs from fixed
 //! keys, took `filter_value_and_grad` of a batched squared-output loss, and stored the loss and
 //! every parameter gradient (`parity/goldens/nn_grads.json`). The same keys give the same
 //! parameters here (checked bit for bit in `nn_layers.rs`), so loss and gradients must agree to
@@ -65,4 +65,41 @@ fn mlp_loss_and_gradients_match_equinox() {
             assert_close(&format!("{name}: gradient leaf {i}"), g, w, 1e-6, 1e-7);
         }
     }
+}
+
+#[derive(eqx::Module, Clone)]
+struct Block {
+    linear: nn::Linear,
+    inference: Array,
+}
+
+#[test]
+fn inference_mode_sets_every_inference_flag_and_nothing_else() {
+    let block = |seed| Block {
+        linear: nn::Linear::new(2, 2, random::key(seed)),
+        inference: Array::scalar(false),
+    };
+    let model = (vec![block(0), block(1)], Array::scalar(false));
+    let on = nn::inference_mode(&model, true);
+    assert!(on.0.iter().all(|b| b.inference.item::<bool>()));
+    // A leaf not in an `inference` field is untouched, even a boolean one.
+    assert!(!on.1.item::<bool>());
+    assert!(on.0[1].linear.weight.ptr_eq(&model.0[1].linear.weight));
+    let off = nn::inference_mode(&on, false);
+    assert!(off.0.iter().all(|b| !b.inference.item::<bool>()));
+}
+
+#[test]
+#[should_panic(expected = "inference_mode: the `inference` field at `inference` is f32[]")]
+fn inference_mode_refuses_a_non_boolean_flag() {
+    #[derive(eqx::Module, Clone)]
+    struct Bad {
+        inference: Array,
+    }
+    nn::inference_mode(
+        &Bad {
+            inference: Array::scalar(1.0f32),
+        },
+        true,
+    );
 }

@@ -29,6 +29,7 @@
 //! ```
 
 mod identity;
+mod inference;
 mod lambda;
 mod linear;
 mod mlp;
@@ -40,6 +41,7 @@ pub use equinox_core::nn::*;
 pub use equinox_core::numpy::tanh;
 
 pub use identity::{identity, Identity};
+pub use inference::inference_mode;
 pub use lambda::Lambda;
 pub use linear::Linear;
 pub use mlp::{MlpOptions, MLP};
