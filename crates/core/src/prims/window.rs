@@ -768,25 +768,39 @@ fn select_and_scatter<T: Element, A: Copy>(
     for &s in source {
         let lists: Vec<&[usize]> = (0..nd).map(|d| &valid[d][o_idx[d]][..]).collect();
         if lists.iter().all(|l| !l.is_empty()) {
-            w_idx.iter_mut().for_each(|w| *w = 0);
-            let mut pick: Option<(usize, T)> = None;
-            loop {
-                let flat: usize = (0..nd).map(|d| lists[d][w_idx[d]] * strides[d]).sum();
-                let v = operand[flat];
-                pick = match pick {
-                    Some((pi, pv)) if pv >= v => Some((pi, pv)),
-                    _ => Some((flat, v)),
-                };
-                if !advance(&mut w_idx, |d| lists[d].len()) {
-                    break;
-                }
-            }
-            let (pi, _) = pick.expect("a window with a valid position");
+            let pi = first_window_max(operand, &lists, &strides, &mut w_idx);
             out[pi] = add(out[pi], s);
         }
         advance(&mut o_idx, |d| g.grid[d]);
     }
     out
+}
+
+/// The flat position of the first maximum of `operand` over one window (XLA's select loop:
+/// keep the current pick while `pick >= candidate`). `lists[d]` holds the window's non-padding
+/// indices along axis d (all non-empty); `w_idx` is scratch of length `lists.len()`.
+fn first_window_max<T: Element>(
+    operand: &[T],
+    lists: &[&[usize]],
+    strides: &[usize],
+    w_idx: &mut [usize],
+) -> usize {
+    w_idx.iter_mut().for_each(|w| *w = 0);
+    let mut pick: Option<(usize, T)> = None;
+    loop {
+        let flat: usize = (0..lists.len())
+            .map(|d| lists[d][w_idx[d]] * strides[d])
+            .sum();
+        let v = operand[flat];
+        pick = match pick {
+            Some((pi, pv)) if pv >= v => Some((pi, pv)),
+            _ => Some((flat, v)),
+        };
+        if !advance(w_idx, |d| lists[d].len()) {
+            break;
+        }
+    }
+    pick.expect("a window with a valid position").0
 }
 
 /// Steps a row-major multi-index; false once it wraps around to all zeros.
@@ -835,20 +849,7 @@ fn select_and_gather<T: Element>(
     for dst in out.iter_mut() {
         let lists: Vec<&[usize]> = (0..nd).map(|d| &valid[d][o_idx[d]][..]).collect();
         if lists.iter().all(|l| !l.is_empty()) {
-            w_idx.iter_mut().for_each(|w| *w = 0);
-            let mut pick: Option<(usize, T)> = None;
-            loop {
-                let flat: usize = (0..nd).map(|d| lists[d][w_idx[d]] * strides[d]).sum();
-                let v = operand[flat];
-                pick = match pick {
-                    Some((pi, pv)) if pv >= v => Some((pi, pv)),
-                    _ => Some((flat, v)),
-                };
-                if !advance(&mut w_idx, |d| lists[d].len()) {
-                    break;
-                }
-            }
-            *dst = tangents[pick.expect("a window with a valid position").0];
+            *dst = tangents[first_window_max(operand, &lists, &strides, &mut w_idx)];
         }
         advance(&mut o_idx, |d| grid[d]);
     }
