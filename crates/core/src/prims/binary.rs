@@ -187,14 +187,7 @@ impl PrimitiveRule for BinaryOp {
                 tangents,
                 &[&|t, _, _| t.clone(), &|t, _, _| -t],
             ),
-            Mul => rules::jvp_from_partials(
-                p,
-                primals,
-                tangents,
-                &[&|t, xy, _| bind1(Mul, &[t, xy[1]]), &|t, xy, _| {
-                    bind1(Mul, &[xy[0], t])
-                }],
-            ),
+            Mul => rules::bilinear_jvp(p, primals, tangents),
             Div => rules::jvp_from_partials(
                 p,
                 primals,

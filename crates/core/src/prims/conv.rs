@@ -269,16 +269,7 @@ impl PrimitiveRule for ConvGeneralDilated {
         primals: &[&Array],
         tangents: &[Option<&Array>],
     ) -> (Vec<Array>, Vec<Option<Array>>) {
-        // Bilinear, like dot_general.
-        let (p, q) = (self.clone(), self.clone());
-        rules::jvp_from_partials(
-            self.clone(),
-            primals,
-            tangents,
-            &[&|t, xy, _| bind1(p.clone(), &[t, xy[1]]), &|t, xy, _| {
-                bind1(q.clone(), &[xy[0], t])
-            }],
-        )
+        rules::bilinear_jvp(self.clone(), primals, tangents)
     }
 
     fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {

@@ -233,17 +233,7 @@ impl PrimitiveRule for DotGeneral {
         primals: &[&Array],
         tangents: &[Option<&Array>],
     ) -> (Vec<Array>, Vec<Option<Array>>) {
-        // Bilinear: d(x·y) = dx·y + x·dy.
-        let p = self.clone();
-        let q = self.clone();
-        rules::jvp_from_partials(
-            self.clone(),
-            primals,
-            tangents,
-            &[&|t, xy, _| bind1(p.clone(), &[t, xy[1]]), &|t, xy, _| {
-                bind1(q.clone(), &[xy[0], t])
-            }],
-        )
+        rules::bilinear_jvp(self.clone(), primals, tangents)
     }
 
     fn transpose(&self, cts: &[Option<&Array>], args: &[LinearArg]) -> Vec<Option<Array>> {

@@ -126,6 +126,25 @@ pub fn jvp_from_partials(
     (vec![out], vec![total])
 }
 
+/// The JVP of a primitive bilinear in its two operands (`mul`, `dot_general`, convolutions):
+/// `d(x∘y) = dx∘y + x∘dy`, each term the primitive itself.
+pub fn bilinear_jvp(
+    prim: impl Into<Primitive>,
+    primals: &[&Array],
+    tangents: &[Option<&Array>],
+) -> (Vec<Array>, Vec<Option<Array>>) {
+    let prim = prim.into();
+    let (p, q) = (prim.clone(), prim.clone());
+    jvp_from_partials(
+        prim,
+        primals,
+        tangents,
+        &[&|t, xy, _| bind1(p.clone(), &[t, xy[1]]), &|t, xy, _| {
+            bind1(q.clone(), &[xy[0], t])
+        }],
+    )
+}
+
 /// Moves the batch axis of `x` from `from` to `to`.
 pub fn move_axis(x: &Array, from: usize, to: usize) -> Array {
     if from == to {
