@@ -118,6 +118,37 @@ fn transposed_inputs_and_large_reductions() {
 }
 
 #[test]
+fn fused_loops_with_broadcasts_several_outputs_and_mixed_dtypes_are_bit_exact() {
+    // A dense layer's forward and backward elementwise work: bias broadcast along rows, a
+    // column broadcast, a transposed operand, a ReLU mask (bool) kept as an output, a
+    // conversion, and an intermediate that is both read later and returned. Sizes cross the
+    // fused loop's block boundary and (for the largest) its multi-threaded split.
+    let mut rng = Rng::new(11);
+    for (rows, cols) in [(3, 1000), (1, 1), (700, 300)] {
+        for dtype in [DType::F32, DType::F64] {
+            let x = random_array(&mut rng, &[rows, cols], dtype);
+            let bias = random_array(&mut rng, &[cols], dtype);
+            let scale = random_array(&mut rng, &[rows, 1], dtype);
+            let t = random_array(&mut rng, &[cols, rows], dtype);
+            let f = |(x, bias, scale, t): &(Array, Array, Array, Array)| {
+                let pre = x + bias;
+                let zero = jnp::zeros_like(&pre);
+                let mask = jnp::less_equal(&pre, &zero);
+                let relu = jnp::where_(&mask, &zero, &pre);
+                let y = (&relu * scale + t.transpose(&[1, 0])).tanh();
+                let counted = mask.astype(dtype) * 2.0 - &y;
+                (mask, pre, counted, y.exp())
+            };
+            check(
+                f,
+                &(x, bias, scale, t),
+                &format!("fused {dtype} {rows}x{cols}"),
+            );
+        }
+    }
+}
+
+#[test]
 fn fallback_primitives_are_bit_exact() {
     let mut rng = Rng::new(5);
     let x = random_array(&mut rng, &[3, 4, 5], DType::F32);

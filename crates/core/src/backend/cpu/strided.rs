@@ -20,6 +20,7 @@ pub fn strided_copy<T: Copy>(
         out_shape,
         strides,
         offset,
+        0,
         &mut out.spare_capacity_mut()[..n],
     );
     // SAFETY: strided_copy_uninit writes every one of the n slots.
@@ -36,26 +37,46 @@ pub fn strided_copy_into<T: Copy>(
     offset: isize,
     out: &mut [T],
 ) {
-    // SAFETY: `MaybeUninit<T>` has `T`'s layout; every slot is overwritten with a valid `T`.
-    let out = unsafe { &mut *(out as *mut [T] as *mut [MaybeUninit<T>]) };
-    strided_copy_uninit(src, out_shape, strides, offset, out)
+    assert_eq!(
+        out.len(),
+        out_shape.iter().product::<usize>(),
+        "strided_copy: output buffer has the wrong length"
+    );
+    strided_copy_range_into(src, out_shape, strides, offset, 0, out)
 }
 
-/// The shared loop: writes every slot of `out` (which has `out_shape`'s size).
+/// Elements `start..start + out.len()` (in row-major order) of the strided view that
+/// [`strided_copy`] copies whole: what a fused loop reads one block at a time.
+pub fn strided_copy_range_into<T: Copy>(
+    src: &[T],
+    out_shape: &[usize],
+    strides: &[isize],
+    offset: isize,
+    start: usize,
+    out: &mut [T],
+) {
+    // SAFETY: `MaybeUninit<T>` has `T`'s layout; every slot is overwritten with a valid `T`.
+    let out = unsafe { &mut *(out as *mut [T] as *mut [MaybeUninit<T>]) };
+    strided_copy_uninit(src, out_shape, strides, offset, start, out)
+}
+
+/// The shared loop: writes every slot of `out` with elements `start..start + out.len()` of the
+/// view, walking the innermost axis in runs.
 fn strided_copy_uninit<T: Copy>(
     src: &[T],
     out_shape: &[usize],
     strides: &[isize],
     offset: isize,
+    start: usize,
     out: &mut [MaybeUninit<T>],
 ) {
     let n: usize = out_shape.iter().product();
-    assert_eq!(
-        out.len(),
-        n,
-        "strided_copy: output buffer has the wrong length"
+    assert!(
+        start + out.len() <= n,
+        "strided_copy: elements {start}..{} of a view of {n}",
+        start + out.len()
     );
-    if n == 0 {
+    if out.is_empty() {
         return;
     }
     let nd = out_shape.len();
@@ -63,14 +84,24 @@ fn strided_copy_uninit<T: Copy>(
         out[0].write(src[offset as usize]);
         return;
     }
+    // The multi-index of `start` and the source position it reads.
+    let mut idx = smallvec::SmallVec::<[usize; 6]>::from_elem(0, nd);
+    let mut rest = start;
+    let mut base = offset;
+    for k in (0..nd).rev() {
+        idx[k] = rest % out_shape[k];
+        rest /= out_shape[k];
+        base += idx[k] as isize * strides[k];
+    }
     let inner = out_shape[nd - 1];
     let inner_stride = strides[nd - 1];
-    let mut idx = smallvec::SmallVec::<[usize; 6]>::from_elem(0, nd - 1);
-    let mut base = offset;
-    for row in out.chunks_exact_mut(inner) {
+    let mut done = 0;
+    while done < out.len() {
+        let run = (inner - idx[nd - 1]).min(out.len() - done);
+        let row = &mut out[done..done + run];
         if inner_stride == 1 {
             let b = base as usize;
-            for (o, &v) in row.iter_mut().zip(&src[b..b + inner]) {
+            for (o, &v) in row.iter_mut().zip(&src[b..b + run]) {
                 o.write(v);
             }
         } else if inner_stride == 0 {
@@ -83,7 +114,10 @@ fn strided_copy_uninit<T: Copy>(
                 o.write(src[(base + i as isize * inner_stride) as usize]);
             }
         }
-        // Advance the outer multi-index like an odometer.
+        done += run;
+        // Back to the start of the row, then advance the outer multi-index like an odometer.
+        base -= idx[nd - 1] as isize * inner_stride;
+        idx[nd - 1] = 0;
         let mut k = nd - 1;
         while k > 0 {
             k -= 1;

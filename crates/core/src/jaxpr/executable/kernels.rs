@@ -128,7 +128,7 @@ pub(crate) fn select(prim: &Primitive, ins: &[&ShapeDtype], out: &ShapeDtype) ->
 
 /// The dtypes the select/convert kernels are instantiated for.
 fn copyable(d: DType) -> bool {
-    matches!(d, DType::F32 | DType::F64 | DType::I32 | DType::Bool)
+    is_lane(d)
 }
 
 fn unary_supported(op: UnaryOp) -> bool {
@@ -309,27 +309,122 @@ impl FastFloat for f64 {
     }
 }
 
+/// Read-only elements of an operand, typed: the element types the elementwise kernels take.
+/// A one-element operand broadcasts against the others.
+#[derive(Clone, Copy)]
+pub(crate) enum Src<'a> {
+    F32(&'a [f32]),
+    F64(&'a [f64]),
+    I32(&'a [i32]),
+    Bool(&'a [bool]),
+}
+
+/// Output elements, typed like [`Src`].
+pub(crate) enum Dst<'a> {
+    F32(&'a mut [f32]),
+    F64(&'a mut [f64]),
+    I32(&'a mut [i32]),
+    Bool(&'a mut [bool]),
+}
+
+/// The element types of [`Src`] and [`Dst`].
+pub(crate) fn is_lane(d: DType) -> bool {
+    matches!(d, DType::F32 | DType::F64 | DType::I32 | DType::Bool)
+}
+
+impl<'a> Src<'a> {
+    /// All elements of a storage; panics for a dtype no elementwise kernel takes (a planner
+    /// bug).
+    pub(crate) fn of(s: &'a Storage) -> Src<'a> {
+        match s {
+            Storage::F32(v) => Src::F32(v),
+            Storage::F64(v) => Src::F64(v),
+            Storage::I32(v) => Src::I32(v),
+            Storage::Bool(v) => Src::Bool(v),
+            other => panic!("executor: no elementwise kernel reads {}", other.dtype()),
+        }
+    }
+
+    /// Elements `start..start + n`, or the whole operand if it is a broadcast single element.
+    pub(crate) fn window(self, start: usize, n: usize) -> Src<'a> {
+        fn w<T>(v: &[T], start: usize, n: usize) -> &[T] {
+            if v.len() == 1 {
+                v
+            } else {
+                &v[start..start + n]
+            }
+        }
+        match self {
+            Src::F32(v) => Src::F32(w(v, start, n)),
+            Src::F64(v) => Src::F64(w(v, start, n)),
+            Src::I32(v) => Src::I32(w(v, start, n)),
+            Src::Bool(v) => Src::Bool(w(v, start, n)),
+        }
+    }
+}
+
+impl<'a> Dst<'a> {
+    /// All elements of a storage; panics like [`Src::of`].
+    pub(crate) fn of(s: &'a mut Storage) -> Dst<'a> {
+        match s {
+            Storage::F32(v) => Dst::F32(v),
+            Storage::F64(v) => Dst::F64(v),
+            Storage::I32(v) => Dst::I32(v),
+            Storage::Bool(v) => Dst::Bool(v),
+            other => panic!("executor: no elementwise kernel writes {}", other.dtype()),
+        }
+    }
+}
+
+/// Typed access to [`Src`] and [`Dst`].
+pub(crate) trait Lane: Element {
+    /// The elements; panics if the operand holds another type (a planner bug).
+    fn src(s: Src<'_>) -> &[Self];
+    /// The output elements; panics like `src`.
+    fn dst(d: Dst<'_>) -> &mut [Self];
+    /// `if p { on_true } else { on_false }` without a branch (select masks such as ReLU's
+    /// are random: a branch per element mispredicts half the time).
+    fn pick(p: bool, on_true: Self, on_false: Self) -> Self;
+}
+
+macro_rules! impl_lane {
+    ($($t:ty => $v:ident, $bits:ty, $to:expr, $from:expr);*) => {$(
+        impl Lane for $t {
+            #[inline(always)]
+            fn pick(p: bool, on_true: $t, on_false: $t) -> $t {
+                let mask = (p as $bits).wrapping_neg();
+                $from(($to(on_true) & mask) | ($to(on_false) & !mask))
+            }
+            fn src(s: Src<'_>) -> &[$t] {
+                match s {
+                    Src::$v(v) => v,
+                    _ => panic!("executor: operand is not {}", <$t as Element>::DTYPE),
+                }
+            }
+            fn dst(d: Dst<'_>) -> &mut [$t] {
+                match d {
+                    Dst::$v(v) => v,
+                    _ => panic!("executor: output is not {}", <$t as Element>::DTYPE),
+                }
+            }
+        }
+    )*};
+}
+impl_lane!(
+    f32 => F32, u32, f32::to_bits, f32::from_bits;
+    f64 => F64, u64, f64::to_bits, f64::from_bits;
+    i32 => I32, i32, |x| x, |x| x;
+    bool => Bool, u8, |x: bool| x as u8, |x: u8| x != 0
+);
+
 impl Kernel {
     /// Runs the kernel: `ins` are the operands' buffers, `out` the planned output buffer.
     pub(crate) fn run(&self, ins: &[&Storage], out: &mut Storage) {
         match self {
-            Kernel::Elementwise { op, dtype } => match dtype {
-                DType::F32 if !matches!(op, ElementwiseOp::Select | ElementwiseOp::Convert) => {
-                    float_op::<f32>(*op, ins, out)
-                }
-                DType::F64 if !matches!(op, ElementwiseOp::Select | ElementwiseOp::Convert) => {
-                    float_op::<f64>(*op, ins, out)
-                }
-                _ => match op {
-                    ElementwiseOp::Compare(c) => {
-                        debug_assert_eq!(*dtype, DType::I32);
-                        compare::<i32>(*c, ins, out)
-                    }
-                    ElementwiseOp::Select => with_copyable(*dtype, ins, out, SelectK),
-                    ElementwiseOp::Convert => with_copyable(*dtype, ins, out, ConvertK),
-                    _ => unreachable!("select() gives float ops only f32/f64"),
-                },
-            },
+            Kernel::Elementwise { op, dtype } => {
+                let srcs: SmallVec<[Src<'_>; 3]> = ins.iter().map(|s| Src::of(s)).collect();
+                elementwise(*op, *dtype, &srcs, Dst::of(out))
+            }
             Kernel::StridedCopy {
                 shape,
                 strides,
@@ -355,20 +450,31 @@ impl Kernel {
     }
 }
 
-fn float_op<T: FastFloat>(op: ElementwiseOp, ins: &[&Storage], out: &mut Storage) {
+/// One elementwise operation over typed operands (`dtype`: the operands' type, for `Select`
+/// the cases'): the loop a standalone [`Kernel::Elementwise`] runs over whole buffers and a
+/// fused kernel over one block.
+pub(crate) fn elementwise(op: ElementwiseOp, dtype: DType, ins: &[Src<'_>], out: Dst<'_>) {
+    match (op, dtype) {
+        (ElementwiseOp::Select, _) => with_lane(dtype, ins, out, SelectK),
+        (ElementwiseOp::Convert, _) => with_lane(dtype, ins, out, ConvertK),
+        (ElementwiseOp::Compare(c), DType::I32) => compare::<i32>(c, ins, out),
+        (_, DType::F32) => float_op::<f32>(op, ins, out),
+        (_, DType::F64) => float_op::<f64>(op, ins, out),
+        _ => unreachable!("select() gives float ops only f32/f64"),
+    }
+}
+
+fn float_op<T: FastFloat + Lane>(op: ElementwiseOp, ins: &[Src<'_>], out: Dst<'_>) {
+    let arg = |i: usize| T::src(ins[i]);
     match op {
-        ElementwiseOp::Unary(u) => unary::<T>(u, get(ins[0]), T::slice_mut(out)),
-        ElementwiseOp::Binary(b) => binary::<T>(b, get(ins[0]), get(ins[1]), T::slice_mut(out)),
+        ElementwiseOp::Unary(u) => unary::<T>(u, arg(0), T::dst(out)),
+        ElementwiseOp::Binary(b) => binary::<T>(b, arg(0), arg(1), T::dst(out)),
         ElementwiseOp::Compare(c) => compare::<T>(c, ins, out),
-        ElementwiseOp::Fma => zip3_map_into(
-            get::<T>(ins[0]),
-            get::<T>(ins[1]),
-            get::<T>(ins[2]),
-            T::slice_mut(out),
-            |x, y, z| x.mul_add(y, z),
-        ),
+        ElementwiseOp::Fma => zip3_map_into(arg(0), arg(1), arg(2), T::dst(out), |x, y, z| {
+            x.mul_add(y, z)
+        }),
         ElementwiseOp::Select | ElementwiseOp::Convert => {
-            unreachable!("dispatched by dtype in Kernel::run")
+            unreachable!("dispatched by dtype in elementwise()")
         }
     }
 }
@@ -428,8 +534,8 @@ fn binary<T: FastFloat>(op: BinaryOp, x: &[T], y: &[T], out: &mut [T]) {
     }
 }
 
-fn compare<T: Element>(op: CompareOp, ins: &[&Storage], out: &mut Storage) {
-    let (x, y, o) = (get::<T>(ins[0]), get::<T>(ins[1]), bool::slice_mut(out));
+fn compare<T: Lane>(op: CompareOp, ins: &[Src<'_>], out: Dst<'_>) {
+    let (x, y, o) = (T::src(ins[0]), T::src(ins[1]), bool::dst(out));
     match op {
         CompareOp::Eq => zip_map_into(x, y, o, |a, b| a == b),
         CompareOp::Ne => zip_map_into(x, y, o, |a, b| a != b),
@@ -441,11 +547,11 @@ fn compare<T: Element>(op: CompareOp, ins: &[&Storage], out: &mut Storage) {
 }
 
 /// A kernel generic over one element type, instantiated for the select/convert dtypes.
-trait CopyKernel {
-    fn run<T: SliceMut>(&self, ins: &[&Storage], out: &mut Storage);
+trait LaneKernel {
+    fn run<T: Lane>(&self, ins: &[Src<'_>], out: Dst<'_>);
 }
 
-fn with_copyable(d: DType, ins: &[&Storage], out: &mut Storage, k: impl CopyKernel) {
+fn with_lane(d: DType, ins: &[Src<'_>], out: Dst<'_>, k: impl LaneKernel) {
     match d {
         DType::F32 => k.run::<f32>(ins, out),
         DType::F64 => k.run::<f64>(ins, out),
@@ -457,29 +563,37 @@ fn with_copyable(d: DType, ins: &[&Storage], out: &mut Storage, k: impl CopyKern
 
 /// `select_n(pred, on_false, on_true)` with a bool predicate (`T`: the cases' type).
 struct SelectK;
-impl CopyKernel for SelectK {
-    fn run<T: SliceMut>(&self, ins: &[&Storage], out: &mut Storage) {
-        zip3_map_into(
-            get::<bool>(ins[0]),
-            get::<T>(ins[1]),
-            get::<T>(ins[2]),
-            T::slice_mut(out),
-            |p, f, t| if p { t } else { f },
-        )
+impl LaneKernel for SelectK {
+    fn run<T: Lane>(&self, ins: &[Src<'_>], out: Dst<'_>) {
+        let (p, f, t, o) = (
+            bool::src(ins[0]),
+            T::src(ins[1]),
+            T::src(ins[2]),
+            T::dst(out),
+        );
+        // The common case, all operands full-length, as an indexed loop over equal-length
+        // slices the compiler vectorises.
+        let n = o.len();
+        if p.len() == n && f.len() == n && t.len() == n {
+            for i in 0..n {
+                o[i] = T::pick(p[i], t[i], f[i]);
+            }
+        } else {
+            zip3_map_into(p, f, t, o, T::pick)
+        }
     }
 }
 
 /// `convert_element_type` from `T` to the output's dtype, with `cast`'s XLA semantics.
 struct ConvertK;
-impl CopyKernel for ConvertK {
-    fn run<S: SliceMut>(&self, ins: &[&Storage], out: &mut Storage) {
-        let x = get::<S>(ins[0]);
-        match out.dtype() {
-            DType::F32 => map_into(x, f32::slice_mut(out), cast::<S, f32>),
-            DType::F64 => map_into(x, f64::slice_mut(out), cast::<S, f64>),
-            DType::I32 => map_into(x, i32::slice_mut(out), cast::<S, i32>),
-            DType::Bool => map_into(x, bool::slice_mut(out), cast::<S, bool>),
-            other => unreachable!("select() admits no convert to {other}"),
+impl LaneKernel for ConvertK {
+    fn run<S: Lane>(&self, ins: &[Src<'_>], out: Dst<'_>) {
+        let x = S::src(ins[0]);
+        match out {
+            Dst::F32(o) => map_into(x, o, cast::<S, f32>),
+            Dst::F64(o) => map_into(x, o, cast::<S, f64>),
+            Dst::I32(o) => map_into(x, o, cast::<S, i32>),
+            Dst::Bool(o) => map_into(x, o, cast::<S, bool>),
         }
     }
 }

@@ -13,6 +13,7 @@
 //! buffers for its outputs, and not even those when the caller has dropped the previous call's
 //! outputs. Inputs and constants are never written.
 
+mod fusion;
 mod kernels;
 mod plan;
 
@@ -90,7 +91,7 @@ impl Executable {
             check_arg(&j.avals[*v as usize], x);
         }
         // A second thread running the same executable at the same time gets its own buffers.
-        match self.state.try_lock() {
+        let run = || match self.state.try_lock() {
             Ok(mut st) => self.execute(&mut st, args),
             Err(_) => self.execute(
                 &mut State {
@@ -99,6 +100,17 @@ impl Executable {
                 },
                 args,
             ),
+        };
+        // A large program runs on one of rayon's workers rather than the calling thread: its
+        // parallel kernels then share the pool's threads instead of adding a third runnable
+        // thread that competes with workers still spinning after the last parallel kernel
+        // (on two cores that halves the speed of every serial step). `rayon::scope` runs its
+        // body on a worker when called from outside the pool. Small programs stay put: the
+        // hand-off costs a few microseconds.
+        if self.plan.large && rayon::current_thread_index().is_none() {
+            rayon::scope(|_| run())
+        } else {
+            run()
         }
     }
 
@@ -113,13 +125,7 @@ impl Executable {
                     out,
                     release,
                 } => {
-                    let spec = &plan.bufs[*out as usize];
-                    // Reuse the buffer unless an array made earlier (an output the caller kept)
-                    // still shares it.
-                    let mut buf = match st.bufs[*out as usize].take() {
-                        Some(b) if Arc::strong_count(&b) == 1 && Arc::weak_count(&b) == 0 => b,
-                        _ => Arc::new(Storage::zeros(spec.dtype, spec.len)),
-                    };
+                    let mut buf = take_buffer(st, plan, *out);
                     {
                         let srcs: SmallVec<[&Storage; 3]> = ins
                             .iter()
@@ -129,6 +135,32 @@ impl Executable {
                         kernel.run(&srcs, dst);
                     }
                     st.bufs[*out as usize] = Some(buf);
+                    for r in release {
+                        st.regs[*r as usize] = None;
+                    }
+                }
+                Instr::Fused {
+                    kernel,
+                    ins,
+                    outs,
+                    release,
+                } => {
+                    let mut bufs: SmallVec<[Arc<Storage>; 2]> =
+                        outs.iter().map(|&o| take_buffer(st, plan, o)).collect();
+                    {
+                        let srcs: SmallVec<[&Storage; 8]> = ins
+                            .iter()
+                            .map(|l| storage(st, l, args, consts, &plan.literals))
+                            .collect();
+                        let mut dsts: SmallVec<[&mut Storage; 2]> = bufs
+                            .iter_mut()
+                            .map(|b| Arc::get_mut(b).expect("the output buffer is unshared"))
+                            .collect();
+                        kernel.run(&srcs, &mut dsts);
+                    }
+                    for (&o, b) in outs.iter().zip(bufs) {
+                        st.bufs[o as usize] = Some(b);
+                    }
                     for r in release {
                         st.regs[*r as usize] = None;
                     }
@@ -175,6 +207,18 @@ impl Executable {
             .collect();
         st.regs.iter_mut().for_each(|r| *r = None);
         outs
+    }
+}
+
+/// Planned buffer `out`, to be overwritten: the one from the last run unless an array made
+/// earlier (an output the caller kept) still shares it.
+fn take_buffer(st: &mut State, plan: &Plan, out: u32) -> Arc<Storage> {
+    match st.bufs[out as usize].take() {
+        Some(b) if Arc::strong_count(&b) == 1 && Arc::weak_count(&b) == 0 => b,
+        _ => {
+            let spec = &plan.bufs[out as usize];
+            Arc::new(Storage::zeros(spec.dtype, spec.len))
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Compiling an optimised jaxpr into instructions with a buffer plan.
 
+use super::fusion::{self, Fused, Role};
 use super::kernels::{self, Kernel};
 use crate::array::{Array, DType, ShapeDtype};
 use crate::jaxpr::{Atom, ClosedJaxpr, Eqn, Var};
@@ -10,6 +11,10 @@ use crate::prims::unary::UnaryOp;
 use crate::prims::Primitive;
 use smallvec::SmallVec;
 use std::collections::HashMap;
+
+/// Values of at least this many elements make a program "large" (see [`Plan::large`]): about
+/// where elementwise loops and matrix products start to use several threads.
+const LARGE_VALUE: usize = 1 << 14;
 
 /// Where a value is while the program runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +50,13 @@ pub(crate) enum Instr {
         out: u32,
         release: SmallVec<[u32; 2]>,
     },
+    /// A fused loop writing planned buffers `outs`.
+    Fused {
+        kernel: Box<Fused>,
+        ins: SmallVec<[Loc; 4]>,
+        outs: SmallVec<[u32; 2]>,
+        release: SmallVec<[u32; 2]>,
+    },
     /// A primitive's eager implementation; each output goes to a register (`None`: unused).
     /// Operands carry the abstract value to view them with (an alias's own shape).
     Eval {
@@ -65,6 +77,8 @@ pub(crate) struct Plan {
     pub(crate) literals: Vec<Array>,
     /// Where each output is and its abstract value.
     pub(crate) outputs: Vec<(Loc, ShapeDtype)>,
+    /// Whether some value is large enough for kernels to split it across threads.
+    pub(crate) large: bool,
 }
 
 enum Class {
@@ -114,19 +128,56 @@ impl Plan {
         let j = &p.jaxpr;
         let n = j.avals.len();
         let classes: Vec<Class> = j.eqns.iter().map(|e| classify(p, e)).collect();
+        let roles: Vec<Role> = j
+            .eqns
+            .iter()
+            .zip(&classes)
+            .map(|(e, c)| {
+                let size = || j.avals[e.outputs[0] as usize].size();
+                match c {
+                    Class::Alias => Role::Alias,
+                    Class::Kernel(Kernel::Elementwise { .. }) => Role::Elementwise(size()),
+                    Class::Kernel(Kernel::StridedCopy { dtype, .. })
+                        if kernels::is_lane(*dtype) =>
+                    {
+                        Role::Load(size())
+                    }
+                    _ => Role::Other,
+                }
+            })
+            .collect();
+        let groups = fusion::find_groups(j, &roles);
+        let mut group_of: Vec<Option<usize>> = vec![None; j.eqns.len()];
+        for (g, members) in groups.iter().enumerate() {
+            for &i in members {
+                group_of[i] = Some(g);
+            }
+        }
+        // A fused group runs where its last member was: that is when it reads its operands.
+        let position = |i: usize| group_of[i].map_or(i, |g| *groups[g].last().unwrap());
         // Aliases share their operand's storage: liveness is tracked per root value.
         let mut root: Vec<Var> = (0..n as Var).collect();
-        for (e, c) in j.eqns.iter().zip(&classes) {
+        let mut def_group: Vec<Option<usize>> = vec![None; n];
+        for (i, (e, c)) in j.eqns.iter().zip(&classes).enumerate() {
             if let (Class::Alias, Atom::Var(x)) = (c, &e.inputs[0]) {
                 root[e.outputs[0] as usize] = root[*x as usize];
             }
+            for &v in &e.outputs {
+                def_group[v as usize] = group_of[i];
+            }
         }
         let mut last_use: Vec<Option<usize>> = vec![None; n];
+        // Whether something outside its fused group reads a value the group makes.
+        let mut read_outside = vec![false; n];
         for (i, (e, c)) in j.eqns.iter().zip(&classes).enumerate() {
-            if !matches!(c, Class::Alias) {
-                for a in &e.inputs {
-                    if let Atom::Var(v) = a {
-                        last_use[root[*v as usize] as usize] = Some(i);
+            for a in &e.inputs {
+                if let Atom::Var(v) = a {
+                    if def_group[*v as usize].is_some() && def_group[*v as usize] != group_of[i] {
+                        read_outside[*v as usize] = true;
+                    }
+                    if !matches!(c, Class::Alias) {
+                        let r = root[*v as usize] as usize;
+                        last_use[r] = last_use[r].max(Some(position(i)));
                     }
                 }
             }
@@ -135,6 +186,7 @@ impl Plan {
         for a in &j.outvars {
             if let Atom::Var(v) = a {
                 escapes[root[*v as usize] as usize] = true;
+                read_outside[*v as usize] = true;
             }
         }
 
@@ -155,44 +207,85 @@ impl Plan {
         };
         let mut bufs: Vec<BufSpec> = Vec::new();
         let mut free: HashMap<(DType, usize), Vec<u32>> = HashMap::new();
+        // A buffer for value `v`: a free one of its dtype and size unless it escapes.
+        let buffer_for = |v: Var,
+                          bufs: &mut Vec<BufSpec>,
+                          free: &mut HashMap<(DType, usize), Vec<u32>>|
+         -> u32 {
+            let aval = &j.avals[v as usize];
+            let key = (aval.dtype, aval.size());
+            let reused = if escapes[v as usize] {
+                None
+            } else {
+                free.get_mut(&key).and_then(Vec::pop)
+            };
+            reused.unwrap_or_else(|| {
+                bufs.push(BufSpec {
+                    dtype: key.0,
+                    len: key.1,
+                    escapes: escapes[v as usize],
+                });
+                bufs.len() as u32 - 1
+            })
+        };
         let mut num_regs = 0u32;
         let mut instrs = Vec::new();
-        for (i, (e, c)) in j.eqns.iter().zip(classes).enumerate() {
-            let mut instr = match c {
-                Class::Alias => {
+        for (i, (e, c)) in j.eqns.iter().zip(&classes).enumerate() {
+            if group_of[i].is_some_and(|_| position(i) != i) {
+                continue;
+            }
+            let members: &[usize] = match group_of[i] {
+                Some(g) => &groups[g],
+                None => std::slice::from_ref(&i),
+            };
+            let mut instr = match (group_of[i], c) {
+                (Some(_), _) => {
+                    let kernels: Vec<&Kernel> = members
+                        .iter()
+                        .map(|&m| match &classes[m] {
+                            Class::Kernel(k) => k,
+                            _ => unreachable!("find_groups() groups kernels only"),
+                        })
+                        .collect();
+                    let (kernel, wiring) =
+                        Fused::new(j, members, &kernels, |v| read_outside[v as usize]);
+                    let ins = wiring.inputs.iter().map(|a| atom_loc(a, &loc)).collect();
+                    let outs = wiring
+                        .outputs
+                        .iter()
+                        .map(|&v| {
+                            let b = buffer_for(v, &mut bufs, &mut free);
+                            loc[v as usize] = Some(Loc::Buf(b));
+                            b
+                        })
+                        .collect();
+                    Instr::Fused {
+                        kernel: Box::new(kernel),
+                        ins,
+                        outs,
+                        release: SmallVec::new(),
+                    }
+                }
+                (None, Class::Alias) => {
                     let Atom::Var(x) = &e.inputs[0] else {
                         unreachable!("classify() aliases variables only")
                     };
                     loc[e.outputs[0] as usize] = loc[*x as usize];
                     continue;
                 }
-                Class::Kernel(kernel) => {
+                (None, Class::Kernel(kernel)) => {
                     let ins = e.inputs.iter().map(|a| atom_loc(a, &loc)).collect();
                     let v = e.outputs[0];
-                    let aval = &j.avals[v as usize];
-                    let key = (aval.dtype, aval.size());
-                    let reused = if escapes[v as usize] {
-                        None
-                    } else {
-                        free.get_mut(&key).and_then(Vec::pop)
-                    };
-                    let b = reused.unwrap_or_else(|| {
-                        bufs.push(BufSpec {
-                            dtype: key.0,
-                            len: key.1,
-                            escapes: escapes[v as usize],
-                        });
-                        bufs.len() as u32 - 1
-                    });
+                    let b = buffer_for(v, &mut bufs, &mut free);
                     loc[v as usize] = Some(Loc::Buf(b));
                     Instr::Kernel {
-                        kernel: Box::new(kernel),
+                        kernel: Box::new(kernel.clone()),
                         ins,
                         out: b,
                         release: SmallVec::new(),
                     }
                 }
-                Class::Eval => {
+                (None, Class::Eval) => {
                     let ins = e
                         .inputs
                         .iter()
@@ -221,7 +314,7 @@ impl Plan {
             // Values whose last reader this is give back their storage, after the output was
             // placed, so an instruction never writes a buffer it reads.
             let mut done: SmallVec<[Var; 4]> = SmallVec::new();
-            for a in &e.inputs {
+            for a in members.iter().flat_map(|&m| &j.eqns[m].inputs) {
                 if let Atom::Var(v) = a {
                     let r = root[*v as usize];
                     if last_use[r as usize] == Some(i) && !escapes[r as usize] && !done.contains(&r)
@@ -231,7 +324,9 @@ impl Plan {
                 }
             }
             let release = match &mut instr {
-                Instr::Kernel { release, .. } | Instr::Eval { release, .. } => release,
+                Instr::Kernel { release, .. }
+                | Instr::Fused { release, .. }
+                | Instr::Eval { release, .. } => release,
             };
             for r in done {
                 match loc[r as usize] {
@@ -257,6 +352,7 @@ impl Plan {
             num_regs: num_regs as usize,
             literals,
             outputs,
+            large: j.avals.iter().any(|a| a.size() >= LARGE_VALUE),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Program optimisations `jit` runs before compiling: constant folding, exact algebraic
-//! simplification, common-subexpression elimination and dead-code elimination.
+//! simplification, transposes absorbed into matrix products, common-subexpression elimination
+//! and dead-code elimination.
 //!
 //! Each pass is a function from program to program (constant folding takes the constants
 //! too), renumbering variables so the result prints like a freshly staged jaxpr. [`optimize`]
@@ -12,11 +13,13 @@ mod cse;
 mod dce;
 mod fold;
 mod simplify;
+mod transposes;
 
 pub use cse::cse;
 pub use dce::dce;
 pub use fold::{fold_constants, FOLD_MAX_ELEMENTS};
 pub use simplify::simplify;
+pub use transposes::absorb_transposes;
 
 use super::{Atom, ClosedJaxpr, Jaxpr, Var};
 use crate::prims::Primitive;
@@ -53,8 +56,8 @@ pub fn has_effect(prim: &Primitive) -> bool {
     }
 }
 
-/// Runs every pass: constant folding, simplification, CSE, DCE, then drops constants no longer
-/// used. This is the program `jit` compiles.
+/// Runs every pass: constant folding, simplification, transpose absorption, CSE, DCE, then
+/// drops constants no longer used. This is the program `jit` compiles.
 ///
 /// ```
 /// use equinox_core::{jaxpr::optimize::optimize, transforms::make_jaxpr, Array};
@@ -72,6 +75,7 @@ pub fn has_effect(prim: &Primitive) -> bool {
 pub fn optimize(program: &ClosedJaxpr) -> ClosedJaxpr {
     let folded = fold_constants(program);
     let j = simplify(&folded.jaxpr);
+    let j = absorb_transposes(&j);
     let j = cse(&j);
     let j = dce(&j);
     prune_consts(&ClosedJaxpr {

@@ -1,0 +1,577 @@
+//! Loop fusion: a run of elementwise equations over arrays of one size becomes one kernel that
+//! walks the elements in cache-sized blocks and keeps intermediate values in per-thread
+//! scratch blocks, so they are never written to (or read back from) memory-sized buffers.
+//!
+//! Broadcasts and transposes that feed the run become strided reads of their operand inside
+//! the loop. Each value the run produces that something outside reads (a later equation, an
+//! alias, the program's outputs) is written to its own planned buffer; the rest live one block
+//! at a time. Every operation runs the same per-element formula as its standalone kernel
+//! ([`kernels::elementwise`]), so fused and unfused programs agree bit for bit.
+
+use super::kernels::{self, Dst, ElementwiseOp, Kernel, Lane, Src};
+use crate::array::{DType, Shape, Storage};
+use crate::backend::cpu::strided::strided_copy_range_into;
+use crate::jaxpr::{Atom, Jaxpr, Var};
+use rayon::prelude::*;
+use smallvec::SmallVec;
+use std::cell::RefCell;
+
+/// Elements per block: a handful of f32 scratch blocks fit in a 32 KiB L1 cache.
+const BLOCK: usize = 512;
+
+/// Below this many elements a fused loop runs on the calling thread: waking a second thread
+/// costs more than it saves on a few hundred kilobytes.
+const PARALLEL_ELEMENTS: usize = 1 << 17;
+
+/// What an equation can be in a fused loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// An elementwise kernel (`ElementwiseOp`) producing this many elements.
+    Elementwise(usize),
+    /// A broadcast/transpose/reversal (a strided copy) producing this many elements.
+    Load(usize),
+    /// A reshape-like alias: no instruction, shares its operand's storage.
+    Alias,
+    /// Anything else.
+    Other,
+}
+
+/// Groups equations into fused loops: maximal runs, in program order, of elementwise
+/// equations and strided loads producing the same number of elements. An equation that is not
+/// in the run and reads a value the run produced ends it (the fused kernel runs where the
+/// run's last equation was, so nothing in between may depend on it); so does a load of a
+/// value the run produced (a strided read needs the whole operand). Runs without at least one
+/// elementwise operation and two equations are not worth a fused kernel and are dropped.
+pub(crate) fn find_groups(j: &Jaxpr, roles: &[Role]) -> Vec<Vec<usize>> {
+    let mut groups = Vec::new();
+    let mut current: Vec<usize> = Vec::new();
+    let mut size = 0;
+    // Which variables the current run produced.
+    let mut produced = vec![false; j.avals.len()];
+    let reads_run = |e: &crate::jaxpr::Eqn, produced: &[bool]| {
+        e.inputs
+            .iter()
+            .any(|a| matches!(a, Atom::Var(v) if produced[*v as usize]))
+    };
+    let mut close = |current: &mut Vec<usize>, produced: &mut Vec<bool>| {
+        for &i in current.iter() {
+            for &v in &j.eqns[i].outputs {
+                produced[v as usize] = false;
+            }
+        }
+        let run = std::mem::take(current);
+        let has_op = run
+            .iter()
+            .any(|&i| matches!(roles[i], Role::Elementwise(_)));
+        if run.len() >= 2 && has_op {
+            groups.push(run);
+        }
+    };
+    for (i, e) in j.eqns.iter().enumerate() {
+        let joins = match roles[i] {
+            Role::Elementwise(n) => Some(n),
+            Role::Load(n) if !reads_run(e, &produced) => Some(n),
+            _ => None,
+        };
+        match joins {
+            Some(n) => {
+                if !current.is_empty() && n != size {
+                    close(&mut current, &mut produced);
+                }
+                size = n;
+                current.push(i);
+                for &v in &e.outputs {
+                    produced[v as usize] = true;
+                }
+            }
+            None => {
+                if reads_run(e, &produced) {
+                    close(&mut current, &mut produced);
+                }
+            }
+        }
+    }
+    close(&mut current, &mut produced);
+    groups
+}
+
+/// How a fused loop reads one of its operands.
+#[derive(Clone, Debug)]
+pub(crate) enum Input {
+    /// Element-aligned with the loop (or a single element, broadcast).
+    Whole,
+    /// Through a strided view (a broadcast, transpose or reversal of the operand).
+    Strided {
+        shape: Shape,
+        strides: SmallVec<[isize; 6]>,
+        offset: isize,
+    },
+}
+
+/// An operand of a fused operation.
+#[derive(Clone, Copy, Debug)]
+enum Arg {
+    /// A scratch slot written by an earlier step.
+    Slot(u16),
+    /// A `Whole` operand of the loop.
+    Input(u16),
+}
+
+/// One step of the loop body, run on a block.
+#[derive(Clone, Debug)]
+enum Step {
+    /// An elementwise operation (`dtype`: its operands' type, as in `Kernel::Elementwise`).
+    Op {
+        op: ElementwiseOp,
+        dtype: DType,
+        args: SmallVec<[Arg; 3]>,
+        slot: u16,
+    },
+    /// A strided read of operand `input` into a slot.
+    Load { input: u16, slot: u16 },
+}
+
+/// A fused loop: its operands, body and outputs.
+#[derive(Clone, Debug)]
+pub(crate) struct Fused {
+    len: usize,
+    inputs: Vec<Input>,
+    steps: Vec<Step>,
+    /// The dtype of each slot and its index among the thread's scratch blocks of that dtype.
+    slots: Vec<(DType, u16)>,
+    /// The slot each output buffer is copied from.
+    outputs: Vec<u16>,
+}
+
+/// The operands and outputs a fused kernel connects to.
+pub(crate) struct Wiring {
+    /// The operands, in the kernel's input order.
+    pub(crate) inputs: Vec<Atom>,
+    /// The variables the kernel writes to buffers, in output order.
+    pub(crate) outputs: Vec<Var>,
+}
+
+impl Fused {
+    /// Builds the loop for a group of equations (from [`find_groups`]); `kernels[k]` is the
+    /// kernel member `k` would run alone, `outside(v)` says whether anything outside the group
+    /// reads `v`.
+    pub(crate) fn new(
+        j: &Jaxpr,
+        members: &[usize],
+        kernels: &[&Kernel],
+        outside: impl Fn(Var) -> bool,
+    ) -> (Fused, Wiring) {
+        let mut inputs: Vec<Input> = Vec::new();
+        let mut wiring = Wiring {
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+        };
+        let mut steps = Vec::new();
+        let mut slot_of: std::collections::HashMap<Var, u16> = Default::default();
+        let mut slots: Vec<(DType, u16)> = Vec::new();
+        // The last step that reads each value the group makes.
+        let mut last_reader: std::collections::HashMap<Var, usize> = Default::default();
+        for (k, &i) in members.iter().enumerate() {
+            for a in &j.eqns[i].inputs {
+                if let Atom::Var(v) = a {
+                    last_reader.insert(*v, k);
+                }
+            }
+        }
+        // The last step at which each slot's value is still needed (`usize::MAX`: an output,
+        // read at the end of every block).
+        let mut busy_until: Vec<usize> = Vec::new();
+        let mut outputs = Vec::new();
+        let len = j.avals[j.eqns[members[0]].outputs[0] as usize].size();
+        for (k, (&i, kernel)) in members.iter().zip(kernels).enumerate() {
+            let e = &j.eqns[i];
+            let out = e.outputs[0];
+            let out_dtype = j.avals[out as usize].dtype;
+            let step = match kernel {
+                Kernel::Elementwise { op, dtype } => {
+                    let args = e
+                        .inputs
+                        .iter()
+                        .map(|a| match a {
+                            Atom::Var(v) if slot_of.contains_key(v) => Arg::Slot(slot_of[v]),
+                            a => {
+                                wiring.inputs.push(a.clone());
+                                inputs.push(Input::Whole);
+                                Arg::Input(inputs.len() as u16 - 1)
+                            }
+                        })
+                        .collect();
+                    Step::Op {
+                        op: *op,
+                        dtype: *dtype,
+                        args,
+                        slot: 0,
+                    }
+                }
+                Kernel::StridedCopy {
+                    shape,
+                    strides,
+                    offset,
+                    ..
+                } => {
+                    wiring.inputs.push(e.inputs[0].clone());
+                    inputs.push(Input::Strided {
+                        shape: shape.clone(),
+                        strides: strides.clone(),
+                        offset: *offset,
+                    });
+                    Step::Load {
+                        input: inputs.len() as u16 - 1,
+                        slot: 0,
+                    }
+                }
+                other => unreachable!("find_groups() fuses no {other:?}"),
+            };
+            // A slot of the output's dtype whose value is no longer needed, or a new one. The
+            // operands of this step are needed until it ran, so it never writes what it reads.
+            let is_output = outside(out);
+            let needed = if is_output {
+                usize::MAX
+            } else {
+                last_reader.get(&out).copied().unwrap_or(k)
+            };
+            let free = (0..slots.len()).find(|&s| slots[s].0 == out_dtype && busy_until[s] < k);
+            let s = free.unwrap_or_else(|| {
+                let index = slots.iter().filter(|(d, _)| *d == out_dtype).count() as u16;
+                slots.push((out_dtype, index));
+                busy_until.push(0);
+                slots.len() - 1
+            });
+            busy_until[s] = needed;
+            let s = s as u16;
+            slot_of.insert(out, s);
+            let step = match step {
+                Step::Op {
+                    op, dtype, args, ..
+                } => Step::Op {
+                    op,
+                    dtype,
+                    args,
+                    slot: s,
+                },
+                Step::Load { input, .. } => Step::Load { input, slot: s },
+            };
+            steps.push(step);
+            if is_output {
+                outputs.push(s);
+                wiring.outputs.push(out);
+            }
+        }
+        (
+            Fused {
+                len,
+                inputs,
+                steps,
+                slots,
+                outputs,
+            },
+            wiring,
+        )
+    }
+
+    /// Runs the loop: `ins` are the operands' buffers in wiring order, `outs` the output
+    /// buffers.
+    pub(crate) fn run(&self, ins: &[&Storage], outs: &mut [&mut Storage]) {
+        let srcs: SmallVec<[Src<'_>; 8]> = ins.iter().map(|s| Src::of(s)).collect();
+        let dsts: SmallVec<[Dst<'_>; 4]> = outs.iter_mut().map(|s| Dst::of(s)).collect();
+        let threads = rayon::current_num_threads();
+        if self.len < PARALLEL_ELEMENTS || threads < 2 {
+            self.run_range(&srcs, 0, self.len, dsts);
+            return;
+        }
+        // Whole blocks per chunk, two chunks per thread to even out load.
+        let chunks = 2 * threads;
+        let per = self.len.div_ceil(chunks).div_ceil(BLOCK) * BLOCK;
+        let mut parts: Vec<(usize, SmallVec<[Dst<'_>; 4]>)> = (0..self.len.div_ceil(per))
+            .map(|c| (c * per, SmallVec::new()))
+            .collect();
+        for d in dsts {
+            for (part, piece) in parts.iter_mut().zip(split(d, per)) {
+                part.1.push(piece);
+            }
+        }
+        parts.into_par_iter().for_each(|(start, dsts)| {
+            let end = (start + per).min(self.len);
+            self.run_range(&srcs, start, end, dsts)
+        });
+    }
+
+    /// Runs elements `start..end`; `dsts` are the outputs' elements from `start` on.
+    fn run_range(
+        &self,
+        srcs: &[Src<'_>],
+        start: usize,
+        end: usize,
+        mut dsts: SmallVec<[Dst<'_>; 4]>,
+    ) {
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            scratch.reserve(&self.slots);
+            let mut b = start;
+            while b < end {
+                let n = BLOCK.min(end - b);
+                for step in &self.steps {
+                    self.step(step, srcs, &mut scratch, b, n);
+                }
+                for (d, &s) in dsts.iter_mut().zip(&self.outputs) {
+                    scratch.copy_out(self.slots[s as usize], n, d, b - start);
+                }
+                b += n;
+            }
+        })
+    }
+
+    fn step(&self, step: &Step, srcs: &[Src<'_>], scratch: &mut Scratch, b: usize, n: usize) {
+        match step {
+            Step::Op {
+                op,
+                dtype,
+                args,
+                slot,
+            } => {
+                let (d, idx) = self.slots[*slot as usize];
+                let mut out = scratch.take(d, idx);
+                {
+                    let a: SmallVec<[Src<'_>; 3]> = args
+                        .iter()
+                        .map(|a| match a {
+                            Arg::Input(i) => srcs[*i as usize].window(b, n),
+                            Arg::Slot(s) => {
+                                let (d, idx) = self.slots[*s as usize];
+                                scratch.src(d, idx, n)
+                            }
+                        })
+                        .collect();
+                    kernels::elementwise(*op, *dtype, &a, out.dst(n));
+                }
+                scratch.put(out, idx);
+            }
+            Step::Load { input, slot } => {
+                let Input::Strided {
+                    shape,
+                    strides,
+                    offset,
+                } = &self.inputs[*input as usize]
+                else {
+                    unreachable!("loads read strided operands")
+                };
+                let (d, idx) = self.slots[*slot as usize];
+                let mut out = scratch.take(d, idx);
+                match (srcs[*input as usize], out.dst(n)) {
+                    (Src::F32(x), Dst::F32(o)) => {
+                        strided_copy_range_into(x, shape, strides, *offset, b, o)
+                    }
+                    (Src::F64(x), Dst::F64(o)) => {
+                        strided_copy_range_into(x, shape, strides, *offset, b, o)
+                    }
+                    (Src::I32(x), Dst::I32(o)) => {
+                        strided_copy_range_into(x, shape, strides, *offset, b, o)
+                    }
+                    (Src::Bool(x), Dst::Bool(o)) => {
+                        strided_copy_range_into(x, shape, strides, *offset, b, o)
+                    }
+                    _ => unreachable!("a load keeps its operand's dtype"),
+                }
+                scratch.put(out, idx);
+            }
+        }
+    }
+}
+
+/// Splits output elements into consecutive pieces of `per` elements (the last may be shorter).
+fn split(d: Dst<'_>, per: usize) -> Vec<Dst<'_>> {
+    match d {
+        Dst::F32(v) => v.chunks_mut(per).map(Dst::F32).collect(),
+        Dst::F64(v) => v.chunks_mut(per).map(Dst::F64).collect(),
+        Dst::I32(v) => v.chunks_mut(per).map(Dst::I32).collect(),
+        Dst::Bool(v) => v.chunks_mut(per).map(Dst::Bool).collect(),
+    }
+}
+
+/// One scratch block taken out of the pool while a step writes it.
+enum Block {
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    I32(Vec<i32>),
+    Bool(Vec<bool>),
+}
+
+impl Block {
+    fn dst(&mut self, n: usize) -> Dst<'_> {
+        match self {
+            Block::F32(v) => Dst::F32(&mut v[..n]),
+            Block::F64(v) => Dst::F64(&mut v[..n]),
+            Block::I32(v) => Dst::I32(&mut v[..n]),
+            Block::Bool(v) => Dst::Bool(&mut v[..n]),
+        }
+    }
+}
+
+/// A thread's scratch blocks, by dtype; kept between runs so steady-state runs allocate
+/// nothing.
+#[derive(Default)]
+struct Scratch {
+    f32: Vec<Vec<f32>>,
+    f64: Vec<Vec<f64>>,
+    i32: Vec<Vec<i32>>,
+    bool: Vec<Vec<bool>>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+fn grow<T: Clone + Default>(pool: &mut Vec<Vec<T>>, count: usize) {
+    while pool.len() < count {
+        pool.push(vec![T::default(); BLOCK]);
+    }
+}
+
+impl Scratch {
+    /// Makes sure there is a block for every slot.
+    fn reserve(&mut self, slots: &[(DType, u16)]) {
+        for &(d, idx) in slots {
+            let count = idx as usize + 1;
+            match d {
+                DType::F32 => grow(&mut self.f32, count),
+                DType::F64 => grow(&mut self.f64, count),
+                DType::I32 => grow(&mut self.i32, count),
+                _ => grow(&mut self.bool, count),
+            }
+        }
+    }
+
+    fn take(&mut self, d: DType, idx: u16) -> Block {
+        let i = idx as usize;
+        match d {
+            DType::F32 => Block::F32(std::mem::take(&mut self.f32[i])),
+            DType::F64 => Block::F64(std::mem::take(&mut self.f64[i])),
+            DType::I32 => Block::I32(std::mem::take(&mut self.i32[i])),
+            _ => Block::Bool(std::mem::take(&mut self.bool[i])),
+        }
+    }
+
+    fn put(&mut self, b: Block, idx: u16) {
+        let i = idx as usize;
+        match b {
+            Block::F32(v) => self.f32[i] = v,
+            Block::F64(v) => self.f64[i] = v,
+            Block::I32(v) => self.i32[i] = v,
+            Block::Bool(v) => self.bool[i] = v,
+        }
+    }
+
+    fn src(&self, d: DType, idx: u16, n: usize) -> Src<'_> {
+        let i = idx as usize;
+        match d {
+            DType::F32 => Src::F32(&self.f32[i][..n]),
+            DType::F64 => Src::F64(&self.f64[i][..n]),
+            DType::I32 => Src::I32(&self.i32[i][..n]),
+            _ => Src::Bool(&self.bool[i][..n]),
+        }
+    }
+
+    /// Copies a slot's first `n` elements into `d` at `at`.
+    fn copy_out(&self, (d, idx): (DType, u16), n: usize, dst: &mut Dst<'_>, at: usize) {
+        fn copy<T: Lane>(s: Src<'_>, d: &mut Dst<'_>, at: usize) {
+            let s = T::src(s);
+            let d: &mut [T] = match d {
+                Dst::F32(v) => T::dst(Dst::F32(v)),
+                Dst::F64(v) => T::dst(Dst::F64(v)),
+                Dst::I32(v) => T::dst(Dst::I32(v)),
+                Dst::Bool(v) => T::dst(Dst::Bool(v)),
+            };
+            d[at..at + s.len()].copy_from_slice(s);
+        }
+        let s = self.src(d, idx, n);
+        match d {
+            DType::F32 => copy::<f32>(s, dst, at),
+            DType::F64 => copy::<f64>(s, dst, at),
+            DType::I32 => copy::<i32>(s, dst, at),
+            _ => copy::<bool>(s, dst, at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::plan::{Instr, Plan};
+    use crate::jaxpr::optimize::optimize;
+    use crate::transforms::make_jaxpr;
+    use crate::{numpy as jnp, Array};
+
+    fn plan_of(f: impl Fn(&Array, &Array) -> (Array, Array), x: &Array, y: &Array) -> Plan {
+        Plan::new(&optimize(&make_jaxpr(f)(x, y)))
+    }
+
+    /// The number of outputs of each fused loop, and the number of instructions.
+    fn shape(plan: &Plan) -> (Vec<usize>, usize) {
+        let fused = plan
+            .instrs
+            .iter()
+            .filter_map(|i| match i {
+                Instr::Fused { outs, .. } => Some(outs.len()),
+                _ => None,
+            })
+            .collect();
+        (fused, plan.instrs.len())
+    }
+
+    #[test]
+    fn a_dense_layer_activation_is_one_loop_writing_only_what_is_read_later() {
+        let relu_and_mask = |x: &Array, b: &Array| {
+            let pre = x + b;
+            let zero = jnp::zeros_like(&pre);
+            let mask = jnp::less_equal(&pre, &zero);
+            (jnp::where_(&mask, &zero, &pre), mask)
+        };
+        let x = jnp::zeros([4, 600]);
+        let b = jnp::zeros([600]);
+        // The bias broadcast, the zeros, the add, the compare and the select: one loop, which
+        // writes the two outputs and keeps `pre` and the broadcasts in scratch.
+        assert_eq!(shape(&plan_of(relu_and_mask, &x, &b)), (vec![2], 1));
+    }
+
+    #[test]
+    fn a_run_ends_where_something_else_reads_it() {
+        let f = |x: &Array, y: &Array| {
+            let a = x.exp() * 2.0;
+            let total = a.sum(None);
+            // Reads `a` after the reduction: a second loop.
+            ((&a + y).tanh() + &total, total)
+        };
+        let x = jnp::zeros([3, 5]);
+        let plan = plan_of(f, &x, &x);
+        let (fused, instrs) = shape(&plan);
+        // exp·2 (writing `a` for the reduction), the reduction, then add·tanh·add with the
+        // broadcast of the total.
+        assert_eq!(fused, vec![1, 1]);
+        assert_eq!(instrs, 3);
+        let want = f(&jnp::ones([3, 5]), &x);
+        let exe = super::super::Executable::compile(&make_jaxpr(f)(&x, &x));
+        let got = exe.run(&[&jnp::ones([3, 5]), &x]);
+        assert_eq!(got[0].to_vec::<f32>(), want.0.to_vec::<f32>());
+    }
+
+    #[test]
+    fn block_windows_of_a_strided_view_match_the_whole_copy() {
+        use crate::backend::cpu::strided::{strided_copy, strided_copy_range_into};
+        let src: Vec<i32> = (0..60).collect();
+        // A transpose with a reversed axis of a [3, 4, 5] array, read in windows of 7.
+        let shape = [5, 3, 4];
+        let strides = [1isize, 20, -5];
+        let offset = 15;
+        let whole = strided_copy(&src, &shape, &strides, offset);
+        for start in (0..60).step_by(7) {
+            let n = 7.min(60 - start);
+            let mut out = vec![0; n];
+            strided_copy_range_into(&src, &shape, &strides, offset, start, &mut out);
+            assert_eq!(out, whole[start..start + n], "window at {start}");
+        }
+    }
+}
