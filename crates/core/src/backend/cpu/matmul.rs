@@ -14,8 +14,9 @@ use half::{bf16, f16};
 use rayon::prelude::*;
 
 /// Below this many multiply-adds (`m·n·k`) a product runs on the calling thread: handing work to
-/// rayon workers costs more than it saves (about 64³, a few tens of microseconds of work).
-pub const PARALLEL_MATMUL_THRESHOLD: usize = 1 << 18;
+/// rayon workers costs more than it saves (about 128³, some twenty microseconds of work on one
+/// core: measured on the MLP step, its 128x512x10 products ran faster on one thread).
+pub const PARALLEL_MATMUL_THRESHOLD: usize = 1 << 21;
 
 /// A read-only strided matrix view: element `(i, j)` is `data[offset + i·rs + j·cs]`.
 #[derive(Clone, Copy, Debug)]

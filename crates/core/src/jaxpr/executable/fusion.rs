@@ -21,7 +21,7 @@ const BLOCK: usize = 512;
 
 /// Below this many elements a fused loop runs on the calling thread: waking a second thread
 /// costs more than it saves on a few hundred kilobytes.
-const PARALLEL_ELEMENTS: usize = 1 << 17;
+const PARALLEL_ELEMENTS: usize = 1 << 15;
 
 /// What an equation can be in a fused loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,6 +117,15 @@ enum Arg {
     Input(u16),
 }
 
+/// Where a step writes its block.
+#[derive(Clone, Copy, Debug)]
+enum Dest {
+    /// A scratch slot.
+    Slot(u16),
+    /// Straight into output buffer `i` (an output no later step reads).
+    Output(u16),
+}
+
 /// One step of the loop body, run on a block.
 #[derive(Clone, Debug)]
 enum Step {
@@ -125,10 +134,10 @@ enum Step {
         op: ElementwiseOp,
         dtype: DType,
         args: SmallVec<[Arg; 3]>,
-        slot: u16,
+        dest: Dest,
     },
-    /// A strided read of operand `input` into a slot.
-    Load { input: u16, slot: u16 },
+    /// A strided read of operand `input`.
+    Load { input: u16, dest: Dest },
 }
 
 /// A fused loop: its operands, body and outputs.
@@ -139,8 +148,9 @@ pub(crate) struct Fused {
     steps: Vec<Step>,
     /// The dtype of each slot and its index among the thread's scratch blocks of that dtype.
     slots: Vec<(DType, u16)>,
-    /// The slot each output buffer is copied from.
-    outputs: Vec<u16>,
+    /// For each output buffer, the slot it is copied from at the end of each block (`None`:
+    /// its step writes it directly).
+    outputs: Vec<Option<u16>>,
 }
 
 /// The operands and outputs a fused kernel connects to.
@@ -205,7 +215,7 @@ impl Fused {
                         op: *op,
                         dtype: *dtype,
                         args,
-                        slot: 0,
+                        dest: Dest::Slot(0),
                     }
                 }
                 Kernel::StridedCopy {
@@ -222,45 +232,53 @@ impl Fused {
                     });
                     Step::Load {
                         input: inputs.len() as u16 - 1,
-                        slot: 0,
+                        dest: Dest::Slot(0),
                     }
                 }
                 other => unreachable!("find_groups() fuses no {other:?}"),
             };
-            // A slot of the output's dtype whose value is no longer needed, or a new one. The
-            // operands of this step are needed until it ran, so it never writes what it reads.
             let is_output = outside(out);
-            let needed = if is_output {
-                usize::MAX
+            let read_later = last_reader.contains_key(&out);
+            let dest = if is_output && !read_later {
+                outputs.push(None);
+                Dest::Output(outputs.len() as u16 - 1)
             } else {
-                last_reader.get(&out).copied().unwrap_or(k)
+                // A slot of the output's dtype whose value is no longer needed, or a new one.
+                // The operands of this step are needed until it ran, so it never writes what
+                // it reads.
+                let needed = if is_output {
+                    usize::MAX
+                } else {
+                    last_reader.get(&out).copied().unwrap_or(k)
+                };
+                let free = (0..slots.len()).find(|&s| slots[s].0 == out_dtype && busy_until[s] < k);
+                let s = free.unwrap_or_else(|| {
+                    let index = slots.iter().filter(|(d, _)| *d == out_dtype).count() as u16;
+                    slots.push((out_dtype, index));
+                    busy_until.push(0);
+                    slots.len() - 1
+                });
+                busy_until[s] = needed;
+                slot_of.insert(out, s as u16);
+                if is_output {
+                    outputs.push(Some(s as u16));
+                }
+                Dest::Slot(s as u16)
             };
-            let free = (0..slots.len()).find(|&s| slots[s].0 == out_dtype && busy_until[s] < k);
-            let s = free.unwrap_or_else(|| {
-                let index = slots.iter().filter(|(d, _)| *d == out_dtype).count() as u16;
-                slots.push((out_dtype, index));
-                busy_until.push(0);
-                slots.len() - 1
-            });
-            busy_until[s] = needed;
-            let s = s as u16;
-            slot_of.insert(out, s);
-            let step = match step {
+            if is_output {
+                wiring.outputs.push(out);
+            }
+            steps.push(match step {
                 Step::Op {
                     op, dtype, args, ..
                 } => Step::Op {
                     op,
                     dtype,
                     args,
-                    slot: s,
+                    dest,
                 },
-                Step::Load { input, .. } => Step::Load { input, slot: s },
-            };
-            steps.push(step);
-            if is_output {
-                outputs.push(s);
-                wiring.outputs.push(out);
-            }
+                Step::Load { input, .. } => Step::Load { input, dest },
+            });
         }
         (
             Fused {
@@ -316,42 +334,64 @@ impl Fused {
             while b < end {
                 let n = BLOCK.min(end - b);
                 for step in &self.steps {
-                    self.step(step, srcs, &mut scratch, b, n);
+                    self.step(step, srcs, &mut scratch, &mut dsts, b, b - start, n);
                 }
-                for (d, &s) in dsts.iter_mut().zip(&self.outputs) {
-                    scratch.copy_out(self.slots[s as usize], n, d, b - start);
+                for (d, s) in dsts.iter_mut().zip(&self.outputs) {
+                    if let Some(s) = s {
+                        scratch.copy_out(self.slots[*s as usize], n, d, b - start);
+                    }
                 }
                 b += n;
             }
         })
     }
 
-    fn step(&self, step: &Step, srcs: &[Src<'_>], scratch: &mut Scratch, b: usize, n: usize) {
+    /// Runs one step on elements `b..b + n` (`at..at + n` of the outputs' pieces).
+    #[allow(clippy::too_many_arguments)]
+    fn step(
+        &self,
+        step: &Step,
+        srcs: &[Src<'_>],
+        scratch: &mut Scratch,
+        dsts: &mut [Dst<'_>],
+        b: usize,
+        at: usize,
+        n: usize,
+    ) {
+        let dest = match step {
+            Step::Op { dest, .. } | Step::Load { dest, .. } => *dest,
+        };
+        // The block to write: a scratch slot taken out of the pool (and put back after), or
+        // the output's window.
+        let mut taken = match dest {
+            Dest::Slot(s) => {
+                let (d, idx) = self.slots[s as usize];
+                Some((scratch.take(d, idx), idx))
+            }
+            Dest::Output(_) => None,
+        };
+        let out = match (&mut taken, dest) {
+            (Some((block, _)), _) => block.dst(n),
+            (None, Dest::Output(o)) => dsts[o as usize].window(at, n),
+            (None, Dest::Slot(_)) => unreachable!("slots are taken above"),
+        };
         match step {
             Step::Op {
-                op,
-                dtype,
-                args,
-                slot,
+                op, dtype, args, ..
             } => {
-                let (d, idx) = self.slots[*slot as usize];
-                let mut out = scratch.take(d, idx);
-                {
-                    let a: SmallVec<[Src<'_>; 3]> = args
-                        .iter()
-                        .map(|a| match a {
-                            Arg::Input(i) => srcs[*i as usize].window(b, n),
-                            Arg::Slot(s) => {
-                                let (d, idx) = self.slots[*s as usize];
-                                scratch.src(d, idx, n)
-                            }
-                        })
-                        .collect();
-                    kernels::elementwise(*op, *dtype, &a, out.dst(n));
-                }
-                scratch.put(out, idx);
+                let a: SmallVec<[Src<'_>; 3]> = args
+                    .iter()
+                    .map(|a| match a {
+                        Arg::Input(i) => srcs[*i as usize].window(b, n),
+                        Arg::Slot(s) => {
+                            let (d, idx) = self.slots[*s as usize];
+                            scratch.src(d, idx, n)
+                        }
+                    })
+                    .collect();
+                kernels::elementwise(*op, *dtype, &a, out);
             }
-            Step::Load { input, slot } => {
+            Step::Load { input, .. } => {
                 let Input::Strided {
                     shape,
                     strides,
@@ -360,9 +400,7 @@ impl Fused {
                 else {
                     unreachable!("loads read strided operands")
                 };
-                let (d, idx) = self.slots[*slot as usize];
-                let mut out = scratch.take(d, idx);
-                match (srcs[*input as usize], out.dst(n)) {
+                match (srcs[*input as usize], out) {
                     (Src::F32(x), Dst::F32(o)) => {
                         strided_copy_range_into(x, shape, strides, *offset, b, o)
                     }
@@ -377,8 +415,10 @@ impl Fused {
                     }
                     _ => unreachable!("a load keeps its operand's dtype"),
                 }
-                scratch.put(out, idx);
             }
+        }
+        if let Some((block, idx)) = taken {
+            scratch.put(block, idx);
         }
     }
 }

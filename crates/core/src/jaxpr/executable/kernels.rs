@@ -363,6 +363,19 @@ impl<'a> Src<'a> {
     }
 }
 
+impl Dst<'_> {
+    /// Elements `start..start + n`, reborrowed.
+    pub(crate) fn window(&mut self, start: usize, n: usize) -> Dst<'_> {
+        let r = start..start + n;
+        match self {
+            Dst::F32(v) => Dst::F32(&mut v[r]),
+            Dst::F64(v) => Dst::F64(&mut v[r]),
+            Dst::I32(v) => Dst::I32(&mut v[r]),
+            Dst::Bool(v) => Dst::Bool(&mut v[r]),
+        }
+    }
+}
+
 impl<'a> Dst<'a> {
     /// All elements of a storage; panics like [`Src::of`].
     pub(crate) fn of(s: &'a mut Storage) -> Dst<'a> {

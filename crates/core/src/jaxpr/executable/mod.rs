@@ -38,6 +38,11 @@ struct State {
     /// Planned buffers, kept between runs. A buffer shared with a live array (an output the
     /// caller still holds) is replaced by a fresh one before it is written.
     bufs: Vec<Option<Arc<Storage>>>,
+    /// For each buffer, the previous one it replaced because the caller still held it (an
+    /// output). A training loop keeps each call's outputs only until the next call returns,
+    /// so by the call after that the caller has let go and the spare is reused: outputs
+    /// alternate between two buffers instead of being allocated (and zeroed) every call.
+    spare: Vec<Option<Arc<Storage>>>,
     /// Arrays made by eager primitives, dropped after their last reader.
     regs: Vec<Option<Array>>,
 }
@@ -50,6 +55,7 @@ impl Executable {
             program: program.clone(),
             state: Mutex::new(State {
                 bufs: vec![None; plan.bufs.len()],
+                spare: vec![None; plan.bufs.len()],
                 regs: vec![None; plan.num_regs],
             }),
             plan,
@@ -96,6 +102,7 @@ impl Executable {
             Err(_) => self.execute(
                 &mut State {
                     bufs: vec![None; self.plan.bufs.len()],
+                    spare: vec![None; self.plan.bufs.len()],
                     regs: vec![None; self.plan.num_regs],
                 },
                 args,
@@ -211,13 +218,22 @@ impl Executable {
 }
 
 /// Planned buffer `out`, to be overwritten: the one from the last run unless an array made
-/// earlier (an output the caller kept) still shares it.
+/// earlier (an output the caller kept) still shares it; then the spare, if the caller has let
+/// go of it since; else a new one. A buffer the caller still holds becomes the next spare.
 fn take_buffer(st: &mut State, plan: &Plan, out: u32) -> Arc<Storage> {
-    match st.bufs[out as usize].take() {
-        Some(b) if Arc::strong_count(&b) == 1 && Arc::weak_count(&b) == 0 => b,
-        _ => {
-            let spec = &plan.bufs[out as usize];
-            Arc::new(Storage::zeros(spec.dtype, spec.len))
+    let unshared = |b: &Arc<Storage>| Arc::strong_count(b) == 1 && Arc::weak_count(b) == 0;
+    let o = out as usize;
+    match st.bufs[o].take() {
+        Some(b) if unshared(&b) => b,
+        held => {
+            let spare = std::mem::replace(&mut st.spare[o], held);
+            match spare {
+                Some(b) if unshared(&b) => b,
+                _ => {
+                    let spec = &plan.bufs[o];
+                    Arc::new(Storage::zeros(spec.dtype, spec.len))
+                }
+            }
         }
     }
 }
