@@ -2,12 +2,12 @@
 //! ones.
 //!
 //! Not ported, and why:
-//! - `donate=` (the `donate` parametrisation of `test_filter_jit`,
-//!   `test_buffer_donation_function`, `..._function_except_first`, `..._method`,
-//!   `..._instance`, `test_donation_warning`): `filter_jit` has no buffer donation. The
-//!   compiled function takes its arguments by reference, so the caller keeps them alive and
-//!   no input buffer can be reused for an output; Rust callers that are done with an input
-//!   simply drop it. There are no "donated buffers were not usable" warnings to test either.
+//! - Donation is `filter_jit_donate`, which takes the first argument by value (Rust's way of
+//!   "deleting" a donated array: the caller cannot use it after the call). Ported:
+//!   `test_buffer_donation_function` (the results occupy the donated buffers). Not ported:
+//!   `..._function_except_first` (only the first argument can be donated), `..._method` and
+//!   `..._instance` (no bound-method wrappers: a method is a function of the module) and
+//!   `test_donation_warning` (an undonatable buffer is silently left alone, no warning).
 //! - `test_args_kwargs`: Rust has no `*args`/`**kwargs`; ported as a map argument standing
 //!   for the keyword arguments, plus static positional arguments returned as output.
 //! - `test_aot_compilation(_kwargs)`: there is no separate `.lower()`/`.compile()` step;
@@ -382,4 +382,50 @@ fn test_aot_compilation() {
     assert_eq!(compiled(&x, &4).item::<i32>(), 10);
     assert_eq!(compiled(&Array::scalar(5i32), &4).item::<i32>(), 14);
     assert_eq!(compiled(&x, &-1).item::<i32>(), 5);
+}
+
+/// A training-style update of a model: gradient of a sum of outputs, SGD.
+fn sgd_step(model: &nn::MLP, x: &Array) -> nn::MLP {
+    let grads = eqx::filter_grad(|m: &nn::MLP, x: &Array| m.forward(x).sum(None))(model, x);
+    tree::map2(model, &grads, |p, g| p - g * 0.1)
+}
+
+fn buffer_pointers<T: Module>(t: &T) -> Vec<usize> {
+    tree::leaves(t)
+        .iter()
+        .map(|l| l.unsafe_buffer_pointer())
+        .collect()
+}
+
+#[test]
+fn test_buffer_donation_function() {
+    let model = nn::MLP::new(64, 64, 64, 1, random::key(0));
+    let x = normal(1, &[64]);
+    let step = eqx::filter_jit_donate(sgd_step);
+    let mut model = model;
+    for _k in 0..3 {
+        let before = buffer_pointers(&model);
+        let expected = eqx::filter_jit(sgd_step)(&model, &x);
+        model = step(model, &x);
+        // Every updated parameter was written over the parameter it replaces.
+        assert_eq!(buffer_pointers(&model), before, "step {_k}");
+        assert!(eqx::tree_equal(&model, &expected));
+    }
+}
+
+#[test]
+fn donation_leaves_buffers_the_caller_still_shares_alone() {
+    let model = nn::MLP::new(8, 8, 8, 1, random::key(0));
+    let x = normal(1, &[8]);
+    let kept = model.clone();
+    let step = eqx::filter_jit_donate(sgd_step);
+    let new = step(model, &x);
+    // `kept` shares every buffer with the donated model, so none was overwritten.
+    assert!(eqx::tree_equal(
+        &kept,
+        &nn::MLP::new(8, 8, 8, 1, random::key(0))
+    ));
+    assert!(eqx::tree_equal(&new, &sgd_step(&kept, &x)));
+    let pointers = buffer_pointers(&kept);
+    assert!(buffer_pointers(&new).iter().all(|p| !pointers.contains(p)));
 }

@@ -125,6 +125,14 @@ impl Array {
     }
 
     /// The shared buffer (for zero-copy primitives such as `reshape`).
+    /// The buffer, if this is a concrete array (for donation: the caller gave it up).
+    pub(crate) fn into_shared_storage(self) -> Option<Arc<Storage>> {
+        match self.data {
+            Data::Concrete(s) => Some(s),
+            _ => None,
+        }
+    }
+
     pub(crate) fn shared_storage(&self) -> &Arc<Storage> {
         match &self.data {
             Data::Concrete(s) => s,
@@ -261,6 +269,19 @@ impl Array {
             self.size()
         );
         self.to_vec::<T>()[0]
+    }
+
+    /// The address of the array's buffer (`jax.Array.unsafe_buffer_pointer`): to see which
+    /// arrays share memory, e.g. that a donated argument's buffer now holds a result. Panics
+    /// for tracers and filtered-out leaves, which have no buffer.
+    ///
+    /// ```
+    /// use equinox_core::Array;
+    /// let x = Array::from_vec(vec![1.0f32, 2.0], [2]);
+    /// assert_eq!(x.clone().unsafe_buffer_pointer(), x.unsafe_buffer_pointer());
+    /// ```
+    pub fn unsafe_buffer_pointer(&self) -> usize {
+        Arc::as_ptr(self.shared_storage()) as usize
     }
 
     /// True when both handles point at the same buffer (no element comparison).

@@ -38,6 +38,19 @@ pub trait FnArgsAll<'f, Marker>: FnArgs<'f, Marker> {
         self,
         t: impl Fn(&dyn Fn(&Self::Tuple) -> Self::Output, &Self::Tuple) -> O + 'f,
     ) -> Self::With<O>;
+
+    /// A function of the same arguments returning `O`, except that the first is taken by
+    /// value.
+    type WithFirstOwned<O: 'f>;
+
+    /// Like [`FnArgsAll::map_all`], but the built function takes its first argument by value
+    /// and moves it into the tuple (the others are cloned), so `t` may consume it (buffer
+    /// donation); `t` also gets the number of array leaves of that first argument, which
+    /// come first among the tuple's leaves.
+    fn map_all_owning_first<O: 'f>(
+        self,
+        t: impl Fn(&dyn Fn(&Self::Tuple) -> Self::Output, Self::Tuple, usize) -> O + 'f,
+    ) -> Self::WithFirstOwned<O>;
 }
 
 /// A copy of a PyTree (arrays shared, static parts cloned).
@@ -75,6 +88,19 @@ macro_rules! impl_fn_args {
                 Box::new(move |$fv: &$first, $($rv: &$rest),*| {
                     let args: Self::Tuple = (clone_tree($fv), $(clone_tree($rv),)*);
                     t(&|a: &Self::Tuple| self($(&a.$idx),+), &args)
+                })
+            }
+
+            type WithFirstOwned<O: 'f> = Box<dyn Fn($first, $(&$rest),*) -> O + 'f>;
+
+            fn map_all_owning_first<O: 'f>(
+                self,
+                t: impl Fn(&dyn Fn(&Self::Tuple) -> R, Self::Tuple, usize) -> O + 'f,
+            ) -> Self::WithFirstOwned<O> {
+                Box::new(move |$fv: $first, $($rv: &$rest),*| {
+                    let first_leaves = crate::tree::num_leaves(&$fv);
+                    let args: Self::Tuple = ($fv, $(clone_tree($rv),)*);
+                    t(&|a: &Self::Tuple| self($(&a.$idx),+), args, first_leaves)
                 })
             }
         }

@@ -78,6 +78,33 @@ where
     f.map_all(move |g, args| cache.call(g, args))
 }
 
+/// `jax.jit(f, donate_argnums=0)`: like [`jit`], but the compiled function takes its first
+/// argument by value and *donates* it: a buffer of its arrays that nothing else shares may be
+/// overwritten by an output of the same size and dtype once the program has read it for the
+/// last time (see [`Executable::run_donating`]). In a training step that returns the updated
+/// model, the new parameters are written over the old ones instead of into new memory; the
+/// results are those of [`jit`].
+///
+/// ```
+/// use equinox_core::{transforms::jit_donate, Array};
+/// let step = jit_donate(|w: &Array, g: &Array| w - &(g * 0.5));
+/// let w = Array::from_vec(vec![1.0f32, 2.0], [2]);
+/// let g = Array::from_vec(vec![2.0f32, 2.0], [2]);
+/// let w = step(w, &g); // `w` is moved in; its buffer may hold the result
+/// assert_eq!(w.to_vec::<f32>(), vec![0.0, 1.0]);
+/// ```
+///
+/// [`Executable::run_donating`]: crate::jaxpr::executable::Executable::run_donating
+pub fn jit_donate<'f, M, F>(f: F) -> F::WithFirstOwned<F::Output>
+where
+    F: FnArgsAll<'f, M>,
+    F::Tuple: PyTree + 'f,
+    F::Output: PyTree,
+{
+    let cache: JitCache<F::Tuple, F::Output> = JitCache::default();
+    f.map_all_owning_first(move |g, args, first| cache.call_donating(g, args, first))
+}
+
 impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> Jit<T, R, F> {
     /// Compiles `f` (a function of one PyTree argument; several arguments as a tuple).
     ///
@@ -105,6 +132,13 @@ impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> Jit<T, R, F> {
     /// Runs the function: from the cache when this signature was seen before.
     pub fn call(&self, x: &T) -> R {
         self.cache.call(&self.f, x)
+    }
+
+    /// [`Jit::call`] donating the argument (see [`jit_donate`]): its buffers that nothing
+    /// else shares may be overwritten by outputs.
+    pub fn call_donating(&self, x: T) -> R {
+        let n = tree::num_leaves(&x);
+        self.cache.call_donating(&self.f, x, n)
     }
 }
 
@@ -135,6 +169,24 @@ impl<T: PyTree, R: PyTree> JitCache<T, R> {
 
     /// Runs `f` compiled: from the cache when this signature was seen before.
     pub(crate) fn call(&self, f: &dyn Fn(&T) -> R, x: &T) -> R {
+        let (program, template, leaves) = self.compiled(f, x);
+        let refs: Vec<&Array> = leaves.iter().collect();
+        let outs = program.run(&refs);
+        tree::rebuild(&template, outs)
+    }
+
+    /// [`JitCache::call`] donating the first `donated` leaves of `x`.
+    pub(crate) fn call_donating(&self, f: &dyn Fn(&T) -> R, x: T, donated: usize) -> R {
+        let (program, template, leaves) = self.compiled(f, &x);
+        // Dropping the tree leaves `leaves` as the only holder of buffers the caller gave up.
+        drop(x);
+        let outs = program.run_donating(leaves, donated);
+        tree::rebuild(&template, outs)
+    }
+
+    /// The compiled program for `x`'s signature (traced and compiled on a miss), the output
+    /// template and `x`'s leaves.
+    fn compiled(&self, f: &dyn Fn(&T) -> R, x: &T) -> (Arc<Executable>, R, Vec<Array>) {
         let leaves: Vec<Array> = tree::leaves(x).into_iter().cloned().collect();
         let key = Self::key(x, &leaves);
         let hit = {
@@ -173,8 +225,6 @@ impl<T: PyTree, R: PyTree> JitCache<T, R> {
                 (program, out)
             }
         };
-        let refs: Vec<&Array> = leaves.iter().collect();
-        let outs = program.run(&refs);
-        tree::rebuild(&template, outs)
+        (program, template, leaves)
     }
 }

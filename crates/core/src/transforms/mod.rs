@@ -35,7 +35,7 @@ pub use check_grads::check_grads;
 pub use checkpoint::checkpoint;
 pub use custom::{custom_jvp, custom_vjp};
 pub use jacobian::{hessian, jacfwd, jacrev};
-pub use jit::{jit, Jit};
+pub use jit::{jit, jit_donate, Jit};
 pub use staged::{eval_shape, make_jaxpr};
 pub(crate) use vmap::vmap_flat;
 pub use vmap::{vmap, vmap_with, AxisSpec, LeafAxis, VmapSpec};

@@ -22,7 +22,7 @@ pub use grad::{
     filter_value_and_grad, filter_value_and_grad_with_aux, filter_vjp, filter_vjp_with_aux,
     FilterVjp,
 };
-pub use jit::filter_jit;
+pub use jit::{filter_jit, filter_jit_donate};
 pub use shape::{filter_eval_shape, filter_make_jaxpr};
 pub use vmap::{filter_vmap, filter_vmap_with};
 

@@ -151,6 +151,20 @@ pub(crate) struct Fused {
     /// For each output buffer, the slot it is copied from at the end of each block (`None`:
     /// its step writes it directly).
     outputs: Vec<Option<u16>>,
+    /// Donated operands an output may overwrite (see [`Alias`]).
+    pub(crate) aliases: Vec<Alias>,
+}
+
+/// A donated operand (an argument the caller gave up, read for the last time here) whose
+/// buffer may become output `output`'s buffer: the output is the operand's size and dtype.
+/// When the executor hands over the buffer, each block of the operand is copied to scratch
+/// slot `slot` before the block's steps read it, and the output's block is written back after
+/// them, so every read of a block precedes its overwrite.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Alias {
+    pub(crate) input: u16,
+    pub(crate) output: u16,
+    slot: u16,
 }
 
 /// The operands and outputs a fused kernel connects to.
@@ -164,12 +178,14 @@ pub(crate) struct Wiring {
 impl Fused {
     /// Builds the loop for a group of equations (from [`find_groups`]); `kernels[k]` is the
     /// kernel member `k` would run alone, `outside(v)` says whether anything outside the group
-    /// reads `v`.
+    /// reads `v`, and `donatable(a)` gives the argument (the alias root) behind operand `a` if
+    /// the loop is its last reader, so a donated buffer may be overwritten here.
     pub(crate) fn new(
         j: &Jaxpr,
         members: &[usize],
         kernels: &[&Kernel],
         outside: impl Fn(Var) -> bool,
+        donatable: impl Fn(&Atom) -> Option<Var>,
     ) -> (Fused, Wiring) {
         let mut inputs: Vec<Input> = Vec::new();
         let mut wiring = Wiring {
@@ -204,8 +220,24 @@ impl Fused {
                         .iter()
                         .map(|a| match a {
                             Atom::Var(v) if slot_of.contains_key(v) => Arg::Slot(slot_of[v]),
-                            a => {
-                                wiring.inputs.push(a.clone());
+                            // An operand read twice is one input (so a donated one is handed
+                            // over once).
+                            Atom::Var(v) => match wiring
+                                .inputs
+                                .iter()
+                                .position(|w| matches!(w, Atom::Var(u) if u == v))
+                            {
+                                Some(i) if matches!(inputs[i], Input::Whole) => {
+                                    Arg::Input(i as u16)
+                                }
+                                _ => {
+                                    wiring.inputs.push(Atom::Var(*v));
+                                    inputs.push(Input::Whole);
+                                    Arg::Input(inputs.len() as u16 - 1)
+                                }
+                            },
+                            lit => {
+                                wiring.inputs.push(lit.clone());
                                 inputs.push(Input::Whole);
                                 Arg::Input(inputs.len() as u16 - 1)
                             }
@@ -280,6 +312,53 @@ impl Fused {
                 Step::Load { input, .. } => Step::Load { input, dest },
             });
         }
+        // Pair donatable operands with outputs of their dtype; a paired output is written back
+        // from a slot at the end of each block, after every read of the operand's block.
+        let mut aliases = Vec::new();
+        let new_slot = |slots: &mut Vec<(DType, u16)>, d: DType| {
+            let index = slots.iter().filter(|(e, _)| *e == d).count() as u16;
+            slots.push((d, index));
+            slots.len() as u16 - 1
+        };
+        let roots: Vec<Option<Var>> = wiring.inputs.iter().map(&donatable).collect();
+        for (i, a) in wiring.inputs.iter().enumerate() {
+            let aval = j.atom_aval(a);
+            // Only an operand read through this one input (no strided view or alias of the
+            // same buffer elsewhere in the loop) can be overwritten block by block.
+            let sole = roots[i].is_some()
+                && roots
+                    .iter()
+                    .enumerate()
+                    .all(|(k, r)| k == i || *r != roots[i]);
+            if !matches!(inputs[i], Input::Whole) || aval.size() != len || !sole {
+                continue;
+            }
+            // Several operands may name the same output: the executor uses the first one the
+            // caller actually donated. Unnamed outputs are preferred.
+            let paired = |o: &usize| aliases.iter().any(|x: &Alias| x.output as usize == *o);
+            let fits = |o: &usize| j.avals[wiring.outputs[*o] as usize].dtype == aval.dtype;
+            let Some(o) = (0..outputs.len())
+                .find(|o| fits(o) && !paired(o))
+                .or_else(|| (0..outputs.len()).find(fits))
+            else {
+                continue;
+            };
+            if outputs[o].is_none() {
+                let s = new_slot(&mut slots, aval.dtype);
+                for step in &mut steps {
+                    let (Step::Op { dest, .. } | Step::Load { dest, .. }) = step;
+                    if matches!(dest, Dest::Output(x) if *x as usize == o) {
+                        *dest = Dest::Slot(s);
+                    }
+                }
+                outputs[o] = Some(s);
+            }
+            aliases.push(Alias {
+                input: i as u16,
+                output: o as u16,
+                slot: new_slot(&mut slots, aval.dtype),
+            });
+        }
         (
             Fused {
                 len,
@@ -287,19 +366,21 @@ impl Fused {
                 steps,
                 slots,
                 outputs,
+                aliases,
             },
             wiring,
         )
     }
 
     /// Runs the loop: `ins` are the operands' buffers in wiring order, `outs` the output
-    /// buffers.
-    pub(crate) fn run(&self, ins: &[&Storage], outs: &mut [&mut Storage]) {
+    /// buffers; `donated[k]` says that output `aliases[k].output` holds donated operand
+    /// `aliases[k].input` (whose entry in `ins` is then not read).
+    pub(crate) fn run(&self, ins: &[&Storage], outs: &mut [&mut Storage], donated: &[bool]) {
         let srcs: SmallVec<[Src<'_>; 8]> = ins.iter().map(|s| Src::of(s)).collect();
         let dsts: SmallVec<[Dst<'_>; 4]> = outs.iter_mut().map(|s| Dst::of(s)).collect();
         let threads = rayon::current_num_threads();
         if self.len < PARALLEL_ELEMENTS || threads < 2 {
-            self.run_range(&srcs, 0, self.len, dsts);
+            self.run_range(&srcs, 0, self.len, dsts, donated);
             return;
         }
         // Whole blocks per chunk, two chunks per thread to even out load.
@@ -315,7 +396,7 @@ impl Fused {
         }
         parts.into_par_iter().for_each(|(start, dsts)| {
             let end = (start + per).min(self.len);
-            self.run_range(&srcs, start, end, dsts)
+            self.run_range(&srcs, start, end, dsts, donated)
         });
     }
 
@@ -326,15 +407,34 @@ impl Fused {
         start: usize,
         end: usize,
         mut dsts: SmallVec<[Dst<'_>; 4]>,
+        donated: &[bool],
     ) {
+        // Where each input is read from: its buffer, or the slot a donated one is copied to.
+        let mut from_slot: SmallVec<[Option<u16>; 8]> = SmallVec::from_elem(None, srcs.len());
+        for (a, _) in self.aliases.iter().zip(donated).filter(|(_, d)| **d) {
+            from_slot[a.input as usize] = Some(a.slot);
+        }
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             scratch.reserve(&self.slots);
             let mut b = start;
             while b < end {
                 let n = BLOCK.min(end - b);
+                for (a, _) in self.aliases.iter().zip(donated).filter(|(_, d)| **d) {
+                    let (d, idx) = self.slots[a.slot as usize];
+                    scratch.copy_in((d, idx), dsts[a.output as usize].window(b - start, n));
+                }
                 for step in &self.steps {
-                    self.step(step, srcs, &mut scratch, &mut dsts, b, b - start, n);
+                    self.step(
+                        step,
+                        srcs,
+                        &from_slot,
+                        &mut scratch,
+                        &mut dsts,
+                        b,
+                        b - start,
+                        n,
+                    );
                 }
                 for (d, s) in dsts.iter_mut().zip(&self.outputs) {
                     if let Some(s) = s {
@@ -352,6 +452,7 @@ impl Fused {
         &self,
         step: &Step,
         srcs: &[Src<'_>],
+        from_slot: &[Option<u16>],
         scratch: &mut Scratch,
         dsts: &mut [Dst<'_>],
         b: usize,
@@ -382,7 +483,13 @@ impl Fused {
                 let a: SmallVec<[Src<'_>; 3]> = args
                     .iter()
                     .map(|a| match a {
-                        Arg::Input(i) => srcs[*i as usize].window(b, n),
+                        Arg::Input(i) => match from_slot[*i as usize] {
+                            Some(s) => {
+                                let (d, idx) = self.slots[s as usize];
+                                scratch.src(d, idx, n)
+                            }
+                            None => srcs[*i as usize].window(b, n),
+                        },
                         Arg::Slot(s) => {
                             let (d, idx) = self.slots[*s as usize];
                             scratch.src(d, idx, n)
@@ -513,6 +620,18 @@ impl Scratch {
             DType::F64 => Src::F64(&self.f64[i][..n]),
             DType::I32 => Src::I32(&self.i32[i][..n]),
             _ => Src::Bool(&self.bool[i][..n]),
+        }
+    }
+
+    /// Copies `src` into the first elements of a slot.
+    fn copy_in(&mut self, (d, idx): (DType, u16), src: Dst<'_>) {
+        let i = idx as usize;
+        match (d, src) {
+            (DType::F32, Dst::F32(v)) => self.f32[i][..v.len()].copy_from_slice(v),
+            (DType::F64, Dst::F64(v)) => self.f64[i][..v.len()].copy_from_slice(v),
+            (DType::I32, Dst::I32(v)) => self.i32[i][..v.len()].copy_from_slice(v),
+            (DType::Bool, Dst::Bool(v)) => self.bool[i][..v.len()].copy_from_slice(v),
+            _ => unreachable!("an alias slot has its operand's dtype"),
         }
     }
 

@@ -45,6 +45,13 @@ struct State {
     spare: Vec<Option<Arc<Storage>>>,
     /// Arrays made by eager primitives, dropped after their last reader.
     regs: Vec<Option<Array>>,
+    /// During a run, the buffers of donated arguments (indexed like the arguments; `None`
+    /// where not donated, or once handed to an output).
+    donated: Vec<Option<Arc<Storage>>>,
+    /// During a run, the planned buffers that took over a donated buffer, with the buffer
+    /// they held before: restored after the run, so the executable keeps no reference to a
+    /// donated buffer (the caller gets it back as an output and can donate it again).
+    handed: Vec<(u32, Option<Arc<Storage>>)>,
 }
 
 impl Executable {
@@ -57,6 +64,8 @@ impl Executable {
                 bufs: vec![None; plan.bufs.len()],
                 spare: vec![None; plan.bufs.len()],
                 regs: vec![None; plan.num_regs],
+                donated: Vec::new(),
+                handed: Vec::new(),
             }),
             plan,
         }
@@ -79,12 +88,50 @@ impl Executable {
     /// transformation active) the original program is replayed primitive by primitive on it
     /// instead.
     pub fn run(&self, args: &[&Array]) -> Vec<Array> {
-        if crate::trace::current().is_some()
-            || args.iter().any(|a| a.is_tracer())
-            || self.program.consts.iter().any(Array::is_tracer)
-        {
+        if self.replays(args) {
             return self.program.call(args);
         }
+        self.check_args(args);
+        self.dispatch(args, Vec::new())
+    }
+
+    /// Runs the program with its first `donated` arguments *donated*: the caller gives them
+    /// up, and a buffer of theirs that nothing else shares may be overwritten with an output
+    /// of the same size and dtype once the program has read it for the last time (JAX's
+    /// `donate_argnums`). A training step that returns updated parameters then writes them
+    /// over the old ones instead of into new memory. The results are the same as [`run`]'s.
+    ///
+    /// Only operands of fused elementwise loops are overwritten (parameter updates are such
+    /// loops); a donated buffer that is shared or that no suitable output follows is left
+    /// alone.
+    ///
+    /// [`run`]: Executable::run
+    pub fn run_donating(&self, mut args: Vec<Array>, donated: usize) -> Vec<Array> {
+        let refs: Vec<&Array> = args.iter().collect();
+        if self.replays(&refs) {
+            return self.program.call(&refs);
+        }
+        self.check_args(&refs);
+        drop(refs);
+        let mut given: Vec<Option<Arc<Storage>>> = vec![None; args.len()];
+        for (a, g) in args.iter_mut().zip(&mut given).take(donated) {
+            if !a.is_filtered_out() && unshared(a.shared_storage()) {
+                let placeholder = Array::filtered_out(a.aval().clone());
+                *g = std::mem::replace(a, placeholder).into_shared_storage();
+            }
+        }
+        let refs: Vec<&Array> = args.iter().collect();
+        self.dispatch(&refs, given)
+    }
+
+    /// Whether the program must be replayed on a transformation instead of run.
+    fn replays(&self, args: &[&Array]) -> bool {
+        crate::trace::current().is_some()
+            || args.iter().any(|a| a.is_tracer())
+            || self.program.consts.iter().any(Array::is_tracer)
+    }
+
+    fn check_args(&self, args: &[&Array]) {
         let j = &self.plan.program.jaxpr;
         assert_eq!(
             args.len(),
@@ -96,14 +143,23 @@ impl Executable {
         for (v, x) in j.invars.iter().zip(args) {
             check_arg(&j.avals[*v as usize], x);
         }
+    }
+
+    /// Runs the checked arguments on this thread's or a rayon worker's stack.
+    fn dispatch(&self, args: &[&Array], donated: Vec<Option<Arc<Storage>>>) -> Vec<Array> {
         // A second thread running the same executable at the same time gets its own buffers.
         let run = || match self.state.try_lock() {
-            Ok(mut st) => self.execute(&mut st, args),
+            Ok(mut st) => {
+                st.donated = donated;
+                self.execute(&mut st, args)
+            }
             Err(_) => self.execute(
                 &mut State {
                     bufs: vec![None; self.plan.bufs.len()],
                     spare: vec![None; self.plan.bufs.len()],
                     regs: vec![None; self.plan.num_regs],
+                    donated,
+                    handed: Vec::new(),
                 },
                 args,
             ),
@@ -152,21 +208,66 @@ impl Executable {
                     outs,
                     release,
                 } => {
-                    let mut bufs: SmallVec<[Arc<Storage>; 2]> =
-                        outs.iter().map(|&o| take_buffer(st, plan, o)).collect();
+                    // An output aliased to a donated argument no one else holds takes over the
+                    // argument's buffer (the argument is not read after this instruction).
+                    let mut donated: SmallVec<[bool; 2]> =
+                        SmallVec::from_elem(false, kernel.aliases.len());
+                    let mut bufs: SmallVec<[Arc<Storage>; 2]> = SmallVec::new();
+                    for (k, &o) in outs.iter().enumerate() {
+                        let mut taken = None;
+                        for (a, alias) in kernel.aliases.iter().enumerate() {
+                            let Loc::Arg(j) = ins[alias.input as usize] else {
+                                continue;
+                            };
+                            if alias.output as usize != k || donated[a] {
+                                continue;
+                            }
+                            if let Some(Some(b)) = st
+                                .donated
+                                .get_mut(j as usize)
+                                .map(|d| d.take_if(|b| unshared(b)))
+                            {
+                                donated[a] = true;
+                                taken = Some(b);
+                                break;
+                            }
+                        }
+                        bufs.push(taken.unwrap_or_else(|| take_buffer(st, plan, o)));
+                    }
                     {
+                        let empty = Storage::zeros(crate::DType::F32, 0);
                         let srcs: SmallVec<[&Storage; 8]> = ins
                             .iter()
-                            .map(|l| storage(st, l, args, consts, &plan.literals))
+                            .enumerate()
+                            .map(|(i, l)| {
+                                let handed = kernel
+                                    .aliases
+                                    .iter()
+                                    .zip(&donated)
+                                    .any(|(a, d)| *d && a.input as usize == i);
+                                if handed {
+                                    &empty
+                                } else {
+                                    storage(st, l, args, consts, &plan.literals)
+                                }
+                            })
                             .collect();
                         let mut dsts: SmallVec<[&mut Storage; 2]> = bufs
                             .iter_mut()
                             .map(|b| Arc::get_mut(b).expect("the output buffer is unshared"))
                             .collect();
-                        kernel.run(&srcs, &mut dsts);
+                        kernel.run(&srcs, &mut dsts, &donated);
                     }
-                    for (&o, b) in outs.iter().zip(bufs) {
-                        st.bufs[o as usize] = Some(b);
+                    for (k, (&o, b)) in outs.iter().zip(bufs).enumerate() {
+                        let was_donated = kernel
+                            .aliases
+                            .iter()
+                            .zip(&donated)
+                            .any(|(a, d)| *d && a.output as usize == k);
+                        let previous = st.bufs[o as usize].replace(b);
+                        if was_donated {
+                            st.handed.push((o, previous));
+                        }
                     }
                     for r in release {
                         st.regs[*r as usize] = None;
@@ -213,15 +314,23 @@ impl Executable {
             })
             .collect();
         st.regs.iter_mut().for_each(|r| *r = None);
+        st.donated.clear();
+        for (o, previous) in st.handed.drain(..).rev() {
+            st.bufs[o as usize] = previous;
+        }
         outs
     }
+}
+
+/// Whether no array shares a buffer, so it may be overwritten.
+fn unshared(b: &Arc<Storage>) -> bool {
+    Arc::strong_count(b) == 1 && Arc::weak_count(b) == 0
 }
 
 /// Planned buffer `out`, to be overwritten: the one from the last run unless an array made
 /// earlier (an output the caller kept) still shares it; then the spare, if the caller has let
 /// go of it since; else a new one. A buffer the caller still holds becomes the next spare.
 fn take_buffer(st: &mut State, plan: &Plan, out: u32) -> Arc<Storage> {
-    let unshared = |b: &Arc<Storage>| Arc::strong_count(b) == 1 && Arc::weak_count(b) == 0;
     let o = out as usize;
     match st.bufs[o].take() {
         Some(b) if unshared(&b) => b,
@@ -247,7 +356,10 @@ fn shared<'a>(
     lits: &'a [Array],
 ) -> &'a Arc<Storage> {
     match *l {
-        Loc::Arg(i) => args[i as usize].shared_storage(),
+        Loc::Arg(i) => match st.donated.get(i as usize) {
+            Some(Some(b)) => b,
+            _ => args[i as usize].shared_storage(),
+        },
         Loc::Const(i) => consts[i as usize].shared_storage(),
         Loc::Lit(i) => lits[i as usize].shared_storage(),
         Loc::Reg(i) => st.regs[i as usize]
@@ -269,4 +381,81 @@ fn storage<'a>(
     lits: &'a [Array],
 ) -> &'a Storage {
     shared(st, l, args, consts, lits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transforms::make_jaxpr;
+    use crate::{numpy as jnp, Array};
+
+    fn address(a: &Array) -> usize {
+        Arc::as_ptr(a.shared_storage()) as usize
+    }
+
+    fn sgd(w: &Array, g: &Array) -> Array {
+        w - &(g * 0.5)
+    }
+
+    #[test]
+    fn a_donated_argument_read_last_by_an_update_holds_the_result() {
+        let w = jnp::arange(6.0).reshape([2, 3]);
+        let g = jnp::ones([2, 3]);
+        let exe = Executable::compile(&make_jaxpr(sgd)(&w, &g));
+        let want = sgd(&w, &g).to_vec::<f32>();
+        let donated = jnp::arange(6.0).reshape([2, 3]);
+        let at = address(&donated);
+        let out = exe.run_donating(vec![donated, g.clone()], 1);
+        assert_eq!(out[0].to_vec::<f32>(), want);
+        assert_eq!(
+            address(&out[0]),
+            at,
+            "the update was written over the donated buffer"
+        );
+    }
+
+    #[test]
+    fn a_shared_or_later_read_argument_is_not_overwritten() {
+        let w = jnp::arange(6.0).reshape([2, 3]);
+        let g = jnp::ones([2, 3]);
+        let exe = Executable::compile(&make_jaxpr(sgd)(&w, &g));
+        // The caller kept a clone: donation falls back to a fresh buffer.
+        let out = exe.run_donating(vec![w.clone(), g.clone()], 1);
+        assert_eq!(w.to_vec::<f32>(), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_ne!(address(&out[0]), address(&w));
+        // `w` is read again after the update: it cannot be overwritten there.
+        let both = |w: &Array, g: &Array| (sgd(w, g), w.exp());
+        let exe = Executable::compile(&make_jaxpr(both)(&w, &g));
+        let donated = jnp::arange(6.0).reshape([2, 3]);
+        let at = address(&donated);
+        let out = exe.run_donating(vec![donated, g.clone()], 1);
+        assert_eq!(out[0].to_vec::<f32>(), sgd(&w, &g).to_vec::<f32>());
+        assert_eq!(out[1].to_vec::<f32>(), w.exp().to_vec::<f32>());
+        assert_ne!(address(&out[0]), at);
+    }
+
+    #[test]
+    fn an_argument_also_read_through_a_view_is_not_overwritten() {
+        // `w` feeds the loop both element by element and transposed.
+        let f = |w: &Array, g: &Array| w - &(g * &w.transpose(&[1, 0]));
+        let w = jnp::arange(9.0).reshape([3, 3]);
+        let g = jnp::ones([3, 3]);
+        let exe = Executable::compile(&make_jaxpr(f)(&w, &g));
+        let out = exe.run_donating(vec![jnp::arange(9.0).reshape([3, 3]), g.clone()], 1);
+        assert_eq!(out[0].to_vec::<f32>(), f(&w, &g).to_vec::<f32>());
+    }
+
+    #[test]
+    fn a_large_donated_update_splits_across_threads_correctly() {
+        let n = 1 << 16;
+        let w = jnp::arange(n as f64).reshape([256, 256]);
+        let g = jnp::ones([256, 256]) * 2.0;
+        let exe = Executable::compile(&make_jaxpr(sgd)(&w, &g));
+        let want = sgd(&w, &g).to_vec::<f32>();
+        let donated = jnp::arange(n as f64).reshape([256, 256]);
+        let at = address(&donated);
+        let out = exe.run_donating(vec![donated, g], 1);
+        assert_eq!(address(&out[0]), at);
+        assert_eq!(out[0].to_vec::<f32>(), want);
+    }
 }

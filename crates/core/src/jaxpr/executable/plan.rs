@@ -16,6 +16,11 @@ use std::collections::HashMap;
 /// where elementwise loops and matrix products start to use several threads.
 const LARGE_VALUE: usize = 1 << 14;
 
+/// An elementwise operation at least this large that reads an argument for the last time gets
+/// a fused loop of its own, whose output can take over the argument's buffer if the caller
+/// donated it; smaller ones keep the cheaper standalone kernel.
+const DONATION_MIN_ELEMENTS: usize = 64;
+
 /// Where a value is while the program runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Loc {
@@ -146,39 +151,33 @@ impl Plan {
                 }
             })
             .collect();
-        let groups = fusion::find_groups(j, &roles);
+        let mut groups = fusion::find_groups(j, &roles);
         let mut group_of: Vec<Option<usize>> = vec![None; j.eqns.len()];
         for (g, members) in groups.iter().enumerate() {
             for &i in members {
                 group_of[i] = Some(g);
             }
         }
-        // A fused group runs where its last member was: that is when it reads its operands.
-        let position = |i: usize| group_of[i].map_or(i, |g| *groups[g].last().unwrap());
         // Aliases share their operand's storage: liveness is tracked per root value.
         let mut root: Vec<Var> = (0..n as Var).collect();
-        let mut def_group: Vec<Option<usize>> = vec![None; n];
-        for (i, (e, c)) in j.eqns.iter().zip(&classes).enumerate() {
+        for (e, c) in j.eqns.iter().zip(&classes) {
             if let (Class::Alias, Atom::Var(x)) = (c, &e.inputs[0]) {
                 root[e.outputs[0] as usize] = root[*x as usize];
             }
-            for &v in &e.outputs {
-                def_group[v as usize] = group_of[i];
-            }
+        }
+        // A fused group runs where its last member was: that is when it reads its operands.
+        fn position(i: usize, group_of: &[Option<usize>], groups: &[Vec<usize>]) -> usize {
+            group_of[i].map_or(i, |g| *groups[g].last().expect("groups are not empty"))
         }
         let mut last_use: Vec<Option<usize>> = vec![None; n];
-        // Whether something outside its fused group reads a value the group makes.
-        let mut read_outside = vec![false; n];
         for (i, (e, c)) in j.eqns.iter().zip(&classes).enumerate() {
+            if matches!(c, Class::Alias) {
+                continue;
+            }
             for a in &e.inputs {
                 if let Atom::Var(v) = a {
-                    if def_group[*v as usize].is_some() && def_group[*v as usize] != group_of[i] {
-                        read_outside[*v as usize] = true;
-                    }
-                    if !matches!(c, Class::Alias) {
-                        let r = root[*v as usize] as usize;
-                        last_use[r] = last_use[r].max(Some(position(i)));
-                    }
+                    let r = root[*v as usize] as usize;
+                    last_use[r] = last_use[r].max(Some(position(i, &group_of, &groups)));
                 }
             }
         }
@@ -186,6 +185,50 @@ impl Plan {
         for a in &j.outvars {
             if let Atom::Var(v) = a {
                 escapes[root[*v as usize] as usize] = true;
+            }
+        }
+        // A large elementwise operation left alone that reads an argument for the last time
+        // becomes a loop of its own, so a donated argument's buffer can take its result (see
+        // `Fused`'s aliases). Its position, and so every last use, stays the same.
+        for (i, e) in j.eqns.iter().enumerate() {
+            let Role::Elementwise(size) = roles[i] else {
+                continue;
+            };
+            let out = &j.avals[e.outputs[0] as usize];
+            let reads_last_argument = e.inputs.iter().any(|a| {
+                let Atom::Var(v) = a else { return false };
+                let r = root[*v as usize];
+                j.invars.contains(&r)
+                    && last_use[r as usize] == Some(i)
+                    && !escapes[r as usize]
+                    && j.avals[*v as usize].dtype == out.dtype
+                    && j.avals[*v as usize].size() == size
+            });
+            if group_of[i].is_none() && size >= DONATION_MIN_ELEMENTS && reads_last_argument {
+                group_of[i] = Some(groups.len());
+                groups.push(vec![i]);
+            }
+        }
+        let position = |i: usize| position(i, &group_of, &groups);
+        let mut def_group: Vec<Option<usize>> = vec![None; n];
+        for (i, e) in j.eqns.iter().enumerate() {
+            for &v in &e.outputs {
+                def_group[v as usize] = group_of[i];
+            }
+        }
+        // Whether something outside its fused group reads a value the group makes.
+        let mut read_outside = vec![false; n];
+        for (i, e) in j.eqns.iter().enumerate() {
+            for a in &e.inputs {
+                if let Atom::Var(v) = a {
+                    if def_group[*v as usize].is_some() && def_group[*v as usize] != group_of[i] {
+                        read_outside[*v as usize] = true;
+                    }
+                }
+            }
+        }
+        for a in &j.outvars {
+            if let Atom::Var(v) = a {
                 read_outside[*v as usize] = true;
             }
         }
@@ -247,8 +290,26 @@ impl Plan {
                             _ => unreachable!("find_groups() groups kernels only"),
                         })
                         .collect();
-                    let (kernel, wiring) =
-                        Fused::new(j, members, &kernels, |v| read_outside[v as usize]);
+                    // An argument read for the last time here may be overwritten if the
+                    // caller donated it.
+                    let donatable = |a: &Atom| match a {
+                        Atom::Var(v) => {
+                            let r = root[*v as usize];
+                            let ru = r as usize;
+                            (matches!(loc[ru], Some(Loc::Arg(_)))
+                                && last_use[ru] == Some(i)
+                                && !escapes[ru])
+                                .then_some(r)
+                        }
+                        Atom::Literal(_) => None,
+                    };
+                    let (kernel, wiring) = Fused::new(
+                        j,
+                        members,
+                        &kernels,
+                        |v| read_outside[v as usize],
+                        donatable,
+                    );
                     let ins = wiring.inputs.iter().map(|a| atom_loc(a, &loc)).collect();
                     let outs = wiring
                         .outputs
