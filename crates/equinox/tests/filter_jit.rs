@@ -399,8 +399,9 @@ fn buffer_pointers<T: Module>(t: &T) -> Vec<usize> {
 
 #[test]
 fn test_buffer_donation_function() {
-    let model = nn::MLP::new(64, 64, 64, 1, random::key(0));
-    let x = normal(1, &[64]);
+    // Layers of 256 units: large enough for their updates to be fused loops.
+    let model = nn::MLP::new(16, 256, 256, 1, random::key(0));
+    let x = normal(1, &[16]);
     let step = eqx::filter_jit_donate(sgd_step);
     let mut model = model;
     for _k in 0..3 {

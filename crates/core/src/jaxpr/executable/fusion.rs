@@ -378,8 +378,12 @@ impl Fused {
     pub(crate) fn run(&self, ins: &[&Storage], outs: &mut [&mut Storage], donated: &[bool]) {
         let srcs: SmallVec<[Src<'_>; 8]> = ins.iter().map(|s| Src::of(s)).collect();
         let dsts: SmallVec<[Dst<'_>; 4]> = outs.iter_mut().map(|s| Dst::of(s)).collect();
-        let threads = rayon::current_num_threads();
-        if self.len < PARALLEL_ELEMENTS || threads < 2 {
+        let threads = if self.len < PARALLEL_ELEMENTS {
+            1
+        } else {
+            rayon::current_num_threads()
+        };
+        if threads < 2 {
             self.run_range(&srcs, 0, self.len, dsts, donated);
             return;
         }
@@ -704,16 +708,16 @@ mod tests {
             // Reads `a` after the reduction: a second loop.
             ((&a + y).tanh() + &total, total)
         };
-        let x = jnp::zeros([3, 5]);
+        let x = jnp::zeros([30, 50]);
         let plan = plan_of(f, &x, &x);
         let (fused, instrs) = shape(&plan);
         // exp·2 (writing `a` for the reduction), the reduction, then add·tanh·add with the
         // broadcast of the total.
         assert_eq!(fused, vec![1, 1]);
         assert_eq!(instrs, 3);
-        let want = f(&jnp::ones([3, 5]), &x);
+        let want = f(&jnp::ones([30, 50]), &x);
         let exe = super::super::Executable::compile(&make_jaxpr(f)(&x, &x));
-        let got = exe.run(&[&jnp::ones([3, 5]), &x]);
+        let got = exe.run(&[&jnp::ones([30, 50]), &x]);
         assert_eq!(got[0].to_vec::<f32>(), want.0.to_vec::<f32>());
     }
 

@@ -16,10 +16,14 @@ use std::collections::HashMap;
 /// where elementwise loops and matrix products start to use several threads.
 const LARGE_VALUE: usize = 1 << 14;
 
+/// Elementwise operations on fewer elements keep their standalone kernels: a fused loop's
+/// set-up (scratch, dispatch per step) costs more than it saves on a few hundred elements.
+const FUSION_MIN_ELEMENTS: usize = 256;
+
 /// An elementwise operation at least this large that reads an argument for the last time gets
 /// a fused loop of its own, whose output can take over the argument's buffer if the caller
-/// donated it; smaller ones keep the cheaper standalone kernel.
-const DONATION_MIN_ELEMENTS: usize = 64;
+/// donated it.
+const DONATION_MIN_ELEMENTS: usize = FUSION_MIN_ELEMENTS;
 
 /// Where a value is while the program runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,7 +145,9 @@ impl Plan {
                 let size = || j.avals[e.outputs[0] as usize].size();
                 match c {
                     Class::Alias => Role::Alias,
-                    Class::Kernel(Kernel::Elementwise { .. }) => Role::Elementwise(size()),
+                    Class::Kernel(Kernel::Elementwise { .. }) if size() >= FUSION_MIN_ELEMENTS => {
+                        Role::Elementwise(size())
+                    }
                     Class::Kernel(Kernel::StridedCopy { dtype, .. })
                         if kernels::is_lane(*dtype) =>
                     {
