@@ -149,14 +149,70 @@ fn fused_loops_with_broadcasts_several_outputs_and_mixed_dtypes_are_bit_exact() 
 }
 
 #[test]
+fn every_float_unary_op_runs_the_eager_formula_under_jit() {
+    use equinox_core::prims::unary::UnaryOp::{self, *};
+    let ops: Vec<UnaryOp> = vec![
+        Neg,
+        Sign,
+        Abs,
+        Floor,
+        Ceil,
+        Round {
+            to_nearest_even: true,
+        },
+        Round {
+            to_nearest_even: false,
+        },
+        Exp,
+        Exp2,
+        Log,
+        Log1p,
+        Expm1,
+        Tanh,
+        Logistic,
+        Sin,
+        Cos,
+        Tan,
+        Asin,
+        Acos,
+        Atan,
+        Sinh,
+        Cosh,
+        Asinh,
+        Acosh,
+        Atanh,
+        Sqrt,
+        Rsqrt,
+        Cbrt,
+        Erf,
+        Erfc,
+        ErfInv,
+        Lgamma,
+        Digamma,
+        Polygamma(1),
+        IntegerPow(3),
+        IntegerPow(-2),
+        Square,
+    ];
+    let mut rng = Rng::new(12);
+    for dtype in [DType::F32, DType::F64] {
+        // 300 elements: past the size below which the executor leaves operations unfused.
+        let x = special_floats(&mut rng, &[300], dtype);
+        let f =
+            |x: &Array| -> Vec<Array> { ops.iter().map(|op| bind1(*op, &[&(x * 0.5)])).collect() };
+        check(f, &x, &format!("unary ops {dtype}"));
+    }
+}
+
+#[test]
 fn fallback_primitives_are_bit_exact() {
     let mut rng = Rng::new(5);
     let x = random_array(&mut rng, &[3, 4, 5], DType::F32);
     let h = random_array(&mut rng, &[3, 4], DType::F16);
     let i = random_array(&mut rng, &[3, 4], DType::I32);
     let f = |(x, h, i): &(Array, Array, Array)| {
-        // Middle-axis reduction, batched product, scans, sorts, half floats, integer ops,
-        // unary ops without a fast kernel.
+        // Middle-axis reduction, batched product, scans, sorts, half floats, integer ops (and
+        // exp2/floor, which share the eager formulas through `float_unary_map`).
         let mid = x.sum(1);
         let batched = x.matmul(&x.transpose(&[0, 2, 1]));
         let c = x.cumsum(2);

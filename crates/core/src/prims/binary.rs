@@ -2,7 +2,7 @@
 
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Element, FloatElement, IntElement, Shape, ShapeDtype, Storage};
-use crate::backend::cpu::elementwise::zip_map;
+use crate::backend::cpu::elementwise::{zip_map, NewVec, Sink};
 use num_traits::Float;
 
 /// An elementwise binary primitive. Both operands have the same dtype; their shapes are equal
@@ -388,21 +388,41 @@ fn nextafter<T: FloatElement>(x: T, y: T) -> T {
 }
 
 fn float_binary<T: FloatElement>(op: BinaryOp, x: &[T], y: &[T]) -> Storage {
+    T::into_storage(float_binary_map(op, x, y, NewVec))
+}
+
+/// The binary ops defined on floats: what [`float_binary_map`] computes.
+pub(crate) fn is_float_op(op: BinaryOp) -> bool {
     use BinaryOp::*;
-    let out: Vec<T> = match op {
-        Add | AddAny => zip_map(x, y, |a, b| a + b),
-        Sub => zip_map(x, y, |a, b| a - b),
-        Mul => zip_map(x, y, |a, b| a * b),
-        Div => zip_map(x, y, |a, b| a / b),
-        Rem => zip_map(x, y, |a, b| a % b),
-        Pow => zip_map(x, y, |a, b| a.powf(b)),
-        Max => zip_map(x, y, nan_max),
-        Min => zip_map(x, y, nan_min),
-        Atan2 => zip_map(x, y, |a, b| a.atan2(b)),
-        Nextafter => zip_map(x, y, nextafter),
+    matches!(
+        op,
+        Add | AddAny | Sub | Mul | Div | Rem | Pow | Max | Min | Atan2 | Nextafter
+    )
+}
+
+/// Each float binary op's per-element formula (a one-element operand broadcasts), run by
+/// `sink`'s loop: the eager primitive allocates, the jit executor writes into its planned
+/// buffers, so both give the same bits.
+pub(crate) fn float_binary_map<T: FloatElement, S: Sink<T>>(
+    op: BinaryOp,
+    x: &[T],
+    y: &[T],
+    sink: S,
+) -> S::Out {
+    use BinaryOp::*;
+    match op {
+        Add | AddAny => sink.zip_map(x, y, |a, b| a + b),
+        Sub => sink.zip_map(x, y, |a, b| a - b),
+        Mul => sink.zip_map(x, y, |a, b| a * b),
+        Div => sink.zip_map(x, y, |a, b| a / b),
+        Rem => sink.zip_map(x, y, |a, b| a % b),
+        Pow => sink.zip_map(x, y, |a, b| a.powf(b)),
+        Max => sink.zip_map(x, y, nan_max),
+        Min => sink.zip_map(x, y, nan_min),
+        Atan2 => sink.zip_map(x, y, |a, b| a.atan2(b)),
+        Nextafter => sink.zip_map(x, y, nextafter),
         _ => unreachable!("abstract_eval rejects {} on floats", op.name()),
-    };
-    T::into_storage(out)
+    }
 }
 
 fn int_binary<T: IntElement>(op: BinaryOp, x: &[T], y: &[T]) -> Storage {

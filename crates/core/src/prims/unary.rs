@@ -5,7 +5,7 @@ use super::compare::CompareOp;
 use super::select::SelectOp;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Element, FloatElement, IntElement, ShapeDtype};
-use crate::backend::cpu::elementwise::map;
+use crate::backend::cpu::elementwise::{map, NewVec, Sink};
 use crate::backend::cpu::special;
 use num_traits::Float;
 
@@ -417,15 +417,39 @@ fn powi<T: Copy>(x: T, y: u32, one: T, mul: impl Fn(T, T) -> T) -> T {
 }
 
 fn float_unary<T: FloatElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
-    use UnaryOp::*;
-    if op == IsFinite {
+    if op == UnaryOp::IsFinite {
         return bool::into_storage(map(x, |v| v.is_finite()));
     }
+    T::into_storage(float_unary_map(op, x, NewVec))
+}
+
+/// The float-to-float unary ops (all but `is_finite` and `stop_gradient`): what
+/// [`float_unary_map`] computes.
+pub(crate) fn is_float_to_float(op: UnaryOp) -> bool {
+    !matches!(
+        op,
+        UnaryOp::IsFinite
+            | UnaryOp::StopGradient
+            | UnaryOp::Not
+            | UnaryOp::PopulationCount
+            | UnaryOp::Clz
+    )
+}
+
+/// Each float-to-float unary op's per-element formula, run by `sink`'s loop: the eager
+/// primitive allocates ([`NewVec`]), the jit executor writes into its planned buffers
+/// ([`crate::backend::cpu::elementwise::IntoSlice`]), so both give the same bits.
+pub(crate) fn float_unary_map<T: FloatElement, S: Sink<T>>(
+    op: UnaryOp,
+    x: &[T],
+    sink: S,
+) -> S::Out {
+    use UnaryOp::*;
     let zero = <T as Element>::zero();
     let one = <T as Element>::one();
-    let out: Vec<T> = match op {
-        Neg => map(x, |v| -v),
-        Sign => map(x, |v| {
+    match op {
+        Neg => sink.map(x, |v| -v),
+        Sign => sink.map(x, |v| {
             if v.is_nan() {
                 v
             } else if v > zero {
@@ -436,40 +460,40 @@ fn float_unary<T: FloatElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
                 v
             }
         }),
-        Abs => map(x, |v| v.abs()),
-        Floor => map(x, |v| v.floor()),
-        Ceil => map(x, |v| v.ceil()),
+        Abs => sink.map(x, |v| v.abs()),
+        Floor => sink.map(x, |v| v.floor()),
+        Ceil => sink.map(x, |v| v.ceil()),
         Round { to_nearest_even } => {
             if to_nearest_even {
-                map(x, round_half_even)
+                sink.map(x, round_half_even)
             } else {
-                map(x, round_half_away)
+                sink.map(x, round_half_away)
             }
         }
-        Exp => map(x, |v| v.exp()),
+        Exp => sink.map(x, |v| v.exp()),
         // JAX lowers exp2 to `exp(log(2) * x)` with log(2) rounded to the dtype; do the same
         // so results agree (this is up to a few ulp less accurate than a true exp2).
         Exp2 => {
             let ln2 = T::from_f64(std::f64::consts::LN_2);
-            map(x, |v| (ln2 * v).exp())
+            sink.map(x, |v| (ln2 * v).exp())
         }
-        Log => map(x, |v| v.ln()),
-        Log1p => map(x, |v| special_fn(v, special::log1p_f32, special::log1p_f64)),
-        Expm1 => map(x, |v| v.exp_m1()),
-        Tanh => map(x, |v| special_fn(v, special::tanh_f32, f64::tanh)),
-        Logistic => map(x, |v| one / (one + (-v).exp())),
-        Sin => map(x, |v| v.sin()),
-        Cos => map(x, |v| v.cos()),
-        Tan => map(x, |v| v.tan()),
-        Asin => map(x, |v| v.asin()),
-        Acos => map(x, |v| v.acos()),
-        Atan => map(x, |v| v.atan()),
+        Log => sink.map(x, |v| v.ln()),
+        Log1p => sink.map(x, |v| special_fn(v, special::log1p_f32, special::log1p_f64)),
+        Expm1 => sink.map(x, |v| v.exp_m1()),
+        Tanh => sink.map(x, |v| special_fn(v, special::tanh_f32, f64::tanh)),
+        Logistic => sink.map(x, |v| one / (one + (-v).exp())),
+        Sin => sink.map(x, |v| v.sin()),
+        Cos => sink.map(x, |v| v.cos()),
+        Tan => sink.map(x, |v| v.tan()),
+        Asin => sink.map(x, |v| v.asin()),
+        Acos => sink.map(x, |v| v.acos()),
+        Atan => sink.map(x, |v| v.atan()),
         // sinh and cosh follow XLA's CHLO expansions, which JAX's results carry: for |x| >= 1
         // `e^(x + log ½) ∓ e^(-x + log ½)` (no overflow where e^x is inf but e^x / 2 is not),
         // and for sinh with |x| < 1 `(e + e / (e + 1)) / 2` with `e = expm1(x)`.
         Sinh => {
             let (half, log_half) = (T::from_f64(0.5), T::from_f64(0.5f64.ln()));
-            map(x, |v| {
+            sink.map(x, |v| {
                 if v.abs() < one {
                     let e = v.exp_m1();
                     (e + e / (e + one)) * half
@@ -480,36 +504,36 @@ fn float_unary<T: FloatElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
         }
         Cosh => {
             let log_half = T::from_f64(0.5f64.ln());
-            map(x, |v| (v + log_half).exp() + (-v + log_half).exp())
+            sink.map(x, |v| (v + log_half).exp() + (-v + log_half).exp())
         }
-        Asinh => map(x, |v| v.asinh()),
-        Acosh => map(x, |v| v.acosh()),
+        Asinh => sink.map(x, |v| v.asinh()),
+        Acosh => sink.map(x, |v| v.acosh()),
         // XLA's `0.5 * (log1p(x) - log1p(-x))`, accurate near ±1 (unlike `0.5 * log1p(2x /
         // (1 - x))`, which loses most digits for f32 there).
-        Atanh => map(x, |v| {
+        Atanh => sink.map(x, |v| {
             special_fn(
                 v,
                 |f| 0.5 * (special::log1p_f32(f) - special::log1p_f32(-f)),
                 f64::atanh,
             )
         }),
-        Sqrt => map(x, |v| v.sqrt()),
-        Rsqrt => map(x, |v| one / v.sqrt()),
-        Cbrt => map(x, |v| v.cbrt()),
-        Erf => map(x, |v| special_fn(v, special::erf_f32, libm::erf)),
-        Erfc => map(x, |v| special_fn(v, libm::erfcf, libm::erfc)),
-        ErfInv => map(x, |v| {
+        Sqrt => sink.map(x, |v| v.sqrt()),
+        Rsqrt => sink.map(x, |v| one / v.sqrt()),
+        Cbrt => sink.map(x, |v| v.cbrt()),
+        Erf => sink.map(x, |v| special_fn(v, special::erf_f32, libm::erf)),
+        Erfc => sink.map(x, |v| special_fn(v, libm::erfcf, libm::erfc)),
+        ErfInv => sink.map(x, |v| {
             special_fn(v, special::erf_inv_f32, special::erf_inv_f64)
         }),
-        Lgamma => map(x, |v| special_fn(v, special::lgamma_f32, libm::lgamma)),
-        Digamma => map(x, |v| {
+        Lgamma => sink.map(x, |v| special_fn(v, special::lgamma_f32, libm::lgamma)),
+        Digamma => sink.map(x, |v| {
             special_fn(v, special::digamma_f32, special::digamma_f64)
         }),
-        Polygamma(m) => map(x, |v| T::from_f64(special::polygamma_f64(m, v.to_f64()))),
+        Polygamma(m) => sink.map(x, |v| T::from_f64(special::polygamma_f64(m, v.to_f64()))),
         IntegerPow(y) => {
             let p = y.unsigned_abs();
             if y >= 0 {
-                map(x, |v| {
+                sink.map(x, |v| {
                     if p == 0 {
                         one
                     } else {
@@ -517,17 +541,16 @@ fn float_unary<T: FloatElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
                     }
                 })
             } else {
-                map(x, |v| one / powi(v, p, one, |a, b| a * b))
+                sink.map(x, |v| one / powi(v, p, one, |a, b| a * b))
             }
         }
-        Square => map(x, |v| v * v),
-        Copy => x.to_vec(),
+        Square => sink.map(x, |v| v * v),
+        Copy => sink.map(x, |v| v),
         IsFinite | Not | PopulationCount | Clz => {
             unreachable!("abstract_eval rejects {} on floats", op.name())
         }
         StopGradient => unreachable!("stop_gradient is handled in eval"),
-    };
-    T::into_storage(out)
+    }
 }
 
 fn int_unary<T: IntElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {

@@ -203,3 +203,61 @@ pub fn zip3_map_into<A, B, C, D>(
 {
     zip3_map_uninit(a, b, c, as_uninit(out), f)
 }
+
+/// Where an elementwise loop puts its results: a new vector ([`NewVec`], what eager primitives
+/// use) or an existing buffer ([`IntoSlice`], what the jit executor's kernels use). A
+/// primitive's per-element formulas are written once, generic over the sink, so both paths run
+/// the same formula through the same loop.
+pub trait Sink<D> {
+    /// What the loop returns: the vector, or nothing.
+    type Out;
+    /// [`map`] / [`map_into`].
+    fn map<A: Copy + Send + Sync>(self, a: &[A], f: impl Fn(A) -> D + Sync) -> Self::Out;
+    /// [`zip_map`] / [`zip_map_into`].
+    fn zip_map<A: Copy + Send + Sync, B: Copy + Send + Sync>(
+        self,
+        a: &[A],
+        b: &[B],
+        f: impl Fn(A, B) -> D + Sync,
+    ) -> Self::Out;
+}
+
+/// A [`Sink`] that allocates the output.
+pub struct NewVec;
+
+impl<D: Copy + Send + Sync> Sink<D> for NewVec {
+    type Out = Vec<D>;
+    #[inline]
+    fn map<A: Copy + Send + Sync>(self, a: &[A], f: impl Fn(A) -> D + Sync) -> Vec<D> {
+        map(a, f)
+    }
+    #[inline]
+    fn zip_map<A: Copy + Send + Sync, B: Copy + Send + Sync>(
+        self,
+        a: &[A],
+        b: &[B],
+        f: impl Fn(A, B) -> D + Sync,
+    ) -> Vec<D> {
+        zip_map(a, b, f)
+    }
+}
+
+/// A [`Sink`] that overwrites a buffer of the output's length.
+pub struct IntoSlice<'a, D>(pub &'a mut [D]);
+
+impl<D: Copy + Send + Sync> Sink<D> for IntoSlice<'_, D> {
+    type Out = ();
+    #[inline]
+    fn map<A: Copy + Send + Sync>(self, a: &[A], f: impl Fn(A) -> D + Sync) {
+        map_into(a, self.0, f)
+    }
+    #[inline]
+    fn zip_map<A: Copy + Send + Sync, B: Copy + Send + Sync>(
+        self,
+        a: &[A],
+        b: &[B],
+        f: impl Fn(A, B) -> D + Sync,
+    ) {
+        zip_map_into(a, b, self.0, f)
+    }
+}

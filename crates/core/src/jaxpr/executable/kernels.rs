@@ -6,18 +6,17 @@
 //! primitive's eager implementation.
 
 use crate::array::{cast, DType, Element, FloatElement, Shape, ShapeDtype, Storage};
-use crate::backend::cpu::elementwise::{map_into, zip3_map_into, zip_map_into};
+use crate::backend::cpu::elementwise::{map_into, zip3_map_into, zip_map_into, IntoSlice};
 use crate::backend::cpu::matmul::{max_threads, MatRef, MatmulElement};
 use crate::backend::cpu::reduce::{reduce_columns_into, reduce_rows_into};
-use crate::backend::cpu::special;
 use crate::backend::cpu::strided::{row_major_strides, strided_copy_into};
-use crate::prims::binary::{nan_max, nan_min, BinaryOp};
+use crate::prims::binary::{float_binary_map, is_float_op, BinaryOp};
 use crate::prims::compare::CompareOp;
 use crate::prims::convert::ConvertOp;
 use crate::prims::layout::LayoutOp;
 use crate::prims::reduce::{ReduceKind, ReduceOp};
 use crate::prims::select::SelectOp;
-use crate::prims::unary::UnaryOp;
+use crate::prims::unary::{float_unary_map, is_float_to_float, UnaryOp};
 use crate::prims::Primitive;
 use half::{bf16, f16};
 use smallvec::SmallVec;
@@ -84,8 +83,8 @@ pub(crate) fn select(prim: &Primitive, ins: &[&ShapeDtype], out: &ShapeDtype) ->
     let d = ins.first().map(|a| a.dtype);
     let ew = |op| Some(Kernel::Elementwise { op, dtype: d? });
     match prim {
-        Primitive::Unary(op) if is_f(d?) && unary_supported(*op) => ew(E::Unary(*op)),
-        Primitive::Binary(op) if is_f(d?) && binary_supported(*op) => ew(E::Binary(*op)),
+        Primitive::Unary(op) if is_f(d?) && is_float_to_float(*op) => ew(E::Unary(*op)),
+        Primitive::Binary(op) if is_f(d?) && is_float_op(*op) => ew(E::Binary(*op)),
         Primitive::Compare(op) if is_f(d?) || d? == DType::I32 => ew(E::Compare(*op)),
         Primitive::Select(SelectOp::SelectN)
             if ins.len() == 3 && d? == DType::Bool && copyable(ins[1].dtype) =>
@@ -129,31 +128,6 @@ pub(crate) fn select(prim: &Primitive, ins: &[&ShapeDtype], out: &ShapeDtype) ->
 /// The dtypes the select/convert kernels are instantiated for.
 fn copyable(d: DType) -> bool {
     is_lane(d)
-}
-
-fn unary_supported(op: UnaryOp) -> bool {
-    use UnaryOp::*;
-    matches!(
-        op,
-        Neg | Sign
-            | Abs
-            | Exp
-            | Log
-            | Log1p
-            | Expm1
-            | Tanh
-            | Logistic
-            | Sin
-            | Cos
-            | Sqrt
-            | Rsqrt
-            | Square
-    )
-}
-
-fn binary_supported(op: BinaryOp) -> bool {
-    use BinaryOp::*;
-    matches!(op, Add | Sub | Mul | Div | Max | Min | Pow)
 }
 
 fn strided(l: &LayoutOp, x: &ShapeDtype, out: &ShapeDtype) -> Option<Kernel> {
@@ -284,30 +258,11 @@ fn get<T: Element>(s: &Storage) -> &[T] {
     })
 }
 
-/// The float element types with the XLA-compatible special functions the eager unary
-/// primitives use (f32 `tanh`/`log1p` are ports of XLA's; f64 uses libm's, as there).
-trait FastFloat: FloatElement + MatmulElement + SliceMut {
-    fn tanh_xla(self) -> Self;
-    fn log1p_xla(self) -> Self;
-}
+/// The float element types of the fast kernels.
+trait FastFloat: FloatElement + MatmulElement + SliceMut {}
 
-impl FastFloat for f32 {
-    fn tanh_xla(self) -> f32 {
-        special::tanh_f32(self)
-    }
-    fn log1p_xla(self) -> f32 {
-        special::log1p_f32(self)
-    }
-}
-
-impl FastFloat for f64 {
-    fn tanh_xla(self) -> f64 {
-        f64::tanh(self)
-    }
-    fn log1p_xla(self) -> f64 {
-        special::log1p_f64(self)
-    }
-}
+impl FastFloat for f32 {}
+impl FastFloat for f64 {}
 
 /// Read-only elements of an operand, typed: the element types the elementwise kernels take.
 /// A one-element operand broadcasts against the others.
@@ -480,8 +435,8 @@ pub(crate) fn elementwise(op: ElementwiseOp, dtype: DType, ins: &[Src<'_>], out:
 fn float_op<T: FastFloat + Lane>(op: ElementwiseOp, ins: &[Src<'_>], out: Dst<'_>) {
     let arg = |i: usize| T::src(ins[i]);
     match op {
-        ElementwiseOp::Unary(u) => unary::<T>(u, arg(0), T::dst(out)),
-        ElementwiseOp::Binary(b) => binary::<T>(b, arg(0), arg(1), T::dst(out)),
+        ElementwiseOp::Unary(u) => float_unary_map(u, arg(0), IntoSlice(T::dst(out))),
+        ElementwiseOp::Binary(b) => float_binary_map(b, arg(0), arg(1), IntoSlice(T::dst(out))),
         ElementwiseOp::Compare(c) => compare::<T>(c, ins, out),
         ElementwiseOp::Fma => zip3_map_into(arg(0), arg(1), arg(2), T::dst(out), |x, y, z| {
             x.mul_add(y, z)
@@ -489,61 +444,6 @@ fn float_op<T: FastFloat + Lane>(op: ElementwiseOp, ins: &[Src<'_>], out: Dst<'_
         ElementwiseOp::Select | ElementwiseOp::Convert => {
             unreachable!("dispatched by dtype in elementwise()")
         }
-    }
-}
-
-/// The formulas of `prims/unary.rs` for the supported ops.
-fn unary<T: FastFloat>(op: UnaryOp, x: &[T], out: &mut [T]) {
-    use UnaryOp::*;
-    let zero = <T as Element>::zero();
-    let one = <T as Element>::one();
-    match op {
-        Neg => map_into(x, out, |v| -v),
-        Sign => map_into(x, out, |v| {
-            if v.is_nan() {
-                v
-            } else if v > zero {
-                one
-            } else if v < zero {
-                -one
-            } else {
-                v
-            }
-        }),
-        Abs => map_into(x, out, |v| v.abs()),
-        Exp => map_into(x, out, |v| v.exp()),
-        Log => map_into(x, out, |v| v.ln()),
-        Log1p => map_into(x, out, T::log1p_xla),
-        Expm1 => map_into(x, out, |v| v.exp_m1()),
-        Tanh => map_into(x, out, T::tanh_xla),
-        Logistic => map_into(x, out, |v| one / (one + (-v).exp())),
-        Sin => map_into(x, out, |v| v.sin()),
-        Cos => map_into(x, out, |v| v.cos()),
-        Sqrt => map_into(x, out, |v| v.sqrt()),
-        Rsqrt => map_into(x, out, |v| one / v.sqrt()),
-        Square => map_into(x, out, |v| v * v),
-        _ => unreachable!(
-            "unary_supported() admits {}",
-            crate::prims::PrimitiveRule::name(&op)
-        ),
-    }
-}
-
-/// The formulas of `prims/binary.rs` for the supported ops.
-fn binary<T: FastFloat>(op: BinaryOp, x: &[T], y: &[T], out: &mut [T]) {
-    use BinaryOp::*;
-    match op {
-        Add => zip_map_into(x, y, out, |a, b| a + b),
-        Sub => zip_map_into(x, y, out, |a, b| a - b),
-        Mul => zip_map_into(x, y, out, |a, b| a * b),
-        Div => zip_map_into(x, y, out, |a, b| a / b),
-        Max => zip_map_into(x, y, out, nan_max),
-        Min => zip_map_into(x, y, out, nan_min),
-        Pow => zip_map_into(x, y, out, |a, b| a.powf(b)),
-        _ => unreachable!(
-            "binary_supported() admits {}",
-            crate::prims::PrimitiveRule::name(&op)
-        ),
     }
 }
 
