@@ -2,7 +2,8 @@
 //! 8x8 digits shipped in `examples/data/digits.csv.gz`, or on MNIST with `--mnist DIR`.
 //!
 //! It shows the whole Equinox workflow: a model from `nn::MLP`, a softmax cross-entropy loss
-//! batched with `vmap`, a training step compiled with `filter_jit` around
+//! batched with `vmap`, a training step compiled with `filter_jit_donate` (`filter_jit` that
+//! takes the model by value and writes the updated parameters over the old ones) around
 //! `filter_value_and_grad`, the update written as `tree::map2`, and the trained model saved with
 //! `tree_serialise_leaves` and loaded back with `tree_deserialise_leaves`.
 //!
@@ -203,9 +204,10 @@ fn main() {
     let model = nn::MLP::new(features, 10, 128, 2, model_key);
 
     // SGD with momentum: v <- momentum * v + g; p <- p - lr * v. The velocity is a tree of the
-    // model's type, initialised to zeros.
+    // model's type, initialised to zeros. The step takes the model by value (donates it): its
+    // buffers receive the updated parameters.
     let (learning_rate, momentum, batch) = (0.05, 0.9, 32);
-    let step = eqx::filter_jit(
+    let step = eqx::filter_jit_donate(
         move |model: &nn::MLP, velocity: &nn::MLP, x: &Array, y: &Array| {
             let (l, grads) = eqx::filter_value_and_grad(loss)(model, x, y);
             let velocity = eqx::tree::map2(velocity, &grads, |v, g| v * momentum + g);
@@ -229,7 +231,7 @@ fn main() {
         let (xs, ys) = (x_train.take(&order, Some(0)), y_train.take(&order, Some(0)));
         for b in 0..steps_per_epoch {
             let (xb, yb) = (rows(&xs, b * batch, batch), rows(&ys, b * batch, batch));
-            let (m, v, l) = step(&model, &velocity, &xb, &yb);
+            let (m, v, l) = step(model, &velocity, &xb, &yb);
             (model, velocity) = (m, v);
             progress.update(
                 epoch,
