@@ -313,6 +313,14 @@ fn error_if_fails_at_run_time_eagerly_under_jit_and_vmap() {
         vec![6.0]
     );
     assert!(debug::checked(|| jitted(&v(&[3.0, -3.0]))).is_err());
+    // A large program runs on a rayon worker: the failure still reaches the caller as `Err`.
+    let mut big = vec![1.0f32; 1 << 15];
+    assert!(debug::checked(|| jitted(&v(&big))).is_ok());
+    big[12345] = -1.0;
+    assert_eq!(
+        debug::checked(|| jitted(&v(&big))).unwrap_err().message,
+        "negative input"
+    );
     let batched = vmap(move |x: &Array| check(x) * 2.0);
     assert!(debug::checked(|| batched(&v(&[1.0, 2.0]))).is_ok());
     assert!(debug::checked(|| batched(&v(&[1.0, -2.0]))).is_err());
