@@ -213,7 +213,38 @@ impl Fused {
             let e = &j.eqns[i];
             let out = e.outputs[0];
             let out_dtype = j.avals[out as usize].dtype;
-            let step = match kernel {
+            let is_output = outside(out);
+            let read_later = last_reader.contains_key(&out);
+            let dest = if is_output && !read_later {
+                outputs.push(None);
+                Dest::Output(outputs.len() as u16 - 1)
+            } else {
+                // A slot of the output's dtype whose value is no longer needed, or a new one.
+                // The operands of this step are needed until it ran, so it never writes what
+                // it reads.
+                let needed = if is_output {
+                    usize::MAX
+                } else {
+                    last_reader.get(&out).copied().unwrap_or(k)
+                };
+                let free = (0..slots.len()).find(|&s| slots[s].0 == out_dtype && busy_until[s] < k);
+                let s = free.unwrap_or_else(|| {
+                    let index = slots.iter().filter(|(d, _)| *d == out_dtype).count() as u16;
+                    slots.push((out_dtype, index));
+                    busy_until.push(0);
+                    slots.len() - 1
+                });
+                busy_until[s] = needed;
+                slot_of.insert(out, s as u16);
+                if is_output {
+                    outputs.push(Some(s as u16));
+                }
+                Dest::Slot(s as u16)
+            };
+            if is_output {
+                wiring.outputs.push(out);
+            }
+            steps.push(match kernel {
                 Kernel::Elementwise { op, dtype } => {
                     let args = e
                         .inputs
@@ -247,7 +278,7 @@ impl Fused {
                         op: *op,
                         dtype: *dtype,
                         args,
-                        dest: Dest::Slot(0),
+                        dest,
                     }
                 }
                 Kernel::StridedCopy {
@@ -264,52 +295,10 @@ impl Fused {
                     });
                     Step::Load {
                         input: inputs.len() as u16 - 1,
-                        dest: Dest::Slot(0),
+                        dest,
                     }
                 }
                 other => unreachable!("find_groups() fuses no {other:?}"),
-            };
-            let is_output = outside(out);
-            let read_later = last_reader.contains_key(&out);
-            let dest = if is_output && !read_later {
-                outputs.push(None);
-                Dest::Output(outputs.len() as u16 - 1)
-            } else {
-                // A slot of the output's dtype whose value is no longer needed, or a new one.
-                // The operands of this step are needed until it ran, so it never writes what
-                // it reads.
-                let needed = if is_output {
-                    usize::MAX
-                } else {
-                    last_reader.get(&out).copied().unwrap_or(k)
-                };
-                let free = (0..slots.len()).find(|&s| slots[s].0 == out_dtype && busy_until[s] < k);
-                let s = free.unwrap_or_else(|| {
-                    let index = slots.iter().filter(|(d, _)| *d == out_dtype).count() as u16;
-                    slots.push((out_dtype, index));
-                    busy_until.push(0);
-                    slots.len() - 1
-                });
-                busy_until[s] = needed;
-                slot_of.insert(out, s as u16);
-                if is_output {
-                    outputs.push(Some(s as u16));
-                }
-                Dest::Slot(s as u16)
-            };
-            if is_output {
-                wiring.outputs.push(out);
-            }
-            steps.push(match step {
-                Step::Op {
-                    op, dtype, args, ..
-                } => Step::Op {
-                    op,
-                    dtype,
-                    args,
-                    dest,
-                },
-                Step::Load { input, .. } => Step::Load { input, dest },
             });
         }
         // Pair donatable operands with outputs of their dtype; a paired output is written back
