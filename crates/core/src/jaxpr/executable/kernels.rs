@@ -87,7 +87,7 @@ pub(crate) fn select(prim: &Primitive, ins: &[&ShapeDtype], out: &ShapeDtype) ->
         Primitive::Binary(op) if is_f(d?) && is_float_op(*op) => ew(E::Binary(*op)),
         Primitive::Compare(op) if is_f(d?) || d? == DType::I32 => ew(E::Compare(*op)),
         Primitive::Select(SelectOp::SelectN)
-            if ins.len() == 3 && d? == DType::Bool && copyable(ins[1].dtype) =>
+            if ins.len() == 3 && d? == DType::Bool && is_lane(ins[1].dtype) =>
         {
             Some(Kernel::Elementwise {
                 op: E::Select,
@@ -95,7 +95,7 @@ pub(crate) fn select(prim: &Primitive, ins: &[&ShapeDtype], out: &ShapeDtype) ->
             })
         }
         Primitive::Convert(ConvertOp::ConvertElementType { new_dtype, .. })
-            if copyable(d?) && copyable(*new_dtype) =>
+            if is_lane(d?) && is_lane(*new_dtype) =>
         {
             ew(E::Convert)
         }
@@ -123,11 +123,6 @@ pub(crate) fn select(prim: &Primitive, ins: &[&ShapeDtype], out: &ShapeDtype) ->
         }
         _ => None,
     }
-}
-
-/// The dtypes the select/convert kernels are instantiated for.
-fn copyable(d: DType) -> bool {
-    is_lane(d)
 }
 
 fn strided(l: &LayoutOp, x: &ShapeDtype, out: &ShapeDtype) -> Option<Kernel> {

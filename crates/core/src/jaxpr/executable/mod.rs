@@ -210,42 +210,37 @@ impl Executable {
                 } => {
                     // An output aliased to a donated argument no one else holds takes over the
                     // argument's buffer (the argument is not read after this instruction).
-                    let mut donated: SmallVec<[bool; 2]> =
-                        SmallVec::from_elem(false, kernel.aliases.len());
+                    let donated = take_donated(st, kernel, ins);
+                    let handed = |input: bool, k: usize| {
+                        kernel.aliases.iter().zip(&donated).any(|(a, d)| {
+                            *d && k == if input { a.input } else { a.output } as usize
+                        })
+                    };
                     let mut bufs: SmallVec<[Arc<Storage>; 2]> = SmallVec::new();
                     for (k, &o) in outs.iter().enumerate() {
-                        let mut taken = None;
-                        for (a, alias) in kernel.aliases.iter().enumerate() {
-                            let Loc::Arg(j) = ins[alias.input as usize] else {
-                                continue;
-                            };
-                            if alias.output as usize != k || donated[a] {
-                                continue;
+                        let alias = kernel
+                            .aliases
+                            .iter()
+                            .zip(&donated)
+                            .find(|(a, d)| **d && a.output as usize == k);
+                        bufs.push(match alias {
+                            Some((a, _)) => {
+                                let Loc::Arg(j) = ins[a.input as usize] else {
+                                    unreachable!("take_donated() hands over arguments only")
+                                };
+                                st.donated[j as usize].take().expect("handed over once")
                             }
-                            if let Some(Some(b)) = st
-                                .donated
-                                .get_mut(j as usize)
-                                .map(|d| d.take_if(|b| unshared(b)))
-                            {
-                                donated[a] = true;
-                                taken = Some(b);
-                                break;
-                            }
-                        }
-                        bufs.push(taken.unwrap_or_else(|| take_buffer(st, plan, o)));
+                            None => take_buffer(st, plan, o),
+                        });
                     }
                     {
+                        // A handed-over operand is read from its output's buffer instead.
                         let empty = Storage::zeros(crate::DType::F32, 0);
                         let srcs: SmallVec<[&Storage; 8]> = ins
                             .iter()
                             .enumerate()
                             .map(|(i, l)| {
-                                let handed = kernel
-                                    .aliases
-                                    .iter()
-                                    .zip(&donated)
-                                    .any(|(a, d)| *d && a.input as usize == i);
-                                if handed {
+                                if handed(true, i) {
                                     &empty
                                 } else {
                                     storage(st, l, args, consts, &plan.literals)
@@ -259,13 +254,8 @@ impl Executable {
                         kernel.run(&srcs, &mut dsts, &donated);
                     }
                     for (k, (&o, b)) in outs.iter().zip(bufs).enumerate() {
-                        let was_donated = kernel
-                            .aliases
-                            .iter()
-                            .zip(&donated)
-                            .any(|(a, d)| *d && a.output as usize == k);
                         let previous = st.bufs[o as usize].replace(b);
-                        if was_donated {
+                        if handed(false, k) {
                             st.handed.push((o, previous));
                         }
                     }
@@ -320,6 +310,25 @@ impl Executable {
         }
         outs
     }
+}
+
+/// Which of a fused loop's aliases take effect this run: for each output, the first alias
+/// whose operand is a donated argument nothing else shares (each argument handed over once).
+fn take_donated(st: &State, kernel: &fusion::Fused, ins: &[Loc]) -> SmallVec<[bool; 2]> {
+    let mut donated: SmallVec<[bool; 2]> = SmallVec::from_elem(false, kernel.aliases.len());
+    for a in 0..kernel.aliases.len() {
+        let alias = kernel.aliases[a];
+        let Loc::Arg(j) = ins[alias.input as usize] else {
+            continue;
+        };
+        let free = matches!(st.donated.get(j as usize), Some(Some(b)) if unshared(b));
+        let taken = kernel.aliases[..a]
+            .iter()
+            .zip(&donated)
+            .any(|(b, d)| *d && (b.output == alias.output || ins[b.input as usize] == Loc::Arg(j)));
+        donated[a] = free && !taken;
+    }
+    donated
 }
 
 /// Whether no array shares a buffer, so it may be overwritten.
@@ -389,10 +398,6 @@ mod tests {
     use crate::transforms::make_jaxpr;
     use crate::{numpy as jnp, Array};
 
-    fn address(a: &Array) -> usize {
-        Arc::as_ptr(a.shared_storage()) as usize
-    }
-
     fn sgd(w: &Array, g: &Array) -> Array {
         w - &(g * 0.5)
     }
@@ -404,11 +409,11 @@ mod tests {
         let exe = Executable::compile(&make_jaxpr(sgd)(&w, &g));
         let want = sgd(&w, &g).to_vec::<f32>();
         let donated = jnp::arange(600.0).reshape([20, 30]);
-        let at = address(&donated);
+        let at = Array::unsafe_buffer_pointer(&donated);
         let out = exe.run_donating(vec![donated, g.clone()], 1);
         assert_eq!(out[0].to_vec::<f32>(), want);
         assert_eq!(
-            address(&out[0]),
+            Array::unsafe_buffer_pointer(&out[0]),
             at,
             "the update was written over the donated buffer"
         );
@@ -422,16 +427,19 @@ mod tests {
         // The caller kept a clone: donation falls back to a fresh buffer.
         let out = exe.run_donating(vec![w.clone(), g.clone()], 1);
         assert_eq!(w.to_vec::<f32>(), jnp::arange(600.0).to_vec::<f32>());
-        assert_ne!(address(&out[0]), address(&w));
+        assert_ne!(
+            Array::unsafe_buffer_pointer(&out[0]),
+            Array::unsafe_buffer_pointer(&w)
+        );
         // `w` is read again after the update: it cannot be overwritten there.
         let both = |w: &Array, g: &Array| (sgd(w, g), w.exp());
         let exe = Executable::compile(&make_jaxpr(both)(&w, &g));
         let donated = jnp::arange(600.0).reshape([20, 30]);
-        let at = address(&donated);
+        let at = Array::unsafe_buffer_pointer(&donated);
         let out = exe.run_donating(vec![donated, g.clone()], 1);
         assert_eq!(out[0].to_vec::<f32>(), sgd(&w, &g).to_vec::<f32>());
         assert_eq!(out[1].to_vec::<f32>(), w.exp().to_vec::<f32>());
-        assert_ne!(address(&out[0]), at);
+        assert_ne!(Array::unsafe_buffer_pointer(&out[0]), at);
     }
 
     #[test]
@@ -453,9 +461,9 @@ mod tests {
         let exe = Executable::compile(&make_jaxpr(sgd)(&w, &g));
         let want = sgd(&w, &g).to_vec::<f32>();
         let donated = jnp::arange(n as f64).reshape([256, 256]);
-        let at = address(&donated);
+        let at = Array::unsafe_buffer_pointer(&donated);
         let out = exe.run_donating(vec![donated, g], 1);
-        assert_eq!(address(&out[0]), at);
+        assert_eq!(Array::unsafe_buffer_pointer(&out[0]), at);
         assert_eq!(out[0].to_vec::<f32>(), want);
     }
 }
