@@ -193,6 +193,14 @@ impl Plan {
                 escapes[root[*v as usize] as usize] = true;
             }
         }
+        // The argument (alias root) behind operand `a` if instruction `i` reads it for the last
+        // time and it is not an output: a donated buffer that instruction may overwrite.
+        let last_read_argument = |a: &Atom, i: usize| -> Option<Var> {
+            let Atom::Var(v) = a else { return None };
+            let r = root[*v as usize];
+            (j.invars.contains(&r) && last_use[r as usize] == Some(i) && !escapes[r as usize])
+                .then_some(r)
+        };
         // A large elementwise operation left alone that reads an argument for the last time
         // becomes a loop of its own, so a donated argument's buffer can take its result (see
         // `Fused`'s aliases). Its position, and so every last use, stays the same.
@@ -202,13 +210,8 @@ impl Plan {
             };
             let out = &j.avals[e.outputs[0] as usize];
             let reads_last_argument = e.inputs.iter().any(|a| {
-                let Atom::Var(v) = a else { return false };
-                let r = root[*v as usize];
-                j.invars.contains(&r)
-                    && last_use[r as usize] == Some(i)
-                    && !escapes[r as usize]
-                    && j.avals[*v as usize].dtype == out.dtype
-                    && j.avals[*v as usize].size() == size
+                let aval = j.atom_aval(a);
+                last_read_argument(a, i).is_some() && aval.dtype == out.dtype && aval.size() == size
             });
             if group_of[i].is_none() && size >= DONATION_MIN_ELEMENTS && reads_last_argument {
                 group_of[i] = Some(groups.len());
@@ -298,17 +301,7 @@ impl Plan {
                         .collect();
                     // An argument read for the last time here may be overwritten if the
                     // caller donated it.
-                    let donatable = |a: &Atom| match a {
-                        Atom::Var(v) => {
-                            let r = root[*v as usize];
-                            let ru = r as usize;
-                            (matches!(loc[ru], Some(Loc::Arg(_)))
-                                && last_use[ru] == Some(i)
-                                && !escapes[ru])
-                                .then_some(r)
-                        }
-                        Atom::Literal(_) => None,
-                    };
+                    let donatable = |a: &Atom| last_read_argument(a, i);
                     let (kernel, wiring) = Fused::new(
                         j,
                         members,
