@@ -17,29 +17,28 @@ use equinox_core::transforms::{
     check_grads, grad, jit, jvp, make_jaxpr, vjp, vmap, vmap_with, Jit, VmapSpec,
 };
 use equinox_core::{lax, nn, numpy as jnp, Array, DType};
+use equinox_testing::Golden;
 use serde_json::Value;
 
-const GOLDEN: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../parity/goldens/ad_elementwise.json"
-);
+fn golden() -> Golden {
+    Golden::load("ad_elementwise")
+}
 
-fn golden() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(GOLDEN).expect("golden file"))
-        .expect("valid JSON")
+/// Each section of `ad_elementwise.json` is checked by the test of the same name below.
+#[test]
+fn every_golden_section_is_checked() {
+    golden().assert_claimed(&[
+        &["special_grads"],
+        &["logaddexp_grads"],
+        &["clamp_grads"],
+        &["polygamma"],
+        &["jaxprs"],
+    ]);
 }
 
 /// A golden float: a JSON number or "nan"/"inf"/"-inf".
 fn gf(v: &Value) -> f64 {
-    match v {
-        Value::String(s) => match s.as_str() {
-            "nan" => f64::NAN,
-            "inf" => f64::INFINITY,
-            "-inf" => f64::NEG_INFINITY,
-            other => panic!("bad golden float {other}"),
-        },
-        v => v.as_f64().expect("a number"),
-    }
+    equinox_testing::golden::number(v)
 }
 
 fn host(x: &Array) -> Vec<f64> {
@@ -566,9 +565,9 @@ fn special_fn(name: &str) -> Box<dyn Fn(&Array) -> Array> {
 #[test]
 fn gradients_at_special_points_match_jax() {
     let g = golden();
-    let entries = g["special_grads"].as_array().expect("entries");
+    let entries = g.section("special_grads");
     assert!(entries.len() > 80);
-    for e in entries {
+    for e in entries.iter() {
         let name = e["name"].as_str().expect("name");
         let x = gf(&e["x"]) as f32;
         let want = gf(&e["grad"]);
@@ -581,6 +580,7 @@ fn gradients_at_special_points_match_jax() {
             &format!("grad {name} at {x:?}"),
         );
     }
+    g.assert_sections_read(&["special_grads"]);
 }
 
 #[test]
@@ -620,7 +620,7 @@ fn relu_values_are_unchanged_by_the_select_form() {
 #[test]
 fn logaddexp_gradients_match_jax() {
     let g = golden();
-    for e in g["logaddexp_grads"].as_array().expect("entries") {
+    for e in g.section("logaddexp_grads").iter() {
         let (a, b) = (gf(&e["x1"]) as f32, gf(&e["x2"]) as f32);
         let f = grad(|(a, b): &(Array, Array)| jnp::logaddexp(a, b));
         let (ga, gb) = f(&(Array::scalar(a), Array::scalar(b)));
@@ -633,6 +633,7 @@ fn logaddexp_gradients_match_jax() {
             &format!("logaddexp at ({a}, {b})"),
         );
     }
+    g.assert_sections_read(&["logaddexp_grads"]);
     // Away from ties the derivative is exp(x1 - out), to f64 precision.
     let mut rng = Rng::new(7);
     let args = vec![
@@ -651,7 +652,7 @@ fn logaddexp_gradients_match_jax() {
 #[test]
 fn clamp_gradients_at_ties_match_jax() {
     let g = golden();
-    for e in g["clamp_grads"].as_array().expect("entries") {
+    for e in g.section("clamp_grads").iter() {
         let (lo, x, hi) = (gf(&e["lo"]) as f32, gf(&e["x"]) as f32, gf(&e["hi"]) as f32);
         let f = grad(|a: &(Array, Array, Array)| bind1(SelectOp::Clamp, &[&a.0, &a.1, &a.2]));
         let (gl, gx, gh) = f(&(Array::scalar(lo), Array::scalar(x), Array::scalar(hi)));
@@ -667,6 +668,7 @@ fn clamp_gradients_at_ties_match_jax() {
             "clamp({lo}, {x}, {hi})"
         );
     }
+    g.assert_sections_read(&["clamp_grads"]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -675,7 +677,7 @@ fn clamp_gradients_at_ties_match_jax() {
 #[test]
 fn polygamma_matches_scipy() {
     let g = golden();
-    for e in g["polygamma"].as_array().expect("entries") {
+    for e in g.section("polygamma").iter() {
         let n = e["n"].as_u64().expect("order") as u32;
         let x = gf(&e["x"]);
         let want = gf(&e["value"]);
@@ -707,6 +709,7 @@ fn polygamma_matches_scipy() {
             assert_eq!(got32, want32, "polygamma({n}, {x}) f32");
         }
     }
+    g.assert_sections_read(&["polygamma"]);
 }
 
 #[test]
@@ -1162,7 +1165,8 @@ fn linear_programs_of_selects_transpose_through_jit() {
 #[test]
 fn jaxprs_match_jax() {
     let g = golden();
-    let want = |k: &str| g["jaxprs"][k].as_str().expect("jaxpr").to_string();
+    let jaxprs = g.section("jaxprs");
+    let want = |k: &str| jaxprs[k].as_str().expect("jaxpr").to_string();
     let x3 = jnp::ones([3]);
     let jvp_of = |f: fn(&Array) -> Array| move |x: &Array| jvp(f, x, x);
     assert_eq!(
@@ -1186,4 +1190,20 @@ fn jaxprs_match_jax() {
         want("convert")
     );
     assert_eq!(make_jaxpr(jnp::round)(&x3).to_string(), want("round"));
+    // lax.clamp(0.0, y, 1.0) under jvp: the tangent passes where lo < x < hi.
+    let clamp01 = |y: &Array| {
+        let (lo, hi) = (Array::scalar(0.0f32), Array::scalar(1.0f32));
+        bind1(SelectOp::Clamp, &[&lo, y, &hi])
+    };
+    assert_eq!(
+        make_jaxpr(move |x: &Array| jvp(clamp01, x, x))(&x3).to_string(),
+        want("jvp_clamp")
+    );
+    // vmap of lax.select(p, x, -x), i.e. select_n(p, -x, x).
+    let select = |p: &Array, x: &Array| bind1(SelectOp::SelectN, &[p, &-x, x]);
+    assert_eq!(
+        make_jaxpr(vmap(select))(&jnp::ones_dtype([3], DType::Bool), &x3).to_string(),
+        want("vmap_select")
+    );
+    g.assert_sections_read(&["jaxprs"]);
 }

@@ -346,22 +346,17 @@ fn load(v: &serde_json::Value) -> Array {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| d.as_f64().unwrap() as f32)
+        .map(|d| equinox_testing::golden::number(d) as f32)
         .collect();
     Array::from_vec(data, shape)
 }
 
 #[test]
 fn parity_with_jax() {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../parity/goldens/contract.json"
-    ))
-    .unwrap();
-    let golden: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let cases = golden["cases"].as_array().unwrap();
+    let golden = equinox_testing::Golden::load("contract");
+    let cases = golden.section("cases");
     assert_eq!(cases.len(), 17);
-    for case in cases {
+    for case in cases.iter() {
         let name = case["name"].as_str().unwrap();
         let ins: Vec<Array> = case["inputs"]
             .as_array()
@@ -458,4 +453,5 @@ fn parity_with_jax() {
             name,
         );
     }
+    golden.assert_all_read();
 }

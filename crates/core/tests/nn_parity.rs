@@ -77,11 +77,10 @@ fn run(name: &str, x: &Array, args: &Value) -> Array {
 #[test]
 fn every_nn_function_matches_jax() {
     let golden = parity::load("nn");
-    let inputs = &golden["inputs"];
-    let cases = golden["cases"].as_array().expect("cases is a list");
+    let inputs = golden.section("inputs");
     let mut seen = BTreeSet::new();
     let mut failures = Vec::new();
-    for case in cases {
+    for case in golden.section("cases").iter() {
         let name = case["fn"].as_str().expect("fn is a string");
         let input = case["input"].as_str().expect("input is a string");
         let x = decode(&inputs[input]);
@@ -135,4 +134,5 @@ fn every_nn_function_matches_jax() {
     ];
     let missing: Vec<_> = expected.iter().filter(|n| !seen.contains(**n)).collect();
     assert!(missing.is_empty(), "no golden cases for {missing:?}");
+    golden.assert_all_read();
 }

@@ -7,14 +7,12 @@ use equinox_core::prims::convert::ConvertOp;
 use equinox_core::{numpy as jnp, Array, DType};
 use serde_json::Value;
 
+/// Every case of `printing.json` (each test below checks them all).
 fn cases() -> Vec<Value> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../parity/goldens/printing.json"
-    ))
-    .expect("parity/goldens/printing.json exists (run parity/printing.py)");
-    let v: Value = serde_json::from_str(&text).expect("valid JSON");
-    v["cases"].as_array().unwrap().clone()
+    let golden = equinox_testing::Golden::load("printing");
+    let cases = golden.section("cases").iter().cloned().collect();
+    golden.assert_all_read();
+    cases
 }
 
 fn build(case: &Value) -> Array {

@@ -14,15 +14,21 @@
 mod common;
 
 use equinox_core::{numpy as jnp, promote_types, promote_types_weak, Array, DType};
+use equinox_testing::Golden;
 use serde_json::Value;
 
-fn golden() -> Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../parity/goldens/promotion.json"
-    ))
-    .expect("parity/goldens/promotion.json exists (run parity/promotion.py)");
-    serde_json::from_str(&text).expect("valid JSON")
+fn golden() -> Golden {
+    Golden::load("promotion")
+}
+
+/// The sections of `promotion.json` each test checks.
+const PAIR_SECTIONS: &[&str] = &["dtypes", "promote_types"];
+const WEAK_SECTIONS: &[&str] = &["weak"];
+const SCALAR_SECTIONS: &[&str] = &["scalar_scalar"];
+
+#[test]
+fn every_golden_section_is_checked() {
+    golden().assert_claimed(&[PAIR_SECTIONS, WEAK_SECTIONS, SCALAR_SECTIONS]);
 }
 
 fn dtype(v: &Value) -> DType {
@@ -57,9 +63,10 @@ fn expected(row: &Value) -> (DType, bool) {
 #[test]
 fn promote_types_matches_jax_for_every_pair() {
     let g = golden();
-    let table = g["promote_types"].as_array().unwrap();
+    let table = g.section("promote_types");
     assert_eq!(table.len(), 81, "9 x 9 pairs");
-    for row in table {
+    let mut pairs = Vec::new();
+    for row in table.iter() {
         let (a, b, want) = (dtype(&row[0]), dtype(&row[1]), dtype(&row[2]));
         assert_eq!(promote_types(a, b), want, "promote_types({a}, {b})");
         assert_eq!(
@@ -67,13 +74,25 @@ fn promote_types_matches_jax_for_every_pair() {
             (want, false),
             "promote_types_weak({a}, strong, {b}, strong)"
         );
+        pairs.push((a, b));
     }
+    // The table is the full cross product of the dtypes JAX was asked about.
+    let dtypes: Vec<DType> = g.section("dtypes").iter().map(dtype).collect();
+    let cross: Vec<(DType, DType)> = dtypes
+        .iter()
+        .flat_map(|&a| dtypes.iter().map(move |&b| (a, b)))
+        .collect();
+    assert_eq!(
+        pairs, cross,
+        "promote_types rows cover dtypes x dtypes in order"
+    );
+    g.assert_sections_read(PAIR_SECTIONS);
 }
 
 #[test]
 fn numpy_binary_ops_promote_like_jax_for_every_pair() {
     let g = golden();
-    for row in g["promote_types"].as_array().unwrap() {
+    for row in g.section("promote_types").iter() {
         let (a, b, want) = (dtype(&row[0]), dtype(&row[1]), dtype(&row[2]));
         let x = jnp::ones_dtype([2], a);
         let y = jnp::ones_dtype([3, 1], b);
@@ -102,9 +121,9 @@ fn numpy_binary_ops_promote_like_jax_for_every_pair() {
 #[test]
 fn weak_scalars_promote_like_jax() {
     let g = golden();
-    let rows = g["weak"].as_array().unwrap();
+    let rows = g.section("weak");
     assert_eq!(rows.len(), 9 * 3 * 2);
-    for row in rows {
+    for row in rows.iter() {
         let d = dtype(&row["dtype"]);
         let kind = row["scalar"].as_str().unwrap();
         let array_first = row["order"] == "array_first";
@@ -132,12 +151,13 @@ fn weak_scalars_promote_like_jax() {
             "jnp::add({d}, {kind})"
         );
     }
+    g.assert_sections_read(WEAK_SECTIONS);
 }
 
 #[test]
 fn rust_operators_with_literals_promote_like_jax() {
     let g = golden();
-    for row in g["weak"].as_array().unwrap() {
+    for row in g.section("weak").iter() {
         let kind = row["scalar"].as_str().unwrap();
         if kind == "bool" {
             continue; // Rust bools are not operator scalars.
@@ -181,7 +201,7 @@ fn rust_operators_with_literals_promote_like_jax() {
 #[test]
 fn scalar_with_scalar_promotes_like_jax() {
     let g = golden();
-    for row in g["scalar_scalar"].as_array().unwrap() {
+    for row in g.section("scalar_scalar").iter() {
         let (l, r) = (
             row["left"].as_str().unwrap(),
             row["right"].as_str().unwrap(),
@@ -201,6 +221,7 @@ fn scalar_with_scalar_promotes_like_jax() {
         );
         assert_eq!(sum.ndim(), 0);
     }
+    g.assert_sections_read(SCALAR_SECTIONS);
 }
 
 #[test]

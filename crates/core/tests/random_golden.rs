@@ -5,12 +5,21 @@ mod common;
 
 use equinox_core::random::{self, Key, Mode};
 use equinox_core::{Array, DType};
+use equinox_testing::Golden;
 use serde_json::Value;
 
-fn load(name: &str) -> Value {
-    let path = format!("{}/../../parity/goldens/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
-    serde_json::from_str(&text).expect("golden files are valid JSON")
+fn load(topic: &str) -> Golden {
+    Golden::load(topic)
+}
+
+/// The sections of `prng_golden.json`: one per seed in JAX's default (partitionable) mode, and
+/// one in the legacy mode.
+const SEED_SECTIONS: &[&str] = &["PRNGKey(0)", "PRNGKey(42)", "PRNGKey(2147483647)"];
+const LEGACY_SECTIONS: &[&str] = &["PRNGKey(0)_partitionable_False"];
+
+#[test]
+fn every_shared_golden_section_is_checked() {
+    load("prng_golden").assert_claimed(&[SEED_SECTIONS, LEGACY_SECTIONS]);
 }
 
 /// Flattens nested JSON arrays of numbers or bools into u64s (bools as 0/1).
@@ -100,12 +109,9 @@ fn u32s(a: &Array) -> Vec<u64> {
 
 #[test]
 fn shared_golden_vectors_are_reproduced_exactly() {
-    let golden = load("prng_golden.json");
-    let mut checked = 0;
-    for (name, g) in golden.as_object().expect("object") {
-        if !name.starts_with("PRNGKey(") || name.contains("partitionable") {
-            continue;
-        }
+    let golden = load("prng_golden");
+    for &name in SEED_SECTIONS {
+        let g = golden.section(name);
         let key = || key_of(name);
         let what = |k: &str| format!("{name} {k}");
         assert_eq!(u32s(key().data()), flat(&g["key"]), "{}", what("key"));
@@ -205,15 +211,14 @@ fn shared_golden_vectors_are_reproduced_exactly() {
             to_i64(random::choice(key(), 10, [4], false, None)),
             ints(&g["choice_10_(4,)_noreplace"])
         );
-        checked += 1;
     }
-    assert_eq!(checked, 3, "three seeds in the golden file");
+    golden.assert_sections_read(SEED_SECTIONS);
 }
 
 #[test]
 fn shared_golden_legacy_mode_is_reproduced_exactly() {
-    let golden = load("prng_golden.json");
-    let g = &golden["PRNGKey(0)_partitionable_False"];
+    let golden = load("prng_golden");
+    let g = golden.section(LEGACY_SECTIONS[0]);
     let key = || random::key(0).with_mode(Mode::Legacy);
     assert_eq!(u32s(random::split(key(), [2]).data()), flat(&g["split_2"]));
     assert_eq!(u32s(random::split(key(), [3]).data()), flat(&g["split_3"]));
@@ -241,6 +246,7 @@ fn shared_golden_legacy_mode_is_reproduced_exactly() {
         u32s(random::split(random::key(0), [2]).data()),
         flat(&g["split_2"])
     );
+    golden.assert_sections_read(LEGACY_SECTIONS);
 }
 
 #[test]
@@ -416,11 +422,11 @@ fn close_enough(op: &str, got: u64, want: u64, width: u32) -> bool {
 
 #[test]
 fn extra_jax_cases_match() {
-    let golden = load("prng_extra.json");
-    let cases = golden["cases"].as_array().expect("cases");
+    let golden = load("prng_extra");
+    let cases = golden.section("cases");
     assert!(cases.len() > 200);
     let mut inexact = std::collections::BTreeMap::<String, (u64, usize, usize)>::new();
-    for c in cases {
+    for c in cases.iter() {
         let want = flat(&c["out"]);
         let got = run_case(c);
         let op = c["op"].as_str().expect("op");
@@ -455,4 +461,5 @@ fn extra_jax_cases_match() {
     for (k, (worst, differ, n)) in &inexact {
         eprintln!("{k}: {differ}/{n} elements differ, at most {worst} ulp");
     }
+    golden.assert_all_read();
 }

@@ -7,9 +7,9 @@ mod parity;
 
 use equinox_core::transforms::{grad, hessian, make_jaxpr, vmap};
 use equinox_core::{lax, nn, numpy as jnp, Array, DType};
+use equinox_testing::Tolerance;
 use parity::{data_of, decode};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 struct Constants {
     w: Array,
@@ -54,31 +54,38 @@ fn run(name: &str, c: &Constants, x: &Array) -> Array {
 fn assert_close(got: &Array, want: &Value, what: &str) {
     let want_shape = parity::shape_of(want);
     assert_eq!(got.shape(), &want_shape[..], "{what}: shape");
-    let want = data_of(want);
-    for (i, (g, w)) in got.to_vec::<f64>().iter().zip(&want).enumerate() {
-        assert!(
-            (g - w).abs() <= 1e-6 + 2e-5 * w.abs(),
-            "{what}: element {i}: got {g}, JAX {w}"
-        );
-    }
+    equinox_testing::assert_close(
+        what,
+        &got.to_vec::<f64>(),
+        &data_of(want),
+        Tolerance::new(2e-5, 1e-6),
+    );
+}
+
+/// The sections of `transforms.json` each test checks.
+const VALUE_SECTIONS: &[&str] = &["constants", "x", "xs", "functions"];
+const JAXPR_SECTIONS: &[&str] = &["constants", "jaxprs"];
+
+#[test]
+fn every_golden_section_is_checked() {
+    parity::load("transforms").assert_claimed(&[VALUE_SECTIONS, JAXPR_SECTIONS]);
 }
 
 #[test]
 fn gradients_hessians_and_vmapped_gradients_match_jax() {
     let golden = parity::load("transforms");
-    let consts = &golden["constants"];
+    let consts = golden.section("constants");
     let c = Constants {
         w: decode(&consts["W"]),
         b: decode(&consts["B"]),
         w2: decode(&consts["W2"]),
         k: decode(&consts["K"]),
     };
-    let x = decode(&golden["x"]);
-    let xs = decode(&golden["xs"]);
-    let functions: BTreeMap<String, Value> =
-        serde_json::from_value(golden["functions"].clone()).expect("functions");
+    let x = decode(golden.section("x").whole());
+    let xs = decode(golden.section("xs").whole());
+    let functions = golden.section("functions");
     assert_eq!(functions.len(), 13);
-    for (name, entry) in &functions {
+    for (name, entry) in functions.entries() {
         let f = |x: &Array| run(name, &c, x);
         assert_close(&f(&x), &entry["value"], &format!("{name}: value"));
         assert_close(&grad(f)(&x), &entry["grad"], &format!("{name}: grad"));
@@ -96,6 +103,7 @@ fn gradients_hessians_and_vmapped_gradients_match_jax() {
             assert_close(&hessian(f)(&x), h, &format!("{name}: hessian"));
         }
     }
+    golden.assert_sections_read(VALUE_SECTIONS);
 }
 
 fn primitive_names(text: &str) -> Vec<String> {
@@ -109,13 +117,14 @@ fn primitive_names(text: &str) -> Vec<String> {
 #[test]
 fn make_jaxpr_structure_matches_jax() {
     let golden = parity::load("transforms");
+    let consts = golden.section("constants");
     let c = Constants {
-        w: decode(&golden["constants"]["W"]),
-        b: decode(&golden["constants"]["B"]),
-        w2: decode(&golden["constants"]["W2"]),
-        k: decode(&golden["constants"]["K"]),
+        w: decode(&consts["W"]),
+        b: decode(&consts["B"]),
+        w2: decode(&consts["W2"]),
+        k: decode(&consts["K"]),
     };
-    let jaxprs = &golden["jaxprs"];
+    let jaxprs = golden.section("jaxprs");
     let names = |key: &str| -> Vec<String> {
         jaxprs[key]["primitives"]
             .as_array()
@@ -148,4 +157,5 @@ fn make_jaxpr_structure_matches_jax() {
     ours.sort();
     theirs.sort();
     assert_eq!(ours, theirs, "{g}");
+    golden.assert_sections_read(JAXPR_SECTIONS);
 }

@@ -86,28 +86,11 @@ pub fn ravel(idx: &[usize], shape: &[usize]) -> usize {
     idx.iter().zip(strides(shape)).map(|(i, s)| i * s).sum()
 }
 
-/// Asserts two f64 slices are equal within `rtol`/`atol` (NaNs must match NaNs).
+/// Asserts two f64 slices are equal within `rtol`/`atol` under the workspace's one closeness
+/// rule (`equinox_testing`): NaN must match NaN, infinities must be equal exactly, finite values
+/// within `atol + rtol * |want|`.
 pub fn assert_close(got: &[f64], want: &[f64], rtol: f64, atol: f64, what: &str) {
-    assert_eq!(
-        got.len(),
-        want.len(),
-        "{what}: length {} vs {}",
-        got.len(),
-        want.len()
-    );
-    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        if g.is_nan() && w.is_nan() {
-            continue;
-        }
-        if g == w {
-            continue;
-        }
-        let tol = atol + rtol * w.abs();
-        assert!(
-            (g - w).abs() <= tol,
-            "{what}: element {i}: got {g}, want {w} (rtol {rtol}, atol {atol})"
-        );
-    }
+    equinox_testing::assert_close(what, got, want, equinox_testing::Tolerance::new(rtol, atol));
 }
 
 /// A relative tolerance suited to a dtype's precision.

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use equinox_core::{Array, Axes, DType};
+use equinox_testing::{Golden, Scale, Tolerance};
 use serde_json::Value;
 
 /// The relative tolerance of every parity check.
@@ -15,30 +16,15 @@ pub const RTOL: f64 = 1e-6;
 /// (a flushed intermediate times an input of at most 100 stays far below it).
 pub const FTZ_FLOOR: f64 = 1e-30;
 
-/// Loads `parity/goldens/<topic>.json`.
-pub fn load(topic: &str) -> Value {
-    let path = format!(
-        "{}/../../parity/goldens/{topic}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path} is committed (run parity/{topic}.py): {e}"));
-    serde_json::from_str(&text).expect("the golden file is valid JSON")
+/// Loads `parity/goldens/<topic>.json` through a handle that records which cases were read
+/// (end a test that consumes the file with `assert_all_read`).
+pub fn load(topic: &str) -> Golden {
+    Golden::load(topic)
 }
 
 /// A golden value: a JSON number or bool, or "nan" / "inf" / "-inf".
 pub fn number(v: &Value) -> f64 {
-    match v {
-        Value::Bool(b) => f64::from(u8::from(*b)),
-        Value::Number(n) => n.as_f64().expect("a finite number"),
-        Value::String(s) => match s.as_str() {
-            "nan" => f64::NAN,
-            "inf" => f64::INFINITY,
-            "-inf" => f64::NEG_INFINITY,
-            other => panic!("unknown special value {other:?}"),
-        },
-        other => panic!("not a number: {other}"),
-    }
+    equinox_testing::golden::number(v)
 }
 
 /// The `shape` of a stored array.
@@ -90,35 +76,24 @@ pub fn axes(v: &Value) -> Axes {
     }
 }
 
-/// Compares against a golden: NaN must be NaN, a zero golden allows [`FTZ_FLOOR`] (or
-/// `RTOL * scale` when `whole_case_scale`), anything else must be within `RTOL` of its scale
-/// (infinities exactly). The scale is the golden's own magnitude, or with `whole_case_scale`
-/// the largest finite magnitude in the case. Returns a description of each mismatch.
+/// The tolerance of every parity check: `RTOL` relative, plus [`FTZ_FLOOR`] absolute (which
+/// matters only where JAX's value is zero).
+pub const TOLERANCE: Tolerance = Tolerance::new(RTOL, FTZ_FLOOR);
+
+/// Compares against a golden under the workspace's closeness rule (`equinox_testing`): NaN must
+/// be NaN, infinities must be equal exactly, anything else within `RTOL` of its scale plus
+/// [`FTZ_FLOOR`]. The scale is the golden's own magnitude, or with `whole_case_scale` the
+/// largest finite magnitude in the case. Returns a description of each mismatch.
 pub fn check(got: &[f64], want: &[f64], whole_case_scale: bool, what: &str) -> Vec<String> {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    let case_scale = want
+    let scale = if whole_case_scale {
+        Scale::Case
+    } else {
+        Scale::Element
+    };
+    equinox_testing::mismatches(what, got, want, TOLERANCE, scale)
         .iter()
-        .filter(|w| w.is_finite())
-        .fold(0.0f64, |m, w| m.max(w.abs()));
-    let mut bad = Vec::new();
-    for (i, (&g, &w)) in got.iter().zip(want).enumerate() {
-        let scale = if whole_case_scale {
-            case_scale
-        } else {
-            w.abs()
-        };
-        let ok = if w.is_nan() {
-            g.is_nan()
-        } else if w == 0.0 {
-            g.abs() <= FTZ_FLOOR.max(RTOL * if whole_case_scale { scale } else { 0.0 })
-        } else {
-            g == w || (g - w).abs() <= RTOL * scale
-        };
-        if !ok {
-            bad.push(format!("{what}[{i}]: got {g:e}, JAX {w:e}"));
-        }
-    }
-    bad
+        .map(|m| format!("{}[{}]: got {:e}, JAX {:e}", m.what, m.index, m.got, m.want))
+        .collect()
 }
 
 /// Panics listing every mismatch, if there are any.
