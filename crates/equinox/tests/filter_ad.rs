@@ -336,7 +336,8 @@ struct VjpArgs {
 
 #[test]
 fn test_filter_vjp() {
-    let gold = &golden("filtered_transforms")["filter_vjp"];
+    let golden = golden("filtered_transforms");
+    let gold = golden.section("filter_vjp");
     let args = VjpArgs {
         mlp: nn::MLP::new(2, 3, 2, 2, random::key(3)),
         x: Array::scalar(1i32),
@@ -380,6 +381,7 @@ fn test_filter_vjp() {
         assert!(ct.x.is_filtered_out());
         assert_eq!((ct.y, ct.sentinel), (1.0, "sentinel"));
     }
+    golden.assert_sections_read(common::FILTERED_TRANSFORMS_VJP);
 }
 
 #[test]
@@ -520,7 +522,8 @@ impl NeuralNetwork {
 
 #[test]
 fn test_pytree_jacfwd() {
-    let gold = &golden("filtered_transforms")["pytree_jacfwd"];
+    let golden = golden("filtered_transforms");
+    let gold = golden.section("pytree_jacfwd");
     let loss = |model: &NeuralNetwork, x: &Array, y: &Array| {
         let pred_y = vmap(|x: &Array| model.forward(x))(x);
         (y - pred_y).square().mean(None)
@@ -556,6 +559,16 @@ fn test_pytree_jacfwd() {
     let jr = eqx::filter_jacrev(loss)(&model, &x, &y);
     assert!(eqx::tree_allclose(&grads, &jf, 1e-5, 1e-8));
     assert!(eqx::tree_allclose(&grads, &jr, 1e-5, 1e-8));
+    golden.assert_sections_read(common::FILTERED_TRANSFORMS_JACFWD);
+}
+
+#[test]
+fn every_filtered_transforms_golden_section_is_checked() {
+    golden("filtered_transforms").assert_claimed(&[
+        common::FILTERED_TRANSFORMS_VMAP,
+        common::FILTERED_TRANSFORMS_VJP,
+        common::FILTERED_TRANSFORMS_JACFWD,
+    ]);
 }
 
 #[test]

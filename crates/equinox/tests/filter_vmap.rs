@@ -118,7 +118,8 @@ fn test_no_arrays() {
 
 #[test]
 fn test_ensemble() {
-    let gold = &golden("filtered_transforms")["ensemble"];
+    let g = golden("filtered_transforms");
+    let gold = g.section("ensemble");
     let keys = random::split(random::key(1), [7]);
     let models = eqx::filter_vmap(|k: &random::Key| nn::MLP::new(5, 4, 3, 2, k.clone()))(&keys);
     assert_eq!(models.layers[0].weight.shape(), &[7, 3, 5]);
@@ -153,6 +154,7 @@ fn test_ensemble() {
         1e-6,
         1e-7,
     );
+    g.assert_sections_read(common::FILTERED_TRANSFORMS_VMAP);
 }
 
 #[derive(Module, Clone)]

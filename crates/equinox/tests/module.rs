@@ -575,15 +575,10 @@ fn render_golden_tree(name: &str, opts: &tree::PrettyOptions) -> String {
 
 #[test]
 fn pformat_matches_equinox_goldens() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../parity/goldens/tree_pformat.json"
-    );
-    let golden: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("golden file")).unwrap();
-    let cases = golden["cases"].as_array().unwrap();
+    let golden = equinox_testing::Golden::load("tree_pformat");
+    let cases = golden.section("cases");
     assert_eq!(cases.len(), 28);
-    for case in cases {
+    for case in cases.iter() {
         let name = case["name"].as_str().unwrap();
         let width = case["width"].as_u64().unwrap() as usize;
         let opts = tree::PrettyOptions {
@@ -597,11 +592,21 @@ fn pformat_matches_equinox_goldens() {
             "tree {name} at width {width}"
         );
     }
-    // The default width is Equinox's 80.
-    assert_eq!(
-        tree::tree_pformat(&linear(3, 4, true)),
-        render_golden_tree("linear", &tree::PrettyOptions::default())
-    );
+    golden.assert_all_read();
+}
+
+#[test]
+fn default_width_is_equinoxs_80() {
+    // In Equinox 0.13.8, `eqx.tree_pformat(list(range(21)) + [9999])` is one line of exactly
+    // 80 characters, and `list(range(21)) + [99999]` (81 characters) is broken one element a
+    // line. The same must hold here with the default options.
+    let fits: Vec<i64> = (0..21).chain([9999]).collect();
+    let text = tree::tree_pformat(&fits);
+    assert_eq!(text.len(), 80, "{text}");
+    assert!(!text.contains('\n'), "{text}");
+    let too_wide: Vec<i64> = (0..21).chain([99999]).collect();
+    let text = tree::tree_pformat(&too_wide);
+    assert!(text.starts_with("[\n  0,\n  1,\n"), "{text}");
 }
 
 #[test]

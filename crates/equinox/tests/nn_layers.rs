@@ -3,17 +3,29 @@
 //! 1e-6 relative, and printing; plus shapes, edge cases and misuse.
 
 use equinox as eqx;
+use equinox_testing::{Golden, Tolerance};
 use eqx::nn::{self, Features, Layer, MlpOptions};
 use eqx::{numpy as jnp, random, tree, Array, DType, Module};
 use serde_json::Value;
 
-fn golden() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../parity/goldens/nn_layers.json"
-    );
-    let text = std::fs::read_to_string(path).expect("nn_layers.json is committed");
-    serde_json::from_str(&text).expect("valid JSON")
+fn golden() -> Golden {
+    Golden::load("nn_layers")
+}
+
+/// The sections of `nn_layers.json` each test checks.
+const LINEAR_SECTIONS: &[&str] = &["linear"];
+const MLP_SECTIONS: &[&str] = &["mlp"];
+const SEQUENTIAL_SECTIONS: &[&str] = &["sequential"];
+const X64_SECTIONS: &[&str] = &["x64"];
+
+#[test]
+fn every_golden_section_is_checked() {
+    golden().assert_claimed(&[
+        LINEAR_SECTIONS,
+        MLP_SECTIONS,
+        SEQUENTIAL_SECTIONS,
+        X64_SECTIONS,
+    ]);
 }
 
 fn dtype_of(v: &Value) -> DType {
@@ -34,7 +46,7 @@ fn data_of(v: &Value) -> Vec<f64> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|x| x.as_f64().expect("finite"))
+        .map(equinox_testing::golden::number)
         .collect()
 }
 
@@ -125,9 +137,10 @@ fn assert_bit_equal(actual: &Array, expected: &Value, what: &str) {
     }
 }
 
-/// The output agrees with Equinox's within 1e-6 relative (1e-6 absolute near 0, where the
-/// relative error of a sum that cancels is meaningless), in dtype and shape. Half types get
-/// their own rounding step as the tolerance.
+/// The output agrees with Equinox's in dtype and shape, and in value within the dtype's
+/// tolerance: 1e-6 relative for float32, 1e-12 for float64 (a float32 computation could not
+/// pass it), about one rounding step for the half types; each also absolute near 0, where the
+/// relative error of a sum that cancels is meaningless.
 fn assert_close(actual: &Array, expected: &Value, what: &str) {
     let dtype = dtype_of(expected);
     assert_eq!(actual.dtype(), dtype, "{what}: dtype");
@@ -139,14 +152,15 @@ fn assert_close(actual: &Array, expected: &Value, what: &str) {
     let rtol = match dtype {
         DType::F16 => 1e-3,
         DType::BF16 => 8e-3,
+        DType::F64 => 1e-12,
         _ => 1e-6,
     };
-    for (i, (x, y)) in values(actual).iter().zip(&data_of(expected)).enumerate() {
-        assert!(
-            (x - y).abs() <= rtol * y.abs().max(1.0),
-            "{what}[{i}]: {x} vs Equinox {y}"
-        );
-    }
+    equinox_testing::assert_close(
+        what,
+        &values(actual),
+        &data_of(expected),
+        Tolerance::new(rtol, rtol),
+    );
 }
 
 fn activation(name: &str) -> nn::Activation {
@@ -190,25 +204,28 @@ fn check_linear_case(case: &Value) {
         case["pformat"].as_str().unwrap(),
         "{name}: printing"
     );
+    // A Linear holds no function, so only the spelling of Python's literals differs from
+    // Equinox's own text.
+    let python_spelling = tree::tree_pformat(&lin)
+        .replace("true", "True")
+        .replace("false", "False")
+        .replace("\"scalar\"", "'scalar'");
+    assert_eq!(
+        python_spelling,
+        case["pformat_equinox"].as_str().unwrap(),
+        "{name}: Equinox's printing"
+    );
 }
 
 #[test]
 fn linear_matches_equinox() {
     let g = golden();
-    let cases = g["linear"].as_array().unwrap();
+    let cases = g.section("linear");
     assert_eq!(cases.len(), 10);
-    for case in cases {
+    for case in cases.iter() {
         check_linear_case(case);
     }
-}
-
-#[test]
-fn linear_float64_matches_equinox_with_x64() {
-    let g = golden();
-    for case in g["x64"]["linear"].as_array().unwrap() {
-        assert_eq!(case["dtype"], "float64");
-        check_linear_case(case);
-    }
+    g.assert_sections_read(LINEAR_SECTIONS);
 }
 
 #[test]
@@ -395,20 +412,27 @@ fn check_mlp_case(case: &Value) {
 #[test]
 fn mlp_matches_equinox() {
     let g = golden();
-    let cases = g["mlp"].as_array().unwrap();
+    let cases = g.section("mlp");
     assert_eq!(cases.len(), 9);
-    for case in cases {
+    for case in cases.iter() {
         check_mlp_case(case);
     }
+    g.assert_sections_read(MLP_SECTIONS);
 }
 
 #[test]
-fn mlp_float64_matches_equinox_with_x64() {
+fn float64_layers_match_equinox_with_x64() {
     let g = golden();
-    for case in g["x64"]["mlp"].as_array().unwrap() {
+    let x64 = g.section("x64");
+    for case in x64["linear"].as_array().unwrap() {
+        assert_eq!(case["dtype"], "float64");
+        check_linear_case(case);
+    }
+    for case in x64["mlp"].as_array().unwrap() {
         assert_eq!(case["dtype"], "float64");
         check_mlp_case(case);
     }
+    g.assert_sections_read(X64_SECTIONS);
 }
 
 #[test]
@@ -490,7 +514,7 @@ fn mlp_structure() {
 #[test]
 fn sequential_matches_equinox() {
     let g = golden();
-    let case = &g["sequential"];
+    let case = g.section("sequential").whole();
     let [k1, k2] = random::split_into(random::key(case["seed"].as_u64().unwrap()));
 
     #[derive(Module, Clone)]

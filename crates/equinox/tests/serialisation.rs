@@ -3,6 +3,7 @@
 //! tests/test_serialisation.py.
 
 use equinox as eqx;
+use equinox_testing::{Golden, Tolerance};
 use eqx::serialisation::{self, LeafLocation, SerialisationError};
 use eqx::{bf16, f16, numpy as jnp, tree, Array, DType, Module, ALL_DTYPES};
 use serde_json::Value;
@@ -13,9 +14,14 @@ use std::path::{Path, PathBuf};
 
 const GOLDENS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../parity/goldens");
 
-fn golden_json() -> Value {
-    let text = fs::read_to_string(format!("{GOLDENS}/serialisation.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+fn golden_json() -> Golden {
+    Golden::load("serialisation")
+}
+
+/// Each section of `serialisation.json` (one per `.eqx` file) is checked by one test below.
+#[test]
+fn every_golden_section_is_checked() {
+    golden_json().assert_claimed(&[&["simple"], &["mlp"], &["variants"]]);
 }
 
 fn golden_bytes(name: &str) -> Vec<u8> {
@@ -216,7 +222,8 @@ fn mlp_template(in_size: usize, out_size: usize, width: usize, depth: usize) -> 
 // -------------------------------------------------------------------------------------------
 
 fn check_golden_tree<T: Module>(name: &str, like: &T, rebuild_from_json: impl Fn(Vec<Array>) -> T) {
-    let golden = &golden_json()[name];
+    let json = golden_json();
+    let golden = json.section(name);
     let records = golden["records"].as_array().unwrap();
     let path = format!("{GOLDENS}/{}", golden["file"].as_str().unwrap());
     let bytes = golden_bytes(golden["file"].as_str().unwrap());
@@ -260,11 +267,12 @@ fn check_golden_tree<T: Module>(name: &str, like: &T, rebuild_from_json: impl Fn
     assert_eq!(fs::read(dir.join("out.eqx")).unwrap(), bytes);
     assert_eq!(dir_entries(&dir), ["out.eqx"]);
     fs::remove_dir_all(&dir).unwrap();
+    json.assert_sections_read(&[name]);
 }
 
 #[test]
 fn python_simple_module_loads_and_rust_writes_identical_bytes() {
-    let records = golden_json()["simple"]["records"]
+    let records = golden_json().section("simple")["records"]
         .as_array()
         .unwrap()
         .clone();
@@ -297,16 +305,37 @@ fn python_mlp_loads_and_rust_writes_identical_bytes() {
     let loaded =
         eqx::tree_deserialise_leaves(format!("{GOLDENS}/serialisation_mlp"), &like).unwrap();
     assert_eq!(loaded.layers[1].weight.shape(), &[8, 8]);
-    // The loaded model runs: the values are Python's, so spot-check one against the JSON.
-    let w0 = &golden_json()["mlp"]["records"][0]["values"];
-    assert_eq!(
-        loaded.layers[0].weight.to_vec::<f32>()[3] as f64,
-        w0[3].as_f64().unwrap()
-    );
+    // The loaded model runs, on Python's values: its affine chain W x + b equals the same chain
+    // computed in f64 with plain loops from the values Python recorded.
+    let records: Vec<Vec<f64>> = golden_json().section("mlp")["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect()
+        })
+        .collect();
+    let want = records.chunks(2).fold(vec![1.0f64; 2], |x, wb| {
+        let (w, b) = (&wb[0], &wb[1]);
+        (0..b.len())
+            .map(|o| b[o] + (0..x.len()).map(|i| w[o * x.len() + i] * x[i]).sum::<f64>())
+            .collect()
+    });
     let y = loaded.layers.iter().fold(jnp::ones([2]), |x, l| {
         jnp::matmul(&l.weight, &x) + l.bias.as_ref().unwrap()
     });
     assert_eq!(y.shape(), &[3]);
+    equinox_testing::assert_close(
+        "reloaded MLP's affine chain",
+        &y.to_vec::<f64>(),
+        &want,
+        Tolerance::F32.with_atol(1e-6),
+    );
 }
 
 #[test]
@@ -333,8 +362,11 @@ fn python_mlp_with_wrong_width_is_refused_at_the_first_leaf() {
 #[test]
 fn numpy_record_variants_load() {
     // Fortran order, big-endian data and format versions 2.0/3.0, as numpy writes them.
-    let golden = &golden_json()["variants"];
+    let json = golden_json();
+    let golden = json.section("variants");
     let records = golden["records"].as_array().unwrap();
+    let file = golden["file"].as_str().unwrap();
+    assert_eq!(file, "serialisation_variants.eqx");
     let like: Vec<Array> = records
         .iter()
         .map(|r| {
@@ -355,13 +387,15 @@ fn numpy_record_variants_load() {
         );
     }
     // Each record also reads on its own, leaving the reader at the next one.
-    let bytes = golden_bytes("serialisation_variants.eqx");
+    let bytes = golden_bytes(file);
+    assert_eq!(bytes.len() as u64, golden["len"].as_u64().unwrap());
     let mut reader = bytes.as_slice();
     for rec in records {
         let a = serialisation::read_npy(&mut reader).unwrap();
         assert_same(&a, &array_from_json(rec), "read_npy");
     }
     assert!(reader.is_empty());
+    json.assert_sections_read(&["variants"]);
 }
 
 // -------------------------------------------------------------------------------------------

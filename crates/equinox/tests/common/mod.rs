@@ -3,17 +3,21 @@
 #![allow(dead_code)]
 
 use equinox::{Array, DType};
+use equinox_testing::{Golden, Tolerance};
 use serde_json::Value;
 
-/// The golden file `parity/goldens/<name>.json`.
-pub fn golden(name: &str) -> Value {
-    let path = format!(
-        "{}/../../parity/goldens/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).expect("valid JSON")
+/// The golden file `parity/goldens/<name>.json`, through a handle that records which cases
+/// were read.
+pub fn golden(name: &str) -> Golden {
+    Golden::load(name)
 }
+
+/// The sections of `filtered_transforms.json` and the tests that check them (in
+/// `filter_vmap.rs` and `filter_ad.rs`; each of those binaries asserts that the claims cover the
+/// file).
+pub const FILTERED_TRANSFORMS_VMAP: &[&str] = &["ensemble"];
+pub const FILTERED_TRANSFORMS_VJP: &[&str] = &["filter_vjp"];
+pub const FILTERED_TRANSFORMS_JACFWD: &[&str] = &["pytree_jacfwd"];
 
 /// An encoded array (`{"shape", "dtype", "data"}`) as an `Array` of its dtype. float32 values
 /// are stored widened to f64, so the conversion back is exact.
@@ -28,24 +32,24 @@ pub fn array(v: &Value) -> Array {
         .as_array()
         .unwrap()
         .iter()
-        .map(|x| x.as_f64().expect("finite"))
+        .map(equinox_testing::golden::number)
         .collect();
     let dtype = DType::from_name(v["dtype"].as_str().unwrap()).expect("a known dtype");
     Array::from_vec(data, shape).astype(dtype)
 }
 
-/// Panics unless `got` has `want`'s shape and dtype and its elements are within
-/// `atol + rtol * |want|`.
+/// Panics unless `got` has `want`'s shape and dtype and its elements match under the
+/// workspace's closeness rule (`equinox_testing`: NaN needs NaN, infinities exactly, finite
+/// values within `atol + rtol * |want|`).
 pub fn assert_close(what: &str, got: &Array, want: &Array, rtol: f64, atol: f64) {
     assert_eq!(got.shape(), want.shape(), "{what}: shape");
     assert_eq!(got.dtype(), want.dtype(), "{what}: dtype");
-    let (g, w) = (got.to_vec::<f64>(), want.to_vec::<f64>());
-    for (i, (a, b)) in g.iter().zip(&w).enumerate() {
-        assert!(
-            (a - b).abs() <= atol + rtol * b.abs(),
-            "{what}: element {i} is {a}, expected {b}\n got: {g:?}\nwant: {w:?}"
-        );
-    }
+    equinox_testing::assert_close(
+        what,
+        &got.to_vec::<f64>(),
+        &want.to_vec::<f64>(),
+        Tolerance::new(rtol, atol),
+    );
 }
 
 /// `assert_close` for f32 results of a few operations.
