@@ -119,7 +119,12 @@ fn test_filter_value_and_grad() {
     let a = normal(4, &[2, 3]);
     let (val, g) = eqx::filter_value_and_grad(|x: &Array| x.sum(None))(&a);
     let expected: f32 = a.to_vec::<f32>().iter().sum();
-    assert!((val.item::<f32>() - expected).abs() <= 1e-6 * expected.abs().max(1.0));
+    equinox_testing::assert_close(
+        "value",
+        &[val.item::<f64>()],
+        &[f64::from(expected)],
+        equinox_testing::Tolerance::new(1e-6, 1e-6),
+    );
     assert!(eqx::tree_equal(&g, &jnp::ones([2, 3])));
 }
 
@@ -461,12 +466,22 @@ fn test_filter_hessian_and_jacfwd_and_jacrev() {
     let (x, y) = (Array::scalar(1.0f32), Array::scalar(2.0f32));
     // d/dx sin(x) y = cos(x) y; d2/dx2 = -sin(x) y.
     let hess = eqx::filter_hessian(f)(&x, &y);
-    assert!((hess.item::<f32>() as f64 - (-2.0 * 1f64.sin())).abs() < 1e-6);
+    equinox_testing::assert_close(
+        "hessian",
+        &[hess.item::<f64>()],
+        &[-2.0 * 1f64.sin()],
+        equinox_testing::Tolerance::new(0.0, 1e-6),
+    );
     let jf = eqx::filter_jacfwd(f)(&x, &y);
     let jr = eqx::filter_jacrev(f)(&x, &y);
     for j in [jf, jr] {
         assert_eq!(j.shape(), &[] as &[usize]);
-        assert!((j.item::<f32>() as f64 - 2.0 * 1f64.cos()).abs() < 1e-6);
+        equinox_testing::assert_close(
+            "jacobian",
+            &[j.item::<f64>()],
+            &[2.0 * 1f64.cos()],
+            equinox_testing::Tolerance::new(0.0, 1e-6),
+        );
     }
     // A vector function: the Jacobian has shape out + in.
     let xs = v(&[0.5, 1.0, 1.5]);

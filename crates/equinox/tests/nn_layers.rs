@@ -265,17 +265,16 @@ fn linear_forward_is_weight_times_x_plus_bias() {
     let y = lin
         .forward(&Array::from_vec(x.to_vec(), [3]))
         .to_vec::<f32>();
-    for i in 0..2 {
-        let expected: f64 = b[i] as f64
-            + (0..3)
-                .map(|j| w[i * 3 + j] as f64 * x[j] as f64)
-                .sum::<f64>();
-        assert!(
-            (y[i] as f64 - expected).abs() < 1e-6,
-            "{} vs {expected}",
-            y[i]
-        );
-    }
+    let expected: Vec<f64> = (0..2)
+        .map(|i| {
+            b[i] as f64
+                + (0..3)
+                    .map(|j| w[i * 3 + j] as f64 * x[j] as f64)
+                    .sum::<f64>()
+        })
+        .collect();
+    let y: Vec<f64> = y.iter().map(|&v| f64::from(v)).collect();
+    equinox_testing::assert_close("W x + b", &y, &expected, Tolerance::new(0.0, 1e-6));
 }
 
 #[test]
