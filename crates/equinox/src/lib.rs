@@ -141,6 +141,10 @@ pub use tree_at::{tree_at, tree_at_many, tree_at_many_with, tree_at_with};
 pub mod serialisation;
 pub use serialisation::{tree_deserialise_leaves, tree_serialise_leaves};
 
+/// Optax in Rust: gradient transformations, optimisers and schedules (the `equinox-optim`
+/// crate).
+pub use equinox_optim as optim;
+
 /// The core transformations at the top level, as Equinox users reach them (`eqx::vmap`, ...).
 pub use equinox_core::transforms::{grad, jit, value_and_grad, vmap, vmap_with};
 
