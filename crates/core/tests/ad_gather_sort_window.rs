@@ -3,7 +3,8 @@
 //! primitives: derivatives (`check_grads` in float64), JAX's conventions (ties, overwrites,
 //! integer operands), the batching law for every placement of the mapped axes, compositions,
 //! the numpy/lax users (`x[idx]`, `.at[].add/set`, `jnp.sort`, pooling, `random::uniform`) and
-//! `make_jaxpr` printing against JAX 0.10.2.
+//! `make_jaxpr` printing, against JAX's values and texts (`parity/literals_ad.py`,
+//! `parity/literals_jaxpr.py`).
 
 mod ad_lanes;
 mod common;
@@ -23,6 +24,9 @@ use equinox_core::transforms::{
     check_grads, grad, jit, jvp, make_jaxpr, vjp, vmap, vmap_with, VmapSpec,
 };
 use equinox_core::{random, s, Array, DType};
+use equinox_testing::golden::encoded;
+use equinox_testing::{Golden, Tolerance};
+use serde_json::Value;
 
 /// `sum(w * f)` for a fixed `w`: a scalar loss made of one contraction.
 fn contract_all(w: &Array, f: &Array) -> Array {
@@ -37,6 +41,20 @@ fn contract_all(w: &Array, f: &Array) -> Array {
 
 fn ints(v: &[i32], shape: &[usize]) -> Array {
     Array::from_vec(v.to_vec(), shape.to_vec())
+}
+
+/// A golden array (`parity/golden_encoding.py`) as an `Array` of its dtype.
+fn golden_array(v: &Value) -> Array {
+    let e = encoded(v);
+    let dtype = DType::from_name(&e.dtype).unwrap_or_else(|| panic!("dtype {}", e.dtype));
+    Array::from_vec(e.data, e.shape).astype(dtype)
+}
+
+/// Asserts `got` has the golden array's shape and, exactly, its values.
+fn assert_golden(what: &str, got: &Array, want: &Value) {
+    let want = encoded(want);
+    assert_eq!(got.shape(), &want.shape[..], "{what}");
+    equinox_testing::assert_close(what, &got.to_vec::<f64>(), &want.data, Tolerance::EXACT);
 }
 
 fn dims(v: &[usize]) -> Dims {
@@ -225,38 +243,29 @@ fn scatter_mul_grad_in_updates_is_refused_like_jax() {
 
 #[test]
 fn scatter_conventions_match_jax() {
-    // Values from jax 0.10.2.
-    // .at[[0, 0]].max([3, 3]) on [1, 5]: the tied updates share the tangent.
-    let idx = ints(&[0, 0], &[2]);
-    let f = |v: &(Array, Array)| jnp::sum(&v.0.at(s![&idx]).max(&v.1), None);
-    let (gx, gu) = grad(f)(&(
-        Array::from_vec(vec![1.0f64, 5.0], [2]),
-        Array::from_vec(vec![3.0f64, 3.0], [2]),
-    ));
-    assert_eq!(
-        (gx.to_vec::<f64>(), gu.to_vec::<f64>()),
-        (vec![0.0, 1.0], vec![0.5, 0.5])
-    );
-    // ... and with the operand tying one update, they split with it.
-    let (gx, gu) = grad(f)(&(
-        Array::from_vec(vec![3.0f64, 5.0], [2]),
-        Array::from_vec(vec![3.0f64, 2.0], [2]),
-    ));
-    assert_eq!(
-        (gx.to_vec::<f64>(), gu.to_vec::<f64>()),
-        (vec![0.5, 1.0], vec![0.5, 0.0])
-    );
-    // .at[[0, 2, 0]].set(u): the last duplicate wins; overwritten operand entries get 0.
-    let idx = ints(&[0, 2, 0], &[3]);
-    let w = Array::from_vec(vec![1.0f64, 2.0, 3.0], [3]);
-    let g = grad(|v: &(Array, Array)| contract_all(&w, &v.0.at(s![&idx]).set(&v.1)))(&(
-        Array::from_vec(vec![1.0f64, 5.0, 7.0], [3]),
-        Array::from_vec(vec![3.0f64, 3.0, 4.0], [3]),
-    ));
-    assert_eq!(
-        (g.0.to_vec::<f64>(), g.1.to_vec::<f64>()),
-        (vec![0.0, 2.0, 0.0], vec![0.0, 3.0, 1.0])
-    );
+    // grad of sum(w * x.at[idx].max(u)) / .set(u) at JAX's cases (parity/literals_ad.py):
+    // tied updates share the tangent, and split it with an operand entry they tie; with
+    // `set`, the last duplicate wins and overwritten operand entries get 0.
+    let g = Golden::load("literals_ad");
+    for case in g.section("scatter_grads").iter() {
+        let op = case["op"].as_str().expect("an op name");
+        let idx = golden_array(&case["idx"]);
+        let w = golden_array(&case["w"]);
+        let loss = |v: &(Array, Array)| {
+            let at = v.0.at(s![&idx]);
+            let y = match op {
+                "max" => at.max(&v.1),
+                "set" => at.set(&v.1),
+                other => panic!("unknown scatter {other}"),
+            };
+            jnp::sum(&(&w * &y), None)
+        };
+        let (gx, gu) = grad(loss)(&(golden_array(&case["x"]), golden_array(&case["u"])));
+        let what = format!("{op} at {} with {}", case["x"]["data"], case["u"]["data"]);
+        assert_golden(&format!("{what}: grad x"), &gx, &case["grad_x"]);
+        assert_golden(&format!("{what}: grad u"), &gu, &case["grad_u"]);
+    }
+    g.assert_sections_read(&["scatter_grads"]);
 }
 
 #[test]
@@ -408,20 +417,29 @@ fn sort_and_top_k_grads() {
 
 #[test]
 fn sort_grad_matches_jax() {
-    // jax.grad(lambda x: jnp.sort(x)[0] * 2 + jnp.sort(x)[2])([3., 1., 2.]) == [1, 2, 0].
-    let w = Array::from_vec(vec![2.0f64, 0.0, 1.0], [3]);
-    let g = grad(|x: &Array| contract_all(&w, &jnp::sort(x, 0)))(&Array::from_vec(
-        vec![3.0f64, 1.0, 2.0],
-        [3],
-    ));
-    assert_eq!(g.to_vec::<f64>(), vec![1.0, 2.0, 0.0]);
-    let g = grad(|x: &Array| {
-        contract_all(
-            &Array::from_vec(vec![1.0f64, 10.0], [2]),
-            &jnp::top_k(x, 2).0,
-        )
-    })(&Array::from_vec(vec![3.0f64, 1.0, 2.0], [3]));
-    assert_eq!(g.to_vec::<f64>(), vec![1.0, 0.0, 10.0]);
+    // grad of sum(w * sort(x)) and sum(w * top_k(x, k).values) (parity/literals_ad.py): the
+    // cotangent goes back through the permutation, e.g. [1, 2, 0] for w = [2, 0, 1] at
+    // [3, 1, 2].
+    let g = Golden::load("literals_ad");
+    for case in g.section("sort_grads").iter() {
+        let (x, w) = (golden_array(&case["x"]), golden_array(&case["w"]));
+        let op = case["op"].as_str().expect("an op name");
+        let got = match op {
+            "sort" => grad(|x: &Array| contract_all(&w, &jnp::sort(x, 0)))(&x),
+            "top_k" => {
+                let k = case["k"].as_u64().expect("k") as usize;
+                let g = grad(move |x: &Array| contract_all(&w, &jnp::top_k(x, k).0))(&x);
+                g
+            }
+            other => panic!("unknown op {other}"),
+        };
+        assert_golden(
+            &format!("{op} at {}", case["x"]["data"]),
+            &got,
+            &case["grad"],
+        );
+    }
+    g.assert_sections_read(&["sort_grads"]);
 }
 
 #[test]
@@ -585,28 +603,39 @@ fn pooling_grads_and_ties_match_jax() {
         1e-7,
         1e-9,
     );
-    // jax 0.10.2: grad of sum(reduce_window max, window 2) at [1, 1, 0] is [1, 1, 0] (each
-    // window's first maximum takes the whole tangent); min at [1, 1, 2] likewise.
-    let ones = Array::from_vec(vec![1.0f64, 1.0], [2]);
-    let f = |kind| {
-        move |x: &Array| {
+    // grad of sum(w * reduce_window max/min) with tied windows (parity/literals_ad.py): each
+    // window's first extremum takes the whole tangent ([1, 1, 0] at [1, 1, 0] for max).
+    let g = Golden::load("literals_ad");
+    for case in g.section("pooling_ties").iter() {
+        let kind = match case["kind"].as_str().expect("a kind") {
+            "max" => WindowReduceKind::Max,
+            "min" => WindowReduceKind::Min,
+            other => panic!("unknown window reduction {other}"),
+        };
+        let sizes = |key: &str| -> Vec<usize> {
+            case[key]
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|v| v.as_u64().expect("a size") as usize)
+                .collect()
+        };
+        let (window, strides) = (sizes("window"), sizes("strides"));
+        let padding = case["padding"].as_str().expect("a padding");
+        let (x, w) = (golden_array(&case["x"]), golden_array(&case["w"]));
+        let got = grad(|x: &Array| {
             contract_all(
-                &Array::from_vec(vec![1.0f64, 1.0], [2]),
-                &lax::reduce_window(x, kind, &[2], &[1], "VALID", None, None),
+                &w,
+                &lax::reduce_window(x, kind, &window, &strides, padding, None, None),
             )
-        }
-    };
-    let _ = ones;
-    assert_eq!(
-        grad(f(WindowReduceKind::Max))(&Array::from_vec(vec![1.0f64, 1.0, 0.0], [3]))
-            .to_vec::<f64>(),
-        vec![1.0, 1.0, 0.0]
-    );
-    assert_eq!(
-        grad(f(WindowReduceKind::Min))(&Array::from_vec(vec![1.0f64, 1.0, 2.0], [3]))
-            .to_vec::<f64>(),
-        vec![1.0, 1.0, 0.0]
-    );
+        })(&x);
+        assert_golden(
+            &format!("{kind:?} at {}", case["x"]["data"]),
+            &got,
+            &case["grad"],
+        );
+    }
+    g.assert_sections_read(&["pooling_ties"]);
 }
 
 #[test]
@@ -855,7 +884,12 @@ fn threefry_batching_and_zero_tangents() {
 
 #[test]
 fn make_jaxpr_prints_like_jax() {
-    // Parameter lists from jax 0.10.2 (`jax.make_jaxpr`), multi-line lists joined by spaces.
+    // Texts from jax.make_jaxpr (parity/literals_jaxpr.py; parameter lists JAX breaks over
+    // several lines are joined with spaces). JAX's jnp.sort wraps lax.sort in a `jit`
+    // equation; jnp::sort stages lax.sort's program.
+    let g = Golden::load("literals_jaxpr");
+    let want = g.section("gather_sort_window");
+    let want = |key: &str| want[key].as_str().expect("a jaxpr").to_string();
     let x = jnp::ones([2, 3]).astype(DType::F64);
     let c = &cases()[0];
     let idx = ints(&[0, 1], &[2, 1]);
@@ -869,9 +903,8 @@ fn make_jaxpr_prints_like_jax() {
             None,
         )
     })(&x);
-    let want = "gather[dimension_numbers=GatherDimensionNumbers(offset_dims=(1,), collapsed_slice_dims=(0,), start_index_map=(0,), operand_batching_dims=(), start_indices_batching_dims=()) fill_value=None indices_are_sorted=False mode=GatherScatterMode.PROMISE_IN_BOUNDS slice_sizes=(1, 3) unique_indices=False]";
-    assert!(j.to_string().contains(want), "{j}");
-    let j = make_jaxpr(|x: &Array| {
+    assert_eq!(j.to_string(), want("gather"));
+    let window_max = |x: &Array| {
         lax::reduce_window(
             x,
             WindowReduceKind::Max,
@@ -881,29 +914,13 @@ fn make_jaxpr_prints_like_jax() {
             None,
             None,
         )
-    })(&x);
-    let want = "b:f64[2,2] = reduce_window_max[base_dilation=(1, 1) padding=((0, 0), (0, 0)) window_dilation=(1, 1) window_dimensions=(1, 2) window_strides=(1, 1)] a";
-    assert!(j.to_string().contains(want), "{j}");
-    let j = make_jaxpr(grad(|x: &Array| {
-        contract_all(
-            &jnp::ones([2, 2]).astype(DType::F64),
-            &lax::reduce_window(
-                x,
-                WindowReduceKind::Max,
-                &[1, 2],
-                &[1, 1],
-                "VALID",
-                None,
-                None,
-            ),
-        )
-    }))(&x);
-    let want = "select_and_scatter_add[padding=((0, 0), (0, 0)) select_prim=ge window_dimensions=(1, 2) window_strides=(1, 1)]";
-    assert!(j.to_string().contains(want), "{j}");
+    };
+    let j = make_jaxpr(window_max)(&x);
+    assert_eq!(j.to_string(), want("reduce_window_max"));
+    let w = jnp::ones([2, 2]).astype(DType::F64);
+    let j = make_jaxpr(grad(|x: &Array| jnp::sum(&(&w * &window_max(x)), None)))(&x);
+    assert_eq!(j.to_string(), want("grad_reduce_window_max"));
     let j = make_jaxpr(|x: &Array| jnp::sort(x, 1))(&x);
-    assert!(
-        j.to_string()
-            .contains("sort[dimension=1 is_stable=True num_keys=1] a"),
-        "{j}"
-    );
+    assert_eq!(j.to_string(), want("sort"));
+    g.assert_sections_read(&["gather_sort_window"]);
 }

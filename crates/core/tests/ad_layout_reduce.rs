@@ -1,9 +1,10 @@
 //! Transformation rules of the layout (`broadcast_in_dim`, `reshape`, `transpose`, `squeeze`,
 //! `expand_dims`, `rev`), reduction, cumulative and `iota` primitives: gradients against
 //! finite differences and the vjp/jvp dot-product test (`check_grads`, float64, random shapes
-//! and parameters, inputs produced by layout ops), JAX's AD conventions with values measured
-//! in JAX 0.10.2, the batching law with the batch axis at different positions, compositions
-//! (grad of vmap, vmap of grad, grad of grad, jit of grad) and `make_jaxpr` printing.
+//! and parameters, inputs produced by layout ops), JAX's AD conventions (values from
+//! `parity/literals_ad.py`), the batching law with the batch axis at different positions,
+//! compositions (grad of vmap, vmap of grad, grad of grad, jit of grad) and `make_jaxpr`
+//! printing (`parity/literals_jaxpr.py`).
 mod ad_support;
 mod common;
 
@@ -16,6 +17,9 @@ use equinox_core::prims::reduce::{ArgKind, ReduceKind, ReduceOp};
 use equinox_core::prims::{bind1, Primitive};
 use equinox_core::transforms::{check_grads, grad, jvp, make_jaxpr, vjp};
 use equinox_core::{Array, DType, Shape};
+use equinox_testing::golden::encoded;
+use equinox_testing::{assert_close, Golden, Section, Tolerance};
+use serde_json::Value;
 
 /// A primitive applied to the first input.
 fn unary(p: impl Into<Primitive>) -> Box<Fun<'static>> {
@@ -255,108 +259,95 @@ fn gradients_of_scans() {
     }
 }
 
-/// `grad(sum(f(x) * [1, 2, 3, ...]))` at `x`.
-fn weighted_grad(f: &Fun<'_>, x: &[f64]) -> Vec<f64> {
-    let x = Array::from_vec(x.to_vec(), [x.len()]);
-    let w: Vec<f64> = (1..=x.size()).map(|i| i as f64).collect();
-    let w = Array::from_vec(w, [x.size()]);
-    let g = grad(|v: &Vec<Array>| (&f(v) * &w).sum(None))(&vec![x]);
-    g[0].to_vec::<f64>()
+/// A golden array (`parity/golden_encoding.py`) as an `Array` of its dtype.
+fn golden_array(v: &Value) -> Array {
+    let e = encoded(v);
+    let dtype = DType::from_name(&e.dtype).unwrap_or_else(|| panic!("dtype {}", e.dtype));
+    Array::from_vec(e.data, e.shape).astype(dtype)
+}
+
+/// Checks every case of a `literals_ad` section (written by `parity/literals_ad.py`):
+/// `grad(sum(p(x) * w))` at the case's `x` and `w` equals JAX's `grad` exactly, where `prim`
+/// builds the primitive `p` from the case's fields.
+fn check_weighted_grads(section: Section<'_>, prim: impl Fn(&Value) -> Primitive) {
+    for case in section.iter() {
+        let p = prim(case);
+        let (x, w) = (golden_array(&case["x"]), golden_array(&case["w"]));
+        let g = grad(|x: &Array| (&bind1(p.clone(), &[x]) * &w).sum(None))(&x);
+        let want = encoded(&case["grad"]);
+        let what = format!("{} at {}", case["op"], case["x"]["data"]);
+        assert_eq!(g.shape(), &want.shape[..], "{what}");
+        assert_close(&what, &g.to_vec::<f64>(), &want.data, Tolerance::EXACT);
+    }
+}
+
+/// The reduction a `literals_ad` case names (`op`, `axes`).
+fn reduction(case: &Value) -> Primitive {
+    let kind = match case["op"].as_str().expect("an op name") {
+        "reduce_max" => ReduceKind::Max,
+        "reduce_min" => ReduceKind::Min,
+        "reduce_prod" => ReduceKind::Prod,
+        other => panic!("unknown reduction {other}"),
+    };
+    let axes: Vec<usize> = case["axes"]
+        .as_array()
+        .expect("a list of axes")
+        .iter()
+        .map(|a| a.as_u64().expect("an axis") as usize)
+        .collect();
+    ReduceOp::Reduce {
+        kind,
+        axes: Axes::from_slice(&axes),
+    }
+    .into()
 }
 
 #[test]
 fn reduce_max_and_min_split_ties_evenly() {
-    let max0 = unary(ReduceOp::Reduce {
-        kind: ReduceKind::Max,
-        axes: Axes::from_slice(&[0]),
-    });
-    let min0 = unary(ReduceOp::Reduce {
-        kind: ReduceKind::Min,
-        axes: Axes::from_slice(&[0]),
-    });
-    let g = |f: &Fun<'_>, x: Vec<f64>| {
-        grad(|v: &Vec<Array>| f(v))(&vec![Array::from_vec(x.clone(), [x.len()])])[0].to_vec::<f64>()
-    };
-    assert_eq!(g(&*max0, vec![1.0, 3.0, 3.0]), vec![0.0, 0.5, 0.5]);
-    assert_eq!(
-        g(&*min0, vec![2.0, 1.0, 1.0, 5.0]),
-        vec![0.0, 0.5, 0.5, 0.0]
-    );
-    assert_eq!(g(&*max0, vec![2.0, 2.0, 2.0]), vec![1.0 / 3.0; 3]);
-    // Along an axis of a matrix (JAX: [[0, .5, .5], [5, 0, 5]]).
-    let x = Array::from_vec(vec![1.0f64, 4.0, 4.0, 7.0, 2.0, 7.0], [2, 3]);
-    let w = Array::from_vec(vec![1.0f64, 10.0], [2]);
-    let rowmax = unary(ReduceOp::Reduce {
-        kind: ReduceKind::Max,
-        axes: Axes::from_slice(&[1]),
-    });
-    let g = grad(|v: &Vec<Array>| (&rowmax(v) * &w).sum(None))(&vec![x]);
-    assert_eq!(g[0].to_vec::<f64>(), vec![0.0, 0.5, 0.5, 5.0, 0.0, 5.0]);
+    // JAX splits the cotangent evenly between tied extrema: [0, .5, .5] for max at [1, 3, 3],
+    // 1/3 each at [2, 2, 2], and row by row along an axis of a matrix.
+    let g = Golden::load("literals_ad");
+    check_weighted_grads(g.section("reduce_ties"), reduction);
+    g.assert_sections_read(&["reduce_ties"]);
 }
 
 #[test]
 fn reduce_prod_is_exact_at_zeros() {
+    // One zero: only its own entry gets the product of the others; two zeros: all 0.
+    let g = Golden::load("literals_ad");
+    check_weighted_grads(g.section("reduce_prod_zeros"), reduction);
+    g.assert_sections_read(&["reduce_prod_zeros"]);
+    // The empty product is a constant.
     let prod = unary(ReduceOp::Reduce {
         kind: ReduceKind::Prod,
         axes: Axes::from_slice(&[0]),
     });
-    let g = |x: Vec<f64>| {
-        grad(|v: &Vec<Array>| prod(v))(&vec![Array::from_vec(x.clone(), [x.len()])])[0]
-            .to_vec::<f64>()
-    };
-    assert_eq!(g(vec![2.0, 0.0, 3.0]), vec![0.0, 6.0, 0.0]);
-    assert_eq!(g(vec![2.0, 0.0, 3.0, 0.0]), vec![0.0; 4]);
-    assert_eq!(g(vec![2.0, 5.0, 3.0]), vec![15.0, 6.0, 10.0]);
-    // The empty product is a constant.
     let e = grad(|v: &Vec<Array>| prod(v))(&vec![Array::from_vec(Vec::<f64>::new(), [0])]);
     assert_eq!(e[0].shape(), &[0]);
 }
 
 #[test]
 fn scans_follow_jax_on_ties_and_zeros() {
-    let scan = |kind, reverse| {
-        unary(CumulativeOp {
+    // jax.grad(lambda x: jnp.sum(lax.cum*(x, 0, reverse) * jnp.arange(1., n + 1))): ties
+    // split along JAX's associative-scan tree, cumprod is exact at zeros, and cumsum's
+    // transpose is the reversed cumsum.
+    let g = Golden::load("literals_ad");
+    check_weighted_grads(g.section("scan_grads"), |case| {
+        let kind = match case["op"].as_str().expect("an op name") {
+            "cumsum" => CumulativeKind::Sum,
+            "cumprod" => CumulativeKind::Prod,
+            "cummax" => CumulativeKind::Max,
+            "cummin" => CumulativeKind::Min,
+            other => panic!("unknown scan {other}"),
+        };
+        CumulativeOp {
             kind,
             axis: 0,
-            reverse,
-        })
-    };
-    // Values from jax.grad(lambda x: jnp.sum(lax.cum*(x, 0) * jnp.arange(1., n + 1)))
-    // in JAX 0.10.2: ties split along JAX's associative-scan tree.
-    let ties = [1.0, 3.0, 3.0, 2.0, 3.0, 5.0, 5.0];
-    assert_eq!(
-        weighted_grad(&*scan(CumulativeKind::Max, false), &ties),
-        vec![1.0, 6.75, 4.75, 0.0, 2.5, 9.5, 3.5]
-    );
-    assert_eq!(
-        weighted_grad(&*scan(CumulativeKind::Max, true), &ties),
-        vec![0.0, 0.0, 0.0, 0.0, 0.0, 10.5, 17.5]
-    );
-    assert_eq!(
-        weighted_grad(
-            &*scan(CumulativeKind::Min, false),
-            &[4.0, 2.0, 2.0, 2.0, 3.0, 1.0]
-        ),
-        vec![1.0, 8.0, 3.75, 2.25, 0.0, 6.0]
-    );
-    let zeros = [2.0, 0.0, 3.0, 4.0, 0.0, 5.0];
-    assert_eq!(
-        weighted_grad(&*scan(CumulativeKind::Prod, false), &zeros),
-        vec![1.0, 118.0, 0.0, 0.0, 0.0, 0.0]
-    );
-    assert_eq!(
-        weighted_grad(&*scan(CumulativeKind::Prod, true), &zeros),
-        vec![0.0, 0.0, 0.0, 0.0, 285.0, 6.0]
-    );
-    // cumsum's transpose is the reversed cumsum: weights 1..=4 accumulate from the end.
-    assert_eq!(
-        weighted_grad(&*scan(CumulativeKind::Sum, false), &[0.5; 4]),
-        vec![10.0, 9.0, 7.0, 4.0]
-    );
-    assert_eq!(
-        weighted_grad(&*scan(CumulativeKind::Sum, true), &[0.5; 4]),
-        vec![1.0, 3.0, 6.0, 10.0]
-    );
+            reverse: case["reverse"].as_bool().expect("reverse is a bool"),
+        }
+        .into()
+    });
+    g.assert_sections_read(&["scan_grads"]);
 }
 
 #[test]
@@ -421,11 +412,7 @@ fn linear_primitives_transpose_to_their_adjoints() {
                     .sum()
             };
             let (lhs, rhs) = (dot(&ct, &y), dot(&back[0], &xs[0]));
-            assert!(
-                (lhs - rhs).abs() <= 1e-12 * (1.0 + lhs.abs()),
-                "{}: {lhs} vs {rhs}",
-                c.name
-            );
+            assert_close(&c.name, &[rhs], &[lhs], Tolerance::F64.with_atol(1e-12));
         }
     }
 }
@@ -591,65 +578,96 @@ fn compositions_of_max_and_min() {
 
 #[test]
 fn jaxprs_print_as_in_jax() {
-    // Strings from jax.make_jaxpr in JAX 0.10.2 on f32[2,3,1].
+    // Texts from jax.make_jaxpr on f32[2,3,1] (parity/literals_jaxpr.py).
+    let g = Golden::load("literals_jaxpr");
+    let want = g.section("layout_reduce");
     let x = Array::from_vec(vec![1.0f32; 6], [2, 3, 1]);
     let show = |p: Primitive| make_jaxpr(move |x: &Array| bind1(p.clone(), &[x]))(&x).to_string();
-    assert_eq!(
-        show(
+    let axes = Axes::from_slice;
+    let cases: Vec<(&str, Primitive)> = vec![
+        (
+            "rev",
             LayoutOp::Rev {
-                dimensions: Axes::from_slice(&[0, 2])
+                dimensions: axes(&[0, 2]),
             }
-            .into()
+            .into(),
         ),
-        "{ lambda ; a:f32[2,3,1]. let b:f32[2,3,1] = rev[dimensions=(0, 2)] a in (b,) }"
-    );
-    assert_eq!(
-        show(
+        (
+            "squeeze",
             LayoutOp::Squeeze {
-                dimensions: Axes::from_slice(&[2])
+                dimensions: axes(&[2]),
             }
-            .into()
+            .into(),
         ),
-        "{ lambda ; a:f32[2,3,1]. let b:f32[2,3] = squeeze[dimensions=(2,)] a in (b,) }"
-    );
-    assert_eq!(
-        show(
+        (
+            "reduce_max",
             ReduceOp::Reduce {
                 kind: ReduceKind::Max,
-                axes: Axes::from_slice(&[0, 2])
+                axes: axes(&[0, 2]),
             }
-            .into()
+            .into(),
         ),
-        "{ lambda ; a:f32[2,3,1]. let b:f32[3] = reduce_max[axes=(0, 2)] a in (b,) }"
-    );
-    assert_eq!(
-        show(ReduceOp::Reduce { kind: ReduceKind::Sum, axes: Axes::from_slice(&[0, 2]) }.into()),
-        "{ lambda ; a:f32[2,3,1]. let\n    b:f32[3] = reduce_sum[axes=(0, 2) out_sharding=None] a\n  in (b,) }"
-    );
-    assert_eq!(
-        show(LayoutOp::BroadcastInDim { shape: Shape::new(&[4, 2, 3, 5]), broadcast_dimensions: Axes::from_slice(&[1, 2, 3]) }.into()),
-        "{ lambda ; a:f32[2,3,1]. let\n    b:f32[4,2,3,5] = broadcast_in_dim[broadcast_dimensions=(1, 2, 3)] a\n  in (b,) }"
-    );
-    assert_eq!(
-        show(LayoutOp::Reshape { new_sizes: Shape::new(&[3, 2]) }.into()),
-        "{ lambda ; a:f32[2,3,1]. let\n    b:f32[3,2] = reshape[dimensions=None new_sizes=(3, 2) sharding=None] a\n  in (b,) }"
-    );
-    assert_eq!(
-        show(LayoutOp::Transpose { permutation: Axes::from_slice(&[2, 0, 1]) }.into()),
-        "{ lambda ; a:f32[2,3,1]. let\n    b:f32[1,2,3] = transpose[permutation=(2, 0, 1)] a\n  in (b,) }"
-    );
-    assert_eq!(
-        show(ReduceOp::ArgReduce { kind: ArgKind::Argmax, axis: 1, index_dtype: DType::I32 }.into()),
-        "{ lambda ; a:f32[2,3,1]. let\n    b:i32[2,1] = argmax[axes=(1,) index_dtype=int32] a\n  in (b,) }"
-    );
-    assert_eq!(
-        show(CumulativeOp { kind: CumulativeKind::Sum, axis: 1, reverse: true }.into()),
-        "{ lambda ; a:f32[2,3,1]. let\n    b:f32[2,3,1] = cumsum[axis=1 reverse=True] a\n  in (b,) }"
-    );
-    assert_eq!(
-        show(CumulativeOp { kind: CumulativeKind::Max, axis: 1, reverse: false }.into()),
-        "{ lambda ; a:f32[2,3,1]. let\n    b:f32[2,3,1] = cummax[axis=1 reverse=False] a\n  in (b,) }"
-    );
+        (
+            "reduce_sum",
+            ReduceOp::Reduce {
+                kind: ReduceKind::Sum,
+                axes: axes(&[0, 2]),
+            }
+            .into(),
+        ),
+        (
+            "broadcast_in_dim",
+            LayoutOp::BroadcastInDim {
+                shape: Shape::new(&[4, 2, 3, 5]),
+                broadcast_dimensions: axes(&[1, 2, 3]),
+            }
+            .into(),
+        ),
+        (
+            "reshape",
+            LayoutOp::Reshape {
+                new_sizes: Shape::new(&[3, 2]),
+            }
+            .into(),
+        ),
+        (
+            "transpose",
+            LayoutOp::Transpose {
+                permutation: axes(&[2, 0, 1]),
+            }
+            .into(),
+        ),
+        (
+            "argmax",
+            ReduceOp::ArgReduce {
+                kind: ArgKind::Argmax,
+                axis: 1,
+                index_dtype: DType::I32,
+            }
+            .into(),
+        ),
+        (
+            "cumsum_reverse",
+            CumulativeOp {
+                kind: CumulativeKind::Sum,
+                axis: 1,
+                reverse: true,
+            }
+            .into(),
+        ),
+        (
+            "cummax",
+            CumulativeOp {
+                kind: CumulativeKind::Max,
+                axis: 1,
+                reverse: false,
+            }
+            .into(),
+        ),
+    ];
+    for (key, p) in cases {
+        assert_eq!(show(p), want[key].as_str().expect("a jaxpr"), "{key}");
+    }
     // JAX's printer leaves a space after an equation without operands.
     let iota = make_jaxpr(|_: &Array| {
         bind1(
@@ -662,8 +680,6 @@ fn jaxprs_print_as_in_jax() {
         )
     })(&x)
     .to_string();
-    assert!(
-        iota.contains("b:i32[4] = iota[dimension=0 dtype=int32 shape=(4,) sharding=None]"),
-        "{iota}"
-    );
+    assert_eq!(iota, want["iota"].as_str().expect("a jaxpr"));
+    g.assert_sections_read(&["layout_reduce"]);
 }

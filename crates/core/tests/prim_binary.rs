@@ -10,6 +10,9 @@ use equinox_core::prims::binary::BinaryOp;
 use equinox_core::prims::bind1;
 use equinox_core::prims::compare::CompareOp;
 use equinox_core::{bf16, f16, Array, DType, ALL_DTYPES};
+use equinox_testing::golden::encoded;
+use equinox_testing::Golden;
+use serde_json::Value;
 
 fn random_shape(rng: &mut Rng) -> Vec<usize> {
     let nd = rng.range(0, 4) as usize;
@@ -632,79 +635,46 @@ fn numpy_float_binary_functions_broadcast() {
     );
 }
 
+/// A golden array (`parity/golden_encoding.py`) as an `Array` of its dtype.
+fn golden_array(v: &Value) -> Array {
+    let e = encoded(v);
+    let dtype = DType::from_name(&e.dtype).unwrap_or_else(|| panic!("dtype {}", e.dtype));
+    Array::from_vec(e.data, e.shape).astype(dtype)
+}
+
 #[test]
 fn numpy_integer_functions_follow_jax() {
-    // jnp.remainder / floor_divide on integers, with JAX's answers for division by zero.
-    let a = Array::from_vec(vec![7i32, -7, 7, -7, 0, i32::MIN, 5], [7]);
-    let b = Array::from_vec(vec![0i32, 0, -2, 2, 0, -1, 3], [7]);
-    assert_eq!(
-        jnp::remainder(&a, &b).to_vec::<i32>(),
-        vec![0, 0, -1, 1, 0, 0, 2]
-    );
-    assert_eq!(
-        jnp::floor_divide(&a, &b).to_vec::<i32>(),
-        vec![-2, -2, -4, -4, -1, i32::MIN, 1]
-    );
-    let u = Array::from_vec(vec![7u8, 0, 9], [3]);
-    let v = Array::from_vec(vec![0u8, 0, 2], [3]);
-    assert_eq!(jnp::remainder(&u, &v).to_vec::<u8>(), vec![0, 0, 1]);
-    assert_eq!(jnp::floor_divide(&u, &v).to_vec::<u8>(), vec![255, 255, 4]);
-    // Float floor_divide/remainder corner cases, from JAX.
-    let f = Array::from_vec(vec![5.5f32, -5.5, 5.5, -5.5, 1.0, -0.0, 7.0, -7.0], [8]);
-    let g = Array::from_vec(
-        vec![
-            2.0f32,
-            2.0,
-            -2.0,
-            -2.0,
-            0.0,
-            3.0,
-            f32::INFINITY,
-            f32::INFINITY,
-        ],
-        [8],
-    );
-    assert_same_bits(
-        &jnp::floor_divide(&f, &g).to_vec::<f64>(),
-        &[2.0, -3.0, -3.0, 2.0, f64::INFINITY, 0.0, 0.0, -1.0],
-        "floor_divide",
-    );
-    assert_same_bits(
-        &jnp::remainder(&f, &g).to_vec::<f64>(),
-        &[1.5, 0.5, -0.5, -1.5, f64::NAN, -0.0, 7.0, f64::INFINITY],
-        "remainder",
-    );
-    // Integer powers stay integers (binary exponentiation with wrapping), as in JAX.
-    let base = Array::from_vec(vec![2i32, 0, 0, -3, 3], [5]);
-    let exp = Array::from_vec(vec![10i32, 0, 3, 3, 40], [5]);
-    let p = jnp::power(&base, &exp);
-    assert_eq!(p.dtype(), DType::I32);
-    assert_eq!(p.to_vec::<i32>(), vec![1024, 1, 0, -27, 689_956_897]);
-    // Shifts and bitwise ops through the numpy layer.
-    let x = Array::from_vec(vec![-8i32, 8], [2]);
-    let one = Array::from_vec(vec![1i32], [1]);
-    assert_eq!(jnp::right_shift(&x, &one).to_vec::<i32>(), vec![-4, 4]);
-    assert_eq!(jnp::left_shift(&x, &one).to_vec::<i32>(), vec![-16, 16]);
-    let ux = Array::from_vec(vec![200u8], [1]);
-    let uone = Array::from_vec(vec![1u8], [1]);
-    assert_eq!(jnp::right_shift(&ux, &uone).to_vec::<u8>(), vec![100]);
-    assert_eq!(jnp::bitwise_and(&x, &one).to_vec::<i32>(), vec![0, 0]);
-    assert_eq!(jnp::bitwise_or(&x, &one).to_vec::<i32>(), vec![-7, 9]);
-    assert_eq!(jnp::bitwise_xor(&x, &x).to_vec::<i32>(), vec![0, 0]);
-    let p = Array::from_vec(vec![0.0f32, 2.0, f32::NAN], [3]);
-    let q = Array::from_vec(vec![1i32, 0, 0], [3]);
-    assert_eq!(
-        jnp::logical_and(&p, &q).to_vec::<bool>(),
-        vec![false, false, false]
-    );
-    assert_eq!(
-        jnp::logical_or(&p, &q).to_vec::<bool>(),
-        vec![true, true, true]
-    );
-    assert_eq!(
-        jnp::logical_xor(&p, &q).to_vec::<bool>(),
-        vec![true, true, true]
-    );
+    // JAX's answers (parity/literals_numeric.py) for jnp.remainder / floor_divide on integers
+    // (division by zero, INT_MIN // -1, unsigned) and float corner cases (±0, inf, NaN),
+    // integer powers (binary exponentiation with wrapping: 3**40 wraps), shifts, bitwise and
+    // logical functions. Same dtype, and the same bits (the sign of a zero included).
+    type Binary = fn(&Array, &Array) -> Array;
+    let g = Golden::load("literals_numeric");
+    for case in g.section("integer_functions").iter() {
+        let name = case["fn"].as_str().expect("a function name");
+        let f: Binary = match name {
+            "remainder" => jnp::remainder,
+            "floor_divide" => jnp::floor_divide,
+            "power" => jnp::power,
+            "right_shift" => jnp::right_shift,
+            "left_shift" => jnp::left_shift,
+            "bitwise_and" => jnp::bitwise_and,
+            "bitwise_or" => jnp::bitwise_or,
+            "bitwise_xor" => jnp::bitwise_xor,
+            "logical_and" => jnp::logical_and,
+            "logical_or" => jnp::logical_or,
+            "logical_xor" => jnp::logical_xor,
+            other => panic!("unknown function {other}"),
+        };
+        let (a, b) = (golden_array(&case["a"]), golden_array(&case["b"]));
+        let got = f(&a, &b);
+        let want = encoded(&case["out"]);
+        let what = format!("{name}({}, {})", case["a"]["data"], case["b"]["data"]);
+        assert_eq!(got.dtype().name(), want.dtype, "{what}");
+        assert_eq!(got.shape(), &want.shape[..], "{what}");
+        assert_same_bits(&got.to_vec::<f64>(), &want.data, &what);
+    }
+    g.assert_sections_read(&["integer_functions"]);
 }
 
 #[test]

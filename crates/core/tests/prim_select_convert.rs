@@ -8,6 +8,9 @@ use equinox_core::prims::bind1;
 use equinox_core::prims::convert::ConvertOp;
 use equinox_core::prims::select::SelectOp;
 use equinox_core::{bf16, f16, Array, DType, ALL_DTYPES};
+use equinox_testing::golden::encoded;
+use equinox_testing::Golden;
+use serde_json::Value;
 
 fn random_shape(rng: &mut Rng) -> Vec<usize> {
     let nd = rng.range(0, 4) as usize;
@@ -233,29 +236,48 @@ fn convert_element_type_between_every_pair() {
     }
 }
 
+/// A golden array (`parity/golden_encoding.py`) as an `Array` of its dtype; int64 data is
+/// read as JSON integers (exact, where a float64 would round 2^60 + 2^36 + 1).
+fn golden_array(v: &Value) -> Array {
+    let e = encoded(v);
+    let dtype = DType::from_name(&e.dtype).unwrap_or_else(|| panic!("dtype {}", e.dtype));
+    if dtype == DType::I64 {
+        let data: Vec<i64> = v["data"]
+            .as_array()
+            .expect("a data list")
+            .iter()
+            .map(|x| x.as_i64().expect("an int64"))
+            .collect();
+        return Array::from_vec(data, e.shape);
+    }
+    Array::from_vec(e.data, e.shape).astype(dtype)
+}
+
 #[test]
 fn convert_rounds_like_xla() {
-    // i64 -> f32 rounds the exact integer once: 2^60 + 2^36 + 1 is above the midpoint.
+    // JAX's conversions (parity/literals_numeric.py): i64 -> f32 rounds the exact integer
+    // once (2^60 + 2^36 + 1 is just above a midpoint, so it rounds up to 2^60 + 2^37);
+    // f64 -> bf16 / f16 go through f32 (1.0 for both: the f32 step makes a tie); float -> int
+    // saturates and truncates, NaN -> 0; any nonzero float (NaN included) -> true.
+    let g = Golden::load("literals_numeric");
+    for case in g.section("convert").iter() {
+        let x = golden_array(&case["x"]);
+        let to = case["to"].as_str().expect("a dtype name");
+        let to = DType::from_name(to).unwrap_or_else(|| panic!("dtype {to}"));
+        let got = x.astype(to);
+        let want = encoded(&case["out"]);
+        let what = format!("{} -> {to}: {}", x.dtype(), case["x"]["data"]);
+        assert_eq!(got.dtype().name(), want.dtype, "{what}");
+        assert_eq!(got.shape(), &want.shape[..], "{what}");
+        assert_same_bits(&got.to_vec::<f64>(), &want.data, &what);
+    }
+    g.assert_sections_read(&["convert"]);
+    // The int64 case by hand: the nearest float32 neighbours of 2^60 + 2^36 + 1 are 2^60 and
+    // 2^60 + 2^37, and it lies above their midpoint.
     let x = Array::from_vec(vec![(1i64 << 60) + (1 << 36) + 1], [1]);
     assert_eq!(
         x.astype(DType::F32).to_vec::<f32>(),
         vec![((1u64 << 60) + (1 << 37)) as f32]
-    );
-    // f64 -> bf16 / f16 go through f32 (JAX gives 1.0 for both: the f32 step makes a tie).
-    let y = Array::from_vec(vec![1.0 + 2f64.powi(-8) + 2f64.powi(-30)], [1]);
-    assert_eq!(y.astype(DType::BF16).to_vec::<f64>(), vec![1.0]);
-    let z = Array::from_vec(vec![1.0 + 2f64.powi(-11) + 2f64.powi(-40)], [1]);
-    assert_eq!(z.astype(DType::F16).to_vec::<f64>(), vec![1.0]);
-    // Saturation and NaN -> 0 (JAX: [0, 2147483647, -2147483648, -1, 300] and uint8 [0, 255, 0, 0, 255]).
-    let f = Array::from_vec(vec![f64::NAN, 1e20, -1e20, -1.5, 300.7], [5]);
-    assert_eq!(
-        f.astype(DType::I32).to_vec::<i32>(),
-        vec![0, i32::MAX, i32::MIN, -1, 300]
-    );
-    assert_eq!(f.astype(DType::U8).to_vec::<u8>(), vec![0, 255, 0, 0, 255]);
-    assert_eq!(
-        f.astype(DType::Bool).to_vec::<bool>(),
-        vec![true, true, true, true, true]
     );
     // Weak type is the parameter's.
     let w = bind1(

@@ -8,6 +8,9 @@ use equinox_core::prims::bind;
 use equinox_core::prims::cumulative::{CumulativeKind, CumulativeOp};
 use equinox_core::prims::sort::SortOp;
 use equinox_core::{Array, DType};
+use equinox_testing::golden::encoded;
+use equinox_testing::{assert_close, Golden, Tolerance};
+use serde_json::Value;
 use std::cmp::Ordering;
 
 /// `lax.sort`'s order on f64 values: NaNs last and equal, -0 == +0.
@@ -395,24 +398,36 @@ fn cumulative_primitives_match_naive_scans() {
     }
 }
 
+/// A golden array (`parity/golden_encoding.py`) as an `Array` of its dtype.
+fn golden_array(v: &Value) -> Array {
+    let e = encoded(v);
+    let dtype = DType::from_name(&e.dtype).unwrap_or_else(|| panic!("dtype {}", e.dtype));
+    Array::from_vec(e.data, e.shape).astype(dtype)
+}
+
 #[test]
 fn cumulative_half_types_accumulate_in_f32_and_nan_propagates() {
-    // f16 has 11 significant bits, yet JAX's running sum of 3000 ones reaches 3000: XLA
-    // accumulates in float32 and rounds each output.
-    let ones = jnp::ones_dtype([3000], DType::F16);
-    let c = jnp::cumsum(&ones, 0).to_vec::<f32>();
-    assert_eq!(c[2046], 2047.0);
-    assert_eq!(c[2999], 3000.0);
-    let x = Array::from_vec(vec![1.0f32, f32::NAN, 2.0], [3]);
-    let m = jnp::cummax(&x, 0).to_vec::<f32>();
-    assert_eq!(m[0], 1.0);
-    assert!(m[1].is_nan() && m[2].is_nan());
-    let b = Array::from_vec(vec![true, false, true], [3]);
-    assert_eq!(jnp::cumsum(&b, 0).to_vec::<i32>(), vec![1, 1, 2]);
-    assert_eq!(
-        jnp::cummin(&b, 0).to_vec::<bool>(),
-        vec![true, false, false]
-    );
+    // JAX's outputs (parity/literals_numeric.py). f16 has 11 significant bits, yet JAX's
+    // running sum of 3000 ones reaches 3000: XLA accumulates in float32 and rounds each output
+    // (2047, 2048, 2048, 2050, ...). NaN propagates through cummax; bool scans: cumsum counts
+    // (int32), the running minimum stays bool.
+    let g = Golden::load("literals_numeric");
+    for case in g.section("cumulative").iter() {
+        let x = golden_array(&case["x"]);
+        let name = case["fn"].as_str().expect("a function name");
+        let got = match name {
+            "cumsum" => jnp::cumsum(&x, 0),
+            "cummax" => jnp::cummax(&x, 0),
+            "cummin" => jnp::cummin(&x, 0),
+            other => panic!("unknown scan {other}"),
+        };
+        let want = encoded(&case["out"]);
+        let what = format!("{name} of {}{:?}", x.dtype(), x.shape());
+        assert_eq!(got.dtype().name(), want.dtype, "{what}");
+        assert_eq!(got.shape(), &want.shape[..], "{what}");
+        assert_close(&what, &got.to_vec::<f64>(), &want.data, Tolerance::EXACT);
+    }
+    g.assert_sections_read(&["cumulative"]);
 }
 
 #[test]
@@ -460,14 +475,19 @@ fn searchsorted_on_longer_integer_and_transposed_inputs_matches_counting() {
 }
 
 /// On an unsorted array the result is what JAX's fixed-step binary search finds (written out
-/// here with plain loops), not a count.
+/// here with plain loops, and JAX's own answer from parity/literals_numeric.py), not a count.
 #[test]
 fn searchsorted_on_unsorted_input_follows_the_fixed_step_binary_search() {
-    let a_vals = [5.0f32, 1.0, 4.0, 2.0, 8.0, 0.0, 3.0];
-    let a = Array::from_vec(a_vals.to_vec(), [7]);
-    let queries = [-1.0f32, 0.0, 1.5, 2.0, 3.5, 4.0, 6.0, 9.0];
-    let v = Array::from_vec(queries.to_vec(), [8]);
-    for side in [Side::Left, Side::Right] {
+    let g = Golden::load("literals_numeric");
+    for case in g.section("searchsorted_unsorted").iter() {
+        let side = match case["side"].as_str().expect("a side") {
+            "left" => Side::Left,
+            "right" => Side::Right,
+            other => panic!("unknown side {other}"),
+        };
+        let (a, v) = (golden_array(&case["a"]), golden_array(&case["v"]));
+        let (a_vals, queries) = (a.to_vec::<f32>(), v.to_vec::<f32>());
+        assert_eq!(a_vals.len(), 7, "the step count below is for 7 elements");
         let want: Vec<i32> = queries
             .iter()
             .map(|&q| {
@@ -488,21 +508,25 @@ fn searchsorted_on_unsorted_input_follows_the_fixed_step_binary_search() {
                 high as i32
             })
             .collect();
-        let got = jnp::searchsorted(&a, &v, side).to_vec::<i32>();
-        assert_eq!(got, want, "{side:?}");
-        // What jax 0.10.2 returns for these inputs.
-        let jax = match side {
-            Side::Left => [0, 0, 2, 2, 7, 7, 7, 7],
-            Side::Right => [0, 0, 2, 6, 7, 7, 7, 7],
-        };
-        assert_eq!(got, jax, "{side:?}");
+        let got = jnp::searchsorted(&a, &v, side);
+        assert_eq!(got.to_vec::<i32>(), want, "{side:?}");
+        // What JAX returns for these inputs.
+        let jax = encoded(&case["out"]);
+        assert_eq!(got.dtype().name(), jax.dtype, "{side:?}");
+        assert_close(
+            &format!("searchsorted {side:?}"),
+            &got.to_vec::<f64>(),
+            &jax.data,
+            Tolerance::EXACT,
+        );
         // Counting would give something else for this array.
         let counts: Vec<i32> = queries
             .iter()
             .map(|&q| a_vals.iter().filter(|&&e| e < q).count() as i32)
             .collect();
         if side == Side::Left {
-            assert_ne!(got, counts);
+            assert_ne!(got.to_vec::<i32>(), counts);
         }
     }
+    g.assert_sections_read(&["searchsorted_unsorted"]);
 }
