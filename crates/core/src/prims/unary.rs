@@ -6,7 +6,7 @@ use super::select::SelectOp;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Element, FloatElement, IntElement, ShapeDtype};
 use crate::backend::cpu::elementwise::{map, NewVec, Sink};
-use crate::backend::cpu::special;
+use crate::backend::cpu::{special, vecmath};
 use num_traits::Float;
 
 /// An elementwise unary primitive. The output has the input's shape; its dtype is the input's
@@ -387,9 +387,15 @@ fn round_half_even<T: Float>(v: T) -> T {
     }
 }
 
-/// Applies a special function computed in f32 (or f64 for `f64` inputs).
-#[inline]
-fn special_fn<T: FloatElement>(v: T, f32_fn: fn(f32) -> f32, f64_fn: fn(f64) -> f64) -> T {
+/// Applies a special function computed in f32 (or f64 for `f64` inputs):
+/// `f32_fn` for every float dtype but f64 (f16/bf16 round through f32), `f64_fn` for f64.
+/// Generic rather than function pointers so each formula inlines into its vectorised loop.
+#[inline(always)]
+fn special_fn<T: FloatElement>(
+    v: T,
+    f32_fn: impl Fn(f32) -> f32,
+    f64_fn: impl Fn(f64) -> f64,
+) -> T {
     if T::DTYPE == DType::F64 {
         T::from_f64(f64_fn(v.to_f64()))
     } else {
@@ -470,18 +476,23 @@ pub(crate) fn float_unary_map<T: FloatElement, S: Sink<T>>(
                 sink.map(x, round_half_away)
             }
         }
-        Exp => sink.map(x, |v| v.exp()),
+        Exp => sink.map(x, |v| special_fn(v, vecmath::exp_f32, f64::exp)),
         // JAX lowers exp2 to `exp(log(2) * x)` with log(2) rounded to the dtype; do the same
         // so results agree (this is up to a few ulp less accurate than a true exp2).
         Exp2 => {
             let ln2 = T::from_f64(std::f64::consts::LN_2);
-            sink.map(x, |v| (ln2 * v).exp())
+            sink.map(x, |v| {
+                let y = ln2 * v;
+                special_fn(y, vecmath::exp_f32, f64::exp)
+            })
         }
-        Log => sink.map(x, |v| v.ln()),
-        Log1p => sink.map(x, |v| special_fn(v, special::log1p_f32, special::log1p_f64)),
-        Expm1 => sink.map(x, |v| v.exp_m1()),
+        Log => sink.map(x, |v| special_fn(v, vecmath::log_f32, f64::ln)),
+        Log1p => sink.map(x, |v| special_fn(v, vecmath::log1p_f32, special::log1p_f64)),
+        Expm1 => sink.map(x, |v| special_fn(v, vecmath::expm1_f32, f64::exp_m1)),
         Tanh => sink.map(x, |v| special_fn(v, special::tanh_f32, f64::tanh)),
-        Logistic => sink.map(x, |v| one / (one + (-v).exp())),
+        Logistic => sink.map(x, |v| {
+            special_fn(v, vecmath::logistic_f32, |v| 1.0 / (1.0 + (-v).exp()))
+        }),
         Sin => sink.map(x, |v| v.sin()),
         Cos => sink.map(x, |v| v.cos()),
         Tan => sink.map(x, |v| v.tan()),

@@ -5,6 +5,7 @@
 //! executor uses with its planned buffers); the allocating versions (what eager primitives use)
 //! hand that same loop the spare capacity of a fresh vector, so both give identical results.
 
+use super::simd::{dispatch, Kernel};
 use super::PARALLEL_THRESHOLD;
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
@@ -30,6 +31,59 @@ fn collect_into<D>(n: usize, fill: impl FnOnce(&mut [MaybeUninit<D>])) -> Vec<D>
     out
 }
 
+/// The serial loop of [`map_uninit`], compiled per SIMD level.
+struct MapLoop<'a, A, D, F> {
+    a: &'a [A],
+    out: &'a mut [MaybeUninit<D>],
+    f: &'a F,
+}
+
+impl<A: Copy, D, F: Fn(A) -> D> Kernel for MapLoop<'_, A, D, F> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        for (o, &x) in self.out.iter_mut().zip(self.a) {
+            o.write((self.f)(x));
+        }
+    }
+}
+
+/// The serial loop of [`zip_map_uninit`], compiled per SIMD level.
+struct ZipLoop<'a, A, B, D, F> {
+    a: &'a [A],
+    b: &'a [B],
+    out: &'a mut [MaybeUninit<D>],
+    f: &'a F,
+}
+
+impl<A: Copy, B: Copy, D, F: Fn(A, B) -> D> Kernel for ZipLoop<'_, A, B, D, F> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        for ((o, &x), &y) in self.out.iter_mut().zip(self.a).zip(self.b) {
+            o.write((self.f)(x, y));
+        }
+    }
+}
+
+/// The serial loop of [`zip3_map_uninit`] over `out`, whose first element is element `start`
+/// of the whole output; compiled per SIMD level.
+struct Zip3Loop<'a, D, F> {
+    start: usize,
+    out: &'a mut [MaybeUninit<D>],
+    body: &'a F,
+}
+
+impl<D, F: Fn(usize) -> D> Kernel for Zip3Loop<'_, D, F> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        for (i, o) in self.out.iter_mut().enumerate() {
+            o.write((self.body)(self.start + i));
+        }
+    }
+}
+
 fn map_uninit<A, D>(a: &[A], out: &mut [MaybeUninit<D>], f: impl Fn(A) -> D + Sync)
 where
     A: Copy + Send + Sync,
@@ -37,18 +91,12 @@ where
 {
     assert_eq!(a.len(), out.len(), "map: input and output lengths differ");
     if a.len() < PARALLEL_THRESHOLD {
-        for (o, &x) in out.iter_mut().zip(a) {
-            o.write(f(x));
-        }
+        dispatch(MapLoop { a, out, f: &f });
         return;
     }
     out.par_chunks_mut(CHUNK)
         .zip(a.par_chunks(CHUNK))
-        .for_each(|(o, a)| {
-            for (o, &x) in o.iter_mut().zip(a) {
-                o.write(f(x));
-            }
-        });
+        .for_each(|(out, a)| dispatch(MapLoop { a, out, f: &f }));
 }
 
 fn zip_map_uninit<A, B, D>(
@@ -73,18 +121,12 @@ fn zip_map_uninit<A, B, D>(
         (n, m) => {
             assert!(n == m && n == out.len(), "zip_map: operand lengths differ");
             if n < PARALLEL_THRESHOLD {
-                for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-                    o.write(f(x, y));
-                }
+                dispatch(ZipLoop { a, b, out, f: &f });
                 return;
             }
             out.par_chunks_mut(CHUNK)
                 .zip(a.par_chunks(CHUNK).zip(b.par_chunks(CHUNK)))
-                .for_each(|(o, (a, b))| {
-                    for ((o, &x), &y) in o.iter_mut().zip(a).zip(b) {
-                        o.write(f(x, y));
-                    }
-                });
+                .for_each(|(out, (a, b))| dispatch(ZipLoop { a, b, out, f: &f }));
         }
     }
 }
@@ -105,15 +147,19 @@ fn zip3_map_uninit<A, B, C, D>(
     let (sa, sb, sc) = (at(a.len()), at(b.len()), at(c.len()));
     let body = |i: usize| f(a[i * sa], b[i * sb], c[i * sc]);
     if out.len() < PARALLEL_THRESHOLD {
-        for (i, o) in out.iter_mut().enumerate() {
-            o.write(body(i));
-        }
+        dispatch(Zip3Loop {
+            start: 0,
+            out,
+            body: &body,
+        });
         return;
     }
-    out.par_chunks_mut(CHUNK).enumerate().for_each(|(k, o)| {
-        for (i, o) in o.iter_mut().enumerate() {
-            o.write(body(k * CHUNK + i));
-        }
+    out.par_chunks_mut(CHUNK).enumerate().for_each(|(k, out)| {
+        dispatch(Zip3Loop {
+            start: k * CHUNK,
+            out,
+            body: &body,
+        })
     });
 }
 

@@ -5,10 +5,12 @@ pub mod indexed;
 pub mod matmul;
 pub mod reduce;
 pub mod scan;
+pub mod simd;
 pub mod sort;
 pub mod special;
 pub mod strided;
 pub mod threefry;
+pub mod vecmath;
 
 /// Below this many elements an elementwise loop runs on the calling thread: splitting across
 /// rayon workers costs a few microseconds, more than the loop itself.

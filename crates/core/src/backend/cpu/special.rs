@@ -5,8 +5,20 @@
 
 /// XLA's f32 `log1p` (`xla/codegen/intrinsic/log1p.cc`): a Cephes rational approximation
 /// evaluated with FMA for `|x| < sqrt(2) - 1`, `ln(1 + x)` otherwise. The small branch is
-/// bit-exact with JAX on CPU, which matters for `random.normal`.
+/// bit-exact with JAX on CPU, which matters for `random.normal` (through [`erf_inv_f32`], which
+/// keeps this exact form; the `log1p` primitive runs the vectorised
+/// [`super::vecmath::log1p_f32`], which shares the small branch).
 pub fn log1p_f32(x: f32) -> f32 {
+    if x.abs() < std::f32::consts::SQRT_2 - 1.0 {
+        log1p_small_f32(x)
+    } else {
+        (x as f64 + 1.0).ln() as f32
+    }
+}
+
+/// The small-argument branch of XLA's f32 `log1p` (valid for `|x| < sqrt(2) - 1`).
+#[inline(always)]
+pub fn log1p_small_f32(x: f32) -> f32 {
     const NUM: [f32; 7] = [
         4.527_000_086_244_52e-5,
         4.985_410_282_319_337_6e-1,
@@ -25,20 +37,17 @@ pub fn log1p_f32(x: f32) -> f32 {
         2.164_278_861_449_594_7e2,
         6.011_866_049_760_384_4e1,
     ];
-    if x.abs() < std::f32::consts::SQRT_2 - 1.0 {
-        let poly = |cs: &[f32]| cs.iter().fold(0.0f32, |p, &c| p.mul_add(x, c));
-        let x2 = x * x;
-        let r = poly(&NUM) / poly(&DEN);
-        let small = (x * x2) * r;
-        let small = (-0.5f32).mul_add(x2, small);
-        x + small
-    } else {
-        (x as f64 + 1.0).ln() as f32
-    }
+    let poly = |cs: &[f32]| cs.iter().fold(0.0f32, |p, &c| p.mul_add(x, c));
+    let x2 = x * x;
+    let r = poly(&NUM) / poly(&DEN);
+    let small = (x * x2) * r;
+    let small = (-0.5f32).mul_add(x2, small);
+    x + small
 }
 
 /// f32 `erf` as XLA computes it on CPU (Eigen's rational approximation with FMA, clamped to
 /// ±1 beyond |x| ≈ 3.8325).
+#[inline(always)]
 pub fn erf_f32(x: f32) -> f32 {
     const ALPHA: [f32; 5] = [
         0.000_229_050_66,
@@ -56,19 +65,20 @@ pub fn erf_f32(x: f32) -> f32 {
         0.497_469_26,
         1.0,
     ];
-    if x.is_nan() {
-        return x;
-    }
-    if x.abs() >= 3.832_506_9 {
-        return 1.0f32.copysign(x);
-    }
+    // Straight-line with a final select (NaN stays NaN: the comparison is false), so loops
+    // over it vectorise.
     let x2 = x * x;
     let p = ALPHA
         .iter()
         .skip(1)
         .fold(ALPHA[0], |p, &c| p.mul_add(x2, c));
     let q = BETA.iter().skip(1).fold(BETA[0], |q, &c| q.mul_add(x2, c));
-    x * p / q
+    let y = x * p / q;
+    if x.abs() >= 3.832_506_9 {
+        1.0f32.copysign(x)
+    } else {
+        y
+    }
 }
 
 /// f32 inverse error function: M. Giles' single-precision approximation, which XLA expands
@@ -263,6 +273,7 @@ pub fn digamma_f64(mut x: f64) -> f64 {
 /// rational function of `x` clamped to ±7.998811721801758 (where it reaches exactly ±1).
 /// Bit-exact with `jnp.tanh` on float32 (checked on thousands of inputs). Matching it matters
 /// where `tanh` is near ±1 and the result is then cancelled, as in `gelu`'s `1 + tanh(...)`.
+#[inline(always)]
 pub fn tanh_f32(x: f32) -> f32 {
     // XLA's coefficients, written as the float32 values they round to.
     const NUM: [f32; 7] = [
@@ -276,9 +287,6 @@ pub fn tanh_f32(x: f32) -> f32 {
     ];
     const DEN: [f32; 4] = [1.198_258_4e-6, 1.185_347_1e-4, 2.268_434_7e-3, 4.893_525e-3];
     const CLAMP: f32 = 7.998_811_7;
-    if x.abs() < 0.0004 {
-        return x;
-    }
     // `clamp` keeps NaN as NaN; ±inf become ±CLAMP and so give ±1.
     let xc = x.clamp(-CLAMP, CLAMP);
     let x2 = xc * xc;
@@ -288,7 +296,12 @@ pub fn tanh_f32(x: f32) -> f32 {
     let fma = |a: f32, b: f32, c: f32| (a as f64 * b as f64 + c as f64) as f32;
     let num = NUM[1..].iter().fold(NUM[0], |p, &c| fma(x2, p, c));
     let den = DEN[1..].iter().fold(DEN[0], |p, &c| fma(x2, p, c));
-    (xc * num) / den
+    // A select rather than an early return, so loops over tanh vectorise.
+    if x.abs() < 0.0004 {
+        x
+    } else {
+        (xc * num) / den
+    }
 }
 
 /// Lanczos approximation parameters shared by XLA's `lgamma` and `digamma` (g = 7, n = 9).

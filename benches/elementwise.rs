@@ -1,0 +1,52 @@
+//! Elementwise math on a (1000, 1000) f32 array, eager and jitted: `exp`, `tanh`,
+//! `log1p(|x|)`, `gelu` (tanh form, JAX's default) and `softmax(axis=-1)`.
+//!
+//! Run with `cargo bench -p equinox --bench elementwise` (or `benches/run_elementwise.sh`,
+//! which also runs `benches/elementwise_jax.py` and prints a comparison table). Prints one JSON
+//! line per workload: `{"kind":"elementwise","impl":..,"mode":"eager"|"jit","op":..,..}`.
+
+mod timing;
+
+use equinox::transforms::jit;
+use equinox::{nn, numpy as jnp, random, Array, DType};
+use std::hint::black_box;
+use std::time::Duration;
+use timing::time_it;
+
+fn emit(mode: &str, op: &str, (min, median, reps): (f64, f64, usize)) {
+    println!(
+        "{{\"kind\":\"elementwise\",\"impl\":\"equinox-rs\",\"mode\":\"{mode}\",\"op\":\"{op}\",\"min_s\":{min:e},\"median_s\":{median:e},\"reps\":{reps}}}"
+    );
+}
+
+type Op = (&'static str, fn(&Array) -> Array);
+
+fn main() {
+    // The same inputs as the JAX side: uniform in [-4, 4) from key 0.
+    let x = random::uniform(random::key(0), [1000, 1000], DType::F32, -4.0, 4.0);
+    let ops: [Op; 5] = [
+        ("exp", |x| jnp::exp(x)),
+        ("tanh", |x| jnp::tanh(x)),
+        ("log1p(abs)", |x| jnp::log1p(&jnp::abs(x))),
+        ("gelu", |x| nn::gelu(x)),
+        ("softmax(axis=-1)", |x| nn::softmax(x, -1)),
+    ];
+    let time = Duration::from_millis(1500);
+    for (name, f) in ops {
+        emit(
+            "eager",
+            name,
+            time_it(1, time, || {
+                black_box(f(black_box(&x)));
+            }),
+        );
+        let jitted = jit(f);
+        emit(
+            "jit",
+            name,
+            time_it(1, time, || {
+                black_box(jitted(black_box(&x)));
+            }),
+        );
+    }
+}

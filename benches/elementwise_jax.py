@@ -1,0 +1,44 @@
+"""JAX counterpart of benches/elementwise.rs: elementwise math on a (1000, 1000) f32 array,
+eager (op by op, as `jax.numpy` dispatches it) and under `jax.jit`.
+
+usage: .venv/bin/python benches/elementwise_jax.py   (prints JSON lines)
+"""
+import json
+import statistics
+import time
+
+import jax
+import jax.numpy as jnp
+
+
+def time_it(fn, min_time=1.5):
+    for _ in range(20):
+        fn().block_until_ready()
+    samples = []
+    start = time.perf_counter()
+    while len(samples) < 30 or time.perf_counter() - start < min_time:
+        t0 = time.perf_counter()
+        fn().block_until_ready()
+        samples.append(time.perf_counter() - t0)
+    samples.sort()
+    return samples[0], statistics.median(samples), len(samples)
+
+
+def emit(mode, op, res):
+    mn, med, reps = res
+    print(json.dumps({"kind": "elementwise", "impl": "jax", "mode": mode, "op": op,
+                      "min_s": mn, "median_s": med, "reps": reps}), flush=True)
+
+
+x = jax.random.uniform(jax.random.PRNGKey(0), (1000, 1000), jnp.float32, -4.0, 4.0)
+OPS = {
+    "exp": jnp.exp,
+    "tanh": jnp.tanh,
+    "log1p(abs)": lambda x: jnp.log1p(jnp.abs(x)),
+    "gelu": jax.nn.gelu,
+    "softmax(axis=-1)": lambda x: jax.nn.softmax(x, axis=-1),
+}
+for name, f in OPS.items():
+    emit("eager", name, time_it(lambda: f(x)))
+    jitted = jax.jit(f)
+    emit("jit", name, time_it(lambda: jitted(x)))
