@@ -50,8 +50,12 @@ def trajectories():
         "adam_schedule": optax.adam(warmup_cosine),
         "add_decayed_weights": optax.add_decayed_weights(0.1),
         "add_decayed_weights_masked": optax.add_decayed_weights(0.1, mask_matrices),
+        "add_decayed_weights_schedule": optax.add_decayed_weights(
+            optax.exponential_decay(0.1, 2, 0.5)),
         "adamw": optax.adamw(0.01),
         "adamw_masked": optax.adamw(0.01, weight_decay=0.1, mask=mask_matrices),
+        "adamw_weight_decay_schedule": optax.adamw(
+            0.01, weight_decay=optax.linear_schedule(0.1, 0.0, 5)),
         "clip": optax.clip(0.05),
         "clip_by_global_norm": optax.clip_by_global_norm(0.1),
         "clip_by_global_norm_inactive": optax.clip_by_global_norm(100.0),

@@ -11,7 +11,7 @@ use crate::base::Either;
 use crate::schedule::ScalarOrSchedule;
 use crate::transform::{
     AddDecayedWeights, Mask, ScaleByAdam, ScaleByAdamOptions, ScaleByLion, ScaleByRms,
-    ScaleByRmsOptions, ScaleByRss, ScaleByStddev, Trace,
+    ScaleByRmsOptions, ScaleByRss, ScaleByStddev, Trace, WeightDecay,
 };
 
 /// The transformation a learning rate of type `L` scales by.
@@ -105,15 +105,17 @@ pub fn adam_with_options<L: ScalarOrSchedule>(learning_rate: L, options: AdamOpt
 }
 
 /// [`adamw`]'s chain.
-pub type AdamW<L> = (ScaleByAdam, AddDecayedWeights, ScaleByLearningRate<L>);
+pub type AdamW<L, W = f64> = (ScaleByAdam, AddDecayedWeights<W>, ScaleByLearningRate<L>);
 
-/// The options of [`adamw_with_options`], with Optax's defaults.
+/// The options of [`adamw_with_options`], with Optax's defaults. The weight decay is a
+/// constant or a schedule ([`WeightDecay`]); `..Default::default()` fills in the rest for a
+/// constant one.
 #[derive(Clone, Debug)]
-pub struct AdamWOptions {
+pub struct AdamWOptions<W = f64> {
     /// Adam's options.
     pub adam: AdamOptions,
     /// The weight decay (1e-4).
-    pub weight_decay: f64,
+    pub weight_decay: W,
     /// The leaves to decay (default: all).
     pub mask: Option<Mask>,
 }
@@ -144,10 +146,10 @@ pub fn adamw<L: ScalarOrSchedule>(learning_rate: L) -> AdamW<L> {
 ///     ..Default::default()
 /// });
 /// ```
-pub fn adamw_with_options<L: ScalarOrSchedule>(
+pub fn adamw_with_options<L: ScalarOrSchedule, W: WeightDecay>(
     learning_rate: L,
-    options: AdamWOptions,
-) -> AdamW<L> {
+    options: AdamWOptions<W>,
+) -> AdamW<L, W> {
     (
         ScaleByAdam {
             options: options.adam,
@@ -232,15 +234,16 @@ pub fn adagrad_with_options<L: ScalarOrSchedule>(
 }
 
 /// [`lion`]'s chain.
-pub type Lion<L> = (ScaleByLion, AddDecayedWeights, ScaleByLearningRate<L>);
+pub type Lion<L, W = f64> = (ScaleByLion, AddDecayedWeights<W>, ScaleByLearningRate<L>);
 
-/// The options of [`lion_with_options`], with Optax's defaults.
+/// The options of [`lion_with_options`], with Optax's defaults (the weight decay as in
+/// [`AdamWOptions`]).
 #[derive(Clone, Debug)]
-pub struct LionOptions {
+pub struct LionOptions<W = f64> {
     /// `b1` (0.9), `b2` (0.99), `mu_dtype`.
     pub lion: ScaleByLion,
     /// The weight decay (1e-3).
-    pub weight_decay: f64,
+    pub weight_decay: W,
     /// The leaves to decay (default: all).
     pub mask: Option<Mask>,
 }
@@ -261,7 +264,10 @@ pub fn lion<L: ScalarOrSchedule>(learning_rate: L) -> Lion<L> {
 }
 
 /// [`lion`] with options (`optax.lion`).
-pub fn lion_with_options<L: ScalarOrSchedule>(learning_rate: L, options: LionOptions) -> Lion<L> {
+pub fn lion_with_options<L: ScalarOrSchedule, W: WeightDecay>(
+    learning_rate: L,
+    options: LionOptions<W>,
+) -> Lion<L, W> {
     (
         options.lion,
         AddDecayedWeights {

@@ -75,5 +75,5 @@ pub use transform::{
     AddDecayedWeights, Clip, ClipByGlobalNorm, Mask, Masked, MaskedState, Scale, ScaleByAdam,
     ScaleByAdamOptions, ScaleByAdamState, ScaleByLion, ScaleByLionState, ScaleByRms,
     ScaleByRmsOptions, ScaleByRmsState, ScaleByRss, ScaleByRssState, ScaleBySchedule,
-    ScaleByScheduleState, ScaleByStddev, Trace, TraceState,
+    ScaleByScheduleState, ScaleByStddev, Trace, TraceState, WeightDecay, WeightDecayScheduleState,
 };

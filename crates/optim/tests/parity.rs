@@ -221,7 +221,26 @@ fn run_named(name: &str, case: &Value, p: &Params) {
         "add_decayed_weights_masked" => {
             run(name, add_decayed_weights_masked(0.1, matrices()), case, p)
         }
+        "add_decayed_weights_schedule" => run(
+            name,
+            add_decayed_weights(exponential_decay(0.1, 2, 0.5)),
+            case,
+            p,
+        ),
         "adamw" => run(name, adamw(0.01), case, p),
+        "adamw_weight_decay_schedule" => run(
+            name,
+            adamw_with_options(
+                0.01,
+                AdamWOptions {
+                    adam: AdamOptions::default(),
+                    weight_decay: linear_schedule(0.1, 0.0, 5, 0),
+                    mask: None,
+                },
+            ),
+            case,
+            p,
+        ),
         "adamw_masked" => run(
             name,
             adamw_with_options(
