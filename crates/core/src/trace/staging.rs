@@ -26,7 +26,12 @@ pub(crate) enum StageMode {
 struct Builder {
     jaxpr: Jaxpr,
     consts: Vec<Array>,
-    const_ids: HashMap<usize, Var>,
+    /// Captured constants by value identity *and* abstract value: one buffer can stand behind
+    /// arrays of different avals (a zero-copy reshape shares its input's buffer, a weak-type
+    /// change too), and each must be its own constant variable of its own aval. Keyed on the
+    /// buffer alone, `x` and `x.reshape(..)` both closed over by a traced function became one
+    /// variable, with the aval of whichever was captured first.
+    const_ids: HashMap<(usize, ShapeDtype), Var>,
 }
 
 impl Builder {
@@ -81,7 +86,7 @@ impl StagingTrace {
             }
         }
         let mut b = self.builder.borrow_mut();
-        let id = a.value_id();
+        let id = (a.value_id(), a.aval().clone());
         if let Some(v) = b.const_ids.get(&id) {
             return Atom::Var(*v);
         }
