@@ -56,6 +56,7 @@ def trajectories():
         "adamw_masked": optax.adamw(0.01, weight_decay=0.1, mask=mask_matrices),
         "adamw_weight_decay_schedule": optax.adamw(
             0.01, weight_decay=optax.linear_schedule(0.1, 0.0, 5)),
+        "masked_adam": optax.masked(optax.adam(0.01), mask_matrices),
         "clip": optax.clip(0.05),
         "clip_by_global_norm": optax.clip_by_global_norm(0.1),
         "clip_by_global_norm_inactive": optax.clip_by_global_norm(100.0),

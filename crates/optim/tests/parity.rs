@@ -254,6 +254,7 @@ fn run_named(name: &str, case: &Value, p: &Params) {
             case,
             p,
         ),
+        "masked_adam" => run(name, masked(adam(0.01), matrices()), case, p),
         "clip" => run(name, clip(0.05), case, p),
         "clip_by_global_norm" => run(name, clip_by_global_norm(0.1), case, p),
         "clip_by_global_norm_inactive" => run(name, clip_by_global_norm(100.0), case, p),
