@@ -43,11 +43,13 @@ def trajectories():
         "sgd": optax.sgd(0.1),
         "sgd_momentum": optax.sgd(0.1, momentum=0.9),
         "sgd_nesterov": optax.sgd(0.1, momentum=0.9, nesterov=True),
+        "sgd_momentum_bfloat16": optax.sgd(0.1, momentum=0.9, accumulator_dtype=jnp.bfloat16),
         "scale_by_adam": optax.scale_by_adam(),
         "scale_by_adam_options": optax.scale_by_adam(b1=0.8, b2=0.99, eps=1e-6, eps_root=1e-8),
         "adam": optax.adam(0.01),
         "adam_nesterov": optax.adam(0.01, nesterov=True),
         "adam_schedule": optax.adam(warmup_cosine),
+        "adam_mu_dtype_bfloat16": optax.adam(0.01, mu_dtype=jnp.bfloat16),
         "add_decayed_weights": optax.add_decayed_weights(0.1),
         "add_decayed_weights_masked": optax.add_decayed_weights(0.1, mask_matrices),
         "add_decayed_weights_schedule": optax.add_decayed_weights(

@@ -39,6 +39,7 @@ fn dtype_name(d: DType) -> &'static str {
     match d {
         DType::F32 => "float32",
         DType::I32 => "int32",
+        DType::BF16 => "bfloat16",
         other => panic!("unexpected dtype {other}"),
     }
 }
@@ -172,6 +173,19 @@ fn run_named(name: &str, case: &Value, p: &Params) {
             case,
             p,
         ),
+        "sgd_momentum_bfloat16" => run(
+            name,
+            sgd_with_options(
+                0.1,
+                SgdOptions {
+                    momentum: Some(0.9),
+                    accumulator_dtype: Some(DType::BF16),
+                    ..Default::default()
+                },
+            ),
+            case,
+            p,
+        ),
         "sgd_nesterov" => run(
             name,
             sgd_with_options(
@@ -199,6 +213,18 @@ fn run_named(name: &str, case: &Value, p: &Params) {
             p,
         ),
         "adam" => run(name, adam(0.01), case, p),
+        "adam_mu_dtype_bfloat16" => run(
+            name,
+            adam_with_options(
+                0.01,
+                AdamOptions {
+                    mu_dtype: Some(DType::BF16),
+                    ..Default::default()
+                },
+            ),
+            case,
+            p,
+        ),
         "adam_nesterov" => run(
             name,
             adam_with_options(
