@@ -542,17 +542,24 @@ pub(crate) fn float_unary_map<T: FloatElement, S: Sink<T>>(
         }),
         Polygamma(m) => sink.map(x, |v| T::from_f64(special::polygamma_f64(m, v.to_f64()))),
         IntegerPow(y) => {
-            let p = y.unsigned_abs();
-            if y >= 0 {
-                sink.map(x, |v| {
-                    if p == 0 {
-                        one
+            // The common small powers get a loop each, spelled out in square-and-multiply's
+            // association: LLVM vectorises those, but not a loop around powi's bit loop.
+            macro_rules! pow_loop {
+                ($v:ident => $pow:expr) => {
+                    if y >= 0 {
+                        sink.map(x, |$v: T| $pow)
                     } else {
-                        powi(v, p, one, |a, b| a * b)
+                        sink.map(x, |$v: T| one / $pow)
                     }
-                })
-            } else {
-                sink.map(x, |v| one / powi(v, p, one, |a, b| a * b))
+                };
+            }
+            match y.unsigned_abs() {
+                0 => pow_loop!(_v => one),
+                1 => pow_loop!(v => v),
+                2 => pow_loop!(v => v * v),
+                3 => pow_loop!(v => v * (v * v)),
+                4 => pow_loop!(v => (v * v) * (v * v)),
+                p => pow_loop!(v => powi(v, p, one, |a, b| a * b)),
             }
         }
         Square => sink.map(x, |v| v * v),

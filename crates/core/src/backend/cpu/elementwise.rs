@@ -42,9 +42,18 @@ impl<A: Copy, D, F: Fn(A) -> D> Kernel for MapLoop<'_, A, D, F> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        for (o, &x) in self.out.iter_mut().zip(self.a) {
-            o.write((self.f)(x));
-        }
+        map_loop(self.a, self.out, self.f)
+    }
+}
+
+/// The loops proper take their slices and closure as arguments, not as fields of the kernel:
+/// as arguments they carry `noalias`, which (kept through inlining) tells LLVM that the
+/// output's stores cannot change what the closure captured (e.g. a broadcast scalar), so it
+/// loads captures once and vectorises.
+#[inline(always)]
+fn map_loop<A: Copy, D>(a: &[A], out: &mut [MaybeUninit<D>], f: &impl Fn(A) -> D) {
+    for (o, &x) in out.iter_mut().zip(a) {
+        o.write(f(x));
     }
 }
 
@@ -60,9 +69,20 @@ impl<A: Copy, B: Copy, D, F: Fn(A, B) -> D> Kernel for ZipLoop<'_, A, B, D, F> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        for ((o, &x), &y) in self.out.iter_mut().zip(self.a).zip(self.b) {
-            o.write((self.f)(x, y));
-        }
+        zip_loop(self.a, self.b, self.out, self.f)
+    }
+}
+
+/// See [`map_loop`].
+#[inline(always)]
+fn zip_loop<A: Copy, B: Copy, D>(
+    a: &[A],
+    b: &[B],
+    out: &mut [MaybeUninit<D>],
+    f: &impl Fn(A, B) -> D,
+) {
+    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
+        o.write(f(x, y));
     }
 }
 
@@ -78,9 +98,15 @@ impl<D, F: Fn(usize) -> D> Kernel for Zip3Loop<'_, D, F> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        for (i, o) in self.out.iter_mut().enumerate() {
-            o.write((self.body)(self.start + i));
-        }
+        zip3_loop(self.start, self.out, self.body)
+    }
+}
+
+/// See [`map_loop`].
+#[inline(always)]
+fn zip3_loop<D>(start: usize, out: &mut [MaybeUninit<D>], body: &impl Fn(usize) -> D) {
+    for (i, o) in out.iter_mut().enumerate() {
+        o.write(body(start + i));
     }
 }
 
@@ -110,13 +136,15 @@ fn zip_map_uninit<A, B, D>(
     D: Copy + Send + Sync,
 {
     match (a.len(), b.len()) {
+        // `move`: the broadcast element is copied into the closure (which the loop knows is
+        // not written), rather than read through a reference on every iteration.
         (1, n) if n != 1 => {
             let x = a[0];
-            map_uninit(b, out, |y| f(x, y))
+            map_uninit(b, out, move |y| f(x, y))
         }
         (n, 1) if n != 1 => {
             let y = b[0];
-            map_uninit(a, out, |x| f(x, y))
+            map_uninit(a, out, move |x| f(x, y))
         }
         (n, m) => {
             assert!(n == m && n == out.len(), "zip_map: operand lengths differ");

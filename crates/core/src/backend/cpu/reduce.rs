@@ -1,6 +1,7 @@
 //! Reduction loops: rows of a contiguous buffer, or columns across rows, folded with a
 //! multi-lane accumulator so that the compiler vectorises them.
 
+use super::simd::{dispatch, Kernel};
 use super::PARALLEL_THRESHOLD;
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
@@ -8,8 +9,9 @@ use std::mem::MaybeUninit;
 const LANES: usize = 8;
 
 /// Folds a slice with `LANES` independent accumulators, then combines them pairwise. The fixed
-/// association makes vectorisation legal and keeps float sums accurate.
-#[inline]
+/// association makes vectorisation legal and keeps float sums accurate. Always inlined, so that
+/// it is compiled for the SIMD level of the loop that calls it.
+#[inline(always)]
 pub fn lane_fold<T: Copy, A: Copy>(
     x: &[T],
     init: A,
@@ -120,27 +122,99 @@ fn reduce_rows_uninit<T, A, D>(
         }
         return;
     }
-    let row = |r: &[T]| fin(lane_fold(r, init, &f, &combine));
+    // Each run of rows is folded by a loop compiled for the CPU's SIMD level (the lanes'
+    // association is fixed, so every level gives the same bits).
+    let rows = |x: &[T], out: &mut [MaybeUninit<D>]| {
+        dispatch(FoldRows {
+            x,
+            inner,
+            init,
+            f: &f,
+            combine: &combine,
+            fin: &fin,
+            out,
+        })
+    };
     if outer * inner < PARALLEL_THRESHOLD {
-        for (o, r) in out.iter_mut().zip(x.chunks_exact(inner)) {
-            o.write(row(r));
-        }
+        rows(x, out);
         return;
     }
     if outer == 1 {
         // One long row: fold chunks in parallel, then combine the partial results.
         let part = x
             .par_chunks(PARALLEL_THRESHOLD / 4)
-            .map(|c| lane_fold(c, init, &f, &combine))
+            .map(|c| {
+                let mut part = [MaybeUninit::uninit()];
+                dispatch(FoldRows {
+                    x: c,
+                    inner: c.len(),
+                    init,
+                    f: &f,
+                    combine: &combine,
+                    fin: &|a| a,
+                    out: &mut part,
+                });
+                // SAFETY: FoldRows wrote the one slot (c is one whole row).
+                unsafe { part[0].assume_init() }
+            })
             .reduce(|| init, &combine);
         out[0].write(fin(part));
         return;
     }
-    out.par_iter_mut()
-        .zip(x.par_chunks_exact(inner))
-        .for_each(|(o, r)| {
-            o.write(row(r));
-        });
+    // Tasks of about PARALLEL_THRESHOLD / 4 elements (at least one row).
+    let rows_per_task = (PARALLEL_THRESHOLD / 4).div_ceil(inner).max(1);
+    out.par_chunks_mut(rows_per_task)
+        .zip(x.par_chunks(rows_per_task * inner))
+        .for_each(|(o, x)| rows(x, o));
+}
+
+/// Folds the rows of length `inner` of `x` into `out`, compiled per SIMD level.
+struct FoldRows<'a, T, A, D, F, C, Fin> {
+    x: &'a [T],
+    inner: usize,
+    init: A,
+    f: &'a F,
+    combine: &'a C,
+    fin: &'a Fin,
+    out: &'a mut [MaybeUninit<D>],
+}
+
+impl<T, A, D, F, C, Fin> Kernel for FoldRows<'_, T, A, D, F, C, Fin>
+where
+    T: Copy,
+    A: Copy,
+    F: Fn(A, T) -> A,
+    C: Fn(A, A) -> A,
+    Fin: Fn(A) -> D,
+{
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        fold_rows(
+            self.x,
+            self.inner,
+            self.init,
+            self.f,
+            self.combine,
+            self.fin,
+            self.out,
+        )
+    }
+}
+
+#[inline(always)]
+fn fold_rows<T: Copy, A: Copy, D>(
+    x: &[T],
+    inner: usize,
+    init: A,
+    f: &impl Fn(A, T) -> A,
+    combine: &impl Fn(A, A) -> A,
+    fin: &impl Fn(A) -> D,
+    out: &mut [MaybeUninit<D>],
+) {
+    for (o, r) in out.iter_mut().zip(x.chunks_exact(inner)) {
+        o.write(fin(lane_fold(r, init, f, combine)));
+    }
 }
 
 /// Columns folded at once by the serial column reduction: the accumulators live on the stack.
@@ -223,11 +297,12 @@ fn reduce_columns_uninit<T, A, D>(
     }
     if outer * inner >= PARALLEL_THRESHOLD && outer >= 4 {
         let fold_block = |rows: &[T], acc: &mut [A]| {
-            for r in rows.chunks_exact(inner) {
-                for (a, &v) in acc.iter_mut().zip(r) {
-                    *a = f(*a, v);
-                }
-            }
+            dispatch(FoldColumns {
+                x: rows,
+                inner,
+                f: &f,
+                acc,
+            })
         };
         let rows_per_task = outer.div_ceil(rayon::current_num_threads() * 2).max(1);
         let partials: Vec<Vec<A>> = x
@@ -250,14 +325,49 @@ fn reduce_columns_uninit<T, A, D>(
         let j0 = b * COLUMN_BLOCK;
         let w = o.len();
         let mut acc = [init; COLUMN_BLOCK];
-        for r in 0..outer {
-            let row = &x[r * inner + j0..r * inner + j0 + w];
-            for (a, &v) in acc[..w].iter_mut().zip(row) {
-                *a = f(*a, v);
-            }
-        }
+        // The block's columns: rows of width w at stride inner (a strided view folded row by
+        // row, each row's slice starting at column j0).
+        dispatch(FoldColumns {
+            x: &x[j0..],
+            inner,
+            f: &f,
+            acc: &mut acc[..w],
+        });
         for (o, &a) in o.iter_mut().zip(&acc[..w]) {
             o.write(fin(a));
+        }
+    }
+}
+
+/// Folds rows of stride `inner` into the accumulators `acc` (one per column, from the first
+/// column of `x`), compiled per SIMD level.
+struct FoldColumns<'a, T, A, F> {
+    x: &'a [T],
+    inner: usize,
+    f: &'a F,
+    acc: &'a mut [A],
+}
+
+impl<T: Copy, A: Copy, F: Fn(A, T) -> A> Kernel for FoldColumns<'_, T, A, F> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        fold_columns(self.x, self.inner, self.f, self.acc)
+    }
+}
+
+#[inline(always)]
+fn fold_columns<T: Copy, A: Copy>(x: &[T], inner: usize, f: &impl Fn(A, T) -> A, acc: &mut [A]) {
+    let w = acc.len();
+    let rows = if x.len() >= w {
+        (x.len() - w) / inner + 1
+    } else {
+        0
+    };
+    for r in 0..rows {
+        let row = &x[r * inner..r * inner + w];
+        for (a, &v) in acc.iter_mut().zip(row) {
+            *a = f(*a, v);
         }
     }
 }

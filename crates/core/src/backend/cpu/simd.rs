@@ -84,7 +84,11 @@ pub fn active_level() -> SimdLevel {
 }
 
 /// A loop to compile for each level: `run` must be `#[inline(always)]` so that its body, and
-/// the per-element closures it calls, are compiled inside the target-feature function.
+/// the per-element closures it calls, are compiled inside the target-feature function. (A
+/// plain closure is not enough: LLVM keeps its body out of line, at the baseline level.) Loops
+/// should take their slices and closures as arguments of an `#[inline(always)]` function
+/// rather than read them through the kernel's fields, so that LLVM knows the output does not
+/// alias what the closure captured.
 pub trait Kernel {
     /// What the loop returns.
     type Output;

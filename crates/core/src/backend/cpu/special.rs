@@ -290,10 +290,10 @@ pub fn tanh_f32(x: f32) -> f32 {
     // `clamp` keeps NaN as NaN; ±inf become ±CLAMP and so give ±1.
     let xc = x.clamp(-CLAMP, CLAMP);
     let x2 = xc * xc;
-    // Horner steps as fused multiply-adds. The f32 product is exact in f64, so only the final
-    // rounding of the sum differs from a true FMA, and only when the f64 sum lands exactly on
-    // an f32 rounding boundary; this form vectorises without requiring the FMA target feature.
-    let fma = |a: f32, b: f32, c: f32| (a as f64 * b as f64 + c as f64) as f32;
+    // Horner steps as fused multiply-adds, as XLA emits them. `mul_add` rounds the same on
+    // every SIMD level (an FMA instruction where the loop is compiled for AVX2/AVX-512, libm's
+    // exact `fmaf` elsewhere).
+    let fma = |a: f32, b: f32, c: f32| a.mul_add(b, c);
     let num = NUM[1..].iter().fold(NUM[0], |p, &c| fma(x2, p, c));
     let den = DEN[1..].iter().fold(DEN[0], |p, &c| fma(x2, p, c));
     // A select rather than an early return, so loops over tanh vectorise.

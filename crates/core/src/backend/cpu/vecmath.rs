@@ -29,10 +29,15 @@ fn round_to_int(x: f32) -> f32 {
     (x + ROUND_MAGIC) - ROUND_MAGIC
 }
 
-/// `2^k` for an integer-valued `k` in [-126, 127].
+/// `2^k` for an integer-valued `k` in [-126, 127]. The biased exponent `k + 127` is read off
+/// the bits of `k + 127 + 2^23` (whose low mantissa bits hold it) rather than through an
+/// `as i32` cast, whose saturating semantics keep LLVM from vectorising the conversion.
 #[inline(always)]
 fn pow2(k: f32) -> f32 {
-    f32::from_bits((((k as i32) + 127) as u32) << 23)
+    let biased = (k + (127.0 + 8_388_608.0))
+        .to_bits()
+        .wrapping_sub(0x4b00_0000);
+    f32::from_bits(biased << 23)
 }
 
 /// `e^r - 1` for |r| <= ln(2)/2 (Taylor to degree 8: the next term is below 2^-27 relative),
@@ -115,6 +120,7 @@ pub fn log_f32(x: f32) -> f32 {
     // Split into m * 2^e with m in [sqrt(1/2), sqrt(2)): take the exponent of x / sqrt(1/2).
     // (Negative inputs wrap here; their result is replaced by NaN below.)
     let shifted = bits.wrapping_sub(0x3f35_04f3);
+    // (An i32 to f32 conversion vectorises; only the reverse is slow.)
     let e = (shifted >> 23) as f32 - if subnormal { 23.0 } else { 0.0 };
     let m = f32::from_bits(((shifted & 0x007f_ffff) + 0x3f35_04f3) as u32);
     let y = log_mantissa(m, e);
