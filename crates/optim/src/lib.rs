@@ -46,6 +46,7 @@
 
 mod alias;
 mod base;
+pub mod contrib;
 mod numerics;
 mod schedule;
 mod transform;
