@@ -16,7 +16,10 @@
 //! - schedules ([`Schedule`]; learning rates are [`ScalarOrSchedule`]):
 //!   [`constant_schedule`], [`linear_schedule`], [`polynomial_schedule`],
 //!   [`exponential_decay`], [`cosine_decay_schedule`], [`warmup_cosine_decay_schedule`],
-//!   [`piecewise_constant_schedule`], [`join_schedules`];
+//!   [`warmup_constant_schedule`], [`warmup_exponential_decay_schedule`],
+//!   [`piecewise_constant_schedule`], [`piecewise_interpolate_schedule`],
+//!   [`linear_onecycle_schedule`], [`cosine_onecycle_schedule`], [`sgdr_schedule`],
+//!   [`join_schedules`];
 //! - [`apply_updates`], [`global_norm`], [`safe_increment`].
 //!
 //! A training loop (Optax's: init, then per step gradients, update, apply):
@@ -63,10 +66,14 @@ pub use base::{
 };
 pub use numerics::{global_norm, safe_increment};
 pub use schedule::{
-    constant_schedule, cosine_decay_schedule, exponential_decay, exponential_decay_with_options,
-    join_schedules, linear_schedule, piecewise_constant_schedule, polynomial_schedule,
-    warmup_cosine_decay_schedule, DynSchedule, ExponentialDecayOptions, ScalarOrSchedule, Schedule,
-    Signed,
+    constant_schedule, cosine_decay_schedule, cosine_onecycle_schedule,
+    cosine_onecycle_schedule_with_options, exponential_decay, exponential_decay_with_options,
+    join_schedules, linear_onecycle_schedule, linear_onecycle_schedule_with_options,
+    linear_schedule, piecewise_constant_schedule, piecewise_interpolate_schedule,
+    polynomial_schedule, sgdr_schedule, warmup_constant_schedule, warmup_cosine_decay_schedule,
+    warmup_exponential_decay_schedule, warmup_exponential_decay_schedule_with_options,
+    CosineOnecycleOptions, DynSchedule, ExponentialDecayOptions, LinearOnecycleOptions,
+    ScalarOrSchedule, Schedule, SgdrCycle, Signed,
 };
 pub use transform::{
     add_decayed_weights, add_decayed_weights_masked, clip, clip_by_global_norm, masked, scale,
