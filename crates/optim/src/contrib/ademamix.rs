@@ -12,8 +12,8 @@ use crate::numerics::{
     zeros_like,
 };
 use crate::ScalarOrSchedule;
-use crate::{AddDecayedWeights, Mask};
 use crate::ScaleByLearningRate;
+use crate::{AddDecayedWeights, Mask};
 
 /// The state of [`ScaleByAdemamix`] (`optax.contrib.ScaleByAdemamixState`), leaves in Optax's
 /// order.

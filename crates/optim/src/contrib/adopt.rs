@@ -130,7 +130,8 @@ impl GradientTransformation for ScaleByAdopt {
             &Array::weak_scalar(1i32),
         );
         let nu = update_moment_array(updates, &state.nu, &b2, 2);
-        let normalise = |g: &Array, nu: &Array| g / jnp::maximum(&jnp::sqrt(nu), &Array::weak_scalar(o.eps));
+        let normalise =
+            |g: &Array, nu: &Array| g / jnp::maximum(&jnp::sqrt(nu), &Array::weak_scalar(o.eps));
         let mu_updates = if o.use_clipping {
             let clip_value = (o.clip_value_fn.0)(&state.count);
             tree::map2(updates, &state.nu, |g, nu| {

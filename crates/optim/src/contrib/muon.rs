@@ -9,8 +9,8 @@ use equinox_core::tree::{self, KeyPath, PyTree};
 use equinox_core::{numpy as jnp, s, Array, DType};
 use equinox_macros::Module;
 
-use crate::base::{check_state_tree, EmptyState, GradientTransformation};
 use super::hyper::{bias_correction_xla, div_by_broadcast};
+use crate::base::{check_state_tree, EmptyState, GradientTransformation};
 use crate::numerics::{cast, safe_increment, update_moment, zero_count, zeros_like};
 use crate::{
     adamw_with_options, AdamOptions, AdamW, AdamWOptions, AddDecayedWeights, Mask, Masked,
@@ -188,14 +188,16 @@ fn py_shape(shape: &[usize]) -> String {
 
 /// One Newton-Schulz step with the coefficients `c` (three scalar arrays), optionally with
 /// the first step's rescaling.
-fn newton_schulz_step(x: &Array, c: &[Array; 3], first: Option<Preconditioning>, eps: f64) -> Array {
+fn newton_schulz_step(
+    x: &Array,
+    c: &[Array; 3],
+    first: Option<Preconditioning>,
+    eps: f64,
+) -> Array {
     let a = jnp::matmul(x, &x.transpose(&[1, 0]));
     let (x, a) = match first {
         Some(Preconditioning::Aol) => {
-            let rescaling = jnp::maximum(
-                &jnp::sum(&jnp::abs(&a), -1),
-                &Array::weak_scalar(eps),
-            );
+            let rescaling = jnp::maximum(&jnp::sum(&jnp::abs(&a), -1), &Array::weak_scalar(eps));
             let s = jnp::expand_dims(&jnp::rsqrt(&rescaling), -1);
             let st = s.transpose(&[1, 0]);
             (x * &s, &a * &s * &st)
@@ -312,7 +314,12 @@ pub fn orthogonalize_via_newton_schulz(
     let batch: Vec<usize> = (0..shape.len())
         .filter(|a| !reduction.contains(a) && !output.contains(a))
         .collect();
-    let perm: Vec<usize> = batch.iter().chain(&reduction).chain(&output).copied().collect();
+    let perm: Vec<usize> = batch
+        .iter()
+        .chain(&reduction)
+        .chain(&output)
+        .copied()
+        .collect();
     let prod = |axes: &[usize]| -> usize { axes.iter().map(|&a| shape[a]).product() };
     let flat = [prod(&batch), prod(&reduction), prod(&output)];
     let perm_i: Vec<isize> = perm.iter().map(|&a| a as isize).collect();
@@ -428,7 +435,12 @@ impl GradientTransformation for ScaleByMuon {
     }
 
     #[track_caller]
-    fn update<P: PyTree>(&self, updates: &P, state: &MuonState<P>, _: Option<&P>) -> (P, MuonState<P>) {
+    fn update<P: PyTree>(
+        &self,
+        updates: &P,
+        state: &MuonState<P>,
+        _: Option<&P>,
+    ) -> (P, MuonState<P>) {
         check_state_tree("scale_by_muon", updates, &state.mu);
         let o = &self.options;
         let beta = o.beta;
@@ -444,7 +456,10 @@ impl GradientTransformation for ScaleByMuon {
             bias_correction_xla(&mu, beta, &count_inc)
         };
         let orthogonal = tree::map_with_path(&mu_hat, |path, x| {
-            let dims = o.weight_dimension_numbers.as_ref().and_then(|w| w.of(path, x));
+            let dims = o
+                .weight_dimension_numbers
+                .as_ref()
+                .and_then(|w| w.of(path, x));
             orthogonalize_via_newton_schulz(
                 x,
                 &state.ns_coeffs,
@@ -516,7 +531,12 @@ pub struct MuonPartitionState<A, M> {
 }
 
 /// Muon's chain for its matrices.
-type MuonChain<L> = (ScaleByMuon, ScaleByShape, AddDecayedWeights, ScaleByLearningRate<L>);
+type MuonChain<L> = (
+    ScaleByMuon,
+    ScaleByShape,
+    AddDecayedWeights,
+    ScaleByLearningRate<L>,
+);
 
 /// The Muon optimiser ([`muon`]).
 pub struct Muon<L: ScalarOrSchedule> {
@@ -675,8 +695,10 @@ pub fn muon_with_options<L: ScalarOrSchedule + Clone>(
 }
 
 impl<L: ScalarOrSchedule> GradientTransformation for Muon<L> {
-    type State<P: PyTree> =
-        MuonPartitionState<<AdamW<L> as GradientTransformation>::State<P>, <MuonChain<L> as GradientTransformation>::State<P>>;
+    type State<P: PyTree> = MuonPartitionState<
+        <AdamW<L> as GradientTransformation>::State<P>,
+        <MuonChain<L> as GradientTransformation>::State<P>,
+    >;
 
     fn init<P: PyTree>(&self, params: &P) -> Self::State<P> {
         MuonPartitionState {

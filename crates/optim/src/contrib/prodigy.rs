@@ -152,8 +152,8 @@ impl<L: Hyperparameter> GradientTransformation for Prodigy<L> {
             let scale = if o.safeguard_warmup { estim_lr } else { &dlr };
             beta3 * sk + div_by_broadcast(&(scale * d), &Array::weak_scalar(o.estim_lr0))
         });
-        let numerator_weighted = beta3 * &state.numerator_weighted
-            + (estim_lr / o.estim_lr0) * &dlr * &numerator_acum;
+        let numerator_weighted =
+            beta3 * &state.numerator_weighted + (estim_lr / o.estim_lr0) * &dlr * &numerator_acum;
         let denominator = tree_sum(&tree::map(&grad_sum, jnp::abs));
         let lr_estimate = o.estim_lr_coef * &numerator_weighted / &denominator;
         let estim_lr = jnp::maximum(&state.estim_lr, &lr_estimate);

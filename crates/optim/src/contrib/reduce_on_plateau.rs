@@ -262,7 +262,11 @@ impl UpdateWithValue for ReduceOnPlateau {
 }
 
 /// `lax.cond(pred, ..)` between two computed states, leaf by leaf (so it also traces).
-fn pick(pred: &Array, if_true: &ReduceLrOnPlateauState, if_false: &ReduceLrOnPlateauState) -> ReduceLrOnPlateauState {
+fn pick(
+    pred: &Array,
+    if_true: &ReduceLrOnPlateauState,
+    if_false: &ReduceLrOnPlateauState,
+) -> ReduceLrOnPlateauState {
     tree::map2(if_true, if_false, |t, f| jnp::where_(pred, t, f))
 }
 

@@ -169,9 +169,9 @@ impl<O: GradientTransformation, A: GradientTransformation> Sam<O, A> {
         if self.options.reset_state {
             adv_state = self.adv_optimizer.init(params);
         }
-        let (updates, opt_state) = self
-            .optimizer
-            .update(&adv_updates, &state.opt_state, Some(params));
+        let (updates, opt_state) =
+            self.optimizer
+                .update(&adv_updates, &state.opt_state, Some(params));
         (
             updates,
             SamState {
@@ -224,9 +224,9 @@ impl<O: GradientTransformation, A: GradientTransformation> GradientTransformatio
             self.adv_optimizer
                 .update(updates, &state.adv_state, Some(params));
         let adv_updates = tree::map(&adv_updates, |x| -x);
-        let (opt_updates, opt_state) = self
-            .optimizer
-            .update(updates, &state.opt_state, Some(cache));
+        let (opt_updates, opt_state) =
+            self.optimizer
+                .update(updates, &state.opt_state, Some(cache));
         let opt_updates = tree::map_n(&[cache, params, &opt_updates], |l| l[0] - l[1] + l[2]);
         let new_cache = pick_one(&first_step, params, cache);
         let updates = pick_one(&last_step, &opt_updates, &adv_updates);
@@ -236,10 +236,8 @@ impl<O: GradientTransformation, A: GradientTransformation> GradientTransformatio
             pick_one(&last_step, &state.adv_state, &adv_state)
         };
         let opt_state = pick_one(&last_step, &opt_state, &state.opt_state);
-        let steps_since_sync = jnp::remainder(
-            &(&state.steps_since_sync + 1),
-            &Array::weak_scalar(period),
-        );
+        let steps_since_sync =
+            jnp::remainder(&(&state.steps_since_sync + 1), &Array::weak_scalar(period));
         (
             updates,
             SamState {

@@ -6,12 +6,12 @@ use equinox_core::{numpy as jnp, Array, DType};
 use equinox_macros::Module;
 
 use super::hyper::{div_by_broadcast, tree_dtype, HyperValue, Hyperparameter};
-use crate::{sgd, Sgd};
 use crate::base::{Either, GradientTransformation, NO_PARAMS_MSG};
 use crate::numerics::{cast, safe_increment};
-use crate::{linear_schedule, ScalarOrSchedule};
-use crate::{AddDecayedWeights, ScaleByRms, ScaleByRmsOptions};
 use crate::ScaleByLearningRate;
+use crate::{linear_schedule, ScalarOrSchedule};
+use crate::{sgd, Sgd};
+use crate::{AddDecayedWeights, ScaleByRms, ScaleByRmsOptions};
 
 /// The state of [`ScheduleFree`] (`optax.contrib.ScheduleFreeState`), leaves in Optax's order.
 #[derive(Module, Clone)]
@@ -90,7 +90,11 @@ pub fn schedule_free<T: GradientTransformation, L: Hyperparameter>(
     base_optimizer: T,
     learning_rate: L,
 ) -> ScheduleFree<T, L> {
-    schedule_free_with_options(base_optimizer, learning_rate, ScheduleFreeOptions::default())
+    schedule_free_with_options(
+        base_optimizer,
+        learning_rate,
+        ScheduleFreeOptions::default(),
+    )
 }
 
 /// [`schedule_free`] with options (`optax.contrib.schedule_free`).
@@ -110,7 +114,9 @@ pub fn schedule_free_with_options<T: GradientTransformation, L: Hyperparameter>(
 /// (`optax.contrib.schedule_free_eval_params`).
 pub fn schedule_free_eval_params<S, P: PyTree>(state: &ScheduleFreeState<S, P>, params: &P) -> P {
     let b1 = &state.b1;
-    tree::map2(params, &state.z, |y, z| div_by_broadcast(&(y - (1.0 - b1) * z), b1))
+    tree::map2(params, &state.z, |y, z| {
+        div_by_broadcast(&(y - (1.0 - b1) * z), b1)
+    })
 }
 
 /// `nan_to_num(x, nan=0.0, posinf=inf)`: NaN becomes 0, `-inf` the lowest finite value.
@@ -118,7 +124,11 @@ fn nan_to_zero(x: &Array) -> Array {
     let lowest = Array::scalar(f32::MIN).astype(x.dtype());
     let zero = jnp::zeros_dtype((), x.dtype());
     let x = jnp::where_(&jnp::isnan(x), &zero, x);
-    jnp::where_(&jnp::equal(&x, &(-jnp::full_like(&x, f64::INFINITY))), &lowest, &x)
+    jnp::where_(
+        &jnp::equal(&x, &(-jnp::full_like(&x, f64::INFINITY))),
+        &lowest,
+        &x,
+    )
 }
 
 impl<T: GradientTransformation, L: Hyperparameter> GradientTransformation for ScheduleFree<T, L> {
@@ -204,10 +214,7 @@ fn warmup(learning_rate: f64, warmup_steps: Option<i64>) -> ScheduleFreeLearning
 }
 
 /// [`schedule_free_sgd`]'s base optimiser: optional weight decay, then SGD.
-pub type ScheduleFreeSgdBase = (
-    Option<AddDecayedWeights>,
-    Sgd<ScheduleFreeLearningRate>,
-);
+pub type ScheduleFreeSgdBase = (Option<AddDecayedWeights>, Sgd<ScheduleFreeLearningRate>);
 
 /// [`schedule_free_sgd`]: schedule-free SGD.
 pub type ScheduleFreeSgd = ScheduleFree<ScheduleFreeSgdBase, ScheduleFreeLearningRate>;
