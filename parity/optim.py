@@ -29,6 +29,16 @@ def mask_matrices(params):
     return jax.tree.map(lambda x: x.ndim > 1, params)
 
 
+def state_leaves(state):
+    """The state's leaves in Optax's order; a typed PRNG key as its `uint32` key data (what
+    the Rust state holds)."""
+    def leaf(l):
+        if jnp.issubdtype(l.dtype, jax.dtypes.prng_key):
+            l = jax.random.key_data(l)
+        return enc(l)
+    return [leaf(l) for l in jax.tree.leaves(state)]
+
+
 def trajectories():
     warmup_cosine = optax.warmup_cosine_decay_schedule(0.0, 0.05, 2, 6)
     cases = {
@@ -76,6 +86,91 @@ def trajectories():
         "scale_by_lion": optax.scale_by_lion(),
         "lion": optax.lion(0.001),
         "lion_options": optax.lion(0.003, b1=0.95, b2=0.98, weight_decay=0.1),
+        # The rest of Optax's optimisers (issue 12, part "optimisers"): defaults, then one
+        # case with non-default settings each.
+        "adamax": optax.adamax(0.01),
+        "adamax_options": optax.adamax(0.01, b1=0.8, b2=0.99, eps=1e-6),
+        "adamaxw": optax.adamaxw(0.01),
+        "adamaxw_masked": optax.adamaxw(0.01, weight_decay=0.1, mask=mask_matrices),
+        "amsgrad": optax.amsgrad(0.01),
+        "amsgrad_options": optax.amsgrad(
+            0.01, b1=0.8, b2=0.99, eps_root=1e-8, bias_correction_nu=False),
+        "nadam": optax.nadam(0.01),
+        "nadam_options": optax.nadam(0.01, b1=0.8, b2=0.99, eps=1e-6),
+        "nadamw": optax.nadamw(0.01),
+        "nadamw_options": optax.nadamw(0.01, weight_decay=0.1, mask=mask_matrices),
+        "radam": optax.radam(0.01),
+        "radam_options": optax.radam(0.01, b2=0.99, threshold=3.0, nesterov=True),
+        "adabelief": optax.adabelief(0.01),
+        "adabelief_options": optax.adabelief(
+            0.01, b1=0.8, eps=1e-8, eps_root=0.0, nesterov=True),
+        "adadelta": optax.adadelta(),
+        "adadelta_options": optax.adadelta(0.5, rho=0.8, eps=1e-4, weight_decay=0.01),
+        "adafactor": optax.adafactor(),
+        "adafactor_options": optax.adafactor(
+            0.01, min_dim_size_to_factor=2, clipping_threshold=0.5, momentum=0.9,
+            weight_decay_rate=0.001, decay_offset=1),
+        "adafactor_unfactored_no_scale": optax.adafactor(
+            0.05, multiply_by_parameter_scale=False, clipping_threshold=None, factored=False,
+            decay_rate=0.5),
+        "adan": optax.adan(0.01),
+        "adan_options": optax.adan(0.01, b1=0.9, b2=0.9, b3=0.95, eps_root=0.0,
+                                   weight_decay=0.01),
+        "lamb": optax.lamb(0.01),
+        "lamb_options": optax.lamb(0.01, weight_decay=0.01, mask=mask_matrices),
+        "lars": optax.lars(0.1),
+        "lars_options": optax.lars(0.1, weight_decay=0.01, trust_coefficient=0.01, eps=1e-6,
+                                   trust_ratio_mask=mask_matrices, momentum=0.8,
+                                   nesterov=True),
+        "novograd": optax.novograd(0.01),
+        "novograd_options": optax.novograd(0.01, b1=0.8, b2=0.5, eps_root=1e-8,
+                                           weight_decay=0.01),
+        "rprop": optax.rprop(0.01),
+        "rprop_options": optax.rprop(0.01, eta_minus=0.3, eta_plus=1.5, min_step_size=0.005,
+                                     max_step_size=0.02),
+        "sm3": optax.sm3(0.1),
+        "sm3_options": optax.sm3(0.1, momentum=0.5),
+        "scale_by_sm3_options": optax.scale_by_sm3(b1=0.8, b2=0.9, eps=1e-4),
+        "yogi": optax.yogi(0.01),
+        "yogi_options": optax.yogi(0.01, b1=0.8, b2=0.99, eps=1e-4),
+        "scale_by_yogi_options": optax.scale_by_yogi(eps_root=1e-8, initial_accumulator_value=0.1),
+        "fromage": optax.fromage(0.01),
+        "fromage_options": optax.fromage(0.05, min_norm=0.5),
+        "fromage_schedule": optax.fromage(optax.linear_schedule(0.05, 0.01, 4)),
+        "noisy_sgd": optax.noisy_sgd(0.01, key=0),
+        "noisy_sgd_options": optax.noisy_sgd(0.01, eta=0.1, gamma=0.3, key=5),
+        "sign_sgd": optax.sign_sgd(0.01),
+        "sign_sgd_schedule": optax.sign_sgd(optax.exponential_decay(0.01, 2, 0.5)),
+        "polyak_sgd": optax.polyak_sgd(),
+        "polyak_sgd_options": optax.polyak_sgd(
+            max_learning_rate=0.5, scaling=0.5, f_min=0.01, eps=1e-3, variant="sps+"),
+        "optimistic_gradient_descent": optax.optimistic_gradient_descent(0.01),
+        "optimistic_gradient_descent_options": optax.optimistic_gradient_descent(
+            0.01, alpha=0.5, beta=2.0),
+        "lbfgs": optax.lbfgs(),
+        "lbfgs_options": optax.lbfgs(
+            0.5, memory_size=3, scale_init_precond=False, linesearch=None),
+        "lbfgs_linesearch_options": optax.lbfgs(
+            memory_size=4, linesearch=optax.scale_by_zoom_linesearch(
+                max_linesearch_steps=10, slope_rtol=1e-3, curv_rtol=0.5,
+                initial_guess_strategy="keep")),
+        # Blocks on their own.
+        "ema": optax.ema(0.9),
+        "ema_options": optax.ema(0.8, debias=False, accumulator_dtype=jnp.bfloat16),
+        "centralize": optax.centralize(),
+        "set_to_zero": optax.set_to_zero(),
+        "scale_by_sign": optax.scale_by_sign(),
+        "scale_by_param_block_norm": optax.scale_by_param_block_norm(),
+        "scale_by_param_block_rms": optax.scale_by_param_block_rms(min_scale=0.6),
+        "scale_by_trust_ratio": optax.scale_by_trust_ratio(),
+        "scale_by_trust_ratio_options": optax.scale_by_trust_ratio(
+            min_norm=0.05, trust_coefficient=0.5, eps=1e-3),
+        "add_noise": optax.add_noise(0.1, 0.55, key=3),
+        "scale_by_distance_over_gradients": optax.scale_by_distance_over_gradients(),
+        "scale_by_distance_over_gradients_options": optax.scale_by_distance_over_gradients(
+            reps_rel=1e-3, eps=1e-6, global_scale=0.5),
+        "scale_by_polyak": optax.scale_by_polyak(),
+        "scale_by_rprop": optax.scale_by_rprop(0.02),
     }
 
     rng = np.random.default_rng(12)
@@ -90,24 +185,37 @@ def trajectories():
         pred = jnp.tanh(x @ p["w"] + p["b"])
         return jnp.mean((pred - y) ** 2) + 0.01 * jnp.sum(p["w"] ** 4)
 
-    grad = jax.grad(loss)
+    value_and_grad = jax.value_and_grad(loss)
     out = {}
     for name, opt in cases.items():
         params = params0
         state = opt.init(params)
         steps = []
         for _ in range(STEPS):
-            grads = grad(params)
-            updates, state = opt.update(grads, state, params)
+            value, grads = value_and_grad(params)
+            step = {"grads": {k: enc(v) for k, v in grads.items()}}
+            if "polyak" in name:
+                # The objective's value is an extra argument of `update` (Rust:
+                # `update_with_value`).
+                updates, state = opt.update(grads, state, params, value=value)
+                step["value"] = enc(value)
+            elif name.startswith("lbfgs"):
+                # L-BFGS's line search also evaluates the loss at trial points (Rust: the
+                # same loss, written with Rust's operations).
+                updates, state = opt.update(
+                    grads, state, params, value=value, grad=grads, value_fn=loss)
+                step["value"] = enc(value)
+            else:
+                updates, state = opt.update(grads, state, params)
             params = optax.apply_updates(params, updates)
-            steps.append({
-                "grads": {k: enc(v) for k, v in grads.items()},
+            step.update({
                 "updates": {k: enc(v) for k, v in updates.items()},
                 "params": {k: enc(v) for k, v in params.items()},
-                "state": [enc(l) for l in jax.tree.leaves(state)],
+                "state": state_leaves(state),
             })
+            steps.append(step)
         out[name] = {
-            "init_state": [enc(l) for l in jax.tree.leaves(opt.init(params0))],
+            "init_state": state_leaves(opt.init(params0)),
             "steps": steps,
         }
     inputs = {"x": enc(x), "y": enc(y), "params": {k: enc(v) for k, v in params0.items()}}

@@ -9,10 +9,22 @@
 //! - composition: [`chain`] (tuples of transformations), `Option<T>` (Optax's `identity()`
 //!   alternative), [`Either`], [`masked`];
 //! - blocks: [`scale`], [`scale_by_learning_rate`], [`scale_by_schedule`], [`trace`],
-//!   [`scale_by_adam`], [`scale_by_rms`], [`scale_by_stddev`], [`scale_by_rss`],
-//!   [`scale_by_lion`], [`add_decayed_weights`], [`clip`], [`clip_by_global_norm`];
-//! - optimisers: [`sgd`], [`adam`], [`adamw`], [`rmsprop`], [`adagrad`], [`lion`], each with
-//!   a `*_with_options` form;
+//!   [`ema`], [`scale_by_adam`], [`scale_by_adamax`], [`scale_by_amsgrad`],
+//!   [`scale_by_radam`], [`scale_by_belief`], [`scale_by_yogi`], [`scale_by_adan`],
+//!   [`scale_by_rms`], [`scale_by_stddev`], [`scale_by_rss`], [`scale_by_adadelta`],
+//!   [`scale_by_factored_rms`], [`scale_by_sm3`], [`scale_by_novograd`], [`scale_by_lion`],
+//!   [`scale_by_rprop`], [`scale_by_sign`], [`scale_by_trust_ratio`],
+//!   [`scale_by_param_block_norm`], [`scale_by_param_block_rms`], [`scale_by_polyak`],
+//!   [`scale_by_optimistic_gradient`], [`scale_by_distance_over_gradients`],
+//!   [`add_decayed_weights`], [`add_noise`], [`centralize`], [`set_to_zero`], [`clip`],
+//!   [`clip_by_global_norm`]; custom ones from functions: [`stateless`],
+//!   [`stateless_with_tree_map`];
+//! - optimisers: [`sgd`] (with momentum or Nesterov momentum), [`noisy_sgd`], [`sign_sgd`],
+//!   [`polyak_sgd`], [`optimistic_gradient_descent`], [`rprop`], [`adam`], [`adamw`],
+//!   [`nadam`], [`nadamw`], [`adamax`], [`adamaxw`], [`amsgrad`], [`radam`], [`adabelief`],
+//!   [`yogi`], [`adan`], [`lion`], [`lamb`], [`lars`], [`fromage`], [`rmsprop`],
+//!   [`adagrad`], [`adadelta`], [`adafactor`], [`sm3`], [`novograd`], [`lbfgs`] (with
+//!   [`scale_by_lbfgs`] and [`scale_by_zoom_linesearch`]), each with a `*_with_options` form;
 //! - schedules ([`Schedule`]; learning rates are [`ScalarOrSchedule`]):
 //!   [`constant_schedule`], [`linear_schedule`], [`polynomial_schedule`],
 //!   [`exponential_decay`], [`cosine_decay_schedule`], [`warmup_cosine_decay_schedule`],
@@ -55,10 +67,24 @@ mod schedule;
 mod transform;
 
 pub use alias::{
-    adagrad, adagrad_with_options, adam, adam_with_options, adamw, adamw_with_options, lion,
-    lion_with_options, rmsprop, rmsprop_with_options, sgd, sgd_with_options, Adagrad,
-    AdagradOptions, Adam, AdamOptions, AdamW, AdamWOptions, Lion, LionOptions, RmsProp,
-    RmsPropOptions, ScaleByLearningRate, Sgd, SgdOptions,
+    adabelief, adabelief_with_options, adadelta, adadelta_with_options, adafactor,
+    adafactor_with_options, adagrad, adagrad_with_options, adam, adam_with_options, adamax,
+    adamax_with_options, adamaxw, adamaxw_with_options, adamw, adamw_with_options, adan,
+    adan_with_options, amsgrad, amsgrad_with_options, fromage, fromage_with_options, lamb,
+    lamb_with_options, lars, lars_with_options, lbfgs, lbfgs_with_options, lion, lion_with_options,
+    nadam, nadam_with_options, nadamw, nadamw_with_options, noisy_sgd, noisy_sgd_with_options,
+    novograd, novograd_with_options, optimistic_gradient_descent,
+    optimistic_gradient_descent_with_options, polyak_sgd, polyak_sgd_with_options, radam,
+    radam_with_options, rmsprop, rmsprop_with_options, rprop, rprop_with_options, sgd,
+    sgd_with_options, sign_sgd, sm3, sm3_with_options, yogi, yogi_with_options, Adabelief,
+    AdabeliefOptions, Adadelta, AdadeltaOptions, Adafactor, AdafactorOptions, Adagrad,
+    AdagradOptions, Adam, AdamOptions, AdamW, AdamWOptions, Adamax, AdamaxOptions, AdamaxW,
+    AdamaxWOptions, Adan, AdanOptions, Amsgrad, AmsgradOptions, BoxedSchedule, Decayed, Fromage,
+    FromageLearningRate, Lamb, LambOptions, Lars, LarsOptions, Lbfgs, LbfgsOptions, Lion,
+    LionOptions, NoisySgd, NoisySgdOptions, Novograd, NovogradOptions, OptimisticGradientDescent,
+    OptimisticGradientDescentOptions, PolyakSgd, PolyakSgdOptions, Radam, RadamOptions, RmsProp,
+    RmsPropOptions, Rprop, RpropOptions, ScaleByLearningRate, Scaled, Sgd, SgdOptions, SignSgd, Sm3,
+    Sm3Options, Yogi, YogiOptions,
 };
 pub use base::{
     apply_updates, chain, identity, Either, EitherState, EmptyState, GradientTransformation,
@@ -76,12 +102,27 @@ pub use schedule::{
     ScalarOrSchedule, Schedule, SgdrCycle, Signed,
 };
 pub use transform::{
-    add_decayed_weights, add_decayed_weights_masked, clip, clip_by_global_norm, masked, scale,
-    scale_by_adam, scale_by_adam_with_options, scale_by_learning_rate,
-    scale_by_learning_rate_with_sign, scale_by_lion, scale_by_rms, scale_by_rms_with_options,
-    scale_by_rss, scale_by_schedule, scale_by_stddev, scale_by_stddev_with_options, trace,
-    AddDecayedWeights, Clip, ClipByGlobalNorm, Mask, Masked, MaskedState, Scale, ScaleByAdam,
-    ScaleByAdamOptions, ScaleByAdamState, ScaleByLion, ScaleByLionState, ScaleByRms,
-    ScaleByRmsOptions, ScaleByRmsState, ScaleByRss, ScaleByRssState, ScaleBySchedule,
-    ScaleByScheduleState, ScaleByStddev, Trace, TraceState, WeightDecay, WeightDecayScheduleState,
+    add_decayed_weights, add_decayed_weights_masked, add_noise, add_noise_with_key, centralize,
+    clip, clip_by_global_norm, ema, masked, scale, scale_by_adadelta, scale_by_adam,
+    scale_by_adam_with_options, scale_by_adamax, scale_by_adan, scale_by_amsgrad, scale_by_belief,
+    scale_by_distance_over_gradients, scale_by_factored_rms, scale_by_lbfgs, scale_by_learning_rate,
+    scale_by_learning_rate_with_sign, scale_by_lion, scale_by_novograd,
+    scale_by_optimistic_gradient, scale_by_param_block_norm, scale_by_param_block_rms,
+    scale_by_polyak, scale_by_radam, scale_by_rms, scale_by_rms_with_options, scale_by_rprop,
+    scale_by_rss, scale_by_schedule, scale_by_sign, scale_by_sm3, scale_by_stddev,
+    scale_by_stddev_with_options, scale_by_trust_ratio, scale_by_yogi, scale_by_zoom_linesearch,
+    set_to_zero, stateless, stateless_with_tree_map, trace, AddDecayedWeights, AddNoise,
+    AddNoiseState, Centralize, Clip, ClipByGlobalNorm, Ema, EmaState, FactoredState,
+    InitialGuessStrategy, Mask, Masked, MaskedState, PolyakVariant, Scale, ScaleByAdadelta,
+    ScaleByAdadeltaState, ScaleByAdam, ScaleByAdamOptions, ScaleByAdamState, ScaleByAdamax,
+    ScaleByAdan, ScaleByAdanState, ScaleByAmsgrad, ScaleByAmsgradState, ScaleByBelief,
+    ScaleByBeliefState, ScaleByDistanceOverGradients, ScaleByDistanceOverGradientsState,
+    ScaleByFactoredRms, ScaleByLbfgs, ScaleByLbfgsState, ScaleByLion, ScaleByLionState,
+    ScaleByNovograd, ScaleByNovogradState, ScaleByOptimisticGradient,
+    ScaleByOptimisticGradientState, ScaleByParamBlockNorm, ScaleByParamBlockRms, ScaleByPolyak,
+    ScaleByRadam, ScaleByRms, ScaleByRmsOptions, ScaleByRmsState, ScaleByRprop, ScaleByRpropState,
+    ScaleByRss, ScaleByRssState, ScaleBySchedule, ScaleByScheduleState, ScaleBySign, ScaleBySm3,
+    ScaleBySm3State, ScaleByStddev, ScaleByTrustRatio, ScaleByYogi, ScaleByZoomLinesearch,
+    ScaleByZoomLinesearchState, SetToZero, Stateless, StatelessWithTreeMap, Trace, TraceState,
+    WeightDecay, WeightDecayScheduleState, ZoomLinesearchInfo,
 };

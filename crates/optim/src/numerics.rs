@@ -119,3 +119,80 @@ pub fn global_norm<P: PyTree>(updates: &P) -> Array {
         });
     jnp::sqrt(&sum_of_squares)
 }
+
+/// `max(|g| + eps, decay * t)` per leaf (`optax.tree.update_infinity_moment`).
+pub(crate) fn update_infinity_moment<P: PyTree>(
+    updates: &P,
+    moments: &P,
+    decay: f64,
+    eps: f64,
+) -> P {
+    tree::map2(updates, moments, |g, t| {
+        (jnp::abs(g) + eps).maximum(&(decay * t))
+    })
+}
+
+/// `optax.tree.add_scale`: `x + scalar * y` per leaf.
+pub(crate) fn add_scale<P: PyTree>(x: &P, scalar: &Array, y: &P) -> P {
+    tree::map2(x, y, |x, y| x + scalar * y)
+}
+
+/// The inner product of two trees, the leaves' flattened dot products added up from a weak 0
+/// (`optax.tree.vdot` for real leaves).
+pub(crate) fn tree_vdot<P: PyTree>(x: &P, y: &P) -> Array {
+    let ys = tree::leaves(y);
+    tree::leaves(x)
+        .into_iter()
+        .zip(ys)
+        .fold(Array::weak_scalar(0i32), |acc, (a, b)| {
+            acc + jnp::vdot(a, b)
+        })
+}
+
+/// The squared L2 norm of a tree (`optax.tree.norm(tree, squared=True)`).
+pub(crate) fn tree_norm_squared<P: PyTree>(tree: &P) -> Array {
+    tree::leaves(tree)
+        .into_iter()
+        .fold(Array::weak_scalar(0i32), |acc, x| {
+            acc + jnp::sum(&x.square(), ())
+        })
+}
+
+/// `max(norm(x), min_norm)` over the whole array (`optax.safe_norm` with its defaults),
+/// computed as Optax does so its gradient is defined at zero.
+pub(crate) fn safe_norm(x: &Array, min_norm: f64) -> Array {
+    let l2 = |x: &Array| jnp::sqrt(&jnp::sum(&(x * x), ()));
+    let norm = l2(x);
+    let small = jnp::less_equal(&norm, &Array::weak_scalar(min_norm));
+    let masked = jnp::where_(&small, &jnp::ones_like(x), x);
+    jnp::where_(&small, &Array::weak_scalar(min_norm), &l2(&masked))
+}
+
+/// `max(sqrt(mean(x^2)), min_rms)` (`optax.safe_root_mean_squares`).
+pub(crate) fn safe_root_mean_squares(x: &Array, min_rms: f64) -> Array {
+    let rms = |x: &Array| jnp::sqrt(&jnp::mean(&x.square(), ()));
+    let small = jnp::less_equal(&rms(x), &Array::weak_scalar(min_rms));
+    let masked = jnp::where_(&small, &jnp::ones_like(x), x);
+    jnp::where_(&small, &Array::weak_scalar(min_rms), &rms(&masked))
+}
+
+/// The bias-corrected first moment of Adam and its relatives, plain
+/// (`bias_correction(mu, b1, count)`) or with Nesterov momentum
+/// (`b1 * mu / (1 - b1^(count+1)) + (1 - b1) * g / (1 - b1^count)`), as Optax computes both.
+pub(crate) fn debiased_first_moment<P: PyTree>(
+    mu: &P,
+    updates: &P,
+    b1: f64,
+    count: &Array,
+    nesterov: bool,
+) -> P {
+    if nesterov {
+        tree::map2(
+            &bias_correction(mu, b1, &safe_increment(count)),
+            &bias_correction(updates, b1, count),
+            |m, g| b1 * m + (1.0 - b1) * g,
+        )
+    } else {
+        bias_correction(mu, b1, count)
+    }
+}

@@ -6,8 +6,8 @@ use equinox_macros::Module;
 
 use crate::base::{check_state_tree, GradientTransformation};
 use crate::numerics::{
-    bias_correction, cast, cast_like, safe_increment, update_moment, update_moment_per_elem_norm,
-    zero_count, zeros_like,
+    bias_correction, cast, cast_like, debiased_first_moment, safe_increment, update_moment,
+    update_moment_per_elem_norm, zero_count, zeros_like,
 };
 
 /// The state of [`ScaleByAdam`] (`optax.ScaleByAdamState`), leaves in Optax's order.
@@ -106,15 +106,7 @@ impl GradientTransformation for ScaleByAdam {
         let mu = update_moment(updates, &state.mu, b1, 1);
         let nu = update_moment_per_elem_norm(updates, &state.nu, b2, 2);
         let count_inc = safe_increment(&state.count);
-        let mu_hat = if nesterov {
-            tree::map2(
-                &bias_correction(&mu, b1, &safe_increment(&count_inc)),
-                &bias_correction(updates, b1, &count_inc),
-                |m, g| b1 * m + (1.0 - b1) * g,
-            )
-        } else {
-            bias_correction(&mu, b1, &count_inc)
-        };
+        let mu_hat = debiased_first_moment(&mu, updates, b1, &count_inc, nesterov);
         let nu_hat = bias_correction(&nu, b2, &count_inc);
         let updates = tree::map2(&mu_hat, &nu_hat, |m, v| {
             m / (jnp::sqrt(&(v + eps_root)) + eps)

@@ -1,15 +1,35 @@
 //! The gradient transformations (Optax's `transform.py`, `transforms/`): scalings, moments,
 //! weight decay, masking, clipping; one transformation family per file.
 
+mod adadelta;
 mod adam;
+mod adamax;
+mod adan;
+mod amsgrad;
+mod belief;
 mod clipping;
+mod dog;
+mod ema;
+mod factored;
+mod lbfgs;
+mod linesearch;
 mod lion;
 mod masked;
+mod noise;
+mod novograd;
+mod optimistic;
+mod param_block;
+mod polyak;
+mod radam;
 mod rms;
+mod rprop;
 mod rss;
 mod scale;
+mod sm3;
+mod stateless;
 mod trace;
 mod weight_decay;
+mod yogi;
 
 pub use adam::{
     scale_by_adam, scale_by_adam_with_options, ScaleByAdam, ScaleByAdamOptions, ScaleByAdamState,
@@ -31,3 +51,37 @@ pub use weight_decay::{
     add_decayed_weights, add_decayed_weights_masked, AddDecayedWeights, WeightDecay,
     WeightDecayScheduleState,
 };
+pub use adadelta::{scale_by_adadelta, ScaleByAdadelta, ScaleByAdadeltaState};
+pub use adamax::{scale_by_adamax, ScaleByAdamax};
+pub use adan::{scale_by_adan, ScaleByAdan, ScaleByAdanState};
+pub use amsgrad::{scale_by_amsgrad, ScaleByAmsgrad, ScaleByAmsgradState};
+pub use belief::{scale_by_belief, ScaleByBelief, ScaleByBeliefState};
+pub use dog::{
+    scale_by_distance_over_gradients, ScaleByDistanceOverGradients,
+    ScaleByDistanceOverGradientsState,
+};
+pub use ema::{ema, Ema, EmaState};
+pub use factored::{scale_by_factored_rms, FactoredState, ScaleByFactoredRms};
+pub use lbfgs::{scale_by_lbfgs, ScaleByLbfgs, ScaleByLbfgsState};
+pub use linesearch::{
+    scale_by_zoom_linesearch, InitialGuessStrategy, ScaleByZoomLinesearch,
+    ScaleByZoomLinesearchState, ZoomLinesearchInfo,
+};
+pub use noise::{add_noise, add_noise_with_key, AddNoise, AddNoiseState};
+pub use novograd::{scale_by_novograd, ScaleByNovograd, ScaleByNovogradState};
+pub use optimistic::{
+    scale_by_optimistic_gradient, ScaleByOptimisticGradient, ScaleByOptimisticGradientState,
+};
+pub use param_block::{
+    scale_by_param_block_norm, scale_by_param_block_rms, scale_by_trust_ratio,
+    ScaleByParamBlockNorm, ScaleByParamBlockRms, ScaleByTrustRatio,
+};
+pub use polyak::{scale_by_polyak, PolyakVariant, ScaleByPolyak};
+pub use radam::{scale_by_radam, ScaleByRadam};
+pub use rprop::{scale_by_rprop, ScaleByRprop, ScaleByRpropState};
+pub use sm3::{scale_by_sm3, ScaleBySm3, ScaleBySm3State};
+pub use stateless::{
+    centralize, scale_by_sign, set_to_zero, stateless, stateless_with_tree_map, Centralize,
+    ScaleBySign, SetToZero, Stateless, StatelessWithTreeMap,
+};
+pub use yogi::{scale_by_yogi, ScaleByYogi};

@@ -5,7 +5,8 @@ use equinox_core::tree::{self, PyTree};
 use equinox_core::Array;
 use equinox_macros::Module;
 
-use crate::base::{EmptyState, GradientTransformation};
+use super::stateless::{impl_stateless, Leafwise};
+use crate::base::GradientTransformation;
 use crate::numerics::{safe_increment, zero_count};
 use crate::schedule::{ScalarOrSchedule, Schedule};
 
@@ -30,17 +31,16 @@ pub fn scale(step_size: f64) -> Scale {
     Scale { step_size }
 }
 
-impl GradientTransformation for Scale {
-    type State<P: PyTree> = EmptyState;
+impl Leafwise for Scale {
+    const NAME: &'static str = "scale";
+    const NEEDS_PARAMS: bool = false;
 
-    fn init<P: PyTree>(&self, _params: &P) -> EmptyState {
-        EmptyState {}
-    }
-
-    fn update<P: PyTree>(&self, updates: &P, state: &EmptyState, _: Option<&P>) -> (P, EmptyState) {
-        (tree::map(updates, |g| self.step_size * g), *state)
+    fn leaf(&self, update: &Array, _: Option<&Array>) -> Array {
+        self.step_size * update
     }
 }
+
+impl_stateless!(Scale);
 
 /// Scales the updates by the learning rate, negated (`optax.scale_by_learning_rate` with
 /// `flip_sign=True`): a constant gives a [`Scale`], a schedule a [`ScaleBySchedule`].
