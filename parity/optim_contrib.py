@@ -1,5 +1,6 @@
 """Goldens for equinox-optim's `contrib` module (issue 12): Optax 0.2.8's `optax.contrib`
-optimisers (schedule-free, Muon, Prodigy, SAM, reduce-on-plateau, ADOPT, AdEMAMix), float32,
+optimisers (schedule-free, Muon, Prodigy, SAM, reduce-on-plateau, ADOPT, AdEMAMix,
+D-Adaptation AdamW, Mechanic), float32,
 from real Optax / JAX 0.10.2.
 
 The trajectories follow `parity/optim.py`: 6 steps on the two-leaf parameters
@@ -78,6 +79,15 @@ def cases():
             0.5, betas=(0.8, 0.99), beta3=0.9, eps=1e-6, estim_lr0=1e-4, estim_lr_coef=2.0,
             weight_decay=0.01, safeguard_warmup=True), None),
         "prodigy_schedule": (contrib.prodigy(optax.linear_schedule(1.0, 0.5, 4)), None),
+        # D-Adaptation AdamW.
+        "dadapt_adamw": (contrib.dadapt_adamw(), None),
+        "dadapt_adamw_options": (contrib.dadapt_adamw(
+            optax.linear_schedule(1.0, 0.5, 4), betas=(0.8, 0.99), eps=1e-6, estim_lr0=1e-4,
+            weight_decay=0.01), None),
+        # Mechanic.
+        "mechanize_adam": (contrib.mechanize(optax.adam(0.01)), None),
+        "mechanize_sgd_options": (contrib.mechanize(
+            optax.sgd(0.1), weight_decay=0.0, eps=1e-6, s_init=1e-4, num_betas=4), None),
         # SAM (transparent mode: the caller alternates adversarial and outer steps).
         "sam": (contrib.sam(
             optax.sgd(0.1), optax.chain(contrib.normalize(), optax.sgd(0.05))), None),

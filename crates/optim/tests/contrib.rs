@@ -69,8 +69,8 @@ const SAM: Cmp = Cmp {
 };
 
 /// XLA's float32 `pow` is not correctly rounded (`0.999f32 ** 3` comes out an ulp high), and
-/// Prodigy's step size holds `sqrt(1 - b2**t)`, where the cancellation turns that ulp into
-/// about 2e-5 relative.
+/// the step size of Prodigy and D-Adaptation holds `sqrt(1 - b2**t)`, where the cancellation
+/// turns that ulp into about 2e-5 relative.
 const PRODIGY: Cmp = Cmp {
     scale: Scale::Element,
     rtol: 5e-5,
@@ -455,6 +455,38 @@ fn run_named(name: &str, case: &Value, p: &Params) {
             case,
             p,
             PRODIGY,
+        ),
+        "dadapt_adamw" => run(name, Plain(dadapt_adamw(1.0)), case, p, PRODIGY),
+        "dadapt_adamw_options" => run(
+            name,
+            Plain(dadapt_adamw_with_options(
+                optim::linear_schedule(1.0, 0.5, 4, 0),
+                DAdaptAdamWOptions {
+                    betas: (0.8, 0.99),
+                    eps: 1e-6,
+                    estim_lr0: 1e-4,
+                    weight_decay: 0.01,
+                },
+            )),
+            case,
+            p,
+            PRODIGY,
+        ),
+        "mechanize_adam" => run(name, Plain(mechanize(optim::adam(0.01))), case, p, el),
+        "mechanize_sgd_options" => run(
+            name,
+            Plain(mechanize_with_options(
+                optim::sgd(0.1),
+                MechanizeOptions {
+                    weight_decay: 0.0,
+                    eps: 1e-6,
+                    s_init: 1e-4,
+                    num_betas: 4,
+                },
+            )),
+            case,
+            p,
+            el,
         ),
         "sam" => run(
             name,

@@ -1,10 +1,12 @@
 //! Optax's contributed optimisers (`optax.contrib`): schedule-free learning, Muon, Prodigy,
-//! SAM, reduce-on-plateau, ADOPT and AdEMAMix, one family per file, with Optax 0.2.8's
+//! SAM, reduce-on-plateau, ADOPT, AdEMAMix, D-Adaptation AdamW and Mechanic, one family per file, with Optax 0.2.8's
 //! formulas, defaults and state layouts (`parity/optim_contrib.py` holds the proof).
 
 mod ademamix;
 mod adopt;
+mod dadapt_adamw;
 mod hyper;
+mod mechanic;
 mod muon;
 mod prodigy;
 mod reduce_on_plateau;
@@ -23,7 +25,11 @@ pub use adopt::{
     adopt, adopt_with_options, scale_by_adopt, scale_by_adopt_with_options, Adopt, ClipValueFn,
     ScaleByAdopt, ScaleByAdoptOptions,
 };
+pub use dadapt_adamw::{
+    dadapt_adamw, dadapt_adamw_with_options, DAdaptAdamW, DAdaptAdamWOptions, DAdaptAdamWState,
+};
 pub use hyper::{HyperValue, Hyperparameter};
+pub use mechanic::{mechanize, mechanize_with_options, MechanicState, Mechanize, MechanizeOptions};
 pub use muon::{
     muon, muon_with_options, orthogonalize_via_newton_schulz, scale_by_muon,
     scale_by_muon_with_options, Muon, MuonDimensionNumbers, MuonOptions, MuonPartitionState,

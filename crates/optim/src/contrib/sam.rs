@@ -149,10 +149,10 @@ impl<O: GradientTransformation, A: GradientTransformation> Sam<O, A> {
     pub fn update_opaque<P: PyTree>(
         &self,
         updates: &P,
-        state: &SamState<O::State<P>, A::State<P>, P>,
+        state: &<Self as GradientTransformation>::State<P>,
         params: Option<&P>,
         mut grad_fn: impl FnMut(&P, usize) -> P,
-    ) -> (P, SamState<O::State<P>, A::State<P>, P>) {
+    ) -> (P, <Self as GradientTransformation>::State<P>) {
         let params = params.unwrap_or_else(|| panic!("sam: the opaque mode needs `params`"));
         let mut adv_params = tree::map(params, Array::clone);
         let mut adv_updates = tree::map(updates, Array::clone);

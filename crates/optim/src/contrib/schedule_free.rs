@@ -220,7 +220,7 @@ pub type ScheduleFreeSgdBase = (Option<AddDecayedWeights>, Sgd<ScheduleFreeLearn
 pub type ScheduleFreeSgd = ScheduleFree<ScheduleFreeSgdBase, ScheduleFreeLearningRate>;
 
 /// The options of [`schedule_free_sgd_with_options`], with Optax's defaults.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ScheduleFreeSgdOptions {
     /// The length of a linear warmup from 0, or `None` for none (the default).
     pub warmup_steps: Option<i64>,
@@ -228,16 +228,6 @@ pub struct ScheduleFreeSgdOptions {
     pub weight_decay: Option<f64>,
     /// `b1`, `weight_lr_power`, `state_dtype`.
     pub schedule_free: ScheduleFreeOptions,
-}
-
-impl Default for ScheduleFreeSgdOptions {
-    fn default() -> Self {
-        ScheduleFreeSgdOptions {
-            warmup_steps: None,
-            weight_decay: None,
-            schedule_free: ScheduleFreeOptions::default(),
-        }
-    }
 }
 
 /// Schedule-free SGD (`optax.contrib.schedule_free_sgd`; Optax's default learning rate is 1).
