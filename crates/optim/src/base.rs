@@ -112,12 +112,11 @@ impl<T: GradientTransformation> GradientTransformation for Option<T> {
                 (u, Some(s))
             }
             (None, None) => (updates.map_leaves(&mut |l| l.clone()), None),
-            _ => panic!(
-                "update: the state was initialised by {} transformation, but this one is {}",
+            _ => wrong_state_variant(
                 if state.is_some() {
-                    "a present"
+                    "a present transformation"
                 } else {
-                    "an absent (identity)"
+                    "an absent (identity) transformation"
                 },
                 if self.is_some() {
                     "present"
@@ -175,9 +174,15 @@ impl<A: GradientTransformation, B: GradientTransformation> GradientTransformatio
                 let (u, s) = b.update(updates, s, params);
                 (u, EitherState::Right(s))
             }
-            _ => panic!(
-                "update: the state was initialised by the other branch of this `Either` \
-                 transformation"
+            _ => wrong_state_variant(
+                match state {
+                    EitherState::Left(_) => "the `Left` branch of an `Either`",
+                    EitherState::Right(_) => "the `Right` branch of an `Either`",
+                },
+                match self {
+                    Either::Left(_) => "its `Left` branch",
+                    Either::Right(_) => "its `Right` branch",
+                },
             ),
         }
     }
@@ -318,7 +323,9 @@ pub(crate) fn check_same_tree<P: PyTree>(op: &str, a_name: &str, a: &P, b_name: 
 }
 
 /// Panics, naming both trees, unless `updates` matches the tree a state was initialised with
-/// (`state_tree`, one of the state's per-parameter trees).
+/// (`state_tree`, one of the state's per-parameter trees). Every transformation whose state
+/// holds a tree per parameter checks it here first, so a state built for other parameters
+/// fails with both structures named, not deep inside the arithmetic.
 #[track_caller]
 pub(crate) fn check_state_tree<P: PyTree>(op: &str, updates: &P, state_tree: &P) {
     check_same_tree(
@@ -328,6 +335,41 @@ pub(crate) fn check_state_tree<P: PyTree>(op: &str, updates: &P, state_tree: &P)
         "the tree the state was initialised with",
         state_tree,
     );
+}
+
+/// [`check_state_tree`] for a state tree whose leaves have other shapes than the parameters
+/// (e.g. one flag per leaf): the structures only.
+#[track_caller]
+pub(crate) fn check_state_structure<P: PyTree>(op: &str, updates: &P, state_tree: &P) {
+    if let Some(d) = updates.static_diff(state_tree) {
+        panic!(
+            "{op}: the updates do not match the tree the state was initialised with: their \
+             structures differ {d}; the updates: {}; the tree the state was initialised with: {}",
+            tree::tree_pformat(updates),
+            tree::tree_pformat(state_tree)
+        );
+    }
+}
+
+/// The parameters of a transformation that needs them, checked against the updates: panics
+/// with Optax's message (after `op: `) when there are none, and naming both trees when they
+/// differ.
+#[track_caller]
+pub(crate) fn require_params<'a, P: PyTree>(op: &str, updates: &P, params: Option<&'a P>) -> &'a P {
+    let Some(params) = params else {
+        panic!("{op}: {NO_PARAMS_MSG}");
+    };
+    check_same_tree(op, "the updates", updates, "the parameters", params);
+    params
+}
+
+/// The panic of a composite transformation (`Option`, [`Either`]) given the state of another
+/// variant than its own.
+#[track_caller]
+fn wrong_state_variant(state_from: &str, this_one: &str) -> ! {
+    panic!(
+        "update: the state was initialised by {state_from}, but this transformation is {this_one}"
+    )
 }
 
 /// Optax's message when a transformation needs the parameters and `update` got none.

@@ -32,6 +32,14 @@
 //!   [`piecewise_constant_schedule`], [`piecewise_interpolate_schedule`],
 //!   [`linear_onecycle_schedule`], [`cosine_onecycle_schedule`], [`sgdr_schedule`],
 //!   [`join_schedules`];
+//! - combinators: [`named_chain`], [`partition`] / [`multi_transform`] (leaves labelled by
+//!   [`Labels`]), [`freeze`], [`selective_transform`], [`apply_if_finite`], [`MultiSteps`]
+//!   (gradient accumulation, skipping with [`skip_not_finite`] / [`skip_large_updates`]),
+//!   [`apply_every`], [`inject_hyperparams`] (hyperparameters as state leaves),
+//!   [`lookahead`]; target updates [`incremental_update`], [`periodic_update`];
+//! - clipping and constraints: [`clip_by_block_rms`], [`adaptive_grad_clip`] (with
+//!   [`unitwise_norm`]), [`per_example_global_norm_clip`], [`per_example_layer_norm_clip`],
+//!   [`zero_nans`], [`keep_params_nonnegative`];
 //! - [`apply_updates`], [`global_norm`], [`safe_increment`].
 //!
 //! A training loop (Optax's: init, then per step gradients, update, apply):
@@ -61,6 +69,7 @@
 
 mod alias;
 mod base;
+mod combine;
 pub mod contrib;
 mod numerics;
 mod schedule;
@@ -90,6 +99,18 @@ pub use base::{
     apply_updates, chain, identity, Either, EitherState, EmptyState, GradientTransformation,
     Identity,
 };
+pub use combine::{
+    apply_every, apply_every_default, apply_if_finite, freeze, incremental_update,
+    inject_hyperparams, inject_hyperparams_with_options, lookahead, lookahead_with_options,
+    multi_transform, named_chain, partition, periodic_update, selective_transform,
+    skip_large_updates, skip_not_finite, ApplyEvery, ApplyEveryState, ApplyIfFinite,
+    ApplyIfFiniteState, EveryKSchedule, Freeze, Hyperparam, InjectHyperparams,
+    InjectHyperparamsOptions, InjectHyperparamsState, LabelledTransformations, Labels,
+    Lookahead, LookaheadOptions, LookaheadParams, LookaheadState, MultiSteps, MultiStepsOptions,
+    MultiStepsState, Named, NamedState, NamedTransformations, NoSkip, Partition, PartitionState,
+    ScaleByArray, SelectiveTransform, ShouldSkipUpdate, SkipLargeUpdates, SkipLargeUpdatesState,
+    SkipNotFinite, SkipNotFiniteState, WrappedScheduleState,
+};
 pub use numerics::{global_norm, safe_increment};
 pub use schedule::{
     constant_schedule, cosine_decay_schedule, cosine_onecycle_schedule,
@@ -100,6 +121,13 @@ pub use schedule::{
     warmup_exponential_decay_schedule, warmup_exponential_decay_schedule_with_options,
     CosineOnecycleOptions, DynSchedule, ExponentialDecayOptions, LinearOnecycleOptions,
     ScalarOrSchedule, Schedule, SgdrCycle, Signed,
+};
+pub use transform::{
+    adaptive_grad_clip, adaptive_grad_clip_with_options, clip_by_block_rms,
+    keep_params_nonnegative, per_example_global_norm_clip, per_example_layer_norm_clip,
+    per_example_layer_norm_clip_with_options, unitwise_clip, unitwise_norm, zero_nans,
+    AdaptiveGradClip, AdaptiveGradClipOptions, ClipByBlockRms, KeepParamsNonnegative,
+    PerExampleLayerNormClipOptions, ZeroNans, ZeroNansState,
 };
 pub use transform::{
     add_decayed_weights, add_decayed_weights_masked, add_noise, add_noise_with_key, centralize,

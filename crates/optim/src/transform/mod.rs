@@ -8,6 +8,7 @@ mod adan;
 mod amsgrad;
 mod belief;
 mod clipping;
+mod constrain;
 mod dog;
 mod ema;
 mod factored;
@@ -31,31 +32,24 @@ mod trace;
 mod weight_decay;
 mod yogi;
 
+pub use adadelta::{scale_by_adadelta, ScaleByAdadelta, ScaleByAdadeltaState};
 pub use adam::{
     scale_by_adam, scale_by_adam_with_options, ScaleByAdam, ScaleByAdamOptions, ScaleByAdamState,
 };
-pub use clipping::{clip, clip_by_global_norm, Clip, ClipByGlobalNorm};
-pub use lion::{scale_by_lion, ScaleByLion, ScaleByLionState};
-pub use masked::{masked, Mask, Masked, MaskedState};
-pub use rms::{
-    scale_by_rms, scale_by_rms_with_options, scale_by_stddev, scale_by_stddev_with_options,
-    ScaleByRms, ScaleByRmsOptions, ScaleByRmsState, ScaleByStddev,
-};
-pub use rss::{scale_by_rss, ScaleByRss, ScaleByRssState};
-pub use scale::{
-    scale, scale_by_learning_rate, scale_by_learning_rate_with_sign, scale_by_schedule, Scale,
-    ScaleBySchedule, ScaleByScheduleState,
-};
-pub use trace::{trace, Trace, TraceState};
-pub use weight_decay::{
-    add_decayed_weights, add_decayed_weights_masked, AddDecayedWeights, WeightDecay,
-    WeightDecayScheduleState,
-};
-pub use adadelta::{scale_by_adadelta, ScaleByAdadelta, ScaleByAdadeltaState};
 pub use adamax::{scale_by_adamax, ScaleByAdamax};
 pub use adan::{scale_by_adan, ScaleByAdan, ScaleByAdanState};
 pub use amsgrad::{scale_by_amsgrad, ScaleByAmsgrad, ScaleByAmsgradState};
 pub use belief::{scale_by_belief, ScaleByBelief, ScaleByBeliefState};
+pub use clipping::{
+    adaptive_grad_clip, adaptive_grad_clip_with_options, clip, clip_by_block_rms,
+    clip_by_global_norm, per_example_global_norm_clip, per_example_layer_norm_clip,
+    per_example_layer_norm_clip_with_options, unitwise_clip, unitwise_norm, AdaptiveGradClip,
+    AdaptiveGradClipOptions, Clip, ClipByBlockRms, ClipByGlobalNorm,
+    PerExampleLayerNormClipOptions,
+};
+pub use constrain::{
+    keep_params_nonnegative, zero_nans, KeepParamsNonnegative, ZeroNans, ZeroNansState,
+};
 pub use dog::{
     scale_by_distance_over_gradients, ScaleByDistanceOverGradients,
     ScaleByDistanceOverGradientsState,
@@ -67,6 +61,8 @@ pub use linesearch::{
     scale_by_zoom_linesearch, InitialGuessStrategy, ScaleByZoomLinesearch,
     ScaleByZoomLinesearchState, ZoomLinesearchInfo,
 };
+pub use lion::{scale_by_lion, ScaleByLion, ScaleByLionState};
+pub use masked::{masked, Mask, Masked, MaskedState};
 pub use noise::{add_noise, add_noise_with_key, AddNoise, AddNoiseState};
 pub use novograd::{scale_by_novograd, ScaleByNovograd, ScaleByNovogradState};
 pub use optimistic::{
@@ -78,10 +74,24 @@ pub use param_block::{
 };
 pub use polyak::{scale_by_polyak, PolyakVariant, ScaleByPolyak};
 pub use radam::{scale_by_radam, ScaleByRadam};
+pub use rms::{
+    scale_by_rms, scale_by_rms_with_options, scale_by_stddev, scale_by_stddev_with_options,
+    ScaleByRms, ScaleByRmsOptions, ScaleByRmsState, ScaleByStddev,
+};
 pub use rprop::{scale_by_rprop, ScaleByRprop, ScaleByRpropState};
+pub use rss::{scale_by_rss, ScaleByRss, ScaleByRssState};
+pub use scale::{
+    scale, scale_by_learning_rate, scale_by_learning_rate_with_sign, scale_by_schedule, Scale,
+    ScaleBySchedule, ScaleByScheduleState,
+};
 pub use sm3::{scale_by_sm3, ScaleBySm3, ScaleBySm3State};
 pub use stateless::{
     centralize, scale_by_sign, set_to_zero, stateless, stateless_with_tree_map, Centralize,
     ScaleBySign, SetToZero, Stateless, StatelessWithTreeMap,
+};
+pub use trace::{trace, Trace, TraceState};
+pub use weight_decay::{
+    add_decayed_weights, add_decayed_weights_masked, AddDecayedWeights, WeightDecay,
+    WeightDecayScheduleState,
 };
 pub use yogi::{scale_by_yogi, ScaleByYogi};
