@@ -40,6 +40,8 @@
 //! - clipping and constraints: [`clip_by_block_rms`], [`adaptive_grad_clip`] (with
 //!   [`unitwise_norm`]), [`per_example_global_norm_clip`], [`per_example_layer_norm_clip`],
 //!   [`zero_nans`], [`keep_params_nonnegative`];
+//! - losses ([`losses`], Optax's `optax.losses`): regression, sigmoid, margin, softmax
+//!   cross-entropy, KL, CTC, label smoothing and self-supervised losses;
 //! - [`apply_updates`], [`global_norm`], [`safe_increment`].
 //!
 //! A training loop (Optax's: init, then per step gradients, update, apply):
@@ -71,6 +73,7 @@ mod alias;
 mod base;
 mod combine;
 pub mod contrib;
+pub mod losses;
 mod numerics;
 mod schedule;
 mod transform;

@@ -7,11 +7,15 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use equinox_core::{Array, DType};
-use equinox_optim::{self as optim, DynSchedule, ExponentialDecayOptions, SgdrCycle};
+use equinox_optim::{self as optim, DynSchedule, ExponentialDecayOptions};
 use equinox_testing::golden::encoded;
 use equinox_testing::{assert_close, Golden, Tolerance};
 
-fn exp_opts(transition_begin: i64, staircase: bool, end_value: Option<f64>) -> ExponentialDecayOptions {
+fn exp_opts(
+    transition_begin: i64,
+    staircase: bool,
+    end_value: Option<f64>,
+) -> ExponentialDecayOptions {
     ExponentialDecayOptions {
         transition_begin,
         staircase,
@@ -214,7 +218,11 @@ fn schedules_follow_optax() {
                 assert_eq!(v.shape(), &[] as &[usize], "{name} at {step}: a scalar");
                 // A constant comes back as a weakly typed scalar (Optax's Python float),
                 // which `jnp.asarray` makes float32.
-                let v = if v.weak_type() { v.astype(DType::F32) } else { v };
+                let v = if v.weak_type() {
+                    v.astype(DType::F32)
+                } else {
+                    v
+                };
                 assert_eq!(v.dtype(), DType::F32, "{name} at {step}: float32");
                 v.item::<f32>() as f64
             })
@@ -248,9 +256,11 @@ fn bad_arguments_panic_with_optax_messages() {
             "piecewise_constant_negative_scale" => {
                 drop(piecewise_constant_schedule(1.0, &[(2, 0.5), (4, -1.0)]))
             }
-            "piecewise_interpolate_bad_type" => {
-                drop(piecewise_interpolate_schedule("quadratic", 1.0, &[(2, 0.5)]))
-            }
+            "piecewise_interpolate_bad_type" => drop(piecewise_interpolate_schedule(
+                "quadratic",
+                1.0,
+                &[(2, 0.5)],
+            )),
             "piecewise_interpolate_negative_scale" => {
                 drop(piecewise_interpolate_schedule("linear", 1.0, &[(2, -0.5)]))
             }

@@ -35,8 +35,8 @@ pub fn cosine_decay_schedule(
         let count = jnp::minimum(count, &Array::weak_scalar(decay_steps));
         let cosine_decay = 0.5 * (1 + jnp::cos(&(std::f64::consts::PI * count / decay_steps)));
         // `exponent` is a Python float in Optax, so `**` is `lax.pow`, not `integer_pow`.
-        let decayed = (1.0 - alpha) * jnp::power(&cosine_decay, &Array::weak_scalar(exponent))
-            + alpha;
+        let decayed =
+            (1.0 - alpha) * jnp::power(&cosine_decay, &Array::weak_scalar(exponent)) + alpha;
         init_value * decayed
     }
 }

@@ -37,7 +37,7 @@ pub fn piecewise_constant_schedule(
     boundaries_and_scales: &[(i64, f64)],
 ) -> impl Fn(&Array) -> Array + Clone + Send + Sync {
     let items = dict_items(boundaries_and_scales);
-    if items.iter().any(|&(_, s)| !(s >= 0.0)) {
+    if !items.iter().all(|&(_, s)| s >= 0.0) {
         panic!("`piecewise_constant_schedule` expects non-negative scale factors");
     }
     move |count: &Array| {
@@ -106,7 +106,7 @@ pub fn piecewise_interpolate_schedule(
         _ => panic!("`interpolate_type` must be either 'cosine' or 'linear'"),
     };
     let items = dict_items(boundaries_and_scales);
-    if items.iter().any(|&(_, s)| !(s >= 0.0)) {
+    if !items.iter().all(|&(_, s)| s >= 0.0) {
         panic!("`piecewise_interpolate_schedule` expects non-negative scale factors");
     }
     // Optax stacks `(0,) + boundaries` (int32) and `(init_value,) + scales` (float32).
