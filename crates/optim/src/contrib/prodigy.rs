@@ -76,18 +76,15 @@ pub struct Prodigy<L = f64> {
 ///
 /// ```
 /// use equinox_core::numpy as jnp;
-/// use equinox_optim::{self as optim, contrib, GradientTransformation};
+/// use equinox_optim::{contrib, GradientTransformation};
 /// let opt = contrib::prodigy(1.0);
-/// let mut params = vec![jnp::ones([3])];
-/// let mut state = opt.init(&params);
-/// for _ in 0..3 {
-///     let grads = vec![&params[0] * 2.0];
-///     let (u, s) = opt.update(&grads, &state, Some(&params));
-///     params = optim::apply_updates(&params, &u);
-///     state = s;
-/// }
-/// // The estimate grows from its initial value.
-/// assert!(state.estim_lr.item::<f32>() > 1e-6);
+/// let params = vec![jnp::ones([3])];
+/// let state = opt.init(&params);
+/// let grads = vec![&params[0] * 2.0];
+/// let (u, state) = opt.update(&grads, &state, Some(&params));
+/// // The first step is Adam's first step (the gradient's sign) times the initial estimate.
+/// assert!((u[0].to_vec::<f32>()[0] + 1e-6).abs() < 1e-9);
+/// assert_eq!(state.count.item::<i32>(), 1);
 /// ```
 pub fn prodigy<L: Hyperparameter>(learning_rate: L) -> Prodigy<L> {
     prodigy_with_options(learning_rate, ProdigyOptions::default())
