@@ -749,3 +749,40 @@ fn an_injected_learning_rate_changes_a_jitted_step() {
     assert_eq!(u[0].to_vec::<f32>(), vec![-0.25f32; 2]);
     assert_eq!(step.trace_count(), 1);
 }
+
+/// A map of labels to transformations of one type gives the same trajectory as the tuple
+/// form (the golden's `partition` case, with both groups Adam here: checked against a tuple).
+#[test]
+fn partition_by_a_map_matches_the_tuple_form() {
+    let g = Golden::load("optim_combine");
+    let params = decode_tree(&g.section("inputs")["params"]);
+    let map: BTreeMap<String, _> = [
+        ("mat".to_string(), optim::adam(0.01)),
+        ("vec".to_string(), optim::adam(0.1)),
+    ]
+    .into_iter()
+    .collect();
+    let by_map = optim::partition(map, by_ndim());
+    let by_tuple = optim::partition(
+        (("mat", optim::adam(0.01)), ("vec", optim::adam(0.1))),
+        by_ndim(),
+    );
+    let (mut s_map, mut s_tuple) = (by_map.init(&params), by_tuple.init(&params));
+    let mut p = params.clone();
+    for i in 0..3 {
+        let grads = tree::map(&p, |x| x * 2.0 - 0.5);
+        let (u_map, s1) = by_map.update(&grads, &s_map, Some(&p));
+        let (u_tuple, s2) = by_tuple.update(&grads, &s_tuple, Some(&p));
+        assert!(tree::tree_equal(&u_map, &u_tuple));
+        let (l1, l2) = (tree::leaves(&s1), tree::leaves(&s2));
+        assert_eq!(l1.len(), 6); // per group: the count, mu and nu of its one leaf
+        assert!(l1.len() == l2.len() && l1.iter().zip(&l2).all(|(a, b)| tree::tree_equal(*a, *b)));
+        if i == 0 {
+            // Adam's first step moves every element by its group's learning rate.
+            assert!((u_map["b"].abs().max(()).item::<f32>() - 0.1).abs() < 1e-5);
+            assert!((u_map["w"].abs().max(()).item::<f32>() - 0.01).abs() < 1e-6);
+        }
+        p = optim::apply_updates(&p, &u_map);
+        (s_map, s_tuple) = (s1, s2);
+    }
+}

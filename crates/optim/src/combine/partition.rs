@@ -1,6 +1,7 @@
 //! Different transformations for differently labelled parameters (`optax.partition`,
 //! `optax.multi_transform`).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -223,6 +224,47 @@ labelled_tuple!(0 T0, 1 T1, 2 T2, 3 T3, 4 T4, 5 T5);
 labelled_tuple!(0 T0, 1 T1, 2 T2, 3 T3, 4 T4, 5 T5, 6 T6);
 labelled_tuple!(0 T0, 1 T1, 2 T2, 3 T3, 4 T4, 5 T5, 6 T6, 7 T7);
 
+/// A map from labels to transformations of one type (e.g. `adam`s with different learning
+/// rates, or [`Either`](crate::Either)s), for labels known only at run time; the map keeps
+/// the labels sorted, as Optax's state dict.
+impl<T: GradientTransformation> LabelledTransformations for BTreeMap<String, T> {
+    type States<P: PyTree> = BTreeMap<String, MaskedState<T::State<P>>>;
+
+    fn labels(&self) -> Vec<&str> {
+        self.keys().map(String::as_str).collect()
+    }
+
+    fn init_each<P: PyTree>(&self, params: &P, labels: &[Option<String>]) -> Self::States<P> {
+        self.iter()
+            .map(|(group, t)| (group.clone(), init_group(t, group, params, labels)))
+            .collect()
+    }
+
+    #[track_caller]
+    fn update_each<P: PyTree>(
+        &self,
+        updates: &P,
+        states: &Self::States<P>,
+        params: Option<&P>,
+        labels: &[Option<String>],
+    ) -> (P, Self::States<P>) {
+        let mut u = updates.map_leaves(&mut |l| l.clone());
+        let mut new_states = BTreeMap::new();
+        for (group, t) in self {
+            let Some(state) = states.get(group) else {
+                panic!(
+                    "partition: the state has no entry for the label {group:?}; it was \
+                     initialised by another partition"
+                );
+            };
+            let (next, s) = update_group(t, group, &u, state, params, labels);
+            u = next;
+            new_states.insert(group.clone(), s);
+        }
+        (u, new_states)
+    }
+}
+
 /// The state of a [`Partition`] (`optax.PartitionState`): one [`MaskedState`] per label, in
 /// label order (the order of Optax's `inner_states` dict).
 #[derive(Module, Clone)]
@@ -242,7 +284,8 @@ pub struct Partition<T> {
 }
 
 /// Applies each transformation to the leaves carrying its label (`optax.partition`):
-/// `transforms` is a tuple of `(label, transformation)` pairs (up to 8) and `param_labels`
+/// `transforms` is a tuple of `(label, transformation)` pairs (up to 8), or a
+/// `BTreeMap<String, T>` of transformations of one type, and `param_labels`
 /// gives each leaf's label, evaluated on the parameters at `init` and on the updates at
 /// `update`, as in Optax. Each transformation sees the tree with the other leaves filtered
 /// out, so its state is built for its own leaves (Optax's `masked`).
