@@ -786,3 +786,39 @@ fn partition_by_a_map_matches_the_tuple_form() {
         (s_map, s_tuple) = (s1, s2);
     }
 }
+
+/// Under `jit` the combinators' decisions (emit or accumulate, finite or not) depend on traced
+/// values; the jitted steps give the eager steps' results.
+#[test]
+fn jitted_combinator_steps_match_eager_ones() {
+    let g = Golden::load("optim_combine");
+    let params = decode_tree(&g.section("inputs")["params"]);
+    let opt = optim::apply_if_finite(optim::MultiSteps::new(optim::adam(0.01), 2), 1);
+    type State = optim::ApplyIfFiniteState<
+        optim::MultiStepsState<(optim::ScaleByAdamState<Params>, optim::EmptyState), Params, ()>,
+    >;
+    let step = equinox_core::transforms::Jit::new(|(g, s, p): &(Params, State, Params)| {
+        opt.update(g, s, Some(p))
+    });
+    let (mut jp, mut js) = (params.clone(), opt.init(&params));
+    let (mut ep, mut es) = (params.clone(), opt.init(&params));
+    for i in 0..5 {
+        let mut grads = tree::map(&ep, |x| x * 2.0 - 0.5);
+        if i == 2 {
+            grads.insert("b".into(), jnp::full([4], f32::NAN));
+        }
+        let (ju, s) = step.call(&(grads.clone(), js, jp.clone()));
+        jp = optim::apply_updates(&jp, &ju);
+        js = s;
+        let (eu, s) = opt.update(&grads, &es, Some(&ep));
+        ep = optim::apply_updates(&ep, &eu);
+        es = s;
+        assert!(tree::tree_allclose(&ju, &eu, 1e-6, 0.0), "step {i}");
+        assert!(tree::tree_allclose(&js, &es, 1e-6, 0.0), "step {i}");
+    }
+    assert_eq!(step.trace_count(), 1);
+    // Steps 1 and 4 emitted (the NaN at step 2 was skipped, not accumulated).
+    assert_eq!(es.total_notfinite.item::<i32>(), 1);
+    assert_eq!(es.inner_state.gradient_step.item::<i32>(), 2);
+    assert!(!tree::tree_equal(&ep, &params));
+}
