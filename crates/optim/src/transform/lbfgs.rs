@@ -172,7 +172,7 @@ impl GradientTransformation for ScaleByLbfgs {
         let weights_memory = lax::dynamic_update_slice(
             &state.weights_memory,
             &weight.astype(state.weights_memory.dtype()).reshape([1]),
-            &[prev_memory_idx.clone()],
+            std::slice::from_ref(&prev_memory_idx),
         );
         let identity_scale = if self.scale_init_precond {
             let numerator = tree_vdot(&diff_updates, &diff_params);
