@@ -228,6 +228,12 @@ def errors():
             jnp.ones((2, 2, 2)), jnp.asarray((3.4445, -4.7750, 2.0315))),
         "newton_schulz_coeffs": lambda: orthogonalize_via_newton_schulz(
             jnp.ones((2, 2)), jnp.ones((4,))),
+        "newton_schulz_axes_overlap": lambda: orthogonalize_via_newton_schulz(
+            jnp.ones((2, 3, 4)), jnp.asarray((3.4445, -4.7750, 2.0315)),
+            dimension_numbers=contrib.MuonDimensionNumbers(0, -3)),
+        "newton_schulz_rank_1": lambda: orthogonalize_via_newton_schulz(
+            jnp.ones((3,)), jnp.asarray((3.4445, -4.7750, 2.0315)),
+            dimension_numbers=contrib.MuonDimensionNumbers()),
         "newton_schulz_preconditioning": lambda: orthogonalize_via_newton_schulz(
             jnp.ones((2, 2)), jnp.asarray((3.4445, -4.7750, 2.0315)), 5, "newton"),
     }.items():

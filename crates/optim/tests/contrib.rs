@@ -780,6 +780,7 @@ fn argument_errors_match_optax() {
         want("sam_sync_period")
     );
     check_muon_errors(&|k| want(k));
+    g.assert_sections_read(&["errors"]);
 }
 
 fn check_muon_errors(want: &dyn Fn(&str) -> String) {
@@ -798,6 +799,26 @@ fn check_muon_errors(want: &dyn Fn(&str) -> String) {
     };
     assert_eq!(ns(ones(&[2, 2, 2]), &standard), want("newton_schulz_rank"));
     assert_eq!(ns(ones(&[2, 2]), &ones(&[4])), want("newton_schulz_coeffs"));
+    let with_dims = |x: Array, dims: MuonDimensionNumbers| {
+        panic_message(|| {
+            orthogonalize_via_newton_schulz(
+                &x,
+                &standard,
+                5,
+                Preconditioning::Frobenius,
+                1e-8,
+                Some(&dims),
+            );
+        })
+    };
+    assert_eq!(
+        with_dims(ones(&[2, 3, 4]), MuonDimensionNumbers::new(0, -3)),
+        want("newton_schulz_axes_overlap")
+    );
+    assert_eq!(
+        with_dims(ones(&[3]), MuonDimensionNumbers::default()),
+        want("newton_schulz_rank_1")
+    );
     assert_eq!(
         panic_message(|| {
             Preconditioning::from_name("newton");

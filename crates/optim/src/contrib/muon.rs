@@ -56,6 +56,26 @@ impl MuonDimensionNumbers {
         (norm(&self.reduction_axis), norm(&self.output_axis))
     }
 
+    /// As Python prints Optax's: `MuonDimensionNumbers(reduction_axis=0, output_axis=1)`, a
+    /// single axis as an integer.
+    fn py_repr(&self) -> String {
+        let axes = |a: &[isize]| match a {
+            [one] => one.to_string(),
+            _ => format!(
+                "({})",
+                a.iter()
+                    .map(isize::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        format!(
+            "MuonDimensionNumbers(reduction_axis={}, output_axis={})",
+            axes(&self.reduction_axis),
+            axes(&self.output_axis)
+        )
+    }
+
     /// (fan_in, fan_out) of `shape`.
     fn fans(&self, shape: &[usize]) -> (usize, usize) {
         let (r, o) = self.normalized(shape.len());
@@ -308,8 +328,12 @@ pub fn orthogonalize_via_newton_schulz(
     let (reduction, output) = dims.normalized(shape.len());
     assert!(
         !reduction.iter().any(|a| output.contains(a)),
-        "Normalized reduction axes and output axes must be disjoint, got {reduction:?} and \
-         {output:?}."
+        "Normalized reduction axes and output axes must be disjoint, got {} and {}. \
+         Originally dim_nums={} and x.shape={}",
+        py_shape(&reduction),
+        py_shape(&output),
+        dims.py_repr(),
+        py_shape(x.shape())
     );
     let batch: Vec<usize> = (0..shape.len())
         .filter(|a| !reduction.contains(a) && !output.contains(a))
