@@ -92,11 +92,11 @@ pub use alias::{
     AdabeliefOptions, Adadelta, AdadeltaOptions, Adafactor, AdafactorOptions, Adagrad,
     AdagradOptions, Adam, AdamOptions, AdamW, AdamWOptions, Adamax, AdamaxOptions, AdamaxW,
     AdamaxWOptions, Adan, AdanOptions, Amsgrad, AmsgradOptions, BoxedSchedule, Decayed, Fromage,
-    FromageLearningRate, Lamb, LambOptions, Lars, LarsOptions, Lbfgs, LbfgsOptions, Lion,
-    LionOptions, NoisySgd, NoisySgdOptions, Novograd, NovogradOptions, OptimisticGradientDescent,
-    OptimisticGradientDescentOptions, PolyakSgd, PolyakSgdOptions, Radam, RadamOptions, RmsProp,
-    RmsPropOptions, Rprop, RpropOptions, ScaleByLearningRate, Scaled, Sgd, SgdOptions, SignSgd, Sm3,
-    Sm3Options, Yogi, YogiOptions,
+    FromageLearningRate, FromageOptions, Lamb, LambOptions, Lars, LarsOptions, Lbfgs, LbfgsOptions,
+    Lion, LionOptions, NoisySgd, NoisySgdOptions, Novograd, NovogradOptions,
+    OptimisticGradientDescent, OptimisticGradientDescentOptions, PolyakSgd, PolyakSgdOptions, Radam,
+    RadamOptions, RmsProp, RmsPropOptions, Rprop, RpropOptions, ScaleByLearningRate, Scaled, Sgd,
+    SgdOptions, SignSgd, Sm3, Sm3Options, Yogi, YogiOptions,
 };
 pub use base::{
     apply_updates, chain, identity, Either, EitherState, EmptyState, GradientTransformation,

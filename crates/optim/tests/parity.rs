@@ -729,7 +729,12 @@ fn run_more(name: &str, case: &Value, p: &Params) {
             p,
         ),
         "fromage" => run(name, fromage(0.01), case, p),
-        "fromage_options" => run(name, fromage_with_options(0.05, 0.5), case, p),
+        "fromage_options" => run(
+            name,
+            fromage_with_options(0.05, FromageOptions { min_norm: 0.5 }),
+            case,
+            p,
+        ),
         "fromage_schedule" => run(name, fromage(linear_schedule(0.05, 0.01, 4, 0)), case, p),
         "noisy_sgd" => run(name, noisy_sgd(0.01), case, p),
         "noisy_sgd_options" => run(

@@ -39,7 +39,7 @@ pub use sgd::{
 };
 pub use trust_ratio::{
     fromage, fromage_with_options, lamb, lamb_with_options, lars, lars_with_options, BoxedSchedule,
-    Fromage, FromageLearningRate, Lamb, LambOptions, Lars, LarsOptions,
+    Fromage, FromageLearningRate, FromageOptions, Lamb, LambOptions, Lars, LarsOptions,
 };
 
 use crate::schedule::ScalarOrSchedule;

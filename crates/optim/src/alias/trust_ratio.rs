@@ -207,13 +207,29 @@ impl<F: Fn(&Array) -> Array + Send + Sync + 'static> FromageLearningRate for F {
 /// [`fromage`]'s chain.
 pub type Fromage<L> = <L as FromageLearningRate>::Chain;
 
-/// Fromage, the Frobenius matched gradient descent (`optax.fromage` with its default
-/// `min_norm = 1e-6`).
-pub fn fromage<L: FromageLearningRate>(learning_rate: L) -> Fromage<L> {
-    fromage_with_options(learning_rate, 1e-6)
+/// The options of [`fromage_with_options`], with Optax's defaults.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FromageOptions {
+    /// The smallest norm used in the trust ratio (1e-6).
+    pub min_norm: f64,
 }
 
-/// [`fromage`] with another `min_norm` (`optax.fromage`).
-pub fn fromage_with_options<L: FromageLearningRate>(learning_rate: L, min_norm: f64) -> Fromage<L> {
-    learning_rate.fromage_chain(min_norm)
+impl Default for FromageOptions {
+    fn default() -> Self {
+        FromageOptions { min_norm: 1e-6 }
+    }
+}
+
+/// Fromage, the Frobenius matched gradient descent (`optax.fromage` with its default
+/// `min_norm = 1e-6`); the learning rate is a constant or a schedule.
+pub fn fromage<L: FromageLearningRate>(learning_rate: L) -> Fromage<L> {
+    fromage_with_options(learning_rate, FromageOptions::default())
+}
+
+/// [`fromage`] with options (`optax.fromage`).
+pub fn fromage_with_options<L: FromageLearningRate>(
+    learning_rate: L,
+    options: FromageOptions,
+) -> Fromage<L> {
+    learning_rate.fromage_chain(options.min_norm)
 }
