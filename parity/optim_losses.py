@@ -150,6 +150,10 @@ def classification():
          {"scores": mscores, "labels": mlabels}, "scores")
     case("multiclass_perceptron_loss", "multiclass_perceptron_loss",
          {"scores": mscores, "labels": mlabels}, "scores")
+    sparse_logits = f32([[-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.5, 0.2]])
+    sparse_labels = jnp.asarray([[1, 0, 1, 0, 1, 1, 0, 0]], jnp.int32)
+    case("sparsemax_loss", "sparsemax_loss",
+         {"logits": sparse_logits, "labels": sparse_labels}, "logits")
 
 
 def cross_entropy():
@@ -255,6 +259,33 @@ def kl():
          {"axis": 0, "where": mask})
 
 
+def segmentation():
+    logits = normal(2, 3, 3, 4)
+    targets = jax.nn.one_hot(jnp.asarray(rng.randint(0, 4, (2, 3, 3))), 4)
+    case("dice_loss", "dice_loss", {"predictions": logits, "targets": targets}, "predictions")
+    case("dice_loss_options", "dice_loss", {"predictions": logits, "targets": targets},
+         "predictions",
+         {"class_weights": f32([0.5, 1.0, 2.0, 1.5]), "smooth": 0.1, "alpha": 0.3,
+          "beta": 0.7, "reduction": "sum", "ignore_background": True, "axis": (1,)})
+    case("dice_loss_none", "dice_loss",
+         {"predictions": jax.nn.softmax(logits, -1), "targets": targets}, "predictions",
+         {"apply_softmax": False, "reduction": "none"})
+    case("dice_loss_binary_class_axis", "dice_loss",
+         {"predictions": normal(2, 5), "targets": f32(rng.rand(2, 5) > 0.5)[..., None]},
+         "predictions")
+    bin_logits = normal(3, 6)
+    bin_targets = f32(rng.rand(3, 6) > 0.5)
+    case("binary_dice_loss", "binary_dice_loss",
+         {"predictions": bin_logits, "targets": bin_targets}, "predictions")
+    case("binary_dice_loss_options", "binary_dice_loss",
+         {"predictions": bin_logits, "targets": bin_targets}, "predictions", {"smooth": 0.5})
+    case("multiclass_generalized_dice_loss", "multiclass_generalized_dice_loss",
+         {"predictions": logits, "targets": targets}, "predictions")
+    case("multiclass_generalized_dice_loss_options", "multiclass_generalized_dice_loss",
+         {"predictions": logits, "targets": targets}, "predictions",
+         {"smooth": 0.2, "ignore_background": True})
+
+
 def smoothing():
     one_hot = jax.nn.one_hot(jnp.asarray([2, 0, 3]), 4)
     case("smooth_labels", "smooth_labels", {"labels": one_hot}, None, {"alpha": 0.1})
@@ -303,11 +334,24 @@ def ctc():
          dict(inputs, logits=logits[:, :2], logit_paddings=logit_paddings[:, :2]))
 
 
+def errors():
+    """Messages of Optax's errors that depend on the data."""
+    probs_not_normalised = jax.nn.sigmoid(f32([[0.3, -1.2, 2.0], [0.0, 0.5, -0.7]]))
+    try:
+        L.binary_dice_loss(probs_not_normalised, f32([[1, 0, 1], [0, 0, 1]]),
+                           apply_sigmoid=False)
+    except ValueError as e:
+        return {"binary_dice_loss_not_probabilities": {
+            "predictions": enc(probs_not_normalised), "message": str(e)}}
+    raise AssertionError("no error")
+
+
 def main():
     regression()
     classification()
     cross_entropy()
     kl()
+    segmentation()
     smoothing()
     self_supervised()
     ctc()
@@ -316,6 +360,7 @@ def main():
     out = {
         "_meta": {"jax": jax.__version__, "optax": optax.__version__},
         "losses": {c.pop("name"): c for c in CASES},
+        "errors": errors(),
     }
     path = os.path.join(os.path.dirname(__file__), "goldens", "optim_losses.json")
     with open(path, "w") as fh:

@@ -147,3 +147,34 @@ pub fn multiclass_perceptron_loss(scores: &Array, labels: &Array) -> Array {
     let one_hot = nn::one_hot(labels, num_classes);
     jnp::max(scores, -1) - label_scores(scores, &one_hot)
 }
+
+/// `sparse_plus(x)`: 0 below -1, `(x + 1)^2 / 4` between -1 and 1, `x` above
+/// (`jax.nn.sparse_plus`).
+fn sparse_plus(x: &Array) -> Array {
+    let smooth = jnp::integer_pow(&(x + 1.0), 2) / 4.0;
+    let upper = jnp::where_(
+        &jnp::greater_equal(x, &Array::weak_scalar(1.0f64)),
+        x,
+        &smooth,
+    );
+    jnp::where_(
+        &jnp::less_equal(x, &Array::weak_scalar(-1.0f64)),
+        &Array::weak_scalar(0.0f64),
+        &upper,
+    )
+}
+
+/// The binary sparsemax loss, `sparse_plus(labels ? -logits : logits)`, labels 0 or 1
+/// (`optax.losses.sparsemax_loss`): zero exactly when `sparse_sigmoid(logits)` equals the
+/// label.
+///
+/// ```
+/// use equinox_core::Array;
+/// use equinox_optim::losses::sparsemax_loss;
+/// let logits = Array::from_vec(vec![2.0f32, 0.0, -3.0], [3]);
+/// let labels = Array::from_vec(vec![1i32, 1, 1], [3]);
+/// assert_eq!(sparsemax_loss(&logits, &labels).to_vec::<f32>(), vec![0.0, 0.25, 3.0]);
+/// ```
+pub fn sparsemax_loss(logits: &Array, labels: &Array) -> Array {
+    sparse_plus(&jnp::where_(labels, &-logits, logits))
+}

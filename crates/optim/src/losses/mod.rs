@@ -7,7 +7,7 @@
 //!   [`cosine_similarity`], [`cosine_distance`];
 //! - sigmoid and margin losses: [`sigmoid_binary_cross_entropy`], [`sigmoid_focal_loss`],
 //!   [`hinge_loss`], [`perceptron_loss`], [`multiclass_hinge_loss`],
-//!   [`multiclass_perceptron_loss`];
+//!   [`multiclass_perceptron_loss`], [`sparsemax_loss`];
 //! - softmax cross entropies: [`softmax_cross_entropy`],
 //!   [`softmax_cross_entropy_with_integer_labels`], [`safe_softmax_cross_entropy`],
 //!   [`poly_loss_cross_entropy`];
@@ -15,6 +15,7 @@
 //!   [`generalized_kl_divergence`] (and its former name [`convex_kl_divergence`]);
 //! - [`ctc_loss`], [`ctc_loss_with_forward_probs`];
 //! - [`smooth_labels`];
+//! - segmentation: [`dice_loss`], [`binary_dice_loss`], [`multiclass_generalized_dice_loss`];
 //! - self-supervised: [`triplet_margin_loss`], [`ntxent`].
 //!
 //! Optional arguments (Optax's keyword arguments: `axis`, `where`, `delta`, ...) go through
@@ -37,13 +38,14 @@ mod ctc;
 mod kl;
 mod reductions;
 mod regression;
+mod segmentation;
 mod self_supervised;
 mod smoothing;
 
 pub use classification::{
     hinge_loss, multiclass_hinge_loss, multiclass_perceptron_loss, perceptron_loss,
     sigmoid_binary_cross_entropy, sigmoid_focal_loss, sigmoid_focal_loss_with_options,
-    SigmoidFocalLossOptions,
+    sparsemax_loss, SigmoidFocalLossOptions,
 };
 pub use cross_entropy::{
     poly_loss_cross_entropy, poly_loss_cross_entropy_with_options, safe_softmax_cross_entropy,
@@ -64,6 +66,11 @@ pub use regression::{
     cosine_distance, cosine_distance_with_options, cosine_similarity,
     cosine_similarity_with_options, huber_loss, huber_loss_with_options, l2_loss, log_cosh,
     squared_error, CosineSimilarityOptions, HuberLossOptions,
+};
+pub use segmentation::{
+    binary_dice_loss, binary_dice_loss_with_options, dice_loss, dice_loss_with_options,
+    multiclass_generalized_dice_loss, multiclass_generalized_dice_loss_with_options,
+    BinaryDiceLossOptions, DiceLossOptions, DiceReduction, GeneralizedDiceLossOptions,
 };
 pub use self_supervised::{
     ntxent, ntxent_with_options, triplet_margin_loss, triplet_margin_loss_with_options,
