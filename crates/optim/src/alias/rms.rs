@@ -7,9 +7,9 @@ use super::{scaled, ScaleByLearningRate, Scaled};
 use crate::base::Either;
 use crate::schedule::ScalarOrSchedule;
 use crate::transform::{
-    clip_by_block_rms, scale, AddDecayedWeights, ClipByBlockRms, Ema, Mask, Scale, ScaleByAdadelta, ScaleByFactoredRms,
-    ScaleByNovograd, ScaleByParamBlockRms, ScaleByRms, ScaleByRmsOptions, ScaleByRss, ScaleBySm3,
-    ScaleByStddev, Trace, WeightDecay,
+    clip_by_block_rms, scale, AddDecayedWeights, ClipByBlockRms, Ema, Mask, Scale, ScaleByAdadelta,
+    ScaleByFactoredRms, ScaleByNovograd, ScaleByParamBlockRms, ScaleByRms, ScaleByRmsOptions,
+    ScaleByRss, ScaleBySm3, ScaleByStddev, Trace, WeightDecay,
 };
 
 /// [`rmsprop`]'s chain.
@@ -222,9 +222,7 @@ pub fn adafactor_with_options<L: ScalarOrSchedule, W: WeightDecay>(
             min_dim_size_to_factor: options.min_dim_size_to_factor,
             epsilon: options.eps,
         },
-        options
-            .clipping_threshold
-            .map(clip_by_block_rms),
+        options.clipping_threshold.map(clip_by_block_rms),
         options
             .learning_rate
             .map(|lr| lr.scale_by_learning_rate(false)),
