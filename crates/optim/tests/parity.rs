@@ -814,8 +814,8 @@ fn run_more(name: &str, case: &Value, p: &Params) {
         ),
         "scale_by_polyak" => {
             let opt = scale_by_polyak();
-            run_with(name, opt.init(p), case, p, |g, s, _, step| {
-                opt.update_with_value(g, s, &decode(&step["value"]))
+            run_with(name, opt.init(p), case, p, |g, s, params, step| {
+                opt.update_with_value(g, s, Some(params), &decode(&step["value"]))
             })
         }
         "scale_by_rprop" => run(name, scale_by_rprop(0.02), case, p),

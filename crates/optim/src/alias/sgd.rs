@@ -266,7 +266,7 @@ impl<L: ScalarOrSchedule> PolyakSgd<L> {
         value: &Array,
     ) -> (P, <Self as GradientTransformation>::State<P>) {
         let (u, s0) = self.sgd.update(updates, &state.0, params);
-        let (u, s1) = self.polyak.update_with_value(&u, &state.1, value);
+        let (u, s1) = self.polyak.update_with_value(&u, &state.1, params, value);
         (u, (s0, s1))
     }
 }

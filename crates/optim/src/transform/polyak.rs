@@ -51,11 +51,12 @@ pub fn scale_by_polyak() -> ScaleByPolyak {
 
 impl ScaleByPolyak {
     /// `update` with the objective's value at the current parameters (Optax's
-    /// `update(updates, state, params, value=value)`).
+    /// `update(updates, state, params, value=value)`; the parameters are not used).
     pub fn update_with_value<P: PyTree>(
         &self,
         updates: &P,
         state: &EmptyState,
+        _params: Option<&P>,
         value: &Array,
     ) -> (P, EmptyState) {
         let grad_sq_norm = tree_norm_squared(updates);
