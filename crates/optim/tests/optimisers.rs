@@ -20,10 +20,12 @@ fn params() -> Vec<Array> {
     vec![Array::from_vec(vec![1.0f32, -2.0, 3.0], [3])]
 }
 
+/// A named misuse that should panic.
+type Misuse = (&'static str, Box<dyn Fn() + std::panic::RefUnwindSafe>);
+
 #[test]
 fn transformations_needing_params_say_so() {
-    let p = params();
-    let cases: Vec<(&str, Box<dyn Fn() + std::panic::RefUnwindSafe>)> = vec![
+    let cases: Vec<Misuse> = vec![
         (
             "scale_by_trust_ratio",
             Box::new(|| {
@@ -74,9 +76,8 @@ fn transformations_needing_params_say_so() {
             }),
         ),
     ];
-    drop(p);
     for (op, f) in cases {
-        let msg = panic_message(|| f());
+        let msg = panic_message(&*f);
         assert_eq!(msg, format!("{op}: {NO_PARAMS}"), "{op}");
     }
 }
