@@ -46,7 +46,9 @@ def case(name, fn, inputs, main=None, options=None, outputs=1):
     """Records `fn(*inputs.values(), **options)` and its gradient in `inputs[main]`."""
     options = options or {}
     keys = list(inputs)
-    call = lambda *xs: getattr(L, fn)(*xs, **options)
+    reduce_fns = {"mean": jnp.mean, "sum": jnp.sum, "none": None}
+    kwargs = {k: (reduce_fns[v] if k == "reduce_fn" else v) for k, v in options.items()}
+    call = lambda *xs: getattr(L, fn)(*xs, **kwargs)
     out = call(*inputs.values())
     entry = {
         "name": name,
@@ -286,6 +288,26 @@ def segmentation():
          {"smooth": 0.2, "ignore_background": True})
 
 
+def ranking():
+    scores = normal(3, 5)
+    relevance = f32(rng.randint(0, 3, (3, 5)))
+    mask = jnp.asarray(rng.rand(3, 5) > 0.3).at[2].set(False)
+    weights = f32(rng.rand(3, 5) + 0.5)
+    case("ranking_softmax_loss", "ranking_softmax_loss",
+         {"logits": scores, "labels": relevance}, "logits")
+    case("ranking_softmax_loss_where", "ranking_softmax_loss",
+         {"logits": scores, "labels": relevance}, "logits", {"where": mask})
+    case("ranking_softmax_loss_weights_sum", "ranking_softmax_loss",
+         {"logits": scores, "labels": relevance}, "logits",
+         {"where": mask, "weights": weights, "reduce_fn": "sum"})
+    case("ranking_softmax_loss_none", "ranking_softmax_loss",
+         {"logits": scores, "labels": relevance}, "logits",
+         {"where": mask, "reduce_fn": "none"})
+    case("ranking_softmax_loss_all_masked", "ranking_softmax_loss",
+         {"logits": scores, "labels": relevance}, "logits",
+         {"where": jnp.zeros((3, 5), bool)})
+
+
 def smoothing():
     one_hot = jax.nn.one_hot(jnp.asarray([2, 0, 3]), 4)
     case("smooth_labels", "smooth_labels", {"labels": one_hot}, None, {"alpha": 0.1})
@@ -352,6 +374,7 @@ def main():
     cross_entropy()
     kl()
     segmentation()
+    ranking()
     smoothing()
     self_supervised()
     ctc()

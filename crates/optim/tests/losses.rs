@@ -123,6 +123,20 @@ fn call(name: &str, x: &[Array], o: &Options) -> Vec<Array> {
         )),
         "hinge_loss" => one(hinge_loss(&x[0], &x[1])),
         "sparsemax_loss" => one(sparsemax_loss(&x[0], &x[1])),
+        "ranking_softmax_loss" => one(ranking_softmax_loss_with_options(
+            &x[0],
+            &x[1],
+            RankingSoftmaxLossOptions {
+                where_: o.where_(),
+                weights: o.0.get("weights").map(decode),
+                reduce_fn: match o.0.get("reduce_fn").and_then(Value::as_str) {
+                    None | Some("mean") => RankingReduction::Mean,
+                    Some("sum") => RankingReduction::Sum,
+                    Some("none") => RankingReduction::None,
+                    Some(other) => panic!("unexpected reduce_fn {other}"),
+                },
+            },
+        )),
         "dice_loss" => one(dice_loss_with_options(
             &x[0],
             &x[1],
@@ -316,7 +330,7 @@ fn argument_order(fn_name: &str) -> &'static [&'static str] {
         | "softmax_cross_entropy_with_integer_labels"
         | "poly_loss_cross_entropy" => &["logits", "labels"],
         "hinge_loss" | "perceptron_loss" => &["predictor_outputs", "targets"],
-        "sparsemax_loss" => &["logits", "labels"],
+        "sparsemax_loss" | "ranking_softmax_loss" => &["logits", "labels"],
         "dice_loss" | "binary_dice_loss" | "multiclass_generalized_dice_loss" => {
             &["predictions", "targets"]
         }

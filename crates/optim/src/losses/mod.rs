@@ -15,6 +15,7 @@
 //!   [`generalized_kl_divergence`] (and its former name [`convex_kl_divergence`]);
 //! - [`ctc_loss`], [`ctc_loss_with_forward_probs`];
 //! - [`smooth_labels`];
+//! - ranking: [`ranking_softmax_loss`];
 //! - segmentation: [`dice_loss`], [`binary_dice_loss`], [`multiclass_generalized_dice_loss`];
 //! - self-supervised: [`triplet_margin_loss`], [`ntxent`].
 //!
@@ -36,6 +37,7 @@ mod classification;
 mod cross_entropy;
 mod ctc;
 mod kl;
+mod ranking;
 mod reductions;
 mod regression;
 mod segmentation;
@@ -61,6 +63,10 @@ pub use kl::{
     convex_kl_divergence, convex_kl_divergence_with_options, generalized_kl_divergence,
     generalized_kl_divergence_with_options, kl_divergence, kl_divergence_with_log_targets,
     kl_divergence_with_log_targets_with_options, kl_divergence_with_options, KlDivergenceOptions,
+};
+pub use ranking::{
+    ranking_softmax_loss, ranking_softmax_loss_with_options, RankingReduction,
+    RankingSoftmaxLossOptions,
 };
 pub use regression::{
     cosine_distance, cosine_distance_with_options, cosine_similarity,
