@@ -192,6 +192,11 @@ def cross_entropy():
          {"logits": logits, "labels": labels}, "logits")
     case("safe_softmax_cross_entropy_neg_inf", "safe_softmax_cross_entropy",
          {"logits": neg_inf, "labels": neg_inf_labels}, "logits")
+    # Gradients in the labels: through the custom JVP's `weights_dot` term.
+    case("safe_softmax_cross_entropy_label_gradient", "safe_softmax_cross_entropy",
+         {"logits": logits, "labels": labels}, "labels")
+    case("softmax_cross_entropy_label_gradient", "softmax_cross_entropy",
+         {"logits": logits, "labels": labels}, "labels")
     case("safe_softmax_cross_entropy_large", "safe_softmax_cross_entropy",
          {"logits": large, "labels": f32([[0.0, 1.0, 0.0], [0.5, 0.25, 0.25]])}, "logits")
     int_labels = jnp.asarray([2, 0, 4], jnp.int32)

@@ -440,3 +440,69 @@ fn data_dependent_errors_have_optax_messages() {
     assert_eq!(got, case["message"].as_str().expect("a message"));
     g.assert_sections_read(&["errors"]);
 }
+
+/// Under `jit` the losses trace (the custom JVP of the safe cross entropy, the masked
+/// reductions, the value check of the Dice loss skipped for tracers) and give the eager
+/// values.
+#[test]
+fn losses_trace_under_jit() {
+    use equinox_core::transforms::jit;
+    let logits = Array::from_vec(
+        vec![1.0f32, -2.0, 0.5, 3.0, f32::NEG_INFINITY, 0.25],
+        [2, 3],
+    );
+    let probs = Array::from_vec(vec![0.2f32, 0.0, 0.8, 0.5, 0.0, 0.5], [2, 3]);
+    let int_labels = Array::from_vec(vec![2i32, 0], [2]);
+    let mask = Array::from_vec(vec![true, false, true, true, false, true], [2, 3]);
+    let one_hot = Array::from_vec(vec![0.0f32, 0.0, 1.0, 1.0, 0.0, 0.0], [2, 3]);
+    let eager_and_jitted = |f: &dyn Fn(&Array) -> Array| {
+        let eager = f(&logits).to_vec::<f32>();
+        let jitted = jit(|x: &Array| f(x))(&logits).to_vec::<f32>();
+        (eager, jitted)
+    };
+    let cases: Vec<(&str, Box<dyn Fn(&Array) -> Array>)> = vec![
+        (
+            "safe_softmax_cross_entropy",
+            Box::new(|x| safe_softmax_cross_entropy(x, &probs)),
+        ),
+        (
+            "softmax_cross_entropy_with_integer_labels where",
+            Box::new(|x| {
+                softmax_cross_entropy_with_integer_labels_with_options(
+                    x,
+                    &int_labels,
+                    ReduceOptions {
+                        where_: Some(mask.clone()),
+                        ..Default::default()
+                    },
+                )
+            }),
+        ),
+        (
+            "dice_loss of probabilities",
+            Box::new(|x| {
+                let finite = equinox_core::numpy::where_(
+                    &equinox_core::numpy::isfinite(x),
+                    x,
+                    &Array::weak_scalar(-5.0f64),
+                );
+                dice_loss_with_options(
+                    &equinox_core::nn::softmax(&finite, -1).reshape([2, 1, 3]),
+                    &one_hot.reshape([2, 1, 3]),
+                    DiceLossOptions {
+                        apply_softmax: false,
+                        ..Default::default()
+                    },
+                )
+            }),
+        ),
+    ];
+    for (name, f) in &cases {
+        let (eager, jitted) = eager_and_jitted(f.as_ref());
+        assert_eq!(
+            eager.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            jitted.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            "{name}: {eager:?} vs {jitted:?}"
+        );
+    }
+}
