@@ -460,7 +460,8 @@ fn losses_trace_under_jit() {
         let jitted = jit(|x: &Array| f(x))(&logits).to_vec::<f32>();
         (eager, jitted)
     };
-    let cases: Vec<(&str, Box<dyn Fn(&Array) -> Array>)> = vec![
+    type Loss<'a> = Box<dyn Fn(&Array) -> Array + 'a>;
+    let cases: Vec<(&str, Loss)> = vec![
         (
             "safe_softmax_cross_entropy",
             Box::new(|x| safe_softmax_cross_entropy(x, &probs)),
