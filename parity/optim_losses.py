@@ -152,6 +152,11 @@ def classification():
          {"scores": mscores, "labels": mlabels}, "scores")
     case("multiclass_perceptron_loss", "multiclass_perceptron_loss",
          {"scores": mscores, "labels": mlabels}, "scores")
+    case("multiclass_sparsemax_loss", "multiclass_sparsemax_loss",
+         {"scores": mscores, "labels": mlabels}, "scores")
+    case("multiclass_sparsemax_loss_confident", "multiclass_sparsemax_loss",
+         {"scores": f32([[3.0, 0.0, 0.0, 0.5], [0.1, 0.2, 0.3, 0.4]]),
+          "labels": jnp.asarray([0, 2], jnp.int32)}, "scores")
     sparse_logits = f32([[-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.5, 0.2]])
     sparse_labels = jnp.asarray([[1, 0, 1, 0, 1, 1, 0, 0]], jnp.int32)
     case("sparsemax_loss", "sparsemax_loss",

@@ -123,6 +123,7 @@ fn call(name: &str, x: &[Array], o: &Options) -> Vec<Array> {
         )),
         "hinge_loss" => one(hinge_loss(&x[0], &x[1])),
         "sparsemax_loss" => one(sparsemax_loss(&x[0], &x[1])),
+        "multiclass_sparsemax_loss" => one(multiclass_sparsemax_loss(&x[0], &x[1])),
         "ranking_softmax_loss" => one(ranking_softmax_loss_with_options(
             &x[0],
             &x[1],
@@ -334,7 +335,9 @@ fn argument_order(fn_name: &str) -> &'static [&'static str] {
         "dice_loss" | "binary_dice_loss" | "multiclass_generalized_dice_loss" => {
             &["predictions", "targets"]
         }
-        "multiclass_hinge_loss" | "multiclass_perceptron_loss" => &["scores", "labels"],
+        "multiclass_hinge_loss" | "multiclass_perceptron_loss" | "multiclass_sparsemax_loss" => {
+            &["scores", "labels"]
+        }
         "kl_divergence" | "convex_kl_divergence" | "generalized_kl_divergence" => {
             &["log_predictions", "targets"]
         }

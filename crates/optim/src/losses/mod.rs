@@ -7,7 +7,7 @@
 //!   [`cosine_similarity`], [`cosine_distance`];
 //! - sigmoid and margin losses: [`sigmoid_binary_cross_entropy`], [`sigmoid_focal_loss`],
 //!   [`hinge_loss`], [`perceptron_loss`], [`multiclass_hinge_loss`],
-//!   [`multiclass_perceptron_loss`], [`sparsemax_loss`];
+//!   [`multiclass_perceptron_loss`], [`sparsemax_loss`], [`multiclass_sparsemax_loss`];
 //! - softmax cross entropies: [`softmax_cross_entropy`],
 //!   [`softmax_cross_entropy_with_integer_labels`], [`safe_softmax_cross_entropy`],
 //!   [`poly_loss_cross_entropy`];
@@ -43,6 +43,7 @@ mod regression;
 mod segmentation;
 mod self_supervised;
 mod smoothing;
+mod sparsemax;
 
 pub use classification::{
     hinge_loss, multiclass_hinge_loss, multiclass_perceptron_loss, perceptron_loss,
@@ -83,3 +84,4 @@ pub use self_supervised::{
     NtxentOptions, TripletMarginLossOptions,
 };
 pub use smoothing::{smooth_labels, smooth_labels_with_options, SmoothLabelsOptions};
+pub use sparsemax::multiclass_sparsemax_loss;
