@@ -41,6 +41,11 @@ def probs(*shape):
 
 CASES = []
 
+# Losses built by a factory: the case's "fn" names the factory call.
+EXTRA_FNS = {
+    "fenchel_young_logsumexp": L.make_fenchel_young_loss(jax.scipy.special.logsumexp),
+}
+
 
 def case(name, fn, inputs, main=None, options=None, outputs=1):
     """Records `fn(*inputs.values(), **options)` and its gradient in `inputs[main]`."""
@@ -48,7 +53,8 @@ def case(name, fn, inputs, main=None, options=None, outputs=1):
     keys = list(inputs)
     reduce_fns = {"mean": jnp.mean, "sum": jnp.sum, "none": None}
     kwargs = {k: (reduce_fns[v] if k == "reduce_fn" else v) for k, v in options.items()}
-    call = lambda *xs: getattr(L, fn)(*xs, **kwargs)
+    loss_fn = EXTRA_FNS[fn] if fn in EXTRA_FNS else getattr(L, fn)
+    call = lambda *xs: loss_fn(*xs, **kwargs)
     out = call(*inputs.values())
     entry = {
         "name": name,
@@ -318,6 +324,16 @@ def ranking():
          {"where": jnp.zeros((3, 5), bool)})
 
 
+def fenchel_young():
+    scores = normal(3, 5)
+    case("fenchel_young_logsumexp", "fenchel_young_logsumexp",
+         {"scores": scores, "targets": probs(3, 5)}, "scores")
+    case("fenchel_young_logsumexp_1d", "fenchel_young_logsumexp",
+         {"scores": scores[0], "targets": probs(5)}, "scores")
+    case("fenchel_young_logsumexp_3d", "fenchel_young_logsumexp",
+         {"scores": normal(2, 2, 4), "targets": probs(2, 2, 4)}, "scores")
+
+
 def smoothing():
     one_hot = jax.nn.one_hot(jnp.asarray([2, 0, 3]), 4)
     case("smooth_labels", "smooth_labels", {"labels": one_hot}, None, {"alpha": 0.1})
@@ -385,6 +401,7 @@ def main():
     kl()
     segmentation()
     ranking()
+    fenchel_young()
     smoothing()
     self_supervised()
     ctc()

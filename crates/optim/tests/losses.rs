@@ -123,6 +123,11 @@ fn call(name: &str, x: &[Array], o: &Options) -> Vec<Array> {
         )),
         "hinge_loss" => one(hinge_loss(&x[0], &x[1])),
         "sparsemax_loss" => one(sparsemax_loss(&x[0], &x[1])),
+        "fenchel_young_logsumexp" => {
+            let loss =
+                make_fenchel_young_loss(|s: &Array| equinox_core::nn::logsumexp(s, (), false));
+            one(loss(&x[0], &x[1]))
+        }
         "multiclass_sparsemax_loss" => one(multiclass_sparsemax_loss(&x[0], &x[1])),
         "ranking_softmax_loss" => one(ranking_softmax_loss_with_options(
             &x[0],
@@ -332,6 +337,7 @@ fn argument_order(fn_name: &str) -> &'static [&'static str] {
         | "poly_loss_cross_entropy" => &["logits", "labels"],
         "hinge_loss" | "perceptron_loss" => &["predictor_outputs", "targets"],
         "sparsemax_loss" | "ranking_softmax_loss" => &["logits", "labels"],
+        "fenchel_young_logsumexp" => &["scores", "targets"],
         "dice_loss" | "binary_dice_loss" | "multiclass_generalized_dice_loss" => {
             &["predictions", "targets"]
         }

@@ -14,6 +14,7 @@
 //! - KL divergences: [`kl_divergence`], [`kl_divergence_with_log_targets`],
 //!   [`generalized_kl_divergence`] (and its former name [`convex_kl_divergence`]);
 //! - [`ctc_loss`], [`ctc_loss_with_forward_probs`];
+//! - [`make_fenchel_young_loss`] (a loss from a max function);
 //! - [`smooth_labels`];
 //! - ranking: [`ranking_softmax_loss`];
 //! - segmentation: [`dice_loss`], [`binary_dice_loss`], [`multiclass_generalized_dice_loss`];
@@ -36,6 +37,7 @@
 mod classification;
 mod cross_entropy;
 mod ctc;
+mod fenchel_young;
 mod kl;
 mod ranking;
 mod reductions;
@@ -60,6 +62,7 @@ pub use ctc::{
     ctc_loss, ctc_loss_with_forward_probs, ctc_loss_with_forward_probs_with_options,
     ctc_loss_with_options, CtcLossOptions,
 };
+pub use fenchel_young::make_fenchel_young_loss;
 pub use kl::{
     convex_kl_divergence, convex_kl_divergence_with_options, generalized_kl_divergence,
     generalized_kl_divergence_with_options, kl_divergence, kl_divergence_with_log_targets,
