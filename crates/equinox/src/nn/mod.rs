@@ -28,28 +28,45 @@
 //! assert!(z.to_vec::<f32>().iter().all(|&v| v >= 0.0));
 //! ```
 
+mod adaptive_pool;
+mod conv;
+mod conv_transpose;
 mod identity;
 mod inference;
 mod lambda;
 mod linear;
 mod mlp;
+mod pool;
 mod sequential;
 mod state;
 mod batch_norm;
 mod spectral_norm;
 mod weight_norm;
 mod shared;
+mod spatial;
 
 pub use equinox_core::nn::*;
 /// `jax.nn.tanh`, which is `jnp.tanh`: here so that `nn::tanh` is at hand beside `nn::relu`
 /// and `nn::sigmoid` as an activation.
 pub use equinox_core::numpy::tanh;
 
+pub use adaptive_pool::{
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d, AdaptiveOperation, AdaptivePool,
+};
+pub use conv::{Conv, Conv1d, Conv2d, Conv3d, ConvOptions};
+pub use conv_transpose::{
+    ConvTranspose, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, ConvTransposeOptions,
+};
 pub use identity::{identity, Identity};
 pub use inference::inference_mode;
 pub use lambda::Lambda;
 pub use linear::Linear;
 pub use mlp::{MlpOptions, MLP};
+pub use pool::{
+    AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d, Pool, PoolOperation,
+    PoolOptions,
+};
 pub use sequential::{Sequential, StatefulLayer};
 pub use state::{delete_init_state, make_with_state, State, StateIndex};
 pub use batch_norm::{AxisName, BatchNorm, BatchNormMode, BatchNormOptions, StatefulCallOptions};
@@ -59,6 +76,7 @@ pub use shared::Shared;
 /// [`layer_enum!`](crate::layer_enum): an enum of layer types for a heterogeneous
 /// [`Sequential`].
 pub use crate::layer_enum;
+pub use spatial::{Padding, PaddingMode, Sizes};
 
 use crate::Array;
 use std::fmt;
