@@ -115,7 +115,11 @@ fn array_of(v: &Value) -> Array {
 
 fn assert_bit_equal(actual: &Array, expected: &Value, what: &str) {
     assert_eq!(actual.dtype(), dtype_of(expected), "{what}: dtype");
-    assert_eq!(actual.shape(), shape_of(expected).as_slice(), "{what}: shape");
+    assert_eq!(
+        actual.shape(),
+        shape_of(expected).as_slice(),
+        "{what}: shape"
+    );
     for (i, (x, y)) in bits_of(actual)
         .iter()
         .zip(&bits_of_golden(expected))
@@ -132,7 +136,11 @@ fn assert_bit_equal(actual: &Array, expected: &Value, what: &str) {
 fn assert_close(actual: &Array, expected: &Value, what: &str) {
     let dtype = dtype_of(expected);
     assert_eq!(actual.dtype(), dtype, "{what}: dtype");
-    assert_eq!(actual.shape(), shape_of(expected).as_slice(), "{what}: shape");
+    assert_eq!(
+        actual.shape(),
+        shape_of(expected).as_slice(),
+        "{what}: shape"
+    );
     let tol = match dtype {
         DType::F16 => 4e-3,
         DType::BF16 => 3e-2,
@@ -186,13 +194,15 @@ fn loss_of(y: &Array) -> Array {
 fn check_run<L: Layer + eqx::Module + Clone + 'static>(layer: &L, case: &Value, name: &str) {
     let x = array_of(&case["x"]);
     assert_close(&layer.forward(&x), &case["y"], &format!("{name}: forward"));
-    let (grad_layer, grad_x) = eqx::grad(|(l, x): &(L, Array)| loss_of(&l.forward(x)))(&(
-        layer.clone(),
-        x,
-    ));
+    let (grad_layer, grad_x) =
+        eqx::grad(|(l, x): &(L, Array)| loss_of(&l.forward(x)))(&(layer.clone(), x));
     let want = case["grad_params"].as_array().unwrap();
     let got = tree::leaves(&grad_layer);
-    assert_eq!(got.len(), want.len(), "{name}: number of parameter gradients");
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "{name}: number of parameter gradients"
+    );
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
         assert_close(g, w, &format!("{name}: gradient of parameter {i}"));
     }
@@ -571,7 +581,10 @@ fn conv_layers_are_pytrees_with_static_settings() {
     );
     // Conv1d/2d/3d are Conv with the rank fixed.
     let c3 = nn::Conv3d::new(1, 1, 2, random::key(0));
-    assert!(tree::tree_equal(&c3, &nn::Conv::new(3, 1, 1, 2, random::key(0))));
+    assert!(tree::tree_equal(
+        &c3,
+        &nn::Conv::new(3, 1, 1, 2, random::key(0))
+    ));
 }
 
 #[test]
@@ -675,7 +688,9 @@ fn conv_per_axis_lengths_must_match() {
 }
 
 #[test]
-#[should_panic(expected = "padding: `padding` string must be `'SAME'`, `'SAME_LOWER'`, or `'VALID'`")]
+#[should_panic(
+    expected = "padding: `padding` string must be `'SAME'`, `'SAME_LOWER'`, or `'VALID'`"
+)]
 fn bad_padding_string() {
     let _ = Padding::from("FULL");
 }
@@ -696,7 +711,9 @@ fn conv_transpose_output_padding_below_stride() {
 }
 
 #[test]
-#[should_panic(expected = "nn::ConvTranspose: 'REFLECT' or 'REPLICATE' padding mode is not implemented")]
+#[should_panic(
+    expected = "nn::ConvTranspose: 'REFLECT' or 'REPLICATE' padding mode is not implemented"
+)]
 fn conv_transpose_has_no_reflect() {
     nn::ConvTranspose1d::with_options(
         1,

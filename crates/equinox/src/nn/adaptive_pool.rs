@@ -147,8 +147,8 @@ impl Layer for AdaptivePool {
 }
 
 macro_rules! fixed_rank_adaptive {
-    ($name:ident, $op:ident, $n:literal, $eqx:literal, $what:literal) => {
-        #[doc = concat!("`", $eqx, "`: adaptive downsampling with ", $what, ", as an [`AdaptivePool`] with ", $n, " spatial axes.")]
+    ($name:ident, $op:ident, $n:literal, $what:literal) => {
+        #[doc = concat!("`eqx.nn.", stringify!($name), "`: adaptive downsampling with ", $what, ", as an [`AdaptivePool`] with ", $n, " spatial axes.")]
         ///
         /// Equinox's class is a subclass of `AdaptivePool` fixing the operation and rank, so
         /// here it is a constructor of the one [`AdaptivePool`] type.
@@ -156,7 +156,7 @@ macro_rules! fixed_rank_adaptive {
         pub struct $name;
 
         impl $name {
-            #[doc = concat!("`", $eqx, "(target_shape)`.")]
+            #[doc = concat!("`eqx.nn.", stringify!($name), "(target_shape)`.")]
             pub fn new(target_shape: impl Into<Sizes>) -> AdaptivePool {
                 AdaptivePool::new(target_shape, $n, AdaptiveOperation::$op)
             }
@@ -164,9 +164,9 @@ macro_rules! fixed_rank_adaptive {
     };
 }
 
-fixed_rank_adaptive!(AdaptiveAvgPool1d, Mean, 1, "eqx.nn.AdaptiveAvgPool1d", "the mean");
-fixed_rank_adaptive!(AdaptiveAvgPool2d, Mean, 2, "eqx.nn.AdaptiveAvgPool2d", "the mean");
-fixed_rank_adaptive!(AdaptiveAvgPool3d, Mean, 3, "eqx.nn.AdaptiveAvgPool3d", "the mean");
-fixed_rank_adaptive!(AdaptiveMaxPool1d, Max, 1, "eqx.nn.AdaptiveMaxPool1d", "the maximum");
-fixed_rank_adaptive!(AdaptiveMaxPool2d, Max, 2, "eqx.nn.AdaptiveMaxPool2d", "the maximum");
-fixed_rank_adaptive!(AdaptiveMaxPool3d, Max, 3, "eqx.nn.AdaptiveMaxPool3d", "the maximum");
+fixed_rank_adaptive!(AdaptiveAvgPool1d, Mean, 1, "the mean");
+fixed_rank_adaptive!(AdaptiveAvgPool2d, Mean, 2, "the mean");
+fixed_rank_adaptive!(AdaptiveAvgPool3d, Mean, 3, "the mean");
+fixed_rank_adaptive!(AdaptiveMaxPool1d, Max, 1, "the maximum");
+fixed_rank_adaptive!(AdaptiveMaxPool2d, Max, 2, "the maximum");
+fixed_rank_adaptive!(AdaptiveMaxPool3d, Max, 3, "the maximum");
