@@ -139,7 +139,11 @@ impl InferenceFlag {
     }
 
     /// `inference ? a : b`, leaf by leaf.
-    pub(super) fn select<T: Module>(&self, inference: impl FnOnce() -> T, training: impl FnOnce() -> T) -> T {
+    pub(super) fn select<T: Module>(
+        &self,
+        inference: impl FnOnce() -> T,
+        training: impl FnOnce() -> T,
+    ) -> T {
         match self {
             InferenceFlag::Known(true) => inference(),
             InferenceFlag::Known(false) => training(),
@@ -326,8 +330,14 @@ impl BatchNorm {
         let m = self.momentum;
         let ((mean, var), state) = match self.mode {
             BatchNormMode::Batch => {
-                let counter_index = self.batch_counter.as_ref().expect("batch mode has a counter");
-                let hidden_index = self.batch_state_index.as_ref().expect("batch mode has statistics");
+                let counter_index = self
+                    .batch_counter
+                    .as_ref()
+                    .expect("batch mode has a counter");
+                let hidden_index = self
+                    .batch_state_index
+                    .as_ref()
+                    .expect("batch mode has statistics");
                 let counter = state.get(counter_index);
                 let (hidden_mean, hidden_var) = state.get(hidden_index);
                 let inference = || {
@@ -350,8 +360,14 @@ impl BatchNorm {
                 flag.select(inference, training)
             }
             BatchNormMode::Ema | BatchNormMode::Legacy => {
-                let first_index = self.ema_first_time_index.as_ref().expect("ema mode has a flag");
-                let ema_index = self.ema_state_index.as_ref().expect("ema mode has statistics");
+                let first_index = self
+                    .ema_first_time_index
+                    .as_ref()
+                    .expect("ema mode has a flag");
+                let ema_index = self
+                    .ema_state_index
+                    .as_ref()
+                    .expect("ema mode has statistics");
                 let inference = || (state.get(ema_index), state.clone());
                 let training = || {
                     let first_time = state.get(first_index);

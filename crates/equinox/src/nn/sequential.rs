@@ -203,10 +203,14 @@ impl<L: StatefulLayer> Sequential<L> {
     /// with a key, layer `i` gets the `i`-th key of `split(key, len)`, as in Equinox.
     pub fn call(&self, x: &Array, state: State, key: Option<Key>) -> (Array, State) {
         let mut keys = key.map(|k| random::split_vec(k, self.layers.len()).into_iter());
-        self.layers.iter().fold((x.clone(), state), |(x, state), layer| {
-            let key = keys.as_mut().map(|ks| ks.next().expect("one key per layer"));
-            layer.call(&x, state, key)
-        })
+        self.layers
+            .iter()
+            .fold((x.clone(), state), |(x, state), layer| {
+                let key = keys
+                    .as_mut()
+                    .map(|ks| ks.next().expect("one key per layer"));
+                layer.call(&x, state, key)
+            })
     }
 
     /// `seq(x, key=key)`: [`call`](Sequential::call) without a state, for layers that take

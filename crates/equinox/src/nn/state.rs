@@ -115,7 +115,10 @@ fn with_collector<R>(collector: Collector, f: impl FnOnce() -> R) -> (R, Collect
     let out = f();
     let collector = COLLECTOR.with(|c| c.borrow_mut().take());
     drop(restore);
-    (out, collector.expect("the collector is set for the whole traversal"))
+    (
+        out,
+        collector.expect("the collector is set for the whole traversal"),
+    )
 }
 
 /// A fresh marker for an index that [`make_with_state`] has not named yet (Equinox's
@@ -455,7 +458,9 @@ impl State {
                     .iter()
                     .find(|(k, _)| *k == m)
                     .unwrap_or_else(|| {
-                        panic!("nn::State::substate: this State has no entry for the StateIndex {m:?}")
+                        panic!(
+                            "nn::State::substate: this State has no entry for the StateIndex {m:?}"
+                        )
                     });
                 (m, value.1.clone_box())
             })
@@ -484,7 +489,11 @@ impl State {
 
 /// The markers of the [`StateIndex`]es in `pytree`, in leaf order.
 fn index_markers<T: PyTree>(pytree: &T) -> Vec<String> {
-    match with_collector(Collector::Markers(Vec::new()), || pytree.visit_leaves(&mut |_| {})).1 {
+    match with_collector(Collector::Markers(Vec::new()), || {
+        pytree.visit_leaves(&mut |_| {})
+    })
+    .1
+    {
         Collector::Markers(markers) => markers,
         _ => unreachable!("the collector keeps its kind"),
     }
@@ -553,7 +562,10 @@ impl PyTree for State {
         self.entries
             .iter()
             .zip(&other.entries)
-            .find_map(|((k, a), (_, b))| a.diff(b.as_ref()).map(|d| d.at(PathKey::Key(format!("{k:?}")))))
+            .find_map(|((k, a), (_, b))| {
+                a.diff(b.as_ref())
+                    .map(|d| d.at(PathKey::Key(format!("{k:?}"))))
+            })
     }
 
     fn pdoc(&self, opts: &PrettyOptions) -> Doc {
