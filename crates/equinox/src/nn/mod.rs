@@ -33,9 +33,15 @@ mod conv;
 mod conv_transpose;
 mod identity;
 mod inference;
+mod dropout;
+mod embedding;
+mod group_norm;
 mod lambda;
+mod layer_norm;
 mod linear;
 mod mlp;
+mod prelu;
+mod rms_norm;
 mod pool;
 mod sequential;
 mod state;
@@ -63,6 +69,12 @@ pub use inference::inference_mode;
 pub use lambda::Lambda;
 pub use linear::Linear;
 pub use mlp::{MlpOptions, MLP};
+pub use dropout::Dropout;
+pub use embedding::Embedding;
+pub use group_norm::{GroupNorm, GroupNormOptions};
+pub use layer_norm::{LayerNorm, LayerNormOptions};
+pub use prelu::PReLU;
+pub use rms_norm::{RMSNorm, RmsNormOptions};
 pub use pool::{
     AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d, Pool, PoolOperation,
     PoolOptions,
