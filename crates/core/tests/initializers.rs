@@ -51,7 +51,9 @@ fn f(args: &Value, key: &str, default: f64) -> f64 {
 /// The Rust initialiser for a golden case, built from the same arguments.
 fn build(case: &Value) -> Initializer {
     let args = &case["args"];
-    let dt = args.get("dtype").map_or(DType::F32, |d| dtype(d.as_str().unwrap()));
+    let dt = args
+        .get("dtype")
+        .map_or(DType::F32, |d| dtype(d.as_str().unwrap()));
     let fans = || {
         let mut o = FanOptions {
             dtype: dt,
@@ -70,7 +72,9 @@ fn build(case: &Value) -> Initializer {
     };
     let ortho = || OrthogonalOptions {
         scale: f(args, "scale", 1.0),
-        column_axis: args.get("column_axis").map_or(-1, |v| v.as_i64().unwrap() as isize),
+        column_axis: args
+            .get("column_axis")
+            .map_or(-1, |v| v.as_i64().unwrap() as isize),
         dtype: dt,
     };
     match case["init"].as_str().unwrap() {
@@ -163,8 +167,16 @@ fn check_case(case: &Value) {
         _ => initializer.init(key, shape.clone()),
     };
     let want = &case["out"];
-    assert_eq!(out.dtype(), dtype(want["dtype"].as_str().unwrap()), "{name}: dtype");
-    assert_eq!(out.shape(), shape_of(&want["shape"]).as_slice(), "{name}: shape");
+    assert_eq!(
+        out.dtype(),
+        dtype(want["dtype"].as_str().unwrap()),
+        "{name}: dtype"
+    );
+    assert_eq!(
+        out.shape(),
+        shape_of(&want["shape"]).as_slice(),
+        "{name}: shape"
+    );
     let want_bits: Vec<u64> = want["bits"]
         .as_array()
         .unwrap()
@@ -178,7 +190,11 @@ fn check_case(case: &Value) {
             .as_str()
             .is_some_and(|d| d.ends_with("normal"));
     if kind.contains("orthogonal") {
-        let atol = if out.dtype() == DType::F64 { 1e-12 } else { 1e-5 };
+        let atol = if out.dtype() == DType::F64 {
+            1e-12
+        } else {
+            1e-5
+        };
         let want_values: Vec<f64> = want["data"]
             .as_array()
             .unwrap()
@@ -195,7 +211,10 @@ fn check_case(case: &Value) {
         let width = out.dtype().bits();
         for (i, (g, w)) in got_bits.iter().zip(&want_bits).enumerate() {
             let d = (ordered(*g, width) - ordered(*w, width)).abs();
-            assert!(d <= 4, "{name}[{i}]: bits {g:x} vs JAX {w:x}, {d} ulp apart");
+            assert!(
+                d <= 4,
+                "{name}[{i}]: bits {g:x} vs JAX {w:x}, {d} ulp apart"
+            );
         }
     } else {
         assert_eq!(got_bits, want_bits, "{name}: bits differ from JAX");
@@ -269,11 +288,21 @@ fn variance_scaling_has_the_requested_spread() {
 
 #[test]
 fn constants_and_defaults() {
-    assert_eq!(init::zeros(random::key(0), [2]).to_vec::<f32>(), vec![0.0; 2]);
-    assert_eq!(init::ones(random::key(0), [3]).to_vec::<f32>(), vec![1.0; 3]);
+    assert_eq!(
+        init::zeros(random::key(0), [2]).to_vec::<f32>(),
+        vec![0.0; 2]
+    );
+    assert_eq!(
+        init::ones(random::key(0), [3]).to_vec::<f32>(),
+        vec![1.0; 3]
+    );
     let c = init::constant(2.5);
     assert_eq!(c.dtype(), DType::F32);
-    assert_eq!(c.init_with_dtype(random::key(0), [2], DType::F64).to_vec::<f64>(), vec![2.5; 2]);
+    assert_eq!(
+        c.init_with_dtype(random::key(0), [2], DType::F64)
+            .to_vec::<f64>(),
+        vec![2.5; 2]
+    );
     let u = init::uniform().init(random::key(1), [100]);
     assert!(matrix(&u).iter().all(|x| (0.0..0.01).contains(x)));
     // The aliases are the same initialisers.
@@ -295,7 +324,9 @@ fn fans_need_two_dimensions_by_default() {
 }
 
 #[test]
-#[should_panic(expected = "initializers.variance_scaling: axis 3 is out of range for the shape [2, 3]")]
+#[should_panic(
+    expected = "initializers.variance_scaling: axis 3 is out of range for the shape [2, 3]"
+)]
 fn fan_axes_must_exist() {
     init::he_uniform_with_options(FanOptions {
         in_axis: 3.into(),
@@ -305,19 +336,25 @@ fn fan_axes_must_exist() {
 }
 
 #[test]
-#[should_panic(expected = "initializers.orthogonal: orthogonal initializer requires at least a 2D shape")]
+#[should_panic(
+    expected = "initializers.orthogonal: orthogonal initializer requires at least a 2D shape"
+)]
 fn orthogonal_needs_a_matrix() {
     init::orthogonal().init(random::key(0), [4]);
 }
 
 #[test]
-#[should_panic(expected = "initializers.delta_orthogonal: `fan_in` must be less or equal than `fan_out`")]
+#[should_panic(
+    expected = "initializers.delta_orthogonal: `fan_in` must be less or equal than `fan_out`"
+)]
 fn delta_orthogonal_needs_fan_in_at_most_fan_out() {
     init::delta_orthogonal().init(random::key(0), [3, 4, 2]);
 }
 
 #[test]
-#[should_panic(expected = "initializers.delta_orthogonal: Delta orthogonal initializer requires a 3D, 4D or 5D shape")]
+#[should_panic(
+    expected = "initializers.delta_orthogonal: Delta orthogonal initializer requires a 3D, 4D or 5D shape"
+)]
 fn delta_orthogonal_needs_a_kernel_shape() {
     init::delta_orthogonal().init(random::key(0), [3, 3]);
 }

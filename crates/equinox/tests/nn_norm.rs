@@ -110,8 +110,16 @@ fn bools_of(v: &Value) -> Vec<bool> {
 /// Dtype, shape and every bit equal.
 fn assert_bit_equal(actual: &Array, expected: &Value, what: &str) {
     assert_eq!(actual.dtype(), dtype_of(expected), "{what}: dtype");
-    assert_eq!(actual.shape(), shape_of(&expected["shape"]).as_slice(), "{what}: shape");
-    assert_eq!(bits_of(actual), golden_bits(expected), "{what}: bits differ from Equinox");
+    assert_eq!(
+        actual.shape(),
+        shape_of(&expected["shape"]).as_slice(),
+        "{what}: shape"
+    );
+    assert_eq!(
+        bits_of(actual),
+        golden_bits(expected),
+        "{what}: bits differ from Equinox"
+    );
 }
 
 /// A float's bits as a position on a line where adjacent floats differ by 1.
@@ -127,11 +135,22 @@ fn ordered(bits: u64, width: u32) -> i128 {
 /// Dtype and shape equal, every element within 4 ulp.
 fn assert_ulps(actual: &Array, expected: &Value, what: &str) {
     assert_eq!(actual.dtype(), dtype_of(expected), "{what}: dtype");
-    assert_eq!(actual.shape(), shape_of(&expected["shape"]).as_slice(), "{what}: shape");
+    assert_eq!(
+        actual.shape(),
+        shape_of(&expected["shape"]).as_slice(),
+        "{what}: shape"
+    );
     let width = actual.dtype().bits();
-    for (i, (g, w)) in bits_of(actual).iter().zip(golden_bits(expected)).enumerate() {
+    for (i, (g, w)) in bits_of(actual)
+        .iter()
+        .zip(golden_bits(expected))
+        .enumerate()
+    {
         let d = (ordered(*g, width) - ordered(w, width)).abs();
-        assert!(d <= 4, "{what}[{i}]: bits {g:x} vs Equinox {w:x}, {d} ulp apart");
+        assert!(
+            d <= 4,
+            "{what}[{i}]: bits {g:x} vs Equinox {w:x}, {d} ulp apart"
+        );
     }
 }
 
@@ -141,7 +160,11 @@ fn assert_ulps(actual: &Array, expected: &Value, what: &str) {
 fn assert_close(actual: &Array, expected: &Value, what: &str) {
     let dtype = dtype_of(expected);
     assert_eq!(actual.dtype(), dtype, "{what}: dtype");
-    assert_eq!(actual.shape(), shape_of(&expected["shape"]).as_slice(), "{what}: shape");
+    assert_eq!(
+        actual.shape(),
+        shape_of(&expected["shape"]).as_slice(),
+        "{what}: shape"
+    );
     let tol = match dtype {
         DType::F16 => 2e-3,
         DType::BF16 => 1.6e-2,
@@ -240,8 +263,9 @@ fn opt_bool(case: &Value, key: &str) -> bool {
 }
 
 fn opt_dtype(case: &Value) -> DType {
-    case.get("dtype")
-        .map_or(DType::F32, |d| DType::from_name(d.as_str().unwrap()).unwrap())
+    case.get("dtype").map_or(DType::F32, |d| {
+        DType::from_name(d.as_str().unwrap()).unwrap()
+    })
 }
 
 fn check_layer_norm(case: &Value) {
@@ -251,7 +275,10 @@ fn check_layer_norm(case: &Value) {
         use_bias: opt_bool(case, "use_bias"),
         dtype: opt_dtype(case),
     };
-    check_layer(nn::LayerNorm::with_options(shape_of(&case["shape"]), options), case);
+    check_layer(
+        nn::LayerNorm::with_options(shape_of(&case["shape"]), options),
+        case,
+    );
 }
 
 fn check_group_norm(case: &Value) {
@@ -272,7 +299,10 @@ fn check_rms_norm(case: &Value) {
         use_bias: opt_bool(case, "use_bias"),
         dtype: opt_dtype(case),
     };
-    check_layer(nn::RMSNorm::with_options(shape_of(&case["shape"]), options), case);
+    check_layer(
+        nn::RMSNorm::with_options(shape_of(&case["shape"]), options),
+        case,
+    );
 }
 
 fn check_dropout(case: &Value) {
@@ -295,7 +325,11 @@ fn check_dropout(case: &Value) {
             .iter()
             .map(|&v| v != 0.0)
             .collect();
-        assert_eq!(kept, bools_of(mask), "{name}: the mask differs from Equinox's");
+        assert_eq!(
+            kept,
+            bools_of(mask),
+            "{name}: the mask differs from Equinox's"
+        );
     } else {
         assert_eq!(bits_of(&y), bits_of(&x), "{name}: the identity");
     }
@@ -317,7 +351,11 @@ fn check_embedding(case: &Value) {
         dtype,
         random::key(case["seed"].as_u64().unwrap()),
     );
-    assert_ulps(&emb.weight, &case["init"]["weight"], &format!("{name}: weight"));
+    assert_ulps(
+        &emb.weight,
+        &case["init"]["weight"],
+        &format!("{name}: weight"),
+    );
     let Some(index) = case.get("index") else {
         return;
     };
@@ -325,7 +363,11 @@ fn check_embedding(case: &Value) {
     assert_ulps(&emb.forward(&i), &case["y"], &format!("{name}: forward"));
     let c = array_of(&case["c"]);
     let g = eqx::filter_grad(|m: &nn::Embedding| (&m.forward(&i) * &c).sum(None))(&emb);
-    assert_bit_equal(&g.weight, &case["grads"]["weight"], &format!("{name}: gradient"));
+    assert_bit_equal(
+        &g.weight,
+        &case["grads"]["weight"],
+        &format!("{name}: gradient"),
+    );
 }
 
 fn check_prelu(case: &Value) {
@@ -431,15 +473,25 @@ fn check_mlp_scan(case: &Value) {
     for (i, (l, w)) in leaves.iter().zip(want).enumerate() {
         assert_bit_equal(l, w, &format!("{name}: leaf {i}"));
     }
-    assert_eq!(eqx::tree_pformat(&mlp), case["pformat"].as_str().unwrap(), "{name}: printing");
+    assert_eq!(
+        eqx::tree_pformat(&mlp),
+        case["pformat"].as_str().unwrap(),
+        "{name}: printing"
+    );
     let x = array_of(&case["x"]);
     assert_close(&mlp.forward(&x), &case["y"], &format!("{name}: forward"));
     let c = array_of(&case["c"]);
-    let (g_mlp, g_x) = eqx::filter_grad(|mx: &(nn::MLP, Array)| (&mx.0.forward(&mx.1) * &c).sum(None))(
-        &(mlp.clone(), x),
-    );
+    let (g_mlp, g_x) =
+        eqx::filter_grad(|mx: &(nn::MLP, Array)| (&mx.0.forward(&mx.1) * &c).sum(None))(&(
+            mlp.clone(),
+            x,
+        ));
     let grads = eqx::tree::leaves(&g_mlp);
-    for (i, (g, w)) in grads.iter().zip(case["grads"].as_array().unwrap()).enumerate() {
+    for (i, (g, w)) in grads
+        .iter()
+        .zip(case["grads"].as_array().unwrap())
+        .enumerate()
+    {
         assert_close(g, w, &format!("{name}: gradient of leaf {i}"));
     }
     assert_close(&g_x, &case["grad_x"], &format!("{name}: input gradient"));
@@ -449,10 +501,17 @@ fn check_mlp_scan(case: &Value) {
         features(&case["out_size"]),
         case["width_size"].as_u64().unwrap() as usize,
         case["depth"].as_u64().unwrap() as usize,
-        nn::MlpOptions { scan: false, ..options },
+        nn::MlpOptions {
+            scan: false,
+            ..options
+        },
         random::key(case["seed"].as_u64().unwrap()),
     );
-    assert_close(&plain.forward(&array_of(&case["x"])), &case["y"], &format!("{name}: without scan"));
+    assert_close(
+        &plain.forward(&array_of(&case["x"])),
+        &case["y"],
+        &format!("{name}: without scan"),
+    );
 }
 
 #[test]
@@ -462,13 +521,18 @@ fn mlp_scan_matches_equinox() {
 
 #[test]
 fn mlp_scan_under_jit_and_vmap() {
-    let options = nn::MlpOptions { scan: true, ..Default::default() };
+    let options = nn::MlpOptions {
+        scan: true,
+        ..Default::default()
+    };
     let mlp = nn::MLP::with_options(3, 2, 4, 3, options, random::key(0));
     let xs = random::normal(random::key(1), [5, 3], DType::F32);
     let eager = eqx::vmap(|x: &Array| mlp.forward(x))(&xs);
-    let jitted = eqx::filter_jit(|(m, xs): &(nn::MLP, Array)| eqx::vmap(|x: &Array| m.forward(x))(xs))(
-        &(mlp.clone(), xs.clone()),
-    );
+    let jitted =
+        eqx::filter_jit(|(m, xs): &(nn::MLP, Array)| eqx::vmap(|x: &Array| m.forward(x))(xs))(&(
+            mlp.clone(),
+            xs.clone(),
+        ));
     equinox_testing::assert_close(
         "jit(vmap(scan MLP))",
         &jitted.astype(DType::F64).to_vec::<f64>(),
@@ -490,7 +554,10 @@ fn layer_norm_normalises_to_zero_mean_unit_variance() {
     let y = ln.forward(&x).to_vec::<f32>();
     let mean = y.iter().sum::<f32>() / 6.0;
     let var = y.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / 6.0;
-    assert!(mean.abs() < 1e-6 && (var - 1.0).abs() < 1e-5, "{mean} {var}");
+    assert!(
+        mean.abs() < 1e-6 && (var - 1.0).abs() < 1e-5,
+        "{mean} {var}"
+    );
     // Under vmap it normalises each row separately.
     let row = nn::LayerNorm::new([3]);
     let ys = eqx::vmap(|r: &Array| row.forward(r))(&x).to_vec::<f32>();
@@ -556,7 +623,10 @@ fn dropout_under_jit_with_a_traced_mode() {
     let jitted = f(&(d.clone(), x.clone(), key_data.clone()));
     assert_eq!(jitted.to_vec::<f32>(), eager.to_vec::<f32>());
     let eval = nn::inference_mode(&d, true);
-    assert_eq!(f(&(eval, x.clone(), key_data)).to_vec::<f32>(), vec![1.0; 64]);
+    assert_eq!(
+        f(&(eval, x.clone(), key_data)).to_vec::<f32>(),
+        vec![1.0; 64]
+    );
 }
 
 #[test]
@@ -564,8 +634,14 @@ fn embedding_from_weight_and_indices() {
     let w = jnp::arange(6).reshape([3, 2]).astype(DType::F32);
     let emb = nn::Embedding::from_weight(w);
     assert_eq!((emb.num_embeddings, emb.embedding_size), (3, 2));
-    assert_eq!(emb.forward(&Array::scalar(1i32)).to_vec::<f32>(), vec![2.0, 3.0]);
-    assert_eq!(emb.forward(&Array::scalar(-1i32)).to_vec::<f32>(), vec![4.0, 5.0]);
+    assert_eq!(
+        emb.forward(&Array::scalar(1i32)).to_vec::<f32>(),
+        vec![2.0, 3.0]
+    );
+    assert_eq!(
+        emb.forward(&Array::scalar(-1i32)).to_vec::<f32>(),
+        vec![4.0, 5.0]
+    );
     let idx = Array::from_vec(vec![2i32, 0], [2]);
     let rows = eqx::vmap(|i: &Array| emb.forward(i))(&idx);
     assert_eq!(rows.to_vec::<f32>(), vec![4.0, 5.0, 0.0, 1.0]);
@@ -606,25 +682,33 @@ fn group_norm_groups_divide_channels() {
 }
 
 #[test]
-#[should_panic(expected = "nn::GroupNorm: The number of channels should be specified if `channelwise_affine=True`")]
+#[should_panic(
+    expected = "nn::GroupNorm: The number of channels should be specified if `channelwise_affine=True`"
+)]
 fn group_norm_affine_needs_channels() {
     nn::GroupNorm::with_options(2, None, GroupNormOptions::default());
 }
 
 #[test]
-#[should_panic(expected = "nn::Dropout: Dropout requires a key when running in non-deterministic mode.")]
+#[should_panic(
+    expected = "nn::Dropout: Dropout requires a key when running in non-deterministic mode."
+)]
 fn dropout_needs_a_key_in_training() {
     nn::Dropout::new().forward(&jnp::ones([3]), None);
 }
 
 #[test]
-#[should_panic(expected = "nn::Embedding: should be called with a scalar integer index x, got i32[2]")]
+#[should_panic(
+    expected = "nn::Embedding: should be called with a scalar integer index x, got i32[2]"
+)]
 fn embedding_needs_a_scalar_index() {
     nn::Embedding::new(4, 2, random::key(0)).forward(&Array::from_vec(vec![0i32, 1], [2]));
 }
 
 #[test]
-#[should_panic(expected = "nn::Embedding: weight must have shape (num_embeddings, embedding_size), got f32[3]")]
+#[should_panic(
+    expected = "nn::Embedding: weight must have shape (num_embeddings, embedding_size), got f32[3]"
+)]
 fn embedding_weight_is_a_matrix() {
     nn::Embedding::from_weight(jnp::ones([3]));
 }

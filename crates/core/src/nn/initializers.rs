@@ -302,9 +302,7 @@ impl FanAxes {
             let n = shape.len() as isize;
             let i = if axis < 0 { axis + n } else { axis };
             if i < 0 || i >= n {
-                panic!(
-                    "initializers.{op}: axis {axis} is out of range for the shape {shape:?}"
-                );
+                panic!("initializers.{op}: axis {axis} is out of range for the shape {shape:?}");
             }
             shape[i as usize]
         };
@@ -606,7 +604,10 @@ fn sign_fixed_q(a: &[f64], rows: usize, cols: usize) -> Vec<f64> {
     let mut r = a.to_vec();
     let mut reflectors: Vec<Vec<f64>> = Vec::with_capacity(cols);
     for k in 0..cols {
-        let norm = (k..rows).map(|i| r[i * cols + k].powi(2)).sum::<f64>().sqrt();
+        let norm = (k..rows)
+            .map(|i| r[i * cols + k].powi(2))
+            .sum::<f64>()
+            .sqrt();
         let mut v: Vec<f64> = (k..rows).map(|i| r[i * cols + k]).collect();
         // Reflect onto -sign(x0) * |x| so that v[0] does not cancel.
         let alpha = if v[0] >= 0.0 { -norm } else { norm };

@@ -105,11 +105,15 @@ impl LayerNorm {
                 x.aval()
             );
         }
-        let (out, dtype) = normalise(x, |x| {
-            let mean = jnp::mean_keepdims(x, ());
-            let variance = jnp::var_ddof(x, (), 0, true);
-            (mean, variance)
-        }, self.eps);
+        let (out, dtype) = normalise(
+            x,
+            |x| {
+                let mean = jnp::mean_keepdims(x, ());
+                let variance = jnp::var_ddof(x, (), 0, true);
+                (mean, variance)
+            },
+            self.eps,
+        );
         affine(out, self.weight.as_ref(), self.bias.as_ref(), dtype).astype(x.dtype())
     }
 }
