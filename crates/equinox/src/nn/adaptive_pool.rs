@@ -155,6 +155,8 @@ macro_rules! fixed_rank_adaptive {
         #[derive(Clone, Copy, Debug)]
         pub struct $name;
 
+        // `new` builds the general layer: Equinox's class is that layer with fixed settings.
+        #[allow(clippy::new_ret_no_self)]
         impl $name {
             #[doc = concat!("`eqx.nn.", stringify!($name), "(target_shape)`.")]
             pub fn new(target_shape: impl Into<Sizes>) -> AdaptivePool {

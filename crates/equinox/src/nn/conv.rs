@@ -300,6 +300,8 @@ macro_rules! fixed_rank_conv {
         #[derive(Clone, Copy, Debug)]
         pub struct $name;
 
+        // `new` builds the general layer: Equinox's class is that layer with fixed settings.
+        #[allow(clippy::new_ret_no_self)]
         impl $name {
             #[doc = concat!("`", $eqx, "(in_channels, out_channels, kernel_size, key=key)`.")]
             pub fn new(

@@ -231,6 +231,8 @@ macro_rules! fixed_rank_pool {
         #[derive(Clone, Copy, Debug)]
         pub struct $name;
 
+        // `new` builds the general layer: Equinox's class is that layer with fixed settings.
+        #[allow(clippy::new_ret_no_self)]
         impl $name {
             #[doc = concat!("`", $eqx, "(kernel_size)`: stride 1, no padding.")]
             pub fn new(kernel_size: impl Into<Sizes>) -> Pool {
