@@ -259,7 +259,7 @@ fn opt_f64(case: &Value, key: &str, default: f64) -> f64 {
 }
 
 fn opt_bool(case: &Value, key: &str) -> bool {
-    case.get(key).map_or(true, |v| v.as_bool().unwrap())
+    case.get(key).is_none_or(|v| v.as_bool().unwrap())
 }
 
 fn opt_dtype(case: &Value) -> DType {
