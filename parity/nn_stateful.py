@@ -297,6 +297,9 @@ def sequential_case():
     # A Sequential without stateful layers, called with a key only.
     plain = eqx.nn.Sequential([seq[0], seq[2], seq[3], seq[4]])
     y_plain = plain(xs[0][0], key=keys[0])
+    # Dropout gets its own split of the key.
+    dropping = eqx.nn.Sequential([seq[0], eqx.nn.Dropout(0.5), seq[4]])
+    y_dropout = dropping(xs[0][1], key=keys[1])
     return {
         "markers": [str(k) for k in state._state.keys()],
         "xs": [enc(x) for x in xs],
@@ -306,6 +309,7 @@ def sequential_case():
         "outputs": outputs,
         "states": states,
         "plain_output": enc(y_plain),
+        "dropout_output": enc(y_dropout),
     }
 
 

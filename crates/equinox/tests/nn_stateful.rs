@@ -832,6 +832,7 @@ nn::layer_enum! {
         BatchNorm(nn::BatchNorm),
         Lambda(nn::Lambda),
         Noise(Noise),
+        Dropout(nn::Dropout),
     }
 }
 
@@ -900,6 +901,13 @@ fn sequential_threads_state_and_keys_as_equinox_does() {
     let x0 = xs[0].slice_axis0(0);
     let y = plain.forward_with_key(&x0, Some(keys[0].clone()));
     check(&y, &case["plain_output"], TOL, "sequential: key only");
+    let dropping = nn::Sequential::new([
+        seq[0].clone(),
+        Block::from(nn::Dropout::with_options(0.5, false)),
+        seq[4].clone(),
+    ]);
+    let y = dropping.forward_with_key(&xs[0].slice_axis0(1), Some(keys[1].clone()));
+    check(&y, &case["dropout_output"], TOL, "sequential: dropout's key");
     golden().assert_sections_read(SEQUENTIAL);
 }
 

@@ -1,6 +1,9 @@
 //! `eqx.nn.Sequential`.
 
-use super::{Identity, Lambda, Layer, Linear, State, MLP};
+use super::{
+    AdaptivePool, Conv, ConvTranspose, Dropout, Embedding, GroupNorm, Identity, Lambda, Layer,
+    LayerNorm, Linear, PReLU, Pool, RMSNorm, State, MLP,
+};
 use crate::random::{self, Key};
 use crate::{Array, Module};
 use std::ops::{Index, RangeBounds};
@@ -65,7 +68,33 @@ macro_rules! stateless {
     )*};
 }
 
-stateless!(Linear, Lambda, Identity, MLP);
+stateless!(
+    Linear,
+    Lambda,
+    Identity,
+    MLP,
+    Conv,
+    ConvTranspose,
+    Pool,
+    AdaptivePool,
+    LayerNorm,
+    GroupNorm,
+    RMSNorm,
+    Embedding,
+    PReLU
+);
+
+/// Dropout takes the key (`Sequential` gives it its own split of the sequence's key) and no
+/// state.
+impl StatefulLayer for Dropout {
+    fn is_stateful(&self) -> bool {
+        false
+    }
+
+    fn call(&self, x: &Array, state: State, key: Option<Key>) -> (Array, State) {
+        (self.forward(x, key), state)
+    }
+}
 
 /// Layers applied one after another (`eqx.nn.Sequential`): `forward(x)` is
 /// `layers[n-1](...layers[0](x))`, on one example.
