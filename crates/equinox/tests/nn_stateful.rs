@@ -907,7 +907,12 @@ fn sequential_threads_state_and_keys_as_equinox_does() {
         seq[4].clone(),
     ]);
     let y = dropping.forward_with_key(&xs[0].slice_axis0(1), Some(keys[1].clone()));
-    check(&y, &case["dropout_output"], TOL, "sequential: dropout's key");
+    check(
+        &y,
+        &case["dropout_output"],
+        TOL,
+        "sequential: dropout's key",
+    );
     golden().assert_sections_read(SEQUENTIAL);
 }
 
