@@ -31,11 +31,11 @@
 mod adaptive_pool;
 mod conv;
 mod conv_transpose;
-mod identity;
-mod inference;
 mod dropout;
 mod embedding;
 mod group_norm;
+mod identity;
+mod inference;
 mod lambda;
 mod layer_norm;
 mod linear;
@@ -64,21 +64,21 @@ pub use conv::{Conv, Conv1d, Conv2d, Conv3d, ConvOptions};
 pub use conv_transpose::{
     ConvTranspose, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, ConvTransposeOptions,
 };
-pub use identity::{identity, Identity};
-pub use inference::inference_mode;
-pub use lambda::Lambda;
-pub use linear::Linear;
-pub use mlp::{MlpOptions, MLP};
 pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use group_norm::{GroupNorm, GroupNormOptions};
+pub use identity::{identity, Identity};
+pub use inference::inference_mode;
+pub use lambda::Lambda;
 pub use layer_norm::{LayerNorm, LayerNormOptions};
-pub use prelu::PReLU;
-pub use rms_norm::{RMSNorm, RmsNormOptions};
+pub use linear::Linear;
+pub use mlp::{MlpOptions, MLP};
 pub use pool::{
     AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d, Pool, PoolOperation,
     PoolOptions,
 };
+pub use prelu::PReLU;
+pub use rms_norm::{RMSNorm, RmsNormOptions};
 pub use sequential::{Sequential, StatefulLayer};
 pub use state::{delete_init_state, make_with_state, State, StateIndex};
 pub use batch_norm::{AxisName, BatchNorm, BatchNormMode, BatchNormOptions, StatefulCallOptions};
