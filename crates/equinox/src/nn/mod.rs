@@ -29,6 +29,7 @@
 //! ```
 
 mod adaptive_pool;
+mod batch_norm;
 mod conv;
 mod conv_transpose;
 mod dropout;
@@ -40,26 +41,29 @@ mod lambda;
 mod layer_norm;
 mod linear;
 mod mlp;
+mod pool;
 mod prelu;
 mod rms_norm;
-mod pool;
 mod sequential;
-mod state;
-mod batch_norm;
-mod spectral_norm;
-mod weight_norm;
 mod shared;
 mod spatial;
+mod spectral_norm;
+mod state;
+mod weight_norm;
 
 pub use equinox_core::nn::*;
 /// `jax.nn.tanh`, which is `jnp.tanh`: here so that `nn::tanh` is at hand beside `nn::relu`
 /// and `nn::sigmoid` as an activation.
 pub use equinox_core::numpy::tanh;
 
+/// [`layer_enum!`](crate::layer_enum): an enum of layer types for a heterogeneous
+/// [`Sequential`].
+pub use crate::layer_enum;
 pub use adaptive_pool::{
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
     AdaptiveMaxPool3d, AdaptiveOperation, AdaptivePool,
 };
+pub use batch_norm::{AxisName, BatchNorm, BatchNormMode, BatchNormOptions, StatefulCallOptions};
 pub use conv::{Conv, Conv1d, Conv2d, Conv3d, ConvOptions};
 pub use conv_transpose::{
     ConvTranspose, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, ConvTransposeOptions,
@@ -80,15 +84,11 @@ pub use pool::{
 pub use prelu::PReLU;
 pub use rms_norm::{RMSNorm, RmsNormOptions};
 pub use sequential::{Sequential, StatefulLayer};
-pub use state::{delete_init_state, make_with_state, State, StateIndex};
-pub use batch_norm::{AxisName, BatchNorm, BatchNormMode, BatchNormOptions, StatefulCallOptions};
-pub use spectral_norm::{SpectralNorm, SpectralNormOptions};
-pub use weight_norm::WeightNorm;
 pub use shared::Shared;
-/// [`layer_enum!`](crate::layer_enum): an enum of layer types for a heterogeneous
-/// [`Sequential`].
-pub use crate::layer_enum;
 pub use spatial::{Padding, PaddingMode, Sizes};
+pub use spectral_norm::{SpectralNorm, SpectralNormOptions};
+pub use state::{delete_init_state, make_with_state, State, StateIndex};
+pub use weight_norm::WeightNorm;
 
 use crate::Array;
 use std::fmt;
