@@ -360,6 +360,7 @@ fn mlp_from_case(case: &Value) -> nn::MLP {
         use_bias: case["use_bias"].as_bool().unwrap(),
         use_final_bias: case["use_final_bias"].as_bool().unwrap(),
         dtype: DType::from_name(case["dtype"].as_str().unwrap()).unwrap(),
+        scan: false,
     };
     nn::MLP::with_options(
         features_of(&case["in_size"]),

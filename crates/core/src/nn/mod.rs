@@ -1,5 +1,5 @@
 //! The `jax.nn` functions: activations, `softmax`/`log_softmax`/`logsumexp`, `one_hot` and
-//! `standardize`. One file per concept.
+//! `standardize`, and the [`initializers`]. One file per concept.
 //!
 //! Everything is written with the numpy-level functions and [`crate::prims::bind`], following
 //! the operation order of JAX 0.10.2 (see each function's formula), so results agree with JAX
@@ -22,6 +22,7 @@
 
 mod activations;
 mod glu;
+pub mod initializers;
 mod logsumexp;
 mod one_hot;
 mod softmax;

@@ -28,24 +28,67 @@
 //! assert!(z.to_vec::<f32>().iter().all(|&v| v >= 0.0));
 //! ```
 
+mod adaptive_pool;
+mod batch_norm;
+mod conv;
+mod conv_transpose;
+mod dropout;
+mod embedding;
+mod group_norm;
 mod identity;
 mod inference;
 mod lambda;
+mod layer_norm;
 mod linear;
 mod mlp;
+mod pool;
+mod prelu;
+mod rms_norm;
 mod sequential;
+mod shared;
+mod spatial;
+mod spectral_norm;
+mod state;
+mod weight_norm;
 
 pub use equinox_core::nn::*;
 /// `jax.nn.tanh`, which is `jnp.tanh`: here so that `nn::tanh` is at hand beside `nn::relu`
 /// and `nn::sigmoid` as an activation.
 pub use equinox_core::numpy::tanh;
 
+/// [`layer_enum!`](crate::layer_enum): an enum of layer types for a heterogeneous
+/// [`Sequential`].
+pub use crate::layer_enum;
+pub use adaptive_pool::{
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+    AdaptiveMaxPool3d, AdaptiveOperation, AdaptivePool,
+};
+pub use batch_norm::{AxisName, BatchNorm, BatchNormMode, BatchNormOptions, StatefulCallOptions};
+pub use conv::{Conv, Conv1d, Conv2d, Conv3d, ConvOptions};
+pub use conv_transpose::{
+    ConvTranspose, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, ConvTransposeOptions,
+};
+pub use dropout::Dropout;
+pub use embedding::Embedding;
+pub use group_norm::{GroupNorm, GroupNormOptions};
 pub use identity::{identity, Identity};
 pub use inference::inference_mode;
 pub use lambda::Lambda;
+pub use layer_norm::{LayerNorm, LayerNormOptions};
 pub use linear::Linear;
 pub use mlp::{MlpOptions, MLP};
-pub use sequential::Sequential;
+pub use pool::{
+    AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d, Pool, PoolOperation,
+    PoolOptions,
+};
+pub use prelu::PReLU;
+pub use rms_norm::{RMSNorm, RmsNormOptions};
+pub use sequential::{Sequential, StatefulLayer};
+pub use shared::Shared;
+pub use spatial::{Padding, PaddingMode, Sizes};
+pub use spectral_norm::{SpectralNorm, SpectralNormOptions};
+pub use state::{delete_init_state, make_with_state, State, StateIndex};
+pub use weight_norm::WeightNorm;
 
 use crate::Array;
 use std::fmt;
