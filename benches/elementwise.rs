@@ -31,22 +31,34 @@ fn main() {
         ("gelu", |x| nn::gelu(x)),
         ("softmax(axis=-1)", |x| nn::softmax(x, -1)),
     ];
+    // An optional argument picks workloads by substring of `mode op` (e.g. `"jit gelu"`);
+    // cargo's own `--bench` flag is skipped.
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    let wanted = |mode: &str, op: &str| {
+        filter
+            .as_ref()
+            .is_none_or(|f| format!("{mode} {op}").contains(f.as_str()))
+    };
     let time = Duration::from_millis(1500);
     for (name, f) in ops {
-        emit(
-            "eager",
-            name,
-            time_it(1, time, || {
-                black_box(f(black_box(&x)));
-            }),
-        );
-        let jitted = jit(f);
-        emit(
-            "jit",
-            name,
-            time_it(1, time, || {
-                black_box(jitted(black_box(&x)));
-            }),
-        );
+        if wanted("eager", name) {
+            emit(
+                "eager",
+                name,
+                time_it(1, time, || {
+                    black_box(f(black_box(&x)));
+                }),
+            );
+        }
+        if wanted("jit", name) {
+            let jitted = jit(f);
+            emit(
+                "jit",
+                name,
+                time_it(1, time, || {
+                    black_box(jitted(black_box(&x)));
+                }),
+            );
+        }
     }
 }

@@ -158,8 +158,8 @@ pub(crate) struct Fused {
 /// A donated operand (an argument the caller gave up, read for the last time here) whose
 /// buffer may become output `output`'s buffer: the output is the operand's size and dtype.
 /// When the executor hands over the buffer, each block of the operand is copied to scratch
-/// slot `slot` before the block's steps read it, and the output's block is written back after
-/// them, so every read of a block precedes its overwrite.
+/// slot `slot` before the block's steps run, and the steps read it from there, so the output's
+/// block may be written (directly or from a slot) while they run.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Alias {
     pub(crate) input: u16,
@@ -301,8 +301,11 @@ impl Fused {
                 other => unreachable!("find_groups() fuses no {other:?}"),
             });
         }
-        // Pair donatable operands with outputs of their dtype; a paired output is written back
-        // from a slot at the end of each block, after every read of the operand's block.
+        // Pair donatable operands with outputs of their dtype. When the buffer is handed over,
+        // each block of the operand is copied to its slot before any step runs and every step
+        // reads it from there, so a step may write the output's block in place (the
+        // operand's block is then already saved) and an output that does not alias anything
+        // costs no copy.
         let mut aliases = Vec::new();
         let new_slot = |slots: &mut Vec<(DType, u16)>, d: DType| {
             let index = slots.iter().filter(|(e, _)| *e == d).count() as u16;
@@ -332,16 +335,6 @@ impl Fused {
             else {
                 continue;
             };
-            if outputs[o].is_none() {
-                let s = new_slot(&mut slots, aval.dtype);
-                for step in &mut steps {
-                    let (Step::Op { dest, .. } | Step::Load { dest, .. }) = step;
-                    if matches!(dest, Dest::Output(x) if *x as usize == o) {
-                        *dest = Dest::Slot(s);
-                    }
-                }
-                outputs[o] = Some(s);
-            }
             aliases.push(Alias {
                 input: i as u16,
                 output: o as u16,
