@@ -1,11 +1,16 @@
-//! The quickstart: a model as a plain struct, a loss batched with `vmap`, and a compiled SGD
-//! training step built from `filter_jit` and `filter_value_and_grad`, as in Equinox.
+//! The quickstart: a model as a plain struct, a loss batched with `vmap`, and a compiled
+//! training step built from `filter_jit`, `filter_value_and_grad` and Optax's AdamW
+//! (`eqx::optim`), as in the Equinox tutorial.
 //!
 //! It fits a small MLP to the toy regression `y = sin(2 x0) * cos(x1)` and prints the loss
 //! going down. Run with `cargo run --release --example quickstart`.
 
 use equinox as eqx;
+use eqx::optim::{self, GradientTransformation};
 use eqx::{nn, random, Array, DType, Module};
+
+/// The optimiser's state for an `Mlp`: a PyTree, so it is an ordinary argument of the step.
+type OptState = <optim::AdamW<f64> as GradientTransformation>::State<Mlp>;
 
 /// A multi-layer perceptron written by hand: the `Linear` layers' arrays are the PyTree's
 /// leaves, the activation function is static structure.
@@ -53,20 +58,25 @@ fn main() {
 
     let mut model = Mlp::new(&[2, 32, 32, 1], nn::tanh, model_key);
 
-    // One SGD step, compiled on the first call and replayed from the cache afterwards.
-    let learning_rate = 0.1;
-    let step = eqx::filter_jit(move |model: &Mlp, x: &Array, y: &Array| {
-        let (l, grads) = eqx::filter_value_and_grad(loss)(model, x, y);
-        let model = eqx::tree::map2(model, &grads, |p, g| p - g * learning_rate);
-        (model, l)
-    });
+    // AdamW, its state initialised for the model's float arrays (here: all of its arrays).
+    let optimiser = optim::adamw(0.01);
+    let mut opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array, false));
+
+    // One training step, compiled on the first call and replayed from the cache afterwards.
+    let step = eqx::filter_jit(
+        move |model: &Mlp, opt_state: &OptState, x: &Array, y: &Array| {
+            let (l, grads) = eqx::filter_value_and_grad(loss)(model, x, y);
+            let (updates, opt_state) = optimiser.update(&grads, opt_state, Some(model));
+            (eqx::apply_updates(model, &updates), opt_state, l)
+        },
+    );
 
     let first_loss = loss(&model, &x, &y).item::<f32>();
     println!("step    0  loss {first_loss:.5}");
     let mut last_loss = first_loss;
     for i in 1..=500 {
-        let (new_model, l) = step(&model, &x, &y);
-        model = new_model;
+        let (new_model, new_state, l) = step(&model, &opt_state, &x, &y);
+        (model, opt_state) = (new_model, new_state);
         last_loss = l.item::<f32>();
         if i % 50 == 0 {
             println!("step {i:4}  loss {last_loss:.5}");
