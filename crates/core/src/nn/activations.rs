@@ -1,11 +1,15 @@
 //! Elementwise activation functions (`jax.nn.relu`, `gelu`, `silu`, ...), as free functions
 //! and `Array` methods.
 
+use std::sync::LazyLock;
+
+use super::compiled::{compiled_when_eager, CompiledFn};
 use super::{to_inexact, typed_scalar};
 use crate::array::Array;
 use crate::numpy as jnp;
 use crate::prims::bind1;
 use crate::prims::unary::UnaryOp;
+use crate::transforms::Jit;
 
 /// A weakly typed integer scalar (`jnp.maximum(x, 0)` keeps integer `x` integer).
 fn wi(v: i32) -> Array {
@@ -120,6 +124,27 @@ pub fn gelu(x: &Array) -> Array {
 /// assert!((exact - 0.841_344_7).abs() < 1e-6);
 /// ```
 pub fn gelu_with(x: &Array, approximate: bool) -> Array {
+    if approximate {
+        compiled_when_eager(x, &GELU_TANH, gelu_tanh)
+    } else {
+        compiled_when_eager(x, &GELU_ERF, gelu_erf)
+    }
+}
+
+/// The compiled forms of [`gelu_with`], as `jax.nn.gelu` is `jax.jit`-decorated.
+static GELU_TANH: CompiledFn = LazyLock::new(|| Jit::new(gelu_tanh as fn(&Array) -> Array));
+static GELU_ERF: CompiledFn = LazyLock::new(|| Jit::new(gelu_erf as fn(&Array) -> Array));
+
+fn gelu_tanh(x: &Array) -> Array {
+    gelu_ops(x, true)
+}
+
+fn gelu_erf(x: &Array) -> Array {
+    gelu_ops(x, false)
+}
+
+/// [`gelu_with`] an operation at a time.
+fn gelu_ops(x: &Array, approximate: bool) -> Array {
     let x = to_inexact(x);
     if approximate {
         let sqrt_2_over_pi = typed_scalar(&x, (2.0 / std::f64::consts::PI).sqrt());
@@ -252,3 +277,46 @@ activation_methods!(
     soft_sign,
     mish,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::array::DType;
+    use crate::random;
+    use crate::transforms::make_jaxpr;
+
+    fn bits(x: &Array) -> Vec<u32> {
+        x.to_vec::<f32>().into_iter().map(f32::to_bits).collect()
+    }
+
+    #[test]
+    fn an_eager_gelu_runs_compiled_on_large_arrays_with_the_operations_bits() {
+        // One test, so no other test compiles these functions meanwhile.
+        let small = random::uniform(random::key(1), [64], DType::F32, -6.0, 6.0);
+        let before = GELU_TANH.trace_count();
+        assert_eq!(bits(&gelu(&small)), bits(&gelu_ops(&small, true)));
+        assert_eq!(
+            GELU_TANH.trace_count(),
+            before,
+            "a small call compiles nothing"
+        );
+
+        let x = random::uniform(random::key(0), [160, 128], DType::F32, -6.0, 6.0);
+        let traces = (GELU_TANH.trace_count(), GELU_ERF.trace_count());
+        for _ in 0..2 {
+            for approximate in [true, false] {
+                let compiled = gelu_with(&x, approximate);
+                assert_eq!(bits(&compiled), bits(&gelu_ops(&x, approximate)));
+            }
+        }
+        // Each form compiled once for this shape, then served from the cache.
+        assert_eq!(GELU_TANH.trace_count(), traces.0 + 1);
+        assert_eq!(GELU_ERF.trace_count(), traces.1 + 1);
+        // Traced, the program holds the operations themselves.
+        let jaxpr = make_jaxpr(|x: &Array| gelu(x))(&x).to_string();
+        assert!(
+            jaxpr.contains("tanh") && jaxpr.contains("integer_pow"),
+            "{jaxpr}"
+        );
+    }
+}

@@ -21,6 +21,7 @@
 //! ```
 
 mod activations;
+mod compiled;
 mod glu;
 pub mod initializers;
 mod logsumexp;
