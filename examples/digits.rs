@@ -188,14 +188,17 @@ impl Progress {
     }
 }
 
+/// The state optimiser `O` keeps for the model.
+type StateOf<O> = <O as GradientTransformation>::State<nn::MLP>;
+
 /// The compiled training step for optimiser `opt`: gradients of the loss, the optimiser's
 /// update, `apply_updates`. It takes the model by value (donates it), so its buffers receive the
 /// updated parameters; the optimiser state is an ordinary PyTree argument.
 fn training_step<O: GradientTransformation + 'static>(
     opt: O,
-) -> impl Fn(nn::MLP, &O::State<nn::MLP>, &Array, &Array) -> (nn::MLP, O::State<nn::MLP>, Array) {
+) -> impl Fn(nn::MLP, &StateOf<O>, &Array, &Array) -> (nn::MLP, StateOf<O>, Array) {
     eqx::filter_jit_donate(
-        move |model: &nn::MLP, opt_state: &O::State<nn::MLP>, x: &Array, y: &Array| {
+        move |model: &nn::MLP, opt_state: &StateOf<O>, x: &Array, y: &Array| {
             let (l, grads) = eqx::filter_value_and_grad(loss)(model, x, y);
             let (updates, opt_state) = opt.update(&grads, opt_state, Some(model));
             (eqx::apply_updates(model, &updates), opt_state, l)
