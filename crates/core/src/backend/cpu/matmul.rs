@@ -1,7 +1,11 @@
 //! Matrix products: `dst = lhs · rhs` on strided 2-D views.
 //!
 //! f32, f64 and f16 go through the `gemm` crate (packed, vectorised micro-kernels; f16 is packed
-//! to f32 and accumulated in f32). bf16 is converted to f32, multiplied and rounded once, as
+//! to f32 and accumulated in f32). `gemm` picks its AVX-512 kernels when the CPU has them; when
+//! the SIMD level is capped below AVX-512 ([`super::simd::set_max_level`]), f32 and f64 run
+//! `gemm`'s AVX2 (FMA) or scalar kernels instead, the paths a CPU without AVX-512 takes, so
+//! tests run them on any machine. Levels may differ in the last bits (the summation order and
+//! FMA contraction follow each kernel's register blocking). bf16 is converted to f32, multiplied and rounded once, as
 //! XLA's CPU backend does. Integers and bool use a plain row-times-matrix loop (wrapping
 //! arithmetic; for bool, `or` of `and`s), which the compiler vectorises when `rhs` rows are
 //! contiguous.
@@ -116,7 +120,7 @@ fn parallelism(m: usize, n: usize, k: usize, threads: usize) -> gemm::Parallelis
 }
 
 macro_rules! impl_gemm_element {
-    ($t:ty) => {
+    ($t:ident) => {
         impl MatmulElement for $t {
             fn matmul(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
                 let (m, k, n) = check_dims(dst, &lhs, &rhs);
@@ -132,7 +136,7 @@ macro_rules! impl_gemm_element {
                 // written with row stride n and column stride 1, inside its m·n elements.
                 // With read_dst = false, gemm computes dst = beta · lhs · rhs (alpha unused).
                 unsafe {
-                    gemm::gemm(
+                    gemm_at_level::$t(super::simd::active_level())(
                         m,
                         n,
                         k,
@@ -162,6 +166,166 @@ macro_rules! impl_gemm_element {
 impl_gemm_element!(f32);
 impl_gemm_element!(f64);
 impl_gemm_element!(f16);
+
+/// `gemm`'s entry point for each element type at a SIMD level.
+mod gemm_at_level {
+    use super::super::simd::SimdLevel;
+    use half::f16;
+
+    /// `gemm::gemm`'s signature, monomorphised for one element type.
+    pub type GemmFn<T> = unsafe fn(
+        usize,
+        usize,
+        usize,
+        *mut T,
+        isize,
+        isize,
+        bool,
+        *const T,
+        isize,
+        isize,
+        *const T,
+        isize,
+        isize,
+        T,
+        T,
+        bool,
+        bool,
+        bool,
+        gemm::Parallelism,
+    );
+
+    /// One of `gemm`'s kernel sets, entered directly: what `gemm::gemm` runs on a CPU whose
+    /// best level is the one named (its own dispatch looks at the CPU only, not at our cap).
+    macro_rules! kernel_entry {
+        ($name:ident, $t:ty, $simd:ty, $lanes:expr, $($ukr:ident)::+) => {
+            #[allow(clippy::too_many_arguments)]
+            unsafe fn $name(
+                m: usize,
+                n: usize,
+                k: usize,
+                dst: *mut $t,
+                dst_cs: isize,
+                dst_rs: isize,
+                read_dst: bool,
+                lhs: *const $t,
+                lhs_cs: isize,
+                lhs_rs: isize,
+                rhs: *const $t,
+                rhs_cs: isize,
+                rhs_rs: isize,
+                alpha: $t,
+                beta: $t,
+                conj_dst: bool,
+                conj_lhs: bool,
+                conj_rhs: bool,
+                parallelism: gemm::Parallelism,
+            ) {
+                use $($ukr)::+ as ukr;
+                use gemm_common::simd::MixedSimd;
+                let simd = <$simd as MixedSimd<$t, $t, $t, $t>>::try_new()
+                    .expect("gemm kernel entered on a CPU without its instruction set");
+                // SAFETY: forwarded from the caller, who upholds `gemm::gemm`'s contract; the
+                // const parameters are those `gemm` itself instantiates this kernel set with.
+                unsafe {
+                    gemm_common::gemm::gemm_basic_generic::<
+                        _,
+                        $t,
+                        { $lanes },
+                        { ukr::MR_DIV_N * $lanes },
+                        { ukr::NR },
+                        { ukr::MR_DIV_N },
+                        { ukr::H_M },
+                        { ukr::H_N },
+                    >(
+                        simd,
+                        m,
+                        n,
+                        k,
+                        dst,
+                        dst_cs,
+                        dst_rs,
+                        read_dst,
+                        lhs,
+                        lhs_cs,
+                        lhs_rs,
+                        rhs,
+                        rhs_cs,
+                        rhs_rs,
+                        alpha,
+                        beta,
+                        conj_dst,
+                        conj_lhs,
+                        conj_rhs,
+                        |a, b, c| a * b + c,
+                        &ukr::UKR,
+                        &ukr::H_UKR,
+                        false,
+                        parallelism,
+                    )
+                }
+            }
+        };
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    kernel_entry!(
+        f32_fma,
+        f32,
+        gemm_common::simd::V3,
+        8,
+        gemm_f32::microkernel::fma::f32
+    );
+    kernel_entry!(
+        f32_scalar,
+        f32,
+        gemm_common::simd::Scalar,
+        1,
+        gemm_f32::microkernel::scalar::f32
+    );
+    #[cfg(target_arch = "x86_64")]
+    kernel_entry!(
+        f64_fma,
+        f64,
+        gemm_common::simd::V3,
+        4,
+        gemm_f64::microkernel::fma::f64
+    );
+    kernel_entry!(
+        f64_scalar,
+        f64,
+        gemm_common::simd::Scalar,
+        1,
+        gemm_f64::microkernel::scalar::f64
+    );
+
+    /// The f32 product at `level`: `gemm`'s own dispatch at the CPU's best level.
+    pub fn f32(level: SimdLevel) -> GemmFn<f32> {
+        match level {
+            SimdLevel::Avx512 => gemm::gemm::<f32>,
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx2 => f32_fma,
+            _ if level == super::super::simd::detected_level() => gemm::gemm::<f32>,
+            _ => f32_scalar,
+        }
+    }
+
+    /// The f64 product at `level`, as [`f32()`].
+    pub fn f64(level: SimdLevel) -> GemmFn<f64> {
+        match level {
+            SimdLevel::Avx512 => gemm::gemm::<f64>,
+            #[cfg(target_arch = "x86_64")]
+            SimdLevel::Avx2 => f64_fma,
+            _ if level == super::super::simd::detected_level() => gemm::gemm::<f64>,
+            _ => f64_scalar,
+        }
+    }
+
+    /// The f16 product: always `gemm`'s own dispatch (its f16 kernels convert to f32 inside).
+    pub fn f16(_level: SimdLevel) -> GemmFn<f16> {
+        gemm::gemm::<f16>
+    }
+}
 
 impl MatmulElement for bf16 {
     fn matmul(dst: &mut [bf16], lhs: MatRef<'_, bf16>, rhs: MatRef<'_, bf16>, threads: usize) {

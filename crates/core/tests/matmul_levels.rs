@@ -1,0 +1,169 @@
+//! Matrix products at every SIMD level this CPU has: `gemm`'s AVX-512 kernels, the AVX2 (FMA)
+//! kernels a CPU without AVX-512 runs, and the scalar kernels of a CPU without AVX2, each
+//! against a naive f64 loop, on plain, transposed and batched operands and through
+//! `conv_general_dilated` (im2col + gemm). Its own test binary: the level is process-wide.
+mod common;
+
+use common::Rng;
+use equinox_core::backend::cpu::matmul::{MatRef, MatmulElement};
+use equinox_core::backend::cpu::simd::{self, SimdLevel};
+use equinox_core::{lax, numpy as jnp, Array, DType};
+
+/// `lhs · rhs` summed in f64, for `lhs` `m × k` and `rhs` `k × n` given by element functions.
+fn naive(
+    m: usize,
+    k: usize,
+    n: usize,
+    lhs: impl Fn(usize, usize) -> f64,
+    rhs: impl Fn(usize, usize) -> f64,
+) -> Vec<f64> {
+    let mut out = vec![0.0; m * n];
+    for i in 0..m {
+        for j in 0..n {
+            out[i * n + j] = (0..k).map(|p| lhs(i, p) * rhs(p, j)).sum();
+        }
+    }
+    out
+}
+
+fn random_vec(rng: &mut Rng, len: usize) -> Vec<f64> {
+    (0..len).map(|_| rng.uniform() * 2.0 - 1.0).collect()
+}
+
+/// Products through `MatmulElement::matmul` on shapes around the kernels' register blocks
+/// (16/8/4 rows, 6/4 columns) and the threaded path, with `lhs` read transposed in place when
+/// `transposed`; relative error against the f64 loop at most `tol` times `k`.
+fn check_matmul<T: MatmulElement>(rng: &mut Rng, to: fn(f64) -> T, from: fn(T) -> f64, tol: f64) {
+    let shapes = [
+        (1, 1, 1),
+        (3, 5, 2),
+        (17, 9, 13),
+        (48, 33, 31),
+        (64, 64, 64),
+        (129, 70, 257),
+        (300, 260, 280), // above the threading threshold
+    ];
+    for &(m, k, n) in &shapes {
+        for transposed in [false, true] {
+            let a = random_vec(rng, m * k);
+            let b = random_vec(rng, k * n);
+            let a_t: Vec<T> = a.iter().map(|&v| to(v)).collect();
+            let b_t: Vec<T> = b.iter().map(|&v| to(v)).collect();
+            // Stored transposed (k × m), read as m × k with swapped strides.
+            let a_store: Vec<T> = if transposed {
+                (0..k * m).map(|idx| a_t[(idx % m) * k + idx / m]).collect()
+            } else {
+                a_t.clone()
+            };
+            let lhs = if transposed {
+                MatRef::new(&a_store, 0, m, k, 1, m)
+            } else {
+                MatRef::row_major(&a_store, m, k)
+            };
+            let rhs = MatRef::row_major(&b_t, k, n);
+            let mut dst = vec![to(f64::NAN); m * n];
+            T::matmul(&mut dst, lhs, rhs, 2);
+            let want = naive(
+                m,
+                k,
+                n,
+                |i, p| from(a_t[i * k + p]),
+                |p, j| from(b_t[p * n + j]),
+            );
+            for (idx, (&g, &w)) in dst.iter().zip(&want).enumerate() {
+                let g = from(g);
+                assert!(
+                    (g - w).abs() <= tol * k as f64 * (1.0 + w.abs()),
+                    "{m}x{k}·{k}x{n} (lhs transposed: {transposed}) at level {:?}: \
+                     element {idx} = {g}, want {w}",
+                    simd::active_level()
+                );
+            }
+        }
+    }
+}
+
+/// Batched small products (`jnp.matmul` with a batch axis) and a convolution, against naive
+/// loops.
+fn check_batched_and_conv(rng: &mut Rng) {
+    let (b, m, k, n) = (5, 7, 11, 3);
+    let a = random_vec(rng, b * m * k);
+    let c = random_vec(rng, b * k * n);
+    let got = jnp::matmul(
+        &Array::from_vec(a.clone(), &[b, m, k]).astype(DType::F32),
+        &Array::from_vec(c.clone(), &[b, k, n]).astype(DType::F32),
+    )
+    .to_vec::<f64>();
+    for bi in 0..b {
+        let want = naive(
+            m,
+            k,
+            n,
+            |i, p| a[bi * m * k + i * k + p] as f32 as f64,
+            |p, j| c[bi * k * n + p * n + j] as f32 as f64,
+        );
+        common::assert_close(
+            &got[bi * m * n..(bi + 1) * m * n],
+            &want,
+            1e-5,
+            1e-5,
+            "batched matmul",
+        );
+    }
+
+    // A 3x3 "SAME" convolution, NCHW/OIHW, one batch element.
+    let (cin, cout, h, w) = (3, 4, 9, 8);
+    let x = random_vec(rng, cin * h * w);
+    let f = random_vec(rng, cout * cin * 9);
+    let got = lax::conv(
+        &Array::from_vec(x.clone(), &[1, cin, h, w]).astype(DType::F32),
+        &Array::from_vec(f.clone(), &[cout, cin, 3, 3]).astype(DType::F32),
+        &[1, 1],
+        "SAME",
+    )
+    .to_vec::<f64>();
+    let mut want = vec![0.0; cout * h * w];
+    for o in 0..cout {
+        for i in 0..h {
+            for j in 0..w {
+                let mut acc = 0.0;
+                for ci in 0..cin {
+                    for di in 0..3 {
+                        for dj in 0..3 {
+                            let (ii, jj) = (i as isize + di - 1, j as isize + dj - 1);
+                            if ii >= 0 && jj >= 0 && (ii as usize) < h && (jj as usize) < w {
+                                let xv = x[ci * h * w + ii as usize * w + jj as usize];
+                                let fv = f[((o * cin + ci) * 3 + di as usize) * 3 + dj as usize];
+                                acc += (xv as f32 as f64) * (fv as f32 as f64);
+                            }
+                        }
+                    }
+                }
+                want[o * h * w + i * w + j] = acc;
+            }
+        }
+    }
+    common::assert_close(&got, &want, 1e-5, 1e-5, "conv");
+}
+
+#[test]
+fn matmul_at_every_simd_level() {
+    let mut tested = Vec::new();
+    for level in [SimdLevel::Baseline, SimdLevel::Avx2, SimdLevel::Avx512] {
+        if level > simd::detected_level() {
+            continue;
+        }
+        simd::set_max_level(level);
+        assert_eq!(simd::active_level(), level);
+        let mut rng = Rng::new(7 + level as u64);
+        check_matmul::<f32>(&mut rng, |v| v as f32, |v| v as f64, 1e-6);
+        check_matmul::<f64>(&mut rng, |v| v, |v| v, 1e-14);
+        check_matmul::<half::f16>(&mut rng, half::f16::from_f64, half::f16::to_f64, 2e-3);
+        check_matmul::<half::bf16>(&mut rng, half::bf16::from_f64, half::bf16::to_f64, 1e-2);
+        check_batched_and_conv(&mut rng);
+        tested.push(level);
+    }
+    simd::set_max_level(SimdLevel::Avx512);
+    eprintln!("matmul checked at levels {tested:?}");
+    assert!(tested.contains(&SimdLevel::Baseline));
+}
