@@ -379,6 +379,26 @@ pub fn encoded(v: &Value) -> Encoded {
     Encoded { shape, dtype, data }
 }
 
+/// The `bits` list of an encoded float array: each element's bit pattern in the array's own
+/// dtype, written in hex. JSON float parsers need not round exactly, so tests that rebuild an
+/// input or compare bit for bit read these rather than `data`.
+///
+/// # Panics
+/// If the list is missing or an entry is not a hex string.
+pub fn bits(v: &Value) -> Vec<u64> {
+    v["bits"]
+        .as_array()
+        .unwrap_or_else(|| panic!("an encoded float array has a bits list: {v}"))
+        .iter()
+        .map(|b| {
+            let hex = b
+                .as_str()
+                .unwrap_or_else(|| panic!("bits are hex strings: {b}"));
+            u64::from_str_radix(hex, 16).unwrap_or_else(|e| panic!("bits {hex:?}: {e}"))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,5 +471,13 @@ mod tests {
         assert_eq!(e.data[1], f64::NEG_INFINITY);
         assert_eq!(e.data[2], 1.5);
         assert_eq!(e.shape, vec![3]);
+    }
+
+    #[test]
+    fn bits_decode_from_hex() {
+        assert_eq!(
+            bits(&json!({"bits": ["3f800000", "ff800000"]})),
+            [0x3f80_0000, 0xff80_0000]
+        );
     }
 }
