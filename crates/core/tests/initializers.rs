@@ -10,6 +10,7 @@ use equinox_core::nn::initializers::{
     OrthogonalOptions, TruncatedNormalOptions, UniformOptions,
 };
 use equinox_core::{random, Array, DType};
+use equinox_testing::ulps::assert_within_ulps;
 use equinox_testing::{Golden, Tolerance};
 use serde_json::Value;
 
@@ -146,17 +147,6 @@ fn bits_of(a: &Array) -> Vec<u64> {
     }
 }
 
-/// A float's bits as a position on a line where adjacent floats differ by 1 (sign-magnitude
-/// to two's complement), so that ulp distances are differences.
-fn ordered(bits: u64, width: u32) -> i128 {
-    let sign = 1u64 << (width - 1);
-    if bits & sign != 0 {
-        -((bits & !sign) as i128)
-    } else {
-        bits as i128
-    }
-}
-
 fn check_case(case: &Value) {
     let name = case["name"].as_str().unwrap();
     let initializer = build(case);
@@ -177,12 +167,7 @@ fn check_case(case: &Value) {
         shape_of(&want["shape"]).as_slice(),
         "{name}: shape"
     );
-    let want_bits: Vec<u64> = want["bits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| u64::from_str_radix(b.as_str().unwrap(), 16).unwrap())
-        .collect();
+    let want_bits = equinox_testing::golden::bits(want);
     let got_bits = bits_of(&out);
     let kind = case["init"].as_str().unwrap();
     let normal_based = kind.ends_with("normal")
@@ -208,14 +193,7 @@ fn check_case(case: &Value) {
             Tolerance::new(0.0, atol),
         );
     } else if normal_based {
-        let width = out.dtype().bits();
-        for (i, (g, w)) in got_bits.iter().zip(&want_bits).enumerate() {
-            let d = (ordered(*g, width) - ordered(*w, width)).abs();
-            assert!(
-                d <= 4,
-                "{name}[{i}]: bits {g:x} vs JAX {w:x}, {d} ulp apart"
-            );
-        }
+        assert_within_ulps(name, &got_bits, &want_bits, out.dtype().bits(), 4);
     } else {
         assert_eq!(got_bits, want_bits, "{name}: bits differ from JAX");
     }

@@ -12,6 +12,9 @@ use eqx::nn::{
 use eqx::{numpy as jnp, random, tree, Array, DType};
 use serde_json::Value;
 
+mod common;
+use common::golden_arrays::{self, array_of, assert_bit_equal, dtype_of};
+
 fn golden() -> Golden {
     Golden::load("nn_conv")
 }
@@ -33,126 +36,18 @@ fn every_golden_section_is_checked() {
     ]);
 }
 
-// ---- reading the golden ----
-
-fn dtype_of(v: &Value) -> DType {
-    DType::from_name(v["dtype"].as_str().unwrap()).expect("a known dtype")
-}
-
-fn shape_of(v: &Value) -> Vec<usize> {
-    v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect()
-}
-
-fn data_of(v: &Value) -> Vec<f64> {
-    v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(equinox_testing::golden::number)
-        .collect()
-}
-
-fn bits_of_golden(v: &Value) -> Vec<u64> {
-    v["bits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| u64::from_str_radix(b.as_str().unwrap(), 16).unwrap())
-        .collect()
-}
-
-fn bits_of(a: &Array) -> Vec<u64> {
-    match a.dtype() {
-        DType::F16 => a
-            .to_vec::<eqx::f16>()
-            .iter()
-            .map(|x| u64::from(x.to_bits()))
-            .collect(),
-        DType::BF16 => a
-            .to_vec::<eqx::bf16>()
-            .iter()
-            .map(|x| u64::from(x.to_bits()))
-            .collect(),
-        DType::F32 => a
-            .to_vec::<f32>()
-            .iter()
-            .map(|x| u64::from(x.to_bits()))
-            .collect(),
-        DType::F64 => a.to_vec::<f64>().iter().map(|x| x.to_bits()).collect(),
-        other => panic!("not a float dtype: {other:?}"),
-    }
-}
-
-/// A stored array rebuilt exactly from its bits.
-fn array_of(v: &Value) -> Array {
-    let (bits, shape) = (bits_of_golden(v), shape_of(v));
-    match dtype_of(v) {
-        DType::F16 => Array::from_vec(
-            bits.iter()
-                .map(|&b| eqx::f16::from_bits(b as u16))
-                .collect(),
-            shape,
-        ),
-        DType::BF16 => Array::from_vec(
-            bits.iter()
-                .map(|&b| eqx::bf16::from_bits(b as u16))
-                .collect(),
-            shape,
-        ),
-        DType::F32 => Array::from_vec(
-            bits.iter().map(|&b| f32::from_bits(b as u32)).collect(),
-            shape,
-        ),
-        DType::F64 => Array::from_vec(bits.iter().map(|&b| f64::from_bits(b)).collect(), shape),
-        other => panic!("not a float dtype: {other:?}"),
-    }
-}
-
-fn assert_bit_equal(actual: &Array, expected: &Value, what: &str) {
-    assert_eq!(actual.dtype(), dtype_of(expected), "{what}: dtype");
-    assert_eq!(
-        actual.shape(),
-        shape_of(expected).as_slice(),
-        "{what}: shape"
-    );
-    for (i, (x, y)) in bits_of(actual)
-        .iter()
-        .zip(&bits_of_golden(expected))
-        .enumerate()
-    {
-        assert_eq!(x, y, "{what}[{i}]: bits {x:x} != {y:x} (Equinox)");
-    }
-}
-
 /// Agreement with Equinox in dtype, shape and value. A convolution sums many products, and
 /// XLA and this crate add them in different orders, so float32 allows a few roundings of the
 /// largest terms (1e-5, relative and absolute: the values here are of order 1); float64 1e-12;
 /// the half types a couple of steps of their own precision.
 fn assert_close(actual: &Array, expected: &Value, what: &str) {
-    let dtype = dtype_of(expected);
-    assert_eq!(actual.dtype(), dtype, "{what}: dtype");
-    assert_eq!(
-        actual.shape(),
-        shape_of(expected).as_slice(),
-        "{what}: shape"
-    );
-    let tol = match dtype {
+    let tol = match dtype_of(expected) {
         DType::F16 => 4e-3,
         DType::BF16 => 3e-2,
         DType::F64 => 1e-12,
         _ => 1e-5,
     };
-    equinox_testing::assert_close(
-        what,
-        &actual.astype(DType::F64).to_vec::<f64>(),
-        &data_of(expected),
-        Tolerance::new(tol, tol),
-    );
+    golden_arrays::assert_close(actual, expected, Tolerance::new(tol, tol), what);
 }
 
 fn usize_of(v: &Value) -> usize {

@@ -8,6 +8,9 @@ use eqx::nn::{self, Features, Layer, MlpOptions};
 use eqx::{numpy as jnp, random, tree, Array, DType, Module};
 use serde_json::Value;
 
+mod common;
+use common::golden_arrays::{self, array_of, assert_bit_equal, dtype_of};
+
 fn golden() -> Golden {
     Golden::load("nn_layers")
 }
@@ -28,92 +31,6 @@ fn every_golden_section_is_checked() {
     ]);
 }
 
-fn dtype_of(v: &Value) -> DType {
-    DType::from_name(v["dtype"].as_str().unwrap()).expect("a known dtype")
-}
-
-fn shape_of(v: &Value) -> Vec<usize> {
-    v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect()
-}
-
-fn data_of(v: &Value) -> Vec<f64> {
-    v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(equinox_testing::golden::number)
-        .collect()
-}
-
-/// The stored bit patterns (hex, in the array's own dtype). JSON floats may not parse exactly,
-/// so exact comparisons and inputs use these.
-fn bits_of_golden(v: &Value) -> Vec<u64> {
-    v["bits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| u64::from_str_radix(b.as_str().unwrap(), 16).unwrap())
-        .collect()
-}
-
-/// The bit patterns of a float array's elements, in its own dtype.
-fn bits_of(a: &Array) -> Vec<u64> {
-    match a.dtype() {
-        DType::F16 => a
-            .to_vec::<eqx::f16>()
-            .iter()
-            .map(|x| u64::from(x.to_bits()))
-            .collect(),
-        DType::BF16 => a
-            .to_vec::<eqx::bf16>()
-            .iter()
-            .map(|x| u64::from(x.to_bits()))
-            .collect(),
-        DType::F32 => a
-            .to_vec::<f32>()
-            .iter()
-            .map(|x| u64::from(x.to_bits()))
-            .collect(),
-        DType::F64 => a.to_vec::<f64>().iter().map(|x| x.to_bits()).collect(),
-        other => panic!("not a float dtype: {other:?}"),
-    }
-}
-
-/// A stored array rebuilt exactly from its bits.
-fn array_of(v: &Value) -> Array {
-    let (bits, shape) = (bits_of_golden(v), shape_of(v));
-    match dtype_of(v) {
-        DType::F16 => Array::from_vec(
-            bits.iter()
-                .map(|&b| eqx::f16::from_bits(b as u16))
-                .collect(),
-            shape,
-        ),
-        DType::BF16 => Array::from_vec(
-            bits.iter()
-                .map(|&b| eqx::bf16::from_bits(b as u16))
-                .collect(),
-            shape,
-        ),
-        DType::F32 => Array::from_vec(
-            bits.iter().map(|&b| f32::from_bits(b as u32)).collect(),
-            shape,
-        ),
-        DType::F64 => Array::from_vec(bits.iter().map(|&b| f64::from_bits(b)).collect(), shape),
-        other => panic!("not a float dtype: {other:?}"),
-    }
-}
-
-/// Values of any float array, widened exactly to f64.
-fn values(a: &Array) -> Vec<f64> {
-    a.astype(DType::F64).to_vec::<f64>()
-}
-
 fn features_of(v: &Value) -> Features {
     match v {
         Value::String(s) if s == "scalar" => Features::Scalar,
@@ -122,45 +39,18 @@ fn features_of(v: &Value) -> Features {
     }
 }
 
-/// The parameter equals the golden exactly: dtype, shape and every bit.
-fn assert_bit_equal(actual: &Array, expected: &Value, what: &str) {
-    assert_eq!(actual.dtype(), dtype_of(expected), "{what}: dtype");
-    assert_eq!(
-        actual.shape(),
-        shape_of(expected).as_slice(),
-        "{what}: shape"
-    );
-    let (a, e) = (bits_of(actual), bits_of_golden(expected));
-    assert_eq!(a.len(), e.len(), "{what}: size");
-    for (i, (x, y)) in a.iter().zip(&e).enumerate() {
-        assert_eq!(x, y, "{what}[{i}]: bits {x:x} != {y:x} (Equinox)");
-    }
-}
-
 /// The output agrees with Equinox's in dtype and shape, and in value within the dtype's
 /// tolerance: 1e-6 relative for float32, 1e-12 for float64 (a float32 computation could not
 /// pass it), about one rounding step for the half types; each also absolute near 0, where the
 /// relative error of a sum that cancels is meaningless.
 fn assert_close(actual: &Array, expected: &Value, what: &str) {
-    let dtype = dtype_of(expected);
-    assert_eq!(actual.dtype(), dtype, "{what}: dtype");
-    assert_eq!(
-        actual.shape(),
-        shape_of(expected).as_slice(),
-        "{what}: shape"
-    );
-    let rtol = match dtype {
+    let rtol = match dtype_of(expected) {
         DType::F16 => 1e-3,
         DType::BF16 => 8e-3,
         DType::F64 => 1e-12,
         _ => 1e-6,
     };
-    equinox_testing::assert_close(
-        what,
-        &values(actual),
-        &data_of(expected),
-        Tolerance::new(rtol, rtol),
-    );
+    golden_arrays::assert_close(actual, expected, Tolerance::new(rtol, rtol), what);
 }
 
 fn activation(name: &str) -> nn::Activation {

@@ -10,6 +10,9 @@ use eqx::nn::{self, GroupNormOptions, Layer, LayerNormOptions, RmsNormOptions};
 use eqx::{numpy as jnp, random, Array, DType};
 use serde_json::Value;
 
+mod common;
+use common::golden_arrays::{self, array_of, assert_bit_equal, bits_of, dtype_of};
+
 fn golden() -> Golden {
     Golden::load("nn_norm")
 }
@@ -30,72 +33,13 @@ fn every_golden_section_is_checked() {
     ]);
 }
 
-fn dtype_of(v: &Value) -> DType {
-    DType::from_name(v["dtype"].as_str().unwrap()).expect("a known dtype")
-}
-
+/// A case's list of sizes (a layer's normalised shape).
 fn shape_of(v: &Value) -> Vec<usize> {
     v.as_array()
         .unwrap()
         .iter()
         .map(|d| d.as_u64().unwrap() as usize)
         .collect()
-}
-
-fn golden_bits(v: &Value) -> Vec<u64> {
-    v["bits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|b| u64::from_str_radix(b.as_str().unwrap(), 16).unwrap())
-        .collect()
-}
-
-fn bits_of(a: &Array) -> Vec<u64> {
-    match a.dtype() {
-        DType::F16 => a
-            .to_vec::<eqx::f16>()
-            .iter()
-            .map(|x| u64::from(x.to_bits()))
-            .collect(),
-        DType::BF16 => a
-            .to_vec::<eqx::bf16>()
-            .iter()
-            .map(|x| u64::from(x.to_bits()))
-            .collect(),
-        DType::F32 => a
-            .to_vec::<f32>()
-            .iter()
-            .map(|x| u64::from(x.to_bits()))
-            .collect(),
-        DType::F64 => a.to_vec::<f64>().iter().map(|x| x.to_bits()).collect(),
-        other => panic!("not a float dtype: {other:?}"),
-    }
-}
-
-/// A stored float array, rebuilt exactly from its bits.
-fn array_of(v: &Value) -> Array {
-    let (bits, shape) = (golden_bits(v), shape_of(&v["shape"]));
-    match dtype_of(v) {
-        DType::F16 => Array::from_vec(
-            bits.iter()
-                .map(|&b| eqx::f16::from_bits(b as u16))
-                .collect(),
-            shape,
-        ),
-        DType::BF16 => Array::from_vec(
-            bits.iter()
-                .map(|&b| eqx::bf16::from_bits(b as u16))
-                .collect(),
-            shape,
-        ),
-        DType::F32 => Array::from_vec(
-            bits.iter().map(|&b| f32::from_bits(b as u32)).collect(),
-            shape,
-        ),
-        DType::F64 => Array::from_vec(bits.iter().map(|&b| f64::from_bits(b)).collect(), shape),
-        other => panic!("not a float dtype: {other:?}"),
-    }
 }
 
 fn bools_of(v: &Value) -> Vec<bool> {
@@ -107,77 +51,17 @@ fn bools_of(v: &Value) -> Vec<bool> {
         .collect()
 }
 
-/// Dtype, shape and every bit equal.
-fn assert_bit_equal(actual: &Array, expected: &Value, what: &str) {
-    assert_eq!(actual.dtype(), dtype_of(expected), "{what}: dtype");
-    assert_eq!(
-        actual.shape(),
-        shape_of(&expected["shape"]).as_slice(),
-        "{what}: shape"
-    );
-    assert_eq!(
-        bits_of(actual),
-        golden_bits(expected),
-        "{what}: bits differ from Equinox"
-    );
-}
-
-/// A float's bits as a position on a line where adjacent floats differ by 1.
-fn ordered(bits: u64, width: u32) -> i128 {
-    let sign = 1u64 << (width - 1);
-    if bits & sign != 0 {
-        -((bits & !sign) as i128)
-    } else {
-        bits as i128
-    }
-}
-
-/// Dtype and shape equal, every element within 4 ulp.
-fn assert_ulps(actual: &Array, expected: &Value, what: &str) {
-    assert_eq!(actual.dtype(), dtype_of(expected), "{what}: dtype");
-    assert_eq!(
-        actual.shape(),
-        shape_of(&expected["shape"]).as_slice(),
-        "{what}: shape"
-    );
-    let width = actual.dtype().bits();
-    for (i, (g, w)) in bits_of(actual)
-        .iter()
-        .zip(golden_bits(expected))
-        .enumerate()
-    {
-        let d = (ordered(*g, width) - ordered(w, width)).abs();
-        assert!(
-            d <= 4,
-            "{what}[{i}]: bits {g:x} vs Equinox {w:x}, {d} ulp apart"
-        );
-    }
-}
-
 /// Dtype and shape equal, values within the dtype's tolerance (relative and absolute): 1e-5
 /// for float32 (outputs of a normalisation, whose reductions may sum in another order),
 /// 1e-12 for float64, about a rounding step for the half types.
 fn assert_close(actual: &Array, expected: &Value, what: &str) {
-    let dtype = dtype_of(expected);
-    assert_eq!(actual.dtype(), dtype, "{what}: dtype");
-    assert_eq!(
-        actual.shape(),
-        shape_of(&expected["shape"]).as_slice(),
-        "{what}: shape"
-    );
-    let tol = match dtype {
+    let tol = match dtype_of(expected) {
         DType::F16 => 2e-3,
         DType::BF16 => 1.6e-2,
         DType::F64 => 1e-12,
         _ => 1e-5,
     };
-    let want: Vec<f64> = array_of(expected).astype(DType::F64).to_vec::<f64>();
-    equinox_testing::assert_close(
-        what,
-        &actual.astype(DType::F64).to_vec::<f64>(),
-        &want,
-        Tolerance::new(tol, tol),
-    );
+    golden_arrays::assert_close(actual, expected, Tolerance::new(tol, tol), what);
 }
 
 /// The parameters of a layer under test, by Equinox's field names.
@@ -351,16 +235,18 @@ fn check_embedding(case: &Value) {
         dtype,
         random::key(case["seed"].as_u64().unwrap()),
     );
-    assert_ulps(
+    // The normal sampler's documented agreement with JAX's.
+    golden_arrays::assert_ulps(
         &emb.weight,
         &case["init"]["weight"],
+        4,
         &format!("{name}: weight"),
     );
     let Some(index) = case.get("index") else {
         return;
     };
     let i = Array::scalar(index.as_i64().unwrap() as i32);
-    assert_ulps(&emb.forward(&i), &case["y"], &format!("{name}: forward"));
+    golden_arrays::assert_ulps(&emb.forward(&i), &case["y"], 4, &format!("{name}: forward"));
     let c = array_of(&case["c"]);
     let g = eqx::filter_grad(|m: &nn::Embedding| (&m.forward(&i) * &c).sum(None))(&emb);
     assert_bit_equal(

@@ -12,6 +12,9 @@ use eqx::transforms::{AxisSpec, VmapSpec};
 use eqx::{numpy as jnp, random, tree, Array, DType, Module};
 use serde_json::Value;
 
+mod common;
+use common::golden_arrays::{self, array_of};
+
 fn golden() -> &'static Golden {
     static G: std::sync::OnceLock<Golden> = std::sync::OnceLock::new();
     G.get_or_init(|| Golden::load("nn_stateful"))
@@ -35,102 +38,18 @@ fn every_golden_section_is_claimed() {
 // ---------------------------------------------------------------------------------------------
 // Reading the golden
 
-fn dtype_of(v: &Value) -> DType {
-    DType::from_name(v["dtype"].as_str().unwrap()).expect("a known dtype")
-}
-
-fn shape_of(v: &Value) -> Vec<usize> {
-    v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect()
-}
-
-fn data_of(v: &Value) -> Vec<f64> {
-    v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(equinox_testing::golden::number)
-        .collect()
-}
-
-/// A stored array, exactly: float32 from its bits, integers and bools from their values.
-fn array_of(v: &Value) -> Array {
-    let shape = shape_of(v);
-    match dtype_of(v) {
-        DType::F32 => Array::from_vec(
-            v["bits"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|b| f32::from_bits(u32::from_str_radix(b.as_str().unwrap(), 16).unwrap()))
-                .collect(),
-            shape,
-        ),
-        DType::I32 => Array::from_vec(
-            data_of(v).iter().map(|&x| x as i32).collect::<Vec<_>>(),
-            shape,
-        ),
-        DType::U32 => Array::from_vec(
-            data_of(v).iter().map(|&x| x as u32).collect::<Vec<_>>(),
-            shape,
-        ),
-        DType::Bool => Array::from_vec(
-            v["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|b| b.as_bool().unwrap())
-                .collect::<Vec<_>>(),
-            shape,
-        ),
-        other => panic!("no reader for {other:?}"),
-    }
-}
-
 fn arrays_of(v: &Value) -> Vec<Array> {
     v.as_array().unwrap().iter().map(array_of).collect()
 }
 
-fn values(a: &Array) -> Vec<f64> {
-    a.astype(DType::F64).to_vec::<f64>()
-}
-
 /// Same dtype and shape, values within `tol` (exact for integers and bools).
 fn check(actual: &Array, expected: &Value, tol: Tolerance, what: &str) {
-    assert_eq!(actual.dtype(), dtype_of(expected), "{what}: dtype");
-    assert_eq!(
-        actual.shape(),
-        shape_of(expected).as_slice(),
-        "{what}: shape"
-    );
-    let want: Vec<f64> = if actual.dtype() == DType::Bool {
-        expected["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|b| f64::from(u8::from(b.as_bool().unwrap())))
-            .collect()
-    } else if actual.dtype() == DType::F32 {
-        // From the stored bits: a JSON float parser need not round exactly.
-        values(&array_of(expected))
-    } else {
-        data_of(expected)
-    };
-    let got = if actual.dtype() == DType::Bool {
-        actual.astype(DType::F64).to_vec::<f64>()
-    } else {
-        values(actual)
-    };
     let tol = if actual.dtype().is_float() {
         tol
     } else {
         Tolerance::EXACT
     };
-    equinox_testing::assert_close(what, &got, &want, tol);
+    golden_arrays::assert_close(actual, expected, tol, what);
 }
 
 /// Every leaf of `tree` against the stored leaves.

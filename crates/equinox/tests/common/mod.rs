@@ -1,6 +1,9 @@
-//! Helpers shared by the filtered-transformation tests: reading `parity/goldens/*.json` and
-//! comparing arrays with a tolerance.
+//! Helpers shared by the integration tests: reading `parity/goldens/*.json` and comparing
+//! arrays with a tolerance (the filtered-transformation tests), and golden arrays stored bit
+//! for bit ([`golden_arrays`], the `nn` tests).
 #![allow(dead_code)]
+
+pub mod golden_arrays;
 
 use equinox::{Array, DType};
 use equinox_testing::{Golden, Tolerance};
