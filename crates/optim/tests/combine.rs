@@ -9,77 +9,22 @@
 
 use std::collections::BTreeMap;
 
-use equinox_core::tree::{self, PyTree};
+use equinox_core::tree;
 use equinox_core::{numpy as jnp, Array, DType};
 use equinox_optim::{self as optim, GradientTransformation, Labels, Mask};
-use equinox_testing::close::{assert_no_mismatches, mismatches, Scale};
-use equinox_testing::golden::{encoded, Encoded};
+use equinox_testing::close::Scale;
+use equinox_testing::panics::panic_message;
 use equinox_testing::{Golden, Tolerance};
 use serde_json::Value;
 
-type Params = BTreeMap<String, Array>;
+mod common;
+use common::{check_array, check_leaves, check_tree, decode, decode_tree, Params};
 
-fn decode(v: &Value) -> Array {
-    let Encoded { shape, dtype, data } = encoded(v);
-    match dtype.as_str() {
-        "float32" => Array::from_vec(data.iter().map(|&x| x as f32).collect(), shape),
-        "int32" => Array::from_vec(data.iter().map(|&x| x as i32).collect(), shape),
-        "bool" => Array::from_vec(data.iter().map(|&x| x != 0.0).collect(), shape),
-        other => panic!("unexpected dtype {other}"),
-    }
-}
-
-fn decode_tree(v: &Value) -> Params {
-    v.as_object()
-        .expect("a dict of arrays")
-        .iter()
-        .map(|(k, a)| (k.clone(), decode(a)))
-        .collect()
-}
-
-fn dtype_name(d: DType) -> &'static str {
-    match d {
-        DType::F32 => "float32",
-        DType::I32 => "int32",
-        DType::Bool => "bool",
-        other => panic!("unexpected dtype {other}"),
-    }
-}
-
-fn check_array(what: &str, got: &Array, want: &Value) {
-    check_array_at(what, got, want, Scale::Element);
-}
-
-fn check_array_at(what: &str, got: &Array, want: &Value, scale: Scale) {
-    let want = encoded(want);
-    assert_eq!(got.shape(), want.shape.as_slice(), "{what}: shape");
-    assert_eq!(dtype_name(got.dtype()), want.dtype, "{what}: dtype");
-    let tol = Tolerance::for_dtype(&want.dtype);
-    let got = got.astype(DType::F64).to_vec::<f64>();
-    let bad = mismatches(what, &got, &want.data, tol, scale);
-    assert_no_mismatches(&bad, tol);
-}
-
-/// Every leaf of `tree`, in order, against the golden list of leaves.
-fn check_leaves<T: PyTree>(what: &str, tree: &T, want: &Value) {
-    let want = want.as_array().expect("a list of leaves");
-    let got = tree::leaves(tree);
-    assert_eq!(got.len(), want.len(), "{what}: number of leaves");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        check_array(&format!("{what} leaf {i}"), g, w);
-    }
-}
-
-fn check_tree(what: &str, got: &Params, want: &Value) {
-    check_tree_at(what, got, want, Scale::Element);
-}
-
+/// [`check_tree`] relative to `scale` (for results that come out of cancellation).
 fn check_tree_at(what: &str, got: &Params, want: &Value, scale: Scale) {
-    let want = want.as_object().expect("a dict of arrays");
-    assert_eq!(got.len(), want.len(), "{what}: keys");
-    for (k, w) in want {
-        check_array_at(&format!("{what}[{k}]"), &got[k], w, scale);
-    }
+    common::check_tree_with(what, got, want, |what, g, w| {
+        common::check_array_with(what, g, w, scale, Tolerance::for_dtype)
+    });
 }
 
 fn steps(case: &Value) -> &Vec<Value> {
@@ -395,29 +340,13 @@ fn run_named(name: &str, case: &Value, p: &Params) {
     }
 }
 
-fn panic_text(e: Box<dyn std::any::Any + Send>) -> String {
-    e.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
-}
-
 #[test]
 fn trajectories_match_optax() {
     let g = Golden::load("optim_combine");
     let params0 = decode_tree(&g.section("inputs")["params"]);
-    let mut failures = Vec::new();
-    for (name, case) in g.section("trajectories").entries() {
-        if let Err(e) = std::panic::catch_unwind(|| run_named(name, case, &params0)) {
-            failures.push(format!("{name}: {}", panic_text(e)));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} trajectories differ from Optax:\n{}",
-        failures.len(),
-        failures.join("\n\n")
-    );
+    common::check_each_trajectory(g.section("trajectories").entries(), |name, case| {
+        run_named(name, case, &params0)
+    });
     g.assert_sections_read(&["inputs", "trajectories"]);
 }
 
@@ -504,11 +433,6 @@ fn every_section_is_checked() {
         &["functions"],
         &["state_files"],
     ]);
-}
-
-fn panic_message(f: impl FnOnce()) -> String {
-    let e = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("it panics");
-    panic_text(e)
 }
 
 #[test]

@@ -8,43 +8,18 @@
 //! reduce-on-plateau, the gradient calls of SAM's opaque mode. The constructors' argument
 //! errors are compared with Optax's messages.
 
-use std::collections::BTreeMap;
-
 use equinox_core::tree::{self, PyTree};
-use equinox_core::{Array, DType};
+use equinox_core::Array;
 use equinox_optim::contrib::{self, *};
 use equinox_optim::{self as optim, GradientTransformation, Mask};
-use equinox_testing::close::{assert_no_mismatches, mismatches, Scale};
-use equinox_testing::golden::{encoded, number, Encoded};
+use equinox_testing::close::Scale;
+use equinox_testing::golden::number;
+use equinox_testing::panics::panic_message;
 use equinox_testing::{Golden, Tolerance};
 use serde_json::Value;
 
-type Params = BTreeMap<String, Array>;
-
-fn decode(v: &Value) -> Array {
-    let Encoded { shape, dtype, data } = encoded(v);
-    match dtype.as_str() {
-        "float32" => Array::from_vec(data.iter().map(|&x| x as f32).collect(), shape),
-        "int32" => Array::from_vec(data.iter().map(|&x| x as i32).collect(), shape),
-        other => panic!("unexpected dtype {other}"),
-    }
-}
-
-fn decode_tree(v: &Value) -> Params {
-    v.as_object()
-        .expect("a dict of arrays")
-        .iter()
-        .map(|(k, a)| (k.clone(), decode(a)))
-        .collect()
-}
-
-fn dtype_name(d: DType) -> &'static str {
-    match d {
-        DType::F32 => "float32",
-        DType::I32 => "int32",
-        other => panic!("unexpected dtype {other}"),
-    }
-}
+mod common;
+use common::{decode, decode_tree, Params};
 
 /// How a case's float32 values are compared: the tolerance and what it is relative to
 /// (integers always compare exactly).
@@ -84,33 +59,22 @@ const NEWTON_SCHULZ: Cmp = Cmp {
     rtol: 1e-5,
 };
 
+/// Panics unless `got` matches the golden array under `cmp` (integers exactly).
 fn check_array(what: &str, got: &Array, want: &Value, cmp: Cmp) {
-    let want = encoded(want);
-    assert_eq!(got.shape(), want.shape.as_slice(), "{what}: shape");
-    assert_eq!(dtype_name(got.dtype()), want.dtype, "{what}: dtype");
-    let tol = match want.dtype.as_str() {
+    common::check_array_with(what, got, want, cmp.scale, |dtype| match dtype {
         "float32" => Tolerance::rel(cmp.rtol),
         other => Tolerance::for_dtype(other),
-    };
-    let bad = mismatches(what, &got.to_vec::<f64>(), &want.data, tol, cmp.scale);
-    assert_no_mismatches(&bad, tol);
+    });
 }
 
-fn check_tree(what: &str, got: &Params, want: &Value, scale: Cmp) {
-    let want = want.as_object().expect("a dict of arrays");
-    assert_eq!(got.len(), want.len(), "{what}: keys");
-    for (k, w) in want {
-        check_array(&format!("{what}[{k}]"), &got[k], w, scale);
-    }
+fn check_tree(what: &str, got: &Params, want: &Value, cmp: Cmp) {
+    common::check_tree_with(what, got, want, |what, g, w| check_array(what, g, w, cmp));
 }
 
-fn check_state_leaves<S: PyTree>(what: &str, state: &S, want: &Value, scale: Cmp) {
-    let want = want.as_array().expect("a list of leaves");
-    let got = tree::leaves(state);
-    assert_eq!(got.len(), want.len(), "{what}: number of state leaves");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        check_array(&format!("{what} leaf {i}"), g, w, scale);
-    }
+fn check_state_leaves<S: PyTree>(what: &str, state: &S, want: &Value, cmp: Cmp) {
+    common::check_leaves_with(what, state, want, |what, _, g, w| {
+        check_array(what, g, w, cmp)
+    });
 }
 
 /// How one update is called: plainly, or with what the optimiser needs beyond the trait.
@@ -693,38 +657,15 @@ fn trajectories_match_optax() {
     let g = Golden::load("optim_contrib");
     let params0 = decode_tree(&g.section("inputs")["params"]);
     let only = std::env::var("CONTRIB_CASE").ok();
-    let mut failures = Vec::new();
-    for (name, case) in g.section("trajectories").entries() {
-        if only.as_deref().is_some_and(|o| !name.starts_with(o)) {
-            continue;
-        }
-        let r = std::panic::catch_unwind(|| run_named(name, case, &params0));
-        if let Err(e) = r {
-            let msg = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            failures.push(format!("{name}: {msg}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} trajectories differ from Optax:\n{}",
-        failures.len(),
-        failures.join("\n\n")
+    common::check_each_trajectory(
+        g.section("trajectories")
+            .entries()
+            .filter(|(name, _)| only.as_deref().is_none_or(|o| name.starts_with(o))),
+        |name, case| run_named(name, case, &params0),
     );
     if only.is_none() {
         g.assert_sections_read(&["inputs", "trajectories"]);
     }
-}
-
-fn panic_message(f: impl FnOnce()) -> String {
-    let e = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("it panics");
-    e.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
 }
 
 #[test]

@@ -4,47 +4,19 @@
 //! here and compares the updates, the parameters after `apply_updates` and every leaf of the
 //! new state (in Optax's leaf order) under the float32 rule (1e-6 relative; counts exactly).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use equinox_core::transforms::grad;
-use equinox_core::tree::{self, PyTree};
+use equinox_core::tree::PyTree;
 use equinox_core::{numpy as jnp, Array, DType};
 use equinox_optim::{self as optim, GradientTransformation, Mask, ScalarOrSchedule, Schedule};
-use equinox_testing::close::{assert_no_mismatches, mismatches, Scale};
-use equinox_testing::golden::{encoded, Encoded};
+use equinox_testing::close::Scale;
+use equinox_testing::panics::panic_message;
 use equinox_testing::{assert_close, Golden, Tolerance};
 use serde_json::Value;
 
-type Params = BTreeMap<String, Array>;
-
-fn decode(v: &Value) -> Array {
-    let Encoded { shape, dtype, data } = encoded(v);
-    match dtype.as_str() {
-        "float32" => Array::from_vec(data.iter().map(|&x| x as f32).collect(), shape),
-        "int32" => Array::from_vec(data.iter().map(|&x| x as i32).collect(), shape),
-        other => panic!("unexpected dtype {other}"),
-    }
-}
-
-fn decode_tree(v: &Value) -> Params {
-    v.as_object()
-        .expect("a dict of arrays")
-        .iter()
-        .map(|(k, a)| (k.clone(), decode(a)))
-        .collect()
-}
-
-fn dtype_name(d: DType) -> &'static str {
-    match d {
-        DType::F32 => "float32",
-        DType::I32 => "int32",
-        DType::BF16 => "bfloat16",
-        DType::Bool => "bool",
-        DType::U32 => "uint32",
-        other => panic!("unexpected dtype {other}"),
-    }
-}
+mod common;
+use common::{decode, decode_tree, Params};
 
 /// What the float32 tolerance is relative to in a trajectory.
 ///
@@ -81,6 +53,8 @@ fn scale_for(name: &str) -> Scale {
     }
 }
 
+/// Panics unless `got` matches the golden array under `tolerance`, or the dtype's default
+/// when `None`.
 fn check_array_with(
     what: &str,
     got: &Array,
@@ -88,21 +62,16 @@ fn check_array_with(
     scale: Scale,
     tolerance: Option<Tolerance>,
 ) {
-    let want = encoded(want);
-    assert_eq!(got.shape(), want.shape.as_slice(), "{what}: shape");
-    assert_eq!(dtype_name(got.dtype()), want.dtype, "{what}: dtype");
-    let tol = tolerance.unwrap_or_else(|| Tolerance::for_dtype(&want.dtype));
-    let bad = mismatches(what, &got.to_vec::<f64>(), &want.data, tol, scale);
-    assert_no_mismatches(&bad, tol);
+    common::check_array_with(what, got, want, scale, |dtype| {
+        tolerance.unwrap_or_else(|| Tolerance::for_dtype(dtype))
+    });
 }
 
 fn check_tree(what: &str, got: &Params, want: &Value, scale: Scale) {
-    let want = want.as_object().expect("a dict of arrays");
-    assert_eq!(got.len(), want.len(), "{what}: keys");
-    for (k, w) in want {
-        let tolerance = case_tolerance(what.split(' ').next().unwrap_or_default());
-        check_array_with(&format!("{what}[{k}]"), &got[k], w, scale, tolerance);
-    }
+    let tolerance = case_tolerance(what.split(' ').next().unwrap_or_default());
+    common::check_tree_with(what, got, want, |what, g, w| {
+        check_array_with(what, g, w, scale, tolerance)
+    });
 }
 
 /// The cases held to a tolerance other than the float32 rule, and why.
@@ -126,19 +95,16 @@ fn case_tolerance(name: &str) -> Option<Tolerance> {
 }
 
 fn check_state_leaves<S: PyTree>(what: &str, state: &S, want: &Value, scale: Scale) {
-    let want = want.as_array().expect("a list of leaves");
-    let got = tree::leaves(state);
-    assert_eq!(got.len(), want.len(), "{what}: number of state leaves");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        let case = what.split(' ').next().unwrap_or_default();
+    let case = what.split(' ').next().unwrap_or_default();
+    common::check_leaves_with(what, state, want, |what, i, g, w| {
         let tolerance = if LINE_SEARCH_CASES.contains(&case) && LINE_SEARCH_GRAD_LEAVES.contains(&i)
         {
             Some(RUST_LOSS_GRAD_TOLERANCE)
         } else {
             case_tolerance(case)
         };
-        check_array_with(&format!("{what} leaf {i}"), g, w, scale, tolerance);
-    }
+        check_array_with(what, g, w, scale, tolerance);
+    });
 }
 
 /// The state leaves of the L-BFGS cases that hold the line search's gradient at the
@@ -844,26 +810,11 @@ fn trajectories_match_optax() {
     let params0 = decode_tree(&inputs["params"]);
     // The loss's data: `optimising_with_rust_gradients_follows_optax` reads it.
     let _ = (&inputs["x"], &inputs["y"]);
-    let mut failures = Vec::new();
-    for (name, case) in g.section("trajectories").entries() {
-        if LINE_SEARCH_CASES.contains(&name) {
-            continue;
-        }
-        let r = std::panic::catch_unwind(|| run_named(name, case, &params0));
-        if let Err(e) = r {
-            let msg = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            failures.push(format!("{name}: {msg}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} trajectories differ from Optax:\n{}",
-        failures.len(),
-        failures.join("\n\n")
+    common::check_each_trajectory(
+        g.section("trajectories")
+            .entries()
+            .filter(|(name, _)| !LINE_SEARCH_CASES.contains(name)),
+        |name, case| run_named(name, case, &params0),
     );
     g.assert_sections_read(&["inputs", "trajectories"]);
 }
@@ -1038,14 +989,6 @@ fn schedules_match_optax() {
         assert_close(name, &got, &want, Tolerance::F32);
     }
     g.assert_sections_read(&["schedules"]);
-}
-
-fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
-    let e = std::panic::catch_unwind(f).expect_err("it panics");
-    e.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("a message")
 }
 
 #[test]

@@ -4,76 +4,19 @@
 //! `equinox::tree_deserialise_leaves`, continue the trajectory as Optax did, and save to the
 //! same bytes.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::PathBuf;
 
 use equinox as eqx;
-use equinox_testing::close::{assert_no_mismatches, mismatches, Scale};
-use equinox_testing::golden::{encoded, Encoded};
-use equinox_testing::{Golden, Tolerance};
+use equinox_testing::Golden;
 use eqx::optim::{self, GradientTransformation};
-use eqx::tree::PyTree;
-use eqx::{tree, Array, DType};
+use eqx::tree::{self, PyTree};
 use serde_json::Value;
 
-type Params = BTreeMap<String, Array>;
+mod common;
+use common::{check_leaves, check_tree, decode_tree, Params};
 
 const GOLDENS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../parity/goldens");
-
-fn decode(v: &Value) -> Array {
-    let Encoded { shape, dtype, data } = encoded(v);
-    match dtype.as_str() {
-        "float32" => Array::from_vec(data.iter().map(|&x| x as f32).collect(), shape),
-        "int32" => Array::from_vec(data.iter().map(|&x| x as i32).collect(), shape),
-        other => panic!("unexpected dtype {other}"),
-    }
-}
-
-fn decode_tree(v: &Value) -> Params {
-    v.as_object()
-        .expect("a dict of arrays")
-        .iter()
-        .map(|(k, a)| (k.clone(), decode(a)))
-        .collect()
-}
-
-fn check_array(what: &str, got: &Array, want: &Value) {
-    let want = encoded(want);
-    assert_eq!(got.shape(), want.shape.as_slice(), "{what}: shape");
-    let dtype = match got.dtype() {
-        DType::F32 => "float32",
-        DType::I32 => "int32",
-        other => panic!("unexpected dtype {other}"),
-    };
-    assert_eq!(dtype, want.dtype, "{what}: dtype");
-    let tol = Tolerance::for_dtype(&want.dtype);
-    let bad = mismatches(
-        what,
-        &got.astype(DType::F64).to_vec::<f64>(),
-        &want.data,
-        tol,
-        Scale::Element,
-    );
-    assert_no_mismatches(&bad, tol);
-}
-
-fn check_leaves<T: PyTree>(what: &str, tree: &T, want: &Value) {
-    let want = want.as_array().expect("a list of leaves");
-    let got = tree::leaves(tree);
-    assert_eq!(got.len(), want.len(), "{what}: number of leaves");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        check_array(&format!("{what} leaf {i}"), g, w);
-    }
-}
-
-fn check_tree(what: &str, got: &Params, want: &Value) {
-    let want = want.as_object().expect("a dict of arrays");
-    assert_eq!(got.len(), want.len(), "{what}: keys");
-    for (k, w) in want {
-        check_array(&format!("{what}[{k}]"), &got[k], w);
-    }
-}
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("equinox-optim-state-io-{}", std::process::id()));
