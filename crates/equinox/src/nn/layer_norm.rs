@@ -81,12 +81,10 @@ impl LayerNorm {
             use_bias,
             dtype,
         } = options;
-        if !dtype.is_float() {
-            panic!("nn::LayerNorm: parameters need a floating dtype, got {dtype:?}");
-        }
+        let (weight, bias) = elementwise_params("LayerNorm", &shape, use_weight, use_bias, dtype);
         LayerNorm {
-            weight: use_weight.then(|| jnp::ones_dtype(&shape, dtype)),
-            bias: use_bias.then(|| jnp::zeros_dtype(&shape, dtype)),
+            weight,
+            bias,
             shape,
             eps,
             use_weight,
@@ -97,14 +95,7 @@ impl LayerNorm {
     /// Normalises `x`, which must have the layer's `shape`; the result has `x`'s shape and
     /// dtype.
     pub fn forward(&self, x: &Array) -> Array {
-        if x.shape() != &self.shape[..] {
-            panic!(
-                "nn::LayerNorm: expected an input of shape {:?}, got {}; LayerNorm(shape)(x) \
-                 needs shape == x.shape, so map over any batch axes (vmap)",
-                self.shape,
-                x.aval()
-            );
-        }
+        check_whole_input("LayerNorm", &self.shape, x);
         let (out, dtype) = normalise(
             x,
             |x| {
@@ -132,6 +123,37 @@ pub(super) fn normalise(
     let variance = Array::weak_scalar(0.0f64).maximum(&variance);
     let inv = jnp::rsqrt(&(&variance + eps));
     (&(&x - &mean) * &inv, dtype)
+}
+
+/// The elementwise weight (ones) and bias (zeros) of a layer that normalises whole inputs of
+/// `shape` (`LayerNorm`, `RMSNorm`), each only when wanted. Panics naming `layer` unless
+/// `dtype` is a float type.
+pub(super) fn elementwise_params(
+    layer: &str,
+    shape: &Shape,
+    use_weight: bool,
+    use_bias: bool,
+    dtype: DType,
+) -> (Option<Array>, Option<Array>) {
+    if !dtype.is_float() {
+        panic!("nn::{layer}: parameters need a floating dtype, got {dtype:?}");
+    }
+    (
+        use_weight.then(|| jnp::ones_dtype(shape, dtype)),
+        use_bias.then(|| jnp::zeros_dtype(shape, dtype)),
+    )
+}
+
+/// Panics naming `layer` unless `x` has exactly the layer's `shape`: as in Equinox, these
+/// layers normalise the whole input, and batch axes are mapped over rather than broadcast.
+pub(super) fn check_whole_input(layer: &str, shape: &Shape, x: &Array) {
+    if x.shape() != &shape[..] {
+        panic!(
+            "nn::{layer}: expected an input of shape {shape:?}, got {}; {layer}(shape)(x) \
+             needs shape == x.shape, so map over any batch axes (vmap)",
+            x.aval()
+        );
+    }
 }
 
 /// `weight * out + bias` with the parameters cast to the computation dtype, each only when

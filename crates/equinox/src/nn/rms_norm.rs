@@ -1,6 +1,6 @@
 //! `eqx.nn.RMSNorm`.
 
-use super::layer_norm::affine;
+use super::layer_norm::{affine, check_whole_input, elementwise_params};
 use super::Layer;
 use crate::numpy as jnp;
 use crate::{Array, DType, Module, Shape};
@@ -81,12 +81,10 @@ impl RMSNorm {
             use_bias,
             dtype,
         } = options;
-        if !dtype.is_float() {
-            panic!("nn::RMSNorm: parameters need a floating dtype, got {dtype:?}");
-        }
+        let (weight, bias) = elementwise_params("RMSNorm", &shape, use_weight, use_bias, dtype);
         RMSNorm {
-            weight: use_weight.then(|| jnp::ones_dtype(&shape, dtype)),
-            bias: use_bias.then(|| jnp::zeros_dtype(&shape, dtype)),
+            weight,
+            bias,
             shape,
             eps,
             use_weight,
@@ -97,14 +95,7 @@ impl RMSNorm {
     /// Rescales `x`, which must have the layer's `shape`; the result has `x`'s shape and
     /// dtype.
     pub fn forward(&self, x: &Array) -> Array {
-        if x.shape() != &self.shape[..] {
-            panic!(
-                "nn::RMSNorm: expected an input of shape {:?}, got {}; RMSNorm(shape)(x) \
-                 needs shape == x.shape, so map over any batch axes (vmap)",
-                self.shape,
-                x.aval()
-            );
-        }
+        check_whole_input("RMSNorm", &self.shape, x);
         let dtype = crate::promote_types(x.dtype(), DType::F32);
         let xc = x.astype(dtype);
         let inv_rms = jnp::rsqrt(&(&jnp::mean(&jnp::square(&xc), ()) + self.eps));
