@@ -291,12 +291,15 @@ impl Layer for Conv {
     }
 }
 
+/// The fixed-rank constructors of a convolution-like layer (`Conv1d`… for [`Conv`],
+/// `ConvTranspose1d`… for `ConvTranspose`): Equinox's classes are subclasses that add only the
+/// rank, so here each is a unit struct whose `new` and `with_options` build the one general type
+/// (whose own constructors take the rank first).
 macro_rules! fixed_rank_conv {
-    ($name:ident, $n:literal, $eqx:literal) => {
-        #[doc = concat!("`", $eqx, "`: builds a [`Conv`] with `num_spatial_dims = ", $n, "`.")]
+    ($layer:ident, $options:ident, $name:ident, $n:literal, $eqx:literal) => {
+        #[doc = concat!("`", $eqx, "`: builds a [`", stringify!($layer), "`] with `num_spatial_dims = ", $n, "`.")]
         ///
-        /// Equinox's class is a subclass of `Conv` adding only the rank, so here it is a
-        /// constructor of the one [`Conv`] type.
+        #[doc = concat!("Equinox's class is a subclass of `", stringify!($layer), "` adding only the rank, so here it is a constructor of the one [`", stringify!($layer), "`] type.")]
         #[derive(Clone, Copy, Debug)]
         pub struct $name;
 
@@ -309,8 +312,8 @@ macro_rules! fixed_rank_conv {
                 out_channels: usize,
                 kernel_size: impl Into<Sizes>,
                 key: Key,
-            ) -> Conv {
-                Conv::new($n, in_channels, out_channels, kernel_size, key)
+            ) -> $layer {
+                $layer::new($n, in_channels, out_channels, kernel_size, key)
             }
 
             #[doc = concat!("`", $eqx, "(in_channels, out_channels, kernel_size, ..options, key=key)`.")]
@@ -318,15 +321,16 @@ macro_rules! fixed_rank_conv {
                 in_channels: usize,
                 out_channels: usize,
                 kernel_size: impl Into<Sizes>,
-                options: ConvOptions,
+                options: $options,
                 key: Key,
-            ) -> Conv {
-                Conv::with_options($n, in_channels, out_channels, kernel_size, options, key)
+            ) -> $layer {
+                $layer::with_options($n, in_channels, out_channels, kernel_size, options, key)
             }
         }
     };
 }
+pub(super) use fixed_rank_conv;
 
-fixed_rank_conv!(Conv1d, 1, "eqx.nn.Conv1d");
-fixed_rank_conv!(Conv2d, 2, "eqx.nn.Conv2d");
-fixed_rank_conv!(Conv3d, 3, "eqx.nn.Conv3d");
+fixed_rank_conv!(Conv, ConvOptions, Conv1d, 1, "eqx.nn.Conv1d");
+fixed_rank_conv!(Conv, ConvOptions, Conv2d, 2, "eqx.nn.Conv2d");
+fixed_rank_conv!(Conv, ConvOptions, Conv3d, 3, "eqx.nn.Conv3d");

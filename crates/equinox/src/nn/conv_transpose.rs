@@ -1,7 +1,7 @@
 //! `eqx.nn.ConvTranspose` and its fixed-rank forms `ConvTranspose1d`, `ConvTranspose2d`,
 //! `ConvTranspose3d`.
 
-use super::conv::{check_input, conv_parameters};
+use super::conv::{check_input, conv_parameters, fixed_rank_conv};
 use super::spatial::{pad_with_mode, Padding, PaddingMode, Sizes};
 use super::Layer;
 use crate::random::Key;
@@ -301,42 +301,24 @@ impl Layer for ConvTranspose {
     }
 }
 
-macro_rules! fixed_rank_conv_transpose {
-    ($name:ident, $n:literal, $eqx:literal) => {
-        #[doc = concat!("`", $eqx, "`: builds a [`ConvTranspose`] with `num_spatial_dims = ", $n, "`.")]
-        ///
-        /// Equinox's class is a subclass of `ConvTranspose` adding only the rank, so here it is
-        /// a constructor of the one [`ConvTranspose`] type.
-        #[derive(Clone, Copy, Debug)]
-        pub struct $name;
-
-        // `new` builds the general layer: Equinox's class is that layer with fixed settings.
-        #[allow(clippy::new_ret_no_self)]
-        impl $name {
-            #[doc = concat!("`", $eqx, "(in_channels, out_channels, kernel_size, key=key)`.")]
-            pub fn new(
-                in_channels: usize,
-                out_channels: usize,
-                kernel_size: impl Into<Sizes>,
-                key: Key,
-            ) -> ConvTranspose {
-                ConvTranspose::new($n, in_channels, out_channels, kernel_size, key)
-            }
-
-            #[doc = concat!("`", $eqx, "(in_channels, out_channels, kernel_size, ..options, key=key)`.")]
-            pub fn with_options(
-                in_channels: usize,
-                out_channels: usize,
-                kernel_size: impl Into<Sizes>,
-                options: ConvTransposeOptions,
-                key: Key,
-            ) -> ConvTranspose {
-                ConvTranspose::with_options($n, in_channels, out_channels, kernel_size, options, key)
-            }
-        }
-    };
-}
-
-fixed_rank_conv_transpose!(ConvTranspose1d, 1, "eqx.nn.ConvTranspose1d");
-fixed_rank_conv_transpose!(ConvTranspose2d, 2, "eqx.nn.ConvTranspose2d");
-fixed_rank_conv_transpose!(ConvTranspose3d, 3, "eqx.nn.ConvTranspose3d");
+fixed_rank_conv!(
+    ConvTranspose,
+    ConvTransposeOptions,
+    ConvTranspose1d,
+    1,
+    "eqx.nn.ConvTranspose1d"
+);
+fixed_rank_conv!(
+    ConvTranspose,
+    ConvTransposeOptions,
+    ConvTranspose2d,
+    2,
+    "eqx.nn.ConvTranspose2d"
+);
+fixed_rank_conv!(
+    ConvTranspose,
+    ConvTransposeOptions,
+    ConvTranspose3d,
+    3,
+    "eqx.nn.ConvTranspose3d"
+);
