@@ -2,14 +2,9 @@
 //! (`backward_nan` and `store_dce`/`inspect_dce` do not exist in this crate).
 
 use equinox as eqx;
+use equinox_testing::panics::panic_message;
 use eqx::nn;
 use eqx::{numpy as jnp, random, Array};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
-fn panic_message(f: impl FnOnce()) -> String {
-    let err = catch_unwind(AssertUnwindSafe(f)).expect_err("it should panic");
-    err.downcast_ref::<String>().cloned().unwrap_or_default()
-}
 
 #[test]
 fn test_max_traces() {

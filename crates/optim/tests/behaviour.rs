@@ -3,6 +3,7 @@
 //! `tree_serialise_leaves`; and the panics for misuse.
 
 use equinox as eqx;
+use equinox_testing::panics::panic_message;
 use eqx::optim::{self, GradientTransformation};
 use eqx::{numpy as jnp, tree, Array, DType, Module};
 
@@ -121,14 +122,6 @@ fn a_state_saves_and_loads_with_tree_serialise_leaves() {
     assert!(tree::tree_equal(&loaded, &state));
     assert_eq!(loaded.0.count.item::<i32>(), 1);
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-fn panic_message(f: impl FnOnce()) -> String {
-    let e = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("it panics");
-    e.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("a message")
 }
 
 #[test]

@@ -10,6 +10,7 @@ use equinox_core::{Array, Axes, DType};
 use equinox_optim::losses::{self, *};
 use equinox_testing::close::{assert_no_mismatches, mismatches, Scale};
 use equinox_testing::golden::{encoded, Encoded};
+use equinox_testing::panics::panic_message;
 use equinox_testing::{Golden, Tolerance};
 use serde_json::Value;
 
@@ -359,14 +360,6 @@ fn argument_order(fn_name: &str) -> &'static [&'static str] {
 }
 
 /// Runs `f`, which must panic, and returns its message.
-fn panic_message(f: impl FnOnce()) -> String {
-    let err = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
-    err.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("a string panic message")
-}
-
 #[test]
 fn bad_inputs_panic_with_optax_messages() {
     let f = |n: usize| Array::from_vec(vec![1.0f32; n], [n]);

@@ -4,14 +4,7 @@
 use equinox_core::transforms::value_and_grad;
 use equinox_core::{numpy as jnp, Array};
 use equinox_optim::{self as optim, GradientTransformation};
-
-fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
-    let e = std::panic::catch_unwind(f).expect_err("it panics");
-    e.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("a message")
-}
+use equinox_testing::panics::panic_message;
 
 const NO_PARAMS: &str = "You are using a transformation that requires the current value of \
     parameters, but you are not passing `params` when calling `update`.";

@@ -3,12 +3,12 @@
 //! script gave Optax and evaluated at the same int32 step counts; values compare under the
 //! float32 rule. The bad-argument cases must panic with Optax's `ValueError` message.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use equinox_core::{Array, DType};
 use equinox_optim::{self as optim, DynSchedule, ExponentialDecayOptions};
 use equinox_testing::golden::encoded;
+use equinox_testing::panics::panic_message;
 use equinox_testing::{assert_close, Golden, Tolerance};
 
 fn exp_opts(
@@ -233,14 +233,6 @@ fn schedules_follow_optax() {
 }
 
 /// Runs `f`, which must panic, and returns its message.
-fn panic_message(f: impl FnOnce()) -> String {
-    let err = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
-    err.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("a string panic message")
-}
-
 #[test]
 fn bad_arguments_panic_with_optax_messages() {
     use optim::*;
