@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use equinox_core::tree;
+use equinox_core::tree::{self, PyTree};
 use equinox_core::{numpy as jnp, Array, DType};
 use equinox_optim::{self as optim, GradientTransformation, Labels, Mask};
 use equinox_testing::close::Scale;
@@ -33,23 +33,22 @@ fn steps(case: &Value) -> &Vec<Value> {
     steps
 }
 
-/// A trajectory, with `before` run on the state before each step (to change it as the
-/// Python script did) and `after` on the state and the golden step after it.
-fn run_with<T: GradientTransformation>(
+/// Checks a trajectory leaf by leaf against Optax's: the initial state, then after each step
+/// the updates, the parameters after `apply_updates` and the new state. `update(i, grads,
+/// state, params)` makes step `i`'s updates and new state (it may first change the state as the
+/// Python script did); `after` checks the state against the golden step beyond that.
+fn check_trajectory<P: PyTree, S: PyTree>(
     name: &str,
-    opt: &T,
     case: &Value,
-    params0: &Params,
-    mut before: impl FnMut(usize, &mut T::State<Params>),
-    mut after: impl FnMut(&T::State<Params>, &Value),
+    mut params: P,
+    mut state: S,
+    mut update: impl FnMut(usize, &Params, &mut S, &P) -> (P, S),
+    mut after: impl FnMut(&S, &Value),
 ) {
-    let mut params = params0.clone();
-    let mut state = opt.init(&params);
     check_leaves(&format!("{name} init"), &state, &case["init_state"]);
     for (i, step) in steps(case).iter().enumerate() {
-        before(i, &mut state);
         let grads = decode_tree(&step["grads"]);
-        let (updates, new_state) = opt.update(&grads, &state, Some(&params));
+        let (updates, new_state) = update(i, &grads, &mut state, &params);
         params = optim::apply_updates(&params, &updates);
         state = new_state;
         check_leaves(
@@ -61,6 +60,29 @@ fn run_with<T: GradientTransformation>(
         check_leaves(&format!("{name} step {i} state"), &state, &step["state"]);
         after(&state, step);
     }
+}
+
+/// A trajectory of `opt` from `params0`, with `before` run on the state before each step (to
+/// change it as the Python script did) and `after` on the state and the golden step after it.
+fn run_with<T: GradientTransformation>(
+    name: &str,
+    opt: &T,
+    case: &Value,
+    params0: &Params,
+    mut before: impl FnMut(usize, &mut T::State<Params>),
+    after: impl FnMut(&T::State<Params>, &Value),
+) {
+    check_trajectory(
+        name,
+        case,
+        params0.clone(),
+        opt.init(params0),
+        |i, grads, state, params| {
+            before(i, state);
+            opt.update(grads, state, Some(params))
+        },
+        after,
+    );
 }
 
 fn run<T: GradientTransformation>(name: &str, opt: T, case: &Value, params0: &Params) {
@@ -91,28 +113,23 @@ fn run_multi_steps<T: GradientTransformation, K: optim::ShouldSkipUpdate>(
     );
 }
 
+/// A Lookahead trajectory: its parameters are the fast and slow pair, synced at the start.
 fn run_lookahead<T: GradientTransformation>(
     name: &str,
     opt: optim::Lookahead<T>,
     case: &Value,
     params0: &Params,
 ) {
-    let mut params = optim::LookaheadParams::init_synced(params0);
-    let mut state = opt.init(&params);
-    check_leaves(&format!("{name} init"), &state, &case["init_state"]);
-    for (i, step) in steps(case).iter().enumerate() {
-        let grads = decode_tree(&step["grads"]);
-        let (updates, new_state) = opt.update(&grads, &state, &params);
-        params = optim::apply_updates(&params, &updates);
-        state = new_state;
-        check_leaves(
-            &format!("{name} step {i} updates"),
-            &updates,
-            &step["updates"],
-        );
-        check_leaves(&format!("{name} step {i} params"), &params, &step["params"]);
-        check_leaves(&format!("{name} step {i} state"), &state, &step["state"]);
-    }
+    let params = optim::LookaheadParams::init_synced(params0);
+    let state = opt.init(&params);
+    check_trajectory(
+        name,
+        case,
+        params,
+        state,
+        |_, grads, state, params| opt.update(grads, state, params),
+        |_, _| {},
+    );
 }
 
 /// Optax's `lambda x: x.ndim == 1` masks in Rust.
