@@ -361,7 +361,7 @@ fn run_named(name: &str, case: &Value, p: &Params) {
 fn trajectories_match_optax() {
     let g = Golden::load("optim_combine");
     let params0 = decode_tree(&g.section("inputs")["params"]);
-    common::check_each_trajectory(g.section("trajectories").entries(), |name, case| {
+    common::check_each_case(g.section("trajectories").entries(), |name, case| {
         run_named(name, case, &params0)
     });
     g.assert_sections_read(&["inputs", "trajectories"]);

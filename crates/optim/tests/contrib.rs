@@ -657,7 +657,7 @@ fn trajectories_match_optax() {
     let g = Golden::load("optim_contrib");
     let params0 = decode_tree(&g.section("inputs")["params"]);
     let only = std::env::var("CONTRIB_CASE").ok();
-    common::check_each_trajectory(
+    common::check_each_case(
         g.section("trajectories")
             .entries()
             .filter(|(name, _)| only.as_deref().is_none_or(|o| name.starts_with(o))),

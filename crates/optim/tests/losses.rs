@@ -3,49 +3,26 @@
 //! its values and (for losses differentiable in their main input) the gradient of the summed
 //! loss; both are compared here under the float32 rule, with the gradient taken by our `grad`.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use equinox_core::transforms::grad;
-use equinox_core::{Array, Axes, DType};
+use equinox_core::{Array, Axes};
 use equinox_optim::losses::{self, *};
-use equinox_testing::close::{assert_no_mismatches, mismatches, Scale};
-use equinox_testing::golden::{encoded, Encoded};
+use equinox_testing::close::Scale;
 use equinox_testing::panics::panic_message;
 use equinox_testing::{Golden, Tolerance};
 use serde_json::Value;
 
-fn decode(v: &Value) -> Array {
-    let Encoded { shape, dtype, data } = encoded(v);
-    match dtype.as_str() {
-        "float32" => Array::from_vec(data.iter().map(|&x| x as f32).collect(), shape),
-        "int32" => Array::from_vec(data.iter().map(|&x| x as i32).collect(), shape),
-        "bool" => Array::from_vec(data.iter().map(|&x| x != 0.0).collect(), shape),
-        other => panic!("unexpected dtype {other}"),
-    }
-}
-
-fn dtype_name(d: DType) -> &'static str {
-    match d {
-        DType::F32 => "float32",
-        DType::I32 => "int32",
-        DType::Bool => "bool",
-        other => panic!("unexpected dtype {other}"),
-    }
-}
+mod common;
+use common::decode;
 
 /// Compares `got` with an encoded expected array: shape, dtype, then values. Gradients are
 /// compared relative to their largest element (they come out of cancellations such as
 /// `softmax - labels`, whose small elements carry the rounding of the large ones); values
 /// elementwise.
 fn check(what: &str, got: &Array, want: &Value, scale: Scale) {
-    let want = encoded(want);
-    assert_eq!(got.shape(), want.shape.as_slice(), "{what}: shape");
-    assert_eq!(dtype_name(got.dtype()), want.dtype, "{what}: dtype");
     // Transcendental functions (exp, log, log1p) are not correctly rounded in XLA; a few ulp
     // separate compositions of them.
     let tol = Tolerance::rel(4e-6).with_atol(1e-7);
-    let bad = mismatches(what, &got.to_vec::<f64>(), &want.data, tol, scale);
-    assert_no_mismatches(&bad, tol);
+    common::check_array_with(what, got, want, scale, |_| tol);
 }
 
 /// The options of one case, read from Optax's keyword arguments.
@@ -260,23 +237,7 @@ fn call(name: &str, x: &[Array], o: &Options) -> Vec<Array> {
 #[test]
 fn losses_and_gradients_follow_optax() {
     let g = Golden::load("optim_losses");
-    let mut failures = Vec::new();
-    for (case_name, case) in g.section("losses").entries() {
-        if let Err(e) = catch_unwind(AssertUnwindSafe(|| check_case(case_name, case))) {
-            let msg = e
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            failures.push(format!("{case_name}: {msg}"));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} case(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    common::check_each_case(g.section("losses").entries(), check_case);
     g.assert_sections_read(&["losses"]);
 }
 

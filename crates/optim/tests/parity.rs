@@ -810,7 +810,7 @@ fn trajectories_match_optax() {
     let params0 = decode_tree(&inputs["params"]);
     // The loss's data: `optimising_with_rust_gradients_follows_optax` reads it.
     let _ = (&inputs["x"], &inputs["y"]);
-    common::check_each_trajectory(
+    common::check_each_case(
         g.section("trajectories")
             .entries()
             .filter(|(name, _)| !LINE_SEARCH_CASES.contains(name)),

@@ -1,6 +1,6 @@
 //! The optimiser parity goldens (`parity/goldens/optim*.json`): decoding their arrays into
 //! `Array`s and parameter dicts, comparing results with them array by array, leaf by leaf or
-//! entry by entry, and running every trajectory of a file. Each test binary uses a subset.
+//! entry by entry, and running every case of a section. Each test binary uses a subset.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -103,10 +103,10 @@ pub fn check_tree(what: &str, got: &Params, want: &Value) {
     check_tree_with(what, got, want, check_array);
 }
 
-/// Runs `check` on every golden trajectory, catching each one's panic, then panics listing
-/// every trajectory that failed with its message, so that one failure does not hide the
-/// others.
-pub fn check_each_trajectory<'a>(
+/// Runs `check` on every golden case (a trajectory, a loss), catching each one's panic, then
+/// panics listing every case that failed with its message, so that one failure does not hide
+/// the others.
+pub fn check_each_case<'a>(
     cases: impl IntoIterator<Item = (&'a str, &'a Value)>,
     check: impl Fn(&str, &Value),
 ) {
@@ -118,7 +118,7 @@ pub fn check_each_trajectory<'a>(
     }
     assert!(
         failures.is_empty(),
-        "{} trajectories differ from Optax:\n{}",
+        "{} case(s) differ from Optax:\n{}",
         failures.len(),
         failures.join("\n\n")
     );
