@@ -10,6 +10,7 @@ use equinox_core::nn::initializers::{
     OrthogonalOptions, TruncatedNormalOptions, UniformOptions,
 };
 use equinox_core::{random, Array, DType};
+use equinox_testing::golden::sizes;
 use equinox_testing::ulps::assert_within_ulps;
 use equinox_testing::{Golden, Tolerance};
 use serde_json::Value;
@@ -27,14 +28,6 @@ fn every_golden_section_is_checked() {
 
 fn dtype(name: &str) -> DType {
     DType::from_name(name).expect("a known dtype")
-}
-
-fn shape_of(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect()
 }
 
 fn axes_of(v: &Value) -> FanAxes {
@@ -150,7 +143,7 @@ fn bits_of(a: &Array) -> Vec<u64> {
 fn check_case(case: &Value) {
     let name = case["name"].as_str().unwrap();
     let initializer = build(case);
-    let shape = shape_of(&case["shape"]);
+    let shape = sizes(&case["shape"]);
     let key = random::key(case["seed"].as_u64().unwrap());
     let out = match &case["call_dtype"] {
         Value::String(d) => initializer.init_with_dtype(key, shape.clone(), dtype(d)),
@@ -164,7 +157,7 @@ fn check_case(case: &Value) {
     );
     assert_eq!(
         out.shape(),
-        shape_of(&want["shape"]).as_slice(),
+        sizes(&want["shape"]).as_slice(),
         "{name}: shape"
     );
     let want_bits = equinox_testing::golden::bits(want);

@@ -5,6 +5,7 @@
 //! every parameter and the input; dropout masks for given keys. Then edge cases and misuse.
 
 use equinox as eqx;
+use equinox_testing::golden::sizes;
 use equinox_testing::{Golden, Tolerance};
 use eqx::nn::{self, GroupNormOptions, Layer, LayerNormOptions, RmsNormOptions};
 use eqx::{numpy as jnp, random, Array, DType};
@@ -31,15 +32,6 @@ fn every_golden_section_is_checked() {
     golden().assert_claimed(&[
         LAYER_NORM, GROUP_NORM, RMS_NORM, DROPOUT, EMBEDDING, PRELU, MLP_SCAN, X64,
     ]);
-}
-
-/// A case's list of sizes (a layer's normalised shape).
-fn shape_of(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect()
 }
 
 fn bools_of(v: &Value) -> Vec<bool> {
@@ -160,7 +152,7 @@ fn check_layer_norm(case: &Value) {
         dtype: opt_dtype(case),
     };
     check_layer(
-        nn::LayerNorm::with_options(shape_of(&case["shape"]), options),
+        nn::LayerNorm::with_options(sizes(&case["shape"]), options),
         case,
     );
 }
@@ -184,7 +176,7 @@ fn check_rms_norm(case: &Value) {
         dtype: opt_dtype(case),
     };
     check_layer(
-        nn::RMSNorm::with_options(shape_of(&case["shape"]), options),
+        nn::RMSNorm::with_options(sizes(&case["shape"]), options),
         case,
     );
 }

@@ -3,6 +3,7 @@
 //! tests/test_serialisation.py.
 
 use equinox as eqx;
+use equinox_testing::golden::sizes;
 use equinox_testing::{Golden, Tolerance};
 use eqx::serialisation::{self, LeafLocation, SerialisationError};
 use eqx::{bf16, f16, numpy as jnp, tree, Array, DType, Module, ALL_DTYPES};
@@ -45,19 +46,11 @@ fn dir_entries(dir: &Path) -> Vec<String> {
     names
 }
 
-fn shape_of(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect()
-}
-
 /// The array a golden record describes, built from its JSON values (independently of any
 /// file): floats from their exact f64 values, integers and bools as given.
 fn array_from_json(rec: &Value) -> Array {
     let dtype = DType::from_name(rec["dtype"].as_str().unwrap()).unwrap();
-    let shape = shape_of(&rec["shape"]);
+    let shape = sizes(&rec["shape"]);
     let vals = rec["values"].as_array().unwrap();
     let f = || vals.iter().map(|v| v.as_f64().unwrap());
     let i = || vals.iter().map(|v| v.as_i64().unwrap());
@@ -282,7 +275,7 @@ fn python_simple_module_loads_and_rust_writes_identical_bytes() {
             .map(|r| {
                 zeros(
                     DType::from_name(r["dtype"].as_str().unwrap()).unwrap(),
-                    &shape_of(&r["shape"]),
+                    &sizes(&r["shape"]),
                 )
             })
             .collect(),
@@ -372,7 +365,7 @@ fn numpy_record_variants_load() {
         .map(|r| {
             zeros(
                 DType::from_name(r["dtype"].as_str().unwrap()).unwrap(),
-                &shape_of(&r["shape"]),
+                &sizes(&r["shape"]),
             )
         })
         .collect();

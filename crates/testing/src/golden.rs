@@ -360,12 +360,7 @@ pub struct Encoded {
 /// # Panics
 /// If a field is missing or malformed.
 pub fn encoded(v: &Value) -> Encoded {
-    let shape = v["shape"]
-        .as_array()
-        .unwrap_or_else(|| panic!("an encoded array has a shape list: {v}"))
-        .iter()
-        .map(|d| d.as_u64().expect("a dimension") as usize)
-        .collect();
+    let shape = sizes(&v["shape"]);
     let dtype = v["dtype"]
         .as_str()
         .unwrap_or_else(|| panic!("an encoded array has a dtype: {v}"))
@@ -377,6 +372,18 @@ pub fn encoded(v: &Value) -> Encoded {
         .map(number)
         .collect();
     Encoded { shape, dtype, data }
+}
+
+/// A list of sizes (a shape, or a layer's size arguments).
+///
+/// # Panics
+/// If `v` is not a list of non-negative integers.
+pub fn sizes(v: &Value) -> Vec<usize> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not a list of sizes: {v}"))
+        .iter()
+        .map(|d| d.as_u64().unwrap_or_else(|| panic!("not a size: {d}")) as usize)
+        .collect()
 }
 
 /// The `bits` list of an encoded float array: each element's bit pattern in the array's own
