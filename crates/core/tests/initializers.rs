@@ -10,7 +10,7 @@ use equinox_core::nn::initializers::{
     OrthogonalOptions, TruncatedNormalOptions, UniformOptions,
 };
 use equinox_core::{random, Array, DType};
-use equinox_testing::golden::sizes;
+use equinox_testing::golden::{encoded, sizes};
 use equinox_testing::ulps::assert_within_ulps;
 use equinox_testing::{Golden, Tolerance};
 use serde_json::Value;
@@ -173,16 +173,10 @@ fn check_case(case: &Value) {
         } else {
             1e-5
         };
-        let want_values: Vec<f64> = want["data"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(equinox_testing::golden::number)
-            .collect();
         equinox_testing::assert_close(
             name,
             &out.astype(DType::F64).to_vec::<f64>(),
-            &want_values,
+            &encoded(want).data,
             Tolerance::new(0.0, atol),
         );
     } else if normal_based {

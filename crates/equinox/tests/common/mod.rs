@@ -6,6 +6,7 @@
 pub mod golden_arrays;
 
 use equinox::{Array, DType};
+use equinox_testing::golden::{encoded, Encoded};
 use equinox_testing::{Golden, Tolerance};
 use serde_json::Value;
 
@@ -25,19 +26,8 @@ pub const FILTERED_TRANSFORMS_JACFWD: &[&str] = &["pytree_jacfwd"];
 /// An encoded array (`{"shape", "dtype", "data"}`) as an `Array` of its dtype. float32 values
 /// are stored widened to f64, so the conversion back is exact.
 pub fn array(v: &Value) -> Array {
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let data: Vec<f64> = v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(equinox_testing::golden::number)
-        .collect();
-    let dtype = DType::from_name(v["dtype"].as_str().unwrap()).expect("a known dtype");
+    let Encoded { shape, dtype, data } = encoded(v);
+    let dtype = DType::from_name(&dtype).expect("a known dtype");
     Array::from_vec(data, shape).astype(dtype)
 }
 
