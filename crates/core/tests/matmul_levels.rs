@@ -90,8 +90,8 @@ fn check_batched_and_conv(rng: &mut Rng) {
     let a = random_vec(rng, b * m * k);
     let c = random_vec(rng, b * k * n);
     let got = jnp::matmul(
-        &Array::from_vec(a.clone(), &[b, m, k]).astype(DType::F32),
-        &Array::from_vec(c.clone(), &[b, k, n]).astype(DType::F32),
+        &Array::from_vec(a.clone(), [b, m, k]).astype(DType::F32),
+        &Array::from_vec(c.clone(), [b, k, n]).astype(DType::F32),
     )
     .to_vec::<f64>();
     for bi in 0..b {
@@ -116,8 +116,8 @@ fn check_batched_and_conv(rng: &mut Rng) {
     let x = random_vec(rng, cin * h * w);
     let f = random_vec(rng, cout * cin * 9);
     let got = lax::conv(
-        &Array::from_vec(x.clone(), &[1, cin, h, w]).astype(DType::F32),
-        &Array::from_vec(f.clone(), &[cout, cin, 3, 3]).astype(DType::F32),
+        &Array::from_vec(x.clone(), [1, cin, h, w]).astype(DType::F32),
+        &Array::from_vec(f.clone(), [cout, cin, 3, 3]).astype(DType::F32),
         &[1, 1],
         "SAME",
     )

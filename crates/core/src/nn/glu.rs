@@ -19,7 +19,7 @@ use crate::numpy as jnp;
 pub fn glu(x: &Array, axis: isize) -> Array {
     let ax = normalize_axis(axis, x.ndim(), "glu");
     let size = x.shape()[ax];
-    if size % 2 != 0 {
+    if !size.is_multiple_of(2) {
         panic!(
             "glu: the size of axis {axis} must be divisible by 2, got an array of shape {}",
             x.shape_obj()

@@ -150,7 +150,7 @@ pub fn split(x: &Array, sections: impl Into<Sections>, axis: isize) -> Vec<Array
     let d = x.shape()[axis];
     let bounds: Vec<usize> = match sections.into() {
         Sections::Count(n) => {
-            if n == 0 || d % n != 0 {
+            if n == 0 || !d.is_multiple_of(n) {
                 panic!(
                     "split: array split does not result in an equal division: axis {axis} of \
                      shape {} into {n} sections",

@@ -207,7 +207,7 @@ fn scan_pairs(
     );
     let odd = scan_pairs(apply, reduced, axis);
     let rest = both(&|v| slice_in_dim(v, 2, n, 2, axis), &elems);
-    let even = if n % 2 == 0 {
+    let even = if n.is_multiple_of(2) {
         let m = odd.0.shape()[axis];
         apply(&both(&|v| slice_in_dim(v, 0, m - 1, 1, axis), &odd), &rest)
     } else {
