@@ -1,9 +1,13 @@
 //! `jax.nn.softmax` and `jax.nn.log_softmax`.
 
+use std::sync::LazyLock;
+
+use super::compiled::{compiled_when_eager, CompiledFn};
 use super::{max_with_neg_inf_initial, to_inexact};
 use crate::array::Array;
 use crate::lax::stop_gradient;
 use crate::numpy::{self as jnp, Axes};
+use crate::transforms::Jit;
 
 /// Softmax over `axes` (JAX's default is `-1`): `exp(x - m) / sum(exp(x - m))`.
 ///
@@ -25,6 +29,14 @@ use crate::numpy::{self as jnp, Axes};
 /// ```
 pub fn softmax(x: &Array, axes: impl Into<Axes>) -> Array {
     let axes = axes.into();
+    if is_last_axis(&axes, x) {
+        return compiled_when_eager(x, &SOFTMAX_LAST_AXIS, |x| softmax_ops(x, Axes::from(-1)));
+    }
+    softmax_ops(x, axes)
+}
+
+/// [`softmax`]'s operations.
+fn softmax_ops(x: &Array, axes: Axes) -> Array {
     let x = to_inexact(x);
     let m = stop_gradient(&max_with_neg_inf_initial(&x, &axes, true, "softmax"));
     let unnormalized = jnp::exp(&(&x - &m));
@@ -46,12 +58,37 @@ pub fn softmax(x: &Array, axes: impl Into<Axes>) -> Array {
 /// ```
 pub fn log_softmax(x: &Array, axes: impl Into<Axes>) -> Array {
     let axes = axes.into();
+    if is_last_axis(&axes, x) {
+        return compiled_when_eager(x, &LOG_SOFTMAX_LAST_AXIS, |x| {
+            log_softmax_ops(x, Axes::from(-1))
+        });
+    }
+    log_softmax_ops(x, axes)
+}
+
+/// [`log_softmax`]'s operations.
+fn log_softmax_ops(x: &Array, axes: Axes) -> Array {
     let x = to_inexact(x);
     let m = max_with_neg_inf_initial(&x, &axes, true, "log_softmax");
     let shifted = &x - &stop_gradient(&m);
     let lse = jnp::log(&jnp::sum_keepdims(&jnp::exp(&shifted), axes));
     &shifted - &lse
 }
+
+/// Whether `axes` is exactly the last axis of `x` (JAX's default, and the case eager calls
+/// run compiled: the compiled programs are cached by shape and dtype only, so the axis is fixed
+/// in them).
+fn is_last_axis(axes: &Axes, x: &Array) -> bool {
+    x.ndim() > 0
+        && matches!(axes, Axes::Some(a) if a.len() == 1 && (a[0] == -1 || a[0] == x.ndim() as isize - 1))
+}
+
+/// The compiled forms over the last axis: `jax.nn.softmax` and `jax.nn.log_softmax` are
+/// `jax.jit`-decorated, so an eager call runs as one program.
+static SOFTMAX_LAST_AXIS: CompiledFn =
+    LazyLock::new(|| Jit::new((|x| softmax_ops(x, Axes::from(-1))) as fn(&Array) -> Array));
+static LOG_SOFTMAX_LAST_AXIS: CompiledFn =
+    LazyLock::new(|| Jit::new((|x| log_softmax_ops(x, Axes::from(-1))) as fn(&Array) -> Array));
 
 impl Array {
     /// [`softmax`] as a method: `x.softmax(-1)`.
@@ -61,5 +98,51 @@ impl Array {
     /// [`log_softmax`] as a method: `x.log_softmax(-1)`.
     pub fn log_softmax(&self, axes: impl Into<Axes>) -> Array {
         log_softmax(self, axes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::array::DType;
+    use crate::random;
+    use crate::transforms::make_jaxpr;
+
+    fn bits(x: &Array) -> Vec<u32> {
+        x.to_vec::<f32>().into_iter().map(f32::to_bits).collect()
+    }
+
+    #[test]
+    fn eager_calls_over_the_last_axis_run_compiled_with_the_operations_bits() {
+        // A shape no other test uses, so the trace counts below are this test's own.
+        let x = random::uniform(random::key(3), [163, 101], DType::F32, -30.0, 30.0);
+        let traces = (
+            SOFTMAX_LAST_AXIS.trace_count(),
+            LOG_SOFTMAX_LAST_AXIS.trace_count(),
+        );
+        for axis in [-1isize, 1] {
+            assert_eq!(
+                bits(&softmax(&x, axis)),
+                bits(&softmax_ops(&x, Axes::from(-1)))
+            );
+            assert_eq!(
+                bits(&log_softmax(&x, axis)),
+                bits(&log_softmax_ops(&x, Axes::from(-1)))
+            );
+        }
+        // `-1` and `1` name the same axis: one compilation each, then the cache.
+        assert_eq!(SOFTMAX_LAST_AXIS.trace_count(), traces.0 + 1);
+        assert_eq!(LOG_SOFTMAX_LAST_AXIS.trace_count(), traces.1 + 1);
+        // Another axis runs operation by operation (and still normalises that axis).
+        let by_column = softmax(&x, 0);
+        assert_eq!(SOFTMAX_LAST_AXIS.trace_count(), traces.0 + 1);
+        let column_sums = by_column.sum(0).to_vec::<f32>();
+        assert!(column_sums.iter().all(|s| (s - 1.0).abs() < 1e-5));
+        // Traced, the program holds the operations themselves.
+        let jaxpr = make_jaxpr(|x: &Array| softmax(x, -1))(&x).to_string();
+        assert!(
+            jaxpr.contains("reduce_max") && jaxpr.contains("exp"),
+            "{jaxpr}"
+        );
     }
 }
