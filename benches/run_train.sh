@@ -24,7 +24,7 @@ for r in rows:
 def us(s):
     return f"{s * 1e6:10.1f}"
 print()
-print(f"{'workload':8} | {'first call ms ours / jax':>26} | {'step µs median ours (min)':>27} | {'step µs median jax (min)':>26} | jax/ours")
+print(f"{'workload':10} | {'first call ms ours / jax':>26} | {'step µs median ours (min)':>27} | {'step µs median jax (min)':>26} | jax/ours")
 print("-" * 110)
 for n in names:
     o, j = by.get(("equinox-rs", n)), by.get(("jax+equinox", n))
@@ -33,5 +33,5 @@ for n in names:
     first = f"{o['first_call_s'] * 1e3:9.2f} / {j['first_call_s'] * 1e3:9.2f}"
     mo = f"{us(o['median_s'])} ({o['min_s'] * 1e6:.1f})"
     mj = f"{us(j['median_s'])} ({j['min_s'] * 1e6:.1f})"
-    print(f"{n:8} | {first:>26} | {mo:>27} | {mj:>26} | {j['median_s'] / o['median_s']:.2f}x")
+    print(f"{n:10} | {first:>26} | {mo:>27} | {mj:>26} | {j['median_s'] / o['median_s']:.2f}x")
 PY

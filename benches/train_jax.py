@@ -7,6 +7,9 @@ Workloads, as in the Rust bench and in the reference /work/shared/reference-benc
 (but with optax.sgd instead of adam, to match the Rust SGD step):
   tiny1 / tiny32  eqx.nn.MLP 2-32-32-1 relu, batch 1 / 32, mean squared error
   mlp             eqx.nn.MLP 784-512-512-10 relu, batch 128, softmax cross-entropy
+  mlp-adam        the same step with optax.adam(1e-3)
+  adamw-10m       optax.adamw(1e-3)'s update + eqx.apply_updates alone, jitted, on ten (1000, 1000)
+                  f32 parameters (10M) with fixed gradients
 The step is eqx.filter_jit(filter_value_and_grad -> optax.sgd(1e-2).update -> eqx.apply_updates).
 first_call_s is the wall time of the first call (trace + lower + XLA compile + one run), after the
 backend has been started by a trivial jit. Step times block on the loss every step (latency), in
@@ -55,8 +58,8 @@ def xent(m, x, y):
     return optax.softmax_cross_entropy_with_integer_labels(jax.vmap(m)(x), y).mean()
 
 
-def bench(name, model, loss_fn, x, y, batch):
-    optim = optax.sgd(LEARNING_RATE)
+def bench(name, model, loss_fn, x, y, batch, optim=None):
+    optim = optim or optax.sgd(LEARNING_RATE)
     opt_state = optim.init(eqx.filter(model, eqx.is_inexact_array))
 
     @eqx.filter_jit
@@ -93,3 +96,36 @@ model = eqx.nn.MLP(784, 10, width_size=512, depth=2, activation=jax.nn.relu, key
 x = jax.random.normal(kx, (128, 784), jnp.float32)
 y = jax.random.randint(ky, (128,), 0, 10)
 bench("mlp", model, xent, x, y, 5)
+bench("mlp-adam", model, xent, x, y, 5, optax.adam(1e-3))
+
+
+def bench_adamw_update(name, key):
+    keys = jax.random.split(key, 20)
+    params = [jax.random.normal(k, (1000, 1000), jnp.float32) for k in keys[:10]]
+    grads = [jax.random.normal(k, (1000, 1000), jnp.float32) for k in keys[10:]]
+    optim = optax.adamw(1e-3)
+    opt_state = optim.init(params)
+
+    @eqx.filter_jit
+    def step(params, opt_state, grads):
+        updates, opt_state = optim.update(grads, opt_state, params)
+        return eqx.apply_updates(params, updates), opt_state
+
+    t0 = perf()
+    params, opt_state = step(params, opt_state, grads)
+    jax.block_until_ready(params)
+    first = perf() - t0
+    state = [params, opt_state]
+
+    def one_step():
+        p, s = step(state[0], state[1], grads)
+        jax.block_until_ready(p)
+        state[0], state[1] = p, s
+
+    mn, med, reps = time_it(one_step, 5, args.min_time)
+    print(json.dumps({"kind": "train", "impl": "jax+equinox", "workload": name,
+                      "first_call_s": first, "min_s": mn, "median_s": med, "reps": reps,
+                      "final_loss": float(jnp.mean(state[0][0]))}), flush=True)
+
+
+bench_adamw_update("adamw-10m", mkey)
