@@ -2,8 +2,9 @@
 modes; outputs and state after several training steps under a named vmap, inference, gradients),
 SpectralNorm (initial power-iteration state from a key, outputs and state after steps, gradients),
 WeightNorm (g, outputs, gradients), Shared (tied weights: leaves, outputs, gradients), and
-Sequential threading a State and a split key through mixed layers. Two `.eqx` files of models with
-their State (`nn_stateful_bn.eqx`, `nn_stateful_seq.eqx`) are written by Equinox for the Rust side
+Sequential threading a State and a split key through mixed layers. Three `.eqx` files of models with
+their State (`nn_stateful_bn.eqx`, `nn_stateful_seq.eqx`, `nn_stateful_conv.eqx`: Conv2d +
+BatchNorm + ReLU) are written by Equinox for the Rust side
 to load and to reproduce byte for byte.
 
 Checked by `crates/equinox/tests/nn_stateful.rs`. Run: .venv/bin/python parity/nn_stateful.py
@@ -356,6 +357,31 @@ def eqx_files():
         "x": enc(x),
         "y_train": enc(y_train),
         "state_after": enc_leaves(s_train),
+    }
+
+    # A convolutional block: Conv2d (padding 1, no bias) + BatchNorm (batch mode) + ReLU.
+    k1, k2 = jr.split(jr.PRNGKey(35))
+    conv, state = eqx.nn.make_with_state(eqx.nn.Sequential)([
+        eqx.nn.Conv2d(2, 4, 3, padding=1, use_bias=False, key=k1),
+        eqx.nn.BatchNorm(4, "batch", mode="batch"),
+        eqx.nn.Lambda(jax.nn.relu),
+    ])
+    step = jax.vmap(lambda x, s: conv(x, s), axis_name="batch", in_axes=(0, None),
+                    out_axes=(0, None))
+    for k in jr.split(k2, 2):
+        _, state = step(jr.normal(k, (3, 2, 5, 5)), state)
+    eqx.tree_serialise_leaves(os.path.join(OUT, "nn_stateful_conv.eqx"), (conv, state))
+    x = jr.normal(jr.PRNGKey(36), (3, 2, 5, 5))
+    y_train, s_train = step(x, state)
+    y_inf, _ = jax.vmap(
+        lambda x, s: eqx.nn.inference_mode(conv)(x, s), axis_name="batch", in_axes=(0, None),
+        out_axes=(0, None))(x, state)
+    out["conv"] = {
+        "file": "nn_stateful_conv.eqx",
+        "x": enc(x),
+        "y_train": enc(y_train),
+        "state_after": enc_leaves(s_train),
+        "y_inference": enc(y_inf),
     }
     return out
 

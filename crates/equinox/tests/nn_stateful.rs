@@ -1,8 +1,9 @@
 //! Stateful layers against real Equinox 0.13.8 (`parity/nn_stateful.py` →
-//! `parity/goldens/nn_stateful.json` and two `.eqx` files): `BatchNorm` in every mode under a
+//! `parity/goldens/nn_stateful.json` and three `.eqx` files): `BatchNorm` in every mode under a
 //! named vmap (outputs and state over several steps, inference, gradients, also under
 //! `filter_jit`), `SpectralNorm`, `WeightNorm`, `Shared`, `Sequential` threading a `State` and a
-//! split key, models with their `State` loaded from and written to Equinox's files; plus the
+//! split key, models with their `State` (BatchNorm, a Sequential, a Conv2d + BatchNorm block)
+//! loaded from and written to Equinox's files; plus the
 //! `State` API's errors.
 
 use equinox as eqx;
@@ -752,6 +753,7 @@ nn::layer_enum! {
         Lambda(nn::Lambda),
         Noise(Noise),
         Dropout(nn::Dropout),
+        Conv(nn::Conv),
     }
 }
 
@@ -907,5 +909,41 @@ fn models_with_state_load_from_and_write_to_equinox_files() {
     )(&array_of(&case["x"]), &state);
     check(&y, &case["y_train"], LOOSE, "seq file: training output");
     check_leaves(&s, &case["state_after"], LOOSE, "seq file: state after");
+
+    // Conv2d (padding 1, no bias) + BatchNorm + ReLU, built from another key: the file's
+    // weights replace it, so the outputs below hold only if the convolution's kernel loaded.
+    let case = files.get("conv");
+    let conv_opts = nn::ConvOptions {
+        padding: 1.into(),
+        use_bias: false,
+        ..Default::default()
+    };
+    let bn_opts = nn::BatchNormOptions {
+        mode: nn::BatchNormMode::Batch,
+        ..Default::default()
+    };
+    let like = nn::make_with_state(nn::Sequential::new([
+        Block::from(nn::Conv2d::with_options(2, 4, 3, conv_opts, random::key(0))),
+        Block::from(nn::BatchNorm::with_options(4, "batch", bn_opts)),
+        Block::from(nn::Lambda::new(nn::relu)),
+    ]));
+    let (conv, state) = load_and_rewrite(case["file"].as_str().unwrap(), &like);
+    let x = array_of(&case["x"]);
+    let run = |model: &nn::Sequential<Block>| {
+        eqx::filter_vmap_with(
+            |x: &Array, st: &State| model.call(x, st.clone(), None),
+            shared_state_spec("batch"),
+        )(&x, &state)
+    };
+    let (y, s) = run(&conv);
+    check(&y, &case["y_train"], LOOSE, "conv file: training output");
+    check_leaves(&s, &case["state_after"], LOOSE, "conv file: state after");
+    let (y, _) = run(&nn::inference_mode(&conv, true));
+    check(
+        &y,
+        &case["y_inference"],
+        LOOSE,
+        "conv file: inference output",
+    );
     golden().assert_sections_read(FILES);
 }
