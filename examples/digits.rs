@@ -229,14 +229,8 @@ fn main() {
     let batch = 32;
     let steps_per_epoch = y_train.shape()[0] / batch; // the last partial batch is dropped
     let total_steps = (steps_per_epoch * args.epochs) as i64;
-    let schedule = optim::warmup_cosine_decay_schedule(
-        0.0,
-        3e-3,
-        steps_per_epoch as i64,
-        total_steps,
-        0.0,
-        1.0,
-    );
+    let schedule =
+        optim::warmup_cosine_decay_schedule(0.0, 3e-3, steps_per_epoch as i64, total_steps);
     let optimiser = optim::adamw(schedule);
     // The Equinox tutorial's loop: the state is built for the model's float arrays.
     let opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array, false));

@@ -116,14 +116,17 @@ pub use combine::{
 };
 pub use numerics::{global_norm, safe_increment};
 pub use schedule::{
-    constant_schedule, cosine_decay_schedule, cosine_onecycle_schedule,
-    cosine_onecycle_schedule_with_options, exponential_decay, exponential_decay_with_options,
-    join_schedules, linear_onecycle_schedule, linear_onecycle_schedule_with_options,
-    linear_schedule, piecewise_constant_schedule, piecewise_interpolate_schedule,
-    polynomial_schedule, sgdr_schedule, warmup_constant_schedule, warmup_cosine_decay_schedule,
+    constant_schedule, cosine_decay_schedule, cosine_decay_schedule_with_options,
+    cosine_onecycle_schedule, cosine_onecycle_schedule_with_options, exponential_decay,
+    exponential_decay_with_options, join_schedules, linear_onecycle_schedule,
+    linear_onecycle_schedule_with_options, linear_schedule, linear_schedule_with_options,
+    piecewise_constant_schedule, piecewise_interpolate_schedule, polynomial_schedule,
+    polynomial_schedule_with_options, sgdr_schedule, warmup_constant_schedule,
+    warmup_cosine_decay_schedule, warmup_cosine_decay_schedule_with_options,
     warmup_exponential_decay_schedule, warmup_exponential_decay_schedule_with_options,
-    CosineOnecycleOptions, DynSchedule, ExponentialDecayOptions, LinearOnecycleOptions,
-    ScalarOrSchedule, Schedule, SgdrCycle, Signed,
+    CosineDecayOptions, CosineOnecycleOptions, DynSchedule, ExponentialDecayOptions,
+    LinearOnecycleOptions, PolynomialScheduleOptions, ScalarOrSchedule, Schedule, SgdrCycle,
+    Signed, WarmupCosineDecayOptions,
 };
 pub use transform::{
     adaptive_grad_clip, adaptive_grad_clip_with_options, clip_by_block_rms,

@@ -77,8 +77,15 @@ fn a_whole_model_keeps_its_static_fields_and_non_float_leaves() {
 #[test]
 fn a_jitted_step_takes_the_state_as_an_argument() {
     // A schedule too: under jit the count it reads is traced.
-    let opt = optim::adam(optim::warmup_cosine_decay_schedule(
-        0.0, 0.1, 2, 8, 0.01, 1.0,
+    let opt = optim::adam(optim::warmup_cosine_decay_schedule_with_options(
+        0.0,
+        0.1,
+        2,
+        8,
+        optim::WarmupCosineDecayOptions {
+            end_value: 0.01,
+            exponent: 1.0,
+        },
     ));
     let m = model();
     let state = opt.init(&eqx::filter(&m, eqx::is_inexact_array, false));

@@ -308,7 +308,7 @@ fn run_named(name: &str, case: &Value, p: &Params) {
                 [
                     (
                         "learning_rate",
-                        Hyperparam::schedule(linear_schedule(0.1, 0.01, 4, 0)),
+                        Hyperparam::schedule(linear_schedule(0.1, 0.01, 4)),
                     ),
                     ("momentum", Hyperparam::Value(0.9)),
                 ],

@@ -273,13 +273,13 @@ fn run_named(name: &str, case: &Value, p: &Params) {
             name,
             Eval(schedule_free_with_options(
                 optim::adam_with_options(
-                    optim::linear_schedule(0.0, 0.02, 3, 0),
+                    optim::linear_schedule(0.0, 0.02, 3),
                     optim::AdamOptions {
                         b1: 0.0,
                         ..Default::default()
                     },
                 ),
-                optim::linear_schedule(0.0, 0.02, 3, 0),
+                optim::linear_schedule(0.0, 0.02, 3),
                 ScheduleFreeOptions {
                     b1: 0.7,
                     weight_lr_power: 3.0,
@@ -356,8 +356,8 @@ fn run_named(name: &str, case: &Value, p: &Params) {
                     ademamix: ScaleByAdemamixOptions {
                         b1: 0.9,
                         b2: 0.999,
-                        b3: optim::linear_schedule(0.9, 0.999, 4, 0),
-                        alpha: optim::linear_schedule(0.0, 5.0, 4, 0),
+                        b3: optim::linear_schedule(0.9, 0.999, 4),
+                        alpha: optim::linear_schedule(0.0, 5.0, 4),
                         eps: 1e-8,
                         eps_root: 0.0,
                         mu_dtype: None,
@@ -382,7 +382,7 @@ fn run_named(name: &str, case: &Value, p: &Params) {
                     ademamix: ScaleBySimplifiedAdemamixOptions {
                         b1: 0.9,
                         b2: 0.99,
-                        alpha: optim::linear_schedule(0.0, 2.0, 4, 0),
+                        alpha: optim::linear_schedule(0.0, 2.0, 4),
                         eps: 1e-6,
                         eps_root: 1e-8,
                     },
@@ -415,7 +415,7 @@ fn run_named(name: &str, case: &Value, p: &Params) {
         ),
         "prodigy_schedule" => run(
             name,
-            Plain(prodigy(optim::linear_schedule(1.0, 0.5, 4, 0))),
+            Plain(prodigy(optim::linear_schedule(1.0, 0.5, 4))),
             case,
             p,
             PRODIGY,
@@ -424,7 +424,7 @@ fn run_named(name: &str, case: &Value, p: &Params) {
         "dadapt_adamw_options" => run(
             name,
             Plain(dadapt_adamw_with_options(
-                optim::linear_schedule(1.0, 0.5, 4, 0),
+                optim::linear_schedule(1.0, 0.5, 4),
                 DAdaptAdamWOptions {
                     betas: (0.8, 0.99),
                     eps: 1e-6,

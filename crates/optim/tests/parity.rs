@@ -186,7 +186,7 @@ fn run_named(name: &str, case: &Value, p: &Params) {
         }
         "scale_by_learning_rate_schedule" => run(
             name,
-            scale_by_learning_rate(linear_schedule(0.1, 0.01, 4, 0)),
+            scale_by_learning_rate(linear_schedule(0.1, 0.01, 4)),
             case,
             p,
         ),
@@ -285,7 +285,7 @@ fn run_named(name: &str, case: &Value, p: &Params) {
         ),
         "adam_schedule" => run(
             name,
-            adam(warmup_cosine_decay_schedule(0.0, 0.05, 2, 6, 0.0, 1.0)),
+            adam(warmup_cosine_decay_schedule(0.0, 0.05, 2, 6)),
             case,
             p,
         ),
@@ -306,7 +306,7 @@ fn run_named(name: &str, case: &Value, p: &Params) {
                 0.01,
                 AdamWOptions {
                     adam: AdamOptions::default(),
-                    weight_decay: linear_schedule(0.1, 0.0, 5, 0),
+                    weight_decay: linear_schedule(0.1, 0.0, 5),
                     mask: None,
                 },
             ),
@@ -693,7 +693,7 @@ fn run_more(name: &str, case: &Value, p: &Params) {
             case,
             p,
         ),
-        "fromage_schedule" => run(name, fromage(linear_schedule(0.05, 0.01, 4, 0)), case, p),
+        "fromage_schedule" => run(name, fromage(linear_schedule(0.05, 0.01, 4)), case, p),
         "noisy_sgd" => run(name, noisy_sgd(0.01), case, p),
         "noisy_sgd_options" => run(
             name,
@@ -920,12 +920,25 @@ fn schedule_named(name: &str) -> Box<dyn Fn(&Array) -> Array> {
     use optim::*;
     match name {
         "constant_schedule" => Box::new(constant_schedule(0.3)),
-        "linear_schedule" => Box::new(linear_schedule(0.1, 0.01, 5, 2)),
-        "polynomial_schedule" => Box::new(polynomial_schedule(1.0, 0.1, 2.0, 8, 0)),
-        "polynomial_schedule_fractional_power" => {
-            Box::new(polynomial_schedule(0.5, 0.05, 0.5, 7, 1))
-        }
-        "polynomial_schedule_no_steps" => Box::new(polynomial_schedule(0.5, 0.05, 2.0, 0, 0)),
+        "linear_schedule" => Box::new(linear_schedule_with_options(
+            0.1,
+            0.01,
+            5,
+            PolynomialScheduleOptions {
+                transition_begin: 2,
+            },
+        )),
+        "polynomial_schedule" => Box::new(polynomial_schedule(1.0, 0.1, 2.0, 8)),
+        "polynomial_schedule_fractional_power" => Box::new(polynomial_schedule_with_options(
+            0.5,
+            0.05,
+            0.5,
+            7,
+            PolynomialScheduleOptions {
+                transition_begin: 1,
+            },
+        )),
+        "polynomial_schedule_no_steps" => Box::new(polynomial_schedule(0.5, 0.05, 2.0, 0)),
         "exponential_decay" => Box::new(exponential_decay(0.5, 3, 0.7)),
         "exponential_decay_staircase" => Box::new(exponential_decay_with_options(
             0.5,
@@ -955,18 +968,32 @@ fn schedule_named(name: &str) -> Box<dyn Fn(&Array) -> Array> {
                 ..Default::default()
             },
         )),
-        "cosine_decay_schedule" => Box::new(cosine_decay_schedule(0.2, 7, 0.0, 1.0)),
-        "cosine_decay_schedule_options" => Box::new(cosine_decay_schedule(0.2, 9, 0.1, 1.5)),
-        "warmup_cosine_decay_schedule" => {
-            Box::new(warmup_cosine_decay_schedule(0.0, 1.0, 3, 10, 0.05, 1.0))
-        }
+        "cosine_decay_schedule" => Box::new(cosine_decay_schedule(0.2, 7)),
+        "cosine_decay_schedule_options" => Box::new(cosine_decay_schedule_with_options(
+            0.2,
+            9,
+            CosineDecayOptions {
+                alpha: 0.1,
+                exponent: 1.5,
+            },
+        )),
+        "warmup_cosine_decay_schedule" => Box::new(warmup_cosine_decay_schedule_with_options(
+            0.0,
+            1.0,
+            3,
+            10,
+            WarmupCosineDecayOptions {
+                end_value: 0.05,
+                exponent: 1.0,
+            },
+        )),
         "piecewise_constant_schedule" => {
             Box::new(piecewise_constant_schedule(0.5, &[(6, 0.1), (3, 0.5)]))
         }
         "join_schedules" => Box::new(join_schedules(
             vec![
                 Arc::new(constant_schedule(1.0)),
-                Arc::new(linear_schedule(1.0, 0.0, 4, 0)),
+                Arc::new(linear_schedule(1.0, 0.0, 4)),
             ],
             &[3],
         )),
@@ -996,11 +1023,11 @@ fn schedule_errors_are_optaxs() {
     let g = Golden::load("optim");
     let errors = g.section("schedule_errors");
     let msg = panic_message(|| {
-        let _ = optim::cosine_decay_schedule(0.1, 0, 0.0, 1.0);
+        let _ = optim::cosine_decay_schedule(0.1, 0);
     });
     assert_eq!(msg, errors["cosine_decay_schedule"].as_str().unwrap());
     let msg = panic_message(|| {
-        let _ = optim::warmup_cosine_decay_schedule(0.0, 1.0, 5, 5, 0.0, 1.0);
+        let _ = optim::warmup_cosine_decay_schedule(0.0, 1.0, 5, 5);
     });
     assert_eq!(
         msg,

@@ -28,16 +28,47 @@ fn build(name: &str) -> DynSchedule {
     use optim::*;
     match name {
         "constant" => Arc::new(constant_schedule(0.3)),
-        "polynomial" => Arc::new(polynomial_schedule(1.0, 0.01, 2.0, 10, 0)),
-        "polynomial_begin" => Arc::new(polynomial_schedule(1.0, 0.01, 2.0, 10, 3)),
-        "polynomial_float_power" => Arc::new(polynomial_schedule(0.5, 2.0, 0.5, 8, 0)),
-        "polynomial_power3_rising" => Arc::new(polynomial_schedule(0.1, 1.0, 3.0, 6, 1)),
-        "polynomial_zero_steps" => Arc::new(polynomial_schedule(1.0, 0.01, 2.0, 0, 0)),
-        "polynomial_negative_steps" => Arc::new(polynomial_schedule(1.0, 0.01, 2.0, -3, 0)),
-        "polynomial_negative_begin" => Arc::new(polynomial_schedule(1.0, 0.01, 2.0, 10, -4)),
-        "linear" => Arc::new(linear_schedule(1.0, 0.1, 8, 0)),
-        "linear_begin" => Arc::new(linear_schedule(0.0, 2.0, 5, 2)),
-        "linear_zero_steps" => Arc::new(linear_schedule(1.0, 0.1, 0, 0)),
+        "polynomial" => Arc::new(polynomial_schedule(1.0, 0.01, 2.0, 10)),
+        "polynomial_begin" => Arc::new(polynomial_schedule_with_options(
+            1.0,
+            0.01,
+            2.0,
+            10,
+            PolynomialScheduleOptions {
+                transition_begin: 3,
+            },
+        )),
+        "polynomial_float_power" => Arc::new(polynomial_schedule(0.5, 2.0, 0.5, 8)),
+        "polynomial_power3_rising" => Arc::new(polynomial_schedule_with_options(
+            0.1,
+            1.0,
+            3.0,
+            6,
+            PolynomialScheduleOptions {
+                transition_begin: 1,
+            },
+        )),
+        "polynomial_zero_steps" => Arc::new(polynomial_schedule(1.0, 0.01, 2.0, 0)),
+        "polynomial_negative_steps" => Arc::new(polynomial_schedule(1.0, 0.01, 2.0, -3)),
+        "polynomial_negative_begin" => Arc::new(polynomial_schedule_with_options(
+            1.0,
+            0.01,
+            2.0,
+            10,
+            PolynomialScheduleOptions {
+                transition_begin: -4,
+            },
+        )),
+        "linear" => Arc::new(linear_schedule(1.0, 0.1, 8)),
+        "linear_begin" => Arc::new(linear_schedule_with_options(
+            0.0,
+            2.0,
+            5,
+            PolynomialScheduleOptions {
+                transition_begin: 2,
+            },
+        )),
+        "linear_zero_steps" => Arc::new(linear_schedule(1.0, 0.1, 0)),
         "exponential_decay" => Arc::new(exponential_decay(1.0, 3, 0.5)),
         "exponential_decay_staircase" => Arc::new(exponential_decay_with_options(
             1.0,
@@ -77,19 +108,45 @@ fn build(name: &str) -> DynSchedule {
             0.5,
             exp_opts(-2, false, None),
         )),
-        "cosine_decay" => Arc::new(cosine_decay_schedule(1.0, 10, 0.0, 1.0)),
-        "cosine_decay_alpha" => Arc::new(cosine_decay_schedule(0.5, 7, 0.1, 1.0)),
-        "cosine_decay_exponent" => Arc::new(cosine_decay_schedule(2.0, 12, 0.05, 2.0)),
-        "warmup_cosine_decay" => Arc::new(warmup_cosine_decay_schedule(0.0, 1.0, 3, 12, 0.0, 1.0)),
-        "warmup_cosine_decay_options" => {
-            Arc::new(warmup_cosine_decay_schedule(0.1, 0.8, 4, 15, 0.05, 1.5))
-        }
-        "warmup_cosine_decay_zero_peak" => {
-            Arc::new(warmup_cosine_decay_schedule(0.5, 0.0, 2, 6, 0.0, 1.0))
-        }
-        "warmup_cosine_decay_no_warmup" => {
-            Arc::new(warmup_cosine_decay_schedule(0.0, 1.0, 0, 10, 0.1, 1.0))
-        }
+        "cosine_decay" => Arc::new(cosine_decay_schedule(1.0, 10)),
+        "cosine_decay_alpha" => Arc::new(cosine_decay_schedule_with_options(
+            0.5,
+            7,
+            CosineDecayOptions {
+                alpha: 0.1,
+                exponent: 1.0,
+            },
+        )),
+        "cosine_decay_exponent" => Arc::new(cosine_decay_schedule_with_options(
+            2.0,
+            12,
+            CosineDecayOptions {
+                alpha: 0.05,
+                exponent: 2.0,
+            },
+        )),
+        "warmup_cosine_decay" => Arc::new(warmup_cosine_decay_schedule(0.0, 1.0, 3, 12)),
+        "warmup_cosine_decay_options" => Arc::new(warmup_cosine_decay_schedule_with_options(
+            0.1,
+            0.8,
+            4,
+            15,
+            WarmupCosineDecayOptions {
+                end_value: 0.05,
+                exponent: 1.5,
+            },
+        )),
+        "warmup_cosine_decay_zero_peak" => Arc::new(warmup_cosine_decay_schedule(0.5, 0.0, 2, 6)),
+        "warmup_cosine_decay_no_warmup" => Arc::new(warmup_cosine_decay_schedule_with_options(
+            0.0,
+            1.0,
+            0,
+            10,
+            WarmupCosineDecayOptions {
+                end_value: 0.1,
+                exponent: 1.0,
+            },
+        )),
         "piecewise_constant" => Arc::new(piecewise_constant_schedule(1.0, &[(3, 0.5), (6, 0.1)])),
         "piecewise_constant_unsorted" => Arc::new(piecewise_constant_schedule(
             2.0,
@@ -102,8 +159,8 @@ fn build(name: &str) -> DynSchedule {
         "join_schedules" => Arc::new(join_schedules(
             vec![
                 Arc::new(constant_schedule(1.0)),
-                Arc::new(linear_schedule(1.0, 0.0, 4, 0)),
-                Arc::new(cosine_decay_schedule(0.5, 5, 0.0, 1.0)),
+                Arc::new(linear_schedule(1.0, 0.0, 4)),
+                Arc::new(cosine_decay_schedule(0.5, 5)),
             ],
             &[3, 7],
         )),
@@ -240,11 +297,9 @@ fn bad_arguments_panic_with_optax_messages() {
     for (name, want) in g.section("errors").entries() {
         let want = want.as_str().expect("a message");
         let got = panic_message(|| match name {
-            "cosine_decay_zero_steps" => drop(cosine_decay_schedule(1.0, 0, 0.0, 1.0)),
-            "cosine_decay_negative_steps" => drop(cosine_decay_schedule(1.0, -5, 0.0, 1.0)),
-            "warmup_cosine_decay_short" => {
-                drop(warmup_cosine_decay_schedule(0.0, 1.0, 5, 5, 0.0, 1.0))
-            }
+            "cosine_decay_zero_steps" => drop(cosine_decay_schedule(1.0, 0)),
+            "cosine_decay_negative_steps" => drop(cosine_decay_schedule(1.0, -5)),
+            "warmup_cosine_decay_short" => drop(warmup_cosine_decay_schedule(0.0, 1.0, 5, 5)),
             "piecewise_constant_negative_scale" => {
                 drop(piecewise_constant_schedule(1.0, &[(2, 0.5), (4, -1.0)]))
             }

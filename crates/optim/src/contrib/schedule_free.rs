@@ -209,7 +209,7 @@ pub type ScheduleFreeLearningRate = Either<f64, WarmupSchedule>;
 fn warmup(learning_rate: f64, warmup_steps: Option<i64>) -> ScheduleFreeLearningRate {
     match warmup_steps {
         None => Either::Left(learning_rate),
-        Some(steps) => Either::Right(Box::new(linear_schedule(0.0, learning_rate, steps, 0))),
+        Some(steps) => Either::Right(Box::new(linear_schedule(0.0, learning_rate, steps))),
     }
 }
 

@@ -12,7 +12,7 @@ use super::DynSchedule;
 /// use std::sync::Arc;
 /// use equinox_optim::{constant_schedule, join_schedules, linear_schedule, Schedule};
 /// let s = join_schedules(
-///     vec![Arc::new(constant_schedule(1.0)), Arc::new(linear_schedule(1.0, 0.0, 4, 0))],
+///     vec![Arc::new(constant_schedule(1.0)), Arc::new(linear_schedule(1.0, 0.0, 4))],
 ///     &[3],
 /// );
 /// assert_eq!(s.at(2), 1.0);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use equinox_core::Array;
 
 use super::join::join_schedules;
-use super::warmup::warmup_cosine_decay_schedule;
+use super::warmup::{warmup_cosine_decay_schedule_with_options, WarmupCosineDecayOptions};
 use super::DynSchedule;
 
 /// One cycle of [`sgdr_schedule`]: the arguments of a
@@ -62,13 +62,15 @@ pub fn sgdr_schedule(cycles: &[SgdrCycle]) -> impl Fn(&Array) -> Array + Clone +
     let mut boundaries = Vec::with_capacity(cycles.len());
     let mut step = 0;
     for c in cycles {
-        schedules.push(Arc::new(warmup_cosine_decay_schedule(
+        schedules.push(Arc::new(warmup_cosine_decay_schedule_with_options(
             c.init_value,
             c.peak_value,
             c.warmup_steps,
             c.decay_steps,
-            c.end_value,
-            c.exponent,
+            WarmupCosineDecayOptions {
+                end_value: c.end_value,
+                exponent: c.exponent,
+            },
         )));
         step += c.decay_steps;
         boundaries.push(step);

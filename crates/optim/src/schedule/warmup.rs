@@ -4,7 +4,7 @@
 
 use equinox_core::Array;
 
-use super::cosine::cosine_decay_schedule;
+use super::cosine::{cosine_decay_schedule_with_options, CosineDecayOptions};
 use super::exponential::{exponential_decay_with_options, ExponentialDecayOptions};
 use super::join::switch_at;
 use super::polynomial::linear_schedule;
@@ -23,20 +23,38 @@ pub fn warmup_constant_schedule(
     peak_value: f64,
     warmup_steps: i64,
 ) -> impl Fn(&Array) -> Array + Clone + Send + Sync {
-    linear_schedule(init_value, peak_value, warmup_steps, 0)
+    linear_schedule(init_value, peak_value, warmup_steps)
+}
+
+/// Options of [`warmup_cosine_decay_schedule_with_options`] beyond the required ones, with
+/// Optax's defaults.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WarmupCosineDecayOptions {
+    /// The value at `decay_steps` and after (default 0).
+    pub end_value: f64,
+    /// The power the cosine factor is raised to (default 1).
+    pub exponent: f64,
+}
+
+impl Default for WarmupCosineDecayOptions {
+    fn default() -> WarmupCosineDecayOptions {
+        WarmupCosineDecayOptions {
+            end_value: 0.0,
+            exponent: 1.0,
+        }
+    }
 }
 
 /// A linear warmup from `init_value` to `peak_value` over `warmup_steps`, then a cosine
-/// decay to `end_value` at `decay_steps` (counted from 0, warmup included)
-/// (`optax.warmup_cosine_decay_schedule`; Optax's defaults are `end_value = 0.0`,
-/// `exponent = 1.0`).
+/// decay to 0 at `decay_steps` (counted from 0, warmup included)
+/// (`optax.warmup_cosine_decay_schedule` with its defaults).
 ///
 /// ```
 /// use equinox_optim::{warmup_cosine_decay_schedule, Schedule};
-/// let lr = warmup_cosine_decay_schedule(0.0, 1.0, 3, 10, 0.05, 1.0);
-/// assert_eq!(lr.at(0), 0.0);
-/// assert_eq!(lr.at(3), 1.0);
-/// assert!((lr.at(10) - 0.05).abs() < 1e-7);
+/// let lr = warmup_cosine_decay_schedule(0.0, 1.0, 2, 6);
+/// assert_eq!(lr.at(1), 0.5);
+/// assert_eq!(lr.at(2), 1.0);
+/// assert_eq!(lr.at(6), 0.0);
 /// ```
 ///
 /// # Panics
@@ -47,16 +65,59 @@ pub fn warmup_cosine_decay_schedule(
     peak_value: f64,
     warmup_steps: i64,
     decay_steps: i64,
-    end_value: f64,
-    exponent: f64,
 ) -> impl Fn(&Array) -> Array + Clone + Send + Sync {
+    warmup_cosine_decay_schedule_with_options(
+        init_value,
+        peak_value,
+        warmup_steps,
+        decay_steps,
+        WarmupCosineDecayOptions::default(),
+    )
+}
+
+/// A linear warmup from `init_value` to `peak_value` over `warmup_steps`, then a cosine
+/// decay to `options.end_value` at `decay_steps` (counted from 0, warmup included)
+/// (`optax.warmup_cosine_decay_schedule`).
+///
+/// ```
+/// use equinox_optim::{warmup_cosine_decay_schedule_with_options, Schedule, WarmupCosineDecayOptions};
+/// let lr = warmup_cosine_decay_schedule_with_options(
+///     0.0,
+///     1.0,
+///     3,
+///     10,
+///     WarmupCosineDecayOptions { end_value: 0.05, ..Default::default() },
+/// );
+/// assert_eq!(lr.at(0), 0.0);
+/// assert_eq!(lr.at(3), 1.0);
+/// assert!((lr.at(10) - 0.05).abs() < 1e-7);
+/// ```
+///
+/// # Panics
+/// If `decay_steps <= warmup_steps` (Optax's message, from the cosine decay).
+#[track_caller]
+pub fn warmup_cosine_decay_schedule_with_options(
+    init_value: f64,
+    peak_value: f64,
+    warmup_steps: i64,
+    decay_steps: i64,
+    options: WarmupCosineDecayOptions,
+) -> impl Fn(&Array) -> Array + Clone + Send + Sync {
+    let WarmupCosineDecayOptions {
+        end_value,
+        exponent,
+    } = options;
     let alpha = if peak_value == 0.0 {
         0.0
     } else {
         end_value / peak_value
     };
-    let warmup = linear_schedule(init_value, peak_value, warmup_steps, 0);
-    let decay = cosine_decay_schedule(peak_value, decay_steps - warmup_steps, alpha, exponent);
+    let warmup = linear_schedule(init_value, peak_value, warmup_steps);
+    let decay = cosine_decay_schedule_with_options(
+        peak_value,
+        decay_steps - warmup_steps,
+        CosineDecayOptions { alpha, exponent },
+    );
     move |step: &Array| {
         switch_at(
             step,
@@ -105,7 +166,7 @@ pub fn warmup_exponential_decay_schedule_with_options(
     decay_rate: f64,
     options: ExponentialDecayOptions,
 ) -> impl Fn(&Array) -> Array + Clone + Send + Sync {
-    let warmup = linear_schedule(init_value, peak_value, warmup_steps, 0);
+    let warmup = linear_schedule(init_value, peak_value, warmup_steps);
     let decay = exponential_decay_with_options(peak_value, transition_steps, decay_rate, options);
     move |step: &Array| {
         switch_at(

@@ -49,7 +49,7 @@ impl_stateless!(Scale);
 /// use equinox_optim::{linear_schedule, scale_by_learning_rate};
 /// let constant = scale_by_learning_rate(0.1f64);
 /// assert_eq!(constant.step_size, -0.1);
-/// let scheduled = scale_by_learning_rate(linear_schedule(0.1, 0.0, 10, 0));
+/// let scheduled = scale_by_learning_rate(linear_schedule(0.1, 0.0, 10));
 /// ```
 pub fn scale_by_learning_rate<L: ScalarOrSchedule>(learning_rate: L) -> L::ByLearningRate {
     learning_rate.scale_by_learning_rate(true)
