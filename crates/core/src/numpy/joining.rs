@@ -1,7 +1,7 @@
-//! Joining, splitting and padding: `concatenate`, `stack`, `hstack`, `vstack`, `split`,
-//! `tile`, `repeat`, `pad`, plus the triangle masks `tril` / `triu`.
+//! Joining and splitting: `concatenate`, `stack`, `hstack`, `vstack`, `split`,
+//! `tile`, `repeat`, plus the triangle masks `tril` / `triu` (`pad` is in `pad.rs`).
 
-use super::promotion::{convert, promote_dtypes};
+use super::promotion::promote_dtypes;
 use crate::array::{normalize_axis, Array, DType, Shape};
 use crate::lax;
 use crate::prims::binary::BinaryOp;
@@ -262,32 +262,6 @@ pub fn repeat_counts(x: &Array, counts: &[usize], axis: Option<isize>) -> Array 
         lax::GatherScatterMode::PromiseInBounds,
         None,
     )
-}
-
-/// `jnp.pad(x, pad_width, mode="constant", constant_values=value)`: `(before, after)` elements
-/// of `value` around each axis. `pad_width` has one pair per axis, or a single pair for all.
-///
-/// ```
-/// use equinox_core::numpy as jnp;
-/// let x = jnp::ones([1, 2]);
-/// let y = jnp::pad(&x, &[(0, 1), (1, 0)], 0.0);
-/// assert_eq!(y.to_vec::<f32>(), vec![0.0, 1.0, 1.0, 0.0, 0.0, 0.0]);
-/// ```
-pub fn pad(x: &Array, pad_width: &[(usize, usize)], value: f64) -> Array {
-    let config: Vec<(i64, i64, i64)> = match pad_width.len() {
-        1 => vec![(pad_width[0].0 as i64, pad_width[0].1 as i64, 0); x.ndim()],
-        n if n == x.ndim() => pad_width
-            .iter()
-            .map(|&(a, b)| (a as i64, b as i64, 0))
-            .collect(),
-        n => panic!(
-            "pad: pad_width has {n} entries for an array of shape {}; expected 1 or {}",
-            x.shape_obj(),
-            x.ndim()
-        ),
-    };
-    let v = convert(&Array::scalar(value), x.dtype(), false);
-    lax::pad(x, &v, &config)
 }
 
 /// Zeros the elements of the last two axes except where `(col - row) op k` holds.

@@ -245,50 +245,35 @@ impl fmt::Debug for PaddingMode {
 }
 
 /// `jnp.pad(x, pads, mode)` for the modes a convolution uses (`"reflect"`, `"edge"`,
-/// `"wrap"`), padding axis `first_axis + i` by `pads[i]`. Each padded axis is a gather of the
-/// source positions, so the gradient sums back onto the positions each copy came from, as
-/// JAX's does; pads wider than the axis keep reflecting or wrapping, as numpy does.
+/// `"wrap"`), padding axis `first_axis + i` by `pads[i]`, through
+/// [`numpy::pad_with`](crate::numpy::pad_with): built from slices, reversals and
+/// concatenations as JAX's is, so the gradient sums back onto the positions each copy came
+/// from; pads wider than the axis keep reflecting or wrapping, as numpy does.
 pub(crate) fn pad_with_mode(
     x: &Array,
     first_axis: usize,
     pads: &[(usize, usize)],
     mode: PaddingMode,
 ) -> Array {
-    let mut out = x.clone();
+    use crate::numpy::{pad_with, PadMode, ReflectType};
     for (i, &(lo, hi)) in pads.iter().enumerate() {
-        if lo == 0 && hi == 0 {
-            continue;
-        }
         let axis = first_axis + i;
-        let n = out.shape()[axis] as i64;
-        if n == 0 {
+        if (lo > 0 || hi > 0) && x.shape()[axis] == 0 {
             panic!(
                 "pad: cannot pad an empty axis {axis} of an array of shape {} with mode {mode:?}",
-                out.shape_obj()
+                x.shape_obj()
             );
         }
-        let source = |j: i64| -> i32 {
-            let k = match mode {
-                PaddingMode::Replicate => j.clamp(0, n - 1),
-                PaddingMode::Circular => j.rem_euclid(n),
-                PaddingMode::Reflect if n == 1 => 0,
-                PaddingMode::Reflect => {
-                    let period = 2 * (n - 1);
-                    let r = j.rem_euclid(period);
-                    if r < n {
-                        r
-                    } else {
-                        period - r
-                    }
-                }
-                PaddingMode::Zeros => unreachable!("zero padding goes to the convolution"),
-            };
-            k as i32
-        };
-        let indices: Vec<i32> = (-(lo as i64)..n + hi as i64).map(source).collect();
-        let len = indices.len();
-        let indices = Array::from_vec(indices, [len]);
-        out = out.take(&indices, Some(axis as isize));
     }
-    out
+    let mode = match mode {
+        PaddingMode::Replicate => PadMode::Edge,
+        PaddingMode::Circular => PadMode::Wrap,
+        PaddingMode::Reflect => PadMode::Reflect {
+            reflect_type: ReflectType::Even,
+        },
+        PaddingMode::Zeros => unreachable!("zero padding goes to the convolution"),
+    };
+    let mut widths = vec![(0, 0); x.ndim()];
+    widths[first_axis..first_axis + pads.len()].copy_from_slice(pads);
+    pad_with(x, &widths, mode.into())
 }
