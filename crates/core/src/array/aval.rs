@@ -21,8 +21,12 @@ pub struct ShapeDtype {
 impl ShapeDtype {
     /// A strongly typed abstract value.
     pub fn new(shape: impl Into<Shape>, dtype: DType) -> ShapeDtype {
+        let shape = shape.into();
+        // Every array, concrete or traced, has an aval: refusing overflowing shapes here keeps
+        // element counts and strides computed from any array's shape in range.
+        shape.size();
         ShapeDtype {
-            shape: shape.into(),
+            shape,
             dtype,
             weak_type: false,
         }

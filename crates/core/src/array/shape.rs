@@ -25,8 +25,21 @@ impl Shape {
     }
 
     /// Number of elements (1 for a 0-d shape).
+    ///
+    /// Panics if the count does not fit in a `usize`: an array that claimed a wrapped-around
+    /// size could index past its buffer, so no shape is allowed to overflow.
     pub fn size(&self) -> usize {
-        self.0.iter().product()
+        self.checked_size()
+            .unwrap_or_else(|| panic!("shape {self} has more elements than a usize can count"))
+    }
+
+    /// Number of elements, or `None` if it does not fit in a `usize` (a shape with a zero
+    /// dimension has 0 elements whatever its other dimensions).
+    pub fn checked_size(&self) -> Option<usize> {
+        if self.0.contains(&0) {
+            return Some(0);
+        }
+        self.0.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
     }
 
     /// The dimensions as a slice.
@@ -37,10 +50,12 @@ impl Shape {
     /// Row-major (C order) strides in elements.
     pub fn strides(&self) -> SmallVec<[usize; 6]> {
         let mut strides = SmallVec::from_elem(0, self.ndim());
-        let mut acc = 1;
+        let mut acc = 1usize;
         for i in (0..self.ndim()).rev() {
             strides[i] = acc;
-            acc *= self.0[i];
+            // Saturating: only a shape with a zero dimension (no elements to address) can
+            // reach the limit, as `size` refuses any other overflowing shape.
+            acc = acc.saturating_mul(self.0[i]);
         }
         strides
     }

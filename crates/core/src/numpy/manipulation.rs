@@ -51,7 +51,6 @@ impl From<i32> for NewShape {
 
 impl NewShape {
     fn resolve(&self, size: usize, from: &Shape) -> Shape {
-        let known: i64 = self.0.iter().filter(|&&d| d != -1).product();
         let n_infer = self.0.iter().filter(|&&d| d == -1).count();
         if n_infer > 1 || self.0.iter().any(|&d| d < -1) {
             panic!(
@@ -59,6 +58,17 @@ impl NewShape {
                 self.0
             );
         }
+        let known = self
+            .0
+            .iter()
+            .filter(|&&d| d != -1)
+            .try_fold(1i64, |acc, &d| acc.checked_mul(d))
+            .unwrap_or_else(|| {
+                panic!(
+                    "reshape: the new shape {:?} has more elements than a usize can count",
+                    self.0
+                )
+            });
         let dims: SmallVec<[usize; 6]> = self
             .0
             .iter()

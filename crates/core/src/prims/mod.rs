@@ -124,7 +124,22 @@ macro_rules! define_primitives {
                 match self { $(Primitive::$variant(p) => p.name(),)* }
             }
             fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
-                match self { $(Primitive::$variant(p) => p.abstract_eval(args),)* }
+                let out = match self { $(Primitive::$variant(p) => p.abstract_eval(args),)* };
+                // Every kernel sizes its output from these avals: refuse a result shape whose
+                // element count overflows (e.g. a broadcast to [2^40, 2^40]) before any kernel
+                // computes a wrapped-around size.
+                for aval in &out {
+                    if aval.shape.checked_size().is_none() {
+                        panic!(
+                            "{}: the result shape {} has more elements than a usize can count \
+                             (operands {})",
+                            self.name(),
+                            aval.shape,
+                            describe(args)
+                        );
+                    }
+                }
+                out
             }
             fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
                 match self { $(Primitive::$variant(p) => p.eval(args, out),)* }

@@ -1,0 +1,61 @@
+//! Shapes whose element count does not fit in a `usize` are refused with a message at the
+//! point they are made (array constructors, `zeros`, `reshape`, `broadcast_to`, abstract
+//! values), instead of wrapping around to a small count that lets a kernel index past its
+//! buffer (issue: `from_vec(vec![1.0, 2.0], [2^63 + 1, 2]).matmul(..)` used to segfault).
+
+use equinox_core::array::{Shape, ShapeDtype};
+use equinox_core::{numpy as jnp, Array, DType};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// The panic message of `f`, which must panic.
+fn panic_of(f: impl FnOnce()) -> String {
+    let payload = catch_unwind(AssertUnwindSafe(f)).expect_err("expected a panic");
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+fn assert_refused(what: &str, f: impl FnOnce()) {
+    let msg = panic_of(f);
+    assert!(
+        msg.contains("more elements than a usize can count"),
+        "{what}: unexpected message {msg:?}"
+    );
+}
+
+#[test]
+fn overflowing_shapes_are_refused_where_they_are_made() {
+    let huge = (1usize << 63) + 1;
+    assert_refused("from_vec", || {
+        let a = Array::from_vec(vec![1.0f32, 2.0], [huge, 2]);
+        drop(a.matmul(&jnp::ones([2, 2])));
+    });
+    assert_refused("zeros", || drop(jnp::zeros([1024, 1 << 62]).sum(1)));
+    assert_refused("zeros 2^32 x 2^32", || drop(jnp::zeros([1 << 32, 1 << 32])));
+    assert_refused("reshape", || {
+        drop(jnp::ones([2]).reshape([1usize << 62, 8]));
+    });
+    assert_refused("broadcast_to", || {
+        drop(jnp::broadcast_to(&jnp::ones([1, 1]), [1 << 40, 1 << 40]));
+    });
+    assert_refused("ShapeDtype", || {
+        drop(ShapeDtype::new([1usize << 40, 1 << 40], DType::F32));
+    });
+}
+
+#[test]
+fn counts_that_fit_are_exact_and_empty_shapes_have_no_elements() {
+    assert_eq!(
+        Shape::new(&[1 << 31, 1 << 31]).checked_size(),
+        Some(1 << 62)
+    );
+    assert_eq!(Shape::new(&[1 << 32, 1 << 32]).checked_size(), None);
+    assert_eq!(Shape::new(&[]).size(), 1);
+    // A zero dimension empties the shape whatever the others: no overflow, no panic.
+    let empty = Shape::new(&[1 << 40, 0, 1 << 40]);
+    assert_eq!(empty.size(), 0);
+    assert_eq!(empty.strides().len(), 3);
+    assert_eq!(jnp::zeros([0, 1 << 40]).size(), 0);
+}
