@@ -174,6 +174,12 @@ pub fn digits(path: impl AsRef<Path>) -> Result<Dataset, DatasetError> {
         }
     }
     let n = labels.len();
+    if n == 0 {
+        return Err(DatasetError::Format {
+            path: path.to_path_buf(),
+            message: "no examples: the file has no data lines".into(),
+        });
+    }
     Ok(Dataset {
         features: Array::from_vec(features, [n, PIXELS]),
         labels: Array::from_vec(labels, [n]),

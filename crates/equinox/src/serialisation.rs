@@ -836,6 +836,14 @@ fn read_header<R: Read>(r: &mut R) -> Result<RecordHeader, RecordError> {
             available: n as u64,
         });
     }
+    // numpy ends every header with a newline; without it a damaged header length would shift
+    // the data silently (the dict itself may still parse).
+    if header.last() != Some(&b'\n') {
+        return Err(RecordError::BadHeader(format!(
+            "the header does not end with a newline (header: {:?})",
+            lossy(&header)
+        )));
+    }
     // Versions 1.0 and 2.0 are latin-1, 3.0 is UTF-8; the dict numpy writes is ASCII.
     let mut parser = HeaderParser { s: &header, pos: 0 };
     let entries = parser

@@ -166,6 +166,15 @@ fn digits_reports_missing_and_corrupt_files() {
 
     let e = datasets::digits(write("binary.csv", &[0xff, 0xfe, 0x00])).unwrap_err();
     assert!(matches!(e, DatasetError::Format { .. }), "{e:?}");
+
+    // A file without a single example is an error, not an empty dataset.
+    for (name, text) in [("empty.csv", ""), ("blank.csv", "\n  \n")] {
+        let e = digits_error(name, text);
+        assert!(
+            matches!(e, DatasetError::Format { .. }) && e.to_string().contains("no examples"),
+            "{name}: {e}"
+        );
+    }
 }
 
 #[test]

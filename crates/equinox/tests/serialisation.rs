@@ -792,6 +792,17 @@ fn bad_magic_and_bad_headers_are_named() {
         matches!(err, SerialisationError::BadHeader { .. }),
         "{err:?}"
     );
+    // A header whose padding lost its final newline (as a shifted header length gives) is
+    // refused even though its dict still parses.
+    let mut no_newline = bytes.clone();
+    assert_eq!(no_newline[127], b'\n');
+    no_newline[127] = b' ';
+    let err = load(&no_newline);
+    assert!(
+        matches!(err, SerialisationError::BadHeader { .. })
+            && err.to_string().contains("does not end with a newline"),
+        "{err}"
+    );
 
     let mut v4 = bytes.clone();
     v4[6] = 4;
