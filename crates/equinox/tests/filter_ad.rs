@@ -142,6 +142,32 @@ fn test_aux() {
     assert!(eqx::tree_equal(&g, &jnp::ones([2, 3])));
 }
 
+#[test]
+fn aux_that_depends_on_the_parameters_comes_out_as_values() {
+    // As a BatchNorm's new state does: arrays computed from the differentiated input. They
+    // leave as plain values (not tracers of the finished differentiation), and get no
+    // cotangent: the gradient is the value's alone.
+    let a = normal(6, &[2, 3]);
+    let f = |x: &Array| {
+        let mean = x.mean(None);
+        ((x * x).sum(None), (mean.clone(), (x * 3.0, 7i32)))
+    };
+    let ((value, (mean, (tripled, n))), g) = eqx::filter_value_and_grad_with_aux(f)(&a);
+    assert!(!mean.is_tracer() && !tripled.is_tracer());
+    assert!(eqx::tree_equal(&mean, &a.mean(None)));
+    assert!(eqx::tree_equal(&tripled, &(&a * 3.0)));
+    assert_eq!(n, 7);
+    assert!(eqx::tree_equal(&value, &(&a * &a).sum(None)));
+    assert!(eqx::tree_equal(&g, &(&a * 2.0)));
+    // The same under filter_jit, and with filter_grad_with_aux.
+    let jitted = eqx::filter_jit(|x: &Array| eqx::filter_value_and_grad_with_aux(f)(x));
+    let ((_, (mean_j, (tripled_j, _))), g_j) = jitted(&a);
+    assert!(eqx::tree_equal(&mean_j, &mean) && eqx::tree_equal(&tripled_j, &tripled));
+    assert!(eqx::tree_equal(&g_j, &g));
+    let (g2, (mean2, _)) = eqx::filter_grad_with_aux(f)(&a);
+    assert!(eqx::tree_equal(&g2, &g) && eqx::tree_equal(&mean2, &mean));
+}
+
 #[derive(Module, Clone, Debug)]
 struct M {
     increment: Array,

@@ -148,7 +148,12 @@ impl<T: PyTree, R: PyTree> Linearized<T, R> {
                 );
             }
         }
-        let cts: Vec<Option<Array>> = ct_leaves.into_iter().map(Some).collect();
+        self.transpose_leaves(ct_leaves.into_iter().map(Some).collect())
+    }
+
+    /// [`transpose`](Self::transpose) on cotangent leaves in output order, `None` for an output
+    /// that gets no cotangent (nothing flows back through it).
+    fn transpose_leaves(&self, cts: Vec<Option<Array>>) -> T {
         let consts: Vec<&Array> = self.jaxpr.consts.iter().collect();
         let mut cts_in = backward_pass(&self.jaxpr.jaxpr, &consts, &cts).into_iter();
         let primals: Vec<Array> = tree::leaves(&self.primals).into_iter().cloned().collect();
@@ -257,24 +262,26 @@ fn check_float_inputs<T: PyTree>(x: &T) {
 }
 
 /// The value and gradient of `f` at `x`: the shared body of the `grad` family.
-pub(crate) fn value_and_grad_at<T: PyTree, A>(
+pub(crate) fn value_and_grad_at<T: PyTree, A: PyTree>(
     f: impl FnOnce(&T) -> (Array, A),
     x: &T,
 ) -> ((Array, A), T) {
     check_float_inputs(x);
-    let mut aux = None;
-    let (out, lin) = linearize(
+    // The aux output is an output of the linearisation too, so it leaves as plain values (its
+    // arrays may depend on `x`, e.g. a BatchNorm state, and must not escape as tracers); only
+    // the value gets a cotangent.
+    let ((out, aux), lin) = linearize(
         |x: &T| {
             let (v, a) = f(x);
             check_scalar_output(&v);
-            aux = Some(a);
-            v
+            (v, a)
         },
         x,
     );
-    let ct = crate::numpy::ones_like(&out);
-    let g = lin.transpose(&ct);
-    ((out, aux.expect("the function ran")), g)
+    let mut cts = vec![None; 1 + aux.num_leaves()];
+    cts[0] = Some(crate::numpy::ones_like(&out));
+    let g = lin.transpose_leaves(cts);
+    ((out, aux), g)
 }
 
 /// `jax.value_and_grad`: a function of the same arguments as `f` returning the value of `f`
@@ -329,7 +336,7 @@ pub fn value_and_grad_with_aux<'f, M, F, A>(f: F) -> F::With<((Array, A), F::Fir
 where
     F: FnArgs<'f, M, Output = (Array, A)>,
     F::First: PyTree,
-    A: 'f,
+    A: PyTree + 'f,
 {
     f.map_first(|g, x| value_and_grad_at(g, x))
 }
@@ -340,7 +347,7 @@ pub fn grad_with_aux<'f, M, F, A>(f: F) -> F::With<(F::First, A)>
 where
     F: FnArgs<'f, M, Output = (Array, A)>,
     F::First: PyTree,
-    A: 'f,
+    A: PyTree + 'f,
 {
     f.map_first(|g, x| {
         let ((_, aux), d) = value_and_grad_at(g, x);

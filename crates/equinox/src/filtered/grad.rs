@@ -48,7 +48,7 @@ pub fn filter_value_and_grad_with_aux<'f, M, F, A>(f: F) -> F::With<((Array, A),
 where
     F: FnArgs<'f, M, Output = (Array, A)>,
     F::First: Module,
-    A: 'f,
+    A: crate::tree::PyTree + 'f,
 {
     f.map_first(|g, x| on_float_leaves(g, x, |h, d| transforms::value_and_grad_with_aux(h)(d)))
 }
@@ -58,7 +58,7 @@ pub fn filter_grad_with_aux<'f, M, F, A>(f: F) -> F::With<(F::First, A)>
 where
     F: FnArgs<'f, M, Output = (Array, A)>,
     F::First: Module,
-    A: 'f,
+    A: crate::tree::PyTree + 'f,
 {
     f.map_first(|g, x| on_float_leaves(g, x, |h, d| transforms::grad_with_aux(h)(d)))
 }
