@@ -16,6 +16,7 @@
 mod fusion;
 mod kernels;
 mod plan;
+mod row_fusion;
 
 use super::{check_arg, ClosedJaxpr};
 use crate::array::{Array, Storage};
@@ -258,6 +259,32 @@ impl Executable {
                         if handed(false, k) {
                             st.handed.push((o, previous));
                         }
+                    }
+                    for r in release {
+                        st.regs[*r as usize] = None;
+                    }
+                }
+                Instr::RowFused {
+                    kernel,
+                    ins,
+                    outs,
+                    release,
+                } => {
+                    let mut bufs: SmallVec<[Arc<Storage>; 2]> =
+                        outs.iter().map(|&o| take_buffer(st, plan, o)).collect();
+                    {
+                        let srcs: SmallVec<[&Storage; 8]> = ins
+                            .iter()
+                            .map(|l| storage(st, l, args, consts, &plan.literals))
+                            .collect();
+                        let mut dsts: SmallVec<[&mut Storage; 2]> = bufs
+                            .iter_mut()
+                            .map(|b| Arc::get_mut(b).expect("the output buffer is unshared"))
+                            .collect();
+                        kernel.run(&srcs, &mut dsts);
+                    }
+                    for (&o, b) in outs.iter().zip(bufs) {
+                        st.bufs[o as usize] = Some(b);
                     }
                     for r in release {
                         st.regs[*r as usize] = None;

@@ -2,6 +2,7 @@
 
 use super::fusion::{self, Fused, Role};
 use super::kernels::{self, Kernel};
+use super::row_fusion::{self, RowFused};
 use crate::array::{Array, DType, ShapeDtype};
 use crate::jaxpr::{Atom, ClosedJaxpr, Eqn, Var};
 use crate::prims::convert::ConvertOp;
@@ -62,6 +63,13 @@ pub(crate) enum Instr {
     /// A fused loop writing planned buffers `outs`.
     Fused {
         kernel: Box<Fused>,
+        ins: SmallVec<[Loc; 4]>,
+        outs: SmallVec<[u32; 2]>,
+        release: SmallVec<[u32; 2]>,
+    },
+    /// A row-fused loop writing planned buffers `outs`.
+    RowFused {
+        kernel: Box<RowFused>,
         ins: SmallVec<[Loc; 4]>,
         outs: SmallVec<[u32; 2]>,
         release: SmallVec<[u32; 2]>,
@@ -137,7 +145,16 @@ impl Plan {
         let j = &p.jaxpr;
         let n = j.avals.len();
         let classes: Vec<Class> = j.eqns.iter().map(|e| classify(p, e)).collect();
-        let roles: Vec<Role> = j
+        let kernel_of = |i: usize| match &classes[i] {
+            Class::Kernel(k) => Some(k),
+            _ => None,
+        };
+        let is_alias = |i: usize| matches!(classes[i], Class::Alias);
+        // Row-fused groups first (they take reductions with the loops around them); plain
+        // fusion groups the rest. Groups before `row_groups` are row-fused.
+        let mut groups = row_fusion::find_groups(j, kernel_of, is_alias);
+        let row_groups = groups.len();
+        let mut roles: Vec<Role> = j
             .eqns
             .iter()
             .zip(&classes)
@@ -157,7 +174,10 @@ impl Plan {
                 }
             })
             .collect();
-        let mut groups = fusion::find_groups(j, &roles);
+        for &i in groups.iter().flatten() {
+            roles[i] = Role::Other;
+        }
+        groups.extend(fusion::find_groups(j, &roles));
         let mut group_of: Vec<Option<usize>> = vec![None; j.eqns.len()];
         for (g, members) in groups.iter().enumerate() {
             for &i in members {
@@ -291,6 +311,33 @@ impl Plan {
                 None => std::slice::from_ref(&i),
             };
             let mut instr = match (group_of[i], c) {
+                (Some(g), _) if g < row_groups => {
+                    let (kernel, wiring) = RowFused::new(j, members, kernel_of, is_alias, |v| {
+                        read_outside[v as usize]
+                    });
+                    let ins = wiring.inputs.iter().map(|a| atom_loc(a, &loc)).collect();
+                    let outs = wiring
+                        .outputs
+                        .iter()
+                        .map(|&v| {
+                            let b = buffer_for(v, &mut bufs, &mut free);
+                            loc[v as usize] = Some(Loc::Buf(b));
+                            b
+                        })
+                        .collect();
+                    // The group's aliases name the buffers of the values they alias.
+                    for &m in members {
+                        if let (Class::Alias, Atom::Var(x)) = (&classes[m], &j.eqns[m].inputs[0]) {
+                            loc[j.eqns[m].outputs[0] as usize] = loc[*x as usize];
+                        }
+                    }
+                    Instr::RowFused {
+                        kernel: Box::new(kernel),
+                        ins,
+                        outs,
+                        release: SmallVec::new(),
+                    }
+                }
                 (Some(_), _) => {
                     let kernels: Vec<&Kernel> = members
                         .iter()
@@ -386,6 +433,7 @@ impl Plan {
             let release = match &mut instr {
                 Instr::Kernel { release, .. }
                 | Instr::Fused { release, .. }
+                | Instr::RowFused { release, .. }
                 | Instr::Eval { release, .. } => release,
             };
             for r in done {
