@@ -31,7 +31,7 @@ use equinox as eqx;
 use eqx::nn::{self, State};
 use eqx::optim::{self, GradientTransformation};
 use eqx::transforms::{AxisSpec, VmapSpec};
-use eqx::{numpy as jnp, random, Array, DType, Module};
+use eqx::{random, Array, DType, Module};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use timing::time_it;
@@ -188,17 +188,9 @@ fn block_loss(block: &BasicBlock, x: &Array, state: &State) -> (Array, State) {
 fn bench_resnet_block(model_key: random::Key, data_key: random::Key) {
     let (block, state) = nn::make_with_state(BasicBlock::new(model_key));
     let x = random::normal(data_key, [RESNET_BATCH, CHANNELS, SIDE, SIDE], DType::F32);
-    // `filter_value_and_grad_with_aux(block_loss)` would be the direct translation, but its
-    // aux output (the new state, which depends on the parameters through the batch statistics)
-    // comes back as JVP tracers that escape the differentiation (equinox-rs keeps the aux as
-    // computed inside `linearize` instead of lowering it to primal values as JAX does). So the
-    // state is made a second output of a `filter_vjp` and pulled back with a zero (filtered-out)
-    // cotangent: the same values, plus the transpose of that zero through the state updates.
     let step = eqx::filter_jit(|block: &BasicBlock, x: &Array, state: &State| {
-        let ((l, state), pullback) =
-            eqx::filter_vjp(|b: &BasicBlock| block_loss(b, x, state), block);
-        let no_ct = eqx::tree::map(&state, |s: &Array| Array::filtered_out(s.aval().clone()));
-        let grads = pullback.call(&(jnp::ones_like(&l), no_ct));
+        let ((l, state), grads) =
+            eqx::filter_value_and_grad_with_aux(|b: &BasicBlock| block_loss(b, x, state))(block);
         (l, grads, state)
     });
     let t0 = Instant::now();
