@@ -35,6 +35,11 @@ const CHUNK: usize = 2048;
 /// association of the sum), so a fused row always folds exactly like the standalone one.
 const MAX_ROW: usize = PARALLEL_THRESHOLD / 2;
 
+/// Rows at least this long read a broadcast per-row value straight from the per-row scratch,
+/// one row at a time, instead of filling a chunk with it: a call per row costs less than the
+/// fill from here on.
+const ROW_READ_MIN: usize = 64;
+
 /// Below this many elements a row-fused loop runs on the calling thread, as fused loops do.
 const PARALLEL_ELEMENTS: usize = 1 << 15;
 
@@ -260,6 +265,9 @@ enum Arg {
     Slot(u16, bool),
     /// An operand of the loop.
     Input(u16),
+    /// A per-row slot broadcast along each row (an elementwise operation then runs row by
+    /// row, reading the row's value as a single element).
+    Rows(u16),
 }
 
 /// Where a step writes its chunk.
@@ -381,6 +389,27 @@ impl RowFused {
                 }
             }
         }
+        // Broadcasts of per-row values that only elementwise steps read, and nothing outside:
+        // those steps read the per-row slot directly.
+        let read_directly: Vec<Var> = computing
+            .iter()
+            .filter_map(|&i| {
+                let e = &j.eqns[i];
+                let out = e.outputs[0];
+                let of_row = matches!(&e.inputs[0], Atom::Var(x) if rep.contains_key(x));
+                let readers_elementwise = computing.iter().all(|&m| {
+                    let reads = j.eqns[m]
+                        .inputs
+                        .iter()
+                        .any(|a| matches!(a, Atom::Var(v) if rep.get(v) == Some(&out)));
+                    !reads || matches!(member(j, m, kernel(m), false), Member::Elementwise(..))
+                });
+                let load = matches!(member(j, i, kernel(i), false), Member::Load(..));
+                (load && of_row && cols >= ROW_READ_MIN && !wanted[&out] && readers_elementwise)
+                    .then_some(out)
+            })
+            .collect();
+        let mut rows_of: HashMap<Var, u16> = HashMap::new();
         let mut wiring = Wiring {
             inputs: Vec::new(),
             outputs: Vec::new(),
@@ -394,6 +423,17 @@ impl RowFused {
         for (k, &i) in computing.iter().enumerate() {
             let e = &j.eqns[i];
             let out = e.outputs[0];
+            if read_directly.contains(&out) {
+                let Atom::Var(x) = &e.inputs[0] else {
+                    unreachable!("read_directly holds broadcasts of the group's values")
+                };
+                let src = slot_of[&rep[x]];
+                // The per-row slot lives until the broadcast's last reader has run.
+                let needed = last_reader.get(&out).copied().unwrap_or(k);
+                busy_until[src as usize] = busy_until[src as usize].max(needed);
+                rows_of.insert(out, src);
+                continue;
+            }
             let aval = &j.avals[out as usize];
             let full = aval.size() == full_len;
             let is_output = wanted[&out];
@@ -429,6 +469,9 @@ impl RowFused {
             }
             let mut arg = |a: &Atom| -> Arg {
                 if let Atom::Var(v) = a {
+                    if let Some(&s) = rep.get(v).and_then(|r| rows_of.get(r)) {
+                        return Arg::Rows(s);
+                    }
                     if let Some(&s) = rep.get(v).and_then(|r| slot_of.get(r)) {
                         return Arg::Slot(s, j.avals[*v as usize].size() == full_len);
                     }
@@ -457,6 +500,7 @@ impl RowFused {
                 },
                 Member::Load(shape, strides, offset) => match arg(&e.inputs[0]) {
                     Arg::Slot(src, _) => Step::Broadcast { src, dest },
+                    Arg::Rows(_) => unreachable!("find_groups() loads no full value of the group"),
                     Arg::Input(input) => Step::Load {
                         input,
                         shape: shape.clone(),
@@ -596,13 +640,35 @@ impl RowFused {
                 let (d, idx) = self.slots[s as usize];
                 scratch.src(d, idx, len(full))
             }
+            Arg::Rows(s) => {
+                let (d, idx) = self.slots[s as usize];
+                scratch.src(d, idx, c.rows)
+            }
         };
         match step {
             Step::Op {
                 op, dtype, args, ..
             } => {
                 let a: SmallVec<[Src<'_>; 3]> = args.iter().map(arg).collect();
-                kernels::elementwise(*op, *dtype, &a, out);
+                if args.iter().any(|a| matches!(a, Arg::Rows(_))) {
+                    // Row by row, each broadcast per-row value a single element: the same
+                    // per-element formula on the same operands as over the whole chunk.
+                    let mut out = out;
+                    for r in 0..c.rows {
+                        let row: SmallVec<[Src<'_>; 3]> = args
+                            .iter()
+                            .zip(&a)
+                            .map(|(arg, s)| match arg {
+                                Arg::Rows(_) => s.window(r, 1),
+                                _ if src_len(*s) == n => s.window(r * cols, cols),
+                                _ => *s,
+                            })
+                            .collect();
+                        kernels::elementwise(*op, *dtype, &row, out.window(r * cols, cols));
+                    }
+                } else {
+                    kernels::elementwise(*op, *dtype, &a, out);
+                }
             }
             Step::Reduce { kind, src, .. } => match (arg(src), out) {
                 (Src::F32(x), Dst::F32(o)) => fold_rows(*kind, x, cols, o),
@@ -723,6 +789,16 @@ impl<T: Copy, F: Fn(T, T) -> T> SimdKernel for FoldRows<'_, T, F> {
 fn fill_rows<T: Copy>(x: &[T], cols: usize, out: &mut [T]) {
     for (o, &v) in out.chunks_exact_mut(cols).zip(x) {
         o.fill(v);
+    }
+}
+
+/// The number of elements of an operand.
+fn src_len(s: Src<'_>) -> usize {
+    match s {
+        Src::F32(v) => v.len(),
+        Src::F64(v) => v.len(),
+        Src::I32(v) => v.len(),
+        Src::Bool(v) => v.len(),
     }
 }
 
