@@ -630,6 +630,16 @@ impl ConvGeneralDilated {
             })
             .collect();
         let in_strides: Vec<usize> = (0..ns).map(|d| g.in_sp[d + 1..].iter().product()).collect();
+        let runs: Vec<Option<Run>> = match ns {
+            0 => Vec::new(),
+            _ => {
+                let out_last = g.out_sp[ns - 1];
+                tables[ns - 1]
+                    .chunks(out_last.max(1))
+                    .map(Run::of)
+                    .collect()
+            }
+        };
         let k_shape = &g.k_sp;
         let task = |t: usize, dst: &mut [T], threads: usize| {
             let (b, grp) = (t / groups, t % groups);
@@ -643,7 +653,16 @@ impl ConvGeneralDilated {
                 let chan = &x[(n_idx * g.c + c0 + ci) * in_prod..][..in_prod];
                 for kflat in 0..kprod {
                     let row = &mut patches[(ci * kprod + kflat) * out_prod..][..out_prod];
-                    fill_patch_row(row, chan, kflat, k_shape, &g.out_sp, &tables, &in_strides);
+                    fill_patch_row(
+                        row,
+                        chan,
+                        kflat,
+                        k_shape,
+                        &g.out_sp,
+                        &tables,
+                        &runs,
+                        &in_strides,
+                    );
                 }
             }
             let wg = MatRef::new(w, grp * og * rows, og, rows, rows, 1);
@@ -673,8 +692,60 @@ impl ConvGeneralDilated {
     }
 }
 
+/// Where one kernel tap reads along the last spatial axis, when its valid output positions
+/// `start..end` read input positions `first, first + step, ...` (always so without lhs
+/// dilation): the row is then zeros, a strided (usually contiguous) copy, zeros, instead of a
+/// table lookup per element.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    start: usize,
+    end: usize,
+    first: usize,
+    step: usize,
+}
+
+impl Run {
+    /// The run of a tap's lookup table (`None` if its valid positions are not one arithmetic
+    /// progression).
+    fn of(table: &[Option<usize>]) -> Option<Run> {
+        let start = table
+            .iter()
+            .position(Option::is_some)
+            .unwrap_or(table.len());
+        let end = table
+            .iter()
+            .rposition(Option::is_some)
+            .map_or(start, |e| e + 1);
+        if start == end {
+            return Some(Run {
+                start,
+                end,
+                first: 0,
+                step: 1,
+            });
+        }
+        let first = table[start]?;
+        let step = if end - start > 1 {
+            table[start + 1]?.checked_sub(first)?
+        } else {
+            1
+        };
+        let progression = table[start..end]
+            .iter()
+            .enumerate()
+            .all(|(j, t)| *t == Some(first + j * step));
+        progression.then_some(Run {
+            start,
+            end,
+            first,
+            step,
+        })
+    }
+}
+
 /// Fills one im2col row: for kernel tap `kflat` (row-major over `k_shape`), the input element
 /// each output position reads, or zero.
+#[allow(clippy::too_many_arguments)]
 fn fill_patch_row<T: Element>(
     row: &mut [T],
     chan: &[T],
@@ -682,6 +753,7 @@ fn fill_patch_row<T: Element>(
     k_shape: &[usize],
     out_sp: &[usize],
     tables: &[Vec<Option<usize>>],
+    runs: &[Option<Run>],
     in_strides: &[usize],
 ) {
     let ns = k_shape.len();
@@ -699,14 +771,28 @@ fn fill_patch_row<T: Element>(
     }
     let inner = out_sp[ns - 1];
     let last = taps[ns - 1];
+    let run = runs[kflat % k_shape[ns - 1]];
     let mut idx: SmallVec<[usize; 4]> = SmallVec::from_elem(0, ns - 1);
     for chunk in row.chunks_mut(inner) {
         // The offset of the outer output position, if none of its axes falls on padding.
         let outer: Option<usize> = (0..ns - 1).try_fold(0usize, |acc, d| {
             taps[d][idx[d]].map(|i| acc + i * in_strides[d])
         });
-        match outer {
-            Some(base) => {
+        match (outer, run) {
+            (Some(base), Some(r)) => {
+                chunk[..r.start].fill(T::zero());
+                let valid = &mut chunk[r.start..r.end];
+                let from = base + r.first;
+                if r.step == 1 {
+                    valid.copy_from_slice(&chan[from..from + valid.len()]);
+                } else {
+                    for (j, o) in valid.iter_mut().enumerate() {
+                        *o = chan[from + j * r.step];
+                    }
+                }
+                chunk[r.end..].fill(T::zero());
+            }
+            (Some(base), None) => {
                 for (o, t) in chunk.iter_mut().zip(last) {
                     *o = match t {
                         Some(i) => chan[base + i],
@@ -714,7 +800,7 @@ fn fill_patch_row<T: Element>(
                     };
                 }
             }
-            None => chunk.fill(T::zero()),
+            (None, _) => chunk.fill(T::zero()),
         }
         for d in (0..ns - 1).rev() {
             idx[d] += 1;
