@@ -472,7 +472,11 @@ fn direction(pool: &[f64], shape: &[usize], salt: usize) -> Array {
             let k = i * 5 + salt * 3;
             // Cycle through the pool with a change of scale per pass, so long directions are not
             // periodic.
-            let scale = if (k / pool.len()) % 2 == 0 { 1.0 } else { -0.5 };
+            let scale = if (k / pool.len()).is_multiple_of(2) {
+                1.0
+            } else {
+                -0.5
+            };
             pool[k % pool.len()] * scale
         })
         .collect();

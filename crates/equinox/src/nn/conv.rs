@@ -126,12 +126,12 @@ pub(crate) fn conv_parameters(
     if !dtype.is_float() {
         panic!("{layer}: parameters need a floating dtype, got {dtype:?}");
     }
-    if groups == 0 || in_channels % groups != 0 {
+    if groups == 0 || !in_channels.is_multiple_of(groups) {
         panic!(
             "{layer}: `in_channels` (={in_channels}) must be divisible by `groups` (={groups})."
         );
     }
-    if out_channels % groups != 0 {
+    if !out_channels.is_multiple_of(groups) {
         panic!(
             "{layer}: `out_channels` (={out_channels}) must be divisible by `groups` \
              (={groups})."
