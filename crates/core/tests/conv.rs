@@ -348,3 +348,68 @@ fn mixed_dtypes() {
 fn bad_dimension_number_string() {
     conv_dimension_numbers("NHWX", "HWIO", "NHWC");
 }
+
+#[test]
+fn kernels_wider_than_the_output_match_the_naive_loop() {
+    // A weight gradient's shape: the "kernel" is an activation map, the output a few
+    // positions, so the patch matrix is built transposed. Padding, strides and dilations
+    // included; the last case has an output axis as wide as the kernel's (the usual layout).
+    let mut rng = Rng::new(17);
+    let cases: [(&[usize], &[usize], [usize; 2], [(i64, i64); 2], [usize; 2]); 4] = [
+        (
+            &[2, 3, 9, 11],
+            &[4, 3, 7, 9],
+            [1, 1],
+            [(0, 0), (0, 0)],
+            [1, 1],
+        ),
+        (
+            &[1, 2, 10, 12],
+            &[3, 2, 6, 8],
+            [1, 1],
+            [(1, 2), (2, 1)],
+            [1, 1],
+        ),
+        (
+            &[2, 2, 13, 15],
+            &[2, 2, 5, 7],
+            [2, 3],
+            [(1, 0), (0, 2)],
+            [1, 1],
+        ),
+        (
+            &[1, 2, 9, 14],
+            &[2, 2, 3, 6],
+            [1, 1],
+            [(0, 0), (0, 0)],
+            [2, 2],
+        ),
+    ];
+    for (xs, ws, strides, padding, rhs_dil) in cases {
+        let x = common::random_array(&mut rng, xs, DType::F32);
+        let w = common::random_array(&mut rng, ws, DType::F32);
+        let got = lax::conv_general_dilated(
+            &x,
+            &w,
+            &strides,
+            padding.to_vec(),
+            Some(&[1, 1]),
+            Some(&rhs_dil),
+            None,
+            1,
+            1,
+            None,
+        );
+        let p = Params {
+            strides: strides.to_vec(),
+            padding: padding.to_vec(),
+            lhs_dil: vec![1, 1],
+            rhs_dil: rhs_dil.to_vec(),
+            fgc: 1,
+            bgc: 1,
+        };
+        let (want, _, shape) = naive(&x.to_vec::<f64>(), xs, &w.to_vec::<f64>(), ws, &p);
+        assert_eq!(got.shape(), &shape[..]);
+        common::assert_close(&got.to_vec::<f64>(), &want, 1e-5, 1e-5, "wide-kernel conv");
+    }
+}

@@ -640,6 +640,22 @@ impl ConvGeneralDilated {
                     .collect()
             }
         };
+        // When the output's last axis is shorter than the kernel's (a weight gradient: the
+        // "kernel" is an activation map), im2col rows would be a few elements long; build the
+        // patch matrix transposed instead, one output position's window per row, whose runs
+        // along the kernel's last axis are contiguous input.
+        let runs_by_output: Option<Vec<Option<Run>>> =
+            (ns > 0 && g.out_sp[ns - 1] < g.k_sp[ns - 1]).then(|| {
+                let (k_last, out_last) = (g.k_sp[ns - 1], g.out_sp[ns - 1]);
+                (0..out_last)
+                    .map(|od| {
+                        let column: Vec<Option<usize>> = (0..k_last)
+                            .map(|kd| tables[ns - 1][kd * out_last + od])
+                            .collect();
+                        Run::of(&column)
+                    })
+                    .collect()
+            });
         let k_shape = &g.k_sp;
         let task = |t: usize, dst: &mut [T], threads: usize| {
             let (b, grp) = (t / groups, t % groups);
@@ -649,29 +665,45 @@ impl ConvGeneralDilated {
                 (b, grp * g.i)
             };
             let mut patches = vec![T::zero(); rows * out_prod];
-            for ci in 0..g.i {
-                let chan = &x[(n_idx * g.c + c0 + ci) * in_prod..][..in_prod];
-                for kflat in 0..kprod {
-                    let row = &mut patches[(ci * kprod + kflat) * out_prod..][..out_prod];
-                    fill_patch_row(
-                        row,
-                        chan,
-                        kflat,
-                        k_shape,
-                        &g.out_sp,
-                        &tables,
-                        &runs,
-                        &in_strides,
-                    );
-                }
-            }
+            let chan = |ci: usize| &x[(n_idx * g.c + c0 + ci) * in_prod..][..in_prod];
             let wg = MatRef::new(w, grp * og * rows, og, rows, rows, 1);
-            T::matmul(
-                dst,
-                wg,
-                MatRef::row_major(&patches, rows, out_prod),
-                threads,
-            );
+            if let Some(runs_t) = &runs_by_output {
+                // Stored transposed, (out_prod, rows): each output position's window.
+                for (p, col) in patches.chunks_mut(rows).enumerate() {
+                    for ci in 0..g.i {
+                        fill_patch_column(
+                            &mut col[ci * kprod..][..kprod],
+                            chan(ci),
+                            p,
+                            &g.k_sp,
+                            &g.out_sp,
+                            &tables,
+                            runs_t,
+                            &in_strides,
+                        );
+                    }
+                }
+                let patches = MatRef::new(&patches, 0, rows, out_prod, 1, rows);
+                T::matmul(dst, wg, patches, threads);
+            } else {
+                for ci in 0..g.i {
+                    for kflat in 0..kprod {
+                        let row = &mut patches[(ci * kprod + kflat) * out_prod..][..out_prod];
+                        fill_patch_row(
+                            row,
+                            chan(ci),
+                            kflat,
+                            k_shape,
+                            &g.out_sp,
+                            &tables,
+                            &runs,
+                            &in_strides,
+                        );
+                    }
+                }
+                let patches = MatRef::row_major(&patches, rows, out_prod);
+                T::matmul(dst, wg, patches, threads);
+            }
         };
         let tasks = n_out * groups;
         let threads = max_threads();
@@ -740,6 +772,69 @@ impl Run {
             first,
             step,
         })
+    }
+}
+
+/// Fills output position `p`'s window (row-major over `out_sp`) of one input channel: the
+/// input element each kernel tap reads there, or zero, in kernel order. `runs_t[od]` describes
+/// the taps along the kernel's last axis at last-axis output position `od`.
+#[allow(clippy::too_many_arguments)]
+fn fill_patch_column<T: Element>(
+    col: &mut [T],
+    chan: &[T],
+    p: usize,
+    k_shape: &[usize],
+    out_sp: &[usize],
+    tables: &[Vec<Option<usize>>],
+    runs_t: &[Option<Run>],
+    in_strides: &[usize],
+) {
+    let ns = k_shape.len();
+    // The output position's index along each axis.
+    let mut od: SmallVec<[usize; 4]> = SmallVec::from_elem(0, ns);
+    let mut rem = p;
+    for d in (0..ns).rev() {
+        od[d] = rem % out_sp[d];
+        rem /= out_sp[d];
+    }
+    let (k_last, out_last) = (k_shape[ns - 1], out_sp[ns - 1]);
+    let run = runs_t[od[ns - 1]];
+    let mut kidx: SmallVec<[usize; 4]> = SmallVec::from_elem(0, ns - 1);
+    for chunk in col.chunks_mut(k_last) {
+        let outer: Option<usize> = (0..ns - 1).try_fold(0usize, |acc, d| {
+            tables[d][kidx[d] * out_sp[d] + od[d]].map(|i| acc + i * in_strides[d])
+        });
+        match (outer, run) {
+            (Some(base), Some(r)) => {
+                chunk[..r.start].fill(T::zero());
+                let valid = &mut chunk[r.start..r.end];
+                let from = base + r.first;
+                if r.step == 1 {
+                    valid.copy_from_slice(&chan[from..from + valid.len()]);
+                } else {
+                    for (j, o) in valid.iter_mut().enumerate() {
+                        *o = chan[from + j * r.step];
+                    }
+                }
+                chunk[r.end..].fill(T::zero());
+            }
+            (Some(base), None) => {
+                for (kd, o) in chunk.iter_mut().enumerate() {
+                    *o = match tables[ns - 1][kd * out_last + od[ns - 1]] {
+                        Some(i) => chan[base + i],
+                        None => T::zero(),
+                    };
+                }
+            }
+            (None, _) => chunk.fill(T::zero()),
+        }
+        for d in (0..ns - 1).rev() {
+            kidx[d] += 1;
+            if kidx[d] < k_shape[d] {
+                break;
+            }
+            kidx[d] = 0;
+        }
     }
 }
 
