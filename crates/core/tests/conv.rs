@@ -355,7 +355,15 @@ fn kernels_wider_than_the_output_match_the_naive_loop() {
     // positions, so the patch matrix is built transposed. Padding, strides and dilations
     // included; the last case has an output axis as wide as the kernel's (the usual layout).
     let mut rng = Rng::new(17);
-    let cases: [(&[usize], &[usize], [usize; 2], [(i64, i64); 2], [usize; 2]); 4] = [
+    // (input shape, kernel shape, strides, padding, rhs dilation)
+    type Case<'a> = (
+        &'a [usize],
+        &'a [usize],
+        [usize; 2],
+        [(i64, i64); 2],
+        [usize; 2],
+    );
+    let cases: [Case; 4] = [
         (
             &[2, 3, 9, 11],
             &[4, 3, 7, 9],

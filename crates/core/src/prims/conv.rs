@@ -737,6 +737,22 @@ struct Run {
 }
 
 impl Run {
+    /// Writes the run into `chunk` (one output row or window along the last axis): zeros, the
+    /// input elements from `chan[base + first]` on, every `step`-th, zeros.
+    fn fill<T: Element>(self, chunk: &mut [T], chan: &[T], base: usize) {
+        chunk[..self.start].fill(T::zero());
+        let valid = &mut chunk[self.start..self.end];
+        let from = base + self.first;
+        if self.step == 1 {
+            valid.copy_from_slice(&chan[from..from + valid.len()]);
+        } else {
+            for (j, o) in valid.iter_mut().enumerate() {
+                *o = chan[from + j * self.step];
+            }
+        }
+        chunk[self.end..].fill(T::zero());
+    }
+
     /// The run of a tap's lookup table (`None` if its valid positions are not one arithmetic
     /// progression).
     fn of(table: &[Option<usize>]) -> Option<Run> {
@@ -805,19 +821,7 @@ fn fill_patch_column<T: Element>(
             tables[d][kidx[d] * out_sp[d] + od[d]].map(|i| acc + i * in_strides[d])
         });
         match (outer, run) {
-            (Some(base), Some(r)) => {
-                chunk[..r.start].fill(T::zero());
-                let valid = &mut chunk[r.start..r.end];
-                let from = base + r.first;
-                if r.step == 1 {
-                    valid.copy_from_slice(&chan[from..from + valid.len()]);
-                } else {
-                    for (j, o) in valid.iter_mut().enumerate() {
-                        *o = chan[from + j * r.step];
-                    }
-                }
-                chunk[r.end..].fill(T::zero());
-            }
+            (Some(base), Some(r)) => r.fill(chunk, chan, base),
             (Some(base), None) => {
                 for (kd, o) in chunk.iter_mut().enumerate() {
                     *o = match tables[ns - 1][kd * out_last + od[ns - 1]] {
@@ -874,19 +878,7 @@ fn fill_patch_row<T: Element>(
             taps[d][idx[d]].map(|i| acc + i * in_strides[d])
         });
         match (outer, run) {
-            (Some(base), Some(r)) => {
-                chunk[..r.start].fill(T::zero());
-                let valid = &mut chunk[r.start..r.end];
-                let from = base + r.first;
-                if r.step == 1 {
-                    valid.copy_from_slice(&chan[from..from + valid.len()]);
-                } else {
-                    for (j, o) in valid.iter_mut().enumerate() {
-                        *o = chan[from + j * r.step];
-                    }
-                }
-                chunk[r.end..].fill(T::zero());
-            }
+            (Some(base), Some(r)) => r.fill(chunk, chan, base),
             (Some(base), None) => {
                 for (o, t) in chunk.iter_mut().zip(last) {
                     *o = match t {
