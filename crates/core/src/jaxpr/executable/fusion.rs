@@ -8,7 +8,7 @@
 //! at a time. Every operation runs the same per-element formula as its standalone kernel
 //! ([`kernels::elementwise`]), so fused and unfused programs agree bit for bit.
 
-use super::kernels::{self, Dst, ElementwiseOp, Kernel, Src};
+use super::kernels::{self, Dst, ElementwiseOp, Kernel, Lane, Src};
 use crate::array::{DType, Shape, Storage};
 use crate::backend::cpu::strided::strided_copy_range_into;
 use crate::jaxpr::{Atom, Jaxpr, Var};
@@ -117,9 +117,6 @@ enum Arg {
     Slot(u16),
     /// A `Whole` operand of the loop.
     Input(u16),
-    /// The block an earlier step wrote into output buffer `i` (a value that is both an output
-    /// and read later in the loop is written once, to its buffer, and read back from there).
-    Output(u16),
 }
 
 /// Where a step writes its block.
@@ -153,6 +150,9 @@ pub(crate) struct Fused {
     steps: Vec<Step>,
     /// The dtype of each slot and its index among the thread's scratch blocks of that dtype.
     slots: Vec<(DType, u16)>,
+    /// For each output buffer, the slot it is copied from at the end of each block (`None`:
+    /// its step writes it directly).
+    outputs: Vec<Option<u16>>,
     /// Donated operands an output may overwrite (see [`Alias`]).
     pub(crate) aliases: Vec<Alias>,
 }
@@ -206,26 +206,29 @@ impl Fused {
                 }
             }
         }
-        // The last step at which each slot's value is still needed.
+        // The last step at which each slot's value is still needed (`usize::MAX`: an output,
+        // read at the end of every block).
         let mut busy_until: Vec<usize> = Vec::new();
-        // The output buffer each output value is written to.
-        let mut output_of: std::collections::HashMap<Var, u16> = Default::default();
+        let mut outputs = Vec::new();
         let len = j.avals[j.eqns[members[0]].outputs[0] as usize].size();
         for (k, (&i, kernel)) in members.iter().zip(kernels).enumerate() {
             let e = &j.eqns[i];
             let out = e.outputs[0];
             let out_dtype = j.avals[out as usize].dtype;
             let is_output = outside(out);
-            let dest = if is_output {
-                // Straight into its buffer, also when later steps read it (from there).
-                let o = wiring.outputs.len() as u16;
-                output_of.insert(out, o);
-                Dest::Output(o)
+            let read_later = last_reader.contains_key(&out);
+            let dest = if is_output && !read_later {
+                outputs.push(None);
+                Dest::Output(outputs.len() as u16 - 1)
             } else {
                 // A slot of the output's dtype whose value is no longer needed, or a new one.
                 // The operands of this step are needed until it ran, so it never writes what
                 // it reads.
-                let needed = last_reader.get(&out).copied().unwrap_or(k);
+                let needed = if is_output {
+                    usize::MAX
+                } else {
+                    last_reader.get(&out).copied().unwrap_or(k)
+                };
                 let free = (0..slots.len()).find(|&s| slots[s].0 == out_dtype && busy_until[s] < k);
                 let s = free.unwrap_or_else(|| {
                     let index = slots.iter().filter(|(d, _)| *d == out_dtype).count() as u16;
@@ -235,6 +238,9 @@ impl Fused {
                 });
                 busy_until[s] = needed;
                 slot_of.insert(out, s as u16);
+                if is_output {
+                    outputs.push(Some(s as u16));
+                }
                 Dest::Slot(s as u16)
             };
             if is_output {
@@ -246,7 +252,6 @@ impl Fused {
                         .inputs
                         .iter()
                         .map(|a| match a {
-                            Atom::Var(v) if output_of.contains_key(v) => Arg::Output(output_of[v]),
                             Atom::Var(v) if slot_of.contains_key(v) => Arg::Slot(slot_of[v]),
                             // An operand read twice is one input (so a donated one is handed
                             // over once).
@@ -326,10 +331,9 @@ impl Fused {
             // caller actually donated. Unnamed outputs are preferred.
             let paired = |o: &usize| aliases.iter().any(|x: &Alias| x.output as usize == *o);
             let fits = |o: &usize| j.avals[wiring.outputs[*o] as usize].dtype == aval.dtype;
-            let n_outputs = wiring.outputs.len();
-            let Some(o) = (0..n_outputs)
+            let Some(o) = (0..outputs.len())
                 .find(|o| fits(o) && !paired(o))
-                .or_else(|| (0..n_outputs).find(fits))
+                .or_else(|| (0..outputs.len()).find(fits))
             else {
                 continue;
             };
@@ -345,6 +349,7 @@ impl Fused {
                 inputs,
                 steps,
                 slots,
+                outputs,
                 aliases,
             },
             wiring,
@@ -419,6 +424,11 @@ impl Fused {
                         n,
                     );
                 }
+                for (d, s) in dsts.iter_mut().zip(&self.outputs) {
+                    if let Some(s) = s {
+                        scratch.copy_out(self.slots[*s as usize], n, d, b - start);
+                    }
+                }
                 b += n;
             }
         })
@@ -449,20 +459,10 @@ impl Fused {
             }
             Dest::Output(_) => None,
         };
-        // An output's buffer is moved out of `dsts` while the step writes it, so that the
-        // step's operands may read other outputs' blocks (never its own: a step does not read
-        // what it writes); it goes back below.
-        let mut written = match dest {
-            Dest::Output(o) => {
-                let empty = dsts[o as usize].empty();
-                Some((o, std::mem::replace(&mut dsts[o as usize], empty)))
-            }
-            Dest::Slot(_) => None,
-        };
-        let out = match (&mut taken, &mut written) {
+        let out = match (&mut taken, dest) {
             (Some((block, _)), _) => block.dst(n),
-            (None, Some((_, d))) => d.window(at, n),
-            (None, None) => unreachable!("a step writes a slot or an output"),
+            (None, Dest::Output(o)) => dsts[o as usize].window(at, n),
+            (None, Dest::Slot(_)) => unreachable!("slots are taken above"),
         };
         match step {
             Step::Op {
@@ -482,7 +482,6 @@ impl Fused {
                             let (d, idx) = self.slots[*s as usize];
                             scratch.src(d, idx, n)
                         }
-                        Arg::Output(o) => dsts[*o as usize].src(at, n),
                     })
                     .collect();
                 kernels::elementwise(*op, *dtype, &a, out);
@@ -515,9 +514,6 @@ impl Fused {
         }
         if let Some((block, idx)) = taken {
             scratch.put(block, idx);
-        }
-        if let Some((o, d)) = written {
-            dsts[o as usize] = d;
         }
     }
 }
@@ -626,6 +622,27 @@ impl Scratch {
             _ => unreachable!("an alias slot has its operand's dtype"),
         }
     }
+
+    /// Copies a slot's first `n` elements into `d` at `at`.
+    fn copy_out(&self, (d, idx): (DType, u16), n: usize, dst: &mut Dst<'_>, at: usize) {
+        fn copy<T: Lane>(s: Src<'_>, d: &mut Dst<'_>, at: usize) {
+            let s = T::src(s);
+            let d: &mut [T] = match d {
+                Dst::F32(v) => T::dst(Dst::F32(v)),
+                Dst::F64(v) => T::dst(Dst::F64(v)),
+                Dst::I32(v) => T::dst(Dst::I32(v)),
+                Dst::Bool(v) => T::dst(Dst::Bool(v)),
+            };
+            d[at..at + s.len()].copy_from_slice(s);
+        }
+        let s = self.src(d, idx, n);
+        match d {
+            DType::F32 => copy::<f32>(s, dst, at),
+            DType::F64 => copy::<f64>(s, dst, at),
+            DType::I32 => copy::<i32>(s, dst, at),
+            _ => copy::<bool>(s, dst, at),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -665,25 +682,6 @@ mod tests {
         // The bias broadcast, the zeros, the add, the compare and the select: one loop, which
         // writes the two outputs and keeps `pre` and the broadcasts in scratch.
         assert_eq!(shape(&plan_of(relu_and_mask, &x, &b)), (vec![2], 1));
-    }
-
-    #[test]
-    fn an_output_read_later_in_the_loop_is_written_once_and_read_back() {
-        // Adam's moments: each is an output and feeds the update computed after it.
-        let f = |m: &Array, g: &Array| {
-            let m_new = m * 0.9 + g * 0.1;
-            let update = (&m_new / (m_new.abs() + 1e-8)).tanh() * -0.01;
-            (m_new, update)
-        };
-        let m = crate::random::normal(crate::random::key(1), [3, 2100], crate::DType::F32);
-        let g = crate::random::normal(crate::random::key(2), [3, 2100], crate::DType::F32);
-        let plan = plan_of(f, &m, &g);
-        assert_eq!(shape(&plan), (vec![2], 1));
-        let exe = super::super::Executable::compile(&make_jaxpr(f)(&m, &g));
-        let got = exe.run(&[&m, &g]);
-        let want = f(&m, &g);
-        assert_eq!(got[0].to_vec::<f32>(), want.0.to_vec::<f32>());
-        assert_eq!(got[1].to_vec::<f32>(), want.1.to_vec::<f32>());
     }
 
     #[test]

@@ -327,27 +327,6 @@ impl Dst<'_> {
 }
 
 impl<'a> Dst<'a> {
-    /// An empty output of the same element type (a placeholder while the buffer is lent out).
-    pub(crate) fn empty(&self) -> Dst<'a> {
-        match self {
-            Dst::F32(_) => Dst::F32(&mut []),
-            Dst::F64(_) => Dst::F64(&mut []),
-            Dst::I32(_) => Dst::I32(&mut []),
-            Dst::Bool(_) => Dst::Bool(&mut []),
-        }
-    }
-
-    /// Elements `start..start + n`, read back as an operand.
-    pub(crate) fn src(&self, start: usize, n: usize) -> Src<'_> {
-        let r = start..start + n;
-        match self {
-            Dst::F32(v) => Src::F32(&v[r]),
-            Dst::F64(v) => Src::F64(&v[r]),
-            Dst::I32(v) => Src::I32(&v[r]),
-            Dst::Bool(v) => Src::Bool(&v[r]),
-        }
-    }
-
     /// All elements of a storage; panics like [`Src::of`].
     pub(crate) fn of(s: &'a mut Storage) -> Dst<'a> {
         match s {
