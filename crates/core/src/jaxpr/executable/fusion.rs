@@ -685,6 +685,25 @@ mod tests {
     }
 
     #[test]
+    fn an_output_read_later_in_the_loop_stays_one_loop_with_eagers_bits() {
+        // Adam's moments: each is an output and feeds the update computed after it.
+        let f = |m: &Array, g: &Array| {
+            let m_new = m * 0.9 + g * 0.1;
+            let update = (&m_new / (m_new.abs() + 1e-8)).tanh() * -0.01;
+            (m_new, update)
+        };
+        let m = crate::random::normal(crate::random::key(1), [3, 2100], crate::DType::F32);
+        let g = crate::random::normal(crate::random::key(2), [3, 2100], crate::DType::F32);
+        let plan = plan_of(f, &m, &g);
+        assert_eq!(shape(&plan), (vec![2], 1));
+        let exe = super::super::Executable::compile(&make_jaxpr(f)(&m, &g));
+        let got = exe.run(&[&m, &g]);
+        let want = f(&m, &g);
+        assert_eq!(got[0].to_vec::<f32>(), want.0.to_vec::<f32>());
+        assert_eq!(got[1].to_vec::<f32>(), want.1.to_vec::<f32>());
+    }
+
+    #[test]
     fn a_run_ends_where_something_else_reads_it() {
         let f = |x: &Array, y: &Array| {
             let a = x.exp() * 2.0;
