@@ -8,13 +8,13 @@
 //! at a time. Every operation runs the same per-element formula as its standalone kernel
 //! ([`kernels::elementwise`]), so fused and unfused programs agree bit for bit.
 
-use super::kernels::{self, Dst, ElementwiseOp, Kernel, Lane, Src};
+use super::kernels::{self, Dst, ElementwiseOp, Kernel, Src};
+use super::scratch::{split, Scratch, SCRATCH};
 use crate::array::{DType, Shape, Storage};
 use crate::backend::cpu::strided::strided_copy_range_into;
 use crate::jaxpr::{Atom, Jaxpr, Var};
 use rayon::prelude::*;
 use smallvec::SmallVec;
-use std::cell::RefCell;
 
 /// Elements per block: long enough that a step's dispatch (operand lookup, kernel selection)
 /// is small beside its loop (at 512 it was half of a jitted GELU's time), short enough that a
@@ -404,7 +404,7 @@ impl Fused {
         }
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
-            scratch.reserve(&self.slots);
+            scratch.reserve(&self.slots, BLOCK);
             let mut b = start;
             while b < end {
                 let n = BLOCK.min(end - b);
@@ -514,133 +514,6 @@ impl Fused {
         }
         if let Some((block, idx)) = taken {
             scratch.put(block, idx);
-        }
-    }
-}
-
-/// Splits output elements into consecutive pieces of `per` elements (the last may be shorter).
-fn split(d: Dst<'_>, per: usize) -> Vec<Dst<'_>> {
-    match d {
-        Dst::F32(v) => v.chunks_mut(per).map(Dst::F32).collect(),
-        Dst::F64(v) => v.chunks_mut(per).map(Dst::F64).collect(),
-        Dst::I32(v) => v.chunks_mut(per).map(Dst::I32).collect(),
-        Dst::Bool(v) => v.chunks_mut(per).map(Dst::Bool).collect(),
-    }
-}
-
-/// One scratch block taken out of the pool while a step writes it.
-enum Block {
-    F32(Vec<f32>),
-    F64(Vec<f64>),
-    I32(Vec<i32>),
-    Bool(Vec<bool>),
-}
-
-impl Block {
-    fn dst(&mut self, n: usize) -> Dst<'_> {
-        match self {
-            Block::F32(v) => Dst::F32(&mut v[..n]),
-            Block::F64(v) => Dst::F64(&mut v[..n]),
-            Block::I32(v) => Dst::I32(&mut v[..n]),
-            Block::Bool(v) => Dst::Bool(&mut v[..n]),
-        }
-    }
-}
-
-/// A thread's scratch blocks, by dtype; kept between runs so steady-state runs allocate
-/// nothing.
-#[derive(Default)]
-struct Scratch {
-    f32: Vec<Vec<f32>>,
-    f64: Vec<Vec<f64>>,
-    i32: Vec<Vec<i32>>,
-    bool: Vec<Vec<bool>>,
-}
-
-thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
-}
-
-fn grow<T: Clone + Default>(pool: &mut Vec<Vec<T>>, count: usize) {
-    while pool.len() < count {
-        pool.push(vec![T::default(); BLOCK]);
-    }
-}
-
-impl Scratch {
-    /// Makes sure there is a block for every slot.
-    fn reserve(&mut self, slots: &[(DType, u16)]) {
-        for &(d, idx) in slots {
-            let count = idx as usize + 1;
-            match d {
-                DType::F32 => grow(&mut self.f32, count),
-                DType::F64 => grow(&mut self.f64, count),
-                DType::I32 => grow(&mut self.i32, count),
-                _ => grow(&mut self.bool, count),
-            }
-        }
-    }
-
-    fn take(&mut self, d: DType, idx: u16) -> Block {
-        let i = idx as usize;
-        match d {
-            DType::F32 => Block::F32(std::mem::take(&mut self.f32[i])),
-            DType::F64 => Block::F64(std::mem::take(&mut self.f64[i])),
-            DType::I32 => Block::I32(std::mem::take(&mut self.i32[i])),
-            _ => Block::Bool(std::mem::take(&mut self.bool[i])),
-        }
-    }
-
-    fn put(&mut self, b: Block, idx: u16) {
-        let i = idx as usize;
-        match b {
-            Block::F32(v) => self.f32[i] = v,
-            Block::F64(v) => self.f64[i] = v,
-            Block::I32(v) => self.i32[i] = v,
-            Block::Bool(v) => self.bool[i] = v,
-        }
-    }
-
-    fn src(&self, d: DType, idx: u16, n: usize) -> Src<'_> {
-        let i = idx as usize;
-        match d {
-            DType::F32 => Src::F32(&self.f32[i][..n]),
-            DType::F64 => Src::F64(&self.f64[i][..n]),
-            DType::I32 => Src::I32(&self.i32[i][..n]),
-            _ => Src::Bool(&self.bool[i][..n]),
-        }
-    }
-
-    /// Copies `src` into the first elements of a slot.
-    fn copy_in(&mut self, (d, idx): (DType, u16), src: Dst<'_>) {
-        let i = idx as usize;
-        match (d, src) {
-            (DType::F32, Dst::F32(v)) => self.f32[i][..v.len()].copy_from_slice(v),
-            (DType::F64, Dst::F64(v)) => self.f64[i][..v.len()].copy_from_slice(v),
-            (DType::I32, Dst::I32(v)) => self.i32[i][..v.len()].copy_from_slice(v),
-            (DType::Bool, Dst::Bool(v)) => self.bool[i][..v.len()].copy_from_slice(v),
-            _ => unreachable!("an alias slot has its operand's dtype"),
-        }
-    }
-
-    /// Copies a slot's first `n` elements into `d` at `at`.
-    fn copy_out(&self, (d, idx): (DType, u16), n: usize, dst: &mut Dst<'_>, at: usize) {
-        fn copy<T: Lane>(s: Src<'_>, d: &mut Dst<'_>, at: usize) {
-            let s = T::src(s);
-            let d: &mut [T] = match d {
-                Dst::F32(v) => T::dst(Dst::F32(v)),
-                Dst::F64(v) => T::dst(Dst::F64(v)),
-                Dst::I32(v) => T::dst(Dst::I32(v)),
-                Dst::Bool(v) => T::dst(Dst::Bool(v)),
-            };
-            d[at..at + s.len()].copy_from_slice(s);
-        }
-        let s = self.src(d, idx, n);
-        match d {
-            DType::F32 => copy::<f32>(s, dst, at),
-            DType::F64 => copy::<f64>(s, dst, at),
-            DType::I32 => copy::<i32>(s, dst, at),
-            _ => copy::<bool>(s, dst, at),
         }
     }
 }

@@ -17,6 +17,7 @@ mod fusion;
 mod kernels;
 mod plan;
 mod row_fusion;
+mod scratch;
 
 use super::{check_arg, ClosedJaxpr};
 use crate::array::{Array, Storage};

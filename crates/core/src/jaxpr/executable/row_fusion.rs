@@ -11,7 +11,8 @@
 //! the unfused program bit for bit.
 
 use super::fusion::Wiring;
-use super::kernels::{self, Dst, ElementwiseOp, Kernel, Lane, Src};
+use super::kernels::{self, Dst, ElementwiseOp, Kernel, Src};
+use super::scratch::{split, Scratch, SCRATCH};
 use crate::array::{DType, Shape, ShapeDtype, Storage};
 use crate::backend::cpu::reduce::lane_fold;
 use crate::backend::cpu::simd::{dispatch, Kernel as SimdKernel};
@@ -24,7 +25,6 @@ use crate::prims::Primitive;
 use num_traits::Float;
 use rayon::prelude::*;
 use smallvec::SmallVec;
-use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// Elements per chunk (at least one row): a few f32 chunks fit in a core's L1/L2 cache.
@@ -799,127 +799,6 @@ fn src_len(s: Src<'_>) -> usize {
         Src::F64(v) => v.len(),
         Src::I32(v) => v.len(),
         Src::Bool(v) => v.len(),
-    }
-}
-
-/// Splits output elements into consecutive pieces of `per` elements (the last may be shorter).
-fn split(d: Dst<'_>, per: usize) -> Vec<Dst<'_>> {
-    match d {
-        Dst::F32(v) => v.chunks_mut(per).map(Dst::F32).collect(),
-        Dst::F64(v) => v.chunks_mut(per).map(Dst::F64).collect(),
-        Dst::I32(v) => v.chunks_mut(per).map(Dst::I32).collect(),
-        Dst::Bool(v) => v.chunks_mut(per).map(Dst::Bool).collect(),
-    }
-}
-
-/// One scratch chunk taken out of the pool while a step writes it.
-enum Block {
-    F32(Vec<f32>),
-    F64(Vec<f64>),
-    I32(Vec<i32>),
-    Bool(Vec<bool>),
-}
-
-impl Block {
-    fn dst(&mut self, n: usize) -> Dst<'_> {
-        match self {
-            Block::F32(v) => Dst::F32(&mut v[..n]),
-            Block::F64(v) => Dst::F64(&mut v[..n]),
-            Block::I32(v) => Dst::I32(&mut v[..n]),
-            Block::Bool(v) => Dst::Bool(&mut v[..n]),
-        }
-    }
-}
-
-/// A thread's scratch chunks, by dtype; kept between runs so steady-state runs allocate
-/// nothing.
-#[derive(Default)]
-struct Scratch {
-    f32: Vec<Vec<f32>>,
-    f64: Vec<Vec<f64>>,
-    i32: Vec<Vec<i32>>,
-    bool: Vec<Vec<bool>>,
-}
-
-thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
-}
-
-/// Makes sure the pool has `count` chunks of at least `len` elements.
-fn grow<T: Clone + Default>(pool: &mut Vec<Vec<T>>, count: usize, len: usize) {
-    while pool.len() < count {
-        pool.push(Vec::new());
-    }
-    for v in &mut pool[..count] {
-        if v.len() < len {
-            v.resize(len, T::default());
-        }
-    }
-}
-
-impl Scratch {
-    /// Makes sure every slot has a chunk of `len` elements.
-    fn reserve(&mut self, slots: &[(DType, u16)], len: usize) {
-        for &(d, idx) in slots {
-            let count = idx as usize + 1;
-            match d {
-                DType::F32 => grow(&mut self.f32, count, len),
-                DType::F64 => grow(&mut self.f64, count, len),
-                DType::I32 => grow(&mut self.i32, count, len),
-                _ => grow(&mut self.bool, count, len),
-            }
-        }
-    }
-
-    fn take(&mut self, d: DType, idx: u16) -> Block {
-        let i = idx as usize;
-        match d {
-            DType::F32 => Block::F32(std::mem::take(&mut self.f32[i])),
-            DType::F64 => Block::F64(std::mem::take(&mut self.f64[i])),
-            DType::I32 => Block::I32(std::mem::take(&mut self.i32[i])),
-            _ => Block::Bool(std::mem::take(&mut self.bool[i])),
-        }
-    }
-
-    fn put(&mut self, b: Block, idx: u16) {
-        let i = idx as usize;
-        match b {
-            Block::F32(v) => self.f32[i] = v,
-            Block::F64(v) => self.f64[i] = v,
-            Block::I32(v) => self.i32[i] = v,
-            Block::Bool(v) => self.bool[i] = v,
-        }
-    }
-
-    fn src(&self, d: DType, idx: u16, n: usize) -> Src<'_> {
-        let i = idx as usize;
-        match d {
-            DType::F32 => Src::F32(&self.f32[i][..n]),
-            DType::F64 => Src::F64(&self.f64[i][..n]),
-            DType::I32 => Src::I32(&self.i32[i][..n]),
-            _ => Src::Bool(&self.bool[i][..n]),
-        }
-    }
-
-    /// Copies a slot's first `n` elements into `d` at `at`.
-    fn copy_out(&self, (d, idx): (DType, u16), n: usize, dst: &mut Dst<'_>, at: usize) {
-        fn copy<T: Lane>(s: Src<'_>, d: &mut Dst<'_>, at: usize) {
-            let s = T::src(s);
-            let d: &mut [T] = match d {
-                Dst::F32(v) => T::dst(Dst::F32(v)),
-                Dst::F64(v) => T::dst(Dst::F64(v)),
-                Dst::I32(v) => T::dst(Dst::I32(v)),
-                Dst::Bool(v) => T::dst(Dst::Bool(v)),
-            };
-            d[at..at + s.len()].copy_from_slice(s);
-        }
-        let s = self.src(d, idx, n);
-        match d {
-            DType::F32 => copy::<f32>(s, dst, at),
-            DType::F64 => copy::<f64>(s, dst, at),
-            DType::I32 => copy::<i32>(s, dst, at),
-            _ => copy::<bool>(s, dst, at),
-        }
     }
 }
 
