@@ -20,117 +20,30 @@
 //!   `DIR/t10k-labels-idx1-ubyte` (each optionally gzipped, with a `.gz` suffix).
 
 use equinox as eqx;
-use eqx::datasets::{self, Dataset};
 use eqx::optim::{self, GradientTransformation};
-use eqx::{lax, nn, random, Array, DType};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use clap::Parser;
+use eqx::{nn, random, Array, DType};
+use std::path::PathBuf;
 use std::time::Instant;
 
-/// The command line.
+mod support;
+use support::{rows, Chart, Series};
+
+/// Trains an MLP on the 8x8 digits (or on MNIST from DIR) and saves it.
+#[derive(Parser)]
 struct Args {
+    /// Passes over the training set.
+    #[arg(long, default_value_t = 20)]
     epochs: usize,
+    /// The key for the shuffle, the split and the initialisation.
+    #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Where the trained model is saved.
+    #[arg(long, default_value = "target/digits_mlp.eqx")]
     out: PathBuf,
+    /// Train on MNIST read from this directory (IDX files, optionally gzipped).
+    #[arg(long)]
     mnist: Option<PathBuf>,
-}
-
-fn usage() -> ! {
-    eprintln!(
-        "usage: digits [--epochs N] [--seed S] [--out PATH] [--mnist DIR]\n\
-         trains an MLP on the 8x8 digits (or on MNIST from DIR) and saves it to PATH"
-    );
-    std::process::exit(2)
-}
-
-fn parse_args() -> Args {
-    let mut args = Args {
-        epochs: 20,
-        seed: 0,
-        out: PathBuf::from("target/digits_mlp.eqx"),
-        mnist: None,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let mut value = || it.next().unwrap_or_else(|| usage());
-        match flag.as_str() {
-            "--epochs" => args.epochs = value().parse().unwrap_or_else(|_| usage()),
-            "--seed" => args.seed = value().parse().unwrap_or_else(|_| usage()),
-            "--out" => args.out = PathBuf::from(value()),
-            "--mnist" => args.mnist = Some(PathBuf::from(value())),
-            "-h" | "--help" => usage(),
-            _ => {
-                eprintln!("digits: unknown argument {flag:?}");
-                usage()
-            }
-        }
-    }
-    args
-}
-
-/// `DIR/NAME`, or `DIR/NAME.gz` when only the compressed file exists.
-fn idx_file(dir: &Path, name: &str) -> PathBuf {
-    let plain = dir.join(name);
-    let gz = dir.join(format!("{name}.gz"));
-    if !plain.exists() && gz.exists() {
-        gz
-    } else {
-        plain
-    }
-}
-
-/// Rows `order` of a data set (features and labels together).
-fn take_rows(data: &Dataset, order: &Array) -> (Array, Array) {
-    (
-        data.features.take(order, Some(0)),
-        data.labels.take(order, Some(0)),
-    )
-}
-
-/// Rows `start..start + len` of `x`.
-fn rows(x: &Array, start: usize, len: usize) -> Array {
-    lax::slice_in_dim(x, start, start + len, 1, 0)
-}
-
-/// The train and test sets: MNIST's own split, or the digits shuffled with `key` and split
-/// 1500 / 297.
-fn load(args: &Args, key: random::Key) -> ((Array, Array), (Array, Array)) {
-    let fail = |e: datasets::DatasetError| -> ! {
-        eprintln!("digits: {e}");
-        std::process::exit(1)
-    };
-    match &args.mnist {
-        Some(dir) => {
-            let train = datasets::mnist_idx(
-                idx_file(dir, "train-images-idx3-ubyte"),
-                idx_file(dir, "train-labels-idx1-ubyte"),
-            )
-            .unwrap_or_else(|e| fail(e));
-            let test = datasets::mnist_idx(
-                idx_file(dir, "t10k-images-idx3-ubyte"),
-                idx_file(dir, "t10k-labels-idx1-ubyte"),
-            )
-            .unwrap_or_else(|e| fail(e));
-            let all = |d: &Dataset| (d.features.clone(), d.labels.clone());
-            (all(&train), all(&test))
-        }
-        None => {
-            let path = concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../examples/data/digits.csv.gz"
-            );
-            let data = datasets::digits(path).unwrap_or_else(|e| fail(e));
-            let n = data.len();
-            let n_train = n * 1500 / 1797;
-            let (x, y) = take_rows(&data, &random::permutation(key, n));
-            let train = (rows(&x, 0, n_train), rows(&y, 0, n_train));
-            let test = (
-                rows(&x, n_train, n - n_train),
-                rows(&y, n_train, n - n_train),
-            );
-            (train, test)
-        }
-    }
 }
 
 /// Mean softmax cross-entropy of the model's logits against integer labels.
@@ -145,47 +58,6 @@ fn accuracy(model: &nn::MLP, x: &Array, y: &Array) -> Array {
     let logits = eqx::vmap(|x: &Array| model.forward(x))(x);
     let hits = eqx::numpy::equal(&logits.argmax(-1), y);
     hits.astype(DType::F32).mean(None)
-}
-
-/// A one-line progress bar on stderr, redrawn in place with `\r` at most every 50 ms.
-struct Progress {
-    total: usize,
-    start: Instant,
-    last_draw: Option<Instant>,
-}
-
-impl Progress {
-    fn new(total: usize) -> Progress {
-        Progress {
-            total,
-            start: Instant::now(),
-            last_draw: None,
-        }
-    }
-
-    fn update(&mut self, epoch: usize, epochs: usize, step: usize, loss: f32) {
-        let now = Instant::now();
-        let done = step == self.total;
-        if !done && self.last_draw.is_some_and(|t| (now - t).as_millis() < 50) {
-            return;
-        }
-        self.last_draw = Some(now);
-        const WIDTH: usize = 30;
-        let filled = WIDTH * step / self.total.max(1);
-        let rate = step as f64 / self.start.elapsed().as_secs_f64();
-        let mut err = std::io::stderr().lock();
-        let _ = write!(
-            err,
-            "\repoch {epoch:>3}/{epochs} [{}{}] step {step:>6}/{} loss {loss:.4} {rate:7.0} steps/s",
-            "#".repeat(filled),
-            ".".repeat(WIDTH - filled),
-            self.total,
-        );
-        if done {
-            let _ = writeln!(err);
-        }
-        let _ = err.flush();
-    }
 }
 
 /// The state optimiser `O` keeps for the model.
@@ -207,11 +79,11 @@ fn training_step<O: GradientTransformation + 'static>(
 }
 
 fn main() {
-    let args = parse_args();
+    let args = Args::parse();
     let [data_key, model_key, shuffle_key] = random::split_into(random::key(args.seed));
 
     let t_load = Instant::now();
-    let ((x_train, y_train), (x_test, y_test)) = load(&args, data_key);
+    let ((x_train, y_train), (x_test, y_test)) = support::load_classification("digits", args.mnist.as_deref(), data_key);
     let features = x_train.shape()[1];
     println!(
         "data: {} train / {} test examples of {features} features ({:.2} s to load)",
@@ -238,7 +110,10 @@ fn main() {
     let evaluate = eqx::filter_jit(accuracy);
 
     let n_train = y_train.shape()[0];
-    let mut progress = Progress::new(steps_per_epoch * args.epochs);
+    let progress = support::progress_bar((steps_per_epoch * args.epochs) as u64);
+    progress.set_prefix("train");
+    // Curves for the plot: the loss of every step, and the test accuracy after each epoch.
+    let (mut step_loss, mut test_curve) = (Series::new("train loss"), Series::new("test"));
     let (mut model, mut opt_state) = (model, opt_state);
     let t_train = Instant::now();
     for epoch in 1..=args.epochs {
@@ -249,14 +124,16 @@ fn main() {
             let (xb, yb) = (rows(&xs, b * batch, batch), rows(&ys, b * batch, batch));
             let (m, s, l) = step(model, &opt_state, &xb, &yb);
             (model, opt_state) = (m, s);
-            progress.update(
-                epoch,
-                args.epochs,
-                (epoch - 1) * steps_per_epoch + b + 1,
-                l.item::<f32>(),
-            );
+            let l = l.item::<f32>();
+            let global_step = (epoch - 1) * steps_per_epoch + b + 1;
+            step_loss.push(global_step as f64 / steps_per_epoch as f64, l as f64);
+            progress.set_message(format!("epoch {epoch}/{} loss {l:.4}", args.epochs));
+            progress.inc(1);
         }
+        let acc = evaluate(&model, &x_test, &y_test).item::<f32>();
+        test_curve.push(epoch as f64, 100.0 * acc as f64);
     }
+    progress.finish();
     let train_s = t_train.elapsed().as_secs_f64();
     let train_acc = evaluate(&model, &x_train, &y_train).item::<f32>();
     let test_acc = evaluate(&model, &x_test, &y_test).item::<f32>();
@@ -267,6 +144,27 @@ fn main() {
     );
     println!("train accuracy {:.2}%", 100.0 * train_acc);
     println!("test accuracy  {:.2}%", 100.0 * test_acc);
+    let plot = support::save_png(
+        &support::plot_path("digits"),
+        "MLP on the digits (AdamW, warmup-cosine)",
+        "epoch",
+        &[
+            Chart {
+                y_label: "cross-entropy",
+                series: &[&step_loss],
+                log_y: true,
+            },
+            Chart {
+                y_label: "test accuracy (%)",
+                series: &[&test_curve],
+                log_y: false,
+            },
+        ],
+    );
+    match plot {
+        Ok(path) => println!("curves: {}", path.display()),
+        Err(e) => eprintln!("digits: could not draw the curves: {e}"),
+    }
 
     // Save, then load into a freshly initialised model of the same shape (the template gives
     // the structure and static fields; the file gives every array).
