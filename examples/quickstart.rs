@@ -3,11 +3,27 @@
 //! (`eqx::optim`), as in the Equinox tutorial.
 //!
 //! It fits a small MLP to the toy regression `y = sin(2 x0) * cos(x1)` and prints the loss
-//! going down. Run with `cargo run --release --example quickstart`.
+//! going down, then draws the loss curve to `target/quickstart.png`. Run with
+//! `cargo run --release --example quickstart [-- --steps N --seed S]`.
 
+use clap::Parser;
 use equinox as eqx;
 use eqx::optim::{self, GradientTransformation};
 use eqx::{nn, random, Array, DType, Module};
+
+mod support;
+use support::{Chart, Series};
+
+/// Fits a small MLP to a toy regression with AdamW.
+#[derive(Parser)]
+struct Args {
+    /// Optimiser steps.
+    #[arg(long, default_value_t = 500)]
+    steps: usize,
+    /// The key for the data and the initialisation.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
 
 /// The optimiser's state for an `Mlp`: a PyTree, so it is an ordinary argument of the step.
 type OptState = <optim::AdamW<f64> as GradientTransformation>::State<Mlp>;
@@ -49,7 +65,8 @@ fn loss(model: &Mlp, x: &Array, y: &Array) -> Array {
 }
 
 fn main() {
-    let [data_key, model_key] = random::split_into(random::key(0));
+    let args = Args::parse();
+    let [data_key, model_key] = random::split_into(random::key(args.seed));
 
     // Toy regression data: 256 points in [-1, 1]^2, targets of shape (256, 1).
     let x = random::uniform(data_key, [256, 2], DType::F32, -1.0, 1.0);
@@ -72,19 +89,42 @@ fn main() {
     );
 
     let first_loss = loss(&model, &x, &y).item::<f32>();
-    println!("step    0  loss {first_loss:.5}");
+    let progress = support::progress_bar(args.steps as u64);
+    progress.set_prefix("train");
+    // `suspend` prints above the bar, and still prints when the bar is hidden (no terminal).
+    progress.suspend(|| println!("step    0  loss {first_loss:.5}"));
+    let mut curve = Series::new("training loss");
+    curve.push(0.0, first_loss as f64);
     let mut last_loss = first_loss;
-    for i in 1..=500 {
+    for i in 1..=args.steps {
         let (new_model, new_state, l) = step(&model, &opt_state, &x, &y);
         (model, opt_state) = (new_model, new_state);
         last_loss = l.item::<f32>();
+        curve.push(i as f64, last_loss as f64);
         if i % 50 == 0 {
-            println!("step {i:4}  loss {last_loss:.5}");
+            progress.suspend(|| println!("step {i:4}  loss {last_loss:.5}"));
+            progress.set_message(format!("loss {last_loss:.5}"));
         }
+        progress.inc(1);
     }
+    progress.finish_and_clear();
     assert!(
         last_loss < first_loss / 10.0,
         "training should cut the loss tenfold: {first_loss} -> {last_loss}"
     );
+    let chart = Chart {
+        y_label: "mean squared error",
+        series: &[&curve],
+        log_y: true,
+    };
+    match support::save_png(
+        &support::plot_path("quickstart"),
+        "quickstart: MLP fit with AdamW",
+        "step",
+        &[chart],
+    ) {
+        Ok(path) => println!("curve: {}", path.display()),
+        Err(e) => eprintln!("quickstart: could not draw the curve: {e}"),
+    }
     println!("trained model:\n{}", eqx::tree_pformat(&model));
 }

@@ -349,10 +349,24 @@ fn batch_norm_defaults_and_structure() {
 }
 
 #[test]
-#[should_panic(expected = "unbound axis name `batch`")]
+#[should_panic(
+    expected = "nn::BatchNorm: unbound axis name: batch. The following axis names (e.g. defined by \
+                vmap) are available to collective operations: []"
+)]
 fn batch_norm_outside_a_named_vmap_panics() {
     let (bn, state) = nn::make_with_state(nn::BatchNorm::new(2, "batch"));
     let _ = bn.call(&jnp::ones([2]), state);
+}
+
+#[test]
+#[should_panic(expected = "are available to collective operations: [\"other\"]")]
+fn batch_norm_inside_a_vmap_of_another_name_lists_it() {
+    let (bn, state) = nn::make_with_state(nn::BatchNorm::new(2, "batch"));
+    let f = eqx::filter_vmap_with(
+        |x: &Array| bn.call(x, state.clone()).0,
+        VmapSpec::default().axis_name("other"),
+    );
+    let _ = f(&jnp::ones([3, 2]));
 }
 
 #[test]

@@ -24,14 +24,35 @@ pub fn psum(x: &Array, axis_name: &str) -> Array {
 
 /// `jax.lax.pmean`: the mean of `x` over the lanes of the vmap named `axis_name`.
 pub fn pmean(x: &Array, axis_name: &str) -> Array {
-    &psum(x, axis_name) / (bound_axis_size("pmean", axis_name) as f64)
+    let n = crate::trace::axis_size(axis_name)
+        .unwrap_or_else(|| panic!("{}", crate::trace::unbound_axis_message("pmean", axis_name)));
+    &psum(x, axis_name) / (n as f64)
 }
 
-/// The size of the vmap axis called `name`, for collectives that need it when applied.
-fn bound_axis_size(op: &str, name: &str) -> usize {
-    crate::trace::axis_size(name).unwrap_or_else(|| {
-        panic!("{op}: unbound axis name `{name}`: collectives only work inside a vmap with that axis_name")
-    })
+/// `jax.lax.axis_size`: the number of lanes of the vmap named `axis_name`.
+///
+/// Panics, as JAX raises `NameError`, when no enclosing vmap has that name.
+///
+/// ```
+/// use equinox_core::{lax, transforms::{vmap_with, VmapSpec}, Array};
+/// let f = vmap_with(|x: &Array| x * lax::axis_size("i") as f32, VmapSpec::default().axis_name("i"));
+/// assert_eq!(f(&Array::from_vec(vec![1.0f32, 2.0, 3.0], [3])).to_vec::<f32>(), vec![3.0, 6.0, 9.0]);
+/// ```
+pub fn axis_size(axis_name: &str) -> usize {
+    try_axis_size(axis_name)
+        .unwrap_or_else(|| panic!("{}", crate::trace::unbound_axis_message("axis_size", axis_name)))
+}
+
+/// The number of lanes of the vmap named `axis_name`, or `None` when no enclosing vmap has that
+/// name: for layers that need the axis (as `BatchNorm`) to check before they use it.
+pub fn try_axis_size(axis_name: &str) -> Option<usize> {
+    crate::trace::axis_size(axis_name)
+}
+
+/// The names of the vmap axes that enclose the caller, innermost first (what a collective may
+/// name here).
+pub fn bound_axis_names() -> Vec<String> {
+    crate::trace::axis_names()
 }
 
 /// `jax.lax.pmax`: the maximum of `x` over the lanes of the vmap named `axis_name`.
@@ -59,7 +80,9 @@ pub fn all_gather(x: &Array, axis_name: &str) -> Array {
     bind1(
         CollectiveOp::AllGather {
             axis_name: axis_name.into(),
-            axis_size: bound_axis_size("all_gather", axis_name),
+            axis_size: try_axis_size(axis_name).unwrap_or_else(|| {
+                panic!("{}", crate::trace::unbound_axis_message("all_gather", axis_name))
+            }),
         },
         &[x],
     )

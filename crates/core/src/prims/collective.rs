@@ -134,9 +134,8 @@ impl PrimitiveRule for CollectiveOp {
 
     fn eval(&self, _args: &[&Array], _out: &[ShapeDtype]) -> Vec<Array> {
         panic!(
-            "{}: unbound axis name `{}`: collectives only work inside a vmap with that axis_name",
-            self.name(),
-            self.axis_name()
+            "{}",
+            crate::trace::unbound_axis_message(self.name(), self.axis_name())
         )
     }
 

@@ -70,6 +70,10 @@ impl Trace for BatchTrace {
         (self.axis_name.as_deref() == Some(name)).then_some(self.axis_size)
     }
 
+    fn axis_name(&self) -> Option<&str> {
+        self.axis_name.as_deref()
+    }
+
     fn process_primitive(&self, prim: &Primitive, args: &[&Array]) -> Vec<Array> {
         let mut values: SmallVec<[Array; 4]> = SmallVec::new();
         let mut dims: SmallVec<[Option<usize>; 4]> = SmallVec::new();

@@ -41,6 +41,10 @@ pub(crate) trait Trace {
         let _ = name;
         None
     }
+    /// The name of the axis this trace maps over, if it is a named vmap.
+    fn axis_name(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// What a tracer carries, by kind of trace.
@@ -134,6 +138,28 @@ pub(crate) fn axis_size(name: &str) -> Option<usize> {
         t = tr.parent();
     }
     None
+}
+
+/// The names of the vmap axes bound by the active traces, innermost first.
+pub(crate) fn axis_names() -> Vec<String> {
+    let mut names = Vec::new();
+    let mut t = current();
+    while let Some(tr) = t {
+        if let Some(n) = tr.axis_name() {
+            names.push(n.to_string());
+        }
+        t = tr.parent();
+    }
+    names
+}
+
+/// The message JAX's `NameError` carries for a collective over an axis no vmap binds.
+pub(crate) fn unbound_axis_message(op: &str, name: &str) -> String {
+    format!(
+        "{op}: unbound axis name: {name}. The following axis names (e.g. defined by vmap) are \
+         available to collective operations: {:?}",
+        axis_names()
+    )
 }
 
 /// Hands `prim` to the current trace. `None` means evaluate: the caller runs the kernel.

@@ -302,6 +302,24 @@ impl BatchNorm {
         }
     }
 
+    /// Training takes statistics with `pmean` over `axis_name`: refuse, before tracing any of
+    /// it, a call that no vmap with that name encloses (Equinox's `NameError`), saying how to
+    /// fix it.
+    fn check_axis_names_bound(&self) {
+        for name in &self.axis_name.0 {
+            if lax::try_axis_size(name).is_none() {
+                panic!(
+                    "nn::BatchNorm: unbound axis name: {name}. The following axis names (e.g. \
+                     defined by vmap) are available to collective operations: {:?}. BatchNorm \
+                     normalises over the batch: call it on one example inside \
+                     `filter_vmap_with(.., VmapSpec::default().axis_name({name:?}))`, or in \
+                     inference mode",
+                    lax::bound_axis_names()
+                );
+            }
+        }
+    }
+
     /// `bn(x, state)`: the normalised example and the updated state.
     ///
     /// `x` has shape `(input_size, dim_1, ..., dim_N)`. In training the batch statistics are
@@ -327,6 +345,9 @@ impl BatchNorm {
             );
         }
         let flag = InferenceFlag::resolve(&self.inference, options.inference, "nn::BatchNorm");
+        if !matches!(flag, InferenceFlag::Known(true)) {
+            self.check_axis_names_bound();
+        }
         let m = self.momentum;
         let ((mean, var), state) = match self.mode {
             BatchNormMode::Batch => {
