@@ -119,6 +119,14 @@ fn draw_chart(
     let points = || chart.series.iter().flat_map(|s| s.points.iter());
     let (x_lo, x_hi) = span(points().map(|p| p.0));
     let palette = [&BLUE, &RED, &GREEN, &MAGENTA, &CYAN, &BLACK];
+    // Whole numbers on a wide axis (steps, epochs), so the labels stay short and apart.
+    let x_tick = |x: &f64| {
+        if x_hi - x_lo >= 10.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x:.1}")
+        }
+    };
     let mut builder = ChartBuilder::on(area);
     builder
         .margin(12)
@@ -128,6 +136,8 @@ fn draw_chart(
         ($ctx:expr) => {{
             let mut ctx = $ctx;
             ctx.configure_mesh()
+                .x_labels(6)
+                .x_label_formatter(&x_tick)
                 .x_desc(x_label)
                 .y_desc(chart.y_label)
                 .label_style(("sans-serif", 14))
