@@ -78,16 +78,15 @@
 //! tensors in the file that no leaf asks for) as well as each tensor's dtype and shape.
 //! Filtered-out leaves are skipped as in `.eqx` files. Writing to a path is atomic as above.
 
+use crate::atomic_file::write_atomically;
 use crate::tree::{self, KeyPath, PyTree};
 use crate::{bf16, f16, Array, DType, ShapeDtype};
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::ffi::OsString;
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -1019,7 +1018,7 @@ pub fn tree_serialise_leaves<T: PyTree>(
     tree: &T,
 ) -> Result<(), SerialisationError> {
     let path = with_eqx_suffix(path.as_ref());
-    write_atomically(&path, |w| tree_serialise_leaves_to(w, tree))
+    write_atomically(&path, |w| tree_serialise_leaves_to(w, tree), io_error)
 }
 
 /// Writes the leaves of `tree` to `writer` in Equinox's `.eqx` format, then flushes it.
@@ -1161,103 +1160,6 @@ fn read_leaves<T: PyTree, R: Read>(
     }
     let records = loaded.len();
     Ok((tree::rebuild(like, loaded), records))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Atomic file writes
-// ---------------------------------------------------------------------------------------------
-
-/// Distinguishes temporary files of concurrent writes within one process.
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Creates a new, hidden temporary file next to `path` (same directory, so the final rename
-/// stays within one file system and is atomic).
-fn create_temp(
-    dir: &Path,
-    file_name: &std::ffi::OsStr,
-) -> Result<(PathBuf, File), SerialisationError> {
-    let mut last_error = None;
-    // A name can only be taken by a stale file left by a crashed process with the same id.
-    for _ in 0..16 {
-        let mut name = OsString::from(".");
-        name.push(file_name);
-        name.push(format!(
-            ".{}-{}.tmp",
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let tmp = dir.join(name);
-        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(file) => return Ok((tmp, file)),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_error = Some(e),
-            Err(e) => {
-                return Err(io_error(
-                    format!("creating the temporary file {}", tmp.display()),
-                    e,
-                ))
-            }
-        }
-    }
-    Err(io_error(
-        format!("creating a temporary file in {}", dir.display()),
-        last_error.unwrap_or_else(|| io::Error::from(io::ErrorKind::AlreadyExists)),
-    ))
-}
-
-/// Runs `write` into a temporary file beside `path`, syncs it and renames it over `path`.
-/// On any error the temporary file is removed and `path` is untouched.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut BufWriter<File>) -> Result<(), SerialisationError>,
-) -> Result<(), SerialisationError> {
-    let file_name = path.file_name().ok_or_else(|| {
-        io_error(
-            format!("writing {}", path.display()),
-            io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"),
-        )
-    })?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let (tmp, file) = create_temp(dir, file_name)?;
-    let result = (|| {
-        let mut w = BufWriter::new(file);
-        write(&mut w)?;
-        let ctx = || format!("writing the temporary file {}", tmp.display());
-        let file = w
-            .into_inner()
-            .map_err(|e| io_error(ctx(), e.into_error()))?;
-        file.sync_all()
-            .map_err(|e| io_error(format!("syncing {}", tmp.display()), e))?;
-        drop(file);
-        fs::rename(&tmp, path).map_err(|e| {
-            io_error(
-                format!("renaming {} to {}", tmp.display(), path.display()),
-                e,
-            )
-        })
-    })();
-    if result.is_err() {
-        // Best effort: the error being returned matters more than a failed clean-up.
-        let _ = fs::remove_file(&tmp);
-        return result;
-    }
-    sync_dir(dir)
-}
-
-/// Makes the rename durable: on Unix a directory entry is persisted by syncing the directory.
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> Result<(), SerialisationError> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| io_error(format!("syncing the directory {}", dir.display()), e))
-}
-
-/// Other platforms cannot open a directory to sync it; the rename is as durable as they allow.
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> Result<(), SerialisationError> {
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1448,10 +1350,14 @@ pub fn save_safetensors<T: PyTree>(
     tree: &T,
 ) -> Result<(), SerialisationError> {
     let bytes = to_safetensors_bytes(tree)?;
-    write_atomically(path.as_ref(), |w| {
-        w.write_all(&bytes)
-            .map_err(|e| io_error("writing the safetensors data", e))
-    })
+    write_atomically(
+        path.as_ref(),
+        |w| {
+            w.write_all(&bytes)
+                .map_err(|e| io_error("writing the safetensors data", e))
+        },
+        io_error,
+    )
 }
 
 /// Loads the leaves of `like` from the safetensors file at `path` (see
@@ -1481,45 +1387,6 @@ pub fn load_safetensors<T: PyTree>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("eqx-unit-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
-    fn entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-
-    #[test]
-    fn failed_atomic_write_keeps_the_old_file_and_removes_the_temporary() {
-        let dir = temp_dir("atomic");
-        let path = dir.join("ckpt.eqx");
-        fs::write(&path, b"old contents").unwrap();
-        let err = write_atomically(&path, |w| {
-            w.write_all(&[7u8; 100_000]).unwrap();
-            Err(io_error("test", io::Error::other("disk on fire")))
-        })
-        .unwrap_err();
-        assert!(err.to_string().contains("disk on fire"));
-        assert_eq!(fs::read(&path).unwrap(), b"old contents");
-        assert_eq!(entries(&dir), ["ckpt.eqx"]);
-
-        write_atomically(&path, |w| {
-            w.write_all(b"new").map_err(|e| io_error("test", e))
-        })
-        .unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"new");
-        assert_eq!(entries(&dir), ["ckpt.eqx"]);
-        fs::remove_dir_all(&dir).unwrap();
-    }
 
     #[test]
     fn preamble_lengths_follow_numpy_padding() {
