@@ -18,7 +18,7 @@
 use crate::Array;
 use flate2::read::GzDecoder;
 use std::fmt;
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 /// A classification data set held in memory.
@@ -98,22 +98,57 @@ impl std::error::Error for DatasetError {
     }
 }
 
-/// The file's bytes, gunzipped if they start with the gzip magic number.
-fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, DatasetError> {
+/// The most bytes a text data set may hold once decompressed (the shipped digits file holds
+/// about 450 KB): a corrupt or hostile gzip stream is stopped here instead of filling memory.
+pub const MAX_TEXT_BYTES: u64 = 256 << 20;
+
+/// A reader of the file's contents, gunzipped if the file starts with the gzip magic number.
+/// Only regular files are read (not devices or pipes, which may never end).
+fn open_maybe_gzip(path: &Path) -> Result<Box<dyn Read>, DatasetError> {
     let io = |source| DatasetError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let raw = std::fs::read(path).map_err(io)?;
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        GzDecoder::new(raw.as_slice())
-            .read_to_end(&mut out)
-            .map_err(io)?;
-        Ok(out)
-    } else {
-        Ok(raw)
+    let file = std::fs::File::open(path).map_err(io)?;
+    if !file.metadata().map_err(io)?.is_file() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
     }
+    let mut file = std::io::BufReader::new(file);
+    let magic = file.fill_buf().map_err(io)?;
+    if magic.starts_with(&[0x1f, 0x8b]) {
+        Ok(Box::new(GzDecoder::new(file)))
+    } else {
+        Ok(Box::new(file))
+    }
+}
+
+/// The next `n` bytes of `reader`, or fewer where it ends first.
+fn read_up_to(path: &Path, reader: &mut dyn Read, n: u64) -> Result<Vec<u8>, DatasetError> {
+    let mut out = Vec::new();
+    reader
+        .take(n)
+        .read_to_end(&mut out)
+        .map_err(|source| DatasetError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(out)
+}
+
+/// The rest of `reader` up to `limit` bytes, and whether more followed (one byte past the
+/// limit is read to tell).
+fn read_bounded(
+    path: &Path,
+    reader: &mut dyn Read,
+    limit: u64,
+) -> Result<(Vec<u8>, bool), DatasetError> {
+    let mut out = read_up_to(path, reader, limit + 1)?;
+    let more = out.len() as u64 > limit;
+    out.truncate(limit as usize);
+    Ok((out, more))
 }
 
 /// The 8x8 handwritten digits (`sklearn.datasets.load_digits`; the UCI optdigits test set,
@@ -124,7 +159,13 @@ fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, DatasetError> {
 pub fn digits(path: impl AsRef<Path>) -> Result<Dataset, DatasetError> {
     const PIXELS: usize = 64;
     let path = path.as_ref();
-    let bytes = read_maybe_gzip(path)?;
+    let (bytes, more) = read_bounded(path, &mut open_maybe_gzip(path)?, MAX_TEXT_BYTES)?;
+    if more {
+        return Err(DatasetError::Format {
+            path: path.to_path_buf(),
+            message: format!("more than {MAX_TEXT_BYTES} bytes of text (after decompression)"),
+        });
+    }
     let text = std::str::from_utf8(&bytes).map_err(|e| DatasetError::Format {
         path: path.to_path_buf(),
         message: format!("not UTF-8 text: {e}"),
@@ -187,15 +228,18 @@ pub fn digits(path: impl AsRef<Path>) -> Result<Dataset, DatasetError> {
     })
 }
 
-/// An IDX file's dimensions and its unsigned-byte payload.
+/// An IDX file's dimensions and its unsigned-byte payload. The header is read first and the
+/// payload after it is read only up to the size the header declares (plus one byte, to tell a
+/// longer file), so memory stays proportional to the declared content whatever the file holds.
 fn read_idx_u8(path: &Path, expected_ndim: u8) -> Result<(Vec<usize>, Vec<u8>), DatasetError> {
-    let bytes = read_maybe_gzip(path)?;
+    let mut reader = open_maybe_gzip(path)?;
     let format_error = |message: String| DatasetError::Format {
         path: path.to_path_buf(),
         message,
     };
-    let [z0, z1, kind, ndim] = match bytes.get(..4) {
-        Some(&[a, b, c, d]) => [a, b, c, d],
+    let magic = read_up_to(path, &mut reader, 4)?;
+    let [z0, z1, kind, ndim] = match magic[..] {
+        [a, b, c, d] => [a, b, c, d],
         _ => return Err(format_error("too short for an IDX header".into())),
     };
     if z0 != 0 || z1 != 0 {
@@ -215,25 +259,32 @@ fn read_idx_u8(path: &Path, expected_ndim: u8) -> Result<(Vec<usize>, Vec<u8>), 
             "expected an IDX file with {expected_ndim} dimension(s), found {ndim}"
         )));
     }
-    let header = 4 + 4 * usize::from(ndim);
-    let dims: Vec<usize> = bytes
-        .get(4..header)
-        .ok_or_else(|| format_error("header ends before its dimensions".into()))?
+    let dims_len = 4 * u64::from(ndim);
+    let dim_bytes = read_up_to(path, &mut reader, dims_len)?;
+    if dim_bytes.len() as u64 != dims_len {
+        return Err(format_error("header ends before its dimensions".into()));
+    }
+    let dims: Vec<usize> = dim_bytes
         .chunks_exact(4)
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
     let size = dims
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .filter(|&s| u64::try_from(s).is_ok())
         .ok_or_else(|| format_error(format!("dimensions {dims:?} overflow")))?;
-    let payload = &bytes[header..];
-    if payload.len() != size {
+    let (payload, more) = read_bounded(path, &mut reader, size as u64)?;
+    if payload.len() != size || more {
+        let found = if more {
+            "more (the file continues past them)".to_string()
+        } else {
+            payload.len().to_string()
+        };
         return Err(format_error(format!(
-            "dimensions {dims:?} need {size} data bytes, found {}",
-            payload.len()
+            "dimensions {dims:?} need {size} data bytes, found {found}"
         )));
     }
-    Ok((dims, payload.to_vec()))
+    Ok((dims, payload))
 }
 
 /// MNIST-style data from a pair of IDX files (as MNIST, Fashion-MNIST and EMNIST are

@@ -84,7 +84,7 @@ use crate::{bf16, f16, Array, DType, ShapeDtype};
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -1380,7 +1380,19 @@ pub fn load_safetensors<T: PyTree>(
     like: &T,
 ) -> Result<T, SerialisationError> {
     let path = path.as_ref();
-    let bytes = fs::read(path).map_err(|e| io_error(format!("reading {}", path.display()), e))?;
+    let context = || format!("reading {}", path.display());
+    let file = File::open(path).map_err(|e| io_error(context(), e))?;
+    let meta = file.metadata().map_err(|e| io_error(context(), e))?;
+    // The whole file is read at once, so only a regular file, whose size bounds the read: a
+    // device or a pipe may never end.
+    if !meta.is_file() {
+        let e = io::Error::new(io::ErrorKind::InvalidInput, "not a regular file");
+        return Err(io_error(context(), e));
+    }
+    let mut bytes = Vec::new();
+    file.take(meta.len())
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(context(), e))?;
     from_safetensors_bytes(&bytes, like)
 }
 

@@ -238,7 +238,10 @@ fn mnist_idx_reports_malformed_files() {
         "{e}"
     );
     let e = idx_error(&idx(&[2, 2, 2], &[1; 9]), &labels, "trailing");
-    assert!(e.ends_with("need 8 data bytes, found 9"), "{e}");
+    assert!(
+        e.ends_with("need 8 data bytes, found more (the file continues past them)"),
+        "{e}"
+    );
 
     let mut bad_magic = images.clone();
     bad_magic[0] = 1;
@@ -273,4 +276,35 @@ fn mnist_idx_reports_malformed_files() {
         "overflow",
     );
     assert!(e.contains("overflow"), "{e}");
+}
+
+#[test]
+fn readers_refuse_files_that_are_not_regular() {
+    // A device never ends: reading it whole would fill memory.
+    let dev = std::path::Path::new("/dev/zero");
+    if !dev.exists() {
+        return;
+    }
+    let e = datasets::digits(dev).unwrap_err().to_string();
+    assert!(e.ends_with("/dev/zero: not a regular file"), "{e}");
+    let e = datasets::mnist_idx(dev, dev).unwrap_err().to_string();
+    assert!(e.ends_with("/dev/zero: not a regular file"), "{e}");
+}
+
+#[test]
+fn a_gzip_bomb_is_read_only_as_far_as_its_header_declares() {
+    // 64 MiB of zeros after a header declaring 2 bytes compresses to ~64 KiB; the reader stops
+    // 1 byte past the declared payload instead of inflating the rest (a reader that inflated
+    // it all would report the 64 MiB it found).
+    let mut bomb = idx(&[2], &[]);
+    bomb.resize(bomb.len() + (64 << 20), 0);
+    let images = write("bomb-images", &gzip(&idx(&[2, 1, 1], &[3, 4])));
+    let labels = write("bomb-labels", &gzip(&bomb));
+    let e = datasets::mnist_idx(&images, &labels)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.ends_with("dimensions [2] need 2 data bytes, found more (the file continues past them)"),
+        "{e}"
+    );
 }

@@ -902,7 +902,8 @@ fn failed_path_writes_leave_no_temporary_file_and_keep_the_old_data() {
     // A missing directory fails before anything is created.
     let err = eqx::tree_serialise_leaves(dir.join("missing/ckpt.eqx"), &net(&[2, 3])).unwrap_err();
     assert!(
-        err.to_string().contains("creating the temporary file"),
+        err.to_string().contains("creating a temporary file in")
+            && err.to_string().contains("missing"),
         "{err}"
     );
 
@@ -1013,6 +1014,19 @@ fn safetensors_refuses_two_leaves_with_one_name() {
     assert_eq!(
         err.to_string(),
         "two leaves have the same path \"[1]\", so they cannot be named apart"
+    );
+}
+
+#[test]
+fn load_safetensors_refuses_a_device_that_never_ends() {
+    let dev = Path::new("/dev/zero");
+    if !dev.exists() {
+        return;
+    }
+    let err = serialisation::load_safetensors(dev, &vec![jnp::zeros([2])]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "I/O error while reading /dev/zero: not a regular file"
     );
 }
 
