@@ -10,7 +10,10 @@
 //! final accuracy over the whole data set.
 //!
 //! The settings, keys and data are the tutorial's (`dataset_size=10000, batch_size=32,
-//! learning_rate=3e-3, steps=200, hidden_size=16, seed=5678`). Run with
+//! learning_rate=3e-3, steps=200, hidden_size=16, seed=5678`), and so are the numbers: the same
+//! keys give the same data, batches and initial parameters, and the printed losses follow the
+//! Python run's to about six digits (step 0: 0.69456196 here, 0.69456196 in Python; step 199:
+//! 0.0057919333 here, 0.0057919328 in Python), ending at accuracy 1.0 in both. Run with
 //! `cargo run --release --example rnn`.
 
 use equinox as eqx;
