@@ -324,6 +324,80 @@ fn rotary_embedding_keeps_the_input_dtype_and_rotates_pairs_half_apart() {
     }
 }
 
+/// Equinox's documented use of the rotary embedding: `vmap(rope, in_axes=1, out_axes=1)` over
+/// the heads of a `(seq_len, num_heads, head_size)` array, as attention's `process_heads`
+/// does; each head must get exactly what it gets alone, eagerly and compiled.
+#[test]
+fn rotary_embedding_maps_over_heads_and_compiles() {
+    let rope = nn::RotaryPositionalEmbedding::with_options(
+        8,
+        RotaryPositionalEmbeddingOptions {
+            theta: 100.0,
+            ..Default::default()
+        },
+    );
+    let x = random::normal(random::key(3), [5, 3, 8], DType::F32);
+    let spec = eqx::transforms::VmapSpec::default().in_axes(1).out_axes(1);
+    let mapped = eqx::vmap_with(|x: &Array| rope.forward(x), spec.clone())(&x);
+    let jitted = eqx::filter_jit(|(r, x): &(nn::RotaryPositionalEmbedding, Array)| {
+        eqx::vmap_with(|x: &Array| r.forward(x), spec.clone())(x)
+    })(&(rope.clone(), x.clone()));
+    assert_eq!(mapped.shape(), &[5, 3, 8]);
+    for head in 0..3 {
+        let alone = rope
+            .forward(&x.index(eqx::s![.., head, ..]))
+            .to_vec::<f32>();
+        let from_vmap = mapped.index(eqx::s![.., head, ..]).to_vec::<f32>();
+        let from_jit = jitted.index(eqx::s![.., head, ..]).to_vec::<f32>();
+        assert_eq!(from_vmap, alone, "head {head}: vmap");
+        equinox_testing::assert_close(
+            &format!("head {head}: jit"),
+            &from_jit.iter().map(|&v| v as f64).collect::<Vec<_>>(),
+            &alone.iter().map(|&v| v as f64).collect::<Vec<_>>(),
+            Tolerance::F32.with_atol(1e-7),
+        );
+    }
+}
+
+/// An LSTM scanned over a batch of sequences: compiled and vmapped, it gives what the eager
+/// per-sequence loop gives.
+#[test]
+fn scanned_lstm_under_jit_and_vmap_matches_the_eager_loop() {
+    let cell = nn::LSTMCell::new(3, 4, random::key(5));
+    let xs = random::normal(random::key(6), [2, 7, 3], DType::F32);
+    let run = |cell: &nn::LSTMCell, xs: &Array| {
+        let zeros = jnp::zeros([4]);
+        lax::scan(
+            |hc: &(Array, Array), x: &Array| (cell.forward(x, hc), ()),
+            &(zeros.clone(), zeros),
+            xs,
+            None,
+            false,
+            1,
+        )
+        .0
+    };
+    let (h, c) =
+        eqx::filter_jit(|(m, xs): &(nn::LSTMCell, Array)| eqx::vmap(|xs: &Array| run(m, xs))(xs))(
+            &(cell.clone(), xs.clone()),
+        );
+    for b in 0..2 {
+        let seq = xs.index(eqx::s![b]);
+        let (mut eh, mut ec) = (jnp::zeros([4]), jnp::zeros([4]));
+        for t in 0..7 {
+            (eh, ec) = cell.forward(&seq.index(eqx::s![t]), &(eh, ec));
+        }
+        for (what, got, want) in [("h", &h, &eh), ("c", &c, &ec)] {
+            equinox_testing::assert_close(
+                &format!("sequence {b}: {what}"),
+                &golden_arrays::values(&got.index(eqx::s![b])),
+                &golden_arrays::values(want),
+                Tolerance::F32.with_atol(1e-7),
+            );
+        }
+    }
+}
+
 #[test]
 #[should_panic(
     expected = "nn::GRUCell: expected input of shape (3,), got f32[4]; the cell acts on a single \
