@@ -119,7 +119,11 @@ fn main() {
         support::load_classification("cnn", args.mnist.as_deref(), data_key);
     let n_train = y_train.shape()[0];
     let side = (x_train.shape()[1] as f64).sqrt() as usize;
-    assert_eq!(side * side, x_train.shape()[1], "cnn: the images must be square");
+    assert_eq!(
+        side * side,
+        x_train.shape()[1],
+        "cnn: the images must be square"
+    );
     println!(
         "data: {n_train} train / {} test images of {side}x{side}",
         y_test.shape()[0]

@@ -39,8 +39,12 @@ pub fn pmean(x: &Array, axis_name: &str) -> Array {
 /// assert_eq!(f(&Array::from_vec(vec![1.0f32, 2.0, 3.0], [3])).to_vec::<f32>(), vec![3.0, 6.0, 9.0]);
 /// ```
 pub fn axis_size(axis_name: &str) -> usize {
-    try_axis_size(axis_name)
-        .unwrap_or_else(|| panic!("{}", crate::trace::unbound_axis_message("axis_size", axis_name)))
+    try_axis_size(axis_name).unwrap_or_else(|| {
+        panic!(
+            "{}",
+            crate::trace::unbound_axis_message("axis_size", axis_name)
+        )
+    })
 }
 
 /// The number of lanes of the vmap named `axis_name`, or `None` when no enclosing vmap has that
@@ -81,7 +85,10 @@ pub fn all_gather(x: &Array, axis_name: &str) -> Array {
         CollectiveOp::AllGather {
             axis_name: axis_name.into(),
             axis_size: try_axis_size(axis_name).unwrap_or_else(|| {
-                panic!("{}", crate::trace::unbound_axis_message("all_gather", axis_name))
+                panic!(
+                    "{}",
+                    crate::trace::unbound_axis_message("all_gather", axis_name)
+                )
             }),
         },
         &[x],

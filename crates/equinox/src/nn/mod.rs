@@ -44,6 +44,8 @@ mod mlp;
 mod pool;
 mod prelu;
 mod rms_norm;
+mod rnn;
+mod rotary;
 mod sequential;
 mod shared;
 mod spatial;
@@ -83,6 +85,8 @@ pub use pool::{
 };
 pub use prelu::PReLU;
 pub use rms_norm::{RMSNorm, RmsNormOptions};
+pub use rnn::{GRUCell, LSTMCell, RnnCellOptions};
+pub use rotary::{RotaryPositionalEmbedding, RotaryPositionalEmbeddingOptions};
 pub use sequential::{Sequential, StatefulLayer};
 pub use shared::Shared;
 pub use spatial::{Padding, PaddingMode, Sizes};
