@@ -147,7 +147,7 @@ pub use serialisation::{tree_deserialise_leaves, tree_serialise_leaves};
 pub use equinox_optim as optim;
 
 /// The core transformations at the top level, as Equinox users reach them (`eqx::vmap`, ...).
-pub use equinox_core::transforms::{grad, jit, value_and_grad, vmap, vmap_with};
+pub use equinox_core::transforms::{clear_caches, grad, jit, value_and_grad, vmap, vmap_with};
 
 /// The README's Rust examples, compiled and run as doctests so they stay true.
 #[cfg(doctest)]

@@ -1,48 +1,8 @@
 //! `jit`: trace once per input signature, compile the staged program, run it from a cache.
 
 use super::arity::FnArgsAll;
-use crate::array::{Array, ShapeDtype};
-use crate::jaxpr::executable::Executable;
-use crate::transforms::staged::stage;
-use crate::tree::{self, PyTree, TreeDef};
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-
-/// The multiply-rotate hash of rustc's `FxHasher`: the signature hash is on every call's path,
-/// and SipHash's DoS resistance buys nothing for keys made of the caller's own shapes.
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_usize(&mut self, v: usize) {
-        self.write_u64(v as u64)
-    }
-    fn write_u8(&mut self, v: u8) {
-        self.write_u64(v as u64)
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-struct CacheEntry<T, R> {
-    structure: TreeDef<T>,
-    avals: Vec<ShapeDtype>,
-    out_template: R,
-    program: Arc<Executable>,
-}
+use super::jit_cache::JitCache;
+use crate::tree::{self, PyTree};
 
 /// A jit-compiled function of one (PyTree) argument with its compilation cache and trace
 /// counter: what [`jit`] builds for each function. Call it with [`Jit::call`].
@@ -124,9 +84,20 @@ impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> Jit<T, R, F> {
         }
     }
 
-    /// How many times the function has been traced (once per distinct signature).
+    /// How many times the function has been traced (once per distinct signature, and again
+    /// for a signature evicted from the cache or after [`clear_caches`]).
+    ///
+    /// [`clear_caches`]: crate::transforms::clear_caches
     pub fn trace_count(&self) -> usize {
-        self.cache.traces.load(Ordering::Relaxed)
+        self.cache.trace_count()
+    }
+
+    /// How many compiled programs (one per signature) the cache holds now (JAX's
+    /// `jitted._cache_size()`); at most [`jit_cache_capacity`].
+    ///
+    /// [`jit_cache_capacity`]: crate::transforms::jit_cache_capacity
+    pub fn cache_size(&self) -> usize {
+        self.cache.len()
     }
 
     /// Runs the function: from the cache when this signature was seen before.
@@ -139,92 +110,5 @@ impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> Jit<T, R, F> {
     pub fn call_donating(&self, x: T) -> R {
         let n = tree::num_leaves(&x);
         self.cache.call_donating(&self.f, x, n)
-    }
-}
-
-/// The compilation cache of one jitted function.
-pub(crate) struct JitCache<T, R> {
-    entries: Mutex<HashMap<u64, Vec<CacheEntry<T, R>>>>,
-    traces: AtomicUsize,
-}
-
-impl<T, R> Default for JitCache<T, R> {
-    fn default() -> Self {
-        JitCache {
-            entries: Mutex::new(HashMap::new()),
-            traces: AtomicUsize::new(0),
-        }
-    }
-}
-
-impl<T: PyTree, R: PyTree> JitCache<T, R> {
-    fn key(x: &T, leaves: &[Array]) -> u64 {
-        let mut h = FxHasher::default();
-        x.hash_static(&mut h);
-        for l in leaves {
-            l.aval().hash(&mut h);
-        }
-        h.finish()
-    }
-
-    /// Runs `f` compiled: from the cache when this signature was seen before.
-    pub(crate) fn call(&self, f: &dyn Fn(&T) -> R, x: &T) -> R {
-        let (program, template, leaves) = self.compiled(f, x);
-        let refs: Vec<&Array> = leaves.iter().collect();
-        let outs = program.run(&refs);
-        tree::rebuild(&template, outs)
-    }
-
-    /// [`JitCache::call`] donating the first `donated` leaves of `x`.
-    pub(crate) fn call_donating(&self, f: &dyn Fn(&T) -> R, x: T, donated: usize) -> R {
-        let (program, template, leaves) = self.compiled(f, &x);
-        // Dropping the tree leaves `leaves` as the only holder of buffers the caller gave up.
-        drop(x);
-        let outs = program.run_donating(leaves, donated);
-        tree::rebuild(&template, outs)
-    }
-
-    /// The compiled program for `x`'s signature (traced and compiled on a miss), the output
-    /// template and `x`'s leaves.
-    fn compiled(&self, f: &dyn Fn(&T) -> R, x: &T) -> (Arc<Executable>, R, Vec<Array>) {
-        let leaves: Vec<Array> = tree::leaves(x).into_iter().cloned().collect();
-        let key = Self::key(x, &leaves);
-        let hit = {
-            let cache = self.entries.lock().expect("jit cache lock");
-            cache.get(&key).and_then(|entries| {
-                entries
-                    .iter()
-                    .find(|e| {
-                        e.avals.len() == leaves.len()
-                            && e.avals.iter().zip(&leaves).all(|(a, l)| a == l.aval())
-                            && e.structure.matches(x)
-                    })
-                    .map(|e| (e.program.clone(), tree::map(&e.out_template, Array::clone)))
-            })
-        };
-        let (program, template) = match hit {
-            Some(h) => h,
-            None => {
-                self.traces.fetch_add(1, Ordering::Relaxed);
-                let (closed, out) = stage(f, x);
-                let cacheable = closed.consts.iter().all(|c| !c.is_tracer());
-                let program = Arc::new(Executable::compile(&closed));
-                if cacheable {
-                    self.entries
-                        .lock()
-                        .expect("jit cache lock")
-                        .entry(key)
-                        .or_default()
-                        .push(CacheEntry {
-                            structure: tree::structure(x),
-                            avals: leaves.iter().map(|l| l.aval().clone()).collect(),
-                            out_template: tree::map(&out, Array::clone),
-                            program: program.clone(),
-                        });
-                }
-                (program, out)
-            }
-        };
-        (program, template, leaves)
     }
 }

@@ -23,6 +23,7 @@ mod checkpoint;
 mod custom;
 mod jacobian;
 mod jit;
+mod jit_cache;
 mod staged;
 mod vmap;
 
@@ -36,6 +37,10 @@ pub use checkpoint::checkpoint;
 pub use custom::{custom_jvp, custom_vjp};
 pub use jacobian::{hessian, jacfwd, jacrev};
 pub use jit::{jit, jit_donate, Jit};
+pub use jit_cache::{
+    clear_caches, jit_cache_capacity, set_jit_cache_capacity, DEFAULT_JIT_CACHE_CAPACITY,
+    WARM_SIGNATURES,
+};
 pub use staged::{eval_shape, make_jaxpr};
 pub(crate) use vmap::vmap_flat;
 pub use vmap::{vmap, vmap_with, AxisSpec, LeafAxis, VmapSpec};

@@ -147,6 +147,23 @@ impl Executable {
         }
     }
 
+    /// Gives back the working buffers kept between runs (the next run allocates them again).
+    /// A run in progress on another thread keeps its own; this one then releases nothing.
+    pub fn release_buffers(&self) {
+        if let Ok(mut st) = self.state.try_lock() {
+            st.bufs.iter_mut().for_each(|b| *b = None);
+            st.spare.iter_mut().for_each(|b| *b = None);
+            st.regs.iter_mut().for_each(|r| *r = None);
+        }
+    }
+
+    /// Whether the program keeps any working buffer between runs (see
+    /// [`release_buffers`](Executable::release_buffers)).
+    pub fn holds_buffers(&self) -> bool {
+        let st = self.state.lock().expect("executable state");
+        st.bufs.iter().chain(&st.spare).any(Option::is_some)
+    }
+
     /// Runs the checked arguments on this thread's or a rayon worker's stack.
     fn dispatch(&self, args: &[&Array], donated: Vec<Option<Arc<Storage>>>) -> Vec<Array> {
         // A second thread running the same executable at the same time gets its own buffers.
