@@ -11,6 +11,22 @@
 //! let y = (&x * 2.0).exp().sum(1);
 //! assert_eq!(y.shape(), &[2]);
 //! ```
+//!
+//! # Panics and errors
+//!
+//! Two kinds of failure, two mechanisms, as in JAX:
+//! - **A programmer error panics**, at trace time when under a transformation: a wrong shape,
+//!   dtype or axis, an index out of range, a shape whose element count overflows `usize`, a
+//!   collective over an axis no `vmap` binds. The message names the operation, what it got and
+//!   what it expected (`dot_general: contracting dimensions must have equal sizes: ...`).
+//!   These are bugs in the calling program; catching them is not part of normal control flow.
+//! - **Anything read from outside returns a `Result`** with a typed error: files, byte
+//!   streams, conversions of foreign data (the `equinox` crate's `serialisation` and
+//!   `datasets`). Bad input is an `Err`, never a panic, an unbounded allocation or a crash;
+//!   a failed save leaves the previous file intact.
+//!
+//! Memory safety does not depend on either: every kernel checks the lengths it is handed
+//! before it touches a buffer, and shape arithmetic is checked at every constructor.
 #![warn(missing_docs)]
 
 pub mod array;
