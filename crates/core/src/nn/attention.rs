@@ -120,13 +120,28 @@ pub fn dot_product_attention_with_options(
         ensure_4d(value, "value"),
     );
     let dims = check_inputs(&q, &k, &v, &options);
-    let bias = options.bias.as_ref().map(|b| grouped_operand(b, "bias", &dims));
-    let mask = options.mask.as_ref().map(|m| grouped_operand(m, "mask", &dims));
+    let bias = options
+        .bias
+        .as_ref()
+        .map(|b| grouped_operand(b, "bias", &dims));
+    let mask = options
+        .mask
+        .as_ref()
+        .map(|m| grouped_operand(m, "mask", &dims));
     let scale = options
         .scale
         .unwrap_or_else(|| 1.0 / (dims.h as f64).sqrt());
-    attention_4d(&q, &k, &v, bias.as_ref(), mask.as_ref(), scale, &options, &dims)
-        .reshape(out_shape)
+    attention_4d(
+        &q,
+        &k,
+        &v,
+        bias.as_ref(),
+        mask.as_ref(),
+        scale,
+        &options,
+        &dims,
+    )
+    .reshape(out_shape)
 }
 
 /// The sizes of one call, in JAX's letters (`g = n / k`, query heads per key/value head).
@@ -263,9 +278,7 @@ fn attention_4d(
     // Query head n = kk * g + gg belongs to key/value head kk (JAX reshapes N to (K, G)), so
     // (B, T, N, H) -> (B, K, G*T, H) pairs each group's queries with its key head in one
     // batched product over (B, K).
-    let q_grouped = q
-        .transpose(&[0, 2, 1, 3])
-        .reshape([d.b, d.k, g * d.t, d.h]);
+    let q_grouped = q.transpose(&[0, 2, 1, 3]).reshape([d.b, d.k, g * d.t, d.h]);
     let k_heads = k.transpose(&[0, 2, 1, 3]); // (B, K, S, H)
     let v_heads = v.transpose(&[0, 2, 1, 3]);
     let batch_bk = (&[0usize, 1][..], &[0usize, 1][..]);

@@ -1,8 +1,8 @@
 //! `eqx.nn.MultiheadAttention`.
 
 use super::{Dropout, Linear};
-use crate::numpy as jnp;
 use crate::lax;
+use crate::numpy as jnp;
 use crate::random::{self, Key};
 use crate::{vmap, Array, DType, Module};
 
@@ -376,11 +376,8 @@ impl MultiheadAttention {
         // Query head n = k * groups + g uses key head k.
         let q = q_heads.reshape([q_seq, kv_heads, groups, self.qk_size]);
         let q = &q / &Array::weak_scalar((self.qk_size as f64).sqrt());
-        let mut logits = jnp::einsum("tkgd,Skd->kgtS", &[&q, k_heads]).reshape([
-            self.num_heads,
-            q_seq,
-            kv_seq,
-        ]);
+        let mut logits =
+            jnp::einsum("tkgd,Skd->kgtS", &[&q, k_heads]).reshape([self.num_heads, q_seq, kv_seq]);
         if let Some(mask) = mask {
             logits = jnp::where_(mask, &logits, &dtype_min(logits.dtype()));
         }
@@ -403,7 +400,12 @@ impl MultiheadAttention {
         let heads: Vec<Array> = random::split_vec(key, self.num_heads)
             .into_iter()
             .enumerate()
-            .map(|(h, k)| drop(&lax::slice_in_dim(weights, h, h + 1, 1, 0).squeeze(0), Some(k)))
+            .map(|(h, k)| {
+                drop(
+                    &lax::slice_in_dim(weights, h, h + 1, 1, 0).squeeze(0),
+                    Some(k),
+                )
+            })
             .collect();
         jnp::stack(&heads.iter().collect::<Vec<_>>(), 0)
     }
