@@ -9,6 +9,7 @@ use eqx::nn::{
     self, AttentionOptions, MultiheadAttention, MultiheadAttentionCall, MultiheadAttentionOptions,
 };
 use eqx::{numpy as jnp, random, Array, DType};
+use proptest::prelude::*;
 use serde_json::Value;
 
 mod common;
@@ -327,4 +328,491 @@ fn multihead_attention_dropout_draws_equinoxs_elements() {
     // The training cases differ from inference, so the comparison above saw dropout act.
     assert!(dropped_somewhere);
     g.assert_sections_read(MHA_DROPOUT);
+}
+
+// ---------------------------------------------------------------------------------------------
+// dot_product_attention against the naive formula.
+
+/// The shapes and options of one random attention problem.
+#[derive(Clone, Debug)]
+struct Problem {
+    b: usize,
+    t: usize,
+    s: usize,
+    kv_heads: usize,
+    groups: usize,
+    h: usize,
+    batched: bool,
+    masked: bool,
+    biased: bool,
+    is_causal: bool,
+    scale: Option<f64>,
+    seed: u64,
+}
+
+fn problems() -> impl Strategy<Value = Problem> {
+    (
+        (
+            1usize..=2,
+            1usize..=5,
+            1usize..=5,
+            1usize..=3,
+            1usize..=3,
+            1usize..=4,
+        ),
+        (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()),
+        (prop::option::of(0.1f64..2.0), any::<u32>()),
+    )
+        .prop_map(
+            |(
+                (b, t, s, kv_heads, groups, h),
+                (batched, masked, biased, is_causal),
+                (scale, seed),
+            )| Problem {
+                b: if batched { b } else { 1 },
+                t,
+                s,
+                kv_heads,
+                groups,
+                h,
+                batched,
+                masked,
+                biased,
+                is_causal,
+                scale,
+                seed: u64::from(seed),
+            },
+        )
+}
+
+/// The inputs of a problem: query, key, value, `c` (the loss weights), and the optional
+/// `(B, N, T, S)` mask (never masking key 0, so that every query attends to something) and
+/// bias.
+fn inputs(p: &Problem) -> (Array, Array, Array, Array, Option<Array>, Option<Array>) {
+    let n = p.kv_heads * p.groups;
+    let keys = random::split_vec(random::key(p.seed), 6);
+    let normal = |i: usize, shape: Vec<usize>| random::normal(keys[i].clone(), shape, DType::F32);
+    let lead = |rest: [usize; 3]| {
+        let mut s = if p.batched { vec![p.b] } else { vec![] };
+        s.extend(rest);
+        s
+    };
+    let q = normal(0, lead([p.t, n, p.h]));
+    let k = normal(1, lead([p.s, p.kv_heads, p.h]));
+    let v = normal(2, lead([p.s, p.kv_heads, p.h]));
+    let c = normal(3, lead([p.t, n, p.h]));
+    let mask = p.masked.then(|| {
+        let m = random::bernoulli(keys[4].clone(), 0.6, [p.b, n, p.t, p.s]);
+        let first_key =
+            Array::from_vec((0..p.s).map(|s| s == 0).collect::<Vec<_>>(), [1, 1, 1, p.s]);
+        jnp::logical_or(&m, &first_key)
+    });
+    let bias = p.biased.then(|| normal(5, vec![p.b, n, p.t, p.s]));
+    (q, k, v, c, mask, bias)
+}
+
+/// `softmax(q k^T * scale + bias, masked to -inf) v` per head, with key/value head `n / G`
+/// repeated for query head `n`: the textbook formula, without the grouping reshapes or the
+/// finite mask value of the implementation.
+fn naive(
+    p: &Problem,
+    q: &Array,
+    k: &Array,
+    v: &Array,
+    mask: Option<&Array>,
+    bias: Option<&Array>,
+) -> Array {
+    let four = |x: &Array| {
+        if p.batched {
+            x.clone()
+        } else {
+            x.expand_dims(0)
+        }
+    };
+    let (q4, k4, v4) = (four(q), four(k), four(v));
+    let k4 = jnp::repeat(&k4, p.groups, Some(2));
+    let v4 = jnp::repeat(&v4, p.groups, Some(2));
+    let scale = p.scale.unwrap_or(1.0 / (p.h as f64).sqrt());
+    let mut logits = &jnp::einsum("btnh,bsnh->bnts", &[&q4, &k4]) * scale;
+    if let Some(bias) = bias {
+        logits = &logits + bias;
+    }
+    let mut allowed = mask.cloned();
+    if p.is_causal {
+        let causal = Array::from_vec(
+            (0..p.t * p.s)
+                .map(|i| i % p.s <= i / p.s)
+                .collect::<Vec<_>>(),
+            [1, 1, p.t, p.s],
+        );
+        allowed = Some(allowed.map_or(causal.clone(), |m| jnp::logical_and(&m, &causal)));
+    }
+    if let Some(allowed) = allowed {
+        logits = jnp::where_(&allowed, &logits, &Array::scalar(f32::NEG_INFINITY));
+    }
+    let out = jnp::einsum("bnts,bsnh->btnh", &[&nn::softmax(&logits, -1), &v4]);
+    if p.batched {
+        out
+    } else {
+        out.squeeze(0)
+    }
+}
+
+/// Within 1e-5 of the largest expected magnitude.
+fn assert_near(what: &str, got: &Array, want: &Array) -> Result<(), TestCaseError> {
+    prop_assert_eq!(got.shape(), want.shape(), "{}: shape", what);
+    let bad = mismatches(
+        what,
+        &values(got),
+        &values(want),
+        Tolerance::rel(1e-5),
+        Scale::Case,
+    );
+    prop_assert!(bad.is_empty(), "{}: {:?}", what, &bad[..bad.len().min(5)]);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(48),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn dot_product_attention_and_its_gradients_are_the_naive_formula(p in problems()) {
+        let (q, k, v, c, mask, bias) = inputs(&p);
+        let options = |bias: Option<Array>| AttentionOptions {
+            bias,
+            mask: mask.clone(),
+            scale: p.scale,
+            is_causal: p.is_causal,
+            ..Default::default()
+        };
+        let ours = nn::dot_product_attention_with_options(&q, &k, &v, options(bias.clone()));
+        let reference = naive(&p, &q, &k, &v, mask.as_ref(), bias.as_ref());
+        assert_near("output", &ours, &reference)?;
+
+        let args = (q, k, v, bias.clone().unwrap_or_else(|| Array::scalar(0.0f32)));
+        let has_bias = bias.is_some();
+        let g_ours = eqx::filter_grad(|a: &(Array, Array, Array, Array)| {
+            let out = nn::dot_product_attention_with_options(&a.0, &a.1, &a.2, options(has_bias.then(|| a.3.clone())));
+            (&out * &c).sum(None)
+        })(&args);
+        let g_naive = eqx::filter_grad(|a: &(Array, Array, Array, Array)| {
+            let out = naive(&p, &a.0, &a.1, &a.2, mask.as_ref(), has_bias.then_some(&a.3));
+            (&out * &c).sum(None)
+        })(&args);
+        assert_near("gradient of query", &g_ours.0, &g_naive.0)?;
+        assert_near("gradient of key", &g_ours.1, &g_naive.1)?;
+        assert_near("gradient of value", &g_ours.2, &g_naive.2)?;
+        if has_bias {
+            assert_near("gradient of bias", &g_ours.3, &g_naive.3)?;
+        }
+    }
+}
+
+#[test]
+fn dot_product_attention_composes_with_jit_and_vmap() {
+    let p = Problem {
+        b: 1,
+        t: 3,
+        s: 4,
+        kv_heads: 2,
+        groups: 2,
+        h: 3,
+        batched: false,
+        masked: true,
+        biased: false,
+        is_causal: true,
+        scale: None,
+        seed: 5,
+    };
+    let (q, k, v, _, mask, _) = inputs(&p);
+    let mask = mask.unwrap().squeeze(0); // (N, T, S): one example's mask
+    let attend = |q: &Array, k: &Array, v: &Array, m: &Array| {
+        nn::dot_product_attention_with_options(
+            q,
+            k,
+            v,
+            AttentionOptions {
+                mask: Some(m.clone()),
+                is_causal: true,
+                ..Default::default()
+            },
+        )
+    };
+    let eager = attend(&q, &k, &v, &mask);
+    let jitted = eqx::filter_jit(attend)(&q, &k, &v, &mask);
+    assert_eq!(values(&jitted), values(&eager));
+    // vmap over a batch of two copies equals the batched call on the stacked inputs.
+    let two = |x: &Array| jnp::stack(&[x, x], 0);
+    let mapped = eqx::vmap(attend)(&two(&q), &two(&k), &two(&v), &two(&mask));
+    let batched = nn::dot_product_attention_with_options(
+        &two(&q),
+        &two(&k),
+        &two(&v),
+        AttentionOptions {
+            mask: Some(two(&mask)),
+            is_causal: true,
+            ..Default::default()
+        },
+    );
+    let bad = mismatches(
+        "vmap",
+        &values(&mapped),
+        &values(&batched),
+        Tolerance::rel(1e-6),
+        Scale::Case,
+    );
+    assert!(bad.is_empty(), "{bad:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// MultiheadAttention beyond Equinox.
+
+#[test]
+fn grouped_query_attention_is_full_attention_with_repeated_key_value_heads() {
+    // 4 query heads sharing 2 key/value heads, against Equinox's layer with each key/value
+    // head's projection rows repeated for the two query heads that use it.
+    let (heads, kv_heads, size) = (4, 2, 8);
+    let gqa = MultiheadAttention::with_options(
+        heads,
+        size,
+        MultiheadAttentionOptions {
+            num_kv_heads: Some(kv_heads),
+            use_key_bias: true,
+            ..Default::default()
+        },
+        random::key(3),
+    );
+    assert_eq!(gqa.key_proj.weight.shape(), &[kv_heads * 2, size]);
+    let mut full = MultiheadAttention::with_options(
+        heads,
+        size,
+        MultiheadAttentionOptions {
+            use_key_bias: true,
+            ..Default::default()
+        },
+        random::key(3),
+    );
+    let repeat_heads = |w: &Array| {
+        let rest: Vec<usize> = w.shape()[1..].to_vec();
+        let mut grouped = vec![kv_heads, 1, 2];
+        grouped.extend(&rest);
+        let mut repeated = vec![kv_heads, 2, 2];
+        repeated.extend(&rest);
+        let mut flat = vec![heads * 2];
+        flat.extend(&rest);
+        w.reshape(grouped).broadcast_to(repeated).reshape(flat)
+    };
+    full.query_proj = gqa.query_proj.clone();
+    full.output_proj = gqa.output_proj.clone();
+    full.key_proj.weight = repeat_heads(&gqa.key_proj.weight);
+    full.key_proj.bias = gqa.key_proj.bias.as_ref().map(repeat_heads);
+    full.value_proj.weight = repeat_heads(&gqa.value_proj.weight);
+    let x = random::normal(random::key(4), [5, size], DType::F32);
+    let mask = random::bernoulli(random::key(5), 0.7, [heads, 5, 5]);
+    let mask = jnp::logical_or(&mask, &jnp::eye(5, None, 0).astype(DType::Bool));
+    let call = || MultiheadAttentionCall {
+        mask: Some(&mask),
+        ..Default::default()
+    };
+    let (a, b) = (
+        gqa.forward_with(&x, &x, &x, call()),
+        full.forward_with(&x, &x, &x, call()),
+    );
+    let bad = mismatches(
+        "gqa",
+        &values(&a),
+        &values(&b),
+        Tolerance::rel(1e-6),
+        Scale::Case,
+    );
+    assert!(bad.is_empty(), "{bad:?}");
+    // And the layer is not trivially ignoring the grouping: other kv heads give another result.
+    full.value_proj.weight = jnp::flip(&full.value_proj.weight, 0);
+    assert_ne!(values(&a), values(&full.forward_with(&x, &x, &x, call())));
+}
+
+#[test]
+fn the_causal_option_is_a_lower_triangular_mask() {
+    let mha = MultiheadAttention::new(2, 4, random::key(0));
+    let x = random::normal(random::key(1), [4, 4], DType::F32);
+    let tril = Array::from_vec((0..16).map(|i| i % 4 <= i / 4).collect::<Vec<_>>(), [4, 4]);
+    let causal = mha.forward_with(
+        &x,
+        &x,
+        &x,
+        MultiheadAttentionCall {
+            is_causal: true,
+            ..Default::default()
+        },
+    );
+    let masked = mha.forward_with(
+        &x,
+        &x,
+        &x,
+        MultiheadAttentionCall {
+            mask: Some(&tril),
+            ..Default::default()
+        },
+    );
+    assert_eq!(values(&causal), values(&masked));
+    assert_ne!(values(&causal), values(&mha.forward(&x, &x, &x)));
+    // Combined with a mask by logical and: the first key only, for every query.
+    let first = Array::from_vec((0..16).map(|i| i % 4 == 0).collect::<Vec<_>>(), [4, 4]);
+    let both = mha.forward_with(
+        &x,
+        &x,
+        &x,
+        MultiheadAttentionCall {
+            mask: Some(&first),
+            is_causal: true,
+            ..Default::default()
+        },
+    );
+    let only_first = mha.forward_with(
+        &x,
+        &x,
+        &x,
+        MultiheadAttentionCall {
+            mask: Some(&first),
+            ..Default::default()
+        },
+    );
+    assert_eq!(values(&both), values(&only_first));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Misuse.
+
+#[test]
+#[should_panic(
+    expected = "nn::MultiheadAttention: key_ must have shape (seq_length, 4) for this layer (key_ size 4), got [3, 5]"
+)]
+fn a_key_of_the_wrong_size_panics() {
+    let mha = MultiheadAttention::new(2, 4, random::key(0));
+    mha.forward(&jnp::ones([2, 4]), &jnp::ones([3, 5]), &jnp::ones([3, 4]));
+}
+
+#[test]
+#[should_panic(
+    expected = "nn::MultiheadAttention: mask must have shape (query_seq_length, kv_seq_length) = (2, 3) or (num_heads, query_seq_length, kv_seq_length) = (2, 2, 3), got [3, 2]"
+)]
+fn a_mask_of_the_wrong_shape_panics() {
+    let mha = MultiheadAttention::new(2, 4, random::key(0));
+    let mask = jnp::ones([3, 2]).astype(DType::Bool);
+    mha.forward_with(
+        &jnp::ones([2, 4]),
+        &jnp::ones([3, 4]),
+        &jnp::ones([3, 4]),
+        MultiheadAttentionCall {
+            mask: Some(&mask),
+            ..Default::default()
+        },
+    );
+}
+
+#[test]
+#[should_panic(
+    expected = "nn::MultiheadAttention: key and value must both be sequences of equal length, got key_ [3, 4] and value [2, 4]"
+)]
+fn key_and_value_of_different_lengths_panic() {
+    let mha = MultiheadAttention::new(2, 4, random::key(0));
+    mha.forward(&jnp::ones([2, 4]), &jnp::ones([3, 4]), &jnp::ones([2, 4]));
+}
+
+#[test]
+#[should_panic(
+    expected = "nn::MultiheadAttention: process_heads must not change the shape of the heads: (query, key, value) heads [[2, 2, 2], [3, 2, 2], [3, 2, 2]] became [[2, 2, 1], [3, 2, 2], [3, 2, 2]]"
+)]
+fn process_heads_changing_a_shape_panics() {
+    let mha = MultiheadAttention::new(2, 4, random::key(0));
+    let halve: &dyn Fn(&Array, &Array, &Array) -> (Array, Array, Array) =
+        &|q, k, v| (eqx::lax::slice_in_dim(q, 0, 1, 1, 2), k.clone(), v.clone());
+    mha.forward_with(
+        &jnp::ones([2, 4]),
+        &jnp::ones([3, 4]),
+        &jnp::ones([3, 4]),
+        MultiheadAttentionCall {
+            process_heads: Some(halve),
+            ..Default::default()
+        },
+    );
+}
+
+#[test]
+#[should_panic(
+    expected = "nn::Dropout: Dropout requires a key when running in non-deterministic mode."
+)]
+fn dropout_without_a_key_panics() {
+    let mha = MultiheadAttention::with_options(
+        2,
+        4,
+        MultiheadAttentionOptions {
+            dropout_p: 0.5,
+            ..Default::default()
+        },
+        random::key(0),
+    );
+    mha.forward(&jnp::ones([2, 4]), &jnp::ones([3, 4]), &jnp::ones([3, 4]));
+}
+
+#[test]
+#[should_panic(
+    expected = "dot_product_attention: query (B, T, N, H) = [2, 3, 4, 8] F32 must share the batch size B, head size H and dtype of key (B, S, K, H) = [2, 5, 2, 4] F32"
+)]
+fn dot_product_attention_with_mismatched_head_sizes_panics() {
+    nn::dot_product_attention(
+        &jnp::ones([2, 3, 4, 8]),
+        &jnp::ones([2, 5, 2, 4]),
+        &jnp::ones([2, 5, 2, 4]),
+    );
+}
+
+#[test]
+#[should_panic(
+    expected = "dot_product_attention: the number of query heads must be a multiple of key/value heads, but got 3 vs 2 (query (B, T, N, H) = [1, 3, 3, 4], key (B, S, K, H) = [1, 5, 2, 4])"
+)]
+fn dot_product_attention_with_indivisible_heads_panics() {
+    nn::dot_product_attention(
+        &jnp::ones([3, 3, 4]),
+        &jnp::ones([5, 2, 4]),
+        &jnp::ones([5, 2, 4]),
+    );
+}
+
+#[test]
+#[should_panic(
+    expected = "dot_product_attention: mask of shape [3, 4] does not broadcast to (B, N, T, S) = [1, 2, 3, 5] (each axis must be 1 or the full size)"
+)]
+fn dot_product_attention_with_a_mask_of_the_wrong_shape_panics() {
+    let mask = jnp::ones([3, 4]).astype(DType::Bool);
+    nn::dot_product_attention_with_options(
+        &jnp::ones([3, 2, 4]),
+        &jnp::ones([5, 2, 4]),
+        &jnp::ones([5, 2, 4]),
+        AttentionOptions {
+            mask: Some(mask),
+            ..Default::default()
+        },
+    );
+}
+
+#[test]
+#[should_panic(
+    expected = "dot_product_attention: query_seq_lengths must be int32 of shape (B,) = (2,), got i32[3]"
+)]
+fn dot_product_attention_with_lengths_of_the_wrong_shape_panics() {
+    let q = jnp::ones([2, 3, 2, 4]);
+    nn::dot_product_attention_with_options(
+        &q,
+        &q,
+        &q,
+        AttentionOptions {
+            query_seq_lengths: Some(Array::from_vec(vec![1i32, 2, 3], [3])),
+            ..Default::default()
+        },
+    );
 }

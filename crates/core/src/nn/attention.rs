@@ -205,7 +205,7 @@ fn check_inputs(q: &Array, k: &Array, v: &Array, options: &AttentionOptions) -> 
     if kh == 0 || n % kh != 0 {
         panic!(
             "dot_product_attention: the number of query heads must be a multiple of key/value \
-             heads, but got {n} vs {kh} (query {:?}, key {:?})",
+             heads, but got {n} vs {kh} (query (B, T, N, H) = {:?}, key (B, S, K, H) = {:?})",
             q.shape(),
             k.shape()
         );
