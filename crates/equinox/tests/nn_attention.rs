@@ -216,7 +216,7 @@ fn check_mha_case(case: &Value) {
         array_of(&case["value"]),
     );
     let mask = opt_array(case, "mask");
-    let heads: &dyn Fn(&Array, &Array, &Array) -> (Array, Array, Array) = &process_heads;
+    let heads: nn::ProcessHeads = &process_heads;
     let run = |m: &MultiheadAttention, q: &Array, k: &Array, v: &Array| {
         m.forward_with(
             q,
@@ -729,7 +729,7 @@ fn key_and_value_of_different_lengths_panic() {
 )]
 fn process_heads_changing_a_shape_panics() {
     let mha = MultiheadAttention::new(2, 4, random::key(0));
-    let halve: &dyn Fn(&Array, &Array, &Array) -> (Array, Array, Array) =
+    let halve: nn::ProcessHeads =
         &|q, k, v| (eqx::lax::slice_in_dim(q, 0, 1, 1, 2), k.clone(), v.clone());
     mha.forward_with(
         &jnp::ones([2, 4]),

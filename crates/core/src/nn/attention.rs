@@ -202,7 +202,7 @@ fn check_inputs(q: &Array, k: &Array, v: &Array, options: &AttentionOptions) -> 
             k.dtype()
         );
     }
-    if kh == 0 || n % kh != 0 {
+    if kh == 0 || !n.is_multiple_of(kh) {
         panic!(
             "dot_product_attention: the number of query heads must be a multiple of key/value \
              heads, but got {n} vs {kh} (query (B, T, N, H) = {:?}, key (B, S, K, H) = {:?})",

@@ -206,7 +206,7 @@ impl MultiheadAttention {
             panic!("nn::MultiheadAttention: num_heads must be positive, got 0");
         }
         let num_kv_heads = o.num_kv_heads.unwrap_or(num_heads);
-        if num_kv_heads == 0 || num_heads % num_kv_heads != 0 {
+        if num_kv_heads == 0 || !num_heads.is_multiple_of(num_kv_heads) {
             panic!(
                 "nn::MultiheadAttention: num_kv_heads ({num_kv_heads}) must divide num_heads \
                  ({num_heads})"
