@@ -6,7 +6,8 @@
 use equinox as eqx;
 use equinox_testing::{mismatches, Golden, Scale, Tolerance};
 use eqx::nn::{
-    self, AttentionOptions, MultiheadAttention, MultiheadAttentionCall, MultiheadAttentionOptions,
+    self, AttentionOptions, Implementation, MultiheadAttention, MultiheadAttentionCall,
+    MultiheadAttentionOptions,
 };
 use eqx::{numpy as jnp, random, Array, DType};
 use proptest::prelude::*;
@@ -79,6 +80,7 @@ fn dpa_options(case: &Value, bias: Option<Array>) -> AttentionOptions {
                 .collect();
             (w[0], w[1])
         }),
+        ..Default::default()
     }
 }
 
@@ -123,6 +125,41 @@ fn dot_product_attention_matches_jax() {
         }
     }
     g.assert_sections_read(DPA);
+}
+
+#[test]
+fn blockwise_dot_product_attention_matches_jax() {
+    // The golden cases without a bias, in blocks of 2 key positions (so every case with more
+    // than 2 keys has several blocks, a last one shorter in the odd ones).
+    let g = golden();
+    let mut checked = 0;
+    for case in g.section("dot_product_attention").iter() {
+        if case.get("bias").is_some() {
+            continue;
+        }
+        let name = case["name"].as_str().unwrap();
+        let (q, k, v) = (
+            array_of(&case["query"]),
+            array_of(&case["key"]),
+            array_of(&case["value"]),
+        );
+        let options = || AttentionOptions {
+            implementation: Implementation::Blockwise { block_size: 2 },
+            ..dpa_options(case, None)
+        };
+        let out = nn::dot_product_attention_with_options(&q, &k, &v, options());
+        assert_close(&out, &case["out"], &format!("{name} (blockwise): output"));
+        let c = array_of(&case["c"]);
+        let grads = eqx::filter_grad(|a: &(Array, Array, Array)| {
+            (&nn::dot_product_attention_with_options(&a.0, &a.1, &a.2, options()) * &c).sum(None)
+        })(&(q, k, v));
+        for (input, grad) in [("query", &grads.0), ("key", &grads.1), ("value", &grads.2)] {
+            let what = format!("{name} (blockwise): gradient of {input}");
+            assert_close(grad, &case["grads"][input], &what);
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 11);
 }
 
 /// The layer a golden case describes, made from its key.
@@ -509,6 +546,122 @@ proptest! {
         if has_bias {
             assert_near("gradient of bias", &g_ours.3, &g_naive.3)?;
         }
+    }
+}
+
+/// A random problem for the blockwise path: every option but the bias, and a block size.
+fn blockwise_problems(
+) -> impl Strategy<Value = (Problem, usize, Option<(usize, usize)>, bool, bool)> {
+    (
+        problems(),
+        1usize..=4,
+        prop::option::of((0usize..3, 0usize..3)),
+        any::<bool>(),
+        any::<bool>(),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(48),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn blockwise_attention_and_its_gradients_equal_the_formula(
+        (p, block_size, window, q_lengths, kv_lengths) in blockwise_problems()
+    ) {
+        let (q, k, v, c, mask, _) = inputs(&p);
+        // Lengths from 0 to the full length: 0 leaves a query (or all keys) fully masked.
+        let lengths = |on: bool, full: usize, salt: u64| on.then(|| {
+            random::randint(random::key(p.seed + salt), [p.b], 0, full as i64 + 1, DType::I32)
+        });
+        let options = |implementation| AttentionOptions {
+            mask: mask.clone(),
+            scale: p.scale,
+            is_causal: p.is_causal,
+            local_window_size: window,
+            query_seq_lengths: if p.batched { lengths(q_lengths, p.t, 1) } else { None },
+            key_value_seq_lengths: if p.batched { lengths(kv_lengths, p.s, 2) } else { None },
+            implementation,
+            ..Default::default()
+        };
+        let blockwise = Implementation::Blockwise { block_size };
+        let run = |a: &(Array, Array, Array), implementation| {
+            nn::dot_product_attention_with_options(&a.0, &a.1, &a.2, options(implementation))
+        };
+        let args = (q, k, v);
+        assert_near("output", &run(&args, blockwise), &run(&args, Implementation::Xla))?;
+        let grad = |implementation| eqx::filter_grad(|a: &(Array, Array, Array)| {
+            (&run(a, implementation) * &c).sum(None)
+        })(&args);
+        let (ours, formula) = (grad(blockwise), grad(Implementation::Xla));
+        // The query and key gradients are sums of `p * (dp - rowsum(p * dp))`, which the
+        // blockwise backward forms as `p * (dp - rowsum(dout * out))`: a difference of terms
+        // of size |c| |v| that can cancel far below them (a saturated softmax), so rounding is
+        // bounded by those terms, not by the result. Hence an absolute part of 1e-5 times
+        // scale |c| |v| |k| (|q| for the key's gradient), with maxima over the arrays.
+        let max = |a: &Array| values(a).iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let scale = p.scale.unwrap_or(1.0 / (p.h as f64).sqrt());
+        let terms = scale * max(&c) * max(&args.2);
+        let near = |what: &str, got: &Array, want: &Array, other: &Array| {
+            let tol = Tolerance::new(1e-5, 1e-5 * terms * max(other));
+            let bad = mismatches(what, &values(got), &values(want), tol, Scale::Case);
+            prop_assert!(bad.is_empty(), "{}: {:?}", what, &bad[..bad.len().min(5)]);
+            Ok(())
+        };
+        near("gradient of query", &ours.0, &formula.0, &args.1)?;
+        near("gradient of key", &ours.1, &formula.1, &args.0)?;
+        assert_near("gradient of value", &ours.2, &formula.2)?;
+    }
+}
+
+#[test]
+fn blockwise_attention_differentiates_under_jit() {
+    let p = Problem {
+        b: 2,
+        t: 5,
+        s: 7,
+        kv_heads: 1,
+        groups: 2,
+        h: 3,
+        batched: true,
+        masked: true,
+        biased: false,
+        is_causal: true,
+        scale: None,
+        seed: 9,
+    };
+    let (q, k, v, c, mask, _) = inputs(&p);
+    let loss = |a: &(Array, Array, Array), implementation| {
+        let options = AttentionOptions {
+            mask: mask.clone(),
+            is_causal: true,
+            implementation,
+            ..Default::default()
+        };
+        (&nn::dot_product_attention_with_options(&a.0, &a.1, &a.2, options) * &c).sum(None)
+    };
+    let blockwise = Implementation::Blockwise { block_size: 3 };
+    let args = (q, k, v);
+    let jitted = eqx::filter_jit(eqx::filter_grad(|a: &(Array, Array, Array)| {
+        loss(a, blockwise)
+    }))(&args);
+    let formula = eqx::filter_grad(|a: &(Array, Array, Array)| loss(a, Implementation::Xla))(&args);
+    for (got, want) in [
+        (&jitted.0, &formula.0),
+        (&jitted.1, &formula.1),
+        (&jitted.2, &formula.2),
+    ] {
+        let bad = mismatches(
+            "jit",
+            &values(got),
+            &values(want),
+            Tolerance::rel(1e-5),
+            Scale::Case,
+        );
+        assert!(bad.is_empty(), "{bad:?}");
     }
 }
 

@@ -1,5 +1,8 @@
 //! `jax.nn.dot_product_attention`.
 
+use std::ops::Range;
+
+use super::blockwise_attention;
 use super::softmax;
 use crate::array::{promote_types, Array, DType};
 use crate::lax::{self, DotDimensionNumbers};
@@ -31,6 +34,26 @@ pub struct AttentionOptions {
     /// `(left, right)`: query `t` attends only to keys `s` with `t - left <= s <= t + right`
     /// (JAX's `local_window_size`; an int `w` there is `(w, w)` here).
     pub local_window_size: Option<(usize, usize)>,
+    /// How the attention is computed: JAX's formula (the default) or blockwise.
+    pub implementation: Implementation,
+}
+
+/// The algorithm of [`dot_product_attention_with_options`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Implementation {
+    /// JAX's `implementation="xla"`: the `(B, N, T, S)` logits, their softmax, the product
+    /// with the values; differentiated through those operations.
+    #[default]
+    Xla,
+    /// Not in JAX: keys and values in blocks of `block_size` positions with a running
+    /// (online) softmax, so that no `(T, S)` matrix is formed, only `(T, block_size)` ones,
+    /// in the forward and in the backward pass (its own, which recomputes each block's
+    /// probabilities from the saved log-sum-exp). Equal to [`Implementation::Xla`] to float
+    /// rounding; the softmax statistics are float32 as there. Takes no `bias`.
+    Blockwise {
+        /// Key/value positions per block (the last block may be shorter).
+        block_size: usize,
+    },
 }
 
 /// Scaled dot-product attention, `jax.nn.dot_product_attention(query, key, value)`, per head:
@@ -76,7 +99,8 @@ pub fn dot_product_attention(query: &Array, key: &Array, value: &Array) -> Array
 /// ```
 /// The masked value is large and finite rather than `-inf`, so a query with nothing to attend
 /// to averages all values uniformly instead of producing NaN. The softmax is always computed in
-/// float32, as in JAX (also for float64 inputs).
+/// float32, as in JAX (also for float64 inputs). [`Implementation::Blockwise`] computes the
+/// same without the `(T, S)` matrices.
 ///
 /// Panics, naming the argument and the shapes, when the shapes or dtypes disagree: `value`
 /// unlike `key`, `query` with another batch size, head size or dtype, `N` not a multiple of
@@ -131,27 +155,74 @@ pub fn dot_product_attention_with_options(
     let scale = options
         .scale
         .unwrap_or_else(|| 1.0 / (dims.h as f64).sqrt());
-    attention_4d(
-        &q,
-        &k,
-        &v,
-        bias.as_ref(),
-        mask.as_ref(),
-        scale,
-        &options,
-        &dims,
-    )
-    .reshape(out_shape)
+    let masking = Masking {
+        is_causal: options.is_causal,
+        local_window_size: options.local_window_size,
+    };
+    let encoded = match options.implementation {
+        Implementation::Xla => {
+            let masks = MaskInputs {
+                mask: mask.as_ref(),
+                query_seq_lengths: options.query_seq_lengths.as_ref(),
+                key_value_seq_lengths: options.key_value_seq_lengths.as_ref(),
+            };
+            attention_4d(&q, &k, &v, bias.as_ref(), masks, masking, scale, dims)
+        }
+        Implementation::Blockwise { block_size } => {
+            if bias.is_some() {
+                panic!(
+                    "dot_product_attention: the blockwise implementation takes no bias \
+                     (use Implementation::Xla)"
+                );
+            }
+            if block_size == 0 {
+                panic!("dot_product_attention: the blockwise block_size must be positive");
+            }
+            let inputs = (
+                q,
+                k,
+                v,
+                mask,
+                options.query_seq_lengths.clone(),
+                options.key_value_seq_lengths.clone(),
+            );
+            blockwise_attention::attention(inputs, masking, scale, dims, block_size)
+        }
+    };
+    zero_padded_queries(encoded, options.query_seq_lengths.as_ref(), dims).reshape(out_shape)
 }
 
-/// The sizes of one call, in JAX's letters (`g = n / k`, query heads per key/value head).
-struct Dims {
-    b: usize,
-    t: usize,
-    s: usize,
-    n: usize,
-    k: usize,
-    h: usize,
+/// The sizes of one call, in JAX's letters (`n / k` query heads per key/value head).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Dims {
+    pub(super) b: usize,
+    pub(super) t: usize,
+    pub(super) s: usize,
+    pub(super) n: usize,
+    pub(super) k: usize,
+    pub(super) h: usize,
+}
+
+impl Dims {
+    /// Query heads per key/value head.
+    pub(super) fn groups(&self) -> usize {
+        self.n / self.k
+    }
+}
+
+/// The static masks: causal and local window.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Masking {
+    pub(super) is_causal: bool,
+    pub(super) local_window_size: Option<(usize, usize)>,
+}
+
+/// The array masks: the user's boolean mask (4-d) and the sequence lengths.
+#[derive(Clone, Copy)]
+pub(super) struct MaskInputs<'a> {
+    pub(super) mask: Option<&'a Array>,
+    pub(super) query_seq_lengths: Option<&'a Array>,
+    pub(super) key_value_seq_lengths: Option<&'a Array>,
 }
 
 /// JAX's `_ensure_4d` for the three main inputs, which must be 3-d or 4-d here (JAX would also
@@ -268,17 +339,14 @@ fn attention_4d(
     k: &Array,
     v: &Array,
     bias: Option<&Array>,
-    mask: Option<&Array>,
+    masks: MaskInputs<'_>,
+    masking: Masking,
     scale: f64,
-    options: &AttentionOptions,
-    d: &Dims,
+    d: Dims,
 ) -> Array {
-    let g = d.n / d.k;
+    let g = d.groups();
     let logits_dtype = promote_types(q.dtype(), DType::F32);
-    // Query head n = kk * g + gg belongs to key/value head kk (JAX reshapes N to (K, G)), so
-    // (B, T, N, H) -> (B, K, G*T, H) pairs each group's queries with its key head in one
-    // batched product over (B, K).
-    let q_grouped = q.transpose(&[0, 2, 1, 3]).reshape([d.b, d.k, g * d.t, d.h]);
+    let q_grouped = group_queries(q, d);
     let k_heads = k.transpose(&[0, 2, 1, 3]); // (B, K, S, H)
     let v_heads = v.transpose(&[0, 2, 1, 3]);
     let batch_bk = (&[0usize, 1][..], &[0usize, 1][..]);
@@ -293,7 +361,7 @@ fn attention_4d(
     if let Some(bias) = bias {
         logits = (&logits + bias).astype(logits_dtype);
     }
-    if let Some(allowed) = combined_mask(mask, options, d) {
+    if let Some(allowed) = combined_mask(masks, masking, d, 0..d.s) {
         logits = jnp::where_(&allowed, &logits, &large_negative(logits_dtype));
     }
     let probs = softmax(&logits.astype(DType::F32), -1).astype(k.dtype());
@@ -302,10 +370,27 @@ fn attention_4d(
         &v_heads,
         DotDimensionNumbers::new((&[3], &[2]), batch_bk),
         None,
-    )
-    .reshape([d.b, d.n, d.t, d.h])
-    .transpose(&[0, 2, 1, 3]);
-    match &options.query_seq_lengths {
+    );
+    ungroup_queries(&encoded, d)
+}
+
+/// `(B, T, N, H)` to `(B, K, G*T, H)`. Query head `n = kk * G + gg` belongs to key/value head
+/// `kk` (JAX reshapes `N` to `(K, G)`), so this layout pairs each group's queries with its key
+/// head in one product batched over `(B, K)`.
+pub(super) fn group_queries(x: &Array, d: Dims) -> Array {
+    x.transpose(&[0, 2, 1, 3])
+        .reshape([d.b, d.k, d.groups() * d.t, x.shape()[3]])
+}
+
+/// The inverse of [`group_queries`]: `(B, K, G*T, H)` to `(B, T, N, H)`.
+pub(super) fn ungroup_queries(x: &Array, d: Dims) -> Array {
+    x.reshape([d.b, d.n, d.t, x.shape()[3]])
+        .transpose(&[0, 2, 1, 3])
+}
+
+/// JAX zeroes the outputs of padding queries (at or after `query_seq_lengths`).
+fn zero_padded_queries(encoded: Array, lengths: Option<&Array>, d: Dims) -> Array {
+    match lengths {
         Some(lengths) => {
             let valid = jnp::less(
                 &lax::broadcasted_iota(DType::I32, [d.b, d.t, 1, 1], 1),
@@ -317,33 +402,49 @@ fn attention_4d(
     }
 }
 
-/// The conjunction of the user's mask, the causal and window masks and the padding masks,
-/// broadcastable to `(B, N, T, S)`; `None` when there is nothing to mask.
-fn combined_mask(mask: Option<&Array>, options: &AttentionOptions, d: &Dims) -> Option<Array> {
-    let (t, s) = (d.t, d.s);
-    let mut parts: Vec<Array> = mask.into_iter().cloned().collect();
+/// The conjunction of the user's mask, the causal and window masks and the padding masks for
+/// the key positions `keys`, broadcastable to `(B, N, T, keys.len())`; `None` when nothing is
+/// masked.
+pub(super) fn combined_mask(
+    masks: MaskInputs<'_>,
+    masking: Masking,
+    d: Dims,
+    keys: Range<usize>,
+) -> Option<Array> {
+    let (t, s0, width) = (d.t, keys.start, keys.len());
+    let mut parts: Vec<Array> = masks
+        .mask
+        .map(|m| {
+            if m.shape()[3] == 1 {
+                m.clone()
+            } else {
+                lax::slice_in_dim(m, keys.start, keys.end, 1, 3)
+            }
+        })
+        .into_iter()
+        .collect();
     // Causal and window masks depend only on static sizes: host-built constants.
     let grid = |allowed: &dyn Fn(usize, usize) -> bool| {
-        let data = (0..t * s).map(|i| allowed(i / s, i % s)).collect();
-        Array::from_vec(data, [1, 1, t, s])
+        let data = (0..t * width)
+            .map(|i| allowed(i / width, s0 + i % width))
+            .collect();
+        Array::from_vec(data, [1, 1, t, width])
     };
-    if options.is_causal {
+    if masking.is_causal {
         parts.push(grid(&|ti, si| si <= ti));
     }
-    if let Some((left, right)) = options.local_window_size {
+    if let Some((left, right)) = masking.local_window_size {
         parts.push(grid(&|ti, si| ti <= si + left && ti + right >= si));
     }
-    let q_valid = options.query_seq_lengths.as_ref().map(|l| {
+    let q_valid = masks.query_seq_lengths.map(|l| {
         jnp::less(
             &lax::broadcasted_iota(DType::I32, [d.b, 1, t, 1], 2),
             &l.reshape([d.b, 1, 1, 1]),
         )
     });
-    let kv_valid = options.key_value_seq_lengths.as_ref().map(|l| {
-        jnp::less(
-            &lax::broadcasted_iota(DType::I32, [d.b, 1, 1, s], 3),
-            &l.reshape([d.b, 1, 1, 1]),
-        )
+    let kv_valid = masks.key_value_seq_lengths.map(|l| {
+        let positions = &lax::broadcasted_iota(DType::I32, [d.b, 1, 1, width], 3) + s0 as i32;
+        jnp::less(&positions, &l.reshape([d.b, 1, 1, 1]))
     });
     parts.extend(q_valid);
     parts.extend(kv_valid);
@@ -353,6 +454,6 @@ fn combined_mask(mask: Option<&Array>, options: &AttentionOptions, d: &Dims) -> 
 /// JAX's `_get_large_negative`: `-0.7` times the largest float32 (capped there so that the
 /// float32 softmax sees a finite number), computed in float32 as NumPy does with its weak
 /// Python float, then stored in the logits' dtype.
-fn large_negative(dtype: DType) -> Array {
+pub(super) fn large_negative(dtype: DType) -> Array {
     Array::scalar(-0.7f32 * f32::MAX).astype(dtype)
 }

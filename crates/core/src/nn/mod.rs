@@ -22,6 +22,7 @@
 
 mod activations;
 mod attention;
+mod blockwise_attention;
 mod compiled;
 mod glu;
 pub mod initializers;
@@ -31,7 +32,9 @@ mod softmax;
 mod standardize;
 
 pub use activations::*;
-pub use attention::{dot_product_attention, dot_product_attention_with_options, AttentionOptions};
+pub use attention::{
+    dot_product_attention, dot_product_attention_with_options, AttentionOptions, Implementation,
+};
 pub use glu::glu;
 pub use logsumexp::logsumexp;
 pub use one_hot::{one_hot, one_hot_with};
