@@ -668,57 +668,53 @@ fn blockwise_attention_differentiates_under_jit() {
 #[test]
 fn dot_product_attention_composes_with_jit_and_vmap() {
     let p = Problem {
-        b: 1,
+        b: 2,
         t: 3,
         s: 4,
         kv_heads: 2,
         groups: 2,
         h: 3,
-        batched: false,
+        batched: true,
         masked: true,
         biased: false,
         is_causal: true,
         scale: None,
         seed: 5,
     };
+    // Two different examples, mapped over their leading axis.
     let (q, k, v, _, mask, _) = inputs(&p);
-    let mask = mask.unwrap().squeeze(0); // (N, T, S): one example's mask
-    let attend = |q: &Array, k: &Array, v: &Array, m: &Array| {
-        nn::dot_product_attention_with_options(
-            q,
-            k,
-            v,
-            AttentionOptions {
+    let mask = mask.unwrap(); // (B, N, T, S): one (N, T, S) mask per example
+    for implementation in [
+        Implementation::Xla,
+        Implementation::Blockwise { block_size: 3 },
+    ] {
+        let attend = |q: &Array, k: &Array, v: &Array, m: &Array| {
+            let options = AttentionOptions {
                 mask: Some(m.clone()),
                 is_causal: true,
+                implementation,
                 ..Default::default()
-            },
-        )
-    };
-    let eager = attend(&q, &k, &v, &mask);
-    let jitted = eqx::filter_jit(attend)(&q, &k, &v, &mask);
-    assert_eq!(values(&jitted), values(&eager));
-    // vmap over a batch of two copies equals the batched call on the stacked inputs.
-    let two = |x: &Array| jnp::stack(&[x, x], 0);
-    let mapped = eqx::vmap(attend)(&two(&q), &two(&k), &two(&v), &two(&mask));
-    let batched = nn::dot_product_attention_with_options(
-        &two(&q),
-        &two(&k),
-        &two(&v),
-        AttentionOptions {
-            mask: Some(two(&mask)),
-            is_causal: true,
-            ..Default::default()
-        },
-    );
-    let bad = mismatches(
-        "vmap",
-        &values(&mapped),
-        &values(&batched),
-        Tolerance::rel(1e-6),
-        Scale::Case,
-    );
-    assert!(bad.is_empty(), "{bad:?}");
+            };
+            nn::dot_product_attention_with_options(q, k, v, options)
+        };
+        let mapped = eqx::vmap(attend)(&q, &k, &v, &mask);
+        let jitted = eqx::filter_jit(attend)(&q, &k, &v, &mask);
+        let eager = attend(&q, &k, &v, &mask);
+        assert_eq!(values(&jitted), values(&eager), "{implementation:?}: jit");
+        for i in 0..2 {
+            let at = |x: &Array| eqx::lax::slice_in_dim(x, i, i + 1, 1, 0).squeeze(0);
+            let one = attend(&at(&q), &at(&k), &at(&v), &at(&mask));
+            let what = format!("{implementation:?}: vmap, example {i}");
+            let bad = mismatches(
+                &what,
+                &values(&at(&mapped)),
+                &values(&one),
+                Tolerance::rel(1e-6),
+                Scale::Case,
+            );
+            assert!(bad.is_empty(), "{bad:?}");
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
