@@ -39,6 +39,26 @@ pub struct AttentionOptions {
 }
 
 /// The algorithm of [`dot_product_attention_with_options`].
+///
+/// ```
+/// use equinox_core::{nn, random, transforms::grad, DType};
+/// use nn::{AttentionOptions, Implementation};
+/// let [kq, kk, kv] = random::split_into(random::key(2));
+/// let q = random::normal(kq, [6, 2, 4], DType::F32);
+/// let k = random::normal(kk, [9, 2, 4], DType::F32);
+/// let v = random::normal(kv, [9, 2, 4], DType::F32);
+/// let attend = |q: &equinox_core::Array, implementation| {
+///     let options = AttentionOptions { is_causal: true, implementation, ..Default::default() };
+///     nn::dot_product_attention_with_options(q, &k, &v, options)
+/// };
+/// let blockwise = Implementation::Blockwise { block_size: 4 }; // blocks of 4, 4 and 1 keys
+/// let (a, b) = (attend(&q, Implementation::Xla), attend(&q, blockwise));
+/// let close = |a: Vec<f32>, b: Vec<f32>| a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-5);
+/// assert!(close(a.to_vec(), b.to_vec()));
+/// // Its gradient comes from its own backward pass, and agrees too.
+/// let g = |implementation| grad(|q: &equinox_core::Array| attend(q, implementation).sum(None))(&q);
+/// assert!(close(g(Implementation::Xla).to_vec(), g(blockwise).to_vec()));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Implementation {
     /// JAX's `implementation="xla"`: the `(B, N, T, S)` logits, their softmax, the product
