@@ -965,3 +965,50 @@ fn dot_product_attention_with_lengths_of_the_wrong_shape_panics() {
         },
     );
 }
+
+#[test]
+fn multihead_attention_prints_as_equinox_plus_its_kv_heads() {
+    // `eqx.tree_pformat(eqx.nn.MultiheadAttention(2, 4, key=PRNGKey(0)))` with Rust's `false`,
+    // the project's Dropout (its `inference` is a 0-d bool array, so that `inference_mode`
+    // finds it) and the grouped-query field that Equinox lacks, last.
+    let linear = "Linear(\n    weight=f32[4,4], bias=None, in_features=4, out_features=4, use_bias=false\n  )";
+    let expected = format!(
+        "MultiheadAttention(\n  query_proj={linear},\n  key_proj={linear},\n  value_proj={linear},\n  \
+         output_proj={linear},\n  dropout=Dropout(p=0.0, inference=bool[]),\n  num_heads=2,\n  \
+         query_size=4,\n  key_size=4,\n  value_size=4,\n  output_size=4,\n  qk_size=2,\n  \
+         vo_size=2,\n  use_query_bias=false,\n  use_key_bias=false,\n  use_value_bias=false,\n  \
+         use_output_bias=false,\n  num_kv_heads=2\n)"
+    );
+    let mha = MultiheadAttention::new(2, 4, random::key(0));
+    assert_eq!(format!("{mha:?}"), expected);
+}
+
+#[test]
+fn inference_mode_turns_off_the_attention_dropout() {
+    let options = MultiheadAttentionOptions {
+        dropout_p: 0.5,
+        ..Default::default()
+    };
+    let training = MultiheadAttention::with_options(2, 4, options, random::key(0));
+    let x = random::normal(random::key(1), [3, 4], DType::F32);
+    let eval = nn::inference_mode(&training, true);
+    // No key needed now, and the result is the layer without dropout.
+    let without_dropout = MultiheadAttention::new(2, 4, random::key(0));
+    assert_eq!(
+        values(&eval.forward(&x, &x, &x)),
+        values(&without_dropout.forward(&x, &x, &x))
+    );
+    let dropped = training.forward_with(
+        &x,
+        &x,
+        &x,
+        MultiheadAttentionCall {
+            key: Some(random::key(2)),
+            ..Default::default()
+        },
+    );
+    assert_ne!(
+        values(&dropped),
+        values(&without_dropout.forward(&x, &x, &x))
+    );
+}
