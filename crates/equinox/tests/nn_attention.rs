@@ -1012,3 +1012,21 @@ fn inference_mode_turns_off_the_attention_dropout() {
         values(&without_dropout.forward(&x, &x, &x))
     );
 }
+
+#[test]
+#[should_panic(
+    expected = "dot_product_attention: the blockwise implementation takes no bias (use Implementation::Xla)"
+)]
+fn blockwise_attention_with_a_bias_panics() {
+    let q = jnp::ones([3, 2, 4]);
+    nn::dot_product_attention_with_options(
+        &q,
+        &q,
+        &q,
+        AttentionOptions {
+            bias: Some(jnp::zeros([3, 3])),
+            implementation: Implementation::Blockwise { block_size: 2 },
+            ..Default::default()
+        },
+    );
+}

@@ -125,7 +125,8 @@ pub fn dot_product_attention(query: &Array, key: &Array, value: &Array) -> Array
 /// Panics, naming the argument and the shapes, when the shapes or dtypes disagree: `value`
 /// unlike `key`, `query` with another batch size, head size or dtype, `N` not a multiple of
 /// `K`, a non-bool or non-broadcastable mask, a bias that does not broadcast, or sequence
-/// lengths that are not int32 of shape `(B,)`.
+/// lengths that are not int32 of shape `(B,)`; and for [`Implementation::Blockwise`] with a
+/// bias or a zero block size.
 ///
 /// ```
 /// use equinox_core::{nn, random, Array, DType};
