@@ -1030,3 +1030,57 @@ fn blockwise_attention_with_a_bias_panics() {
         },
     );
 }
+
+#[test]
+fn multihead_attention_maps_over_a_batch_and_compiles() {
+    let options = MultiheadAttentionOptions {
+        use_query_bias: true,
+        num_kv_heads: Some(1),
+        ..Default::default()
+    };
+    let mha = MultiheadAttention::with_options(2, 4, options, random::key(0));
+    let xs = random::normal(random::key(1), [3, 5, 4], DType::F32); // 3 examples
+    let mask = random::bernoulli(random::key(2), 0.7, [3, 2, 5, 5]);
+    let mask = jnp::logical_or(&mask, &jnp::eye(5, None, 0).astype(DType::Bool));
+    let call = |x: &Array, m: &Array| {
+        mha.forward_with(
+            x,
+            x,
+            x,
+            MultiheadAttentionCall {
+                mask: Some(m),
+                ..Default::default()
+            },
+        )
+    };
+    let mapped = eqx::vmap(call)(&xs, &mask);
+    let compiled = eqx::filter_jit(|m: &MultiheadAttention, x: &Array, mask: &Array| {
+        m.forward_with(
+            x,
+            x,
+            x,
+            MultiheadAttentionCall {
+                mask: Some(mask),
+                ..Default::default()
+            },
+        )
+    });
+    for i in 0..3 {
+        let at = |x: &Array| eqx::lax::slice_in_dim(x, i, i + 1, 1, 0).squeeze(0);
+        let one = call(&at(&xs), &at(&mask));
+        let what = format!("example {i}");
+        let bad = mismatches(
+            &what,
+            &values(&at(&mapped)),
+            &values(&one),
+            Tolerance::rel(1e-6),
+            Scale::Case,
+        );
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(
+            values(&compiled(&mha, &at(&xs), &at(&mask))),
+            values(&one),
+            "{what}: jit"
+        );
+    }
+}
