@@ -14,7 +14,8 @@ values, the forward output on stored inputs (with the case's mask, and `process_
 "mha_dropout": outputs of a layer with dropout for a given call key, in training and with the
 call's `inference=True`.
 
-"x64": one float64 layer (made in a child process with `jax_enable_x64`).
+"x64": a float64 layer and a float64 `dot_product_attention` (made in a child process with
+`jax_enable_x64`).
 """
 
 import json
@@ -62,10 +63,10 @@ def bool_mask(seed, shape):
 
 
 def dpa_case(name, q_shape, kv_shape, seed, bias_shape=None, mask_shape=None, lengths=None,
-             **kw):
-    q = rand(seed, q_shape)
-    k = rand(seed + 1, kv_shape)
-    v = rand(seed + 2, kv_shape)
+             dtype=jnp.float32, **kw):
+    q = rand(seed, q_shape, dtype)
+    k = rand(seed + 1, kv_shape, dtype)
+    v = rand(seed + 2, kv_shape, dtype)
     bias = None if bias_shape is None else rand(seed + 3, bias_shape)
     mask = None if mask_shape is None else bool_mask(seed + 4, mask_shape)
     call_kw = dict(kw)
@@ -89,7 +90,8 @@ def dpa_case(name, q_shape, kv_shape, seed, bias_shape=None, mask_shape=None, le
     out = f(q, k, v, bias)
     c = rand(seed + 7, out.shape)
     argnums = (0, 1, 2) if bias is None else (0, 1, 2, 3)
-    grads = jax.grad(lambda *a: jnp.sum(f(*a) * c), argnums=argnums)(q, k, v, bias)
+    grads = jax.grad(lambda *a: jnp.sum(f(*a).astype(jnp.float32) * c), argnums=argnums)(
+        q, k, v, bias)
     names = ("query", "key", "value", "bias")
     case.update({"out": enc(out), "c": enc(c),
                  "grads": {names[i]: enc(g) for i, g in enumerate(grads)}})
@@ -98,7 +100,10 @@ def dpa_case(name, q_shape, kv_shape, seed, bias_shape=None, mask_shape=None, le
     return case
 
 
-def dpa_cases():
+def dpa_cases(x64=False):
+    if x64:
+        return [dpa_case("f64_gqa_causal", (2, 3, 4, 2), (2, 4, 2, 2), 140, dtype=jnp.float64,
+                         is_causal=True)]
     return [
         dpa_case("mha_3d", (4, 2, 3), (5, 2, 3), 0),
         dpa_case("batched", (2, 3, 2, 4), (2, 4, 2, 4), 10),
@@ -117,6 +122,8 @@ def dpa_cases():
         dpa_case("q_lengths_mask", (2, 3, 1, 4), (2, 3, 1, 4), 120, mask_shape=(2, 1, 3, 3),
                  lengths=([1, 3], None)),
         dpa_case("local_window", (6, 1, 4), (6, 1, 4), 130, local_window_size=(2, 1)),
+        dpa_case("f16_mask", (4, 2, 4), (3, 2, 4), 150, mask_shape=(4, 3), dtype=jnp.float16),
+        dpa_case("bf16_gqa", (3, 2, 2), (4, 1, 2), 160, dtype=jnp.bfloat16),
     ]
 
 
@@ -239,6 +246,7 @@ def main():
 
 if __name__ == "__main__":
     if X64:
-        json.dump({"mha": mha_cases(True)}, sys.stdout)
+        json.dump({"mha": mha_cases(True), "dot_product_attention": dpa_cases(True)},
+                  sys.stdout)
     else:
         main()
