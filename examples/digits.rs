@@ -19,9 +19,9 @@
 //!   `DIR/train-labels-idx1-ubyte`, `DIR/t10k-images-idx3-ubyte` and
 //!   `DIR/t10k-labels-idx1-ubyte` (each optionally gzipped, with a `.gz` suffix).
 
+use clap::Parser;
 use equinox as eqx;
 use eqx::optim::{self, GradientTransformation};
-use clap::Parser;
 use eqx::{nn, random, Array, DType};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -83,7 +83,8 @@ fn main() {
     let [data_key, model_key, shuffle_key] = random::split_into(random::key(args.seed));
 
     let t_load = Instant::now();
-    let ((x_train, y_train), (x_test, y_test)) = support::load_classification("digits", args.mnist.as_deref(), data_key);
+    let ((x_train, y_train), (x_test, y_test)) =
+        support::load_classification("digits", args.mnist.as_deref(), data_key);
     let features = x_train.shape()[1];
     println!(
         "data: {} train / {} test examples of {features} features ({:.2} s to load)",

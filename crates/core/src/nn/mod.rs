@@ -1,5 +1,5 @@
-//! The `jax.nn` functions: activations, `softmax`/`log_softmax`/`logsumexp`, `one_hot` and
-//! `standardize`, and the [`initializers`]. One file per concept.
+//! The `jax.nn` functions: activations, `softmax`/`log_softmax`/`logsumexp`, `one_hot`,
+//! `standardize`, `dot_product_attention`, and the [`initializers`]. One file per concept.
 //!
 //! Everything is written with the numpy-level functions and [`crate::prims::bind`], following
 //! the operation order of JAX 0.10.2 (see each function's formula), so results agree with JAX
@@ -21,6 +21,8 @@
 //! ```
 
 mod activations;
+mod attention;
+mod blockwise_attention;
 mod compiled;
 mod glu;
 pub mod initializers;
@@ -30,6 +32,9 @@ mod softmax;
 mod standardize;
 
 pub use activations::*;
+pub use attention::{
+    dot_product_attention, dot_product_attention_with_options, AttentionOptions, Implementation,
+};
 pub use glu::glu;
 pub use logsumexp::logsumexp;
 pub use one_hot::{one_hot, one_hot_with};

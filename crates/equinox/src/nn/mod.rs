@@ -29,6 +29,7 @@
 //! ```
 
 mod adaptive_pool;
+mod attention;
 mod batch_norm;
 mod conv;
 mod conv_transpose;
@@ -64,6 +65,9 @@ pub use crate::layer_enum;
 pub use adaptive_pool::{
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
     AdaptiveMaxPool3d, AdaptiveOperation, AdaptivePool,
+};
+pub use attention::{
+    MultiheadAttention, MultiheadAttentionCall, MultiheadAttentionOptions, ProcessHeads,
 };
 pub use batch_norm::{AxisName, BatchNorm, BatchNormMode, BatchNormOptions, StatefulCallOptions};
 pub use conv::{Conv, Conv1d, Conv2d, Conv3d, ConvOptions};
