@@ -688,3 +688,29 @@ fn test_filter_custom_vjp_nonarray_residual() {
     );
     assert_eq!(grad(f)(&Array::scalar(1.0f32)).item::<f32>(), 2.0);
 }
+
+#[test]
+fn filter_vjp_with_aux_returns_an_aux_that_depends_on_the_primals_as_values() {
+    let mlp = nn::MLP::new(2, 3, 4, 1, random::key(7));
+    let x = v(&[0.5, -1.5]);
+    let (out, pullback, aux) = eqx::filter_vjp_with_aux(
+        |m: &nn::MLP| {
+            let y = m.forward(&x);
+            ((&y * &y).sum(None), y)
+        },
+        &mlp,
+    );
+    // The aux is the forward pass itself, readable as a plain array.
+    let y = mlp.forward(&x);
+    assert_eq!(aux.to_vec::<f32>(), y.to_vec::<f32>());
+    assert_eq!(out.item::<f32>(), (&y * &y).sum(None).item::<f32>());
+    // The pullback is that of the output alone: d(sum y^2) = 2 y dy.
+    let ct = pullback.call(&Array::scalar(1.0f32));
+    let want = eqx::filter_grad(|m: &nn::MLP| {
+        let y = m.forward(&x);
+        (&y * &y).sum(None)
+    })(&mlp);
+    for (a, b) in tree::leaves(&ct).iter().zip(tree::leaves(&want)) {
+        assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>());
+    }
+}

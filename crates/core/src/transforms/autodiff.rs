@@ -236,6 +236,45 @@ pub fn vjp<T: PyTree, R: PyTree>(f: impl FnOnce(&T) -> R, primals: &T) -> (R, Li
     linearize(f, primals)
 }
 
+/// [`vjp`] for a function returning `(output, aux)` (`jax.vjp(..., has_aux=True)`): the output,
+/// the pullback of the output alone, and the aux value.
+///
+/// The aux part is an output of the linearisation, so its arrays leave as plain values even
+/// when they depend on `primals` (a BatchNorm state, a prediction kept for logging); it gets
+/// no cotangent.
+///
+/// ```
+/// use equinox_core::{transforms::vjp_with_aux, Array};
+/// let x = Array::from_vec(vec![1.0f32, 2.0], [2]);
+/// let (y, pullback, aux) = vjp_with_aux(|x: &Array| (x * x, x.sum(None)), &x);
+/// assert_eq!(aux.item::<f32>(), 3.0); // a value, not a tracer
+/// let g = pullback.transpose(&Array::from_vec(vec![1.0f32, 1.0], [2]));
+/// assert_eq!((y.to_vec::<f32>(), g.to_vec::<f32>()), (vec![1.0, 4.0], vec![2.0, 4.0]));
+/// ```
+pub fn vjp_with_aux<T: PyTree, R: PyTree, A: PyTree>(
+    f: impl FnOnce(&T) -> (R, A),
+    primals: &T,
+) -> (R, Linearized<T, R>, A) {
+    let ((out, aux), lin) = linearize(f, primals);
+    // The tangent program's outputs are the output's leaves, then the aux's: keep the first.
+    let Linearized {
+        mut jaxpr,
+        input_has_tangent,
+        primals,
+        out_template: (out_template, _),
+    } = lin;
+    std::sync::Arc::make_mut(&mut jaxpr.jaxpr)
+        .outvars
+        .truncate(out_template.num_leaves());
+    let lin = Linearized {
+        jaxpr,
+        input_has_tangent,
+        primals,
+        out_template,
+    };
+    (out, lin, aux)
+}
+
 /// Panics unless `out` is a scalar float, what `grad` differentiates.
 fn check_scalar_output(out: &Array) {
     if out.ndim() != 0 || !out.dtype().is_float() {

@@ -30,7 +30,7 @@ mod vmap;
 pub use arity::{FnArgs, FnArgsAll};
 pub use autodiff::{
     grad, grad_argnums, grad_with_aux, jvp, linearize, value_and_grad, value_and_grad_argnums,
-    value_and_grad_with_aux, vjp, Linearized,
+    value_and_grad_with_aux, vjp, vjp_with_aux, Linearized,
 };
 pub use check_grads::check_grads;
 pub use checkpoint::checkpoint;

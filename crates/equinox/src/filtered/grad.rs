@@ -175,6 +175,13 @@ pub struct FilterVjp<T, R> {
 }
 
 impl<T: Module, R: Module> FilterVjp<T, R> {
+    /// The pullback of `lin`, remembering which of `out`'s leaf slots hold arrays.
+    fn new(lin: Linearized<T, R>, out: &R) -> FilterVjp<T, R> {
+        let mut out_slots = Vec::with_capacity(out.num_leaves());
+        out.visit_leaves(&mut |l| out_slots.push((l.aval().clone(), !l.is_filtered_out())));
+        FilterVjp { lin, out_slots }
+    }
+
     /// The input cotangent for the output cotangent `ct` (same structure as the output). Leaves
     /// of `ct` may be filtered out (Equinox's `None`): they count as zeros, which is how
     /// non-float outputs are given. The result has the primals' structure with the non-float
@@ -213,27 +220,21 @@ pub fn filter_vjp<T: Module, R: Module>(
 ) -> (R, FilterVjp<T, R>) {
     let (diff, rest) = split_inexact(primals);
     let (out, lin) = transforms::vjp(|d: &T| f(&rejoin(d, &rest)), &diff);
-    let mut out_slots = Vec::with_capacity(out.num_leaves());
-    out.visit_leaves(&mut |l| out_slots.push((l.aval().clone(), !l.is_filtered_out())));
-    (out, FilterVjp { lin, out_slots })
+    let pullback = FilterVjp::new(lin, &out);
+    (out, pullback)
 }
 
 /// [`filter_vjp`] for a function returning `(output, aux)` (`has_aux=True`): the output, the
-/// pullback of the output alone, and the aux value as computed.
-pub fn filter_vjp_with_aux<T: Module, R: Module, A>(
+/// pullback of the output alone, and the aux value. The aux leaves come back as plain values
+/// even when they depend on the primals (a model's updated `State`, say).
+pub fn filter_vjp_with_aux<T: Module, R: Module, A: Module>(
     f: impl FnOnce(&T) -> (R, A),
     primals: &T,
 ) -> (R, FilterVjp<T, R>, A) {
-    let mut aux = None;
-    let (out, pullback) = filter_vjp(
-        |x: &T| {
-            let (o, a) = f(x);
-            aux = Some(a);
-            o
-        },
-        primals,
-    );
-    (out, pullback, aux.expect("the function ran"))
+    let (diff, rest) = split_inexact(primals);
+    let (out, lin, aux) = transforms::vjp_with_aux(|d: &T| f(&rejoin(d, &rest)), &diff);
+    let pullback = FilterVjp::new(lin, &out);
+    (out, pullback, aux)
 }
 
 /// `eqx.filter_jacfwd` for functions returning one array: forward-mode Jacobian with respect
