@@ -79,7 +79,11 @@ fn train(
         },
     );
     let progress = support::progress_bar(steps as u64);
-    progress.set_prefix(if offset == 0 { "train all" } else { "fine-tune" });
+    progress.set_prefix(if offset == 0 {
+        "train all"
+    } else {
+        "fine-tune"
+    });
     let mut model = model;
     for i in 1..=steps {
         let (m, s, l) = step(&model, &opt_state, x, y);
@@ -118,7 +122,14 @@ fn main() {
         Series::new("task A, all layers"),
         Series::new("task B, last layer only"),
     );
-    let pretrained = train(model, everything, 3e-3, (&x, &y_a), args.steps, (&mut curve_a, 0));
+    let pretrained = train(
+        model,
+        everything,
+        3e-3,
+        (&x, &y_a),
+        args.steps,
+        (&mut curve_a, 0),
+    );
     let before = loss(&pretrained, &x, &y_b).item::<f32>();
     let tuned = train(
         pretrained.clone(),

@@ -90,9 +90,7 @@ impl Model {
             .axis_name("batch")
             .in_axes(shared.clone())
             .out_axes(shared);
-        eqx::filter_vmap_with(|x: &Array, s: &nn::State| self.call(x, s.clone()), spec)(
-            xs, state,
-        )
+        eqx::filter_vmap_with(|x: &Array, s: &nn::State| self.call(x, s.clone()), spec)(xs, state)
     }
 }
 

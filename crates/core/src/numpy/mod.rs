@@ -1,5 +1,5 @@
 //! The `jax.numpy`-level API: free functions named as in `jax.numpy`, plus the matching
-//! methods on [`Array`]. Everything here is written in terms of primitives ([`crate::prims`]),
+//! methods on [`Array`](crate::Array). Everything here is written in terms of primitives ([`crate::prims`]),
 //! so it works unchanged under every transformation.
 
 mod axes;

@@ -1,7 +1,7 @@
 //! Collectives over a named mapped axis (`jax.lax.psum`, `pmax`, `pmin`, `all_gather`,
 //! `axis_index`): inside `vmap_with(.., VmapSpec::default().axis_name("batch"))` they combine
 //! the values of all lanes. The `vmap` whose axis has the name carries them out (see
-//! [`CollectiveOp::batch_named`]); any other trace passes them through, and outside a `vmap`
+//! `CollectiveOp::batch_named`); any other trace passes them through, and outside a `vmap`
 //! with that name they are an error ("unbound axis name"), as in JAX.
 
 use super::layout::{Axes, LayoutOp};

@@ -194,7 +194,7 @@ define_primitives! {
 /// Applies a primitive to arguments and returns its outputs.
 ///
 /// This is the single entry point through which all computation flows: it hands the primitive
-/// to the current transformation (see [`crate::trace`]'s design notes in
+/// to the current transformation (see `crate::trace`'s design notes in
 /// `docs/ARCHITECTURE.md`). Outside any transformation it checks the shapes and dtypes and runs
 /// the eager CPU kernel.
 pub fn bind(prim: impl Into<Primitive>, args: &[&Array]) -> Vec<Array> {

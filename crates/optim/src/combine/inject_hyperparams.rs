@@ -130,7 +130,7 @@ impl<F, T> fmt::Debug for InjectHyperparams<F, T> {
 /// assert_eq!(u[0].to_vec::<f32>(), vec![-0.5]);
 /// ```
 ///
-/// Hyperparameters the factory reads as Rust numbers (e.g. `b1` of [`adam_with_options`]
+/// Hyperparameters the factory reads as Rust numbers (e.g. `b1` of [`adam_with_options`](crate::adam_with_options)
 /// (crate::adam_with_options), an `f64`) may still be listed, so the state has Optax's
 /// leaves, but only those read from the arrays follow changes to the state.
 pub fn inject_hyperparams<F, T, S, H>(

@@ -3,7 +3,7 @@
 //! Compiling optimises the staged program ([`super::optimize::optimize`]) and turns it into a
 //! flat list of instructions over *locations*: the arguments, the constants, literals,
 //! *registers* (arrays made by eager primitives) and *buffers* (planned, reused storage).
-//! Hot primitives become [`kernels::Kernel`]s writing into a planned buffer; reshapes and
+//! Hot primitives become `kernels::Kernel`s writing into a planned buffer; reshapes and
 //! other reinterpretations become aliases (no instruction at all); everything else calls the
 //! primitive's eager implementation.
 //!

@@ -5,7 +5,7 @@
 //!
 //! Every rule works on the sub-programs with the jaxpr-level transformations of
 //! [`crate::jaxpr`]: `jvp_jaxpr`, `batch_jaxpr`, `partial_eval_jaxpr` (linearize splits a
-//! control-flow equation into a part run now and a staged part, see [`partial_eval`]) and the
+//! control-flow equation into a part run now and a staged part, see `partial_eval`) and the
 //! backward pass (transpose). The user-facing functions are in [`crate::lax`].
 
 pub mod cond;
