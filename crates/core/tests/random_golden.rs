@@ -387,6 +387,32 @@ fn run_case(c: &Value) -> Vec<u64> {
         "exponential" => random::exponential(key, shape, DType::F32),
         "laplace" => random::laplace(key, shape, DType::F32),
         "logistic" => random::logistic(key, shape, DType::F32),
+        "cauchy" => random::cauchy(key, shape, dtype_named(dtype_name)),
+        "maxwell" => random::maxwell(key, shape, dtype_named(dtype_name)),
+        "pareto" => random::pareto(key, f("b"), shape, dtype_named(dtype_name)),
+        "weibull_min" => random::weibull_min(
+            key,
+            f("scale"),
+            f("concentration"),
+            shape,
+            dtype_named(dtype_name),
+        ),
+        "rayleigh" => random::rayleigh(key, f("scale"), shape, dtype_named(dtype_name)),
+        "wald" => random::wald(key, f("mean"), shape, dtype_named(dtype_name)),
+        "triangular" => random::triangular(
+            key,
+            f("left"),
+            f("mode"),
+            f("right"),
+            shape,
+            dtype_named(dtype_name),
+        ),
+        "lognormal" => random::lognormal(key, f("sigma"), shape, dtype_named(dtype_name)),
+        "double_sided_maxwell" => {
+            random::double_sided_maxwell(key, f("loc"), f("scale"), shape, dtype_named(dtype_name))
+        }
+        "rademacher" => random::rademacher(key, shape, dtype_named(dtype_name)),
+        "geometric" => random::geometric(key, f("p"), shape, dtype_named(dtype_name)),
         op => panic!("unknown op {op}"),
     };
     assert_eq!(out.shape(), &shape_of(c)[..], "shape of {c}");
@@ -422,7 +448,19 @@ fn close_enough(op: &str, got: u64, want: u64, width: u32) -> bool {
 
 #[test]
 fn extra_jax_cases_match() {
-    let golden = load("prng_extra");
+    check_golden_cases("prng_extra");
+}
+
+/// The closed-form samplers (`parity/prng_samplers.py`).
+#[test]
+fn sampler_jax_cases_match() {
+    check_golden_cases("prng_samplers");
+}
+
+/// Runs every case of a golden file in `prng.py`'s format: exact cases bit for bit, the others
+/// within [`close_enough`], reporting how many elements differ per sampler and dtype.
+fn check_golden_cases(topic: &str) {
+    let golden = load(topic);
     let cases = golden.section("cases");
     assert!(cases.len() > 200);
     let mut inexact = std::collections::BTreeMap::<String, (u64, usize, usize)>::new();

@@ -1,4 +1,5 @@
-//! Discrete samplers: `bernoulli`, `randint`, `categorical`, `choice`, `choice_array`.
+//! Discrete samplers: `bernoulli`, `rademacher`, `geometric`, `randint`, `categorical`,
+//! `choice`, `choice_array`.
 
 use super::bits::bits32;
 use super::distributions::gumbel;
@@ -25,6 +26,44 @@ use crate::prims::reduce::{ArgKind, ReduceOp};
 pub fn bernoulli(key: Key, p: f64, shape: impl Into<Shape>) -> Array {
     let u = uniform(key, shape, DType::F32, 0.0, 1.0);
     bind1(CompareOp::Lt, &[&u, &c_user_float(p, DType::F32)])
+}
+
+/// Random signs, -1 or 1 with equal probability, in `dtype` (`jax.random.rademacher`):
+/// `2 * bernoulli(key, 0.5) - 1`.
+///
+/// ```
+/// use equinox_core::{random, DType};
+/// let r = random::rademacher(random::key(0), [6], DType::I32);
+/// assert!(r.to_vec::<i32>().iter().all(|&v| v == 1 || v == -1));
+/// ```
+pub fn rademacher(key: Key, shape: impl Into<Shape>, dtype: DType) -> Array {
+    let b = convert(&bernoulli(key, 0.5, shape), dtype);
+    // JAX's `2 * b - 1` with Python ints: weak constants that keep `dtype`.
+    &(&b * 2) - 1
+}
+
+/// Geometric samples: the number of Bernoulli(`p`) trials up to and including the first
+/// success, so values start at 1 (`jax.random.geometric(key, p, shape, dtype)`), as
+/// `floor(log(u) / log1p(-p)) + 1` in float32 converted to `dtype`.
+///
+/// ```
+/// use equinox_core::{random, DType};
+/// let g = random::geometric(random::key(0), 0.3, [6], DType::I32);
+/// assert!(g.to_vec::<i32>().iter().all(|&v| v >= 1));
+/// ```
+pub fn geometric(key: Key, p: f64, shape: impl Into<Shape>, dtype: DType) -> Array {
+    let shape = shape.into();
+    let u = uniform(key, shape.clone(), DType::F32, 0.0, 1.0);
+    // JAX maps u = 0 to 1 (a sample of 1) rather than take log(0).
+    let u = jnp::where_(
+        &jnp::equal(&u, &Array::scalar(0.0f32)),
+        &Array::scalar(1.0f32),
+        &u,
+    );
+    let log_one_minus_p = (-&c_user_float(p, DType::F32)).log1p();
+    let log_one_minus_p = jnp::broadcast_to(&log_one_minus_p, shape);
+    let g = &(&u.log() / &log_one_minus_p).floor() + 1.0f32;
+    convert(&g, dtype)
 }
 
 /// Uniform integers in `[minval, maxval)` (`jax.random.randint(key, shape, minval, maxval,

@@ -11,7 +11,10 @@
 //!   [`categorical`] are bit-exact;
 //! * [`normal`] and [`truncated_normal`] (via `erf_inv`) are bit-exact for the large majority of
 //!   float32 draws and otherwise within 3 ulp; transcendental samplers ([`gumbel`],
-//!   [`exponential`], [`laplace`], [`logistic`]) are within a few ulp.
+//!   [`exponential`], [`laplace`], [`logistic`], [`cauchy`], [`pareto`], [`weibull_min`],
+//!   [`rayleigh`], [`wald`], [`triangular`], [`lognormal`], [`maxwell`],
+//!   [`double_sided_maxwell`]) follow JAX's formulas step for step and are within a few ulp;
+//!   [`rademacher`] and [`geometric`] are exact.
 //!
 //! Keys are values: every sampler takes its [`Key`] by value, so reusing a consumed key is a
 //! compile error, and new keys come from [`split`] / [`split_into`] / [`fold_in`].
@@ -39,6 +42,7 @@
 //! `uint32`) and [`bits_u64`] (`int64` bit patterns).
 
 mod bits;
+mod continuous;
 mod discrete;
 mod distributions;
 mod key;
@@ -48,7 +52,11 @@ mod permutation;
 mod uniform;
 
 pub use bits::{bits, bits_u16, bits_u64, bits_u8};
-pub use discrete::{bernoulli, categorical, choice, choice_array, randint};
+pub use continuous::{
+    cauchy, double_sided_maxwell, lognormal, maxwell, pareto, rayleigh, triangular, wald,
+    weibull_min,
+};
+pub use discrete::{bernoulli, categorical, choice, choice_array, geometric, rademacher, randint};
 pub use distributions::{exponential, gumbel, laplace, logistic};
 pub use key::{fold_in, key, key_x64, split, split_into, split_vec, Key, Mode};
 pub use normal::{normal, truncated_normal};

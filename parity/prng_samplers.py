@@ -1,0 +1,82 @@
+"""Writes parity/goldens/prng_samplers.json: the jax.random samplers that are closed-form
+transforms of uniform/normal/bernoulli draws (cauchy, pareto, weibull_min, rayleigh, wald,
+triangular, lognormal, maxwell, double_sided_maxwell, rademacher, geometric), for the Rust
+`random` module (`crates/core/tests/random_golden.rs`).
+
+Run with the reference venv:  .venv/bin/python parity/prng_samplers.py
+
+The case format is prng.py's: {"op", "seed", "x64", "legacy", "shape", "dtype", "params",
+"out", "exact"}; float outputs are IEEE bit patterns, integers values, flattened row-major.
+"exact" marks the samplers whose arithmetic is exact (rademacher, geometric's integer result);
+the others go through tan/log/pow/exp, where the Rust side is held to a few ulp.
+"""
+import json
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import random as jr
+
+from prng import flat_out
+
+jax.config.update("jax_platforms", "cpu")
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "goldens", "prng_samplers.json")
+
+
+def cases():
+    out = []
+
+    def add(op, seed, shape, dtype, params, value, exact):
+        out.append(dict(op=op, seed=seed, x64=False, legacy=False, shape=list(np.shape(value)),
+                        dtype=dtype, params=params, out=flat_out(value), exact=exact))
+
+    dt = {"float32": jnp.float32, "float16": jnp.float16, "bfloat16": jnp.bfloat16}
+    for seed in [0, 7, 123456789]:
+        k = jr.PRNGKey(seed)
+        for name in ["float32", "float16", "bfloat16"]:
+            d = dt[name]
+            shape = (40,) if name == "float32" else (9,)
+            add("cauchy", seed, shape, name, {}, jr.cauchy(k, shape, d), False)
+            add("maxwell", seed, shape, name, {}, jr.maxwell(k, shape, d), False)
+            for b in [0.5, 3.0]:
+                add("pareto", seed, shape, name, {"b": b}, jr.pareto(k, b, shape, d), False)
+            for scale, conc in [(1.0, 1.0), (2.0, 0.7), (0.5, 3.3)]:
+                add("weibull_min", seed, shape, name, {"scale": scale, "concentration": conc},
+                    jr.weibull_min(k, scale, conc, shape, d), False)
+            for scale in [1.0, 2.5]:
+                add("rayleigh", seed, shape, name, {"scale": scale},
+                    jr.rayleigh(k, scale, shape, d), False)
+            for mean in [1.0, 0.3, 4.0]:
+                add("wald", seed, shape, name, {"mean": mean}, jr.wald(k, mean, shape, d), False)
+            for left, mode, right in [(0.0, 0.5, 1.0), (-1.0, 1.5, 2.0), (2.0, 2.0, 5.0)]:
+                add("triangular", seed, shape, name,
+                    {"left": left, "mode": mode, "right": right},
+                    jr.triangular(k, left, mode, right, shape, d), False)
+            for sigma in [1.0, 0.25]:
+                add("lognormal", seed, shape, name, {"sigma": sigma},
+                    jr.lognormal(k, sigma, shape, d), False)
+            for loc, scale in [(0.0, 1.0), (1.5, 0.5)]:
+                add("double_sided_maxwell", seed, shape, name, {"loc": loc, "scale": scale},
+                    jr.double_sided_maxwell(k, loc, scale, shape, d), False)
+        for shape in [(), (7,), (3, 4)]:
+            add("rademacher", seed, shape, "int32", {}, jr.rademacher(k, shape, jnp.int32), True)
+            add("rademacher", seed, shape, "float32", {},
+                jr.rademacher(k, shape, jnp.float32), True)
+            for p in [0.3, 0.9, 1e-3]:
+                add("geometric", seed, shape, "int32", {"p": p},
+                    jr.geometric(k, p, shape, jnp.int32), True)
+    return out
+
+
+def main():
+    result = {"jax_version": jax.__version__, "cases": cases()}
+    with open(OUT, "w") as f:
+        json.dump(result, f, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {len(result['cases'])} cases to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
