@@ -1,7 +1,8 @@
-"""Writes parity/goldens/prng_samplers.json: the jax.random samplers that are closed-form
-transforms of uniform/normal/bernoulli draws (cauchy, pareto, weibull_min, rayleigh, wald,
-triangular, lognormal, maxwell, double_sided_maxwell, rademacher, geometric), for the Rust
-`random` module (`crates/core/tests/random_golden.rs`).
+"""Writes parity/goldens/prng_samplers.json: the jax.random samplers beyond uniform/normal,
+for the Rust `random` module (`crates/core/tests/random_golden.rs`): closed-form transforms
+of uniform/normal/bernoulli draws (cauchy, pareto, weibull_min, rayleigh, wald, triangular,
+lognormal, maxwell, double_sided_maxwell, rademacher, geometric) and the Gamma family (gamma,
+loggamma: Marsaglia-Tsang rejection loops).
 
 Run with the reference venv:  .venv/bin/python parity/prng_samplers.py
 
@@ -67,6 +68,40 @@ def cases():
             for p in [0.3, 0.9, 1e-3]:
                 add("geometric", seed, shape, "int32", {"p": p},
                     jr.geometric(k, p, shape, jnp.int32), True)
+        gamma_as = [0.1, 0.5, 1.0, 3.0, 7.5]
+        # float32 only: for 16-bit dtypes XLA keeps the rejection test's intermediates in
+        # float32 (excess precision), which can flip an accept decision against per-operation
+        # rounding, so 16-bit Gamma samples are not reproduced draw for draw.
+        for name in ["float32"]:
+            d = dt[name]
+            for a in [0.3, 1.0, 2.5, 10.0]:
+                add("gamma", seed, (12,), name, {"a": a}, jr.gamma(k, a, (12,), d), False)
+                add("loggamma", seed, (12,), name, {"a": a},
+                    jr.loggamma(k, a, (12,), d), False)
+            add("loggamma", seed, (12,), name, {"a": 0.01}, jr.loggamma(k, 0.01, (12,), d), False)
+            arr = jnp.array(gamma_as, jnp.float32)
+            add("gamma", seed, (5,), name, {"a": gamma_as}, jr.gamma(k, arr, (5,), d), False)
+            add("gamma", seed, (2, 5), name, {"a": gamma_as},
+                jr.gamma(k, arr, (2, 5), d), False)
+            add("loggamma", seed, (2, 5), name, {"a": gamma_as},
+                jr.loggamma(k, arr, (2, 5), d), False)
+            for a, b in [(2.0, 5.0), (0.3, 0.7)]:
+                add("beta", seed, (10,), name, {"a": a, "b": b},
+                    jr.beta(k, a, b, (10,), d), False)
+            add("dirichlet", seed, (4, 3), name, {"alpha": [0.5, 1.0, 4.0]},
+                jr.dirichlet(k, jnp.array([0.5, 1.0, 4.0], jnp.float32), (4,), d), False)
+            for df in [1.0, 3.0, 10.0]:
+                add("chisquare", seed, (10,), name, {"df": df},
+                    jr.chisquare(k, df, (10,), d), False)
+                add("t", seed, (10,), name, {"df": df}, jr.t(k, df, (10,), d), False)
+            add("f", seed, (10,), name, {"dfnum": 5.0, "dfden": 7.0},
+                jr.f(k, 5.0, 7.0, (10,), d), False)
+            for p_ in [0.7, 1.0, 2.0, 3.5]:
+                add("generalized_normal", seed, (10,), name, {"p": p_},
+                    jr.generalized_normal(k, p_, (10,), d), False)
+            for dim, p_ in [(2, 2.0), (3, 1.0), (5, 3.0)]:
+                add("ball", seed, (4, dim), name, {"d": dim, "p": p_},
+                    jr.ball(k, dim, p_, (4,), d), False)
     return out
 
 

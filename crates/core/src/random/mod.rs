@@ -14,7 +14,10 @@
 //!   [`exponential`], [`laplace`], [`logistic`], [`cauchy`], [`pareto`], [`weibull_min`],
 //!   [`rayleigh`], [`wald`], [`triangular`], [`lognormal`], [`maxwell`],
 //!   [`double_sided_maxwell`]) follow JAX's formulas step for step and are within a few ulp;
-//!   [`rademacher`] and [`geometric`] are exact.
+//!   [`rademacher`] and [`geometric`] are exact;
+//! * [`gamma`] and [`loggamma`] run JAX's Marsaglia-Tsang loops draw for draw (float32 within a
+//!   few ulp), and so do the distributions built on them ([`beta`], [`dirichlet`],
+//!   [`chisquare`], [`t`], [`f`], [`generalized_normal`], [`ball`]).
 //!
 //! Keys are values: every sampler takes its [`Key`] by value, so reusing a consumed key is a
 //! compile error, and new keys come from [`split`] / [`split_into`] / [`fold_in`].
@@ -45,6 +48,8 @@ mod bits;
 mod continuous;
 mod discrete;
 mod distributions;
+mod gamma;
+mod gamma_derived;
 mod key;
 mod normal;
 mod ops;
@@ -58,6 +63,8 @@ pub use continuous::{
 };
 pub use discrete::{bernoulli, categorical, choice, choice_array, geometric, rademacher, randint};
 pub use distributions::{exponential, gumbel, laplace, logistic};
+pub use gamma::{gamma, loggamma};
+pub use gamma_derived::{ball, beta, chisquare, dirichlet, f, generalized_normal, param_shape, t};
 pub use key::{fold_in, key, key_x64, split, split_into, split_vec, Key, Mode};
 pub use normal::{normal, truncated_normal};
 pub use permutation::{permutation, permutation_array};
