@@ -404,7 +404,7 @@ fn main() {
     let mut logits = None;
     // Feeds one token, first refilling fresh caches from the last half context when full.
     let feed = |token: i32, history: &mut Vec<i32>, caches: &mut Vec<nn::KVCache>| {
-        if history.len() % args.context == 0 && !history.is_empty() {
+        if history.len() == args.context {
             *caches = fresh(&model);
             let keep = history.split_off(history.len() - args.context / 2);
             history.clear();
