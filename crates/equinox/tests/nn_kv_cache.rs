@@ -1,10 +1,11 @@
 //! `nn::KVCache` with `MultiheadAttention::forward_cached`: decoding through the cache (token
-//! by token, in chunks, under `filter_jit` without retracing) matches one causal forward pass
-//! over the whole sequence, and misuse panics with messages naming the layer and the sizes.
+//! by token, in chunks, under `filter_jit` without retracing, batched with `vmap`, with a
+//! `process_heads` hook) matches one causal forward pass over the whole sequence, and misuse
+//! panics with messages naming the layer and the sizes.
 
 use equinox as eqx;
 use eqx::nn::{KVCache, MultiheadAttention, MultiheadAttentionCall, MultiheadAttentionOptions};
-use eqx::{lax, random, Array, DType};
+use eqx::{lax, numpy as jnp, random, Array, DType};
 use std::cell::Cell;
 
 /// A grouped-query layer with biases, so that every projection and the head grouping matter.
@@ -202,4 +203,82 @@ fn a_cache_for_another_layer_panics() {
     let cache = KVCache::new(&other, 5);
     let x = random::normal(random::key(7), [1, 16], DType::F32);
     layer().forward_cached(&x, &x, &x, &cache);
+}
+
+/// Decodes `x` row by row from an empty cache of capacity `capacity`: the last output row and
+/// the cache.
+fn decode_all(mha: &MultiheadAttention, x: &Array, capacity: usize) -> (Array, KVCache) {
+    let mut cache = KVCache::new(mha, capacity);
+    let mut y = None;
+    for t in 0..x.shape()[0] {
+        let xt = rows(x, t, 1);
+        let (out, next) = mha.forward_cached(&xt, &xt, &xt, &cache);
+        (y, cache) = (Some(out), next);
+    }
+    (y.expect("x has rows"), cache)
+}
+
+#[test]
+fn vmap_over_caches_at_different_positions() {
+    let mha = layer();
+    // Two sequences, one 2 and one 4 positions in, then one more token each, batched.
+    let a = random::normal(random::key(8), [3, 16], DType::F32);
+    let b = random::normal(random::key(9), [5, 16], DType::F32);
+    let (_, cache_a) = decode_all(&mha, &rows(&a, 0, 2), 6);
+    let (_, cache_b) = decode_all(&mha, &rows(&b, 0, 4), 6);
+    let stacked = KVCache {
+        keys: jnp::stack(&[&cache_a.keys, &cache_b.keys], 0),
+        values: jnp::stack(&[&cache_a.values, &cache_b.values], 0),
+        position: jnp::stack(&[&cache_a.position, &cache_b.position], 0),
+    };
+    let next = jnp::stack(&[&rows(&a, 2, 1), &rows(&b, 4, 1)], 0);
+    let (y, cache) =
+        eqx::vmap(|x: &Array, c: &KVCache| mha.forward_cached(x, x, x, c))(&next, &stacked);
+    assert_eq!(y.shape(), &[2, 1, 16]);
+    assert_eq!(cache.position.to_vec::<i32>(), vec![3, 5]);
+    let (ya, _) = decode_all(&mha, &a, 6);
+    let (yb, _) = decode_all(&mha, &b, 6);
+    let y = y.to_vec::<f32>();
+    assert_close(&y[..16], &ya.to_vec::<f32>(), "sequence a");
+    assert_close(&y[16..], &yb.to_vec::<f32>(), "sequence b");
+    // And both equal the last row of their causal forward pass.
+    assert_close(&y[..16], &full_causal(&mha, &a)[2 * 16..], "a, full");
+    assert_close(&y[16..], &full_causal(&mha, &b)[4 * 16..], "b, full");
+}
+
+#[test]
+fn process_heads_applies_to_the_new_rows_before_caching() {
+    let mha = layer();
+    let x = random::normal(random::key(10), [4, 16], DType::F32);
+    // Scale the keys by 3 and shift the values: a cached row must carry the processed heads.
+    let process = |q: &Array, k: &Array, v: &Array| (q.clone(), k * 3.0, v + 1.0);
+    let call = || MultiheadAttentionCall {
+        process_heads: Some(&process),
+        ..Default::default()
+    };
+    let expected = mha
+        .forward_with(
+            &x,
+            &x,
+            &x,
+            MultiheadAttentionCall {
+                is_causal: true,
+                ..call()
+            },
+        )
+        .to_vec::<f32>();
+    assert_ne!(
+        expected,
+        full_causal(&mha, &x),
+        "the hook must change the result"
+    );
+    let mut cache = KVCache::new(&mha, 4);
+    let mut decoded = Vec::new();
+    for t in 0..4 {
+        let xt = rows(&x, t, 1);
+        let (y, next) = mha.forward_cached_with(&xt, &xt, &xt, &cache, call());
+        decoded.extend(y.to_vec::<f32>());
+        cache = next;
+    }
+    assert_close(&decoded, &expected, "processed heads");
 }
