@@ -271,25 +271,53 @@ impl MultiheadAttention {
                 value.shape()
             );
         }
-        let mut heads = (
+        let heads = self.heads(query, key_, value, call.process_heads);
+        let mask = self.combined_mask(call.mask, call.is_causal, q_seq, kv_seq);
+        self.attend(&heads, mask.as_ref(), call.key, call.inference)
+    }
+
+    /// The projected `(query, key, value)` heads, passed through `process_heads` if given
+    /// (panicking if it changes a shape).
+    pub(super) fn heads(
+        &self,
+        query: &Array,
+        key_: &Array,
+        value: &Array,
+        process_heads: Option<ProcessHeads<'_>>,
+    ) -> (Array, Array, Array) {
+        let heads = (
             self.project(&self.query_proj, query, self.num_heads),
             self.project(&self.key_proj, key_, self.num_kv_heads),
             self.project(&self.value_proj, value, self.num_kv_heads),
         );
-        if let Some(process) = call.process_heads {
-            let shapes = [&heads.0, &heads.1, &heads.2].map(|h| h.shape().to_vec());
-            heads = process(&heads.0, &heads.1, &heads.2);
-            let new_shapes = [&heads.0, &heads.1, &heads.2].map(|h| h.shape().to_vec());
-            if shapes != new_shapes {
-                panic!(
-                    "nn::MultiheadAttention: process_heads must not change the shape of the \
-                     heads: (query, key, value) heads {shapes:?} became {new_shapes:?}"
-                );
-            }
+        let Some(process) = process_heads else {
+            return heads;
+        };
+        let shapes = [&heads.0, &heads.1, &heads.2].map(|h| h.shape().to_vec());
+        let heads = process(&heads.0, &heads.1, &heads.2);
+        let new_shapes = [&heads.0, &heads.1, &heads.2].map(|h| h.shape().to_vec());
+        if shapes != new_shapes {
+            panic!(
+                "nn::MultiheadAttention: process_heads must not change the shape of the heads: \
+                 (query, key, value) heads {shapes:?} became {new_shapes:?}"
+            );
         }
-        let mask = self.combined_mask(call.mask, call.is_causal, q_seq, kv_seq);
-        let weights = self.attention_weights(&heads.0, &heads.1, mask.as_ref());
-        let weights = self.dropout_weights(&weights, call.key, call.inference);
+        heads
+    }
+
+    /// Attention of projected `(query, key, value)` heads under `mask` (`(num_heads or 1,
+    /// q_seq, kv_seq)` bool), with dropout on the weights and the output projection: the
+    /// part of the forward pass shared with the cached call.
+    pub(super) fn attend(
+        &self,
+        heads: &(Array, Array, Array),
+        mask: Option<&Array>,
+        key: Option<Key>,
+        inference: Option<bool>,
+    ) -> Array {
+        let (q_seq, kv_seq) = (heads.0.shape()[0], heads.1.shape()[0]);
+        let weights = self.attention_weights(&heads.0, &heads.1, mask);
+        let weights = self.dropout_weights(&weights, key, inference);
         // attn[t, k*G + g, :] = weights[k, g, t, :] @ value_heads[:, k, :]
         let (kv_heads, groups) = (self.num_kv_heads, self.num_heads / self.num_kv_heads);
         let attn = jnp::einsum(
@@ -304,7 +332,7 @@ impl MultiheadAttention {
     }
 
     /// The length of a `(length, size)` input, or a panic naming the input and the shapes.
-    fn check_input(&self, name: &str, x: &Array, size: usize) -> usize {
+    pub(super) fn check_input(&self, name: &str, x: &Array, size: usize) -> usize {
         match x.shape() {
             &[len, s] if s == size => len,
             _ => panic!(
@@ -325,7 +353,7 @@ impl MultiheadAttention {
 
     /// The mask as `(num_heads or 1, q_seq, kv_seq)` bool, with the causal mask folded in;
     /// `None` when nothing is masked.
-    fn combined_mask(
+    pub(super) fn combined_mask(
         &self,
         mask: Option<&Array>,
         is_causal: bool,
