@@ -518,19 +518,18 @@ fn close_enough(op: &str, got: u64, want: u64, width: u32) -> bool {
 
 #[test]
 fn extra_jax_cases_match() {
-    check_golden_cases("prng_extra");
+    check_golden_cases(load("prng_extra"));
 }
 
 /// The closed-form samplers (`parity/prng_samplers.py`).
 #[test]
 fn sampler_jax_cases_match() {
-    check_golden_cases("prng_samplers");
+    check_golden_cases(load("prng_samplers"));
 }
 
 /// Runs every case of a golden file in `prng.py`'s format: exact cases bit for bit, the others
 /// within [`close_enough`], reporting how many elements differ per sampler and dtype.
-fn check_golden_cases(topic: &str) {
-    let golden = load(topic);
+fn check_golden_cases(golden: Golden) {
     let cases = golden.section("cases");
     assert!(cases.len() > 200);
     let mut inexact = std::collections::BTreeMap::<String, (u64, usize, usize)>::new();
