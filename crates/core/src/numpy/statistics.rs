@@ -1,6 +1,7 @@
 //! Statistics named as in `jax.numpy`: `count_nonzero`, `ptp`, `average`, `cov`, `corrcoef`,
 //! `quantile`, `percentile`, `median`, and the NaN-ignoring reductions (`nansum`, `nanprod`,
-//! `nanmax`, `nanmin`, `nanmean`, `nanvar`, `nanstd`, `nanargmax`, `nanargmin`).
+//! `nanmax`, `nanmin`, `nanmean`, `nanvar`, `nanstd`, `nanargmax`, `nanargmin`,
+//! `nanquantile`, `nanpercentile`, `nanmedian`).
 
 use super::axes::Axes;
 use super::indexing::take;
@@ -375,7 +376,7 @@ pub fn quantile(a: &Array, q: &Array) -> Array {
 
 /// `jnp.quantile(a, q, axis, method, keepdims)`.
 pub fn quantile_with(a: &Array, q: &Array, options: QuantileOptions) -> Array {
-    quantile_impl(a, q, options, "quantile")
+    quantile_impl(a, q, options, false, "quantile")
 }
 
 /// `jnp.percentile(a, q)`: [`quantile`] with `q` in percent.
@@ -387,7 +388,7 @@ pub fn percentile(a: &Array, q: &Array) -> Array {
 pub fn percentile_with(a: &Array, q: &Array, options: QuantileOptions) -> Array {
     let q = to_inexact(q);
     let q = divide(&q, &Array::weak_scalar(100.0));
-    quantile_impl(a, &q, options, "percentile")
+    quantile_impl(a, &q, options, false, "percentile")
 }
 
 /// `jnp.median(a, axis)`: the middle value (mean of the two middle values for an even count)
@@ -407,13 +408,63 @@ pub fn median(a: &Array, axis: Option<isize>) -> Array {
             method: QuantileMethod::Midpoint,
             keepdims: false,
         },
+        false,
         "median",
     )
 }
 
-/// JAX's `_quantile` without NaN squashing: NaN lanes become all-NaN, sort, then read the two
-/// order statistics around `q * (n - 1)`.
-fn quantile_impl(a: &Array, q: &Array, options: QuantileOptions, op: &str) -> Array {
+/// `jnp.nanquantile(a, q)`: [`quantile`] ignoring NaNs (NaN only where a lane is all NaN).
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let x = Array::from_vec(vec![4.0f32, f32::NAN, 1.0, 3.0], [4]);
+/// assert_eq!(jnp::nanquantile(&x, &Array::scalar(0.5f32)).item::<f32>(), 3.0);
+/// ```
+pub fn nanquantile(a: &Array, q: &Array) -> Array {
+    nanquantile_with(a, q, QuantileOptions::default())
+}
+
+/// `jnp.nanquantile(a, q, axis, method, keepdims)`.
+pub fn nanquantile_with(a: &Array, q: &Array, options: QuantileOptions) -> Array {
+    quantile_impl(a, q, options, true, "nanquantile")
+}
+
+/// `jnp.nanpercentile(a, q)`: [`nanquantile`] with `q` in percent.
+pub fn nanpercentile(a: &Array, q: &Array) -> Array {
+    nanpercentile_with(a, q, QuantileOptions::default())
+}
+
+/// `jnp.nanpercentile(a, q, axis, method, keepdims)`.
+pub fn nanpercentile_with(a: &Array, q: &Array, options: QuantileOptions) -> Array {
+    let q = divide(&to_inexact(q), &Array::weak_scalar(100.0));
+    quantile_impl(a, &q, options, true, "nanpercentile")
+}
+
+/// `jnp.nanmedian(a, axis)`: [`median`] ignoring NaNs (NaN only where a lane is all NaN).
+pub fn nanmedian(a: &Array, axis: Option<isize>) -> Array {
+    quantile_impl(
+        a,
+        &convert(&Array::scalar(0.5f32), DType::F32, true),
+        QuantileOptions {
+            axis,
+            method: QuantileMethod::Midpoint,
+            keepdims: false,
+        },
+        true,
+        "nanmedian",
+    )
+}
+
+/// JAX's `_quantile`: sort, then read the two order statistics around `q * (n - 1)`, where
+/// `n` is the lane's length (any NaN making the lane NaN), or with `squash_nans` its count of
+/// non-NaN values.
+fn quantile_impl(
+    a: &Array,
+    q: &Array,
+    options: QuantileOptions,
+    squash_nans: bool,
+    op: &str,
+) -> Array {
     let a = to_inexact(a);
     if q.ndim() > 1 {
         panic!("{op}: q must have rank <= 1, got shape {}", q.shape_obj());
@@ -433,54 +484,93 @@ fn quantile_impl(a: &Array, q: &Array, options: QuantileOptions, op: &str) -> Ar
             a.shape_obj()
         );
     }
-    let any_nan = any(&isnan(&a), axis as isize);
-    let any_nan = super::manipulation::expand_dims(&any_nan, axis as isize);
-    let nan = weak(f64::NAN, &a);
-    let a = where_(&any_nan, &nan, &a);
-    let a = super::sorting::sort(&a, axis as isize);
     let q = to_inexact(q);
-    let qn = multiply(
-        &q,
-        &convert(&Array::scalar((n - 1) as f64), q.dtype(), false),
-    );
-    let low = super::math::floor(&qn);
-    let high = super::math::ceil(&qn);
-    let hw = subtract(&qn, &low);
-    let lw = subtract(&convert(&Array::scalar(1.0), hw.dtype(), false), &hw);
-    let top = convert(&Array::scalar((n - 1) as f64), q.dtype(), false);
-    let zero = convert(&Array::scalar(0.0), q.dtype(), false);
-    let bound = |x: &Array| convert(&clip(x, Some(&zero), Some(&top)), DType::I32, false);
-    // `take` puts a 1-d q's axis where `axis` was; JAX puts it first.
-    let read = |idx: &Array| {
-        let v = take(&a, idx, Some(axis as isize));
-        if q.ndim() == 1 {
-            moveaxis(&v, axis as isize, 0)
-        } else {
-            v
-        }
-    };
-    let (lo_v, hi_v) = (read(&bound(&low)), read(&bound(&high)));
-    let along_q = |w: &Array| {
-        if q.ndim() == 1 {
-            let mut shape = vec![1usize; lo_v.ndim()];
+    let qd = q.dtype();
+    let scalar_q = |v: f64| convert(&Array::scalar(v), qd, false);
+    // The two order statistics around each quantile and their interpolation weights, with
+    // the weights shaped to broadcast against the values (q's axis first).
+    let (lo_v, hi_v, lw, hw) = if squash_nans {
+        // NaNs (made positive) sort last; each lane interpolates over its non-NaN count. An
+        // all-NaN lane reads its first element, a NaN.
+        let a = where_(&isnan(&a), &weak(f64::NAN, &a), &a);
+        let a = super::sorting::sort(&a, axis as isize);
+        let valid = convert(&logical_not(&isnan(&a)), qd, false);
+        let counts = sum(&valid, axis as isize);
+        let q_b = if q.ndim() == 1 {
+            let mut shape = vec![1usize; counts.ndim() + 1];
             shape[0] = q.shape()[0];
-            reshape(w, shape)
+            reshape(&q, shape)
         } else {
-            w.clone()
-        }
+            q.clone()
+        };
+        let last = subtract(&counts, &scalar_q(1.0));
+        let qn = multiply(&q_b, &last);
+        let low = super::math::floor(&qn);
+        let high = super::math::ceil(&qn);
+        let hw = subtract(&qn, &low);
+        let lw = subtract(&scalar_q(1.0), &hw);
+        let bound = |x: &Array| {
+            let x = super::math::maximum(&scalar_q(0.0), &super::math::minimum(x, &last));
+            convert(&x, DType::I32, false)
+        };
+        let read = |idx: &Array| {
+            let idx = if q.ndim() == 1 {
+                moveaxis(idx, 0, axis as isize)
+            } else {
+                super::manipulation::expand_dims(idx, axis as isize)
+            };
+            let v = super::indexing::take_along_axis(&a, &idx, axis as isize);
+            if q.ndim() == 1 {
+                moveaxis(&v, axis as isize, 0)
+            } else {
+                squeeze(&v, axis as isize)
+            }
+        };
+        (read(&bound(&low)), read(&bound(&high)), lw, hw)
+    } else {
+        // Any NaN makes its whole lane NaN.
+        let any_nan = any(&isnan(&a), axis as isize);
+        let any_nan = super::manipulation::expand_dims(&any_nan, axis as isize);
+        let a = where_(&any_nan, &weak(f64::NAN, &a), &a);
+        let a = super::sorting::sort(&a, axis as isize);
+        let qn = multiply(&q, &scalar_q((n - 1) as f64));
+        let low = super::math::floor(&qn);
+        let high = super::math::ceil(&qn);
+        let hw = subtract(&qn, &low);
+        let lw = subtract(&scalar_q(1.0), &hw);
+        let (zero, top) = (scalar_q(0.0), scalar_q((n - 1) as f64));
+        let bound = |x: &Array| convert(&clip(x, Some(&zero), Some(&top)), DType::I32, false);
+        // `take` puts a 1-d q's axis where `axis` was; JAX puts it first.
+        let read = |idx: &Array| {
+            let v = take(&a, idx, Some(axis as isize));
+            if q.ndim() == 1 {
+                moveaxis(&v, axis as isize, 0)
+            } else {
+                v
+            }
+        };
+        let (lo_v, hi_v) = (read(&bound(&low)), read(&bound(&high)));
+        let along_q = |w: &Array| {
+            if q.ndim() == 1 {
+                let mut shape = vec![1usize; lo_v.ndim()];
+                shape[0] = q.shape()[0];
+                reshape(w, shape)
+            } else {
+                w.clone()
+            }
+        };
+        let (lw, hw) = (along_q(&lw), along_q(&hw));
+        (lo_v, hi_v, lw, hw)
     };
     let result = match options.method {
-        QuantileMethod::Linear => {
-            let qd = q.dtype();
-            super::math::add(
-                &multiply(&convert(&lo_v, qd, false), &along_q(&lw)),
-                &multiply(&convert(&hi_v, qd, false), &along_q(&hw)),
-            )
-        }
+        QuantileMethod::Linear => super::math::add(
+            &multiply(&convert(&lo_v, qd, false), &lw),
+            &multiply(&convert(&hi_v, qd, false), &hw),
+        ),
         QuantileMethod::Lower => lo_v,
         QuantileMethod::Higher => hi_v,
         QuantileMethod::Nearest => {
-            let pred = super::math::less_equal(&along_q(&hw), &weak(0.5, &hw));
+            let pred = super::math::less_equal(&hw, &weak(0.5, &hw));
             where_(&pred, &lo_v, &hi_v)
         }
         QuantileMethod::Midpoint => multiply(
