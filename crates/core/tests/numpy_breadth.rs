@@ -114,6 +114,15 @@ fn axes(kw: &Value) -> Axes {
     }
 }
 
+/// An `interp` bound keyword: absent, a number, or `"extrapolate"`.
+fn bound(v: Option<&Value>) -> jnp::InterpBound {
+    match v {
+        None => jnp::InterpBound::Edge,
+        Some(Value::String(s)) if s == "extrapolate" => jnp::InterpBound::Extrapolate,
+        Some(v) => jnp::InterpBound::Value(v.as_f64().unwrap()),
+    }
+}
+
 /// The Rust call for a golden case: `fn` with inputs `args` and keywords `kw` (`named` looks up
 /// inputs that keywords name).
 fn call(fn_name: &str, a: &[Array], kw: &Value, named: &dyn Fn(&str) -> Array) -> Vec<Array> {
@@ -354,8 +363,8 @@ fn call(fn_name: &str, a: &[Array], kw: &Value, named: &dyn Fn(&str) -> Array) -
             &a[1],
             &a[2],
             jnp::InterpOptions {
-                left: float(kw, "left"),
-                right: float(kw, "right"),
+                left: bound(kw.get("left")),
+                right: bound(kw.get("right")),
                 period: float(kw, "period"),
             },
         )),
@@ -726,4 +735,16 @@ fn convolve_refuses_2d() {
 #[should_panic(expected = "meshgrid: the arguments must be 1-d, got shape (2, 2)")]
 fn meshgrid_refuses_2d() {
     jnp::meshgrid(&[&jnp::ones([3]), &jnp::ones([2, 2])]);
+}
+
+#[test]
+fn array_methods_match_the_functions() {
+    let x = sample();
+    // Rows [0.5, -1, 2, 3.5], [-0.25, 1.5, 4, -2], [0, 2.5, -3, 1].
+    assert_eq!(x.diagonal(1, 0, 1).to_vec::<f32>(), vec![-1.0, 4.0, 1.0]);
+    assert_eq!(x.trace(0, 0, 1).item::<f32>(), -1.0);
+    assert_eq!(x.ptp(1).to_vec::<f32>(), vec![4.5, 6.0, 5.5]);
+    let nz = jnp::greater(&x, &Array::weak_scalar(2.0)).nonzero();
+    assert_eq!(nz[0].to_vec::<i32>(), vec![0, 1, 2]);
+    assert_eq!(nz[1].to_vec::<i32>(), vec![3, 2, 1]);
 }

@@ -358,3 +358,14 @@ pub fn cross_with(a: &Array, b: &Array, options: CrossOptions) -> Array {
     let c = stack(&[&b[0], &b[1], &b[2]], 0);
     moveaxis(&c, 0, axc)
 }
+
+impl Array {
+    /// [`diagonal`] of the planes of `axis1` and `axis2` (`x.diagonal(offset, axis1, axis2)`).
+    pub fn diagonal(&self, offset: i64, axis1: isize, axis2: isize) -> Array {
+        diagonal(self, offset, axis1, axis2)
+    }
+    /// [`trace`]: the sum along a diagonal (`x.trace(offset, axis1, axis2)`).
+    pub fn trace(&self, offset: i64, axis1: isize, axis2: isize) -> Array {
+        trace(self, offset, axis1, axis2)
+    }
+}

@@ -314,3 +314,11 @@ pub fn unique_with(ar: &Array, options: UniqueOptions) -> UniqueResult {
         counts,
     }
 }
+
+impl Array {
+    /// [`nonzero`]: the coordinates of the nonzero elements, one array per axis
+    /// (`x.nonzero()`; needs a concrete array).
+    pub fn nonzero(&self) -> Vec<Array> {
+        nonzero(self)
+    }
+}

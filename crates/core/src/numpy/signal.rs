@@ -220,14 +220,26 @@ pub fn trapezoid_with(y: &Array, options: TrapezoidOptions) -> Array {
     )
 }
 
-/// Options of [`interp_with`]: the values left and right of the sample range (`None`: the
-/// first and last `fp`), or a period for periodic `x` (which ignores `left` and `right`).
+/// What [`interp_with`] returns outside the sample range on one side.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum InterpBound {
+    /// The end value of `fp` on that side (JAX's `None`).
+    #[default]
+    Edge,
+    /// A constant.
+    Value(f64),
+    /// Continue the outermost segment's line (JAX's `"extrapolate"`).
+    Extrapolate,
+}
+
+/// Options of [`interp_with`]: the values left and right of the sample range, or a period for
+/// periodic `x` (which ignores `left` and `right`).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct InterpOptions {
-    /// The value for `x < xp[0]`.
-    pub left: Option<f64>,
-    /// The value for `x > xp[-1]`.
-    pub right: Option<f64>,
+    /// The result for `x < xp[0]`.
+    pub left: InterpBound,
+    /// The result for `x > xp[-1]`.
+    pub right: InterpBound,
     /// The period of the `x` coordinates.
     pub period: Option<f64>,
 }
@@ -318,14 +330,13 @@ pub fn interp_with(x: &Array, xp: &Array, fp: &Array, options: InterpOptions) ->
     let k = xp.size();
     let xp0 = index(&xp, &[Index::Int(0)]);
     let xpn = index(&xp, &[Index::Int(k as i64 - 1)]);
-    let left = match options.left {
-        Some(v) => Array::weak_scalar(v),
-        None => index(&fp, &[Index::Int(0)]),
+    // Extrapolation needs nothing more: the clipped segment index already continues the
+    // outermost segments' lines.
+    let bound = |b: InterpBound, end: i64, beyond: Array, f: Array| match b {
+        InterpBound::Extrapolate => f,
+        InterpBound::Value(v) => where_(&beyond, &Array::weak_scalar(v), &f),
+        InterpBound::Edge => where_(&beyond, &index(&fp, &[Index::Int(end)]), &f),
     };
-    let right = match options.right {
-        Some(v) => Array::weak_scalar(v),
-        None => index(&fp, &[Index::Int(k as i64 - 1)]),
-    };
-    let f = where_(&less(&x, &xp0), &left, &f);
-    where_(&greater(&x, &xpn), &right, &f)
+    let f = bound(options.left, 0, less(&x, &xp0), f);
+    bound(options.right, k as i64 - 1, greater(&x, &xpn), f)
 }

@@ -732,3 +732,10 @@ fn nan_arg(a: &Array, axis: Axes, init: f64, is_max: bool) -> Array {
     let res = arg(&where_(&mask, &weak(init, a), a));
     where_(&all(&mask, axis.clone()), &Array::weak_scalar(-1i32), &res)
 }
+
+impl Array {
+    /// [`ptp`]: `max - min` over axes (`x.ptp(axis)`).
+    pub fn ptp(&self, axes: impl Into<Axes>) -> Array {
+        ptp(self, axes)
+    }
+}
