@@ -7,7 +7,7 @@ Run: .venv/bin/python parity/numpy_breadth.py  (writes parity/goldens/numpy_brea
 Sections:
 - "inputs": the arrays used, by name (`golden_encoding.enc`: float32 values widened exactly,
   NaN and infinities as strings).
-- "values": `{"fn", "args" (input names), "kw", "out"}`: `out` is one encoded array, or a list
+- "values": `{"fn", "args" (input names, or Python scalars written `#2.5` / `#3`), "kw", "out"}`: `out` is one encoded array, or a list
   of them for functions returning several. `fn` names a call in `CALLS` below; the Rust test
   makes the same call through the Rust API with the same keywords.
 - "grads": `{"fn", "args", "kw", "grad"}`: `jax.grad(lambda x: jnp.sum(f(x, *rest) * w))` with
@@ -218,8 +218,16 @@ CALLS = {
 }
 
 
+def arg(name):
+    """An input by name, or a Python scalar written `#2.5` (float) or `#3` (int): weakly typed
+    in JAX, as Rust's `Array::weak_scalar` is."""
+    if name.startswith("#"):
+        return float(name[1:]) if "." in name else int(name[1:])
+    return A[name]
+
+
 def call(fn, args, kw):
-    out = CALLS[fn](*[A[a] for a in args], kw)
+    out = CALLS[fn](*[arg(a) for a in args], kw)
     return [enc(o) for o in out] if isinstance(out, list) else enc(out)
 
 
@@ -388,6 +396,16 @@ VALUES = [
     ("unique", ["idup"], {"size": 6, "fill_value": -1, "return_counts": True}),
     ("unique", ["dup"], {"size": 2, "return_index": True, "return_counts": True}),
     ("unique", ["idup"], {"size": 7, "return_inverse": True}),
+    # Python scalars beside arrays: weak types keep the array's dtype.
+    ("hypot", ["f34", "#2.0"], {}), ("hypot", ["i6", "#2"], {}), ("copysign", ["i6", "#-1"], {}),
+    ("copysign", ["f5", "#-0.0"], {}), ("float_power", ["i6", "#2"], {}),
+    ("heaviside", ["f5", "#0.5"], {}), ("logaddexp2", ["#1.5", "f5"], {}),
+    ("gcd", ["i6", "#4"], {}), ("lcm", ["#6", "j6"], {}), ("append", ["f5", "#1.5"], {}),
+    ("append", ["i6", "#7"], {}), ("kron", ["f22", "#2"], {}), ("polyval", ["pcoef", "#2.0"], {}),
+    ("polyval", ["icoef", "#3"], {}), ("isin", ["i6", "#3"], {}),
+    ("interp", ["#0.75", "xp", "fp"], {}), ("digitize", ["#0.25", "bins"], {}),
+    ("insert", ["i6", "#9"], {"index": 1}), ("insert", ["f5", "#2.5"], {"index": 5}),
+    ("diff", ["f5"], {"prepend_value": 2}),
 ]
 
 # (fn, args, kw) for "grads": differentiated in the first argument.
@@ -454,7 +472,7 @@ def errors():
     cases = []
     for fn, args, kw in ERRORS:
         try:
-            CALLS[fn](*[A[a] for a in args], kw)
+            CALLS[fn](*[arg(a) for a in args], kw)
         except (ValueError, TypeError, IndexError, RuntimeError):
             cases.append({"fn": fn, "args": args, "kw": kw})
             continue

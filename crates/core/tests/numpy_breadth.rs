@@ -442,13 +442,21 @@ fn describe(case: &Value) -> String {
     format!("{}{} {}", case["fn"], case["args"], case["kw"])
 }
 
-/// The case's input arrays and a lookup of the inputs by name.
+/// The case's arguments: inputs by name, or Python scalars written `#2.5` (float) or `#3`
+/// (int), which are weakly typed, as Rust scalars are.
 fn args(case: &Value, inputs: &Section<'_>) -> Vec<Array> {
     case["args"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|n| decode(inputs.get(n.as_str().unwrap())))
+        .map(|n| {
+            let n = n.as_str().unwrap();
+            match n.strip_prefix('#') {
+                Some(v) if v.contains('.') => Array::weak_scalar(v.parse::<f64>().unwrap()),
+                Some(v) => Array::weak_scalar(v.parse::<i32>().unwrap()),
+                None => decode(inputs.get(n)),
+            }
+        })
         .collect()
 }
 
