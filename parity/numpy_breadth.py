@@ -76,6 +76,8 @@ INPUTS = {
     "dup": np.array([3.0, 1.0, nan, 3.0, -2.0, 1.0, nan, 3.0], f32),
     "idup": np.array([[2, 7, 2], [5, 7, 0]], i32),
     "empty": np.zeros((0,), f32),
+    "urows": np.array([[2, 1, 2], [0, 5, 0], [2, 1, 2], [0, 4, 0]], i32),
+    "unan": np.array([[1.0, nan], [0.5, 2.0], [1.0, nan], [1.0, -1.0]], f32),
     "hw": rng.random(12).astype(f32).reshape(3, 4),
     "fw": np.array([1, 2, 0, 3], i32),
     "aw": np.array([0.5, 1.0, 2.0, 0.25], f32),
@@ -118,7 +120,7 @@ def unique_call(x, kw):
     r = jnp.unique(x, return_index=kw.get("return_index", False),
                    return_inverse=kw.get("return_inverse", False),
                    return_counts=kw.get("return_counts", False),
-                   equal_nan=kw.get("equal_nan", True), size=kw.get("size"),
+                   axis=kw.get("axis"), equal_nan=kw.get("equal_nan", True), size=kw.get("size"),
                    fill_value=kw.get("fill_value"))
     return list(r) if isinstance(r, tuple) else [r]
 
@@ -396,6 +398,13 @@ VALUES = [
     ("unique", ["idup"], {"size": 6, "fill_value": -1, "return_counts": True}),
     ("unique", ["dup"], {"size": 2, "return_index": True, "return_counts": True}),
     ("unique", ["idup"], {"size": 7, "return_inverse": True}),
+    ("unique", ["urows"], {"axis": 0, "return_index": True, "return_inverse": True,
+                           "return_counts": True}),
+    ("unique", ["urows"], {"axis": 1, "return_counts": True}),
+    ("unique", ["unan"], {"axis": 0, "return_inverse": True}),
+    ("unique", ["unan"], {"axis": 0, "equal_nan": False}),
+    ("unique", ["urows"], {"axis": 0, "size": 5, "fill_value": -1, "return_counts": True}),
+    ("unique", ["urows"], {"axis": -1, "size": 2, "return_index": True}),
     # Python scalars beside arrays: weak types keep the array's dtype.
     ("hypot", ["f34", "#2.0"], {}), ("hypot", ["i6", "#2"], {}), ("copysign", ["i6", "#-1"], {}),
     ("copysign", ["f5", "#-0.0"], {}), ("float_power", ["i6", "#2"], {}),

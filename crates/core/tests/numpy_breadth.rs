@@ -420,6 +420,7 @@ fn call(fn_name: &str, a: &[Array], kw: &Value, named: &dyn Fn(&str) -> Array) -
             let u = jnp::unique_with(
                 &a[0],
                 jnp::UniqueOptions {
+                    axis: opt_axis(kw),
                     return_index: flag(kw, "return_index"),
                     return_inverse: flag(kw, "return_inverse"),
                     return_counts: flag(kw, "return_counts"),

@@ -8,7 +8,7 @@
 
 use super::cumulative::cumsum;
 use super::indexing::{index, Index};
-use super::manipulation::{ravel, reshape};
+use super::manipulation::{moveaxis, ravel, reshape};
 use super::math::{equal, isnan, less, logical_and, logical_not, not_equal, where_};
 use super::promotion::{convert, promote_dtypes};
 use super::reductions::{any, sum};
@@ -165,6 +165,8 @@ pub fn flatnonzero_sized(a: &Array, size: usize, fill_value: Option<i32>) -> Arr
 /// Options of [`unique_with`] (JAX's defaults: values only, NaNs equal, data-dependent size).
 #[derive(Clone, Copy, Debug)]
 pub struct UniqueOptions {
+    /// The axis whose slices are the items (`None`: the elements of the flattened array).
+    pub axis: Option<isize>,
     /// Also return the position of each unique value's first occurrence.
     pub return_index: bool,
     /// Also return, for each input element, the position of its value in the result (shaped
@@ -183,6 +185,7 @@ pub struct UniqueOptions {
 impl Default for UniqueOptions {
     fn default() -> Self {
         UniqueOptions {
+            axis: None,
             return_index: false,
             return_inverse: false,
             return_counts: false,
@@ -193,7 +196,8 @@ impl Default for UniqueOptions {
     }
 }
 
-/// What [`unique_with`] returns: the sorted unique values and the extra arrays asked for.
+/// What [`unique_with`] returns: the sorted unique values (or slices) and the extra arrays
+/// asked for.
 #[derive(Clone, Debug)]
 pub struct UniqueResult {
     /// The sorted unique values.
@@ -218,8 +222,8 @@ pub fn unique(ar: &Array) -> Array {
     unique_with(ar, UniqueOptions::default()).values
 }
 
-/// `jnp.unique(ar, return_index, return_inverse, return_counts, equal_nan, size, fill_value)`
-/// of the flattened array.
+/// `jnp.unique(ar, return_index, return_inverse, return_counts, axis, equal_nan, size,
+/// fill_value)`: the unique elements, or the unique slices along `axis` in lexicographic order.
 ///
 /// ```
 /// use equinox_core::{numpy as jnp, Array};
@@ -230,23 +234,49 @@ pub fn unique(ar: &Array) -> Array {
 /// assert_eq!(u.counts.unwrap().to_vec::<i32>(), vec![1, 2, 0, 0]);
 /// ```
 pub fn unique_with(ar: &Array, options: UniqueOptions) -> UniqueResult {
-    let flat = ravel(ar);
-    let n = flat.size();
-    if n == 0 && options.size.unwrap_or(0) > 0 && options.fill_value.is_none() {
+    // Slices along `axis` (elements of the flattened array for `None`) are the items, moved
+    // to the front.
+    let aux0 = match options.axis {
+        None => ravel(ar),
+        Some(a) => {
+            let a = crate::array::normalize_axis(a, ar.ndim(), "unique");
+            moveaxis(ar, a as isize, 0)
+        }
+    };
+    let n_items = aux0.shape()[0];
+    let rest: usize = aux0.shape()[1..].iter().product();
+    if n_items == 0 && options.size.unwrap_or(0) > 0 && options.fill_value.is_none() {
         panic!("unique: for a zero-size input with a nonzero size, fill_value must be given");
     }
-    // JAX's `_unique_sorted_mask`: stable sort, then mark each element that differs from its
-    // predecessor.
-    let perm = argsort(&flat, 0);
-    let aux = index(&flat, &[Index::Array(perm.clone())]);
-    let mask = if n == 0 {
-        super::creation::full([0], false)
+    // JAX's `_unique_sorted_mask`: sort the items lexicographically (stably), then mark each
+    // one that differs from its predecessor.
+    let perm = if rest == 0 {
+        super::creation::zeros_dtype([1], DType::I32)
+    } else {
+        let rows = reshape(&aux0, [n_items, rest]);
+        // `lexsort` with column 0 the primary key: stable sorts from the last key back.
+        let mut perm = lax::iota(DType::I32, n_items);
+        for c in (0..rest).rev() {
+            let col = index(&rows, &[Index::full(), Index::Int(c as i64)]);
+            let key = index(&col, &[Index::Array(perm.clone())]);
+            perm = index(&perm, &[Index::Array(argsort(&key, 0))]);
+        }
+        perm
+    };
+    let aux = index(&aux0, &[Index::Array(perm.clone())]);
+    let n = aux.shape()[0];
+    let empty = aux.size() == 0;
+    let mask = if empty {
+        super::creation::full([n], false)
     } else {
         let hi = lax::slice_in_dim(&aux, 1, n, 1, 0);
         let lo = lax::slice_in_dim(&aux, 0, n - 1, 1, 0);
         let mut neq = not_equal(&hi, &lo);
         if aux.dtype().is_float() && options.equal_nan {
             neq = logical_and(&neq, &logical_not(&logical_and(&isnan(&hi), &isnan(&lo))));
+        }
+        if neq.ndim() > 1 {
+            neq = any(&neq, (1..neq.ndim() as i32).collect::<Vec<_>>());
         }
         super::joining::concatenate(&[&super::creation::full([1], true), &neq], 0)
     };
@@ -255,33 +285,38 @@ pub fn unique_with(ar: &Array, options: UniqueOptions) -> UniqueResult {
         None => concrete_count(&mask, "unique"),
     };
     let ind = nonzero_sized(&mask, size, None).remove(0);
-    let mut values = if n == 0 {
+    let mut values = if empty {
         aux.clone()
     } else {
         index(&aux, &[Index::Array(ind.clone())])
     };
     if let (Some(_), Some(fill)) = (options.size, options.fill_value) {
         let fill = convert(&Array::scalar(fill), values.dtype(), false);
-        values = if n == 0 {
-            super::manipulation::broadcast_to(&fill, [size])
+        let mut shape = aux.shape().to_vec();
+        shape[0] = size;
+        values = if values.shape()[0] == 0 {
+            super::manipulation::broadcast_to(&fill, shape)
         } else {
             let valid = less(
                 &lax::iota(DType::I32, size),
                 &sum(&convert(&mask, DType::I32, false), None),
             );
-            where_(&valid, &values, &fill)
+            let mut vshape = vec![1usize; values.ndim()];
+            vshape[0] = size;
+            where_(&reshape(&valid, vshape), &values, &fill)
         };
     }
+    let values = moveaxis(&values, 0, options.axis.unwrap_or(0));
     let indices = options.return_index.then(|| {
-        if n == 0 {
+        if empty {
             perm.clone()
         } else {
             index(&perm, &[Index::Array(ind.clone())])
         }
     });
     let inverse = options.return_inverse.then(|| {
-        let inv = if n == 0 {
-            super::creation::zeros_dtype([0], DType::I32)
+        let inv = if empty {
+            super::creation::zeros_dtype([n_items], DType::I32)
         } else {
             let imask = super::math::subtract(
                 &cumsum(&convert(&mask, DType::I32, false), 0),
@@ -291,11 +326,20 @@ pub fn unique_with(ar: &Array, options: UniqueOptions) -> UniqueResult {
                 .at(vec![Index::Array(perm.clone())])
                 .set(&imask)
         };
-        reshape(&inv, ar.shape())
+        // For the flattened array the inverse takes the input's shape, as in JAX.
+        match options.axis {
+            None => reshape(&inv, ar.shape()),
+            Some(_) => inv,
+        }
     });
     let counts = options.return_counts.then(|| {
-        if n == 0 {
-            super::creation::zeros_dtype([0], DType::I32)
+        if empty {
+            // No items, or items with no elements (which all compare equal).
+            if n_items > 0 {
+                super::creation::full([1], n_items as i32)
+            } else {
+                super::creation::zeros_dtype([0], DType::I32)
+            }
         } else {
             // Positions where runs start, then `n` to close the last run; differences are the
             // run lengths (0 in the padding of a sized result).
