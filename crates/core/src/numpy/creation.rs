@@ -36,6 +36,17 @@ pub fn ones(shape: impl Into<Shape>) -> Array {
     ones_dtype(shape, DType::F32)
 }
 
+/// `jnp.empty(shape)`: a float32 array of `shape`. XLA has no uninitialised buffers, so, as in
+/// JAX, it holds zeros.
+pub fn empty(shape: impl Into<Shape>) -> Array {
+    zeros_dtype(shape, DType::F32)
+}
+
+/// `jnp.empty(shape, dtype)`: zeros of `shape` and `dtype`, as in JAX.
+pub fn empty_dtype(shape: impl Into<Shape>, dtype: DType) -> Array {
+    zeros_dtype(shape, dtype)
+}
+
 /// Zeros of `shape` and `dtype`.
 pub fn zeros_dtype(shape: impl Into<Shape>, dtype: DType) -> Array {
     // A broadcast scalar rather than a buffer, so that under jit zeros are computed by the

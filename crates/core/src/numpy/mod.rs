@@ -6,30 +6,47 @@ mod axes;
 mod closeness;
 mod creation;
 mod cumulative;
+mod histograms;
 mod indexing;
 mod joining;
 mod linalg;
 mod logaddexp;
 mod manipulation;
 mod math;
+mod matrices;
 mod ops;
 mod pad;
 mod promotion;
+mod rearranging;
 mod reductions;
+mod set_ops;
+mod signal;
 mod sorting;
+mod statistics;
+mod ufuncs;
 
 pub use axes::Axes;
 pub use closeness::{allclose, isclose};
 pub use creation::*;
 pub use cumulative::*;
+pub use histograms::*;
 pub use indexing::{index, take, take_along_axis, take_mode, At, Index, UpdateValue, NEWAXIS};
 pub use joining::*;
 pub use linalg::*;
 pub use logaddexp::logaddexp;
 pub use manipulation::*;
 pub use math::*;
+pub use matrices::*;
 pub use ops::Scalar;
 pub use pad::{pad, pad_with, PadMode, PadOptions, ReflectType};
 pub use promotion::{broadcast_arrays, promote_dtypes, result_type};
+pub use rearranging::*;
 pub use reductions::*;
+pub use set_ops::*;
+pub use signal::*;
 pub use sorting::*;
+pub use statistics::*;
+pub use ufuncs::{
+    copysign, float_power, gcd, heaviside, hypot, lcm, logaddexp2, nan_to_num, nan_to_num_with,
+    select, signbit, sinc, NanToNumOptions,
+};

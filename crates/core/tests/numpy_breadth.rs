@@ -1,0 +1,759 @@
+//! The breadth of `numpy` (rearranging, diagonals and grids, more elementwise functions,
+//! statistics, NaN-ignoring reductions, quantiles, histograms, polynomials and convolutions,
+//! set operations, nonzero positions) against JAX 0.10.2 (`parity/numpy_breadth.py` →
+//! `parity/goldens/numpy_breadth.json`).
+//!
+//! Each golden case names a function, its inputs and its keywords; `call` makes the same call
+//! through the Rust API. Results must have JAX's shape and dtype; integer and bool values
+//! match exactly and float32 ones within the shared float32 tolerance (1e-6 relative; NaN
+//! matches NaN and infinities match exactly). Gradients of `sum(f(x) * w)` match within 1e-6
+//! of the case's largest gradient. The calls JAX refuses panic. Then jit/vmap/grad consistency and misuse messages.
+
+use equinox_core::numpy::{self as jnp, Axes};
+use equinox_core::transforms::{grad, jit, vmap};
+use equinox_core::{Array, DType};
+use equinox_testing::close::{mismatches, Scale, Tolerance};
+use equinox_testing::golden::{encoded, Section};
+use equinox_testing::Golden;
+use serde_json::Value;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+fn golden() -> Golden {
+    Golden::load("numpy_breadth")
+}
+
+/// An encoded golden array as an `Array` of its dtype.
+fn decode(v: &Value) -> Array {
+    let e = encoded(v);
+    match e.dtype.as_str() {
+        "float32" => Array::from_vec(e.data.iter().map(|&x| x as f32).collect(), e.shape),
+        "int32" => Array::from_vec(e.data.iter().map(|&x| x as i32).collect(), e.shape),
+        "bool" => Array::from_vec(e.data.iter().map(|&x| x != 0.0).collect(), e.shape),
+        other => panic!("unexpected golden dtype {other}"),
+    }
+}
+
+fn dtype_name(d: DType) -> &'static str {
+    match d {
+        DType::F32 => "float32",
+        DType::I32 => "int32",
+        DType::Bool => "bool",
+        DType::F64 => "float64",
+        DType::I64 => "int64",
+        _ => "other",
+    }
+}
+
+/// Values as f64 for comparison.
+fn values(a: &Array) -> Vec<f64> {
+    match a.dtype() {
+        DType::F32 => a.to_vec::<f32>().iter().map(|&x| f64::from(x)).collect(),
+        DType::I32 => a.to_vec::<i32>().iter().map(|&x| f64::from(x)).collect(),
+        DType::Bool => a
+            .to_vec::<bool>()
+            .iter()
+            .map(|&x| f64::from(u8::from(x)))
+            .collect(),
+        d => panic!("unexpected result dtype {d:?}"),
+    }
+}
+
+/// A description of how `got` differs from the encoded `want`, if it does. `scale` is what
+/// float tolerances are relative to.
+fn compare(got: &Array, want: &Value, scale: Scale) -> Option<String> {
+    let e = encoded(want);
+    if got.shape() != e.shape.as_slice() || dtype_name(got.dtype()) != e.dtype {
+        return Some(format!(
+            "got {} {:?}, JAX {} {:?}",
+            dtype_name(got.dtype()),
+            got.shape(),
+            e.dtype,
+            e.shape
+        ));
+    }
+    let tol = Tolerance::for_dtype(&e.dtype);
+    let g = values(got);
+    mismatches("", &g, &e.data, tol, scale).first().map(|m| {
+        format!(
+            "element {}: got {}, JAX {} (got {g:?})",
+            m.index, m.got, m.want
+        )
+    })
+}
+
+fn int(kw: &Value, k: &str, default: i64) -> i64 {
+    kw.get(k).map_or(default, |v| v.as_i64().unwrap())
+}
+fn float(kw: &Value, k: &str) -> Option<f64> {
+    kw.get(k).map(|v| v.as_f64().unwrap())
+}
+fn flag(kw: &Value, k: &str) -> bool {
+    kw.get(k).is_some_and(|v| v.as_bool().unwrap())
+}
+fn ints(kw: &Value, k: &str) -> Vec<i64> {
+    kw[k]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect()
+}
+fn opt_axis(kw: &Value) -> Option<isize> {
+    kw.get("axis").map(|v| v.as_i64().unwrap() as isize)
+}
+/// `axis` as [`Axes`]: absent is all axes, an int one axis, a list several.
+fn axes(kw: &Value) -> Axes {
+    match kw.get("axis") {
+        None => Axes::All,
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|v| v.as_i64().unwrap() as i32)
+            .collect::<Vec<_>>()
+            .into(),
+        Some(v) => (v.as_i64().unwrap() as isize).into(),
+    }
+}
+
+/// An `interp` bound keyword: absent, a number, or `"extrapolate"`.
+fn bound(v: Option<&Value>) -> jnp::InterpBound {
+    match v {
+        None => jnp::InterpBound::Edge,
+        Some(Value::String(s)) if s == "extrapolate" => jnp::InterpBound::Extrapolate,
+        Some(v) => jnp::InterpBound::Value(v.as_f64().unwrap()),
+    }
+}
+
+/// The Rust call for a golden case: `fn` with inputs `args` and keywords `kw` (`named` looks up
+/// inputs that keywords name).
+fn call(fn_name: &str, a: &[Array], kw: &Value, named: &dyn Fn(&str) -> Array) -> Vec<Array> {
+    let named_kw = |k: &str| kw.get(k).map(|v| named(v.as_str().unwrap()));
+    let quantile_opts = || jnp::QuantileOptions {
+        axis: opt_axis(kw),
+        method: match kw.get("method").and_then(Value::as_str) {
+            None | Some("linear") => jnp::QuantileMethod::Linear,
+            Some("lower") => jnp::QuantileMethod::Lower,
+            Some("higher") => jnp::QuantileMethod::Higher,
+            Some("nearest") => jnp::QuantileMethod::Nearest,
+            Some("midpoint") => jnp::QuantileMethod::Midpoint,
+            Some(m) => panic!("method {m}"),
+        },
+        keepdims: flag(kw, "keepdims"),
+    };
+    let one = |x: Array| vec![x];
+    match fn_name {
+        "roll" => one(jnp::roll(&a[0], int(kw, "shift", 0), opt_axis(kw))),
+        "roll_axes" => {
+            let ax: Vec<isize> = ints(kw, "axes").iter().map(|&x| x as isize).collect();
+            one(jnp::roll_axes(&a[0], &ints(kw, "shifts"), &ax))
+        }
+        "rot90" => {
+            let ax = kw.get("axes").map_or(vec![0, 1], |_| ints(kw, "axes"));
+            one(jnp::rot90_axes(
+                &a[0],
+                int(kw, "k", 1),
+                (ax[0] as isize, ax[1] as isize),
+            ))
+        }
+        "fliplr" => one(jnp::fliplr(&a[0])),
+        "flipud" => one(jnp::flipud(&a[0])),
+        "atleast_3d" => one(jnp::atleast_3d(&a[0])),
+        "append" => one(jnp::append(&a[0], &a[1], opt_axis(kw))),
+        "insert" => one(jnp::insert(&a[0], int(kw, "index", 0), &a[1], opt_axis(kw))),
+        "insert_indices" => one(jnp::insert_indices(
+            &a[0],
+            &ints(kw, "indices"),
+            &a[1],
+            opt_axis(kw),
+        )),
+        "delete" => one(jnp::delete(&a[0], int(kw, "index", 0), opt_axis(kw))),
+        "delete_indices" => one(jnp::delete_indices(
+            &a[0],
+            &ints(kw, "indices"),
+            opt_axis(kw),
+        )),
+        "diff" => one(jnp::diff_with(
+            &a[0],
+            jnp::DiffOptions {
+                n: int(kw, "n", 1) as usize,
+                axis: int(kw, "axis", -1) as isize,
+                prepend: kw
+                    .get("prepend_value")
+                    .map(|v| Array::weak_scalar(v.as_i64().unwrap() as i32))
+                    .or_else(|| named_kw("prepend")),
+                append: named_kw("append"),
+            },
+        )),
+        "ediff1d" => one(jnp::ediff1d(
+            &a[0],
+            named_kw("to_end").as_ref(),
+            named_kw("to_begin").as_ref(),
+        )),
+        "diag" => one(jnp::diag(&a[0], int(kw, "k", 0))),
+        "diagflat" => one(jnp::diagflat(&a[0], int(kw, "k", 0))),
+        "diagonal" => one(jnp::diagonal(
+            &a[0],
+            int(kw, "offset", 0),
+            int(kw, "axis1", 0) as isize,
+            int(kw, "axis2", 1) as isize,
+        )),
+        "trace" => one(jnp::trace(
+            &a[0],
+            int(kw, "offset", 0),
+            int(kw, "axis1", 0) as isize,
+            int(kw, "axis2", 1) as isize,
+        )),
+        "tri" => one(jnp::tri(
+            int(kw, "n", 0) as usize,
+            kw.get("m").map(|v| v.as_u64().unwrap() as usize),
+            int(kw, "k", 0),
+        )),
+        "meshgrid" => {
+            let refs: Vec<&Array> = a.iter().collect();
+            jnp::meshgrid_with(
+                &refs,
+                jnp::MeshgridOptions {
+                    indexing: match kw.get("indexing").and_then(Value::as_str) {
+                        Some("ij") => jnp::MeshIndexing::Ij,
+                        _ => jnp::MeshIndexing::Xy,
+                    },
+                    sparse: flag(kw, "sparse"),
+                },
+            )
+        }
+        "kron" => one(jnp::kron(&a[0], &a[1])),
+        "cross" => one(jnp::cross_with(
+            &a[0],
+            &a[1],
+            jnp::CrossOptions {
+                axisa: int(kw, "axisa", -1) as isize,
+                axisb: int(kw, "axisb", -1) as isize,
+                axisc: int(kw, "axisc", -1) as isize,
+                axis: opt_axis(kw),
+            },
+        )),
+        "hypot" => one(jnp::hypot(&a[0], &a[1])),
+        "sinc" => one(jnp::sinc(&a[0])),
+        "logaddexp2" => one(jnp::logaddexp2(&a[0], &a[1])),
+        "copysign" => one(jnp::copysign(&a[0], &a[1])),
+        "signbit" => one(jnp::signbit(&a[0])),
+        "heaviside" => one(jnp::heaviside(&a[0], &a[1])),
+        "float_power" => one(jnp::float_power(&a[0], &a[1])),
+        "nan_to_num" => one(jnp::nan_to_num_with(
+            &a[0],
+            jnp::NanToNumOptions {
+                nan: float(kw, "nan").unwrap_or(0.0),
+                posinf: float(kw, "posinf"),
+                neginf: float(kw, "neginf"),
+            },
+        )),
+        "gcd" => one(jnp::gcd(&a[0], &a[1])),
+        "lcm" => one(jnp::lcm(&a[0], &a[1])),
+        "select" => {
+            let c1 = jnp::greater(&a[2], &Array::weak_scalar(0));
+            let c2 = jnp::less(&a[3], &Array::weak_scalar(-0.5));
+            let default = match &kw["default"] {
+                v if v.is_i64() => Array::weak_scalar(v.as_i64().unwrap() as i32),
+                v => Array::weak_scalar(v.as_f64().unwrap()),
+            };
+            one(jnp::select(&[&c1, &c2], &[&a[0], &a[1]], &default))
+        }
+        "empty" => {
+            let shape: Vec<usize> = ints(kw, "shape").iter().map(|&x| x as usize).collect();
+            one(jnp::empty(shape))
+        }
+        "count_nonzero" => one(jnp::count_nonzero(&a[0], axes(kw))),
+        "ptp" => one(if flag(kw, "keepdims") {
+            jnp::ptp_keepdims(&a[0], axes(kw))
+        } else {
+            jnp::ptp(&a[0], axes(kw))
+        }),
+        "average" => {
+            let (avg, wsum) = jnp::average_returned(
+                &a[0],
+                jnp::AverageOptions {
+                    axis: axes(kw),
+                    weights: named_kw("weights"),
+                    keepdims: flag(kw, "keepdims"),
+                },
+            );
+            vec![avg, wsum]
+        }
+        "cov" => one(jnp::cov_with(
+            &a[0],
+            jnp::CovOptions {
+                y: named_kw("y"),
+                rowvar: kw.get("rowvar").is_none_or(|v| v.as_bool().unwrap()),
+                bias: flag(kw, "bias"),
+                ddof: kw.get("ddof").map(|v| v.as_u64().unwrap() as usize),
+                fweights: named_kw("fweights"),
+                aweights: named_kw("aweights"),
+            },
+        )),
+        "corrcoef" => one(jnp::corrcoef_with(
+            &a[0],
+            named_kw("y").as_ref(),
+            kw.get("rowvar").is_none_or(|v| v.as_bool().unwrap()),
+        )),
+        "quantile" => one(jnp::quantile_with(&a[0], &a[1], quantile_opts())),
+        "quantile_scalar" => one(jnp::quantile_with(
+            &a[0],
+            &Array::scalar(float(kw, "q").unwrap() as f32),
+            quantile_opts(),
+        )),
+        "percentile" => one(jnp::percentile_with(
+            &a[0],
+            &Array::scalar(float(kw, "q").unwrap() as f32),
+            quantile_opts(),
+        )),
+        "median" => one(jnp::median(&a[0], opt_axis(kw))),
+        "nanquantile" => one(jnp::nanquantile_with(&a[0], &a[1], quantile_opts())),
+        "nanquantile_scalar" => one(jnp::nanquantile_with(
+            &a[0],
+            &Array::scalar(float(kw, "q").unwrap() as f32),
+            quantile_opts(),
+        )),
+        "nanpercentile" => one(jnp::nanpercentile_with(
+            &a[0],
+            &Array::scalar(float(kw, "q").unwrap() as f32),
+            quantile_opts(),
+        )),
+        "nanmedian" => one(jnp::nanmedian(&a[0], opt_axis(kw))),
+        "nansum" => one(jnp::nansum(&a[0], axes(kw))),
+        "nanprod" => one(jnp::nanprod(&a[0], axes(kw))),
+        "nanmax" => one(jnp::nanmax(&a[0], axes(kw))),
+        "nanmin" => one(jnp::nanmin(&a[0], axes(kw))),
+        "nanmean" => one(jnp::nanmean(&a[0], axes(kw))),
+        "nanvar" => one(jnp::nanvar_ddof(
+            &a[0],
+            axes(kw),
+            int(kw, "ddof", 0) as usize,
+        )),
+        "nanstd" => one(jnp::nanstd(&a[0], axes(kw))),
+        "nanargmax" => one(jnp::nanargmax(&a[0], axes(kw))),
+        "nanargmin" => one(jnp::nanargmin(&a[0], axes(kw))),
+        "bincount" => {
+            let w = named_kw("weights");
+            one(match kw.get("length") {
+                Some(l) => jnp::bincount_sized(&a[0], w.as_ref(), l.as_u64().unwrap() as usize),
+                None => jnp::bincount(&a[0], w.as_ref(), int(kw, "minlength", 0) as usize),
+            })
+        }
+        "digitize" => one(jnp::digitize(&a[0], &a[1], flag(kw, "right"))),
+        "histogram" => {
+            let (c, e) = jnp::histogram_with(
+                &a[0],
+                jnp::HistogramOptions {
+                    bins: match named_kw("edges") {
+                        Some(e) => jnp::Bins::Edges(e),
+                        None => jnp::Bins::Count(int(kw, "bins", 10) as usize),
+                    },
+                    range: kw.get("range").map(|r| {
+                        let r = r.as_array().unwrap();
+                        (r[0].as_f64().unwrap(), r[1].as_f64().unwrap())
+                    }),
+                    weights: named_kw("weights"),
+                    density: flag(kw, "density"),
+                },
+            );
+            vec![c, e]
+        }
+        "isin" => one(jnp::isin(&a[0], &a[1], flag(kw, "invert"))),
+        "interp" => one(jnp::interp_with(
+            &a[0],
+            &a[1],
+            &a[2],
+            jnp::InterpOptions {
+                left: bound(kw.get("left")),
+                right: bound(kw.get("right")),
+                period: float(kw, "period"),
+            },
+        )),
+        "trapezoid" => one(jnp::trapezoid_with(
+            &a[0],
+            jnp::TrapezoidOptions {
+                x: named_kw("x"),
+                dx: float(kw, "dx").unwrap_or(1.0),
+                axis: int(kw, "axis", -1) as isize,
+            },
+        )),
+        "polyval" => one(jnp::polyval(&a[0], &a[1])),
+        "convolve" | "correlate" => {
+            let mode = match kw.get("mode").and_then(Value::as_str) {
+                Some("full") => jnp::ConvolveMode::Full,
+                Some("same") => jnp::ConvolveMode::Same,
+                Some("valid") => jnp::ConvolveMode::Valid,
+                None if fn_name == "convolve" => jnp::ConvolveMode::Full,
+                None => jnp::ConvolveMode::Valid,
+                Some(m) => panic!("mode {m}"),
+            };
+            one(if fn_name == "convolve" {
+                jnp::convolve_with(&a[0], &a[1], mode)
+            } else {
+                jnp::correlate_with(&a[0], &a[1], mode)
+            })
+        }
+        "nonzero" => match kw.get("size") {
+            None => jnp::nonzero(&a[0]),
+            Some(s) => jnp::nonzero_sized(
+                &a[0],
+                s.as_u64().unwrap() as usize,
+                kw.get("fill_value").map(|v| v.as_i64().unwrap() as i32),
+            ),
+        },
+        "argwhere" => one(match kw.get("size") {
+            None => jnp::argwhere(&a[0]),
+            Some(s) => jnp::argwhere_sized(
+                &a[0],
+                s.as_u64().unwrap() as usize,
+                kw.get("fill_value").map(|v| v.as_i64().unwrap() as i32),
+            ),
+        }),
+        "flatnonzero" => one(match kw.get("size") {
+            None => jnp::flatnonzero(&a[0]),
+            Some(s) => jnp::flatnonzero_sized(
+                &a[0],
+                s.as_u64().unwrap() as usize,
+                kw.get("fill_value").map(|v| v.as_i64().unwrap() as i32),
+            ),
+        }),
+        "unique" => {
+            let u = jnp::unique_with(
+                &a[0],
+                jnp::UniqueOptions {
+                    axis: opt_axis(kw),
+                    return_index: flag(kw, "return_index"),
+                    return_inverse: flag(kw, "return_inverse"),
+                    return_counts: flag(kw, "return_counts"),
+                    equal_nan: kw.get("equal_nan").is_none_or(|v| v.as_bool().unwrap()),
+                    size: kw.get("size").map(|v| v.as_u64().unwrap() as usize),
+                    fill_value: float(kw, "fill_value"),
+                },
+            );
+            let mut out = vec![u.values];
+            out.extend(u.indices);
+            out.extend(u.inverse);
+            out.extend(u.counts);
+            out
+        }
+        other => panic!("no Rust call for {other}"),
+    }
+}
+
+fn describe(case: &Value) -> String {
+    format!("{}{} {}", case["fn"], case["args"], case["kw"])
+}
+
+/// The case's arguments: inputs by name, or Python scalars written `#2.5` (float) or `#3`
+/// (int), which are weakly typed, as Rust scalars are.
+fn args(case: &Value, inputs: &Section<'_>) -> Vec<Array> {
+    case["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let n = n.as_str().unwrap();
+            match n.strip_prefix('#') {
+                Some(v) if v.contains('.') => Array::weak_scalar(v.parse::<f64>().unwrap()),
+                Some(v) => Array::weak_scalar(v.parse::<i32>().unwrap()),
+                None => decode(inputs.get(n)),
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn breadth_matches_jax() {
+    let g = golden();
+    let inputs = g.section("inputs");
+    let named = |n: &str| decode(inputs.get(n));
+    let mut failures = Vec::new();
+    let mut n = 0;
+
+    for case in g.section("values").iter() {
+        let a = args(case, &inputs);
+        let kw = &case["kw"];
+        let fn_name = case["fn"].as_str().unwrap();
+        let got = catch_unwind(AssertUnwindSafe(|| call(fn_name, &a, kw, &named)));
+        let want: Vec<&Value> = match &case["out"] {
+            Value::Array(list) => list.iter().collect(),
+            v => vec![v],
+        };
+        match got {
+            Err(_) => failures.push(format!("{}: panicked", describe(case))),
+            Ok(got) if got.len() != want.len() => failures.push(format!(
+                "{}: {} outputs, JAX {}",
+                describe(case),
+                got.len(),
+                want.len()
+            )),
+            Ok(got) => {
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    if let Some(e) = compare(g, w, Scale::Element) {
+                        failures.push(format!("{} output {i}: {e}", describe(case)));
+                    }
+                }
+            }
+        }
+        n += 1;
+    }
+
+    for case in g.section("grads").iter() {
+        let a = args(case, &inputs);
+        let kw = &case["kw"];
+        let fn_name = case["fn"].as_str().unwrap();
+        let rest = a[1..].to_vec();
+        let f = |x: &Array| {
+            let mut all = vec![x.clone()];
+            all.extend(rest.iter().cloned());
+            let out = call(fn_name, &all, kw, &named).remove(0);
+            // The parity script's weights: ((k * 7) % 13 - 6.5) / 4 for element k.
+            let w: Vec<f32> = (0..out.size())
+                .map(|k| (((k * 7) % 13) as f32 - 6.5) / 4.0)
+                .collect();
+            let w = Array::from_vec(w, out.shape().to_vec());
+            (out * w).sum(())
+        };
+        let got = catch_unwind(AssertUnwindSafe(|| grad(f)(&a[0])));
+        match got {
+            Err(_) => failures.push(format!("grad of {}: panicked", describe(case))),
+            Ok(got) => {
+                // A gradient element is a sum of many terms, and its small elements come from
+                // cancellation: the tolerance is relative to the case's largest gradient.
+                if let Some(e) = compare(&got, &case["grad"], Scale::Case) {
+                    failures.push(format!("grad of {}: {e}", describe(case)));
+                }
+            }
+        }
+        n += 1;
+    }
+
+    for case in g.section("errors").iter() {
+        let a = args(case, &inputs);
+        let kw = &case["kw"];
+        let fn_name = case["fn"].as_str().unwrap();
+        let got = catch_unwind(AssertUnwindSafe(|| call(fn_name, &a, kw, &named)));
+        if got.is_ok() {
+            failures.push(format!("{}: JAX raises, this returns", describe(case)));
+        }
+        n += 1;
+    }
+
+    assert!(
+        failures.is_empty(),
+        "{} of {n} cases differ from JAX:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(n >= 300, "only {n} cases");
+    inputs.whole();
+    g.assert_all_read();
+}
+
+fn f32s(v: &[f32], shape: &[usize]) -> Array {
+    Array::from_vec(v.to_vec(), shape.to_vec())
+}
+
+fn sample() -> Array {
+    f32s(
+        &[
+            0.5, -1.0, 2.0, 3.5, -0.25, 1.5, 4.0, -2.0, 0.0, 2.5, -3.0, 1.0,
+        ],
+        &[3, 4],
+    )
+}
+
+#[test]
+fn functions_trace_under_jit() {
+    let x = sample();
+    let f = |x: &Array| {
+        let q = jnp::quantile_with(
+            x,
+            &f32s(&[0.1, 0.5, 0.9], &[3]),
+            jnp::QuantileOptions {
+                axis: Some(1),
+                ..Default::default()
+            },
+        );
+        let nz = jnp::nonzero_sized(&jnp::greater(x, &Array::weak_scalar(1.0)), 5, Some(-1));
+        let u = jnp::unique_with(
+            &jnp::round(x),
+            jnp::UniqueOptions {
+                size: Some(6),
+                fill_value: Some(9.0),
+                return_counts: true,
+                ..Default::default()
+            },
+        );
+        let (counts, _) = jnp::histogram(x, 4);
+        vec![
+            jnp::roll(x, 1, Some(1)),
+            jnp::trace(x, 1, 0, 1),
+            jnp::cross(&x.reshape([4, 3]), &jnp::roll(x, 1, None).reshape([4, 3])).ravel(),
+            q,
+            nz[0].clone(),
+            nz[1].clone(),
+            u.values,
+            u.counts.unwrap(),
+            counts,
+            jnp::nanvar(x, 0),
+            jnp::convolve(&x.ravel(), &f32s(&[1.0, -2.0, 0.5], &[3])),
+            jnp::interp(
+                x,
+                &f32s(&[-1.0, 0.0, 2.0], &[3]),
+                &f32s(&[3.0, 0.0, 1.0], &[3]),
+            ),
+            jnp::gcd(&x.astype(DType::I32), &Array::scalar(6i32)),
+            jnp::bincount_sized(&jnp::abs(&x.astype(DType::I32)).ravel(), None, 5),
+        ]
+    };
+    let eager = f(&x);
+    let staged = jit(f)(&x);
+    assert_eq!(eager.len(), staged.len());
+    for (i, (e, s)) in eager.iter().zip(&staged).enumerate() {
+        assert_eq!(e.shape(), s.shape(), "output {i}");
+        assert_eq!(e.dtype(), s.dtype(), "output {i}");
+        assert_eq!(values(e), values(s), "output {i}");
+    }
+    // Spot-check values that would catch a wrong program: round(x) (half to even) is
+    // [0, -1, 2, 4, -0, 2, 4, -2, 0, 2, -3, 1], whose unique values [-3, -2, -1, 0, 1, 2, 4]
+    // are truncated to 6, with their counts (the zeros of both signs are one value).
+    assert_eq!(
+        staged[6].to_vec::<f32>(),
+        vec![-3.0, -2.0, -1.0, -0.0, 1.0, 2.0]
+    );
+    assert_eq!(staged[7].to_vec::<i32>(), vec![1, 1, 1, 3, 1, 3]);
+    // The gcd with 6 of [0, -1, 2, 3, 0, 1, 4, -2, 0, 2, -3, 1] (truncated toward zero).
+    assert_eq!(
+        staged[12].to_vec::<i32>(),
+        vec![6, 1, 2, 3, 6, 1, 2, 2, 6, 2, 3, 1]
+    );
+}
+
+#[test]
+fn functions_batch_under_vmap() {
+    let x = sample();
+    // Row by row under vmap equals the axis-1 forms.
+    let med = vmap(|r: &Array| jnp::median(r, None))(&x);
+    assert_eq!(
+        med.to_vec::<f32>(),
+        jnp::median(&x, Some(1)).to_vec::<f32>()
+    );
+    let nm = vmap(|r: &Array| jnp::nanmax(r, None))(&x);
+    assert_eq!(nm.to_vec::<f32>(), vec![3.5, 4.0, 2.5]);
+    let d = vmap(|r: &Array| jnp::diag(r, 0))(&x);
+    assert_eq!(d.shape(), &[3, 4, 4]);
+    for i in 0..3 {
+        let row = jnp::index(&x, &[(i as i64).into()]);
+        let want = jnp::diag(&row, 0);
+        assert_eq!(
+            jnp::index(&d, &[(i as i64).into()]).to_vec::<f32>(),
+            want.to_vec::<f32>()
+        );
+    }
+    let nz = vmap(|r: &Array| {
+        jnp::flatnonzero_sized(&jnp::less(r, &Array::weak_scalar(0.0)), 2, Some(-1))
+    })(&x);
+    assert_eq!(nz.to_vec::<i32>(), vec![1, -1, 0, 3, 2, -1]);
+}
+
+#[test]
+fn gradients_follow_jax_conventions() {
+    // sinc is flat at 0 (JAX's custom rule) and has derivative -1 at 1/2... times 4/pi:
+    // d/dx sin(pi x)/(pi x) at 1/2 is -4/pi.
+    let g = grad(|x: &Array| jnp::sinc(x).sum(()))(&f32s(&[0.0, 0.5], &[2])).to_vec::<f32>();
+    assert_eq!(g[0], 0.0);
+    assert!((g[1] + 4.0 / std::f32::consts::PI).abs() < 1e-6, "{g:?}");
+    // NaN elements get zero gradient from the NaN-ignoring reductions, not NaN.
+    let x = f32s(&[1.0, f32::NAN, 3.0, 5.0], &[4]);
+    let g = grad(|x: &Array| jnp::nanmean(x, None))(&x).to_vec::<f32>();
+    assert_eq!(g, vec![1.0 / 3.0, 0.0, 1.0 / 3.0, 1.0 / 3.0]);
+    let g = grad(|x: &Array| jnp::nanvar(x, None))(&x).to_vec::<f32>();
+    // d/dx_i of mean((x - 3)^2) over [1, 3, 5] is 2 (x_i - 3) / 3.
+    assert_eq!(g, vec![-4.0 / 3.0, 0.0, 0.0, 4.0 / 3.0]);
+}
+
+#[test]
+fn data_dependent_sizes_refuse_tracers() {
+    let msg = equinox_testing::panics::panic_message(|| {
+        jit(|x: &Array| jnp::nonzero(x).remove(0))(&sample());
+    });
+    assert!(msg.contains("use nonzero_sized"), "{msg}");
+    let msg = equinox_testing::panics::panic_message(|| {
+        jit(|x: &Array| jnp::unique(x))(&sample());
+    });
+    assert!(msg.contains("unique"), "{msg}");
+}
+
+#[test]
+#[should_panic(expected = "diag: expected a 1-d or 2-d input, got shape (2, 2, 2)")]
+fn diag_refuses_rank_3() {
+    jnp::diag(&jnp::zeros([2, 2, 2]), 0);
+}
+
+#[test]
+#[should_panic(expected = "rot90: the axes (1, -1) must be different")]
+fn rot90_refuses_one_axis_twice() {
+    jnp::rot90_axes(&jnp::zeros([2, 2]), 1, (1, -1));
+}
+
+#[test]
+#[should_panic(expected = "cross: the vector axes must have size 2 or 3, got shapes (4,) and (3,)")]
+fn cross_refuses_4_vectors() {
+    jnp::cross(&jnp::zeros([4]), &jnp::zeros([3]));
+}
+
+#[test]
+#[should_panic(expected = "insert: 3 indices do not match 2 values along axis 0")]
+fn insert_refuses_mismatched_values() {
+    jnp::insert_indices(&jnp::zeros([4]), &[0, 1, 2], &jnp::ones([2]), None);
+}
+
+#[test]
+#[should_panic(expected = "delete: index 5 is out of bounds for axis 0 with size 4")]
+fn delete_refuses_out_of_range() {
+    jnp::delete_indices(&jnp::zeros([4]), &[5], None);
+}
+
+#[test]
+#[should_panic(expected = "select: condlist must have length equal to choicelist (1 vs 2)")]
+fn select_refuses_unequal_lists() {
+    let c = jnp::full([2], true);
+    let x = jnp::zeros([2]);
+    jnp::select(&[&c], &[&x, &x], &Array::weak_scalar(0.0));
+}
+
+#[test]
+#[should_panic(expected = "gcd: the arguments must be integers")]
+fn gcd_refuses_floats() {
+    jnp::gcd(&jnp::ones([2]), &jnp::ones([2]));
+}
+
+#[test]
+#[should_panic(expected = "quantile: q must have rank <= 1, got shape (2, 2)")]
+fn quantile_refuses_2d_q() {
+    jnp::quantile(&jnp::ones([4]), &jnp::ones([2, 2]));
+}
+
+#[test]
+#[should_panic(expected = "convolve: only 1-d inputs are supported, got shapes (2, 2) and (3,)")]
+fn convolve_refuses_2d() {
+    jnp::convolve(&jnp::ones([2, 2]), &jnp::ones([3]));
+}
+
+#[test]
+#[should_panic(expected = "meshgrid: the arguments must be 1-d, got shape (2, 2)")]
+fn meshgrid_refuses_2d() {
+    jnp::meshgrid(&[&jnp::ones([3]), &jnp::ones([2, 2])]);
+}
+
+#[test]
+fn array_methods_match_the_functions() {
+    let x = sample();
+    // Rows [0.5, -1, 2, 3.5], [-0.25, 1.5, 4, -2], [0, 2.5, -3, 1].
+    assert_eq!(x.diagonal(1, 0, 1).to_vec::<f32>(), vec![-1.0, 4.0, 1.0]);
+    assert_eq!(x.trace(0, 0, 1).item::<f32>(), -1.0);
+    assert_eq!(x.ptp(1).to_vec::<f32>(), vec![4.5, 6.0, 5.5]);
+    let nz = jnp::greater(&x, &Array::weak_scalar(2.0)).nonzero();
+    assert_eq!(nz[0].to_vec::<i32>(), vec![0, 1, 2]);
+    assert_eq!(nz[1].to_vec::<i32>(), vec![3, 2, 1]);
+}
