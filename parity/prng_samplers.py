@@ -1,8 +1,8 @@
 """Writes parity/goldens/prng_samplers.json: the jax.random samplers beyond uniform/normal,
 for the Rust `random` module (`crates/core/tests/random_golden.rs`): closed-form transforms
 of uniform/normal/bernoulli draws (cauchy, pareto, weibull_min, rayleigh, wald, triangular,
-lognormal, maxwell, double_sided_maxwell, rademacher, geometric) and the Gamma family (gamma,
-loggamma: Marsaglia-Tsang rejection loops).
+lognormal, maxwell, double_sided_maxwell, rademacher, geometric), the Gamma family (gamma,
+loggamma: Marsaglia-Tsang rejection loops, and what is built on them) and poisson.
 
 Run with the reference venv:  .venv/bin/python parity/prng_samplers.py
 
@@ -102,6 +102,11 @@ def cases():
             for dim, p_ in [(2, 2.0), (3, 1.0), (5, 3.0)]:
                 add("ball", seed, (4, dim), name, {"d": dim, "p": p_},
                     jr.ball(k, dim, p_, (4,), d), False)
+        for lam in [0.0, 0.5, 3.0, 9.9, 10.0, 25.0, 400.0]:
+            add("poisson", seed, (20,), "int32", {"lam": lam}, jr.poisson(k, lam, (20,)), True)
+        lams = [0.0, 1.0, 4.0, 12.0, 50.0]
+        add("poisson", seed, (2, 5), "int32", {"lam": lams},
+            jr.poisson(k, jnp.array(lams, jnp.float32), (2, 5)), True)
     return out
 
 

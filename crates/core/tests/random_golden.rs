@@ -447,6 +447,17 @@ fn run_case(c: &Value) -> Vec<u64> {
             let batch = shape[..shape.len() - 1].to_vec();
             random::ball(key, i("d") as usize, f("p"), batch, dtype_named(dtype_name))
         }
+        "poisson" => {
+            let lam = match &p["lam"] {
+                Value::Array(_) => {
+                    let v: Vec<f32> = flat_f64(&p["lam"]).into_iter().map(|x| x as f32).collect();
+                    let n = v.len();
+                    Array::from_vec(v, [n])
+                }
+                v => Array::scalar(v.as_f64().expect("lam")),
+            };
+            random::poisson(key, lam, shape)
+        }
         "gamma" | "loggamma" => {
             // `a` is a Python float or a float32 array.
             let a = match &p["a"] {

@@ -14,7 +14,8 @@
 //!   [`exponential`], [`laplace`], [`logistic`], [`cauchy`], [`pareto`], [`weibull_min`],
 //!   [`rayleigh`], [`wald`], [`triangular`], [`lognormal`], [`maxwell`],
 //!   [`double_sided_maxwell`]) follow JAX's formulas step for step and are within a few ulp;
-//!   [`rademacher`] and [`geometric`] are exact;
+//!   [`rademacher`], [`geometric`] and [`poisson`] (JAX's Knuth and transformed-rejection
+//!   loops) are exact;
 //! * [`gamma`] and [`loggamma`] run JAX's Marsaglia-Tsang loops draw for draw (float32 within a
 //!   few ulp), and so do the distributions built on them ([`beta`], [`dirichlet`],
 //!   [`chisquare`], [`t`], [`f`], [`generalized_normal`], [`ball`]).
@@ -54,6 +55,7 @@ mod key;
 mod normal;
 mod ops;
 mod permutation;
+mod poisson;
 mod uniform;
 
 pub use bits::{bits, bits_u16, bits_u64, bits_u8};
@@ -68,4 +70,5 @@ pub use gamma_derived::{ball, beta, chisquare, dirichlet, f, generalized_normal,
 pub use key::{fold_in, key, key_x64, split, split_into, split_vec, Key, Mode};
 pub use normal::{normal, truncated_normal};
 pub use permutation::{permutation, permutation_array};
+pub use poisson::poisson;
 pub use uniform::uniform;
