@@ -18,19 +18,19 @@ use crate::prims::Primitive;
 use std::fmt;
 use std::sync::Arc;
 
-/// A control-flow equation with its sub-programs compiled.
+/// A control-flow equation with its sub-programs compiled (boxed: an `Executable` is large).
 pub(crate) enum Control {
     /// `scan`: the body runs once per slice of the `xs`.
     Scan {
         op: ScanOp,
-        body: Executable,
+        body: Box<Executable>,
         /// The equation's outputs: the final carry, then the stacked `ys`.
         out: Vec<ShapeDtype>,
     },
     /// `while`: the condition, then the body, until the condition is false.
     While {
-        cond: Executable,
-        body: Executable,
+        cond: Box<Executable>,
+        body: Box<Executable>,
         cond_nconsts: usize,
         body_nconsts: usize,
     },
@@ -76,13 +76,13 @@ impl Control {
         };
         Some(match op {
             ControlFlowOp::Scan(s) => Control::Scan {
-                body: compile(&s.jaxpr.0),
+                body: Box::new(compile(&s.jaxpr.0)),
                 op: s.clone(),
                 out: out.to_vec(),
             },
             ControlFlowOp::While(w) => Control::While {
-                cond: compile(&w.cond_jaxpr.0),
-                body: compile(&w.body_jaxpr.0),
+                cond: Box::new(compile(&w.cond_jaxpr.0)),
+                body: Box::new(compile(&w.body_jaxpr.0)),
                 cond_nconsts: w.cond_nconsts,
                 body_nconsts: w.body_nconsts,
             },
