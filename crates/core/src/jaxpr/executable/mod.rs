@@ -12,7 +12,11 @@
 //! in the executable between calls (behind a mutex), so in steady state a call allocates only
 //! buffers for its outputs, and not even those when the caller has dropped the previous call's
 //! outputs. Inputs and constants are never written.
+//!
+//! Control-flow equations (`scan`, `while`, `cond`) hold their sub-programs compiled the same
+//! way and run them per iteration ([`control_flow`]).
 
+mod control_flow;
 mod fusion;
 mod kernels;
 mod plan;
@@ -20,7 +24,7 @@ mod row_fusion;
 mod scratch;
 
 use super::{check_arg, ClosedJaxpr};
-use crate::array::{Array, Storage};
+use crate::array::{Array, ShapeDtype, Storage};
 use crate::prims::eval_primitive;
 use plan::{Instr, Loc, Plan};
 use smallvec::SmallVec;
@@ -62,13 +66,7 @@ impl Executable {
         let plan = Plan::new(&super::optimize::optimize(program));
         Executable {
             program: program.clone(),
-            state: Mutex::new(State {
-                bufs: vec![None; plan.bufs.len()],
-                spare: vec![None; plan.bufs.len()],
-                regs: vec![None; plan.num_regs],
-                donated: Vec::new(),
-                handed: Vec::new(),
-            }),
+            state: Mutex::new(State::new(&plan)),
             plan,
         }
     }
@@ -155,33 +153,43 @@ impl Executable {
             st.spare.iter_mut().for_each(|b| *b = None);
             st.regs.iter_mut().for_each(|r| *r = None);
         }
+        self.sub_programs().for_each(Executable::release_buffers);
     }
 
     /// Whether the program keeps any working buffer between runs (see
     /// [`release_buffers`](Executable::release_buffers)).
     pub fn holds_buffers(&self) -> bool {
-        let st = self.state.lock().expect("executable state");
-        st.bufs.iter().chain(&st.spare).any(Option::is_some)
+        let held = {
+            let st = self.state.lock().expect("executable state");
+            st.bufs.iter().chain(&st.spare).any(Option::is_some)
+        };
+        held || self.sub_programs().any(Executable::holds_buffers)
+    }
+
+    /// The compiled sub-programs of control-flow instructions (not their own sub-programs).
+    fn sub_programs(&self) -> impl Iterator<Item = &Executable> {
+        self.plan.instrs.iter().flat_map(|i| match i {
+            Instr::Control { op, .. } => op.executables(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// Runs `f` on the buffers kept between runs, or on fresh ones while another thread is
+    /// running this program (a second caller never waits).
+    fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        match self.state.try_lock() {
+            Ok(mut st) => f(&mut st),
+            Err(_) => f(&mut State::new(&self.plan)),
+        }
     }
 
     /// Runs the checked arguments on this thread's or a rayon worker's stack.
     fn dispatch(&self, args: &[&Array], donated: Vec<Option<Arc<Storage>>>) -> Vec<Array> {
-        // A second thread running the same executable at the same time gets its own buffers.
-        let run = || match self.state.try_lock() {
-            Ok(mut st) => {
+        let run = || {
+            self.with_state(|st| {
                 st.donated = donated;
-                self.execute(&mut st, args)
-            }
-            Err(_) => self.execute(
-                &mut State {
-                    bufs: vec![None; self.plan.bufs.len()],
-                    spare: vec![None; self.plan.bufs.len()],
-                    regs: vec![None; self.plan.num_regs],
-                    donated,
-                    handed: Vec::new(),
-                },
-                args,
-            ),
+                self.execute(st, args)
+            })
         };
         // A large program runs on one of rayon's workers rather than the calling thread: its
         // parallel kernels then share the pool's threads instead of adding a third runnable
@@ -314,27 +322,25 @@ impl Executable {
                     outs,
                     release,
                 } => {
-                    let arrays: SmallVec<[Array; 4]> = ins
-                        .iter()
-                        .map(|(l, aval)| {
-                            Array::from_shared(
-                                shared(st, l, args, consts, &plan.literals).clone(),
-                                aval.clone(),
-                            )
-                        })
-                        .collect();
-                    let refs: SmallVec<[&Array; 4]> = arrays.iter().collect();
-                    let results = eval_primitive(prim, &refs);
-                    drop(refs);
-                    drop(arrays);
-                    for (r, x) in outs.iter().zip(results) {
-                        if let Some(r) = r {
-                            st.regs[*r as usize] = Some(x);
-                        }
-                    }
-                    for r in release {
-                        st.regs[*r as usize] = None;
-                    }
+                    let results = {
+                        let arrays = operands(st, ins, args, consts, &plan.literals);
+                        let refs: SmallVec<[&Array; 4]> = arrays.iter().collect();
+                        eval_primitive(prim, &refs)
+                    };
+                    write_registers(st, outs, results, release);
+                }
+                Instr::Control {
+                    op,
+                    ins,
+                    outs,
+                    release,
+                } => {
+                    let results = {
+                        let arrays = operands(st, ins, args, consts, &plan.literals);
+                        let refs: SmallVec<[&Array; 4]> = arrays.iter().collect();
+                        op.run(&refs)
+                    };
+                    write_registers(st, outs, results, release);
                 }
             }
         }
@@ -354,6 +360,47 @@ impl Executable {
             st.bufs[o as usize] = previous;
         }
         outs
+    }
+}
+
+impl State {
+    /// No buffers yet: the first run allocates them.
+    fn new(plan: &Plan) -> State {
+        State {
+            bufs: vec![None; plan.bufs.len()],
+            spare: vec![None; plan.bufs.len()],
+            regs: vec![None; plan.num_regs],
+            donated: Vec::new(),
+            handed: Vec::new(),
+        }
+    }
+}
+
+/// The operands of an instruction that takes arrays, each viewed with its abstract value.
+fn operands(
+    st: &State,
+    ins: &[(Loc, ShapeDtype)],
+    args: &[&Array],
+    consts: &[Array],
+    lits: &[Array],
+) -> SmallVec<[Array; 4]> {
+    ins.iter()
+        .map(|(l, aval)| {
+            Array::from_shared(shared(st, l, args, consts, lits).clone(), aval.clone())
+        })
+        .collect()
+}
+
+/// Stores an instruction's results in their registers (unused ones are dropped), then drops
+/// the registers whose last reader it was.
+fn write_registers(st: &mut State, outs: &[Option<u32>], results: Vec<Array>, release: &[u32]) {
+    for (r, x) in outs.iter().zip(results) {
+        if let Some(r) = r {
+            st.regs[*r as usize] = Some(x);
+        }
+    }
+    for r in release {
+        st.regs[*r as usize] = None;
     }
 }
 

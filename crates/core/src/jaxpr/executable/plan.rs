@@ -1,5 +1,6 @@
 //! Compiling an optimised jaxpr into instructions with a buffer plan.
 
+use super::control_flow::Control;
 use super::fusion::{self, Fused, Role};
 use super::kernels::{self, Kernel};
 use super::row_fusion::{self, RowFused};
@@ -82,6 +83,14 @@ pub(crate) enum Instr {
         outs: SmallVec<[Option<u32>; 2]>,
         release: SmallVec<[u32; 2]>,
     },
+    /// A control-flow equation running its compiled sub-programs; operands and outputs as
+    /// for `Eval`.
+    Control {
+        op: Box<Control>,
+        ins: Vec<(Loc, ShapeDtype)>,
+        outs: SmallVec<[Option<u32>; 2]>,
+        release: SmallVec<[u32; 2]>,
+    },
 }
 
 /// The compiled form of a program.
@@ -94,7 +103,8 @@ pub(crate) struct Plan {
     pub(crate) literals: Vec<Array>,
     /// Where each output is and its abstract value.
     pub(crate) outputs: Vec<(Loc, ShapeDtype)>,
-    /// Whether some value is large enough for kernels to split it across threads.
+    /// Whether some value, here or in a compiled sub-program, is large enough for kernels to
+    /// split it across threads.
     pub(crate) large: bool,
 }
 
@@ -410,11 +420,24 @@ impl Plan {
                             })
                         })
                         .collect();
-                    Instr::Eval {
-                        prim: Box::new(e.prim.clone()),
-                        ins,
-                        outs,
-                        release: SmallVec::new(),
+                    let out_avals: Vec<ShapeDtype> = e
+                        .outputs
+                        .iter()
+                        .map(|&v| j.avals[v as usize].clone())
+                        .collect();
+                    match Control::new(&e.prim, &out_avals) {
+                        Some(op) => Instr::Control {
+                            op: Box::new(op),
+                            ins,
+                            outs,
+                            release: SmallVec::new(),
+                        },
+                        None => Instr::Eval {
+                            prim: Box::new(e.prim.clone()),
+                            ins,
+                            outs,
+                            release: SmallVec::new(),
+                        },
                     }
                 }
             };
@@ -434,7 +457,8 @@ impl Plan {
                 Instr::Kernel { release, .. }
                 | Instr::Fused { release, .. }
                 | Instr::RowFused { release, .. }
-                | Instr::Eval { release, .. } => release,
+                | Instr::Eval { release, .. }
+                | Instr::Control { release, .. } => release,
             };
             for r in done {
                 match loc[r as usize] {
@@ -453,6 +477,10 @@ impl Plan {
             .iter()
             .map(|a| (atom_loc(a, &loc), j.atom_aval(a).clone()))
             .collect();
+        let large_sub_program = instrs.iter().any(|i| match i {
+            Instr::Control { op, .. } => op.executables().iter().any(|x| x.plan.large),
+            _ => false,
+        });
         Plan {
             program: p.clone(),
             instrs,
@@ -460,7 +488,7 @@ impl Plan {
             num_regs: num_regs as usize,
             literals,
             outputs,
-            large: j.avals.iter().any(|a| a.size() >= LARGE_VALUE),
+            large: large_sub_program || j.avals.iter().any(|a| a.size() >= LARGE_VALUE),
         }
     }
 }
