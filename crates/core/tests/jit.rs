@@ -371,3 +371,30 @@ fn optimized_program_shows_dce_and_cse() {
     assert_eq!(optimize(&staged).to_string(), want);
     assert_eq!(Executable::compile(&staged).optimized().to_string(), want);
 }
+
+/// A run that panics (a failed `error_if`) poisons the program's kept state; the next run
+/// starts it afresh, gives the right answer and keeps its buffers again.
+#[test]
+fn a_program_recovers_its_buffers_after_a_panicking_run() {
+    use equinox_core::debug::error_if;
+    use equinox_core::jaxpr::executable::Executable;
+    use equinox_core::transforms::make_jaxpr;
+    let f = |x: &Array| {
+        let y = (x * 2.0).exp();
+        error_if(
+            &y,
+            &equinox_core::numpy::greater(&y.sum(None), &Array::scalar(1e6f32)),
+            "too large",
+        )
+    };
+    let program = Executable::compile(&make_jaxpr(f)(&Array::from_vec(vec![0.0f32; 1024], [1024])));
+    let small = Array::from_vec(vec![0.0f32; 1024], [1024]);
+    let large = Array::from_vec(vec![10.0f32; 1024], [1024]);
+    assert_eq!(program.run(&[&small])[0].to_vec::<f32>(), vec![1.0; 1024]);
+    let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| program.run(&[&large])));
+    assert!(failed.is_err());
+    assert_eq!(program.run(&[&small])[0].to_vec::<f32>(), vec![1.0; 1024]);
+    assert!(program.holds_buffers());
+    program.release_buffers();
+    assert!(!program.holds_buffers());
+}

@@ -28,7 +28,7 @@ use crate::array::{Array, ShapeDtype, Storage};
 use crate::prims::eval_primitive;
 use plan::{Instr, Loc, Plan};
 use smallvec::SmallVec;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 
 /// A compiled program: the optimised jaxpr as instructions with a buffer plan, plus the
 /// original program to replay under transformations.
@@ -148,10 +148,13 @@ impl Executable {
     /// Gives back the working buffers kept between runs (the next run allocates them again).
     /// A run in progress on another thread keeps its own; this one then releases nothing.
     pub fn release_buffers(&self) {
-        if let Ok(mut st) = self.state.try_lock() {
-            st.bufs.iter_mut().for_each(|b| *b = None);
-            st.spare.iter_mut().for_each(|b| *b = None);
-            st.regs.iter_mut().for_each(|r| *r = None);
+        match self.state.try_lock() {
+            Ok(mut st) => *st = State::new(&self.plan),
+            Err(TryLockError::Poisoned(poisoned)) => {
+                *poisoned.into_inner() = State::new(&self.plan);
+                self.state.clear_poison();
+            }
+            Err(TryLockError::WouldBlock) => {}
         }
         self.sub_programs().for_each(Executable::release_buffers);
     }
@@ -160,7 +163,7 @@ impl Executable {
     /// [`release_buffers`](Executable::release_buffers)).
     pub fn holds_buffers(&self) -> bool {
         let held = {
-            let st = self.state.lock().expect("executable state");
+            let st = self.kept_state();
             st.bufs.iter().chain(&st.spare).any(Option::is_some)
         };
         held || self.sub_programs().any(Executable::holds_buffers)
@@ -176,11 +179,26 @@ impl Executable {
 
     /// Runs `f` on the buffers kept between runs, or on fresh ones while another thread is
     /// running this program (a second caller never waits).
+    ///
+    /// A run that panicked (a failed `error_if`, say) poisons the lock and may have left the
+    /// kept state half written: the next run starts that state afresh and clears the poison,
+    /// so the program goes back to reusing its buffers.
     fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
         match self.state.try_lock() {
             Ok(mut st) => f(&mut st),
-            Err(_) => f(&mut State::new(&self.plan)),
+            Err(TryLockError::Poisoned(poisoned)) => {
+                let mut st = poisoned.into_inner();
+                *st = State::new(&self.plan);
+                self.state.clear_poison();
+                f(&mut st)
+            }
+            Err(TryLockError::WouldBlock) => f(&mut State::new(&self.plan)),
         }
+    }
+
+    /// The kept state for inspection, whether or not a panicking run poisoned it.
+    fn kept_state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs the checked arguments on this thread's or a rayon worker's stack.
