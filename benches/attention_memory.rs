@@ -54,14 +54,20 @@ fn main() {
     println!("| implementation | peak RSS before | peak RSS after | d(q) checksum |");
     println!("|---|---|---|---|");
     for name in ["xla", "blockwise"] {
-        let out = Command::new(&exe).arg(name).output().expect("run a measurement");
+        let out = Command::new(&exe)
+            .arg(name)
+            .output()
+            .expect("run a measurement");
         let text = String::from_utf8_lossy(&out.stdout);
         let fields: Vec<&str> = text.split_whitespace().collect();
         match fields[..] {
             [before, after, checksum] => {
                 println!("| {name} | {before} MiB | {after} MiB | {checksum} |")
             }
-            _ => println!("| {name} | failed: {} |", String::from_utf8_lossy(&out.stderr)),
+            _ => println!(
+                "| {name} | failed: {} |",
+                String::from_utf8_lossy(&out.stderr)
+            ),
         }
     }
 }
