@@ -2,6 +2,7 @@
 //! methods on [`Array`](crate::Array). Everything here is written in terms of primitives ([`crate::prims`]),
 //! so it works unchanged under every transformation.
 
+mod aliases;
 mod axes;
 mod closeness;
 mod creation;
@@ -25,6 +26,7 @@ mod sorting;
 mod statistics;
 mod ufuncs;
 
+pub use aliases::*;
 pub use axes::Axes;
 pub use closeness::{allclose, isclose};
 pub use creation::*;
