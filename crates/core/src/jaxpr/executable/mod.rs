@@ -14,7 +14,7 @@
 //! outputs. Inputs and constants are never written.
 //!
 //! Control-flow equations (`scan`, `while`, `cond`) hold their sub-programs compiled the same
-//! way and run them per iteration ([`control_flow`]).
+//! way and run them per iteration (`control_flow`).
 
 mod control_flow;
 mod fusion;
