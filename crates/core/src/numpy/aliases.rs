@@ -10,19 +10,10 @@ use super::math::{
     abs, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, bitwise_not, equal, greater,
     isnan, left_shift, less, logical_or, remainder, right_shift, round, where_,
 };
+use super::promotion::to_inexact;
 use super::reductions::{max, min};
 use crate::array::{Array, DType, Element};
 use crate::numpy::Axes;
-
-/// `x` as an inexact array: integers and booleans become the default float dtype (float32),
-/// as JAX's `promote_args_inexact` does for one argument.
-fn inexact(x: &Array) -> Array {
-    if x.dtype().is_float() {
-        x.clone()
-    } else {
-        x.astype(DType::F32)
-    }
-}
 
 /// A constant with `x`'s dtype (JAX's `_lax_const(x, v)`: `v` rounded once to that dtype).
 fn const_like(x: &Array, v: f64) -> Array {
@@ -135,9 +126,9 @@ pub fn positive(x: &Array) -> Array {
     x.clone()
 }
 
-/// `jnp.fabs`: the absolute value as a float (integers are converted to float32 first).
+/// `jnp.fabs`: the absolute value as a float (integers are converted first, as `jnp.exp` does).
 pub fn fabs(x: &Array) -> Array {
-    abs(&inexact(x))
+    abs(&to_inexact(x))
 }
 
 /// `jnp.rint`: rounds to the nearest integer, halves to even; integers and booleans come back
@@ -159,7 +150,7 @@ pub fn rint(x: &Array) -> Array {
 
 /// `jnp.deg2rad`: `x * (pi / 180)`, the constant rounded to `x`'s float dtype.
 pub fn deg2rad(x: &Array) -> Array {
-    let x = inexact(x);
+    let x = to_inexact(x);
     &x * &const_like(&x, std::f64::consts::PI / 180.0)
 }
 
@@ -170,7 +161,7 @@ pub fn radians(x: &Array) -> Array {
 
 /// `jnp.rad2deg`: `x * (180 / pi)`, the constant rounded to `x`'s float dtype.
 pub fn rad2deg(x: &Array) -> Array {
-    let x = inexact(x);
+    let x = to_inexact(x);
     &x * &const_like(&x, 180.0 / std::f64::consts::PI)
 }
 
