@@ -38,6 +38,7 @@ pub mod nn;
 pub mod numpy;
 pub mod prims;
 pub mod random;
+pub mod scipy;
 pub(crate) mod trace;
 pub mod transforms;
 pub mod tree;

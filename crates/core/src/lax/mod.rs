@@ -9,6 +9,7 @@ mod collective;
 pub(crate) mod control_flow;
 mod conv;
 mod dot;
+pub mod linalg;
 mod slicing;
 mod stop_gradient;
 mod window;

@@ -6,10 +6,10 @@
 use super::axes::Axes;
 use super::indexing::take;
 use super::joining::{atleast_2d, concatenate};
-use super::linalg::dot;
 use super::manipulation::{moveaxis, ravel, reshape, squeeze, transpose};
 use super::math::{clip, divide, isnan, logical_not, multiply, not_equal, sqrt, subtract, where_};
 use super::matrices::diag;
+use super::products::dot;
 use super::promotion::{convert, promote_dtypes, to_inexact};
 use super::reductions::{all, any, argmax, argmin, max, max_keepdims, min, min_keepdims, sum};
 use super::reductions::{mean, mean_keepdims, sum_keepdims};

@@ -21,6 +21,7 @@ pub mod fma;
 pub mod gather_scatter;
 pub mod iota;
 pub mod layout;
+pub mod linalg;
 pub mod reduce;
 pub mod rules;
 pub mod select;

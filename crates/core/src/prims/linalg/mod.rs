@@ -1,0 +1,2 @@
+//! The linear-algebra primitives, one family per file with its shape rule, kernel, JVP,
+//! transpose and batching rules. The public API is [`crate::lax::linalg`].
