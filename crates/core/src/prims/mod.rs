@@ -190,6 +190,9 @@ define_primitives! {
     Callback(callback::PureCallback),
     ErrorCheck(error_check::ErrorCheck),
     ControlFlow(control_flow::ControlFlowOp),
+    Qr(linalg::qr::QrOp),
+    Eigh(linalg::eigh::EighOp),
+    Svd(linalg::svd::SvdOp),
 }
 
 /// Applies a primitive to arguments and returns its outputs.

@@ -51,7 +51,10 @@ pub fn has_effect(prim: &Primitive) -> bool {
         | Primitive::Collective(_)
         | Primitive::Custom(_)
         | Primitive::Callback(_)
-        | Primitive::ControlFlow(_) => false,
+        | Primitive::ControlFlow(_)
+        | Primitive::Qr(_)
+        | Primitive::Eigh(_)
+        | Primitive::Svd(_) => false,
         Primitive::ErrorCheck(_) => true,
     }
 }

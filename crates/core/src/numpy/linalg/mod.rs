@@ -5,7 +5,11 @@
 //! The products that `jnp.linalg` shares with `jnp` (`matmul`, `matrix_transpose`, `vecdot`,
 //! `tensordot`) are re-exported here under the same names.
 
+mod decompositions;
+mod norms;
 mod products;
 
 pub use super::{matmul, matrix_transpose, tensordot, vecdot};
+pub use decompositions::*;
+pub use norms::*;
 pub use products::*;
