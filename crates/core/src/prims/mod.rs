@@ -190,6 +190,10 @@ define_primitives! {
     Callback(callback::PureCallback),
     ErrorCheck(error_check::ErrorCheck),
     ControlFlow(control_flow::ControlFlowOp),
+    Cholesky(linalg::cholesky::Cholesky),
+    TriangularSolve(linalg::triangular_solve::TriangularSolve),
+    Lu(linalg::lu::Lu),
+    LuPivotsToPermutation(linalg::lu::LuPivotsToPermutation),
 }
 
 /// Applies a primitive to arguments and returns its outputs.

@@ -51,7 +51,11 @@ pub fn has_effect(prim: &Primitive) -> bool {
         | Primitive::Collective(_)
         | Primitive::Custom(_)
         | Primitive::Callback(_)
-        | Primitive::ControlFlow(_) => false,
+        | Primitive::ControlFlow(_)
+        | Primitive::Cholesky(_)
+        | Primitive::TriangularSolve(_)
+        | Primitive::Lu(_)
+        | Primitive::LuPivotsToPermutation(_) => false,
         Primitive::ErrorCheck(_) => true,
     }
 }

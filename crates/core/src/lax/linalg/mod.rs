@@ -2,3 +2,13 @@
 //! `eigh`, `svd`, `eig`) over the last two axes of their operands, batched over the leading
 //! ones, with JVP, transpose (where linear) and batching rules. The kernels are
 //! [faer](https://docs.rs/faer)'s.
+
+mod cholesky;
+mod lu;
+mod triangular_solve;
+
+pub use cholesky::cholesky;
+pub(crate) use cholesky::symmetrize;
+pub(crate) use lu::broadcast_batch;
+pub use lu::{lu, lu_pivots_to_permutation, lu_solve};
+pub use triangular_solve::{triangular_solve, triangular_solve_with, TriangularSolveOptions};

@@ -1,2 +1,6 @@
 //! The linear-algebra primitives, one family per file with its shape rule, kernel, JVP,
 //! transpose and batching rules. The public API is [`crate::lax::linalg`].
+
+pub mod cholesky;
+pub mod lu;
+pub mod triangular_solve;
