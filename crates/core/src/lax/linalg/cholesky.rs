@@ -21,6 +21,13 @@ use crate::prims::linalg::cholesky::{check_linalg_operand, Cholesky};
 /// ```
 pub fn cholesky(x: &Array, symmetrize_input: bool) -> Array {
     check_linalg_operand("cholesky", 0, x.aval(), 2);
+    let r = x.ndim();
+    if x.shape()[r - 1] != x.shape()[r - 2] {
+        panic!(
+            "The input to cholesky must be a square matrix. Got shape {}.",
+            crate::prims::rules::py_tuple(&x.shape()[r - 2..])
+        );
+    }
     let x = if symmetrize_input {
         symmetrize(x)
     } else {
@@ -30,6 +37,6 @@ pub fn cholesky(x: &Array, symmetrize_input: bool) -> Array {
 }
 
 /// `(x + xᵀ) / 2` over the last two axes (JAX's `symmetrize`).
-pub(crate) fn symmetrize(x: &Array) -> Array {
+fn symmetrize(x: &Array) -> Array {
     &(x + &jnp::matrix_transpose(x)) / 2.0
 }

@@ -8,7 +8,6 @@ mod lu;
 mod triangular_solve;
 
 pub use cholesky::cholesky;
-pub(crate) use cholesky::symmetrize;
 pub(crate) use lu::broadcast_batch;
 pub use lu::{lu, lu_pivots_to_permutation, lu_solve};
 pub use triangular_solve::{triangular_solve, triangular_solve_with, TriangularSolveOptions};

@@ -6,3 +6,6 @@
 //! `diagonal`, `matrix_transpose`) are re-exported here under the same names.
 
 pub use super::{cross, diagonal, matmul, matrix_transpose, outer, trace};
+
+mod solve;
+pub use solve::*;

@@ -15,7 +15,7 @@ use faer::{MatMut, MatRef, Par};
 /// (solving `x op(a) = b`), with the same leading (batch) axes. `op` transposes when
 /// `transpose_a`; only the `lower` (or upper) triangle of `a` is read, and its diagonal is taken
 /// as ones when `unit_diagonal`. `conjugate_a` has no effect on real matrices.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TriangularSolve {
     /// Solve `op(a) x = b` (true) or `x op(a) = b` (false).
     pub left_side: bool,
@@ -77,7 +77,7 @@ impl TriangularSolve {
     fn transposed(&self) -> TriangularSolve {
         TriangularSolve {
             transpose_a: !self.transpose_a,
-            ..self.clone()
+            ..*self
         }
     }
 }
@@ -157,8 +157,8 @@ impl PrimitiveRule for TriangularSolve {
         tangents: &[Option<&Array>],
     ) -> (Vec<Array>, Vec<Option<Array>>) {
         let (a, b) = (primals[0], primals[1]);
-        let ans = bind1(self.clone(), &[a, b]);
-        let a_inverse = |rhs: &Array| bind1(self.clone(), &[a, rhs]);
+        let ans = bind1(*self, &[a, b]);
+        let a_inverse = |rhs: &Array| bind1(*self, &[a, rhs]);
         let mut total: Option<Array> = tangents[1].map(&a_inverse);
         if let Some(g_a) = tangents[0] {
             // JAX's `_triangular_solve_jvp_rule_a`: -op(A)⁻¹ op(Ȧ) X (or X op(Ȧ) op(A)⁻¹), Ȧ
@@ -211,7 +211,7 @@ impl PrimitiveRule for TriangularSolve {
     ) -> (Vec<Array>, Vec<Option<usize>>) {
         let a = rules::bdim_to_front(args[0], dims[0], axis_size);
         let b = rules::bdim_to_front(args[1], dims[1], axis_size);
-        (vec![bind1(self.clone(), &[&a, &b])], vec![Some(0)])
+        (vec![bind1(*self, &[&a, &b])], vec![Some(0)])
     }
 
     fn params(&self) -> Vec<(&'static str, String)> {
