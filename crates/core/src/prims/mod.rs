@@ -193,6 +193,10 @@ define_primitives! {
     Qr(linalg::qr::QrOp),
     Eigh(linalg::eigh::EighOp),
     Svd(linalg::svd::SvdOp),
+    Cholesky(linalg::cholesky::Cholesky),
+    TriangularSolve(linalg::triangular_solve::TriangularSolve),
+    Lu(linalg::lu::Lu),
+    LuPivotsToPermutation(linalg::lu::LuPivotsToPermutation),
 }
 
 /// Applies a primitive to arguments and returns its outputs.

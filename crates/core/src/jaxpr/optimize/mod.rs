@@ -54,7 +54,11 @@ pub fn has_effect(prim: &Primitive) -> bool {
         | Primitive::ControlFlow(_)
         | Primitive::Qr(_)
         | Primitive::Eigh(_)
-        | Primitive::Svd(_) => false,
+        | Primitive::Svd(_)
+        | Primitive::Cholesky(_)
+        | Primitive::TriangularSolve(_)
+        | Primitive::Lu(_)
+        | Primitive::LuPivotsToPermutation(_) => false,
         Primitive::ErrorCheck(_) => true,
     }
 }

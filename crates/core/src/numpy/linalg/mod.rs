@@ -8,8 +8,10 @@
 mod decompositions;
 mod norms;
 mod products;
+mod solve;
 
 pub use super::{matmul, matrix_transpose, tensordot, vecdot};
 pub use decompositions::*;
 pub use norms::*;
 pub use products::*;
+pub use solve::*;

@@ -4,3 +4,6 @@
 pub mod eigh;
 pub mod qr;
 pub mod svd;
+pub mod cholesky;
+pub mod lu;
+pub mod triangular_solve;
