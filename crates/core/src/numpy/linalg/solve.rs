@@ -153,7 +153,10 @@ pub fn inv(a: &Array) -> Array {
     }
     let a = to_inexact(a);
     let n = a.shape()[r - 1];
-    let eye = jnp::broadcast_to(&jnp::eye(n, None, 0).astype(a.dtype()), a.shape_obj().clone());
+    let eye = jnp::broadcast_to(
+        &jnp::eye(n, None, 0).astype(a.dtype()),
+        a.shape_obj().clone(),
+    );
     solve(&a, &eye)
 }
 
@@ -176,7 +179,8 @@ fn det_2x2(a: &Array) -> Array {
 
 fn det_3x3(a: &Array) -> Array {
     let e = |i, j| entry(a, i, j);
-    let term = |(i0, j0): (usize, usize), (i1, j1), (i2, j2)| &(&e(i0, j0) * &e(i1, j1)) * &e(i2, j2);
+    let term =
+        |(i0, j0): (usize, usize), (i1, j1), (i2, j2)| &(&e(i0, j0) * &e(i1, j1)) * &e(i2, j2);
     let plus = &(&term((0, 0), (1, 1), (2, 2)) + &term((0, 1), (1, 2), (2, 0)))
         + &term((0, 2), (1, 0), (2, 1));
     let minus = &(&term((0, 2), (1, 1), (2, 0)) + &term((0, 0), (1, 2), (2, 1)))
