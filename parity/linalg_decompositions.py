@@ -16,6 +16,18 @@ Sections:
   x's shape) is `((k * 5) % 11 - 5) / 5`; `grad` is `jax.grad(lambda x: sum_i sum(view_i *
   w_i))` with `w_i` element k `((k * 7) % 13 - 6.5) / 4` in view i's shape. `jvp`/`grad` are
   absent for views that are not differentiable (JAX refuses the JVP, or integer outputs).
+- "eig": `{"dtype", "x", "w_re", "w_im", "v_abs", "jvp_re", "jvp_im", "grad"}` for general
+  square matrices (random ones, with complex conjugate pairs, and ones with only real
+  eigenvalues). `jnp.linalg.eig` is complex and its order is LAPACK's, so the eigenvalues are
+  sorted by (real, imaginary) part (`w_re`, `w_im`); `v_abs` is `|v|` with the columns in that
+  order (invariant under the eigenvectors' unit-modulus scale); `jvp_*` the tangents of the
+  sorted eigenvalues along `direction`; `grad` that of `sum(w_re * c_re + w_im * c_im)` with
+  `c_re`, `c_im` the `weights` of `w_re` and `w_im`'s shape, the second scaled by -1.
+- "nan": `{"fn", "x", "nan_masks"}`: which output entries are NaN when the input has a NaN
+  (`fn` names a view of "cases", or `eig`/`eigvals`/`lstsq`/`norm2`/`nuc`).
+- "errors": `{"call", "message"}`: JAX's error message for each misuse the Rust test repeats
+  (the test checks that the panic contains the message's key phrase).
+- "int_inputs": `{"fn", "x", "out", "dtype"}`: linalg of an int32 matrix (promoted to float).
 """
 
 import json
@@ -152,15 +164,149 @@ def cases():
     return out
 
 
+def lexsort_last(w):
+    """The permutation sorting each row of complex `w` by (real, imaginary) part."""
+    w = np.asarray(w)
+    flat = w.reshape(-1, w.shape[-1])
+    perms = np.stack([np.lexsort((row.imag, row.real)) for row in flat])
+    return perms.reshape(w.shape)
+
+
+def eig_case(x, dtype):
+    xs = jnp.asarray(x)
+    w, v = jnp.linalg.eig(xs)
+    perm = lexsort_last(w)
+    ws = np.take_along_axis(np.asarray(w), perm, -1)
+    vs = np.take_along_axis(np.abs(np.asarray(v)), perm[..., None, :], -1)
+    t = jnp.asarray(direction(x.shape).astype(dtype))
+    _, tw = jax.jvp(jnp.linalg.eigvals, (xs,), (t,))
+    tw = np.take_along_axis(np.asarray(tw), perm, -1)
+    c_re = jnp.asarray(weights(perm.shape).astype(dtype))
+    c_im = -c_re
+
+    def loss(x):
+        w = jnp.take_along_axis(jnp.linalg.eigvals(x), jnp.asarray(perm), -1)
+        return jnp.sum(w.real * c_re) + jnp.sum(w.imag * c_im)
+
+    g = jax.grad(loss)(xs)
+    return {"dtype": dtype, "x": enc(x), "w_re": enc(ws.real), "w_im": enc(ws.imag),
+            "v_abs": enc(vs), "jvp_re": enc(np.real(tw)), "jvp_im": enc(np.imag(tw)),
+            "grad": enc(g)}
+
+
+def eig_cases():
+    out = []
+    for dtype in ("float32", "float64"):
+        rng = np.random.default_rng(27 if dtype == "float32" else 28)
+        for shape in [(2, 2), (3, 3), (4, 4), (6, 6), (2, 5, 5), (2, 2, 3, 3)]:
+            out.append(eig_case(rng.standard_normal(shape).astype(dtype), dtype))
+        # Only real eigenvalues: p diag(d) p^-1 with distinct d.
+        for n in (3, 5):
+            p = rng.standard_normal((n, n)) + 3 * np.eye(n)
+            d = np.diag(np.arange(1, n + 1) * 1.5 - 4)
+            out.append(eig_case((p @ d @ np.linalg.inv(p)).astype(dtype), dtype))
+        # A rotation-and-scale block (eigenvalues 1 +- 2i) with a real eigenvalue 3.
+        x = np.array([[1.0, -2.0, 0.5], [2.0, 1.0, -0.3], [0.0, 0.0, 3.0]])
+        out.append(eig_case(x.astype(dtype), dtype))
+    return out
+
+
+def nan_views():
+    return {
+        "eig": lambda x: (lambda r: [r.eigenvalues, r.eigenvectors])(jnp.linalg.eig(x)),
+        "eigvals": lambda x: [jnp.linalg.eigvals(x)],
+        "lstsq": lambda x: list(jnp.linalg.lstsq(x, jnp.ones(x.shape[0])))[:2] + [
+            jnp.linalg.lstsq(x, jnp.ones(x.shape[0]))[3]],
+        "norm2": lambda x: [jnp.linalg.norm(x, 2)],
+        "nuc": lambda x: [jnp.linalg.norm(x, "nuc")],
+    }
+
+
+def nan_cases():
+    out = []
+    x = np.array([[1.0, np.nan, 0.5], [2.0, 3.0, -1.0], [0.5, -2.0, 4.0]])
+    extra = nan_views()
+    names = ["qr_reduced", "qr_complete", "eigh", "eigvalsh", "svd_thin", "svdvals", "pinv",
+             "matrix_rank", "cond"] + list(extra)
+    for fn in names:
+        view = extra[fn] if fn in extra else VIEWS[fn][0]
+        outs = view(jnp.asarray(x))
+        masks = [enc(np.isnan(np.asarray(o)).astype(np.int32)) for o in outs]
+        out.append({"fn": fn, "x": enc(x), "nan_masks": masks})
+    return out
+
+
+def error_cases():
+    """JAX's message for each misuse, keyed by the call the Rust test repeats."""
+    calls = {
+        "eig_nonsquare": lambda: jnp.linalg.eig(jnp.ones((3, 4))),
+        "eig_rank1": lambda: jnp.linalg.eig(jnp.ones(3)),
+        "eigvals_nonsquare": lambda: jnp.linalg.eigvals(jnp.ones((3, 4))),
+        "lax_eig_int": lambda: jax.lax.linalg.eig(jnp.ones((2, 2), jnp.int32)),
+        "eig_vectors_jvp": lambda: jax.jvp(lambda x: jnp.linalg.eig(x).eigenvectors,
+                                           (jnp.eye(2),), (jnp.eye(2),)),
+        "eigvals_second_order": lambda: jax.hessian(
+            lambda x: jnp.linalg.eigvals(x).real.sum())(jnp.array([[1.0, 2.0], [3.0, 4.0]])),
+        "eigh_nonsquare": lambda: jnp.linalg.eigh(jnp.ones((3, 4))),
+        "eigh_rank1": lambda: jnp.linalg.eigh(jnp.ones(3)),
+        "eigvalsh_nonsquare": lambda: jnp.linalg.eigvalsh(jnp.ones((3, 4))),
+        "eigvalsh_rank1": lambda: jnp.linalg.eigvalsh(jnp.ones(3)),
+        "qr_rank1": lambda: jnp.linalg.qr(jnp.ones(3)),
+        "svd_rank1": lambda: jnp.linalg.svd(jnp.ones(3)),
+        "svdvals_rank1": lambda: jnp.linalg.svdvals(jnp.ones(3)),
+        "pinv_rank1": lambda: jnp.linalg.pinv(jnp.ones(3)),
+        "cond_rank1": lambda: jnp.linalg.cond(jnp.ones(3)),
+        "lstsq_mismatch": lambda: jnp.linalg.lstsq(jnp.ones((3, 2)), jnp.ones(4)),
+        "lstsq_a_rank1": lambda: jnp.linalg.lstsq(jnp.ones(3), jnp.ones(3)),
+        "lstsq_b_rank3": lambda: jnp.linalg.lstsq(jnp.ones((3, 2)), jnp.ones((3, 2, 2))),
+        "norm_nuc_vector": lambda: jnp.linalg.norm(jnp.ones(3), "nuc"),
+        "svd_full_jvp": lambda: jax.jvp(lambda x: jnp.linalg.svd(x)[0], (jnp.ones((3, 2)),),
+                                        (jnp.ones((3, 2)),)),
+    }
+    out = []
+    for call, f in calls.items():
+        try:
+            f()
+        except Exception as e:  # noqa: BLE001 (the message is the golden)
+            out.append({"call": call, "message": str(e)})
+        else:
+            raise AssertionError(f"{call} did not raise")
+    return out
+
+
+def int_cases():
+    x = np.array([[4, 1, 2], [1, 3, 0], [2, 0, 5]], dtype=np.int32)
+    xs = jnp.asarray(x)
+    calls = {
+        "eigvalsh": lambda: jnp.linalg.eigvalsh(xs),
+        "svdvals": lambda: jnp.linalg.svdvals(xs),
+        "qr_r": lambda: jnp.linalg.qr(xs, mode="r"),
+        "pinv": lambda: jnp.linalg.pinv(xs),
+        "cond": lambda: jnp.linalg.cond(xs),
+        "eigvals_re": lambda: jnp.sort(jnp.linalg.eigvals(xs).real),
+        "lstsq": lambda: jnp.linalg.lstsq(xs, jnp.array([1, 2, 3], jnp.int32))[0],
+    }
+    out = []
+    for fn, f in calls.items():
+        r = f()
+        out.append({"fn": fn, "x": enc(x), "out": enc(r), "dtype": str(r.dtype)})
+    return out
+
+
 def main():
-    out = {"jax": jax.__version__, "cases": cases()}
+    out = {"jax": jax.__version__, "cases": cases(), "eig": eig_cases(), "nan": nan_cases(),
+           "errors": error_cases(), "int_inputs": int_cases()}
     with open(OUT, "w") as f:
         f.write("{\n")
         f.write(f' "jax": {json.dumps(out["jax"])},\n')
-        f.write(' "cases": [\n')
-        f.write(",\n".join("  " + json.dumps(c, separators=(",", ":")) for c in out["cases"]))
-        f.write("\n ]\n}\n")
-    print(f"wrote {len(out['cases'])} cases to {OUT} ({os.path.getsize(OUT)} bytes)")
+        sections = ["cases", "eig", "nan", "errors", "int_inputs"]
+        for k, name in enumerate(sections):
+            f.write(f' "{name}": [\n')
+            f.write(",\n".join("  " + json.dumps(c, separators=(",", ":")) for c in out[name]))
+            f.write("\n ]" + (",\n" if k + 1 < len(sections) else "\n"))
+        f.write("}\n")
+    print(f"wrote {sum(len(out[k]) for k in ('cases', 'eig', 'nan', 'errors', 'int_inputs'))} "
+          f"cases to {OUT} ({os.path.getsize(OUT)} bytes)")
 
 
 if __name__ == "__main__":

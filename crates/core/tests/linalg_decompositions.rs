@@ -1,5 +1,5 @@
-//! The decompositions of `jnp.linalg` / `lax.linalg` (QR, eigh, SVD, and eigvalsh, svdvals,
-//! pinv, matrix_rank, cond, lstsq built on them) against JAX 0.10.2
+//! The decompositions of `jnp.linalg` / `lax.linalg` (QR, eig, eigh, SVD, and eigvals,
+//! eigvalsh, svdvals, pinv, matrix_rank, cond, lstsq built on them) against JAX 0.10.2
 //! (`parity/linalg_decompositions.py` → `parity/goldens/linalg_decompositions.json`), then
 //! numerical derivative checks at orders 1 and 2, vmap against a loop, jit, NaN inputs and
 //! misuse messages.
@@ -11,7 +11,7 @@
 //! a few float32 ulps times the condition of the problem, not to the last bit.
 
 use equinox_core::numpy::{self as jnp, linalg};
-use equinox_core::transforms::{grad, jvp};
+use equinox_core::transforms::{check_grads, grad, jit, jvp, vmap};
 use equinox_core::{lax, Array, DType};
 use equinox_testing::close::{mismatches, Scale, Tolerance};
 use equinox_testing::golden::encoded;
@@ -122,12 +122,38 @@ fn view(name: &str, x: &Array, b: Option<&Array>) -> Vec<Array> {
         )],
         "matrix_rank" => vec![linalg::matrix_rank(x)],
         "cond" => vec![linalg::cond(x)],
+        "norm2" => vec![matrix_norm(x, linalg::NormOrd::P(2.0))],
+        "nuc" => vec![matrix_norm(x, linalg::NormOrd::Nuc)],
+        "eigvals" => {
+            let w = linalg::eigvals(x);
+            vec![w.re, w.im]
+        }
+        "eig" => {
+            let r = linalg::eig(x);
+            vec![
+                r.eigenvalues.re,
+                r.eigenvalues.im,
+                r.eigenvectors.re,
+                r.eigenvectors.im,
+            ]
+        }
         "lstsq" => {
             let r = linalg::lstsq(x, b.expect("lstsq cases have b"));
             vec![r.x, r.resid, r.s]
         }
         other => panic!("no view {other}"),
     }
+}
+
+fn matrix_norm(x: &Array, ord: linalg::NormOrd) -> Array {
+    linalg::norm_with(
+        x,
+        linalg::NormOptions {
+            ord: Some(ord),
+            axis: Some(vec![-2, -1]),
+            keepdims: false,
+        },
+    )
 }
 
 fn loss(name: &str, x: &Array, b: Option<&Array>, ws: &[Array]) -> Array {
@@ -249,5 +275,464 @@ fn decompositions_match_jax() {
         failures.len(),
         failures.join("\n")
     );
-    golden.assert_all_read();
+    golden.assert_sections_read(&["cases"]);
+}
+
+#[test]
+fn golden_sections_are_all_checked() {
+    Golden::load("linalg_decompositions").assert_claimed(&[
+        &["cases"],
+        &["eig"],
+        &["nan"],
+        &["errors"],
+        &["int_inputs"],
+    ]);
+}
+
+/// The permutation sorting each row (last axis) of `re + i im` by (real, imaginary) part.
+fn lexsort_rows(re: &[f64], im: &[f64], n: usize) -> Vec<usize> {
+    let mut perm = Vec::with_capacity(re.len());
+    for row in 0..re.len() / n.max(1) {
+        let base = row * n;
+        let mut idx: Vec<usize> = (0..n).collect();
+        idx.sort_by(|&a, &b| {
+            (re[base + a], im[base + a])
+                .partial_cmp(&(re[base + b], im[base + b]))
+                .expect("finite eigenvalues")
+        });
+        perm.extend(idx);
+    }
+    perm
+}
+
+/// `x` (shape `[..., n]` or `[..., n, n]` with `cols`) with its last axis permuted by `perm`.
+fn permute_last(x: &[f64], perm: &[usize], n: usize, rows: usize) -> Vec<f64> {
+    let mut out = vec![0.0; x.len()];
+    for (b, chunk) in x.chunks(n * rows).enumerate() {
+        let p = &perm[b * n..(b + 1) * n];
+        for r in 0..rows {
+            for (j, &pj) in p.iter().enumerate() {
+                out[b * n * rows + r * n + j] = chunk[r * n + pj];
+            }
+        }
+    }
+    out
+}
+
+fn check_host(what: &str, got: &[f64], want: &Value, tol: Tolerance, failures: &mut Vec<String>) {
+    let e = encoded(want);
+    assert_eq!(got.len(), e.data.len(), "{what}: sizes");
+    if let Some(m) = mismatches(what, got, &e.data, tol, Scale::Case).first() {
+        failures.push(format!(
+            "{what}: element {} got {} JAX {}",
+            m.index, m.got, m.want
+        ));
+    }
+}
+
+#[test]
+fn eig_matches_jax() {
+    let golden = Golden::load("linalg_decompositions");
+    let mut failures = Vec::new();
+    for (i, case) in golden.section("eig").iter().enumerate() {
+        let dtype = case["dtype"].as_str().unwrap();
+        let x = decode(&case["x"]);
+        let what = format!("eig case {i} {dtype} {:?}", x.shape());
+        let n = x.shape()[x.ndim() - 1];
+        // Eigenvalues from the condition of a general matrix: looser than the symmetric cases.
+        let tol = if dtype == "float32" {
+            Tolerance::new(2e-3, 0.0)
+        } else {
+            Tolerance::new(1e-8, 0.0)
+        };
+        let r = linalg::eig(&x);
+        let (w_re, w_im) = (host(&r.eigenvalues.re), host(&r.eigenvalues.im));
+        let (v_re, v_im) = (host(&r.eigenvectors.re), host(&r.eigenvectors.im));
+        let perm = lexsort_rows(&w_re, &w_im, n);
+        let sorted = |v: &[f64]| permute_last(v, &perm, n, 1);
+        check_host(
+            &format!("{what} w_re"),
+            &sorted(&w_re),
+            &case["w_re"],
+            tol,
+            &mut failures,
+        );
+        check_host(
+            &format!("{what} w_im"),
+            &sorted(&w_im),
+            &case["w_im"],
+            tol,
+            &mut failures,
+        );
+        let v_abs: Vec<f64> = v_re.iter().zip(&v_im).map(|(a, b)| a.hypot(*b)).collect();
+        check_host(
+            &format!("{what} |v|"),
+            &permute_last(&v_abs, &perm, n, n),
+            &case["v_abs"],
+            tol,
+            &mut failures,
+        );
+        // A v = w v, unit columns, conjugate pairs adjacent with the positive part first.
+        let xs = host(&x);
+        let eps = if dtype == "float32" { 1e-4 } else { 1e-11 };
+        for b in 0..xs.len() / (n * n) {
+            let (a, vr, vi) = (
+                &xs[b * n * n..],
+                &v_re[b * n * n..(b + 1) * n * n],
+                &v_im[b * n * n..(b + 1) * n * n],
+            );
+            let scale = a[..n * n].iter().fold(1.0f64, |m, v| m.max(v.abs()));
+            for j in 0..n {
+                let (wr, wi) = (w_re[b * n + j], w_im[b * n + j]);
+                let norm: f64 = (0..n)
+                    .map(|i| vr[i * n + j].powi(2) + vi[i * n + j].powi(2))
+                    .sum();
+                assert!(
+                    (norm - 1.0).abs() < eps * 10.0,
+                    "{what}: column {j} norm² {norm}"
+                );
+                for i in 0..n {
+                    let (mut re, mut im) = (0.0, 0.0);
+                    for k in 0..n {
+                        re += a[i * n + k] * vr[k * n + j];
+                        im += a[i * n + k] * vi[k * n + j];
+                    }
+                    re -= wr * vr[i * n + j] - wi * vi[i * n + j];
+                    im -= wr * vi[i * n + j] + wi * vr[i * n + j];
+                    assert!(
+                        re.hypot(im) < eps * 10.0 * scale * n as f64,
+                        "{what}: (A v - w v)[{i}, {j}] = {re} + {im}i"
+                    );
+                }
+                if wi != 0.0 && (j == 0 || w_im[b * n + j - 1] >= 0.0 || j % 2 == 0) {
+                    let first = (0..j).filter(|&k| w_im[b * n + k] != 0.0).count() % 2 == 0;
+                    if first {
+                        assert!(wi > 0.0, "{what}: pair at {j} starts with {wi}");
+                        assert_eq!(w_im[b * n + j + 1], -wi, "{what}: pair at {j}");
+                        assert_eq!(w_re[b * n + j + 1], wr, "{what}: pair at {j}");
+                    }
+                }
+            }
+        }
+        // eigvals agrees with eig, and its JVP and gradient with JAX's.
+        let w = linalg::eigvals(&x);
+        assert_eq!(host(&w.re), w_re, "{what}: eigvals re");
+        assert_eq!(host(&w.im), w_im, "{what}: eigvals im");
+        let t = direction(&x);
+        let (_, tw) = jvp(|x: &Array| view("eigvals", x, None), &x, &t);
+        check_host(
+            &format!("{what} jvp re"),
+            &sorted(&host(&tw[0])),
+            &case["jvp_re"],
+            tol,
+            &mut failures,
+        );
+        check_host(
+            &format!("{what} jvp im"),
+            &sorted(&host(&tw[1])),
+            &case["jvp_im"],
+            tol,
+            &mut failures,
+        );
+        let mut pshape = x.shape().to_vec();
+        pshape.pop();
+        let idx = Array::from_vec(perm.iter().map(|&p| p as i32).collect(), pshape.clone());
+        let c_re = weights(&Array::from_vec(vec![0.0f64; perm.len()], pshape)).astype(x.dtype());
+        let c_im = -&c_re;
+        let g = grad(|x: &Array| {
+            let w = linalg::eigvals(x);
+            let take = |v: &Array| jnp::take_along_axis(v, &idx, -1);
+            (take(&w.re) * &c_re).sum(None) + (take(&w.im) * &c_im).sum(None)
+        })(&x);
+        check_host(
+            &format!("{what} grad"),
+            &host(&g),
+            &case["grad"],
+            tol,
+            &mut failures,
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    golden.assert_sections_read(&["eig"]);
+}
+
+#[test]
+fn nan_inputs_behave_as_jax() {
+    let golden = Golden::load("linalg_decompositions");
+    for case in golden.section("nan").iter() {
+        let name = case["fn"].as_str().unwrap();
+        let x = decode(&case["x"]);
+        let outs = match name {
+            "lstsq" => {
+                let n = x.shape()[0];
+                let r = linalg::lstsq(&x, &jnp::ones_dtype(vec![n], x.dtype()));
+                vec![r.x, r.resid, r.s]
+            }
+            // JAX's eig gives nan + nan i: the real and imaginary parts are both NaN.
+            "eig" | "eigvals" => view(name, &x, None),
+            _ => view(name, &x, None),
+        };
+        let masks = case["nan_masks"].as_array().unwrap();
+        let masks: Vec<Vec<f64>> = if name == "eig" || name == "eigvals" {
+            masks
+                .iter()
+                .flat_map(|m| [encoded(m).data, encoded(m).data])
+                .collect()
+        } else {
+            masks.iter().map(|m| encoded(m).data).collect()
+        };
+        assert_eq!(outs.len(), masks.len(), "{name}: outputs");
+        for (k, (o, m)) in outs.iter().zip(&masks).enumerate() {
+            let got: Vec<f64> = host(o)
+                .iter()
+                .map(|v| f64::from(u8::from(v.is_nan())))
+                .collect();
+            assert_eq!(
+                &got, m,
+                "{name} output {k}: NaN positions differ from JAX's"
+            );
+        }
+    }
+    golden.assert_sections_read(&["nan"]);
+}
+
+/// The first sentence of a JAX message: the phrase our panic must contain.
+fn key_phrase(message: &str) -> &str {
+    let end = message.find(". ").map_or(message.len(), |i| i);
+    message[..end].trim_end_matches('.')
+}
+
+fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    let err = std::panic::catch_unwind(f).expect_err("the call must panic");
+    err.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}
+
+#[test]
+fn misuse_panics_with_jax_messages() {
+    let golden = Golden::load("linalg_decompositions");
+    let m34 = || jnp::ones(vec![3, 4]);
+    let v3 = || jnp::ones(vec![3]);
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    for case in golden.section("errors").iter() {
+        let call = case["call"].as_str().unwrap();
+        let want = key_phrase(case["message"].as_str().unwrap());
+        let got = panic_message(move || match call {
+            "eig_nonsquare" => drop(linalg::eig(&m34())),
+            "eig_rank1" => drop(linalg::eig(&v3())),
+            "eigvals_nonsquare" => drop(linalg::eigvals(&m34())),
+            "lax_eig_int" => drop(lax::linalg::eig(&Array::from_vec(vec![1i32; 4], [2, 2]))),
+            "eig_vectors_jvp" => {
+                let e = jnp::eye(2, None, 0);
+                drop(jvp(|x: &Array| linalg::eig(x).eigenvectors.re, &e, &e));
+            }
+            "eigvals_second_order" => {
+                let x = Array::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], [2, 2]);
+                drop(grad(|x: &Array| {
+                    grad(|x: &Array| linalg::eigvals(x).re.sum(None))(x).sum(None)
+                })(&x));
+            }
+            "eigh_nonsquare" => drop(linalg::eigh(&m34())),
+            "eigh_rank1" => drop(linalg::eigh(&v3())),
+            "eigvalsh_nonsquare" => drop(linalg::eigvalsh(&m34())),
+            "eigvalsh_rank1" => drop(linalg::eigvalsh(&v3())),
+            "qr_rank1" => drop(linalg::qr(&v3())),
+            "svd_rank1" => drop(linalg::svd(&v3())),
+            "svdvals_rank1" => drop(linalg::svdvals(&v3())),
+            "pinv_rank1" => drop(linalg::pinv(&v3())),
+            "cond_rank1" => drop(linalg::cond(&v3())),
+            "lstsq_mismatch" => drop(linalg::lstsq(&jnp::ones(vec![3, 2]), &jnp::ones(vec![4]))),
+            "lstsq_a_rank1" => drop(linalg::lstsq(&v3(), &v3())),
+            "lstsq_b_rank3" => drop(linalg::lstsq(
+                &jnp::ones(vec![3, 2]),
+                &jnp::ones(vec![3, 2, 2]),
+            )),
+            "norm_nuc_vector" => drop(linalg::norm_with(
+                &v3(),
+                linalg::NormOptions {
+                    ord: Some(linalg::NormOrd::Nuc),
+                    ..Default::default()
+                },
+            )),
+            "svd_full_jvp" => {
+                let x = jnp::ones(vec![3, 2]);
+                drop(jvp(|x: &Array| linalg::svd(x).0, &x, &x));
+            }
+            other => panic!("no call {other}"),
+        });
+        assert!(
+            got.contains(want),
+            "{call}: panic {got:?} lacks JAX's {want:?}"
+        );
+    }
+    std::panic::set_hook(hook);
+    golden.assert_sections_read(&["errors"]);
+}
+
+#[test]
+fn integer_inputs_are_promoted_as_jax() {
+    let golden = Golden::load("linalg_decompositions");
+    for case in golden.section("int_inputs").iter() {
+        let name = case["fn"].as_str().unwrap();
+        let e = encoded(&case["x"]);
+        let x = Array::from_vec(e.data.iter().map(|&v| v as i32).collect(), e.shape);
+        let got = match name {
+            "eigvalsh" => linalg::eigvalsh(&x),
+            "svdvals" => linalg::svdvals(&x),
+            "qr_r" => linalg::qr_r(&x),
+            "pinv" => linalg::pinv(&x),
+            "cond" => linalg::cond(&x),
+            "eigvals_re" => jnp::sort(&linalg::eigvals(&x).re, -1i32),
+            "lstsq" => linalg::lstsq(&x, &Array::from_vec(vec![1i32, 2, 3], [3])).x,
+            other => panic!("no int case {other}"),
+        };
+        // JAX (x64 on) gives float64; without x64, as here, the default float is float32.
+        assert_eq!(
+            got.dtype(),
+            DType::F32,
+            "{name}: dtype (JAX {})",
+            case["dtype"]
+        );
+        let mut failures = Vec::new();
+        check(name, &got, &case["out"], "float32", &mut failures);
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+    golden.assert_sections_read(&["int_inputs"]);
+}
+
+/// The first float64 input of the "cases" section for `name` (well-conditioned, unbatched
+/// when `batched` is false).
+fn f64_input(golden: &Golden, name: &str, batched: bool) -> (Array, Option<Array>) {
+    let case = golden
+        .section("cases")
+        .iter()
+        .find(|c| {
+            c["fn"] == name
+                && c["dtype"] == "float64"
+                && (encoded(&c["x"]).shape.len() > 2) == batched
+        })
+        .unwrap_or_else(|| panic!("a float64 case for {name}"));
+    (decode(&case["x"]), case.get("b").map(decode))
+}
+
+/// The differentiable views, with the golden case they take their input from.
+const DIFFERENTIABLE: [(&str, &str); 13] = [
+    ("qr_reduced", "qr_reduced"),
+    ("qr_complete", "qr_complete"),
+    ("qr_r", "qr_r"),
+    ("eigh", "eigh"),
+    ("eigvalsh", "eigvalsh"),
+    ("svd_thin", "svd_thin"),
+    ("svdvals", "svdvals"),
+    ("pinv", "pinv"),
+    ("cond", "cond"),
+    ("lstsq", "lstsq"),
+    ("norm2", "svdvals"),
+    ("nuc", "svdvals"),
+    ("svd_hermitian", "svd_hermitian"),
+];
+
+#[test]
+fn check_grads_orders_one_and_two() {
+    let golden = Golden::load("linalg_decompositions");
+    for (name, source) in DIFFERENTIABLE {
+        let (x, b) = f64_input(&golden, source, false);
+        let b = b.as_ref();
+        // Order 1: forward (JVP against finite differences) and reverse (VJP as its transpose).
+        check_grads(|x: &Array| view(name, x, b), &x, 1e-6, 1e-5, 1e-7);
+        // Order 2: the same checks of the gradient of a scalar loss (forward-over-reverse and
+        // reverse-over-reverse) and of a JVP (forward-over-forward, reverse-over-forward).
+        let ws: Vec<Array> = view(name, &x, b).iter().map(weights).collect();
+        let scalar = |x: &Array| loss(name, x, b, &ws);
+        check_grads(|x: &Array| grad(scalar)(x), &x, 1e-5, 1e-4, 1e-6);
+        let t = direction(&x);
+        check_grads(|x: &Array| jvp(scalar, x, &t).1, &x, 1e-5, 1e-4, 1e-6);
+    }
+    // eigvals: order 1 only (a second derivative needs the eigenvectors', which JAX refuses;
+    // see `misuse_panics_with_jax_messages`).
+    let x = decode(&golden.section("eig")[3]["x"]).astype(DType::F64);
+    check_grads(|x: &Array| view("eigvals", x, None), &x, 1e-6, 1e-5, 1e-7);
+}
+
+fn assert_same(what: &str, got: &[Array], want: &[Array], rtol: f64) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert_eq!(g.shape(), w.shape(), "{what} output {k}");
+        let bad = mismatches(
+            what,
+            &host(g),
+            &host(w),
+            Tolerance::new(rtol, 0.0),
+            Scale::Case,
+        );
+        assert!(bad.is_empty(), "{what} output {k}: {:?}", bad.first());
+    }
+}
+
+#[test]
+fn vmap_equals_loop_and_jit_equals_eager() {
+    let golden = Golden::load("linalg_decompositions");
+    let mut names: Vec<(&str, &str)> = DIFFERENTIABLE.to_vec();
+    names.extend([
+        ("matrix_rank", "svd_thin"),
+        ("svd_full", "svd_full"),
+        ("eig", ""),
+    ]);
+    for (name, source) in names {
+        let (xs, b) = if name == "eig" {
+            (decode(&golden.section("eig")[4]["x"]), None)
+        } else if name == "lstsq" {
+            // lstsq takes one matrix: batch copies of it with scaled rows.
+            let (x, b) = f64_input(&golden, "lstsq", false);
+            (jnp::stack(&[&x, &(&x * 2.0), &(&x * -0.5)], 0), b)
+        } else {
+            f64_input(&golden, source, true)
+        };
+        let b = b.as_ref();
+        let batched = vmap(|x: &Array| view(name, x, b))(&xs);
+        let count = xs.shape()[0];
+        for i in 0..count {
+            let xi = jnp::take(&xs, &Array::scalar(i as i32), Some(0));
+            let single = view(name, &xi, b);
+            let row: Vec<Array> = batched
+                .iter()
+                .map(|o| jnp::take(o, &Array::scalar(i as i32), Some(0)))
+                .collect();
+            assert_same(&format!("vmap {name} [{i}]"), &row, &single, 1e-12);
+        }
+        // jit on the whole stack (lstsq takes one matrix: its first).
+        let x = if name == "lstsq" {
+            jnp::take(&xs, &Array::scalar(0), Some(0))
+        } else {
+            xs.clone()
+        };
+        let eager = view(name, &x, b);
+        let jitted = jit(|x: &Array| view(name, x, b))(&x);
+        assert_same(&format!("jit {name}"), &jitted, &eager, 1e-12);
+    }
+    // vmap of gradients (grad inside, batch outside) equals a loop too.
+    let (xs, _) = f64_input(&golden, "svd_thin", true);
+    let ws: Vec<Array> = view(
+        "svd_thin",
+        &jnp::take(&xs, &Array::scalar(0), Some(0)),
+        None,
+    )
+    .iter()
+    .map(weights)
+    .collect();
+    let g = |x: &Array| grad(|x: &Array| loss("svd_thin", x, None, &ws))(x);
+    let batched = vmap(g)(&xs);
+    for i in 0..xs.shape()[0] {
+        let xi = jnp::take(&xs, &Array::scalar(i as i32), Some(0));
+        let row = jnp::take(&batched, &Array::scalar(i as i32), Some(0));
+        assert_same(&format!("vmap grad svd [{i}]"), &[row], &[g(&xi)], 1e-12);
+    }
 }

@@ -191,6 +191,7 @@ define_primitives! {
     ErrorCheck(error_check::ErrorCheck),
     ControlFlow(control_flow::ControlFlowOp),
     Qr(linalg::qr::QrOp),
+    Eig(linalg::eig::EigOp),
     Eigh(linalg::eigh::EighOp),
     Svd(linalg::svd::SvdOp),
     Cholesky(linalg::cholesky::Cholesky),

@@ -53,6 +53,7 @@ pub fn has_effect(prim: &Primitive) -> bool {
         | Primitive::Callback(_)
         | Primitive::ControlFlow(_)
         | Primitive::Qr(_)
+        | Primitive::Eig(_)
         | Primitive::Eigh(_)
         | Primitive::Svd(_)
         | Primitive::Cholesky(_)

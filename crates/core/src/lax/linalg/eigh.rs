@@ -21,8 +21,7 @@ use crate::prims::linalg::eigh::{symmetrize, EighOp};
 pub fn eigh(x: &Array, lower: bool, symmetrize_input: bool) -> (Array, Array) {
     let sym;
     let input = if symmetrize_input {
-        // The primitive's checks (rank, dtype, square) come before the symmetrisation, whose
-        // own messages would not name eigh.
+        check_symmetrizable(x);
         crate::prims::PrimitiveRule::abstract_eval(&EighOp { lower }, &[x.aval()]);
         sym = symmetrize(x);
         &sym
@@ -33,4 +32,34 @@ pub fn eigh(x: &Array, lower: bool, symmetrize_input: bool) -> (Array, Array) {
     let v = outs.next().expect("eigh returns v");
     let w = outs.next().expect("eigh returns w");
     (v, w)
+}
+
+/// Panics as JAX's `symmetrize` (`(x + _T(x)) / 2`) does on an input that is not a stack of
+/// square matrices (those are the messages JAX's `eigh` gives), naming eigh.
+fn check_symmetrizable(x: &Array) {
+    let nd = x.ndim();
+    let shape = crate::prims::rules::py_tuple(x.shape());
+    if nd < 2 {
+        let perm: Vec<String> = (0..nd as i64 - 2)
+            .chain([nd as i64 - 1, nd as i64 - 2])
+            .map(|d| d.to_string())
+            .collect();
+        panic!(
+            "transpose permutation isn't a permutation of operand dimensions, got permutation \
+             ({}) for operand shape {shape}. (eigh needs a matrix of shape [..., n, n], got {})",
+            perm.join(", "),
+            x.aval()
+        );
+    }
+    let (m, n) = (x.shape()[nd - 2], x.shape()[nd - 1]);
+    if m != n {
+        let mut swapped = x.shape().to_vec();
+        swapped.swap(nd - 2, nd - 1);
+        panic!(
+            "add got incompatible shapes for broadcasting: {shape}, {}. (eigh needs square \
+             matrices, shape [..., n, n], got {})",
+            crate::prims::rules::py_tuple(&swapped),
+            x.aval()
+        );
+    }
 }

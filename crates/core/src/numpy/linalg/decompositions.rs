@@ -1,5 +1,5 @@
-//! The decompositions of `jax.numpy.linalg` and what is built on them: `qr`, `eigh`,
-//! `eigvalsh`, `svd`, `svdvals`, `pinv`, `matrix_rank`, `cond` and `lstsq`, each a port of
+//! The decompositions of `jax.numpy.linalg` and what is built on them: `qr`, `eig`,
+//! `eigvals`, `eigh`, `eigvalsh`, `svd`, `svdvals`, `pinv`, `matrix_rank`, `cond` and `lstsq`, each a port of
 //! JAX's function (same formulas, defaults, tolerances and error messages).
 
 use crate::array::{Array, DType};
@@ -80,6 +80,72 @@ pub fn qr_with(a: &Array, mode: QrMode) -> (Array, Array) {
 /// ```
 pub fn qr_r(a: &Array) -> Array {
     qr(a).1
+}
+
+pub use crate::lax::linalg::ComplexParts;
+
+/// What [`eig`] returns: JAX's `EigResult(eigenvalues, eigenvectors)`, each complex array as
+/// its real and imaginary parts (see [`ComplexParts`]; complex arrays once the project has a
+/// complex dtype).
+#[derive(Clone, Debug)]
+pub struct EigResult {
+    /// The eigenvalues, `[..., n]`.
+    pub eigenvalues: ComplexParts,
+    /// The right eigenvectors, one per column (`a v = v diag(w)`), `[..., n, n]`.
+    pub eigenvectors: ComplexParts,
+}
+
+/// `jnp.linalg.eig(a)`: the eigenvalues and right eigenvectors of a general square
+/// `a: [..., n, n]`, as real and imaginary parts. Each eigenvector has unit 2-norm; the order
+/// is the real Schur form's (a conjugate pair adjacent, positive imaginary part first).
+/// Integer inputs are promoted to float. Not differentiable (JAX refuses eigenvector
+/// derivatives); [`eigvals`] is.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let a = Array::from_vec(vec![2.0f64, 0.0, 0.0, 3.0], [2, 2]);
+/// let r = jnp::linalg::eig(&a);
+/// assert_eq!(r.eigenvalues.re.to_vec::<f64>(), vec![2.0, 3.0]);
+/// assert_eq!(r.eigenvalues.im.to_vec::<f64>(), vec![0.0, 0.0]);
+/// assert_eq!(r.eigenvectors.re.to_vec::<f64>(), vec![1.0, 0.0, 0.0, 1.0]);
+/// ```
+pub fn eig(a: &Array) -> EigResult {
+    let a = to_inexact(a);
+    let out = lax::linalg::eig_with(
+        &a,
+        lax::linalg::EigOptions {
+            compute_left_eigenvectors: false,
+            compute_right_eigenvectors: true,
+        },
+    );
+    EigResult {
+        eigenvalues: out.w,
+        eigenvectors: out.vr.expect("right eigenvectors were asked for"),
+    }
+}
+
+/// `jnp.linalg.eigvals(a)`: the eigenvalues of a general square `a: [..., n, n]`, as real and
+/// imaginary parts, in [`eig`]'s order. Differentiable once, with JAX's rule
+/// `dw = diag(v⁻¹ da v)` (a second derivative would need the eigenvectors' and panics, as in
+/// JAX).
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let a = Array::from_vec(vec![1.0f32, -2.0, 2.0, 1.0], [2, 2]);
+/// let w = jnp::linalg::eigvals(&a);
+/// assert_eq!(w.re.to_vec::<f32>(), vec![1.0, 1.0]);
+/// assert_eq!(w.im.to_vec::<f32>(), vec![2.0, -2.0]);
+/// ```
+pub fn eigvals(a: &Array) -> ComplexParts {
+    let a = to_inexact(a);
+    lax::linalg::eig_with(
+        &a,
+        lax::linalg::EigOptions {
+            compute_left_eigenvectors: false,
+            compute_right_eigenvectors: false,
+        },
+    )
+    .w
 }
 
 /// Which triangle [`eigh_with`] reads when it does not symmetrise (JAX's `UPLO`).
@@ -262,7 +328,15 @@ pub fn pinv(a: &Array) -> Array {
 /// `jnp.linalg.pinv(a, rtol, hermitian)`.
 pub fn pinv_with(a: &Array, options: PinvOptions) -> Array {
     let a = to_inexact(a);
-    matrix_dims("pinv", &a);
+    if a.ndim() < 2 {
+        // JAX's `m, n = a.shape[-2:]` fails with Python's unpacking message.
+        panic!(
+            "not enough values to unpack (expected 2, got {}): jnp.linalg.pinv needs a matrix \
+             of shape [..., m, n], got {}",
+            a.ndim(),
+            a.aval()
+        );
+    }
     let f = crate::transforms::custom_jvp(
         move |a: &Array| pinv_primal(a, options),
         move |a: &Array, a_dot: &Array| pinv_jvp(a, a_dot, options),

@@ -2,6 +2,7 @@
 //! transpose and batching rules. The public API is [`crate::lax::linalg`].
 
 pub mod cholesky;
+pub mod eig;
 pub mod eigh;
 pub mod lu;
 pub mod qr;

@@ -328,6 +328,9 @@ where
     let (m, n) = a.shape();
     let size = m.min(n);
     let k = if full { m } else { size };
+    if !(0..m).all(|i| (0..n).all(|j| a[(i, j)].is_finite())) {
+        return unblocked_qr(a, k);
+    }
     let mut qr = a.to_owned();
     let block = linalg::qr::no_pivoting::factor::recommended_block_size::<T>(m, n).max(1);
     let mut coeff = Mat::<T>::zeros(block, size);
@@ -367,4 +370,90 @@ where
         }
     }
     vec![row_major(q.as_ref()), r]
+}
+
+/// LAPACK's unblocked QR (`geqr2`, then `org2r` for the `k` columns of `q`), used for inputs
+/// with non-finite entries so that NaN spreads to exactly the entries it spreads to in JAX on
+/// CPU: a reflector of length one is the identity (`tau = 0`), and a reflector is applied
+/// only when `tau != 0`, so the columns before the first non-finite one stay finite.
+fn unblocked_qr<T>(a: MatRef<'_, T>, k: usize) -> Vec<Vec<T>>
+where
+    T: faer::traits::RealField + num_traits::Float,
+{
+    let (m, n) = a.shape();
+    let size = m.min(n);
+    let zero = T::zero();
+    let one = T::one();
+    let mut r = a.to_owned();
+    let mut taus = vec![zero; size];
+    // Applies H = I - tau v vᵀ (v = [1; r[i+1.., i]]) to the rows i.. of `c`'s columns `cols`.
+    fn apply<T: num_traits::Float>(
+        v: &[T],
+        tau: T,
+        rows: std::ops::Range<usize>,
+        cols: std::ops::Range<usize>,
+        c: &mut Mat<T>,
+    ) where
+        T: faer::traits::RealField,
+    {
+        if tau == T::zero() {
+            return;
+        }
+        for j in cols {
+            let w = rows
+                .clone()
+                .zip(v)
+                .fold(T::zero(), |acc, (i, &vi)| acc + vi * c[(i, j)]);
+            for (i, &vi) in rows.clone().zip(v) {
+                c[(i, j)] = c[(i, j)] - tau * vi * w;
+            }
+        }
+    }
+    let mut vs = Vec::with_capacity(size);
+    for i in 0..size {
+        // `larfg`: the reflector mapping r[i.., i] to beta e_1.
+        let alpha = r[(i, i)];
+        let xnorm = (i + 1..m)
+            .map(|p| r[(p, i)] * r[(p, i)])
+            .fold(zero, |acc, x| acc + x)
+            .sqrt();
+        let mut v = vec![one];
+        if m - i > 1 && xnorm != zero {
+            let beta = -alpha.hypot(xnorm).copysign(alpha);
+            taus[i] = (beta - alpha) / beta;
+            let scale = (alpha - beta).recip();
+            for p in i + 1..m {
+                r[(p, i)] = r[(p, i)] * scale;
+            }
+            r[(i, i)] = beta;
+        }
+        v.extend((i + 1..m).map(|p| r[(p, i)]));
+        apply(&v, taus[i], i..m, i + 1..n, &mut r);
+        vs.push(v);
+    }
+    // `org2r`: q = H_0 ... H_{size-1} applied to the first k columns of the identity.
+    let mut q = Mat::<T>::zeros(m, k);
+    for j in size..k {
+        q[(j, j)] = one;
+    }
+    for i in (0..size).rev() {
+        if i + 1 < k {
+            q[(i, i)] = one;
+            apply(&vs[i], taus[i], i..m, i + 1..k, &mut q);
+        }
+        for p in i + 1..m {
+            q[(p, i)] = -taus[i] * vs[i][p - i];
+        }
+        q[(i, i)] = one - taus[i];
+        for p in 0..i {
+            q[(p, i)] = zero;
+        }
+    }
+    let mut rk = Vec::with_capacity(k * n);
+    for i in 0..k {
+        for j in 0..n {
+            rk.push(if j >= i && i < size { r[(i, j)] } else { zero });
+        }
+    }
+    vec![row_major(q.as_ref()), rk]
 }

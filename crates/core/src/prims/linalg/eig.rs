@@ -1,0 +1,281 @@
+//! `eig`: the eigendecomposition of (a batch of) general square matrices, forward only for the
+//! eigenvectors and with JAX's JVP rule for the eigenvalues alone, as JAX on CPU.
+//!
+//! JAX returns complex arrays. Until the project has a complex dtype, the primitive returns
+//! each complex output as two real arrays, its real and imaginary parts.
+
+use super::qr::{
+    batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mt, py_bool,
+    split_matrix, wrap_outputs,
+};
+use crate::array::{Array, DType, ShapeDtype};
+use crate::numpy as jnp;
+use crate::prims::{bind, expect_arity, rules, LinearArg, PrimitiveRule};
+use faer::diag::Diag;
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::evd::ComputeEigenvectors;
+use faer::{linalg, Mat, MatRef, Par};
+
+/// `eig[compute_left_eigenvectors, compute_right_eigenvectors]` for `x: [..., n, n]`: the
+/// eigenvalues `w = w_re + i w_im: [..., n]` and, when asked, the left eigenvectors
+/// (`vlᴴ x = diag(w) vlᴴ`) and the right ones (`x vr = vr diag(w)`), one per column, each
+/// `[..., n, n]`. Outputs in the order `w_re, w_im`, then `vl_re, vl_im` and `vr_re, vr_im`
+/// for those computed (JAX's `eig_p` returns `w, vl, vr` as complex arrays).
+///
+/// Eigenvalues come in the order the real Schur form gives them, a complex conjugate pair
+/// next to each other with the positive imaginary part first (as LAPACK's `geev`, though the
+/// order of the pairs and real eigenvalues may differ from it). Each eigenvector has unit
+/// 2-norm and, when complex, a real largest-magnitude component (`geev`'s normalisation).
+/// Float32/float64 only; a matrix with a non-finite entry gives NaN outputs, as JAX.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct EigOp {
+    /// Compute the left eigenvectors.
+    pub compute_left: bool,
+    /// Compute the right eigenvectors.
+    pub compute_right: bool,
+}
+
+impl PrimitiveRule for EigOp {
+    fn name(&self) -> &'static str {
+        "eig"
+    }
+
+    fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
+        expect_arity("eig", args, 1);
+        let x = args[0];
+        check_operand("eig", x);
+        let (batch, m, n) = split_matrix(x);
+        if m != n {
+            panic!(
+                "The input to eig must be a square matrix. Got shape {}. (operand {x})",
+                rules::py_tuple(&[m, n])
+            );
+        }
+        let w = matrix_aval(x, &batch, &[n], x.dtype);
+        let v = matrix_aval(x, &batch, &[n, n], x.dtype);
+        let vectors = usize::from(self.compute_left) + usize::from(self.compute_right);
+        let mut out = vec![w.clone(), w];
+        out.extend(std::iter::repeat_n(v, 2 * vectors));
+        out
+    }
+
+    fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
+        let x = args[0];
+        let (_, n, _) = split_matrix(x.aval());
+        let op = *self;
+        let count = batch_count(x.aval());
+        match x.dtype() {
+            DType::F32 => wrap_outputs(
+                map_matrices(x.as_slice::<f32>(), count, n, n, |a, par| {
+                    eig_kernel(a, op, par)
+                }),
+                out,
+            ),
+            DType::F64 => wrap_outputs(
+                map_matrices(x.as_slice::<f64>(), count, n, n, |a, par| {
+                    eig_kernel(a, op, par)
+                }),
+                out,
+            ),
+            d => unreachable!("abstract_eval accepts float32/float64 only, not {d}"),
+        }
+    }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        if self.compute_left || self.compute_right {
+            panic!(
+                "Derivatives of non-symmetric eigenvectors are only valid under assumptions on \
+                 the input that JAX cannot check (see the enable_eigvec_derivs argument to \
+                 jax.lax.linalg.eig). equinox-core does not provide enable_eigvec_derivs: \
+                 differentiate the eigenvalues alone (eigvals). See \
+                 https://github.com/jax-ml/jax/issues/2748 for discussion."
+            );
+        }
+        // JAX's `eig_jvp_rule` for the eigenvalues alone: dw = diag(vr⁻¹ da vr), with the
+        // complex products written out in real and imaginary parts.
+        let a = primals[0];
+        let da = rules::instantiate(tangents[0], a.aval());
+        let outs = bind(
+            EigOp {
+                compute_left: false,
+                compute_right: true,
+            },
+            &[a],
+        );
+        let (vr, vi) = (&outs[2], &outs[3]);
+        let (xr, xi) = complex_inverse(vr, vi);
+        let (pr, pi) = (jnp::matmul(&xr, &da), jnp::matmul(&xi, &da));
+        let (vr_t, vi_t) = (mt(vr), mt(vi));
+        let dw_re = jnp::sum(&(&(&pr * &vr_t) - &(&pi * &vi_t)), -1i32);
+        let dw_im = jnp::sum(&(&(&pr * &vi_t) + &(&pi * &vr_t)), -1i32);
+        (
+            vec![outs[0].clone(), outs[1].clone()],
+            vec![Some(dw_re), Some(dw_im)],
+        )
+    }
+
+    fn transpose(&self, _cts: &[Option<&Array>], _args: &[LinearArg]) -> Vec<Option<Array>> {
+        rules::not_linear("eig")
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        batch_leading(*self, args[0], dims[0])
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("compute_left_eigenvectors", py_bool(self.compute_left)),
+            ("compute_right_eigenvectors", py_bool(self.compute_right)),
+            ("enable_eigvec_derivs", "False".into()),
+            ("implementation", "None".into()),
+        ]
+    }
+}
+
+/// The real and imaginary parts of `(vr + i vi)⁻¹` over the last two axes, from the real
+/// system `[[vr, -vi], [vi, vr]] [xr; xi] = [I; 0]`.
+fn complex_inverse(vr: &Array, vi: &Array) -> (Array, Array) {
+    let nd = vr.ndim();
+    let n = vr.shape()[nd - 1];
+    let top = jnp::concatenate(&[vr, &-vi], -1);
+    let bottom = jnp::concatenate(&[vi, vr], -1);
+    let block = jnp::concatenate(&[&top, &bottom], -2);
+    let eye = jnp::eye(n, None, 0).astype(vr.dtype());
+    let rhs = jnp::concatenate(&[&eye, &jnp::zeros_like(&eye)], -2);
+    let mut shape = vr.shape()[..nd - 2].to_vec();
+    shape.extend([2 * n, n]);
+    let x = jnp::linalg::solve(&block, &jnp::broadcast_to(&rhs, shape));
+    let xr = crate::prims::slicing::slice_in_dim(&x, 0, n, 1, nd - 2);
+    let xi = crate::prims::slicing::slice_in_dim(&x, n, 2 * n, 1, nd - 2);
+    (xr, xi)
+}
+
+/// `w_re, w_im`, then the real and imaginary parts of the left and right eigenvectors asked
+/// for (row-major), for one matrix.
+fn eig_kernel<T>(a: MatRef<'_, T>, op: EigOp, par: Par) -> Vec<Vec<T>>
+where
+    T: faer::traits::RealField + num_traits::Float,
+{
+    let n = a.nrows();
+    let vectors = usize::from(op.compute_left) + usize::from(op.compute_right);
+    let nan = T::from_f64_impl(f64::NAN);
+    let nan_outputs = || {
+        let mut outs = vec![vec![nan; n]; 2];
+        outs.extend(std::iter::repeat_n(vec![nan; n * n], 2 * vectors));
+        outs
+    };
+    let compute = |yes: bool| {
+        if yes {
+            ComputeEigenvectors::Yes
+        } else {
+            ComputeEigenvectors::No
+        }
+    };
+    let mut s_re = Diag::<T>::zeros(n);
+    let mut s_im = Diag::<T>::zeros(n);
+    let mut ul = Mat::<T>::zeros(if op.compute_left { n } else { 0 }, n);
+    let mut ur = Mat::<T>::zeros(if op.compute_right { n } else { 0 }, n);
+    let result = linalg::evd::evd_real(
+        a,
+        s_re.as_mut(),
+        s_im.as_mut(),
+        op.compute_left.then(|| ul.as_mut()),
+        op.compute_right.then(|| ur.as_mut()),
+        par,
+        MemStack::new(&mut MemBuffer::new(linalg::evd::evd_scratch::<T>(
+            n,
+            compute(op.compute_left),
+            compute(op.compute_right),
+            par,
+            Default::default(),
+        ))),
+        Default::default(),
+    );
+    if result.is_err() {
+        return nan_outputs();
+    }
+    let mut outs = vec![
+        s_re.column_vector().iter().copied().collect::<Vec<T>>(),
+        s_im.column_vector().iter().copied().collect::<Vec<T>>(),
+    ];
+    for (yes, u) in [(op.compute_left, &ul), (op.compute_right, &ur)] {
+        if yes {
+            let (re, im) = unpack_eigenvectors(u.as_ref(), &outs[1]);
+            outs.push(re);
+            outs.push(im);
+        }
+    }
+    outs
+}
+
+/// The real and imaginary parts (row-major `n × n`) of eigenvectors packed as LAPACK packs
+/// them for a real matrix: a real eigenvalue's vector is its column; a conjugate pair
+/// `w_j, w_{j+1} = conj(w_j)` shares the columns `j, j+1` as `v_j = c_j + i c_{j+1}`,
+/// `v_{j+1} = conj(v_j)`. Each vector is normalised as `geev` does: unit 2-norm, and a complex
+/// one rotated so that its largest-magnitude component is real.
+fn unpack_eigenvectors<T>(u: MatRef<'_, T>, w_im: &[T]) -> (Vec<T>, Vec<T>)
+where
+    T: faer::traits::RealField + num_traits::Float,
+{
+    let n = u.nrows();
+    let zero = T::zero();
+    let mut re = vec![zero; n * n];
+    let mut im = vec![zero; n * n];
+    let mut j = 0;
+    while j < n {
+        if w_im[j] == zero || j + 1 == n {
+            let norm = (0..n)
+                .map(|i| u[(i, j)] * u[(i, j)])
+                .fold(zero, |a, b| a + b);
+            let scale = norm.sqrt().recip();
+            for i in 0..n {
+                re[i * n + j] = u[(i, j)] * scale;
+            }
+            j += 1;
+            continue;
+        }
+        let norm = (0..n)
+            .map(|i| u[(i, j)] * u[(i, j)] + u[(i, j + 1)] * u[(i, j + 1)])
+            .fold(zero, |a, b| a + b)
+            .sqrt();
+        // The largest component x_k + i y_k becomes real: multiply by (cs - i sn), with
+        // LAPACK's `dlartg(x_k, y_k)` (cs >= 0, the real result keeps x_k's sign).
+        let k = (0..n)
+            .max_by(|&p, &q| {
+                let mag = |i: usize| u[(i, j)] * u[(i, j)] + u[(i, j + 1)] * u[(i, j + 1)];
+                mag(p)
+                    .partial_cmp(&mag(q))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+            .expect("n > 0");
+        let (f, g) = (u[(k, j)], u[(k, j + 1)]);
+        let d = (f * f + g * g).sqrt();
+        let (cs, sn) = if d == zero {
+            (T::one(), zero)
+        } else {
+            let r = if f < zero { -d } else { d };
+            (f.abs() / d, g / r)
+        };
+        for i in 0..n {
+            let (x, y) = (u[(i, j)] / norm, u[(i, j + 1)] / norm);
+            let (vr, vi) = (cs * x + sn * y, cs * y - sn * x);
+            re[i * n + j] = vr;
+            im[i * n + j] = vi;
+            re[i * n + j + 1] = vr;
+            im[i * n + j + 1] = -vi;
+        }
+        im[k * n + j] = zero;
+        im[k * n + j + 1] = zero;
+        j += 2;
+    }
+    (re, im)
+}
