@@ -323,7 +323,7 @@ pub(crate) fn row_major<T: Copy>(a: MatRef<'_, T>) -> Vec<T> {
 /// applying the reflectors to the first `k` columns of the identity.
 fn qr_kernel<T>(a: MatRef<'_, T>, full: bool, par: Par) -> Vec<Vec<T>>
 where
-    T: faer::traits::RealField + num_traits::Float,
+    T: faer::traits::RealField + num_traits::Float + num_traits::NumAssignOps,
 {
     let (m, n) = a.shape();
     let size = m.min(n);
@@ -378,7 +378,7 @@ where
 /// only when `tau != 0`, so the columns before the first non-finite one stay finite.
 fn unblocked_qr<T>(a: MatRef<'_, T>, k: usize) -> Vec<Vec<T>>
 where
-    T: faer::traits::RealField + num_traits::Float,
+    T: faer::traits::RealField + num_traits::Float + num_traits::NumAssignOps,
 {
     let (m, n) = a.shape();
     let size = m.min(n);
@@ -386,29 +386,6 @@ where
     let one = T::one();
     let mut r = a.to_owned();
     let mut taus = vec![zero; size];
-    // Applies H = I - tau v vᵀ (v = [1; r[i+1.., i]]) to the rows i.. of `c`'s columns `cols`.
-    fn apply<T: num_traits::Float>(
-        v: &[T],
-        tau: T,
-        rows: std::ops::Range<usize>,
-        cols: std::ops::Range<usize>,
-        c: &mut Mat<T>,
-    ) where
-        T: faer::traits::RealField,
-    {
-        if tau == T::zero() {
-            return;
-        }
-        for j in cols {
-            let w = rows
-                .clone()
-                .zip(v)
-                .fold(T::zero(), |acc, (i, &vi)| acc + vi * c[(i, j)]);
-            for (i, &vi) in rows.clone().zip(v) {
-                c[(i, j)] = c[(i, j)] - tau * vi * w;
-            }
-        }
-    }
     let mut vs = Vec::with_capacity(size);
     for i in 0..size {
         // `larfg`: the reflector mapping r[i.., i] to beta e_1.
@@ -423,12 +400,12 @@ where
             taus[i] = (beta - alpha) / beta;
             let scale = (alpha - beta).recip();
             for p in i + 1..m {
-                r[(p, i)] = r[(p, i)] * scale;
+                r[(p, i)] *= scale;
             }
             r[(i, i)] = beta;
         }
         v.extend((i + 1..m).map(|p| r[(p, i)]));
-        apply(&v, taus[i], i..m, i + 1..n, &mut r);
+        apply_reflector(&v, taus[i], i..m, i + 1..n, &mut r);
         vs.push(v);
     }
     // `org2r`: q = H_0 ... H_{size-1} applied to the first k columns of the identity.
@@ -439,7 +416,7 @@ where
     for i in (0..size).rev() {
         if i + 1 < k {
             q[(i, i)] = one;
-            apply(&vs[i], taus[i], i..m, i + 1..k, &mut q);
+            apply_reflector(&vs[i], taus[i], i..m, i + 1..k, &mut q);
         }
         for p in i + 1..m {
             q[(p, i)] = -taus[i] * vs[i][p - i];
@@ -456,4 +433,29 @@ where
         }
     }
     vec![row_major(q.as_ref()), rk]
+}
+
+/// Applies `H = I - tau v vᵀ` to the rows `rows` of `c`'s columns `cols` (LAPACK's `larf`,
+/// which skips `tau = 0`).
+fn apply_reflector<T>(
+    v: &[T],
+    tau: T,
+    rows: std::ops::Range<usize>,
+    cols: std::ops::Range<usize>,
+    c: &mut Mat<T>,
+) where
+    T: faer::traits::RealField + num_traits::Float + num_traits::NumAssignOps,
+{
+    if tau == T::zero() {
+        return;
+    }
+    for j in cols {
+        let w = rows
+            .clone()
+            .zip(v)
+            .fold(T::zero(), |acc, (i, &vi)| acc + vi * c[(i, j)]);
+        for (i, &vi) in rows.clone().zip(v) {
+            c[(i, j)] -= tau * vi * w;
+        }
+    }
 }
