@@ -133,8 +133,10 @@ pub fn eig(a: &Array) -> EigResult {
 /// use equinox_core::{numpy as jnp, Array};
 /// let a = Array::from_vec(vec![1.0f32, -2.0, 2.0, 1.0], [2, 2]);
 /// let w = jnp::linalg::eigvals(&a);
-/// assert_eq!(w.re.to_vec::<f32>(), vec![1.0, 1.0]);
-/// assert_eq!(w.im.to_vec::<f32>(), vec![2.0, -2.0]);
+/// let close = |x: &Array, want: [f32; 2]| {
+///     x.to_vec::<f32>().iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-6)
+/// };
+/// assert!(close(&w.re, [1.0, 1.0]) && close(&w.im, [2.0, -2.0]));
 /// ```
 pub fn eigvals(a: &Array) -> ComplexParts {
     let a = to_inexact(a);
