@@ -1,7 +1,7 @@
 //! Dtype conversions: `convert_element_type` and `bitcast_convert_type`.
 
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::array::{cast, Array, DType, Element, ShapeDtype, Storage};
+use crate::array::{cast, Array, ArrayElement, DType, ShapeDtype, Storage};
 use crate::backend::cpu::elementwise::map;
 
 /// A dtype conversion.

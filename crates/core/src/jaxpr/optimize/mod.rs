@@ -51,7 +51,8 @@ pub fn has_effect(prim: &Primitive) -> bool {
         | Primitive::Collective(_)
         | Primitive::Custom(_)
         | Primitive::Callback(_)
-        | Primitive::ControlFlow(_) => false,
+        | Primitive::ControlFlow(_)
+        | Primitive::Complex(_) => false,
         Primitive::ErrorCheck(_) => true,
     }
 }
