@@ -7,6 +7,7 @@ mod axes;
 mod closeness;
 mod creation;
 mod cumulative;
+pub mod fft;
 mod histograms;
 mod indexing;
 mod joining;

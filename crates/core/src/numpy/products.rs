@@ -3,6 +3,7 @@
 //! to one or a few `dot_general`s.
 
 use super::manipulation::{expand_dims, ravel, reshape, transpose};
+use super::matrices::diagonal;
 use super::promotion::promote_dtypes;
 use crate::array::{normalize_axis, Array};
 use crate::prims::bind1;
@@ -334,6 +335,16 @@ pub fn tensordot(a: &Array, b: &Array, axes: impl Into<TensordotAxes>) -> Array 
 /// A label of a parsed einsum operand; ellipsis axes get labels past `'z'`.
 type Label = char;
 
+/// The positions of the first label that occurs twice in `labels`.
+fn first_repeat(labels: &[Label]) -> Option<(usize, usize)> {
+    (1..labels.len()).find_map(|j| {
+        labels[..j]
+            .iter()
+            .position(|&c| c == labels[j])
+            .map(|i| (i, j))
+    })
+}
+
 fn parse_term(term: &str, ndim: Option<usize>, ell: &mut Option<usize>, spec: &str) -> Vec<Label> {
     let fail = |why: String| -> ! { panic!("einsum: {why} in subscripts {spec:?}") };
     let parts: Vec<&str> = term.split("...").collect();
@@ -393,9 +404,9 @@ fn sum_out(x: &Array, labels: &[Label], keep: impl Fn(Label) -> bool) -> (Array,
     (bind1(ReduceOp::Reduce { kind, axes: drop }, &[x]), kept)
 }
 
-/// `jnp.einsum` with a subscripts string: `"ij,jk->ik"`, `"bij,bjk->bik"`, `"ii->"` is not
-/// supported (see below), implicit output (`"ij,jk"`: the labels used once, sorted) and
-/// `...` for broadcast axes.
+/// `jnp.einsum` with a subscripts string: `"ij,jk->ik"`, `"bij,bjk->bik"`, implicit output
+/// (`"ij,jk"`: the labels used once, sorted), `...` for broadcast axes, and indices repeated
+/// within one operand (`"ii->i"` is the diagonal, `"ii"` the trace).
 ///
 /// Indices shared by several operands and absent from the output are contracted; indices in
 /// one operand only and absent from the output are summed. Operands are contracted left to
@@ -409,6 +420,9 @@ fn sum_out(x: &Array, labels: &[Label], keep: impl Fn(Label) -> bool) -> (Array,
 /// assert_eq!(jnp::einsum("ij->ji", &[&a]).shape(), &[3, 2]);
 /// assert_eq!(jnp::einsum("ij->", &[&a]).item::<f32>(), 15.0);
 /// assert_eq!(jnp::einsum("...j,jk", &[&a, &b]).shape(), &[2, 4]);
+/// let m = jnp::arange(9.0).reshape([3, 3]);
+/// assert_eq!(jnp::einsum("ii->i", &[&m]).to_vec::<f32>(), vec![0.0, 4.0, 8.0]);
+/// assert_eq!(jnp::einsum("ii", &[&m]).item::<f32>(), 12.0);
 /// ```
 pub fn einsum(subscripts: &str, operands: &[&Array]) -> Array {
     let spec: String = subscripts.chars().filter(|c| !c.is_whitespace()).collect();
@@ -441,13 +455,36 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Array {
                 x.shape_obj()
             );
         }
-        if let Some(c) = (1..l.len()).find(|&i| l[..i].contains(&l[i])).map(|i| l[i]) {
-            panic!(
-                "einsum: repeated index {c:?} within one operand ({t:?} in {subscripts:?}): \
-                 diagonals are not supported"
-            );
+    }
+    // A label repeated within one operand takes that operand's diagonal over those axes
+    // first (`"ii->i"`, `"ii"`, `"bii->b"`), as JAX's einsum does before contracting.
+    let written_labels = labels.clone();
+    let mut owned: Vec<Array> = operands.iter().map(|&x| x.clone()).collect();
+    for (k, ((t, l), x)) in terms
+        .iter()
+        .zip(labels.iter_mut())
+        .zip(owned.iter_mut())
+        .enumerate()
+    {
+        while let Some((i, j)) = first_repeat(l) {
+            let (si, sj) = (x.shape()[i], x.shape()[j]);
+            if si != sj {
+                // JAX's message for a repeated label whose axes differ in size.
+                panic!(
+                    "Size of label {:?} for operand {k} ({si}) does not match previous terms \
+                     ({sj}). (einsum {subscripts:?}, term {t:?})",
+                    l[i]
+                );
+            }
+            *x = diagonal(x, 0, i as isize, j as isize);
+            let c = l[i];
+            l.remove(j);
+            l.remove(i);
+            l.push(c);
         }
     }
+    let operands: Vec<&Array> = owned.iter().collect();
+    let operands = operands.as_slice();
     let out_labels: Vec<Label> = match rhs {
         Some(r) => {
             if r.contains(',') {
@@ -465,7 +502,7 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Array {
         None => {
             // Implicit output: ellipsis axes first, then letters used exactly once, sorted.
             let mut counts = std::collections::BTreeMap::new();
-            for l in labels.iter().flatten() {
+            for l in written_labels.iter().flatten() {
                 *counts.entry(*l).or_insert(0) += 1;
             }
             let mut ells: Vec<Label> = counts
@@ -605,4 +642,81 @@ impl Array {
     pub fn dot(&self, other: &Array) -> Array {
         dot(self, other)
     }
+}
+
+/// `jnp.vecdot(x1, x2, axis=-1)`: the dot product of the vectors along `axis`, with the other
+/// axes broadcast against each other.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let x = Array::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], [2, 2]);
+/// let y = Array::from_vec(vec![1.0f32, 1.0], [2]);
+/// assert_eq!(jnp::vecdot(&x, &y, -1).to_vec::<f32>(), vec![3.0, 7.0]);
+/// ```
+pub fn vecdot(x1: &Array, x2: &Array, axis: isize) -> Array {
+    if x1.ndim() == 0 || x2.ndim() == 0 {
+        panic!(
+            "vecdot: expected arrays of rank >= 1, got shapes {} and {}",
+            x1.shape_obj(),
+            x2.shape_obj()
+        );
+    }
+    let (a1, a2) = (
+        normalize_axis(axis, x1.ndim(), "vecdot"),
+        normalize_axis(axis, x2.ndim(), "vecdot"),
+    );
+    if x1.shape()[a1] != x2.shape()[a2] {
+        panic!(
+            "axes must match; got shapes {} and {} with axis={axis}",
+            x1.shape_obj(),
+            x2.shape_obj()
+        );
+    }
+    let x1 = super::manipulation::moveaxis(x1, a1 as isize, -1);
+    let x2 = super::manipulation::moveaxis(x2, a2 as isize, -1);
+    // (..., 1, n) @ (..., n, 1) broadcasts the leading axes as matmul does.
+    let out = matmul(&expand_dims(&x1, -2), &expand_dims(&x2, -1));
+    squeeze_axes(&out, &[out.ndim() - 2, out.ndim() - 1])
+}
+
+/// `jnp.matvec(x1, x2)`: matrices `(..., n, m)` times vectors `(..., m)`, leading axes
+/// broadcast.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let m = Array::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], [2, 2]);
+/// let v = Array::from_vec(vec![1.0f32, 10.0], [2]);
+/// assert_eq!(jnp::matvec(&m, &v).to_vec::<f32>(), vec![21.0, 43.0]);
+/// ```
+pub fn matvec(x1: &Array, x2: &Array) -> Array {
+    if x1.ndim() < 2 || x2.ndim() < 1 {
+        panic!(
+            "matvec: expected a stack of matrices and a stack of vectors, got shapes {} and {}",
+            x1.shape_obj(),
+            x2.shape_obj()
+        );
+    }
+    let out = matmul(x1, &expand_dims(x2, -1));
+    squeeze_axes(&out, &[out.ndim() - 1])
+}
+
+/// `jnp.vecmat(x1, x2)`: vectors `(..., n)` times matrices `(..., n, m)`, leading axes
+/// broadcast.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let v = Array::from_vec(vec![1.0f32, 10.0], [2]);
+/// let m = Array::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], [2, 2]);
+/// assert_eq!(jnp::vecmat(&v, &m).to_vec::<f32>(), vec![31.0, 42.0]);
+/// ```
+pub fn vecmat(x1: &Array, x2: &Array) -> Array {
+    if x1.ndim() < 1 || x2.ndim() < 2 {
+        panic!(
+            "vecmat: expected a stack of vectors and a stack of matrices, got shapes {} and {}",
+            x1.shape_obj(),
+            x2.shape_obj()
+        );
+    }
+    let out = matmul(&expand_dims(x1, -2), x2);
+    squeeze_axes(&out, &[out.ndim() - 2])
 }

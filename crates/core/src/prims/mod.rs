@@ -202,6 +202,13 @@ define_primitives! {
     ErrorCheck(error_check::ErrorCheck),
     ControlFlow(control_flow::ControlFlowOp),
     Complex(complex::ComplexOp),
+    Qr(linalg::qr::QrOp),
+    Eigh(linalg::eigh::EighOp),
+    Svd(linalg::svd::SvdOp),
+    Cholesky(linalg::cholesky::Cholesky),
+    TriangularSolve(linalg::triangular_solve::TriangularSolve),
+    Lu(linalg::lu::Lu),
+    LuPivotsToPermutation(linalg::lu::LuPivotsToPermutation),
 }
 
 impl Primitive {

@@ -52,7 +52,14 @@ pub fn has_effect(prim: &Primitive) -> bool {
         | Primitive::Custom(_)
         | Primitive::Callback(_)
         | Primitive::ControlFlow(_)
-        | Primitive::Complex(_) => false,
+        | Primitive::Complex(_)
+        | Primitive::Qr(_)
+        | Primitive::Eigh(_)
+        | Primitive::Svd(_)
+        | Primitive::Cholesky(_)
+        | Primitive::TriangularSolve(_)
+        | Primitive::Lu(_)
+        | Primitive::LuPivotsToPermutation(_) => false,
         Primitive::ErrorCheck(_) => true,
     }
 }

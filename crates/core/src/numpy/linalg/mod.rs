@@ -2,7 +2,16 @@
 //! matrices. Functions take stacks of matrices in the last two axes, as in JAX, and are built on
 //! the `lax.linalg` primitives ([`crate::lax::linalg`]) so every transformation applies.
 //!
-//! The products that `jnp.linalg` shares with `jnp` (`matmul`, `outer`, `cross`, `trace`,
-//! `diagonal`, `matrix_transpose`) are re-exported here under the same names.
+//! The products that `jnp.linalg` shares with `jnp` (`matmul`, `matrix_transpose`, `vecdot`,
+//! `tensordot`) are re-exported here under the same names.
 
-pub use super::{cross, diagonal, matmul, matrix_transpose, outer, trace};
+mod decompositions;
+mod norms;
+mod products;
+mod solve;
+
+pub use super::{matmul, matrix_transpose, tensordot, vecdot};
+pub use decompositions::*;
+pub use norms::*;
+pub use products::*;
+pub use solve::*;

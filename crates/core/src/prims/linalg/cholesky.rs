@@ -1,0 +1,215 @@
+//! `cholesky`: the lower Cholesky factor of (a batch of) symmetric positive-definite matrices,
+//! with JAX's JVP rule (`jax/_src/lax/linalg.py`, `_cholesky_jvp_rule`). Also the checks and the
+//! batch-parallel driver the solve-family primitives (`triangular_solve`, `lu`) share.
+
+use super::triangular_solve::TriangularSolve;
+use crate::array::{Array, DType, ShapeDtype};
+use crate::numpy as jnp;
+use crate::prims::{bind1, expect_arity, rules, LinearArg, PrimitiveRule};
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::cholesky::llt::factor::{cholesky_in_place, cholesky_in_place_scratch};
+use faer::{MatMut, Par};
+use rayon::prelude::*;
+
+/// `cholesky(x)`: the lower-triangular `L` with `x = L Lᵀ`, reading only the lower triangle of
+/// `x` (the `[..., n, n]` operand's last two axes; leading axes are a batch). Entries above the
+/// diagonal of the result are zero (JAX's primitive leaves them unspecified and
+/// `lax.linalg.cholesky` zeroes them; here the kernel does). A matrix that is not positive
+/// definite gives a matrix of NaNs, as in JAX.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Cholesky;
+
+/// Panics unless `aval` is a float32/float64 array of rank at least `rank`, with JAX's messages
+/// for `name`'s operand `pos` (integers are refused by the dtype rule; half precision by the
+/// CPU kernels, which LAPACK lacks).
+pub(crate) fn check_linalg_operand(name: &str, pos: usize, aval: &ShapeDtype, rank: usize) {
+    match aval.dtype {
+        DType::F32 | DType::F64 => {}
+        DType::F16 | DType::BF16 => panic!(
+            "{name}: Unsupported dtype {}. (operand {pos}: {aval}; the CPU linear-algebra \
+             kernels take float32 and float64)",
+            aval.dtype
+        ),
+        d => panic!(
+            "{name} does not accept dtype {d} at position {pos}. Accepted dtypes at position \
+             {pos} are subtypes of floating, complexfloating."
+        ),
+    }
+    if aval.shape.ndim() < rank {
+        panic!(
+            "Input {pos} to {name} must have rank at least {rank}, but got shape={}",
+            rules::py_tuple(&aval.shape)
+        );
+    }
+}
+
+/// The shape of `aval` as Python prints a tuple: `(2, 3)`.
+pub(crate) fn py_shape(aval: &ShapeDtype) -> String {
+    rules::py_tuple(&aval.shape)
+}
+
+/// The element types the CPU linear-algebra kernels run on (float32 and float64).
+pub(crate) trait LinalgFloat:
+    faer::traits::RealField
+    + faer::traits::Conjugate<Canonical = Self>
+    + num_traits::Float
+    + crate::Element
+{
+}
+
+impl<T> LinalgFloat for T where
+    T: faer::traits::RealField
+        + faer::traits::Conjugate<Canonical = T>
+        + num_traits::Float
+        + crate::Element
+{
+}
+
+/// Runs `f(i, matrix_i, par)` on each of the consecutive `len`-element chunks of `out`. Many
+/// matrices run in parallel across the batch (each one single-threaded); a single large one
+/// uses faer's own threads. `flops` is the work of one matrix.
+pub(crate) fn for_each_matrix<U: Send>(
+    out: &mut [U],
+    len: usize,
+    flops: usize,
+    f: impl Fn(usize, &mut [U], Par) + Send + Sync,
+) {
+    if len == 0 {
+        return;
+    }
+    let batch = out.len() / len;
+    // Below this much work a thread hand-off costs more than it saves.
+    const PARALLEL_WORK: usize = 1 << 16;
+    if batch > 1 && flops.saturating_mul(batch) >= PARALLEL_WORK {
+        out.par_chunks_mut(len)
+            .enumerate()
+            .for_each(|(i, o)| f(i, o, Par::Seq));
+    } else {
+        let par = if flops >= PARALLEL_WORK * 16 {
+            Par::rayon(0)
+        } else {
+            Par::Seq
+        };
+        for (i, o) in out.chunks_mut(len).enumerate() {
+            f(i, o, par);
+        }
+    }
+}
+
+/// Factors one row-major `n`×`n` matrix in place (reading its lower triangle), zeroing the
+/// upper triangle, or fills it with NaN when it is not positive definite.
+fn cholesky_one<T: LinalgFloat>(m: &mut [T], n: usize, par: Par) {
+    let ok = {
+        let view = MatMut::from_row_major_slice_mut(m, n, n);
+        let mut buf = MemBuffer::new(cholesky_in_place_scratch::<T>(n, par, Default::default()));
+        cholesky_in_place(
+            view,
+            Default::default(),
+            par,
+            MemStack::new(&mut buf),
+            Default::default(),
+        )
+        .is_ok()
+    };
+    if ok {
+        for i in 0..n {
+            m[i * n + i + 1..(i + 1) * n].fill(<T as num_traits::Zero>::zero());
+        }
+    } else {
+        m.fill(<T as num_traits::Float>::nan());
+    }
+}
+
+fn cholesky_kernel<T: LinalgFloat>(x: &Array, n: usize) -> Vec<T> {
+    let mut out = x.as_slice::<T>().to_vec();
+    for_each_matrix(&mut out, n * n, n * n * n / 3, |_, m, par| {
+        cholesky_one(m, n, par)
+    });
+    out
+}
+
+impl PrimitiveRule for Cholesky {
+    fn name(&self) -> &'static str {
+        "cholesky"
+    }
+
+    fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
+        expect_arity("cholesky", args, 1);
+        let x = args[0];
+        check_linalg_operand("cholesky", 0, x, 2);
+        let r = x.shape.ndim();
+        if x.shape[r - 1] != x.shape[r - 2] {
+            panic!(
+                "The input to cholesky must be a square matrix. Got shape {}.",
+                rules::py_tuple(&x.shape[r - 2..])
+            );
+        }
+        vec![ShapeDtype::new(x.shape.clone(), x.dtype)]
+    }
+
+    fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
+        let x = args[0];
+        let n = *x.shape().last().expect("rank checked");
+        let shape = out[0].shape.clone();
+        let result = match x.dtype() {
+            DType::F32 => Array::from_vec(cholesky_kernel::<f32>(x, n), shape),
+            DType::F64 => Array::from_vec(cholesky_kernel::<f64>(x, n), shape),
+            d => unreachable!("cholesky: dtype {d} passed the dtype check"),
+        };
+        vec![result]
+    }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        let l = bind1(Cholesky, primals);
+        let Some(sigma_dot) = tangents[0] else {
+            return (vec![l], vec![None]);
+        };
+        // Forward-mode rule of https://arxiv.org/pdf/1602.07527.pdf, as JAX:
+        // L̇ = L Φ(L⁻¹ Σ̇ L⁻ᵀ), Φ taking the lower triangle with the diagonal halved.
+        let tmp = bind1(
+            TriangularSolve {
+                left_side: false,
+                lower: true,
+                transpose_a: true,
+                conjugate_a: false,
+                unit_diagonal: false,
+            },
+            &[&l, sigma_dot],
+        );
+        let inner = bind1(
+            TriangularSolve {
+                left_side: true,
+                lower: true,
+                transpose_a: false,
+                conjugate_a: false,
+                unit_diagonal: false,
+            },
+            &[&l, &tmp],
+        );
+        let n = *l.shape().last().expect("rank checked");
+        // tril(X) / (1 + I): the divisor is exactly 1 off the diagonal and 2 on it.
+        let divisor = (&jnp::eye(n, None, 0) + 1.0).astype(l.dtype());
+        let phi = &jnp::tril(&inner, 0) / &divisor;
+        let l_dot = jnp::matmul(&l, &phi);
+        (vec![l], vec![Some(l_dot)])
+    }
+
+    fn transpose(&self, _cts: &[Option<&Array>], _args: &[LinearArg]) -> Vec<Option<Array>> {
+        rules::not_linear(self.name())
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        // Leading axes are batch axes of the primitive already.
+        let x = rules::bdim_to_front(args[0], dims[0], axis_size);
+        (vec![bind1(Cholesky, &[&x])], vec![Some(0)])
+    }
+}

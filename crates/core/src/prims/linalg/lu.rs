@@ -1,0 +1,345 @@
+//! `lu` (LU decomposition with partial pivoting, LAPACK's `getrf` conventions) and
+//! `lu_pivots_to_permutation`, with JAX's JVP and batching rules
+//! (`jax/_src/lax/linalg.py`, `_lu_jvp_rule`, `_generic_lu_pivots_to_permutation`).
+
+use super::cholesky::{check_linalg_operand, for_each_matrix, LinalgFloat};
+use super::triangular_solve::TriangularSolve;
+use crate::array::{Array, DType, ShapeDtype};
+use crate::lax;
+use crate::numpy as jnp;
+use crate::prims::{bind, bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::lu::partial_pivoting::factor::{lu_in_place, lu_in_place_scratch};
+use faer::{MatMut, Par};
+
+/// `lu(x) -> (lu, pivots, permutation)` for `x` of shape `[..., m, n]`: `P x = L U` with `L`
+/// unit lower triangular (stored below the diagonal of `lu`) and `U` upper triangular (on and
+/// above it). `pivots` (int32, `[..., min(m, n)]`) are LAPACK's row swaps (row `i` swapped
+/// with row `pivots[i]`, in order); `permutation` (int32, `[..., m]`) is the resulting row
+/// order: row `i` of `P x` is row `permutation[i]` of `x`. Singular matrices factor without
+/// error (a zero on `U`'s diagonal), as LAPACK does.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Lu;
+
+/// `lu_pivots_to_permutation[permutation_size](pivots)`: the permutation (int32,
+/// `[..., permutation_size]`) that applying the row swaps `pivots` (int32, `[..., k]`, `k <=
+/// permutation_size`) in order makes of `0..permutation_size`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LuPivotsToPermutation {
+    /// The length of the permutation (the number of rows of the factored matrix).
+    pub permutation_size: usize,
+}
+
+/// LAPACK's unblocked `getf2` on a row-major `m`×`n` matrix: the fallback for matrices with a
+/// zero pivot, where LAPACK leaves the column below it alone (faer would divide by zero).
+fn lu_unblocked<T: LinalgFloat>(a: &mut [T], m: usize, n: usize, perm: &mut [usize]) {
+    for k in 0..m.min(n) {
+        let mut p = k;
+        for i in k + 1..m {
+            if a[i * n + k].abs() > a[p * n + k].abs() {
+                p = i;
+            }
+        }
+        if p != k {
+            for j in 0..n {
+                a.swap(k * n + j, p * n + j);
+            }
+            perm.swap(k, p);
+        }
+        let pivot = a[k * n + k];
+        if pivot != <T as num_traits::Zero>::zero() {
+            for i in k + 1..m {
+                a[i * n + k] = a[i * n + k] / pivot;
+            }
+        }
+        for i in k + 1..m {
+            let l = a[i * n + k];
+            for j in k + 1..n {
+                a[i * n + j] = a[i * n + j] - l * a[k * n + j];
+            }
+        }
+    }
+}
+
+/// Factors one row-major `m`×`n` matrix in place (`a` starts as a copy of `original`);
+/// returns the row permutation.
+fn lu_one<T: LinalgFloat>(a: &mut [T], original: &[T], m: usize, n: usize, par: Par) -> Vec<usize> {
+    let mut perm = vec![0usize; m];
+    let mut perm_inv = vec![0usize; m];
+    {
+        let view = MatMut::from_row_major_slice_mut(a, m, n);
+        let mut buf = MemBuffer::new(lu_in_place_scratch::<usize, T>(
+            m,
+            n,
+            par,
+            Default::default(),
+        ));
+        lu_in_place(
+            view,
+            &mut perm,
+            &mut perm_inv,
+            par,
+            MemStack::new(&mut buf),
+            Default::default(),
+        );
+    }
+    // A zero pivot with rows below it: faer scaled the column by 1/0; redo it as LAPACK does.
+    let zero_pivot =
+        (0..m.min(n)).any(|k| k + 1 < m && a[k * n + k] == <T as num_traits::Zero>::zero());
+    if zero_pivot {
+        a.copy_from_slice(original);
+        perm = (0..m).collect();
+        lu_unblocked(a, m, n, &mut perm);
+    }
+    perm
+}
+
+/// LAPACK's row swaps that produce `perm` (as `getrf` would have applied them).
+fn pivots_of(perm: &[usize], k: usize) -> Vec<i32> {
+    let m = perm.len();
+    let mut rows: Vec<usize> = (0..m).collect();
+    let mut pos: Vec<usize> = (0..m).collect();
+    let mut pivots = Vec::with_capacity(k);
+    for (i, &want) in perm.iter().enumerate().take(k) {
+        let j = pos[want];
+        pivots.push(j as i32);
+        let (ri, rj) = (rows[i], rows[j]);
+        rows.swap(i, j);
+        pos[ri] = j;
+        pos[rj] = i;
+    }
+    pivots
+}
+
+fn lu_kernel<T: LinalgFloat>(x: &Array, m: usize, n: usize) -> (Vec<T>, Vec<i32>, Vec<i32>) {
+    let src = x.as_slice::<T>();
+    let mut out = src.to_vec();
+    let len = m * n;
+    let batch = if len == 0 { 0 } else { out.len() / len };
+    let k = m.min(n);
+    let perms = std::sync::Mutex::new(vec![Vec::new(); batch]);
+    for_each_matrix(&mut out, len, m * n * k, |i, a, par| {
+        let p = lu_one(a, &src[i * len..(i + 1) * len], m, n, par);
+        perms.lock().expect("no panics while holding the lock")[i] = p;
+    });
+    let perms = perms
+        .into_inner()
+        .expect("no panics while holding the lock");
+    let mut pivots = Vec::with_capacity(batch * k);
+    let mut permutation = Vec::with_capacity(batch * m);
+    for p in &perms {
+        pivots.extend(pivots_of(p, k));
+        permutation.extend(p.iter().map(|&r| r as i32));
+    }
+    if batch == 0 {
+        // Empty matrices (m or n zero) over a non-empty batch: identity permutations.
+        let count = x.shape()[..x.ndim() - 2].iter().product::<usize>();
+        permutation = (0..count).flat_map(|_| 0..m as i32).collect();
+    }
+    (out, pivots, permutation)
+}
+
+/// `x`'s rows reordered by `perm` along axis -2 (`x[..., perm, :]`, batched).
+pub(crate) fn permute_rows(x: &Array, perm: &Array) -> Array {
+    let r = x.ndim();
+    let idx = jnp::expand_dims(perm, r - 1);
+    let idx = jnp::broadcast_to(&idx, x.shape_obj().clone());
+    jnp::take_along_axis(x, &idx, r as isize - 2)
+}
+
+/// JAX's `_lu_jvp_inner`, over leading batch axes: L̇ = L tril(L⁻¹ Ȧ_P U⁻¹, -1),
+/// U̇ = triu(L⁻¹ Ȧ_P U⁻¹) U, returned packed as one matrix.
+fn lu_jvp(lu: &Array, a_dot: &Array, permutation: &Array) -> Array {
+    let r = lu.ndim();
+    let (m, n) = (lu.shape()[r - 2], lu.shape()[r - 1]);
+    let k = m.min(n);
+    let dtype = lu.dtype();
+    let mut pad = vec![(0usize, 0usize); r];
+    let cols_k = lax::slice_in_dim(lu, 0, k, 1, r - 1);
+    pad[r - 1] = (0, m - k);
+    let l = &jnp::pad(&jnp::tril(&cols_k, -1), &pad, 0.0) + &jnp::eye(m, None, 0).astype(dtype);
+    let rows_k = lax::slice_in_dim(lu, 0, k, 1, r - 2);
+    pad[r - 1] = (0, 0);
+    pad[r - 2] = (0, n - k);
+    let u_eye = jnp::pad(&jnp::eye(n - k, None, 0), &[(k, 0), (k, 0)], 0.0).astype(dtype);
+    let u = &jnp::pad(&jnp::triu(&rows_k, 0), &pad, 0.0) + &u_eye;
+    let la = bind1(
+        TriangularSolve {
+            left_side: true,
+            lower: true,
+            transpose_a: false,
+            conjugate_a: false,
+            unit_diagonal: true,
+        },
+        &[&l, &permute_rows(a_dot, permutation)],
+    );
+    let lau = bind1(
+        TriangularSolve {
+            left_side: false,
+            lower: false,
+            transpose_a: false,
+            conjugate_a: false,
+            unit_diagonal: false,
+        },
+        &[&u, &la],
+    );
+    let l_dot = jnp::matmul(&l, &jnp::tril(&lau, -1));
+    let u_dot = jnp::matmul(&jnp::triu(&lau, 0), &u);
+    &l_dot + &u_dot
+}
+
+impl PrimitiveRule for Lu {
+    fn name(&self) -> &'static str {
+        "lu"
+    }
+
+    fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
+        expect_arity("lu", args, 1);
+        let x = args[0];
+        check_linalg_operand("lu", 0, x, 2);
+        let r = x.shape.ndim();
+        let (m, n) = (x.shape[r - 2], x.shape[r - 1]);
+        let batch = &x.shape[..r - 2];
+        let with = |last: usize| {
+            let mut s = batch.to_vec();
+            s.push(last);
+            ShapeDtype::new(s, DType::I32)
+        };
+        vec![
+            ShapeDtype::new(x.shape.clone(), x.dtype),
+            with(m.min(n)),
+            with(m),
+        ]
+    }
+
+    fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
+        let x = args[0];
+        let r = x.ndim();
+        let (m, n) = (x.shape()[r - 2], x.shape()[r - 1]);
+        let (lu, pivots, perm) = match x.dtype() {
+            DType::F32 => {
+                let (a, p, q) = lu_kernel::<f32>(x, m, n);
+                (Array::from_vec(a, out[0].shape.clone()), p, q)
+            }
+            DType::F64 => {
+                let (a, p, q) = lu_kernel::<f64>(x, m, n);
+                (Array::from_vec(a, out[0].shape.clone()), p, q)
+            }
+            d => unreachable!("lu: dtype {d} passed the dtype check"),
+        };
+        vec![
+            lu,
+            Array::from_vec(pivots, out[1].shape.clone()),
+            Array::from_vec(perm, out[2].shape.clone()),
+        ]
+    }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        let outs = bind(Lu, primals);
+        let lu_dot = tangents[0].map(|a_dot| lu_jvp(&outs[0], a_dot, &outs[2]));
+        (outs, vec![lu_dot, None, None])
+    }
+
+    fn transpose(&self, _cts: &[Option<&Array>], _args: &[LinearArg]) -> Vec<Option<Array>> {
+        rules::not_linear(self.name())
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        let x = rules::bdim_to_front(args[0], dims[0], axis_size);
+        (bind(Lu, &[&x]), vec![Some(0); 3])
+    }
+}
+
+impl PrimitiveRule for LuPivotsToPermutation {
+    fn name(&self) -> &'static str {
+        "lu_pivots_to_permutation"
+    }
+
+    fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
+        expect_arity("lu_pivots_to_permutation", args, 1);
+        let p = args[0];
+        if p.dtype != DType::I32 {
+            panic!(
+                "lu_pivots_to_permutation does not accept dtype {} at position 0. Accepted \
+                 dtypes at position 0 are subtypes of int32.",
+                p.dtype
+            );
+        }
+        let r = p.shape.ndim();
+        if r < 1 {
+            panic!(
+                "Input 0 to lu_pivots_to_permutation must have rank at least 1, but got \
+                 shape={}",
+                rules::py_tuple(&p.shape)
+            );
+        }
+        let k = p.shape[r - 1];
+        if self.permutation_size < k {
+            panic!(
+                "Output permutation size {} has to exceed the trailing dimension of the \
+                 pivots. Got pivots size {k} (operand {})",
+                self.permutation_size,
+                describe(args)
+            );
+        }
+        let mut s = p.shape[..r - 1].to_vec();
+        s.push(self.permutation_size);
+        vec![ShapeDtype::new(s, DType::I32)]
+    }
+
+    fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
+        let pivots = args[0].as_slice::<i32>();
+        let m = self.permutation_size;
+        let k = *args[0].shape().last().expect("rank checked");
+        let batch = out[0].shape.size() / m.max(1);
+        let mut perm = Vec::with_capacity(batch * m);
+        for b in 0..batch {
+            let mut p: Vec<i32> = (0..m as i32).collect();
+            for i in 0..k {
+                // Swaps outside the permutation are skipped (XLA's gather/scatter clamp or
+                // drop them; LAPACK never produces them).
+                let j = pivots[b * k + i];
+                if (0..m as i32).contains(&j) {
+                    p.swap(i, j as usize);
+                }
+            }
+            perm.extend(p);
+        }
+        vec![Array::from_vec(perm, out[0].shape.clone())]
+    }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        _tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        rules::zero_jvp(self.clone(), primals)
+    }
+
+    fn transpose(&self, _cts: &[Option<&Array>], _args: &[LinearArg]) -> Vec<Option<Array>> {
+        rules::not_linear(self.name())
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        let p = rules::bdim_to_front(args[0], dims[0], axis_size);
+        (vec![bind1(self.clone(), &[&p])], vec![Some(0)])
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        vec![("permutation_size", self.permutation_size.to_string())]
+    }
+}

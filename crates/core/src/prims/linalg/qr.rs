@@ -1,0 +1,370 @@
+//! `qr`: the Householder QR decomposition of (a batch of) matrices, with JAX's JVP rule.
+//!
+//! This file also holds what the decomposition primitives (`qr`, `eigh`, `svd`) share: the
+//! operand check with JAX's messages, the batching rule (batch axes go to the front, where the
+//! primitives already batch), and the driver that runs a faer kernel on every matrix of a batch.
+
+use super::svd::SvdOp;
+use crate::array::{Array, DType, Element, ShapeDtype};
+use crate::numpy as jnp;
+use crate::prims::rules;
+use crate::prims::slicing::slice_in_dim;
+use crate::prims::{bind, expect_arity, LinearArg, PrimitiveRule};
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::{linalg, Mat, MatRef, Par};
+use rayon::prelude::*;
+
+/// `qr[full_matrices]`: `x = q @ r` for `x: [..., m, n]`, with `q: [..., m, k]` orthogonal and
+/// `r: [..., k, n]` upper triangular, where `k = m` when `full_matrices` and `min(m, n)`
+/// otherwise. Float32/float64 only.
+///
+/// The signs are LAPACK's (`geqrf`): each Householder reflector maps its column to
+/// `-sign(x_jj) ||x_j|| e_j`, so `r`'s diagonal carries the opposite sign of the pivot it
+/// eliminated, as in JAX on CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct QrOp {
+    /// Return the square `m × m` `q` (and `m × n` `r`) rather than the reduced factors.
+    pub full_matrices: bool,
+}
+
+impl PrimitiveRule for QrOp {
+    fn name(&self) -> &'static str {
+        "qr"
+    }
+
+    fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
+        expect_arity("qr", args, 1);
+        let x = args[0];
+        check_operand("qr", x);
+        let (batch, m, n) = split_matrix(x);
+        let k = if self.full_matrices { m } else { m.min(n) };
+        vec![
+            matrix_aval(x, &batch, &[m, k], x.dtype),
+            matrix_aval(x, &batch, &[k, n], x.dtype),
+        ]
+    }
+
+    fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
+        let x = args[0];
+        let (_, m, n) = split_matrix(x.aval());
+        let full = self.full_matrices;
+        let count = batch_count(x.aval());
+        match x.dtype() {
+            DType::F32 => wrap_outputs(
+                map_matrices(x.as_slice::<f32>(), count, m, n, |a, par| {
+                    qr_kernel(a, full, par)
+                }),
+                out,
+            ),
+            DType::F64 => wrap_outputs(
+                map_matrices(x.as_slice::<f64>(), count, m, n, |a, par| {
+                    qr_kernel(a, full, par)
+                }),
+                out,
+            ),
+            d => unreachable!("abstract_eval accepts float32/float64 only, not {d}"),
+        }
+    }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        let x = primals[0];
+        let dx = rules::instantiate(tangents[0], x.aval());
+        let outs = bind(*self, &[x]);
+        let (q, r) = (&outs[0], &outs[1]);
+        let nd = x.ndim();
+        let (m, n) = (x.shape()[nd - 2], x.shape()[nd - 1]);
+        let (dq, dr) = if m < n {
+            // Wide: x = q [r1 r2] splits into the square QR x1 = q r1 and r2 = qᵀ x2, so
+            // dr2 = dqᵀ x2 + qᵀ dx2 (JAX's `qr_jvp_rule`).
+            let x2 = slice_in_dim(x, m, n, 1, nd - 1);
+            let dx1 = slice_in_dim(&dx, 0, m, 1, nd - 1);
+            let dx2 = slice_in_dim(&dx, m, n, 1, nd - 1);
+            let r1 = slice_in_dim(r, 0, m, 1, nd - 1);
+            let (dq, dr1) = thin_qr_jvp(q, &r1, &dx1);
+            let dr2 = jnp::matmul(&mt(&dq), &x2) + jnp::matmul(&mt(q), &dx2);
+            (dq, jnp::concatenate(&[&dr1, &dr2], -1))
+        } else if self.full_matrices && m > n {
+            // Tall with the complete q (arXiv:2409.13374, eqs. 32-33, as JAX): the reduced
+            // factors' tangents, then the tangent of q's extra columns.
+            let q_mn = slice_in_dim(q, 0, n, 1, nd - 1);
+            let r_nn = slice_in_dim(r, 0, n, 1, nd - 2);
+            let (dq_mn, dr_nn) = thin_qr_jvp(&q_mn, &r_nn, &dx);
+            let q_nn = slice_in_dim(&q_mn, 0, n, 1, nd - 2);
+            let q_pn = slice_in_dim(&q_mn, n, m, 1, nd - 2);
+            let q_mp = slice_in_dim(q, n, m, 1, nd - 1);
+            let dq_nn = slice_in_dim(&dq_mn, 0, n, 1, nd - 2);
+            let dq_pn = slice_in_dim(&dq_mn, n, m, 1, nd - 2);
+            let eye = jnp::eye(n, None, 0).astype(x.dtype());
+            // z_pn = q_pn (q_nn - I)⁻¹
+            let z_pn = right_solve(&q_pn, &(&q_nn - &eye));
+            let z_pn_t = mt(&z_pn);
+            let dq_mp = jnp::matmul(&dq_mn, &z_pn_t)
+                - jnp::matmul(
+                    &(&q_mn + &jnp::matmul(&q_mp, &z_pn)),
+                    &mt(&(&dq_pn - &jnp::matmul(&z_pn, &dq_nn))),
+                );
+            let dq = jnp::concatenate(&[&dq_mn, &dq_mp], -1);
+            let mut zshape = dr_nn.shape().to_vec();
+            zshape[nd - 2] = m - n;
+            let zeros = jnp::zeros_dtype(zshape, x.dtype());
+            (dq, jnp::concatenate(&[&dr_nn, &zeros], -2))
+        } else {
+            thin_qr_jvp(q, r, &dx)
+        };
+        (outs.clone(), vec![Some(dq), Some(dr)])
+    }
+
+    fn transpose(&self, _cts: &[Option<&Array>], _args: &[LinearArg]) -> Vec<Option<Array>> {
+        rules::not_linear("qr")
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        batch_leading(*self, args[0], dims[0])
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("full_matrices", py_bool(self.full_matrices)),
+            ("pivoting", "False".into()),
+            ("use_magma", "None".into()),
+        ]
+    }
+}
+
+/// JAX's `_thin_qr_jvp`: the tangents of `q` and `r` for `x = q r` with `m >= n` (`r` square).
+fn thin_qr_jvp(q: &Array, r: &Array, dx: &Array) -> (Array, Array) {
+    let dx_rinv = right_solve(dx, r);
+    let qt_dx_rinv = jnp::matmul(&mt(q), &dx_rinv);
+    let lower = jnp::tril(&qt_dx_rinv, -1);
+    // Skew-symmetric part; the diagonal correction JAX adds is zero for real inputs.
+    let domega = &lower - &mt(&lower);
+    let dq = jnp::matmul(q, &(&domega - &qt_dx_rinv)) + &dx_rinv;
+    let dr = jnp::matmul(&(&qt_dx_rinv - &domega), r);
+    (dq, dr)
+}
+
+/// `b @ inv(r)` for a square invertible `r` (JAX's right-side `triangular_solve` with the
+/// triangular `r` of a QR, and its `lu_solve` in the complete tall case).
+///
+/// Written with the SVD primitive so it stays differentiable and batchable:
+/// `r = u diag(s) vᵀ` gives `inv(r) = v diag(1/s) uᵀ`. It is linear in `b`, and `r` is a
+/// primal, invertible wherever the QR derivative is defined.
+fn right_solve(b: &Array, r: &Array) -> Array {
+    let outs = bind(
+        SvdOp {
+            full_matrices: false,
+            compute_uv: true,
+        },
+        &[r],
+    );
+    let (s, u, vt) = (&outs[0], &outs[1], &outs[2]);
+    let b_v = jnp::matmul(b, &mt(vt));
+    let scaled = &b_v / &jnp::expand_dims(s, -2);
+    jnp::matmul(&scaled, &mt(u))
+}
+
+/// The transpose of the last two axes.
+pub(crate) fn mt(x: &Array) -> Array {
+    jnp::swapaxes(x, -1, -2)
+}
+
+/// `"True"`/`"False"` as JAX prints a boolean parameter.
+pub(crate) fn py_bool(b: bool) -> String {
+    if b { "True" } else { "False" }.into()
+}
+
+/// Panics with JAX's messages unless `x` is a float32/float64 array of rank 2 or more.
+pub(crate) fn check_operand(name: &str, x: &ShapeDtype) {
+    if x.ndim() < 2 {
+        panic!(
+            "Input 0 to {name} must have rank at least 2, but got shape={} (operand {x})",
+            rules::py_tuple(&x.shape)
+        );
+    }
+    match x.dtype {
+        DType::F32 | DType::F64 => {}
+        DType::F16 | DType::BF16 => panic!(
+            "{name}: Unsupported dtype {} (operand {x}): JAX's CPU linear algebra (LAPACK) \
+             has no half-precision kernels; convert to float32 first",
+            x.dtype
+        ),
+        d => panic!(
+            "{name} does not accept dtype {d} at position 0. Accepted dtypes at position 0 are \
+             subtypes of floating, complexfloating. (operand {x})"
+        ),
+    }
+}
+
+/// The batch dimensions and the matrix size `(m, n)` of an operand of rank 2 or more.
+pub(crate) fn split_matrix(x: &ShapeDtype) -> (Vec<usize>, usize, usize) {
+    let nd = x.ndim();
+    let s = &x.shape;
+    (s[..nd - 2].to_vec(), s[nd - 2], s[nd - 1])
+}
+
+/// The aval `batch + dims` with dtype `dtype` and `x`'s weak type.
+pub(crate) fn matrix_aval(
+    x: &ShapeDtype,
+    batch: &[usize],
+    dims: &[usize],
+    dtype: DType,
+) -> ShapeDtype {
+    let shape: Vec<usize> = batch.iter().chain(dims).copied().collect();
+    ShapeDtype::new(shape, dtype).with_weak(x.weak_type)
+}
+
+/// The batching rule of the decompositions: they already batch over leading axes, so the vmap
+/// axis moves to the front and every output is batched there.
+pub(crate) fn batch_leading(
+    prim: impl Into<crate::prims::Primitive>,
+    x: &Array,
+    bdim: Option<usize>,
+) -> (Vec<Array>, Vec<Option<usize>>) {
+    let b = bdim.expect("the only operand is batched");
+    let x = rules::move_axis(x, b, 0);
+    let outs = bind(prim, &[&x]);
+    let n = outs.len();
+    (outs, vec![Some(0); n])
+}
+
+/// The number of matrices in an operand (the product of its batch dimensions).
+pub(crate) fn batch_count(x: &ShapeDtype) -> usize {
+    x.shape[..x.ndim() - 2].iter().product()
+}
+
+/// Builds the output arrays from one buffer per output (matrices in batch order); an empty
+/// batch gives empty outputs.
+pub(crate) fn wrap_outputs<T: Element>(outs: Vec<Vec<T>>, avals: &[ShapeDtype]) -> Vec<Array> {
+    let mut outs = outs.into_iter();
+    avals
+        .iter()
+        .map(|aval| {
+            let v = outs.next().unwrap_or_default();
+            Array::from_storage(T::into_storage(v), aval.shape.clone())
+                .with_weak_type(aval.weak_type)
+        })
+        .collect()
+}
+
+/// Runs `kernel` on each of the `count` row-major `m × n` matrices of `data` and
+/// concatenates each output over the batch. One matrix gets faer's own rayon parallelism; a
+/// batch runs one matrix per rayon task, each sequential inside.
+pub(crate) fn map_matrices<T, F>(
+    data: &[T],
+    count: usize,
+    m: usize,
+    n: usize,
+    kernel: F,
+) -> Vec<Vec<T>>
+where
+    T: faer::traits::RealField + Copy + Send + Sync,
+    F: Fn(MatRef<'_, T>, Par) -> Vec<Vec<T>> + Sync,
+{
+    let mn = m * n;
+    let per: Vec<Vec<Vec<T>>> = if mn == 0 {
+        // Empty matrices still have outputs (an identity `q`, empty `r`): run the kernel on an
+        // empty view once per matrix.
+        (0..count)
+            .map(|_| kernel(MatRef::from_row_major_slice(&[], m, n), Par::Seq))
+            .collect()
+    } else if count == 1 {
+        vec![kernel(
+            MatRef::from_row_major_slice(data, m, n),
+            Par::rayon(0),
+        )]
+    } else {
+        data.par_chunks(mn)
+            .map(|a| kernel(MatRef::from_row_major_slice(a, m, n), Par::Seq))
+            .collect()
+    };
+    concat_outputs(per)
+}
+
+/// Joins each output's per-matrix buffers. With no matrices there is nothing to join, and
+/// [`wrap_outputs`] makes the empty outputs from the avals.
+fn concat_outputs<T: Copy>(per: Vec<Vec<Vec<T>>>) -> Vec<Vec<T>> {
+    let Some(first) = per.first() else {
+        return Vec::new();
+    };
+    let mut outs: Vec<Vec<T>> = first
+        .iter()
+        .map(|o| Vec::with_capacity(o.len() * per.len()))
+        .collect();
+    for mats in &per {
+        for (acc, o) in outs.iter_mut().zip(mats) {
+            acc.extend_from_slice(o);
+        }
+    }
+    outs
+}
+
+/// A faer matrix as a row-major buffer.
+pub(crate) fn row_major<T: Copy>(a: MatRef<'_, T>) -> Vec<T> {
+    let (r, c) = a.shape();
+    let mut v = Vec::with_capacity(r * c);
+    for i in 0..r {
+        for j in 0..c {
+            v.push(a[(i, j)]);
+        }
+    }
+    v
+}
+
+/// The QR factors of one matrix: Householder factorisation in place on a copy, then `q` by
+/// applying the reflectors to the first `k` columns of the identity.
+fn qr_kernel<T>(a: MatRef<'_, T>, full: bool, par: Par) -> Vec<Vec<T>>
+where
+    T: faer::traits::RealField + num_traits::Float,
+{
+    let (m, n) = a.shape();
+    let size = m.min(n);
+    let k = if full { m } else { size };
+    let mut qr = a.to_owned();
+    let block = linalg::qr::no_pivoting::factor::recommended_block_size::<T>(m, n).max(1);
+    let mut coeff = Mat::<T>::zeros(block, size);
+    linalg::qr::no_pivoting::factor::qr_in_place(
+        qr.as_mut(),
+        coeff.as_mut(),
+        par,
+        MemStack::new(&mut MemBuffer::new(
+            linalg::qr::no_pivoting::factor::qr_in_place_scratch::<T>(
+                m,
+                n,
+                block,
+                par,
+                Default::default(),
+            ),
+        )),
+        Default::default(),
+    );
+    let mut q = Mat::<T>::identity(m, k);
+    linalg::householder::apply_block_householder_sequence_on_the_left_in_place_with_conj(
+        qr.as_ref().get(.., ..size),
+        coeff.as_ref(),
+        faer::Conj::No,
+        q.as_mut(),
+        par,
+        MemStack::new(&mut MemBuffer::new(
+            linalg::householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<T>(
+                m, block, k,
+            ),
+        )),
+    );
+    let zero = T::from_f64_impl(0.0);
+    let mut r = Vec::with_capacity(k * n);
+    for i in 0..k {
+        for j in 0..n {
+            r.push(if j >= i && i < size { qr[(i, j)] } else { zero });
+        }
+    }
+    vec![row_major(q.as_ref()), r]
+}

@@ -1,0 +1,209 @@
+//! `svd`: the singular value decomposition of (a batch of) matrices, with JAX's JVP rule.
+
+use super::qr::{
+    batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mt, py_bool, row_major,
+    split_matrix, wrap_outputs,
+};
+use crate::array::{Array, DType, ShapeDtype};
+use crate::numpy as jnp;
+use crate::prims::{bind, expect_arity, rules, LinearArg, PrimitiveRule};
+use faer::diag::Diag;
+use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::linalg::svd::ComputeSvdVectors;
+use faer::{linalg, Mat, MatRef, Par};
+
+/// `svd[full_matrices, compute_uv]`: for `x: [..., m, n]` with `k = min(m, n)`, the singular
+/// values `s: [..., k]` in descending order and, when `compute_uv`, `u: [..., m, m or k]` and
+/// `vt: [..., n or k, n]` with `x = u diag(s) vt` (outputs in the primitive's order
+/// `s, u, vt`, as JAX's `svd_p`). Float32/float64 only; a matrix with a non-finite entry gives
+/// NaN outputs, as LAPACK's `gesdd` in JAX.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SvdOp {
+    /// Return the square `u` and `vt` (else the reduced ones).
+    pub full_matrices: bool,
+    /// Return `u` and `vt` (else only `s`, which is much cheaper).
+    pub compute_uv: bool,
+}
+
+impl PrimitiveRule for SvdOp {
+    fn name(&self) -> &'static str {
+        "svd"
+    }
+
+    fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
+        expect_arity("svd", args, 1);
+        let x = args[0];
+        check_operand("svd", x);
+        let (batch, m, n) = split_matrix(x);
+        let k = m.min(n);
+        let s = matrix_aval(x, &batch, &[k], x.dtype);
+        if !self.compute_uv {
+            return vec![s];
+        }
+        let (uk, vk) = if self.full_matrices { (m, n) } else { (k, k) };
+        vec![
+            s,
+            matrix_aval(x, &batch, &[m, uk], x.dtype),
+            matrix_aval(x, &batch, &[vk, n], x.dtype),
+        ]
+    }
+
+    fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
+        let x = args[0];
+        let (_, m, n) = split_matrix(x.aval());
+        let op = *self;
+        let count = batch_count(x.aval());
+        match x.dtype() {
+            DType::F32 => wrap_outputs(
+                map_matrices(x.as_slice::<f32>(), count, m, n, |a, par| {
+                    svd_kernel(a, op, par)
+                }),
+                out,
+            ),
+            DType::F64 => wrap_outputs(
+                map_matrices(x.as_slice::<f64>(), count, m, n, |a, par| {
+                    svd_kernel(a, op, par)
+                }),
+                out,
+            ),
+            d => unreachable!("abstract_eval accepts float32/float64 only, not {d}"),
+        }
+    }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        // JAX's `_svd_jvp_rule`.
+        let a = primals[0];
+        let nd = a.ndim();
+        let (m, n) = (a.shape()[nd - 2], a.shape()[nd - 1]);
+        if self.compute_uv && self.full_matrices && m != n {
+            panic!(
+                "Singular value decomposition JVP not implemented for full matrices (svd of {}; \
+                 use full_matrices=false)",
+                a.aval()
+            );
+        }
+        let da = rules::instantiate(tangents[0], a.aval());
+        let outs = bind(
+            SvdOp {
+                full_matrices: false,
+                compute_uv: true,
+            },
+            &[a],
+        );
+        let (s, u, vt) = (&outs[0], &outs[1], &outs[2]);
+        let (ut, v) = (mt(u), mt(vt));
+        let s_dim = jnp::expand_dims(s, -2);
+        let ds_mat = jnp::matmul(&jnp::matmul(&ut, &da), &v);
+        let ds = jnp::diagonal(&ds_mat, 0, -2, -1);
+        if !self.compute_uv {
+            return (vec![s.clone()], vec![Some(ds)]);
+        }
+        let k = s.shape()[s.ndim() - 1];
+        let s_col = mt(&s_dim);
+        let s_diffs = &(&s_dim + &s_col) * &(&s_dim - &s_col);
+        let eye = jnp::eye(k, None, 0).astype(a.dtype());
+        let f = &jnp::reciprocal(&(&s_diffs + &eye)) - &eye;
+        let dss = &s_dim * &ds_mat;
+        let sds = &s_col * &ds_mat;
+        let s_zeros = jnp::equal(s, &jnp::zeros_like(s)).astype(a.dtype());
+        let s_inv = &jnp::reciprocal(&(s + &s_zeros)) - &s_zeros;
+        let s_inv_mat = &jnp::expand_dims(&s_inv, -1) * &eye;
+        let dudv_diag = &(&(&ds_mat - &mt(&ds_mat)) * 0.5) * &s_inv_mat;
+        let mut du = jnp::matmul(u, &(&(&f * &(&dss + &mt(&dss))) + &dudv_diag));
+        let mut dv = jnp::matmul(&v, &(&f * &(&sds + &mt(&sds))));
+        if m > n {
+            let dav = jnp::matmul(&da, &v);
+            du = &du + &(&(&dav - &jnp::matmul(u, &jnp::matmul(&ut, &dav))) / &s_dim);
+        }
+        if n > m {
+            let dahu = jnp::matmul(&mt(&da), u);
+            dv = &dv + &(&(&dahu - &jnp::matmul(&v, &jnp::matmul(vt, &dahu))) / &s_dim);
+        }
+        (outs.clone(), vec![Some(ds), Some(du), Some(mt(&dv))])
+    }
+
+    fn transpose(&self, _cts: &[Option<&Array>], _args: &[LinearArg]) -> Vec<Option<Array>> {
+        rules::not_linear("svd")
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        _axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        batch_leading(*self, args[0], dims[0])
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("algorithm", "None".into()),
+            ("compute_uv", py_bool(self.compute_uv)),
+            ("full_matrices", py_bool(self.full_matrices)),
+            ("subset_by_index", "None".into()),
+        ]
+    }
+}
+
+/// `s`, then `u` and `vt` (row-major) when asked, for one matrix.
+fn svd_kernel<T>(a: MatRef<'_, T>, op: SvdOp, par: Par) -> Vec<Vec<T>>
+where
+    T: faer::traits::RealField + num_traits::Float,
+{
+    let (m, n) = a.shape();
+    let k = m.min(n);
+    let (uk, vk) = if op.full_matrices { (m, n) } else { (k, k) };
+    let nan = T::from_f64_impl(f64::NAN);
+    let nan_outputs = || {
+        let mut outs = vec![vec![nan; k]];
+        if op.compute_uv {
+            outs.push(vec![nan; m * uk]);
+            outs.push(vec![nan; vk * n]);
+        }
+        outs
+    };
+    let finite = (0..m).all(|i| (0..n).all(|j| a[(i, j)].is_finite()));
+    if !finite {
+        return nan_outputs();
+    }
+    let compute = match (op.compute_uv, op.full_matrices) {
+        (false, _) => ComputeSvdVectors::No,
+        (true, true) => ComputeSvdVectors::Full,
+        (true, false) => ComputeSvdVectors::Thin,
+    };
+    let mut s = Diag::<T>::zeros(k);
+    let (mut u, mut v) = if op.compute_uv {
+        (Mat::<T>::zeros(m, uk), Mat::<T>::zeros(n, vk))
+    } else {
+        (Mat::<T>::zeros(0, 0), Mat::<T>::zeros(0, 0))
+    };
+    let result = linalg::svd::svd(
+        a,
+        s.as_mut(),
+        op.compute_uv.then(|| u.as_mut()),
+        op.compute_uv.then(|| v.as_mut()),
+        par,
+        MemStack::new(&mut MemBuffer::new(linalg::svd::svd_scratch::<T>(
+            m,
+            n,
+            compute,
+            compute,
+            par,
+            Default::default(),
+        ))),
+        Default::default(),
+    );
+    if result.is_err() {
+        return nan_outputs();
+    }
+    let mut outs = vec![s.column_vector().iter().copied().collect::<Vec<T>>()];
+    if op.compute_uv {
+        outs.push(row_major(u.as_ref()));
+        outs.push(row_major(v.as_ref().transpose()));
+    }
+    outs
+}
