@@ -18,6 +18,7 @@ pub mod cumulative;
 pub mod custom_derivatives;
 pub mod dot_general;
 pub mod error_check;
+pub mod fft;
 pub mod fma;
 pub mod gather_scatter;
 pub mod iota;
@@ -202,6 +203,7 @@ define_primitives! {
     ErrorCheck(error_check::ErrorCheck),
     ControlFlow(control_flow::ControlFlowOp),
     Complex(complex::ComplexOp),
+    Fft(fft::FftOp),
     Qr(linalg::qr::QrOp),
     Eigh(linalg::eigh::EighOp),
     Svd(linalg::svd::SvdOp),
@@ -246,7 +248,7 @@ impl Primitive {
                 }
             ),
             Layout(_) | Slicing(_) | DotGeneral(_) | Complex(_) | Custom(_) | Callback(_)
-            | ErrorCheck(_) | ControlFlow(_) => true,
+            | ErrorCheck(_) | ControlFlow(_) | Fft(_) => true,
             _ => false,
         }
     }

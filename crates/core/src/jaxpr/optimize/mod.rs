@@ -53,6 +53,7 @@ pub fn has_effect(prim: &Primitive) -> bool {
         | Primitive::Callback(_)
         | Primitive::ControlFlow(_)
         | Primitive::Complex(_)
+        | Primitive::Fft(_)
         | Primitive::Qr(_)
         | Primitive::Eigh(_)
         | Primitive::Svd(_)
