@@ -6,6 +6,7 @@
 //! transformation.
 
 mod collective;
+mod complex;
 pub(crate) mod control_flow;
 mod conv;
 mod dot;
@@ -15,6 +16,7 @@ mod stop_gradient;
 mod window;
 
 pub use collective::*;
+pub use complex::*;
 pub use control_flow::*;
 pub use conv::*;
 pub use dot::*;
