@@ -5,6 +5,7 @@
 mod aliases;
 mod axes;
 mod closeness;
+mod complex;
 mod creation;
 mod cumulative;
 pub mod fft;
@@ -31,6 +32,7 @@ mod ufuncs;
 pub use aliases::*;
 pub use axes::Axes;
 pub use closeness::{allclose, isclose};
+pub use complex::*;
 pub use creation::*;
 pub use cumulative::*;
 pub use histograms::*;

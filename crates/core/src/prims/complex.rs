@@ -278,9 +278,23 @@ fn int_pow<F: Float>(z: Complex<F>, y: i32) -> Complex<F> {
         }
     }
     if y < 0 {
-        Complex::new(F::one(), F::zero()) / acc
+        smith_div(Complex::new(F::one(), F::zero()), acc)
     } else {
         acc
+    }
+}
+
+/// `x / y` by Smith's algorithm, as XLA divides complex numbers: dividing by the larger part of
+/// `y` first avoids the overflow of `|y|²` and rounds less (`(a+bi) / c` is exactly `a/c + b/c·i`).
+fn smith_div<F: Float>(x: Complex<F>, y: Complex<F>) -> Complex<F> {
+    if y.re.abs() < y.im.abs() {
+        let ratio = y.re / y.im;
+        let denom = y.im + y.re * ratio;
+        Complex::new((x.re * ratio + x.im) / denom, (x.im * ratio - x.re) / denom)
+    } else {
+        let ratio = y.im / y.re;
+        let denom = y.re + y.im * ratio;
+        Complex::new((x.re + x.im * ratio) / denom, (x.im - x.re * ratio) / denom)
     }
 }
 
@@ -307,7 +321,7 @@ fn binary_kernel<F: Float + Send + Sync>(
         BinaryOp::Add | BinaryOp::AddAny => zip_map(a, b, |x, y| x + y),
         BinaryOp::Sub => zip_map(a, b, |x, y| x - y),
         BinaryOp::Mul => zip_map(a, b, |x, y| x * y),
-        BinaryOp::Div => zip_map(a, b, |x, y| x / y),
+        BinaryOp::Div => zip_map(a, b, smith_div),
         // 0^y is 0 for y with positive real part and 1 for y = 0, as XLA's complex pow.
         BinaryOp::Pow => zip_map(a, b, |x, y| {
             if x == Complex::new(F::zero(), F::zero()) {

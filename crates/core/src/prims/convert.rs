@@ -87,7 +87,7 @@ impl PrimitiveRule for ConvertOp {
         let out = bind1(*self, &[x]);
         let tangent = match (*self, tangents[0]) {
             (ConvertOp::ConvertElementType { new_dtype, .. }, Some(t))
-                if new_dtype.is_float() && x.dtype().is_float() =>
+                if new_dtype.is_inexact() && x.dtype().is_inexact() =>
             {
                 Some(bind1(*self, &[t]))
             }

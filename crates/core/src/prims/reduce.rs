@@ -88,7 +88,7 @@ impl PrimitiveRule for ReduceOp {
         match self {
             ReduceOp::Reduce { kind, axes } => {
                 let ok = match kind {
-                    ReduceKind::Sum | ReduceKind::Prod => d.is_float() || d.is_integer(),
+                    ReduceKind::Sum | ReduceKind::Prod => d.is_inexact() || d.is_integer(),
                     ReduceKind::Max | ReduceKind::Min => true,
                     ReduceKind::And | ReduceKind::Or | ReduceKind::Xor => {
                         d.is_integer() || d.is_bool()
@@ -190,7 +190,7 @@ impl PrimitiveRule for ReduceOp {
     ) -> (Vec<Array>, Vec<Option<Array>>) {
         let x = primals[0];
         let t = match tangents[0] {
-            Some(t) if x.dtype().is_float() => t,
+            Some(t) if x.dtype().is_inexact() => t,
             _ => return rules::zero_jvp(self.clone(), primals),
         };
         match self {
@@ -428,6 +428,18 @@ fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Storage {
                 reduce_rows($v, outer, inner, $init, $f, $comb, $fin)
             }
         };
+    }
+    if x.dtype().is_complex() {
+        // complex64 accumulates in complex64 and complex128 in complex128, as XLA does.
+        return crate::with_complex_dtype!(x.dtype(), T => {
+            let v = data.as_slice::<T>();
+            let out: Vec<T> = match kind {
+                ReduceKind::Sum => run!(v, <T as crate::ArrayElement>::zero(), |a: T, b: T| a + b, |a: T, b: T| a + b, |a: T| a),
+                ReduceKind::Prod => run!(v, <T as crate::ArrayElement>::one(), |a: T, b: T| a * b, |a: T, b: T| a * b, |a: T| a),
+                k => unreachable!("abstract_eval rejects {k:?} on complex numbers"),
+            };
+            <T as crate::ArrayElement>::into_storage(out)
+        }, _ => unreachable!("checked complex"));
     }
     crate::with_float_dtype!(x.dtype(), T => {
         let v = data.as_slice::<T>();

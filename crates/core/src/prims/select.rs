@@ -153,7 +153,7 @@ impl PrimitiveRule for SelectOp {
                 (vec![out], vec![Some(tangent)])
             }
             SelectOp::Clamp => {
-                if !primals[1].dtype().is_float() {
+                if !primals[1].dtype().is_inexact() {
                     return rules::zero_jvp(*self, primals);
                 }
                 let and = |a: &Array, b: &Array| bind1(BinaryOp::And, &[a, b]);

@@ -281,7 +281,7 @@ impl PrimitiveRule for SlicingOp {
         primals: &[&Array],
         tangents: &[Option<&Array>],
     ) -> (Vec<Array>, Vec<Option<Array>>) {
-        if !primals[0].dtype().is_float() {
+        if !primals[0].dtype().is_inexact() {
             return rules::zero_jvp(self.clone(), primals);
         }
         match self {
