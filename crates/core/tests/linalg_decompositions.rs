@@ -11,7 +11,7 @@
 //! a few float32 ulps times the condition of the problem, not to the last bit.
 
 use equinox_core::numpy::{self as jnp, linalg};
-use equinox_core::transforms::{check_grads, grad, jit, jvp, vmap};
+use equinox_core::transforms::{grad, jvp};
 use equinox_core::{lax, Array, DType};
 use equinox_testing::close::{mismatches, Scale, Tolerance};
 use equinox_testing::golden::encoded;
@@ -169,6 +169,28 @@ fn check(what: &str, got: &Array, want: &Value, dtype: &str, failures: &mut Vec<
     }
 }
 
+/// A square or wide full-rank system is solved exactly, so `lstsq`'s residuals (and their
+/// tangents) are rounding noise in both implementations: they are compared as "both tiny"
+/// rather than digit by digit.
+fn residual_is_noise(name: &str, x: &Array) -> bool {
+    let (m, n) = (x.shape()[x.ndim() - 2], x.shape()[x.ndim() - 1]);
+    name == "lstsq" && m <= n
+}
+
+fn check_noise(what: &str, got: &Array, want: &Value, dtype: &str, failures: &mut Vec<String>) {
+    let e = encoded(want);
+    let bound = if dtype == "float32" { 1e-8 } else { 1e-24 };
+    let tiny = |v: &f64| v.abs() <= bound;
+    if got.shape() != e.shape.as_slice() || !host(got).iter().all(tiny) || !e.data.iter().all(tiny)
+    {
+        failures.push(format!(
+            "{what}: expected rounding noise below {bound}, got {:?} JAX {:?}",
+            host(got),
+            e.data
+        ));
+    }
+}
+
 #[test]
 fn decompositions_match_jax() {
     let golden = Golden::load("linalg_decompositions");
@@ -183,8 +205,13 @@ fn decompositions_match_jax() {
         let outs = view(name, &x, b.as_ref());
         let want = case["out"].as_array().unwrap();
         assert_eq!(outs.len(), want.len(), "{what}: number of views");
+        let noise = residual_is_noise(name, &x);
         for (k, (o, w)) in outs.iter().zip(want).enumerate() {
-            check(&format!("{what} out[{k}]"), o, w, dtype, &mut failures);
+            if noise && k == 1 {
+                check_noise(&format!("{what} out[{k}]"), o, w, dtype, &mut failures);
+            } else {
+                check(&format!("{what} out[{k}]"), o, w, dtype, &mut failures);
+            }
         }
         if let Some(rank) = case.get("rank") {
             let r = linalg::lstsq(&x, b.as_ref().unwrap()).rank;
@@ -200,7 +227,11 @@ fn decompositions_match_jax() {
         let t = direction(&x);
         let (_, touts) = jvp(|x: &Array| view(name, x, b.as_ref()), &x, &t);
         for (k, (o, w)) in touts.iter().zip(jvps.as_array().unwrap()).enumerate() {
-            check(&format!("{what} jvp[{k}]"), o, w, dtype, &mut failures);
+            if noise && k == 1 {
+                check_noise(&format!("{what} jvp[{k}]"), o, w, dtype, &mut failures);
+            } else {
+                check(&format!("{what} jvp[{k}]"), o, w, dtype, &mut failures);
+            }
         }
         let ws: Vec<Array> = outs.iter().map(weights).collect();
         let g = grad(|x: &Array| loss(name, x, b.as_ref(), &ws))(&x);

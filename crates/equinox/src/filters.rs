@@ -71,9 +71,9 @@ pub fn is_array(x: &Array) -> bool {
     !x.is_filtered_out()
 }
 
-/// True for a leaf of a float or complex dtype (f16, bf16, f32, f64, c64, c128) that has not been filtered
-/// out (`eqx.is_inexact_array`): float and complex arrays. This is the default filter of
-/// differentiation: integer and bool leaves have no gradient.
+/// True for a leaf of a float or complex dtype (f16, bf16, f32, f64, c64, c128) that has not
+/// been filtered out (`eqx.is_inexact_array`). This is the default filter of differentiation:
+/// integer and bool leaves have no gradient.
 ///
 /// ```
 /// use equinox as eqx;

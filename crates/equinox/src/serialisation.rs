@@ -1475,4 +1475,50 @@ mod tests {
         assert_eq!(hlen + 12, p.len());
         assert_eq!(p.len() % ARRAY_ALIGN, 0);
     }
+
+    #[test]
+    fn complex_records_round_trip_and_safetensors_refuses_complex128() {
+        use equinox_core::{Complex32, Complex64};
+        let z = Array::from_vec(
+            vec![Complex64::new(1.5, -2.0), Complex64::new(-0.0, 3.25)],
+            [2],
+        );
+        for (a, descr) in [(z.astype(DType::C64), "'<c8'"), (z.clone(), "'<c16'")] {
+            let mut buf = Vec::new();
+            write_npy(&mut buf, &a).unwrap();
+            assert!(String::from_utf8_lossy(&buf[..64]).contains(descr));
+            // Real part then imaginary part, little-endian.
+            let data = &buf[buf.len() - 2 * a.dtype().size_in_bytes()..];
+            let half = a.dtype().size_in_bytes() / 2;
+            assert_eq!(
+                &data[..half],
+                &le_bytes(&equinox_core::lax::real(&a))[..half]
+            );
+            let back = read_npy(buf.as_slice()).unwrap();
+            assert_eq!(back.dtype(), a.dtype());
+            assert_eq!(back.to_vec::<Complex64>(), a.to_vec::<Complex64>());
+        }
+        // A big-endian record swaps each part's bytes, not the pair.
+        let be: Vec<u8> = [1.5f32, -2.0]
+            .iter()
+            .flat_map(|x| x.to_be_bytes())
+            .collect();
+        assert_eq!(
+            decode::<Complex32>(&be, true),
+            vec![Complex32::new(1.5, -2.0)]
+        );
+        let c64 = vec![z.astype(DType::C64)];
+        let st = to_safetensors_bytes(&c64).unwrap();
+        let back = from_safetensors_bytes(&st, &c64).unwrap();
+        assert_eq!(back[0].to_vec::<Complex32>(), c64[0].to_vec::<Complex32>());
+        let err = to_safetensors_bytes(&vec![z]).unwrap_err();
+        assert!(matches!(
+            err,
+            SerialisationError::NoSafetensorsDtype {
+                dtype: DType::C128,
+                ..
+            }
+        ));
+        assert!(err.to_string().contains("complex128"), "{err}");
+    }
 }

@@ -45,8 +45,6 @@ pub trait ArrayElement: Copy + Send + Sync + PartialEq + std::fmt::Debug + 'stat
     fn slice(storage: &Storage) -> Option<&[Self]>;
     /// Wraps a vector into a storage.
     fn into_storage(v: Vec<Self>) -> Storage;
-    /// Unwraps a storage of this type, `None` for another dtype.
-    fn from_storage(storage: Storage) -> Option<Vec<Self>>;
 }
 
 /// A real, ordered element type: every [`ArrayElement`] except the complex ones.
@@ -64,12 +62,6 @@ macro_rules! storage_access {
         }
         fn into_storage(v: Vec<Self>) -> Storage {
             Storage::$variant(v)
-        }
-        fn from_storage(storage: Storage) -> Option<Vec<Self>> {
-            match storage {
-                Storage::$variant(v) => Some(v),
-                _ => None,
-            }
         }
     };
 }

@@ -63,19 +63,6 @@ impl Storage {
     pub fn zeros(dtype: DType, n: usize) -> Storage {
         crate::with_dtype!(dtype, T => <T as crate::ArrayElement>::into_storage(vec![<T as crate::ArrayElement>::zero(); n]))
     }
-
-    /// The elements converted to `dtype` with XLA's `convert` semantics (see
-    /// [`cast`](crate::array::cast): complex to real keeps the real part).
-    pub fn convert(&self, dtype: DType) -> Storage {
-        if self.dtype() == dtype {
-            return self.clone();
-        }
-        crate::with_storage!(self, v => crate::with_dtype!(dtype, D => {
-            <D as crate::ArrayElement>::into_storage(
-                crate::backend::cpu::elementwise::map(v, |x| crate::array::cast::<_, D>(x)),
-            )
-        }))
-    }
 }
 
 /// Runs `$body` with `$T` bound to the Rust element type of `$dtype`, complex dtypes included

@@ -232,9 +232,9 @@ fn max_abs(x: &Array, axes: Option<&[usize]>, keepdims: bool) -> Array {
     let list: Vec<usize> = axes.map_or_else(|| (0..x.ndim()).collect(), <[usize]>::to_vec);
     if list.iter().any(|&a| x.shape()[a] == 0) {
         let zeros = zeros_dtype(x.shape(), x.dtype());
-        return reduce_with(&zeros, axes, keepdims, |z, a| sum(z, a));
+        return reduce_with(&zeros, axes, keepdims, sum);
     }
-    reduce_with(&abs(x), axes, keepdims, |z, a| max(z, a))
+    reduce_with(&abs(x), axes, keepdims, max)
 }
 
 fn vector_norm_axes(x: &Array, ord: NormOrd, axes: Option<&[usize]>, keepdims: bool) -> Array {
@@ -249,19 +249,19 @@ fn vector_norm_axes(x: &Array, ord: NormOrd, axes: Option<&[usize]>, keepdims: b
         return max_abs(x, axes, keepdims);
     }
     if p == f64::NEG_INFINITY {
-        return reduce_with(&abs(x), axes, keepdims, |z, a| min(z, a));
+        return reduce_with(&abs(x), axes, keepdims, min);
     }
     if p == 0.0 {
         let zero = convert(&Array::scalar(0.0f32), x.dtype(), false);
         let nonzero = convert(&not_equal(x, &zero), x.dtype(), false);
-        return reduce_with(&nonzero, axes, keepdims, |z, a| sum(z, a));
+        return reduce_with(&nonzero, axes, keepdims, sum);
     }
     if p == 1.0 {
-        return reduce_with(&abs(x), axes, keepdims, |z, a| sum(z, a));
+        return reduce_with(&abs(x), axes, keepdims, sum);
     }
     let ord = convert(&Array::scalar(p), x.dtype(), false);
     let inv = convert(&Array::scalar(1.0 / p), x.dtype(), false);
-    let total = reduce_with(&power(&abs(x), &ord), axes, keepdims, |z, a| sum(z, a));
+    let total = reduce_with(&power(&abs(x), &ord), axes, keepdims, sum);
     power(&total, &inv)
 }
 
@@ -296,13 +296,13 @@ fn matrix_norm_axes(
         if largest {
             max_abs(&summed, Some(&[other]), keepdims)
         } else {
-            reduce_with(&summed, Some(&[other]), keepdims, |z, a| min(z, a))
+            reduce_with(&summed, Some(&[other]), keepdims, min)
         }
     };
     match ord {
         NormOrd::Fro => frobenius(x, Some(&[row, col]), keepdims),
-        NormOrd::P(p) if p == 1.0 => two_step(row, col, true),
-        NormOrd::P(p) if p == -1.0 => two_step(row, col, false),
+        NormOrd::P(1.0) => two_step(row, col, true),
+        NormOrd::P(-1.0) => two_step(row, col, false),
         NormOrd::P(p) if p == f64::INFINITY => two_step(col, row, true),
         NormOrd::P(p) if p == f64::NEG_INFINITY => two_step(col, row, false),
         NormOrd::Nuc | NormOrd::P(2.0) | NormOrd::P(-2.0) => {

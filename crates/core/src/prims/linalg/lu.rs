@@ -49,13 +49,13 @@ fn lu_unblocked<T: LinalgFloat>(a: &mut [T], m: usize, n: usize, perm: &mut [usi
         let pivot = a[k * n + k];
         if pivot != <T as num_traits::Zero>::zero() {
             for i in k + 1..m {
-                a[i * n + k] = a[i * n + k] / pivot;
+                a[i * n + k] /= pivot;
             }
         }
         for i in k + 1..m {
             let l = a[i * n + k];
             for j in k + 1..n {
-                a[i * n + j] = a[i * n + j] - l * a[k * n + j];
+                a[i * n + j] -= l * a[k * n + j];
             }
         }
     }
@@ -115,7 +115,7 @@ fn lu_kernel<T: LinalgFloat>(x: &Array, m: usize, n: usize) -> (Vec<T>, Vec<i32>
     let src = x.as_slice::<T>();
     let mut out = src.to_vec();
     let len = m * n;
-    let batch = if len == 0 { 0 } else { out.len() / len };
+    let batch = out.len().checked_div(len).unwrap_or(0);
     let k = m.min(n);
     let perms = std::sync::Mutex::new(vec![Vec::new(); batch]);
     for_each_matrix(&mut out, len, m * n * k, |i, a, par| {
