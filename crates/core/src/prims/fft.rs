@@ -58,10 +58,16 @@ impl PrimitiveRule for FftOp {
         let k = lengths.len();
         let shape = x.shape.dims();
         let tuple = rules::py_tuple;
-        if k == 0 || k > shape.len() {
+        if k == 0 {
+            panic!(
+                "fft: fft_lengths must not be empty (operand {})",
+                tuple(shape)
+            );
+        }
+        if k > shape.len() {
             panic!(
                 "FFT input shape {} must have at least as many input dimensions as fft_lengths \
-                 {} (and fft_lengths must not be empty)",
+                 {}.",
                 tuple(shape),
                 tuple(lengths)
             );
@@ -225,7 +231,7 @@ impl FftOp {
         let m = n / 2 + 1;
         let weights: Vec<f64> = (0..m)
             .map(|i| {
-                let paired = i != 0 && !(n % 2 == 0 && i == m - 1);
+                let paired = i != 0 && !(n.is_multiple_of(2) && i == m - 1);
                 match (paired, reciprocal) {
                     (true, true) => 0.5,
                     (true, false) => 2.0,
@@ -254,7 +260,7 @@ impl FftOp {
     /// transforms of the other transformed axes.
     fn rfft<T: FftFloat>(&self, v: &[T], shape: &[usize]) -> Vec<Complex<T>> {
         let n = *shape.last().expect("rank at least one");
-        let rows = if n == 0 { 0 } else { v.len() / n };
+        let rows = v.len().checked_div(n).unwrap_or(0);
         let mut data = rfft_rows(v, rows, n);
         let mut out_shape = shape.to_vec();
         *out_shape.last_mut().expect("rank at least one") = n / 2 + 1;
@@ -275,7 +281,7 @@ impl FftOp {
         }
         let n = *self.fft_lengths.last().expect("at least one fft length");
         let m = n / 2 + 1;
-        let rows = if m == 0 { 0 } else { data.len() / m };
+        let rows = data.len().checked_div(m).unwrap_or(0);
         irfft_rows(&data, rows, n)
     }
 }

@@ -161,7 +161,7 @@ pub(crate) fn irfft_rows<T: FftFloat>(input: &[Complex<T>], rows: usize, n: usiz
     let run = |(src, dst): (&[Complex<T>], &mut [T])| {
         let mut buf = src.to_vec();
         buf[0].im = T::zero();
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             buf[m - 1].im = T::zero();
         }
         plan.process(&mut buf, dst)

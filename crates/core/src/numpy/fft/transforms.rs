@@ -5,8 +5,8 @@
 
 use crate::array::{normalize_axis, Array};
 use crate::lax::{self, FftType};
-use crate::prims::{bind1, rules::py_tuple};
 use crate::prims::complex::ComplexOp;
+use crate::prims::{bind1, rules::py_tuple};
 
 /// How a transform is scaled (numpy's `norm` argument).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
