@@ -44,9 +44,23 @@ pub mod transforms;
 pub mod tree;
 
 pub use array::{
-    broadcast_shapes, promote_types, promote_types_weak, Array, DType, Element, Shape, ShapeDtype,
-    ALL_DTYPES,
+    broadcast_shapes, promote_types, promote_types_weak, Array, ArrayElement, DType, Element,
+    Shape, ShapeDtype, ALL_DTYPES, COMPLEX_DTYPES,
 };
+#[doc(hidden)]
+pub use num_complex;
+/// The complex element types, re-exported from `num-complex` (the types `gemm` and `faer`
+/// use): [`Complex32`] is the element of `complex64` ([`DType::C64`]), [`Complex64`] of
+/// `complex128` ([`DType::C128`]); numpy's names count the bits of the pair, Rust's those of a
+/// part.
+///
+/// ```
+/// use equinox_core::{Array, Complex32, DType};
+/// let z = Array::from_vec(vec![Complex32::new(1.0, 2.0), Complex32::new(0.0, -1.0)], [2]);
+/// assert_eq!(z.dtype(), DType::C64);
+/// assert_eq!(z.to_string(), "[1.+2.j 0.-1.j]");
+/// ```
+pub use num_complex::{Complex32, Complex64};
 pub use numpy::Axes;
 
 #[doc(hidden)]

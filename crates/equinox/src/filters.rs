@@ -71,9 +71,9 @@ pub fn is_array(x: &Array) -> bool {
     !x.is_filtered_out()
 }
 
-/// True for a leaf of a floating-point dtype (f16, bf16, f32, f64) that has not been filtered
-/// out (`eqx.is_inexact_array`; there are no complex dtypes). This is the default filter of
-/// differentiation: integer and bool leaves have no gradient.
+/// True for a leaf of a float or complex dtype (f16, bf16, f32, f64, c64, c128) that has not
+/// been filtered out (`eqx.is_inexact_array`). This is the default filter of differentiation:
+/// integer and bool leaves have no gradient.
 ///
 /// ```
 /// use equinox as eqx;
@@ -82,7 +82,7 @@ pub fn is_array(x: &Array) -> bool {
 /// assert!(!eqx::is_inexact_array(&jnp::zeros_dtype([1], DType::I32)));
 /// ```
 pub fn is_inexact_array(x: &Array) -> bool {
-    is_array(x) && x.dtype().is_float()
+    is_array(x) && x.dtype().is_inexact()
 }
 
 /// Something that picks leaves of a tree of type `T` (Equinox's `filter_spec`): `true`/`false`,

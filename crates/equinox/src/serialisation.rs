@@ -155,8 +155,8 @@ pub enum SerialisationError {
         /// What is wrong.
         reason: String,
     },
-    /// The record or tensor of `leaf` has a dtype this crate does not store (complex, int8,
-    /// uint64, structured, object, ...).
+    /// The record or tensor of `leaf` has a dtype this crate does not store (int8, uint64,
+    /// structured, object, ...).
     UnsupportedDtype {
         /// The leaf.
         leaf: LeafLocation,
@@ -205,6 +205,14 @@ pub enum SerialisationError {
     DuplicateName {
         /// The name.
         name: String,
+    },
+    /// A leaf's dtype has no safetensors equivalent (`complex128`: safetensors' only complex
+    /// dtype is `C64`, complex64).
+    NoSafetensorsDtype {
+        /// The leaf's path.
+        name: String,
+        /// Its dtype.
+        dtype: DType,
     },
     /// The safetensors library refused the data.
     Safetensors {
@@ -299,6 +307,12 @@ impl fmt::Display for SerialisationError {
                 f,
                 "two leaves have the same path \"{name}\", so they cannot be named apart"
             ),
+            NoSafetensorsDtype { name, dtype } => write!(
+                f,
+                "leaf \"{name}\" is {dtype}, which safetensors cannot store (its only complex \
+                 dtype is C64, complex64); save it as .eqx or split it into real and imaginary \
+                 parts"
+            ),
             Safetensors { context, source } => {
                 write!(f, "safetensors error while {context}: {source}")
             }
@@ -335,6 +349,14 @@ trait LeBytes: Copy {
     fn put(self, out: &mut Vec<u8>);
     /// Reads an element from exactly `SIZE` little-endian bytes.
     fn get(bytes: &[u8]) -> Self;
+    /// Reads an element from exactly `SIZE` big-endian bytes.
+    fn get_be(bytes: &[u8]) -> Self {
+        let mut swapped = [0u8; 16];
+        let s = &mut swapped[..Self::SIZE];
+        s.copy_from_slice(bytes);
+        s.reverse();
+        Self::get(s)
+    }
 }
 
 macro_rules! impl_le_bytes {
@@ -355,6 +377,31 @@ macro_rules! impl_le_bytes {
     )*};
 }
 impl_le_bytes!(u8, u32, i32, i64, f16, bf16, f32, f64);
+
+/// A complex number is its real part then its imaginary part, each in the part's byte order
+/// (numpy's `<c8`/`<c16`).
+macro_rules! impl_le_bytes_complex {
+    ($($t:ty => $part:ty),*) => {$(
+        impl LeBytes for $t {
+            const SIZE: usize = 2 * std::mem::size_of::<$part>();
+            #[inline]
+            fn put(self, out: &mut Vec<u8>) {
+                self.re.put(out);
+                self.im.put(out);
+            }
+            #[inline]
+            fn get(bytes: &[u8]) -> Self {
+                let (re, im) = bytes.split_at(Self::SIZE / 2);
+                <$t>::new(<$part>::get(re), <$part>::get(im))
+            }
+            fn get_be(bytes: &[u8]) -> Self {
+                let (re, im) = bytes.split_at(Self::SIZE / 2);
+                <$t>::new(<$part>::get_be(re), <$part>::get_be(im))
+            }
+        }
+    )*};
+}
+impl_le_bytes_complex!(equinox_core::Complex32 => f32, equinox_core::Complex64 => f64);
 
 impl LeBytes for bool {
     const SIZE: usize = 1;
@@ -399,15 +446,7 @@ fn le_bytes(a: &Array) -> Vec<u8> {
 fn decode<T: LeBytes>(bytes: &[u8], big_endian: bool) -> Vec<T> {
     let chunks = bytes.chunks_exact(T::SIZE);
     if big_endian {
-        let mut swapped = [0u8; 8];
-        chunks
-            .map(|c| {
-                let s = &mut swapped[..T::SIZE];
-                s.copy_from_slice(c);
-                s.reverse();
-                T::get(s)
-            })
-            .collect()
+        chunks.map(T::get_be).collect()
     } else {
         chunks.map(T::get).collect()
     }
@@ -441,6 +480,8 @@ fn descr(dtype: DType) -> &'static str {
         DType::BF16 => "<V2",
         DType::F32 => "<f4",
         DType::F64 => "<f8",
+        DType::C64 => "<c8",
+        DType::C128 => "<c16",
     }
 }
 
@@ -462,6 +503,8 @@ fn parse_descr(descr: &str) -> Option<(DType, bool)> {
         "V2" => DType::BF16,
         "f4" => DType::F32,
         "f8" => DType::F64,
+        "c8" => DType::C64,
+        "c16" => DType::C128,
         _ => return None,
     };
     Some((dtype, big_endian))
@@ -1166,9 +1209,9 @@ fn read_leaves<T: PyTree, R: Read>(
 // safetensors
 // ---------------------------------------------------------------------------------------------
 
-fn to_safetensors_dtype(dtype: DType) -> safetensors::Dtype {
+fn to_safetensors_dtype(dtype: DType) -> Option<safetensors::Dtype> {
     use safetensors::Dtype as S;
-    match dtype {
+    Some(match dtype {
         DType::Bool => S::BOOL,
         DType::U8 => S::U8,
         DType::U32 => S::U32,
@@ -1178,7 +1221,9 @@ fn to_safetensors_dtype(dtype: DType) -> safetensors::Dtype {
         DType::BF16 => S::BF16,
         DType::F32 => S::F32,
         DType::F64 => S::F64,
-    }
+        DType::C64 => S::C64,
+        DType::C128 => return None,
+    })
 }
 
 fn from_safetensors_dtype(dtype: safetensors::Dtype) -> Option<DType> {
@@ -1193,6 +1238,7 @@ fn from_safetensors_dtype(dtype: safetensors::Dtype) -> Option<DType> {
         S::BF16 => DType::BF16,
         S::F32 => DType::F32,
         S::F64 => DType::F64,
+        S::C64 => DType::C64,
         _ => return None,
     })
 }
@@ -1248,25 +1294,32 @@ impl safetensors::View for TensorBytes {
 pub fn to_safetensors_bytes<T: PyTree>(tree: &T) -> Result<Vec<u8>, SerialisationError> {
     let mut tensors = Vec::new();
     let mut names = HashSet::new();
-    let mut duplicate = None;
+    let mut failure = None;
     tree.visit_leaves_with_path(&mut KeyPath::new(), &mut |path, leaf| {
-        if leaf.is_filtered_out() || duplicate.is_some() {
+        if leaf.is_filtered_out() || failure.is_some() {
             return;
         }
         let name = path.to_string();
         if !names.insert(name.clone()) {
-            duplicate = Some(name);
+            failure = Some(SerialisationError::DuplicateName { name });
             return;
         }
+        let Some(dtype) = to_safetensors_dtype(leaf.dtype()) else {
+            failure = Some(SerialisationError::NoSafetensorsDtype {
+                name,
+                dtype: leaf.dtype(),
+            });
+            return;
+        };
         let tensor = TensorBytes {
-            dtype: to_safetensors_dtype(leaf.dtype()),
+            dtype,
             shape: leaf.shape().to_vec(),
             data: le_bytes(leaf),
         };
         tensors.push((name, tensor));
     });
-    if let Some(name) = duplicate {
-        return Err(SerialisationError::DuplicateName { name });
+    if let Some(e) = failure {
+        return Err(e);
     }
     safetensors::serialize(tensors, None).map_err(|source| SerialisationError::Safetensors {
         context: "serialising the leaves".to_string(),
@@ -1421,5 +1474,51 @@ mod tests {
         let hlen = u32::from_le_bytes([p[8], p[9], p[10], p[11]]) as usize;
         assert_eq!(hlen + 12, p.len());
         assert_eq!(p.len() % ARRAY_ALIGN, 0);
+    }
+
+    #[test]
+    fn complex_records_round_trip_and_safetensors_refuses_complex128() {
+        use equinox_core::{Complex32, Complex64};
+        let z = Array::from_vec(
+            vec![Complex64::new(1.5, -2.0), Complex64::new(-0.0, 3.25)],
+            [2],
+        );
+        for (a, descr) in [(z.astype(DType::C64), "'<c8'"), (z.clone(), "'<c16'")] {
+            let mut buf = Vec::new();
+            write_npy(&mut buf, &a).unwrap();
+            assert!(String::from_utf8_lossy(&buf[..64]).contains(descr));
+            // Real part then imaginary part, little-endian.
+            let data = &buf[buf.len() - 2 * a.dtype().size_in_bytes()..];
+            let half = a.dtype().size_in_bytes() / 2;
+            assert_eq!(
+                &data[..half],
+                &le_bytes(&equinox_core::lax::real(&a))[..half]
+            );
+            let back = read_npy(buf.as_slice()).unwrap();
+            assert_eq!(back.dtype(), a.dtype());
+            assert_eq!(back.to_vec::<Complex64>(), a.to_vec::<Complex64>());
+        }
+        // A big-endian record swaps each part's bytes, not the pair.
+        let be: Vec<u8> = [1.5f32, -2.0]
+            .iter()
+            .flat_map(|x| x.to_be_bytes())
+            .collect();
+        assert_eq!(
+            decode::<Complex32>(&be, true),
+            vec![Complex32::new(1.5, -2.0)]
+        );
+        let c64 = vec![z.astype(DType::C64)];
+        let st = to_safetensors_bytes(&c64).unwrap();
+        let back = from_safetensors_bytes(&st, &c64).unwrap();
+        assert_eq!(back[0].to_vec::<Complex32>(), c64[0].to_vec::<Complex32>());
+        let err = to_safetensors_bytes(&vec![z]).unwrap_err();
+        assert!(matches!(
+            err,
+            SerialisationError::NoSafetensorsDtype {
+                dtype: DType::C128,
+                ..
+            }
+        ));
+        assert!(err.to_string().contains("complex128"), "{err}");
     }
 }

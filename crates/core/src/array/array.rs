@@ -2,7 +2,7 @@
 
 use super::aval::ShapeDtype;
 use super::dtype::DType;
-use super::element::{cast, Element};
+use super::element::{cast, ArrayElement};
 use super::shape::Shape;
 use super::storage::Storage;
 use crate::trace::{Payload, TracerBox};
@@ -153,7 +153,7 @@ impl Array {
     /// Builds an array from a vector of elements in row-major order.
     ///
     /// Panics if `data.len()` is not the product of `shape`.
-    pub fn from_vec<T: Element>(data: Vec<T>, shape: impl Into<Shape>) -> Array {
+    pub fn from_vec<T: ArrayElement>(data: Vec<T>, shape: impl Into<Shape>) -> Array {
         let shape = shape.into();
         assert_eq!(
             data.len(),
@@ -166,12 +166,12 @@ impl Array {
     }
 
     /// Builds an array by copying a slice.
-    pub fn from_slice<T: Element>(data: &[T], shape: impl Into<Shape>) -> Array {
+    pub fn from_slice<T: ArrayElement>(data: &[T], shape: impl Into<Shape>) -> Array {
         Array::from_vec(data.to_vec(), shape)
     }
 
     /// A 0-d array holding `v` (strongly typed: `Array::scalar(2.0f32)` is `f32`).
-    pub fn scalar<T: Element>(v: T) -> Array {
+    pub fn scalar<T: ArrayElement>(v: T) -> Array {
         Array::from_vec(vec![v], Shape::scalar())
     }
 
@@ -180,12 +180,13 @@ impl Array {
     /// Like a Python scalar in JAX it takes the other operand's dtype: `f32_array * 0.1`
     /// multiplies by `0.1f32` and `f64_array * 0.1` by `0.1f64`. So that this conversion happens
     /// once, the value is carried at its own precision: `f64` values as weak `float64`, other
-    /// floats as weak `float32`, `i64`/`u32` values as weak `int64`, other integers as weak
+    /// floats as weak `float32`, complex values as weak complex of their own precision, `i64`/`u32` values as weak `int64`, other integers as weak
     /// `int32`. A result that stays weak is `float32`/`int32`, as in JAX's default mode.
-    pub fn weak_scalar<T: Element>(v: T) -> Array {
+    pub fn weak_scalar<T: ArrayElement>(v: T) -> Array {
         let a = match T::DTYPE {
             DType::F64 => Array::scalar(v.to_f64()),
             d if d.is_float() => Array::scalar(v.to_f64() as f32),
+            DType::C64 | DType::C128 => Array::scalar(v),
             DType::I64 | DType::U32 => Array::scalar(v.to_i64()),
             DType::Bool => return Array::scalar(v),
             _ => Array::scalar(v.to_i64() as i32),
@@ -240,7 +241,7 @@ impl Array {
     }
 
     /// Borrows the elements as a slice of `T`; panics if `T` is not the array's dtype.
-    pub fn as_slice<T: Element>(&self) -> &[T] {
+    pub fn as_slice<T: ArrayElement>(&self) -> &[T] {
         T::slice(self.storage()).unwrap_or_else(|| {
             panic!(
                 "Array::as_slice: the array has dtype {}, not {}",
@@ -252,7 +253,7 @@ impl Array {
 
     /// Copies the elements out in row-major order, converting to `T` with XLA's `convert`
     /// semantics when `T` is not the array's dtype.
-    pub fn to_vec<T: Element>(&self) -> Vec<T> {
+    pub fn to_vec<T: ArrayElement>(&self) -> Vec<T> {
         if let Some(s) = T::slice(self.storage()) {
             return s.to_vec();
         }
@@ -260,7 +261,7 @@ impl Array {
     }
 
     /// The single element of a 0-d (or size-1) array, converted to `T`.
-    pub fn item<T: Element>(&self) -> T {
+    pub fn item<T: ArrayElement>(&self) -> T {
         assert_eq!(
             self.size(),
             1,
@@ -294,7 +295,7 @@ impl Array {
     }
 }
 
-impl<T: Element> From<T> for Array {
+impl<T: ArrayElement> From<T> for Array {
     /// A strongly typed 0-d array.
     fn from(v: T) -> Array {
         Array::scalar(v)

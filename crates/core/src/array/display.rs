@@ -110,6 +110,9 @@ fn scientific_parts(v: f64, dtype: DType) -> (String, String, i32) {
 /// numpy's `FloatingFormat` with default options, fitted to the printed values.
 struct FloatFormat {
     dtype: DType,
+    /// numpy's `sign='+'`: non-negative values get a `+` (the imaginary parts of complex
+    /// numbers).
+    plus: bool,
     scientific: bool,
     /// Fractional digits of every scientific mantissa.
     precision: usize,
@@ -121,6 +124,10 @@ struct FloatFormat {
 
 impl FloatFormat {
     fn new(values: &[f64], dtype: DType) -> FloatFormat {
+        FloatFormat::with_sign(values, dtype, false)
+    }
+
+    fn with_sign(values: &[f64], dtype: DType, plus: bool) -> FloatFormat {
         let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
         let nonzero: Vec<f64> = finite
             .iter()
@@ -147,6 +154,7 @@ impl FloatFormat {
         };
         let mut f = FloatFormat {
             dtype,
+            plus,
             scientific,
             precision: 0,
             exp_size: 0,
@@ -156,7 +164,7 @@ impl FloatFormat {
         if scientific {
             for &v in &finite {
                 let (int, frac, exp) = scientific_parts(v, dtype);
-                f.pad_left = f.pad_left.max(int.len());
+                f.pad_left = f.pad_left.max(f.signed(int).len());
                 f.precision = f.precision.max(frac.len());
                 f.exp_size = f.exp_size.max(exp.unsigned_abs().to_string().len().max(2));
             }
@@ -164,13 +172,13 @@ impl FloatFormat {
         } else {
             for &v in &finite {
                 let (int, frac) = positional_parts(v, dtype);
-                f.pad_left = f.pad_left.max(int.len());
+                f.pad_left = f.pad_left.max(f.signed(int).len());
                 f.pad_right = f.pad_right.max(frac.len());
             }
         }
         if finite.len() != values.len() {
             // Room for "nan", "inf" and "-inf" right-aligned over the whole field.
-            let neg_inf = values.contains(&f64::NEG_INFINITY) as usize;
+            let neg_inf = (plus || values.contains(&f64::NEG_INFINITY)) as usize;
             let offset = f.pad_right + 1;
             f.pad_left = f
                 .pad_left
@@ -178,6 +186,15 @@ impl FloatFormat {
                 .max((3 + neg_inf).saturating_sub(offset));
         }
         f
+    }
+
+    /// The integer part with the `+` of `sign='+'`.
+    fn signed(&self, int: String) -> String {
+        if self.plus && !int.starts_with('-') {
+            format!("+{int}")
+        } else {
+            int
+        }
     }
 
     fn format(&self, v: f64) -> String {
@@ -189,10 +206,16 @@ impl FloatFormat {
             } else {
                 "-inf"
             };
+            let s = if s.starts_with('-') {
+                s.to_string()
+            } else {
+                self.signed(s.to_string())
+            };
             return format!("{s:>w$}", w = self.pad_left + self.pad_right + 1);
         }
         if self.scientific {
             let (int, frac, exp) = scientific_parts(v, self.dtype);
+            let int = self.signed(int);
             let sign = if exp < 0 { '-' } else { '+' };
             format!(
                 "{int:>pl$}.{frac:0<p$}e{sign}{e:0>es$}",
@@ -203,6 +226,7 @@ impl FloatFormat {
             )
         } else {
             let (int, frac) = positional_parts(v, self.dtype);
+            let int = self.signed(int);
             format!(
                 "{int:>pl$}.{frac:<pr$}",
                 pl = self.pad_left,
@@ -281,6 +305,21 @@ fn scalar_float_str(v: f64, dtype: DType) -> String {
     }
 }
 
+/// numpy's `str()` of a complex scalar, as Python prints complex numbers: `(1+2j)`, `2j` for a
+/// zero (positive) real part, each part's float string without a trailing `.0`.
+fn scalar_complex_str(z: crate::Complex64, part: DType) -> String {
+    let s = |v: f64| {
+        let s = scalar_float_str(v, part);
+        s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+    };
+    let im = s(z.im);
+    if z.re == 0.0 && z.re.is_sign_positive() {
+        return format!("{im}j");
+    }
+    let sign = if im.starts_with('-') { "" } else { "+" };
+    format!("({}{sign}{im}j)", s(z.re))
+}
+
 /// Formats every printed element of `a` (`None` for elided ones), all with one formatter.
 fn element_strings(a: &Array, keep: &dyn Fn(usize) -> bool) -> Vec<Option<String>> {
     let dtype = a.dtype();
@@ -296,6 +335,26 @@ fn element_strings(a: &Array, keep: &dyn Fn(usize) -> bool) -> Vec<Option<String
         let shown: Vec<f64> = (0..n).filter(kept).map(|i| vals[i]).collect();
         let f = FloatFormat::new(&shown, dtype);
         (0..n).map(|i| keep(i).then(|| f.format(vals[i]))).collect()
+    } else if dtype.is_complex() {
+        // numpy's `ComplexFloatingFormat`: one format for the real parts, one with `+` signs
+        // for the imaginary parts, and the `j` before the imaginary part's right padding.
+        let vals = a.to_vec::<crate::Complex64>();
+        let part = dtype.real_dtype();
+        let shown = |f: fn(&crate::Complex64) -> f64| -> Vec<f64> {
+            (0..n).filter(kept).map(|i| f(&vals[i])).collect()
+        };
+        let re = FloatFormat::new(&shown(|z| z.re), part);
+        let im = FloatFormat::with_sign(&shown(|z| z.im), part, true);
+        (0..n)
+            .map(|i| {
+                keep(i).then(|| {
+                    let imag = im.format(vals[i].im);
+                    let body = imag.trim_end();
+                    let pad = &imag[body.len()..];
+                    format!("{}{body}j{pad}", re.format(vals[i].re))
+                })
+            })
+            .collect()
     } else if dtype == DType::Bool {
         let vals = a.as_slice::<bool>();
         let t = if a.ndim() == 0 { "True" } else { " True" };
@@ -435,6 +494,8 @@ impl fmt::Display for Array {
             let d = self.dtype();
             let s = if d.is_float() {
                 scalar_float_str(self.item::<f64>(), d)
+            } else if d.is_complex() {
+                scalar_complex_str(self.item::<crate::Complex64>(), d.real_dtype())
             } else if d.is_bool() {
                 if self.item::<bool>() { "True" } else { "False" }.to_string()
             } else if d == DType::U32 {

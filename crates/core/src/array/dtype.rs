@@ -26,9 +26,14 @@ pub enum DType {
     F32,
     /// `float64`.
     F64,
+    /// `complex64`: a pair of `float32` (real, imaginary), stored as [`Complex32`](crate::Complex32).
+    C64,
+    /// `complex128`: a pair of `float64`, stored as [`Complex64`](crate::Complex64).
+    C128,
 }
 
-/// Every dtype, in a fixed order (useful for tests and tables).
+/// Every real (non-complex) dtype, in a fixed order (useful for tests and tables); the complex
+/// ones are [`COMPLEX_DTYPES`].
 pub const ALL_DTYPES: [DType; 9] = [
     DType::Bool,
     DType::U8,
@@ -40,6 +45,9 @@ pub const ALL_DTYPES: [DType; 9] = [
     DType::F32,
     DType::F64,
 ];
+
+/// The complex dtypes: `complex64` and `complex128`.
+pub const COMPLEX_DTYPES: [DType; 2] = [DType::C64, DType::C128];
 
 impl DType {
     /// The numpy name of the dtype (`"float32"`, `"int32"`, `"bool"`, ...).
@@ -54,6 +62,8 @@ impl DType {
             DType::BF16 => "bfloat16",
             DType::F32 => "float32",
             DType::F64 => "float64",
+            DType::C64 => "complex64",
+            DType::C128 => "complex128",
         }
     }
 
@@ -69,6 +79,8 @@ impl DType {
             DType::BF16 => "bf16",
             DType::F32 => "f32",
             DType::F64 => "f64",
+            DType::C64 => "c64",
+            DType::C128 => "c128",
         }
     }
 
@@ -76,6 +88,7 @@ impl DType {
     pub fn from_name(name: &str) -> Option<DType> {
         ALL_DTYPES
             .iter()
+            .chain(COMPLEX_DTYPES.iter())
             .copied()
             .find(|d| d.name() == name || d.short_name() == name)
     }
@@ -86,13 +99,43 @@ impl DType {
             DType::Bool | DType::U8 => 1,
             DType::F16 | DType::BF16 => 2,
             DType::U32 | DType::I32 | DType::F32 => 4,
-            DType::I64 | DType::F64 => 8,
+            DType::I64 | DType::F64 | DType::C64 => 8,
+            DType::C128 => 16,
         }
     }
 
-    /// True for the floating-point dtypes ("inexact" in numpy terms; there are no complex dtypes).
+    /// True for the real floating-point dtypes (not the complex ones: see [`DType::is_inexact`]).
     pub fn is_float(self) -> bool {
         matches!(self, DType::F16 | DType::BF16 | DType::F32 | DType::F64)
+    }
+
+    /// True for `complex64` and `complex128`.
+    pub fn is_complex(self) -> bool {
+        matches!(self, DType::C64 | DType::C128)
+    }
+
+    /// True for float and complex dtypes (numpy's `inexact`): the dtypes that carry tangents.
+    pub fn is_inexact(self) -> bool {
+        self.is_float() || self.is_complex()
+    }
+
+    /// The real dtype of a complex dtype's parts (`complex64 → float32`); real dtypes map to
+    /// themselves (JAX's `dtypes.to_inexact_dtype` inverse, numpy's `finfo(d).dtype`).
+    pub fn real_dtype(self) -> DType {
+        match self {
+            DType::C64 => DType::F32,
+            DType::C128 => DType::F64,
+            d => d,
+        }
+    }
+
+    /// The complex dtype whose parts have this float dtype: `float64 → complex128`, every other
+    /// dtype `→ complex64` (JAX promotes `float16`/`bfloat16` with `1j` to `complex64`).
+    pub fn complex_dtype(self) -> DType {
+        match self {
+            DType::F64 | DType::C128 => DType::C128,
+            _ => DType::C64,
+        }
     }
 
     /// True for signed and unsigned integer dtypes (not `bool`).
@@ -148,9 +191,12 @@ enum Node {
     F2,
     F4,
     F8,
+    WeakComplex,
+    C8,
+    C16,
 }
 
-const NODES: [Node; 15] = [
+const NODES: [Node; 18] = [
     Node::B1,
     Node::U1,
     Node::U2,
@@ -166,10 +212,13 @@ const NODES: [Node; 15] = [
     Node::F2,
     Node::F4,
     Node::F8,
+    Node::WeakComplex,
+    Node::C8,
+    Node::C16,
 ];
 
 impl Node {
-    /// Direct successors in the lattice (complex types omitted: no real inputs reach them).
+    /// Direct successors in the lattice (`C8`/`C16` are complex64/complex128).
     fn successors(self) -> &'static [Node] {
         use Node::*;
         match self {
@@ -183,11 +232,14 @@ impl Node {
             I2 => &[I4],
             I4 => &[I8],
             I8 => &[WeakFloat],
-            WeakFloat => &[BF, F2],
+            WeakFloat => &[BF, F2, WeakComplex],
             BF => &[F4],
             F2 => &[F4],
-            F4 => &[F8],
-            F8 => &[],
+            F4 => &[F8, C8],
+            F8 => &[C16],
+            WeakComplex => &[C8],
+            C8 => &[C16],
+            C16 => &[],
         }
     }
 
@@ -209,6 +261,7 @@ impl Node {
             (DType::Bool, _) => Node::B1,
             (DType::U8 | DType::U32 | DType::I32 | DType::I64, true) => Node::WeakInt,
             (DType::F16 | DType::BF16 | DType::F32 | DType::F64, true) => Node::WeakFloat,
+            (DType::C64 | DType::C128, true) => Node::WeakComplex,
             (DType::U8, _) => Node::U1,
             (DType::U32, _) => Node::U4,
             (DType::I32, _) => Node::I4,
@@ -217,6 +270,8 @@ impl Node {
             (DType::BF16, _) => Node::BF,
             (DType::F32, _) => Node::F4,
             (DType::F64, _) => Node::F8,
+            (DType::C64, _) => Node::C8,
+            (DType::C128, _) => Node::C16,
         }
     }
 }
@@ -234,12 +289,13 @@ pub fn promote_types_weak(a: DType, a_weak: bool, b: DType, b_weak: bool) -> (DT
         .iter()
         .copied()
         .find(|n| common & (1 << n.index()) != 0 && n.upper_bounds() == common)
-        .expect("the promotion lattice has a least upper bound for every pair of real types");
+        .expect("the promotion lattice has a least upper bound for every pair of types");
     // A result that stays weak takes JAX's default-mode dtypes (int32, float32), whatever
     // precision the weak operands were carried in.
     match lub {
         Node::WeakInt => (DType::I32, true),
         Node::WeakFloat => (DType::F32, true),
+        Node::WeakComplex => (DType::C64, true),
         Node::B1 => (DType::Bool, false),
         Node::U1 => (DType::U8, false),
         Node::U4 => (DType::U32, false),
@@ -249,6 +305,8 @@ pub fn promote_types_weak(a: DType, a_weak: bool, b: DType, b_weak: bool) -> (DT
         Node::F2 => (DType::F16, false),
         Node::F4 => (DType::F32, false),
         Node::F8 => (DType::F64, false),
+        Node::C8 => (DType::C64, false),
+        Node::C16 => (DType::C128, false),
         other => panic!(
             "promote_types: {a} and {b} promote to {other:?}, a dtype this library does not store"
         ),
@@ -261,6 +319,7 @@ pub fn promote_types_weak(a: DType, a_weak: bool, b: DType, b_weak: bool) -> (DT
 /// use equinox_core::{promote_types, DType};
 /// assert_eq!(promote_types(DType::U32, DType::I32), DType::I64);
 /// assert_eq!(promote_types(DType::F16, DType::BF16), DType::F32);
+/// assert_eq!(promote_types(DType::F64, DType::C64), DType::C128);
 /// ```
 pub fn promote_types(a: DType, b: DType) -> DType {
     promote_types_weak(a, false, b, false).0

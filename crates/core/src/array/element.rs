@@ -3,37 +3,73 @@
 use super::dtype::DType;
 use super::storage::Storage;
 use half::{bf16, f16};
+use num_complex::{Complex32, Complex64};
 
-/// A Rust type that can be the element type of an [`Array`](crate::Array).
+/// A Rust type that can be stored in an [`Array`](crate::Array): every dtype's element type,
+/// complex ones included.
 ///
-/// Implemented for `bool`, `u8`, `u32`, `i32`, `i64`, `half::f16`, `half::bf16`, `f32` and
-/// `f64`.
-pub trait Element: Copy + Send + Sync + PartialEq + PartialOrd + std::fmt::Debug + 'static {
+/// Implemented for `bool`, `u8`, `u32`, `i32`, `i64`, `half::f16`, `half::bf16`, `f32`, `f64`,
+/// [`Complex32`](crate::Complex32) (`complex64`) and [`Complex64`](crate::Complex64)
+/// (`complex128`). Complex numbers have no order, so the ordered real types implement
+/// [`Element`] on top of this trait; kernels that compare take `Element`.
+pub trait ArrayElement: Copy + Send + Sync + PartialEq + std::fmt::Debug + 'static {
     /// The dtype this Rust type stores.
     const DTYPE: DType;
     /// The additive identity.
     fn zero() -> Self;
     /// The multiplicative identity.
     fn one() -> Self;
-    /// The value as `f64` (`true` is 1).
+    /// The value as `f64` (`true` is 1; a complex value gives its real part, as XLA's
+    /// `convert` does).
     fn to_f64(self) -> f64;
-    /// The value as `i64`; floats truncate toward zero and saturate, NaN gives 0.
+    /// The value as `i64`; floats truncate toward zero and saturate, NaN gives 0 (complex:
+    /// the real part's).
     fn to_i64(self) -> i64;
     /// Converts from `f64` with the semantics of XLA's `convert`: rounding to nearest for
     /// floats; truncation toward zero with saturation for integers (NaN gives 0); `x != 0`
-    /// for `bool`.
+    /// for `bool`; imaginary part 0 for complex.
     fn from_f64(v: f64) -> Self;
-    /// Converts from `i64`: integers wrap (two's complement), floats round to nearest.
+    /// Converts from `i64`: integers wrap (two's complement), floats round to nearest (once),
+    /// complex values get imaginary part 0.
     fn from_i64(v: i64) -> Self;
+    /// The value as a `complex128` (real values get imaginary part 0).
+    fn to_c128(self) -> Complex64 {
+        Complex64::new(self.to_f64(), 0.0)
+    }
+    /// Converts from a `complex128`: complex types round each part, real types take the real
+    /// part (as `convert_element_type` does).
+    fn from_c128(v: Complex64) -> Self {
+        Self::from_f64(v.re)
+    }
     /// Borrows the elements of a storage of this type, `None` for another dtype.
     fn slice(storage: &Storage) -> Option<&[Self]>;
     /// Wraps a vector into a storage.
     fn into_storage(v: Vec<Self>) -> Storage;
 }
 
+/// A real, ordered element type: every [`ArrayElement`] except the complex ones.
+///
+/// Kernels that compare elements (max, sort, clamp, ...) are generic over this trait.
+pub trait Element: ArrayElement + PartialOrd {}
+
+macro_rules! storage_access {
+    ($t:ty, $variant:ident) => {
+        fn slice(storage: &Storage) -> Option<&[Self]> {
+            match storage {
+                Storage::$variant(v) => Some(v),
+                _ => None,
+            }
+        }
+        fn into_storage(v: Vec<Self>) -> Storage {
+            Storage::$variant(v)
+        }
+    };
+}
+
 macro_rules! impl_int_element {
     ($t:ty, $variant:ident) => {
-        impl Element for $t {
+        impl Element for $t {}
+        impl ArrayElement for $t {
             const DTYPE: DType = DType::$variant;
             fn zero() -> Self {
                 0
@@ -53,15 +89,7 @@ macro_rules! impl_int_element {
             fn from_i64(v: i64) -> Self {
                 v as $t
             }
-            fn slice(storage: &Storage) -> Option<&[Self]> {
-                match storage {
-                    Storage::$variant(v) => Some(v),
-                    _ => None,
-                }
-            }
-            fn into_storage(v: Vec<Self>) -> Storage {
-                Storage::$variant(v)
-            }
+            storage_access!($t, $variant);
         }
     };
 }
@@ -73,7 +101,8 @@ impl_int_element!(i64, I64);
 
 macro_rules! impl_float_element {
     ($t:ty, $variant:ident) => {
-        impl Element for $t {
+        impl Element for $t {}
+        impl ArrayElement for $t {
             const DTYPE: DType = DType::$variant;
             fn zero() -> Self {
                 0.0
@@ -93,15 +122,7 @@ macro_rules! impl_float_element {
             fn from_i64(v: i64) -> Self {
                 v as $t
             }
-            fn slice(storage: &Storage) -> Option<&[Self]> {
-                match storage {
-                    Storage::$variant(v) => Some(v),
-                    _ => None,
-                }
-            }
-            fn into_storage(v: Vec<Self>) -> Storage {
-                Storage::$variant(v)
-            }
+            storage_access!($t, $variant);
         }
     };
 }
@@ -111,7 +132,8 @@ impl_float_element!(f64, F64);
 
 macro_rules! impl_half_element {
     ($t:ty, $variant:ident) => {
-        impl Element for $t {
+        impl Element for $t {}
+        impl ArrayElement for $t {
             const DTYPE: DType = DType::$variant;
             fn zero() -> Self {
                 <$t>::ZERO
@@ -131,15 +153,7 @@ macro_rules! impl_half_element {
             fn from_i64(v: i64) -> Self {
                 <$t>::from_f64(v as f64)
             }
-            fn slice(storage: &Storage) -> Option<&[Self]> {
-                match storage {
-                    Storage::$variant(v) => Some(v),
-                    _ => None,
-                }
-            }
-            fn into_storage(v: Vec<Self>) -> Storage {
-                Storage::$variant(v)
-            }
+            storage_access!($t, $variant);
         }
     };
 }
@@ -147,7 +161,7 @@ macro_rules! impl_half_element {
 impl_half_element!(f16, F16);
 impl_half_element!(bf16, BF16);
 
-impl Element for bool {
+impl ArrayElement for bool {
     const DTYPE: DType = DType::Bool;
     fn zero() -> Self {
         false
@@ -167,26 +181,66 @@ impl Element for bool {
     fn from_i64(v: i64) -> Self {
         v != 0
     }
-    fn slice(storage: &Storage) -> Option<&[Self]> {
-        match storage {
-            Storage::Bool(v) => Some(v),
-            _ => None,
-        }
-    }
-    fn into_storage(v: Vec<Self>) -> Storage {
-        Storage::Bool(v)
-    }
+    storage_access!(bool, Bool);
 }
+impl Element for bool {}
+
+macro_rules! impl_complex_element {
+    ($t:ty, $part:ty, $variant:ident) => {
+        impl ArrayElement for $t {
+            const DTYPE: DType = DType::$variant;
+            fn zero() -> Self {
+                <$t>::new(0.0, 0.0)
+            }
+            fn one() -> Self {
+                <$t>::new(1.0, 0.0)
+            }
+            fn to_f64(self) -> f64 {
+                self.re as f64
+            }
+            fn to_i64(self) -> i64 {
+                self.re as i64
+            }
+            fn from_f64(v: f64) -> Self {
+                <$t>::new(v as $part, 0.0)
+            }
+            fn from_i64(v: i64) -> Self {
+                <$t>::new(v as $part, 0.0)
+            }
+            fn to_c128(self) -> Complex64 {
+                Complex64::new(self.re as f64, self.im as f64)
+            }
+            fn from_c128(v: Complex64) -> Self {
+                <$t>::new(v.re as $part, v.im as $part)
+            }
+            storage_access!($t, $variant);
+        }
+    };
+}
+
+impl_complex_element!(Complex32, f32, C64);
+impl_complex_element!(Complex64, f64, C128);
 
 /// Converts one element to another element type with XLA's `convert` semantics.
 ///
 /// Integers become floats with one rounding of the exact value (`i64 → f32` must not round
 /// through `f64` first). Conversions to `f16`/`bf16` from integers or `f64` go through `f32`, as
-/// XLA's CPU backend does (so they round twice, exactly like JAX).
+/// XLA's CPU backend does (so they round twice, exactly like JAX). Complex values become real
+/// by dropping the imaginary part (JAX's `convert_element_type`, which warns); real values
+/// become complex with imaginary part 0.
 #[inline]
-pub fn cast<S: Element, D: Element>(s: S) -> D {
+pub fn cast<S: ArrayElement, D: ArrayElement>(s: S) -> D {
     let to_half = matches!(D::DTYPE, DType::F16 | DType::BF16);
-    if S::DTYPE.is_float() {
+    if S::DTYPE.is_complex() {
+        if D::DTYPE.is_complex() {
+            D::from_c128(s.to_c128())
+        } else if D::DTYPE == DType::F32 || to_half {
+            // complex64's real part is already an f32; complex128's rounds via f32 as f64 does.
+            D::from_f64(s.to_f64() as f32 as f64)
+        } else {
+            D::from_f64(s.to_f64())
+        }
+    } else if S::DTYPE.is_float() {
         if to_half && S::DTYPE == DType::F64 {
             D::from_f64(s.to_f64() as f32 as f64)
         } else {

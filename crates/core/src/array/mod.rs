@@ -12,8 +12,8 @@ mod storage;
 
 pub use array::Array;
 pub use aval::ShapeDtype;
-pub use dtype::{promote_types, promote_types_weak, DType, ALL_DTYPES};
-pub use element::{cast, Element, FloatElement, IntElement};
+pub use dtype::{promote_types, promote_types_weak, DType, ALL_DTYPES, COMPLEX_DTYPES};
+pub use element::{cast, ArrayElement, Element, FloatElement, IntElement};
 pub use ndarray_interop::DTypeMismatch;
 pub use shape::{broadcast_shapes, normalize_axis, Shape};
 pub use storage::Storage;

@@ -2,6 +2,7 @@
 
 use super::dtype::DType;
 use half::{bf16, f16};
+use num_complex::{Complex32, Complex64};
 
 /// A contiguous, row-major buffer of one dtype. Each variant owns its elements.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,6 +25,10 @@ pub enum Storage {
     F32(Vec<f32>),
     /// `float64` elements.
     F64(Vec<f64>),
+    /// `complex64` elements.
+    C64(Vec<Complex32>),
+    /// `complex128` elements.
+    C128(Vec<Complex64>),
 }
 
 impl Storage {
@@ -39,6 +44,8 @@ impl Storage {
             Storage::BF16(_) => DType::BF16,
             Storage::F32(_) => DType::F32,
             Storage::F64(_) => DType::F64,
+            Storage::C64(_) => DType::C64,
+            Storage::C128(_) => DType::C128,
         }
     }
 
@@ -54,11 +61,14 @@ impl Storage {
 
     /// A buffer of `n` zeros (`false` for bool).
     pub fn zeros(dtype: DType, n: usize) -> Storage {
-        crate::with_dtype!(dtype, T => <T as crate::Element>::into_storage(vec![<T as crate::Element>::zero(); n]))
+        crate::with_dtype!(dtype, T => <T as crate::ArrayElement>::into_storage(vec![<T as crate::ArrayElement>::zero(); n]))
     }
 }
 
-/// Runs `$body` with `$T` bound to the Rust element type of `$dtype`.
+/// Runs `$body` with `$T` bound to the Rust element type of `$dtype`, complex dtypes included
+/// (`$T: ArrayElement`; use [`with_real_dtype!`] where the body needs an ordered [`Element`]).
+///
+/// [`Element`]: crate::Element
 #[macro_export]
 #[doc(hidden)]
 macro_rules! with_dtype {
@@ -100,6 +110,81 @@ macro_rules! with_dtype {
                 type $T = f64;
                 $body
             }
+            $crate::DType::C64 => {
+                type $T = $crate::Complex32;
+                $body
+            }
+            $crate::DType::C128 => {
+                type $T = $crate::Complex64;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$T` bound to the Rust element type of a real (non-complex) `$dtype`
+/// (`$T: Element`, ordered); `$else` for the complex dtypes.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_real_dtype {
+    ($dtype:expr, $T:ident => $body:expr, _ => $else:expr) => {
+        match $dtype {
+            $crate::DType::Bool => {
+                type $T = bool;
+                $body
+            }
+            $crate::DType::U8 => {
+                type $T = u8;
+                $body
+            }
+            $crate::DType::U32 => {
+                type $T = u32;
+                $body
+            }
+            $crate::DType::I32 => {
+                type $T = i32;
+                $body
+            }
+            $crate::DType::I64 => {
+                type $T = i64;
+                $body
+            }
+            $crate::DType::F16 => {
+                type $T = $crate::half::f16;
+                $body
+            }
+            $crate::DType::BF16 => {
+                type $T = $crate::half::bf16;
+                $body
+            }
+            $crate::DType::F32 => {
+                type $T = f32;
+                $body
+            }
+            $crate::DType::F64 => {
+                type $T = f64;
+                $body
+            }
+            $crate::DType::C64 | $crate::DType::C128 => $else,
+        }
+    };
+}
+
+/// Runs `$body` with `$T` bound to the Rust type of a complex `$dtype`; `$else` otherwise.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_complex_dtype {
+    ($dtype:expr, $T:ident => $body:expr, _ => $else:expr) => {
+        match $dtype {
+            $crate::DType::C64 => {
+                type $T = $crate::Complex32;
+                $body
+            }
+            $crate::DType::C128 => {
+                type $T = $crate::Complex64;
+                $body
+            }
+            _ => $else,
         }
     };
 }
@@ -173,6 +258,8 @@ macro_rules! with_storage {
             $crate::array::Storage::BF16($v) => $body,
             $crate::array::Storage::F32($v) => $body,
             $crate::array::Storage::F64($v) => $body,
+            $crate::array::Storage::C64($v) => $body,
+            $crate::array::Storage::C128($v) => $body,
         }
     };
 }

@@ -34,7 +34,7 @@ pub(crate) fn jvp_jaxpr(
     let nonzero: Vec<bool> = nonzero
         .iter()
         .zip(&in_avals)
-        .map(|(nz, a)| *nz && a.dtype.is_float())
+        .map(|(nz, a)| *nz && a.dtype.is_inexact())
         .collect();
     let mut avals = in_avals.clone();
     avals.extend(
@@ -76,7 +76,7 @@ pub(crate) fn jvp_jaxpr(
             let (p, t) = trace.unwrap(o);
             let t = match t {
                 Some(t) => Some(t),
-                None if instantiate[i] && p.dtype().is_float() => Some(zeros(p.aval())),
+                None if instantiate[i] && p.dtype().is_inexact() => Some(zeros(p.aval())),
                 None => None,
             };
             nonzero_out.push(t.is_some());

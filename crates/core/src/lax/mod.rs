@@ -6,18 +6,22 @@
 //! transformation.
 
 mod collective;
+mod complex;
 pub(crate) mod control_flow;
 mod conv;
 mod dot;
+mod fft;
 pub mod linalg;
 mod slicing;
 mod stop_gradient;
 mod window;
 
 pub use collective::*;
+pub use complex::*;
 pub use control_flow::*;
 pub use conv::*;
 pub use dot::*;
+pub use fft::{fft, FftType};
 pub use slicing::*;
 pub use stop_gradient::stop_gradient;
 pub use window::*;

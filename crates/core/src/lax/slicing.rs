@@ -107,7 +107,7 @@ fn normalize_starts(op: &str, x: &Array, starts: &[Array]) -> Vec<Array> {
 
 /// A 0-d array of `like`'s dtype holding `v`.
 fn scalar_like(like: &Array, v: i64) -> Array {
-    crate::with_dtype!(like.dtype(), T => Array::scalar(<T as crate::Element>::from_i64(v)))
+    crate::with_dtype!(like.dtype(), T => Array::scalar(<T as crate::ArrayElement>::from_i64(v)))
 }
 
 /// `lax.dynamic_slice`: the window of size `slice_sizes` starting at run-time indices (one 0-d

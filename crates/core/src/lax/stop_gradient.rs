@@ -16,7 +16,7 @@ use crate::prims::unary::UnaryOp;
 /// assert_eq!(lax::stop_gradient(&x).to_vec::<f32>(), vec![1.0, -2.0]);
 /// ```
 pub fn stop_gradient(x: &Array) -> Array {
-    if !x.dtype().is_float() {
+    if !x.dtype().is_inexact() {
         return x.clone();
     }
     bind1(UnaryOp::StopGradient, &[x])

@@ -12,7 +12,7 @@ use super::math::{
 };
 use super::promotion::to_inexact;
 use super::reductions::{max, min};
-use crate::array::{Array, DType, Element};
+use crate::array::{Array, ArrayElement, DType};
 use crate::numpy::Axes;
 
 /// A constant with `x`'s dtype (JAX's `_lax_const(x, v)`: `v` rounded once to that dtype).

@@ -1,6 +1,6 @@
 //! Array creation: `zeros`, `ones`, `full`, `arange`, `linspace`, `eye`, ...
 
-use crate::array::{Array, DType, Element, Shape};
+use crate::array::{Array, ArrayElement, DType, Element, Shape};
 use crate::prims::bind1;
 use crate::prims::layout::LayoutOp;
 
@@ -11,7 +11,7 @@ use crate::prims::layout::LayoutOp;
 /// let x = jnp::full([2, 2], 7i32);
 /// assert_eq!(x.to_vec::<i32>(), vec![7, 7, 7, 7]);
 /// ```
-pub fn full<T: Element>(shape: impl Into<Shape>, value: T) -> Array {
+pub fn full<T: ArrayElement>(shape: impl Into<Shape>, value: T) -> Array {
     let shape = shape.into();
     let scalar = Array::scalar(value);
     if shape.ndim() == 0 {

@@ -34,7 +34,7 @@
 
 use super::ops::Scalar;
 use super::promotion::{broadcast_to_shape, common_shape, convert, promote_dtypes};
-use crate::array::{normalize_axis, Array, DType, Element, Shape};
+use crate::array::{normalize_axis, Array, ArrayElement, DType, Element, Shape};
 use crate::lax;
 use crate::prims::binary::BinaryOp;
 use crate::prims::bind1;

@@ -130,21 +130,21 @@ pub fn sign(x: &Array) -> Array {
 }
 /// Round toward -inf (integers pass through).
 pub fn floor(x: &Array) -> Array {
-    if !x.dtype().is_float() {
+    if !x.dtype().is_inexact() {
         return x.clone();
     }
     unary(UnaryOp::Floor, x)
 }
 /// Round toward +inf (integers pass through).
 pub fn ceil(x: &Array) -> Array {
-    if !x.dtype().is_float() {
+    if !x.dtype().is_inexact() {
         return x.clone();
     }
     unary(UnaryOp::Ceil, x)
 }
 /// Round half to even, as `jnp.round` with `decimals=0`.
 pub fn round(x: &Array) -> Array {
-    if !x.dtype().is_float() {
+    if !x.dtype().is_inexact() {
         return x.clone();
     }
     unary(
@@ -156,7 +156,7 @@ pub fn round(x: &Array) -> Array {
 }
 /// Round toward zero.
 pub fn trunc(x: &Array) -> Array {
-    if !x.dtype().is_float() {
+    if !x.dtype().is_inexact() {
         return x.clone();
     }
     let zero = full_like_scalar(x, 0.0);
@@ -174,6 +174,13 @@ pub fn reciprocal(x: &Array) -> Array {
 }
 /// True where `x` is finite.
 pub fn isfinite(x: &Array) -> Array {
+    if x.dtype().is_complex() {
+        let (re, im) = (
+            isfinite(&crate::lax::real(x)),
+            isfinite(&crate::lax::imag(x)),
+        );
+        return bind1(BinaryOp::And, &[&re, &im]);
+    }
     if !x.dtype().is_float() {
         return full_bool_like(x, true);
     }
@@ -181,13 +188,17 @@ pub fn isfinite(x: &Array) -> Array {
 }
 /// True where `x` is NaN.
 pub fn isnan(x: &Array) -> Array {
-    if !x.dtype().is_float() {
+    if !x.dtype().is_inexact() {
         return full_bool_like(x, false);
     }
     bind1(CompareOp::Ne, &[x, x])
 }
 /// True where `x` is ±inf.
 pub fn isinf(x: &Array) -> Array {
+    if x.dtype().is_complex() {
+        let (re, im) = (isinf(&crate::lax::real(x)), isinf(&crate::lax::imag(x)));
+        return bind1(BinaryOp::Or, &[&re, &im]);
+    }
     if !x.dtype().is_float() {
         return full_bool_like(x, false);
     }
@@ -387,6 +398,9 @@ pub fn floor_divide(x: &Array, y: &Array) -> Array {
     let p = promote_dtypes(&[x, y]);
     let p = broadcast_for_elementwise(&p, "floor_divide");
     let (x, y) = (&p[0], &p[1]);
+    if x.dtype().is_complex() {
+        panic!("floor_divide does not support complex-valued inputs");
+    }
     if x.dtype().is_float() {
         // JAX's `_float_divmod` (CPython's float_divmod): `x - fmod(x, y)` is replaced by `x`
         // where `y == 0`, so that `-inf // 0` is `-inf` rather than NaN.
@@ -479,6 +493,18 @@ pub fn where_(cond: &Array, x: &Array, y: &Array) -> Array {
 
 /// Clips `x` to `[lo, hi]` (`jnp.clip`); either bound may be `None`.
 pub fn clip(x: &Array, lo: Option<&Array>, hi: Option<&Array>) -> Array {
+    if [Some(x), lo, hi]
+        .into_iter()
+        .flatten()
+        .any(|a| a.dtype().is_complex())
+    {
+        panic!(
+            "Clip received a complex value either through the input or the min/max keywords. \
+             Complex values have no ordering and cannot be clipped. Please convert to a real \
+             value or array by taking the real or imaginary components via \
+             jax.numpy.real/imag respectively."
+        );
+    }
     let mut out = x.clone();
     if let Some(lo) = lo {
         out = maximum(&out, lo);

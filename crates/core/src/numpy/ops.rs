@@ -4,18 +4,22 @@
 //! stays `f32`, `i32_array + 1` stays `i32`, and `i32_array * 2.0` becomes float.
 
 use super::math::{add, divide, multiply, negative, remainder, subtract};
-use crate::array::{Array, Element};
+use crate::array::{Array, ArrayElement};
+use num_complex::{Complex32, Complex64};
 use std::ops::{Add, Div, Mul, Neg, Rem, Sub};
 
 /// Rust scalar types usable on the right of an array operator (`x * 2.0`, `x + 1`, `x / lr`).
-/// They enter as weakly typed values. On the left, `f64` and `i32` are accepted (`2.0 * &x`).
-pub trait Scalar: Element {}
+/// They enter as weakly typed values (a complex scalar as a weak complex: `f32_array * i`
+/// is `complex64`). On the left, `f64` and `i32` are accepted (`2.0 * &x`).
+pub trait Scalar: ArrayElement {}
 impl Scalar for f32 {}
 impl Scalar for f64 {}
 impl Scalar for i32 {}
 impl Scalar for i64 {}
 impl Scalar for u32 {}
 impl Scalar for u8 {}
+impl Scalar for Complex32 {}
+impl Scalar for Complex64 {}
 
 macro_rules! array_binop {
     ($trait:ident, $method:ident, $func:ident) => {

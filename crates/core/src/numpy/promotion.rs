@@ -132,7 +132,7 @@ fn elementwise2(op: impl Into<Primitive>, a: &Array, b: &Array, name: &str) -> A
 /// float64 for int64 as in JAX with 64-bit types enabled; float inputs pass through.
 pub(crate) fn to_inexact(x: &Array) -> Array {
     match x.dtype() {
-        d if d.is_float() => x.clone(),
+        d if d.is_inexact() => x.clone(),
         DType::I64 => convert(x, DType::F64, x.weak_type()),
         _ => convert(x, DType::F32, x.weak_type()),
     }

@@ -1,7 +1,9 @@
 //! Elementwise binary primitives: arithmetic, `max`/`min`, `pow`, `atan2`, bitwise and shifts.
 
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::array::{Array, DType, Element, FloatElement, IntElement, Shape, ShapeDtype, Storage};
+use crate::array::{
+    Array, ArrayElement, DType, FloatElement, IntElement, Shape, ShapeDtype, Storage,
+};
 use crate::backend::cpu::elementwise::{zip_map, NewVec, Sink};
 use num_traits::Float;
 
@@ -129,12 +131,17 @@ impl PrimitiveRule for BinaryOp {
         expect_arity(self.name(), args, 2);
         let shape = elementwise_shape(self.name(), args);
         let d = common_dtype(self.name(), args);
-        let (ok, expected) = match self.accepts() {
-            Accepts::Numeric => (d.is_float() || d.is_integer(), "numeric (integer or float)"),
-            Accepts::NumericOrBool => (true, ""),
-            Accepts::Float => (d.is_float(), "floating-point"),
-            Accepts::IntOrBool => (d.is_integer() || d.is_bool(), "integer or bool"),
-            Accepts::Int => (d.is_integer(), "integer"),
+        let (ok, expected) = if d.is_complex() {
+            // The complex ops (`Primitive::accepts_complex`) were let through.
+            (true, "")
+        } else {
+            match self.accepts() {
+                Accepts::Numeric => (d.is_float() || d.is_integer(), "numeric (integer or float)"),
+                Accepts::NumericOrBool => (true, ""),
+                Accepts::Float => (d.is_float(), "floating-point"),
+                Accepts::IntOrBool => (d.is_integer() || d.is_bool(), "integer or bool"),
+                Accepts::Int => (d.is_integer(), "integer"),
+            }
         };
         if !ok {
             panic!(
@@ -157,6 +164,12 @@ impl PrimitiveRule for BinaryOp {
         } else {
             *self
         };
+        if x.dtype().is_complex() {
+            let storage = super::complex::complex_binary(op, x, y);
+            return vec![
+                Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)
+            ];
+        }
         let storage = crate::with_float_dtype!(x.dtype(), T => float_binary::<T>(op, x.as_slice(), y.as_slice()),
             _ => crate::with_int_dtype!(x.dtype(), T => int_binary::<T>(op, x.as_slice(), y.as_slice()),
                 _ => bool_binary(op, x.as_slice(), y.as_slice())));
@@ -170,7 +183,7 @@ impl PrimitiveRule for BinaryOp {
     ) -> (Vec<Array>, Vec<Option<Array>>) {
         use crate::numpy as jnp;
         use BinaryOp::*;
-        if !primals[0].dtype().is_float() {
+        if !primals[0].dtype().is_inexact() {
             return rules::zero_jvp(*self, primals);
         }
         let p = *self;
@@ -428,7 +441,7 @@ pub(crate) fn float_binary_map<T: FloatElement, S: Sink<T>>(
 fn int_binary<T: IntElement>(op: BinaryOp, x: &[T], y: &[T]) -> Storage {
     use BinaryOp::*;
     let bits = T::DTYPE.bits();
-    let zero = <T as Element>::zero();
+    let zero = <T as crate::ArrayElement>::zero();
     let all_ones = !zero;
     let out: Vec<T> = match op {
         Add | AddAny => zip_map(x, y, |a, b| a.wrapping_add(&b)),

@@ -2,7 +2,7 @@
 
 use super::binary::{common_dtype, elementwise_shape};
 use super::{expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::array::{Array, DType, Element, ShapeDtype};
+use crate::array::{Array, ArrayElement, DType, Element, ShapeDtype};
 use crate::backend::cpu::elementwise::zip_map;
 
 /// A comparison. Operands share a dtype; shapes are equal or one side is 0-d. The output is
@@ -44,8 +44,12 @@ impl PrimitiveRule for CompareOp {
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
         let (x, y) = (args[0], args[1]);
-        let result: Vec<bool> =
-            crate::with_dtype!(x.dtype(), T => compare::<T>(*self, x.as_slice(), y.as_slice()));
+        let result: Vec<bool> = crate::with_real_dtype!(x.dtype(), T => compare::<T>(*self, x.as_slice(), y.as_slice()),
+            _ => crate::with_complex_dtype!(x.dtype(), T => match self {
+                CompareOp::Eq => zip_map(x.as_slice::<T>(), y.as_slice::<T>(), |a, b| a == b),
+                CompareOp::Ne => zip_map(x.as_slice::<T>(), y.as_slice::<T>(), |a, b| a != b),
+                _ => super::complex_unsupported(self.name(), x.dtype()),
+            }, _ => super::complex_unsupported(self.name(), x.dtype())));
         vec![Array::from_storage(
             bool::into_storage(result),
             out[0].shape.clone(),

@@ -8,7 +8,7 @@
 use super::dot_general::{compute_dtype, convert_storage, product_dtype};
 use super::layout::{Axes, LayoutOp};
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::array::{Array, DType, Element, Shape, ShapeDtype};
+use crate::array::{Array, ArrayElement, DType, Shape, ShapeDtype};
 use crate::backend::cpu::matmul::{max_threads, MatRef, MatmulElement, PARALLEL_MATMUL_THRESHOLD};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
 use rayon::prelude::*;
@@ -739,7 +739,7 @@ struct Run {
 impl Run {
     /// Writes the run into `chunk` (one output row or window along the last axis): zeros, the
     /// input elements from `chan[base + first]` on, every `step`-th, zeros.
-    fn fill<T: Element>(self, chunk: &mut [T], chan: &[T], base: usize) {
+    fn fill<T: ArrayElement>(self, chunk: &mut [T], chan: &[T], base: usize) {
         chunk[..self.start].fill(T::zero());
         let valid = &mut chunk[self.start..self.end];
         let from = base + self.first;
@@ -795,7 +795,7 @@ impl Run {
 /// input element each kernel tap reads there, or zero, in kernel order. `runs_t[od]` describes
 /// the taps along the kernel's last axis at last-axis output position `od`.
 #[allow(clippy::too_many_arguments)]
-fn fill_patch_column<T: Element>(
+fn fill_patch_column<T: ArrayElement>(
     col: &mut [T],
     chan: &[T],
     p: usize,
@@ -845,7 +845,7 @@ fn fill_patch_column<T: Element>(
 /// Fills one im2col row: for kernel tap `kflat` (row-major over `k_shape`), the input element
 /// each output position reads, or zero.
 #[allow(clippy::too_many_arguments)]
-fn fill_patch_row<T: Element>(
+fn fill_patch_row<T: ArrayElement>(
     row: &mut [T],
     chan: &[T],
     kflat: usize,

@@ -1,7 +1,7 @@
 //! Dtype conversions: `convert_element_type` and `bitcast_convert_type`.
 
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::array::{cast, Array, DType, Element, ShapeDtype, Storage};
+use crate::array::{cast, Array, ArrayElement, DType, ShapeDtype, Storage};
 use crate::backend::cpu::elementwise::map;
 
 /// A dtype conversion.
@@ -87,7 +87,7 @@ impl PrimitiveRule for ConvertOp {
         let out = bind1(*self, &[x]);
         let tangent = match (*self, tangents[0]) {
             (ConvertOp::ConvertElementType { new_dtype, .. }, Some(t))
-                if new_dtype.is_float() && x.dtype().is_float() =>
+                if new_dtype.is_inexact() && x.dtype().is_inexact() =>
             {
                 Some(bind1(*self, &[t]))
             }

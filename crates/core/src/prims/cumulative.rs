@@ -4,7 +4,7 @@ use super::binary::{nan_max, nan_min, BinaryOp};
 use super::layout::{shift_axes, Axes, LayoutOp};
 use super::slicing::{pad_in_dim, slice_in_dim, SlicingOp};
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::array::{Array, DType, Element, FloatElement, IntElement, ShapeDtype, Storage};
+use crate::array::{Array, ArrayElement, DType, FloatElement, IntElement, ShapeDtype, Storage};
 use crate::backend::cpu::scan::scan_axis;
 
 /// What a cumulative primitive combines with.

@@ -3,7 +3,7 @@
 
 use super::layout::Axes;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::array::{cast, Array, DType, Element, Shape, ShapeDtype, Storage};
+use crate::array::{cast, Array, ArrayElement, DType, Shape, ShapeDtype, Storage};
 use crate::backend::cpu::elementwise::map;
 use crate::backend::cpu::matmul::{max_threads, MatRef, MatmulElement, PARALLEL_MATMUL_THRESHOLD};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
@@ -398,7 +398,7 @@ impl DotGeneral {
     }
 }
 
-fn typed<T: Element>(s: &Storage) -> &[T] {
+fn typed<T: ArrayElement>(s: &Storage) -> &[T] {
     T::slice(s).expect("convert_storage produced the compute dtype")
 }
 
@@ -430,7 +430,7 @@ pub(crate) struct OperandView<'a, T: Clone> {
     cs: usize,
 }
 
-impl<'a, T: Element> OperandView<'a, T> {
+impl<'a, T: ArrayElement> OperandView<'a, T> {
     /// Views `data` (row-major, shape `shape`) as matrices whose rows are indexed by
     /// `row_axes` and columns by `col_axes`, one per index of `batch_axes`.
     pub(crate) fn new(

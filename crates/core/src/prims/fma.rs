@@ -8,7 +8,7 @@
 use super::binary::BinaryOp;
 use super::binary::{common_dtype, elementwise_shape};
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::array::{Array, Element, ShapeDtype};
+use crate::array::{Array, ArrayElement, ShapeDtype};
 use crate::backend::cpu::elementwise::zip3_map;
 use num_traits::Float;
 

@@ -11,7 +11,9 @@ use super::compare::CompareOp;
 use super::layout::LayoutOp;
 use super::select::SelectOp;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::array::{Array, DType, Element, FloatElement, IntElement, Shape, ShapeDtype, Storage};
+use crate::array::{
+    Array, ArrayElement, DType, FloatElement, IntElement, Shape, ShapeDtype, Storage,
+};
 use crate::backend::cpu::indexed::{self, OutOfBounds, WindowPlan};
 use smallvec::SmallVec;
 
@@ -1092,7 +1094,7 @@ fn scatter_storage(
     plan: &WindowPlan,
     oob: OutOfBounds,
 ) -> Storage {
-    fn run<T: Element>(
+    fn run<T: ArrayElement>(
         x: &Array,
         upd: &Array,
         indices: &[i64],
@@ -1140,6 +1142,15 @@ fn scatter_storage(
             ScatterKind::Min => run::<T>(x, u, i, p, o, |a, b| a.min(b)),
             ScatterKind::Max => run::<T>(x, u, i, p, o, |a, b| a.max(b)),
         }
+    }
+    if let Some(s) = crate::with_complex_dtype!(x.dtype(), T => Some(match kind {
+        ScatterKind::Set => run::<T>(x, upd, indices, plan, oob, |_, b| b),
+        ScatterKind::Add => run::<T>(x, upd, indices, plan, oob, |a, b| a + b),
+        ScatterKind::Mul => run::<T>(x, upd, indices, plan, oob, |a, b| a * b),
+        ScatterKind::Min | ScatterKind::Max => super::complex_unsupported("scatter", x.dtype()),
+    }), _ => None)
+    {
+        return s;
     }
     crate::with_float_dtype!(x.dtype(), T => float::<T>(kind, x, upd, indices, plan, oob),
     _ => crate::with_int_dtype!(x.dtype(), T => int::<T>(kind, x, upd, indices, plan, oob),

@@ -3,7 +3,7 @@
 
 use super::layout::tuple_str;
 use super::{bind, describe, rules, LinearArg, PrimitiveRule};
-use crate::array::{Array, DType, Element, Shape, ShapeDtype};
+use crate::array::{Array, ArrayElement, DType, Shape, ShapeDtype};
 
 /// `iota(dtype, shape, dimension)`: an array of `shape` whose element at index `i` is
 /// `i[dimension]` converted to `dtype`. Takes no operands.

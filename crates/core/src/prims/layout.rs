@@ -229,7 +229,7 @@ impl PrimitiveRule for LayoutOp {
             }
         };
         let storage = crate::with_storage!(x.storage(), v => {
-            <_ as crate::Element>::into_storage(strided_copy(v, &out_aval.shape, &strides, offset))
+            <_ as crate::ArrayElement>::into_storage(strided_copy(v, &out_aval.shape, &strides, offset))
         });
         vec![Array::from_storage(storage, out_aval.shape.clone()).with_weak_type(out_aval.weak_type)]
     }

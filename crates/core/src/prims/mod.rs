@@ -10,6 +10,7 @@ pub mod binary;
 pub mod callback;
 pub mod collective;
 pub mod compare;
+pub mod complex;
 pub mod control_flow;
 pub mod conv;
 pub mod convert;
@@ -17,6 +18,7 @@ pub mod cumulative;
 pub mod custom_derivatives;
 pub mod dot_general;
 pub mod error_check;
+pub mod fft;
 pub mod fma;
 pub mod gather_scatter;
 pub mod iota;
@@ -31,7 +33,7 @@ pub mod threefry;
 pub mod unary;
 pub mod window;
 
-use crate::array::{Array, ShapeDtype};
+use crate::array::{Array, DType, ShapeDtype};
 
 /// An operand of a linear primitive being transposed.
 #[derive(Clone, Copy, Debug)]
@@ -125,7 +127,17 @@ macro_rules! define_primitives {
                 match self { $(Primitive::$variant(p) => p.name(),)* }
             }
             fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
+                if !self.accepts_complex() {
+                    if let Some(a) = args.iter().find(|a| a.dtype.is_complex()) {
+                        complex_unsupported(self.name(), a.dtype);
+                    }
+                }
                 let out = match self { $(Primitive::$variant(p) => p.abstract_eval(args),)* };
+                if !self.accepts_complex() {
+                    if let Some(a) = out.iter().find(|a| a.dtype.is_complex()) {
+                        complex_unsupported(self.name(), a.dtype);
+                    }
+                }
                 // Every kernel sizes its output from these avals: refuse a result shape whose
                 // element count overflows (e.g. a broadcast to [2^40, 2^40]) before any kernel
                 // computes a wrapped-around size.
@@ -190,6 +202,8 @@ define_primitives! {
     Callback(callback::PureCallback),
     ErrorCheck(error_check::ErrorCheck),
     ControlFlow(control_flow::ControlFlowOp),
+    Complex(complex::ComplexOp),
+    Fft(fft::FftOp),
     Qr(linalg::qr::QrOp),
     Eig(linalg::eig::EigOp),
     Eigh(linalg::eigh::EighOp),
@@ -198,6 +212,57 @@ define_primitives! {
     TriangularSolve(linalg::triangular_solve::TriangularSolve),
     Lu(linalg::lu::Lu),
     LuPivotsToPermutation(linalg::lu::LuPivotsToPermutation),
+}
+
+impl Primitive {
+    /// Whether the primitive has complex kernels and rules. The one list of what supports
+    /// complex numbers: `abstract_eval` refuses complex operands and results of every other
+    /// primitive before any kernel or rule sees them.
+    fn accepts_complex(&self) -> bool {
+        use Primitive::*;
+        match self {
+            Unary(op) => op.accepts_complex(),
+            Binary(op) => matches!(
+                op,
+                binary::BinaryOp::Add
+                    | binary::BinaryOp::AddAny
+                    | binary::BinaryOp::Sub
+                    | binary::BinaryOp::Mul
+                    | binary::BinaryOp::Div
+                    | binary::BinaryOp::Pow
+            ),
+            Compare(op) => matches!(op, compare::CompareOp::Eq | compare::CompareOp::Ne),
+            Select(op) => *op == select::SelectOp::SelectN,
+            Convert(op) => matches!(op, convert::ConvertOp::ConvertElementType { .. }),
+            Reduce(op) => matches!(
+                op,
+                reduce::ReduceOp::Reduce {
+                    kind: reduce::ReduceKind::Sum | reduce::ReduceKind::Prod,
+                    ..
+                }
+            ),
+            GatherScatter(op) => !matches!(
+                op,
+                gather_scatter::GatherScatterOp::Scatter {
+                    kind: gather_scatter::ScatterKind::Min | gather_scatter::ScatterKind::Max,
+                    ..
+                }
+            ),
+            Layout(_) | Slicing(_) | DotGeneral(_) | Complex(_) | Custom(_) | Callback(_)
+            | ErrorCheck(_) | ControlFlow(_) | Fft(_) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Refuses a complex dtype in an operation without complex support, as JAX's dtype rules do
+/// (`max does not accept dtype complex64`).
+#[cold]
+pub(crate) fn complex_unsupported(op: &str, dtype: DType) -> ! {
+    panic!(
+        "{op} does not accept dtype {dtype}. Accepted dtypes are real (bool, integer or \
+         floating-point) dtypes; complex numbers are not supported by {op}"
+    )
 }
 
 /// Applies a primitive to arguments and returns its outputs.

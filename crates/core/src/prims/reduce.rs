@@ -6,7 +6,9 @@ use super::binary::{nan_max, nan_min};
 use super::layout::{shift_axes, tuple_str, Axes, LayoutOp};
 use super::slicing::{pad_in_dim, slice_in_dim};
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::array::{Array, DType, Element, FloatElement, IntElement, Shape, ShapeDtype, Storage};
+use crate::array::{
+    Array, ArrayElement, DType, Element, FloatElement, IntElement, Shape, ShapeDtype, Storage,
+};
 use crate::backend::cpu::reduce::{reduce_columns, reduce_rows};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
 use num_traits::Float;
@@ -86,7 +88,7 @@ impl PrimitiveRule for ReduceOp {
         match self {
             ReduceOp::Reduce { kind, axes } => {
                 let ok = match kind {
-                    ReduceKind::Sum | ReduceKind::Prod => d.is_float() || d.is_integer(),
+                    ReduceKind::Sum | ReduceKind::Prod => d.is_inexact() || d.is_integer(),
                     ReduceKind::Max | ReduceKind::Min => true,
                     ReduceKind::And | ReduceKind::Or | ReduceKind::Xor => {
                         d.is_integer() || d.is_bool()
@@ -171,10 +173,10 @@ impl PrimitiveRule for ReduceOp {
                 index_dtype,
             } => {
                 let (data, outer, inner) = move_axes_last(x, &[*axis]);
-                let idx: Vec<i64> = crate::with_dtype!(x.dtype(), T => {
+                let idx: Vec<i64> = crate::with_real_dtype!(x.dtype(), T => {
                     let v = data.as_slice::<T>();
                     arg_rows(v, outer, inner, *kind)
-                });
+                }, _ => super::complex_unsupported(self.name(), x.dtype()));
                 crate::with_dtype!(*index_dtype, I => I::into_storage(idx.into_iter().map(I::from_i64).collect()))
             }
         };
@@ -188,7 +190,7 @@ impl PrimitiveRule for ReduceOp {
     ) -> (Vec<Array>, Vec<Option<Array>>) {
         let x = primals[0];
         let t = match tangents[0] {
-            Some(t) if x.dtype().is_float() => t,
+            Some(t) if x.dtype().is_inexact() => t,
             _ => return rules::zero_jvp(self.clone(), primals),
         };
         match self {
@@ -323,8 +325,9 @@ fn prod_tangent(x: &Array, t: &Array, axes: &[usize]) -> Option<Array> {
         )
     };
     let (mut xs, mut ts) = (flatten(x), flatten(t));
-    let one = crate::with_dtype!(x.dtype(), T => Array::scalar(<T as Element>::one()));
-    let zero = crate::with_dtype!(x.dtype(), T => Array::scalar(<T as Element>::zero()));
+    let one = crate::with_dtype!(x.dtype(), T => Array::scalar(<T as crate::ArrayElement>::one()));
+    let zero =
+        crate::with_dtype!(x.dtype(), T => Array::scalar(<T as crate::ArrayElement>::zero()));
     while xs.shape()[0] > 1 {
         let len = xs.shape()[0];
         let n1 = len.div_ceil(2);
@@ -391,7 +394,7 @@ fn move_axes_last(x: &Array, axes: &[usize]) -> (Array, usize, usize) {
     let in_strides = row_major_strides(x.shape());
     let strides: Vec<isize> = perm.iter().map(|&p| in_strides[p]).collect();
     let shape: Vec<usize> = perm.iter().map(|&p| x.shape()[p]).collect();
-    let storage = crate::with_storage!(x.storage(), v => Element::into_storage(strided_copy(v, &shape, &strides, 0)));
+    let storage = crate::with_storage!(x.storage(), v => ArrayElement::into_storage(strided_copy(v, &shape, &strides, 0)));
     (Array::from_storage(storage, shape), outer, inner)
 }
 
@@ -426,14 +429,26 @@ fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Storage {
             }
         };
     }
+    if x.dtype().is_complex() {
+        // complex64 accumulates in complex64 and complex128 in complex128, as XLA does.
+        return crate::with_complex_dtype!(x.dtype(), T => {
+            let v = data.as_slice::<T>();
+            let out: Vec<T> = match kind {
+                ReduceKind::Sum => run!(v, <T as crate::ArrayElement>::zero(), |a: T, b: T| a + b, |a: T, b: T| a + b, |a: T| a),
+                ReduceKind::Prod => run!(v, <T as crate::ArrayElement>::one(), |a: T, b: T| a * b, |a: T, b: T| a * b, |a: T| a),
+                k => unreachable!("abstract_eval rejects {k:?} on complex numbers"),
+            };
+            <T as crate::ArrayElement>::into_storage(out)
+        }, _ => unreachable!("checked complex"));
+    }
     crate::with_float_dtype!(x.dtype(), T => {
         let v = data.as_slice::<T>();
         let wide = T::DTYPE == DType::F64;
         // f16/bf16/f32 sums and products accumulate in f32, f64 in f64.
         let out: Vec<T> = match kind {
-            ReduceKind::Sum if wide => run!(v, <T as Element>::zero(), |a: T, b: T| a + b, |a: T, b: T| a + b, |a: T| a),
+            ReduceKind::Sum if wide => run!(v, <T as crate::ArrayElement>::zero(), |a: T, b: T| a + b, |a: T, b: T| a + b, |a: T| a),
             ReduceKind::Sum => run!(v, 0f32, |a: f32, b: T| a + b.to_f32(), |a: f32, b: f32| a + b, T::from_f32),
-            ReduceKind::Prod if wide => run!(v, <T as Element>::one(), |a: T, b: T| a * b, |a: T, b: T| a * b, |a: T| a),
+            ReduceKind::Prod if wide => run!(v, <T as crate::ArrayElement>::one(), |a: T, b: T| a * b, |a: T, b: T| a * b, |a: T| a),
             ReduceKind::Prod => run!(v, 1f32, |a: f32, b: T| a * b.to_f32(), |a: f32, b: f32| a * b, T::from_f32),
             ReduceKind::Max => run!(v, T::neg_infinity(), nan_max, nan_max, |a: T| a),
             ReduceKind::Min => run!(v, T::infinity(), nan_min, nan_min, |a: T| a),
@@ -457,13 +472,15 @@ fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Storage {
 
 fn int_reduce<T: IntElement>(kind: ReduceKind, run: impl Fn(T, fn(T, T) -> T) -> Vec<T>) -> Vec<T> {
     match kind {
-        ReduceKind::Sum => run(<T as Element>::zero(), |a, b| a.wrapping_add(&b)),
-        ReduceKind::Prod => run(<T as Element>::one(), |a, b| a.wrapping_mul(&b)),
+        ReduceKind::Sum => run(<T as crate::ArrayElement>::zero(), |a, b| {
+            a.wrapping_add(&b)
+        }),
+        ReduceKind::Prod => run(<T as crate::ArrayElement>::one(), |a, b| a.wrapping_mul(&b)),
         ReduceKind::Max => run(T::min_value(), |a, b| if a > b { a } else { b }),
         ReduceKind::Min => run(T::max_value(), |a, b| if a < b { a } else { b }),
-        ReduceKind::And => run(!<T as Element>::zero(), |a, b| a & b),
-        ReduceKind::Or => run(<T as Element>::zero(), |a, b| a | b),
-        ReduceKind::Xor => run(<T as Element>::zero(), |a, b| a ^ b),
+        ReduceKind::And => run(!<T as crate::ArrayElement>::zero(), |a, b| a & b),
+        ReduceKind::Or => run(<T as crate::ArrayElement>::zero(), |a, b| a | b),
+        ReduceKind::Xor => run(<T as crate::ArrayElement>::zero(), |a, b| a ^ b),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::with_dtype;
 /// Zeros of `aval`'s shape and dtype (a broadcast scalar, so it stages as one equation).
 pub fn zeros(aval: &ShapeDtype) -> Array {
     with_dtype!(aval.dtype, T => {
-        let s = Array::scalar(<T as crate::Element>::zero());
+        let s = Array::scalar(<T as crate::ArrayElement>::zero());
         broadcast(&s, &aval.shape)
     })
 }

@@ -4,7 +4,7 @@ use super::binary::{common_dtype, elementwise_shape, nan_max, nan_min, BinaryOp}
 use super::compare::CompareOp;
 use super::layout::{Axes, LayoutOp};
 use super::{bind1, describe, rules, LinearArg, PrimitiveRule};
-use crate::array::{Array, DType, Element, Shape, ShapeDtype};
+use crate::array::{Array, ArrayElement, DType, Shape, ShapeDtype};
 use crate::backend::cpu::elementwise::zip3_map;
 
 /// Selection among operands by a predicate, and clamping.
@@ -120,13 +120,13 @@ impl PrimitiveRule for SelectOp {
                 T::into_storage(zip3_map(args[0].as_slice::<T>(), args[1].as_slice::<T>(), args[2].as_slice::<T>(), n,
                     |lo, x, hi| nan_min(nan_max(x, lo), hi)))
             },
-            _ => crate::with_dtype!(out[0].dtype, T => {
+            _ => crate::with_real_dtype!(out[0].dtype, T => {
                 T::into_storage(zip3_map(args[0].as_slice::<T>(), args[1].as_slice::<T>(), args[2].as_slice::<T>(), n,
                     |lo, x, hi| {
                         let m = if x < lo { lo } else { x };
                         if m > hi { hi } else { m }
                     }))
-            })),
+            }, _ => super::complex_unsupported(self.name(), out[0].dtype))),
         };
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
@@ -153,7 +153,7 @@ impl PrimitiveRule for SelectOp {
                 (vec![out], vec![Some(tangent)])
             }
             SelectOp::Clamp => {
-                if !primals[1].dtype().is_float() {
+                if !primals[1].dtype().is_inexact() {
                     return rules::zero_jvp(*self, primals);
                 }
                 let and = |a: &Array, b: &Array| bind1(BinaryOp::And, &[a, b]);

@@ -8,7 +8,7 @@ use super::gather_scatter::{
 use super::layout::{tuple_str, Axes, LayoutOp};
 use super::select::SelectOp;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::array::{Array, Element, Shape, ShapeDtype};
+use crate::array::{Array, ArrayElement, Shape, ShapeDtype};
 use crate::backend::cpu::indexed::{contiguous_strides, copy_window, View};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
 use smallvec::SmallVec;
@@ -281,7 +281,7 @@ impl PrimitiveRule for SlicingOp {
         primals: &[&Array],
         tangents: &[Option<&Array>],
     ) -> (Vec<Array>, Vec<Option<Array>>) {
-        if !primals[0].dtype().is_float() {
+        if !primals[0].dtype().is_inexact() {
             return rules::zero_jvp(self.clone(), primals);
         }
         match self {
@@ -739,7 +739,7 @@ fn strided_window(
         .map(|(&k, &st)| k as isize * st)
         .collect();
     crate::with_storage!(x.storage(), v => {
-        <_ as Element>::into_storage(strided_copy(v, shape, &strides, offset))
+        <_ as crate::ArrayElement>::into_storage(strided_copy(v, shape, &strides, offset))
     })
 }
 

@@ -4,7 +4,7 @@ use super::gather_scatter::{Dims, GatherDimensionNumbers, GatherScatterMode, Gat
 use super::iota::IotaOp;
 use super::layout::LayoutOp;
 use super::{bind, bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::array::{Array, DType, Element, Shape, ShapeDtype};
+use crate::array::{Array, ArrayElement, DType, Shape, ShapeDtype};
 use crate::backend::cpu::sort::{
     apply_permutations, order_keys, sort_permutations, top_k_indices, FloatOrder,
 };
@@ -125,7 +125,7 @@ impl PrimitiveRule for SortOp {
                 args.iter()
                     .zip(out)
                     .map(|(a, o)| {
-                        let storage = crate::with_dtype!(a.dtype(), T => T::into_storage(
+                        let storage = crate::with_dtype!(a.dtype(), T => <T as ArrayElement>::into_storage(
                             apply_permutations(a.as_slice::<T>(), &perms, outer, len, inner)));
                         Array::from_storage(storage, o.shape.clone()).with_weak_type(o.weak_type)
                     })

@@ -4,7 +4,7 @@ use super::binary::BinaryOp;
 use super::compare::CompareOp;
 use super::select::SelectOp;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::array::{Array, DType, Element, FloatElement, IntElement, ShapeDtype};
+use crate::array::{Array, ArrayElement, DType, FloatElement, IntElement, ShapeDtype};
 use crate::backend::cpu::elementwise::{map, NewVec, Sink};
 use crate::backend::cpu::{special, vecmath};
 use num_traits::Float;
@@ -115,6 +115,11 @@ enum Accepts {
 }
 
 impl UnaryOp {
+    /// Whether the op has a complex kernel and JVP rule (see `prims/complex.rs`).
+    pub(crate) fn accepts_complex(self) -> bool {
+        super::complex::unary_accepts_complex(self)
+    }
+
     fn accepts(self) -> Accepts {
         use UnaryOp::*;
         match self {
@@ -179,13 +184,14 @@ impl PrimitiveRule for UnaryOp {
         expect_arity(self.name(), args, 1);
         let x = args[0];
         let d = x.dtype;
-        let ok = match self.accepts() {
-            Accepts::Float => d.is_float(),
-            Accepts::Numeric => d.is_float() || d.is_integer(),
-            Accepts::IntOrBool => d.is_integer() || d.is_bool(),
-            Accepts::Int => d.is_integer(),
-            Accepts::Any => true,
-        };
+        let ok = d.is_complex()
+            || match self.accepts() {
+                Accepts::Float => d.is_float(),
+                Accepts::Numeric => d.is_float() || d.is_integer(),
+                Accepts::IntOrBool => d.is_integer() || d.is_bool(),
+                Accepts::Int => d.is_integer(),
+                Accepts::Any => true,
+            };
         if !ok {
             let expected = match self.accepts() {
                 Accepts::Float => "a floating-point dtype",
@@ -207,7 +213,7 @@ impl PrimitiveRule for UnaryOp {
             );
         }
         if let UnaryOp::IntegerPow(y) = self {
-            if *y < 0 && !d.is_float() {
+            if *y < 0 && !d.is_inexact() {
                 panic!(
                     "integer_pow: negative exponent {y} needs a floating-point operand, got {}",
                     describe(args)
@@ -219,6 +225,10 @@ impl PrimitiveRule for UnaryOp {
             out.dtype = DType::Bool;
             out.weak_type = false;
         }
+        if *self == UnaryOp::Abs {
+            // The modulus of a complex number is real.
+            out.dtype = d.real_dtype();
+        }
         vec![out]
     }
 
@@ -227,6 +237,12 @@ impl PrimitiveRule for UnaryOp {
         if *self == UnaryOp::StopGradient {
             // The identity on values: share the buffer rather than copying it.
             return vec![x.clone().with_weak_type(out[0].weak_type)];
+        }
+        if x.dtype().is_complex() {
+            let storage = super::complex::complex_unary(*self, x);
+            return vec![
+                Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)
+            ];
         }
         let storage = crate::with_float_dtype!(x.dtype(), T => float_unary::<T>(*self, x.as_slice::<T>()),
             _ => crate::with_int_dtype!(x.dtype(), T => int_unary::<T>(*self, x.as_slice::<T>()),
@@ -245,9 +261,24 @@ impl PrimitiveRule for UnaryOp {
         use UnaryOp::*;
         let x = primals[0];
         let t = match tangents[0] {
-            Some(t) if x.dtype().is_float() => t,
+            Some(t) if x.dtype().is_inexact() => t,
             _ => return rules::zero_jvp(*self, primals),
         };
+        if *self == Abs && x.dtype().is_complex() {
+            // JAX's `_abs_jvp_rule`: real(t · conj(x) / |x|), with |x| = 0 replaced by 1.
+            let ans = bind1(Abs, &[x]);
+            let zero = rules::zeros(ans.aval());
+            let is_zero = bind1(CompareOp::Eq, &[&ans, &zero]);
+            let safe = bind1(
+                SelectOp::SelectN,
+                &[&is_zero, &ans, &crate::numpy::ones_like(&ans)],
+            );
+            let safe = rules::convert(&safe, x.dtype());
+            let conj = bind1(super::complex::ComplexOp::Conj, &[x]);
+            let d = mul(t, &div(&conj, &safe));
+            let tangent = bind1(super::complex::ComplexOp::Real, &[&d]);
+            return (vec![ans], vec![Some(tangent)]);
+        }
         let ans = bind1(*self, &[x]);
         let c = |v: f64| konst(x, v);
         let un = |op: UnaryOp, a: &Array| bind1(op, &[a]);
@@ -340,6 +371,9 @@ impl PrimitiveRule for UnaryOp {
 
 /// A 0-d constant of `like`'s float dtype (JAX's `_const(x, v)`): a literal when staged.
 fn konst(like: &Array, v: f64) -> Array {
+    if like.dtype().is_complex() {
+        return super::complex::complex_konst(like.dtype(), v);
+    }
     crate::with_float_dtype!(like.dtype(), T => Array::scalar(T::from_f64(v)),
         _ => unreachable!("derivative constants are only built for float operands, got {}", like.aval()))
 }
@@ -451,8 +485,8 @@ pub(crate) fn float_unary_map<T: FloatElement, S: Sink<T>>(
     sink: S,
 ) -> S::Out {
     use UnaryOp::*;
-    let zero = <T as Element>::zero();
-    let one = <T as Element>::one();
+    let zero = <T as crate::ArrayElement>::zero();
+    let one = <T as crate::ArrayElement>::one();
     match op {
         Neg => sink.map(x, |v| -v),
         Sign => sink.map(x, |v| {
@@ -573,8 +607,8 @@ pub(crate) fn float_unary_map<T: FloatElement, S: Sink<T>>(
 
 fn int_unary<T: IntElement>(op: UnaryOp, x: &[T]) -> crate::array::Storage {
     use UnaryOp::*;
-    let zero = <T as Element>::zero();
-    let one = <T as Element>::one();
+    let zero = <T as crate::ArrayElement>::zero();
+    let one = <T as crate::ArrayElement>::one();
     let signed = T::DTYPE.is_signed_integer();
     let out: Vec<T> = match op {
         Neg => map(x, |v| v.wrapping_neg()),

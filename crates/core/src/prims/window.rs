@@ -6,7 +6,7 @@ use super::conv::{dilate_dim, stride_dim, Padding};
 use super::layout::Axes;
 use super::slicing::{Sizes, SlicingOp};
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::array::{Array, DType, Element, FloatElement, Shape, ShapeDtype};
+use crate::array::{Array, ArrayElement, DType, Element, FloatElement, Shape, ShapeDtype};
 use crate::backend::cpu::PARALLEL_THRESHOLD;
 use num_traits::{Float, WrappingAdd};
 use rayon::prelude::*;
@@ -282,7 +282,7 @@ impl PrimitiveRule for WindowOp {
                     let acc = select_and_scatter(source.as_slice::<T>(), operand.as_slice::<T>(), &g, 0f64, |a, s: T| a + s.to_f64());
                     T::into_storage(acc.into_iter().map(|a| if T::DTYPE == DType::F64 { T::from_f64(a) } else { T::from_f32(a as f32) }).collect())
                 }, _ => crate::with_int_dtype!(operand.dtype(), T => {
-                    T::into_storage(select_and_scatter(source.as_slice::<T>(), operand.as_slice::<T>(), &g, <T as Element>::zero(), |a: T, s: T| WrappingAdd::wrapping_add(&a, &s)))
+                    T::into_storage(select_and_scatter(source.as_slice::<T>(), operand.as_slice::<T>(), &g, <T as crate::ArrayElement>::zero(), |a: T, s: T| WrappingAdd::wrapping_add(&a, &s)))
                 }, _ => unreachable!("abstract_eval rejects bool")))
             }
             WindowOp::SelectAndGatherAdd(p) => {
@@ -297,12 +297,12 @@ impl PrimitiveRule for WindowOp {
                         out: out[0].shape[d],
                     })
                     .collect();
-                crate::with_dtype!(operand.dtype(), T => T::into_storage(select_and_gather(
+                crate::with_real_dtype!(operand.dtype(), T => T::into_storage(select_and_gather(
                     tangents.as_slice::<T>(),
                     operand.as_slice::<T>(),
                     operand.shape(),
                     &passes,
-                )))
+                )), _ => super::complex_unsupported(self.name(), operand.dtype()))
             }
         };
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
@@ -661,7 +661,7 @@ fn reduce_window(kind: WindowReduceKind, x: &Array, passes: &[Pass]) -> crate::a
         let out: Vec<T> = match kind {
             Max => separable(v, shape, passes, T::MIN, |a: T, b: T| a.max(b)),
             Min => separable(v, shape, passes, T::MAX, |a: T, b: T| a.min(b)),
-            Sum => separable(v, shape, passes, <T as Element>::zero(), |a: T, b: T| WrappingAdd::wrapping_add(&a, &b)),
+            Sum => separable(v, shape, passes, <T as crate::ArrayElement>::zero(), |a: T, b: T| WrappingAdd::wrapping_add(&a, &b)),
         };
         T::into_storage(out)
     }, _ => {
@@ -827,7 +827,7 @@ fn select_and_gather<T: Element>(
 ) -> Vec<T> {
     let nd = shape.len();
     let grid: Vec<usize> = passes.iter().map(|p| p.out).collect();
-    let mut out = vec![<T as Element>::zero(); grid.iter().product()];
+    let mut out = vec![<T as crate::ArrayElement>::zero(); grid.iter().product()];
     if out.is_empty() {
         return out;
     }

@@ -3,7 +3,7 @@
 use super::key::Key;
 use super::ops::{bin, c_float, c_user_float, check_float, nmant};
 use super::uniform::uniform_between;
-use crate::array::{Array, DType, Element, Shape};
+use crate::array::{Array, ArrayElement, DType, Shape};
 use crate::prims::binary::BinaryOp;
 use crate::prims::bind1;
 use crate::prims::select::SelectOp;

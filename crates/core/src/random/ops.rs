@@ -1,7 +1,7 @@
 //! Small array helpers shared by the samplers, all written with `bind` so that sampling traces
 //! like any other computation.
 
-use crate::array::{Array, DType, Element};
+use crate::array::{Array, ArrayElement, DType, Element};
 use crate::lax;
 use crate::numpy as jnp;
 use crate::prims::binary::BinaryOp;

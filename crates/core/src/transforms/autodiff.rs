@@ -15,7 +15,7 @@ use std::rc::Rc;
 /// True for values that have tangents: floating-point arrays. Integer and boolean values have
 /// zero tangents (JAX's `float0`).
 pub(crate) fn has_tangent(x: &Array) -> bool {
-    x.dtype().is_float()
+    x.dtype().is_inexact()
 }
 
 /// Runs `f` under a fresh JVP trace on flat primals and tangents; returns the flat primal and
@@ -275,25 +275,66 @@ pub fn vjp_with_aux<T: PyTree, R: PyTree, A: PyTree>(
     (out, lin, aux)
 }
 
-/// Panics unless `out` is a scalar float, what `grad` differentiates.
-fn check_scalar_output(out: &Array) {
-    if out.ndim() != 0 || !out.dtype().is_float() {
+/// Options of the `grad` family ([`grad_with_options`], [`value_and_grad_with_options`]):
+/// `jax.grad`'s keyword arguments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GradOptions {
+    /// `holomorphic=True`: the function is holomorphic (complex inputs, complex output) and the
+    /// result is its complex derivative `f'(z)`. Without it, complex inputs are allowed but
+    /// the output must be real, and the gradient is `∂f/∂x - i·∂f/∂y` (twice the Wirtinger
+    /// derivative `∂f/∂z`, the conjugate of the ascent direction), as JAX returns it:
+    /// `grad(|z|²)(z) = 2·conj(z)`.
+    pub holomorphic: bool,
+}
+
+/// Panics unless `out` is what `grad` differentiates: a scalar with a float dtype (complex with
+/// `holomorphic`), with JAX's messages.
+fn check_scalar_output(out: &Array, holomorphic: bool) {
+    if out.ndim() != 0 {
         panic!(
-            "grad: the function must return a scalar float (shape ()), but it returned {}; use \
-             vjp or jacrev for other outputs",
+            "grad: Gradient only defined for scalar-output functions. Output had shape: {} ({}); \
+             use vjp or jacrev for other outputs",
+            out.shape_obj(),
             out.aval()
+        );
+    }
+    let d = out.dtype();
+    if holomorphic && !d.is_complex() {
+        panic!("grad with holomorphic=True requires outputs with complex dtype, but got {d}.");
+    }
+    if !holomorphic && d.is_complex() {
+        panic!(
+            "grad requires real-valued outputs (output dtype that is a sub-dtype of \
+             np.floating), but got {d}. For holomorphic differentiation, pass holomorphic=True. \
+             For differentiation of non-holomorphic functions involving complex outputs, use \
+             jax.vjp directly."
+        );
+    }
+    if !d.is_inexact() {
+        panic!(
+            "grad requires real- or complex-valued outputs (output dtype that is a sub-dtype of \
+             np.inexact), but got {d}. For differentiation of functions with integer outputs, \
+             use jax.vjp directly."
         );
     }
 }
 
-/// Panics unless every leaf of the input is a float array, as `jax.grad` requires.
-fn check_float_inputs<T: PyTree>(x: &T) {
+/// Panics unless every leaf of the input is a float or complex array (only complex with
+/// `holomorphic`), as `jax.grad` requires.
+fn check_float_inputs<T: PyTree>(x: &T, holomorphic: bool) {
     for (path, leaf) in tree::leaves_with_path(x) {
+        if holomorphic && !leaf.dtype().is_complex() {
+            panic!(
+                "grad with holomorphic=True requires inputs with complex dtype, but got {}. \
+                 (Input leaf `{path}`.)",
+                leaf.dtype()
+            );
+        }
         if !has_tangent(leaf) {
             panic!(
-                "grad: input leaf `{path}` is {}; grad requires float inputs. Mark non-float \
-                 values static, pass them another way, or use filter_grad (Equinox), which only \
-                 differentiates float leaves",
+                "grad: input leaf `{path}` is {}; grad requires real- or complex-valued (float or \
+                 complex) inputs. Mark non-float values static, pass them another way, or use \
+                 filter_grad (Equinox), which only differentiates float leaves",
                 leaf.aval()
             );
         }
@@ -304,19 +345,22 @@ fn check_float_inputs<T: PyTree>(x: &T) {
 pub(crate) fn value_and_grad_at<T: PyTree, A: PyTree>(
     f: impl FnOnce(&T) -> (Array, A),
     x: &T,
+    options: GradOptions,
 ) -> ((Array, A), T) {
-    check_float_inputs(x);
+    check_float_inputs(x, options.holomorphic);
     // The aux output is an output of the linearisation too, so it leaves as plain values (its
     // arrays may depend on `x`, e.g. a BatchNorm state, and must not escape as tracers); only
     // the value gets a cotangent.
     let ((out, aux), lin) = linearize(
         |x: &T| {
             let (v, a) = f(x);
-            check_scalar_output(&v);
+            check_scalar_output(&v, options.holomorphic);
             (v, a)
         },
         x,
     );
+    // Transposition is linear (not conjugate-linear), so a cotangent of 1 yields JAX's
+    // gradient for real outputs and f'(z) for holomorphic ones.
     let mut cts = vec![None; 1 + aux.num_leaves()];
     cts[0] = Some(crate::numpy::ones_like(&out));
     let g = lin.transpose_leaves(cts);
@@ -345,7 +389,7 @@ where
     F::First: PyTree,
 {
     f.map_first(|g, x| {
-        let ((v, ()), d) = value_and_grad_at(|x| (g(x), ()), x);
+        let ((v, ()), d) = value_and_grad_at(|x| (g(x), ()), x, GradOptions::default());
         (v, d)
     })
 }
@@ -366,7 +410,49 @@ where
     F: FnArgs<'f, M, Output = Array>,
     F::First: PyTree,
 {
-    f.map_first(|g, x| value_and_grad_at(|x| (g(x), ()), x).1)
+    f.map_first(|g, x| value_and_grad_at(|x| (g(x), ()), x, GradOptions::default()).1)
+}
+
+/// [`value_and_grad`] with [`GradOptions`] (`jax.value_and_grad(f, holomorphic=True)`).
+///
+/// ```
+/// use equinox_core::transforms::{value_and_grad_with_options, GradOptions};
+/// use equinox_core::{Array, Complex64};
+/// let f = value_and_grad_with_options(|z: &Array| z * z, GradOptions { holomorphic: true });
+/// let (v, g) = f(&Array::scalar(Complex64::new(1.0, 2.0)));
+/// assert_eq!(v.item::<Complex64>(), Complex64::new(-3.0, 4.0));
+/// assert_eq!(g.item::<Complex64>(), Complex64::new(2.0, 4.0));
+/// ```
+pub fn value_and_grad_with_options<'f, M, F>(
+    f: F,
+    options: GradOptions,
+) -> F::With<(Array, F::First)>
+where
+    F: FnArgs<'f, M, Output = Array>,
+    F::First: PyTree,
+{
+    f.map_first(move |g, x| {
+        let ((v, ()), d) = value_and_grad_at(|x| (g(x), ()), x, options);
+        (v, d)
+    })
+}
+
+/// [`grad`] with [`GradOptions`] (`jax.grad(f, holomorphic=True)`): for a holomorphic `f`
+/// the complex derivative `f'(z)`.
+///
+/// ```
+/// use equinox_core::transforms::{grad_with_options, GradOptions};
+/// use equinox_core::{Array, Complex64};
+/// let df = grad_with_options(|z: &Array| z.sin(), GradOptions { holomorphic: true });
+/// let z = Complex64::new(0.5, -1.0);
+/// assert!((df(&Array::scalar(z)).item::<Complex64>() - z.cos()).norm() < 1e-12);
+/// ```
+pub fn grad_with_options<'f, M, F>(f: F, options: GradOptions) -> F::With<F::First>
+where
+    F: FnArgs<'f, M, Output = Array>,
+    F::First: PyTree,
+{
+    f.map_first(move |g, x| value_and_grad_at(|x| (g(x), ()), x, options).1)
 }
 
 /// [`value_and_grad`] for a function returning `(value, aux)` (`has_aux=True`): the aux output
@@ -377,7 +463,7 @@ where
     F::First: PyTree,
     A: PyTree + 'f,
 {
-    f.map_first(|g, x| value_and_grad_at(g, x))
+    f.map_first(|g, x| value_and_grad_at(g, x, GradOptions::default()))
 }
 
 /// [`grad`] for a function returning `(value, aux)` (`has_aux=True`): returns the gradient and
@@ -389,7 +475,7 @@ where
     A: PyTree + 'f,
 {
     f.map_first(|g, x| {
-        let ((_, aux), d) = value_and_grad_at(g, x);
+        let ((_, aux), d) = value_and_grad_at(g, x, GradOptions::default());
         (d, aux)
     })
 }
@@ -439,7 +525,8 @@ fn value_and_grad_of_positions<T: PyTree>(
             out
         })
     };
-    let ((v, ()), grads) = value_and_grad_at(|d: &T| (g(&rejoin(d)), ()), &diff);
+    let ((v, ()), grads) =
+        value_and_grad_at(|d: &T| (g(&rejoin(d)), ()), &diff, GradOptions::default());
     (v, grads)
 }
 

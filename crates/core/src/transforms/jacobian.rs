@@ -38,11 +38,71 @@ where
     F: FnArgs<'f, M, Output = Array>,
     F::First: PyTree,
 {
-    f.map_first(|f, x| jacfwd_at(f, x))
+    jacfwd_with_options(f, JacobianOptions::default())
 }
 
-fn jacfwd_at<T: PyTree>(f: &dyn Fn(&T) -> Array, x: &T) -> T {
+/// Options of [`jacfwd_with_options`] and [`jacrev_with_options`]: `jax.jacfwd`'s and
+/// `jax.jacrev`'s keyword arguments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JacobianOptions {
+    /// `holomorphic=True`: the function is holomorphic (complex inputs and output) and the
+    /// Jacobian holds its complex derivatives. Without it, `jacfwd` needs real inputs and
+    /// `jacrev` a real output (as in JAX).
+    pub holomorphic: bool,
+}
+
+/// Panics unless `leaves` (inputs or outputs, `what`) are complex when `holomorphic`, with
+/// JAX's message.
+fn check_holomorphic(name: &str, what: &str, leaves: &[&Array], holomorphic: bool) {
+    if let Some(l) = leaves
+        .iter()
+        .find(|l| holomorphic && !l.dtype().is_complex())
     {
+        panic!(
+            "{name} with holomorphic=True requires {what} with complex dtype, but got {}.",
+            l.dtype()
+        );
+    }
+}
+
+/// [`jacfwd`] with [`JacobianOptions`] (`jax.jacfwd(f, holomorphic=True)`).
+///
+/// ```
+/// use equinox_core::transforms::{jacfwd_with_options, JacobianOptions};
+/// use equinox_core::{Array, Complex64};
+/// let j = jacfwd_with_options(|z: &Array| z * z, JacobianOptions { holomorphic: true });
+/// let z = Array::from_vec(vec![Complex64::new(1.0, 1.0)], [1]);
+/// assert_eq!(j(&z).to_vec::<Complex64>(), vec![Complex64::new(2.0, 2.0)]);
+/// ```
+pub fn jacfwd_with_options<'f, M, F>(f: F, options: JacobianOptions) -> F::With<F::First>
+where
+    F: FnArgs<'f, M, Output = Array>,
+    F::First: PyTree,
+{
+    f.map_first(move |f, x| jacfwd_at(f, x, options.holomorphic))
+}
+
+fn jacfwd_at<T: PyTree>(f: &dyn Fn(&T) -> Array, x: &T, holomorphic: bool) -> T {
+    {
+        let inputs = tree::leaves(x);
+        check_holomorphic("jacfwd", "inputs", &inputs, holomorphic);
+        if let Some(l) = inputs
+            .iter()
+            .find(|l| !holomorphic && l.dtype().is_complex())
+        {
+            panic!(
+                "jacfwd requires real-valued inputs (input dtype that is a sub-dtype of \
+                 np.floating), but got {}. For holomorphic differentiation, pass \
+                 holomorphic=True. For differentiation of non-holomorphic functions involving \
+                 complex inputs or integer inputs, use jax.jvp directly.",
+                l.dtype()
+            );
+        }
+        let f = |x: &T| {
+            let out = f(x);
+            check_holomorphic("jacfwd", "outputs", &[&out], holomorphic);
+            out
+        };
         let leaves: Vec<Array> = tree::leaves(x).into_iter().cloned().collect();
         let sizes: Vec<usize> = leaves.iter().map(Array::size).collect();
         let total: usize = sizes.iter().sum();
@@ -96,12 +156,40 @@ where
     F: FnArgs<'f, M, Output = Array>,
     F::First: PyTree,
 {
-    f.map_first(|f, x| jacrev_at(f, x))
+    jacrev_with_options(f, JacobianOptions::default())
 }
 
-fn jacrev_at<T: PyTree>(f: &dyn Fn(&T) -> Array, x: &T) -> T {
+/// [`jacrev`] with [`JacobianOptions`] (`jax.jacrev(f, holomorphic=True)`).
+///
+/// ```
+/// use equinox_core::transforms::{jacrev_with_options, JacobianOptions};
+/// use equinox_core::{Array, Complex64};
+/// let j = jacrev_with_options(|z: &Array| z * z, JacobianOptions { holomorphic: true });
+/// let z = Array::from_vec(vec![Complex64::new(1.0, 1.0)], [1]);
+/// assert_eq!(j(&z).to_vec::<Complex64>(), vec![Complex64::new(2.0, 2.0)]);
+/// ```
+pub fn jacrev_with_options<'f, M, F>(f: F, options: JacobianOptions) -> F::With<F::First>
+where
+    F: FnArgs<'f, M, Output = Array>,
+    F::First: PyTree,
+{
+    f.map_first(move |f, x| jacrev_at(f, x, options.holomorphic))
+}
+
+fn jacrev_at<T: PyTree>(f: &dyn Fn(&T) -> Array, x: &T, holomorphic: bool) -> T {
     {
+        check_holomorphic("jacrev", "inputs", &tree::leaves(x), holomorphic);
         let (out, lin) = linearize(f, x);
+        check_holomorphic("jacrev", "outputs", &[&out], holomorphic);
+        if !holomorphic && out.dtype().is_complex() {
+            panic!(
+                "jacrev requires real-valued outputs (output dtype that is a sub-dtype of \
+                 np.floating), but got {}. For holomorphic differentiation, pass \
+                 holomorphic=True. For differentiation of non-holomorphic functions involving \
+                 complex outputs, use jax.vjp directly.",
+                out.dtype()
+            );
+        }
         let out_shape = out.shape().to_vec();
         let cts = basis(&out_shape, out.dtype());
         let pulled = vmap(|ct: &Array| lin.transpose(ct))(&cts);

@@ -29,13 +29,16 @@ mod vmap;
 
 pub use arity::{FnArgs, FnArgsAll};
 pub use autodiff::{
-    grad, grad_argnums, grad_with_aux, jvp, linearize, value_and_grad, value_and_grad_argnums,
-    value_and_grad_with_aux, vjp, vjp_with_aux, Linearized,
+    grad, grad_argnums, grad_with_aux, grad_with_options, jvp, linearize, value_and_grad,
+    value_and_grad_argnums, value_and_grad_with_aux, value_and_grad_with_options, vjp,
+    vjp_with_aux, GradOptions, Linearized,
 };
 pub use check_grads::check_grads;
 pub use checkpoint::checkpoint;
 pub use custom::{custom_jvp, custom_vjp};
-pub use jacobian::{hessian, jacfwd, jacrev};
+pub use jacobian::{
+    hessian, jacfwd, jacfwd_with_options, jacrev, jacrev_with_options, JacobianOptions,
+};
 pub use jit::{jit, jit_donate, Jit};
 pub use jit_cache::{
     clear_caches, jit_cache_capacity, set_jit_cache_capacity, DEFAULT_JIT_CACHE_CAPACITY,

@@ -13,8 +13,9 @@
 //! Views take arbitrary non-negative strides, so a transposed operand is multiplied in place
 //! instead of being copied first.
 
-use crate::array::Element;
+use crate::array::{ArrayElement, Element};
 use half::{bf16, f16};
+use num_complex::{Complex32, Complex64};
 use rayon::prelude::*;
 
 /// Below this many multiply-adds (`m·n·k`) a product runs on the calling thread: handing work to
@@ -93,7 +94,7 @@ impl<'a, T: Copy> MatRef<'a, T> {
 }
 
 /// Element types with a matrix product.
-pub trait MatmulElement: Element {
+pub trait MatmulElement: ArrayElement {
     /// Overwrites `dst`, an `m × n` row-major buffer, with `lhs · rhs` (`lhs` is `m × k`,
     /// `rhs` is `k × n`), using at most `threads` threads.
     fn matmul(dst: &mut [Self], lhs: MatRef<'_, Self>, rhs: MatRef<'_, Self>, threads: usize);
@@ -128,7 +129,7 @@ macro_rules! impl_gemm_element {
                     return;
                 }
                 if k == 0 {
-                    dst.fill(<$t as Element>::zero());
+                    dst.fill(<$t as ArrayElement>::zero());
                     return;
                 }
                 // SAFETY: `MatRef::new` checked that every (i, j) with i < rows, j < cols lies
@@ -150,8 +151,8 @@ macro_rules! impl_gemm_element {
                         rhs.data.as_ptr().add(rhs.offset),
                         rhs.cs as isize,
                         rhs.rs as isize,
-                        <$t as Element>::zero(),
-                        <$t as Element>::one(),
+                        <$t as ArrayElement>::zero(),
+                        <$t as ArrayElement>::one(),
                         false,
                         false,
                         false,
@@ -166,6 +167,54 @@ macro_rules! impl_gemm_element {
 impl_gemm_element!(f32);
 impl_gemm_element!(f64);
 impl_gemm_element!(f16);
+
+/// complex64 and complex128 through `gemm`'s complex kernels (`gemm::gemm` dispatches on the
+/// type; its SIMD level is the CPU's, not capped by [`super::simd::set_max_level`]).
+macro_rules! impl_complex_gemm_element {
+    ($t:ident) => {
+        impl MatmulElement for $t {
+            fn matmul(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
+                let (m, k, n) = check_dims(dst, &lhs, &rhs);
+                if m == 0 || n == 0 {
+                    return;
+                }
+                if k == 0 {
+                    dst.fill(<$t as ArrayElement>::zero());
+                    return;
+                }
+                // SAFETY: as for the real types above: the views were bounds-checked by
+                // `MatRef::new`, dst holds m·n elements written with strides (n, 1), and with
+                // read_dst = false gemm computes dst = beta · lhs · rhs without conjugation.
+                unsafe {
+                    gemm::gemm(
+                        m,
+                        n,
+                        k,
+                        dst.as_mut_ptr(),
+                        1,
+                        n as isize,
+                        false,
+                        lhs.data.as_ptr().add(lhs.offset),
+                        lhs.cs as isize,
+                        lhs.rs as isize,
+                        rhs.data.as_ptr().add(rhs.offset),
+                        rhs.cs as isize,
+                        rhs.rs as isize,
+                        <$t as ArrayElement>::zero(),
+                        <$t as ArrayElement>::one(),
+                        false,
+                        false,
+                        false,
+                        parallelism(m, n, k, threads),
+                    )
+                }
+            }
+        }
+    };
+}
+
+impl_complex_gemm_element!(Complex32);
+impl_complex_gemm_element!(Complex64);
 
 /// `gemm`'s entry point for each element type at a SIMD level.
 mod gemm_at_level {

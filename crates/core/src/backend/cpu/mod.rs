@@ -1,6 +1,7 @@
 //! The CPU backend: vectorisable loops, strided copies and multi-threading with rayon.
 
 pub mod elementwise;
+pub mod fft;
 pub mod indexed;
 pub mod matmul;
 pub mod reduce;

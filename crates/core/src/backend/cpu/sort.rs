@@ -1,7 +1,7 @@
 //! Sorting kernels: order-preserving integer keys for every dtype, per-row sort permutations
 //! along a strided axis, and top-k selection.
 
-use crate::array::{Array, Element};
+use crate::array::{Array, ArrayElement};
 use rayon::prelude::*;
 
 /// How floats are ordered when they become sort keys.
@@ -96,7 +96,7 @@ pub fn sort_permutations(keys: &[Vec<u64>], outer: usize, len: usize, inner: usi
 
 /// Applies per-row permutations from [`sort_permutations`]: output element `j` of row `r` is
 /// input element `perm[r][j]` of that row.
-pub fn apply_permutations<T: Element>(
+pub fn apply_permutations<T: ArrayElement>(
     x: &[T],
     perms: &[u32],
     outer: usize,

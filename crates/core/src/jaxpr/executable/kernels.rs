@@ -5,7 +5,7 @@
 //! [`select`] decides at compile time which equations get a kernel; everything else runs the
 //! primitive's eager implementation.
 
-use crate::array::{cast, DType, Element, FloatElement, Shape, ShapeDtype, Storage};
+use crate::array::{cast, ArrayElement, DType, Element, FloatElement, Shape, ShapeDtype, Storage};
 use crate::backend::cpu::elementwise::{map_into, zip3_map_into, zip_map_into, IntoSlice};
 use crate::backend::cpu::matmul::{max_threads, MatRef, MatmulElement};
 use crate::backend::cpu::reduce::{reduce_columns_into, reduce_rows_into};
@@ -224,7 +224,7 @@ fn view(shape: &[usize], row_axes: &[usize], col_axes: &[usize]) -> Option<View>
 }
 
 /// Mutable typed access to a storage's elements.
-pub(crate) trait SliceMut: Element {
+pub(crate) trait SliceMut: ArrayElement {
     /// The elements; panics if the storage holds another dtype (a planner bug).
     fn slice_mut(s: &mut Storage) -> &mut [Self];
 }
@@ -235,15 +235,15 @@ macro_rules! impl_slice_mut {
             fn slice_mut(s: &mut Storage) -> &mut [$t] {
                 match s {
                     Storage::$v(v) => v,
-                    other => panic!("executor: buffer holds {}, expected {}", other.dtype(), <$t as Element>::DTYPE),
+                    other => panic!("executor: buffer holds {}, expected {}", other.dtype(), <$t as crate::ArrayElement>::DTYPE),
                 }
             }
         }
     )*};
 }
-impl_slice_mut!(bool => Bool, u8 => U8, u32 => U32, i32 => I32, i64 => I64, f16 => F16, bf16 => BF16, f32 => F32, f64 => F64);
+impl_slice_mut!(bool => Bool, u8 => U8, u32 => U32, i32 => I32, i64 => I64, f16 => F16, bf16 => BF16, f32 => F32, f64 => F64, num_complex::Complex32 => C64, num_complex::Complex64 => C128);
 
-fn get<T: Element>(s: &Storage) -> &[T] {
+fn get<T: ArrayElement>(s: &Storage) -> &[T] {
     T::slice(s).unwrap_or_else(|| {
         panic!(
             "executor: operand holds {}, expected {}",
@@ -361,13 +361,13 @@ macro_rules! impl_lane {
             fn src(s: Src<'_>) -> &[$t] {
                 match s {
                     Src::$v(v) => v,
-                    _ => panic!("executor: operand is not {}", <$t as Element>::DTYPE),
+                    _ => panic!("executor: operand is not {}", <$t as crate::ArrayElement>::DTYPE),
                 }
             }
             fn dst(d: Dst<'_>) -> &mut [$t] {
                 match d {
                     Dst::$v(v) => v,
-                    _ => panic!("executor: output is not {}", <$t as Element>::DTYPE),
+                    _ => panic!("executor: output is not {}", <$t as crate::ArrayElement>::DTYPE),
                 }
             }
         }
@@ -509,7 +509,7 @@ impl LaneKernel for ConvertK {
 fn sum<T: FastFloat>(x: &Storage, outer: usize, inner: usize, columns: bool, out: &mut Storage) {
     // `ReduceOp::eval` accumulates f32 in f32 and f64 in f64, with these closures.
     let (x, o) = (get::<T>(x), T::slice_mut(out));
-    let zero = <T as Element>::zero();
+    let zero = <T as crate::ArrayElement>::zero();
     if columns {
         reduce_columns_into(x, outer, inner, zero, |a, b| a + b, |a, b| a + b, |a| a, o)
     } else {

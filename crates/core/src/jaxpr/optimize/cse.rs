@@ -12,16 +12,26 @@ use std::collections::HashMap;
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Key {
     Var(Var),
-    Literal(DType, bool, u64),
+    Literal(DType, bool, u64, u64),
 }
 
-/// The bits of a 0-d literal: the f64 bit pattern of a float (exact for every float dtype),
-/// the value of an integer or bool.
+/// The bits of a 0-d literal: the f64 bit pattern of a float (exact for every float dtype) or
+/// of a complex number's real part, the value of an integer or bool.
 pub(crate) fn literal_bits(x: &Array) -> u64 {
-    if x.dtype().is_float() {
+    if x.dtype().is_inexact() {
         x.item::<f64>().to_bits()
     } else {
         x.item::<i64>() as u64
+    }
+}
+
+/// The f64 bit pattern of a complex literal's imaginary part (0 for a real literal), so that
+/// `1+2j` and `1+3j` stay distinct.
+fn imag_bits(x: &Array) -> u64 {
+    if x.dtype().is_complex() {
+        x.item::<crate::Complex64>().im.to_bits()
+    } else {
+        0
     }
 }
 
@@ -32,7 +42,7 @@ fn key(a: &Atom) -> Key {
             let ShapeDtype {
                 dtype, weak_type, ..
             } = x.aval();
-            Key::Literal(*dtype, *weak_type, literal_bits(x))
+            Key::Literal(*dtype, *weak_type, literal_bits(x), imag_bits(x))
         }
     }
 }

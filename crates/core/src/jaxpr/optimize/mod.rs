@@ -52,6 +52,8 @@ pub fn has_effect(prim: &Primitive) -> bool {
         | Primitive::Custom(_)
         | Primitive::Callback(_)
         | Primitive::ControlFlow(_)
+        | Primitive::Complex(_)
+        | Primitive::Fft(_)
         | Primitive::Qr(_)
         | Primitive::Eig(_)
         | Primitive::Eigh(_)

@@ -24,6 +24,20 @@ fn is_neutral(a: &Atom, which: Neutral) -> bool {
     let Atom::Literal(x) = a else {
         return false;
     };
+    if x.dtype().is_complex() {
+        let z = x.item::<crate::Complex64>();
+        let re = match which {
+            Neutral::One => z.re == 1.0,
+            Neutral::AddZero => z.re.to_bits() == (-0.0f64).to_bits(),
+            Neutral::SubZero => z.re.to_bits() == 0.0f64.to_bits(),
+        };
+        // The imaginary part must be the same neutral element's (-0.0 for `x + -0`).
+        let im = match which {
+            Neutral::AddZero => z.im.to_bits() == (-0.0f64).to_bits(),
+            _ => z.im.to_bits() == 0.0f64.to_bits(),
+        };
+        return re && im;
+    }
     let float = x.dtype().is_float();
     match (which, float) {
         (Neutral::One, true) => x.item::<f64>() == 1.0,

@@ -1,5 +1,7 @@
 //! `jax.numpy.fft`: discrete Fourier transforms and their helpers.
 
 mod frequencies;
+mod transforms;
 
 pub use frequencies::*;
+pub use transforms::*;
