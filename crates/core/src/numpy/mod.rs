@@ -19,7 +19,7 @@ mod matrices;
 mod ops;
 mod pad;
 mod products;
-mod promotion;
+pub(crate) mod promotion;
 mod rearranging;
 mod reductions;
 mod set_ops;
