@@ -385,7 +385,7 @@ fn is_batched_expm(case: &Case) -> bool {
     case.name == "expm" && case.args[0].ndim() > 2
 }
 
-fn run_case(case: &Case, args: &Vec<Array>) -> Vec<Array> {
+fn run_case(case: &Case, args: &[Array]) -> Vec<Array> {
     let (mut outs, ints) = outputs(&case.name, &case.params, args);
     outs.extend(ints);
     outs

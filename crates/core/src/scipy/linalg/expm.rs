@@ -88,6 +88,9 @@ fn expm_matrix(a: &Array, options: ExpmOptions) -> Array {
     jnp::where_(&too_many, &jnp::full_like(a, f64::NAN), &r)
 }
 
+/// One Padé approximant as a `switch` branch: `(U, V)` of the scaled matrix.
+type PadeBranch = dyn Fn(&Array) -> (Array, Array);
+
 /// JAX's `_calc_P_Q`: the numerator `P` and denominator `Q` of the Padé approximant of
 /// `exp(a / 2^s)` and the number of squarings `s` (a float scalar).
 fn pade_numerator_denominator(a: &Array) -> (Array, Array, Array) {
@@ -99,14 +102,14 @@ fn pade_numerator_denominator(a: &Array) -> (Array, Array, Array) {
             5.371920351148152,
             &[
                 1.495585217958292e-2,
-                2.539398330063230e-1,
+                2.53939833006323e-1,
                 9.504178996162932e-1,
                 2.097847961257068e0,
             ],
             &[3, 5, 7, 9, 13],
         ),
         DType::F32 => (
-            3.925724783138660,
+            3.92572478313866,
             &[4.258730016922831e-1, 1.880152677804762e0],
             &[3, 5, 7],
         ),
@@ -119,12 +122,11 @@ fn pade_numerator_denominator(a: &Array) -> (Array, Array, Array) {
     let bins = Array::from_vec(thresholds.to_vec(), [thresholds.len()]).astype(dtype);
     // The degree follows the norm before scaling, as in JAX.
     let index = jnp::digitize(&norm_1, &bins, false);
-    let branches: Vec<Box<dyn Fn(&Array) -> (Array, Array)>> = orders
+    let branches: Vec<Box<PadeBranch>> = orders
         .iter()
-        .map(|&m| Box::new(move |x: &Array| pade(x, m)) as Box<dyn Fn(&Array) -> (Array, Array)>)
+        .map(|&m| Box::new(move |x: &Array| pade(x, m)) as Box<PadeBranch>)
         .collect();
-    let refs: Vec<&dyn Fn(&Array) -> (Array, Array)> =
-        branches.iter().map(|b| b.as_ref()).collect();
+    let refs: Vec<&PadeBranch> = branches.iter().map(|b| b.as_ref()).collect();
     let (u, v) = lax::switch(&index, &refs, &scaled);
     (&u + &v, &v - &u, n_squarings)
 }
@@ -215,8 +217,8 @@ fn pade(a: &Array, m: usize) -> (Array, Array) {
 
 /// JAX's `_squaring`: `r` squared `n_squarings` times, as `max_squarings` steps each of which
 /// squares or passes through (the count is data, the number of steps is not). JAX writes the
-/// steps as a `scan`; they are unrolled here because reverse mode through a `scan` whose body
-/// holds a `cond` is not supported by this crate's scan transposition.
+/// steps as a `scan`; they are unrolled here because reverse mode through that `scan` (a
+/// `cond` in its body) failed in this crate's scan transposition ("carry is not linear").
 fn undo_scaling(r: &Array, n_squarings: &Array, max_squarings: usize) -> Array {
     (0..max_squarings).fold(r.clone(), |x, i| {
         let step = Array::scalar(i as f64).astype(n_squarings.dtype());
