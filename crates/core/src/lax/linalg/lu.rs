@@ -4,7 +4,7 @@ use super::triangular_solve::{triangular_solve_with, TriangularSolveOptions};
 use crate::array::{Array, DType};
 use crate::numpy as jnp;
 use crate::prims::linalg::lu::{permute_rows, Lu, LuPivotsToPermutation};
-use crate::prims::{bind, bind1};
+use crate::prims::{bind, bind1, rules};
 
 /// `lax.linalg.lu(x) -> (lu, pivots, permutation)`: LU decomposition with partial pivoting of
 /// each `[m, n]` matrix in the last two axes of `x`, `P x = L U`. `lu` holds `L` (unit
@@ -148,5 +148,11 @@ pub(crate) fn broadcast_batch(op: &str, shapes: &[&[usize]]) -> Vec<usize> {
         .try_fold(Vec::new(), |acc, s| {
             crate::array::broadcast_shapes(&acc, s).map(|s| s.to_vec())
         })
-        .unwrap_or_else(|| panic!("{op}: batch shapes {shapes:?} cannot be broadcast together"))
+        .unwrap_or_else(|| {
+            let shapes: Vec<String> = shapes.iter().map(|s| rules::py_tuple(s)).collect();
+            panic!(
+                "{op}: Incompatible shapes for broadcasting: shapes=[{}]",
+                shapes.join(", ")
+            )
+        })
 }

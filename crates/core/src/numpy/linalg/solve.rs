@@ -221,7 +221,9 @@ fn cofactor_solve(a: &Array, b: &Array) -> (Array, Array) {
         &jnp::equal(&rows, &Array::scalar((n - 1) as i32)),
         &jnp::equal(&cols, &Array::scalar((n - 1) as i32)),
     );
-    let corner_value = jnp::expand_dims(&(&Array::scalar(1.0) / &last(&partial_det, 2)), [-2, -1]);
+    let below_corner = last(&partial_det, 2);
+    let corner_value =
+        jnp::expand_dims(&(&jnp::ones_like(&below_corner) / &below_corner), [-2, -1]);
     let lu = jnp::where_(&corner, &corner_value, &lu);
     let upper = TriangularSolveOptions {
         left_side: true,

@@ -122,10 +122,12 @@ impl PrimitiveRule for TriangularSolve {
                 rules::py_tuple(&b.shape[rb - 2..])
             );
         }
-        if a.shape[..ra - 2] != b.shape[..rb - 2] {
+        if let Some(axis) = (0..ra - 2).find(|&i| a.shape[i] != b.shape[i]) {
             panic!(
-                "All inputs to triangular_solve must have the same batch dimensions, but got \
-                 a={} and b={}.",
+                "All inputs to triangular_solve must have the same batch dimensions: batching \
+                 dimension {axis} corresponds to two sizes: {} and {} (a={}, b={}).",
+                a.shape[axis],
+                b.shape[axis],
                 py_shape(a),
                 py_shape(b)
             );
