@@ -479,12 +479,15 @@ fn complex_operands_where_jax_refuses_them_panic_with_jax_message() {
     g.assert_sections_read(&["errors"]);
 }
 
+/// A named operation on one array.
+type NamedOp = (&'static str, Box<dyn Fn(&Array) -> Array>);
+
 #[test]
 fn operations_without_complex_support_name_the_operation_and_dtype() {
     // JAX accepts these (ordering complex numbers lexicographically, or with complex kernels
     // this library does not have yet); here they refuse complex operands by name.
     let z = Array::from_vec(vec![Complex64::new(1.0, 2.0); 4], [2, 2]);
-    let cases: Vec<(&str, Box<dyn Fn(&Array) -> Array>)> = vec![
+    let cases: Vec<NamedOp> = vec![
         ("max", Box::new(|z| z.max(None))),
         ("max", Box::new(|z| jnp::maximum(z, z))),
         ("sort", Box::new(|z| jnp::sort(z, -1))),

@@ -14,7 +14,7 @@ use crate::prims::linalg::qr::QrOp;
 /// use equinox_core::{lax, numpy as jnp, Array};
 /// let x = Array::from_vec(vec![3.0f32, 1.0, 4.0, 2.0], [2, 2]);
 /// let (q, r) = lax::linalg::qr(&x, true);
-/// assert!(jnp::allclose(&jnp::matmul(&q, &r), &x, 1e-5, 1e-5));
+/// assert!(jnp::allclose(&jnp::matmul(&q, &r), &x, 1e-5, 1e-5).item::<bool>());
 /// assert_eq!(r.to_vec::<f32>()[2], 0.0);
 /// ```
 pub fn qr(x: &Array, full_matrices: bool) -> (Array, Array) {

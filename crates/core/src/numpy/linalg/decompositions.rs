@@ -58,7 +58,7 @@ pub enum QrMode {
 /// let a = Array::from_vec(vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], [3, 2]);
 /// let (q, r) = jnp::linalg::qr(&a);
 /// assert_eq!((q.shape(), r.shape()), (&[3, 2][..], &[2, 2][..]));
-/// assert!(jnp::allclose(&jnp::matmul(&q, &r), &a, 1e-5, 1e-5));
+/// assert!(jnp::allclose(&jnp::matmul(&q, &r), &a, 1e-5, 1e-5).item::<bool>());
 /// ```
 pub fn qr(a: &Array) -> (Array, Array) {
     qr_with(a, QrMode::Reduced)
