@@ -32,7 +32,8 @@ fn spd(batch: &[usize], n: usize, dtype: DType) -> Array {
     let mut shape = batch.to_vec();
     shape.extend([n, n]);
     let m = Array::from_vec(v, shape.as_slice());
-    let a = jnp::matmul(&m, &jnp::matrix_transpose(&m)) / n as f64 + jnp::identity(n).astype(DType::F64);
+    let a = jnp::matmul(&m, &jnp::matrix_transpose(&m)) / n as f64
+        + jnp::identity(n).astype(DType::F64);
     a.astype(dtype)
 }
 
