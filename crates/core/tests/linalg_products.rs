@@ -167,6 +167,7 @@ fn values_and_gradients_match_jax() {
         failures.len(),
         failures.join("\n")
     );
+    g.assert_sections_read(&["cases"]);
 }
 
 #[test]
@@ -198,6 +199,7 @@ fn refused_calls_panic_with_jax_messages() {
             "{fun}: got {msg:?}, JAX says {jax:?}"
         );
     }
+    g.assert_sections_read(&["errors"]);
 }
 
 #[test]
