@@ -1,6 +1,6 @@
 //! Complex-number primitives (`real`, `imag`, `conj`, `complex`) and the complex kernels of the
-//! elementwise families (`unary.rs`, `binary.rs` call into [`complex_unary`] and
-//! [`complex_binary`] for `complex64`/`complex128` operands).
+//! elementwise families (`unary.rs`, `binary.rs` call into `complex_unary` and
+//! `complex_binary` for `complex64`/`complex128` operands).
 
 use super::binary::BinaryOp;
 use super::unary::UnaryOp;
