@@ -1,9 +1,9 @@
 //! `lax.linalg.cholesky`.
 
 use crate::array::Array;
-use crate::numpy as jnp;
 use crate::prims::bind1;
 use crate::prims::linalg::cholesky::{check_linalg_operand, Cholesky};
+use crate::prims::linalg::eigh::symmetrize;
 
 /// `lax.linalg.cholesky(x, symmetrize_input=...)`: the lower Cholesky factor `L` of each
 /// matrix in the last two axes of `x` (`x = L Lᵀ`), zero above the diagonal. With
@@ -34,9 +34,4 @@ pub fn cholesky(x: &Array, symmetrize_input: bool) -> Array {
         x.clone()
     };
     bind1(Cholesky, &[&x])
-}
-
-/// `(x + xᵀ) / 2` over the last two axes (JAX's `symmetrize`).
-fn symmetrize(x: &Array) -> Array {
-    &(x + &jnp::matrix_transpose(x)) / 2.0
 }
