@@ -182,7 +182,8 @@ pub(crate) fn py_bool(b: bool) -> String {
     if b { "True" } else { "False" }.into()
 }
 
-/// Panics with JAX's messages unless `x` is a float32/float64 array of rank 2 or more.
+/// Panics with JAX's messages unless `x` is a float32/float64 array of rank 2 or more (the
+/// rank is checked first, as JAX's decompositions do; the dtype check is the solve family's).
 pub(crate) fn check_operand(name: &str, x: &ShapeDtype) {
     if x.ndim() < 2 {
         panic!(
@@ -190,18 +191,7 @@ pub(crate) fn check_operand(name: &str, x: &ShapeDtype) {
             rules::py_tuple(&x.shape)
         );
     }
-    match x.dtype {
-        DType::F32 | DType::F64 => {}
-        DType::F16 | DType::BF16 => panic!(
-            "{name}: Unsupported dtype {} (operand {x}): JAX's CPU linear algebra (LAPACK) \
-             has no half-precision kernels; convert to float32 first",
-            x.dtype
-        ),
-        d => panic!(
-            "{name} does not accept dtype {d} at position 0. Accepted dtypes at position 0 are \
-             subtypes of floating, complexfloating. (operand {x})"
-        ),
-    }
+    super::cholesky::check_linalg_operand(name, 0, x, 2);
 }
 
 /// The batch dimensions and the matrix size `(m, n)` of an operand of rank 2 or more.
