@@ -4,7 +4,10 @@
 //! values the unknown part needs).
 
 use super::rewrite::renumber;
-use super::{Atom, Jaxpr, Var};
+use super::{Atom, Eqn, Jaxpr, Var};
+use crate::prims::control_flow::ControlFlowOp;
+use crate::prims::Primitive;
+use std::borrow::Cow;
 
 /// Where a residual comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +57,7 @@ pub(crate) fn partial_eval_jaxpr(
         jaxpr.constvars.is_empty(),
         "partial_eval_jaxpr: the program must have no constvars"
     );
+    let jaxpr = &*split_mixed_conds(jaxpr, unknown_in);
     let n = jaxpr.avals.len();
     let mut unknown = vec![false; n];
     let mut input_index = vec![usize::MAX; n];
@@ -169,4 +173,86 @@ pub(crate) fn partial_eval_jaxpr(
         unknown_out,
         residuals,
     }
+}
+
+/// `jaxpr` with every `cond` whose operands are partly unknown (`unknown_in` flags the inputs;
+/// constants are known) split in two (see `CondOp::split`): one over the known operands for
+/// the outputs no unknown operand reaches, one for the rest. Without it such a `cond` is
+/// unknown as a whole, and primal values it computes would reach the unknown program as if
+/// they were tangents: a `cond` inside a differentiated `scan` would make the primal carry
+/// "linear", and a `cond` inside a `cond`'s branch would feed a product of two "linear" values
+/// to the transpose (JAX splits them with `partial_eval_jaxpr_custom`'s rule for `cond`).
+/// Borrows `jaxpr` when nothing needs splitting.
+pub(crate) fn split_mixed_conds<'a>(jaxpr: &'a Jaxpr, unknown_in: &[bool]) -> Cow<'a, Jaxpr> {
+    let is_cond = |e: &Eqn| matches!(e.prim, Primitive::ControlFlow(ControlFlowOp::Cond(_)));
+    if !jaxpr.eqns.iter().any(is_cond) {
+        return Cow::Borrowed(jaxpr);
+    }
+    let mut unknown = vec![false; jaxpr.avals.len()];
+    for (&v, &u) in jaxpr.invars.iter().zip(unknown_in) {
+        unknown[v as usize] = u;
+    }
+    let is_unknown = |unknown: &[bool], a: &Atom| matches!(a, Atom::Var(v) if unknown[*v as usize]);
+    let mut eqns = Vec::with_capacity(jaxpr.eqns.len());
+    let mut changed = false;
+    for eqn in &jaxpr.eqns {
+        let in_unknown: Vec<bool> = eqn.inputs.iter().map(|a| is_unknown(&unknown, a)).collect();
+        if !in_unknown.iter().any(|u| *u) {
+            eqns.push(eqn.clone());
+            continue;
+        }
+        let cond = match &eqn.prim {
+            Primitive::ControlFlow(ControlFlowOp::Cond(c)) if !in_unknown[0] => c,
+            _ => {
+                for &o in &eqn.outputs {
+                    unknown[o as usize] = true;
+                }
+                eqns.push(eqn.clone());
+                continue;
+            }
+        };
+        let split = cond.split(&in_unknown[1..]);
+        for (&o, &u) in eqn.outputs.iter().zip(&split.unknown_out) {
+            unknown[o as usize] = u;
+        }
+        let Some(known) = split.known else {
+            eqns.push(eqn.clone());
+            continue;
+        };
+        changed = true;
+        let pick_outputs = |want: bool| -> Vec<Var> {
+            eqn.outputs
+                .iter()
+                .zip(&split.unknown_out)
+                .filter(|(_, u)| **u == want)
+                .map(|(o, _)| *o)
+                .collect()
+        };
+        let known_inputs: Vec<Atom> = eqn
+            .inputs
+            .iter()
+            .zip(&in_unknown)
+            .filter(|(_, u)| !**u)
+            .map(|(a, _)| a.clone())
+            .collect();
+        eqns.push(Eqn {
+            prim: known.into(),
+            inputs: known_inputs,
+            outputs: pick_outputs(false),
+        });
+        if let Some(rest) = split.unknown {
+            eqns.push(Eqn {
+                prim: rest.into(),
+                inputs: eqn.inputs.clone(),
+                outputs: pick_outputs(true),
+            });
+        }
+    }
+    if !changed {
+        return Cow::Borrowed(jaxpr);
+    }
+    Cow::Owned(Jaxpr {
+        eqns,
+        ..jaxpr.clone()
+    })
 }

@@ -44,11 +44,56 @@ impl CondOp {
         bind(CondOp::new(branches), &args)
     }
 
-    /// Linearize's split (see [`super::partial_eval`]). The known outputs come from a `cond`
-    /// over the branches' known parts, run now; the unknown ones from a staged `cond` over the
-    /// full branches restricted to those outputs, which recomputes the primal work from the
-    /// known operands (so no residuals have to agree across branches). Its transpose reruns
-    /// that primal work in the backward pass's forward sweep.
+    /// Splits a `cond` whose operands are partly unknown (`ops_unknown`, the index known)
+    /// into a `cond` over the branches' known parts, computing the outputs no unknown operand
+    /// reaches from the known operands, and a `cond` over the full branches restricted to the
+    /// other outputs, taking every operand: it recomputes the primal work from the known
+    /// operands, so no residuals have to agree across branches, and its transpose reruns that
+    /// work in the backward pass's forward sweep.
+    pub(crate) fn split(&self, ops_unknown: &[bool]) -> CondSplit {
+        let n_out = self.num_outs();
+        let no_forward = vec![false; ops_unknown.len()];
+        let mut unknown_out = vec![false; n_out];
+        for b in &self.branches {
+            let pe = partial_eval_jaxpr(b, ops_unknown, &vec![false; n_out], &no_forward);
+            unknown_out = or(&unknown_out, &pe.unknown_out);
+        }
+        let n_known = n_out - count(&unknown_out);
+        let known = (n_known > 0).then(|| {
+            let branches = self
+                .branches
+                .iter()
+                .map(|b| {
+                    let mut pe = partial_eval_jaxpr(b, ops_unknown, &unknown_out, &no_forward);
+                    let keep: Vec<bool> =
+                        (0..pe.known.outvars.len()).map(|i| i < n_known).collect();
+                    select_outvars(&mut pe.known, &keep);
+                    pe.known
+                })
+                .collect();
+            CondOp::new(branches)
+        });
+        let unknown = (n_known < n_out).then(|| {
+            let branches = self
+                .branches
+                .iter()
+                .map(|b| {
+                    let mut j = (**b).clone();
+                    select_outvars(&mut j, &unknown_out);
+                    j
+                })
+                .collect();
+            CondOp::new(branches)
+        });
+        CondSplit {
+            unknown_out,
+            known,
+            unknown,
+        }
+    }
+
+    /// Linearize's split (see [`super::partial_eval`] and [`CondOp::split`]): the known
+    /// `cond` runs now, the unknown one is staged.
     pub(crate) fn partial_eval(
         &self,
         trace: &StagingTrace,
@@ -59,49 +104,38 @@ impl CondOp {
             return trace.stage_eqn(&self.clone().into(), args);
         }
         let ops_unknown = &unknown[1..];
-        let n_out = self.num_outs();
-        let no_forward = vec![false; ops_unknown.len()];
-        let mut unknown_out = vec![false; n_out];
-        for b in &self.branches {
-            let pe = partial_eval_jaxpr(b, ops_unknown, &vec![false; n_out], &no_forward);
-            unknown_out = or(&unknown_out, &pe.unknown_out);
-        }
-        let known_ops: Vec<&Array> = pick(&args[1..], ops_unknown, false);
-        let known_outs: Vec<Array> = if unknown_out.iter().all(|u| *u) {
-            Vec::new()
-        } else {
-            let known_branches: Vec<Jaxpr> = self
-                .branches
-                .iter()
-                .map(|b| {
-                    let mut pe = partial_eval_jaxpr(b, ops_unknown, &unknown_out, &no_forward);
-                    let n_known = n_out - count(&unknown_out);
-                    let keep: Vec<bool> =
-                        (0..pe.known.outvars.len()).map(|i| i < n_known).collect();
-                    select_outvars(&mut pe.known, &keep);
-                    pe.known
-                })
-                .collect();
-            let mut kargs: Vec<&Array> = vec![args[0]];
-            kargs.extend(known_ops.iter().copied());
-            bind(CondOp::new(known_branches), &kargs)
+        let split = self.split(ops_unknown);
+        let known_outs: Vec<Array> = match split.known {
+            Some(op) => {
+                let mut kargs: Vec<&Array> = vec![args[0]];
+                kargs.extend(pick(&args[1..], ops_unknown, false));
+                bind(op, &kargs)
+            }
+            None => Vec::new(),
         };
-        let unknown_branches: Vec<Jaxpr> = self
-            .branches
-            .iter()
-            .map(|b| {
-                let mut j = (**b).clone();
-                select_outvars(&mut j, &unknown_out);
-                j
-            })
-            .collect();
-        let staged = trace.stage_eqn(&CondOp::new(unknown_branches).into(), args);
+        let staged = match split.unknown {
+            Some(op) => trace.stage_eqn(&op.into(), args),
+            None => Vec::new(),
+        };
         let (mut k, mut u) = (known_outs.into_iter(), staged.into_iter());
-        unknown_out
+        split
+            .unknown_out
             .iter()
             .map(|uo| if *uo { u.next() } else { k.next() }.expect("one output per flag"))
             .collect()
     }
+}
+
+/// The two halves of a `cond` with partly unknown operands (see [`CondOp::split`]).
+pub(crate) struct CondSplit {
+    /// Which outputs depend on an unknown operand.
+    pub unknown_out: Vec<bool>,
+    /// The `cond` computing the other outputs from the index and the known operands (`None`
+    /// when every output is unknown).
+    pub known: Option<CondOp>,
+    /// The `cond` computing the unknown outputs from the index and every operand (`None` when
+    /// no output is unknown).
+    pub unknown: Option<CondOp>,
 }
 
 fn count(v: &[bool]) -> usize {
