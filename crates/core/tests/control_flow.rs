@@ -1348,19 +1348,30 @@ fn reverse_mode_through_a_scan_with_a_cond_on_its_carry() {
         }
         h + sq
     };
-    let (w, h0) = (0.7, 0.4);
-    let g = grad(loss)(&(scalar(w), scalar(h0)));
+    assert_grad_of_two_scalars(loss, reference, 0.7, 0.4, "grad through a scan over a cond");
+}
+
+/// The gradient of `f` at the scalars `(a, b)` against central differences of its plain-Rust
+/// `reference`, then `check_grads` there.
+fn assert_grad_of_two_scalars(
+    f: impl Fn(&(Array, Array)) -> Array + Copy,
+    reference: impl Fn(f64, f64) -> f64,
+    a: f64,
+    b: f64,
+    what: &str,
+) {
+    let g = grad(f)(&(scalar(a), scalar(b)));
     let eps = 1e-6;
-    let fd_w = (reference(w + eps, h0) - reference(w - eps, h0)) / (2.0 * eps);
-    let fd_h = (reference(w, h0 + eps) - reference(w, h0 - eps)) / (2.0 * eps);
+    let fd_a = (reference(a + eps, b) - reference(a - eps, b)) / (2.0 * eps);
+    let fd_b = (reference(a, b + eps) - reference(a, b - eps)) / (2.0 * eps);
     assert_close(
         &[g.0.item::<f64>(), g.1.item::<f64>()],
-        &[fd_w, fd_h],
+        &[fd_a, fd_b],
         1e-6,
         1e-9,
-        "grad through a scan over a cond",
+        what,
     );
-    check_grads(loss, &(scalar(w), scalar(h0)), 1e-6, 1e-6, 1e-8);
+    check_grads(f, &(scalar(a), scalar(b)), 1e-6, 1e-6, 1e-8);
 }
 
 #[test]
@@ -1393,17 +1404,7 @@ fn reverse_mode_through_nested_conds() {
         }
     };
     for (x, w) in [(1.5, 0.8), (0.5, -1.2), (-0.7, 0.3)] {
-        let g = grad(f)(&(scalar(x), scalar(w)));
-        let eps = 1e-6;
-        let fd_x = (reference(x + eps, w) - reference(x - eps, w)) / (2.0 * eps);
-        let fd_w = (reference(x, w + eps) - reference(x, w - eps)) / (2.0 * eps);
-        assert_close(
-            &[g.0.item::<f64>(), g.1.item::<f64>()],
-            &[fd_x, fd_w],
-            1e-6,
-            1e-9,
-            &format!("grad through nested conds at x={x}, w={w}"),
-        );
-        check_grads(f, &(scalar(x), scalar(w)), 1e-6, 1e-6, 1e-8);
+        let what = format!("grad through nested conds at x={x}, w={w}");
+        assert_grad_of_two_scalars(f, reference, x, w, &what);
     }
 }
