@@ -80,6 +80,43 @@ fn compare_select_convert_and_fma_are_bit_exact() {
 }
 
 #[test]
+fn select_with_broadcast_operands_picks_the_right_case() {
+    // A scalar predicate (or case) reaches the select kernel as a length-1 operand, which takes
+    // the broadcasting loop rather than the equal-length one; both must pick `on_true` where
+    // the predicate holds (the broadcasting loop once swapped the cases, so `jnp.digitize`,
+    // whose `where` has a scalar predicate, gave reversed bins under jit).
+    let mut rng = Rng::new(3);
+    for dtype in [DType::F32, DType::F64, DType::I32] {
+        let x = random_array(&mut rng, &[6], DType::F32).astype(dtype);
+        let y = (&x * 3).astype(dtype);
+        for p in [true, false] {
+            let f = |(x, y): &(Array, Array)| {
+                let scalar_pred = jnp::where_(&Array::scalar(p), x, y);
+                let scalar_case =
+                    jnp::where_(&jnp::greater(x, y), x, &Array::scalar(7).astype(dtype));
+                (scalar_pred, scalar_case)
+            };
+            check(
+                f,
+                &(x.clone(), y.clone()),
+                &format!("select {dtype} pred={p}"),
+            );
+            let (got, _) = jit(f)(&(x.clone(), y.clone()));
+            let want = if p { &x } else { &y };
+            assert_same_bits(
+                &got.to_vec::<f64>(),
+                &want.to_vec::<f64>(),
+                "scalar predicate",
+            );
+        }
+    }
+    let bins = Array::from_vec(vec![0.42f32, 1.88], [2]);
+    let xs = Array::from_vec(vec![0.1f32, 0.5, 1.0, 2.0, 5.0], [5]);
+    let d = |x: &Array| jnp::digitize(x, &bins, false);
+    assert_eq!(jit(vmap(d))(&xs).to_vec::<i32>(), vec![0, 1, 1, 2, 2]);
+}
+
+#[test]
 fn layout_reductions_and_matmul_are_bit_exact() {
     let mut rng = Rng::new(3);
     for dtype in [DType::F32, DType::F64] {

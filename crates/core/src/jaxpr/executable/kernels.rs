@@ -487,7 +487,9 @@ impl LaneKernel for SelectK {
                 o[i] = T::pick(p[i], t[i], f[i]);
             }
         } else {
-            zip3_map_into(p, f, t, o, T::pick)
+            // A broadcast (length-1) operand: the zip hands the cases over in operand order,
+            // `on_false` first, and `pick` takes `on_true` first.
+            zip3_map_into(p, f, t, o, |p, f, t| T::pick(p, t, f))
         }
     }
 }
