@@ -48,21 +48,12 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
 from jax._src.lax import lax as lax_internal  # noqa: E402
 
-from golden_encoding import enc  # noqa: E402
+from golden_encoding import cenc, enc  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "goldens", "complex.json")
 
 DTYPES = ["bool", "uint8", "uint32", "int32", "int64", "float16", "bfloat16", "float32",
           "float64", "complex64", "complex128"]
-
-
-def cenc(a):
-    a = np.asarray(a)
-    if not np.iscomplexobj(a):
-        return enc(a)
-    r = enc(a.real)
-    return {"shape": list(a.shape), "dtype": str(a.dtype), "re": r["data"],
-            "im": enc(a.imag)["data"]}
 
 
 def cplx(n, dtype, seed):

@@ -16,3 +16,13 @@ def enc(a):
         else:
             flat.append(v)
     return {"shape": list(a.shape), "dtype": str(a.dtype), "data": flat}
+
+
+def cenc(a):
+    """`enc` for real arrays; a complex array as {"shape", "dtype", "re", "im"}, its parts'
+    data encoded as `enc` encodes them."""
+    a = np.asarray(a)
+    if not np.iscomplexobj(a):
+        return enc(a)
+    return {"shape": list(a.shape), "dtype": str(a.dtype), "re": enc(a.real)["data"],
+            "im": enc(a.imag)["data"]}

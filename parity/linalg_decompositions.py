@@ -28,6 +28,13 @@ Sections:
 - "errors": `{"call", "message"}`: JAX's error message for each misuse the Rust test repeats
   (the test checks that the panic contains the message's key phrase).
 - "int_inputs": `{"fn", "x", "out", "dtype"}`: linalg of an int32 matrix (promoted to float).
+- "complex": `{"fn", "dtype", "x", "out", "jvp", "grad"}` as "cases" for complex64/complex128
+  inputs (`golden_encoding.cenc`), with the phase-invariant views of `CVIEWS` (real arrays:
+  real and imaginary parts of QR's factors, which follow LAPACK's convention, |v|² of
+  eigen/singular vectors, eigen/singular values). The tangent direction is `direction + i *
+  cdirection_im` (element k of the imaginary part `((k * 3) % 7 - 3) / 3`); `grad` is JAX's
+  (conjugate-convention) gradient of the same weighted sum, a complex array. `fn` "eigvals"
+  sorts the eigenvalues of a general complex matrix by (real, imaginary) part.
 """
 
 import json
@@ -42,7 +49,7 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 
-from golden_encoding import enc  # noqa: E402  (after the platform is set)
+from golden_encoding import cenc, enc  # noqa: E402  (after the platform is set)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "goldens",
                    "linalg_decompositions.json")
@@ -293,19 +300,104 @@ def int_cases():
     return out
 
 
+def reim(z):
+    return [jnp.real(z), jnp.imag(z)]
+
+
+def abs2(z):
+    return jnp.real(z * jnp.conj(z))
+
+
+def sorted_eigvals(x):
+    w = jnp.linalg.eigvals(x)
+    # The sort permutation is a constant of the primal (as the Rust test's).
+    perm = jnp.asarray(lexsort_last(jax.lax.stop_gradient(w)))
+    return reim(jnp.take_along_axis(w, perm, -1))
+
+
+# The phase-invariant views of complex decompositions (all real-valued, all differentiable).
+CVIEWS = {
+    "qr_reduced": lambda x: sum((reim(f) for f in jnp.linalg.qr(x)), []),
+    "qr_complete": lambda x: sum((reim(f) for f in jnp.linalg.qr(x, mode="complete")), []),
+    "eigh": lambda x: (lambda w, v: [w, abs2(v)])(*jnp.linalg.eigh(x)),
+    "eigvalsh": lambda x: [jnp.linalg.eigvalsh(x)],
+    "svd_thin": lambda x: (lambda u, s, vh: [s, abs2(u), abs2(vh)])(
+        *jnp.linalg.svd(x, full_matrices=False)),
+    "svdvals": lambda x: [jnp.linalg.svdvals(x)],
+    "pinv": lambda x: reim(jnp.linalg.pinv(x)),
+    "cond": lambda x: [jnp.linalg.cond(x)],
+    "eigvals": sorted_eigvals,
+}
+
+CSHAPES = {
+    "qr_reduced": [(3, 3), (4, 3), (3, 4), (2, 4, 3)],
+    "qr_complete": [(4, 3), (3, 4)],
+    "eigh": [(3, 3), (2, 3, 3)],
+    "eigvalsh": [(4, 4)],
+    "svd_thin": [(3, 3), (4, 3), (3, 4), (2, 4, 3)],
+    "svdvals": [(4, 3), (2, 3, 4)],
+    "pinv": [(4, 3), (3, 4), (2, 3, 3)],
+    "cond": [(3, 3)],
+    "eigvals": [(3, 3), (2, 4, 4)],
+}
+
+
+def cdirection(shape):
+    n = int(np.prod(shape))
+    return direction(shape) + 1j * (((np.arange(n) * 3) % 7 - 3) / 3).reshape(shape)
+
+
+def complex_well_conditioned(rng, shape, dtype):
+    """`well_conditioned` with random unitary factors."""
+    *batch, m, n = shape
+    k = min(m, n)
+    out = np.empty(shape, dtype=np.complex128)
+
+    def unitary(d):
+        q, _ = np.linalg.qr(rng.standard_normal((d, d)) + 1j * rng.standard_normal((d, d)))
+        return q
+
+    for idx in np.ndindex(*batch):
+        u, v = unitary(m), unitary(n)
+        s = np.zeros((m, n))
+        s[np.arange(k), np.arange(k)] = 1.0 + np.arange(k)[::-1] * (0.7 + 0.3 * rng.random())
+        out[idx] = u @ s @ v.conj().T
+    return out.astype(dtype)
+
+
+def complex_cases():
+    out = []
+    for dtype in ("complex64", "complex128"):
+        rng = np.random.default_rng(37 if dtype == "complex64" else 38)
+        for fn, shapes in CSHAPES.items():
+            for shape in shapes:
+                x = complex_well_conditioned(rng, shape, dtype)
+                xs = jnp.asarray(x)
+                view = CVIEWS[fn]
+                outs = view(xs)
+                t = jnp.asarray(cdirection(shape).astype(dtype))
+                _, touts = jax.jvp(view, (xs,), (t,))
+                ws = [jnp.asarray(weights(o.shape).astype(o.dtype)) for o in outs]
+                g = jax.grad(lambda x: sum(jnp.sum(o * w) for o, w in zip(view(x), ws)))(xs)
+                out.append({"fn": fn, "dtype": dtype, "x": cenc(x),
+                            "out": [enc(o) for o in outs], "jvp": [enc(o) for o in touts],
+                            "grad": cenc(g)})
+    return out
+
+
 def main():
     out = {"jax": jax.__version__, "cases": cases(), "eig": eig_cases(), "nan": nan_cases(),
-           "errors": error_cases(), "int_inputs": int_cases()}
+           "errors": error_cases(), "int_inputs": int_cases(), "complex": complex_cases()}
     with open(OUT, "w") as f:
         f.write("{\n")
         f.write(f' "jax": {json.dumps(out["jax"])},\n')
-        sections = ["cases", "eig", "nan", "errors", "int_inputs"]
+        sections = ["cases", "eig", "nan", "errors", "int_inputs", "complex"]
         for k, name in enumerate(sections):
             f.write(f' "{name}": [\n')
             f.write(",\n".join("  " + json.dumps(c, separators=(",", ":")) for c in out[name]))
             f.write("\n ]" + (",\n" if k + 1 < len(sections) else "\n"))
         f.write("}\n")
-    print(f"wrote {sum(len(out[k]) for k in ('cases', 'eig', 'nan', 'errors', 'int_inputs'))} "
+    print(f"wrote {sum(len(out[k]) for k in ('cases', 'eig', 'nan', 'errors', 'int_inputs', 'complex'))} "
           f"cases to {OUT} ({os.path.getsize(OUT)} bytes)")
 
 

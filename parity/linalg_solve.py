@@ -17,6 +17,11 @@ Sections:
   matrices (zeros, infinities and NaNs where JAX gives them).
 - "errors": `{"call", "message", "key"}`: what JAX raises for a misuse named `call` (the
   Rust test makes the same call); `key` is the part of `message` the Rust panic must hold.
+- "complex": as "cases" for complex64/complex128 arguments (`golden_encoding.cenc`; outputs
+  may be complex). A complex argument's tangent is `direction + i * cdirection_im` (element k
+  of the imaginary part `((k * 3) % 7 - 3) / 3`), and the loss is `sum_i sum(real(out_i *
+  w_i))` with `w_i = weights * (1 - 0.5i)` for a complex output (plain `weights` for a real
+  one); `grad` is JAX's conjugate-convention gradient.
 """
 
 import json
@@ -34,7 +39,7 @@ import jax.numpy as jnp  # noqa: E402
 import jax.scipy.linalg as jsl  # noqa: E402
 from jax import lax  # noqa: E402
 
-from golden_encoding import enc  # noqa: E402  (after the platform is set)
+from golden_encoding import cenc, enc  # noqa: E402  (after the platform is set)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "goldens", "linalg_solve.json")
 
@@ -110,15 +115,29 @@ FNS = {
 }
 
 
+def cdirection(shape):
+    n = int(np.prod(shape))
+    return direction(shape) + 1j * (((np.arange(n) * 3) % 7 - 3) / 3).reshape(shape)
+
+
+def tangent(a):
+    return (cdirection if a.dtype.kind == "c" else direction)(a.shape).astype(a.dtype)
+
+
+def out_weights(o):
+    w = weights(o.shape)
+    return (w * (1 - 0.5j) if jnp.iscomplexobj(o) else w).astype(o.dtype)
+
+
 def case(fn, dtype, args, params=None, diff=None):
     params = params or {}
     args = [np.asarray(a) for a in args]
-    diff = [i for i, a in enumerate(args) if a.dtype.kind == "f"] if diff is None else diff
+    diff = [i for i, a in enumerate(args) if a.dtype.kind in "fc"] if diff is None else diff
     jargs = [jnp.asarray(a) for a in args]
     f = FNS[fn]
     outs, ints = f(*jargs, **params)
-    c = {"fn": fn, "params": params, "dtype": dtype, "args": [enc(a) for a in args],
-         "diff": diff, "out": [enc(o) for o in outs]}
+    c = {"fn": fn, "params": params, "dtype": dtype, "args": [cenc(a) for a in args],
+         "diff": diff, "out": [cenc(o) for o in outs]}
     if ints:
         c["ints"] = [enc(i) for i in ints]
 
@@ -129,13 +148,13 @@ def case(fn, dtype, args, params=None, diff=None):
         return f(*full, **params)[0]
 
     primals = [jargs[i] for i in diff]
-    tangents = [jnp.asarray(direction(args[i].shape).astype(args[i].dtype)) for i in diff]
+    tangents = [jnp.asarray(tangent(args[i])) for i in diff]
     _, touts = jax.jvp(of_diff, primals, tangents)
-    c["jvp"] = [enc(o) for o in touts]
-    ws = [jnp.asarray(weights(o.shape).astype(o.dtype)) for o in outs]
-    loss = lambda *xs: sum(jnp.sum(o * w) for o, w in zip(of_diff(*xs), ws))  # noqa: E731
+    c["jvp"] = [cenc(o) for o in touts]
+    ws = [jnp.asarray(out_weights(o)) for o in outs]
+    loss = lambda *xs: sum(jnp.sum(jnp.real(o * w)) for o, w in zip(of_diff(*xs), ws))  # noqa: E731
     gs = jax.grad(loss, argnums=tuple(range(len(diff))))(*primals)
-    c["grad"] = [enc(g) for g in gs]
+    c["grad"] = [cenc(g) for g in gs]
     return c
 
 
@@ -242,6 +261,66 @@ def cases():
         x = rng.standard_normal((2, 3, 3))
         add("expm", [x])
         add("expm", [np.triu(rng.standard_normal((3, 3)))], {"upper_triangular": True})
+    return out
+
+
+def complex_cases():
+    out = []
+    for dtype in ("complex64", "complex128"):
+        rng = np.random.default_rng(33 if dtype == "complex64" else 34)
+
+        def cn(*shape):
+            return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+        def hpd(shape):
+            n = shape[-1]
+            g = cn(*shape)
+            return g @ np.conj(np.swapaxes(g, -1, -2)) / n + np.eye(n)
+
+        def cgeneral(shape):
+            return 2.0 * np.eye(shape[-1]) + 0.5 * cn(*shape)
+
+        def ctri(shape):
+            n = shape[-1]
+            return 0.5 * cn(*shape) + np.eye(n) * (2.0 + rng.random(shape[:-1]))[..., None]
+
+        def add(fn, args, params=None):
+            out.append(case(fn, dtype, [np.asarray(a).astype(dtype)
+                                        if np.asarray(a).dtype.kind in "fc" else a
+                                        for a in args], params))
+
+        for shape in [(3, 3), (2, 4, 4)]:
+            add("lax_cholesky", [hpd(shape)])
+        for left in (True, False):
+            for transpose_a in (False, True):
+                for conjugate_a in (False, True):
+                    b = cn(3, 2) if left else cn(2, 3)
+                    add("triangular_solve", [ctri((3, 3)), b],
+                        {"left_side": left, "lower": True, "transpose_a": transpose_a,
+                         "conjugate_a": conjugate_a})
+        add("triangular_solve", [ctri((2, 3, 3)), cn(2, 3, 2)],
+            {"left_side": True, "lower": False, "transpose_a": True, "conjugate_a": True})
+        for shape in [(3, 3), (4, 3), (3, 4), (2, 3, 3)]:
+            add("lax_lu", [cn(*shape)])
+        add("cholesky", [hpd((3, 3))])
+        add("cholesky", [hpd((3, 3))], {"upper": True})
+        for ashape, bshape in [((3, 3), (3,)), ((2, 3, 3), (2, 3, 2))]:
+            add("solve", [cgeneral(ashape), cn(*bshape)])
+        for shape in [(3, 3), (2, 4, 4)]:
+            add("inv", [cgeneral(shape)])
+        for shape in [(2, 2), (3, 3), (4, 4), (2, 4, 4)]:
+            add("det", [cgeneral(shape)])
+        for shape in [(2, 2), (4, 4), (2, 3, 3)]:
+            add("slogdet", [cgeneral(shape)])
+        for trans in (0, 1, 2):
+            add("solve_triangular", [ctri((3, 3)), cn(3)], {"trans": trans, "lower": True})
+        for lower in (False, True):
+            add("cho_factor", [hpd((3, 3))], {"lower": lower})
+            add("cho_solve", [np.tril(ctri((3, 3))), cn(3, 2)], {"lower": lower})
+        add("lu_factor", [cn(3, 3)])
+        for trans in (0, 1, 2):
+            lu, piv = jsl.lu_factor(jnp.asarray(cn(3, 3).astype(dtype)))
+            add("lu_solve", [np.asarray(lu), np.asarray(piv), cn(3, 2)], {"trans": trans})
     return out
 
 
@@ -356,14 +435,15 @@ def errors():
 def main():
     warnings.simplefilter("ignore", FutureWarning)
     out = {"jax": jax.__version__, "cases": cases(), "singular": singular(),
-           "errors": errors()}
+           "errors": errors(), "complex": complex_cases()}
     with open(OUT, "w") as f:
         f.write("{\n")
         f.write(f' "jax": {json.dumps(out["jax"])},\n')
-        for i, key in enumerate(("cases", "singular", "errors")):
+        keys = ("cases", "singular", "errors", "complex")
+        for i, key in enumerate(keys):
             f.write(f' "{key}": [\n')
             f.write(",\n".join("  " + json.dumps(c, separators=(",", ":")) for c in out[key]))
-            f.write("\n ]" + (",\n" if i < 2 else "\n"))
+            f.write("\n ]" + (",\n" if i + 1 < len(keys) else "\n"))
         f.write("}\n")
     print(f"wrote {len(out['cases'])} cases to {OUT} ({os.path.getsize(OUT)} bytes)")
 

@@ -12,7 +12,7 @@
 
 use equinox_core::numpy::{self as jnp, linalg};
 use equinox_core::transforms::{check_grads, grad, jit, jvp, vmap};
-use equinox_core::{lax, Array, DType};
+use equinox_core::{lax, Array, Complex64, DType};
 use equinox_testing::close::{mismatches, Scale, Tolerance};
 use equinox_testing::golden::encoded;
 use equinox_testing::Golden;
@@ -29,6 +29,16 @@ fn decode(v: &Value) -> Array {
 
 fn host(a: &Array) -> Vec<f64> {
     a.astype(DType::F64).to_vec::<f64>()
+}
+
+/// The real parts of a complex array, as float64.
+fn re(a: &Array) -> Vec<f64> {
+    host(&jnp::real(a))
+}
+
+/// The imaginary parts of a complex array, as float64.
+fn im(a: &Array) -> Vec<f64> {
+    host(&jnp::imag(a))
 }
 
 /// `((k * 5) % 11 - 5) / 5` in `like`'s shape and dtype (the script's `direction`).
@@ -126,15 +136,15 @@ fn view(name: &str, x: &Array, b: Option<&Array>) -> Vec<Array> {
         "nuc" => vec![matrix_norm(x, linalg::NormOrd::Nuc)],
         "eigvals" => {
             let w = linalg::eigvals(x);
-            vec![w.re, w.im]
+            vec![jnp::real(&w), jnp::imag(&w)]
         }
         "eig" => {
             let r = linalg::eig(x);
             vec![
-                r.eigenvalues.re,
-                r.eigenvalues.im,
-                r.eigenvectors.re,
-                r.eigenvectors.im,
+                jnp::real(&r.eigenvalues),
+                jnp::imag(&r.eigenvalues),
+                jnp::real(&r.eigenvectors),
+                jnp::imag(&r.eigenvectors),
             ]
         }
         "lstsq" => {
@@ -286,6 +296,7 @@ fn golden_sections_are_all_checked() {
         &["nan"],
         &["errors"],
         &["int_inputs"],
+        &["complex"],
     ]);
 }
 
@@ -346,8 +357,8 @@ fn eig_matches_jax() {
             Tolerance::new(1e-8, 0.0)
         };
         let r = linalg::eig(&x);
-        let (w_re, w_im) = (host(&r.eigenvalues.re), host(&r.eigenvalues.im));
-        let (v_re, v_im) = (host(&r.eigenvectors.re), host(&r.eigenvectors.im));
+        let (w_re, w_im) = (re(&r.eigenvalues), im(&r.eigenvalues));
+        let (v_re, v_im) = (re(&r.eigenvectors), im(&r.eigenvectors));
         let perm = lexsort_rows(&w_re, &w_im, n);
         let sorted = |v: &[f64]| permute_last(v, &perm, n, 1);
         check_host(
@@ -417,8 +428,8 @@ fn eig_matches_jax() {
         }
         // eigvals agrees with eig, and its JVP and gradient with JAX's.
         let w = linalg::eigvals(&x);
-        assert_eq!(host(&w.re), w_re, "{what}: eigvals re");
-        assert_eq!(host(&w.im), w_im, "{what}: eigvals im");
+        assert_eq!(re(&w), w_re, "{what}: eigvals re");
+        assert_eq!(im(&w), w_im, "{what}: eigvals im");
         let t = direction(&x);
         let (_, tw) = jvp(|x: &Array| view("eigvals", x, None), &x, &t);
         check_host(
@@ -443,7 +454,7 @@ fn eig_matches_jax() {
         let g = grad(|x: &Array| {
             let w = linalg::eigvals(x);
             let take = |v: &Array| jnp::take_along_axis(v, &idx, -1);
-            (take(&w.re) * &c_re).sum(None) + (take(&w.im) * &c_im).sum(None)
+            (take(&jnp::real(&w)) * &c_re).sum(None) + (take(&jnp::imag(&w)) * &c_im).sum(None)
         })(&x);
         check_host(
             &format!("{what} grad"),
@@ -533,12 +544,16 @@ fn misuse_panics_with_jax_messages() {
             "lax_eig_int" => drop(lax::linalg::eig(&Array::from_vec(vec![1i32; 4], [2, 2]))),
             "eig_vectors_jvp" => {
                 let e = jnp::eye(2, None, 0);
-                drop(jvp(|x: &Array| linalg::eig(x).eigenvectors.re, &e, &e));
+                drop(jvp(
+                    |x: &Array| jnp::real(&linalg::eig(x).eigenvectors),
+                    &e,
+                    &e,
+                ));
             }
             "eigvals_second_order" => {
                 let x = Array::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], [2, 2]);
                 drop(grad(|x: &Array| {
-                    grad(|x: &Array| linalg::eigvals(x).re.sum(None))(x).sum(None)
+                    grad(|x: &Array| jnp::real(&linalg::eigvals(x)).sum(None))(x).sum(None)
                 })(&x));
             }
             "eigh_nonsquare" => drop(linalg::eigh(&m34())),
@@ -591,7 +606,7 @@ fn integer_inputs_are_promoted_as_jax() {
             "qr_r" => linalg::qr_r(&x),
             "pinv" => linalg::pinv(&x),
             "cond" => linalg::cond(&x),
-            "eigvals_re" => jnp::sort(&linalg::eigvals(&x).re, -1i32),
+            "eigvals_re" => jnp::sort(&jnp::real(&linalg::eigvals(&x)), -1i32),
             "lstsq" => linalg::lstsq(&x, &Array::from_vec(vec![1i32, 2, 3], [3])).x,
             other => panic!("no int case {other}"),
         };
@@ -735,5 +750,252 @@ fn vmap_equals_loop_and_jit_equals_eager() {
         let xi = jnp::take(&xs, &Array::scalar(i as i32), Some(0));
         let row = jnp::take(&batched, &Array::scalar(i as i32), Some(0));
         assert_same(&format!("vmap grad svd [{i}]"), &[row], &[g(&xi)], 1e-12);
+    }
+}
+
+/// A golden array that may be complex (`{"re", "im"}`, see `golden_encoding.cenc`).
+fn cdecode(v: &Value) -> Array {
+    if v.get("re").is_none() {
+        return decode(v);
+    }
+    let parts = |key: &str| -> Vec<f64> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let shape: Vec<usize> = v["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap() as usize)
+        .collect();
+    let z: Vec<Complex64> = parts("re")
+        .into_iter()
+        .zip(parts("im"))
+        .map(|(re, im)| Complex64::new(re, im))
+        .collect();
+    let dtype = DType::from_name(v["dtype"].as_str().unwrap()).unwrap();
+    Array::from_vec(z, shape).astype(dtype)
+}
+
+/// The script's complex direction: `direction + i ((k * 3) % 7 - 3) / 3`.
+fn cdirection(like: &Array) -> Array {
+    let real = like.dtype().real_dtype();
+    let re = direction(&jnp::zeros_dtype(like.shape().to_vec(), real));
+    let im: Vec<f64> = (0..like.size())
+        .map(|k| (((k * 3) % 7) as f64 - 3.0) / 3.0)
+        .collect();
+    let im = Array::from_vec(im, like.shape()).astype(real);
+    lax::complex(&re, &im)
+}
+
+fn reim(z: &Array) -> Vec<Array> {
+    vec![jnp::real(z), jnp::imag(z)]
+}
+
+fn abs2(z: &Array) -> Array {
+    jnp::real(&(z * &jnp::conj(z)))
+}
+
+/// The permutation sorting each row of the eigenvalues of `x` by (real, imaginary) part, as an
+/// int32 index array of the eigenvalues' shape (a constant of the primal, as in the script).
+fn eigvals_order(x: &Array) -> Array {
+    let w = linalg::eigvals(x);
+    let n = x.shape()[x.ndim() - 1];
+    let perm = lexsort_rows(&re(&w), &im(&w), n);
+    Array::from_vec(perm.iter().map(|&p| p as i32).collect(), w.shape())
+}
+
+/// The script's `CVIEWS`: phase-invariant real views of complex decompositions. `order` is
+/// [`eigvals_order`] of the primal for "eigvals".
+fn cview(name: &str, x: &Array, order: Option<&Array>) -> Vec<Array> {
+    match name {
+        "qr_reduced" => {
+            let (q, r) = linalg::qr(x);
+            [reim(&q), reim(&r)].concat()
+        }
+        "qr_complete" => {
+            let (q, r) = linalg::qr_with(x, linalg::QrMode::Complete);
+            [reim(&q), reim(&r)].concat()
+        }
+        "eigh" => {
+            let (w, v) = linalg::eigh(x);
+            vec![w, abs2(&v)]
+        }
+        "eigvalsh" => vec![linalg::eigvalsh(x)],
+        "svd_thin" => {
+            let (u, s, vh) = linalg::svd_with(
+                x,
+                linalg::SvdOptions {
+                    full_matrices: false,
+                    hermitian: false,
+                },
+            );
+            vec![s, abs2(&u), abs2(&vh)]
+        }
+        "svdvals" => vec![linalg::svdvals(x)],
+        "pinv" => reim(&linalg::pinv(x)),
+        "cond" => vec![linalg::cond(x)],
+        "eigvals" => {
+            let w = linalg::eigvals(x);
+            reim(&jnp::take_along_axis(
+                &w,
+                order.expect("eigvals needs the order"),
+                -1,
+            ))
+        }
+        other => panic!("no complex view {other}"),
+    }
+}
+
+fn ctolerance(dtype: &str) -> Tolerance {
+    if dtype == "complex64" {
+        Tolerance::new(5e-4, 0.0)
+    } else {
+        Tolerance::new(1e-9, 0.0)
+    }
+}
+
+/// Compares a possibly complex `got` with the golden `want`, parts separately.
+fn ccheck(what: &str, got: &Array, want: &Value, dtype: &str, failures: &mut Vec<String>) {
+    let want_arr = cdecode(want);
+    if got.shape() != want_arr.shape() || got.dtype().is_complex() != want_arr.dtype().is_complex()
+    {
+        failures.push(format!("{what}: {} vs JAX {}", got.aval(), want_arr.aval()));
+        return;
+    }
+    let tol = ctolerance(dtype);
+    for (part, g, w) in [
+        ("re", re(got), re(&want_arr)),
+        ("im", im(got), im(&want_arr)),
+    ] {
+        let bad = mismatches(what, &g, &w, tol, Scale::Case);
+        if let Some(m) = bad.first() {
+            failures.push(format!(
+                "{what} {part}: element {} got {} JAX {} ({} mismatches)",
+                m.index,
+                m.got,
+                m.want,
+                bad.len()
+            ));
+        }
+    }
+}
+
+#[test]
+fn complex_decompositions_match_jax() {
+    let golden = Golden::load("linalg_decompositions");
+    let mut failures = Vec::new();
+    for (i, case) in golden.section("complex").iter().enumerate() {
+        let name = case["fn"].as_str().unwrap();
+        let dtype = case["dtype"].as_str().unwrap();
+        let x = cdecode(&case["x"]);
+        assert_eq!(x.dtype().name(), dtype);
+        let what = format!("complex case {i} {name} {dtype} {:?}", x.shape());
+        let order = (name == "eigvals").then(|| eigvals_order(&x));
+        let order = order.as_ref();
+        let outs = cview(name, &x, order);
+        let want = case["out"].as_array().unwrap();
+        assert_eq!(outs.len(), want.len(), "{what}: number of views");
+        for (k, (o, w)) in outs.iter().zip(want).enumerate() {
+            ccheck(&format!("{what} out[{k}]"), o, w, dtype, &mut failures);
+        }
+        let t = cdirection(&x);
+        let (_, touts) = jvp(|x: &Array| cview(name, x, order), &x, &t);
+        for (k, (o, w)) in touts
+            .iter()
+            .zip(case["jvp"].as_array().unwrap())
+            .enumerate()
+        {
+            ccheck(&format!("{what} jvp[{k}]"), o, w, dtype, &mut failures);
+        }
+        let ws: Vec<Array> = outs.iter().map(weights).collect();
+        let loss = |x: &Array| {
+            cview(name, x, order)
+                .iter()
+                .zip(&ws)
+                .map(|(o, w)| (o * w).sum(None))
+                .reduce(|a, b| a + b)
+                .expect("at least one view")
+        };
+        let g = grad(loss)(&x);
+        ccheck(
+            &format!("{what} grad"),
+            &g,
+            &case["grad"],
+            dtype,
+            &mut failures,
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    golden.assert_sections_read(&["complex"]);
+}
+
+/// The first complex128 input of the "complex" section for `name`.
+fn c128_input(golden: &Golden, name: &str, batched: bool) -> Array {
+    let case = golden
+        .section("complex")
+        .iter()
+        .find(|c| {
+            c["fn"] == name
+                && c["dtype"] == "complex128"
+                && (c["x"]["shape"].as_array().unwrap().len() > 2) == batched
+        })
+        .unwrap_or_else(|| panic!("a complex128 case for {name}"));
+    cdecode(&case["x"])
+}
+
+#[test]
+fn complex_check_grads_and_vmap() {
+    let golden = Golden::load("linalg_decompositions");
+    for name in [
+        "qr_reduced",
+        "qr_complete",
+        "eigh",
+        "svd_thin",
+        "svdvals",
+        "pinv",
+        "cond",
+        "eigvals",
+    ] {
+        let z = c128_input(&golden, name, false);
+        let order = (name == "eigvals").then(|| eigvals_order(&z));
+        let order = order.as_ref();
+        // check_grads perturbs real leaves: the input's real and imaginary parts, stacked.
+        let parts = jnp::stack(&[&jnp::real(&z), &jnp::imag(&z)], 0);
+        let of_parts = |p: &Array| {
+            let take = |i: i32| jnp::take(p, &Array::scalar(i), Some(0));
+            cview(name, &lax::complex(&take(0), &take(1)), order)
+        };
+        check_grads(of_parts, &parts, 1e-6, 1e-5, 1e-7);
+    }
+    // vmap over a batch of complex matrices equals a loop, for every view with a batched case
+    // (eigvals unsorted: its sort order is a constant of each primal).
+    for name in ["qr_reduced", "eigh", "svd_thin", "pinv", "eigvals"] {
+        let zs = c128_input(&golden, name, true);
+        let unsorted = |z: &Array| {
+            if name == "eigvals" {
+                reim(&linalg::eigvals(z))
+            } else {
+                cview(name, z, None)
+            }
+        };
+        let batched = vmap(unsorted)(&zs);
+        for i in 0..zs.shape()[0] {
+            let single = unsorted(&jnp::take(&zs, &Array::scalar(i as i32), Some(0)));
+            let row: Vec<Array> = batched
+                .iter()
+                .map(|o| jnp::take(o, &Array::scalar(i as i32), Some(0)))
+                .collect();
+            assert_same(&format!("vmap complex {name} [{i}]"), &row, &single, 1e-12);
+        }
     }
 }

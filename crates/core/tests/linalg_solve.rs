@@ -16,13 +16,16 @@ use equinox_core::lax::linalg::TriangularSolveOptions;
 use equinox_core::numpy::{self as jnp, linalg};
 use equinox_core::scipy::linalg as sl;
 use equinox_core::transforms::{check_grads, grad, jit, jvp, vmap};
-use equinox_core::{lax, Array, DType};
+use equinox_core::{lax, Array, Complex64, DType};
 use equinox_testing::close::{mismatches, Scale, Tolerance};
 use equinox_testing::golden::encoded;
 use equinox_testing::Golden;
 use serde_json::Value;
 
 fn decode(v: &Value) -> Array {
+    if v.get("re").is_some() {
+        return decode_complex(v);
+    }
     let e = encoded(v);
     match e.dtype.as_str() {
         "float32" => Array::from_vec(e.data.iter().map(|&x| x as f32).collect(), e.shape),
@@ -32,12 +35,51 @@ fn decode(v: &Value) -> Array {
     }
 }
 
+/// A complex golden array (`{"shape", "dtype", "re", "im"}`, `golden_encoding.cenc`).
+fn decode_complex(v: &Value) -> Array {
+    let numbers = |key: &str| -> Vec<f64> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    };
+    let shape: Vec<usize> = v["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap() as usize)
+        .collect();
+    let z: Vec<Complex64> = numbers("re")
+        .into_iter()
+        .zip(numbers("im"))
+        .map(|(re, im)| Complex64::new(re, im))
+        .collect();
+    let dtype = DType::from_name(v["dtype"].as_str().unwrap()).unwrap();
+    Array::from_vec(z, shape).astype(dtype)
+}
+
 fn host(a: &Array) -> Vec<f64> {
     a.astype(DType::F64).to_vec::<f64>()
 }
 
-/// `((k * 5) % 11 - 5) / 5` in `like`'s shape and dtype (the script's `direction`).
+/// The script's `tangent`: [`real_direction`], plus `i ((k * 3) % 7 - 3) / 3` for a complex
+/// argument.
 fn direction(like: &Array) -> Array {
+    if !like.dtype().is_complex() {
+        return real_direction(like);
+    }
+    let real = like.dtype().real_dtype();
+    let re = real_direction(&jnp::zeros_dtype(like.shape().to_vec(), real));
+    let im: Vec<f64> = (0..like.size())
+        .map(|k| (((k * 3) % 7) as f64 - 3.0) / 3.0)
+        .collect();
+    lax::complex(&re, &Array::from_vec(im, like.shape()).astype(real))
+}
+
+/// `((k * 5) % 11 - 5) / 5` in `like`'s shape and dtype (the script's `direction`).
+fn real_direction(like: &Array) -> Array {
     let v: Vec<f64> = (0..like.size())
         .map(|k| ((k * 5) % 11) as f64 / 5.0 - 1.0)
         .collect();
@@ -207,18 +249,27 @@ impl Case {
         self.diff.iter().map(|&i| self.args[i].clone()).collect()
     }
 
-    /// `sum_i sum(out_i * w_i)` with the script's weights.
+    /// `sum_i sum(real(out_i * w_i))` with the script's weights (times `1 - 0.5i` for a
+    /// complex output).
     fn loss(&self, xs: &[Array]) -> Array {
         self.f(xs)
             .iter()
-            .map(|o| (o * &weights(o)).sum(None))
+            .map(|o| {
+                let w = if o.dtype().is_complex() {
+                    let scale = Array::scalar(Complex64::new(1.0, -0.5)).astype(o.dtype());
+                    &weights(&jnp::real(o)).astype(o.dtype()) * &scale
+                } else {
+                    weights(o)
+                };
+                jnp::real(&(o * &w)).sum(None)
+            })
             .reduce(|a, b| a + b)
             .expect("at least one output")
     }
 }
 
 fn tolerance(dtype: &str) -> Tolerance {
-    if dtype == "float32" {
+    if dtype == "float32" || dtype == "complex64" {
         Tolerance::new(2e-4, 0.0)
     } else {
         Tolerance::new(1e-9, 0.0)
@@ -226,6 +277,32 @@ fn tolerance(dtype: &str) -> Tolerance {
 }
 
 fn check(what: &str, got: &Array, want: &Value, dtype: &str, failures: &mut Vec<String>) {
+    if want.get("re").is_some() || got.dtype().is_complex() {
+        let want = decode(want);
+        if !got.dtype().is_complex() || !want.dtype().is_complex() {
+            failures.push(format!("{what}: {} vs JAX {}", got.aval(), want.aval()));
+            return;
+        }
+        for (part, f) in [("re", jnp::real as fn(&Array) -> Array), ("im", jnp::imag)] {
+            let bad = mismatches(
+                what,
+                &host(&f(got)),
+                &host(&f(&want)),
+                tolerance(dtype),
+                Scale::Case,
+            );
+            if let Some(m) = bad.first() {
+                failures.push(format!(
+                    "{what} {part}: element {} got {} JAX {} ({} mismatches)",
+                    m.index,
+                    m.got,
+                    m.want,
+                    bad.len()
+                ));
+            }
+        }
+        return;
+    }
     let e = encoded(want);
     if got.shape() != e.shape.as_slice() {
         failures.push(format!(
@@ -256,8 +333,12 @@ fn check_all(what: &str, got: &[Array], want: &Value, dtype: &str, failures: &mu
 }
 
 fn cases(golden: &Golden) -> Vec<(Case, Value)> {
+    section_cases(golden, "cases")
+}
+
+fn section_cases(golden: &Golden, section: &str) -> Vec<(Case, Value)> {
     golden
-        .section("cases")
+        .section(section)
         .iter()
         .enumerate()
         .map(|(i, c)| (Case::new(i, c), c.clone()))
@@ -266,9 +347,19 @@ fn cases(golden: &Golden) -> Vec<(Case, Value)> {
 
 #[test]
 fn solvers_match_jax() {
+    check_section("cases");
+}
+
+#[test]
+fn complex_solvers_match_jax() {
+    check_section("complex");
+}
+
+/// Values, JVPs and gradients of every case of `section` against JAX's.
+fn check_section(section: &str) {
     let golden = Golden::load("linalg_solve");
     let mut failures = Vec::new();
-    for (case, c) in cases(&golden) {
+    for (case, c) in section_cases(&golden, section) {
         let what = &case.what;
         let (outs, ints) = outputs(&case.name, &case.params, &case.args);
         check_all(
@@ -314,7 +405,36 @@ fn solvers_match_jax() {
         failures.len(),
         failures.join("\n")
     );
-    golden.assert_sections_read(&["cases"]);
+    golden.assert_sections_read(&[section]);
+}
+
+/// On the complex128 cases: each complex argument's derivative against finite differences,
+/// through its real and imaginary parts stacked as one real array (the numerical check moves
+/// real leaves), at order 1 in both modes. `cho_factor` differentiates as if the perturbation
+/// were Hermitian, which a free perturbation is not: it is left to the parity test.
+#[test]
+fn complex_derivatives_pass_numerical_checks() {
+    let golden = Golden::load("linalg_solve");
+    for (case, _) in section_cases(&golden, "complex")
+        .into_iter()
+        .filter(|(c, _)| c.dtype == "complex128" && c.name != "cho_factor")
+    {
+        let primals = case.primals();
+        for k in 0..primals.len() {
+            let z = &primals[k];
+            let parts = jnp::stack(&[&jnp::real(z), &jnp::imag(z)], 0);
+            let of_parts = |p: &Array| {
+                let take = |i: i32| jnp::take(p, &Array::scalar(i), Some(0));
+                let mut xs = primals.clone();
+                xs[k] = lax::complex(&take(0), &take(1));
+                case.f(&xs)
+                    .iter()
+                    .flat_map(|o| [jnp::real(o), jnp::imag(o)])
+                    .collect::<Vec<Array>>()
+            };
+            check_grads(of_parts, &parts, 1e-6, 1e-5, 1e-7);
+        }
+    }
 }
 
 /// Functions whose JAX derivative assumes a symmetric perturbation (Cholesky without

@@ -249,7 +249,8 @@ impl Primitive {
                 }
             ),
             Layout(_) | Slicing(_) | DotGeneral(_) | Complex(_) | Custom(_) | Callback(_)
-            | ErrorCheck(_) | ControlFlow(_) | Fft(_) => true,
+            | ErrorCheck(_) | ControlFlow(_) | Fft(_) | Qr(_) | Eig(_) | Eigh(_) | Svd(_)
+            | Cholesky(_) | TriangularSolve(_) | Lu(_) => true,
             _ => false,
         }
     }

@@ -6,12 +6,13 @@ use crate::prims::linalg::cholesky::{check_linalg_operand, Cholesky};
 use crate::prims::linalg::eigh::symmetrize;
 
 /// `lax.linalg.cholesky(x, symmetrize_input=...)`: the lower Cholesky factor `L` of each
-/// matrix in the last two axes of `x` (`x = L Lᵀ`), zero above the diagonal. With
-/// `symmetrize_input` the factor is that of `(x + xᵀ) / 2` (JAX's default, which makes the
+/// matrix in the last two axes of `x` (`x = L Lᴴ`), zero above the diagonal. With
+/// `symmetrize_input` the factor is that of `(x + xᴴ) / 2` (JAX's default, which makes the
 /// derivative symmetric); without it only the lower triangle of `x` is read. A matrix that is
 /// not positive definite gives NaNs, as in JAX.
 ///
-/// Panics unless `x` is float32/float64 with shape `[..., n, n]`, with JAX's messages.
+/// Panics unless `x` is float32/float64/complex64/complex128 with shape `[..., n, n]`, with
+/// JAX's messages.
 ///
 /// ```
 /// use equinox_core::{lax, Array};

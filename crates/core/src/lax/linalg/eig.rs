@@ -4,20 +4,6 @@ use crate::array::Array;
 use crate::prims::bind;
 use crate::prims::linalg::eig::EigOp;
 
-/// A complex array held as two real arrays of the same shape, its real and imaginary parts.
-///
-/// `eig`'s outputs are complex in JAX (complex64 for float32 input, complex128 for float64).
-/// The project has no complex dtype yet, so they come as `ComplexParts`; once the complex
-/// dtype lands, `eig` and `eigvals` will return complex arrays as JAX does and this type will
-/// go.
-#[derive(Clone, Debug)]
-pub struct ComplexParts {
-    /// The real part.
-    pub re: Array,
-    /// The imaginary part.
-    pub im: Array,
-}
-
 /// The options of [`eig_with`] (JAX's keyword arguments of `lax.linalg.eig`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EigOptions {
@@ -40,30 +26,33 @@ impl Default for EigOptions {
 #[derive(Clone, Debug)]
 pub struct EigOutputs {
     /// The eigenvalues, `[..., n]`.
-    pub w: ComplexParts,
+    pub w: Array,
     /// The left eigenvectors, one per column, `[..., n, n]`.
-    pub vl: Option<ComplexParts>,
+    pub vl: Option<Array>,
     /// The right eigenvectors, one per column, `[..., n, n]`.
-    pub vr: Option<ComplexParts>,
+    pub vr: Option<Array>,
 }
 
 /// `jax.lax.linalg.eig(x)`: the eigenvalues and the left and right eigenvectors of a general
-/// square `x: [..., n, n]`, as real and imaginary parts ([`ComplexParts`]).
+/// square `x: [..., n, n]`, as complex arrays (complex64 for float32 input, complex128 for
+/// float64).
 ///
 /// Eigenvalues come in the order of the real Schur form (a complex conjugate pair adjacent,
 /// the positive imaginary part first, as LAPACK's `geev`); each eigenvector has unit 2-norm
 /// and a complex one a real largest-magnitude component. Forward only as JAX on CPU: the
 /// eigenvalues alone (both vector flags off, see [`eig_with`]) have a JVP, the eigenvectors
-/// panic with JAX's message under differentiation. Float32/float64 only; panics with JAX's
-/// message on other dtypes, rank < 2 or a non-square matrix; a non-finite input gives NaNs.
+/// panic with JAX's message under differentiation. Float32, float64, complex64 and
+/// complex128 (complex input: the eigenvalues in the order of the complex Schur form);
+/// panics with JAX's message on other dtypes, rank < 2 or a non-square matrix; a non-finite
+/// input gives NaNs.
 ///
 /// ```
-/// use equinox_core::{lax, Array};
+/// use equinox_core::{lax, Array, Complex64};
 /// // A rotation by 90 degrees: eigenvalues ±i.
 /// let x = Array::from_vec(vec![0.0f64, -1.0, 1.0, 0.0], [2, 2]);
 /// let out = lax::linalg::eig(&x);
-/// assert_eq!(out.w.re.to_vec::<f64>(), vec![0.0, 0.0]);
-/// assert_eq!(out.w.im.to_vec::<f64>(), vec![1.0, -1.0]);
+/// let i = Complex64::new(0.0, 1.0);
+/// assert_eq!(out.w.to_vec::<Complex64>(), vec![i, -i]);
 /// assert!(out.vl.is_some() && out.vr.is_some());
 /// ```
 pub fn eig(x: &Array) -> EigOutputs {
@@ -77,12 +66,12 @@ pub fn eig_with(x: &Array, options: EigOptions) -> EigOutputs {
         compute_right: options.compute_right_eigenvectors,
     };
     let mut outs = bind(op, &[x]).into_iter();
-    let mut next = || ComplexParts {
-        re: outs.next().expect("eig returns the real part"),
-        im: outs.next().expect("eig returns the imaginary part"),
-    };
-    let w = next();
-    let vl = op.compute_left.then(&mut next);
-    let vr = op.compute_right.then(&mut next);
+    let w = outs.next().expect("eig returns the eigenvalues");
+    let vl = op
+        .compute_left
+        .then(|| outs.next().expect("eig returns vl"));
+    let vr = op
+        .compute_right
+        .then(|| outs.next().expect("eig returns vr"));
     EigOutputs { w, vl, vr }
 }

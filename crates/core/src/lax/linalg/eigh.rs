@@ -4,12 +4,13 @@ use crate::array::Array;
 use crate::prims::bind;
 use crate::prims::linalg::eigh::{symmetrize, EighOp};
 
-/// `jax.lax.linalg.eigh(x, lower=..., symmetrize_input=...)`: `(v, w)` for symmetric
+/// `jax.lax.linalg.eigh(x, lower=..., symmetrize_input=...)`: `(v, w)` for Hermitian
 /// `x: [..., n, n]`, the eigenvectors in the columns of `v` and the eigenvalues `w` in
-/// ascending order, `x = v diag(w) vᵀ`. With `symmetrize_input`, `x` is first replaced by
-/// `(x + xᵀ) / 2`; otherwise only the triangle named by `lower` is read. Eigenvector signs are
-/// unspecified (as in JAX). Float32/float64 only; panics with JAX's message on other dtypes,
-/// rank < 2 or non-square matrices.
+/// ascending order, `x = v diag(w) vᴴ` (`w` real: float32/float64 for complex input). With
+/// `symmetrize_input`, `x` is first replaced by `(x + xᴴ) / 2`; otherwise only the triangle
+/// named by `lower` is read. Eigenvector signs (phases) are unspecified (as in JAX). Float32,
+/// float64, complex64 and complex128; panics with JAX's message on other dtypes, rank < 2 or
+/// non-square matrices.
 ///
 /// ```
 /// use equinox_core::{lax, Array};

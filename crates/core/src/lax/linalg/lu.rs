@@ -12,7 +12,8 @@ use crate::prims::{bind, bind1, rules};
 /// `[..., min(m, n)]`) are the row swaps LAPACK applied, in order; `permutation` (int32,
 /// `[..., m]`) the resulting row order (`x[..., permutation, :] = L U`).
 ///
-/// Panics unless `x` is float32/float64 of rank at least 2, with JAX's messages.
+/// Panics unless `x` is float32/float64/complex64/complex128 of rank at least 2, with JAX's
+/// messages.
 ///
 /// ```
 /// use equinox_core::{lax, Array};

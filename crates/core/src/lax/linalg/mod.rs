@@ -12,7 +12,7 @@ mod svd;
 mod triangular_solve;
 
 pub use cholesky::cholesky;
-pub use eig::{eig, eig_with, ComplexParts, EigOptions, EigOutputs};
+pub use eig::{eig, eig_with, EigOptions, EigOutputs};
 pub use eigh::eigh;
 pub(crate) use lu::broadcast_batch;
 pub use lu::{lu, lu_pivots_to_permutation, lu_solve};

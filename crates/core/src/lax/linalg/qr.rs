@@ -5,10 +5,11 @@ use crate::prims::bind;
 use crate::prims::linalg::qr::QrOp;
 
 /// `jax.lax.linalg.qr(x, full_matrices=...)`: `(q, r)` with `x = q @ r` over the last two axes
-/// of `x: [..., m, n]`, `q` orthogonal and `r` upper triangular. With `full_matrices`, `q` is
+/// of `x: [..., m, n]`, `q` unitary and `r` upper triangular. With `full_matrices`, `q` is
 /// `m × m` and `r` is `m × n`; otherwise `q` is `m × k` and `r` is `k × n` for
-/// `k = min(m, n)`. The signs are LAPACK's, as JAX's on CPU. Float32/float64 only; panics with
-/// JAX's message on other dtypes or rank < 2.
+/// `k = min(m, n)`. The signs are LAPACK's, as JAX's on CPU (`r`'s diagonal is real).
+/// Float32, float64, complex64 and complex128; panics with JAX's message on other dtypes or
+/// rank < 2.
 ///
 /// ```
 /// use equinox_core::{lax, numpy as jnp, Array};

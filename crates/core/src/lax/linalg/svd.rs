@@ -8,8 +8,8 @@ use crate::prims::linalg::svd::SvdOp;
 /// `x = u @ diag(s) @ vt` over the last two axes of `x: [..., m, n]`, `s` descending. With
 /// `full_matrices`, `u` is `m × m` and `vt` is `n × n`; otherwise `m × k` and `k × n` for
 /// `k = min(m, n)`. Singular-vector signs are unspecified (as in JAX). For the singular values
-/// alone (`compute_uv=False`) use [`svd_values`]. Float32/float64 only; panics with JAX's
-/// message on other dtypes or rank < 2.
+/// alone (`compute_uv=False`) use [`svd_values`]. Float32, float64, complex64 and complex128
+/// (`s` is real: float32/float64); panics with JAX's message on other dtypes or rank < 2.
 ///
 /// ```
 /// use equinox_core::{lax, numpy as jnp, Array};

@@ -8,6 +8,7 @@ use crate::numpy as jnp;
 use crate::numpy::promotion::{promote_dtypes, to_inexact};
 use crate::prims::bind;
 use crate::prims::linalg::eigh::symmetrize;
+use crate::prims::linalg::qr::mh;
 use crate::prims::sort::SortOp;
 
 /// The transpose of the last two axes.
@@ -15,9 +16,9 @@ fn mt(x: &Array) -> Array {
     jnp::swapaxes(x, -1, -2)
 }
 
-/// Machine epsilon of a float dtype (`jnp.finfo(dtype).eps`).
+/// Machine epsilon of a float or complex dtype (`jnp.finfo(dtype).eps`, that of the parts).
 fn eps(dtype: DType) -> f64 {
-    match dtype {
+    match dtype.real_dtype() {
         DType::F64 => f64::EPSILON,
         DType::F16 => 0.0009765625,
         DType::BF16 => 0.0078125,
@@ -82,32 +83,29 @@ pub fn qr_r(a: &Array) -> Array {
     qr(a).1
 }
 
-pub use crate::lax::linalg::ComplexParts;
-
-/// What [`eig`] returns: JAX's `EigResult(eigenvalues, eigenvectors)`, each complex array as
-/// its real and imaginary parts (see [`ComplexParts`]; complex arrays once the project has a
-/// complex dtype).
+/// What [`eig`] returns: JAX's `EigResult(eigenvalues, eigenvectors)`, complex arrays
+/// (complex64 for float32 input, complex128 for float64).
 #[derive(Clone, Debug)]
 pub struct EigResult {
     /// The eigenvalues, `[..., n]`.
-    pub eigenvalues: ComplexParts,
+    pub eigenvalues: Array,
     /// The right eigenvectors, one per column (`a v = v diag(w)`), `[..., n, n]`.
-    pub eigenvectors: ComplexParts,
+    pub eigenvectors: Array,
 }
 
 /// `jnp.linalg.eig(a)`: the eigenvalues and right eigenvectors of a general square
-/// `a: [..., n, n]`, as real and imaginary parts. Each eigenvector has unit 2-norm; the order
+/// `a: [..., n, n]`, as complex arrays. Each eigenvector has unit 2-norm; the order
 /// is the real Schur form's (a conjugate pair adjacent, positive imaginary part first).
 /// Integer inputs are promoted to float. Not differentiable (JAX refuses eigenvector
 /// derivatives); [`eigvals`] is.
 ///
 /// ```
-/// use equinox_core::{numpy as jnp, Array};
+/// use equinox_core::{numpy as jnp, Array, Complex64};
 /// let a = Array::from_vec(vec![2.0f64, 0.0, 0.0, 3.0], [2, 2]);
 /// let r = jnp::linalg::eig(&a);
-/// assert_eq!(r.eigenvalues.re.to_vec::<f64>(), vec![2.0, 3.0]);
-/// assert_eq!(r.eigenvalues.im.to_vec::<f64>(), vec![0.0, 0.0]);
-/// assert_eq!(r.eigenvectors.re.to_vec::<f64>(), vec![1.0, 0.0, 0.0, 1.0]);
+/// let c = |re: f64| Complex64::new(re, 0.0);
+/// assert_eq!(r.eigenvalues.to_vec::<Complex64>(), vec![c(2.0), c(3.0)]);
+/// assert_eq!(r.eigenvectors.to_vec::<Complex64>(), vec![c(1.0), c(0.0), c(0.0), c(1.0)]);
 /// ```
 pub fn eig(a: &Array) -> EigResult {
     let a = to_inexact(a);
@@ -124,21 +122,19 @@ pub fn eig(a: &Array) -> EigResult {
     }
 }
 
-/// `jnp.linalg.eigvals(a)`: the eigenvalues of a general square `a: [..., n, n]`, as real and
-/// imaginary parts, in [`eig`]'s order. Differentiable once, with JAX's rule
+/// `jnp.linalg.eigvals(a)`: the eigenvalues of a general square `a: [..., n, n]`, a complex
+/// array in [`eig`]'s order. Differentiable once, with JAX's rule
 /// `dw = diag(v⁻¹ da v)` (a second derivative would need the eigenvectors' and panics, as in
 /// JAX).
 ///
 /// ```
-/// use equinox_core::{numpy as jnp, Array};
+/// use equinox_core::{numpy as jnp, Array, Complex32};
 /// let a = Array::from_vec(vec![1.0f32, -2.0, 2.0, 1.0], [2, 2]);
-/// let w = jnp::linalg::eigvals(&a);
-/// let close = |x: &Array, want: [f32; 2]| {
-///     x.to_vec::<f32>().iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-6)
-/// };
-/// assert!(close(&w.re, [1.0, 1.0]) && close(&w.im, [2.0, -2.0]));
+/// let w = jnp::linalg::eigvals(&a).to_vec::<Complex32>();
+/// let want = [Complex32::new(1.0, 2.0), Complex32::new(1.0, -2.0)];
+/// assert!(w.iter().zip(want).all(|(g, w)| (g - w).norm() < 1e-6));
 /// ```
-pub fn eigvals(a: &Array) -> ComplexParts {
+pub fn eigvals(a: &Array) -> Array {
     let a = to_inexact(a);
     lax::linalg::eig_with(
         &a,
@@ -165,7 +161,7 @@ pub enum Uplo {
 pub struct EighOptions {
     /// The triangle to read when `symmetrize_input` is false.
     pub uplo: Uplo,
-    /// Replace `a` by `(a + aᵀ) / 2` first (default true; better behaved under AD).
+    /// Replace `a` by `(a + aᴴ) / 2` first (default true; better behaved under AD).
     pub symmetrize_input: bool,
 }
 
@@ -279,7 +275,7 @@ pub fn svdvals_with(x: &Array, options: SvdOptions) -> Array {
 }
 
 /// JAX's `hermitian=True` SVD: `|w|` of the eigenvalues sorted descending, the eigenvectors
-/// in that order as `u`, and `vh = (u * sign(w))ᵀ`. `vh` only when `compute_uv`.
+/// in that order as `u`, and `vh = (u * sign(w))ᴴ`. `vh` only when `compute_uv`.
 fn hermitian_svd(a: &Array, compute_uv: bool) -> (Array, Array, Option<Array>) {
     let (v, w) = lax::linalg::eigh(a, true, true);
     let s = jnp::abs(&w);
@@ -300,7 +296,7 @@ fn hermitian_svd(a: &Array, compute_uv: bool) -> (Array, Array, Option<Array>) {
     let rev = |x: &Array| jnp::flip(x, -1i32);
     let (s, idxs, sign) = (rev(&sorted[0]), rev(&sorted[1]), rev(&sorted[2]));
     let u = jnp::take_along_axis(&v, &jnp::expand_dims(&idxs, -2), -1);
-    let vh = mt(&(&u * &jnp::expand_dims(&sign, -2)));
+    let vh = mh(&(&u * &jnp::expand_dims(&sign, -2).astype(u.dtype())));
     (u, s, Some(vh))
 }
 
@@ -346,9 +342,11 @@ pub fn pinv_with(a: &Array, options: PinvOptions) -> Array {
     f(&a)
 }
 
-/// JAX's `_pinv`: `vhᵀ @ (uᵀ / s)` with the small singular values replaced by infinity.
+/// JAX's `_pinv`: with `u, s, vh` the SVD of `conj(a)`, `vhᵀ @ (uᵀ / s)`, the small singular
+/// values replaced by infinity.
 fn pinv_primal(a: &Array, options: PinvOptions) -> Array {
     let (m, n) = matrix_dims("pinv", a);
+    let a = &jnp::conj(a);
     let nd = a.ndim();
     if m == 0 || n == 0 {
         let mut shape = a.shape()[..nd - 2].to_vec();
@@ -368,7 +366,7 @@ fn pinv_primal(a: &Array, options: PinvOptions) -> Array {
     let largest = crate::prims::slicing::slice_in_dim(&s, 0, 1, 1, s.ndim() - 1);
     let cutoff = &largest * rtol;
     let inf = jnp::full_like(&s, f64::INFINITY);
-    let s = jnp::where_(&jnp::greater(&s, &cutoff), &s, &inf);
+    let s = jnp::where_(&jnp::greater(&s, &cutoff), &s, &inf).astype(u.dtype());
     jnp::matmul(&mt(&vh), &(&mt(&u) / &jnp::expand_dims(&s, -1)))
 }
 
@@ -383,12 +381,12 @@ fn pinv_jvp(a: &Array, a_dot: &Array, options: PinvOptions) -> (Array, Array) {
     let (m, n) = matrix_dims("pinv", &a);
     let mm = jnp::matmul;
     let p_dot = if m >= n {
-        let s = mm(&mm(&p, &mt(&p)), &mt(&a_dot));
-        let t = mm(&mm(&mt(&a_dot), &mt(&p)), &p);
+        let s = mm(&mm(&p, &mh(&p)), &mh(&a_dot));
+        let t = mm(&mm(&mh(&a_dot), &mh(&p)), &p);
         -mm(&mm(&p, &a_dot), &p) + &s - mm(&mm(&s, &a), &p) + &t - mm(&mm(&p, &a), &t)
     } else {
-        let s = mm(&p, &mm(&mt(&p), &mt(&a_dot)));
-        let t = mm(&mt(&a_dot), &mm(&mt(&p), &p));
+        let s = mm(&p, &mm(&mh(&p), &mh(&a_dot)));
+        let t = mm(&mh(&a_dot), &mm(&mh(&p), &p));
         -mm(&p, &mm(&a_dot, &p)) + &s - mm(&s, &mm(&a, &p)) + &t - mm(&p, &mm(&a, &t))
     };
     (p, p_dot)
@@ -550,7 +548,7 @@ pub fn lstsq_with(a: &Array, b: &Array, options: LstsqOptions) -> LstsqResult {
         (
             jnp::zeros_dtype(vec![n, b.shape()[1]], dtype),
             Array::from_vec(vec![0i32], [0usize; 0]),
-            jnp::zeros_dtype(vec![0], dtype),
+            jnp::zeros_dtype(vec![0], dtype.real_dtype()),
         )
     } else {
         let rcond = match options.rcond {
@@ -568,12 +566,14 @@ pub fn lstsq_with(a: &Array, b: &Array, options: LstsqOptions) -> LstsqResult {
         let rank = jnp::sum(&mask, ()).astype(DType::I32);
         let safe_s = jnp::where_(&mask, &s, &jnp::ones_like(&s));
         let s_inv = jnp::expand_dims(&jnp::where_(&mask, &jnp::reciprocal(&safe_s), &zero), -1);
-        let ut_b = jnp::matmul(&mt(&u), &b);
-        let x = jnp::matmul(&mt(&vt), &(&s_inv * &ut_b));
+        let ut_b = jnp::matmul(&mh(&u), &b);
+        let x = jnp::matmul(&mh(&vt), &(&s_inv * &ut_b));
         (x, rank, s)
     };
     let residual = &b - &jnp::matmul(&a, &x);
-    let resid = jnp::square(&jnp::sqrt(&jnp::sum(&(&residual * &residual), 0i32)));
+    // JAX's `norm(b - a x, axis=0) ** 2`, with norm's `sqrt(sum(real(x conj(x))))`.
+    let squares = jnp::real(&(&residual * &jnp::conj(&residual)));
+    let resid = jnp::square(&jnp::sqrt(&jnp::sum(&squares, 0i32)));
     let x = if b_orig_ndim == 1 { jnp::ravel(&x) } else { x };
     LstsqResult { x, resid, rank, s }
 }

@@ -2,6 +2,7 @@
 //! `abs(x)`, and the singular values for the spectral and nuclear norms), so every
 //! transformation applies.
 
+use super::super::complex::{conj, real};
 use super::super::creation::zeros_dtype;
 use super::super::manipulation::{expand_dims, transpose};
 use super::super::math::not_equal;
@@ -188,7 +189,8 @@ pub fn matrix_norm_with(x: &Array, ord: NormOrd, keepdims: bool) -> Array {
 
 /// `sqrt(sum(x * x))` over `axes` (all of them for `None`).
 fn frobenius(x: &Array, axes: Option<&[usize]>, keepdims: bool) -> Array {
-    let sq = x * x;
+    // JAX's `real(x * conj(x))`: |x|² for complex entries.
+    let sq = real(&(x * &conj(x)));
     let s = match (axes, keepdims) {
         (None, false) => sum(&sq, None),
         (None, true) => sum_keepdims(&sq, None),
@@ -231,7 +233,7 @@ fn keep_axes(out: &Array, axes: &[usize]) -> Array {
 fn max_abs(x: &Array, axes: Option<&[usize]>, keepdims: bool) -> Array {
     let list: Vec<usize> = axes.map_or_else(|| (0..x.ndim()).collect(), <[usize]>::to_vec);
     if list.iter().any(|&a| x.shape()[a] == 0) {
-        let zeros = zeros_dtype(x.shape(), x.dtype());
+        let zeros = zeros_dtype(x.shape(), x.dtype().real_dtype());
         return reduce_with(&zeros, axes, keepdims, sum);
     }
     reduce_with(&abs(x), axes, keepdims, max)
@@ -253,14 +255,14 @@ fn vector_norm_axes(x: &Array, ord: NormOrd, axes: Option<&[usize]>, keepdims: b
     }
     if p == 0.0 {
         let zero = convert(&Array::scalar(0.0f32), x.dtype(), false);
-        let nonzero = convert(&not_equal(x, &zero), x.dtype(), false);
+        let nonzero = convert(&not_equal(x, &zero), x.dtype().real_dtype(), false);
         return reduce_with(&nonzero, axes, keepdims, sum);
     }
     if p == 1.0 {
         return reduce_with(&abs(x), axes, keepdims, sum);
     }
-    let ord = convert(&Array::scalar(p), x.dtype(), false);
-    let inv = convert(&Array::scalar(1.0 / p), x.dtype(), false);
+    let ord = convert(&Array::scalar(p), x.dtype().real_dtype(), false);
+    let inv = convert(&Array::scalar(1.0 / p), x.dtype().real_dtype(), false);
     let total = reduce_with(&power(&abs(x), &ord), axes, keepdims, sum);
     power(&total, &inv)
 }

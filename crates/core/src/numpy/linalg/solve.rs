@@ -13,9 +13,9 @@ use crate::transforms::custom_jvp;
 /// Options of [`cholesky_with`] (JAX's keywords and defaults).
 #[derive(Clone, Copy, Debug)]
 pub struct CholeskyOptions {
-    /// Return the upper factor `U = Lᵀ` (`a = Uᵀ U`) instead of `L`.
+    /// Return the upper factor `U = Lᴴ` (`a = Uᴴ U`) instead of `L`.
     pub upper: bool,
-    /// Factor `(a + aᵀ) / 2` (reading both triangles; better behaved under differentiation)
+    /// Factor `(a + aᴴ) / 2` (reading both triangles; better behaved under differentiation)
     /// rather than only the lower triangle of `a`.
     pub symmetrize_input: bool,
 }
@@ -30,7 +30,7 @@ impl Default for CholeskyOptions {
 }
 
 /// `jnp.linalg.cholesky(a)`: the lower Cholesky factor `L` of each (symmetrised) matrix in the
-/// last two axes, `a = L Lᵀ`; NaNs where a matrix is not positive definite. Integers promote
+/// last two axes, `a = L Lᴴ`; NaNs where a matrix is not positive definite. Integers promote
 /// to float. See [`cholesky_with`].
 ///
 /// ```
@@ -54,7 +54,7 @@ pub fn cholesky_with(a: &Array, options: CholeskyOptions) -> Array {
     let a = to_inexact(a);
     let l = lax::linalg::cholesky(&a, options.symmetrize_input);
     if options.upper {
-        jnp::matrix_transpose(&l)
+        jnp::conj(&jnp::matrix_transpose(&l))
     } else {
         l
     }
@@ -207,21 +207,17 @@ fn cofactor_solve(a: &Array, b: &Array) -> (Array, Array) {
     let diag = jnp::diagonal(&lu, 0, -2, -1);
     let parity = swap_count(&pivots);
     let sign = (&(&jnp::remainder(&parity, &Array::scalar(2i32)) * -2) + 1).astype(a.dtype());
-    // partial_det[..., -1] is the determinant, partial_det[..., -2] det(U) / u_nn.
-    let partial_det = &jnp::cumprod(&diag, -1) * &jnp::expand_dims(&sign, -1);
-    let last = |x: &Array, back: usize| {
-        let k = x.ndim() - 1;
-        let n = x.shape()[k];
-        jnp::squeeze(&lax::slice_in_dim(x, n - back, n - back + 1, 1, k), -1)
-    };
-    let det = last(&partial_det, 1);
+    // JAX takes the last two entries of cumprod(diag) * sign: the determinant and
+    // det(U) / u_nn. Two products give them (the cumulative product has no complex kernel).
+    let k = diag.ndim() - 1;
+    let det = &jnp::prod(&diag, -1) * &sign;
+    let below_corner = &jnp::prod(&lax::slice_in_dim(&diag, 0, n - 1, 1, k), -1) * &sign;
     let rows = lax::broadcasted_iota(DType::I32, [n, n], 0);
     let cols = lax::broadcasted_iota(DType::I32, [n, n], 1);
     let corner = jnp::logical_and(
         &jnp::equal(&rows, &Array::scalar((n - 1) as i32)),
         &jnp::equal(&cols, &Array::scalar((n - 1) as i32)),
     );
-    let below_corner = last(&partial_det, 2);
     let corner_value =
         jnp::expand_dims(&(&jnp::ones_like(&below_corner) / &below_corner), [-2, -1]);
     let lu = jnp::where_(&corner, &corner_value, &lu);
@@ -296,6 +292,18 @@ fn slogdet_small(a: &Array) -> (Array, Array) {
     (jnp::sign(&det), jnp::abs(&det).log())
 }
 
+/// The tangent of the sign from that of `logdet` (`ans_dot`, complex for complex `a`): JAX's
+/// `(ans_dot - real(ans_dot)) * sign` for complex matrices, zero for real ones. Returns the
+/// sign's tangent and the (real) tangent of `log|det|`.
+fn sign_and_logdet_tangents(sign: &Array, ans_dot: Array) -> (Array, Array) {
+    if !ans_dot.dtype().is_complex() {
+        return (jnp::zeros_like(sign), ans_dot);
+    }
+    let real = jnp::real(&ans_dot);
+    let sign_dot = &(&ans_dot - &real.astype(ans_dot.dtype())) * sign;
+    (sign_dot, real)
+}
+
 fn slogdet_small_jvp(x: &Array, g: &Array) -> ((Array, Array), (Array, Array)) {
     let n = x.shape()[x.ndim() - 1];
     let (sign, ans) = slogdet_small(x);
@@ -308,7 +316,7 @@ fn slogdet_small_jvp(x: &Array, g: &Array) -> ((Array, Array), (Array, Array)) {
             + &(&e(g, 1, 1) * &e(x, 0, 0));
         &num / &det_2x2(x)
     };
-    let sign_dot = jnp::zeros_like(&sign);
+    let (sign_dot, ans_dot) = sign_and_logdet_tangents(&sign, ans_dot);
     ((sign, ans), (sign_dot, ans_dot))
 }
 
@@ -317,8 +325,20 @@ fn slogdet_lu(a: &Array) -> (Array, Array) {
     let diag = jnp::diagonal(&lu, 0, -2, -1);
     let zero = jnp::zeros_like(&diag);
     let is_zero = jnp::any(&jnp::equal(&diag, &zero), -1);
-    let parity = &swap_count(&pivots) + &jnp::count_nonzero(&jnp::less(&diag, &zero), -1);
-    let sign = (&(&jnp::remainder(&parity, &Array::scalar(2i32)) * -2) + 1).astype(a.dtype());
+    let (parity, sign) = if a.dtype().is_complex() {
+        // The phases of U's diagonal.
+        let phases = &diag / &jnp::abs(&diag).astype(diag.dtype());
+        (swap_count(&pivots), jnp::prod(&phases, -1))
+    } else {
+        let negative = jnp::count_nonzero(&jnp::less(&diag, &zero), -1);
+        (
+            &swap_count(&pivots) + &negative,
+            jnp::ones_like(&entry(a, 0, 0)),
+        )
+    };
+    let parity_sign =
+        (&(&jnp::remainder(&parity, &Array::scalar(2i32)) * -2) + 1).astype(a.dtype());
+    let sign = &sign * &parity_sign;
     let sign = jnp::where_(&is_zero, &full(&sign, 0.0), &sign);
     let logdet = jnp::sum(&jnp::abs(&diag).log(), -1);
     let logdet = jnp::where_(&is_zero, &full(&logdet, f64::NEG_INFINITY), &logdet);
@@ -328,7 +348,7 @@ fn slogdet_lu(a: &Array) -> (Array, Array) {
 fn slogdet_jvp(x: &Array, g: &Array) -> ((Array, Array), (Array, Array)) {
     let (sign, ans) = slogdet(x);
     let ans_dot = jnp::trace(&solve(x, g), 0, -1, -2);
-    let sign_dot = jnp::zeros_like(&sign);
+    let (sign_dot, ans_dot) = sign_and_logdet_tangents(&sign, ans_dot);
     ((sign, ans), (sign_dot, ans_dot))
 }
 

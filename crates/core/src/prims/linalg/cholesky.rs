@@ -1,17 +1,18 @@
-//! `cholesky`: the lower Cholesky factor of (a batch of) symmetric positive-definite matrices,
-//! with JAX's JVP rule (`jax/_src/lax/linalg.py`, `_cholesky_jvp_rule`). Also the checks and the
-//! batch-parallel driver the solve-family primitives (`triangular_solve`, `lu`) share.
+//! `cholesky`: the lower Cholesky factor of (a batch of) Hermitian positive-definite matrices,
+//! with JAX's JVP rule (`jax/_src/lax/linalg.py`, `_cholesky_jvp_rule`). Also the checks, the
+//! element types and the batch-parallel driver every linear-algebra primitive shares.
 
 use super::triangular_solve::TriangularSolve;
-use crate::array::{Array, DType, ShapeDtype};
+use crate::array::{Array, ArrayElement, DType, ShapeDtype};
 use crate::numpy as jnp;
 use crate::prims::{bind1, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::llt::factor::{cholesky_in_place, cholesky_in_place_scratch};
+use faer::traits::math_utils;
 use faer::{MatMut, Par};
 use rayon::prelude::*;
 
-/// `cholesky(x)`: the lower-triangular `L` with `x = L Lᵀ`, reading only the lower triangle of
+/// `cholesky(x)`: the lower-triangular `L` with `x = L Lᴴ`, reading only the lower triangle of
 /// `x` (the `[..., n, n]` operand's last two axes; leading axes are a batch). Entries above the
 /// diagonal of the result are zero (JAX's primitive leaves them unspecified and
 /// `lax.linalg.cholesky` zeroes them; here the kernel does). A matrix that is not positive
@@ -19,15 +20,15 @@ use rayon::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Cholesky;
 
-/// Panics unless `aval` is a float32/float64 array of rank at least `rank`, with JAX's messages
-/// for `name`'s operand `pos` (integers are refused by the dtype rule; half precision by the
-/// CPU kernels, which LAPACK lacks).
+/// Panics unless `aval` is a float32/float64/complex64/complex128 array of rank at least
+/// `rank`, with JAX's messages for `name`'s operand `pos` (integers are refused by the dtype
+/// rule; half precision by the CPU kernels, which LAPACK lacks).
 pub(crate) fn check_linalg_operand(name: &str, pos: usize, aval: &ShapeDtype, rank: usize) {
     match aval.dtype {
-        DType::F32 | DType::F64 => {}
+        DType::F32 | DType::F64 | DType::C64 | DType::C128 => {}
         DType::F16 | DType::BF16 => panic!(
             "{name}: Unsupported dtype {}. (operand {pos}: {aval}; the CPU linear-algebra \
-             kernels take float32 and float64)",
+             kernels take float32, float64, complex64 and complex128)",
             aval.dtype
         ),
         d => panic!(
@@ -48,22 +49,50 @@ pub(crate) fn py_shape(aval: &ShapeDtype) -> String {
     rules::py_tuple(&aval.shape)
 }
 
-/// The element types the CPU linear-algebra kernels run on (float32 and float64).
-pub(crate) trait LinalgFloat:
-    faer::traits::RealField
+/// The element types the CPU linear-algebra kernels run on: float32, float64, complex64 and
+/// complex128 (faer's complex type is `num_complex::Complex`, the project's complex element).
+pub(crate) trait LinalgScalar:
+    faer::traits::ComplexField<Real: ArrayElement + num_traits::Float>
     + faer::traits::Conjugate<Canonical = Self>
-    + num_traits::Float
-    + crate::Element
+    + num_traits::NumAssign
+    + ArrayElement
 {
 }
 
-impl<T> LinalgFloat for T where
-    T: faer::traits::RealField
+impl<T> LinalgScalar for T where
+    T: faer::traits::ComplexField<Real: ArrayElement + num_traits::Float>
         + faer::traits::Conjugate<Canonical = T>
-        + num_traits::Float
-        + crate::Element
+        + num_traits::NumAssign
+        + ArrayElement
 {
 }
+
+/// Runs `$body` with the type alias `$t` naming the element type of `$dtype` (one the
+/// linear-algebra operand check accepts).
+macro_rules! with_linalg_type {
+    ($dtype:expr, $t:ident => $body:expr) => {
+        match $dtype {
+            $crate::array::DType::F32 => {
+                type $t = f32;
+                $body
+            }
+            $crate::array::DType::F64 => {
+                type $t = f64;
+                $body
+            }
+            $crate::array::DType::C64 => {
+                type $t = num_complex::Complex32;
+                $body
+            }
+            $crate::array::DType::C128 => {
+                type $t = num_complex::Complex64;
+                $body
+            }
+            d => unreachable!("dtype {d} passed the linear-algebra operand check"),
+        }
+    };
+}
+pub(crate) use with_linalg_type;
 
 /// Runs `f(i, matrix_i, par)` on each of the consecutive `len`-element chunks of `out`. Many
 /// matrices run in parallel across the batch (each one single-threaded); a single large one
@@ -98,7 +127,7 @@ pub(crate) fn for_each_matrix<U: Send>(
 
 /// Factors one row-major `n`×`n` matrix in place (reading its lower triangle), zeroing the
 /// upper triangle, or fills it with NaN when it is not positive definite.
-fn cholesky_one<T: LinalgFloat>(m: &mut [T], n: usize, par: Par) {
+fn cholesky_one<T: LinalgScalar>(m: &mut [T], n: usize, par: Par) {
     let ok = {
         let view = MatMut::from_row_major_slice_mut(m, n, n);
         let mut buf = MemBuffer::new(cholesky_in_place_scratch::<T>(n, par, Default::default()));
@@ -113,14 +142,14 @@ fn cholesky_one<T: LinalgFloat>(m: &mut [T], n: usize, par: Par) {
     };
     if ok {
         for i in 0..n {
-            m[i * n + i + 1..(i + 1) * n].fill(<T as num_traits::Zero>::zero());
+            m[i * n + i + 1..(i + 1) * n].fill(math_utils::zero::<T>());
         }
     } else {
-        m.fill(<T as num_traits::Float>::nan());
+        m.fill(math_utils::nan());
     }
 }
 
-fn cholesky_kernel<T: LinalgFloat>(x: &Array, n: usize) -> Vec<T> {
+fn cholesky_kernel<T: LinalgScalar>(x: &Array, n: usize) -> Vec<T> {
     let mut out = x.as_slice::<T>().to_vec();
     for_each_matrix(&mut out, n * n, n * n * n / 3, |_, m, par| {
         cholesky_one(m, n, par)
@@ -151,12 +180,7 @@ impl PrimitiveRule for Cholesky {
         let x = args[0];
         let n = *x.shape().last().expect("rank checked");
         let shape = out[0].shape.clone();
-        let result = match x.dtype() {
-            DType::F32 => Array::from_vec(cholesky_kernel::<f32>(x, n), shape),
-            DType::F64 => Array::from_vec(cholesky_kernel::<f64>(x, n), shape),
-            d => unreachable!("cholesky: dtype {d} passed the dtype check"),
-        };
-        vec![result]
+        with_linalg_type!(x.dtype(), T => vec![Array::from_vec(cholesky_kernel::<T>(x, n), shape)])
     }
 
     fn jvp(
@@ -169,13 +193,13 @@ impl PrimitiveRule for Cholesky {
             return (vec![l], vec![None]);
         };
         // Forward-mode rule of https://arxiv.org/pdf/1602.07527.pdf, as JAX:
-        // L̇ = L Φ(L⁻¹ Σ̇ L⁻ᵀ), Φ taking the lower triangle with the diagonal halved.
+        // L̇ = L Φ(L⁻¹ Σ̇ L⁻ᴴ), Φ taking the lower triangle with the diagonal halved.
         let tmp = bind1(
             TriangularSolve {
                 left_side: false,
                 lower: true,
                 transpose_a: true,
-                conjugate_a: false,
+                conjugate_a: true,
                 unit_diagonal: false,
             },
             &[&l, sigma_dot],

@@ -1,8 +1,5 @@
 //! `eig`: the eigendecomposition of (a batch of) general square matrices, forward only for the
 //! eigenvectors and with JAX's JVP rule for the eigenvalues alone, as JAX on CPU.
-//!
-//! JAX returns complex arrays. Until the project has a complex dtype, the primitive returns
-//! each complex output as two real arrays, its real and imaginary parts.
 
 use super::qr::{
     batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mt, py_bool,
@@ -15,18 +12,18 @@ use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::ComputeEigenvectors;
 use faer::{linalg, Mat, MatRef, Par};
+use num_complex::Complex;
 
 /// `eig[compute_left_eigenvectors, compute_right_eigenvectors]` for `x: [..., n, n]`: the
-/// eigenvalues `w = w_re + i w_im: [..., n]` and, when asked, the left eigenvectors
-/// (`vlᴴ x = diag(w) vlᴴ`) and the right ones (`x vr = vr diag(w)`), one per column, each
-/// `[..., n, n]`. Outputs in the order `w_re, w_im`, then `vl_re, vl_im` and `vr_re, vr_im`
-/// for those computed (JAX's `eig_p` returns `w, vl, vr` as complex arrays).
+/// eigenvalues `w: [..., n]` and, when asked, the left eigenvectors (`vlᴴ x = diag(w) vlᴴ`)
+/// and the right ones (`x vr = vr diag(w)`), one per column, each `[..., n, n]`, all complex
+/// (complex64 for float32 input, complex128 for float64), in JAX's `eig_p` order `w, vl, vr`.
 ///
-/// Eigenvalues come in the order the real Schur form gives them, a complex conjugate pair
-/// next to each other with the positive imaginary part first (as LAPACK's `geev`, though the
-/// order of the pairs and real eigenvalues may differ from it). Each eigenvector has unit
-/// 2-norm and, when complex, a real largest-magnitude component (`geev`'s normalisation).
-/// Float32/float64 only; a matrix with a non-finite entry gives NaN outputs, as JAX.
+/// For real input the eigenvalues come in the order the real Schur form gives them, a complex
+/// conjugate pair next to each other with the positive imaginary part first (as LAPACK's
+/// `geev`, though the order of the pairs and real eigenvalues may differ from it). Each
+/// eigenvector has unit 2-norm and a real largest-magnitude component (`geev`'s
+/// normalisation). A matrix with a non-finite entry gives NaN outputs, as JAX.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EigOp {
     /// Compute the left eigenvectors.
@@ -51,11 +48,12 @@ impl PrimitiveRule for EigOp {
                 rules::py_tuple(&[m, n])
             );
         }
-        let w = matrix_aval(x, &batch, &[n], x.dtype);
-        let v = matrix_aval(x, &batch, &[n, n], x.dtype);
+        let complex = x.dtype.complex_dtype();
+        let w = matrix_aval(x, &batch, &[n], complex);
+        let v = matrix_aval(x, &batch, &[n, n], complex);
         let vectors = usize::from(self.compute_left) + usize::from(self.compute_right);
-        let mut out = vec![w.clone(), w];
-        out.extend(std::iter::repeat_n(v, 2 * vectors));
+        let mut out = vec![w];
+        out.extend(std::iter::repeat_n(v, vectors));
         out
     }
 
@@ -67,17 +65,29 @@ impl PrimitiveRule for EigOp {
         match x.dtype() {
             DType::F32 => wrap_outputs(
                 map_matrices(x.as_slice::<f32>(), count, n, n, |a, par| {
-                    eig_kernel(a, op, par)
+                    eig_real(a, op, par)
                 }),
                 out,
             ),
             DType::F64 => wrap_outputs(
                 map_matrices(x.as_slice::<f64>(), count, n, n, |a, par| {
-                    eig_kernel(a, op, par)
+                    eig_real(a, op, par)
                 }),
                 out,
             ),
-            d => unreachable!("abstract_eval accepts float32/float64 only, not {d}"),
+            DType::C64 => wrap_outputs(
+                map_matrices(x.as_slice::<Complex<f32>>(), count, n, n, |a, par| {
+                    eig_complex(a, op, par)
+                }),
+                out,
+            ),
+            DType::C128 => wrap_outputs(
+                map_matrices(x.as_slice::<Complex<f64>>(), count, n, n, |a, par| {
+                    eig_complex(a, op, par)
+                }),
+                out,
+            ),
+            d => unreachable!("eig: dtype {d} passed the operand check"),
         }
     }
 
@@ -95,10 +105,9 @@ impl PrimitiveRule for EigOp {
                  https://github.com/jax-ml/jax/issues/2748 for discussion."
             );
         }
-        // JAX's `eig_jvp_rule` for the eigenvalues alone: dw = diag(vr⁻¹ da vr), with the
-        // complex products written out in real and imaginary parts.
+        // JAX's `eig_jvp_rule` for the eigenvalues alone: dw = diag(vr⁻¹ da vr), written as
+        // sum(solve(vr, da) * vrᵀ, -1).
         let a = primals[0];
-        let da = rules::instantiate(tangents[0], a.aval());
         let outs = bind(
             EigOp {
                 compute_left: false,
@@ -106,16 +115,10 @@ impl PrimitiveRule for EigOp {
             },
             &[a],
         );
-        let (vr, vi) = (&outs[2], &outs[3]);
-        let (xr, xi) = complex_inverse(vr, vi);
-        let (pr, pi) = (jnp::matmul(&xr, &da), jnp::matmul(&xi, &da));
-        let (vr_t, vi_t) = (mt(vr), mt(vi));
-        let dw_re = jnp::sum(&(&(&pr * &vr_t) - &(&pi * &vi_t)), -1i32);
-        let dw_im = jnp::sum(&(&(&pr * &vi_t) + &(&pi * &vr_t)), -1i32);
-        (
-            vec![outs[0].clone(), outs[1].clone()],
-            vec![Some(dw_re), Some(dw_im)],
-        )
+        let (w, vr) = (&outs[0], &outs[1]);
+        let da = rules::instantiate(tangents[0], a.aval()).astype(vr.dtype());
+        let dw = jnp::sum(&(&jnp::linalg::solve(vr, &da) * &mt(vr)), -1i32);
+        (vec![w.clone()], vec![Some(dw)])
     }
 
     fn transpose(&self, _cts: &[Option<&Array>], _args: &[LinearArg]) -> Vec<Option<Array>> {
@@ -141,45 +144,33 @@ impl PrimitiveRule for EigOp {
     }
 }
 
-/// The real and imaginary parts of `(vr + i vi)⁻¹` over the last two axes, from the real
-/// system `[[vr, -vi], [vi, vr]] [xr; xi] = [I; 0]`.
-fn complex_inverse(vr: &Array, vi: &Array) -> (Array, Array) {
-    let nd = vr.ndim();
-    let n = vr.shape()[nd - 1];
-    let top = jnp::concatenate(&[vr, &-vi], -1);
-    let bottom = jnp::concatenate(&[vi, vr], -1);
-    let block = jnp::concatenate(&[&top, &bottom], -2);
-    let eye = jnp::eye(n, None, 0).astype(vr.dtype());
-    let rhs = jnp::concatenate(&[&eye, &jnp::zeros_like(&eye)], -2);
-    let mut shape = vr.shape()[..nd - 2].to_vec();
-    shape.extend([2 * n, n]);
-    let x = jnp::linalg::solve(&block, &jnp::broadcast_to(&rhs, shape));
-    let xr = crate::prims::slicing::slice_in_dim(&x, 0, n, 1, nd - 2);
-    let xi = crate::prims::slicing::slice_in_dim(&x, n, 2 * n, 1, nd - 2);
-    (xr, xi)
+/// Whether to compute a side's eigenvectors, as faer asks it.
+fn compute(yes: bool) -> ComputeEigenvectors {
+    if yes {
+        ComputeEigenvectors::Yes
+    } else {
+        ComputeEigenvectors::No
+    }
 }
 
-/// `w_re, w_im`, then the real and imaginary parts of the left and right eigenvectors asked
-/// for (row-major), for one matrix.
-fn eig_kernel<T>(a: MatRef<'_, T>, op: EigOp, par: Par) -> Vec<Vec<T>>
+/// NaN for every output of one `n × n` matrix (faer's iteration did not converge).
+fn nan_outputs<T: faer::traits::RealField + num_traits::Float>(
+    n: usize,
+    op: EigOp,
+) -> Vec<Vec<Complex<T>>> {
+    let nan = Complex::new(T::nan(), T::nan());
+    let vectors = usize::from(op.compute_left) + usize::from(op.compute_right);
+    let mut outs = vec![vec![nan; n]];
+    outs.extend(std::iter::repeat_n(vec![nan; n * n], vectors));
+    outs
+}
+
+/// `w`, then the left and right eigenvectors asked for (row-major), of one real matrix.
+fn eig_real<T>(a: MatRef<'_, T>, op: EigOp, par: Par) -> Vec<Vec<Complex<T>>>
 where
     T: faer::traits::RealField + num_traits::Float,
 {
     let n = a.nrows();
-    let vectors = usize::from(op.compute_left) + usize::from(op.compute_right);
-    let nan = T::from_f64_impl(f64::NAN);
-    let nan_outputs = || {
-        let mut outs = vec![vec![nan; n]; 2];
-        outs.extend(std::iter::repeat_n(vec![nan; n * n], 2 * vectors));
-        outs
-    };
-    let compute = |yes: bool| {
-        if yes {
-            ComputeEigenvectors::Yes
-        } else {
-            ComputeEigenvectors::No
-        }
-    };
     let mut s_re = Diag::<T>::zeros(n);
     let mut s_im = Diag::<T>::zeros(n);
     let mut ul = Mat::<T>::zeros(if op.compute_left { n } else { 0 }, n);
@@ -201,28 +192,97 @@ where
         Default::default(),
     );
     if result.is_err() {
-        return nan_outputs();
+        return nan_outputs(n, op);
     }
-    let mut outs = vec![
-        s_re.column_vector().iter().copied().collect::<Vec<T>>(),
-        s_im.column_vector().iter().copied().collect::<Vec<T>>(),
-    ];
+    let w_im: Vec<T> = s_im.column_vector().iter().copied().collect();
+    let w = s_re
+        .column_vector()
+        .iter()
+        .zip(&w_im)
+        .map(|(&re, &im)| Complex::new(re, im))
+        .collect();
+    let mut outs = vec![w];
     for (yes, u) in [(op.compute_left, &ul), (op.compute_right, &ur)] {
         if yes {
-            let (re, im) = unpack_eigenvectors(u.as_ref(), &outs[1]);
-            outs.push(re);
-            outs.push(im);
+            outs.push(unpack_eigenvectors(u.as_ref(), &w_im));
         }
     }
     outs
 }
 
-/// The real and imaginary parts (row-major `n × n`) of eigenvectors packed as LAPACK packs
+/// `w`, then the left and right eigenvectors asked for (row-major), of one complex matrix.
+fn eig_complex<T>(a: MatRef<'_, Complex<T>>, op: EigOp, par: Par) -> Vec<Vec<Complex<T>>>
+where
+    T: faer::traits::RealField + num_traits::Float,
+{
+    let n = a.nrows();
+    let mut s = Diag::<Complex<T>>::zeros(n);
+    let mut ul = Mat::<Complex<T>>::zeros(if op.compute_left { n } else { 0 }, n);
+    let mut ur = Mat::<Complex<T>>::zeros(if op.compute_right { n } else { 0 }, n);
+    let result = linalg::evd::evd_cplx(
+        a,
+        s.as_mut(),
+        op.compute_left.then(|| ul.as_mut()),
+        op.compute_right.then(|| ur.as_mut()),
+        par,
+        MemStack::new(&mut MemBuffer::new(linalg::evd::evd_scratch::<Complex<T>>(
+            n,
+            compute(op.compute_left),
+            compute(op.compute_right),
+            par,
+            Default::default(),
+        ))),
+        Default::default(),
+    );
+    if result.is_err() {
+        return nan_outputs(n, op);
+    }
+    let mut outs = vec![s.column_vector().iter().copied().collect()];
+    for (yes, u) in [(op.compute_left, &ul), (op.compute_right, &ur)] {
+        if yes {
+            outs.push(normalize_eigenvectors(u.as_ref()));
+        }
+    }
+    outs
+}
+
+/// The columns of `u` (row-major `n × n`) normalised as `zgeev` does: unit 2-norm, then
+/// rotated so that the first component of largest magnitude is real and positive.
+fn normalize_eigenvectors<T>(u: MatRef<'_, Complex<T>>) -> Vec<Complex<T>>
+where
+    T: faer::traits::RealField + num_traits::Float,
+{
+    let n = u.nrows();
+    let mut out = vec![Complex::new(T::zero(), T::zero()); n * n];
+    for j in 0..n {
+        let norm = (0..n)
+            .map(|i| u[(i, j)].norm_sqr())
+            .fold(T::zero(), |a, b| a + b)
+            .sqrt();
+        let col: Vec<Complex<T>> = (0..n).map(|i| u[(i, j)] / norm).collect();
+        // `idamax`: the first index of the largest |v_i|².
+        let k = (0..n).fold(0, |k, i| {
+            if col[i].norm_sqr() > col[k].norm_sqr() {
+                i
+            } else {
+                k
+            }
+        });
+        let rotate = col[k].conj() / col[k].norm();
+        for i in 0..n {
+            out[i * n + j] = col[i] * rotate;
+        }
+        out[k * n + j] = Complex::new(out[k * n + j].re, T::zero());
+    }
+    out
+}
+
+/// The eigenvectors (row-major `n × n`, one per column) packed as LAPACK packs
 /// them for a real matrix: a real eigenvalue's vector is its column; a conjugate pair
 /// `w_j, w_{j+1} = conj(w_j)` shares the columns `j, j+1` as `v_j = c_j + i c_{j+1}`,
 /// `v_{j+1} = conj(v_j)`. Each vector is normalised as `geev` does: unit 2-norm, and a complex
 /// one rotated so that its largest-magnitude component is real.
-fn unpack_eigenvectors<T>(u: MatRef<'_, T>, w_im: &[T]) -> (Vec<T>, Vec<T>)
+fn unpack_eigenvectors<T>(u: MatRef<'_, T>, w_im: &[T]) -> Vec<Complex<T>>
 where
     T: faer::traits::RealField + num_traits::Float,
 {
@@ -277,5 +337,8 @@ where
         im[k * n + j + 1] = zero;
         j += 2;
     }
-    (re, im)
+    re.into_iter()
+        .zip(im)
+        .map(|(re, im)| Complex::new(re, im))
+        .collect()
 }

@@ -1,20 +1,22 @@
-//! `eigh`: the eigendecomposition of (a batch of) symmetric matrices, with JAX's JVP rule.
+//! `eigh`: the eigendecomposition of (a batch of) Hermitian matrices, with JAX's JVP rule.
 
+use super::cholesky::{with_linalg_type, LinalgScalar};
 use super::qr::{
-    batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mt, py_bool, row_major,
+    batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mh, py_bool, row_major,
     split_matrix, wrap_outputs,
 };
-use crate::array::{Array, DType, ShapeDtype};
+use crate::array::{Array, ShapeDtype};
 use crate::numpy as jnp;
 use crate::prims::{bind, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::{linalg, Mat, MatRef, Par};
 
-/// `eigh[lower]`: for a symmetric `x: [..., n, n]`, the eigenvectors `v: [..., n, n]` (columns)
-/// and the eigenvalues `w: [..., n]` in ascending order, `x = v diag(w) vᵀ`. Only the triangle
-/// named by `lower` is read. Float32/float64 only; a matrix with a non-finite entry gives NaN
-/// outputs, as LAPACK's `syevd` in JAX.
+/// `eigh[lower]`: for a Hermitian `x: [..., n, n]`, the eigenvectors `v: [..., n, n]`
+/// (columns, `x`'s dtype) and the real eigenvalues `w: [..., n]` (float32 for complex64 input,
+/// float64 for complex128) in ascending order, `x = v diag(w) vᴴ`. Only the triangle named by
+/// `lower` is read. A matrix with a non-finite entry gives NaN outputs, as LAPACK's
+/// `syevd`/`heevd` in JAX.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EighOp {
     /// Read the lower triangle (else the upper one).
@@ -40,7 +42,7 @@ impl PrimitiveRule for EighOp {
         }
         vec![
             matrix_aval(x, &batch, &[n, n], x.dtype),
-            matrix_aval(x, &batch, &[n], x.dtype),
+            matrix_aval(x, &batch, &[n], x.dtype.real_dtype()),
         ]
     }
 
@@ -49,21 +51,12 @@ impl PrimitiveRule for EighOp {
         let (_, n, _) = split_matrix(x.aval());
         let lower = self.lower;
         let count = batch_count(x.aval());
-        match x.dtype() {
-            DType::F32 => wrap_outputs(
-                map_matrices(x.as_slice::<f32>(), count, n, n, |a, par| {
-                    eigh_kernel(a, lower, par)
-                }),
-                out,
-            ),
-            DType::F64 => wrap_outputs(
-                map_matrices(x.as_slice::<f64>(), count, n, n, |a, par| {
-                    eigh_kernel(a, lower, par)
-                }),
-                out,
-            ),
-            d => unreachable!("abstract_eval accepts float32/float64 only, not {d}"),
-        }
+        with_linalg_type!(x.dtype(), T => wrap_outputs(
+            map_matrices(x.as_slice::<T>(), count, n, n, |a, par| {
+                eigh_kernel(a, lower, par)
+            }),
+            out,
+        ))
     }
 
     fn jvp(
@@ -75,15 +68,18 @@ impl PrimitiveRule for EighOp {
         let a = primals[0];
         let a_dot = rules::instantiate(tangents[0], a.aval());
         let outs = bind(*self, &[&symmetrize(a)]);
-        let (v, w) = (&outs[0], &outs[1]);
+        let v = &outs[0];
+        // The eigenvalues in `a`'s dtype, so that the products below stay complex for complex
+        // input.
+        let w = outs[1].astype(a.dtype());
         let n = a.shape()[a.ndim() - 1];
         let eye = jnp::eye(n, None, 0).astype(a.dtype());
         // F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it, without dividing by zero.
-        let diff = &eye + &(&jnp::expand_dims(w, -2) - &jnp::expand_dims(w, -1));
+        let diff = &eye + &(&jnp::expand_dims(&w, -2) - &jnp::expand_dims(&w, -1));
         let fmat = &jnp::reciprocal(&diff) - &eye;
-        let vt_adot_v = jnp::matmul(&jnp::matmul(&mt(v), &a_dot), v);
-        let dv = jnp::matmul(v, &(&fmat * &vt_adot_v));
-        let dw = jnp::diagonal(&vt_adot_v, 0, -2, -1);
+        let vh_adot_v = jnp::matmul(&jnp::matmul(&mh(v), &a_dot), v);
+        let dv = jnp::matmul(v, &(&fmat * &vh_adot_v));
+        let dw = jnp::real(&jnp::diagonal(&vh_adot_v, 0, -2, -1));
         (outs.clone(), vec![Some(dv), Some(dw)])
     }
 
@@ -110,25 +106,29 @@ impl PrimitiveRule for EighOp {
     }
 }
 
-/// `(x + xᵀ) / 2` over the last two axes (JAX's `lax.linalg.symmetrize` for real inputs).
+/// `(x + xᴴ) / 2` over the last two axes (JAX's `lax.linalg.symmetrize`).
 pub(crate) fn symmetrize(x: &Array) -> Array {
-    (x + &mt(x)) / 2.0
+    (x + &mh(x)) / 2.0
 }
 
-/// The eigenvectors (row-major, one per column) and ascending eigenvalues of one matrix.
-fn eigh_kernel<T>(a: MatRef<'_, T>, lower: bool, par: Par) -> Vec<Vec<T>>
-where
-    T: faer::traits::RealField + num_traits::Float,
-{
+/// The eigenvectors (row-major, one per column) and ascending eigenvalues (in `T`, real) of
+/// one matrix.
+fn eigh_kernel<T: LinalgScalar>(a: MatRef<'_, T>, lower: bool, par: Par) -> Vec<Vec<T>> {
     let n = a.nrows();
-    let nan = T::from_f64_impl(f64::NAN);
+    let nan = faer::traits::math_utils::nan::<T>();
     let nan_outputs = || vec![vec![nan; n * n], vec![nan; n]];
-    let finite = (0..n).all(|i| (0..n).all(|j| a[(i, j)].is_finite()));
-    if !finite {
+    if !all_finite(a) {
         return nan_outputs();
     }
-    // faer reads the lower triangle; the upper one is the lower triangle of the transpose.
-    let a = if lower { a } else { a.transpose() };
+    // faer reads the lower triangle; the upper one is the lower triangle of the adjoint (a
+    // Hermitian matrix's upper triangle is the conjugate of its lower one).
+    let upper_as_lower;
+    let a = if lower {
+        a
+    } else {
+        upper_as_lower = a.adjoint().to_owned();
+        upper_as_lower.as_ref()
+    };
     let mut s = Diag::<T>::zeros(n);
     let mut u = Mat::<T>::zeros(n, n);
     let result = linalg::evd::self_adjoint_evd(
@@ -151,4 +151,9 @@ where
     }
     let w: Vec<T> = s.column_vector().iter().copied().collect();
     vec![row_major(u.as_ref()), w]
+}
+
+/// Whether every entry of `a` is finite.
+pub(crate) fn all_finite<T: LinalgScalar>(a: MatRef<'_, T>) -> bool {
+    (0..a.nrows()).all(|i| (0..a.ncols()).all(|j| faer::traits::math_utils::is_finite(&a[(i, j)])))
 }

@@ -2,7 +2,7 @@
 //! `lu_pivots_to_permutation`, with JAX's JVP and batching rules
 //! (`jax/_src/lax/linalg.py`, `_lu_jvp_rule`, `_generic_lu_pivots_to_permutation`).
 
-use super::cholesky::{check_linalg_operand, for_each_matrix, LinalgFloat};
+use super::cholesky::{check_linalg_operand, for_each_matrix, with_linalg_type, LinalgScalar};
 use super::triangular_solve::TriangularSolve;
 use crate::array::{Array, DType, ShapeDtype};
 use crate::lax;
@@ -10,6 +10,7 @@ use crate::numpy as jnp;
 use crate::prims::{bind, bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::lu::partial_pivoting::factor::{lu_in_place, lu_in_place_scratch};
+use faer::traits::math_utils;
 use faer::{MatMut, Par};
 
 /// `lu(x) -> (lu, pivots, permutation)` for `x` of shape `[..., m, n]`: `P x = L U` with `L`
@@ -32,11 +33,13 @@ pub struct LuPivotsToPermutation {
 
 /// LAPACK's unblocked `getf2` on a row-major `m`×`n` matrix: the fallback for matrices with a
 /// zero pivot, where LAPACK leaves the column below it alone (faer would divide by zero).
-fn lu_unblocked<T: LinalgFloat>(a: &mut [T], m: usize, n: usize, perm: &mut [usize]) {
+/// Pivots are chosen by `|re| + |im|`, as LAPACK's `i?amax` (and faer) do.
+fn lu_unblocked<T: LinalgScalar>(a: &mut [T], m: usize, n: usize, perm: &mut [usize]) {
+    let abs1 = |x: &T| math_utils::abs1(x);
     for k in 0..m.min(n) {
         let mut p = k;
         for i in k + 1..m {
-            if a[i * n + k].abs() > a[p * n + k].abs() {
+            if abs1(&a[i * n + k]) > abs1(&a[p * n + k]) {
                 p = i;
             }
         }
@@ -47,7 +50,7 @@ fn lu_unblocked<T: LinalgFloat>(a: &mut [T], m: usize, n: usize, perm: &mut [usi
             perm.swap(k, p);
         }
         let pivot = a[k * n + k];
-        if pivot != <T as num_traits::Zero>::zero() {
+        if pivot != math_utils::zero::<T>() {
             for i in k + 1..m {
                 a[i * n + k] /= pivot;
             }
@@ -63,7 +66,13 @@ fn lu_unblocked<T: LinalgFloat>(a: &mut [T], m: usize, n: usize, perm: &mut [usi
 
 /// Factors one row-major `m`×`n` matrix in place (`a` starts as a copy of `original`);
 /// returns the row permutation.
-fn lu_one<T: LinalgFloat>(a: &mut [T], original: &[T], m: usize, n: usize, par: Par) -> Vec<usize> {
+fn lu_one<T: LinalgScalar>(
+    a: &mut [T],
+    original: &[T],
+    m: usize,
+    n: usize,
+    par: Par,
+) -> Vec<usize> {
     let mut perm = vec![0usize; m];
     let mut perm_inv = vec![0usize; m];
     {
@@ -84,8 +93,7 @@ fn lu_one<T: LinalgFloat>(a: &mut [T], original: &[T], m: usize, n: usize, par: 
         );
     }
     // A zero pivot with rows below it: faer scaled the column by 1/0; redo it as LAPACK does.
-    let zero_pivot =
-        (0..m.min(n)).any(|k| k + 1 < m && a[k * n + k] == <T as num_traits::Zero>::zero());
+    let zero_pivot = (0..m.min(n)).any(|k| k + 1 < m && a[k * n + k] == math_utils::zero::<T>());
     if zero_pivot {
         a.copy_from_slice(original);
         perm = (0..m).collect();
@@ -111,7 +119,7 @@ fn pivots_of(perm: &[usize], k: usize) -> Vec<i32> {
     pivots
 }
 
-fn lu_kernel<T: LinalgFloat>(x: &Array, m: usize, n: usize) -> (Vec<T>, Vec<i32>, Vec<i32>) {
+fn lu_kernel<T: LinalgScalar>(x: &Array, m: usize, n: usize) -> (Vec<T>, Vec<i32>, Vec<i32>) {
     let src = x.as_slice::<T>();
     let mut out = src.to_vec();
     let len = m * n;
@@ -216,17 +224,10 @@ impl PrimitiveRule for Lu {
         let x = args[0];
         let r = x.ndim();
         let (m, n) = (x.shape()[r - 2], x.shape()[r - 1]);
-        let (lu, pivots, perm) = match x.dtype() {
-            DType::F32 => {
-                let (a, p, q) = lu_kernel::<f32>(x, m, n);
-                (Array::from_vec(a, out[0].shape.clone()), p, q)
-            }
-            DType::F64 => {
-                let (a, p, q) = lu_kernel::<f64>(x, m, n);
-                (Array::from_vec(a, out[0].shape.clone()), p, q)
-            }
-            d => unreachable!("lu: dtype {d} passed the dtype check"),
-        };
+        let (lu, pivots, perm) = with_linalg_type!(x.dtype(), T => {
+            let (a, p, q) = lu_kernel::<T>(x, m, n);
+            (Array::from_vec(a, out[0].shape.clone()), p, q)
+        });
         vec![
             lu,
             Array::from_vec(pivots, out[1].shape.clone()),

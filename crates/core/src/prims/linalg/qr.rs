@@ -4,23 +4,27 @@
 //! operand check with JAX's messages, the batching rule (batch axes go to the front, where the
 //! primitives already batch), and the driver that runs a faer kernel on every matrix of a batch.
 
+use super::cholesky::{with_linalg_type, LinalgScalar};
+use super::eigh::all_finite;
 use super::svd::SvdOp;
-use crate::array::{Array, DType, Element, ShapeDtype};
+use crate::array::{Array, ArrayElement, DType, ShapeDtype};
 use crate::numpy as jnp;
 use crate::prims::rules;
 use crate::prims::slicing::slice_in_dim;
 use crate::prims::{bind, expect_arity, LinearArg, PrimitiveRule};
 use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::traits::math_utils;
 use faer::{linalg, Mat, MatRef, Par};
+use num_traits::Float;
 use rayon::prelude::*;
 
-/// `qr[full_matrices]`: `x = q @ r` for `x: [..., m, n]`, with `q: [..., m, k]` orthogonal and
+/// `qr[full_matrices]`: `x = q @ r` for `x: [..., m, n]`, with `q: [..., m, k]` unitary and
 /// `r: [..., k, n]` upper triangular, where `k = m` when `full_matrices` and `min(m, n)`
-/// otherwise. Float32/float64 only.
+/// otherwise.
 ///
 /// The signs are LAPACK's (`geqrf`): each Householder reflector maps its column to
-/// `-sign(x_jj) ||x_j|| e_j`, so `r`'s diagonal carries the opposite sign of the pivot it
-/// eliminated, as in JAX on CPU.
+/// `-sign(re x_jj) ||x_j|| e_j`, so `r`'s diagonal is real and carries the opposite sign of
+/// the (real part of the) pivot it eliminated, as in JAX on CPU.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct QrOp {
     /// Return the square `m × m` `q` (and `m × n` `r`) rather than the reduced factors.
@@ -49,21 +53,12 @@ impl PrimitiveRule for QrOp {
         let (_, m, n) = split_matrix(x.aval());
         let full = self.full_matrices;
         let count = batch_count(x.aval());
-        match x.dtype() {
-            DType::F32 => wrap_outputs(
-                map_matrices(x.as_slice::<f32>(), count, m, n, |a, par| {
-                    qr_kernel(a, full, par)
-                }),
-                out,
-            ),
-            DType::F64 => wrap_outputs(
-                map_matrices(x.as_slice::<f64>(), count, m, n, |a, par| {
-                    qr_kernel(a, full, par)
-                }),
-                out,
-            ),
-            d => unreachable!("abstract_eval accepts float32/float64 only, not {d}"),
-        }
+        with_linalg_type!(x.dtype(), T => wrap_outputs(
+            map_matrices(x.as_slice::<T>(), count, m, n, |a, par| {
+                qr_kernel(a, full, par)
+            }),
+            out,
+        ))
     }
 
     fn jvp(
@@ -78,14 +73,14 @@ impl PrimitiveRule for QrOp {
         let nd = x.ndim();
         let (m, n) = (x.shape()[nd - 2], x.shape()[nd - 1]);
         let (dq, dr) = if m < n {
-            // Wide: x = q [r1 r2] splits into the square QR x1 = q r1 and r2 = qᵀ x2, so
-            // dr2 = dqᵀ x2 + qᵀ dx2 (JAX's `qr_jvp_rule`).
+            // Wide: x = q [r1 r2] splits into the square QR x1 = q r1 and r2 = qᴴ x2, so
+            // dr2 = dqᴴ x2 + qᴴ dx2 (JAX's `qr_jvp_rule`).
             let x2 = slice_in_dim(x, m, n, 1, nd - 1);
             let dx1 = slice_in_dim(&dx, 0, m, 1, nd - 1);
             let dx2 = slice_in_dim(&dx, m, n, 1, nd - 1);
             let r1 = slice_in_dim(r, 0, m, 1, nd - 1);
             let (dq, dr1) = thin_qr_jvp(q, &r1, &dx1);
-            let dr2 = jnp::matmul(&mt(&dq), &x2) + jnp::matmul(&mt(q), &dx2);
+            let dr2 = jnp::matmul(&mh(&dq), &x2) + jnp::matmul(&mh(q), &dx2);
             (dq, jnp::concatenate(&[&dr1, &dr2], -1))
         } else if self.full_matrices && m > n {
             // Tall with the complete q (arXiv:2409.13374, eqs. 32-33, as JAX): the reduced
@@ -101,11 +96,11 @@ impl PrimitiveRule for QrOp {
             let eye = jnp::eye(n, None, 0).astype(x.dtype());
             // z_pn = q_pn (q_nn - I)⁻¹
             let z_pn = right_solve(&q_pn, &(&q_nn - &eye));
-            let z_pn_t = mt(&z_pn);
-            let dq_mp = jnp::matmul(&dq_mn, &z_pn_t)
+            let z_pn_h = mh(&z_pn);
+            let dq_mp = jnp::matmul(&dq_mn, &z_pn_h)
                 - jnp::matmul(
                     &(&q_mn + &jnp::matmul(&q_mp, &z_pn)),
-                    &mt(&(&dq_pn - &jnp::matmul(&z_pn, &dq_nn))),
+                    &mh(&(&dq_pn - &jnp::matmul(&z_pn, &dq_nn))),
                 );
             let dq = jnp::concatenate(&[&dq_mn, &dq_mp], -1);
             let mut zshape = dr_nn.shape().to_vec();
@@ -143,10 +138,19 @@ impl PrimitiveRule for QrOp {
 /// JAX's `_thin_qr_jvp`: the tangents of `q` and `r` for `x = q r` with `m >= n` (`r` square).
 fn thin_qr_jvp(q: &Array, r: &Array, dx: &Array) -> (Array, Array) {
     let dx_rinv = right_solve(dx, r);
-    let qt_dx_rinv = jnp::matmul(&mt(q), &dx_rinv);
+    let qt_dx_rinv = jnp::matmul(&mh(q), &dx_rinv);
     let lower = jnp::tril(&qt_dx_rinv, -1);
-    // Skew-symmetric part; the diagonal correction JAX adds is zero for real inputs.
-    let domega = &lower - &mt(&lower);
+    let skew = &lower - &mh(&lower);
+    // The correction JAX adds for complex inputs: the imaginary part of the diagonal (zero for
+    // real inputs, where it is skipped).
+    let domega = if q.dtype().is_complex() {
+        let n = r.shape()[r.ndim() - 1];
+        let eye = jnp::eye(n, None, 0).astype(q.dtype());
+        let imag_part = &qt_dx_rinv - &jnp::real(&qt_dx_rinv).astype(q.dtype());
+        &skew + &(&eye * &imag_part)
+    } else {
+        skew
+    };
     let dq = jnp::matmul(q, &(&domega - &qt_dx_rinv)) + &dx_rinv;
     let dr = jnp::matmul(&(&qt_dx_rinv - &domega), r);
     (dq, dr)
@@ -156,7 +160,7 @@ fn thin_qr_jvp(q: &Array, r: &Array, dx: &Array) -> (Array, Array) {
 /// triangular `r` of a QR, and its `lu_solve` in the complete tall case).
 ///
 /// Written with the SVD primitive so it stays differentiable and batchable:
-/// `r = u diag(s) vᵀ` gives `inv(r) = v diag(1/s) uᵀ`. It is linear in `b`, and `r` is a
+/// `r = u diag(s) vᴴ` gives `inv(r) = v diag(1/s) uᴴ`. It is linear in `b`, and `r` is a
 /// primal, invertible wherever the QR derivative is defined.
 fn right_solve(b: &Array, r: &Array) -> Array {
     let outs = bind(
@@ -167,9 +171,9 @@ fn right_solve(b: &Array, r: &Array) -> Array {
         &[r],
     );
     let (s, u, vt) = (&outs[0], &outs[1], &outs[2]);
-    let b_v = jnp::matmul(b, &mt(vt));
-    let scaled = &b_v / &jnp::expand_dims(s, -2);
-    jnp::matmul(&scaled, &mt(u))
+    let b_v = jnp::matmul(b, &mh(vt));
+    let scaled = &b_v / &jnp::expand_dims(s, -2).astype(b_v.dtype());
+    jnp::matmul(&scaled, &mh(u))
 }
 
 /// The transpose of the last two axes.
@@ -177,12 +181,17 @@ pub(crate) fn mt(x: &Array) -> Array {
     jnp::swapaxes(x, -1, -2)
 }
 
+/// The conjugate transpose of the last two axes (JAX's `_H`; the transpose for real arrays).
+pub(crate) fn mh(x: &Array) -> Array {
+    jnp::conj(&mt(x))
+}
+
 /// `"True"`/`"False"` as JAX prints a boolean parameter.
 pub(crate) fn py_bool(b: bool) -> String {
     if b { "True" } else { "False" }.into()
 }
 
-/// Panics with JAX's messages unless `x` is a float32/float64 array of rank 2 or more (the
+/// Panics with JAX's messages unless `x` is a float or complex array of rank 2 or more (the
 /// rank is checked first, as JAX's decompositions do; the dtype check is the solve family's).
 pub(crate) fn check_operand(name: &str, x: &ShapeDtype) {
     if x.ndim() < 2 {
@@ -232,15 +241,20 @@ pub(crate) fn batch_count(x: &ShapeDtype) -> usize {
 }
 
 /// Builds the output arrays from one buffer per output (matrices in batch order); an empty
-/// batch gives empty outputs.
-pub(crate) fn wrap_outputs<T: Element>(outs: Vec<Vec<T>>, avals: &[ShapeDtype]) -> Vec<Array> {
+/// batch gives empty outputs. An output whose aval is real while `T` is complex (eigenvalues
+/// and singular values of a complex matrix, computed in `T`) keeps the real parts.
+pub(crate) fn wrap_outputs<T: LinalgScalar>(outs: Vec<Vec<T>>, avals: &[ShapeDtype]) -> Vec<Array> {
     let mut outs = outs.into_iter();
     avals
         .iter()
         .map(|aval| {
             let v = outs.next().unwrap_or_default();
-            Array::from_storage(T::into_storage(v), aval.shape.clone())
-                .with_weak_type(aval.weak_type)
+            let storage = if aval.dtype == T::DTYPE {
+                T::into_storage(v)
+            } else {
+                T::Real::into_storage(v.iter().map(math_utils::real).collect())
+            };
+            Array::from_storage(storage, aval.shape.clone()).with_weak_type(aval.weak_type)
         })
         .collect()
 }
@@ -248,19 +262,20 @@ pub(crate) fn wrap_outputs<T: Element>(outs: Vec<Vec<T>>, avals: &[ShapeDtype]) 
 /// Runs `kernel` on each of the `count` row-major `m × n` matrices of `data` and
 /// concatenates each output over the batch. One matrix gets faer's own rayon parallelism; a
 /// batch runs one matrix per rayon task, each sequential inside.
-pub(crate) fn map_matrices<T, F>(
+pub(crate) fn map_matrices<T, U, F>(
     data: &[T],
     count: usize,
     m: usize,
     n: usize,
     kernel: F,
-) -> Vec<Vec<T>>
+) -> Vec<Vec<U>>
 where
-    T: faer::traits::RealField + Copy + Send + Sync,
-    F: Fn(MatRef<'_, T>, Par) -> Vec<Vec<T>> + Sync,
+    T: Copy + Send + Sync,
+    U: Copy + Send,
+    F: Fn(MatRef<'_, T>, Par) -> Vec<Vec<U>> + Sync,
 {
     let mn = m * n;
-    let per: Vec<Vec<Vec<T>>> = if mn == 0 {
+    let per: Vec<Vec<Vec<U>>> = if mn == 0 {
         // Empty matrices still have outputs (an identity `q`, empty `r`): run the kernel on an
         // empty view once per matrix.
         (0..count)
@@ -310,15 +325,14 @@ pub(crate) fn row_major<T: Copy>(a: MatRef<'_, T>) -> Vec<T> {
 }
 
 /// The QR factors of one matrix: Householder factorisation in place on a copy, then `q` by
-/// applying the reflectors to the first `k` columns of the identity.
-fn qr_kernel<T>(a: MatRef<'_, T>, full: bool, par: Par) -> Vec<Vec<T>>
-where
-    T: faer::traits::RealField + num_traits::Float + num_traits::NumAssignOps,
-{
+/// applying the reflectors to the first `k` columns of the identity. Complex matrices, and
+/// real ones with a non-finite entry, take LAPACK's unblocked algorithm ([`unblocked_qr`]):
+/// faer's complex reflectors leave a complex diagonal in `r`, where LAPACK's make it real.
+fn qr_kernel<T: LinalgScalar>(a: MatRef<'_, T>, full: bool, par: Par) -> Vec<Vec<T>> {
     let (m, n) = a.shape();
     let size = m.min(n);
     let k = if full { m } else { size };
-    if !(0..m).all(|i| (0..n).all(|j| a[(i, j)].is_finite())) {
+    if T::DTYPE.is_complex() || !all_finite(a) {
         return unblocked_qr(a, k);
     }
     let mut qr = a.to_owned();
@@ -352,53 +366,70 @@ where
             ),
         )),
     );
-    let zero = T::from_f64_impl(0.0);
     let mut r = Vec::with_capacity(k * n);
     for i in 0..k {
         for j in 0..n {
-            r.push(if j >= i && i < size { qr[(i, j)] } else { zero });
+            r.push(if j >= i && i < size {
+                qr[(i, j)]
+            } else {
+                math_utils::zero::<T>()
+            });
         }
     }
     vec![row_major(q.as_ref()), r]
 }
 
-/// LAPACK's unblocked QR (`geqr2`, then `org2r` for the `k` columns of `q`), used for inputs
-/// with non-finite entries so that NaN spreads to exactly the entries it spreads to in JAX on
-/// CPU: a reflector of length one is the identity (`tau = 0`), and a reflector is applied
-/// only when `tau != 0`, so the columns before the first non-finite one stay finite.
-fn unblocked_qr<T>(a: MatRef<'_, T>, k: usize) -> Vec<Vec<T>>
-where
-    T: faer::traits::RealField + num_traits::Float + num_traits::NumAssignOps,
-{
+/// LAPACK's unblocked QR (`geqr2`, then `ung2r` for the `k` columns of `q`). For complex
+/// matrices it gives LAPACK's factors (`larfg` makes each `r_ii` real, `-sign(re x_ii)` times
+/// the column norm). For real inputs with non-finite entries NaN spreads to exactly the
+/// entries it spreads to in JAX on CPU: a real reflector of length one is the identity
+/// (`tau = 0`), and a reflector is applied only when `tau != 0`, so the columns before the
+/// first non-finite one stay finite.
+fn unblocked_qr<T: LinalgScalar>(a: MatRef<'_, T>, k: usize) -> Vec<Vec<T>> {
     let (m, n) = a.shape();
     let size = m.min(n);
-    let zero = T::zero();
-    let one = T::one();
+    let zero = math_utils::zero::<T>();
+    let one = math_utils::one::<T>();
     let mut r = a.to_owned();
     let mut taus = vec![zero; size];
     let mut vs = Vec::with_capacity(size);
     for i in 0..size {
-        // `larfg`: the reflector mapping r[i.., i] to beta e_1.
+        // `larfg`: the reflector mapping r[i.., i] to beta e_1 with a real beta.
         let alpha = r[(i, i)];
+        let (alpha_re, alpha_im) = (math_utils::real(&alpha), math_utils::imag(&alpha));
         let xnorm = (i + 1..m)
-            .map(|p| r[(p, i)] * r[(p, i)])
-            .fold(zero, |acc, x| acc + x)
+            .map(|p| math_utils::abs2(&r[(p, i)]))
+            .fold(math_utils::zero::<T::Real>(), |acc, x| acc + x)
             .sqrt();
         let mut v = vec![one];
-        if m - i > 1 && xnorm != zero {
-            let beta = -alpha.hypot(xnorm).copysign(alpha);
-            taus[i] = (beta - alpha) / beta;
-            let scale = (alpha - beta).recip();
+        // A real reflector of length one is the identity (`dlarfg` returns for n <= 1);
+        // `zlarfg` still rotates a complex alpha onto the real axis.
+        let needed = if T::DTYPE.is_complex() {
+            xnorm != math_utils::zero::<T::Real>() || alpha_im != math_utils::zero::<T::Real>()
+        } else {
+            m - i > 1 && xnorm != math_utils::zero::<T::Real>()
+        };
+        if needed {
+            let norm = alpha_re.hypot(alpha_im).hypot(xnorm);
+            let beta = if alpha_re >= math_utils::zero::<T::Real>() {
+                -norm
+            } else {
+                norm
+            };
+            let beta_c = math_utils::from_real::<T>(&beta);
+            taus[i] = (beta_c - alpha) / beta_c;
+            let scale = math_utils::recip(&(alpha - beta_c));
             for p in i + 1..m {
                 r[(p, i)] *= scale;
             }
-            r[(i, i)] = beta;
+            r[(i, i)] = beta_c;
         }
         v.extend((i + 1..m).map(|p| r[(p, i)]));
-        apply_reflector(&v, taus[i], i..m, i + 1..n, &mut r);
+        // geqr2 applies H(i)ᴴ, whose tau is conj(tau).
+        apply_reflector(&v, math_utils::conj(&taus[i]), i..m, i + 1..n, &mut r);
         vs.push(v);
     }
-    // `org2r`: q = H_0 ... H_{size-1} applied to the first k columns of the identity.
+    // `ung2r`: q = H_0 ... H_{size-1} applied to the first k columns of the identity.
     let mut q = Mat::<T>::zeros(m, k);
     for j in size..k {
         q[(j, j)] = one;
@@ -425,25 +456,25 @@ where
     vec![row_major(q.as_ref()), rk]
 }
 
-/// Applies `H = I - tau v vᵀ` to the rows `rows` of `c`'s columns `cols` (LAPACK's `larf`,
+/// Applies `H = I - tau v vᴴ` to the rows `rows` of `c`'s columns `cols` (LAPACK's `larf`,
 /// which skips `tau = 0`).
-fn apply_reflector<T>(
+fn apply_reflector<T: LinalgScalar>(
     v: &[T],
     tau: T,
     rows: std::ops::Range<usize>,
     cols: std::ops::Range<usize>,
     c: &mut Mat<T>,
-) where
-    T: faer::traits::RealField + num_traits::Float + num_traits::NumAssignOps,
-{
-    if tau == T::zero() {
+) {
+    if tau == math_utils::zero::<T>() {
         return;
     }
     for j in cols {
         let w = rows
             .clone()
             .zip(v)
-            .fold(T::zero(), |acc, (i, &vi)| acc + vi * c[(i, j)]);
+            .fold(math_utils::zero::<T>(), |acc, (i, vi)| {
+                acc + math_utils::conj(vi) * c[(i, j)]
+            });
         for (i, &vi) in rows.clone().zip(v) {
             c[(i, j)] -= tau * vi * w;
         }

@@ -1,10 +1,12 @@
 //! `svd`: the singular value decomposition of (a batch of) matrices, with JAX's JVP rule.
 
+use super::cholesky::{with_linalg_type, LinalgScalar};
+use super::eigh::all_finite;
 use super::qr::{
-    batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mt, py_bool, row_major,
-    split_matrix, wrap_outputs,
+    batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mh, mt, py_bool,
+    row_major, split_matrix, wrap_outputs,
 };
-use crate::array::{Array, DType, ShapeDtype};
+use crate::array::{Array, ShapeDtype};
 use crate::numpy as jnp;
 use crate::prims::{bind, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::diag::Diag;
@@ -13,10 +15,11 @@ use faer::linalg::svd::ComputeSvdVectors;
 use faer::{linalg, Mat, MatRef, Par};
 
 /// `svd[full_matrices, compute_uv]`: for `x: [..., m, n]` with `k = min(m, n)`, the singular
-/// values `s: [..., k]` in descending order and, when `compute_uv`, `u: [..., m, m or k]` and
-/// `vt: [..., n or k, n]` with `x = u diag(s) vt` (outputs in the primitive's order
-/// `s, u, vt`, as JAX's `svd_p`). Float32/float64 only; a matrix with a non-finite entry gives
-/// NaN outputs, as LAPACK's `gesdd` in JAX.
+/// values `s: [..., k]` (real: float32 for complex64 input, float64 for complex128) in
+/// descending order and, when `compute_uv`, `u: [..., m, m or k]` and `vt: [..., n or k, n]`
+/// with `x = u diag(s) vt` (`vt` is `vᴴ`; outputs in the primitive's order `s, u, vt`, as
+/// JAX's `svd_p`). A matrix with a non-finite entry gives NaN outputs, as LAPACK's `gesdd` in
+/// JAX.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SvdOp {
     /// Return the square `u` and `vt` (else the reduced ones).
@@ -36,7 +39,7 @@ impl PrimitiveRule for SvdOp {
         check_operand("svd", x);
         let (batch, m, n) = split_matrix(x);
         let k = m.min(n);
-        let s = matrix_aval(x, &batch, &[k], x.dtype);
+        let s = matrix_aval(x, &batch, &[k], x.dtype.real_dtype());
         if !self.compute_uv {
             return vec![s];
         }
@@ -53,21 +56,12 @@ impl PrimitiveRule for SvdOp {
         let (_, m, n) = split_matrix(x.aval());
         let op = *self;
         let count = batch_count(x.aval());
-        match x.dtype() {
-            DType::F32 => wrap_outputs(
-                map_matrices(x.as_slice::<f32>(), count, m, n, |a, par| {
-                    svd_kernel(a, op, par)
-                }),
-                out,
-            ),
-            DType::F64 => wrap_outputs(
-                map_matrices(x.as_slice::<f64>(), count, m, n, |a, par| {
-                    svd_kernel(a, op, par)
-                }),
-                out,
-            ),
-            d => unreachable!("abstract_eval accepts float32/float64 only, not {d}"),
-        }
+        with_linalg_type!(x.dtype(), T => wrap_outputs(
+            map_matrices(x.as_slice::<T>(), count, m, n, |a, par| {
+                svd_kernel(a, op, par)
+            }),
+            out,
+        ))
     }
 
     fn jvp(
@@ -95,35 +89,38 @@ impl PrimitiveRule for SvdOp {
             &[a],
         );
         let (s, u, vt) = (&outs[0], &outs[1], &outs[2]);
-        let (ut, v) = (mt(u), mt(vt));
+        let (ut, v) = (mh(u), mh(vt));
+        let dtype = a.dtype();
+        let real = s.dtype();
         let s_dim = jnp::expand_dims(s, -2);
         let ds_mat = jnp::matmul(&jnp::matmul(&ut, &da), &v);
-        let ds = jnp::diagonal(&ds_mat, 0, -2, -1);
+        let ds = jnp::diagonal(&jnp::real(&ds_mat), 0, -2, -1);
         if !self.compute_uv {
             return (vec![s.clone()], vec![Some(ds)]);
         }
         let k = s.shape()[s.ndim() - 1];
         let s_col = mt(&s_dim);
         let s_diffs = &(&s_dim + &s_col) * &(&s_dim - &s_col);
-        let eye = jnp::eye(k, None, 0).astype(a.dtype());
-        let f = &jnp::reciprocal(&(&s_diffs + &eye)) - &eye;
-        let dss = &s_dim * &ds_mat;
-        let sds = &s_col * &ds_mat;
-        let s_zeros = jnp::equal(s, &jnp::zeros_like(s)).astype(a.dtype());
+        let eye = jnp::eye(k, None, 0).astype(real);
+        let f = (&jnp::reciprocal(&(&s_diffs + &eye)) - &eye).astype(dtype);
+        let dss = &s_dim.astype(dtype) * &ds_mat;
+        let sds = &s_col.astype(dtype) * &ds_mat;
+        let s_zeros = jnp::equal(s, &jnp::zeros_like(s)).astype(real);
         let s_inv = &jnp::reciprocal(&(s + &s_zeros)) - &s_zeros;
-        let s_inv_mat = &jnp::expand_dims(&s_inv, -1) * &eye;
-        let dudv_diag = &(&(&ds_mat - &mt(&ds_mat)) * 0.5) * &s_inv_mat;
-        let mut du = jnp::matmul(u, &(&(&f * &(&dss + &mt(&dss))) + &dudv_diag));
-        let mut dv = jnp::matmul(&v, &(&f * &(&sds + &mt(&sds))));
+        let s_inv_mat = (&jnp::expand_dims(&s_inv, -1) * &eye).astype(dtype);
+        let dudv_diag = &(&(&ds_mat - &mh(&ds_mat)) * 0.5) * &s_inv_mat;
+        let mut du = jnp::matmul(u, &(&(&f * &(&dss + &mh(&dss))) + &dudv_diag));
+        let mut dv = jnp::matmul(&v, &(&f * &(&sds + &mh(&sds))));
+        let s_dim = s_dim.astype(dtype);
         if m > n {
             let dav = jnp::matmul(&da, &v);
             du = &du + &(&(&dav - &jnp::matmul(u, &jnp::matmul(&ut, &dav))) / &s_dim);
         }
         if n > m {
-            let dahu = jnp::matmul(&mt(&da), u);
+            let dahu = jnp::matmul(&mh(&da), u);
             dv = &dv + &(&(&dahu - &jnp::matmul(&v, &jnp::matmul(vt, &dahu))) / &s_dim);
         }
-        (outs.clone(), vec![Some(ds), Some(du), Some(mt(&dv))])
+        (outs.clone(), vec![Some(ds), Some(du), Some(mh(&dv))])
     }
 
     fn transpose(&self, _cts: &[Option<&Array>], _args: &[LinearArg]) -> Vec<Option<Array>> {
@@ -149,15 +146,12 @@ impl PrimitiveRule for SvdOp {
     }
 }
 
-/// `s`, then `u` and `vt` (row-major) when asked, for one matrix.
-fn svd_kernel<T>(a: MatRef<'_, T>, op: SvdOp, par: Par) -> Vec<Vec<T>>
-where
-    T: faer::traits::RealField + num_traits::Float,
-{
+/// `s` (in `T`, real), then `u` and `vt` (row-major) when asked, for one matrix.
+fn svd_kernel<T: LinalgScalar>(a: MatRef<'_, T>, op: SvdOp, par: Par) -> Vec<Vec<T>> {
     let (m, n) = a.shape();
     let k = m.min(n);
     let (uk, vk) = if op.full_matrices { (m, n) } else { (k, k) };
-    let nan = T::from_f64_impl(f64::NAN);
+    let nan = faer::traits::math_utils::nan::<T>();
     let nan_outputs = || {
         let mut outs = vec![vec![nan; k]];
         if op.compute_uv {
@@ -166,8 +160,7 @@ where
         }
         outs
     };
-    let finite = (0..m).all(|i| (0..n).all(|j| a[(i, j)].is_finite()));
-    if !finite {
+    if !all_finite(a) {
         return nan_outputs();
     }
     let compute = match (op.compute_uv, op.full_matrices) {
@@ -203,7 +196,7 @@ where
     let mut outs = vec![s.column_vector().iter().copied().collect::<Vec<T>>()];
     if op.compute_uv {
         outs.push(row_major(u.as_ref()));
-        outs.push(row_major(v.as_ref().transpose()));
+        outs.push(row_major(v.as_ref().adjoint().to_owned().as_ref()));
     }
     outs
 }

@@ -2,19 +2,23 @@
 //! JVP (in `a`), transpose (it is linear in `b`) and batching rules
 //! (`jax/_src/lax/linalg.py`, `_triangular_solve_*`).
 
-use super::cholesky::{check_linalg_operand, for_each_matrix, py_shape, LinalgFloat};
-use crate::array::{Array, DType, ShapeDtype};
+use super::cholesky::{
+    check_linalg_operand, for_each_matrix, py_shape, with_linalg_type, LinalgScalar,
+};
+use crate::array::{Array, ShapeDtype};
 use crate::numpy as jnp;
 use crate::prims::binary::BinaryOp;
 use crate::prims::{bind1, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::linalg::triangular_solve as ts;
+use faer::traits::Conjugate;
 use faer::{MatMut, MatRef, Par};
 
 /// `triangular_solve[left_side, lower, transpose_a, conjugate_a, unit_diagonal](a, b)`: `a` is
 /// `[..., m, m]`, `b` is `[..., m, n]` (`left_side`, solving `op(a) x = b`) or `[..., n, m]`
 /// (solving `x op(a) = b`), with the same leading (batch) axes. `op` transposes when
-/// `transpose_a`; only the `lower` (or upper) triangle of `a` is read, and its diagonal is taken
-/// as ones when `unit_diagonal`. `conjugate_a` has no effect on real matrices.
+/// `transpose_a` and conjugates when `conjugate_a` (both: the conjugate transpose `aᴴ`); only
+/// the `lower` (or upper) triangle of `a` is read, and its diagonal is taken as ones when
+/// `unit_diagonal`. `conjugate_a` has no effect on real matrices.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TriangularSolve {
     /// Solve `op(a) x = b` (true) or `x op(a) = b` (false).
@@ -31,7 +35,7 @@ pub struct TriangularSolve {
 
 /// Solves one system in place: `x` (row-major, `b`'s shape) holds `b` and receives the
 /// solution; `a` is the row-major `m`×`m` matrix.
-fn solve_one<T: LinalgFloat>(p: &TriangularSolve, a: &[T], m: usize, x: &mut [T], par: Par) {
+fn solve_one<T: LinalgScalar>(p: &TriangularSolve, a: &[T], m: usize, x: &mut [T], par: Par) {
     let n = x.len() / m.max(1);
     let a = MatRef::from_row_major_slice(a, m, m);
     // op(A) and which triangle of it holds the data.
@@ -50,7 +54,24 @@ fn solve_one<T: LinalgFloat>(p: &TriangularSolve, a: &[T], m: usize, x: &mut [T]
             MatMut::from_row_major_slice_mut(x, n, m).transpose_mut(),
         )
     };
-    match (lower, p.unit_diagonal) {
+    // faer reads the conjugate through a view, without a copy.
+    if p.conjugate_a {
+        solve_triangle(tri.conjugate(), lower, p.unit_diagonal, rhs, par)
+    } else {
+        solve_triangle(tri, lower, p.unit_diagonal, rhs, par)
+    }
+}
+
+/// `rhs ← tri⁻¹ rhs` for the `lower` (or upper) triangle of `tri`, its diagonal taken as ones
+/// when `unit`.
+fn solve_triangle<T: LinalgScalar, A: Conjugate<Canonical = T>>(
+    tri: MatRef<'_, A>,
+    lower: bool,
+    unit: bool,
+    rhs: MatMut<'_, T>,
+    par: Par,
+) {
+    match (lower, unit) {
         (true, false) => ts::solve_lower_triangular_in_place(tri, rhs, par),
         (true, true) => ts::solve_unit_lower_triangular_in_place(tri, rhs, par),
         (false, false) => ts::solve_upper_triangular_in_place(tri, rhs, par),
@@ -58,7 +79,7 @@ fn solve_one<T: LinalgFloat>(p: &TriangularSolve, a: &[T], m: usize, x: &mut [T]
     }
 }
 
-fn kernel<T: LinalgFloat>(p: &TriangularSolve, a: &[T], b: &[T], m: usize) -> Vec<T> {
+fn kernel<T: LinalgScalar>(p: &TriangularSolve, a: &[T], b: &[T], m: usize) -> Vec<T> {
     let mut out = b.to_vec();
     let batch = a.len() / (m * m).max(1);
     if batch == 0 || m == 0 {
@@ -139,18 +160,10 @@ impl PrimitiveRule for TriangularSolve {
         let (a, b) = (args[0], args[1]);
         let m = *a.shape().last().expect("rank checked");
         let shape = out[0].shape.clone();
-        let result = match a.dtype() {
-            DType::F32 => Array::from_vec(
-                kernel(self, a.as_slice::<f32>(), b.as_slice::<f32>(), m),
-                shape,
-            ),
-            DType::F64 => Array::from_vec(
-                kernel(self, a.as_slice::<f64>(), b.as_slice::<f64>(), m),
-                shape,
-            ),
-            d => unreachable!("triangular_solve: dtype {d} passed the dtype check"),
-        };
-        vec![result]
+        with_linalg_type!(a.dtype(), T => vec![Array::from_vec(
+            kernel::<T>(self, a.as_slice(), b.as_slice(), m),
+            shape,
+        )])
     }
 
     fn jvp(
@@ -164,7 +177,8 @@ impl PrimitiveRule for TriangularSolve {
         let mut total: Option<Array> = tangents[1].map(&a_inverse);
         if let Some(g_a) = tangents[0] {
             // JAX's `_triangular_solve_jvp_rule_a`: -op(A)⁻¹ op(Ȧ) X (or X op(Ȧ) op(A)⁻¹), Ȧ
-            // restricted to the triangle the solve reads, ordered for the cheaper product.
+            // restricted to the triangle the solve reads and op conjugating as the solve does,
+            // ordered for the cheaper product.
             let r = ans.ndim();
             let (m, n) = (ans.shape()[r - 2], ans.shape()[r - 1]);
             let k = i64::from(self.unit_diagonal);
@@ -179,6 +193,7 @@ impl PrimitiveRule for TriangularSolve {
             } else {
                 g
             };
+            let g = if self.conjugate_a { jnp::conj(&g) } else { g };
             let t = if self.left_side {
                 if m > n {
                     a_inverse(&jnp::matmul(&g, &ans))

@@ -9,7 +9,7 @@ use crate::numpy::{self as jnp, promote_dtypes};
 /// Options of [`cho_factor_with`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ChoFactorOptions {
-    /// Return the lower factor `L` (`a = L Lᵀ`) instead of the upper one `U` (`a = Uᵀ U`,
+    /// Return the lower factor `L` (`a = L Lᴴ`) instead of the upper one `U` (`a = Uᴴ U`,
     /// SciPy's default).
     pub lower: bool,
 }
@@ -41,8 +41,9 @@ pub fn cho_factor_with(a: &Array, options: ChoFactorOptions) -> (Array, bool) {
     let c = if options.lower {
         cholesky(&a, false)
     } else {
-        // The lower factor of aᵀ reads a's upper triangle; its transpose is U.
-        jnp::matrix_transpose(&cholesky(&jnp::matrix_transpose(&a), false))
+        // The lower factor of aᴴ reads a's upper triangle; its conjugate transpose is U.
+        let h = |x: &Array| jnp::conj(&jnp::matrix_transpose(x));
+        h(&cholesky(&h(&a), false))
     };
     (c, options.lower)
 }
@@ -59,8 +60,8 @@ pub fn cho_solve(c_and_lower: &(Array, bool), b: &Array) -> Array {
     let (c, b) = (to_inexact(&promoted[0]), to_inexact(&promoted[1]));
     let vector = is_vector_rhs(&c, &b);
     let ops = broadcast_operands(&[&c, &b], vector);
-    // a = L Lᵀ = Uᵀ U: first solve with the factor that stands on the left (Lᵀ's transpose,
-    // i.e. L, or Uᵀ), then with the other.
+    // a = L Lᴴ = Uᴴ U: first solve with the factor that stands on the left (Lᴴ's transpose,
+    // i.e. L, or Uᴴ), then with the other.
     let solve = |rhs: &Array, transpose_a: bool| {
         let options = TriangularSolveOptions {
             left_side: true,
