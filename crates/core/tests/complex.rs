@@ -5,13 +5,15 @@
 //! and JVPs of complex functions, `holomorphic=true` grad/jacfwd/jacrev, and the messages of
 //! operations that refuse complex operands.
 
+mod common;
+
+use common::decode_golden;
 use equinox_core::numpy as jnp;
 use equinox_core::transforms::{
     grad, grad_with_options, jacfwd, jacfwd_with_options, jacrev, jacrev_with_options, jit, jvp,
     value_and_grad, vjp, vmap, GradOptions, JacobianOptions,
 };
 use equinox_core::{lax, promote_types, promote_types_weak, Array, Complex32, Complex64, DType};
-use equinox_testing::golden::number;
 use equinox_testing::panics::panic_message;
 use equinox_testing::Golden;
 use serde_json::Value;
@@ -35,31 +37,6 @@ fn dtype(v: &Value) -> DType {
     DType::from_name(name).unwrap_or_else(|| panic!("unknown dtype {name}"))
 }
 
-fn numbers(v: &Value) -> Vec<f64> {
-    v.as_array().expect("a list").iter().map(number).collect()
-}
-
-/// An encoded golden array: `{"shape", "dtype", "data"}` or, complex, `{"re", "im"}`.
-fn decode(v: &Value) -> Array {
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .expect("shape")
-        .iter()
-        .map(|d| d.as_u64().expect("dim") as usize)
-        .collect();
-    let d = dtype(&v["dtype"]);
-    if d.is_complex() {
-        let (re, im) = (numbers(&v["re"]), numbers(&v["im"]));
-        let z: Vec<Complex64> = re
-            .iter()
-            .zip(&im)
-            .map(|(&r, &i)| Complex64::new(r, i))
-            .collect();
-        return Array::from_vec(z, shape).astype(d);
-    }
-    Array::from_vec(numbers(&v["data"]), shape).astype(d)
-}
-
 /// Elements as (re, im) pairs in f64 (real arrays: im = 0).
 fn parts(a: &Array) -> Vec<(f64, f64)> {
     if a.dtype().is_complex() {
@@ -75,7 +52,7 @@ fn parts(a: &Array) -> Vec<(f64, f64)> {
 /// Asserts `got` equals the golden `want` in dtype and shape, and in value within `rtol` of
 /// the case's largest magnitude (NaN matches NaN, infinities must be equal).
 fn assert_matches(what: &str, got: &Array, want: &Value, rtol: f64) {
-    let want = decode(want);
+    let want = decode_golden(want);
     assert_eq!(
         (got.dtype(), got.shape()),
         (want.dtype(), want.shape()),
@@ -228,7 +205,7 @@ fn elementwise_functions_match_jax_eagerly_and_jitted() {
     let g = golden();
     for case in g.section("unary").iter() {
         let name = case["fn"].as_str().unwrap();
-        let x = decode(&case["x"]);
+        let x = decode_golden(&case["x"]);
         let f = unary_fn(name);
         let what = format!("{name}({})", x.dtype());
         assert_matches(&what, &f(&x), &case["out"], rtol(x.dtype()));
@@ -241,7 +218,7 @@ fn elementwise_functions_match_jax_eagerly_and_jitted() {
     }
     for case in g.section("binary").iter() {
         let name = case["fn"].as_str().unwrap();
-        let (x, y) = (decode(&case["x"]), decode(&case["y"]));
+        let (x, y) = (decode_golden(&case["x"]), decode_golden(&case["y"]));
         let f = binary_fn(name);
         let what = format!("{name}({})", x.dtype());
         assert_matches(&what, &f(&x, &y), &case["out"], rtol(x.dtype()));
@@ -259,7 +236,7 @@ fn elementwise_functions_match_jax_eagerly_and_jitted() {
 fn matmul_and_reductions_match_jax() {
     let g = golden();
     for case in g.section("matmul").iter() {
-        let (x, y) = (decode(&case["x"]), decode(&case["y"]));
+        let (x, y) = (decode_golden(&case["x"]), decode_golden(&case["y"]));
         let what = format!("matmul({}, {})", x.aval(), y.aval());
         assert_matches(&what, &jnp::matmul(&x, &y), &case["out"], rtol(x.dtype()));
         let jitted = jit(|x: &Array, y: &Array| jnp::matmul(x, y))(&x, &y);
@@ -272,7 +249,7 @@ fn matmul_and_reductions_match_jax() {
     }
     for case in g.section("reductions").iter() {
         let name = case["fn"].as_str().unwrap();
-        let x = decode(&case["x"]);
+        let x = decode_golden(&case["x"]);
         let axis: Option<isize> = case["axis"].as_i64().map(|a| a as isize);
         let out = match (name, axis) {
             ("sum", None) => x.sum(None),
@@ -358,7 +335,7 @@ fn grads_of_real_functions_of_complex_inputs_match_jax() {
     let g = golden();
     for case in g.section("grads").iter() {
         let name = case["fn"].as_str().unwrap();
-        let z = decode(&case["z"]);
+        let z = decode_golden(&case["z"]);
         let tol = rtol(z.dtype()) * 4.0;
         let (v, dz) = value_and_grad(|z: &Array| grad_fn(name, z))(&z);
         assert_matches(&format!("{name} value"), &v, &case["value"], tol);
@@ -379,7 +356,11 @@ fn vjps_and_jvps_of_complex_functions_match_jax() {
     let g = golden();
     for case in g.section("vjp_jvp").iter() {
         let name = case["fn"].as_str().unwrap();
-        let (z, ct, t) = (decode(&case["z"]), decode(&case["ct"]), decode(&case["t"]));
+        let (z, ct, t) = (
+            decode_golden(&case["z"]),
+            decode_golden(&case["ct"]),
+            decode_golden(&case["t"]),
+        );
         let tol = rtol(z.dtype()) * 4.0;
         let (out, pullback) = vjp(|z: &Array| vjp_fn(name, z), &z);
         assert_matches(&format!("{name} value"), &out, &case["out"], tol);
@@ -403,7 +384,7 @@ fn holomorphic_derivatives_match_jax() {
     for case in g.section("holomorphic").iter() {
         let name = case["fn"].as_str().unwrap();
         let how = case["how"].as_str().unwrap();
-        let z = decode(&case["z"]);
+        let z = decode_golden(&case["z"]);
         let f = |z: &Array| holo_fn(name, z);
         let out = match how {
             "grad" => grad_with_options(f, holo)(&z),
@@ -508,7 +489,7 @@ fn operations_without_complex_support_name_the_operation_and_dtype() {
 fn printing_matches_numpy_and_jax() {
     let g = golden();
     for case in g.section("printing").iter() {
-        let x = decode(&case["x"]);
+        let x = decode_golden(&case["x"]);
         assert_eq!(
             x.to_string(),
             case["str"].as_str().unwrap(),

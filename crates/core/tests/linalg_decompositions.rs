@@ -10,22 +10,16 @@
 //! largest entry: decompositions computed by different (equally accurate) algorithms agree to
 //! a few float32 ulps times the condition of the problem, not to the last bit.
 
+mod common;
+
+use common::decode_golden;
 use equinox_core::numpy::{self as jnp, linalg};
 use equinox_core::transforms::{check_grads, grad, jit, jvp, vmap};
-use equinox_core::{lax, Array, Complex64, DType};
+use equinox_core::{lax, Array, DType};
 use equinox_testing::close::{mismatches, Scale, Tolerance};
 use equinox_testing::golden::encoded;
 use equinox_testing::Golden;
 use serde_json::Value;
-
-fn decode(v: &Value) -> Array {
-    let e = encoded(v);
-    match e.dtype.as_str() {
-        "float32" => Array::from_vec(e.data.iter().map(|&x| x as f32).collect(), e.shape),
-        "float64" => Array::from_vec(e.data, e.shape),
-        other => panic!("unexpected golden dtype {other}"),
-    }
-}
 
 fn host(a: &Array) -> Vec<f64> {
     a.astype(DType::F64).to_vec::<f64>()
@@ -235,8 +229,8 @@ fn decompositions_match_jax() {
     for (i, case) in cases.iter().enumerate() {
         let name = case["fn"].as_str().unwrap();
         let dtype = case["dtype"].as_str().unwrap();
-        let x = decode(&case["x"]);
-        let b = case.get("b").map(decode);
+        let x = decode_golden(&case["x"]);
+        let b = case.get("b").map(decode_golden);
         let what = format!("case {i} {name} {dtype} {:?}", x.shape());
         let outs = view(name, &x, b.as_ref());
         let want = case["out"].as_array().unwrap();
@@ -347,7 +341,7 @@ fn eig_matches_jax() {
     let mut failures = Vec::new();
     for (i, case) in golden.section("eig").iter().enumerate() {
         let dtype = case["dtype"].as_str().unwrap();
-        let x = decode(&case["x"]);
+        let x = decode_golden(&case["x"]);
         let what = format!("eig case {i} {dtype} {:?}", x.shape());
         let n = x.shape()[x.ndim() - 1];
         // Eigenvalues from the condition of a general matrix: looser than the symmetric cases.
@@ -478,7 +472,7 @@ fn nan_inputs_behave_as_jax() {
     let golden = Golden::load("linalg_decompositions");
     for case in golden.section("nan").iter() {
         let name = case["fn"].as_str().unwrap();
-        let x = decode(&case["x"]);
+        let x = decode_golden(&case["x"]);
         let outs = match name {
             "lstsq" => {
                 let n = x.shape()[0];
@@ -636,7 +630,7 @@ fn f64_input(golden: &Golden, name: &str, batched: bool) -> (Array, Option<Array
                 && (encoded(&c["x"]).shape.len() > 2) == batched
         })
         .unwrap_or_else(|| panic!("a float64 case for {name}"));
-    (decode(&case["x"]), case.get("b").map(decode))
+    (decode_golden(&case["x"]), case.get("b").map(decode_golden))
 }
 
 /// The differentiable views, with the golden case they take their input from.
@@ -674,7 +668,7 @@ fn check_grads_orders_one_and_two() {
     }
     // eigvals: order 1 only (a second derivative needs the eigenvectors', which JAX refuses;
     // see `misuse_panics_with_jax_messages`).
-    let x = decode(&golden.section("eig")[3]["x"]).astype(DType::F64);
+    let x = decode_golden(&golden.section("eig")[3]["x"]).astype(DType::F64);
     check_grads(|x: &Array| view("eigvals", x, None), &x, 1e-6, 1e-5, 1e-7);
 }
 
@@ -704,7 +698,7 @@ fn vmap_equals_loop_and_jit_equals_eager() {
     ]);
     for (name, source) in names {
         let (xs, b) = if name == "eig" {
-            (decode(&golden.section("eig")[4]["x"]), None)
+            (decode_golden(&golden.section("eig")[4]["x"]), None)
         } else if name == "lstsq" {
             // lstsq takes one matrix: batch copies of it with scaled rows.
             let (x, b) = f64_input(&golden, "lstsq", false);
@@ -751,34 +745,6 @@ fn vmap_equals_loop_and_jit_equals_eager() {
         let row = jnp::take(&batched, &Array::scalar(i as i32), Some(0));
         assert_same(&format!("vmap grad svd [{i}]"), &[row], &[g(&xi)], 1e-12);
     }
-}
-
-/// A golden array that may be complex (`{"re", "im"}`, see `golden_encoding.cenc`).
-fn cdecode(v: &Value) -> Array {
-    if v.get("re").is_none() {
-        return decode(v);
-    }
-    let parts = |key: &str| -> Vec<f64> {
-        v[key]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect()
-    };
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let z: Vec<Complex64> = parts("re")
-        .into_iter()
-        .zip(parts("im"))
-        .map(|(re, im)| Complex64::new(re, im))
-        .collect();
-    let dtype = DType::from_name(v["dtype"].as_str().unwrap()).unwrap();
-    Array::from_vec(z, shape).astype(dtype)
 }
 
 /// The script's complex direction: `direction + i ((k * 3) % 7 - 3) / 3`.
@@ -861,7 +827,7 @@ fn ctolerance(dtype: &str) -> Tolerance {
 
 /// Compares a possibly complex `got` with the golden `want`, parts separately.
 fn ccheck(what: &str, got: &Array, want: &Value, dtype: &str, failures: &mut Vec<String>) {
-    let want_arr = cdecode(want);
+    let want_arr = decode_golden(want);
     if got.shape() != want_arr.shape() || got.dtype().is_complex() != want_arr.dtype().is_complex()
     {
         failures.push(format!("{what}: {} vs JAX {}", got.aval(), want_arr.aval()));
@@ -892,7 +858,7 @@ fn complex_decompositions_match_jax() {
     for (i, case) in golden.section("complex").iter().enumerate() {
         let name = case["fn"].as_str().unwrap();
         let dtype = case["dtype"].as_str().unwrap();
-        let x = cdecode(&case["x"]);
+        let x = decode_golden(&case["x"]);
         assert_eq!(x.dtype().name(), dtype);
         let what = format!("complex case {i} {name} {dtype} {:?}", x.shape());
         let order = (name == "eigvals").then(|| eigvals_order(&x));
@@ -950,7 +916,7 @@ fn c128_input(golden: &Golden, name: &str, batched: bool) -> Array {
                 && (c["x"]["shape"].as_array().unwrap().len() > 2) == batched
         })
         .unwrap_or_else(|| panic!("a complex128 case for {name}"));
-    cdecode(&case["x"])
+    decode_golden(&case["x"])
 }
 
 #[test]

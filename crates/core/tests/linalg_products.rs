@@ -8,6 +8,9 @@
 //! the first argument must match JAX's likewise. The calls JAX refuses panic with JAX's
 //! message. Then derivatives checked numerically (orders 1 and 2), vmap against a loop, jit.
 
+mod common;
+
+use common::decode_golden;
 use equinox_core::numpy::linalg::{self, NormOptions, NormOrd, VectorNormOptions};
 use equinox_core::numpy::{self as jnp, Index};
 use equinox_core::transforms::{check_grads, grad, jit, vmap};
@@ -17,16 +20,6 @@ use equinox_testing::golden::encoded;
 use equinox_testing::Golden;
 use serde_json::Value;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-
-fn decode(v: &Value) -> Array {
-    let e = encoded(v);
-    match e.dtype.as_str() {
-        "float32" => Array::from_vec(e.data.iter().map(|&x| x as f32).collect(), e.shape),
-        "float64" => Array::from_vec(e.data.clone(), e.shape),
-        "int32" => Array::from_vec(e.data.iter().map(|&x| x as i32).collect(), e.shape),
-        other => panic!("unexpected golden dtype {other}"),
-    }
-}
 
 fn values(a: &Array) -> Vec<f64> {
     a.astype(DType::F64).to_vec::<f64>()
@@ -134,7 +127,7 @@ fn weights(shape: &[usize], dtype: DType) -> Array {
 fn values_and_gradients_match_jax() {
     let g = Golden::load("linalg_products");
     let inputs = g.section("inputs");
-    let input = |name: &Value| decode(inputs.get(name.as_str().unwrap()));
+    let input = |name: &Value| decode_golden(inputs.get(name.as_str().unwrap()));
     let mut failures = Vec::new();
     for case in g.section("cases").iter() {
         let fun = case["fn"].as_str().unwrap();
@@ -180,7 +173,7 @@ fn refused_calls_panic_with_jax_messages() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|n| decode(inputs.get(n.as_str().unwrap())))
+            .map(|n| decode_golden(inputs.get(n.as_str().unwrap())))
             .collect();
         let refs: Vec<&Array> = xs.iter().collect();
         let err = catch_unwind(AssertUnwindSafe(|| call(fun, &refs, &case["kw"])))

@@ -10,6 +10,9 @@
 //! cases: numerical derivative checks at orders 1 and 2 in both modes, vmap against a loop,
 //! jit against eager; singular matrices; and the messages of misuse.
 
+mod common;
+
+use common::decode_golden;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use equinox_core::lax::linalg::TriangularSolveOptions;
@@ -21,44 +24,6 @@ use equinox_testing::close::{mismatches, Scale, Tolerance};
 use equinox_testing::golden::encoded;
 use equinox_testing::Golden;
 use serde_json::Value;
-
-fn decode(v: &Value) -> Array {
-    if v.get("re").is_some() {
-        return decode_complex(v);
-    }
-    let e = encoded(v);
-    match e.dtype.as_str() {
-        "float32" => Array::from_vec(e.data.iter().map(|&x| x as f32).collect(), e.shape),
-        "float64" => Array::from_vec(e.data, e.shape),
-        "int32" => Array::from_vec(e.data.iter().map(|&x| x as i32).collect(), e.shape),
-        other => panic!("unexpected golden dtype {other}"),
-    }
-}
-
-/// A complex golden array (`{"shape", "dtype", "re", "im"}`, `golden_encoding.cenc`).
-fn decode_complex(v: &Value) -> Array {
-    let numbers = |key: &str| -> Vec<f64> {
-        v[key]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect()
-    };
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let z: Vec<Complex64> = numbers("re")
-        .into_iter()
-        .zip(numbers("im"))
-        .map(|(re, im)| Complex64::new(re, im))
-        .collect();
-    let dtype = DType::from_name(v["dtype"].as_str().unwrap()).unwrap();
-    Array::from_vec(z, shape).astype(dtype)
-}
 
 fn host(a: &Array) -> Vec<f64> {
     a.astype(DType::F64).to_vec::<f64>()
@@ -217,7 +182,12 @@ impl Case {
     fn new(i: usize, c: &Value) -> Case {
         let name = c["fn"].as_str().unwrap().to_string();
         let dtype = c["dtype"].as_str().unwrap().to_string();
-        let args: Vec<Array> = c["args"].as_array().unwrap().iter().map(decode).collect();
+        let args: Vec<Array> = c["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(decode_golden)
+            .collect();
         let diff = c["diff"]
             .as_array()
             .unwrap()
@@ -278,7 +248,7 @@ fn tolerance(dtype: &str) -> Tolerance {
 
 fn check(what: &str, got: &Array, want: &Value, dtype: &str, failures: &mut Vec<String>) {
     if want.get("re").is_some() || got.dtype().is_complex() {
-        let want = decode(want);
+        let want = decode_golden(want);
         if !got.dtype().is_complex() || !want.dtype().is_complex() {
             failures.push(format!("{what}: {} vs JAX {}", got.aval(), want.aval()));
             return;
@@ -585,7 +555,7 @@ fn singular_matrices_behave_as_in_jax() {
     for (i, c) in golden.section("singular").iter().enumerate() {
         let name = c["fn"].as_str().unwrap();
         let dtype = c["dtype"].as_str().unwrap();
-        let x = decode(&c["x"]);
+        let x = decode_golden(&c["x"]);
         let what = format!("singular {i} {name} {dtype} {:?}", x.shape());
         let outs = match name {
             "det" => vec![linalg::det(&x)],
@@ -593,7 +563,7 @@ fn singular_matrices_behave_as_in_jax() {
                 let (s, l) = linalg::slogdet(&x);
                 vec![s, l]
             }
-            "solve" => vec![linalg::solve(&x, &decode(&c["b"]))],
+            "solve" => vec![linalg::solve(&x, &decode_golden(&c["b"]))],
             "inv" => vec![linalg::inv(&x)],
             other => panic!("no singular function {other}"),
         };

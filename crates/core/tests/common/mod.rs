@@ -240,3 +240,31 @@ pub fn scatter_combine(kind: &str, dtype: DType, a: f64, b: f64) -> f64 {
         other => panic!("scatter_combine: unknown kind {other}"),
     }
 }
+
+/// A golden array as `parity/golden_encoding.py` writes it: `{"shape", "dtype", "data"}`, or
+/// for complex dtypes `{"shape", "dtype", "re", "im"}` (`cenc`). Values are stored as f64 (the
+/// float32 ones widened exactly) and cast to the recorded dtype.
+pub fn decode_golden(v: &serde_json::Value) -> Array {
+    let shape = equinox_testing::golden::sizes(&v["shape"]);
+    let name = v["dtype"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a golden array has a dtype: {v}"));
+    let dtype = DType::from_name(name).unwrap_or_else(|| panic!("unknown golden dtype {name}"));
+    let numbers = |key: &str| -> Vec<f64> {
+        v[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("a {name} golden array has a {key} list: {v}"))
+            .iter()
+            .map(equinox_testing::golden::number)
+            .collect()
+    };
+    if dtype.is_complex() {
+        let z: Vec<equinox_core::Complex64> = numbers("re")
+            .into_iter()
+            .zip(numbers("im"))
+            .map(|(re, im)| equinox_core::Complex64::new(re, im))
+            .collect();
+        return Array::from_vec(z, shape).astype(dtype);
+    }
+    Array::from_vec(numbers("data"), shape).astype(dtype)
+}
