@@ -252,7 +252,10 @@ pub(crate) fn split_mixed_conds<'a>(jaxpr: &'a Jaxpr, unknown_in: &[bool]) -> Co
         return Cow::Borrowed(jaxpr);
     }
     Cow::Owned(Jaxpr {
+        avals: jaxpr.avals.clone(),
+        constvars: jaxpr.constvars.clone(),
+        invars: jaxpr.invars.clone(),
         eqns,
-        ..jaxpr.clone()
+        outvars: jaxpr.outvars.clone(),
     })
 }
