@@ -5,7 +5,9 @@ axes, `keepdims`), `vector_norm`, `matrix_norm`, `multi_dot`, `vecdot`, `matvec`
 Run: .venv/bin/python parity/linalg_products.py  (writes parity/goldens/linalg_products.json)
 
 Sections:
-- "inputs": the arrays used, by name (`golden_encoding.enc`), float32 and float64.
+- "inputs": the arrays used, by name (`golden_encoding.cenc`): float32, float64, int32,
+  complex64 and complex128 (norms of complex arrays are real; their gradients complex, JAX's
+  conjugate convention).
 - "cases": `{"fn", "args" (input names), "kw", "out", "grad"}`: `out` is the encoded result;
   `grad` is `jax.grad(lambda x: jnp.sum(f(x, *rest) * w))` with respect to the first argument,
   with `w` element k `((k * 7) % 13 - 6.5) / 4` in the output's shape (null when the function
@@ -25,7 +27,7 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 
-from golden_encoding import enc  # noqa: E402
+from golden_encoding import cenc, enc  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "goldens", "linalg_products.json")
 
@@ -50,6 +52,12 @@ INPUTS = {
     "v2": rng.standard_normal(2).astype(f32),
     "n34": rng.standard_normal((3, 4)).astype(f32),
     "i34": rng.integers(-4, 5, (3, 4)).astype(np.int32),
+    "zv5": (rng.standard_normal(5) + 1j * rng.standard_normal(5)).astype(np.complex64),
+    "z34": (rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))).astype(np.complex64),
+    "zd34": (rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))).astype(
+        np.complex128),
+    "zb234": (rng.standard_normal((2, 3, 4))
+              + 1j * rng.standard_normal((2, 3, 4))).astype(np.complex64),
 }
 A = {k: jnp.asarray(v) for k, v in INPUTS.items()}
 
@@ -143,6 +151,16 @@ case("einsum", ["b2333"], subscripts="aiii->ai")
 case("einsum", ["m33", "m34"], subscripts="ii,ij->j")
 case("einsum", ["b2333", "m33"], subscripts="biij,jk->bik")
 
+# Complex inputs: every norm order of vectors and matrices, and a batched matrix norm.
+for o in [None, 1, 2, 3, "inf", "-inf"]:
+    case("norm", ["zv5"], ord=o)
+for x in ["z34", "zd34"]:
+    for o in [None, "fro", "nuc", 1, -1, 2, -2, "inf", "-inf"]:
+        case("norm", [x], ord=o)
+case("norm", ["zb234"], ord=2, axis=[2, 0])
+case("matrix_norm", ["zb234"], ord="nuc")
+case("vector_norm", ["zb234"], ord=1, axis=[0, 2])
+
 ERRORS = [
     ("norm", ["v5"], {"ord": "fro"}),
     ("norm", ["m34"], {"ord": 3}),
@@ -171,7 +189,7 @@ def main():
         if differentiable:
             w = jnp.asarray(weights(out.shape), out.dtype)
             g = jax.grad(lambda x0: jnp.sum(call(fn, [x0] + xs[1:], kw) * w))(xs[0])
-            g = enc(g)
+            g = cenc(g)
         cases.append({"fn": fn, "args": args, "kw": kw, "out": enc(out), "grad": g})
     errors = []
     for fn, args, kw in ERRORS:
@@ -183,7 +201,7 @@ def main():
             raise SystemExit(f"{fn} {args} {kw} did not raise")
     golden = {
         "metadata": {"jax": jax.__version__, "script": "parity/linalg_products.py"},
-        "inputs": {k: enc(v) for k, v in INPUTS.items()},
+        "inputs": {k: cenc(v) for k, v in INPUTS.items()},
         "cases": cases,
         "errors": errors,
     }
