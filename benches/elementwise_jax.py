@@ -1,4 +1,4 @@
-"""JAX counterpart of benches/elementwise.rs: elementwise math on a (1000, 1000) f32 array,
+"""JAX counterpart of benches/elementwise.rs: elementwise math on (1000, 1000) f32 arrays,
 eager (op by op, as `jax.numpy` dispatches it) and under `jax.jit`.
 
 usage: .venv/bin/python benches/elementwise_jax.py   (prints JSON lines)
@@ -31,14 +31,23 @@ def emit(mode, op, res):
 
 
 x = jax.random.uniform(jax.random.PRNGKey(0), (1000, 1000), jnp.float32, -4.0, 4.0)
+# pow and rsqrt take positive operands (negative ones give NaN), drawn in [0, 4) from key 1.
+positive = jax.random.uniform(jax.random.PRNGKey(1), (1000, 1000), jnp.float32, 0.0, 4.0)
 OPS = {
     "exp": jnp.exp,
     "tanh": jnp.tanh,
     "log1p(abs)": lambda x: jnp.log1p(jnp.abs(x)),
     "gelu": jax.nn.gelu,
     "softmax(axis=-1)": lambda x: jax.nn.softmax(x, axis=-1),
+    "sin": jnp.sin,
+    "cos": jnp.cos,
 }
-for name, f in OPS.items():
-    emit("eager", name, time_it(lambda: f(x)))
-    jitted = jax.jit(f)
-    emit("jit", name, time_it(lambda: jitted(x)))
+POSITIVE_OPS = {
+    "pow(x, 2.5)": lambda x: jnp.power(x, 2.5),
+    "rsqrt": jax.lax.rsqrt,
+}
+for ops, arg in ((OPS, x), (POSITIVE_OPS, positive)):
+    for name, f in ops.items():
+        emit("eager", name, time_it(lambda: f(arg)))
+        jitted = jax.jit(f)
+        emit("jit", name, time_it(lambda: jitted(arg)))

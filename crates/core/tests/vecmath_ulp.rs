@@ -1,8 +1,8 @@
-//! Accuracy of the vectorised float32 math (`backend/cpu/vecmath.rs` and the XLA-form
+//! Accuracy of the vectorised float32 math (`backend/cpu/vecmath*.rs` and the XLA-form
 //! `tanh`/`erf`) through the public primitives: a dense sweep of the whole f32 range (every
-//! 613th bit pattern of each sign, ~14M values per function) plus the special points, against
-//! the correctly rounded result (the f64 function rounded to f32), and the same bits at every
-//! SIMD level (the AVX2/AVX-512 loops against the baseline one).
+//! 613th bit pattern of each sign, ~14M values per function; for `pow`, pairs) plus the special
+//! points, against the correctly rounded result (the f64 function rounded to f32), and the same
+//! bits at every SIMD level (the baseline and AVX2 loops against the best one the CPU has).
 
 use equinox_core::backend::cpu::simd::{self, SimdLevel};
 use equinox_core::prims::bind1;
@@ -88,19 +88,25 @@ fn check(
         );
     }
     eprintln!("{name}: worst {} ulp at {:e}", worst.0, worst.1);
-    // The baseline loop gives the same bits as the one the CPU's best level runs.
-    simd::set_max_level(SimdLevel::Baseline);
-    let baseline = op(&x).to_vec::<f32>();
-    simd::set_max_level(SimdLevel::Avx512);
-    let same = got
-        .iter()
-        .zip(&baseline)
-        .all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()));
-    assert!(
-        same,
-        "{name}: the baseline loop differs from the {:?} loop",
-        simd::detected_level()
-    );
+    same_bits_at_every_level(name, &got, || op(&x));
+}
+
+/// The lower SIMD levels' loops give the bits `best` (from the CPU's best level) holds.
+fn same_bits_at_every_level(name: &str, best: &[f32], run: impl Fn() -> Array) {
+    for level in [SimdLevel::Baseline, SimdLevel::Avx2] {
+        simd::set_max_level(level);
+        let lower = run().to_vec::<f32>();
+        simd::set_max_level(SimdLevel::Avx512);
+        let same = best
+            .iter()
+            .zip(&lower)
+            .all(|(a, b)| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()));
+        assert!(
+            same,
+            "{name}: the {level:?} loop differs from the {:?} loop",
+            simd::detected_level()
+        );
+    }
 }
 
 #[test]
@@ -180,4 +186,196 @@ fn tanh_and_erf_keep_xlas_accuracy() {
     );
     let erf = |x: &Array| bind1(UnaryOp::Erf, &[x]);
     check("erf", erf, libm::erf, 5, &[3.832_507, -3.832_507, 0.5]);
+}
+
+/// Points where the reduction modulo π/2 is delicate: the f32s nearest multiples of π/2 (whose
+/// reduced argument is tiny), the edges of the first octants, and the limit of the vectorised
+/// reduction (beyond it libm recomputes the element).
+fn trig_points() -> Vec<f32> {
+    let multiples = (1..200).chain((5..28).flat_map(|j| [(1 << j) - 1, 1 << j, (1 << j) + 1]));
+    let mut points: Vec<f32> = multiples
+        .map(|k: i64| (k as f64 * std::f64::consts::FRAC_PI_2) as f32)
+        .collect();
+    points.extend([
+        std::f32::consts::FRAC_PI_4,
+        -std::f32::consts::FRAC_PI_4,
+        421_657_440.0,
+        -421_657_440.0,
+        1e22,
+        1e-30,
+    ]);
+    points
+}
+
+#[test]
+fn sin_cos_tan_are_within_one_ulp() {
+    let points = trig_points();
+    check("sin", jnp::sin, f64::sin, 1, &points);
+    check("cos", jnp::cos, f64::cos, 1, &points);
+    let tan = |x: &Array| bind1(UnaryOp::Tan, &[x]);
+    check("tan", tan, f64::tan, 1, &points);
+}
+
+#[test]
+fn sin_cos_tan_keep_ieee_special_values() {
+    let x = Array::from_vec(
+        vec![0.0f32, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN],
+        [5],
+    );
+    let bits = |a: Array| {
+        a.to_vec::<f32>()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>()
+    };
+    let nan = f32::NAN.to_bits();
+    let same_nan = |v: Vec<u32>| {
+        v.iter()
+            .map(|&b| if f32::from_bits(b).is_nan() { nan } else { b })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        same_nan(bits(jnp::sin(&x))),
+        vec![0, 0x8000_0000, nan, nan, nan]
+    );
+    assert_eq!(
+        same_nan(bits(jnp::cos(&x))),
+        vec![0x3f80_0000, 0x3f80_0000, nan, nan, nan]
+    );
+    let tan = bind1(UnaryOp::Tan, &[&x]);
+    assert_eq!(same_nan(bits(tan)), vec![0, 0x8000_0000, nan, nan, nan]);
+}
+
+/// `rsqrt` stays `1 / sqrt(x)` rounded twice (within 1 ulp): XLA's CPU rsqrt refines the
+/// hardware estimate with a Newton step, whose bits depend on the CPU, so no portable formula
+/// reproduces JAX's bits; this one is never further from them than 3 ulp.
+#[test]
+fn rsqrt_is_within_one_ulp() {
+    check(
+        "rsqrt",
+        jnp::rsqrt,
+        |x| 1.0 / x.sqrt(),
+        1,
+        &[1.0, 4.0, f32::MIN_POSITIVE],
+    );
+}
+
+/// `xs` against every `y` of `ys`, and the pairs of `pairs`.
+fn pow_cases(xs: &[f32], ys: &[f32], pairs: &[(f32, f32)]) -> (Vec<f32>, Vec<f32>) {
+    let (mut x, mut y): (Vec<f32>, Vec<f32>) = pairs.iter().copied().unzip();
+    for &yi in ys {
+        x.extend_from_slice(xs);
+        y.extend(std::iter::repeat_n(yi, xs.len()));
+    }
+    (x, y)
+}
+
+#[test]
+fn pow_is_within_one_ulp() {
+    // Every 4099th f32 of each sign (about 1M values), against exponents that keep the results
+    // in range over part of it, overflow or underflow elsewhere, and the special exponents.
+    let xs: Vec<f32> = (0..0x7f80_0000u32)
+        .step_by(4099)
+        .flat_map(|b| [f32::from_bits(b), -f32::from_bits(b)])
+        .chain([
+            1.0,
+            -1.0,
+            0.0,
+            -0.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+        ])
+        .collect();
+    let ys = [
+        2.5,
+        -2.5,
+        0.5,
+        -0.5,
+        1.0 / 3.0,
+        3.0,
+        -3.0,
+        2.0,
+        -2.0,
+        1.0,
+        -1.0,
+        0.0,
+        -0.0,
+        7.0,
+        0.001,
+        100.3,
+        -100.3,
+        151.0,
+        -151.0,
+        1e10,
+        -1e10,
+        16_777_217.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+    ];
+    // Random pairs with x near 1 and large y (where log2 x must be accurate far beyond f32),
+    // and with results near the overflow and underflow thresholds.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut uniform = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        (state >> 40) as f32 / 16_777_216.0
+    };
+    let mut pairs = Vec::new();
+    for _ in 0..1_000_000 {
+        let (u, v) = (uniform(), uniform());
+        pairs.push((1.0 + (u - 0.5) * 1e-3, (v - 0.5) * 2e5));
+        pairs.push((u * 4.0, (v - 0.5) * 300.0));
+        pairs.push((2.0 + u, 127.0 + 30.0 * (v - 0.5)));
+    }
+    let (x, y) = pow_cases(&xs, &ys, &pairs);
+    let (xa, ya) = (
+        Array::from_vec(x.clone(), [x.len()]),
+        Array::from_vec(y.clone(), [y.len()]),
+    );
+    let got = jnp::power(&xa, &ya).to_vec::<f32>();
+    let mut worst = (0u64, 0.0f32, 0.0f32);
+    for ((&xi, &yi), &g) in x.iter().zip(&y).zip(&got) {
+        let want = f64::from(xi).powf(f64::from(yi)) as f32;
+        let d = ulp_distance(g, want);
+        if d > worst.0 {
+            worst = (d, xi, yi);
+        }
+        assert!(
+            d <= 1,
+            "pow({xi:e}, {yi:e}) = {g:e}, correctly rounded {want:e}: {d} ulp"
+        );
+    }
+    eprintln!(
+        "pow: worst {} ulp at ({:e}, {:e})",
+        worst.0, worst.1, worst.2
+    );
+    same_bits_at_every_level("pow", &got, || jnp::power(&xa, &ya));
+}
+
+/// C's `powf` special cases, value by value (signed zeros and infinities included).
+#[test]
+fn pow_follows_c_special_cases() {
+    let (inf, nan) = (f32::INFINITY, f32::NAN);
+    #[rustfmt::skip]
+    let cases: [(f32, f32, f32); 35] = [
+        (nan, 0.0, 1.0), (nan, -0.0, 1.0), (1.0, nan, 1.0), (1.0, inf, 1.0),
+        (-1.0, inf, 1.0), (-1.0, -inf, 1.0), (nan, 1.0, nan), (2.0, nan, nan),
+        (-2.0, 3.0, -8.0), (-2.0, 2.0, 4.0), (-2.0, -1.0, -0.5), (-8.0, 1.0 / 3.0, nan),
+        (-0.0, -3.0, -inf), (-0.0, -2.0, inf), (-0.0, -0.5, inf), (0.0, -3.0, inf),
+        (-0.0, 3.0, -0.0), (-0.0, 2.0, 0.0), (-0.0, 0.5, 0.0), (0.0, 0.5, 0.0),
+        (0.5, inf, 0.0), (0.5, -inf, inf), (2.0, inf, inf), (2.0, -inf, 0.0),
+        (-inf, -3.0, -0.0), (-inf, -2.0, 0.0), (-inf, 3.0, -inf), (-inf, 0.5, inf),
+        (inf, -0.5, 0.0), (inf, 0.5, inf), (2.0, 128.0, inf), (2.0, -149.0, f32::from_bits(1)),
+        (2.0, -150.0, 0.0), (-2.0, 8_388_609.0, -inf), (-2.0, 16_777_216.0, inf),
+    ];
+    let x = Array::from_vec(cases.iter().map(|c| c.0).collect(), [cases.len()]);
+    let y = Array::from_vec(cases.iter().map(|c| c.1).collect(), [cases.len()]);
+    let got = jnp::power(&x, &y).to_vec::<f32>();
+    for (&(xi, yi, want), g) in cases.iter().zip(got) {
+        let same = g.to_bits() == want.to_bits() || (g.is_nan() && want.is_nan());
+        assert!(same, "pow({xi:e}, {yi:e}) = {g:e}, want {want:e}");
+    }
 }

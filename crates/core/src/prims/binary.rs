@@ -5,6 +5,7 @@ use crate::array::{
     Array, ArrayElement, DType, FloatElement, IntElement, Shape, ShapeDtype, Storage,
 };
 use crate::backend::cpu::elementwise::{zip_map, NewVec, Sink};
+use crate::backend::cpu::vecmath_pow;
 use num_traits::Float;
 
 /// An elementwise binary primitive. Both operands have the same dtype; their shapes are equal
@@ -429,7 +430,20 @@ pub(crate) fn float_binary_map<T: FloatElement, S: Sink<T>>(
         Mul => sink.zip_map(x, y, |a, b| a * b),
         Div => sink.zip_map(x, y, |a, b| a / b),
         Rem => sink.zip_map(x, y, |a, b| a % b),
-        Pow => sink.zip_map(x, y, |a, b| a.powf(b)),
+        // `inline(always)`: left to itself LLVM keeps this long body out of line (it has a
+        // call site per SIMD level), where it runs one element at a time at the baseline level.
+        Pow => sink.zip_map(
+            x,
+            y,
+            #[inline(always)]
+            |a, b| {
+                if T::DTYPE == DType::F64 {
+                    a.powf(b)
+                } else {
+                    T::from_f32(vecmath_pow::pow_f32(a.to_f32(), b.to_f32()))
+                }
+            },
+        ),
         Max => sink.zip_map(x, y, nan_max),
         Min => sink.zip_map(x, y, nan_min),
         Atan2 => sink.zip_map(x, y, |a, b| a.atan2(b)),

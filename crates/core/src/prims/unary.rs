@@ -6,7 +6,7 @@ use super::select::SelectOp;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, DType, FloatElement, IntElement, ShapeDtype};
 use crate::backend::cpu::elementwise::{map, NewVec, Sink};
-use crate::backend::cpu::{special, vecmath};
+use crate::backend::cpu::{special, vecmath, vecmath_trig};
 use num_traits::Float;
 
 /// An elementwise unary primitive. The output has the input's shape; its dtype is the input's
@@ -437,6 +437,27 @@ fn special_fn<T: FloatElement>(
     }
 }
 
+/// `sin`, `cos` or `tan` through `sink`: below f64, the vectorised f32 formula `fast`, with
+/// libm's `slow` for the few arguments too large for its reduction; f64 runs libm (`wide`).
+fn trig<T: FloatElement, S: Sink<T>>(
+    sink: S,
+    x: &[T],
+    fast: impl Fn(f32) -> f32 + Sync,
+    slow: impl Fn(f32) -> f32 + Sync,
+    wide: impl Fn(f64) -> f64 + Sync,
+) -> S::Out {
+    if T::DTYPE == DType::F64 {
+        sink.map(x, |v| T::from_f64(wide(v.to_f64())))
+    } else {
+        sink.map_patched(
+            x,
+            |v| T::from_f32(fast(v.to_f32())),
+            |v| vecmath_trig::trig_needs_libm(v.to_f32()),
+            |v| T::from_f32(slow(v.to_f32())),
+        )
+    }
+}
+
 fn powi<T: Copy>(x: T, y: u32, one: T, mul: impl Fn(T, T) -> T) -> T {
     // Square-and-multiply, the same association as XLA's expansion of integer_pow.
     let mut acc = one;
@@ -527,9 +548,9 @@ pub(crate) fn float_unary_map<T: FloatElement, S: Sink<T>>(
         Logistic => sink.map(x, |v| {
             special_fn(v, vecmath::logistic_f32, |v| 1.0 / (1.0 + (-v).exp()))
         }),
-        Sin => sink.map(x, |v| v.sin()),
-        Cos => sink.map(x, |v| v.cos()),
-        Tan => sink.map(x, |v| v.tan()),
+        Sin => trig(sink, x, vecmath_trig::sin_f32, libm::sinf, f64::sin),
+        Cos => trig(sink, x, vecmath_trig::cos_f32, libm::cosf, f64::cos),
+        Tan => trig(sink, x, vecmath_trig::tan_f32, libm::tanf, f64::tan),
         Asin => sink.map(x, |v| v.asin()),
         Acos => sink.map(x, |v| v.acos()),
         Atan => sink.map(x, |v| v.atan()),
@@ -563,7 +584,9 @@ pub(crate) fn float_unary_map<T: FloatElement, S: Sink<T>>(
             )
         }),
         Sqrt => sink.map(x, |v| v.sqrt()),
-        Rsqrt => sink.map(x, |v| one / v.sqrt()),
+        // `move`: with `one` captured by reference the loop reloads it every element and stays
+        // scalar.
+        Rsqrt => sink.map(x, move |v| one / v.sqrt()),
         Cbrt => sink.map(x, |v| v.cbrt()),
         Erf => sink.map(x, |v| special_fn(v, special::erf_f32, libm::erf)),
         Erfc => sink.map(x, |v| special_fn(v, libm::erfcf, libm::erfc)),

@@ -57,6 +57,56 @@ fn map_loop<A: Copy, D>(a: &[A], out: &mut [MaybeUninit<D>], f: &impl Fn(A) -> D
     }
 }
 
+/// The serial loop of [`map_patched_uninit`], compiled per SIMD level.
+struct PatchedMapLoop<'a, A, D, F, R, S> {
+    a: &'a [A],
+    out: &'a mut [MaybeUninit<D>],
+    fast: &'a F,
+    rare: &'a R,
+    slow: &'a S,
+}
+
+impl<A, D, F, R, S> Kernel for PatchedMapLoop<'_, A, D, F, R, S>
+where
+    A: Copy,
+    F: Fn(A) -> D,
+    R: Fn(A) -> bool,
+    S: Fn(A) -> D,
+{
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        patched_map_loop(self.a, self.out, self.fast, self.rare, self.slow)
+    }
+}
+
+/// Elements per block of [`patched_map_loop`]: the patch pass re-reads a block that is still in
+/// the L1 cache.
+const PATCH_BLOCK: usize = 1024;
+
+/// [`map_loop`] block by block, each block followed by a check for `rare` inputs (an
+/// or-reduction, which vectorises) and, only where one was found, a scalar pass that rewrites
+/// those elements with `slow`.
+#[inline(always)]
+fn patched_map_loop<A: Copy, D>(
+    a: &[A],
+    out: &mut [MaybeUninit<D>],
+    fast: &impl Fn(A) -> D,
+    rare: &impl Fn(A) -> bool,
+    slow: &impl Fn(A) -> D,
+) {
+    for (out, a) in out.chunks_mut(PATCH_BLOCK).zip(a.chunks(PATCH_BLOCK)) {
+        map_loop(a, out, fast);
+        if a.iter().fold(false, |any, &x| any | rare(x)) {
+            for (o, &x) in out.iter_mut().zip(a) {
+                if rare(x) {
+                    o.write(slow(x));
+                }
+            }
+        }
+    }
+}
+
 /// The serial loop of [`zip_map_uninit`], compiled per SIMD level.
 struct ZipLoop<'a, A, B, D, F> {
     a: &'a [A],
@@ -125,6 +175,35 @@ where
         .for_each(|(out, a)| dispatch(MapLoop { a, out, f: &f }));
 }
 
+fn map_patched_uninit<A, D>(
+    a: &[A],
+    out: &mut [MaybeUninit<D>],
+    fast: impl Fn(A) -> D + Sync,
+    rare: impl Fn(A) -> bool + Sync,
+    slow: impl Fn(A) -> D + Sync,
+) where
+    A: Copy + Send + Sync,
+    D: Copy + Send + Sync,
+{
+    assert_eq!(a.len(), out.len(), "map: input and output lengths differ");
+    let run = |a, out| {
+        dispatch(PatchedMapLoop {
+            a,
+            out,
+            fast: &fast,
+            rare: &rare,
+            slow: &slow,
+        })
+    };
+    if a.len() < PARALLEL_THRESHOLD {
+        run(a, out);
+        return;
+    }
+    out.par_chunks_mut(CHUNK)
+        .zip(a.par_chunks(CHUNK))
+        .for_each(|(out, a)| run(a, out));
+}
+
 fn zip_map_uninit<A, B, D>(
     a: &[A],
     b: &[B],
@@ -138,13 +217,24 @@ fn zip_map_uninit<A, B, D>(
     match (a.len(), b.len()) {
         // `move`: the broadcast element is copied into the closure (which the loop knows is
         // not written), rather than read through a reference on every iteration.
+        // `inline(always)` keeps `f`'s body (inlined into these wrappers) in the loop.
         (1, n) if n != 1 => {
             let x = a[0];
-            map_uninit(b, out, move |y| f(x, y))
+            map_uninit(
+                b,
+                out,
+                #[inline(always)]
+                move |y| f(x, y),
+            )
         }
         (n, 1) if n != 1 => {
             let y = b[0];
-            map_uninit(a, out, move |x| f(x, y))
+            map_uninit(
+                a,
+                out,
+                #[inline(always)]
+                move |x| f(x, y),
+            )
         }
         (n, m) => {
             assert!(n == m && n == out.len(), "zip_map: operand lengths differ");
@@ -208,6 +298,31 @@ pub fn map_into<A: Copy + Send + Sync, D: Copy + Send + Sync>(
     f: impl Fn(A) -> D + Sync,
 ) {
     map_uninit(a, as_uninit(out), f)
+}
+
+/// `out[i] = f(a[i])` where `fast` is a vectorisable formula that is wrong for a few `rare`
+/// inputs, which `slow` recomputes (e.g. `sin` of huge arguments, whose reduction needs more
+/// digits of π than the vectorised one carries).
+#[inline]
+pub fn map_patched<A: Copy + Send + Sync, D: Copy + Send + Sync>(
+    a: &[A],
+    fast: impl Fn(A) -> D + Sync,
+    rare: impl Fn(A) -> bool + Sync,
+    slow: impl Fn(A) -> D + Sync,
+) -> Vec<D> {
+    collect_into(a.len(), |out| map_patched_uninit(a, out, fast, rare, slow))
+}
+
+/// [`map_patched`] into an existing buffer of the same length.
+#[inline]
+pub fn map_patched_into<A: Copy + Send + Sync, D: Copy + Send + Sync>(
+    a: &[A],
+    out: &mut [D],
+    fast: impl Fn(A) -> D + Sync,
+    rare: impl Fn(A) -> bool + Sync,
+    slow: impl Fn(A) -> D + Sync,
+) {
+    map_patched_uninit(a, as_uninit(out), fast, rare, slow)
 }
 
 /// The output length of a [`zip_map`]: the longer side (a single element broadcasts).
@@ -287,6 +402,14 @@ pub trait Sink<D> {
     type Out;
     /// [`map`] / [`map_into`].
     fn map<A: Copy + Send + Sync>(self, a: &[A], f: impl Fn(A) -> D + Sync) -> Self::Out;
+    /// [`map_patched`] / [`map_patched_into`].
+    fn map_patched<A: Copy + Send + Sync>(
+        self,
+        a: &[A],
+        fast: impl Fn(A) -> D + Sync,
+        rare: impl Fn(A) -> bool + Sync,
+        slow: impl Fn(A) -> D + Sync,
+    ) -> Self::Out;
     /// [`zip_map`] / [`zip_map_into`].
     fn zip_map<A: Copy + Send + Sync, B: Copy + Send + Sync>(
         self,
@@ -304,6 +427,16 @@ impl<D: Copy + Send + Sync> Sink<D> for NewVec {
     #[inline]
     fn map<A: Copy + Send + Sync>(self, a: &[A], f: impl Fn(A) -> D + Sync) -> Vec<D> {
         map(a, f)
+    }
+    #[inline]
+    fn map_patched<A: Copy + Send + Sync>(
+        self,
+        a: &[A],
+        fast: impl Fn(A) -> D + Sync,
+        rare: impl Fn(A) -> bool + Sync,
+        slow: impl Fn(A) -> D + Sync,
+    ) -> Vec<D> {
+        map_patched(a, fast, rare, slow)
     }
     #[inline]
     fn zip_map<A: Copy + Send + Sync, B: Copy + Send + Sync>(
@@ -324,6 +457,16 @@ impl<D: Copy + Send + Sync> Sink<D> for IntoSlice<'_, D> {
     #[inline]
     fn map<A: Copy + Send + Sync>(self, a: &[A], f: impl Fn(A) -> D + Sync) {
         map_into(a, self.0, f)
+    }
+    #[inline]
+    fn map_patched<A: Copy + Send + Sync>(
+        self,
+        a: &[A],
+        fast: impl Fn(A) -> D + Sync,
+        rare: impl Fn(A) -> bool + Sync,
+        slow: impl Fn(A) -> D + Sync,
+    ) {
+        map_patched_into(a, self.0, fast, rare, slow)
     }
     #[inline]
     fn zip_map<A: Copy + Send + Sync, B: Copy + Send + Sync>(

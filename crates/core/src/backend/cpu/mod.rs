@@ -12,6 +12,8 @@ pub mod special;
 pub mod strided;
 pub mod threefry;
 pub mod vecmath;
+pub mod vecmath_pow;
+pub mod vecmath_trig;
 
 /// Below this many elements an elementwise loop runs on the calling thread: splitting across
 /// rayon workers costs a few microseconds, more than the loop itself.
