@@ -573,6 +573,74 @@ fn zero_step_panics() {
     jnp::zeros([2]).index(s![..;0]);
 }
 
+/// Index values at the ends of the i64 range (found by the shapes_indexing fuzz target's
+/// review): slice steps that overflowed `stop - start + step` or `-step`, integer indices that
+/// the gather path truncated to int32 (`2^32` read element 0), and `..=i64::MAX`.
+#[test]
+fn extreme_index_values_select_what_numpy_selects() {
+    use GatherScatterMode::{Clip, FillOrDrop};
+    let x = jnp::arange(5);
+    let get = |idx: Vec<Index>| x.index(idx).to_vec::<i32>();
+    assert_eq!(get(s![0..2;i64::MAX]), vec![0]);
+    assert_eq!(get(s![..;i64::MAX]), vec![0]);
+    assert_eq!(get(s![..;i64::MIN]), vec![4]);
+    assert_eq!(get(s![3..;i64::MIN + 1]), vec![3]);
+    assert_eq!(get(s![1..=i64::MAX]), vec![1, 2, 3, 4]);
+    assert_eq!(get(s![..=i64::MAX;2]), vec![0, 2, 4]);
+    // The same slices through the gather path.
+    let gathered = x.at(s![..;i64::MIN]).mode(Clip).get();
+    assert_eq!(gathered.to_vec::<i32>(), vec![4]);
+
+    // An integer index past the int32 range is out of range, not wrapped to 0.
+    for k in [1i64 << 32, i64::MAX, (1 << 32) + 2] {
+        let filled = x.at(s![k]).mode(FillOrDrop).get();
+        assert_eq!(filled.item::<i32>(), i32::MIN, "fill for {k}");
+        assert_eq!(
+            x.at(s![k]).mode(Clip).get().item::<i32>(),
+            4,
+            "clip for {k}"
+        );
+        assert_eq!(x.index(s![k]).item::<i32>(), 4, "static read of {k}");
+        let dropped = x.at(s![k]).set(9);
+        assert_eq!(dropped.to_vec::<i32>(), vec![0, 1, 2, 3, 4], "set at {k}");
+    }
+    for k in [-(1i64 << 32), i64::MIN] {
+        let filled = x.at(s![k]).mode(FillOrDrop).get();
+        assert_eq!(filled.item::<i32>(), i32::MIN, "fill for {k}");
+        assert_eq!(
+            x.at(s![k]).mode(Clip).get().item::<i32>(),
+            0,
+            "clip for {k}"
+        );
+    }
+    // An integer index beside an index array (the advanced path) saturates the same way.
+    let m = jnp::arange(10).reshape([2, 5]);
+    let rows = Array::from_vec(vec![1i32, 0], [2]);
+    let picked = m.at(s![&rows, 1i64 << 32]).mode(Clip).get();
+    assert_eq!(picked.to_vec::<i32>(), vec![9, 4]);
+
+    // An empty array may have an axis longer than i64::MAX; indexing it stays empty.
+    let empty = jnp::zeros([(1usize << 63) + 1, 0]);
+    assert_eq!(empty.index(s![i64::MIN]).shape(), &[0]);
+    assert_eq!(empty.index(s![..;i64::MIN]).shape(), &[1, 0]);
+}
+
+/// Found by the shapes_indexing fuzz target: an index-array update of an empty axis under
+/// `Clip` underflowed `axis - window` in the scatter kernel ("attempt to subtract with
+/// overflow"). No window fits in an empty axis, so nothing is written in any mode.
+#[test]
+fn index_array_updates_of_an_empty_axis_write_nothing() {
+    use GatherScatterMode::{Clip, FillOrDrop, PromiseInBounds};
+    let i = Array::from_vec(vec![3i64, -1], [2]);
+    for mode in [Clip, FillOrDrop, PromiseInBounds] {
+        let x = jnp::zeros_dtype([0, 0, 2], DType::I32);
+        let y = x.at(s![&i, 0]).mode(mode).set(2.0);
+        assert_eq!(y.shape(), &[0, 0, 2], "{mode:?}");
+        let y = jnp::zeros([0]).at(s![&i]).mode(mode).add(1.0);
+        assert_eq!(y.shape(), &[0], "{mode:?}");
+    }
+}
+
 #[test]
 #[should_panic(expected = "index: index 0 is out of bounds for axis 0 with size 0")]
 fn integer_index_into_empty_axis_panics() {

@@ -145,7 +145,9 @@ fn read_bounded(
     reader: &mut dyn Read,
     limit: u64,
 ) -> Result<(Vec<u8>, bool), DatasetError> {
-    let mut out = read_up_to(path, reader, limit + 1)?;
+    // Saturating: an IDX header may declare u64::MAX bytes ((2^32-1) * 641 * 6700417), and no
+    // reader delivers more than that anyway.
+    let mut out = read_up_to(path, reader, limit.saturating_add(1))?;
     let more = out.len() as u64 > limit;
     out.truncate(limit as usize);
     Ok((out, more))

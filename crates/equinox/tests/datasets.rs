@@ -276,6 +276,16 @@ fn mnist_idx_reports_malformed_files() {
         "overflow",
     );
     assert!(e.contains("overflow"), "{e}");
+
+    // Dimensions whose product is exactly u64::MAX (= (2^32 - 1) * 641 * 6700417) count without
+    // overflowing, and the reader used to add 1 to that size and panic.
+    let e = idx_error(&idx(&[u32::MAX, 641, 6_700_417], &[]), &labels, "u64max");
+    assert!(
+        e.ends_with(
+            "dimensions [4294967295, 641, 6700417] need 18446744073709551615 data bytes, found 0"
+        ),
+        "{e}"
+    );
 }
 
 #[test]

@@ -121,7 +121,8 @@ macro_rules! index_from_int {
         }
         impl From<RangeInclusive<$t>> for Index {
             fn from(r: RangeInclusive<$t>) -> Index {
-                let stop = *r.end() as i64 + 1;
+                // Saturating: `a..=i64::MAX` stops at i64::MAX, which clamps to the axis end.
+                let stop = (*r.end() as i64).saturating_add(1);
                 // `a..=-1` means "through the last element": numpy has no stop for that.
                 let stop = if stop == 0 { None } else { Some(stop) };
                 Index::Slice { start: Some(*r.start() as i64), stop, step: None }
@@ -129,7 +130,7 @@ macro_rules! index_from_int {
         }
         impl From<RangeToInclusive<$t>> for Index {
             fn from(r: RangeToInclusive<$t>) -> Index {
-                let stop = r.end as i64 + 1;
+                let stop = (r.end as i64).saturating_add(1);
                 Index::Slice { start: None, stop: if stop == 0 { None } else { Some(stop) }, step: None }
             }
         }
@@ -178,6 +179,13 @@ macro_rules! s {
     ($($t:tt)*) => { $crate::s!(@acc [] $($t)*) };
 }
 
+/// An axis size as an i64 for index arithmetic. An empty array may have an axis longer than
+/// `i64::MAX` (`[2^63 + 1, 0]`); saturating keeps `k + d` from overflowing, and such an axis
+/// holds no elements to select anyway.
+fn axis_len(d: usize) -> i64 {
+    i64::try_from(d).unwrap_or(i64::MAX)
+}
+
 /// Python's `slice.indices` for an axis of size `d`, as `(start, step, size)`.
 fn canonicalize_slice(
     start: Option<i64>,
@@ -193,12 +201,15 @@ fn canonicalize_slice(
     let clamp = |i: i64| if i < 0 { (i + d).max(lo) } else { i.min(hi) };
     let start = start.map_or(if step > 0 { 0 } else { d - 1 }, clamp);
     let stop = stop.map_or(if step > 0 { d } else { -1 }, clamp);
-    let size = if step > 0 {
-        (stop - start + step - 1).div_euclid(step)
+    // The span walked is at most `d`, but the step may be any i64: dividing by its magnitude
+    // (rather than adding the step to the span, or negating it) cannot overflow.
+    let span = if step > 0 { stop - start } else { start - stop };
+    let size = if span <= 0 {
+        0
     } else {
-        (start - stop - step - 1).div_euclid(-step)
+        (span as u64 - 1) / step.unsigned_abs() + 1
     };
-    (start, step, size.max(0) as usize)
+    (start, step, size as usize)
 }
 
 /// The index with its `...` replaced by whole-axis slices and whole slices appended for the
@@ -258,7 +269,7 @@ fn static_index(x: &Array, idx: &[Index]) -> Array {
     let (mut rev, mut squeeze, mut newaxis) = (Vec::new(), Vec::new(), Vec::new());
     let (mut ax, mut out_ax) = (0usize, 0usize);
     for i in idx {
-        let d = x.shape().get(ax).copied().unwrap_or(0) as i64;
+        let d = axis_len(x.shape().get(ax).copied().unwrap_or(0));
         match i {
             Index::Int(k) => {
                 if d == 0 {
@@ -288,7 +299,8 @@ fn static_index(x: &Array, idx: &[Index]) -> Array {
                     let first = s + (size as i64 - 1) * step;
                     start[ax] = first as usize;
                     limit[ax] = s as usize + 1;
-                    strides[ax] = (-step) as usize;
+                    // `unsigned_abs`: `-step` overflows for i64::MIN (a one-element slice).
+                    strides[ax] = step.unsigned_abs() as usize;
                     rev.push(ax);
                 }
                 ax += 1;
@@ -362,6 +374,14 @@ fn normalize_index_array(a: &Array, size: usize) -> Array {
     convert(&a, DType::I32, false)
 }
 
+/// An integer index for an axis of size `d` as the gather's int32 start index: negative
+/// counts from the end, and values beyond the int32 range saturate (still out of range, so they
+/// clamp or drop as the mode says) instead of wrapping to an unrelated in-range position.
+fn int_index(k: i64, d: usize) -> i32 {
+    let k = if k < 0 { k + axis_len(d) } else { k };
+    k.clamp(i32::MIN.into(), i32::MAX.into()) as i32
+}
+
 /// Port of `jax._src.numpy.indexing._index_to_gather`.
 fn index_to_gather(shape: &[usize], raw: &[Index]) -> GatherIndexer {
     let (idx, contiguous) = expand(raw, shape);
@@ -375,8 +395,7 @@ fn index_to_gather(shape: &[usize], raw: &[Index]) -> GatherIndexer {
         for (p, i) in idx.iter().enumerate() {
             match i {
                 Index::Int(k) => {
-                    let k = if *k < 0 { k + shape[x_axis] as i64 } else { *k };
-                    advanced.push((Array::scalar(k as i32), p, x_axis));
+                    advanced.push((Array::scalar(int_index(*k, shape[x_axis])), p, x_axis));
                 }
                 Index::Array(a) => {
                     advanced.push((normalize_index_array(a, shape[x_axis]), p, x_axis))
@@ -427,7 +446,7 @@ fn index_to_gather(shape: &[usize], raw: &[Index]) -> GatherIndexer {
                     panic!("index: index is out of bounds for axis {x_axis} with size 0");
                 }
                 let i = match index {
-                    Index::Int(k) => Array::scalar((if *k < 0 { k + d as i64 } else { *k }) as i32),
+                    Index::Int(k) => Array::scalar(int_index(*k, d)),
                     Index::Array(a) => normalize_index_array(a, d),
                     _ => unreachable!(),
                 };
@@ -444,7 +463,7 @@ fn index_to_gather(shape: &[usize], raw: &[Index]) -> GatherIndexer {
             }
             Index::Slice { start, stop, step } => {
                 let d = shape[x_axis];
-                let (s, step, size) = canonicalize_slice(*start, *stop, *step, d as i64);
+                let (s, step, size) = canonicalize_slice(*start, *stop, *step, axis_len(d));
                 slice_shape.push(size);
                 if step == 1 {
                     if size != d {

@@ -134,7 +134,14 @@ impl WindowPlan {
             let vector = &indices[b * self.index_len..(b + 1) * self.index_len];
             let mut in_bounds = true;
             for (&d, &i) in self.index_map.iter().zip(vector) {
-                let hi = (self.operand_shape[d] - self.window_sizes[d]) as i64;
+                // A window longer than the operand's axis (a scatter into an empty axis) fits
+                // at no start, so it is out of bounds in every mode: there is nothing to clamp
+                // it into, and `operand - window` would underflow.
+                let Some(hi) = self.operand_shape[d].checked_sub(self.window_sizes[d]) else {
+                    in_bounds = false;
+                    continue;
+                };
+                let hi = hi as i64;
                 start[d] = match oob {
                     OutOfBounds::Clamp => i.clamp(0, hi),
                     OutOfBounds::Skip => {
