@@ -4,7 +4,8 @@
 //! buffer (issue: `from_vec(vec![1.0, 2.0], [2^63 + 1, 2]).matmul(..)` used to segfault).
 
 use equinox_core::array::{Shape, ShapeDtype};
-use equinox_core::{numpy as jnp, Array, DType};
+use equinox_core::lax::GatherScatterMode;
+use equinox_core::{numpy as jnp, s, Array, DType};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// The panic message of `f`, which must panic.
@@ -20,7 +21,7 @@ fn panic_of(f: impl FnOnce()) -> String {
 fn assert_refused(what: &str, f: impl FnOnce()) {
     let msg = panic_of(f);
     assert!(
-        msg.contains("more elements than a usize can count"),
+        msg.contains("is too big: the product of its non-zero dimensions exceeds isize::MAX"),
         "{what}: unexpected message {msg:?}"
     );
 }
@@ -53,9 +54,38 @@ fn counts_that_fit_are_exact_and_empty_shapes_have_no_elements() {
     );
     assert_eq!(Shape::new(&[1 << 32, 1 << 32]).checked_size(), None);
     assert_eq!(Shape::new(&[]).size(), 1);
-    // A zero dimension empties the shape whatever the others: no overflow, no panic.
-    let empty = Shape::new(&[1 << 40, 0, 1 << 40]);
+    // A zero dimension empties the shape: 0 elements, and its other dimensions may be large
+    // as long as their product is addressable (numpy's rule).
+    let empty = Shape::new(&[1 << 30, 0, 1 << 30]);
     assert_eq!(empty.size(), 0);
-    assert_eq!(empty.strides().len(), 3);
+    assert_eq!(empty.strides().as_slice(), &[0, 1 << 30, 1]);
     assert_eq!(jnp::zeros([0, 1 << 40]).size(), 0);
+    // ... but not when they multiply past isize::MAX: kernels multiply dimensions freely.
+    assert_eq!(Shape::new(&[1 << 40, 0, 1 << 40]).checked_size(), None);
+    assert_eq!(Shape::new(&[1 << 62, 1 << 62, 4, 0]).checked_size(), None);
+    assert_eq!(Shape::new(&[1 << 62, 2]).checked_size(), None);
+    assert_refused("zeros with a zero dimension", || {
+        drop(jnp::zeros([1 << 62, 1 << 62, 4, 0]))
+    });
+}
+
+#[test]
+fn slices_with_huge_steps_and_updates_into_empty_operands_stay_small() {
+    // A step far past the axis's end selects one element; the kernel must not multiply it
+    // by the stride (found by the shapes_indexing fuzzer: `attempt to multiply with overflow`).
+    let x = Array::from_vec((0..12).collect::<Vec<i32>>(), [3, 4]);
+    let y = x.index(s![..;1i64 << 62, 1..;i64::MAX]);
+    assert_eq!(y.shape(), &[1, 1]);
+    assert_eq!(y.to_vec::<i32>(), vec![1]);
+    // An update into an operand with no elements writes nothing, even where the indexed shape
+    // is huge ([2^40, 3] here): it must not be broadcast to that shape (the fuzzer's
+    // multi-terabyte allocation) but is still checked against it.
+    let empty = jnp::zeros([1 << 40, 0]);
+    let idx = Array::from_vec(vec![0i32, 1, 2], [3]);
+    let at = empty.at(s![.., &idx]).mode(GatherScatterMode::FillOrDrop);
+    let out = at.set(jnp::ones([3]));
+    assert_eq!(out.shape(), &[1 << 40, 0]);
+    assert_eq!(out.dtype(), DType::F32);
+    let msg = panic_of(|| drop(at.set(jnp::ones([2]))));
+    assert!(msg.contains("at: cannot broadcast"), "{msg}");
 }

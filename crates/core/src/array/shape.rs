@@ -26,20 +26,31 @@ impl Shape {
 
     /// Number of elements (1 for a 0-d shape).
     ///
-    /// Panics if the count does not fit in a `usize`: an array that claimed a wrapped-around
-    /// size could index past its buffer, so no shape is allowed to overflow.
+    /// Panics if the shape is not addressable (see [`Shape::checked_size`]): an array that
+    /// claimed a wrapped-around size could index past its buffer, so no shape may overflow.
     pub fn size(&self) -> usize {
-        self.checked_size()
-            .unwrap_or_else(|| panic!("shape {self} has more elements than a usize can count"))
+        self.checked_size().unwrap_or_else(|| {
+            panic!(
+                "shape {self} is too big: the product of its non-zero dimensions exceeds \
+                 isize::MAX elements"
+            )
+        })
     }
 
-    /// Number of elements, or `None` if it does not fit in a `usize` (a shape with a zero
-    /// dimension has 0 elements whatever its other dimensions).
+    /// Number of elements, or `None` if the shape is not addressable: the product of its
+    /// non-zero dimensions must not exceed `isize::MAX`, even when another dimension is zero.
+    ///
+    /// This is numpy's rule (`np.empty((2**62, 2**62, 0))` is "array is too big"). It lets
+    /// every kernel multiply any subset of the dimensions (strides, window and block counts)
+    /// with plain arithmetic, and keeps element offsets within `isize`/`i64`.
     pub fn checked_size(&self) -> Option<usize> {
-        if self.0.contains(&0) {
-            return Some(0);
-        }
-        self.0.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        let nonzero = self
+            .0
+            .iter()
+            .filter(|&&d| d != 0)
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .filter(|&n| n <= isize::MAX as usize)?;
+        Some(if self.0.contains(&0) { 0 } else { nonzero })
     }
 
     /// The dimensions as a slice.
@@ -53,8 +64,8 @@ impl Shape {
         let mut acc = 1usize;
         for i in (0..self.ndim()).rev() {
             strides[i] = acc;
-            // Saturating: only a shape with a zero dimension (no elements to address) can
-            // reach the limit, as `size` refuses any other overflowing shape.
+            // Cannot overflow for a shape `checked_size` accepts; saturating keeps `strides`
+            // total on the unchecked shapes that error messages describe.
             acc = acc.saturating_mul(self.0[i]);
         }
         strides

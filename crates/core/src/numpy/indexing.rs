@@ -33,7 +33,9 @@
 //! ```
 
 use super::ops::Scalar;
-use super::promotion::{broadcast_to_shape, common_shape, convert, promote_dtypes};
+use super::promotion::{
+    broadcast_to_shape, check_broadcastable, common_shape, convert, promote_dtypes,
+};
 use crate::array::{normalize_axis, Array, ArrayElement, DType, Element, Shape};
 use crate::lax;
 use crate::prims::binary::BinaryOp;
@@ -642,6 +644,12 @@ impl At<'_> {
         let x = self.x;
         let g = index_to_gather(x.shape(), &self.idx);
         if g.slice_shape.contains(&0) {
+            return x.clone();
+        }
+        if x.size() == 0 {
+            // Nothing to write into. The indexed shape can still be huge (`[2^40, k]` from a
+            // `[2^40, 0]` operand in a filling mode), so the update is checked, not broadcast.
+            check_broadcastable(&y, &Shape::new(&g.slice_shape), "at");
             return x.clone();
         }
         let p = promote_dtypes(&[x, &y]);

@@ -65,7 +65,7 @@ impl NewShape {
             .try_fold(1i64, |acc, &d| acc.checked_mul(d))
             .unwrap_or_else(|| {
                 panic!(
-                    "reshape: the new shape {:?} has more elements than a usize can count",
+                    "reshape: the new shape {:?} is too big: the product of its non-zero dimensions exceeds isize::MAX elements",
                     self.0
                 )
             });

@@ -45,6 +45,20 @@ pub(crate) fn broadcast_to_shape(x: &Array, shape: &Shape, op: &str) -> Array {
     if x.shape() == &shape[..] {
         return x.clone();
     }
+    check_broadcastable(x, shape, op);
+    let (nd, xd) = (shape.ndim(), x.ndim());
+    bind1(
+        LayoutOp::BroadcastInDim {
+            shape: shape.clone(),
+            broadcast_dimensions: (nd - xd..nd).collect(),
+        },
+        &[x],
+    )
+}
+
+/// Panics (naming `op`) unless `x` broadcasts to `shape` by numpy's rules (trailing
+/// dimensions equal or 1), without building the broadcast array.
+pub(crate) fn check_broadcastable(x: &Array, shape: &Shape, op: &str) {
     let (nd, xd) = (shape.ndim(), x.ndim());
     let compatible = xd <= nd
         && x.shape()
@@ -57,13 +71,6 @@ pub(crate) fn broadcast_to_shape(x: &Array, shape: &Shape, op: &str) -> Array {
             x.shape_obj()
         );
     }
-    bind1(
-        LayoutOp::BroadcastInDim {
-            shape: shape.clone(),
-            broadcast_dimensions: (nd - xd..nd).collect(),
-        },
-        &[x],
-    )
 }
 
 /// Broadcasts arrays against each other (`jnp.broadcast_arrays`).

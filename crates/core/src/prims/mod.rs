@@ -139,13 +139,13 @@ macro_rules! define_primitives {
                     }
                 }
                 // Every kernel sizes its output from these avals: refuse a result shape whose
-                // element count overflows (e.g. a broadcast to [2^40, 2^40]) before any kernel
+                // non-zero dimensions overflow (e.g. a broadcast to [2^40, 2^40]) before any kernel
                 // computes a wrapped-around size.
                 for aval in &out {
                     if aval.shape.checked_size().is_none() {
                         panic!(
-                            "{}: the result shape {} has more elements than a usize can count \
-                             (operands {})",
+                            "{}: the result shape {} is too big: the product of its non-zero \
+                             dimensions exceeds isize::MAX elements (operands {})",
                             self.name(),
                             aval.shape,
                             describe(args)

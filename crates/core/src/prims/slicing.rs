@@ -732,11 +732,21 @@ fn strided_window(
     shape: &Shape,
 ) -> crate::array::Storage {
     let s = row_major_strides(x.shape());
-    let offset: isize = starts.iter().zip(&s).map(|(&a, &st)| a as isize * st).sum();
+    let empty = shape.size() == 0;
+    // An empty window reads nothing, and an axis of at most one output element never takes
+    // its step: both are left out, as a start or step there may be far past the operand's end
+    // (a slice `::2^62`), where multiplying by the stride would overflow. Elsewhere the start
+    // and `(n - 1) * step` lie inside the axis, so the products stay within the operand.
+    let offset: isize = if empty {
+        0
+    } else {
+        starts.iter().zip(&s).map(|(&a, &st)| a as isize * st).sum()
+    };
     let strides: Vec<isize> = steps
         .iter()
         .zip(&s)
-        .map(|(&k, &st)| k as isize * st)
+        .zip(shape.iter())
+        .map(|((&k, &st), &n)| if empty || n <= 1 { 0 } else { k as isize * st })
         .collect();
     crate::with_storage!(x.storage(), v => {
         <_ as crate::ArrayElement>::into_storage(strided_copy(v, shape, &strides, offset))
