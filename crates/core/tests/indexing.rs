@@ -619,10 +619,14 @@ fn extreme_index_values_select_what_numpy_selects() {
     let picked = m.at(s![&rows, 1i64 << 32]).mode(Clip).get();
     assert_eq!(picked.to_vec::<i32>(), vec![9, 4]);
 
-    // An empty array may have an axis longer than i64::MAX; indexing it stays empty.
-    let empty = jnp::zeros([(1usize << 63) + 1, 0]);
+    // An empty array may have an axis as long as i64::MAX (numpy's limit: the non-zero
+    // dimensions must multiply within isize); indexing it stays empty.
+    let empty = jnp::zeros([i64::MAX as usize, 0]);
     assert_eq!(empty.index(s![i64::MIN]).shape(), &[0]);
     assert_eq!(empty.index(s![..;i64::MIN]).shape(), &[1, 0]);
+    assert_eq!(empty.index(s![..;i64::MAX]).shape(), &[1, 0]);
+    let longer = std::panic::catch_unwind(|| jnp::zeros([(1usize << 63) + 1, 0]));
+    assert!(longer.is_err(), "an axis past isize::MAX must be refused");
 }
 
 /// Found by the shapes_indexing fuzz target: an index-array update of an empty axis under

@@ -6,6 +6,7 @@
 //! hand that same loop the spare capacity of a fresh vector, so both give identical results.
 
 use super::simd::{dispatch, Kernel};
+use super::uninit::{as_uninit, vec_filled_by};
 use super::PARALLEL_THRESHOLD;
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
@@ -13,22 +14,19 @@ use std::mem::MaybeUninit;
 /// Chunk size for parallel loops: large enough to amortise scheduling, small enough to balance.
 const CHUNK: usize = 1 << 14;
 
-/// Views an initialised buffer as slots to overwrite.
+/// A vector of `n` results written by `fill`, one of the `*_uninit` loops below.
 #[inline]
-fn as_uninit<D>(out: &mut [D]) -> &mut [MaybeUninit<D>] {
-    // SAFETY: `MaybeUninit<D>` has the layout of `D`, and writing a valid `D` into each slot
-    // leaves the buffer initialised (D: Copy, so nothing is dropped when overwritten).
-    unsafe { &mut *(out as *mut [D] as *mut [MaybeUninit<D>]) }
+fn collect_into<D: Copy>(n: usize, fill: impl FnOnce(&mut [MaybeUninit<D>])) -> Vec<D> {
+    // SAFETY: every `*_uninit` loop below writes each slot of the output it is given (or
+    // panics first, on mismatched lengths).
+    unsafe { vec_filled_by(n, fill) }
 }
 
-/// Runs `fill` on the first `n` slots of a new vector's capacity and returns the vector.
+/// Views an existing output buffer as slots for the `*_uninit` loops.
 #[inline]
-fn collect_into<D>(n: usize, fill: impl FnOnce(&mut [MaybeUninit<D>])) -> Vec<D> {
-    let mut out: Vec<D> = Vec::with_capacity(n);
-    fill(&mut out.spare_capacity_mut()[..n]);
-    // SAFETY: every fill function below writes each of the n slots it is given.
-    unsafe { out.set_len(n) };
-    out
+fn as_slots<D: Copy>(out: &mut [D]) -> &mut [MaybeUninit<D>] {
+    // SAFETY: the `*_uninit` loops only store computed values (`MaybeUninit::write`).
+    unsafe { as_uninit(out) }
 }
 
 /// The serial loop of [`map_uninit`], compiled per SIMD level.
@@ -297,7 +295,7 @@ pub fn map_into<A: Copy + Send + Sync, D: Copy + Send + Sync>(
     out: &mut [D],
     f: impl Fn(A) -> D + Sync,
 ) {
-    map_uninit(a, as_uninit(out), f)
+    map_uninit(a, as_slots(out), f)
 }
 
 /// `out[i] = f(a[i])` where `fast` is a vectorisable formula that is wrong for a few `rare`
@@ -322,7 +320,7 @@ pub fn map_patched_into<A: Copy + Send + Sync, D: Copy + Send + Sync>(
     rare: impl Fn(A) -> bool + Sync,
     slow: impl Fn(A) -> D + Sync,
 ) {
-    map_patched_uninit(a, as_uninit(out), fast, rare, slow)
+    map_patched_uninit(a, as_slots(out), fast, rare, slow)
 }
 
 /// The output length of a [`zip_map`]: the longer side (a single element broadcasts).
@@ -355,7 +353,7 @@ where
     B: Copy + Send + Sync,
     D: Copy + Send + Sync,
 {
-    zip_map_uninit(a, b, as_uninit(out), f)
+    zip_map_uninit(a, b, as_slots(out), f)
 }
 
 /// `out[i] = f(a[i], b[i], c[i])`, where any side may be a single broadcast element.
@@ -390,7 +388,7 @@ pub fn zip3_map_into<A, B, C, D>(
     C: Copy + Send + Sync,
     D: Copy + Send + Sync,
 {
-    zip3_map_uninit(a, b, c, as_uninit(out), f)
+    zip3_map_uninit(a, b, c, as_slots(out), f)
 }
 
 /// Where an elementwise loop puts its results: a new vector ([`NewVec`], what eager primitives

@@ -11,6 +11,7 @@ pub mod sort;
 pub mod special;
 pub mod strided;
 pub mod threefry;
+mod uninit;
 pub mod vecmath;
 pub mod vecmath_pow;
 pub mod vecmath_trig;

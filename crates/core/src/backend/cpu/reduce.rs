@@ -2,6 +2,7 @@
 //! multi-lane accumulator so that the compiler vectorises them.
 
 use super::simd::{dispatch, Kernel};
+use super::uninit::{as_uninit, vec_filled_by};
 use super::PARALLEL_THRESHOLD;
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
@@ -54,20 +55,12 @@ where
     A: Copy + Send + Sync,
     D: Copy + Send,
 {
-    let mut out = Vec::with_capacity(outer);
-    reduce_rows_uninit(
-        x,
-        outer,
-        inner,
-        init,
-        f,
-        combine,
-        fin,
-        &mut out.spare_capacity_mut()[..outer],
-    );
     // SAFETY: reduce_rows_uninit writes each of the `outer` slots.
-    unsafe { out.set_len(outer) };
-    out
+    unsafe {
+        vec_filled_by(outer, |out| {
+            reduce_rows_uninit(x, outer, inner, init, f, combine, fin, out)
+        })
+    }
 }
 
 /// [`reduce_rows`] into an existing buffer of `outer` elements.
@@ -86,14 +79,10 @@ pub fn reduce_rows_into<T, A, D>(
     A: Copy + Send + Sync,
     D: Copy + Send,
 {
-    reduce_rows_uninit(x, outer, inner, init, f, combine, fin, as_uninit(out))
-}
-
-/// Views an initialised buffer as slots to overwrite.
-fn as_uninit<D>(out: &mut [D]) -> &mut [MaybeUninit<D>] {
-    // SAFETY: `MaybeUninit<D>` has `D`'s layout; each slot is overwritten with a valid `D`
-    // (D: Copy, so nothing is dropped).
-    unsafe { &mut *(out as *mut [D] as *mut [MaybeUninit<D>]) }
+    // SAFETY: reduce_rows_uninit only stores computed values.
+    reduce_rows_uninit(x, outer, inner, init, f, combine, fin, unsafe {
+        as_uninit(out)
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -144,7 +133,8 @@ fn reduce_rows_uninit<T, A, D>(
         let part = x
             .par_chunks(PARALLEL_THRESHOLD / 4)
             .map(|c| {
-                let mut part = [MaybeUninit::uninit()];
+                // Starts initialised, so reading it back needs no `assume_init`.
+                let mut part = [init];
                 dispatch(FoldRows {
                     x: c,
                     inner: c.len(),
@@ -152,10 +142,10 @@ fn reduce_rows_uninit<T, A, D>(
                     f: &f,
                     combine: &combine,
                     fin: &|a| a,
-                    out: &mut part,
+                    // SAFETY: FoldRows only stores computed values.
+                    out: unsafe { as_uninit(&mut part) },
                 });
-                // SAFETY: FoldRows wrote the one slot (c is one whole row).
-                unsafe { part[0].assume_init() }
+                part[0]
             })
             .reduce(|| init, &combine);
         out[0].write(fin(part));
@@ -236,20 +226,12 @@ where
     A: Copy + Send + Sync,
     D: Copy + Send,
 {
-    let mut out = Vec::with_capacity(inner);
-    reduce_columns_uninit(
-        x,
-        outer,
-        inner,
-        init,
-        f,
-        combine,
-        fin,
-        &mut out.spare_capacity_mut()[..inner],
-    );
     // SAFETY: reduce_columns_uninit writes each of the `inner` slots.
-    unsafe { out.set_len(inner) };
-    out
+    unsafe {
+        vec_filled_by(inner, |out| {
+            reduce_columns_uninit(x, outer, inner, init, f, combine, fin, out)
+        })
+    }
 }
 
 /// [`reduce_columns`] into an existing buffer of `inner` elements. Below the parallel
@@ -269,7 +251,10 @@ pub fn reduce_columns_into<T, A, D>(
     A: Copy + Send + Sync,
     D: Copy + Send,
 {
-    reduce_columns_uninit(x, outer, inner, init, f, combine, fin, as_uninit(out))
+    // SAFETY: reduce_columns_uninit only stores computed values.
+    reduce_columns_uninit(x, outer, inner, init, f, combine, fin, unsafe {
+        as_uninit(out)
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

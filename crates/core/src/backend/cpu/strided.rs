@@ -1,5 +1,6 @@
 //! Strided copies: the one kernel behind transpose, broadcast, rev and strided slices.
 
+use super::uninit::{as_uninit, vec_filled_by};
 use std::mem::MaybeUninit;
 
 /// Copies `src` into a new row-major buffer of shape `out_shape`, where output index `idx` reads
@@ -14,18 +15,12 @@ pub fn strided_copy<T: Copy>(
     offset: isize,
 ) -> Vec<T> {
     let n: usize = out_shape.iter().product();
-    let mut out = Vec::with_capacity(n);
-    strided_copy_uninit(
-        src,
-        out_shape,
-        strides,
-        offset,
-        0,
-        &mut out.spare_capacity_mut()[..n],
-    );
     // SAFETY: strided_copy_uninit writes every one of the n slots.
-    unsafe { out.set_len(n) };
-    out
+    unsafe {
+        vec_filled_by(n, |out| {
+            strided_copy_uninit(src, out_shape, strides, offset, 0, out)
+        })
+    }
 }
 
 /// [`strided_copy`] into an existing buffer of `out_shape`'s size (the compiled executor's
@@ -55,8 +50,8 @@ pub fn strided_copy_range_into<T: Copy>(
     start: usize,
     out: &mut [T],
 ) {
-    // SAFETY: `MaybeUninit<T>` has `T`'s layout; every slot is overwritten with a valid `T`.
-    let out = unsafe { &mut *(out as *mut [T] as *mut [MaybeUninit<T>]) };
+    // SAFETY: strided_copy_uninit only stores elements copied from `src`.
+    let out = unsafe { as_uninit(out) };
     strided_copy_uninit(src, out_shape, strides, offset, start, out)
 }
 
