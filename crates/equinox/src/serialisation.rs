@@ -79,6 +79,10 @@
 //! Filtered-out leaves are skipped as in `.eqx` files. Writing to a path is atomic as above.
 
 use crate::atomic_file::write_atomically;
+use crate::checksum::{
+    check_digest, expected_digest, hex_sha256, verify_file, write_sidecar, HashingWriter,
+};
+pub use crate::checksum::{sidecar_path, LoadOptions, SaveOptions, Verify};
 use crate::tree::{self, KeyPath, PyTree};
 use crate::{bf16, f16, Array, DType, ShapeDtype};
 use std::borrow::Cow;
@@ -221,6 +225,30 @@ pub enum SerialisationError {
         /// The underlying error.
         source: safetensors::SafeTensorError,
     },
+    /// A load with [`Verify::Required`] found no `FILE.sha256` sidecar.
+    ChecksumMissing {
+        /// The file to load.
+        path: PathBuf,
+        /// Where its sidecar should be.
+        sidecar: PathBuf,
+    },
+    /// The file's SHA-256 digest differs from the one its sidecar records: its bytes changed
+    /// after the save (or a crash fell between replacing the file and its sidecar).
+    ChecksumMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The digest in the sidecar.
+        expected: String,
+        /// The digest of the file's bytes.
+        found: String,
+    },
+    /// The sidecar is not a `sha256sum` line (64 hex digits, then the file name).
+    BadChecksumFile {
+        /// The sidecar.
+        sidecar: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// A Python tuple, as numpy prints shapes in headers and Equinox in its messages: `()`,
@@ -241,6 +269,25 @@ impl fmt::Display for SerialisationError {
         use SerialisationError::*;
         match self {
             Io { context, source } => write!(f, "I/O error while {context}: {source}"),
+            ChecksumMissing { path, sidecar } => write!(
+                f,
+                "{} has no checksum to verify: {} does not exist",
+                path.display(),
+                sidecar.display()
+            ),
+            ChecksumMismatch {
+                path,
+                expected,
+                found,
+            } => write!(
+                f,
+                "{} does not match its checksum: SHA-256 {found}, the sidecar records {expected} \
+                 (the file changed after it was saved)",
+                path.display()
+            ),
+            BadChecksumFile { sidecar, reason } => {
+                write!(f, "bad checksum file {}: {reason}", sidecar.display())
+            }
             MissingRecord { leaf } => write!(
                 f,
                 "{leaf}: the data ends where this leaf's record should start: it holds {} \
@@ -330,7 +377,7 @@ impl std::error::Error for SerialisationError {
     }
 }
 
-fn io_error(context: impl Into<String>, source: io::Error) -> SerialisationError {
+pub(crate) fn io_error(context: impl Into<String>, source: io::Error) -> SerialisationError {
     SerialisationError::Io {
         context: context.into(),
         source,
@@ -1064,6 +1111,55 @@ pub fn tree_serialise_leaves<T: PyTree>(
     write_atomically(&path, |w| tree_serialise_leaves_to(w, tree), io_error)
 }
 
+/// [`tree_serialise_leaves`] with [`SaveOptions`]: with `checksum`, the file's SHA-256 digest
+/// also goes to a sidecar `FILE.sha256` (`sha256sum`'s format; see [`crate::checksum`]), which
+/// [`tree_deserialise_leaves_with_options`] can verify.
+///
+/// ```
+/// use equinox as eqx;
+/// use eqx::numpy as jnp;
+/// use eqx::serialisation::{self, LoadOptions, SaveOptions, SerialisationError, Verify};
+///
+/// let path = std::env::temp_dir().join(format!("eqx-doc-sum-{}.eqx", std::process::id()));
+/// let params = (jnp::ones([3]), jnp::zeros([2]));
+/// serialisation::tree_serialise_leaves_with_options(&path, &params, &SaveOptions { checksum: true })?;
+/// let verify = LoadOptions { verify: Verify::Required };
+/// assert!(serialisation::tree_deserialise_leaves_with_options(&path, &params, &verify).is_ok());
+///
+/// // One flipped bit in the data: the plain load accepts it, the verifying one does not.
+/// let mut bytes = std::fs::read(&path)?;
+/// *bytes.last_mut().unwrap() ^= 1;
+/// std::fs::write(&path, &bytes)?;
+/// assert!(eqx::tree_deserialise_leaves(&path, &params).is_ok());
+/// let err = serialisation::tree_deserialise_leaves_with_options(&path, &params, &verify);
+/// assert!(matches!(err, Err(SerialisationError::ChecksumMismatch { .. })));
+/// # std::fs::remove_file(&path)?;
+/// # std::fs::remove_file(serialisation::sidecar_path(&path))?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn tree_serialise_leaves_with_options<T: PyTree>(
+    path: impl AsRef<Path>,
+    tree: &T,
+    options: &SaveOptions,
+) -> Result<(), SerialisationError> {
+    let path = with_eqx_suffix(path.as_ref());
+    if !options.checksum {
+        return tree_serialise_leaves(&path, tree);
+    }
+    let mut digest = String::new();
+    write_atomically(
+        &path,
+        |w| {
+            let mut hashing = HashingWriter::new(w);
+            tree_serialise_leaves_to(&mut hashing, tree)?;
+            digest = hashing.hex_digest();
+            Ok(())
+        },
+        io_error,
+    )?;
+    write_sidecar(&path, &digest)
+}
+
 /// Writes the leaves of `tree` to `writer` in Equinox's `.eqx` format, then flushes it.
 /// Pass `&mut writer` to keep using the writer afterwards.
 ///
@@ -1133,8 +1229,21 @@ pub fn tree_deserialise_leaves<T: PyTree>(
     path: impl AsRef<Path>,
     like: &T,
 ) -> Result<T, SerialisationError> {
+    tree_deserialise_leaves_with_options(path, like, &LoadOptions::default())
+}
+
+/// [`tree_deserialise_leaves`] with [`LoadOptions`]: with `verify`, the file's SHA-256 digest is
+/// checked against its `FILE.sha256` sidecar (written by
+/// [`tree_serialise_leaves_with_options`] or `sha256sum`) before any record is parsed.
+pub fn tree_deserialise_leaves_with_options<T: PyTree>(
+    path: impl AsRef<Path>,
+    like: &T,
+    options: &LoadOptions,
+) -> Result<T, SerialisationError> {
     let path = with_eqx_suffix(path.as_ref());
-    let file = File::open(&path).map_err(|e| io_error(format!("opening {}", path.display()), e))?;
+    let mut file =
+        File::open(&path).map_err(|e| io_error(format!("opening {}", path.display()), e))?;
+    verify_file(&mut file, &path, options.verify)?;
     let file_len = file
         .metadata()
         .map_err(|e| io_error(format!("reading the metadata of {}", path.display()), e))?
@@ -1402,15 +1511,30 @@ pub fn save_safetensors<T: PyTree>(
     path: impl AsRef<Path>,
     tree: &T,
 ) -> Result<(), SerialisationError> {
+    save_safetensors_with_options(path, tree, &SaveOptions::default())
+}
+
+/// [`save_safetensors`] with [`SaveOptions`]: with `checksum`, the file's SHA-256 digest also
+/// goes to a sidecar `FILE.sha256` (see [`crate::checksum`]).
+pub fn save_safetensors_with_options<T: PyTree>(
+    path: impl AsRef<Path>,
+    tree: &T,
+    options: &SaveOptions,
+) -> Result<(), SerialisationError> {
+    let path = path.as_ref();
     let bytes = to_safetensors_bytes(tree)?;
     write_atomically(
-        path.as_ref(),
+        path,
         |w| {
             w.write_all(&bytes)
                 .map_err(|e| io_error("writing the safetensors data", e))
         },
         io_error,
-    )
+    )?;
+    if options.checksum {
+        write_sidecar(path, &hex_sha256(&bytes))?;
+    }
+    Ok(())
 }
 
 /// Loads the leaves of `like` from the safetensors file at `path` (see
@@ -1432,7 +1556,18 @@ pub fn load_safetensors<T: PyTree>(
     path: impl AsRef<Path>,
     like: &T,
 ) -> Result<T, SerialisationError> {
+    load_safetensors_with_options(path, like, &LoadOptions::default())
+}
+
+/// [`load_safetensors`] with [`LoadOptions`]: with `verify`, the bytes read are checked against
+/// the file's `FILE.sha256` sidecar before they are parsed.
+pub fn load_safetensors_with_options<T: PyTree>(
+    path: impl AsRef<Path>,
+    like: &T,
+    options: &LoadOptions,
+) -> Result<T, SerialisationError> {
     let path = path.as_ref();
+    let expected = expected_digest(path, options.verify)?;
     let context = || format!("reading {}", path.display());
     let file = File::open(path).map_err(|e| io_error(context(), e))?;
     let meta = file.metadata().map_err(|e| io_error(context(), e))?;
@@ -1446,6 +1581,9 @@ pub fn load_safetensors<T: PyTree>(
     file.take(meta.len())
         .read_to_end(&mut bytes)
         .map_err(|e| io_error(context(), e))?;
+    if let Some(expected) = expected {
+        check_digest(path, expected, hex_sha256(&bytes))?;
+    }
     from_safetensors_bytes(&bytes, like)
 }
 

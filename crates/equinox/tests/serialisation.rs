@@ -1261,3 +1261,97 @@ fn filtered_out_leaves_are_skipped_both_ways() {
     let err = serialisation::from_safetensors_bytes(&st, &like).unwrap_err();
     assert!(err.to_string().contains("no tensor named \".0\""), "{err}");
 }
+
+/// Opt-in checksums (`SaveOptions::checksum`, `LoadOptions::verify`): a sidecar in
+/// `sha256sum`'s format beside each file; a verifying load refuses any flipped byte, in data
+/// or header, of either format, while the plain load (Equinox's behaviour) is unchanged.
+#[test]
+fn checksum_sidecars_catch_every_flipped_byte_when_verifying() {
+    use serialisation::{sidecar_path, LoadOptions, SaveOptions, Verify};
+    let dir = temp_dir("checksums");
+    let params = (
+        jnp::arange(6.0f32).reshape([2, 3]),
+        vec![Array::scalar(7i32)],
+    );
+    let save = SaveOptions { checksum: true };
+    let required = LoadOptions {
+        verify: Verify::Required,
+    };
+    let if_present = LoadOptions {
+        verify: Verify::IfPresent,
+    };
+    let eqx_path = dir.join("params.eqx");
+    let st_path = dir.join("params.safetensors");
+    serialisation::tree_serialise_leaves_with_options(&eqx_path, &params, &save).unwrap();
+    serialisation::save_safetensors_with_options(&st_path, &params, &save).unwrap();
+    type Load = fn(
+        &Path,
+        &(Array, Vec<Array>),
+        &LoadOptions,
+    ) -> Result<(Array, Vec<Array>), SerialisationError>;
+    let loads: [(&Path, Load); 2] = [
+        (&eqx_path, |p, l, o| {
+            serialisation::tree_deserialise_leaves_with_options(p, l, o)
+        }),
+        (&st_path, |p, l, o| {
+            serialisation::load_safetensors_with_options(p, l, o)
+        }),
+    ];
+    for (path, load) in loads {
+        // The sidecar is `sha256sum`'s line for the file, and it verifies.
+        let sidecar = fs::read_to_string(sidecar_path(path)).unwrap();
+        let name = path.file_name().unwrap().to_str().unwrap();
+        assert!(sidecar.ends_with(&format!("  {name}\n")), "{sidecar:?}");
+        let loaded = load(path, &params, &required).unwrap();
+        assert!(eqx::tree_equal(&loaded, &params));
+        // Every single-byte flip is refused as a checksum mismatch before parsing.
+        let good = fs::read(path).unwrap();
+        for i in 0..good.len() {
+            let mut bad = good.clone();
+            bad[i] ^= 0x10;
+            fs::write(path, &bad).unwrap();
+            match load(path, &params, &if_present) {
+                Err(SerialisationError::ChecksumMismatch {
+                    expected, found, ..
+                }) => {
+                    assert_ne!(expected, found)
+                }
+                other => panic!("{name}: byte {i} flipped: {:?}", other.map(|_| ())),
+            }
+        }
+        fs::write(path, &good).unwrap();
+        // Without the sidecar: IfPresent loads, Required refuses, naming the sidecar.
+        let kept = fs::read(sidecar_path(path)).unwrap();
+        fs::remove_file(sidecar_path(path)).unwrap();
+        assert!(load(path, &params, &if_present).is_ok());
+        let err = load(path, &params, &required).err().unwrap();
+        assert!(matches!(err, SerialisationError::ChecksumMissing { .. }));
+        assert!(err.to_string().contains(".sha256 does not exist"), "{err}");
+        // A sidecar that is not a digest is an error, not a silent pass.
+        fs::write(sidecar_path(path), "not a digest\n").unwrap();
+        let err = load(path, &params, &if_present).err().unwrap();
+        assert!(
+            matches!(err, SerialisationError::BadChecksumFile { .. }),
+            "{err}"
+        );
+        fs::write(sidecar_path(path), kept).unwrap();
+    }
+    // The default save writes no sidecar; the default load ignores a stale one.
+    let plain = dir.join("plain.eqx");
+    eqx::tree_serialise_leaves(&plain, &params).unwrap();
+    assert!(!sidecar_path(&plain).exists());
+    fs::write(
+        sidecar_path(&plain),
+        format!("{}  plain.eqx\n", "0".repeat(64)),
+    )
+    .unwrap();
+    assert!(eqx::tree_deserialise_leaves(&plain, &params).is_ok());
+    let err = serialisation::tree_deserialise_leaves_with_options(&plain, &params, &required)
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string().contains("does not match its checksum"),
+        "{err}"
+    );
+    fs::remove_dir_all(&dir).unwrap();
+}
