@@ -28,6 +28,8 @@
 //! Memory safety does not depend on either: every kernel checks the lengths it is handed
 //! before it touches a buffer, and shape arithmetic is checked at every constructor.
 #![warn(missing_docs)]
+// `unsafe` is allowed only in the CPU kernels that need it (see `backend::cpu`).
+#![deny(unsafe_code)]
 
 pub mod array;
 pub mod backend;

@@ -103,6 +103,7 @@
 //! ([`filters`] explains how Equinox's prefix trees of bools map to it). [`tree_at`](fn@tree_at) and its
 //! variants return a copy of a tree with some nodes replaced, the nodes being named by a
 //! closure `|m: &mut Model| &mut m.layers[0].weight`.
+#![forbid(unsafe_code)]
 
 // The derive's generated code names `::equinox`; this makes that path work inside this crate.
 extern crate self as equinox;

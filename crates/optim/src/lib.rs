@@ -68,6 +68,7 @@
 //! assert!((params.0.item::<f32>() - 2.0).abs() < 1e-2);
 //! assert!((params.1.item::<f32>() - 1.0).abs() < 3e-2);
 //! ```
+#![forbid(unsafe_code)]
 
 mod alias;
 mod base;

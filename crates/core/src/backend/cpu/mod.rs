@@ -1,16 +1,26 @@
 //! The CPU backend: vectorisable loops, strided copies and multi-threading with rayon.
+//!
+//! The crate denies `unsafe` code except in the modules marked `allow(unsafe_code)` below:
+//! writes into uninitialised buffers (through `uninit`'s two functions), the target-feature
+//! dispatch of `simd`, and the `gemm` calls of `matmul`.
 
+#[allow(unsafe_code)]
 pub mod elementwise;
 pub mod fft;
 pub mod indexed;
+#[allow(unsafe_code)]
 pub mod matmul;
+#[allow(unsafe_code)]
 pub mod reduce;
 pub mod scan;
+#[allow(unsafe_code)]
 pub mod simd;
 pub mod sort;
 pub mod special;
+#[allow(unsafe_code)]
 pub mod strided;
 pub mod threefry;
+#[allow(unsafe_code)]
 mod uninit;
 pub mod vecmath;
 pub mod vecmath_pow;
