@@ -430,3 +430,66 @@ fn donation_leaves_buffers_the_caller_still_shares_alone() {
     let pointers = buffer_pointers(&kept);
     assert!(buffer_pointers(&new).iter().all(|p| !pointers.contains(p)));
 }
+
+/// Raw bits of every leaf, to compare results exactly.
+fn leaf_bits<T: Module>(t: &T) -> Vec<Vec<u32>> {
+    tree::leaves(t)
+        .iter()
+        .map(|l| l.to_vec::<f32>().iter().map(|v| v.to_bits()).collect())
+        .collect()
+}
+
+/// A compiled training step is a value that crosses threads: [`transforms::Jit`] (what
+/// `filter_jit` builds) is `Send + Sync` when the wrapped function is, so it can live in a
+/// struct, move into `thread::spawn`, or be shared by 8 threads whose results agree bit for
+/// bit with serial calls.
+///
+/// [`transforms::Jit`]: eqx::transforms::Jit
+#[test]
+fn a_compiled_step_moves_into_threads_and_agrees_with_serial_calls() {
+    use eqx::transforms::Jit;
+    use std::sync::Arc;
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    struct Trainer<F> {
+        step: Jit<(nn::MLP, Array), nn::MLP, F>,
+    }
+    let trainer = Trainer {
+        step: Jit::new(|(m, x): &(nn::MLP, Array)| sgd_step(m, x)),
+    };
+    assert_send_sync(&trainer.step);
+    let model = nn::MLP::new(8, 3, 32, 2, random::key(0));
+    let inputs: Vec<Array> = (0..8).map(|k| normal(10 + k, &[8])).collect();
+    let serial: Vec<Vec<Vec<u32>>> = inputs
+        .iter()
+        .map(|x| leaf_bits(&trainer.step.call(&(model.clone(), x.clone()))))
+        .collect();
+    // Moved into a thread whole, with its cache: the signature compiled above is reused.
+    let traces = trainer.step.trace_count();
+    let (m, x0) = (model.clone(), inputs[0].clone());
+    let moved = std::thread::spawn(move || {
+        let out = leaf_bits(&trainer.step.call(&(m, x0)));
+        (out, trainer.step.trace_count())
+    })
+    .join()
+    .unwrap();
+    assert_eq!(moved, (serial[0].clone(), traces));
+    // Shared by 8 threads, each calling it repeatedly.
+    let step = Arc::new(Jit::new(|(m, x): &(nn::MLP, Array)| sgd_step(m, x)));
+    let threads: Vec<_> = inputs
+        .iter()
+        .cloned()
+        .map(|x| {
+            let (step, model) = (Arc::clone(&step), model.clone());
+            std::thread::spawn(move || {
+                (0..20)
+                    .map(|_| leaf_bits(&step.call(&(model.clone(), x.clone()))))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for (k, t) in threads.into_iter().enumerate() {
+        for got in t.join().unwrap() {
+            assert_eq!(got, serial[k], "thread {k}");
+        }
+    }
+}

@@ -12,6 +12,12 @@ use crate::tree::{self, PyTree};
 /// like JAX's static arguments) traces the function into a program, optimises and compiles it;
 /// later calls with the same signature run the compiled program. Called inside another
 /// transformation (grad, vmap, ...), the program is replayed on that transformation.
+///
+/// `Jit` is `Send + Sync` whenever `F` is (its cache is behind locks), so a compiled training
+/// step can be a field of a struct, move into `std::thread::spawn` with its compiled programs,
+/// or be shared by several threads through an `Arc`; concurrent calls give the same bits as
+/// serial ones. The boxed functions [`jit`] returns are not `Send`: a `Box<dyn Fn>` cannot be
+/// `Send` only when the function it wraps is, so use `Jit` where a step must cross threads.
 pub struct Jit<T, R, F> {
     f: F,
     cache: JitCache<T, R>,
