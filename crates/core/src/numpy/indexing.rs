@@ -419,6 +419,8 @@ fn index_to_gather(shape: &[usize], raw: &[Index]) -> GatherIndexer {
     let mut slice_shape = Vec::new();
     let mut newaxis_dims = Vec::new();
     let mut gather_slice_shape = Vec::new();
+    // Strided slices: (slot in gather_indices, start, step, size).
+    let mut strided: Vec<(usize, i64, i64, usize)> = Vec::new();
     for (p, index) in idx.iter().enumerate() {
         if !advanced.is_empty()
             && ((contiguous && p == adv_positions[0]) || (!contiguous && p == 0))
@@ -475,12 +477,11 @@ fn index_to_gather(shape: &[usize], raw: &[Index]) -> GatherIndexer {
                     gather_slice_shape.push(size);
                     offset_dims.push(collapsed_y_axis);
                 } else {
-                    // Positions start, start + step, ...: a strided gather along this axis.
-                    let iota = lax::iota(DType::I32, size);
-                    let scaled = bind1(BinaryOp::Mul, &[&iota, &Array::scalar(step as i32)]);
-                    let pos = bind1(BinaryOp::Add, &[&scaled, &Array::scalar(s as i32)]);
+                    // Positions start, start + step, ...: a strided gather along this axis,
+                    // built after the loop (and only if the result has elements).
+                    strided.push((gather_indices.len(), s, step, size));
                     gather_slice_shape.push(1);
-                    gather_indices.push((pos, gather_indices_shape.len()));
+                    gather_indices.push((Array::scalar(0i32), gather_indices_shape.len()));
                     start_index_map.push(x_axis);
                     gather_indices_shape.push(size);
                     collapsed.push(x_axis);
@@ -490,6 +491,19 @@ fn index_to_gather(shape: &[usize], raw: &[Index]) -> GatherIndexer {
                 x_axis += 1;
             }
             Index::Ellipsis => unreachable!("expanded before"),
+        }
+    }
+    // An empty result reads nothing, and both callers return before using the indices: build
+    // none, as an empty operand's other axes may be huge (`x[::2]` of a [2^40, 0] array would
+    // otherwise materialise 2^39 positions).
+    if slice_shape.contains(&0) {
+        gather_indices.clear();
+    }
+    for &(slot, start, step, size) in &strided {
+        if let Some(entry) = gather_indices.get_mut(slot) {
+            let iota = lax::iota(DType::I32, size);
+            let scaled = bind1(BinaryOp::Mul, &[&iota, &Array::scalar(step as i32)]);
+            entry.0 = bind1(BinaryOp::Add, &[&scaled, &Array::scalar(start as i32)]);
         }
     }
     let gather_indices = match gather_indices.len() {
