@@ -14,7 +14,7 @@ use common::decode_golden;
 use equinox_core::numpy::linalg::{self, NormOptions, NormOrd, VectorNormOptions};
 use equinox_core::numpy::{self as jnp, Index};
 use equinox_core::transforms::{check_grads, grad, jit, vmap};
-use equinox_core::{Array, Complex64, DType};
+use equinox_core::{Array, DType};
 use equinox_testing::close::{mismatches, Scale, Tolerance};
 use equinox_testing::golden::encoded;
 use equinox_testing::Golden;
