@@ -1275,3 +1275,217 @@ fn array_methods_match_the_functions() {
     assert_eq!(nz[0].to_vec::<i32>(), vec![0, 1, 2]);
     assert_eq!(nz[1].to_vec::<i32>(), vec![3, 2, 1]);
 }
+
+/// The sized forms of the later functions trace to fixed programs: under jit they give what
+/// they give eagerly.
+#[test]
+fn later_sized_functions_trace_under_jit() {
+    let x = sample();
+    let s = f32s(&[3.0, 1.0, 4.0, 1.0, 5.0], &[5]);
+    let f = |x: &Array| {
+        let r = jnp::round(x).ravel();
+        let cond = jnp::greater(&r, &Array::weak_scalar(0.0));
+        let (mi, mj) = jnp::mask_indices_sized(3, jnp::triu, 0, 7);
+        vec![
+            jnp::intersect1d_sized(&r, &s, 4, None),
+            jnp::setdiff1d_sized(&r, &s, 5, Some(-9.0)),
+            jnp::setxor1d_sized(&r, &s, 6, None),
+            jnp::union1d_sized(&r, &s, 9, None),
+            jnp::unique_values_sized(&r, 4, Some(0.0)),
+            jnp::unique_counts_sized(&r, 4, None).1,
+            jnp::compress_sized(&cond, &r, None, 5, -1.0),
+            jnp::extract_sized(&cond, &r, 3, 0.0),
+            mi,
+            mj,
+            jnp::partition(x, 1, 1),
+            jnp::argpartition(x, 2, 0),
+            jnp::lexsort(&[&r, &jnp::abs(&r)], -1),
+            jnp::place(x, &jnp::less(x, &Array::weak_scalar(0.0)), &s),
+            jnp::put(x, &Array::from_vec(vec![0i32, -1, 5], [3]), &s),
+            jnp::fill_diagonal(x, &s),
+            jnp::choose_with(
+                &jnp::greater(x, &Array::weak_scalar(1.0)).astype(DType::I32),
+                &[x, &jnp::negative(x)],
+                jnp::IndexMode::Wrap,
+            ),
+            jnp::unwrap(x),
+            jnp::gradient(x).remove(1),
+            jnp::histogramdd(&x.reshape([6, 2])).0,
+            jnp::frexp(x).0,
+            jnp::packbits(&cond),
+            jnp::i0(x),
+        ]
+    };
+    let eager = f(&x);
+    let staged = jit(f)(&x);
+    assert_eq!(eager.len(), staged.len());
+    for (i, (e, s)) in eager.iter().zip(&staged).enumerate() {
+        assert_eq!(e.shape(), s.shape(), "output {i}");
+        assert_eq!(e.dtype(), s.dtype(), "output {i}");
+        assert_eq!(values(e), values(s), "output {i}");
+    }
+    // round(x) is [0, -1, 2, 4, -0, 2, 4, -2, 0, 2, -3, 1]; with [3, 1, 4, 1, 5] the
+    // intersection is [1, 4], padded with its smallest value.
+    assert_eq!(staged[0].to_vec::<f32>(), vec![1.0, 4.0, 1.0, 1.0]);
+    assert_eq!(staged[1].to_vec::<f32>(), vec![-3.0, -2.0, -1.0, 0.0, 2.0]);
+}
+
+#[test]
+fn later_functions_batch_under_vmap() {
+    let x = sample();
+    // Row by row under vmap equals the whole-array forms along axis 1.
+    let p = vmap(|r: &Array| jnp::partition(r, 1, -1))(&x);
+    assert_eq!(p.to_vec::<f32>(), jnp::partition(&x, 1, 1).to_vec::<f32>());
+    let c = vmap(|r: &Array| jnp::cumulative_sum(r))(&x);
+    let want = jnp::cumulative_sum_with(
+        &x,
+        jnp::CumulativeOptions {
+            axis: Some(1),
+            include_initial: false,
+        },
+    );
+    assert_eq!(c.to_vec::<f32>(), want.to_vec::<f32>());
+    let u = vmap(|r: &Array| jnp::unique_values_sized(r, 3, Some(0.0)))(&jnp::round(&x));
+    assert_eq!(u.shape(), &[3, 3]);
+    let v = jnp::apply_along_axis(|r| jnp::polyval(r, &Array::scalar(2.0f32)), 1, &x);
+    assert_eq!(v.shape(), &[3]);
+    let direct: Vec<f32> = (0..3)
+        .map(|i| {
+            jnp::polyval(
+                &jnp::index(&x, &[(i as i64).into()]),
+                &Array::scalar(2.0f32),
+            )
+            .item()
+        })
+        .collect();
+    assert_eq!(v.to_vec::<f32>(), direct);
+}
+
+#[test]
+fn later_data_dependent_sizes_refuse_tracers() {
+    type Case = (&'static str, Box<dyn Fn(&Array) -> Array>);
+    let cases: Vec<Case> = vec![
+        ("intersect1d_sized", Box::new(|x| jnp::intersect1d(x, x))),
+        ("setdiff1d_sized", Box::new(|x| jnp::setdiff1d(x, x))),
+        ("setxor1d_sized", Box::new(|x| jnp::setxor1d(x, x))),
+        (
+            "compress_sized",
+            Box::new(|x| {
+                jnp::compress(&jnp::greater(&x.ravel(), &Array::weak_scalar(0.0)), x, None)
+            }),
+        ),
+        ("trim_zeros", Box::new(jnp::trim_zeros)),
+        ("roots", Box::new(|x| jnp::roots(&x.ravel()))),
+        (
+            "mode='wrap'",
+            Box::new(|x| jnp::choose(&x.astype(DType::I32), &[x])),
+        ),
+    ];
+    for (want, f) in cases {
+        let msg = equinox_testing::panics::panic_message(|| {
+            jit(|x: &Array| f(x))(&sample());
+        });
+        assert!(msg.contains(want), "{want}: {msg}");
+    }
+}
+
+#[test]
+fn later_misuse_names_the_operation() {
+    let msg = |f: &dyn Fn()| equinox_testing::panics::panic_message(f);
+    let m = msg(&|| {
+        jnp::split(&jnp::arange(5), 2, 0);
+    });
+    assert!(
+        m.contains("split: array split does not result in an equal division: rest is 1"),
+        "{m}"
+    );
+    let m = msg(&|| {
+        jnp::cumulative_sum(&jnp::zeros([2, 2]));
+    });
+    assert!(
+        m.contains("cumulative_sum: The input array has rank 2, however axis was not set"),
+        "{m}"
+    );
+    let m = msg(&|| {
+        jnp::choose(
+            &Array::from_vec(vec![0i32, 2], [2]),
+            &[&jnp::zeros([2]), &jnp::ones([2])],
+        );
+    });
+    assert!(m.contains("choose: invalid entry in choice array"), "{m}");
+    let m = msg(&|| {
+        jnp::ravel_multi_index(&[&Array::from_vec(vec![3i32], [1])], &[3]);
+    });
+    assert!(
+        m.contains("ravel_multi_index: invalid entry in coordinates array"),
+        "{m}"
+    );
+    let m = msg(&|| {
+        jnp::packbits(&jnp::zeros([3]));
+    });
+    assert!(
+        m.contains("packbits: Expected an input array of integer or boolean data type"),
+        "{m}"
+    );
+    let m = msg(&|| {
+        jnp::block(&jnp::Block::from(vec![
+            jnp::Block::from(vec![jnp::zeros([2])]),
+            jnp::Block::from(jnp::zeros([2])),
+        ]));
+    });
+    assert!(
+        m.contains("block: Mismatched list depths in jax.numpy.block"),
+        "{m}"
+    );
+    let m = msg(&|| {
+        jnp::put_along_axis(
+            &jnp::zeros([2, 2]),
+            &Array::from_vec(vec![0i32], [1]),
+            &Array::scalar(1.0f32),
+            Some(1),
+        );
+    });
+    assert!(
+        m.contains("put_along_axis arguments 'arr' and 'indices' must have same ndim"),
+        "{m}"
+    );
+}
+
+#[test]
+fn dtype_queries_follow_jax() {
+    use jnp::{Casting, DTypeClass, DTypeKind};
+    assert_eq!(jnp::promote_types(DType::U8, DType::I32), DType::I32);
+    assert_eq!(jnp::promote_types(DType::BF16, DType::F16), DType::F32);
+    assert!(jnp::can_cast(DType::Bool, DType::C64));
+    assert!(!jnp::can_cast(DType::I64, DType::F32));
+    assert!(jnp::can_cast_with(
+        DType::F64,
+        DType::F16,
+        Casting::SameKind
+    ));
+    assert!(!jnp::can_cast_with(
+        DType::F32,
+        DType::I32,
+        Casting::SameKind
+    ));
+    assert!(jnp::can_cast_with(DType::F32, DType::I32, Casting::Unsafe));
+    assert!(!jnp::can_cast_with(DType::F32, DType::F64, Casting::No));
+    assert!(jnp::isdtype(DType::U32, &[DTypeKind::Integral]));
+    assert!(!jnp::isdtype(DType::C64, &[DTypeKind::RealFloating]));
+    assert!(jnp::issubdtype(DType::C128, DTypeClass::Inexact));
+    assert!(!jnp::issubdtype(DType::Bool, DTypeClass::Number));
+    assert!(jnp::issubdtype(DType::I64, DType::I64));
+    assert!(jnp::isrealobj(&jnp::zeros([2])));
+    assert!(jnp::isscalar(&Array::scalar(1.0f32)));
+    assert!(!jnp::isscalar(&jnp::zeros([1])));
+    // sort_complex and roots return complex arrays of the input's precision.
+    assert_eq!(jnp::sort_complex(&jnp::arange(3)).dtype(), DType::C64);
+    assert_eq!(
+        jnp::sort_complex(&jnp::zeros_dtype([2], DType::F64)).dtype(),
+        DType::C128
+    );
+    assert_eq!(
+        jnp::roots(&f32s(&[1.0, -3.0, 2.0], &[3])).dtype(),
+        DType::C64
+    );
+}
