@@ -41,3 +41,45 @@ impl Array {
         allclose(self, other, rtol, atol)
     }
 }
+
+/// `jnp.array_equal(a1, a2)`: a 0-d bool, true when the shapes are equal and so is every
+/// element (NaN equals nothing).
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// assert!(jnp::array_equal(&jnp::arange(3), &jnp::arange(3)).item::<bool>());
+/// assert!(!jnp::array_equal(&jnp::arange(3), &jnp::arange(2)).item::<bool>());
+/// ```
+pub fn array_equal(a1: &Array, a2: &Array) -> Array {
+    array_equal_with(a1, a2, false)
+}
+
+/// `jnp.array_equal(a1, a2, equal_nan)`: with `equal_nan`, NaNs in the same positions count
+/// as equal.
+pub fn array_equal_with(a1: &Array, a2: &Array, equal_nan: bool) -> Array {
+    if a1.shape() != a2.shape() {
+        return Array::scalar(false);
+    }
+    let mut eq = equal(a1, a2);
+    if equal_nan {
+        let both = super::math::logical_and(&super::math::isnan(a1), &super::math::isnan(a2));
+        eq = logical_or(&eq, &both);
+    }
+    all(&eq, None)
+}
+
+/// `jnp.array_equiv(a1, a2)`: a 0-d bool, true when the shapes broadcast together and every
+/// element of the broadcast arrays is equal.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let row = Array::from_vec(vec![1i32, 2], [2]);
+/// let m = Array::from_vec(vec![1i32, 2, 1, 2], [2, 2]);
+/// assert!(jnp::array_equiv(&row, &m).item::<bool>());
+/// ```
+pub fn array_equiv(a1: &Array, a2: &Array) -> Array {
+    if crate::array::broadcast_shapes(a1.shape(), a2.shape()).is_none() {
+        return Array::scalar(false);
+    }
+    all(&equal(a1, a2), None)
+}

@@ -145,3 +145,184 @@ pub fn eye(n: usize, m: Option<usize>, k: isize) -> Array {
 pub fn identity(n: usize) -> Array {
     eye(n, None, 0)
 }
+
+/// Options of [`array_with`]: JAX's defaults are the input's dtype and no minimum rank.
+#[derive(Clone, Debug, Default)]
+pub struct ArrayOptions {
+    /// The dtype of the result (`None`: the input's, keeping a weak type weak).
+    pub dtype: Option<DType>,
+    /// Leading axes of length one are added until the result has at least this rank.
+    pub ndmin: usize,
+}
+
+/// `jnp.array(x)`: a copy of `x` (arrays are immutable, so this is the same values).
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// assert_eq!(jnp::array(&jnp::arange(3)).to_vec::<i32>(), vec![0, 1, 2]);
+/// ```
+pub fn array(x: &Array) -> Array {
+    array_with(x, ArrayOptions::default())
+}
+
+/// `jnp.array(x, dtype=, ndmin=)`.
+///
+/// ```
+/// use equinox_core::{numpy::{self as jnp, ArrayOptions}, DType};
+/// let y = jnp::array_with(&jnp::arange(3), ArrayOptions { dtype: Some(DType::F32), ndmin: 2 });
+/// assert_eq!((y.dtype(), y.shape()), (DType::F32, &[1usize, 3][..]));
+/// ```
+pub fn array_with(x: &Array, options: ArrayOptions) -> Array {
+    let mut out = match options.dtype {
+        Some(d) => x.astype(d),
+        None => x.clone(),
+    };
+    if out.ndim() < options.ndmin {
+        let mut shape = vec![1usize; options.ndmin - out.ndim()];
+        shape.extend_from_slice(out.shape());
+        out = out.reshape(shape);
+    }
+    out
+}
+
+/// `jnp.asarray(x)`: `x` itself (already an array).
+pub fn asarray(x: &Array) -> Array {
+    x.clone()
+}
+
+/// `jnp.asarray(x, dtype=dtype)`: `x` converted to `dtype`.
+pub fn asarray_dtype(x: &Array, dtype: DType) -> Array {
+    x.astype(dtype)
+}
+
+/// `jnp.copy(x)`: a copy of `x` (the same values, dtype and weak type).
+pub fn copy(x: &Array) -> Array {
+    x.clone()
+}
+
+/// Options of [`logspace_with`] and [`geomspace_with`]: JAX's defaults are an included
+/// endpoint, base 10, and a float32 result.
+#[derive(Clone, Debug)]
+pub struct LogspaceOptions {
+    /// Whether `stop` is the last value (otherwise the `num` values stop one step short).
+    pub endpoint: bool,
+    /// The base of the exponents (`logspace` only).
+    pub base: f64,
+    /// The dtype of the result (an integer dtype truncates the float values).
+    pub dtype: DType,
+}
+
+impl Default for LogspaceOptions {
+    fn default() -> Self {
+        LogspaceOptions {
+            endpoint: true,
+            base: 10.0,
+            dtype: DType::F32,
+        }
+    }
+}
+
+/// The exponents `linspace(start, stop, num, endpoint)` as f64 values.
+fn lin_values(start: f64, stop: f64, num: usize, endpoint: bool) -> Vec<f64> {
+    let div = if endpoint { num.saturating_sub(1) } else { num };
+    let step = if div > 0 {
+        (stop - start) / div as f64
+    } else {
+        0.0
+    };
+    (0..num)
+        .map(|i| {
+            if endpoint && num > 1 && i + 1 == num {
+                stop
+            } else {
+                start + i as f64 * step
+            }
+        })
+        .collect()
+}
+
+/// The float values `v` in the computation dtype (the inexact form of `dtype`), then `dtype`.
+fn values_as(v: Vec<f64>, dtype: DType) -> Array {
+    let n = v.len();
+    let computation = match dtype {
+        d if d.is_inexact() => d,
+        DType::I64 => DType::F64,
+        _ => DType::F32,
+    };
+    let x = Array::from_vec(v, [n]).astype(computation);
+    x.astype(dtype)
+}
+
+/// `jnp.logspace(start, stop, num)`: `10 ** linspace(start, stop, num)` in float32.
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// assert_eq!(jnp::logspace(0.0, 2.0, 3).to_vec::<f32>(), vec![1.0, 10.0, 100.0]);
+/// ```
+pub fn logspace(start: f64, stop: f64, num: usize) -> Array {
+    logspace_with(start, stop, num, LogspaceOptions::default())
+}
+
+/// `jnp.logspace(start, stop, num, endpoint=, base=, dtype=)`.
+pub fn logspace_with(start: f64, stop: f64, num: usize, options: LogspaceOptions) -> Array {
+    let wide = matches!(options.dtype, DType::F64 | DType::C128 | DType::I64);
+    // JAX rounds the exponents to the computation dtype before the power.
+    let v: Vec<f64> = lin_values(start, stop, num, options.endpoint)
+        .iter()
+        .map(|&x| if wide { x } else { f64::from(x as f32) })
+        .map(|x| options.base.powf(x))
+        .collect();
+    values_as(v, options.dtype)
+}
+
+/// `jnp.geomspace(start, stop, num)`: `num` values in geometric progression from `start` to
+/// `stop` (both nonzero, of one sign), in float32.
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// let g = jnp::geomspace(1.0, 1000.0, 4).to_vec::<f32>();
+/// assert!((g[2] - 100.0).abs() < 1e-4);
+/// ```
+pub fn geomspace(start: f64, stop: f64, num: usize) -> Array {
+    geomspace_with(start, stop, num, LogspaceOptions::default())
+}
+
+/// `jnp.geomspace(start, stop, num, endpoint=, dtype=)` (`base` is ignored).
+pub fn geomspace_with(start: f64, stop: f64, num: usize, options: LogspaceOptions) -> Array {
+    let sign = if start > 0.0 {
+        1.0
+    } else if start < 0.0 {
+        -1.0
+    } else {
+        0.0
+    };
+    let (a, b) = ((start / sign).log10(), (stop / sign).log10());
+    let v: Vec<f64> = lin_values(a, b, num, options.endpoint)
+        .iter()
+        .map(|&x| sign * 10f64.powf(x))
+        .collect();
+    values_as(v, options.dtype)
+}
+
+/// `jnp.fromfunction(function, shape, dtype=float)`: `function` applied (through `vmap`, as
+/// in JAX) to the coordinates of every position of `shape`, given as 0-d arrays of `dtype`;
+/// the results are stacked with leading axes `shape`.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, DType};
+/// let m = jnp::fromfunction(|i| &i[0] * &i[1], &[2, 3], DType::I32);
+/// assert_eq!(m.to_vec::<i32>(), vec![0, 0, 0, 0, 1, 2]);
+/// ```
+pub fn fromfunction(function: impl Fn(&[Array]) -> Array, shape: &[usize], dtype: DType) -> Array {
+    let n: usize = shape.iter().product();
+    // One row of coordinates per position, in row-major order.
+    let mut coords = Vec::with_capacity(shape.len());
+    for axis in 0..shape.len() {
+        let iota = crate::lax::broadcasted_iota(dtype, shape.to_vec(), axis);
+        coords.push(iota.reshape([n]));
+    }
+    let out = crate::transforms::vmap(|c: &Vec<Array>| function(c))(&coords);
+    let mut out_shape = shape.to_vec();
+    out_shape.extend_from_slice(&out.shape()[1..]);
+    out.reshape(out_shape)
+}

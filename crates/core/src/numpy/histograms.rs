@@ -1,4 +1,5 @@
-//! Counting into bins, named as in `jax.numpy`: `bincount`, `digitize`, `histogram`.
+//! Counting into bins, named as in `jax.numpy`: `bincount`, `digitize`, `histogram`,
+//! `histogram_bin_edges`, `histogram2d`, `histogramdd`.
 
 use super::indexing::Index;
 use super::math::{clip, divide, equal, greater_equal, multiply, subtract, where_};
@@ -250,4 +251,181 @@ fn linspace_traced(start: &Array, stop: &Array, num: usize) -> Array {
         &multiply(stop, &step),
     );
     super::joining::concatenate(&[&body, &stop.reshape([1])], 0)
+}
+
+/// `jnp.histogram_bin_edges(a, bins, range, weights)`: the bin edges [`histogram_with`] uses
+/// (`bins + 1` evenly spaced edges over the range, or the given edges).
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let e = jnp::histogram_bin_edges(&Array::from_vec(vec![0.0f32, 1.0, 4.0], [3]), 4);
+/// assert_eq!(e.to_vec::<f32>(), vec![0.0, 1.0, 2.0, 3.0, 4.0]);
+/// ```
+pub fn histogram_bin_edges(a: &Array, bins: usize) -> Array {
+    histogram_bin_edges_with(
+        a,
+        HistogramOptions {
+            bins: Bins::Count(bins),
+            ..Default::default()
+        },
+    )
+}
+
+/// `jnp.histogram_bin_edges(a, bins, range, weights)` with [`HistogramOptions`] (`density` is
+/// ignored).
+pub fn histogram_bin_edges_with(a: &Array, options: HistogramOptions) -> Array {
+    histogram_with(a, options).1
+}
+
+/// Options of [`histogramdd_with`] and [`histogram2d_with`]: JAX's defaults are 10 bins per
+/// dimension over the data's range, no weights, counts rather than densities.
+#[derive(Clone, Debug)]
+pub struct HistogramddOptions {
+    /// Bins for every dimension (one entry), or one entry per dimension.
+    pub bins: Vec<Bins>,
+    /// The range of each dimension (`None`: the data's, per dimension).
+    pub range: Option<Vec<Option<(f64, f64)>>>,
+    /// One weight per sample.
+    pub weights: Option<Array>,
+    /// Normalise to a density (counts per unit volume, summing to 1 over the volume).
+    pub density: bool,
+}
+
+impl Default for HistogramddOptions {
+    fn default() -> Self {
+        HistogramddOptions {
+            bins: vec![Bins::Count(10)],
+            range: None,
+            weights: None,
+            density: false,
+        }
+    }
+}
+
+/// `jnp.histogramdd(sample)`: the histogram of `N` points in `D` dimensions (`sample` of shape
+/// `[N, D]`) with 10 bins per dimension; returns the `D`-dimensional counts and the edges of
+/// each dimension.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let pts = Array::from_vec(vec![0.0f32, 0.0, 1.0, 1.0, 1.0, 0.0], [3, 2]);
+/// let (h, edges) = jnp::histogramdd(&pts);
+/// assert_eq!((h.shape(), edges.len()), (&[10usize, 10][..], 2));
+/// ```
+pub fn histogramdd(sample: &Array) -> (Array, Vec<Array>) {
+    histogramdd_with(sample, HistogramddOptions::default())
+}
+
+/// `jnp.histogramdd(sample, bins, range, weights, density)`.
+pub fn histogramdd_with(sample: &Array, options: HistogramddOptions) -> (Array, Vec<Array>) {
+    let (sample, weights) = match &options.weights {
+        None => (to_inexact(sample), None),
+        Some(w) => {
+            if sample.ndim() < 1 || w.shape() != &sample.shape()[..1] {
+                panic!(
+                    "histogramdd: should have one weight for each sample (weights of shape {}, \
+                     sample of shape {})",
+                    w.shape_obj(),
+                    sample.shape_obj()
+                );
+            }
+            let p: Vec<Array> = promote_dtypes(&[sample, w])
+                .iter()
+                .map(to_inexact)
+                .collect();
+            (p[0].clone(), Some(p[1].clone()))
+        }
+    };
+    let (n, d) = match sample.shape() {
+        [n, d] => (*n, *d),
+        _ => panic!(
+            "histogramdd: sample must have shape (N, D), got {}",
+            sample.shape_obj()
+        ),
+    };
+    if let Some(r) = &options.range {
+        if r.len() != d {
+            panic!(
+                "histogramdd: For sample.shape=({n}, {d}), range must be a sequence of {d} pairs \
+                 or Nones; got {} entries",
+                r.len()
+            );
+        }
+    }
+    let bins: Vec<Bins> = match options.bins.len() {
+        1 => vec![options.bins[0].clone(); d],
+        k if k == d => options.bins.clone(),
+        k => {
+            panic!("histogramdd: should be a bin for each dimension ({k} bins for {d} dimensions)")
+        }
+    };
+    let mut idx_by_dim = Vec::with_capacity(d);
+    let mut edges_by_dim = Vec::with_capacity(d);
+    for (i, b) in bins.into_iter().enumerate() {
+        let col = lax::slice_in_dim(&sample, i, i + 1, 1, 1).reshape([n]);
+        let edges = histogram_bin_edges_with(
+            &col,
+            HistogramOptions {
+                bins: b,
+                range: options.range.as_ref().and_then(|r| r[i]),
+                weights: None,
+                density: false,
+            },
+        );
+        let ne = edges.shape()[0];
+        let last = lax::slice_in_dim(&edges, ne - 1, ne, 1, 0).reshape([0i32; 0]);
+        let idx = searchsorted(&edges, &col, Side::Right);
+        let idx = where_(
+            &equal(&col, &last),
+            &subtract(&idx, &Array::weak_scalar(1)),
+            &idx,
+        );
+        idx_by_dim.push(idx);
+        edges_by_dim.push(edges);
+    }
+    let nbins: Vec<usize> = edges_by_dim.iter().map(|e| e.shape()[0] + 1).collect();
+    let refs: Vec<&Array> = idx_by_dim.iter().collect();
+    let xy = super::index_tricks::ravel_multi_index_with(
+        &refs,
+        &nbins,
+        super::index_tricks::RavelOptions {
+            mode: super::index_tricks::IndexMode::Clip,
+            ..Default::default()
+        },
+    );
+    let total: usize = nbins.iter().product();
+    let hist = bincount_sized(&xy, weights.as_ref(), total).reshape(nbins.clone());
+    // Drop the outlier bins at both ends of every dimension.
+    let mut hist = hist;
+    for (ax, &nb) in nbins.iter().enumerate() {
+        hist = lax::slice_in_dim(&hist, 1, nb - 1, 1, ax);
+    }
+    if options.density {
+        hist = hist.astype(sample.dtype());
+        hist = divide(&hist, &sum(&hist, None));
+        let dedges: Vec<Array> = edges_by_dim.iter().map(diff).collect();
+        let norms = super::index_tricks::ix_(&dedges.iter().collect::<Vec<_>>());
+        for norm in &norms {
+            hist = divide(&hist, norm);
+        }
+    }
+    (hist, edges_by_dim)
+}
+
+/// `jnp.histogram2d(x, y)`: the 2-d histogram of the points `(x[i], y[i])` with 10 bins per
+/// dimension: the counts and the edges along `x` and along `y`.
+pub fn histogram2d(x: &Array, y: &Array) -> (Array, Array, Array) {
+    histogram2d_with(x, y, HistogramddOptions::default())
+}
+
+/// `jnp.histogram2d(x, y, bins, range, weights, density)`.
+pub fn histogram2d_with(
+    x: &Array,
+    y: &Array,
+    options: HistogramddOptions,
+) -> (Array, Array, Array) {
+    let sample = super::joining::stack(&[x, y], 1);
+    let (h, mut e) = histogramdd_with(&sample, options);
+    let ey = e.pop().expect("two dimensions");
+    (h, e.pop().expect("two dimensions"), ey)
 }

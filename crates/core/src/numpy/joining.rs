@@ -146,14 +146,29 @@ impl<const N: usize> From<[usize; N]> for Sections {
 /// assert_eq!(jnp::split(&x, 3, 0).len(), 3);
 /// ```
 pub fn split(x: &Array, sections: impl Into<Sections>, axis: isize) -> Vec<Array> {
-    let axis = normalize_axis(axis, x.ndim(), "split");
+    split_impl(x, sections.into(), axis, "split")
+}
+
+/// JAX's `_split`: `op` names the caller; only `array_split` allows unequal parts.
+fn split_impl(x: &Array, sections: Sections, axis: isize, op: &str) -> Vec<Array> {
+    if x.ndim() == 0 {
+        panic!("{op}: expected an array of rank >= 1, got a 0-d array");
+    }
+    let axis = normalize_axis(axis, x.ndim(), op);
     let d = x.shape()[axis];
-    let bounds: Vec<usize> = match sections.into() {
+    let bounds: Vec<usize> = match sections {
+        Sections::Count(0) => panic!("{op}: the number of sections must be larger than 0"),
+        Sections::Count(n) if op == "array_split" => {
+            // The first `d % n` parts get one extra element.
+            let (q, r) = (d / n, d % n);
+            (0..=n).map(|i| i * q + i.min(r)).collect()
+        }
         Sections::Count(n) => {
-            if n == 0 || !d.is_multiple_of(n) {
+            if !d.is_multiple_of(n) {
                 panic!(
-                    "split: array split does not result in an equal division: axis {axis} of \
-                     shape {} into {n} sections",
+                    "{op}: array split does not result in an equal division: rest is {} \
+                     (axis {axis} of shape {} into {n} sections)",
+                    d % n,
                     x.shape_obj()
                 );
             }
@@ -168,6 +183,142 @@ pub fn split(x: &Array, sections: impl Into<Sections>, axis: isize) -> Vec<Array
         .windows(2)
         .map(|w| lax::slice_in_dim(x, w[0], w[1].max(w[0]), 1, axis))
         .collect()
+}
+
+/// `jnp.array_split(x, sections, axis)`: like [`split`], but `Count(n)` need not divide the
+/// axis: the first `len % n` parts get one extra element.
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// let parts = jnp::array_split(&jnp::arange(9), 4, 0);
+/// assert_eq!(parts.iter().map(|p| p.size()).collect::<Vec<_>>(), vec![3, 2, 2, 2]);
+/// ```
+pub fn array_split(x: &Array, sections: impl Into<Sections>, axis: isize) -> Vec<Array> {
+    split_impl(x, sections.into(), axis, "array_split")
+}
+
+/// `jnp.hsplit(x, sections)`: [`split`] along axis 1 (axis 0 for 1-d arrays).
+pub fn hsplit(x: &Array, sections: impl Into<Sections>) -> Vec<Array> {
+    let axis = if x.ndim() == 1 { 0 } else { 1 };
+    split_impl(x, sections.into(), axis, "hsplit")
+}
+
+/// `jnp.vsplit(x, sections)`: [`split`] along axis 0.
+pub fn vsplit(x: &Array, sections: impl Into<Sections>) -> Vec<Array> {
+    split_impl(x, sections.into(), 0, "vsplit")
+}
+
+/// `jnp.dsplit(x, sections)`: [`split`] along axis 2 (needs rank >= 3).
+pub fn dsplit(x: &Array, sections: impl Into<Sections>) -> Vec<Array> {
+    if x.ndim() < 3 {
+        panic!(
+            "dsplit: expected an array of rank >= 3, got shape {}",
+            x.shape_obj()
+        );
+    }
+    split_impl(x, sections.into(), 2, "dsplit")
+}
+
+/// `jnp.column_stack(arrays)`: 1-d (and 0-d) inputs become columns, then everything is
+/// joined along axis 1, promoting dtypes.
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// let y = jnp::column_stack(&[&jnp::arange(3), &jnp::zeros([3])]);
+/// assert_eq!(y.shape(), &[3, 2]);
+/// ```
+pub fn column_stack(arrays: &[&Array]) -> Array {
+    let a: Vec<Array> = arrays
+        .iter()
+        .map(|x| {
+            if x.ndim() < 2 {
+                let r = atleast_2d(x);
+                let n = r.shape()[1];
+                r.reshape([n, 1])
+            } else {
+                (*x).clone()
+            }
+        })
+        .collect();
+    concatenate(&a.iter().collect::<Vec<_>>(), 1)
+}
+
+/// `jnp.dstack(arrays)`: every input made at least 3-d ([`atleast_3d`](super::atleast_3d)),
+/// then joined along axis 2, promoting dtypes.
+pub fn dstack(arrays: &[&Array]) -> Array {
+    let a: Vec<Array> = arrays.iter().map(|x| super::atleast_3d(x)).collect();
+    concatenate(&a.iter().collect::<Vec<_>>(), 2)
+}
+
+/// A nested list of arrays for [`block`]: `Block::from(&x)` is a leaf, `Block::List` a level.
+#[derive(Clone, Debug)]
+pub enum Block {
+    /// One array.
+    Array(Array),
+    /// A list of blocks, joined along the axis of its depth (the innermost lists along the
+    /// last axis).
+    List(Vec<Block>),
+}
+
+impl From<&Array> for Block {
+    fn from(a: &Array) -> Block {
+        Block::Array(a.clone())
+    }
+}
+impl From<Array> for Block {
+    fn from(a: Array) -> Block {
+        Block::Array(a)
+    }
+}
+impl<T: Into<Block>> From<Vec<T>> for Block {
+    fn from(v: Vec<T>) -> Block {
+        Block::List(v.into_iter().map(Into::into).collect())
+    }
+}
+
+/// `jnp.block(arrays)`: assembles an array from nested lists of blocks (JAX's recursive
+/// `_block`): a list whose elements have list depth `d` lifts them to rank
+/// `max(d + 1, their ranks)` with leading ones and joins them along axis `-(d + 1)`, so the
+/// innermost lists join along the last axis. The depth must be the same everywhere.
+///
+/// ```
+/// use equinox_core::numpy::{self as jnp, Block};
+/// let a = jnp::ones([2, 2]);
+/// let b = jnp::zeros([2, 1]);
+/// let m = jnp::block(&Block::from(vec![vec![&a, &b], vec![&a, &b]]));
+/// assert_eq!(m.shape(), &[4, 3]);
+/// ```
+pub fn block(arrays: &Block) -> Array {
+    /// The assembled block and its list depth (a leaf counts 1).
+    fn go(b: &Block) -> (Array, usize) {
+        match b {
+            Block::Array(a) => (a.clone(), 1),
+            Block::List(v) => {
+                if v.is_empty() {
+                    panic!("block: jax.numpy.block does not allow empty list arguments");
+                }
+                let (xs, depths): (Vec<Array>, Vec<usize>) = v.iter().map(go).unzip();
+                if depths.iter().any(|&d| d != depths[0]) {
+                    panic!("block: Mismatched list depths in jax.numpy.block (depths {depths:?})");
+                }
+                let rank = xs.iter().map(Array::ndim).max().unwrap().max(depths[0]);
+                let xs: Vec<Array> = xs
+                    .iter()
+                    .map(|x| {
+                        let mut shape = vec![1usize; rank - x.ndim()];
+                        shape.extend_from_slice(x.shape());
+                        x.reshape(shape)
+                    })
+                    .collect();
+                let axis = -(depths[0] as isize);
+                (
+                    concatenate(&xs.iter().collect::<Vec<_>>(), axis),
+                    depths[0] + 1,
+                )
+            }
+        }
+    }
+    go(arrays).0
 }
 
 /// `jnp.tile(x, reps)`: repeats the whole array `reps[i]` times along each axis (shorter of

@@ -1,5 +1,5 @@
 //! Diagonals, grids and products of arrays, named as in `jax.numpy`: `diag`, `diagflat`,
-//! `diagonal`, `trace`, `tri`, `meshgrid`, `kron`, `cross`.
+//! `diagonal`, `trace`, `tri`, `meshgrid`, `kron`, `cross`, `fill_diagonal`, `vander`.
 
 use super::creation::zeros_dtype;
 use super::indexing::{index, Index};
@@ -357,6 +357,94 @@ pub fn cross_with(a: &Array, b: &Array, options: CrossOptions) -> Array {
     let b = super::promotion::broadcast_arrays(&[&p[0], &p[1], &p[2]]);
     let c = stack(&[&b[0], &b[1], &b[2]], 0);
     moveaxis(&c, 0, axc)
+}
+
+/// `jnp.fill_diagonal(a, val, inplace=False)`: `a` with its main diagonal (positions
+/// `(i, i, ..., i)`) set to `val` (converted to `a`'s dtype): a 0-d `val` everywhere, else the
+/// flattened `val` repeated to the diagonal's length. `a` needs rank >= 2, and for rank > 2
+/// equal axis lengths.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let m = jnp::fill_diagonal(&jnp::zeros([2, 3]), &Array::scalar(5.0f32));
+/// assert_eq!(m.to_vec::<f32>(), vec![5.0, 0.0, 0.0, 0.0, 5.0, 0.0]);
+/// ```
+pub fn fill_diagonal(a: &Array, val: &Array) -> Array {
+    if a.ndim() < 2 {
+        panic!(
+            "fill_diagonal: array must be at least 2-d, got shape {}",
+            a.shape_obj()
+        );
+    }
+    if a.ndim() > 2 && a.shape().iter().any(|&d| d != a.shape()[0]) {
+        panic!(
+            "fill_diagonal: All dimensions of input must be of equal length, got shape {}",
+            a.shape_obj()
+        );
+    }
+    let n = *a.shape().iter().min().unwrap();
+    let v = convert(val, a.dtype(), false);
+    // Position `i` of the diagonal reads `v[i]` (the flattened `val` tiled to length n).
+    let v = if v.ndim() == 0 || n == 0 {
+        v
+    } else {
+        let flat = ravel(&v);
+        let reps = n.div_ceil(flat.size());
+        let tiled = super::joining::tile(&flat, &[reps]);
+        lax::slice_in_dim(&tiled, 0, n, 1, 0)
+    };
+    // The diagonal mask: every coordinate equal to the first.
+    let nd = a.ndim();
+    let first = lax::broadcasted_iota(DType::I32, a.shape().to_vec(), 0);
+    let mut mask = super::creation::full(a.shape(), true);
+    for ax in 1..nd {
+        let c = lax::broadcasted_iota(DType::I32, a.shape().to_vec(), ax);
+        mask = super::math::logical_and(&mask, &bind1(CompareOp::Eq, &[&first, &c]));
+    }
+    let values = if v.ndim() == 0 {
+        broadcast_to_shape(&v, a.shape_obj(), "fill_diagonal")
+    } else {
+        // `v[i]` along axis 0, broadcast over the others (off the diagonal it is unused).
+        let padded = if a.shape()[0] > n {
+            let zeros = zeros_dtype([a.shape()[0] - n], a.dtype());
+            lax::concatenate(&[&v, &zeros], 0)
+        } else {
+            v
+        };
+        let mut shape = vec![1usize; nd];
+        shape[0] = a.shape()[0];
+        broadcast_to_shape(&padded.reshape(shape), a.shape_obj(), "fill_diagonal")
+    };
+    select(&mask, &values, a)
+}
+
+/// `jnp.vander(x)`: the Vandermonde matrix of a 1-d `x`: column `j` is
+/// `x ** (N - 1 - j)` with `N = len(x)`.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let v = jnp::vander(&Array::from_vec(vec![1i32, 2, 3], [3]));
+/// assert_eq!(v.to_vec::<i32>(), vec![1, 1, 1, 4, 2, 1, 9, 3, 1]);
+/// ```
+pub fn vander(x: &Array) -> Array {
+    vander_with(x, None, false)
+}
+
+/// `jnp.vander(x, N, increasing)`: `N` columns (`None`: `len(x)`), powers increasing from the
+/// left when `increasing`.
+pub fn vander_with(x: &Array, n: Option<usize>, increasing: bool) -> Array {
+    if x.ndim() != 1 {
+        panic!(
+            "vander: x must be a one-dimensional array, got shape {}",
+            x.shape_obj()
+        );
+    }
+    let n = n.unwrap_or(x.shape()[0]);
+    let mut iota = lax::iota(x.dtype(), n);
+    if !increasing {
+        iota = super::manipulation::flip(&iota, 0);
+    }
+    super::math::power(&x.reshape([x.shape()[0], 1]), &iota.reshape([1, n]))
 }
 
 impl Array {

@@ -4,12 +4,17 @@
 
 mod aliases;
 mod axes;
+mod bits;
 mod closeness;
 mod complex;
 mod creation;
 mod cumulative;
+mod dtypes;
 pub mod fft;
+mod float_parts;
+mod functional;
 mod histograms;
+mod index_tricks;
 mod indexing;
 mod joining;
 pub mod linalg;
@@ -19,6 +24,8 @@ mod math;
 mod matrices;
 mod ops;
 mod pad;
+mod placing;
+mod polynomials;
 mod products;
 pub(crate) mod promotion;
 mod rearranging;
@@ -28,14 +35,20 @@ mod signal;
 mod sorting;
 mod statistics;
 mod ufuncs;
+mod window_functions;
 
 pub use aliases::*;
 pub use axes::Axes;
-pub use closeness::{allclose, isclose};
+pub use bits::*;
+pub use closeness::{allclose, array_equal, array_equal_with, array_equiv, isclose};
 pub use complex::*;
 pub use creation::*;
 pub use cumulative::*;
+pub use dtypes::*;
+pub use float_parts::*;
+pub use functional::*;
 pub use histograms::*;
+pub use index_tricks::*;
 pub use indexing::{index, take, take_along_axis, take_mode, At, Index, UpdateValue, NEWAXIS};
 pub use joining::*;
 pub use logaddexp::logaddexp;
@@ -44,8 +57,10 @@ pub use math::*;
 pub use matrices::*;
 pub use ops::Scalar;
 pub use pad::{pad, pad_with, PadMode, PadOptions, ReflectType};
+pub use placing::*;
+pub use polynomials::*;
 pub use products::*;
-pub use promotion::{broadcast_arrays, promote_dtypes, result_type};
+pub use promotion::{broadcast_arrays, broadcast_shapes, promote_dtypes, result_type};
 pub use rearranging::*;
 pub use reductions::*;
 pub use set_ops::*;
@@ -56,3 +71,4 @@ pub use ufuncs::{
     copysign, float_power, gcd, heaviside, hypot, lcm, logaddexp2, nan_to_num, nan_to_num_with,
     select, signbit, sinc, NanToNumOptions,
 };
+pub use window_functions::*;

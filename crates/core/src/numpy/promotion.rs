@@ -1,6 +1,6 @@
 //! Dtype promotion and shape broadcasting for the numpy-level API.
 
-use crate::array::{broadcast_shapes, promote_types_weak, Array, DType, Shape};
+use crate::array::{broadcast_shapes as broadcast_two, promote_types_weak, Array, DType, Shape};
 use crate::prims::binary::BinaryOp;
 use crate::prims::compare::CompareOp;
 use crate::prims::convert::ConvertOp;
@@ -82,9 +82,28 @@ pub fn broadcast_arrays(arrays: &[&Array]) -> Vec<Array> {
         .collect()
 }
 
+/// `jnp.broadcast_shapes(*shapes)`: the shape that all `shapes` broadcast to.
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// assert_eq!(jnp::broadcast_shapes(&[&[3, 1], &[4], &[]]), vec![3, 4]);
+/// ```
+pub fn broadcast_shapes(shapes: &[&[usize]]) -> Vec<usize> {
+    let mut out = Shape::scalar();
+    for s in shapes {
+        out = broadcast_two(&out, s).unwrap_or_else(|| {
+            panic!(
+                "broadcast_shapes: Incompatible shapes for broadcasting: shapes={:?}",
+                shapes
+            )
+        });
+    }
+    out.to_vec()
+}
+
 pub(crate) fn common_shape(arrays: &[&Array], op: &str) -> Shape {
     arrays.iter().fold(Shape::scalar(), |s, a| {
-        broadcast_shapes(&s, a.shape()).unwrap_or_else(|| {
+        broadcast_two(&s, a.shape()).unwrap_or_else(|| {
             let shapes: Vec<String> = arrays.iter().map(|a| a.shape_obj().to_string()).collect();
             panic!(
                 "{op}: shapes {} cannot be broadcast together",

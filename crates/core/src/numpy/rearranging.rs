@@ -1,5 +1,6 @@
 //! Rearranging elements, named as in `jax.numpy`: `roll`, `rot90`, `fliplr`, `flipud`,
-//! `atleast_3d`, `append`, `insert`, `delete`, `diff`, `ediff1d`.
+//! `atleast_3d`, `append`, `insert`, `delete`, `diff`, `ediff1d`, `rollaxis`, `resize`,
+//! `trim_zeros`.
 
 use super::indexing::take_mode;
 use super::joining::concatenate;
@@ -385,6 +386,105 @@ pub fn ediff1d(ary: &Array, to_end: Option<&Array>, to_begin: Option<&Array>) ->
         result = concatenate(&[&result, &ravel(&e.astype(arr.dtype()))], 0);
     }
     result
+}
+
+/// `jnp.rollaxis(a, axis, start)`: axis `axis` moved to just before position `start` (the
+/// other axes keep their order); prefer [`moveaxis`].
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// let x = jnp::zeros([2, 3, 4]);
+/// assert_eq!(jnp::rollaxis(&x, 2, 0).shape(), &[4, 2, 3]);
+/// assert_eq!(jnp::rollaxis(&x, 0, 3).shape(), &[3, 4, 2]);
+/// ```
+pub fn rollaxis(a: &Array, axis: isize, start: isize) -> Array {
+    let nd = a.ndim() as isize;
+    let axis = normalize_axis(axis, a.ndim(), "rollaxis") as isize;
+    if !(-nd <= start && start <= nd) {
+        panic!("rollaxis: start={start} must satisfy {}<=start<={nd}", -nd);
+    }
+    let mut start = if start < 0 { start + nd } else { start };
+    if start > axis {
+        start -= 1;
+    }
+    moveaxis(a, axis, start)
+}
+
+/// `jnp.resize(a, new_shape)`: the flattened `a` repeated (or cut) to fill `new_shape`;
+/// zeros when `a` or the new shape is empty.
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// assert_eq!(jnp::resize(&jnp::arange(3), &[2, 2]).to_vec::<i32>(), vec![0, 1, 2, 0]);
+/// ```
+pub fn resize(a: &Array, new_shape: &[usize]) -> Array {
+    let arr = ravel(a);
+    let new_size: usize = new_shape.iter().product();
+    if arr.size() == 0 || new_size == 0 {
+        return super::creation::zeros_dtype(new_shape.to_vec(), a.dtype());
+    }
+    let repeats = new_size.div_ceil(arr.size());
+    let tiled = super::joining::tile(&arr, &[repeats]);
+    reshape(
+        &lax::slice_in_dim(&tiled, 0, new_size, 1, 0),
+        new_shape.to_vec(),
+    )
+}
+
+/// Which ends [`trim_zeros_with`] trims.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Trim {
+    /// Both ends (`'fb'`, the default).
+    #[default]
+    Both,
+    /// The front only (`'f'`).
+    Front,
+    /// The back only (`'b'`).
+    Back,
+}
+
+/// `jnp.trim_zeros(filt)`: `filt` without its leading and trailing all-zero slices along every
+/// axis. The result's shape depends on the values, so `filt` must be concrete.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let x = Array::from_vec(vec![0i32, 0, 3, 0, 5, 0], [6]);
+/// assert_eq!(jnp::trim_zeros(&x).to_vec::<i32>(), vec![3, 0, 5]);
+/// ```
+pub fn trim_zeros(filt: &Array) -> Array {
+    trim_zeros_with(filt, Trim::Both)
+}
+
+/// `jnp.trim_zeros(filt, trim)`: trims the front, the back or both.
+pub fn trim_zeros_with(filt: &Array, trim: Trim) -> Array {
+    if !filt.is_concrete() {
+        panic!(
+            "trim_zeros: the result's shape depends on the values of a traced array of shape {}; \
+             trim_zeros needs a concrete array",
+            filt.shape_obj()
+        );
+    }
+    let nz = not_equal(filt, &convert(&Array::scalar(0i32), filt.dtype(), false));
+    let mut out = filt.clone();
+    for ax in 0..filt.ndim() {
+        let others: Vec<i32> = (0..filt.ndim() as i32)
+            .filter(|&i| i != ax as i32)
+            .collect();
+        let mask = super::reductions::any(&nz, others).to_vec::<bool>();
+        let n = mask.len();
+        let (lo, hi) = match mask.iter().position(|&m| m) {
+            None => (0, 0),
+            Some(first) => {
+                let last = n - mask.iter().rev().position(|&m| m).unwrap();
+                (
+                    if trim != Trim::Back { first } else { 0 },
+                    if trim != Trim::Front { last } else { n },
+                )
+            }
+        };
+        out = lax::slice_in_dim(&out, lo, hi, 1, ax);
+    }
+    out
 }
 
 impl Array {

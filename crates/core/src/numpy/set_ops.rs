@@ -1,5 +1,7 @@
 //! Membership, nonzero positions and unique values, named as in `jax.numpy`: `isin`,
-//! `nonzero`, `argwhere`, `flatnonzero`, `unique`.
+//! `nonzero`, `argwhere`, `flatnonzero`, `unique` (and the array-API `unique_all`,
+//! `unique_counts`, `unique_inverse`, `unique_values`), and the 1-d set operations
+//! `intersect1d`, `setdiff1d`, `setxor1d`, `union1d`.
 //!
 //! The results of `nonzero`, `argwhere`, `flatnonzero` and `unique` have a length that depends
 //! on the data, so (as in JAX outside `jit`) the plain forms need a concrete input. The
@@ -357,6 +359,295 @@ pub fn unique_with(ar: &Array, options: UniqueOptions) -> UniqueResult {
         inverse,
         counts,
     }
+}
+
+fn unique_eq_nan_false(size: Option<usize>, fill_value: Option<f64>) -> UniqueOptions {
+    UniqueOptions {
+        equal_nan: false,
+        size,
+        fill_value,
+        ..UniqueOptions::default()
+    }
+}
+
+/// `jnp.unique_values(x)`: [`unique`] with every NaN distinct (the array API's form). Needs a
+/// concrete `x` (see [`unique_values_sized`]).
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let x = Array::from_vec(vec![2i32, 1, 2], [3]);
+/// assert_eq!(jnp::unique_values(&x).to_vec::<i32>(), vec![1, 2]);
+/// ```
+pub fn unique_values(x: &Array) -> Array {
+    unique_with(x, unique_eq_nan_false(None, None)).values
+}
+
+/// `jnp.unique_values(x, size=, fill_value=)`: a static length, padded with `fill_value`
+/// (`None`: the smallest value).
+pub fn unique_values_sized(x: &Array, size: usize, fill_value: Option<f64>) -> Array {
+    unique_with(x, unique_eq_nan_false(Some(size), fill_value)).values
+}
+
+/// `jnp.unique_counts(x)`: the unique values and how often each occurs (NaNs distinct).
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let (v, c) = jnp::unique_counts(&Array::from_vec(vec![2i32, 1, 2], [3]));
+/// assert_eq!((v.to_vec::<i32>(), c.to_vec::<i32>()), (vec![1, 2], vec![1, 2]));
+/// ```
+pub fn unique_counts(x: &Array) -> (Array, Array) {
+    unique_counts_impl(x, None, None)
+}
+
+/// `jnp.unique_counts(x, size=, fill_value=)` (padding counts are 0).
+pub fn unique_counts_sized(x: &Array, size: usize, fill_value: Option<f64>) -> (Array, Array) {
+    unique_counts_impl(x, Some(size), fill_value)
+}
+
+fn unique_counts_impl(x: &Array, size: Option<usize>, fill: Option<f64>) -> (Array, Array) {
+    let u = unique_with(
+        x,
+        UniqueOptions {
+            return_counts: true,
+            ..unique_eq_nan_false(size, fill)
+        },
+    );
+    (u.values, u.counts.expect("asked for counts"))
+}
+
+/// `jnp.unique_inverse(x)`: the unique values and, shaped like `x`, each element's position
+/// among them (NaNs distinct).
+pub fn unique_inverse(x: &Array) -> (Array, Array) {
+    unique_inverse_impl(x, None, None)
+}
+
+/// `jnp.unique_inverse(x, size=, fill_value=)`.
+pub fn unique_inverse_sized(x: &Array, size: usize, fill_value: Option<f64>) -> (Array, Array) {
+    unique_inverse_impl(x, Some(size), fill_value)
+}
+
+fn unique_inverse_impl(x: &Array, size: Option<usize>, fill: Option<f64>) -> (Array, Array) {
+    let u = unique_with(
+        x,
+        UniqueOptions {
+            return_inverse: true,
+            ..unique_eq_nan_false(size, fill)
+        },
+    );
+    (u.values, u.inverse.expect("asked for the inverse"))
+}
+
+/// `jnp.unique_all(x)`: values, first-occurrence indices, inverse indices (shaped like `x`)
+/// and counts (NaNs distinct); every field of the result is set.
+pub fn unique_all(x: &Array) -> UniqueResult {
+    unique_all_impl(x, None, None)
+}
+
+/// `jnp.unique_all(x, size=, fill_value=)`.
+pub fn unique_all_sized(x: &Array, size: usize, fill_value: Option<f64>) -> UniqueResult {
+    unique_all_impl(x, Some(size), fill_value)
+}
+
+fn unique_all_impl(x: &Array, size: Option<usize>, fill: Option<f64>) -> UniqueResult {
+    unique_with(
+        x,
+        UniqueOptions {
+            return_index: true,
+            return_inverse: true,
+            return_counts: true,
+            ..unique_eq_nan_false(size, fill)
+        },
+    )
+}
+
+/// `jnp.union1d(ar1, ar2)`: the sorted unique values of both (flattened) arrays.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let a = Array::from_vec(vec![3i32, 1], [2]);
+/// let b = Array::from_vec(vec![2i32, 3], [2]);
+/// assert_eq!(jnp::union1d(&a, &b).to_vec::<i32>(), vec![1, 2, 3]);
+/// ```
+pub fn union1d(ar1: &Array, ar2: &Array) -> Array {
+    unique(&super::joining::concatenate(&[&ravel(ar1), &ravel(ar2)], 0))
+}
+
+/// `jnp.union1d(ar1, ar2, size=, fill_value=)`: a static length, padded with `fill_value`
+/// (`None`: the smallest value).
+pub fn union1d_sized(ar1: &Array, ar2: &Array, size: usize, fill_value: Option<f64>) -> Array {
+    let joined = super::joining::concatenate(&[&ravel(ar1), &ravel(ar2)], 0);
+    unique_with(
+        &joined,
+        UniqueOptions {
+            size: Some(size),
+            fill_value,
+            ..UniqueOptions::default()
+        },
+    )
+    .values
+}
+
+/// Which values of the sorted `pool` a set operation keeps (each value once).
+#[derive(Clone, Copy, PartialEq)]
+enum SetOp {
+    Intersect,
+    Xor,
+    Diff,
+}
+
+/// The kept values of a set operation: the first of each run of the sorted pool (both arrays
+/// for intersect/xor, `ar1` for diff) whose membership in `ar1` and `ar2` fits `op`, at most
+/// `size` of them (`None`: all, which needs concrete inputs); the count of valid values, and
+/// their positions in the sorted pool with the sort permutation.
+fn set_select(
+    ar1: &Array,
+    ar2: &Array,
+    op: SetOp,
+    size: Option<usize>,
+    name: &str,
+) -> (Array, Array) {
+    let p = promote_dtypes(&[&ravel(ar1), &ravel(ar2)]);
+    let (a1, a2) = (&p[0], &p[1]);
+    let pool = match op {
+        SetOp::Diff => a1.clone(),
+        _ => super::joining::concatenate(&[a1, a2], 0),
+    };
+    let n = pool.shape()[0];
+    let sorted = super::sorting::sort(&pool, 0);
+    let first = if n == 0 {
+        super::creation::full([0], true)
+    } else {
+        let neq = not_equal(
+            &lax::slice_in_dim(&sorted, 1, n, 1, 0),
+            &lax::slice_in_dim(&sorted, 0, n - 1, 1, 0),
+        );
+        super::joining::concatenate(&[&super::creation::full([1], true), &neq], 0)
+    };
+    let in1 = isin(&sorted, a1, false);
+    let in2 = isin(&sorted, a2, false);
+    let keep = match op {
+        SetOp::Intersect => logical_and(&in1, &in2),
+        SetOp::Xor => super::math::logical_xor(&in1, &in2),
+        SetOp::Diff => logical_not(&in2),
+    };
+    let mask = logical_and(&first, &keep);
+    let size = match size {
+        Some(s) => s,
+        None => concrete_count(&mask, name),
+    };
+    let count = sum(&convert(&mask, DType::I32, false), None);
+    let valid = less(&lax::iota(DType::I32, size), &count);
+    let vals = if n == 0 {
+        super::creation::zeros_dtype([size], sorted.dtype())
+    } else {
+        let pos = nonzero_sized(&mask, size, None).remove(0);
+        index(&sorted, &[Index::Array(pos)])
+    };
+    (vals, valid)
+}
+
+/// Pads a sized set-operation result: `fill` where `!valid`, else (`None`) the smallest valid
+/// value, or 0 when there is none (JAX's two-step max/min fill).
+fn set_fill(vals: &Array, valid: &Array, fill: Option<f64>) -> Array {
+    let f = match fill {
+        Some(f) => convert(&Array::scalar(f), vals.dtype(), false),
+        None => {
+            let zero = convert(&Array::scalar(0i32), vals.dtype(), false);
+            let pads = where_(valid, vals, &zero);
+            let hi = super::reductions::max(&pads, None);
+            let stage = where_(valid, vals, &hi);
+            super::reductions::min(&stage, None)
+        }
+    };
+    if vals.size() == 0 {
+        return vals.clone();
+    }
+    where_(valid, vals, &f)
+}
+
+/// `jnp.intersect1d(ar1, ar2)`: the sorted values found in both (flattened) arrays. Needs
+/// concrete inputs (see [`intersect1d_sized`]); NaN is in nothing.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let a = Array::from_vec(vec![1i32, 3, 4, 3], [4]);
+/// let b = Array::from_vec(vec![3i32, 1, 2, 1], [4]);
+/// assert_eq!(jnp::intersect1d(&a, &b).to_vec::<i32>(), vec![1, 3]);
+/// ```
+pub fn intersect1d(ar1: &Array, ar2: &Array) -> Array {
+    set_select(ar1, ar2, SetOp::Intersect, None, "intersect1d").0
+}
+
+/// `jnp.intersect1d(ar1, ar2, size=, fill_value=)`: a static length, padded with
+/// `fill_value` (`None`: the smallest value found, 0 when none is).
+pub fn intersect1d_sized(ar1: &Array, ar2: &Array, size: usize, fill_value: Option<f64>) -> Array {
+    let (v, valid) = set_select(ar1, ar2, SetOp::Intersect, Some(size), "intersect1d");
+    set_fill(&v, &valid, fill_value)
+}
+
+/// `jnp.intersect1d(ar1, ar2, return_indices=True)`: the intersection and, for each of its
+/// values, the position of its first occurrence in the flattened `ar1` and in `ar2` (int32).
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let a = Array::from_vec(vec![1i32, 3, 4, 3], [4]);
+/// let b = Array::from_vec(vec![3i32, 1, 2, 1], [4]);
+/// let (v, i, j) = jnp::intersect1d_indices(&a, &b);
+/// assert_eq!((i.to_vec::<i32>(), j.to_vec::<i32>()), (vec![0, 1], vec![1, 0]));
+/// ```
+pub fn intersect1d_indices(ar1: &Array, ar2: &Array) -> (Array, Array, Array) {
+    let v = intersect1d(ar1, ar2);
+    let p = promote_dtypes(&[&ravel(ar1), &ravel(ar2), &v]);
+    let first_at = |a: &Array| {
+        if v.size() == 0 {
+            return super::creation::zeros_dtype([0], DType::I32);
+        }
+        let eq = equal(&reshape(&p[2], [v.size(), 1]), &reshape(a, [1, a.size()]));
+        super::reductions::argmax(&eq, 1)
+    };
+    (v.clone(), first_at(&p[0]), first_at(&p[1]))
+}
+
+/// `jnp.setdiff1d(ar1, ar2)`: the sorted unique values of `ar1` not in `ar2` (both
+/// flattened). Needs concrete inputs (see [`setdiff1d_sized`]).
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let a = Array::from_vec(vec![4i32, 1, 3, 1], [4]);
+/// let b = Array::from_vec(vec![3i32], [1]);
+/// assert_eq!(jnp::setdiff1d(&a, &b).to_vec::<i32>(), vec![1, 4]);
+/// ```
+pub fn setdiff1d(ar1: &Array, ar2: &Array) -> Array {
+    set_select(ar1, ar2, SetOp::Diff, None, "setdiff1d")
+        .0
+        .astype(ar1.dtype())
+}
+
+/// `jnp.setdiff1d(ar1, ar2, size=, fill_value=)`: a static length, padded with `fill_value`
+/// (`None`: 0, as in JAX).
+pub fn setdiff1d_sized(ar1: &Array, ar2: &Array, size: usize, fill_value: Option<f64>) -> Array {
+    let (v, valid) = set_select(ar1, ar2, SetOp::Diff, Some(size), "setdiff1d");
+    set_fill(&v, &valid, Some(fill_value.unwrap_or(0.0))).astype(ar1.dtype())
+}
+
+/// `jnp.setxor1d(ar1, ar2)`: the sorted values found in exactly one of the (flattened)
+/// arrays. Needs concrete inputs (see [`setxor1d_sized`]).
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let a = Array::from_vec(vec![1i32, 2, 3], [3]);
+/// let b = Array::from_vec(vec![2i32, 4], [2]);
+/// assert_eq!(jnp::setxor1d(&a, &b).to_vec::<i32>(), vec![1, 3, 4]);
+/// ```
+pub fn setxor1d(ar1: &Array, ar2: &Array) -> Array {
+    set_select(ar1, ar2, SetOp::Xor, None, "setxor1d").0
+}
+
+/// `jnp.setxor1d(ar1, ar2, size=, fill_value=)`: a static length, padded with `fill_value`
+/// (`None`: the smallest value found, 0 when none is).
+pub fn setxor1d_sized(ar1: &Array, ar2: &Array, size: usize, fill_value: Option<f64>) -> Array {
+    let (v, valid) = set_select(ar1, ar2, SetOp::Xor, Some(size), "setxor1d");
+    set_fill(&v, &valid, fill_value)
 }
 
 impl Array {

@@ -1,5 +1,5 @@
 //! Sequences and samples, named as in `jax.numpy`: `convolve`, `correlate`, `polyval`,
-//! `trapezoid`, `interp`.
+//! `trapezoid`, `interp`, `gradient`, `unwrap`.
 
 use super::indexing::{index, take_mode, Index};
 use super::joining::concatenate;
@@ -339,4 +339,200 @@ pub fn interp_with(x: &Array, xp: &Array, fp: &Array, options: InterpOptions) ->
     };
     let f = bound(options.left, 0, less(&x, &xp0), f);
     bound(options.right, k as i64 - 1, greater(&x, &xpn), f)
+}
+
+/// Options of [`gradient_with`]: JAX's defaults are unit spacing along every axis.
+#[derive(Clone, Debug, Default)]
+pub struct GradientOptions {
+    /// Sample spacing: empty for 1, one entry for every axis, or one per axis; each a 0-d
+    /// spacing or a 1-d array of coordinates along its axis.
+    pub spacing: Vec<Array>,
+    /// The axes to differentiate along (`None`: all).
+    pub axis: Option<Vec<isize>>,
+}
+
+/// `jnp.gradient(f)`: the derivative of sampled values along every axis, by central
+/// differences inside and one-sided differences at the ends (unit spacing), one array per
+/// axis (JAX returns a bare array for a single axis). Integers become float.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let g = jnp::gradient(&Array::from_vec(vec![1.0f32, 2.0, 4.0, 7.0], [4]));
+/// assert_eq!(g[0].to_vec::<f32>(), vec![1.0, 1.5, 2.5, 3.0]);
+/// ```
+pub fn gradient(f: &Array) -> Vec<Array> {
+    gradient_with(f, GradientOptions::default())
+}
+
+/// `jnp.gradient(f, *varargs, axis=)`.
+pub fn gradient_with(f: &Array, options: GradientOptions) -> Vec<Array> {
+    let mut all: Vec<&Array> = vec![f];
+    all.extend(options.spacing.iter());
+    let p: Vec<Array> = promote_dtypes(&all).iter().map(to_inexact).collect();
+    let (a, spacing) = (&p[0], &p[1..]);
+    let axes: Vec<usize> = match &options.axis {
+        None => (0..a.ndim()).collect(),
+        Some(v) => v
+            .iter()
+            .map(|&x| crate::array::normalize_axis(x, a.ndim(), "gradient"))
+            .collect(),
+    };
+    if axes.is_empty() {
+        return Vec::new();
+    }
+    if axes.iter().any(|&ax| a.shape()[ax] < 2) {
+        panic!(
+            "gradient: Shape of array too small to calculate a numerical gradient, at least 2 \
+             elements are required (shape {})",
+            a.shape_obj()
+        );
+    }
+    let dx: Vec<Option<Array>> = match spacing.len() {
+        0 => vec![None; axes.len()],
+        1 => vec![Some(spacing[0].clone()); axes.len()],
+        k if k == axes.len() => spacing.iter().cloned().map(Some).collect(),
+        k => panic!(
+            "gradient: Invalid number of spacing arguments {k} for axis={:?}",
+            options.axis
+        ),
+    };
+    axes.iter()
+        .zip(dx)
+        .map(|(&ax, h)| gradient_along_axis(a, h.as_ref(), ax))
+        .collect()
+}
+
+fn gradient_along_axis(a: &Array, h: Option<&Array>, axis: usize) -> Array {
+    let n = a.shape()[axis];
+    let s = |x: &Array, lo: usize, hi: usize| lax::slice_in_dim(x, lo, hi, 1, axis);
+    let mut upper = subtract(&s(a, 1, 2), &s(a, 0, 1));
+    let mut lower = subtract(&s(a, n - 1, n), &s(a, n - 2, n - 1));
+    let inner = match h {
+        None => multiply(
+            &subtract(&s(a, 2, n), &s(a, 0, n - 2)),
+            &Array::weak_scalar(0.5),
+        ),
+        Some(h) if h.ndim() == 0 => {
+            let inner = super::math::divide(
+                &multiply(
+                    &subtract(&s(a, 2, n), &s(a, 0, n - 2)),
+                    &Array::weak_scalar(0.5),
+                ),
+                h,
+            );
+            upper = super::math::divide(&upper, h);
+            lower = super::math::divide(&lower, h);
+            inner
+        }
+        Some(h) if h.ndim() == 1 => {
+            if h.shape()[0] != n {
+                panic!(
+                    "gradient: Spacing arrays must have the same length as the dimension along \
+                     which the gradient is calculated (length {} for axis {axis} of length {n})",
+                    h.shape()[0]
+                );
+            }
+            let mut shape = vec![1usize; a.ndim()];
+            shape[axis] = n;
+            let h = h.reshape(shape);
+            upper = super::math::divide(&upper, &subtract(&s(&h, 1, 2), &s(&h, 0, 1)));
+            lower = super::math::divide(&lower, &subtract(&s(&h, n - 1, n), &s(&h, n - 2, n - 1)));
+            let dx1 = subtract(&s(&h, 1, n - 1), &s(&h, 0, n - 2));
+            let dx2 = subtract(&s(&h, 2, n), &s(&h, 1, n - 1));
+            let sum12 = add(&dx1, &dx2);
+            let ca = super::math::divide(&super::math::negative(&dx2), &multiply(&dx1, &sum12));
+            let cb = super::math::divide(&subtract(&dx2, &dx1), &multiply(&dx1, &dx2));
+            let cc = super::math::divide(&dx1, &multiply(&dx2, &sum12));
+            add(
+                &add(
+                    &multiply(&ca, &s(a, 0, n - 2)),
+                    &multiply(&cb, &s(a, 1, n - 1)),
+                ),
+                &multiply(&cc, &s(a, 2, n)),
+            )
+        }
+        Some(h) => panic!(
+            "gradient: Spacing arrays must be 1D arrays or scalars, got shape {}",
+            h.shape_obj()
+        ),
+    };
+    concatenate(&[&upper, &inner, &lower], axis as isize)
+}
+
+/// Options of [`unwrap_with`]: JAX's defaults are `discont = period / 2`, the last axis and
+/// `period = 2π`.
+#[derive(Clone, Debug)]
+pub struct UnwrapOptions {
+    /// Jumps smaller than this are left alone (`None`: `period / 2`).
+    pub discont: Option<f64>,
+    /// The axis to unwrap along.
+    pub axis: isize,
+    /// The period of the values.
+    pub period: f64,
+}
+
+impl Default for UnwrapOptions {
+    fn default() -> Self {
+        UnwrapOptions {
+            discont: None,
+            axis: -1,
+            period: 2.0 * std::f64::consts::PI,
+        }
+    }
+}
+
+/// `jnp.unwrap(p)`: the phases `p` with every jump larger than π between neighbours (along
+/// the last axis) replaced by its equivalent modulo 2π.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let p = Array::from_vec(vec![0.0f32, 3.0, 6.5], [3]);
+/// let u = jnp::unwrap(&p).to_vec::<f32>();
+/// assert!((u[2] - (6.5 - 2.0 * std::f32::consts::PI)).abs() < 1e-5);
+/// ```
+pub fn unwrap(p: &Array) -> Array {
+    unwrap_with(p, UnwrapOptions::default())
+}
+
+/// `jnp.unwrap(p, discont, axis, period)`.
+pub fn unwrap_with(p: &Array, options: UnwrapOptions) -> Array {
+    if p.dtype().is_complex() {
+        panic!("unwrap: jnp.unwrap does not support complex inputs.");
+    }
+    if p.ndim() == 0 {
+        panic!("unwrap: expected an array of rank >= 1, got a 0-d array");
+    }
+    let axis = crate::array::normalize_axis(options.axis, p.ndim(), "unwrap");
+    let pr = promote_dtypes(&[p, &Array::weak_scalar(options.period)]);
+    let (p, period) = (&pr[0], &pr[1]);
+    if p.shape()[axis] == 0 {
+        return p.clone();
+    }
+    let half = options.period / 2.0;
+    let discont = options.discont.unwrap_or(half);
+    let interval = convert(&Array::scalar(half), p.dtype(), false);
+    let dd = diff_with(
+        p,
+        DiffOptions {
+            axis: axis as isize,
+            ..Default::default()
+        },
+    );
+    let ddmod = subtract(&remainder(&add(&dd, &interval), period), &interval);
+    let at_neg = super::math::logical_and(
+        &super::math::equal(&ddmod, &super::math::negative(&interval)),
+        &greater(&dd, &Array::weak_scalar(0)),
+    );
+    let ddmod = where_(&at_neg, &interval, &ddmod);
+    let small = less(&super::math::abs(&dd), &Array::weak_scalar(discont));
+    let correct = where_(&small, &Array::weak_scalar(0), &subtract(&ddmod, &dd));
+    let n = p.shape()[axis];
+    let rest = add(
+        &lax::slice_in_dim(p, 1, n, 1, axis),
+        &super::cumulative::cumsum(&correct, axis as isize),
+    );
+    concatenate(
+        &[&lax::slice_in_dim(p, 0, 1, 1, axis), &rest],
+        axis as isize,
+    )
 }

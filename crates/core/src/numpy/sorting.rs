@@ -1,4 +1,5 @@
-//! Sorting and searching: `sort`, `argsort`, `searchsorted`, and `lax.top_k`.
+//! Sorting and searching: `sort`, `argsort`, `searchsorted`, `lexsort`, `sort_complex`,
+//! `partition`, `argpartition`, and `lax.top_k`.
 
 use super::axes::Axes;
 use super::promotion::{broadcast_to_shape, promote_dtypes};
@@ -156,6 +157,133 @@ pub fn top_k(x: &Array, k: usize) -> (Array, Array) {
     let idx = outs.pop().expect("top_k returns indices");
     let vals = outs.pop().expect("top_k returns values");
     (vals, idx)
+}
+
+/// `jnp.lexsort(keys, axis=-1)`: the int32 indices that sort by the last key first, ties
+/// broken by the key before it, and so on (stable). The keys share one shape; 0-d keys give
+/// a 0-d zero.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let first = Array::from_vec(vec![1i32, 0, 1, 0], [4]);
+/// let second = Array::from_vec(vec![3i32, 2, 1, 2], [4]);
+/// // Sort by `second`, then by `first`.
+/// assert_eq!(jnp::lexsort(&[&first, &second], -1).to_vec::<i32>(), vec![2, 1, 3, 0]);
+/// ```
+pub fn lexsort(keys: &[&Array], axis: isize) -> Array {
+    if keys.is_empty() {
+        panic!("lexsort: need sequence of keys with len > 0 in lexsort");
+    }
+    if keys.iter().any(|k| k.shape() != keys[0].shape()) {
+        let shapes: Vec<String> = keys.iter().map(|k| k.shape_obj().to_string()).collect();
+        panic!(
+            "lexsort: all keys need to be the same shape, got {}",
+            shapes.join(", ")
+        );
+    }
+    if keys[0].ndim() == 0 {
+        return Array::scalar(0i32);
+    }
+    let dimension = crate::array::normalize_axis(axis, keys[0].ndim(), "lexsort");
+    let iota = lax::broadcasted_iota(DType::I32, keys[0].shape_obj().clone(), dimension);
+    let mut operands: Vec<&Array> = keys.iter().rev().copied().collect();
+    operands.push(&iota);
+    let mut outs = bind(
+        SortOp::Sort {
+            dimension,
+            is_stable: true,
+            num_keys: keys.len(),
+        },
+        &operands,
+    );
+    outs.pop().expect("sort returns one output per operand")
+}
+
+/// `jnp.sort_complex(a)`: `a` sorted along its last axis (complex values by real part, then
+/// imaginary part) and converted to a complex dtype (complex128 for float64 and int64
+/// inputs, complex64 otherwise).
+pub fn sort_complex(a: &Array) -> Array {
+    let axis = if a.ndim() == 0 { None } else { Some(-1isize) };
+    let s = match axis {
+        None => a.clone(),
+        Some(ax) => sort(a, ax),
+    };
+    let c = match a.dtype() {
+        DType::F64 | DType::I64 | DType::C128 => DType::C128,
+        _ => DType::C64,
+    };
+    s.astype(c)
+}
+
+fn partition_checks(a: &Array, kth: isize, axis: isize, op: &str) -> (Array, usize) {
+    if a.dtype().is_complex() {
+        panic!("{op}: jnp.{op} for complex dtype is not implemented.");
+    }
+    if a.ndim() == 0 {
+        panic!("{op}: expected an array of rank >= 1, got a 0-d array");
+    }
+    let axis = crate::array::normalize_axis(axis, a.ndim(), op);
+    let k = crate::array::normalize_axis(kth, a.shape()[axis], op);
+    (super::manipulation::swapaxes(a, axis as isize, -1), k)
+}
+
+/// `-x` in an order-reversing way: `-(x + 1)` for unsigned integers (JAX's trick so 0 works).
+fn order_negate(x: &Array) -> Array {
+    if x.dtype().is_unsigned_integer() {
+        super::math::negative(&super::math::add(x, &Array::weak_scalar(1)))
+    } else {
+        super::math::negative(x)
+    }
+}
+
+/// `jnp.partition(a, kth, axis=-1)`: `a` rearranged along `axis` so position `kth` holds the
+/// value it would have in sorted order, the `kth` smallest values before it (in ascending
+/// order, as JAX's `top_k` leaves them) and the rest after it (in descending order).
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let x = Array::from_vec(vec![5i32, 1, 4, 2, 3], [5]);
+/// assert_eq!(jnp::partition(&x, 2, -1).to_vec::<i32>(), vec![1, 2, 3, 5, 4]);
+/// ```
+pub fn partition(a: &Array, kth: isize, axis: isize) -> Array {
+    let (arr, k) = partition_checks(a, kth, axis, "partition");
+    let n = arr.shape()[arr.ndim() - 1];
+    // `-top_k(-(arr + 1))[0] - 1` for unsigned integers (wrapping), `-top_k(-arr)[0]` else.
+    let bottom = super::math::negative(&top_k(&order_negate(&arr), k + 1).0);
+    let bottom = if arr.dtype().is_unsigned_integer() {
+        super::math::subtract(&bottom, &Array::weak_scalar(1))
+    } else {
+        bottom
+    };
+    let top = top_k(&arr, n - k - 1).0;
+    let out = lax::concatenate(&[&bottom, &top], arr.ndim() - 1);
+    super::manipulation::swapaxes(&out, -1, axis)
+}
+
+/// `jnp.argpartition(a, kth, axis=-1)`: the int32 indices that [`partition`] `a` (the `kth + 1`
+/// smallest first, then the others in index order).
+///
+/// ```
+/// use equinox_core::{numpy as jnp, Array};
+/// let x = Array::from_vec(vec![5i32, 1, 4, 2, 3], [5]);
+/// assert_eq!(jnp::argpartition(&x, 1, -1).to_vec::<i32>(), vec![1, 3, 0, 2, 4]);
+/// ```
+pub fn argpartition(a: &Array, kth: isize, axis: isize) -> Array {
+    let (arr, k) = partition_checks(a, kth, axis, "argpartition");
+    let nd = arr.ndim();
+    let n = arr.shape()[nd - 1];
+    let bottom_ind = top_k(&order_negate(&arr), k + 1).1;
+    // JAX's proxy: ones with zeros at the bottom indices; its top_k lists the other indices
+    // in increasing order.
+    let mut shape = bottom_ind.shape().to_vec();
+    shape.push(1);
+    let iota = lax::iota(DType::I32, n);
+    let hit = super::math::equal(&bottom_ind.reshape(shape), &iota);
+    let taken = super::reductions::any(&hit, nd as isize - 1);
+    let proxy = super::math::where_(&taken, &Array::scalar(0.0f32), &Array::scalar(1.0f32));
+    let top_ind = top_k(&proxy, n - k - 1).1;
+    let out = lax::concatenate(&[&bottom_ind, &top_ind], nd - 1);
+    super::manipulation::swapaxes(&out, -1, axis)
 }
 
 impl Array {

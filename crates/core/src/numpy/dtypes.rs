@@ -1,0 +1,228 @@
+//! Questions about dtypes, named as in `jax.numpy`: `promote_types`, `can_cast`, `isdtype`,
+//! `issubdtype`, `isrealobj`, `isscalar`.
+
+use crate::array::{Array, DType};
+
+/// `jnp.promote_types(a, b)`: the dtype JAX promotes two strongly typed dtypes to.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, DType};
+/// assert_eq!(jnp::promote_types(DType::I32, DType::F32), DType::F32);
+/// assert_eq!(jnp::promote_types(DType::U8, DType::I32), DType::I32);
+/// ```
+pub fn promote_types(a: DType, b: DType) -> DType {
+    crate::array::promote_types(a, b)
+}
+
+/// numpy's casting rules for [`can_cast_with`] (`casting=`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Casting {
+    /// Only the same dtype.
+    No,
+    /// Only the same dtype (byte order does not arise here).
+    Equiv,
+    /// Casts that keep every value (the default).
+    #[default]
+    Safe,
+    /// Safe casts and casts within a kind (float64 to float32, int64 to int32).
+    SameKind,
+    /// Any cast.
+    Unsafe,
+}
+
+/// The dtypes in the order of the tables below.
+const ORDER: [DType; 11] = [
+    DType::Bool,
+    DType::U8,
+    DType::U32,
+    DType::I32,
+    DType::I64,
+    DType::F16,
+    DType::BF16,
+    DType::F32,
+    DType::F64,
+    DType::C64,
+    DType::C128,
+];
+
+/// `np.can_cast(from, to, "safe")` (what `jnp.can_cast` is), row `from`, column `to`, as
+/// numpy 2 with ml_dtypes answers it for these dtypes.
+const SAFE: [&str; 11] = [
+    "11111111111",
+    "01111111111",
+    "00101000101",
+    "00011000101",
+    "00001000101",
+    "00000101111",
+    "00000011111",
+    "00000001111",
+    "00000000101",
+    "00000000011",
+    "00000000001",
+];
+
+/// `np.can_cast(from, to, "same_kind")`.
+const SAME_KIND: [&str; 11] = [
+    "11111111111",
+    "01111111111",
+    "01111111111",
+    "00011111111",
+    "00011111111",
+    "00000111111",
+    "00000111111",
+    "00000111111",
+    "00000111111",
+    "00000000011",
+    "00000000011",
+];
+
+fn position(d: DType) -> usize {
+    ORDER
+        .iter()
+        .position(|&o| o == d)
+        .expect("every dtype is in ORDER")
+}
+
+/// `jnp.can_cast(from_, to)`: whether `from_` casts to `to` keeping every value (numpy's
+/// `casting="safe"`).
+///
+/// ```
+/// use equinox_core::{numpy as jnp, DType};
+/// assert!(jnp::can_cast(DType::I32, DType::F64));
+/// assert!(!jnp::can_cast(DType::I32, DType::F32));
+/// ```
+pub fn can_cast(from: DType, to: DType) -> bool {
+    can_cast_with(from, to, Casting::Safe)
+}
+
+/// `jnp.can_cast(from_, to, casting)`.
+pub fn can_cast_with(from: DType, to: DType, casting: Casting) -> bool {
+    let table = match casting {
+        Casting::No | Casting::Equiv => return from == to,
+        Casting::Unsafe => return true,
+        Casting::Safe => &SAFE,
+        Casting::SameKind => &SAME_KIND,
+    };
+    table[position(from)].as_bytes()[position(to)] == b'1'
+}
+
+/// A kind of dtype for [`isdtype`] (the array API's kind strings) or one exact dtype.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DTypeKind {
+    /// `'bool'`.
+    Bool,
+    /// `'signed integer'`.
+    SignedInteger,
+    /// `'unsigned integer'`.
+    UnsignedInteger,
+    /// `'integral'`: signed or unsigned integers.
+    Integral,
+    /// `'real floating'`: float16, bfloat16, float32, float64.
+    RealFloating,
+    /// `'complex floating'`: complex64, complex128.
+    ComplexFloating,
+    /// `'numeric'`: integral, real floating or complex floating (not bool).
+    Numeric,
+    /// Exactly this dtype.
+    Exactly(DType),
+}
+
+impl From<DType> for DTypeKind {
+    fn from(d: DType) -> DTypeKind {
+        DTypeKind::Exactly(d)
+    }
+}
+
+impl DTypeKind {
+    fn contains(self, d: DType) -> bool {
+        match self {
+            DTypeKind::Bool => d.is_bool(),
+            DTypeKind::SignedInteger => d.is_signed_integer(),
+            DTypeKind::UnsignedInteger => d.is_unsigned_integer(),
+            DTypeKind::Integral => d.is_integer(),
+            DTypeKind::RealFloating => d.is_float(),
+            DTypeKind::ComplexFloating => d.is_complex(),
+            DTypeKind::Numeric => !d.is_bool(),
+            DTypeKind::Exactly(e) => d == e,
+        }
+    }
+}
+
+/// `jnp.isdtype(dtype, kind)`: whether `dtype` belongs to any of `kinds` (a tuple of kinds in
+/// JAX).
+///
+/// ```
+/// use equinox_core::{numpy::{self as jnp, DTypeKind}, DType};
+/// assert!(jnp::isdtype(DType::BF16, &[DTypeKind::RealFloating]));
+/// assert!(!jnp::isdtype(DType::Bool, &[DTypeKind::Numeric]));
+/// assert!(jnp::isdtype(DType::I32, &[DTypeKind::Bool, DType::I32.into()]));
+/// ```
+pub fn isdtype(dtype: DType, kinds: &[DTypeKind]) -> bool {
+    kinds.iter().any(|k| k.contains(dtype))
+}
+
+/// A node of numpy's scalar-type hierarchy for [`issubdtype`] (`np.generic`, `np.number`, ...)
+/// or one exact dtype.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DTypeClass {
+    /// `np.generic`: every dtype.
+    Generic,
+    /// `np.number`: everything but bool.
+    Number,
+    /// `np.integer`.
+    Integer,
+    /// `np.signedinteger`.
+    SignedInteger,
+    /// `np.unsignedinteger`.
+    UnsignedInteger,
+    /// `np.inexact`: real and complex floats.
+    Inexact,
+    /// `np.floating` (bfloat16 included, as JAX counts it).
+    Floating,
+    /// `np.complexfloating`.
+    ComplexFloating,
+    /// `np.bool_`.
+    Bool,
+    /// Exactly this dtype.
+    Exactly(DType),
+}
+
+impl From<DType> for DTypeClass {
+    fn from(d: DType) -> DTypeClass {
+        DTypeClass::Exactly(d)
+    }
+}
+
+/// `jnp.issubdtype(arg1, arg2)`: whether `arg1` is `arg2` or below it in numpy's hierarchy.
+///
+/// ```
+/// use equinox_core::{numpy::{self as jnp, DTypeClass}, DType};
+/// assert!(jnp::issubdtype(DType::BF16, DTypeClass::Floating));
+/// assert!(jnp::issubdtype(DType::U8, DTypeClass::Integer));
+/// assert!(!jnp::issubdtype(DType::F32, DType::F64));
+/// ```
+pub fn issubdtype(arg1: DType, arg2: impl Into<DTypeClass>) -> bool {
+    let d = arg1;
+    match arg2.into() {
+        DTypeClass::Generic => true,
+        DTypeClass::Number => !d.is_bool(),
+        DTypeClass::Integer => d.is_integer(),
+        DTypeClass::SignedInteger => d.is_signed_integer(),
+        DTypeClass::UnsignedInteger => d.is_unsigned_integer(),
+        DTypeClass::Inexact => d.is_inexact(),
+        DTypeClass::Floating => d.is_float(),
+        DTypeClass::ComplexFloating => d.is_complex(),
+        DTypeClass::Bool => d.is_bool(),
+        DTypeClass::Exactly(e) => d == e,
+    }
+}
+
+/// `jnp.isrealobj(x)`: whether `x`'s dtype is not complex.
+pub fn isrealobj(x: &Array) -> bool {
+    !x.dtype().is_complex()
+}
+
+/// `jnp.isscalar(x)`: whether `x` is 0-d (Rust scalars enter as 0-d arrays).
+pub fn isscalar(x: &Array) -> bool {
+    x.ndim() == 0
+}
