@@ -752,6 +752,50 @@ mod tests {
     }
 
     #[test]
+    fn leaves_of_two_sizes_updated_stage_by_stage_make_one_loop_per_size() {
+        // An optimiser's update applies each stage to every leaf in turn, so the sizes
+        // alternate in program order: one loop per size all the same, each written in place.
+        let f = |a: &Array, b: &Array| {
+            let (a2, b2) = (a * 0.9, b * 0.9);
+            let (a3, b3) = (&a2 + 1.0, &b2 + 1.0);
+            ((&a3 * &a2).sqrt(), (&b3 * &b2).sqrt())
+        };
+        let a = crate::random::uniform(crate::random::key(1), [700], crate::DType::F32, 0.0, 1.0);
+        let b =
+            crate::random::uniform(crate::random::key(2), [3, 500], crate::DType::F32, 0.0, 1.0);
+        let plan = plan_of(f, &a, &b);
+        assert_eq!(shape(&plan), (vec![1, 1], 2));
+        let exe = super::super::Executable::compile(&make_jaxpr(f)(&a, &b));
+        let got = exe.run(&[&a, &b]);
+        let want = f(&a, &b);
+        assert_eq!(got[0].to_vec::<f32>(), want.0.to_vec::<f32>());
+        assert_eq!(got[1].to_vec::<f32>(), want.1.to_vec::<f32>());
+    }
+
+    #[test]
+    fn independent_parts_of_a_loop_run_one_after_the_other_with_eagers_bits() {
+        // Two leaves of one size: one loop of two parts, each writing a moment it reads again;
+        // at 4.4M elements the outputs (70 MB) are streamed out of scratch.
+        let f = |m: &Array, g: &Array| {
+            let m2 = m * 0.9 + 0.1;
+            let u = (&m2 / (m2.abs() + 1e-8)).tanh();
+            let g2 = g * 0.5 + 0.25;
+            let v = (&g2 * &g2).exp();
+            (m2, u, g2, v)
+        };
+        for shape in [[5, 2100], [2100, 2100]] {
+            let m = crate::random::normal(crate::random::key(1), shape, crate::DType::F32);
+            let g = crate::random::normal(crate::random::key(2), shape, crate::DType::F32);
+            let exe = super::super::Executable::compile(&make_jaxpr(f)(&m, &g));
+            let got = exe.run(&[&m, &g]);
+            let want = f(&m, &g);
+            for (x, y) in got.iter().zip([&want.0, &want.1, &want.2, &want.3]) {
+                assert_eq!(x.to_vec::<f32>(), y.to_vec::<f32>());
+            }
+        }
+    }
+
+    #[test]
     fn a_run_ends_where_something_else_reads_it() {
         let f = |x: &Array, y: &Array| {
             let a = x.exp() * 2.0;
