@@ -9,7 +9,7 @@
 //! ([`kernels::elementwise`]), so fused and unfused programs agree bit for bit.
 
 use super::kernels::{self, Dst, ElementwiseOp, Kernel, Src};
-use super::scratch::{split, Scratch, SCRATCH};
+use super::scratch::{split, stream_fence, Scratch, SCRATCH};
 use crate::array::{DType, Shape, Storage};
 use crate::backend::cpu::strided::strided_copy_range_into;
 use crate::jaxpr::{Atom, Jaxpr, Var};
@@ -25,6 +25,13 @@ const BLOCK: usize = 2048;
 /// costs more than it saves on a few hundred kilobytes.
 const PARALLEL_ELEMENTS: usize = 1 << 15;
 
+/// A fused loop whose outputs take at least this many bytes computes them in scratch and
+/// copies each block out with non-temporal stores: its outputs cannot stay in the caches
+/// anyway (the last level holds 32 MiB), and a plain store first reads each line it writes
+/// from memory (on the two-core benchmark machine, a loop reading two 40 MB arrays and writing
+/// two took about 18 ms with non-temporal stores against 37 ms without).
+const STREAM_BYTES: usize = 16 << 20;
+
 /// What an equation can be in a fused loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Role {
@@ -39,29 +46,32 @@ pub(crate) enum Role {
 }
 
 /// Groups equations into fused loops: maximal runs, in program order, of elementwise
-/// equations and strided loads producing the same number of elements. An equation that is not
-/// in the run and reads a value the run produced ends it (the fused kernel runs where the
-/// run's last equation was, so nothing in between may depend on it); so does a load of a
-/// value the run produced (a strided read needs the whole operand). Runs without at least one
-/// elementwise operation and two equations are not worth a fused kernel and are dropped.
+/// equations and strided loads producing the same number of elements. Runs of different sizes
+/// may interleave (an optimiser's update walks leaves of several sizes in turn): each size has
+/// its own open run, which equations of other sizes do not end. An equation that is not in a
+/// run and reads a value the run produced ends it (the fused kernel runs where the run's last
+/// equation was, so nothing in between may depend on it); so does a load of a value the run
+/// produced (a strided read needs the whole operand). Runs without at least one elementwise
+/// operation and two equations are not worth a fused kernel and are dropped.
 pub(crate) fn find_groups(j: &Jaxpr, roles: &[Role]) -> Vec<Vec<usize>> {
     let mut groups = Vec::new();
-    let mut current: Vec<usize> = Vec::new();
-    let mut size = 0;
-    // Which variables the current run produced.
-    let mut produced = vec![false; j.avals.len()];
-    let reads_run = |e: &crate::jaxpr::Eqn, produced: &[bool]| {
-        e.inputs
-            .iter()
-            .any(|a| matches!(a, Atom::Var(v) if produced[*v as usize]))
-    };
-    let mut close = |current: &mut Vec<usize>, produced: &mut Vec<bool>| {
-        for &i in current.iter() {
+    // The open runs: an id, their element count and their members.
+    let mut open: Vec<(usize, usize, Vec<usize>)> = Vec::new();
+    let mut next_id = 0;
+    // Which open run produced each variable.
+    let mut produced: Vec<Option<usize>> = vec![None; j.avals.len()];
+    let mut close = |id: usize,
+                     open: &mut Vec<(usize, usize, Vec<usize>)>,
+                     produced: &mut Vec<Option<usize>>| {
+        let Some(k) = open.iter().position(|r| r.0 == id) else {
+            return;
+        };
+        let (_, _, run) = open.remove(k);
+        for &i in &run {
             for &v in &j.eqns[i].outputs {
-                produced[v as usize] = false;
+                produced[v as usize] = None;
             }
         }
-        let run = std::mem::take(current);
         let has_op = run
             .iter()
             .any(|&i| matches!(roles[i], Role::Elementwise(_)));
@@ -70,30 +80,57 @@ pub(crate) fn find_groups(j: &Jaxpr, roles: &[Role]) -> Vec<Vec<usize>> {
         }
     };
     for (i, e) in j.eqns.iter().enumerate() {
+        let read: SmallVec<[usize; 4]> = e
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                Atom::Var(v) => produced[*v as usize],
+                _ => None,
+            })
+            .collect();
         let joins = match roles[i] {
-            Role::Elementwise(n) => Some(n),
-            Role::Load(n) if !reads_run(e, &produced) => Some(n),
-            _ => None,
-        };
-        match joins {
-            Some(n) => {
-                if !current.is_empty() && n != size {
-                    close(&mut current, &mut produced);
+            Role::Elementwise(n) => {
+                // Operands of another size (none today: elementwise operands have the
+                // output's shape) would need the whole value first.
+                for &id in &read {
+                    if open.iter().any(|r| r.0 == id && r.1 != n) {
+                        close(id, &mut open, &mut produced);
+                    }
                 }
-                size = n;
-                current.push(i);
-                for &v in &e.outputs {
-                    produced[v as usize] = true;
-                }
+                Some(n)
             }
-            None => {
-                if reads_run(e, &produced) {
-                    close(&mut current, &mut produced);
+            Role::Load(n) => {
+                for &id in &read {
+                    close(id, &mut open, &mut produced);
                 }
+                Some(n)
+            }
+            _ => {
+                for &id in &read {
+                    close(id, &mut open, &mut produced);
+                }
+                None
+            }
+        };
+        if let Some(n) = joins {
+            let id = match open.iter().position(|r| r.1 == n) {
+                Some(k) => open[k].0,
+                None => {
+                    next_id += 1;
+                    open.push((next_id, n, Vec::new()));
+                    next_id
+                }
+            };
+            let run = open.iter_mut().find(|r| r.0 == id).expect("just opened");
+            run.2.push(i);
+            for &v in &e.outputs {
+                produced[v as usize] = Some(id);
             }
         }
     }
-    close(&mut current, &mut produced);
+    while let Some(&(id, _, _)) = open.first() {
+        close(id, &mut open, &mut produced);
+    }
     groups
 }
 
@@ -117,6 +154,8 @@ enum Arg {
     Slot(u16),
     /// A `Whole` operand of the loop.
     Input(u16),
+    /// The block of output buffer `i` an earlier step wrote.
+    Output(u16),
 }
 
 /// Where a step writes its block.
@@ -124,7 +163,7 @@ enum Arg {
 enum Dest {
     /// A scratch slot.
     Slot(u16),
-    /// Straight into output buffer `i` (an output no later step reads).
+    /// Straight into output buffer `i` (later steps read it from there).
     Output(u16),
 }
 
@@ -150,11 +189,23 @@ pub(crate) struct Fused {
     steps: Vec<Step>,
     /// The dtype of each slot and its index among the thread's scratch blocks of that dtype.
     slots: Vec<(DType, u16)>,
-    /// For each output buffer, the slot it is copied from at the end of each block (`None`:
-    /// its step writes it directly).
-    outputs: Vec<Option<u16>>,
+    /// Where each independent part of the loop ends among the steps (see [`parts`]).
+    part_ends: Vec<usize>,
+    /// Outputs computed in scratch and streamed to their buffers at the end of each block
+    /// (in a loop whose outputs are too large for the caches; else every output is written
+    /// in place and this is empty).
+    streamed: Vec<Streamed>,
     /// Donated operands an output may overwrite (see [`Alias`]).
     pub(crate) aliases: Vec<Alias>,
+}
+
+/// An output streamed from a scratch slot to its buffer at the end of each block of its part,
+/// with non-temporal stores (see [`STREAM_BYTES`]).
+#[derive(Clone, Copy, Debug)]
+struct Streamed {
+    output: u16,
+    slot: u16,
+    part: u16,
 }
 
 /// A donated operand (an argument the caller gave up, read for the last time here) whose
@@ -167,6 +218,60 @@ pub(crate) struct Alias {
     pub(crate) input: u16,
     pub(crate) output: u16,
     slot: u16,
+    /// The part of the loop (see [`parts`]) that reads the operand.
+    part: u16,
+}
+
+/// Splits a group into independent parts: members connected through the values they make, or
+/// through an argument both read that may be donated, are in one part. Returns the members'
+/// order, part by part (each in program order, parts in the order of their first member), and
+/// where each part ends. A fused loop walks all elements of one part before the next, so it
+/// streams through a few arrays at a time (an optimiser's update on ten leaves reads and
+/// writes seventy arrays; all at once, a block of each no longer stays in the caches).
+/// Sharing scratch slots stays safe: values of one part keep their relative order, and
+/// values of two parts never overlap in time.
+fn parts(
+    j: &Jaxpr,
+    members: &[usize],
+    donatable: &impl Fn(&Atom) -> Option<Var>,
+) -> (Vec<usize>, Vec<usize>) {
+    fn find(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    let mut parent: Vec<usize> = (0..members.len()).collect();
+    let mut maker: std::collections::HashMap<Var, usize> = Default::default();
+    let mut reader: std::collections::HashMap<Var, usize> = Default::default();
+    for (k, &i) in members.iter().enumerate() {
+        for a in &j.eqns[i].inputs {
+            let linked = match a {
+                Atom::Var(v) => maker.get(v).copied(),
+                Atom::Literal(_) => None,
+            };
+            let shared = donatable(a).map(|r| *reader.entry(r).or_insert(k));
+            for other in linked.into_iter().chain(shared) {
+                let (x, y) = (find(&mut parent, k), find(&mut parent, other));
+                parent[x.max(y)] = x.min(y);
+            }
+        }
+        for &v in &j.eqns[i].outputs {
+            maker.insert(v, k);
+        }
+    }
+    // A part's root is its first member (unions keep the smaller index as the root).
+    let roots: Vec<usize> = (0..members.len()).map(|k| find(&mut parent, k)).collect();
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    order.sort_by_key(|&k| (roots[k], k));
+    let mut ends = Vec::new();
+    for (n, &k) in order.iter().enumerate() {
+        if order.get(n + 1).is_none_or(|&next| roots[next] != roots[k]) {
+            ends.push(n + 1);
+        }
+    }
+    (order.iter().map(|&k| members[k]).collect(), ends)
 }
 
 /// The operands and outputs a fused kernel connects to.
@@ -189,6 +294,12 @@ impl Fused {
         outside: impl Fn(Var) -> bool,
         donatable: impl Fn(&Atom) -> Option<Var>,
     ) -> (Fused, Wiring) {
+        let (order, part_ends) = parts(j, members, &donatable);
+        let kernels: Vec<&Kernel> = order
+            .iter()
+            .map(|i| kernels[members.iter().position(|m| m == i).expect("a member")])
+            .collect();
+        let members = &order[..];
         let mut inputs: Vec<Input> = Vec::new();
         let mut wiring = Wiring {
             inputs: Vec::new(),
@@ -196,6 +307,8 @@ impl Fused {
         };
         let mut steps = Vec::new();
         let mut slot_of: std::collections::HashMap<Var, u16> = Default::default();
+        // The output buffer of each output value a later step reads.
+        let mut output_of: std::collections::HashMap<Var, u16> = Default::default();
         let mut slots: Vec<(DType, u16)> = Vec::new();
         // The last step that reads each value the group makes.
         let mut last_reader: std::collections::HashMap<Var, usize> = Default::default();
@@ -206,26 +319,43 @@ impl Fused {
                 }
             }
         }
-        // The last step at which each slot's value is still needed (`usize::MAX`: an output,
-        // read at the end of every block).
+        // The last step at which each slot's value is still needed.
         let mut busy_until: Vec<usize> = Vec::new();
-        let mut outputs = Vec::new();
+        let mut outputs = 0u16;
+        // The step writing each output, and the slots streamed to outputs.
+        let mut output_step: Vec<usize> = Vec::new();
+        let mut streamed: Vec<Streamed> = Vec::new();
         let len = j.avals[j.eqns[members[0]].outputs[0] as usize].size();
-        for (k, (&i, kernel)) in members.iter().zip(kernels).enumerate() {
+        let part_of = |k: usize| part_ends.iter().position(|&e| k < e).expect("in a part");
+        let output_bytes: usize = members
+            .iter()
+            .map(|&i| j.eqns[i].outputs[0])
+            .filter(|&v| outside(v))
+            .map(|v| len * j.avals[v as usize].dtype.size_in_bytes())
+            .sum();
+        let stream = output_bytes >= STREAM_BYTES;
+        for (k, (&i, kernel)) in members.iter().zip(&kernels).enumerate() {
             let e = &j.eqns[i];
             let out = e.outputs[0];
             let out_dtype = j.avals[out as usize].dtype;
             let is_output = outside(out);
             let read_later = last_reader.contains_key(&out);
-            let dest = if is_output && !read_later {
-                outputs.push(None);
-                Dest::Output(outputs.len() as u16 - 1)
+            if is_output {
+                output_step.push(k);
+            }
+            let dest = if is_output && !stream {
+                // Written straight into its buffer, where later steps read it (no copy).
+                outputs += 1;
+                if read_later {
+                    output_of.insert(out, outputs - 1);
+                }
+                Dest::Output(outputs - 1)
             } else {
                 // A slot of the output's dtype whose value is no longer needed, or a new one.
                 // The operands of this step are needed until it ran, so it never writes what
-                // it reads.
+                // it reads. A streamed output is needed until the end of its part's block.
                 let needed = if is_output {
-                    usize::MAX
+                    part_ends[part_of(k)] - 1
                 } else {
                     last_reader.get(&out).copied().unwrap_or(k)
                 };
@@ -239,7 +369,12 @@ impl Fused {
                 busy_until[s] = needed;
                 slot_of.insert(out, s as u16);
                 if is_output {
-                    outputs.push(Some(s as u16));
+                    outputs += 1;
+                    streamed.push(Streamed {
+                        output: outputs - 1,
+                        slot: s as u16,
+                        part: part_of(k) as u16,
+                    });
                 }
                 Dest::Slot(s as u16)
             };
@@ -253,6 +388,7 @@ impl Fused {
                         .iter()
                         .map(|a| match a {
                             Atom::Var(v) if slot_of.contains_key(v) => Arg::Slot(slot_of[v]),
+                            Atom::Var(v) if output_of.contains_key(v) => Arg::Output(output_of[v]),
                             // An operand read twice is one input (so a donated one is handed
                             // over once).
                             Atom::Var(v) => match wiring
@@ -315,6 +451,7 @@ impl Fused {
             slots.len() as u16 - 1
         };
         let roots: Vec<Option<Var>> = wiring.inputs.iter().map(&donatable).collect();
+
         for (i, a) in wiring.inputs.iter().enumerate() {
             let aval = j.atom_aval(a);
             // Only an operand read through this one input (no strided view or alias of the
@@ -329,11 +466,22 @@ impl Fused {
             }
             // Several operands may name the same output: the executor uses the first one the
             // caller actually donated. Unnamed outputs are preferred.
+            // The output must be written in the part that reads the operand: a part runs
+            // over all elements before the next one starts.
+            let reads = |s: &Step| {
+                matches!(s, Step::Op { args, .. }
+                    if args.iter().any(|a| matches!(a, Arg::Input(x) if *x as usize == i)))
+            };
+            let first = steps.iter().position(reads).expect("an operand is read");
+            let part = part_of(first);
             let paired = |o: &usize| aliases.iter().any(|x: &Alias| x.output as usize == *o);
-            let fits = |o: &usize| j.avals[wiring.outputs[*o] as usize].dtype == aval.dtype;
-            let Some(o) = (0..outputs.len())
+            let fits = |o: &usize| {
+                j.avals[wiring.outputs[*o] as usize].dtype == aval.dtype
+                    && part_of(output_step[*o]) == part
+            };
+            let Some(o) = (0..outputs as usize)
                 .find(|o| fits(o) && !paired(o))
-                .or_else(|| (0..outputs.len()).find(fits))
+                .or_else(|| (0..outputs as usize).find(fits))
             else {
                 continue;
             };
@@ -341,6 +489,7 @@ impl Fused {
                 input: i as u16,
                 output: o as u16,
                 slot: new_slot(&mut slots, aval.dtype),
+                part: part as u16,
             });
         }
         (
@@ -349,7 +498,8 @@ impl Fused {
                 inputs,
                 steps,
                 slots,
-                outputs,
+                part_ends,
+                streamed,
                 aliases,
             },
             wiring,
@@ -405,31 +555,39 @@ impl Fused {
         SCRATCH.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             scratch.reserve(&self.slots, BLOCK);
-            let mut b = start;
-            while b < end {
-                let n = BLOCK.min(end - b);
-                for (a, _) in self.aliases.iter().zip(donated).filter(|(_, d)| **d) {
-                    let (d, idx) = self.slots[a.slot as usize];
-                    scratch.copy_in((d, idx), dsts[a.output as usize].window(b - start, n));
-                }
-                for step in &self.steps {
-                    self.step(
-                        step,
-                        srcs,
-                        &from_slot,
-                        &mut scratch,
-                        &mut dsts,
-                        b,
-                        b - start,
-                        n,
-                    );
-                }
-                for (d, s) in dsts.iter_mut().zip(&self.outputs) {
-                    if let Some(s) = s {
-                        scratch.copy_out(self.slots[*s as usize], n, d, b - start);
+            let mut first = 0;
+            for (part, &last) in self.part_ends.iter().enumerate() {
+                let mut b = start;
+                while b < end {
+                    let n = BLOCK.min(end - b);
+                    for (a, _) in self.aliases.iter().zip(donated).filter(|(_, d)| **d) {
+                        if a.part as usize == part {
+                            let (d, idx) = self.slots[a.slot as usize];
+                            scratch.copy_in((d, idx), dsts[a.output as usize].window(b - start, n));
+                        }
                     }
+                    for step in &self.steps[first..last] {
+                        self.step(
+                            step,
+                            srcs,
+                            &from_slot,
+                            &mut scratch,
+                            &mut dsts,
+                            b,
+                            b - start,
+                            n,
+                        );
+                    }
+                    for s in self.streamed.iter().filter(|s| s.part as usize == part) {
+                        let (d, idx) = self.slots[s.slot as usize];
+                        scratch.stream_out((d, idx), n, &mut dsts[s.output as usize], b - start);
+                    }
+                    b += n;
                 }
-                b += n;
+                first = last;
+            }
+            if !self.streamed.is_empty() {
+                stream_fence();
             }
         })
     }
@@ -451,7 +609,7 @@ impl Fused {
             Step::Op { dest, .. } | Step::Load { dest, .. } => *dest,
         };
         // The block to write: a scratch slot taken out of the pool (and put back after), or
-        // the output's window.
+        // the output's window; the other outputs stay readable.
         let mut taken = match dest {
             Dest::Slot(s) => {
                 let (d, idx) = self.slots[s as usize];
@@ -459,10 +617,26 @@ impl Fused {
             }
             Dest::Output(_) => None,
         };
-        let out = match (&mut taken, dest) {
+        let (before, current, after): (&[Dst<'_>], _, &[Dst<'_>]) = match dest {
+            Dest::Output(o) => {
+                let (before, rest) = dsts.split_at_mut(o as usize);
+                let (current, after) = rest.split_first_mut().expect("an output of the loop");
+                (before, Some(current), after)
+            }
+            Dest::Slot(_) => (dsts, None, &[]),
+        };
+        let out = match (&mut taken, current) {
             (Some((block, _)), _) => block.dst(n),
-            (None, Dest::Output(o)) => dsts[o as usize].window(at, n),
-            (None, Dest::Slot(_)) => unreachable!("slots are taken above"),
+            (None, Some(current)) => current.window(at, n),
+            (None, None) => unreachable!("slots are taken above"),
+        };
+        let output = |o: u16| -> Src<'_> {
+            let o = o as usize;
+            match o.cmp(&before.len()) {
+                std::cmp::Ordering::Less => before[o].src(at, n),
+                std::cmp::Ordering::Greater => after[o - before.len() - 1].src(at, n),
+                std::cmp::Ordering::Equal => unreachable!("a step never reads what it writes"),
+            }
         };
         match step {
             Step::Op {
@@ -482,6 +656,7 @@ impl Fused {
                             let (d, idx) = self.slots[*s as usize];
                             scratch.src(d, idx, n)
                         }
+                        Arg::Output(o) => output(*o),
                     })
                     .collect();
                 kernels::elementwise(*op, *dtype, &a, out);
@@ -574,6 +749,50 @@ mod tests {
         let want = f(&m, &g);
         assert_eq!(got[0].to_vec::<f32>(), want.0.to_vec::<f32>());
         assert_eq!(got[1].to_vec::<f32>(), want.1.to_vec::<f32>());
+    }
+
+    #[test]
+    fn leaves_of_two_sizes_updated_stage_by_stage_make_one_loop_per_size() {
+        // An optimiser's update applies each stage to every leaf in turn, so the sizes
+        // alternate in program order: one loop per size all the same, each written in place.
+        let f = |a: &Array, b: &Array| {
+            let (a2, b2) = (a * 0.9, b * 0.9);
+            let (a3, b3) = (&a2 + 1.0, &b2 + 1.0);
+            ((&a3 * &a2).sqrt(), (&b3 * &b2).sqrt())
+        };
+        let a = crate::random::uniform(crate::random::key(1), [700], crate::DType::F32, 0.0, 1.0);
+        let b =
+            crate::random::uniform(crate::random::key(2), [3, 500], crate::DType::F32, 0.0, 1.0);
+        let plan = plan_of(f, &a, &b);
+        assert_eq!(shape(&plan), (vec![1, 1], 2));
+        let exe = super::super::Executable::compile(&make_jaxpr(f)(&a, &b));
+        let got = exe.run(&[&a, &b]);
+        let want = f(&a, &b);
+        assert_eq!(got[0].to_vec::<f32>(), want.0.to_vec::<f32>());
+        assert_eq!(got[1].to_vec::<f32>(), want.1.to_vec::<f32>());
+    }
+
+    #[test]
+    fn independent_parts_of_a_loop_run_one_after_the_other_with_eagers_bits() {
+        // Two leaves of one size: one loop of two parts, each writing a moment it reads again;
+        // at 4.4M elements the outputs (70 MB) are streamed out of scratch.
+        let f = |m: &Array, g: &Array| {
+            let m2 = m * 0.9 + 0.1;
+            let u = (&m2 / (m2.abs() + 1e-8)).tanh();
+            let g2 = g * 0.5 + 0.25;
+            let v = (&g2 * &g2).exp();
+            (m2, u, g2, v)
+        };
+        for shape in [[5, 2100], [2100, 2100]] {
+            let m = crate::random::normal(crate::random::key(1), shape, crate::DType::F32);
+            let g = crate::random::normal(crate::random::key(2), shape, crate::DType::F32);
+            let exe = super::super::Executable::compile(&make_jaxpr(f)(&m, &g));
+            let got = exe.run(&[&m, &g]);
+            let want = f(&m, &g);
+            for (x, y) in got.iter().zip([&want.0, &want.1, &want.2, &want.3]) {
+                assert_eq!(x.to_vec::<f32>(), y.to_vec::<f32>());
+            }
+        }
     }
 
     #[test]

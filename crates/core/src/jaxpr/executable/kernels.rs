@@ -324,6 +324,17 @@ impl Dst<'_> {
             Dst::Bool(v) => Dst::Bool(&mut v[r]),
         }
     }
+
+    /// Elements `start..start + n`, to read.
+    pub(crate) fn src(&self, start: usize, n: usize) -> Src<'_> {
+        let r = start..start + n;
+        match self {
+            Dst::F32(v) => Src::F32(&v[r]),
+            Dst::F64(v) => Src::F64(&v[r]),
+            Dst::I32(v) => Src::I32(&v[r]),
+            Dst::Bool(v) => Src::Bool(&v[r]),
+        }
+    }
 }
 
 impl<'a> Dst<'a> {
