@@ -2,7 +2,7 @@
 //!
 //! The crate denies `unsafe` code except in the modules marked `allow(unsafe_code)` below:
 //! writes into uninitialised buffers (through `uninit`'s two functions), the target-feature
-//! dispatch of `simd`, and the `gemm` calls of `matmul`.
+//! dispatch of `simd`, the `gemm` calls of `matmul` and the non-temporal stores of `stream`.
 
 #[allow(unsafe_code)]
 pub mod elementwise;
@@ -17,6 +17,8 @@ pub mod scan;
 pub mod simd;
 pub mod sort;
 pub mod special;
+#[allow(unsafe_code)]
+pub mod stream;
 #[allow(unsafe_code)]
 pub mod strided;
 pub mod threefry;

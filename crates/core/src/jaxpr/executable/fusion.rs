@@ -9,8 +9,9 @@
 //! ([`kernels::elementwise`]), so fused and unfused programs agree bit for bit.
 
 use super::kernels::{self, Dst, ElementwiseOp, Kernel, Src};
-use super::scratch::{split, stream_fence, Scratch, SCRATCH};
+use super::scratch::{split, Scratch, SCRATCH};
 use crate::array::{DType, Shape, Storage};
+use crate::backend::cpu::stream::stream_fence;
 use crate::backend::cpu::strided::strided_copy_range_into;
 use crate::jaxpr::{Atom, Jaxpr, Var};
 use rayon::prelude::*;

@@ -4,6 +4,7 @@
 
 use super::kernels::{Dst, Lane, Src};
 use crate::array::DType;
+use crate::backend::cpu::stream::stream_copy;
 use std::cell::RefCell;
 
 /// Splits output elements into consecutive pieces of `per` elements (the last may be shorter).
@@ -128,27 +129,14 @@ impl Scratch {
         dst: &mut Dst<'_>,
         at: usize,
     ) {
-        fn bytes<T>(s: &[T]) -> &[u8] {
-            // SAFETY: the lane types (f32, f64, i32, bool) have no padding, so every byte of
-            // the slice is initialised.
-            unsafe { std::slice::from_raw_parts(s.as_ptr().cast(), std::mem::size_of_val(s)) }
-        }
-        fn bytes_mut<T>(s: &mut [T]) -> &mut [u8] {
-            // SAFETY: as above; any byte pattern copied from a value of the same lane type is
-            // a valid value (the source is a slot of the output's dtype).
-            unsafe {
-                std::slice::from_raw_parts_mut(s.as_mut_ptr().cast(), std::mem::size_of_val(s))
-            }
-        }
         let r = at..at + n;
-        let (src, dst) = match (self.src(d, idx, n), dst) {
-            (Src::F32(s), Dst::F32(v)) => (bytes(s), bytes_mut(&mut v[r])),
-            (Src::F64(s), Dst::F64(v)) => (bytes(s), bytes_mut(&mut v[r])),
-            (Src::I32(s), Dst::I32(v)) => (bytes(s), bytes_mut(&mut v[r])),
-            (Src::Bool(s), Dst::Bool(v)) => (bytes(s), bytes_mut(&mut v[r])),
+        match (self.src(d, idx, n), dst) {
+            (Src::F32(s), Dst::F32(v)) => stream_copy(s, &mut v[r]),
+            (Src::F64(s), Dst::F64(v)) => stream_copy(s, &mut v[r]),
+            (Src::I32(s), Dst::I32(v)) => stream_copy(s, &mut v[r]),
+            (Src::Bool(s), Dst::Bool(v)) => stream_copy(s, &mut v[r]),
             _ => unreachable!("a streamed slot has its output's dtype"),
-        };
-        stream_copy(src, dst);
+        }
     }
 
     /// Copies a slot's first `n` elements into `d` at `at`.
@@ -171,38 +159,4 @@ impl Scratch {
             _ => copy::<bool>(s, dst, at),
         }
     }
-}
-
-/// Copies `src` into `dst` (equal lengths), the 16-byte-aligned middle of `dst` with
-/// non-temporal stores.
-fn stream_copy(src: &[u8], dst: &mut [u8]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_stream_si128};
-        let head = dst.as_ptr().align_offset(16).min(dst.len());
-        let body = (dst.len() - head) / 16 * 16;
-        dst[..head].copy_from_slice(&src[..head]);
-        for k in (head..head + body).step_by(16) {
-            // SAFETY: `k..k + 16` lies in both slices (`head + body <= len`), `dst + k` is
-            // 16-byte aligned (`head` aligns it, `k - head` is a multiple of 16), and SSE2 is
-            // part of x86_64.
-            unsafe {
-                let x = _mm_loadu_si128(src.as_ptr().add(k).cast::<__m128i>());
-                _mm_stream_si128(dst.as_mut_ptr().add(k).cast::<__m128i>(), x);
-            }
-        }
-        dst[head + body..].copy_from_slice(&src[head + body..]);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    dst.copy_from_slice(src);
-}
-
-/// Orders this thread's non-temporal stores before its later stores (the signal that its
-/// part of a loop is done).
-pub(super) fn stream_fence() {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: SSE is part of x86_64.
-    unsafe {
-        std::arch::x86_64::_mm_sfence()
-    };
 }
