@@ -384,8 +384,10 @@ fn int_index(k: i64, d: usize) -> i32 {
     k.clamp(i32::MIN.into(), i32::MAX.into()) as i32
 }
 
-/// Port of `jax._src.numpy.indexing._index_to_gather`.
-fn index_to_gather(shape: &[usize], raw: &[Index]) -> GatherIndexer {
+/// Port of `jax._src.numpy.indexing._index_to_gather`. With `indices` false only the shapes
+/// are computed (no gather indices are built: an update into an empty operand needs just the
+/// indexed shape, which may be huge).
+fn index_to_gather(shape: &[usize], raw: &[Index], indices: bool) -> GatherIndexer {
     let (idx, contiguous) = expand(raw, shape);
     let is_advanced = idx
         .iter()
@@ -496,7 +498,7 @@ fn index_to_gather(shape: &[usize], raw: &[Index]) -> GatherIndexer {
     // An empty result reads nothing, and both callers return before using the indices: build
     // none, as an empty operand's other axes may be huge (`x[::2]` of a [2^40, 0] array would
     // otherwise materialise 2^39 positions).
-    if slice_shape.contains(&0) {
+    if !indices || slice_shape.contains(&0) {
         gather_indices.clear();
     }
     for &(slot, start, step, size) in &strided {
@@ -554,7 +556,7 @@ fn index_to_gather(shape: &[usize], raw: &[Index]) -> GatherIndexer {
 
 /// `x[idx]` through a gather.
 fn gather_index(x: &Array, idx: &[Index], mode: GatherScatterMode, fill: Option<f64>) -> Array {
-    let g = index_to_gather(x.shape(), idx);
+    let g = index_to_gather(x.shape(), idx, true);
     if g.slice_shape.contains(&0) {
         return super::creation::zeros_dtype(g.slice_shape, x.dtype());
     }
@@ -656,7 +658,7 @@ impl At<'_> {
         y: Array,
     ) -> Array {
         let x = self.x;
-        let g = index_to_gather(x.shape(), &self.idx);
+        let g = index_to_gather(x.shape(), &self.idx, x.size() != 0);
         if g.slice_shape.contains(&0) {
             return x.clone();
         }
