@@ -1,7 +1,7 @@
 //! Questions about dtypes, named as in `jax.numpy`: `promote_types`, `can_cast`, `isdtype`,
 //! `issubdtype`, `isrealobj`, `isscalar`.
 
-use crate::array::{Array, DType};
+use crate::array::{Array, DType, ALL_DTYPES, COMPLEX_DTYPES};
 
 /// `jnp.promote_types(a, b)`: the dtype JAX promotes two strongly typed dtypes to.
 ///
@@ -29,21 +29,6 @@ pub enum Casting {
     /// Any cast.
     Unsafe,
 }
-
-/// The dtypes in the order of the tables below.
-const ORDER: [DType; 11] = [
-    DType::Bool,
-    DType::U8,
-    DType::U32,
-    DType::I32,
-    DType::I64,
-    DType::F16,
-    DType::BF16,
-    DType::F32,
-    DType::F64,
-    DType::C64,
-    DType::C128,
-];
 
 /// `np.can_cast(from, to, "safe")` (what `jnp.can_cast` is), row `from`, column `to`, as
 /// numpy 2 with ml_dtypes answers it for these dtypes.
@@ -76,11 +61,14 @@ const SAME_KIND: [&str; 11] = [
     "00000000011",
 ];
 
+/// `d`'s row and column in the tables above: their order is [`ALL_DTYPES`] then
+/// [`COMPLEX_DTYPES`].
 fn position(d: DType) -> usize {
-    ORDER
+    ALL_DTYPES
         .iter()
+        .chain(COMPLEX_DTYPES.iter())
         .position(|&o| o == d)
-        .expect("every dtype is in ORDER")
+        .expect("every dtype is in ALL_DTYPES or COMPLEX_DTYPES")
 }
 
 /// `jnp.can_cast(from_, to)`: whether `from_` casts to `to` keeping every value (numpy's
