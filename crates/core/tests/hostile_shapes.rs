@@ -89,3 +89,32 @@ fn slices_with_huge_steps_and_updates_into_empty_operands_stay_small() {
     let msg = panic_of(|| drop(at.set(jnp::ones([2]))));
     assert!(msg.contains("at: cannot broadcast"), "{msg}");
 }
+
+#[test]
+fn shapes_whose_bytes_overflow_isize_are_refused_like_numpy() {
+    // 2^61 f32 elements fit isize, their 2^63 bytes do not (numpy: "array is too big").
+    // Found by the shapes_indexing fuzzer: take_along_axis zero-filled such a result and the
+    // kernel's allocation panicked with "capacity overflow".
+    assert_eq!(Shape::new(&[1 << 61]).checked_size(), Some(1 << 61));
+    assert_eq!(Shape::new(&[1 << 61]).checked_nbytes(4), None);
+    assert_eq!(Shape::new(&[1 << 61]).checked_nbytes(2), Some(1 << 62));
+    assert_eq!(Shape::new(&[1 << 61, 0]).checked_nbytes(4), None);
+    assert_eq!(Shape::new(&[1 << 20, 0]).checked_nbytes(8), Some(0));
+    let msg = panic_of(|| drop(jnp::zeros([1 << 61])));
+    assert!(
+        msg.contains("is too big for float32") && msg.contains("exceeds isize::MAX bytes"),
+        "{msg}"
+    );
+    let msg = panic_of(|| drop(ShapeDtype::new([1usize << 60], DType::F64)));
+    assert!(msg.contains("is too big for float64"), "{msg}");
+    // A primitive's result is checked the same way before any kernel runs.
+    let msg = panic_of(|| {
+        drop(jnp::broadcast_to(
+            &Array::from_vec(vec![1i64], [1, 1]),
+            [1 << 31, 1 << 30],
+        ))
+    });
+    assert!(msg.contains("is too big for int64"), "{msg}");
+    // Bool and 8-bit arrays may use the whole range.
+    assert_eq!(Shape::new(&[1 << 62]).checked_nbytes(1), Some(1 << 62));
+}

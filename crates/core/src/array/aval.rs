@@ -23,8 +23,10 @@ impl ShapeDtype {
     pub fn new(shape: impl Into<Shape>, dtype: DType) -> ShapeDtype {
         let shape = shape.into();
         // Every array, concrete or traced, has an aval: refusing overflowing shapes here keeps
-        // element counts and strides computed from any array's shape in range.
-        shape.size();
+        // element counts, strides and byte lengths computed from any array's shape in range.
+        if let Some(why) = unaddressable(&shape, dtype) {
+            panic!("array: {why}");
+        }
         ShapeDtype {
             shape,
             dtype,
@@ -71,4 +73,24 @@ impl fmt::Debug for ShapeDtype {
         }
         Ok(())
     }
+}
+
+/// Why an array of `shape` and `dtype` is not addressable, or `None` if it is: its element
+/// count and its byte length (non-zero dimensions times the item size) must both fit `isize`,
+/// as numpy requires. Every buffer is sized from an aval, so checking avals keeps each
+/// allocation's length from wrapping around.
+pub(crate) fn unaddressable(shape: &Shape, dtype: DType) -> Option<String> {
+    if shape.checked_size().is_none() {
+        return Some(format!(
+            "the shape {shape} is too big: the product of its non-zero dimensions exceeds \
+             isize::MAX elements"
+        ));
+    }
+    let itemsize = dtype.size_in_bytes();
+    shape.checked_nbytes(itemsize).is_none().then(|| {
+        format!(
+            "the shape {shape} is too big for {dtype}: the product of its non-zero dimensions \
+             times {itemsize} bytes per element exceeds isize::MAX bytes"
+        )
+    })
 }

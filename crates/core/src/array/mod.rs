@@ -11,6 +11,7 @@ mod shape;
 mod storage;
 
 pub use array::Array;
+pub(crate) use aval::unaddressable;
 pub use aval::ShapeDtype;
 pub use dtype::{promote_types, promote_types_weak, DType, ALL_DTYPES, COMPLEX_DTYPES};
 pub use element::{cast, ArrayElement, Element, FloatElement, IntElement};

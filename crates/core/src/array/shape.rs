@@ -53,6 +53,20 @@ impl Shape {
         Some(if self.0.contains(&0) { 0 } else { nonzero })
     }
 
+    /// Number of bytes an array of this shape with `itemsize`-byte elements occupies, or
+    /// `None` if that is not addressable: like numpy (`np.empty(2**61, np.float64)` is "array
+    /// is too big"), the item size times the non-zero dimensions must not exceed `isize::MAX`,
+    /// so that a buffer of this many bytes can be allocated or refused cleanly, never
+    /// requested with a wrapped-around length.
+    pub fn checked_nbytes(&self, itemsize: usize) -> Option<usize> {
+        let size = self.checked_size()?;
+        let nonzero = self.0.iter().filter(|&&d| d != 0).product::<usize>();
+        nonzero
+            .checked_mul(itemsize)
+            .filter(|&n| n <= isize::MAX as usize)?;
+        Some(size * itemsize)
+    }
+
     /// The dimensions as a slice.
     pub fn dims(&self) -> &[usize] {
         &self.0
