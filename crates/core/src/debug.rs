@@ -1,10 +1,11 @@
-//! Runtime checks that work inside transformations (Equinox's `eqx.error_if`,
-//! `eqx.branched_error_if`) and host callbacks (`jax.pure_callback`).
+//! Runtime checks and host calls that work inside transformations: Equinox's `eqx.error_if`,
+//! `eqx.branched_error_if`, `jax.pure_callback`, `jax.debug.callback` and `jax.debug.print`.
 
 use crate::array::{Array, ShapeDtype};
 use crate::numpy as jnp;
 use crate::prims::bind1;
 use crate::prims::callback::PureCallback;
+use crate::prims::debug_callback::DebugCallback;
 use crate::prims::error_check::ErrorCheck;
 pub use crate::prims::error_check::RuntimeCheckFailed;
 use crate::tree::{self, PyTree};
@@ -94,4 +95,127 @@ where
 /// Whether any element of `x` is NaN, as a 0-d boolean array (for `error_if` checks).
 pub fn any_nan(x: &Array) -> Array {
     jnp::isnan(x).any(None)
+}
+
+/// `jax.debug.callback`: calls `f` for its effect (logging, printing, collecting values) on
+/// the runtime values of `args`, from inside `jit`, `vmap` and `grad` as well as eagerly.
+///
+/// The call is never removed from a compiled program, even though it returns nothing, and
+/// calls run in program order. Under `vmap` it runs once per lane, in lane order, on that
+/// lane's values; under `grad` it sees the primal values, once, in the forward pass.
+///
+/// ```
+/// use equinox_core::{debug, numpy as jnp, transforms::jit, Array};
+/// use std::sync::{Arc, Mutex};
+/// let seen = Arc::new(Mutex::new(Vec::new()));
+/// let log = seen.clone();
+/// let f = jit(move |x: &Array| {
+///     let log = log.clone();
+///     debug::callback(move |x: &Array| log.lock().unwrap().push(x.to_vec::<f32>()), x);
+///     x * 2.0
+/// });
+/// f(&jnp::ones([2]));
+/// f(&jnp::zeros([2]));
+/// assert_eq!(*seen.lock().unwrap(), vec![vec![1.0, 1.0], vec![0.0, 0.0]]);
+/// ```
+pub fn callback<T>(f: impl Fn(&T) + Send + Sync + 'static, args: &T)
+where
+    T: PyTree + Send + Sync + 'static,
+{
+    let in_def = tree::structure(args);
+    let callback = Arc::new(move |xs: &[Array]| f(&in_def.unflatten(xs.iter().cloned())));
+    let leaves: Vec<Array> = tree::leaves(args).into_iter().cloned().collect();
+    let refs: Vec<&Array> = leaves.iter().collect();
+    crate::prims::bind(DebugCallback { callback }, &refs);
+}
+
+/// `jax.debug.print`: prints `fmt` with each `{}` replaced by the runtime value of the next
+/// array of `args` (or `{i}` by array `i`), as numpy's `str` prints it, followed by a
+/// newline on standard output. Works where [`callback`] works: from inside `jit` (at every
+/// call, with that call's values), `vmap` (a line per lane) and `grad` (the primal values).
+/// `{{` and `}}` print braces.
+///
+/// ```
+/// use equinox_core::{debug, numpy as jnp, transforms::jit, Array};
+/// let f = jit(|x: &Array| {
+///     let y = x.exp();
+///     debug::print("x = {}, exp(x) = {}", &[x, &y]); // x = [0. 1.], exp(x) = [1. 2.7182817]
+///     y
+/// });
+/// f(&jnp::arange(2.0));
+/// ```
+pub fn print(fmt: &str, args: &[&Array]) {
+    // Check the format where the mistake is made (at trace time), not at run time.
+    let owned: Vec<Array> = args.iter().map(|a| (*a).clone()).collect();
+    format_values(fmt, &owned);
+    let fmt = fmt.to_string();
+    callback(
+        move |xs: &Vec<Array>| {
+            use std::io::Write;
+            let line = format_values(&fmt, xs);
+            let mut out = std::io::stdout().lock();
+            // A closed stdout must not abort the program being debugged.
+            let _ = writeln!(out, "{line}");
+        },
+        &owned,
+    );
+}
+
+/// `fmt` with its placeholders replaced by the values of `xs` (numpy's `str`). Tracers print
+/// nothing useful, so this runs on concrete values at run time; at trace time it only checks
+/// the format (the values are not printed then).
+pub fn format_values(fmt: &str, xs: &[Array]) -> String {
+    let mut out = String::new();
+    let mut next = 0usize;
+    let mut chars = fmt.chars().peekable();
+    let show = |i: usize| -> String {
+        let x = xs.get(i).unwrap_or_else(|| {
+            panic!(
+                "debug::print: the format {fmt:?} refers to argument {i}, but {} were given",
+                xs.len()
+            )
+        });
+        if x.is_concrete() {
+            x.to_string()
+        } else {
+            String::new()
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let mut spec = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some(ch) => spec.push(ch),
+                        None => panic!("debug::print: unclosed '{{' in the format {fmt:?}"),
+                    }
+                }
+                let i = if spec.is_empty() {
+                    next += 1;
+                    next - 1
+                } else {
+                    spec.parse::<usize>().unwrap_or_else(|_| {
+                        panic!(
+                            "debug::print: placeholder {{{spec}}} in the format {fmt:?} is \
+                             not supported (use {{}} or {{index}})"
+                        )
+                    })
+                };
+                out.push_str(&show(i));
+            }
+            '}' => panic!("debug::print: single '}}' in the format {fmt:?} (write '}}}}')"),
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -33,7 +33,9 @@
 
 pub mod array;
 pub mod backend;
+pub mod config;
 pub mod debug;
+mod float_checks;
 pub mod jaxpr;
 pub mod lax;
 pub mod nn;

@@ -9,6 +9,7 @@ pub(crate) mod jvp_jaxpr;
 pub mod optimize;
 pub(crate) mod partial_eval;
 mod print;
+pub(crate) use print::eqn_line;
 pub(crate) mod rewrite;
 pub(crate) mod transpose;
 

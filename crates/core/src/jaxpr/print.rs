@@ -161,6 +161,13 @@ fn eqn_lines(j: &Jaxpr) -> Vec<String> {
         .collect()
 }
 
+/// Equation `index` of `j` as it prints inside the program (`c:f32[3] = log b`), for error
+/// messages that name where something happened.
+pub(crate) fn eqn_line(j: &Jaxpr, index: usize) -> String {
+    let _scope = open_names();
+    eqn_lines(j).swap_remove(index)
+}
+
 impl fmt::Display for Jaxpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let _scope = open_names();

@@ -16,6 +16,7 @@ pub mod conv;
 pub mod convert;
 pub mod cumulative;
 pub mod custom_derivatives;
+pub mod debug_callback;
 pub mod dot_general;
 pub mod error_check;
 pub mod fft;
@@ -139,17 +140,11 @@ macro_rules! define_primitives {
                     }
                 }
                 // Every kernel sizes its output from these avals: refuse a result shape whose
-                // non-zero dimensions overflow (e.g. a broadcast to [2^40, 2^40]) before any kernel
-                // computes a wrapped-around size.
+                // non-zero dimensions overflow in elements or bytes (e.g. a broadcast to
+                // [2^40, 2^40]) before any kernel computes a wrapped-around size.
                 for aval in &out {
-                    if aval.shape.checked_size().is_none() {
-                        panic!(
-                            "{}: the result shape {} is too big: the product of its non-zero \
-                             dimensions exceeds isize::MAX elements (operands {})",
-                            self.name(),
-                            aval.shape,
-                            describe(args)
-                        );
+                    if let Some(why) = crate::array::unaddressable(&aval.shape, aval.dtype) {
+                        panic!("{}: result: {why} (operands {})", self.name(), describe(args));
                     }
                 }
                 out
@@ -200,6 +195,7 @@ define_primitives! {
     Collective(collective::CollectiveOp),
     Custom(custom_derivatives::CustomOp),
     Callback(callback::PureCallback),
+    DebugCallback(debug_callback::DebugCallback),
     ErrorCheck(error_check::ErrorCheck),
     ControlFlow(control_flow::ControlFlowOp),
     Complex(complex::ComplexOp),
@@ -249,8 +245,8 @@ impl Primitive {
                 }
             ),
             Layout(_) | Slicing(_) | DotGeneral(_) | Complex(_) | Custom(_) | Callback(_)
-            | ErrorCheck(_) | ControlFlow(_) | Fft(_) | Qr(_) | Eig(_) | Eigh(_) | Svd(_)
-            | Cholesky(_) | TriangularSolve(_) | Lu(_) => true,
+            | DebugCallback(_) | ErrorCheck(_) | ControlFlow(_) | Fft(_) | Qr(_) | Eig(_)
+            | Eigh(_) | Svd(_) | Cholesky(_) | TriangularSolve(_) | Lu(_) => true,
             _ => false,
         }
     }
@@ -285,7 +281,11 @@ pub fn bind(prim: impl Into<Primitive>, args: &[&Array]) -> Vec<Array> {
     if let Some(out) = crate::trace::dispatch(&prim, args) {
         return out;
     }
-    eval_primitive(&prim, args)
+    let out = eval_primitive(&prim, args);
+    if crate::float_checks::enabled() {
+        crate::float_checks::check_eager(&prim, &out);
+    }
+    out
 }
 
 /// Runs a primitive's kernel on concrete operands (the evaluation trace).

@@ -114,6 +114,12 @@ impl Executable {
         self.check_args(&refs);
         drop(refs);
         let mut given: Vec<Option<Arc<Storage>>> = vec![None; args.len()];
+        // `debug_nans` may run the program again on its arguments: keep them intact.
+        let donated = if crate::float_checks::enabled() {
+            0
+        } else {
+            donated
+        };
         for (a, g) in args.iter_mut().zip(&mut given).take(donated) {
             if !a.is_filtered_out() && unshared(a.shared_storage()) {
                 let placeholder = Array::filtered_out(a.aval().clone());
@@ -203,6 +209,19 @@ impl Executable {
 
     /// Runs the checked arguments on this thread's or a rayon worker's stack.
     fn dispatch(&self, args: &[&Array], donated: Vec<Option<Arc<Storage>>>) -> Vec<Array> {
+        let outs = self.dispatch_unchecked(args, donated);
+        if crate::float_checks::enabled() {
+            crate::float_checks::check_compiled(&self.plan.program, args, &outs);
+        }
+        outs
+    }
+
+    /// [`dispatch`](Executable::dispatch) without the `debug_nans`/`debug_infs` check.
+    fn dispatch_unchecked(
+        &self,
+        args: &[&Array],
+        donated: Vec<Option<Arc<Storage>>>,
+    ) -> Vec<Array> {
         let run = || {
             self.with_state(|st| {
                 st.donated = donated;

@@ -26,9 +26,9 @@ use crate::prims::Primitive;
 use std::sync::Arc;
 
 /// Whether an equation must run even when its outputs are unused (and must not be merged with
-/// an identical one or evaluated at compile time). Only runtime checks (`error_if`) have an
-/// effect; `pure_callback` is pure by contract, as in JAX. A family that gains one (printing,
-/// random state) answers `true` here.
+/// an identical one or evaluated at compile time): runtime checks (`error_if`), debug callbacks
+/// (`debug::print`, `debug::callback`), and control flow whose sub-programs hold one.
+/// `pure_callback` is pure by contract, as in JAX.
 pub fn has_effect(prim: &Primitive) -> bool {
     match prim {
         Primitive::Unary(_)
@@ -51,7 +51,6 @@ pub fn has_effect(prim: &Primitive) -> bool {
         | Primitive::Collective(_)
         | Primitive::Custom(_)
         | Primitive::Callback(_)
-        | Primitive::ControlFlow(_)
         | Primitive::Complex(_)
         | Primitive::Fft(_)
         | Primitive::Qr(_)
@@ -62,7 +61,16 @@ pub fn has_effect(prim: &Primitive) -> bool {
         | Primitive::TriangularSolve(_)
         | Primitive::Lu(_)
         | Primitive::LuPivotsToPermutation(_) => false,
-        Primitive::ErrorCheck(_) => true,
+        Primitive::ErrorCheck(_) | Primitive::DebugCallback(_) => true,
+        Primitive::ControlFlow(op) => {
+            use crate::prims::control_flow::ControlFlowOp;
+            let effectful = |j: &Jaxpr| j.eqns.iter().any(|e| has_effect(&e.prim));
+            match op {
+                ControlFlowOp::Cond(c) => c.branches.iter().any(|b| effectful(b)),
+                ControlFlowOp::While(w) => effectful(&w.cond_jaxpr) || effectful(&w.body_jaxpr),
+                ControlFlowOp::Scan(s) => effectful(&s.jaxpr),
+            }
+        }
     }
 }
 
