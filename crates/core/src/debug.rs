@@ -6,10 +6,61 @@ use crate::numpy as jnp;
 use crate::prims::bind1;
 use crate::prims::callback::PureCallback;
 use crate::prims::debug_callback::DebugCallback;
-use crate::prims::error_check::ErrorCheck;
 pub use crate::prims::error_check::RuntimeCheckFailed;
+use crate::prims::error_check::{ErrorCheck, FailureMode};
 use crate::tree::{self, PyTree};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+/// What [`error_if`] and [`branched_error_if`] do when the predicate holds (Equinox's
+/// `on_error`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum OnError {
+    /// The process default: the `EQX_ON_ERROR` environment variable (`raise`, `nan` or
+    /// `off`, read once), else `Raise`.
+    #[default]
+    Default,
+    /// Fail at run time: unwind with a [`RuntimeCheckFailed`] payload ([`checked`] turns it
+    /// into an `Err`).
+    Raise,
+    /// Return `x` filled with NaN (integers: their maximum; booleans: `true`) and carry on.
+    Nan,
+    /// No check at all: `x` is returned as it is, at no cost.
+    Off,
+}
+
+impl OnError {
+    /// `Default` resolved from `EQX_ON_ERROR`; the others as they are.
+    ///
+    /// Panics on a value of `EQX_ON_ERROR` other than `raise`, `nan` or `off` (Equinox's
+    /// `breakpoint` has no equivalent here: use `raise` and a debugger's breakpoint on
+    /// `rust_panic`).
+    pub fn resolve(self) -> OnError {
+        static FROM_ENV: OnceLock<Result<OnError, String>> = OnceLock::new();
+        match self {
+            OnError::Default => FROM_ENV
+                .get_or_init(|| match std::env::var("EQX_ON_ERROR").as_deref() {
+                    Err(_) | Ok("raise") => Ok(OnError::Raise),
+                    Ok("nan") => Ok(OnError::Nan),
+                    Ok("off") => Ok(OnError::Off),
+                    Ok(other) => Err(format!(
+                        "Unrecognised value for `EQX_ON_ERROR`: {other:?}. Valid values are \
+                         `EQX_ON_ERROR=raise`, `EQX_ON_ERROR=nan`, and `EQX_ON_ERROR=off` \
+                         (`breakpoint` is not supported: use `raise` and break on `rust_panic`)."
+                    )),
+                })
+                .clone()
+                .unwrap_or_else(|msg| panic!("{msg}")),
+            mode => mode,
+        }
+    }
+}
+
+/// Options of [`error_if_with`] and [`branched_error_if_with`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ErrorIfOptions {
+    /// What a failed check does.
+    pub on_error: OnError,
+}
 
 /// `eqx.error_if`: returns `x`, and fails at run time with `message` if any element of `pred`
 /// is true. Works eagerly and inside `jit` (the check is part of the compiled program), `vmap`
@@ -17,7 +68,8 @@ use std::sync::Arc;
 ///
 /// The failure unwinds with a [`RuntimeCheckFailed`] payload; [`checked`] turns it into an
 /// `Err` for the caller. Use the returned value: a check whose result is unused may be removed
-/// from a compiled program, as in Equinox.
+/// from a compiled program, as in Equinox. The `EQX_ON_ERROR` environment variable changes
+/// what a failure does (see [`OnError`]; [`error_if_with`] chooses per check).
 ///
 /// ```
 /// use equinox_core::{debug, numpy as jnp, transforms::jit, Array};
@@ -27,11 +79,62 @@ use std::sync::Arc;
 /// assert_eq!(err.message, "log of a non-positive number");
 /// ```
 pub fn error_if(x: &Array, pred: &Array, message: &str) -> Array {
+    error_if_with(x, pred, message, ErrorIfOptions::default())
+}
+
+/// [`error_if`] with options: what a failure does.
+///
+/// ```
+/// use equinox_core::{debug, numpy as jnp, Array};
+/// use debug::{ErrorIfOptions, OnError};
+/// let x = Array::from_vec(vec![1.0f32, -2.0], [2]);
+/// let nan = ErrorIfOptions { on_error: OnError::Nan };
+/// let y = debug::error_if_with(&x, &jnp::less(&x, &jnp::zeros_like(&x)), "negative", nan);
+/// assert!(y.to_vec::<f32>().iter().all(|v| v.is_nan()));
+/// ```
+pub fn error_if_with(x: &Array, pred: &Array, message: &str, options: ErrorIfOptions) -> Array {
+    branched_error_if_with(x, pred, &Array::scalar(0i32), &[message], options)
+}
+
+/// `eqx.branched_error_if`: as [`error_if`], failing with `messages[index]`. Under `vmap`
+/// the largest index of the batch chooses, as in Equinox; a failing check whose index is
+/// out of range panics with a message saying so (Equinox: `IndexError`).
+///
+/// ```
+/// use equinox_core::{debug, numpy as jnp, transforms::jit, Array};
+/// let check = jit(|x: &Array, code: &Array| {
+///     debug::branched_error_if(x, &jnp::greater(code, &Array::scalar(0i32)), code, &["ok", "too small", "too big"])
+/// });
+/// let err = debug::checked(|| check(&jnp::ones([2]), &Array::scalar(2i32))).unwrap_err();
+/// assert_eq!(err.message, "too big");
+/// ```
+pub fn branched_error_if(x: &Array, pred: &Array, index: &Array, messages: &[&str]) -> Array {
+    branched_error_if_with(x, pred, index, messages, ErrorIfOptions::default())
+}
+
+/// [`branched_error_if`] with options: what a failure does.
+pub fn branched_error_if_with(
+    x: &Array,
+    pred: &Array,
+    index: &Array,
+    messages: &[&str],
+    options: ErrorIfOptions,
+) -> Array {
+    assert!(
+        !messages.is_empty(),
+        "branched_error_if: at least one message is needed"
+    );
+    let mode = match options.on_error.resolve() {
+        OnError::Off => return x.clone(),
+        OnError::Nan => FailureMode::Nan,
+        _ => FailureMode::Raise,
+    };
     bind1(
         ErrorCheck {
-            message: message.to_string(),
+            messages: messages.iter().map(|m| m.to_string()).collect(),
+            mode,
         },
-        &[x, pred],
+        &[x, pred, index],
     )
 }
 

@@ -1,7 +1,10 @@
-//! `error_check`: a runtime check that survives jit, vmap and grad (Equinox's `error_if`).
+//! `error_check`: a runtime check that survives jit, vmap and grad (Equinox's `error_if` and
+//! `branched_error_if`, with their `on_error` modes).
 
 use super::{bind, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ShapeDtype};
+use crate::numpy as jnp;
+use crate::DType;
 
 /// The panic payload of a failed runtime check, so callers can tell it apart from a bug
 /// (see `debug::checked`).
@@ -19,12 +22,38 @@ impl std::fmt::Display for RuntimeCheckFailed {
 
 impl std::error::Error for RuntimeCheckFailed {}
 
-/// `error_check(x, pred)`: returns `x`; raises [`RuntimeCheckFailed`] with `message` when any
-/// element of the boolean `pred` is true at run time.
+/// What a failed check does (Equinox's `on_error` / `EQX_ON_ERROR`), once resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FailureMode {
+    /// Unwind with a [`RuntimeCheckFailed`] payload.
+    Raise,
+    /// Return the value filled with NaN (integers: their maximum; booleans: `true`) and
+    /// carry on.
+    Nan,
+}
+
+/// `error_check(x, pred, index)`: returns `x`; when any element of the boolean `pred` is true
+/// at run time, fails as `mode` says, with `messages[max(index)]`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ErrorCheck {
-    /// What the error says.
-    pub message: String,
+    /// The messages `index` chooses from.
+    pub messages: Vec<String>,
+    /// What a failure does.
+    pub mode: FailureMode,
+}
+
+/// Equinox's `_nan_like`: NaN for inexact dtypes, the maximum for integers, `true` for bool.
+fn nan_like(x: &Array) -> Array {
+    let d = x.dtype();
+    let fill = match d {
+        DType::Bool => Array::scalar(true),
+        DType::U8 => Array::scalar(u8::MAX),
+        DType::U32 => Array::scalar(u32::MAX),
+        DType::I32 => Array::scalar(i32::MAX),
+        DType::I64 => Array::scalar(i64::MAX),
+        _ => Array::scalar(f64::NAN).astype(d),
+    };
+    jnp::broadcast_to(&fill, x.shape())
 }
 
 impl PrimitiveRule for ErrorCheck {
@@ -33,10 +62,16 @@ impl PrimitiveRule for ErrorCheck {
     }
 
     fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
-        expect_arity(self.name(), args, 2);
+        expect_arity(self.name(), args, 3);
         if !args[1].dtype.is_bool() {
             panic!(
                 "error_if: the predicate must be boolean, got {}",
+                describe(args)
+            );
+        }
+        if !args[2].dtype.is_integer() {
+            panic!(
+                "branched_error_if: the index must be an integer, got {}",
                 describe(args)
             );
         }
@@ -44,12 +79,29 @@ impl PrimitiveRule for ErrorCheck {
     }
 
     fn eval(&self, args: &[&Array], _out: &[ShapeDtype]) -> Vec<Array> {
-        if args[1].as_slice::<bool>().iter().any(|b| *b) {
-            std::panic::panic_any(RuntimeCheckFailed {
-                message: self.message.clone(),
-            });
+        if !args[1].as_slice::<bool>().iter().any(|b| *b) {
+            return vec![args[0].clone()];
         }
-        vec![args[0].clone()]
+        match self.mode {
+            FailureMode::Raise => {
+                // Under vmap the largest index of the batch chooses, as in Equinox.
+                let index = args[2].astype(DType::I64).to_vec::<i64>().into_iter().max();
+                let i = index.unwrap_or(0);
+                let message = usize::try_from(i)
+                    .ok()
+                    .and_then(|i| self.messages.get(i))
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "branched_error_if: the index {i} is out of range for {} messages",
+                            self.messages.len()
+                        )
+                    });
+                std::panic::panic_any(RuntimeCheckFailed {
+                    message: message.clone(),
+                })
+            }
+            FailureMode::Nan => vec![nan_like(args[0])],
+        }
     }
 
     fn jvp(
@@ -67,7 +119,7 @@ impl PrimitiveRule for ErrorCheck {
         if !args[0].is_linear() {
             rules::not_linear(self.name());
         }
-        vec![cts[0].cloned(), None]
+        vec![cts[0].cloned(), None, None]
     }
 
     fn batch(
@@ -76,12 +128,16 @@ impl PrimitiveRule for ErrorCheck {
         dims: &[Option<usize>],
         _axis_size: usize,
     ) -> (Vec<Array>, Vec<Option<usize>>) {
-        // The predicate of every lane is checked; the value keeps its batch axis.
+        // The predicate of every lane is checked (any lane failing fails them all, as
+        // Equinox's `unvmap_any`); the value keeps its batch axis.
         let out = bind(self.clone(), args);
         (out, vec![dims[0]])
     }
 
     fn params(&self) -> Vec<(&'static str, String)> {
-        vec![("msg", format!("{:?}", self.message))]
+        vec![
+            ("msgs", format!("{:?}", self.messages)),
+            ("on_error", format!("{:?}", self.mode).to_lowercase()),
+        ]
     }
 }
