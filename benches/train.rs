@@ -124,9 +124,19 @@ fn bench_adamw_update(name: &str, key: random::Key) {
 }
 
 fn main() {
+    // Arguments that are not flags (cargo passes `--bench`) select workloads by substring:
+    // `cargo bench -p equinox --bench train -- adamw`.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| name.contains(o.as_str()));
     let [model_key, data_key] = random::split_into(random::key(0));
     let [kx, ky] = random::split_into(data_key);
     for (name, b) in [("tiny1", 1), ("tiny32", 32)] {
+        if !wanted(name) {
+            continue;
+        }
         let model = nn::MLP::new(2, 1, 32, 2, model_key.clone());
         let x = random::normal(kx.clone(), [b, 2], DType::F32);
         let y = random::normal(ky.clone(), [b, 1], DType::F32);
@@ -135,7 +145,13 @@ fn main() {
     let model = nn::MLP::new(784, 10, 512, 2, model_key.clone());
     let x = random::normal(kx, [128, 784], DType::F32);
     let y = random::randint(ky, [128], 0, 10, DType::I32);
-    bench("mlp", model.clone(), xent, x.clone(), y.clone(), 5);
-    bench_adam("mlp-adam", model, x, y);
-    bench_adamw_update("adamw-10m", model_key);
+    if wanted("mlp") {
+        bench("mlp", model.clone(), xent, x.clone(), y.clone(), 5);
+    }
+    if wanted("mlp-adam") {
+        bench_adam("mlp-adam", model, x, y);
+    }
+    if wanted("adamw-10m") {
+        bench_adamw_update("adamw-10m", model_key);
+    }
 }
