@@ -128,6 +128,10 @@ pub use equinox_core::tree::PyTree as Module;
 
 pub use equinox_core::tree::{tree_allclose, tree_equal, tree_pformat, tree_pprint};
 
+/// `eqx.error_if` and `eqx.branched_error_if`, which Equinox exports at its top level (also in
+/// [`debug`] with their `_with` variants and [`debug::OnError`]).
+pub use debug::{branched_error_if, error_if};
+
 pub mod filtered;
 pub mod filters;
 pub mod tree_at;

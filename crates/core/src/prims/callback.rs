@@ -98,19 +98,7 @@ impl PrimitiveRule for PureCallback {
         let dims: Vec<Option<usize>> = dims.to_vec();
         let per_lane = move |xs: &[Array]| -> Vec<Array> {
             let lanes: Vec<Vec<Array>> = (0..axis_size)
-                .map(|i| {
-                    let lane: Vec<Array> = xs
-                        .iter()
-                        .zip(&dims)
-                        .map(|(x, d)| match d {
-                            Some(d) => {
-                                crate::numpy::take(x, &Array::scalar(i as i32), Some(*d as isize))
-                            }
-                            None => x.clone(),
-                        })
-                        .collect();
-                    inner(&lane)
-                })
+                .map(|i| inner(&rules::lane(xs, &dims, i)))
                 .collect();
             let n = lanes.first().map_or(0, Vec::len);
             (0..n)

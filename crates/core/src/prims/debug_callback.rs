@@ -79,14 +79,7 @@ impl PrimitiveRule for DebugCallback {
         axis_size: usize,
     ) -> (Vec<Array>, Vec<Option<usize>>) {
         for i in 0..axis_size {
-            let lane: Vec<Array> = args
-                .iter()
-                .zip(dims)
-                .map(|(x, d)| match d {
-                    Some(d) => crate::numpy::take(x, &Array::scalar(i as i32), Some(*d as isize)),
-                    None => (*x).clone(),
-                })
-                .collect();
+            let lane = rules::lane(args, dims, i);
             let refs: Vec<&Array> = lane.iter().collect();
             bind(self.clone(), &refs);
         }

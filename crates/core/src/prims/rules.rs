@@ -306,3 +306,19 @@ pub fn convert(x: &Array, dtype: crate::array::DType) -> Array {
         &[x],
     )
 }
+
+/// Lane `i` of operands batched along `dims` (`None`: unmapped, passed whole), for batching
+/// rules that run once per lane (callbacks, JAX's `vmap_method="sequential"`).
+pub fn lane<A: std::borrow::Borrow<Array>>(
+    args: &[A],
+    dims: &[Option<usize>],
+    i: usize,
+) -> Vec<Array> {
+    args.iter()
+        .zip(dims)
+        .map(|(x, d)| match d {
+            Some(d) => crate::numpy::take(x.borrow(), &Array::scalar(i as i32), Some(*d as isize)),
+            None => x.borrow().clone(),
+        })
+        .collect()
+}
