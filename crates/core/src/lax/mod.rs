@@ -10,9 +10,14 @@ mod complex;
 pub(crate) mod control_flow;
 mod conv;
 mod dot;
+mod elementwise;
 mod fft;
 pub mod linalg;
+mod operands;
+mod reductions;
+mod shapes;
 mod slicing;
+mod special;
 mod stop_gradient;
 mod window;
 
@@ -21,7 +26,16 @@ pub use complex::*;
 pub use control_flow::*;
 pub use conv::*;
 pub use dot::*;
+pub use elementwise::*;
 pub use fft::{fft, FftType};
+pub use reductions::*;
+pub use shapes::*;
 pub use slicing::*;
+pub use special::*;
 pub use stop_gradient::stop_gradient;
 pub use window::*;
+
+/// Axes given as a slice, in the primitives' parameter type.
+fn layout_axes(axes: &[usize]) -> crate::prims::layout::Axes {
+    crate::prims::layout::Axes::from_slice(axes)
+}
