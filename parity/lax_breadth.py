@@ -109,6 +109,22 @@ CASES = {
     "split": (lambda x: lax.split(x, (1, 3), axis=2), [M], False),
     "dot": (lambda a, b: lax.dot(a, b), [M[0], M[1].T], True),
     "batch_matmul": (lambda a, b: lax.batch_matmul(a, b), [M, np.swapaxes(M, 1, 2)], True),
+    "mulhi_i32": (lax.mulhi, [np.array([-7, 2**30, -2**31, 123456789, -1, 65536], np.int32),
+                              np.array([3, 5, 2**31 - 1, -987654321, -1, 65536], np.int32)], False),
+    "mulhi_u32": (lax.mulhi, [np.array([7, 2**31, 2**32 - 1, 123456789, 1, 65536], np.uint32),
+                              np.array([3, 5, 2**32 - 1, 987654321, 1, 65536], np.uint32)], False),
+    "mulhi_u8": (lax.mulhi, [np.array([7, 128, 255, 16, 1, 200], np.uint8),
+                             np.array([3, 5, 255, 16, 1, 100], np.uint8)], False),
+    "bitcast_f32_i32": (lambda x: lax.bitcast_convert_type(x, jnp.int32), [F], False),
+    "bitcast_i32_f32": (lambda x: lax.bitcast_convert_type(x, jnp.float32), [I], False),
+    "bitcast_f32_u8": (lambda x: lax.bitcast_convert_type(x, jnp.uint8), [G], False),
+    "scatter_sub": (lambda x, u: lax.scatter_sub(
+        x, jnp.array([[1], [3], [1]], jnp.int32), u,
+        lax.ScatterDimensionNumbers(update_window_dims=(), inserted_window_dims=(0,),
+                                    scatter_dims_to_operand_dims=(0,))),
+        [G, np.array([0.5, 2.0, 0.25], np.float32)], True),
+    "broadcast_to_rank": (lambda x: lax.broadcast_to_rank(x, 3), [G], True),
+    "optimization_barrier": (lambda x: lax.optimization_barrier(x), [G], True),
     "nn_identity": (jax.nn.identity, [F], True),
     "nn_tanh": (jax.nn.tanh, [F], True),
     "nn_squareplus": (jax.nn.squareplus, [F], True),
@@ -134,8 +150,28 @@ def cases():
     return out
 
 
+def ints(shape):
+    return [int(d) for d in shape]
+
+
+def shape_functions():
+    """The pure shape functions, as name -> result (a list)."""
+    return {
+        "broadcast_shapes": ints(lax.broadcast_shapes((2, 1, 3), (4, 1), (1,))),
+        "conv_shape_tuple": ints(lax.conv_shape_tuple((8, 3, 32, 30), (16, 3, 5, 4), (2, 3),
+                                                      ((1, 2), (0, 0)))),
+        "conv_shape_tuple_groups": ints(lax.conv_shape_tuple((8, 3, 9, 9), (16, 3, 3, 3), (1, 1),
+                                                             ((0, 0), (1, 1)), 2)),
+        "reduce_window_shape_tuple": ints(lax.reduce_window_shape_tuple(
+            (10, 7), (3, 2), (2, 1), ((1, 0), (0, 2)))),
+        "reduce_window_shape_tuple_dilated": ints(lax.reduce_window_shape_tuple(
+            (10, 7), (3, 2), (2, 1), ((1, 0), (0, 2)), (2, 1), (1, 3))),
+        "dtype": str(lax.dtype(jnp.ones(2, jnp.int32))),
+    }
+
+
 def main():
-    result = {"jax_version": jax.__version__, "cases": cases()}
+    result = {"jax_version": jax.__version__, "cases": cases(), "shape_functions": shape_functions()}
     path = os.path.join(os.path.dirname(__file__), "goldens", "lax_breadth.json")
     with open(path, "w") as f:
         json.dump(result, f, separators=(",", ":"))

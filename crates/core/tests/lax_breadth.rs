@@ -13,6 +13,8 @@ fn dtype_of(name: &str) -> DType {
     match name {
         "float32" => DType::F32,
         "int32" => DType::I32,
+        "uint32" => DType::U32,
+        "uint8" => DType::U8,
         "bool" => DType::Bool,
         other => panic!("unexpected dtype {other}"),
     }
@@ -149,6 +151,28 @@ fn call(name: &str, a: &[Array]) -> Vec<Array> {
         "split" => lax::split(x(), &[1, 3], 2),
         "dot" => one(lax::dot(x(), y(), None)),
         "batch_matmul" => one(lax::batch_matmul(x(), y(), None)),
+        "mulhi_i32" | "mulhi_u32" | "mulhi_u8" => one(lax::mulhi(x(), y())),
+        "bitcast_f32_i32" => one(lax::bitcast_convert_type(x(), DType::I32)),
+        "bitcast_i32_f32" => one(lax::bitcast_convert_type(x(), DType::F32)),
+        "bitcast_f32_u8" => one(lax::bitcast_convert_type(x(), DType::U8)),
+        "scatter_sub" => {
+            let dn = lax::ScatterDimensionNumbers {
+                update_window_dims: [][..].into(),
+                inserted_window_dims: [0][..].into(),
+                scatter_dims_to_operand_dims: [0][..].into(),
+                ..Default::default()
+            };
+            let idx = Array::from_vec(vec![1i32, 3, 1], [3, 1]);
+            one(lax::scatter_sub(
+                x(),
+                &idx,
+                y(),
+                dn,
+                lax::GatherScatterMode::FillOrDrop,
+            ))
+        }
+        "broadcast_to_rank" => one(lax::broadcast_to_rank(x(), 3)),
+        "optimization_barrier" => lax::optimization_barrier(&[x()]),
         "nn_identity" => one(nn::identity(x())),
         "nn_tanh" => one(nn::tanh(x())),
         "nn_squareplus" => one(nn::squareplus(x())),
@@ -229,8 +253,83 @@ fn values_and_grads_match_jax() {
             }
         }
     }
-    g.assert_all_read();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    check_shape_functions(&g);
+    g.assert_all_read();
+}
+
+/// The pure shape functions (`broadcast_shapes`, `conv_shape_tuple`,
+/// `reduce_window_shape_tuple`, `dtype`).
+fn check_shape_functions(g: &Golden) {
+    let s = g.section("shape_functions");
+    let want = |k: &str| equinox_testing::golden::sizes(s.get(k));
+    assert_eq!(
+        lax::broadcast_shapes(&[&[2, 1, 3], &[4, 1], &[1]]),
+        want("broadcast_shapes")
+    );
+    assert_eq!(
+        lax::conv_shape_tuple(
+            &[8, 3, 32, 30],
+            &[16, 3, 5, 4],
+            &[2, 3],
+            &[(1, 2), (0, 0)],
+            1
+        ),
+        want("conv_shape_tuple")
+    );
+    assert_eq!(
+        lax::conv_shape_tuple(&[8, 3, 9, 9], &[16, 3, 3, 3], &[1, 1], &[(0, 0), (1, 1)], 2),
+        want("conv_shape_tuple_groups")
+    );
+    assert_eq!(
+        lax::reduce_window_shape_tuple(&[10, 7], &[3, 2], &[2, 1], &[(1, 0), (0, 2)], None, None),
+        want("reduce_window_shape_tuple")
+    );
+    assert_eq!(
+        lax::reduce_window_shape_tuple(
+            &[10, 7],
+            &[3, 2],
+            &[2, 1],
+            &[(1, 0), (0, 2)],
+            Some(&[2, 1]),
+            Some(&[1, 3])
+        ),
+        want("reduce_window_shape_tuple_dilated")
+    );
+    let d = lax::dtype(&Array::from_vec(vec![1i32, 2], [2]));
+    assert_eq!(d.to_string(), s.get("dtype").as_str().unwrap());
+}
+
+#[test]
+fn mulhi_int64_matches_128_bit_products() {
+    let xs = [
+        0i64,
+        1,
+        -1,
+        i64::MAX,
+        i64::MIN,
+        0x1234_5678_9abc_def0,
+        -987_654_321_012_345,
+    ];
+    let ys = [
+        5i64,
+        -1,
+        -1,
+        i64::MAX,
+        i64::MIN,
+        -0x0fed_cba9_8765_4321,
+        123_456_789_012_345_678,
+    ];
+    let got = lax::mulhi(
+        &Array::from_vec(xs.to_vec(), [7]),
+        &Array::from_vec(ys.to_vec(), [7]),
+    );
+    let want: Vec<i64> = xs
+        .iter()
+        .zip(&ys)
+        .map(|(&a, &b)| ((a as i128 * b as i128) >> 64) as i64)
+        .collect();
+    assert_eq!(got.to_vec::<i64>(), want);
 }
 
 #[test]
@@ -259,4 +358,22 @@ fn lax_binary_functions_do_not_promote() {
         lax::exp(&i);
     });
     assert!(msg.starts_with("exp: got i32[2]"), "{msg}");
+}
+
+#[test]
+fn bitcast_widens_back_what_it_narrowed() {
+    let x = Array::from_vec(vec![-0.3f32, 1.5e-30, f32::INFINITY], [3]);
+    let bytes = lax::bitcast_convert_type(&x, DType::U8);
+    assert_eq!(bytes.shape(), &[3, 4]);
+    assert_eq!(&bytes.to_vec::<u8>()[..4], &(-0.3f32).to_le_bytes());
+    let back = lax::bitcast_convert_type(&bytes, DType::F32);
+    assert_eq!(back.to_vec::<f32>(), x.to_vec::<f32>());
+    let d = Array::from_vec(vec![-2.5f64, 1e300], [2]);
+    let words = lax::bitcast_convert_type(&d, DType::U32);
+    let w = words.to_vec::<u32>();
+    assert_eq!(w[0] as u64 | (w[1] as u64) << 32, (-2.5f64).to_bits());
+    assert_eq!(
+        lax::bitcast_convert_type(&words, DType::F64).to_vec::<f64>(),
+        vec![-2.5, 1e300]
+    );
 }

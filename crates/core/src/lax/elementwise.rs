@@ -231,3 +231,142 @@ pub fn convert_element_type(x: &Array, new_dtype: DType) -> Array {
         &[x],
     )
 }
+
+/// `jax.lax.mulhi`: the high half of each integer product (the upper N bits of the 2N-bit
+/// product of N-bit integers), as JAX computes it: in a double-width type below 64 bits, by
+/// 32-bit partial products (with the signed correction) for int64.
+pub fn mulhi(x: &Array, y: &Array) -> Array {
+    let args = same_dtypes("mulhi", &[x, y]);
+    let (x, y) = (&args[0], &args[1]);
+    let d = x.dtype();
+    let k = |v: i64, like: DType| convert_element_type(&Array::scalar(v), like);
+    match d {
+        DType::U8 | DType::I32 | DType::U32 => {
+            // The double-width type: int32 holds u8 products; int64 holds i32 products, and
+            // u32 products modulo 2^64 (the high half is then shifted out logically).
+            let (wide, bits) = match d {
+                DType::U8 => (DType::I32, 8),
+                _ => (DType::I64, 32),
+            };
+            let prod = mul(
+                &convert_element_type(x, wide),
+                &convert_element_type(y, wide),
+            );
+            let hi = if d == DType::I32 {
+                shift_right_arithmetic(&prod, &k(bits, wide))
+            } else {
+                shift_right_logical(&prod, &k(bits, wide))
+            };
+            convert_element_type(&hi, d)
+        }
+        DType::I64 => {
+            // JAX's uint64 split multiply, in int64 bit patterns (wrapping adds and products and
+            // logical shifts give the same bits).
+            let mask = k(0xFFFF_FFFF, d);
+            let s32 = k(32, d);
+            let (x_lo, x_hi) = (bitwise_and(x, &mask), shift_right_logical(x, &s32));
+            let (y_lo, y_hi) = (bitwise_and(y, &mask), shift_right_logical(y, &s32));
+            let lo_lo = mul(&x_lo, &y_lo);
+            let lo_hi = mul(&x_lo, &y_hi);
+            let hi_lo = mul(&x_hi, &y_lo);
+            let hi_hi = mul(&x_hi, &y_hi);
+            let cross = add(
+                &add(&bitwise_and(&lo_hi, &mask), &bitwise_and(&hi_lo, &mask)),
+                &shift_right_logical(&lo_lo, &s32),
+            );
+            let hi = add(
+                &hi_hi,
+                &add(
+                    &shift_right_logical(&lo_hi, &s32),
+                    &add(
+                        &shift_right_logical(&hi_lo, &s32),
+                        &shift_right_logical(&cross, &s32),
+                    ),
+                ),
+            );
+            let s63 = k(63, d);
+            let x_sign = shift_right_arithmetic(x, &s63);
+            let y_sign = shift_right_arithmetic(y, &s63);
+            add(&hi, &add(&mul(&x_sign, y), &mul(&y_sign, x)))
+        }
+        other => panic!("mulhi: got {other} operands but expected integers"),
+    }
+}
+
+/// `jax.lax.bitcast_convert_type`: the same bits read as `new_dtype`. A narrower type adds a
+/// trailing axis of the pieces (little-endian order, as XLA); a wider one consumes a trailing
+/// axis of that many pieces. Widths other than equal ones are supported between the 1-, 4- and
+/// 8-byte types (there is no 16-bit integer type to carry 2-byte pieces).
+pub fn bitcast_convert_type(x: &Array, new_dtype: DType) -> Array {
+    let (from, to) = (x.dtype().size_in_bytes(), new_dtype.size_in_bytes());
+    let same = |x: &Array, d: DType| bind1(ConvertOp::BitcastConvertType { new_dtype: d }, &[x]);
+    if from == to || x.dtype().is_bool() || new_dtype.is_bool() {
+        return same(x, new_dtype);
+    }
+    // The unsigned-as-possible integer type of each width that has one.
+    let int_of = |bytes: usize| match bytes {
+        1 => DType::U8,
+        4 => DType::U32,
+        8 => DType::I64,
+        _ => panic!(
+            "bitcast_convert_type: cannot reinterpret {} as {new_dtype}: {bytes}-byte pieces \
+             have no integer dtype here",
+            x.aval()
+        ),
+    };
+    let (wide, narrow) = (int_of(from.max(to)), int_of(from.min(to)));
+    let ratio = from.max(to) / from.min(to);
+    let bits = 8 * from.min(to) as i64;
+    let k = |v: i64| convert_element_type(&Array::scalar(v), wide);
+    if from > to {
+        let w = same(x, wide);
+        let mask = k(if bits == 32 {
+            0xFFFF_FFFF
+        } else {
+            (1 << bits) - 1
+        });
+        let pieces: Vec<Array> = (0..ratio as i64)
+            .map(|i| {
+                let piece = bitwise_and(&shift_right_logical(&w, &k(bits * i)), &mask);
+                same(&convert_element_type(&piece, narrow), new_dtype)
+            })
+            .collect();
+        let refs: Vec<&Array> = pieces.iter().collect();
+        super::stack(&refs, x.ndim())
+    } else {
+        if x.shape().last() != Some(&ratio) {
+            panic!(
+                "bitcast_convert_type: converting {} to the wider {new_dtype} needs a last axis \
+                 of size {ratio}",
+                x.aval()
+            );
+        }
+        let n = x.ndim() - 1;
+        let ints = same(x, narrow);
+        let mut acc: Option<Array> = None;
+        for i in 0..ratio {
+            let piece =
+                convert_element_type(&super::index_in_dim(&ints, i as isize, n, false), wide);
+            let piece = shift_left(&piece, &k(bits * i as i64));
+            acc = Some(match acc {
+                None => piece,
+                Some(a) => bitwise_or(&a, &piece),
+            });
+        }
+        same(&acc.expect("at least two pieces"), new_dtype)
+    }
+}
+
+/// `jax.lax.dtype`: the array's dtype.
+pub fn dtype(x: &Array) -> DType {
+    x.dtype()
+}
+
+/// `jax.lax.optimization_barrier`: the operands unchanged, each through a `copy` that keeps
+/// the optimiser from fusing or deduplicating across it.
+pub fn optimization_barrier(operands: &[&Array]) -> Vec<Array> {
+    operands
+        .iter()
+        .map(|x| bind1(UnaryOp::Copy, &[x]))
+        .collect()
+}

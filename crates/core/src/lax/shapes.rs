@@ -256,3 +256,96 @@ pub fn batch_matmul(lhs: &Array, rhs: &Array, preferred_element_type: Option<DTy
     let dn = DotDimensionNumbers::new((&[nd - 1], &[nd - 2]), (&batch, &batch));
     super::dot_general(lhs, rhs, dn, preferred_element_type)
 }
+
+/// `jax.lax.broadcast_shapes`: the shape the given shapes broadcast to (numpy's rule, aligned at
+/// the trailing axes); panics naming them when they are incompatible.
+pub fn broadcast_shapes(shapes: &[&[usize]]) -> Vec<usize> {
+    let rank = shapes.iter().map(|s| s.len()).max().unwrap_or(0);
+    let mut out = vec![1usize; rank];
+    for s in shapes {
+        for (i, &d) in s.iter().enumerate() {
+            let o = &mut out[rank - s.len() + i];
+            if *o == 1 {
+                *o = d;
+            } else if d != 1 && d != *o {
+                panic!("Incompatible shapes for broadcasting: shapes={shapes:?}");
+            }
+        }
+    }
+    out
+}
+
+/// `jax.lax.broadcast_to_rank`: `x` with leading size-1 axes added up to `rank` axes.
+pub fn broadcast_to_rank(x: &Array, rank: usize) -> Array {
+    if x.ndim() >= rank {
+        return x.clone();
+    }
+    broadcast(x, &vec![1; rank - x.ndim()])
+}
+
+/// The output size of a strided window along one axis (JAX's `core.stride_dim`): `0` when the
+/// window does not fit, else `(size - window) / stride + 1`.
+fn stride_dim(size: i64, window: i64, stride: i64) -> usize {
+    if size < window {
+        0
+    } else {
+        ((size - window) / stride + 1) as usize
+    }
+}
+
+/// `jax.lax.conv_shape_tuple`: the output shape `(N, O, spatial...)` of a convolution of an
+/// `(N, C, spatial...)` input with an `(O, I, window...)` kernel, given the strides and
+/// explicit `(low, high)` padding per spatial axis.
+pub fn conv_shape_tuple(
+    lhs_shape: &[usize],
+    rhs_shape: &[usize],
+    strides: &[usize],
+    pads: &[(i64, i64)],
+    batch_group_count: usize,
+) -> Vec<usize> {
+    if pads.len() + 2 != lhs_shape.len() {
+        panic!(
+            "Wrong number of explicit pads for convolution: expected {}, got {}.",
+            lhs_shape.len().saturating_sub(2),
+            pads.len()
+        );
+    }
+    let mut out = vec![lhs_shape[0] / batch_group_count.max(1), rhs_shape[0]];
+    for (i, &(lo, hi)) in pads.iter().enumerate() {
+        let padded = lhs_shape[2 + i] as i64 + lo + hi;
+        if padded < 0 {
+            panic!(
+                "Negative padding is larger than the size of the corresponding dimension: got \
+                 padding={pads:?} for lhs_shape[2:]={:?}",
+                &lhs_shape[2..]
+            );
+        }
+        out.push(stride_dim(
+            padded,
+            rhs_shape[2 + i] as i64,
+            strides[i] as i64,
+        ));
+    }
+    out
+}
+
+/// `jax.lax.reduce_window_shape_tuple`: the output shape of a windowed reduction, with
+/// optional base (input) and window dilations.
+pub fn reduce_window_shape_tuple(
+    operand_shape: &[usize],
+    window_dimensions: &[usize],
+    window_strides: &[usize],
+    padding: &[(i64, i64)],
+    base_dilation: Option<&[usize]>,
+    window_dilation: Option<&[usize]>,
+) -> Vec<usize> {
+    let dilate = |d: usize, r: usize| if d == 0 { 0 } else { 1 + r * (d - 1) };
+    (0..operand_shape.len())
+        .map(|i| {
+            let size = dilate(operand_shape[i], base_dilation.map_or(1, |b| b[i])) as i64;
+            let window = dilate(window_dimensions[i], window_dilation.map_or(1, |w| w[i])) as i64;
+            let (lo, hi) = padding[i];
+            stride_dim(size + lo + hi, window, window_strides[i] as i64)
+        })
+        .collect()
+}

@@ -276,3 +276,24 @@ scatter_fns! {
     /// `lax.scatter_max`: elementwise maximum of `operand` and `updates` at the indices.
     scatter_max => ScatterKind::Max;
 }
+
+/// `lax.scatter_sub`: subtracts `updates` from a copy of `operand` at the indices (duplicates
+/// accumulate). Computed as `scatter_add` of `-updates`, which rounds the same (`a + (-b)` is
+/// `a - b` in IEEE arithmetic) and differentiates the same.
+pub fn scatter_sub(
+    operand: &Array,
+    indices: &Array,
+    updates: &Array,
+    dimension_numbers: ScatterDimensionNumbers,
+    mode: GatherScatterMode,
+) -> Array {
+    let neg = bind1(crate::prims::unary::UnaryOp::Neg, &[updates]);
+    scatter_kind(
+        ScatterKind::Add,
+        operand,
+        indices,
+        &neg,
+        dimension_numbers,
+        mode,
+    )
+}
