@@ -125,6 +125,13 @@ CASES = {
         [G, np.array([0.5, 2.0, 0.25], np.float32)], True),
     "broadcast_to_rank": (lambda x: lax.broadcast_to_rank(x, 3), [G], True),
     "optimization_barrier": (lambda x: lax.optimization_barrier(x), [G], True),
+    "associative_scan_add": (lambda x: lax.associative_scan(jnp.add, x, axis=2), [M], True),
+    "associative_scan_max_rev": (
+        lambda x: lax.associative_scan(jnp.maximum, x, reverse=True, axis=1), [M], True),
+    "associative_scan_affine": (
+        lambda a, b: lax.associative_scan(
+            lambda p, q: (p[0] * q[0], p[1] * q[0] + q[1]), (a, b), reverse=True),
+        [np.array([0.9, 1.1, 0.5, -1.0, 2.0, 0.7, 1.3], np.float32), F], False),
     "nn_identity": (jax.nn.identity, [F], True),
     "nn_tanh": (jax.nn.tanh, [F], True),
     "nn_squareplus": (jax.nn.squareplus, [F], True),

@@ -173,6 +173,26 @@ fn call(name: &str, a: &[Array]) -> Vec<Array> {
         }
         "broadcast_to_rank" => one(lax::broadcast_to_rank(x(), 3)),
         "optimization_barrier" => lax::optimization_barrier(&[x()]),
+        "associative_scan_add" => lax::associative_scan(
+            |a, b| vec![lax::add(&a[0], &b[0])],
+            &[x().clone()],
+            false,
+            2,
+        ),
+        "associative_scan_max_rev" => {
+            lax::associative_scan(|a, b| vec![lax::max(&a[0], &b[0])], &[x().clone()], true, 1)
+        }
+        "associative_scan_affine" => lax::associative_scan(
+            |p, q| {
+                vec![
+                    lax::mul(&p[0], &q[0]),
+                    lax::add(&lax::mul(&p[1], &q[0]), &q[1]),
+                ]
+            },
+            &[x().clone(), y().clone()],
+            true,
+            0,
+        ),
         "nn_identity" => one(nn::identity(x())),
         "nn_tanh" => one(nn::tanh(x())),
         "nn_squareplus" => one(nn::squareplus(x())),

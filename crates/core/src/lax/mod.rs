@@ -5,6 +5,7 @@
 //! Like the numpy layer they only call [`bind`](crate::prims::bind), so they work under every
 //! transformation.
 
+mod associative;
 mod collective;
 mod complex;
 pub(crate) mod control_flow;
@@ -21,6 +22,7 @@ mod special;
 mod stop_gradient;
 mod window;
 
+pub use associative::associative_scan;
 pub use collective::*;
 pub use complex::*;
 pub use control_flow::*;
