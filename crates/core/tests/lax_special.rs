@@ -2,7 +2,7 @@
 //! float32 and float64, the derivatives JAX defines (grad of the sum, so elementwise), the
 //! panics where JAX defines none, lax's dtype rule, and the batching rule.
 
-use equinox_core::transforms::{grad, vmap};
+use equinox_core::transforms::{grad, jit, make_jaxpr, vmap};
 use equinox_core::{lax, numpy as jnp, Array, DType};
 use equinox_testing::close::{mismatches, Scale};
 use equinox_testing::golden::{encoded, Encoded};
@@ -205,4 +205,21 @@ fn vmap_matches_the_unbatched_values() {
     let direct = lax::betainc(&a, &b.broadcast_to([2, 3]), &(&x / 10.0)).to_vec::<f64>();
     let mapped = vmap(|(a, x): &(Array, Array)| lax::betainc(a, &b, x))(&(a.clone(), &x / 10.0));
     assert_eq!(mapped.to_vec::<f64>(), direct);
+}
+
+#[test]
+fn jit_and_grad_of_jit_match_eager() {
+    let a = Array::from_vec(vec![0.5f32, 2.5, 10.0, 3.0], [4]);
+    let x = Array::from_vec(vec![0.2f32, 3.0, 12.0, 1.5], [4]);
+    let f = |a: &Array, x: &Array| {
+        &(&lax::igamma(a, x) + &lax::bessel_i1e(x)) + &lax::zeta(&(a + 2.0), x)
+    };
+    let eager = f(&a, &x).to_vec::<f32>();
+    let jitted = jit(f)(&a, &x).to_vec::<f32>();
+    assert_eq!(jitted, eager);
+    let g = |x: &Array| jnp::sum(&(&lax::igammac(&a, x) * &lax::bessel_i0e(x)), ());
+    let eager_grad = grad(g)(&x).to_vec::<f32>();
+    assert_eq!(jit(grad(g))(&x).to_vec::<f32>(), eager_grad);
+    let text = make_jaxpr(|x: &Array| lax::igamma(&Array::scalar(2.0f32), x))(&x).to_string();
+    assert!(text.contains("igamma"), "{text}");
 }
