@@ -132,6 +132,12 @@ CASES = {
         lambda a, b: lax.associative_scan(
             lambda p, q: (p[0] * q[0], p[1] * q[0] + q[1]), (a, b), reverse=True),
         [np.array([0.9, 1.1, 0.5, -1.0, 2.0, 0.7, 1.3], np.float32), F], False),
+    "index_take": (lambda x: lax.index_take(
+        x, (jnp.array([0, 1, -1, 3], jnp.int32), jnp.array([2, -1, 0, 5], jnp.int32)), (0, 2)),
+        [M], True),
+    "conv_with_general_padding": (lambda x, w: lax.conv_with_general_padding(
+        x, w, (2, 1), ((1, 0), (2, 1)), (1, 2), (2, 1)),
+        [M.reshape(1, 2, 3, 4), np.linspace(-1, 1, 24, dtype=np.float32).reshape(2, 2, 3, 2)], True),
     "nn_identity": (jax.nn.identity, [F], True),
     "nn_tanh": (jax.nn.tanh, [F], True),
     "nn_squareplus": (jax.nn.squareplus, [F], True),

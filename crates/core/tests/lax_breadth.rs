@@ -193,6 +193,20 @@ fn call(name: &str, a: &[Array]) -> Vec<Array> {
             true,
             0,
         ),
+        "index_take" => {
+            let i0 = Array::from_vec(vec![0i32, 1, -1, 3], [4]);
+            let i1 = Array::from_vec(vec![2i32, -1, 0, 5], [4]);
+            one(lax::index_take(x(), &[&i0, &i1], &[0, 2]))
+        }
+        "conv_with_general_padding" => one(lax::conv_with_general_padding(
+            x(),
+            y(),
+            &[2, 1],
+            vec![(1, 0), (2, 1)],
+            Some(&[1, 2]),
+            Some(&[2, 1]),
+            None,
+        )),
         "nn_identity" => one(nn::identity(x())),
         "nn_tanh" => one(nn::tanh(x())),
         "nn_squareplus" => one(nn::squareplus(x())),
