@@ -3,7 +3,8 @@
 //! the code so it cannot go stale.
 //!
 //! A JAX name counts as present when its module's source folder defines a public function of
-//! that name (or the name with a trailing `_`, for Rust keywords such as `where_`), either as
+//! that name (or the name with a trailing `_`, for Rust keywords such as `where_`, or in snake
+//! case for CamelCase names such as `PRNGKey` → `prng_key`), either as
 //! `pub fn name` or as a row `name => ...` of the macros that define families of functions
 //! (`numpy/math.rs`). The test regenerates the list and compares it with the committed file;
 //! `EQX_UPDATE_COVERAGE=1 cargo test -p equinox-core --test api_coverage` rewrites it.
@@ -58,6 +59,25 @@ fn defined_names(dir: &Path) -> BTreeSet<String> {
         }
     }
     names
+}
+
+/// A CamelCase JAX function name in Rust's snake case (`PRNGKey` → `prng_key`): an underscore
+/// before each capital that follows a lower-case letter or starts a word after an acronym.
+fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            let prev_lower = chars[i - 1].is_ascii_lowercase();
+            let acronym_end = chars[i - 1].is_ascii_uppercase()
+                && chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if prev_lower || acronym_end {
+                out.push('_');
+            }
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 /// JAX names that do not apply to this library, by module, with the reason shown in the
@@ -135,7 +155,7 @@ fn coverage_markdown(golden: &Golden) -> (String, Vec<(String, usize, usize)>) {
          public function names (`parity/api_names.py`); the test fails when this file is stale.\n\
          Regenerate with `EQX_UPDATE_COVERAGE=1 cargo test -p equinox-core --test api_coverage`.\n\
          A name is present when the Rust module defines a public function of that name (`where`\n\
-         is `where_`). Names that do not apply to a Rust array library (printing options, Python\n\
+         is `where_`, `PRNGKey` is `prng_key`). Names that do not apply to a Rust array library (printing options, Python\n\
          object protocols, numpy file formats) are listed as not applicable, with the reason, and\n\
          left out of the count. Layers, optimisers and Equinox's own API live in the `equinox` crate and\n\
          are not listed here.\n",
@@ -166,7 +186,11 @@ fn coverage_markdown(golden: &Golden) -> (String, Vec<(String, usize, usize)>) {
             .collect();
         let present: Vec<&String> = names
             .iter()
-            .filter(|n| defined.contains(*n) || defined.contains(&format!("{n}_")))
+            .filter(|n| {
+                defined.contains(*n)
+                    || defined.contains(&format!("{n}_"))
+                    || defined.contains(&snake_case(n))
+            })
             .collect();
         let missing: Vec<&String> = names.iter().filter(|n| !present.contains(n)).collect();
         totals.push((module.to_string(), present.len(), names.len()));

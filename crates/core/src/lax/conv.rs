@@ -251,3 +251,29 @@ pub fn conv(
         None,
     )
 }
+
+/// `jax.lax.conv_with_general_padding`: [`conv_general_dilated`] with the default
+/// (`NCHW`/`OIHW`) dimension numbers, one feature and batch group, and the given padding and
+/// optional input (`lhs`) and kernel (`rhs`) dilations.
+pub fn conv_with_general_padding(
+    lhs: &Array,
+    rhs: &Array,
+    window_strides: &[usize],
+    padding: impl Into<PaddingSpec>,
+    lhs_dilation: Option<&[usize]>,
+    rhs_dilation: Option<&[usize]>,
+    preferred_element_type: Option<DType>,
+) -> Array {
+    conv_general_dilated(
+        lhs,
+        rhs,
+        window_strides,
+        padding,
+        lhs_dilation,
+        rhs_dilation,
+        None,
+        1,
+        1,
+        preferred_element_type,
+    )
+}

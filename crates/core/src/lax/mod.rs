@@ -5,23 +5,39 @@
 //! Like the numpy layer they only call [`bind`](crate::prims::bind), so they work under every
 //! transformation.
 
+mod associative;
 mod collective;
 mod complex;
 pub(crate) mod control_flow;
 mod conv;
 mod dot;
+mod elementwise;
 mod fft;
 pub mod linalg;
+mod operands;
+mod reductions;
+mod shapes;
 mod slicing;
+mod special;
 mod stop_gradient;
 mod window;
 
+pub use associative::associative_scan;
 pub use collective::*;
 pub use complex::*;
 pub use control_flow::*;
 pub use conv::*;
 pub use dot::*;
+pub use elementwise::*;
 pub use fft::{fft, FftType};
+pub use reductions::*;
+pub use shapes::*;
 pub use slicing::*;
+pub use special::*;
 pub use stop_gradient::stop_gradient;
 pub use window::*;
+
+/// Axes given as a slice, in the primitives' parameter type.
+fn layout_axes(axes: &[usize]) -> crate::prims::layout::Axes {
+    crate::prims::layout::Axes::from_slice(axes)
+}

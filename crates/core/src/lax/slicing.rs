@@ -276,3 +276,65 @@ scatter_fns! {
     /// `lax.scatter_max`: elementwise maximum of `operand` and `updates` at the indices.
     scatter_max => ScatterKind::Max;
 }
+
+/// `lax.scatter_sub`: subtracts `updates` from a copy of `operand` at the indices (duplicates
+/// accumulate). Computed as `scatter_add` of `-updates`, which rounds the same (`a + (-b)` is
+/// `a - b` in IEEE arithmetic) and differentiates the same.
+pub fn scatter_sub(
+    operand: &Array,
+    indices: &Array,
+    updates: &Array,
+    dimension_numbers: ScatterDimensionNumbers,
+    mode: GatherScatterMode,
+) -> Array {
+    let neg = bind1(crate::prims::unary::UnaryOp::Neg, &[updates]);
+    scatter_kind(
+        ScatterKind::Add,
+        operand,
+        indices,
+        &neg,
+        dimension_numbers,
+        mode,
+    )
+}
+
+/// `lax.index_take`: `src[idxs[0], idxs[1], ...]` with the index arrays applying to `axes` in
+/// order. Each index array has shape `(N,)`; indices wrap modulo the axis size (negative ones
+/// count from the end). The result has shape `(N, *the other axes of src)`, by JAX's gather.
+pub fn index_take(src: &Array, idxs: &[&Array], axes: &[usize]) -> Array {
+    if idxs.len() != axes.len() || idxs.is_empty() {
+        panic!(
+            "index_take: expected one index array per axis, got {} index arrays for axes {axes:?}",
+            idxs.len()
+        );
+    }
+    let columns: Vec<Array> = idxs
+        .iter()
+        .zip(axes)
+        .map(|(i, &ax)| {
+            let size = crate::numpy::full_like(i, src.shape()[ax] as f64);
+            crate::numpy::remainder(i, &size).expand_dims(1)
+        })
+        .collect();
+    let refs: Vec<&Array> = columns.iter().collect();
+    let indices = concatenate(&refs, 1);
+    let mut slice_sizes = src.shape().to_vec();
+    for &ax in axes {
+        slice_sizes[ax] = 1;
+    }
+    let offset_dims: Vec<usize> = (1..src.ndim() - axes.len() + 1).collect();
+    let dn = GatherDimensionNumbers {
+        offset_dims: offset_dims.as_slice().into(),
+        collapsed_slice_dims: axes.into(),
+        start_index_map: axes.into(),
+        ..Default::default()
+    };
+    gather(
+        src,
+        &indices,
+        dn,
+        &slice_sizes,
+        GatherScatterMode::FillOrDrop,
+        None,
+    )
+}

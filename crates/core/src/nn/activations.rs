@@ -278,6 +278,65 @@ activation_methods!(
     mish,
 );
 
+/// `jax.nn.identity`: returns `x` unchanged.
+pub fn identity(x: &Array) -> Array {
+    x.clone()
+}
+
+/// `jax.nn.tanh`: the hyperbolic tangent (`jnp.tanh`).
+pub fn tanh(x: &Array) -> Array {
+    jnp::tanh(x)
+}
+
+/// `jax.nn.squareplus`: `(x + sqrt(x² + 4)) / 2`, a smooth ReLU with algebraic tails.
+pub fn squareplus(x: &Array) -> Array {
+    squareplus_with(x, 4.0)
+}
+
+/// [`squareplus`] with its curvature parameter: `(x + sqrt(x² + b)) / 2`.
+pub fn squareplus_with(x: &Array, b: f64) -> Array {
+    let x = to_inexact(x);
+    let y = &x + &jnp::sqrt(&(&jnp::square(&x) + b));
+    &y / 2.0
+}
+
+/// `jax.nn.sparse_plus`: 0 for `x <= -1`, `x` for `x >= 1`, `(x + 1)² / 4` between (a
+/// piecewise-quadratic softplus).
+pub fn sparse_plus(x: &Array) -> Array {
+    let x = to_inexact(x);
+    let quad = &bind1(UnaryOp::IntegerPow(2), &[&(&x + 1.0)]) / 4.0;
+    let upper = jnp::where_(&jnp::greater_equal(&x, &Array::weak_scalar(1.0)), &x, &quad);
+    jnp::where_(
+        &jnp::less_equal(&x, &Array::weak_scalar(-1.0)),
+        &Array::weak_scalar(0.0),
+        &upper,
+    )
+}
+
+/// `jax.nn.sparse_sigmoid`: `0.5 * clip(x + 1, 0, 2)`, the derivative of [`sparse_plus`].
+pub fn sparse_sigmoid(x: &Array) -> Array {
+    let x = to_inexact(x);
+    let c = (&x + 1.0).clip(0.0, 2.0);
+    &c * 0.5
+}
+
+/// `jax.nn.log1mexp`: `log(1 - exp(-x))` for `x > 0`, computed stably as JAX does
+/// (`log(-expm1(-x))` below `log 2`, `log1p(-exp(-x))` above), with JAX's custom derivative
+/// `g / expm1(x)`.
+pub fn log1mexp(x: &Array) -> Array {
+    fn body(x: &Array) -> Array {
+        let c = jnp::log(&Array::weak_scalar(2.0));
+        jnp::where_(
+            &jnp::less(x, &c),
+            &jnp::log(&-&jnp::expm1(&-x)),
+            &jnp::log1p(&-&jnp::exp(&-x)),
+        )
+    }
+    let f =
+        crate::transforms::custom_jvp(body, |x: &Array, t: &Array| (body(x), t / &jnp::expm1(x)));
+    f(&to_inexact(x))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

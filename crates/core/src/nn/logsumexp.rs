@@ -51,3 +51,21 @@ impl Array {
         logsumexp(self, axes, keepdims)
     }
 }
+
+/// `jax.nn.logmeanexp`: `log(mean(exp(x), axes))`, computed stably as [`logsumexp`] minus
+/// the log of the number of elements reduced.
+///
+/// ```
+/// use equinox_core::{nn, Array};
+/// let x = Array::from_vec(vec![0.0f32, 0.0, 1000.0, 1000.0], [2, 2]);
+/// assert_eq!(nn::logmeanexp(&x, -1, false).to_vec::<f32>(), vec![0.0, 1000.0]);
+/// ```
+pub fn logmeanexp(x: &Array, axes: impl Into<Axes>, keepdims: bool) -> Array {
+    let axes = axes.into();
+    let x = to_inexact(x);
+    let dims = axes.resolve(x.ndim(), "logmeanexp");
+    let count: usize = dims.iter().map(|&d| x.shape()[d]).product();
+    let lse = logsumexp(&x, axes, keepdims);
+    let count = Array::scalar(count as f64).astype(lse.dtype());
+    &lse - &jnp::log(&count)
+}

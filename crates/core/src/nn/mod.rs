@@ -36,7 +36,7 @@ pub use attention::{
     dot_product_attention, dot_product_attention_with_options, AttentionOptions, Implementation,
 };
 pub use glu::glu;
-pub use logsumexp::logsumexp;
+pub use logsumexp::{logmeanexp, logsumexp};
 pub use one_hot::{one_hot, one_hot_with};
 pub use softmax::{log_softmax, softmax};
 pub use standardize::standardize;

@@ -30,6 +30,7 @@ pub mod rules;
 pub mod select;
 pub mod slicing;
 pub mod sort;
+pub mod special;
 pub mod threefry;
 pub mod unary;
 pub mod window;
@@ -189,6 +190,7 @@ define_primitives! {
     Sort(sort::SortOp),
     Cumulative(cumulative::CumulativeOp),
     Fma(fma::FmaOp),
+    Special(special::SpecialOp),
     DotGeneral(dot_general::DotGeneral),
     Conv(conv::ConvGeneralDilated),
     Window(window::WindowOp),

@@ -266,3 +266,40 @@ impl crate::tree::PyTree for Key {
         crate::tree::named_fields("Key", fields, opts)
     }
 }
+
+/// `jax.random.PRNGKey(seed)`: the same key as [`key`] (JAX's default 32-bit mode; see
+/// [`key_x64`] for `jax_enable_x64`).
+///
+/// ```
+/// use equinox_core::random;
+/// assert_eq!(random::prng_key(42).data().to_vec::<u32>(), vec![0, 42]);
+/// ```
+pub fn prng_key(seed: u64) -> Key {
+    key(seed)
+}
+
+/// `jax.random.key_data`: the raw `uint32` key data, shape `(..., 2)`.
+pub fn key_data(key: &Key) -> Array {
+    key.data().clone()
+}
+
+/// `jax.random.wrap_key_data`: a key (or batch of keys) from raw `uint32` data of shape
+/// `(..., 2)`, as [`Key::from_data`].
+pub fn wrap_key_data(data: Array) -> Key {
+    Key::from_data(data)
+}
+
+/// `jax.random.clone`: a second key equal to `key`, for deliberate reuse (keys are otherwise
+/// consumed by the samplers); the mode is kept.
+///
+/// ```
+/// use equinox_core::{random, DType};
+/// let k = random::key(3);
+/// let again = random::clone(&k);
+/// let a = random::uniform(k, [2], DType::F32, 0.0, 1.0);
+/// let b = random::uniform(again, [2], DType::F32, 0.0, 1.0);
+/// assert_eq!(a.to_vec::<f32>(), b.to_vec::<f32>());
+/// ```
+pub fn clone(key: &Key) -> Key {
+    key.derive(key.data().clone())
+}

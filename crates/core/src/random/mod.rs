@@ -18,7 +18,12 @@
 //!   loops) are exact;
 //! * [`gamma`] and [`loggamma`] run JAX's Marsaglia-Tsang loops draw for draw (float32 within a
 //!   few ulp), and so do the distributions built on them ([`beta`], [`dirichlet`],
-//!   [`chisquare`], [`t`], [`f`], [`generalized_normal`], [`ball`]).
+//!   [`chisquare`], [`t`], [`f`], [`generalized_normal`], [`ball`]);
+//! * [`binomial`] runs JAX's inversion and transformed-rejection (BTRS) loops draw for draw
+//!   (equal to JAX's float32 samples on the goldens), and [`multinomial`] its sequence of
+//!   binomials; [`orthogonal`] and [`multivariate_normal`] follow JAX's QR / Cholesky / eigh /
+//!   SVD constructions (equal up to the decompositions' rounding, and for eigh and SVD up to
+//!   the eigenvectors' signs).
 //!
 //! Keys are values: every sampler takes its [`Key`] by value, so reusing a consumed key is a
 //! compile error, and new keys come from [`split`] / [`split_into`] / [`fold_in`].
@@ -45,6 +50,7 @@
 //! Dtypes without a Rust storage type are represented as documented on [`bits_u16`] (in
 //! `uint32`) and [`bits_u64`] (`int64` bit patterns).
 
+mod binomial;
 mod bits;
 mod continuous;
 mod discrete;
@@ -52,12 +58,14 @@ mod distributions;
 mod gamma;
 mod gamma_derived;
 mod key;
+mod matrices;
 mod normal;
 mod ops;
 mod permutation;
 mod poisson;
 mod uniform;
 
+pub use binomial::{binomial, multinomial};
 pub use bits::{bits, bits_u16, bits_u64, bits_u8};
 pub use continuous::{
     cauchy, double_sided_maxwell, lognormal, maxwell, pareto, rayleigh, triangular, wald,
@@ -67,7 +75,11 @@ pub use discrete::{bernoulli, categorical, choice, choice_array, geometric, rade
 pub use distributions::{exponential, gumbel, laplace, logistic};
 pub use gamma::{gamma, loggamma};
 pub use gamma_derived::{ball, beta, chisquare, dirichlet, f, generalized_normal, param_shape, t};
-pub use key::{fold_in, key, key_x64, split, split_into, split_vec, Key, Mode};
+pub use key::{
+    clone, fold_in, key, key_data, key_x64, prng_key, split, split_into, split_vec, wrap_key_data,
+    Key, Mode,
+};
+pub use matrices::{multivariate_normal, orthogonal, CovFactor};
 pub use normal::{normal, truncated_normal};
 pub use permutation::{permutation, permutation_array};
 pub use poisson::poisson;

@@ -45,6 +45,7 @@ pub fn has_effect(prim: &Primitive) -> bool {
         | Primitive::Sort(_)
         | Primitive::Cumulative(_)
         | Primitive::Fma(_)
+        | Primitive::Special(_)
         | Primitive::DotGeneral(_)
         | Primitive::Conv(_)
         | Primitive::Window(_)
