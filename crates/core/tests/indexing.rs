@@ -664,7 +664,7 @@ fn unequal_split_panics() {
 }
 
 #[test]
-#[should_panic(expected = "stack: all input arrays must have the same shape")]
+#[should_panic(expected = "stack: All input arrays must have the same shape. Got ")]
 fn stack_shape_mismatch_panics() {
     jnp::stack(&[&jnp::zeros([2]), &jnp::zeros([3])], 0);
 }

@@ -41,7 +41,11 @@ fn run(name: &str) {
         "flip_axis" => drop(jnp::flip(&m23(), 3)),
         "roll_axis" => drop(jnp::roll(&m23(), 1, Some(3))),
         "moveaxis_axis" => drop(jnp::moveaxis(&m23(), 0, 3)),
-        "take_axis" => drop(jnp::take(&m23(), &Array::from_vec(vec![0i32], [1]), Some(2))),
+        "take_axis" => drop(jnp::take(
+            &m23(),
+            &Array::from_vec(vec![0i32], [1]),
+            Some(2),
+        )),
         "expand_dims_axis" => drop(jnp::expand_dims(&m23(), 5)),
         "trace_1d" => drop(jnp::trace(&o(&[3]), 0, 0, 1)),
         "diagonal_1d" => drop(jnp::diagonal(&o(&[3]), 0, 0, 1)),
@@ -66,9 +70,7 @@ fn run(name: &str) {
             let z = || Array::scalar(0i32);
             drop(lax::dynamic_slice(&m23(), &[z(), z()], &[3, 3]))
         }
-        "dynamic_slice_indices" => {
-            drop(lax::dynamic_slice(&m23(), &[Array::scalar(0i32)], &[1]))
-        }
+        "dynamic_slice_indices" => drop(lax::dynamic_slice(&m23(), &[Array::scalar(0i32)], &[1])),
         "dynamic_update_slice_shape" => drop(lax::dynamic_update_slice(
             &o(&[3]),
             &o(&[4]),
@@ -172,7 +174,10 @@ fn misuse_panics_carry_jax_key_phrases() {
         assert!(!keys.is_empty(), "{name}: the golden names no key phrase");
         let jax_message = case["message"].as_str().unwrap();
         for k in &keys {
-            assert!(jax_message.contains(k.as_str()), "{name}: golden key {k:?} not in JAX's message");
+            assert!(
+                jax_message.contains(k.as_str()),
+                "{name}: golden key {k:?} not in JAX's message"
+            );
         }
         let n = name.clone();
         let got = match std::panic::catch_unwind(move || run(&n)) {
@@ -186,7 +191,9 @@ fn misuse_panics_carry_jax_key_phrases() {
         if missing.is_empty() {
             checked += 1;
         } else {
-            failures.push(format!("{name}:\n  ours: {got:?}\n  lacks JAX's {missing:?}"));
+            failures.push(format!(
+                "{name}:\n  ours: {got:?}\n  lacks JAX's {missing:?}"
+            ));
         }
     }
     std::panic::set_hook(hook);
