@@ -68,10 +68,11 @@ pub(crate) fn check_broadcastable(x: &Array, shape: &Shape, op: &str) {
     if !compatible {
         let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
         panic!(
-            "{op}: Incompatible types for broadcasting: input type={} and requested type={} \
+            "{op}: Incompatible types for broadcasting: input type={} and requested type={}[{}] \
              (an array of shape {} cannot be broadcast to shape {shape})",
             x.aval().type_str(),
-            format!("{}[{}]", x.dtype().name(), dims.join(",")),
+            x.dtype().name(),
+            dims.join(","),
             x.shape_obj()
         );
     }
