@@ -1196,7 +1196,7 @@ fn make_jaxpr_prints_sub_programs() {
 
 #[test]
 #[should_panic(
-    expected = "scan body function carry input and carry output must have equal types, but they differ:\n\nThe input carry has type f32[] but the corresponding output carry component has type f32[2], so the shapes do not match."
+    expected = "scan body function carry input and carry output must have equal types, but they differ:\n\nThe input carry has type float32[] but the corresponding output carry component has type float32[2], so the shapes do not match."
 )]
 fn scan_carry_shape_mismatch_panics() {
     lax::scan(
@@ -1211,7 +1211,7 @@ fn scan_carry_shape_mismatch_panics() {
 
 #[test]
 #[should_panic(
-    expected = "The input carry component .1 has type i32[] but the corresponding output carry component has type f32[], so the dtypes do not match"
+    expected = "The input carry component .1 has type int32[] but the corresponding output carry component has type float32[], so the dtypes do not match"
 )]
 fn while_carry_dtype_mismatch_names_both_types() {
     lax::while_loop(
@@ -1236,7 +1236,7 @@ fn weakly_typed_initial_carry_takes_the_body_dtype() {
 
 #[test]
 #[should_panic(
-    expected = "cond branches must have equal output types but they differ.\n\nThe output of false_fun has type f32[] but the corresponding output of true_fun has type i32[], so the dtypes do not match."
+    expected = "cond branches must have equal output types but they differ.\n\nThe output of true_fun has type int32[] but the corresponding output of false_fun has type float32[], so the dtypes do not match."
 )]
 fn cond_branch_type_mismatch_panics() {
     lax::cond(

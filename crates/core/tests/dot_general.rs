@@ -283,7 +283,9 @@ fn output_layout_is_batch_lhs_free_rhs_free() {
 }
 
 #[test]
-#[should_panic(expected = "dot_general: lhs and rhs contracting axes must have the same sizes")]
+#[should_panic(
+    expected = "dot_general: dot_general requires contracting dimensions to have the same shape, got "
+)]
 fn contracting_size_mismatch() {
     let dn = DotDimensionNumbers::new((&[1], &[0]), (&[], &[]));
     lax::dot_general(

@@ -655,7 +655,9 @@ fn integer_index_into_empty_axis_panics() {
 }
 
 #[test]
-#[should_panic(expected = "take_along_axis: indices and x must have the same number of dimensions")]
+#[should_panic(
+    expected = "take_along_axis: indices and arr must have the same number of dimensions"
+)]
 fn take_along_axis_rank_mismatch_panics() {
     jnp::take_along_axis(&jnp::zeros([2, 2]), &Array::from_vec(vec![0i32], [1]), 0);
 }
@@ -667,7 +669,7 @@ fn unequal_split_panics() {
 }
 
 #[test]
-#[should_panic(expected = "stack: all input arrays must have the same shape")]
+#[should_panic(expected = "stack: All input arrays must have the same shape. Got ")]
 fn stack_shape_mismatch_panics() {
     jnp::stack(&[&jnp::zeros([2]), &jnp::zeros([3])], 0);
 }

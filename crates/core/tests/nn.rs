@@ -366,7 +366,7 @@ fn one_hot_rejects_float_indices() {
 }
 
 #[test]
-#[should_panic(expected = "softmax: axis 2 is out of bounds for an array of rank 2")]
+#[should_panic(expected = "softmax: axis 2 is out of bounds for array of dimension 2")]
 fn softmax_rejects_an_out_of_range_axis() {
     nn::softmax(&equinox_core::numpy::ones([2, 3]), 2);
 }

@@ -282,14 +282,14 @@ fn misuse_panics_name_pad_and_the_shape() {
     });
     assert_eq!(
         msg,
-        "pad: pad_width has 3 entries for an array of shape (2, 3); expected 1 or 2"
+        "pad: pad_width with nd=2 has unsupported shape (3, 2); expected 1 or 2 (before, after) pairs for an array of shape (2, 3)"
     );
     let msg = panic_message(|| {
         jnp::pad(&x, &[], 0.0);
     });
     assert_eq!(
         msg,
-        "pad: pad_width has 0 entries for an array of shape (2, 3); expected 1 or 2"
+        "pad: pad_width with nd=2 has unsupported shape (0, 2); expected 1 or 2 (before, after) pairs for an array of shape (2, 3)"
     );
     let msg = panic_message(|| {
         jnp::pad_with(
@@ -303,7 +303,7 @@ fn misuse_panics_name_pad_and_the_shape() {
     });
     assert_eq!(
         msg,
-        "pad: stat_length has 3 entries for an array of shape (2, 3); expected 1 or 2"
+        "pad: stat_length with nd=2 has unsupported shape (3, 2); expected 1 or 2 (before, after) pairs for an array of shape (2, 3)"
     );
     let msg = panic_message(|| {
         jnp::pad_with(&jnp::zeros([0, 3]), &[(1, 0), (0, 0)], PadMode::Wrap.into());

@@ -238,7 +238,7 @@ fn numpy_layout_functions() {
 
 #[test]
 #[should_panic(
-    expected = "reshape: cannot reshape f32[2,3] (6 elements) into shape (4,) (4 elements)"
+    expected = "reshape: cannot reshape array of shape (2, 3) (size 6) into shape (4,) (size 4); operand f32[2,3]"
 )]
 fn reshape_rejects_size_change() {
     bind1(
@@ -265,7 +265,7 @@ fn broadcast_in_dim_rejects_size_mismatch() {
 
 #[test]
 #[should_panic(
-    expected = "transpose: axes [0, 0] must be distinct and in range for rank 2; operand f32[2,3]"
+    expected = "transpose: transpose permutation isn't a permutation of operand dimensions, got permutation (0, 0) for operand shape (2, 3); operand f32[2,3]"
 )]
 fn transpose_rejects_non_permutation() {
     bind1(
@@ -277,7 +277,9 @@ fn transpose_rejects_non_permutation() {
 }
 
 #[test]
-#[should_panic(expected = "squeeze: axis 0 of operand f32[2,1] has size 2, expected 1")]
+#[should_panic(
+    expected = "squeeze: cannot select an axis to squeeze out which has size not equal to one, got shape=(2, 1) and dimensions=(0,); axis 0 of operand f32[2,1] has size 2"
+)]
 fn squeeze_rejects_non_unit_axis() {
     bind1(
         LayoutOp::Squeeze {
@@ -301,7 +303,9 @@ fn rev_rejects_out_of_range_axis() {
 }
 
 #[test]
-#[should_panic(expected = "broadcast_to: cannot broadcast an array of shape (3,) to shape (2, 4)")]
+#[should_panic(
+    expected = "broadcast_to: Incompatible types for broadcasting: input type=float32[3] and requested type=float32[2,4]"
+)]
 fn numpy_broadcast_to_rejects_incompatible_shape() {
     jnp::zeros([3]).broadcast_to([2, 4]);
 }
@@ -315,7 +319,7 @@ fn numpy_reshape_rejects_uninferable_shape() {
 }
 
 #[test]
-#[should_panic(expected = "transpose: axis 3 is out of bounds for an array of rank 2")]
+#[should_panic(expected = "transpose: axis 3 is out of bounds for array of dimension 2")]
 fn numpy_transpose_rejects_bad_axis() {
     jnp::zeros([2, 3]).transpose(&[0, 3]);
 }

@@ -465,7 +465,7 @@ fn numpy_max_rejects_empty_reduction() {
 }
 
 #[test]
-#[should_panic(expected = "sum: axis 2 is out of bounds for an array of rank 2")]
+#[should_panic(expected = "sum: axis 2 is out of bounds for array of dimension 2")]
 fn numpy_sum_rejects_bad_axis() {
     jnp::zeros([2, 3]).sum(2);
 }

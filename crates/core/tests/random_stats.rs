@@ -360,7 +360,9 @@ fn uniform_rejects_integer_dtypes() {
 }
 
 #[test]
-#[should_panic(expected = "random.choice: cannot take a larger sample (5) than the population (3)")]
+#[should_panic(
+    expected = "random.choice: Cannot take a larger sample (size 5) than population (size 3) when 'replace=False'"
+)]
 fn choice_without_replacement_needs_enough_items() {
     random::choice(key(0), 3, [5], false, None);
 }

@@ -272,7 +272,7 @@ fn pools_match_equinox_conventions() {
 
 #[test]
 #[should_panic(
-    expected = "reduce_window: window_dimensions [2] and window_strides [1] need one entry per axis of the operand of shape [3, 3]"
+    expected = "reduce_window: reduce_window got the wrong number of window_dimensions for operand: got operand shape (3, 3) with window_dimensions (2,)"
 )]
 fn window_rank_mismatch() {
     lax::reduce_window(

@@ -49,6 +49,13 @@ impl ShapeDtype {
         self.weak_type = weak_type;
         self
     }
+
+    /// The aval as JAX's error messages write it (`str(aval)`): the full dtype name, then the
+    /// sizes, `float32[4,3]` (the [`Display`](fmt::Display) form is the jaxpr's `f32[4,3]`).
+    pub fn type_str(&self) -> String {
+        let dims: Vec<String> = self.shape.iter().map(|d| d.to_string()).collect();
+        format!("{}[{}]", self.dtype.name(), dims.join(","))
+    }
 }
 
 /// Prints like JAX's short aval form: `f32[4,3]`.

@@ -187,7 +187,7 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Option<Shape> {
 pub fn normalize_axis(axis: isize, ndim: usize, op: &str) -> usize {
     let n = ndim as isize;
     if axis < -n || axis >= n {
-        panic!("{op}: axis {axis} is out of bounds for an array of rank {ndim}");
+        panic!("{op}: axis {axis} is out of bounds for array of dimension {ndim}");
     }
     if axis < 0 {
         (axis + n) as usize

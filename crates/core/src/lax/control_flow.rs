@@ -101,7 +101,9 @@ fn reconcile_carry<C: PyTree>(name: &str, init: &C, out: &C) -> Option<C> {
                 format!("the input carry component {path}")
             };
             diffs.push(format!(
-                "{what} has type {ia} but the corresponding output carry component has type {oa}{}",
+                "{what} has type {} but the corresponding output carry component has type {}{}",
+                ia.type_str(),
+                oa.type_str(),
                 mismatch(ia, oa)
             ));
             promote.push(None);
@@ -144,8 +146,8 @@ fn check_branch_outputs<R: PyTree>(api: &str, name1: &str, name2: &str, out1: &R
         .map(|((p, a), b)| {
             format!(
                 "the output of {name1}{p} has type {} but the corresponding output of {name2} has type {}{}",
-                a.aval(),
-                b.aval(),
+                a.aval().type_str(),
+                b.aval().type_str(),
                 mismatch(a.aval(), b.aval())
             )
         })
@@ -173,7 +175,13 @@ pub(crate) fn switch_internal<T: PyTree, R: PyTree>(
         .map(|b| stage_tree(|x: &T| b(x), operands, &avals))
         .collect();
     for (i, (_, out)) in staged.iter().enumerate().skip(1) {
-        check_branch_outputs(api, &names[0], &names[i], &staged[0].1, out);
+        if api == "cond" {
+            // `cond`'s branches are staged as `[false_fun, true_fun]` (the index is the
+            // predicate); JAX compares true_fun's outputs against false_fun's.
+            check_branch_outputs(api, &names[i], &names[0], out, &staged[0].1);
+        } else {
+            check_branch_outputs(api, &names[0], &names[i], &staged[0].1, out);
+        }
     }
     let mut closed = Vec::with_capacity(staged.len());
     let mut template = None;
@@ -295,7 +303,7 @@ pub fn while_loop<C: PyTree>(
     let (body, template) = loop {
         let avals = leaf_avals(&init);
         let (body, out) = stage_tree(&body_fn, &init, &avals);
-        match reconcile_carry("body_fun", &init, &out) {
+        match reconcile_carry("while_loop body", &init, &out) {
             Some(promoted) => init = promoted,
             None => break (body, out),
         }

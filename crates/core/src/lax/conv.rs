@@ -175,6 +175,16 @@ pub fn conv_general_dilated(
     batch_group_count: usize,
     preferred_element_type: Option<DType>,
 ) -> Array {
+    if lhs.ndim() != rhs.ndim() {
+        panic!(
+            "conv_general_dilated: convolution requires lhs and rhs ndim to be equal, got {} and \
+             {}; operands {} and {}",
+            lhs.ndim(),
+            rhs.ndim(),
+            lhs.aval(),
+            rhs.aval()
+        );
+    }
     let dn = dimension_numbers
         .cloned()
         .unwrap_or_else(|| ConvDimensionNumbers::default_for_rank(lhs.ndim()));

@@ -69,9 +69,12 @@ pub fn slice_in_dim(x: &Array, start: usize, limit: usize, stride: usize, axis: 
 fn normalize_starts(op: &str, x: &Array, starts: &[Array]) -> Vec<Array> {
     if starts.len() != x.ndim() {
         panic!(
-            "{op}: expected one start index per axis of the operand {}, got {}",
+            "{op}: expected one start index per axis of the operand {}, got {}: Length of slice \
+             indices must match number of operand dimensions ({} vs {})",
             x.aval(),
-            starts.len()
+            starts.len(),
+            starts.len(),
+            x.shape_obj()
         );
     }
     let same = starts.iter().all(|s| s.dtype() == starts[0].dtype());

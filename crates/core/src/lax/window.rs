@@ -5,7 +5,7 @@ use super::conv::{padtype_to_pads, PaddingSpec};
 use crate::array::Array;
 use crate::prims::bind1;
 use crate::prims::conv::dilate_dim;
-use crate::prims::layout::Axes;
+use crate::prims::layout::{tuple_str, Axes};
 use crate::prims::window::WindowOp;
 pub use crate::prims::window::WindowReduceKind;
 
@@ -17,10 +17,20 @@ fn resolve_pads(
     window_dilation: &[usize],
     padding: PaddingSpec,
 ) -> Vec<(i64, i64)> {
-    if window.len() != shape.len() || strides.len() != shape.len() {
+    if window.len() != shape.len() {
         panic!(
-            "{op}: window_dimensions {window:?} and window_strides {strides:?} need one entry \
-             per axis of the operand of shape {shape:?}"
+            "{op}: reduce_window got the wrong number of window_dimensions for operand: got \
+             operand shape {} with window_dimensions {}",
+            tuple_str(shape),
+            tuple_str(window)
+        );
+    }
+    if strides.len() != window.len() {
+        panic!(
+            "{op}: reduce_window got inconsistent window_strides and window_dimensions: got \
+             window_strides {} and window_dimensions {}",
+            tuple_str(strides),
+            tuple_str(window)
         );
     }
     let dilated: Vec<usize> = window

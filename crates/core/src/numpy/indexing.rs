@@ -800,7 +800,10 @@ pub fn take_along_axis(x: &Array, indices: &Array, axis: isize) -> Array {
     let rank = x.ndim();
     if indices.ndim() != rank {
         panic!(
-            "take_along_axis: indices and x must have the same number of dimensions; got {} and {}",
+            "take_along_axis: indices and arr must have the same number of dimensions; {} vs. {} \
+             (indices {}, arr {})",
+            indices.ndim(),
+            rank,
             indices.aval(),
             x.aval()
         );

@@ -43,10 +43,11 @@ pub fn stack(arrays: &[&Array], axis: isize) -> Array {
         panic!("stack: need at least one array to stack");
     }
     let shape = arrays[0].shape_obj();
-    if let Some(a) = arrays.iter().find(|a| a.shape_obj() != shape) {
+    if arrays.iter().any(|a| a.shape_obj() != shape) {
+        let shapes: Vec<String> = arrays.iter().map(|a| a.shape_obj().to_string()).collect();
         panic!(
-            "stack: all input arrays must have the same shape, got {shape} and {}",
-            a.shape_obj()
+            "stack: All input arrays must have the same shape. Got {}",
+            shapes.join(", ")
         );
     }
     let axis = normalize_axis(axis, shape.ndim() + 1, "stack");

@@ -35,7 +35,7 @@ pub fn diagonal(a: &Array, offset: i64, axis1: isize, axis2: isize) -> Array {
     let nd = a.ndim();
     if nd < 2 {
         panic!(
-            "diagonal: expected an array of rank >= 2, got shape {}",
+            "diagonal: diagonal requires an array of at least two dimensions, got shape {}",
             a.shape_obj()
         );
     }
@@ -114,6 +114,9 @@ pub fn diagflat(v: &Array, k: i64) -> Array {
 pub fn trace(a: &Array, offset: i64, axis1: isize, axis2: isize) -> Array {
     let nd = a.ndim();
     if nd < 2 {
+        // JAX normalises the axes first: an axis out of range is what it reports.
+        normalize_axis(axis1, nd, "trace");
+        normalize_axis(axis2, nd, "trace");
         panic!(
             "trace: expected an array of rank >= 2, got shape {}",
             a.shape_obj()

@@ -198,7 +198,8 @@ fn pairs<T: Copy>(x: &Array, given: &[(T, T)], name: &str) -> Vec<(T, T)> {
         1 => vec![given[0]; nd],
         n if n == nd => given.to_vec(),
         n => panic!(
-            "pad: {name} has {n} entries for an array of shape {}; expected 1 or {nd}",
+            "pad: {name} with nd={nd} has unsupported shape ({n}, 2); expected 1 or {nd} \
+             (before, after) pairs for an array of shape {}",
             x.shape_obj()
         ),
     }

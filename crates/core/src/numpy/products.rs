@@ -155,7 +155,10 @@ pub fn matmul(a: &Array, b: &Array) -> Array {
     };
     if a2.shape()[a_nd - 1] != b2.shape()[b_nd - 1 - b_mat as usize] {
         panic!(
-            "matmul: contraction size mismatch between shapes {} and {}",
+            "matmul: dot_general requires contracting dimensions to have the same shape, got \
+             ({},) and ({},); contraction size mismatch between shapes {} and {}",
+            a2.shape()[a_nd - 1],
+            b2.shape()[b_nd - 1 - b_mat as usize],
             a.shape_obj(),
             b.shape_obj()
         );
@@ -191,13 +194,14 @@ pub fn dot(a: &Array, b: &Array) -> Array {
     let bc = if b.ndim() == 1 { 0 } else { b.ndim() - 2 };
     if a.shape()[a.ndim() - 1] != b.shape()[bc] {
         panic!(
-            "dot: shapes {} and {} are not aligned: axis {} of the first (size {}) must match \
-             axis {bc} of the second (size {})",
+            "dot: shapes {} and {} are not aligned: dot_general requires contracting dimensions \
+             to have the same shape, got ({},) and ({},) (axis {} of the first, axis {bc} of the \
+             second)",
             a.shape_obj(),
             b.shape_obj(),
-            a.ndim() - 1,
             a.shape()[a.ndim() - 1],
-            b.shape()[bc]
+            b.shape()[bc],
+            a.ndim() - 1
         );
     }
     dot_general(
@@ -320,14 +324,22 @@ pub fn tensordot(a: &Array, b: &Array, axes: impl Into<TensordotAxes>) -> Array 
             )
         }
     };
-    for (&i, &j) in ca.iter().zip(&cb) {
-        if a.shape()[i] != b.shape()[j] {
-            panic!(
-                "tensordot: axis {i} of shape {} and axis {j} of shape {} differ in size",
-                a.shape_obj(),
-                b.shape_obj()
-            );
-        }
+    if ca
+        .iter()
+        .zip(&cb)
+        .any(|(&i, &j)| a.shape()[i] != b.shape()[j])
+    {
+        let sizes = |x: &Array, axes: &[usize]| {
+            crate::prims::layout::tuple_str(&axes.iter().map(|&i| x.shape()[i]).collect::<Vec<_>>())
+        };
+        panic!(
+            "tensordot: dot_general requires contracting dimensions to have the same shape, got \
+             {} and {}; axes {ca:?} of shape {} and {cb:?} of shape {}",
+            sizes(&a, &ca),
+            sizes(&b, &cb),
+            a.shape_obj(),
+            b.shape_obj()
+        );
     }
     dot_general(&a, &b, DotDimensionNumbers::new((&ca, &cb), (&[], &[])))
 }
@@ -495,7 +507,9 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Array {
                 panic!("einsum: output index {c:?} appears more than once in {subscripts:?}");
             }
             if let Some(&c) = o.iter().find(|c| !labels.iter().any(|l| l.contains(c))) {
-                panic!("einsum: output index {c:?} of {subscripts:?} appears in no operand");
+                panic!(
+                    "einsum: Output character {c:?} did not appear in the input ({subscripts:?})"
+                );
             }
             o
         }
@@ -520,14 +534,16 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Array {
     };
     // Check sizes agree per label (size 1 broadcasts against anything).
     let mut sizes = std::collections::HashMap::new();
-    for (l, x) in labels.iter().zip(operands) {
+    for (k, (l, x)) in labels.iter().zip(operands).enumerate() {
         for (&c, &s) in l.iter().zip(x.shape()) {
             let e = sizes.entry(c).or_insert(s);
             if *e == 1 {
                 *e = s;
             } else if s != 1 && s != *e {
+                // opt_einsum's message, which JAX's einsum raises.
                 panic!(
-                    "einsum: index {c:?} has sizes {} and {s} in {subscripts:?}",
+                    "einsum: Size of label {c:?} for operand {k} ({}) does not match previous \
+                     terms ({s}) in {subscripts:?}",
                     *e
                 );
             }

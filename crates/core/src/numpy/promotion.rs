@@ -66,8 +66,13 @@ pub(crate) fn check_broadcastable(x: &Array, shape: &Shape, op: &str) {
             .enumerate()
             .all(|(i, &s)| s == 1 || s == shape[nd - xd + i]);
     if !compatible {
+        let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
         panic!(
-            "{op}: cannot broadcast an array of shape {} to shape {shape}",
+            "{op}: Incompatible types for broadcasting: input type={} and requested type={}[{}] \
+             (an array of shape {} cannot be broadcast to shape {shape})",
+            x.aval().type_str(),
+            x.dtype().name(),
+            dims.join(","),
             x.shape_obj()
         );
     }
@@ -106,7 +111,7 @@ pub(crate) fn common_shape(arrays: &[&Array], op: &str) -> Shape {
         broadcast_two(&s, a.shape()).unwrap_or_else(|| {
             let shapes: Vec<String> = arrays.iter().map(|a| a.shape_obj().to_string()).collect();
             panic!(
-                "{op}: shapes {} cannot be broadcast together",
+                "{op}: Incompatible shapes for broadcasting: shapes=[{}]",
                 shapes.join(", ")
             )
         })

@@ -118,7 +118,13 @@ impl ConvGeneralDilated {
             )
         };
         let rank = lhs.ndim();
-        if rank < 2 || rhs.ndim() != rank {
+        if rhs.ndim() != rank {
+            fail(format!(
+                "convolution requires lhs and rhs ndim to be equal, got {rank} and {}",
+                rhs.ndim()
+            ));
+        }
+        if rank < 2 {
             fail("lhs and rhs must have the same rank, at least 2".into());
         }
         for (name, spec) in [

@@ -1,7 +1,7 @@
 //! `dot_general`: XLA's general tensor contraction, behind `matmul`, `dot`, `tensordot` and
 //! `einsum`.
 
-use super::layout::Axes;
+use super::layout::{tuple_str, Axes};
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{cast, Array, ArrayElement, DType, Shape, ShapeDtype, Storage};
 use crate::backend::cpu::elementwise::map;
@@ -180,14 +180,43 @@ impl PrimitiveRule for DotGeneral {
             .zip(&d.rhs_batch)
             .any(|(&l, &r)| lhs.shape[l] != rhs.shape[r])
         {
-            fail("lhs and rhs batch axes must have the same sizes");
+            fail(&format!(
+                "dot_general requires lhs batch dimensions and rhs batch dimensions to have the \
+                 same shape, got {} and {}",
+                tuple_str(
+                    &d.lhs_batch
+                        .iter()
+                        .map(|&a| lhs.shape[a])
+                        .collect::<Vec<_>>()
+                ),
+                tuple_str(
+                    &d.rhs_batch
+                        .iter()
+                        .map(|&a| rhs.shape[a])
+                        .collect::<Vec<_>>()
+                )
+            ));
         }
         if d.lhs_contracting
             .iter()
             .zip(&d.rhs_contracting)
             .any(|(&l, &r)| lhs.shape[l] != rhs.shape[r])
         {
-            fail("lhs and rhs contracting axes must have the same sizes");
+            fail(&format!(
+                "dot_general requires contracting dimensions to have the same shape, got {} and {}",
+                tuple_str(
+                    &d.lhs_contracting
+                        .iter()
+                        .map(|&a| lhs.shape[a])
+                        .collect::<Vec<_>>()
+                ),
+                tuple_str(
+                    &d.rhs_contracting
+                        .iter()
+                        .map(|&a| rhs.shape[a])
+                        .collect::<Vec<_>>()
+                )
+            ));
         }
         let dtype = product_dtype("dot_general", lhs.dtype, self.preferred_element_type, args);
         let lf = free_axes(lhs.ndim(), &d.lhs_contracting, &d.lhs_batch);

@@ -127,29 +127,38 @@ impl PrimitiveRule for LayoutOp {
             LayoutOp::Reshape { new_sizes } => {
                 if new_sizes.size() != x.size() {
                     panic!(
-                        "reshape: cannot reshape {} ({} elements) into shape {new_sizes} ({} elements)",
-                        describe(args),
+                        "reshape: cannot reshape array of shape {} (size {}) into shape \
+                         {new_sizes} (size {}); operand {}",
+                        x.shape,
                         x.size(),
-                        new_sizes.size()
+                        new_sizes.size(),
+                        describe(args)
                     );
                 }
                 new_sizes.clone()
             }
             LayoutOp::Transpose { permutation } => {
-                if permutation.len() != x.ndim() {
+                let mut sorted = permutation.to_vec();
+                sorted.sort_unstable();
+                if sorted != (0..x.ndim()).collect::<Vec<_>>() {
                     panic!(
-                        "transpose: permutation {permutation:?} does not match operand {}",
+                        "transpose: transpose permutation isn't a permutation of operand \
+                         dimensions, got permutation {} for operand shape {}; operand {}",
+                        Shape::from(permutation.to_vec()),
+                        x.shape,
                         describe(args)
                     );
                 }
-                check_axes("transpose", permutation, x.ndim(), args);
                 Shape(permutation.iter().map(|&p| x.shape[p]).collect())
             }
             LayoutOp::Squeeze { dimensions } => {
                 check_axes("squeeze", dimensions, x.ndim(), args);
                 if let Some(&d) = dimensions.iter().find(|&&d| x.shape[d] != 1) {
                     panic!(
-                        "squeeze: axis {d} of operand {} has size {}, expected 1",
+                        "squeeze: cannot select an axis to squeeze out which has size not equal \
+                         to one, got shape={} and dimensions={}; axis {d} of operand {} has size {}",
+                        x.shape,
+                        Shape::from(dimensions.to_vec()),
                         describe(args),
                         x.shape[d]
                     );

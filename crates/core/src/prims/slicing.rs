@@ -113,19 +113,46 @@ impl PrimitiveRule for SlicingOp {
                 strides,
             } => {
                 expect_arity(name, args, 1);
-                let ok = start_indices.len() == nd
-                    && limit_indices.len() == nd
-                    && strides.len() == nd
-                    && (0..nd).all(|i| {
-                        start_indices[i] <= limit_indices[i]
-                            && limit_indices[i] <= x.shape[i]
-                            && strides[i] >= 1
-                    });
-                if !ok {
+                let (starts, limits) = (tuple_str(start_indices), tuple_str(limit_indices));
+                let shape = &x.shape;
+                // JAX's `_slice_shape_rule`, sentence by sentence.
+                let problem = if start_indices.len() != nd {
+                    Some(format!(
+                        "slice start_indices must have length equal to the number of dimensions \
+                         of the operand, got indices {starts} for operand shape {shape}"
+                    ))
+                } else if limit_indices.len() != nd {
+                    Some(format!(
+                        "slice limit_indices must have the same length as start_indices, got \
+                         start_indices {starts} and limit_indices {limits}"
+                    ))
+                } else if strides.len() != nd {
+                    Some(format!(
+                        "slice strides must have length equal to the number of dimensions of \
+                         the operand, got strides {} for operand shape {shape}",
+                        tuple_str(strides)
+                    ))
+                } else if (0..nd).any(|i| limit_indices[i] > x.shape[i]) {
+                    Some(format!(
+                        "slice limit_indices must be less than or equal to operand shape, got \
+                         limit_indices {limits} for operand shape {shape}"
+                    ))
+                } else if (0..nd).any(|i| limit_indices[i] < start_indices[i]) {
+                    Some(format!(
+                        "slice limit_indices must be greater than or equal to start_indices, got \
+                         start_indices {starts} and limit_indices {limits}"
+                    ))
+                } else if strides.iter().any(|&st| st < 1) {
+                    Some(format!(
+                        "slice strides must be positive, got {}",
+                        tuple_str(strides)
+                    ))
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
                     panic!(
-                        "slice: invalid bounds start_indices={start_indices:?}, \
-                         limit_indices={limit_indices:?}, strides={strides:?} for operand {}; \
-                         expected one entry per axis with 0 <= start <= limit <= dim and stride >= 1",
+                        "slice: invalid bounds: {problem}; operand {}",
                         describe(args)
                     );
                 }
@@ -136,12 +163,20 @@ impl PrimitiveRule for SlicingOp {
             }
             SlicingOp::DynamicSlice { slice_sizes } => {
                 check_start_indices(name, args, 1, nd);
-                if slice_sizes.len() != nd
-                    || slice_sizes.iter().zip(x.shape.iter()).any(|(s, d)| s > d)
-                {
+                if slice_sizes.len() != nd {
                     panic!(
-                        "dynamic_slice: slice_sizes {slice_sizes:?} must have one entry per axis, \
-                         each at most the operand's size; operand {x}"
+                        "dynamic_slice: slice_sizes must have the same length as the operand's \
+                         rank, got slice_sizes {} for operand shape {}",
+                        tuple_str(slice_sizes),
+                        x.shape
+                    );
+                }
+                if slice_sizes.iter().zip(x.shape.iter()).any(|(s, d)| s > d) {
+                    panic!(
+                        "dynamic_slice: slice slice_sizes must be less than or equal to operand \
+                         shape, got slice_sizes {} for operand shape {}; operand {x}",
+                        tuple_str(slice_sizes),
+                        x.shape
                     );
                 }
                 (Shape(slice_sizes.clone()), x.weak_type)
@@ -155,13 +190,31 @@ impl PrimitiveRule for SlicingOp {
                     );
                 }
                 let u = args[1];
-                if u.dtype != x.dtype
-                    || u.ndim() != nd
-                    || u.shape.iter().zip(x.shape.iter()).any(|(a, b)| a > b)
-                {
+                let problem = if u.dtype != x.dtype {
+                    Some(format!(
+                        "dynamic_update_slice update dtype must match operand dtype, got update \
+                         dtype {} for operand dtype {}",
+                        u.dtype, x.dtype
+                    ))
+                } else if u.ndim() != nd {
+                    Some(format!(
+                        "dynamic_update_slice update must have the same rank as operand, got \
+                         update shape {} for operand shape {}",
+                        u.shape, x.shape
+                    ))
+                } else if u.shape.iter().zip(x.shape.iter()).any(|(a, b)| a > b) {
+                    Some(format!(
+                        "dynamic_update_slice update shape must be smaller than operand shape, \
+                         got update shape {} for operand shape {}",
+                        u.shape, x.shape
+                    ))
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
                     panic!(
                         "dynamic_update_slice: the update must have the operand's dtype and rank \
-                         and be no larger along any axis; got operand {x} and update {u}"
+                         and be no larger along any axis: {problem}; operand {x} and update {u}"
                     );
                 }
                 check_start_indices(name, args, 2, nd);
@@ -176,10 +229,23 @@ impl PrimitiveRule for SlicingOp {
                         describe(args)
                     );
                 }
-                if padding_config.len() != nd || padding_config.iter().any(|c| c.2 < 0) {
+                let config = tuple_str(
+                    &padding_config
+                        .iter()
+                        .map(|&(lo, hi, int)| format!("({lo}, {hi}, {int})"))
+                        .collect::<Vec<_>>(),
+                );
+                if padding_config.len() != nd {
                     panic!(
-                        "pad: padding_config {padding_config:?} must have one (lo, hi, interior) \
-                         entry per axis with interior >= 0; operand {x}"
+                        "pad: length of padding_config must equal the number of axes of operand, \
+                         got padding_config {config} for operand shape {}; operand {x}",
+                        x.shape
+                    );
+                }
+                if padding_config.iter().any(|c| c.2 < 0) {
+                    panic!(
+                        "pad: interior padding in padding_config must be nonnegative, got \
+                         padding_config {config}; operand {x}"
                     );
                 }
                 let dims: Vec<i64> = padding_config
@@ -203,16 +269,46 @@ impl PrimitiveRule for SlicingOp {
             }
             SlicingOp::Concatenate { dimension } => {
                 let d = *dimension;
-                let ok = d < nd
-                    && args.iter().all(|a| {
-                        a.dtype == x.dtype
-                            && a.ndim() == nd
-                            && (0..nd).all(|i| i == d || a.shape[i] == x.shape[i])
-                    });
-                if !ok {
+                let shapes = || {
+                    args.iter()
+                        .map(|a| a.shape.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                // JAX's `_concatenate_shape_rule`, sentence by sentence.
+                let problem = if args.iter().any(|a| a.ndim() != nd) {
+                    Some(format!(
+                        "Cannot concatenate arrays with different numbers of dimensions: got {}",
+                        shapes()
+                    ))
+                } else if d >= nd {
+                    Some(format!(
+                        "concatenate dimension out of bounds: dimension {d} for shapes {}",
+                        shapes()
+                    ))
+                } else if args
+                    .iter()
+                    .any(|a| (0..nd).any(|i| i != d && a.shape[i] != x.shape[i]))
+                {
+                    Some(format!(
+                        "Cannot concatenate arrays with shapes that differ in dimensions other \
+                         than the one being concatenated: concatenating along dimension {d} for \
+                         shapes {}",
+                        shapes()
+                    ))
+                } else if args.iter().any(|a| a.dtype != x.dtype) {
+                    let dtypes: Vec<&str> = args.iter().map(|a| a.dtype.name()).collect();
+                    Some(format!(
+                        "Cannot concatenate arrays with different dtypes: got {}",
+                        dtypes.join(", ")
+                    ))
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
                     panic!(
                         "concatenate: operands must share dtype, rank and every size except \
-                         along dimension {d} (which must be < rank); got {}",
+                         along dimension {d}: {problem}; operands {}",
                         describe(args)
                     );
                 }

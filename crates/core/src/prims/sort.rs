@@ -87,8 +87,12 @@ impl PrimitiveRule for SortOp {
                 }
                 let n = x.shape[x.ndim() - 1];
                 if k > n {
+                    let dims: Vec<String> = x.shape.iter().map(|d| d.to_string()).collect();
                     panic!(
-                        "top_k: k = {k} is larger than the last axis ({n}) of operand {}",
+                        "top_k: k argument to top_k must be no larger than size along axis; got \
+                         k={k} with shape=[{}] and axis={}; operand {}",
+                        dims.join(", "),
+                        x.ndim() - 1,
                         describe(args)
                     );
                 }

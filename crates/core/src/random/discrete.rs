@@ -287,8 +287,8 @@ fn check_population(n: usize, draws: usize, replace: bool, p: Option<&Array>) {
     }
     if !replace && draws > n {
         panic!(
-            "random.choice: cannot take a larger sample ({draws}) than the population ({n}) \
-             without replacement"
+            "random.choice: Cannot take a larger sample (size {draws}) than population (size {n}) \
+             when 'replace=False'"
         );
     }
     if let Some(p) = p {

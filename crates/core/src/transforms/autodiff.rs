@@ -67,11 +67,25 @@ pub fn jvp<T: PyTree, R: PyTree>(f: impl FnOnce(&T) -> R, primals: &T, tangents:
         t_leaves.len()
     );
     for (i, (p, t)) in p_leaves.iter().zip(&t_leaves).enumerate() {
-        if has_tangent(p) && (p.shape() != t.shape() || p.dtype() != t.dtype()) {
+        if has_tangent(p) && p.shape() != t.shape() {
             panic!(
-                "jvp: tangent {i} is {} but its primal is {}; they must have the same shape and dtype",
+                "jvp: tangent {i} is {} but its primal is {}: jvp called with different primal \
+                 and tangent shapes; got primal shape {} and tangent shape as {}",
                 t.aval(),
-                p.aval()
+                p.aval(),
+                p.shape_obj(),
+                t.shape_obj()
+            );
+        }
+        if has_tangent(p) && p.dtype() != t.dtype() {
+            panic!(
+                "jvp: tangent {i} is {} but its primal is {}: primal and tangent arguments to \
+                 jax.jvp do not match; dtypes must be equal; got primal dtype {} and tangent \
+                 dtype {}",
+                t.aval(),
+                p.aval(),
+                p.dtype(),
+                t.dtype()
             );
         }
     }
@@ -143,8 +157,12 @@ impl<T: PyTree, R: PyTree> Linearized<T, R> {
         for (i, (c, o)) in ct_leaves.iter().zip(&outs).enumerate() {
             if c.shape() != &o.shape[..] || c.dtype() != o.dtype {
                 panic!(
-                    "vjp: cotangent {i} is {} but the output is {o}; they must have the same shape and dtype",
-                    c.aval()
+                    "vjp: cotangent {i}: unexpected JAX type (e.g. shape/dtype) for argument to \
+                     VJP function: got {}, but expected {} because the corresponding output of \
+                     the differentiated function had JAX type {}",
+                    c.aval().type_str(),
+                    o.type_str(),
+                    o.type_str()
                 );
             }
         }
@@ -332,10 +350,12 @@ fn check_float_inputs<T: PyTree>(x: &T, holomorphic: bool) {
         }
         if !has_tangent(leaf) {
             panic!(
-                "grad: input leaf `{path}` is {}; grad requires real- or complex-valued (float or \
-                 complex) inputs. Mark non-float values static, pass them another way, or use \
-                 filter_grad (Equinox), which only differentiates float leaves",
-                leaf.aval()
+                "grad: input leaf `{path}` is {}; grad requires real- or complex-valued inputs \
+                 (input dtype that is a sub-dtype of np.inexact), but got {}. Mark non-float \
+                 values static, pass them another way, or use filter_grad (Equinox), which only \
+                 differentiates float leaves",
+                leaf.aval(),
+                leaf.dtype()
             );
         }
     }

@@ -150,9 +150,72 @@ fn first_position(p: &KeyPath) -> Option<usize> {
 fn normalize_axis(axis: isize, ndim: usize, what: &str, aval: &crate::ShapeDtype) -> usize {
     let n = ndim as isize;
     if axis < -n || axis >= n {
+        if what == "in_axes" {
+            let needed = if axis < 0 { -axis } else { axis + 1 };
+            panic!(
+                "vmap: {what} axis {axis} is out of bounds for {aval} (rank {ndim}): vmap was \
+                 requested to map its argument along axis {axis}, which implies that its rank \
+                 should be at least {needed}, but is only {ndim} (its shape is {})",
+                aval.shape
+            );
+        }
         panic!("vmap: {what} axis {axis} is out of bounds for {aval} (rank {ndim})");
     }
     axis.rem_euclid(n.max(1)) as usize
+}
+
+/// Panics with JAX's message for mapped axes of different sizes: one bullet per size, naming a
+/// leaf mapped with that size (its argument position, the path inside it, and its type).
+fn inconsistent_sizes<T: PyTree>(
+    x: &T,
+    leaves: &[Array],
+    axes: &[Option<usize>],
+    sizes: &[(usize, usize)],
+    axis_size: Option<usize>,
+) -> ! {
+    let paths: Vec<KeyPath> = tree::leaves_with_path(x)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    let describe = |i: usize| {
+        let l = &leaves[i];
+        let d = axes[i].expect("a mapped leaf");
+        let arg = match paths.get(i).filter(|_| paths.len() == leaves.len()) {
+            Some(p) => match first_position(p) {
+                Some(k) if p.keys().len() == 1 => format!("argument {k}"),
+                Some(k) => format!("argument {k} (leaf {p})"),
+                None => format!("argument {p}"),
+            },
+            None => format!("leaf {i}"),
+        };
+        format!("axis {d} of {arg} of type {}", l.aval().type_str())
+    };
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for &(i, n) in sizes {
+        match groups.iter_mut().find(|(s, _)| *s == n) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((n, vec![i])),
+        }
+    }
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(s) = axis_size {
+        lines.push(format!("axis_size was given as {s}"));
+    }
+    for (n, members) in &groups {
+        lines.push(if members.len() == 1 {
+            format!("one axis had size {n}: {}", describe(members[0]))
+        } else {
+            format!(
+                "some axes ({} of them) had size {n}, e.g. {}",
+                members.len(),
+                describe(members[0])
+            )
+        });
+    }
+    panic!(
+        "vmap got inconsistent sizes for array axes to be mapped:\n  * {}",
+        lines.join(";\n  * ")
+    );
 }
 
 /// `jax.vmap` with every axis mapped at 0: a function of the same arguments as `f` that maps
@@ -200,32 +263,27 @@ where
 fn vmap_tuple<T: PyTree, R: PyTree>(f: &dyn Fn(&T) -> R, spec: &VmapSpec, x: &T) -> R {
     let in_axes = spec.in_axes.resolve(x, "in_axes");
     let (leaves, def) = tree::flatten(x);
-    let mut size = spec.axis_size;
-    let mut first: Option<String> = None;
     let axes: Vec<Option<usize>> = leaves
         .iter()
         .zip(&in_axes)
-        .map(|(l, a)| {
-            a.map(|a| {
-                let d = normalize_axis(a, l.ndim(), "in_axes", l.aval());
-                let n = l.shape()[d];
-                match size {
-                    None => {
-                        size = Some(n);
-                        first = Some(format!("{} mapped on axis {d}", l.aval()));
-                    }
-                    Some(s) if s != n => panic!(
-                        "vmap got inconsistent sizes for the mapped axis: {} mapped on axis {d} has \
-                         size {n}, but {} (axis_size {s})",
-                        l.aval(),
-                        first.clone().unwrap_or_else(|| "axis_size was given".into())
-                    ),
-                    _ => {}
-                }
-                d
-            })
-        })
+        .map(|(l, a)| a.map(|a| normalize_axis(a, l.ndim(), "in_axes", l.aval())))
         .collect();
+    let sizes: Vec<(usize, usize)> = axes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| d.map(|d| (i, leaves[i].shape()[d])))
+        .collect();
+    let mut size = spec.axis_size;
+    if let Some(&(_, n)) = sizes.first() {
+        if size.is_none() {
+            size = Some(n);
+        }
+    }
+    if let Some(s) = size {
+        if sizes.iter().any(|&(_, n)| n != s) {
+            inconsistent_sizes(x, &leaves, &axes, &sizes, spec.axis_size);
+        }
+    }
     let axis_size = size.unwrap_or_else(|| {
         panic!("vmap: no input is mapped (every in_axes is None), so axis_size must be given")
     });
