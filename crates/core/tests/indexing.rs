@@ -623,7 +623,10 @@ fn extreme_index_values_select_what_numpy_selects() {
     // limit: the non-zero dimensions times the item size must multiply within isize; a
     // float32 one is "too big", as in numpy); indexing it stays empty.
     let too_big = std::panic::catch_unwind(|| jnp::zeros([i64::MAX as usize, 0]));
-    assert!(too_big.is_err(), "isize::MAX float32 elements exceed isize::MAX bytes");
+    assert!(
+        too_big.is_err(),
+        "isize::MAX float32 elements exceed isize::MAX bytes"
+    );
     let empty = jnp::zeros_dtype([i64::MAX as usize, 0], DType::Bool);
     assert_eq!(empty.index(s![i64::MIN]).shape(), &[0]);
     assert_eq!(empty.index(s![..;i64::MIN]).shape(), &[1, 0]);
