@@ -3,7 +3,7 @@
 
 use crate::array::Array;
 use crate::config;
-use crate::jaxpr::{Atom, ClosedJaxpr};
+use crate::jaxpr::ClosedJaxpr;
 use crate::prims::{eval_primitive, Primitive, PrimitiveRule};
 use crate::{Complex32, Complex64, DType};
 use half::{bf16, f16};
@@ -71,26 +71,9 @@ pub(crate) fn check_compiled(program: &ClosedJaxpr, args: &[&Array], outs: &[Arr
         return;
     };
     let j = &program.jaxpr;
-    let mut env: Vec<Option<Array>> = vec![None; j.avals.len()];
-    for (v, x) in j.constvars.iter().zip(&program.consts) {
-        env[*v as usize] = Some(x.clone());
-    }
-    for (v, x) in j.invars.iter().zip(args) {
-        env[*v as usize] = Some((*x).clone());
-    }
-    for (i, eqn) in j.eqns.iter().enumerate() {
-        let ins: Vec<Array> = eqn
-            .inputs
-            .iter()
-            .map(|a| match a {
-                Atom::Var(v) => env[*v as usize]
-                    .clone()
-                    .expect("jaxpr variable read before it is defined"),
-                Atom::Literal(x) => x.clone(),
-            })
-            .collect();
-        let refs: Vec<&Array> = ins.iter().collect();
-        let results = eval_primitive(&eqn.prim, &refs);
+    let consts: Vec<&Array> = program.consts.iter().collect();
+    crate::jaxpr::interpret(j, &consts, args, |i, eqn, ins| {
+        let results = eval_primitive(&eqn.prim, ins);
         if let Some(found) = first_invalid(&results) {
             panic!(
                 "invalid value ({found}) encountered in {}: equation `{}` of a compiled \
@@ -100,10 +83,8 @@ pub(crate) fn check_compiled(program: &ClosedJaxpr, args: &[&Array], outs: &[Arr
                 crate::jaxpr::eqn_line(j, i)
             );
         }
-        for (v, x) in eqn.outputs.iter().zip(results) {
-            env[*v as usize] = Some(x);
-        }
-    }
+        results
+    });
     panic!(
         "invalid value ({what}) encountered in the outputs of a compiled program, but running \
          it again one primitive at a time produced none (the compiled program rounds \

@@ -103,6 +103,20 @@ impl ClosedJaxpr {
 /// Interprets `jaxpr`: binds each equation in order on the current trace (evaluating outside
 /// transformations, transforming inside them).
 pub fn eval_jaxpr(jaxpr: &Jaxpr, consts: &[&Array], args: &[&Array]) -> Vec<Array> {
+    interpret(jaxpr, consts, args, |_, eqn, ins| {
+        bind(eqn.prim.clone(), ins)
+    })
+}
+
+/// Interprets `jaxpr` with `eval(index, equation, operands)` computing each equation's
+/// results, in program order (`eval_jaxpr` binds them; `debug_nans`' re-run evaluates and
+/// checks them one by one).
+pub(crate) fn interpret(
+    jaxpr: &Jaxpr,
+    consts: &[&Array],
+    args: &[&Array],
+    mut eval: impl FnMut(usize, &Eqn, &[&Array]) -> Vec<Array>,
+) -> Vec<Array> {
     assert_eq!(
         consts.len(),
         jaxpr.constvars.len(),
@@ -133,10 +147,10 @@ pub fn eval_jaxpr(jaxpr: &Jaxpr, consts: &[&Array], args: &[&Array]) -> Vec<Arra
             Atom::Literal(x) => x.clone(),
         }
     };
-    for eqn in &jaxpr.eqns {
+    for (i, eqn) in jaxpr.eqns.iter().enumerate() {
         let ins: Vec<Array> = eqn.inputs.iter().map(|a| read(&env, a)).collect();
         let refs: Vec<&Array> = ins.iter().collect();
-        let outs = bind(eqn.prim.clone(), &refs);
+        let outs = eval(i, eqn, &refs);
         for (v, x) in eqn.outputs.iter().zip(outs) {
             env[*v as usize] = Some(x);
         }
