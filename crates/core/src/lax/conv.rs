@@ -287,3 +287,234 @@ pub fn conv_with_general_padding(
         preferred_element_type,
     )
 }
+
+/// Options of [`conv_transpose_with`] (JAX's keyword arguments, with its defaults).
+#[derive(Clone, Debug, Default)]
+pub struct ConvTransposeOptions {
+    /// Kernel dilation per spatial axis (default 1).
+    pub rhs_dilation: Option<Vec<usize>>,
+    /// Layouts; default the TensorFlow convention `NC`/`IO`/`NC` (rank 2), `NHC`/`HIO`/`NHC`,
+    /// `NHWC`/`HWIO`/`NHWC`, `NHWDC`/`HWDIO`/`NHWDC` (rank 5).
+    pub dimension_numbers: Option<ConvDimensionNumbers>,
+    /// Flip the kernel's spatial axes and swap its feature axes (Keras' `Conv2DTranspose`).
+    pub transpose_kernel: bool,
+    /// The result dtype (default the operands').
+    pub preferred_element_type: Option<DType>,
+    /// Read explicit padding as the forward convolution's padding, as strings always are
+    /// (PyTorch's convention: the result is then the gradient of `conv` with the same
+    /// arguments); by default explicit pads pad the dilated input directly.
+    pub use_consistent_padding: bool,
+}
+
+/// `jax.lax.conv_transpose(lhs, rhs, strides, padding)`: the fractionally strided
+/// ("deconvolution") convolution, computed directly as a convolution of the input dilated by
+/// `strides`. `"SAME"` and `"VALID"` describe the forward convolution this one transposes:
+/// `"SAME"` gives spatial size `input * stride`. Layouts default to channels last
+/// (`NHWC`/`HWIO`/`NHWC` for 2-D).
+///
+/// ```
+/// use equinox_core::{lax, numpy as jnp};
+/// let x = jnp::ones([1, 4, 4, 3]); // N H W C
+/// let k = jnp::ones([3, 3, 3, 8]); // H W I O
+/// assert_eq!(lax::conv_transpose(&x, &k, &[2, 2], "SAME").shape(), &[1, 8, 8, 8]);
+/// assert_eq!(lax::conv_transpose(&x, &k, &[2, 2], "VALID").shape(), &[1, 9, 9, 8]);
+/// ```
+pub fn conv_transpose(
+    lhs: &Array,
+    rhs: &Array,
+    strides: &[usize],
+    padding: impl Into<PaddingSpec>,
+) -> Array {
+    conv_transpose_with(lhs, rhs, strides, padding, &ConvTransposeOptions::default())
+}
+
+/// [`conv_transpose`] with JAX's keyword arguments ([`ConvTransposeOptions`]).
+pub fn conv_transpose_with(
+    lhs: &Array,
+    rhs: &Array,
+    strides: &[usize],
+    padding: impl Into<PaddingSpec>,
+    options: &ConvTransposeOptions,
+) -> Array {
+    let nd = lhs.ndim();
+    if nd != rhs.ndim() || nd < 2 {
+        panic!(
+            "conv_transpose: lhs and rhs must have the same rank, at least 2; got {} and {}",
+            lhs.aval(),
+            rhs.aval()
+        );
+    }
+    let dn = options.dimension_numbers.clone().unwrap_or_else(|| {
+        let (l, r) = match nd {
+            2 => ("NC", "IO"),
+            3 => ("NHC", "HIO"),
+            4 => ("NHWC", "HWIO"),
+            5 => ("NHWDC", "HWDIO"),
+            _ => panic!(
+                "conv_transpose: No 4+ dimensional dimension_number defaults (operands of rank \
+                 {nd}); give dimension_numbers"
+            ),
+        };
+        conv_dimension_numbers(l, r, l)
+    });
+    let ns = nd - 2;
+    if strides.len() != ns || dn.rhs_spec.len() != nd {
+        panic!(
+            "conv_transpose: strides {strides:?} and dimension_numbers {dn:?} must match the {ns} \
+             spatial axes of {} and {}",
+            lhs.aval(),
+            rhs.aval()
+        );
+    }
+    let rhs_dilation = options.rhs_dilation.clone().unwrap_or_else(|| vec![1; ns]);
+    let kernel: Vec<i64> = (0..ns)
+        .map(|d| dilate_dim(rhs.shape()[dn.rhs_spec[2 + d]], rhs_dilation[d]) as i64)
+        .collect();
+    let padding = padding.into();
+    let forward_pads = |d: usize, forward: Option<(i64, i64)>| -> (i64, i64) {
+        let (k, s) = (kernel[d], strides[d] as i64);
+        let (pad_a, pad_len) = match (&padding, forward) {
+            (PaddingSpec::Same, _) => {
+                let pad_len = k + s - 2;
+                (if s > k - 1 { k - 1 } else { (pad_len + 1) / 2 }, pad_len)
+            }
+            (PaddingSpec::Valid, _) => (k - 1, k + s - 2 + (k - s).max(0)),
+            (_, Some((p0, p1))) => (k - p0 - 1, (k - p0 - 1) + (k - p1 - 1)),
+            (other, None) => panic!(
+                "conv_transpose: Invalid padding mode: {other:?}; expected 'SAME', 'VALID' or \
+                 explicit (low, high) pads"
+            ),
+        };
+        (pad_a, pad_len - pad_a)
+    };
+    let pads: Vec<(i64, i64)> = match &padding {
+        PaddingSpec::Explicit(p) if p.len() != ns => panic!(
+            "conv_transpose: padding {p:?} must have one (low, high) pair per spatial axis ({ns})"
+        ),
+        PaddingSpec::Explicit(p) if !options.use_consistent_padding => p.clone(),
+        PaddingSpec::Explicit(p) => (0..ns).map(|d| forward_pads(d, Some(p[d]))).collect(),
+        _ => (0..ns).map(|d| forward_pads(d, None)).collect(),
+    };
+    let rhs = if options.transpose_kernel {
+        let flipped = super::rev(rhs, &dn.rhs_spec[2..]);
+        let mut perm: Vec<usize> = (0..nd).collect();
+        perm.swap(dn.rhs_spec[0], dn.rhs_spec[1]);
+        super::transpose(&flipped, &perm)
+    } else {
+        rhs.clone()
+    };
+    conv_general_dilated(
+        lhs,
+        &rhs,
+        &vec![1; ns],
+        pads,
+        Some(strides),
+        Some(&rhs_dilation),
+        Some(&dn),
+        1,
+        1,
+        options.preferred_element_type,
+    )
+}
+
+/// Options of [`conv_general_dilated_patches_with`] (JAX's keyword arguments).
+#[derive(Clone, Debug, Default)]
+pub struct ConvPatchesOptions {
+    /// Input dilation per spatial axis (default 1).
+    pub lhs_dilation: Option<Vec<usize>>,
+    /// Window (filter) dilation per spatial axis (default 1).
+    pub rhs_dilation: Option<Vec<usize>>,
+    /// Layouts of the input, the (implicit) filter and the output; default `NC...` for all.
+    pub dimension_numbers: Option<ConvDimensionNumbers>,
+    /// The result dtype (default the input's).
+    pub preferred_element_type: Option<DType>,
+}
+
+/// `jax.lax.conv_general_dilated_patches(lhs, filter_shape, window_strides, padding)`: the
+/// patches a convolution with a `filter_shape` window would see, each as a feature vector. The
+/// result's feature axis has size `C * prod(filter_shape)`, ordered channel-major (all window
+/// positions of channel 0, then of channel 1, ...), window positions row-major; its other axes
+/// are those of the convolution's output.
+///
+/// ```
+/// use equinox_core::{lax, Array};
+/// let x = Array::from_vec((0..12).map(|v| v as f32).collect(), [1, 1, 3, 4]); // N C H W
+/// let p = lax::conv_general_dilated_patches(&x, &[2, 2], &[1, 2], "VALID");
+/// assert_eq!(p.shape(), &[1, 4, 2, 2]);
+/// // The first patch: rows 0-1, columns 0-1.
+/// assert_eq!(p.to_vec::<f32>().iter().step_by(4).copied().collect::<Vec<_>>(), vec![0.0, 1.0, 4.0, 5.0]);
+/// ```
+pub fn conv_general_dilated_patches(
+    lhs: &Array,
+    filter_shape: &[usize],
+    window_strides: &[usize],
+    padding: impl Into<PaddingSpec>,
+) -> Array {
+    conv_general_dilated_patches_with(
+        lhs,
+        filter_shape,
+        window_strides,
+        padding,
+        &ConvPatchesOptions::default(),
+    )
+}
+
+/// [`conv_general_dilated_patches`] with JAX's keyword arguments ([`ConvPatchesOptions`]).
+pub fn conv_general_dilated_patches_with(
+    lhs: &Array,
+    filter_shape: &[usize],
+    window_strides: &[usize],
+    padding: impl Into<PaddingSpec>,
+    options: &ConvPatchesOptions,
+) -> Array {
+    let nd = lhs.ndim();
+    if nd < 2 || filter_shape.len() != nd - 2 {
+        panic!(
+            "conv_general_dilated_patches: filter_shape {filter_shape:?} must have one size per \
+             spatial axis of {}",
+            lhs.aval()
+        );
+    }
+    let dn = options
+        .dimension_numbers
+        .clone()
+        .unwrap_or_else(|| ConvDimensionNumbers::default_for_rank(nd));
+    if dn.lhs_spec.len() != nd || dn.rhs_spec.len() != nd {
+        panic!(
+            "conv_general_dilated_patches: dimension_numbers {dn:?} do not match the input {}",
+            lhs.aval()
+        );
+    }
+    let spatial: usize = filter_shape.iter().product();
+    let channels = lhs.shape()[dn.lhs_spec[1]];
+    // A one-hot kernel per (channel, window position), applied per channel (feature groups):
+    // output feature c * spatial + s is input channel c at window position s.
+    let rows = super::broadcasted_iota(DType::I32, [spatial, spatial], 0);
+    let cols = super::broadcasted_iota(DType::I32, [spatial, spatial], 1);
+    let eye = super::convert_element_type(&super::eq(&rows, &cols), lhs.dtype());
+    let eye = super::broadcast_in_dim(&eye, &[channels, spatial, spatial], &[1, 2]);
+    let mut kernel_shape = vec![channels * spatial, 1];
+    kernel_shape.extend_from_slice(filter_shape);
+    let kernel = super::reshape(&eye, &kernel_shape, None);
+    // numpy's moveaxis((0, 1), (rhs_spec[0], rhs_spec[1])): the feature axes go to their
+    // places, the window axes fill the others in order.
+    let mut perm = vec![usize::MAX; nd];
+    perm[dn.rhs_spec[0]] = 0;
+    perm[dn.rhs_spec[1]] = 1;
+    for (window_axis, p) in (2..).zip(perm.iter_mut().filter(|p| **p == usize::MAX)) {
+        *p = window_axis;
+    }
+    let kernel = super::transpose(&kernel, &perm);
+    conv_general_dilated(
+        lhs,
+        &kernel,
+        window_strides,
+        padding,
+        options.lhs_dilation.as_deref(),
+        options.rhs_dilation.as_deref(),
+        Some(&dn),
+        channels,
+        1,
+        options.preferred_element_type,
+    )
+}

@@ -232,6 +232,29 @@ pub fn convert_element_type(x: &Array, new_dtype: DType) -> Array {
     )
 }
 
+/// `jax.lax.reduce_precision`: each float rounded (to nearest, ties to even) to a format with
+/// `exponent_bits` exponent and `mantissa_bits` mantissa bits, keeping `x`'s dtype (XLA's
+/// `ReducePrecision`): values beyond the format's range become ±inf, values below its smallest
+/// normal ±0, NaN stays NaN. `(5, 10)` emulates float16, `(8, 7)` bfloat16, `(4, 3)` and
+/// `(5, 2)` the float8 formats. Linear for differentiation (the tangent is rounded alike).
+///
+/// ```
+/// use equinox_core::{lax, Array};
+/// let x = Array::from_vec(vec![1.0f32 + 2f32.powi(-11), 65520.0, 1e-5], [3]);
+/// // float16's rounding: the tie goes to even, 65520 overflows, 1e-5 is below the smallest
+/// // normal.
+/// assert_eq!(lax::reduce_precision(&x, 5, 10).to_vec::<f32>(), vec![1.0, f32::INFINITY, 0.0]);
+/// ```
+pub fn reduce_precision(x: &Array, exponent_bits: i32, mantissa_bits: i32) -> Array {
+    bind1(
+        ConvertOp::ReducePrecision {
+            exponent_bits,
+            mantissa_bits,
+        },
+        &[x],
+    )
+}
+
 /// `jax.lax.mulhi`: the high half of each integer product (the upper N bits of the 2N-bit
 /// product of N-bit integers), as JAX computes it: in a double-width type below 64 bits, by
 /// 32-bit partial products (with the signed correction) for int64.

@@ -1,4 +1,5 @@
-//! Dtype conversions: `convert_element_type` and `bitcast_convert_type`.
+//! Dtype conversions: `convert_element_type`, `bitcast_convert_type`, and `reduce_precision`
+//! (a value rounded to a narrower float format, kept in its own dtype).
 
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{cast, Array, ArrayElement, DType, ShapeDtype, Storage};
@@ -21,6 +22,16 @@ pub enum ConvertOp {
         /// The target dtype.
         new_dtype: DType,
     },
+    /// Rounds each float to the nearest value (ties to even) of a format with `exponent_bits`
+    /// exponent bits and `mantissa_bits` mantissa bits, keeping the operand's dtype (XLA's
+    /// `ReducePrecision`): too large becomes ±inf, below the format's smallest normal ±0, NaN
+    /// stays NaN. Parameters wider than the dtype's leave that part unchanged.
+    ReducePrecision {
+        /// Exponent bits of the narrower format (at least 1).
+        exponent_bits: i32,
+        /// Mantissa bits of the narrower format (at least 0).
+        mantissa_bits: i32,
+    },
 }
 
 impl PrimitiveRule for ConvertOp {
@@ -28,6 +39,7 @@ impl PrimitiveRule for ConvertOp {
         match self {
             ConvertOp::ConvertElementType { .. } => "convert_element_type",
             ConvertOp::BitcastConvertType { .. } => "bitcast_convert_type",
+            ConvertOp::ReducePrecision { .. } => "reduce_precision",
         }
     }
 
@@ -55,6 +67,28 @@ impl PrimitiveRule for ConvertOp {
                 }
                 vec![ShapeDtype::new(args[0].shape.clone(), new_dtype)]
             }
+            ConvertOp::ReducePrecision {
+                exponent_bits,
+                mantissa_bits,
+            } => {
+                if exponent_bits < 1 {
+                    panic!("reduce_precision: exponent_bits must be positive; got {exponent_bits}");
+                }
+                if mantissa_bits < 0 {
+                    panic!(
+                        "reduce_precision: mantissa_bits must be non-negative; got \
+                         {mantissa_bits}"
+                    );
+                }
+                if !args[0].dtype.is_float() {
+                    panic!(
+                        "reduce_precision does not accept dtype {}. Accepted dtypes are subtypes \
+                         of floating.",
+                        args[0].dtype
+                    );
+                }
+                vec![args[0].clone()]
+            }
         }
     }
 
@@ -71,13 +105,24 @@ impl PrimitiveRule for ConvertOp {
                 }
             }
             ConvertOp::BitcastConvertType { new_dtype } => bitcast(x.storage(), new_dtype),
+            ConvertOp::ReducePrecision {
+                exponent_bits,
+                mantissa_bits,
+            } => {
+                let format = Narrow {
+                    exponent_bits: exponent_bits as u32,
+                    mantissa_bits: mantissa_bits as u32,
+                };
+                reduce_precision(x.storage(), format)
+            }
         };
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
     }
 
     /// `convert_element_type` is linear between float dtypes (the tangent is converted the
     /// same way) and has a zero tangent when either side is not float; `bitcast_convert_type`
-    /// has a zero tangent (JAX's `defjvp_zero`).
+    /// has a zero tangent (JAX's `defjvp_zero`); `reduce_precision` is linear (JAX's
+    /// `deflinear`: the tangent is rounded the same way).
     fn jvp(
         &self,
         primals: &[&Array],
@@ -91,6 +136,7 @@ impl PrimitiveRule for ConvertOp {
             {
                 Some(bind1(*self, &[t]))
             }
+            (ConvertOp::ReducePrecision { .. }, Some(t)) => Some(bind1(*self, &[t])),
             _ => None,
         };
         (vec![out], vec![tangent])
@@ -109,6 +155,9 @@ impl PrimitiveRule for ConvertOp {
                 vec![Some(bind1(back, &[ct]))]
             }
             ConvertOp::BitcastConvertType { .. } => rules::not_linear(self.name()),
+            ConvertOp::ReducePrecision { .. } => {
+                vec![Some(bind1(*self, &[cts[0].expect("one output")]))]
+            }
         }
     }
 
@@ -137,7 +186,98 @@ impl PrimitiveRule for ConvertOp {
             ConvertOp::BitcastConvertType { new_dtype } => {
                 vec![("new_dtype", new_dtype.name().to_string())]
             }
+            ConvertOp::ReducePrecision {
+                exponent_bits,
+                mantissa_bits,
+            } => vec![
+                ("exponent_bits", exponent_bits.to_string()),
+                ("mantissa_bits", mantissa_bits.to_string()),
+            ],
         }
+    }
+}
+
+/// The narrower float format of `reduce_precision`.
+#[derive(Clone, Copy)]
+struct Narrow {
+    exponent_bits: u32,
+    mantissa_bits: u32,
+}
+
+/// A float format's layout: total width, exponent and mantissa bits.
+#[derive(Clone, Copy)]
+struct Layout {
+    width: u32,
+    exponent_bits: u32,
+    mantissa_bits: u32,
+}
+
+/// Rounds the bit pattern `x` of a float of layout `src` to `to`, as XLA's elemental emitter
+/// does: add the round-to-nearest-even bias below the last kept mantissa bit and truncate
+/// (a carry into the exponent is the correct rounding up), then send exponents beyond the
+/// narrower format's range to ±inf and those at or below its smallest normal to ±0 (the
+/// narrower format has no subnormals). NaNs are returned unchanged: rounding could otherwise
+/// turn one into an infinity.
+fn reduce_precision_bits(x: u64, src: Layout, to: Narrow) -> u64 {
+    let exponent_mask = ((1u64 << src.exponent_bits) - 1) << src.mantissa_bits;
+    let mantissa_mask = (1u64 << src.mantissa_bits) - 1;
+    if x & exponent_mask == exponent_mask && x & mantissa_mask != 0 {
+        return x;
+    }
+    let mut r = x;
+    if to.mantissa_bits < src.mantissa_bits {
+        let shift = src.mantissa_bits - to.mantissa_bits;
+        let last_kept = 1u64 << shift;
+        let bias = ((r & last_kept) >> shift) + (last_kept >> 1) - 1;
+        r = (r + bias) & !(last_kept - 1);
+    }
+    if to.exponent_bits < src.exponent_bits {
+        let sign = r & (1u64 << (src.width - 1));
+        let bias = (1u64 << (src.exponent_bits - 1)) - 1;
+        let reduced_bias = (1u64 << (to.exponent_bits - 1)) - 1;
+        let exponent = r & exponent_mask;
+        if exponent > (bias + reduced_bias) << src.mantissa_bits {
+            r = sign | exponent_mask;
+        } else if exponent <= (bias - reduced_bias) << src.mantissa_bits {
+            r = sign;
+        }
+    }
+    r
+}
+
+fn reduce_precision(s: &Storage, to: Narrow) -> Storage {
+    use half::{bf16, f16};
+    let layout = |width, exponent_bits, mantissa_bits| Layout {
+        width,
+        exponent_bits,
+        mantissa_bits,
+    };
+    match s {
+        Storage::F32(v) => {
+            let src = layout(32, 8, 23);
+            Storage::F32(map(v, |x| {
+                f32::from_bits(reduce_precision_bits(x.to_bits().into(), src, to) as u32)
+            }))
+        }
+        Storage::F64(v) => {
+            let src = layout(64, 11, 52);
+            Storage::F64(map(v, |x| {
+                f64::from_bits(reduce_precision_bits(x.to_bits(), src, to))
+            }))
+        }
+        Storage::F16(v) => {
+            let src = layout(16, 5, 10);
+            Storage::F16(map(v, |x| {
+                f16::from_bits(reduce_precision_bits(x.to_bits().into(), src, to) as u16)
+            }))
+        }
+        Storage::BF16(v) => {
+            let src = layout(16, 8, 7);
+            Storage::BF16(map(v, |x| {
+                bf16::from_bits(reduce_precision_bits(x.to_bits().into(), src, to) as u16)
+            }))
+        }
+        s => unreachable!("abstract_eval rejects reduce_precision of {}", s.dtype()),
     }
 }
 

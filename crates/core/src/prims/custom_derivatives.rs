@@ -48,13 +48,17 @@ pub enum CustomOp {
         /// The outputs' abstract values.
         out_avals: Vec<ShapeDtype>,
     },
-    /// The tangent map of a custom-VJP function at a point: linear in its last operands (the
-    /// input tangents), given the residuals (its first `num_res` operands). Its transpose runs
-    /// the user's backward pass.
+    /// A map linear in its last operands given the residuals (its first `num_res` operands),
+    /// whose transpose runs a user function: the tangent map of a custom-VJP function at a
+    /// point (the input tangents are the linear operands), or `custom_linear_solve`'s solve.
     Lin {
         /// Its name, for printing.
         name: String,
-        /// The backward pass.
+        /// The map itself, when it can be evaluated (`custom_linear_solve`'s solve; forward
+        /// mode then applies it to the tangents, ignoring tangents of the residuals). `None`
+        /// for a custom-VJP function's tangent map, which forward mode cannot evaluate.
+        call: Option<FlatFn>,
+        /// The transpose: `(residuals, output cotangents) -> cotangents of the linear operands`.
         bwd: FlatBwd,
         /// How many leading operands are residuals.
         num_res: usize,
@@ -151,7 +155,11 @@ impl PrimitiveRule for CustomOp {
     fn eval(&self, args: &[&Array], _out: &[ShapeDtype]) -> Vec<Array> {
         let args: Vec<Array> = args.iter().map(|a| (*a).clone()).collect();
         match self {
-            CustomOp::Jvp { call, .. } | CustomOp::Vjp { call, .. } => call(&args),
+            CustomOp::Jvp { call, .. }
+            | CustomOp::Vjp { call, .. }
+            | CustomOp::Lin {
+                call: Some(call), ..
+            } => call(&args),
             CustomOp::Lin { name, .. } => panic!(
                 "can't apply forward-mode autodiff (jvp) to a custom_vjp function ({name}); use \
                  reverse mode (grad, vjp) or define a custom_jvp instead"
@@ -179,12 +187,27 @@ impl PrimitiveRule for CustomOp {
                 let (outs, res) = fwd(&ps);
                 let lin = CustomOp::Lin {
                     name: name.clone(),
+                    call: None,
                     bwd: bwd.clone(),
                     num_res: res.len(),
                     out_avals: outs.iter().map(|o| o.aval().clone()).collect(),
                 };
                 let operands: Vec<&Array> = res.iter().chain(&ts).collect();
                 let touts = super::bind(lin, &operands);
+                (outs, touts.into_iter().map(Some).collect())
+            }
+            CustomOp::Lin {
+                call: Some(_),
+                num_res,
+                ..
+            } => {
+                let outs = super::bind(self.clone(), primals);
+                let operands: Vec<&Array> = primals[..*num_res]
+                    .iter()
+                    .copied()
+                    .chain(&ts[*num_res..])
+                    .collect();
+                let touts = super::bind(self.clone(), &operands);
                 (outs, touts.into_iter().map(Some).collect())
             }
             CustomOp::Lin { name, .. } => {
@@ -303,6 +326,7 @@ impl PrimitiveRule for CustomOp {
             }
             CustomOp::Lin {
                 name,
+                call,
                 bwd,
                 num_res,
                 out_avals,
@@ -310,8 +334,13 @@ impl PrimitiveRule for CustomOp {
                 let bwd0 = bwd.clone();
                 let nres = *num_res;
                 let d = dims.clone();
+                let call = call.clone().map(|call0| {
+                    let d1 = dims.clone();
+                    Arc::new(move |xs: &[Array]| vmap_flat(&*call0, xs, &d1, n)) as FlatFn
+                });
                 CustomOp::Lin {
                     name: name.clone(),
+                    call,
                     bwd: Arc::new(move |res: &[Array], cts: &[Array]| {
                         let both: Vec<Array> = res.iter().chain(cts).cloned().collect();
                         let mut in_dims: Vec<Option<usize>> = d[..nres].to_vec();

@@ -1,0 +1,500 @@
+//! `jax.lax`'s functions that hold user computations or are built from other primitives
+//! (`reduce` with a user computation, `conv_transpose`, `conv_general_dilated_patches`,
+//! `custom_root`, `custom_linear_solve`) and `reduce_precision`, against JAX 0.10.2
+//! (`parity/lax_composite.py`): outputs, dtypes, shapes, the gradient of the sum in the first
+//! operand, and forward mode of the implicitly differentiated solvers. Plus their refusals.
+
+use equinox_core::transforms::{grad, jit, jvp, vmap};
+use equinox_core::{lax, numpy as jnp, Array, DType};
+use equinox_testing::golden::{encoded, Encoded};
+use equinox_testing::panics::{panic_message, payload_text};
+use equinox_testing::{assert_close, Golden, Tolerance};
+
+fn dtype_of(name: &str) -> DType {
+    match name {
+        "float32" => DType::F32,
+        "float16" => DType::F16,
+        "bfloat16" => DType::BF16,
+        "int32" => DType::I32,
+        other => panic!("unexpected dtype {other}"),
+    }
+}
+
+fn array(e: &Encoded) -> Array {
+    Array::from_vec(e.data.clone(), e.shape.clone()).astype(dtype_of(&e.dtype))
+}
+
+fn f32s(v: &[f32], shape: &[usize]) -> Array {
+    Array::from_vec(v.to_vec(), shape.to_vec())
+}
+
+fn add(a: &[Array], b: &[Array]) -> Vec<Array> {
+    vec![lax::add(&a[0], &b[0])]
+}
+
+/// `(value, index)` pairs: the larger value, the smaller index on ties.
+fn select_max_with_index(a: &[Array], b: &[Array]) -> Vec<Array> {
+    let take_b = lax::bitwise_or(
+        &lax::gt(&b[0], &a[0]),
+        &lax::bitwise_and(&lax::eq(&b[0], &a[0]), &lax::lt(&b[1], &a[1])),
+    );
+    vec![
+        lax::select(&take_b, &b[0], &a[0]),
+        lax::select(&take_b, &b[1], &a[1]),
+    ]
+}
+
+fn scalar_tangent_solve(g: &dyn Fn(&Array) -> Array, y: &Array) -> Array {
+    y / &g(&jnp::ones_like(y))
+}
+
+fn root_sqrt(a: &Array) -> Array {
+    let a = a.clone();
+    lax::custom_root(
+        move |x: &Array| x * x - &a,
+        &jnp::ones([4]),
+        |f, x0| (0..30).fold(x0.clone(), |x, _| &x - &(f(&x) / (&x * 2.0))),
+        scalar_tangent_solve,
+    )
+}
+
+fn root_cubic(b: &Array) -> Array {
+    let b = b.clone();
+    lax::custom_root(
+        move |x: &Array| &(x * x * x + x) - &b,
+        &jnp::zeros([4]),
+        |f, x0| (0..40).fold(x0.clone(), |x, _| &x - &(f(&x) / &(&x * &x * 3.0 + 1.0))),
+        scalar_tangent_solve,
+    )
+}
+
+/// Solves by recovering the matrix from `matvec` applied to the unit vectors.
+fn dense_solve(matvec: &dyn Fn(&Array) -> Array, b: &Array) -> Array {
+    let n = b.shape()[0];
+    let eye = jnp::eye(n, None, 0);
+    let cols: Vec<Array> = (0..n as isize)
+        .map(|i| matvec(&lax::index_in_dim(&eye, i, 0, false)))
+        .collect();
+    let refs: Vec<&Array> = cols.iter().collect();
+    jnp::linalg::solve(&jnp::stack(&refs, 1), b)
+}
+
+fn linear_solve(a: &Array, b: &Array, options: lax::LinearSolveOptions<Array>) -> Array {
+    let a = a.clone();
+    lax::custom_linear_solve_with(move |x: &Array| a.matmul(x), b, dense_solve, options)
+}
+
+fn symmetric() -> lax::LinearSolveOptions<Array> {
+    lax::LinearSolveOptions {
+        symmetric: true,
+        ..Default::default()
+    }
+}
+
+fn with_transpose_solve() -> lax::LinearSolveOptions<Array> {
+    lax::LinearSolveOptions {
+        transpose_solve: Some(std::sync::Arc::new(dense_solve)),
+        ..Default::default()
+    }
+}
+
+fn transpose_options() -> lax::ConvTransposeOptions {
+    lax::ConvTransposeOptions::default()
+}
+
+/// The function each golden case names, applied to its operands.
+fn call(name: &str, a: &[Array]) -> Vec<Array> {
+    let x = || &a[0];
+    let y = || &a[1];
+    let one = |v: Array| vec![v];
+    let f32_init = |v: f32| [Array::scalar(v)];
+    let rp = |e: i32, m: i32| one(lax::reduce_precision(x(), e, m));
+    match name {
+        "reduce_precision_e5m10" => rp(5, 10),
+        "reduce_precision_e8m7" => rp(8, 7),
+        "reduce_precision_e4m3" | "reduce_precision_f16_e4m3" => rp(4, 3),
+        "reduce_precision_e5m2" | "reduce_precision_bf16_e5m2" => rp(5, 2),
+        "reduce_precision_e2m1" => rp(2, 1),
+        "reduce_precision_e3m0" => rp(3, 0),
+        "reduce_precision_e8m23" => rp(8, 23),
+        "reduce_precision_e11m30" => rp(11, 30),
+        "reduce_precision_grad" => one(&lax::reduce_precision(x(), 5, 10) * x()),
+        "reduce_add" => lax::reduce(&a[..1], &f32_init(0.0), add, &[0, 2]),
+        "reduce_max" => lax::reduce(
+            &a[..1],
+            &f32_init(f32::NEG_INFINITY),
+            |p, q| vec![lax::max(&p[0], &q[0])],
+            &[2],
+        ),
+        "reduce_mul_all" => lax::reduce(
+            &a[..1],
+            &f32_init(1.0),
+            |p, q| vec![lax::mul(&p[0], &q[0])],
+            &[0, 1],
+        ),
+        "reduce_custom" => lax::reduce(
+            &a[..1],
+            &f32_init(0.0),
+            |p, q| vec![&(&p[0] * &q[0]) + &(&p[0] + &q[0])],
+            &[1],
+        ),
+        "reduce_xor_int" => lax::reduce(
+            &a[..1],
+            &[Array::scalar(0i32)],
+            |p, q| vec![lax::bitwise_xor(&p[0], &q[0])],
+            &[0],
+        ),
+        "reduce_argmax" => lax::reduce(
+            a,
+            &[Array::scalar(f32::NEG_INFINITY), Array::scalar(0i32)],
+            select_max_with_index,
+            &[1],
+        ),
+        "reduce_empty_axis" => lax::reduce(&a[..1], &f32_init(-7.0), add, &[1]),
+        "reduce_no_axes" => lax::reduce(&a[..1], &f32_init(0.0), add, &[]),
+        "conv_transpose_same_s2" => one(lax::conv_transpose(x(), y(), &[2, 2], "SAME")),
+        "conv_transpose_valid_s2" => one(lax::conv_transpose(x(), y(), &[2, 1], "VALID")),
+        "conv_transpose_explicit" => {
+            one(lax::conv_transpose(x(), y(), &[2, 3], vec![(1, 2), (0, 1)]))
+        }
+        "conv_transpose_kernel" => {
+            let k = lax::slice(y(), &[0, 0, 0, 0], &[3, 2, 3, 3], None);
+            let options = lax::ConvTransposeOptions {
+                transpose_kernel: true,
+                ..transpose_options()
+            };
+            one(lax::conv_transpose_with(x(), &k, &[2, 2], "SAME", &options))
+        }
+        "conv_transpose_1d_dilated" => {
+            let options = lax::ConvTransposeOptions {
+                rhs_dilation: Some(vec![2]),
+                ..transpose_options()
+            };
+            one(lax::conv_transpose_with(x(), y(), &[3], "SAME", &options))
+        }
+        "conv_transpose_consistent" => {
+            let options = lax::ConvTransposeOptions {
+                use_consistent_padding: true,
+                ..transpose_options()
+            };
+            let pads = vec![(1, 1), (0, 1)];
+            one(lax::conv_transpose_with(x(), y(), &[2, 2], pads, &options))
+        }
+        "conv_transpose_nchw" => {
+            let options = lax::ConvTransposeOptions {
+                dimension_numbers: Some(lax::conv_dimension_numbers("NCHW", "OIHW", "NCHW")),
+                ..transpose_options()
+            };
+            one(lax::conv_transpose_with(
+                x(),
+                y(),
+                &[2, 2],
+                "VALID",
+                &options,
+            ))
+        }
+        "patches_valid" => one(lax::conv_general_dilated_patches(
+            x(),
+            &[2, 3],
+            &[1, 1],
+            "VALID",
+        )),
+        "patches_same_strided" => one(lax::conv_general_dilated_patches(
+            x(),
+            &[3, 2],
+            &[2, 1],
+            "SAME",
+        )),
+        "patches_dilated" => {
+            let options = lax::ConvPatchesOptions {
+                lhs_dilation: Some(vec![1, 2]),
+                rhs_dilation: Some(vec![2, 1]),
+                ..Default::default()
+            };
+            let pads = vec![(1, 0), (0, 1)];
+            one(lax::conv_general_dilated_patches_with(
+                x(),
+                &[2, 2],
+                &[1, 2],
+                pads,
+                &options,
+            ))
+        }
+        "patches_nhwc" => {
+            let options = lax::ConvPatchesOptions {
+                dimension_numbers: Some(lax::conv_dimension_numbers("NHWC", "OIHW", "CNHW")),
+                ..Default::default()
+            };
+            one(lax::conv_general_dilated_patches_with(
+                x(),
+                &[2, 2],
+                &[1, 1],
+                "VALID",
+                &options,
+            ))
+        }
+        "custom_root_sqrt" => one(root_sqrt(x())),
+        "custom_root_cubic" => one(root_cubic(x())),
+        "custom_linear_solve_sym" => one(linear_solve(x(), y(), symmetric())),
+        "custom_linear_solve_b" => one(linear_solve(y(), x(), with_transpose_solve())),
+        "custom_linear_solve_matrix" => one(linear_solve(x(), y(), with_transpose_solve())),
+        other => panic!("no function for golden case {other}"),
+    }
+}
+
+fn tol(name: &str, dtype: &str) -> Tolerance {
+    if name.starts_with("reduce_precision") || dtype == "int32" {
+        Tolerance::EXACT
+    } else {
+        // Sums of products in another order than XLA's, and iterative solves.
+        Tolerance::new(2e-6, 2e-6)
+    }
+}
+
+#[test]
+fn values_and_grads_match_jax() {
+    let g = Golden::load("lax_composite");
+    let mut failures = Vec::new();
+    let mut check = |what: String, got: &Array, want: &Encoded, t: Tolerance| {
+        // Through float32: the golden's decimal float32 values may parse one float64 ulp off.
+        let to_f32 = |v: &[f64]| -> Vec<f64> { v.iter().map(|&x| x as f32 as f64).collect() };
+        let r = std::panic::catch_unwind(|| {
+            assert_close(&what, &to_f32(&got.to_vec::<f64>()), &to_f32(&want.data), t);
+        });
+        if let Err(e) = r {
+            failures.push(payload_text(&*e).unwrap_or_default());
+        }
+    };
+    for c in g.section("cases").iter() {
+        let name = c["name"].as_str().unwrap().to_string();
+        let args: Vec<Array> = c["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| array(&encoded(v)))
+            .collect();
+        let outs = call(&name, &args);
+        let wants: Vec<Encoded> = c["outs"].as_array().unwrap().iter().map(encoded).collect();
+        assert_eq!(outs.len(), wants.len(), "{name}: number of outputs");
+        for (k, (got, want)) in outs.iter().zip(&wants).enumerate() {
+            assert_eq!(
+                got.dtype(),
+                dtype_of(&want.dtype),
+                "{name} output {k} dtype"
+            );
+            assert_eq!(
+                got.shape(),
+                want.shape.as_slice(),
+                "{name} output {k} shape"
+            );
+            check(
+                format!("{name} out {k}"),
+                got,
+                want,
+                tol(&name, &want.dtype),
+            );
+            if name.starts_with("reduce_precision") {
+                // Signed zeros too: -1e-40 flushes to -0.
+                let signs: Vec<bool> = got
+                    .to_vec::<f64>()
+                    .iter()
+                    .map(|v| v.is_sign_negative())
+                    .collect();
+                let want_signs: Vec<bool> = want
+                    .data
+                    .iter()
+                    .map(|v| v.is_sign_negative() && !v.is_nan())
+                    .collect();
+                let got_signs: Vec<bool> = signs
+                    .iter()
+                    .zip(&want.data)
+                    .map(|(s, w)| *s && !w.is_nan())
+                    .collect();
+                assert_eq!(got_signs, want_signs, "{name}: signs");
+            }
+        }
+        if let Some(gv) = c.get("grad") {
+            let want = encoded(gv);
+            let rest = args[1..].to_vec();
+            let n = name.clone();
+            let got = grad(move |v: &Array| {
+                let mut a = vec![v.clone()];
+                a.extend(rest.iter().cloned());
+                jnp::sum(&call(&n, &a)[0], ())
+            })(&args[0]);
+            check(format!("{name} grad"), &got, &want, tol(&name, "float32"));
+        }
+    }
+    let jvps = g.section("jvps");
+    let want =
+        |key: &str| -> Vec<Encoded> { jvps[key].as_array().unwrap().iter().map(encoded).collect() };
+    let a = f32s(&[4.0, 2.0, 9.0, 0.25], &[4]);
+    let ta = f32s(&[1.0, -0.5, 2.0, 0.1], &[4]);
+    let (y, ty) = jvp(root_sqrt, &a, &ta);
+    let w = want("custom_root_sqrt");
+    check("custom_root_sqrt jvp out".into(), &y, &w[0], tol("", ""));
+    check(
+        "custom_root_sqrt jvp tangent".into(),
+        &ty,
+        &w[1],
+        tol("", ""),
+    );
+    let m = f32s(&[3.0, 1.0, 0.0, -1.0, 2.0, 0.5, 0.25, 0.0, 1.5], &[3, 3]);
+    let b = f32s(&[1.0, -2.0, 0.5], &[3]);
+    let tb = f32s(&[0.3, 0.2, -1.0], &[3]);
+    let tm = &m * 0.1;
+    let (x, tx) = jvp(
+        |(m, b): &(Array, Array)| linear_solve(m, b, with_transpose_solve()),
+        &(m.clone(), b.clone()),
+        &(tm, tb),
+    );
+    let w = want("custom_linear_solve_matrix");
+    check("custom_linear_solve jvp out".into(), &x, &w[0], tol("", ""));
+    check(
+        "custom_linear_solve jvp tangent".into(),
+        &tx,
+        &w[1],
+        tol("", ""),
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    g.assert_all_read();
+}
+
+/// Under `jit` and `vmap` the composites give what they give eagerly.
+#[test]
+fn composites_under_jit_and_vmap() {
+    let a = f32s(&[4.0, 2.0, 9.0, 0.25], &[4]);
+    let eager = root_sqrt(&a);
+    let jitted = jit(root_sqrt)(&a);
+    assert_eq!(jitted.to_vec::<f32>(), eager.to_vec::<f32>());
+    let g_eager = grad(|a: &Array| root_sqrt(a).sum(None))(&a);
+    let g_jit = jit(grad(|a: &Array| root_sqrt(a).sum(None)))(&a);
+    assert_eq!(g_jit.to_vec::<f32>(), g_eager.to_vec::<f32>());
+
+    // A batch of right-hand sides, solved one by one and under vmap.
+    let m = f32s(&[3.0, 1.0, 0.0, -1.0, 2.0, 0.5, 0.25, 0.0, 1.5], &[3, 3]);
+    let bs = f32s(&[1.0, -2.0, 0.5, 0.0, 1.0, 2.0], &[2, 3]);
+    let m1 = m.clone();
+    let batched = vmap(move |b: &Array| linear_solve(&m1, b, symmetric()))(&bs);
+    for i in 0..2isize {
+        let row = |a: &Array| lax::index_in_dim(a, i, 0, false);
+        let one = linear_solve(&m, &row(&bs), symmetric());
+        assert!(
+            row(&batched).allclose(&one, 1e-6, 1e-6).item::<bool>(),
+            "row {i}"
+        );
+    }
+    let x = f32s(&[1.0, 1.0 + 2f32.powi(-11), 70000.0, -1e-40], &[2, 2]);
+    let rounded = vmap(|x: &Array| lax::reduce_precision(x, 5, 10))(&x);
+    assert_eq!(
+        rounded.to_vec::<f32>(),
+        lax::reduce_precision(&x, 5, 10).to_vec::<f32>()
+    );
+    let summed =
+        jit(|x: &Array| lax::reduce(std::slice::from_ref(x), &[Array::scalar(0.0f32)], add, &[1]))(
+            &bs,
+        );
+    assert_eq!(summed[0].to_vec::<f32>(), vec![-0.5, 3.0]);
+}
+
+#[test]
+fn refusals_name_the_operation() {
+    let x = jnp::ones([2, 3]);
+    let msg = panic_message(|| drop(lax::reduce_precision(&Array::scalar(1i32), 5, 10)));
+    assert!(
+        msg.contains("reduce_precision does not accept dtype int32"),
+        "{msg}"
+    );
+    let msg = panic_message(|| drop(lax::reduce_precision(&x, 0, 10)));
+    assert!(
+        msg.contains("exponent_bits must be positive; got 0"),
+        "{msg}"
+    );
+    let msg = panic_message(|| drop(lax::reduce_precision(&x, 5, -1)));
+    assert!(
+        msg.contains("mantissa_bits must be non-negative; got -1"),
+        "{msg}"
+    );
+    let msg = panic_message(|| {
+        drop(lax::reduce(
+            std::slice::from_ref(&x),
+            &[jnp::zeros([2])],
+            add,
+            &[0],
+        ))
+    });
+    assert!(
+        msg.contains("reduce found non-scalar initial value"),
+        "{msg}"
+    );
+    let msg = panic_message(|| {
+        drop(lax::reduce(
+            std::slice::from_ref(&x),
+            &[Array::scalar(0i32)],
+            add,
+            &[0],
+        ))
+    });
+    assert!(
+        msg.contains("reduce operand dtypes should match corresponding initial value dtypes"),
+        "{msg}"
+    );
+    let msg = panic_message(|| {
+        drop(lax::reduce(
+            std::slice::from_ref(&x),
+            &[Array::scalar(0.0f32)],
+            add,
+            &[2],
+        ))
+    });
+    assert!(msg.contains("out-of-bounds indices"), "{msg}");
+    let msg = panic_message(|| {
+        drop(lax::reduce(
+            std::slice::from_ref(&x),
+            &[Array::scalar(0.0f32)],
+            add,
+            &[1, 1],
+        ))
+    });
+    assert!(
+        msg.contains("duplicate value in 'axes' of reduction"),
+        "{msg}"
+    );
+    let msg = panic_message(|| {
+        drop(lax::reduce(
+            std::slice::from_ref(&x),
+            &[Array::scalar(0.0f32)],
+            |a, _| vec![a[0].sum(None)],
+            &[0],
+        ))
+    });
+    assert!(msg.contains("reduce: the computation must return"), "{msg}");
+    let msg = panic_message(|| {
+        let (x, k) = (jnp::ones([1, 4, 4, 2]), jnp::ones([3, 3, 2, 1]));
+        drop(lax::conv_transpose(&x, &k, &[2, 2], "SAME_LOWER"))
+    });
+    assert!(
+        msg.contains("conv_transpose: Invalid padding mode"),
+        "{msg}"
+    );
+    let msg = panic_message(|| {
+        drop(lax::custom_root(
+            |x: &Array| x.sum(None),
+            &jnp::ones([3]),
+            |_, x0: &Array| x0.clone(),
+            scalar_tangent_solve,
+        ))
+    });
+    assert!(
+        msg.contains("custom_root: f must return the structure"),
+        "{msg}"
+    );
+    // Reverse mode of a non-symmetric solve needs the transposed solve.
+    let m = f32s(&[3.0, 1.0, 0.0, 2.0], &[2, 2]);
+    let msg = panic_message(|| {
+        drop(grad(|b: &Array| {
+            linear_solve(&m, b, Default::default()).sum(None)
+        })(&jnp::ones([2])))
+    });
+    assert!(msg.contains("transpose_solve required"), "{msg}");
+}
