@@ -159,6 +159,28 @@ CASES = {
         lambda x: lax.conv_general_dilated_patches(
             x, (2, 2), (1, 1), "VALID", dimension_numbers=("NHWC", "OIHW", "CNHW")),
         [LHS2], True),
+    "local_valid": (
+        lambda x, w: lax.conv_general_dilated_local(x, w, (1, 1), "VALID", (2, 3)),
+        [NCHW, np.linspace(-1, 1, 2 * 18 * 4 * 2, dtype=np.float32).reshape(2, 18, 4, 2)], True),
+    "local_nhwc_strided": (
+        lambda x, w: lax.conv_general_dilated_local(
+            x, w, (2, 1), "SAME", (2, 2), dimension_numbers=("NHWC", "HWIO", "NHWC")),
+        [LHS2, np.linspace(-1, 1, 3 * 4 * 12 * 2, dtype=np.float32).reshape(3, 4, 12, 2)], True),
+    "ragged_dot": (
+        lambda x, w: lax.ragged_dot(x, w, jnp.array([2, 0, 3], jnp.int32)),
+        [np.linspace(-1, 1, 6 * 4, dtype=np.float32).reshape(6, 4),
+         np.linspace(-2, 1, 3 * 4 * 5, dtype=np.float32).reshape(3, 4, 5)], True),
+    "ragged_dot_rhs": (
+        lambda w, x: lax.ragged_dot(x, w, jnp.array([1, 3, 1], jnp.int32)),
+        [np.linspace(-2, 1, 3 * 4 * 5, dtype=np.float32).reshape(3, 4, 5),
+         np.linspace(-1, 1, 6 * 4, dtype=np.float32).reshape(6, 4)], True),
+    "top_k_axis0": (lambda x: lax.top_k(x, 2, axis=0), [V.T], False),
+    "approx_max_k": (lambda x: lax.approx_max_k(x, 3), [V], False),
+    "approx_max_k_dim0": (lambda x: lax.approx_max_k(x, 1, reduction_dimension=0), [V], False),
+    "approx_min_k": (lambda x: lax.approx_min_k(x, 2), [V], False),
+    "approx_min_k_ties": (lambda x: lax.approx_min_k(x, 2, reduction_dimension=1),
+                          [np.array([[1, 3, 3, -2], [0, 0, 5, -1], [4, 4, 4, 4]], np.float32)],
+                          False),
     "custom_root_sqrt": (root_sqrt, [np.array([4.0, 2.0, 9.0, 0.25], np.float32)], True),
     "custom_root_cubic": (root_cubic, [np.array([2.0, -1.0, 10.0, 0.5], np.float32)], True),
     "custom_linear_solve_sym": (linear_solve_sym, [A, np.array([1.0, -2.0, 0.5], np.float32)],
@@ -197,8 +219,31 @@ def jvps():
     }
 
 
+def ints(shape):
+    return [int(d) for d in shape]
+
+
+def shape_functions():
+    """The pure shape functions, as name -> result (a list)."""
+    nhwc = ("NHWC", "HWIO", "NHWC")
+    return {
+        "conv_general_permutations": [ints(p) for p in lax.conv_general_permutations(nhwc)],
+        "conv_general_permutations_nchw": [
+            ints(p) for p in lax.conv_general_permutations(("NCHW", "OIHW", "NCHW"))],
+        "conv_general_shape_tuple": ints(lax.conv_general_shape_tuple(
+            (8, 32, 30, 3), (5, 4, 3, 16), (2, 3), ((1, 2), (0, 0)), nhwc)),
+        "conv_transpose_shape_tuple_same": ints(lax.conv_transpose_shape_tuple(
+            (2, 5, 4, 3), (3, 2, 3, 4), (2, 2), "SAME", nhwc)),
+        "conv_transpose_shape_tuple_valid": ints(lax.conv_transpose_shape_tuple(
+            (2, 5, 4, 3), (3, 2, 3, 4), (2, 1), "VALID", nhwc)),
+        "conv_transpose_shape_tuple_explicit": ints(lax.conv_transpose_shape_tuple(
+            (2, 5, 4, 3), (3, 2, 3, 4), (2, 3), ((1, 2), (0, 1)), nhwc)),
+    }
+
+
 def main():
-    result = {"jax_version": jax.__version__, "cases": cases(), "jvps": jvps()}
+    result = {"jax_version": jax.__version__, "cases": cases(), "jvps": jvps(),
+              "shape_functions": shape_functions()}
     path = os.path.join(os.path.dirname(__file__), "goldens", "lax_composite.json")
     with open(path, "w") as f:
         json.dump(result, f, separators=(",", ":"))

@@ -98,6 +98,21 @@ fn with_transpose_solve() -> lax::LinearSolveOptions<Array> {
     }
 }
 
+fn i32s(v: &[i32]) -> Array {
+    Array::from_vec(v.to_vec(), [v.len()])
+}
+
+fn pair((a, b): (Array, Array)) -> Vec<Array> {
+    vec![a, b]
+}
+
+fn reduction_dimension(axis: isize) -> lax::ApproxTopKOptions {
+    lax::ApproxTopKOptions {
+        reduction_dimension: axis,
+        ..Default::default()
+    }
+}
+
 fn transpose_options() -> lax::ConvTransposeOptions {
     lax::ConvTransposeOptions::default()
 }
@@ -233,6 +248,34 @@ fn call(name: &str, a: &[Array]) -> Vec<Array> {
                 &options,
             ))
         }
+        "local_valid" => one(lax::conv_general_dilated_local(
+            x(),
+            y(),
+            &[1, 1],
+            "VALID",
+            &[2, 3],
+        )),
+        "local_nhwc_strided" => {
+            let options = lax::ConvPatchesOptions {
+                dimension_numbers: Some(lax::conv_dimension_numbers("NHWC", "HWIO", "NHWC")),
+                ..Default::default()
+            };
+            one(lax::conv_general_dilated_local_with(
+                x(),
+                y(),
+                &[2, 1],
+                "SAME",
+                &[2, 2],
+                &options,
+            ))
+        }
+        "ragged_dot" => one(lax::ragged_dot(x(), y(), &i32s(&[2, 0, 3]), None)),
+        "ragged_dot_rhs" => one(lax::ragged_dot(y(), x(), &i32s(&[1, 3, 1]), None)),
+        "top_k_axis0" => pair(lax::top_k_along(x(), 2, 0)),
+        "approx_max_k" => pair(lax::approx_max_k(x(), 3)),
+        "approx_max_k_dim0" => pair(lax::approx_max_k_with(x(), 1, &reduction_dimension(0))),
+        "approx_min_k" => pair(lax::approx_min_k(x(), 2)),
+        "approx_min_k_ties" => pair(lax::approx_min_k_with(x(), 2, &reduction_dimension(1))),
         "custom_root_sqrt" => one(root_sqrt(x())),
         "custom_root_cubic" => one(root_cubic(x())),
         "custom_linear_solve_sym" => one(linear_solve(x(), y(), symmetric())),
@@ -357,7 +400,52 @@ fn values_and_grads_match_jax() {
         tol("", ""),
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    check_shape_functions(&g);
     g.assert_all_read();
+}
+
+/// The pure shape functions: `conv_general_permutations` and the shape tuples.
+fn check_shape_functions(g: &Golden) {
+    let s = g.section("shape_functions");
+    let list = |key: &str| -> Vec<usize> { equinox_testing::golden::sizes(&s[key]) };
+    let lists = |key: &str| -> Vec<Vec<usize>> {
+        s[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(equinox_testing::golden::sizes)
+            .collect()
+    };
+    let (l, r, o) = lax::conv_general_permutations("NHWC", "HWIO", "NHWC");
+    assert_eq!(vec![l, r, o], lists("conv_general_permutations"));
+    let (l, r, o) = lax::conv_general_permutations("NCHW", "OIHW", "NCHW");
+    assert_eq!(vec![l, r, o], lists("conv_general_permutations_nchw"));
+    let nhwc = lax::conv_dimension_numbers("NHWC", "HWIO", "NHWC");
+    assert_eq!(
+        lax::conv_general_shape_tuple(
+            &[8, 32, 30, 3],
+            &[5, 4, 3, 16],
+            &[2, 3],
+            &[(1, 2), (0, 0)],
+            &nhwc
+        ),
+        list("conv_general_shape_tuple")
+    );
+    let transpose = |strides: &[usize], padding: lax::PaddingSpec| {
+        lax::conv_transpose_shape_tuple(&[2, 5, 4, 3], &[3, 2, 3, 4], strides, padding, &nhwc)
+    };
+    assert_eq!(
+        transpose(&[2, 2], "SAME".into()),
+        list("conv_transpose_shape_tuple_same")
+    );
+    assert_eq!(
+        transpose(&[2, 1], "VALID".into()),
+        list("conv_transpose_shape_tuple_valid")
+    );
+    assert_eq!(
+        transpose(&[2, 3], vec![(1, 2), (0, 1)].into()),
+        list("conv_transpose_shape_tuple_explicit")
+    );
 }
 
 /// Under `jit` and `vmap` the composites give what they give eagerly.
@@ -469,6 +557,21 @@ fn refusals_name_the_operation() {
         ))
     });
     assert!(msg.contains("reduce: the computation must return"), "{msg}");
+    let msg = panic_message(|| drop(lax::approx_min_k(&Array::from_vec(vec![1i32, 2], [2]), 1)));
+    assert!(
+        msg.contains("approx_min_k: operand must be a floating type"),
+        "{msg}"
+    );
+    let msg = panic_message(|| {
+        let sizes = Array::from_vec(vec![1.0f32, 2.0], [2]);
+        drop(lax::ragged_dot(
+            &jnp::ones([3, 2]),
+            &jnp::ones([2, 2, 4]),
+            &sizes,
+            None,
+        ))
+    });
+    assert!(msg.contains("ragged_dot: expected lhs (m, k)"), "{msg}");
     let msg = panic_message(|| {
         let (x, k) = (jnp::ones([1, 4, 4, 2]), jnp::ones([3, 3, 2, 1]));
         drop(lax::conv_transpose(&x, &k, &[2, 2], "SAME_LOWER"))

@@ -371,29 +371,20 @@ pub fn conv_transpose_with(
         .map(|d| dilate_dim(rhs.shape()[dn.rhs_spec[2 + d]], rhs_dilation[d]) as i64)
         .collect();
     let padding = padding.into();
-    let forward_pads = |d: usize, forward: Option<(i64, i64)>| -> (i64, i64) {
-        let (k, s) = (kernel[d], strides[d] as i64);
-        let (pad_a, pad_len) = match (&padding, forward) {
-            (PaddingSpec::Same, _) => {
-                let pad_len = k + s - 2;
-                (if s > k - 1 { k - 1 } else { (pad_len + 1) / 2 }, pad_len)
-            }
-            (PaddingSpec::Valid, _) => (k - 1, k + s - 2 + (k - s).max(0)),
-            (_, Some((p0, p1))) => (k - p0 - 1, (k - p0 - 1) + (k - p1 - 1)),
-            (other, None) => panic!(
-                "conv_transpose: Invalid padding mode: {other:?}; expected 'SAME', 'VALID' or \
-                 explicit (low, high) pads"
-            ),
-        };
-        (pad_a, pad_len - pad_a)
-    };
     let pads: Vec<(i64, i64)> = match &padding {
         PaddingSpec::Explicit(p) if p.len() != ns => panic!(
             "conv_transpose: padding {p:?} must have one (low, high) pair per spatial axis ({ns})"
         ),
         PaddingSpec::Explicit(p) if !options.use_consistent_padding => p.clone(),
-        PaddingSpec::Explicit(p) => (0..ns).map(|d| forward_pads(d, Some(p[d]))).collect(),
-        _ => (0..ns).map(|d| forward_pads(d, None)).collect(),
+        _ => (0..ns)
+            .map(|d| {
+                let forward = match &padding {
+                    PaddingSpec::Explicit(p) => Some(p[d]),
+                    _ => None,
+                };
+                conv_transpose_padding(kernel[d], strides[d] as i64, &padding, forward)
+            })
+            .collect(),
     };
     let rhs = if options.transpose_kernel {
         let flipped = super::rev(rhs, &dn.rhs_spec[2..]);
@@ -498,12 +489,7 @@ pub fn conv_general_dilated_patches_with(
     let kernel = super::reshape(&eye, &kernel_shape, None);
     // numpy's moveaxis((0, 1), (rhs_spec[0], rhs_spec[1])): the feature axes go to their
     // places, the window axes fill the others in order.
-    let mut perm = vec![usize::MAX; nd];
-    perm[dn.rhs_spec[0]] = 0;
-    perm[dn.rhs_spec[1]] = 1;
-    for (window_axis, p) in (2..).zip(perm.iter_mut().filter(|p| **p == usize::MAX)) {
-        *p = window_axis;
-    }
+    let perm = moveaxis_permutation(nd, &[0, 1], &[dn.rhs_spec[0], dn.rhs_spec[1]]);
     let kernel = super::transpose(&kernel, &perm);
     conv_general_dilated(
         lhs,
@@ -517,4 +503,218 @@ pub fn conv_general_dilated_patches_with(
         1,
         options.preferred_element_type,
     )
+}
+
+/// JAX's `_conv_transpose_padding`: the `(low, high)` padding of the stride-dilated input for
+/// a window of (dilated) size `k` and stride `s`, given the forward convolution's padding
+/// (`"SAME"`, `"VALID"`, or its explicit pair `forward` of this axis).
+fn conv_transpose_padding(
+    k: i64,
+    s: i64,
+    padding: &PaddingSpec,
+    forward: Option<(i64, i64)>,
+) -> (i64, i64) {
+    let (pad_a, pad_len) = match (padding, forward) {
+        (PaddingSpec::Same, _) => {
+            let pad_len = k + s - 2;
+            (if s > k - 1 { k - 1 } else { (pad_len + 1) / 2 }, pad_len)
+        }
+        (PaddingSpec::Valid, _) => (k - 1, k + s - 2 + (k - s).max(0)),
+        (_, Some((p0, p1))) => (k - p0 - 1, (k - p0 - 1) + (k - p1 - 1)),
+        (other, None) => panic!(
+            "conv_transpose: Invalid padding mode: {other:?}; expected 'SAME', 'VALID' or \
+             explicit (low, high) pads"
+        ),
+    };
+    (pad_a, pad_len - pad_a)
+}
+
+/// numpy's `moveaxis(x, source, destination)` as a permutation for `transpose`: the axes in
+/// `source` go to the positions in `destination`, the others keep their order.
+fn moveaxis_permutation(ndim: usize, source: &[usize], destination: &[usize]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..ndim).filter(|a| !source.contains(a)).collect();
+    let mut moves: Vec<(usize, usize)> = destination
+        .iter()
+        .copied()
+        .zip(source.iter().copied())
+        .collect();
+    moves.sort();
+    for (dst, src) in moves {
+        order.insert(dst, src);
+    }
+    order
+}
+
+/// `jax.lax.conv_general_permutations`: the positions of the batch/feature and spatial axes
+/// in each layout string, as [`conv_dimension_numbers`] computes them (`lhs`, `rhs`, `out`).
+///
+/// ```
+/// use equinox_core::lax;
+/// let (l, r, o) = lax::conv_general_permutations("NHWC", "HWIO", "NHWC");
+/// assert_eq!((l, r, o), (vec![0, 3, 1, 2], vec![3, 2, 0, 1], vec![0, 3, 1, 2]));
+/// ```
+pub fn conv_general_permutations(
+    lhs: &str,
+    rhs: &str,
+    out: &str,
+) -> (Vec<usize>, Vec<usize>, Vec<usize>) {
+    let dn = conv_dimension_numbers(lhs, rhs, out);
+    (
+        dn.lhs_spec.to_vec(),
+        dn.rhs_spec.to_vec(),
+        dn.out_spec.to_vec(),
+    )
+}
+
+/// `jax.lax.conv_general_shape_tuple`: the output shape of [`conv_general_dilated`] (no
+/// dilation, one group) for operands of the given shapes and layouts, with explicit padding.
+///
+/// ```
+/// use equinox_core::lax;
+/// let dn = lax::conv_dimension_numbers("NHWC", "HWIO", "NHWC");
+/// let out = lax::conv_general_shape_tuple(&[8, 32, 30, 3], &[5, 4, 3, 16], &[2, 3], &[(1, 2), (0, 0)], &dn);
+/// assert_eq!(out, vec![8, 16, 9, 16]);
+/// ```
+pub fn conv_general_shape_tuple(
+    lhs_shape: &[usize],
+    rhs_shape: &[usize],
+    window_strides: &[usize],
+    padding: &[(i64, i64)],
+    dimension_numbers: &ConvDimensionNumbers,
+) -> Vec<usize> {
+    let dn = dimension_numbers;
+    let take = |shape: &[usize], perm: &[usize]| -> Vec<usize> {
+        perm.iter().map(|&a| shape[a]).collect()
+    };
+    let out = super::conv_shape_tuple(
+        &take(lhs_shape, &dn.lhs_spec),
+        &take(rhs_shape, &dn.rhs_spec),
+        window_strides,
+        padding,
+        1,
+    );
+    unpermute(&out, &dn.out_spec)
+}
+
+/// The shape in a layout given the shape in canonical `N, C, spatial...` order.
+fn unpermute(canonical: &[usize], spec: &[usize]) -> Vec<usize> {
+    let mut out = vec![0; canonical.len()];
+    for (k, &a) in spec.iter().enumerate() {
+        out[a] = canonical[k];
+    }
+    out
+}
+
+/// `jax.lax.conv_transpose_shape_tuple`: the output shape of [`conv_transpose`] for operands
+/// of the given shapes and layouts (`"SAME"`/`"VALID"` read as the forward convolution's
+/// padding of the undilated kernel, explicit pairs as the dilated input's padding).
+///
+/// ```
+/// use equinox_core::lax;
+/// let dn = lax::conv_dimension_numbers("NHWC", "HWIO", "NHWC");
+/// let out = lax::conv_transpose_shape_tuple(&[1, 4, 4, 3], &[3, 3, 3, 8], &[2, 2], "SAME", &dn);
+/// assert_eq!(out, vec![1, 8, 8, 8]);
+/// ```
+pub fn conv_transpose_shape_tuple(
+    lhs_shape: &[usize],
+    rhs_shape: &[usize],
+    window_strides: &[usize],
+    padding: impl Into<PaddingSpec>,
+    dimension_numbers: &ConvDimensionNumbers,
+) -> Vec<usize> {
+    let dn = dimension_numbers;
+    let ns = window_strides.len();
+    let lhs: Vec<i64> = dn.lhs_spec.iter().map(|&a| lhs_shape[a] as i64).collect();
+    let rhs: Vec<i64> = dn.rhs_spec.iter().map(|&a| rhs_shape[a] as i64).collect();
+    let padding = padding.into();
+    let pads: Vec<(i64, i64)> = match &padding {
+        PaddingSpec::Explicit(p) => p.clone(),
+        spec => (0..ns)
+            .map(|d| conv_transpose_padding(rhs[2 + d], window_strides[d] as i64, spec, None))
+            .collect(),
+    };
+    if pads.len() != ns || lhs.len() != ns + 2 {
+        panic!(
+            "conv_transpose_shape_tuple: {ns} strides and padding {pads:?} must match the \
+             spatial axes of {lhs_shape:?}"
+        );
+    }
+    let mut canonical = vec![lhs[0] as usize, rhs[0] as usize];
+    for d in 0..ns {
+        let size =
+            (lhs[2 + d] - 1) * window_strides[d] as i64 - rhs[2 + d] + 2 + pads[d].0 + pads[d].1;
+        canonical.push(size.max(0) as usize);
+    }
+    unpermute(&canonical, &dn.out_spec)
+}
+
+/// `jax.lax.conv_general_dilated_local`: a locally connected ("unshared") convolution, a
+/// separate kernel at every output position. `rhs` has the kernel layout of
+/// `dimension_numbers` (default `OI...`) with shape: output features at `O`,
+/// `C * prod(filter_shape)` input features at `I` (ordered as
+/// [`conv_general_dilated_patches`] orders them), and the output's spatial sizes at the
+/// spatial positions.
+///
+/// ```
+/// use equinox_core::{lax, numpy as jnp};
+/// let x = jnp::ones([2, 3, 5, 5]); // N C H W
+/// // 4 output features, 3 channels × 2×2 window, a 4×4 grid of output positions.
+/// let w = jnp::ones([4, 12, 4, 4]);
+/// let y = lax::conv_general_dilated_local(&x, &w, &[1, 1], "VALID", &[2, 2]);
+/// assert_eq!(y.shape(), &[2, 4, 4, 4]);
+/// assert_eq!(y.to_vec::<f32>()[0], 12.0);
+/// ```
+pub fn conv_general_dilated_local(
+    lhs: &Array,
+    rhs: &Array,
+    window_strides: &[usize],
+    padding: impl Into<PaddingSpec>,
+    filter_shape: &[usize],
+) -> Array {
+    conv_general_dilated_local_with(
+        lhs,
+        rhs,
+        window_strides,
+        padding,
+        filter_shape,
+        &ConvPatchesOptions::default(),
+    )
+}
+
+/// [`conv_general_dilated_local`] with dilations, layouts and result dtype
+/// ([`ConvPatchesOptions`]).
+pub fn conv_general_dilated_local_with(
+    lhs: &Array,
+    rhs: &Array,
+    window_strides: &[usize],
+    padding: impl Into<PaddingSpec>,
+    filter_shape: &[usize],
+    options: &ConvPatchesOptions,
+) -> Array {
+    let patches =
+        conv_general_dilated_patches_with(lhs, filter_shape, window_strides, padding, options);
+    let nd = lhs.ndim();
+    if rhs.ndim() != nd {
+        panic!(
+            "conv_general_dilated_local: lhs and rhs must have the same rank; got {} and {}",
+            lhs.aval(),
+            rhs.aval()
+        );
+    }
+    let dn = options
+        .dimension_numbers
+        .clone()
+        .unwrap_or_else(|| ConvDimensionNumbers::default_for_rank(nd));
+    let (out_spec, rhs_spec) = (&dn.out_spec, &dn.rhs_spec);
+    // Contract the patch features with the kernel's input features; the spatial axes are
+    // batch axes (one kernel per output position), matched in the output's axis order.
+    let mut order: Vec<usize> = (0..nd - 2).collect();
+    order.sort_by_key(|&k| out_spec[2 + k]);
+    let lhs_batch: Vec<usize> = order.iter().map(|&k| out_spec[2 + k]).collect();
+    let rhs_batch: Vec<usize> = order.iter().map(|&k| rhs_spec[2 + k]).collect();
+    let dims =
+        super::DotDimensionNumbers::new((&[out_spec[1]], &[rhs_spec[1]]), (&lhs_batch, &rhs_batch));
+    let out = super::dot_general(&patches, rhs, dims, options.preferred_element_type);
+    let perm = moveaxis_permutation(nd, &[nd - 2, nd - 1], &[out_spec[0], out_spec[1]]);
+    super::transpose(&out, &perm)
 }

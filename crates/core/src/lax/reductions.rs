@@ -200,3 +200,86 @@ pub fn top_k(x: &Array, k: usize) -> (Array, Array) {
     let v = out.pop().expect("top_k returns values and indices");
     (v, i)
 }
+
+/// `jax.lax.top_k(operand, k, axis=axis)`: [`top_k`] along any axis (negative counts from the
+/// end); the results have `k` entries along that axis.
+///
+/// ```
+/// use equinox_core::{lax, Array};
+/// let x = Array::from_vec(vec![1.0f32, 5.0, 4.0, 2.0], [2, 2]);
+/// let (v, i) = lax::top_k_along(&x, 1, 0);
+/// assert_eq!((v.to_vec::<f32>(), i.to_vec::<i32>()), (vec![4.0, 5.0], vec![1, 0]));
+/// ```
+pub fn top_k_along(x: &Array, k: usize, axis: isize) -> (Array, Array) {
+    let axis = crate::array::normalize_axis(axis, x.ndim(), "top_k");
+    let last = x.ndim() - 1;
+    if axis == last {
+        return top_k(x, k);
+    }
+    let (v, i) = top_k(&crate::numpy::moveaxis(x, axis as isize, -1), k);
+    let back = |a: &Array| crate::numpy::moveaxis(a, -1, axis as isize);
+    (back(&v), back(&i))
+}
+
+/// Options of [`approx_max_k_with`] and [`approx_min_k_with`] (JAX's keyword arguments).
+#[derive(Clone, Debug)]
+pub struct ApproxTopKOptions {
+    /// The axis to search (default -1, the last).
+    pub reduction_dimension: isize,
+    /// The recall the approximation must reach (default 0.95). On CPU, as XLA's CPU fallback,
+    /// the search is exact, so any target is met.
+    pub recall_target: f32,
+}
+
+impl Default for ApproxTopKOptions {
+    fn default() -> Self {
+        ApproxTopKOptions {
+            reduction_dimension: -1,
+            recall_target: 0.95,
+        }
+    }
+}
+
+/// `jax.lax.approx_max_k`: the `k` largest entries along the last axis and their int32
+/// indices (float operands only, as in JAX). XLA's CPU backend computes this exactly (a sort), as here, so the results equal
+/// [`top_k`]'s.
+pub fn approx_max_k(x: &Array, k: usize) -> (Array, Array) {
+    approx_max_k_with(x, k, &ApproxTopKOptions::default())
+}
+
+/// [`approx_max_k`] with its options ([`ApproxTopKOptions`]).
+pub fn approx_max_k_with(x: &Array, k: usize, options: &ApproxTopKOptions) -> (Array, Array) {
+    check_approx_top_k("approx_max_k", x, options.recall_target);
+    top_k_along(x, k, options.reduction_dimension)
+}
+
+/// `jax.lax.approx_min_k`: the `k` smallest entries along the last axis, smallest first, and
+/// their int32 indices (ties to the lower index); exact on CPU, as XLA's fallback. Float
+/// operands only, as in JAX.
+///
+/// ```
+/// use equinox_core::{lax, Array};
+/// let x = Array::from_vec(vec![3.0f32, -1.0, 7.0, -1.0], [4]);
+/// let (v, i) = lax::approx_min_k(&x, 2);
+/// assert_eq!((v.to_vec::<f32>(), i.to_vec::<i32>()), (vec![-1.0, -1.0], vec![1, 3]));
+/// ```
+pub fn approx_min_k(x: &Array, k: usize) -> (Array, Array) {
+    approx_min_k_with(x, k, &ApproxTopKOptions::default())
+}
+
+/// [`approx_min_k`] with its options ([`ApproxTopKOptions`]).
+pub fn approx_min_k_with(x: &Array, k: usize, options: &ApproxTopKOptions) -> (Array, Array) {
+    check_approx_top_k("approx_min_k", x, options.recall_target);
+    // Negation reverses the order and keeps ties tied.
+    let (v, i) = top_k_along(&super::neg(x), k, options.reduction_dimension);
+    (super::neg(&v), i)
+}
+
+fn check_approx_top_k(op: &str, x: &Array, recall_target: f32) {
+    if !x.dtype().is_float() {
+        panic!("{op}: operand must be a floating type; got {}", x.aval());
+    }
+    if !(recall_target > 0.0 && recall_target <= 1.0) {
+        panic!("{op}: recall_target must be in (0, 1]; got {recall_target}");
+    }
+}

@@ -283,6 +283,56 @@ pub fn key_data(key: &Key) -> Array {
     key.data().clone()
 }
 
+/// `jax.random.key_impl`: the name of the key's PRNG implementation, always
+/// `"threefry2x32"` here (JAX's default; the `rbg` implementations are not provided).
+///
+/// ```
+/// use equinox_core::random;
+/// assert_eq!(random::key_impl(&random::key(0)), "threefry2x32");
+/// ```
+pub fn key_impl(_key: &Key) -> &'static str {
+    "threefry2x32"
+}
+
+/// The dtype of typed keys of a PRNG implementation, as `jax.random.key_dtype` returns it:
+/// it prints as JAX prints it (`key<fry>` for threefry2x32).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KeyDType {
+    /// The implementation's name (`"threefry2x32"`).
+    pub impl_name: &'static str,
+}
+
+impl std::fmt::Display for KeyDType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // JAX's short tag for threefry2x32.
+        write!(f, "key<fry>")
+    }
+}
+
+/// `jax.random.key_dtype(impl)`: the key dtype of the named implementation (`None` for the
+/// default, threefry2x32). Panics for names JAX does not know, and for `"rbg"` and
+/// `"unsafe_rbg"`, which are not provided here.
+///
+/// ```
+/// use equinox_core::random;
+/// assert_eq!(random::key_dtype(None).to_string(), "key<fry>");
+/// assert_eq!(random::key_dtype(Some("threefry2x32")), random::key_dtype(None));
+/// ```
+pub fn key_dtype(impl_name: Option<&str>) -> KeyDType {
+    match impl_name.unwrap_or("threefry2x32") {
+        "threefry2x32" => KeyDType {
+            impl_name: "threefry2x32",
+        },
+        name @ ("rbg" | "unsafe_rbg") => panic!(
+            "key_dtype: the {name:?} PRNG implementation is not provided; only \"threefry2x32\" is"
+        ),
+        other => panic!(
+            "unrecognized PRNG implementation \"{other}\". Did you mean one of: \"threefry2x32\", \
+             \"rbg\", \"unsafe_rbg\"?"
+        ),
+    }
+}
+
 /// `jax.random.wrap_key_data`: a key (or batch of keys) from raw `uint32` data of shape
 /// `(..., 2)`, as [`Key::from_data`].
 pub fn wrap_key_data(data: Array) -> Key {

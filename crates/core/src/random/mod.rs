@@ -76,8 +76,8 @@ pub use distributions::{exponential, gumbel, laplace, logistic};
 pub use gamma::{gamma, loggamma};
 pub use gamma_derived::{ball, beta, chisquare, dirichlet, f, generalized_normal, param_shape, t};
 pub use key::{
-    clone, fold_in, key, key_data, key_x64, prng_key, split, split_into, split_vec, wrap_key_data,
-    Key, Mode,
+    clone, fold_in, key, key_data, key_dtype, key_impl, key_x64, prng_key, split, split_into,
+    split_vec, wrap_key_data, Key, KeyDType, Mode,
 };
 pub use matrices::{multivariate_normal, orthogonal, CovFactor};
 pub use normal::{normal, truncated_normal};
