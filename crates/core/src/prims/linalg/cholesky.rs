@@ -129,16 +129,19 @@ pub(crate) fn for_each_matrix<U: Send>(
 /// upper triangle, or fills it with NaN when it is not positive definite.
 fn cholesky_one<T: LinalgScalar>(m: &mut [T], n: usize, par: Par) {
     let ok = {
-        let view = MatMut::from_row_major_slice_mut(m, n, n);
+        let mut t = super::column_major::to_column_major(m, n, n);
+        let view = MatMut::from_column_major_slice_mut(&mut t, n, n);
         let mut buf = MemBuffer::new(cholesky_in_place_scratch::<T>(n, par, Default::default()));
-        cholesky_in_place(
+        let ok = cholesky_in_place(
             view,
             Default::default(),
             par,
             MemStack::new(&mut buf),
             Default::default(),
         )
-        .is_ok()
+        .is_ok();
+        super::column_major::from_column_major(&t, n, n, m);
+        ok
     };
     if ok {
         for i in 0..n {

@@ -76,7 +76,8 @@ fn lu_one<T: LinalgScalar>(
     let mut perm = vec![0usize; m];
     let mut perm_inv = vec![0usize; m];
     {
-        let view = MatMut::from_row_major_slice_mut(a, m, n);
+        let mut t = super::column_major::to_column_major(a, m, n);
+        let view = MatMut::from_column_major_slice_mut(&mut t, m, n);
         let mut buf = MemBuffer::new(lu_in_place_scratch::<usize, T>(
             m,
             n,
@@ -91,6 +92,7 @@ fn lu_one<T: LinalgScalar>(
             MemStack::new(&mut buf),
             Default::default(),
         );
+        super::column_major::from_column_major(&t, m, n, a);
     }
     // A zero pivot with rows below it: faer scaled the column by 1/0; redo it as LAPACK does.
     let zero_pivot = (0..m.min(n)).any(|k| k + 1 < m && a[k * n + k] == math_utils::zero::<T>());

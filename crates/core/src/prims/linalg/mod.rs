@@ -2,6 +2,7 @@
 //! transpose and batching rules. The public API is [`crate::lax::linalg`].
 
 pub mod cholesky;
+mod column_major;
 pub mod eig;
 pub mod eigh;
 pub mod lu;

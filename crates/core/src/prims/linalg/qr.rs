@@ -281,15 +281,16 @@ where
         (0..count)
             .map(|_| kernel(MatRef::from_row_major_slice(&[], m, n), Par::Seq))
             .collect()
-    } else if count == 1 {
-        vec![kernel(
-            MatRef::from_row_major_slice(data, m, n),
-            Par::rayon(0),
-        )]
     } else {
-        data.par_chunks(mn)
-            .map(|a| kernel(MatRef::from_row_major_slice(a, m, n), Par::Seq))
-            .collect()
+        let run = |a: &[T], par: Par| {
+            let t = super::column_major::to_column_major(a, m, n);
+            kernel(MatRef::from_column_major_slice(&t, m, n), par)
+        };
+        if count == 1 {
+            vec![run(data, Par::rayon(0))]
+        } else {
+            data.par_chunks(mn).map(|a| run(a, Par::Seq)).collect()
+        }
     };
     concat_outputs(per)
 }
