@@ -181,6 +181,16 @@ CASES = {
     "approx_min_k_ties": (lambda x: lax.approx_min_k(x, 2, reduction_dimension=1),
                           [np.array([[1, 3, 3, -2], [0, 0, 5, -1], [4, 4, 4, 4]], np.float32)],
                           False),
+    "at_apply_repeated": (lambda x: x.at[jnp.array([1, 1, 3])].apply(jnp.sin),
+                          [np.arange(5, dtype=np.float32)], False),
+    "at_apply_slice": (lambda x: x.at[:, 1].apply(jnp.exp), [M[0]], False),
+    "scatter_apply_drop": (
+        lambda x: lax.scatter_apply(
+            x, jnp.array([[1], [7], [1]], jnp.int32), jnp.cos,
+            lax.ScatterDimensionNumbers(update_window_dims=(), inserted_window_dims=(0,),
+                                        scatter_dims_to_operand_dims=(0,)),
+            update_shape=(3,), mode=lax.GatherScatterMode.FILL_OR_DROP),
+        [np.array([0.5, 1.0, 2.0, -1.0], np.float32)], False),
     "custom_root_sqrt": (root_sqrt, [np.array([4.0, 2.0, 9.0, 0.25], np.float32)], True),
     "custom_root_cubic": (root_cubic, [np.array([2.0, -1.0, 10.0, 0.5], np.float32)], True),
     "custom_linear_solve_sym": (linear_solve_sym, [A, np.array([1.0, -2.0, 0.5], np.float32)],

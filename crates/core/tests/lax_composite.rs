@@ -276,6 +276,22 @@ fn call(name: &str, a: &[Array]) -> Vec<Array> {
         "approx_max_k_dim0" => pair(lax::approx_max_k_with(x(), 1, &reduction_dimension(0))),
         "approx_min_k" => pair(lax::approx_min_k(x(), 2)),
         "approx_min_k_ties" => pair(lax::approx_min_k_with(x(), 2, &reduction_dimension(1))),
+        "at_apply_repeated" => {
+            let i = Array::from_vec(vec![1i32, 1, 3], [3]);
+            one(x().at(equinox_core::s![&i]).apply(jnp::sin))
+        }
+        "at_apply_slice" => one(x().at(equinox_core::s![.., 1]).apply(jnp::exp)),
+        "scatter_apply_drop" => {
+            let dn = lax::ScatterDimensionNumbers {
+                update_window_dims: [][..].into(),
+                inserted_window_dims: [0][..].into(),
+                scatter_dims_to_operand_dims: [0][..].into(),
+                ..Default::default()
+            };
+            let idx = Array::from_vec(vec![1i32, 7, 1], [3, 1]);
+            let mode = lax::GatherScatterMode::FillOrDrop;
+            one(lax::scatter_apply(x(), &idx, jnp::cos, dn, &[3], mode))
+        }
         "custom_root_sqrt" => one(root_sqrt(x())),
         "custom_root_cubic" => one(root_cubic(x())),
         "custom_linear_solve_sym" => one(linear_solve(x(), y(), symmetric())),

@@ -301,6 +301,75 @@ pub fn scatter_sub(
     )
 }
 
+/// `lax.scatter_apply`: `operand` with the elementwise `func` applied at the scattered
+/// positions (`x.at[idx].apply(func)`); like XLA's scatter with `func` as its update
+/// computation, a position hit `k` times gets `func` applied `k` times. `update_shape` is the
+/// shape the updates of an ordinary scatter with these indices would have.
+///
+/// ```
+/// use equinox_core::{lax, numpy as jnp, Array};
+/// let x = jnp::arange(4.0);
+/// let idx = Array::from_vec(vec![1i32, 1, 3], [3, 1]);
+/// let dn = lax::ScatterDimensionNumbers {
+///     update_window_dims: [][..].into(),
+///     inserted_window_dims: [0][..].into(),
+///     scatter_dims_to_operand_dims: [0][..].into(),
+///     ..Default::default()
+/// };
+/// let y = lax::scatter_apply(&x, &idx, |v| v * 10.0, dn, &[3], lax::GatherScatterMode::FillOrDrop);
+/// assert_eq!(y.to_vec::<f32>(), vec![0.0, 100.0, 2.0, 30.0]);
+/// ```
+pub fn scatter_apply(
+    operand: &Array,
+    indices: &Array,
+    func: impl Fn(&Array) -> Array,
+    dimension_numbers: ScatterDimensionNumbers,
+    update_shape: &[usize],
+    mode: GatherScatterMode,
+) -> Array {
+    // How many times each element is hit, by the same scatter.
+    let zeros = super::full(operand.shape(), &Array::scalar(0i32), Some(DType::I32));
+    let ones = super::full(update_shape, &Array::scalar(1i32), Some(DType::I32));
+    let hits = scatter_add(&zeros, indices, &ones, dimension_numbers, mode);
+    let all_axes: Vec<usize> = (0..operand.ndim()).collect();
+    let most = super::reduce_max(&hits, &all_axes);
+    let apply_where_hit = |x: &Array, k: &Array| {
+        let y = func(x);
+        if y.dtype() != x.dtype() || y.shape() != x.shape() {
+            panic!(
+                "scatter_apply: func must keep the operand's shape and dtype; {} became {}",
+                x.aval(),
+                y.aval()
+            );
+        }
+        let more = bind1(
+            CompareOp::Gt,
+            &[&hits, &super::broadcast(k, operand.shape())],
+        );
+        super::select(&more, &y, x)
+    };
+    if operand.size() == 0 {
+        return operand.clone();
+    }
+    if !most.is_tracer() {
+        // The count is known: apply `func` that many times (differentiable in every mode).
+        let mut x = operand.clone();
+        for k in 0..most.item::<i32>() {
+            x = apply_where_hit(&x, &Array::scalar(k));
+        }
+        return x;
+    }
+    let (_, out) = super::while_loop(
+        |(k, _): &(Array, Array)| bind1(CompareOp::Lt, &[k, &most]),
+        |(k, x): &(Array, Array)| {
+            let next = bind1(BinaryOp::Add, &[k, &Array::scalar(1i32)]);
+            (next, apply_where_hit(x, k))
+        },
+        &(Array::scalar(0i32), operand.clone()),
+    );
+    out
+}
+
 /// `lax.index_take`: `src[idxs[0], idxs[1], ...]` with the index arrays applying to `axes` in
 /// order. Each index array has shape `(N,)`; indices wrap modulo the axis size (negative ones
 /// count from the end). The result has shape `(N, *the other axes of src)`, by JAX's gather.

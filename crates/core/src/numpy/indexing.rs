@@ -654,7 +654,7 @@ impl At<'_> {
 
     fn update(
         &self,
-        kind: fn(&Array, &Array, &Array, ScatterDimensionNumbers, GatherScatterMode) -> Array,
+        kind: impl Fn(&Array, &Array, &Array, ScatterDimensionNumbers, GatherScatterMode) -> Array,
         y: Array,
     ) -> Array {
         let x = self.x;
@@ -715,6 +715,26 @@ impl At<'_> {
     /// `x.at[idx].max(y)`: elementwise maximum with `y` at `idx`.
     pub fn max(&self, y: impl UpdateValue) -> Array {
         self.update(lax::scatter_max, y.into_array())
+    }
+    /// `x.at[idx].apply(func)`: the elementwise `func` applied at `idx`; an index repeated `k`
+    /// times gets it `k` times, as in JAX ([`lax::scatter_apply`]).
+    ///
+    /// ```
+    /// use equinox_core::{numpy as jnp, s, Array};
+    /// let x = jnp::arange(4.0);
+    /// let i = Array::from_vec(vec![1i32, 1, 3], [3]);
+    /// let y = x.at(s![&i]).apply(|v| v * 10.0);
+    /// assert_eq!(y.to_vec::<f32>(), vec![0.0, 100.0, 2.0, 30.0]);
+    /// ```
+    pub fn apply(&self, func: impl Fn(&Array) -> Array) -> Array {
+        // Only the shape of the update matters; zeros of `x`'s dtype keep it unpromoted.
+        let zero = lax::convert_element_type(&Array::scalar(0i32), self.x.dtype());
+        self.update(
+            |x, indices, updates, dn, mode| {
+                lax::scatter_apply(x, indices, &func, dn, updates.shape(), mode)
+            },
+            zero,
+        )
     }
 }
 
