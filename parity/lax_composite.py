@@ -229,6 +229,36 @@ def jvps():
     }
 
 
+COLLECTIVES = {
+    "ppermute": (lambda v: lax.ppermute(v, "i", perm=[(0, 1), (1, 2), (2, 0)]), (3, 4, 2)),
+    "psum_scatter": (lambda v: lax.psum_scatter(v, "i", scatter_dimension=0), (3, 3, 2)),
+    "psum_scatter_tiled": (
+        lambda v: lax.psum_scatter(v, "i", scatter_dimension=1, tiled=True), (3, 2, 6)),
+    "all_to_all": (lambda v: lax.all_to_all(v, "i", 0, 1), (3, 3, 2)),
+    "all_to_all_back": (lambda v: lax.all_to_all(v, "i", 1, 0), (3, 2, 3)),
+    "all_to_all_tiled": (lambda v: lax.all_to_all(v, "i", 0, 1, tiled=True), (3, 6, 2)),
+    "all_to_all_tiled_same": (lambda v: lax.all_to_all(v, "i", 1, 1, tiled=True), (3, 2, 6)),
+    "pswapaxes": (lambda v: lax.pswapaxes(v, "i", 0), (3, 3, 2)),
+}
+
+
+def collectives():
+    """Each collective under `vmap(axis_name="i")` (and inside an unnamed outer vmap): the
+    output, and the gradient of a weighted sum of it."""
+    out = []
+    for name, (f, shape) in COLLECTIVES.items():
+        x = jnp.arange(np.prod(shape), dtype=jnp.float32).reshape(shape) * 0.5 - 1.0
+        mapped = jax.vmap(f, axis_name="i")
+        y = mapped(x)
+        w = jnp.linspace(-1.0, 2.0, y.size, dtype=jnp.float32).reshape(y.shape)
+        g = jax.grad(lambda x: jnp.sum(mapped(x) * w))(x)
+        xx = jnp.stack([x, x * 2.0 + 1.0])
+        nested = jax.vmap(mapped)(xx)
+        out.append({"name": name, "x": enc(x), "out": enc(y), "weights": enc(w), "grad": enc(g),
+                    "nested_x": enc(xx), "nested": enc(nested)})
+    return out
+
+
 def ints(shape):
     return [int(d) for d in shape]
 
@@ -253,7 +283,7 @@ def shape_functions():
 
 def main():
     result = {"jax_version": jax.__version__, "cases": cases(), "jvps": jvps(),
-              "shape_functions": shape_functions()}
+              "shape_functions": shape_functions(), "collectives": collectives()}
     path = os.path.join(os.path.dirname(__file__), "goldens", "lax_composite.json")
     with open(path, "w") as f:
         json.dump(result, f, separators=(",", ":"))

@@ -4,7 +4,7 @@
 //! (`parity/lax_composite.py`): outputs, dtypes, shapes, the gradient of the sum in the first
 //! operand, and forward mode of the implicitly differentiated solvers. Plus their refusals.
 
-use equinox_core::transforms::{grad, jit, jvp, vmap};
+use equinox_core::transforms::{grad, jit, jvp, vmap, vmap_with, VmapSpec};
 use equinox_core::{lax, numpy as jnp, Array, DType};
 use equinox_testing::golden::{encoded, Encoded};
 use equinox_testing::panics::{panic_message, payload_text};
@@ -417,7 +417,7 @@ fn values_and_grads_match_jax() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     check_shape_functions(&g);
-    g.assert_all_read();
+    g.assert_sections_read(&["cases", "jvps", "shape_functions"]);
 }
 
 /// The pure shape functions: `conv_general_permutations` and the shape tuples.
@@ -462,6 +462,70 @@ fn check_shape_functions(g: &Golden) {
         transpose(&[2, 3], vec![(1, 2), (0, 1)].into()),
         list("conv_transpose_shape_tuple_explicit")
     );
+}
+
+/// The collective each golden case names, for one lane (mapped over the axis "i").
+fn collective(name: &str, v: &Array) -> Array {
+    let tiled = lax::CollectiveOptions { tiled: true };
+    match name {
+        "ppermute" => lax::ppermute(v, "i", &[(0, 1), (1, 2), (2, 0)]),
+        "psum_scatter" => lax::psum_scatter(v, "i", 0),
+        "psum_scatter_tiled" => lax::psum_scatter_with(v, "i", 1, &tiled),
+        "all_to_all" => lax::all_to_all(v, "i", 0, 1),
+        "all_to_all_back" => lax::all_to_all(v, "i", 1, 0),
+        "all_to_all_tiled" => lax::all_to_all_with(v, "i", 0, 1, &tiled),
+        "all_to_all_tiled_same" => lax::all_to_all_with(v, "i", 1, 1, &tiled),
+        "pswapaxes" => lax::pswapaxes(v, "i", 0),
+        other => panic!("no collective for golden case {other}"),
+    }
+}
+
+/// `ppermute`, `psum_scatter`, `all_to_all`, `pswapaxes` under a named vmap: outputs,
+/// gradients (their transposes), and inside a second, unnamed vmap (their batching rule).
+#[test]
+fn collectives_match_jax() {
+    let g = Golden::load("lax_composite");
+    let cases = g.section("collectives");
+    for c in cases.iter() {
+        let name = c["name"].as_str().unwrap().to_string();
+        let x = array(&encoded(&c["x"]));
+        let w = array(&encoded(&c["weights"]));
+        let n1 = name.clone();
+        let mapped = move |x: &Array| {
+            let n = n1.clone();
+            vmap_with(
+                move |v: &Array| collective(&n, v),
+                VmapSpec::default().axis_name("i"),
+            )(x)
+        };
+        let y = mapped(&x);
+        let want = encoded(&c["out"]);
+        assert_eq!(y.shape(), want.shape.as_slice(), "{name} shape");
+        assert_close(
+            &format!("{name} out"),
+            &y.to_vec::<f64>(),
+            &want.data,
+            Tolerance::F32,
+        );
+        let m2 = mapped.clone();
+        let grad_x = grad(move |x: &Array| (m2(x) * &w).sum(None))(&x);
+        let want = encoded(&c["grad"]);
+        assert_close(
+            &format!("{name} grad"),
+            &grad_x.to_vec::<f64>(),
+            &want.data,
+            Tolerance::F32,
+        );
+        let nested = vmap(mapped)(&array(&encoded(&c["nested_x"])));
+        let want = encoded(&c["nested"]);
+        assert_eq!(nested.shape(), want.shape.as_slice(), "{name} nested shape");
+        assert_close(
+            &format!("{name} nested"),
+            &nested.to_vec::<f64>(),
+            &want.data,
+            Tolerance::F32,
+        );
+    }
 }
 
 /// Under `jit` and `vmap` the composites give what they give eagerly.
@@ -608,6 +672,20 @@ fn refusals_name_the_operation() {
         msg.contains("custom_root: f must return the structure"),
         "{msg}"
     );
+    let msg = panic_message(|| drop(lax::ppermute(&x, "i", &[(0, 1), (1, 1)])));
+    assert!(
+        msg.contains("ppermute sources and destinations must be unique"),
+        "{msg}"
+    );
+    let msg = panic_message(|| drop(lax::psum_scatter(&x, "i", 0)));
+    assert!(msg.contains("unbound axis name: i"), "{msg}");
+    let msg = panic_message(|| {
+        let f = |v: &Array| lax::all_to_all(v, "i", 0, 0);
+        drop(vmap_with(f, VmapSpec::default().axis_name("i"))(
+            &jnp::ones([3, 2]),
+        ))
+    });
+    assert!(msg.contains("all_to_all: split_axis 0"), "{msg}");
     // Reverse mode of a non-symmetric solve needs the transposed solve.
     let m = f32s(&[3.0, 1.0, 0.0, 2.0], &[2, 2]);
     let msg = panic_message(|| {
