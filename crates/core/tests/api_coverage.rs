@@ -6,7 +6,8 @@
 //! that name (or the name with a trailing `_`, for Rust keywords such as `where_`, or in snake
 //! case for CamelCase names such as `PRNGKey` → `prng_key`), either as
 //! `pub fn name` or as a row `name => ...` of the macros that define families of functions
-//! (`numpy/math.rs`). The test regenerates the list and compares it with the committed file;
+//! (`numpy/math.rs`); JAX's types (`DotDimensionNumbers`, ...) count when a `pub struct`,
+//! `enum`, `type` or `pub use` of that name is there. The test regenerates the list and compares it with the committed file;
 //! `EQX_UPDATE_COVERAGE=1 cargo test -p equinox-core --test api_coverage` rewrites it.
 
 use equinox_testing::Golden;
@@ -41,7 +42,8 @@ fn ident(s: &str) -> &str {
     &s[..end]
 }
 
-/// The public function names defined in the Rust files under `dir`.
+/// The public function and type names defined (or re-exported by name) in the Rust files
+/// under `dir`.
 fn defined_names(dir: &Path) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     for file in sources(dir) {
@@ -50,6 +52,21 @@ fn defined_names(dir: &Path) -> BTreeSet<String> {
             let line = line.trim_start();
             if let Some(rest) = line.strip_prefix("pub fn ") {
                 names.insert(ident(rest).to_string());
+            } else if let Some(rest) = ["pub struct ", "pub enum ", "pub type "]
+                .iter()
+                .find_map(|p| line.strip_prefix(p))
+            {
+                // JAX's public types (`DotDimensionNumbers`, ...) count by their own name.
+                names.insert(ident(rest).to_string());
+            } else if let Some(path) = line.strip_prefix("pub use ") {
+                // A re-exported type or function (`pub use a::b::Name;`, `pub use a::{B, C};`).
+                let list = path.rsplit("::").next().unwrap_or(path);
+                for item in list.trim_matches(|c| "{};".contains(c)).split(',') {
+                    let item = item.trim();
+                    if !item.is_empty() && ident(item) == item && item != "*" {
+                        names.insert(item.to_string());
+                    }
+                }
             } else if let Some((name, _)) = line.split_once(" => ") {
                 // A macro row `name => Op::Variant;` defines the function `name`.
                 if !name.is_empty() && ident(name) == name && line.trim_end().ends_with(';') {

@@ -170,6 +170,20 @@ pub fn full(shape: &[usize], fill_value: &Array, dtype: Option<DType>) -> Array 
     broadcast(&v, shape)
 }
 
+/// `jax.lax.empty(shape, dtype)`: an array of `shape` and `dtype` whose contents the caller
+/// will overwrite. XLA gives zeros, and so does this (there is no uninitialised memory in a
+/// safe `Array`).
+///
+/// ```
+/// use equinox_core::{lax, DType};
+/// let e = lax::empty(&[2, 3], DType::I32);
+/// assert_eq!((e.shape(), e.dtype()), (&[2usize, 3][..], DType::I32));
+/// assert_eq!(e.to_vec::<i32>(), vec![0; 6]);
+/// ```
+pub fn empty(shape: &[usize], dtype: DType) -> Array {
+    full(shape, &Array::scalar(0i32), Some(dtype))
+}
+
 /// `jax.lax.full_like`: an array of `x`'s shape (or `shape`) and dtype (or `dtype`) filled
 /// with the 0-d `fill_value`.
 pub fn full_like(
