@@ -26,3 +26,22 @@ def cenc(a):
         return enc(a)
     return {"shape": list(a.shape), "dtype": str(a.dtype), "re": enc(a.real)["data"],
             "im": enc(a.imag)["data"]}
+
+
+def function_cases(cases):
+    """Runs `{name: (function, args, differentiate?)}` and encodes each case as
+    {"name", "args", "outs", "grad"?}: the outputs (a tuple result gives several), and, when
+    asked, jax.grad of the sum of the first output in the first operand."""
+    import jax
+    import jax.numpy as jnp
+
+    out = []
+    for name, (f, args, differentiate) in cases.items():
+        args = [jnp.asarray(a) for a in args]
+        res = f(*args)
+        outs = list(res) if isinstance(res, (tuple, list)) else [res]
+        case = {"name": name, "args": [enc(a) for a in args], "outs": [enc(o) for o in outs]}
+        if differentiate:
+            case["grad"] = enc(jax.grad(lambda a0, *rest: jnp.sum(f(a0, *rest)))(*args))
+        out.append(case)
+    return out

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from golden_encoding import enc
+from golden_encoding import enc, function_cases
 
 F = np.array([-2.5, -1.0, -0.5, 0.0, 0.5, 1.5, 3.0], np.float32)
 P = np.array([0.1, 0.5, 1.0, 2.0, 3.5, 7.0], np.float32)
@@ -151,16 +151,7 @@ CASES = {
 
 
 def cases():
-    out = []
-    for name, (f, args, differentiate) in CASES.items():
-        args = [jnp.asarray(a) for a in args]
-        res = f(*args)
-        outs = list(res) if isinstance(res, (tuple, list)) else [res]
-        case = {"name": name, "args": [enc(a) for a in args], "outs": [enc(o) for o in outs]}
-        if differentiate:
-            case["grad"] = enc(jax.grad(lambda a0, *rest: jnp.sum(f(a0, *rest)))(*args))
-        out.append(case)
-    return out
+    return function_cases(CASES)
 
 
 def ints(shape):

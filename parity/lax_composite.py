@@ -18,7 +18,7 @@ import ml_dtypes
 import numpy as np
 from jax import lax
 
-from golden_encoding import enc
+from golden_encoding import enc, function_cases
 
 M = np.arange(24, dtype=np.float32).reshape(2, 3, 4) * 0.5 - 3.0
 V = np.array([0.3, -1.2, 2.5, 0.7, -0.4, 1.9, -2.2, 0.05, 1.1, -0.8], np.float32).reshape(2, 5)
@@ -203,16 +203,7 @@ CASES = {
 
 
 def cases():
-    out = []
-    for name, (f, args, differentiate) in CASES.items():
-        args = [jnp.asarray(a) for a in args]
-        res = f(*args)
-        outs = list(res) if isinstance(res, (tuple, list)) else [res]
-        case = {"name": name, "args": [enc(a) for a in args], "outs": [enc(o) for o in outs]}
-        if differentiate:
-            case["grad"] = enc(jax.grad(lambda a0, *rest: jnp.sum(f(a0, *rest)))(*args))
-        out.append(case)
-    return out
+    return function_cases(CASES)
 
 
 def jvps():

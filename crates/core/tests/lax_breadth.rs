@@ -3,26 +3,11 @@
 //! gradient of the sum in the first operand where the golden has one. Plus lax's refusal to
 //! promote.
 
-use equinox_core::transforms::grad;
-use equinox_core::{lax, nn, numpy as jnp, Array, DType};
-use equinox_testing::golden::{encoded, Encoded};
+mod common;
+
+use equinox_core::{lax, nn, Array, DType};
 use equinox_testing::panics::panic_message;
-use equinox_testing::{assert_close, Golden, Tolerance};
-
-fn dtype_of(name: &str) -> DType {
-    match name {
-        "float32" => DType::F32,
-        "int32" => DType::I32,
-        "uint32" => DType::U32,
-        "uint8" => DType::U8,
-        "bool" => DType::Bool,
-        other => panic!("unexpected dtype {other}"),
-    }
-}
-
-fn array(e: &Encoded) -> Array {
-    Array::from_vec(e.data.clone(), e.shape.clone()).astype(dtype_of(&e.dtype))
-}
+use equinox_testing::{Golden, Tolerance};
 
 fn i32s(v: i32) -> Array {
     Array::scalar(v)
@@ -230,63 +215,7 @@ fn tol(dtype: &str) -> Tolerance {
 #[test]
 fn values_and_grads_match_jax() {
     let g = Golden::load("lax_breadth");
-    let mut failures = Vec::new();
-    for c in g.section("cases").iter() {
-        let name = c["name"].as_str().unwrap().to_string();
-        let args: Vec<Array> = c["args"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| array(&encoded(v)))
-            .collect();
-        let outs = call(&name, &args);
-        let wants: Vec<Encoded> = c["outs"].as_array().unwrap().iter().map(encoded).collect();
-        assert_eq!(outs.len(), wants.len(), "{name}: number of outputs");
-        for (k, (got, want)) in outs.iter().zip(&wants).enumerate() {
-            assert_eq!(
-                got.dtype(),
-                dtype_of(&want.dtype),
-                "{name} output {k} dtype"
-            );
-            assert_eq!(
-                got.shape(),
-                want.shape.as_slice(),
-                "{name} output {k} shape"
-            );
-            let r = std::panic::catch_unwind(|| {
-                assert_close(
-                    &format!("{name} out {k}"),
-                    &got.to_vec::<f64>(),
-                    &want.data,
-                    tol(&want.dtype),
-                )
-            });
-            if let Err(e) = r {
-                failures.push(equinox_testing::panics::payload_text(&*e).unwrap_or_default());
-            }
-        }
-        if let Some(gv) = c.get("grad") {
-            let want = encoded(gv);
-            let rest = args[1..].to_vec();
-            let n = name.clone();
-            let got = grad(move |v: &Array| {
-                let mut a = vec![v.clone()];
-                a.extend(rest.iter().cloned());
-                jnp::sum(&call(&n, &a)[0], ())
-            })(&args[0]);
-            let r = std::panic::catch_unwind(|| {
-                assert_close(
-                    &format!("{name} grad"),
-                    &got.to_vec::<f64>(),
-                    &want.data,
-                    tol("float32"),
-                )
-            });
-            if let Err(e) = r {
-                failures.push(equinox_testing::panics::payload_text(&*e).unwrap_or_default());
-            }
-        }
-    }
+    let failures = common::check_golden_cases(&g, call, |_, dtype| tol(dtype));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     check_shape_functions(&g);
     g.assert_all_read();

@@ -4,25 +4,14 @@
 //! (`parity/lax_composite.py`): outputs, dtypes, shapes, the gradient of the sum in the first
 //! operand, and forward mode of the implicitly differentiated solvers. Plus their refusals.
 
+mod common;
+
+use common::golden_array as array;
 use equinox_core::transforms::{grad, jit, jvp, vmap, vmap_with, VmapSpec};
-use equinox_core::{lax, numpy as jnp, Array, DType};
+use equinox_core::{lax, numpy as jnp, Array};
 use equinox_testing::golden::{encoded, Encoded};
-use equinox_testing::panics::{panic_message, payload_text};
+use equinox_testing::panics::panic_message;
 use equinox_testing::{assert_close, Golden, Tolerance};
-
-fn dtype_of(name: &str) -> DType {
-    match name {
-        "float32" => DType::F32,
-        "float16" => DType::F16,
-        "bfloat16" => DType::BF16,
-        "int32" => DType::I32,
-        other => panic!("unexpected dtype {other}"),
-    }
-}
-
-fn array(e: &Encoded) -> Array {
-    Array::from_vec(e.data.clone(), e.shape.clone()).astype(dtype_of(&e.dtype))
-}
 
 fn f32s(v: &[f32], shape: &[usize]) -> Array {
     Array::from_vec(v.to_vec(), shape.to_vec())
@@ -313,77 +302,10 @@ fn tol(name: &str, dtype: &str) -> Tolerance {
 #[test]
 fn values_and_grads_match_jax() {
     let g = Golden::load("lax_composite");
-    let mut failures = Vec::new();
-    let mut check = |what: String, got: &Array, want: &Encoded, t: Tolerance| {
-        // Through float32: the golden's decimal float32 values may parse one float64 ulp off.
-        let to_f32 = |v: &[f64]| -> Vec<f64> { v.iter().map(|&x| x as f32 as f64).collect() };
-        let r = std::panic::catch_unwind(|| {
-            assert_close(&what, &to_f32(&got.to_vec::<f64>()), &to_f32(&want.data), t);
-        });
-        if let Err(e) = r {
-            failures.push(payload_text(&*e).unwrap_or_default());
-        }
+    let mut failures = common::check_golden_cases(&g, call, tol);
+    let mut check = |what: &str, got: &Array, want: &Encoded| {
+        failures.extend(common::golden_mismatch(what, got, want, tol("", "")));
     };
-    for c in g.section("cases").iter() {
-        let name = c["name"].as_str().unwrap().to_string();
-        let args: Vec<Array> = c["args"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| array(&encoded(v)))
-            .collect();
-        let outs = call(&name, &args);
-        let wants: Vec<Encoded> = c["outs"].as_array().unwrap().iter().map(encoded).collect();
-        assert_eq!(outs.len(), wants.len(), "{name}: number of outputs");
-        for (k, (got, want)) in outs.iter().zip(&wants).enumerate() {
-            assert_eq!(
-                got.dtype(),
-                dtype_of(&want.dtype),
-                "{name} output {k} dtype"
-            );
-            assert_eq!(
-                got.shape(),
-                want.shape.as_slice(),
-                "{name} output {k} shape"
-            );
-            check(
-                format!("{name} out {k}"),
-                got,
-                want,
-                tol(&name, &want.dtype),
-            );
-            if name.starts_with("reduce_precision") {
-                // Signed zeros too: -1e-40 flushes to -0.
-                let signs: Vec<bool> = got
-                    .to_vec::<f64>()
-                    .iter()
-                    .map(|v| v.is_sign_negative())
-                    .collect();
-                let want_signs: Vec<bool> = want
-                    .data
-                    .iter()
-                    .map(|v| v.is_sign_negative() && !v.is_nan())
-                    .collect();
-                let got_signs: Vec<bool> = signs
-                    .iter()
-                    .zip(&want.data)
-                    .map(|(s, w)| *s && !w.is_nan())
-                    .collect();
-                assert_eq!(got_signs, want_signs, "{name}: signs");
-            }
-        }
-        if let Some(gv) = c.get("grad") {
-            let want = encoded(gv);
-            let rest = args[1..].to_vec();
-            let n = name.clone();
-            let got = grad(move |v: &Array| {
-                let mut a = vec![v.clone()];
-                a.extend(rest.iter().cloned());
-                jnp::sum(&call(&n, &a)[0], ())
-            })(&args[0]);
-            check(format!("{name} grad"), &got, &want, tol(&name, "float32"));
-        }
-    }
     let jvps = g.section("jvps");
     let want =
         |key: &str| -> Vec<Encoded> { jvps[key].as_array().unwrap().iter().map(encoded).collect() };
@@ -391,13 +313,8 @@ fn values_and_grads_match_jax() {
     let ta = f32s(&[1.0, -0.5, 2.0, 0.1], &[4]);
     let (y, ty) = jvp(root_sqrt, &a, &ta);
     let w = want("custom_root_sqrt");
-    check("custom_root_sqrt jvp out".into(), &y, &w[0], tol("", ""));
-    check(
-        "custom_root_sqrt jvp tangent".into(),
-        &ty,
-        &w[1],
-        tol("", ""),
-    );
+    check("custom_root_sqrt jvp out", &y, &w[0]);
+    check("custom_root_sqrt jvp tangent", &ty, &w[1]);
     let m = f32s(&[3.0, 1.0, 0.0, -1.0, 2.0, 0.5, 0.25, 0.0, 1.5], &[3, 3]);
     let b = f32s(&[1.0, -2.0, 0.5], &[3]);
     let tb = f32s(&[0.3, 0.2, -1.0], &[3]);
@@ -408,16 +325,29 @@ fn values_and_grads_match_jax() {
         &(tm, tb),
     );
     let w = want("custom_linear_solve_matrix");
-    check("custom_linear_solve jvp out".into(), &x, &w[0], tol("", ""));
-    check(
-        "custom_linear_solve jvp tangent".into(),
-        &tx,
-        &w[1],
-        tol("", ""),
-    );
+    check("custom_linear_solve jvp out", &x, &w[0]);
+    check("custom_linear_solve jvp tangent", &tx, &w[1]);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    check_reduce_precision_signs(&g);
     check_shape_functions(&g);
     g.assert_sections_read(&["cases", "jvps", "shape_functions"]);
+}
+
+/// `reduce_precision` keeps signs exactly, signed zeros included (-1e-40 flushes to -0),
+/// which value comparisons do not see.
+fn check_reduce_precision_signs(g: &Golden) {
+    for c in g.section("cases").iter() {
+        let name = c["name"].as_str().unwrap();
+        if !name.starts_with("reduce_precision") {
+            continue;
+        }
+        let got = call(name, &common::golden_arrays(&c["args"]))[0].to_vec::<f64>();
+        let want = encoded(&c["outs"][0]).data;
+        let sign = |v: &f64, w: &f64| v.is_sign_negative() && !w.is_nan();
+        let got_signs: Vec<bool> = got.iter().zip(&want).map(|(v, w)| sign(v, w)).collect();
+        let want_signs: Vec<bool> = want.iter().map(|w| sign(w, w)).collect();
+        assert_eq!(got_signs, want_signs, "{name}: signs");
+    }
 }
 
 /// The pure shape functions: `conv_general_permutations` and the shape tuples.

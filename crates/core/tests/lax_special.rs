@@ -2,25 +2,16 @@
 //! float32 and float64, the derivatives JAX defines (grad of the sum, so elementwise), the
 //! panics where JAX defines none, lax's dtype rule, and the batching rule.
 
+mod common;
+
+use common::{golden_array as array, golden_dtype as dtype_of};
 use equinox_core::transforms::{grad, jit, make_jaxpr, vmap};
 use equinox_core::{lax, numpy as jnp, Array, DType};
 use equinox_testing::close::{mismatches, Scale};
-use equinox_testing::golden::{encoded, Encoded};
+use equinox_testing::golden::encoded;
 use equinox_testing::panics::panic_message;
 use equinox_testing::{Golden, Tolerance};
 use serde_json::Value;
-
-fn dtype_of(name: &str) -> DType {
-    match name {
-        "float32" => DType::F32,
-        "float64" => DType::F64,
-        other => panic!("unexpected dtype {other}"),
-    }
-}
-
-fn array(e: &Encoded) -> Array {
-    Array::from_vec(e.data.clone(), e.shape.clone()).astype(dtype_of(&e.dtype))
-}
 
 fn call(name: &str, a: &[Array]) -> Array {
     match (name, a) {

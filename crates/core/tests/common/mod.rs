@@ -268,3 +268,94 @@ pub fn decode_golden(v: &serde_json::Value) -> Array {
     }
     Array::from_vec(numbers("data"), shape).astype(dtype)
 }
+
+/// The dtype a golden's `dtype` field names (numpy's names).
+pub fn golden_dtype(name: &str) -> DType {
+    DType::from_name(name).unwrap_or_else(|| panic!("golden: unknown dtype {name:?}"))
+}
+
+/// A golden's encoded array as an `Array` of its dtype.
+pub fn golden_array(e: &equinox_testing::golden::Encoded) -> Array {
+    Array::from_vec(e.data.clone(), e.shape.clone()).astype(golden_dtype(&e.dtype))
+}
+
+/// The arrays of a list field of a golden case (`"args"`, `"outs"`).
+pub fn golden_arrays(v: &serde_json::Value) -> Vec<Array> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("golden: not a list of arrays: {v}"))
+        .iter()
+        .map(|e| golden_array(&equinox_testing::golden::encoded(e)))
+        .collect()
+}
+
+/// Compares `got` with the golden values `want` under `tol`, returning the report of the
+/// mismatches (empty when they match). float32 and narrower values are compared as float32:
+/// a golden's shortest decimal for a float32 can parse one float64 ulp off.
+pub fn golden_mismatch(
+    what: &str,
+    got: &Array,
+    want: &equinox_testing::golden::Encoded,
+    tol: equinox_testing::Tolerance,
+) -> Option<String> {
+    let narrow = matches!(want.dtype.as_str(), "float32" | "float16" | "bfloat16");
+    let round = |v: &[f64]| -> Vec<f64> {
+        if narrow {
+            v.iter().map(|&x| x as f32 as f64).collect()
+        } else {
+            v.to_vec()
+        }
+    };
+    let r = std::panic::catch_unwind(|| {
+        equinox_testing::assert_close(what, &round(&got.to_vec::<f64>()), &round(&want.data), tol)
+    });
+    r.err()
+        .map(|e| equinox_testing::panics::payload_text(&*e).unwrap_or_default())
+}
+
+/// Checks the `cases` section of a golden whose cases are `{"name", "args", "outs", "grad"?}`
+/// (`parity/lax_breadth.py`, `parity/lax_composite.py`): `call(name, args)` must give each
+/// output's dtype and shape, and its values within `tol(name, dtype)`; where the case has a
+/// `grad`, the gradient of the sum of the first output with respect to the first operand must
+/// match it (under `tol(name, "float32")`). Returns every mismatch report.
+pub fn check_golden_cases(
+    g: &equinox_testing::Golden,
+    call: fn(&str, &[Array]) -> Vec<Array>,
+    tol: fn(&str, &str) -> equinox_testing::Tolerance,
+) -> Vec<String> {
+    use equinox_testing::golden::{encoded, Encoded};
+    let mut failures = Vec::new();
+    for c in g.section("cases").iter() {
+        let name = c["name"].as_str().unwrap().to_string();
+        let args = golden_arrays(&c["args"]);
+        let outs = call(&name, &args);
+        let wants: Vec<Encoded> = c["outs"].as_array().unwrap().iter().map(encoded).collect();
+        assert_eq!(outs.len(), wants.len(), "{name}: number of outputs");
+        for (k, (got, want)) in outs.iter().zip(&wants).enumerate() {
+            assert_eq!(
+                got.dtype(),
+                golden_dtype(&want.dtype),
+                "{name} output {k} dtype"
+            );
+            assert_eq!(
+                got.shape(),
+                want.shape.as_slice(),
+                "{name} output {k} shape"
+            );
+            let what = format!("{name} out {k}");
+            failures.extend(golden_mismatch(&what, got, want, tol(&name, &want.dtype)));
+        }
+        if let Some(gv) = c.get("grad") {
+            let want = encoded(gv);
+            let rest = args[1..].to_vec();
+            let n = name.clone();
+            let got = equinox_core::transforms::grad(move |v: &Array| {
+                let mut a = vec![v.clone()];
+                a.extend(rest.iter().cloned());
+                call(&n, &a)[0].sum(None)
+            })(&args[0]);
+            let what = format!("{name} grad");
+            failures.extend(golden_mismatch(&what, &got, &want, tol(&name, "float32")));
+        }
+    }
+    failures
+}
