@@ -21,6 +21,7 @@ mod shapes;
 mod slicing;
 mod solves;
 mod special;
+mod staging;
 mod stop_gradient;
 mod window;
 
@@ -38,6 +39,7 @@ pub use shapes::*;
 pub use slicing::*;
 pub use solves::*;
 pub use special::*;
+pub use staging::{composite, stage};
 pub use stop_gradient::stop_gradient;
 pub use window::*;
 

@@ -170,6 +170,37 @@ pub fn full(shape: &[usize], fill_value: &Array, dtype: Option<DType>) -> Array 
     broadcast(&v, shape)
 }
 
+/// `jax.lax.broadcast_like(arr, like_arr)`: `arr` broadcast (numpy's rules) to the shape of
+/// `like_arr`.
+///
+/// ```
+/// use equinox_core::{lax, numpy as jnp, Array};
+/// let b = lax::broadcast_like(&Array::from_vec(vec![1.0f32, 2.0], [2]), &jnp::zeros([3, 2]));
+/// assert_eq!((b.shape(), b.to_vec::<f32>()[4]), (&[3usize, 2][..], 1.0));
+/// ```
+pub fn broadcast_like(arr: &Array, like_arr: &Array) -> Array {
+    crate::numpy::broadcast_to(arr, like_arr.shape().to_vec())
+}
+
+/// `jax.lax.shape_as_value(shape)`: the sizes of `shape` as an int32 array (shapes are
+/// always concrete here).
+///
+/// ```
+/// use equinox_core::lax;
+/// assert_eq!(lax::shape_as_value(&[2, 3]).to_vec::<i32>(), vec![2, 3]);
+/// ```
+pub fn shape_as_value(shape: &[usize]) -> Array {
+    let sizes: Vec<i32> = shape
+        .iter()
+        .map(|&d| {
+            i32::try_from(d).unwrap_or_else(|_| {
+                panic!("shape_as_value: size {d} of {shape:?} does not fit int32")
+            })
+        })
+        .collect();
+    Array::from_vec(sizes, [shape.len()])
+}
+
 /// `jax.lax.empty(shape, dtype)`: an array of `shape` and `dtype` whose contents the caller
 /// will overwrite. XLA gives zeros, and so does this (there is no uninitialised memory in a
 /// safe `Array`).
