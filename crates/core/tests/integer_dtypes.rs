@@ -102,7 +102,7 @@ fn call(name: &str, d: DType, a: &[Array]) -> Array {
         "take" => jnp::take(x(), &Array::from_vec(vec![9i32, 0, 3, 3], [4]), None),
         "scatter_add" => {
             let idx = Array::from_vec(vec![0i32, 2, 2], [3]);
-            x().at(s![&idx]).add(&lax::slice_in_dim(y(), 0, 3, 1, 0))
+            x().at(s![&idx]).add(lax::slice_in_dim(y(), 0, 3, 1, 0))
         }
         "arange" => jnp::arange(7i32).astype(d),
         "iota" => lax::iota(d, 5),
