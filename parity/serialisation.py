@@ -134,6 +134,10 @@ def variants():
         (np.array([1, -2, 2**40], dtype=">i8"), None),
         (np.array([[1, 2], [3, 65535]], dtype=">u4"), None),
         (np.array([0.5, -0.125], dtype=">f2"), None),
+        (np.array([-128, 0, 127], dtype="|i1"), None),
+        (np.array([[1, -2], [32767, -32768]], dtype=">i2"), None),
+        (np.array([65535, 1, 256], dtype="<u2"), None),
+        (np.array([2**64 - 1, 2**63, 5], dtype=">u8"), None),
         (np.arange(3, dtype=np.int32), (2, 0)),
         (np.array([True, False, True]), (3, 0)),
     ]

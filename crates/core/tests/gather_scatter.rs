@@ -173,10 +173,9 @@ fn operand_position(p: &Problem, out_idx: &[usize], clamp: bool) -> Option<Vec<u
 fn default_fill(dtype: DType) -> f64 {
     match dtype {
         DType::Bool => 1.0,
-        DType::U8 => 255.0,
-        DType::U32 => u32::MAX as f64,
-        DType::I32 => i32::MIN as f64,
-        DType::I64 => i64::MIN as f64,
+        // Integers fill with iinfo.min (signed) or iinfo.max (unsigned), as JAX.
+        d if d.is_signed_integer() => jnp::iinfo(d).min as f64,
+        d if d.is_unsigned_integer() => jnp::iinfo(d).max as f64,
         _ => f64::NAN,
     }
 }

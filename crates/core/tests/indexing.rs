@@ -310,10 +310,8 @@ fn take_and_take_along_axis_match_naive_loops() {
         assert_eq!(y.shape(), &out_shape[..]);
         let fill = match dtype {
             DType::Bool => 1.0,
-            DType::U8 => 255.0,
-            DType::U32 => u32::MAX as f64,
-            DType::I32 => i32::MIN as f64,
-            DType::I64 => i64::MIN as f64,
+            d if d.is_signed_integer() => jnp::iinfo(d).min as f64,
+            d if d.is_unsigned_integer() => jnp::iinfo(d).max as f64,
             _ => f64::NAN,
         };
         let xv = x.to_vec::<f64>();

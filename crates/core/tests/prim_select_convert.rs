@@ -53,7 +53,16 @@ fn vals(a: &Array) -> Vals {
                 .collect(),
         )
     } else {
-        Vals::I(a.to_vec::<i64>().iter().map(|&v| v as i128).collect())
+        Vals::I(exact_ints(a))
+    }
+}
+
+/// The integer (or bool) values exactly: uint64 values above i64::MAX included.
+fn exact_ints(a: &Array) -> Vec<i128> {
+    if a.dtype() == DType::U64 {
+        a.to_vec::<u64>().iter().map(|&v| v as i128).collect()
+    } else {
+        a.to_vec::<i64>().iter().map(|&v| v as i128).collect()
     }
 }
 
@@ -146,18 +155,14 @@ fn convert_ref(v: f64, iv: i128, from: DType, to: DType) -> Vals {
         let exact = if from.is_float() { v } else { iv as f64 };
         let r = match to {
             DType::F16 | DType::BF16 => {
-                let f = if from.is_float() {
-                    v as f32
-                } else {
-                    iv as i64 as f32
-                };
+                let f = if from.is_float() { v as f32 } else { iv as f32 };
                 round_to(to, f as f64)
             }
             DType::F32 => {
                 if from.is_float() {
                     v as f32 as f64
                 } else {
-                    iv as i64 as f32 as f64
+                    iv as f32 as f64
                 }
             }
             _ => exact,
@@ -215,7 +220,7 @@ fn convert_element_type_between_every_pair() {
             let iv: Vec<i128> = if from.is_float() {
                 vec![0; fv.len()]
             } else {
-                x.to_vec::<i64>().iter().map(|&v| v as i128).collect()
+                exact_ints(&x)
             };
             let got = vals(&y);
             let mut want_f = vec![];

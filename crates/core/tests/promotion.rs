@@ -1,8 +1,7 @@
 //! Dtype promotion against JAX's own answers (`parity/goldens/promotion.json`, written by
 //! `parity/promotion.py` with real JAX).
 //!
-//! What "right" means for this library, which stores no int8/int16/uint16/uint64/complex and has
-//! no x64 switch:
+//! What "right" means for this library, which has no x64 switch:
 //! - Explicit dtypes behave as in JAX with `jax_enable_x64`: `promote_types(u32, i32)` is
 //!   `int64`, `float64` stays `float64`. (JAX's default mode would canonicalise those to 32 bits;
 //!   here a user who asks for a 64-bit dtype gets it.)
@@ -11,6 +10,9 @@
 //!   weak `float32` here where JAX-x64 says weak `float64` (its Python floats are 64-bit); those
 //!   golden rows (computed with x64 on, marked `"x64": true`) are mapped: a weak 64-bit result
 //!   is expected as the weak 32-bit type of the same kind.
+//! - `uint64` with a signed integer is a *strong* `float64` here where JAX-x64 makes it weak:
+//!   a weak result would re-promote as `float32` in this library and lose precision. The
+//!   `array_array` rows that JAX marks weak are expected strong (see [`strong_expected`]).
 mod common;
 
 use equinox_core::{numpy as jnp, promote_types, promote_types_weak, Array, DType};
@@ -22,7 +24,7 @@ fn golden() -> Golden {
 }
 
 /// The sections of `promotion.json` each test checks.
-const PAIR_SECTIONS: &[&str] = &["dtypes", "promote_types"];
+const PAIR_SECTIONS: &[&str] = &["dtypes", "promote_types", "array_array"];
 const WEAK_SECTIONS: &[&str] = &["weak"];
 const SCALAR_SECTIONS: &[&str] = &["scalar_scalar"];
 
@@ -47,6 +49,14 @@ fn scalar_of(kind: &str) -> Array {
     }
 }
 
+/// The weak flag this library gives two strong operands: never weak (module docs).
+fn strong_expected(row: &Value) -> (DType, bool) {
+    let (d, jax_weak) = (dtype(&row[2]), row[3].as_bool().unwrap());
+    // JAX's only weak strong-strong results are uint64 with a signed integer → float64.
+    assert!(!jax_weak || d == DType::F64, "unexpected weak row {row}");
+    (d, false)
+}
+
 /// The expectation for this library (see the module docs): weak 64-bit results of x64-mode rows
 /// become the 32-bit weak type.
 fn expected(row: &Value) -> (DType, bool) {
@@ -64,17 +74,25 @@ fn expected(row: &Value) -> (DType, bool) {
 fn promote_types_matches_jax_for_every_pair() {
     let g = golden();
     let table = g.section("promote_types");
-    assert_eq!(table.len(), 81, "9 x 9 pairs");
+    assert_eq!(table.len(), 169, "13 x 13 pairs");
     let mut pairs = Vec::new();
     for row in table.iter() {
         let (a, b, want) = (dtype(&row[0]), dtype(&row[1]), dtype(&row[2]));
         assert_eq!(promote_types(a, b), want, "promote_types({a}, {b})");
+        pairs.push((a, b));
+    }
+    // Two strong operands: the same dtype, weak only where uint64 meets a signed integer.
+    let arrays = g.section("array_array");
+    assert_eq!(arrays.len(), table.len());
+    for (row, pair) in arrays.iter().zip(&pairs) {
+        let (a, b, want) = (dtype(&row[0]), dtype(&row[1]), dtype(&row[2]));
+        assert_eq!((a, b), *pair, "array_array rows follow promote_types rows");
+        assert_eq!(promote_types(a, b), want, "{a} + {b}");
         assert_eq!(
             promote_types_weak(a, false, b, false),
-            (want, false),
+            strong_expected(row),
             "promote_types_weak({a}, strong, {b}, strong)"
         );
-        pairs.push((a, b));
     }
     // The table is the full cross product of the dtypes JAX was asked about.
     let dtypes: Vec<DType> = g.section("dtypes").iter().map(dtype).collect();
@@ -92,8 +110,9 @@ fn promote_types_matches_jax_for_every_pair() {
 #[test]
 fn numpy_binary_ops_promote_like_jax_for_every_pair() {
     let g = golden();
-    for row in g.section("promote_types").iter() {
-        let (a, b, want) = (dtype(&row[0]), dtype(&row[1]), dtype(&row[2]));
+    for row in g.section("array_array").iter() {
+        let (a, b) = (dtype(&row[0]), dtype(&row[1]));
+        let (want, want_weak) = strong_expected(row);
         let x = jnp::ones_dtype([2], a);
         let y = jnp::ones_dtype([3, 1], b);
         let mut results = vec![
@@ -110,9 +129,13 @@ fn numpy_binary_ops_promote_like_jax_for_every_pair() {
             results.push(("-", &x - &y));
         }
         for (op, r) in results {
-            let want_d = if op == "equal" { DType::Bool } else { want };
+            let (want_d, want_w) = if op == "equal" {
+                (DType::Bool, false)
+            } else {
+                (want, want_weak)
+            };
             assert_eq!(r.dtype(), want_d, "{op}({a}, {b})");
-            assert!(!r.weak_type(), "{op}({a}, {b}) must be strongly typed");
+            assert_eq!(r.weak_type(), want_w, "{op}({a}, {b}) weak_type");
             assert_eq!(r.shape(), &[3, 2], "{op}({a}, {b}) broadcasts");
         }
     }
@@ -122,7 +145,7 @@ fn numpy_binary_ops_promote_like_jax_for_every_pair() {
 fn weak_scalars_promote_like_jax() {
     let g = golden();
     let rows = g.section("weak");
-    assert_eq!(rows.len(), 9 * 3 * 2);
+    assert_eq!(rows.len(), 13 * 3 * 2);
     for row in rows.iter() {
         let d = dtype(&row["dtype"]);
         let kind = row["scalar"].as_str().unwrap();

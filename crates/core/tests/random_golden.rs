@@ -482,6 +482,7 @@ fn run_case(c: &Value) -> Vec<u64> {
         d if d.is_float() => float_bits(&out),
         DType::Bool => out.to_vec::<bool>().into_iter().map(u64::from).collect(),
         DType::I64 => out.to_vec::<i64>().into_iter().map(|v| v as u64).collect(),
+        DType::U64 => out.to_vec::<u64>(),
         DType::I32 => out
             .to_vec::<i32>()
             .into_iter()

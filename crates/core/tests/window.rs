@@ -128,10 +128,10 @@ fn reduce_window_matches_naive() {
                 let xv = x.to_vec::<f64>();
                 let (lo, hi) = match dtype {
                     DType::Bool => (0.0, 1.0),
-                    DType::U8 => (0.0, 255.0),
-                    DType::U32 => (0.0, u32::MAX as f64),
-                    DType::I32 => (i32::MIN as f64, i32::MAX as f64),
-                    DType::I64 => (i64::MIN as f64, i64::MAX as f64),
+                    d if d.is_integer() => {
+                        let i = jnp::iinfo(d);
+                        (i.min as f64, i.max as f64)
+                    }
                     _ => (f64::NEG_INFINITY, f64::INFINITY),
                 };
                 let n: usize = oshape.iter().product();

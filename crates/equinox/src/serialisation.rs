@@ -423,7 +423,7 @@ macro_rules! impl_le_bytes {
         }
     )*};
 }
-impl_le_bytes!(u8, u32, i32, i64, f16, bf16, f32, f64);
+impl_le_bytes!(u8, u16, u32, u64, i8, i16, i32, i64, f16, bf16, f32, f64);
 
 /// A complex number is its real part then its imaginary part, each in the part's byte order
 /// (numpy's `<c8`/`<c16`).
@@ -519,7 +519,11 @@ fn descr(dtype: DType) -> &'static str {
     match dtype {
         DType::Bool => "|b1",
         DType::U8 => "|u1",
+        DType::U16 => "<u2",
         DType::U32 => "<u4",
+        DType::U64 => "<u8",
+        DType::I8 => "|i1",
+        DType::I16 => "<i2",
         DType::I32 => "<i4",
         DType::I64 => "<i8",
         DType::F16 => "<f2",
@@ -543,7 +547,11 @@ fn parse_descr(descr: &str) -> Option<(DType, bool)> {
     let dtype = match chars.as_str() {
         "b1" => DType::Bool,
         "u1" => DType::U8,
+        "u2" => DType::U16,
         "u4" => DType::U32,
+        "u8" => DType::U64,
+        "i1" => DType::I8,
+        "i2" => DType::I16,
         "i4" => DType::I32,
         "i8" => DType::I64,
         "f2" => DType::F16,
@@ -1323,7 +1331,11 @@ fn to_safetensors_dtype(dtype: DType) -> Option<safetensors::Dtype> {
     Some(match dtype {
         DType::Bool => S::BOOL,
         DType::U8 => S::U8,
+        DType::U16 => S::U16,
         DType::U32 => S::U32,
+        DType::U64 => S::U64,
+        DType::I8 => S::I8,
+        DType::I16 => S::I16,
         DType::I32 => S::I32,
         DType::I64 => S::I64,
         DType::F16 => S::F16,
@@ -1340,7 +1352,11 @@ fn from_safetensors_dtype(dtype: safetensors::Dtype) -> Option<DType> {
     Some(match dtype {
         S::BOOL => DType::Bool,
         S::U8 => DType::U8,
+        S::U16 => DType::U16,
         S::U32 => DType::U32,
+        S::U64 => DType::U64,
+        S::I8 => DType::I8,
+        S::I16 => DType::I16,
         S::I32 => DType::I32,
         S::I64 => DType::I64,
         S::F16 => DType::F16,

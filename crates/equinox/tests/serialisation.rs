@@ -57,7 +57,11 @@ fn array_from_json(rec: &Value) -> Array {
     match dtype {
         DType::Bool => Array::from_vec(vals.iter().map(|v| v.as_bool().unwrap()).collect(), shape),
         DType::U8 => Array::from_vec(i().map(|v| v as u8).collect(), shape),
+        DType::U16 => Array::from_vec(i().map(|v| v as u16).collect(), shape),
         DType::U32 => Array::from_vec(i().map(|v| v as u32).collect(), shape),
+        DType::U64 => Array::from_vec(vals.iter().map(|v| v.as_u64().unwrap()).collect(), shape),
+        DType::I8 => Array::from_vec(i().map(|v| v as i8).collect(), shape),
+        DType::I16 => Array::from_vec(i().map(|v| v as i16).collect(), shape),
         DType::I32 => Array::from_vec(i().map(|v| v as i32).collect(), shape),
         DType::I64 => Array::from_vec(i().collect(), shape),
         DType::F16 => Array::from_vec(f().map(f16::from_f64).collect(), shape),
@@ -415,7 +419,11 @@ fn random_array(rng: &mut Rng, dtype: DType, shape: &[usize]) -> Array {
     match dtype {
         DType::Bool => Array::from_vec((0..n).map(|_| bits() & 1 == 1).collect(), shape),
         DType::U8 => Array::from_vec((0..n).map(|_| bits() as u8).collect(), shape),
+        DType::U16 => Array::from_vec((0..n).map(|_| bits() as u16).collect(), shape),
         DType::U32 => Array::from_vec((0..n).map(|_| bits() as u32).collect(), shape),
+        DType::U64 => Array::from_vec((0..n).map(|_| bits()).collect(), shape),
+        DType::I8 => Array::from_vec((0..n).map(|_| bits() as i8).collect(), shape),
+        DType::I16 => Array::from_vec((0..n).map(|_| bits() as i16).collect(), shape),
         DType::I32 => Array::from_vec((0..n).map(|_| bits() as i32).collect(), shape),
         DType::I64 => Array::from_vec((0..n).map(|_| bits() as i64).collect(), shape),
         DType::F16 => Array::from_vec(
@@ -511,8 +519,9 @@ fn every_dtype_round_trips_bit_for_bit() {
 fn headers_match_numpy_for_every_dtype() {
     // The descr numpy writes for each dtype (bfloat16: ml_dtypes' 2-byte void).
     let descrs = [
-        "|b1", "|u1", "<u4", "<i4", "<i8", "<f2", "<V2", "<f4", "<f8",
+        "|b1", "|u1", "<u2", "<u4", "<u8", "|i1", "<i2", "<i4", "<i8", "<f2", "<V2", "<f4", "<f8",
     ];
+    assert_eq!(descrs.len(), ALL_DTYPES.len());
     for (&dtype, descr) in ALL_DTYPES.iter().zip(descrs) {
         let mut buf = Vec::new();
         serialisation::write_npy(&mut buf, &zeros(dtype, &[2, 3])).unwrap();

@@ -27,6 +27,10 @@ pub fn safe_increment(count: &Array) -> Array {
         DType::I64 => Array::scalar(i64::MAX),
         DType::U32 => Array::scalar(u32::MAX),
         DType::U8 => Array::scalar(u8::MAX),
+        DType::U16 => Array::scalar(u16::MAX),
+        DType::U64 => Array::scalar(u64::MAX),
+        DType::I8 => Array::scalar(i8::MAX),
+        DType::I16 => Array::scalar(i16::MAX),
         DType::F32 => Array::scalar(f32::MAX),
         DType::F64 => Array::scalar(f64::MAX),
         d => panic!(

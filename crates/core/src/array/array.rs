@@ -180,14 +180,16 @@ impl Array {
     /// Like a Python scalar in JAX it takes the other operand's dtype: `f32_array * 0.1`
     /// multiplies by `0.1f32` and `f64_array * 0.1` by `0.1f64`. So that this conversion happens
     /// once, the value is carried at its own precision: `f64` values as weak `float64`, other
-    /// floats as weak `float32`, complex values as weak complex of their own precision, `i64`/`u32` values as weak `int64`, other integers as weak
-    /// `int32`. A result that stays weak is `float32`/`int32`, as in JAX's default mode.
+    /// floats as weak `float32`, complex values as weak complex of their own precision, `i64`/`u32` values as weak `int64`, `u64` values as
+    /// weak `uint64`, other integers as weak `int32`. A result that stays weak is `float32`/`int32`, as in JAX's default mode.
     pub fn weak_scalar<T: ArrayElement>(v: T) -> Array {
         let a = match T::DTYPE {
             DType::F64 => Array::scalar(v.to_f64()),
             d if d.is_float() => Array::scalar(v.to_f64() as f32),
             DType::C64 | DType::C128 => Array::scalar(v),
             DType::I64 | DType::U32 => Array::scalar(v.to_i64()),
+            // `to_i64` wraps a u64 above i64::MAX; its bits are the value.
+            DType::U64 => Array::scalar(v.to_i64() as u64),
             DType::Bool => return Array::scalar(v),
             _ => Array::scalar(v.to_i64() as i32),
         };

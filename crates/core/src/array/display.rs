@@ -362,8 +362,9 @@ fn element_strings(a: &Array, keep: &dyn Fn(usize) -> bool) -> Vec<Option<String
             .map(|i| keep(i).then(|| if vals[i] { t } else { "False" }.to_string()))
             .collect()
     } else {
-        let strs: Vec<String> = if dtype == DType::U32 {
-            a.to_vec::<u32>().iter().map(|v| v.to_string()).collect()
+        // Unsigned values print through u64: a uint64 above i64::MAX has no i64.
+        let strs: Vec<String> = if dtype.is_unsigned_integer() {
+            a.to_vec::<u64>().iter().map(|v| v.to_string()).collect()
         } else {
             a.to_vec::<i64>().iter().map(|v| v.to_string()).collect()
         };
@@ -498,8 +499,8 @@ impl fmt::Display for Array {
                 scalar_complex_str(self.item::<crate::Complex64>(), d.real_dtype())
             } else if d.is_bool() {
                 if self.item::<bool>() { "True" } else { "False" }.to_string()
-            } else if d == DType::U32 {
-                self.item::<u32>().to_string()
+            } else if d.is_unsigned_integer() {
+                self.item::<u64>().to_string()
             } else {
                 self.item::<i64>().to_string()
             };

@@ -12,8 +12,16 @@ pub enum DType {
     Bool,
     /// `uint8`.
     U8,
+    /// `uint16`.
+    U16,
     /// `uint32` (also the dtype of PRNG key data).
     U32,
+    /// `uint64`.
+    U64,
+    /// `int8`.
+    I8,
+    /// `int16`.
+    I16,
     /// `int32`, the default integer type.
     I32,
     /// `int64`.
@@ -34,10 +42,14 @@ pub enum DType {
 
 /// Every real (non-complex) dtype, in a fixed order (useful for tests and tables); the complex
 /// ones are [`COMPLEX_DTYPES`].
-pub const ALL_DTYPES: [DType; 9] = [
+pub const ALL_DTYPES: [DType; 13] = [
     DType::Bool,
     DType::U8,
+    DType::U16,
     DType::U32,
+    DType::U64,
+    DType::I8,
+    DType::I16,
     DType::I32,
     DType::I64,
     DType::F16,
@@ -55,7 +67,11 @@ impl DType {
         match self {
             DType::Bool => "bool",
             DType::U8 => "uint8",
+            DType::U16 => "uint16",
             DType::U32 => "uint32",
+            DType::U64 => "uint64",
+            DType::I8 => "int8",
+            DType::I16 => "int16",
             DType::I32 => "int32",
             DType::I64 => "int64",
             DType::F16 => "float16",
@@ -72,7 +88,11 @@ impl DType {
         match self {
             DType::Bool => "bool",
             DType::U8 => "u8",
+            DType::U16 => "u16",
             DType::U32 => "u32",
+            DType::U64 => "u64",
+            DType::I8 => "i8",
+            DType::I16 => "i16",
             DType::I32 => "i32",
             DType::I64 => "i64",
             DType::F16 => "f16",
@@ -96,10 +116,10 @@ impl DType {
     /// Size of one element in bytes.
     pub fn size_in_bytes(self) -> usize {
         match self {
-            DType::Bool | DType::U8 => 1,
-            DType::F16 | DType::BF16 => 2,
+            DType::Bool | DType::U8 | DType::I8 => 1,
+            DType::U16 | DType::I16 | DType::F16 | DType::BF16 => 2,
             DType::U32 | DType::I32 | DType::F32 => 4,
-            DType::I64 | DType::F64 | DType::C64 => 8,
+            DType::U64 | DType::I64 | DType::F64 | DType::C64 => 8,
             DType::C128 => 16,
         }
     }
@@ -140,17 +160,17 @@ impl DType {
 
     /// True for signed and unsigned integer dtypes (not `bool`).
     pub fn is_integer(self) -> bool {
-        matches!(self, DType::U8 | DType::U32 | DType::I32 | DType::I64)
+        self.is_signed_integer() || self.is_unsigned_integer()
     }
 
     /// True for the signed integer dtypes.
     pub fn is_signed_integer(self) -> bool {
-        matches!(self, DType::I32 | DType::I64)
+        matches!(self, DType::I8 | DType::I16 | DType::I32 | DType::I64)
     }
 
     /// True for the unsigned integer dtypes.
     pub fn is_unsigned_integer(self) -> bool {
-        matches!(self, DType::U8 | DType::U32)
+        matches!(self, DType::U8 | DType::U16 | DType::U32 | DType::U64)
     }
 
     /// True for `bool`.
@@ -172,8 +192,6 @@ impl fmt::Display for DType {
 
 /// A node of JAX's type-promotion lattice (`jax._src.dtypes._type_promotion_lattice`).
 ///
-/// The lattice includes types this crate does not store (i8, i16, u16, u64) because least upper
-/// bounds pass through them: `uint32 ⊔ int32 = int64` only comes out right with the full lattice.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Node {
     B1,
@@ -259,11 +277,15 @@ impl Node {
     fn of(dtype: DType, weak: bool) -> Node {
         match (dtype, weak) {
             (DType::Bool, _) => Node::B1,
-            (DType::U8 | DType::U32 | DType::I32 | DType::I64, true) => Node::WeakInt,
-            (DType::F16 | DType::BF16 | DType::F32 | DType::F64, true) => Node::WeakFloat,
+            (d, true) if d.is_integer() => Node::WeakInt,
+            (d, true) if d.is_float() => Node::WeakFloat,
             (DType::C64 | DType::C128, true) => Node::WeakComplex,
             (DType::U8, _) => Node::U1,
+            (DType::U16, _) => Node::U2,
             (DType::U32, _) => Node::U4,
+            (DType::U64, _) => Node::U8,
+            (DType::I8, _) => Node::I1,
+            (DType::I16, _) => Node::I2,
             (DType::I32, _) => Node::I4,
             (DType::I64, _) => Node::I8,
             (DType::F16, _) => Node::F2,
@@ -294,11 +316,20 @@ pub fn promote_types_weak(a: DType, a_weak: bool, b: DType, b_weak: bool) -> (DT
     // precision the weak operands were carried in.
     match lub {
         Node::WeakInt => (DType::I32, true),
+        // Only `uint64` against a signed integer meets at the weak float node with both sides
+        // strong. JAX (x64) gives a weak `float64` there; here it is a strong `float64`,
+        // because a weak result is re-promoted as float32 (see above) and would lose the
+        // precision JAX keeps. Only the weak flag differs from JAX.
+        Node::WeakFloat if !a_weak && !b_weak => (DType::F64, false),
         Node::WeakFloat => (DType::F32, true),
         Node::WeakComplex => (DType::C64, true),
         Node::B1 => (DType::Bool, false),
         Node::U1 => (DType::U8, false),
+        Node::U2 => (DType::U16, false),
         Node::U4 => (DType::U32, false),
+        Node::U8 => (DType::U64, false),
+        Node::I1 => (DType::I8, false),
+        Node::I2 => (DType::I16, false),
         Node::I4 => (DType::I32, false),
         Node::I8 => (DType::I64, false),
         Node::BF => (DType::BF16, false),
@@ -307,9 +338,6 @@ pub fn promote_types_weak(a: DType, a_weak: bool, b: DType, b_weak: bool) -> (DT
         Node::F8 => (DType::F64, false),
         Node::C8 => (DType::C64, false),
         Node::C16 => (DType::C128, false),
-        other => panic!(
-            "promote_types: {a} and {b} promote to {other:?}, a dtype this library does not store"
-        ),
     }
 }
 

@@ -8,7 +8,7 @@ use num_complex::{Complex32, Complex64};
 /// A Rust type that can be stored in an [`Array`](crate::Array): every dtype's element type,
 /// complex ones included.
 ///
-/// Implemented for `bool`, `u8`, `u32`, `i32`, `i64`, `half::f16`, `half::bf16`, `f32`, `f64`,
+/// Implemented for `bool`, `u8`, `u16`, `u32`, `u64`, `i8`, `i16`, `i32`, `i64`, `half::f16`, `half::bf16`, `f32`, `f64`,
 /// [`Complex32`](crate::Complex32) (`complex64`) and [`Complex64`](crate::Complex64)
 /// (`complex128`). Complex numbers have no order, so the ordered real types implement
 /// [`Element`] on top of this trait; kernels that compare take `Element`.
@@ -23,7 +23,7 @@ pub trait ArrayElement: Copy + Send + Sync + PartialEq + std::fmt::Debug + 'stat
     /// `convert` does).
     fn to_f64(self) -> f64;
     /// The value as `i64`; floats truncate toward zero and saturate, NaN gives 0 (complex:
-    /// the real part's).
+    /// the real part's). A `u64` above `i64::MAX` wraps, so `to_i64() as u64` is its bits.
     fn to_i64(self) -> i64;
     /// Converts from `f64` with the semantics of XLA's `convert`: rounding to nearest for
     /// floats; truncation toward zero with saturation for integers (NaN gives 0); `x != 0`
@@ -32,6 +32,9 @@ pub trait ArrayElement: Copy + Send + Sync + PartialEq + std::fmt::Debug + 'stat
     /// Converts from `i64`: integers wrap (two's complement), floats round to nearest (once),
     /// complex values get imaginary part 0.
     fn from_i64(v: i64) -> Self;
+    /// Converts from `u64` like [`ArrayElement::from_i64`]; separate because a `uint64` above
+    /// `i64::MAX` must become a large positive float, not a negative one.
+    fn from_u64(v: u64) -> Self;
     /// The value as a `complex128` (real values get imaginary part 0).
     fn to_c128(self) -> Complex64 {
         Complex64::new(self.to_f64(), 0.0)
@@ -89,13 +92,20 @@ macro_rules! impl_int_element {
             fn from_i64(v: i64) -> Self {
                 v as $t
             }
+            fn from_u64(v: u64) -> Self {
+                v as $t
+            }
             storage_access!($t, $variant);
         }
     };
 }
 
 impl_int_element!(u8, U8);
+impl_int_element!(u16, U16);
 impl_int_element!(u32, U32);
+impl_int_element!(u64, U64);
+impl_int_element!(i8, I8);
+impl_int_element!(i16, I16);
 impl_int_element!(i32, I32);
 impl_int_element!(i64, I64);
 
@@ -120,6 +130,9 @@ macro_rules! impl_float_element {
                 v as $t
             }
             fn from_i64(v: i64) -> Self {
+                v as $t
+            }
+            fn from_u64(v: u64) -> Self {
                 v as $t
             }
             storage_access!($t, $variant);
@@ -153,6 +166,10 @@ macro_rules! impl_half_element {
             fn from_i64(v: i64) -> Self {
                 <$t>::from_f64(v as f64)
             }
+            fn from_u64(v: u64) -> Self {
+                // Through f32, as XLA converts integers to half precision.
+                <$t>::from_f32(v as f32)
+            }
             storage_access!($t, $variant);
         }
     };
@@ -181,6 +198,9 @@ impl ArrayElement for bool {
     fn from_i64(v: i64) -> Self {
         v != 0
     }
+    fn from_u64(v: u64) -> Self {
+        v != 0
+    }
     storage_access!(bool, Bool);
 }
 impl Element for bool {}
@@ -205,6 +225,9 @@ macro_rules! impl_complex_element {
                 <$t>::new(v as $part, 0.0)
             }
             fn from_i64(v: i64) -> Self {
+                <$t>::new(v as $part, 0.0)
+            }
+            fn from_u64(v: u64) -> Self {
                 <$t>::new(v as $part, 0.0)
             }
             fn to_c128(self) -> Complex64 {
@@ -246,6 +269,9 @@ pub fn cast<S: ArrayElement, D: ArrayElement>(s: S) -> D {
         } else {
             D::from_f64(s.to_f64())
         }
+    } else if S::DTYPE == DType::U64 {
+        // `to_i64` wraps a uint64 above i64::MAX; its bits are the value.
+        D::from_u64(s.to_i64() as u64)
     } else if to_half {
         D::from_f64(s.to_i64() as f32 as f64)
     } else {
@@ -311,6 +337,10 @@ pub trait IntElement:
 {
 }
 impl IntElement for u8 {}
+impl IntElement for u16 {}
 impl IntElement for u32 {}
+impl IntElement for u64 {}
+impl IntElement for i8 {}
+impl IntElement for i16 {}
 impl IntElement for i32 {}
 impl IntElement for i64 {}

@@ -11,8 +11,16 @@ pub enum Storage {
     Bool(Vec<bool>),
     /// `uint8` elements.
     U8(Vec<u8>),
+    /// `uint16` elements.
+    U16(Vec<u16>),
     /// `uint32` elements.
     U32(Vec<u32>),
+    /// `uint64` elements.
+    U64(Vec<u64>),
+    /// `int8` elements.
+    I8(Vec<i8>),
+    /// `int16` elements.
+    I16(Vec<i16>),
     /// `int32` elements.
     I32(Vec<i32>),
     /// `int64` elements.
@@ -37,7 +45,11 @@ impl Storage {
         match self {
             Storage::Bool(_) => DType::Bool,
             Storage::U8(_) => DType::U8,
+            Storage::U16(_) => DType::U16,
             Storage::U32(_) => DType::U32,
+            Storage::U64(_) => DType::U64,
+            Storage::I8(_) => DType::I8,
+            Storage::I16(_) => DType::I16,
             Storage::I32(_) => DType::I32,
             Storage::I64(_) => DType::I64,
             Storage::F16(_) => DType::F16,
@@ -82,8 +94,24 @@ macro_rules! with_dtype {
                 type $T = u8;
                 $body
             }
+            $crate::DType::U16 => {
+                type $T = u16;
+                $body
+            }
             $crate::DType::U32 => {
                 type $T = u32;
+                $body
+            }
+            $crate::DType::U64 => {
+                type $T = u64;
+                $body
+            }
+            $crate::DType::I8 => {
+                type $T = i8;
+                $body
+            }
+            $crate::DType::I16 => {
+                type $T = i16;
                 $body
             }
             $crate::DType::I32 => {
@@ -137,8 +165,24 @@ macro_rules! with_real_dtype {
                 type $T = u8;
                 $body
             }
+            $crate::DType::U16 => {
+                type $T = u16;
+                $body
+            }
             $crate::DType::U32 => {
                 type $T = u32;
+                $body
+            }
+            $crate::DType::U64 => {
+                type $T = u64;
+                $body
+            }
+            $crate::DType::I8 => {
+                type $T = i8;
+                $body
+            }
+            $crate::DType::I16 => {
+                type $T = i16;
                 $body
             }
             $crate::DType::I32 => {
@@ -226,8 +270,24 @@ macro_rules! with_int_dtype {
                 type $T = u8;
                 $body
             }
+            $crate::DType::U16 => {
+                type $T = u16;
+                $body
+            }
             $crate::DType::U32 => {
                 type $T = u32;
+                $body
+            }
+            $crate::DType::U64 => {
+                type $T = u64;
+                $body
+            }
+            $crate::DType::I8 => {
+                type $T = i8;
+                $body
+            }
+            $crate::DType::I16 => {
+                type $T = i16;
                 $body
             }
             $crate::DType::I32 => {
@@ -251,7 +311,11 @@ macro_rules! with_storage {
         match $storage {
             $crate::array::Storage::Bool($v) => $body,
             $crate::array::Storage::U8($v) => $body,
+            $crate::array::Storage::U16($v) => $body,
             $crate::array::Storage::U32($v) => $body,
+            $crate::array::Storage::U64($v) => $body,
+            $crate::array::Storage::I8($v) => $body,
+            $crate::array::Storage::I16($v) => $body,
             $crate::array::Storage::I32($v) => $body,
             $crate::array::Storage::I64($v) => $body,
             $crate::array::Storage::F16($v) => $body,

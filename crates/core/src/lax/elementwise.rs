@@ -264,27 +264,26 @@ pub fn mulhi(x: &Array, y: &Array) -> Array {
     let d = x.dtype();
     let k = |v: i64, like: DType| convert_element_type(&Array::scalar(v), like);
     match d {
-        DType::U8 | DType::I32 | DType::U32 => {
-            // The double-width type: int32 holds u8 products; int64 holds i32 products, and
-            // u32 products modulo 2^64 (the high half is then shifted out logically).
-            let (wide, bits) = match d {
-                DType::U8 => (DType::I32, 8),
-                _ => (DType::I64, 32),
-            };
+        DType::U8 | DType::I8 | DType::U16 | DType::I16 | DType::I32 | DType::U32 => {
+            // The double-width type: int32 holds 8- and 16-bit products; int64 holds i32
+            // products, and u32 products modulo 2^64 (the high half is then shifted out
+            // logically).
+            let bits = d.bits() as i64;
+            let wide = if bits <= 16 { DType::I32 } else { DType::I64 };
             let prod = mul(
                 &convert_element_type(x, wide),
                 &convert_element_type(y, wide),
             );
-            let hi = if d == DType::I32 {
+            let hi = if d.is_signed_integer() {
                 shift_right_arithmetic(&prod, &k(bits, wide))
             } else {
                 shift_right_logical(&prod, &k(bits, wide))
             };
             convert_element_type(&hi, d)
         }
-        DType::I64 => {
-            // JAX's uint64 split multiply, in int64 bit patterns (wrapping adds and products and
-            // logical shifts give the same bits).
+        DType::I64 | DType::U64 => {
+            // JAX's uint64 split multiply (for int64 in its bit patterns: wrapping adds and
+            // products and logical shifts give the same bits), plus the signed correction.
             let mask = k(0xFFFF_FFFF, d);
             let s32 = k(32, d);
             let (x_lo, x_hi) = (bitwise_and(x, &mask), shift_right_logical(x, &s32));
@@ -307,6 +306,9 @@ pub fn mulhi(x: &Array, y: &Array) -> Array {
                     ),
                 ),
             );
+            if d == DType::U64 {
+                return hi;
+            }
             let s63 = k(63, d);
             let x_sign = shift_right_arithmetic(x, &s63);
             let y_sign = shift_right_arithmetic(y, &s63);
@@ -318,8 +320,7 @@ pub fn mulhi(x: &Array, y: &Array) -> Array {
 
 /// `jax.lax.bitcast_convert_type`: the same bits read as `new_dtype`. A narrower type adds a
 /// trailing axis of the pieces (little-endian order, as XLA); a wider one consumes a trailing
-/// axis of that many pieces. Widths other than equal ones are supported between the 1-, 4- and
-/// 8-byte types (there is no 16-bit integer type to carry 2-byte pieces).
+/// axis of that many pieces.
 pub fn bitcast_convert_type(x: &Array, new_dtype: DType) -> Array {
     let (from, to) = (x.dtype().size_in_bytes(), new_dtype.size_in_bytes());
     let same = |x: &Array, d: DType| bind1(ConvertOp::BitcastConvertType { new_dtype: d }, &[x]);
@@ -329,13 +330,9 @@ pub fn bitcast_convert_type(x: &Array, new_dtype: DType) -> Array {
     // The unsigned-as-possible integer type of each width that has one.
     let int_of = |bytes: usize| match bytes {
         1 => DType::U8,
+        2 => DType::U16,
         4 => DType::U32,
-        8 => DType::I64,
-        _ => panic!(
-            "bitcast_convert_type: cannot reinterpret {} as {new_dtype}: {bytes}-byte pieces \
-             have no integer dtype here",
-            x.aval()
-        ),
+        _ => DType::U64,
     };
     let (wide, narrow) = (int_of(from.max(to)), int_of(from.min(to)));
     let ratio = from.max(to) / from.min(to);
@@ -343,11 +340,7 @@ pub fn bitcast_convert_type(x: &Array, new_dtype: DType) -> Array {
     let k = |v: i64| convert_element_type(&Array::scalar(v), wide);
     if from > to {
         let w = same(x, wide);
-        let mask = k(if bits == 32 {
-            0xFFFF_FFFF
-        } else {
-            (1 << bits) - 1
-        });
+        let mask = k((1 << bits) - 1);
         let pieces: Vec<Array> = (0..ratio as i64)
             .map(|i| {
                 let piece = bitwise_and(&shift_right_logical(&w, &k(bits * i)), &mask);

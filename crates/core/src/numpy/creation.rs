@@ -246,7 +246,7 @@ fn values_as(v: Vec<f64>, dtype: DType) -> Array {
     let n = v.len();
     let computation = match dtype {
         d if d.is_inexact() => d,
-        DType::I64 => DType::F64,
+        DType::I64 | DType::U64 => DType::F64,
         _ => DType::F32,
     };
     let x = Array::from_vec(v, [n]).astype(computation);
@@ -265,7 +265,10 @@ pub fn logspace(start: f64, stop: f64, num: usize) -> Array {
 
 /// `jnp.logspace(start, stop, num, endpoint=, base=, dtype=)`.
 pub fn logspace_with(start: f64, stop: f64, num: usize, options: LogspaceOptions) -> Array {
-    let wide = matches!(options.dtype, DType::F64 | DType::C128 | DType::I64);
+    let wide = matches!(
+        options.dtype,
+        DType::F64 | DType::C128 | DType::I64 | DType::U64
+    );
     // JAX rounds the exponents to the computation dtype before the power.
     let v: Vec<f64> = lin_values(start, stop, num, options.endpoint)
         .iter()

@@ -129,8 +129,8 @@ pub fn cumulative_sum(x: &Array) -> Array {
 pub fn cumulative_sum_with(x: &Array, options: CumulativeOptions) -> Array {
     let (x, axis) = cumulative_args(x, &options, "cumulative_sum");
     let x = match x.dtype() {
-        DType::Bool => convert(&x, DType::I32, false),
-        DType::U8 => convert(&x, DType::U32, false),
+        DType::Bool | DType::I8 | DType::I16 => convert(&x, DType::I32, false),
+        DType::U8 | DType::U16 => convert(&x, DType::U32, false),
         _ => x,
     };
     with_initial(

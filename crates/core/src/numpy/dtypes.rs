@@ -32,33 +32,41 @@ pub enum Casting {
 
 /// `np.can_cast(from, to, "safe")` (what `jnp.can_cast` is), row `from`, column `to`, as
 /// numpy 2 with ml_dtypes answers it for these dtypes.
-const SAFE: [&str; 11] = [
-    "11111111111",
-    "01111111111",
-    "00101000101",
-    "00011000101",
-    "00001000101",
-    "00000101111",
-    "00000011111",
-    "00000001111",
-    "00000000101",
-    "00000000011",
-    "00000000001",
+const SAFE: [&str; 15] = [
+    "111111111111111",
+    "011110111111111",
+    "001110011001111",
+    "000110001000101",
+    "000010000000101",
+    "000001111111111",
+    "000000111001111",
+    "000000011000101",
+    "000000001000101",
+    "000000000101111",
+    "000000000011111",
+    "000000000001111",
+    "000000000000101",
+    "000000000000011",
+    "000000000000001",
 ];
 
 /// `np.can_cast(from, to, "same_kind")`.
-const SAME_KIND: [&str; 11] = [
-    "11111111111",
-    "01111111111",
-    "01111111111",
-    "00011111111",
-    "00011111111",
-    "00000111111",
-    "00000111111",
-    "00000111111",
-    "00000111111",
-    "00000000011",
-    "00000000011",
+const SAME_KIND: [&str; 15] = [
+    "111111111111111",
+    "011111111111111",
+    "011111111111111",
+    "011111111111111",
+    "011111111111111",
+    "000001111111111",
+    "000001111111111",
+    "000001111111111",
+    "000001111111111",
+    "000000000111111",
+    "000000000111111",
+    "000000000111111",
+    "000000000111111",
+    "000000000000011",
+    "000000000000011",
 ];
 
 /// `d`'s row and column in the tables above: their order is [`ALL_DTYPES`] then
@@ -213,4 +221,45 @@ pub fn isrealobj(x: &Array) -> bool {
 /// `jnp.isscalar(x)`: whether `x` is 0-d (Rust scalars enter as 0-d arrays).
 pub fn isscalar(x: &Array) -> bool {
     x.ndim() == 0
+}
+
+/// Machine limits of an integer dtype, as `jnp.iinfo(dtype)` reports them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IInfo {
+    /// The dtype described.
+    pub dtype: DType,
+    /// Number of bits of one element.
+    pub bits: u32,
+    /// The smallest value (`i128` holds `int64`'s minimum and `uint64`'s maximum alike).
+    pub min: i128,
+    /// The largest value.
+    pub max: i128,
+}
+
+/// `jnp.iinfo(dtype)`: the bits and range of an integer dtype.
+///
+/// ```
+/// use equinox_core::{numpy as jnp, DType};
+/// let i = jnp::iinfo(DType::I8);
+/// assert_eq!((i.min, i.max, i.bits), (-128, 127, 8));
+/// assert_eq!(jnp::iinfo(DType::U64).max, u64::MAX as i128);
+/// ```
+///
+/// # Panics
+/// For a non-integer dtype (bool included), as numpy's `iinfo` raises.
+pub fn iinfo(dtype: DType) -> IInfo {
+    let bits = dtype.bits();
+    let (min, max) = if dtype.is_signed_integer() {
+        (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+    } else if dtype.is_unsigned_integer() {
+        (0, (1i128 << bits) - 1)
+    } else {
+        panic!("iinfo: {dtype} is not an integer dtype");
+    };
+    IInfo {
+        dtype,
+        bits,
+        min,
+        max,
+    }
 }

@@ -18,6 +18,10 @@ impl Scalar for i32 {}
 impl Scalar for i64 {}
 impl Scalar for u32 {}
 impl Scalar for u8 {}
+impl Scalar for u16 {}
+impl Scalar for u64 {}
+impl Scalar for i8 {}
+impl Scalar for i16 {}
 impl Scalar for Complex32 {}
 impl Scalar for Complex64 {}
 

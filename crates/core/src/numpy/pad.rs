@@ -371,7 +371,7 @@ fn ramp(x: &Array, start: f64, stop: &Array, num: usize, axis: usize) -> Array {
     // `to_inexact_dtype`: the computation runs in float (float64 for int64).
     let comp = match dtype {
         d if d.is_float() => d,
-        DType::I64 => DType::F64,
+        DType::I64 | DType::U64 => DType::F64,
         _ => DType::F32,
     };
     let start = convert(&Array::scalar(start), comp, false);

@@ -160,11 +160,11 @@ fn elementwise2(op: impl Into<Primitive>, a: &Array, b: &Array, name: &str) -> A
 }
 
 /// Converts integer and bool inputs to float (what `jnp.exp(int_array)` does): float32, or
-/// float64 for int64 as in JAX with 64-bit types enabled; float inputs pass through.
+/// float64 for int64/uint64 as in JAX with 64-bit types enabled; float inputs pass through.
 pub(crate) fn to_inexact(x: &Array) -> Array {
     match x.dtype() {
         d if d.is_inexact() => x.clone(),
-        DType::I64 => convert(x, DType::F64, x.weak_type()),
+        DType::I64 | DType::U64 => convert(x, DType::F64, x.weak_type()),
         _ => convert(x, DType::F32, x.weak_type()),
     }
 }

@@ -119,15 +119,9 @@ pub fn any(x: &Array, axes: impl Into<Axes>) -> Array {
 
 fn upcast_for_sum(x: &Array) -> Array {
     match x.dtype() {
-        DType::Bool | DType::U8 => convert(
-            x,
-            if x.dtype() == DType::U8 {
-                DType::U32
-            } else {
-                DType::I32
-            },
-            x.weak_type(),
-        ),
+        // Narrow integers accumulate in the default-width integer of their signedness.
+        DType::U8 | DType::U16 => convert(x, DType::U32, x.weak_type()),
+        DType::Bool | DType::I8 | DType::I16 => convert(x, DType::I32, x.weak_type()),
         _ => x.clone(),
     }
 }

@@ -209,7 +209,7 @@ pub fn sort_complex(a: &Array) -> Array {
         Some(ax) => sort(a, ax),
     };
     let c = match a.dtype() {
-        DType::F64 | DType::I64 | DType::C128 => DType::C128,
+        DType::F64 | DType::I64 | DType::U64 | DType::C128 => DType::C128,
         _ => DType::C64,
     };
     s.astype(c)

@@ -58,10 +58,12 @@ impl PrimitiveRule for ConvertOp {
                 if new_dtype.size_in_bytes() != args[0].dtype.size_in_bytes()
                     || new_dtype.is_bool()
                     || args[0].dtype.is_bool()
+                    || new_dtype.is_complex()
+                    || args[0].dtype.is_complex()
                 {
                     panic!(
                         "bitcast_convert_type: cannot reinterpret {} as {new_dtype}; both dtypes \
-                         must be non-bool and of the same width",
+                         must be real, non-bool and of the same width",
                         describe(args)
                     );
                 }
@@ -282,19 +284,48 @@ fn reduce_precision(s: &Storage, to: Narrow) -> Storage {
 }
 
 fn bitcast(s: &Storage, to: DType) -> Storage {
+    if s.dtype() == to {
+        return s.clone();
+    }
+    // Every pair abstract_eval admits has one width: go through the bits, zero-extended.
+    from_bits(&to_bits(s), to)
+}
+
+/// The bit pattern of each element, zero-extended to 64 bits.
+fn to_bits(s: &Storage) -> Vec<u64> {
+    match s {
+        Storage::U8(v) => map(v, |x| x as u64),
+        Storage::I8(v) => map(v, |x| x as u8 as u64),
+        Storage::U16(v) => map(v, |x| x as u64),
+        Storage::I16(v) => map(v, |x| x as u16 as u64),
+        Storage::F16(v) => map(v, |x| x.to_bits() as u64),
+        Storage::BF16(v) => map(v, |x| x.to_bits() as u64),
+        Storage::U32(v) => map(v, |x| x as u64),
+        Storage::I32(v) => map(v, |x| x as u32 as u64),
+        Storage::F32(v) => map(v, |x| x.to_bits() as u64),
+        Storage::U64(v) => v.clone(),
+        Storage::I64(v) => map(v, |x| x as u64),
+        Storage::F64(v) => map(v, f64::to_bits),
+        s => unreachable!("abstract_eval rejects bitcast from {}", s.dtype()),
+    }
+}
+
+/// Elements of `to` from bit patterns of its width (the high bits are zero).
+fn from_bits(b: &[u64], to: DType) -> Storage {
     use half::{bf16, f16};
-    match (s, to) {
-        (Storage::F32(v), DType::U32) => Storage::U32(map(v, f32::to_bits)),
-        (Storage::F32(v), DType::I32) => Storage::I32(map(v, |x| x.to_bits() as i32)),
-        (Storage::U32(v), DType::F32) => Storage::F32(map(v, f32::from_bits)),
-        (Storage::I32(v), DType::F32) => Storage::F32(map(v, |x| f32::from_bits(x as u32))),
-        (Storage::U32(v), DType::I32) => Storage::I32(map(v, |x| x as i32)),
-        (Storage::I32(v), DType::U32) => Storage::U32(map(v, |x| x as u32)),
-        (Storage::F64(v), DType::I64) => Storage::I64(map(v, |x| x.to_bits() as i64)),
-        (Storage::I64(v), DType::F64) => Storage::F64(map(v, |x| f64::from_bits(x as u64))),
-        (Storage::F16(v), DType::BF16) => Storage::BF16(map(v, |x| bf16::from_bits(x.to_bits()))),
-        (Storage::BF16(v), DType::F16) => Storage::F16(map(v, |x| f16::from_bits(x.to_bits()))),
-        (s, d) if s.dtype() == d => s.clone(),
-        (s, d) => unreachable!("abstract_eval rejects bitcast from {} to {d}", s.dtype()),
+    match to {
+        DType::U8 => Storage::U8(map(b, |x| x as u8)),
+        DType::I8 => Storage::I8(map(b, |x| x as u8 as i8)),
+        DType::U16 => Storage::U16(map(b, |x| x as u16)),
+        DType::I16 => Storage::I16(map(b, |x| x as u16 as i16)),
+        DType::F16 => Storage::F16(map(b, |x| f16::from_bits(x as u16))),
+        DType::BF16 => Storage::BF16(map(b, |x| bf16::from_bits(x as u16))),
+        DType::U32 => Storage::U32(map(b, |x| x as u32)),
+        DType::I32 => Storage::I32(map(b, |x| x as u32 as i32)),
+        DType::F32 => Storage::F32(map(b, |x| f32::from_bits(x as u32))),
+        DType::U64 => Storage::U64(b.to_vec()),
+        DType::I64 => Storage::I64(map(b, |x| x as i64)),
+        DType::F64 => Storage::F64(map(b, f64::from_bits)),
+        d => unreachable!("abstract_eval rejects bitcast to {d}"),
     }
 }

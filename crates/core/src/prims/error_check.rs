@@ -48,7 +48,11 @@ fn nan_like(x: &Array) -> Array {
     let fill = match d {
         DType::Bool => Array::scalar(true),
         DType::U8 => Array::scalar(u8::MAX),
+        DType::U16 => Array::scalar(u16::MAX),
         DType::U32 => Array::scalar(u32::MAX),
+        DType::U64 => Array::scalar(u64::MAX),
+        DType::I8 => Array::scalar(i8::MAX),
+        DType::I16 => Array::scalar(i16::MAX),
         DType::I32 => Array::scalar(i32::MAX),
         DType::I64 => Array::scalar(i64::MAX),
         _ => Array::scalar(f64::NAN).astype(d),

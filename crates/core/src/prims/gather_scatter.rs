@@ -218,7 +218,12 @@ fn fill_for(dtype: DType, fill: Option<FillValue>) -> f64 {
         None => match dtype {
             DType::Bool => 1.0,
             DType::U8 => u8::MAX as f64,
+            DType::U16 => u16::MAX as f64,
             DType::U32 => u32::MAX as f64,
+            // Rounds up to 2^64, which the conversion to uint64 saturates back to u64::MAX.
+            DType::U64 => u64::MAX as f64,
+            DType::I8 => i8::MIN as f64,
+            DType::I16 => i16::MIN as f64,
             DType::I32 => i32::MIN as f64,
             DType::I64 => i64::MIN as f64,
             _ => f64::NAN,

@@ -109,21 +109,19 @@ pub fn bits_u8(key: Key, shape: impl Into<Shape>) -> Array {
     convert(&random_bits(&key, 8, &shape.into(), "bits"), DType::U8)
 }
 
-/// 16 random bits per element (`jax.random.bits(key, shape, jnp.uint16)`), held in `uint32`
-/// because there is no `uint16` dtype: every value is below `2^16` and equals JAX's `uint16`.
+/// Uniform random `uint16` values (`jax.random.bits(key, shape, jnp.uint16)`).
 pub fn bits_u16(key: Key, shape: impl Into<Shape>) -> Array {
-    random_bits(&key, 16, &shape.into(), "bits")
+    convert(&random_bits(&key, 16, &shape.into(), "bits"), DType::U16)
 }
 
-/// 64 random bits per element (`jax.random.bits(key, shape, jnp.uint64)` with x64 enabled),
-/// held as the bit patterns of `int64` values because there is no `uint64` dtype: the `u64` JAX
-/// returns is `value as u64`.
+/// Uniform random `uint64` values (`jax.random.bits(key, shape, jnp.uint64)` with x64 enabled).
 ///
 /// ```
 /// use equinox_core::random;
 /// let b = random::bits_u64(random::key(0), [2]);
-/// assert_eq!(b.dtype(), equinox_core::DType::I64);
+/// assert_eq!(b.dtype(), equinox_core::DType::U64);
 /// ```
 pub fn bits_u64(key: Key, shape: impl Into<Shape>) -> Array {
-    random_bits(&key, 64, &shape.into(), "bits")
+    // The words arrive as int64 bit patterns; the wrapping conversion keeps the bits.
+    convert(&random_bits(&key, 64, &shape.into(), "bits"), DType::U64)
 }

@@ -46,9 +46,6 @@
 //! computation. Samplers take a single key
 //! (key data of shape `(2,)`); a batch of keys (shape `(..., 2)`) comes from [`split`] and is
 //! meant for `vmap`.
-//!
-//! Dtypes without a Rust storage type are represented as documented on [`bits_u16`] (in
-//! `uint32`) and [`bits_u64`] (`int64` bit patterns).
 
 mod binomial;
 mod bits;

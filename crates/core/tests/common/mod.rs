@@ -52,8 +52,8 @@ pub fn random_array(rng: &mut Rng, shape: &[usize], dtype: DType) -> Array {
     let vals: Vec<f64> = (0..n)
         .map(|_| match dtype {
             DType::Bool => (rng.next_u64() & 1) as f64,
-            DType::U8 | DType::U32 => rng.range(0, 50) as f64,
-            DType::I32 | DType::I64 => rng.range(-50, 50) as f64,
+            d if d.is_unsigned_integer() => rng.range(0, 50) as f64,
+            d if d.is_signed_integer() => rng.range(-50, 50) as f64,
             _ => rng.uniform() * 6.0 - 3.0,
         })
         .collect();
@@ -150,7 +150,11 @@ pub fn int_array(vals: &[i64], shape: &[usize], dtype: DType) -> Array {
     let shape = shape.to_vec();
     match dtype {
         DType::U8 => Array::from_vec(vals.iter().map(|&v| v as u8).collect::<Vec<_>>(), shape),
+        DType::U16 => Array::from_vec(vals.iter().map(|&v| v as u16).collect::<Vec<_>>(), shape),
         DType::U32 => Array::from_vec(vals.iter().map(|&v| v as u32).collect::<Vec<_>>(), shape),
+        DType::U64 => Array::from_vec(vals.iter().map(|&v| v as u64).collect::<Vec<_>>(), shape),
+        DType::I8 => Array::from_vec(vals.iter().map(|&v| v as i8).collect::<Vec<_>>(), shape),
+        DType::I16 => Array::from_vec(vals.iter().map(|&v| v as i16).collect::<Vec<_>>(), shape),
         DType::I32 => Array::from_vec(vals.iter().map(|&v| v as i32).collect::<Vec<_>>(), shape),
         DType::I64 => Array::from_vec(vals.to_vec(), shape),
         DType::Bool => Array::from_vec(vals.iter().map(|&v| v != 0).collect::<Vec<_>>(), shape),
@@ -225,7 +229,11 @@ pub fn assert_same_bits(got: &[f64], want: &[f64], what: &str) {
 pub fn scatter_combine(kind: &str, dtype: DType, a: f64, b: f64) -> f64 {
     let arith = |v: f64, wrapped: i64| match dtype {
         DType::U8 => wrapped as u8 as f64,
+        DType::U16 => wrapped as u16 as f64,
         DType::U32 => wrapped as u32 as f64,
+        DType::U64 => wrapped as u64 as f64,
+        DType::I8 => wrapped as i8 as f64,
+        DType::I16 => wrapped as i16 as f64,
         DType::I32 => wrapped as i32 as f64,
         DType::I64 => wrapped as f64,
         _ => Array::from(v).astype(dtype).item::<f64>(),

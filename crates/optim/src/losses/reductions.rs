@@ -3,7 +3,7 @@
 //! `axis` arguments; with no mask they are the core's functions.
 
 use equinox_core::lax::stop_gradient;
-use equinox_core::{nn, numpy as jnp, Array, Axes, DType};
+use equinox_core::{nn, numpy as jnp, Array, Axes};
 
 /// Panics as Optax's `utils.check_subdtype(x, jnp.floating)` does.
 #[track_caller]
@@ -20,7 +20,7 @@ pub(crate) fn check_floating(x: &Array) {
 /// Panics as Optax's `utils.check_subdtype(x, jnp.integer)` does.
 #[track_caller]
 pub(crate) fn check_integer(x: &Array) {
-    if !matches!(x.dtype(), DType::I32 | DType::I64 | DType::U8 | DType::U32) {
+    if !x.dtype().is_integer() {
         panic!(
             "Expected the input to have a dtype that is a subdtype of <class 'numpy.integer'>, \
              got {} instead",

@@ -414,7 +414,7 @@ macro_rules! impl_int_matmul {
         }
     )*};
 }
-impl_int_matmul!(u8, u32, i32, i64);
+impl_int_matmul!(u8, u16, u32, u64, i8, i16, i32, i64);
 
 impl MulAdd for bool {
     #[inline(always)]
