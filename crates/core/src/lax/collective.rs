@@ -24,8 +24,7 @@ pub fn psum(x: &Array, axis_name: &str) -> Array {
 
 /// `jax.lax.pmean`: the mean of `x` over the lanes of the vmap named `axis_name`.
 pub fn pmean(x: &Array, axis_name: &str) -> Array {
-    let n = crate::trace::axis_size(axis_name)
-        .unwrap_or_else(|| panic!("{}", crate::trace::unbound_axis_message("pmean", axis_name)));
+    let n = bound_size("pmean", axis_name);
     &psum(x, axis_name) / (n as f64)
 }
 
@@ -39,12 +38,7 @@ pub fn pmean(x: &Array, axis_name: &str) -> Array {
 /// assert_eq!(f(&Array::from_vec(vec![1.0f32, 2.0, 3.0], [3])).to_vec::<f32>(), vec![3.0, 6.0, 9.0]);
 /// ```
 pub fn axis_size(axis_name: &str) -> usize {
-    try_axis_size(axis_name).unwrap_or_else(|| {
-        panic!(
-            "{}",
-            crate::trace::unbound_axis_message("axis_size", axis_name)
-        )
-    })
+    bound_size("axis_size", axis_name)
 }
 
 /// The number of lanes of the vmap named `axis_name`, or `None` when no enclosing vmap has that
@@ -84,12 +78,7 @@ pub fn all_gather(x: &Array, axis_name: &str) -> Array {
     bind1(
         CollectiveOp::AllGather {
             axis_name: axis_name.into(),
-            axis_size: try_axis_size(axis_name).unwrap_or_else(|| {
-                panic!(
-                    "{}",
-                    crate::trace::unbound_axis_message("all_gather", axis_name)
-                )
-            }),
+            axis_size: bound_size("all_gather", axis_name),
         },
         &[x],
     )
@@ -147,6 +136,7 @@ pub struct CollectiveOptions {
     pub tiled: bool,
 }
 
+/// The size of the vmap axis `axis_name`, or JAX's unbound-axis error naming `op`.
 fn bound_size(op: &str, axis_name: &str) -> usize {
     try_axis_size(axis_name)
         .unwrap_or_else(|| panic!("{}", crate::trace::unbound_axis_message(op, axis_name)))
