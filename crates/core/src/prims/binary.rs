@@ -331,31 +331,28 @@ fn hypot2(xy: &[&Array]) -> Array {
     &bind1(BinaryOp::Mul, &[x, x]) + &bind1(BinaryOp::Mul, &[y, y])
 }
 
-/// NaN-propagating maximum (XLA semantics; `f32::max` would drop the NaN).
-#[inline]
+/// NaN-propagating maximum (XLA semantics; `f32::max` would drop the NaN). Equal operands
+/// (±0 included) give +0 when either is +0, as `maximum(-0, 0) = 0`.
+///
+/// The choice is one select on conditions combined without short-circuiting, so that a
+/// lane-wise fold or map over it compiles to vector compares and a blend: the branching form
+/// kept max reductions, ReLU and max-pooling scalar.
+#[inline(always)]
 pub(crate) fn nan_max<T: Float>(a: T, b: T) -> T {
-    if a.is_nan() || a > b {
+    let take_a = a.is_nan() | (a > b) | ((a == b) & !a.is_sign_negative());
+    if take_a {
         a
-    } else if b.is_nan() || b > a {
-        b
     } else {
-        // Equal (including ±0): XLA returns either; prefer +0 like maximum(-0, 0) = 0.
-        if a.is_sign_negative() {
-            b
-        } else {
-            a
-        }
+        b
     }
 }
 
-/// NaN-propagating minimum.
-#[inline]
+/// NaN-propagating minimum; equal operands (±0 included) give -0 when either is -0. One
+/// select, as [`nan_max`].
+#[inline(always)]
 pub(crate) fn nan_min<T: Float>(a: T, b: T) -> T {
-    if a.is_nan() || a < b {
-        a
-    } else if b.is_nan() || b < a {
-        b
-    } else if a.is_sign_negative() {
+    let take_a = a.is_nan() | (a < b) | ((a == b) & a.is_sign_negative());
+    if take_a {
         a
     } else {
         b
@@ -530,4 +527,47 @@ fn bool_binary(op: BinaryOp, x: &[bool], y: &[bool]) -> Storage {
         _ => unreachable!("abstract_eval rejects {} on bool", op.name()),
     };
     bool::into_storage(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{nan_max, nan_min};
+
+    /// XLA's max/min: a NaN operand wins, and among equal zeros max gives +0, min gives -0.
+    #[test]
+    fn nan_max_and_nan_min_propagate_nan_and_order_signed_zeros() {
+        let bits = |x: f32| x.to_bits();
+        for (a, b) in [
+            (f32::NAN, 1.0),
+            (1.0, f32::NAN),
+            (f32::NAN, f32::NEG_INFINITY),
+        ] {
+            assert!(
+                nan_max(a, b).is_nan() && nan_min(a, b).is_nan(),
+                "({a}, {b})"
+            );
+        }
+        for (a, b) in [(-0.0f32, 0.0f32), (0.0, -0.0), (0.0, 0.0), (-0.0, -0.0)] {
+            let plus = bits(a) == bits(0.0) || bits(b) == bits(0.0);
+            let minus = bits(a) == bits(-0.0) || bits(b) == bits(-0.0);
+            assert_eq!(
+                bits(nan_max(a, b)),
+                bits(if plus { 0.0 } else { -0.0 }),
+                "max({a}, {b})"
+            );
+            assert_eq!(
+                bits(nan_min(a, b)),
+                bits(if minus { -0.0 } else { 0.0 }),
+                "min({a}, {b})"
+            );
+        }
+        for (a, b, hi, lo) in [
+            (2.0f64, 1.0, 2.0, 1.0),
+            (1.0, 2.0, 2.0, 1.0),
+            (f64::NEG_INFINITY, -3.5, -3.5, f64::NEG_INFINITY),
+            (f64::INFINITY, 7.0, f64::INFINITY, 7.0),
+        ] {
+            assert_eq!((nan_max(a, b), nan_min(a, b)), (hi, lo), "({a}, {b})");
+        }
+    }
 }

@@ -2,16 +2,17 @@
 //! `reduce_or`, `reduce_xor`, `argmax`, `argmin`.
 
 use super::binary::BinaryOp;
-use super::binary::{nan_max, nan_min};
 use super::layout::{shift_axes, tuple_str, Axes, LayoutOp};
 use super::slicing::{pad_in_dim, slice_in_dim};
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{
     Array, ArrayElement, DType, Element, FloatElement, IntElement, Shape, ShapeDtype, Storage,
 };
-use crate::backend::cpu::reduce::{reduce_columns, reduce_rows};
+use crate::backend::cpu::order_key::{
+    max_join, max_start, max_step, min_join, min_start, min_step, MaxKeys, MinKeys, OrderKey,
+};
+use crate::backend::cpu::reduce::{reduce_columns, reduce_rows, reduce_rows_folded};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
-use num_traits::Float;
 
 /// What a reduction combines elements with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -450,8 +451,12 @@ fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Storage {
             ReduceKind::Sum => run!(v, 0f32, |a: f32, b: T| a + b.to_f32(), |a: f32, b: f32| a + b, T::from_f32),
             ReduceKind::Prod if wide => run!(v, <T as crate::ArrayElement>::one(), |a: T, b: T| a * b, |a: T, b: T| a * b, |a: T| a),
             ReduceKind::Prod => run!(v, 1f32, |a: f32, b: T| a * b.to_f32(), |a: f32, b: f32| a * b, T::from_f32),
-            ReduceKind::Max => run!(v, T::neg_infinity(), nan_max, nan_max, |a: T| a),
-            ReduceKind::Min => run!(v, T::infinity(), nan_min, nan_min, |a: T| a),
+            // Folded on integer keys, which vectorise (see `order_key`); the same values as
+            // folding with `nan_max`/`nan_min`.
+            ReduceKind::Max if columns => run!(v, max_start::<T>(), max_step::<T>, max_join::<T>, T::from_fold),
+            ReduceKind::Max => reduce_rows_folded(v, outer, inner, &MaxKeys::<T>::new(), T::from_fold),
+            ReduceKind::Min if columns => run!(v, min_start::<T>(), min_step::<T>, min_join::<T>, T::from_fold),
+            ReduceKind::Min => reduce_rows_folded(v, outer, inner, &MinKeys::<T>::new(), T::from_fold),
             k => unreachable!("abstract_eval rejects {k:?} on floats"),
         };
         T::into_storage(out)

@@ -10,6 +10,7 @@ pub mod fft;
 pub mod indexed;
 #[allow(unsafe_code)]
 pub mod matmul;
+pub(crate) mod order_key;
 #[allow(unsafe_code)]
 pub mod reduce;
 pub mod scan;

@@ -55,12 +55,88 @@ where
     A: Copy + Send + Sync,
     D: Copy + Send,
 {
+    reduce_rows_folded(x, outer, inner, &LaneFold { init, f, combine }, fin)
+}
+
+/// How a row, or a piece of a long row, folds into an accumulator; pieces join with
+/// `combine`. [`reduce_rows`] folds with [`lane_fold`]; an exact, order-free fold (an integer
+/// max) can instead be a plain iterator reduction, which the compiler vectorises freely.
+pub trait RowFold<T>: Sync {
+    /// The accumulator.
+    type Acc: Copy + Send + Sync;
+    /// The fold of an empty row.
+    fn init(&self) -> Self::Acc;
+    /// Folds one row (or piece). Implementations are `#[inline(always)]`, so that the fold is
+    /// compiled for the SIMD level of the loop that calls it.
+    fn fold(&self, row: &[T]) -> Self::Acc;
+    /// Joins the folds of two consecutive pieces of a row.
+    fn combine(&self, a: Self::Acc, b: Self::Acc) -> Self::Acc;
+}
+
+/// [`lane_fold`] as a [`RowFold`].
+struct LaneFold<A, F, C> {
+    init: A,
+    f: F,
+    combine: C,
+}
+
+impl<T, A, F, C> RowFold<T> for LaneFold<A, F, C>
+where
+    T: Copy,
+    A: Copy + Send + Sync,
+    F: Fn(A, T) -> A + Sync,
+    C: Fn(A, A) -> A + Sync,
+{
+    type Acc = A;
+    fn init(&self) -> A {
+        self.init
+    }
+    #[inline(always)]
+    fn fold(&self, row: &[T]) -> A {
+        lane_fold(row, self.init, &self.f, &self.combine)
+    }
+    fn combine(&self, a: A, b: A) -> A {
+        (self.combine)(a, b)
+    }
+}
+
+/// Reduces each of `outer` contiguous rows of length `inner` with `folder`:
+/// `out[r] = fin(folder.fold(row r))`, long single rows split into pieces folded in parallel.
+pub fn reduce_rows_folded<T, R, D>(
+    x: &[T],
+    outer: usize,
+    inner: usize,
+    folder: &R,
+    fin: impl Fn(R::Acc) -> D + Sync,
+) -> Vec<D>
+where
+    T: Copy + Sync,
+    R: RowFold<T>,
+    D: Copy + Send,
+{
     // SAFETY: reduce_rows_uninit writes each of the `outer` slots.
     unsafe {
         vec_filled_by(outer, |out| {
-            reduce_rows_uninit(x, outer, inner, init, f, combine, fin, out)
+            reduce_rows_uninit(x, outer, inner, folder, fin, out)
         })
     }
+}
+
+/// [`reduce_rows_folded`] into an existing buffer of `outer` elements.
+pub fn reduce_rows_folded_into<T, R, D>(
+    x: &[T],
+    outer: usize,
+    inner: usize,
+    folder: &R,
+    fin: impl Fn(R::Acc) -> D + Sync,
+    out: &mut [D],
+) where
+    T: Copy + Sync,
+    R: RowFold<T>,
+    D: Copy + Send,
+{
+    // SAFETY: reduce_rows_uninit only stores computed values.
+    reduce_rows_uninit(x, outer, inner, folder, fin, unsafe { as_uninit(out) })
 }
 
 /// [`reduce_rows`] into an existing buffer of `outer` elements.
@@ -79,25 +155,19 @@ pub fn reduce_rows_into<T, A, D>(
     A: Copy + Send + Sync,
     D: Copy + Send,
 {
-    // SAFETY: reduce_rows_uninit only stores computed values.
-    reduce_rows_uninit(x, outer, inner, init, f, combine, fin, unsafe {
-        as_uninit(out)
-    })
+    reduce_rows_folded_into(x, outer, inner, &LaneFold { init, f, combine }, fin, out)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn reduce_rows_uninit<T, A, D>(
+fn reduce_rows_uninit<T, R, D>(
     x: &[T],
     outer: usize,
     inner: usize,
-    init: A,
-    f: impl Fn(A, T) -> A + Sync,
-    combine: impl Fn(A, A) -> A + Sync,
-    fin: impl Fn(A) -> D + Sync,
+    folder: &R,
+    fin: impl Fn(R::Acc) -> D + Sync,
     out: &mut [MaybeUninit<D>],
 ) where
     T: Copy + Sync,
-    A: Copy + Send + Sync,
+    R: RowFold<T>,
     D: Copy + Send,
 {
     assert_eq!(
@@ -107,7 +177,7 @@ fn reduce_rows_uninit<T, A, D>(
     );
     if inner == 0 {
         for o in out.iter_mut() {
-            o.write(fin(init));
+            o.write(fin(folder.init()));
         }
         return;
     }
@@ -117,9 +187,7 @@ fn reduce_rows_uninit<T, A, D>(
         dispatch(FoldRows {
             x,
             inner,
-            init,
-            f: &f,
-            combine: &combine,
+            folder,
             fin: &fin,
             out,
         })
@@ -134,20 +202,18 @@ fn reduce_rows_uninit<T, A, D>(
             .par_chunks(PARALLEL_THRESHOLD / 4)
             .map(|c| {
                 // Starts initialised, so reading it back needs no `assume_init`.
-                let mut part = [init];
+                let mut part = [folder.init()];
                 dispatch(FoldRows {
                     x: c,
                     inner: c.len(),
-                    init,
-                    f: &f,
-                    combine: &combine,
+                    folder,
                     fin: &|a| a,
                     // SAFETY: FoldRows only stores computed values.
                     out: unsafe { as_uninit(&mut part) },
                 });
                 part[0]
             })
-            .reduce(|| init, &combine);
+            .reduce(|| folder.init(), |a, b| folder.combine(a, b));
         out[0].write(fin(part));
         return;
     }
@@ -159,51 +225,26 @@ fn reduce_rows_uninit<T, A, D>(
 }
 
 /// Folds the rows of length `inner` of `x` into `out`, compiled per SIMD level.
-struct FoldRows<'a, T, A, D, F, C, Fin> {
+struct FoldRows<'a, T, R, D, Fin> {
     x: &'a [T],
     inner: usize,
-    init: A,
-    f: &'a F,
-    combine: &'a C,
+    folder: &'a R,
     fin: &'a Fin,
     out: &'a mut [MaybeUninit<D>],
 }
 
-impl<T, A, D, F, C, Fin> Kernel for FoldRows<'_, T, A, D, F, C, Fin>
+impl<T, R, D, Fin> Kernel for FoldRows<'_, T, R, D, Fin>
 where
     T: Copy,
-    A: Copy,
-    F: Fn(A, T) -> A,
-    C: Fn(A, A) -> A,
-    Fin: Fn(A) -> D,
+    R: RowFold<T>,
+    Fin: Fn(R::Acc) -> D,
 {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        fold_rows(
-            self.x,
-            self.inner,
-            self.init,
-            self.f,
-            self.combine,
-            self.fin,
-            self.out,
-        )
-    }
-}
-
-#[inline(always)]
-fn fold_rows<T: Copy, A: Copy, D>(
-    x: &[T],
-    inner: usize,
-    init: A,
-    f: &impl Fn(A, T) -> A,
-    combine: &impl Fn(A, A) -> A,
-    fin: &impl Fn(A) -> D,
-    out: &mut [MaybeUninit<D>],
-) {
-    for (o, r) in out.iter_mut().zip(x.chunks_exact(inner)) {
-        o.write(fin(lane_fold(r, init, f, combine)));
+        for (o, r) in self.out.iter_mut().zip(self.x.chunks_exact(self.inner)) {
+            o.write((self.fin)(self.folder.fold(r)));
+        }
     }
 }
 

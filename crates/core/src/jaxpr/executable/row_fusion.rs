@@ -7,22 +7,20 @@
 //! the group holds either one element per element (*full*) or one per row (*row*); a chunk of
 //! `k` rows holds `k * cols` or `k` of them. Each step runs the per-element loop of its
 //! standalone kernel ([`kernels::elementwise`]) on the chunk, and a reduction folds each row
-//! with [`lane_fold`], the fold the standalone row reduction uses, so the results agree with
+//! with [`reduce_rows_into`], the fold the standalone row reduction uses, so the results agree with
 //! the unfused program bit for bit.
 
 use super::fusion::Wiring;
 use super::kernels::{self, Dst, ElementwiseOp, Kernel, Src};
 use super::scratch::{split, Scratch, SCRATCH};
 use crate::array::{DType, Shape, ShapeDtype, Storage};
-use crate::backend::cpu::reduce::lane_fold;
-use crate::backend::cpu::simd::{dispatch, Kernel as SimdKernel};
+use crate::backend::cpu::order_key::{MaxKeys, MinKeys, OrderKey};
+use crate::backend::cpu::reduce::{reduce_rows_folded_into, reduce_rows_into};
 use crate::backend::cpu::strided::strided_copy_range_into;
 use crate::backend::cpu::PARALLEL_THRESHOLD;
 use crate::jaxpr::{Atom, Jaxpr, Var};
-use crate::prims::binary::{nan_max, nan_min};
 use crate::prims::reduce::{ReduceKind, ReduceOp};
 use crate::prims::Primitive;
-use num_traits::Float;
 use rayon::prelude::*;
 use smallvec::SmallVec;
 use std::collections::HashMap;
@@ -737,51 +735,29 @@ impl Chunk {
     }
 }
 
-/// Folds each row of `x` into `out` as the standalone row reduction does (`ReduceOp::eval`'s
-/// initial values and combining functions, the same [`lane_fold`] in the same SIMD dispatch).
-fn fold_rows<T: Float + Send + Sync>(kind: ReduceKind, x: &[T], cols: usize, out: &mut [T]) {
+/// Folds each row of `x` into `out` as the standalone row reduction does: `ReduceOp::eval`'s
+/// initial values and folds through the same row reductions (a chunk is below its
+/// parallel threshold, so it folds the rows one by one in the same SIMD dispatch).
+fn fold_rows<T: OrderKey + Send + Sync>(kind: ReduceKind, x: &[T], cols: usize, out: &mut [T]) {
+    let rows = out.len();
     match kind {
-        ReduceKind::Sum => dispatch(FoldRows {
+        ReduceKind::Sum => reduce_rows_into(
             x,
+            rows,
             cols,
-            init: T::zero(),
-            f: |a: T, b: T| a + b,
+            T::zero(),
+            |a, b| a + b,
+            |a, b| a + b,
+            |a| a,
             out,
-        }),
-        ReduceKind::Max => dispatch(FoldRows {
-            x,
-            cols,
-            init: T::neg_infinity(),
-            f: nan_max::<T>,
-            out,
-        }),
-        ReduceKind::Min => dispatch(FoldRows {
-            x,
-            cols,
-            init: T::infinity(),
-            f: nan_min::<T>,
-            out,
-        }),
-        other => unreachable!("find_groups() row-fuses no {other:?}"),
-    }
-}
-
-/// The rows of length `cols` of `x` folded into `out`, compiled per SIMD level.
-struct FoldRows<'a, T, F> {
-    x: &'a [T],
-    cols: usize,
-    init: T,
-    f: F,
-    out: &'a mut [T],
-}
-
-impl<T: Copy, F: Fn(T, T) -> T> SimdKernel for FoldRows<'_, T, F> {
-    type Output = ();
-    #[inline(always)]
-    fn run(self) {
-        for (o, r) in self.out.iter_mut().zip(self.x.chunks_exact(self.cols)) {
-            *o = lane_fold(r, self.init, &self.f, &self.f);
+        ),
+        ReduceKind::Max => {
+            reduce_rows_folded_into(x, rows, cols, &MaxKeys::new(), T::from_fold, out)
         }
+        ReduceKind::Min => {
+            reduce_rows_folded_into(x, rows, cols, &MinKeys::new(), T::from_fold, out)
+        }
+        other => unreachable!("find_groups() row-fuses no {other:?}"),
     }
 }
 
