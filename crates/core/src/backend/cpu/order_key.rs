@@ -109,63 +109,49 @@ pub(crate) fn min_join<T: OrderKey>((k, m): KeyFold<T>, (k2, m2): KeyFold<T>) ->
     (k.min(k2), m.max(m2))
 }
 
-/// A NaN-propagating max fold of rows; [`OrderKey::from_fold`] gives its value.
-pub(crate) struct MaxKeys<T>(PhantomData<T>);
+/// A NaN-propagating max (`MAX = true`) or min fold of rows; [`OrderKey::from_fold`] gives
+/// its value.
+pub(crate) struct ExtremeKeys<T, const MAX: bool>(PhantomData<T>);
 
-/// A NaN-propagating min fold of rows; [`OrderKey::from_fold`] gives its value.
-pub(crate) struct MinKeys<T>(PhantomData<T>);
+/// The max fold of rows.
+pub(crate) type MaxKeys<T> = ExtremeKeys<T, true>;
 
-impl<T> MaxKeys<T> {
+/// The min fold of rows.
+pub(crate) type MinKeys<T> = ExtremeKeys<T, false>;
+
+impl<T, const MAX: bool> ExtremeKeys<T, MAX> {
     /// The fold.
     pub(crate) fn new() -> Self {
-        MaxKeys(PhantomData)
-    }
-}
-
-impl<T> MinKeys<T> {
-    /// The fold.
-    pub(crate) fn new() -> Self {
-        MinKeys(PhantomData)
+        ExtremeKeys(PhantomData)
     }
 }
 
 // Integer max and min are exact in any order, so a plain loop (which the compiler vectorises
 // with several accumulators) gives the same result as any other fold order.
-impl<T: OrderKey> RowFold<T> for MaxKeys<T> {
+impl<T: OrderKey, const MAX: bool> RowFold<T> for ExtremeKeys<T, MAX> {
     type Acc = KeyFold<T>;
     fn init(&self) -> KeyFold<T> {
-        max_start::<T>()
+        if MAX {
+            max_start::<T>()
+        } else {
+            min_start::<T>()
+        }
     }
     #[inline(always)]
     fn fold(&self, row: &[T]) -> KeyFold<T> {
-        let (mut k, mut m) = max_start::<T>();
+        let (mut k, mut m) = self.init();
         for &v in row {
-            k = k.max(v.key());
+            k = if MAX { k.max(v.key()) } else { k.min(v.key()) };
             m = m.max(v.magnitude());
         }
         (k, m)
     }
     fn combine(&self, a: KeyFold<T>, b: KeyFold<T>) -> KeyFold<T> {
-        max_join::<T>(a, b)
-    }
-}
-
-impl<T: OrderKey> RowFold<T> for MinKeys<T> {
-    type Acc = KeyFold<T>;
-    fn init(&self) -> KeyFold<T> {
-        min_start::<T>()
-    }
-    #[inline(always)]
-    fn fold(&self, row: &[T]) -> KeyFold<T> {
-        let (mut k, mut m) = min_start::<T>();
-        for &v in row {
-            k = k.min(v.key());
-            m = m.max(v.magnitude());
+        if MAX {
+            max_join::<T>(a, b)
+        } else {
+            min_join::<T>(a, b)
         }
-        (k, m)
-    }
-    fn combine(&self, a: KeyFold<T>, b: KeyFold<T>) -> KeyFold<T> {
-        min_join::<T>(a, b)
     }
 }
 
