@@ -556,41 +556,41 @@ impl Layout {
         }
     }
 
-    fn from_code<T: ArrayElement>(self, code: u8) -> T {
+    fn value_of_code<T: ArrayElement>(self, code: u8) -> T {
         T::from_f32_of(self.decode(code), DType::F32)
     }
 
     fn infinity<T: ArrayElement>(self, negative: bool) -> T {
         match self {
             Layout::Signed(f) if f.specials == Specials::Ieee => {
-                self.from_code(f.inf_code() as u8 | if negative { 0x80 } else { 0 })
+                self.value_of_code(f.inf_code() as u8 | if negative { 0x80 } else { 0 })
             }
             Layout::Signed(f) => {
-                self.from_code(f.max_code() as u8 | if negative { 0x80 } else { 0 })
+                self.value_of_code(f.max_code() as u8 | if negative { 0x80 } else { 0 })
             }
-            Layout::E8M0 if negative => self.from_code(0),
-            Layout::E8M0 => self.from_code(0xfe),
+            Layout::E8M0 if negative => self.value_of_code(0),
+            Layout::E8M0 => self.value_of_code(0xfe),
         }
     }
 
     fn max_value<T: ArrayElement>(self) -> T {
         match self {
-            Layout::Signed(f) => self.from_code(f.max_code() as u8),
-            Layout::E8M0 => self.from_code(0xfe),
+            Layout::Signed(f) => self.value_of_code(f.max_code() as u8),
+            Layout::E8M0 => self.value_of_code(0xfe),
         }
     }
 
     fn min_value<T: ArrayElement>(self) -> T {
         match self {
-            Layout::Signed(f) => self.from_code(f.max_code() as u8 | 0x80),
-            Layout::E8M0 => self.from_code(0),
+            Layout::Signed(f) => self.value_of_code(f.max_code() as u8 | 0x80),
+            Layout::E8M0 => self.value_of_code(0),
         }
     }
 
     fn smallest_normal<T: ArrayElement>(self) -> T {
         match self {
-            Layout::Signed(f) => self.from_code(1 << f.mbits),
-            Layout::E8M0 => self.from_code(0),
+            Layout::Signed(f) => self.value_of_code(1 << f.mbits),
+            Layout::E8M0 => self.value_of_code(0),
         }
     }
 
