@@ -29,6 +29,10 @@
 //! - `bfloat16` is written with numpy's descr `'<V2'` (what `np.save` writes for an
 //!   `ml_dtypes.bfloat16` array), and any 2-byte void record (`'<V2'`, `'|V2'`) reads as
 //!   `bfloat16`, as `jnp.load` does.
+//! - The 8-bit floats are written with numpy's descr `'|V1'` (what `np.save` writes for every
+//!   ml_dtypes 8-bit float); a 1-byte void record reads as the template's 8-bit float.
+//!   safetensors holds `float8_e4m3fn` (`F8_E4M3`), `float8_e5m2` (`F8_E5M2`) and
+//!   `float8_e8m0fnu` (`F8_E8M0`); the other 8-bit floats have no safetensors dtype.
 //!
 //! Reading accepts any `.npy` record numpy writes for the supported dtypes: format versions
 //! 1.0 to 3.0, `fortran_order: True`, big-endian data. Errors name the leaf (its path, its
@@ -211,7 +215,7 @@ pub enum SerialisationError {
         name: String,
     },
     /// A leaf's dtype has no safetensors equivalent (`complex128`: safetensors' only complex
-    /// dtype is `C64`, complex64).
+    /// dtype is `C64`, complex64; the 8-bit floats but e4m3fn, e5m2 and e8m0fnu).
     NoSafetensorsDtype {
         /// The leaf's path.
         name: String,
@@ -354,6 +358,12 @@ impl fmt::Display for SerialisationError {
                 f,
                 "two leaves have the same path \"{name}\", so they cannot be named apart"
             ),
+            NoSafetensorsDtype { name, dtype } if dtype.is_float8() => write!(
+                f,
+                "leaf \"{name}\" is {dtype}, which safetensors cannot store (its 8-bit floats \
+                 are F8_E4M3, F8_E5M2 and F8_E8M0: float8_e4m3fn, float8_e5m2 and \
+                 float8_e8m0fnu); save it as .eqx or cast it"
+            ),
             NoSafetensorsDtype { name, dtype } => write!(
                 f,
                 "leaf \"{name}\" is {dtype}, which safetensors cannot store (its only complex \
@@ -424,6 +434,33 @@ macro_rules! impl_le_bytes {
     )*};
 }
 impl_le_bytes!(u8, u16, u32, u64, i8, i16, i32, i64, f16, bf16, f32, f64);
+
+/// An 8-bit float is its one code byte.
+macro_rules! impl_le_bytes_float8 {
+    ($($t:ty),*) => {$(
+        impl LeBytes for $t {
+            const SIZE: usize = 1;
+            #[inline]
+            fn put(self, out: &mut Vec<u8>) {
+                out.push(self.to_bits());
+            }
+            #[inline]
+            fn get(bytes: &[u8]) -> Self {
+                <$t>::from_bits(bytes[0])
+            }
+        }
+    )*};
+}
+impl_le_bytes_float8!(
+    equinox_core::Float8E3M4,
+    equinox_core::Float8E4M3,
+    equinox_core::Float8E4M3B11Fnuz,
+    equinox_core::Float8E4M3Fn,
+    equinox_core::Float8E4M3Fnuz,
+    equinox_core::Float8E5M2,
+    equinox_core::Float8E5M2Fnuz,
+    equinox_core::Float8E8M0Fnu
+);
 
 /// A complex number is its real part then its imaginary part, each in the part's byte order
 /// (numpy's `<c8`/`<c16`).
@@ -533,6 +570,15 @@ fn descr(dtype: DType) -> &'static str {
         DType::F64 => "<f8",
         DType::C64 => "<c8",
         DType::C128 => "<c16",
+        // ml_dtypes' 8-bit floats are 1-byte voids to numpy's header writer.
+        DType::F8E3M4
+        | DType::F8E4M3
+        | DType::F8E4M3B11Fnuz
+        | DType::F8E4M3Fn
+        | DType::F8E4M3Fnuz
+        | DType::F8E5M2
+        | DType::F8E5M2Fnuz
+        | DType::F8E8M0Fnu => "|V1",
     }
 }
 
@@ -556,6 +602,9 @@ fn parse_descr(descr: &str) -> Option<(DType, bool)> {
         "i8" => DType::I64,
         "f2" => DType::F16,
         "V2" => DType::BF16,
+        // A 1-byte void is one of the 8-bit floats; which one only a template can say
+        // (`read_record` takes the template's), float8_e4m3fn without one.
+        "V1" => DType::F8E4M3Fn,
         "f4" => DType::F32,
         "f8" => DType::F64,
         "c8" => DType::C64,
@@ -989,14 +1038,18 @@ const UNCHECKED_RESERVE_BYTES: usize = 1 << 26;
 
 /// Reads one record; with `expected`, checks its shape and dtype before reading the data.
 fn read_record<R: Read>(r: &mut R, expected: Option<&ShapeDtype>) -> Result<Array, RecordError> {
-    let header = read_header(r)?;
+    let mut header = read_header(r)?;
     if let Some(expected) = expected {
         if expected.shape.dims() != header.shape.as_slice() {
             return Err(RecordError::Shape(header.shape));
         }
-        if expected.dtype != header.dtype {
+        // The 8-bit floats share one descr: the template names the format.
+        let same = expected.dtype == header.dtype
+            || (expected.dtype.is_float8() && header.dtype.is_float8());
+        if !same {
             return Err(RecordError::Dtype(header.dtype));
         }
+        header.dtype = expected.dtype;
     }
     let size = header
         .shape
@@ -1343,7 +1396,15 @@ fn to_safetensors_dtype(dtype: DType) -> Option<safetensors::Dtype> {
         DType::F32 => S::F32,
         DType::F64 => S::F64,
         DType::C64 => S::C64,
-        DType::C128 => return None,
+        DType::F8E4M3Fn => S::F8_E4M3,
+        DType::F8E5M2 => S::F8_E5M2,
+        DType::F8E8M0Fnu => S::F8_E8M0,
+        DType::C128
+        | DType::F8E3M4
+        | DType::F8E4M3
+        | DType::F8E4M3B11Fnuz
+        | DType::F8E4M3Fnuz
+        | DType::F8E5M2Fnuz => return None,
     })
 }
 
@@ -1364,6 +1425,9 @@ fn from_safetensors_dtype(dtype: safetensors::Dtype) -> Option<DType> {
         S::F32 => DType::F32,
         S::F64 => DType::F64,
         S::C64 => DType::C64,
+        S::F8_E4M3 => DType::F8E4M3Fn,
+        S::F8_E5M2 => DType::F8E5M2,
+        S::F8_E8M0 => DType::F8E8M0Fnu,
         _ => return None,
     })
 }

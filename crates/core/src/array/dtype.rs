@@ -38,10 +38,27 @@ pub enum DType {
     C64,
     /// `complex128`: a pair of `float64`, stored as [`Complex64`](crate::Complex64).
     C128,
+    /// `float8_e3m4`, stored as [`Float8E3M4`](crate::Float8E3M4).
+    F8E3M4,
+    /// `float8_e4m3`, stored as [`Float8E4M3`](crate::Float8E4M3).
+    F8E4M3,
+    /// `float8_e4m3b11fnuz`, stored as [`Float8E4M3B11Fnuz`](crate::Float8E4M3B11Fnuz).
+    F8E4M3B11Fnuz,
+    /// `float8_e4m3fn`, stored as [`Float8E4M3Fn`](crate::Float8E4M3Fn).
+    F8E4M3Fn,
+    /// `float8_e4m3fnuz`, stored as [`Float8E4M3Fnuz`](crate::Float8E4M3Fnuz).
+    F8E4M3Fnuz,
+    /// `float8_e5m2`, stored as [`Float8E5M2`](crate::Float8E5M2).
+    F8E5M2,
+    /// `float8_e5m2fnuz`, stored as [`Float8E5M2Fnuz`](crate::Float8E5M2Fnuz).
+    F8E5M2Fnuz,
+    /// `float8_e8m0fnu`, stored as [`Float8E8M0Fnu`](crate::Float8E8M0Fnu).
+    F8E8M0Fnu,
 }
 
-/// Every real (non-complex) dtype, in a fixed order (useful for tests and tables); the complex
-/// ones are [`COMPLEX_DTYPES`].
+/// Every real (non-complex) dtype but the 8-bit floats, in a fixed order (useful for tests and
+/// tables); the complex ones are [`COMPLEX_DTYPES`], the 8-bit floats [`FLOAT8_DTYPES`] (kept
+/// apart because they promote with no other float and most tables do not apply to them).
 pub const ALL_DTYPES: [DType; 13] = [
     DType::Bool,
     DType::U8,
@@ -60,6 +77,18 @@ pub const ALL_DTYPES: [DType; 13] = [
 
 /// The complex dtypes: `complex64` and `complex128`.
 pub const COMPLEX_DTYPES: [DType; 2] = [DType::C64, DType::C128];
+
+/// The 8-bit float dtypes JAX has, in `jnp`'s alphabetical order.
+pub const FLOAT8_DTYPES: [DType; 8] = [
+    DType::F8E3M4,
+    DType::F8E4M3,
+    DType::F8E4M3B11Fnuz,
+    DType::F8E4M3Fn,
+    DType::F8E4M3Fnuz,
+    DType::F8E5M2,
+    DType::F8E5M2Fnuz,
+    DType::F8E8M0Fnu,
+];
 
 impl DType {
     /// The numpy name of the dtype (`"float32"`, `"int32"`, `"bool"`, ...).
@@ -80,6 +109,14 @@ impl DType {
             DType::F64 => "float64",
             DType::C64 => "complex64",
             DType::C128 => "complex128",
+            DType::F8E3M4 => "float8_e3m4",
+            DType::F8E4M3 => "float8_e4m3",
+            DType::F8E4M3B11Fnuz => "float8_e4m3b11fnuz",
+            DType::F8E4M3Fn => "float8_e4m3fn",
+            DType::F8E4M3Fnuz => "float8_e4m3fnuz",
+            DType::F8E5M2 => "float8_e5m2",
+            DType::F8E5M2Fnuz => "float8_e5m2fnuz",
+            DType::F8E8M0Fnu => "float8_e8m0fnu",
         }
     }
 
@@ -101,6 +138,14 @@ impl DType {
             DType::F64 => "f64",
             DType::C64 => "c64",
             DType::C128 => "c128",
+            DType::F8E3M4 => "f8_e3m4",
+            DType::F8E4M3 => "f8_e4m3",
+            DType::F8E4M3B11Fnuz => "f8_e4m3b11fnuz",
+            DType::F8E4M3Fn => "f8_e4m3fn",
+            DType::F8E4M3Fnuz => "f8_e4m3fnuz",
+            DType::F8E5M2 => "f8_e5m2",
+            DType::F8E5M2Fnuz => "f8_e5m2fnuz",
+            DType::F8E8M0Fnu => "f8_e8m0fnu",
         }
     }
 
@@ -109,6 +154,7 @@ impl DType {
         ALL_DTYPES
             .iter()
             .chain(COMPLEX_DTYPES.iter())
+            .chain(FLOAT8_DTYPES.iter())
             .copied()
             .find(|d| d.name() == name || d.short_name() == name)
     }
@@ -117,6 +163,14 @@ impl DType {
     pub fn size_in_bytes(self) -> usize {
         match self {
             DType::Bool | DType::U8 | DType::I8 => 1,
+            DType::F8E3M4
+            | DType::F8E4M3
+            | DType::F8E4M3B11Fnuz
+            | DType::F8E4M3Fn
+            | DType::F8E4M3Fnuz
+            | DType::F8E5M2
+            | DType::F8E5M2Fnuz
+            | DType::F8E8M0Fnu => 1,
             DType::U16 | DType::I16 | DType::F16 | DType::BF16 => 2,
             DType::U32 | DType::I32 | DType::F32 => 4,
             DType::U64 | DType::I64 | DType::F64 | DType::C64 => 8,
@@ -126,7 +180,24 @@ impl DType {
 
     /// True for the real floating-point dtypes (not the complex ones: see [`DType::is_inexact`]).
     pub fn is_float(self) -> bool {
-        matches!(self, DType::F16 | DType::BF16 | DType::F32 | DType::F64)
+        matches!(self, DType::F16 | DType::BF16 | DType::F32 | DType::F64) || self.is_float8()
+    }
+
+    /// True for the 8-bit floats ([`FLOAT8_DTYPES`]).
+    pub const fn is_float8(self) -> bool {
+        // A `matches!` rather than a search of the table, so that it folds away in the
+        // monomorphised conversion loops.
+        matches!(
+            self,
+            DType::F8E3M4
+                | DType::F8E4M3
+                | DType::F8E4M3B11Fnuz
+                | DType::F8E4M3Fn
+                | DType::F8E4M3Fnuz
+                | DType::F8E5M2
+                | DType::F8E5M2Fnuz
+                | DType::F8E8M0Fnu
+        )
     }
 
     /// True for `complex64` and `complex128`.
@@ -205,6 +276,8 @@ enum Node {
     I4,
     I8,
     WeakFloat,
+    /// An 8-bit float: above the weak float only, below nothing (JAX's small float types).
+    Small(DType),
     BF,
     F2,
     F4,
@@ -214,7 +287,7 @@ enum Node {
     C16,
 }
 
-const NODES: [Node; 18] = [
+const NODES: [Node; 26] = [
     Node::B1,
     Node::U1,
     Node::U2,
@@ -226,6 +299,14 @@ const NODES: [Node; 18] = [
     Node::I4,
     Node::I8,
     Node::WeakFloat,
+    Node::Small(DType::F8E3M4),
+    Node::Small(DType::F8E4M3),
+    Node::Small(DType::F8E4M3B11Fnuz),
+    Node::Small(DType::F8E4M3Fn),
+    Node::Small(DType::F8E4M3Fnuz),
+    Node::Small(DType::F8E5M2),
+    Node::Small(DType::F8E5M2Fnuz),
+    Node::Small(DType::F8E8M0Fnu),
     Node::BF,
     Node::F2,
     Node::F4,
@@ -250,7 +331,20 @@ impl Node {
             I2 => &[I4],
             I4 => &[I8],
             I8 => &[WeakFloat],
-            WeakFloat => &[BF, F2, WeakComplex],
+            WeakFloat => &[
+                Small(DType::F8E3M4),
+                Small(DType::F8E4M3),
+                Small(DType::F8E4M3B11Fnuz),
+                Small(DType::F8E4M3Fn),
+                Small(DType::F8E4M3Fnuz),
+                Small(DType::F8E5M2),
+                Small(DType::F8E5M2Fnuz),
+                Small(DType::F8E8M0Fnu),
+                BF,
+                F2,
+                WeakComplex,
+            ],
+            Small(_) => &[],
             BF => &[F4],
             F2 => &[F4],
             F4 => &[F8, C8],
@@ -294,6 +388,18 @@ impl Node {
             (DType::F64, _) => Node::F8,
             (DType::C64, _) => Node::C8,
             (DType::C128, _) => Node::C16,
+            (d, _) => Node::Small(d),
+        }
+    }
+
+    /// How JAX's promotion error names an operand, as Python's `repr` of the string: the
+    /// dtype, or the Python type of a weak one.
+    fn describe(dtype: DType, weak: bool) -> String {
+        match Node::of(dtype, weak) {
+            Node::WeakInt => "\"<class 'int'>\"".into(),
+            Node::WeakFloat => "\"<class 'float'>\"".into(),
+            Node::WeakComplex => "\"<class 'complex'>\"".into(),
+            _ => format!("'{}'", dtype.name()),
         }
     }
 }
@@ -306,6 +412,17 @@ impl Node {
 pub fn promote_types_weak(a: DType, a_weak: bool, b: DType, b_weak: bool) -> (DType, bool) {
     let (na, nb) = (Node::of(a, a_weak), Node::of(b, b_weak));
     let common = na.upper_bounds() & nb.upper_bounds();
+    if common == 0 {
+        // Only the 8-bit floats have no common bound with another type.
+        panic!(
+            "TypePromotionError: Input dtypes ({}, {}) have no available implicit dtype \
+             promotion path. To avoid unintended promotion, 8-bit floats do not support implicit \
+             promotion. If you'd like your inputs to be promoted to another type, you can do so \
+             explicitly using e.g. x.astype('float32')",
+            Node::describe(a, a_weak),
+            Node::describe(b, b_weak)
+        );
+    }
     // The least upper bound is the one common bound whose own upper bounds contain all others.
     let lub = NODES
         .iter()
@@ -338,6 +455,7 @@ pub fn promote_types_weak(a: DType, a_weak: bool, b: DType, b_weak: bool) -> (DT
         Node::F8 => (DType::F64, false),
         Node::C8 => (DType::C64, false),
         Node::C16 => (DType::C128, false),
+        Node::Small(d) => (d, false),
     }
 }
 

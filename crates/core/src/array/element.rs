@@ -8,7 +8,8 @@ use num_complex::{Complex32, Complex64};
 /// A Rust type that can be stored in an [`Array`](crate::Array): every dtype's element type,
 /// complex ones included.
 ///
-/// Implemented for `bool`, `u8`, `u16`, `u32`, `u64`, `i8`, `i16`, `i32`, `i64`, `half::f16`, `half::bf16`, `f32`, `f64`,
+/// Implemented for `bool`, `u8`, `u16`, `u32`, `u64`, `i8`, `i16`, `i32`, `i64`, `half::f16`,
+/// `half::bf16`, the 8-bit floats ([`Float8E4M3Fn`](crate::Float8E4M3Fn), ...), `f32`, `f64`,
 /// [`Complex32`](crate::Complex32) (`complex64`) and [`Complex64`](crate::Complex64)
 /// (`complex128`). Complex numbers have no order, so the ordered real types implement
 /// [`Element`] on top of this trait; kernels that compare take `Element`.
@@ -35,6 +36,14 @@ pub trait ArrayElement: Copy + Send + Sync + PartialEq + std::fmt::Debug + 'stat
     /// Converts from `u64` like [`ArrayElement::from_i64`]; separate because a `uint64` above
     /// `i64::MAX` must become a large positive float, not a negative one.
     fn from_u64(v: u64) -> Self;
+    /// Converts from `v`, the exact `f32` image of a value of dtype `src` (an integer already
+    /// rounded to `f32`). Only the 8-bit floats depend on `src` (XLA narrows to them with
+    /// rules that depend on the source width); every other type converts `v` like
+    /// [`ArrayElement::from_f64`].
+    fn from_f32_of(v: f32, src: DType) -> Self {
+        let _ = src;
+        Self::from_f64(f64::from(v))
+    }
     /// The value as a `complex128` (real values get imaginary part 0).
     fn to_c128(self) -> Complex64 {
         Complex64::new(self.to_f64(), 0.0)
@@ -253,6 +262,9 @@ impl_complex_element!(Complex64, f64, C128);
 /// become complex with imaginary part 0.
 #[inline]
 pub fn cast<S: ArrayElement, D: ArrayElement>(s: S) -> D {
+    if D::DTYPE.is_float8() {
+        return cast_to_float8(s);
+    }
     let to_half = matches!(D::DTYPE, DType::F16 | DType::BF16);
     if S::DTYPE.is_complex() {
         if D::DTYPE.is_complex() {
@@ -279,9 +291,21 @@ pub fn cast<S: ArrayElement, D: ArrayElement>(s: S) -> D {
     }
 }
 
+/// [`cast`] to an 8-bit float: `f64` (and `complex128`) values round directly, everything else
+/// (integers included) goes through `f32` and [`ArrayElement::from_f32_of`], as XLA does.
+fn cast_to_float8<S: ArrayElement, D: ArrayElement>(s: S) -> D {
+    match S::DTYPE {
+        DType::F64 | DType::C128 => D::from_f64(s.to_f64()),
+        DType::U64 => D::from_f32_of(s.to_i64() as u64 as f32, S::DTYPE),
+        d if d.is_integer() || d.is_bool() => D::from_f32_of(s.to_i64() as f32, S::DTYPE),
+        _ => D::from_f32_of(s.to_f64() as f32, S::DTYPE),
+    }
+}
+
 /// Float element types: every transcendental function the primitives need.
 ///
-/// `f16` and `bf16` compute in `f32` and round once at the end, as XLA does on CPU.
+/// `f16`, `bf16` and the 8-bit floats compute in `f32` and round once at the end, as XLA does
+/// on CPU.
 pub trait FloatElement: Element + num_traits::Float {
     /// The value as `f32` (exact for f16/bf16/f32).
     fn to_f32(self) -> f32;

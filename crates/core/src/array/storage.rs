@@ -1,6 +1,10 @@
 //! Typed element buffers and the macros that dispatch on a dtype once per operation.
 
 use super::dtype::DType;
+use super::float8::{
+    Float8E3M4, Float8E4M3, Float8E4M3B11Fnuz, Float8E4M3Fn, Float8E4M3Fnuz, Float8E5M2,
+    Float8E5M2Fnuz, Float8E8M0Fnu,
+};
 use half::{bf16, f16};
 use num_complex::{Complex32, Complex64};
 
@@ -37,6 +41,22 @@ pub enum Storage {
     C64(Vec<Complex32>),
     /// `complex128` elements.
     C128(Vec<Complex64>),
+    /// `float8_e3m4` elements.
+    F8E3M4(Vec<Float8E3M4>),
+    /// `float8_e4m3` elements.
+    F8E4M3(Vec<Float8E4M3>),
+    /// `float8_e4m3b11fnuz` elements.
+    F8E4M3B11Fnuz(Vec<Float8E4M3B11Fnuz>),
+    /// `float8_e4m3fn` elements.
+    F8E4M3Fn(Vec<Float8E4M3Fn>),
+    /// `float8_e4m3fnuz` elements.
+    F8E4M3Fnuz(Vec<Float8E4M3Fnuz>),
+    /// `float8_e5m2` elements.
+    F8E5M2(Vec<Float8E5M2>),
+    /// `float8_e5m2fnuz` elements.
+    F8E5M2Fnuz(Vec<Float8E5M2Fnuz>),
+    /// `float8_e8m0fnu` elements.
+    F8E8M0Fnu(Vec<Float8E8M0Fnu>),
 }
 
 impl Storage {
@@ -58,6 +78,14 @@ impl Storage {
             Storage::F64(_) => DType::F64,
             Storage::C64(_) => DType::C64,
             Storage::C128(_) => DType::C128,
+            Storage::F8E3M4(_) => DType::F8E3M4,
+            Storage::F8E4M3(_) => DType::F8E4M3,
+            Storage::F8E4M3B11Fnuz(_) => DType::F8E4M3B11Fnuz,
+            Storage::F8E4M3Fn(_) => DType::F8E4M3Fn,
+            Storage::F8E4M3Fnuz(_) => DType::F8E4M3Fnuz,
+            Storage::F8E5M2(_) => DType::F8E5M2,
+            Storage::F8E5M2Fnuz(_) => DType::F8E5M2Fnuz,
+            Storage::F8E8M0Fnu(_) => DType::F8E8M0Fnu,
         }
     }
 
@@ -146,6 +174,38 @@ macro_rules! with_dtype {
                 type $T = $crate::Complex64;
                 $body
             }
+            $crate::DType::F8E3M4 => {
+                type $T = $crate::Float8E3M4;
+                $body
+            }
+            $crate::DType::F8E4M3 => {
+                type $T = $crate::Float8E4M3;
+                $body
+            }
+            $crate::DType::F8E4M3B11Fnuz => {
+                type $T = $crate::Float8E4M3B11Fnuz;
+                $body
+            }
+            $crate::DType::F8E4M3Fn => {
+                type $T = $crate::Float8E4M3Fn;
+                $body
+            }
+            $crate::DType::F8E4M3Fnuz => {
+                type $T = $crate::Float8E4M3Fnuz;
+                $body
+            }
+            $crate::DType::F8E5M2 => {
+                type $T = $crate::Float8E5M2;
+                $body
+            }
+            $crate::DType::F8E5M2Fnuz => {
+                type $T = $crate::Float8E5M2Fnuz;
+                $body
+            }
+            $crate::DType::F8E8M0Fnu => {
+                type $T = $crate::Float8E8M0Fnu;
+                $body
+            }
         }
     };
 }
@@ -209,6 +269,38 @@ macro_rules! with_real_dtype {
                 type $T = f64;
                 $body
             }
+            $crate::DType::F8E3M4 => {
+                type $T = $crate::Float8E3M4;
+                $body
+            }
+            $crate::DType::F8E4M3 => {
+                type $T = $crate::Float8E4M3;
+                $body
+            }
+            $crate::DType::F8E4M3B11Fnuz => {
+                type $T = $crate::Float8E4M3B11Fnuz;
+                $body
+            }
+            $crate::DType::F8E4M3Fn => {
+                type $T = $crate::Float8E4M3Fn;
+                $body
+            }
+            $crate::DType::F8E4M3Fnuz => {
+                type $T = $crate::Float8E4M3Fnuz;
+                $body
+            }
+            $crate::DType::F8E5M2 => {
+                type $T = $crate::Float8E5M2;
+                $body
+            }
+            $crate::DType::F8E5M2Fnuz => {
+                type $T = $crate::Float8E5M2Fnuz;
+                $body
+            }
+            $crate::DType::F8E8M0Fnu => {
+                type $T = $crate::Float8E8M0Fnu;
+                $body
+            }
             $crate::DType::C64 | $crate::DType::C128 => $else,
         }
     };
@@ -253,6 +345,38 @@ macro_rules! with_float_dtype {
             }
             $crate::DType::F64 => {
                 type $T = f64;
+                $body
+            }
+            $crate::DType::F8E3M4 => {
+                type $T = $crate::Float8E3M4;
+                $body
+            }
+            $crate::DType::F8E4M3 => {
+                type $T = $crate::Float8E4M3;
+                $body
+            }
+            $crate::DType::F8E4M3B11Fnuz => {
+                type $T = $crate::Float8E4M3B11Fnuz;
+                $body
+            }
+            $crate::DType::F8E4M3Fn => {
+                type $T = $crate::Float8E4M3Fn;
+                $body
+            }
+            $crate::DType::F8E4M3Fnuz => {
+                type $T = $crate::Float8E4M3Fnuz;
+                $body
+            }
+            $crate::DType::F8E5M2 => {
+                type $T = $crate::Float8E5M2;
+                $body
+            }
+            $crate::DType::F8E5M2Fnuz => {
+                type $T = $crate::Float8E5M2Fnuz;
+                $body
+            }
+            $crate::DType::F8E8M0Fnu => {
+                type $T = $crate::Float8E8M0Fnu;
                 $body
             }
             _ => $else,
@@ -324,6 +448,14 @@ macro_rules! with_storage {
             $crate::array::Storage::F64($v) => $body,
             $crate::array::Storage::C64($v) => $body,
             $crate::array::Storage::C128($v) => $body,
+            $crate::array::Storage::F8E3M4($v) => $body,
+            $crate::array::Storage::F8E4M3($v) => $body,
+            $crate::array::Storage::F8E4M3B11Fnuz($v) => $body,
+            $crate::array::Storage::F8E4M3Fn($v) => $body,
+            $crate::array::Storage::F8E4M3Fnuz($v) => $body,
+            $crate::array::Storage::F8E5M2($v) => $body,
+            $crate::array::Storage::F8E5M2Fnuz($v) => $body,
+            $crate::array::Storage::F8E8M0Fnu($v) => $body,
         }
     };
 }

@@ -96,10 +96,25 @@ pub fn can_cast_with(from: DType, to: DType, casting: Casting) -> bool {
     let table = match casting {
         Casting::No | Casting::Equiv => return from == to,
         Casting::Unsafe => return true,
+        _ if from.is_float8() || to.is_float8() => return can_cast_float8(from, to, casting),
         Casting::Safe => &SAFE,
         Casting::SameKind => &SAME_KIND,
     };
     table[position(from)].as_bytes()[position(to)] == b'1'
+}
+
+/// [`can_cast_with`] where either side is an 8-bit float, as ml_dtypes registers the casts
+/// with numpy: safely only to bfloat16, float32, float64, complex and itself (not float16 nor
+/// another 8-bit float), and only from bool, uint8 and int8; within the kind from any real
+/// number and to any inexact dtype.
+fn can_cast_float8(from: DType, to: DType, casting: Casting) -> bool {
+    let wide = |d: DType| matches!(d, DType::BF16 | DType::F32 | DType::F64) || d.is_complex();
+    match casting {
+        Casting::Safe if from.is_float8() => from == to || wide(to),
+        Casting::Safe => matches!(from, DType::Bool | DType::U8 | DType::I8),
+        _ if from.is_float8() => to.is_inexact(),
+        _ => !from.is_complex(),
+    }
 }
 
 /// A kind of dtype for [`isdtype`] (the array API's kind strings) or one exact dtype.
@@ -262,4 +277,103 @@ pub fn iinfo(dtype: DType) -> IInfo {
         min,
         max,
     }
+}
+
+/// Machine limits of a float dtype, as `jnp.finfo(dtype)` reports them (the float values
+/// widened exactly to `f64`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FInfo {
+    /// The dtype described.
+    pub dtype: DType,
+    /// Number of bits of one element.
+    pub bits: u32,
+    /// Mantissa bits (without the implicit leading bit).
+    pub nmant: u32,
+    /// Exponent bits.
+    pub nexp: u32,
+    /// The smallest power of two that overflows.
+    pub maxexp: i32,
+    /// The exponent of the smallest normal number.
+    pub minexp: i32,
+    /// The exponent of `eps`.
+    pub machep: i32,
+    /// The exponent of `epsneg`.
+    pub negep: i32,
+    /// Approximate number of exact decimal digits.
+    pub precision: u32,
+    /// The gap between 1 and the next larger value.
+    pub eps: f64,
+    /// The gap between 1 and the next smaller value.
+    pub epsneg: f64,
+    /// The largest finite value.
+    pub max: f64,
+    /// The smallest finite value (`-max`, except for the unsigned `float8_e8m0fnu`, whose
+    /// smallest value is its smallest positive one).
+    pub min: f64,
+    /// The smallest positive normal value (same as `smallest_normal`).
+    pub tiny: f64,
+    /// The smallest positive normal value.
+    pub smallest_normal: f64,
+    /// The smallest positive value.
+    pub smallest_subnormal: f64,
+    /// `10^-precision` rounded to the dtype.
+    pub resolution: f64,
+}
+
+/// `jnp.finfo(dtype)`: the limits of a float dtype (8-bit floats included).
+///
+/// ```
+/// use equinox_core::{numpy as jnp, DType};
+/// let f = jnp::finfo(DType::F8E4M3Fn);
+/// assert_eq!((f.max, f.eps, f.smallest_subnormal), (448.0, 0.125, 0.001953125));
+/// assert_eq!(jnp::finfo(DType::F32).eps, f32::EPSILON as f64);
+/// ```
+///
+/// # Panics
+/// For a dtype that is not a real float, as numpy's `finfo` raises (it describes a complex
+/// dtype by its parts: pass [`DType::real_dtype`]).
+pub fn finfo(dtype: DType) -> FInfo {
+    use crate::array::ArrayElement;
+    use num_traits::Float;
+    let (nmant, nexp) = match dtype {
+        DType::F16 => (10, 5),
+        DType::BF16 => (7, 8),
+        DType::F32 => (23, 8),
+        DType::F64 => (52, 11),
+        DType::F8E3M4 => (4, 3),
+        DType::F8E4M3 | DType::F8E4M3B11Fnuz | DType::F8E4M3Fn | DType::F8E4M3Fnuz => (3, 4),
+        DType::F8E5M2 | DType::F8E5M2Fnuz => (2, 5),
+        DType::F8E8M0Fnu => (0, 8),
+        d => panic!("finfo: {d} is not a real floating-point dtype"),
+    };
+    crate::with_float_dtype!(dtype, T => {
+        let f = |v: T| ArrayElement::to_f64(v);
+        let (max, min, tiny) = (f(T::max_value()), f(T::min_value()), f(T::min_positive_value()));
+        let eps = f(T::epsilon());
+        // The exponent of a power of two (or of the largest one below a value) from its bits.
+        let exponent = |v: f64| ((v.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+        // float8_e8m0fnu has no subnormals (its smallest value is 2^-127) and eps 1, where
+        // numpy's digits formula gives 0; ml_dtypes reports precision 1 for it.
+        let precision = ((-eps.log10()).floor() as u32).max(1);
+        let smallest_subnormal = if dtype == DType::F8E8M0Fnu { tiny } else { tiny * eps };
+        FInfo {
+            dtype,
+            bits: dtype.bits(),
+            nmant,
+            nexp,
+            maxexp: exponent(max) + 1,
+            minexp: exponent(tiny),
+            machep: -(nmant as i32),
+            negep: -(nmant as i32) - 1,
+            precision,
+            eps,
+            epsneg: eps / 2.0,
+            max,
+            min,
+            tiny,
+            smallest_normal: tiny,
+            smallest_subnormal,
+            resolution: f(T::from_f64(10f64.powi(-(precision as i32)))),
+        }
+    }, _ => unreachable!("every dtype with a mantissa width is a float"))
 }

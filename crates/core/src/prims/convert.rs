@@ -17,7 +17,7 @@ pub enum ConvertOp {
         weak_type: bool,
     },
     /// Reinterprets the bits of each element as another dtype of the same width
-    /// (`f32 <-> u32 <-> i32`, `f64 <-> i64`, `f16 <-> bf16`).
+    /// (`f32 <-> u32 <-> i32`, `f64 <-> i64`, `f16 <-> bf16`, `float8_* <-> uint8 <-> int8`).
     BitcastConvertType {
         /// The target dtype.
         new_dtype: DType,
@@ -279,8 +279,26 @@ fn reduce_precision(s: &Storage, to: Narrow) -> Storage {
                 bf16::from_bits(reduce_precision_bits(x.to_bits().into(), src, to) as u16)
             }))
         }
+        // The 8-bit floats compute in f32, as XLA upcasts them; the f32 result rounds back.
+        s if s.dtype().is_float8() => {
+            let Storage::F32(rounded) = reduce_precision(&Storage::F32(map_to_f32(s)), to) else {
+                unreachable!("reduce_precision keeps the f32 dtype")
+            };
+            crate::with_float_dtype!(s.dtype(), T => T::into_storage(map(
+                &rounded,
+                <T as crate::array::FloatElement>::from_f32,
+            )), _ => unreachable!())
+        }
         s => unreachable!("abstract_eval rejects reduce_precision of {}", s.dtype()),
     }
+}
+
+/// The exact `f32` values of an 8-bit float storage.
+fn map_to_f32(s: &Storage) -> Vec<f32> {
+    crate::with_float_dtype!(s.dtype(), T => map(
+        T::slice(s).expect("the storage's own element type"),
+        <T as crate::array::FloatElement>::to_f32,
+    ), _ => unreachable!("map_to_f32 takes a float storage, not {}", s.dtype()))
 }
 
 fn bitcast(s: &Storage, to: DType) -> Storage {
@@ -306,6 +324,14 @@ fn to_bits(s: &Storage) -> Vec<u64> {
         Storage::U64(v) => v.clone(),
         Storage::I64(v) => map(v, |x| x as u64),
         Storage::F64(v) => map(v, f64::to_bits),
+        Storage::F8E3M4(v) => map(v, |x| x.to_bits() as u64),
+        Storage::F8E4M3(v) => map(v, |x| x.to_bits() as u64),
+        Storage::F8E4M3B11Fnuz(v) => map(v, |x| x.to_bits() as u64),
+        Storage::F8E4M3Fn(v) => map(v, |x| x.to_bits() as u64),
+        Storage::F8E4M3Fnuz(v) => map(v, |x| x.to_bits() as u64),
+        Storage::F8E5M2(v) => map(v, |x| x.to_bits() as u64),
+        Storage::F8E5M2Fnuz(v) => map(v, |x| x.to_bits() as u64),
+        Storage::F8E8M0Fnu(v) => map(v, |x| x.to_bits() as u64),
         s => unreachable!("abstract_eval rejects bitcast from {}", s.dtype()),
     }
 }
@@ -326,6 +352,22 @@ fn from_bits(b: &[u64], to: DType) -> Storage {
         DType::U64 => Storage::U64(b.to_vec()),
         DType::I64 => Storage::I64(map(b, |x| x as i64)),
         DType::F64 => Storage::F64(map(b, f64::from_bits)),
+        DType::F8E3M4 => Storage::F8E3M4(map(b, |x| crate::Float8E3M4::from_bits(x as u8))),
+        DType::F8E4M3 => Storage::F8E4M3(map(b, |x| crate::Float8E4M3::from_bits(x as u8))),
+        DType::F8E4M3B11Fnuz => {
+            Storage::F8E4M3B11Fnuz(map(b, |x| crate::Float8E4M3B11Fnuz::from_bits(x as u8)))
+        }
+        DType::F8E4M3Fn => Storage::F8E4M3Fn(map(b, |x| crate::Float8E4M3Fn::from_bits(x as u8))),
+        DType::F8E4M3Fnuz => {
+            Storage::F8E4M3Fnuz(map(b, |x| crate::Float8E4M3Fnuz::from_bits(x as u8)))
+        }
+        DType::F8E5M2 => Storage::F8E5M2(map(b, |x| crate::Float8E5M2::from_bits(x as u8))),
+        DType::F8E5M2Fnuz => {
+            Storage::F8E5M2Fnuz(map(b, |x| crate::Float8E5M2Fnuz::from_bits(x as u8)))
+        }
+        DType::F8E8M0Fnu => {
+            Storage::F8E8M0Fnu(map(b, |x| crate::Float8E8M0Fnu::from_bits(x as u8)))
+        }
         d => unreachable!("abstract_eval rejects bitcast to {d}"),
     }
 }

@@ -444,8 +444,10 @@ fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Storage {
     }
     crate::with_float_dtype!(x.dtype(), T => {
         let v = data.as_slice::<T>();
-        let wide = T::DTYPE == DType::F64;
-        // f16/bf16/f32 sums and products accumulate in f32, f64 in f64.
+        // f16/bf16/f32 sums and products accumulate in f32, f64 in f64. The 8-bit floats
+        // accumulate in their own type, rounding every partial result: XLA converts the
+        // accumulator back to the 8-bit format after each step.
+        let wide = T::DTYPE == DType::F64 || T::DTYPE.is_float8();
         let out: Vec<T> = match kind {
             ReduceKind::Sum if wide => run!(v, <T as crate::ArrayElement>::zero(), |a: T, b: T| a + b, |a: T, b: T| a + b, |a: T| a),
             ReduceKind::Sum => run!(v, 0f32, |a: f32, b: T| a + b.to_f32(), |a: f32, b: f32| a + b, T::from_f32),

@@ -81,8 +81,13 @@ fn unit_floats(key: &Key, shape: &Shape, dtype: DType, op: &str) -> Array {
         _ => {
             // Half types: JAX's `bitcast(m | bits(1.0)) - 1` is exactly `m * 2^-nmant` (m has
             // nmant bits), which needs no 16-bit integer dtype. float16 draws 16 bits, bfloat16
-            // 8 (its mantissa is shorter than 8 bits).
-            let rng_bits = if dtype == DType::BF16 { 8 } else { 16 };
+            // and the 8-bit floats 8 (JAX draws at least 8 bits, and their mantissas are
+            // shorter).
+            let rng_bits = if dtype == DType::BF16 || dtype.is_float8() {
+                8
+            } else {
+                16
+            };
             let bits = random_bits(key, rng_bits, shape, op);
             let m = bin(
                 BinaryOp::ShiftRightLogical,

@@ -442,12 +442,9 @@ impl MultiheadAttention {
 /// `jnp.finfo(dtype).min` as a strongly typed scalar of `dtype`: the most negative finite
 /// value.
 fn dtype_min(dtype: DType) -> Array {
-    let min = match dtype {
-        DType::F16 => -65504.0,
-        DType::BF16 => -3.3895313892515355e38,
-        DType::F32 => f64::from(f32::MIN),
-        DType::F64 => f64::MIN,
-        other => panic!("nn::MultiheadAttention: the logits must be floats, got {other:?}"),
-    };
+    if !dtype.is_float() {
+        panic!("nn::MultiheadAttention: the logits must be floats, got {dtype:?}");
+    }
+    let min = jnp::finfo(dtype).min;
     Array::scalar(min).astype(dtype)
 }

@@ -376,23 +376,42 @@ mod gemm_at_level {
     }
 }
 
-impl MatmulElement for bf16 {
-    fn matmul(dst: &mut [bf16], lhs: MatRef<'_, bf16>, rhs: MatRef<'_, bf16>, threads: usize) {
-        let (m, k, n) = check_dims(dst, &lhs, &rhs);
-        let a = lhs.to_row_major(bf16::to_f32);
-        let b = rhs.to_row_major(bf16::to_f32);
-        let mut c = vec![0f32; m * n];
-        f32::matmul(
-            &mut c,
-            MatRef::row_major(&a, m, k),
-            MatRef::row_major(&b, k, n),
-            threads,
-        );
-        for (d, &v) in dst.iter_mut().zip(&c) {
-            *d = bf16::from_f32(v);
+/// bf16 and the 8-bit floats multiply and accumulate in f32, as XLA upcasts them; each output
+/// is rounded as the type's kernels round (`FloatElement::from_f32`: once for bf16, through
+/// float16 for most 8-bit floats).
+macro_rules! impl_matmul_via_f32 {
+    ($($t:ty),*) => {$(
+        impl MatmulElement for $t {
+            fn matmul(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
+                let (m, k, n) = check_dims(dst, &lhs, &rhs);
+                let a = lhs.to_row_major(<$t>::to_f32);
+                let b = rhs.to_row_major(<$t>::to_f32);
+                let mut c = vec![0f32; m * n];
+                f32::matmul(
+                    &mut c,
+                    MatRef::row_major(&a, m, k),
+                    MatRef::row_major(&b, k, n),
+                    threads,
+                );
+                for (d, &v) in dst.iter_mut().zip(&c) {
+                    *d = <$t as crate::array::FloatElement>::from_f32(v);
+                }
+            }
         }
-    }
+    )*};
 }
+
+impl_matmul_via_f32!(
+    bf16,
+    crate::Float8E3M4,
+    crate::Float8E4M3,
+    crate::Float8E4M3B11Fnuz,
+    crate::Float8E4M3Fn,
+    crate::Float8E4M3Fnuz,
+    crate::Float8E5M2,
+    crate::Float8E5M2Fnuz,
+    crate::Float8E8M0Fnu
+);
 
 /// The multiply-accumulate of the integer and bool products.
 trait MulAdd: Copy + Send + Sync {

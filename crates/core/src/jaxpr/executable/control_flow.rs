@@ -211,5 +211,23 @@ fn copy_elements(dst: &mut Storage, dst_at: usize, src: &Storage, src_at: usize,
             }
         };
     }
-    copy!(Bool, U8, U32, I32, I64, F16, BF16, F32, F64)
+    copy!(
+        Bool,
+        U8,
+        U32,
+        I32,
+        I64,
+        F16,
+        BF16,
+        F32,
+        F64,
+        F8E3M4,
+        F8E4M3,
+        F8E4M3B11Fnuz,
+        F8E4M3Fn,
+        F8E4M3Fnuz,
+        F8E5M2,
+        F8E5M2Fnuz,
+        F8E8M0Fnu
+    )
 }
