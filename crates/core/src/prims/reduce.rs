@@ -2,6 +2,7 @@
 //! `reduce_or`, `reduce_xor`, `argmax`, `argmin`.
 
 use super::binary::BinaryOp;
+use super::binary::{nan_max, nan_min};
 use super::layout::{shift_axes, tuple_str, Axes, LayoutOp};
 use super::slicing::{pad_in_dim, slice_in_dim};
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
@@ -13,6 +14,7 @@ use crate::backend::cpu::order_key::{
 };
 use crate::backend::cpu::reduce::{reduce_columns, reduce_rows, reduce_rows_folded};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
+use num_traits::Float;
 
 /// What a reduction combines elements with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -442,6 +444,26 @@ fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Storage {
             <T as crate::ArrayElement>::into_storage(out)
         }, _ => unreachable!("checked complex"));
     }
+    if matches!(kind, ReduceKind::Max | ReduceKind::Min) {
+        macro_rules! extreme {
+            ($T:ty) => {
+                return <$T>::into_storage(extreme::<$T>(
+                    kind,
+                    data.as_slice::<$T>(),
+                    outer,
+                    inner,
+                    columns,
+                ))
+            };
+        }
+        match x.dtype() {
+            DType::F16 => extreme!(half::f16),
+            DType::BF16 => extreme!(half::bf16),
+            DType::F32 => extreme!(f32),
+            DType::F64 => extreme!(f64),
+            _ => {}
+        }
+    }
     crate::with_float_dtype!(x.dtype(), T => {
         let v = data.as_slice::<T>();
         // f16/bf16/f32 sums and products accumulate in f32, f64 in f64. The 8-bit floats
@@ -453,12 +475,9 @@ fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Storage {
             ReduceKind::Sum => run!(v, 0f32, |a: f32, b: T| a + b.to_f32(), |a: f32, b: f32| a + b, T::from_f32),
             ReduceKind::Prod if wide => run!(v, <T as crate::ArrayElement>::one(), |a: T, b: T| a * b, |a: T, b: T| a * b, |a: T| a),
             ReduceKind::Prod => run!(v, 1f32, |a: f32, b: T| a * b.to_f32(), |a: f32, b: f32| a * b, T::from_f32),
-            // Folded on integer keys, which vectorise (see `order_key`); the same values as
-            // folding with `nan_max`/`nan_min`.
-            ReduceKind::Max if columns => run!(v, max_start::<T>(), max_step::<T>, max_join::<T>, T::from_fold),
-            ReduceKind::Max => reduce_rows_folded(v, outer, inner, &MaxKeys::<T>::new(), T::from_fold),
-            ReduceKind::Min if columns => run!(v, min_start::<T>(), min_step::<T>, min_join::<T>, T::from_fold),
-            ReduceKind::Min => reduce_rows_folded(v, outer, inner, &MinKeys::<T>::new(), T::from_fold),
+            // The 8-bit floats (the IEEE types returned above through `order_key`).
+            ReduceKind::Max => run!(v, T::neg_infinity(), nan_max, nan_max, |a: T| a),
+            ReduceKind::Min => run!(v, T::infinity(), nan_min, nan_min, |a: T| a),
             k => unreachable!("abstract_eval rejects {k:?} on floats"),
         };
         T::into_storage(out)
@@ -475,6 +494,44 @@ fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Storage {
         };
         bool::into_storage(out)
     }))
+}
+
+/// A max or min reduction of an IEEE float type, folded on integer keys, which vectorise (see
+/// `order_key`): the same values as folding with `nan_max`/`nan_min`.
+fn extreme<T: OrderKey + Send>(
+    kind: ReduceKind,
+    v: &[T],
+    outer: usize,
+    inner: usize,
+    columns: bool,
+) -> Vec<T> {
+    match (kind, columns) {
+        (ReduceKind::Max, true) => reduce_columns(
+            v,
+            outer,
+            inner,
+            max_start::<T>(),
+            max_step::<T>,
+            max_join::<T>,
+            T::from_fold,
+        ),
+        (ReduceKind::Max, false) => {
+            reduce_rows_folded(v, outer, inner, &MaxKeys::<T>::new(), T::from_fold)
+        }
+        (ReduceKind::Min, true) => reduce_columns(
+            v,
+            outer,
+            inner,
+            min_start::<T>(),
+            min_step::<T>,
+            min_join::<T>,
+            T::from_fold,
+        ),
+        (ReduceKind::Min, false) => {
+            reduce_rows_folded(v, outer, inner, &MinKeys::<T>::new(), T::from_fold)
+        }
+        (k, _) => unreachable!("extreme() folds max and min only, not {k:?}"),
+    }
 }
 
 fn int_reduce<T: IntElement>(kind: ReduceKind, run: impl Fn(T, fn(T, T) -> T) -> Vec<T>) -> Vec<T> {
