@@ -165,6 +165,7 @@ fn every_code_decodes_to_every_dtype_as_jax() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // 8 formats × 256 codes × (8 dtypes + the 7 other formats).
     assert_eq!(checked, 8 * 256 * 15);
+    g.assert_sections_read(&["decode"]);
 }
 
 /// The source array of an `encode` entry: hex bit patterns of a float dtype, or integers.
@@ -211,6 +212,7 @@ fn encoding_matches_jax_astype_bit_for_bit() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(checked > 100_000, "{checked} encodings");
+    g.assert_sections_read(&["encode"]);
 }
 
 /// The call each `ops` case names (see `parity/float8_dtypes.py`).
@@ -388,6 +390,7 @@ fn operations_on_float8_operands_match_jax_bit_for_bit() {
         failures.join("\n")
     );
     assert_eq!(cases.len(), 8 * 49);
+    g.assert_sections_read(&["ops"]);
 }
 
 #[test]
@@ -410,6 +413,7 @@ fn jitted_float8_programs_give_jax_bits() {
             }
         }
     }
+    g.assert_sections_read(&["jit"]);
 }
 
 #[test]
@@ -426,6 +430,7 @@ fn gradients_through_float8_match_jax() {
             panic!("{fmt} grad: {m}");
         }
     }
+    g.assert_sections_read(&["grad"]);
 }
 
 #[test]
@@ -463,6 +468,7 @@ fn finfo_matches_jax() {
             );
         }
     }
+    g.assert_sections_read(&["finfo"]);
 }
 
 #[test]
@@ -512,6 +518,7 @@ fn promotion_matches_jax_including_the_error() {
     }
     // 8 formats × (8 formats + 15 other dtypes + 3 Python scalar kinds).
     assert_eq!(rows.len(), 8 * 26);
+    g.assert_sections_read(&["promotion"]);
 }
 
 #[test]
@@ -522,6 +529,7 @@ fn printing_matches_jax() {
         assert_eq!(format!("{a:?}"), case["repr"].as_str().unwrap());
         assert_eq!(format!("{a}"), case["str"].as_str().unwrap());
     }
+    g.assert_sections_read(&["printing"]);
 }
 
 #[test]
@@ -569,4 +577,5 @@ fn can_cast_matches_jax() {
     }
     // Two castings × 8 formats × (8 formats + 2 × 15 other dtypes).
     assert_eq!(rows.len(), 2 * 8 * (8 + 30));
+    g.assert_sections_read(&["can_cast"]);
 }
