@@ -393,7 +393,8 @@ macro_rules! float8_type {
             fn infinity() -> Self {
                 $format.infinity(false)
             }
-            /// See [`Self::infinity`]: JAX's identity for `max` reductions.
+            /// Negative infinity where the format has one, else the lowest finite value: the
+            /// identity JAX uses for `max` reductions over such a dtype.
             fn neg_infinity() -> Self {
                 $format.infinity(true)
             }
