@@ -5,7 +5,7 @@ use super::layout::{shift_axes, Axes, LayoutOp};
 use super::slicing::{pad_in_dim, slice_in_dim, SlicingOp};
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, DType, FloatElement, IntElement, ShapeDtype, Storage};
-use crate::backend::cpu::scan::scan_axis;
+use crate::backend::cpu::scan::{scan_axis, scan_axis_xla};
 
 /// What a cumulative primitive combines with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -77,17 +77,9 @@ impl PrimitiveRule for CumulativeOp {
         let inner: usize = shape[self.axis + 1..].iter().product();
         let (kind, rev) = (self.kind, self.reverse);
         let storage: Storage = crate::with_float_dtype!(x.dtype(), T => {
-            let v = x.as_slice::<T>();
-            let r: Vec<T> = if T::DTYPE == DType::F64 || T::DTYPE == DType::F32 {
-                float_scan(kind, v, outer, len, inner, rev)
-            } else {
-                // Half types accumulate in float32 and round each output once, as XLA does.
-                let wide: Vec<f32> = v.iter().map(|e| e.to_f32()).collect();
-                float_scan(kind, &wide, outer, len, inner, rev)
-                    .into_iter()
-                    .map(T::from_f32)
-                    .collect()
-            };
+            // Every step rounds to the element type, half and 8-bit floats included, as in
+            // XLA (whose CPU backend computes them in f32 or f16 but rounds each combination).
+            let r: Vec<T> = float_scan(kind, x.as_slice::<T>(), outer, len, inner, rev);
             T::into_storage(r)
         }, _ => crate::with_int_dtype!(x.dtype(), T => {
             T::into_storage(int_scan::<T>(kind, x.as_slice::<T>(), outer, len, inner, rev))
@@ -237,7 +229,7 @@ fn interleave(a: &Array, b: &Array, axis: usize) -> Array {
     bind1(op, &[&pa, &pb])
 }
 
-fn float_scan<T: num_traits::Float>(
+fn float_scan<T: FloatElement>(
     kind: CumulativeKind,
     v: &[T],
     outer: usize,
@@ -245,9 +237,29 @@ fn float_scan<T: num_traits::Float>(
     inner: usize,
     rev: bool,
 ) -> Vec<T> {
+    let native = matches!(T::DTYPE, DType::F64 | DType::F32 | DType::F16);
     match kind {
-        CumulativeKind::Sum => scan_axis(v, outer, len, inner, rev, |a, b| a + b),
-        CumulativeKind::Prod => scan_axis(v, outer, len, inner, rev, |a, b| a * b),
+        // Sums and products round differently in another order: XLA's, exactly.
+        CumulativeKind::Sum => scan_axis_xla(
+            v,
+            outer,
+            len,
+            inner,
+            rev,
+            <T as ArrayElement>::zero(),
+            native,
+            |a, b| a + b,
+        ),
+        CumulativeKind::Prod => scan_axis_xla(
+            v,
+            outer,
+            len,
+            inner,
+            rev,
+            <T as ArrayElement>::one(),
+            native,
+            |a, b| a * b,
+        ),
         CumulativeKind::Max => scan_axis(v, outer, len, inner, rev, nan_max),
         CumulativeKind::Min => scan_axis(v, outer, len, inner, rev, nan_min),
     }

@@ -545,6 +545,12 @@ pub(crate) fn float_unary_map<T: FloatElement, S: Sink<T>>(
         Log1p => sink.map(x, |v| special_fn(v, vecmath::log1p_f32, special::log1p_f64)),
         Expm1 => sink.map(x, |v| special_fn(v, vecmath::expm1_f32, f64::exp_m1)),
         Tanh => sink.map(x, |v| special_fn(v, special::tanh_f32, f64::tanh)),
+        // XLA expands `logistic` into `1 / (1 + exp(-x))` before it widens the half and 8-bit
+        // floats, so each of those operations rounds to the element type; JAX's bits are
+        // those of the expansion, not of a rounded f32 logistic.
+        Logistic if T::DTYPE.size_in_bytes() < 4 => sink.map(x, |v| {
+            one / (one + special_fn(-v, vecmath::exp_f32, f64::exp))
+        }),
         Logistic => sink.map(x, |v| {
             special_fn(v, vecmath::logistic_f32, |v| 1.0 / (1.0 + (-v).exp()))
         }),

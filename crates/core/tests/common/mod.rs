@@ -2,6 +2,8 @@
 //! naive index arithmetic and closeness assertions. Each test binary uses a subset.
 #![allow(dead_code)]
 
+pub mod bits;
+
 use equinox_core::{Array, DType};
 
 /// SplitMix64: a tiny deterministic generator so tests need no external crate.
