@@ -40,31 +40,12 @@ import jax.numpy as jnp  # noqa: E402
 import ml_dtypes  # noqa: E402
 import numpy as np  # noqa: E402
 from jax import lax  # noqa: E402
+from golden_encoding import benc, hexbits, named_dtype as dt  # noqa: E402
 
 FORMATS = ["float8_e3m4", "float8_e4m3", "float8_e4m3b11fnuz", "float8_e4m3fn",
            "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu"]
 OTHERS = ["bool", "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64",
           "float16", "bfloat16", "float32", "float64", "complex64", "complex128"]
-UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
-
-
-def dt(name):
-    return jnp.dtype(getattr(ml_dtypes, name) if name == "bfloat16" or name.startswith("float8")
-                     else name)
-
-
-def hexbits(a):
-    a = np.asarray(a)
-    if a.dtype == np.bool_:
-        a = a.astype(np.uint8)
-    width = a.dtype.itemsize
-    u = a.reshape(-1).view(UINT[width])
-    return "".join(f"{int(v):0{2 * width}x}" for v in u)
-
-
-def benc(a):
-    a = np.asarray(a)
-    return {"dtype": str(a.dtype), "shape": list(a.shape), "hex": hexbits(a)}
 
 
 def codes(fmt):

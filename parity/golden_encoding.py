@@ -18,6 +18,34 @@ def enc(a):
     return {"shape": list(a.shape), "dtype": str(a.dtype), "data": flat}
 
 
+UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def named_dtype(name):
+    """A numpy dtype by name, ml_dtypes' bfloat16 and float8 formats included."""
+    import ml_dtypes
+
+    custom = name == "bfloat16" or name.startswith("float8")
+    return np.dtype(getattr(ml_dtypes, name) if custom else name)
+
+
+def hexbits(a):
+    """The elements' bit patterns as fixed-width hex, two digits per byte (bool as one byte)."""
+    a = np.asarray(a)
+    if a.dtype == np.bool_:
+        a = a.astype(np.uint8)
+    width = a.dtype.itemsize
+    u = a.reshape(-1).view(UINT[width])
+    return "".join(f"{int(v):0{2 * width}x}" for v in u)
+
+
+def benc(a):
+    """An array as {"dtype", "shape", "hex"}: its elements' bit patterns (`hexbits`), so a
+    reader compares NaN payloads, signed zeros and float8 NaN codes exactly."""
+    a = np.asarray(a)
+    return {"dtype": str(a.dtype), "shape": list(a.shape), "hex": hexbits(a)}
+
+
 def cenc(a):
     """`enc` for real arrays; a complex array as {"shape", "dtype", "re", "im"}, its parts'
     data encoded as `enc` encodes them."""

@@ -32,34 +32,16 @@ import jax  # noqa: E402
 jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
-import ml_dtypes  # noqa: E402
 import numpy as np  # noqa: E402
 from jax import lax  # noqa: E402
+from golden_encoding import benc, named_dtype as dt  # noqa: E402
 
 DTYPES = ["float64", "float32", "float16", "bfloat16", "float8_e4m3fn", "float8_e5m2"]
-UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 # (shape, axis): lines of 1..300 elements, the scanned axis first, middle and last.
 SHAPES = [((1,), 0), ((7,), 0), ((16,), 0), ((17,), 0), ((33,), 0), ((257,), 0), ((300,), 0),
           ((37, 5), 0), ((5, 37), 1), ((3, 40, 2), 1)]
 # Three levels of blocks (4099 -> 257 -> 17 -> 2), for two widths only, to keep the file small.
 LONG = (((4099,), 0), ["float32", "float8_e4m3fn"])
-
-
-def dt(name):
-    return jnp.dtype(getattr(ml_dtypes, name) if name == "bfloat16" or name.startswith("float8")
-                     else name)
-
-
-def hexbits(a):
-    a = np.asarray(a)
-    width = a.dtype.itemsize
-    u = a.reshape(-1).view(UINT[width])
-    return "".join(f"{int(v):0{2 * width}x}" for v in u)
-
-
-def benc(a):
-    a = np.asarray(a)
-    return {"dtype": str(a.dtype), "shape": list(a.shape), "hex": hexbits(a)}
 
 
 def inputs(rng, shape, op, dtype):

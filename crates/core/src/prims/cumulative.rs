@@ -237,32 +237,15 @@ fn float_scan<T: FloatElement>(
     inner: usize,
     rev: bool,
 ) -> Vec<T> {
+    // Sums and products round differently in another order: XLA's, exactly.
+    let (init, combine): (T, fn(T, T) -> T) = match kind {
+        CumulativeKind::Sum => (<T as ArrayElement>::zero(), |a, b| a + b),
+        CumulativeKind::Prod => (<T as ArrayElement>::one(), |a, b| a * b),
+        CumulativeKind::Max => return scan_axis(v, outer, len, inner, rev, nan_max),
+        CumulativeKind::Min => return scan_axis(v, outer, len, inner, rev, nan_min),
+    };
     let native = matches!(T::DTYPE, DType::F64 | DType::F32 | DType::F16);
-    match kind {
-        // Sums and products round differently in another order: XLA's, exactly.
-        CumulativeKind::Sum => scan_axis_xla(
-            v,
-            outer,
-            len,
-            inner,
-            rev,
-            <T as ArrayElement>::zero(),
-            native,
-            |a, b| a + b,
-        ),
-        CumulativeKind::Prod => scan_axis_xla(
-            v,
-            outer,
-            len,
-            inner,
-            rev,
-            <T as ArrayElement>::one(),
-            native,
-            |a, b| a * b,
-        ),
-        CumulativeKind::Max => scan_axis(v, outer, len, inner, rev, nan_max),
-        CumulativeKind::Min => scan_axis(v, outer, len, inner, rev, nan_min),
-    }
+    scan_axis_xla(v, outer, len, inner, rev, init, native, combine)
 }
 
 fn int_scan<T: IntElement>(
