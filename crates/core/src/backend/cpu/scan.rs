@@ -73,75 +73,78 @@ pub fn scan_axis_xla<T: Copy>(
     if len == 0 || inner == 0 || (len == 1 && single_is_element) {
         return out;
     }
-    let mut line = Vec::with_capacity(if inner > 1 { len } else { 0 });
     for block in out.chunks_exact_mut(len * inner).take(outer) {
-        if inner == 1 {
-            scan_line_xla(block, reverse, init, f);
-            continue;
-        }
-        for i in 0..inner {
-            line.clear();
-            line.extend((0..len).map(|j| block[j * inner + i]));
-            scan_line_xla(&mut line, reverse, init, f);
-            for (j, &v) in line.iter().enumerate() {
-                block[j * inner + i] = v;
-            }
-        }
+        scan_rows_xla(block, inner, reverse, init, f);
     }
     out
 }
 
-/// [`scan_axis_xla`] on one contiguous line, in place.
-fn scan_line_xla<T: Copy>(x: &mut [T], reverse: bool, init: T, f: impl Fn(T, T) -> T + Copy) {
-    let n = x.len();
+/// [`scan_axis_xla`] in place on `x` viewed as rows of `width` elements: the scan runs down
+/// the rows, each step combining whole contiguous rows (so it vectorises across them).
+fn scan_rows_xla<T: Copy>(
+    x: &mut [T],
+    width: usize,
+    reverse: bool,
+    init: T,
+    f: impl Fn(T, T) -> T + Copy,
+) {
+    let n = x.len() / width;
+    let combine_into = |acc: &mut [T], row: &[T]| {
+        for (a, &r) in acc.iter_mut().zip(row) {
+            *a = f(*a, r);
+        }
+    };
     if n <= XLA_SCAN_BLOCK {
+        x[..width].iter_mut().for_each(|v| *v = f(init, *v));
         if reverse {
-            suffix_folds(x, init, f);
+            // Each output folds its own window, the rows from it to the end, left to right;
+            // the rows after it are still the inputs when it is computed.
+            for i in 0..n {
+                if i > 0 {
+                    x[i * width..(i + 1) * width]
+                        .iter_mut()
+                        .for_each(|v| *v = f(init, *v));
+                }
+                let (head, rest) = x[i * width..].split_at_mut(width);
+                for row in rest.chunks_exact(width) {
+                    combine_into(head, row);
+                }
+            }
         } else {
-            let mut acc = init;
-            for v in x.iter_mut() {
-                acc = f(acc, *v);
-                *v = acc;
+            for j in 1..n {
+                let (done, rest) = x.split_at_mut(j * width);
+                let prev = &done[(j - 1) * width..];
+                for (c, &p) in rest[..width].iter_mut().zip(prev) {
+                    *c = f(p, *c);
+                }
             }
         }
         return;
     }
-    let mut totals: Vec<T> = x
-        .chunks_mut(XLA_SCAN_BLOCK)
-        .map(|b| {
-            scan_line_xla(b, reverse, init, f);
-            // A short last block's total feeds no other block's output either way.
-            if reverse {
-                b[0]
-            } else {
-                b[b.len() - 1]
-            }
-        })
-        .collect();
-    scan_line_xla(&mut totals, reverse, init, f);
-    let blocks = totals.len();
-    for (k, b) in x.chunks_mut(XLA_SCAN_BLOCK).enumerate() {
-        let carry = if reverse {
-            (k + 1 < blocks).then(|| totals[k + 1])
+    let block = XLA_SCAN_BLOCK * width;
+    let mut totals: Vec<T> = Vec::with_capacity(n.div_ceil(XLA_SCAN_BLOCK) * width);
+    for b in x.chunks_mut(block) {
+        scan_rows_xla(b, width, reverse, init, f);
+        // A short last block's total feeds no other block's output either way.
+        totals.extend_from_slice(if reverse {
+            &b[..width]
         } else {
-            k.checked_sub(1).map(|p| totals[p])
+            &b[b.len() - width..]
+        });
+    }
+    scan_rows_xla(&mut totals, width, reverse, init, f);
+    let blocks = totals.len() / width;
+    for (k, b) in x.chunks_mut(block).enumerate() {
+        let carry = if reverse {
+            (k + 1 < blocks).then(|| k + 1)
+        } else {
+            k.checked_sub(1)
         };
         if let Some(c) = carry {
-            for v in b.iter_mut() {
-                *v = f(*v, c);
+            let c = &totals[c * width..(c + 1) * width];
+            for row in b.chunks_exact_mut(width) {
+                combine_into(row, c);
             }
         }
-    }
-}
-
-/// `x[i] = f(..f(f(init, x[i]), x[i + 1]).., x[n - 1])` for every `i`: a reverse scan of a
-/// short line as a `reduce_window` computes it, each output folding its own window.
-fn suffix_folds<T: Copy>(x: &mut [T], init: T, f: impl Fn(T, T) -> T) {
-    for i in 0..x.len() {
-        let mut acc = init;
-        for &v in &x[i..] {
-            acc = f(acc, v);
-        }
-        x[i] = acc;
     }
 }
