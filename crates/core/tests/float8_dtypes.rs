@@ -12,7 +12,7 @@ use equinox_testing::Golden;
 use serde_json::Value;
 
 mod common;
-use common::bits::{array, bits_of, from_bits, hex_bits, mismatch};
+use common::bits::{array, assert_bits, bits_of, from_bits, hex_bits, mismatch};
 use common::golden_dtype as dtype;
 
 fn golden() -> Golden {
@@ -288,10 +288,7 @@ fn jitted_float8_programs_give_jax_bits() {
         let wants: Vec<Array> = case["outs"].as_array().unwrap().iter().map(array).collect();
         let (s, m) = f(&args[0], &args[1]);
         for (got, want) in [s, m].iter().zip(&wants) {
-            assert_eq!(got.dtype(), want.dtype(), "{fmt}");
-            if let Some(m) = mismatch(&bits_of(got), &bits_of(want), None) {
-                panic!("{fmt} jit: {m}");
-            }
+            assert_bits(got, want, &format!("{fmt} jit"));
         }
     }
     g.assert_sections_read(&["jit"]);
@@ -305,11 +302,7 @@ fn gradients_through_float8_match_jax() {
         let fmt = case["dtype"].as_str().unwrap();
         let x = array(&case["args"][0]);
         let want = array(&case["out"]);
-        let got = df(&x);
-        assert_eq!(got.dtype(), want.dtype(), "{fmt}");
-        if let Some(m) = mismatch(&bits_of(&got), &bits_of(&want), None) {
-            panic!("{fmt} grad: {m}");
-        }
+        assert_bits(&df(&x), &want, &format!("{fmt} grad"));
     }
     g.assert_sections_read(&["grad"]);
 }

@@ -107,3 +107,15 @@ pub fn mismatch(got: &[u64], want: &[u64], inputs: Option<&[u64]>) -> Option<Str
         shown.join("; ")
     ))
 }
+
+/// Asserts that `got` has `want`'s dtype, shape and element bits; `what` names the case.
+pub fn assert_bits(got: &Array, want: &Array, what: &str) {
+    assert_eq!(
+        (got.dtype(), got.shape()),
+        (want.dtype(), want.shape()),
+        "{what}"
+    );
+    if let Some(m) = mismatch(&bits_of(got), &bits_of(want), None) {
+        panic!("{what}: {m}");
+    }
+}
