@@ -69,12 +69,7 @@ pub fn bits_of(a: &Array) -> Vec<u64> {
 /// A golden array `{"dtype", "shape", "hex"}`.
 pub fn array(v: &Value) -> Array {
     let d = dtype(v["dtype"].as_str().unwrap());
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_u64().unwrap() as usize)
-        .collect();
+    let shape = equinox_testing::golden::sizes(&v["shape"]);
     let width = if d == DType::Bool {
         1
     } else {
