@@ -16,8 +16,8 @@ use equinox_core::numpy as jnp;
 use equinox_core::prims::gather_scatter::{
     Dims, GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers,
 };
+use equinox_core::prims::prng::PrngOp;
 use equinox_core::prims::sort::SortOp;
-use equinox_core::prims::threefry::ThreefryOp;
 use equinox_core::prims::window::{SelectAndGatherAdd, WindowOp};
 use equinox_core::prims::{bind, bind1};
 use equinox_core::transforms::{
@@ -844,7 +844,7 @@ fn threefry_batching_and_zero_tangents() {
             .collect();
         Array::from_vec(v, shape.to_vec())
     };
-    let f = |v: &Vec<Array>| bind(ThreefryOp::Threefry2x32, &[&v[0], &v[1], &v[2], &v[3]]);
+    let f = |v: &Vec<Array>| bind(PrngOp::Threefry2x32, &[&v[0], &v[1], &v[2], &v[3]]);
     let args = [
         u32s(&mut rng, &[]),
         u32s(&mut rng, &[3, 2]),

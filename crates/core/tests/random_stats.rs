@@ -5,7 +5,7 @@
 mod common;
 
 use equinox_core::prims::bind;
-use equinox_core::prims::threefry::ThreefryOp;
+use equinox_core::prims::prng::PrngOp;
 use equinox_core::random::{self, Key};
 use equinox_core::{Array, DType};
 
@@ -70,7 +70,7 @@ fn threefry_matches_the_random123_known_answers() {
     let run = |k: [u32; 2], x: [u32; 2]| {
         let a = |v: u32| Array::scalar(v);
         let out = bind(
-            ThreefryOp::Threefry2x32,
+            PrngOp::Threefry2x32,
             &[&a(k[0]), &a(k[1]), &a(x[0]), &a(x[1])],
         );
         [out[0].item::<u32>(), out[1].item::<u32>()]
@@ -86,7 +86,7 @@ fn threefry_matches_the_random123_known_answers() {
 fn threefry_broadcasts_scalars_and_checks_dtypes() {
     let k0 = Array::scalar(0u32);
     let xs = Array::from_vec(vec![0u32, 0, 0], [3]);
-    let out = bind(ThreefryOp::Threefry2x32, &[&k0, &k0, &xs, &xs]);
+    let out = bind(PrngOp::Threefry2x32, &[&k0, &k0, &xs, &xs]);
     assert_eq!(out[0].to_vec::<u32>(), vec![0x6b20_0159; 3]);
     assert_eq!(out[1].shape(), &[3]);
 }
@@ -95,7 +95,7 @@ fn threefry_broadcasts_scalars_and_checks_dtypes() {
 #[should_panic(expected = "threefry2x32: all operands (k0, k1, x0, x1) must be uint32")]
 fn threefry_rejects_signed_operands() {
     let a = Array::scalar(0i32);
-    bind(ThreefryOp::Threefry2x32, &[&a, &a, &a, &a]);
+    bind(PrngOp::Threefry2x32, &[&a, &a, &a, &a]);
 }
 
 #[test]

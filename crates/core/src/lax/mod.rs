@@ -17,6 +17,7 @@ pub mod linalg;
 mod operands;
 mod reduce;
 mod reductions;
+mod rng;
 mod shapes;
 mod slicing;
 mod solves;
@@ -35,6 +36,9 @@ pub use elementwise::*;
 pub use fft::{fft, FftType};
 pub use reduce::reduce;
 pub use reductions::*;
+pub use rng::{
+    rng_bit_generator, rng_bit_generator_with_options, RandomAlgorithm, RngBitGeneratorOptions,
+};
 pub use shapes::*;
 pub use slicing::*;
 pub use solves::*;

@@ -25,13 +25,13 @@ pub mod gather_scatter;
 pub mod iota;
 pub mod layout;
 pub mod linalg;
+pub mod prng;
 pub mod reduce;
 pub mod rules;
 pub mod select;
 pub mod slicing;
 pub mod sort;
 pub mod special;
-pub mod threefry;
 pub mod unary;
 pub mod window;
 
@@ -186,7 +186,7 @@ define_primitives! {
     Slicing(slicing::SlicingOp),
     Iota(iota::IotaOp),
     GatherScatter(gather_scatter::GatherScatterOp),
-    Threefry(threefry::ThreefryOp),
+    Prng(prng::PrngOp),
     Sort(sort::SortOp),
     Cumulative(cumulative::CumulativeOp),
     Fma(fma::FmaOp),

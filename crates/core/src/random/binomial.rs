@@ -49,7 +49,6 @@ fn stirling_approx_tail(k: &Array) -> Array {
 /// JAX's `_binomial_inversion`: count geometric waiting times until their sum exceeds `count`.
 fn inversion(key: &Key, count: &Array, prob: &Array, shape: &Shape) -> Array {
     let d = prob.dtype();
-    let mode = key.mode();
     let log1minusprob = jnp::log1p(&-prob);
     let carry = (
         Array::scalar(0i32),
@@ -63,7 +62,7 @@ fn inversion(key: &Key, count: &Array, prob: &Array, shape: &Shape) -> Array {
     };
     let step = |s: &(Array, Array, Array, Array)| {
         let (i, num_geom, geom_sum, rng) = s;
-        let [sub, rng] = split_into(Key::from_data(rng.clone()).with_mode(mode));
+        let [sub, rng] = split_into(key.with_data(rng.clone()));
         let num_geom = jnp::where_(
             &jnp::less_equal(geom_sum, count),
             &(num_geom + &c_float(1.0, d)),
@@ -80,7 +79,6 @@ fn inversion(key: &Key, count: &Array, prob: &Array, shape: &Shape) -> Array {
 /// JAX's `_btrs`: transformed rejection with the squeeze `accept1` and the Stirling bound.
 fn btrs(key: &Key, count: &Array, prob: &Array, shape: &Shape) -> Array {
     let d = prob.dtype();
-    let mode = key.mode();
     let c = |v: f64| c_float(v, d);
     let one = c(1.0);
     let stddev = jnp::sqrt(&(&(count * prob) * &(&one - prob)));
@@ -103,7 +101,7 @@ fn btrs(key: &Key, count: &Array, prob: &Array, shape: &Shape) -> Array {
     };
     let step = |s: &(Array, Array, Array, Array)| {
         let (i, k_out, accepted, rng) = s;
-        let [rng, k0, k1] = split_into(Key::from_data(rng.clone()).with_mode(mode));
+        let [rng, k0, k1] = split_into(key.with_data(rng.clone()));
         let u = uniform(k0, shape.clone(), d, 0.0, 1.0);
         let v = uniform(k1, shape.clone(), d, 0.0, 1.0);
         let u = &u - &c(0.5);

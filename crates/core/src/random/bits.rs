@@ -1,22 +1,27 @@
-//! Raw random bits (`jax.random.bits`), in either [`Mode`].
+//! Raw random bits (`jax.random.bits`): threefry2x32's in either [`Mode`], the other
+//! implementations' through [`super::prng_impl`].
 
 use super::key::{Key, Mode};
 use super::ops::{bin, c_u32, convert, threefry, threefry_2x32_flat};
+use super::prng_impl::{self, PrngImpl};
 use crate::array::{Array, DType, Shape};
 use crate::lax;
 use crate::numpy as jnp;
 use crate::prims::binary::BinaryOp;
 use crate::prims::bind;
-use crate::prims::threefry::ThreefryOp;
+use crate::prims::prng::PrngOp;
 
 /// JAX's `random_bits(key, bit_width, shape)`: `bit_width` (8, 16, 32 or 64) random bits per
 /// element of `shape`. Widths up to 32 come as `uint32` holding values below `2^bit_width`
 /// (equal to JAX's narrower unsigned dtype), 64 as the bit patterns of `int64`.
 pub(crate) fn random_bits(key: &Key, bit_width: u32, shape: &Shape, op: &str) -> Array {
-    let (k0, k1) = key.single_words(op);
+    if key.implementation() != PrngImpl::Threefry2x32 {
+        return prng_impl::random_bits(key, bit_width, shape, op);
+    }
+    let w = key.single_words(op);
     match key.mode() {
-        Mode::Partitionable => partitionable_bits(&k0, &k1, bit_width, shape),
-        Mode::Legacy => legacy_bits(&k0, &k1, bit_width, shape, op),
+        Mode::Partitionable => partitionable_bits(&w[0], &w[1], bit_width, shape),
+        Mode::Legacy => legacy_bits(&w[0], &w[1], bit_width, shape, op),
     }
 }
 
@@ -24,7 +29,7 @@ pub(crate) fn random_bits(key: &Key, bit_width: u32, shape: &Shape, op: &str) ->
 /// `(b0 << 32) | b1` of the two output words, narrower ones (the low bits of) `b0 ^ b1`.
 fn partitionable_bits(k0: &Array, k1: &Array, bit_width: u32, shape: &Shape) -> Array {
     let counters = bind(
-        ThreefryOp::Iota2x32Shape {
+        PrngOp::Iota2x32Shape {
             shape: shape.clone(),
         },
         &[],
@@ -79,7 +84,7 @@ fn legacy_bits(k0: &Array, k1: &Array, bit_width: u32, shape: &Shape, op: &str) 
 }
 
 /// `(u64(hi) << 32) | u64(lo)` as `int64` bit patterns.
-fn words_to_u64(hi: &Array, lo: &Array) -> Array {
+pub(crate) fn words_to_u64(hi: &Array, lo: &Array) -> Array {
     let hi = bin(
         BinaryOp::ShiftLeft,
         &convert(hi, DType::I64),

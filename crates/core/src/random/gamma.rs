@@ -11,6 +11,7 @@ use super::distributions::exponential;
 use super::key::{split, split_into, Key};
 use super::normal::normal;
 use super::ops::{c_float, check_float, convert};
+use super::prng_impl::PrngImpl;
 use super::uniform::uniform;
 use crate::array::{Array, DType, Shape};
 use crate::lax;
@@ -49,7 +50,7 @@ pub(super) fn broadcast_param(op: &str, a: &Array, shape: &Shape) -> Array {
 /// JAX's `_gamma_one`: one Gamma(`alpha`) sample (or its log) from one key.
 fn gamma_one(key: Key, alpha: &Array, log_space: bool) -> Array {
     let dtype = alpha.dtype();
-    let mode = key.mode();
+    let proto = key.clone();
     let c = |v: f64| c_float(v, dtype);
     let (zero, one) = (c(0.0), c(1.0));
     let third = c(1.0 / 3.0);
@@ -58,7 +59,7 @@ fn gamma_one(key: Key, alpha: &Array, log_space: bool) -> Array {
     let boosted = jnp::where_(&boost_mask, alpha, &(alpha + &one));
     let d = &boosted - &third;
     let cc = &third / &d.sqrt();
-    let as_key = |data: &Array| Key::from_data(data.clone()).with_mode(mode);
+    let as_key = |data: &Array| proto.with_data(data.clone());
 
     // Rejection: keep drawing (X, V, U) until U < 1 - 0.0331 X^2 or log U < X/2 + d(1 - V + log V).
     let rejected = |s: &(Array, Array, Array, Array)| {
@@ -104,7 +105,9 @@ fn gamma_one(key: Key, alpha: &Array, log_space: bool) -> Array {
     }
 }
 
-/// JAX's `_gamma`: one key per element (`split(key, size)`), `gamma_one` vmapped over them.
+/// JAX's `_gamma`: one key per element (`split(key, size)`), `gamma_one` vmapped over them for
+/// threefry2x32 keys, and mapped one key at a time (`lax.map`) for the other implementations,
+/// whose `rng_bit_generator` would draw every vmapped lane from the first key.
 fn gamma_impl(
     op: &str,
     key: Key,
@@ -117,13 +120,16 @@ fn gamma_impl(
     let shape = shape.into();
     let a = broadcast_param(op, &float_param(a, dtype), &shape);
     let n = shape.size();
-    let mode = key.mode();
+    let proto = key.clone();
     let keys = split(key, [n]).into_data();
     let alphas = a.reshape([n]);
-    let sample = vmap(|k: &Array, alpha: &Array| {
-        gamma_one(Key::from_data(k.clone()).with_mode(mode), alpha, log_space)
-    });
-    sample(&keys, &alphas).reshape(shape)
+    let one = |k: &Array, alpha: &Array| gamma_one(proto.with_data(k.clone()), alpha, log_space);
+    let samples = if proto.implementation() == PrngImpl::Threefry2x32 {
+        vmap(one)(&keys, &alphas)
+    } else {
+        lax::map(|(k, alpha): &(Array, Array)| one(k, alpha), &(keys, alphas))
+    };
+    samples.reshape(shape)
 }
 
 /// Standard Gamma samples with shape parameter `a` (`jax.random.gamma(key, a, shape, dtype)`),

@@ -3,8 +3,11 @@
 //! The generator is JAX's default: counter-based Threefry-2x32 in *partitionable* mode (JAX's
 //! default since 0.5), with 32-bit keys as `jax.random.PRNGKey` makes them in JAX's default
 //! (non-x64) mode. JAX's original scheme (`jax_threefry_partitionable=False`) is available per
-//! key with [`Key::with_mode`]`(`[`Mode::Legacy`]`)`. The same seed gives the same numbers as JAX on CPU, so a model initialised
-//! here equals the one Equinox initialises in Python from the same key:
+//! key with [`Key::with_mode`]`(`[`Mode::Legacy`]`)`. JAX's other implementations (`rbg`,
+//! `unsafe_rbg`, `philox2x32`, `philox4x32`, `threefry4x32`; see [`PrngImpl`]) come from
+//! [`key_with_options`], and every sampler draws their numbers too. The same seed gives the
+//! same numbers as JAX on CPU, so a model initialised here equals the one Equinox initialises
+//! in Python from the same key:
 //!
 //! * keys, [`split`], [`fold_in`], [`bits`], [`uniform`] (float16/bfloat16/float32/float64),
 //!   [`bernoulli`], [`randint`], [`permutation`], [`choice`], [`choice_array`] and
@@ -43,9 +46,8 @@
 //! Every sampler is written with primitives (`threefry2x32`, `iota_2x32_shape`, integer and
 //! float elementwise ops, `slice`, `concatenate`, `gather`, `sort`, `top_k`, ...) through
 //! [`crate::prims::bind`], so sampling works under the transformations like any other
-//! computation. Samplers take a single key
-//! (key data of shape `(2,)`); a batch of keys (shape `(..., 2)`) comes from [`split`] and is
-//! meant for `vmap`.
+//! computation. Samplers take a single key (key data of shape `(k,)`, `k` the implementation's
+//! key size); a batch of keys (shape `(..., k)`) comes from [`split`] and is meant for `vmap`.
 
 mod binomial;
 mod bits;
@@ -60,6 +62,7 @@ mod normal;
 mod ops;
 mod permutation;
 mod poisson;
+mod prng_impl;
 mod uniform;
 
 pub use binomial::{binomial, multinomial};
@@ -73,11 +76,12 @@ pub use distributions::{exponential, gumbel, laplace, logistic};
 pub use gamma::{gamma, loggamma};
 pub use gamma_derived::{ball, beta, chisquare, dirichlet, f, generalized_normal, param_shape, t};
 pub use key::{
-    clone, fold_in, key, key_data, key_dtype, key_impl, key_x64, prng_key, split, split_into,
-    split_vec, wrap_key_data, Key, KeyDType, Mode,
+    clone, fold_in, key, key_data, key_dtype, key_impl, key_with_options, key_x64, prng_key, split,
+    split_into, split_vec, wrap_key_data, wrap_key_data_with_impl, Key, KeyDType, KeyOptions, Mode,
 };
 pub use matrices::{multivariate_normal, orthogonal, CovFactor};
 pub use normal::{normal, truncated_normal};
 pub use permutation::{permutation, permutation_array};
 pub use poisson::poisson;
+pub use prng_impl::PrngImpl;
 pub use uniform::uniform;

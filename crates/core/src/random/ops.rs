@@ -7,7 +7,7 @@ use crate::numpy as jnp;
 use crate::prims::binary::BinaryOp;
 use crate::prims::convert::ConvertOp;
 use crate::prims::layout::LayoutOp;
-use crate::prims::threefry::ThreefryOp;
+use crate::prims::prng::PrngOp;
 use crate::prims::{bind, bind1};
 
 /// A strongly typed 0-d `uint32`.
@@ -56,7 +56,7 @@ pub(crate) fn bitcast(x: &Array, dtype: DType) -> Array {
 
 /// The `threefry2x32` primitive.
 pub(crate) fn threefry(k0: &Array, k1: &Array, x0: &Array, x1: &Array) -> (Array, Array) {
-    let mut out = bind(ThreefryOp::Threefry2x32, &[k0, k1, x0, x1]);
+    let mut out = bind(PrngOp::Threefry2x32, &[k0, k1, x0, x1]);
     let b1 = out.pop().expect("threefry2x32 has two outputs");
     let b0 = out.pop().expect("threefry2x32 has two outputs");
     (b0, b1)

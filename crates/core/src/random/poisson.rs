@@ -5,6 +5,7 @@
 
 use super::key::{split_into, Key};
 use super::ops::convert;
+use super::prng_impl::PrngImpl;
 use super::uniform::uniform;
 use crate::array::{Array, DType, Shape};
 use crate::lax;
@@ -21,7 +22,6 @@ const MAX_ITERS: i32 = i32::MAX;
 /// Knuth: multiply uniforms until the product falls below `exp(-lam)`; the count of factors,
 /// less one, is the sample.
 fn knuth(key: &Key, lam: &Array, shape: &Shape) -> Array {
-    let mode = key.mode();
     let neg_lam = -lam;
     let carry = (
         Array::scalar(0i32),
@@ -35,7 +35,7 @@ fn knuth(key: &Key, lam: &Array, shape: &Shape) -> Array {
     };
     let step = |s: &(Array, Array, Array, Array)| {
         let (i, k, rng, log_prod) = s;
-        let [rng, sub] = split_into(Key::from_data(rng.clone()).with_mode(mode));
+        let [rng, sub] = split_into(key.with_data(rng.clone()));
         let k = jnp::where_(&jnp::greater(log_prod, &neg_lam), &(k + 1i32), k);
         let u = uniform(sub, shape.clone(), DType::F32, 0.0, 1.0);
         (i + 1i32, k, rng.into_data(), log_prod + &u.log())
@@ -46,7 +46,6 @@ fn knuth(key: &Key, lam: &Array, shape: &Shape) -> Array {
 
 /// Hörmann's transformed rejection (PTRS) for large rates.
 fn rejection(key: &Key, lam: &Array, shape: &Shape) -> Array {
-    let mode = key.mode();
     let log_lam = lam.log();
     let b = &c(0.931) + &(&c(2.53) * &lam.sqrt());
     let a = &c(-0.059) + &(&c(0.02483) * &b);
@@ -64,7 +63,7 @@ fn rejection(key: &Key, lam: &Array, shape: &Shape) -> Array {
     };
     let step = |s: &(Array, Array, Array, Array)| {
         let (i, k_out, accepted, rng) = s;
-        let [rng, k0, k1] = split_into(Key::from_data(rng.clone()).with_mode(mode));
+        let [rng, k0, k1] = split_into(key.with_data(rng.clone()));
         let u = &uniform(k0, shape.clone(), DType::F32, 0.0, 1.0) - &c(0.5);
         let v = uniform(k1, shape.clone(), DType::F32, 0.0, 1.0);
         let u_shifted = &c(0.5) - &u.abs();
@@ -107,12 +106,21 @@ fn rejection(key: &Key, lam: &Array, shape: &Shape) -> Array {
 /// the same keys and uniforms, so samples equal JAX's except where XLA's `log`/`lgamma` round
 /// an acceptance test differently.
 ///
+/// Panics for a key of an implementation other than threefry2x32, as JAX does.
+///
 /// ```
 /// use equinox_core::random;
 /// let n = random::poisson(random::key(0), 3.0, [6]);
 /// assert!(n.to_vec::<i32>().iter().all(|&v| v >= 0));
 /// ```
 pub fn poisson(key: Key, lam: impl Into<Array>, shape: impl Into<Shape>) -> Array {
+    if key.implementation() != PrngImpl::Threefry2x32 {
+        // JAX's restriction (its loops assume threefry keys), with its message.
+        panic!(
+            "`poisson` is only implemented for the threefry2x32 RNG, not {}",
+            key.implementation()
+        );
+    }
     let shape = shape.into();
     let lam = super::gamma::broadcast_param(
         "poisson",

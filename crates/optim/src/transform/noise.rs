@@ -63,7 +63,7 @@ impl GradientTransformation for AddNoise {
         let variance = self.eta / jnp::power(&count, &Array::weak_scalar(self.gamma));
         // `optax.tree.add_scale` makes the scalar a (strongly typed) array.
         let standard_deviation = jnp::sqrt(&variance);
-        let key = Key::from_data(state.rng_key.clone()).with_mode(self.key.mode());
+        let key = self.key.with_data(state.rng_key.clone());
         let [rng_key, sample_key] = random::split_into(key);
         let mut keys = random::split_vec(sample_key, tree::num_leaves(updates)).into_iter();
         let updates = tree::map(updates, |g| {

@@ -11,8 +11,10 @@ pub mod indexed;
 #[allow(unsafe_code)]
 pub mod matmul;
 pub(crate) mod order_key;
+pub mod philox;
 #[allow(unsafe_code)]
 pub mod reduce;
+pub mod rng_bit_generator;
 pub mod scan;
 #[allow(unsafe_code)]
 pub mod simd;

@@ -41,7 +41,7 @@ pub fn has_effect(prim: &Primitive) -> bool {
         | Primitive::Slicing(_)
         | Primitive::Iota(_)
         | Primitive::GatherScatter(_)
-        | Primitive::Threefry(_)
+        | Primitive::Prng(_)
         | Primitive::Sort(_)
         | Primitive::Cumulative(_)
         | Primitive::Fma(_)

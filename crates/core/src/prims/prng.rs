@@ -1,0 +1,288 @@
+//! The PRNG primitives: the counter-based block functions behind JAX's key implementations
+//! (`threefry2x32`, `threefry4x32`, `philox2x32`, `philox4x32`), `iota_2x32_shape`, the counter
+//! generator JAX's partitionable PRNG feeds them (`jax/_src/random/*.py`), and XLA's
+//! stateful-looking but pure `rng_bit_generator`, behind the `rbg` implementations.
+
+use super::binary::elementwise_shape;
+use super::{bind, describe, expect_arity, rules, LinearArg, PrimitiveRule};
+use crate::array::{Array, DType, Shape, ShapeDtype};
+use crate::backend::cpu::philox::{philox2x32_block, philox4x32_block};
+use crate::backend::cpu::rng_bit_generator::{philox_bits, threefry_bits};
+use crate::backend::cpu::threefry::{iota_2x32, map_lanes, threefry2x32, threefry4x32_block};
+
+/// Which algorithm [`PrngOp::RngBitGenerator`] runs (`jax.lax.RandomAlgorithm`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RandomAlgorithm {
+    /// The platform's default: Philox on CPU (what JAX gets on CPU).
+    #[default]
+    Default,
+    /// XLA's Threefry-2x32 bit generator.
+    ThreeFry,
+    /// XLA's Philox-4x32 bit generator.
+    Philox,
+}
+
+impl std::fmt::Display for RandomAlgorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RandomAlgorithm::Default => "RNG_DEFAULT",
+            RandomAlgorithm::ThreeFry => "RNG_THREE_FRY",
+            RandomAlgorithm::Philox => "RNG_PHILOX",
+        })
+    }
+}
+
+/// A PRNG primitive.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum PrngOp {
+    /// `threefry2x32(k0, k1, x0, x1) -> (y0, y1)`: the 20-round Threefry-2x32 block cipher
+    /// applied elementwise. All four operands are `uint32` with equal shapes, or 0-d (a scalar
+    /// broadcast to the others); both outputs have the common shape.
+    Threefry2x32,
+    /// `threefry4x32(k0..k3, x0..x3) -> (y0..y3)`: the 20-round Threefry-4x32 block cipher,
+    /// elementwise over eight `uint32` operands (as [`PrngOp::Threefry2x32`]).
+    Threefry4x32,
+    /// `philox2x32(k0, x0, x1) -> (y0, y1)`: the 10-round Philox-2x32 block cipher, elementwise.
+    Philox2x32,
+    /// `philox4x32(k0, k1, x0..x3) -> (y0..y3)`: the 10-round Philox-4x32 block cipher,
+    /// elementwise.
+    Philox4x32,
+    /// `iota_2x32_shape[shape]() -> (hi, lo)`: the high and low 32-bit words of a row-major
+    /// 64-bit iota over `shape` (element `i` of the flattened output is the counter `i`).
+    Iota2x32Shape {
+        /// The output shape.
+        shape: Shape,
+    },
+    /// `rng_bit_generator[shape, dtype, algorithm](key) -> (new_key, bits)`: XLA's
+    /// `RngBitGenerator`. The key is `uint32[4]` (JAX's form, read as two little-endian `u64`
+    /// words) or `uint64[2]`; `bits` has `shape` and an unsigned `dtype` of 8 to 64 bits.
+    RngBitGenerator {
+        /// The shape of the bits.
+        shape: Shape,
+        /// `uint8`, `uint16`, `uint32` or `uint64`.
+        dtype: DType,
+        /// The bit generator.
+        algorithm: RandomAlgorithm,
+    },
+}
+
+/// Checks the operands of an elementwise block function and gives its `outputs` outputs.
+fn block_abstract_eval(
+    op: &str,
+    args: &[&ShapeDtype],
+    arity: usize,
+    outputs: usize,
+) -> Vec<ShapeDtype> {
+    expect_arity(op, args, arity);
+    if args.iter().any(|a| a.dtype != DType::U32) {
+        panic!("{op}: all operands must be uint32, got {}", describe(args));
+    }
+    let out = ShapeDtype::new(elementwise_shape(op, args), DType::U32);
+    vec![out; outputs]
+}
+
+/// The `u64[2]` state of an `rng_bit_generator` key (`uint32[4]` words pair up little-endian).
+fn key_state(key: &Array) -> [u64; 2] {
+    match key.dtype() {
+        DType::U64 => {
+            let k = key.as_slice::<u64>();
+            [k[0], k[1]]
+        }
+        _ => {
+            let k = key.as_slice::<u32>();
+            let word = |i: usize| u64::from(k[2 * i]) | u64::from(k[2 * i + 1]) << 32;
+            [word(0), word(1)]
+        }
+    }
+}
+
+/// A new key in the form (dtype and shape) of `like`.
+fn key_from_state(state: [u64; 2], like: DType) -> Array {
+    match like {
+        DType::U64 => Array::from_vec(state.to_vec(), [2]),
+        _ => Array::from_vec(
+            state
+                .iter()
+                .flat_map(|&s| [s as u32, (s >> 32) as u32])
+                .collect::<Vec<u32>>(),
+            [4],
+        ),
+    }
+}
+
+impl PrimitiveRule for PrngOp {
+    fn name(&self) -> &'static str {
+        match self {
+            PrngOp::Threefry2x32 => "threefry2x32",
+            PrngOp::Threefry4x32 => "threefry4x32",
+            PrngOp::Philox2x32 => "philox2x32",
+            PrngOp::Philox4x32 => "philox4x32",
+            PrngOp::Iota2x32Shape { .. } => "iota_2x32_shape",
+            PrngOp::RngBitGenerator { .. } => "rng_bit_generator",
+        }
+    }
+
+    fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
+        match self {
+            PrngOp::Threefry2x32 => block_abstract_eval("threefry2x32", args, 4, 2),
+            PrngOp::Threefry4x32 => block_abstract_eval("threefry4x32", args, 8, 4),
+            PrngOp::Philox2x32 => block_abstract_eval("philox2x32", args, 3, 2),
+            PrngOp::Philox4x32 => block_abstract_eval("philox4x32", args, 6, 4),
+            PrngOp::Iota2x32Shape { shape } => {
+                expect_arity("iota_2x32_shape", args, 0);
+                let out = ShapeDtype::new(shape.clone(), DType::U32);
+                vec![out.clone(), out]
+            }
+            PrngOp::RngBitGenerator { shape, dtype, .. } => {
+                expect_arity("rng_bit_generator", args, 1);
+                let key = args[0];
+                let valid = (key.dtype == DType::U32 && key.shape.0[..] == [4])
+                    || (key.dtype == DType::U64 && key.shape.0[..] == [2]);
+                if !valid {
+                    panic!(
+                        "rng_bit_generator: the key must be uint32[4] or uint64[2], got {}",
+                        describe(args)
+                    );
+                }
+                if !matches!(dtype, DType::U8 | DType::U16 | DType::U32 | DType::U64) {
+                    panic!("rng_bit_generator: unsupported dtype {dtype}");
+                }
+                vec![key.clone(), ShapeDtype::new(shape.clone(), *dtype)]
+            }
+        }
+    }
+
+    fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
+        let shape = out[0].shape.clone();
+        let n = shape.size();
+        let slices: Vec<&[u32]> = match self {
+            PrngOp::RngBitGenerator { .. } | PrngOp::Iota2x32Shape { .. } => Vec::new(),
+            _ => args.iter().map(|a| a.as_slice::<u32>()).collect(),
+        };
+        let lanes = |ws: Vec<Vec<u32>>| -> Vec<Array> {
+            ws.into_iter()
+                .map(|w| Array::from_vec(w, shape.clone()))
+                .collect()
+        };
+        match self {
+            PrngOp::Threefry2x32 => {
+                let (a, b) = threefry2x32(slices[0], slices[1], slices[2], slices[3], n);
+                lanes(vec![a, b])
+            }
+            PrngOp::Threefry4x32 => {
+                let s: [&[u32]; 8] = std::array::from_fn(|i| slices[i]);
+                lanes(map_lanes(s, n, threefry4x32_block).to_vec())
+            }
+            PrngOp::Philox2x32 => {
+                let s: [&[u32]; 3] = std::array::from_fn(|i| slices[i]);
+                lanes(map_lanes(s, n, philox2x32_block).to_vec())
+            }
+            PrngOp::Philox4x32 => {
+                let s: [&[u32]; 6] = std::array::from_fn(|i| slices[i]);
+                lanes(map_lanes(s, n, philox4x32_block).to_vec())
+            }
+            PrngOp::Iota2x32Shape { .. } => {
+                let (a, b) = iota_2x32(n);
+                lanes(vec![a, b])
+            }
+            PrngOp::RngBitGenerator {
+                shape,
+                dtype,
+                algorithm,
+            } => {
+                let state = key_state(args[0]);
+                let width = dtype.bits();
+                let (bits, new_state) = match algorithm {
+                    RandomAlgorithm::Default | RandomAlgorithm::Philox => {
+                        philox_bits(state, shape.size(), width)
+                    }
+                    RandomAlgorithm::ThreeFry => threefry_bits(state, &shape.0, width),
+                };
+                let bits = match dtype {
+                    DType::U8 => {
+                        Array::from_vec(bits.iter().map(|&b| b as u8).collect(), shape.clone())
+                    }
+                    DType::U16 => {
+                        Array::from_vec(bits.iter().map(|&b| b as u16).collect(), shape.clone())
+                    }
+                    DType::U32 => {
+                        Array::from_vec(bits.iter().map(|&b| b as u32).collect(), shape.clone())
+                    }
+                    _ => Array::from_vec(bits, shape.clone()),
+                };
+                vec![key_from_state(new_state, args[0].dtype()), bits]
+            }
+        }
+    }
+
+    fn jvp(
+        &self,
+        primals: &[&Array],
+        _tangents: &[Option<&Array>],
+    ) -> (Vec<Array>, Vec<Option<Array>>) {
+        // Integer outputs: no tangents.
+        rules::zero_jvp(self.clone(), primals)
+    }
+
+    fn transpose(&self, _cts: &[Option<&Array>], _args: &[LinearArg]) -> Vec<Option<Array>> {
+        rules::not_linear(self.name())
+    }
+
+    fn batch(
+        &self,
+        args: &[&Array],
+        dims: &[Option<usize>],
+        axis_size: usize,
+    ) -> (Vec<Array>, Vec<Option<usize>>) {
+        match self {
+            PrngOp::Threefry2x32
+            | PrngOp::Threefry4x32
+            | PrngOp::Philox2x32
+            | PrngOp::Philox4x32 => rules::elementwise_batch(self.clone(), args, dims, axis_size),
+            // No operands, so nothing is ever batched; the outputs are the same in every lane.
+            PrngOp::Iota2x32Shape { .. } => (bind(self.clone(), args), vec![None, None]),
+            PrngOp::RngBitGenerator {
+                shape,
+                dtype,
+                algorithm,
+            } => match dims[0] {
+                None => (bind(self.clone(), args), vec![None, None]),
+                // JAX's rule: one draw of shape (batch, *shape) from the first key, which alone
+                // advances; the other keys come back unchanged.
+                Some(d) => {
+                    let keys = crate::numpy::moveaxis(args[0], d as isize, 0);
+                    let first = crate::lax::index_in_dim(&keys, 0, 0, false);
+                    let mut batched = vec![axis_size];
+                    batched.extend_from_slice(&shape.0);
+                    let op = PrngOp::RngBitGenerator {
+                        shape: Shape::from(batched),
+                        dtype: *dtype,
+                        algorithm: *algorithm,
+                    };
+                    let mut out = bind(op, &[&first]);
+                    let bits = out.pop().expect("rng_bit_generator has two outputs");
+                    let new_key = out.pop().expect("rng_bit_generator has two outputs");
+                    let zero = Array::scalar(0i32);
+                    let keys = crate::lax::dynamic_update_index_in_dim(&keys, &new_key, &zero, 0);
+                    (vec![keys, bits], vec![Some(0), Some(0)])
+                }
+            },
+        }
+    }
+
+    fn params(&self) -> Vec<(&'static str, String)> {
+        match self {
+            PrngOp::Iota2x32Shape { shape } => vec![("shape", rules::py_tuple(shape))],
+            PrngOp::RngBitGenerator {
+                shape,
+                dtype,
+                algorithm,
+            } => vec![
+                ("algorithm", algorithm.to_string()),
+                ("dtype", dtype.to_string()),
+                ("shape", rules::py_tuple(shape)),
+            ],
+            _ => Vec::new(),
+        }
+    }
+}
