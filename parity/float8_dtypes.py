@@ -205,9 +205,12 @@ def jit_section():
     return out
 
 
+GRAD_FORMATS = ["float8_e4m3fn", "float8_e5m2", "float8_e4m3"]
+
+
 def grad_section():
     out = []
-    for fmt in ["float8_e4m3fn", "float8_e5m2", "float8_e4m3"]:
+    for fmt in GRAD_FORMATS:
         x, _ = operands(fmt)
         x = x[:12]
         g = jax.grad(lambda a: jnp.sum(a * a + jnp.sin(a)))(jnp.asarray(x))
@@ -267,7 +270,7 @@ def printing_section():
     return out
 
 
-def main():
+def main(name="float8_dtypes"):
     golden = {
         "jax_version": jax.__version__,
         "decode": decode_section(),
@@ -280,8 +283,7 @@ def main():
         "can_cast": can_cast_section(),
         "printing": printing_section(),
     }
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "goldens",
-                        "float8_dtypes.json")
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "goldens", f"{name}.json")
     with open(path, "w") as f:
         json.dump(golden, f, indent=None, separators=(",", ":"))
         f.write("\n")

@@ -29,10 +29,12 @@
 //! - `bfloat16` is written with numpy's descr `'<V2'` (what `np.save` writes for an
 //!   `ml_dtypes.bfloat16` array), and any 2-byte void record (`'<V2'`, `'|V2'`) reads as
 //!   `bfloat16`, as `jnp.load` does.
-//! - The 8-bit floats are written with numpy's descr `'|V1'` (what `np.save` writes for every
-//!   ml_dtypes 8-bit float); a 1-byte void record reads as the template's 8-bit float.
-//!   safetensors holds `float8_e4m3fn` (`F8_E4M3`), `float8_e5m2` (`F8_E5M2`) and
-//!   `float8_e8m0fnu` (`F8_E8M0`); the other 8-bit floats have no safetensors dtype.
+//! - The 8-bit floats and `float4_e2m1fn` (one value per byte) are written with numpy's descr
+//!   `'|V1'` (what `np.save` writes for every ml_dtypes 8- and 4-bit float); a 1-byte void
+//!   record reads as the template's narrow float. safetensors holds `float8_e4m3fn`
+//!   (`F8_E4M3`), `float8_e5m2` (`F8_E5M2`) and `float8_e8m0fnu` (`F8_E8M0`); the other 8-bit
+//!   floats have no safetensors dtype, and its `F4` packs two values per byte, which is not
+//!   written or read here.
 //!
 //! Reading accepts any `.npy` record numpy writes for the supported dtypes: format versions
 //! 1.0 to 3.0, `fortran_order: True`, big-endian data. Errors name the leaf (its path, its
@@ -358,6 +360,12 @@ impl fmt::Display for SerialisationError {
                 f,
                 "two leaves have the same path \"{name}\", so they cannot be named apart"
             ),
+            NoSafetensorsDtype { name, dtype } if *dtype == DType::F4E2M1Fn => write!(
+                f,
+                "leaf \"{name}\" is {dtype}, which safetensors cannot store here (its F4 packs \
+                 two values per byte; this library keeps one per byte); save it as .eqx or cast \
+                 it"
+            ),
             NoSafetensorsDtype { name, dtype } if dtype.is_float8() => write!(
                 f,
                 "leaf \"{name}\" is {dtype}, which safetensors cannot store (its 8-bit floats \
@@ -452,6 +460,7 @@ macro_rules! impl_le_bytes_float8 {
     )*};
 }
 impl_le_bytes_float8!(
+    equinox_core::Float4E2M1Fn,
     equinox_core::Float8E3M4,
     equinox_core::Float8E4M3,
     equinox_core::Float8E4M3B11Fnuz,
@@ -570,8 +579,9 @@ fn descr(dtype: DType) -> &'static str {
         DType::F64 => "<f8",
         DType::C64 => "<c8",
         DType::C128 => "<c16",
-        // ml_dtypes' 8-bit floats are 1-byte voids to numpy's header writer.
-        DType::F8E3M4
+        // ml_dtypes' 8- and 4-bit floats are 1-byte voids to numpy's header writer.
+        DType::F4E2M1Fn
+        | DType::F8E3M4
         | DType::F8E4M3
         | DType::F8E4M3B11Fnuz
         | DType::F8E4M3Fn
@@ -602,7 +612,7 @@ fn parse_descr(descr: &str) -> Option<(DType, bool)> {
         "i8" => DType::I64,
         "f2" => DType::F16,
         "V2" => DType::BF16,
-        // A 1-byte void is one of the 8-bit floats; which one only a template can say
+        // A 1-byte void is one of the 8- or 4-bit floats; which one only a template can say
         // (`read_record` takes the template's), float8_e4m3fn without one.
         "V1" => DType::F8E4M3Fn,
         "f4" => DType::F32,
@@ -1043,9 +1053,9 @@ fn read_record<R: Read>(r: &mut R, expected: Option<&ShapeDtype>) -> Result<Arra
         if expected.shape.dims() != header.shape.as_slice() {
             return Err(RecordError::Shape(header.shape));
         }
-        // The 8-bit floats share one descr: the template names the format.
+        // The 8- and 4-bit floats share one descr: the template names the format.
         let same = expected.dtype == header.dtype
-            || (expected.dtype.is_float8() && header.dtype.is_float8());
+            || (expected.dtype.is_narrow_float() && header.dtype.is_narrow_float());
         if !same {
             return Err(RecordError::Dtype(header.dtype));
         }
@@ -1400,6 +1410,7 @@ fn to_safetensors_dtype(dtype: DType) -> Option<safetensors::Dtype> {
         DType::F8E5M2 => S::F8_E5M2,
         DType::F8E8M0Fnu => S::F8_E8M0,
         DType::C128
+        | DType::F4E2M1Fn
         | DType::F8E3M4
         | DType::F8E4M3
         | DType::F8E4M3B11Fnuz

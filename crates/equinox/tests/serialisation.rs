@@ -1407,3 +1407,33 @@ fn float8_leaves_round_trip_bit_for_bit() {
     let e3m4 = vec![eqx::lax::bitcast_convert_type(&codes, DType::F8E3M4)];
     assert!(serialisation::to_safetensors_bytes(&e3m4).is_err());
 }
+
+#[test]
+fn float4_leaves_round_trip_through_eqx_and_are_refused_by_safetensors() {
+    // All 16 float4_e2m1fn values, -0 included, one per byte as numpy's '|V1' records.
+    let values: Vec<f32> = [0.0f32, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0]
+        .iter()
+        .flat_map(|&v| [v, -v])
+        .collect();
+    let tree = vec![Array::from_vec(values, [4, 4]).astype(DType::F4E2M1Fn)];
+    let like = tree::map(&tree, jnp::zeros_like);
+    let f32_bits = |a: &Array| {
+        a.astype(DType::F32)
+            .to_vec::<f32>()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<u32>>()
+    };
+    let mut bytes = Vec::new();
+    serialisation::tree_serialise_leaves_to(&mut bytes, &tree).unwrap();
+    let header = "{'descr': '|V1', 'fortran_order': False, 'shape': (4, 4), }";
+    assert!(bytes.windows(header.len()).any(|w| w == header.as_bytes()));
+    let back = serialisation::tree_deserialise_leaves_from(bytes.as_slice(), &like).unwrap();
+    assert_eq!(back[0].dtype(), DType::F4E2M1Fn);
+    assert_eq!(f32_bits(&back[0]), f32_bits(&tree[0]));
+    let err = serialisation::to_safetensors_bytes(&tree).unwrap_err();
+    assert!(
+        err.to_string().contains("its F4 packs two values per byte"),
+        "{err}"
+    );
+}

@@ -272,7 +272,7 @@ fn format_g6(v: f64) -> String {
 /// numpy's `str()` of a float scalar: the shortest repr, positional for 1e-4 <= |x| < 1e16
 /// (1e6 for float32, 1e3 for float16) with at least one fractional digit, scientific otherwise.
 fn scalar_float_str(v: f64, dtype: DType) -> String {
-    if dtype == DType::BF16 || dtype.is_float8() {
+    if dtype == DType::BF16 || dtype.is_narrow_float() {
         return format_g6(v);
     }
     if !v.is_finite() {
@@ -325,7 +325,7 @@ fn element_strings(a: &Array, keep: &dyn Fn(usize) -> bool) -> Vec<Option<String
     let dtype = a.dtype();
     let n = a.size();
     let kept = |i: &usize| keep(*i);
-    if dtype == DType::BF16 || dtype.is_float8() {
+    if dtype == DType::BF16 || dtype.is_narrow_float() {
         let vals = a.to_vec::<f64>();
         (0..n)
             .map(|i| keep(i).then(|| format_g6(vals[i])))

@@ -54,11 +54,14 @@ pub enum DType {
     F8E5M2Fnuz,
     /// `float8_e8m0fnu`, stored as [`Float8E8M0Fnu`](crate::Float8E8M0Fnu).
     F8E8M0Fnu,
+    /// `float4_e2m1fn`, stored one value per byte as [`Float4E2M1Fn`](crate::Float4E2M1Fn).
+    F4E2M1Fn,
 }
 
-/// Every real (non-complex) dtype but the 8-bit floats, in a fixed order (useful for tests and
-/// tables); the complex ones are [`COMPLEX_DTYPES`], the 8-bit floats [`FLOAT8_DTYPES`] (kept
-/// apart because they promote with no other float and most tables do not apply to them).
+/// Every real (non-complex) dtype but the 8- and 4-bit floats, in a fixed order (useful for
+/// tests and tables); the complex ones are [`COMPLEX_DTYPES`], the 8-bit floats
+/// [`FLOAT8_DTYPES`] and the 4-bit one [`FLOAT4_DTYPES`] (kept apart because they promote with
+/// no other float and most tables do not apply to them).
 pub const ALL_DTYPES: [DType; 13] = [
     DType::Bool,
     DType::U8,
@@ -90,6 +93,9 @@ pub const FLOAT8_DTYPES: [DType; 8] = [
     DType::F8E8M0Fnu,
 ];
 
+/// The 4-bit float dtypes JAX has: `float4_e2m1fn`.
+pub const FLOAT4_DTYPES: [DType; 1] = [DType::F4E2M1Fn];
+
 impl DType {
     /// The numpy name of the dtype (`"float32"`, `"int32"`, `"bool"`, ...).
     pub fn name(self) -> &'static str {
@@ -117,6 +123,7 @@ impl DType {
             DType::F8E5M2 => "float8_e5m2",
             DType::F8E5M2Fnuz => "float8_e5m2fnuz",
             DType::F8E8M0Fnu => "float8_e8m0fnu",
+            DType::F4E2M1Fn => "float4_e2m1fn",
         }
     }
 
@@ -146,6 +153,7 @@ impl DType {
             DType::F8E5M2 => "f8_e5m2",
             DType::F8E5M2Fnuz => "f8_e5m2fnuz",
             DType::F8E8M0Fnu => "f8_e8m0fnu",
+            DType::F4E2M1Fn => "f4_e2m1fn",
         }
     }
 
@@ -155,6 +163,7 @@ impl DType {
             .iter()
             .chain(COMPLEX_DTYPES.iter())
             .chain(FLOAT8_DTYPES.iter())
+            .chain(FLOAT4_DTYPES.iter())
             .copied()
             .find(|d| d.name() == name || d.short_name() == name)
     }
@@ -170,7 +179,8 @@ impl DType {
             | DType::F8E4M3Fnuz
             | DType::F8E5M2
             | DType::F8E5M2Fnuz
-            | DType::F8E8M0Fnu => 1,
+            | DType::F8E8M0Fnu
+            | DType::F4E2M1Fn => 1,
             DType::U16 | DType::I16 | DType::F16 | DType::BF16 => 2,
             DType::U32 | DType::I32 | DType::F32 => 4,
             DType::U64 | DType::I64 | DType::F64 | DType::C64 => 8,
@@ -180,7 +190,14 @@ impl DType {
 
     /// True for the real floating-point dtypes (not the complex ones: see [`DType::is_inexact`]).
     pub fn is_float(self) -> bool {
-        matches!(self, DType::F16 | DType::BF16 | DType::F32 | DType::F64) || self.is_float8()
+        matches!(self, DType::F16 | DType::BF16 | DType::F32 | DType::F64) || self.is_narrow_float()
+    }
+
+    /// True for the floats of 8 bits and fewer ([`FLOAT8_DTYPES`] and [`FLOAT4_DTYPES`]): one
+    /// value per byte, computed by XLA through `float16` (`float32` for `float8_e8m0fnu`), and
+    /// promoting with no other float.
+    pub const fn is_narrow_float(self) -> bool {
+        self.is_float8() || matches!(self, DType::F4E2M1Fn)
     }
 
     /// True for the 8-bit floats ([`FLOAT8_DTYPES`]).
@@ -249,9 +266,12 @@ impl DType {
         self == DType::Bool
     }
 
-    /// Number of bits of one element.
+    /// Number of bits of one element (4 for `float4_e2m1fn`, which is stored in a byte).
     pub fn bits(self) -> u32 {
-        self.size_in_bytes() as u32 * 8
+        match self {
+            DType::F4E2M1Fn => 4,
+            d => d.size_in_bytes() as u32 * 8,
+        }
     }
 }
 
@@ -276,7 +296,8 @@ enum Node {
     I4,
     I8,
     WeakFloat,
-    /// An 8-bit float: above the weak float only, below nothing (JAX's small float types).
+    /// An 8- or 4-bit float: above the weak float only, below nothing (JAX's small float
+    /// types).
     Small(DType),
     BF,
     F2,
@@ -287,7 +308,7 @@ enum Node {
     C16,
 }
 
-const NODES: [Node; 26] = [
+const NODES: [Node; 27] = [
     Node::B1,
     Node::U1,
     Node::U2,
@@ -307,6 +328,7 @@ const NODES: [Node; 26] = [
     Node::Small(DType::F8E5M2),
     Node::Small(DType::F8E5M2Fnuz),
     Node::Small(DType::F8E8M0Fnu),
+    Node::Small(DType::F4E2M1Fn),
     Node::BF,
     Node::F2,
     Node::F4,
@@ -340,6 +362,7 @@ impl Node {
                 Small(DType::F8E5M2),
                 Small(DType::F8E5M2Fnuz),
                 Small(DType::F8E8M0Fnu),
+                Small(DType::F4E2M1Fn),
                 BF,
                 F2,
                 WeakComplex,
@@ -413,12 +436,14 @@ pub fn promote_types_weak(a: DType, a_weak: bool, b: DType, b_weak: bool) -> (DT
     let (na, nb) = (Node::of(a, a_weak), Node::of(b, b_weak));
     let common = na.upper_bounds() & nb.upper_bounds();
     if common == 0 {
-        // Only the 8-bit floats have no common bound with another type.
+        // Only the 8- and 4-bit floats have no common bound with another type; JAX names the
+        // 8-bit floats when either operand is one.
+        let bits = if a.is_float8() || b.is_float8() { 8 } else { 4 };
         panic!(
             "TypePromotionError: Input dtypes ({}, {}) have no available implicit dtype \
-             promotion path. To avoid unintended promotion, 8-bit floats do not support implicit \
-             promotion. If you'd like your inputs to be promoted to another type, you can do so \
-             explicitly using e.g. x.astype('float32')",
+             promotion path. To avoid unintended promotion, {bits}-bit floats do not support \
+             implicit promotion. If you'd like your inputs to be promoted to another type, you \
+             can do so explicitly using e.g. x.astype('float32')",
             Node::describe(a, a_weak),
             Node::describe(b, b_weak)
         );

@@ -262,7 +262,7 @@ impl_complex_element!(Complex64, f64, C128);
 /// become complex with imaginary part 0.
 #[inline]
 pub fn cast<S: ArrayElement, D: ArrayElement>(s: S) -> D {
-    if D::DTYPE.is_float8() {
+    if D::DTYPE.is_narrow_float() {
         return cast_to_float8(s);
     }
     let to_half = matches!(D::DTYPE, DType::F16 | DType::BF16);
@@ -274,6 +274,16 @@ pub fn cast<S: ArrayElement, D: ArrayElement>(s: S) -> D {
             D::from_f64(s.to_f64() as f32 as f64)
         } else {
             D::from_f64(s.to_f64())
+        }
+    } else if S::DTYPE == DType::F4E2M1Fn && D::DTYPE.is_integer() {
+        // XLA clamps a float-to-integer conversion by comparing with the integer type's bounds
+        // converted to the float type; float4_e2m1fn saturates every such bound to ±6, so ±6
+        // convert to the integer type's extremes (6.0 → int32 is 2147483647 in JAX).
+        let v = s.to_f64();
+        if v.abs() >= 6.0 {
+            D::from_f64(v * f64::INFINITY)
+        } else {
+            D::from_f64(v)
         }
     } else if S::DTYPE.is_float() {
         if to_half && S::DTYPE == DType::F64 {

@@ -6,7 +6,7 @@ mod aval;
 mod display;
 mod dtype;
 mod element;
-mod float8;
+mod narrow_float;
 mod ndarray_interop;
 mod shape;
 mod storage;
@@ -15,12 +15,13 @@ pub use array::Array;
 pub(crate) use aval::unaddressable;
 pub use aval::ShapeDtype;
 pub use dtype::{
-    promote_types, promote_types_weak, DType, ALL_DTYPES, COMPLEX_DTYPES, FLOAT8_DTYPES,
+    promote_types, promote_types_weak, DType, ALL_DTYPES, COMPLEX_DTYPES, FLOAT4_DTYPES,
+    FLOAT8_DTYPES,
 };
 pub use element::{cast, ArrayElement, Element, FloatElement, IntElement};
-pub use float8::{
-    Float8E3M4, Float8E4M3, Float8E4M3B11Fnuz, Float8E4M3Fn, Float8E4M3Fnuz, Float8E5M2,
-    Float8E5M2Fnuz, Float8E8M0Fnu,
+pub use narrow_float::{
+    Float4E2M1Fn, Float8E3M4, Float8E4M3, Float8E4M3B11Fnuz, Float8E4M3Fn, Float8E4M3Fnuz,
+    Float8E5M2, Float8E5M2Fnuz, Float8E8M0Fnu,
 };
 pub use ndarray_interop::DTypeMismatch;
 pub use shape::{broadcast_shapes, normalize_axis, Shape};

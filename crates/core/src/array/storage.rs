@@ -1,9 +1,9 @@
 //! Typed element buffers and the macros that dispatch on a dtype once per operation.
 
 use super::dtype::DType;
-use super::float8::{
-    Float8E3M4, Float8E4M3, Float8E4M3B11Fnuz, Float8E4M3Fn, Float8E4M3Fnuz, Float8E5M2,
-    Float8E5M2Fnuz, Float8E8M0Fnu,
+use super::narrow_float::{
+    Float4E2M1Fn, Float8E3M4, Float8E4M3, Float8E4M3B11Fnuz, Float8E4M3Fn, Float8E4M3Fnuz,
+    Float8E5M2, Float8E5M2Fnuz, Float8E8M0Fnu,
 };
 use half::{bf16, f16};
 use num_complex::{Complex32, Complex64};
@@ -57,6 +57,8 @@ pub enum Storage {
     F8E5M2Fnuz(Vec<Float8E5M2Fnuz>),
     /// `float8_e8m0fnu` elements.
     F8E8M0Fnu(Vec<Float8E8M0Fnu>),
+    /// `float4_e2m1fn` elements.
+    F4E2M1Fn(Vec<Float4E2M1Fn>),
 }
 
 impl Storage {
@@ -86,6 +88,7 @@ impl Storage {
             Storage::F8E5M2(_) => DType::F8E5M2,
             Storage::F8E5M2Fnuz(_) => DType::F8E5M2Fnuz,
             Storage::F8E8M0Fnu(_) => DType::F8E8M0Fnu,
+            Storage::F4E2M1Fn(_) => DType::F4E2M1Fn,
         }
     }
 
@@ -206,6 +209,10 @@ macro_rules! with_dtype {
                 type $T = $crate::Float8E8M0Fnu;
                 $body
             }
+            $crate::DType::F4E2M1Fn => {
+                type $T = $crate::Float4E2M1Fn;
+                $body
+            }
         }
     };
 }
@@ -301,6 +308,10 @@ macro_rules! with_real_dtype {
                 type $T = $crate::Float8E8M0Fnu;
                 $body
             }
+            $crate::DType::F4E2M1Fn => {
+                type $T = $crate::Float4E2M1Fn;
+                $body
+            }
             $crate::DType::C64 | $crate::DType::C128 => $else,
         }
     };
@@ -377,6 +388,10 @@ macro_rules! with_float_dtype {
             }
             $crate::DType::F8E8M0Fnu => {
                 type $T = $crate::Float8E8M0Fnu;
+                $body
+            }
+            $crate::DType::F4E2M1Fn => {
+                type $T = $crate::Float4E2M1Fn;
                 $body
             }
             _ => $else,
@@ -456,6 +471,7 @@ macro_rules! with_storage {
             $crate::array::Storage::F8E5M2($v) => $body,
             $crate::array::Storage::F8E5M2Fnuz($v) => $body,
             $crate::array::Storage::F8E8M0Fnu($v) => $body,
+            $crate::array::Storage::F4E2M1Fn($v) => $body,
         }
     };
 }

@@ -96,23 +96,27 @@ pub fn can_cast_with(from: DType, to: DType, casting: Casting) -> bool {
     let table = match casting {
         Casting::No | Casting::Equiv => return from == to,
         Casting::Unsafe => return true,
-        _ if from.is_float8() || to.is_float8() => return can_cast_float8(from, to, casting),
+        _ if from.is_narrow_float() || to.is_narrow_float() => {
+            return can_cast_narrow_float(from, to, casting)
+        }
         Casting::Safe => &SAFE,
         Casting::SameKind => &SAME_KIND,
     };
     table[position(from)].as_bytes()[position(to)] == b'1'
 }
 
-/// [`can_cast_with`] where either side is an 8-bit float, as ml_dtypes registers the casts
-/// with numpy: safely only to bfloat16, float32, float64, complex and itself (not float16 nor
-/// another 8-bit float), and only from bool, uint8 and int8; within the kind from any real
-/// number and to any inexact dtype.
-fn can_cast_float8(from: DType, to: DType, casting: Casting) -> bool {
+/// [`can_cast_with`] where either side is an 8- or 4-bit float, as ml_dtypes registers the
+/// casts with numpy: safely only to bfloat16, float32, float64, complex and itself (not
+/// float16 nor another 8-bit float; `float4_e2m1fn` also to every 8-bit float but
+/// `float8_e8m0fnu`), and only from bool, uint8 and int8; within the kind from any real number
+/// and to any inexact dtype.
+fn can_cast_narrow_float(from: DType, to: DType, casting: Casting) -> bool {
     let wide = |d: DType| matches!(d, DType::BF16 | DType::F32 | DType::F64) || d.is_complex();
+    let float4_to_float8 = from == DType::F4E2M1Fn && to.is_float8() && to != DType::F8E8M0Fnu;
     match casting {
-        Casting::Safe if from.is_float8() => from == to || wide(to),
+        Casting::Safe if from.is_narrow_float() => from == to || wide(to) || float4_to_float8,
         Casting::Safe => matches!(from, DType::Bool | DType::U8 | DType::I8),
-        _ if from.is_float8() => to.is_inexact(),
+        _ if from.is_narrow_float() => to.is_inexact(),
         _ => !from.is_complex(),
     }
 }
@@ -344,6 +348,7 @@ pub fn finfo(dtype: DType) -> FInfo {
         DType::F8E4M3 | DType::F8E4M3B11Fnuz | DType::F8E4M3Fn | DType::F8E4M3Fnuz => (3, 4),
         DType::F8E5M2 | DType::F8E5M2Fnuz => (2, 5),
         DType::F8E8M0Fnu => (0, 8),
+        DType::F4E2M1Fn => (1, 2),
         d => panic!("finfo: {d} is not a real floating-point dtype"),
     };
     crate::with_float_dtype!(dtype, T => {
@@ -352,9 +357,17 @@ pub fn finfo(dtype: DType) -> FInfo {
         let eps = f(T::epsilon());
         // The exponent of a power of two (or of the largest one below a value) from its bits.
         let exponent = |v: f64| ((v.to_bits() >> 52) & 0x7ff) as i32 - 1023;
-        // float8_e8m0fnu has no subnormals (its smallest value is 2^-127) and eps 1, where
-        // numpy's digits formula gives 0; ml_dtypes reports precision 1 for it.
-        let precision = ((-eps.log10()).floor() as u32).max(1);
+        // float8_e8m0fnu has no subnormals (its smallest value is 2^-127) and eps 1.
+        let digits = (-eps.log10()).floor() as u32;
+        // ml_dtypes reports at least one digit for the 8-bit floats but 0 for float4_e2m1fn.
+        let precision = if dtype == DType::F4E2M1Fn { digits } else { digits.max(1) };
+        // float4_e2m1fn's 1 is its smallest normal: the value below it is the subnormal 0.5, a
+        // whole eps away, where every other format has 1 - eps / 2.
+        let (negep, epsneg) = if dtype == DType::F4E2M1Fn {
+            (-(nmant as i32), eps)
+        } else {
+            (-(nmant as i32) - 1, eps / 2.0)
+        };
         let smallest_subnormal = if dtype == DType::F8E8M0Fnu { tiny } else { tiny * eps };
         FInfo {
             dtype,
@@ -364,10 +377,10 @@ pub fn finfo(dtype: DType) -> FInfo {
             maxexp: exponent(max) + 1,
             minexp: exponent(tiny),
             machep: -(nmant as i32),
-            negep: -(nmant as i32) - 1,
+            negep,
             precision,
             eps,
-            epsneg: eps / 2.0,
+            epsneg,
             max,
             min,
             tiny,

@@ -201,7 +201,7 @@ pub fn nan_to_num_with(x: &Array, options: NanToNumOptions) -> Array {
         DType::F64 => (f64::MAX, f64::MIN),
         DType::F16 => (65504.0, -65504.0),
         DType::BF16 => (f64::from(half::bf16::MAX), f64::from(half::bf16::MIN)),
-        d if d.is_float8() => (super::finfo(d).max, super::finfo(d).min),
+        d if d.is_narrow_float() => (super::finfo(d).max, super::finfo(d).min),
         _ => (f64::from(f32::MAX), f64::from(f32::MIN)),
     };
     let nan = full_of(x, options.nan);

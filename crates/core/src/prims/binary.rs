@@ -364,9 +364,9 @@ fn nextafter<T: FloatElement>(x: T, y: T) -> T {
         T::from_f64(libm::nextafter(x.to_f64(), y.to_f64()))
     } else if T::DTYPE == DType::F32 {
         T::from_f32(libm::nextafterf(x.to_f32(), y.to_f32()))
-    } else if T::DTYPE.is_float8() {
+    } else if T::DTYPE.is_narrow_float() {
         panic!(
-            "nextafter: {} is not supported (the 8-bit floats have no bit-stepping kernel here); \
+            "nextafter: {} is not supported (the 8- and 4-bit floats have no bit-stepping kernel here); \
              cast to float32 first",
             T::DTYPE
         )

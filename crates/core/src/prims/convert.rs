@@ -280,7 +280,7 @@ fn reduce_precision(s: &Storage, to: Narrow) -> Storage {
             }))
         }
         // The 8-bit floats compute in f32, as XLA upcasts them; the f32 result rounds back.
-        s if s.dtype().is_float8() => {
+        s if s.dtype().is_narrow_float() => {
             let Storage::F32(rounded) = reduce_precision(&Storage::F32(map_to_f32(s)), to) else {
                 unreachable!("reduce_precision keeps the f32 dtype")
             };
@@ -332,6 +332,7 @@ fn to_bits(s: &Storage) -> Vec<u64> {
         Storage::F8E5M2(v) => map(v, |x| x.to_bits() as u64),
         Storage::F8E5M2Fnuz(v) => map(v, |x| x.to_bits() as u64),
         Storage::F8E8M0Fnu(v) => map(v, |x| x.to_bits() as u64),
+        Storage::F4E2M1Fn(v) => map(v, |x| x.to_bits() as u64),
         s => unreachable!("abstract_eval rejects bitcast from {}", s.dtype()),
     }
 }
@@ -367,6 +368,9 @@ fn from_bits(b: &[u64], to: DType) -> Storage {
         }
         DType::F8E8M0Fnu => {
             Storage::F8E8M0Fnu(map(b, |x| crate::Float8E8M0Fnu::from_bits(x as u8)))
+        }
+        DType::F4E2M1Fn => {
+            Storage::F4E2M1Fn(map(b, |x| crate::Float4E2M1Fn::from_bits(x as u8 & 0xf)))
         }
         d => unreachable!("abstract_eval rejects bitcast to {d}"),
     }

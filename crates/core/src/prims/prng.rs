@@ -66,16 +66,20 @@ pub enum PrngOp {
     },
 }
 
-/// Checks the operands of an elementwise block function and gives its `outputs` outputs.
+/// Checks the operands (named `operands`) of an elementwise block function and gives its
+/// `outputs` outputs.
 fn block_abstract_eval(
     op: &str,
+    operands: &str,
     args: &[&ShapeDtype],
-    arity: usize,
     outputs: usize,
 ) -> Vec<ShapeDtype> {
-    expect_arity(op, args, arity);
+    expect_arity(op, args, operands.split(',').count());
     if args.iter().any(|a| a.dtype != DType::U32) {
-        panic!("{op}: all operands must be uint32, got {}", describe(args));
+        panic!(
+            "{op}: all operands ({operands}) must be uint32, got {}",
+            describe(args)
+        );
     }
     let out = ShapeDtype::new(elementwise_shape(op, args), DType::U32);
     vec![out; outputs]
@@ -124,10 +128,14 @@ impl PrimitiveRule for PrngOp {
 
     fn abstract_eval(&self, args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
         match self {
-            PrngOp::Threefry2x32 => block_abstract_eval("threefry2x32", args, 4, 2),
-            PrngOp::Threefry4x32 => block_abstract_eval("threefry4x32", args, 8, 4),
-            PrngOp::Philox2x32 => block_abstract_eval("philox2x32", args, 3, 2),
-            PrngOp::Philox4x32 => block_abstract_eval("philox4x32", args, 6, 4),
+            PrngOp::Threefry2x32 => block_abstract_eval("threefry2x32", "k0, k1, x0, x1", args, 2),
+            PrngOp::Threefry4x32 => {
+                block_abstract_eval("threefry4x32", "k0, k1, k2, k3, x0, x1, x2, x3", args, 4)
+            }
+            PrngOp::Philox2x32 => block_abstract_eval("philox2x32", "k0, x0, x1", args, 2),
+            PrngOp::Philox4x32 => {
+                block_abstract_eval("philox4x32", "k0, k1, x0, x1, x2, x3", args, 4)
+            }
             PrngOp::Iota2x32Shape { shape } => {
                 expect_arity("iota_2x32_shape", args, 0);
                 let out = ShapeDtype::new(shape.clone(), DType::U32);

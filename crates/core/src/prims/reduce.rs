@@ -466,11 +466,21 @@ fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Storage {
     }
     crate::with_float_dtype!(x.dtype(), T => {
         let v = data.as_slice::<T>();
-        // f16/bf16/f32 sums and products accumulate in f32, f64 in f64. The 8-bit floats
-        // accumulate in their own type, rounding every partial result: XLA converts the
-        // accumulator back to the 8-bit format after each step.
-        let wide = T::DTYPE == DType::F64 || T::DTYPE.is_float8();
+        // f16/bf16/f32 sums and products accumulate in f32, f64 in f64. The 8- and 4-bit
+        // floats accumulate in their own type, rounding every partial result: XLA converts the
+        // accumulator back to the narrow format after each step, and folds each row in order
+        // (with float4_e2m1fn's saturation at ±6 the order decides the result).
+        let narrow = T::DTYPE.is_narrow_float();
+        let wide = T::DTYPE == DType::F64 || narrow;
+        let in_order = |init: T, f: fn(T, T) -> T| -> Vec<T> {
+            if inner == 0 {
+                return vec![init; outer];
+            }
+            v.chunks(inner).map(|row| row.iter().fold(init, |a, &b| f(a, b))).collect()
+        };
         let out: Vec<T> = match kind {
+            ReduceKind::Sum if narrow && !columns => in_order(T::zero(), |a, b| a + b),
+            ReduceKind::Prod if narrow && !columns => in_order(T::one(), |a, b| a * b),
             ReduceKind::Sum if wide => run!(v, <T as crate::ArrayElement>::zero(), |a: T, b: T| a + b, |a: T, b: T| a + b, |a: T| a),
             ReduceKind::Sum => run!(v, 0f32, |a: f32, b: T| a + b.to_f32(), |a: f32, b: f32| a + b, T::from_f32),
             ReduceKind::Prod if wide => run!(v, <T as crate::ArrayElement>::one(), |a: T, b: T| a * b, |a: T, b: T| a * b, |a: T| a),

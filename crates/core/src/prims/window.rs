@@ -650,7 +650,7 @@ fn reduce_window(kind: WindowReduceKind, x: &Array, passes: &[Pass]) -> crate::a
             Max => separable(v.to_vec(), shape, passes, T::neg_infinity(), nan_max),
             Min => separable(v.to_vec(), shape, passes, T::infinity(), nan_min),
             // The 8-bit floats round every partial sum to their format, as XLA does.
-            Sum if T::DTYPE == DType::F64 || T::DTYPE.is_float8() => separable(v.to_vec(), shape, passes, T::zero(), |a: T, b: T| a + b),
+            Sum if T::DTYPE == DType::F64 || T::DTYPE.is_narrow_float() => separable(v.to_vec(), shape, passes, T::zero(), |a: T, b: T| a + b),
             Sum => {
                 let wide: Vec<f32> = v.iter().map(|&e| e.to_f32()).collect();
                 separable(wide, shape, passes, 0f32, |a, b| a + b).into_iter().map(T::from_f32).collect()

@@ -85,7 +85,7 @@ pub(crate) fn tiny(dtype: DType) -> f64 {
         DType::F16 => half::f16::MIN_POSITIVE.to_f64(),
         DType::BF16 => half::bf16::MIN_POSITIVE.to_f64(),
         DType::F32 => f32::MIN_POSITIVE as f64,
-        d if d.is_float8() => crate::numpy::finfo(d).tiny,
+        d if d.is_narrow_float() => crate::numpy::finfo(d).tiny,
         _ => f64::MIN_POSITIVE,
     }
 }
@@ -96,7 +96,7 @@ pub(crate) fn nmant(dtype: DType) -> u32 {
         DType::F16 => 10,
         DType::BF16 => 7,
         DType::F32 => 23,
-        d if d.is_float8() => crate::numpy::finfo(d).nmant,
+        d if d.is_narrow_float() => crate::numpy::finfo(d).nmant,
         _ => 52,
     }
 }

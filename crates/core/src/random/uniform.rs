@@ -83,7 +83,7 @@ fn unit_floats(key: &Key, shape: &Shape, dtype: DType, op: &str) -> Array {
             // nmant bits), which needs no 16-bit integer dtype. float16 draws 16 bits, bfloat16
             // and the 8-bit floats 8 (JAX draws at least 8 bits, and their mantissas are
             // shorter).
-            let rng_bits = if dtype == DType::BF16 || dtype.is_float8() {
+            let rng_bits = if dtype == DType::BF16 || dtype.is_narrow_float() {
                 8
             } else {
                 16

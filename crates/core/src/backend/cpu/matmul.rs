@@ -410,7 +410,8 @@ impl_matmul_via_f32!(
     crate::Float8E4M3Fnuz,
     crate::Float8E5M2,
     crate::Float8E5M2Fnuz,
-    crate::Float8E8M0Fnu
+    crate::Float8E8M0Fnu,
+    crate::Float4E2M1Fn
 );
 
 /// The multiply-accumulate of the integer and bool products.

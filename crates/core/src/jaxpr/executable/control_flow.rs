@@ -228,6 +228,7 @@ fn copy_elements(dst: &mut Storage, dst_at: usize, src: &Storage, src_at: usize,
         F8E4M3Fnuz,
         F8E5M2,
         F8E5M2Fnuz,
-        F8E8M0Fnu
+        F8E8M0Fnu,
+        F4E2M1Fn
     )
 }

@@ -241,7 +241,7 @@ macro_rules! impl_slice_mut {
         }
     )*};
 }
-impl_slice_mut!(bool => Bool, u8 => U8, u16 => U16, u32 => U32, u64 => U64, i8 => I8, i16 => I16, i32 => I32, i64 => I64, f16 => F16, bf16 => BF16, f32 => F32, f64 => F64, num_complex::Complex32 => C64, num_complex::Complex64 => C128, crate::Float8E3M4 => F8E3M4, crate::Float8E4M3 => F8E4M3, crate::Float8E4M3B11Fnuz => F8E4M3B11Fnuz, crate::Float8E4M3Fn => F8E4M3Fn, crate::Float8E4M3Fnuz => F8E4M3Fnuz, crate::Float8E5M2 => F8E5M2, crate::Float8E5M2Fnuz => F8E5M2Fnuz, crate::Float8E8M0Fnu => F8E8M0Fnu);
+impl_slice_mut!(bool => Bool, u8 => U8, u16 => U16, u32 => U32, u64 => U64, i8 => I8, i16 => I16, i32 => I32, i64 => I64, f16 => F16, bf16 => BF16, f32 => F32, f64 => F64, num_complex::Complex32 => C64, num_complex::Complex64 => C128, crate::Float8E3M4 => F8E3M4, crate::Float8E4M3 => F8E4M3, crate::Float8E4M3B11Fnuz => F8E4M3B11Fnuz, crate::Float8E4M3Fn => F8E4M3Fn, crate::Float8E4M3Fnuz => F8E4M3Fnuz, crate::Float8E5M2 => F8E5M2, crate::Float8E5M2Fnuz => F8E5M2Fnuz, crate::Float8E8M0Fnu => F8E8M0Fnu, crate::Float4E2M1Fn => F4E2M1Fn);
 
 fn get<T: ArrayElement>(s: &Storage) -> &[T] {
     T::slice(s).unwrap_or_else(|| {

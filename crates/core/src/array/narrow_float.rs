@@ -1,6 +1,8 @@
-//! The 8-bit float element types (`float8_e4m3fn`, `float8_e5m2`, ...), bit-exact with JAX.
+//! The 8-bit float element types (`float8_e4m3fn`, `float8_e5m2`, ...) and the 4-bit
+//! `float4_e2m1fn`, bit-exact with JAX.
 //!
-//! Each type is a byte holding one code of its format. Values decode exactly to `f32`.
+//! Each type is a byte holding one code of its format (`float4_e2m1fn` in the low four bits,
+//! as ml_dtypes and XLA store it). Values decode exactly to `f32`.
 //! Arithmetic follows XLA's CPU backend, which upcasts every 8-bit float but `float8_e8m0fnu`
 //! to `float16` (whose ops it computes in `f32`) and `float8_e8m0fnu` to `f32`: a result is
 //! computed in `f32`, rounded to `float16` (except for e8m0) and then to the format, so it can
@@ -19,6 +21,10 @@
 //! * a `float16`, `bfloat16` or 8-bit float NaN becomes `float8_e5m2`'s all-ones NaN `0x7f`,
 //!   sign dropped.
 //! * integers convert through `f32` (one extra rounding, visible only for `float8_e8m0fnu`).
+//!
+//! `float4_e2m1fn` (values 0, 0.5, 1, 1.5, 2, 3, 4, 6 and their negatives) has neither
+//! infinity nor NaN: XLA saturates overflow and infinities to ±6 and turns every NaN into `-0`
+//! (code `0x8`); its arithmetic rounds through `float16` like the 8-bit formats'.
 
 use super::dtype::DType;
 use super::element::{ArrayElement, Element, FloatElement};
@@ -202,6 +208,42 @@ fn e8m0_decode(code: u8) -> f32 {
         0 => f32::from_bits(1 << 22),
         c => f32::from_bits(u32::from(c) << 23),
     }
+}
+
+/// `float4_e2m1fn`'s magnitudes, by the low three bits of a code.
+const E2M1_VALUES: [f32; 8] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0];
+
+/// `float4_e2m1fn`'s value of a code (bit 3 is the sign; higher bits are ignored).
+fn e2m1_decode(code: u8) -> f32 {
+    let v = E2M1_VALUES[usize::from(code & 0x7)];
+    if code & 0x8 != 0 {
+        -v
+    } else {
+        v
+    }
+}
+
+/// `float4_e2m1fn`'s code for `v` (any `f64`, exact): to nearest, ties to even, saturating at
+/// ±6; NaN is `-0` (`0x8`), as XLA converts it.
+fn e2m1_from_f64(v: f64) -> u8 {
+    if v.is_nan() {
+        return 0x8;
+    }
+    let sign = if v.is_sign_negative() { 0x8 } else { 0 };
+    let a = v.abs();
+    // Every code's magnitude is an integer number of halves up to 2, of ones up to 4 and of
+    // twos up to 6; the midpoints go to the code with an even (zero) mantissa bit.
+    let mag = match a {
+        a if a <= 0.25 => 0,
+        a if a < 0.75 => 1,
+        a if a <= 1.25 => 2,
+        a if a < 1.75 => 3,
+        a if a <= 2.5 => 4,
+        a if a < 3.5 => 5,
+        a if a <= 5.0 => 6,
+        _ => 7,
+    };
+    mag | sign
 }
 
 /// Declares one 8-bit float type with its arithmetic (through `f32`) and element traits.
@@ -496,11 +538,13 @@ macro_rules! float8_binary {
     };
 }
 
-/// A format's conversions and limits, shared by the signed formats and `float8_e8m0fnu`.
+/// A format's conversions and limits, shared by the signed 8-bit formats, `float8_e8m0fnu` and
+/// `float4_e2m1fn`.
 #[derive(Clone, Copy, Debug)]
 enum Layout {
     Signed(Format),
     E8M0,
+    E2M1,
 }
 
 impl Layout {
@@ -508,6 +552,7 @@ impl Layout {
         match self {
             Layout::Signed(f) => f.decode(code),
             Layout::E8M0 => e8m0_decode(code),
+            Layout::E2M1 => e2m1_decode(code),
         }
     }
 
@@ -515,6 +560,7 @@ impl Layout {
         match self {
             Layout::Signed(f) => f.encode(v),
             Layout::E8M0 => e8m0_from_f64(v),
+            Layout::E2M1 => e2m1_from_f64(v),
         }
     }
 
@@ -522,6 +568,7 @@ impl Layout {
     fn encode_f32(self, v: f32, src: DType) -> u8 {
         match self {
             Layout::E8M0 => e8m0_from_f32(v),
+            Layout::E2M1 => e2m1_from_f64(f64::from(v)),
             // XLA narrows float16 (and bfloat16 and the 8-bit floats, which it widens to
             // float16 first) to e5m2 by truncating the bits; a NaN keeps the all-ones mantissa.
             Layout::Signed(f)
@@ -542,7 +589,9 @@ impl Layout {
         match self {
             Layout::E8M0 if v.is_subnormal() => 0xff,
             Layout::E8M0 => e8m0_from_f32(v),
-            Layout::Signed(_) => self.encode_f32(half::f16::from_f32(v).to_f32(), DType::F16),
+            Layout::Signed(_) | Layout::E2M1 => {
+                self.encode_f32(half::f16::from_f32(v).to_f32(), DType::F16)
+            }
         }
     }
 
@@ -571,6 +620,7 @@ impl Layout {
             }
             Layout::E8M0 if negative => self.value_of_code(0),
             Layout::E8M0 => self.value_of_code(0xfe),
+            Layout::E2M1 => self.value_of_code(if negative { 0xf } else { 0x7 }),
         }
     }
 
@@ -578,6 +628,7 @@ impl Layout {
         match self {
             Layout::Signed(f) => self.value_of_code(f.max_code() as u8),
             Layout::E8M0 => self.value_of_code(0xfe),
+            Layout::E2M1 => self.value_of_code(0x7),
         }
     }
 
@@ -585,6 +636,7 @@ impl Layout {
         match self {
             Layout::Signed(f) => self.value_of_code(f.max_code() as u8 | 0x80),
             Layout::E8M0 => self.value_of_code(0),
+            Layout::E2M1 => self.value_of_code(0xf),
         }
     }
 
@@ -592,6 +644,7 @@ impl Layout {
         match self {
             Layout::Signed(f) => self.value_of_code(1 << f.mbits),
             Layout::E8M0 => self.value_of_code(0),
+            Layout::E2M1 => self.value_of_code(0x2),
         }
     }
 
@@ -599,6 +652,7 @@ impl Layout {
         match self {
             Layout::Signed(f) => T::from_f32_of(pow2_f32(-(f.mbits as i32)), DType::F32),
             Layout::E8M0 => T::one(),
+            Layout::E2M1 => T::from_f32_of(0.5, DType::F32),
         }
     }
 }
@@ -694,6 +748,14 @@ float8_type!(
     Layout::E8M0
 );
 
+float8_type!(
+    /// `float4_e2m1fn`: 2 exponent bits (bias 1), 1 mantissa bit, no infinity and no NaN (the
+    /// OCP MX element format); one value per byte, in its low four bits.
+    Float4E2M1Fn,
+    F4E2M1Fn,
+    Layout::E2M1
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -741,6 +803,30 @@ mod tests {
     }
 
     #[test]
+    fn float4_codes_round_trip_and_conversions_saturate_as_xla() {
+        for code in 0..16u8 {
+            let v = Float4E2M1Fn::from_bits(code).to_f64();
+            assert_eq!(Float4E2M1Fn::from_f64(v).to_bits(), code, "code {code:#x}");
+        }
+        let enc = |v: f32| Float4E2M1Fn::from_f32(v).to_bits();
+        // Ties go to the even code: 0.25 -> 0, 0.75 -> 1, 1.25 -> 1, 5 -> 4.
+        assert_eq!(
+            [enc(0.25), enc(0.75), enc(1.25), enc(5.0)],
+            [0x0, 0x2, 0x2, 0x6]
+        );
+        // No infinity: overflow and infinities saturate at ±6.
+        assert_eq!(
+            [enc(7.0), enc(f32::INFINITY), enc(f32::NEG_INFINITY)],
+            [0x7, 0x7, 0xf]
+        );
+        // No NaN: XLA converts every NaN to -0.
+        assert_eq!([enc(f32::NAN), enc(-f32::NAN)], [0x8, 0x8]);
+        // Arithmetic saturates too.
+        let six = Float4E2M1Fn::from_f32(6.0);
+        assert_eq!((six + six).to_f32(), 6.0);
+    }
+
+    #[test]
     fn limits_match_jax_finfo() {
         use num_traits::Float;
         assert_eq!(Float8E4M3Fn::max_value().to_f32(), 448.0);
@@ -756,5 +842,8 @@ mod tests {
         assert_eq!(Float8E4M3Fnuz::from_f32(-0.0).to_bits(), 0);
         assert_eq!(Float8E8M0Fnu::from_f32(3.0).to_bits(), 129);
         assert_eq!(Float8E8M0Fnu::from_f32(0.0).to_bits(), 0xff);
+        assert_eq!(Float4E2M1Fn::max_value().to_f32(), 6.0);
+        assert_eq!(Float4E2M1Fn::epsilon().to_f32(), 0.5);
+        assert_eq!(Float4E2M1Fn::min_positive_value().to_f32(), 1.0);
     }
 }
