@@ -379,3 +379,28 @@ fn pow_follows_c_special_cases() {
         assert!(same, "pow({xi:e}, {yi:e}) = {g:e}, want {want:e}");
     }
 }
+
+#[test]
+fn invalid_log_and_pow_give_xlas_negative_nan() {
+    // XLA's CPU results are x86's default NaN, whose sign bit is set, for an invalid operand;
+    // a NaN operand passes through with its sign. From JAX 0.10.2:
+    // `jnp.log(jnp.array([-1, -inf, nan, -nan], jnp.float32))` and
+    // `jnp.power(jnp.array([-2, -2, nan, 2], jnp.float32), jnp.array([0.5, 1.5, 1, nan]))`.
+    let bits = |a: &Array| {
+        a.to_vec::<f32>()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<u32>>()
+    };
+    let x = Array::from_vec(vec![-1.0f32, f32::NEG_INFINITY, f32::NAN, -f32::NAN], [4]);
+    assert_eq!(
+        bits(&jnp::log(&x)),
+        [0xffc0_0000, 0xffc0_0000, 0x7fc0_0000, 0xffc0_0000]
+    );
+    let base = Array::from_vec(vec![-2.0f32, -2.0, f32::NAN, 2.0], [4]);
+    let exponent = Array::from_vec(vec![0.5f32, 1.5, 1.0, f32::NAN], [4]);
+    assert_eq!(
+        bits(&jnp::power(&base, &exponent)),
+        [0xffc0_0000, 0xffc0_0000, 0x7fc0_0000, 0x7fc0_0000]
+    );
+}

@@ -110,7 +110,7 @@ pub fn expm1_f32(x: f32) -> f32 {
     }
 }
 
-/// `ln x`: NaN below 0, -inf at ±0.
+/// `ln x`: -NaN below 0 (as XLA gives), -inf at ±0.
 #[inline(always)]
 pub fn log_f32(x: f32) -> f32 {
     // Subnormals are scaled into the normal range first (and the exponent corrected).
@@ -125,7 +125,8 @@ pub fn log_f32(x: f32) -> f32 {
     let m = f32::from_bits(((shifted & 0x007f_ffff) + 0x3f35_04f3) as u32);
     let y = log_mantissa(m, e);
     let y = if x == 0.0 { f32::NEG_INFINITY } else { y };
-    let y = if x < 0.0 { f32::NAN } else { y };
+    // XLA's result there is x86's default NaN, which is negative.
+    let y = if x < 0.0 { -f32::NAN } else { y };
     if x.is_nan() || x == f32::INFINITY {
         x
     } else {

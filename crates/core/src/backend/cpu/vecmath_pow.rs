@@ -98,8 +98,9 @@ pub fn pow_f32(x: f32, y: f32) -> f32 {
     } else {
         magnitude
     };
+    // A negative base to a fractional power: x86's default NaN (negative), as XLA gives.
     let r = if x < 0.0 && x.is_finite() && !integral {
-        f32::NAN
+        -f32::NAN
     } else {
         r
     };
