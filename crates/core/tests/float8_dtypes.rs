@@ -227,8 +227,9 @@ fn call(name: &str, a: &[Array]) -> Array {
 
 /// The (format, op) golden cases whose bits differ from JAX's (XLA's CPU results), not fixed
 /// yet; every other case must match exactly. The reasons:
-/// - the sign of a NaN: XLA's float16 `log` gives -NaN for a NaN input, and its `min`
-///   reduction keeps the other NaN's sign;
+/// - the sign of a NaN: XLA's float16 `log` of a NaN gives -NaN or the NaN itself depending on
+///   the array's length (16 elements: -NaN; 4 or 32: the NaN), and its `min` reduction keeps
+///   the other NaN's sign;
 /// - `float8_e5m2` NaN codes other than `0x7f`: XLA rewrites them to `0x7f` in every op (copies,
 ///   `max`, `sort`, `concatenate` included), where this library keeps the code;
 /// - `sort` of the fnuz formats: XLA orders their NaN `0x80` first (as a negative zero);
