@@ -338,7 +338,7 @@ fn to_bits(s: &Storage) -> Vec<u64> {
 }
 
 /// Elements of `to` from bit patterns of its width (the high bits are zero).
-fn from_bits(b: &[u64], to: DType) -> Storage {
+pub(crate) fn from_bits(b: &[u64], to: DType) -> Storage {
     use half::{bf16, f16};
     match to {
         DType::U8 => Storage::U8(map(b, |x| x as u8)),

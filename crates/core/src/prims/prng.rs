@@ -8,7 +8,7 @@ use super::{bind, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Shape, ShapeDtype};
 use crate::backend::cpu::philox::{philox2x32_block, philox4x32_block};
 use crate::backend::cpu::rng_bit_generator::{philox_bits, threefry_bits};
-use crate::backend::cpu::threefry::{iota_2x32, map_lanes, threefry2x32, threefry4x32_block};
+use crate::backend::cpu::threefry::{iota_2x32, map_lanes, threefry2x32_block, threefry4x32_block};
 
 /// Which algorithm [`PrngOp::RngBitGenerator`] runs (`jax.lax.RandomAlgorithm`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -174,8 +174,8 @@ impl PrimitiveRule for PrngOp {
         };
         match self {
             PrngOp::Threefry2x32 => {
-                let (a, b) = threefry2x32(slices[0], slices[1], slices[2], slices[3], n);
-                lanes(vec![a, b])
+                let s: [&[u32]; 4] = std::array::from_fn(|i| slices[i]);
+                lanes(map_lanes(s, n, threefry2x32_block).to_vec())
             }
             PrngOp::Threefry4x32 => {
                 let s: [&[u32]; 8] = std::array::from_fn(|i| slices[i]);
@@ -206,18 +206,8 @@ impl PrimitiveRule for PrngOp {
                     }
                     RandomAlgorithm::ThreeFry => threefry_bits(state, &shape.0, width),
                 };
-                let bits = match dtype {
-                    DType::U8 => {
-                        Array::from_vec(bits.iter().map(|&b| b as u8).collect(), shape.clone())
-                    }
-                    DType::U16 => {
-                        Array::from_vec(bits.iter().map(|&b| b as u16).collect(), shape.clone())
-                    }
-                    DType::U32 => {
-                        Array::from_vec(bits.iter().map(|&b| b as u32).collect(), shape.clone())
-                    }
-                    _ => Array::from_vec(bits, shape.clone()),
-                };
+                let bits =
+                    Array::from_storage(super::convert::from_bits(&bits, *dtype), shape.clone());
                 vec![key_from_state(new_state, args[0].dtype()), bits]
             }
         }

@@ -35,14 +35,18 @@ fn partitionable_bits(k0: &Array, k1: &Array, bit_width: u32, shape: &Shape) -> 
         &[],
     );
     let (b0, b1) = threefry(k0, k1, &counters[0], &counters[1]);
+    let mixed = bin(BinaryOp::Xor, &b0, &b1);
+    combine_words(&b0, &b1, mixed, bit_width)
+}
+
+/// A draw of `bit_width` bits from a counter-based hash's words, as every JAX implementation
+/// but `rbg` forms it: 64 bits are `(hi << 32) | lo`, 32 bits the words XOR-ed together
+/// (`mixed`), narrower draws the low bits of `mixed`.
+pub(crate) fn combine_words(hi: &Array, lo: &Array, mixed: Array, bit_width: u32) -> Array {
     match bit_width {
-        64 => words_to_u64(&b0, &b1),
-        32 => bin(BinaryOp::Xor, &b0, &b1),
-        w => bin(
-            BinaryOp::And,
-            &bin(BinaryOp::Xor, &b0, &b1),
-            &c_u32((1u32 << w) - 1),
-        ),
+        64 => words_to_u64(hi, lo),
+        32 => mixed,
+        w => bin(BinaryOp::And, &mixed, &c_u32((1u32 << w) - 1)),
     }
 }
 
@@ -84,7 +88,7 @@ fn legacy_bits(k0: &Array, k1: &Array, bit_width: u32, shape: &Shape, op: &str) 
 }
 
 /// `(u64(hi) << 32) | u64(lo)` as `int64` bit patterns.
-pub(crate) fn words_to_u64(hi: &Array, lo: &Array) -> Array {
+fn words_to_u64(hi: &Array, lo: &Array) -> Array {
     let hi = bin(
         BinaryOp::ShiftLeft,
         &convert(hi, DType::I64),

@@ -263,11 +263,7 @@ pub(crate) fn random_bits(key: &Key, bit_width: u32, shape: &Shape, op: &str) ->
             (hi, lo, xor_all(&y))
         }
     };
-    match bit_width {
-        64 => super::bits::words_to_u64(&hi, &lo),
-        32 => all,
-        w => bin(BinaryOp::And, &all, &c_u32((1u32 << w) - 1)),
-    }
+    super::bits::combine_words(&hi, &lo, all, bit_width)
 }
 
 /// `y[0] ^ y[1] ^ ...`.

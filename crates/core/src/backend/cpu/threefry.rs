@@ -92,20 +92,11 @@ pub fn map_lanes<const I: usize, const O: usize>(
     std::array::from_fn(|j| words.iter().map(|w| w[j]).collect())
 }
 
-/// Applies [`threefry_block`] elementwise to `n` lanes; each operand has `n` elements or is a
-/// single element broadcast to all lanes.
-pub fn threefry2x32(
-    k0: &[u32],
-    k1: &[u32],
-    x0: &[u32],
-    x1: &[u32],
-    n: usize,
-) -> (Vec<u32>, Vec<u32>) {
-    let [a, b] = map_lanes([k0, k1, x0, x1], n, |[k0, k1, x0, x1]| {
-        let (y0, y1) = threefry_block(k0, k1, x0, x1);
-        [y0, y1]
-    });
-    (a, b)
+/// [`threefry_block`] on JAX's primitive operand order `[k0, k1, x0, x1]`, for [`map_lanes`].
+#[inline]
+pub fn threefry2x32_block([k0, k1, x0, x1]: [u32; 4]) -> [u32; 2] {
+    let (y0, y1) = threefry_block(k0, k1, x0, x1);
+    [y0, y1]
 }
 
 /// The (high, low) 32-bit words of the counters `0..n` (a row-major 64-bit iota).
