@@ -2,9 +2,9 @@
 //! `eqx.branched_error_if`, `jax.pure_callback`, `jax.debug.callback` and `jax.debug.print`.
 
 use crate::array::{Array, ShapeDtype};
+use crate::higher_order::callback::PureCallback;
 use crate::numpy as jnp;
 use crate::prims::bind1;
-use crate::prims::callback::PureCallback;
 use crate::prims::debug_callback::DebugCallback;
 pub use crate::prims::error_check::RuntimeCheckFailed;
 use crate::prims::error_check::{ErrorCheck, FailureMode};

@@ -35,9 +35,11 @@
 
 pub mod array;
 pub mod backend;
+pub mod compiler;
 pub mod config;
 pub mod debug;
 mod float_checks;
+pub mod higher_order;
 pub mod jaxpr;
 pub mod lax;
 pub mod nn;

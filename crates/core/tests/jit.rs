@@ -4,8 +4,8 @@
 mod common;
 
 use common::{assert_same_bits, random_array, relayout, special_floats, Rng};
-use equinox_core::jaxpr::executable::Executable;
-use equinox_core::jaxpr::optimize::optimize;
+use equinox_core::compiler::executable::Executable;
+use equinox_core::compiler::optimize::optimize;
 use equinox_core::prims::{bind1, fma::FmaOp};
 use equinox_core::transforms::{grad, jit, make_jaxpr, vmap, Jit};
 use equinox_core::tree::{self, PyTree, Static};
@@ -413,8 +413,8 @@ fn optimized_program_shows_dce_and_cse() {
 /// starts it afresh, gives the right answer and keeps its buffers again.
 #[test]
 fn a_program_recovers_its_buffers_after_a_panicking_run() {
+    use equinox_core::compiler::executable::Executable;
     use equinox_core::debug::error_if;
-    use equinox_core::jaxpr::executable::Executable;
     use equinox_core::transforms::make_jaxpr;
     let f = |x: &Array| {
         let y = (x * 2.0).exp();

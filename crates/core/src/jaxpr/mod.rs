@@ -4,9 +4,7 @@
 //! program can itself be transformed), and `jit` compiles it for the CPU.
 
 pub(crate) mod batch_jaxpr;
-pub mod executable;
 pub(crate) mod jvp_jaxpr;
-pub mod optimize;
 pub(crate) mod partial_eval;
 mod print;
 pub(crate) use print::eqn_line;
@@ -15,6 +13,8 @@ pub(crate) mod transpose;
 
 use crate::array::{Array, ShapeDtype};
 use crate::prims::{bind, Primitive};
+use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// A variable: an index into [`Jaxpr::avals`].
@@ -165,5 +165,45 @@ pub(crate) fn check_arg(expected: &ShapeDtype, x: &Array) {
             "calling a staged program: argument {} does not match the {expected} it was traced for",
             x.aval()
         );
+    }
+}
+
+/// A sub-program held by a primitive. Equality and hashing are by identity (the pointer), so
+/// primitives stay `Hash + Eq` cheaply; two separately staged but identical programs compare
+/// unequal, which only costs a compile-cache miss.
+#[derive(Clone)]
+pub struct JaxprRef(pub Arc<Jaxpr>);
+
+impl JaxprRef {
+    /// Wraps a program.
+    pub fn new(j: Jaxpr) -> JaxprRef {
+        JaxprRef(Arc::new(j))
+    }
+}
+
+impl std::ops::Deref for JaxprRef {
+    type Target = Jaxpr;
+    fn deref(&self) -> &Jaxpr {
+        &self.0
+    }
+}
+
+impl PartialEq for JaxprRef {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for JaxprRef {}
+
+impl Hash for JaxprRef {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (Arc::as_ptr(&self.0) as usize).hash(state);
+    }
+}
+
+impl fmt::Debug for JaxprRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
     }
 }

@@ -5,7 +5,6 @@
 
 use super::rewrite::renumber;
 use super::{Atom, Eqn, Jaxpr, Var};
-use crate::prims::control_flow::ControlFlowOp;
 use crate::prims::Primitive;
 use std::borrow::Cow;
 
@@ -57,7 +56,7 @@ pub(crate) fn partial_eval_jaxpr(
         jaxpr.constvars.is_empty(),
         "partial_eval_jaxpr: the program must have no constvars"
     );
-    let jaxpr = &*split_mixed_conds(jaxpr, unknown_in);
+    let jaxpr = &*split_mixed_equations(jaxpr, unknown_in);
     let n = jaxpr.avals.len();
     let mut unknown = vec![false; n];
     let mut input_index = vec![usize::MAX; n];
@@ -175,17 +174,18 @@ pub(crate) fn partial_eval_jaxpr(
     }
 }
 
-/// `jaxpr` with every `cond` whose operands are partly unknown (`unknown_in` flags the inputs;
-/// constants are known) split in two (see `CondOp::split`): one over the known operands for
+/// `jaxpr` with every higher-order equation whose operands are partly unknown (`unknown_in`
+/// flags the inputs; constants are known) split in two where its rule can
+/// (`HigherOrderRule::split_unknown`; `cond` does): one over the known operands for
 /// the outputs no unknown operand reaches, one for the rest. Without it such a `cond` is
 /// unknown as a whole, and primal values it computes would reach the unknown program as if
 /// they were tangents: a `cond` inside a differentiated `scan` would make the primal carry
 /// "linear", and a `cond` inside a `cond`'s branch would feed a product of two "linear" values
 /// to the transpose (JAX splits them with `partial_eval_jaxpr_custom`'s rule for `cond`).
 /// Borrows `jaxpr` when nothing needs splitting.
-pub(crate) fn split_mixed_conds<'a>(jaxpr: &'a Jaxpr, unknown_in: &[bool]) -> Cow<'a, Jaxpr> {
-    let is_cond = |e: &Eqn| matches!(e.prim, Primitive::ControlFlow(ControlFlowOp::Cond(_)));
-    if !jaxpr.eqns.iter().any(is_cond) {
+pub(crate) fn split_mixed_equations<'a>(jaxpr: &'a Jaxpr, unknown_in: &[bool]) -> Cow<'a, Jaxpr> {
+    let higher_order = |e: &Eqn| matches!(e.prim, Primitive::HigherOrder(_));
+    if !jaxpr.eqns.iter().any(higher_order) {
         return Cow::Borrowed(jaxpr);
     }
     let mut unknown = vec![false; jaxpr.avals.len()];
@@ -201,17 +201,17 @@ pub(crate) fn split_mixed_conds<'a>(jaxpr: &'a Jaxpr, unknown_in: &[bool]) -> Co
             eqns.push(eqn.clone());
             continue;
         }
-        let cond = match &eqn.prim {
-            Primitive::ControlFlow(ControlFlowOp::Cond(c)) if !in_unknown[0] => c,
-            _ => {
-                for &o in &eqn.outputs {
-                    unknown[o as usize] = true;
-                }
-                eqns.push(eqn.clone());
-                continue;
-            }
+        let split = match &eqn.prim {
+            Primitive::HigherOrder(h) => h.0.split_unknown(&in_unknown),
+            _ => None,
         };
-        let split = cond.split(&in_unknown[1..]);
+        let Some(split) = split else {
+            for &o in &eqn.outputs {
+                unknown[o as usize] = true;
+            }
+            eqns.push(eqn.clone());
+            continue;
+        };
         for (&o, &u) in eqn.outputs.iter().zip(&split.unknown_out) {
             unknown[o as usize] = u;
         }

@@ -1,7 +1,7 @@
 //! Transposition of a linear program (JAX's `backward_pass`): reverse mode is linearize, then
 //! this.
 
-use super::partial_eval::split_mixed_conds;
+use super::partial_eval::split_mixed_equations;
 use super::{Atom, Jaxpr};
 use crate::array::Array;
 use crate::prims::{bind, LinearArg, PrimitiveRule};
@@ -39,7 +39,7 @@ pub(crate) fn backward_pass_with_known(
     cts_out: &[Option<Array>],
 ) -> Vec<Option<Array>> {
     let linear_in: Vec<bool> = known.iter().map(Option::is_none).collect();
-    let jaxpr = &*split_mixed_conds(jaxpr, &linear_in);
+    let jaxpr = &*split_mixed_equations(jaxpr, &linear_in);
     let n = jaxpr.avals.len();
     let mut linear = vec![false; n];
     let mut values: Vec<Option<Array>> = vec![None; n];

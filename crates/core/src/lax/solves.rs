@@ -7,9 +7,9 @@
 //! derivatives flow to them.
 
 use crate::array::{Array, ShapeDtype};
+use crate::higher_order::custom_derivatives::{CustomOp, FlatBwd, FlatFn};
 use crate::jaxpr::{eval_jaxpr, rewrite::stage_flat, Jaxpr};
 use crate::prims::bind;
-use crate::prims::custom_derivatives::{CustomOp, FlatBwd, FlatFn};
 use crate::transforms::{custom_jvp, jvp, vjp};
 use crate::tree::{self, PyTree, TreeDef};
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! compiled program, with the runtime values (JAX's `debug_callback_p`).
 //!
 //! Unlike `pure_callback` it has no results and is never removed, merged or evaluated at
-//! compile time (`jaxpr::optimize::has_effect`), and it runs in program order.
+//! compile time (`compiler::optimize::has_effect`), and it runs in program order.
 
 use super::{bind, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ShapeDtype};

@@ -7,21 +7,19 @@
 //! so that every transformation works on all of them.
 
 pub mod binary;
-pub mod callback;
 pub mod collective;
 pub mod compare;
 pub mod complex;
-pub mod control_flow;
 pub mod conv;
 pub mod convert;
 pub mod cumulative;
-pub mod custom_derivatives;
 pub mod debug_callback;
 pub mod dot_general;
 pub mod error_check;
 pub mod fft;
 pub mod fma;
 pub mod gather_scatter;
+pub mod higher_order_rule;
 pub mod iota;
 pub mod layout;
 pub mod linalg;
@@ -195,11 +193,9 @@ define_primitives! {
     Conv(conv::ConvGeneralDilated),
     Window(window::WindowOp),
     Collective(collective::CollectiveOp),
-    Custom(custom_derivatives::CustomOp),
-    Callback(callback::PureCallback),
     DebugCallback(debug_callback::DebugCallback),
     ErrorCheck(error_check::ErrorCheck),
-    ControlFlow(control_flow::ControlFlowOp),
+    HigherOrder(higher_order_rule::HigherOrderPrim),
     Complex(complex::ComplexOp),
     Fft(fft::FftOp),
     Qr(linalg::qr::QrOp),
@@ -213,6 +209,47 @@ define_primitives! {
 }
 
 impl Primitive {
+    /// Whether an equation must run even when its outputs are unused (and must not be merged with
+    /// an identical one or evaluated at compile time): runtime checks (`error_if`), debug callbacks
+    /// (`debug::print`, `debug::callback`), and higher-order primitives whose sub-programs hold one
+    /// (`HigherOrderRule::has_effect`).
+    /// `pure_callback` is pure by contract, as in JAX.
+    pub fn has_effect(&self) -> bool {
+        match self {
+            Primitive::Unary(_)
+            | Primitive::Binary(_)
+            | Primitive::Compare(_)
+            | Primitive::Select(_)
+            | Primitive::Convert(_)
+            | Primitive::Layout(_)
+            | Primitive::Reduce(_)
+            | Primitive::Slicing(_)
+            | Primitive::Iota(_)
+            | Primitive::GatherScatter(_)
+            | Primitive::Prng(_)
+            | Primitive::Sort(_)
+            | Primitive::Cumulative(_)
+            | Primitive::Fma(_)
+            | Primitive::Special(_)
+            | Primitive::DotGeneral(_)
+            | Primitive::Conv(_)
+            | Primitive::Window(_)
+            | Primitive::Collective(_)
+            | Primitive::Complex(_)
+            | Primitive::Fft(_)
+            | Primitive::Qr(_)
+            | Primitive::Eig(_)
+            | Primitive::Eigh(_)
+            | Primitive::Svd(_)
+            | Primitive::Cholesky(_)
+            | Primitive::TriangularSolve(_)
+            | Primitive::Lu(_)
+            | Primitive::LuPivotsToPermutation(_) => false,
+            Primitive::ErrorCheck(_) | Primitive::DebugCallback(_) => true,
+            Primitive::HigherOrder(h) => h.0.has_effect(),
+        }
+    }
+
     /// Whether the primitive has complex kernels and rules. The one list of what supports
     /// complex numbers: `abstract_eval` refuses complex operands and results of every other
     /// primitive before any kernel or rule sees them.
@@ -246,9 +283,9 @@ impl Primitive {
                     ..
                 }
             ),
-            Layout(_) | Slicing(_) | DotGeneral(_) | Complex(_) | Custom(_) | Callback(_)
-            | DebugCallback(_) | ErrorCheck(_) | ControlFlow(_) | Fft(_) | Qr(_) | Eig(_)
-            | Eigh(_) | Svd(_) | Cholesky(_) | TriangularSolve(_) | Lu(_) => true,
+            Layout(_) | Slicing(_) | DotGeneral(_) | Complex(_) | HigherOrder(_)
+            | DebugCallback(_) | ErrorCheck(_) | Fft(_) | Qr(_) | Eig(_) | Eigh(_) | Svd(_)
+            | Cholesky(_) | TriangularSolve(_) | Lu(_) => true,
             _ => false,
         }
     }

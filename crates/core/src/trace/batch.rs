@@ -1,6 +1,6 @@
 //! vmap: a tracer is a value with the mapped axis at a batch dimension (or not mapped).
 
-use super::{own_payload, Payload, Trace};
+use super::{current, new_tag, own_payload, set_current, Payload, Trace};
 use crate::array::{Array, ShapeDtype};
 use crate::prims::{bind, Primitive, PrimitiveRule};
 use smallvec::SmallVec;
@@ -103,4 +103,36 @@ impl Trace for BatchTrace {
             .map(|(v, d)| self.wrap(v, d))
             .collect()
     }
+}
+
+/// vmap over flat arguments with the given batch axes (`None`: not mapped); every output is
+/// returned batched at axis 0. The building block for rules that batch a function (custom
+/// derivatives, control flow).
+pub(crate) fn vmap_flat(
+    f: &dyn Fn(&[Array]) -> Vec<Array>,
+    args: &[Array],
+    dims: &[Option<usize>],
+    axis_size: usize,
+) -> Vec<Array> {
+    let trace = Rc::new(BatchTrace {
+        tag: new_tag(),
+        parent: current(),
+        axis_size,
+        axis_name: None,
+    });
+    let inputs: Vec<Array> = args
+        .iter()
+        .zip(dims)
+        .map(|(a, d)| trace.wrap(a.clone(), *d))
+        .collect();
+    let outs = {
+        let _guard = set_current(Some(trace.clone() as Rc<dyn Trace>));
+        f(&inputs)
+    };
+    outs.iter()
+        .map(|o| {
+            let (v, d) = trace.unwrap(o);
+            crate::prims::rules::bdim_to_front(&v, d, axis_size)
+        })
+        .collect()
 }

@@ -201,11 +201,12 @@ impl Trace for StagingTrace {
             if !unknown.iter().any(|u| *u) {
                 return bind(prim.clone(), args);
             }
-            // A control-flow equation mixes work on known and unknown operands: its rule runs
-            // the known part now and stages the rest.
-            if let Some(outs) = crate::prims::control_flow::partial_eval(prim, self, args, &unknown)
-            {
-                return outs;
+            // A higher-order equation (control flow) mixes work on known and unknown operands:
+            // its rule runs the known part now and stages the rest.
+            if let Primitive::HigherOrder(h) = prim {
+                if let Some(outs) = h.0.partial_eval(self, args, &unknown) {
+                    return outs;
+                }
             }
         }
         self.stage_eqn(prim, args)

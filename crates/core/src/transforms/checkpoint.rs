@@ -2,7 +2,7 @@
 
 use super::arity::FnArgsAll;
 use crate::array::Array;
-use crate::lax::control_flow::switch_internal;
+use crate::higher_order::control_flow::tree_staging::switch_internal;
 use crate::tree::PyTree;
 
 /// `jax.checkpoint` with the default policy (save nothing but the inputs): a function of the

@@ -3,8 +3,8 @@
 
 use super::staged::stage;
 use crate::array::Array;
+use crate::higher_order::custom_derivatives::CustomOp;
 use crate::prims::bind;
-use crate::prims::custom_derivatives::CustomOp;
 use crate::tree::{self, PyTree};
 use std::sync::Arc;
 

@@ -60,7 +60,7 @@ where
 /// assert_eq!(w.to_vec::<f32>(), vec![0.0, 1.0]);
 /// ```
 ///
-/// [`Executable::run_donating`]: crate::jaxpr::executable::Executable::run_donating
+/// [`Executable::run_donating`]: crate::compiler::executable::Executable::run_donating
 pub fn jit_donate<'f, M, F>(f: F) -> F::WithFirstOwned<F::Output>
 where
     F: FnArgsAll<'f, M>,

@@ -17,7 +17,7 @@
 //! plus `capacity` small programs, however many signatures it sees.
 
 use crate::array::{Array, ShapeDtype};
-use crate::jaxpr::executable::Executable;
+use crate::compiler::executable::Executable;
 use crate::transforms::staged::stage;
 use crate::tree::{self, PyTree, TreeDef};
 use std::collections::{HashMap, VecDeque};

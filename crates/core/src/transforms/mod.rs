@@ -45,5 +45,4 @@ pub use jit_cache::{
     WARM_SIGNATURES,
 };
 pub use staged::{eval_shape, make_jaxpr};
-pub(crate) use vmap::vmap_flat;
 pub use vmap::{vmap, vmap_with, AxisSpec, LeafAxis, VmapSpec};

@@ -333,35 +333,3 @@ fn vmap_tuple<T: PyTree, R: PyTree>(f: &dyn Fn(&T) -> R, spec: &VmapSpec, x: &T)
         .collect();
     tree::rebuild(&out, outs)
 }
-
-/// vmap over flat arguments with the given batch axes (`None`: not mapped); every output is
-/// returned batched at axis 0. The building block for rules that batch a function (custom
-/// derivatives, control flow).
-pub(crate) fn vmap_flat(
-    f: &dyn Fn(&[Array]) -> Vec<Array>,
-    args: &[Array],
-    dims: &[Option<usize>],
-    axis_size: usize,
-) -> Vec<Array> {
-    let trace = Rc::new(BatchTrace {
-        tag: new_tag(),
-        parent: current(),
-        axis_size,
-        axis_name: None,
-    });
-    let inputs: Vec<Array> = args
-        .iter()
-        .zip(dims)
-        .map(|(a, d)| trace.wrap(a.clone(), *d))
-        .collect();
-    let outs = {
-        let _guard = set_current(Some(trace.clone() as Rc<dyn Trace>));
-        f(&inputs)
-    };
-    outs.iter()
-        .map(|o| {
-            let (v, d) = trace.unwrap(o);
-            crate::prims::rules::bdim_to_front(&v, d, axis_size)
-        })
-        .collect()
-}

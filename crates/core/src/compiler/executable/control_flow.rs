@@ -11,9 +11,9 @@
 
 use super::Executable;
 use crate::array::{Array, ShapeDtype, Storage};
+use crate::higher_order::control_flow::scan::ScanOp;
+use crate::higher_order::control_flow::ControlFlowOp;
 use crate::jaxpr::{ClosedJaxpr, Jaxpr};
-use crate::prims::control_flow::scan::ScanOp;
-use crate::prims::control_flow::ControlFlowOp;
 use crate::prims::Primitive;
 use std::fmt;
 use std::sync::Arc;
@@ -59,7 +59,7 @@ impl fmt::Debug for Control {
 }
 
 /// Compiles a sub-program, which has no constants of its own (see
-/// [`crate::prims::control_flow`]).
+/// [`crate::higher_order::control_flow`]).
 fn compile(j: &Arc<Jaxpr>) -> Executable {
     Executable::compile(&ClosedJaxpr {
         jaxpr: j.clone(),
@@ -71,10 +71,7 @@ impl Control {
     /// Compiles the sub-programs of a control-flow equation with outputs `out`; `None` for
     /// other primitives.
     pub(crate) fn new(prim: &Primitive, out: &[ShapeDtype]) -> Option<Control> {
-        let Primitive::ControlFlow(op) = prim else {
-            return None;
-        };
-        Some(match op {
+        Some(match prim.higher_order::<ControlFlowOp>()? {
             ControlFlowOp::Scan(s) => Control::Scan {
                 body: Box::new(compile(&s.jaxpr.0)),
                 op: s.clone(),

@@ -9,10 +9,11 @@ use crate::jaxpr::partial_eval::partial_eval_jaxpr;
 use crate::jaxpr::rewrite::{common_consts, select_outvars, stage_flat};
 use crate::jaxpr::transpose::backward_pass_with_known;
 use crate::jaxpr::{eval_jaxpr, ClosedJaxpr, Jaxpr};
+use crate::prims::higher_order_rule::EqnSplit;
 use crate::prims::layout::LayoutOp;
 use crate::prims::rules::{bdim_to_front, instantiate, move_axis, zeros};
 use crate::prims::select::SelectOp;
-use crate::prims::{bind, bind1, describe, LinearArg, PrimitiveRule};
+use crate::prims::{bind, bind1, describe, LinearArg, Primitive, PrimitiveRule};
 use crate::trace::staging::StagingTrace;
 
 /// The branches of a `cond`; each takes all the operands (after the index) and they all have
@@ -50,7 +51,7 @@ impl CondOp {
     /// other outputs, taking every operand: it recomputes the primal work from the known
     /// operands, so no residuals have to agree across branches, and its transpose reruns that
     /// work in the backward pass's forward sweep.
-    pub(crate) fn split(&self, ops_unknown: &[bool]) -> CondSplit {
+    pub(crate) fn split(&self, ops_unknown: &[bool]) -> EqnSplit {
         let n_out = self.num_outs();
         let no_forward = vec![false; ops_unknown.len()];
         let mut unknown_out = vec![false; n_out];
@@ -85,14 +86,14 @@ impl CondOp {
                 .collect();
             CondOp::new(branches)
         });
-        CondSplit {
+        EqnSplit {
             unknown_out,
-            known,
-            unknown,
+            known: known.map(Primitive::from),
+            unknown: unknown.map(Primitive::from),
         }
     }
 
-    /// Linearize's split (see [`super::partial_eval`] and [`CondOp::split`]): the known
+    /// Linearize's split (see `HigherOrderRule::partial_eval` and [`CondOp::split`]): the known
     /// `cond` runs now, the unknown one is staged.
     pub(crate) fn partial_eval(
         &self,
@@ -114,7 +115,7 @@ impl CondOp {
             None => Vec::new(),
         };
         let staged = match split.unknown {
-            Some(op) => trace.stage_eqn(&op.into(), args),
+            Some(op) => trace.stage_eqn(&op, args),
             None => Vec::new(),
         };
         let (mut k, mut u) = (known_outs.into_iter(), staged.into_iter());
@@ -124,18 +125,6 @@ impl CondOp {
             .map(|uo| if *uo { u.next() } else { k.next() }.expect("one output per flag"))
             .collect()
     }
-}
-
-/// The two halves of a `cond` with partly unknown operands (see [`CondOp::split`]).
-pub(crate) struct CondSplit {
-    /// Which outputs depend on an unknown operand.
-    pub unknown_out: Vec<bool>,
-    /// The `cond` computing the other outputs from the index and the known operands (`None`
-    /// when every output is unknown).
-    pub known: Option<CondOp>,
-    /// The `cond` computing the unknown outputs from the index and every operand (`None` when
-    /// no output is unknown).
-    pub unknown: Option<CondOp>,
 }
 
 fn count(v: &[bool]) -> usize {

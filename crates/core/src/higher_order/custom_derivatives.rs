@@ -5,9 +5,10 @@
 //! primitive only if they hold the same closures (pointer identity), which is what a jit cache
 //! key needs.
 
-use super::{rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ShapeDtype};
-use crate::transforms::vmap_flat;
+use crate::prims::higher_order_rule::{HigherOrderPrim, HigherOrderRule};
+use crate::prims::{bind, rules, LinearArg, Primitive, PrimitiveRule};
+use crate::trace::batch::vmap_flat;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -108,6 +109,16 @@ impl Hash for CustomOp {
     }
 }
 
+// Closures are opaque: a custom function's effects are not known, so DCE may drop an unused
+// call (as it does a `pure_callback`).
+impl HigherOrderRule for CustomOp {}
+
+impl From<CustomOp> for Primitive {
+    fn from(op: CustomOp) -> Primitive {
+        Primitive::HigherOrder(HigherOrderPrim::new(op))
+    }
+}
+
 impl fmt::Debug for CustomOp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}[name={}]", self.name(), self.display_name())
@@ -193,7 +204,7 @@ impl PrimitiveRule for CustomOp {
                     out_avals: outs.iter().map(|o| o.aval().clone()).collect(),
                 };
                 let operands: Vec<&Array> = res.iter().chain(&ts).collect();
-                let touts = super::bind(lin, &operands);
+                let touts = bind(lin, &operands);
                 (outs, touts.into_iter().map(Some).collect())
             }
             CustomOp::Lin {
@@ -201,13 +212,13 @@ impl PrimitiveRule for CustomOp {
                 num_res,
                 ..
             } => {
-                let outs = super::bind(self.clone(), primals);
+                let outs = bind(self.clone(), primals);
                 let operands: Vec<&Array> = primals[..*num_res]
                     .iter()
                     .copied()
                     .chain(&ts[*num_res..])
                     .collect();
-                let touts = super::bind(self.clone(), &operands);
+                let touts = bind(self.clone(), &operands);
                 (outs, touts.into_iter().map(Some).collect())
             }
             CustomOp::Lin { name, .. } => {
@@ -366,7 +377,7 @@ impl PrimitiveRule for CustomOp {
                 }
             }
         };
-        let outs = super::bind(batched, args);
+        let outs = bind(batched, args);
         let k = outs.len();
         (outs, vec![Some(0); k])
     }

@@ -782,7 +782,7 @@ fn src_len(s: Src<'_>) -> usize {
 mod tests {
     use super::super::plan::{Instr, Plan};
     use super::super::Executable;
-    use crate::jaxpr::optimize::optimize;
+    use crate::compiler::optimize::optimize;
     use crate::transforms::make_jaxpr;
     use crate::{nn, numpy as jnp, Array};
 

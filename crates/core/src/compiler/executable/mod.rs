@@ -23,8 +23,8 @@ mod plan;
 mod row_fusion;
 mod scratch;
 
-use super::{check_arg, ClosedJaxpr};
 use crate::array::{Array, ShapeDtype, Storage};
+use crate::jaxpr::{check_arg, ClosedJaxpr};
 use crate::prims::eval_primitive;
 use plan::{Instr, Loc, Plan};
 use smallvec::SmallVec;
@@ -63,7 +63,7 @@ struct State {
 impl Executable {
     /// Compiles a staged program for the CPU.
     pub fn compile(program: &ClosedJaxpr) -> Executable {
-        let plan = Plan::new(&super::optimize::optimize(program));
+        let plan = Plan::new(&crate::compiler::optimize::optimize(program));
         Executable {
             program: program.clone(),
             state: Mutex::new(State::new(&plan)),

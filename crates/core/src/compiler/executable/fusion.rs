@@ -699,7 +699,7 @@ impl Fused {
 #[cfg(test)]
 mod tests {
     use super::super::plan::{Instr, Plan};
-    use crate::jaxpr::optimize::optimize;
+    use crate::compiler::optimize::optimize;
     use crate::transforms::make_jaxpr;
     use crate::{numpy as jnp, Array};
 

@@ -21,65 +21,14 @@ pub use fold::{fold_constants, FOLD_MAX_ELEMENTS};
 pub use simplify::simplify;
 pub use transposes::absorb_transposes;
 
-use super::{Atom, ClosedJaxpr, Jaxpr, Var};
-use crate::prims::Primitive;
+use crate::jaxpr::{Atom, ClosedJaxpr, Eqn, Jaxpr, Var};
 use std::sync::Arc;
-
-/// Whether an equation must run even when its outputs are unused (and must not be merged with
-/// an identical one or evaluated at compile time): runtime checks (`error_if`), debug callbacks
-/// (`debug::print`, `debug::callback`), and control flow whose sub-programs hold one.
-/// `pure_callback` is pure by contract, as in JAX.
-pub fn has_effect(prim: &Primitive) -> bool {
-    match prim {
-        Primitive::Unary(_)
-        | Primitive::Binary(_)
-        | Primitive::Compare(_)
-        | Primitive::Select(_)
-        | Primitive::Convert(_)
-        | Primitive::Layout(_)
-        | Primitive::Reduce(_)
-        | Primitive::Slicing(_)
-        | Primitive::Iota(_)
-        | Primitive::GatherScatter(_)
-        | Primitive::Prng(_)
-        | Primitive::Sort(_)
-        | Primitive::Cumulative(_)
-        | Primitive::Fma(_)
-        | Primitive::Special(_)
-        | Primitive::DotGeneral(_)
-        | Primitive::Conv(_)
-        | Primitive::Window(_)
-        | Primitive::Collective(_)
-        | Primitive::Custom(_)
-        | Primitive::Callback(_)
-        | Primitive::Complex(_)
-        | Primitive::Fft(_)
-        | Primitive::Qr(_)
-        | Primitive::Eig(_)
-        | Primitive::Eigh(_)
-        | Primitive::Svd(_)
-        | Primitive::Cholesky(_)
-        | Primitive::TriangularSolve(_)
-        | Primitive::Lu(_)
-        | Primitive::LuPivotsToPermutation(_) => false,
-        Primitive::ErrorCheck(_) | Primitive::DebugCallback(_) => true,
-        Primitive::ControlFlow(op) => {
-            use crate::prims::control_flow::ControlFlowOp;
-            let effectful = |j: &Jaxpr| j.eqns.iter().any(|e| has_effect(&e.prim));
-            match op {
-                ControlFlowOp::Cond(c) => c.branches.iter().any(|b| effectful(b)),
-                ControlFlowOp::While(w) => effectful(&w.cond_jaxpr) || effectful(&w.body_jaxpr),
-                ControlFlowOp::Scan(s) => effectful(&s.jaxpr),
-            }
-        }
-    }
-}
 
 /// Runs every pass: constant folding, simplification, transpose absorption, CSE, DCE, then
 /// drops constants no longer used. This is the program `jit` compiles.
 ///
 /// ```
-/// use equinox_core::{jaxpr::optimize::optimize, transforms::make_jaxpr, Array};
+/// use equinox_core::{compiler::optimize::optimize, transforms::make_jaxpr, Array};
 /// let f = |x: &Array| {
 ///     let unused = x.exp();
 ///     let _ = unused;
@@ -177,7 +126,7 @@ pub fn renumber(j: &Jaxpr) -> Jaxpr {
     for e in &j.eqns {
         let inputs = e.inputs.iter().map(|a| atom(a, &map)).collect();
         let outputs = e.outputs.iter().map(|&v| define(v, &mut map)).collect();
-        eqns.push(super::Eqn {
+        eqns.push(Eqn {
             prim: e.prim.clone(),
             inputs,
             outputs,

@@ -173,7 +173,7 @@ mod tests {
     use super::super::testing::{f32s, Builder};
     use super::*;
     use crate::array::Array;
-    use crate::jaxpr::optimize::dce;
+    use crate::compiler::optimize::dce;
     use crate::jaxpr::{eval_jaxpr, ClosedJaxpr};
     use std::sync::Arc;
 

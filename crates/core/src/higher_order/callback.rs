@@ -1,8 +1,9 @@
 //! `pure_callback`: calling back into host Rust code from a traced or compiled program
 //! (JAX's `pure_callback_p`).
 
-use super::{bind, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ShapeDtype};
+use crate::prims::higher_order_rule::{HigherOrderPrim, HigherOrderRule};
+use crate::prims::{bind, rules, LinearArg, Primitive, PrimitiveRule};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -32,6 +33,15 @@ impl Hash for PureCallback {
     fn hash<H: Hasher>(&self, state: &mut H) {
         (Arc::as_ptr(&self.callback) as *const u8 as usize).hash(state);
         self.out_avals.hash(state);
+    }
+}
+
+// Pure by contract, as in JAX: an unused call may be dropped.
+impl HigherOrderRule for PureCallback {}
+
+impl From<PureCallback> for Primitive {
+    fn from(op: PureCallback) -> Primitive {
+        Primitive::HigherOrder(HigherOrderPrim::new(op))
     }
 }
 

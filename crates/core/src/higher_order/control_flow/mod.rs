@@ -5,60 +5,22 @@
 //!
 //! Every rule works on the sub-programs with the jaxpr-level transformations of
 //! [`crate::jaxpr`]: `jvp_jaxpr`, `batch_jaxpr`, `partial_eval_jaxpr` (linearize splits a
-//! control-flow equation into a part run now and a staged part, see `partial_eval`) and the
+//! control-flow equation into a part run now and a staged part, see
+//! `HigherOrderRule::partial_eval`) and the
 //! backward pass (transpose). The user-facing functions are in [`crate::lax`].
 
 pub mod cond;
 pub mod scan;
+pub(crate) mod tree_staging;
 pub mod while_loop;
 
-use super::{Array, PrimitiveRule, ShapeDtype};
+pub use crate::jaxpr::JaxprRef;
+
+use crate::array::{Array, ShapeDtype};
 use crate::jaxpr::Jaxpr;
-use crate::prims::{LinearArg, Primitive};
+use crate::prims::higher_order_rule::{EqnSplit, HigherOrderPrim, HigherOrderRule};
+use crate::prims::{LinearArg, Primitive, PrimitiveRule};
 use crate::trace::staging::StagingTrace;
-use std::fmt;
-use std::hash::{Hash, Hasher};
-use std::sync::Arc;
-
-/// A sub-program held by a primitive. Equality and hashing are by identity (the pointer), so
-/// primitives stay `Hash + Eq` cheaply; two separately staged but identical programs compare
-/// unequal, which only costs a compile-cache miss.
-#[derive(Clone)]
-pub struct JaxprRef(pub Arc<Jaxpr>);
-
-impl JaxprRef {
-    /// Wraps a program.
-    pub fn new(j: Jaxpr) -> JaxprRef {
-        JaxprRef(Arc::new(j))
-    }
-}
-
-impl std::ops::Deref for JaxprRef {
-    type Target = Jaxpr;
-    fn deref(&self) -> &Jaxpr {
-        &self.0
-    }
-}
-
-impl PartialEq for JaxprRef {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-impl Eq for JaxprRef {}
-
-impl Hash for JaxprRef {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        (Arc::as_ptr(&self.0) as usize).hash(state);
-    }
-}
-
-impl fmt::Debug for JaxprRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
 
 /// The control-flow primitives.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -116,39 +78,50 @@ impl PrimitiveRule for ControlFlowOp {
 
 impl From<cond::CondOp> for Primitive {
     fn from(p: cond::CondOp) -> Primitive {
-        Primitive::ControlFlow(ControlFlowOp::Cond(p))
+        Primitive::HigherOrder(HigherOrderPrim::new(ControlFlowOp::Cond(p)))
     }
 }
 
 impl From<while_loop::WhileOp> for Primitive {
     fn from(p: while_loop::WhileOp) -> Primitive {
-        Primitive::ControlFlow(ControlFlowOp::While(p))
+        Primitive::HigherOrder(HigherOrderPrim::new(ControlFlowOp::While(p)))
     }
 }
 
 impl From<scan::ScanOp> for Primitive {
     fn from(p: scan::ScanOp) -> Primitive {
-        Primitive::ControlFlow(ControlFlowOp::Scan(p))
+        Primitive::HigherOrder(HigherOrderPrim::new(ControlFlowOp::Scan(p)))
     }
 }
 
-/// Linearize's hook (called by the partial staging trace): when a control-flow equation has
-/// both known operands (values now) and unknown ones (`unknown[i]`: staged tangents), runs the
-/// known part now on the parent trace and stages the unknown part on `trace`. `None` for
-/// primitives that are not control flow (the caller stages them whole).
-pub(crate) fn partial_eval(
-    prim: &Primitive,
-    trace: &StagingTrace,
-    args: &[&Array],
-    unknown: &[bool],
-) -> Option<Vec<Array>> {
-    match prim {
-        Primitive::ControlFlow(op) => Some(match op {
+impl HigherOrderRule for ControlFlowOp {
+    fn has_effect(&self) -> bool {
+        let effectful = |j: &Jaxpr| j.eqns.iter().any(|e| e.prim.has_effect());
+        match self {
+            ControlFlowOp::Cond(c) => c.branches.iter().any(|b| effectful(b)),
+            ControlFlowOp::While(w) => effectful(&w.cond_jaxpr) || effectful(&w.body_jaxpr),
+            ControlFlowOp::Scan(s) => effectful(&s.jaxpr),
+        }
+    }
+
+    fn partial_eval(
+        &self,
+        trace: &StagingTrace,
+        args: &[&Array],
+        unknown: &[bool],
+    ) -> Option<Vec<Array>> {
+        Some(match self {
             ControlFlowOp::Cond(c) => c.partial_eval(trace, args, unknown),
             ControlFlowOp::While(w) => w.partial_eval(trace, args, unknown),
             ControlFlowOp::Scan(s) => s.partial_eval(trace, args, unknown),
-        }),
-        _ => None,
+        })
+    }
+
+    fn split_unknown(&self, in_unknown: &[bool]) -> Option<EqnSplit> {
+        match self {
+            ControlFlowOp::Cond(c) if !in_unknown[0] => Some(c.split(&in_unknown[1..])),
+            _ => None,
+        }
     }
 }
 

@@ -1,10 +1,11 @@
 //! Dead-code elimination.
 
-use super::{has_effect, renumber};
+use super::renumber;
 use crate::jaxpr::{Atom, Jaxpr};
 
 /// Removes equations none of whose outputs reach the program's outputs (keeping effectful
-/// ones, see [`has_effect`]). Inputs and constants stay: they are the program's signature.
+/// ones, see
+/// [`Primitive::has_effect`](crate::prims::Primitive::has_effect)). Inputs and constants stay: they are the program's signature.
 pub fn dce(j: &Jaxpr) -> Jaxpr {
     let mut live = vec![false; j.avals.len()];
     let mark = |a: &Atom, live: &mut Vec<bool>| {
@@ -17,7 +18,7 @@ pub fn dce(j: &Jaxpr) -> Jaxpr {
     }
     let mut keep = vec![false; j.eqns.len()];
     for (i, e) in j.eqns.iter().enumerate().rev() {
-        if has_effect(&e.prim) || e.outputs.iter().any(|v| live[*v as usize]) {
+        if e.prim.has_effect() || e.outputs.iter().any(|v| live[*v as usize]) {
             keep[i] = true;
             for a in &e.inputs {
                 mark(a, &mut live);

@@ -1,6 +1,6 @@
 //! Common-subexpression elimination.
 
-use super::{has_effect, renumber, Subst};
+use super::{renumber, Subst};
 use crate::array::{Array, DType, ShapeDtype};
 use crate::jaxpr::{Atom, Jaxpr, Var};
 use crate::prims::Primitive;
@@ -57,7 +57,7 @@ pub fn cse(j: &Jaxpr) -> Jaxpr {
     for e in &j.eqns {
         let mut e = e.clone();
         e.inputs = e.inputs.iter().map(|a| subst.apply(a)).collect();
-        if !has_effect(&e.prim) {
+        if !e.prim.has_effect() {
             let k = (e.prim.clone(), e.inputs.iter().map(key).collect());
             if let Some(prev) = seen.get(&k) {
                 for (v, p) in e.outputs.iter().zip(prev) {

@@ -1,6 +1,6 @@
 //! Constant folding.
 
-use super::{has_effect, renumber, Subst};
+use super::{renumber, Subst};
 use crate::array::{Array, ShapeDtype};
 use crate::jaxpr::{Atom, ClosedJaxpr, Eqn};
 use crate::prims::{eval_primitive, PrimitiveRule};
@@ -39,7 +39,7 @@ pub fn fold_constants(program: &ClosedJaxpr) -> ClosedJaxpr {
             a.ndim() == 0 || a.size() <= FOLD_MAX_ELEMENTS
         });
         match values {
-            Some(values) if small && !has_effect(&e.prim) => {
+            Some(values) if small && !e.prim.has_effect() => {
                 let refs: Vec<&Array> = values.iter().collect();
                 for (v, x) in e.outputs.iter().zip(eval_primitive(&e.prim, &refs)) {
                     debug_assert_eq!(x.aval(), &j.avals[*v as usize], "{} folded", e.prim.name());
