@@ -435,3 +435,71 @@ fn a_program_recovers_its_buffers_after_a_panicking_run() {
     program.release_buffers();
     assert!(!program.holds_buffers());
 }
+
+/// Dead-code elimination keeps a `cond` or `scan` whose body holds an `error_if` exactly as it
+/// keeps a top-level one: the check still runs when nothing uses the checked value. A `cond`
+/// without effects whose outputs are unused is removed (the control case).
+#[test]
+fn dce_keeps_control_flow_whose_body_checks_a_value() {
+    use equinox_core::debug::error_if;
+    use equinox_core::prims::error_check::RuntimeCheckFailed;
+    let check = |x: &Array| {
+        let negative = jnp::less(&x.sum(None), &Array::scalar(0.0f32));
+        error_if(x, &negative, "negative sum")
+    };
+    let top_level = move |x: &Array| {
+        let _ = check(x);
+        x * 2.0
+    };
+    let in_cond = move |x: &Array| {
+        let _ = lax::cond(&Array::scalar(true), check, |x: &Array| x.clone(), x);
+        x * 2.0
+    };
+    let in_scan = move |x: &Array| {
+        let _ = lax::scan(
+            |c: &Array, _: &Array| (check(c), Array::scalar(0.0f32)),
+            x,
+            &Array::from_vec(vec![0.0f32; 3], [3]),
+            None,
+            false,
+            1,
+        );
+        x * 2.0
+    };
+    let x = Array::from_vec(vec![1.0f32, 2.0], [2]);
+    let bad = Array::from_vec(vec![-1.0f32, -2.0], [2]);
+    let cases: [(&str, &dyn Fn(&Array) -> Array, &str); 3] = [
+        ("top level", &top_level, "error_check"),
+        ("cond", &in_cond, "cond"),
+        ("scan", &in_scan, "scan"),
+    ];
+    for (what, f, prim) in cases {
+        let program = optimize(&make_jaxpr(f)(&x)).to_string();
+        assert!(
+            program.contains(prim),
+            "{what}: DCE dropped the check:\n{program}"
+        );
+        let compiled = jit(f);
+        assert_eq!(compiled(&x).to_vec::<f32>(), vec![2.0, 4.0], "{what}");
+        let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| compiled(&bad)));
+        let message = failed.expect_err(what);
+        let failure = message
+            .downcast_ref::<RuntimeCheckFailed>()
+            .unwrap_or_else(|| panic!("{what}: the run failed with something else"));
+        assert_eq!(failure.message, "negative sum", "{what}");
+    }
+    let pure = |x: &Array| {
+        let _ = lax::cond(
+            &Array::scalar(true),
+            |x: &Array| x.exp(),
+            |x: &Array| x.sin(),
+            x,
+        );
+        x * 2.0
+    };
+    let program = optimize(&make_jaxpr(pure)(&x)).to_string();
+    assert!(
+        !program.contains("cond"),
+        "an unused pure cond stays:\n{program}"
+    );
+}
