@@ -25,6 +25,7 @@ pub mod gather_scatter;
 pub mod iota;
 pub mod layout;
 pub mod linalg;
+pub(crate) mod ops;
 pub mod prng;
 pub mod reduce;
 pub mod rules;

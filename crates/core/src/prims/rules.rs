@@ -2,6 +2,7 @@
 //! `deflinear`, `defvectorized`, `broadcast_batcher`, ...). Everything here binds primitives,
 //! so the rules built from it are transformable themselves.
 
+use super::gather_scatter::GatherScatterMode;
 use super::layout::{Axes, LayoutOp};
 use super::reduce::{ReduceKind, ReduceOp};
 use super::{bind, bind1, Primitive};
@@ -317,7 +318,13 @@ pub fn lane<A: std::borrow::Borrow<Array>>(
     args.iter()
         .zip(dims)
         .map(|(x, d)| match d {
-            Some(d) => crate::numpy::take(x.borrow(), &Array::scalar(i as i32), Some(*d as isize)),
+            Some(d) => super::ops::take(
+                x.borrow(),
+                &Array::scalar(i as i32),
+                *d,
+                GatherScatterMode::FillOrDrop,
+                None,
+            ),
             None => x.borrow().clone(),
         })
         .collect()

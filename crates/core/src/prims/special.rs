@@ -240,7 +240,7 @@ fn eps_of(d: DType) -> f64 {
         DType::F64 => f64::EPSILON,
         DType::F16 => 0.000_976_562_5,
         DType::BF16 => 0.007_812_5,
-        d if d.is_narrow_float() => crate::numpy::finfo(d).eps,
+        d if d.is_narrow_float() => d.eps(),
         _ => f32::EPSILON as f64,
     }
 }

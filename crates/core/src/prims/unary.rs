@@ -271,7 +271,7 @@ impl PrimitiveRule for UnaryOp {
             let is_zero = bind1(CompareOp::Eq, &[&ans, &zero]);
             let safe = bind1(
                 SelectOp::SelectN,
-                &[&is_zero, &ans, &crate::numpy::ones_like(&ans)],
+                &[&is_zero, &ans, &super::ops::ones_like(&ans)],
             );
             let safe = rules::convert(&safe, x.dtype());
             let conj = bind1(super::complex::ComplexOp::Conj, &[x]);
