@@ -287,6 +287,11 @@ pub(crate) fn sub(a: &Array, b: &Array) -> Array {
     bind1(BinaryOp::Sub, &[a, b])
 }
 
+/// `a * b`.
+pub(crate) fn mul(a: &Array, b: &Array) -> Array {
+    bind1(BinaryOp::Mul, &[a, b])
+}
+
 /// `a / b`.
 pub(crate) fn div(a: &Array, b: &Array) -> Array {
     bind1(BinaryOp::Div, &[a, b])

@@ -320,7 +320,7 @@ fn prod_tangent(x: &Array, t: &Array, axes: &[usize]) -> Option<Array> {
     let mut flat_shape: Vec<usize> = vec![n];
     flat_shape.extend(rest.iter().map(|&a| x.shape()[a]));
     let flatten = |v: &Array| {
-        let moved = permute(v, &perm);
+        let moved = rules::transpose(v, &perm);
         bind1(
             LayoutOp::Reshape {
                 new_sizes: Shape::new(&flat_shape),
@@ -362,19 +362,6 @@ fn prod_tangent(x: &Array, t: &Array, axes: &[usize]) -> Option<Array> {
         },
         &[&ts],
     ))
-}
-
-/// `v` transposed by `perm` (no equation for the identity).
-fn permute(v: &Array, perm: &[usize]) -> Array {
-    if perm.iter().enumerate().all(|(i, &p)| i == p) {
-        return v.clone();
-    }
-    bind1(
-        LayoutOp::Transpose {
-            permutation: Axes::from_slice(perm),
-        },
-        &[v],
-    )
 }
 
 /// Makes `axes` the trailing axes (copying if they are not already), returning the data and

@@ -7,14 +7,10 @@ use super::layout::{Axes, LayoutOp};
 use super::reduce::{ReduceKind, ReduceOp};
 use super::{bind, bind1, Primitive};
 use crate::array::{Array, Shape, ShapeDtype};
-use crate::with_dtype;
 
 /// Zeros of `aval`'s shape and dtype (a broadcast scalar, so it stages as one equation).
 pub fn zeros(aval: &ShapeDtype) -> Array {
-    with_dtype!(aval.dtype, T => {
-        let s = Array::scalar(<T as crate::ArrayElement>::zero());
-        broadcast(&s, &aval.shape)
-    })
+    super::ops::zeros(aval.shape.clone(), aval.dtype)
 }
 
 /// A tangent made concrete: `t`, or zeros like `primal` for a symbolic zero.
