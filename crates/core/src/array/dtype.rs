@@ -273,6 +273,14 @@ impl DType {
             d => d.size_in_bytes() as u32 * 8,
         }
     }
+
+    /// The gap between 1 and the next larger value of a real float dtype (`finfo(d).eps`);
+    /// panics for other dtypes.
+    pub(crate) fn eps(self) -> f64 {
+        use num_traits::Float;
+        crate::with_float_dtype!(self, T => crate::ArrayElement::to_f64(T::epsilon()),
+            _ => panic!("eps: {self} is not a real floating-point dtype"))
+    }
 }
 
 impl fmt::Display for DType {

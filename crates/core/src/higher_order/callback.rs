@@ -3,7 +3,7 @@
 
 use crate::array::{Array, ShapeDtype};
 use crate::prims::higher_order_rule::{HigherOrderPrim, HigherOrderRule};
-use crate::prims::{bind, rules, LinearArg, Primitive, PrimitiveRule};
+use crate::prims::{bind, ops, rules, LinearArg, Primitive, PrimitiveRule};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -113,8 +113,13 @@ impl PrimitiveRule for PureCallback {
             let n = lanes.first().map_or(0, Vec::len);
             (0..n)
                 .map(|k| {
-                    let parts: Vec<&Array> = lanes.iter().map(|l| &l[k]).collect();
-                    crate::numpy::stack(&parts, 0)
+                    // Every lane's result has the declared shape and dtype: stacking needs no
+                    // promotion.
+                    let parts: Vec<Array> = lanes
+                        .iter()
+                        .map(|l| ops::expand_dims(&l[k], &[0]))
+                        .collect();
+                    ops::concatenate(&parts.iter().collect::<Vec<_>>(), 0)
                 })
                 .collect()
         };

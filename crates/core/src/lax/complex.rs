@@ -2,10 +2,10 @@
 //! their real parts.
 
 use crate::array::{Array, DType};
-use crate::numpy::{broadcast_arrays, result_type};
 use crate::prims::bind1;
 use crate::prims::complex::ComplexOp;
 use crate::prims::convert::ConvertOp;
+use crate::prims::ops::{broadcast_arrays, result_type};
 
 /// The real part of a complex array (`lax.real`): `complex64 → float32`,
 /// `complex128 → float64`. Panics for a real operand, as JAX does.

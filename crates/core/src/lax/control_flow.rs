@@ -11,7 +11,8 @@ use crate::higher_order::control_flow::tree_staging::{
 };
 use crate::higher_order::control_flow::while_loop::WhileOp;
 use crate::jaxpr::rewrite::{hoist_consts, stage_flat};
-use crate::numpy::not_equal;
+use crate::prims::compare::CompareOp;
+use crate::prims::ops;
 use crate::prims::select::SelectOp;
 use crate::prims::{bind, bind1};
 use crate::tree::{self, PyTree};
@@ -43,9 +44,12 @@ pub fn cond<T: PyTree, R: PyTree>(
     }
     let pred = match pred.dtype() {
         DType::Bool => pred.clone(),
-        dt if dt.is_integer() || dt.is_float() => {
-            not_equal(pred, &Array::weak_scalar(0i64).astype(dt))
-        }
+        dt if dt.is_integer() || dt.is_float() => ops::compare(
+            CompareOp::Ne,
+            pred,
+            &Array::weak_scalar(0i64).astype(dt),
+            "not_equal",
+        ),
         dt => panic!("Pred type must be either boolean or number, got {dt}."),
     };
     let index = pred.astype(DType::I32);
@@ -240,7 +244,7 @@ pub fn fori_loop<C: PyTree>(
     }
     let (lo, hi) = (lower.to_array(), upper.to_array());
     let (_, _, out) = while_loop(
-        |(i, hi, _): &(Array, Array, C)| crate::numpy::less(i, hi),
+        |(i, hi, _): &(Array, Array, C)| ops::compare(CompareOp::Lt, i, hi, "less"),
         |(i, hi, c): &(Array, Array, C)| (i + 1, hi.clone(), body_fn(i, c)),
         &(lo, hi, tree::map(init, Array::clone)),
     );

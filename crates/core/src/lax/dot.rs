@@ -2,7 +2,7 @@
 
 use crate::array::{Array, DType};
 pub use crate::prims::dot_general::DotDimensionNumbers;
-use crate::prims::{bind1, dot_general::DotGeneral};
+use crate::prims::{bind1, dot_general::DotGeneral, ops};
 
 /// The general tensor contraction (`jax.lax.dot_general`): contracts the paired
 /// `contracting` axes and pairs up the `batch` axes. The output holds the batch axes, then the
@@ -89,6 +89,6 @@ pub fn ragged_dot(
         &super::lt(&row, &bcast(&ends)),
     );
     let mask = super::broadcast_in_dim(&in_group, all.shape(), &[0, 1]);
-    let zeros = crate::numpy::zeros_like(&all);
+    let zeros = ops::zeros_like(&all);
     super::reduce_sum(&super::select(&mask, &all, &zeros), &[1])
 }

@@ -1,10 +1,10 @@
 //! `jax.lax.fft`: the `fft` primitive with JAX's input conversions.
 
 use crate::array::Array;
-use crate::numpy::promotion::to_inexact;
 use crate::prims::bind1;
 use crate::prims::fft::FftOp;
 pub use crate::prims::fft::FftType;
+use crate::prims::ops::to_inexact;
 
 /// `lax.fft(x, fft_type, fft_lengths)`: the transform of `x` over its last
 /// `fft_lengths.len()` axes. As in JAX, `RFFT` converts integer input to float (and refuses

@@ -1,7 +1,7 @@
 //! The operand rule shared by the `jax.lax` elementwise functions: lax does not promote.
 
 use crate::array::Array;
-use crate::numpy::promotion::convert;
+use crate::prims::ops::convert;
 
 /// The operands of the lax function `op`, all of one dtype: like JAX, weakly typed operands
 /// (Rust scalars, JAX's Python scalars) take the dtype of the strongly typed ones; any other

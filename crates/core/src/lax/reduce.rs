@@ -2,7 +2,8 @@
 //! once (a monoid such as `(value, index)` pairs for an argmax).
 
 use super::{concatenate, reshape, slice_in_dim, transpose};
-use crate::array::Array;
+use crate::array::{Array, Shape};
+use crate::prims::ops;
 
 /// `jax.lax.reduce(operands, init_values, computation, dimensions)`: the operands (of one
 /// shape) reduced over `dimensions` with `computation`, which combines two lists of partial
@@ -98,7 +99,7 @@ where
     rows_shape.extend_from_slice(&kept_shape);
     let init: Vec<Array> = init_values
         .iter()
-        .map(|i| crate::numpy::broadcast_to(i, kept_shape.clone()))
+        .map(|i| ops::broadcast_to_shape(i, &Shape::from(kept_shape.as_slice()), "broadcast_to"))
         .collect();
     if n == 0 {
         return init;

@@ -2,11 +2,10 @@
 
 use super::layout_axes;
 use crate::array::{Array, DType};
-use crate::prims::bind;
-use crate::prims::bind1;
 use crate::prims::cumulative::{CumulativeKind, CumulativeOp};
 use crate::prims::reduce::{ArgKind, ReduceKind, ReduceOp};
 use crate::prims::sort::SortOp;
+use crate::prims::{bind, bind1, ops};
 
 fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Array {
     bind1(
@@ -135,10 +134,10 @@ pub fn cumlogsumexp(x: &Array, axis: usize, reverse: bool) -> Array {
     while s < n {
         let mut fill_shape = y.shape().to_vec();
         fill_shape[axis] = s;
-        let fill = crate::numpy::full(fill_shape, f64::NEG_INFINITY).astype(y.dtype());
+        let fill = ops::full(fill_shape, f64::NEG_INFINITY).astype(y.dtype());
         let head = super::slice_in_dim(&y, 0, n - s, 1, axis);
         let shifted = super::concatenate(&[&fill, &head], axis);
-        y = crate::numpy::logaddexp(&y, &shifted);
+        y = ops::logaddexp(&y, &shifted);
         s *= 2;
     }
     if reverse {
@@ -216,8 +215,8 @@ pub fn top_k_along(x: &Array, k: usize, axis: isize) -> (Array, Array) {
     if axis == last {
         return top_k(x, k);
     }
-    let (v, i) = top_k(&crate::numpy::moveaxis(x, axis as isize, -1), k);
-    let back = |a: &Array| crate::numpy::moveaxis(a, -1, axis as isize);
+    let (v, i) = top_k(&ops::moveaxis(x, axis, last), k);
+    let back = |a: &Array| ops::moveaxis(a, last, axis);
     (back(&v), back(&i))
 }
 

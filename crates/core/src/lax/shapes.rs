@@ -6,6 +6,7 @@ use crate::array::{Array, DType, Shape};
 use crate::prims::bind1;
 use crate::prims::dot_general::DotDimensionNumbers;
 use crate::prims::layout::LayoutOp;
+use crate::prims::ops;
 
 /// `jax.lax.reshape`: `x`'s elements in row-major order under `new_sizes`; with `dimensions`,
 /// `x` is first transposed by that permutation.
@@ -14,22 +15,12 @@ pub fn reshape(x: &Array, new_sizes: &[usize], dimensions: Option<&[usize]>) -> 
         Some(p) => transpose(x, p),
         None => x.clone(),
     };
-    bind1(
-        LayoutOp::Reshape {
-            new_sizes: Shape::from(new_sizes),
-        },
-        &[&x],
-    )
+    ops::reshape(&x, new_sizes)
 }
 
 /// `jax.lax.transpose`: output axis `i` is operand axis `permutation[i]`.
 pub fn transpose(x: &Array, permutation: &[usize]) -> Array {
-    bind1(
-        LayoutOp::Transpose {
-            permutation: layout_axes(permutation),
-        },
-        &[x],
-    )
+    ops::transpose(x, permutation)
 }
 
 /// `jax.lax.rev`: the elements in reverse order along each of `dimensions`.
@@ -44,16 +35,12 @@ pub fn rev(x: &Array, dimensions: &[usize]) -> Array {
 
 /// `jax.lax.squeeze`: `x` without the listed axes, which must have size 1.
 pub fn squeeze(x: &Array, dimensions: &[usize]) -> Array {
-    let mut d = layout_axes(dimensions);
-    d.sort_unstable();
-    bind1(LayoutOp::Squeeze { dimensions: d }, &[x])
+    ops::squeeze(x, dimensions)
 }
 
 /// `jax.lax.expand_dims`: `x` with size-1 axes inserted at the listed output positions.
 pub fn expand_dims(x: &Array, dimensions: &[usize]) -> Array {
-    let mut d = layout_axes(dimensions);
-    d.sort_unstable();
-    bind1(LayoutOp::ExpandDims { dimensions: d }, &[x])
+    ops::expand_dims(x, dimensions)
 }
 
 /// `jax.lax.broadcast_in_dim`: `x` broadcast to `shape`, operand axis `i` becoming output axis
@@ -103,13 +90,7 @@ pub fn index_in_dim(x: &Array, index: isize, axis: usize, keepdims: bool) -> Arr
     if i < 0 || i >= n as isize {
         panic!("index_in_dim: index {index} is out of bounds for axis {axis} of size {n}");
     }
-    let i = i as usize;
-    let y = super::slice_in_dim(x, i, i + 1, 1, axis);
-    if keepdims {
-        y
-    } else {
-        squeeze(&y, &[axis])
-    }
+    ops::index_in_dim(x, i as usize, axis, keepdims)
 }
 
 /// `jax.lax.dynamic_index_in_dim`: the entry at run-time `index` along `axis` (clamped into
@@ -137,10 +118,7 @@ pub fn dynamic_update_slice_in_dim(
             x.shape_obj()
         );
     }
-    let zero = crate::numpy::zeros_like(start_index);
-    let mut starts = vec![zero; x.ndim()];
-    starts[axis] = start_index.clone();
-    super::dynamic_update_slice(x, update, &starts)
+    ops::dynamic_update_slice_in_dim(x, update, start_index, axis)
 }
 
 /// `jax.lax.dynamic_update_index_in_dim`: `x` with `update` written at run-time `index` along
@@ -179,7 +157,7 @@ pub fn full(shape: &[usize], fill_value: &Array, dtype: Option<DType>) -> Array 
 /// assert_eq!((b.shape(), b.to_vec::<f32>()[4]), (&[3usize, 2][..], 1.0));
 /// ```
 pub fn broadcast_like(arr: &Array, like_arr: &Array) -> Array {
-    crate::numpy::broadcast_to(arr, like_arr.shape().to_vec())
+    ops::broadcast_to_shape(arr, like_arr.shape_obj(), "broadcast_to")
 }
 
 /// `jax.lax.shape_as_value(shape)`: the sizes of `shape` as an int32 array (shapes are
@@ -232,7 +210,7 @@ pub fn full_like(
 
 /// `jax.lax.tile`: `x` repeated `reps[i]` times along each axis (as `jnp.tile`).
 pub fn tile(x: &Array, reps: &[usize]) -> Array {
-    crate::numpy::tile(x, reps)
+    ops::tile(x, reps)
 }
 
 /// `jax.lax.stack`: arrays of one shape and dtype joined along a new axis `axis`.

@@ -15,10 +15,8 @@ use crate::array::{Array, DType, Shape};
 use crate::prims::binary::BinaryOp;
 use crate::prims::bind1;
 use crate::prims::compare::CompareOp;
-use crate::prims::convert::ConvertOp;
-use crate::prims::gather_scatter::{FillValue, GatherScatterOp, ScatterKind};
-use crate::prims::iota::IotaOp;
-use crate::prims::select::SelectOp;
+use crate::prims::gather_scatter::{GatherScatterOp, ScatterKind};
+use crate::prims::ops;
 use crate::prims::slicing::{PadConfig, SlicingOp};
 
 pub use crate::prims::gather_scatter::{
@@ -64,73 +62,16 @@ pub fn slice_in_dim(x: &Array, start: usize, limit: usize, stride: usize, axis: 
     slice(x, &s, &l, Some(&st))
 }
 
-/// Maps negative signed start indices to `index + size` (JAX's `allow_negative_indices`) and
-/// gives all of them one integer dtype.
-fn normalize_starts(op: &str, x: &Array, starts: &[Array]) -> Vec<Array> {
-    if starts.len() != x.ndim() {
-        panic!(
-            "{op}: expected one start index per axis of the operand {}, got {}: Length of slice \
-             indices must match number of operand dimensions ({} vs {})",
-            x.aval(),
-            starts.len(),
-            starts.len(),
-            x.shape_obj()
-        );
-    }
-    let same = starts.iter().all(|s| s.dtype() == starts[0].dtype());
-    starts
-        .iter()
-        .zip(x.shape())
-        .map(|(s, &d)| {
-            if !s.dtype().is_integer() || s.ndim() != 0 {
-                panic!("{op}: start indices must be 0-d integers, got {}", s.aval());
-            }
-            let s = if same {
-                s.clone()
-            } else {
-                bind1(
-                    ConvertOp::ConvertElementType {
-                        new_dtype: DType::I32,
-                        weak_type: false,
-                    },
-                    &[s],
-                )
-            };
-            if s.dtype().is_unsigned_integer() {
-                return s;
-            }
-            let zero = scalar_like(&s, 0);
-            let size = scalar_like(&s, d as i64);
-            let neg = bind1(CompareOp::Lt, &[&s, &zero]);
-            let wrapped = bind1(BinaryOp::Add, &[&s, &size]);
-            bind1(SelectOp::SelectN, &[&neg, &s, &wrapped])
-        })
-        .collect()
-}
-
-/// A 0-d array of `like`'s dtype holding `v`.
-fn scalar_like(like: &Array, v: i64) -> Array {
-    crate::with_dtype!(like.dtype(), T => Array::scalar(<T as crate::ArrayElement>::from_i64(v)))
-}
-
 /// `lax.dynamic_slice`: the window of size `slice_sizes` starting at run-time indices (one 0-d
 /// integer array per axis). Negative starts count from the end; starts are then clamped so the
 /// window fits, as in XLA.
 pub fn dynamic_slice(x: &Array, start_indices: &[Array], slice_sizes: &[usize]) -> Array {
-    let starts = normalize_starts("dynamic_slice", x, start_indices);
-    let mut args: Vec<&Array> = vec![x];
-    args.extend(starts.iter());
-    bind1(
-        SlicingOp::DynamicSlice {
-            slice_sizes: slice_sizes.into(),
-        },
-        &args,
-    )
+    ops::dynamic_slice(x, start_indices, slice_sizes)
 }
 
 /// `lax.dynamic_slice_in_dim`: `size` elements from run-time `start` along `axis`.
 pub fn dynamic_slice_in_dim(x: &Array, start: &Array, size: usize, axis: usize) -> Array {
-    let zero = scalar_like(start, 0);
+    let zero = ops::int_scalar_like(start, 0);
     let mut starts = vec![zero; x.ndim()];
     let mut sizes = x.shape().to_vec();
     if axis >= x.ndim() {
@@ -154,10 +95,7 @@ pub fn dynamic_slice_in_dim(x: &Array, start: &Array, size: usize, axis: usize) 
 /// assert_eq!(y.to_vec::<f32>(), vec![0.0, 0.0, 1.0, 1.0]);
 /// ```
 pub fn dynamic_update_slice(x: &Array, update: &Array, start_indices: &[Array]) -> Array {
-    let starts = normalize_starts("dynamic_update_slice", x, start_indices);
-    let mut args: Vec<&Array> = vec![x, update];
-    args.extend(starts.iter());
-    bind1(SlicingOp::DynamicUpdateSlice, &args)
+    ops::dynamic_update_slice(x, update, start_indices)
 }
 
 /// `lax.pad`: `(lo, hi, interior)` padding per axis with a 0-d `padding_value` of `x`'s dtype;
@@ -170,25 +108,17 @@ pub fn dynamic_update_slice(x: &Array, update: &Array, start_indices: &[Array]) 
 /// assert_eq!(y.to_vec::<i32>(), vec![0, 0, 0, 1, 0]);
 /// ```
 pub fn pad(x: &Array, padding_value: &Array, padding_config: &[PadConfig]) -> Array {
-    bind1(
-        SlicingOp::Pad {
-            padding_config: padding_config.into(),
-        },
-        &[x, padding_value],
-    )
+    ops::pad(x, padding_value, padding_config)
 }
 
 /// `lax.concatenate`: joins arrays of one dtype along `dimension`.
 pub fn concatenate(arrays: &[&Array], dimension: usize) -> Array {
-    if arrays.len() == 1 {
-        return arrays[0].clone();
-    }
-    bind1(SlicingOp::Concatenate { dimension }, arrays)
+    ops::concatenate(arrays, dimension)
 }
 
 /// `lax.iota`: `[0, 1, ..., size - 1]` in `dtype`.
 pub fn iota(dtype: DType, size: usize) -> Array {
-    broadcasted_iota(dtype, [size], 0)
+    ops::iota(dtype, size)
 }
 
 /// `lax.broadcasted_iota`: an array of `shape` holding each element's position along
@@ -200,14 +130,7 @@ pub fn iota(dtype: DType, size: usize) -> Array {
 /// assert_eq!(r.to_vec::<i32>(), vec![0, 1, 2, 0, 1, 2]);
 /// ```
 pub fn broadcasted_iota(dtype: DType, shape: impl Into<Shape>, dimension: usize) -> Array {
-    bind1(
-        IotaOp {
-            dtype,
-            shape: shape.into(),
-            dimension,
-        },
-        &[],
-    )
+    ops::broadcasted_iota(dtype, shape, dimension)
 }
 
 /// `lax.gather` (see [`GatherScatterOp::Gather`]). `fill_value` applies under
@@ -220,17 +143,13 @@ pub fn gather(
     mode: GatherScatterMode,
     fill_value: Option<f64>,
 ) -> Array {
-    bind1(
-        GatherScatterOp::Gather {
-            dimension_numbers,
-            slice_sizes: slice_sizes.into(),
-            mode,
-            fill_value: match mode {
-                GatherScatterMode::FillOrDrop => fill_value.map(FillValue::new),
-                _ => None,
-            },
-        },
-        &[operand, indices],
+    ops::gather(
+        operand,
+        indices,
+        dimension_numbers,
+        slice_sizes,
+        mode,
+        fill_value,
     )
 }
 
@@ -384,8 +303,8 @@ pub fn index_take(src: &Array, idxs: &[&Array], axes: &[usize]) -> Array {
         .iter()
         .zip(axes)
         .map(|(i, &ax)| {
-            let size = crate::numpy::full_like(i, src.shape()[ax] as f64);
-            crate::numpy::remainder(i, &size).expand_dims(1)
+            let size = ops::full_like(i, src.shape()[ax] as f64);
+            ops::remainder(i, &size).expand_dims(1)
         })
         .collect();
     let refs: Vec<&Array> = columns.iter().collect();

@@ -9,7 +9,7 @@
 use crate::array::{Array, ShapeDtype};
 use crate::higher_order::custom_derivatives::{CustomOp, FlatBwd, FlatFn};
 use crate::jaxpr::{eval_jaxpr, rewrite::stage_flat, Jaxpr};
-use crate::prims::bind;
+use crate::prims::{bind, ops};
 use crate::transforms::{custom_jvp, jvp, vjp};
 use crate::tree::{self, PyTree, TreeDef};
 use std::sync::Arc;
@@ -210,7 +210,7 @@ where
         flat(&s1(&|x: &T| f1.call(c, x), &f1.def.unflatten(rhs.to_vec())))
     });
     let (f2, symmetric) = (staged.clone(), options.symmetric);
-    let zeros = tree::map(b, crate::numpy::zeros_like);
+    let zeros = tree::map(b, ops::zeros_like);
     let bwd: FlatBwd = Arc::new(move |res: &[Array], cts: &[Array]| {
         let Some(transpose_solve) = &transpose_solve else {
             panic!(

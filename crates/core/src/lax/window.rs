@@ -3,11 +3,12 @@
 
 use super::conv::{padtype_to_pads, PaddingSpec};
 use crate::array::Array;
-use crate::prims::bind1;
+use crate::prims::binary::BinaryOp;
 use crate::prims::conv::dilate_dim;
 use crate::prims::layout::{tuple_str, Axes};
 use crate::prims::window::WindowOp;
 pub use crate::prims::window::WindowReduceKind;
+use crate::prims::{bind1, ops};
 
 fn resolve_pads(
     op: &str,
@@ -191,5 +192,12 @@ pub fn avg_pool(
     let (w, s, p) = pool_params("avg_pool", x, kernel_size, strides, padding.into());
     let sum = reduce_window(x, WindowReduceKind::Sum, &w, &s, p, None, None);
     let count: usize = kernel_size.iter().product();
-    crate::numpy::divide(&sum, &Array::weak_scalar(count as f64))
+    let count = Array::weak_scalar(count as f64);
+    // `jnp.divide`: both sides go to float, and the weak count takes the sum's dtype.
+    ops::binary(
+        BinaryOp::Div,
+        &ops::to_inexact(&sum),
+        &ops::to_inexact(&count),
+        "divide",
+    )
 }

@@ -16,11 +16,7 @@ use crate::prims::compare::CompareOp;
 /// assert_eq!(jnp::real(&z).to_vec::<f32>(), vec![1.0, -3.0]);
 /// ```
 pub fn real(x: &Array) -> Array {
-    if x.dtype().is_complex() {
-        lax::real(x)
-    } else {
-        x.clone()
-    }
+    crate::prims::ops::real(x)
 }
 
 /// The imaginary part (`jnp.imag`): `lax.imag` for complex arrays, zeros of the array's dtype
@@ -49,11 +45,7 @@ pub fn imag(x: &Array) -> Array {
 /// assert_eq!(jnp::conjugate(&z).to_vec::<Complex64>(), vec![Complex64::new(1.0, -2.0)]);
 /// ```
 pub fn conjugate(x: &Array) -> Array {
-    if x.dtype().is_complex() {
-        lax::conj(x)
-    } else {
-        x.clone()
-    }
+    crate::prims::ops::conj(x)
 }
 
 /// The complex conjugate (`jnp.conj`, alias of [`conjugate`]).

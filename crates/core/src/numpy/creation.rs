@@ -1,8 +1,7 @@
 //! Array creation: `zeros`, `ones`, `full`, `arange`, `linspace`, `eye`, ...
 
 use crate::array::{Array, ArrayElement, DType, Element, Shape};
-use crate::prims::bind1;
-use crate::prims::layout::LayoutOp;
+use crate::prims::ops;
 
 /// An array of `shape` filled with `value` (its Rust type sets the dtype).
 ///
@@ -12,18 +11,7 @@ use crate::prims::layout::LayoutOp;
 /// assert_eq!(x.to_vec::<i32>(), vec![7, 7, 7, 7]);
 /// ```
 pub fn full<T: ArrayElement>(shape: impl Into<Shape>, value: T) -> Array {
-    let shape = shape.into();
-    let scalar = Array::scalar(value);
-    if shape.ndim() == 0 {
-        return scalar;
-    }
-    bind1(
-        LayoutOp::BroadcastInDim {
-            shape,
-            broadcast_dimensions: Default::default(),
-        },
-        &[&scalar],
-    )
+    ops::full(shape, value)
 }
 
 /// Float32 zeros of `shape`.
@@ -49,29 +37,27 @@ pub fn empty_dtype(shape: impl Into<Shape>, dtype: DType) -> Array {
 
 /// Zeros of `shape` and `dtype`.
 pub fn zeros_dtype(shape: impl Into<Shape>, dtype: DType) -> Array {
-    // A broadcast scalar rather than a buffer, so that under jit zeros are computed by the
-    // program instead of captured as a constant.
-    crate::with_dtype!(dtype, T => full(shape, T::zero()))
+    ops::zeros(shape, dtype)
 }
 
 /// Ones of `shape` and `dtype`.
 pub fn ones_dtype(shape: impl Into<Shape>, dtype: DType) -> Array {
-    crate::with_dtype!(dtype, T => full(shape, T::one()))
+    ops::ones(shape, dtype)
 }
 
 /// Zeros with the shape and dtype of `x`.
 pub fn zeros_like(x: &Array) -> Array {
-    zeros_dtype(x.shape(), x.dtype())
+    ops::zeros_like(x)
 }
 
 /// Ones with the shape and dtype of `x`.
 pub fn ones_like(x: &Array) -> Array {
-    ones_dtype(x.shape(), x.dtype())
+    ops::ones_like(x)
 }
 
 /// `value` broadcast to the shape of `x`, in `x`'s dtype.
 pub fn full_like(x: &Array, value: f64) -> Array {
-    crate::with_dtype!(x.dtype(), T => full(x.shape(), T::from_f64(value)))
+    ops::full_like(x, value)
 }
 
 /// `[0, 1, ..., n-1]`: float32 for a float argument (`arange(5.0)`), int32 for an integer one.
@@ -130,15 +116,7 @@ pub fn linspace(start: f64, stop: f64, num: usize) -> Array {
 
 /// The `n × m` float32 matrix with ones on diagonal `k` (`jnp.eye(n, m, k)`).
 pub fn eye(n: usize, m: Option<usize>, k: isize) -> Array {
-    let m = m.unwrap_or(n);
-    let mut v = vec![0f32; n * m];
-    for i in 0..n {
-        let j = i as isize + k;
-        if j >= 0 && (j as usize) < m {
-            v[i * m + j as usize] = 1.0;
-        }
-    }
-    Array::from_vec(v, [n, m])
+    ops::eye(n, m, k)
 }
 
 /// The `n × n` float32 identity matrix.

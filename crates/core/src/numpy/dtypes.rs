@@ -354,7 +354,7 @@ pub fn finfo(dtype: DType) -> FInfo {
     crate::with_float_dtype!(dtype, T => {
         let f = |v: T| ArrayElement::to_f64(v);
         let (max, min, tiny) = (f(T::max_value()), f(T::min_value()), f(T::min_positive_value()));
-        let eps = f(T::epsilon());
+        let eps = dtype.eps();
         // The exponent of a power of two (or of the largest one below a value) from its bits.
         let exponent = |v: f64| ((v.to_bits() >> 52) & 0x7ff) as i32 - 1023;
         // float8_e8m0fnu has no subnormals (its smallest value is 2^-127) and eps 1.

@@ -36,16 +36,15 @@ use super::ops::Scalar;
 use super::promotion::{
     broadcast_to_shape, check_broadcastable, common_shape, convert, promote_dtypes,
 };
-use crate::array::{normalize_axis, Array, ArrayElement, DType, Element, Shape};
+use crate::array::{normalize_axis, Array, DType, Element, Shape};
 use crate::lax;
 use crate::prims::binary::BinaryOp;
 use crate::prims::bind1;
-use crate::prims::compare::CompareOp;
 use crate::prims::gather_scatter::{
     GatherDimensionNumbers, GatherScatterMode, ScatterDimensionNumbers,
 };
 use crate::prims::layout::LayoutOp;
-use crate::prims::select::SelectOp;
+use crate::prims::ops::normalize_index_array;
 use std::ops::{Range, RangeFrom, RangeFull, RangeInclusive, RangeTo, RangeToInclusive};
 
 /// One entry of a numpy index. Build it with `From` (`0`, `-1`, `1..3`, `..`, `&array`) or
@@ -359,21 +358,6 @@ struct GatherIndexer {
     dnums: GatherDimensionNumbers,
     /// int32 start indices with the index vector last; `None` when nothing is indexed.
     gather_indices: Option<Array>,
-}
-
-/// Converts an integer index array to int32, mapping negative entries `i` to `i + size`.
-fn normalize_index_array(a: &Array, size: usize) -> Array {
-    let a = if a.dtype().is_signed_integer() {
-        let zero = crate::with_dtype!(a.dtype(), T => Array::scalar(T::zero()));
-        let n = crate::with_dtype!(a.dtype(), T => Array::scalar(T::from_i64(size as i64)));
-        let neg = bind1(CompareOp::Lt, &[a, &zero]);
-        let wrapped = bind1(BinaryOp::Add, &[a, &n]);
-        let neg = super::promotion::broadcast_to_shape(&neg, a.shape_obj(), "index");
-        bind1(SelectOp::SelectN, &[&neg, a, &wrapped])
-    } else {
-        a.clone()
-    };
-    convert(&a, DType::I32, false)
 }
 
 /// An integer index for an axis of size `d` as the gather's int32 start index: negative
@@ -768,36 +752,7 @@ pub fn take_mode(
         None => (super::manipulation::ravel(x), 0),
         Some(ax) => (x.clone(), normalize_axis(ax, x.ndim(), "take")),
     };
-    let mut slice_sizes = a.shape().to_vec();
-    if slice_sizes[axis] == 0 {
-        if indices.size() != 0 {
-            panic!(
-                "take: cannot take a non-empty selection from an empty axis (shape {})",
-                a.shape_obj()
-            );
-        }
-        return a;
-    }
-    let idx = match mode {
-        GatherScatterMode::FillOrDrop => normalize_index_array(indices, slice_sizes[axis]),
-        _ => convert(indices, DType::I32, false),
-    };
-    let nd = idx.ndim();
-    slice_sizes[axis] = 1;
-    let offset_dims = (0..axis).chain(axis + nd..a.ndim() + nd - 1).collect();
-    let dnums = GatherDimensionNumbers {
-        offset_dims,
-        collapsed_slice_dims: [axis].into_iter().collect(),
-        start_index_map: [axis].into_iter().collect(),
-        ..Default::default()
-    };
-    let idx = bind1(
-        LayoutOp::ExpandDims {
-            dimensions: [nd].into_iter().collect(),
-        },
-        &[&idx],
-    );
-    lax::gather(&a, &idx, dnums, &slice_sizes, mode, fill_value)
+    crate::prims::ops::take(&a, indices, axis, mode, fill_value)
 }
 
 /// `jnp.take_along_axis(x, indices, axis)`: `out[..., i, ...] = x[..., indices[..., i, ...],
@@ -829,76 +784,7 @@ pub fn take_along_axis(x: &Array, indices: &Array, axis: isize) -> Array {
         );
     }
     let axis = normalize_axis(axis, rank, "take_along_axis");
-    let idx_shape = indices.shape().to_vec();
-    let mut arr_shape = x.shape().to_vec();
-    arr_shape[axis] = 1;
-    let out_shape = crate::array::broadcast_shapes(&idx_shape, &arr_shape).unwrap_or_else(|| {
-        panic!(
-            "take_along_axis: indices {} do not broadcast against x {} off axis {axis}",
-            indices.aval(),
-            x.aval()
-        )
-    });
-    let axis_size = x.shape()[axis];
-    if axis_size == 0 {
-        return super::creation::zeros_dtype(out_shape, x.dtype());
-    }
-    let indices = normalize_index_array(indices, axis_size);
-    let index_dims: Vec<usize> = (0..rank)
-        .filter(|&i| i == axis || idx_shape[i] != 1)
-        .collect();
-    let mut gather_index_shape: Vec<usize> = index_dims.iter().map(|&i| out_shape[i]).collect();
-    gather_index_shape.push(1);
-    let gather_indices = bind1(
-        LayoutOp::Reshape {
-            new_sizes: Shape::new(&gather_index_shape),
-        },
-        &[&indices],
-    );
-    let mut dn = GatherDimensionNumbers::default();
-    let mut slice_sizes = Vec::new();
-    let mut squeeze = Vec::new();
-    let (mut new_i, mut j) = (0usize, 0usize);
-    for i in 0..rank {
-        if i == axis {
-            slice_sizes.push(1);
-            dn.start_index_map.push(new_i);
-            dn.collapsed_slice_dims.push(new_i);
-            new_i += 1;
-            j += 1;
-        } else if idx_shape[i] == 1 {
-            dn.offset_dims.push(i);
-            slice_sizes.push(arr_shape[i]);
-            new_i += 1;
-        } else if arr_shape[i] == 1 {
-            squeeze.push(i);
-            j += 1;
-        } else {
-            slice_sizes.push(if arr_shape[i] == 0 { 0 } else { 1 });
-            dn.operand_batching_dims.push(new_i);
-            dn.start_indices_batching_dims.push(j);
-            new_i += 1;
-            j += 1;
-        }
-    }
-    let a = if squeeze.is_empty() {
-        x.clone()
-    } else {
-        bind1(
-            LayoutOp::Squeeze {
-                dimensions: squeeze.into(),
-            },
-            &[x],
-        )
-    };
-    lax::gather(
-        &a,
-        &gather_indices,
-        dn,
-        &slice_sizes,
-        GatherScatterMode::FillOrDrop,
-        None,
-    )
+    crate::prims::ops::take_along_axis(x, indices, axis)
 }
 
 impl Array {

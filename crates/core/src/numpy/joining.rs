@@ -2,13 +2,11 @@
 //! `tile`, `repeat`, plus the triangle masks `tril` / `triu` (`pad` is in `pad.rs`).
 
 use super::promotion::promote_dtypes;
-use crate::array::{normalize_axis, Array, DType, Shape};
+use crate::array::{normalize_axis, Array, Shape};
 use crate::lax;
-use crate::prims::binary::BinaryOp;
 use crate::prims::bind1;
-use crate::prims::compare::CompareOp;
 use crate::prims::layout::LayoutOp;
-use crate::prims::select::SelectOp;
+use crate::prims::ops;
 
 /// `jnp.concatenate(arrays, axis)`: joins arrays along an existing axis, promoting dtypes.
 ///
@@ -331,26 +329,7 @@ pub fn block(arrays: &Block) -> Array {
 /// assert_eq!(jnp::tile(&x, &[2, 2]).to_vec::<i32>(), vec![0, 1, 0, 1, 0, 1, 0, 1]);
 /// ```
 pub fn tile(x: &Array, reps: &[usize]) -> Array {
-    let nd = x.ndim().max(reps.len());
-    let reps: Vec<usize> = std::iter::repeat_n(1, nd - reps.len())
-        .chain(reps.iter().copied())
-        .collect();
-    let dims: Vec<usize> = std::iter::repeat_n(1, nd - x.ndim())
-        .chain(x.shape().iter().copied())
-        .collect();
-    // View x as [1, d0, 1, d1, ...], broadcast to [r0, d0, r1, d1, ...], then merge pairs.
-    let interleaved: Vec<usize> = dims.iter().flat_map(|&d| [1, d]).collect();
-    let target: Vec<usize> = reps.iter().zip(&dims).flat_map(|(&r, &d)| [r, d]).collect();
-    let out: Vec<usize> = reps.iter().zip(&dims).map(|(&r, &d)| r * d).collect();
-    let y = x.reshape(interleaved);
-    let y = bind1(
-        LayoutOp::BroadcastInDim {
-            shape: Shape::new(&target),
-            broadcast_dimensions: (0..2 * nd).collect(),
-        },
-        &[&y],
-    );
-    y.reshape(out)
+    ops::tile(x, reps)
 }
 
 /// `jnp.repeat(x, repeats, axis)`: each element repeated `repeats` times along `axis` (of the
@@ -416,31 +395,6 @@ pub fn repeat_counts(x: &Array, counts: &[usize], axis: Option<isize>) -> Array 
     )
 }
 
-/// Zeros the elements of the last two axes except where `(col - row) op k` holds.
-fn triangle(x: &Array, k: i64, op: CompareOp, name: &str) -> Array {
-    let nd = x.ndim();
-    if nd < 2 {
-        panic!(
-            "{name}: expected an array of rank >= 2, got shape {}",
-            x.shape_obj()
-        );
-    }
-    let (n, m) = (x.shape()[nd - 2], x.shape()[nd - 1]);
-    let row = lax::broadcasted_iota(DType::I32, [n, m], 0);
-    let col = lax::broadcasted_iota(DType::I32, [n, m], 1);
-    let diff = bind1(BinaryOp::Sub, &[&col, &row]);
-    let mask = bind1(op, &[&diff, &Array::scalar(k as i32)]);
-    let mask = bind1(
-        LayoutOp::BroadcastInDim {
-            shape: x.shape_obj().clone(),
-            broadcast_dimensions: [nd - 2, nd - 1].into_iter().collect(),
-        },
-        &[&mask],
-    );
-    let zero = super::creation::zeros_dtype(x.shape(), x.dtype()).with_weak_type(x.weak_type());
-    bind1(SelectOp::SelectN, &[&mask, &zero, x])
-}
-
 /// `jnp.tril(x, k)`: zeros above diagonal `k` of the last two axes.
 ///
 /// ```
@@ -449,10 +403,10 @@ fn triangle(x: &Array, k: i64, op: CompareOp, name: &str) -> Array {
 /// assert_eq!(jnp::tril(&x, 0).to_vec::<f32>(), vec![1.0, 0.0, 1.0, 1.0]);
 /// ```
 pub fn tril(x: &Array, k: i64) -> Array {
-    triangle(x, k, CompareOp::Le, "tril")
+    ops::tril(x, k)
 }
 
 /// `jnp.triu(x, k)`: zeros below diagonal `k` of the last two axes.
 pub fn triu(x: &Array, k: i64) -> Array {
-    triangle(x, k, CompareOp::Ge, "triu")
+    ops::triu(x, k)
 }

@@ -1,13 +1,6 @@
 //! `jnp.logaddexp`: `log(exp(x1) + exp(x2))` without overflow.
 
-use super::creation::zeros_dtype;
-use super::math::{isnan, select};
-use super::promotion::{broadcast_for_elementwise, broadcast_to_shape, promote_dtypes, to_inexact};
 use crate::array::Array;
-use crate::prims::binary::BinaryOp;
-use crate::prims::bind1;
-use crate::prims::compare::CompareOp;
-use crate::prims::unary::UnaryOp;
 
 /// `log(exp(x1) + exp(x2))`, computed stably (`jnp.logaddexp`), with broadcasting and JAX
 /// promotion (integers become float).
@@ -41,21 +34,7 @@ use crate::prims::unary::UnaryOp;
 /// assert_eq!(v[2], 0.0);
 /// ```
 pub fn logaddexp(x1: &Array, x2: &Array) -> Array {
-    // Promote first, then go to float: `(i32, f16)` gives f16, as `promote_args_inexact` does.
-    let p: Vec<Array> = promote_dtypes(&[x1, x2]).iter().map(to_inexact).collect();
-    let p = broadcast_for_elementwise(&p, "logaddexp");
-    let (x1, x2) = (&p[0], &p[1]);
-    let delta = bind1(BinaryOp::Sub, &[x1, x2]);
-    let positive = bind1(CompareOp::Gt, &[&delta, &zeros_dtype([], delta.dtype())]);
-    // `select_n` needs equal shapes; a 0-d operand (softplus's 0) is broadcast for it.
-    let full = |x: &Array| broadcast_to_shape(x, delta.shape_obj(), "logaddexp");
-    let amax = select(&positive, &full(x1), &full(x2));
-    let u = select(&positive, &bind1(UnaryOp::Neg, &[&delta]), &delta);
-    let log1p = bind1(UnaryOp::Log1p, &[&bind1(UnaryOp::Exp, &[&u])]);
-    let stable = bind1(BinaryOp::Add, &[&amax, &log1p]);
-    let delta_nan = isnan(&delta);
-    let sum = bind1(BinaryOp::Add, &[x1, x2]);
-    select(&delta_nan, &sum, &stable)
+    crate::prims::ops::logaddexp(x1, x2)
 }
 
 impl Array {

@@ -142,9 +142,7 @@ pub fn moveaxis(x: &Array, source: isize, destination: isize) -> Array {
     let nd = x.ndim();
     let s = normalize_axis(source, nd, "moveaxis");
     let d = normalize_axis(destination, nd, "moveaxis");
-    let mut perm: SmallVec<[usize; 6]> = (0..nd).filter(|&i| i != s).collect();
-    perm.insert(d, s);
-    bind1(LayoutOp::Transpose { permutation: perm }, &[x])
+    crate::prims::ops::moveaxis(x, s, d)
 }
 
 /// Removes size-1 axes: the listed ones, or all of them for `None`.

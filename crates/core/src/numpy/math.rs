@@ -6,9 +6,11 @@ use super::promotion::{
 use crate::array::{Array, DType, Element};
 use crate::prims::binary::BinaryOp;
 use crate::prims::compare::CompareOp;
-use crate::prims::select::SelectOp;
 use crate::prims::unary::UnaryOp;
 use crate::prims::{bind1, convert::ConvertOp};
+
+use crate::prims::ops;
+pub(crate) use crate::prims::ops::{full_like_scalar, select};
 
 fn unary(op: UnaryOp, x: &Array) -> Array {
     bind1(op, &[x])
@@ -104,11 +106,6 @@ pub fn log10(x: &Array) -> Array {
     bind1(BinaryOp::Div, &[&unary(UnaryOp::Log, &x), &ln10])
 }
 
-/// A 0-d array of `x`'s dtype and weak type holding `v`.
-pub(crate) fn full_like_scalar(x: &Array, v: f64) -> Array {
-    convert(&Array::scalar(v), x.dtype(), x.weak_type())
-}
-
 /// `-x`.
 pub fn negative(x: &Array) -> Array {
     unary(UnaryOp::Neg, x)
@@ -156,12 +153,7 @@ pub fn round(x: &Array) -> Array {
 }
 /// Round toward zero.
 pub fn trunc(x: &Array) -> Array {
-    if !x.dtype().is_inexact() {
-        return x.clone();
-    }
-    let zero = full_like_scalar(x, 0.0);
-    let neg = bind1(CompareOp::Lt, &[x, &zero]);
-    select(&neg, &unary(UnaryOp::Ceil, x), &unary(UnaryOp::Floor, x))
+    ops::trunc(x)
 }
 /// `x * x`.
 pub fn square(x: &Array) -> Array {
@@ -169,8 +161,7 @@ pub fn square(x: &Array) -> Array {
 }
 /// `1 / x`.
 pub fn reciprocal(x: &Array) -> Array {
-    let x = to_inexact(x);
-    bind1(BinaryOp::Div, &[&full_like_scalar(&x, 1.0), &x])
+    ops::reciprocal(x)
 }
 /// True where `x` is finite.
 pub fn isfinite(x: &Array) -> Array {
@@ -366,31 +357,7 @@ pub fn logical_xor(x: &Array, y: &Array) -> Array {
 /// Remainder with the sign of the divisor (numpy's `%`, `jnp.remainder`). As in JAX, an
 /// integer remainder by zero is 0.
 pub fn remainder(x: &Array, y: &Array) -> Array {
-    let p = promote_dtypes(&[x, y]);
-    let p = broadcast_for_elementwise(&p, "remainder");
-    let (x, y) = (&p[0], &p[1]);
-    let y = &if y.dtype().is_integer() {
-        // JAX divides by 1 where the divisor is 0 (`x % 0 == 0`).
-        let zero = full_like_scalar(y, 0.0);
-        let one = full_like_scalar(y, 1.0);
-        let is_zero = bind1(CompareOp::Eq, &[y, &zero]);
-        let one = super::promotion::broadcast_to_shape(&one, y.shape_obj(), "remainder");
-        select(&is_zero, &one, y)
-    } else {
-        y.clone()
-    };
-    let trunc_mod = bind1(BinaryOp::Rem, &[x, y]);
-    if x.dtype().is_unsigned_integer() || x.dtype().is_bool() {
-        return trunc_mod;
-    }
-    let zero = full_like_scalar(&trunc_mod, 0.0);
-    let nonzero = bind1(CompareOp::Ne, &[&trunc_mod, &zero]);
-    let mod_neg = bind1(CompareOp::Lt, &[&trunc_mod, &zero]);
-    let y_neg = bind1(CompareOp::Lt, &[y, &full_like_scalar(y, 0.0)]);
-    let differ = bind1(CompareOp::Ne, &[&mod_neg, &y_neg]);
-    let fix = bind1(BinaryOp::And, &[&differ, &nonzero]);
-    let fixed = bind1(BinaryOp::Add, &[&trunc_mod, y]);
-    select(&fix, &fixed, &trunc_mod)
+    ops::remainder(x, y)
 }
 
 /// Division rounding toward -inf (numpy's `//`).
@@ -467,11 +434,6 @@ compare_fns! {
     greater_equal => CompareOp::Ge;
 }
 
-/// Same-shape, same-dtype select without promotion: `cond ? a : b`.
-pub(crate) fn select(cond: &Array, a: &Array, b: &Array) -> Array {
-    bind1(SelectOp::SelectN, &[cond, b, a])
-}
-
 /// `jnp.where(cond, x, y)`: elements of `x` where `cond` is true, else of `y`, with
 /// broadcasting and promotion. (`where` is a Rust keyword, hence the underscore.)
 ///
@@ -483,12 +445,7 @@ pub(crate) fn select(cond: &Array, a: &Array, b: &Array) -> Array {
 /// assert_eq!(y.to_vec::<f32>(), vec![0.0, 2.0, 0.0]);
 /// ```
 pub fn where_(cond: &Array, x: &Array, y: &Array) -> Array {
-    let cond = convert(cond, DType::Bool, false);
-    let p = promote_dtypes(&[x, y]);
-    let refs = [&cond, &p[0], &p[1]];
-    let shape = super::promotion::common_shape(&refs, "where");
-    let b = |a: &Array| super::promotion::broadcast_to_shape(a, &shape, "where");
-    select(&b(&cond), &b(&p[0]), &b(&p[1]))
+    ops::where_(cond, x, y)
 }
 
 /// Clips `x` to `[lo, hi]` (`jnp.clip`); either bound may be `None`.

@@ -57,16 +57,7 @@ pub fn sort(x: &Array, axis: impl Into<Axes>) -> Array {
 /// ```
 pub fn argsort(x: &Array, axis: impl Into<Axes>) -> Array {
     let (x, dimension) = one_axis(x, axis, "argsort");
-    let idx = lax::broadcasted_iota(DType::I32, x.shape_obj().clone(), dimension);
-    let mut outs = bind(
-        SortOp::Sort {
-            dimension,
-            is_stable: true,
-            num_keys: 1,
-        },
-        &[&x, &idx],
-    );
-    outs.pop().expect("sort returns one output per operand")
+    crate::prims::ops::argsort(&x, dimension)
 }
 
 /// Which insertion point [`searchsorted`] returns among equal elements.

@@ -1,6 +1,7 @@
 //! Elementwise binary primitives: arithmetic, `max`/`min`, `pow`, `atan2`, bitwise and shifts.
 
-use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
+use super::compare::CompareOp;
+use super::{bind1, describe, expect_arity, ops, rules, LinearArg, PrimitiveRule};
 use crate::array::{
     Array, ArrayElement, DType, FloatElement, IntElement, Shape, ShapeDtype, Storage,
 };
@@ -182,7 +183,6 @@ impl PrimitiveRule for BinaryOp {
         primals: &[&Array],
         tangents: &[Option<&Array>],
     ) -> (Vec<Array>, Vec<Option<Array>>) {
-        use crate::numpy as jnp;
         use BinaryOp::*;
         if !primals[0].dtype().is_inexact() {
             return rules::zero_jvp(*self, primals);
@@ -231,15 +231,17 @@ impl PrimitiveRule for BinaryOp {
                         let (x, y) = (xy[0], xy[1]);
                         let zero = rules::zeros(y.aval());
                         let ym1 = y - 1.0;
-                        let d = bind1(Mul, &[y, &jnp::power(x, &ym1)]);
-                        let d = jnp::where_(&jnp::equal(y, &zero), &rules::zeros(d.aval()), &d);
+                        let d = bind1(Mul, &[y, &ops::binary(Pow, x, &ym1, "power")]);
+                        let y_is_zero = ops::compare(CompareOp::Eq, y, &zero, "equal");
+                        let d = ops::where_(&y_is_zero, &rules::zeros(d.aval()), &d);
                         bind1(Mul, &[t, &d])
                     },
                     // log(x) * x^y, with log(0) replaced by 0 (x^y is 0 there anyway).
                     &|t, xy, out| {
                         let x = xy[0];
                         let zero = rules::zeros(x.aval());
-                        let safe = jnp::where_(&jnp::equal(x, &zero), &jnp::ones_like(x), x);
+                        let x_is_zero = ops::compare(CompareOp::Eq, x, &zero, "equal");
+                        let safe = ops::where_(&x_is_zero, &ops::ones_like(x), x);
                         bind1(Mul, &[t, &bind1(Mul, &[&safe.log(), out])])
                     },
                 ],
@@ -250,7 +252,7 @@ impl PrimitiveRule for BinaryOp {
                 tangents,
                 &[&|t, _, _| t.clone(), &|t, xy, _| {
                     let q = bind1(Div, &[xy[0], xy[1]]);
-                    -&bind1(Mul, &[t, &jnp::trunc(&q)])
+                    -&bind1(Mul, &[t, &ops::trunc(&q)])
                 }],
             ),
             Atan2 => rules::jvp_from_partials(
@@ -316,13 +318,12 @@ impl PrimitiveRule for BinaryOp {
 /// 1 where `x == z` and `y != z`, 0.5 where both equal `z`, else 0: the share of a `max`/`min`
 /// tangent that goes to `x` (ties split evenly, as in JAX).
 fn balanced_eq(x: &Array, z: &Array, y: &Array) -> Array {
-    use crate::numpy as jnp;
-    let one = jnp::ones_like(z);
+    let one = ops::ones_like(z);
     let half = &one * 0.5;
     let zero = rules::zeros(z.aval());
-    let x_eq = jnp::equal(x, z);
-    let y_eq = jnp::equal(y, z);
-    jnp::where_(&x_eq, &jnp::where_(&y_eq, &half, &one), &zero)
+    let x_eq = ops::compare(CompareOp::Eq, x, z, "equal");
+    let y_eq = ops::compare(CompareOp::Eq, y, z, "equal");
+    ops::where_(&x_eq, &ops::where_(&y_eq, &half, &one), &zero)
 }
 
 /// `x² + y²` for the atan2 derivative.

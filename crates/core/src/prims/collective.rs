@@ -6,7 +6,7 @@
 
 use super::layout::{Axes, LayoutOp};
 use super::reduce::{ReduceKind, ReduceOp};
-use super::{bind1, expect_arity, rules, LinearArg, PrimitiveRule};
+use super::{bind1, expect_arity, ops, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, ShapeDtype};
 
 /// A collective over the mapped axis called `axis_name`.
@@ -140,9 +140,7 @@ impl CollectiveOp {
                     &[x],
                 ),
                 // Every lane holds x: the sum is n·x; max and min are x.
-                None if kind == ReduceKind::Sum => {
-                    x * &crate::numpy::full_like(x, axis_size as f64)
-                }
+                None if kind == ReduceKind::Sum => x * &ops::full_like(x, axis_size as f64),
                 None => x.clone(),
             }
         };
@@ -161,18 +159,18 @@ impl CollectiveOp {
                 vec![None],
             ),
             CollectiveOp::AxisIndex { .. } => {
-                (vec![crate::lax::iota(DType::I32, axis_size)], vec![Some(0)])
+                (vec![ops::iota(DType::I32, axis_size)], vec![Some(0)])
             }
             CollectiveOp::Ppermute { perm, .. } => {
                 let x = rules::bdim_to_front(args[0], dims[0], axis_size);
                 let lanes: Vec<Array> = (0..axis_size)
                     .map(|dst| match perm.iter().find(|&&(_, d)| d == dst) {
-                        Some(&(src, _)) => crate::lax::slice_in_dim(&x, src, src + 1, 1, 0),
-                        None => crate::numpy::zeros_like(&crate::lax::slice_in_dim(&x, 0, 1, 1, 0)),
+                        Some(&(src, _)) => ops::slice_in_dim(&x, src, src + 1, 1, 0),
+                        None => ops::zeros_like(&ops::slice_in_dim(&x, 0, 1, 1, 0)),
                     })
                     .collect();
                 let refs: Vec<&Array> = lanes.iter().collect();
-                (vec![crate::lax::concatenate(&refs, 0)], vec![Some(0)])
+                (vec![ops::concatenate(&refs, 0)], vec![Some(0)])
             }
             CollectiveOp::PsumScatter {
                 scatter_dimension,
@@ -185,10 +183,10 @@ impl CollectiveOp {
                 let mut sizes = summed.shape().to_vec();
                 let chunk = sizes[sd] / axis_size;
                 sizes.splice(sd..=sd, [axis_size, chunk]);
-                let split = crate::lax::reshape(&summed, &sizes, None);
+                let split = ops::reshape(&summed, &sizes);
                 let mut out = rules::move_axis(&split, sd, 0);
                 if !tiled {
-                    out = crate::lax::squeeze(&out, &[sd + 1]);
+                    out = ops::squeeze(&out, &[sd + 1]);
                 }
                 (vec![out], vec![Some(0)])
             }
@@ -222,7 +220,7 @@ fn all_to_all_lanes(x: &Array, split: usize, concat: usize, tiled: bool, n: usiz
     let mut sizes = x.shape().to_vec();
     let chunk = sizes[1 + split] / n;
     sizes.splice(1 + split..=1 + split, [n, chunk]);
-    let parts = crate::lax::reshape(x, &sizes, None);
+    let parts = ops::reshape(x, &sizes);
     // Axes of `parts`: 0 = source lane j, 1 + split = part i, 2 + split = chunk, and each
     // other per-lane axis a at 1 + a (a < split) or 2 + a (a > split).
     let per_lane: Vec<usize> = (0..x.ndim() - 1)
@@ -250,7 +248,7 @@ fn all_to_all_lanes(x: &Array, split: usize, concat: usize, tiled: bool, n: usiz
     if !tiled {
         perm.push(2 + split);
     }
-    let moved = crate::lax::transpose(&parts, &perm);
+    let moved = ops::transpose(&parts, &perm);
     let mut shape: Vec<usize> = moved.shape().to_vec();
     if !tiled {
         shape.pop();
@@ -262,7 +260,7 @@ fn all_to_all_lanes(x: &Array, split: usize, concat: usize, tiled: bool, n: usiz
         let merged = shape[at] * shape[at + 1];
         shape.splice(at..at + 2, [merged]);
     }
-    crate::lax::reshape(&moved, &shape, None)
+    ops::reshape(&moved, &shape)
 }
 
 impl PrimitiveRule for CollectiveOp {
@@ -415,7 +413,7 @@ impl PrimitiveRule for CollectiveOp {
                 let zero = Array::scalar(0i32);
                 let mut starts = vec![i];
                 starts.extend(std::iter::repeat_n(zero, summed.ndim() - 1));
-                let row = crate::lax::dynamic_slice(&summed, &starts, &sizes);
+                let row = ops::dynamic_slice(&summed, &starts, &sizes);
                 let aval = args[0].aval();
                 vec![Some(bind1(
                     LayoutOp::Reshape {

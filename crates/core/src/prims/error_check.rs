@@ -3,7 +3,7 @@
 
 use super::{bind, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ShapeDtype};
-use crate::numpy as jnp;
+use crate::prims::ops;
 use crate::DType;
 
 /// The panic payload of a failed runtime check, so callers can tell it apart from a bug
@@ -57,7 +57,7 @@ fn nan_like(x: &Array) -> Array {
         DType::I64 => Array::scalar(i64::MAX),
         _ => Array::scalar(f64::NAN).astype(d),
     };
-    jnp::broadcast_to(&fill, x.shape())
+    ops::broadcast_to_shape(&fill, x.shape_obj(), "broadcast_to")
 }
 
 impl PrimitiveRule for ErrorCheck {

@@ -3,11 +3,12 @@
 //! messages, and its transpose and batching rules. The kernels are in
 //! [`crate::backend::cpu::fft`].
 
+use super::binary::BinaryOp;
 use super::complex::ComplexOp;
 use super::{bind1, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, ShapeDtype, Storage};
 use crate::backend::cpu::fft::{complex_fft_axis, irfft_rows, rfft_rows, FftFloat};
-use crate::numpy as jnp;
+use crate::prims::ops;
 use num_complex::Complex;
 
 /// Which transform [`FftOp`] computes (JAX's `jax.lax.FftType`).
@@ -44,6 +45,12 @@ pub struct FftOp {
     pub fft_type: FftType,
     /// The lengths of the transformed (trailing) axes, at least one.
     pub fft_lengths: Vec<usize>,
+}
+
+/// `a * b` with numpy broadcasting (`jnp.multiply`): the Hermitian masks are 1-D and apply
+/// along the last axis of a batch of transforms.
+fn multiply(a: &Array, b: &Array) -> Array {
+    ops::binary(BinaryOp::Mul, a, b, "multiply")
 }
 
 impl PrimitiveRule for FftOp {
@@ -178,13 +185,13 @@ impl PrimitiveRule for FftOp {
             FftType::Fft | FftType::Ifft => bind1(self.clone(), &[ct]),
             FftType::Rfft => {
                 let conj = bind1(ComplexOp::Conj, &[ct]);
-                let halved = jnp::multiply(&conj, &self.hermitian_mask(ct.dtype(), true));
+                let halved = multiply(&conj, &self.hermitian_mask(ct.dtype(), true));
                 let irfft = FftOp {
                     fft_type: FftType::Irfft,
                     fft_lengths: self.fft_lengths.clone(),
                 };
                 let out = bind1(irfft, &[&halved]);
-                jnp::multiply(&out, &Array::scalar(total as f64).astype(out.dtype()))
+                multiply(&out, &Array::scalar(total as f64).astype(out.dtype()))
             }
             FftType::Irfft => {
                 let rfft = FftOp {
@@ -194,7 +201,7 @@ impl PrimitiveRule for FftOp {
                 let x = bind1(rfft, &[ct]);
                 let mask = self.hermitian_mask(x.dtype(), false);
                 let scale = Array::scalar(1.0 / total as f64).astype(x.dtype().real_dtype());
-                let scaled = jnp::multiply(&jnp::multiply(&x, &mask), &scale.astype(x.dtype()));
+                let scaled = multiply(&multiply(&x, &mask), &scale.astype(x.dtype()));
                 bind1(ComplexOp::Conj, &[&scaled])
             }
         };

@@ -7,9 +7,8 @@
 //! [`GatherDimensionNumbers`] and [`ScatterDimensionNumbers`].
 
 use super::binary::{nan_max, nan_min, BinaryOp};
-use super::compare::CompareOp;
 use super::layout::LayoutOp;
-use super::select::SelectOp;
+use super::ops::{eq, select};
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{
     Array, ArrayElement, DType, FloatElement, IntElement, Shape, ShapeDtype, Storage,
@@ -948,15 +947,6 @@ fn scatter_prim(
 /// A 0-d array of `dtype` holding `v`.
 fn scalar(v: f64, dtype: DType) -> Array {
     crate::with_dtype!(dtype, T => Array::scalar(T::from_f64(v)))
-}
-
-/// `select(pred, on_true, on_false)` (`select_n` takes the false case first).
-fn select(pred: &Array, on_true: &Array, on_false: &Array) -> Array {
-    bind1(SelectOp::SelectN, &[pred, on_false, on_true])
-}
-
-fn eq(a: &Array, b: &Array) -> Array {
-    bind1(CompareOp::Eq, &[a, b])
 }
 
 /// The tangent of an overwriting `scatter` (JAX's `_scatter_jvp` without `unique_indices`):

@@ -23,6 +23,7 @@ pub mod higher_order_rule;
 pub mod iota;
 pub mod layout;
 pub mod linalg;
+pub(crate) mod ops;
 pub mod prng;
 pub mod reduce;
 pub mod rules;

@@ -4,7 +4,7 @@
 //! stateful-looking but pure `rng_bit_generator`, behind the `rbg` implementations.
 
 use super::binary::elementwise_shape;
-use super::{bind, describe, expect_arity, rules, LinearArg, PrimitiveRule};
+use super::{bind, describe, expect_arity, ops, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, Shape, ShapeDtype};
 use crate::backend::cpu::philox::{philox2x32_block, philox4x32_block};
 use crate::backend::cpu::rng_bit_generator::{philox_bits, threefry_bits};
@@ -248,8 +248,8 @@ impl PrimitiveRule for PrngOp {
                 // JAX's rule: one draw of shape (batch, *shape) from the first key, which alone
                 // advances; the other keys come back unchanged.
                 Some(d) => {
-                    let keys = crate::numpy::moveaxis(args[0], d as isize, 0);
-                    let first = crate::lax::index_in_dim(&keys, 0, 0, false);
+                    let keys = ops::moveaxis(args[0], d, 0);
+                    let first = ops::index_in_dim(&keys, 0, 0, false);
                     let mut batched = vec![axis_size];
                     batched.extend_from_slice(&shape.0);
                     let op = PrngOp::RngBitGenerator {
@@ -261,7 +261,7 @@ impl PrimitiveRule for PrngOp {
                     let bits = out.pop().expect("rng_bit_generator has two outputs");
                     let new_key = out.pop().expect("rng_bit_generator has two outputs");
                     let zero = Array::scalar(0i32);
-                    let keys = crate::lax::dynamic_update_index_in_dim(&keys, &new_key, &zero, 0);
+                    let keys = ops::dynamic_update_index_in_dim(&keys, &new_key, &zero, 0);
                     (vec![keys, bits], vec![Some(0), Some(0)])
                 }
             },

@@ -3,9 +3,10 @@
 
 use super::binary::BinaryOp;
 use super::binary::{nan_max, nan_min};
+use super::compare::CompareOp;
 use super::layout::{shift_axes, tuple_str, Axes, LayoutOp};
 use super::slicing::{pad_in_dim, slice_in_dim};
-use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
+use super::{bind1, describe, expect_arity, ops, rules, LinearArg, PrimitiveRule};
 use crate::array::{
     Array, ArrayElement, DType, Element, FloatElement, IntElement, Shape, ShapeDtype, Storage,
 };
@@ -216,7 +217,7 @@ impl PrimitiveRule for ReduceOp {
                     },
                     &[&ans],
                 );
-                let loc = crate::numpy::equal(x, &ans_b).astype(x.dtype());
+                let loc = ops::compare(CompareOp::Eq, x, &ans_b, "equal").astype(x.dtype());
                 let counts = rules::reduce_sum(&loc, axes.clone());
                 let picked = rules::reduce_sum(&bind1(BinaryOp::Mul, &[t, &loc]), axes.clone());
                 let tout = bind1(BinaryOp::Div, &[&picked, &counts]);
@@ -319,7 +320,7 @@ fn prod_tangent(x: &Array, t: &Array, axes: &[usize]) -> Option<Array> {
     let mut flat_shape: Vec<usize> = vec![n];
     flat_shape.extend(rest.iter().map(|&a| x.shape()[a]));
     let flatten = |v: &Array| {
-        let moved = permute(v, &perm);
+        let moved = rules::transpose(v, &perm);
         bind1(
             LayoutOp::Reshape {
                 new_sizes: Shape::new(&flat_shape),
@@ -361,19 +362,6 @@ fn prod_tangent(x: &Array, t: &Array, axes: &[usize]) -> Option<Array> {
         },
         &[&ts],
     ))
-}
-
-/// `v` transposed by `perm` (no equation for the identity).
-fn permute(v: &Array, perm: &[usize]) -> Array {
-    if perm.iter().enumerate().all(|(i, &p)| i == p) {
-        return v.clone();
-    }
-    bind1(
-        LayoutOp::Transpose {
-            permutation: Axes::from_slice(perm),
-        },
-        &[v],
-    )
 }
 
 /// Makes `axes` the trailing axes (copying if they are not already), returning the data and

@@ -2,18 +2,15 @@
 //! `deflinear`, `defvectorized`, `broadcast_batcher`, ...). Everything here binds primitives,
 //! so the rules built from it are transformable themselves.
 
+use super::gather_scatter::GatherScatterMode;
 use super::layout::{Axes, LayoutOp};
 use super::reduce::{ReduceKind, ReduceOp};
 use super::{bind, bind1, Primitive};
 use crate::array::{Array, Shape, ShapeDtype};
-use crate::with_dtype;
 
 /// Zeros of `aval`'s shape and dtype (a broadcast scalar, so it stages as one equation).
 pub fn zeros(aval: &ShapeDtype) -> Array {
-    with_dtype!(aval.dtype, T => {
-        let s = Array::scalar(<T as crate::ArrayElement>::zero());
-        broadcast(&s, &aval.shape)
-    })
+    super::ops::zeros(aval.shape.clone(), aval.dtype)
 }
 
 /// A tangent made concrete: `t`, or zeros like `primal` for a symbolic zero.
@@ -317,7 +314,13 @@ pub fn lane<A: std::borrow::Borrow<Array>>(
     args.iter()
         .zip(dims)
         .map(|(x, d)| match d {
-            Some(d) => crate::numpy::take(x.borrow(), &Array::scalar(i as i32), Some(*d as isize)),
+            Some(d) => super::ops::take(
+                x.borrow(),
+                &Array::scalar(i as i32),
+                *d,
+                GatherScatterMode::FillOrDrop,
+                None,
+            ),
             None => x.borrow().clone(),
         })
         .collect()

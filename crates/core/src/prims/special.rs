@@ -11,8 +11,9 @@
 //! other; JAX defines none for `igamma_grad_a`, `zeta`, the order of `polygamma` or `a`, `b`
 //! of `betainc`, and differentiating those panics with JAX's message.
 
-use super::binary::{common_dtype, elementwise_shape, BinaryOp};
+use super::binary::{common_dtype, elementwise_shape};
 use super::compare::CompareOp;
+use super::ops::{add, mul, neg, sub};
 use super::select::SelectOp;
 use super::unary::UnaryOp;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
@@ -240,7 +241,7 @@ fn eps_of(d: DType) -> f64 {
         DType::F64 => f64::EPSILON,
         DType::F16 => 0.000_976_562_5,
         DType::BF16 => 0.007_812_5,
-        d if d.is_narrow_float() => crate::numpy::finfo(d).eps,
+        d if d.is_narrow_float() => d.eps(),
         _ => f32::EPSILON as f64,
     }
 }
@@ -257,22 +258,6 @@ fn signed(sign: f64, x: &Array) -> Array {
     } else {
         x.clone()
     }
-}
-
-fn neg(a: &Array) -> Array {
-    bind1(UnaryOp::Neg, &[a])
-}
-
-fn mul(a: &Array, b: &Array) -> Array {
-    bind1(BinaryOp::Mul, &[a, b])
-}
-
-fn add(a: &Array, b: &Array) -> Array {
-    bind1(BinaryOp::Add, &[a, b])
-}
-
-fn sub(a: &Array, b: &Array) -> Array {
-    bind1(BinaryOp::Sub, &[a, b])
 }
 
 /// `x` converted element by element and broadcast to `n` elements when it is 0-d.

@@ -1,7 +1,7 @@
 //! Elementwise unary primitives: `neg`, `exp`, `log`, `tanh`, `erf_inv`, `integer_pow`, ...
 
-use super::binary::BinaryOp;
 use super::compare::CompareOp;
+use super::ops::{add, div, mul, neg, sub};
 use super::select::SelectOp;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, DType, FloatElement, IntElement, ShapeDtype};
@@ -271,7 +271,7 @@ impl PrimitiveRule for UnaryOp {
             let is_zero = bind1(CompareOp::Eq, &[&ans, &zero]);
             let safe = bind1(
                 SelectOp::SelectN,
-                &[&is_zero, &ans, &crate::numpy::ones_like(&ans)],
+                &[&is_zero, &ans, &super::ops::ones_like(&ans)],
             );
             let safe = rules::convert(&safe, x.dtype());
             let conj = bind1(super::complex::ComplexOp::Conj, &[x]);
@@ -376,26 +376,6 @@ fn konst(like: &Array, v: f64) -> Array {
     }
     crate::with_float_dtype!(like.dtype(), T => Array::scalar(T::from_f64(v)),
         _ => unreachable!("derivative constants are only built for float operands, got {}", like.aval()))
-}
-
-fn neg(a: &Array) -> Array {
-    bind1(UnaryOp::Neg, &[a])
-}
-
-fn mul(a: &Array, b: &Array) -> Array {
-    bind1(BinaryOp::Mul, &[a, b])
-}
-
-fn div(a: &Array, b: &Array) -> Array {
-    bind1(BinaryOp::Div, &[a, b])
-}
-
-fn add(a: &Array, b: &Array) -> Array {
-    bind1(BinaryOp::Add, &[a, b])
-}
-
-fn sub(a: &Array, b: &Array) -> Array {
-    bind1(BinaryOp::Sub, &[a, b])
 }
 
 #[inline]

@@ -5,7 +5,7 @@ use super::arity::{FnArgs, FnArgsAll};
 use crate::array::Array;
 use crate::jaxpr::transpose::backward_pass;
 use crate::jaxpr::ClosedJaxpr;
-use crate::numpy::zeros_like;
+use crate::prims::ops::zeros_like;
 use crate::trace::jvp::JvpTrace;
 use crate::trace::staging::{StageMode, StagingTrace};
 use crate::trace::{current, new_tag, set_current, Trace};
@@ -382,7 +382,7 @@ pub(crate) fn value_and_grad_at<T: PyTree, A: PyTree>(
     // Transposition is linear (not conjugate-linear), so a cotangent of 1 yields JAX's
     // gradient for real outputs and f'(z) for holomorphic ones.
     let mut cts = vec![None; 1 + aux.num_leaves()];
-    cts[0] = Some(crate::numpy::ones_like(&out));
+    cts[0] = Some(crate::prims::ops::ones_like(&out));
     let g = lin.transpose_leaves(cts);
     ((out, aux), g)
 }

@@ -57,7 +57,7 @@ pub fn check_grads<T: PyTree, R: PyTree>(
         if l.dtype().is_float() {
             direction(l, &mut seed)
         } else {
-            crate::numpy::zeros_like(l)
+            crate::prims::ops::zeros_like(l)
         }
     });
     let shifted = |sign: f64| {
@@ -101,7 +101,7 @@ pub fn check_grads<T: PyTree, R: PyTree>(
         if l.dtype().is_float() {
             direction(l, &mut seed)
         } else {
-            crate::numpy::zeros_like(l)
+            crate::prims::ops::zeros_like(l)
         }
     });
     let g = pullback.transpose(&w);

@@ -5,7 +5,7 @@ use super::arity::FnArgs;
 use super::autodiff::{jvp, linearize};
 use super::vmap::vmap;
 use crate::array::Array;
-use crate::numpy as jnp;
+use crate::prims::ops;
 use crate::tree::{self, PyTree};
 
 /// The rows of an identity matrix of size `n`, each reshaped to `shape` and cast to `like`'s
@@ -14,7 +14,7 @@ fn basis(shape: &[usize], dtype: crate::DType) -> Array {
     let n: usize = shape.iter().product();
     let mut full = vec![n];
     full.extend_from_slice(shape);
-    jnp::eye(n, None, 0).astype(dtype).reshape(full)
+    ops::eye(n, None, 0).astype(dtype).reshape(full)
 }
 
 /// Moves the leading `lead` axes of `x` to the end.
@@ -113,7 +113,7 @@ fn jacfwd_at<T: PyTree>(f: &dyn Fn(&T) -> Array, x: &T, holomorphic: bool) -> T 
             .iter()
             .map(|l| {
                 let b = basis(&[total], l.dtype());
-                let rows = crate::lax::slice_in_dim(&b, offset, offset + l.size(), 1, 1);
+                let rows = ops::slice_in_dim(&b, offset, offset + l.size(), 1, 1);
                 offset += l.size();
                 let mut shape = vec![total];
                 shape.extend_from_slice(l.shape());
@@ -128,7 +128,7 @@ fn jacfwd_at<T: PyTree>(f: &dyn Fn(&T) -> Array, x: &T, holomorphic: bool) -> T 
         let per_leaf: Vec<Array> = leaves
             .iter()
             .map(|l| {
-                let part = crate::lax::slice_in_dim(&pushed, start, start + l.size(), 1, 0);
+                let part = ops::slice_in_dim(&pushed, start, start + l.size(), 1, 0);
                 start += l.size();
                 let mut shape = l.shape().to_vec();
                 shape.extend_from_slice(&pushed.shape()[1..]);

@@ -2,7 +2,7 @@
 
 use super::arity::FnArgsAll;
 use crate::array::Array;
-use crate::numpy::moveaxis;
+use crate::prims::ops::moveaxis;
 use crate::trace::batch::BatchTrace;
 use crate::trace::{current, new_tag, set_current, Trace};
 use crate::tree::{self, KeyPath, PyTree};
@@ -319,7 +319,7 @@ fn vmap_tuple<T: PyTree, R: PyTree>(f: &dyn Fn(&T) -> R, spec: &VmapSpec, x: &T)
                     if b == d {
                         v
                     } else {
-                        moveaxis(&v, b as isize, d as isize)
+                        moveaxis(&v, b, d)
                     }
                 }
                 (Some(a), None) => {

@@ -1,10 +1,10 @@
 //! `lax.linalg.lu`, `lu_pivots_to_permutation` and `lu_solve`.
 
-use super::triangular_solve::{triangular_solve_with, TriangularSolveOptions};
-use crate::array::{Array, DType};
-use crate::numpy as jnp;
-use crate::prims::linalg::lu::{permute_rows, Lu, LuPivotsToPermutation};
-use crate::prims::{bind, bind1, rules};
+use crate::array::Array;
+use crate::prims::linalg::lu::{Lu, LuPivotsToPermutation};
+use crate::prims::{bind, bind1};
+
+pub(crate) use crate::prims::linalg::lu::broadcast_batch;
 
 /// `lax.linalg.lu(x) -> (lu, pivots, permutation)`: LU decomposition with partial pivoting of
 /// each `[m, n]` matrix in the last two axes of `x`, `P x = L U`. `lu` holds `L` (unit
@@ -63,97 +63,5 @@ pub fn lu_pivots_to_permutation(pivots: &Array, permutation_size: usize) -> Arra
 /// assert!((x.to_vec::<f64>()[1] - 2.0).abs() < 1e-12);
 /// ```
 pub fn lu_solve(lu: &Array, permutation: &Array, b: &Array, trans: u8) -> Array {
-    let r = lu.ndim();
-    if r < 2 || lu.shape()[r - 1] != lu.shape()[r - 2] {
-        panic!(
-            "last two dimensions of LU decomposition must be equal, got shape {:?}",
-            lu.shape()
-        );
-    }
-    if b.ndim() < 1 {
-        panic!("b matrix must have rank >= 1, got shape {:?}", b.shape());
-    }
-    if trans > 2 {
-        panic!("'trans' value must be 0, 1, or 2, got {trans}");
-    }
-    let m = lu.shape()[r - 1];
-    let rhs_vector = r == b.ndim() + 1;
-    let b = if rhs_vector {
-        if b.shape()[b.ndim() - 1] != m {
-            panic!(
-                "When LU decomposition matrix and b have the same number of dimensions, last \
-                 axis of LU decomposition matrix (shape {:?}) and b array (shape {:?}) must \
-                 match",
-                lu.shape(),
-                b.shape()
-            );
-        }
-        jnp::expand_dims(b, -1)
-    } else {
-        if b.ndim() < 2 || b.shape()[b.ndim() - 2] != m {
-            panic!(
-                "When LU decomposition matrix and b different numbers of dimensions, last axis \
-                 of LU decomposition matrix (shape {:?}) and second to last axis of b array \
-                 (shape {:?}) must match",
-                lu.shape(),
-                b.shape()
-            );
-        }
-        b.clone()
-    };
-    let batch = broadcast_batch(
-        "lu_solve",
-        &[
-            &lu.shape()[..r - 2],
-            &permutation.shape()[..permutation.ndim() - 1],
-            &b.shape()[..b.ndim() - 2],
-        ],
-    );
-    let with = |tail: &[usize]| -> Vec<usize> { batch.iter().chain(tail).copied().collect() };
-    let lu = jnp::broadcast_to(lu, with(&[m, m]));
-    let permutation = jnp::broadcast_to(permutation, with(&[m]));
-    let k = b.shape()[b.ndim() - 1];
-    let b = jnp::broadcast_to(&b, with(&[m, k]));
-    let solve = |x: &Array, lower: bool, transpose_a: bool| {
-        let options = TriangularSolveOptions {
-            left_side: true,
-            lower,
-            transpose_a,
-            conjugate_a: trans == 2,
-            unit_diagonal: lower,
-        };
-        triangular_solve_with(&lu, x, options)
-    };
-    let x = if trans == 0 {
-        let x = permute_rows(&b, &permutation);
-        let x = solve(&x, true, false);
-        solve(&x, false, false)
-    } else {
-        let x = solve(&b, false, true);
-        let x = solve(&x, true, true);
-        // Undo the row permutation: the inverse permutation is the argsort of `permutation`.
-        let inverse = jnp::argsort(&permutation, -1).astype(DType::I32);
-        permute_rows(&x, &inverse)
-    };
-    if rhs_vector {
-        jnp::squeeze(&x, -1)
-    } else {
-        x
-    }
-}
-
-/// The broadcast of batch shapes, or a panic naming `op` and the shapes.
-pub(crate) fn broadcast_batch(op: &str, shapes: &[&[usize]]) -> Vec<usize> {
-    shapes
-        .iter()
-        .try_fold(Vec::new(), |acc, s| {
-            crate::array::broadcast_shapes(&acc, s).map(|s| s.to_vec())
-        })
-        .unwrap_or_else(|| {
-            let shapes: Vec<String> = shapes.iter().map(|s| rules::py_tuple(s)).collect();
-            panic!(
-                "{op}: Incompatible shapes for broadcasting: shapes=[{}]",
-                shapes.join(", ")
-            )
-        })
+    crate::prims::linalg::lu::lu_solve(lu, permutation, b, trans)
 }

@@ -1,9 +1,9 @@
 //! `lax.linalg.triangular_solve`.
 
 use crate::array::Array;
-use crate::numpy as jnp;
 use crate::prims::bind1;
 pub use crate::prims::linalg::triangular_solve::TriangularSolve as TriangularSolveOptions;
+use crate::prims::ops;
 
 impl Default for TriangularSolveOptions {
     /// JAX's defaults: `x op(a) = b` (`left_side=False`), upper triangle, no transpose, no
@@ -52,16 +52,24 @@ pub fn triangular_solve(a: &Array, b: &Array) -> Array {
 /// assert_eq!(lax::linalg::triangular_solve_with(&a, &b, opts).to_vec::<f64>(), vec![1.0, 2.0]);
 /// ```
 pub fn triangular_solve_with(a: &Array, b: &Array, options: TriangularSolveOptions) -> Array {
-    let singleton = b.ndim() + 1 == a.ndim();
-    let axis: isize = if options.left_side { -1 } else { -2 };
+    // A vector right-hand side; an `a` of fewer than two axes is left for the primitive's shape
+    // rule to refuse with its message.
+    let singleton = b.ndim() + 1 == a.ndim() && a.ndim() >= 2;
+    // The vector's new axis: last for `left_side` (a column), second to last otherwise (a row);
+    // positions in the rank-`a.ndim()` operand.
+    let axis = if options.left_side {
+        a.ndim() - 1
+    } else {
+        a.ndim() - 2
+    };
     let b = if singleton {
-        jnp::expand_dims(b, axis)
+        ops::expand_dims(b, &[axis])
     } else {
         b.clone()
     };
     let out = bind1(options, &[a, &b]);
     if singleton {
-        jnp::squeeze(&out, axis)
+        ops::squeeze(&out, &[axis])
     } else {
         out
     }

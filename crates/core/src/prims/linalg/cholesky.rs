@@ -4,7 +4,7 @@
 
 use super::triangular_solve::TriangularSolve;
 use crate::array::{Array, ArrayElement, DType, ShapeDtype};
-use crate::numpy as jnp;
+use crate::prims::ops;
 use crate::prims::{bind1, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::llt::factor::{cholesky_in_place, cholesky_in_place_scratch};
@@ -219,9 +219,9 @@ impl PrimitiveRule for Cholesky {
         );
         let n = *l.shape().last().expect("rank checked");
         // tril(X) / (1 + I): the divisor is exactly 1 off the diagonal and 2 on it.
-        let divisor = (&jnp::eye(n, None, 0) + 1.0).astype(l.dtype());
-        let phi = &jnp::tril(&inner, 0) / &divisor;
-        let l_dot = jnp::matmul(&l, &phi);
+        let divisor = (&ops::eye(n, None, 0) + 1.0).astype(l.dtype());
+        let phi = &ops::tril(&inner, 0) / &divisor;
+        let l_dot = ops::matmul(&l, &phi);
         (vec![l], vec![Some(l_dot)])
     }
 

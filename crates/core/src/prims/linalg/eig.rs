@@ -1,12 +1,13 @@
 //! `eig`: the eigendecomposition of (a batch of) general square matrices, forward only for the
 //! eigenvectors and with JAX's JVP rule for the eigenvalues alone, as JAX on CPU.
 
+use super::lu::{lu_solve, Lu};
 use super::qr::{
     batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mt, py_bool,
     split_matrix, wrap_outputs,
 };
 use crate::array::{Array, DType, ShapeDtype};
-use crate::numpy as jnp;
+use crate::prims::ops;
 use crate::prims::{bind, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -117,7 +118,15 @@ impl PrimitiveRule for EigOp {
         );
         let (w, vr) = (&outs[0], &outs[1]);
         let da = rules::instantiate(tangents[0], a.aval()).astype(vr.dtype());
-        let dw = jnp::sum(&(&jnp::linalg::solve(vr, &da) * &mt(vr)), -1i32);
+        // `jnp.linalg.solve(vr, da)`: both are `[..., n, n]`, so of its promotion and
+        // broadcasting only the promotion can apply.
+        let p = ops::promote_dtypes(&[vr, &da]);
+        let factors = bind(Lu, &[&p[0]]);
+        let solved = lu_solve(&factors[0], &factors[2], &p[1], 0);
+        let dw = rules::reduce_sum(
+            &(&solved * &mt(vr)),
+            [solved.ndim() - 1].into_iter().collect(),
+        );
         (vec![w.clone()], vec![Some(dw)])
     }
 

@@ -6,7 +6,7 @@ use super::qr::{
     split_matrix, wrap_outputs,
 };
 use crate::array::{Array, ShapeDtype};
-use crate::numpy as jnp;
+use crate::prims::ops;
 use crate::prims::{bind, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -73,13 +73,14 @@ impl PrimitiveRule for EighOp {
         // input.
         let w = outs[1].astype(a.dtype());
         let n = a.shape()[a.ndim() - 1];
-        let eye = jnp::eye(n, None, 0).astype(a.dtype());
+        let eye = ops::eye(n, None, 0).astype(a.dtype());
         // F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it, without dividing by zero.
-        let diff = &eye + &(&jnp::expand_dims(&w, -2) - &jnp::expand_dims(&w, -1));
-        let fmat = &jnp::reciprocal(&diff) - &eye;
-        let vh_adot_v = jnp::matmul(&jnp::matmul(&mh(v), &a_dot), v);
-        let dv = jnp::matmul(v, &(&fmat * &vh_adot_v));
-        let dw = jnp::real(&jnp::diagonal(&vh_adot_v, 0, -2, -1));
+        let last = w.ndim();
+        let diff = &eye + &(&ops::expand_dims(&w, &[last - 1]) - &ops::expand_dims(&w, &[last]));
+        let fmat = &ops::reciprocal(&diff) - &eye;
+        let vh_adot_v = ops::matmul(&ops::matmul(&mh(v), &a_dot), v);
+        let dv = ops::matmul(v, &(&fmat * &vh_adot_v));
+        let dw = ops::real(&ops::diagonal(&vh_adot_v));
         (outs.clone(), vec![Some(dv), Some(dw)])
     }
 

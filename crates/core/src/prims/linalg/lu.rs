@@ -4,9 +4,9 @@
 
 use super::cholesky::{check_linalg_operand, for_each_matrix, with_linalg_type, LinalgScalar};
 use super::triangular_solve::TriangularSolve;
-use crate::array::{Array, DType, ShapeDtype};
-use crate::lax;
-use crate::numpy as jnp;
+use crate::array::{Array, DType, Shape, ShapeDtype};
+use crate::prims::ops;
+use crate::prims::slicing::PadConfig;
 use crate::prims::{bind, bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::lu::partial_pivoting::factor::{lu_in_place, lu_in_place_scratch};
@@ -152,9 +152,121 @@ fn lu_kernel<T: LinalgScalar>(x: &Array, m: usize, n: usize) -> (Vec<T>, Vec<i32
 /// `x`'s rows reordered by `perm` along axis -2 (`x[..., perm, :]`, batched).
 pub(crate) fn permute_rows(x: &Array, perm: &Array) -> Array {
     let r = x.ndim();
-    let idx = jnp::expand_dims(perm, r - 1);
-    let idx = jnp::broadcast_to(&idx, x.shape_obj().clone());
-    jnp::take_along_axis(x, &idx, r as isize - 2)
+    let idx = ops::expand_dims(perm, &[r - 1]);
+    let idx = ops::broadcast_to_shape(&idx, x.shape_obj(), "broadcast_to");
+    ops::take_along_axis(x, &idx, r - 2)
+}
+
+/// `x` padded with `(before, after)` zeros of its dtype along each axis (`jnp.pad(x, widths)`).
+fn pad_zeros(x: &Array, widths: &[(usize, usize)]) -> Array {
+    let config: Vec<PadConfig> = widths
+        .iter()
+        .map(|&(lo, hi)| (lo as i64, hi as i64, 0))
+        .collect();
+    ops::pad(
+        x,
+        &ops::convert(&Array::scalar(0.0), x.dtype(), false),
+        &config,
+    )
+}
+
+/// `lax.linalg.lu_solve(lu, permutation, b, trans)` (documented there): solves with the
+/// factorisation of [`Lu`], for `lax` and for the JVP of `eig`.
+pub(crate) fn lu_solve(lu: &Array, permutation: &Array, b: &Array, trans: u8) -> Array {
+    let r = lu.ndim();
+    if r < 2 || lu.shape()[r - 1] != lu.shape()[r - 2] {
+        panic!(
+            "last two dimensions of LU decomposition must be equal, got shape {:?}",
+            lu.shape()
+        );
+    }
+    if b.ndim() < 1 {
+        panic!("b matrix must have rank >= 1, got shape {:?}", b.shape());
+    }
+    if trans > 2 {
+        panic!("'trans' value must be 0, 1, or 2, got {trans}");
+    }
+    let m = lu.shape()[r - 1];
+    let rhs_vector = r == b.ndim() + 1;
+    let b = if rhs_vector {
+        if b.shape()[b.ndim() - 1] != m {
+            panic!(
+                "When LU decomposition matrix and b have the same number of dimensions, last \
+                 axis of LU decomposition matrix (shape {:?}) and b array (shape {:?}) must \
+                 match",
+                lu.shape(),
+                b.shape()
+            );
+        }
+        ops::expand_dims(b, &[b.ndim()])
+    } else {
+        if b.ndim() < 2 || b.shape()[b.ndim() - 2] != m {
+            panic!(
+                "When LU decomposition matrix and b different numbers of dimensions, last axis \
+                 of LU decomposition matrix (shape {:?}) and second to last axis of b array \
+                 (shape {:?}) must match",
+                lu.shape(),
+                b.shape()
+            );
+        }
+        b.clone()
+    };
+    let batch = broadcast_batch(
+        "lu_solve",
+        &[
+            &lu.shape()[..r - 2],
+            &permutation.shape()[..permutation.ndim() - 1],
+            &b.shape()[..b.ndim() - 2],
+        ],
+    );
+    let with = |tail: &[usize]| -> Shape { Shape(batch.iter().chain(tail).copied().collect()) };
+    let lu = ops::broadcast_to_shape(lu, &with(&[m, m]), "broadcast_to");
+    let permutation = ops::broadcast_to_shape(permutation, &with(&[m]), "broadcast_to");
+    let k = b.shape()[b.ndim() - 1];
+    let b = ops::broadcast_to_shape(&b, &with(&[m, k]), "broadcast_to");
+    let solve = |x: &Array, lower: bool, transpose_a: bool| {
+        let options = TriangularSolve {
+            left_side: true,
+            lower,
+            transpose_a,
+            conjugate_a: trans == 2,
+            unit_diagonal: lower,
+        };
+        // `b` has `lu`'s rank here, so this is the whole of `lax.linalg.triangular_solve`.
+        bind1(options, &[&lu, x])
+    };
+    let x = if trans == 0 {
+        let x = permute_rows(&b, &permutation);
+        let x = solve(&x, true, false);
+        solve(&x, false, false)
+    } else {
+        let x = solve(&b, false, true);
+        let x = solve(&x, true, true);
+        // Undo the row permutation: the inverse permutation is the argsort of `permutation`.
+        let inverse = ops::argsort(&permutation, permutation.ndim() - 1).astype(DType::I32);
+        permute_rows(&x, &inverse)
+    };
+    if rhs_vector {
+        ops::squeeze(&x, &[x.ndim() - 1])
+    } else {
+        x
+    }
+}
+
+/// The broadcast of batch shapes, or a panic naming `op` and the shapes.
+pub(crate) fn broadcast_batch(op: &str, shapes: &[&[usize]]) -> Vec<usize> {
+    shapes
+        .iter()
+        .try_fold(Vec::new(), |acc, s| {
+            crate::array::broadcast_shapes(&acc, s).map(|s| s.to_vec())
+        })
+        .unwrap_or_else(|| {
+            let shapes: Vec<String> = shapes.iter().map(|s| rules::py_tuple(s)).collect();
+            panic!(
+                "{op}: Incompatible shapes for broadcasting: shapes=[{}]",
+                shapes.join(", ")
+            )
+        })
 }
 
 /// JAX's `_lu_jvp_inner`, over leading batch axes: L̇ = L tril(L⁻¹ Ȧ_P U⁻¹, -1),
@@ -165,14 +277,14 @@ fn lu_jvp(lu: &Array, a_dot: &Array, permutation: &Array) -> Array {
     let k = m.min(n);
     let dtype = lu.dtype();
     let mut pad = vec![(0usize, 0usize); r];
-    let cols_k = lax::slice_in_dim(lu, 0, k, 1, r - 1);
+    let cols_k = ops::slice_in_dim(lu, 0, k, 1, r - 1);
     pad[r - 1] = (0, m - k);
-    let l = &jnp::pad(&jnp::tril(&cols_k, -1), &pad, 0.0) + &jnp::eye(m, None, 0).astype(dtype);
-    let rows_k = lax::slice_in_dim(lu, 0, k, 1, r - 2);
+    let l = &pad_zeros(&ops::tril(&cols_k, -1), &pad) + &ops::eye(m, None, 0).astype(dtype);
+    let rows_k = ops::slice_in_dim(lu, 0, k, 1, r - 2);
     pad[r - 1] = (0, 0);
     pad[r - 2] = (0, n - k);
-    let u_eye = jnp::pad(&jnp::eye(n - k, None, 0), &[(k, 0), (k, 0)], 0.0).astype(dtype);
-    let u = &jnp::pad(&jnp::triu(&rows_k, 0), &pad, 0.0) + &u_eye;
+    let u_eye = pad_zeros(&ops::eye(n - k, None, 0), &[(k, 0), (k, 0)]).astype(dtype);
+    let u = &pad_zeros(&ops::triu(&rows_k, 0), &pad) + &u_eye;
     let la = bind1(
         TriangularSolve {
             left_side: true,
@@ -193,8 +305,8 @@ fn lu_jvp(lu: &Array, a_dot: &Array, permutation: &Array) -> Array {
         },
         &[&u, &la],
     );
-    let l_dot = jnp::matmul(&l, &jnp::tril(&lau, -1));
-    let u_dot = jnp::matmul(&jnp::triu(&lau, 0), &u);
+    let l_dot = ops::matmul(&l, &ops::tril(&lau, -1));
+    let u_dot = ops::matmul(&ops::triu(&lau, 0), &u);
     &l_dot + &u_dot
 }
 

@@ -8,7 +8,7 @@ use super::cholesky::{with_linalg_type, LinalgScalar};
 use super::eigh::all_finite;
 use super::svd::SvdOp;
 use crate::array::{Array, ArrayElement, DType, ShapeDtype};
-use crate::numpy as jnp;
+use crate::prims::ops;
 use crate::prims::rules;
 use crate::prims::slicing::slice_in_dim;
 use crate::prims::{bind, expect_arity, LinearArg, PrimitiveRule};
@@ -80,8 +80,8 @@ impl PrimitiveRule for QrOp {
             let dx2 = slice_in_dim(&dx, m, n, 1, nd - 1);
             let r1 = slice_in_dim(r, 0, m, 1, nd - 1);
             let (dq, dr1) = thin_qr_jvp(q, &r1, &dx1);
-            let dr2 = jnp::matmul(&mh(&dq), &x2) + jnp::matmul(&mh(q), &dx2);
-            (dq, jnp::concatenate(&[&dr1, &dr2], -1))
+            let dr2 = ops::matmul(&mh(&dq), &x2) + ops::matmul(&mh(q), &dx2);
+            (dq, concatenate(&[&dr1, &dr2], nd - 1))
         } else if self.full_matrices && m > n {
             // Tall with the complete q (arXiv:2409.13374, eqs. 32-33, as JAX): the reduced
             // factors' tangents, then the tangent of q's extra columns.
@@ -93,20 +93,20 @@ impl PrimitiveRule for QrOp {
             let q_mp = slice_in_dim(q, n, m, 1, nd - 1);
             let dq_nn = slice_in_dim(&dq_mn, 0, n, 1, nd - 2);
             let dq_pn = slice_in_dim(&dq_mn, n, m, 1, nd - 2);
-            let eye = jnp::eye(n, None, 0).astype(x.dtype());
+            let eye = ops::eye(n, None, 0).astype(x.dtype());
             // z_pn = q_pn (q_nn - I)⁻¹
             let z_pn = right_solve(&q_pn, &(&q_nn - &eye));
             let z_pn_h = mh(&z_pn);
-            let dq_mp = jnp::matmul(&dq_mn, &z_pn_h)
-                - jnp::matmul(
-                    &(&q_mn + &jnp::matmul(&q_mp, &z_pn)),
-                    &mh(&(&dq_pn - &jnp::matmul(&z_pn, &dq_nn))),
+            let dq_mp = ops::matmul(&dq_mn, &z_pn_h)
+                - ops::matmul(
+                    &(&q_mn + &ops::matmul(&q_mp, &z_pn)),
+                    &mh(&(&dq_pn - &ops::matmul(&z_pn, &dq_nn))),
                 );
-            let dq = jnp::concatenate(&[&dq_mn, &dq_mp], -1);
+            let dq = concatenate(&[&dq_mn, &dq_mp], nd - 1);
             let mut zshape = dr_nn.shape().to_vec();
             zshape[nd - 2] = m - n;
-            let zeros = jnp::zeros_dtype(zshape, x.dtype());
-            (dq, jnp::concatenate(&[&dr_nn, &zeros], -2))
+            let zeros = ops::zeros(zshape, x.dtype());
+            (dq, concatenate(&[&dr_nn, &zeros], nd - 2))
         } else {
             thin_qr_jvp(q, r, &dx)
         };
@@ -138,21 +138,21 @@ impl PrimitiveRule for QrOp {
 /// JAX's `_thin_qr_jvp`: the tangents of `q` and `r` for `x = q r` with `m >= n` (`r` square).
 fn thin_qr_jvp(q: &Array, r: &Array, dx: &Array) -> (Array, Array) {
     let dx_rinv = right_solve(dx, r);
-    let qt_dx_rinv = jnp::matmul(&mh(q), &dx_rinv);
-    let lower = jnp::tril(&qt_dx_rinv, -1);
+    let qt_dx_rinv = ops::matmul(&mh(q), &dx_rinv);
+    let lower = ops::tril(&qt_dx_rinv, -1);
     let skew = &lower - &mh(&lower);
     // The correction JAX adds for complex inputs: the imaginary part of the diagonal (zero for
     // real inputs, where it is skipped).
     let domega = if q.dtype().is_complex() {
         let n = r.shape()[r.ndim() - 1];
-        let eye = jnp::eye(n, None, 0).astype(q.dtype());
-        let imag_part = &qt_dx_rinv - &jnp::real(&qt_dx_rinv).astype(q.dtype());
+        let eye = ops::eye(n, None, 0).astype(q.dtype());
+        let imag_part = &qt_dx_rinv - &ops::real(&qt_dx_rinv).astype(q.dtype());
         &skew + &(&eye * &imag_part)
     } else {
         skew
     };
-    let dq = jnp::matmul(q, &(&domega - &qt_dx_rinv)) + &dx_rinv;
-    let dr = jnp::matmul(&(&qt_dx_rinv - &domega), r);
+    let dq = ops::matmul(q, &(&domega - &qt_dx_rinv)) + &dx_rinv;
+    let dr = ops::matmul(&(&qt_dx_rinv - &domega), r);
     (dq, dr)
 }
 
@@ -171,19 +171,27 @@ fn right_solve(b: &Array, r: &Array) -> Array {
         &[r],
     );
     let (s, u, vt) = (&outs[0], &outs[1], &outs[2]);
-    let b_v = jnp::matmul(b, &mh(vt));
-    let scaled = &b_v / &jnp::expand_dims(s, -2).astype(b_v.dtype());
-    jnp::matmul(&scaled, &mh(u))
+    let b_v = ops::matmul(b, &mh(vt));
+    let scaled = &b_v / &ops::expand_dims(s, &[s.ndim() - 1]).astype(b_v.dtype());
+    ops::matmul(&scaled, &mh(u))
+}
+
+/// Joins the blocks of a tangent along `axis`, promoting them first as `jnp.concatenate` does
+/// (a weakly typed input gives weakly typed blocks next to strong ones).
+fn concatenate(blocks: &[&Array], axis: usize) -> Array {
+    let promoted = ops::promote_dtypes(blocks);
+    let refs: Vec<&Array> = promoted.iter().collect();
+    ops::concatenate(&refs, axis)
 }
 
 /// The transpose of the last two axes.
 pub(crate) fn mt(x: &Array) -> Array {
-    jnp::swapaxes(x, -1, -2)
+    ops::matrix_transpose(x)
 }
 
 /// The conjugate transpose of the last two axes (JAX's `_H`; the transpose for real arrays).
 pub(crate) fn mh(x: &Array) -> Array {
-    jnp::conj(&mt(x))
+    ops::conj(&mt(x))
 }
 
 /// `"True"`/`"False"` as JAX prints a boolean parameter.

@@ -7,7 +7,8 @@ use super::qr::{
     row_major, split_matrix, wrap_outputs,
 };
 use crate::array::{Array, ShapeDtype};
-use crate::numpy as jnp;
+use crate::prims::compare::CompareOp;
+use crate::prims::ops;
 use crate::prims::{bind, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -92,33 +93,33 @@ impl PrimitiveRule for SvdOp {
         let (ut, v) = (mh(u), mh(vt));
         let dtype = a.dtype();
         let real = s.dtype();
-        let s_dim = jnp::expand_dims(s, -2);
-        let ds_mat = jnp::matmul(&jnp::matmul(&ut, &da), &v);
-        let ds = jnp::diagonal(&jnp::real(&ds_mat), 0, -2, -1);
+        let s_dim = ops::expand_dims(s, &[s.ndim() - 1]);
+        let ds_mat = ops::matmul(&ops::matmul(&ut, &da), &v);
+        let ds = ops::diagonal(&ops::real(&ds_mat));
         if !self.compute_uv {
             return (vec![s.clone()], vec![Some(ds)]);
         }
         let k = s.shape()[s.ndim() - 1];
         let s_col = mt(&s_dim);
         let s_diffs = &(&s_dim + &s_col) * &(&s_dim - &s_col);
-        let eye = jnp::eye(k, None, 0).astype(real);
-        let f = (&jnp::reciprocal(&(&s_diffs + &eye)) - &eye).astype(dtype);
+        let eye = ops::eye(k, None, 0).astype(real);
+        let f = (&ops::reciprocal(&(&s_diffs + &eye)) - &eye).astype(dtype);
         let dss = &s_dim.astype(dtype) * &ds_mat;
         let sds = &s_col.astype(dtype) * &ds_mat;
-        let s_zeros = jnp::equal(s, &jnp::zeros_like(s)).astype(real);
-        let s_inv = &jnp::reciprocal(&(s + &s_zeros)) - &s_zeros;
-        let s_inv_mat = (&jnp::expand_dims(&s_inv, -1) * &eye).astype(dtype);
+        let s_zeros = ops::compare(CompareOp::Eq, s, &ops::zeros_like(s), "equal").astype(real);
+        let s_inv = &ops::reciprocal(&(s + &s_zeros)) - &s_zeros;
+        let s_inv_mat = (&ops::expand_dims(&s_inv, &[s_inv.ndim()]) * &eye).astype(dtype);
         let dudv_diag = &(&(&ds_mat - &mh(&ds_mat)) * 0.5) * &s_inv_mat;
-        let mut du = jnp::matmul(u, &(&(&f * &(&dss + &mh(&dss))) + &dudv_diag));
-        let mut dv = jnp::matmul(&v, &(&f * &(&sds + &mh(&sds))));
+        let mut du = ops::matmul(u, &(&(&f * &(&dss + &mh(&dss))) + &dudv_diag));
+        let mut dv = ops::matmul(&v, &(&f * &(&sds + &mh(&sds))));
         let s_dim = s_dim.astype(dtype);
         if m > n {
-            let dav = jnp::matmul(&da, &v);
-            du = &du + &(&(&dav - &jnp::matmul(u, &jnp::matmul(&ut, &dav))) / &s_dim);
+            let dav = ops::matmul(&da, &v);
+            du = &du + &(&(&dav - &ops::matmul(u, &ops::matmul(&ut, &dav))) / &s_dim);
         }
         if n > m {
-            let dahu = jnp::matmul(&mh(&da), u);
-            dv = &dv + &(&(&dahu - &jnp::matmul(&v, &jnp::matmul(vt, &dahu))) / &s_dim);
+            let dahu = ops::matmul(&mh(&da), u);
+            dv = &dv + &(&(&dahu - &ops::matmul(&v, &ops::matmul(vt, &dahu))) / &s_dim);
         }
         (outs.clone(), vec![Some(ds), Some(du), Some(mh(&dv))])
     }

@@ -6,8 +6,8 @@ use super::cholesky::{
     check_linalg_operand, for_each_matrix, py_shape, with_linalg_type, LinalgScalar,
 };
 use crate::array::{Array, ShapeDtype};
-use crate::numpy as jnp;
 use crate::prims::binary::BinaryOp;
+use crate::prims::ops;
 use crate::prims::{bind1, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::linalg::triangular_solve as ts;
 use faer::traits::Conjugate;
@@ -183,27 +183,27 @@ impl PrimitiveRule for TriangularSolve {
             let (m, n) = (ans.shape()[r - 2], ans.shape()[r - 1]);
             let k = i64::from(self.unit_diagonal);
             let g = if self.lower {
-                jnp::tril(g_a, -k)
+                ops::tril(g_a, -k)
             } else {
-                jnp::triu(g_a, k)
+                ops::triu(g_a, k)
             };
             let g = -&g;
             let g = if self.transpose_a {
-                jnp::matrix_transpose(&g)
+                ops::matrix_transpose(&g)
             } else {
                 g
             };
-            let g = if self.conjugate_a { jnp::conj(&g) } else { g };
+            let g = if self.conjugate_a { ops::conj(&g) } else { g };
             let t = if self.left_side {
                 if m > n {
-                    a_inverse(&jnp::matmul(&g, &ans))
+                    a_inverse(&ops::matmul(&g, &ans))
                 } else {
-                    jnp::matmul(&a_inverse(&g), &ans)
+                    ops::matmul(&a_inverse(&g), &ans)
                 }
             } else if m < n {
-                a_inverse(&jnp::matmul(&ans, &g))
+                a_inverse(&ops::matmul(&ans, &g))
             } else {
-                jnp::matmul(&ans, &a_inverse(&g))
+                ops::matmul(&ans, &a_inverse(&g))
             };
             total = Some(match total {
                 None => t,
