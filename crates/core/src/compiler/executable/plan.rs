@@ -5,7 +5,7 @@ use super::fusion::{self, Fused, Role};
 use super::kernels::{self, Kernel};
 use super::row_fusion::{self, RowFused};
 use crate::array::{Array, DType, ShapeDtype};
-use crate::jaxpr::{Atom, ClosedJaxpr, Eqn, Var};
+use crate::jaxpr::{Atom, ClosedJaxpr, Eqn, Jaxpr, Var};
 use crate::prims::convert::ConvertOp;
 use crate::prims::layout::LayoutOp;
 use crate::prims::reduce::ReduceOp;
@@ -149,25 +149,31 @@ fn classify(p: &ClosedJaxpr, e: &Eqn) -> Class {
     Class::Eval
 }
 
-impl Plan {
-    /// Plans an (optimised) program.
-    pub(crate) fn new(p: &ClosedJaxpr) -> Plan {
-        let j = &p.jaxpr;
-        let n = j.avals.len();
-        let classes: Vec<Class> = j.eqns.iter().map(|e| classify(p, e)).collect();
+/// Which equations run as one fused loop (phase 2 of [`Plan::new`]).
+struct Groups {
+    /// Each group's equations in program order. Groups before `row_groups` are row-fused
+    /// (reductions with the loops around them), the rest plain elementwise loops.
+    members: Vec<Vec<usize>>,
+    row_groups: usize,
+    /// Each equation's group.
+    group_of: Vec<Option<usize>>,
+}
+
+impl Groups {
+    /// Row-fused groups first (they take reductions with the loops around them); plain fusion
+    /// groups the rest. Also returns each equation's fusion role.
+    fn find(j: &Jaxpr, classes: &[Class]) -> (Groups, Vec<Role>) {
         let kernel_of = |i: usize| match &classes[i] {
             Class::Kernel(k) => Some(k),
             _ => None,
         };
         let is_alias = |i: usize| matches!(classes[i], Class::Alias);
-        // Row-fused groups first (they take reductions with the loops around them); plain
-        // fusion groups the rest. Groups before `row_groups` are row-fused.
-        let mut groups = row_fusion::find_groups(j, kernel_of, is_alias);
-        let row_groups = groups.len();
+        let mut members = row_fusion::find_groups(j, kernel_of, is_alias);
+        let row_groups = members.len();
         let mut roles: Vec<Role> = j
             .eqns
             .iter()
-            .zip(&classes)
+            .zip(classes)
             .map(|(e, c)| {
                 let size = || j.avals[e.outputs[0] as usize].size();
                 match c {
@@ -184,56 +190,36 @@ impl Plan {
                 }
             })
             .collect();
-        for &i in groups.iter().flatten() {
+        for &i in members.iter().flatten() {
             roles[i] = Role::Other;
         }
-        groups.extend(fusion::find_groups(j, &roles));
+        members.extend(fusion::find_groups(j, &roles));
         let mut group_of: Vec<Option<usize>> = vec![None; j.eqns.len()];
-        for (g, members) in groups.iter().enumerate() {
-            for &i in members {
+        for (g, group) in members.iter().enumerate() {
+            for &i in group {
                 group_of[i] = Some(g);
             }
         }
-        // Aliases share their operand's storage: liveness is tracked per root value.
-        let mut root: Vec<Var> = (0..n as Var).collect();
-        for (e, c) in j.eqns.iter().zip(&classes) {
-            if let (Class::Alias, Atom::Var(x)) = (c, &e.inputs[0]) {
-                root[e.outputs[0] as usize] = root[*x as usize];
-            }
-        }
-        // A fused group runs where its last member was: that is when it reads its operands.
-        fn position(i: usize, group_of: &[Option<usize>], groups: &[Vec<usize>]) -> usize {
-            group_of[i].map_or(i, |g| *groups[g].last().expect("groups are not empty"))
-        }
-        let mut last_use: Vec<Option<usize>> = vec![None; n];
-        for (i, (e, c)) in j.eqns.iter().zip(&classes).enumerate() {
-            if matches!(c, Class::Alias) {
-                continue;
-            }
-            for a in &e.inputs {
-                if let Atom::Var(v) = a {
-                    let r = root[*v as usize] as usize;
-                    last_use[r] = last_use[r].max(Some(position(i, &group_of, &groups)));
-                }
-            }
-        }
-        let mut escapes = vec![false; n];
-        for a in &j.outvars {
-            if let Atom::Var(v) = a {
-                escapes[root[*v as usize] as usize] = true;
-            }
-        }
-        // The argument (alias root) behind operand `a` if instruction `i` reads it for the last
-        // time and it is not an output: a donated buffer that instruction may overwrite.
-        let last_read_argument = |a: &Atom, i: usize| -> Option<Var> {
-            let Atom::Var(v) = a else { return None };
-            let r = root[*v as usize];
-            (j.invars.contains(&r) && last_use[r as usize] == Some(i) && !escapes[r as usize])
-                .then_some(r)
+        let groups = Groups {
+            members,
+            row_groups,
+            group_of,
         };
-        // A large elementwise operation left alone that reads an argument for the last time
-        // becomes a loop of its own, so a donated argument's buffer can take its result (see
-        // `Fused`'s aliases). Its position, and so every last use, stays the same.
+        (groups, roles)
+    }
+
+    /// Where equation `i` runs: a fused group runs where its last member was, which is when it
+    /// reads its operands.
+    fn position(&self, i: usize) -> usize {
+        self.group_of[i].map_or(i, |g| {
+            *self.members[g].last().expect("groups are not empty")
+        })
+    }
+
+    /// A large elementwise operation left alone that reads an argument for the last time
+    /// becomes a loop of its own, so a donated argument's buffer can take its result (see
+    /// `Fused`'s aliases). Its position, and so every last use, stays the same.
+    fn add_donating_loops(&mut self, j: &Jaxpr, roles: &[Role], live: &Liveness) {
         for (i, e) in j.eqns.iter().enumerate() {
             let Role::Elementwise(size) = roles[i] else {
                 continue;
@@ -241,26 +227,33 @@ impl Plan {
             let out = &j.avals[e.outputs[0] as usize];
             let reads_last_argument = e.inputs.iter().any(|a| {
                 let aval = j.atom_aval(a);
-                last_read_argument(a, i).is_some() && aval.dtype == out.dtype && aval.size() == size
+                live.last_read_argument(j, a, i).is_some()
+                    && aval.dtype == out.dtype
+                    && aval.size() == size
             });
-            if group_of[i].is_none() && size >= DONATION_MIN_ELEMENTS && reads_last_argument {
-                group_of[i] = Some(groups.len());
-                groups.push(vec![i]);
+            if self.group_of[i].is_none() && size >= DONATION_MIN_ELEMENTS && reads_last_argument {
+                self.group_of[i] = Some(self.members.len());
+                self.members.push(vec![i]);
             }
         }
-        let position = |i: usize| position(i, &group_of, &groups);
+    }
+
+    /// Whether something outside its fused group (or the program's caller) reads each value a
+    /// group makes: those values need buffers, the others stay in the loop's registers.
+    fn read_outside(&self, j: &Jaxpr) -> Vec<bool> {
+        let n = j.avals.len();
         let mut def_group: Vec<Option<usize>> = vec![None; n];
         for (i, e) in j.eqns.iter().enumerate() {
             for &v in &e.outputs {
-                def_group[v as usize] = group_of[i];
+                def_group[v as usize] = self.group_of[i];
             }
         }
-        // Whether something outside its fused group reads a value the group makes.
         let mut read_outside = vec![false; n];
         for (i, e) in j.eqns.iter().enumerate() {
             for a in &e.inputs {
                 if let Atom::Var(v) = a {
-                    if def_group[*v as usize].is_some() && def_group[*v as usize] != group_of[i] {
+                    let def = def_group[*v as usize];
+                    if def.is_some() && def != self.group_of[i] {
                         read_outside[*v as usize] = true;
                     }
                 }
@@ -271,188 +264,222 @@ impl Plan {
                 read_outside[*v as usize] = true;
             }
         }
+        read_outside
+    }
+}
 
-        let mut loc: Vec<Option<Loc>> = vec![None; n];
+/// When each value's storage is last read (phase 3 of [`Plan::new`]).
+struct Liveness {
+    /// Aliases share their operand's storage: liveness is tracked per root value.
+    root: Vec<Var>,
+    /// The position of the last instruction reading each root.
+    last_use: Vec<Option<usize>>,
+    /// Roots that are outputs of the program.
+    escapes: Vec<bool>,
+}
+
+impl Liveness {
+    fn new(j: &Jaxpr, classes: &[Class], groups: &Groups) -> Liveness {
+        let n = j.avals.len();
+        let mut root: Vec<Var> = (0..n as Var).collect();
+        for (e, c) in j.eqns.iter().zip(classes) {
+            if let (Class::Alias, Atom::Var(x)) = (c, &e.inputs[0]) {
+                root[e.outputs[0] as usize] = root[*x as usize];
+            }
+        }
+        let mut last_use: Vec<Option<usize>> = vec![None; n];
+        for (i, (e, c)) in j.eqns.iter().zip(classes).enumerate() {
+            if matches!(c, Class::Alias) {
+                continue;
+            }
+            for a in &e.inputs {
+                if let Atom::Var(v) = a {
+                    let r = root[*v as usize] as usize;
+                    last_use[r] = last_use[r].max(Some(groups.position(i)));
+                }
+            }
+        }
+        let mut escapes = vec![false; n];
+        for a in &j.outvars {
+            if let Atom::Var(v) = a {
+                escapes[root[*v as usize] as usize] = true;
+            }
+        }
+        Liveness {
+            root,
+            last_use,
+            escapes,
+        }
+    }
+
+    /// The argument (alias root) behind operand `a` if instruction `i` reads it for the last
+    /// time and it is not an output: a donated buffer that instruction may overwrite.
+    fn last_read_argument(&self, j: &Jaxpr, a: &Atom, i: usize) -> Option<Var> {
+        let Atom::Var(v) = a else { return None };
+        let r = self.root[*v as usize];
+        let last = self.last_use[r as usize] == Some(i) && !self.escapes[r as usize];
+        (last && j.invars.contains(&r)).then_some(r)
+    }
+
+    /// The roots whose last reader is the instruction at position `i` running `members`.
+    fn released_at(&self, j: &Jaxpr, members: &[usize], i: usize) -> SmallVec<[Var; 4]> {
+        let mut done: SmallVec<[Var; 4]> = SmallVec::new();
+        for a in members.iter().flat_map(|&m| &j.eqns[m].inputs) {
+            if let Atom::Var(v) = a {
+                let r = self.root[*v as usize];
+                let last = self.last_use[r as usize] == Some(i) && !self.escapes[r as usize];
+                if last && !done.contains(&r) {
+                    done.push(r);
+                }
+            }
+        }
+        done
+    }
+}
+
+/// Where values live while instructions are emitted (phase 4 of [`Plan::new`]): arguments,
+/// constants, literals, registers, and planned buffers reused once their value is dead.
+struct Storage<'a> {
+    j: &'a Jaxpr,
+    escapes: &'a [bool],
+    loc: Vec<Option<Loc>>,
+    literals: Vec<Array>,
+    bufs: Vec<BufSpec>,
+    /// Buffers free for reuse, by dtype and length.
+    free: HashMap<(DType, usize), Vec<u32>>,
+    num_regs: u32,
+}
+
+impl<'a> Storage<'a> {
+    fn new(j: &'a Jaxpr, escapes: &'a [bool]) -> Storage<'a> {
+        let mut loc: Vec<Option<Loc>> = vec![None; j.avals.len()];
         for (i, v) in j.constvars.iter().enumerate() {
             loc[*v as usize] = Some(Loc::Const(i as u32));
         }
         for (i, v) in j.invars.iter().enumerate() {
             loc[*v as usize] = Some(Loc::Arg(i as u32));
         }
-        let mut literals: Vec<Array> = Vec::new();
-        let mut atom_loc = |a: &Atom, loc: &[Option<Loc>]| match a {
-            Atom::Var(v) => loc[*v as usize].expect("operands are defined before use"),
+        Storage {
+            j,
+            escapes,
+            loc,
+            literals: Vec::new(),
+            bufs: Vec::new(),
+            free: HashMap::new(),
+            num_regs: 0,
+        }
+    }
+
+    /// Where an operand is (a literal gets a slot of its own).
+    fn atom(&mut self, a: &Atom) -> Loc {
+        match a {
+            Atom::Var(v) => self.loc[*v as usize].expect("operands are defined before use"),
             Atom::Literal(x) => {
-                literals.push(x.clone());
-                Loc::Lit(literals.len() as u32 - 1)
+                self.literals.push(x.clone());
+                Loc::Lit(self.literals.len() as u32 - 1)
             }
+        }
+    }
+
+    /// A buffer for value `v`: a free one of its dtype and size unless it escapes.
+    fn buffer(&mut self, v: Var) -> u32 {
+        let aval = &self.j.avals[v as usize];
+        let key = (aval.dtype, aval.size());
+        let escapes = self.escapes[v as usize];
+        let reused = if escapes {
+            None
+        } else {
+            self.free.get_mut(&key).and_then(Vec::pop)
         };
-        let mut bufs: Vec<BufSpec> = Vec::new();
-        let mut free: HashMap<(DType, usize), Vec<u32>> = HashMap::new();
-        // A buffer for value `v`: a free one of its dtype and size unless it escapes.
-        let buffer_for = |v: Var,
-                          bufs: &mut Vec<BufSpec>,
-                          free: &mut HashMap<(DType, usize), Vec<u32>>|
-         -> u32 {
-            let aval = &j.avals[v as usize];
-            let key = (aval.dtype, aval.size());
-            let reused = if escapes[v as usize] {
-                None
-            } else {
-                free.get_mut(&key).and_then(Vec::pop)
-            };
-            reused.unwrap_or_else(|| {
-                bufs.push(BufSpec {
-                    dtype: key.0,
-                    len: key.1,
-                    escapes: escapes[v as usize],
-                });
-                bufs.len() as u32 - 1
-            })
-        };
-        let mut num_regs = 0u32;
+        let b = reused.unwrap_or_else(|| {
+            self.bufs.push(BufSpec {
+                dtype: key.0,
+                len: key.1,
+                escapes,
+            });
+            self.bufs.len() as u32 - 1
+        });
+        self.loc[v as usize] = Some(Loc::Buf(b));
+        b
+    }
+
+    /// A register for value `v`.
+    fn register(&mut self, v: Var) -> u32 {
+        self.num_regs += 1;
+        self.loc[v as usize] = Some(Loc::Reg(self.num_regs - 1));
+        self.num_regs - 1
+    }
+
+    /// `alias` is `x`'s storage under another abstract value.
+    fn alias(&mut self, alias: Var, x: Var) {
+        self.loc[alias as usize] = self.loc[x as usize];
+    }
+
+    /// Gives back the storage of dead roots: buffers to the free lists, registers to the
+    /// instruction's `release` list.
+    fn release(&mut self, dead: &[Var], release: &mut SmallVec<[u32; 2]>) {
+        for &r in dead {
+            match self.loc[r as usize] {
+                Some(Loc::Buf(b)) => {
+                    let s = &self.bufs[b as usize];
+                    self.free.entry((s.dtype, s.len)).or_default().push(b);
+                }
+                Some(Loc::Reg(g)) => release.push(g),
+                _ => {}
+            }
+        }
+    }
+}
+
+impl Plan {
+    /// Plans an (optimised) program, in phases: classify each equation (alias, kernel or eager
+    /// evaluation), group kernels into fused loops, compute liveness, then emit instructions
+    /// while assigning storage.
+    pub(crate) fn new(p: &ClosedJaxpr) -> Plan {
+        let j = &p.jaxpr;
+        let classes: Vec<Class> = j.eqns.iter().map(|e| classify(p, e)).collect();
+        let (mut groups, roles) = Groups::find(j, &classes);
+        let live = Liveness::new(j, &classes, &groups);
+        groups.add_donating_loops(j, &roles, &live);
+        let read_outside = groups.read_outside(j);
+        let mut storage = Storage::new(j, &live.escapes);
         let mut instrs = Vec::new();
         for (i, (e, c)) in j.eqns.iter().zip(&classes).enumerate() {
-            if group_of[i].is_some_and(|_| position(i) != i) {
-                continue;
+            if groups.position(i) != i {
+                continue; // emitted with its group's last member
             }
-            let members: &[usize] = match group_of[i] {
-                Some(g) => &groups[g],
+            let members: &[usize] = match groups.group_of[i] {
+                Some(g) => &groups.members[g],
                 None => std::slice::from_ref(&i),
             };
-            let mut instr = match (group_of[i], c) {
-                (Some(g), _) if g < row_groups => {
-                    let (kernel, wiring) = RowFused::new(j, members, kernel_of, is_alias, |v| {
-                        read_outside[v as usize]
-                    });
-                    let ins = wiring.inputs.iter().map(|a| atom_loc(a, &loc)).collect();
-                    let outs = wiring
-                        .outputs
-                        .iter()
-                        .map(|&v| {
-                            let b = buffer_for(v, &mut bufs, &mut free);
-                            loc[v as usize] = Some(Loc::Buf(b));
-                            b
-                        })
-                        .collect();
-                    // The group's aliases name the buffers of the values they alias.
-                    for &m in members {
-                        if let (Class::Alias, Atom::Var(x)) = (&classes[m], &j.eqns[m].inputs[0]) {
-                            loc[j.eqns[m].outputs[0] as usize] = loc[*x as usize];
-                        }
-                    }
-                    Instr::RowFused {
-                        kernel: Box::new(kernel),
-                        ins,
-                        outs,
-                        release: SmallVec::new(),
-                    }
+            let mut instr = match (groups.group_of[i], c) {
+                (Some(g), _) if g < groups.row_groups => {
+                    emit_row_fused(j, &classes, members, &read_outside, &mut storage)
                 }
                 (Some(_), _) => {
-                    let kernels: Vec<&Kernel> = members
-                        .iter()
-                        .map(|&m| match &classes[m] {
-                            Class::Kernel(k) => k,
-                            _ => unreachable!("find_groups() groups kernels only"),
-                        })
-                        .collect();
-                    // An argument read for the last time here may be overwritten if the
-                    // caller donated it.
-                    let donatable = |a: &Atom| last_read_argument(a, i);
-                    let (kernel, wiring) = Fused::new(
-                        j,
-                        members,
-                        &kernels,
-                        |v| read_outside[v as usize],
-                        donatable,
-                    );
-                    let ins = wiring.inputs.iter().map(|a| atom_loc(a, &loc)).collect();
-                    let outs = wiring
-                        .outputs
-                        .iter()
-                        .map(|&v| {
-                            let b = buffer_for(v, &mut bufs, &mut free);
-                            loc[v as usize] = Some(Loc::Buf(b));
-                            b
-                        })
-                        .collect();
-                    Instr::Fused {
-                        kernel: Box::new(kernel),
-                        ins,
-                        outs,
-                        release: SmallVec::new(),
-                    }
+                    let donatable = |a: &Atom| live.last_read_argument(j, a, i);
+                    emit_fused(j, &classes, members, &read_outside, donatable, &mut storage)
                 }
                 (None, Class::Alias) => {
                     let Atom::Var(x) = &e.inputs[0] else {
                         unreachable!("classify() aliases variables only")
                     };
-                    loc[e.outputs[0] as usize] = loc[*x as usize];
+                    storage.alias(e.outputs[0], *x);
                     continue;
                 }
                 (None, Class::Kernel(kernel)) => {
-                    let ins = e.inputs.iter().map(|a| atom_loc(a, &loc)).collect();
-                    let v = e.outputs[0];
-                    let b = buffer_for(v, &mut bufs, &mut free);
-                    loc[v as usize] = Some(Loc::Buf(b));
+                    let ins = e.inputs.iter().map(|a| storage.atom(a)).collect();
                     Instr::Kernel {
                         kernel: Box::new(kernel.clone()),
                         ins,
-                        out: b,
+                        out: storage.buffer(e.outputs[0]),
                         release: SmallVec::new(),
                     }
                 }
-                (None, Class::Eval) => {
-                    let ins = e
-                        .inputs
-                        .iter()
-                        .map(|a| (atom_loc(a, &loc), j.atom_aval(a).clone()))
-                        .collect();
-                    let outs = e
-                        .outputs
-                        .iter()
-                        .map(|&v| {
-                            let used = last_use[v as usize].is_some() || escapes[v as usize];
-                            used.then(|| {
-                                num_regs += 1;
-                                loc[v as usize] = Some(Loc::Reg(num_regs - 1));
-                                num_regs - 1
-                            })
-                        })
-                        .collect();
-                    let out_avals: Vec<ShapeDtype> = e
-                        .outputs
-                        .iter()
-                        .map(|&v| j.avals[v as usize].clone())
-                        .collect();
-                    match Control::new(&e.prim, &out_avals) {
-                        Some(op) => Instr::Control {
-                            op: Box::new(op),
-                            ins,
-                            outs,
-                            release: SmallVec::new(),
-                        },
-                        None => Instr::Eval {
-                            prim: Box::new(e.prim.clone()),
-                            ins,
-                            outs,
-                            release: SmallVec::new(),
-                        },
-                    }
-                }
+                (None, Class::Eval) => emit_eval(j, e, &live, &mut storage),
             };
             // Values whose last reader this is give back their storage, after the output was
             // placed, so an instruction never writes a buffer it reads.
-            let mut done: SmallVec<[Var; 4]> = SmallVec::new();
-            for a in members.iter().flat_map(|&m| &j.eqns[m].inputs) {
-                if let Atom::Var(v) = a {
-                    let r = root[*v as usize];
-                    if last_use[r as usize] == Some(i) && !escapes[r as usize] && !done.contains(&r)
-                    {
-                        done.push(r);
-                    }
-                }
-            }
             let release = match &mut instr {
                 Instr::Kernel { release, .. }
                 | Instr::Fused { release, .. }
@@ -460,22 +487,13 @@ impl Plan {
                 | Instr::Eval { release, .. }
                 | Instr::Control { release, .. } => release,
             };
-            for r in done {
-                match loc[r as usize] {
-                    Some(Loc::Buf(b)) => {
-                        let s = &bufs[b as usize];
-                        free.entry((s.dtype, s.len)).or_default().push(b);
-                    }
-                    Some(Loc::Reg(g)) => release.push(g),
-                    _ => {}
-                }
-            }
+            storage.release(&live.released_at(j, members, i), release);
             instrs.push(instr);
         }
         let outputs = j
             .outvars
             .iter()
-            .map(|a| (atom_loc(a, &loc), j.atom_aval(a).clone()))
+            .map(|a| (storage.atom(a), j.atom_aval(a).clone()))
             .collect();
         let large_sub_program = instrs.iter().any(|i| match i {
             Instr::Control { op, .. } => op.executables().iter().any(|x| x.plan.large),
@@ -484,11 +502,114 @@ impl Plan {
         Plan {
             program: p.clone(),
             instrs,
-            bufs,
-            num_regs: num_regs as usize,
-            literals,
+            bufs: storage.bufs,
+            num_regs: storage.num_regs as usize,
+            literals: storage.literals,
             outputs,
             large: large_sub_program || j.avals.iter().any(|a| a.size() >= LARGE_VALUE),
         }
+    }
+}
+
+/// A row-fused group's loop.
+fn emit_row_fused(
+    j: &Jaxpr,
+    classes: &[Class],
+    members: &[usize],
+    read_outside: &[bool],
+    storage: &mut Storage,
+) -> Instr {
+    let kernel_of = |i: usize| match &classes[i] {
+        Class::Kernel(k) => Some(k),
+        _ => None,
+    };
+    let is_alias = |i: usize| matches!(classes[i], Class::Alias);
+    let (kernel, wiring) = RowFused::new(j, members, kernel_of, is_alias, |v| {
+        read_outside[v as usize]
+    });
+    let ins = wiring.inputs.iter().map(|a| storage.atom(a)).collect();
+    let outs = wiring.outputs.iter().map(|&v| storage.buffer(v)).collect();
+    // The group's aliases name the buffers of the values they alias.
+    for &m in members {
+        if let (Class::Alias, Atom::Var(x)) = (&classes[m], &j.eqns[m].inputs[0]) {
+            storage.alias(j.eqns[m].outputs[0], *x);
+        }
+    }
+    Instr::RowFused {
+        kernel: Box::new(kernel),
+        ins,
+        outs,
+        release: SmallVec::new(),
+    }
+}
+
+/// A plain fusion group's elementwise loop. An argument read for the last time here
+/// (`donatable`) may be overwritten if the caller donated it.
+fn emit_fused(
+    j: &Jaxpr,
+    classes: &[Class],
+    members: &[usize],
+    read_outside: &[bool],
+    donatable: impl Fn(&Atom) -> Option<Var>,
+    storage: &mut Storage,
+) -> Instr {
+    let kernels: Vec<&Kernel> = members
+        .iter()
+        .map(|&m| match &classes[m] {
+            Class::Kernel(k) => k,
+            _ => unreachable!("find_groups() groups kernels only"),
+        })
+        .collect();
+    let (kernel, wiring) = Fused::new(
+        j,
+        members,
+        &kernels,
+        |v| read_outside[v as usize],
+        donatable,
+    );
+    let ins = wiring.inputs.iter().map(|a| storage.atom(a)).collect();
+    let outs = wiring.outputs.iter().map(|&v| storage.buffer(v)).collect();
+    Instr::Fused {
+        kernel: Box::new(kernel),
+        ins,
+        outs,
+        release: SmallVec::new(),
+    }
+}
+
+/// An equation run by its eager implementation, or a control-flow equation running its
+/// compiled sub-programs; outputs nobody reads get no register.
+fn emit_eval(j: &Jaxpr, e: &Eqn, live: &Liveness, storage: &mut Storage) -> Instr {
+    let ins = e
+        .inputs
+        .iter()
+        .map(|a| (storage.atom(a), j.atom_aval(a).clone()))
+        .collect();
+    let outs = e
+        .outputs
+        .iter()
+        .map(|&v| {
+            let used = live.last_use[v as usize].is_some() || live.escapes[v as usize];
+            used.then(|| storage.register(v))
+        })
+        .collect();
+    let out_avals: Vec<ShapeDtype> = e
+        .outputs
+        .iter()
+        .map(|&v| j.avals[v as usize].clone())
+        .collect();
+    match Control::new(&e.prim, &out_avals) {
+        Some(op) => Instr::Control {
+            op: Box::new(op),
+            ins,
+            outs,
+            release: SmallVec::new(),
+        },
+        None => Instr::Eval {
+            prim: Box::new(e.prim.clone()),
+            ins,
+            outs,
+            release: SmallVec::new(),
+        },
     }
 }
