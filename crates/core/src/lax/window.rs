@@ -5,7 +5,8 @@ use super::conv::{padtype_to_pads, PaddingSpec};
 use crate::array::Array;
 use crate::prims::binary::BinaryOp;
 use crate::prims::conv::dilate_dim;
-use crate::prims::layout::{tuple_str, Axes};
+use crate::prims::layout::Axes;
+use crate::prims::rules::py_tuple;
 use crate::prims::window::WindowOp;
 pub use crate::prims::window::WindowReduceKind;
 use crate::prims::{bind1, ops};
@@ -22,16 +23,16 @@ fn resolve_pads(
         panic!(
             "{op}: reduce_window got the wrong number of window_dimensions for operand: got \
              operand shape {} with window_dimensions {}",
-            tuple_str(shape),
-            tuple_str(window)
+            py_tuple(shape),
+            py_tuple(window)
         );
     }
     if strides.len() != window.len() {
         panic!(
             "{op}: reduce_window got inconsistent window_strides and window_dimensions: got \
              window_strides {} and window_dimensions {}",
-            tuple_str(strides),
-            tuple_str(window)
+            py_tuple(strides),
+            py_tuple(window)
         );
     }
     let dilated: Vec<usize> = window

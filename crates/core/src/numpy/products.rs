@@ -230,7 +230,7 @@ pub fn tensordot(a: &Array, b: &Array, axes: impl Into<TensordotAxes>) -> Array 
         .any(|(&i, &j)| a.shape()[i] != b.shape()[j])
     {
         let sizes = |x: &Array, axes: &[usize]| {
-            crate::prims::layout::tuple_str(&axes.iter().map(|&i| x.shape()[i]).collect::<Vec<_>>())
+            crate::prims::rules::py_tuple(&axes.iter().map(|&i| x.shape()[i]).collect::<Vec<_>>())
         };
         panic!(
             "tensordot: dot_general requires contracting dimensions to have the same shape, got \

@@ -511,7 +511,7 @@ impl PrimitiveRule for CollectiveOp {
                 ..
             } => {
                 p.push(("scatter_dimension", scatter_dimension.to_string()));
-                p.push(("tiled", if *tiled { "True" } else { "False" }.into()));
+                p.push(("tiled", rules::py_bool(*tiled)));
             }
             CollectiveOp::AllToAll {
                 split_axis,
@@ -521,7 +521,7 @@ impl PrimitiveRule for CollectiveOp {
             } => {
                 p.push(("split_axis", split_axis.to_string()));
                 p.push(("concat_axis", concat_axis.to_string()));
-                p.push(("tiled", if *tiled { "True" } else { "False" }.into()));
+                p.push(("tiled", rules::py_bool(*tiled)));
             }
             _ => {}
         }

@@ -180,10 +180,7 @@ impl PrimitiveRule for ConvertOp {
                 weak_type,
             } => vec![
                 ("new_dtype", new_dtype.name().to_string()),
-                (
-                    "weak_type",
-                    if weak_type { "True" } else { "False" }.to_string(),
-                ),
+                ("weak_type", rules::py_bool(weak_type)),
             ],
             ConvertOp::BitcastConvertType { new_dtype } => {
                 vec![("new_dtype", new_dtype.name().to_string())]

@@ -148,8 +148,10 @@ impl PrimitiveRule for CumulativeOp {
     }
 
     fn params(&self) -> Vec<(&'static str, String)> {
-        let py_bool = if self.reverse { "True" } else { "False" };
-        vec![("axis", self.axis.to_string()), ("reverse", py_bool.into())]
+        vec![
+            ("axis", self.axis.to_string()),
+            ("reverse", rules::py_bool(self.reverse)),
+        ]
     }
 }
 

@@ -1,7 +1,8 @@
 //! `dot_general`: XLA's general tensor contraction, behind `matmul`, `dot`, `tensordot` and
 //! `einsum`.
 
-use super::layout::{tuple_str, Axes};
+use super::layout::Axes;
+use super::rules::py_tuple;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{cast, Array, ArrayElement, DType, Shape, ShapeDtype, Storage};
 use crate::backend::cpu::elementwise::map;
@@ -183,13 +184,13 @@ impl PrimitiveRule for DotGeneral {
             fail(&format!(
                 "dot_general requires lhs batch dimensions and rhs batch dimensions to have the \
                  same shape, got {} and {}",
-                tuple_str(
+                py_tuple(
                     &d.lhs_batch
                         .iter()
                         .map(|&a| lhs.shape[a])
                         .collect::<Vec<_>>()
                 ),
-                tuple_str(
+                py_tuple(
                     &d.rhs_batch
                         .iter()
                         .map(|&a| rhs.shape[a])
@@ -204,13 +205,13 @@ impl PrimitiveRule for DotGeneral {
         {
             fail(&format!(
                 "dot_general requires contracting dimensions to have the same shape, got {} and {}",
-                tuple_str(
+                py_tuple(
                     &d.lhs_contracting
                         .iter()
                         .map(|&a| lhs.shape[a])
                         .collect::<Vec<_>>()
                 ),
-                tuple_str(
+                py_tuple(
                     &d.rhs_contracting
                         .iter()
                         .map(|&a| rhs.shape[a])

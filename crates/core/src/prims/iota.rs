@@ -1,7 +1,7 @@
 //! The `iota` primitive: position along one axis, the building block of index arithmetic
 //! (`arange`, `tril`, one-hot encodings, strided gathers).
 
-use super::layout::tuple_str;
+use super::rules::py_tuple;
 use super::{bind, describe, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, DType, Shape, ShapeDtype};
 
@@ -86,7 +86,7 @@ impl PrimitiveRule for IotaOp {
         vec![
             ("dimension", self.dimension.to_string()),
             ("dtype", self.dtype.name().into()),
-            ("shape", tuple_str(&self.shape)),
+            ("shape", py_tuple(&self.shape)),
             ("sharding", "None".into()),
         ]
     }

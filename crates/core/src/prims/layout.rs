@@ -1,6 +1,7 @@
 //! Layout primitives: `broadcast_in_dim`, `reshape`, `transpose`, `squeeze`, `expand_dims`,
 //! `rev`.
 
+use super::rules::py_tuple;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, Shape, ShapeDtype};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
@@ -46,20 +47,6 @@ pub enum LayoutOp {
         /// Axes to reverse.
         dimensions: Axes,
     },
-}
-
-/// A tuple as JAX prints parameters: `()`, `(3,)`, `(1, 2)`.
-pub(crate) fn tuple_str<T: std::fmt::Display>(xs: &[T]) -> String {
-    match xs {
-        [x] => format!("({x},)"),
-        _ => format!(
-            "({})",
-            xs.iter()
-                .map(|x| x.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
 }
 
 /// `axes` (of a value without the batch axis) renumbered for the value with the batch axis
@@ -409,16 +396,16 @@ impl PrimitiveRule for LayoutOp {
             LayoutOp::BroadcastInDim {
                 broadcast_dimensions,
                 ..
-            } => vec![("broadcast_dimensions", tuple_str(broadcast_dimensions))],
+            } => vec![("broadcast_dimensions", py_tuple(broadcast_dimensions))],
             LayoutOp::Reshape { new_sizes } => vec![
                 ("dimensions", "None".into()),
-                ("new_sizes", tuple_str(new_sizes)),
+                ("new_sizes", py_tuple(new_sizes)),
                 ("sharding", "None".into()),
             ],
-            LayoutOp::Transpose { permutation } => vec![("permutation", tuple_str(permutation))],
+            LayoutOp::Transpose { permutation } => vec![("permutation", py_tuple(permutation))],
             LayoutOp::Squeeze { dimensions }
             | LayoutOp::ExpandDims { dimensions }
-            | LayoutOp::Rev { dimensions } => vec![("dimensions", tuple_str(dimensions))],
+            | LayoutOp::Rev { dimensions } => vec![("dimensions", py_tuple(dimensions))],
         }
     }
 }

@@ -4,7 +4,8 @@
 use super::binary::BinaryOp;
 use super::binary::{nan_max, nan_min};
 use super::compare::CompareOp;
-use super::layout::{shift_axes, tuple_str, Axes, LayoutOp};
+use super::layout::{shift_axes, Axes, LayoutOp};
+use super::rules::py_tuple;
 use super::slicing::{pad_in_dim, slice_in_dim};
 use super::{bind1, describe, expect_arity, ops, rules, LinearArg, PrimitiveRule};
 use crate::array::{
@@ -293,12 +294,12 @@ impl PrimitiveRule for ReduceOp {
             ReduceOp::Reduce {
                 kind: ReduceKind::Sum,
                 axes,
-            } => vec![("axes", tuple_str(axes)), ("out_sharding", "None".into())],
-            ReduceOp::Reduce { axes, .. } => vec![("axes", tuple_str(axes))],
+            } => vec![("axes", py_tuple(axes)), ("out_sharding", "None".into())],
+            ReduceOp::Reduce { axes, .. } => vec![("axes", py_tuple(axes))],
             ReduceOp::ArgReduce {
                 axis, index_dtype, ..
             } => vec![
-                ("axes", tuple_str(&[*axis])),
+                ("axes", py_tuple(&[*axis])),
                 ("index_dtype", index_dtype.name().into()),
             ],
         }

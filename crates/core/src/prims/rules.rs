@@ -247,8 +247,6 @@ pub fn not_linear(name: &str) -> ! {
     panic!("{name} is not linear in its operands, so it has no transpose rule (a JVP rule produced a non-linear tangent computation)")
 }
 
-// --- added for dot_general, conv, gather/scatter, sort, window, threefry ---
-
 /// A Python tuple as JAX prints parameters: `()`, `(0,)`, `(0, 1)`.
 pub fn py_tuple<T: std::fmt::Display>(xs: &[T]) -> String {
     match xs {
@@ -262,6 +260,16 @@ pub fn py_tuple<T: std::fmt::Display>(xs: &[T]) -> String {
                 .join(", ")
         ),
     }
+}
+
+/// A bool as Python spells it, as JAX prints a boolean parameter: `True`, `False`.
+pub(crate) fn py_bool(b: bool) -> String {
+    if b { "True" } else { "False" }.into()
+}
+
+/// Bools as Python spells them, for [`py_tuple`].
+pub(crate) fn python_bools(v: &[bool]) -> Vec<String> {
+    v.iter().map(|b| py_bool(*b)).collect()
 }
 
 /// `transpose[permutation]` (nothing is bound for the identity permutation).

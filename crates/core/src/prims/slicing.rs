@@ -5,7 +5,8 @@ use super::gather_scatter::{
     GatherDimensionNumbers, GatherScatterMode, GatherScatterOp, ScatterDimensionNumbers,
     ScatterKind,
 };
-use super::layout::{tuple_str, Axes, LayoutOp};
+use super::layout::{Axes, LayoutOp};
+use super::rules::py_tuple;
 use super::select::SelectOp;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, Shape, ShapeDtype};
@@ -113,7 +114,7 @@ impl PrimitiveRule for SlicingOp {
                 strides,
             } => {
                 expect_arity(name, args, 1);
-                let (starts, limits) = (tuple_str(start_indices), tuple_str(limit_indices));
+                let (starts, limits) = (py_tuple(start_indices), py_tuple(limit_indices));
                 let shape = &x.shape;
                 // JAX's `_slice_shape_rule`, sentence by sentence.
                 let problem = if start_indices.len() != nd {
@@ -130,7 +131,7 @@ impl PrimitiveRule for SlicingOp {
                     Some(format!(
                         "slice strides must have length equal to the number of dimensions of \
                          the operand, got strides {} for operand shape {shape}",
-                        tuple_str(strides)
+                        py_tuple(strides)
                     ))
                 } else if (0..nd).any(|i| limit_indices[i] > x.shape[i]) {
                     Some(format!(
@@ -145,7 +146,7 @@ impl PrimitiveRule for SlicingOp {
                 } else if strides.iter().any(|&st| st < 1) {
                     Some(format!(
                         "slice strides must be positive, got {}",
-                        tuple_str(strides)
+                        py_tuple(strides)
                     ))
                 } else {
                     None
@@ -167,7 +168,7 @@ impl PrimitiveRule for SlicingOp {
                     panic!(
                         "dynamic_slice: slice_sizes must have the same length as the operand's \
                          rank, got slice_sizes {} for operand shape {}",
-                        tuple_str(slice_sizes),
+                        py_tuple(slice_sizes),
                         x.shape
                     );
                 }
@@ -175,7 +176,7 @@ impl PrimitiveRule for SlicingOp {
                     panic!(
                         "dynamic_slice: slice slice_sizes must be less than or equal to operand \
                          shape, got slice_sizes {} for operand shape {}; operand {x}",
-                        tuple_str(slice_sizes),
+                        py_tuple(slice_sizes),
                         x.shape
                     );
                 }
@@ -229,7 +230,7 @@ impl PrimitiveRule for SlicingOp {
                         describe(args)
                     );
                 }
-                let config = tuple_str(
+                let config = py_tuple(
                     &padding_config
                         .iter()
                         .map(|&(lo, hi, int)| format!("({lo}, {hi}, {int})"))
@@ -620,19 +621,19 @@ impl PrimitiveRule for SlicingOp {
                 limit_indices,
                 strides,
             } => vec![
-                ("limit_indices", tuple_str(limit_indices)),
-                ("start_indices", tuple_str(start_indices)),
+                ("limit_indices", py_tuple(limit_indices)),
+                ("start_indices", py_tuple(start_indices)),
                 (
                     "strides",
                     if strides.iter().all(|&s| s == 1) {
                         "None".into()
                     } else {
-                        tuple_str(strides)
+                        py_tuple(strides)
                     },
                 ),
             ],
             SlicingOp::DynamicSlice { slice_sizes } => {
-                vec![("slice_sizes", tuple_str(slice_sizes))]
+                vec![("slice_sizes", py_tuple(slice_sizes))]
             }
             SlicingOp::DynamicUpdateSlice => Vec::new(),
             SlicingOp::Pad { padding_config } => {
@@ -640,7 +641,7 @@ impl PrimitiveRule for SlicingOp {
                     .iter()
                     .map(|&(lo, hi, int)| format!("({lo}, {hi}, {int})"))
                     .collect();
-                vec![("padding_config", tuple_str(&entries))]
+                vec![("padding_config", py_tuple(&entries))]
             }
             SlicingOp::Concatenate { dimension } => vec![("dimension", dimension.to_string())],
         }

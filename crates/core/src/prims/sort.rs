@@ -268,7 +268,6 @@ impl PrimitiveRule for SortOp {
     }
 
     fn params(&self) -> Vec<(&'static str, String)> {
-        let py_bool = |b: bool| if b { "True" } else { "False" }.to_string();
         match *self {
             SortOp::Sort {
                 dimension,
@@ -276,7 +275,7 @@ impl PrimitiveRule for SortOp {
                 num_keys,
             } => vec![
                 ("dimension", dimension.to_string()),
-                ("is_stable", py_bool(is_stable)),
+                ("is_stable", rules::py_bool(is_stable)),
                 ("num_keys", num_keys.to_string()),
             ],
             SortOp::TopK { k } => vec![("k", k.to_string())],

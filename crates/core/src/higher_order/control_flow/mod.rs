@@ -125,18 +125,6 @@ impl HigherOrderRule for ControlFlowOp {
     }
 }
 
-/// Python's tuple of bools: `(True, False)`, `(True,)`, `()`.
-pub(crate) fn bool_tuple(v: &[bool]) -> String {
-    let items: Vec<&str> = v
-        .iter()
-        .map(|b| if *b { "True" } else { "False" })
-        .collect();
-    match items.len() {
-        1 => format!("({},)", items[0]),
-        _ => format!("({})", items.join(", ")),
-    }
-}
-
 /// Panics unless `got` has the shape and dtype of `want` (weak types may differ).
 pub(crate) fn check_aval(op: &str, what: &str, got: &ShapeDtype, want: &ShapeDtype) {
     if got.shape != want.shape || got.dtype != want.dtype {

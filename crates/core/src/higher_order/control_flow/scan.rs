@@ -4,7 +4,7 @@
 //! axis 0. With `reverse`, iterations run from the last slice to the first (each `y` still lands
 //! at its slice's index).
 
-use super::{bool_tuple, check_aval, or, pick, JaxprRef};
+use super::{check_aval, or, pick, JaxprRef};
 use crate::array::{Array, ShapeDtype};
 use crate::jaxpr::batch_jaxpr::batch_jaxpr;
 use crate::jaxpr::jvp_jaxpr::jvp_jaxpr;
@@ -13,6 +13,7 @@ use crate::jaxpr::rewrite::{hoist_consts, permute_invars, permute_outvars, stage
 use crate::jaxpr::transpose::backward_pass_with_known;
 use crate::jaxpr::{eval_jaxpr, Jaxpr};
 use crate::prims::rules::{bdim_to_front, instantiate, move_axis, zeros};
+use crate::prims::rules::{py_tuple, python_bools};
 use crate::prims::{bind, describe, LinearArg, PrimitiveRule};
 use crate::trace::staging::StagingTrace;
 use crate::with_dtype;
@@ -569,7 +570,7 @@ impl PrimitiveRule for ScanOp {
             ("length", self.length.to_string()),
         ];
         if self.linear.iter().any(|l| *l) {
-            p.push(("linear", bool_tuple(&self.linear)));
+            p.push(("linear", py_tuple(&python_bools(&self.linear))));
         }
         p.extend([
             ("num_carry", self.num_carry.to_string()),

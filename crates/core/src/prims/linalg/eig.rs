@@ -3,11 +3,12 @@
 
 use super::lu::{lu_solve, Lu};
 use super::qr::{
-    batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mt, py_bool,
-    split_matrix, wrap_outputs,
+    batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mt, split_matrix,
+    wrap_outputs,
 };
 use crate::array::{Array, DType, ShapeDtype};
 use crate::prims::ops;
+use crate::prims::rules::py_bool;
 use crate::prims::{bind, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};

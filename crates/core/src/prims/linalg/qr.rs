@@ -10,6 +10,7 @@ use super::svd::SvdOp;
 use crate::array::{Array, ArrayElement, DType, ShapeDtype};
 use crate::prims::ops;
 use crate::prims::rules;
+use crate::prims::rules::py_bool;
 use crate::prims::slicing::slice_in_dim;
 use crate::prims::{bind, expect_arity, LinearArg, PrimitiveRule};
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -192,11 +193,6 @@ pub(crate) fn mt(x: &Array) -> Array {
 /// The conjugate transpose of the last two axes (JAX's `_H`; the transpose for real arrays).
 pub(crate) fn mh(x: &Array) -> Array {
     ops::conj(&mt(x))
-}
-
-/// `"True"`/`"False"` as JAX prints a boolean parameter.
-pub(crate) fn py_bool(b: bool) -> String {
-    if b { "True" } else { "False" }.into()
 }
 
 /// Panics with JAX's messages unless `x` is a float or complex array of rank 2 or more (the

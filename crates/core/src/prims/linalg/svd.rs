@@ -3,12 +3,13 @@
 use super::cholesky::{with_linalg_type, LinalgScalar};
 use super::eigh::all_finite;
 use super::qr::{
-    batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mh, mt, py_bool,
-    row_major, split_matrix, wrap_outputs,
+    batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mh, mt, row_major,
+    split_matrix, wrap_outputs,
 };
 use crate::array::{Array, ShapeDtype};
 use crate::prims::compare::CompareOp;
 use crate::prims::ops;
+use crate::prims::rules::py_bool;
 use crate::prims::{bind, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};

@@ -232,13 +232,12 @@ impl PrimitiveRule for TriangularSolve {
     }
 
     fn params(&self) -> Vec<(&'static str, String)> {
-        let py = |b: bool| if b { "True" } else { "False" }.to_string();
         vec![
-            ("left_side", py(self.left_side)),
-            ("lower", py(self.lower)),
-            ("transpose_a", py(self.transpose_a)),
-            ("conjugate_a", py(self.conjugate_a)),
-            ("unit_diagonal", py(self.unit_diagonal)),
+            ("left_side", rules::py_bool(self.left_side)),
+            ("lower", rules::py_bool(self.lower)),
+            ("transpose_a", rules::py_bool(self.transpose_a)),
+            ("conjugate_a", rules::py_bool(self.conjugate_a)),
+            ("unit_diagonal", rules::py_bool(self.unit_diagonal)),
         ]
     }
 }
