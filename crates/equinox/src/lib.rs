@@ -143,7 +143,6 @@ pub use filters::{
 };
 pub use tree_at::{tree_at, tree_at_many, tree_at_many_with, tree_at_with};
 
-mod atomic_file;
 pub mod checksum;
 pub mod serialisation;
 pub use serialisation::{tree_deserialise_leaves, tree_serialise_leaves};

@@ -2,12 +2,13 @@
 //! Equinox's `tree_serialise_leaves` writes them.
 
 use super::error::{io_error, LeafLocation, SerialisationError};
-use super::npy::{read_full, read_record, write_record, Counting};
+use super::npy::record_error;
 use crate::atomic_file::write_atomically;
 use crate::checksum::{verify_file, write_sidecar, HashingWriter, LoadOptions, SaveOptions};
+use crate::numpy::npy::{read_npy_like, write_npy};
 use crate::tree::{self, KeyPath, PyTree};
 use std::fs::File;
-use std::io::{BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Equinox's rule: a path without an extension gets `.eqx`.
@@ -122,7 +123,7 @@ pub fn tree_serialise_leaves_to<T: PyTree, W: Write>(
         if result.is_err() || leaf.is_filtered_out() {
             return;
         }
-        match write_record(&mut writer, leaf) {
+        match write_npy(&mut writer, leaf) {
             Ok(len) => offset += len,
             Err(e) => {
                 let leaf = LeafLocation {
@@ -191,8 +192,13 @@ pub fn tree_deserialise_leaves_with_options<T: PyTree>(
     };
     let (out, records) = read_leaves(&mut reader, like)?;
     let mut probe = [0u8; 1];
-    let extra = read_full(&mut reader, &mut probe)
-        .map_err(|e| io_error(format!("reading {}", path.display()), e))?;
+    let extra = loop {
+        match reader.read(&mut probe) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            result => break result,
+        }
+    }
+    .map_err(|e| io_error(format!("reading {}", path.display()), e))?;
     if extra > 0 {
         let offset = reader.offset - extra as u64;
         return Err(SerialisationError::TrailingData {
@@ -219,6 +225,20 @@ pub fn tree_deserialise_leaves_from<T: PyTree, R: Read>(
     read_leaves(&mut reader, like).map(|(out, _)| out)
 }
 
+/// A reader that counts the bytes it has delivered, for the records' offsets in errors.
+struct Counting<R> {
+    inner: R,
+    offset: u64,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
 /// Reads one record per leaf of `like` that is not filtered out; returns the rebuilt tree and
 /// the number of records read.
 fn read_leaves<T: PyTree, R: Read>(
@@ -232,7 +252,7 @@ fn read_leaves<T: PyTree, R: Read>(
             return;
         }
         let offset = r.offset;
-        match read_record(r, Some(leaf.aval())) {
+        match read_npy_like(&mut *r, leaf.aval()) {
             Ok(a) => loaded.push(a),
             Err(e) => {
                 let at = LeafLocation {
@@ -240,7 +260,7 @@ fn read_leaves<T: PyTree, R: Read>(
                     index: loaded.len(),
                     offset: Some(offset),
                 };
-                error = Some(e.at(at, Some(leaf.aval())));
+                error = Some(record_error(e, at));
             }
         }
     });

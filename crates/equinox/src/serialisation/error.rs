@@ -1,5 +1,6 @@
 //! The error of every save and load, and the leaf location it names.
 
+use crate::prims::rules::py_tuple;
 use crate::tree::KeyPath;
 use crate::DType;
 use std::fmt;
@@ -159,19 +160,6 @@ pub enum SerialisationError {
         /// What is wrong.
         reason: String,
     },
-}
-
-/// A Python tuple, as numpy prints shapes in headers and Equinox in its messages: `()`,
-/// `(3,)`, `(2, 3)`.
-pub(super) fn py_tuple(shape: &[usize]) -> String {
-    match shape {
-        [] => "()".to_string(),
-        [d] => format!("({d},)"),
-        _ => {
-            let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-            format!("({})", dims.join(", "))
-        }
-    }
 }
 
 impl fmt::Display for SerialisationError {

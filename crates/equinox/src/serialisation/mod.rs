@@ -39,7 +39,9 @@
 //! Reading accepts any `.npy` record numpy writes for the supported dtypes: format versions
 //! 1.0 to 3.0, `fortran_order: True`, big-endian data. Errors name the leaf (its path, its
 //! index among the leaves, the record's byte offset) and what differs; nothing in a file makes
-//! the loader panic.
+//! the loader panic. The records are read and written by the core's `.npy` codec,
+//! [`numpy::npy`](crate::numpy::npy), which also saves and loads single arrays as `jnp.save` /
+//! `jnp.load` do.
 //!
 //! # Paths and streams
 //! [`tree_serialise_leaves`] and [`tree_deserialise_leaves`] take a path. As in Equinox, a path

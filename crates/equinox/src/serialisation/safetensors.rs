@@ -1,11 +1,11 @@
 //! safetensors files: each leaf stored under its path, so files are self-describing.
 
 use super::error::{io_error, LeafLocation, SerialisationError};
-use super::npy::{array_from_bytes, le_bytes};
 use crate::atomic_file::write_atomically;
 use crate::checksum::{
     check_digest, expected_digest, hex_sha256, write_sidecar, LoadOptions, SaveOptions,
 };
+use crate::numpy::npy::{from_le_bytes, to_le_bytes};
 use crate::tree::{self, KeyPath, PyTree};
 use crate::DType;
 use std::borrow::Cow;
@@ -139,7 +139,7 @@ pub fn to_safetensors_bytes<T: PyTree>(tree: &T) -> Result<Vec<u8>, Serialisatio
         let tensor = TensorBytes {
             dtype,
             shape: leaf.shape().to_vec(),
-            data: le_bytes(leaf),
+            data: to_le_bytes(leaf),
         };
         tensors.push((name, tensor));
     });
@@ -200,7 +200,7 @@ pub fn from_safetensors_bytes<T: PyTree>(bytes: &[u8], like: &T) -> Result<T, Se
                 found: dtype,
             });
         } else {
-            loaded.push(array_from_bytes(dtype, view.shape(), view.data(), false));
+            loaded.push(from_le_bytes(dtype, view.shape(), view.data()));
             used.insert(name);
         }
     });
