@@ -24,7 +24,7 @@
 //!   These are bugs in the calling program; catching them is not part of normal control flow.
 //! - **Anything read from outside returns a `Result`** with a typed error: files, byte
 //!   streams, conversions of foreign data ([`numpy::load`], the `equinox` crate's
-//!   `serialisation` and `datasets`). Bad input is an `Err`, never a panic, an unbounded allocation or a crash;
+//!   `serialisation`, the `equinox-datasets` crate). Bad input is an `Err`, never a panic, an unbounded allocation or a crash;
 //!   a failed save leaves the previous file intact.
 //!
 //! Memory safety does not depend on either: every kernel checks the lengths it is handed

@@ -6,8 +6,8 @@
 //! ## Layers
 //! [`nn`] holds Equinox's layers ([`nn::Linear`], [`nn::MLP`], [`nn::Sequential`], ...) with
 //! Equinox's initialisation, bit-exact for the same [`random`] key, beside the `jax.nn`
-//! functions (`nn::relu`, `nn::softmax`). [`datasets`] loads small image data sets for
-//! examples.
+//! functions (`nn::relu`, `nn::softmax`). The `equinox-datasets` crate loads small image data
+//! sets for the examples.
 //!
 //! ## Modules
 //! A model is a struct deriving [`Module`](derive@Module). Its [`Array`] fields (also inside
@@ -110,7 +110,6 @@ extern crate self as equinox;
 
 pub use equinox_core::*;
 
-pub mod datasets;
 // Declared here, this `debug` shadows the core's from the glob import above; it re-exports the
 // core's runtime checks beside `assert_max_traces`.
 pub mod debug;
