@@ -103,6 +103,10 @@
 //! ([`filters`] explains how Equinox's prefix trees of bools map to it). [`tree_at`](fn@tree_at) and its
 //! variants return a copy of a tree with some nodes replaced, the nodes being named by a
 //! closure `|m: &mut Model| &mut m.layers[0].weight`.
+//!
+//! ## Cargo features
+//! - `ndarray` (off by default): conversions between [`Array`] and `ndarray::ArrayD`
+//!   (`Array::from(ndarray_array)`, `Array::to_ndarray`), the core's feature of that name.
 #![forbid(unsafe_code)]
 
 // The derive's generated code names `::equinox`; this makes that path work inside this crate.
