@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use equinox as eqx;
-use eqx::datasets::{self, Dataset};
+use equinox_datasets::{self as datasets, Dataset};
 use eqx::{lax, random, Array};
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;

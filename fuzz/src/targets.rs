@@ -13,8 +13,9 @@ use equinox::serialisation::{
     from_safetensors_bytes, read_npy, to_safetensors_bytes, tree_deserialise_leaves_from,
     tree_serialise_leaves_to, write_npy,
 };
-use equinox::{datasets, lax::GatherScatterMode, nn, numpy as jnp, numpy::Index, random, tree};
+use equinox::{lax::GatherScatterMode, nn, numpy as jnp, numpy::Index, random, tree};
 use equinox::{transforms::eval_shape, Array, DType, Module, ShapeDtype};
+use equinox_datasets as datasets;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -23,17 +23,23 @@
 //!   (3,) and (4,); ...`; `tests/misuse_messages.rs` checks a sample against JAX 0.10.2).
 //!   These are bugs in the calling program; catching them is not part of normal control flow.
 //! - **Anything read from outside returns a `Result`** with a typed error: files, byte
-//!   streams, conversions of foreign data (the `equinox` crate's `serialisation` and
-//!   `datasets`). Bad input is an `Err`, never a panic, an unbounded allocation or a crash;
-//!   a failed save leaves the previous file intact.
+//!   streams, conversions of foreign data ([`numpy::load`], the `equinox` crate's
+//!   `serialisation`, the `equinox-datasets` crate). Bad input is an `Err`, never a panic, an
+//!   unbounded allocation or a crash; a failed save leaves the previous file intact.
 //!
 //! Memory safety does not depend on either: every kernel checks the lengths it is handed
 //! before it touches a buffer, and shape arithmetic is checked at every constructor.
+//!
+//! # Cargo features
+//!
+//! - `ndarray` (off by default): conversions between [`Array`] and `ndarray::ArrayD`
+//!   (`Array::from(ndarray_array)`, `Array::to_ndarray`).
 #![warn(missing_docs)]
 // `unsafe` is allowed only in the CPU kernels that need it (see `backend::cpu`).
 #![deny(unsafe_code)]
 
 pub mod array;
+pub mod atomic_file;
 pub mod backend;
 pub mod compiler;
 pub mod config;

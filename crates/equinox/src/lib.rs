@@ -6,8 +6,8 @@
 //! ## Layers
 //! [`nn`] holds Equinox's layers ([`nn::Linear`], [`nn::MLP`], [`nn::Sequential`], ...) with
 //! Equinox's initialisation, bit-exact for the same [`random`] key, beside the `jax.nn`
-//! functions (`nn::relu`, `nn::softmax`). [`datasets`] loads small image data sets for
-//! examples.
+//! functions (`nn::relu`, `nn::softmax`). The `equinox-datasets` crate loads small image data
+//! sets for the examples.
 //!
 //! ## Modules
 //! A model is a struct deriving [`Module`](derive@Module). Its [`Array`] fields (also inside
@@ -103,6 +103,10 @@
 //! ([`filters`] explains how Equinox's prefix trees of bools map to it). [`tree_at`](fn@tree_at) and its
 //! variants return a copy of a tree with some nodes replaced, the nodes being named by a
 //! closure `|m: &mut Model| &mut m.layers[0].weight`.
+//!
+//! ## Cargo features
+//! - `ndarray` (off by default): conversions between [`Array`] and `ndarray::ArrayD`
+//!   (`Array::from(ndarray_array)`, `Array::to_ndarray`), the core's feature of that name.
 #![forbid(unsafe_code)]
 
 // The derive's generated code names `::equinox`; this makes that path work inside this crate.
@@ -110,7 +114,6 @@ extern crate self as equinox;
 
 pub use equinox_core::*;
 
-pub mod datasets;
 // Declared here, this `debug` shadows the core's from the glob import above; it re-exports the
 // core's runtime checks beside `assert_max_traces`.
 pub mod debug;
@@ -143,7 +146,6 @@ pub use filters::{
 };
 pub use tree_at::{tree_at, tree_at_many, tree_at_many_with, tree_at_with};
 
-mod atomic_file;
 pub mod checksum;
 pub mod serialisation;
 pub use serialisation::{tree_deserialise_leaves, tree_serialise_leaves};

@@ -7,6 +7,7 @@ mod display;
 mod dtype;
 mod element;
 mod narrow_float;
+#[cfg(feature = "ndarray")]
 mod ndarray_interop;
 mod shape;
 mod storage;
@@ -23,6 +24,7 @@ pub use narrow_float::{
     Float4E2M1Fn, Float8E3M4, Float8E4M3, Float8E4M3B11Fnuz, Float8E4M3Fn, Float8E4M3Fnuz,
     Float8E5M2, Float8E5M2Fnuz, Float8E8M0Fnu,
 };
+#[cfg(feature = "ndarray")]
 pub use ndarray_interop::DTypeMismatch;
 pub use shape::{broadcast_shapes, normalize_axis, Shape};
 pub use storage::Storage;

@@ -1,4 +1,5 @@
-//! Conversions between [`Array`] and `ndarray::ArrayD`.
+//! Conversions between [`Array`] and `ndarray::ArrayD`, compiled with the `ndarray` feature
+//! (off by default, so a build that does not convert does not compile ndarray).
 
 use super::array::Array;
 use super::element::Element;
@@ -54,7 +55,20 @@ impl<T: Element> TryFrom<&Array> for ArrayD<T> {
 }
 
 impl Array {
-    /// Copies the array into an `ndarray::ArrayD<T>`; the dtype must be exactly `T`.
+    /// Copies the array into an `ndarray::ArrayD<T>`; the dtype must be exactly `T`. Needs the
+    /// `ndarray` feature.
+    ///
+    /// ```
+    /// use equinox_core::Array;
+    /// let a = Array::from_vec(vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], [2, 3]);
+    /// let nd: ndarray::ArrayD<f32> = a.to_ndarray().unwrap();
+    /// assert_eq!(nd.shape(), &[2, 3]);
+    /// assert_eq!(nd[[1, 0]], 4.0);
+    /// // Back again, from any memory layout: a transposed view copies in logical order.
+    /// let t = Array::from(nd.t().to_owned());
+    /// assert_eq!(t.to_vec::<f32>(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
+    /// assert!(a.to_ndarray::<f64>().is_err());
+    /// ```
     pub fn to_ndarray<T: Element>(&self) -> Result<ArrayD<T>, DTypeMismatch> {
         ArrayD::try_from(self)
     }

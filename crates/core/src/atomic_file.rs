@@ -1,4 +1,5 @@
-//! Crash-safe file replacement, used by every save in this crate.
+//! Crash-safe file replacement, used by every save in the workspace: [`numpy::save`](crate::numpy::save)
+//! here, and the `equinox` crate's checkpoints and checksum sidecars.
 //!
 //! A save writes a hidden temporary file beside the target, syncs it and renames it over the
 //! target, so a reader (or a crash at any instant) sees either the whole old file or the whole
@@ -152,7 +153,7 @@ fn create_temp(dir: &Path, file_name: &OsStr) -> io::Result<(TempFile, File)> {
 /// error, or a panic in `write`, the temporary file is removed and the target is untouched.
 ///
 /// `io_err` turns an I/O failure, with a description of the step that failed, into `E`.
-pub(crate) fn write_atomically<E>(
+pub fn write_atomically<E>(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> Result<(), E>,
     io_err: impl Fn(String, io::Error) -> E,

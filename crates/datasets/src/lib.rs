@@ -1,5 +1,8 @@
+//! # equinox-datasets
+//!
 //! Loaders for small image-classification data sets, for examples and tests: the 8x8 digits
 //! that ship with the repository (`examples/data/digits.csv.gz`) and MNIST-style IDX files.
+//! A crate of its own, so the `equinox` facade and its users do not carry a gzip decoder.
 //!
 //! Each gives a [`Dataset`]: float32 features scaled to `[0, 1]`, one row per example, and
 //! int32 labels. Errors in the files are reported as [`DatasetError`]s naming the file (and
@@ -7,7 +10,7 @@
 //! decompressed, whatever their name.
 //!
 //! ```
-//! use equinox::datasets;
+//! use equinox_datasets as datasets;
 //! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/data/digits.csv.gz");
 //! let digits = datasets::digits(path).unwrap();
 //! assert_eq!(digits.features.shape(), &[1797, 64]);
@@ -15,7 +18,10 @@
 //! assert_eq!(digits.image_shape, [8, 8]);
 //! ```
 
-use crate::Array;
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use equinox_core::Array;
 use flate2::read::GzDecoder;
 use std::fmt;
 use std::io::{BufRead, Read};

@@ -1,10 +1,9 @@
-//! `eqx::datasets`: the shipped digits file (values checked against
+//! `equinox_datasets`: the shipped digits file (values checked against
 //! `sklearn.datasets.load_digits()` read in Python) and IDX parsing on small files written
 //! here, plain and gzipped, with every kind of malformed input.
 
-use equinox as eqx;
-use eqx::datasets::{self, DatasetError};
-use eqx::DType;
+use equinox_core::DType;
+use equinox_datasets::{self as datasets, DatasetError};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use std::io::Write;
