@@ -468,7 +468,9 @@ fn dce_keeps_control_flow_whose_body_checks_a_value() {
     };
     let x = Array::from_vec(vec![1.0f32, 2.0], [2]);
     let bad = Array::from_vec(vec![-1.0f32, -2.0], [2]);
-    let cases: [(&str, &dyn Fn(&Array) -> Array, &str); 3] = [
+    // (what, the function, the primitive that must survive DCE)
+    type Case<'a> = (&'a str, &'a dyn Fn(&Array) -> Array, &'a str);
+    let cases: [Case; 3] = [
         ("top level", &top_level, "error_check"),
         ("cond", &in_cond, "cond"),
         ("scan", &in_scan, "scan"),

@@ -236,13 +236,13 @@ pub(crate) fn split_mixed_equations<'a>(jaxpr: &'a Jaxpr, unknown_in: &[bool]) -
             .map(|(a, _)| a.clone())
             .collect();
         eqns.push(Eqn {
-            prim: known.into(),
+            prim: known,
             inputs: known_inputs,
             outputs: pick_outputs(false),
         });
         if let Some(rest) = split.unknown {
             eqns.push(Eqn {
-                prim: rest.into(),
+                prim: rest,
                 inputs: eqn.inputs.clone(),
                 outputs: pick_outputs(true),
             });
