@@ -6,10 +6,10 @@ use super::manipulation::{expand_dims, ravel, reshape, transpose};
 use super::matrices::diagonal;
 use super::promotion::promote_dtypes;
 use crate::array::{normalize_axis, Array};
-use crate::prims::bind1;
 use crate::prims::dot_general::{DotDimensionNumbers, DotGeneral};
-use crate::prims::layout::{Axes, LayoutOp};
+use crate::prims::layout::Axes;
 use crate::prims::reduce::{ReduceKind, ReduceOp};
+use crate::prims::{bind1, ops, rules};
 
 fn dot_general(a: &Array, b: &Array, dn: DotDimensionNumbers) -> Array {
     bind1(
@@ -18,30 +18,6 @@ fn dot_general(a: &Array, b: &Array, dn: DotDimensionNumbers) -> Array {
             preferred_element_type: None,
         },
         &[a, b],
-    )
-}
-
-fn permute(x: &Array, perm: &[usize]) -> Array {
-    if perm.iter().enumerate().all(|(i, &p)| i == p) {
-        return x.clone();
-    }
-    bind1(
-        LayoutOp::Transpose {
-            permutation: Axes::from_slice(perm),
-        },
-        &[x],
-    )
-}
-
-fn squeeze_axes(x: &Array, axes: &[usize]) -> Array {
-    if axes.is_empty() {
-        return x.clone();
-    }
-    bind1(
-        LayoutOp::Squeeze {
-            dimensions: Axes::from_slice(axes),
-        },
-        &[x],
     )
 }
 
@@ -505,14 +481,14 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Array {
                 .into_iter()
                 .chain(axes(&bl, &b_free))
                 .collect();
-            let a2 = permute(&acc, &ta);
+            let a2 = rules::transpose(&acc, &ta);
             let a2 = if b_free.is_empty() {
                 a2
             } else {
                 let new: Vec<i32> = (0..b_free.len()).map(|i| (a2.ndim() + i) as i32).collect();
                 expand_dims(&a2, new)
             };
-            let b2 = permute(&b, &tb);
+            let b2 = rules::transpose(&b, &tb);
             let b2 = if a_free.is_empty() {
                 b2
             } else {
@@ -592,7 +568,7 @@ pub fn vecdot(x1: &Array, x2: &Array, axis: isize) -> Array {
     let x2 = super::manipulation::moveaxis(x2, a2 as isize, -1);
     // (..., 1, n) @ (..., n, 1) broadcasts the leading axes as matmul does.
     let out = matmul(&expand_dims(&x1, -2), &expand_dims(&x2, -1));
-    squeeze_axes(&out, &[out.ndim() - 2, out.ndim() - 1])
+    ops::squeeze_if_any(&out, &[out.ndim() - 2, out.ndim() - 1])
 }
 
 /// `jnp.matvec(x1, x2)`: matrices `(..., n, m)` times vectors `(..., m)`, leading axes
@@ -613,7 +589,7 @@ pub fn matvec(x1: &Array, x2: &Array) -> Array {
         );
     }
     let out = matmul(x1, &expand_dims(x2, -1));
-    squeeze_axes(&out, &[out.ndim() - 1])
+    ops::squeeze_if_any(&out, &[out.ndim() - 1])
 }
 
 /// `jnp.vecmat(x1, x2)`: vectors `(..., n)` times matrices `(..., n, m)`, leading axes
@@ -634,5 +610,5 @@ pub fn vecmat(x1: &Array, x2: &Array) -> Array {
         );
     }
     let out = matmul(&expand_dims(x1, -2), x2);
-    squeeze_axes(&out, &[out.ndim() - 2])
+    ops::squeeze_if_any(&out, &[out.ndim() - 2])
 }

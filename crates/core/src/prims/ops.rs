@@ -604,7 +604,7 @@ pub(crate) fn matmul(a: &Array, b: &Array) -> Array {
 }
 
 /// `x` without the listed size-1 axes, binding nothing when there are none.
-fn squeeze_if_any(x: &Array, axes: &[usize]) -> Array {
+pub(crate) fn squeeze_if_any(x: &Array, axes: &[usize]) -> Array {
     if axes.is_empty() {
         return x.clone();
     }
