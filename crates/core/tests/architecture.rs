@@ -17,7 +17,7 @@ use std::path::Path;
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "values and kernels",
-        &["config", "array", "tree", "backend"],
+        &["config", "array", "tree", "backend", "atomic_file"],
     ),
     (
         "the bind <-> trace core: primitives, traces, the jaxpr IR",
