@@ -92,7 +92,7 @@ fn bench_cnn(model_key: random::Key, data_key: random::Key) {
     let x = random::normal(kx, [64, 1, 28, 28], DType::F32);
     let y = random::randint(ky, [64], 0, 10, DType::I32);
     let opt = optim::adamw(3e-4f64);
-    let opt_state = opt.init(&eqx::filter(&model, eqx::is_inexact_array, false));
+    let opt_state = opt.init(&eqx::filter(&model, eqx::is_inexact_array));
     let step = eqx::filter_jit(
         move |model: &Cnn, state: &CnnOptState, x: &Array, y: &Array| {
             let (l, grads) = eqx::filter_value_and_grad(cross_entropy)(model, x, y);

@@ -186,7 +186,7 @@ fn bench_train(model_key: random::Key, data_key: random::Key) {
             ..Default::default()
         },
     );
-    let opt_state = opt.init(&eqx::filter(&model, eqx::is_inexact_array, false));
+    let opt_state = opt.init(&eqx::filter(&model, eqx::is_inexact_array));
     let step = training_step(opt);
     let t0 = Instant::now();
     let (mut model, mut opt_state, mut l) = step(&model, &opt_state, &x, &y);

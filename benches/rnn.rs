@@ -35,9 +35,6 @@ fn run(cell: &nn::GRUCell, xs: &Array) -> Array {
         |h: &Array, x: &Array| (cell.forward(x, h), ()),
         &jnp::zeros([cell.hidden_size]),
         xs,
-        None,
-        false,
-        1,
     );
     h
 }

@@ -74,7 +74,7 @@ fn emit(name: &str, first: f64, (min, median, reps): (f64, f64, usize), loss: f3
 /// The MLP step with Adam: the optimiser's state is an argument of the compiled step.
 fn bench_adam(name: &str, model: nn::MLP, x: Array, y: Array) {
     let opt = optim::adam(1e-3f64);
-    let opt_state = opt.init(&eqx::filter(&model, eqx::is_inexact_array, false));
+    let opt_state = opt.init(&eqx::filter(&model, eqx::is_inexact_array));
     let step = eqx::filter_jit(
         move |model: &nn::MLP,
               state: &<optim::Adam<f64> as GradientTransformation>::State<nn::MLP>,

@@ -130,7 +130,7 @@ fn main() {
     );
 
     let model = Cnn::new(side, model_key);
-    let n_params: usize = eqx::tree::leaves(&eqx::filter(&model, eqx::is_array, false))
+    let n_params: usize = eqx::tree::leaves(&eqx::filter(&model, eqx::is_array))
         .iter()
         .map(|a| a.size())
         .sum();
@@ -144,7 +144,7 @@ fn main() {
         args.steps as i64,
     );
     let optimiser = optim::adamw(schedule);
-    let opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array, false));
+    let opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array));
     let step = training_step(optimiser);
     let evaluate = eqx::filter_jit(accuracy);
 

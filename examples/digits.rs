@@ -106,7 +106,7 @@ fn main() {
         optim::warmup_cosine_decay_schedule(0.0, 3e-3, steps_per_epoch as i64, total_steps);
     let optimiser = optim::adamw(schedule);
     // The Equinox tutorial's loop: the state is built for the model's float arrays.
-    let opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array, false));
+    let opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array));
     let step = training_step(optimiser);
     let evaluate = eqx::filter_jit(accuracy);
 

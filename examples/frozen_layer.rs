@@ -65,7 +65,7 @@ fn train(
 ) -> nn::MLP {
     let optimiser = optim::adam(lr);
     // The state covers the trainable leaves only: the frozen ones have no moments at all.
-    let mut opt_state = optimiser.init(&eqx::filter(&model, trainable(), false));
+    let mut opt_state = optimiser.init(&eqx::filter(&model, trainable()));
     let step = eqx::filter_jit(
         move |model: &nn::MLP, opt_state: &OptState, x: &Array, y: &Array| {
             let (diff_model, static_model) = eqx::partition(model, trainable());

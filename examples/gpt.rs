@@ -290,7 +290,7 @@ fn main() {
     );
 
     let model = Gpt::new(vocab.len(), &args, model_key);
-    let n_params: usize = eqx::tree::leaves(&eqx::filter(&model, eqx::is_array, false))
+    let n_params: usize = eqx::tree::leaves(&eqx::filter(&model, eqx::is_array))
         .iter()
         .map(|a| a.size())
         .sum();
@@ -319,7 +319,7 @@ fn main() {
             ..Default::default()
         },
     );
-    let opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array, false));
+    let opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array));
     let step = training_step(optimiser);
     let evaluate = eqx::filter_jit(loss);
     // A fixed validation set: 8 batches of windows, the same at every evaluation.

@@ -77,7 +77,7 @@ fn main() {
 
     // AdamW, its state initialised for the model's float arrays (here: all of its arrays).
     let optimiser = optim::adamw(0.01);
-    let mut opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array, false));
+    let mut opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array));
 
     // One training step, compiled on the first call and replayed from the cache afterwards.
     let step = eqx::filter_jit(

@@ -140,9 +140,6 @@ impl Rnn {
             |carry: &Array, inp: &Array| (self.cell.forward(inp, carry), ()),
             &hidden,
             input,
-            None,
-            false,
-            1,
         );
         // A sigmoid because this is binary classification.
         nn::sigmoid(&(&self.linear.forward(&out) + &self.bias))
@@ -172,7 +169,7 @@ fn main() {
 
     let optimiser = optim::adam(args.learning_rate);
     // The state is built for the model's float arrays only, as the tutorial filters them.
-    let mut opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array, false));
+    let mut opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array));
 
     let make_step = eqx::filter_jit(
         move |model: &Rnn, x: &Array, y: &Array, opt_state: &OptState| {

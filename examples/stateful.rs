@@ -112,7 +112,7 @@ fn main() {
     println!("state entries: {:?}", state.markers().collect::<Vec<_>>());
 
     let optimiser = optim::adam(args.lr);
-    let opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array, false));
+    let opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array));
     let step = eqx::filter_jit(
         move |model: &Model, state: &nn::State, opt_state: &OptState, xs: &Array, ys: &Array| {
             let ((l, state), grads) =

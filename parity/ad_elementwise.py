@@ -1,4 +1,4 @@
-"""Goldens for crates/core/tests/ad_elementwise.rs: JAX's derivatives of the elementwise
+"""Goldens for crates/core/tests/suite/ad_elementwise.rs: JAX's derivatives of the elementwise
 primitives and of jax.nn / jax.numpy functions at their special points (kinks, ties, domain
 edges), clamp's tangent masks, scipy's polygamma values, and make_jaxpr text.
 

@@ -1,6 +1,6 @@
 """Writes parity/goldens/api_names.json: the public function names of jax.numpy, jax.lax,
 jax.random and jax.nn in JAX 0.10.2 (every public callable that is not a class or a module),
-for the coverage list `docs/jax_api_coverage.md`, which `crates/core/tests/api_coverage.rs`
+for the coverage list `docs/jax_api_coverage.md`, which `crates/core/tests/suite/api_coverage.rs`
 regenerates from the code and compares.
 
 Run with the reference venv:  .venv/bin/python parity/api_names.py

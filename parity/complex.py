@@ -2,7 +2,7 @@
 types, elementwise math on complex inputs, matmul, reductions, and JAX's complex autodiff
 convention (grads of real-valued functions of complex inputs, VJPs and JVPs, holomorphic
 grad/jacfwd/jacrev), plus the messages of operations that refuse complex operands.
-Checked by `crates/core/tests/complex.rs`.
+Checked by `crates/core/tests/suite/complex.rs`.
 Run: .venv/bin/python parity/complex.py   (writes parity/goldens/complex.json)
 
 Encoding: real arrays as in `golden_encoding.enc`; complex arrays as

@@ -1,7 +1,7 @@
 """Goldens for `jax.numpy.fft` and `jax.lax.fft` (JAX 0.10.2): values, JVPs and VJPs of every
 transform with its `n`/`s`, `axis`/`axes` and `norm` variants, in single and double
 precision, real and complex input; and the messages of refused calls. Checked by
-`crates/core/tests/fft.rs`.
+`crates/core/tests/suite/fft.rs`.
 Run: .venv/bin/python parity/fft.py   (writes parity/goldens/fft.json)
 
 Encoding: an array is `{"shape", "dtype", "data"}`; complex arrays list `data` as interleaved

@@ -1,4 +1,4 @@
-"""Goldens for the filtered transformations (`crates/equinox/tests/filter_ad.rs`,
+"""Goldens for the filtered transformations (`crates/equinox/tests/suite/filter_ad.rs`,
 `filter_vmap.rs`): gradients, Jacobians and pullbacks of small `eqx.nn` models, and an
 ensemble of MLPs built by `filter_vmap` over keys, all from real Equinox.
 

@@ -1,4 +1,4 @@
-"""Goldens for crates/core/tests/float8_dtypes.rs on JAX's 4-bit float, `float4_e2m1fn`
+"""Goldens for crates/core/tests/suite/float8_dtypes.rs on JAX's 4-bit float, `float4_e2m1fn`
 (writes parity/goldens/float4_dtypes.json).
 
 usage: .venv/bin/python parity/float4_dtypes.py

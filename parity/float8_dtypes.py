@@ -1,4 +1,4 @@
-"""Goldens for crates/core/tests/float8_dtypes.rs: JAX's 8-bit float dtypes against JAX 0.10.2
+"""Goldens for crates/core/tests/suite/float8_dtypes.rs: JAX's 8-bit float dtypes against JAX 0.10.2
 (writes parity/goldens/float8_dtypes.json).
 
 usage: .venv/bin/python parity/float8_dtypes.py

@@ -1,7 +1,7 @@
 """Goldens for numpy indexing, `.at` updates, take, pad and tril, computed by jax.numpy.
 
 Run with .venv/bin/python parity/indexing.py; writes parity/goldens/indexing.json.
-Inputs are rebuilt in the Rust test (crates/core/tests/indexing.rs) from the same recipe:
+Inputs are rebuilt in the Rust test (crates/core/tests/suite/indexing.rs) from the same recipe:
 `x` = arange(24) as float32 reshaped to (2, 3, 4); `v` = arange(5) as int32. Values are
 stored as float64 (exact for these float32/int32 results); NaN is stored as null.
 """

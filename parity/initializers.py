@@ -1,5 +1,5 @@
 """Goldens for `jax.nn.initializers` (JAX 0.10.2): the arrays each initialiser returns for fixed
-keys, shapes, dtypes and options. Checked by `crates/core/tests/initializers.rs`.
+keys, shapes, dtypes and options. Checked by `crates/core/tests/suite/initializers.rs`.
 Run: .venv/bin/python parity/initializers.py  (writes parity/goldens/initializers.json)
 
 Each case stores the initialiser's name and arguments, the key seed, the shape, the dtype and

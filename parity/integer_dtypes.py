@@ -1,4 +1,4 @@
-"""Goldens for crates/core/tests/integer_dtypes.rs: the integer dtypes int8, int16, uint16 and
+"""Goldens for crates/core/tests/suite/integer_dtypes.rs: the integer dtypes int8, int16, uint16 and
 uint64 against JAX 0.10.2 (writes parity/goldens/integer_dtypes.json).
 
 usage: .venv/bin/python parity/integer_dtypes.py

@@ -1,4 +1,4 @@
-"""Goldens for crates/core/tests/lax_breadth.rs: jax.lax's elementwise, reduction and shape
+"""Goldens for crates/core/tests/suite/lax_breadth.rs: jax.lax's elementwise, reduction and shape
 functions and the jax.nn functions identity, log1mexp, logmeanexp, sparse_plus,
 sparse_sigmoid, squareplus, tanh (values, and jax.grad of the sum for the float ones).
 

@@ -1,4 +1,4 @@
-"""Goldens for crates/core/tests/lax_composite.rs: jax.lax's functions built from other
+"""Goldens for crates/core/tests/suite/lax_composite.rs: jax.lax's functions built from other
 primitives or holding user functions (`reduce` with a user computation, `conv_transpose`,
 `conv_general_dilated_patches`, `custom_root`, `custom_linear_solve`) and the
 `reduce_precision` primitive: values, and jax.grad of the sum in the first operand where

@@ -1,4 +1,4 @@
-"""Goldens for crates/core/tests/lax_special.rs: the values and derivatives of jax.lax's special
+"""Goldens for crates/core/tests/suite/lax_special.rs: the values and derivatives of jax.lax's special
 functions (lgamma, digamma, polygamma, igamma, igammac, igamma_grad_a, random_gamma_grad,
 betainc, zeta, bessel_i0e, bessel_i1e, erf, erfc, erf_inv) in float32 and float64.
 

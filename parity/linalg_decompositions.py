@@ -1,7 +1,7 @@
 """Goldens for the decompositions of `jax.numpy.linalg` / `jax.lax.linalg` (JAX 0.10.2): QR,
 eigh, SVD and what is built on them (eigvalsh, svdvals, pinv, matrix_rank, cond, lstsq),
 their values, JVPs and VJPs, in float32 and float64, unbatched and with one or two leading
-batch axes. Checked by `crates/core/tests/linalg_decompositions.rs`.
+batch axes. Checked by `crates/core/tests/suite/linalg_decompositions.rs`.
 Run: .venv/bin/python parity/linalg_decompositions.py
 (writes parity/goldens/linalg_decompositions.json)
 

@@ -1,7 +1,7 @@
 """Goldens for `jnp.linalg`'s norms and products (JAX 0.10.2): `norm` (every `ord`, one or two
 axes, `keepdims`), `vector_norm`, `matrix_norm`, `multi_dot`, `vecdot`, `matvec`, `vecmat`,
 `jnp.linalg.{diagonal, trace, outer, cross}` and `einsum` with repeated indices. Checked by
-`crates/core/tests/linalg_products.rs`.
+`crates/core/tests/suite/linalg_products.rs`.
 Run: .venv/bin/python parity/linalg_products.py  (writes parity/goldens/linalg_products.json)
 
 Sections:

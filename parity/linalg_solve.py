@@ -3,7 +3,7 @@ triangular_solve and lu; `jnp.linalg` cholesky, solve, inv, det, slogdet, tensor
 tensorinv and matrix_power; `jax.scipy.linalg` solve_triangular, cho_factor/cho_solve,
 lu_factor/lu_solve, lu, block_diag and expm. Values, JVPs and VJPs in float32 and float64,
 unbatched and batched; singular matrices; the messages of misuse.
-Checked by `crates/core/tests/linalg_solve.rs`.
+Checked by `crates/core/tests/suite/linalg_solve.rs`.
 Run: .venv/bin/python parity/linalg_solve.py (writes parity/goldens/linalg_solve.json)
 
 Sections:

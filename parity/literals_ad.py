@@ -1,5 +1,5 @@
-"""Goldens for the AD conventions checked in crates/core/tests/ad_layout_reduce.rs and
-crates/core/tests/ad_gather_sort_window.rs: how JAX splits a gradient between tied maxima and
+"""Goldens for the AD conventions checked in crates/core/tests/suite/ad_layout_reduce.rs and
+crates/core/tests/suite/ad_gather_sort_window.rs: how JAX splits a gradient between tied maxima and
 minima (reductions, cumulative scans, scatter, pooling windows), reduce_prod's and cumprod's
 gradients at zeros, and the gradients of sort / top_k and of scatter with duplicate indices.
 

@@ -1,4 +1,4 @@
-"""Goldens for the `make_jaxpr` text checked in crates/core/tests/ad_layout_reduce.rs,
+"""Goldens for the `make_jaxpr` text checked in crates/core/tests/suite/ad_layout_reduce.rs,
 ad_gather_sort_window.rs, ad_contract.rs, ad_slicing.rs and control_flow.rs: the printed
 jaxprs of the layout / reduction / cumulative / iota, gather / window / sort, dot_general /
 conv, slicing and control-flow primitives, as jax.make_jaxpr prints them.

@@ -1,4 +1,4 @@
-"""Goldens for JAX's numeric corner cases checked in crates/core/tests/sort_cumulative.rs,
+"""Goldens for JAX's numeric corner cases checked in crates/core/tests/suite/sort_cumulative.rs,
 prim_binary.rs and prim_select_convert.rs: cumulative sums of float16 (accumulated in float32,
 each output rounded), NaN in cummax, bool scans, searchsorted on an unsorted array (JAX's
 fixed-step binary search), jnp.remainder / floor_divide / power / shifts / bitwise and logical

@@ -4,7 +4,7 @@ on CPU, with the exception JAX raises and its message.
 Run: .venv/bin/python parity/misuse.py  (writes parity/goldens/misuse.json)
 
 Each case is a small call that JAX refuses. The golden records, per case:
-- "name": the case, mirrored by the same name in crates/core/tests/misuse_messages.rs;
+- "name": the case, mirrored by the same name in crates/core/tests/suite/misuse_messages.rs;
 - "call": the Python call, for the reader;
 - "exception": the exception's type name;
 - "message": JAX's full message (this file's directory written as "parity", so the golden

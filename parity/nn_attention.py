@@ -1,5 +1,5 @@
 """Goldens for `jax.nn.dot_product_attention` (JAX 0.10.2, `xla` implementation) and
-`eqx.nn.MultiheadAttention` (Equinox 0.13.8). Checked by `crates/equinox/tests/nn_attention.rs`.
+`eqx.nn.MultiheadAttention` (Equinox 0.13.8). Checked by `crates/equinox/tests/suite/nn_attention.rs`.
 Run: .venv/bin/python parity/nn_attention.py  (writes parity/goldens/nn_attention.json)
 
 "dot_product_attention": per case the inputs, the options, the output and the gradients of

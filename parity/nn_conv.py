@@ -8,7 +8,7 @@ forward output, and the gradients of the scalar loss `sum(sin(y) * y)` with resp
 array parameter (in leaf order) and to the input.
 
 float64 layers need `jax_enable_x64`, so they come from a child process with x64 on and are
-stored under "x64". Checked by `crates/equinox/tests/nn_conv.rs`.
+stored under "x64". Checked by `crates/equinox/tests/suite/nn_conv.rs`.
 Run: .venv/bin/python parity/nn_conv.py  (writes parity/goldens/nn_conv.json)
 """
 

@@ -2,7 +2,7 @@
 from real Equinox 0.13.8 / JAX 0.10.2, float32, for MLPs built from fixed keys.
 
 Run: /work/venv/bin/python parity/nn_grads.py  (writes parity/goldens/nn_grads.json)
-Mirrored in crates/equinox/tests/nn_grads.rs.
+Mirrored in crates/equinox/tests/suite/nn_grads.rs.
 """
 
 import json

@@ -1,6 +1,6 @@
 """Goldens for the first `eqx.nn` layers (Linear, Identity, Lambda, Sequential, MLP): initial
 parameters (compared bit for bit), forward outputs on fixed inputs, and `eqx.tree_pformat`.
-Checked by `crates/equinox/tests/nn_layers.rs`. Run: .venv/bin/python parity/nn_layers.py
+Checked by `crates/equinox/tests/suite/nn_layers.rs`. Run: .venv/bin/python parity/nn_layers.py
 
 float64 layers need `jax_enable_x64` (without it Equinox silently makes float32), so they are
 generated in a child process with x64 on and stored under "x64".

@@ -1,5 +1,5 @@
 """Goldens for Equinox 0.13.8's normalisation, dropout, embedding and PReLU layers, and the
-`scan=True` MLP. Checked by `crates/equinox/tests/nn_norm.rs`.
+`scan=True` MLP. Checked by `crates/equinox/tests/suite/nn_norm.rs`.
 Run: .venv/bin/python parity/nn_norm.py  (writes parity/goldens/nn_norm.json)
 
 Per case: the layer's initial parameters (compared bit for bit: "bits" holds each element's bit

@@ -1,5 +1,5 @@
 """Goldens for Equinox 0.13.8's recurrent cells (`GRUCell`, `LSTMCell`) and
-`RotaryPositionalEmbedding`. Checked by `crates/equinox/tests/nn_rnn.rs`.
+`RotaryPositionalEmbedding`. Checked by `crates/equinox/tests/suite/nn_rnn.rs`.
 Run: .venv/bin/python parity/nn_rnn.py  (writes parity/goldens/nn_rnn.json)
 
 Cells: for several sizes, keys and options, the initial parameters (compared bit for bit:

@@ -7,7 +7,7 @@ their State (`nn_stateful_bn.eqx`, `nn_stateful_seq.eqx`, `nn_stateful_conv.eqx`
 BatchNorm + ReLU) are written by Equinox for the Rust side
 to load and to reproduce byte for byte.
 
-Checked by `crates/equinox/tests/nn_stateful.rs`. Run: .venv/bin/python parity/nn_stateful.py
+Checked by `crates/equinox/tests/suite/nn_stateful.rs`. Run: .venv/bin/python parity/nn_stateful.py
 Inputs are stored with their bit patterns ("bits"), which the Rust side reads exactly.
 """
 

@@ -1,7 +1,7 @@
 """Goldens for the breadth of `jax.numpy` (JAX 0.10.2): rearranging, diagonals and grids, more
 elementwise functions, statistics and NaN-ignoring reductions, quantiles, histograms,
 polynomials and convolutions, set operations and nonzero positions. Checked by
-`crates/core/tests/numpy_breadth.rs`.
+`crates/core/tests/suite/numpy_breadth.rs`.
 Run: .venv/bin/python parity/numpy_breadth.py  (writes parity/goldens/numpy_breadth.json)
 
 Sections:

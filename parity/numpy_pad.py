@@ -1,4 +1,4 @@
-"""Goldens for `jnp.pad` (JAX 0.10.2) in every mode. Checked by `crates/core/tests/numpy_pad.rs`.
+"""Goldens for `jnp.pad` (JAX 0.10.2) in every mode. Checked by `crates/core/tests/suite/numpy_pad.rs`.
 Run: .venv/bin/python parity/numpy_pad.py  (writes parity/goldens/numpy_pad.json)
 
 Sections:

@@ -8,7 +8,7 @@ parameters after `optax.apply_updates` and the leaves of the new state in Optax'
 (`jax.tree.leaves(state)`); the Rust test feeds the same gradients and compares the rest.
 
 Run: .venv/bin/python parity/optim.py  (writes parity/goldens/optim.json)
-Checked by crates/optim/tests/parity.rs.
+Checked by crates/optim/tests/suite/parity.rs.
 """
 
 import json

@@ -15,7 +15,7 @@ state and a chain(clip_by_global_norm, adamw) state after 3 steps, saved with
 
 Run: .venv/bin/python parity/optim_combine.py
   (writes parity/goldens/optim_combine.json, optim_state_adam.eqx, optim_state_chain.eqx)
-Checked by crates/optim/tests/combine.rs and crates/optim/tests/state_io.rs.
+Checked by crates/optim/tests/suite/combine.rs and crates/optim/tests/suite/state_io.rs.
 """
 
 import functools

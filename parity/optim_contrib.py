@@ -14,7 +14,7 @@ the constructors' argument errors by message. (Muon's "spectral" preconditioning
 which the Rust array library lacks: it is not ported, so not recorded.)
 
 Run: .venv/bin/python parity/optim_contrib.py  (writes parity/goldens/optim_contrib.json)
-Checked by crates/optim/tests/contrib.rs.
+Checked by crates/optim/tests/suite/contrib.rs.
 """
 
 import json

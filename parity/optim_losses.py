@@ -8,7 +8,7 @@ summed loss with respect to it. Cases cover the defaults and non-default options
 masks, and edge values (zero and one probabilities, large logits, -inf logits).
 
 Run: .venv/bin/python parity/optim_losses.py  (writes parity/goldens/optim_losses.json)
-Checked by crates/optim/tests/losses.rs.
+Checked by crates/optim/tests/suite/losses.rs.
 """
 
 import json

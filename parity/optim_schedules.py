@@ -6,7 +6,7 @@ Each case records the constructor's arguments (for reading; the Rust test builds
 schedule by the case's name), the steps and the float32 values.
 
 Run: .venv/bin/python parity/optim_schedules.py  (writes parity/goldens/optim_schedules.json)
-Checked by crates/optim/tests/schedules.rs.
+Checked by crates/optim/tests/suite/schedules.rs.
 """
 
 import json

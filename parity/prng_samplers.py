@@ -1,5 +1,5 @@
 """Writes parity/goldens/prng_samplers.json: the jax.random samplers beyond uniform/normal,
-for the Rust `random` module (`crates/core/tests/random_golden.rs`): closed-form transforms
+for the Rust `random` module (`crates/core/tests/suite/random_golden.rs`): closed-form transforms
 of uniform/normal/bernoulli draws (cauchy, pareto, weibull_min, rayleigh, wald, triangular,
 lognormal, maxwell, double_sided_maxwell, rademacher, geometric), the Gamma family (gamma,
 loggamma: Marsaglia-Tsang rejection loops, and what is built on them) and poisson.

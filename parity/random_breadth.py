@@ -1,4 +1,4 @@
-"""Goldens for crates/core/tests/random_breadth.rs: jax.random.binomial, multinomial,
+"""Goldens for crates/core/tests/suite/random_breadth.rs: jax.random.binomial, multinomial,
 orthogonal, multivariate_normal, PRNGKey, key_data, wrap_key_data and clone (jax 0.10.2,
 default 32-bit mode, float32).
 

@@ -1,4 +1,4 @@
-"""Goldens for crates/core/tests/random_impls.rs: JAX's PRNG implementations besides
+"""Goldens for crates/core/tests/suite/random_impls.rs: JAX's PRNG implementations besides
 threefry2x32 (`rbg`, `unsafe_rbg`, `philox2x32`, `philox4x32`, `threefry4x32`) and
 `jax.lax.rng_bit_generator`, bit for bit (writes parity/goldens/random_impls.json).
 

@@ -2,7 +2,7 @@
 dozen functions, and make_jaxpr structure, from real JAX 0.10.2 on CPU (float32).
 
 Run: /work/venv/bin/python parity/transforms.py  (writes parity/goldens/transforms.json)
-Every function here is mirrored in crates/core/tests/transforms_parity.rs by the same name.
+Every function here is mirrored in crates/core/tests/suite/transforms_parity.rs by the same name.
 """
 
 import json

@@ -1,5 +1,5 @@
 """Goldens for the Equinox pretty-printer (`eqx.tree_pformat`) on trees mirrored in
-`crates/equinox/tests/module.rs`. Run: .venv/bin/python parity/tree_pformat.py
+`crates/equinox/tests/suite/module.rs`. Run: .venv/bin/python parity/tree_pformat.py
 
 Only values that print the same in Python and Rust are used (arrays, ints, floats, None,
 lists, tuples, dicts with int keys, modules): Rust prints bools and strings in Rust syntax.

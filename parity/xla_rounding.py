@@ -1,4 +1,4 @@
-"""Goldens for crates/core/tests/xla_rounding.rs: results whose bits depend on where XLA's CPU
+"""Goldens for crates/core/tests/suite/xla_rounding.rs: results whose bits depend on where XLA's CPU
 backend rounds, bit for bit, on every float width (writes parity/goldens/xla_rounding.json):
 `lax.cumsum`/`lax.cumprod` (forward and reverse), `jnp.cumsum` under `jit` and `grad`, and
 `jax.nn.sigmoid` on half and 8-bit floats.

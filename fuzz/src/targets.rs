@@ -1,5 +1,5 @@
 //! The bodies of the fuzz targets. The fuzz crate's binaries (`fuzz/fuzz_targets/*.rs`) call
-//! them, and `crates/equinox/tests/fuzz_corpus_replay.rs` includes this file to replay every
+//! them, and `crates/equinox/tests/suite/fuzz_corpus_replay.rs` includes this file to replay every
 //! committed corpus and crash file through exactly the same code without the fuzzer toolchain.
 //!
 //! The readers (`.npy`, `.eqx`, safetensors, IDX, digits CSV) must return `Ok` or `Err` for

@@ -20,7 +20,7 @@
 //!   collective over an axis no `vmap` binds. The message names the operation, what it got and
 //!   what it expected, in JAX's words where JAX has a message for the same misuse
 //!   (`dot_general: dot_general requires contracting dimensions to have the same shape, got
-//!   (3,) and (4,); ...`; `tests/misuse_messages.rs` checks a sample against JAX 0.10.2).
+//!   (3,) and (4,); ...`; `tests/suite/misuse_messages.rs` checks a sample against JAX 0.10.2).
 //!   These are bugs in the calling program; catching them is not part of normal control flow.
 //! - **Anything read from outside returns a `Result`** with a typed error: files, byte
 //!   streams, conversions of foreign data ([`numpy::load`], the `equinox` crate's

@@ -134,9 +134,6 @@ fn inside_a_scan_body_every_iteration_calls_in_order() {
             },
             &Array::scalar(0.0f32),
             xs,
-            None,
-            false,
-            1,
         );
         total
     });

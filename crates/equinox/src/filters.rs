@@ -45,9 +45,10 @@
 //! assert!(rest.weight.is_filtered_out() && !rest.step.is_filtered_out());
 //! assert!(tree::tree_equal(&eqx::combine2(&params, &rest), &m));
 //! // One node, then a node and a predicate.
-//! let w = eqx::filter(&m, Filter::select(|m: &Model| &m.weight), false);
+//! let w = eqx::filter(&m, Filter::select(|m: &Model| &m.weight));
 //! assert_eq!(tree::num_leaves(&w), 1);
-//! let not_2d = eqx::filter(&m, Filter::leaf(|x| x.ndim() == 2), true);
+//! let inverse = eqx::FilterOptions { inverse: true };
+//! let not_2d = eqx::filter_with_options(&m, Filter::leaf(|x| x.ndim() == 2), inverse);
 //! assert!(not_2d.weight.is_filtered_out() && !not_2d.scale.is_filtered_out());
 //! ```
 
@@ -167,7 +168,7 @@ impl<'f, T: PyTree + 'f> Filter<'f, T> {
     /// use equinox as eqx;
     /// use eqx::{numpy as jnp, tree, Filter};
     /// let t = vec![jnp::ones([2, 2]), jnp::ones([3])];
-    /// let matrices = eqx::filter(&t, Filter::leaf(|x| x.ndim() == 2), false);
+    /// let matrices = eqx::filter(&t, Filter::leaf(|x| x.ndim() == 2));
     /// assert_eq!(tree::leaves(&matrices).len(), 1);
     /// ```
     pub fn leaf(pred: impl Fn(&Array) -> bool + 'f) -> Filter<'f, T> {
@@ -181,7 +182,7 @@ impl<'f, T: PyTree + 'f> Filter<'f, T> {
     /// use equinox as eqx;
     /// use eqx::{numpy as jnp, tree, Filter};
     /// let t = vec![jnp::ones([2]), jnp::ones([3])];
-    /// let second = eqx::filter(&t, Filter::path(|p, _| p.to_string() == "[1]"), false);
+    /// let second = eqx::filter(&t, Filter::path(|p, _| p.to_string() == "[1]"));
     /// assert_eq!(tree::leaves(&second)[0].shape(), &[3]);
     /// ```
     pub fn path(pred: impl Fn(&KeyPath, &Array) -> bool + 'f) -> Filter<'f, T> {
@@ -210,7 +211,7 @@ impl<'f, T: PyTree + 'f> Filter<'f, T> {
     /// #[derive(Module, Clone)]
     /// struct Pair { a: Vec<Array>, b: Array }
     /// let p = Pair { a: vec![jnp::ones([1]), jnp::ones([2])], b: jnp::ones([3]) };
-    /// let only_a = eqx::filter(&p, Filter::select(|p: &Pair| &p.a), false);
+    /// let only_a = eqx::filter(&p, Filter::select(|p: &Pair| &p.a));
     /// assert_eq!(tree::num_leaves(&only_a), 2);
     /// assert!(only_a.b.is_filtered_out());
     /// ```
@@ -228,7 +229,7 @@ impl<'f, T: PyTree + 'f> Filter<'f, T> {
     /// use eqx::{numpy as jnp, tree, Array, Filter};
     /// let layers = vec![jnp::ones([1]), jnp::ones([2]), jnp::ones([3])];
     /// let ends = Filter::select_many(|l: &Vec<Array>| vec![&l[0], &l[2]]);
-    /// let kept = eqx::filter(&layers, &ends, false);
+    /// let kept = eqx::filter(&layers, &ends);
     /// assert!(kept[1].is_filtered_out() && !kept[2].is_filtered_out());
     /// ```
     pub fn select_many<N: PyTree>(selector: impl Fn(&T) -> Vec<&N> + 'f) -> Filter<'f, T> {
@@ -327,29 +328,52 @@ fn keep_or_filter_out(leaf: &Array, keep: bool) -> Array {
     }
 }
 
-/// The tree with the leaves `filter_spec` does not keep filtered out (`eqx.filter`); with
-/// `inverse`, those it keeps are filtered out instead. Leaves that were already filtered out
-/// stay so. Static content is untouched.
+/// The tree with the leaves `filter_spec` does not keep filtered out (`eqx.filter`). Leaves
+/// that were already filtered out stay so. Static content is untouched.
+/// [`filter_with_options`] keeps the others instead (`inverse=True`).
 ///
 /// ```
 /// use equinox as eqx;
 /// use eqx::{numpy as jnp, tree, Array, DType};
 /// let t = (jnp::ones([2]), jnp::zeros_dtype([2], DType::I32), "static");
-/// let floats = eqx::filter(&t, eqx::is_inexact_array, false);
+/// let floats = eqx::filter(&t, eqx::is_inexact_array);
 /// assert!(!floats.0.is_filtered_out() && floats.1.is_filtered_out());
-/// let ints = eqx::filter(&t, eqx::is_inexact_array, true);
-/// assert!(ints.0.is_filtered_out() && !ints.1.is_filtered_out());
-/// assert_eq!(ints.2, "static");
+/// assert_eq!(floats.2, "static");
 /// ```
 #[track_caller]
-pub fn filter<T: PyTree>(tree: &T, filter_spec: impl FilterSpec<T>, inverse: bool) -> T {
+pub fn filter<T: PyTree>(tree: &T, filter_spec: impl FilterSpec<T>) -> T {
+    filter_with_options(tree, filter_spec, FilterOptions::default())
+}
+
+/// Options of [`filter_with_options`]; the defaults are Equinox's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FilterOptions {
+    /// Filter out the leaves the spec keeps, and keep the others (default `false`).
+    pub inverse: bool,
+}
+
+/// [`filter`] with options: `eqx.filter(tree, filter_spec, inverse=...)`.
+///
+/// ```
+/// use equinox as eqx;
+/// use eqx::{numpy as jnp, Array, DType, FilterOptions};
+/// let t = (jnp::ones([2]), jnp::zeros_dtype([2], DType::I32));
+/// let ints = eqx::filter_with_options(&t, eqx::is_inexact_array, FilterOptions { inverse: true });
+/// assert!(ints.0.is_filtered_out() && !ints.1.is_filtered_out());
+/// ```
+#[track_caller]
+pub fn filter_with_options<T: PyTree>(
+    tree: &T,
+    filter_spec: impl FilterSpec<T>,
+    options: FilterOptions,
+) -> T {
     let mut mask = checked_mask("filter", tree, &filter_spec).into_iter();
-    tree.map_leaves(&mut |l| keep_or_filter_out(l, mask.next().unwrap() != inverse))
+    tree.map_leaves(&mut |l| keep_or_filter_out(l, mask.next().unwrap() != options.inverse))
 }
 
 /// Splits a tree in two (`eqx.partition`): the first keeps the leaves `filter_spec` picks, the
 /// second the others, each with the rest filtered out. [`combine`] undoes it. The same as
-/// `(filter(tree, spec, false), filter(tree, spec, true))`, evaluating the spec once.
+/// `filter(tree, spec)` and its `inverse`, evaluating the spec once.
 ///
 /// ```
 /// use equinox as eqx;
@@ -380,8 +404,8 @@ pub fn partition<T: PyTree>(tree: &T, filter_spec: impl FilterSpec<T>) -> (T, T)
 /// use equinox as eqx;
 /// use eqx::{numpy as jnp, tree};
 /// let t = vec![jnp::ones([1]), jnp::ones([2]), jnp::ones([3])];
-/// let a = eqx::filter(&t, eqx::Filter::path(|p, _| p.to_string() == "[0]"), false);
-/// let b = eqx::filter(&t, eqx::Filter::path(|p, _| p.to_string() == "[2]"), false);
+/// let a = eqx::filter(&t, eqx::Filter::path(|p, _| p.to_string() == "[0]"));
+/// let b = eqx::filter(&t, eqx::Filter::path(|p, _| p.to_string() == "[2]"));
 /// let ab = eqx::combine(&[&a, &b]);
 /// assert!(!ab[0].is_filtered_out() && ab[1].is_filtered_out() && !ab[2].is_filtered_out());
 /// ```
@@ -439,7 +463,7 @@ pub fn combine2<T: PyTree>(a: &T, b: &T) -> T {
 /// use equinox as eqx;
 /// use eqx::{numpy as jnp, Array, DType};
 /// let model = (jnp::ones([2]), jnp::zeros_dtype([2], DType::I32));
-/// let grads = eqx::filter(&(jnp::full([2], 0.5f32), jnp::zeros_dtype([2], DType::I32)), eqx::is_inexact_array, false);
+/// let grads = eqx::filter(&(jnp::full([2], 0.5f32), jnp::zeros_dtype([2], DType::I32)), eqx::is_inexact_array);
 /// let new = eqx::apply_updates(&model, &grads);
 /// assert_eq!(new.0.to_vec::<f32>(), vec![1.5, 1.5]);
 /// assert!(new.1.ptr_eq(&model.1));

@@ -141,8 +141,8 @@ pub mod tree_at;
 
 pub use filtered::*;
 pub use filters::{
-    apply_updates, combine, combine2, filter, is_array, is_inexact_array, partition, Filter,
-    FilterSpec,
+    apply_updates, combine, combine2, filter, filter_with_options, is_array, is_inexact_array,
+    partition, Filter, FilterOptions, FilterSpec,
 };
 pub use tree_at::{tree_at, tree_at_many, tree_at_many_with, tree_at_with};
 

@@ -37,7 +37,7 @@
 /// struct Mlp { layers: Vec<Linear> }
 ///
 /// let mlp = Mlp { layers: vec![Linear { weight: jnp::zeros([2, 2]), bias: None }; 2] };
-/// let new = eqx::tree_at(|m: &mut Mlp| &mut m.layers[0].weight, &mlp, jnp::eye(2, None, 0));
+/// let new = eqx::tree_at(|m: &mut Mlp| &mut m.layers[0].weight, &mlp, jnp::eye(2));
 /// assert_eq!(new.layers[0].weight.to_vec::<f32>(), vec![1.0, 0.0, 0.0, 1.0]);
 /// assert_eq!(mlp.layers[0].weight.to_vec::<f32>(), vec![0.0; 4]); // unchanged
 /// // A subtree, here changing the structure (adding a bias).

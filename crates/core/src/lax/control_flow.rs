@@ -232,13 +232,14 @@ pub fn fori_loop<C: PyTree>(
     if let (Some(lo), Some(hi)) = (lower.concrete(), upper.concrete()) {
         let length = (hi - lo).max(0) as usize;
         let start = Array::scalar(lo as i32);
-        let ((_, out), ()) = scan(
+        let ((_, out), ()) = scan_with_options(
             |(i, c): &(Array, C), _: &()| ((i + 1, body_fn(i, c)), ()),
             &(start, tree::map(init, Array::clone)),
             &(),
-            Some(length),
-            false,
-            1,
+            ScanOptions {
+                length: Some(length),
+                ..Default::default()
+            },
         );
         return out;
     }
@@ -251,13 +252,34 @@ pub fn fori_loop<C: PyTree>(
     out
 }
 
-/// `jax.lax.scan`: loops `f(carry, x) -> (carry, y)` over the leading axis of every leaf of
-/// `xs`, returning the final carry and the `y`s stacked along a new leading axis.
-///
-/// `length` is required when `xs` has no leaves (use `&()`), and must agree with the leading
-/// axes otherwise. `reverse` runs from the last slice to the first (each `y` lands at its
-/// slice's index). `unroll` (at least 1) is recorded for compilation; results do not depend
-/// on it. Differentiable in forward and reverse mode, and batchable.
+/// Options of [`scan_with_options`]; the defaults are JAX's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// The number of iterations: required when `xs` has no leaves (use `&()`), and must agree
+    /// with the leading axes otherwise. `None` (the default) takes it from the leading axes.
+    pub length: Option<usize>,
+    /// Runs from the last slice to the first (each `y` lands at its slice's index). Default
+    /// `false`.
+    pub reverse: bool,
+    /// How many iterations a compiled loop body holds (at least 1, the default); results do
+    /// not depend on it.
+    pub unroll: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            length: None,
+            reverse: false,
+            unroll: 1,
+        }
+    }
+}
+
+/// `jax.lax.scan(f, init, xs)`: loops `f(carry, x) -> (carry, y)` over the leading axis of
+/// every leaf of `xs`, returning the final carry and the `y`s stacked along a new leading axis.
+/// Differentiable in forward and reverse mode, and batchable. [`scan_with_options`] sets
+/// `length`, `reverse` and `unroll`.
 ///
 /// ```
 /// use equinox_core::{lax, numpy as jnp, Array};
@@ -266,9 +288,6 @@ pub fn fori_loop<C: PyTree>(
 ///     |c: &Array, x: &Array| (c + x, c + x),
 ///     &Array::scalar(0.0f32),
 ///     &xs,
-///     None,
-///     false,
-///     1,
 /// );
 /// assert_eq!(sum.item::<f32>(), 6.0);
 /// assert_eq!(partial.to_vec::<f32>(), vec![0.0, 1.0, 3.0, 6.0]);
@@ -277,10 +296,34 @@ pub fn scan<C: PyTree, X: PyTree, Y: PyTree>(
     f: impl Fn(&C, &X) -> (C, Y),
     init: &C,
     xs: &X,
-    length: Option<usize>,
-    reverse: bool,
-    unroll: usize,
 ) -> (C, Y) {
+    scan_with_options(f, init, xs, ScanOptions::default())
+}
+
+/// [`scan`] with a given `length`, in `reverse`, or `unroll`ed (see [`ScanOptions`]).
+///
+/// ```
+/// use equinox_core::{lax, numpy as jnp, Array};
+/// let options = lax::ScanOptions { reverse: true, ..Default::default() };
+/// let (_, suffix) = lax::scan_with_options(
+///     |c: &Array, x: &Array| (c + x, c + x),
+///     &Array::scalar(0.0f32),
+///     &jnp::arange(4.0),
+///     options,
+/// );
+/// assert_eq!(suffix.to_vec::<f32>(), vec![6.0, 6.0, 5.0, 3.0]);
+/// ```
+pub fn scan_with_options<C: PyTree, X: PyTree, Y: PyTree>(
+    f: impl Fn(&C, &X) -> (C, Y),
+    init: &C,
+    xs: &X,
+    options: ScanOptions,
+) -> (C, Y) {
+    let ScanOptions {
+        length,
+        reverse,
+        unroll,
+    } = options;
     if unroll == 0 {
         panic!("`unroll` must be a `bool` or a positive `int`.");
     }
@@ -373,5 +416,5 @@ pub fn scan<C: PyTree, X: PyTree, Y: PyTree>(
 /// assert_eq!(ys.to_vec::<f32>(), vec![4.0, 4.0, 4.0]);
 /// ```
 pub fn map<X: PyTree, Y: PyTree>(f: impl Fn(&X) -> Y, xs: &X) -> Y {
-    scan(|_: &(), x: &X| ((), f(x)), &(), xs, None, false, 1).1
+    scan(|_: &(), x: &X| ((), f(x)), &(), xs).1
 }

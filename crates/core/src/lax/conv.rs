@@ -147,34 +147,101 @@ pub fn conv_dimension_numbers(lhs: &str, rhs: &str, out: &str) -> ConvDimensionN
     }
 }
 
-/// The general convolution (`jax.lax.conv_general_dilated`).
-///
-/// `lhs` is the input, `rhs` the kernel; `dimension_numbers` defaults to `NC...`/`OI...`/`NC...`;
-/// dilations default to 1. String padding resolves against the kernel dilated by
-/// `rhs_dilation` and is not allowed with `lhs_dilation` (give explicit pads for transposed
-/// convolutions, as in JAX).
+/// Options of [`conv_general_dilated_with_options`]; the defaults are JAX's.
+#[derive(Clone, Copy, Debug)]
+pub struct ConvGeneralDilatedOptions<'a> {
+    /// Input dilation per spatial axis (`None`, the default: 1 each): a transposed
+    /// convolution.
+    pub lhs_dilation: Option<&'a [usize]>,
+    /// Kernel dilation per spatial axis (`None`, the default: 1 each).
+    pub rhs_dilation: Option<&'a [usize]>,
+    /// The layouts of the input, the kernel and the output (`None`, the default:
+    /// `NC...`/`OI...`/`NC...`).
+    pub dimension_numbers: Option<&'a ConvDimensionNumbers>,
+    /// Feature groups (default 1): the input's features split into groups, each convolved
+    /// with its share of the kernel's outputs (depthwise convolution when it equals the
+    /// number of input features).
+    pub feature_group_count: usize,
+    /// Batch groups (default 1), as in JAX (the kernel gradient of a grouped convolution).
+    pub batch_group_count: usize,
+    /// The result dtype (`None`, the default: the operands' promoted dtype).
+    pub preferred_element_type: Option<DType>,
+}
+
+impl Default for ConvGeneralDilatedOptions<'_> {
+    fn default() -> Self {
+        ConvGeneralDilatedOptions {
+            lhs_dilation: None,
+            rhs_dilation: None,
+            dimension_numbers: None,
+            feature_group_count: 1,
+            batch_group_count: 1,
+            preferred_element_type: None,
+        }
+    }
+}
+
+/// The general convolution (`jax.lax.conv_general_dilated(lhs, rhs, window_strides,
+/// padding)`): `lhs` is the input, `rhs` the kernel, in `NC...`/`OI...` layout, undilated.
+/// [`conv_general_dilated_with_options`] sets dilations, layouts, groups and the result
+/// dtype.
 ///
 /// ```
 /// use equinox_core::{lax, numpy as jnp};
 /// let x = jnp::ones([1, 2, 5, 5]); // N C H W
 /// let w = jnp::ones([3, 2, 3, 3]); // O I H W
-/// let y = lax::conv_general_dilated(&x, &w, &[1, 1], "SAME", None, None, None, 1, 1, None);
+/// let y = lax::conv_general_dilated(&x, &w, &[1, 1], "SAME");
 /// assert_eq!(y.shape(), &[1, 3, 5, 5]);
 /// assert_eq!(y.to_vec::<f32>()[6], 18.0); // an interior pixel sees 2 channels × 9 taps
 /// ```
-#[allow(clippy::too_many_arguments)]
 pub fn conv_general_dilated(
     lhs: &Array,
     rhs: &Array,
     window_strides: &[usize],
     padding: impl Into<PaddingSpec>,
-    lhs_dilation: Option<&[usize]>,
-    rhs_dilation: Option<&[usize]>,
-    dimension_numbers: Option<&ConvDimensionNumbers>,
-    feature_group_count: usize,
-    batch_group_count: usize,
-    preferred_element_type: Option<DType>,
 ) -> Array {
+    conv_general_dilated_with_options(
+        lhs,
+        rhs,
+        window_strides,
+        padding,
+        ConvGeneralDilatedOptions::default(),
+    )
+}
+
+/// [`conv_general_dilated`] with dilations, layouts, groups or a result dtype (see
+/// [`ConvGeneralDilatedOptions`]). String padding resolves against the kernel dilated by
+/// `rhs_dilation` and is not allowed with `lhs_dilation` (give explicit pads for transposed
+/// convolutions, as in JAX).
+///
+/// ```
+/// use equinox_core::{lax, numpy as jnp};
+/// let x = jnp::ones([1, 2, 5, 5]);
+/// let w = jnp::ones([2, 1, 3, 3]); // one input feature per group
+/// let options = lax::ConvGeneralDilatedOptions {
+///     rhs_dilation: Some(&[2, 2]),
+///     feature_group_count: 2,
+///     ..Default::default()
+/// };
+/// let y = lax::conv_general_dilated_with_options(&x, &w, &[1, 1], "VALID", options);
+/// assert_eq!(y.shape(), &[1, 2, 1, 1]);
+/// assert_eq!(y.to_vec::<f32>(), vec![9.0, 9.0]);
+/// ```
+pub fn conv_general_dilated_with_options(
+    lhs: &Array,
+    rhs: &Array,
+    window_strides: &[usize],
+    padding: impl Into<PaddingSpec>,
+    options: ConvGeneralDilatedOptions,
+) -> Array {
+    let ConvGeneralDilatedOptions {
+        lhs_dilation,
+        rhs_dilation,
+        dimension_numbers,
+        feature_group_count,
+        batch_group_count,
+        preferred_element_type,
+    } = options;
     if lhs.ndim() != rhs.ndim() {
         panic!(
             "conv_general_dilated: convolution requires lhs and rhs ndim to be equal, got {} and \
@@ -248,18 +315,7 @@ pub fn conv(
     window_strides: &[usize],
     padding: impl Into<PaddingSpec>,
 ) -> Array {
-    conv_general_dilated(
-        lhs,
-        rhs,
-        window_strides,
-        padding,
-        None,
-        None,
-        None,
-        1,
-        1,
-        None,
-    )
+    conv_general_dilated(lhs, rhs, window_strides, padding)
 }
 
 /// `jax.lax.conv_with_general_padding`: [`conv_general_dilated`] with the default
@@ -274,17 +330,17 @@ pub fn conv_with_general_padding(
     rhs_dilation: Option<&[usize]>,
     preferred_element_type: Option<DType>,
 ) -> Array {
-    conv_general_dilated(
+    conv_general_dilated_with_options(
         lhs,
         rhs,
         window_strides,
         padding,
-        lhs_dilation,
-        rhs_dilation,
-        None,
-        1,
-        1,
-        preferred_element_type,
+        ConvGeneralDilatedOptions {
+            lhs_dilation,
+            rhs_dilation,
+            preferred_element_type,
+            ..Default::default()
+        },
     )
 }
 
@@ -394,17 +450,18 @@ pub fn conv_transpose_with(
     } else {
         rhs.clone()
     };
-    conv_general_dilated(
+    conv_general_dilated_with_options(
         lhs,
         &rhs,
         &vec![1; ns],
         pads,
-        Some(strides),
-        Some(&rhs_dilation),
-        Some(&dn),
-        1,
-        1,
-        options.preferred_element_type,
+        ConvGeneralDilatedOptions {
+            lhs_dilation: Some(strides),
+            rhs_dilation: Some(&rhs_dilation),
+            dimension_numbers: Some(&dn),
+            preferred_element_type: options.preferred_element_type,
+            ..Default::default()
+        },
     )
 }
 
@@ -491,17 +548,19 @@ pub fn conv_general_dilated_patches_with(
     // places, the window axes fill the others in order.
     let perm = moveaxis_permutation(nd, &[0, 1], &[dn.rhs_spec[0], dn.rhs_spec[1]]);
     let kernel = super::transpose(&kernel, &perm);
-    conv_general_dilated(
+    conv_general_dilated_with_options(
         lhs,
         &kernel,
         window_strides,
         padding,
-        options.lhs_dilation.as_deref(),
-        options.rhs_dilation.as_deref(),
-        Some(&dn),
-        channels,
-        1,
-        options.preferred_element_type,
+        ConvGeneralDilatedOptions {
+            lhs_dilation: options.lhs_dilation.as_deref(),
+            rhs_dilation: options.rhs_dilation.as_deref(),
+            dimension_numbers: Some(&dn),
+            feature_group_count: channels,
+            preferred_element_type: options.preferred_element_type,
+            ..Default::default()
+        },
     )
 }
 

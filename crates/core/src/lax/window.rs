@@ -43,14 +43,23 @@ fn resolve_pads(
     padtype_to_pads(shape, &dilated, strides, &padding)
 }
 
+/// Options of [`reduce_window_with_options`]; the defaults are JAX's.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReduceWindowOptions<'a> {
+    /// Input dilation per axis (`None`, the default: 1 each); the holes hold the identity.
+    pub base_dilation: Option<&'a [usize]>,
+    /// Window dilation per axis (`None`, the default: 1 each).
+    pub window_dilation: Option<&'a [usize]>,
+}
+
 /// Reduces each window of `x` with `kind` (`jax.lax.reduce_window` with `lax.max`, `lax.min`
-/// or `lax.add` and their identities as the initial value). Padding positions and base-dilation
-/// holes hold the identity. Dilations default to 1.
+/// or `lax.add` and their identities as the initial value). Padding positions hold the
+/// identity. [`reduce_window_with_options`] dilates the input or the window.
 ///
 /// ```
 /// use equinox_core::{lax, numpy as jnp};
 /// let x = jnp::arange(6.0).reshape([2, 3]);
-/// let m = lax::reduce_window(&x, lax::WindowReduceKind::Max, &[1, 2], &[1, 1], "VALID", None, None);
+/// let m = lax::reduce_window(&x, lax::WindowReduceKind::Max, &[1, 2], &[1, 1], "VALID");
 /// assert_eq!(m.to_vec::<f32>(), vec![1.0, 2.0, 4.0, 5.0]);
 /// ```
 pub fn reduce_window(
@@ -59,9 +68,46 @@ pub fn reduce_window(
     window_dimensions: &[usize],
     window_strides: &[usize],
     padding: impl Into<PaddingSpec>,
-    base_dilation: Option<&[usize]>,
-    window_dilation: Option<&[usize]>,
 ) -> Array {
+    reduce_window_with_options(
+        x,
+        kind,
+        window_dimensions,
+        window_strides,
+        padding,
+        ReduceWindowOptions::default(),
+    )
+}
+
+/// [`reduce_window`] over a dilated input or with a dilated window (see
+/// [`ReduceWindowOptions`]).
+///
+/// ```
+/// use equinox_core::{lax, numpy as jnp};
+/// let x = jnp::arange(5.0);
+/// let options = lax::ReduceWindowOptions { window_dilation: Some(&[2]), ..Default::default() };
+/// let s = lax::reduce_window_with_options(
+///     &x,
+///     lax::WindowReduceKind::Sum,
+///     &[2],
+///     &[1],
+///     "VALID",
+///     options,
+/// );
+/// assert_eq!(s.to_vec::<f32>(), vec![2.0, 4.0, 6.0]); // x[i] + x[i + 2]
+/// ```
+pub fn reduce_window_with_options(
+    x: &Array,
+    kind: WindowReduceKind,
+    window_dimensions: &[usize],
+    window_strides: &[usize],
+    padding: impl Into<PaddingSpec>,
+    options: ReduceWindowOptions,
+) -> Array {
+    let ReduceWindowOptions {
+        base_dilation,
+        window_dilation,
+    } = options;
     let ones = vec![1usize; x.ndim()];
     let base_dilation = base_dilation.unwrap_or(&ones);
     let window_dilation = window_dilation.unwrap_or(&ones);
@@ -171,7 +217,7 @@ pub fn max_pool(
     padding: impl Into<PaddingSpec>,
 ) -> Array {
     let (w, s, p) = pool_params("max_pool", x, kernel_size, strides, padding.into());
-    reduce_window(x, WindowReduceKind::Max, &w, &s, p, None, None)
+    reduce_window(x, WindowReduceKind::Max, &w, &s, p)
 }
 
 /// Average pooling over the trailing `kernel_size.len()` axes: the window sum divided by the
@@ -191,7 +237,7 @@ pub fn avg_pool(
     padding: impl Into<PaddingSpec>,
 ) -> Array {
     let (w, s, p) = pool_params("avg_pool", x, kernel_size, strides, padding.into());
-    let sum = reduce_window(x, WindowReduceKind::Sum, &w, &s, p, None, None);
+    let sum = reduce_window(x, WindowReduceKind::Sum, &w, &s, p);
     let count: usize = kernel_size.iter().product();
     let count = Array::weak_scalar(count as f64);
     // `jnp.divide`: both sides go to float, and the weak count takes the sum's dtype.

@@ -114,14 +114,60 @@ pub fn linspace(start: f64, stop: f64, num: usize) -> Array {
     Array::from_vec(v, [num])
 }
 
-/// The `n × m` float32 matrix with ones on diagonal `k` (`jnp.eye(n, m, k)`).
-pub fn eye(n: usize, m: Option<usize>, k: isize) -> Array {
-    ops::eye(n, m, k)
+/// Options of [`eye_with_options`]; the defaults are JAX's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EyeOptions {
+    /// The number of columns (`None`, the default: as many as rows).
+    pub m: Option<usize>,
+    /// The diagonal holding the ones: 0 (the default) the main one, positive above it,
+    /// negative below.
+    pub k: isize,
+    /// The dtype of the result (default float32).
+    pub dtype: DType,
+}
+
+impl Default for EyeOptions {
+    fn default() -> Self {
+        EyeOptions {
+            m: None,
+            k: 0,
+            dtype: DType::F32,
+        }
+    }
+}
+
+/// `jnp.eye(n)`: the `n × n` float32 identity matrix. [`eye_with_options`] gives other
+/// widths, diagonals and dtypes.
+///
+/// ```
+/// use equinox_core::numpy as jnp;
+/// assert_eq!(jnp::eye(2).to_vec::<f32>(), vec![1.0, 0.0, 0.0, 1.0]);
+/// ```
+pub fn eye(n: usize) -> Array {
+    eye_with_options(n, EyeOptions::default())
+}
+
+/// `jnp.eye(n, m, k, dtype)`: the `n × m` matrix with ones on diagonal `k` (see
+/// [`EyeOptions`]).
+///
+/// ```
+/// use equinox_core::numpy::{self as jnp, EyeOptions};
+/// use equinox_core::DType;
+/// let e = jnp::eye_with_options(2, EyeOptions { m: Some(3), k: 1, dtype: DType::I32 });
+/// assert_eq!(e.to_vec::<i32>(), vec![0, 1, 0, 0, 0, 1]);
+/// ```
+pub fn eye_with_options(n: usize, options: EyeOptions) -> Array {
+    let e = ops::eye(n, options.m, options.k);
+    if options.dtype == DType::F32 {
+        e
+    } else {
+        e.astype(options.dtype)
+    }
 }
 
 /// The `n × n` float32 identity matrix.
 pub fn identity(n: usize) -> Array {
-    eye(n, None, 0)
+    eye(n)
 }
 
 /// Options of [`array_with`]: JAX's defaults are the input's dtype and no minimum rank.

@@ -11,34 +11,66 @@ use crate::array::{Array, DType};
 use crate::lax;
 use crate::prims::gather_scatter::GatherScatterMode;
 
-/// `jnp.bincount(x, weights, minlength)`: how often each value `0..length` occurs in the 1-d
-/// integer array `x` (summing `weights` instead of ones when given), with
-/// `length = max(minlength, max(x) + 1)`. Needs a concrete `x` (see [`bincount_sized`]).
+/// Options of [`bincount_with_options`]; the defaults are JAX's.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BincountOptions<'a> {
+    /// Summed instead of ones (the shape of `x`; `None`, the default: counts).
+    pub weights: Option<&'a Array>,
+    /// The least length of the result (default 0).
+    pub minlength: usize,
+    /// The length of the result, fixed: values `>= length` are dropped and `minlength` is not
+    /// used. Needed under jit/vmap/grad, where the values of `x` are not known (`None`, the
+    /// default: `max(minlength, max(x) + 1)`, from a concrete `x`).
+    pub length: Option<usize>,
+}
+
+/// `jnp.bincount(x)`: how often each value `0..max(x) + 1` occurs in the 1-d integer array
+/// `x`. Needs a concrete `x`; [`bincount_with_options`] takes weights, a minimum length, or
+/// a static length that works under jit.
 ///
 /// ```
 /// use equinox_core::{numpy as jnp, Array};
 /// let x = Array::from_vec(vec![0i32, 1, 1, 3], [4]);
-/// assert_eq!(jnp::bincount(&x, None, 0).to_vec::<i32>(), vec![1, 2, 0, 1]);
+/// assert_eq!(jnp::bincount(&x).to_vec::<i32>(), vec![1, 2, 0, 1]);
 /// ```
-pub fn bincount(x: &Array, weights: Option<&Array>, minlength: usize) -> Array {
-    if !x.is_concrete() {
-        panic!(
-            "bincount: the length depends on the values of a traced array of shape {}; use \
-             bincount_sized with a static length under jit/vmap/grad",
-            x.shape_obj()
-        );
-    }
-    let top = if x.size() == 0 {
-        0
-    } else {
-        (max(&convert(x, DType::I32, false), None).item::<i32>() + 1).max(0) as usize
-    };
-    bincount_sized(x, weights, minlength.max(top))
+pub fn bincount(x: &Array) -> Array {
+    bincount_with_options(x, BincountOptions::default())
 }
 
-/// `jnp.bincount(x, weights, length=length)`: counts of the values `0..length`; negative values
-/// count as 0 and values `>= length` are dropped, as in JAX. Works under jit.
-pub fn bincount_sized(x: &Array, weights: Option<&Array>, length: usize) -> Array {
+/// `jnp.bincount(x, weights, minlength, length=length)` (see [`BincountOptions`]): negative
+/// values count as 0, and with a given `length` values `>= length` are dropped, as in JAX.
+///
+/// ```
+/// use equinox_core::{numpy::{self as jnp, BincountOptions}, Array};
+/// let x = Array::from_vec(vec![0i32, 1, 1, 3], [4]);
+/// let w = Array::from_vec(vec![0.5f32, 1.0, 2.0, 4.0], [4]);
+/// let options = BincountOptions { weights: Some(&w), length: Some(3), ..Default::default() };
+/// assert_eq!(jnp::bincount_with_options(&x, options).to_vec::<f32>(), vec![0.5, 3.0, 0.0]);
+/// ```
+pub fn bincount_with_options(x: &Array, options: BincountOptions) -> Array {
+    let length = match options.length {
+        Some(length) => length,
+        None => {
+            if !x.is_concrete() {
+                panic!(
+                    "bincount: the length depends on the values of a traced array of shape {}; \
+                     give a static `length` (BincountOptions) under jit/vmap/grad",
+                    x.shape_obj()
+                );
+            }
+            let top = if x.size() == 0 {
+                0
+            } else {
+                (max(&convert(x, DType::I32, false), None).item::<i32>() + 1).max(0) as usize
+            };
+            options.minlength.max(top)
+        }
+    };
+    counts(x, options.weights, length)
+}
+
+/// The counts (or weight sums) of the values `0..length` of `x`.
+pub(super) fn counts(x: &Array, weights: Option<&Array>, length: usize) -> Array {
     let x = if x.dtype().is_bool() {
         convert(x, DType::I32, false)
     } else {
@@ -394,7 +426,7 @@ pub fn histogramdd_with(sample: &Array, options: HistogramddOptions) -> (Array, 
         },
     );
     let total: usize = nbins.iter().product();
-    let hist = bincount_sized(&xy, weights.as_ref(), total).reshape(nbins.clone());
+    let hist = counts(&xy, weights.as_ref(), total).reshape(nbins.clone());
     // Drop the outlier bins at both ends of every dimension.
     let mut hist = hist;
     for (ax, &nb) in nbins.iter().enumerate() {

@@ -106,7 +106,7 @@ pub fn nonzero_sized(a: &Array, size: usize, fill_value: Option<i32>) -> Vec<Arr
     // count is at most k (`cumsum(bincount(cumsum(mask), length=size))`); past the last
     // nonzero it is `a.size()`, which maps to coordinate 0 on every axis.
     let running = cumsum(&mask_i, 0);
-    let binned = super::histograms::bincount_sized(&running, None, size);
+    let binned = super::histograms::counts(&running, None, size);
     let flat = cumsum(&binned, 0);
     let shape = a.shape().to_vec();
     let mut stride = 1i32;

@@ -61,12 +61,6 @@ fn conv1d(x: &Array, y: &Array, mode: ConvolveMode, op: &str) -> Array {
         &reshape(&y, [1, 1, y.size()]),
         &[1],
         vec![padding],
-        None,
-        None,
-        None,
-        1,
-        1,
-        None,
     );
     let out = reshape(&out, [out.size()]);
     if reverse_out {

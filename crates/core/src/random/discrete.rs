@@ -183,8 +183,47 @@ pub fn categorical(key: Key, logits: &Array, axis: isize, shape: Option<Shape>) 
     )
 }
 
+/// Options of [`choice_with_options`] and [`choice_array_with_options`]; the defaults are
+/// JAX's: with replacement, uniform, along axis 0.
+#[derive(Clone, Copy, Debug)]
+pub struct ChoiceOptions<'a> {
+    /// Draw with replacement (default `true`).
+    pub replace: bool,
+    /// The probability of each element (1-D, length `n`, non-negative; `None`, the default:
+    /// uniform).
+    pub p: Option<&'a Array>,
+    /// The axis of `a` whose slices [`choice_array_with_options`] draws (default 0). A
+    /// population `0..n` is 1-D: [`choice_with_options`] accepts 0 and -1 only.
+    pub axis: isize,
+}
+
+impl Default for ChoiceOptions<'_> {
+    fn default() -> Self {
+        ChoiceOptions {
+            replace: true,
+            p: None,
+            axis: 0,
+        }
+    }
+}
+
+/// Random draws from `0..n` with replacement (`jax.random.choice(key, n, shape)`), as int32
+/// of `shape`: `randint(key, shape, 0, n)`. [`choice_with_options`] draws without
+/// replacement or with weights.
+///
+/// To draw elements (or slices) of an array, use [`choice_array`].
+///
+/// ```
+/// use equinox_core::random;
+/// let c = random::choice(random::key(42), 10, [3]);
+/// assert!(c.to_vec::<i32>().iter().all(|&i| (0..10).contains(&i)));
+/// ```
+pub fn choice(key: Key, n: usize, shape: impl Into<Shape>) -> Array {
+    choice_with_options(key, n, shape, ChoiceOptions::default())
+}
+
 /// Random draws from `0..n` (`jax.random.choice(key, n, shape, replace, p)`), as int32 of
-/// `shape`.
+/// `shape`:
 ///
 /// * without `p`, with replacement: `randint(key, shape, 0, n)`;
 /// * without `p`, without replacement: the first draws of `permutation(key, n)`;
@@ -192,20 +231,20 @@ pub fn categorical(key: Key, logits: &Array, axis: isize, shape: Option<Shape>) 
 ///   `searchsorted(cdf, cdf[-1] * (1 - uniform))` with `cdf = cumsum(p)`;
 /// * with `p`, without replacement: the Gumbel top-k trick on `log(p)`.
 ///
-/// To draw elements (or slices) of an array, use [`choice_array`].
-///
 /// ```
-/// use equinox_core::random;
-/// let c = random::choice(random::key(42), 10, [4], false, None);
+/// use equinox_core::random::{self, ChoiceOptions};
+/// let options = ChoiceOptions { replace: false, ..Default::default() };
+/// let c = random::choice_with_options(random::key(42), 10, [4], options);
 /// assert_eq!(c.to_vec::<i32>(), vec![7, 4, 2, 5]);
 /// ```
-pub fn choice(
+pub fn choice_with_options(
     key: Key,
     n: usize,
     shape: impl Into<Shape>,
-    replace: bool,
-    p: Option<&Array>,
+    options: ChoiceOptions,
 ) -> Array {
+    let ChoiceOptions { replace, p, axis } = options;
+    normalize_axis(axis, 1, "random.choice");
     let shape = shape.into();
     let draws = shape.size();
     if draws == 0 {
@@ -220,36 +259,50 @@ pub fn choice(
     jnp::reshape(&flat, &shape)
 }
 
+/// Random draws, with replacement, of the elements of a 1-D `a` (of the rows of a higher
+/// one): `jax.random.choice(key, a, shape)` for an array `a`. [`choice_array_with_options`]
+/// draws without replacement, with weights, or along another axis.
+///
+/// ```
+/// use equinox_core::{random, Array};
+/// let a = Array::from_vec(vec![10.0f32, 20.0, 30.0], [3]);
+/// let c = random::choice_array(random::key(0), &a, [5]);
+/// assert!(c.to_vec::<f32>().iter().all(|v| [10.0, 20.0, 30.0].contains(v)));
+/// ```
+pub fn choice_array(key: Key, a: &Array, shape: impl Into<Shape>) -> Array {
+    choice_array_with_options(key, a, shape, ChoiceOptions::default())
+}
+
 /// Random draws of the slices of `a` along `axis`
 /// (`jax.random.choice(key, a, shape, replace, p, axis)` for an array `a`).
 ///
 /// The result has `a`'s shape with `axis` replaced by `shape` and `a`'s dtype. The draws are
-/// those of [`choice`] with `n = a.shape[axis]`, taken from `a` (`jnp.take(a, indices, axis)`);
-/// without `p` and without replacement, `a` itself is permuted along `axis` and the first
-/// draws are sliced off, as in JAX. A 1-D `p` weights the slices. 0-d arrays are not accepted
-/// (use [`choice`]). For zero draws the result is empty with the full shape above (JAX
-/// returns `zeros(shape)` there, dropping `a`'s other axes).
+/// those of [`choice_with_options`] with `n = a.shape[axis]`, taken from `a`
+/// (`jnp.take(a, indices, axis)`); without `p` and without replacement, `a` itself is
+/// permuted along `axis` and the first draws are sliced off, as in JAX. A 1-D `p` weights the
+/// slices. 0-d arrays are not accepted (use [`choice`]). For zero draws the result is empty
+/// with the full shape above (JAX returns `zeros(shape)` there, dropping `a`'s other axes).
 ///
 /// ```
-/// use equinox_core::{random, Array};
+/// use equinox_core::{random::{self, ChoiceOptions}, Array};
 /// let a = Array::from_vec(vec![10.0f32, 20.0, 30.0, 40.0, 50.0, 60.0], [3, 2]);
-/// let rows = random::choice_array(random::key(0), &a, [2], false, None, 0);
+/// let options = ChoiceOptions { replace: false, ..Default::default() };
+/// let rows = random::choice_array_with_options(random::key(0), &a, [2], options);
 /// assert_eq!(rows.shape(), &[2, 2]);
 /// // Whole rows, as jax.random.choice(PRNGKey(0), a, (2,), replace=False) draws them.
 /// assert_eq!(rows.to_vec::<f32>(), vec![10.0, 20.0, 30.0, 40.0]);
 /// ```
-pub fn choice_array(
+pub fn choice_array_with_options(
     key: Key,
     a: &Array,
     shape: impl Into<Shape>,
-    replace: bool,
-    p: Option<&Array>,
-    axis: isize,
+    options: ChoiceOptions,
 ) -> Array {
+    let ChoiceOptions { replace, p, axis } = options;
     if a.ndim() == 0 {
         panic!(
-            "random.choice: a must be at least 1-D, got {}; use choice(key, n, ..) to draw from \
-             0..n",
+            "random.choice: a must be at least 1-D, got {}; use choice(key, n, ..) to draw \
+             from 0..n",
             a.aval()
         );
     }

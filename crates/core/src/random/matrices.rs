@@ -19,7 +19,7 @@ use crate::numpy as jnp;
 /// use equinox_core::{numpy as jnp, random, DType};
 /// let q = random::orthogonal(random::key(0), 3, [], DType::F32, None);
 /// let qtq = jnp::matmul(&q.t(), &q);
-/// assert!(jnp::allclose(&qtq, &jnp::eye(3, None, 0), 1e-5, 1e-5).item::<bool>());
+/// assert!(jnp::allclose(&qtq, &jnp::eye(3), 1e-5, 1e-5).item::<bool>());
 /// ```
 pub fn orthogonal(
     key: Key,

@@ -71,7 +71,10 @@ pub use continuous::{
     cauchy, double_sided_maxwell, lognormal, maxwell, pareto, rayleigh, triangular, wald,
     weibull_min,
 };
-pub use discrete::{bernoulli, categorical, choice, choice_array, geometric, rademacher, randint};
+pub use discrete::{
+    bernoulli, categorical, choice, choice_array, choice_array_with_options, choice_with_options,
+    geometric, rademacher, randint, ChoiceOptions,
+};
 pub use distributions::{exponential, gumbel, laplace, logistic};
 pub use gamma::{gamma, loggamma};
 pub use gamma_derived::{ball, beta, chisquare, dirichlet, f, generalized_normal, param_shape, t};

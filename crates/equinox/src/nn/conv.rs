@@ -265,17 +265,16 @@ impl Conv {
                 lax::PaddingSpec::Valid,
             )
         };
-        let y = lax::conv_general_dilated(
+        let y = lax::conv_general_dilated_with_options(
             &x.expand_dims(0),
             &self.weight,
             &self.stride,
             padding,
-            None,
-            Some(&self.dilation),
-            None,
-            self.groups,
-            1,
-            None,
+            lax::ConvGeneralDilatedOptions {
+                rhs_dilation: Some(&self.dilation),
+                feature_group_count: self.groups,
+                ..Default::default()
+            },
         )
         .squeeze(0);
         match &self.bias {

@@ -275,17 +275,17 @@ impl ConvTranspose {
                 .collect();
         }
         let ones = vec![1usize; self.num_spatial_dims];
-        let y = lax::conv_general_dilated(
+        let y = lax::conv_general_dilated_with_options(
             &x.expand_dims(0),
             &self.weight,
             &ones,
             padding_t,
-            Some(&self.stride),
-            Some(&self.dilation),
-            None,
-            self.groups,
-            1,
-            None,
+            lax::ConvGeneralDilatedOptions {
+                lhs_dilation: Some(&self.stride),
+                rhs_dilation: Some(&self.dilation),
+                feature_group_count: self.groups,
+                ..Default::default()
+            },
         )
         .squeeze(0);
         match &self.bias {

@@ -221,13 +221,14 @@ impl MLP {
                 );
             };
             let x = (self.activation)(&input.forward(x));
-            let (x, ()) = lax::scan(
+            let (x, ()) = lax::scan_with_options(
                 |x: &Array, layer: &Linear| ((self.activation)(&layer.forward(x)), ()),
                 &x,
                 stacked,
-                Some(self.depth - 1),
-                false,
-                1,
+                lax::ScanOptions {
+                    length: Some(self.depth - 1),
+                    ..Default::default()
+                },
             );
             x
         } else {

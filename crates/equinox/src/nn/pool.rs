@@ -205,7 +205,7 @@ impl Pool {
             PoolOperation::Min => WindowReduceKind::Min,
             PoolOperation::Add | PoolOperation::Avg => WindowReduceKind::Sum,
         };
-        let y = lax::reduce_window(x, kind, &window, &strides, pads, None, None);
+        let y = lax::reduce_window(x, kind, &window, &strides, pads);
         if self.operation == PoolOperation::Avg {
             let count: usize = self.kernel_size.iter().product();
             &y / &Array::weak_scalar(count as f64)

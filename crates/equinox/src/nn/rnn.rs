@@ -78,14 +78,7 @@ fn check_vector(layer: &str, what: &str, x: &Array, n: usize) {
 ///
 /// // Run over a sequence of 5 inputs with lax::scan, from a zero hidden state.
 /// let xs = random::normal(random::key(1), [5, 2], eqx::DType::F32);
-/// let (h, ()) = lax::scan(
-///     |h, x| (cell.forward(x, h), ()),
-///     &jnp::zeros([3]),
-///     &xs,
-///     None,
-///     false,
-///     1,
-/// );
+/// let (h, ()) = lax::scan(|h, x| (cell.forward(x, h), ()), &jnp::zeros([3]), &xs);
 /// assert_eq!(h.shape(), &[3]);
 /// ```
 #[derive(Module, Clone)]
@@ -200,9 +193,6 @@ impl GRUCell {
 ///     |hc: &(Array, Array), x| (cell.forward(x, hc), ()),
 ///     &(zeros.clone(), zeros),
 ///     &xs,
-///     None,
-///     false,
-///     1,
 /// );
 /// assert_eq!((h.shape(), c.shape()), (&[3][..], &[3][..]));
 /// ```

@@ -643,7 +643,7 @@ impl<L> Default for MuonOptions<L> {
 /// let opt = contrib::muon(0.02);
 /// let params = (jnp::ones([4, 4]), jnp::ones([4]));
 /// let state = opt.init(&params);
-/// let grads = (jnp::eye(4, None, 0), jnp::ones([4]));
+/// let grads = (jnp::eye(4), jnp::ones([4]));
 /// let (u, _) = opt.update(&grads, &state, Some(&params));
 /// // The identity is already orthogonal: the update is -lr times (about) it.
 /// assert!((u.0.to_vec::<f32>()[0] + 0.02).abs() < 0.01);

@@ -152,10 +152,7 @@ pub fn ntxent_with_options(embeddings: &Array, labels: &Array, options: NtxentOp
     let diffs = jnp::logical_not(&same);
     let n = labels.shape()[0];
     // Positive pairs: the same label, not the embedding with itself.
-    let matches = jnp::logical_and(
-        &same,
-        &jnp::logical_not(&jnp::eye(n, None, 0).astype(DType::Bool)),
-    );
+    let matches = jnp::logical_and(&same, &jnp::logical_not(&jnp::eye(n).astype(DType::Bool)));
     let neg_inf = Array::weak_scalar(f64::NEG_INFINITY);
     let xcs_diffs = jnp::where_(&diffs, &xcs, &neg_inf);
     let xcs_matches = jnp::where_(&matches, &xcs, &neg_inf);

@@ -153,10 +153,7 @@ pub fn inv(a: &Array) -> Array {
     }
     let a = to_inexact(a);
     let n = a.shape()[r - 1];
-    let eye = jnp::broadcast_to(
-        &jnp::eye(n, None, 0).astype(a.dtype()),
-        a.shape_obj().clone(),
-    );
+    let eye = jnp::broadcast_to(&jnp::eye(n).astype(a.dtype()), a.shape_obj().clone());
     solve(&a, &eye)
 }
 
@@ -399,7 +396,7 @@ pub struct TensorsolveOptions {
 ///
 /// ```
 /// use equinox_core::{numpy as jnp, Array};
-/// let a = jnp::reshape(&jnp::eye(4, None, 0), [2, 2, 2, 2]);
+/// let a = jnp::reshape(&jnp::eye(4), [2, 2, 2, 2]);
 /// let b = Array::from_vec(vec![1.0f32, 2.0, 3.0, 4.0], [2, 2]);
 /// assert_eq!(jnp::linalg::tensorsolve(&a, &b).to_vec::<f32>(), vec![1.0, 2.0, 3.0, 4.0]);
 /// ```
@@ -443,7 +440,7 @@ pub fn tensorsolve_with(a: &Array, b: &Array, options: TensorsolveOptions) -> Ar
 ///
 /// ```
 /// use equinox_core::{numpy as jnp, Array};
-/// let a = jnp::reshape(&(&jnp::eye(4, None, 0) * 2.0), [4, 2, 2]);
+/// let a = jnp::reshape(&(&jnp::eye(4) * 2.0), [4, 2, 2]);
 /// let inv = jnp::linalg::tensorinv_with(&a, 1);
 /// assert_eq!(inv.shape(), &[2, 2, 4]);
 /// assert_eq!(inv.to_vec::<f32>()[0], 0.5);
@@ -495,7 +492,7 @@ pub fn matrix_power(a: &Array, n: i64) -> Array {
         panic!("Last 2 dimensions of the array must be square");
     }
     if n == 0 {
-        let eye = jnp::eye(a.shape()[r - 1], None, 0).astype(a.dtype());
+        let eye = jnp::eye(a.shape()[r - 1]).astype(a.dtype());
         return jnp::broadcast_to(&eye, a.shape_obj().clone());
     }
     let a = if n < 0 { inv(a) } else { a.clone() };

@@ -190,7 +190,7 @@ fn series(init: Option<Array>, b: &[f64], offset: usize, powers: &[&Array]) -> A
 fn pade(a: &Array, m: usize) -> (Array, Array) {
     let b = pade_coefficients(m);
     let n = a.shape()[0];
-    let ident = jnp::eye(n, None, 0).astype(a.dtype());
+    let ident = jnp::eye(n).astype(a.dtype());
     let a2 = jnp::matmul(a, a);
     let a4 = jnp::matmul(&a2, &a2);
     let a6 = jnp::matmul(&a4, &a2);

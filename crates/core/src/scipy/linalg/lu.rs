@@ -91,7 +91,14 @@ pub fn lu(a: &Array) -> (Array, Array, Array) {
     let rows = lax::broadcasted_iota(DType::I32, [m, m], 0);
     let p = jnp::equal(&jnp::expand_dims(&permutation, -2), &rows).astype(a.dtype());
     let l = &lax::slice_in_dim(&jnp::tril(&lu, -1), 0, k, 1, r - 1)
-        + &jnp::eye(m, Some(k), 0).astype(a.dtype());
+        + &jnp::eye_with_options(
+            m,
+            jnp::EyeOptions {
+                m: Some(k),
+                k: 0,
+                dtype: a.dtype(),
+            },
+        );
     let u = lax::slice_in_dim(&jnp::triu(&lu, 0), 0, k, 1, r - 2);
     (p, l, u)
 }
