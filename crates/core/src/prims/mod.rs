@@ -2,9 +2,11 @@
 //!
 //! Each primitive family lives in one file holding everything about it: its parameters, its
 //! shape/dtype rule (`abstract_eval`) and its eager CPU implementation (`eval`). The
-//! transformations (JVP, transpose, batching) join them there. The numpy-level API and the
-//! `jax.nn` functions are written only in terms of [`bind`], never with kernels of their own,
-//! so that every transformation works on all of them.
+//! transformations (JVP, transpose, batching) join them there. The large families are folders
+//! instead (`linalg`, `gather_scatter`, `slicing`, `window`), with one file per primitive or
+//! per rule. The numpy-level API and the `jax.nn` functions are written only in terms of
+//! [`bind`], never with kernels of their own, so that every transformation works on all of
+//! them.
 
 pub mod binary;
 pub mod collective;
