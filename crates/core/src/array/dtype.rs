@@ -441,6 +441,24 @@ impl Node {
 /// like Python scalars in JAX) take the other side's dtype where they can: `f32 array * 2.0`
 /// stays `f32`, `bf16 array + 1` stays `bf16`, and `i32 array * 2.0` becomes a weak `f32`.
 pub fn promote_types_weak(a: DType, a_weak: bool, b: DType, b_weak: bool) -> (DType, bool) {
+    // Every eager binary operation promotes its operands, and walking the lattice costs more
+    // than the rest of a small operation's dispatch: each pair's result is computed once.
+    // A pair with no promotion path panics every time (its cell stays empty).
+    let operand = |d: DType, weak: bool| 2 * d as usize + weak as usize;
+    PROMOTIONS[operand(a, a_weak) * 2 * DTYPE_COUNT + operand(b, b_weak)]
+        .get_or_init(|| promote_on_lattice(a, a_weak, b, b_weak))
+        .to_owned()
+}
+
+/// The number of `DType` variants (`F4E2M1Fn` is the last).
+const DTYPE_COUNT: usize = DType::F4E2M1Fn as usize + 1;
+
+/// [`promote_types_weak`]'s results, one cell per pair of (dtype, weak) operands.
+static PROMOTIONS: [std::sync::OnceLock<(DType, bool)>; 4 * DTYPE_COUNT * DTYPE_COUNT] =
+    [const { std::sync::OnceLock::new() }; 4 * DTYPE_COUNT * DTYPE_COUNT];
+
+/// [`promote_types_weak`] computed on JAX's type lattice.
+fn promote_on_lattice(a: DType, a_weak: bool, b: DType, b_weak: bool) -> (DType, bool) {
     let (na, nb) = (Node::of(a, a_weak), Node::of(b, b_weak));
     let common = na.upper_bounds() & nb.upper_bounds();
     if common == 0 {
@@ -502,4 +520,35 @@ pub fn promote_types_weak(a: DType, a_weak: bool, b: DType, b_weak: bool) -> (DT
 /// ```
 pub fn promote_types(a: DType, b: DType) -> DType {
     promote_types_weak(a, false, b, false).0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cached promotion table agrees with the lattice for every pair of operands,
+    /// including the pairs with no promotion path (both panic), and covers every dtype.
+    #[test]
+    fn cached_promotions_match_the_lattice() {
+        let every: Vec<DType> = ALL_DTYPES
+            .iter()
+            .chain(&COMPLEX_DTYPES)
+            .chain(&FLOAT8_DTYPES)
+            .chain(&FLOAT4_DTYPES)
+            .copied()
+            .collect();
+        assert_eq!(every.len(), DTYPE_COUNT);
+        for &a in &every {
+            for &b in &every {
+                for (aw, bw) in [(false, false), (false, true), (true, false), (true, true)] {
+                    let lattice = std::panic::catch_unwind(|| promote_on_lattice(a, aw, b, bw));
+                    // Twice: the first call fills the cell, the second reads it.
+                    for _ in 0..2 {
+                        let cached = std::panic::catch_unwind(|| promote_types_weak(a, aw, b, bw));
+                        assert_eq!(cached.ok(), lattice.as_ref().ok().copied(), "{a:?} {b:?}");
+                    }
+                }
+            }
+        }
+    }
 }
