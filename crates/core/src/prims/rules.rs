@@ -147,9 +147,7 @@ pub fn move_axis(x: &Array, from: usize, to: usize) -> Array {
     if from == to {
         return x.clone();
     }
-    let mut perm: Axes = (0..x.ndim()).filter(|&a| a != from).collect();
-    perm.insert(to, from);
-    bind1(LayoutOp::Transpose { permutation: perm }, &[x])
+    super::ops::moveaxis(x, from, to)
 }
 
 /// `x` with its batch axis at position 0: moved there, or (for an unbatched value) created by
@@ -277,12 +275,7 @@ pub fn transpose(x: &Array, permutation: &[usize]) -> Array {
     if permutation.iter().enumerate().all(|(i, &p)| i == p) {
         return x.clone();
     }
-    bind1(
-        LayoutOp::Transpose {
-            permutation: Axes::from_slice(permutation),
-        },
-        &[x],
-    )
+    super::ops::transpose(x, permutation)
 }
 
 /// `reshape[new_sizes]` (nothing is bound when the shape is unchanged).
@@ -290,12 +283,7 @@ pub fn reshape(x: &Array, shape: &[usize]) -> Array {
     if x.shape() == shape {
         return x.clone();
     }
-    bind1(
-        LayoutOp::Reshape {
-            new_sizes: Shape::from(shape.to_vec()),
-        },
-        &[x],
-    )
+    super::ops::reshape(x, shape)
 }
 
 /// `convert_element_type` to `dtype` (nothing is bound when `x` already has it).
