@@ -44,6 +44,7 @@ pub mod backend;
 pub mod compiler;
 pub mod config;
 pub mod debug;
+pub mod distributed;
 mod float_checks;
 pub mod higher_order;
 pub mod jaxpr;

@@ -107,6 +107,8 @@
 //! ## Cargo features
 //! - `ndarray` (off by default): conversions between [`Array`] and `ndarray::ArrayD`
 //!   (`Array::from(ndarray_array)`, `Array::to_ndarray`), the core's feature of that name.
+//! - `mpi` (off by default): [`distributed::mpi`], process groups of MPI ranks for
+//!   data-parallel training under `mpirun` (needs an MPI installation and libclang to build).
 #![forbid(unsafe_code)]
 
 // The derive's generated code names `::equinox`; this makes that path work inside this crate.
@@ -120,6 +122,9 @@ pub mod debug;
 // Declared here, this `nn` shadows the core's `nn` from the glob import above; it re-exports
 // the core's `jax.nn` functions beside the layers.
 pub mod nn;
+// Declared here, this `distributed` shadows the core's from the glob import above; it
+// re-exports the core's process groups beside the data-parallel helpers (and MPI).
+pub mod distributed;
 
 /// Derives [`Module`](trait@Module) (that is, [`tree::PyTree`]) for a struct or enum: see the
 /// [crate documentation](crate#derivemodule).

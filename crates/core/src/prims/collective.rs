@@ -8,6 +8,7 @@ use super::layout::{Axes, LayoutOp};
 use super::reduce::{ReduceKind, ReduceOp};
 use super::{bind1, expect_arity, ops, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, ShapeDtype};
+use crate::distributed::{CollectiveError, ProcessGroup, ReduceOp as ProcessReduce};
 
 /// A collective over the mapped axis called `axis_name`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -212,6 +213,79 @@ impl CollectiveOp {
     }
 }
 
+impl CollectiveOp {
+    /// Carries out the collective across the members of the process group its axis is bound
+    /// to (see [`crate::distributed`]); a member's operand is its own value. A failed exchange
+    /// (another member died) panics, naming the collective and the failed member.
+    fn across_processes(&self, group: &dyn ProcessGroup, args: &[&Array]) -> Array {
+        let fail = |e: CollectiveError| -> ! {
+            panic!(
+                "{} over process axis '{}' (rank {} of {}): {e}",
+                self.name(),
+                self.axis_name(),
+                group.rank(),
+                group.size()
+            )
+        };
+        let n = group.size();
+        match self {
+            CollectiveOp::Psum { .. } => group.all_reduce(args[0], ProcessReduce::Sum),
+            CollectiveOp::Pmax { .. } => group.all_reduce(args[0], ProcessReduce::Max),
+            CollectiveOp::Pmin { .. } => group.all_reduce(args[0], ProcessReduce::Min),
+            CollectiveOp::AllGather { .. } => group.all_gather(args[0]),
+            CollectiveOp::AxisIndex { .. } => Ok(Array::scalar(group.rank() as i32)),
+            CollectiveOp::Ppermute { perm, .. } => group.permute(args[0], perm),
+            CollectiveOp::PsumScatter {
+                scatter_dimension,
+                tiled,
+                ..
+            } => {
+                // Rows of a leading axis of the group's size, one per member.
+                let x = args[0];
+                let sd = *scatter_dimension;
+                let mut sizes = x.shape().to_vec();
+                sizes.splice(sd..=sd, [n, sizes[sd] / n]);
+                let rows = rules::move_axis(&ops::reshape(x, &sizes), sd, 0);
+                group.reduce_scatter(&rows).map(|mine| {
+                    if *tiled {
+                        mine
+                    } else {
+                        ops::squeeze(&mine, &[sd])
+                    }
+                })
+            }
+            CollectiveOp::AllToAll {
+                split_axis,
+                concat_axis,
+                tiled,
+                ..
+            } => {
+                let x = args[0];
+                let (split, concat) = (*split_axis, *concat_axis);
+                // Part j of the split axis becomes row j of a leading axis.
+                let mut sizes = x.shape().to_vec();
+                sizes.splice(split..=split, [n, sizes[split] / n]);
+                let rows = rules::move_axis(&ops::reshape(x, &sizes), split, 0);
+                group.all_to_all(&rows).map(|received| {
+                    // `received`: [source, per-part axes with the split axis as a chunk].
+                    if *tiled {
+                        // The source becomes the major part of the concat axis.
+                        let moved = rules::move_axis(&received, 0, concat);
+                        let mut shape = moved.shape().to_vec();
+                        let merged = shape[concat] * shape[concat + 1];
+                        shape.splice(concat..concat + 2, [merged]);
+                        ops::reshape(&moved, &shape)
+                    } else {
+                        let parts = ops::squeeze(&received, &[1 + split]);
+                        rules::move_axis(&parts, 0, concat)
+                    }
+                })
+            }
+        }
+        .unwrap_or_else(|e| fail(e))
+    }
+}
+
 /// `all_to_all` over lanes stacked at axis 0 of `x` (`[lanes, per-lane shape...]`): output
 /// lane `i` gathers part `i` of every lane's `split_axis`, the source lane `j` indexing the
 /// new (or, with `tiled`, the major part of the) `concat_axis`.
@@ -362,11 +436,14 @@ impl PrimitiveRule for CollectiveOp {
         }
     }
 
-    fn eval(&self, _args: &[&Array], _out: &[ShapeDtype]) -> Vec<Array> {
-        panic!(
-            "{}",
-            crate::trace::unbound_axis_message(self.name(), self.axis_name())
-        )
+    fn eval(&self, args: &[&Array], _out: &[ShapeDtype]) -> Vec<Array> {
+        match crate::distributed::bound_group(self.axis_name()) {
+            Some(group) => vec![self.across_processes(group.as_ref(), args)],
+            None => panic!(
+                "{}",
+                crate::trace::unbound_axis_message(self.name(), self.axis_name())
+            ),
+        }
     }
 
     fn jvp(

@@ -128,7 +128,8 @@ pub(crate) fn is_live(tag: u64) -> bool {
     false
 }
 
-/// The size of the vmap axis called `name` among the active traces.
+/// The size of the vmap axis called `name` among the active traces, else of the process axis
+/// of that name (see [`crate::distributed`]).
 pub(crate) fn axis_size(name: &str) -> Option<usize> {
     let mut t = current();
     while let Some(tr) = t {
@@ -137,10 +138,11 @@ pub(crate) fn axis_size(name: &str) -> Option<usize> {
         }
         t = tr.parent();
     }
-    None
+    crate::distributed::bound_group(name).map(|g| g.size())
 }
 
-/// The names of the vmap axes bound by the active traces, innermost first.
+/// The names of the vmap axes bound by the active traces, innermost first, then the process
+/// axes bound on this thread.
 pub(crate) fn axis_names() -> Vec<String> {
     let mut names = Vec::new();
     let mut t = current();
@@ -150,6 +152,7 @@ pub(crate) fn axis_names() -> Vec<String> {
         }
         t = tr.parent();
     }
+    names.extend(crate::distributed::bound_axis_names());
     names
 }
 

@@ -17,7 +17,14 @@ use std::path::Path;
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "values and kernels",
-        &["config", "array", "tree", "backend", "atomic_file"],
+        &[
+            "config",
+            "array",
+            "tree",
+            "backend",
+            "atomic_file",
+            "distributed",
+        ],
     ),
     (
         "the bind <-> trace core: primitives, traces, the jaxpr IR",

@@ -20,6 +20,7 @@ mod closeness_fma;
 mod complex;
 mod control_flow;
 mod conv;
+mod distributed;
 mod dot_general;
 mod error_if_modes;
 mod fft;

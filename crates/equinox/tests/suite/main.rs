@@ -6,6 +6,7 @@
 mod common;
 
 mod debug;
+mod distributed;
 mod filter_ad;
 mod filter_custom;
 mod filter_jit;

@@ -283,7 +283,8 @@ impl Liveness {
         let n = j.avals.len();
         let mut root: Vec<Var> = (0..n as Var).collect();
         for (e, c) in j.eqns.iter().zip(classes) {
-            if let (Class::Alias, Atom::Var(x)) = (c, &e.inputs[0]) {
+            // (An equation without operands, as `axis_index`, is never an alias.)
+            if let (Class::Alias, Some(Atom::Var(x))) = (c, e.inputs.first()) {
                 root[e.outputs[0] as usize] = root[*x as usize];
             }
         }
@@ -531,7 +532,7 @@ fn emit_row_fused(
     let outs = wiring.outputs.iter().map(|&v| storage.buffer(v)).collect();
     // The group's aliases name the buffers of the values they alias.
     for &m in members {
-        if let (Class::Alias, Atom::Var(x)) = (&classes[m], &j.eqns[m].inputs[0]) {
+        if let (Class::Alias, Some(Atom::Var(x))) = (&classes[m], j.eqns[m].inputs.first()) {
             storage.alias(j.eqns[m].outputs[0], *x);
         }
     }

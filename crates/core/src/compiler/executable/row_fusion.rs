@@ -368,8 +368,8 @@ impl RowFused {
         for &i in members {
             let e = &j.eqns[i];
             let out = e.outputs[0];
-            let r = match (alias(i), &e.inputs[0]) {
-                (true, Atom::Var(x)) => rep.get(x).copied().unwrap_or(*x),
+            let r = match (alias(i), e.inputs.first()) {
+                (true, Some(Atom::Var(x))) => rep.get(x).copied().unwrap_or(*x),
                 _ => out,
             };
             rep.insert(out, r);
@@ -651,17 +651,18 @@ impl RowFused {
                 if args.iter().any(|a| matches!(a, Arg::Rows(_))) {
                     // Row by row, each broadcast per-row value a single element: the same
                     // per-element formula on the same operands as over the whole chunk.
+                    // One operand list, updated in place per row: this loop runs once per
+                    // row, so it must not build a collection each time.
                     let mut out = out;
+                    let mut row = a.clone();
                     for r in 0..c.rows {
-                        let row: SmallVec<[Src<'_>; 3]> = args
-                            .iter()
-                            .zip(&a)
-                            .map(|(arg, s)| match arg {
+                        for ((slot, arg), s) in row.iter_mut().zip(args.iter()).zip(&a) {
+                            *slot = match arg {
                                 Arg::Rows(_) => s.window(r, 1),
                                 _ if src_len(*s) == n => s.window(r * cols, cols),
                                 _ => *s,
-                            })
-                            .collect();
+                            };
+                        }
                         kernels::elementwise(*op, *dtype, &row, out.window(r * cols, cols));
                     }
                 } else {

@@ -39,7 +39,13 @@ pub fn fold_constants(program: &ClosedJaxpr) -> ClosedJaxpr {
             a.ndim() == 0 || a.size() <= FOLD_MAX_ELEMENTS
         });
         match values {
-            Some(values) if small && !e.prim.has_effect() => {
+            // A collective's operands may be constants, but its result depends on the other
+            // members of its process group: it runs with them, not at compile time.
+            Some(values)
+                if small
+                    && !e.prim.has_effect()
+                    && !matches!(e.prim, crate::prims::Primitive::Collective(_)) =>
+            {
                 let refs: Vec<&Array> = values.iter().collect();
                 for (v, x) in e.outputs.iter().zip(eval_primitive(&e.prim, &refs)) {
                     debug_assert_eq!(x.aval(), &j.avals[*v as usize], "{} folded", e.prim.name());
