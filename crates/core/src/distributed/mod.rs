@@ -145,6 +145,30 @@ pub fn bind_axis<R>(name: &str, group: Arc<dyn ProcessGroup>, f: impl FnOnce() -
     f()
 }
 
+/// The process axes bound on this thread, to carry to another thread with [`with_bindings`].
+pub(crate) type Bindings = Vec<(String, Arc<dyn ProcessGroup>)>;
+
+/// A copy of this thread's process-axis bindings.
+pub(crate) fn bindings() -> Bindings {
+    BOUND.with(|b| b.borrow().clone())
+}
+
+/// Runs `f` with this thread's process-axis bindings replaced by `bound` (restored after, also
+/// on panic): how a program handed to another thread keeps its caller's axes.
+pub(crate) fn with_bindings<R>(bound: Bindings, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Bindings>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(previous) = self.0.take() {
+                BOUND.with(|b| *b.borrow_mut() = previous);
+            }
+        }
+    }
+    let previous = BOUND.with(|b| std::mem::replace(&mut *b.borrow_mut(), bound));
+    let _restore = Restore(Some(previous));
+    f()
+}
+
 /// The process group bound to axis `name` on this thread, if any (the innermost binding).
 pub fn bound_group(name: &str) -> Option<Arc<dyn ProcessGroup>> {
     BOUND.with(|b| {

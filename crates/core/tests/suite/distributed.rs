@@ -192,3 +192,17 @@ fn a_member_that_panics_fails_the_others_collectives_naming_it() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_large_jitted_program_runs_its_collectives_where_the_axis_is_bound() {
+    // Large enough for the executor's multi-threaded path, with more members than the pool has
+    // workers: the program must run its collective on the member's thread, where "i" is bound.
+    let x = Array::from_vec(
+        (0..MEMBERS * 20_000).map(|i| (i % 7) as f32).collect(),
+        [MEMBERS, 20_000],
+    );
+    let f = |v: &Array| lax::psum(&(v * 2.0), "i") + 1.0;
+    let want = over_vmap(&x, f);
+    let got = across_members(&x, |v| jit(f)(v));
+    assert_eq!(got.to_vec::<f32>(), want.to_vec::<f32>());
+}

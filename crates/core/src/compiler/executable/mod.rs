@@ -233,9 +233,13 @@ impl Executable {
         // thread that competes with workers still spinning after the last parallel kernel
         // (on two cores that halves the speed of every serial step). `rayon::scope` runs its
         // body on a worker when called from outside the pool. Small programs stay put: the
-        // hand-off costs a few microseconds.
-        if self.plan.large && rayon::current_thread_index().is_none() {
-            rayon::scope(|_| run())
+        // hand-off costs a few microseconds. A program with a collective stays too: a member
+        // of a process group waiting in a collective must not hold one of the pool's workers
+        // (the other members may need them to get there). The process axes bound here travel
+        // with the hand-off, for collectives hidden in higher-order primitives.
+        if self.plan.large && !self.plan.collective && rayon::current_thread_index().is_none() {
+            let bound = crate::distributed::bindings();
+            rayon::scope(|_| crate::distributed::with_bindings(bound, run))
         } else {
             run()
         }

@@ -106,6 +106,9 @@ pub(crate) struct Plan {
     /// Whether some value, here or in a compiled sub-program, is large enough for kernels to
     /// split it across threads.
     pub(crate) large: bool,
+    /// Whether the program, or a compiled sub-program, runs a collective (which may be over a
+    /// process axis: see [`crate::distributed`]).
+    pub(crate) collective: bool,
 }
 
 enum Class {
@@ -500,6 +503,11 @@ impl Plan {
             Instr::Control { op, .. } => op.executables().iter().any(|x| x.plan.large),
             _ => false,
         });
+        let collective = instrs.iter().any(|i| match i {
+            Instr::Eval { prim, .. } => matches!(**prim, Primitive::Collective(_)),
+            Instr::Control { op, .. } => op.executables().iter().any(|x| x.plan.collective),
+            _ => false,
+        });
         Plan {
             program: p.clone(),
             instrs,
@@ -508,6 +516,7 @@ impl Plan {
             literals: storage.literals,
             outputs,
             large: large_sub_program || j.avals.iter().any(|a| a.size() >= LARGE_VALUE),
+            collective,
         }
     }
 }
