@@ -93,8 +93,20 @@ fn main() {
         }
     }
 
-    // Data-parallel training steps.
-    let batch = 256;
+    // Data-parallel training steps, at two global batch sizes.
+    for batch in [256, 1024] {
+        train_steps(&world, batch, &emit);
+    }
+}
+
+/// Data-parallel SGD steps of the 784-512-512-10 MLP on a global batch of `batch`; then the
+/// same step without the gradient exchange, and the exchange alone.
+fn train_steps(
+    world: &std::sync::Arc<dyn distributed::ProcessGroup>,
+    batch: usize,
+    emit: &dyn Fn(&str, &str, (f64, f64), String),
+) {
+    let (rank, size) = (world.rank(), world.size());
     let model = nn::MLP::new(784, 10, 512, 2, random::key(1));
     let opt = optim::sgd(0.01);
     let state = opt.init(&eqx::filter(&model, eqx::is_inexact_array));
@@ -118,10 +130,42 @@ fn main() {
         })
     });
     let per_s = batch as f64 / timed.1;
+    let name = format!("mlp-train-b{batch}");
     emit(
-        "mlp-train-b256",
+        &name,
         "equinox-rs",
         timed,
         format!(",\"examples_per_s\":{per_s:.1}"),
+    );
+
+    let opt = optim::sgd(0.01);
+    let local = eqx::filter_jit(
+        move |model: &nn::MLP, state: &SgdState, x: &Array, y: &Array| {
+            let grads = eqx::filter_grad(loss)(model, x, y);
+            let (updates, state) = opt.update(&grads, state, Some(model));
+            (eqx::apply_updates(model, &updates), state)
+        },
+    );
+    let timed = time_fixed(world.as_ref(), 5, 40, || {
+        let (m, s) = local(&model, &state, &xb, &yb);
+        (model, state) = (m, s);
+    });
+    emit(
+        &format!("mlp-step-no-exchange-b{batch}"),
+        "equinox-rs",
+        timed,
+        String::new(),
+    );
+    let grads = eqx::filter_grad(loss)(&model, &xb, &yb);
+    let timed = distributed::bind_axis("data", world.clone(), || {
+        time_fixed(world.as_ref(), 5, 40, || {
+            std::hint::black_box(distributed::tree_pmean(&grads, "data"));
+        })
+    });
+    emit(
+        &format!("mlp-grad-pmean-b{batch}"),
+        "equinox-rs",
+        timed,
+        String::new(),
     );
 }

@@ -11,7 +11,7 @@ cargo bench -q -p equinox --features mpi --bench distributed --no-run 2>/dev/nul
 bin=$(ls -t target/release/deps/distributed-* | grep -v '\.d$' | head -1)
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-mpi="mpirun --oversubscribe --allow-run-as-root --bind-to none"
+mpi="mpirun --oversubscribe --allow-run-as-root --bind-to core"
 RAYON_NUM_THREADS=1 $mpi -n 1 "$bin" | tee -a "$out"
 RAYON_NUM_THREADS=1 $mpi -n 2 "$bin" | tee -a "$out"
 python3 - "$out" <<'PY'
@@ -24,7 +24,13 @@ print()
 mpi_s, ours_s = med("allreduce-10m", "mpi", 2), med("allreduce-10m", "equinox-rs", 2)
 if mpi_s and ours_s:
     print(f"all-reduce 10M f32, 2 ranks: MPI_Allreduce {mpi_s*1e3:.2f} ms, lax.psum {ours_s*1e3:.2f} ms: ours at {mpi_s/ours_s:.0%} of MPI's speed")
-one, two = med("mlp-train-b256", "equinox-rs", 1), med("mlp-train-b256", "equinox-rs", 2)
-if one and two:
-    print(f"MLP 784-512-512-10 SGD, global batch 256: 1 rank {one*1e3:.2f} ms/step, 2 ranks {two*1e3:.2f} ms/step: {one/two:.2f}x the throughput")
+for batch in (256, 1024):
+    one, two = med(f"mlp-train-b{batch}", "equinox-rs", 1), med(f"mlp-train-b{batch}", "equinox-rs", 2)
+    if one and two:
+        print(f"MLP 784-512-512-10 SGD, global batch {batch}: 1 rank {one*1e3:.2f} ms/step, 2 ranks {two*1e3:.2f} ms/step: {one/two:.2f}x the throughput")
+    for ranks in (1, 2):
+        local = med(f"mlp-step-no-exchange-b{batch}", "equinox-rs", ranks)
+        pmean = med(f"mlp-grad-pmean-b{batch}", "equinox-rs", ranks)
+        if local and pmean:
+            print(f"  {ranks} rank(s): the step without the exchange {local*1e3:.2f} ms, tree_pmean of the gradients {pmean*1e3:.2f} ms")
 PY

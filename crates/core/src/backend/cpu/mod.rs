@@ -2,11 +2,14 @@
 //!
 //! The crate denies `unsafe` code except in the modules marked `allow(unsafe_code)` below:
 //! writes into uninitialised buffers (through `uninit`'s two functions), the target-feature
-//! dispatch of `simd`, the `gemm` calls of `matmul` and the non-temporal stores of `stream`.
+//! dispatch of `simd`, the `gemm` calls of `matmul`, the non-temporal stores of `stream` and
+//! the huge-page advice of `huge_pages`.
 
 #[allow(unsafe_code)]
 pub mod elementwise;
 pub mod fft;
+#[allow(unsafe_code)]
+pub mod huge_pages;
 pub mod indexed;
 #[allow(unsafe_code)]
 pub mod matmul;

@@ -20,6 +20,7 @@ pub(crate) unsafe fn vec_filled_by<T: Copy>(
     fill: impl FnOnce(&mut [MaybeUninit<T>]),
 ) -> Vec<T> {
     let mut out: Vec<T> = Vec::with_capacity(n);
+    super::huge_pages::advise(&mut out);
     let slots = &mut out.spare_capacity_mut()[..n];
     assert_eq!(slots.len(), n, "vec_filled_by: {n} slots expected");
     fill(slots);
