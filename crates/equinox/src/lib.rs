@@ -107,7 +107,7 @@
 //! ## Cargo features
 //! - `ndarray` (off by default): conversions between [`Array`] and `ndarray::ArrayD`
 //!   (`Array::from(ndarray_array)`, `Array::to_ndarray`), the core's feature of that name.
-//! - `mpi` (off by default): [`distributed::mpi`], process groups of MPI ranks for
+//! - `mpi` (off by default): `distributed::mpi`, process groups of MPI ranks for
 //!   data-parallel training under `mpirun` (needs an MPI installation and libclang to build).
 #![forbid(unsafe_code)]
 
