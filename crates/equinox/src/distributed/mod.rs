@@ -113,16 +113,16 @@ fn bucketed<T: PyTree, E>(
     bucket_bytes: usize,
     mut exchange: impl FnMut(&Array) -> Result<Array, E>,
 ) -> Result<T, E> {
-    let leaves: Vec<Array> = tree::leaves(tree).into_iter().cloned().collect();
-    let mut out: Vec<Option<Array>> = vec![None; leaves.len()];
-    // Buckets of leaf indices.
+    // The leaves `rebuild` takes back: those not filtered out.
+    let leaves: Vec<&Array> = tree::leaves(tree)
+        .into_iter()
+        .filter(|l| !l.is_filtered_out())
+        .collect();
+    let mut out: Vec<Array> = leaves.iter().map(|&l| l.clone()).collect();
+    // Buckets of leaf indices; empty leaves stay as they are.
     let mut buckets: Vec<Vec<usize>> = Vec::new();
     let mut open: Option<(DType, usize)> = None;
-    for (i, leaf) in leaves.iter().enumerate() {
-        if leaf.is_filtered_out() || leaf.size() == 0 {
-            out[i] = Some(leaf.clone());
-            continue;
-        }
+    for (i, leaf) in leaves.iter().enumerate().filter(|(_, l)| l.size() > 0) {
         let bytes = leaf.size() * leaf.dtype().size_in_bytes();
         match open {
             Some((dtype, filled)) if dtype == leaf.dtype() && filled < bucket_bytes => {
@@ -136,7 +136,7 @@ fn bucketed<T: PyTree, E>(
         }
     }
     for bucket in &buckets {
-        let flat: Vec<Array> = bucket.iter().map(|&i| jnp::ravel(&leaves[i])).collect();
+        let flat: Vec<Array> = bucket.iter().map(|&i| jnp::ravel(leaves[i])).collect();
         let refs: Vec<&Array> = flat.iter().collect();
         let packed = if refs.len() == 1 {
             flat[0].clone()
@@ -148,13 +148,22 @@ fn bucketed<T: PyTree, E>(
         for &i in bucket {
             let n = leaves[i].size();
             let part = lax::slice_in_dim(&reduced, offset, offset + n, 1, 0);
-            out[i] = Some(jnp::reshape(&part, leaves[i].shape()));
+            out[i] = jnp::reshape(&part, leaves[i].shape());
             offset += n;
         }
     }
-    let leaves = out.into_iter().map(|l| l.expect("every leaf was placed"));
-    // `rebuild` takes the leaves that are not filtered out.
-    Ok(tree::rebuild(tree, leaves.filter(|l| !l.is_filtered_out())))
+    Ok(tree::rebuild(tree, out))
+}
+
+/// [`bucketed`] with an exchange that cannot fail (a collective inside the program).
+fn bucketed_collective<T: PyTree>(
+    tree: &T,
+    options: &AllReduceOptions,
+    collective: impl Fn(&Array) -> Array,
+) -> T {
+    let result: Result<T, std::convert::Infallible> =
+        bucketed(tree, options.bucket_bytes, |b| Ok(collective(b)));
+    result.unwrap_or_else(|never| match never {})
 }
 
 /// `jax.tree.map(lambda g: lax.pmean(g, axis_name), tree)`, packing the leaves into buffers of
@@ -170,9 +179,7 @@ pub fn tree_pmean_with_options<T: PyTree>(
     axis_name: &str,
     options: &AllReduceOptions,
 ) -> T {
-    let result: Result<T, std::convert::Infallible> =
-        bucketed(tree, options.bucket_bytes, |b| Ok(lax::pmean(b, axis_name)));
-    result.unwrap_or_else(|never| match never {})
+    bucketed_collective(tree, options, |b| lax::pmean(b, axis_name))
 }
 
 /// `jax.tree.map(lambda g: lax.psum(g, axis_name), tree)`, bucketed as [`tree_pmean`].
@@ -186,9 +193,7 @@ pub fn tree_psum_with_options<T: PyTree>(
     axis_name: &str,
     options: &AllReduceOptions,
 ) -> T {
-    let result: Result<T, std::convert::Infallible> =
-        bucketed(tree, options.bucket_bytes, |b| Ok(lax::psum(b, axis_name)));
-    result.unwrap_or_else(|never| match never {})
+    bucketed_collective(tree, options, |b| lax::psum(b, axis_name))
 }
 
 /// Every member gets member `root`'s leaves (in buckets, as [`tree_pmean`]): how data-parallel
