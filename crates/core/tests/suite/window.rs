@@ -243,6 +243,89 @@ fn select_and_scatter_add_matches_naive() {
     }
 }
 
+/// Pooling layouts: leading axes the windows pass through one to one (batch, channels), then
+/// one to three pooled axes with strides and padding; operands with ties and NaNs. Both window
+/// walks that pick the first maximum are checked against the naive one: `select_and_scatter_add`
+/// (the pooling gradient) and the JVP of a max `reduce_window` (`select_and_gather_add`).
+#[test]
+fn first_maximum_picks_in_pooling_layouts_match_naive() {
+    let mut rng = Rng::new(35);
+    for case in 0..30 {
+        let lead = rng.range(1, 3) as usize;
+        let pooled = rng.range(1, 4) as usize;
+        let shape: Vec<usize> = (0..lead + pooled)
+            .map(|d| rng.range(if d < lead { 1 } else { 2 }, 6) as usize)
+            .collect();
+        let mut w = random_window(&mut rng, &shape, false);
+        for d in 0..lead {
+            (w.window[d], w.strides[d], w.padding[d]) = (1, 1, (0, 0));
+        }
+        for d in lead..shape.len() {
+            w.padding[d] = (w.padding[d].0.max(0), w.padding[d].1.max(0));
+        }
+        let size: usize = shape.iter().product();
+        let values: Vec<f32> = (0..size)
+            .map(|_| match rng.range(0, 8) {
+                0 => f32::NAN,
+                v => v as f32,
+            })
+            .collect();
+        let operand = Array::from_vec(values.clone(), &shape[..]);
+        let oshape = out_shape(&shape, &w);
+        let source = common::random_array(&mut rng, &oshape, DType::F32);
+        let (sv, tangent) = (
+            source.to_vec::<f32>(),
+            common::random_array(&mut rng, &shape, DType::F32),
+        );
+        let tv = tangent.to_vec::<f32>();
+        let first_max = |m: &[usize]| {
+            m.iter()
+                .copied()
+                .reduce(|b, i| if values[b] >= values[i] { b } else { i })
+        };
+        // The kernel sums what lands on one position in f64, then rounds once.
+        let mut scattered = vec![0.0f64; size];
+        let mut gathered = vec![0.0f32; sv.len()];
+        for (f, &s) in sv.iter().enumerate() {
+            if let Some(best) = first_max(&window_members(&unravel(f, &oshape), &shape, &w)) {
+                scattered[best] += f64::from(s);
+                gathered[f] = tv[best];
+            }
+        }
+        let got = lax::select_and_scatter_add(
+            &source,
+            &operand,
+            &w.window,
+            &w.strides,
+            w.padding.clone(),
+        );
+        let scattered: Vec<f32> = scattered.iter().map(|&v| v as f32).collect();
+        assert_eq!(
+            got.to_vec::<f32>(),
+            scattered,
+            "scatter, case {case} {shape:?}"
+        );
+        let (_, dy) = equinox_core::transforms::jvp(
+            |x: &Array| {
+                lax::reduce_window(
+                    x,
+                    WindowReduceKind::Max,
+                    &w.window,
+                    &w.strides,
+                    w.padding.clone(),
+                )
+            },
+            &operand,
+            &tangent,
+        );
+        assert_eq!(
+            dy.to_vec::<f32>(),
+            gathered,
+            "gather, case {case} {shape:?}"
+        );
+    }
+}
+
 #[test]
 fn select_and_scatter_picks_the_first_maximum() {
     let x = Array::from_vec(vec![5.0f32, 5.0, 1.0, 5.0], [4]);

@@ -162,7 +162,6 @@ pub(super) fn select_and_scatter<T: Element, A: Copy>(
     if source.is_empty() {
         return out;
     }
-    let strides: Vec<usize> = (0..nd).map(|d| g.shape[d + 1..].iter().product()).collect();
     // valid[d][o]: the operand indices along axis d of window o that are not padding.
     let valid: Vec<Vec<Vec<usize>>> = (0..nd)
         .map(|d| {
@@ -178,19 +177,101 @@ pub(super) fn select_and_scatter<T: Element, A: Copy>(
                 .collect()
         })
         .collect();
-    let mut o_idx = vec![0usize; nd];
-    let mut w_idx = vec![0usize; nd];
-    for &s in source {
-        let lists: Vec<&[usize]> = (0..nd).map(|d| &valid[d][o_idx[d]][..]).collect();
-        if lists.iter().all(|l| !l.is_empty()) {
-            let pi = first_window_max(operand, &lists, &strides, &mut w_idx);
-            out[pi] = add(out[pi], s);
+    for_each_window_max(operand, g.shape, g.grid, &valid, |w, pick| {
+        if let Some(p) = pick {
+            out[p] = add(out[p], source[w]);
         }
-        advance(&mut o_idx, |d| g.grid[d]);
-    }
+    });
     out
 }
 
+/// Calls `visit(w, pick)` for every window `w` (row-major over `grid`) with the flat operand
+/// position of the window's first maximum under `>=` (XLA's select loop: keep the current pick
+/// while `pick >= candidate`), or `None` for a window that covers no operand element.
+/// `valid[d][o]` lists the operand indices along axis d that window o reads.
+///
+/// Leading axes that every window passes through one to one (window 1, stride 1, no padding:
+/// the batch and channel axes of a pooling layer) fold into one loop over contiguous planes, and
+/// two remaining axes (2-D pooling) get a direct double loop, so the common case spends no time
+/// on per-window bookkeeping.
+fn for_each_window_max<T: Element>(
+    operand: &[T],
+    shape: &[usize],
+    grid: &[usize],
+    valid: &[Vec<Vec<usize>>],
+    mut visit: impl FnMut(usize, Option<usize>),
+) {
+    let lead = (0..shape.len())
+        .take_while(|&d| {
+            grid[d] == shape[d]
+                && valid[d]
+                    .iter()
+                    .enumerate()
+                    .all(|(o, l)| l.len() == 1 && l[0] == o)
+        })
+        .count();
+    let outer: usize = shape[..lead].iter().product();
+    let plane: usize = shape[lead..].iter().product();
+    let windows: usize = grid[lead..].iter().product();
+    let (shape, grid, valid) = (&shape[lead..], &grid[lead..], &valid[lead..]);
+    let strides: Vec<usize> = (0..shape.len())
+        .map(|d| shape[d + 1..].iter().product())
+        .collect();
+    if shape.len() == 2 {
+        for b in 0..outer {
+            let (at, x) = (b * plane, &operand[b * plane..(b + 1) * plane]);
+            let mut w = b * windows;
+            for rows in &valid[0] {
+                for cols in &valid[1] {
+                    visit(w, first_max_2d(x, rows, cols, strides[0]).map(|p| at + p));
+                    w += 1;
+                }
+            }
+        }
+        return;
+    }
+    let k = shape.len();
+    let (mut o_idx, mut w_idx) = (vec![0usize; k], vec![0usize; k]);
+    let mut lists: Vec<&[usize]> = Vec::with_capacity(k);
+    for b in 0..outer {
+        let (at, x) = (b * plane, &operand[b * plane..(b + 1) * plane]);
+        for w in b * windows..(b + 1) * windows {
+            lists.clear();
+            lists.extend((0..k).map(|d| &valid[d][o_idx[d]][..]));
+            let covered = lists.iter().all(|l| !l.is_empty());
+            visit(
+                w,
+                covered.then(|| at + first_window_max(x, &lists, &strides, &mut w_idx)),
+            );
+            advance(&mut o_idx, |d| grid[d]);
+        }
+    }
+}
+
+/// [`first_window_max`] over the window `rows` × `cols` of a row-major plane whose rows are
+/// `row_stride` apart; `None` if the window is empty.
+#[inline]
+#[allow(clippy::neg_cmp_op_on_partial_ord)] // the negated `>=` is the point: see below
+fn first_max_2d<T: Element>(
+    plane: &[T],
+    rows: &[usize],
+    cols: &[usize],
+    row_stride: usize,
+) -> Option<usize> {
+    let mut pick = rows.first()? * row_stride + cols.first()?;
+    let mut best = plane[pick];
+    for &r in rows {
+        let row = r * row_stride;
+        for &c in cols {
+            let v = plane[row + c];
+            // `!(best >= v)`, not `best < v`: a NaN pick gives way, as in XLA's loop.
+            if !(best >= v) {
+                (pick, best) = (row + c, v);
+            }
+        }
+    }
+    Some(pick)
+}
 /// The flat position of the first maximum of `operand` over one window (XLA's select loop:
 /// keep the current pick while `pick >= candidate`). `lists[d]` holds the window's non-padding
 /// indices along axis d (all non-empty); `w_idx` is scratch of length `lists.len()`.
@@ -246,7 +327,6 @@ pub(super) fn select_and_gather<T: Element>(
     if out.is_empty() {
         return out;
     }
-    let strides: Vec<usize> = (0..nd).map(|d| shape[d + 1..].iter().product()).collect();
     // valid[d][o]: the operand indices along axis d that window o reads.
     let valid: Vec<Vec<Vec<usize>>> = (0..nd)
         .map(|d| {
@@ -259,14 +339,10 @@ pub(super) fn select_and_gather<T: Element>(
                 .collect()
         })
         .collect();
-    let mut o_idx = vec![0usize; nd];
-    let mut w_idx = vec![0usize; nd];
-    for dst in out.iter_mut() {
-        let lists: Vec<&[usize]> = (0..nd).map(|d| &valid[d][o_idx[d]][..]).collect();
-        if lists.iter().all(|l| !l.is_empty()) {
-            *dst = tangents[first_window_max(operand, &lists, &strides, &mut w_idx)];
+    for_each_window_max(operand, shape, &grid, &valid, |w, pick| {
+        if let Some(p) = pick {
+            out[w] = tangents[p];
         }
-        advance(&mut o_idx, |d| grid[d]);
-    }
+    });
     out
 }
