@@ -11,6 +11,7 @@ use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, DType, Shape, ShapeDtype};
 use crate::backend::cpu::matmul::{max_threads, MatRef, MatmulElement, PARALLEL_MATMUL_THRESHOLD};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
+use crate::backend::cpu::PARALLEL_THRESHOLD;
 use rayon::prelude::*;
 use smallvec::SmallVec;
 
@@ -662,6 +663,19 @@ impl ConvGeneralDilated {
                     })
                     .collect()
             });
+        if let Some(runs_t) = &runs_by_output {
+            let accumulates_in_place = matches!(T::DTYPE, DType::F32 | DType::F64);
+            if groups == 1 && accumulates_in_place {
+                let patches = PatchGeometry {
+                    k_sp: &g.k_sp,
+                    out_sp: &g.out_sp,
+                    tables: &tables,
+                    runs_t,
+                    in_strides: &in_strides,
+                };
+                return conv_by_input_channel(x, w, g, &patches, out);
+            }
+        }
         let k_shape = &g.k_sp;
         let task = |t: usize, dst: &mut [T], threads: usize| {
             let (b, grp) = (t / groups, t % groups);
@@ -728,6 +742,79 @@ impl ConvGeneralDilated {
         }
         out
     }
+}
+
+/// Where a transposed patch matrix reads: the geometry [`fill_patch_column`] takes.
+struct PatchGeometry<'a> {
+    k_sp: &'a [usize],
+    out_sp: &'a [usize],
+    tables: &'a [Vec<Option<usize>>],
+    runs_t: &'a [Option<Run>],
+    in_strides: &'a [usize],
+}
+
+/// [`ConvGeneralDilated::conv_canonical`] without groups when the output is smaller than the
+/// kernel: a weight gradient, whose "kernel" is the output's cotangent (`(O, I, k...)` with `I`
+/// the original batch) and whose "batch" is the original input channels. Per example the
+/// product would be `(O × I·k) · (I·k × out)`: a long inner dimension, few columns, and the
+/// same large left operand packed again for every one of the `N` tasks. Summing over the
+/// input channels `c` instead gives products `(O × k) · (k × N·out)` that are all well shaped:
+/// `acc (O, N·out) += w[:, c, :] · patches_c`, where `patches_c` holds, for every (n, output
+/// position), channel c's window of `x[n]`. The accumulator is then laid out as `(N, O, out)`.
+/// Only for f32 and f64, which accumulate in their own precision (a narrow float would round
+/// once per channel instead of once).
+fn conv_by_input_channel<T: MatmulElement>(
+    x: &[T],
+    w: &[T],
+    g: &Geometry,
+    geometry: &PatchGeometry<'_>,
+    mut out: Vec<T>,
+) -> Vec<T> {
+    let kprod: usize = g.k_sp.iter().product();
+    let out_prod: usize = g.out_sp.iter().product();
+    let in_prod: usize = g.in_sp.iter().product();
+    let cols = g.n * out_prod;
+    let mut acc = vec![T::zero(); g.o * cols];
+    // Stored transposed, (N·out, k): each (n, output position)'s window of one channel.
+    let mut patches = vec![T::zero(); cols * kprod];
+    let threads = max_threads();
+    let fill = |c: usize, n: usize, windows: &mut [T]| {
+        let chan = &x[(n * g.c + c) * in_prod..][..in_prod];
+        for (p, col) in windows.chunks_mut(kprod).enumerate() {
+            fill_patch_column(
+                col,
+                chan,
+                p,
+                geometry.k_sp,
+                geometry.out_sp,
+                geometry.tables,
+                geometry.runs_t,
+                geometry.in_strides,
+            );
+        }
+    };
+    for c in 0..g.i {
+        let per_example = out_prod * kprod;
+        if threads > 1 && g.n > 1 && cols * kprod >= PARALLEL_THRESHOLD {
+            patches
+                .par_chunks_mut(per_example)
+                .enumerate()
+                .for_each(|(n, windows)| fill(c, n, windows));
+        } else {
+            for (n, windows) in patches.chunks_mut(per_example).enumerate() {
+                fill(c, n, windows);
+            }
+        }
+        let wc = MatRef::new(w, c * kprod, g.o, kprod, g.i * kprod, 1);
+        let pc = MatRef::new(&patches, 0, kprod, cols, 1, kprod);
+        T::matmul_add(&mut acc, wc, pc, threads);
+    }
+    for (n, dst) in out.chunks_mut(g.o * out_prod).enumerate() {
+        for (o, row) in dst.chunks_mut(out_prod).enumerate() {
+            row.copy_from_slice(&acc[o * cols + n * out_prod..][..out_prod]);
+        }
+    }
+    out
 }
 
 /// Where one kernel tap reads along the last spatial axis, when its valid output positions

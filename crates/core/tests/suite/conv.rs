@@ -361,6 +361,8 @@ fn kernels_wider_than_the_output_match_the_naive_loop() {
     // A weight gradient's shape: the "kernel" is an activation map, the output a few
     // positions, so the patch matrix is built transposed. Padding, strides and dilations
     // included; the last case has an output axis as wide as the kernel's (the usual layout).
+    // f32 and f64 sum over input channels with accumulating products; bf16 and grouped
+    // convolutions (feature groups 2) build the per-example products instead.
     let mut rng = Rng::new(17);
     // (input shape, kernel shape, strides, padding, rhs dilation)
     type Case<'a> = (
@@ -370,7 +372,7 @@ fn kernels_wider_than_the_output_match_the_naive_loop() {
         [(i64, i64); 2],
         [usize; 2],
     );
-    let cases: [Case; 4] = [
+    let cases: [Case; 5] = [
         (
             &[2, 3, 9, 11],
             &[4, 3, 7, 9],
@@ -399,10 +401,32 @@ fn kernels_wider_than_the_output_match_the_naive_loop() {
             [(0, 0), (0, 0)],
             [2, 2],
         ),
+        (
+            &[3, 5, 8, 10],
+            &[6, 5, 6, 7],
+            [1, 1],
+            [(1, 1), (0, 1)],
+            [1, 1],
+        ),
     ];
-    for (xs, ws, strides, padding, rhs_dil) in cases {
-        let x = common::random_array(&mut rng, xs, DType::F32);
-        let w = common::random_array(&mut rng, ws, DType::F32);
+    let runs = [
+        (DType::F32, 1),
+        (DType::F64, 1),
+        (DType::BF16, 1),
+        (DType::F32, 2),
+    ];
+    for ((xs, ws, strides, padding, rhs_dil), (dtype, fgc)) in
+        cases.into_iter().flat_map(|c| runs.map(|r| (c, r)))
+    {
+        let x = common::random_array(&mut rng, xs, dtype);
+        // Feature groups split the input channels: each kernel sees channels / groups.
+        let ws: Vec<usize> = if fgc == 1 || xs[1] % fgc != 0 || ws[0] % fgc != 0 {
+            ws.to_vec()
+        } else {
+            [&[ws[0], ws[1] / fgc][..], &ws[2..]].concat()
+        };
+        let fgc = if ws[1] == xs[1] { 1 } else { fgc };
+        let w = common::random_array(&mut rng, &ws, dtype);
         let got = lax::conv_general_dilated_with_options(
             &x,
             &w,
@@ -411,6 +435,7 @@ fn kernels_wider_than_the_output_match_the_naive_loop() {
             lax::ConvGeneralDilatedOptions {
                 lhs_dilation: Some(&[1, 1]),
                 rhs_dilation: Some(&rhs_dil),
+                feature_group_count: fgc,
                 ..Default::default()
             },
         );
@@ -419,11 +444,13 @@ fn kernels_wider_than_the_output_match_the_naive_loop() {
             padding: padding.to_vec(),
             lhs_dil: vec![1, 1],
             rhs_dil: rhs_dil.to_vec(),
-            fgc: 1,
+            fgc,
             bgc: 1,
         };
-        let (want, _, shape) = naive(&x.to_vec::<f64>(), xs, &w.to_vec::<f64>(), ws, &p);
+        let (want, _, shape) = naive(&x.to_vec::<f64>(), xs, &w.to_vec::<f64>(), &ws, &p);
         assert_eq!(got.shape(), &shape[..]);
-        common::assert_close(&got.to_vec::<f64>(), &want, 1e-5, 1e-5, "wide-kernel conv");
+        let tol = common::rtol_for(dtype) * 10.0;
+        let what = format!("wide-kernel conv {dtype} groups {fgc} {xs:?} * {ws:?}");
+        common::assert_close(&got.to_vec::<f64>(), &want, tol, tol, &what);
     }
 }

@@ -329,3 +329,47 @@ fn narrowing_integer_preferred_type() {
     let x = equinox_core::numpy::ones([3, 3]).astype(DType::I32);
     lax::dot_general(&x, &x, dn, Some(DType::U8));
 }
+
+/// `MatmulElement::matmul_add` adds the product to what `dst` holds, for each family of
+/// element types (gemm's f32/f64, complex, the narrow floats through f32, the integer loop),
+/// with a transposed (strided) left operand.
+#[test]
+fn matmul_add_adds_the_product_to_the_destination() {
+    use equinox_core::backend::cpu::matmul::{MatRef, MatmulElement};
+    fn check<T: MatmulElement>(from: impl Fn(f64) -> T, to: impl Fn(T) -> f64, tol: f64) {
+        let (m, k, n) = (5, 7, 6);
+        // lhs is stored (k, m) and viewed transposed.
+        let lhs: Vec<T> = (0..k * m).map(|i| from((i % 5) as f64 - 2.0)).collect();
+        let rhs: Vec<T> = (0..k * n).map(|i| from((i % 3) as f64 + 1.0)).collect();
+        let start: Vec<T> = (0..m * n).map(|i| from((i % 4) as f64)).collect();
+        let mut dst = start.clone();
+        let (l, r) = (
+            MatRef::new(&lhs, 0, m, k, 1, m),
+            MatRef::row_major(&rhs, k, n),
+        );
+        T::matmul_add(&mut dst, l, r, 1);
+        for i in 0..m {
+            for j in 0..n {
+                let product: f64 = (0..k)
+                    .map(|p| to(lhs[p * m + i]) * to(rhs[p * n + j]))
+                    .sum();
+                let want = to(start[i * n + j]) + product;
+                let got = to(dst[i * n + j]);
+                assert!(
+                    (got - want).abs() <= tol * want.abs().max(1.0),
+                    "{}: ({i}, {j}) got {got}, want {want}",
+                    std::any::type_name::<T>()
+                );
+            }
+        }
+    }
+    check(|v| v as f32, f64::from, 1e-6);
+    check(|v| v, |v| v, 1e-12);
+    check(|v| v as i32, f64::from, 0.0);
+    check(half::bf16::from_f64, half::bf16::to_f64, 1e-2);
+    check(
+        |v| num_complex::Complex32::new(v as f32, 0.0),
+        |c| f64::from(c.re),
+        1e-6,
+    );
+}

@@ -98,6 +98,11 @@ pub trait MatmulElement: ArrayElement {
     /// Overwrites `dst`, an `m × n` row-major buffer, with `lhs · rhs` (`lhs` is `m × k`,
     /// `rhs` is `k × n`), using at most `threads` threads.
     fn matmul(dst: &mut [Self], lhs: MatRef<'_, Self>, rhs: MatRef<'_, Self>, threads: usize);
+
+    /// Adds `lhs · rhs` to `dst` (same shapes as [`MatmulElement::matmul`]): for a product
+    /// summed over several blocks of its inner dimension without a buffer per block. The narrow
+    /// floats accumulate in f32 and round once per call, as their `matmul` does.
+    fn matmul_add(dst: &mut [Self], lhs: MatRef<'_, Self>, rhs: MatRef<'_, Self>, threads: usize);
 }
 
 fn check_dims<T>(dst: &[T], lhs: &MatRef<'_, T>, rhs: &MatRef<'_, T>) -> (usize, usize, usize) {
@@ -124,44 +129,81 @@ macro_rules! impl_gemm_element {
     ($t:ident) => {
         impl MatmulElement for $t {
             fn matmul(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
-                let (m, k, n) = check_dims(dst, &lhs, &rhs);
-                if m == 0 || n == 0 {
-                    return;
-                }
-                if k == 0 {
-                    dst.fill(<$t as ArrayElement>::zero());
-                    return;
-                }
-                // SAFETY: `MatRef::new` checked that every (i, j) with i < rows, j < cols lies
-                // inside its buffer, `check_dims` that dst holds m·n elements, and dst is
-                // written with row stride n and column stride 1, inside its m·n elements.
-                // With read_dst = false, gemm computes dst = beta · lhs · rhs (alpha unused).
-                unsafe {
-                    gemm_at_level::$t(super::simd::active_level())(
-                        m,
-                        n,
-                        k,
-                        dst.as_mut_ptr(),
-                        1,
-                        n as isize,
-                        false,
-                        lhs.data.as_ptr().add(lhs.offset),
-                        lhs.cs as isize,
-                        lhs.rs as isize,
-                        rhs.data.as_ptr().add(rhs.offset),
-                        rhs.cs as isize,
-                        rhs.rs as isize,
-                        <$t as ArrayElement>::zero(),
-                        <$t as ArrayElement>::one(),
-                        false,
-                        false,
-                        false,
-                        parallelism(m, n, k, threads),
-                    )
-                }
+                gemm_product!(
+                    $t,
+                    gemm_at_level::$t(super::simd::active_level()),
+                    dst,
+                    lhs,
+                    rhs,
+                    threads,
+                    false
+                )
+            }
+
+            fn matmul_add(
+                dst: &mut [$t],
+                lhs: MatRef<'_, $t>,
+                rhs: MatRef<'_, $t>,
+                threads: usize,
+            ) {
+                gemm_product!(
+                    $t,
+                    gemm_at_level::$t(super::simd::active_level()),
+                    dst,
+                    lhs,
+                    rhs,
+                    threads,
+                    true
+                )
             }
         }
     };
+}
+
+/// `dst = lhs · rhs`, or `dst += lhs · rhs` when `$accumulate`, through the `gemm`-signature
+/// function `$gemm`.
+macro_rules! gemm_product {
+    ($t:ident, $gemm:expr, $dst:ident, $lhs:ident, $rhs:ident, $threads:ident, $accumulate:expr) => {{
+        let (dst, lhs, rhs) = ($dst, $lhs, $rhs);
+        let (m, k, n) = check_dims(dst, &lhs, &rhs);
+        if m == 0 || n == 0 {
+            return;
+        }
+        if k == 0 {
+            if !$accumulate {
+                dst.fill(<$t as ArrayElement>::zero());
+            }
+            return;
+        }
+        // SAFETY: `MatRef::new` checked that every (i, j) with i < rows, j < cols lies inside
+        // its buffer, `check_dims` that dst holds m·n elements, and dst is read (when
+        // accumulating) and written with row stride n and column stride 1, inside its m·n
+        // elements. gemm computes dst = alpha · dst + beta · lhs · rhs, reading dst only when
+        // asked to (alpha = 1 then), without conjugation.
+        unsafe {
+            $gemm(
+                m,
+                n,
+                k,
+                dst.as_mut_ptr(),
+                1,
+                n as isize,
+                $accumulate,
+                lhs.data.as_ptr().add(lhs.offset),
+                lhs.cs as isize,
+                lhs.rs as isize,
+                rhs.data.as_ptr().add(rhs.offset),
+                rhs.cs as isize,
+                rhs.rs as isize,
+                <$t as ArrayElement>::one(),
+                <$t as ArrayElement>::one(),
+                false,
+                false,
+                false,
+                parallelism(m, n, k, $threads),
+            )
+        }
+    }};
 }
 
 impl_gemm_element!(f32);
@@ -174,40 +216,16 @@ macro_rules! impl_complex_gemm_element {
     ($t:ident) => {
         impl MatmulElement for $t {
             fn matmul(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
-                let (m, k, n) = check_dims(dst, &lhs, &rhs);
-                if m == 0 || n == 0 {
-                    return;
-                }
-                if k == 0 {
-                    dst.fill(<$t as ArrayElement>::zero());
-                    return;
-                }
-                // SAFETY: as for the real types above: the views were bounds-checked by
-                // `MatRef::new`, dst holds m·n elements written with strides (n, 1), and with
-                // read_dst = false gemm computes dst = beta · lhs · rhs without conjugation.
-                unsafe {
-                    gemm::gemm(
-                        m,
-                        n,
-                        k,
-                        dst.as_mut_ptr(),
-                        1,
-                        n as isize,
-                        false,
-                        lhs.data.as_ptr().add(lhs.offset),
-                        lhs.cs as isize,
-                        lhs.rs as isize,
-                        rhs.data.as_ptr().add(rhs.offset),
-                        rhs.cs as isize,
-                        rhs.rs as isize,
-                        <$t as ArrayElement>::zero(),
-                        <$t as ArrayElement>::one(),
-                        false,
-                        false,
-                        false,
-                        parallelism(m, n, k, threads),
-                    )
-                }
+                gemm_product!($t, gemm::gemm, dst, lhs, rhs, threads, false)
+            }
+
+            fn matmul_add(
+                dst: &mut [$t],
+                lhs: MatRef<'_, $t>,
+                rhs: MatRef<'_, $t>,
+                threads: usize,
+            ) {
+                gemm_product!($t, gemm::gemm, dst, lhs, rhs, threads, true)
             }
         }
     };
@@ -397,6 +415,22 @@ macro_rules! impl_matmul_via_f32 {
                     *d = <$t as crate::array::FloatElement>::from_f32(v);
                 }
             }
+
+            fn matmul_add(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
+                let (m, k, n) = check_dims(dst, &lhs, &rhs);
+                let a = lhs.to_row_major(<$t>::to_f32);
+                let b = rhs.to_row_major(<$t>::to_f32);
+                let mut c: Vec<f32> = dst.iter().map(|&d| d.to_f32()).collect();
+                f32::matmul_add(
+                    &mut c,
+                    MatRef::row_major(&a, m, k),
+                    MatRef::row_major(&b, k, n),
+                    threads,
+                );
+                for (d, &v) in dst.iter_mut().zip(&c) {
+                    *d = <$t as crate::array::FloatElement>::from_f32(v);
+                }
+            }
         }
     )*};
 }
@@ -429,7 +463,11 @@ macro_rules! impl_int_matmul {
         }
         impl MatmulElement for $t {
             fn matmul(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
-                loop_matmul(dst, lhs, rhs, threads)
+                loop_matmul(dst, lhs, rhs, threads, false)
+            }
+
+            fn matmul_add(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
+                loop_matmul(dst, lhs, rhs, threads, true)
             }
         }
     )*};
@@ -444,18 +482,23 @@ impl MulAdd for bool {
 }
 impl MatmulElement for bool {
     fn matmul(dst: &mut [bool], lhs: MatRef<'_, bool>, rhs: MatRef<'_, bool>, threads: usize) {
-        loop_matmul(dst, lhs, rhs, threads)
+        loop_matmul(dst, lhs, rhs, threads, false)
+    }
+
+    fn matmul_add(dst: &mut [bool], lhs: MatRef<'_, bool>, rhs: MatRef<'_, bool>, threads: usize) {
+        loop_matmul(dst, lhs, rhs, threads, true)
     }
 }
 
-/// `dst[i, :] = Σ_p lhs[i, p] · rhs[p, :]`, one output row at a time (rows split across threads
-/// for large products). The inner loop runs along a row of `rhs`, contiguous in the common
-/// case, so it vectorises.
+/// `dst[i, :] = Σ_p lhs[i, p] · rhs[p, :]` (added to `dst[i, :]` when `accumulate`), one
+/// output row at a time (rows split across threads for large products). The inner loop runs
+/// along a row of `rhs`, contiguous in the common case, so it vectorises.
 fn loop_matmul<T: Element + MulAdd>(
     dst: &mut [T],
     lhs: MatRef<'_, T>,
     rhs: MatRef<'_, T>,
     threads: usize,
+    accumulate: bool,
 ) {
     let (m, k, n) = check_dims(dst, &lhs, &rhs);
     if m == 0 || n == 0 {
@@ -470,7 +513,9 @@ fn loop_matmul<T: Element + MulAdd>(
         MatRef::row_major(&packed, k, n)
     };
     let row = |i: usize, out: &mut [T]| {
-        out.fill(T::zero());
+        if !accumulate {
+            out.fill(T::zero());
+        }
         for p in 0..k {
             let a = lhs.at(i, p);
             let start = rhs.offset + p * rhs.rs;

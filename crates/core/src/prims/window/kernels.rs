@@ -55,18 +55,18 @@ pub(super) fn reduce_window(
     crate::with_float_dtype!(x.dtype(), T => {
         let v = x.as_slice::<T>();
         let out: Vec<T> = match kind {
-            Max => separable(v.to_vec(), shape, passes, T::neg_infinity(), nan_max),
-            Min => separable(v.to_vec(), shape, passes, T::infinity(), nan_min),
+            Max => separable(v, shape, passes, T::neg_infinity(), nan_max),
+            Min => separable(v, shape, passes, T::infinity(), nan_min),
             // The 8-bit floats round every partial sum to their format, as XLA does.
-            Sum if T::DTYPE == DType::F64 || T::DTYPE.is_narrow_float() => separable(v.to_vec(), shape, passes, T::zero(), |a: T, b: T| a + b),
+            Sum if T::DTYPE == DType::F64 || T::DTYPE.is_narrow_float() => separable(v, shape, passes, T::zero(), |a: T, b: T| a + b),
             Sum => {
                 let wide: Vec<f32> = v.iter().map(|&e| e.to_f32()).collect();
-                separable(wide, shape, passes, 0f32, |a, b| a + b).into_iter().map(T::from_f32).collect()
+                separable(&wide, shape, passes, 0f32, |a, b| a + b).into_iter().map(T::from_f32).collect()
             }
         };
         T::into_storage(out)
     }, _ => crate::with_int_dtype!(x.dtype(), T => {
-        let v = x.as_slice::<T>().to_vec();
+        let v = x.as_slice::<T>();
         let out: Vec<T> = match kind {
             Max => separable(v, shape, passes, T::MIN, |a: T, b: T| a.max(b)),
             Min => separable(v, shape, passes, T::MAX, |a: T, b: T| a.min(b)),
@@ -74,7 +74,7 @@ pub(super) fn reduce_window(
         };
         T::into_storage(out)
     }, _ => {
-        let v = x.as_slice::<bool>().to_vec();
+        let v = x.as_slice::<bool>();
         let out = match kind {
             Max => separable(v, shape, passes, false, |a, b| a | b),
             Min => separable(v, shape, passes, true, |a, b| a & b),
@@ -88,49 +88,88 @@ pub(super) fn reduce_window(
 /// are the same reduction of per-axis reductions. Each pass combines whole rows of the axes
 /// after it, so the inner loop is a contiguous, vectorisable slice operation.
 fn separable<A: Copy + Send + Sync>(
-    mut data: Vec<A>,
+    x: &[A],
     shape: &[usize],
     passes: &[Pass],
     identity: A,
     f: impl Fn(A, A) -> A + Sync + Copy,
 ) -> Vec<A> {
     let mut cur: Vec<usize> = shape.to_vec();
+    // The result of the last pass that ran; `None` while every pass so far was the identity.
+    let mut data: Option<Vec<A>> = None;
     for (d, pass) in passes.iter().enumerate() {
         let n = cur[d];
         if pass.is_identity(n) {
             continue;
         }
+        let src: &[A] = data.as_deref().unwrap_or(x);
         let outer: usize = cur[..d].iter().product();
         let inner: usize = cur[d + 1..].iter().product();
         let m = pass.out;
         let mut out = vec![identity; outer * m * inner];
-        let block = |(dst, src): (&mut [A], &[A])| {
-            for o in 0..m {
-                let row = &mut dst[o * inner..(o + 1) * inner];
-                for j in 0..pass.window {
-                    if let Some(i) = pass.source(o, j, n) {
-                        for (r, &s) in row.iter_mut().zip(&src[i * inner..(i + 1) * inner]) {
-                            *r = f(*r, s);
-                        }
-                    }
-                }
-            }
-        };
+        let block = |(dst, src): (&mut [A], &[A])| window_pass(dst, src, pass, n, inner, f);
         if m * inner > 0 && n * inner > 0 {
             if outer * m * inner * pass.window >= PARALLEL_THRESHOLD && outer > 1 {
                 out.par_chunks_mut(m * inner)
-                    .zip(data.par_chunks(n * inner))
+                    .zip(src.par_chunks(n * inner))
                     .for_each(block);
             } else {
                 out.chunks_mut(m * inner)
-                    .zip(data.chunks(n * inner))
+                    .zip(src.chunks(n * inner))
                     .for_each(block);
             }
         }
-        data = out;
+        data = Some(out);
         cur[d] = m;
     }
-    data
+    data.unwrap_or_else(|| x.to_vec())
+}
+
+/// One pass of [`separable`] over one block: `src` holds `n` rows of `inner` elements along the
+/// pass's axis, `dst` (filled with the identity) the `pass.out` result rows. Every output row
+/// combines its window's rows in window order.
+fn window_pass<A: Copy>(
+    dst: &mut [A],
+    src: &[A],
+    pass: &Pass,
+    n: usize,
+    inner: usize,
+    f: impl Fn(A, A) -> A,
+) {
+    let m = pass.out;
+    if pass.stride == 1 && pass.base_dilation == 1 {
+        // Window tap j of output o reads row o + offset(j): for each tap, the outputs it
+        // covers read consecutive rows, so the tap is one long slice operation (when the
+        // pooled axis is the last one, rows are single elements and a row-by-row loop would
+        // spend its time on bookkeeping).
+        for j in 0..pass.window {
+            let offset = (j * pass.window_dilation) as i64 - pass.lo;
+            let first = (-offset).clamp(0, m as i64) as usize;
+            let end = (n as i64 - offset).clamp(first as i64, m as i64) as usize;
+            if first == end {
+                continue;
+            }
+            let from = (first as i64 + offset) as usize * inner;
+            let len = (end - first) * inner;
+            for (r, &s) in dst[first * inner..][..len]
+                .iter_mut()
+                .zip(&src[from..][..len])
+            {
+                *r = f(*r, s);
+            }
+        }
+        return;
+    }
+    for o in 0..m {
+        let row = &mut dst[o * inner..(o + 1) * inner];
+        for j in 0..pass.window {
+            if let Some(i) = pass.source(o, j, n) {
+                for (r, &s) in row.iter_mut().zip(&src[i * inner..(i + 1) * inner]) {
+                    *r = f(*r, s);
+                }
+            }
+        }
+    }
 }
 
 /// The windows of `select_and_scatter_add`, per axis.
