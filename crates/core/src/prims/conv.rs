@@ -758,9 +758,12 @@ struct PatchGeometry<'a> {
 /// the original batch) and whose "batch" is the original input channels. Per example the
 /// product would be `(O × I·k) · (I·k × out)`: a long inner dimension, few columns, and the
 /// same large left operand packed again for every one of the `N` tasks. Summing over the
-/// input channels `c` instead gives products `(O × k) · (k × N·out)` that are all well shaped:
-/// `acc (O, N·out) += w[:, c, :] · patches_c`, where `patches_c` holds, for every (n, output
-/// position), channel c's window of `x[n]`. The accumulator is then laid out as `(N, O, out)`.
+/// input channels `c` instead gives products of `k` terms that are all well shaped:
+/// `acc (N·out, O) += patches_c · w[:, c, :]ᵀ`, where row (n, output position) of `patches_c`
+/// is channel c's window of `x[n]`. The accumulator is row-major `(N·out, O)`, so `gemm`
+/// computes its transpose `w_c · patches_cᵀ` column-major: the small kernel slice is the
+/// operand it packs, and each window is read in place as one contiguous column. The result is
+/// then laid out as `(N, O, out)`.
 /// Only for f32 and f64, which accumulate in their own precision (a narrow float would round
 /// once per channel instead of once).
 fn conv_by_input_channel<T: MatmulElement>(
@@ -774,7 +777,7 @@ fn conv_by_input_channel<T: MatmulElement>(
     let out_prod: usize = g.out_sp.iter().product();
     let in_prod: usize = g.in_sp.iter().product();
     let cols = g.n * out_prod;
-    let mut acc = vec![T::zero(); g.o * cols];
+    let mut acc = vec![T::zero(); cols * g.o];
     // Stored transposed, (N·out, k): each (n, output position)'s window of one channel.
     let mut patches = vec![T::zero(); cols * kprod];
     let threads = max_threads();
@@ -805,13 +808,15 @@ fn conv_by_input_channel<T: MatmulElement>(
                 fill(c, n, windows);
             }
         }
-        let wc = MatRef::new(w, c * kprod, g.o, kprod, g.i * kprod, 1);
-        let pc = MatRef::new(&patches, 0, kprod, cols, 1, kprod);
-        T::matmul_add(&mut acc, wc, pc, threads);
+        let pc = MatRef::row_major(&patches, cols, kprod);
+        let wc_t = MatRef::new(w, c * kprod, kprod, g.o, 1, g.i * kprod);
+        T::matmul_add(&mut acc, pc, wc_t, threads);
     }
     for (n, dst) in out.chunks_mut(g.o * out_prod).enumerate() {
         for (o, row) in dst.chunks_mut(out_prod).enumerate() {
-            row.copy_from_slice(&acc[o * cols + n * out_prod..][..out_prod]);
+            for (q, v) in row.iter_mut().enumerate() {
+                *v = acc[(n * out_prod + q) * g.o + o];
+            }
         }
     }
     out
