@@ -16,7 +16,11 @@
 //!   Its JSON line also carries `conv_gflops`: the two convolutions' forward flops
 //!   (`2 · 2·N·C·H·W·C·9`) times 3 (backward ≈ 2× forward) over the median step time.
 //!
-//! For each it reports the first call of a fresh `filter_jit` (trace + compile + one run) and
+//! - `resnet-conv-kernels`: the block's 3x3 convolution alone (forward, input gradient,
+//!   weight gradient), each jitted, and a matrix product with the same multiply-adds; one JSON
+//!   line `{"kind":"kernels",...}` with each one's GFLOP/s.
+//!
+//! For each training workload it reports the first call of a fresh `filter_jit` (trace + compile + one run) and
 //! the per-step time of later calls (each step feeds the next, as in training), as min and
 //! median over batches of steps. Run with `cargo bench -p equinox --bench cnn` (or
 //! `benches/run_cnn.sh`, which also runs the JAX side and prints ratios). Prints one JSON line
@@ -31,7 +35,7 @@ use equinox as eqx;
 use eqx::nn::{self, State};
 use eqx::optim::{self, GradientTransformation};
 use eqx::transforms::{AxisSpec, VmapSpec};
-use eqx::{random, Array, DType, Module};
+use eqx::{lax, random, Array, DType, Module};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use timing::time_it;
@@ -214,8 +218,63 @@ fn bench_resnet_block(model_key: random::Key, data_key: random::Key) {
     );
 }
 
+// ---------------------------------------------------------------------------------------------
+// resnet-conv-kernels: the block's convolutions alone, against a matrix product of their size
+
+/// The ResNet block's 3x3 convolution (64 → 64 channels, padding 1, batch 32 of 32x32) as
+/// three jitted programs: forward, the input gradient and the weight gradient (each the
+/// `grad` of `sum(conv · cotangent)`, whose forward convolution the compiler drops as unused),
+/// and the matrix product with the same multiply-adds, `(64 × 576) · (576 × 32768)` (the
+/// im2col form). Prints one JSON line with each one's GFLOP/s.
+fn bench_conv_kernels(data_key: random::Key) {
+    let [kx, kw, kc, ka, kb] = random::split_into(data_key);
+    let shape = [RESNET_BATCH, CHANNELS, SIDE, SIDE];
+    let x = random::normal(kx, shape, DType::F32);
+    let w = random::normal(kw, [CHANNELS, CHANNELS, 3, 3], DType::F32);
+    let ct = random::normal(kc, shape, DType::F32);
+    let conv = |x: &Array, w: &Array| lax::conv_general_dilated(x, w, &[1, 1], vec![(1, 1); 2]);
+    let forward = eqx::jit(move |x: &Array, w: &Array| conv(x, w));
+    let input_grad = eqx::jit(move |x: &Array, w: &Array, ct: &Array| {
+        eqx::grad(|x: &Array| (conv(x, w) * ct).sum(None))(x)
+    });
+    let weight_grad = eqx::jit(move |x: &Array, w: &Array, ct: &Array| {
+        eqx::grad(|w: &Array| (conv(x, w) * ct).sum(None))(w)
+    });
+    let a = random::normal(ka, [CHANNELS, CHANNELS * 9], DType::F32);
+    let b = random::normal(kb, [CHANNELS * 9, RESNET_BATCH * SIDE * SIDE], DType::F32);
+    let product = eqx::jit(|a: &Array, b: &Array| a.matmul(b));
+    let flops = 2.0 * (RESNET_BATCH * CHANNELS * SIDE * SIDE * CHANNELS * 9) as f64;
+    let gflops = |mut f: Box<dyn FnMut() -> Array + '_>| {
+        let (_, median, _) = time_it(1, Duration::from_secs(1), || {
+            black_box(f());
+        });
+        flops / median / 1e9
+    };
+    let fields = [
+        ("forward_gflops", gflops(Box::new(|| forward(&x, &w)))),
+        (
+            "input_grad_gflops",
+            gflops(Box::new(|| input_grad(&x, &w, &ct))),
+        ),
+        (
+            "weight_grad_gflops",
+            gflops(Box::new(|| weight_grad(&x, &w, &ct))),
+        ),
+        ("gemm_gflops", gflops(Box::new(|| product(&a, &b)))),
+    ];
+    let fields: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("\"{k}\":{v:.1}"))
+        .collect();
+    println!(
+        "{{\"kind\":\"kernels\",\"impl\":\"equinox-rs\",\"workload\":\"resnet-conv-kernels\",{}}}",
+        fields.join(",")
+    );
+}
+
 fn main() {
     let [model_key, data_key] = random::split_into(random::key(0));
     bench_cnn(model_key.clone(), data_key.clone());
-    bench_resnet_block(model_key, data_key);
+    bench_resnet_block(model_key, data_key.clone());
+    bench_conv_kernels(data_key);
 }

@@ -18,7 +18,8 @@ cargo bench -q -p equinox --bench cnn 2>/dev/null | tee -a "$out"
 "$PYTHON" benches/cnn_jax.py 2>/dev/null | tee -a "$out"
 "$PYTHON" - "$out" <<'PY'
 import json, math, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+rows = [r for r in lines if r["kind"] == "train"]
 by = {(r["impl"], r["workload"]): r for r in rows}
 names = []
 for r in rows:
@@ -45,4 +46,8 @@ for n in names:
     o, j = by.get(("equinox-rs", n)), by.get(("jax+equinox", n))
     if o and j and "conv_gflops" in o and "conv_gflops" in j:
         print(f"{n}: conv GFLOP/s (2 convs fwd x3, median step): ours {o['conv_gflops']:.1f}, jax {j['conv_gflops']:.1f}")
+for k in (r for r in lines if r["kind"] == "kernels"):
+    g = k["gemm_gflops"]
+    parts = ", ".join(f"{name} {k[name + '_gflops']:.1f} ({k[name + '_gflops'] / g:.0%})" for name in ("forward", "input_grad", "weight_grad"))
+    print(f"{k['workload']} ({k['impl']}), GFLOP/s and share of a same-size matmul's {g:.1f}: {parts}")
 PY

@@ -361,8 +361,8 @@ fn kernels_wider_than_the_output_match_the_naive_loop() {
     // A weight gradient's shape: the "kernel" is an activation map, the output a few
     // positions, so the patch matrix is built transposed. Padding, strides and dilations
     // included; the last case has an output axis as wide as the kernel's (the usual layout).
-    // f32 and f64 sum over input channels with accumulating products; bf16 and grouped
-    // convolutions (feature groups 2) build the per-example products instead.
+    // f32 and f64 sum over input channels with accumulating products;
+    // bf16 and grouped convolutions (feature groups 2) build the per-example products instead.
     let mut rng = Rng::new(17);
     // (input shape, kernel shape, strides, padding, rhs dilation)
     type Case<'a> = (
@@ -372,7 +372,7 @@ fn kernels_wider_than_the_output_match_the_naive_loop() {
         [(i64, i64); 2],
         [usize; 2],
     );
-    let cases: [Case; 5] = [
+    let cases: [Case; 6] = [
         (
             &[2, 3, 9, 11],
             &[4, 3, 7, 9],
@@ -406,6 +406,14 @@ fn kernels_wider_than_the_output_match_the_naive_loop() {
             &[6, 5, 6, 7],
             [1, 1],
             [(1, 1), (0, 1)],
+            [1, 1],
+        ),
+        // Large enough for the threaded paths (windows filled in parallel, threaded products).
+        (
+            &[6, 2, 40, 40],
+            &[4, 2, 36, 37],
+            [1, 1],
+            [(0, 0), (0, 0)],
             [1, 1],
         ),
     ];
