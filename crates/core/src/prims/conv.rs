@@ -254,9 +254,21 @@ impl PrimitiveRule for ConvGeneralDilated {
         let lhs_c = convert_storage(lhs, cdt);
         let rhs_c = convert_storage(rhs, cdt);
         let storage = crate::with_dtype!(cdt, T => {
-            let x = to_canonical(T::slice(&lhs_c).expect("compute dtype"), lhs.shape(), &dn.lhs_spec);
-            let w = to_canonical(T::slice(&rhs_c).expect("compute dtype"), rhs.shape(), &dn.rhs_spec);
-            let canon = self.conv_canonical::<T>(&x, &w, &g);
+            let (x, w) = (T::slice(&lhs_c).expect("compute dtype"), T::slice(&rhs_c).expect("compute dtype"));
+            // Summing over input channels reads whole planes, which need no copy into the
+            // canonical layout when the spatial axes are already last and in order.
+            let planes = self
+                .sums_over_input_channels::<T>(&g)
+                .then(|| plane_strides(lhs.shape(), &dn.lhs_spec).zip(plane_strides(rhs.shape(), &dn.rhs_spec)))
+                .flatten();
+            let canon = match planes {
+                Some((x_planes, w_planes)) => self.conv_canonical::<T>(x, w, &g, Planes { x: x_planes, w: w_planes }),
+                None => {
+                    let x = to_canonical(x, lhs.shape(), &dn.lhs_spec);
+                    let w = to_canonical(w, rhs.shape(), &dn.rhs_spec);
+                    self.conv_canonical::<T>(&x, &w, &g, Planes::canonical(&g))
+                }
+            };
             T::into_storage(from_canonical(canon, &out[0].shape, &dn.out_spec))
         });
         let storage = if cdt == out_dtype {
@@ -600,9 +612,29 @@ fn from_canonical<T: Copy>(canon: Vec<T>, out_shape: &[usize], spec: &[usize]) -
 }
 
 impl ConvGeneralDilated {
+    /// Whether the convolution sums over input channels ([`conv_by_input_channel`]): no
+    /// groups, f32 or f64, and an output shorter than the kernel along the last spatial axis
+    /// (a weight gradient).
+    fn sums_over_input_channels<T: ArrayElement>(&self, g: &Geometry) -> bool {
+        let ns = g.k_sp.len();
+        self.feature_group_count * self.batch_group_count == 1
+            && matches!(T::DTYPE, DType::F32 | DType::F64)
+            && ns > 0
+            && g.out_sp[ns - 1] < g.k_sp[ns - 1]
+    }
+
     /// The convolution of canonical `x: (N, C, in...)` and `w: (O, I, k...)` into a canonical
     /// `(N / batch_group_count, O, out...)` buffer.
-    fn conv_canonical<T: MatmulElement>(&self, x: &[T], w: &[T], g: &Geometry) -> Vec<T> {
+    ///
+    /// `planes` says where `x`'s and `w`'s planes start; anything but [`Planes::canonical`]
+    /// only where [`Self::sums_over_input_channels`] holds.
+    fn conv_canonical<T: MatmulElement>(
+        &self,
+        x: &[T],
+        w: &[T],
+        g: &Geometry,
+        planes: Planes,
+    ) -> Vec<T> {
         let ns = g.in_sp.len();
         let groups = self.feature_group_count * self.batch_group_count;
         let n_out = g.n / self.batch_group_count;
@@ -663,19 +695,20 @@ impl ConvGeneralDilated {
                     })
                     .collect()
             });
-        if let Some(runs_t) = &runs_by_output {
-            let accumulates_in_place = matches!(T::DTYPE, DType::F32 | DType::F64);
-            if groups == 1 && accumulates_in_place {
-                let patches = PatchGeometry {
-                    k_sp: &g.k_sp,
-                    out_sp: &g.out_sp,
-                    tables: &tables,
-                    runs_t,
-                    in_strides: &in_strides,
-                };
-                return conv_by_input_channel(x, w, g, &patches, out);
-            }
+        if let (Some(runs_t), true) = (&runs_by_output, self.sums_over_input_channels::<T>(g)) {
+            let patches = PatchGeometry {
+                k_sp: &g.k_sp,
+                out_sp: &g.out_sp,
+                tables: &tables,
+                runs_t,
+                in_strides: &in_strides,
+            };
+            return conv_by_input_channel(x, w, g, planes, &patches, out);
         }
+        assert!(
+            planes == Planes::canonical(g),
+            "conv_canonical: per-example products need canonical layouts"
+        );
         let k_shape = &g.k_sp;
         let task = |t: usize, dst: &mut [T], threads: usize| {
             let (b, grp) = (t / groups, t % groups);
@@ -744,6 +777,35 @@ impl ConvGeneralDilated {
     }
 }
 
+/// Where the planes of a convolution's operands start: the element strides of `x`'s batch and
+/// feature axes and of `w`'s output and input axes. Within a plane the spatial axes are
+/// row-major.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Planes {
+    x: (usize, usize),
+    w: (usize, usize),
+}
+
+impl Planes {
+    /// The canonical layouts `(N, C, in...)` and `(O, I, k...)`.
+    fn canonical(g: &Geometry) -> Planes {
+        let in_prod: usize = g.in_sp.iter().product();
+        let kprod: usize = g.k_sp.iter().product();
+        Planes {
+            x: (g.c * in_prod, in_prod),
+            w: (g.i * kprod, kprod),
+        }
+    }
+}
+
+/// The strides of an operand's two leading canonical axes, if its spatial axes (`spec[2..]`)
+/// are its last axes in order, so each plane is contiguous and row-major.
+fn plane_strides(shape: &[usize], spec: &[usize]) -> Option<(usize, usize)> {
+    let in_order = spec[2..].iter().enumerate().all(|(d, &a)| a == d + 2);
+    let strides = row_major_strides(shape);
+    in_order.then(|| (strides[spec[0]] as usize, strides[spec[1]] as usize))
+}
+
 /// Where a transposed patch matrix reads: the geometry [`fill_patch_column`] takes.
 struct PatchGeometry<'a> {
     k_sp: &'a [usize],
@@ -770,6 +832,7 @@ fn conv_by_input_channel<T: MatmulElement>(
     x: &[T],
     w: &[T],
     g: &Geometry,
+    planes: Planes,
     geometry: &PatchGeometry<'_>,
     mut out: Vec<T>,
 ) -> Vec<T> {
@@ -782,7 +845,7 @@ fn conv_by_input_channel<T: MatmulElement>(
     let mut patches = vec![T::zero(); cols * kprod];
     let threads = max_threads();
     let fill = |c: usize, n: usize, windows: &mut [T]| {
-        let chan = &x[(n * g.c + c) * in_prod..][..in_prod];
+        let chan = &x[n * planes.x.0 + c * planes.x.1..][..in_prod];
         for (p, col) in windows.chunks_mut(kprod).enumerate() {
             fill_patch_column(
                 col,
@@ -809,7 +872,7 @@ fn conv_by_input_channel<T: MatmulElement>(
             }
         }
         let pc = MatRef::row_major(&patches, cols, kprod);
-        let wc_t = MatRef::new(w, c * kprod, kprod, g.o, 1, g.i * kprod);
+        let wc_t = MatRef::new(w, c * planes.w.1, kprod, g.o, 1, planes.w.0);
         T::matmul_add(&mut acc, pc, wc_t, threads);
     }
     for (n, dst) in out.chunks_mut(g.o * out_prod).enumerate() {

@@ -83,6 +83,11 @@ fn random_window(rng: &mut Rng, shape: &[usize], dilate: bool) -> Win {
     }
 }
 
+/// `select_and_scatter_add` of `source` over `operand`'s windows `w` (no dilation).
+fn scatter_add(source: &Array, operand: &Array, w: &Win) -> Array {
+    lax::select_and_scatter_add(source, operand, &w.window, &w.strides, w.padding.clone())
+}
+
 /// A random array built transposed and transposed back (a non-trivial layout history).
 fn transposed_input(rng: &mut Rng, shape: &[usize], dtype: DType) -> Array {
     let mut rev = shape.to_vec();
@@ -201,13 +206,7 @@ fn select_and_scatter_add_matches_naive() {
             let w = random_window(&mut rng, &shape, false);
             let oshape = out_shape(&shape, &w);
             let source = common::random_array(&mut rng, &oshape, dtype);
-            let got = lax::select_and_scatter_add(
-                &source,
-                &operand,
-                &w.window,
-                &w.strides,
-                w.padding.clone(),
-            );
+            let got = scatter_add(&source, &operand, &w);
             assert_eq!(got.shape(), &shape[..]);
             let (ov, sv) = (operand.to_vec::<f64>(), source.to_vec::<f64>());
             let mut want = vec![0.0; ov.len()];
@@ -292,13 +291,7 @@ fn first_maximum_picks_in_pooling_layouts_match_naive() {
                 gathered[f] = tv[best];
             }
         }
-        let got = lax::select_and_scatter_add(
-            &source,
-            &operand,
-            &w.window,
-            &w.strides,
-            w.padding.clone(),
-        );
+        let got = scatter_add(&source, &operand, &w);
         let scattered: Vec<f32> = scattered.iter().map(|&v| v as f32).collect();
         assert_eq!(
             got.to_vec::<f32>(),

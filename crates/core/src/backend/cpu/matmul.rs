@@ -125,19 +125,13 @@ fn parallelism(m: usize, n: usize, k: usize, threads: usize) -> gemm::Parallelis
     }
 }
 
+/// `MatmulElement` for a type `gemm` multiplies, through `$gemm` (a function with
+/// `gemm::gemm`'s signature).
 macro_rules! impl_gemm_element {
-    ($t:ident) => {
+    ($t:ty, $gemm:expr) => {
         impl MatmulElement for $t {
             fn matmul(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
-                gemm_product!(
-                    $t,
-                    gemm_at_level::$t(super::simd::active_level()),
-                    dst,
-                    lhs,
-                    rhs,
-                    threads,
-                    false
-                )
+                gemm_product($gemm, dst, lhs, rhs, threads, false)
             }
 
             fn matmul_add(
@@ -146,93 +140,69 @@ macro_rules! impl_gemm_element {
                 rhs: MatRef<'_, $t>,
                 threads: usize,
             ) {
-                gemm_product!(
-                    $t,
-                    gemm_at_level::$t(super::simd::active_level()),
-                    dst,
-                    lhs,
-                    rhs,
-                    threads,
-                    true
-                )
+                gemm_product($gemm, dst, lhs, rhs, threads, true)
             }
         }
     };
 }
 
-/// `dst = lhs · rhs`, or `dst += lhs · rhs` when `$accumulate`, through the `gemm`-signature
-/// function `$gemm`.
-macro_rules! gemm_product {
-    ($t:ident, $gemm:expr, $dst:ident, $lhs:ident, $rhs:ident, $threads:ident, $accumulate:expr) => {{
-        let (dst, lhs, rhs) = ($dst, $lhs, $rhs);
-        let (m, k, n) = check_dims(dst, &lhs, &rhs);
-        if m == 0 || n == 0 {
-            return;
+/// `dst = lhs · rhs`, or `dst += lhs · rhs` when `accumulate`, through `gemm`, a function with
+/// `gemm::gemm`'s signature.
+fn gemm_product<T: ArrayElement>(
+    gemm: gemm_at_level::GemmFn<T>,
+    dst: &mut [T],
+    lhs: MatRef<'_, T>,
+    rhs: MatRef<'_, T>,
+    threads: usize,
+    accumulate: bool,
+) {
+    let (m, k, n) = check_dims(dst, &lhs, &rhs);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            dst.fill(T::zero());
         }
-        if k == 0 {
-            if !$accumulate {
-                dst.fill(<$t as ArrayElement>::zero());
-            }
-            return;
-        }
-        // SAFETY: `MatRef::new` checked that every (i, j) with i < rows, j < cols lies inside
-        // its buffer, `check_dims` that dst holds m·n elements, and dst is read (when
-        // accumulating) and written with row stride n and column stride 1, inside its m·n
-        // elements. gemm computes dst = alpha · dst + beta · lhs · rhs, reading dst only when
-        // asked to (alpha = 1 then), without conjugation.
-        unsafe {
-            $gemm(
-                m,
-                n,
-                k,
-                dst.as_mut_ptr(),
-                1,
-                n as isize,
-                $accumulate,
-                lhs.data.as_ptr().add(lhs.offset),
-                lhs.cs as isize,
-                lhs.rs as isize,
-                rhs.data.as_ptr().add(rhs.offset),
-                rhs.cs as isize,
-                rhs.rs as isize,
-                <$t as ArrayElement>::one(),
-                <$t as ArrayElement>::one(),
-                false,
-                false,
-                false,
-                parallelism(m, n, k, $threads),
-            )
-        }
-    }};
+        return;
+    }
+    // SAFETY: `MatRef::new` checked that every (i, j) with i < rows, j < cols lies inside its
+    // buffer, `check_dims` that dst holds m·n elements, and dst is read (when accumulating)
+    // and written with row stride n and column stride 1, inside its m·n elements. gemm
+    // computes dst = alpha · dst + beta · lhs · rhs, reading dst only when asked to (alpha = 1
+    // then), without conjugation.
+    unsafe {
+        gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            lhs.data.as_ptr().add(lhs.offset),
+            lhs.cs as isize,
+            lhs.rs as isize,
+            rhs.data.as_ptr().add(rhs.offset),
+            rhs.cs as isize,
+            rhs.rs as isize,
+            T::one(),
+            T::one(),
+            false,
+            false,
+            false,
+            parallelism(m, n, k, threads),
+        )
+    }
 }
 
-impl_gemm_element!(f32);
-impl_gemm_element!(f64);
-impl_gemm_element!(f16);
-
-/// complex64 and complex128 through `gemm`'s complex kernels (`gemm::gemm` dispatches on the
-/// type; its SIMD level is the CPU's, not capped by [`super::simd::set_max_level`]).
-macro_rules! impl_complex_gemm_element {
-    ($t:ident) => {
-        impl MatmulElement for $t {
-            fn matmul(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
-                gemm_product!($t, gemm::gemm, dst, lhs, rhs, threads, false)
-            }
-
-            fn matmul_add(
-                dst: &mut [$t],
-                lhs: MatRef<'_, $t>,
-                rhs: MatRef<'_, $t>,
-                threads: usize,
-            ) {
-                gemm_product!($t, gemm::gemm, dst, lhs, rhs, threads, true)
-            }
-        }
-    };
-}
-
-impl_complex_gemm_element!(Complex32);
-impl_complex_gemm_element!(Complex64);
+impl_gemm_element!(f32, gemm_at_level::f32(super::simd::active_level()));
+impl_gemm_element!(f64, gemm_at_level::f64(super::simd::active_level()));
+impl_gemm_element!(f16, gemm_at_level::f16(super::simd::active_level()));
+// complex64 and complex128 through `gemm`'s complex kernels (`gemm::gemm` dispatches on the
+// type; its SIMD level is the CPU's, not capped by [`super::simd::set_max_level`]).
+impl_gemm_element!(Complex32, gemm::gemm::<Complex32>);
+impl_gemm_element!(Complex64, gemm::gemm::<Complex64>);
 
 /// `gemm`'s entry point for each element type at a SIMD level.
 mod gemm_at_level {
