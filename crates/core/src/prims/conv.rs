@@ -695,15 +695,16 @@ impl ConvGeneralDilated {
                     })
                     .collect()
             });
-        if let (Some(runs_t), true) = (&runs_by_output, self.sums_over_input_channels::<T>(g)) {
-            let patches = PatchGeometry {
-                k_sp: &g.k_sp,
-                out_sp: &g.out_sp,
-                tables: &tables,
-                runs_t,
-                in_strides: &in_strides,
-            };
-            return conv_by_input_channel(x, w, g, planes, &patches, out);
+        let transposed_patches = runs_by_output.as_deref().map(|runs_t| PatchGeometry {
+            k_sp: &g.k_sp,
+            out_sp: &g.out_sp,
+            tables: &tables,
+            runs_t,
+            in_strides: &in_strides,
+        });
+        if let (Some(geometry), true) = (&transposed_patches, self.sums_over_input_channels::<T>(g))
+        {
+            return conv_by_input_channel(x, w, g, planes, geometry, out);
         }
         assert!(
             planes == Planes::canonical(g),
@@ -720,20 +721,11 @@ impl ConvGeneralDilated {
             let mut patches = vec![T::zero(); rows * out_prod];
             let chan = |ci: usize| &x[(n_idx * g.c + c0 + ci) * in_prod..][..in_prod];
             let wg = MatRef::new(w, grp * og * rows, og, rows, rows, 1);
-            if let Some(runs_t) = &runs_by_output {
+            if let Some(geometry) = &transposed_patches {
                 // Stored transposed, (out_prod, rows): each output position's window.
                 for (p, col) in patches.chunks_mut(rows).enumerate() {
                     for ci in 0..g.i {
-                        fill_patch_column(
-                            &mut col[ci * kprod..][..kprod],
-                            chan(ci),
-                            p,
-                            &g.k_sp,
-                            &g.out_sp,
-                            &tables,
-                            runs_t,
-                            &in_strides,
-                        );
+                        fill_patch_column(&mut col[ci * kprod..][..kprod], chan(ci), p, geometry);
                     }
                 }
                 let patches = MatRef::new(&patches, 0, rows, out_prod, 1, rows);
@@ -807,6 +799,7 @@ fn plane_strides(shape: &[usize], spec: &[usize]) -> Option<(usize, usize)> {
 }
 
 /// Where a transposed patch matrix reads: the geometry [`fill_patch_column`] takes.
+#[derive(Clone, Copy)]
 struct PatchGeometry<'a> {
     k_sp: &'a [usize],
     out_sp: &'a [usize],
@@ -847,20 +840,11 @@ fn conv_by_input_channel<T: MatmulElement>(
     let fill = |c: usize, n: usize, windows: &mut [T]| {
         let chan = &x[n * planes.x.0 + c * planes.x.1..][..in_prod];
         for (p, col) in windows.chunks_mut(kprod).enumerate() {
-            fill_patch_column(
-                col,
-                chan,
-                p,
-                geometry.k_sp,
-                geometry.out_sp,
-                geometry.tables,
-                geometry.runs_t,
-                geometry.in_strides,
-            );
+            fill_patch_column(col, chan, p, geometry);
         }
     };
+    let per_example = out_prod * kprod;
     for c in 0..g.i {
-        let per_example = out_prod * kprod;
         if threads > 1 && g.n > 1 && cols * kprod >= PARALLEL_THRESHOLD {
             patches
                 .par_chunks_mut(per_example)
@@ -954,18 +938,20 @@ impl Run {
 
 /// Fills output position `p`'s window (row-major over `out_sp`) of one input channel: the
 /// input element each kernel tap reads there, or zero, in kernel order. `runs_t[od]` describes
-/// the taps along the kernel's last axis at last-axis output position `od`.
-#[allow(clippy::too_many_arguments)]
+/// the taps along the kernel's last axis at last-axis output position `od` (`geometry`).
 fn fill_patch_column<T: ArrayElement>(
     col: &mut [T],
     chan: &[T],
     p: usize,
-    k_shape: &[usize],
-    out_sp: &[usize],
-    tables: &[Vec<Option<usize>>],
-    runs_t: &[Option<Run>],
-    in_strides: &[usize],
+    geometry: &PatchGeometry<'_>,
 ) {
+    let PatchGeometry {
+        k_sp: k_shape,
+        out_sp,
+        tables,
+        runs_t,
+        in_strides,
+    } = *geometry;
     let ns = k_shape.len();
     // The output position's index along each axis.
     let mut od: SmallVec<[usize; 4]> = SmallVec::from_elem(0, ns);

@@ -13,7 +13,7 @@
 //! Views take arbitrary non-negative strides, so a transposed operand is multiplied in place
 //! instead of being copied first.
 
-use crate::array::{ArrayElement, Element};
+use crate::array::{ArrayElement, Element, FloatElement};
 use half::{bf16, f16};
 use num_complex::{Complex32, Complex64};
 use rayon::prelude::*;
@@ -371,35 +371,11 @@ macro_rules! impl_matmul_via_f32 {
     ($($t:ty),*) => {$(
         impl MatmulElement for $t {
             fn matmul(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
-                let (m, k, n) = check_dims(dst, &lhs, &rhs);
-                let a = lhs.to_row_major(<$t>::to_f32);
-                let b = rhs.to_row_major(<$t>::to_f32);
-                let mut c = vec![0f32; m * n];
-                f32::matmul(
-                    &mut c,
-                    MatRef::row_major(&a, m, k),
-                    MatRef::row_major(&b, k, n),
-                    threads,
-                );
-                for (d, &v) in dst.iter_mut().zip(&c) {
-                    *d = <$t as crate::array::FloatElement>::from_f32(v);
-                }
+                matmul_via_f32(dst, lhs, rhs, threads, false)
             }
 
             fn matmul_add(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
-                let (m, k, n) = check_dims(dst, &lhs, &rhs);
-                let a = lhs.to_row_major(<$t>::to_f32);
-                let b = rhs.to_row_major(<$t>::to_f32);
-                let mut c: Vec<f32> = dst.iter().map(|&d| d.to_f32()).collect();
-                f32::matmul_add(
-                    &mut c,
-                    MatRef::row_major(&a, m, k),
-                    MatRef::row_major(&b, k, n),
-                    threads,
-                );
-                for (d, &v) in dst.iter_mut().zip(&c) {
-                    *d = <$t as crate::array::FloatElement>::from_f32(v);
-                }
+                matmul_via_f32(dst, lhs, rhs, threads, true)
             }
         }
     )*};
@@ -417,6 +393,32 @@ impl_matmul_via_f32!(
     crate::Float8E8M0Fnu,
     crate::Float4E2M1Fn
 );
+
+/// The product of a narrow float type in f32 (`dst` taken in as the starting sum when
+/// `accumulate`), each output rounded once with `FloatElement::from_f32`.
+fn matmul_via_f32<T: FloatElement>(
+    dst: &mut [T],
+    lhs: MatRef<'_, T>,
+    rhs: MatRef<'_, T>,
+    threads: usize,
+    accumulate: bool,
+) {
+    let (m, k, n) = check_dims(dst, &lhs, &rhs);
+    let a = lhs.to_row_major(<T as FloatElement>::to_f32);
+    let b = rhs.to_row_major(<T as FloatElement>::to_f32);
+    let (a, b) = (MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n));
+    let mut c: Vec<f32>;
+    if accumulate {
+        c = dst.iter().map(|&d| FloatElement::to_f32(d)).collect();
+        f32::matmul_add(&mut c, a, b, threads);
+    } else {
+        c = vec![0f32; m * n];
+        f32::matmul(&mut c, a, b, threads);
+    }
+    for (d, &v) in dst.iter_mut().zip(&c) {
+        *d = <T as FloatElement>::from_f32(v);
+    }
+}
 
 /// The multiply-accumulate of the integer and bool products.
 trait MulAdd: Copy + Send + Sync {

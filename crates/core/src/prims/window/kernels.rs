@@ -311,6 +311,7 @@ fn first_max_2d<T: Element>(
     }
     Some(pick)
 }
+
 /// The flat position of the first maximum of `operand` over one window (XLA's select loop:
 /// keep the current pick while `pick >= candidate`). `lists[d]` holds the window's non-padding
 /// indices along axis d (all non-empty); `w_idx` is scratch of length `lists.len()`.
