@@ -582,7 +582,7 @@ impl ConvGeneralDilated {
 
 /// Transposes `data` so that axis `spec[j]` becomes axis `j` (no copy if `spec` is the
 /// identity).
-fn to_canonical<'a, T: Copy>(
+fn to_canonical<'a, T: Copy + Send + Sync>(
     data: &'a [T],
     shape: &[usize],
     spec: &[usize],
@@ -598,7 +598,11 @@ fn to_canonical<'a, T: Copy>(
 
 /// Lays out a canonical `(N, O, spatial...)` result so that canonical axis `j` is output axis
 /// `spec[j]`.
-fn from_canonical<T: Copy>(canon: Vec<T>, out_shape: &[usize], spec: &[usize]) -> Vec<T> {
+fn from_canonical<T: Copy + Send + Sync>(
+    canon: Vec<T>,
+    out_shape: &[usize],
+    spec: &[usize],
+) -> Vec<T> {
     if spec.iter().enumerate().all(|(j, &a)| j == a) {
         return canon;
     }

@@ -83,6 +83,20 @@ impl<'a, T: Copy> MatRef<'a, T> {
         self.data[self.offset + i * self.rs + j * self.cs]
     }
 
+    /// Copies a view with unit row stride (column-major) into a row-major buffer, in tiles.
+    fn to_row_major_tiled(self) -> Vec<T>
+    where
+        T: Send + Sync,
+    {
+        debug_assert_eq!(self.rs, 1, "to_row_major_tiled: rows must be contiguous");
+        super::strided::strided_copy(
+            self.data,
+            &[self.rows, self.cols],
+            &[1, self.cs as isize],
+            self.offset as isize,
+        )
+    }
+
     /// Copies the view into a contiguous row-major buffer, converting each element.
     fn to_row_major<D>(self, f: impl Fn(T) -> D) -> Vec<D> {
         let mut out = Vec::with_capacity(self.rows * self.cols);
@@ -148,7 +162,7 @@ macro_rules! impl_gemm_element {
 
 /// `dst = lhs · rhs`, or `dst += lhs · rhs` when `accumulate`, through `gemm`, a function with
 /// `gemm::gemm`'s signature.
-fn gemm_product<T: ArrayElement>(
+fn gemm_product<T: ArrayElement + Send + Sync>(
     gemm: gemm_at_level::GemmFn<T>,
     dst: &mut [T],
     lhs: MatRef<'_, T>,
@@ -166,6 +180,19 @@ fn gemm_product<T: ArrayElement>(
         }
         return;
     }
+    // A column-major `rhs` (the `x · Wᵀ` of every `Linear` layer) is copied into row-major
+    // order first: gemm works on the transposed problem (our `dst` is row-major), where such
+    // an `rhs` becomes a row-major left operand that it packs element by element. On the MLP
+    // step's (128, 512) · (512, 512)ᵀ that ran at 78 GFLOP/s against 180 with the tiled copy
+    // first. Below 16 rows the copy costs more than the product saves. Eager products see
+    // the same layout (their transposes are materialised), so jitted and eager bits agree.
+    let rhs_row_major;
+    let rhs = if rhs.rs == 1 && rhs.cs != 1 && m >= 16 {
+        rhs_row_major = rhs.to_row_major_tiled();
+        MatRef::row_major(&rhs_row_major, k, n)
+    } else {
+        rhs
+    };
     // SAFETY: `MatRef::new` checked that every (i, j) with i < rows, j < cols lies inside its
     // buffer, `check_dims` that dst holds m·n elements, and dst is read (when accumulating)
     // and written with row stride n and column stride 1, inside its m·n elements. gemm
