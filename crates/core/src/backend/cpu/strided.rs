@@ -120,7 +120,69 @@ fn strided_copy_uninit<T: Copy + Send + Sync>(
             return;
         }
     }
+    if let Some(p) = (0..nd.saturating_sub(2)).find(|&p| strides[p] == 1 && out_shape[p] > 1) {
+        if start == 0 && out.len() == n && inner_stride.unsigned_abs() > 1 {
+            match std::mem::size_of::<T>() {
+                1 | 2 | 4 => outer_axis_transpose::<T, 16>(src, out_shape, strides, offset, p, out),
+                8 => outer_axis_transpose::<T, 8>(src, out_shape, strides, offset, p, out),
+                _ => outer_axis_transpose::<T, 4>(src, out_shape, strides, offset, p, out),
+            }
+            return;
+        }
+    }
     walk_rows(src, out_shape, strides, offset, start, out);
+}
+
+/// A whole copy whose source-contiguous axis `p` lies before the last two (a reversal of axes,
+/// `(T, B, C) → (C, B, T)`, as gradients of batched products ask for): for each index of the
+/// other leading axes, the `(p, last)` plane is copied in tiles on this thread.
+fn outer_axis_transpose<T: Copy, const B: usize>(
+    src: &[T],
+    out_shape: &[usize],
+    strides: &[isize],
+    offset: isize,
+    p: usize,
+    out: &mut [MaybeUninit<T>],
+) {
+    let nd = out_shape.len();
+    let out_strides = row_major_strides(out_shape);
+    let (rows, cols) = (out_shape[p], out_shape[nd - 1]);
+    let others: Vec<usize> = (0..nd - 1).filter(|&k| k != p).collect();
+    let mut idx = vec![0usize; others.len()];
+    loop {
+        let (mut src_base, mut out_base) = (offset, 0isize);
+        for (&k, &i) in others.iter().zip(&idx) {
+            src_base += i as isize * strides[k];
+            out_base += i as isize * out_strides[k];
+        }
+        for a0 in (0..rows).step_by(B) {
+            let height = B.min(rows - a0);
+            let first = out_base as usize + a0 * out_strides[p] as usize;
+            let last = first + (height - 1) * out_strides[p] as usize + cols;
+            dispatch(TileRows::<T, B> {
+                src,
+                base: src_base + a0 as isize,
+                col_stride: strides[nd - 1],
+                height,
+                cols,
+                out: &mut out[first..last],
+                out_row_stride: out_strides[p] as usize,
+            });
+        }
+        // Advance the other axes like an odometer.
+        let mut k = others.len();
+        loop {
+            if k == 0 {
+                return;
+            }
+            k -= 1;
+            idx[k] += 1;
+            if idx[k] < out_shape[others[k]] {
+                break;
+            }
+            idx[k] = 0;
+        }
+    }
 }
 
 /// [`strided_copy_uninit`]'s general case: elements `start..start + out.len()` of the view,
@@ -282,14 +344,15 @@ impl TileGeometry<'_> {
                 height,
                 cols,
                 out: block,
+                out_row_stride: cols,
             });
             r += height;
         }
     }
 }
 
-/// `height` (≤ B) output rows of `cols` elements; output `(a, j)` reads
-/// `src[base + a + j·col_stride]`.
+/// `height` (≤ B) output rows of `cols` elements, `out_row_stride` apart in `out`; output
+/// `(a, j)` reads `src[base + a + j·col_stride]`.
 struct TileRows<'a, 'o, T, const B: usize> {
     src: &'a [T],
     base: isize,
@@ -297,6 +360,7 @@ struct TileRows<'a, 'o, T, const B: usize> {
     height: usize,
     cols: usize,
     out: &'o mut [MaybeUninit<T>],
+    out_row_stride: usize,
 }
 
 impl<T: Copy, const B: usize> Kernel for TileRows<'_, '_, T, B> {
@@ -311,6 +375,7 @@ impl<T: Copy, const B: usize> Kernel for TileRows<'_, '_, T, B> {
             self.height,
             self.cols,
             self.out,
+            self.out_row_stride,
         )
     }
 }
@@ -323,6 +388,7 @@ fn tile_rows<T: Copy, const B: usize>(
     height: usize,
     cols: usize,
     out: &mut [MaybeUninit<T>],
+    out_row_stride: usize,
 ) {
     let at = |a: usize, j: usize| (base + a as isize + j as isize * col_stride) as usize;
     let full_cols = if height == B { cols / B * B } else { 0 };
@@ -337,7 +403,7 @@ fn tile_rows<T: Copy, const B: usize>(
             }
         }
         for a in 0..B {
-            let row = &mut out[a * cols + j0..a * cols + j0 + B];
+            let row = &mut out[a * out_row_stride + j0..a * out_row_stride + j0 + B];
             for (b, o) in row.iter_mut().enumerate() {
                 *o = tile[b][a];
             }
@@ -345,7 +411,7 @@ fn tile_rows<T: Copy, const B: usize>(
     }
     for a in 0..height {
         for j in full_cols..cols {
-            out[a * cols + j].write(src[at(a, j)]);
+            out[a * out_row_stride + j].write(src[at(a, j)]);
         }
     }
 }
@@ -386,7 +452,10 @@ mod tests {
         make: impl Fn(usize) -> T,
     ) {
         // (source shape, permutation, reverse the new last axis)
-        let cases: [(&[usize], &[usize], bool); 7] = [
+        let cases: [(&[usize], &[usize], bool); 10] = [
+            (&[6, 5, 19], &[2, 1, 0], false),
+            (&[4, 3, 18, 33], &[3, 1, 0, 2], true),
+            (&[2, 40, 3, 20], &[3, 2, 0, 1], false),
             (&[5, 3], &[1, 0], false),
             (&[16, 16], &[1, 0], false),
             (&[37, 21], &[1, 0], false),
