@@ -5,6 +5,7 @@ use super::fusion::{self, Fused, Role};
 use super::kernels::{self, Kernel};
 use super::row_fusion::{self, RowFused};
 use crate::array::{Array, DType, ShapeDtype};
+use crate::backend::cpu::matmul::PARALLEL_MATMUL_THRESHOLD;
 use crate::jaxpr::{Atom, ClosedJaxpr, Eqn, Jaxpr, Var};
 use crate::prims::convert::ConvertOp;
 use crate::prims::layout::LayoutOp;
@@ -14,9 +15,32 @@ use crate::prims::Primitive;
 use smallvec::SmallVec;
 use std::collections::HashMap;
 
-/// Values of at least this many elements make a program "large" (see [`Plan::large`]): about
+/// Values of at least this many elements make a program "large" (see [`Plan::large`] and
+/// [`may_use_threads`]): about
 /// where elementwise loops and matrix products start to use several threads.
 const LARGE_VALUE: usize = 1 << 14;
+
+/// Whether an equation's kernel may hand work to rayon's threads (what makes a program
+/// "large"): a matrix product above `matmul`'s threading threshold, any other operation that
+/// reads or writes a value of [`LARGE_VALUE`] elements. A product reading a large weight with
+/// a few rows (a decoding step's `x · Wᵀ`) runs on one thread, so a program made only of those
+/// stays on the calling thread.
+fn may_use_threads(j: &Jaxpr, e: &Eqn) -> bool {
+    if let Primitive::DotGeneral(d) = &e.prim {
+        let lhs = j.atom_aval(&e.inputs[0]);
+        let contracted: usize = d
+            .dimension_numbers
+            .lhs_contracting
+            .iter()
+            .map(|&a| lhs.shape[a])
+            .product();
+        let out = j.avals[e.outputs[0] as usize].size();
+        return out.saturating_mul(contracted) >= PARALLEL_MATMUL_THRESHOLD;
+    }
+    let outputs = e.outputs.iter().map(|&v| &j.avals[v as usize]);
+    let inputs = e.inputs.iter().map(|a| j.atom_aval(a));
+    outputs.chain(inputs).any(|a| a.size() >= LARGE_VALUE)
+}
 
 /// Elementwise operations on fewer elements keep their standalone kernels: a fused loop's
 /// set-up (scratch, dispatch per step) costs more than it saves on a few hundred elements.
@@ -515,7 +539,7 @@ impl Plan {
             num_regs: storage.num_regs as usize,
             literals: storage.literals,
             outputs,
-            large: large_sub_program || j.avals.iter().any(|a| a.size() >= LARGE_VALUE),
+            large: large_sub_program || j.eqns.iter().any(|e| may_use_threads(j, e)),
             collective,
         }
     }
@@ -621,5 +645,30 @@ fn emit_eval(j: &Jaxpr, e: &Eqn, live: &Liveness, storage: &mut Storage) -> Inst
             outs,
             release: SmallVec::new(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Plan;
+    use crate::compiler::optimize::optimize;
+    use crate::transforms::make_jaxpr;
+    use crate::{numpy as jnp, Array};
+
+    fn large(f: impl Fn(&Array, &Array) -> Array, x: &Array, y: &Array) -> bool {
+        Plan::new(&optimize(&make_jaxpr(f)(x, y))).large
+    }
+
+    #[test]
+    fn programs_are_large_when_a_kernel_may_use_threads() {
+        let product = |x: &Array, w: &Array| jnp::matmul(x, &w.t()).tanh();
+        // A decoding step's product: a large weight, one row, one thread.
+        let w = jnp::ones([512, 128]);
+        assert!(!large(product, &jnp::ones([1, 128]), &w));
+        // The same weight with a batch of 128 rows crosses matmul's threading threshold.
+        assert!(large(product, &jnp::ones([128, 128]), &w));
+        // An elementwise operation or a reduction over a large value may use threads.
+        assert!(large(|x, w| x.sum(None) + w.sum(None), &jnp::ones([1]), &w));
+        assert!(!large(|x, w| x.sum(None) + w.sum(None), &jnp::ones([1]), &jnp::ones([8])));
     }
 }
