@@ -67,7 +67,8 @@ pub fn strided_copy_range_into<T: Copy + Send + Sync>(
 }
 
 /// The shared loop: writes every slot of `out` with elements `start..start + out.len()` of the
-/// view, in tiles where the view is a transpose of its last two axes, else row by row.
+/// view, in tiles where the view transposes an earlier axis with its last (see
+/// [`transposing_copy`] and [`outer_axis_transpose`]), else row by row.
 fn strided_copy_uninit<T: Copy + Send + Sync>(
     src: &[T],
     out_shape: &[usize],

@@ -669,6 +669,10 @@ mod tests {
         assert!(large(product, &jnp::ones([128, 128]), &w));
         // An elementwise operation or a reduction over a large value may use threads.
         assert!(large(|x, w| x.sum(None) + w.sum(None), &jnp::ones([1]), &w));
-        assert!(!large(|x, w| x.sum(None) + w.sum(None), &jnp::ones([1]), &jnp::ones([8])));
+        assert!(!large(
+            |x, w| x.sum(None) + w.sum(None),
+            &jnp::ones([1]),
+            &jnp::ones([8])
+        ));
     }
 }
