@@ -11,7 +11,8 @@
 //! contiguous.
 //!
 //! Views take arbitrary non-negative strides, so a transposed operand is multiplied in place
-//! instead of being copied first.
+//! instead of being copied first; the exception is a column-major right operand of a product
+//! with 16 rows or more, which gemm packs slowly and is copied into row-major order first.
 
 use crate::array::{ArrayElement, Element, FloatElement};
 use half::{bf16, f16};
