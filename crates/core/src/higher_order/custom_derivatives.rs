@@ -6,6 +6,7 @@
 //! key needs.
 
 use crate::array::{Array, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::prims::higher_order_rule::{HigherOrderPrim, HigherOrderRule};
 use crate::prims::{bind, rules, LinearArg, Primitive, PrimitiveRule};
 use crate::trace::batch::vmap_flat;
@@ -161,6 +162,26 @@ impl PrimitiveRule for CustomOp {
 
     fn abstract_eval(&self, _args: &[&ShapeDtype]) -> Vec<ShapeDtype> {
         self.out_avals().to_vec()
+    }
+
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        _out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        // A compiled program only runs the primal: its derivatives were taken before staging.
+        match self {
+            CustomOp::Jvp { call, .. }
+            | CustomOp::Vjp { call, .. }
+            | CustomOp::Lin {
+                call: Some(call), ..
+            } => cx.lower_function(call.as_ref(), args),
+            CustomOp::Lin { name, .. } => Err(LoweringError::new(
+                "custom_lin",
+                format!("the linearised custom_vjp function {name} has no primal to run"),
+            )),
+        }
     }
 
     fn eval(&self, args: &[&Array], _out: &[ShapeDtype]) -> Vec<Array> {

@@ -9,6 +9,7 @@ pub(crate) mod partial_eval;
 mod print;
 pub(crate) use print::eqn_line;
 pub(crate) mod rewrite;
+pub mod stablehlo;
 pub(crate) mod transpose;
 
 use crate::array::{Array, ShapeDtype};

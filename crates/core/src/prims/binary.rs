@@ -7,6 +7,7 @@ use crate::array::{
 };
 use crate::backend::cpu::elementwise::{zip_map, NewVec, Sink};
 use crate::backend::cpu::vecmath_pow;
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use num_traits::Float;
 
 /// An elementwise binary primitive. Both operands have the same dtype; their shapes are equal
@@ -106,6 +107,38 @@ pub(crate) fn common_dtype(op: &str, args: &[&ShapeDtype]) -> DType {
 }
 
 impl PrimitiveRule for BinaryOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        use BinaryOp::*;
+        let name = match self {
+            Add | AddAny => "stablehlo.add",
+            Sub => "stablehlo.subtract",
+            Mul => "stablehlo.multiply",
+            Div => "stablehlo.divide",
+            Rem => "stablehlo.remainder",
+            Pow => "stablehlo.power",
+            Max => "stablehlo.maximum",
+            Min => "stablehlo.minimum",
+            Atan2 => "stablehlo.atan2",
+            Nextafter => "chlo.next_after",
+            And => "stablehlo.and",
+            Or => "stablehlo.or",
+            Xor => "stablehlo.xor",
+            ShiftLeft => "stablehlo.shift_left",
+            ShiftRightLogical => "stablehlo.shift_right_logical",
+            ShiftRightArithmetic => "stablehlo.shift_right_arithmetic",
+        };
+        Ok(vec![cx.elementwise(
+            name,
+            &[&args[0], &args[1]],
+            out[0].dtype,
+        )])
+    }
+
     fn name(&self) -> &'static str {
         use BinaryOp::*;
         match self {

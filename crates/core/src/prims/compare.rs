@@ -4,6 +4,7 @@ use super::binary::{common_dtype, elementwise_shape};
 use super::{expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, DType, Element, ShapeDtype};
 use crate::backend::cpu::elementwise::zip_map;
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 
 /// A comparison. Operands share a dtype; shapes are equal or one side is 0-d. The output is
 /// bool. Floats compare as IEEE values (NaN is unequal to everything).
@@ -24,6 +25,47 @@ pub enum CompareOp {
 }
 
 impl PrimitiveRule for CompareOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        _out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let direction = match self {
+            CompareOp::Eq => "EQ",
+            CompareOp::Ne => "NE",
+            CompareOp::Lt => "LT",
+            CompareOp::Le => "LE",
+            CompareOp::Gt => "GT",
+            CompareOp::Ge => "GE",
+        };
+        let d = args[0].aval.dtype;
+        let kind = if d.is_float() || d.is_complex() {
+            "FLOAT"
+        } else if d.is_signed_integer() {
+            "SIGNED"
+        } else {
+            "UNSIGNED"
+        };
+        let shape = args
+            .iter()
+            .map(|v| v.aval.shape.clone())
+            .find(|s| s.ndim() > 0)
+            .unwrap_or_default();
+        let x = cx.broadcast_to(&args[0], &shape);
+        let y = cx.broadcast_to(&args[1], &shape);
+        let attrs = format!(
+            "comparison_direction = #stablehlo<comparison_direction {direction}>, \
+             compare_type = #stablehlo<comparison_type {kind}>"
+        );
+        Ok(vec![cx.op(
+            "stablehlo.compare",
+            &[&x, &y],
+            &attrs,
+            &ShapeDtype::new(shape, DType::Bool),
+        )])
+    }
+
     fn name(&self) -> &'static str {
         match self {
             CompareOp::Eq => "eq",

@@ -4,6 +4,7 @@
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{cast, Array, ArrayElement, DType, ShapeDtype, Storage};
 use crate::backend::cpu::elementwise::map;
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 
 /// A dtype conversion.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -35,6 +36,68 @@ pub enum ConvertOp {
 }
 
 impl PrimitiveRule for ConvertOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let x = &args[0];
+        let out = ShapeDtype::new(out[0].shape.clone(), out[0].dtype);
+        Ok(vec![match *self {
+            ConvertOp::ConvertElementType { new_dtype, .. } => {
+                if new_dtype == x.aval.dtype {
+                    x.clone()
+                } else if new_dtype == DType::Bool {
+                    // As JAX: `x != 0` (a plain convert to i1 would truncate integers).
+                    let zero = cx.scalar(x.aval.dtype, 0.0);
+                    let zero = cx.broadcast_to(&zero, &x.aval.shape);
+                    let kind = if x.aval.dtype.is_inexact() {
+                        "FLOAT"
+                    } else if x.aval.dtype.is_signed_integer() {
+                        "SIGNED"
+                    } else {
+                        "UNSIGNED"
+                    };
+                    cx.op(
+                        "stablehlo.compare",
+                        &[x, &zero],
+                        &format!(
+                            "comparison_direction = #stablehlo<comparison_direction NE>, \
+                             compare_type = #stablehlo<comparison_type {kind}>"
+                        ),
+                        &out,
+                    )
+                } else if x.aval.dtype.is_complex() && !new_dtype.is_complex() {
+                    // Complex to real keeps the real part, as `astype` does.
+                    let re_aval = ShapeDtype::new(x.aval.shape.clone(), x.aval.dtype.real_dtype());
+                    let re = cx.op("stablehlo.real", &[x], "", &re_aval);
+                    if re_aval.dtype == new_dtype {
+                        re
+                    } else {
+                        cx.op("stablehlo.convert", &[&re], "", &out)
+                    }
+                } else {
+                    cx.op("stablehlo.convert", &[x], "", &out)
+                }
+            }
+            ConvertOp::BitcastConvertType { .. } => {
+                cx.op("stablehlo.bitcast_convert", &[x], "", &out)
+            }
+            ConvertOp::ReducePrecision {
+                exponent_bits,
+                mantissa_bits,
+            } => cx.op(
+                "stablehlo.reduce_precision",
+                &[x],
+                &format!(
+                    "exponent_bits = {exponent_bits} : i32, mantissa_bits = {mantissa_bits} : i32"
+                ),
+                &out,
+            ),
+        }])
+    }
+
     fn name(&self) -> &'static str {
         match self {
             ConvertOp::ConvertElementType { .. } => "convert_element_type",

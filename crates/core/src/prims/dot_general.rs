@@ -8,6 +8,7 @@ use crate::array::{cast, Array, ArrayElement, DType, Shape, ShapeDtype, Storage}
 use crate::backend::cpu::elementwise::map;
 use crate::backend::cpu::matmul::{max_threads, MatRef, MatmulElement, PARALLEL_MATMUL_THRESHOLD};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
+use crate::jaxpr::stablehlo::{int_list, LoweringContext, LoweringError, Value};
 use rayon::prelude::*;
 
 /// Which axes a `dot_general` contracts and which it treats as batch axes, as in JAX:
@@ -129,6 +130,32 @@ pub(crate) fn convert_storage(x: &Array, dtype: DType) -> std::borrow::Cow<'_, S
 }
 
 impl PrimitiveRule for DotGeneral {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let dn = &self.dimension_numbers;
+        let list = |axes: &[usize]| int_list(axes.iter().map(|&a| a as i64));
+        let attrs = format!(
+            "dot_dimension_numbers = #stablehlo.dot<lhs_batching_dimensions = {}, \
+             rhs_batching_dimensions = {}, lhs_contracting_dimensions = {}, \
+             rhs_contracting_dimensions = {}>",
+            list(&dn.lhs_batch),
+            list(&dn.rhs_batch),
+            list(&dn.lhs_contracting),
+            list(&dn.rhs_contracting)
+        );
+        let out = ShapeDtype::new(out[0].shape.clone(), out[0].dtype);
+        Ok(vec![cx.op(
+            "stablehlo.dot_general",
+            &[&args[0], &args[1]],
+            &attrs,
+            &out,
+        )])
+    }
+
     fn name(&self) -> &'static str {
         "dot_general"
     }

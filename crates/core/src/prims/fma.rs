@@ -10,6 +10,7 @@ use super::binary::{common_dtype, elementwise_shape};
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, ShapeDtype};
 use crate::backend::cpu::elementwise::zip3_map;
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use num_traits::Float;
 
 /// `fma(x, y, z)`: elementwise `x * y + z` rounded once. Float operands of one dtype with
@@ -19,6 +20,23 @@ use num_traits::Float;
 pub struct FmaOp;
 
 impl PrimitiveRule for FmaOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        // StableHLO has no fused multiply-add; XLA contracts the pair where the target has
+        // one, so results may differ from the CPU executor's single rounding by an ulp.
+        let d = out[0].dtype;
+        let product = cx.elementwise("stablehlo.multiply", &[&args[0], &args[1]], d);
+        Ok(vec![cx.elementwise(
+            "stablehlo.add",
+            &[&product, &args[2]],
+            d,
+        )])
+    }
+
     fn name(&self) -> &'static str {
         "fma"
     }

@@ -155,6 +155,14 @@ impl PrimitiveRule for HigherOrderPrim {
     fn params(&self) -> Vec<(&'static str, String)> {
         self.0.params()
     }
+    fn lower(
+        &self,
+        cx: &mut crate::jaxpr::stablehlo::LoweringContext,
+        args: &[crate::jaxpr::stablehlo::Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<crate::jaxpr::stablehlo::Value>, crate::jaxpr::stablehlo::LoweringError> {
+        self.0.lower(cx, args, out)
+    }
 }
 
 impl Primitive {

@@ -4,6 +4,7 @@
 use super::rules::py_tuple;
 use super::{bind, describe, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, DType, Shape, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 
 /// `iota(dtype, shape, dimension)`: an array of `shape` whose element at index `i` is
 /// `i[dimension]` converted to `dtype`. Takes no operands.
@@ -18,6 +19,21 @@ pub struct IotaOp {
 }
 
 impl PrimitiveRule for IotaOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        _args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let out = ShapeDtype::new(out[0].shape.clone(), out[0].dtype);
+        Ok(vec![cx.op(
+            "stablehlo.iota",
+            &[],
+            &format!("iota_dimension = {} : i64", self.dimension),
+            &out,
+        )])
+    }
+
     fn name(&self) -> &'static str {
         "iota"
     }

@@ -5,6 +5,7 @@ use super::rules::py_tuple;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, Shape, ShapeDtype};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
+use crate::jaxpr::stablehlo::{i64_array, LoweringContext, LoweringError, Value};
 use smallvec::SmallVec;
 
 /// A list of axes (a primitive parameter).
@@ -76,6 +77,51 @@ fn check_axes(op: &str, axes: &[usize], ndim: usize, args: &[&ShapeDtype]) {
 }
 
 impl PrimitiveRule for LayoutOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let x = &args[0];
+        let out = ShapeDtype::new(out[0].shape.clone(), out[0].dtype);
+        Ok(vec![match self {
+            LayoutOp::BroadcastInDim {
+                broadcast_dimensions,
+                ..
+            } => cx.op(
+                "stablehlo.broadcast_in_dim",
+                &[x],
+                &format!(
+                    "broadcast_dimensions = {}",
+                    i64_array(broadcast_dimensions.iter().map(|&d| d as i64))
+                ),
+                &out,
+            ),
+            LayoutOp::Reshape { .. } | LayoutOp::Squeeze { .. } | LayoutOp::ExpandDims { .. } => {
+                cx.op("stablehlo.reshape", &[x], "", &out)
+            }
+            LayoutOp::Transpose { permutation } => cx.op(
+                "stablehlo.transpose",
+                &[x],
+                &format!(
+                    "permutation = {}",
+                    i64_array(permutation.iter().map(|&d| d as i64))
+                ),
+                &out,
+            ),
+            LayoutOp::Rev { dimensions } => cx.op(
+                "stablehlo.reverse",
+                &[x],
+                &format!(
+                    "dimensions = {}",
+                    i64_array(dimensions.iter().map(|&d| d as i64))
+                ),
+                &out,
+            ),
+        }])
+    }
+
     fn name(&self) -> &'static str {
         match self {
             LayoutOp::BroadcastInDim { .. } => "broadcast_in_dim",

@@ -37,6 +37,7 @@ pub mod unary;
 pub mod window;
 
 use crate::array::{Array, DType, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 
 /// An operand of a linear primitive being transposed.
 #[derive(Clone, Copy, Debug)]
@@ -111,6 +112,17 @@ pub trait PrimitiveRule {
     fn params(&self) -> Vec<(&'static str, String)> {
         Vec::new()
     }
+    /// StableHLO: writes the operations computing the outputs (`out`) from `args` into `cx`
+    /// and returns the outputs (the PJRT backend's rule, JAX's `mlir.register_lowering`).
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let _ = (cx, args, out);
+        Err(LoweringError::unsupported(self.name()))
+    }
 }
 
 macro_rules! define_primitives {
@@ -165,6 +177,9 @@ macro_rules! define_primitives {
             }
             fn params(&self) -> Vec<(&'static str, String)> {
                 match self { $(Primitive::$variant(p) => p.params(),)* }
+            }
+            fn lower(&self, cx: &mut LoweringContext, args: &[Value], out: &[ShapeDtype]) -> Result<Vec<Value>, LoweringError> {
+                match self { $(Primitive::$variant(p) => p.lower(cx, args, out),)* }
             }
         }
 

@@ -16,6 +16,7 @@ use crate::backend::cpu::order_key::{
 };
 use crate::backend::cpu::reduce::{reduce_columns, reduce_rows, reduce_rows_folded};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
+use crate::jaxpr::stablehlo::{i64_array, LoweringContext, LoweringError, Value};
 use num_traits::Float;
 
 /// What a reduction combines elements with.
@@ -68,6 +69,129 @@ pub enum ReduceOp {
 }
 
 impl PrimitiveRule for ReduceOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let x = &args[0];
+        let d = x.aval.dtype;
+        let scalar = ShapeDtype::new(Vec::<usize>::new(), d);
+        match self {
+            ReduceOp::Reduce { kind, axes } => {
+                let (combine, init) = match kind {
+                    ReduceKind::Sum => ("stablehlo.add", reduce_identity(cx, d, Identity::Zero)),
+                    ReduceKind::Prod => {
+                        ("stablehlo.multiply", reduce_identity(cx, d, Identity::One))
+                    }
+                    ReduceKind::Max => (
+                        "stablehlo.maximum",
+                        reduce_identity(cx, d, Identity::Lowest),
+                    ),
+                    ReduceKind::Min => (
+                        "stablehlo.minimum",
+                        reduce_identity(cx, d, Identity::Highest),
+                    ),
+                    ReduceKind::And => ("stablehlo.and", reduce_identity(cx, d, Identity::AllOnes)),
+                    ReduceKind::Or => ("stablehlo.or", reduce_identity(cx, d, Identity::Zero)),
+                    ReduceKind::Xor => ("stablehlo.xor", reduce_identity(cx, d, Identity::Zero)),
+                };
+                let region = cx.region(&[scalar.clone(), scalar.clone()], |cx, p| {
+                    Ok(vec![cx.op(combine, &[&p[0], &p[1]], "", &scalar)])
+                })?;
+                let result = ShapeDtype::new(out[0].shape.clone(), d);
+                let attrs = format!("dimensions = {}", i64_array(axes.iter().map(|&a| a as i64)));
+                Ok(cx.op_with_regions(
+                    "stablehlo.reduce",
+                    &[x, &init],
+                    &[region],
+                    &attrs,
+                    &[result],
+                ))
+            }
+            ReduceOp::ArgReduce {
+                kind,
+                axis,
+                index_dtype,
+            } => {
+                // JAX's lowering: a pairwise reduction of (value, index) that prefers NaN, then
+                // the larger (smaller) value, then the smaller index.
+                let index_scalar = ShapeDtype::new(Vec::<usize>::new(), *index_dtype);
+                let init = reduce_identity(
+                    cx,
+                    d,
+                    match kind {
+                        ArgKind::Argmax => Identity::Lowest,
+                        ArgKind::Argmin => Identity::Highest,
+                    },
+                );
+                let zero = cx.int_scalar(*index_dtype, 0);
+                let indices = cx.op(
+                    "stablehlo.iota",
+                    &[],
+                    &format!("iota_dimension = {axis} : i64"),
+                    &ShapeDtype::new(x.aval.shape.clone(), *index_dtype),
+                );
+                let direction = match kind {
+                    ArgKind::Argmax => "GT",
+                    ArgKind::Argmin => "LT",
+                };
+                let kind_of = |dt: DType| {
+                    if dt.is_float() {
+                        "FLOAT"
+                    } else if dt.is_signed_integer() {
+                        "SIGNED"
+                    } else {
+                        "UNSIGNED"
+                    }
+                };
+                let bool_scalar = ShapeDtype::new(Vec::<usize>::new(), DType::Bool);
+                let region = cx.region(
+                    &[scalar.clone(), index_scalar.clone(), scalar.clone(), index_scalar.clone()],
+                    |cx, p| {
+                        let (op_val, op_idx, acc_val, acc_idx) = (&p[0], &p[1], &p[2], &p[3]);
+                        let cmp = |cx: &mut LoweringContext, dir: &str, a: &Value, b: &Value| {
+                            cx.op(
+                                "stablehlo.compare",
+                                &[a, b],
+                                &format!(
+                                    "comparison_direction = #stablehlo<comparison_direction {dir}>, \
+                                     compare_type = #stablehlo<comparison_type {}>",
+                                    kind_of(a.aval.dtype)
+                                ),
+                                &bool_scalar,
+                            )
+                        };
+                        let better = cmp(cx, direction, op_val, acc_val);
+                        let is_nan = cmp(cx, "NE", op_val, op_val);
+                        let pick_val = cx.op("stablehlo.or", &[&better, &is_nan], "", &bool_scalar);
+                        let equal = cmp(cx, "EQ", op_val, acc_val);
+                        let earlier = cmp(cx, "LT", op_idx, acc_idx);
+                        let tie = cx.op("stablehlo.and", &[&equal, &earlier], "", &bool_scalar);
+                        let pick_idx = cx.op("stablehlo.or", &[&pick_val, &tie], "", &bool_scalar);
+                        let val = cx.op("stablehlo.select", &[&pick_val, op_val, acc_val], "", &scalar);
+                        let idx =
+                            cx.op("stablehlo.select", &[&pick_idx, op_idx, acc_idx], "", &index_scalar);
+                        Ok(vec![val, idx])
+                    },
+                )?;
+                let results = [
+                    ShapeDtype::new(out[0].shape.clone(), d),
+                    ShapeDtype::new(out[0].shape.clone(), *index_dtype),
+                ];
+                let outs = cx.op_with_regions(
+                    "stablehlo.reduce",
+                    &[x, &indices, &init, &zero],
+                    &[region],
+                    &format!("dimensions = array<i64: {axis}>"),
+                    &results,
+                );
+                Ok(vec![outs[1].clone()])
+            }
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             ReduceOp::Reduce { kind, .. } => match kind {
@@ -569,4 +693,46 @@ fn arg_rows<T: Element>(v: &[T], outer: usize, inner: usize, kind: ArgKind) -> V
             best as i64
         })
         .collect()
+}
+
+/// The starting value of a StableHLO reduction.
+enum Identity {
+    Zero,
+    One,
+    /// `-inf`, the smallest integer, or `false`.
+    Lowest,
+    /// `+inf`, the largest integer, or `true`.
+    Highest,
+    /// Every bit set (`true` for bool).
+    AllOnes,
+}
+
+/// A 0-d constant of `dtype` holding `which`.
+fn reduce_identity(cx: &mut LoweringContext, dtype: DType, which: Identity) -> Value {
+    let bits = dtype.bits();
+    if dtype.is_bool() {
+        let v = matches!(which, Identity::One | Identity::Highest | Identity::AllOnes);
+        return cx.int_scalar(DType::Bool, v as i128);
+    }
+    if dtype.is_integer() {
+        let signed = dtype.is_signed_integer();
+        let v: i128 = match which {
+            Identity::Zero => 0,
+            Identity::One => 1,
+            Identity::Lowest if signed => -(1i128 << (bits - 1)),
+            Identity::Lowest => 0,
+            Identity::Highest if signed => (1i128 << (bits - 1)) - 1,
+            Identity::Highest | Identity::AllOnes if !signed => (1i128 << bits) - 1,
+            Identity::Highest | Identity::AllOnes => -1,
+        };
+        return cx.int_scalar(dtype, v);
+    }
+    let v = match which {
+        Identity::Zero => 0.0,
+        Identity::One => 1.0,
+        Identity::Lowest => f64::NEG_INFINITY,
+        Identity::Highest => f64::INFINITY,
+        Identity::AllOnes => f64::NAN,
+    };
+    cx.scalar(dtype, v)
 }

@@ -6,6 +6,7 @@ use super::layout::{Axes, LayoutOp};
 use super::{bind1, describe, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, DType, Shape, ShapeDtype};
 use crate::backend::cpu::elementwise::zip3_map;
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 
 /// Selection among operands by a predicate, and clamping.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -18,6 +19,53 @@ pub enum SelectOp {
 }
 
 impl PrimitiveRule for SelectOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        match self {
+            SelectOp::Clamp => Ok(vec![cx.op(
+                "stablehlo.clamp",
+                &[&args[0], &args[1], &args[2]],
+                "",
+                &out[0],
+            )]),
+            SelectOp::SelectN => {
+                let (which, cases) = (&args[0], &args[1..]);
+                if cases.len() == 1 {
+                    return Ok(vec![cases[0].clone()]);
+                }
+                // `select_n(p, c0, c1, ...)` picks case `p`: for a bool predicate that is
+                // `select(p, c1, c0)`; an integer one walks the cases from the last.
+                let mut result = cases[cases.len() - 1].clone();
+                for k in (0..cases.len() - 1).rev() {
+                    let pred = if which.aval.dtype == DType::Bool {
+                        which.clone()
+                    } else {
+                        let k_value = cx.int_scalar(which.aval.dtype, k as i128);
+                        let k_value = cx.broadcast_to(&k_value, &which.aval.shape);
+                        cx.op(
+                            "stablehlo.compare",
+                            &[which, &k_value],
+                            "comparison_direction = #stablehlo<comparison_direction EQ>, \
+                             compare_type = #stablehlo<comparison_type SIGNED>",
+                            &ShapeDtype::new(which.aval.shape.clone(), DType::Bool),
+                        )
+                    };
+                    let (on_true, on_false) = if which.aval.dtype == DType::Bool {
+                        (&result, &cases[k])
+                    } else {
+                        (&cases[k], &result)
+                    };
+                    result = cx.op("stablehlo.select", &[&pred, on_true, on_false], "", &out[0]);
+                }
+                Ok(vec![result])
+            }
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             SelectOp::SelectN => "select_n",

@@ -7,6 +7,7 @@ use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, DType, FloatElement, IntElement, ShapeDtype};
 use crate::backend::cpu::elementwise::{map, NewVec, Sink};
 use crate::backend::cpu::{special, vecmath, vecmath_trig};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use num_traits::Float;
 
 /// An elementwise unary primitive. The output has the input's shape; its dtype is the input's
@@ -367,6 +368,78 @@ impl PrimitiveRule for UnaryOp {
             _ => Vec::new(),
         }
     }
+
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        use UnaryOp::*;
+        let x = &args[0];
+        let dtype = out[0].dtype;
+        let name = match *self {
+            Neg => "stablehlo.negate",
+            Sign => "stablehlo.sign",
+            Abs => "stablehlo.abs",
+            Floor => "stablehlo.floor",
+            Ceil => "stablehlo.ceil",
+            Round { to_nearest_even } => {
+                if to_nearest_even {
+                    "stablehlo.round_nearest_even"
+                } else {
+                    "stablehlo.round_nearest_afz"
+                }
+            }
+            IsFinite => "stablehlo.is_finite",
+            Exp => "stablehlo.exponential",
+            Exp2 => {
+                // As JAX: exp(ln 2 · x).
+                let ln2 = cx.scalar(x.aval.dtype, std::f64::consts::LN_2);
+                let scaled = cx.elementwise("stablehlo.multiply", &[&ln2, x], dtype);
+                return Ok(vec![cx.elementwise(
+                    "stablehlo.exponential",
+                    &[&scaled],
+                    dtype,
+                )]);
+            }
+            Log => "stablehlo.log",
+            Log1p => "stablehlo.log_plus_one",
+            Expm1 => "stablehlo.exponential_minus_one",
+            Tanh => "stablehlo.tanh",
+            Logistic => "stablehlo.logistic",
+            Sin => "stablehlo.sine",
+            Cos => "stablehlo.cosine",
+            Tan => "stablehlo.tan",
+            Asin => "chlo.asin",
+            Acos => "chlo.acos",
+            Atan => "chlo.atan",
+            Sinh => "chlo.sinh",
+            Cosh => "chlo.cosh",
+            Asinh => "chlo.asinh",
+            Acosh => "chlo.acosh",
+            Atanh => "chlo.atanh",
+            Sqrt => "stablehlo.sqrt",
+            Rsqrt => "stablehlo.rsqrt",
+            Cbrt => "stablehlo.cbrt",
+            Erf => "chlo.erf",
+            Erfc => "chlo.erfc",
+            ErfInv => "chlo.erf_inv",
+            Lgamma => "chlo.lgamma",
+            Digamma => "chlo.digamma",
+            Polygamma(m) => {
+                let order = cx.scalar(x.aval.dtype, f64::from(m));
+                return Ok(vec![cx.elementwise("chlo.polygamma", &[&order, x], dtype)]);
+            }
+            IntegerPow(n) => return Ok(vec![lower_integer_pow(cx, x, n)]),
+            Square => return Ok(vec![cx.elementwise("stablehlo.multiply", &[x, x], dtype)]),
+            Not => "stablehlo.not",
+            PopulationCount => "stablehlo.popcnt",
+            Clz => "stablehlo.count_leading_zeros",
+            Copy | StopGradient => return Ok(vec![x.clone()]),
+        };
+        Ok(vec![cx.elementwise(name, &[x], dtype)])
+    }
 }
 
 /// A 0-d constant of `like`'s float dtype (JAX's `_const(x, v)`): a literal when staged.
@@ -662,5 +735,38 @@ fn bool_unary(op: UnaryOp, x: &[bool]) -> crate::array::Storage {
         UnaryOp::Not => bool::into_storage(map(x, |v| !v)),
         UnaryOp::Copy => bool::into_storage(x.to_vec()),
         _ => unreachable!("abstract_eval rejects {} on bool", op.name()),
+    }
+}
+
+/// `x^n` by repeated squaring, as JAX lowers `integer_pow` (`1 / x^|n|` for negative `n`).
+fn lower_integer_pow(cx: &mut LoweringContext, x: &Value, n: i32) -> Value {
+    let dtype = x.aval.dtype;
+    let mut acc: Option<Value> = None;
+    let mut base = x.clone();
+    let mut e = n.unsigned_abs();
+    while e > 0 {
+        if e & 1 == 1 {
+            acc = Some(match acc {
+                None => base.clone(),
+                Some(a) => cx.elementwise("stablehlo.multiply", &[&a, &base], dtype),
+            });
+        }
+        e >>= 1;
+        if e > 0 {
+            base = cx.elementwise("stablehlo.multiply", &[&base, &base], dtype);
+        }
+    }
+    let positive = match acc {
+        Some(a) => a,
+        None => {
+            let one = cx.scalar(dtype, 1.0);
+            cx.broadcast_to(&one, &x.aval.shape)
+        }
+    };
+    if n < 0 {
+        let one = cx.scalar(dtype, 1.0);
+        cx.elementwise("stablehlo.divide", &[&one, &positive], dtype)
+    } else {
+        positive
     }
 }

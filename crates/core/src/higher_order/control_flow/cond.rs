@@ -7,6 +7,7 @@ use crate::jaxpr::batch_jaxpr::{batch_call, batch_jaxpr};
 use crate::jaxpr::jvp_jaxpr::jvp_jaxpr;
 use crate::jaxpr::partial_eval::partial_eval_jaxpr;
 use crate::jaxpr::rewrite::{common_consts, select_outvars, stage_flat};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::jaxpr::transpose::backward_pass_with_known;
 use crate::jaxpr::{eval_jaxpr, ClosedJaxpr, Jaxpr};
 use crate::prims::higher_order_rule::EqnSplit;
@@ -132,6 +133,31 @@ fn count(v: &[bool]) -> usize {
 }
 
 impl PrimitiveRule for CondOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        // The index is clamped into range, as the CPU executor does (`stablehlo.case` would
+        // run the last branch for a negative one). Branches capture the operands from above.
+        let index = &args[0];
+        let i32_scalar = ShapeDtype::new(Vec::<usize>::new(), DType::I32);
+        let lo = cx.int_scalar(DType::I32, 0);
+        let hi = cx.int_scalar(DType::I32, self.branches.len() as i128 - 1);
+        let index = cx.op("stablehlo.clamp", &[&lo, index, &hi], "", &i32_scalar);
+        let regions = self
+            .branches
+            .iter()
+            .map(|b| cx.region(&[], |cx, _| cx.lower_jaxpr(b, &[], &args[1..])))
+            .collect::<Result<Vec<_>, _>>()?;
+        let results: Vec<ShapeDtype> = out
+            .iter()
+            .map(|a| ShapeDtype::new(a.shape.clone(), a.dtype))
+            .collect();
+        Ok(cx.op_with_regions("stablehlo.case", &[&index], &regions, "", &results))
+    }
+
     fn name(&self) -> &'static str {
         "cond"
     }

@@ -17,6 +17,7 @@ pub mod while_loop;
 pub use crate::jaxpr::JaxprRef;
 
 use crate::array::{Array, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::jaxpr::Jaxpr;
 use crate::prims::higher_order_rule::{EqnSplit, HigherOrderPrim, HigherOrderRule};
 use crate::prims::{LinearArg, Primitive, PrimitiveRule};
@@ -73,6 +74,14 @@ impl PrimitiveRule for ControlFlowOp {
     }
     fn params(&self) -> Vec<(&'static str, String)> {
         each_op!(self, p => p.params())
+    }
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        each_op!(self, p => p.lower(cx, args, out))
     }
 }
 

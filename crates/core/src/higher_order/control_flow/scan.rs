@@ -5,11 +5,12 @@
 //! at its slice's index).
 
 use super::{check_aval, or, pick, JaxprRef};
-use crate::array::{Array, ShapeDtype};
+use crate::array::{Array, DType, ShapeDtype};
 use crate::jaxpr::batch_jaxpr::batch_jaxpr;
 use crate::jaxpr::jvp_jaxpr::jvp_jaxpr;
 use crate::jaxpr::partial_eval::{partial_eval_jaxpr, Residual};
 use crate::jaxpr::rewrite::{hoist_consts, permute_invars, permute_outvars, stage_flat};
+use crate::jaxpr::stablehlo::{i64_array, LoweringContext, LoweringError, Value};
 use crate::jaxpr::transpose::backward_pass_with_known;
 use crate::jaxpr::{eval_jaxpr, Jaxpr};
 use crate::prims::rules::{bdim_to_front, instantiate, move_axis, zeros};
@@ -202,6 +203,112 @@ impl ScanOp {
 }
 
 impl PrimitiveRule for ScanOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        // As JAX: a while loop over (i, consts, carry, xs, ys), slicing step i of each x and
+        // writing step i of each y in place.
+        let (nc, nk) = (self.num_consts, self.num_carry);
+        let nx = args.len() - nc - nk;
+        let ys_avals: Vec<ShapeDtype> = out[nk..]
+            .iter()
+            .map(|a| ShapeDtype::new(a.shape.clone(), a.dtype))
+            .collect();
+        let i32_scalar = ShapeDtype::new(Vec::<usize>::new(), DType::I32);
+        let mut init = vec![cx.int_scalar(DType::I32, 0)];
+        init.extend(args.iter().cloned());
+        for y in &ys_avals {
+            let zero = cx.scalar(y.dtype, 0.0);
+            init.push(cx.op(
+                "stablehlo.broadcast_in_dim",
+                &[&zero],
+                "broadcast_dimensions = array<i64>",
+                y,
+            ));
+        }
+        let length = self.length as i128;
+        let reverse = self.reverse;
+        let state = cx.while_loop(
+            &init,
+            |cx, state| {
+                let n = cx.int_scalar(DType::I32, length);
+                Ok(cx.op(
+                    "stablehlo.compare",
+                    &[&state[0], &n],
+                    "comparison_direction = #stablehlo<comparison_direction LT>, \
+                     compare_type = #stablehlo<comparison_type SIGNED>",
+                    &ShapeDtype::new(Vec::<usize>::new(), DType::Bool),
+                ))
+            },
+            |cx, state| {
+                let i = &state[0];
+                let consts = &state[1..1 + nc];
+                let carry = &state[1 + nc..1 + nc + nk];
+                let xs = &state[1 + nc + nk..1 + nc + nk + nx];
+                let ys = &state[1 + nc + nk + nx..];
+                let step = if reverse {
+                    let last = cx.int_scalar(DType::I32, length - 1);
+                    cx.op("stablehlo.subtract", &[&last, i], "", &i32_scalar)
+                } else {
+                    i.clone()
+                };
+                let zero = cx.int_scalar(DType::I32, 0);
+                let x_step: Vec<Value> = xs
+                    .iter()
+                    .map(|x| {
+                        let mut sizes = vec![1i64];
+                        sizes.extend(x.aval.shape[1..].iter().map(|&d| d as i64));
+                        let mut starts: Vec<&Value> = vec![x, &step];
+                        starts.extend(std::iter::repeat_n(&zero, x.aval.shape.ndim() - 1));
+                        let mut one = x.aval.clone();
+                        one.shape.0[0] = 1;
+                        let sliced = cx.op(
+                            "stablehlo.dynamic_slice",
+                            &starts,
+                            &format!("slice_sizes = {}", i64_array(sizes)),
+                            &one,
+                        );
+                        cx.op(
+                            "stablehlo.reshape",
+                            &[&sliced],
+                            "",
+                            &ShapeDtype::new(x.aval.shape[1..].to_vec(), x.aval.dtype),
+                        )
+                    })
+                    .collect();
+                let ins: Vec<Value> = consts.iter().chain(carry).chain(&x_step).cloned().collect();
+                let mut outs = cx.lower_jaxpr(&self.jaxpr, &[], &ins)?;
+                let y_step = outs.split_off(nk);
+                let new_ys: Vec<Value> = ys
+                    .iter()
+                    .zip(&y_step)
+                    .map(|(buf, y)| {
+                        let mut one = buf.aval.clone();
+                        one.shape.0[0] = 1;
+                        let y1 = cx.op("stablehlo.reshape", &[y], "", &one);
+                        let mut ops: Vec<&Value> = vec![buf, &y1, &step];
+                        ops.extend(std::iter::repeat_n(&zero, buf.aval.shape.ndim() - 1));
+                        cx.op("stablehlo.dynamic_update_slice", &ops, "", &buf.aval)
+                    })
+                    .collect();
+                let one = cx.int_scalar(DType::I32, 1);
+                let next_i = cx.op("stablehlo.add", &[i, &one], "", &i32_scalar);
+                Ok(std::iter::once(next_i)
+                    .chain(consts.iter().cloned())
+                    .chain(outs)
+                    .chain(xs.iter().cloned())
+                    .chain(new_ys)
+                    .collect())
+            },
+        )?;
+        let carry = &state[1 + nc..1 + nc + nk];
+        let ys = &state[1 + nc + nk + nx..];
+        Ok(carry.iter().chain(ys).cloned().collect())
+    }
+
     fn name(&self) -> &'static str {
         "scan"
     }

@@ -10,6 +10,7 @@ use crate::jaxpr::partial_eval::partial_eval_jaxpr;
 use crate::jaxpr::rewrite::{
     hoist_consts, permute_invars, select_outvars, stage_flat, with_unused_invars,
 };
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::jaxpr::{eval_jaxpr, Jaxpr};
 use crate::prims::layout::LayoutOp;
 use crate::prims::reduce::{ReduceKind, ReduceOp};
@@ -153,6 +154,33 @@ fn select_lanes(pred: &Array, new: &Array, old: &Array) -> Array {
 }
 
 impl PrimitiveRule for WhileOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        _out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        // As JAX: both programs' constants ride in the loop state beside the carry.
+        let (nc, nb) = (self.cond_nconsts, self.body_nconsts);
+        let state = cx.while_loop(
+            args,
+            |cx, state| {
+                let (cc, rest) = state.split_at(nc);
+                let carry = &rest[nb..];
+                let ins: Vec<Value> = cc.iter().chain(carry).cloned().collect();
+                let mut pred = cx.lower_jaxpr(&self.cond_jaxpr, &[], &ins)?;
+                Ok(pred.remove(0))
+            },
+            |cx, state| {
+                let (consts, carry) = state.split_at(nc + nb);
+                let ins: Vec<Value> = consts[nc..].iter().chain(carry).cloned().collect();
+                let next = cx.lower_jaxpr(&self.body_jaxpr, &[], &ins)?;
+                Ok(consts.iter().cloned().chain(next).collect())
+            },
+        )?;
+        Ok(state[nc + nb..].to_vec())
+    }
+
     fn name(&self) -> &'static str {
         "while"
     }

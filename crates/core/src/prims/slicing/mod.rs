@@ -18,6 +18,7 @@ use super::rules::py_tuple;
 use super::{bind1, describe, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, Shape, ShapeDtype};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
+use crate::jaxpr::stablehlo::{i64_array, LoweringContext, LoweringError, Value};
 use smallvec::SmallVec;
 
 /// Per-axis sizes or positions (a primitive parameter).
@@ -98,6 +99,70 @@ fn clamped_starts(idx: &[&Array], dims: &[usize], sizes: &[usize]) -> Vec<usize>
 }
 
 impl PrimitiveRule for SlicingOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let out = ShapeDtype::new(out[0].shape.clone(), out[0].dtype);
+        let ints = |v: &[usize]| i64_array(v.iter().map(|&a| a as i64));
+        // Start indices clamp so the window fits, in StableHLO as here.
+        Ok(vec![match self {
+            SlicingOp::Slice {
+                start_indices,
+                limit_indices,
+                strides,
+            } => cx.op(
+                "stablehlo.slice",
+                &[&args[0]],
+                &format!(
+                    "start_indices = {}, limit_indices = {}, strides = {}",
+                    ints(start_indices),
+                    ints(limit_indices),
+                    ints(strides)
+                ),
+                &out,
+            ),
+            SlicingOp::DynamicSlice { slice_sizes } => {
+                let ops: Vec<&Value> = args.iter().collect();
+                cx.op(
+                    "stablehlo.dynamic_slice",
+                    &ops,
+                    &format!("slice_sizes = {}", ints(slice_sizes)),
+                    &out,
+                )
+            }
+            SlicingOp::DynamicUpdateSlice => {
+                let ops: Vec<&Value> = args.iter().collect();
+                cx.op("stablehlo.dynamic_update_slice", &ops, "", &out)
+            }
+            SlicingOp::Pad { padding_config } => {
+                let part = |f: fn(&PadConfig) -> i64| i64_array(padding_config.iter().map(f));
+                cx.op(
+                    "stablehlo.pad",
+                    &[&args[0], &args[1]],
+                    &format!(
+                        "edge_padding_low = {}, edge_padding_high = {}, interior_padding = {}",
+                        part(|c| c.0),
+                        part(|c| c.1),
+                        part(|c| c.2)
+                    ),
+                    &out,
+                )
+            }
+            SlicingOp::Concatenate { dimension } => {
+                let ops: Vec<&Value> = args.iter().collect();
+                cx.op(
+                    "stablehlo.concatenate",
+                    &ops,
+                    &format!("dimension = {dimension} : i64"),
+                    &out,
+                )
+            }
+        }])
+    }
+
     fn name(&self) -> &'static str {
         match self {
             SlicingOp::Slice { .. } => "slice",

@@ -1,0 +1,270 @@
+//! One property test per primitive family: random shapes and values, each primitive bound
+//! directly, the plugin's result against the CPU executor's.
+
+use crate::common::{agree, ints, normal, uniform};
+use equinox_core::numpy as jnp;
+use equinox_core::prims::binary::BinaryOp;
+use equinox_core::prims::compare::CompareOp;
+use equinox_core::prims::convert::ConvertOp;
+use equinox_core::prims::dot_general::{DotDimensionNumbers, DotGeneral};
+use equinox_core::prims::fma::FmaOp;
+use equinox_core::prims::iota::IotaOp;
+use equinox_core::prims::layout::LayoutOp;
+use equinox_core::prims::reduce::{ArgKind, ReduceKind, ReduceOp};
+use equinox_core::prims::select::SelectOp;
+use equinox_core::prims::slicing::SlicingOp;
+use equinox_core::prims::unary::UnaryOp;
+use equinox_core::prims::{bind1, Primitive};
+use equinox_core::{lax, Array, DType};
+use proptest::prelude::*;
+use smallvec::smallvec;
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 6,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+fn shape() -> impl Strategy<Value = Vec<usize>> {
+    prop::collection::vec(1usize..5, 0..4)
+}
+
+fn unary(op: UnaryOp, x: &Array, rtol: f64, atol: f64) {
+    let prim = Primitive::from(op);
+    agree(
+        &format!("{op:?} on {}", x.aval()),
+        |x: &Array| bind1(prim.clone(), &[x]),
+        x,
+        rtol,
+        atol,
+    );
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn unary_family(shape in shape(), seed in 0u64..1000) {
+        use UnaryOp::*;
+        let x = normal(seed, &shape, DType::F32);
+        let positive = uniform(seed, &shape, 0.1, 4.0);
+        let unit = uniform(seed, &shape, -0.95, 0.95);
+        for op in [Neg, Sign, Abs, Floor, Ceil, Round { to_nearest_even: true },
+                   Round { to_nearest_even: false }, IsFinite, Exp, Exp2, Expm1, Log1p, Tanh,
+                   Logistic, Sin, Cos, Tan, Atan, Sinh, Cosh, Asinh, Erf, Erfc, Cbrt,
+                   IntegerPow(3), IntegerPow(-2), IntegerPow(0), Square, Copy, StopGradient] {
+            unary(op, &x, 2e-6, 1e-6);
+        }
+        for op in [Log, Sqrt, Rsqrt, Lgamma, Digamma, Acosh, Polygamma(1)] {
+            let input = if op == Acosh { &positive + 1.0 } else { positive.clone() };
+            unary(op, &input, 1e-5, 1e-6);
+        }
+        for op in [Asin, Acos, Atanh, ErfInv] {
+            unary(op, &unit, 1e-5, 1e-6);
+        }
+        let i = ints(seed, &shape, -1000, 1000, DType::I32);
+        for op in [Neg, Sign, Abs, Not, PopulationCount, Clz, IntegerPow(2), Square] {
+            unary(op, &i, 0.0, 0.0);
+        }
+        let b = jnp::greater(&i, &Array::scalar(0i32));
+        unary(Not, &b, 0.0, 0.0);
+    }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn binary_family(shape in shape(), seed in 0u64..1000, scalar_rhs in any::<bool>()) {
+        use BinaryOp::*;
+        let x = normal(seed, &shape, DType::F32);
+        let y = if scalar_rhs { Array::scalar(0.75f32) } else { normal(seed + 1, &shape, DType::F32) };
+        for op in [Add, AddAny, Sub, Mul, Div, Rem, Max, Min, Atan2, Nextafter] {
+            let prim = Primitive::from(op);
+            agree(&format!("{op:?}"), |(x, y): &(Array, Array)| bind1(prim.clone(), &[x, y]),
+                  &(x.clone(), y.clone()), 2e-6, 1e-6);
+        }
+        let base = uniform(seed, &shape, 0.1, 3.0);
+        agree("Pow", |(x, y): &(Array, Array)| bind1(Pow, &[x, y]), &(base, x.clone()), 1e-5, 1e-6);
+        let a = ints(seed, &shape, -1000, 1000, DType::I32);
+        let b = ints(seed + 2, &shape, 1, 50, DType::I32);
+        for op in [Add, Sub, Mul, Div, Rem, Max, Min, And, Or, Xor] {
+            let prim = Primitive::from(op);
+            agree(&format!("{op:?} i32"), |(x, y): &(Array, Array)| bind1(prim.clone(), &[x, y]),
+                  &(a.clone(), b.clone()), 0.0, 0.0);
+        }
+        let amount = ints(seed + 3, &shape, 0, 32, DType::I32);
+        for op in [ShiftLeft, ShiftRightLogical, ShiftRightArithmetic] {
+            let prim = Primitive::from(op);
+            agree(&format!("{op:?}"), |(x, y): &(Array, Array)| bind1(prim.clone(), &[x, y]),
+                  &(a.clone(), amount.clone()), 0.0, 0.0);
+        }
+        let (p, q) = (jnp::greater(&a, &Array::scalar(0i32)), jnp::greater(&b, &Array::scalar(20i32)));
+        for op in [And, Or, Xor, Max, Min] {
+            let prim = Primitive::from(op);
+            agree(&format!("{op:?} bool"), |(x, y): &(Array, Array)| bind1(prim.clone(), &[x, y]),
+                  &(p.clone(), q.clone()), 0.0, 0.0);
+        }
+    }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn compare_and_select_families(shape in shape(), seed in 0u64..1000) {
+        // Small integers as floats, so that ties are common.
+        let x = ints(seed, &shape, -3, 3, DType::I32).astype(DType::F32);
+        let y = ints(seed + 1, &shape, -3, 3, DType::I32).astype(DType::F32);
+        let u = ints(seed, &shape, 0, 5, DType::U8);
+        let v = ints(seed + 1, &shape, 0, 5, DType::U8);
+        for op in [CompareOp::Eq, CompareOp::Ne, CompareOp::Lt, CompareOp::Le, CompareOp::Gt, CompareOp::Ge] {
+            let prim = Primitive::from(op);
+            for (a, b) in [(&x, &y), (&u, &v)] {
+                agree(&format!("{op:?}"), |(x, y): &(Array, Array)| bind1(prim.clone(), &[x, y]),
+                      &(a.clone(), b.clone()), 0.0, 0.0);
+            }
+        }
+        let pred = jnp::greater(&x, &y);
+        agree("select_n bool", |(p, x, y): &(Array, Array, Array)| bind1(SelectOp::SelectN, &[p, x, y]),
+              &(pred, x.clone(), y.clone()), 0.0, 0.0);
+        let which = ints(seed + 2, &shape, 0, 3, DType::I32);
+        let z = normal(seed + 3, &shape, DType::F32);
+        agree("select_n int32", |(w, x, y, z): &(Array, Array, Array, Array)| bind1(SelectOp::SelectN, &[w, x, y, z]),
+              &(which, x.clone(), y.clone(), z), 0.0, 0.0);
+        agree("clamp", |x: &Array| bind1(SelectOp::Clamp, &[&Array::scalar(-1.5f32), x, &Array::scalar(2.0f32)]),
+              &x, 0.0, 0.0);
+    }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn convert_family(shape in shape(), seed in 0u64..1000) {
+        let x = normal(seed, &shape, DType::F32) * 100.0;
+        for to in [DType::I32, DType::I8, DType::U8, DType::Bool, DType::F16, DType::BF16, DType::F64, DType::I64] {
+            let prim = Primitive::from(ConvertOp::ConvertElementType { new_dtype: to, weak_type: false });
+            agree(&format!("convert f32 -> {to}"), |x: &Array| bind1(prim.clone(), &[x]), &x, 0.0, 0.0);
+        }
+        let i = ints(seed, &shape, -300, 300, DType::I32);
+        for to in [DType::F32, DType::Bool, DType::U8, DType::I16] {
+            let prim = Primitive::from(ConvertOp::ConvertElementType { new_dtype: to, weak_type: false });
+            agree(&format!("convert i32 -> {to}"), |x: &Array| bind1(prim.clone(), &[x]), &i, 0.0, 0.0);
+        }
+        agree("bitcast f32 -> u32", |x: &Array| bind1(ConvertOp::BitcastConvertType { new_dtype: DType::U32 }, &[x]),
+              &x, 0.0, 0.0);
+        agree("reduce_precision", |x: &Array| lax::reduce_precision(x, 5, 10), &x, 0.0, 0.0);
+    }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn layout_family(shape in prop::collection::vec(1usize..5, 1..4), seed in 0u64..1000) {
+        let x = normal(seed, &shape, DType::F32);
+        let n = shape.len();
+        let mut target = vec![2usize];
+        target.extend(&shape);
+        let dims: Vec<usize> = (1..=n).collect();
+        agree("broadcast_in_dim", |x: &Array| bind1(LayoutOp::BroadcastInDim {
+            shape: target.clone().into(), broadcast_dimensions: dims.iter().copied().collect() }, &[x]), &x, 0.0, 0.0);
+        let total: usize = shape.iter().product();
+        agree("reshape", |x: &Array| bind1(LayoutOp::Reshape { new_sizes: vec![total].into() }, &[x]), &x, 0.0, 0.0);
+        let perm: Vec<usize> = (0..n).rev().collect();
+        agree("transpose", |x: &Array| bind1(LayoutOp::Transpose { permutation: perm.iter().copied().collect() }, &[x]), &x, 0.0, 0.0);
+        agree("rev", |x: &Array| bind1(LayoutOp::Rev { dimensions: (0..n).step_by(2).collect() }, &[x]), &x, 0.0, 0.0);
+        agree("expand_dims", |x: &Array| bind1(LayoutOp::ExpandDims { dimensions: smallvec![0] }, &[x]), &x, 0.0, 0.0);
+        let one = x.reshape([1, total]);
+        agree("squeeze", |x: &Array| bind1(LayoutOp::Squeeze { dimensions: smallvec![0] }, &[x]), &one, 0.0, 0.0);
+    }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn reduce_family(shape in prop::collection::vec(1usize..5, 1..4), seed in 0u64..1000, axis_mask in 1u8..8) {
+        let n = shape.len();
+        let axes: Vec<usize> = (0..n).filter(|a| axis_mask & (1 << a) != 0).collect();
+        let axes = if axes.is_empty() { vec![0] } else { axes };
+        let x = normal(seed, &shape, DType::F32);
+        let i = ints(seed, &shape, -50, 50, DType::I32);
+        let b = jnp::greater(&i, &Array::scalar(0i32));
+        for kind in [ReduceKind::Sum, ReduceKind::Prod, ReduceKind::Max, ReduceKind::Min] {
+            let prim = Primitive::from(ReduceOp::Reduce { kind, axes: axes.iter().copied().collect() });
+            agree(&format!("{kind:?} f32 over {axes:?}"), |x: &Array| bind1(prim.clone(), &[x]), &x, 1e-6, 1e-6);
+            agree(&format!("{kind:?} i32 over {axes:?}"), |x: &Array| bind1(prim.clone(), &[x]), &i, 0.0, 0.0);
+        }
+        for kind in [ReduceKind::And, ReduceKind::Or, ReduceKind::Xor, ReduceKind::Max, ReduceKind::Min] {
+            let prim = Primitive::from(ReduceOp::Reduce { kind, axes: axes.iter().copied().collect() });
+            agree(&format!("{kind:?} bool over {axes:?}"), |x: &Array| bind1(prim.clone(), &[x]), &b, 0.0, 0.0);
+        }
+        for kind in [ReduceKind::And, ReduceKind::Or, ReduceKind::Xor] {
+            let prim = Primitive::from(ReduceOp::Reduce { kind, axes: axes.iter().copied().collect() });
+            agree(&format!("{kind:?} i32 over {axes:?}"), |x: &Array| bind1(prim.clone(), &[x]), &i, 0.0, 0.0);
+        }
+        // Ties and NaNs: argmax/argmin take the first extreme, and NaN wins.
+        let tied = ints(seed, &shape, 0, 3, DType::I32).astype(DType::F32);
+        let with_nan = jnp::where_(&jnp::greater(&i, &Array::scalar(40i32)), &Array::scalar(f32::NAN), &tied);
+        for kind in [ArgKind::Argmax, ArgKind::Argmin] {
+            let prim = Primitive::from(ReduceOp::ArgReduce { kind, axis: n - 1, index_dtype: DType::I32 });
+            for input in [&tied, &with_nan, &i] {
+                agree(&format!("{kind:?}"), |x: &Array| bind1(prim.clone(), &[x]), input, 0.0, 0.0);
+            }
+        }
+    }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn slicing_family(rows in 2usize..6, cols in 2usize..6, seed in 0u64..1000, start in -3i32..8) {
+        let x = normal(seed, &[rows, cols], DType::F32);
+        agree("slice", |x: &Array| bind1(SlicingOp::Slice {
+            start_indices: smallvec![1, 0], limit_indices: smallvec![rows, cols], strides: smallvec![1, 2] }, &[x]), &x, 0.0, 0.0);
+        // Start indices out of range clamp so the window fits.
+        let idx = (Array::scalar(start), Array::scalar(start - 1));
+        agree("dynamic_slice", |(x, (i, j)): &(Array, (Array, Array))| bind1(SlicingOp::DynamicSlice {
+            slice_sizes: smallvec![2, 2] }, &[x, i, j]), &(x.clone(), idx.clone()), 0.0, 0.0);
+        let update = normal(seed + 1, &[2, 1], DType::F32);
+        agree("dynamic_update_slice", |(x, u, (i, j)): &(Array, Array, (Array, Array))|
+              bind1(SlicingOp::DynamicUpdateSlice, &[x, u, i, j]), &(x.clone(), update, idx), 0.0, 0.0);
+        agree("pad", |x: &Array| bind1(SlicingOp::Pad { padding_config: smallvec![(1, -1, 1), (0, 2, 0)] },
+              &[x, &Array::scalar(-7.0f32)]), &x, 0.0, 0.0);
+        let y = normal(seed + 2, &[rows, 3], DType::F32);
+        agree("concatenate", |(x, y): &(Array, Array)| bind1(SlicingOp::Concatenate { dimension: 1 }, &[x, y, x]),
+              &(x.clone(), y), 0.0, 0.0);
+    }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn iota_fma_and_dot_general(b in 1usize..4, m in 1usize..6, k in 1usize..6, n in 1usize..6, seed in 0u64..1000) {
+        let iota = IotaOp { dtype: DType::I32, shape: vec![m, n].into(), dimension: 1 };
+        agree("iota", |x: &Array| bind1(iota.clone(), &[]) + x, &Array::scalar(0i32), 0.0, 0.0);
+        let (x, y, z) = (normal(seed, &[m, n], DType::F32), normal(seed + 1, &[m, n], DType::F32), normal(seed + 2, &[m, n], DType::F32));
+        agree("fma", |(x, y, z): &(Array, Array, Array)| bind1(FmaOp, &[x, y, z]), &(x, y, z), 1e-6, 1e-6);
+        let lhs = normal(seed, &[b, m, k], DType::F32);
+        let rhs = normal(seed + 1, &[b, n, k], DType::F32);
+        let batched = DotGeneral { dimension_numbers: DotDimensionNumbers::new((&[2], &[2]), (&[0], &[0])), preferred_element_type: None };
+        agree("dot_general batched", |(l, r): &(Array, Array)| bind1(batched.clone(), &[l, r]), &(lhs.clone(), rhs.clone()), 1e-5, 1e-5);
+        let outer = DotGeneral { dimension_numbers: DotDimensionNumbers::new((&[], &[]), (&[], &[])), preferred_element_type: None };
+        agree("dot_general outer", |(l, r): &(Array, Array)| bind1(outer.clone(), &[l, r]), &(lhs.clone(), rhs.clone()), 1e-6, 1e-6);
+        let li = ints(seed, &[m, k], -5, 5, DType::I32);
+        let ri = ints(seed + 1, &[k, n], -5, 5, DType::I32);
+        agree("matmul i32", |(l, r): &(Array, Array)| l.matmul(r), &(li, ri), 0.0, 0.0);
+        let to_f32 = DotGeneral { dimension_numbers: DotDimensionNumbers::new((&[1], &[0]), (&[], &[])), preferred_element_type: Some(DType::F32) };
+        let (lb, rb) = (normal(seed, &[m, k], DType::BF16), normal(seed + 1, &[k, n], DType::BF16));
+        agree("dot_general bf16 -> f32", |(l, r): &(Array, Array)| bind1(to_f32.clone(), &[l, r]), &(lb, rb), 1e-5, 1e-5);
+    }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn control_flow_family(n in 1usize..6, seed in 0u64..1000, index in -2i32..4) {
+        let x = normal(seed, &[n], DType::F32);
+        agree("cond", |(p, x): &(Array, Array)| lax::cond(p, |x: &Array| x.sin(), |x: &Array| x * 3.0, x),
+              &(Array::scalar(seed % 2 == 0), x.clone()), 1e-6, 1e-6);
+        agree("switch (clamped index)", |(i, x): &(Array, Array)| lax::switch(i, &[
+            &|x: &Array| x.sin(), &|x: &Array| x * 3.0, &|x: &Array| x.exp()], x),
+              &(Array::scalar(index), x.clone()), 1e-6, 1e-6);
+        agree("while_loop", |x: &Array| lax::while_loop(
+            |(i, _): &(Array, Array)| jnp::less(i, &Array::scalar(5i32)),
+            |(i, v): &(Array, Array)| (i + 1, v.cos() + v),
+            &(Array::scalar(0i32), x.clone())).1, &x, 1e-5, 1e-6);
+        agree("fori_loop", |x: &Array| lax::fori_loop(0, 4, |i: &Array, v: &Array| v * 0.5 + &i.astype(DType::F32), x), &x, 1e-6, 1e-6);
+        let xs = normal(seed + 1, &[4, n], DType::F32);
+        for reverse in [false, true] {
+            agree(&format!("scan reverse={reverse}"), |(c, xs): &(Array, Array)| lax::scan_with_options(
+                |c: &Array, x: &Array| (c * 0.9 + x, (c * x).sum(None)), c, xs,
+                lax::ScanOptions { reverse, ..Default::default() }),
+                  &(x.clone(), xs.clone()), 1e-5, 1e-6);
+        }
+    }
+}

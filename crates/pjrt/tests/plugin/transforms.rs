@@ -1,0 +1,62 @@
+//! Transformed programs through the plugin: grad, vmap and jvp compositions under jit.
+
+use crate::common::{agree, ints, normal};
+use equinox_core::transforms::{grad, jvp, value_and_grad, vmap};
+use equinox_core::{lax, nn, Array, DType};
+use proptest::prelude::*;
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: 4,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// A two-layer perceptron's cross-entropy, the shape of a training step.
+fn mlp_loss(params: &(Array, Array, Array, Array), x: &Array, labels: &Array) -> Array {
+    let (w1, b1, w2, b2) = params;
+    let h = nn::relu(&(x.matmul(w1) + b1));
+    let logits = h.matmul(w2) + b2;
+    let log_probs = nn::log_softmax(&logits, -1);
+    -(log_probs * nn::one_hot(labels, 3)).sum(-1).mean(None)
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn grad_of_an_mlp_loss(batch in 1usize..6, hidden in 1usize..8, seed in 0u64..1000) {
+        let params = (
+            normal(seed, &[4, hidden], DType::F32),
+            normal(seed + 1, &[hidden], DType::F32),
+            normal(seed + 2, &[hidden, 3], DType::F32),
+            normal(seed + 3, &[3], DType::F32),
+        );
+        let x = normal(seed + 4, &[batch, 4], DType::F32);
+        let labels = ints(seed + 5, &[batch], 0, 3, DType::I32);
+        agree(
+            "value_and_grad(mlp_loss)",
+            |(p, x, y): &((Array, Array, Array, Array), Array, Array)| {
+                value_and_grad(|p: &(Array, Array, Array, Array)| mlp_loss(p, x, y))(p)
+            },
+            &(params, x, labels),
+            1e-5,
+            1e-5,
+        );
+    }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn vmap_and_jvp(n in 1usize..6, batch in 1usize..5, seed in 0u64..1000) {
+        let xs = normal(seed, &[batch, n], DType::F32);
+        agree("vmap(softmax . tanh)", |xs: &Array| vmap(|x: &Array| nn::softmax(&x.tanh(), -1))(xs), &xs, 1e-6, 1e-6);
+        agree("jvp(sin * exp)", |(x, t): &(Array, Array)| jvp(|x: &Array| x.sin() * x.exp(), x, t),
+              &(xs.clone(), normal(seed + 1, &[batch, n], DType::F32)), 1e-5, 1e-6);
+        agree("grad through scan", |xs: &Array| grad(|xs: &Array| {
+            let (c, ys) = lax::scan(|c: &Array, x: &Array| (c.tanh() + x, c * x), &Array::from_vec(vec![0.5f32; n], [n]), xs);
+            c.sum(None) + ys.sum(None)
+        })(xs), &xs, 1e-5, 1e-6);
+    }
+}
