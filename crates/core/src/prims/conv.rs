@@ -12,6 +12,7 @@ use crate::array::{Array, ArrayElement, DType, Shape, ShapeDtype};
 use crate::backend::cpu::matmul::{max_threads, MatRef, MatmulElement, PARALLEL_MATMUL_THRESHOLD};
 use crate::backend::cpu::strided::{row_major_strides, strided_copy};
 use crate::backend::cpu::PARALLEL_THRESHOLD;
+use crate::jaxpr::stablehlo::{i64_array, int_list, LoweringContext, LoweringError, Value};
 use rayon::prelude::*;
 use smallvec::SmallVec;
 
@@ -220,6 +221,58 @@ impl ConvGeneralDilated {
 }
 
 impl PrimitiveRule for ConvGeneralDilated {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let dn = &self.dimension_numbers;
+        let list = |a: &[usize]| int_list(a.iter().map(|&d| d as i64));
+        let ints = |a: &[usize]| i64_array(a.iter().map(|&d| d as i64));
+        let spatial = dn.lhs_spec.len() - 2;
+        let padding = if spatial == 0 {
+            "dense<> : tensor<0x2xi64>".to_string()
+        } else {
+            let rows: Vec<String> = self
+                .padding
+                .iter()
+                .map(|(lo, hi)| format!("[{lo}, {hi}]"))
+                .collect();
+            format!("dense<[{}]> : tensor<{spatial}x2xi64>", rows.join(", "))
+        };
+        let attrs = format!(
+            "dimension_numbers = #stablehlo.conv<raw input_batch_dimension = {}, \
+             input_feature_dimension = {}, input_spatial_dimensions = {}, \
+             kernel_input_feature_dimension = {}, kernel_output_feature_dimension = {}, \
+             kernel_spatial_dimensions = {}, output_batch_dimension = {}, \
+             output_feature_dimension = {}, output_spatial_dimensions = {}>, \
+             window_strides = {}, padding = {padding}, lhs_dilation = {}, rhs_dilation = {}, \
+             feature_group_count = {} : i64, batch_group_count = {} : i64",
+            dn.lhs_spec[0],
+            dn.lhs_spec[1],
+            list(&dn.lhs_spec[2..]),
+            dn.rhs_spec[1],
+            dn.rhs_spec[0],
+            list(&dn.rhs_spec[2..]),
+            dn.out_spec[0],
+            dn.out_spec[1],
+            list(&dn.out_spec[2..]),
+            ints(&self.window_strides),
+            ints(&self.lhs_dilation),
+            ints(&self.rhs_dilation),
+            self.feature_group_count,
+            self.batch_group_count,
+        );
+        let out = ShapeDtype::new(out[0].shape.clone(), out[0].dtype);
+        Ok(vec![cx.op(
+            "stablehlo.convolution",
+            &[&args[0], &args[1]],
+            &attrs,
+            &out,
+        )])
+    }
+
     fn name(&self) -> &'static str {
         "conv_general_dilated"
     }

@@ -15,6 +15,7 @@ use equinox_core::prims::select::SelectOp;
 use equinox_core::prims::slicing::SlicingOp;
 use equinox_core::prims::unary::UnaryOp;
 use equinox_core::prims::{bind1, Primitive};
+use equinox_core::transforms::{grad, jvp};
 use equinox_core::{lax, Array, DType};
 use proptest::prelude::*;
 use smallvec::smallvec;
@@ -266,5 +267,74 @@ proptest! {
                 lax::ScanOptions { reverse, ..Default::default() }),
                   &(x.clone(), xs.clone()), 1e-5, 1e-6);
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn gather_scatter_family(rows in 1usize..6, cols in 1usize..5, k in 1usize..6, seed in 0u64..1000) {
+        use equinox_core::prims::gather_scatter::GatherScatterMode::*;
+        let x = normal(seed, &[rows, cols], DType::F32);
+        // Indices past both ends: each mode treats them its own way.
+        let idx = ints(seed + 1, &[k], -2, rows as i64 + 2, DType::I32);
+        let upd = normal(seed + 2, &[k, cols], DType::F32);
+        for mode in [Clip, FillOrDrop] {
+            agree(&format!("gather {mode:?}"), |(x, i): &(Array, Array)| x.at(vec![i.into()]).mode(mode).get(),
+                  &(x.clone(), idx.clone()), 0.0, 0.0);
+            agree(&format!("gather {mode:?} fill 3"), |(x, i): &(Array, Array)| x.at(vec![i.into()]).mode(mode).fill_value(3.0).get(),
+                  &(x.clone(), idx.clone()), 0.0, 0.0);
+            type Update = fn(&equinox_core::numpy::At<'_>, &Array) -> Array;
+            let kinds: [(&str, Update); 5] = [
+                ("set", |a, u| a.set(u)), ("add", |a, u| a.add(u)), ("mul", |a, u| a.mul(u)),
+                ("min", |a, u| a.min(u)), ("max", |a, u| a.max(u))];
+            for (name, update) in kinds {
+                // Duplicate indices make `set` order-dependent; only the combining kinds see them.
+                let idx = if name == "set" { jnp::arange(k as f64).astype(DType::I32) - 1 } else { idx.clone() };
+                agree(&format!("scatter-{name} {mode:?}"), |(x, i, u): &(Array, Array, Array)| update(&x.at(vec![i.into()]).mode(mode), u),
+                      &(x.clone(), idx, upd.clone()), 1e-6, 1e-6);
+            }
+        }
+        let along = ints(seed + 3, &[rows, 2], 0, cols as i64, DType::I32);
+        agree("take_along_axis", |(x, i): &(Array, Array)| jnp::take_along_axis(x, i, 1), &(x.clone(), along), 0.0, 0.0);
+    }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn conv_family(batch in 1usize..3, cin in 1usize..4, cout in 1usize..4, size in 3usize..7, seed in 0u64..1000, stride in 1usize..3) {
+        use equinox_core::lax::ConvGeneralDilatedOptions;
+        let x = normal(seed, &[batch, cin, size, size], DType::F32);
+        let w = normal(seed + 1, &[cout, cin, 3, 2], DType::F32);
+        agree("conv SAME", |(x, w): &(Array, Array)| lax::conv(x, w, &[stride, 1], "SAME"), &(x.clone(), w.clone()), 1e-5, 1e-5);
+        agree("conv dilated", |(x, w): &(Array, Array)| lax::conv_general_dilated_with_options(
+            x, w, &[1, stride], [(1, 0), (0, 2)], ConvGeneralDilatedOptions {
+                lhs_dilation: Some(&[2, 1]), rhs_dilation: Some(&[1, 2]), ..Default::default() }),
+              &(x.clone(), w.clone()), 1e-5, 1e-5);
+        let grouped = normal(seed + 2, &[2 * cout, 1, 3, 3], DType::F32);
+        let xg = normal(seed + 3, &[batch, 2, size, size], DType::F32);
+        agree("conv grouped", |(x, w): &(Array, Array)| lax::conv_general_dilated_with_options(
+            x, w, &[1, 1], "SAME", ConvGeneralDilatedOptions { feature_group_count: 2, ..Default::default() }),
+              &(xg, grouped), 1e-5, 1e-5);
+        // The gradients: transposed convolutions and batch-grouped kernel gradients.
+        agree("grad conv", |(x, w): &(Array, Array)| grad(|(x, w): &(Array, Array)| lax::conv(x, w, &[stride, 1], "SAME").tanh().sum(None))(&(x.clone(), w.clone())),
+              &(x, w), 1e-4, 1e-5);
+    }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn window_family(channels in 1usize..3, size in 2usize..8, seed in 0u64..1000) {
+        // Small integers, so windows hold ties.
+        let x = ints(seed, &[channels, size, size], -3, 3, DType::I32).astype(DType::F32);
+        for padding in ["VALID", "SAME"] {
+            agree(&format!("max_pool {padding}"), |x: &Array| lax::max_pool(x, &[2, 2], &[1, 2], padding), &x, 0.0, 0.0);
+            agree(&format!("avg_pool {padding}"), |x: &Array| lax::avg_pool(x, &[2, 2], &[2, 1], padding), &x, 1e-6, 1e-6);
+            agree(&format!("grad max_pool {padding}"), |x: &Array| grad(|x: &Array| (lax::max_pool(x, &[2, 2], &[1, 2], padding) * 1.5).sum(None))(x), &x, 0.0, 0.0);
+            agree(&format!("jvp max_pool {padding}"), |(x, t): &(Array, Array)| jvp(|x: &Array| lax::max_pool(x, &[2, 2], &[2, 2], padding), x, t).1,
+                  &(x.clone(), normal(seed, &[channels, size, size], DType::F32)), 0.0, 0.0);
+        }
+        let i = ints(seed, &[channels, size, size], -100, 100, DType::I32);
+        agree("max_pool i32", |x: &Array| lax::max_pool(x, &[3, 1], &[1, 1], "SAME"), &i, 0.0, 0.0);
     }
 }

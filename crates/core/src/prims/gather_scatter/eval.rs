@@ -8,7 +8,7 @@ use crate::prims::binary::{nan_max, nan_min};
 use crate::prims::complex_unsupported;
 
 /// Resolves the default fill value of a dtype.
-fn fill_for(dtype: DType, fill: Option<FillValue>) -> f64 {
+pub(super) fn fill_for(dtype: DType, fill: Option<FillValue>) -> f64 {
     match fill {
         Some(f) => f.get(),
         None => match dtype {

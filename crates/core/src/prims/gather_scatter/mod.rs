@@ -9,12 +9,14 @@
 mod batching;
 mod eval;
 mod jvp;
+mod lowering;
 mod params;
 mod shape_rule;
 mod transpose;
 
 use super::{LinearArg, PrimitiveRule};
 use crate::array::{Array, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use smallvec::SmallVec;
 
 /// A list of axes (a primitive parameter).
@@ -134,6 +136,15 @@ fn complement(n: usize, a: &[usize], b: &[usize]) -> Vec<usize> {
 }
 
 impl PrimitiveRule for GatherScatterOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        lowering::lower(self, cx, args, out)
+    }
+
     fn name(&self) -> &'static str {
         match self {
             GatherScatterOp::Gather { .. } => "gather",

@@ -5,6 +5,7 @@ mod batching;
 mod eval;
 mod jvp;
 mod kernels;
+mod lowering;
 mod shape_rule;
 mod transpose;
 
@@ -12,6 +13,7 @@ use super::conv::Padding;
 use super::layout::Axes;
 use super::{rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 
 /// How a window's elements are combined.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -79,6 +81,15 @@ pub struct SelectAndGatherAdd {
 }
 
 impl PrimitiveRule for WindowOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        lowering::lower(self, cx, args, out)
+    }
+
     fn name(&self) -> &'static str {
         match self {
             WindowOp::ReduceWindow { kind, .. } => match kind {

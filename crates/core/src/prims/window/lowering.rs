@@ -1,0 +1,233 @@
+//! The StableHLO lowering of the windowed primitives, as JAX's: `reduce_window` with the
+//! reduction's identity as the padding value, `select_and_scatter` choosing the first maximum
+//! of each window, and `select_and_gather_add` as a reduction over (value, tangent) pairs.
+
+use super::{WindowOp, WindowReduceKind};
+use crate::array::{DType, ShapeDtype};
+use crate::jaxpr::stablehlo::{i64_array, LoweringContext, LoweringError, Value};
+use crate::prims::conv::Padding;
+use crate::prims::layout::Axes;
+
+fn ints(a: &Axes) -> String {
+    i64_array(a.iter().map(|&d| d as i64))
+}
+
+fn padding(p: &Padding) -> String {
+    let rows: Vec<String> = p.iter().map(|(lo, hi)| format!("[{lo}, {hi}]")).collect();
+    if rows.is_empty() {
+        "dense<> : tensor<0x2xi64>".to_string()
+    } else {
+        format!(
+            "dense<[{}]> : tensor<{}x2xi64>",
+            rows.join(", "),
+            rows.len()
+        )
+    }
+}
+
+/// The identity of a max (`-inf`, or the dtype's minimum) or min reduction.
+fn extreme(cx: &mut LoweringContext, dtype: DType, lowest: bool) -> Value {
+    if dtype.is_float() {
+        let v = if lowest {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        };
+        return cx.scalar(dtype, v);
+    }
+    if dtype.is_bool() {
+        return cx.int_scalar(DType::Bool, (!lowest) as i128);
+    }
+    let bits = dtype.bits();
+    let v = match (dtype.is_signed_integer(), lowest) {
+        (true, true) => -(1i128 << (bits - 1)),
+        (true, false) => (1i128 << (bits - 1)) - 1,
+        (false, true) => 0,
+        (false, false) => (1i128 << bits) - 1,
+    };
+    cx.int_scalar(dtype, v)
+}
+
+fn compare(cx: &mut LoweringContext, dir: &str, a: &Value, b: &Value) -> Value {
+    let d = a.aval.dtype;
+    let kind = if d.is_float() {
+        "FLOAT"
+    } else if d.is_signed_integer() {
+        "SIGNED"
+    } else {
+        "UNSIGNED"
+    };
+    cx.op(
+        "stablehlo.compare",
+        &[a, b],
+        &format!(
+            "comparison_direction = #stablehlo<comparison_direction {dir}>, \
+             compare_type = #stablehlo<comparison_type {kind}>"
+        ),
+        &ShapeDtype::new(Vec::<usize>::new(), DType::Bool),
+    )
+}
+
+pub(super) fn lower(
+    op: &WindowOp,
+    cx: &mut LoweringContext,
+    args: &[Value],
+    out: &[ShapeDtype],
+) -> Result<Vec<Value>, LoweringError> {
+    let out = ShapeDtype::new(out[0].shape.clone(), out[0].dtype);
+    match op {
+        WindowOp::ReduceWindow {
+            kind,
+            window_dimensions,
+            window_strides,
+            padding: pad,
+            base_dilation,
+            window_dilation,
+        } => {
+            let x = &args[0];
+            let d = x.aval.dtype;
+            let scalar = ShapeDtype::new(Vec::<usize>::new(), d);
+            let (combine, init) = match kind {
+                WindowReduceKind::Max => ("stablehlo.maximum", extreme(cx, d, true)),
+                WindowReduceKind::Min => ("stablehlo.minimum", extreme(cx, d, false)),
+                WindowReduceKind::Sum => ("stablehlo.add", cx.scalar(d, 0.0)),
+            };
+            let region = cx.region(&[scalar.clone(), scalar.clone()], |cx, p| {
+                Ok(vec![cx.op(combine, &[&p[0], &p[1]], "", &scalar)])
+            })?;
+            let attrs = format!(
+                "base_dilations = {}, padding = {}, window_dilations = {}, \
+                 window_dimensions = {}, window_strides = {}",
+                ints(base_dilation),
+                padding(pad),
+                ints(window_dilation),
+                ints(window_dimensions),
+                ints(window_strides)
+            );
+            Ok(cx.op_with_regions(
+                "stablehlo.reduce_window",
+                &[x, &init],
+                &[region],
+                &attrs,
+                &[out],
+            ))
+        }
+        WindowOp::SelectAndScatterAdd {
+            window_dimensions,
+            window_strides,
+            padding: pad,
+        } => {
+            let (source, operand) = (&args[0], &args[1]);
+            let d = operand.aval.dtype;
+            let scalar = ShapeDtype::new(Vec::<usize>::new(), d);
+            let select = cx.region(&[scalar.clone(), scalar.clone()], |cx, p| {
+                Ok(vec![compare(cx, "GE", &p[0], &p[1])])
+            })?;
+            let scatter = cx.region(&[scalar.clone(), scalar.clone()], |cx, p| {
+                Ok(vec![cx.op("stablehlo.add", &[&p[0], &p[1]], "", &scalar)])
+            })?;
+            let zero = cx.scalar(d, 0.0);
+            // XLA gives the window's padded positions a value of its own choosing, which can
+            // win a window; as JAX does, pad with the lowest value first so they never do, and
+            // slice the padding off the result.
+            if pad.iter().any(|&(l, h)| l < 0 || h < 0) {
+                return Err(LoweringError::new(
+                    "select_and_scatter_add",
+                    format!("negative padding {pad:?}"),
+                ));
+            }
+            let lowest = extreme(cx, d, true);
+            let lo: Vec<i64> = pad.iter().map(|&(l, _)| l).collect();
+            let hi: Vec<i64> = pad.iter().map(|&(_, h)| h).collect();
+            let padded_shape: Vec<usize> = operand
+                .aval
+                .shape
+                .iter()
+                .zip(pad.iter())
+                .map(|(&n, &(l, h))| (n as i64 + l + h) as usize)
+                .collect();
+            let padded_aval = ShapeDtype::new(padded_shape, d);
+            let padded = cx.op(
+                "stablehlo.pad",
+                &[operand, &lowest],
+                &format!(
+                    "edge_padding_low = {}, edge_padding_high = {}, interior_padding = {}",
+                    i64_array(lo.iter().copied()),
+                    i64_array(hi.iter().copied()),
+                    i64_array(vec![0i64; lo.len()])
+                ),
+                &padded_aval,
+            );
+            let attrs = format!(
+                "window_dimensions = {}, window_strides = {}",
+                ints(window_dimensions),
+                ints(window_strides)
+            );
+            let scattered = cx.op_with_regions(
+                "stablehlo.select_and_scatter",
+                &[&padded, source, &zero],
+                &[select, scatter],
+                &attrs,
+                std::slice::from_ref(&padded_aval),
+            );
+            let limit: Vec<i64> = operand
+                .aval
+                .shape
+                .iter()
+                .zip(&lo)
+                .map(|(&n, &l)| n as i64 + l)
+                .collect();
+            Ok(vec![cx.op(
+                "stablehlo.slice",
+                &[&scattered[0]],
+                &format!(
+                    "start_indices = {}, limit_indices = {}, strides = {}",
+                    i64_array(lo.iter().copied()),
+                    i64_array(limit),
+                    i64_array(vec![1i64; lo.len()])
+                ),
+                &out,
+            )])
+        }
+        WindowOp::SelectAndGatherAdd(p) => {
+            let (tangents, operand) = (&args[0], &args[1]);
+            let d = operand.aval.dtype;
+            let scalar = ShapeDtype::new(Vec::<usize>::new(), d);
+            let region = cx.region(
+                &[
+                    scalar.clone(),
+                    scalar.clone(),
+                    scalar.clone(),
+                    scalar.clone(),
+                ],
+                |cx, q| {
+                    let (xv, xt, yv, yt) = (&q[0], &q[1], &q[2], &q[3]);
+                    let pick_x = compare(cx, "GE", xv, yv);
+                    let v = cx.op("stablehlo.select", &[&pick_x, xv, yv], "", &scalar);
+                    let t = cx.op("stablehlo.select", &[&pick_x, xt, yt], "", &scalar);
+                    Ok(vec![v, t])
+                },
+            )?;
+            let init_value = extreme(cx, d, true);
+            let init_tangent = cx.scalar(d, 0.0);
+            let attrs = format!(
+                "base_dilations = {}, padding = {}, window_dilations = {}, \
+                 window_dimensions = {}, window_strides = {}",
+                ints(&p.base_dilation),
+                padding(&p.padding),
+                ints(&p.window_dilation),
+                ints(&p.window_dimensions),
+                ints(&p.window_strides)
+            );
+            let value_aval = ShapeDtype::new(out.shape.clone(), d);
+            let outs = cx.op_with_regions(
+                "stablehlo.reduce_window",
+                &[operand, tangents, &init_value, &init_tangent],
+                &[region],
+                &attrs,
+                &[value_aval, out],
+            );
+            Ok(vec![outs[1].clone()])
+        }
+    }
+}
