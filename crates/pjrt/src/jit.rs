@@ -4,27 +4,34 @@ use crate::buffer::DeviceBuffer;
 use crate::client::Client;
 use crate::error::PjrtError;
 use crate::executable::Executable;
+use crate::on_device::{OnDevice, Structure};
 use equinox_core::compiler::optimize::optimize;
-use equinox_core::transforms::{eval_shape, make_jaxpr};
+use equinox_core::transforms::make_jaxpr;
 use equinox_core::tree::{self, PyTree};
 use equinox_core::{Array, ShapeDtype};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// A function compiled for a PJRT device on first use with each input signature (shapes and
-/// dtypes of the leaves), as `jax.jit(f, device=...)`. Built by [`Client::jit`].
+/// A function compiled for a PJRT device on first use with each input signature (the shapes
+/// and dtypes of the leaves, and which leaves are filtered out), as `jax.jit(f, device=...)`.
+/// Built by [`Client::jit`]. The signature does not cover what the function reads from its
+/// arguments' non-array fields (an activation function, say): use one `DeviceJit` per such
+/// configuration.
 pub struct DeviceJit<T, R, F> {
     client: Client,
     f: F,
-    cache: Mutex<HashMap<Vec<ShapeDtype>, Arc<Compiled<R>>>>,
+    cache: Mutex<HashMap<Signature, Arc<Compiled<R>>>>,
     _types: std::marker::PhantomData<fn(&T)>,
 }
+
+/// What one executable is compiled for.
+type Signature = (Vec<ShapeDtype>, Vec<bool>);
 
 /// One signature's executable and the structure of its outputs.
 struct Compiled<R> {
     executable: Executable,
-    /// The outputs' structure (every leaf a placeholder), rebuilt around the results.
-    out_template: R,
+    out: Structure<R>,
 }
 
 impl Client {
@@ -40,11 +47,14 @@ impl Client {
 }
 
 impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> DeviceJit<T, R, F> {
-    fn compiled(&self, x: &T) -> Result<Arc<Compiled<R>>, PjrtError> {
-        let key: Vec<ShapeDtype> = tree::leaves(x)
-            .into_iter()
-            .map(|l| ShapeDtype::new(l.shape().to_vec(), l.dtype()))
-            .collect();
+    /// The executable for inputs of `structure`; `like` builds an input of that structure to
+    /// trace with, only when it is not compiled yet.
+    fn compiled(
+        &self,
+        structure: &Structure<T>,
+        like: impl FnOnce() -> T,
+    ) -> Result<Arc<Compiled<R>>, PjrtError> {
+        let key: Signature = (structure.avals(), structure.present().to_vec());
         if let Some(c) = self
             .cache
             .lock()
@@ -53,13 +63,16 @@ impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> DeviceJit<T, R, F> {
         {
             return Ok(c.clone());
         }
-        let program = optimize(&make_jaxpr(|x: &T| (self.f)(x))(x));
-        let out_template = eval_shape(|x: &T| (self.f)(x), x);
-        let executable = self.client.compile(&program)?;
-        let compiled = Arc::new(Compiled {
-            executable,
-            out_template,
-        });
+        // One trace gives both the program and the outputs' structure.
+        let out = RefCell::new(None);
+        let program = make_jaxpr(|x: &T| {
+            let r = (self.f)(x);
+            *out.borrow_mut() = Some(Structure::of(&r));
+            r
+        })(&like());
+        let out = out.into_inner().expect("the function was traced");
+        let executable = self.client.compile(&optimize(&program))?;
+        let compiled = Arc::new(Compiled { executable, out });
         self.cache
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -67,33 +80,31 @@ impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> DeviceJit<T, R, F> {
         Ok(compiled)
     }
 
-    /// Runs `f` on the device: copies the leaves of `x` there, runs, copies the outputs back.
+    /// Runs `f` on the device: copies the arrays of `x` there, runs, copies the outputs back.
     pub fn call(&self, x: &T) -> Result<R, PjrtError> {
-        let compiled = self.compiled(x)?;
+        let compiled = self.compiled(&Structure::of(x), || x.map_leaves(&mut |l| l.clone()))?;
         let leaves: Vec<&Array> = tree::leaves(x);
         let outs = compiled.executable.call(&leaves)?;
-        // Every leaf of the template is a placeholder (from `eval_shape`), one per output.
-        let mut outs = outs.into_iter();
-        Ok(compiled
-            .out_template
-            .map_leaves(&mut |_| outs.next().expect("one output per leaf")))
+        Ok(compiled.out.rebuild(outs, |a| a))
     }
 
-    /// Runs `f` on leaves already on the device (in `tree::leaves(x)` order, for an `x` like
-    /// `like`); the output leaves stay on the device.
-    pub fn call_on_device(
-        &self,
-        like: &T,
-        leaves: &[&DeviceBuffer],
-    ) -> Result<Vec<DeviceBuffer>, PjrtError> {
-        self.compiled(like)?.executable.execute(leaves)
+    /// Runs `f` on a tree already on the device; the outputs stay there. A loop that feeds
+    /// each step's outputs to the next never copies its state to or from the host.
+    pub fn call_resident(&self, x: &OnDevice<T>) -> Result<OnDevice<R>, PjrtError> {
+        let compiled = self.compiled(x.structure(), || x.structure().zeros())?;
+        let args: Vec<&DeviceBuffer> = x.leaves().iter().map(|b| &**b).collect();
+        let outs = compiled.executable.execute(&args)?;
+        Ok(OnDevice::from_parts(
+            compiled.out.clone(),
+            outs.into_iter().map(Arc::new).collect(),
+        ))
     }
 
     /// The executable for inputs like `x` (compiling it if needed), e.g. to read its
     /// StableHLO or compile time.
     pub fn executable_for(&self, x: &T) -> Result<ExecutableRef<'_, R>, PjrtError> {
         Ok(ExecutableRef {
-            compiled: self.compiled(x)?,
+            compiled: self.compiled(&Structure::of(x), || x.map_leaves(&mut |l| l.clone()))?,
             _jit: std::marker::PhantomData,
         })
     }

@@ -23,6 +23,7 @@ mod error;
 mod executable;
 mod ffi;
 mod jit;
+mod on_device;
 mod plugin;
 
 pub use buffer::DeviceBuffer;
@@ -30,4 +31,5 @@ pub use client::{Client, Device};
 pub use error::PjrtError;
 pub use executable::Executable;
 pub use jit::{DeviceJit, ExecutableRef};
+pub use on_device::OnDevice;
 pub use plugin::{Plugin, PLUGIN_ENV};

@@ -143,3 +143,67 @@ fn an_unsupported_primitive_is_a_lowering_error_naming_it() {
         other => panic!("expected a lowering error, got {other:?}"),
     }
 }
+
+#[test]
+#[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+fn training_state_stays_on_the_device_and_matches_the_cpu_executor() {
+    use equinox_core::transforms::{grad, jit};
+    let c = client();
+    // A least-squares fit by gradient descent: the state is (weights, bias), the batch (x, y).
+    let step = |((w, b), (x, y)): &((Array, Array), (Array, Array))| {
+        let loss = |(w, b): &(Array, Array)| ((x.matmul(w) + b - y).square()).mean(None);
+        let (gw, gb) = grad(loss)(&(w.clone(), b.clone()));
+        ((w - gw * 0.1, b - gb * 0.1), loss(&(w.clone(), b.clone())))
+    };
+    let on_device = c.jit(step);
+    let on_cpu = jit(step);
+    let x = normal(1, &[16, 3], DType::F32);
+    let y = normal(2, &[16, 2], DType::F32);
+    let init = (normal(3, &[3, 2], DType::F32), jnp::zeros([2]));
+    let batch = c.put(&(x.clone(), y.clone())).unwrap();
+    let (mut state, mut host) = (c.put(&init).unwrap(), init);
+    for i in 0..5 {
+        let (next, loss) = on_device
+            .call_resident(&equinox_pjrt::OnDevice::join(&state, &batch))
+            .unwrap()
+            .split();
+        let (host_next, host_loss) = on_cpu(&(host, (x.clone(), y.clone())));
+        let loss = loss.get().unwrap().item::<f32>();
+        let want = host_loss.item::<f32>();
+        assert!(
+            (loss - want).abs() <= 1e-5 * want.abs(),
+            "step {i}: loss {loss} vs {want}"
+        );
+        (state, host) = (next, host_next);
+    }
+    let (w, b) = state.get().unwrap();
+    for (got, want) in [(w, &host.0), (b, &host.1)] {
+        for (g, h) in got.to_vec::<f32>().iter().zip(want.to_vec::<f32>()) {
+            assert!((g - h).abs() <= 1e-5, "{g} vs {h}");
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+fn filtered_out_leaves_keep_their_places_on_the_device() {
+    let c = client();
+    let hole = || Array::filtered_out(equinox_core::ShapeDtype::new(vec![7], DType::F32));
+    let tree = vec![jnp::arange(3.0), hole(), jnp::ones([2])];
+    let put = c.put(&tree).unwrap();
+    assert_eq!(put.leaves().len(), 2);
+    let back = put.get().unwrap();
+    assert!(back[1].is_filtered_out());
+    assert_eq!(back[0].to_vec::<f32>(), vec![0.0, 1.0, 2.0]);
+    assert_eq!(back[2].to_vec::<f32>(), vec![1.0, 1.0]);
+    // Outputs with holes, from host and resident calls alike.
+    let f = c.jit(|t: &Vec<Array>| vec![hole(), &t[0] * 2.0, hole(), t[2].sum(None)]);
+    for out in [
+        f.call(&tree).unwrap(),
+        f.call_resident(&put).unwrap().get().unwrap(),
+    ] {
+        assert!(out[0].is_filtered_out() && out[2].is_filtered_out());
+        assert_eq!(out[1].to_vec::<f32>(), vec![0.0, 2.0, 4.0]);
+        assert_eq!(out[3].item::<f32>(), 2.0);
+    }
+}
