@@ -30,6 +30,7 @@
 //! depends on how many steps the timing loop ran).
 
 mod timing;
+mod workloads;
 
 use equinox as eqx;
 use eqx::nn::{self, State};
@@ -39,6 +40,7 @@ use eqx::{lax, random, Array, DType, Module};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use timing::time_it;
+use workloads::{cross_entropy, Cnn};
 
 /// Prints a workload's JSON line (with extra `"key":value` fields appended verbatim).
 fn emit(name: &str, first: f64, (min, median, reps): (f64, f64, usize), loss: f32, extra: &str) {
@@ -49,44 +51,6 @@ fn emit(name: &str, first: f64, (min, median, reps): (f64, f64, usize), loss: f3
 
 // ---------------------------------------------------------------------------------------------
 // cnn: the Equinox MNIST tutorial's model
-
-/// The tutorial's CNN, on one example of shape (1, 28, 28).
-#[derive(Module, Clone)]
-struct Cnn {
-    conv: nn::Conv,
-    pool: nn::Pool,
-    linear1: nn::Linear,
-    linear2: nn::Linear,
-    linear3: nn::Linear,
-}
-
-impl Cnn {
-    /// `key1, key2, key3, key4 = jax.random.split(key, 4)`, one per layer with parameters.
-    fn new(key: random::Key) -> Cnn {
-        let [k1, k2, k3, k4] = random::split_into(key);
-        Cnn {
-            conv: nn::Conv2d::new(1, 3, 4, k1),
-            pool: nn::MaxPool2d::new(2),
-            linear1: nn::Linear::new(1728, 512, k2),
-            linear2: nn::Linear::new(512, 64, k3),
-            linear3: nn::Linear::new(64, 10, k4),
-        }
-    }
-
-    fn forward(&self, x: &Array) -> Array {
-        let x = self.conv.forward(x);
-        let x = nn::relu(&self.pool.forward(&x)).ravel();
-        let x = nn::sigmoid(&self.linear1.forward(&x));
-        let x = nn::relu(&self.linear2.forward(&x));
-        self.linear3.forward(&x).log_softmax(-1)
-    }
-}
-
-/// The tutorial's `cross_entropy`: minus the mean log-probability of the true labels.
-fn cross_entropy(model: &Cnn, x: &Array, y: &Array) -> Array {
-    let pred = eqx::vmap(|x: &Array| model.forward(x))(x);
-    -pred.take_along_axis(&y.expand_dims(1), 1).mean(None)
-}
 
 type CnnOptState = <optim::AdamW<f64> as GradientTransformation>::State<Cnn>;
 

@@ -17,6 +17,7 @@
 //! `{"kind":"train","impl":"equinox-rs","workload":...,"first_call_s":...,"min_s":...,"median_s":...,"reps":...,"final_loss":...}`.
 
 mod timing;
+mod workloads;
 
 use equinox as eqx;
 use eqx::optim::{self, GradientTransformation};
@@ -24,6 +25,7 @@ use eqx::{nn, random, Array, DType};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use timing::time_it;
+use workloads::xent;
 
 const LEARNING_RATE: f64 = 1e-2;
 
@@ -31,15 +33,6 @@ const LEARNING_RATE: f64 = 1e-2;
 fn mse(model: &nn::MLP, x: &Array, y: &Array) -> Array {
     let pred = eqx::vmap(|x: &Array| model.forward(x))(x);
     (pred - y).square().mean(None)
-}
-
-/// Mean softmax cross-entropy of the MLP's logits against integer labels.
-fn xent(model: &nn::MLP, x: &Array, y: &Array) -> Array {
-    let logits = eqx::vmap(|x: &Array| model.forward(x))(x);
-    let classes = logits.shape()[1];
-    -(logits.log_softmax(-1) * y.one_hot(classes))
-        .sum(-1)
-        .mean(None)
 }
 
 type Loss = fn(&nn::MLP, &Array, &Array) -> Array;

@@ -159,6 +159,11 @@ pub use serialisation::{tree_deserialise_leaves, tree_serialise_leaves};
 /// crate).
 pub use equinox_optim as optim;
 
+/// The PJRT backend (feature `pjrt`): staged programs compiled by XLA and run on any device
+/// with a PJRT plugin. See [`equinox_pjrt`].
+#[cfg(feature = "pjrt")]
+pub use equinox_pjrt as pjrt;
+
 /// The core transformations at the top level, as Equinox users reach them (`eqx::vmap`, ...).
 pub use equinox_core::transforms::{clear_caches, grad, jit, value_and_grad, vmap, vmap_with};
 
