@@ -8,8 +8,12 @@
 //! a layer acts on one image `(1, H, W)` and the batch comes from `vmap`.
 //!
 //! ```text
-//! cargo run --release --example cnn [-- --steps N --batch B --lr LR --seed S --mnist DIR]
+//! cargo run --release --example cnn [-- --steps N --batch B --lr LR --seed S --mnist DIR --device D]
 //! ```
+//!
+//! `--device` is `cpu` (our executor, the default), `xla-cpu` (XLA's CPU plugin through the
+//! PJRT backend; `.ci/xla-cpu-plugin` downloads it) or `gpu` (the PJRT plugin in
+//! `EQX_PJRT_PLUGIN`).
 
 use clap::Parser;
 use equinox as eqx;
@@ -19,6 +23,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 mod support;
+use support::device::{self, DeviceArg, Trainer};
 use support::{rows, Chart, Series};
 
 /// Trains the Equinox tutorial's CNN on the 8x8 digits (or on MNIST from DIR).
@@ -40,6 +45,9 @@ struct Args {
     /// Train on MNIST read from this directory (IDX files, optionally gzipped).
     #[arg(long)]
     mnist: Option<PathBuf>,
+    /// Where to train: our CPU executor, or XLA through a PJRT plugin.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    device: DeviceArg,
 }
 
 /// The tutorial's network for `side x side` single-channel images.
@@ -98,22 +106,23 @@ fn accuracy(model: &Cnn, x: &Array, y: &Array) -> Array {
 /// The state the optimiser keeps for the model.
 type StateOf<O> = <O as GradientTransformation>::State<Cnn>;
 
-/// One compiled training step: loss and gradients, AdamW's update, `apply_updates`. The model
-/// is donated, so its buffers receive the new parameters.
+/// One training step on the state (model, optimiser state): loss and gradients, AdamW's
+/// update, `apply_updates`. The `Trainer` compiles it: with `filter_jit_donate` on our
+/// executor (the state is donated, so its buffers receive the new parameters), or for a PJRT
+/// device.
 fn training_step<O: GradientTransformation + 'static>(
     opt: O,
-) -> impl Fn(Cnn, &StateOf<O>, &Array, &Array) -> (Cnn, StateOf<O>, Array) {
-    eqx::filter_jit_donate(
-        move |model: &Cnn, opt_state: &StateOf<O>, x: &Array, y: &Array| {
-            let (l, grads) = eqx::filter_value_and_grad(loss)(model, x, y);
-            let (updates, opt_state) = opt.update(&grads, opt_state, Some(model));
-            (eqx::apply_updates(model, &updates), opt_state, l)
-        },
-    )
+) -> impl Fn(&(Cnn, StateOf<O>), &Array, &Array) -> ((Cnn, StateOf<O>), Array) {
+    move |(model, opt_state): &(Cnn, StateOf<O>), x: &Array, y: &Array| {
+        let (l, grads) = eqx::filter_value_and_grad(loss)(model, x, y);
+        let (updates, opt_state) = opt.update(&grads, opt_state, Some(model));
+        ((eqx::apply_updates(model, &updates), opt_state), l)
+    }
 }
 
 fn main() {
     let args = Args::parse();
+    let backend = device::backend("cnn", args.device);
     let [data_key, model_key, shuffle_key] = random::split_into(random::key(args.seed));
     let ((x_train, y_train), (x_test, y_test)) =
         support::load_classification("cnn", args.mnist.as_deref(), data_key);
@@ -145,7 +154,7 @@ fn main() {
     );
     let optimiser = optim::adamw(schedule);
     let opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array));
-    let step = training_step(optimiser);
+    let mut trainer = Trainer::new(&backend, (model, opt_state), training_step(optimiser));
     let evaluate = eqx::filter_jit(accuracy);
 
     let batch = args.batch.min(n_train);
@@ -154,7 +163,6 @@ fn main() {
     let (mut loss_curve, mut test_curve) = (Series::new("train loss"), Series::new("test"));
     let progress = support::progress_bar(args.steps as u64);
     progress.set_prefix("train");
-    let (mut model, mut opt_state) = (model, opt_state);
     let (mut xs, mut ys) = (x_train.clone(), y_train.clone());
     let t_train = Instant::now();
     for i in 0..args.steps {
@@ -166,12 +174,10 @@ fn main() {
         }
         let start = (i % per_epoch) * batch;
         let (xb, yb) = (rows(&xs, start, batch), rows(&ys, start, batch));
-        let (m, s, l) = step(model, &opt_state, &xb, &yb);
-        (model, opt_state) = (m, s);
-        let l = l.item::<f32>();
+        let l = trainer.step(&xb, &yb);
         loss_curve.push((i + 1) as f64, l as f64);
         if (i + 1) % eval_every == 0 || i + 1 == args.steps {
-            let acc = evaluate(&model, &x_test, &y_test).item::<f32>();
+            let acc = evaluate(&trainer.state().0, &x_test, &y_test).item::<f32>();
             test_curve.push((i + 1) as f64, 100.0 * acc as f64);
             progress.set_message(format!("loss {l:.4} test {:.2}%", 100.0 * acc));
         }
@@ -179,6 +185,7 @@ fn main() {
     }
     progress.finish();
     let train_s = t_train.elapsed().as_secs_f64();
+    let (model, _) = trainer.state();
 
     let train_acc = evaluate(&model, &x_train, &y_train).item::<f32>();
     let test_acc = evaluate(&model, &x_test, &y_test).item::<f32>();

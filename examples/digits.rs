@@ -2,14 +2,15 @@
 //! schedule on the 8x8 digits shipped in `examples/data/digits.csv.gz`, or on MNIST with `--mnist DIR`.
 //!
 //! It shows the whole Equinox workflow: a model from `nn::MLP`, a softmax cross-entropy loss
-//! batched with `vmap`, a training step compiled with `filter_jit_donate` (`filter_jit` that
-//! takes the model by value and writes the updated parameters over the old ones) around
-//! `filter_value_and_grad`, the update from `optim::adamw` (Optax's, with its state as an argument
-//! of the compiled step) applied with `apply_updates`, and the trained model saved with
+//! batched with `vmap`, a training step around `filter_value_and_grad`, the update from
+//! `optim::adamw` (Optax's, its state part of the step's state) applied with `apply_updates`,
+//! the step compiled with `filter_jit_donate` (`filter_jit` that takes the state by value and
+//! writes the updated parameters over the old ones; see `support::device::Trainer`, which
+//! compiles it for a PJRT device instead with `--device`), and the trained model saved with
 //! `tree_serialise_leaves` and loaded back with `tree_deserialise_leaves`.
 //!
 //! ```text
-//! cargo run --release --example digits [-- --epochs N --seed S --out PATH --mnist DIR]
+//! cargo run --release --example digits [-- --epochs N --seed S --out PATH --mnist DIR --device D]
 //! ```
 //!
 //! - `--epochs N`: passes over the training set (default 20).
@@ -18,6 +19,10 @@
 //! - `--mnist DIR`: train on MNIST instead, read from `DIR/train-images-idx3-ubyte`,
 //!   `DIR/train-labels-idx1-ubyte`, `DIR/t10k-images-idx3-ubyte` and
 //!   `DIR/t10k-labels-idx1-ubyte` (each optionally gzipped, with a `.gz` suffix).
+//! - `--device D`: `cpu` (our executor, the default), `xla-cpu` (XLA's CPU plugin through the
+//!   PJRT backend; `.ci/xla-cpu-plugin` downloads it) or `gpu` (the PJRT plugin in
+//!   `EQX_PJRT_PLUGIN`). On a PJRT device the model and optimiser state stay on the device
+//!   between steps.
 
 use clap::Parser;
 use equinox as eqx;
@@ -27,6 +32,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 mod support;
+use support::device::{self, DeviceArg, Trainer};
 use support::{rows, Chart, Series};
 
 /// Trains an MLP on the 8x8 digits (or on MNIST from DIR) and saves it.
@@ -44,6 +50,9 @@ struct Args {
     /// Train on MNIST read from this directory (IDX files, optionally gzipped).
     #[arg(long)]
     mnist: Option<PathBuf>,
+    /// Where to train: our CPU executor, or XLA through a PJRT plugin.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    device: DeviceArg,
 }
 
 /// Mean softmax cross-entropy of the model's logits against integer labels.
@@ -63,23 +72,23 @@ fn accuracy(model: &nn::MLP, x: &Array, y: &Array) -> Array {
 /// The state optimiser `O` keeps for the model.
 type StateOf<O> = <O as GradientTransformation>::State<nn::MLP>;
 
-/// The compiled training step for optimiser `opt`: gradients of the loss, the optimiser's
-/// update, `apply_updates`. It takes the model by value (donates it), so its buffers receive the
-/// updated parameters; the optimiser state is an ordinary PyTree argument.
+/// The training step for optimiser `opt`: gradients of the loss, the optimiser's update,
+/// `apply_updates`, on the state (model, optimiser state). The `Trainer` compiles it for the
+/// device chosen; on our executor with `filter_jit_donate`, which takes the state by value so
+/// its buffers receive the updated parameters.
 fn training_step<O: GradientTransformation + 'static>(
     opt: O,
-) -> impl Fn(nn::MLP, &StateOf<O>, &Array, &Array) -> (nn::MLP, StateOf<O>, Array) {
-    eqx::filter_jit_donate(
-        move |model: &nn::MLP, opt_state: &StateOf<O>, x: &Array, y: &Array| {
-            let (l, grads) = eqx::filter_value_and_grad(loss)(model, x, y);
-            let (updates, opt_state) = opt.update(&grads, opt_state, Some(model));
-            (eqx::apply_updates(model, &updates), opt_state, l)
-        },
-    )
+) -> impl Fn(&(nn::MLP, StateOf<O>), &Array, &Array) -> ((nn::MLP, StateOf<O>), Array) {
+    move |(model, opt_state): &(nn::MLP, StateOf<O>), x: &Array, y: &Array| {
+        let (l, grads) = eqx::filter_value_and_grad(loss)(model, x, y);
+        let (updates, opt_state) = opt.update(&grads, opt_state, Some(model));
+        ((eqx::apply_updates(model, &updates), opt_state), l)
+    }
 }
 
 fn main() {
     let args = Args::parse();
+    let backend = device::backend("digits", args.device);
     let [data_key, model_key, shuffle_key] = random::split_into(random::key(args.seed));
 
     let t_load = Instant::now();
@@ -107,7 +116,7 @@ fn main() {
     let optimiser = optim::adamw(schedule);
     // The Equinox tutorial's loop: the state is built for the model's float arrays.
     let opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array));
-    let step = training_step(optimiser);
+    let mut trainer = Trainer::new(&backend, (model, opt_state), training_step(optimiser));
     let evaluate = eqx::filter_jit(accuracy);
 
     let n_train = y_train.shape()[0];
@@ -115,7 +124,6 @@ fn main() {
     progress.set_prefix("train");
     // Curves for the plot: the loss of every step, and the test accuracy after each epoch.
     let (mut step_loss, mut test_curve) = (Series::new("train loss"), Series::new("test"));
-    let (mut model, mut opt_state) = (model, opt_state);
     let t_train = Instant::now();
     for epoch in 1..=args.epochs {
         let order =
@@ -123,19 +131,18 @@ fn main() {
         let (xs, ys) = (x_train.take(&order, Some(0)), y_train.take(&order, Some(0)));
         for b in 0..steps_per_epoch {
             let (xb, yb) = (rows(&xs, b * batch, batch), rows(&ys, b * batch, batch));
-            let (m, s, l) = step(model, &opt_state, &xb, &yb);
-            (model, opt_state) = (m, s);
-            let l = l.item::<f32>();
+            let l = trainer.step(&xb, &yb);
             let global_step = (epoch - 1) * steps_per_epoch + b + 1;
             step_loss.push(global_step as f64 / steps_per_epoch as f64, l as f64);
             progress.set_message(format!("epoch {epoch}/{} loss {l:.4}", args.epochs));
             progress.inc(1);
         }
-        let acc = evaluate(&model, &x_test, &y_test).item::<f32>();
+        let acc = evaluate(&trainer.state().0, &x_test, &y_test).item::<f32>();
         test_curve.push(epoch as f64, 100.0 * acc as f64);
     }
     progress.finish();
     let train_s = t_train.elapsed().as_secs_f64();
+    let (model, _) = trainer.state();
     let train_acc = evaluate(&model, &x_train, &y_train).item::<f32>();
     let test_acc = evaluate(&model, &x_test, &y_test).item::<f32>();
     println!(

@@ -1,10 +1,12 @@
 //! The quickstart: a model as a plain struct, a loss batched with `vmap`, and a compiled
-//! training step built from `filter_jit`, `filter_value_and_grad` and Optax's AdamW
-//! (`eqx::optim`), as in the Equinox tutorial.
+//! training step built from `filter_value_and_grad` and Optax's AdamW (`eqx::optim`), as in
+//! the Equinox tutorial.
 //!
 //! It fits a small MLP to the toy regression `y = sin(2 x0) * cos(x1)` and prints the loss
 //! going down, then draws the loss curve to `target/quickstart.png`. Run with
-//! `cargo run --release --example quickstart [-- --steps N --seed S]`.
+//! `cargo run --release --example quickstart [-- --steps N --seed S --device D]`; `--device`
+//! is `cpu` (our executor, the default), `xla-cpu` (XLA's CPU plugin through the PJRT backend;
+//! `.ci/xla-cpu-plugin` downloads it) or `gpu` (the PJRT plugin in `EQX_PJRT_PLUGIN`).
 
 use clap::Parser;
 use equinox as eqx;
@@ -12,6 +14,7 @@ use eqx::optim::{self, GradientTransformation};
 use eqx::{nn, random, Array, DType, Module};
 
 mod support;
+use support::device::{self, DeviceArg, Trainer};
 use support::{Chart, Series};
 
 /// Fits a small MLP to a toy regression with AdamW.
@@ -23,6 +26,9 @@ struct Args {
     /// The key for the data and the initialisation.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Where to train: our CPU executor, or XLA through a PJRT plugin.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    device: DeviceArg,
 }
 
 /// The optimiser's state for an `Mlp`: a PyTree, so it is an ordinary argument of the step.
@@ -73,20 +79,21 @@ fn main() {
     let (x0, x1) = (x.index(eqx::s![.., 0..1]), x.index(eqx::s![.., 1..2]));
     let y = (x0 * 2.0).sin() * x1.cos();
 
-    let mut model = Mlp::new(&[2, 32, 32, 1], nn::tanh, model_key);
+    let model = Mlp::new(&[2, 32, 32, 1], nn::tanh, model_key);
 
     // AdamW, its state initialised for the model's float arrays (here: all of its arrays).
     let optimiser = optim::adamw(0.01);
-    let mut opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array));
+    let opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array));
 
-    // One training step, compiled on the first call and replayed from the cache afterwards.
-    let step = eqx::filter_jit(
-        move |model: &Mlp, opt_state: &OptState, x: &Array, y: &Array| {
-            let (l, grads) = eqx::filter_value_and_grad(loss)(model, x, y);
-            let (updates, opt_state) = optimiser.update(&grads, opt_state, Some(model));
-            (eqx::apply_updates(model, &updates), opt_state, l)
-        },
-    );
+    // One training step on the state (model, optimiser state). The trainer compiles it on the
+    // first call (with `eqx::filter_jit_donate` on our executor, through the PJRT backend with
+    // `--device`) and replays it from the cache afterwards.
+    let step = move |(model, opt_state): &(Mlp, OptState), x: &Array, y: &Array| {
+        let (l, grads) = eqx::filter_value_and_grad(loss)(model, x, y);
+        let (updates, opt_state) = optimiser.update(&grads, opt_state, Some(model));
+        ((eqx::apply_updates(model, &updates), opt_state), l)
+    };
+    let backend = device::backend("quickstart", args.device);
 
     let first_loss = loss(&model, &x, &y).item::<f32>();
     let progress = support::progress_bar(args.steps as u64);
@@ -96,10 +103,9 @@ fn main() {
     let mut curve = Series::new("training loss");
     curve.push(0.0, first_loss as f64);
     let mut last_loss = first_loss;
+    let mut trainer = Trainer::new(&backend, (model, opt_state), step);
     for i in 1..=args.steps {
-        let (new_model, new_state, l) = step(&model, &opt_state, &x, &y);
-        (model, opt_state) = (new_model, new_state);
-        last_loss = l.item::<f32>();
+        last_loss = trainer.step(&x, &y);
         curve.push(i as f64, last_loss as f64);
         if i % 50 == 0 {
             progress.suspend(|| println!("step {i:4}  loss {last_loss:.5}"));
@@ -126,5 +132,5 @@ fn main() {
         Ok(path) => println!("curve: {}", path.display()),
         Err(e) => eprintln!("quickstart: could not draw the curve: {e}"),
     }
-    println!("trained model:\n{}", eqx::tree_pformat(&model));
+    println!("trained model:\n{}", eqx::tree_pformat(&trainer.state().0));
 }

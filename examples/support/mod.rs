@@ -11,6 +11,8 @@ use plotters::prelude::*;
 use std::error::Error;
 use std::path::{Path, PathBuf};
 
+pub mod device;
+
 /// DejaVu Sans cut down to printable ASCII (about 10 KB; its licence is `FONT-LICENSE.txt`
 /// beside it). Plotters draws text with `ab_glyph` from this font, so a plot needs no font
 /// installed on the machine.
