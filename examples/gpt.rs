@@ -6,7 +6,8 @@
 //! causal `MultiheadAttention` and a GELU MLP, each added to the residual stream, then a final
 //! LayerNorm and a linear head to the next character's logits. It trains on random windows of
 //! the training text with `optim::adamw` (weight decay 0.1 on the matrices only) and a
-//! warmup-cosine learning rate, through one `filter_jit_donate` step; the validation loss is
+//! warmup-cosine learning rate, through one compiled step (`filter_jit_donate`, or the PJRT
+//! backend with `--device xla-cpu` / `--device gpu`); the validation loss is
 //! measured every so often on a fixed set of validation windows. Both curves go to
 //! `target/gpt.png`.
 //!
@@ -33,6 +34,7 @@ use std::io::Read;
 use std::time::Instant;
 
 mod support;
+use support::device::{self, DeviceArg, Trainer};
 use support::{Chart, Series};
 
 /// Trains a character-level GPT on Tiny Shakespeare and samples from it.
@@ -77,6 +79,9 @@ struct Args {
     /// The key for the initialisation, the batches and the sample.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Where to train: our CPU executor, or XLA through a PJRT plugin.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
+    device: DeviceArg,
 }
 
 /// Tiny Shakespeare from the repository's `examples/data`.
@@ -246,22 +251,23 @@ fn windows(data: &[i32], context: usize, count: usize, key: random::Key) -> (Arr
 /// The state the optimiser keeps for the model.
 type StateOf<O> = <O as GradientTransformation>::State<Gpt>;
 
-/// One compiled training step: loss and gradients, AdamW's update, `apply_updates`. The model
-/// is donated, so its buffers receive the new parameters.
+/// One training step on the state (model, optimiser state): loss and gradients, AdamW's
+/// update, `apply_updates`. The `Trainer` compiles it: with `filter_jit_donate` on our
+/// executor (the state is donated, so its buffers receive the new parameters), or for a PJRT
+/// device.
 fn training_step<O: GradientTransformation + 'static>(
     opt: O,
-) -> impl Fn(Gpt, &StateOf<O>, &Array, &Array) -> (Gpt, StateOf<O>, Array) {
-    eqx::filter_jit_donate(
-        move |model: &Gpt, opt_state: &StateOf<O>, x: &Array, y: &Array| {
-            let (l, grads) = eqx::filter_value_and_grad(loss)(model, x, y);
-            let (updates, opt_state) = opt.update(&grads, opt_state, Some(model));
-            (eqx::apply_updates(model, &updates), opt_state, l)
-        },
-    )
+) -> impl Fn(&(Gpt, StateOf<O>), &Array, &Array) -> ((Gpt, StateOf<O>), Array) {
+    move |(model, opt_state): &(Gpt, StateOf<O>), x: &Array, y: &Array| {
+        let (l, grads) = eqx::filter_value_and_grad(loss)(model, x, y);
+        let (updates, opt_state) = opt.update(&grads, opt_state, Some(model));
+        ((eqx::apply_updates(model, &updates), opt_state), l)
+    }
 }
 
 fn main() {
     let args = Args::parse();
+    let backend = device::backend("gpt", args.device);
     assert!(
         args.width.is_multiple_of(args.heads),
         "gpt: --width ({}) must be a multiple of --heads ({})",
@@ -320,7 +326,6 @@ fn main() {
         },
     );
     let opt_state = optimiser.init(&eqx::filter(&model, eqx::is_inexact_array));
-    let step = training_step(optimiser);
     let evaluate = eqx::filter_jit(loss);
     // A fixed validation set: 8 batches of windows, the same at every evaluation.
     let val_batches: Vec<(Array, Array)> = random::split_vec(val_key, 8)
@@ -338,8 +343,8 @@ fn main() {
     let (mut train_curve, mut val_curve) = (Series::new("train"), Series::new("validation"));
     let progress = support::progress_bar(args.steps as u64);
     progress.set_prefix("train");
-    let (mut model, mut opt_state) = (model, opt_state);
     let mut last_val = val_loss(&model);
+    let mut trainer = Trainer::new(&backend, (model, opt_state), training_step(optimiser));
     val_curve.push(0.0, last_val as f64);
     let t_train = Instant::now();
     for i in 0..args.steps {
@@ -349,12 +354,10 @@ fn main() {
             args.batch,
             random::fold_in(batch_key.clone(), i as u32),
         );
-        let (m, s, l) = step(model, &opt_state, &x, &y);
-        (model, opt_state) = (m, s);
-        let l = l.item::<f32>();
+        let l = trainer.step(&x, &y);
         train_curve.push((i + 1) as f64, l as f64);
         if (i + 1) % args.eval_every == 0 || i + 1 == args.steps {
-            last_val = val_loss(&model);
+            last_val = val_loss(&trainer.state().0);
             val_curve.push((i + 1) as f64, last_val as f64);
             progress.suspend(|| println!("step {:>5}: train {l:.4}, val {last_val:.4}", i + 1));
         }
@@ -363,6 +366,7 @@ fn main() {
     }
     progress.finish_and_clear();
     let train_s = t_train.elapsed().as_secs_f64();
+    let (model, _) = trainer.state();
     println!(
         "trained {} steps of {} x {} characters in {train_s:.1} s ({:.1} ms/step); validation \
          loss {last_val:.4} nats/char",
