@@ -254,6 +254,102 @@ impl LoweringContext {
         self.op(name, &refs, "", &ShapeDtype::new(shape, dtype))
     }
 
+    /// `stablehlo.compare` in `direction` (`"EQ"`, `"LT"`, ...), elementwise with 0-d operands
+    /// broadcast; floats (and complex numbers) compare as IEEE floats, integers by their
+    /// signedness, bools as unsigned.
+    pub fn compare(&mut self, direction: &str, a: &Value, b: &Value) -> Value {
+        let d = a.aval.dtype;
+        let kind = if d.is_float() || d.is_complex() {
+            "FLOAT"
+        } else if d.is_signed_integer() {
+            "SIGNED"
+        } else {
+            "UNSIGNED"
+        };
+        let shape = [a, b]
+            .iter()
+            .map(|v| v.aval.shape.clone())
+            .find(|s| s.ndim() > 0)
+            .unwrap_or_default();
+        let x = self.broadcast_to(a, &shape);
+        let y = self.broadcast_to(b, &shape);
+        let attrs = format!(
+            "comparison_direction = #stablehlo<comparison_direction {direction}>, \
+             compare_type = #stablehlo<comparison_type {kind}>"
+        );
+        self.op(
+            "stablehlo.compare",
+            &[&x, &y],
+            &attrs,
+            &ShapeDtype::new(shape, DType::Bool),
+        )
+    }
+
+    /// A 0-d constant of `dtype` that is the identity of a max (`lowest`: `-inf`, the
+    /// smallest integer, `false`) or of a min (`+inf`, the largest integer, `true`).
+    pub fn extreme(&mut self, dtype: DType, lowest: bool) -> Value {
+        if dtype.is_float() {
+            let v = if lowest {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            };
+            return self.scalar(dtype, v);
+        }
+        if dtype.is_bool() {
+            return self.int_scalar(DType::Bool, (!lowest) as i128);
+        }
+        let bits = dtype.bits();
+        let v = match (dtype.is_signed_integer(), lowest) {
+            (true, true) => -(1i128 << (bits - 1)),
+            (true, false) => (1i128 << (bits - 1)) - 1,
+            (false, true) => 0,
+            (false, false) => (1i128 << bits) - 1,
+        };
+        self.int_scalar(dtype, v)
+    }
+
+    /// `v[start..limit]` along every axis, with unit strides.
+    pub fn slice(&mut self, v: &Value, start: &[usize], limit: &[usize]) -> Value {
+        let shape: Vec<usize> = start.iter().zip(limit).map(|(s, l)| l - s).collect();
+        let attrs = format!(
+            "start_indices = {}, limit_indices = {}, strides = {}",
+            i64_array(start.iter().map(|&s| s as i64)),
+            i64_array(limit.iter().map(|&l| l as i64)),
+            i64_array(start.iter().map(|_| 1i64))
+        );
+        self.op(
+            "stablehlo.slice",
+            &[v],
+            &attrs,
+            &ShapeDtype::new(shape, v.aval.dtype),
+        )
+    }
+
+    /// `v` with `low[i]` and `high[i]` elements of the 0-d `value` added before and after
+    /// along axis `i`.
+    pub fn pad(&mut self, v: &Value, value: &Value, low: &[usize], high: &[usize]) -> Value {
+        let shape: Vec<usize> = v
+            .aval
+            .shape
+            .iter()
+            .zip(low.iter().zip(high))
+            .map(|(n, (l, h))| n + l + h)
+            .collect();
+        let attrs = format!(
+            "edge_padding_low = {}, edge_padding_high = {}, interior_padding = {}",
+            i64_array(low.iter().map(|&l| l as i64)),
+            i64_array(high.iter().map(|&h| h as i64)),
+            i64_array(low.iter().map(|_| 0i64))
+        );
+        self.op(
+            "stablehlo.pad",
+            &[v, value],
+            &attrs,
+            &ShapeDtype::new(shape, v.aval.dtype),
+        )
+    }
+
     /// `v` broadcast to `shape` when it is 0-d and `shape` is not; otherwise `v` itself.
     pub fn broadcast_to(&mut self, v: &Value, shape: &[usize]) -> Value {
         if v.aval.shape.ndim() == 0 && !shape.is_empty() {

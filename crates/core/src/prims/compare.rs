@@ -39,31 +39,7 @@ impl PrimitiveRule for CompareOp {
             CompareOp::Gt => "GT",
             CompareOp::Ge => "GE",
         };
-        let d = args[0].aval.dtype;
-        let kind = if d.is_float() || d.is_complex() {
-            "FLOAT"
-        } else if d.is_signed_integer() {
-            "SIGNED"
-        } else {
-            "UNSIGNED"
-        };
-        let shape = args
-            .iter()
-            .map(|v| v.aval.shape.clone())
-            .find(|s| s.ndim() > 0)
-            .unwrap_or_default();
-        let x = cx.broadcast_to(&args[0], &shape);
-        let y = cx.broadcast_to(&args[1], &shape);
-        let attrs = format!(
-            "comparison_direction = #stablehlo<comparison_direction {direction}>, \
-             compare_type = #stablehlo<comparison_type {kind}>"
-        );
-        Ok(vec![cx.op(
-            "stablehlo.compare",
-            &[&x, &y],
-            &attrs,
-            &ShapeDtype::new(shape, DType::Bool),
-        )])
+        Ok(vec![cx.compare(direction, &args[0], &args[1])])
     }
 
     fn name(&self) -> &'static str {

@@ -6,6 +6,7 @@ use super::slicing::{pad_in_dim, slice_in_dim, SlicingOp};
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, DType, FloatElement, IntElement, ShapeDtype, Storage};
 use crate::backend::cpu::scan::{scan_axis, scan_axis_xla};
+use crate::jaxpr::stablehlo::{i64_array, LoweringContext, LoweringError, Value};
 
 /// What a cumulative primitive combines with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -34,6 +35,57 @@ pub struct CumulativeOp {
 }
 
 impl PrimitiveRule for CumulativeOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        // As JAX on CPU and GPU: a `reduce_window` whose window spans the whole axis, padded
+        // with the identity on the side the scan comes from.
+        let x = &args[0];
+        let d = x.aval.dtype;
+        let scalar = ShapeDtype::new(Vec::<usize>::new(), d);
+        let (combine, init) = match (self.kind, d.is_bool()) {
+            (CumulativeKind::Sum, _) => ("stablehlo.add", cx.scalar(d, 0.0)),
+            (CumulativeKind::Prod, _) => ("stablehlo.multiply", cx.scalar(d, 1.0)),
+            (CumulativeKind::Max, true) => ("stablehlo.or", cx.extreme(d, true)),
+            (CumulativeKind::Min, true) => ("stablehlo.and", cx.extreme(d, false)),
+            (CumulativeKind::Max, false) => ("stablehlo.maximum", cx.extreme(d, true)),
+            (CumulativeKind::Min, false) => ("stablehlo.minimum", cx.extreme(d, false)),
+        };
+        let region = cx.region(&[scalar.clone(), scalar.clone()], |cx, p| {
+            Ok(vec![cx.op(combine, &[&p[0], &p[1]], "", &scalar)])
+        })?;
+        let rank = x.aval.shape.len();
+        let n = x.aval.shape[self.axis] as i64;
+        let window = (0..rank).map(|i| if i == self.axis { n } else { 1 });
+        let ones = || i64_array((0..rank).map(|_| 1i64));
+        let pads: Vec<String> = (0..rank)
+            .map(|i| match (i == self.axis, self.reverse) {
+                (false, _) => "[0, 0]".to_string(),
+                (true, false) => format!("[{}, 0]", (n - 1).max(0)),
+                (true, true) => format!("[0, {}]", (n - 1).max(0)),
+            })
+            .collect();
+        let attrs = format!(
+            "base_dilations = {}, padding = dense<[{}]> : tensor<{rank}x2xi64>, \
+             window_dilations = {}, window_dimensions = {}, window_strides = {}",
+            ones(),
+            pads.join(", "),
+            ones(),
+            i64_array(window),
+            ones()
+        );
+        Ok(cx.op_with_regions(
+            "stablehlo.reduce_window",
+            &[x, &init],
+            &[region],
+            &attrs,
+            out,
+        ))
+    }
+
     fn name(&self) -> &'static str {
         match self.kind {
             CumulativeKind::Sum => "cumsum",

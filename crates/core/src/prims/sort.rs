@@ -8,6 +8,7 @@ use crate::array::{Array, ArrayElement, DType, Shape, ShapeDtype};
 use crate::backend::cpu::sort::{
     apply_permutations, order_keys, sort_permutations, top_k_indices, FloatOrder,
 };
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 
 /// A sorting primitive.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -36,6 +37,70 @@ pub enum SortOp {
 }
 
 impl PrimitiveRule for SortOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        match *self {
+            SortOp::Sort {
+                dimension,
+                num_keys,
+                ..
+            } => {
+                if let Some(a) = args[..num_keys].iter().find(|a| a.aval.dtype.is_complex()) {
+                    return Err(LoweringError::new(
+                        "sort",
+                        format!("complex sort keys ({}) are not lowered", a.aval.dtype),
+                    ));
+                }
+                // The comparator sees (x0, y0, x1, y1, ...): x < y in the lexicographic order of
+                // the keys, each float key mapped to an integer first so that the order is ours.
+                let pairs: Vec<ShapeDtype> = args
+                    .iter()
+                    .flat_map(|a| {
+                        let s = ShapeDtype::new(Vec::<usize>::new(), a.aval.dtype);
+                        [s.clone(), s]
+                    })
+                    .collect();
+                let region = cx.region(&pairs, |cx, p| {
+                    let mut less: Option<Value> = None;
+                    for k in (0..num_keys).rev() {
+                        let x = sort_key(cx, &p[2 * k]);
+                        let y = sort_key(cx, &p[2 * k + 1]);
+                        let lt = cx.compare("LT", &x, &y);
+                        less = Some(match less {
+                            None => lt,
+                            Some(rest) => {
+                                let eq = cx.compare("EQ", &x, &y);
+                                let tie =
+                                    cx.elementwise("stablehlo.and", &[&eq, &rest], DType::Bool);
+                                cx.elementwise("stablehlo.or", &[&lt, &tie], DType::Bool)
+                            }
+                        });
+                    }
+                    Ok(vec![less.expect("at least one key")])
+                })?;
+                let operands: Vec<&Value> = args.iter().collect();
+                Ok(cx.op_with_regions(
+                    "stablehlo.sort",
+                    &operands,
+                    &[region],
+                    &format!("dimension = {dimension} : i64, is_stable = true"),
+                    out,
+                ))
+            }
+            SortOp::TopK { k } => Ok(cx.op_with_regions(
+                "chlo.top_k",
+                &[&args[0]],
+                &[],
+                &format!("k = {k} : i64"),
+                out,
+            )),
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             SortOp::Sort { .. } => "sort",
@@ -311,4 +376,46 @@ fn take_along(x: &Array, idx: &Array, axis: usize) -> Array {
         },
         &[x, &indices],
     )
+}
+
+/// A sort key in which floats order as `SortOp::Sort` says (as `lax.sort`'s
+/// `_float_to_int_for_sort`): `-0.0` made `+0.0`, every NaN the canonical one, then the bits as
+/// a signed integer with the negative half's order flipped. Other dtypes are their own keys.
+fn sort_key(cx: &mut LoweringContext, x: &Value) -> Value {
+    let d = x.aval.dtype;
+    if !d.is_float() {
+        return x.clone();
+    }
+    let scalar = |d| ShapeDtype::new(Vec::<usize>::new(), d);
+    // Half floats order as the float32s they widen to.
+    let x = if d.bits() < 32 {
+        cx.op("stablehlo.convert", &[x], "", &scalar(DType::F32))
+    } else {
+        x.clone()
+    };
+    let d = x.aval.dtype;
+    let (signed, unsigned) = if d == DType::F64 {
+        (DType::I64, DType::U64)
+    } else {
+        (DType::I32, DType::U32)
+    };
+    let zero = cx.scalar(d, 0.0);
+    let is_zero = cx.compare("EQ", &x, &zero);
+    let x = cx.elementwise("stablehlo.select", &[&is_zero, &zero, &x], d);
+    let is_nan = cx.compare("NE", &x, &x);
+    let nan = cx.scalar(d, f64::NAN);
+    let x = cx.elementwise("stablehlo.select", &[&is_nan, &nan, &x], d);
+    let s = cx.op("stablehlo.bitcast_convert", &[&x], "", &scalar(signed));
+    let u = cx.op("stablehlo.bitcast_convert", &[&x], "", &scalar(unsigned));
+    let max = cx.int_scalar(unsigned, (1i128 << (signed.bits() - 1)) - 1);
+    let flipped = cx.elementwise("stablehlo.subtract", &[&max, &u], unsigned);
+    let flipped = cx.op(
+        "stablehlo.bitcast_convert",
+        &[&flipped],
+        "",
+        &scalar(signed),
+    );
+    let zero = cx.int_scalar(signed, 0);
+    let negative = cx.compare("LT", &s, &zero);
+    cx.elementwise("stablehlo.select", &[&negative, &flipped, &s], signed)
 }

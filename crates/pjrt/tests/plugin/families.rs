@@ -13,8 +13,9 @@ use equinox_core::prims::layout::LayoutOp;
 use equinox_core::prims::reduce::{ArgKind, ReduceKind, ReduceOp};
 use equinox_core::prims::select::SelectOp;
 use equinox_core::prims::slicing::SlicingOp;
+use equinox_core::prims::sort::SortOp;
 use equinox_core::prims::unary::UnaryOp;
-use equinox_core::prims::{bind1, Primitive};
+use equinox_core::prims::{bind, bind1, Primitive};
 use equinox_core::transforms::{grad, jvp};
 use equinox_core::{lax, Array, DType};
 use proptest::prelude::*;
@@ -331,10 +332,50 @@ proptest! {
             agree(&format!("max_pool {padding}"), |x: &Array| lax::max_pool(x, &[2, 2], &[1, 2], padding), &x, 0.0, 0.0);
             agree(&format!("avg_pool {padding}"), |x: &Array| lax::avg_pool(x, &[2, 2], &[2, 1], padding), &x, 1e-6, 1e-6);
             agree(&format!("grad max_pool {padding}"), |x: &Array| grad(|x: &Array| (lax::max_pool(x, &[2, 2], &[1, 2], padding) * 1.5).sum(None))(x), &x, 0.0, 0.0);
+            // Without ties: which tied element's tangent a window's max carries is XLA's choice
+            // here (the last, as JAX gets on CPU), where our executor takes the first.
+            let distinct = normal(seed + 1, &[channels, size, size], DType::F32);
             agree(&format!("jvp max_pool {padding}"), |(x, t): &(Array, Array)| jvp(|x: &Array| lax::max_pool(x, &[2, 2], &[2, 2], padding), x, t).1,
-                  &(x.clone(), normal(seed, &[channels, size, size], DType::F32)), 0.0, 0.0);
+                  &(distinct, normal(seed, &[channels, size, size], DType::F32)), 0.0, 0.0);
         }
         let i = ints(seed, &[channels, size, size], -100, 100, DType::I32);
         agree("max_pool i32", |x: &Array| lax::max_pool(x, &[3, 1], &[1, 1], "SAME"), &i, 0.0, 0.0);
+    }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn sort_and_cumulative_family(rows in 1usize..4, cols in 1usize..7, seed in 0u64..1000) {
+        // Ties, both zeros, NaNs of both signs and infinities: the float order's corners.
+        let specials = Array::from_vec(vec![0.0f32, -0.0, f32::NAN, -f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1.0, 1.0], [8]);
+        let x = jnp::concatenate(&[&ints(seed, &[rows * cols], -2, 3, DType::I32).astype(DType::F32), &specials], 0);
+        for dtype in [DType::F32, DType::F64, DType::BF16, DType::F16] {
+            let x = x.astype(dtype);
+            agree(&format!("sort {dtype}"), |x: &Array| jnp::sort(x, 0), &x, 0.0, 0.0);
+            agree(&format!("argsort {dtype}"), |x: &Array| jnp::argsort(x, 0), &x, 0.0, 0.0);
+        }
+        let m = ints(seed, &[rows, cols], -3, 4, DType::I32);
+        for dtype in [DType::I32, DType::U8, DType::Bool, DType::I64] {
+            let m = m.astype(dtype);
+            agree(&format!("sort {dtype} axis 0"), |x: &Array| jnp::sort(x, 0), &m, 0.0, 0.0);
+            agree(&format!("argsort {dtype} axis 1"), |x: &Array| jnp::argsort(x, 1), &m, 0.0, 0.0);
+        }
+        // Two keys: lexicographic, a third operand carried along.
+        let (a, b) = (ints(seed, &[cols], 0, 2, DType::I32), ints(seed + 1, &[cols], 0, 3, DType::I32).astype(DType::F32));
+        let two_keys = SortOp::Sort { dimension: 0, is_stable: true, num_keys: 2 };
+        agree("sort two keys", |(a, b, c): &(Array, Array, Array)| bind(two_keys.clone(), &[a, b, c]),
+              &(a, b, normal(seed, &[cols], DType::F32)), 0.0, 0.0);
+        let k = (seed as usize % cols) + 1;
+        let t = ints(seed + 2, &[rows, cols], -2, 2, DType::I32).astype(DType::F32);
+        agree("top_k", |x: &Array| jnp::top_k(x, k), &t, 0.0, 0.0);
+        let f = normal(seed, &[rows, cols], DType::F32);
+        for axis in [0, 1] {
+            agree("cumsum", |x: &Array| jnp::cumsum(x, axis), &f, 1e-6, 1e-6);
+            agree("cumprod", |x: &Array| jnp::cumprod(x, axis), &f, 1e-6, 1e-6);
+            agree("cummax", |x: &Array| jnp::cummax(x, axis), &f, 0.0, 0.0);
+            agree("cummin reverse", |x: &Array| lax::cummin(x, axis, true), &f, 0.0, 0.0);
+            agree("cumsum i32 reverse", |x: &Array| lax::cumsum(x, axis, true), &m, 0.0, 0.0);
+            agree("cummax bool", |x: &Array| jnp::cummax(x, axis), &m.astype(DType::Bool), 0.0, 0.0);
+            agree("grad cumsum", |x: &Array| grad(|x: &Array| (jnp::cumsum(x, axis) * x).sum(None))(x), &f, 1e-5, 1e-6);
+        }
     }
 }

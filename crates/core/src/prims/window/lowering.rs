@@ -3,7 +3,7 @@
 //! of each window, and `select_and_gather_add` as a reduction over (value, tangent) pairs.
 
 use super::{WindowOp, WindowReduceKind};
-use crate::array::{DType, ShapeDtype};
+use crate::array::ShapeDtype;
 use crate::jaxpr::stablehlo::{i64_array, LoweringContext, LoweringError, Value};
 use crate::prims::conv::Padding;
 use crate::prims::layout::Axes;
@@ -23,49 +23,6 @@ fn padding(p: &Padding) -> String {
             rows.len()
         )
     }
-}
-
-/// The identity of a max (`-inf`, or the dtype's minimum) or min reduction.
-fn extreme(cx: &mut LoweringContext, dtype: DType, lowest: bool) -> Value {
-    if dtype.is_float() {
-        let v = if lowest {
-            f64::NEG_INFINITY
-        } else {
-            f64::INFINITY
-        };
-        return cx.scalar(dtype, v);
-    }
-    if dtype.is_bool() {
-        return cx.int_scalar(DType::Bool, (!lowest) as i128);
-    }
-    let bits = dtype.bits();
-    let v = match (dtype.is_signed_integer(), lowest) {
-        (true, true) => -(1i128 << (bits - 1)),
-        (true, false) => (1i128 << (bits - 1)) - 1,
-        (false, true) => 0,
-        (false, false) => (1i128 << bits) - 1,
-    };
-    cx.int_scalar(dtype, v)
-}
-
-fn compare(cx: &mut LoweringContext, dir: &str, a: &Value, b: &Value) -> Value {
-    let d = a.aval.dtype;
-    let kind = if d.is_float() {
-        "FLOAT"
-    } else if d.is_signed_integer() {
-        "SIGNED"
-    } else {
-        "UNSIGNED"
-    };
-    cx.op(
-        "stablehlo.compare",
-        &[a, b],
-        &format!(
-            "comparison_direction = #stablehlo<comparison_direction {dir}>, \
-             compare_type = #stablehlo<comparison_type {kind}>"
-        ),
-        &ShapeDtype::new(Vec::<usize>::new(), DType::Bool),
-    )
 }
 
 pub(super) fn lower(
@@ -88,8 +45,8 @@ pub(super) fn lower(
             let d = x.aval.dtype;
             let scalar = ShapeDtype::new(Vec::<usize>::new(), d);
             let (combine, init) = match kind {
-                WindowReduceKind::Max => ("stablehlo.maximum", extreme(cx, d, true)),
-                WindowReduceKind::Min => ("stablehlo.minimum", extreme(cx, d, false)),
+                WindowReduceKind::Max => ("stablehlo.maximum", cx.extreme(d, true)),
+                WindowReduceKind::Min => ("stablehlo.minimum", cx.extreme(d, false)),
                 WindowReduceKind::Sum => ("stablehlo.add", cx.scalar(d, 0.0)),
             };
             let region = cx.region(&[scalar.clone(), scalar.clone()], |cx, p| {
@@ -121,7 +78,7 @@ pub(super) fn lower(
             let d = operand.aval.dtype;
             let scalar = ShapeDtype::new(Vec::<usize>::new(), d);
             let select = cx.region(&[scalar.clone(), scalar.clone()], |cx, p| {
-                Ok(vec![compare(cx, "GE", &p[0], &p[1])])
+                Ok(vec![cx.compare("GE", &p[0], &p[1])])
             })?;
             let scatter = cx.region(&[scalar.clone(), scalar.clone()], |cx, p| {
                 Ok(vec![cx.op("stablehlo.add", &[&p[0], &p[1]], "", &scalar)])
@@ -136,28 +93,10 @@ pub(super) fn lower(
                     format!("negative padding {pad:?}"),
                 ));
             }
-            let lowest = extreme(cx, d, true);
-            let lo: Vec<i64> = pad.iter().map(|&(l, _)| l).collect();
-            let hi: Vec<i64> = pad.iter().map(|&(_, h)| h).collect();
-            let padded_shape: Vec<usize> = operand
-                .aval
-                .shape
-                .iter()
-                .zip(pad.iter())
-                .map(|(&n, &(l, h))| (n as i64 + l + h) as usize)
-                .collect();
-            let padded_aval = ShapeDtype::new(padded_shape, d);
-            let padded = cx.op(
-                "stablehlo.pad",
-                &[operand, &lowest],
-                &format!(
-                    "edge_padding_low = {}, edge_padding_high = {}, interior_padding = {}",
-                    i64_array(lo.iter().copied()),
-                    i64_array(hi.iter().copied()),
-                    i64_array(vec![0i64; lo.len()])
-                ),
-                &padded_aval,
-            );
+            let lowest = cx.extreme(d, true);
+            let lo: Vec<usize> = pad.iter().map(|&(l, _)| l as usize).collect();
+            let hi: Vec<usize> = pad.iter().map(|&(_, h)| h as usize).collect();
+            let padded = cx.pad(operand, &lowest, &lo, &hi);
             let attrs = format!(
                 "window_dimensions = {}, window_strides = {}",
                 ints(window_dimensions),
@@ -168,26 +107,16 @@ pub(super) fn lower(
                 &[&padded, source, &zero],
                 &[select, scatter],
                 &attrs,
-                std::slice::from_ref(&padded_aval),
+                std::slice::from_ref(&padded.aval),
             );
-            let limit: Vec<i64> = operand
+            let limit: Vec<usize> = operand
                 .aval
                 .shape
                 .iter()
                 .zip(&lo)
-                .map(|(&n, &l)| n as i64 + l)
+                .map(|(&n, &l)| n + l)
                 .collect();
-            Ok(vec![cx.op(
-                "stablehlo.slice",
-                &[&scattered[0]],
-                &format!(
-                    "start_indices = {}, limit_indices = {}, strides = {}",
-                    i64_array(lo.iter().copied()),
-                    i64_array(limit),
-                    i64_array(vec![1i64; lo.len()])
-                ),
-                &out,
-            )])
+            Ok(vec![cx.slice(&scattered[0], &lo, &limit)])
         }
         WindowOp::SelectAndGatherAdd(p) => {
             let (tangents, operand) = (&args[0], &args[1]);
@@ -202,13 +131,13 @@ pub(super) fn lower(
                 ],
                 |cx, q| {
                     let (xv, xt, yv, yt) = (&q[0], &q[1], &q[2], &q[3]);
-                    let pick_x = compare(cx, "GE", xv, yv);
+                    let pick_x = cx.compare("GE", xv, yv);
                     let v = cx.op("stablehlo.select", &[&pick_x, xv, yv], "", &scalar);
                     let t = cx.op("stablehlo.select", &[&pick_x, xt, yt], "", &scalar);
                     Ok(vec![v, t])
                 },
             )?;
-            let init_value = extreme(cx, d, true);
+            let init_value = cx.extreme(d, true);
             let init_tangent = cx.scalar(d, 0.0);
             let attrs = format!(
                 "base_dilations = {}, padding = {}, window_dilations = {}, \
