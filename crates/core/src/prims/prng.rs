@@ -9,6 +9,7 @@ use crate::array::{Array, DType, Shape, ShapeDtype};
 use crate::backend::cpu::philox::{philox2x32_block, philox4x32_block};
 use crate::backend::cpu::rng_bit_generator::{philox_bits, threefry_bits};
 use crate::backend::cpu::threefry::{iota_2x32, map_lanes, threefry2x32_block, threefry4x32_block};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 
 /// Which algorithm [`PrngOp::RngBitGenerator`] runs (`jax.lax.RandomAlgorithm`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -115,6 +116,85 @@ fn key_from_state(state: [u64; 2], like: DType) -> Array {
 }
 
 impl PrimitiveRule for PrngOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        match self {
+            PrngOp::Threefry2x32 => Ok(lower_threefry2x32(cx, args, &out[0])),
+            PrngOp::Iota2x32Shape { shape } => {
+                // A flat 64-bit iota, split into words, in the output's shape.
+                let n: usize = shape.iter().product();
+                let flat = ShapeDtype::new(vec![n], DType::U64);
+                let iota = cx.op("stablehlo.iota", &[], "iota_dimension = 0 : i64", &flat);
+                let iota = cx.op(
+                    "stablehlo.reshape",
+                    &[&iota],
+                    "",
+                    &ShapeDtype::new(shape.clone(), DType::U64),
+                );
+                let thirty_two = cx.int_scalar(DType::U64, 32);
+                let high = cx.elementwise(
+                    "stablehlo.shift_right_logical",
+                    &[&iota, &thirty_two],
+                    DType::U64,
+                );
+                Ok([high, iota]
+                    .iter()
+                    .map(|w| cx.op("stablehlo.convert", &[w], "", &out[0]))
+                    .collect())
+            }
+            PrngOp::RngBitGenerator { algorithm, .. } => {
+                let key = &args[0];
+                // StableHLO's state is the key's bytes; a `uint32[4]` key pairs its words into
+                // two little-endian `uint64`s first, as `key_state` reads it.
+                let state = if key.aval.dtype == DType::U32 {
+                    let pairs = cx.op(
+                        "stablehlo.reshape",
+                        &[key],
+                        "",
+                        &ShapeDtype::new(vec![2, 2], DType::U32),
+                    );
+                    cx.op(
+                        "stablehlo.bitcast_convert",
+                        &[&pairs],
+                        "",
+                        &ShapeDtype::new(vec![2], DType::U64),
+                    )
+                } else {
+                    key.clone()
+                };
+                let name = match algorithm {
+                    RandomAlgorithm::Default => "DEFAULT",
+                    RandomAlgorithm::ThreeFry => "THREE_FRY",
+                    RandomAlgorithm::Philox => "PHILOX",
+                };
+                let outs = cx.op_with_regions(
+                    "stablehlo.rng_bit_generator",
+                    &[&state],
+                    &[],
+                    &format!("rng_algorithm = #stablehlo<rng_algorithm {name}>"),
+                    &[state.aval.clone(), out[1].clone()],
+                );
+                let new_key = if key.aval.dtype == DType::U32 {
+                    let pairs = cx.op(
+                        "stablehlo.bitcast_convert",
+                        &[&outs[0]],
+                        "",
+                        &ShapeDtype::new(vec![2, 2], DType::U32),
+                    );
+                    cx.op("stablehlo.reshape", &[&pairs], "", &out[0])
+                } else {
+                    outs[0].clone()
+                };
+                Ok(vec![new_key, outs[1].clone()])
+            }
+            _ => Err(LoweringError::unsupported(self.name())),
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             PrngOp::Threefry2x32 => "threefry2x32",
@@ -283,4 +363,38 @@ impl PrimitiveRule for PrngOp {
             _ => Vec::new(),
         }
     }
+}
+
+/// Threefry-2x32 on `uint32` tensors, round by round as [`threefry2x32_block`] computes it.
+fn lower_threefry2x32(cx: &mut LoweringContext, args: &[Value], out: &ShapeDtype) -> Vec<Value> {
+    use crate::backend::cpu::threefry::{KS_PARITY, ROTATIONS};
+    let u32s = |cx: &mut LoweringContext, v: &Value| cx.broadcast_to(v, &out.shape);
+    let full: Vec<Value> = args.iter().map(|a| u32s(cx, a)).collect();
+    let (k0, k1) = (&full[0], &full[1]);
+    let add = |cx: &mut LoweringContext, a: &Value, b: &Value| {
+        cx.elementwise("stablehlo.add", &[a, b], DType::U32)
+    };
+    let constant = |cx: &mut LoweringContext, v: u32| cx.int_scalar(DType::U32, i128::from(v));
+    let parity = constant(cx, KS_PARITY);
+    let k01 = cx.elementwise("stablehlo.xor", &[k0, k1], DType::U32);
+    let k2 = cx.elementwise("stablehlo.xor", &[&k01, &parity], DType::U32);
+    let ks = [k0.clone(), k1.clone(), k2];
+    let mut x0 = add(cx, &full[2], &ks[0]);
+    let mut x1 = add(cx, &full[3], &ks[1]);
+    for i in 0..5 {
+        for &r in &ROTATIONS[i % 2] {
+            x0 = add(cx, &x0, &x1);
+            let left = constant(cx, r);
+            let right = constant(cx, 32 - r);
+            let hi = cx.elementwise("stablehlo.shift_left", &[&x1, &left], DType::U32);
+            let lo = cx.elementwise("stablehlo.shift_right_logical", &[&x1, &right], DType::U32);
+            let rotated = cx.elementwise("stablehlo.or", &[&hi, &lo], DType::U32);
+            x1 = cx.elementwise("stablehlo.xor", &[&rotated, &x0], DType::U32);
+        }
+        x0 = add(cx, &x0, &ks[(i + 1) % 3]);
+        x1 = add(cx, &x1, &ks[(i + 2) % 3]);
+        let round = constant(cx, i as u32 + 1);
+        x1 = add(cx, &x1, &round);
+    }
+    vec![x0, x1]
 }

@@ -10,6 +10,7 @@ use equinox_core::prims::dot_general::{DotDimensionNumbers, DotGeneral};
 use equinox_core::prims::fma::FmaOp;
 use equinox_core::prims::iota::IotaOp;
 use equinox_core::prims::layout::LayoutOp;
+use equinox_core::prims::prng::PrngOp;
 use equinox_core::prims::reduce::{ArgKind, ReduceKind, ReduceOp};
 use equinox_core::prims::select::SelectOp;
 use equinox_core::prims::slicing::SlicingOp;
@@ -376,6 +377,28 @@ proptest! {
             agree("cumsum i32 reverse", |x: &Array| lax::cumsum(x, axis, true), &m, 0.0, 0.0);
             agree("cummax bool", |x: &Array| jnp::cummax(x, axis), &m.astype(DType::Bool), 0.0, 0.0);
             agree("grad cumsum", |x: &Array| grad(|x: &Array| (jnp::cumsum(x, axis) * x).sum(None))(x), &f, 1e-5, 1e-6);
+        }
+    }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn prng_family(seed in 0u64..1000, n in 1usize..7) {
+        use equinox_core::random::{self, Key};
+        let key = random::key(seed);
+        agree("bits", |k: &Key| random::bits(k.clone(), [n, 3]), &key, 0.0, 0.0);
+        agree("uniform", |k: &Key| random::uniform(k.clone(), [n], DType::F32, -1.0, 2.0), &key, 0.0, 0.0);
+        // The bits are exact; the plugin's `erf_inv` (another XLA version than JAX 0.10.2's,
+        // which ours matches) may round the last bit differently.
+        agree("normal", |k: &Key| random::normal(k.clone(), [n, 2], DType::F32), &key, 1e-6, 1e-7);
+        agree("split and fold_in", |k: &Key| random::key_data(&random::split(random::fold_in(k.clone(), 7), [n])), &key, 0.0, 0.0);
+        let words: Vec<Array> = (0..4).map(|i| ints(seed + i, &[n], 0, u32::MAX as i64, DType::U32)).collect();
+        agree("threefry2x32", |w: &Vec<Array>| bind(PrngOp::Threefry2x32, &[&w[0], &w[1], &w[2], &w[3]]), &words, 0.0, 0.0);
+        for algorithm in [lax::RandomAlgorithm::ThreeFry, lax::RandomAlgorithm::Philox, lax::RandomAlgorithm::Default] {
+            for dtype in [DType::U8, DType::U32, DType::U64] {
+                let options = lax::RngBitGeneratorOptions { dtype, algorithm };
+                let state = ints(seed, &[4], 0, u32::MAX as i64, DType::U32);
+                agree(&format!("rng_bit_generator {algorithm} {dtype}"), |k: &Array| lax::rng_bit_generator_with_options(k, [n, 3], options), &state, 0.0, 0.0);
+            }
         }
     }
 }

@@ -5,8 +5,10 @@
 use super::PARALLEL_THRESHOLD;
 use rayon::prelude::*;
 
-const ROTATIONS: [[u32; 4]; 2] = [[13, 15, 26, 6], [17, 29, 16, 24]];
-const KS_PARITY: u32 = 0x1BD1_1BDA;
+/// Threefry-2x32's rotation distances, for even and odd groups of four rounds.
+pub(crate) const ROTATIONS: [[u32; 4]; 2] = [[13, 15, 26, 6], [17, 29, 16, 24]];
+/// The key schedule's parity constant (Threefry's C240).
+pub(crate) const KS_PARITY: u32 = 0x1BD1_1BDA;
 
 /// One Threefry-2x32 block: encrypts the counter pair `(x0, x1)` under the key `(k0, k1)`.
 #[inline]
