@@ -7,6 +7,7 @@ use super::unary::UnaryOp;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, DType, ShapeDtype, Storage};
 use crate::backend::cpu::elementwise::{map, zip_map};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use num_complex::Complex;
 use num_traits::Float;
 
@@ -27,6 +28,28 @@ pub enum ComplexOp {
 }
 
 impl PrimitiveRule for ComplexOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let o = &out[0];
+        let x = &args[0];
+        Ok(vec![match self {
+            ComplexOp::Real => cx.op("stablehlo.real", &[x], "", o),
+            ComplexOp::Imag => cx.op("stablehlo.imag", &[x], "", o),
+            ComplexOp::Complex => cx.elementwise("stablehlo.complex", &[x, &args[1]], o.dtype),
+            ComplexOp::Conj => {
+                let part = ShapeDtype::new(o.shape.clone(), o.dtype.real_dtype());
+                let re = cx.op("stablehlo.real", &[x], "", &part);
+                let im = cx.op("stablehlo.imag", &[x], "", &part);
+                let im = cx.op("stablehlo.negate", &[&im], "", &part);
+                cx.op("stablehlo.complex", &[&re, &im], "", o)
+            }
+        }])
+    }
+
     fn name(&self) -> &'static str {
         match self {
             ComplexOp::Real => "real",

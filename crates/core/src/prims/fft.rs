@@ -8,6 +8,7 @@ use super::complex::ComplexOp;
 use super::{bind1, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, ShapeDtype, Storage};
 use crate::backend::cpu::fft::{complex_fft_axis, irfft_rows, rfft_rows, FftFloat};
+use crate::jaxpr::stablehlo::{i64_array, LoweringContext, LoweringError, Value};
 use crate::prims::ops;
 use num_complex::Complex;
 
@@ -54,6 +55,20 @@ fn multiply(a: &Array, b: &Array) -> Array {
 }
 
 impl PrimitiveRule for FftOp {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let attrs = format!(
+            "fft_type = #stablehlo<fft_type {}>, fft_length = {}",
+            self.fft_type.name(),
+            i64_array(self.fft_lengths.iter().map(|&n| n as i64))
+        );
+        Ok(vec![cx.op("stablehlo.fft", &[&args[0]], &attrs, &out[0])])
+    }
+
     fn name(&self) -> &'static str {
         "fft"
     }

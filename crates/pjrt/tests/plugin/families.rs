@@ -401,4 +401,26 @@ proptest! {
             }
         }
     }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn complex_and_fft_family(rows in 1usize..4, n in 1usize..9, seed in 0u64..1000) {
+        use equinox_core::prims::fft::FftType;
+        let (re, im) = (normal(seed, &[rows, n], DType::F32), normal(seed + 1, &[rows, n], DType::F32));
+        let z = lax::complex(&re, &im);
+        agree("complex", |(x, y): &(Array, Array)| lax::complex(x, y), &(re.clone(), im.clone()), 0.0, 0.0);
+        agree("complex with a scalar", |x: &Array| lax::complex(x, &Array::scalar(2.0f32)), &re, 0.0, 0.0);
+        agree("real, imag, conj", |z: &Array| (lax::real(z), lax::imag(z), lax::conj(z)), &z, 0.0, 0.0);
+        agree("complex128 parts", |z: &Array| lax::conj(z) * z, &z.astype(DType::C128), 1e-12, 1e-12);
+        let tol = 1e-5 * n as f64;
+        for fft_type in [FftType::Fft, FftType::Ifft] {
+            agree(&format!("{fft_type:?} 1d"), |z: &Array| lax::fft(z, fft_type, &[n]), &z, tol, tol);
+            agree(&format!("{fft_type:?} 2d"), |z: &Array| lax::fft(z, fft_type, &[rows, n]), &z, tol, tol);
+        }
+        agree("rfft", |x: &Array| lax::fft(x, FftType::Rfft, &[n]), &re, tol, tol);
+        agree("rfft 2d, f64", |x: &Array| lax::fft(x, FftType::Rfft, &[rows, n]), &re.astype(DType::F64), 1e-12, 1e-12);
+        let half = lax::fft(&re, FftType::Rfft, &[n]);
+        agree("irfft", |z: &Array| lax::fft(z, FftType::Irfft, &[n]), &half, tol, tol);
+        agree("grad through rfft", |x: &Array| grad(|x: &Array| lax::real(&lax::fft(x, FftType::Rfft, &[n])).square().sum(None))(x), &re, tol, tol);
+    }
 }
