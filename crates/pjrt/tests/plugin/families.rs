@@ -423,4 +423,34 @@ proptest! {
         agree("irfft", |z: &Array| lax::fft(z, FftType::Irfft, &[n]), &half, tol, tol);
         agree("grad through rfft", |x: &Array| grad(|x: &Array| lax::real(&lax::fft(x, FftType::Rfft, &[n])).square().sum(None))(x), &re, tol, tol);
     }
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn cholesky_and_triangular_solve_family(batch in 1usize..3, m in 1usize..6, n in 1usize..4, seed in 0u64..1000) {
+        use equinox_core::prims::linalg::triangular_solve::TriangularSolve;
+        let g = normal(seed, &[batch, m, m], DType::F32);
+        // Positive definite: g gᵀ + m·I.
+        let spd = g.matmul(&jnp::swapaxes(&g, -1, -2)) + jnp::eye(m) * m as f64;
+        agree("cholesky", |x: &Array| lax::linalg::cholesky(x, false), &spd, 1e-5, 1e-5);
+        let a = g + jnp::eye(m) * 4.0;
+        let az = lax::complex(&a, &normal(seed + 1, &[batch, m, m], DType::F32));
+        for left_side in [true, false] {
+            let b_shape = if left_side { [batch, m, n] } else { [batch, n, m] };
+            let b = normal(seed + 2, &b_shape, DType::F32);
+            let bz = lax::complex(&b, &b);
+            for bits in 0..16u32 {
+                let p = TriangularSolve { left_side, lower: bits & 1 != 0, transpose_a: bits & 2 != 0,
+                                          conjugate_a: bits & 4 != 0, unit_diagonal: bits & 8 != 0 };
+                agree(&format!("{p:?}"), |(a, b): &(Array, Array)| bind1(p, &[a, b]), &(a.clone(), b.clone()), 1e-4, 1e-5);
+                agree(&format!("{p:?} complex64"), |(a, b): &(Array, Array)| bind1(p, &[a, b]), &(az.clone(), bz.clone()), 1e-4, 1e-5);
+            }
+        }
+        // A Cholesky solve and its gradient, as a Gaussian-process loss computes them.
+        let rhs = normal(seed + 3, &[batch, m, 1], DType::F32);
+        agree("grad of a Cholesky solve", |(s, r): &(Array, Array)| grad(|s: &Array| {
+            let l = lax::linalg::cholesky(s, true);
+            let options = lax::linalg::TriangularSolveOptions { left_side: true, lower: true, ..Default::default() };
+            lax::linalg::triangular_solve_with(&l, r, options).square().sum(None)
+        })(s), &(spd, rhs), 1e-3, 1e-4);
+    }
 }

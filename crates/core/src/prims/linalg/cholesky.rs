@@ -4,6 +4,7 @@
 
 use super::triangular_solve::TriangularSolve;
 use crate::array::{Array, ArrayElement, DType, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::prims::ops;
 use crate::prims::{bind1, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -161,6 +162,38 @@ fn cholesky_kernel<T: LinalgScalar>(x: &Array, n: usize) -> Vec<T> {
 }
 
 impl PrimitiveRule for Cholesky {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let o = &out[0];
+        let l = cx.op("stablehlo.cholesky", &[&args[0]], "lower = true", o);
+        // StableHLO leaves the strict upper triangle unspecified; ours is zero.
+        let rank = o.shape.len();
+        let index = ShapeDtype::new(o.shape.clone(), DType::I32);
+        let row = cx.op(
+            "stablehlo.iota",
+            &[],
+            &format!("iota_dimension = {} : i64", rank - 2),
+            &index,
+        );
+        let col = cx.op(
+            "stablehlo.iota",
+            &[],
+            &format!("iota_dimension = {} : i64", rank - 1),
+            &index,
+        );
+        let keep = cx.compare("GE", &row, &col);
+        let zero = cx.scalar(o.dtype, 0.0);
+        Ok(vec![cx.elementwise(
+            "stablehlo.select",
+            &[&keep, &l, &zero],
+            o.dtype,
+        )])
+    }
+
     fn name(&self) -> &'static str {
         "cholesky"
     }

@@ -6,6 +6,7 @@ use super::cholesky::{
     check_linalg_operand, for_each_matrix, py_shape, with_linalg_type, LinalgScalar,
 };
 use crate::array::{Array, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::prims::binary::BinaryOp;
 use crate::prims::ops;
 use crate::prims::{bind1, expect_arity, rules, LinearArg, PrimitiveRule};
@@ -104,6 +105,43 @@ impl TriangularSolve {
 }
 
 impl PrimitiveRule for TriangularSolve {
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let complex = args[0].aval.dtype.is_complex();
+        let conjugate = self.conjugate_a && complex;
+        let transpose = match (self.transpose_a, conjugate) {
+            (true, true) => "ADJOINT",
+            (true, false) => "TRANSPOSE",
+            (false, _) => "NO_TRANSPOSE",
+        };
+        // StableHLO conjugates only with the transpose; a plain conjugate goes first.
+        let a = if conjugate && !self.transpose_a {
+            let aval = &args[0].aval;
+            let part = ShapeDtype::new(aval.shape.clone(), aval.dtype.real_dtype());
+            let re = cx.op("stablehlo.real", &[&args[0]], "", &part);
+            let im = cx.op("stablehlo.imag", &[&args[0]], "", &part);
+            let im = cx.op("stablehlo.negate", &[&im], "", &part);
+            cx.op("stablehlo.complex", &[&re, &im], "", aval)
+        } else {
+            args[0].clone()
+        };
+        let attrs = format!(
+            "left_side = {}, lower = {}, unit_diagonal = {}, \
+             transpose_a = #stablehlo<transpose {transpose}>",
+            self.left_side, self.lower, self.unit_diagonal
+        );
+        Ok(vec![cx.op(
+            "stablehlo.triangular_solve",
+            &[&a, &args[1]],
+            &attrs,
+            &out[0],
+        )])
+    }
+
     fn name(&self) -> &'static str {
         "triangular_solve"
     }
