@@ -60,3 +60,33 @@ proptest! {
         })(xs), &xs, 1e-5, 1e-6);
     }
 }
+
+#[test]
+#[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+fn half_precision_forward_and_gradients() {
+    for dtype in [DType::BF16, DType::F16] {
+        let x = normal(3, &[4, 8], DType::F32).astype(dtype);
+        let w = normal(4, &[8, 3], DType::F32).astype(dtype);
+        // XLA may keep a fused chain in float32 where our executor rounds each step to the
+        // half type: agreement to the half type's precision.
+        let tol = if dtype == DType::BF16 { 3e-2 } else { 4e-3 };
+        agree(
+            &format!("{dtype} layer"),
+            |(x, w): &(Array, Array)| {
+                (x.matmul(w).tanh() * 0.5 + x.sum(Some(-1)).expand_dims(1)).exp()
+            },
+            &(x.clone(), w.clone()),
+            tol,
+            tol,
+        );
+        agree(
+            &format!("{dtype} value_and_grad"),
+            |(x, w): &(Array, Array)| {
+                value_and_grad(|w: &Array| x.matmul(w).tanh().square().mean(None))(w)
+            },
+            &(x, w),
+            tol,
+            tol,
+        );
+    }
+}
