@@ -32,10 +32,11 @@ fn cached_xla_cpu_plugin() -> Option<PathBuf> {
     let cache = std::env::var_os("EQX_PJRT_CACHE")
         .map(PathBuf::from)
         .or_else(|| {
-            std::env::var_os("XDG_CACHE_HOME")
-                .map(|c| PathBuf::from(c).join("equinox/pjrt"))
+            std::env::var_os("XDG_CACHE_HOME").map(|c| PathBuf::from(c).join("equinox/pjrt"))
         })
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/equinox/pjrt")))?;
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/equinox/pjrt"))
+        })?;
     let path = cache.join("xla_cpu_pjrt-0.0.1/xla_plugins/xla_cpu_pjrt/xla_cpu_pjrt.so");
     path.is_file().then_some(path)
 }
@@ -45,11 +46,13 @@ fn connect(device: DeviceArg) -> Result<Client, String> {
     let path = match (device, from_env) {
         (_, Some(path)) => path,
         (DeviceArg::XlaCpu, None) => cached_xla_cpu_plugin().ok_or_else(|| {
-            format!(
-                "no XLA CPU plugin: run .ci/xla-cpu-plugin to download it, or set {PLUGIN_ENV}"
-            )
+            format!("no XLA CPU plugin: run .ci/xla-cpu-plugin to download it, or set {PLUGIN_ENV}")
         })?,
-        _ => return Err(format!("--device gpu needs {PLUGIN_ENV}: the path of a GPU plugin")),
+        _ => {
+            return Err(format!(
+                "--device gpu needs {PLUGIN_ENV}: the path of a GPU plugin"
+            ))
+        }
     };
     let client = Plugin::load(&path)
         .and_then(Client::new)
@@ -91,11 +94,12 @@ pub fn backend(program: &str, device: DeviceArg) -> Backend {
 
 type HostStep<S> = Box<dyn Fn(S, &Array, &Array) -> (S, Array)>;
 type DeviceStep<S> =
-    Box<dyn Fn(&OnDevice<(S, (Array, Array))>) -> Result<OnDevice<(S, Array)>, PjrtError>>;
+    Box<dyn Fn(OnDevice<(S, (Array, Array))>) -> Result<OnDevice<(S, Array)>, PjrtError>>;
 
 /// A training loop's state (model, optimiser state, ...) and its compiled step
 /// `(state, x, y) → (state, loss)`, on the backend chosen. On a PJRT device the state stays
-/// there between steps; each step copies its batch over and the loss back.
+/// there between steps and is donated to each (the new state is written over the old); each
+/// step copies its batch over and the loss back.
 pub enum Trainer<S> {
     /// On our executor: the step is `filter_jit_donate`d, so the old state's buffers receive
     /// the new one.
@@ -109,8 +113,8 @@ pub enum Trainer<S> {
     Device {
         /// The client the state lives on.
         client: Client,
-        /// The current state.
-        state: OnDevice<S>,
+        /// The current state (taken while a step runs).
+        state: Option<OnDevice<S>>,
         /// The compiled step.
         step: DeviceStep<S>,
     },
@@ -134,8 +138,8 @@ impl<S: PyTree + 'static> Trainer<S> {
                 let jit = client.jit(move |(s, (x, y)): &(S, (Array, Array))| step(s, x, y));
                 Trainer::Device {
                     client: client.clone(),
-                    state: client.put(&state).unwrap_or_else(|e| fail(&e)),
-                    step: Box::new(move |args| jit.call_resident(args)),
+                    state: Some(client.put(&state).unwrap_or_else(|e| fail(&e))),
+                    step: Box::new(move |args| jit.call_resident_donating(args)),
                 }
             }
         }
@@ -156,8 +160,12 @@ impl<S: PyTree + 'static> Trainer<S> {
             } => {
                 let mut run = || -> Result<f32, PjrtError> {
                     let batch = client.put(&(x.clone(), y.clone()))?;
-                    let (next, loss) = step(&OnDevice::join(state, &batch))?.split();
-                    *state = next;
+                    let current = state.take().expect("a state between steps");
+                    let pair = OnDevice::join(&current, &batch);
+                    // The pair becomes the only holder of the state's buffers: they are donated.
+                    drop(current);
+                    let (next, loss) = step(pair)?.split();
+                    *state = Some(next);
                     Ok(loss.get()?.item::<f32>())
                 };
                 run().unwrap_or_else(|e| fail(&e))
@@ -172,7 +180,11 @@ impl<S: PyTree + 'static> Trainer<S> {
                 let s = state.as_ref().expect("a state between steps");
                 s.map_leaves(&mut |l| l.clone())
             }
-            Trainer::Device { state, .. } => state.get().unwrap_or_else(|e| fail(&e)),
+            Trainer::Device { state, .. } => state
+                .as_ref()
+                .expect("a state between steps")
+                .get()
+                .unwrap_or_else(|e| fail(&e)),
         }
     }
 }

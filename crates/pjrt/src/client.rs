@@ -190,7 +190,7 @@ impl Client {
     /// Lowers `program` to StableHLO and compiles it for the default device. Its constants are
     /// copied to the device once, here.
     pub fn compile(&self, program: &ClosedJaxpr) -> Result<Executable, PjrtError> {
-        Executable::compile(self, program)
+        Executable::compile(self, program, &[])
     }
 }
 

@@ -4,7 +4,7 @@ use crate::buffer::DeviceBuffer;
 use crate::client::{Client, ClientInner};
 use crate::error::PjrtError;
 use crate::ffi;
-use equinox_core::jaxpr::stablehlo::{lower, StableHloModule};
+use equinox_core::jaxpr::stablehlo::{lower_donating, StableHloModule};
 use equinox_core::jaxpr::ClosedJaxpr;
 use equinox_core::Array;
 use std::sync::Arc;
@@ -48,8 +48,14 @@ impl Drop for Executable {
 }
 
 impl Executable {
-    pub(crate) fn compile(client: &Client, program: &ClosedJaxpr) -> Result<Executable, PjrtError> {
-        let module = lower(program)?;
+    /// Lowers and compiles `program`, aliasing the inputs flagged in `donated` to outputs
+    /// (see [`lower_donating`]).
+    pub(crate) fn compile(
+        client: &Client,
+        program: &ClosedJaxpr,
+        donated: &[bool],
+    ) -> Result<Executable, PjrtError> {
+        let module = lower_donating(program, donated)?;
         Executable::compile_module(client, module, &program.consts)
     }
 
@@ -141,8 +147,20 @@ impl Executable {
         self.compile_time
     }
 
-    /// Runs the program on buffers already on the device; the outputs stay there.
+    /// Runs the program on buffers already on the device; the outputs stay there. No argument
+    /// is donated.
     pub fn execute(&self, args: &[&DeviceBuffer]) -> Result<Vec<DeviceBuffer>, PjrtError> {
+        self.execute_donating(args, &[])
+    }
+
+    /// As [`Executable::execute`], donating the arguments flagged in `donate` that the program
+    /// aliases to an output (see `StableHloModule::aliases`): their memory may hold the
+    /// outputs, and they must not be read again (the plugin refuses a donated buffer).
+    pub(crate) fn execute_donating(
+        &self,
+        args: &[&DeviceBuffer],
+        donate: &[bool],
+    ) -> Result<Vec<DeviceBuffer>, PjrtError> {
         let expected = &self.module.arg_avals[self.module.num_consts..];
         if args.len() != expected.len() {
             return Err(PjrtError::Argument(format!(
@@ -172,7 +190,19 @@ impl Executable {
             vec![std::ptr::null_mut(); self.module.out_avals.len()];
         let output_lists = [outputs.as_mut_ptr()];
         let mut done: *mut ffi::Event = std::ptr::null_mut();
+        // Every aliased argument not donated here is copied rather than overwritten.
+        let num_consts = self.module.num_consts;
+        let keep: Vec<i64> = self
+            .module
+            .aliases
+            .iter()
+            .map(|&(a, _)| a)
+            .filter(|&a| a < num_consts || !donate.get(a - num_consts).copied().unwrap_or(false))
+            .map(|a| a as i64)
+            .collect();
         let mut options = ffi::ExecuteOptions::new();
+        options.non_donatable_input_indices = keep.as_ptr();
+        options.num_non_donatable_input_indices = keep.len();
         let mut exec = ffi::LoadedExecutableExecuteArgs::new();
         exec.executable = self.raw;
         exec.options = &mut options;

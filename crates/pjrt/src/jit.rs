@@ -25,8 +25,9 @@ pub struct DeviceJit<T, R, F> {
     _types: std::marker::PhantomData<fn(&T)>,
 }
 
-/// What one executable is compiled for.
-type Signature = (Vec<ShapeDtype>, Vec<bool>);
+/// What one executable is compiled for: the inputs' shapes and dtypes, which leaves are
+/// present, and whether the inputs are donated.
+type Signature = (Vec<ShapeDtype>, Vec<bool>, bool);
 
 /// One signature's executable and the structure of its outputs.
 struct Compiled<R> {
@@ -53,8 +54,9 @@ impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> DeviceJit<T, R, F> {
         &self,
         structure: &Structure<T>,
         like: impl FnOnce() -> T,
+        donate: bool,
     ) -> Result<Arc<Compiled<R>>, PjrtError> {
-        let key: Signature = (structure.avals(), structure.present().to_vec());
+        let key: Signature = (structure.avals(), structure.present().to_vec(), donate);
         if let Some(c) = self
             .cache
             .lock()
@@ -71,7 +73,8 @@ impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> DeviceJit<T, R, F> {
             r
         })(&like());
         let out = out.into_inner().expect("the function was traced");
-        let executable = self.client.compile(&optimize(&program))?;
+        let donated = vec![donate; key.0.len()];
+        let executable = Executable::compile(&self.client, &optimize(&program), &donated)?;
         let compiled = Arc::new(Compiled { executable, out });
         self.cache
             .lock()
@@ -82,7 +85,11 @@ impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> DeviceJit<T, R, F> {
 
     /// Runs `f` on the device: copies the arrays of `x` there, runs, copies the outputs back.
     pub fn call(&self, x: &T) -> Result<R, PjrtError> {
-        let compiled = self.compiled(&Structure::of(x), || x.map_leaves(&mut |l| l.clone()))?;
+        let compiled = self.compiled(
+            &Structure::of(x),
+            || x.map_leaves(&mut |l| l.clone()),
+            false,
+        )?;
         let leaves: Vec<&Array> = tree::leaves(x);
         let outs = compiled.executable.call(&leaves)?;
         Ok(compiled.out.rebuild(outs, |a| a))
@@ -91,9 +98,34 @@ impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> DeviceJit<T, R, F> {
     /// Runs `f` on a tree already on the device; the outputs stay there. A loop that feeds
     /// each step's outputs to the next never copies its state to or from the host.
     pub fn call_resident(&self, x: &OnDevice<T>) -> Result<OnDevice<R>, PjrtError> {
-        let compiled = self.compiled(x.structure(), || x.structure().zeros())?;
+        let compiled = self.compiled(x.structure(), || x.structure().zeros(), false)?;
         let args: Vec<&DeviceBuffer> = x.leaves().iter().map(|b| &**b).collect();
         let outs = compiled.executable.execute(&args)?;
+        Ok(OnDevice::from_parts(
+            compiled.out.clone(),
+            outs.into_iter().map(Arc::new).collect(),
+        ))
+    }
+
+    /// [`DeviceJit::call_resident`], donating `x` (`jax.jit(f, donate_argnums=...)`): each
+    /// of its buffers that nothing else holds may receive an output of its shape and dtype,
+    /// so a training step updates its parameters in place instead of allocating new ones.
+    /// Buffers still shared with another [`OnDevice`] are copied instead.
+    pub fn call_resident_donating(&self, x: OnDevice<T>) -> Result<OnDevice<R>, PjrtError> {
+        let compiled = self.compiled(x.structure(), || x.structure().zeros(), true)?;
+        let (_, leaves) = x.into_parts();
+        // A buffer held only here is donated; a shared one stays alive for its other holders.
+        let owned: Vec<Result<DeviceBuffer, Arc<DeviceBuffer>>> =
+            leaves.into_iter().map(Arc::try_unwrap).collect();
+        let donate: Vec<bool> = owned.iter().map(|b| b.is_ok()).collect();
+        let args: Vec<&DeviceBuffer> = owned
+            .iter()
+            .map(|b| match b {
+                Ok(b) => b,
+                Err(shared) => &**shared,
+            })
+            .collect();
+        let outs = compiled.executable.execute_donating(&args, &donate)?;
         Ok(OnDevice::from_parts(
             compiled.out.clone(),
             outs.into_iter().map(Arc::new).collect(),
@@ -104,7 +136,11 @@ impl<T: PyTree, R: PyTree, F: Fn(&T) -> R> DeviceJit<T, R, F> {
     /// StableHLO or compile time.
     pub fn executable_for(&self, x: &T) -> Result<ExecutableRef<'_, R>, PjrtError> {
         Ok(ExecutableRef {
-            compiled: self.compiled(&Structure::of(x), || x.map_leaves(&mut |l| l.clone()))?,
+            compiled: self.compiled(
+                &Structure::of(x),
+                || x.map_leaves(&mut |l| l.clone()),
+                false,
+            )?,
             _jit: std::marker::PhantomData,
         })
     }

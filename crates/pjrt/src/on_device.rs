@@ -124,6 +124,10 @@ impl<T: PyTree> OnDevice<T> {
         OnDevice { structure, leaves }
     }
 
+    pub(crate) fn into_parts(self) -> (Structure<T>, Vec<Arc<DeviceBuffer>>) {
+        (self.structure, self.leaves)
+    }
+
     pub(crate) fn structure(&self) -> &Structure<T> {
         &self.structure
     }

@@ -71,6 +71,9 @@ pub struct StableHloModule {
     pub arg_avals: Vec<ShapeDtype>,
     /// The abstract values of the results.
     pub out_avals: Vec<ShapeDtype>,
+    /// `(argument, result)` pairs whose buffers are shared (`tf.aliasing_output`): a donated
+    /// argument's buffer receives the result. Arguments count the constants.
+    pub aliases: Vec<(usize, usize)>,
 }
 
 /// A value in the module being built: its SSA name (`%7`, `%arg0`, `%3#1`) and type.
@@ -600,6 +603,17 @@ fn nested(
 
 /// Lowers a closed program to a module whose `@main` takes its constants, then its inputs.
 pub fn lower(program: &ClosedJaxpr) -> Result<StableHloModule, LoweringError> {
+    lower_donating(program, &[])
+}
+
+/// [`lower`], with the inputs flagged in `donated` (one flag per input, constants not counted;
+/// missing flags are false) donated as `jax.jit(donate_argnums=...)` does: each is aliased to
+/// the first result of its shape and dtype not taken by an earlier one, so the result can be
+/// written into the input's buffer. A donated input no result matches is not aliased.
+pub fn lower_donating(
+    program: &ClosedJaxpr,
+    donated: &[bool],
+) -> Result<StableHloModule, LoweringError> {
     let jaxpr = &program.jaxpr;
     let const_avals: Vec<ShapeDtype> = program
         .consts
@@ -627,9 +641,26 @@ pub fn lower(program: &ClosedJaxpr) -> Result<StableHloModule, LoweringError> {
         .iter()
         .map(|v| ShapeDtype::new(v.aval.shape.clone(), v.aval.dtype))
         .collect();
+    let mut taken = vec![false; out_avals.len()];
+    let mut aliases = Vec::new();
+    for (i, _) in donated.iter().enumerate().filter(|(_, &d)| d) {
+        let Some(aval) = in_avals.get(i) else { break };
+        if let Some(k) = (0..out_avals.len()).find(|&k| !taken[k] && out_avals[k] == *aval) {
+            taken[k] = true;
+            aliases.push((const_avals.len() + i, k));
+        }
+    }
     let params: Vec<String> = args
         .iter()
-        .map(|v| format!("{}: {}", v.name, tensor_type(&v.aval)))
+        .enumerate()
+        .map(|(i, v)| match aliases.iter().find(|(a, _)| *a == i) {
+            Some((_, k)) => format!(
+                "{}: {} {{tf.aliasing_output = {k} : i32}}",
+                v.name,
+                tensor_type(&v.aval)
+            ),
+            None => format!("{}: {}", v.name, tensor_type(&v.aval)),
+        })
         .collect();
     let out_types: Vec<String> = out_avals.iter().map(tensor_type).collect();
     let out_names: Vec<&str> = outs.iter().map(|v| v.name.as_str()).collect();
@@ -657,5 +688,6 @@ pub fn lower(program: &ClosedJaxpr) -> Result<StableHloModule, LoweringError> {
         num_consts: const_avals.len(),
         arg_avals,
         out_avals,
+        aliases,
     })
 }

@@ -207,3 +207,46 @@ fn filtered_out_leaves_keep_their_places_on_the_device() {
         assert_eq!(out[3].item::<f32>(), 2.0);
     }
 }
+
+#[test]
+#[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+fn donated_state_is_updated_in_place_and_shared_buffers_are_kept() {
+    use equinox_core::jaxpr::stablehlo::lower_donating;
+    let c = client();
+    let f = |(w, x): &(Array, Array)| (w * 0.5 + x, w.sum(None));
+    // Each donated input aliases the first free output of its shape and dtype.
+    let like = (jnp::ones([3]), jnp::ones([3]));
+    let module = lower_donating(&make_jaxpr(f)(&like), &[true, true]).unwrap();
+    assert_eq!(module.aliases, vec![(0, 0)]);
+    assert_eq!(
+        module.text.matches("tf.aliasing_output = 0 : i32").count(),
+        1
+    );
+    let step = c.jit(f);
+    let x = c.put(&jnp::arange(3.0)).unwrap();
+    let (mut donated, mut kept) = (
+        c.put(&jnp::ones([3])).unwrap(),
+        c.put(&jnp::ones([3])).unwrap(),
+    );
+    for _ in 0..4 {
+        let batch = equinox_pjrt::OnDevice::join(&donated, &x);
+        // `donated` is moved into the pair, so only the pair holds its buffer.
+        drop(donated);
+        donated = step.call_resident_donating(batch).unwrap().split().0;
+        kept = step
+            .call_resident(&equinox_pjrt::OnDevice::join(&kept, &x))
+            .unwrap()
+            .split()
+            .0;
+    }
+    assert_eq!(
+        donated.get().unwrap().to_vec::<f32>(),
+        kept.get().unwrap().to_vec::<f32>()
+    );
+    // A buffer another tree still holds is not donated: it stays readable.
+    let shared = c.put(&jnp::ones([3])).unwrap();
+    let pair = equinox_pjrt::OnDevice::join(&shared, &x);
+    let out = step.call_resident_donating(pair).unwrap().split().0;
+    assert_eq!(shared.get().unwrap().to_vec::<f32>(), vec![1.0; 3]);
+    assert_eq!(out.get().unwrap().to_vec::<f32>(), vec![0.5, 1.5, 2.5]);
+}
