@@ -405,6 +405,15 @@ impl LoweringContext {
         )
     }
 
+    /// The region `(a, b) -> op(a, b)` over 0-d values of `dtype`, with `op` a binary
+    /// StableHLO operation (`"stablehlo.add"`, ...): the body of a reduction or scatter.
+    pub fn combiner(&mut self, op: &str, dtype: DType) -> Result<String, LoweringError> {
+        let scalar = ShapeDtype::new(Vec::<usize>::new(), dtype);
+        self.region(&[scalar.clone(), scalar.clone()], |cx, p| {
+            Ok(vec![cx.op(op, &[&p[0], &p[1]], "", &scalar)])
+        })
+    }
+
     /// A region with one block taking arguments of `arg_avals`; `body` writes its operations
     /// and returns the values the region yields (`stablehlo.return`).
     pub fn region(

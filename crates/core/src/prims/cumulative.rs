@@ -45,7 +45,6 @@ impl PrimitiveRule for CumulativeOp {
         // with the identity on the side the scan comes from.
         let x = &args[0];
         let d = x.aval.dtype;
-        let scalar = ShapeDtype::new(Vec::<usize>::new(), d);
         let (combine, init) = match (self.kind, d.is_bool()) {
             (CumulativeKind::Sum, _) => ("stablehlo.add", cx.scalar(d, 0.0)),
             (CumulativeKind::Prod, _) => ("stablehlo.multiply", cx.scalar(d, 1.0)),
@@ -54,9 +53,7 @@ impl PrimitiveRule for CumulativeOp {
             (CumulativeKind::Max, false) => ("stablehlo.maximum", cx.extreme(d, true)),
             (CumulativeKind::Min, false) => ("stablehlo.minimum", cx.extreme(d, false)),
         };
-        let region = cx.region(&[scalar.clone(), scalar.clone()], |cx, p| {
-            Ok(vec![cx.op(combine, &[&p[0], &p[1]], "", &scalar)])
-        })?;
+        let region = cx.combiner(combine, d)?;
         let rank = x.aval.shape.len();
         let n = x.aval.shape[self.axis] as i64;
         let window = (0..rank).map(|i| if i == self.axis { n } else { 1 });

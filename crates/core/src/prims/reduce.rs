@@ -97,9 +97,7 @@ impl PrimitiveRule for ReduceOp {
                     ReduceKind::Or => ("stablehlo.or", reduce_identity(cx, d, Identity::Zero)),
                     ReduceKind::Xor => ("stablehlo.xor", reduce_identity(cx, d, Identity::Zero)),
                 };
-                let region = cx.region(&[scalar.clone(), scalar.clone()], |cx, p| {
-                    Ok(vec![cx.op(combine, &[&p[0], &p[1]], "", &scalar)])
-                })?;
+                let region = cx.combiner(combine, d)?;
                 let result = ShapeDtype::new(out[0].shape.clone(), d);
                 let attrs = format!("dimensions = {}", i64_array(axes.iter().map(|&a| a as i64)));
                 Ok(cx.op_with_regions(

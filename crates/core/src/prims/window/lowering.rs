@@ -43,15 +43,12 @@ pub(super) fn lower(
         } => {
             let x = &args[0];
             let d = x.aval.dtype;
-            let scalar = ShapeDtype::new(Vec::<usize>::new(), d);
             let (combine, init) = match kind {
                 WindowReduceKind::Max => ("stablehlo.maximum", cx.extreme(d, true)),
                 WindowReduceKind::Min => ("stablehlo.minimum", cx.extreme(d, false)),
                 WindowReduceKind::Sum => ("stablehlo.add", cx.scalar(d, 0.0)),
             };
-            let region = cx.region(&[scalar.clone(), scalar.clone()], |cx, p| {
-                Ok(vec![cx.op(combine, &[&p[0], &p[1]], "", &scalar)])
-            })?;
+            let region = cx.combiner(combine, d)?;
             let attrs = format!(
                 "base_dilations = {}, padding = {}, window_dilations = {}, \
                  window_dimensions = {}, window_strides = {}",
@@ -80,9 +77,7 @@ pub(super) fn lower(
             let select = cx.region(&[scalar.clone(), scalar.clone()], |cx, p| {
                 Ok(vec![cx.compare("GE", &p[0], &p[1])])
             })?;
-            let scatter = cx.region(&[scalar.clone(), scalar.clone()], |cx, p| {
-                Ok(vec![cx.op("stablehlo.add", &[&p[0], &p[1]], "", &scalar)])
-            })?;
+            let scatter = cx.combiner("stablehlo.add", d)?;
             let zero = cx.scalar(d, 0.0);
             // XLA gives the window's padded positions a value of its own choosing, which can
             // win a window; as JAX does, pad with the lowest value first so they never do, and
