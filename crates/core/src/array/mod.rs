@@ -6,6 +6,7 @@ mod aval;
 mod display;
 mod dtype;
 mod element;
+pub(crate) mod le_bytes;
 mod narrow_float;
 #[cfg(feature = "ndarray")]
 mod ndarray_interop;

@@ -546,7 +546,7 @@ impl LoweringContext {
 /// NaN payloads included), integers in decimal, booleans as `true`/`false`.
 fn dense_literal(x: &Array) -> String {
     let aval = ShapeDtype::new(x.shape().to_vec(), x.dtype());
-    let bytes = crate::numpy::npy::to_le_bytes(x);
+    let bytes = crate::array::le_bytes::to_le_bytes(x);
     let width = x.dtype().size_in_bytes();
     let element = |i: usize| -> String {
         let b = &bytes[i * width..(i + 1) * width];

@@ -17,9 +17,10 @@
 //! arrives (up to 64 MiB up front without a template), so a corrupt header cannot allocate
 //! what the file does not hold.
 
+use crate::array::le_bytes::LeBytes;
 use crate::atomic_file::write_atomically;
 use crate::prims::rules::py_tuple;
-use crate::{bf16, f16, Array, DType, ShapeDtype};
+use crate::{Array, DType, ShapeDtype};
 use std::borrow::Cow;
 use std::fmt;
 use std::fs::File;
@@ -126,109 +127,6 @@ fn reading(source: io::Error) -> NpyError {
     }
 }
 
-/// An element type stored little-endian on disk.
-trait LeBytes: Copy {
-    /// Bytes per element.
-    const SIZE: usize;
-    /// Appends the element's little-endian bytes.
-    fn put(self, out: &mut Vec<u8>);
-    /// Reads an element from exactly `SIZE` little-endian bytes.
-    fn get(bytes: &[u8]) -> Self;
-    /// Reads an element from exactly `SIZE` big-endian bytes.
-    fn get_be(bytes: &[u8]) -> Self {
-        let mut swapped = [0u8; 16];
-        let s = &mut swapped[..Self::SIZE];
-        s.copy_from_slice(bytes);
-        s.reverse();
-        Self::get(s)
-    }
-}
-
-macro_rules! impl_le_bytes {
-    ($($t:ty),*) => {$(
-        impl LeBytes for $t {
-            const SIZE: usize = std::mem::size_of::<$t>();
-            #[inline]
-            fn put(self, out: &mut Vec<u8>) {
-                out.extend_from_slice(&self.to_le_bytes());
-            }
-            #[inline]
-            fn get(bytes: &[u8]) -> Self {
-                let mut b = [0u8; std::mem::size_of::<$t>()];
-                b.copy_from_slice(bytes);
-                <$t>::from_le_bytes(b)
-            }
-        }
-    )*};
-}
-impl_le_bytes!(u8, u16, u32, u64, i8, i16, i32, i64, f16, bf16, f32, f64);
-
-/// An 8-bit float is its one code byte.
-macro_rules! impl_le_bytes_float8 {
-    ($($t:ty),*) => {$(
-        impl LeBytes for $t {
-            const SIZE: usize = 1;
-            #[inline]
-            fn put(self, out: &mut Vec<u8>) {
-                out.push(self.to_bits());
-            }
-            #[inline]
-            fn get(bytes: &[u8]) -> Self {
-                <$t>::from_bits(bytes[0])
-            }
-        }
-    )*};
-}
-impl_le_bytes_float8!(
-    crate::Float4E2M1Fn,
-    crate::Float8E3M4,
-    crate::Float8E4M3,
-    crate::Float8E4M3B11Fnuz,
-    crate::Float8E4M3Fn,
-    crate::Float8E4M3Fnuz,
-    crate::Float8E5M2,
-    crate::Float8E5M2Fnuz,
-    crate::Float8E8M0Fnu
-);
-
-/// A complex number is its real part then its imaginary part, each in the part's byte order
-/// (numpy's `<c8`/`<c16`).
-macro_rules! impl_le_bytes_complex {
-    ($($t:ty => $part:ty),*) => {$(
-        impl LeBytes for $t {
-            const SIZE: usize = 2 * std::mem::size_of::<$part>();
-            #[inline]
-            fn put(self, out: &mut Vec<u8>) {
-                self.re.put(out);
-                self.im.put(out);
-            }
-            #[inline]
-            fn get(bytes: &[u8]) -> Self {
-                let (re, im) = bytes.split_at(Self::SIZE / 2);
-                <$t>::new(<$part>::get(re), <$part>::get(im))
-            }
-            fn get_be(bytes: &[u8]) -> Self {
-                let (re, im) = bytes.split_at(Self::SIZE / 2);
-                <$t>::new(<$part>::get_be(re), <$part>::get_be(im))
-            }
-        }
-    )*};
-}
-impl_le_bytes_complex!(crate::Complex32 => f32, crate::Complex64 => f64);
-
-impl LeBytes for bool {
-    const SIZE: usize = 1;
-    #[inline]
-    fn put(self, out: &mut Vec<u8>) {
-        out.push(self as u8);
-    }
-    #[inline]
-    fn get(bytes: &[u8]) -> Self {
-        // numpy stores 0 and 1; like a C bool, any other byte reads as true.
-        bytes[0] != 0
-    }
-}
-
 /// Elements are encoded this many bytes at a time, so writing never holds a second copy of a
 /// large leaf.
 const WRITE_CHUNK_BYTES: usize = 1 << 16;
@@ -246,19 +144,7 @@ fn write_elements<T: LeBytes, W: Write>(w: &mut W, v: &[T]) -> io::Result<()> {
     Ok(())
 }
 
-/// The array's elements as little-endian bytes in row-major order: a `.npy` record's data, and
-/// what safetensors stores.
-///
-/// Panics if `a` is a filtered-out placeholder or a tracer (it has no data).
-pub fn to_le_bytes(a: &Array) -> Vec<u8> {
-    crate::with_storage!(a.storage(), v => {
-        let mut out = Vec::with_capacity(v.len() * a.dtype().size_in_bytes());
-        for &x in v.iter() {
-            x.put(&mut out);
-        }
-        out
-    })
-}
+pub use crate::array::le_bytes::to_le_bytes;
 
 fn decode<T: LeBytes>(bytes: &[u8], big_endian: bool) -> Vec<T> {
     let chunks = bytes.chunks_exact(T::SIZE);
