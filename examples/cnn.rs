@@ -106,14 +106,17 @@ fn accuracy(model: &Cnn, x: &Array, y: &Array) -> Array {
 /// The state the optimiser keeps for the model.
 type StateOf<O> = <O as GradientTransformation>::State<Cnn>;
 
+/// What a training step updates: the model and the optimiser's state.
+type TrainState<O> = (Cnn, StateOf<O>);
+
 /// One training step on the state (model, optimiser state): loss and gradients, AdamW's
 /// update, `apply_updates`. The `Trainer` compiles it: with `filter_jit_donate` on our
 /// executor (the state is donated, so its buffers receive the new parameters), or for a PJRT
 /// device.
 fn training_step<O: GradientTransformation + 'static>(
     opt: O,
-) -> impl Fn(&(Cnn, StateOf<O>), &Array, &Array) -> ((Cnn, StateOf<O>), Array) {
-    move |(model, opt_state): &(Cnn, StateOf<O>), x: &Array, y: &Array| {
+) -> impl Fn(&TrainState<O>, &Array, &Array) -> (TrainState<O>, Array) {
+    move |(model, opt_state): &TrainState<O>, x: &Array, y: &Array| {
         let (l, grads) = eqx::filter_value_and_grad(loss)(model, x, y);
         let (updates, opt_state) = opt.update(&grads, opt_state, Some(model));
         ((eqx::apply_updates(model, &updates), opt_state), l)

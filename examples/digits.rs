@@ -72,14 +72,17 @@ fn accuracy(model: &nn::MLP, x: &Array, y: &Array) -> Array {
 /// The state optimiser `O` keeps for the model.
 type StateOf<O> = <O as GradientTransformation>::State<nn::MLP>;
 
+/// What a training step updates: the model and the optimiser's state.
+type TrainState<O> = (nn::MLP, StateOf<O>);
+
 /// The training step for optimiser `opt`: gradients of the loss, the optimiser's update,
 /// `apply_updates`, on the state (model, optimiser state). The `Trainer` compiles it for the
 /// device chosen; on our executor with `filter_jit_donate`, which takes the state by value so
 /// its buffers receive the updated parameters.
 fn training_step<O: GradientTransformation + 'static>(
     opt: O,
-) -> impl Fn(&(nn::MLP, StateOf<O>), &Array, &Array) -> ((nn::MLP, StateOf<O>), Array) {
-    move |(model, opt_state): &(nn::MLP, StateOf<O>), x: &Array, y: &Array| {
+) -> impl Fn(&TrainState<O>, &Array, &Array) -> (TrainState<O>, Array) {
+    move |(model, opt_state): &TrainState<O>, x: &Array, y: &Array| {
         let (l, grads) = eqx::filter_value_and_grad(loss)(model, x, y);
         let (updates, opt_state) = opt.update(&grads, opt_state, Some(model));
         ((eqx::apply_updates(model, &updates), opt_state), l)
