@@ -1,7 +1,7 @@
 //! Lowering a staged program to StableHLO, the input language of XLA behind every PJRT plugin
 //! (CPU, GPU, TPU). The module is MLIR text in the generic operation syntax, which every
 //! StableHLO version parses; each primitive family lowers itself
-//! ([`PrimitiveRule::lower`](crate::prims::PrimitiveRule::lower), beside its other rules) with
+//! ([`PrimitiveRule::lower`], beside its other rules) with
 //! the helpers of [`LoweringContext`], as JAX's `mlir.register_lowering` rules do.
 //!
 //! Constants of a [`ClosedJaxpr`] become the leading arguments of `@main` rather than literals
