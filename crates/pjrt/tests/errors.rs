@@ -33,8 +33,9 @@ fn a_library_that_is_not_a_plugin_says_so() {
 
 #[test]
 fn no_configured_plugin_is_a_clear_error() {
-    // No other test in this binary reads the environment.
-    std::env::remove_var(PLUGIN_ENV);
+    // SAFETY: no other test in this binary reads or writes the environment, so no thread
+    // reads it while it changes.
+    unsafe { std::env::remove_var(PLUGIN_ENV) };
     let err = Client::from_env().unwrap_err();
     assert!(matches!(err, PjrtError::NoPlugin));
     assert!(err.to_string().contains(PLUGIN_ENV));

@@ -81,10 +81,10 @@ pub(crate) fn partial_eval_jaxpr(
                 unknown[o as usize] = true;
             }
             for a in &eqn.inputs {
-                if let Atom::Var(v) = a {
-                    if !unknown[*v as usize] {
-                        add_residual(*v, &mut residual_vars);
-                    }
+                if let Atom::Var(v) = a
+                    && !unknown[*v as usize]
+                {
+                    add_residual(*v, &mut residual_vars);
                 }
             }
             unknown_eqns.push(eqn.clone());
@@ -99,10 +99,10 @@ pub(crate) fn partial_eval_jaxpr(
         .map(|(a, inst)| is_unknown(&unknown, a) || *inst)
         .collect();
     for (a, u) in jaxpr.outvars.iter().zip(&unknown_out) {
-        if let (Atom::Var(v), true) = (a, u) {
-            if !unknown[*v as usize] {
-                add_residual(*v, &mut residual_vars);
-            }
+        if let (Atom::Var(v), true) = (a, u)
+            && !unknown[*v as usize]
+        {
+            add_residual(*v, &mut residual_vars);
         }
     }
     let residuals: Vec<Residual> = residual_vars

@@ -652,7 +652,7 @@ pub fn lower_donating(
         .collect();
     let mut taken = vec![false; out_avals.len()];
     let mut aliases = Vec::new();
-    for (i, _) in donated.iter().enumerate().filter(|(_, &d)| d) {
+    for (i, _) in donated.iter().enumerate().filter(|&(_, &d)| d) {
         let Some(aval) = in_avals.get(i) else { break };
         if let Some(k) = (0..out_avals.len()).find(|&k| !taken[k] && out_avals[k] == *aval) {
             taken[k] = true;

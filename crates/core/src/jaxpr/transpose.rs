@@ -79,11 +79,11 @@ pub(crate) fn backward_pass_with_known(
     }
     let mut cts: Vec<Option<Array>> = vec![None; n];
     for (a, ct) in jaxpr.outvars.iter().zip(cts_out) {
-        if let (Atom::Var(v), Some(ct)) = (a, ct) {
-            if linear[*v as usize] {
-                let prev = cts[*v as usize].take();
-                cts[*v as usize] = Some(add_cotangents(prev, ct.clone()));
-            }
+        if let (Atom::Var(v), Some(ct)) = (a, ct)
+            && linear[*v as usize]
+        {
+            let prev = cts[*v as usize].take();
+            cts[*v as usize] = Some(add_cotangents(prev, ct.clone()));
         }
     }
     for &i in linear_eqns.iter().rev() {
@@ -112,19 +112,19 @@ pub(crate) fn backward_pass_with_known(
         let ct_refs: Vec<Option<&Array>> = cts_eqn.iter().map(Option::as_ref).collect();
         let cts_in = eqn.prim.transpose(&ct_refs, &args);
         for (a, ct) in eqn.inputs.iter().zip(cts_in) {
-            if let (Atom::Var(v), Some(ct)) = (a, ct) {
-                if linear[*v as usize] {
-                    let expected = &jaxpr.avals[*v as usize];
-                    assert_eq!(
-                        (ct.shape(), ct.dtype()),
-                        (&expected.shape[..], expected.dtype),
-                        "transpose rule of {}: cotangent {} does not match its operand {expected}",
-                        eqn.prim.name(),
-                        ct.aval()
-                    );
-                    let prev = cts[*v as usize].take();
-                    cts[*v as usize] = Some(add_cotangents(prev, ct));
-                }
+            if let (Atom::Var(v), Some(ct)) = (a, ct)
+                && linear[*v as usize]
+            {
+                let expected = &jaxpr.avals[*v as usize];
+                assert_eq!(
+                    (ct.shape(), ct.dtype()),
+                    (&expected.shape[..], expected.dtype),
+                    "transpose rule of {}: cotangent {} does not match its operand {expected}",
+                    eqn.prim.name(),
+                    ct.aval()
+                );
+                let prev = cts[*v as usize].take();
+                cts[*v as usize] = Some(add_cotangents(prev, ct));
             }
         }
     }

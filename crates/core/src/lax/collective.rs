@@ -114,10 +114,12 @@ pub fn ppermute(x: &Array, axis_name: &str, perm: &[(usize, usize)]) -> Array {
             panic!("ppermute sources and destinations must be unique, got {perm:?}");
         }
     }
-    if let Some(n) = try_axis_size(axis_name) {
-        if let Some(bad) = perm.iter().find(|&&(s, d)| s >= n || d >= n) {
-            panic!("ppermute: pair {bad:?} of {perm:?} is out of range for axis '{axis_name}' of size {n}");
-        }
+    if let Some(n) = try_axis_size(axis_name)
+        && let Some(bad) = perm.iter().find(|&&(s, d)| s >= n || d >= n)
+    {
+        panic!(
+            "ppermute: pair {bad:?} of {perm:?} is out of range for axis '{axis_name}' of size {n}"
+        );
     }
     bind1(
         CollectiveOp::Ppermute {

@@ -302,25 +302,25 @@ fn check_inputs(q: &Array, k: &Array, v: &Array, options: &AttentionOptions) -> 
             k.shape()
         );
     }
-    if let Some(m) = &options.mask {
-        if m.dtype() != DType::Bool {
-            panic!(
-                "dot_product_attention: mask must be a bool array, got {:?}",
-                m.aval()
-            );
-        }
+    if let Some(m) = &options.mask
+        && m.dtype() != DType::Bool
+    {
+        panic!(
+            "dot_product_attention: mask must be a bool array, got {:?}",
+            m.aval()
+        );
     }
     for (name, lengths) in [
         ("query_seq_lengths", &options.query_seq_lengths),
         ("key_value_seq_lengths", &options.key_value_seq_lengths),
     ] {
-        if let Some(l) = lengths {
-            if l.dtype() != DType::I32 || l.shape() != [b] {
-                panic!(
-                    "dot_product_attention: {name} must be int32 of shape (B,) = ({b},), got {}",
-                    l.aval()
-                );
-            }
+        if let Some(l) = lengths
+            && (l.dtype() != DType::I32 || l.shape() != [b])
+        {
+            panic!(
+                "dot_product_attention: {name} must be int32 of shape (B,) = ({b},), got {}",
+                l.aval()
+            );
         }
     }
     Dims {

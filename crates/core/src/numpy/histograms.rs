@@ -375,14 +375,14 @@ pub fn histogramdd_with(sample: &Array, options: HistogramddOptions) -> (Array, 
             sample.shape_obj()
         ),
     };
-    if let Some(r) = &options.range {
-        if r.len() != d {
-            panic!(
-                "histogramdd: For sample.shape=({n}, {d}), range must be a sequence of {d} pairs \
+    if let Some(r) = &options.range
+        && r.len() != d
+    {
+        panic!(
+            "histogramdd: For sample.shape=({n}, {d}), range must be a sequence of {d} pairs \
                  or Nones; got {} entries",
-                r.len()
-            );
-        }
+            r.len()
+        );
     }
     let bins: Vec<Bins> = match options.bins.len() {
         1 => vec![options.bins[0].clone(); d],

@@ -480,10 +480,10 @@ fn pad_stats(
     stat: Stat,
 ) -> Array {
     let lengths = stat_length.as_ref().map(|l| pairs(x, l, "stat_length"));
-    if let Some(l) = &lengths {
-        if l.iter().any(|&(a, b)| a == 0 || b == 0) {
-            panic!("pad: stat_length of 0 yields no value for padding");
-        }
+    if let Some(l) = &lengths
+        && l.iter().any(|&(a, b)| a == 0 || b == 0)
+    {
+        panic!("pad: stat_length of 0 yields no value for padding");
     }
     if stat != Stat::Mean && x.shape().contains(&0) {
         panic!(

@@ -36,10 +36,11 @@ pub fn poly(seq_of_zeros: &Array) -> Array {
     if z.ndim() == 0 {
         z = z.reshape([1]);
     }
-    if let [n, m] = z.shape() {
-        if n == m && *n != 0 {
-            z = super::linalg::eigvals(&z);
-        }
+    if let [n, m] = z.shape()
+        && n == m
+        && *n != 0
+    {
+        z = super::linalg::eigvals(&z);
     }
     if z.ndim() != 1 {
         panic!(

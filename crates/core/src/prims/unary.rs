@@ -213,13 +213,14 @@ impl PrimitiveRule for UnaryOp {
                 describe(args)
             );
         }
-        if let UnaryOp::IntegerPow(y) = self {
-            if *y < 0 && !d.is_inexact() {
-                panic!(
-                    "integer_pow: negative exponent {y} needs a floating-point operand, got {}",
-                    describe(args)
-                );
-            }
+        if let UnaryOp::IntegerPow(y) = self
+            && *y < 0
+            && !d.is_inexact()
+        {
+            panic!(
+                "integer_pow: negative exponent {y} needs a floating-point operand, got {}",
+                describe(args)
+            );
         }
         let mut out = x.clone();
         if *self == UnaryOp::IsFinite {

@@ -344,13 +344,13 @@ fn check_population(n: usize, draws: usize, replace: bool, p: Option<&Array>) {
              when 'replace=False'"
         );
     }
-    if let Some(p) = p {
-        if p.shape() != [n] {
-            panic!(
-                "random.choice: p must be a 1-D array of the population size ({n}), got {}",
-                p.aval()
-            );
-        }
+    if let Some(p) = p
+        && p.shape() != [n]
+    {
+        panic!(
+            "random.choice: p must be a 1-D array of the population size ({n}), got {}",
+            p.aval()
+        );
     }
 }
 

@@ -83,15 +83,15 @@ impl Trace for BatchTrace {
             dims.push(d);
         }
         let refs: SmallVec<[&Array; 4]> = values.iter().collect();
-        if let Primitive::Collective(c) = prim {
-            if self.axis_name.as_deref() == Some(c.axis_name()) {
-                let (outs, out_dims) = c.batch_named(&refs, &dims, self.axis_size);
-                return outs
-                    .into_iter()
-                    .zip(out_dims)
-                    .map(|(v, d)| self.wrap(v, d))
-                    .collect();
-            }
+        if let Primitive::Collective(c) = prim
+            && self.axis_name.as_deref() == Some(c.axis_name())
+        {
+            let (outs, out_dims) = c.batch_named(&refs, &dims, self.axis_size);
+            return outs
+                .into_iter()
+                .zip(out_dims)
+                .map(|(v, d)| self.wrap(v, d))
+                .collect();
         }
         if dims.iter().all(Option::is_none) {
             return bind(prim.clone(), &refs);

@@ -80,10 +80,10 @@ impl StagingTrace {
         if a.is_concrete() && a.ndim() == 0 {
             return Atom::Literal(a.clone());
         }
-        if let Some(t) = a.tracer() {
-            if !is_live(t.tag) {
-                panic_escaped(op, index, a);
-            }
+        if let Some(t) = a.tracer()
+            && !is_live(t.tag)
+        {
+            panic_escaped(op, index, a);
         }
         let mut b = self.builder.borrow_mut();
         let id = (a.value_id(), a.aval().clone());
@@ -203,10 +203,10 @@ impl Trace for StagingTrace {
             }
             // A higher-order equation (control flow) mixes work on known and unknown operands:
             // its rule runs the known part now and stages the rest.
-            if let Primitive::HigherOrder(h) = prim {
-                if let Some(outs) = h.0.partial_eval(self, args, &unknown) {
-                    return outs;
-                }
+            if let Primitive::HigherOrder(h) = prim
+                && let Some(outs) = h.0.partial_eval(self, args, &unknown)
+            {
+                return outs;
             }
         }
         self.stage_eqn(prim, args)

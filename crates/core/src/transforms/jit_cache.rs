@@ -170,10 +170,10 @@ impl<T, R> Entries<T, R> {
             self.warm.remove(i);
         }
         self.warm.push_front(program.clone());
-        if self.warm.len() > WARM_SIGNATURES {
-            if let Some(cold) = self.warm.pop_back() {
-                cold.release_buffers();
-            }
+        if self.warm.len() > WARM_SIGNATURES
+            && let Some(cold) = self.warm.pop_back()
+        {
+            cold.release_buffers();
         }
     }
 

@@ -274,15 +274,15 @@ fn vmap_tuple<T: PyTree, R: PyTree>(f: &dyn Fn(&T) -> R, spec: &VmapSpec, x: &T)
         .filter_map(|(i, d)| d.map(|d| (i, leaves[i].shape()[d])))
         .collect();
     let mut size = spec.axis_size;
-    if let Some(&(_, n)) = sizes.first() {
-        if size.is_none() {
-            size = Some(n);
-        }
+    if let Some(&(_, n)) = sizes.first()
+        && size.is_none()
+    {
+        size = Some(n);
     }
-    if let Some(s) = size {
-        if sizes.iter().any(|&(_, n)| n != s) {
-            inconsistent_sizes(x, &leaves, &axes, &sizes, spec.axis_size);
-        }
+    if let Some(s) = size
+        && sizes.iter().any(|&(_, n)| n != s)
+    {
+        inconsistent_sizes(x, &leaves, &axes, &sizes, spec.axis_size);
     }
     let axis_size = size.unwrap_or_else(|| {
         panic!("vmap: no input is mapped (every in_axes is None), so axis_size must be given")

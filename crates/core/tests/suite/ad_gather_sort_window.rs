@@ -428,8 +428,8 @@ fn sort_grad_matches_jax() {
             "sort" => grad(|x: &Array| contract_all(&w, &jnp::sort(x, 0)))(&x),
             "top_k" => {
                 let k = case["k"].as_u64().expect("k") as usize;
-                let g = grad(move |x: &Array| contract_all(&w, &jnp::top_k(x, k).0))(&x);
-                g
+
+                grad(move |x: &Array| contract_all(&w, &jnp::top_k(x, k).0))(&x)
             }
             other => panic!("unknown op {other}"),
         };

@@ -268,10 +268,10 @@ fn unit_imports(files: &[(String, String)]) -> Vec<(&'static str, &'static str, 
             continue; // the crate root
         };
         for path in crate_paths(src) {
-            if let Some((to, _)) = unit_of(&path) {
-                if to != from {
-                    edges.push((from, to, format!("{module} imports crate::{path}")));
-                }
+            if let Some((to, _)) = unit_of(&path)
+                && to != from
+            {
+                edges.push((from, to, format!("{module} imports crate::{path}")));
             }
         }
     }

@@ -467,7 +467,7 @@ fn numpy_check(
 ) {
     for _ in 0..5 {
         let (sa, sb, shape) = broadcast_pair(rng);
-        let gen = |rng: &mut Rng, s: &[usize], d: DType| {
+        let random_operand = |rng: &mut Rng, s: &[usize], d: DType| {
             let t = if d.is_float() {
                 special_floats(rng, s, d)
             } else {
@@ -475,8 +475,8 @@ fn numpy_check(
             };
             relayout(rng, &t)
         };
-        let x = gen(rng, &sa, dx);
-        let y = gen(rng, &sb, dy);
+        let x = random_operand(rng, &sa, dx);
+        let y = random_operand(rng, &sb, dy);
         let z = f(&x, &y);
         assert_eq!(z.shape(), &shape[..], "{name} {sa:?} {sb:?}");
         assert_eq!(z.dtype(), want_dtype, "{name} {dx} {dy}");

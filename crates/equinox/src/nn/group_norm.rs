@@ -90,13 +90,13 @@ impl GroupNorm {
         if groups == 0 {
             panic!("nn::GroupNorm: groups must be positive, got 0");
         }
-        if let Some(c) = channels {
-            if c % groups != 0 {
-                panic!(
-                    "nn::GroupNorm: The number of groups must divide the number of channels \
+        if let Some(c) = channels
+            && c % groups != 0
+        {
+            panic!(
+                "nn::GroupNorm: The number of groups must divide the number of channels \
                      (groups={groups}, channels={c})."
-                );
-            }
+            );
         }
         if !dtype.is_float() {
             panic!("nn::GroupNorm: parameters need a floating dtype, got {dtype:?}");

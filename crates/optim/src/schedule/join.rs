@@ -25,7 +25,7 @@ use super::DynSchedule;
 pub fn join_schedules(
     schedules: Vec<DynSchedule>,
     boundaries: &[i64],
-) -> impl Fn(&Array) -> Array + Clone + Send + Sync {
+) -> impl Fn(&Array) -> Array + Clone + Send + Sync + use<> {
     assert!(
         !schedules.is_empty(),
         "join_schedules: expected at least one schedule, got none"

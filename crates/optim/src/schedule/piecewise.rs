@@ -35,7 +35,7 @@ fn dict_items(boundaries_and_scales: &[(i64, f64)]) -> Vec<(i64, f64)> {
 pub fn piecewise_constant_schedule(
     init_value: f64,
     boundaries_and_scales: &[(i64, f64)],
-) -> impl Fn(&Array) -> Array + Clone + Send + Sync {
+) -> impl Fn(&Array) -> Array + Clone + Send + Sync + use<> {
     let items = dict_items(boundaries_and_scales);
     if !items.iter().all(|&(_, s)| s >= 0.0) {
         panic!("`piecewise_constant_schedule` expects non-negative scale factors");
@@ -99,7 +99,7 @@ pub fn piecewise_interpolate_schedule(
     interpolate_type: &str,
     init_value: f64,
     boundaries_and_scales: &[(i64, f64)],
-) -> impl Fn(&Array) -> Array + Clone + Send + Sync {
+) -> impl Fn(&Array) -> Array + Clone + Send + Sync + use<> {
     let interpolation = match interpolate_type {
         "linear" => Interpolation::Linear,
         "cosine" => Interpolation::Cosine,

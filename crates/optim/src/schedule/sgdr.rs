@@ -57,7 +57,9 @@ impl Default for SgdrCycle {
 /// If `cycles` is empty, or a cycle's `decay_steps` is not more than its `warmup_steps`
 /// (Optax's message, from the cosine decay).
 #[track_caller]
-pub fn sgdr_schedule(cycles: &[SgdrCycle]) -> impl Fn(&Array) -> Array + Clone + Send + Sync {
+pub fn sgdr_schedule(
+    cycles: &[SgdrCycle],
+) -> impl Fn(&Array) -> Array + Clone + Send + Sync + use<> {
     let mut schedules: Vec<DynSchedule> = Vec::with_capacity(cycles.len());
     let mut boundaries = Vec::with_capacity(cycles.len());
     let mut step = 0;

@@ -121,15 +121,17 @@ fn strided_copy_uninit<T: Copy + Send + Sync>(
             return;
         }
     }
-    if let Some(p) = (0..nd.saturating_sub(2)).find(|&p| strides[p] == 1 && out_shape[p] > 1) {
-        if start == 0 && out.len() == n && inner_stride.unsigned_abs() > 1 {
-            match std::mem::size_of::<T>() {
-                1 | 2 | 4 => outer_axis_transpose::<T, 16>(src, out_shape, strides, offset, p, out),
-                8 => outer_axis_transpose::<T, 8>(src, out_shape, strides, offset, p, out),
-                _ => outer_axis_transpose::<T, 4>(src, out_shape, strides, offset, p, out),
-            }
-            return;
+    if let Some(p) = (0..nd.saturating_sub(2)).find(|&p| strides[p] == 1 && out_shape[p] > 1)
+        && start == 0
+        && out.len() == n
+        && inner_stride.unsigned_abs() > 1
+    {
+        match std::mem::size_of::<T>() {
+            1 | 2 | 4 => outer_axis_transpose::<T, 16>(src, out_shape, strides, offset, p, out),
+            8 => outer_axis_transpose::<T, 8>(src, out_shape, strides, offset, p, out),
+            _ => outer_axis_transpose::<T, 4>(src, out_shape, strides, offset, p, out),
         }
+        return;
     }
     walk_rows(src, out_shape, strides, offset, start, out);
 }

@@ -380,10 +380,10 @@ impl RowFused {
         let mut last_reader: HashMap<Var, usize> = HashMap::new();
         for (k, &i) in computing.iter().enumerate() {
             for a in &j.eqns[i].inputs {
-                if let Atom::Var(v) = a {
-                    if let Some(r) = rep.get(v) {
-                        last_reader.insert(*r, k);
-                    }
+                if let Atom::Var(v) = a
+                    && let Some(r) = rep.get(v)
+                {
+                    last_reader.insert(*r, k);
                 }
             }
         }

@@ -100,11 +100,11 @@ pub fn simplify(j: &Jaxpr) -> Jaxpr {
     for e in &j.eqns {
         let mut e = e.clone();
         e.inputs = e.inputs.iter().map(|a| subst.apply(a)).collect();
-        if let [v] = e.outputs[..] {
-            if let Some(i) = identity_operand(j, &e.prim, &e.inputs, &j.avals[v as usize]) {
-                subst.set(v, e.inputs[i].clone());
-                continue;
-            }
+        if let [v] = e.outputs[..]
+            && let Some(i) = identity_operand(j, &e.prim, &e.inputs, &j.avals[v as usize])
+        {
+            subst.set(v, e.inputs[i].clone());
+            continue;
         }
         out.eqns.push(e);
     }

@@ -70,11 +70,11 @@ pub fn absorb_transposes(j: &Jaxpr) -> Jaxpr {
         let mut dg = dg.clone();
         let mut inputs = e.inputs.clone();
         for (side, operand) in inputs.iter_mut().enumerate() {
-            if let Some((x, perm)) = permutation_of(operand) {
-                if let Some(dn) = through_transpose(&dg.dimension_numbers, side, perm) {
-                    dg.dimension_numbers = dn;
-                    *operand = x;
-                }
+            if let Some((x, perm)) = permutation_of(operand)
+                && let Some(dn) = through_transpose(&dg.dimension_numbers, side, perm)
+            {
+                dg.dimension_numbers = dn;
+                *operand = x;
             }
         }
         out.eqns[i] = Eqn {

@@ -73,13 +73,13 @@ fn fft_core(
         if s.contains(&0) {
             panic!("{full_name}: Shape should be positive. (got s = {s:?})");
         }
-        if let Some(axes) = axes {
-            if axes.len() != s.len() {
-                panic!(
-                    "{full_name}: Shape and axes have different lengths. (s = {s:?}, axes = \
+        if let Some(axes) = axes
+            && axes.len() != s.len()
+        {
+            panic!(
+                "{full_name}: Shape and axes have different lengths. (s = {s:?}, axes = \
                      {axes:?})"
-                );
-            }
+            );
         }
     }
     let ndim = a.ndim();
@@ -145,10 +145,10 @@ fn fft_core(
         None => {
             let shape = &arr.shape()[ndim - k..];
             let mut lengths = shape.to_vec();
-            if fft_type == FftType::Irfft {
-                if let Some(last) = lengths.last_mut() {
-                    *last = 2 * last.saturating_sub(1);
-                }
+            if fft_type == FftType::Irfft
+                && let Some(last) = lengths.last_mut()
+            {
+                *last = 2 * last.saturating_sub(1);
             }
             lengths
         }
