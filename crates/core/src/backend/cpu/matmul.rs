@@ -6,7 +6,8 @@
 //! `gemm`'s AVX2 (FMA) or scalar kernels instead, the paths a CPU without AVX-512 takes, so
 //! tests run them on any machine. Levels may differ in the last bits (the summation order and
 //! FMA contraction follow each kernel's register blocking). bf16 is converted to f32, multiplied and rounded once, as
-//! XLA's CPU backend does. Integers and bool use a plain row-times-matrix loop (wrapping
+//! XLA's CPU backend does. f32 and f64 outer products (inner dimension one) run a row-by-row
+//! loop of their own, with gemm's bits. Integers and bool use a plain row-times-matrix loop (wrapping
 //! arithmetic; for bool, `or` of `and`s), which the compiler vectorises when `rhs` rows are
 //! contiguous.
 //!
@@ -141,12 +142,21 @@ fn parallelism(m: usize, n: usize, k: usize, threads: usize) -> gemm::Parallelis
 }
 
 /// `MatmulElement` for a type `gemm` multiplies, through `$gemm` (a function with
-/// `gemm::gemm`'s signature).
+/// `gemm::gemm`'s signature); with `rank_one`, products with an inner dimension of one take
+/// [`rank_one_product`] instead.
 macro_rules! impl_gemm_element {
     ($t:ty, $gemm:expr) => {
+        impl_gemm_element!($t, $gemm, |_, _, _, _| false);
+    };
+    ($t:ty, $gemm:expr, rank_one) => {
+        impl_gemm_element!($t, $gemm, rank_one_product);
+    };
+    ($t:ty, $gemm:expr, $rank_one:expr) => {
         impl MatmulElement for $t {
             fn matmul(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
-                gemm_product($gemm, dst, lhs, rhs, threads, false)
+                if !$rank_one(&mut *dst, lhs, rhs, false) {
+                    gemm_product($gemm, dst, lhs, rhs, threads, false)
+                }
             }
 
             fn matmul_add(
@@ -155,10 +165,54 @@ macro_rules! impl_gemm_element {
                 rhs: MatRef<'_, $t>,
                 threads: usize,
             ) {
-                gemm_product($gemm, dst, lhs, rhs, threads, true)
+                if !$rank_one(&mut *dst, lhs, rhs, true) {
+                    gemm_product($gemm, dst, lhs, rhs, threads, true)
+                }
             }
         }
     };
+}
+
+/// `dst = lhs · rhs` (or `dst += lhs · rhs` when `accumulate`) for an inner dimension of one:
+/// the outer product a matrix-vector product's weight gradient is. Returns false, touching
+/// nothing, for any other product. gemm's own loop for this case walks `dst` column by column,
+/// one strided scalar store per element (a quarter of the GRU batch-1 step); row by row the
+/// stores are contiguous and vectorise. Each element is `a·b` (or `a·b + d`), unfused, as gemm
+/// computes it, so the bits are the same.
+fn rank_one_product<T>(
+    dst: &mut [T],
+    lhs: MatRef<'_, T>,
+    rhs: MatRef<'_, T>,
+    accumulate: bool,
+) -> bool
+where
+    T: Copy + std::ops::Mul<Output = T> + std::ops::Add<Output = T>,
+{
+    let (m, k, n) = check_dims(dst, &lhs, &rhs);
+    if k != 1 || n < 8 {
+        return false;
+    }
+    let contiguous_rhs = rhs.cs == 1;
+    for (i, row) in dst.chunks_exact_mut(n).enumerate().take(m) {
+        let a = lhs.at(i, 0);
+        if contiguous_rhs {
+            let b = &rhs.data[rhs.offset..rhs.offset + n];
+            if accumulate {
+                row.iter_mut().zip(b).for_each(|(d, &b)| *d = a * b + *d);
+            } else {
+                row.iter_mut().zip(b).for_each(|(d, &b)| *d = a * b);
+            }
+        } else if accumulate {
+            row.iter_mut()
+                .enumerate()
+                .for_each(|(j, d)| *d = a * rhs.at(0, j) + *d);
+        } else {
+            row.iter_mut()
+                .enumerate()
+                .for_each(|(j, d)| *d = a * rhs.at(0, j));
+        }
+    }
+    true
 }
 
 /// `dst = lhs · rhs`, or `dst += lhs · rhs` when `accumulate`, through `gemm`, a function with
@@ -224,8 +278,16 @@ fn gemm_product<T: ArrayElement + Send + Sync>(
     }
 }
 
-impl_gemm_element!(f32, gemm_at_level::f32(super::simd::active_level()));
-impl_gemm_element!(f64, gemm_at_level::f64(super::simd::active_level()));
+impl_gemm_element!(
+    f32,
+    gemm_at_level::f32(super::simd::active_level()),
+    rank_one
+);
+impl_gemm_element!(
+    f64,
+    gemm_at_level::f64(super::simd::active_level()),
+    rank_one
+);
 impl_gemm_element!(f16, gemm_at_level::f16(super::simd::active_level()));
 // complex64 and complex128 through `gemm`'s complex kernels (`gemm::gemm` dispatches on the
 // type; its SIMD level is the CPU's, not capped by [`super::simd::set_max_level`]).
@@ -538,4 +600,81 @@ fn loop_matmul<T: Element + MulAdd>(
 /// The number of threads a product may use: the size of rayon's pool.
 pub fn max_threads() -> usize {
     rayon::current_num_threads()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rank-one path gives gemm's bits: every shape around the vector width, contiguous
+    /// and strided right operands, a transposed left one, overwriting and accumulating.
+    #[test]
+    fn rank_one_products_match_gemm_bit_for_bit() {
+        let level = super::super::simd::active_level();
+        let value = |i: usize| ((i * 7919 % 1000) as f32 - 500.0) / 37.0;
+        for (m, n) in [(1, 8), (3, 9), (17, 31), (384, 64)] {
+            let lhs_store: Vec<f32> = (0..2 * m).map(value).collect();
+            let rhs_store: Vec<f32> = (0..3 * n).map(|i| value(i + 11)).collect();
+            // lhs: column 1 of an (m, 2) row-major matrix; rhs: contiguous, or every third.
+            let lhs = MatRef::new(&lhs_store, 1, m, 1, 2, 1);
+            for rhs in [
+                MatRef::new(&rhs_store, 0, 1, n, n, 1),
+                MatRef::new(&rhs_store, 2, 1, n, 3 * n, 3),
+            ] {
+                for accumulate in [false, true] {
+                    let start: Vec<f32> = (0..m * n).map(|i| value(i + 5)).collect();
+                    let mut ours = start.clone();
+                    assert!(rank_one_product(&mut ours, lhs, rhs, accumulate));
+                    let mut theirs = start.clone();
+                    gemm_product(
+                        gemm_at_level::f32(level),
+                        &mut theirs,
+                        lhs,
+                        rhs,
+                        1,
+                        accumulate,
+                    );
+                    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(
+                        bits(&ours),
+                        bits(&theirs),
+                        "{m}x1·1x{n}, rhs strides ({}, {}), accumulate {accumulate}",
+                        rhs.rs,
+                        rhs.cs
+                    );
+                    let want = |i: usize, j: usize| {
+                        let p = lhs.at(i, 0) * rhs.at(0, j);
+                        if accumulate {
+                            p + start[i * n + j]
+                        } else {
+                            p
+                        }
+                    };
+                    assert!((0..m * n).all(|x| ours[x] == want(x / n, x % n)));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn other_products_are_left_to_gemm() {
+        let data = vec![1.0f64; 64];
+        let mut dst = vec![7.0; 16];
+        let two_deep = MatRef::row_major(&data, 2, 8);
+        assert!(!rank_one_product(
+            &mut dst,
+            MatRef::row_major(&data, 2, 2),
+            two_deep,
+            false
+        ));
+        let narrow = MatRef::row_major(&data, 1, 4);
+        let mut dst4 = vec![7.0; 16];
+        assert!(!rank_one_product(
+            &mut dst4,
+            MatRef::row_major(&data, 4, 1),
+            narrow,
+            false
+        ));
+        assert!(dst.iter().chain(&dst4).all(|&x| x == 7.0));
+    }
 }
