@@ -257,6 +257,17 @@ impl LoweringContext {
         self.op(name, &refs, "", &ShapeDtype::new(shape, dtype))
     }
 
+    /// The complex conjugate of `x` (StableHLO has no conjugate op: JAX lowers `conj` as
+    /// `complex(real(x), -imag(x))`).
+    pub fn conj(&mut self, x: &Value) -> Value {
+        let aval = x.aval.clone();
+        let part = ShapeDtype::new(aval.shape.clone(), aval.dtype.real_dtype());
+        let re = self.op("stablehlo.real", &[x], "", &part);
+        let im = self.op("stablehlo.imag", &[x], "", &part);
+        let im = self.op("stablehlo.negate", &[&im], "", &part);
+        self.op("stablehlo.complex", &[&re, &im], "", &aval)
+    }
+
     /// `stablehlo.compare` in `direction` (`"EQ"`, `"LT"`, ...), elementwise with 0-d operands
     /// broadcast; floats (and complex numbers) compare as IEEE floats, integers by their
     /// signedness, bools as unsigned.

@@ -40,13 +40,7 @@ impl PrimitiveRule for ComplexOp {
             ComplexOp::Real => cx.op("stablehlo.real", &[x], "", o),
             ComplexOp::Imag => cx.op("stablehlo.imag", &[x], "", o),
             ComplexOp::Complex => cx.elementwise("stablehlo.complex", &[x, &args[1]], o.dtype),
-            ComplexOp::Conj => {
-                let part = ShapeDtype::new(o.shape.clone(), o.dtype.real_dtype());
-                let re = cx.op("stablehlo.real", &[x], "", &part);
-                let im = cx.op("stablehlo.imag", &[x], "", &part);
-                let im = cx.op("stablehlo.negate", &[&im], "", &part);
-                cx.op("stablehlo.complex", &[&re, &im], "", o)
-            }
+            ComplexOp::Conj => cx.conj(x),
         }])
     }
 

@@ -120,12 +120,7 @@ impl PrimitiveRule for TriangularSolve {
         };
         // StableHLO conjugates only with the transpose; a plain conjugate goes first.
         let a = if conjugate && !self.transpose_a {
-            let aval = &args[0].aval;
-            let part = ShapeDtype::new(aval.shape.clone(), aval.dtype.real_dtype());
-            let re = cx.op("stablehlo.real", &[&args[0]], "", &part);
-            let im = cx.op("stablehlo.imag", &[&args[0]], "", &part);
-            let im = cx.op("stablehlo.negate", &[&im], "", &part);
-            cx.op("stablehlo.complex", &[&re, &im], "", aval)
+            cx.conj(&args[0])
         } else {
             args[0].clone()
         };
