@@ -5,29 +5,14 @@ Run it under `taskset` to limit XLA to THREADS cores (benches/run_eager.sh does)
 blocks on its result; times are per call, from batches, as in the Rust bench. Prints JSON lines.
 """
 import json
-import statistics
 import sys
-import time
 
 import numpy as np
 import jax
 import jax.numpy as jnp
+from timing_jax import time_it
 
 threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
-
-
-def time_it(fn, batch, min_time=1.5):
-    for _ in range(max(batch, 20)):
-        fn()
-    samples = []
-    start = time.perf_counter()
-    while len(samples) < 30 or time.perf_counter() - start < min_time:
-        t0 = time.perf_counter()
-        for _ in range(batch):
-            fn()
-        samples.append((time.perf_counter() - t0) / batch)
-    samples.sort()
-    return samples[0], statistics.median(samples), len(samples) * batch
 
 
 def emit(impl, op, res):

@@ -4,24 +4,10 @@ eager (op by op, as `jax.numpy` dispatches it) and under `jax.jit`.
 usage: .venv/bin/python benches/elementwise_jax.py   (prints JSON lines)
 """
 import json
-import statistics
-import time
 
 import jax
 import jax.numpy as jnp
-
-
-def time_it(fn, min_time=1.5):
-    for _ in range(20):
-        fn().block_until_ready()
-    samples = []
-    start = time.perf_counter()
-    while len(samples) < 30 or time.perf_counter() - start < min_time:
-        t0 = time.perf_counter()
-        fn().block_until_ready()
-        samples.append(time.perf_counter() - t0)
-    samples.sort()
-    return samples[0], statistics.median(samples), len(samples)
+from timing_jax import time_it
 
 
 def emit(mode, op, res):
@@ -48,6 +34,6 @@ POSITIVE_OPS = {
 }
 for ops, arg in ((OPS, x), (POSITIVE_OPS, positive)):
     for name, f in ops.items():
-        emit("eager", name, time_it(lambda: f(arg)))
+        emit("eager", name, time_it(lambda: f(arg).block_until_ready()))
         jitted = jax.jit(f)
-        emit("jit", name, time_it(lambda: jitted(arg)))
+        emit("jit", name, time_it(lambda: jitted(arg).block_until_ready()))

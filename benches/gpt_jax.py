@@ -25,13 +25,13 @@ workload.
 """
 import argparse
 import json
-import statistics
 import time
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import optax
+from timing_jax import time_it
 
 p = argparse.ArgumentParser()
 p.add_argument("--min-time", type=float, default=3.0)
@@ -42,22 +42,6 @@ VOCAB, WIDTH, HEADS, LAYERS, CONTEXT, BATCH = 65, 128, 4, 2, 64, 16
 HEAD = WIDTH // HEADS
 
 jax.jit(lambda x: x + 1)(jnp.ones(3)).block_until_ready()  # backend start-up, not timed
-
-
-def time_it(fn, batch, min_time):
-    """Per-call (min, median) seconds of fn() over batches of `batch` calls, and the call count
-    (the warm-up and sample counts of benches/timing/mod.rs: at least 20 calls, 30 batches)."""
-    for _ in range(max(batch, 20)):
-        fn()
-    samples = []
-    start = perf()
-    while len(samples) < 30 or perf() - start < min_time:
-        t0 = perf()
-        for _ in range(batch):
-            fn()
-        samples.append((perf() - t0) / batch)
-    samples.sort()
-    return samples[0], statistics.median(samples), len(samples) * batch
 
 
 def emit(name, first, timing, first_loss, loss):

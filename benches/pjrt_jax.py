@@ -15,7 +15,6 @@ first_call_s: trace + lower + XLA compile + one step. Prints one JSON line per w
 """
 import argparse
 import json
-import statistics
 import time
 
 p = argparse.ArgumentParser()
@@ -35,25 +34,11 @@ if args.plugin:
 import equinox as eqx  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import optax  # noqa: E402
+from timing_jax import time_it
 
 IMPL = "jax-pjrt" if args.plugin else "jax"
 perf = time.perf_counter
 jax.jit(lambda x: x + 1)(jnp.ones(3)).block_until_ready()  # backend start-up, not timed
-
-
-def time_it(fn, batch, min_time):
-    """Per-call (min, median) seconds over batches of calls (benches/timing/mod.rs's loop)."""
-    for _ in range(max(batch, 20)):
-        fn()
-    samples = []
-    start = perf()
-    while len(samples) < 30 or perf() - start < min_time:
-        t0 = perf()
-        for _ in range(batch):
-            fn()
-        samples.append((perf() - t0) / batch)
-    samples.sort()
-    return samples[0], statistics.median(samples), len(samples) * batch
 
 
 def bench(name, model, loss_fn, x, y, optim):

@@ -17,13 +17,13 @@ batches of steps as in the Rust bench; min and median per step. Prints one JSON 
 """
 import argparse
 import json
-import statistics
 import time
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 import optax
+from timing_jax import time_it
 
 p = argparse.ArgumentParser()
 p.add_argument("--min-time", type=float, default=2.0)
@@ -33,21 +33,6 @@ perf = time.perf_counter
 LEARNING_RATE = 1e-2
 
 jax.jit(lambda x: x + 1)(jnp.ones(3)).block_until_ready()  # backend start-up, not timed
-
-
-def time_it(fn, batch, min_time):
-    """Per-call (min, median) seconds of fn() over batches of `batch` calls, and the call count."""
-    for _ in range(max(batch, 5)):
-        fn()
-    samples = []
-    start = perf()
-    while len(samples) < 30 or perf() - start < min_time:
-        t0 = perf()
-        for _ in range(batch):
-            fn()
-        samples.append((perf() - t0) / batch)
-    samples.sort()
-    return samples[0], statistics.median(samples), len(samples) * batch
 
 
 def mse(m, x, y):

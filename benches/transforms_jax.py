@@ -7,26 +7,12 @@ usage: /work/venv/bin/python benches/transforms_jax.py   (benches/run_transforms
 Prints JSON lines like the Rust bench.
 """
 import json
-import statistics
 import time
 
 import numpy as np
 import jax
 import jax.numpy as jnp
-
-
-def time_it(fn, batch, min_time=1.5):
-    for _ in range(max(batch, 5)):
-        fn()
-    samples = []
-    start = time.perf_counter()
-    while len(samples) < 30 or time.perf_counter() - start < min_time:
-        t0 = time.perf_counter()
-        for _ in range(batch):
-            fn()
-        samples.append((time.perf_counter() - t0) / batch)
-    samples.sort()
-    return samples[0], statistics.median(samples), len(samples) * batch
+from timing_jax import time_it
 
 
 def emit(op, res):
