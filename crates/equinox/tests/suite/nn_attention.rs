@@ -527,18 +527,23 @@ fn naive(
     }
 }
 
-/// Within 1e-5 of the largest expected magnitude.
-fn assert_near(what: &str, got: &Array, want: &Array) -> Result<(), TestCaseError> {
+/// Within 1e-5 of the largest expected magnitude, plus `atol`.
+fn assert_within(what: &str, got: &Array, want: &Array, atol: f64) -> Result<(), TestCaseError> {
     prop_assert_eq!(got.shape(), want.shape(), "{}: shape", what);
-    let bad = mismatches(
-        what,
-        &values(got),
-        &values(want),
-        Tolerance::rel(1e-5),
-        Scale::Case,
-    );
+    let tol = Tolerance::new(1e-5, atol);
+    let bad = mismatches(what, &values(got), &values(want), tol, Scale::Case);
     prop_assert!(bad.is_empty(), "{}: {:?}", what, &bad[..bad.len().min(5)]);
     Ok(())
+}
+
+/// Within 1e-5 of the largest expected magnitude.
+fn assert_near(what: &str, got: &Array, want: &Array) -> Result<(), TestCaseError> {
+    assert_within(what, got, want, 0.0)
+}
+
+/// The largest magnitude in `a`.
+fn max_abs(a: &Array) -> f64 {
+    values(a).iter().fold(0.0f64, |m, x| m.max(x.abs()))
 }
 
 /// Values that are weighted sums of `terms` with weights in [0, 1] (softmax probabilities):
@@ -553,12 +558,7 @@ fn assert_near_terms(
     want: &Array,
     terms: &Array,
 ) -> Result<(), TestCaseError> {
-    prop_assert_eq!(got.shape(), want.shape(), "{}: shape", what);
-    let largest_term = values(terms).iter().fold(0.0f64, |m, x| m.max(x.abs()));
-    let tol = Tolerance::new(1e-5, 1e-5 * largest_term);
-    let bad = mismatches(what, &values(got), &values(want), tol, Scale::Case);
-    prop_assert!(bad.is_empty(), "{}: {:?}", what, &bad[..bad.len().min(5)]);
-    Ok(())
+    assert_within(what, got, want, 1e-5 * max_abs(terms))
 }
 
 proptest! {
@@ -654,17 +654,10 @@ proptest! {
         // of size |c| |v| that can cancel far below them (a saturated softmax), so rounding is
         // bounded by those terms, not by the result. Hence an absolute part of 1e-5 times
         // scale |c| |v| |k| (|q| for the key's gradient), with maxima over the arrays.
-        let max = |a: &Array| values(a).iter().fold(0.0f64, |m, x| m.max(x.abs()));
         let scale = p.scale.unwrap_or(1.0 / (p.h as f64).sqrt());
-        let terms = scale * max(&c) * max(&args.2);
-        let near = |what: &str, got: &Array, want: &Array, other: &Array| {
-            let tol = Tolerance::new(1e-5, 1e-5 * terms * max(other));
-            let bad = mismatches(what, &values(got), &values(want), tol, Scale::Case);
-            prop_assert!(bad.is_empty(), "{}: {:?}", what, &bad[..bad.len().min(5)]);
-            Ok(())
-        };
-        near("gradient of query", &ours.0, &formula.0, &args.1)?;
-        near("gradient of key", &ours.1, &formula.1, &args.0)?;
+        let terms = scale * max_abs(&c) * max_abs(&args.2);
+        assert_within("gradient of query", &ours.0, &formula.0, 1e-5 * terms * max_abs(&args.1))?;
+        assert_within("gradient of key", &ours.1, &formula.1, 1e-5 * terms * max_abs(&args.0))?;
         assert_near_terms("gradient of value", &ours.2, &formula.2, &c)?;
     }
 }
