@@ -110,12 +110,16 @@ pub(crate) fn for_each_matrix<U: Send>(
     let batch = out.len() / len;
     // Below this much work a thread hand-off costs more than it saves.
     const PARALLEL_WORK: usize = 1 << 16;
+    const SINGLE_MATRIX_PARALLEL_WORK: usize = 1 << 28;
     if batch > 1 && flops.saturating_mul(batch) >= PARALLEL_WORK {
         out.par_chunks_mut(len)
             .enumerate()
             .for_each(|(i, o)| f(i, o, Par::Seq));
     } else {
-        let par = if flops >= PARALLEL_WORK * 16 {
+        // faer's threaded factorizations synchronise per panel: on 2 cores LU and Cholesky
+        // ran up to 2x slower threaded than single-threaded through n = 512 and only won
+        // from n ≈ 640 (LU) and n ≈ 768 (Cholesky) on (2026-12-05, AMD EPYC, AVX2).
+        let par = if flops >= SINGLE_MATRIX_PARALLEL_WORK {
             Par::rayon(0)
         } else {
             Par::Seq
@@ -130,8 +134,9 @@ pub(crate) fn for_each_matrix<U: Send>(
 /// upper triangle, or fills it with NaN when it is not positive definite.
 fn cholesky_one<T: LinalgScalar>(m: &mut [T], n: usize, par: Par) {
     let ok = {
-        let mut t = super::column_major::to_column_major(m, n, n);
-        let view = MatMut::from_column_major_slice_mut(&mut t, n, n);
+        // Column-major in place: no buffer to allocate.
+        super::column_major::transpose_square_in_place(m, n);
+        let view = MatMut::from_column_major_slice_mut(m, n, n);
         let mut buf = MemBuffer::new(cholesky_in_place_scratch::<T>(n, par, Default::default()));
         let ok = cholesky_in_place(
             view,
@@ -141,7 +146,7 @@ fn cholesky_one<T: LinalgScalar>(m: &mut [T], n: usize, par: Par) {
             Default::default(),
         )
         .is_ok();
-        super::column_major::from_column_major(&t, n, n, m);
+        super::column_major::transpose_square_in_place(m, n);
         ok
     };
     if ok {

@@ -64,8 +64,8 @@ fn lu_unblocked<T: LinalgScalar>(a: &mut [T], m: usize, n: usize, perm: &mut [us
     }
 }
 
-/// Factors one row-major `m`×`n` matrix in place (`a` starts as a copy of `original`);
-/// returns the row permutation.
+/// Factors the row-major `m`×`n` matrix `original` into `a` (row-major, same size, its contents
+/// ignored); returns the row permutation.
 fn lu_one<T: LinalgScalar>(
     a: &mut [T],
     original: &[T],
@@ -75,9 +75,8 @@ fn lu_one<T: LinalgScalar>(
 ) -> Vec<usize> {
     let mut perm = vec![0usize; m];
     let mut perm_inv = vec![0usize; m];
-    {
-        let mut t = super::column_major::to_column_major(a, m, n);
-        let view = MatMut::from_column_major_slice_mut(&mut t, m, n);
+    let mut factor = |t: &mut [T]| {
+        let view = MatMut::from_column_major_slice_mut(t, m, n);
         let mut buf = MemBuffer::new(lu_in_place_scratch::<usize, T>(
             m,
             n,
@@ -92,6 +91,15 @@ fn lu_one<T: LinalgScalar>(
             MemStack::new(&mut buf),
             Default::default(),
         );
+    };
+    if m == n {
+        // A square matrix factors in `a` itself: no column-major buffer to allocate.
+        super::column_major::transpose_into(original, m, n, a);
+        factor(a);
+        super::column_major::transpose_square_in_place(a, n);
+    } else {
+        let mut t = super::column_major::to_column_major(original, m, n);
+        factor(&mut t);
         super::column_major::from_column_major(&t, m, n, a);
     }
     // A zero pivot with rows below it: faer scaled the column by 1/0; redo it as LAPACK does.
@@ -123,7 +131,8 @@ fn pivots_of(perm: &[usize], k: usize) -> Vec<i32> {
 
 fn lu_kernel<T: LinalgScalar>(x: &Array, m: usize, n: usize) -> (Vec<T>, Vec<i32>, Vec<i32>) {
     let src = x.as_slice::<T>();
-    let mut out = src.to_vec();
+    // Every matrix of `out` is written whole by `lu_one`.
+    let mut out = vec![math_utils::zero::<T>(); src.len()];
     let len = m * n;
     let batch = out.len().checked_div(len).unwrap_or(0);
     let k = m.min(n);
