@@ -15,7 +15,9 @@
 //! For each it reports the first call of a fresh `filter_jit` (trace + compile + one run) and
 //! the per-call time of later calls as min and median over batches of calls. Run with
 //! `cargo bench -p equinox --bench gpt` (or `benches/run_gpt.sh`, which also runs the JAX side
-//! and prints ratios). Prints one JSON line per workload:
+//! and prints ratios); a name after `--` (`cargo bench -p equinox --bench gpt -- decode`) runs
+//! only the workloads whose names contain it, e.g. to profile one. Prints one JSON line per
+//! workload:
 //! `{"kind":"train","impl":"equinox-rs","workload":...,"first_call_s":...,"min_s":...,"median_s":...,"reps":...,"final_loss":...,"first_loss":...}`
 //! (for `gpt-decode` the losses are the sum of the last logits, a check that they are finite).
 
@@ -234,7 +236,14 @@ fn bench_decode(model_key: random::Key, data_key: random::Key) {
 }
 
 fn main() {
+    // Cargo passes `--bench`; the first other argument, if any, picks workloads by name.
+    let only = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| name.contains(o));
     let [model_key, data_key] = random::split_into(random::key(0));
-    bench_train(model_key.clone(), data_key.clone());
-    bench_decode(model_key, data_key);
+    if wanted("gpt-train") {
+        bench_train(model_key.clone(), data_key.clone());
+    }
+    if wanted("gpt-decode") {
+        bench_decode(model_key, data_key);
+    }
 }
