@@ -116,9 +116,9 @@ pub(crate) fn for_each_matrix<U: Send>(
             .enumerate()
             .for_each(|(i, o)| f(i, o, Par::Seq));
     } else {
-        // faer's threaded factorizations synchronise per panel: on 2 cores LU and Cholesky
-        // ran up to 2x slower threaded than single-threaded through n = 512 and only won
-        // from n ≈ 640 (LU) and n ≈ 768 (Cholesky) on (2026-12-05, AMD EPYC, AVX2).
+        // faer's threaded factorizations synchronise per panel: on 2 cores (AMD EPYC, AVX2,
+        // 2026-12-05) LU and Cholesky ran up to 2x slower threaded than single-threaded
+        // through n = 512; threads won from n ≈ 640 for LU and by n = 1024 for Cholesky.
         let par = if flops >= SINGLE_MATRIX_PARALLEL_WORK {
             Par::rayon(0)
         } else {
