@@ -71,16 +71,8 @@ fn transpose_band<T: Copy, const B: usize>(
         for i in (i0..i_end).step_by(B) {
             for j in (j0..j_end).step_by(B) {
                 if i + B <= i_end && j + B <= j_end {
-                    let mut block = [[src[i * cols + j]; B]; B];
-                    for (r, line) in block.iter_mut().enumerate() {
-                        line.copy_from_slice(&src[(i + r) * cols + j..][..B]);
-                    }
-                    for c in 0..B {
-                        let column = &mut out[(j - j0 + c) * rows + i..][..B];
-                        for (r, x) in column.iter_mut().enumerate() {
-                            *x = block[r][c];
-                        }
-                    }
+                    let block = load_block::<T, B>(src, cols, i, j);
+                    store_block_transposed(out, rows, &block, j - j0, i);
                 } else {
                     for r in i..(i + B).min(i_end) {
                         for c in j..(j + B).min(j_end) {
@@ -112,29 +104,14 @@ pub(crate) fn transpose_square_in_place<T: Copy>(a: &mut [T], n: usize) {
 
 fn transpose_square_blocks<T: Copy, const B: usize>(a: &mut [T], n: usize) {
     let full = n / B * B;
-    let load = |a: &[T], i: usize, j: usize| {
-        let mut block = [[a[i * n + j]; B]; B];
-        for (r, line) in block.iter_mut().enumerate() {
-            line.copy_from_slice(&a[(i + r) * n + j..][..B]);
-        }
-        block
-    };
-    // Writes the transpose of `block` at block row `i`, column `j`.
-    let store_transposed = |a: &mut [T], block: &[[T; B]; B], i: usize, j: usize| {
-        for r in 0..B {
-            for (c, x) in a[(i + r) * n + j..][..B].iter_mut().enumerate() {
-                *x = block[c][r];
-            }
-        }
-    };
     for i in (0..full).step_by(B) {
-        let diagonal = load(a, i, i);
-        store_transposed(a, &diagonal, i, i);
+        let diagonal = load_block::<T, B>(a, n, i, i);
+        store_block_transposed(a, n, &diagonal, i, i);
         for j in (i + B..full).step_by(B) {
-            let upper = load(a, i, j);
-            let lower = load(a, j, i);
-            store_transposed(a, &upper, j, i);
-            store_transposed(a, &lower, i, j);
+            let upper = load_block::<T, B>(a, n, i, j);
+            let lower = load_block::<T, B>(a, n, j, i);
+            store_block_transposed(a, n, &upper, j, i);
+            store_block_transposed(a, n, &lower, i, j);
         }
     }
     // The ragged last rows and columns, element by element.
@@ -145,9 +122,39 @@ fn transpose_square_blocks<T: Copy, const B: usize>(a: &mut [T], n: usize) {
     }
 }
 
+/// The `B`×`B` block at row `i`, column `j` of the row-major matrix `a` with rows of `stride`
+/// elements, read as `B` row runs.
+fn load_block<T: Copy, const B: usize>(a: &[T], stride: usize, i: usize, j: usize) -> [[T; B]; B] {
+    let mut block = [[a[i * stride + j]; B]; B];
+    for (r, line) in block.iter_mut().enumerate() {
+        line.copy_from_slice(&a[(i + r) * stride + j..][..B]);
+    }
+    block
+}
+
+/// Writes the transpose of `block` at row `i`, column `j` of the row-major matrix `a` with rows
+/// of `stride` elements, as `B` row runs.
+fn store_block_transposed<T: Copy, const B: usize>(
+    a: &mut [T],
+    stride: usize,
+    block: &[[T; B]; B],
+    i: usize,
+    j: usize,
+) {
+    for r in 0..B {
+        for (c, x) in a[(i + r) * stride + j..][..B].iter_mut().enumerate() {
+            *x = block[c][r];
+        }
+    }
+}
+
 /// A column-major copy of the row-major `m`×`n` matrix `a`.
 pub(crate) fn to_column_major<T: Copy + Send + Sync>(a: &[T], m: usize, n: usize) -> Vec<T> {
-    let mut out = a[..m * n].to_vec();
+    // Any value will do: every element is overwritten (a fill, where a copy also reads `a`).
+    let mut out = match a.first() {
+        Some(&x) if m * n > 0 => vec![x; m * n],
+        _ => Vec::new(),
+    };
     transpose_into(a, m, n, &mut out);
     out
 }
