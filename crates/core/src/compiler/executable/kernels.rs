@@ -296,6 +296,7 @@ impl<'a> Src<'a> {
     }
 
     /// Elements `start..start + n`, or the whole operand if it is a broadcast single element.
+    #[inline]
     pub(crate) fn window(self, start: usize, n: usize) -> Src<'a> {
         fn w<T>(v: &[T], start: usize, n: usize) -> &[T] {
             if v.len() == 1 {
@@ -315,6 +316,7 @@ impl<'a> Src<'a> {
 
 impl Dst<'_> {
     /// Elements `start..start + n`, reborrowed.
+    #[inline]
     pub(crate) fn window(&mut self, start: usize, n: usize) -> Dst<'_> {
         let r = start..start + n;
         match self {
@@ -326,6 +328,7 @@ impl Dst<'_> {
     }
 
     /// Elements `start..start + n`, to read.
+    #[inline]
     pub(crate) fn src(&self, start: usize, n: usize) -> Src<'_> {
         let r = start..start + n;
         match self {

@@ -25,8 +25,10 @@ use rayon::prelude::*;
 use smallvec::SmallVec;
 use std::collections::HashMap;
 
-/// Elements per chunk (at least one row): a few f32 chunks fit in a core's L1/L2 cache.
-const CHUNK: usize = 2048;
+/// Elements per chunk (at least one row): a few f32 chunks fit in a core's L1/L2 cache. On the
+/// two-core AVX2 EPYC, jitted softmax over (1000, 1000) f32 took 0.57 ms at 4096 (four rows a
+/// chunk) against 0.61 at 2048, where each row's steps paid their dispatch twice as often.
+const CHUNK: usize = 4096;
 
 /// Rows longer than this are not row-fused. It stays below the standalone reduction's
 /// parallel threshold, which splits a single long row across threads (a different
@@ -647,7 +649,12 @@ impl RowFused {
             Step::Op {
                 op, dtype, args, ..
             } => {
-                let a: SmallVec<[Src<'_>; 3]> = args.iter().map(arg).collect();
+                // A plain loop, as in plain fusion's steps (an iterator's `collect` returned
+                // each operand through memory).
+                let mut a: SmallVec<[Src<'_>; 3]> = SmallVec::new();
+                for x in args {
+                    a.push(arg(x));
+                }
                 if args.iter().any(|a| matches!(a, Arg::Rows(_))) {
                     // Row by row, each broadcast per-row value a single element: the same
                     // per-element formula on the same operands as over the whole chunk.

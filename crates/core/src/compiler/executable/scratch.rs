@@ -26,6 +26,7 @@ pub(super) enum Block {
 }
 
 impl Block {
+    #[inline]
     pub(super) fn dst(&mut self, n: usize) -> Dst<'_> {
         match self {
             Block::F32(v) => Dst::F32(&mut v[..n]),
@@ -77,6 +78,7 @@ impl Scratch {
         }
     }
 
+    #[inline]
     pub(super) fn take(&mut self, d: DType, idx: u16) -> Block {
         let i = idx as usize;
         match d {
@@ -87,6 +89,7 @@ impl Scratch {
         }
     }
 
+    #[inline]
     pub(super) fn put(&mut self, b: Block, idx: u16) {
         let i = idx as usize;
         match b {
@@ -97,6 +100,7 @@ impl Scratch {
         }
     }
 
+    #[inline]
     pub(super) fn src(&self, d: DType, idx: u16, n: usize) -> Src<'_> {
         let i = idx as usize;
         match d {
