@@ -20,6 +20,32 @@ const LOG2_E: f32 = std::f32::consts::LOG2_E;
 /// (ties to even), with plain additions on every SIMD level.
 const ROUND_MAGIC: f32 = 12_582_912.0;
 
+/// Defines `$name::<N>(top)`: the Taylor coefficients of `e^x` from degree `top` down, in
+/// Horner order (`[1/top!, 1/(top-1)!, ..., 1/(top-N+1)!]`). Each is one division of exact
+/// values (factorials to 13! are exact in f32), so it is the correctly rounded `1/k!`, the
+/// value a literal `1.0 / 5040.0` of the same type gives.
+macro_rules! exp_taylor {
+    ($name:ident: $t:ty) => {
+        pub(super) const fn $name<const N: usize>(top: usize) -> [$t; N] {
+            let mut c = [0.0; N];
+            let mut i = 0;
+            while i < N {
+                let mut factorial: $t = 1.0;
+                let mut k = 2;
+                while k <= top - i {
+                    factorial *= k as $t;
+                    k += 1;
+                }
+                c[i] = 1.0 / factorial;
+                i += 1;
+            }
+            c
+        }
+    };
+}
+exp_taylor!(exp_taylor_f32: f32);
+exp_taylor!(exp_taylor_f64: f64);
+
 #[inline(always)]
 fn round_to_int(x: f32) -> f32 {
     (x + ROUND_MAGIC) - ROUND_MAGIC
@@ -40,15 +66,7 @@ fn pow2(k: f32) -> f32 {
 /// accurate relative to the result.
 #[inline(always)]
 fn expm1_reduced(r: f32) -> f32 {
-    const C: [f32; 7] = [
-        1.0 / 40320.0,
-        1.0 / 5040.0,
-        1.0 / 720.0,
-        1.0 / 120.0,
-        1.0 / 24.0,
-        1.0 / 6.0,
-        0.5,
-    ];
+    const C: [f32; 7] = exp_taylor_f32(8);
     let p = C[1..].iter().fold(C[0], |p, &c| p.mul_add(r, c));
     (r * r).mul_add(p, r)
 }
@@ -80,16 +98,7 @@ pub fn exp_f32(x: f32) -> f32 {
     let r = (-k).mul_add(LN2_LO, r);
     // e^r by Taylor to degree 7 in Horner form (|r| <= ln(2)/2: the next term is below
     // 2^-27 relative); fewer operations than 1 + expm1(r), and within 1 ulp all the same.
-    const C: [f32; 8] = [
-        1.0 / 5040.0,
-        1.0 / 720.0,
-        1.0 / 120.0,
-        1.0 / 24.0,
-        1.0 / 6.0,
-        0.5,
-        1.0,
-        1.0,
-    ];
+    const C: [f32; 8] = exp_taylor_f32(7);
     let p = C[1..].iter().fold(C[0], |p, &c| p.mul_add(r, c));
     // Scale by 2^k (k in [-150, 128]) in two exact halves, so that results in the subnormal
     // range round once and k = 128 does not overflow the exponent field. The halves'
@@ -185,8 +194,9 @@ pub fn log1p_f32(x: f32) -> f32 {
 /// be (never subnormal: its smallest positive value is 2^-24) and arranged for a shorter
 /// dependency chain (the series in `s^2` by Estrin's scheme, the exponent's low part and the
 /// rounding correction added off the chain). Both branches of `log1p` run for every element,
-/// and the chain's length, not the operation count, bounded the loop: this took the (1000,
-/// 1000) f32 loop from 1.84 to 1.41 ms on one core, within 1 ulp all the same.
+/// and the chain's length, not the operation count, bounded the loop: a standalone loop over
+/// 1M random f32 went from 1.99 to 1.51 ms on one core (a jitted `log1p(abs(x))`, about 5%),
+/// within 1 ulp all the same.
 #[inline(always)]
 fn log1p_large(x: f32) -> f32 {
     let u = 1.0 + x;
@@ -228,4 +238,27 @@ pub fn logistic_f32(x: f32) -> f32 {
     let t = exp_f32(-x.abs());
     let numerator = if x < 0.0 { t } else { 1.0 };
     numerator / (1.0 + t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taylor_coefficients_are_the_rounded_inverse_factorials() {
+        let f32s: [f32; 8] = exp_taylor_f32(7);
+        let literal = [
+            1.0 / 5040.0,
+            1.0 / 720.0,
+            1.0 / 120.0,
+            1.0 / 24.0,
+            1.0 / 6.0,
+            0.5,
+            1.0,
+            1.0,
+        ];
+        assert_eq!(f32s.map(f32::to_bits), literal.map(f32::to_bits));
+        let f64s: [f64; 3] = exp_taylor_f64(10);
+        assert_eq!(f64s, [1.0 / 3_628_800.0, 1.0 / 362_880.0, 1.0 / 40_320.0]);
+    }
 }

@@ -56,19 +56,7 @@ fn exp2_wide(t: f64) -> f64 {
     // |r| <= 1/2 exactly; e^u for u = r ln 2 (|u| <= 0.347) by Taylor to u^10 (the next term
     // is below 2^-42 relative).
     let u = (t - k) * std::f64::consts::LN_2;
-    const C: [f64; 11] = [
-        1.0 / 3_628_800.0,
-        1.0 / 362_880.0,
-        1.0 / 40_320.0,
-        1.0 / 5040.0,
-        1.0 / 720.0,
-        1.0 / 120.0,
-        1.0 / 24.0,
-        1.0 / 6.0,
-        0.5,
-        1.0,
-        1.0,
-    ];
+    const C: [f64; 11] = super::vecmath::exp_taylor_f64(10);
     let p = C[1..].iter().fold(C[0], |p, &c| p * u + c);
     // 2^k from k's bits in the low mantissa of `shifted` (|k| <= 160: a normal f64).
     let k_bits = shifted.to_bits().wrapping_sub(ROUND_MAGIC.to_bits());
