@@ -751,9 +751,9 @@ fn closure_law(x: &Array, w: &Array) {
         (&outer_product.sin().sum(()) + &(&x * w).sum(())).square()
     };
     // g_j = 2 s d_j, with s = Σ_ik sin(x_i w_k) + Σ_i x_i w_i and d_j = Σ_i x_i cos(x_i w_j) + x_j.
-    // The two sides sum s's terms in different orders (and differently on machines with wider
-    // vectors), so where s cancels to near 0 each keeps a rounding error the size of its terms,
-    // not of s: compare relative to 2 Σ|terms of s| · max_j Σ|terms of d_j|.
+    // The two sides sum s's terms in different orders, so where s cancels to near 0 each keeps
+    // a rounding error the size of its terms, not of s: compare relative to
+    // 2 Σ|terms of s| · max_j Σ|terms of d_j|, bounded here by Σ|x_i| + max|x|.
     let (xs, ws) = (x.to_vec::<f64>(), w.to_vec::<f64>());
     let s_terms: f64 = xs
         .iter()

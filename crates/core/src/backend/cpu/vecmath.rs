@@ -143,13 +143,8 @@ pub fn log_f32(x: f32) -> f32 {
     // Subnormals are scaled into the normal range first (and the exponent corrected).
     let subnormal = x < f32::MIN_POSITIVE;
     let xs = if subnormal { x * 8_388_608.0 } else { x };
-    let bits = xs.to_bits() as i32;
-    // Split into m * 2^e with m in [sqrt(1/2), sqrt(2)): take the exponent of x / sqrt(1/2).
-    // (Negative inputs wrap here; their result is replaced by NaN below.)
-    let shifted = bits.wrapping_sub(0x3f35_04f3);
-    // (An i32 to f32 conversion vectorises; only the reverse is slow.)
-    let e = (shifted >> 23) as f32 - if subnormal { 23.0 } else { 0.0 };
-    let m = f32::from_bits(((shifted & 0x007f_ffff) + 0x3f35_04f3) as u32);
+    let (m, e) = split_sqrt_half(xs);
+    let e = e - if subnormal { 23.0 } else { 0.0 };
     let y = log_mantissa(m, e);
     let y = if x == 0.0 { f32::NEG_INFINITY } else { y };
     // XLA's result there is x86's default NaN, which is negative.
@@ -161,6 +156,29 @@ pub fn log_f32(x: f32) -> f32 {
     }
 }
 
+/// `x = m * 2^e` with m in [sqrt(1/2), sqrt(2)) for a positive normal `x`: the exponent of
+/// x / sqrt(1/2), read off the bits. (Negative inputs wrap; callers replace their result.)
+#[inline(always)]
+fn split_sqrt_half(x: f32) -> (f32, f32) {
+    let shifted = (x.to_bits() as i32).wrapping_sub(0x3f35_04f3);
+    // (An i32 to f32 conversion vectorises; only the reverse is slow.)
+    let e = (shifted >> 23) as f32;
+    let m = f32::from_bits(((shifted & 0x007f_ffff) + 0x3f35_04f3) as u32);
+    (m, e)
+}
+
+/// The coefficients of `R(s) / s^2 = 2/3 + 2/5 s^2 + ...` to s^10 in Horner order
+/// (|s| <= 0.1716: the next term is below 2^-28 relative).
+const LOG_SERIES: [f32; 5] = [2.0 / 11.0, 2.0 / 9.0, 2.0 / 7.0, 2.0 / 5.0, 2.0 / 3.0];
+
+/// `ln(1 + f) = f - (f^2/2 - s (f^2/2 + R))` for `s = f / (2 + f)` and the series part `R`
+/// (fdlibm's arrangement: the leading `f` is exact, the rest a small correction).
+#[inline(always)]
+fn ln_from_series(f: f32, s: f32, r: f32) -> f32 {
+    let hfsq = 0.5 * f * f;
+    f - s.mul_add(-(hfsq + r), hfsq)
+}
+
 /// `ln(m) + e ln 2` for m in [sqrt(1/2), sqrt(2)), in fdlibm's arrangement: with `f = m - 1`
 /// and `s = f / (2 + f)`, `ln m = 2 atanh(s) = f - (f^2/2 - s (f^2/2 + R))` where
 /// `R = s^2 (2/3 + 2/5 s^2 + ...)`; the leading `f` is exact and the rest a small correction.
@@ -169,11 +187,9 @@ fn log_mantissa(m: f32, e: f32) -> f32 {
     let f = m - 1.0;
     let s = f / (2.0 + f);
     let z = s * s;
-    // The series to s^10 (|s| <= 0.1716: the next term is below 2^-28 relative).
-    const C: [f32; 5] = [2.0 / 11.0, 2.0 / 9.0, 2.0 / 7.0, 2.0 / 5.0, 2.0 / 3.0];
+    const C: [f32; 5] = LOG_SERIES;
     let r = z * C[1..].iter().fold(C[0], |p, &c| p.mul_add(z, c));
-    let hfsq = 0.5 * f * f;
-    let lnm = f - s.mul_add(-(hfsq + r), hfsq);
+    let lnm = ln_from_series(f, s, r);
     e.mul_add(LN2_HI, e.mul_add(LN2_LO, lnm))
 }
 
@@ -202,22 +218,17 @@ fn log1p_large(x: f32) -> f32 {
     let u = 1.0 + x;
     // `u - 1` is exact for u in [1/2, 2]; beyond, the correction is below an ulp of ln(u).
     let correction = (x - (u - 1.0)) / u;
-    // u = m * 2^e with m in [sqrt(1/2), sqrt(2)), as in `log_f32` (negative u wraps here and
-    // is replaced by NaN below).
-    let shifted = (u.to_bits() as i32).wrapping_sub(0x3f35_04f3);
-    let e = (shifted >> 23) as f32;
-    let m = f32::from_bits(((shifted & 0x007f_ffff) + 0x3f35_04f3) as u32);
+    // (Negative u wraps here and is replaced by NaN below.)
+    let (m, e) = split_sqrt_half(u);
     let f = m - 1.0;
     let s = f / (2.0 + f);
     let z = s * s;
     let z2 = z * z;
-    const C: [f32; 5] = [2.0 / 11.0, 2.0 / 9.0, 2.0 / 7.0, 2.0 / 5.0, 2.0 / 3.0];
+    const C: [f32; 5] = LOG_SERIES;
     let series = C[0]
         .mul_add(z2, C[1].mul_add(z, C[2]))
         .mul_add(z2, C[3].mul_add(z, C[4]));
-    let r = z * series;
-    let hfsq = 0.5 * f * f;
-    let lnm = f - s.mul_add(-(hfsq + r), hfsq);
+    let lnm = ln_from_series(f, s, z * series);
     let y = e.mul_add(LN2_HI, lnm + e.mul_add(LN2_LO, correction));
     // u = inf: inf (not inf + NaN); u = 0 (x = -1): -inf; u < 0: XLA's negative NaN.
     let y = if u == f32::INFINITY { u } else { y };

@@ -650,20 +650,18 @@ impl Fused {
                 // returned each operand through memory, and the store-forwarding stalls that
                 // caused were a quarter of a step's overhead.
                 let mut a: SmallVec<[Src<'_>; 3]> = SmallVec::new();
+                let slot = |s: u16| {
+                    let (d, idx) = self.slots[s as usize];
+                    scratch.src(d, idx, n)
+                };
                 for arg in args {
-                    let slot = match *arg {
-                        Arg::Input(i) => from_slot[i as usize],
-                        Arg::Slot(s) => Some(s),
-                        Arg::Output(_) => None,
-                    };
-                    a.push(match (slot, *arg) {
-                        (Some(s), _) => {
-                            let (d, idx) = self.slots[s as usize];
-                            scratch.src(d, idx, n)
-                        }
-                        (None, Arg::Input(i)) => srcs[i as usize].window(b, n),
-                        (None, Arg::Output(o)) => output(o),
-                        (None, Arg::Slot(_)) => unreachable!("a slot argument has its slot"),
+                    a.push(match *arg {
+                        Arg::Input(i) => match from_slot[i as usize] {
+                            Some(s) => slot(s),
+                            None => srcs[i as usize].window(b, n),
+                        },
+                        Arg::Slot(s) => slot(s),
+                        Arg::Output(o) => output(o),
                     });
                 }
                 kernels::elementwise(*op, *dtype, &a, out);
