@@ -173,30 +173,9 @@ impl PrimitiveRule for Cholesky {
         args: &[Value],
         out: &[ShapeDtype],
     ) -> Result<Vec<Value>, LoweringError> {
-        let o = &out[0];
-        let l = cx.op("stablehlo.cholesky", &[&args[0]], "lower = true", o);
+        let l = cx.op("stablehlo.cholesky", &[&args[0]], "lower = true", &out[0]);
         // StableHLO leaves the strict upper triangle unspecified; ours is zero.
-        let rank = o.shape.len();
-        let index = ShapeDtype::new(o.shape.clone(), DType::I32);
-        let row = cx.op(
-            "stablehlo.iota",
-            &[],
-            &format!("iota_dimension = {} : i64", rank - 2),
-            &index,
-        );
-        let col = cx.op(
-            "stablehlo.iota",
-            &[],
-            &format!("iota_dimension = {} : i64", rank - 1),
-            &index,
-        );
-        let keep = cx.compare("GE", &row, &col);
-        let zero = cx.scalar(o.dtype, 0.0);
-        Ok(vec![cx.elementwise(
-            "stablehlo.select",
-            &[&keep, &l, &zero],
-            o.dtype,
-        )])
+        Ok(vec![super::lowering::keep_triangle(cx, &l, true)])
     }
 
     fn name(&self) -> &'static str {

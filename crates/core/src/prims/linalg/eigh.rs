@@ -5,7 +5,10 @@ use super::qr::{
     batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mh, row_major,
     split_matrix, wrap_outputs,
 };
+use super::lowering::expanded_call;
 use crate::array::{Array, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
+use crate::prims::compare::CompareOp;
 use crate::prims::ops;
 use crate::prims::rules::py_bool;
 use crate::prims::{bind, expect_arity, rules, LinearArg, PrimitiveRule};
@@ -45,6 +48,53 @@ impl PrimitiveRule for EighOp {
             matrix_aval(x, &batch, &[n, n], x.dtype),
             matrix_aval(x, &batch, &[n], x.dtype.real_dtype()),
         ]
+    }
+
+    /// XLA's `Eigh` expansion (parallel Jacobi sweeps), as JAX's TPU lowering emits it,
+    /// then refined. The expansion stops when its off-diagonal norm, computed as
+    /// `sqrt(‖A‖² - ‖diag A‖²)`, reaches the cancellation floor of that difference: about
+    /// `sqrt(ε)·‖A‖` (1e-8 in float64), so its eigenvectors are that far off. Two steps of Ogita
+    /// and Aishima's refinement (matrix products only, quadratically convergent) bring them to
+    /// working precision. A matrix with a non-finite entry gives NaNs, as the CPU kernel does.
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let x = &args[0];
+        if x.aval.size() == 0 {
+            let zero = cx.scalar(out[1].dtype, 0.0);
+            let w = cx.broadcast_to(&zero, &out[1].shape);
+            return Ok(vec![x.clone(), w]);
+        }
+        // The tolerance is the expansion's stopping rule; the floor above ends it sooner.
+        let config = format!("{},1,100,1e-6", u8::from(self.lower));
+        let jacobi = expanded_call(cx, "Eigh", &[x], &config, out);
+        let lower = self.lower;
+        cx.lower_function(
+            &|a: &[Array]| {
+                let (x, v) = (&a[0], &a[1]);
+                let full = hermitian_from_triangle(x, lower);
+                let (v, w) = refine_eigenvectors(&refine_eigenvectors(v, &full).0, &full);
+                // The refined eigenvalues back in ascending order, their vectors with them.
+                let r = x.ndim();
+                let order = ops::argsort(&w, r - 2);
+                let w = ops::take_along_axis(&w, &order, r - 2);
+                let columns = ops::broadcast_to_shape(
+                    &ops::expand_dims(&order, &[r - 2]),
+                    v.shape_obj(),
+                    "eigh",
+                );
+                let v = ops::take_along_axis(&v, &columns, r - 1);
+                let finite = crate::numpy::isfinite(x).all([-2, -1]);
+                let nan = |y: &Array| ops::full_like_scalar(y, f64::NAN);
+                let v_ok = ops::expand_dims(&finite, &[r - 2, r - 1]);
+                let w_ok = ops::expand_dims(&finite, &[r - 2]);
+                vec![ops::where_(&v_ok, &v, &nan(&v)), ops::where_(&w_ok, &w, &nan(&w))]
+            },
+            &[x.clone(), jacobi[0].clone()],
+        )
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
@@ -106,6 +156,47 @@ impl PrimitiveRule for EighOp {
             ("subset_by_index", "None".into()),
         ]
     }
+}
+
+/// The Hermitian matrix whose lower (or upper) triangle is that of `x`, over the last two axes.
+fn hermitian_from_triangle(x: &Array, lower: bool) -> Array {
+    if lower {
+        &ops::tril(x, 0) + &mh(&ops::tril(x, -1))
+    } else {
+        &ops::triu(x, 0) + &mh(&ops::triu(x, 1))
+    }
+}
+
+/// One step of Ogita and Aishima's refinement of approximate eigenvectors `x` (columns, over
+/// the last two axes) of the real symmetric `a` ("Iterative refinement for symmetric eigenvalue
+/// decomposition", Japan J. Indust. Appl. Math. 35, 2018): with `R = I - xᵀx` and
+/// `S = xᵀ a x`, the eigenvalues are `λᵢ = Sᵢᵢ / (1 - Rᵢᵢ)` and `x (I + E)` the new vectors,
+/// `Eᵢⱼ = (Sᵢⱼ + λⱼ Rᵢⱼ) / (λⱼ - λᵢ)` where the two eigenvalues are apart by more than the
+/// step's error bound `δ`, `Rᵢⱼ / 2` where they are not (a cluster's vectors are then kept as
+/// a basis of its subspace). Returns the vectors and the eigenvalues `λ`.
+fn refine_eigenvectors(x: &Array, a: &Array) -> (Array, Array) {
+    let r = x.ndim();
+    let n = x.shape()[r - 1];
+    let xt = mh(x);
+    let eye = ops::eye(n, None, 0).astype(x.dtype());
+    let residual = &eye - &ops::matmul(&xt, x);
+    let s = ops::matmul(&ops::matmul(&xt, a), x);
+    let lambda = &ops::real(&ops::diagonal(&s)) / &(1.0 - &ops::real(&ops::diagonal(&residual)));
+    let lambda_col = ops::expand_dims(&lambda, &[r - 2]);
+    let lambda_row = ops::expand_dims(&lambda, &[r - 1]);
+    let frobenius = |m: &Array| {
+        let squares = crate::numpy::abs(m).square().sum([-2, -1]);
+        ops::expand_dims(&squares.sqrt(), &[r - 2, r - 1])
+    };
+    let off = &s - &(&eye * &lambda_col);
+    let delta = 2.0 * (&frobenius(&off) + &(&frobenius(a) * &frobenius(&residual)));
+    let gap = &lambda_col - &lambda_row;
+    let separated = ops::compare(CompareOp::Gt, &crate::numpy::abs(&gap), &delta, "eigh");
+    // The division is only taken where `separated`; elsewhere its denominator is made 1.
+    let safe_gap = ops::where_(&separated, &gap, &ops::full_like_scalar(&gap, 1.0));
+    let apart = &(&s + &(&residual * &lambda_col)) / &safe_gap;
+    let e = ops::where_(&separated, &apart, &(&residual * 0.5));
+    (x + &ops::matmul(x, &e), lambda)
 }
 
 /// `(x + xᴴ) / 2` over the last two axes (JAX's `lax.linalg.symmetrize`).

@@ -3,8 +3,11 @@
 //! (`jax/_src/lax/linalg.py`, `_lu_jvp_rule`, `_generic_lu_pivots_to_permutation`).
 
 use super::cholesky::{check_linalg_operand, for_each_matrix, with_linalg_type, LinalgScalar};
+use super::lowering::lower_batched;
 use super::triangular_solve::TriangularSolve;
 use crate::array::{Array, DType, Shape, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
+use crate::prims::compare::CompareOp;
 use crate::prims::ops;
 use crate::prims::slicing::PadConfig;
 use crate::prims::{bind, bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
@@ -29,6 +32,67 @@ pub struct Lu;
 pub struct LuPivotsToPermutation {
     /// The length of the permutation (the number of rows of the factored matrix).
     pub permutation_size: usize,
+}
+
+/// JAX's `_lu_unblocked`: the partial-pivoting LU of one `m × n` matrix as a loop of
+/// ordinary operations (for the StableHLO lowering), pivoting on the largest `|re| + |im|`
+/// on or below the diagonal (the first on a tie, as LAPACK's `i?amax`) and leaving the column
+/// below a zero pivot alone, as the CPU kernel does.
+fn lu_loop(a: &Array) -> (Array, Array, Array) {
+    let (m, n) = (a.shape()[0], a.shape()[1]);
+    let k = m.min(n);
+    let pivots = ops::zeros([k], DType::I32);
+    let permutation = ops::iota(DType::I32, m);
+    if k == 0 {
+        return (a.clone(), pivots, permutation);
+    }
+    let rows = ops::iota(DType::I32, m);
+    let cols = ops::iota(DType::I32, n);
+    let zero = Array::scalar(0i32);
+    let (pivots, permutation, lu) = crate::lax::fori_loop(
+        0,
+        k as i64,
+        |j: &Array, (pivots, perm, a): &(Array, Array, Array)| {
+            let column = |a: &Array| ops::reshape(&ops::dynamic_slice(a, &[zero.clone(), j.clone()], &[m, 1]), &[m]);
+            let col = column(a);
+            let magnitude = if col.dtype().is_complex() {
+                crate::numpy::abs(&ops::real(&col)) + crate::numpy::abs(&crate::lax::imag(&col))
+            } else {
+                crate::numpy::abs(&col)
+            };
+            let below = ops::compare(CompareOp::Ge, &rows, j, "lu");
+            let candidates = ops::where_(&below, &magnitude, &ops::full_like_scalar(&magnitude, f64::NEG_INFINITY));
+            let i = crate::lax::argmax(&candidates, 0, DType::I32);
+            let pivots = ops::dynamic_update_slice(pivots, &ops::reshape(&i, &[1]), std::slice::from_ref(j));
+            // Rows j and i swap, in the matrix and in the permutation.
+            let swap = |x: &Array, width: &[usize]| {
+                let start = |r: &Array| std::iter::once(r.clone()).chain(width.iter().skip(1).map(|_| zero.clone())).collect::<Vec<_>>();
+                let row_j = ops::dynamic_slice(x, &start(j), width);
+                let row_i = ops::dynamic_slice(x, &start(&i), width);
+                let x = ops::dynamic_update_slice(x, &row_i, &start(j));
+                ops::dynamic_update_slice(&x, &row_j, &start(&i))
+            };
+            let a = swap(a, &[1, n]);
+            let perm = swap(perm, &[1]);
+            // The column below the pivot divided by it (unless it is zero), then the rank-one
+            // update of the trailing block.
+            let col = column(&a);
+            let pivot = ops::reshape(&ops::dynamic_slice(&a, &[j.clone(), j.clone()], &[1, 1]), &[]);
+            let nonzero = ops::compare(CompareOp::Ne, &pivot, &ops::full_like_scalar(&pivot, 0.0), "lu");
+            let below = ops::compare(CompareOp::Gt, &rows, j, "lu");
+            let scale = crate::numpy::logical_and(&below, &nonzero);
+            let col = ops::select(&scale, &(&col / &pivot), &col);
+            let a = ops::dynamic_update_slice(&a, &ops::reshape(&col, &[m, 1]), &[zero.clone(), j.clone()]);
+            let row = ops::dynamic_slice(&a, &[j.clone(), zero.clone()], &[1, n]);
+            let outer = &ops::reshape(&col, &[m, 1]) * &row;
+            let right = ops::compare(CompareOp::Gt, &cols, j, "lu");
+            let trailing = crate::numpy::logical_and(&ops::reshape(&below, &[m, 1]), &ops::reshape(&right, &[1, n]));
+            let a = &a - &ops::select(&trailing, &outer, &ops::zeros_like(&outer));
+            (pivots, perm, a)
+        },
+        &(pivots, permutation, a.clone()),
+    );
+    (lu, pivots, permutation)
 }
 
 /// LAPACK's unblocked `getf2` on a row-major `m`×`n` matrix: the fallback for matrices with a
@@ -341,6 +405,22 @@ impl PrimitiveRule for Lu {
             with(m.min(n)),
             with(m),
         ]
+    }
+
+    /// A loop of ordinary operations (XLA expands no LU call on CPU): JAX's
+    /// `_lu_unblocked`, one column per step, vmapped over the batch.
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        _out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let shape = &args[0].aval.shape;
+        let batch = shape[..shape.len() - 2].to_vec();
+        lower_batched(cx, &batch, args, |a| {
+            let (lu, pivots, permutation) = lu_loop(&a[0]);
+            vec![lu, pivots, permutation]
+        })
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {

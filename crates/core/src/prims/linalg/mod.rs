@@ -5,6 +5,7 @@ pub mod cholesky;
 mod column_major;
 pub mod eig;
 pub mod eigh;
+mod lowering;
 pub mod lu;
 pub mod qr;
 pub mod svd;

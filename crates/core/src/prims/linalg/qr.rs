@@ -6,8 +6,10 @@
 
 use super::cholesky::{with_linalg_type, LinalgScalar};
 use super::eigh::all_finite;
+use super::lowering::{expanded_call, eye_like, keep_triangle};
 use super::svd::SvdOp;
 use crate::array::{Array, ArrayElement, DType, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::prims::ops;
 use crate::prims::rules;
 use crate::prims::rules::py_bool;
@@ -47,6 +49,59 @@ impl PrimitiveRule for QrOp {
             matrix_aval(x, &batch, &[m, k], x.dtype),
             matrix_aval(x, &batch, &[k, n], x.dtype),
         ]
+    }
+
+    /// XLA's `Qr` and `ProductOfElementaryHouseholderReflectors` expansions, assembled as JAX's
+    /// `_qr_lowering` does: `geqrf`, then `orgqr` on the reflectors (padded to `m × m` for the
+    /// full `q` of a tall matrix). Their reflectors follow LAPACK's sign convention, as the CPU
+    /// kernel does.
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let x = &args[0];
+        let (batch, m, n) = split_matrix(&x.aval);
+        let k = m.min(n);
+        let (q_aval, r_aval) = (&out[0], &out[1]);
+        if k == 0 {
+            // No reflectors: `q` is (the leading columns of) the identity, `r` is empty or zero.
+            let zero = cx.scalar(r_aval.dtype, 0.0);
+            let r = cx.broadcast_to(&zero, &r_aval.shape);
+            return Ok(vec![eye_like(cx, q_aval), r]);
+        }
+        let with_batch = |dims: &[usize]| -> Vec<usize> { batch.iter().chain(dims).copied().collect() };
+        let taus_aval = ShapeDtype::new(with_batch(&[k]), x.aval.dtype);
+        let mut packed = expanded_call(cx, "Qr", &[x], "", &[x.aval.clone(), taus_aval]);
+        let taus = packed.pop().expect("Qr returns the scales");
+        let packed = packed.pop().expect("Qr returns the reflectors");
+        let origin = vec![0; batch.len() + 2];
+        let reflectors = if m < n {
+            cx.slice(&packed, &origin, &with_batch(&[m, m]))
+        } else if self.full_matrices && m > n {
+            let zero = cx.scalar(x.aval.dtype, 0.0);
+            let mut high = origin.clone();
+            high[batch.len() + 1] = m - n;
+            cx.pad(&packed, &zero, &origin, &high)
+        } else {
+            packed.clone()
+        };
+        let q = expanded_call(
+            cx,
+            "ProductOfElementaryHouseholderReflectors",
+            &[&reflectors, &taus],
+            "",
+            std::slice::from_ref(q_aval),
+        )
+        .pop()
+        .expect("one result");
+        let r_block = if r_aval.shape == packed.aval.shape {
+            packed
+        } else {
+            cx.slice(&packed, &origin, &r_aval.shape)
+        };
+        Ok(vec![q, keep_triangle(cx, &r_block, false)])
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
