@@ -123,7 +123,10 @@ impl PrimitiveRule for PrngOp {
         out: &[ShapeDtype],
     ) -> Result<Vec<Value>, LoweringError> {
         match self {
-            PrngOp::Threefry2x32 => Ok(lower_threefry2x32(cx, args, &out[0])),
+            PrngOp::Threefry2x32
+            | PrngOp::Threefry4x32
+            | PrngOp::Philox2x32
+            | PrngOp::Philox4x32 => Ok(lower_block(self, cx, args, &out[0])),
             PrngOp::Iota2x32Shape { shape } => {
                 // A flat 64-bit iota, split into words, in the output's shape.
                 let n: usize = shape.iter().product();
@@ -191,7 +194,6 @@ impl PrimitiveRule for PrngOp {
                 };
                 Ok(vec![new_key, outs[1].clone()])
             }
-            _ => Err(LoweringError::unsupported(self.name())),
         }
     }
 
@@ -365,36 +367,158 @@ impl PrimitiveRule for PrngOp {
     }
 }
 
-/// Threefry-2x32 on `uint32` tensors, round by round as [`threefry2x32_block`] computes it.
-fn lower_threefry2x32(cx: &mut LoweringContext, args: &[Value], out: &ShapeDtype) -> Vec<Value> {
-    use crate::backend::cpu::threefry::{KS_PARITY, ROTATIONS};
-    let u32s = |cx: &mut LoweringContext, v: &Value| cx.broadcast_to(v, &out.shape);
-    let full: Vec<Value> = args.iter().map(|a| u32s(cx, a)).collect();
-    let (k0, k1) = (&full[0], &full[1]);
-    let add = |cx: &mut LoweringContext, a: &Value, b: &Value| {
-        cx.elementwise("stablehlo.add", &[a, b], DType::U32)
-    };
-    let constant = |cx: &mut LoweringContext, v: u32| cx.int_scalar(DType::U32, i128::from(v));
-    let parity = constant(cx, KS_PARITY);
-    let k01 = cx.elementwise("stablehlo.xor", &[k0, k1], DType::U32);
-    let k2 = cx.elementwise("stablehlo.xor", &[&k01, &parity], DType::U32);
-    let ks = [k0.clone(), k1.clone(), k2];
-    let mut x0 = add(cx, &full[2], &ks[0]);
-    let mut x1 = add(cx, &full[3], &ks[1]);
-    for i in 0..5 {
-        for &r in &ROTATIONS[i % 2] {
-            x0 = add(cx, &x0, &x1);
-            let left = constant(cx, r);
-            let right = constant(cx, 32 - r);
-            let hi = cx.elementwise("stablehlo.shift_left", &[&x1, &left], DType::U32);
-            let lo = cx.elementwise("stablehlo.shift_right_logical", &[&x1, &right], DType::U32);
-            let rotated = cx.elementwise("stablehlo.or", &[&hi, &lo], DType::U32);
-            x1 = cx.elementwise("stablehlo.xor", &[&rotated, &x0], DType::U32);
-        }
-        x0 = add(cx, &x0, &ks[(i + 1) % 3]);
-        x1 = add(cx, &x1, &ks[(i + 2) % 3]);
-        let round = constant(cx, i as u32 + 1);
-        x1 = add(cx, &x1, &round);
+/// `uint32` tensors of one shape and the operations the block ciphers are made of, for their
+/// StableHLO lowerings (each mirrors its CPU kernel in `backend/cpu`, operation for operation).
+struct Words<'a> {
+    cx: &'a mut LoweringContext,
+    shape: Vec<usize>,
+}
+
+impl Words<'_> {
+    /// The operands, each broadcast to the common shape.
+    fn operands(&mut self, args: &[Value]) -> Vec<Value> {
+        args.iter()
+            .map(|a| self.cx.broadcast_to(a, &self.shape))
+            .collect()
     }
-    vec![x0, x1]
+
+    fn constant(&mut self, v: u32) -> Value {
+        self.cx.int_scalar(DType::U32, i128::from(v))
+    }
+
+    fn binary(&mut self, op: &str, a: &Value, b: &Value) -> Value {
+        self.cx.elementwise(op, &[a, b], DType::U32)
+    }
+
+    /// `a + b`, wrapping.
+    fn add(&mut self, a: &Value, b: &Value) -> Value {
+        self.binary("stablehlo.add", a, b)
+    }
+
+    /// `a + c`, wrapping.
+    fn add_constant(&mut self, a: &Value, c: u32) -> Value {
+        let c = self.constant(c);
+        self.add(a, &c)
+    }
+
+    fn xor(&mut self, a: &Value, b: &Value) -> Value {
+        self.binary("stablehlo.xor", a, b)
+    }
+
+    /// `x.rotate_left(r)`.
+    fn rotate_left(&mut self, x: &Value, r: u32) -> Value {
+        let (left, right) = (self.constant(r), self.constant(32 - r));
+        let hi = self.binary("stablehlo.shift_left", x, &left);
+        let lo = self.binary("stablehlo.shift_right_logical", x, &right);
+        self.binary("stablehlo.or", &hi, &lo)
+    }
+
+    /// The high and low words of the 64-bit product `c * x`.
+    fn mul_hi_lo(&mut self, c: u32, x: &Value) -> (Value, Value) {
+        let wide = ShapeDtype::new(self.shape.clone(), DType::U64);
+        let narrow = ShapeDtype::new(self.shape.clone(), DType::U32);
+        let x = self.cx.op("stablehlo.convert", &[x], "", &wide);
+        let c = self.cx.int_scalar(DType::U64, i128::from(c));
+        let product = self.cx.elementwise("stablehlo.multiply", &[&x, &c], DType::U64);
+        let thirty_two = self.cx.int_scalar(DType::U64, 32);
+        let high = self.cx.elementwise(
+            "stablehlo.shift_right_logical",
+            &[&product, &thirty_two],
+            DType::U64,
+        );
+        (
+            self.cx.op("stablehlo.convert", &[&high], "", &narrow),
+            self.cx.op("stablehlo.convert", &[&product], "", &narrow),
+        )
+    }
+}
+
+/// The StableHLO of a block cipher primitive: `args` elementwise into outputs of `out`'s shape.
+fn lower_block(op: &PrngOp, cx: &mut LoweringContext, args: &[Value], out: &ShapeDtype) -> Vec<Value> {
+    use crate::backend::cpu::philox::{M2X32, M4X32, ROUNDS, W32};
+    use crate::backend::cpu::threefry::{KS_PARITY, ROTATIONS, ROTATIONS_4X32};
+    let mut w = Words {
+        cx,
+        shape: out.shape.to_vec(),
+    };
+    let args = w.operands(args);
+    match op {
+        PrngOp::Threefry2x32 => {
+            let (k0, k1) = (&args[0], &args[1]);
+            let k01 = w.xor(k0, k1);
+            let parity = w.constant(KS_PARITY);
+            let ks = [k0.clone(), k1.clone(), w.xor(&k01, &parity)];
+            let mut x0 = w.add(&args[2], &ks[0]);
+            let mut x1 = w.add(&args[3], &ks[1]);
+            for i in 0..5 {
+                for &r in &ROTATIONS[i % 2] {
+                    x0 = w.add(&x0, &x1);
+                    let rotated = w.rotate_left(&x1, r);
+                    x1 = w.xor(&rotated, &x0);
+                }
+                x0 = w.add(&x0, &ks[(i + 1) % 3]);
+                x1 = w.add(&x1, &ks[(i + 2) % 3]);
+                x1 = w.add_constant(&x1, i as u32 + 1);
+            }
+            vec![x0, x1]
+        }
+        PrngOp::Threefry4x32 => {
+            let mut parity = w.constant(KS_PARITY);
+            for k in &args[..4] {
+                parity = w.xor(&parity, k);
+            }
+            let ks: Vec<Value> = args[..4].iter().cloned().chain([parity]).collect();
+            let mut x: Vec<Value> = (0..4).map(|j| w.add(&args[4 + j], &ks[j])).collect();
+            for round in 0..20 {
+                let [r0, r1] = ROTATIONS_4X32[round % 8];
+                let (a, b) = if round % 2 == 0 { (1, 3) } else { (3, 1) };
+                x[0] = w.add(&x[0], &x[a]);
+                let rotated = w.rotate_left(&x[a], r0);
+                x[a] = w.xor(&rotated, &x[0]);
+                x[2] = w.add(&x[2], &x[b]);
+                let rotated = w.rotate_left(&x[b], r1);
+                x[b] = w.xor(&rotated, &x[2]);
+                if round % 4 == 3 {
+                    let s = round / 4;
+                    for (j, word) in x.iter_mut().enumerate() {
+                        *word = w.add(word, &ks[(s + j + 1) % 5]);
+                    }
+                    x[3] = w.add_constant(&x[3], s as u32 + 1);
+                }
+            }
+            x
+        }
+        PrngOp::Philox2x32 => {
+            let (mut k0, mut x0, mut x1) = (args[0].clone(), args[1].clone(), args[2].clone());
+            for round in 0..ROUNDS {
+                if round > 0 {
+                    k0 = w.add_constant(&k0, W32[0]);
+                }
+                let (hi, lo) = w.mul_hi_lo(M2X32, &x0);
+                let mixed = w.xor(&hi, &x1);
+                x0 = w.xor(&mixed, &k0);
+                x1 = lo;
+            }
+            vec![x0, x1]
+        }
+        PrngOp::Philox4x32 => {
+            let (mut k0, mut k1) = (args[0].clone(), args[1].clone());
+            let mut x: Vec<Value> = args[2..6].to_vec();
+            for round in 0..ROUNDS {
+                if round > 0 {
+                    k0 = w.add_constant(&k0, W32[0]);
+                    k1 = w.add_constant(&k1, W32[1]);
+                }
+                let (hi0, lo0) = w.mul_hi_lo(M4X32[0], &x[0]);
+                let (hi1, lo1) = w.mul_hi_lo(M4X32[1], &x[2]);
+                let y0 = w.xor(&hi1, &x[1]);
+                let y0 = w.xor(&y0, &k0);
+                let y2 = w.xor(&hi0, &x[3]);
+                let y2 = w.xor(&y2, &k1);
+                x = vec![y0, lo1, y2, lo0];
+            }
+            x
+        }
+        _ => unreachable!("lower_block is called for the block ciphers only"),
+    }
 }

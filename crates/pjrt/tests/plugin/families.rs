@@ -391,8 +391,21 @@ proptest! {
         // which ours matches) may round the last bit differently.
         agree("normal", |k: &Key| random::normal(k.clone(), [n, 2], DType::F32), &key, 1e-6, 1e-7);
         agree("split and fold_in", |k: &Key| random::key_data(&random::split(random::fold_in(k.clone(), 7), [n])), &key, 0.0, 0.0);
-        let words: Vec<Array> = (0..4).map(|i| ints(seed + i, &[n], 0, u32::MAX as i64, DType::U32)).collect();
-        agree("threefry2x32", |w: &Vec<Array>| bind(PrngOp::Threefry2x32, &[&w[0], &w[1], &w[2], &w[3]]), &words, 0.0, 0.0);
+        let words: Vec<Array> = (0..8).map(|i| ints(seed + i, &[n], 0, u32::MAX as i64, DType::U32)).collect();
+        let block = |op: PrngOp, arity: usize| move |w: &Vec<Array>| bind(op.clone(), &w[..arity].iter().collect::<Vec<_>>());
+        agree("threefry2x32", block(PrngOp::Threefry2x32, 4), &words, 0.0, 0.0);
+        agree("threefry4x32", block(PrngOp::Threefry4x32, 8), &words, 0.0, 0.0);
+        agree("philox2x32", block(PrngOp::Philox2x32, 3), &words, 0.0, 0.0);
+        agree("philox4x32", block(PrngOp::Philox4x32, 6), &words, 0.0, 0.0);
+        // A scalar key word broadcast against the counters.
+        let mut scalar_key = words.clone();
+        scalar_key[0] = Array::scalar(0xDEAD_BEEFu32);
+        agree("philox4x32 with a scalar key word", block(PrngOp::Philox4x32, 6), &scalar_key, 0.0, 0.0);
+        // JAX's other key implementations, through the public API.
+        for implementation in [random::PrngImpl::Philox4x32, random::PrngImpl::Philox2x32, random::PrngImpl::Threefry4x32] {
+            let key = random::key_with_options(seed, random::KeyOptions { implementation, ..Default::default() });
+            agree(&format!("{implementation:?} split and bits"), |k: &Key| random::bits(random::split_vec(k.clone(), 2).pop().expect("two keys"), [n, 3]), &key, 0.0, 0.0);
+        }
         for algorithm in [lax::RandomAlgorithm::ThreeFry, lax::RandomAlgorithm::Philox, lax::RandomAlgorithm::Default] {
             for dtype in [DType::U8, DType::U32, DType::U64] {
                 let options = lax::RngBitGeneratorOptions { dtype, algorithm };
@@ -494,6 +507,39 @@ proptest! {
         let mut bad = sym(&gm).to_vec::<f32>();
         bad[0] = f32::NAN;
         agree("eigh of a matrix with a NaN", rebuilt(true), &Array::from_vec(bad, [batch, m, m]), 1e-5, 1e-5 * m as f64);
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn svd_family(batch in 1usize..3, m in 1usize..7, n in 1usize..7, seed in 0u64..1000) {
+        // Singular vectors are defined up to a phase (and within repeated values), so the SVD
+        // is compared by its values and by what its vectors rebuild: u diag(s) vt, uᴴu, vt vtᴴ.
+        let rebuilt = move |full_matrices: bool| move |x: &Array| {
+            let (u, s, vt) = lax::linalg::svd(x, full_matrices);
+            let k = s.shape()[s.ndim() - 1];
+            let (uk, vtk) = (lax::slice_in_dim(&u, 0, k, 1, 2), lax::slice_in_dim(&vt, 0, k, 1, 1));
+            let h = |y: &Array| jnp::conj(&jnp::swapaxes(y, -1, -2));
+            ((&uk * &s.astype(u.dtype()).expand_dims(-2)).matmul(&vtk), h(&u).matmul(&u), vt.matmul(&h(&vt)), s)
+        };
+        let g = normal(seed, &[batch, m, n], DType::F32);
+        let gz = lax::complex(&g, &normal(seed + 1, &[batch, m, n], DType::F32));
+        // Rank one: repeated zero singular values, whose vectors the QR completes.
+        let rank_one = jnp::ones([batch, m, n]);
+        for (x, tol) in [(g.clone(), 1e-5), (g.astype(DType::F64), 1e-12), (gz, 1e-5), (rank_one, 1e-5)] {
+            for full_matrices in [false, true] {
+                agree(&format!("svd full={full_matrices} of {}", x.aval()), rebuilt(full_matrices), &x, tol, tol * (m + n) as f64);
+            }
+            agree(&format!("svd values of {}", x.aval()), |x: &Array| lax::linalg::svd_values(x), &x, tol, tol * (m + n) as f64);
+        }
+        let zero = jnp::zeros([batch, m, n]);
+        agree("svd of zeros", rebuilt(true), &zero, 1e-6, 1e-6);
+        let mut bad = g.to_vec::<f32>();
+        bad[0] = f32::INFINITY;
+        agree("svd of a matrix with an inf", rebuilt(false), &Array::from_vec(bad, [batch, m, n]), 1e-5, 1e-5 * (m + n) as f64);
     }
 }
 

@@ -250,3 +250,21 @@ fn donated_state_is_updated_in_place_and_shared_buffers_are_kept() {
     assert_eq!(shared.get().unwrap().to_vec::<f32>(), vec![1.0; 3]);
     assert_eq!(out.get().unwrap().to_vec::<f32>(), vec![0.5, 1.5, 2.5]);
 }
+
+#[test]
+#[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+fn a_device_out_of_memory_is_an_error_and_the_client_keeps_working() {
+    let c = client();
+    // A 1 TiB output: the allocation fails when the program runs.
+    let huge = c.jit(|x: &Array| jnp::zeros([1usize << 38]) + x);
+    match huge.call(&Array::scalar(1.0f32)) {
+        Err(e) => {
+            assert!(e.is_out_of_memory(), "expected RESOURCE_EXHAUSTED, got {e}");
+            assert!(e.to_string().contains("1099511627776"), "{e}");
+        }
+        Ok(y) => panic!("a 1 TiB array was allocated: {}", y.aval()),
+    }
+    let small = c.jit(|x: &Array| x * 2.0);
+    let y = small.call(&jnp::ones([3])).expect("the client still runs programs");
+    assert_eq!(y.to_vec::<f32>(), vec![2.0; 3]);
+}

@@ -2,11 +2,11 @@
 //! 2011) with 10 rounds, as JAX's `philox2x32` / `philox4x32` primitives and XLA's
 //! `RngBitGenerator` use them.
 
-const M2X32: u32 = 0xD256_D193;
-const M4X32: [u32; 2] = [0xD251_1F53, 0xCD9E_8D57];
+pub(crate) const M2X32: u32 = 0xD256_D193;
+pub(crate) const M4X32: [u32; 2] = [0xD251_1F53, 0xCD9E_8D57];
 /// The Weyl sequence that bumps the key between rounds.
-const W32: [u32; 2] = [0x9E37_79B9, 0xBB67_AE85];
-const ROUNDS: u32 = 10;
+pub(crate) const W32: [u32; 2] = [0x9E37_79B9, 0xBB67_AE85];
+pub(crate) const ROUNDS: u32 = 10;
 
 /// `(hi, lo)` of the 64-bit product `a * b`.
 #[inline]

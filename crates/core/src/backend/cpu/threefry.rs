@@ -29,7 +29,7 @@ pub fn threefry_block(k0: u32, k1: u32, x0: u32, x1: u32) -> (u32, u32) {
 }
 
 /// Threefry-4x32's rotation pair of each round (the schedule repeats every 8 rounds).
-const ROTATIONS_4X32: [[u32; 2]; 8] = [
+pub(crate) const ROTATIONS_4X32: [[u32; 2]; 8] = [
     [10, 26],
     [11, 21],
     [13, 27],

@@ -6,7 +6,9 @@ use super::qr::{
     batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mh, mt, row_major,
     split_matrix, wrap_outputs,
 };
+use super::lowering::eye_like;
 use crate::array::{Array, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::prims::compare::CompareOp;
 use crate::prims::ops;
 use crate::prims::rules::py_bool;
@@ -51,6 +53,47 @@ impl PrimitiveRule for SvdOp {
             matrix_aval(x, &batch, &[m, uk], x.dtype),
             matrix_aval(x, &batch, &[vk, n], x.dtype),
         ]
+    }
+
+    /// As JAX computes the SVD where no LAPACK is at hand (`jax/_src/tpu/linalg/svd.py`):
+    /// see [`svd_by_polar_decomposition`]; its QRs and eigendecomposition lower through XLA's
+    /// expansions.
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        if out[0].size() == 0 {
+            // An empty matrix: no singular values, and (the leading columns of) identities.
+            let zero = cx.scalar(out[0].dtype, 0.0);
+            let s = cx.broadcast_to(&zero, &out[0].shape);
+            let mut outs = vec![s];
+            outs.extend(out[1..].iter().map(|aval| eye_like(cx, aval)));
+            return Ok(outs);
+        }
+        let op = *self;
+        cx.lower_function(
+            &|a: &[Array]| {
+                let x = &a[0];
+                let mut outs = svd_by_polar_decomposition(x, op.full_matrices);
+                let r = x.ndim();
+                let finite = crate::numpy::isfinite(x).all([-2, -1]);
+                for (i, y) in outs.iter_mut().enumerate() {
+                    let ok = if i == 0 {
+                        ops::expand_dims(&finite, &[r - 2])
+                    } else {
+                        ops::expand_dims(&finite, &[r - 2, r - 1])
+                    };
+                    *y = ops::where_(&ok, y, &ops::full_like_scalar(y, f64::NAN));
+                }
+                if !op.compute_uv {
+                    outs.truncate(1);
+                }
+                outs
+            },
+            args,
+        )
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
@@ -146,6 +189,130 @@ impl PrimitiveRule for SvdOp {
             ("subset_by_index", "None".into()),
         ]
     }
+}
+
+/// `[s, u, vt]` of `x` (`[..., m, n]`, finite) from operations that lower to StableHLO, as JAX's
+/// TPU SVD computes them: a wide matrix is decomposed through its adjoint; a tall one is first
+/// reduced to its square `r` by a QR (the full QR when `full_matrices`, whose trailing columns
+/// complete `u`); the square matrix's polar decomposition `U_p H` comes from QDWH
+/// ([`polar_factor`]), the eigendecomposition of the Hermitian `H = V Σ Vᴴ` gives the singular
+/// values and `v`, and `u = U_p V`, passed through one more QR (signs kept) so that its columns
+/// stay orthonormal where singular values are zero (Nakatsukasa and Higham 2013, §5.5).
+fn svd_by_polar_decomposition(x: &Array, full_matrices: bool) -> Vec<Array> {
+    let r = x.ndim();
+    let (m, n) = (x.shape()[r - 2], x.shape()[r - 1]);
+    if m < n {
+        // x = (xᴴ)ᴴ = (u' s vt')ᴴ = vt'ᴴ s u'ᴴ.
+        let outs = svd_by_polar_decomposition(&mh(x), full_matrices);
+        return vec![outs[0].clone(), mh(&outs[2]), mh(&outs[1])];
+    }
+    let columns = |y: &Array, start: usize, stop: usize| {
+        let mut begin = vec![0; r];
+        begin[r - 1] = start;
+        let mut end = y.shape().to_vec();
+        end[r - 1] = stop;
+        crate::lax::slice(y, &begin, &end, None)
+    };
+    let rows = |y: &Array, start: usize, stop: usize| {
+        let mut begin = vec![0; r];
+        begin[r - 2] = start;
+        let mut end = y.shape().to_vec();
+        end[r - 2] = stop;
+        crate::lax::slice(y, &begin, &end, None)
+    };
+    let (q, square) = if m > n {
+        let (q, factor) = crate::lax::linalg::qr(x, full_matrices);
+        (Some(q), rows(&factor, 0, n))
+    } else {
+        (None, x.clone())
+    };
+    let up = polar_factor(&square);
+    let h = ops::matmul(&mh(&up), &square);
+    let h = (&h + &mh(&h)) * 0.5;
+    let (v, w) = crate::lax::linalg::eigh(&h, true, false);
+    // Descending, and never below zero (H is positive semi-definite; rounding may say not).
+    let s = crate::lax::rev(&crate::numpy::maximum(&w, &ops::full_like_scalar(&w, 0.0)), &[r - 2]);
+    let v = crate::lax::rev(&v, &[r - 1]);
+    let u = ops::matmul(&up, &v);
+    let (u, triangle) = crate::lax::linalg::qr(&u, false);
+    let signs = ops::where_(
+        &ops::compare(
+            CompareOp::Ge,
+            &ops::real(&ops::diagonal(&triangle)),
+            &ops::full_like_scalar(&ops::real(&triangle), 0.0),
+            "svd",
+        ),
+        &ops::full_like_scalar(&u, 1.0),
+        &ops::full_like_scalar(&u, -1.0),
+    );
+    let u = &u * &ops::expand_dims(&signs, &[r - 2]);
+    let u = match q {
+        None => u,
+        Some(q) if full_matrices => {
+            let reduced = ops::matmul(&columns(&q, 0, n), &u);
+            ops::concatenate(&[&reduced, &columns(&q, n, m)], r - 1)
+        }
+        Some(q) => ops::matmul(&q, &u),
+    };
+    vec![s, u, mh(&v)]
+}
+
+/// The unitary polar factor `U_p` of square matrices `a = U_p H` (over the last two axes) by
+/// the QR-based dynamically weighted Halley iteration (QDWH; Nakatsukasa, Bai and Gygi 2010).
+/// `a` is scaled by its Frobenius norm so its singular values lie in `[ℓ₀, 1]` with `ℓ₀ = ε`
+/// (JAX's bound); each step maps them by the rational function whose weights the bound `ℓ`
+/// fixes, and the bound's own recurrence says when they have all reached 1. The weights depend
+/// on `ℓ` alone, so they are computed here, not in the program. A last Newton–Schulz step
+/// polishes the orthogonality.
+fn polar_factor(a: &Array) -> Array {
+    let r = a.ndim();
+    let n = a.shape()[r - 1];
+    let eps = if matches!(a.dtype().real_dtype(), crate::array::DType::F32) {
+        f64::from(f32::EPSILON)
+    } else {
+        f64::EPSILON
+    };
+    let norm = crate::numpy::abs(a).square().sum([-2, -1]).sqrt();
+    // A zero matrix stays zero (its polar factor is completed by the caller's QR).
+    let norm = ops::where_(
+        &ops::compare(CompareOp::Gt, &norm, &ops::full_like_scalar(&norm, 0.0), "svd"),
+        &norm,
+        &ops::full_like_scalar(&norm, 1.0),
+    );
+    let mut x = a / &ops::expand_dims(&norm, &[r - 2, r - 1]);
+    let eye = ops::broadcast_to_shape(
+        &ops::eye(n, None, 0).astype(a.dtype()),
+        x.shape_obj(),
+        "svd",
+    );
+    let mut l = eps;
+    for _ in 0..12 {
+        if 1.0 - l <= 10.0 * eps {
+            break;
+        }
+        let l2 = l * l;
+        let d = (4.0 * (1.0 - l2) / (l2 * l2)).cbrt();
+        let weight_a = (1.0 + d).sqrt()
+            + 0.5 * (8.0 - 4.0 * d + 8.0 * (2.0 - l2) / (l2 * (1.0 + d).sqrt())).sqrt();
+        let weight_b = (weight_a - 1.0).powi(2) / 4.0;
+        let weight_c = weight_a + weight_b - 1.0;
+        // [√c x; I] = [q₁; q₂] r gives x (b/c) + q₁ q₂ᴴ (a - b/c)/√c.
+        let stacked = ops::concatenate(&[&(&x * weight_c.sqrt()), &eye], r - 2);
+        let (q, _) = crate::lax::linalg::qr(&stacked, false);
+        let mut top = vec![0; r];
+        let mut limit = q.shape().to_vec();
+        limit[r - 2] = n;
+        let q1 = crate::lax::slice(&q, &top, &limit, None);
+        top[r - 2] = n;
+        limit[r - 2] = 2 * n;
+        let q2 = crate::lax::slice(&q, &top, &limit, None);
+        let ratio = weight_b / weight_c;
+        x = &(&x * ratio)
+            + &(ops::matmul(&q1, &mh(&q2)) * ((weight_a - ratio) / weight_c.sqrt()));
+        l = (l * (weight_a + weight_b * l2) / (1.0 + weight_c * l2)).min(1.0);
+    }
+    // Newton–Schulz: x (3I - xᴴx) / 2.
+    &(&x * 1.5) - &(ops::matmul(&x, &ops::matmul(&mh(&x), &x)) * 0.5)
 }
 
 /// `s` (in `T`, real), then `u` and `vt` (row-major) when asked, for one matrix.
