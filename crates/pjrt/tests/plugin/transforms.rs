@@ -90,3 +90,40 @@ fn half_precision_forward_and_gradients() {
         );
     }
 }
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// `jnp.linalg` as users call it, and gradients through the decompositions' JVP rules, on
+    /// the plugin against the CPU executor (float64, well-conditioned inputs).
+    #[test]
+    #[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+    fn numpy_linalg_and_its_gradients(n in 2usize..6, seed in 0u64..1000) {
+        use equinox_core::numpy::{self as jnp, linalg};
+        let a = normal(seed, &[n, n], DType::F64) + jnp::eye(n).astype(DType::F64) * 3.0;
+        let b = normal(seed + 1, &[n, 2], DType::F64);
+        let tall = normal(seed + 2, &[n + 2, n], DType::F64);
+        let tol = 1e-10;
+        agree("solve, inv, det, slogdet", |(a, b): &(Array, Array)| {
+            let (sign, logdet) = linalg::slogdet(a);
+            (linalg::solve(a, b), linalg::inv(a), linalg::det(a), sign, logdet)
+        }, &(a.clone(), b.clone()), tol, tol);
+        agree("pinv, lstsq, matrix_rank, svdvals", |(t, b): &(Array, Array)| {
+            let rhs = jnp::concatenate(&[b, &lax::slice(b, &[0, 0], &[2, 2], None)], 0);
+            let fit = linalg::lstsq(t, &rhs);
+            (linalg::pinv(t), fit.x, linalg::matrix_rank(t), linalg::svdvals(t))
+        }, &(tall.clone(), b.clone()), tol, tol);
+        agree("eigvalsh", |a: &Array| linalg::eigvalsh(&(a + &jnp::swapaxes(a, -1, -2))), &a, tol, tol);
+        agree("grad of log|det|", |a: &Array| grad(|a: &Array| linalg::slogdet(a).1)(a), &a, 1e-8, 1e-8);
+        agree("grad through solve", |(a, b): &(Array, Array)| grad(|a: &Array| linalg::solve(a, b).square().sum(None))(a), &(a.clone(), b.clone()), 1e-8, 1e-8);
+        agree("grad of the largest eigenvalue", |a: &Array| grad(|a: &Array| {
+            let w = linalg::eigvalsh(&(a + &jnp::swapaxes(a, -1, -2)));
+            lax::slice(&w, &[n - 1], &[n], None).sum(None)
+        })(a), &a, 1e-8, 1e-8);
+        agree("grad of the nuclear norm", |t: &Array| grad(|t: &Array| linalg::svdvals(t).sum(None))(t), &tall, 1e-8, 1e-8);
+        agree("grad through qr", |t: &Array| grad(|t: &Array| {
+            let (q, r) = linalg::qr(t);
+            (q.sum(None) + r.square().sum(None))
+        })(t), &tall, 1e-8, 1e-8);
+    }
+}
