@@ -226,13 +226,14 @@ impl Executable {
         Ok(outs)
     }
 
-    /// Copies `args` to the device, runs the program and copies the outputs back.
+    /// Copies `args` to the device (those already there, from [`Client::to_device`], are used
+    /// in place), runs the program and copies the outputs back.
     pub fn call(&self, args: &[&Array]) -> Result<Vec<Array>, PjrtError> {
         let buffers = args
             .iter()
-            .map(|a| self.client.device_put(a))
+            .map(|a| self.client.buffer_of(a))
             .collect::<Result<Vec<_>, _>>()?;
-        let refs: Vec<&DeviceBuffer> = buffers.iter().collect();
+        let refs: Vec<&DeviceBuffer> = buffers.iter().map(|b| &**b).collect();
         self.execute(&refs)?
             .iter()
             .map(DeviceBuffer::device_get)

@@ -18,6 +18,7 @@
 //! ```
 
 mod buffer;
+mod device_array;
 mod client;
 mod error;
 mod executable;

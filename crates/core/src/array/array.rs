@@ -4,6 +4,7 @@ use super::aval::ShapeDtype;
 use super::dtype::DType;
 use super::element::{cast, ArrayElement};
 use super::shape::Shape;
+use super::device::{DeviceArray, DeviceData};
 use super::storage::Storage;
 use crate::trace::{Payload, TracerBox};
 use std::sync::Arc;
@@ -42,6 +43,8 @@ enum Data {
     /// so `Array` stays `Send + Sync`; the trace that owns it is found by its tag in the
     /// thread's chain of active traces, and a tracer whose trace has ended is an escaped tracer.
     Tracer(Arc<TracerBox>),
+    /// Elements on another backend's device (see [`DeviceData`]), copied to the host when read.
+    Device(Arc<DeviceArray>),
 }
 
 impl Array {
@@ -98,9 +101,28 @@ impl Array {
         matches!(self.data, Data::Tracer(_))
     }
 
-    /// True when this array has elements (neither a tracer nor a filtered-out placeholder).
+    /// True when this array has elements (neither a tracer nor a filtered-out placeholder),
+    /// on the host or on a device.
     pub fn is_concrete(&self) -> bool {
-        matches!(self.data, Data::Concrete(_))
+        matches!(self.data, Data::Concrete(_) | Data::Device(_))
+    }
+
+    /// An array whose elements `data` holds on a device (what a device backend's
+    /// `device_put` returns). Eager operations on it run on that device; reading its elements
+    /// (`to_vec`, printing, the CPU executor) copies them to the host once.
+    pub fn from_device(data: Arc<dyn DeviceData>, aval: ShapeDtype) -> Array {
+        Array {
+            aval,
+            data: Data::Device(Arc::new(DeviceArray::new(data))),
+        }
+    }
+
+    /// The device data of an array made by [`Array::from_device`].
+    pub fn device_data(&self) -> Option<&Arc<dyn DeviceData>> {
+        match &self.data {
+            Data::Device(d) => Some(&d.data),
+            _ => None,
+        }
     }
 
     /// An identity for the value behind this handle: the buffer's or the tracer's address.
@@ -109,6 +131,7 @@ impl Array {
         match &self.data {
             Data::Concrete(s) => Arc::as_ptr(s) as *const u8 as usize,
             Data::Tracer(t) => Arc::as_ptr(t) as *const u8 as usize,
+            Data::Device(d) => Arc::as_ptr(d) as *const u8 as usize,
             Data::FilteredOut => 0,
         }
     }
@@ -129,6 +152,8 @@ impl Array {
     pub(crate) fn into_shared_storage(self) -> Option<Arc<Storage>> {
         match self.data {
             Data::Concrete(s) => Some(s),
+            // The host copy stays shared with the device array, so it is never written in place.
+            Data::Device(d) => Some(d.host().clone()),
             _ => None,
         }
     }
@@ -136,6 +161,7 @@ impl Array {
     pub(crate) fn shared_storage(&self) -> &Arc<Storage> {
         match &self.data {
             Data::Concrete(s) => s,
+            Data::Device(d) => d.host(),
             Data::FilteredOut => self.panic_filtered_out("reading the buffer"),
             Data::Tracer(t) => crate::trace::panic_concretization(&self.aval, t),
         }
@@ -292,6 +318,7 @@ impl Array {
         match (&self.data, &other.data) {
             (Data::Concrete(a), Data::Concrete(b)) => Arc::ptr_eq(a, b),
             (Data::Tracer(a), Data::Tracer(b)) => Arc::ptr_eq(a, b),
+            (Data::Device(a), Data::Device(b)) => Arc::ptr_eq(a, b),
             _ => false,
         }
     }

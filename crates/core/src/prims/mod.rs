@@ -338,6 +338,9 @@ pub fn bind(prim: impl Into<Primitive>, args: &[&Array]) -> Vec<Array> {
     if let Some(out) = crate::trace::dispatch(&prim, args) {
         return out;
     }
+    if let Some(out) = crate::array::eval_on_device(&prim, args) {
+        return out;
+    }
     let out = eval_primitive(&prim, args);
     if crate::float_checks::enabled() {
         crate::float_checks::check_eager(&prim, &out);

@@ -268,3 +268,45 @@ fn a_device_out_of_memory_is_an_error_and_the_client_keeps_working() {
     let y = small.call(&jnp::ones([3])).expect("the client still runs programs");
     assert_eq!(y.to_vec::<f32>(), vec![2.0; 3]);
 }
+
+#[test]
+#[ignore = "needs a PJRT plugin (EQX_PJRT_PLUGIN)"]
+fn eager_operations_on_device_arrays_run_on_the_device() {
+    use equinox_core::transforms::{grad, jit, vmap};
+    let c = client();
+    let host = normal(3, &[4, 3], DType::F32);
+    let x = c.to_device(&host).expect("device_put");
+    assert!(c.is_on_device(&x) && !c.is_on_device(&host));
+    assert_eq!((x.shape(), x.dtype()), (host.shape(), host.dtype()));
+    let f = |x: &Array| (x.exp() * 2.0 + 1.0).sum(1);
+    let want = f(&host);
+    // Each operation runs on the device; so does one mixing in a host array.
+    let y = f(&x);
+    assert!(c.is_on_device(&y));
+    let mixed = &y + &jnp::ones([4]);
+    assert!(c.is_on_device(&mixed));
+    let back = c.to_host(&y).expect("device_get");
+    assert!(!c.is_on_device(&back));
+    for (a, b) in back.to_vec::<f32>().iter().zip(want.to_vec::<f32>()) {
+        assert!((a - b).abs() <= 1e-5 * b.abs(), "{a} vs {b}");
+    }
+    // Reading the elements copies them back: `to_vec` and printing work directly.
+    assert_eq!(y.to_vec::<f32>(), back.to_vec::<f32>());
+    assert_eq!(format!("{y}"), format!("{back}"));
+    // Transformations see a concrete array: grad's primal and tangent operations run on the
+    // device, and the CPU executor's jit and vmap read it through its host copy.
+    let loss = |x: &Array| (x.sin() * x).sum(None);
+    let g = grad(loss)(&x);
+    assert!(c.is_on_device(&g));
+    let g_host = grad(loss)(&host);
+    for (a, b) in g.to_vec::<f32>().iter().zip(g_host.to_vec::<f32>()) {
+        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+    assert_eq!(jit(f)(&x).to_vec::<f32>(), jit(f)(&host).to_vec::<f32>());
+    assert_eq!(vmap(|r: &Array| r.max(None))(&x).to_vec::<f32>(), host.max(1).to_vec::<f32>());
+    // A device jit takes device arrays in place.
+    let on_device = c.jit(f).call(&x).expect("jit");
+    for (a, b) in on_device.to_vec::<f32>().iter().zip(want.to_vec::<f32>()) {
+        assert!((a - b).abs() <= 1e-5 * b.abs(), "{a} vs {b}");
+    }
+}

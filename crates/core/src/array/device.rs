@@ -1,0 +1,68 @@
+//! Arrays whose elements live on another backend's device (a PJRT plugin's buffer), as JAX's
+//! arrays committed to a device.
+//!
+//! The core knows them through [`DeviceData`] only, so it links no backend: reading their
+//! elements on the host copies them over once (the copy is kept), and an eager operation with
+//! such an operand runs on its device through [`DeviceData::eval`], where the backend compiles
+//! the one primitive (cached), as JAX's eager dispatch does. Transformations trace them like
+//! any concrete array.
+
+use super::aval::ShapeDtype;
+use super::storage::Storage;
+use super::Array;
+use crate::prims::Primitive;
+use std::any::Any;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+/// The elements of an array held by a device backend (implemented by `equinox-pjrt`).
+pub trait DeviceData: Send + Sync + 'static {
+    /// Copies the elements to the host. A failed transfer panics with the backend's message
+    /// (reading an array's elements has no error path, as in JAX, where it raises).
+    fn to_host(&self) -> Storage;
+
+    /// Runs `prim` on `args` on this data's device and returns its outputs there: at least one
+    /// argument lives on that device, the others are copied over first. `out` holds the
+    /// outputs' abstract values, already checked by the primitive's shape rule.
+    fn eval(&self, prim: &Primitive, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array>;
+
+    /// The backend's own type, so it can recognise its buffers among the arguments.
+    fn as_any(&self) -> &dyn Any;
+
+    /// Where the elements are, for messages and printing (`"cpu:0 of xla_cpu_pjrt.so"`).
+    fn describe(&self) -> String;
+}
+
+/// A device array's data and, once its elements were read on the host, their host copy.
+pub(crate) struct DeviceArray {
+    pub(crate) data: Arc<dyn DeviceData>,
+    host: OnceLock<Arc<Storage>>,
+}
+
+impl DeviceArray {
+    pub(crate) fn new(data: Arc<dyn DeviceData>) -> DeviceArray {
+        DeviceArray {
+            data,
+            host: OnceLock::new(),
+        }
+    }
+
+    /// The host copy, made on first use.
+    pub(crate) fn host(&self) -> &Arc<Storage> {
+        self.host.get_or_init(|| Arc::new(self.data.to_host()))
+    }
+}
+
+impl fmt::Debug for DeviceArray {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DeviceArray({})", self.data.describe())
+    }
+}
+
+/// Runs `prim` on the device of the first operand that lives on one, if any does.
+pub(crate) fn eval_on_device(prim: &Primitive, args: &[&Array]) -> Option<Vec<Array>> {
+    let device = args.iter().find_map(|a| a.device_data())?.clone();
+    let avals: Vec<&ShapeDtype> = args.iter().map(|a| a.aval()).collect();
+    let out = crate::prims::PrimitiveRule::abstract_eval(prim, &avals);
+    Some(device.eval(prim, args, &out))
+}
