@@ -59,8 +59,8 @@ pub mod transforms;
 pub mod tree;
 
 pub use array::{
-    broadcast_shapes, promote_types, promote_types_weak, Array, ArrayElement, DType, DeviceData, Element,
-    Float4E2M1Fn, Float8E3M4, Float8E4M3, Float8E4M3B11Fnuz, Float8E4M3Fn, Float8E4M3Fnuz,
+    broadcast_shapes, promote_types, promote_types_weak, Array, ArrayElement, DType, DeviceData,
+    Element, Float4E2M1Fn, Float8E3M4, Float8E4M3, Float8E4M3B11Fnuz, Float8E4M3Fn, Float8E4M3Fnuz,
     Float8E5M2, Float8E5M2Fnuz, Float8E8M0Fnu, Shape, ShapeDtype, ALL_DTYPES, COMPLEX_DTYPES,
     FLOAT4_DTYPES, FLOAT8_DTYPES,
 };

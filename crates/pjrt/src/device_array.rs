@@ -6,9 +6,9 @@ use crate::buffer::DeviceBuffer;
 use crate::client::Client;
 use crate::error::PjrtError;
 use crate::executable::Executable;
+use equinox_core::array::Storage;
 use equinox_core::prims::{bind, Primitive};
 use equinox_core::transforms::make_jaxpr;
-use equinox_core::array::Storage;
 use equinox_core::{Array, DeviceData, ShapeDtype};
 use std::any::Any;
 use std::collections::HashMap;
@@ -24,7 +24,11 @@ impl DeviceData for Resident {
     fn to_host(&self) -> Storage {
         match self.buffer.device_get() {
             Ok(x) => x.storage().clone(),
-            Err(e) => panic!("copying a {} from {} to the host: {e}", self.buffer.aval(), self.describe()),
+            Err(e) => panic!(
+                "copying a {} from {} to the host: {e}",
+                self.buffer.aval(),
+                self.describe()
+            ),
         }
     }
 
@@ -38,7 +42,11 @@ impl DeviceData for Resident {
     }
 
     fn describe(&self) -> String {
-        format!("{}:0 ({})", self.client.platform_name(), self.client.plugin().path().display())
+        format!(
+            "{}:0 ({})",
+            self.client.platform_name(),
+            self.client.plugin().path().display()
+        )
     }
 }
 
@@ -58,7 +66,11 @@ fn eager_cache() -> &'static Mutex<HashMap<EagerKey, Arc<Executable>>> {
 
 /// Runs `prim` on `client`'s default device: operands on that device are used in place,
 /// others copied over.
-fn eval_eagerly(client: &Client, prim: &Primitive, args: &[&Array]) -> Result<Vec<Array>, PjrtError> {
+fn eval_eagerly(
+    client: &Client,
+    prim: &Primitive,
+    args: &[&Array],
+) -> Result<Vec<Array>, PjrtError> {
     let avals: Vec<ShapeDtype> = args.iter().map(|a| a.aval().clone()).collect();
     let key = (Arc::as_ptr(&client.inner) as usize, prim.clone(), avals);
     let cached = eager_cache()

@@ -18,8 +18,8 @@
 //! ```
 
 mod buffer;
-mod device_array;
 mod client;
+mod device_array;
 mod error;
 mod executable;
 mod ffi;

@@ -1,10 +1,10 @@
 //! The `Array` type: an immutable, cheaply cloned n-dimensional array.
 
 use super::aval::ShapeDtype;
+use super::device::{DeviceArray, DeviceData};
 use super::dtype::DType;
 use super::element::{cast, ArrayElement};
 use super::shape::Shape;
-use super::device::{DeviceArray, DeviceData};
 use super::storage::Storage;
 use crate::trace::{Payload, TracerBox};
 use std::sync::Arc;

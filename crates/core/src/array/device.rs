@@ -13,10 +13,12 @@ use super::Array;
 use crate::prims::Primitive;
 use std::any::Any;
 use std::fmt;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::sync::{Arc, OnceLock};
 
-/// The elements of an array held by a device backend (implemented by `equinox-pjrt`).
-pub trait DeviceData: Send + Sync + 'static {
+/// The elements of an array held by a device backend (implemented by `equinox-pjrt`). Unwind
+/// safety is required so that `Array` keeps it (arrays cross `catch_unwind`).
+pub trait DeviceData: Send + Sync + RefUnwindSafe + UnwindSafe + 'static {
     /// Copies the elements to the host. A failed transfer panics with the backend's message
     /// (reading an array's elements has no error path, as in JAX, where it raises).
     fn to_host(&self) -> Storage;

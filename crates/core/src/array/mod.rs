@@ -17,8 +17,8 @@ mod storage;
 pub use array::Array;
 pub(crate) use aval::unaddressable;
 pub use aval::ShapeDtype;
-pub use device::DeviceData;
 pub(crate) use device::eval_on_device;
+pub use device::DeviceData;
 pub use dtype::{
     promote_types, promote_types_weak, DType, ALL_DTYPES, COMPLEX_DTYPES, FLOAT4_DTYPES,
     FLOAT8_DTYPES,

@@ -419,7 +419,9 @@ impl Words<'_> {
         let narrow = ShapeDtype::new(self.shape.clone(), DType::U32);
         let x = self.cx.op("stablehlo.convert", &[x], "", &wide);
         let c = self.cx.int_scalar(DType::U64, i128::from(c));
-        let product = self.cx.elementwise("stablehlo.multiply", &[&x, &c], DType::U64);
+        let product = self
+            .cx
+            .elementwise("stablehlo.multiply", &[&x, &c], DType::U64);
         let thirty_two = self.cx.int_scalar(DType::U64, 32);
         let high = self.cx.elementwise(
             "stablehlo.shift_right_logical",
@@ -434,7 +436,12 @@ impl Words<'_> {
 }
 
 /// The StableHLO of a block cipher primitive: `args` elementwise into outputs of `out`'s shape.
-fn lower_block(op: &PrngOp, cx: &mut LoweringContext, args: &[Value], out: &ShapeDtype) -> Vec<Value> {
+fn lower_block(
+    op: &PrngOp,
+    cx: &mut LoweringContext,
+    args: &[Value],
+    out: &ShapeDtype,
+) -> Vec<Value> {
     use crate::backend::cpu::philox::{M2X32, M4X32, ROUNDS, W32};
     use crate::backend::cpu::threefry::{KS_PARITY, ROTATIONS, ROTATIONS_4X32};
     let mut w = Words {

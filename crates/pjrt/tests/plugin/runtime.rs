@@ -265,7 +265,9 @@ fn a_device_out_of_memory_is_an_error_and_the_client_keeps_working() {
         Ok(y) => panic!("a 1 TiB array was allocated: {}", y.aval()),
     }
     let small = c.jit(|x: &Array| x * 2.0);
-    let y = small.call(&jnp::ones([3])).expect("the client still runs programs");
+    let y = small
+        .call(&jnp::ones([3]))
+        .expect("the client still runs programs");
     assert_eq!(y.to_vec::<f32>(), vec![2.0; 3]);
 }
 
@@ -303,7 +305,10 @@ fn eager_operations_on_device_arrays_run_on_the_device() {
         assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
     }
     assert_eq!(jit(f)(&x).to_vec::<f32>(), jit(f)(&host).to_vec::<f32>());
-    assert_eq!(vmap(|r: &Array| r.max(None))(&x).to_vec::<f32>(), host.max(1).to_vec::<f32>());
+    assert_eq!(
+        vmap(|r: &Array| r.max(None))(&x).to_vec::<f32>(),
+        host.max(1).to_vec::<f32>()
+    );
     // A device jit takes device arrays in place.
     let on_device = c.jit(f).call(&x).expect("jit");
     for (a, b) in on_device.to_vec::<f32>().iter().zip(want.to_vec::<f32>()) {

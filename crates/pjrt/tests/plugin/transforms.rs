@@ -123,7 +123,7 @@ proptest! {
         agree("grad of the nuclear norm", |t: &Array| grad(|t: &Array| linalg::svdvals(t).sum(None))(t), &tall, 1e-8, 1e-8);
         agree("grad through qr", |t: &Array| grad(|t: &Array| {
             let (q, r) = linalg::qr(t);
-            (q.sum(None) + r.square().sum(None))
+            q.sum(None) + r.square().sum(None)
         })(t), &tall, 1e-8, 1e-8);
     }
 }

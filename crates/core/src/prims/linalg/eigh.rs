@@ -1,11 +1,11 @@
 //! `eigh`: the eigendecomposition of (a batch of) Hermitian matrices, with JAX's JVP rule.
 
 use super::cholesky::{with_linalg_type, LinalgScalar};
+use super::lowering::expanded_call;
 use super::qr::{
     batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mh, row_major,
     split_matrix, wrap_outputs,
 };
-use super::lowering::expanded_call;
 use crate::array::{Array, ShapeDtype};
 use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::prims::compare::CompareOp;
@@ -91,7 +91,10 @@ impl PrimitiveRule for EighOp {
                 let nan = |y: &Array| ops::full_like_scalar(y, f64::NAN);
                 let v_ok = ops::expand_dims(&finite, &[r - 2, r - 1]);
                 let w_ok = ops::expand_dims(&finite, &[r - 2]);
-                vec![ops::where_(&v_ok, &v, &nan(&v)), ops::where_(&w_ok, &w, &nan(&w))]
+                vec![
+                    ops::where_(&v_ok, &v, &nan(&v)),
+                    ops::where_(&w_ok, &w, &nan(&w)),
+                ]
             },
             &[x.clone(), jacobi[0].clone()],
         )

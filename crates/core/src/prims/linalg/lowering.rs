@@ -85,7 +85,9 @@ pub(crate) fn lower_batched(
                 .iter()
                 .map(|x| {
                     let inner = &x.shape()[batch.len()..];
-                    let shape: Vec<usize> = std::iter::once(count).chain(inner.iter().copied()).collect();
+                    let shape: Vec<usize> = std::iter::once(count)
+                        .chain(inner.iter().copied())
+                        .collect();
                     ops::reshape(x, &shape)
                 })
                 .collect();

@@ -53,7 +53,12 @@ fn lu_loop(a: &Array) -> (Array, Array, Array) {
         0,
         k as i64,
         |j: &Array, (pivots, perm, a): &(Array, Array, Array)| {
-            let column = |a: &Array| ops::reshape(&ops::dynamic_slice(a, &[zero.clone(), j.clone()], &[m, 1]), &[m]);
+            let column = |a: &Array| {
+                ops::reshape(
+                    &ops::dynamic_slice(a, &[zero.clone(), j.clone()], &[m, 1]),
+                    &[m],
+                )
+            };
             let col = column(a);
             let magnitude = if col.dtype().is_complex() {
                 crate::numpy::abs(&ops::real(&col)) + crate::numpy::abs(&crate::lax::imag(&col))
@@ -61,12 +66,21 @@ fn lu_loop(a: &Array) -> (Array, Array, Array) {
                 crate::numpy::abs(&col)
             };
             let below = ops::compare(CompareOp::Ge, &rows, j, "lu");
-            let candidates = ops::where_(&below, &magnitude, &ops::full_like_scalar(&magnitude, f64::NEG_INFINITY));
+            let candidates = ops::where_(
+                &below,
+                &magnitude,
+                &ops::full_like_scalar(&magnitude, f64::NEG_INFINITY),
+            );
             let i = crate::lax::argmax(&candidates, 0, DType::I32);
-            let pivots = ops::dynamic_update_slice(pivots, &ops::reshape(&i, &[1]), std::slice::from_ref(j));
+            let pivots =
+                ops::dynamic_update_slice(pivots, &ops::reshape(&i, &[1]), std::slice::from_ref(j));
             // Rows j and i swap, in the matrix and in the permutation.
             let swap = |x: &Array, width: &[usize]| {
-                let start = |r: &Array| std::iter::once(r.clone()).chain(width.iter().skip(1).map(|_| zero.clone())).collect::<Vec<_>>();
+                let start = |r: &Array| {
+                    std::iter::once(r.clone())
+                        .chain(width.iter().skip(1).map(|_| zero.clone()))
+                        .collect::<Vec<_>>()
+                };
                 let row_j = ops::dynamic_slice(x, &start(j), width);
                 let row_i = ops::dynamic_slice(x, &start(&i), width);
                 let x = ops::dynamic_update_slice(x, &row_i, &start(j));
@@ -77,16 +91,31 @@ fn lu_loop(a: &Array) -> (Array, Array, Array) {
             // The column below the pivot divided by it (unless it is zero), then the rank-one
             // update of the trailing block.
             let col = column(&a);
-            let pivot = ops::reshape(&ops::dynamic_slice(&a, &[j.clone(), j.clone()], &[1, 1]), &[]);
-            let nonzero = ops::compare(CompareOp::Ne, &pivot, &ops::full_like_scalar(&pivot, 0.0), "lu");
+            let pivot = ops::reshape(
+                &ops::dynamic_slice(&a, &[j.clone(), j.clone()], &[1, 1]),
+                &[],
+            );
+            let nonzero = ops::compare(
+                CompareOp::Ne,
+                &pivot,
+                &ops::full_like_scalar(&pivot, 0.0),
+                "lu",
+            );
             let below = ops::compare(CompareOp::Gt, &rows, j, "lu");
             let scale = crate::numpy::logical_and(&below, &nonzero);
             let col = ops::select(&scale, &(&col / &pivot), &col);
-            let a = ops::dynamic_update_slice(&a, &ops::reshape(&col, &[m, 1]), &[zero.clone(), j.clone()]);
+            let a = ops::dynamic_update_slice(
+                &a,
+                &ops::reshape(&col, &[m, 1]),
+                &[zero.clone(), j.clone()],
+            );
             let row = ops::dynamic_slice(&a, &[j.clone(), zero.clone()], &[1, n]);
             let outer = &ops::reshape(&col, &[m, 1]) * &row;
             let right = ops::compare(CompareOp::Gt, &cols, j, "lu");
-            let trailing = crate::numpy::logical_and(&ops::reshape(&below, &[m, 1]), &ops::reshape(&right, &[1, n]));
+            let trailing = crate::numpy::logical_and(
+                &ops::reshape(&below, &[m, 1]),
+                &ops::reshape(&right, &[1, n]),
+            );
             let a = &a - &ops::select(&trailing, &outer, &ops::zeros_like(&outer));
             (pivots, perm, a)
         },

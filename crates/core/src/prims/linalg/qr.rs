@@ -71,7 +71,8 @@ impl PrimitiveRule for QrOp {
             let r = cx.broadcast_to(&zero, &r_aval.shape);
             return Ok(vec![eye_like(cx, q_aval), r]);
         }
-        let with_batch = |dims: &[usize]| -> Vec<usize> { batch.iter().chain(dims).copied().collect() };
+        let with_batch =
+            |dims: &[usize]| -> Vec<usize> { batch.iter().chain(dims).copied().collect() };
         let taus_aval = ShapeDtype::new(with_batch(&[k]), x.aval.dtype);
         let mut packed = expanded_call(cx, "Qr", &[x], "", &[x.aval.clone(), taus_aval]);
         let taus = packed.pop().expect("Qr returns the scales");

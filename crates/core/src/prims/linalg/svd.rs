@@ -2,11 +2,11 @@
 
 use super::cholesky::{with_linalg_type, LinalgScalar};
 use super::eigh::all_finite;
+use super::lowering::eye_like;
 use super::qr::{
     batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mh, mt, row_major,
     split_matrix, wrap_outputs,
 };
-use super::lowering::eye_like;
 use crate::array::{Array, ShapeDtype};
 use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::prims::compare::CompareOp;
@@ -231,7 +231,10 @@ fn svd_by_polar_decomposition(x: &Array, full_matrices: bool) -> Vec<Array> {
     let h = (&h + &mh(&h)) * 0.5;
     let (v, w) = crate::lax::linalg::eigh(&h, true, false);
     // Descending, and never below zero (H is positive semi-definite; rounding may say not).
-    let s = crate::lax::rev(&crate::numpy::maximum(&w, &ops::full_like_scalar(&w, 0.0)), &[r - 2]);
+    let s = crate::lax::rev(
+        &crate::numpy::maximum(&w, &ops::full_like_scalar(&w, 0.0)),
+        &[r - 2],
+    );
     let v = crate::lax::rev(&v, &[r - 1]);
     let u = ops::matmul(&up, &v);
     let (u, triangle) = crate::lax::linalg::qr(&u, false);
@@ -275,7 +278,12 @@ fn polar_factor(a: &Array) -> Array {
     let norm = crate::numpy::abs(a).square().sum([-2, -1]).sqrt();
     // A zero matrix stays zero (its polar factor is completed by the caller's QR).
     let norm = ops::where_(
-        &ops::compare(CompareOp::Gt, &norm, &ops::full_like_scalar(&norm, 0.0), "svd"),
+        &ops::compare(
+            CompareOp::Gt,
+            &norm,
+            &ops::full_like_scalar(&norm, 0.0),
+            "svd",
+        ),
         &norm,
         &ops::full_like_scalar(&norm, 1.0),
     );
@@ -307,8 +315,7 @@ fn polar_factor(a: &Array) -> Array {
         limit[r - 2] = 2 * n;
         let q2 = crate::lax::slice(&q, &top, &limit, None);
         let ratio = weight_b / weight_c;
-        x = &(&x * ratio)
-            + &(ops::matmul(&q1, &mh(&q2)) * ((weight_a - ratio) / weight_c.sqrt()));
+        x = &(&x * ratio) + &(ops::matmul(&q1, &mh(&q2)) * ((weight_a - ratio) / weight_c.sqrt()));
         l = (l * (weight_a + weight_b * l2) / (1.0 + weight_c * l2)).min(1.0);
     }
     // Newton–Schulz: x (3I - xᴴx) / 2.
