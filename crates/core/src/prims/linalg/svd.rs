@@ -56,7 +56,7 @@ impl PrimitiveRule for SvdOp {
     }
 
     /// As JAX computes the SVD where no LAPACK is at hand (`jax/_src/tpu/linalg/svd.py`):
-    /// see [`svd_by_polar_decomposition`]; its QRs and eigendecomposition lower through XLA's
+    /// see `svd_by_polar_decomposition`; its QRs and eigendecomposition lower through XLA's
     /// expansions.
     fn lower(
         &self,
