@@ -7,6 +7,7 @@ use crate::client::Client;
 use crate::error::PjrtError;
 use crate::executable::Executable;
 use equinox_core::array::Storage;
+use equinox_core::prims::device::register_device_backend;
 use equinox_core::prims::{bind, Primitive};
 use equinox_core::transforms::make_jaxpr;
 use equinox_core::{Array, DeviceData, ShapeDtype};
@@ -32,11 +33,6 @@ impl DeviceData for Resident {
         }
     }
 
-    fn eval(&self, prim: &Primitive, args: &[&Array], _out: &[ShapeDtype]) -> Vec<Array> {
-        eval_eagerly(&self.client, prim, args)
-            .unwrap_or_else(|e| panic!("{} on {}: {e}", prim_name(prim), self.describe()))
-    }
-
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -50,8 +46,17 @@ impl DeviceData for Resident {
     }
 }
 
-fn prim_name(prim: &Primitive) -> &'static str {
-    equinox_core::prims::PrimitiveRule::name(prim)
+/// The evaluator this crate registers with the core: runs `prim` on the client of its first
+/// operand that lives on one of our devices.
+fn eval_on_our_device(prim: &Primitive, args: &[&Array], _out: &[ShapeDtype]) -> Option<Vec<Array>> {
+    let resident = args
+        .iter()
+        .find_map(|a| a.device_data()?.as_any().downcast_ref::<Resident>())?;
+    let name = equinox_core::prims::PrimitiveRule::name(prim);
+    Some(
+        eval_eagerly(&resident.client, prim, args)
+            .unwrap_or_else(|e| panic!("{name} on {}: {e}", resident.describe())),
+    )
 }
 
 /// One compiled executable per (client, primitive, operand signature), for the whole process:
@@ -146,6 +151,8 @@ impl Client {
 
     /// A device array holding `buffer`.
     pub(crate) fn wrap(&self, buffer: Arc<DeviceBuffer>) -> Array {
+        static REGISTER: std::sync::Once = std::sync::Once::new();
+        REGISTER.call_once(|| register_device_backend(eval_on_our_device));
         let aval = buffer.aval().clone();
         Array::from_device(
             Arc::new(Resident {

@@ -2,15 +2,11 @@
 //! arrays committed to a device.
 //!
 //! The core knows them through [`DeviceData`] only, so it links no backend: reading their
-//! elements on the host copies them over once (the copy is kept), and an eager operation with
-//! such an operand runs on its device through [`DeviceData::eval`], where the backend compiles
-//! the one primitive (cached), as JAX's eager dispatch does. Transformations trace them like
-//! any concrete array.
+//! elements on the host copies them over once (the copy is kept). Running primitives on them
+//! is the primitive layer's business (`prims::device`, where backends register).
+//! Transformations trace them like any concrete array.
 
-use super::aval::ShapeDtype;
 use super::storage::Storage;
-use super::Array;
-use crate::prims::Primitive;
 use std::any::Any;
 use std::fmt;
 use std::panic::{RefUnwindSafe, UnwindSafe};
@@ -22,11 +18,6 @@ pub trait DeviceData: Send + Sync + RefUnwindSafe + UnwindSafe + 'static {
     /// Copies the elements to the host. A failed transfer panics with the backend's message
     /// (reading an array's elements has no error path, as in JAX, where it raises).
     fn to_host(&self) -> Storage;
-
-    /// Runs `prim` on `args` on this data's device and returns its outputs there: at least one
-    /// argument lives on that device, the others are copied over first. `out` holds the
-    /// outputs' abstract values, already checked by the primitive's shape rule.
-    fn eval(&self, prim: &Primitive, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array>;
 
     /// The backend's own type, so it can recognise its buffers among the arguments.
     fn as_any(&self) -> &dyn Any;
@@ -59,12 +50,4 @@ impl fmt::Debug for DeviceArray {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "DeviceArray({})", self.data.describe())
     }
-}
-
-/// Runs `prim` on the device of the first operand that lives on one, if any does.
-pub(crate) fn eval_on_device(prim: &Primitive, args: &[&Array]) -> Option<Vec<Array>> {
-    let device = args.iter().find_map(|a| a.device_data())?.clone();
-    let avals: Vec<&ShapeDtype> = args.iter().map(|a| a.aval()).collect();
-    let out = crate::prims::PrimitiveRule::abstract_eval(prim, &avals);
-    Some(device.eval(prim, args, &out))
 }

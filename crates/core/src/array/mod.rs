@@ -17,7 +17,6 @@ mod storage;
 pub use array::Array;
 pub(crate) use aval::unaddressable;
 pub use aval::ShapeDtype;
-pub(crate) use device::eval_on_device;
 pub use device::DeviceData;
 pub use dtype::{
     promote_types, promote_types_weak, DType, ALL_DTYPES, COMPLEX_DTYPES, FLOAT4_DTYPES,

@@ -16,6 +16,7 @@ pub mod conv;
 pub mod convert;
 pub mod cumulative;
 pub mod debug_callback;
+pub mod device;
 pub mod dot_general;
 pub mod error_check;
 pub mod fft;
@@ -338,7 +339,7 @@ pub fn bind(prim: impl Into<Primitive>, args: &[&Array]) -> Vec<Array> {
     if let Some(out) = crate::trace::dispatch(&prim, args) {
         return out;
     }
-    if let Some(out) = crate::array::eval_on_device(&prim, args) {
+    if let Some(out) = device::eval_on_device(&prim, args) {
         return out;
     }
     let out = eval_primitive(&prim, args);

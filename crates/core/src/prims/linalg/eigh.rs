@@ -1,7 +1,7 @@
 //! `eigh`: the eigendecomposition of (a batch of) Hermitian matrices, with JAX's JVP rule.
 
 use super::cholesky::{with_linalg_type, LinalgScalar};
-use super::lowering::expanded_call;
+use super::lowering::{abs, expanded_call, frobenius, nan_where_not_finite};
 use super::qr::{
     batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mh, row_major,
     split_matrix, wrap_outputs,
@@ -87,14 +87,7 @@ impl PrimitiveRule for EighOp {
                     "eigh",
                 );
                 let v = ops::take_along_axis(&v, &columns, r - 1);
-                let finite = crate::numpy::isfinite(x).all([-2, -1]);
-                let nan = |y: &Array| ops::full_like_scalar(y, f64::NAN);
-                let v_ok = ops::expand_dims(&finite, &[r - 2, r - 1]);
-                let w_ok = ops::expand_dims(&finite, &[r - 2]);
-                vec![
-                    ops::where_(&v_ok, &v, &nan(&v)),
-                    ops::where_(&w_ok, &w, &nan(&w)),
-                ]
+                nan_where_not_finite(x, vec![v, w])
             },
             &[x.clone(), jacobi[0].clone()],
         )
@@ -187,14 +180,10 @@ fn refine_eigenvectors(x: &Array, a: &Array) -> (Array, Array) {
     let lambda = &ops::real(&ops::diagonal(&s)) / &(1.0 - &ops::real(&ops::diagonal(&residual)));
     let lambda_col = ops::expand_dims(&lambda, &[r - 2]);
     let lambda_row = ops::expand_dims(&lambda, &[r - 1]);
-    let frobenius = |m: &Array| {
-        let squares = crate::numpy::abs(m).square().sum([-2, -1]);
-        ops::expand_dims(&squares.sqrt(), &[r - 2, r - 1])
-    };
     let off = &s - &(&eye * &lambda_col);
     let delta = 2.0 * (&frobenius(&off) + &(&frobenius(a) * &frobenius(&residual)));
     let gap = &lambda_col - &lambda_row;
-    let separated = ops::compare(CompareOp::Gt, &crate::numpy::abs(&gap), &delta, "eigh");
+    let separated = ops::compare(CompareOp::Gt, &abs(&gap), &delta, "eigh");
     // The division is only taken where `separated`; elsewhere its denominator is made 1.
     let safe_gap = ops::where_(&separated, &gap, &ops::full_like_scalar(&gap, 1.0));
     let apart = &(&s + &(&residual * &lambda_col)) / &safe_gap;

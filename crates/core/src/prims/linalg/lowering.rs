@@ -7,11 +7,17 @@
 //! (`orgqr`: the unitary factor they make) and `Eigh` (cyclic Jacobi sweeps). No library stands
 //! behind them, so they compile on every plugin. LU has no such call on CPU (XLA expands
 //! `LuDecomposition` on TPUs only); it lowers as a loop of ordinary operations, as JAX's
-//! `_lu_python` does, and the SVD as a composition of these (see `svd.rs`).
+//! `_lu_python` does, and the SVD as a composition of these (see `svd.rs`). The operations
+//! around the calls are written with this layer's primitives (`bind`, `prims::ops`) and
+//! lowered through `LoweringContext::lower_function`.
 
 use crate::array::{Array, DType, ShapeDtype};
-use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
-use crate::prims::ops;
+use crate::jaxpr::stablehlo::{LoweringContext, Value};
+use crate::prims::binary::BinaryOp;
+use crate::prims::complex::ComplexOp;
+use crate::prims::reduce::{ReduceKind, ReduceOp};
+use crate::prims::unary::UnaryOp;
+use crate::prims::{bind1, ops};
 
 /// Where the row index compares to the column index as `direction` says (`"GE"`: on or below
 /// the diagonal, `"LE"`: on or above it, `"EQ"`: on it), over the last two axes of `shape`.
@@ -65,40 +71,48 @@ pub(crate) fn expanded_call(
     cx.op_with_regions("stablehlo.custom_call", operands, &[], &attrs, results)
 }
 
-/// Lowers `f`, written with this crate's operations on one matrix (or several, one per
-/// argument), over the leading batch axes its arguments share (`batch` of them): the batch is
-/// flattened to one axis and `f` vmapped over it, as JAX's `mlir.lower_fun` of a vmapped
-/// function does.
-pub(crate) fn lower_batched(
-    cx: &mut LoweringContext,
-    batch: &[usize],
-    args: &[Value],
-    f: impl Fn(&[Array]) -> Vec<Array>,
-) -> Result<Vec<Value>, LoweringError> {
-    if batch.is_empty() {
-        return cx.lower_function(&|xs: &[Array]| f(xs), args);
-    }
-    let count: usize = batch.iter().product();
-    cx.lower_function(
-        &|xs: &[Array]| {
-            let flat: Vec<Array> = xs
-                .iter()
-                .map(|x| {
-                    let inner = &x.shape()[batch.len()..];
-                    let shape: Vec<usize> = std::iter::once(count)
-                        .chain(inner.iter().copied())
-                        .collect();
-                    ops::reshape(x, &shape)
-                })
-                .collect();
-            let outs = crate::transforms::vmap(|xs: &Vec<Array>| f(xs))(&flat);
-            outs.iter()
-                .map(|y| {
-                    let shape: Vec<usize> = batch.iter().chain(&y.shape()[1..]).copied().collect();
-                    ops::reshape(y, &shape)
-                })
-                .collect()
+/// `|x|` (real for complex `x`).
+pub(crate) fn abs(x: &Array) -> Array {
+    bind1(UnaryOp::Abs, &[x])
+}
+
+/// `op` of `x` over `axes`, which are removed.
+pub(crate) fn reduce(kind: ReduceKind, x: &Array, axes: &[usize]) -> Array {
+    bind1(
+        ReduceOp::Reduce {
+            kind,
+            axes: axes.iter().copied().collect(),
         },
-        args,
+        &[x],
     )
+}
+
+/// The Frobenius norm of each matrix (the last two axes), kept as two axes of size one.
+pub(crate) fn frobenius(x: &Array) -> Array {
+    let r = x.ndim();
+    let a = abs(x);
+    let squares = reduce(ReduceKind::Sum, &ops::mul(&a, &a), &[r - 2, r - 1]);
+    ops::expand_dims(&bind1(UnaryOp::Sqrt, &[&squares]), &[r - 2, r - 1])
+}
+
+/// `outs` (results of the decomposition of `x`, each with `x`'s batch axes first) with NaN in
+/// every element computed from a matrix of `x` with a non-finite entry, as the CPU kernels
+/// (and LAPACK in JAX) give.
+pub(crate) fn nan_where_not_finite(x: &Array, outs: Vec<Array>) -> Vec<Array> {
+    let r = x.ndim();
+    let finite_entries = if x.dtype().is_complex() {
+        let parts = [ComplexOp::Real, ComplexOp::Imag].map(|p| bind1(p, &[x]));
+        let [re, im] = parts.map(|p| bind1(UnaryOp::IsFinite, &[&p]));
+        ops::binary(BinaryOp::And, &re, &im, "isfinite")
+    } else {
+        bind1(UnaryOp::IsFinite, &[x])
+    };
+    let finite = reduce(ReduceKind::And, &finite_entries, &[r - 2, r - 1]);
+    outs.into_iter()
+        .map(|y| {
+            let extra: Vec<usize> = (r - 2..y.ndim()).collect();
+            let ok = ops::expand_dims(&finite, &extra);
+            ops::where_(&ok, &y, &ops::full_like_scalar(&y, f64::NAN))
+        })
+        .collect()
 }

@@ -3,11 +3,13 @@
 //! (`jax/_src/lax/linalg.py`, `_lu_jvp_rule`, `_generic_lu_pivots_to_permutation`).
 
 use super::cholesky::{check_linalg_operand, for_each_matrix, with_linalg_type, LinalgScalar};
-use super::lowering::lower_batched;
+use super::lowering::abs;
 use super::triangular_solve::TriangularSolve;
 use crate::array::{Array, DType, Shape, ShapeDtype};
 use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
+use crate::prims::binary::BinaryOp;
 use crate::prims::compare::CompareOp;
+use crate::prims::reduce::{ArgKind, ReduceOp};
 use crate::prims::ops;
 use crate::prims::slicing::PadConfig;
 use crate::prims::{bind, bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
@@ -34,94 +36,73 @@ pub struct LuPivotsToPermutation {
     pub permutation_size: usize,
 }
 
-/// JAX's `_lu_unblocked`: the partial-pivoting LU of one `m × n` matrix as a loop of
-/// ordinary operations (for the StableHLO lowering), pivoting on the largest `|re| + |im|`
-/// on or below the diagonal (the first on a tie, as LAPACK's `i?amax`) and leaving the column
-/// below a zero pivot alone, as the CPU kernel does.
-fn lu_loop(a: &Array) -> (Array, Array, Array) {
-    let (m, n) = (a.shape()[0], a.shape()[1]);
-    let k = m.min(n);
-    let pivots = ops::zeros([k], DType::I32);
-    let permutation = ops::iota(DType::I32, m);
-    if k == 0 {
-        return (a.clone(), pivots, permutation);
-    }
-    let rows = ops::iota(DType::I32, m);
-    let cols = ops::iota(DType::I32, n);
+/// Step `j` of JAX's `_lu_unblocked` on a batch of `m × n` matrices `a` (leading axes are
+/// the batch): pivot on the largest `|re| + |im|` on or below the diagonal of column `j` (the
+/// first on a tie, as LAPACK's `i?amax`), swap that row with row `j` (in `a` and in the
+/// permutation), divide the column below the pivot by it unless it is zero (LAPACK leaves such
+/// a column alone, as the CPU kernel does), and subtract the rank-one update from the trailing
+/// block. Returns `[j + 1, pivots, permutation, a]`, the next loop state.
+fn lu_step(j: &Array, pivots: &Array, permutation: &Array, a: &Array) -> Vec<Array> {
+    let r = a.ndim();
+    let (m, n) = (a.shape()[r - 2], a.shape()[r - 1]);
+    let batch = &a.shape()[..r - 2];
     let zero = Array::scalar(0i32);
-    let (pivots, permutation, lu) = crate::lax::fori_loop(
-        0,
-        k as i64,
-        |j: &Array, (pivots, perm, a): &(Array, Array, Array)| {
-            let column = |a: &Array| {
-                ops::reshape(
-                    &ops::dynamic_slice(a, &[zero.clone(), j.clone()], &[m, 1]),
-                    &[m],
-                )
-            };
-            let col = column(a);
-            let magnitude = if col.dtype().is_complex() {
-                crate::numpy::abs(&ops::real(&col)) + crate::numpy::abs(&crate::lax::imag(&col))
-            } else {
-                crate::numpy::abs(&col)
-            };
-            let below = ops::compare(CompareOp::Ge, &rows, j, "lu");
-            let candidates = ops::where_(
-                &below,
-                &magnitude,
-                &ops::full_like_scalar(&magnitude, f64::NEG_INFINITY),
-            );
-            let i = crate::lax::argmax(&candidates, 0, DType::I32);
-            let pivots =
-                ops::dynamic_update_slice(pivots, &ops::reshape(&i, &[1]), std::slice::from_ref(j));
-            // Rows j and i swap, in the matrix and in the permutation.
-            let swap = |x: &Array, width: &[usize]| {
-                let start = |r: &Array| {
-                    std::iter::once(r.clone())
-                        .chain(width.iter().skip(1).map(|_| zero.clone()))
-                        .collect::<Vec<_>>()
-                };
-                let row_j = ops::dynamic_slice(x, &start(j), width);
-                let row_i = ops::dynamic_slice(x, &start(&i), width);
-                let x = ops::dynamic_update_slice(x, &row_i, &start(j));
-                ops::dynamic_update_slice(&x, &row_j, &start(&i))
-            };
-            let a = swap(a, &[1, n]);
-            let perm = swap(perm, &[1]);
-            // The column below the pivot divided by it (unless it is zero), then the rank-one
-            // update of the trailing block.
-            let col = column(&a);
-            let pivot = ops::reshape(
-                &ops::dynamic_slice(&a, &[j.clone(), j.clone()], &[1, 1]),
-                &[],
-            );
-            let nonzero = ops::compare(
-                CompareOp::Ne,
-                &pivot,
-                &ops::full_like_scalar(&pivot, 0.0),
-                "lu",
-            );
-            let below = ops::compare(CompareOp::Gt, &rows, j, "lu");
-            let scale = crate::numpy::logical_and(&below, &nonzero);
-            let col = ops::select(&scale, &(&col / &pivot), &col);
-            let a = ops::dynamic_update_slice(
-                &a,
-                &ops::reshape(&col, &[m, 1]),
-                &[zero.clone(), j.clone()],
-            );
-            let row = ops::dynamic_slice(&a, &[j.clone(), zero.clone()], &[1, n]);
-            let outer = &ops::reshape(&col, &[m, 1]) * &row;
-            let right = ops::compare(CompareOp::Gt, &cols, j, "lu");
-            let trailing = crate::numpy::logical_and(
-                &ops::reshape(&below, &[m, 1]),
-                &ops::reshape(&right, &[1, n]),
-            );
-            let a = &a - &ops::select(&trailing, &outer, &ops::zeros_like(&outer));
-            (pivots, perm, a)
+    let at = |row: &Array, col: &Array| -> Vec<Array> {
+        let mut starts = vec![zero.clone(); r - 2];
+        starts.extend([row.clone(), col.clone()]);
+        starts
+    };
+    let with_batch = |dims: &[usize]| -> Vec<usize> { batch.iter().chain(dims).copied().collect() };
+    let column = |a: &Array| {
+        let c = ops::dynamic_slice(a, &at(&zero, j), &with_batch(&[m, 1]));
+        ops::reshape(&c, &with_batch(&[m]))
+    };
+    let col = column(a);
+    let magnitude = if col.dtype().is_complex() {
+        let re = abs(&ops::real(&col));
+        let im = abs(&bind1(crate::prims::complex::ComplexOp::Imag, &[&col]));
+        ops::add(&re, &im)
+    } else {
+        abs(&col)
+    };
+    let rows = ops::broadcasted_iota(DType::I32, with_batch(&[m]), r - 2);
+    let on_or_below = ops::compare(CompareOp::Ge, &rows, j, "lu");
+    let negative_infinity = ops::full_like_scalar(&magnitude, f64::NEG_INFINITY);
+    let candidates = ops::where_(&on_or_below, &magnitude, &negative_infinity);
+    let pivot_row = bind1(
+        ReduceOp::ArgReduce {
+            kind: ArgKind::Argmax,
+            axis: r - 2,
+            index_dtype: DType::I32,
         },
-        &(pivots, permutation, a.clone()),
+        &[&candidates],
     );
-    (lu, pivots, permutation)
+    let pivot_row = ops::expand_dims(&pivot_row, &[r - 2]);
+    let pivots = ops::dynamic_update_slice(pivots, &pivot_row, &at(&zero, j)[1..]);
+    // Rows j and i swap: row t of the result is row order[t] of a.
+    let order = ops::where_(
+        &ops::eq(&rows, &ops::broadcast_to_shape(j, rows.shape_obj(), "lu")),
+        &ops::broadcast_to_shape(&pivot_row, rows.shape_obj(), "lu"),
+        &ops::where_(&ops::compare(CompareOp::Eq, &rows, &pivot_row, "lu"), j, &rows),
+    );
+    let permutation = ops::take_along_axis(permutation, &order, r - 2);
+    let gather_rows = ops::broadcast_to_shape(&ops::expand_dims(&order, &[r - 1]), a.shape_obj(), "lu");
+    let a = ops::take_along_axis(a, &gather_rows, r - 2);
+    let col = column(&a);
+    let pivot = ops::reshape(&ops::dynamic_slice(&a, &at(j, j), &with_batch(&[1, 1])), &with_batch(&[1]));
+    let nonzero = ops::compare(CompareOp::Ne, &pivot, &ops::full_like_scalar(&pivot, 0.0), "lu");
+    let below = ops::compare(CompareOp::Gt, &rows, j, "lu");
+    let scale = ops::binary(BinaryOp::And, &below, &nonzero, "lu");
+    let col = ops::where_(&scale, &ops::binary(BinaryOp::Div, &col, &pivot, "lu"), &col);
+    let col = ops::expand_dims(&col, &[r - 1]);
+    let a = ops::dynamic_update_slice(&a, &col, &at(&zero, j));
+    let row = ops::dynamic_slice(&a, &at(j, &zero), &with_batch(&[1, n]));
+    let outer = ops::binary(BinaryOp::Mul, &col, &row, "lu");
+    let cols = ops::broadcasted_iota(DType::I32, with_batch(&[1, n]), r - 1);
+    let right = ops::compare(CompareOp::Gt, &cols, j, "lu");
+    let trailing = ops::binary(BinaryOp::And, &ops::expand_dims(&below, &[r - 1]), &right, "lu");
+    let a = ops::sub(&a, &ops::where_(&trailing, &outer, &ops::zeros_like(&outer)));
+    vec![ops::add(j, &Array::scalar(1i32)), pivots, permutation, a]
 }
 
 /// LAPACK's unblocked `getf2` on a row-major `m`×`n` matrix: the fallback for matrices with a
@@ -437,19 +418,40 @@ impl PrimitiveRule for Lu {
     }
 
     /// A loop of ordinary operations (XLA expands no LU call on CPU): JAX's
-    /// `_lu_unblocked`, one column per step, vmapped over the batch.
+    /// `_lu_unblocked`, one column per `stablehlo.while` step ([`lu_step`]), every matrix of
+    /// the batch at once.
     fn lower(
         &self,
         cx: &mut LoweringContext,
         args: &[Value],
-        _out: &[ShapeDtype],
+        out: &[ShapeDtype],
     ) -> Result<Vec<Value>, LoweringError> {
-        let shape = &args[0].aval.shape;
-        let batch = shape[..shape.len() - 2].to_vec();
-        lower_batched(cx, &batch, args, |a| {
-            let (lu, pivots, permutation) = lu_loop(&a[0]);
-            vec![lu, pivots, permutation]
-        })
+        let x = &args[0];
+        let r = x.aval.shape.len();
+        let k = out[1].shape[r - 2];
+        let start = cx.lower_function(
+            &|_: &[Array]| {
+                vec![
+                    ops::zeros(out[1].shape.clone(), DType::I32),
+                    ops::broadcasted_iota(DType::I32, out[2].shape.clone(), r - 2),
+                ]
+            },
+            &[],
+        )?;
+        let (pivots, permutation) = (start[0].clone(), start[1].clone());
+        if k == 0 {
+            return Ok(vec![x.clone(), pivots, permutation]);
+        }
+        let step = cx.int_scalar(DType::I32, 0);
+        let state = cx.while_loop(
+            &[step, pivots, permutation, x.clone()],
+            |cx, s| {
+                let steps = cx.int_scalar(DType::I32, k as i128);
+                Ok(cx.compare("LT", &s[0], &steps))
+            },
+            |cx, s| cx.lower_function(&|a: &[Array]| lu_step(&a[0], &a[1], &a[2], &a[3]), s),
+        )?;
+        Ok(vec![state[3].clone(), state[1].clone(), state[2].clone()])
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {

@@ -2,17 +2,22 @@
 
 use super::cholesky::{with_linalg_type, LinalgScalar};
 use super::eigh::all_finite;
-use super::lowering::eye_like;
+use super::eigh::EighOp;
+use super::lowering::{eye_like, frobenius, nan_where_not_finite};
+use super::qr::QrOp;
 use super::qr::{
     batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mh, mt, row_major,
     split_matrix, wrap_outputs,
 };
 use crate::array::{Array, ShapeDtype};
 use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
+use crate::prims::binary::BinaryOp;
 use crate::prims::compare::CompareOp;
+use crate::prims::layout::LayoutOp;
+use crate::prims::slicing::slice_in_dim;
 use crate::prims::ops;
 use crate::prims::rules::py_bool;
-use crate::prims::{bind, expect_arity, rules, LinearArg, PrimitiveRule};
+use crate::prims::{bind, bind1, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::svd::ComputeSvdVectors;
@@ -76,17 +81,8 @@ impl PrimitiveRule for SvdOp {
         cx.lower_function(
             &|a: &[Array]| {
                 let x = &a[0];
-                let mut outs = svd_by_polar_decomposition(x, op.full_matrices);
-                let r = x.ndim();
-                let finite = crate::numpy::isfinite(x).all([-2, -1]);
-                for (i, y) in outs.iter_mut().enumerate() {
-                    let ok = if i == 0 {
-                        ops::expand_dims(&finite, &[r - 2])
-                    } else {
-                        ops::expand_dims(&finite, &[r - 2, r - 1])
-                    };
-                    *y = ops::where_(&ok, y, &ops::full_like_scalar(y, f64::NAN));
-                }
+                let outs = svd_by_polar_decomposition(x, op.full_matrices);
+                let mut outs = nan_where_not_finite(x, outs);
                 if !op.compute_uv {
                     outs.truncate(1);
                 }
@@ -206,38 +202,35 @@ fn svd_by_polar_decomposition(x: &Array, full_matrices: bool) -> Vec<Array> {
         let outs = svd_by_polar_decomposition(&mh(x), full_matrices);
         return vec![outs[0].clone(), mh(&outs[2]), mh(&outs[1])];
     }
-    let columns = |y: &Array, start: usize, stop: usize| {
-        let mut begin = vec![0; r];
-        begin[r - 1] = start;
-        let mut end = y.shape().to_vec();
-        end[r - 1] = stop;
-        crate::lax::slice(y, &begin, &end, None)
-    };
-    let rows = |y: &Array, start: usize, stop: usize| {
-        let mut begin = vec![0; r];
-        begin[r - 2] = start;
-        let mut end = y.shape().to_vec();
-        end[r - 2] = stop;
-        crate::lax::slice(y, &begin, &end, None)
-    };
     let (q, square) = if m > n {
-        let (q, factor) = crate::lax::linalg::qr(x, full_matrices);
-        (Some(q), rows(&factor, 0, n))
+        let mut qr = bind(QrOp { full_matrices }, &[x]);
+        let factor = qr.pop().expect("qr returns r");
+        (qr.pop(), slice_in_dim(&factor, 0, n, 1, r - 2))
     } else {
         (None, x.clone())
     };
     let up = polar_factor(&square);
     let h = ops::matmul(&mh(&up), &square);
     let h = (&h + &mh(&h)) * 0.5;
-    let (v, w) = crate::lax::linalg::eigh(&h, true, false);
+    let mut eigh = bind(EighOp { lower: true }, &[&h]);
+    let w = eigh.pop().expect("eigh returns w");
+    let v = eigh.pop().expect("eigh returns v");
     // Descending, and never below zero (H is positive semi-definite; rounding may say not).
-    let s = crate::lax::rev(
-        &crate::numpy::maximum(&w, &ops::full_like_scalar(&w, 0.0)),
-        &[r - 2],
-    );
-    let v = crate::lax::rev(&v, &[r - 1]);
+    let rev = |y: &Array, axis: usize| {
+        bind1(
+            LayoutOp::Rev {
+                dimensions: [axis].into_iter().collect(),
+            },
+            &[y],
+        )
+    };
+    let nonnegative = ops::binary(BinaryOp::Max, &w, &ops::full_like_scalar(&w, 0.0), "svd");
+    let s = rev(&nonnegative, r - 2);
+    let v = rev(&v, r - 1);
     let u = ops::matmul(&up, &v);
-    let (u, triangle) = crate::lax::linalg::qr(&u, false);
+    let mut qr = bind(QrOp { full_matrices: false }, &[&u]);
+    let triangle = qr.pop().expect("qr returns r");
+    let u = qr.pop().expect("qr returns q");
     let signs = ops::where_(
         &ops::compare(
             CompareOp::Ge,
@@ -252,8 +245,8 @@ fn svd_by_polar_decomposition(x: &Array, full_matrices: bool) -> Vec<Array> {
     let u = match q {
         None => u,
         Some(q) if full_matrices => {
-            let reduced = ops::matmul(&columns(&q, 0, n), &u);
-            ops::concatenate(&[&reduced, &columns(&q, n, m)], r - 1)
+            let reduced = ops::matmul(&slice_in_dim(&q, 0, n, 1, r - 1), &u);
+            ops::concatenate(&[&reduced, &slice_in_dim(&q, n, m, 1, r - 1)], r - 1)
         }
         Some(q) => ops::matmul(&q, &u),
     };
@@ -275,7 +268,7 @@ fn polar_factor(a: &Array) -> Array {
     } else {
         f64::EPSILON
     };
-    let norm = crate::numpy::abs(a).square().sum([-2, -1]).sqrt();
+    let norm = frobenius(a);
     // A zero matrix stays zero (its polar factor is completed by the caller's QR).
     let norm = ops::where_(
         &ops::compare(
@@ -287,7 +280,7 @@ fn polar_factor(a: &Array) -> Array {
         &norm,
         &ops::full_like_scalar(&norm, 1.0),
     );
-    let mut x = a / &ops::expand_dims(&norm, &[r - 2, r - 1]);
+    let mut x = a / &norm;
     let eye = ops::broadcast_to_shape(
         &ops::eye(n, None, 0).astype(a.dtype()),
         x.shape_obj(),
@@ -306,14 +299,9 @@ fn polar_factor(a: &Array) -> Array {
         let weight_c = weight_a + weight_b - 1.0;
         // [√c x; I] = [q₁; q₂] r gives x (b/c) + q₁ q₂ᴴ (a - b/c)/√c.
         let stacked = ops::concatenate(&[&(&x * weight_c.sqrt()), &eye], r - 2);
-        let (q, _) = crate::lax::linalg::qr(&stacked, false);
-        let mut top = vec![0; r];
-        let mut limit = q.shape().to_vec();
-        limit[r - 2] = n;
-        let q1 = crate::lax::slice(&q, &top, &limit, None);
-        top[r - 2] = n;
-        limit[r - 2] = 2 * n;
-        let q2 = crate::lax::slice(&q, &top, &limit, None);
+        let q = bind(QrOp { full_matrices: false }, &[&stacked]).remove(0);
+        let q1 = slice_in_dim(&q, 0, n, 1, r - 2);
+        let q2 = slice_in_dim(&q, n, 2 * n, 1, r - 2);
         let ratio = weight_b / weight_c;
         x = &(&x * ratio) + &(ops::matmul(&q1, &mh(&q2)) * ((weight_a - ratio) / weight_c.sqrt()));
         l = (l * (weight_a + weight_b * l2) / (1.0 + weight_c * l2)).min(1.0);
