@@ -48,7 +48,11 @@ impl DeviceData for Resident {
 
 /// The evaluator this crate registers with the core: runs `prim` on the client of its first
 /// operand that lives on one of our devices.
-fn eval_on_our_device(prim: &Primitive, args: &[&Array], _out: &[ShapeDtype]) -> Option<Vec<Array>> {
+fn eval_on_our_device(
+    prim: &Primitive,
+    args: &[&Array],
+    _out: &[ShapeDtype],
+) -> Option<Vec<Array>> {
     let resident = args
         .iter()
         .find_map(|a| a.device_data()?.as_any().downcast_ref::<Resident>())?;

@@ -9,8 +9,8 @@ use crate::array::{Array, DType, Shape, ShapeDtype};
 use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::prims::binary::BinaryOp;
 use crate::prims::compare::CompareOp;
-use crate::prims::reduce::{ArgKind, ReduceOp};
 use crate::prims::ops;
+use crate::prims::reduce::{ArgKind, ReduceOp};
 use crate::prims::slicing::PadConfig;
 use crate::prims::{bind, bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -83,25 +83,50 @@ fn lu_step(j: &Array, pivots: &Array, permutation: &Array, a: &Array) -> Vec<Arr
     let order = ops::where_(
         &ops::eq(&rows, &ops::broadcast_to_shape(j, rows.shape_obj(), "lu")),
         &ops::broadcast_to_shape(&pivot_row, rows.shape_obj(), "lu"),
-        &ops::where_(&ops::compare(CompareOp::Eq, &rows, &pivot_row, "lu"), j, &rows),
+        &ops::where_(
+            &ops::compare(CompareOp::Eq, &rows, &pivot_row, "lu"),
+            j,
+            &rows,
+        ),
     );
     let permutation = ops::take_along_axis(permutation, &order, r - 2);
-    let gather_rows = ops::broadcast_to_shape(&ops::expand_dims(&order, &[r - 1]), a.shape_obj(), "lu");
+    let gather_rows =
+        ops::broadcast_to_shape(&ops::expand_dims(&order, &[r - 1]), a.shape_obj(), "lu");
     let a = ops::take_along_axis(a, &gather_rows, r - 2);
     let col = column(&a);
-    let pivot = ops::reshape(&ops::dynamic_slice(&a, &at(j, j), &with_batch(&[1, 1])), &with_batch(&[1]));
-    let nonzero = ops::compare(CompareOp::Ne, &pivot, &ops::full_like_scalar(&pivot, 0.0), "lu");
+    let pivot = ops::reshape(
+        &ops::dynamic_slice(&a, &at(j, j), &with_batch(&[1, 1])),
+        &with_batch(&[1]),
+    );
+    let nonzero = ops::compare(
+        CompareOp::Ne,
+        &pivot,
+        &ops::full_like_scalar(&pivot, 0.0),
+        "lu",
+    );
     let below = ops::compare(CompareOp::Gt, &rows, j, "lu");
     let scale = ops::binary(BinaryOp::And, &below, &nonzero, "lu");
-    let col = ops::where_(&scale, &ops::binary(BinaryOp::Div, &col, &pivot, "lu"), &col);
+    let col = ops::where_(
+        &scale,
+        &ops::binary(BinaryOp::Div, &col, &pivot, "lu"),
+        &col,
+    );
     let col = ops::expand_dims(&col, &[r - 1]);
     let a = ops::dynamic_update_slice(&a, &col, &at(&zero, j));
     let row = ops::dynamic_slice(&a, &at(j, &zero), &with_batch(&[1, n]));
     let outer = ops::binary(BinaryOp::Mul, &col, &row, "lu");
     let cols = ops::broadcasted_iota(DType::I32, with_batch(&[1, n]), r - 1);
     let right = ops::compare(CompareOp::Gt, &cols, j, "lu");
-    let trailing = ops::binary(BinaryOp::And, &ops::expand_dims(&below, &[r - 1]), &right, "lu");
-    let a = ops::sub(&a, &ops::where_(&trailing, &outer, &ops::zeros_like(&outer)));
+    let trailing = ops::binary(
+        BinaryOp::And,
+        &ops::expand_dims(&below, &[r - 1]),
+        &right,
+        "lu",
+    );
+    let a = ops::sub(
+        &a,
+        &ops::where_(&trailing, &outer, &ops::zeros_like(&outer)),
+    );
     vec![ops::add(j, &Array::scalar(1i32)), pivots, permutation, a]
 }
 

@@ -14,9 +14,9 @@ use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::prims::binary::BinaryOp;
 use crate::prims::compare::CompareOp;
 use crate::prims::layout::LayoutOp;
-use crate::prims::slicing::slice_in_dim;
 use crate::prims::ops;
 use crate::prims::rules::py_bool;
+use crate::prims::slicing::slice_in_dim;
 use crate::prims::{bind, bind1, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -228,7 +228,12 @@ fn svd_by_polar_decomposition(x: &Array, full_matrices: bool) -> Vec<Array> {
     let s = rev(&nonnegative, r - 2);
     let v = rev(&v, r - 1);
     let u = ops::matmul(&up, &v);
-    let mut qr = bind(QrOp { full_matrices: false }, &[&u]);
+    let mut qr = bind(
+        QrOp {
+            full_matrices: false,
+        },
+        &[&u],
+    );
     let triangle = qr.pop().expect("qr returns r");
     let u = qr.pop().expect("qr returns q");
     let signs = ops::where_(
@@ -299,7 +304,13 @@ fn polar_factor(a: &Array) -> Array {
         let weight_c = weight_a + weight_b - 1.0;
         // [√c x; I] = [q₁; q₂] r gives x (b/c) + q₁ q₂ᴴ (a - b/c)/√c.
         let stacked = ops::concatenate(&[&(&x * weight_c.sqrt()), &eye], r - 2);
-        let q = bind(QrOp { full_matrices: false }, &[&stacked]).remove(0);
+        let q = bind(
+            QrOp {
+                full_matrices: false,
+            },
+            &[&stacked],
+        )
+        .remove(0);
         let q1 = slice_in_dim(&q, 0, n, 1, r - 2);
         let q2 = slice_in_dim(&q, n, 2 * n, 1, r - 2);
         let ratio = weight_b / weight_c;
