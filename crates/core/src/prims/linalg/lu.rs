@@ -443,7 +443,7 @@ impl PrimitiveRule for Lu {
     }
 
     /// A loop of ordinary operations (XLA expands no LU call on CPU): JAX's
-    /// `_lu_unblocked`, one column per `stablehlo.while` step ([`lu_step`]), every matrix of
+    /// `_lu_unblocked`, one column per `stablehlo.while` step (`lu_step`), every matrix of
     /// the batch at once.
     fn lower(
         &self,
