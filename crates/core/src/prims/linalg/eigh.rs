@@ -164,9 +164,10 @@ fn hermitian_from_triangle(x: &Array, lower: bool) -> Array {
 }
 
 /// One step of Ogita and Aishima's refinement of approximate eigenvectors `x` (columns, over
-/// the last two axes) of the real symmetric `a` ("Iterative refinement for symmetric eigenvalue
-/// decomposition", Japan J. Indust. Appl. Math. 35, 2018): with `R = I - xᵀx` and
-/// `S = xᵀ a x`, the eigenvalues are `λᵢ = Sᵢᵢ / (1 - Rᵢᵢ)` and `x (I + E)` the new vectors,
+/// the last two axes) of the Hermitian `a` ("Iterative refinement for symmetric eigenvalue
+/// decomposition", Japan J. Indust. Appl. Math. 35, 2018, written there for real symmetric
+/// matrices; with conjugate transposes it holds as is): with `R = I - xᴴx` and `S = xᴴ a x`,
+/// the eigenvalues are `λᵢ = re Sᵢᵢ / (1 - re Rᵢᵢ)` and `x (I + E)` the new vectors,
 /// `Eᵢⱼ = (Sᵢⱼ + λⱼ Rᵢⱼ) / (λⱼ - λᵢ)` where the two eigenvalues are apart by more than the
 /// step's error bound `δ`, `Rᵢⱼ / 2` where they are not (a cluster's vectors are then kept as
 /// a basis of its subspace). Returns the vectors and the eigenvalues `λ`.

@@ -1,13 +1,11 @@
 //! `svd`: the singular value decomposition of (a batch of) matrices, with JAX's JVP rule.
 
 use super::cholesky::{with_linalg_type, LinalgScalar};
-use super::eigh::all_finite;
-use super::eigh::EighOp;
+use super::eigh::{all_finite, EighOp};
 use super::lowering::{eye_like, frobenius, nan_where_not_finite};
-use super::qr::QrOp;
 use super::qr::{
     batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mh, mt, row_major,
-    split_matrix, wrap_outputs,
+    split_matrix, wrap_outputs, QrOp,
 };
 use crate::array::{Array, ShapeDtype};
 use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
