@@ -6,7 +6,6 @@ use crate::buffer::DeviceBuffer;
 use crate::client::Client;
 use crate::error::PjrtError;
 use crate::executable::Executable;
-use equinox_core::array::Storage;
 use equinox_core::prims::device::register_device_backend;
 use equinox_core::prims::{bind, Primitive};
 use equinox_core::transforms::make_jaxpr;
@@ -22,9 +21,9 @@ struct Resident {
 }
 
 impl DeviceData for Resident {
-    fn to_host(&self) -> Storage {
+    fn to_host(&self) -> Array {
         match self.buffer.device_get() {
-            Ok(x) => x.storage().clone(),
+            Ok(x) => x,
             Err(e) => panic!(
                 "copying a {} from {} to the host: {e}",
                 self.buffer.aval(),

@@ -7,6 +7,7 @@
 //! Transformations trace them like any concrete array.
 
 use super::storage::Storage;
+use super::Array;
 use std::any::Any;
 use std::fmt;
 use std::panic::{RefUnwindSafe, UnwindSafe};
@@ -15,9 +16,10 @@ use std::sync::{Arc, OnceLock};
 /// The elements of an array held by a device backend (implemented by `equinox-pjrt`). Unwind
 /// safety is required so that `Array` keeps it (arrays cross `catch_unwind`).
 pub trait DeviceData: Send + Sync + RefUnwindSafe + UnwindSafe + 'static {
-    /// Copies the elements to the host. A failed transfer panics with the backend's message
-    /// (reading an array's elements has no error path, as in JAX, where it raises).
-    fn to_host(&self) -> Storage;
+    /// Copies the elements to the host, as a host array of the same shape and dtype. A failed
+    /// transfer panics with the backend's message (reading an array's elements has no error
+    /// path, as in JAX, where it raises).
+    fn to_host(&self) -> Array;
 
     /// The backend's own type, so it can recognise its buffers among the arguments.
     fn as_any(&self) -> &dyn Any;
@@ -42,7 +44,13 @@ impl DeviceArray {
 
     /// The host copy, made on first use.
     pub(crate) fn host(&self) -> &Arc<Storage> {
-        self.host.get_or_init(|| Arc::new(self.data.to_host()))
+        self.host.get_or_init(|| {
+            // The host array's own buffer becomes the copy: no second copy of the elements.
+            self.data
+                .to_host()
+                .into_shared_storage()
+                .expect("DeviceData::to_host returns a host array")
+        })
     }
 }
 

@@ -81,8 +81,8 @@ fn lu_step(j: &Array, pivots: &Array, permutation: &Array, a: &Array) -> Vec<Arr
     let pivots = ops::dynamic_update_slice(pivots, &pivot_row, &at(&zero, j)[1..]);
     // Rows j and i swap: row t of the result is row order[t] of a.
     let order = ops::where_(
-        &ops::eq(&rows, &ops::broadcast_to_shape(j, rows.shape_obj(), "lu")),
-        &ops::broadcast_to_shape(&pivot_row, rows.shape_obj(), "lu"),
+        &ops::compare(CompareOp::Eq, &rows, j, "lu"),
+        &pivot_row,
         &ops::where_(
             &ops::compare(CompareOp::Eq, &rows, &pivot_row, "lu"),
             j,
