@@ -65,6 +65,20 @@ impl Executable {
         module: StableHloModule,
         consts: &[Array],
     ) -> Result<Executable, PjrtError> {
+        if !module.host_callbacks.is_empty()
+            && let Err(why) = client.inner.plugin.host_callbacks(client.platform_name())
+        {
+            let names: Vec<&str> = module
+                .host_callbacks
+                .iter()
+                .filter_map(|h| equinox_core::jaxpr::host_callback::lookup(h.id()))
+                .map(|c| c.name)
+                .collect();
+            return Err(PjrtError::Argument(format!(
+                "the program calls host code ({}), which this plugin cannot run: {why}",
+                names.join(", ")
+            )));
+        }
         let start = Instant::now();
         let inner: &Arc<ClientInner> = &client.inner;
         let api = inner.plugin.api();

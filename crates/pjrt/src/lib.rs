@@ -23,6 +23,7 @@ mod device_array;
 mod error;
 mod executable;
 mod ffi;
+mod host_callback;
 mod jit;
 mod on_device;
 mod plugin;

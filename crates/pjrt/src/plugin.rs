@@ -14,6 +14,8 @@ pub struct Plugin {
     api: *const ffi::Api,
     path: PathBuf,
     version: (i32, i32),
+    /// Whether the host-callback FFI handler is registered, or why not (tried once).
+    host_callbacks: OnceLock<Result<(), String>>,
     /// Keeps the library mapped while the table is used; never unloaded (plugins start
     /// threads that outlive any handle).
     _library: libloading::Library,
@@ -96,6 +98,7 @@ impl Plugin {
             api,
             path: path.to_path_buf(),
             version,
+            host_callbacks: OnceLock::new(),
             _library: library,
         };
         let mut args = ffi::PluginInitializeArgs::new();
@@ -114,6 +117,14 @@ impl Plugin {
     pub(crate) fn api(&self) -> &ffi::Api {
         // SAFETY: the table is static in the plugin, which stays loaded.
         unsafe { &*self.api }
+    }
+
+    /// Registers the host-callback handler for `platform` (once; see `host_callback.rs`), or
+    /// says why host callbacks cannot run on this plugin.
+    pub(crate) fn host_callbacks(&self, platform: &str) -> Result<(), String> {
+        self.host_callbacks
+            .get_or_init(|| crate::host_callback::register(self, platform))
+            .clone()
     }
 
     /// The file the plugin was loaded from.

@@ -2,6 +2,7 @@
 //! (JAX's `pure_callback_p`).
 
 use crate::array::{Array, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::prims::higher_order_rule::{HigherOrderPrim, HigherOrderRule};
 use crate::prims::{bind, ops, rules, LinearArg, Primitive, PrimitiveRule};
 use std::fmt;
@@ -79,6 +80,18 @@ impl PrimitiveRule for PureCallback {
             }
         }
         results
+    }
+
+    /// A host call (JAX's CPU callback custom call); without side effects, so XLA may drop
+    /// a call whose results are unused, as `pure_callback`'s contract allows.
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let operands: Vec<&Value> = args.iter().collect();
+        Ok(cx.host_call(self.name(), self.callback.clone(), &operands, out, false))
     }
 
     fn jvp(

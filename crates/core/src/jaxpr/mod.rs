@@ -4,6 +4,7 @@
 //! program can itself be transformed), and `jit` compiles it for the CPU.
 
 pub(crate) mod batch_jaxpr;
+pub mod host_callback;
 pub(crate) mod jvp_jaxpr;
 pub(crate) mod partial_eval;
 mod print;

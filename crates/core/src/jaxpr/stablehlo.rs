@@ -15,6 +15,7 @@
 //! assert_eq!(module.num_consts, 0);
 //! ```
 
+use super::host_callback::{self, HostCallbackHandle, HostFn, HOST_CALLBACK_TARGET};
 use super::{Atom, ClosedJaxpr, Jaxpr};
 use crate::array::{Array, DType, ShapeDtype};
 use crate::prims::PrimitiveRule;
@@ -74,6 +75,9 @@ pub struct StableHloModule {
     /// `(argument, result)` pairs whose buffers are shared (`tf.aliasing_output`): a donated
     /// argument's buffer receives the result. Arguments count the constants.
     pub aliases: Vec<(usize, usize)>,
+    /// The host callbacks the module's custom calls name, registered while the module (or a
+    /// clone) lives.
+    pub host_callbacks: Vec<HostCallbackHandle>,
 }
 
 /// A value in the module being built: its SSA name (`%7`, `%arg0`, `%3#1`) and type.
@@ -147,6 +151,7 @@ pub struct LoweringContext {
     /// Open blocks, innermost last: each a buffer of operation lines.
     blocks: Vec<String>,
     next_id: usize,
+    host_callbacks: Vec<HostCallbackHandle>,
 }
 
 impl LoweringContext {
@@ -154,6 +159,7 @@ impl LoweringContext {
         LoweringContext {
             blocks: vec![String::new()],
             next_id: 0,
+            host_callbacks: Vec::new(),
         }
     }
 
@@ -467,6 +473,41 @@ impl LoweringContext {
         ))
     }
 
+    /// A call of host code: `callback` runs on the operands' values and returns `results`
+    /// (see [`host_callback`](super::host_callback)). `name` is the primitive it stands for;
+    /// `has_side_effect` keeps a call whose results are unused (or that has none) in the
+    /// program, as JAX's effectful callbacks.
+    pub fn host_call(
+        &mut self,
+        name: &'static str,
+        callback: HostFn,
+        operands: &[&Value],
+        results: &[ShapeDtype],
+        has_side_effect: bool,
+    ) -> Vec<Value> {
+        let handle = host_callback::register(name, callback, results.to_vec());
+        let layout = |a: &ShapeDtype| {
+            let dims: Vec<usize> = (0..a.shape.len()).rev().collect();
+            format!(
+                "dense<{}> : tensor<{}xindex>",
+                int_list(dims.iter().map(|&d| d as i64)),
+                dims.len()
+            )
+        };
+        let operand_layouts: Vec<String> = operands.iter().map(|v| layout(&v.aval)).collect();
+        let result_layouts: Vec<String> = results.iter().map(layout).collect();
+        let attrs = format!(
+            "call_target_name = \"{HOST_CALLBACK_TARGET}\", api_version = 4 : i32, \
+             has_side_effect = {has_side_effect}, backend_config = {{callback = {} : i64}}, \
+             operand_layouts = [{}], result_layouts = [{}]",
+            handle.id(),
+            operand_layouts.join(", "),
+            result_layouts.join(", ")
+        );
+        self.host_callbacks.push(handle);
+        self.op_with_regions("stablehlo.custom_call", operands, &[], &attrs, results)
+    }
+
     /// `stablehlo.while` over the loop state `init`: `cond` maps the state to a 0-d bool,
     /// `body` to the next state. Returns the final state.
     pub fn while_loop(
@@ -709,5 +750,6 @@ pub fn lower_donating(
         arg_avals,
         out_avals,
         aliases,
+        host_callbacks: cx.host_callbacks,
     })
 }

@@ -9,6 +9,7 @@ use super::reduce::{ReduceKind, ReduceOp};
 use super::{bind1, expect_arity, ops, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, DType, ShapeDtype};
 use crate::distributed::{CollectiveError, ProcessGroup, ReduceOp as ProcessReduce};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 
 /// A collective over the mapped axis called `axis_name`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -434,6 +435,30 @@ impl PrimitiveRule for CollectiveOp {
                 vec![args[0].clone()]
             }
         }
+    }
+
+    /// A host call that runs the collective over the process group bound to the axis when
+    /// the program is lowered (XLA's CPU runtime does its collectives on the host too). It
+    /// has side effects, so every process keeps and orders it the same way.
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let Some(group) = crate::distributed::bound_group(self.axis_name()) else {
+            return Err(LoweringError::new(
+                self.name(),
+                crate::trace::unbound_axis_message(self.name(), self.axis_name()),
+            ));
+        };
+        let op = self.clone();
+        let host = std::sync::Arc::new(move |xs: &[Array]| {
+            let refs: Vec<&Array> = xs.iter().collect();
+            vec![op.across_processes(group.as_ref(), &refs)]
+        });
+        let operands: Vec<&Value> = args.iter().collect();
+        Ok(cx.host_call(self.name(), host, &operands, out, true))
     }
 
     fn eval(&self, args: &[&Array], _out: &[ShapeDtype]) -> Vec<Array> {

@@ -6,6 +6,7 @@
 
 use super::{bind, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -53,6 +54,22 @@ impl PrimitiveRule for DebugCallback {
         let args: Vec<Array> = args.iter().map(|a| (*a).clone()).collect();
         (self.callback)(&args);
         Vec::new()
+    }
+
+    /// A host call with side effects and no results, which XLA keeps.
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        _out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let callback = self.callback.clone();
+        let host = Arc::new(move |xs: &[Array]| {
+            callback(xs);
+            Vec::new()
+        });
+        let operands: Vec<&Value> = args.iter().collect();
+        Ok(cx.host_call(self.name(), host, &operands, &[], true))
     }
 
     /// As in JAX: the callback sees the primal values (once, in the forward pass); tangents

@@ -1,8 +1,10 @@
 //! `error_check`: a runtime check that survives jit, vmap and grad (Equinox's `error_if` and
 //! `branched_error_if`, with their `on_error` modes).
 
-use super::{bind, describe, expect_arity, rules, LinearArg, PrimitiveRule};
+use super::reduce::{ReduceKind, ReduceOp};
+use super::{bind, bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::prims::ops;
 use crate::DType;
 
@@ -40,6 +42,31 @@ pub struct ErrorCheck {
     pub messages: Vec<String>,
     /// What a failure does.
     pub mode: FailureMode,
+}
+
+impl ErrorCheck {
+    /// Fails with the message `index` chooses: under vmap the largest index of the batch, as
+    /// in Equinox.
+    fn raise(&self, index: &Array) -> ! {
+        let i = index
+            .astype(DType::I64)
+            .to_vec::<i64>()
+            .into_iter()
+            .max()
+            .unwrap_or(0);
+        let message = usize::try_from(i)
+            .ok()
+            .and_then(|i| self.messages.get(i))
+            .unwrap_or_else(|| {
+                panic!(
+                    "branched_error_if: the index {i} is out of range for {} messages",
+                    self.messages.len()
+                )
+            });
+        std::panic::panic_any(RuntimeCheckFailed {
+            message: message.clone(),
+        })
+    }
 }
 
 /// Equinox's `_nan_like`: NaN for inexact dtypes, the maximum for integers, `true` for bool.
@@ -87,24 +114,45 @@ impl PrimitiveRule for ErrorCheck {
             return vec![args[0].clone()];
         }
         match self.mode {
-            FailureMode::Raise => {
-                // Under vmap the largest index of the batch chooses, as in Equinox.
-                let index = args[2].astype(DType::I64).to_vec::<i64>().into_iter().max();
-                let i = index.unwrap_or(0);
-                let message = usize::try_from(i)
-                    .ok()
-                    .and_then(|i| self.messages.get(i))
-                    .unwrap_or_else(|| {
-                        panic!(
-                            "branched_error_if: the index {i} is out of range for {} messages",
-                            self.messages.len()
-                        )
-                    });
-                std::panic::panic_any(RuntimeCheckFailed {
-                    message: message.clone(),
-                })
-            }
+            FailureMode::Raise => self.raise(args[2]),
             FailureMode::Nan => vec![nan_like(args[0])],
+        }
+    }
+
+    /// `Nan`: a select between the value and its NaN fill. `Raise`: a host call on the
+    /// predicate and index, with side effects (so XLA keeps it) and no results, that fails
+    /// the program's execution with the message; the value passes through.
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        _out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        match self.mode {
+            FailureMode::Nan => cx.lower_function(
+                &|a: &[Array]| {
+                    let any = bind1(
+                        ReduceOp::Reduce {
+                            kind: ReduceKind::Or,
+                            axes: (0..a[1].ndim()).collect(),
+                        },
+                        &[&a[1]],
+                    );
+                    vec![ops::where_(&any, &nan_like(&a[0]), &a[0])]
+                },
+                &args[..2],
+            ),
+            FailureMode::Raise => {
+                let check = self.clone();
+                let host = std::sync::Arc::new(move |xs: &[Array]| {
+                    if xs[0].as_slice::<bool>().iter().any(|b| *b) {
+                        check.raise(&xs[1]);
+                    }
+                    Vec::new()
+                });
+                cx.host_call(self.name(), host, &[&args[1], &args[2]], &[], true);
+                Ok(vec![args[0].clone()])
+            }
         }
     }
 

@@ -6,5 +6,6 @@
 
 mod common;
 mod families;
+mod host_calls;
 mod runtime;
 mod transforms;

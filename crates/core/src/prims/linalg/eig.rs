@@ -7,6 +7,7 @@ use super::qr::{
     wrap_outputs,
 };
 use crate::array::{Array, DType, ShapeDtype};
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::prims::ops;
 use crate::prims::rules::py_bool;
 use crate::prims::{bind, expect_arity, rules, LinearArg, PrimitiveRule};
@@ -151,6 +152,19 @@ impl PrimitiveRule for EigOp {
             ("enable_eigvec_derivs", "False".into()),
             ("implementation", "None".into()),
         ]
+    }
+
+    /// A host call of this kernel, as JAX on CPU calls LAPACK's `geev`: StableHLO has no
+    /// nonsymmetric eigensolver and XLA expands none.
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        let (op, out_avals) = (*self, out.to_vec());
+        let host = std::sync::Arc::new(move |xs: &[Array]| op.eval(&[&xs[0]], &out_avals));
+        Ok(cx.host_call(self.name(), host, &[&args[0]], out, false))
     }
 }
 
