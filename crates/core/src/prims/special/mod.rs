@@ -11,6 +11,8 @@
 //! other; JAX defines none for `igamma_grad_a`, `zeta`, the order of `polygamma` or `a`, `b`
 //! of `betainc`, and differentiating those panics with JAX's message.
 
+mod lowering;
+
 use super::binary::{common_dtype, elementwise_shape};
 use super::compare::CompareOp;
 use super::ops::{add, mul, neg, sub};
@@ -19,6 +21,7 @@ use super::unary::UnaryOp;
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, DType, FloatElement, ShapeDtype};
 use crate::backend::cpu::special;
+use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use num_traits::Float;
 
 /// A special-function primitive. Float operands of one dtype with equal shapes or 0-d; the
@@ -103,6 +106,15 @@ impl PrimitiveRule for SpecialOp {
             T::into_storage(values)
         }, _ => unreachable!("abstract_eval rejects non-float {}", self.name()));
         vec![Array::from_storage(storage, out[0].shape.clone()).with_weak_type(out[0].weak_type)]
+    }
+
+    fn lower(
+        &self,
+        cx: &mut LoweringContext,
+        args: &[Value],
+        out: &[ShapeDtype],
+    ) -> Result<Vec<Value>, LoweringError> {
+        lowering::lower(*self, cx, args, &out[0])
     }
 
     fn jvp(
@@ -544,8 +556,8 @@ const ZETA_COEFFS: [f64; 12] = [
 ];
 
 /// XLA's CHLO `zeta(x, q)`: nine terms of the series, then the Euler–Maclaurin correction,
-/// with its domain rules (NaN for x < 1 and for q <= 0 with x not an integer; at the poles
-/// q = 0, -1, ... +inf for even x, NaN for odd; +inf at x = 1).
+/// with its domain rules (NaN for x < 1, for x = +inf, and for q <= 0 with x not an integer;
+/// at the poles q = 0, -1, ... +inf for even x, NaN for odd; +inf at x = 1).
 fn zeta<W: Real>(x: W, q: W) -> W {
     let (zero, one) = (W::zero(), W::one());
     let neg_x = -x;
@@ -570,7 +582,9 @@ fn zeta<W: Real>(x: W, q: W) -> W {
     } else {
         s
     };
-    if x < one {
+    // XLA's expansion is NaN at x = +inf for every q (its powers and Euler–Maclaurin terms
+    // meet inf · 0), where the series here would still give 1 or inf for q <= 1.
+    if x < one || x == W::infinity() {
         out = W::nan();
     }
     let q_le_zero = q <= zero;
