@@ -6,12 +6,12 @@ use crate::buffer::DeviceBuffer;
 use crate::client::Client;
 use crate::error::PjrtError;
 use crate::executable::Executable;
+use crate::lru_cache::LruCache;
 use equinox_core::prims::device::register_device_backend;
 use equinox_core::prims::{bind, Primitive};
 use equinox_core::transforms::make_jaxpr;
 use equinox_core::{Array, DeviceData, ShapeDtype};
 use std::any::Any;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The device data behind a device `Array`.
@@ -67,9 +67,17 @@ fn eval_on_our_device(
 /// entry exists.
 type EagerKey = (usize, Primitive, Vec<ShapeDtype>);
 
-fn eager_cache() -> &'static Mutex<HashMap<EagerKey, Arc<Executable>>> {
-    static CACHE: OnceLock<Mutex<HashMap<EagerKey, Arc<Executable>>>> = OnceLock::new();
-    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+/// How many eager executables are kept (JAX's cache of compiled primitives has the same
+/// bound); past it the least recently used one is dropped, with its client reference and any
+/// host callback it holds.
+const EAGER_CACHE_CAPACITY: usize = 4096;
+
+fn eager_cache() -> std::sync::MutexGuard<'static, LruCache<EagerKey, Arc<Executable>>> {
+    static CACHE: OnceLock<Mutex<LruCache<EagerKey, Arc<Executable>>>> = OnceLock::new();
+    CACHE
+        .get_or_init(|| Mutex::new(LruCache::new(EAGER_CACHE_CAPACITY)))
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
 }
 
 /// Runs `prim` on `client`'s default device: operands on that device are used in place,
@@ -81,11 +89,7 @@ fn eval_eagerly(
 ) -> Result<Vec<Array>, PjrtError> {
     let avals: Vec<ShapeDtype> = args.iter().map(|a| a.aval().clone()).collect();
     let key = (Arc::as_ptr(&client.inner) as usize, prim.clone(), avals);
-    let cached = eager_cache()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&key)
-        .cloned();
+    let cached = eager_cache().get(&key);
     let executable = match cached {
         Some(e) => e,
         None => {
@@ -95,10 +99,7 @@ fn eval_eagerly(
                 bind(prim.clone(), &refs)
             })(&like);
             let e = Arc::new(client.compile(&program)?);
-            eager_cache()
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(key, e.clone());
+            eager_cache().insert(key, e.clone());
             e
         }
     };

@@ -25,6 +25,7 @@ mod executable;
 mod ffi;
 mod host_callback;
 mod jit;
+mod lru_cache;
 mod on_device;
 mod plugin;
 
