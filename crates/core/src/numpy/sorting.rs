@@ -26,7 +26,8 @@ fn one_axis(x: &Array, axis: impl Into<Axes>, op: &str) -> (Array, usize) {
 
 /// Sorts `x` along `axis` (`None`: the flattened array), like `jnp.sort`.
 ///
-/// NaNs go last; `-0.0` and `+0.0` compare equal and keep their order.
+/// NaNs go last; `-0.0` and `+0.0` compare equal and keep their order. Complex numbers sort
+/// by real part, then imaginary part, each in that order.
 ///
 /// ```
 /// use equinox_core::{numpy as jnp, Array};

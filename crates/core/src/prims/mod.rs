@@ -286,6 +286,8 @@ impl Primitive {
                     | binary::BinaryOp::Pow
             ),
             Compare(op) => matches!(op, compare::CompareOp::Eq | compare::CompareOp::Ne),
+            // `lax.sort` orders complex numbers lexicographically; `top_k` takes real operands.
+            Sort(op) => matches!(op, sort::SortOp::Sort { .. }),
             Select(op) => *op == select::SelectOp::SelectN,
             Convert(op) => matches!(op, convert::ConvertOp::ConvertElementType { .. }),
             Reduce(op) => matches!(

@@ -6,7 +6,8 @@ use super::layout::LayoutOp;
 use super::{bind, bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{Array, ArrayElement, DType, Shape, ShapeDtype};
 use crate::backend::cpu::sort::{
-    apply_permutations, order_keys, sort_permutations, top_k_indices, FloatOrder,
+    apply_permutations, complex_order_keys, order_keys, sort_permutations, top_k_indices,
+    FloatOrder,
 };
 use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 
@@ -49,12 +50,6 @@ impl PrimitiveRule for SortOp {
                 num_keys,
                 ..
             } => {
-                if let Some(a) = args[..num_keys].iter().find(|a| a.aval.dtype.is_complex()) {
-                    return Err(LoweringError::new(
-                        "sort",
-                        format!("complex sort keys ({}) are not lowered", a.aval.dtype),
-                    ));
-                }
                 // The comparator sees (x0, y0, x1, y1, ...): x < y in the lexicographic order of
                 // the keys, each float key mapped to an integer first so that the order is ours.
                 let pairs: Vec<ShapeDtype> = args
@@ -65,15 +60,30 @@ impl PrimitiveRule for SortOp {
                     })
                     .collect();
                 let region = cx.region(&pairs, |cx, p| {
+                    // The comparison keys: a complex key is its real part, then its imaginary
+                    // part (lexicographic, as `lax.sort`).
+                    let mut keys: Vec<(Value, Value)> = Vec::new();
+                    for k in 0..num_keys {
+                        let (x, y) = (&p[2 * k], &p[2 * k + 1]);
+                        let d = x.aval.dtype;
+                        if d.is_complex() {
+                            let part = ShapeDtype::new(Vec::<usize>::new(), d.real_dtype());
+                            for op in ["stablehlo.real", "stablehlo.imag"] {
+                                let xp = cx.op(op, &[x], "", &part);
+                                let yp = cx.op(op, &[y], "", &part);
+                                keys.push((sort_key(cx, &xp), sort_key(cx, &yp)));
+                            }
+                        } else {
+                            keys.push((sort_key(cx, x), sort_key(cx, y)));
+                        }
+                    }
                     let mut less: Option<Value> = None;
-                    for k in (0..num_keys).rev() {
-                        let x = sort_key(cx, &p[2 * k]);
-                        let y = sort_key(cx, &p[2 * k + 1]);
-                        let lt = cx.compare("LT", &x, &y);
+                    for (x, y) in keys.iter().rev() {
+                        let lt = cx.compare("LT", x, y);
                         less = Some(match less {
                             None => lt,
                             Some(rest) => {
-                                let eq = cx.compare("EQ", &x, &y);
+                                let eq = cx.compare("EQ", x, y);
                                 let tie =
                                     cx.elementwise("stablehlo.and", &[&eq, &rest], DType::Bool);
                                 cx.elementwise("stablehlo.or", &[&lt, &tie], DType::Bool)
@@ -186,9 +196,16 @@ impl PrimitiveRule for SortOp {
                 if outer * len * inner == 0 {
                     return args.iter().map(|a| (*a).clone()).collect();
                 }
+                // A complex key is two: its real parts, then its imaginary parts.
                 let keys: Vec<Vec<u64>> = args[..num_keys]
                     .iter()
-                    .map(|a| order_keys(a, FloatOrder::Sort))
+                    .flat_map(|a| {
+                        if a.dtype().is_complex() {
+                            complex_order_keys(a, FloatOrder::Sort).to_vec()
+                        } else {
+                            vec![order_keys(a, FloatOrder::Sort)]
+                        }
+                    })
                     .collect();
                 let perms = sort_permutations(&keys, outer, len, inner);
                 args.iter()

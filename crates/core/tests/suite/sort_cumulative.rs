@@ -532,3 +532,47 @@ fn searchsorted_on_unsorted_input_follows_the_fixed_step_binary_search() {
     }
     g.assert_sections_read(&["searchsorted_unsorted"]);
 }
+
+/// Complex numbers sort lexicographically, real part first, with the float order in each part
+/// (NaNs last, -0 == +0). The expected order is what JAX 0.10.2 prints for
+/// `jnp.sort`/`jnp.argsort` of this array.
+#[test]
+fn complex_values_sort_by_real_then_imaginary_part() {
+    let nan = f32::NAN;
+    let (re, im): (Vec<f32>, Vec<f32>) = [
+        (2.0, 1.0),
+        (1.0, 5.0),
+        (nan, 0.0),
+        (1.0, -2.0),
+        (-0.0, 3.0),
+        (0.0, -1.0),
+        (2.0, 0.0),
+        (1.0, nan),
+        (-1.0, 0.0),
+    ]
+    .into_iter()
+    .unzip();
+    let z = equinox_core::lax::complex(&Array::from_vec(re, [9]), &Array::from_vec(im, [9]));
+    let order = jnp::argsort(&z, 0).to_vec::<i32>();
+    assert_eq!(order, vec![8, 5, 4, 3, 1, 7, 6, 0, 2]);
+    let sorted = jnp::sort(&z, 0);
+    let want = jnp::take(&z, &Array::from_vec(order, [9]), Some(0));
+    assert_eq!(
+        jnp::real(&sorted)
+            .to_vec::<f32>()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>(),
+        jnp::real(&want)
+            .to_vec::<f32>()
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>()
+    );
+    // Under jit, and in float64's complex type.
+    let jitted = equinox_core::transforms::jit(|z: &Array| jnp::argsort(z, 0));
+    assert_eq!(
+        jitted(&z.astype(DType::C128)).to_vec::<i32>(),
+        vec![8, 5, 4, 3, 1, 7, 6, 0, 2]
+    );
+}

@@ -355,6 +355,13 @@ proptest! {
             agree(&format!("sort {dtype}"), |x: &Array| jnp::sort(x, 0), &x, 0.0, 0.0);
             agree(&format!("argsort {dtype}"), |x: &Array| jnp::argsort(x, 0), &x, 0.0, 0.0);
         }
+        // Complex keys: real parts, then imaginary parts, with the same corners in both.
+        let im = jnp::concatenate(&[&ints(seed + 3, &[rows * cols], -1, 2, DType::I32).astype(DType::F32), &jnp::flip(&specials, 0)], 0);
+        for dtype in [DType::C64, DType::C128] {
+            let z = lax::complex(&x, &im).astype(dtype);
+            agree(&format!("sort {dtype}"), |x: &Array| jnp::sort(x, 0), &z, 0.0, 0.0);
+            agree(&format!("argsort {dtype}"), |x: &Array| jnp::argsort(x, 0), &z, 0.0, 0.0);
+        }
         let m = ints(seed, &[rows, cols], -3, 4, DType::I32);
         for dtype in [DType::I32, DType::U8, DType::Bool, DType::I64] {
             let m = m.astype(dtype);

@@ -48,6 +48,36 @@ pub fn order_keys(x: &Array, order: FloatOrder) -> Vec<u64> {
     }))
 }
 
+/// The keys of a complex array: its real parts', then its imaginary parts' (`lax.sort`
+/// orders complex numbers lexicographically), each as [`order_keys`] gives them.
+pub fn complex_order_keys(x: &Array, order: FloatOrder) -> [Vec<u64>; 2] {
+    use num_complex::Complex;
+    let parts = |re: Vec<f64>, im: Vec<f64>| {
+        let key = |v: &[f64]| -> Vec<u64> {
+            let a = Array::from_vec(v.to_vec(), [v.len()]);
+            order_keys(&a, order)
+        };
+        [key(&re), key(&im)]
+    };
+    match x.dtype() {
+        crate::DType::C64 => {
+            let v = x.as_slice::<Complex<f32>>();
+            parts(
+                v.iter().map(|c| f64::from(c.re)).collect(),
+                v.iter().map(|c| f64::from(c.im)).collect(),
+            )
+        }
+        crate::DType::C128 => {
+            let v = x.as_slice::<Complex<f64>>();
+            parts(
+                v.iter().map(|c| c.re).collect(),
+                v.iter().map(|c| c.im).collect(),
+            )
+        }
+        d => unreachable!("complex_order_keys of a {d} array"),
+    }
+}
+
 /// For an array viewed as `[outer, len, inner]` (sorting along the middle axis), returns for
 /// every row (`outer * inner` of them, in row-major order of `(outer, inner)`) the stable
 /// permutation that sorts it lexicographically by `keys` (each an [`order_keys`] vector).
