@@ -474,7 +474,7 @@ impl LoweringContext {
     }
 
     /// A call of host code: `callback` runs on the operands' values and returns `results`
-    /// (see [`host_callback`](super::host_callback)). `name` is the primitive it stands for;
+    /// (see [`host_callback`]). `name` is the primitive it stands for;
     /// `has_side_effect` keeps a call whose results are unused (or that has none) in the
     /// program, as JAX's effectful callbacks.
     pub fn host_call(

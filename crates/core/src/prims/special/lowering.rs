@@ -481,6 +481,23 @@ fn gamma_cases(e: &mut Ew, a: &Value, x: &Value) -> GammaCases {
     }
 }
 
+/// The continued fraction where `use_cf` (and `enabled`) holds and the series elsewhere,
+/// each loop updating only its own elements; returns both (the caller selects).
+fn both_branches(
+    e: &mut Ew,
+    (ax, x, a): (&Value, &Value, &Value),
+    enabled: &Value,
+    use_cf: &Value,
+    mode: Mode,
+) -> Result<(Value, Value), LoweringError> {
+    let on_cf = e.and(enabled, use_cf);
+    let not_cf = e.not(use_cf);
+    let on_series = e.and(enabled, &not_cf);
+    let cf = continued_fraction(e, ax, x, a, &on_cf, mode)?;
+    let s = series(e, ax, x, a, &on_series, mode)?;
+    Ok((cf, s))
+}
+
 fn igamma(e: &mut Ew, a: &Value, x: &Value) -> Result<Value, LoweringError> {
     let k = gamma_cases(e, a, x);
     let one = e.c(1.0);
@@ -492,12 +509,8 @@ fn igamma(e: &mut Ew, a: &Value, x: &Value) -> Result<Value, LoweringError> {
     let off = e.or(&off, &underflow);
     let off = e.or(&off, &k.x_inf);
     let enabled = e.not(&off);
-    let on_cf = e.and(&enabled, &use_cf);
-    let not_cf = e.not(&use_cf);
-    let on_series = e.and(&enabled, &not_cf);
-    let cf = continued_fraction(e, &ax, x, a, &on_cf, Mode::Value)?;
+    let (cf, s) = both_branches(e, (&ax, x, a), &enabled, &use_cf, Mode::Value)?;
     let cf = e.sub(&one, &cf);
-    let s = series(e, &ax, x, a, &on_series, Mode::Value)?;
     let out = e.sel(&use_cf, &cf, &s);
     let zero = e.c(0.0);
     let out = e.sel(&k.x_zero, &zero, &out);
@@ -517,12 +530,9 @@ fn igammac(e: &mut Ew, a: &Value, x: &Value) -> Result<Value, LoweringError> {
     let off = e.or(&off, &k.x_inf);
     let off = e.or(&off, &k.a_zero);
     let enabled = e.not(&off);
-    let on_series = e.and(&enabled, &use_series);
-    let not_series = e.not(&use_series);
-    let on_cf = e.and(&enabled, &not_series);
-    let s = series(e, &ax, x, a, &on_series, Mode::Value)?;
+    let use_cf = e.not(&use_series);
+    let (cf, s) = both_branches(e, (&ax, x, a), &enabled, &use_cf, Mode::Value)?;
     let s = e.sub(&one, &s);
-    let cf = continued_fraction(e, &ax, x, a, &on_cf, Mode::Value)?;
     let out = e.sel(&use_series, &s, &cf);
     let zero = e.c(0.0);
     let gone = e.or(&k.x_inf, &k.a_zero);
@@ -547,12 +557,8 @@ fn igamma_grad(e: &mut Ew, a: &Value, x: &Value, mode: Mode) -> Result<Value, Lo
     let off = e.or(&off, &underflow);
     let off = e.or(&off, &is_nan);
     let enabled = e.not(&off);
-    let on_cf = e.and(&enabled, &use_cf);
-    let not_cf = e.not(&use_cf);
-    let on_series = e.and(&enabled, &not_cf);
-    let cf = continued_fraction(e, &ax, x, a, &on_cf, mode)?;
+    let (cf, s) = both_branches(e, (&ax, x, a), &enabled, &use_cf, mode)?;
     let cf = e.neg(&cf);
-    let s = series(e, &ax, x, a, &on_series, mode)?;
     let out = e.sel(&use_cf, &cf, &s);
     let out = e.sel(&x_zero, &zero, &out);
     let bad = e.or(&domain, &is_nan);
