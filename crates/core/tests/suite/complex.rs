@@ -471,7 +471,6 @@ fn operations_without_complex_support_name_the_operation_and_dtype() {
     let cases: Vec<NamedOp> = vec![
         ("max", Box::new(|z| z.max(None))),
         ("max", Box::new(|z| jnp::maximum(z, z))),
-        ("sort", Box::new(|z| jnp::sort(z, -1))),
         ("round", Box::new(jnp::round)),
         ("atan2", Box::new(|z| jnp::arctan2(z, z))),
     ];
