@@ -25,7 +25,7 @@
 //! ```
 
 mod combine;
-mod threads;
+pub(crate) mod threads;
 
 pub use threads::{RankFailure, ThreadGroup};
 

@@ -55,7 +55,8 @@ impl fmt::Display for RankFailure {
 
 impl std::error::Error for RankFailure {}
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+/// A panic payload's message (`panic!`'s text), for reporting a caught panic.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         s.to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {

@@ -14,6 +14,7 @@
 //! [`LoweringContext::host_call`]: super::stablehlo::LoweringContext::host_call
 
 use crate::array::{Array, ShapeDtype};
+use crate::distributed::threads::panic_message;
 use crate::prims::error_check::RuntimeCheckFailed;
 use std::collections::HashMap;
 use std::fmt;
@@ -52,16 +53,11 @@ impl HostCallback {
     /// fails with.
     pub fn call(&self, args: &[Array]) -> Result<Vec<Array>, String> {
         let run = std::panic::AssertUnwindSafe(|| (self.callback)(args));
-        let results = std::panic::catch_unwind(run).map_err(|payload| {
-            if let Some(check) = payload.downcast_ref::<RuntimeCheckFailed>() {
-                check.to_string()
-            } else if let Some(s) = payload.downcast_ref::<String>() {
-                format!("{}: {s}", self.name)
-            } else if let Some(s) = payload.downcast_ref::<&str>() {
-                format!("{}: {s}", self.name)
-            } else {
-                format!("{}: the host callback panicked", self.name)
-            }
+        let results = std::panic::catch_unwind(run).map_err(|payload| match payload
+            .downcast_ref::<RuntimeCheckFailed>(
+        ) {
+            Some(check) => check.to_string(),
+            None => format!("{}: {}", self.name, panic_message(payload.as_ref())),
         })?;
         if results.len() != self.out_avals.len() {
             return Err(format!(

@@ -53,11 +53,11 @@ pub fn order_keys(x: &Array, order: FloatOrder) -> Vec<u64> {
 pub fn complex_order_keys(x: &Array, order: FloatOrder) -> [Vec<u64>; 2] {
     use num_complex::Complex;
     let parts = |re: Vec<f64>, im: Vec<f64>| {
-        let key = |v: &[f64]| -> Vec<u64> {
-            let a = Array::from_vec(v.to_vec(), [v.len()]);
-            order_keys(&a, order)
+        let key = |v: Vec<f64>| -> Vec<u64> {
+            let n = v.len();
+            order_keys(&Array::from_vec(v, [n]), order)
         };
-        [key(&re), key(&im)]
+        [key(re), key(im)]
     };
     match x.dtype() {
         crate::DType::C64 => {

@@ -270,29 +270,11 @@ fn series(
         },
     )?;
     let (ans, dans_da) = (&state[3], &state[5]);
-    Ok(match mode {
-        Mode::Value => {
-            let p = e.mul(ans, ax);
-            e.div(&p, a)
-        }
-        _ => {
-            let lx = e.log(x);
-            let a1 = e.add(a, &one);
-            let dg = e.digamma(&a1);
-            let dlogax_da = e.sub(&lx, &dg);
-            let s = e.mul(ans, &dlogax_da);
-            if mode == Mode::Derivative {
-                let s = e.add(&s, dans_da);
-                let p = e.mul(ax, &s);
-                e.div(&p, a)
-            } else {
-                let s = e.add(dans_da, &s);
-                let s = e.neg(&s);
-                let p = e.mul(&s, x);
-                e.div(&p, a)
-            }
-        }
-    })
+    // The series' result is the continued fraction's form with ψ(a + 1), divided by a.
+    let one = e.c(1.0);
+    let a1 = e.add(a, &one);
+    let r = from_sums(e, mode, (ax, x), (ans, dans_da), &a1);
+    Ok(e.div(&r, a))
 }
 
 /// `_igammac_continued_fraction` for every element (at most 2000 steps each).
@@ -431,23 +413,34 @@ fn continued_fraction(
         },
     )?;
     let (ans, dans_da) = (&state[8], &state[13]);
-    Ok(match mode {
-        Mode::Value => e.mul(ans, ax),
-        _ => {
-            let lx = e.log(x);
-            let dg = e.digamma(a);
-            let dlogax_da = e.sub(&lx, &dg);
-            let s = e.mul(ans, &dlogax_da);
-            if mode == Mode::Derivative {
-                let s = e.add(&s, dans_da);
-                e.mul(ax, &s)
-            } else {
-                let s = e.add(dans_da, &s);
-                let s = e.neg(&s);
-                e.mul(&s, x)
-            }
-        }
-    })
+    Ok(from_sums(e, mode, (ax, x), (ans, dans_da), a))
+}
+
+/// What `mode` asks for from a loop's sum `ans` and its a-derivative `dans_da` (JAX's
+/// `IgammaMode` switch): `ans · ax`, `ax (ans · dlogax_da + dans_da)`, or
+/// `-(dans_da + ans · dlogax_da) x`, with `dlogax_da = ln x - ψ(digamma_of)`.
+fn from_sums(
+    e: &mut Ew,
+    mode: Mode,
+    (ax, x): (&Value, &Value),
+    (ans, dans_da): (&Value, &Value),
+    digamma_of: &Value,
+) -> Value {
+    if mode == Mode::Value {
+        return e.mul(ans, ax);
+    }
+    let lx = e.log(x);
+    let dg = e.digamma(digamma_of);
+    let dlogax_da = e.sub(&lx, &dg);
+    let s = e.mul(ans, &dlogax_da);
+    if mode == Mode::Derivative {
+        let s = e.add(&s, dans_da);
+        e.mul(ax, &s)
+    } else {
+        let s = e.add(dans_da, &s);
+        let s = e.neg(&s);
+        e.mul(&s, x)
+    }
 }
 
 /// The shared tests of `igamma` and `igammac`: NaN operands, `x == inf`, `x == 0`, `a == 0`
