@@ -68,9 +68,20 @@ fn bench(name: &str, cell: &nn::GRUCell, xs: Array) {
 }
 
 fn main() {
+    // Arguments that are not flags (cargo passes `--bench`) select workloads by exact name:
+    // `cargo bench -p equinox --bench rnn -- gru-scan-b1`.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     let [model_key, data_key] = random::split_into(random::key(0));
     let cell = nn::GRUCell::new(INPUT_SIZE, HIDDEN_SIZE, model_key);
     let xs = random::normal(data_key, [BATCH, STEPS, INPUT_SIZE], DType::F32);
-    bench("gru-scan", &cell, xs.clone());
-    bench("gru-scan-b1", &cell, xs.index(eqx::s![0]));
+    if wanted("gru-scan") {
+        bench("gru-scan", &cell, xs.clone());
+    }
+    if wanted("gru-scan-b1") {
+        bench("gru-scan-b1", &cell, xs.index(eqx::s![0]));
+    }
 }
