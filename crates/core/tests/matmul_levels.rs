@@ -1,10 +1,12 @@
 //! Matrix products at every SIMD level this CPU has: `gemm`'s AVX-512 kernels, the AVX2 (FMA)
 //! kernels a CPU without AVX-512 runs, and the scalar kernels of a CPU without AVX2, each
 //! against a naive f64 loop, on plain, transposed and batched operands and through
-//! `conv_general_dilated` (im2col + gemm). Its own test binary: the level is process-wide.
+//! `conv_general_dilated` (im2col + gemm); and the LU factorisation built on those products.
+//! Its own test binary: the level is process-wide.
 mod common;
 
 use common::Rng;
+use equinox_core::backend::cpu::lu::{lu_in_place, LuElement};
 use equinox_core::backend::cpu::matmul::{MatRef, MatmulElement};
 use equinox_core::backend::cpu::simd::{self, SimdLevel};
 use equinox_core::{lax, numpy as jnp, Array, DType};
@@ -146,6 +148,41 @@ fn check_batched_and_conv(rng: &mut Rng) {
     common::assert_close(&got, &want, 1e-5, 1e-5, "conv");
 }
 
+/// `lu_in_place` on square, tall and wide matrices large enough to recurse through the
+/// products (and to thread them): `P a = L U` to `tol` relative to the largest entry of `a`.
+fn check_lu<T: LuElement>(rng: &mut Rng, to: fn(f64) -> T, from: fn(T) -> f64, tol: f64) {
+    for (m, n) in [(5, 5), (90, 90), (200, 61), (61, 200), (300, 300)] {
+        let a: Vec<T> = random_vec(rng, m * n).into_iter().map(to).collect();
+        let mut lu = a.clone();
+        let mut pivots = vec![0; m.min(n)];
+        lu_in_place(&mut lu, m, n, &mut pivots, 2);
+        let mut pa: Vec<f64> = a.iter().map(|&v| from(v)).collect();
+        for (i, &p) in pivots.iter().enumerate() {
+            assert!(p >= i && p < m, "pivot {i} of a {m}x{n} matrix is {p}");
+            for c in 0..n {
+                pa.swap(i * n + c, p * n + c);
+            }
+        }
+        let k = m.min(n);
+        for i in 0..m {
+            for j in 0..n {
+                let got: f64 = (0..=i.min(j).min(k - 1))
+                    .map(|t| {
+                        let l = if t == i { 1.0 } else { from(lu[i * n + t]) };
+                        l * from(lu[t * n + j])
+                    })
+                    .sum();
+                assert!(
+                    (got - pa[i * n + j]).abs() <= tol * k as f64,
+                    "LU of a {m}x{n} matrix at level {:?}: (L U)[{i}, {j}] = {got}, want {}",
+                    simd::active_level(),
+                    pa[i * n + j]
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn matmul_at_every_simd_level() {
     let mut tested = Vec::new();
@@ -161,6 +198,8 @@ fn matmul_at_every_simd_level() {
         check_matmul::<half::f16>(&mut rng, half::f16::from_f64, half::f16::to_f64, 2e-3);
         check_matmul::<half::bf16>(&mut rng, half::bf16::from_f64, half::bf16::to_f64, 1e-2);
         check_batched_and_conv(&mut rng);
+        check_lu::<f32>(&mut rng, |v| v as f32, |v| v as f64, 1e-6);
+        check_lu::<f64>(&mut rng, |v| v, |v| v, 1e-14);
         tested.push(level);
     }
     simd::set_max_level(SimdLevel::Avx512);

@@ -2,7 +2,7 @@
 //!
 //! The crate denies `unsafe` code except in the modules marked `allow(unsafe_code)` below:
 //! writes into uninitialised buffers (through `uninit`'s two functions), the target-feature
-//! dispatch of `simd`, the `gemm` calls of `matmul`, the non-temporal stores of `stream` and
+//! dispatch of `simd`, the `gemm` calls of `matmul` and `lu` (which also factors in place through raw views), the non-temporal stores of `stream` and
 //! the huge-page advice of `huge_pages`.
 
 #[allow(unsafe_code)]
@@ -11,6 +11,8 @@ pub mod fft;
 #[allow(unsafe_code)]
 pub mod huge_pages;
 pub mod indexed;
+#[allow(unsafe_code)]
+pub mod lu;
 #[allow(unsafe_code)]
 pub mod matmul;
 pub(crate) mod order_key;

@@ -104,28 +104,44 @@ pub(crate) fn for_each_matrix<U: Send>(
     flops: usize,
     f: impl Fn(usize, &mut [U], Par) + Send + Sync,
 ) {
+    // faer's threaded factorizations synchronise per panel: on 2 cores (AMD EPYC, AVX2,
+    // 2026-12-05) LU and Cholesky ran up to 2x slower threaded than single-threaded through
+    // n = 512; threads won from n ≈ 640 for LU and by n = 1024 for Cholesky.
+    const SINGLE_MATRIX_PARALLEL_WORK: usize = 1 << 28;
+    for_each_matrix_threads(out, len, flops, |i, o, threads| {
+        let par = if threads > 1 && flops >= SINGLE_MATRIX_PARALLEL_WORK {
+            Par::rayon(0)
+        } else {
+            Par::Seq
+        };
+        f(i, o, par)
+    })
+}
+
+/// Runs `f(i, matrix_i, threads)` on each of the consecutive `len`-element chunks of `out`:
+/// many matrices in parallel across the batch, each given one thread, or one after another,
+/// each given every thread of the pool (the kernel decides which of its steps use them).
+/// `flops` is the work of one matrix.
+pub(crate) fn for_each_matrix_threads<U: Send>(
+    out: &mut [U],
+    len: usize,
+    flops: usize,
+    f: impl Fn(usize, &mut [U], usize) + Send + Sync,
+) {
     if len == 0 {
         return;
     }
     let batch = out.len() / len;
     // Below this much work a thread hand-off costs more than it saves.
     const PARALLEL_WORK: usize = 1 << 16;
-    const SINGLE_MATRIX_PARALLEL_WORK: usize = 1 << 28;
     if batch > 1 && flops.saturating_mul(batch) >= PARALLEL_WORK {
         out.par_chunks_mut(len)
             .enumerate()
-            .for_each(|(i, o)| f(i, o, Par::Seq));
+            .for_each(|(i, o)| f(i, o, 1));
     } else {
-        // faer's threaded factorizations synchronise per panel: on 2 cores (AMD EPYC, AVX2,
-        // 2026-12-05) LU and Cholesky ran up to 2x slower threaded than single-threaded
-        // through n = 512; threads won from n ≈ 640 for LU and by n = 1024 for Cholesky.
-        let par = if flops >= SINGLE_MATRIX_PARALLEL_WORK {
-            Par::rayon(0)
-        } else {
-            Par::Seq
-        };
+        let threads = crate::backend::cpu::matmul::max_threads();
         for (i, o) in out.chunks_mut(len).enumerate() {
-            f(i, o, par);
+            f(i, o, threads);
         }
     }
 }

@@ -2,7 +2,9 @@
 //! `lu_pivots_to_permutation`, with JAX's JVP and batching rules
 //! (`jax/_src/lax/linalg.py`, `_lu_jvp_rule`, `_generic_lu_pivots_to_permutation`).
 
-use super::cholesky::{check_linalg_operand, for_each_matrix, with_linalg_type, LinalgScalar};
+use super::cholesky::{
+    check_linalg_operand, for_each_matrix_threads, with_linalg_type, LinalgScalar,
+};
 use super::lowering::abs;
 use super::triangular_solve::TriangularSolve;
 use crate::array::{Array, DType, Shape, ShapeDtype};
@@ -130,8 +132,8 @@ fn lu_step(j: &Array, pivots: &Array, permutation: &Array, a: &Array) -> Vec<Arr
     vec![ops::add(j, &Array::scalar(1i32)), pivots, permutation, a]
 }
 
-/// LAPACK's unblocked `getf2` on a row-major `m`×`n` matrix: the fallback for matrices with a
-/// zero pivot, where LAPACK leaves the column below it alone (faer would divide by zero).
+/// LAPACK's unblocked `getf2` on a row-major `m`×`n` matrix: the fallback for complex matrices
+/// with a zero pivot, where LAPACK leaves the column below it alone (faer would divide by zero).
 /// Pivots are chosen by `|re| + |im|`, as LAPACK's `i?amax` (and faer) do.
 fn lu_unblocked<T: LinalgScalar>(a: &mut [T], m: usize, n: usize, perm: &mut [usize]) {
     let abs1 = |x: &T| math_utils::abs1(x);
@@ -163,9 +165,64 @@ fn lu_unblocked<T: LinalgScalar>(a: &mut [T], m: usize, n: usize, perm: &mut [us
     }
 }
 
-/// Factors the row-major `m`×`n` matrix `original` into `a` (row-major, same size, its contents
-/// ignored); returns the row permutation.
-fn lu_one<T: LinalgScalar>(
+/// How one matrix factors: real matrices with the recursive row-major kernel
+/// ([`crate::backend::cpu::lu`]), complex ones with faer.
+trait LuFactor: LinalgScalar {
+    /// Factors the row-major `m`×`n` matrix `original` into `a` (row-major, same size, its
+    /// contents ignored) with up to `threads` threads; returns the row permutation.
+    fn factor(a: &mut [Self], original: &[Self], m: usize, n: usize, threads: usize) -> Vec<usize>;
+}
+
+macro_rules! real_lu_factor {
+    ($($t:ty),*) => {$(
+        impl LuFactor for $t {
+            fn factor(
+                a: &mut [$t],
+                original: &[$t],
+                m: usize,
+                n: usize,
+                threads: usize,
+            ) -> Vec<usize> {
+                a.copy_from_slice(original);
+                let mut pivots = vec![0; m.min(n)];
+                crate::backend::cpu::lu::lu_in_place(a, m, n, &mut pivots, threads);
+                let mut perm: Vec<usize> = (0..m).collect();
+                for (i, &p) in pivots.iter().enumerate() {
+                    perm.swap(i, p);
+                }
+                perm
+            }
+        }
+    )*};
+}
+real_lu_factor!(f32, f64);
+
+macro_rules! faer_lu_factor {
+    ($($t:ty),*) => {$(
+        impl LuFactor for $t {
+            fn factor(
+                a: &mut [$t],
+                original: &[$t],
+                m: usize,
+                n: usize,
+                threads: usize,
+            ) -> Vec<usize> {
+                // faer's threaded LU synchronises per panel: threads pay from n ≈ 640 on
+                // 2 cores (AMD EPYC, AVX2, 2026-12-05).
+                let par = if threads > 1 && m * n * m.min(n) >= 1 << 28 {
+                    Par::rayon(threads)
+                } else {
+                    Par::Seq
+                };
+                lu_faer(a, original, m, n, par)
+            }
+        }
+    )*};
+}
+faer_lu_factor!(num_complex::Complex32, num_complex::Complex64);
+
+/// [`LuFactor::factor`] through faer.
+fn lu_faer<T: LinalgScalar>(
     a: &mut [T],
     original: &[T],
     m: usize,
@@ -228,7 +285,7 @@ fn pivots_of(perm: &[usize], k: usize) -> Vec<i32> {
     pivots
 }
 
-fn lu_kernel<T: LinalgScalar>(x: &Array, m: usize, n: usize) -> (Vec<T>, Vec<i32>, Vec<i32>) {
+fn lu_kernel<T: LuFactor>(x: &Array, m: usize, n: usize) -> (Vec<T>, Vec<i32>, Vec<i32>) {
     let src = x.as_slice::<T>();
     // Every matrix of `out` is written whole by `lu_one`.
     let mut out = vec![math_utils::zero::<T>(); src.len()];
@@ -236,8 +293,8 @@ fn lu_kernel<T: LinalgScalar>(x: &Array, m: usize, n: usize) -> (Vec<T>, Vec<i32
     let batch = out.len().checked_div(len).unwrap_or(0);
     let k = m.min(n);
     let perms = std::sync::Mutex::new(vec![Vec::new(); batch]);
-    for_each_matrix(&mut out, len, m * n * k, |i, a, par| {
-        let p = lu_one(a, &src[i * len..(i + 1) * len], m, n, par);
+    for_each_matrix_threads(&mut out, len, m * n * k, |i, a, threads| {
+        let p = T::factor(a, &src[i * len..(i + 1) * len], m, n, threads);
         perms.lock().expect("no panics while holding the lock")[i] = p;
     });
     let perms = perms
