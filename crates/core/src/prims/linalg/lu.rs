@@ -8,6 +8,7 @@ use super::cholesky::{
 use super::lowering::abs;
 use super::triangular_solve::TriangularSolve;
 use crate::array::{Array, DType, Shape, ShapeDtype};
+use crate::backend::cpu::lu::LuElement;
 use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 use crate::prims::binary::BinaryOp;
 use crate::prims::compare::CompareOp;
@@ -166,60 +167,54 @@ fn lu_unblocked<T: LinalgScalar>(a: &mut [T], m: usize, n: usize, perm: &mut [us
 }
 
 /// How one matrix factors: real matrices with the recursive row-major kernel
-/// ([`crate::backend::cpu::lu`]), complex ones with faer.
+/// ([`crate::backend::cpu::lu`]), complex ones with faer (the default).
 trait LuFactor: LinalgScalar {
     /// Factors the row-major `m`×`n` matrix `original` into `a` (row-major, same size, its
     /// contents ignored) with up to `threads` threads; returns the row permutation.
-    fn factor(a: &mut [Self], original: &[Self], m: usize, n: usize, threads: usize) -> Vec<usize>;
+    fn factor(a: &mut [Self], original: &[Self], m: usize, n: usize, threads: usize) -> Vec<usize> {
+        // faer's threaded LU synchronises per panel: threads pay from n ≈ 640 on 2 cores
+        // (AMD EPYC, AVX2, 2026-12-05).
+        let par = if threads > 1 && m * n * m.min(n) >= 1 << 28 {
+            Par::rayon(threads)
+        } else {
+            Par::Seq
+        };
+        lu_faer(a, original, m, n, par)
+    }
 }
 
-macro_rules! real_lu_factor {
-    ($($t:ty),*) => {$(
-        impl LuFactor for $t {
-            fn factor(
-                a: &mut [$t],
-                original: &[$t],
-                m: usize,
-                n: usize,
-                threads: usize,
-            ) -> Vec<usize> {
-                a.copy_from_slice(original);
-                let mut pivots = vec![0; m.min(n)];
-                crate::backend::cpu::lu::lu_in_place(a, m, n, &mut pivots, threads);
-                let mut perm: Vec<usize> = (0..m).collect();
-                for (i, &p) in pivots.iter().enumerate() {
-                    perm.swap(i, p);
-                }
-                perm
-            }
-        }
-    )*};
-}
-real_lu_factor!(f32, f64);
+impl LuFactor for num_complex::Complex32 {}
+impl LuFactor for num_complex::Complex64 {}
 
-macro_rules! faer_lu_factor {
-    ($($t:ty),*) => {$(
-        impl LuFactor for $t {
-            fn factor(
-                a: &mut [$t],
-                original: &[$t],
-                m: usize,
-                n: usize,
-                threads: usize,
-            ) -> Vec<usize> {
-                // faer's threaded LU synchronises per panel: threads pay from n ≈ 640 on
-                // 2 cores (AMD EPYC, AVX2, 2026-12-05).
-                let par = if threads > 1 && m * n * m.min(n) >= 1 << 28 {
-                    Par::rayon(threads)
-                } else {
-                    Par::Seq
-                };
-                lu_faer(a, original, m, n, par)
-            }
-        }
-    )*};
+impl LuFactor for f32 {
+    fn factor(a: &mut [f32], original: &[f32], m: usize, n: usize, threads: usize) -> Vec<usize> {
+        lu_row_major(a, original, m, n, threads)
+    }
 }
-faer_lu_factor!(num_complex::Complex32, num_complex::Complex64);
+
+impl LuFactor for f64 {
+    fn factor(a: &mut [f64], original: &[f64], m: usize, n: usize, threads: usize) -> Vec<usize> {
+        lu_row_major(a, original, m, n, threads)
+    }
+}
+
+/// [`LuFactor::factor`] through [`crate::backend::cpu::lu::lu_in_place`].
+fn lu_row_major<T: LuElement>(
+    a: &mut [T],
+    original: &[T],
+    m: usize,
+    n: usize,
+    threads: usize,
+) -> Vec<usize> {
+    a.copy_from_slice(original);
+    let mut pivots = vec![0; m.min(n)];
+    crate::backend::cpu::lu::lu_in_place(a, m, n, &mut pivots, threads);
+    let mut perm: Vec<usize> = (0..m).collect();
+    for (i, &p) in pivots.iter().enumerate() {
+        perm.swap(i, p);
+    }
+    perm
+}
 
 /// [`LuFactor::factor`] through faer.
 fn lu_faer<T: LinalgScalar>(
