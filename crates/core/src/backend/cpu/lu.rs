@@ -109,7 +109,8 @@ pub fn lu_in_place<T: LuElement>(
     // The largest product is the first trailing update, about (m/2)·(n/2)·(k/2); when even
     // that runs on one thread, so does everything.
     let k = m.min(n);
-    let threads = if (m / 2) * (n / 2) * (k / 2) >= PARALLEL_PRODUCT_WORK {
+    let top_product = (m / 2).saturating_mul(n / 2).saturating_mul(k / 2);
+    let threads = if top_product >= PARALLEL_PRODUCT_WORK {
         threads
     } else {
         1
@@ -397,8 +398,7 @@ impl<T: LuElement> Kernel for SolveNarrow<T> {
             for t in 0..i {
                 // SAFETY: `solve_unit_lower`'s caller vouches for the blocks; rows t < i of
                 // `b` are disjoint, and `l` is disjoint from `b`.
-                let (f, source, target) =
-                    unsafe { (*l.row(i).get_unchecked(t), b.row(t), b.row(i)) };
+                let (f, source, target) = unsafe { (l.row(i)[t], b.row(t), b.row(i)) };
                 for (d, &s) in target.iter_mut().zip(source.iter()) {
                     *d = *d - f * s;
                 }
