@@ -104,18 +104,23 @@ pub(crate) fn for_each_matrix<U: Send>(
     flops: usize,
     f: impl Fn(usize, &mut [U], Par) + Send + Sync,
 ) {
-    // faer's threaded factorizations synchronise per panel: on 2 cores (AMD EPYC, AVX2,
-    // 2026-12-05) LU and Cholesky ran up to 2x slower threaded than single-threaded through
-    // n = 512; threads won from n ≈ 640 for LU and by n = 1024 for Cholesky.
-    const SINGLE_MATRIX_PARALLEL_WORK: usize = 1 << 28;
     for_each_matrix_threads(out, len, flops, |i, o, threads| {
-        let par = if threads > 1 && flops >= SINGLE_MATRIX_PARALLEL_WORK {
-            Par::rayon(0)
-        } else {
-            Par::Seq
-        };
+        let par = faer_par(threads, flops);
         f(i, o, par)
     })
+}
+
+/// The parallelism to give one faer factorisation of `flops` work allowed `threads` threads.
+/// faer's threaded factorizations synchronise per panel: on 2 cores (AMD EPYC, AVX2,
+/// 2026-12-05) LU and Cholesky ran up to 2x slower threaded than single-threaded through
+/// n = 512; threads won from n ≈ 640 for LU and by n = 1024 for Cholesky.
+pub(crate) fn faer_par(threads: usize, flops: usize) -> Par {
+    const SINGLE_MATRIX_PARALLEL_WORK: usize = 1 << 28;
+    if threads > 1 && flops >= SINGLE_MATRIX_PARALLEL_WORK {
+        Par::rayon(threads)
+    } else {
+        Par::Seq
+    }
 }
 
 /// Runs `f(i, matrix_i, threads)` on each of the consecutive `len`-element chunks of `out`:

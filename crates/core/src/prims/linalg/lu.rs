@@ -3,7 +3,7 @@
 //! (`jax/_src/lax/linalg.py`, `_lu_jvp_rule`, `_generic_lu_pivots_to_permutation`).
 
 use super::cholesky::{
-    check_linalg_operand, for_each_matrix_threads, with_linalg_type, LinalgScalar,
+    check_linalg_operand, faer_par, for_each_matrix_threads, with_linalg_type, LinalgScalar,
 };
 use super::lowering::abs;
 use super::triangular_solve::TriangularSolve;
@@ -172,13 +172,7 @@ trait LuFactor: LinalgScalar {
     /// Factors the row-major `m`×`n` matrix `original` into `a` (row-major, same size, its
     /// contents ignored) with up to `threads` threads; returns the row permutation.
     fn factor(a: &mut [Self], original: &[Self], m: usize, n: usize, threads: usize) -> Vec<usize> {
-        // faer's threaded LU synchronises per panel: threads pay from n ≈ 640 on 2 cores
-        // (AMD EPYC, AVX2, 2026-12-05).
-        let par = if threads > 1 && m * n * m.min(n) >= 1 << 28 {
-            Par::rayon(threads)
-        } else {
-            Par::Seq
-        };
+        let par = faer_par(threads, m * n * m.min(n));
         lu_faer(a, original, m, n, par)
     }
 }
@@ -282,7 +276,7 @@ fn pivots_of(perm: &[usize], k: usize) -> Vec<i32> {
 
 fn lu_kernel<T: LuFactor>(x: &Array, m: usize, n: usize) -> (Vec<T>, Vec<i32>, Vec<i32>) {
     let src = x.as_slice::<T>();
-    // Every matrix of `out` is written whole by `lu_one`.
+    // Every matrix of `out` is written whole by `LuFactor::factor`.
     let mut out = vec![math_utils::zero::<T>(); src.len()];
     let len = m * n;
     let batch = out.len().checked_div(len).unwrap_or(0);
