@@ -1,7 +1,8 @@
 //! Matrix products at every SIMD level this CPU has: `gemm`'s AVX-512 kernels, the AVX2 (FMA)
 //! kernels a CPU without AVX-512 runs, and the scalar kernels of a CPU without AVX2, each
 //! against a naive f64 loop, on plain, transposed and batched operands and through
-//! `conv_general_dilated` (im2col + gemm); and the LU factorisation built on those products.
+//! `conv_general_dilated` (im2col + gemm); the LU factorisation built on those products; and
+//! the f32 matrix–vector kernels, whose bits must not depend on the level.
 //! Its own test binary: the level is process-wide.
 mod common;
 
@@ -83,6 +84,55 @@ fn check_matmul<T: MatmulElement>(rng: &mut Rng, to: fn(f64) -> T, from: fn(T) -
             }
         }
     }
+}
+
+/// The bits of f32 matrix–vector products (`W · x`, `x · W`, `Wᵀ · x`, `x · Wᵀ`, overwriting
+/// and accumulating) on fixed operands, each checked against the f64 loop first. Their kernel
+/// fixes its order of summation, so the bits must be the same at every level.
+fn matvec_bits() -> Vec<u32> {
+    let value = |i: usize| ((i * 7919 % 1000) as f64 - 500.0) / 37.0;
+    let mut bits = Vec::new();
+    for (m, k, n) in [
+        (200, 130, 1),
+        (1, 130, 200),
+        (70, 33, 1),
+        (1, 33, 70),
+        (9, 7, 1),
+    ] {
+        for transposed in [false, true] {
+            let a: Vec<f64> = (0..m * k).map(value).collect();
+            let b: Vec<f64> = (0..k * n).map(|i| value(i + 1)).collect();
+            let (ls, rs) = if transposed {
+                ((1, m), (1, k))
+            } else {
+                ((k, 1), (n, 1))
+            };
+            let want = naive(
+                m,
+                k,
+                n,
+                |i, p| a[i * ls.0 + p * ls.1] as f32 as f64,
+                |p, j| b[p * rs.0 + j * rs.1] as f32 as f64,
+            );
+            let a32: Vec<f32> = a.iter().map(|&v| v as f32).collect();
+            let b32: Vec<f32> = b.iter().map(|&v| v as f32).collect();
+            let lhs = MatRef::new(&a32, 0, m, k, ls.0, ls.1);
+            let rhs = MatRef::new(&b32, 0, k, n, rs.0, rs.1);
+            let mut dst = vec![0.0f32; m * n];
+            f32::matmul(&mut dst, lhs, rhs, 1);
+            let bound = 1e-6 * k as f64 * 20.0 * 14.0;
+            for (g, w) in dst.iter().zip(&want) {
+                assert!(
+                    (f64::from(*g) - w).abs() <= bound,
+                    "{m}x{k}·{k}x{n}, transposed {transposed}: {g} vs {w}"
+                );
+            }
+            bits.extend(dst.iter().map(|v| v.to_bits()));
+            f32::matmul_add(&mut dst, lhs, rhs, 1);
+            bits.extend(dst.iter().map(|v| v.to_bits()));
+        }
+    }
+    bits
 }
 
 /// Batched small products (`jnp.matmul` with a batch axis) and a convolution, against naive
@@ -186,6 +236,7 @@ fn check_lu<T: LuElement>(rng: &mut Rng, to: fn(f64) -> T, from: fn(T) -> f64, t
 #[test]
 fn matmul_at_every_simd_level() {
     let mut tested = Vec::new();
+    let mut matvec = Vec::new();
     for level in [SimdLevel::Baseline, SimdLevel::Avx2, SimdLevel::Avx512] {
         if level > simd::detected_level() {
             continue;
@@ -200,6 +251,11 @@ fn matmul_at_every_simd_level() {
         check_batched_and_conv(&mut rng);
         check_lu::<f32>(&mut rng, |v| v as f32, |v| v as f64, 1e-6);
         check_lu::<f64>(&mut rng, |v| v, |v| v, 1e-14);
+        matvec.push(matvec_bits());
+        assert!(
+            matvec[0] == matvec[matvec.len() - 1],
+            "f32 matrix-vector products give other bits at {level:?} than at the baseline"
+        );
         tested.push(level);
     }
     simd::set_max_level(SimdLevel::Avx512);

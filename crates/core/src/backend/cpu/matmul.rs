@@ -5,11 +5,12 @@
 //! the SIMD level is capped below AVX-512 ([`super::simd::set_max_level`]), f32 and f64 run
 //! `gemm`'s AVX2 (FMA) or scalar kernels instead, the paths a CPU without AVX-512 takes, so
 //! tests run them on any machine. Levels may differ in the last bits (the summation order and
-//! FMA contraction follow each kernel's register blocking). bf16 is converted to f32, multiplied and rounded once, as
-//! XLA's CPU backend does. f32 and f64 outer products (inner dimension one) run a row-by-row
-//! loop of their own, with gemm's bits. Integers and bool use a plain row-times-matrix loop (wrapping
-//! arithmetic; for bool, `or` of `and`s), which the compiler vectorises when `rhs` rows are
-//! contiguous.
+//! FMA contraction follow each kernel's register blocking). bf16 is converted to f32,
+//! multiplied and rounded once, as XLA's CPU backend does. f32 and f64 outer products (inner
+//! dimension one) run a row-by-row loop of their own, with gemm's bits; f32 matrix–vector
+//! products run the kernels of `matvec`, whose bits are the same at every level. Integers and
+//! bool use a plain row-times-matrix loop (wrapping arithmetic; for bool, `or` of `and`s),
+//! which the compiler vectorises when `rhs` rows are contiguous.
 //!
 //! Views take arbitrary non-negative strides, so a transposed operand is multiplied in place
 //! instead of being copied first; the exception is a column-major right operand of a product
@@ -81,8 +82,39 @@ impl<'a, T: Copy> MatRef<'a, T> {
     }
 
     #[inline(always)]
-    fn at(&self, i: usize, j: usize) -> T {
+    pub(super) fn at(&self, i: usize, j: usize) -> T {
         self.data[self.offset + i * self.rs + j * self.cs]
+    }
+
+    /// The row stride.
+    pub(super) fn rs(&self) -> usize {
+        self.rs
+    }
+
+    /// The column stride.
+    pub(super) fn cs(&self) -> usize {
+        self.cs
+    }
+
+    /// The buffer the view reads.
+    pub(super) fn data(&self) -> &'a [T] {
+        self.data
+    }
+
+    /// Where element (0, 0) is in [`data`](MatRef::data).
+    pub(super) fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// The transposed view of the same elements.
+    pub(super) fn transpose(self) -> MatRef<'a, T> {
+        MatRef {
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+            ..self
+        }
     }
 
     /// Copies a view with unit row stride (column-major) into a row-major buffer, in tiles.
@@ -143,13 +175,20 @@ fn parallelism(m: usize, n: usize, k: usize, threads: usize) -> gemm::Parallelis
 
 /// `MatmulElement` for a type `gemm` multiplies, through `$gemm` (a function with
 /// `gemm::gemm`'s signature); with `rank_one`, products with an inner dimension of one take
-/// [`rank_one_product`] instead.
+/// [`rank_one_product`] instead; with `rank_one_and_matvec` (f32), products of a matrix and a
+/// vector also take [`matrix_vector_product`](super::matvec::matrix_vector_product).
 macro_rules! impl_gemm_element {
     ($t:ty, $gemm:expr) => {
         impl_gemm_element!($t, $gemm, |_, _, _, _| false);
     };
     ($t:ty, $gemm:expr, rank_one) => {
         impl_gemm_element!($t, $gemm, rank_one_product);
+    };
+    ($t:ty, $gemm:expr, rank_one_and_matvec) => {
+        impl_gemm_element!($t, $gemm, |dst: &mut [$t], lhs, rhs, accumulate| {
+            rank_one_product(&mut *dst, lhs, rhs, accumulate)
+                || super::matvec::matrix_vector_product(dst, lhs, rhs, accumulate)
+        });
     };
     ($t:ty, $gemm:expr, $rank_one:expr) => {
         impl MatmulElement for $t {
@@ -281,7 +320,7 @@ fn gemm_product<T: ArrayElement + Send + Sync>(
 impl_gemm_element!(
     f32,
     gemm_at_level::f32(super::simd::active_level()),
-    rank_one
+    rank_one_and_matvec
 );
 impl_gemm_element!(
     f64,

@@ -2,7 +2,7 @@
 //!
 //! The crate denies `unsafe` code except in the modules marked `allow(unsafe_code)` below:
 //! writes into uninitialised buffers (through `uninit`'s two functions), the target-feature
-//! dispatch of `simd`, the `gemm` calls of `matmul` and `lu` (which also factors in place through raw views), the non-temporal stores of `stream` and
+//! dispatch of `simd`, the `gemm` calls of `matmul` and `lu`, the intrinsics of `matvec` (which also factors in place through raw views), the non-temporal stores of `stream` and
 //! the huge-page advice of `huge_pages`.
 
 #[allow(unsafe_code)]
@@ -15,6 +15,8 @@ pub mod indexed;
 pub mod lu;
 #[allow(unsafe_code)]
 pub mod matmul;
+#[allow(unsafe_code)]
+mod matvec;
 pub(crate) mod order_key;
 pub mod philox;
 #[allow(unsafe_code)]
