@@ -179,21 +179,27 @@ fn parallelism(m: usize, n: usize, k: usize, threads: usize) -> gemm::Parallelis
 /// vector also take [`matrix_vector_product`](super::matvec::matrix_vector_product).
 macro_rules! impl_gemm_element {
     ($t:ty, $gemm:expr) => {
-        impl_gemm_element!($t, $gemm, |_, _, _, _| false);
+        impl_gemm_element!($t, $gemm, |_, _, _, _, _| false);
     };
     ($t:ty, $gemm:expr, rank_one) => {
-        impl_gemm_element!($t, $gemm, rank_one_product);
+        impl_gemm_element!($t, $gemm, |dst, lhs, rhs, accumulate, _| {
+            rank_one_product(dst, lhs, rhs, accumulate)
+        });
     };
     ($t:ty, $gemm:expr, rank_one_and_matvec) => {
-        impl_gemm_element!($t, $gemm, |dst: &mut [$t], lhs, rhs, accumulate| {
+        impl_gemm_element!($t, $gemm, |dst: &mut [$t],
+                                       lhs,
+                                       rhs,
+                                       accumulate,
+                                       threads| {
             rank_one_product(&mut *dst, lhs, rhs, accumulate)
-                || super::matvec::matrix_vector_product(dst, lhs, rhs, accumulate)
+                || super::matvec::matrix_vector_product(dst, lhs, rhs, accumulate, threads)
         });
     };
     ($t:ty, $gemm:expr, $rank_one:expr) => {
         impl MatmulElement for $t {
             fn matmul(dst: &mut [$t], lhs: MatRef<'_, $t>, rhs: MatRef<'_, $t>, threads: usize) {
-                if !$rank_one(&mut *dst, lhs, rhs, false) {
+                if !$rank_one(&mut *dst, lhs, rhs, false, threads) {
                     gemm_product($gemm, dst, lhs, rhs, threads, false)
                 }
             }
@@ -204,7 +210,7 @@ macro_rules! impl_gemm_element {
                 rhs: MatRef<'_, $t>,
                 threads: usize,
             ) {
-                if !$rank_one(&mut *dst, lhs, rhs, true) {
+                if !$rank_one(&mut *dst, lhs, rhs, true, threads) {
                     gemm_product($gemm, dst, lhs, rhs, threads, true)
                 }
             }

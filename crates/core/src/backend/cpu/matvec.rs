@@ -20,8 +20,9 @@
 //!   chunk is added in order;
 //! - a scaled-row sum adds `x[t]·w[t][j]` to output `j` for `t` in order.
 
-use super::matmul::MatRef;
+use super::matmul::{MatRef, PARALLEL_MATMUL_THRESHOLD};
 use super::simd::{active_level, SimdLevel};
+use rayon::prelude::*;
 use std::borrow::Cow;
 
 /// Partial sums of a dot product: one 512-bit register of f32.
@@ -33,12 +34,15 @@ const BLOCK: usize = 64;
 
 /// `dst = lhs · rhs`, or `dst += lhs · rhs` when `accumulate`, for an `m × k` by `k × n` f32
 /// product with `m = 1 < n` or `n = 1 < m` whose matrix has unit stride along one of its axes.
-/// Returns false, touching nothing, for any other product.
+/// Returns false, touching nothing, for any other product. A matrix of
+/// [`PARALLEL_MATMUL_THRESHOLD`] elements or more has its outputs split among `threads`
+/// rayon tasks; each output is computed as on one thread, so the bits are the same.
 pub(super) fn matrix_vector_product(
     dst: &mut [f32],
     lhs: MatRef<'_, f32>,
     rhs: MatRef<'_, f32>,
     accumulate: bool,
+    threads: usize,
 ) -> bool {
     let (m, k, n) = (lhs.rows(), lhs.cols(), rhs.cols());
     if k == 0 || rhs.rows() != k || dst.len() != m * n {
@@ -68,14 +72,29 @@ pub(super) fn matrix_vector_product(
         Cow::Owned((0..k).map(|t| vector.at(0, t)).collect())
     };
     let data = &matrix.data()[matrix.offset()..];
-    if along_k {
-        dots(dst, Rows::new(data, stride, outputs, k), &x, accumulate);
-    } else if accumulate {
-        let mut sums = vec![0.0f32; outputs];
-        scaled_rows(&mut sums, Rows::new(data, stride, k, outputs), &x);
-        store(dst, &sums, true);
+    // The outputs from `first` on, into `part`.
+    let outputs_from = |first: usize, part: &mut [f32]| {
+        if along_k {
+            let rows = Rows::new(&data[first * stride..], stride, part.len(), k);
+            dots(part, rows, &x, accumulate);
+        } else {
+            let rows = Rows::new(&data[first..], stride, k, part.len());
+            if accumulate {
+                let mut sums = vec![0.0f32; part.len()];
+                scaled_rows(&mut sums, rows, &x);
+                store(part, &sums, true);
+            } else {
+                scaled_rows(part, rows, &x);
+            }
+        }
+    };
+    if threads > 1 && outputs.saturating_mul(k) >= PARALLEL_MATMUL_THRESHOLD {
+        let chunk = outputs.div_ceil(threads).next_multiple_of(BLOCK);
+        dst.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each(|(c, part)| outputs_from(c * chunk, part));
     } else {
-        scaled_rows(dst, Rows::new(data, stride, k, outputs), &x);
+        outputs_from(0, dst);
     }
     true
 }
@@ -424,7 +443,7 @@ mod tests {
                     let mut got = start.clone();
                     let case = format!("{m}x{k}·{k}x{n}, transposed {transposed}");
                     assert!(
-                        matrix_vector_product(&mut got, lhs, rhs, accumulate),
+                        matrix_vector_product(&mut got, lhs, rhs, accumulate, 1),
                         "{case}: refused"
                     );
                     for (o, &g) in got.iter().enumerate() {
@@ -448,17 +467,55 @@ mod tests {
         }
     }
 
+    /// A matrix past the threading threshold, in both orientations, overwriting and
+    /// accumulating: split among threads, every output has the bits it has on one thread.
+    #[test]
+    fn threaded_products_give_the_single_thread_bits() {
+        let (outputs, k) = (2053, 1024);
+        assert!(outputs * k >= PARALLEL_MATMUL_THRESHOLD);
+        let matrix: Vec<f32> = (0..outputs * k).map(value).collect();
+        let vector: Vec<f32> = (0..k).map(|i| value(i + 11)).collect();
+        let start: Vec<f32> = (0..outputs).map(|i| value(i + 5)).collect();
+        // `W · x` (rows along k) and `x · W` (rows along the outputs).
+        let cases = [
+            (
+                MatRef::row_major(&matrix, outputs, k),
+                MatRef::row_major(&vector, k, 1),
+            ),
+            (
+                MatRef::row_major(&vector, 1, k),
+                MatRef::row_major(&matrix, k, outputs),
+            ),
+        ];
+        for (lhs, rhs) in cases {
+            for accumulate in [false, true] {
+                let mut one = start.clone();
+                let mut two = start.clone();
+                assert!(matrix_vector_product(&mut one, lhs, rhs, accumulate, 1));
+                assert!(matrix_vector_product(&mut two, lhs, rhs, accumulate, 2));
+                assert!(one
+                    .iter()
+                    .zip(&two)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()));
+                assert!(one.iter().zip(&start).any(|(a, b)| a != b));
+            }
+        }
+    }
+
     #[test]
     fn other_products_are_left_to_gemm() {
         let a = vec![1.0f32; 64 * 64];
         let mut dst = vec![0.0f32; 64 * 64];
         let sq = MatRef::row_major(&a, 64, 64);
-        assert!(!matrix_vector_product(&mut dst, sq, sq, false), "no vector");
+        assert!(
+            !matrix_vector_product(&mut dst, sq, sq, false, 1),
+            "no vector"
+        );
         let mut one = vec![0.0f32; 1];
         let row = MatRef::row_major(&a, 1, 64);
         let col = MatRef::row_major(&a, 64, 1);
         assert!(
-            !matrix_vector_product(&mut one, row, col, false),
+            !matrix_vector_product(&mut one, row, col, false, 1),
             "a dot product"
         );
         // Neither axis of the matrix has unit stride.
@@ -466,7 +523,7 @@ mod tests {
         let mut eight = vec![0.0f32; 8];
         let column = MatRef::new(&a, 0, 8, 1, 1, 1);
         assert!(
-            !matrix_vector_product(&mut eight, strided, column, false),
+            !matrix_vector_product(&mut eight, strided, column, false, 1),
             "a matrix with strides (16, 2)"
         );
         assert_eq!(eight, vec![0.0; 8], "a refused product touches nothing");
