@@ -168,13 +168,13 @@ fn dot_portable(row: &[f32], x: &[f32]) -> f32 {
         .zip(x[..whole].chunks_exact(LANES))
     {
         for l in 0..LANES {
-            lanes[l] = lanes[l] + ws[l] * xs[l];
+            lanes[l] += ws[l] * xs[l];
         }
     }
     let mut width = LANES / 2;
     while width > 0 {
         for l in 0..width {
-            lanes[l] = lanes[l] + lanes[l + width];
+            lanes[l] += lanes[l + width];
         }
         width /= 2;
     }
@@ -185,7 +185,7 @@ fn dot_portable(row: &[f32], x: &[f32]) -> f32 {
 #[inline(always)]
 fn tail(mut sum: f32, ws: &[f32], xs: &[f32]) -> f32 {
     for (&w, &v) in ws.iter().zip(xs) {
-        sum = sum + w * v;
+        sum += w * v;
     }
     sum
 }
@@ -213,7 +213,7 @@ fn scaled_rows_portable(sums: &mut [f32], start: usize, rows: Rows<'_>, x: &[f32
         for (t, &xt) in x.iter().enumerate() {
             let ws = &rows.row(t)[from..from + len];
             for (a, &w) in acc.iter_mut().zip(ws) {
-                *a = *a + xt * w;
+                *a += xt * w;
             }
         }
         block.copy_from_slice(&acc[..len]);
@@ -222,7 +222,7 @@ fn scaled_rows_portable(sums: &mut [f32], start: usize, rows: Rows<'_>, x: &[f32
 
 fn store(dst: &mut [f32], sums: &[f32], accumulate: bool) {
     if accumulate {
-        dst.iter_mut().zip(sums).for_each(|(d, &s)| *d = s + *d);
+        dst.iter_mut().zip(sums).for_each(|(d, &s)| *d += s);
     } else {
         dst.copy_from_slice(sums);
     }
