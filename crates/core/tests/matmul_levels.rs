@@ -2,7 +2,7 @@
 //! kernels a CPU without AVX-512 runs, and the scalar kernels of a CPU without AVX2, each
 //! against a naive f64 loop, on plain, transposed and batched operands and through
 //! `conv_general_dilated` (im2col + gemm); the LU factorisation built on those products; and
-//! the f32 matrix–vector kernels, whose bits must not depend on the level.
+//! the f32 and f64 matrix–vector kernels, whose bits must not depend on the level.
 //! Its own test binary: the level is process-wide.
 mod common;
 
@@ -86,10 +86,16 @@ fn check_matmul<T: MatmulElement>(rng: &mut Rng, to: fn(f64) -> T, from: fn(T) -
     }
 }
 
-/// The bits of f32 matrix–vector products (`W · x`, `x · W`, `Wᵀ · x`, `x · Wᵀ`, overwriting
-/// and accumulating) on fixed operands, each checked against the f64 loop first. Their kernel
-/// fixes its order of summation, so the bits must be the same at every level.
-fn matvec_bits() -> Vec<u32> {
+/// The bits of matrix–vector products (`W · x`, `x · W`, `Wᵀ · x`, `x · Wᵀ`, overwriting and
+/// accumulating) on fixed operands, each first checked against the f64 loop (`eps` per unit of
+/// the terms' absolute sum). Their kernels fix the order of summation, so the bits must be the
+/// same at every level.
+fn matvec_bits<T: MatmulElement>(
+    to: fn(f64) -> T,
+    from: fn(T) -> f64,
+    bits_of: fn(T) -> u64,
+    eps: f64,
+) -> Vec<u64> {
     let value = |i: usize| ((i * 7919 % 1000) as f64 - 500.0) / 37.0;
     let mut bits = Vec::new();
     for (m, k, n) in [
@@ -100,36 +106,33 @@ fn matvec_bits() -> Vec<u32> {
         (9, 7, 1),
     ] {
         for transposed in [false, true] {
-            let a: Vec<f64> = (0..m * k).map(value).collect();
-            let b: Vec<f64> = (0..k * n).map(|i| value(i + 1)).collect();
+            let a: Vec<T> = (0..m * k).map(|i| to(value(i))).collect();
+            let b: Vec<T> = (0..k * n).map(|i| to(value(i + 1))).collect();
             let (ls, rs) = if transposed {
                 ((1, m), (1, k))
             } else {
                 ((k, 1), (n, 1))
             };
-            let want = naive(
-                m,
-                k,
-                n,
-                |i, p| a[i * ls.0 + p * ls.1] as f32 as f64,
-                |p, j| b[p * rs.0 + j * rs.1] as f32 as f64,
+            let lhs = |i: usize, p: usize| from(a[i * ls.0 + p * ls.1]);
+            let rhs = |p: usize, j: usize| from(b[p * rs.0 + j * rs.1]);
+            let want = naive(m, k, n, lhs, rhs);
+            let scale = naive(m, k, n, |i, p| lhs(i, p).abs(), |p, j| rhs(p, j).abs());
+            let (lhs, rhs) = (
+                MatRef::new(&a, 0, m, k, ls.0, ls.1),
+                MatRef::new(&b, 0, k, n, rs.0, rs.1),
             );
-            let a32: Vec<f32> = a.iter().map(|&v| v as f32).collect();
-            let b32: Vec<f32> = b.iter().map(|&v| v as f32).collect();
-            let lhs = MatRef::new(&a32, 0, m, k, ls.0, ls.1);
-            let rhs = MatRef::new(&b32, 0, k, n, rs.0, rs.1);
-            let mut dst = vec![0.0f32; m * n];
-            f32::matmul(&mut dst, lhs, rhs, 1);
-            let bound = 1e-6 * k as f64 * 20.0 * 14.0;
-            for (g, w) in dst.iter().zip(&want) {
+            let mut dst = vec![to(0.0); m * n];
+            T::matmul(&mut dst, lhs, rhs, 1);
+            for ((&g, w), s) in dst.iter().zip(&want).zip(&scale) {
                 assert!(
-                    (f64::from(*g) - w).abs() <= bound,
-                    "{m}x{k}·{k}x{n}, transposed {transposed}: {g} vs {w}"
+                    (from(g) - w).abs() <= eps * s,
+                    "{m}x{k}·{k}x{n}, transposed {transposed}: {} vs {w}",
+                    from(g)
                 );
             }
-            bits.extend(dst.iter().map(|v| v.to_bits()));
-            f32::matmul_add(&mut dst, lhs, rhs, 1);
-            bits.extend(dst.iter().map(|v| v.to_bits()));
+            bits.extend(dst.iter().map(|&v| bits_of(v)));
+            T::matmul_add(&mut dst, lhs, rhs, 1);
+            bits.extend(dst.iter().map(|&v| bits_of(v)));
         }
     }
     bits
@@ -251,10 +254,13 @@ fn matmul_at_every_simd_level() {
         check_batched_and_conv(&mut rng);
         check_lu::<f32>(&mut rng, |v| v as f32, |v| v as f64, 1e-6);
         check_lu::<f64>(&mut rng, |v| v, |v| v, 1e-14);
-        matvec.push(matvec_bits());
+        let mut level_bits =
+            matvec_bits::<f32>(|v| v as f32, f64::from, |v| v.to_bits().into(), 1e-6);
+        level_bits.extend(matvec_bits::<f64>(|v| v, |v| v, f64::to_bits, 1e-14));
+        matvec.push(level_bits);
         assert!(
             matvec[0] == matvec[matvec.len() - 1],
-            "f32 matrix-vector products give other bits at {level:?} than at the baseline"
+            "matrix-vector products give other bits at {level:?} than at the baseline"
         );
         tested.push(level);
     }

@@ -7,8 +7,8 @@
 //! tests run them on any machine. Levels may differ in the last bits (the summation order and
 //! FMA contraction follow each kernel's register blocking). bf16 is converted to f32,
 //! multiplied and rounded once, as XLA's CPU backend does. f32 and f64 outer products (inner
-//! dimension one) run a row-by-row loop of their own, with gemm's bits; f32 matrix–vector
-//! products run the kernels of `matvec`, whose bits are the same at every level. Integers and
+//! dimension one) run a row-by-row loop of their own, with gemm's bits; f32 and f64
+//! matrix–vector products run the kernels of `matvec`, whose bits are the same at every level. Integers and
 //! bool use a plain row-times-matrix loop (wrapping arithmetic; for bool, `or` of `and`s),
 //! which the compiler vectorises when `rhs` rows are contiguous.
 //!
@@ -175,8 +175,8 @@ fn parallelism(m: usize, n: usize, k: usize, threads: usize) -> gemm::Parallelis
 
 /// `MatmulElement` for a type `gemm` multiplies, through `$gemm` (a function with
 /// `gemm::gemm`'s signature); with `rank_one`, products with an inner dimension of one take
-/// [`rank_one_product`] instead; with `rank_one_and_matvec` (f32), products of a matrix and a
-/// vector also take [`matrix_vector_product`](super::matvec::matrix_vector_product).
+/// [`rank_one_product`] instead; with `rank_one_and_matvec` (f32, f64), products of a matrix
+/// and a vector also take [`matrix_vector_product`](super::matvec::matrix_vector_product).
 macro_rules! impl_gemm_element {
     ($t:ty, $gemm:expr) => {
         impl_gemm_element!($t, $gemm, |_, _, _, _, _| false);
@@ -331,7 +331,7 @@ impl_gemm_element!(
 impl_gemm_element!(
     f64,
     gemm_at_level::f64(super::simd::active_level()),
-    rank_one
+    rank_one_and_matvec
 );
 impl_gemm_element!(f16, gemm_at_level::f16(super::simd::active_level()));
 // complex64 and complex128 through `gemm`'s complex kernels (`gemm::gemm` dispatches on the
