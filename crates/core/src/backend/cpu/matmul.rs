@@ -8,9 +8,9 @@
 //! FMA contraction follow each kernel's register blocking). bf16 is converted to f32,
 //! multiplied and rounded once, as XLA's CPU backend does. f32 and f64 outer products (inner
 //! dimension one) run a row-by-row loop of their own, with gemm's bits; f32 and f64
-//! matrix–vector products run the kernels of `matvec`, whose bits are the same at every level. Integers and
-//! bool use a plain row-times-matrix loop (wrapping arithmetic; for bool, `or` of `and`s),
-//! which the compiler vectorises when `rhs` rows are contiguous.
+//! matrix–vector products run the kernels of `matvec`, whose bits are the same at every
+//! level. Integers and bool use a plain row-times-matrix loop (wrapping arithmetic; for bool,
+//! `or` of `and`s), which the compiler vectorises when `rhs` rows are contiguous.
 //!
 //! Views take arbitrary non-negative strides, so a transposed operand is multiplied in place
 //! instead of being copied first; the exception is a column-major right operand of a product
@@ -187,14 +187,7 @@ macro_rules! impl_gemm_element {
         });
     };
     ($t:ty, $gemm:expr, rank_one_and_matvec) => {
-        impl_gemm_element!($t, $gemm, |dst: &mut [$t],
-                                       lhs,
-                                       rhs,
-                                       accumulate,
-                                       threads| {
-            rank_one_product(&mut *dst, lhs, rhs, accumulate)
-                || super::matvec::matrix_vector_product(dst, lhs, rhs, accumulate, threads)
-        });
+        impl_gemm_element!($t, $gemm, rank_one_or_matrix_vector);
     };
     ($t:ty, $gemm:expr, $rank_one:expr) => {
         impl MatmulElement for $t {
@@ -216,6 +209,19 @@ macro_rules! impl_gemm_element {
             }
         }
     };
+}
+
+/// [`rank_one_product`], else [`matrix_vector_product`](super::matvec::matrix_vector_product);
+/// false when neither takes the product.
+fn rank_one_or_matrix_vector<T: super::matvec::MatvecElement + std::ops::Add<Output = T>>(
+    dst: &mut [T],
+    lhs: MatRef<'_, T>,
+    rhs: MatRef<'_, T>,
+    accumulate: bool,
+    threads: usize,
+) -> bool {
+    rank_one_product(&mut *dst, lhs, rhs, accumulate)
+        || super::matvec::matrix_vector_product(dst, lhs, rhs, accumulate, threads)
 }
 
 /// `dst = lhs · rhs` (or `dst += lhs · rhs` when `accumulate`) for an inner dimension of one:
