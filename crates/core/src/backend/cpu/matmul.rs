@@ -153,7 +153,12 @@ pub trait MatmulElement: ArrayElement {
     fn matmul_add(dst: &mut [Self], lhs: MatRef<'_, Self>, rhs: MatRef<'_, Self>, threads: usize);
 }
 
-fn check_dims<T>(dst: &[T], lhs: &MatRef<'_, T>, rhs: &MatRef<'_, T>) -> (usize, usize, usize) {
+/// `(m, k, n)` of `lhs · rhs` into `dst`; panics, naming the shapes, when they do not fit.
+pub(super) fn check_dims<T>(
+    dst: &[T],
+    lhs: &MatRef<'_, T>,
+    rhs: &MatRef<'_, T>,
+) -> (usize, usize, usize) {
     let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
     assert!(
         rhs.rows == k && dst.len() == m * n,

@@ -21,7 +21,7 @@
 //!   `+ 1`), and the tail past the last whole chunk is added in order;
 //! - a scaled-row sum adds `x[t]·w[t][j]` to output `j` for `t` in order.
 
-use super::matmul::{MatRef, PARALLEL_MATMUL_THRESHOLD};
+use super::matmul::{check_dims, MatRef, PARALLEL_MATMUL_THRESHOLD};
 use super::simd::{active_level, SimdLevel};
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -101,7 +101,8 @@ impl_matvec_element!(
 
 /// `dst = lhs · rhs`, or `dst += lhs · rhs` when `accumulate`, for an `m × k` by `k × n`
 /// product with `m = 1 < n` or `n = 1 < m` whose matrix has unit stride along one of its axes.
-/// Returns false, touching nothing, for any other product. A matrix of
+/// Returns false, touching nothing, for any other product; panics, as every product does,
+/// when the shapes do not fit. A matrix of
 /// [`PARALLEL_MATMUL_THRESHOLD`] elements or more has its outputs split among `threads`
 /// rayon tasks; each output is computed as on one thread, so the bits are the same.
 pub(super) fn matrix_vector_product<T: MatvecElement>(
@@ -111,8 +112,8 @@ pub(super) fn matrix_vector_product<T: MatvecElement>(
     accumulate: bool,
     threads: usize,
 ) -> bool {
-    let (m, k, n) = (lhs.rows(), lhs.cols(), rhs.cols());
-    if k == 0 || rhs.rows() != k || dst.len() != m * n {
+    let (m, k, n) = check_dims(dst, &lhs, &rhs);
+    if k == 0 {
         return false;
     }
     // The matrix, seen as `outputs × k`, and the vector, seen as `1 × k`.
