@@ -1,6 +1,7 @@
-//! Process-wide switches, as `jax.config`: `debug_nans` and `debug_infs`.
+//! Process-wide switches, as `jax.config`: `debug_nans` and `debug_infs`; and whether
+//! subnormal floats are flushed to zero (on, as in XLA).
 //!
-//! Both are off by default and cost one relaxed atomic load per eager operation or compiled
+//! The debug switches are off by default and cost one relaxed atomic load per eager operation or compiled
 //! call when off. They are global, like JAX's flags: set them at the start of a program (or
 //! around the code being debugged), not from concurrently running threads that disagree.
 
@@ -40,4 +41,39 @@ pub fn set_debug_infs(on: bool) {
 /// Whether [`set_debug_infs`] is on.
 pub fn debug_infs() -> bool {
     DEBUG_INFS.load(Ordering::Relaxed)
+}
+
+/// Whether operations flush subnormal floats to zero, as XLA's CPU backend does (on by
+/// default). With it on, an eager operation or compiled call runs with the CPU's
+/// flush-to-zero and denormals-are-zero modes: a subnormal operand reads as 0 and a subnormal
+/// result is written as 0, so `1e-39 * 1` is 0, as in JAX. Besides matching JAX, this avoids
+/// the hundred-cycle penalty Intel cores take on every instruction that meets a subnormal.
+///
+/// - The caller's own floating-point mode is restored after each operation.
+/// - The threads of rayon's global pool, where parallel loops run, are switched when the
+///   first operation runs and switched back when this is turned off; a program's own tasks
+///   on that pool flush meanwhile.
+/// - Linear algebra (`lax::linalg`, and `numpy::linalg` built on it) keeps IEEE subnormals,
+///   on threads of its own: its algorithms depend on them.
+/// - Operations on the bits (`abs`, `neg`, `nextafter`, bitcasts, `reduce_precision`,
+///   conversions to and from 16-bit floats) keep subnormals, as XLA's do.
+///
+/// Off, arithmetic keeps IEEE subnormals. Only x86-64 has the switch; elsewhere subnormals
+/// are always kept.
+///
+/// ```
+/// use equinox_core::{config, numpy as jnp, Array};
+/// let tiny = Array::from_vec(vec![1e-39f32], [1]);
+/// let one = Array::from_vec(vec![1.0f32], [1]);
+/// if cfg!(target_arch = "x86_64") {
+///     assert_eq!(jnp::multiply(&tiny, &one).to_vec::<f32>(), vec![0.0]);
+/// }
+/// ```
+pub fn set_flush_subnormals(on: bool) {
+    crate::backend::cpu::subnormals::set_enabled(on);
+}
+
+/// Whether [`set_flush_subnormals`] is on.
+pub fn flush_subnormals() -> bool {
+    crate::backend::cpu::subnormals::enabled()
 }

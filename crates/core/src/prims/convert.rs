@@ -4,6 +4,7 @@
 use super::{bind1, describe, expect_arity, rules, LinearArg, PrimitiveRule};
 use crate::array::{cast, Array, ArrayElement, DType, ShapeDtype, Storage};
 use crate::backend::cpu::elementwise::map;
+use crate::backend::cpu::subnormals;
 use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
 
 /// A dtype conversion.
@@ -164,9 +165,19 @@ impl PrimitiveRule for ConvertOp {
                 if new_dtype == x.dtype() {
                     x.storage().clone()
                 } else {
-                    crate::with_dtype!(x.dtype(), S => crate::with_dtype!(new_dtype, D => {
-                        D::into_storage(map(x.as_slice::<S>(), cast::<S, D>))
-                    }))
+                    let convert = || {
+                        crate::with_dtype!(x.dtype(), S => crate::with_dtype!(new_dtype, D => {
+                            D::into_storage(map(x.as_slice::<S>(), cast::<S, D>))
+                        }))
+                    };
+                    if converts_on_bits(x.dtype()) || converts_on_bits(new_dtype) {
+                        // XLA converts to and from these on the bits, so their subnormals
+                        // survive its flushing (`float32(1e-39).astype(bfloat16)` keeps it);
+                        // `cast` goes through f64 with hardware steps flushing would zero.
+                        subnormals::keeping_subnormals_over(x.size(), convert)
+                    } else {
+                        convert()
+                    }
                 }
             }
             ConvertOp::BitcastConvertType { new_dtype } => bitcast(x.storage(), new_dtype),
@@ -257,6 +268,12 @@ impl PrimitiveRule for ConvertOp {
             ],
         }
     }
+}
+
+/// Whether XLA converts to and from `dtype` with bit operations (16- and 8-bit floats), which
+/// keep subnormals where its arithmetic flushes them.
+fn converts_on_bits(dtype: DType) -> bool {
+    matches!(dtype, DType::F16 | DType::BF16) || dtype.is_narrow_float()
 }
 
 /// The narrower float format of `reduce_precision`.

@@ -351,8 +351,15 @@ pub fn bind(prim: impl Into<Primitive>, args: &[&Array]) -> Vec<Array> {
     out
 }
 
-/// Runs a primitive's kernel on concrete operands (the evaluation trace).
+/// Runs a primitive's kernel on concrete operands (the evaluation trace), flushing subnormals
+/// as XLA does (`config::set_flush_subnormals`).
 pub(crate) fn eval_primitive(prim: &Primitive, args: &[&Array]) -> Vec<Array> {
+    let _flushing = crate::backend::cpu::subnormals::FlushGuard::enter();
+    eval_primitive_in_current_mode(prim, args)
+}
+
+/// [`eval_primitive`] in the calling thread's floating-point mode, whatever it is.
+pub(crate) fn eval_primitive_in_current_mode(prim: &Primitive, args: &[&Array]) -> Vec<Array> {
     if let Some(i) = args.iter().position(|a| a.is_tracer()) {
         crate::trace::panic_escaped(prim.name(), i, args[i]);
     }

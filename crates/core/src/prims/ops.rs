@@ -23,7 +23,7 @@ use super::select::SelectOp;
 use super::slicing::{PadConfig, SlicingOp};
 use super::sort::SortOp;
 use super::unary::UnaryOp;
-use super::{bind, bind1, eval_primitive, Primitive};
+use super::{bind, bind1, eval_primitive_in_current_mode, Primitive};
 use crate::array::{broadcast_shapes, promote_types_weak, Array, ArrayElement, DType, Shape};
 
 // ---------------------------------------------------------------------------------------------
@@ -52,7 +52,11 @@ pub(crate) fn convert(x: &Array, dtype: DType, weak_type: bool) -> Array {
     if x.is_concrete() && x.ndim() == 0 {
         // A Rust scalar (or other concrete 0-d value) converts now, as a Python scalar does in
         // JAX, so that staged programs hold the literal `2.0:f32[]` rather than a conversion.
-        return eval_primitive(&op.into(), &[x]).remove(0);
+        // JAX converts it with numpy, which keeps a subnormal (`finfo.smallest_subnormal`).
+        return crate::backend::cpu::subnormals::keeping_subnormals_here(|| {
+            eval_primitive_in_current_mode(&op.into(), &[x])
+        })
+        .remove(0);
     }
     bind1(op, &[x])
 }

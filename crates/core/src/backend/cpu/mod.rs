@@ -31,6 +31,7 @@ pub mod special;
 pub mod stream;
 #[allow(unsafe_code)]
 pub mod strided;
+pub(crate) mod subnormals;
 pub mod threefry;
 #[allow(unsafe_code)]
 mod uninit;

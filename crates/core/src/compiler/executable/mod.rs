@@ -223,6 +223,8 @@ impl Executable {
         donated: Vec<Option<Arc<Storage>>>,
     ) -> Vec<Array> {
         let run = || {
+            // On the thread that runs it: a large program moves to a rayon worker.
+            let _flushing = crate::backend::cpu::subnormals::FlushGuard::enter();
             self.with_state(|st| {
                 st.donated = donated;
                 self.execute(st, args)

@@ -218,10 +218,12 @@ impl PrimitiveRule for Cholesky {
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
-        let x = args[0];
-        let n = *x.shape().last().expect("rank checked");
-        let shape = out[0].shape.clone();
-        with_linalg_type!(x.dtype(), T => vec![Array::from_vec(cholesky_kernel::<T>(x, n), shape)])
+        crate::backend::cpu::subnormals::keeping_subnormals(|| {
+            let x = args[0];
+            let n = *x.shape().last().expect("rank checked");
+            let shape = out[0].shape.clone();
+            with_linalg_type!(x.dtype(), T => vec![Array::from_vec(cholesky_kernel::<T>(x, n), shape)])
+        })
     }
 
     fn jvp(

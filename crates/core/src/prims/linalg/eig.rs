@@ -61,37 +61,39 @@ impl PrimitiveRule for EigOp {
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
-        let x = args[0];
-        let (_, n, _) = split_matrix(x.aval());
-        let op = *self;
-        let count = batch_count(x.aval());
-        match x.dtype() {
-            DType::F32 => wrap_outputs(
-                map_matrices(x.as_slice::<f32>(), count, n, n, |a, par| {
-                    eig_real(a, op, par)
-                }),
-                out,
-            ),
-            DType::F64 => wrap_outputs(
-                map_matrices(x.as_slice::<f64>(), count, n, n, |a, par| {
-                    eig_real(a, op, par)
-                }),
-                out,
-            ),
-            DType::C64 => wrap_outputs(
-                map_matrices(x.as_slice::<Complex<f32>>(), count, n, n, |a, par| {
-                    eig_complex(a, op, par)
-                }),
-                out,
-            ),
-            DType::C128 => wrap_outputs(
-                map_matrices(x.as_slice::<Complex<f64>>(), count, n, n, |a, par| {
-                    eig_complex(a, op, par)
-                }),
-                out,
-            ),
-            d => unreachable!("eig: dtype {d} passed the operand check"),
-        }
+        crate::backend::cpu::subnormals::keeping_subnormals(|| {
+            let x = args[0];
+            let (_, n, _) = split_matrix(x.aval());
+            let op = *self;
+            let count = batch_count(x.aval());
+            match x.dtype() {
+                DType::F32 => wrap_outputs(
+                    map_matrices(x.as_slice::<f32>(), count, n, n, |a, par| {
+                        eig_real(a, op, par)
+                    }),
+                    out,
+                ),
+                DType::F64 => wrap_outputs(
+                    map_matrices(x.as_slice::<f64>(), count, n, n, |a, par| {
+                        eig_real(a, op, par)
+                    }),
+                    out,
+                ),
+                DType::C64 => wrap_outputs(
+                    map_matrices(x.as_slice::<Complex<f32>>(), count, n, n, |a, par| {
+                        eig_complex(a, op, par)
+                    }),
+                    out,
+                ),
+                DType::C128 => wrap_outputs(
+                    map_matrices(x.as_slice::<Complex<f64>>(), count, n, n, |a, par| {
+                        eig_complex(a, op, par)
+                    }),
+                    out,
+                ),
+                d => unreachable!("eig: dtype {d} passed the operand check"),
+            }
+        })
     }
 
     fn jvp(

@@ -94,16 +94,18 @@ impl PrimitiveRule for EighOp {
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
-        let x = args[0];
-        let (_, n, _) = split_matrix(x.aval());
-        let lower = self.lower;
-        let count = batch_count(x.aval());
-        with_linalg_type!(x.dtype(), T => wrap_outputs(
-            map_matrices(x.as_slice::<T>(), count, n, n, |a, par| {
-                eigh_kernel(a, lower, par)
-            }),
-            out,
-        ))
+        crate::backend::cpu::subnormals::keeping_subnormals(|| {
+            let x = args[0];
+            let (_, n, _) = split_matrix(x.aval());
+            let lower = self.lower;
+            let count = batch_count(x.aval());
+            with_linalg_type!(x.dtype(), T => wrap_outputs(
+                map_matrices(x.as_slice::<T>(), count, n, n, |a, par| {
+                    eigh_kernel(a, lower, par)
+                }),
+                out,
+            ))
+        })
     }
 
     fn jvp(

@@ -526,18 +526,20 @@ impl PrimitiveRule for Lu {
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
-        let x = args[0];
-        let r = x.ndim();
-        let (m, n) = (x.shape()[r - 2], x.shape()[r - 1]);
-        let (lu, pivots, perm) = with_linalg_type!(x.dtype(), T => {
-            let (a, p, q) = lu_kernel::<T>(x, m, n);
-            (Array::from_vec(a, out[0].shape.clone()), p, q)
-        });
-        vec![
-            lu,
-            Array::from_vec(pivots, out[1].shape.clone()),
-            Array::from_vec(perm, out[2].shape.clone()),
-        ]
+        crate::backend::cpu::subnormals::keeping_subnormals(|| {
+            let x = args[0];
+            let r = x.ndim();
+            let (m, n) = (x.shape()[r - 2], x.shape()[r - 1]);
+            let (lu, pivots, perm) = with_linalg_type!(x.dtype(), T => {
+                let (a, p, q) = lu_kernel::<T>(x, m, n);
+                (Array::from_vec(a, out[0].shape.clone()), p, q)
+            });
+            vec![
+                lu,
+                Array::from_vec(pivots, out[1].shape.clone()),
+                Array::from_vec(perm, out[2].shape.clone()),
+            ]
+        })
     }
 
     fn jvp(

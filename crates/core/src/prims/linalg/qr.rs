@@ -106,16 +106,18 @@ impl PrimitiveRule for QrOp {
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
-        let x = args[0];
-        let (_, m, n) = split_matrix(x.aval());
-        let full = self.full_matrices;
-        let count = batch_count(x.aval());
-        with_linalg_type!(x.dtype(), T => wrap_outputs(
-            map_matrices(x.as_slice::<T>(), count, m, n, |a, par| {
-                qr_kernel(a, full, par)
-            }),
-            out,
-        ))
+        crate::backend::cpu::subnormals::keeping_subnormals(|| {
+            let x = args[0];
+            let (_, m, n) = split_matrix(x.aval());
+            let full = self.full_matrices;
+            let count = batch_count(x.aval());
+            with_linalg_type!(x.dtype(), T => wrap_outputs(
+                map_matrices(x.as_slice::<T>(), count, m, n, |a, par| {
+                    qr_kernel(a, full, par)
+                }),
+                out,
+            ))
+        })
     }
 
     fn jvp(

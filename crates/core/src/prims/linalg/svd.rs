@@ -91,16 +91,18 @@ impl PrimitiveRule for SvdOp {
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
-        let x = args[0];
-        let (_, m, n) = split_matrix(x.aval());
-        let op = *self;
-        let count = batch_count(x.aval());
-        with_linalg_type!(x.dtype(), T => wrap_outputs(
-            map_matrices(x.as_slice::<T>(), count, m, n, |a, par| {
-                svd_kernel(a, op, par)
-            }),
-            out,
-        ))
+        crate::backend::cpu::subnormals::keeping_subnormals(|| {
+            let x = args[0];
+            let (_, m, n) = split_matrix(x.aval());
+            let op = *self;
+            let count = batch_count(x.aval());
+            with_linalg_type!(x.dtype(), T => wrap_outputs(
+                map_matrices(x.as_slice::<T>(), count, m, n, |a, par| {
+                    svd_kernel(a, op, par)
+                }),
+                out,
+            ))
+        })
     }
 
     fn jvp(

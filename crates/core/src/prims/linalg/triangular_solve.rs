@@ -190,13 +190,15 @@ impl PrimitiveRule for TriangularSolve {
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
-        let (a, b) = (args[0], args[1]);
-        let m = *a.shape().last().expect("rank checked");
-        let shape = out[0].shape.clone();
-        with_linalg_type!(a.dtype(), T => vec![Array::from_vec(
-            kernel::<T>(self, a.as_slice(), b.as_slice(), m),
-            shape,
-        )])
+        crate::backend::cpu::subnormals::keeping_subnormals(|| {
+            let (a, b) = (args[0], args[1]);
+            let m = *a.shape().last().expect("rank checked");
+            let shape = out[0].shape.clone();
+            with_linalg_type!(a.dtype(), T => vec![Array::from_vec(
+                kernel::<T>(self, a.as_slice(), b.as_slice(), m),
+                shape,
+            )])
+        })
     }
 
     fn jvp(
