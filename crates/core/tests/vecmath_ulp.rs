@@ -3,11 +3,20 @@
 //! 613th bit pattern of each sign, ~14M values per function; for `pow`, pairs) plus the special
 //! points, against the correctly rounded result (the f64 function rounded to f32), and the same
 //! bits at every SIMD level (the baseline and AVX2 loops against the best one the CPU has).
+//!
+//! The kernels are checked in IEEE arithmetic: operations flush subnormals by default, as XLA
+//! does (`config::set_flush_subnormals`), which would read every subnormal input as 0. This
+//! binary turns flushing off for all its tests.
 
 use equinox_core::backend::cpu::simd::{self, SimdLevel};
 use equinox_core::prims::bind1;
 use equinox_core::prims::unary::UnaryOp;
-use equinox_core::{numpy as jnp, Array};
+use equinox_core::{config, numpy as jnp, Array};
+
+/// Turns off flushing: every test here checks IEEE results, subnormals included.
+fn ieee() {
+    config::set_flush_subnormals(false);
+}
 
 /// Position of an f32 on the ordered line of all f32s (so adjacent floats differ by 1).
 fn ordered(x: f32) -> i64 {
@@ -111,6 +120,7 @@ fn same_bits_at_every_level(name: &str, best: &[f32], run: impl Fn() -> Array) {
 
 #[test]
 fn exp_is_within_one_ulp() {
+    ieee();
     // The overflow and underflow thresholds, and where results turn subnormal.
     check(
         "exp",
@@ -123,6 +133,7 @@ fn exp_is_within_one_ulp() {
 
 #[test]
 fn expm1_is_within_one_ulp() {
+    ieee();
     check(
         "expm1",
         jnp::expm1,
@@ -134,6 +145,7 @@ fn expm1_is_within_one_ulp() {
 
 #[test]
 fn log_is_within_one_ulp() {
+    ieee();
     check(
         "log",
         jnp::log,
@@ -150,6 +162,7 @@ fn log_is_within_one_ulp() {
 
 #[test]
 fn log1p_is_within_one_ulp() {
+    ieee();
     check(
         "log1p",
         jnp::log1p,
@@ -161,6 +174,7 @@ fn log1p_is_within_one_ulp() {
 
 #[test]
 fn logistic_is_within_two_ulp() {
+    ieee();
     let sigmoid = |x: &Array| equinox_core::nn::sigmoid(x);
     check(
         "logistic",
@@ -177,6 +191,7 @@ fn logistic_is_within_two_ulp() {
 /// those measured, so a change that made either worse fails here.
 #[test]
 fn tanh_and_erf_keep_xlas_accuracy() {
+    ieee();
     check(
         "tanh",
         jnp::tanh,
@@ -209,6 +224,7 @@ fn trig_points() -> Vec<f32> {
 
 #[test]
 fn sin_cos_tan_are_within_one_ulp() {
+    ieee();
     let points = trig_points();
     check("sin", jnp::sin, f64::sin, 1, &points);
     check("cos", jnp::cos, f64::cos, 1, &points);
@@ -218,6 +234,7 @@ fn sin_cos_tan_are_within_one_ulp() {
 
 #[test]
 fn sin_cos_tan_keep_ieee_special_values() {
+    ieee();
     let x = Array::from_vec(
         vec![0.0f32, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN],
         [5],
@@ -251,6 +268,7 @@ fn sin_cos_tan_keep_ieee_special_values() {
 /// reproduces JAX's bits; this one is never further from them than 3 ulp.
 #[test]
 fn rsqrt_is_within_one_ulp() {
+    ieee();
     check(
         "rsqrt",
         jnp::rsqrt,
@@ -272,6 +290,7 @@ fn pow_cases(xs: &[f32], ys: &[f32], pairs: &[(f32, f32)]) -> (Vec<f32>, Vec<f32
 
 #[test]
 fn pow_is_within_one_ulp() {
+    ieee();
     // Every 4099th f32 of each sign (about 1M values), against exponents that keep the results
     // in range over part of it, overflow or underflow elsewhere, and the special exponents.
     let xs: Vec<f32> = (0..0x7f80_0000u32)
@@ -358,6 +377,7 @@ fn pow_is_within_one_ulp() {
 /// C's `powf` special cases, value by value (signed zeros and infinities included).
 #[test]
 fn pow_follows_c_special_cases() {
+    ieee();
     let (inf, nan) = (f32::INFINITY, f32::NAN);
     #[rustfmt::skip]
     let cases: [(f32, f32, f32); 35] = [
@@ -382,6 +402,7 @@ fn pow_follows_c_special_cases() {
 
 #[test]
 fn invalid_log_and_pow_give_xlas_negative_nan() {
+    ieee();
     // XLA's CPU results are x86's default NaN, whose sign bit is set, for an invalid operand;
     // a NaN operand passes through with its sign. From JAX 0.10.2:
     // `jnp.log(jnp.array([-1, -inf, nan, -nan], jnp.float32))` and
