@@ -10,7 +10,7 @@ use equinox_core::{config, lax, numpy as jnp, Array, Complex32, DType};
 use std::hint::black_box;
 
 /// 2^-130, a float32 subnormal; 2^-1000 / 2^-1070 for float64.
-const TINY: f32 = 7.346_840e-40;
+const TINY: f32 = f32::from_bits(0x0008_0000);
 
 /// Turns flushing back on even if an assertion fails.
 struct Reset;

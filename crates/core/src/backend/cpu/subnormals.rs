@@ -243,7 +243,7 @@ mod tests {
     use std::hint::black_box;
 
     /// 2^-130: a float32 subnormal.
-    const TINY: f32 = 7.346_840e-40;
+    const TINY: f32 = f32::from_bits(0x0008_0000);
 
     #[test]
     fn the_guard_flushes_and_restores_the_callers_setting() {
