@@ -87,7 +87,7 @@ fn check_matmul<T: MatmulElement>(rng: &mut Rng, to: fn(f64) -> T, from: fn(T) -
 }
 
 /// The bits of matrix–vector products (`W · x`, `x · W`, `Wᵀ · x`, `x · Wᵀ`, overwriting and
-/// accumulating) on fixed operands, each first checked against the f64 loop (`eps` per unit of
+/// accumulating) and of rank-one products (an inner dimension of 1) on fixed operands, each first checked against the f64 loop (`eps` per unit of
 /// the terms' absolute sum). Their kernels fix the order of summation, so the bits must be the
 /// same at every level.
 fn matvec_bits<T: MatmulElement>(
@@ -104,6 +104,8 @@ fn matvec_bits<T: MatmulElement>(
         (70, 33, 1),
         (1, 33, 70),
         (9, 7, 1),
+        (70, 1, 33),
+        (5, 1, 130),
     ] {
         for transposed in [false, true] {
             let a: Vec<T> = (0..m * k).map(|i| to(value(i))).collect();
@@ -260,7 +262,7 @@ fn matmul_at_every_simd_level() {
         matvec.push(level_bits);
         assert!(
             matvec[0] == matvec[matvec.len() - 1],
-            "matrix-vector products give other bits at {level:?} than at the baseline"
+            "matrix-vector or rank-one products give other bits at {level:?} than at the baseline"
         );
         tested.push(level);
     }
