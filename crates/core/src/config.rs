@@ -56,7 +56,8 @@ pub fn debug_infs() -> bool {
 /// - Linear algebra (`lax::linalg`, and `numpy::linalg` built on it) keeps IEEE subnormals,
 ///   on threads of its own: its algorithms depend on them.
 /// - Operations on the bits (`abs`, `neg`, `nextafter`, bitcasts, `reduce_precision`,
-///   conversions to and from 16-bit floats) keep subnormals, as XLA's do.
+///   conversions to and from 16- and 8-bit floats) keep subnormals, as XLA's do; so do Rust
+///   scalars converted to an array's dtype (JAX converts Python scalars with numpy).
 ///
 /// Off, arithmetic keeps IEEE subnormals. Only x86-64 has the switch; elsewhere subnormals
 /// are always kept.

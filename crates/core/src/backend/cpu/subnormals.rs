@@ -17,11 +17,15 @@
 //! `gemm`'s tasks cannot be wrapped one by one. `config::set_flush_subnormals(false)` turns
 //! all of it off (and switches the pool's threads back).
 //!
-//! Linear algebra is the exception: [`keeping_subnormals`] runs the factorisations on a pool
-//! of their own whose threads never flush. `faer`'s algorithms are written for IEEE
-//! arithmetic: its complex reciprocal of a `z` with `|z| < 1` scales `z` by
-//! `sqrt(1 / f::MIN_POSITIVE)`, and `1 / (s|z|)²` is subnormal for `|z|` above `1/√2`, so
-//! flushing would zero it (complex LU and QR gave wrong values).
+//! Two kinds of work keep IEEE subnormals, through [`keeping_subnormals`] (on a pool of its
+//! own whose threads never flush, for work that may be split across threads):
+//! - linear algebra: `faer`'s algorithms are written for IEEE arithmetic: its complex
+//!   reciprocal of a `z` with `|z| < 1` scales `z` by `sqrt(1 / f::MIN_POSITIVE)`, and
+//!   `1 / (s|z|)²` is subnormal for `|z|` above `1/√2`, so flushing would zero it (complex LU
+//!   and QR gave wrong values);
+//! - conversions to and from the 16- and 8-bit floats, which XLA does on the bits
+//!   (`jnp.float32(1e-39).astype(jnp.bfloat16)` keeps the value), and Rust scalars converted
+//!   to an array's dtype, which JAX does on the host with numpy.
 //!
 //! Only x86-64 has the switch here; on other architectures arithmetic keeps the platform's
 //! default (IEEE subnormals).
@@ -94,13 +98,12 @@ impl Drop for FlushGuard {
 }
 
 /// The pool [`keeping_subnormals`] runs on: as many threads as rayon's global pool, none of
-/// which ever flushes. Built at the first factorisation run while flushing is on.
+/// which ever flushes. Built at its first use while flushing is on.
 static IEEE_POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
 
 /// Runs `f` with IEEE subnormals, on the calling thread when flushing is off and otherwise on
-/// the linear-algebra pool (where the parallel loops `f` starts run too). `faer`'s
-/// algorithms need subnormals (see the module's documentation); XLA's LAPACK calls keep
-/// theirs because LAPACK's complex division does not scale into that range.
+/// the non-flushing pool (where the parallel loops `f` starts run too): for the work the
+/// module's documentation lists.
 pub(crate) fn keeping_subnormals<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     if !enabled() || !cfg!(target_arch = "x86_64") {
         return f();
@@ -108,9 +111,9 @@ pub(crate) fn keeping_subnormals<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     let pool = IEEE_POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(rayon::current_num_threads())
-            .thread_name(|i| format!("equinox-linalg-{i}"))
+            .thread_name(|i| format!("equinox-ieee-{i}"))
             .build()
-            .expect("equinox: could not start the linear-algebra thread pool")
+            .expect("equinox: could not start the non-flushing thread pool")
     });
     // A thread of this pool can still hold the bits: an eager operation run from inside `f`
     // sets them while it runs.
@@ -148,7 +151,7 @@ pub(crate) fn keeping_subnormals_here<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Whether the calling thread is one of the linear-algebra pool's.
+/// Whether the calling thread is one of the non-flushing pool's.
 fn on_ieee_pool() -> bool {
     IEEE_POOL
         .get()
@@ -160,7 +163,7 @@ fn on_ieee_pool() -> bool {
 /// enters an operation while the broadcast waits for it.
 fn sync_workers(on: bool) {
     // `rayon::broadcast` reaches the pool of the thread that calls it: from the
-    // linear-algebra pool it would switch that pool's threads.
+    // non-flushing pool it would switch that pool's threads.
     if on_ieee_pool() {
         return;
     }
