@@ -1,9 +1,10 @@
 //! Process-wide switches, as `jax.config`: `debug_nans` and `debug_infs`; and whether
 //! subnormal floats are flushed to zero (on, as in XLA).
 //!
-//! The debug switches are off by default and cost one relaxed atomic load per eager operation or compiled
-//! call when off. They are global, like JAX's flags: set them at the start of a program (or
-//! around the code being debugged), not from concurrently running threads that disagree.
+//! The debug switches are off by default and cost one relaxed atomic load per eager operation
+//! or compiled call when off. All of them are global, like JAX's flags: set them at the start
+//! of a program (or around the code being debugged), not from concurrently running threads
+//! that disagree.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
