@@ -95,3 +95,74 @@ proptest! {
         }
     }
 }
+
+/// Runs `ops` over `[x, y, scalar]`, all float operations on operands of one shape (the
+/// programs the fused loops' typed body runs); returns the last value and every third
+/// intermediate.
+fn float_program(x: &Array, y: &Array, ops: &[Op]) -> Vec<Array> {
+    let mut vals = vec![
+        x.clone(),
+        y.clone(),
+        Array::scalar(0.75f32).astype(x.dtype()),
+    ];
+    let mut out = Vec::new();
+    for (k, &(kind, i, j)) in ops.iter().enumerate() {
+        let (a, b) = (&vals[i % vals.len()], &vals[j % vals.len()]);
+        let v = match kind % 8 {
+            0 => a + b,
+            1 => a - b,
+            2 => a * b,
+            3 => a.maximum(b),
+            4 => (a * 0.5).tanh() + b,
+            5 => a.abs().sqrt() - b,
+            6 => (a.abs() + 1.0).log() * b,
+            _ => (a * -0.25).exp() / (b.abs() + 2.0),
+        };
+        if k % 3 == 2 {
+            out.push(v.clone());
+        }
+        vals.push(v);
+    }
+    out.push(vals.last().expect("values").clone());
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, max_shrink_iters: 0, failure_persistence: None, .. ProptestConfig::default() })]
+
+    #[test]
+    fn fused_float_programs_equal_eager_ones(
+        len in 1usize..20_000,
+        f64s in any::<bool>(),
+        seed in 0u64..1000,
+        ops in prop::collection::vec((0u8..8, 0usize..64, 0usize..64), 1..14),
+    ) {
+        let dtype = if f64s { DType::F64 } else { DType::F32 };
+        let mut rng = Rng::new(seed);
+        let x = random_array(&mut rng, &[len], dtype);
+        let y = random_array(&mut rng, &[len], dtype);
+        let args = (x.clone(), y.clone(), Static(ops.clone()));
+        let f = |(x, y, ops): &(Array, Array, Static<Vec<Op>>)| float_program(x, y, &ops.0);
+        let want = leaves(&f(&args));
+        let jitted = Jit::new(f);
+        for round in 0..2 {
+            let got = leaves(&jitted.call(&args));
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert_same_bits(g, w, &format!("output {i}, round {round}"));
+            }
+        }
+        // Donating `x`: the typed body reads it from the slot each block is copied to.
+        let donating = jit_donate(|x: &Array, rest: &(Array, Static<Vec<Op>>)| {
+            float_program(x, &rest.0, &(rest.1).0)
+        });
+        let rest = (y, Static(ops));
+        for round in 0..2 {
+            let fresh = tree::map(&x, |a| a * 1.0);
+            prop_assert_ne!(fresh.unsafe_buffer_pointer(), x.unsafe_buffer_pointer());
+            let got = leaves(&donating(fresh, &rest));
+            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                assert_same_bits(g, w, &format!("donated: output {i}, round {round}"));
+            }
+        }
+    }
+}

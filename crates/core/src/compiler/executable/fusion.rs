@@ -8,6 +8,7 @@
 //! at a time. Every operation runs the same per-element formula as its standalone kernel
 //! ([`kernels::elementwise`]), so fused and unfused programs agree bit for bit.
 
+use super::float_body::{FloatBody, FloatStep, Operand, Target};
 use super::kernels::{self, Dst, ElementwiseOp, Kernel, Src};
 use super::scratch::{split, Scratch, SCRATCH};
 use crate::array::{DType, Shape, Storage};
@@ -201,6 +202,8 @@ pub(crate) struct Fused {
     streamed: Vec<Streamed>,
     /// Donated operands an output may overwrite (see [`Alias`]).
     pub(crate) aliases: Vec<Alias>,
+    /// The steps as a typed body, when they are all float operations on one dtype.
+    float_body: Option<FloatBody>,
 }
 
 /// An output streamed from a scratch slot to its buffer at the end of each block of its part,
@@ -496,6 +499,7 @@ impl Fused {
                 part: part as u16,
             });
         }
+        let float_body = float_body(&steps, &slots);
         (
             Fused {
                 len,
@@ -505,6 +509,7 @@ impl Fused {
                 part_ends,
                 streamed,
                 aliases,
+                float_body,
             },
             wiring,
         )
@@ -570,9 +575,9 @@ impl Fused {
                             scratch.copy_in((d, idx), dsts[a.output as usize].window(b - start, n));
                         }
                     }
-                    for step in &self.steps[first..last] {
-                        self.step(
-                            step,
+                    match &self.float_body {
+                        Some(body) => body.run(
+                            first..last,
                             srcs,
                             &from_slot,
                             &mut scratch,
@@ -580,7 +585,21 @@ impl Fused {
                             b,
                             b - start,
                             n,
-                        );
+                        ),
+                        None => {
+                            for step in &self.steps[first..last] {
+                                self.step(
+                                    step,
+                                    srcs,
+                                    &from_slot,
+                                    &mut scratch,
+                                    &mut dsts,
+                                    b,
+                                    b - start,
+                                    n,
+                                );
+                            }
+                        }
                     }
                     for s in self.streamed.iter().filter(|s| s.part as usize == part) {
                         let (d, idx) = self.slots[s.slot as usize];
@@ -698,6 +717,48 @@ impl Fused {
     }
 }
 
+/// The steps as a [`FloatBody`]: when every step is a float operation with a result of its
+/// operands' type, all on f32 or all on f64, and every slot has that dtype (so slot `i` is
+/// block `i` of the dtype's scratch pool).
+fn float_body(steps: &[Step], slots: &[(DType, u16)]) -> Option<FloatBody> {
+    let dtype = match steps.first()? {
+        Step::Op { dtype, .. } if matches!(dtype, DType::F32 | DType::F64) => *dtype,
+        _ => return None,
+    };
+    let pooled = slots
+        .iter()
+        .enumerate()
+        .all(|(i, &(d, idx))| d == dtype && idx as usize == i);
+    if !pooled {
+        return None;
+    }
+    let operand = |a: &Arg| match *a {
+        Arg::Slot(s) => Operand::Slot(s),
+        Arg::Input(i) => Operand::Input(i),
+        Arg::Output(o) => Operand::Output(o),
+    };
+    steps
+        .iter()
+        .map(|step| match step {
+            Step::Op {
+                op: op @ (ElementwiseOp::Unary(_) | ElementwiseOp::Binary(_) | ElementwiseOp::Fma),
+                dtype: d,
+                args,
+                dest,
+            } if *d == dtype && args.len() <= 3 => Some(FloatStep {
+                op: *op,
+                args: [0, 1, 2].map(|i| args.get(i).map(operand)),
+                dest: match *dest {
+                    Dest::Slot(s) => Target::Slot(s),
+                    Dest::Output(o) => Target::Output(o),
+                },
+            }),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()
+        .map(|steps| FloatBody { dtype, steps })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::plan::{Instr, Plan};
@@ -720,6 +781,42 @@ mod tests {
             })
             .collect();
         (fused, plan.instrs.len())
+    }
+
+    /// Whether each fused loop of the plan runs the typed float body.
+    fn typed(plan: &Plan) -> Vec<bool> {
+        plan.instrs
+            .iter()
+            .filter_map(|i| match i {
+                Instr::Fused { kernel, .. } => Some(kernel.float_body.is_some()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn float_only_loops_take_the_typed_body_and_mixed_ones_do_not() {
+        let gelu = |x: &Array, _: &Array| {
+            let y = crate::nn::gelu(x);
+            (y.clone(), y)
+        };
+        let f64s = |x: &Array, y: &Array| {
+            let z = (x * x + 1.0).sqrt();
+            (z.clone(), z * y)
+        };
+        let relu_and_mask = |x: &Array, b: &Array| {
+            let pre = x + b;
+            let mask = jnp::less_equal(&pre, &jnp::zeros_like(&pre));
+            (jnp::where_(&mask, &jnp::zeros_like(&pre), &pre), mask)
+        };
+        let x = jnp::zeros([4, 600]);
+        assert_eq!(typed(&plan_of(gelu, &x, &x)), vec![true]);
+        let x64 = x.astype(crate::DType::F64);
+        assert_eq!(typed(&plan_of(f64s, &x64, &x64)), vec![true]);
+        assert_eq!(
+            typed(&plan_of(relu_and_mask, &x, &jnp::zeros([600]))),
+            vec![false]
+        );
     }
 
     #[test]

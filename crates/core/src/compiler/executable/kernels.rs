@@ -442,17 +442,29 @@ pub(crate) fn elementwise(op: ElementwiseOp, dtype: DType, ins: &[Src<'_>], out:
 }
 
 fn float_op<T: FastFloat + Lane>(op: ElementwiseOp, ins: &[Src<'_>], out: Dst<'_>) {
-    let arg = |i: usize| T::src(ins[i]);
     match op {
-        ElementwiseOp::Unary(u) => float_unary_map(u, arg(0), IntoSlice(T::dst(out))),
-        ElementwiseOp::Binary(b) => float_binary_map(b, arg(0), arg(1), IntoSlice(T::dst(out))),
         ElementwiseOp::Compare(c) => compare::<T>(c, ins, out),
-        ElementwiseOp::Fma => zip3_map_into(arg(0), arg(1), arg(2), T::dst(out), |x, y, z| {
-            x.mul_add(y, z)
-        }),
         ElementwiseOp::Select | ElementwiseOp::Convert => {
             unreachable!("dispatched by dtype in elementwise()")
         }
+        _ => {
+            let arg = |i: usize| ins.get(i).map_or(&[][..], |&s| T::src(s));
+            float_to_float(op, [arg(0), arg(1), arg(2)], T::dst(out))
+        }
+    }
+}
+
+/// A float operation with a float result of its operands' type (`Unary`, `Binary` or `Fma`),
+/// on typed operands (`args[i]` unused past the operation's arity): the kernel the fused
+/// loops' typed body calls directly.
+#[inline]
+pub(crate) fn float_to_float<T: FloatElement>(op: ElementwiseOp, args: [&[T]; 3], out: &mut [T]) {
+    let [x, y, z] = args;
+    match op {
+        ElementwiseOp::Unary(u) => float_unary_map(u, x, IntoSlice(out)),
+        ElementwiseOp::Binary(b) => float_binary_map(b, x, y, IntoSlice(out)),
+        ElementwiseOp::Fma => zip3_map_into(x, y, z, out, |x, y, z| x.mul_add(y, z)),
+        other => unreachable!("{other:?} has no float result of its operands' type"),
     }
 }
 

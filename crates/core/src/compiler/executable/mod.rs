@@ -17,6 +17,7 @@
 //! way and run them per iteration (`control_flow`).
 
 mod control_flow;
+mod float_body;
 mod fusion;
 mod kernels;
 mod plan;

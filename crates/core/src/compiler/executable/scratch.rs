@@ -3,7 +3,7 @@
 //! loops use to run chunks on several threads.
 
 use super::kernels::{Dst, Lane, Src};
-use crate::array::DType;
+use crate::array::{DType, FloatElement};
 use crate::backend::cpu::stream::stream_copy;
 use std::cell::RefCell;
 
@@ -46,6 +46,27 @@ pub(super) struct Scratch {
     f64: Vec<Vec<f64>>,
     i32: Vec<Vec<i32>>,
     bool: Vec<Vec<bool>>,
+}
+
+/// The float types whose scratch pool the fused loops' typed body borrows whole (see
+/// [`super::float_body`]).
+pub(super) trait PoolFloat: FloatElement + Lane {
+    /// This type's scratch blocks.
+    fn pool(s: &mut Scratch) -> &mut [Vec<Self>];
+}
+
+impl PoolFloat for f32 {
+    #[inline]
+    fn pool(s: &mut Scratch) -> &mut [Vec<f32>] {
+        &mut s.f32
+    }
+}
+
+impl PoolFloat for f64 {
+    #[inline]
+    fn pool(s: &mut Scratch) -> &mut [Vec<f64>] {
+        &mut s.f64
+    }
 }
 
 thread_local! {
