@@ -2,8 +2,9 @@
 //!
 //! The crate denies `unsafe` code except in the modules marked `allow(unsafe_code)` below:
 //! writes into uninitialised buffers (through `uninit`'s two functions), the target-feature
-//! dispatch of `simd`, the `gemm` calls of `matmul` and `lu`, the intrinsics of `matvec` (which also factors in place through raw views), the non-temporal stores of `stream` and
-//! the huge-page advice of `huge_pages`.
+//! dispatch of `simd`, the `gemm` calls of `matmul` and `lu`, the intrinsics of `matvec` (which
+//! also factors in place through raw views) and `transpose_tile`, the non-temporal stores of
+//! `stream` and the huge-page advice of `huge_pages`.
 
 #[allow(unsafe_code)]
 pub mod elementwise;
@@ -33,6 +34,8 @@ pub mod stream;
 pub mod strided;
 pub(crate) mod subnormals;
 pub mod threefry;
+#[allow(unsafe_code)]
+mod transpose_tile;
 #[allow(unsafe_code)]
 mod uninit;
 pub mod vecmath;

@@ -7,6 +7,7 @@
 //! way; tiled, about 85 µs on one core).
 
 use super::simd::{dispatch, Kernel};
+use super::transpose_tile;
 use super::uninit::{as_uninit, vec_filled_by};
 use rayon::prelude::*;
 use std::mem::MaybeUninit;
@@ -152,6 +153,7 @@ fn outer_axis_transpose<T: Copy, const B: usize>(
     let (rows, cols) = (out_shape[p], out_shape[nd - 1]);
     let others: Vec<usize> = (0..nd - 1).filter(|&k| k != p).collect();
     let mut idx = vec![0usize; others.len()];
+    let shuffles = B.is_multiple_of(8) && transpose_tile::available::<T>();
     loop {
         let (mut src_base, mut out_base) = (offset, 0isize);
         for (&k, &i) in others.iter().zip(&idx) {
@@ -170,6 +172,7 @@ fn outer_axis_transpose<T: Copy, const B: usize>(
                 cols,
                 out: &mut out[first..last],
                 out_row_stride: out_strides[p] as usize,
+                shuffles,
             });
         }
         // Advance the other axes like an odometer.
@@ -335,6 +338,7 @@ impl TileGeometry<'_> {
         let (rows, cols) = (self.rows(), self.cols());
         let col_stride = self.strides[self.strides.len() - 1];
         let nrows = out.len() / cols;
+        let shuffles = B.is_multiple_of(8) && transpose_tile::available::<T>();
         let mut r = 0;
         while r < nrows {
             let in_plane = (row0 + r) % rows;
@@ -348,6 +352,7 @@ impl TileGeometry<'_> {
                 cols,
                 out: block,
                 out_row_stride: cols,
+                shuffles,
             });
             r += height;
         }
@@ -364,6 +369,8 @@ struct TileRows<'a, 'o, T, const B: usize> {
     cols: usize,
     out: &'o mut [MaybeUninit<T>],
     out_row_stride: usize,
+    /// Whole tiles go through [`transpose_tile::transpose_8x8`] (4-byte elements, AVX).
+    shuffles: bool,
 }
 
 impl<T: Copy, const B: usize> Kernel for TileRows<'_, '_, T, B> {
@@ -379,10 +386,14 @@ impl<T: Copy, const B: usize> Kernel for TileRows<'_, '_, T, B> {
             self.cols,
             self.out,
             self.out_row_stride,
+            self.shuffles,
         )
     }
 }
 
+// The slices are arguments, not fields of a struct, so LLVM knows `out` aliases nothing (see
+// `simd::Kernel`); hence the long list.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn tile_rows<T: Copy, const B: usize>(
     src: &[T],
@@ -392,10 +403,28 @@ fn tile_rows<T: Copy, const B: usize>(
     cols: usize,
     out: &mut [MaybeUninit<T>],
     out_row_stride: usize,
+    shuffles: bool,
 ) {
     let at = |a: usize, j: usize| (base + a as isize + j as isize * col_stride) as usize;
     let full_cols = if height == B { cols / B * B } else { 0 };
-    for j0 in (0..full_cols).step_by(B) {
+    if shuffles {
+        for j0 in (0..full_cols).step_by(B) {
+            for a0 in (0..B).step_by(8) {
+                for b0 in (0..B).step_by(8) {
+                    transpose_tile::transpose_8x8(
+                        src,
+                        base + a0 as isize + (j0 + b0) as isize * col_stride,
+                        col_stride,
+                        out,
+                        a0 * out_row_stride + j0 + b0,
+                        out_row_stride,
+                    );
+                }
+            }
+        }
+    }
+    let shuffled = if shuffles { full_cols } else { 0 };
+    for j0 in (shuffled..full_cols).step_by(B) {
         // Read B contiguous source runs (one per output column) into registers, then write
         // them out as B output row pieces.
         let mut tile = [[MaybeUninit::<T>::uninit(); B]; B];
