@@ -27,23 +27,28 @@ pub(super) fn abstract_eval(
             describe(args)
         );
     }
-    let config = py_tuple(
-        &padding_config
-            .iter()
-            .map(|&(lo, hi, int)| format!("({lo}, {hi}, {int})"))
-            .collect::<Vec<_>>(),
-    );
+    // Spelled out only for a message: this rule also runs on every eager pad.
+    let config = || {
+        py_tuple(
+            &padding_config
+                .iter()
+                .map(|&(lo, hi, int)| format!("({lo}, {hi}, {int})"))
+                .collect::<Vec<_>>(),
+        )
+    };
     if padding_config.len() != nd {
         panic!(
             "pad: length of padding_config must equal the number of axes of operand, \
-             got padding_config {config} for operand shape {}; operand {x}",
+             got padding_config {} for operand shape {}; operand {x}",
+            config(),
             x.shape
         );
     }
     if padding_config.iter().any(|c| c.2 < 0) {
         panic!(
             "pad: interior padding in padding_config must be nonnegative, got \
-             padding_config {config}; operand {x}"
+             padding_config {}; operand {x}",
+            config()
         );
     }
     let dims: Vec<i64> = padding_config

@@ -18,18 +18,23 @@ pub(super) fn abstract_eval(
     let x = args[0];
     let nd = x.ndim();
     expect_arity("slice", args, 1);
-    let (starts, limits) = (py_tuple(start_indices), py_tuple(limit_indices));
+    // Spelled out only for a message: this rule also runs on every eager slice.
+    let starts = || py_tuple(start_indices);
+    let limits = || py_tuple(limit_indices);
     let shape = &x.shape;
     // JAX's `_slice_shape_rule`, sentence by sentence.
     let problem = if start_indices.len() != nd {
         Some(format!(
             "slice start_indices must have length equal to the number of dimensions \
-             of the operand, got indices {starts} for operand shape {shape}"
+             of the operand, got indices {} for operand shape {shape}",
+            starts()
         ))
     } else if limit_indices.len() != nd {
         Some(format!(
             "slice limit_indices must have the same length as start_indices, got \
-             start_indices {starts} and limit_indices {limits}"
+             start_indices {} and limit_indices {}",
+            starts(),
+            limits()
         ))
     } else if strides.len() != nd {
         Some(format!(
@@ -40,12 +45,15 @@ pub(super) fn abstract_eval(
     } else if (0..nd).any(|i| limit_indices[i] > x.shape[i]) {
         Some(format!(
             "slice limit_indices must be less than or equal to operand shape, got \
-             limit_indices {limits} for operand shape {shape}"
+             limit_indices {} for operand shape {shape}",
+            limits()
         ))
     } else if (0..nd).any(|i| limit_indices[i] < start_indices[i]) {
         Some(format!(
             "slice limit_indices must be greater than or equal to start_indices, got \
-             start_indices {starts} and limit_indices {limits}"
+             start_indices {} and limit_indices {}",
+            starts(),
+            limits()
         ))
     } else if strides.iter().any(|&st| st < 1) {
         Some(format!(
