@@ -14,30 +14,17 @@ use proptest::prelude::*;
 /// made so far, taken modulo their number).
 type Op = (u8, usize, usize);
 
-/// Runs `ops` over the values `[x, x^T of t, bias row, column, scalar]`; returns the last value
-/// and every third intermediate.
-fn program(x: &Array, t: &Array, bias: &Array, col: &Array, ops: &[Op]) -> Vec<Array> {
-    let mut vals = vec![
-        x.clone(),
-        t.transpose(&[1, 0]),
-        bias.clone(),
-        col.clone(),
-        Array::scalar(0.75f32).astype(x.dtype()),
-    ];
+/// Applies `ops` in turn, each result made by `apply(kind, a, b)` from two operand picks
+/// (indices into the values made so far, taken modulo their number) and appended to the
+/// values; returns the last value and every third intermediate.
+fn run_ops(
+    mut vals: Vec<Array>,
+    ops: &[Op],
+    apply: impl Fn(u8, &Array, &Array) -> Array,
+) -> Vec<Array> {
     let mut out = Vec::new();
     for (k, &(kind, i, j)) in ops.iter().enumerate() {
-        let (a, b) = (&vals[i % vals.len()], &vals[j % vals.len()]);
-        let v = match kind % 9 {
-            0 => a + b,
-            1 => a - b,
-            2 => a * b,
-            3 => a.maximum(b),
-            4 => (a * 0.5).tanh() + b,
-            5 => a.abs().sqrt() - b,
-            6 => jnp::where_(&jnp::less(a, b), a, &(b * 2.0)),
-            7 => (a.abs() + 1.0).log() * b,
-            _ => jnp::less_equal(a, b).astype(a.dtype()) + a,
-        };
+        let v = apply(kind, &vals[i % vals.len()], &vals[j % vals.len()]);
         if k % 3 == 2 {
             out.push(v.clone());
         }
@@ -45,6 +32,35 @@ fn program(x: &Array, t: &Array, bias: &Array, col: &Array, ops: &[Op]) -> Vec<A
     }
     out.push(vals.last().expect("values").clone());
     out
+}
+
+/// Runs `ops` over the values `[x, x^T of t, bias row, column, scalar]` (see [`run_ops`]).
+fn program(x: &Array, t: &Array, bias: &Array, col: &Array, ops: &[Op]) -> Vec<Array> {
+    let vals = vec![
+        x.clone(),
+        t.transpose(&[1, 0]),
+        bias.clone(),
+        col.clone(),
+        Array::scalar(0.75f32).astype(x.dtype()),
+    ];
+    run_ops(vals, ops, |kind, a, b| match kind % 9 {
+        0 => a + b,
+        1 => a - b,
+        2 => a * b,
+        3 => a.maximum(b),
+        4 => (a * 0.5).tanh() + b,
+        5 => a.abs().sqrt() - b,
+        6 => jnp::where_(&jnp::less(a, b), a, &(b * 2.0)),
+        7 => (a.abs() + 1.0).log() * b,
+        _ => jnp::less_equal(a, b).astype(a.dtype()) + a,
+    })
+}
+
+/// Asserts that every output equals its expected value bit for bit; `run` names the run.
+fn assert_outputs(got: &[Array], want: &[Vec<f64>], run: &str) {
+    for (i, (g, w)) in leaves(got).iter().zip(want).enumerate() {
+        assert_same_bits(g, w, &format!("{run}: output {i}"));
+    }
 }
 
 fn leaves(v: &[Array]) -> Vec<Vec<f64>> {
@@ -75,10 +91,7 @@ proptest! {
         let want = leaves(&f(&args));
         let jitted = Jit::new(f);
         for round in 0..2 {
-            let got = leaves(&jitted.call(&args));
-            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                assert_same_bits(g, w, &format!("output {i}, round {round}"));
-            }
+            assert_outputs(&jitted.call(&args), &want, &format!("round {round}"));
         }
         // Donating `x` (a fresh copy nobody else holds) changes nothing but where results go.
         let donating = jit_donate(|x: &Array, rest: &(Array, Array, Array, Static<Vec<Op>>)| {
@@ -88,43 +101,29 @@ proptest! {
         for round in 0..2 {
             let fresh = tree::map(&x, |a| a * 1.0);
             prop_assert_ne!(fresh.unsafe_buffer_pointer(), x.unsafe_buffer_pointer());
-            let got = leaves(&donating(fresh, &rest));
-            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                assert_same_bits(g, w, &format!("donated: output {i}, round {round}"));
-            }
+            assert_outputs(&donating(fresh, &rest), &want, &format!("donated, round {round}"));
         }
     }
 }
 
-/// Runs `ops` over `[x, y, scalar]`, all float operations on operands of one shape (the
-/// programs the fused loops' typed body runs); returns the last value and every third
-/// intermediate.
+/// Runs `ops` over `[x, y, scalar]` (see [`run_ops`]), all float operations on operands of
+/// one shape: the programs the fused loops' typed body runs.
 fn float_program(x: &Array, y: &Array, ops: &[Op]) -> Vec<Array> {
-    let mut vals = vec![
+    let vals = vec![
         x.clone(),
         y.clone(),
         Array::scalar(0.75f32).astype(x.dtype()),
     ];
-    let mut out = Vec::new();
-    for (k, &(kind, i, j)) in ops.iter().enumerate() {
-        let (a, b) = (&vals[i % vals.len()], &vals[j % vals.len()]);
-        let v = match kind % 8 {
-            0 => a + b,
-            1 => a - b,
-            2 => a * b,
-            3 => a.maximum(b),
-            4 => (a * 0.5).tanh() + b,
-            5 => a.abs().sqrt() - b,
-            6 => (a.abs() + 1.0).log() * b,
-            _ => (a * -0.25).exp() / (b.abs() + 2.0),
-        };
-        if k % 3 == 2 {
-            out.push(v.clone());
-        }
-        vals.push(v);
-    }
-    out.push(vals.last().expect("values").clone());
-    out
+    run_ops(vals, ops, |kind, a, b| match kind % 8 {
+        0 => a + b,
+        1 => a - b,
+        2 => a * b,
+        3 => a.maximum(b),
+        4 => (a * 0.5).tanh() + b,
+        5 => a.abs().sqrt() - b,
+        6 => (a.abs() + 1.0).log() * b,
+        _ => (a * -0.25).exp() / (b.abs() + 2.0),
+    })
 }
 
 proptest! {
@@ -146,10 +145,7 @@ proptest! {
         let want = leaves(&f(&args));
         let jitted = Jit::new(f);
         for round in 0..2 {
-            let got = leaves(&jitted.call(&args));
-            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                assert_same_bits(g, w, &format!("output {i}, round {round}"));
-            }
+            assert_outputs(&jitted.call(&args), &want, &format!("round {round}"));
         }
         // Donating `x`: the typed body reads it from the slot each block is copied to.
         let donating = jit_donate(|x: &Array, rest: &(Array, Static<Vec<Op>>)| {
@@ -159,10 +155,7 @@ proptest! {
         for round in 0..2 {
             let fresh = tree::map(&x, |a| a * 1.0);
             prop_assert_ne!(fresh.unsafe_buffer_pointer(), x.unsafe_buffer_pointer());
-            let got = leaves(&donating(fresh, &rest));
-            for (i, (g, w)) in got.iter().zip(&want).enumerate() {
-                assert_same_bits(g, w, &format!("donated: output {i}, round {round}"));
-            }
+            assert_outputs(&donating(fresh, &rest), &want, &format!("donated, round {round}"));
         }
     }
 }
