@@ -7,6 +7,7 @@
 //! loads, 24 shuffles and eight row stores move the same 64 elements. The elements are moved as
 //! raw 32-bit patterns, so any 4-byte type goes through unchanged.
 
+use super::simd::{self, SimdLevel};
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::{
     __m256, _mm256_loadu_ps, _mm256_permute2f128_ps, _mm256_shuffle_ps, _mm256_storeu_ps,
@@ -14,20 +15,14 @@ use std::arch::x86_64::{
 };
 use std::mem::MaybeUninit;
 
-/// Whether [`transpose_8x8`] may run: the CPU has AVX (checked once) and the element is 4
-/// bytes.
+/// Whether [`transpose_8x8`] may run: the element is 4 bytes and the loops run at the AVX2
+/// level or above ([`simd::active_level`], which implies AVX and honours
+/// [`simd::set_max_level`], so capped runs test the element-wise tile).
 #[inline]
 pub(super) fn available<T>() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::sync::OnceLock;
-        static AVX: OnceLock<bool> = OnceLock::new();
-        std::mem::size_of::<T>() == 4 && *AVX.get_or_init(|| is_x86_feature_detected!("avx"))
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    cfg!(target_arch = "x86_64")
+        && std::mem::size_of::<T>() == 4
+        && simd::active_level() >= SimdLevel::Avx2
 }
 
 /// Writes `out[dst + k·dst_step + b] = src[starts + b·src_step + k]` for `k, b < 8`: eight

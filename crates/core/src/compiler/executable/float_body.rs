@@ -121,14 +121,7 @@ fn run_steps<T: PoolFloat>(
                 let read = |a: Option<Operand>| -> &[T] {
                     match a.map(operand) {
                         None => &[],
-                        Some(Operand::Slot(s)) => {
-                            let s = s as usize;
-                            if s < k {
-                                &lo[s][..n]
-                            } else {
-                                &hi[s - k - 1][..n]
-                            }
-                        }
+                        Some(Operand::Slot(s)) => &around(lo, hi, k, s)[..n],
                         Some(Operand::Input(i)) => input(i),
                         Some(Operand::Output(o)) => &outs[o as usize][..],
                     }
@@ -145,19 +138,23 @@ fn run_steps<T: PoolFloat>(
                         None => &[],
                         Some(Operand::Slot(s)) => &pool[s as usize][..n],
                         Some(Operand::Input(i)) => input(i),
-                        Some(Operand::Output(p)) => {
-                            let p = p as usize;
-                            if p < o {
-                                &lo[p][..]
-                            } else {
-                                &hi[p - o - 1][..]
-                            }
-                        }
+                        Some(Operand::Output(p)) => &around(lo, hi, o, p)[..],
                     }
                 };
                 let [x, y, z] = step.args;
                 float_to_float(step.op, [read(x), read(y), read(z)], dest);
             }
         }
+    }
+}
+
+/// Element `i` of a slice split around element `at` (`lo` before it, `hi` after; `i != at`).
+#[inline]
+fn around<'a, X>(lo: &'a [X], hi: &'a [X], at: usize, i: u16) -> &'a X {
+    let i = i as usize;
+    if i < at {
+        &lo[i]
+    } else {
+        &hi[i - at - 1]
     }
 }
