@@ -245,7 +245,7 @@ where
     T: Copy + std::ops::Mul<Output = T> + std::ops::Add<Output = T>,
 {
     let (m, k, n) = check_dims(dst, &lhs, &rhs);
-    if k != 1 || n < 8 {
+    if k != 1 || n < RANK_ONE_MIN_COLS {
         return false;
     }
     if rhs.cs == 1 {
@@ -292,6 +292,100 @@ where
     fn run(self) {
         for (i, row) in self.dst.chunks_exact_mut(self.b.len()).enumerate() {
             scaled_row(row, self.lhs.at(i, 0), self.b, self.accumulate);
+        }
+    }
+}
+
+/// The fewest columns [`rank_one_product`] takes (narrower products go to `gemm`).
+pub(crate) const RANK_ONE_MIN_COLS: usize = 8;
+
+/// `dst += a_t ⊗ b_t` for each of `steps` rank-one updates in turn, `t` ascending (descending
+/// when `reverse`): `dst` is `m × n` row-major, `a` is `steps × m` and `b` is `steps × n`. Each
+/// update of each element is `a·b + d` as [`rank_one_product`] accumulates it, so with `n` at
+/// least [`RANK_ONE_MIN_COLS`] the result has the bits of `steps` accumulating products of
+/// one `m × 1` by `1 × n`. The rows are taken a block at a time through all the steps, so a
+/// block stays in L1 instead of the whole of `dst` passing through the cache once per step.
+///
+/// Blocks of rows are split among `threads` rayon tasks for large sums; each element's
+/// updates stay in order on one thread, so the bits do not depend on the split.
+pub(crate) fn accumulate_rank_one_updates<T>(
+    dst: &mut [T],
+    a: &[T],
+    b: &[T],
+    (steps, m, n): (usize, usize, usize),
+    reverse: bool,
+    threads: usize,
+) where
+    T: Copy + Send + Sync + std::ops::Mul<Output = T> + std::ops::Add<Output = T>,
+{
+    assert!(
+        dst.len() == m * n && a.len() == steps * m && b.len() == steps * n,
+        "accumulate_rank_one_updates: {steps} updates of {m}x{n} need {} left and {} right \
+         elements and {} destination elements; got {}, {} and {}",
+        steps * m,
+        steps * n,
+        m * n,
+        a.len(),
+        b.len(),
+        dst.len()
+    );
+    if n == 0 {
+        return;
+    }
+    // Rows from `first` on, into `part`.
+    let rows_from = |first: usize, part: &mut [T]| {
+        super::simd::dispatch(RankOneUpdates {
+            dst: part,
+            a,
+            b,
+            first,
+            shape: (steps, m, n),
+            reverse,
+        })
+    };
+    if threads > 1 && m.saturating_mul(n).saturating_mul(steps) >= PARALLEL_MATMUL_THRESHOLD {
+        let rows = m.div_ceil(threads).next_multiple_of(UPDATE_ROWS);
+        dst.par_chunks_mut(rows * n)
+            .enumerate()
+            .for_each(|(c, part)| rows_from(c * rows, part));
+    } else {
+        rows_from(0, dst);
+    }
+}
+
+/// Rows of `dst` that [`accumulate_rank_one_updates`] carries through all the steps together:
+/// they share each step's row of `b`, and 8 rows of 128 f32 are 4 KiB, well inside L1.
+const UPDATE_ROWS: usize = 8;
+
+/// [`accumulate_rank_one_updates`]'s loop over the rows of `dst` from row `first` on, compiled
+/// per SIMD level.
+struct RankOneUpdates<'a, T> {
+    dst: &'a mut [T],
+    a: &'a [T],
+    b: &'a [T],
+    first: usize,
+    /// `(steps, m, n)`.
+    shape: (usize, usize, usize),
+    reverse: bool,
+}
+
+impl<T> super::simd::Kernel for RankOneUpdates<'_, T>
+where
+    T: Copy + std::ops::Mul<Output = T> + std::ops::Add<Output = T>,
+{
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let (steps, m, n) = self.shape;
+        for (block, rows) in self.dst.chunks_mut(UPDATE_ROWS * n).enumerate() {
+            let first = self.first + block * UPDATE_ROWS;
+            for s in 0..steps {
+                let t = if self.reverse { steps - 1 - s } else { s };
+                let b = &self.b[t * n..(t + 1) * n];
+                for (r, row) in rows.chunks_exact_mut(n).enumerate() {
+                    scaled_row(row, self.a[t * m + first + r], b, true);
+                }
+            }
         }
     }
 }
@@ -733,6 +827,43 @@ pub fn max_threads() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Summing rank-one updates after the fact gives the bits of the updates made one by one
+    /// with the rank-one product, in either order, on one thread or split among several.
+    #[test]
+    fn accumulated_rank_one_updates_match_the_updates_in_turn() {
+        let value = |i: usize| ((i * 7919 % 1000) as f32 - 500.0) / 37.0;
+        for (steps, m, n) in [
+            (0, 3, 8),
+            (5, 3, 8),
+            (7, 17, 31),
+            (3, 9, 129),
+            (64, 97, 384),
+        ] {
+            let a: Vec<f32> = (0..steps * m).map(value).collect();
+            let b: Vec<f32> = (0..steps * n).map(|i| value(i + 13)).collect();
+            let init: Vec<f32> = (0..m * n).map(|i| value(i + 5) * 1e3).collect();
+            for reverse in [false, true] {
+                let mut want = init.clone();
+                for s in 0..steps {
+                    let t = if reverse { steps - 1 - s } else { s };
+                    let lhs = MatRef::new(&a, t * m, m, 1, 1, 1);
+                    let rhs = MatRef::new(&b, t * n, 1, n, n, 1);
+                    assert!(rank_one_product(&mut want, lhs, rhs, true));
+                }
+                for threads in [1, 2] {
+                    let mut got = init.clone();
+                    accumulate_rank_one_updates(&mut got, &a, &b, (steps, m, n), reverse, threads);
+                    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(
+                        bits(&got),
+                        bits(&want),
+                        "{steps} updates of {m}x{n}, reverse={reverse}, {threads} threads"
+                    );
+                }
+            }
+        }
+    }
 
     /// The rank-one path gives gemm's bits: every shape around the vector width, contiguous
     /// and strided right operands, a transposed left one, overwriting and accumulating.

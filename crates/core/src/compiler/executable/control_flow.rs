@@ -9,8 +9,10 @@
 //! agrees bit for bit with the interpreted one, as every compiled program does with eager
 //! evaluation, so the loop's results are the same as the primitive's `eval`.
 
+use super::scan_accumulation::{self, Accumulation};
 use super::Executable;
 use crate::array::{Array, ShapeDtype, Storage};
+use crate::compiler::optimize::optimize;
 use crate::higher_order::control_flow::scan::ScanOp;
 use crate::higher_order::control_flow::ControlFlowOp;
 use crate::jaxpr::{ClosedJaxpr, Jaxpr};
@@ -20,12 +22,18 @@ use std::sync::Arc;
 
 /// A control-flow equation with its sub-programs compiled (boxed: an `Executable` is large).
 pub(crate) enum Control {
-    /// `scan`: the body runs once per slice of the `xs`.
+    /// `scan`: the body runs once per slice of the `xs`. Carries that only accumulate outer
+    /// products are summed after the loop (`scan_accumulation`): the compiled body is then
+    /// the rewritten one, and `shape` and `out` describe it.
     Scan {
-        op: ScanOp,
+        shape: ScanShape,
         body: Box<Executable>,
-        /// The equation's outputs: the final carry, then the stacked `ys`.
+        /// The compiled body's scan outputs: the final carry, then the stacked `ys`.
         out: Vec<ShapeDtype>,
+        /// The carries taken out of the loop, in the original scan's numbering.
+        accumulations: Vec<Accumulation>,
+        /// How many `ys` the original scan has (the rewritten one appends factors).
+        num_ys: usize,
     },
     /// `while`: the condition, then the body, until the condition is false.
     While {
@@ -36,6 +44,15 @@ pub(crate) enum Control {
     },
     /// `cond`: the branch the (clamped) index selects.
     Cond { branches: Vec<Executable> },
+}
+
+/// How a compiled scan loops: `ScanOp`'s counts and direction, for the body it runs.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ScanShape {
+    num_consts: usize,
+    num_carry: usize,
+    length: usize,
+    reverse: bool,
 }
 
 /// Names the equation and its sub-programs' sizes (an `Executable` does not print).
@@ -72,11 +89,7 @@ impl Control {
     /// other primitives.
     pub(crate) fn new(prim: &Primitive, out: &[ShapeDtype]) -> Option<Control> {
         Some(match prim.higher_order::<ControlFlowOp>()? {
-            ControlFlowOp::Scan(s) => Control::Scan {
-                body: Box::new(compile(&s.jaxpr.0)),
-                op: s.clone(),
-                out: out.to_vec(),
-            },
+            ControlFlowOp::Scan(s) => compile_scan(s, out),
             ControlFlowOp::While(w) => Control::While {
                 cond: Box::new(compile(&w.cond_jaxpr.0)),
                 body: Box::new(compile(&w.body_jaxpr.0)),
@@ -101,7 +114,33 @@ impl Control {
     /// Runs the equation on concrete operands.
     pub(crate) fn run(&self, args: &[&Array]) -> Vec<Array> {
         match self {
-            Control::Scan { op, body, out } => run_scan(op, body, out, args),
+            Control::Scan {
+                shape,
+                body,
+                out,
+                accumulations,
+                num_ys,
+            } => {
+                if accumulations.is_empty() {
+                    return run_scan(*shape, body, out, args);
+                }
+                let (consts, rest) = args.split_at(shape.num_consts);
+                let num_carry = shape.num_carry + accumulations.len();
+                let (init, xs) = rest.split_at(num_carry);
+                let kept: Vec<&Array> = consts
+                    .iter()
+                    .copied()
+                    .chain(
+                        init.iter()
+                            .enumerate()
+                            .filter(|(k, _)| !accumulations.iter().any(|a| a.carry == *k))
+                            .map(|(_, x)| *x),
+                    )
+                    .chain(xs.iter().copied())
+                    .collect();
+                let outs = run_scan(*shape, body, out, &kept);
+                scan_accumulation::finish(accumulations, init, outs, *num_ys, shape.reverse)
+            }
             Control::While {
                 cond,
                 body,
@@ -131,10 +170,52 @@ impl Control {
     }
 }
 
+/// A `scan` equation with its body compiled: taking the carries that only accumulate outer
+/// products out of the loop when there are any (see `scan_accumulation`).
+fn compile_scan(s: &ScanOp, out: &[ShapeDtype]) -> Control {
+    let shape = ScanShape {
+        num_consts: s.num_consts,
+        num_carry: s.num_carry,
+        length: s.length,
+        reverse: s.reverse,
+    };
+    let num_ys = out.len() - s.num_carry;
+    let optimized = optimize(&ClosedJaxpr {
+        jaxpr: s.jaxpr.0.clone(),
+        consts: Vec::new(),
+    });
+    match scan_accumulation::hoist(&optimized.jaxpr, s.num_consts, s.num_carry) {
+        Some((body, accumulations)) => Control::Scan {
+            shape: ScanShape {
+                num_carry: s.num_carry - accumulations.len(),
+                ..shape
+            },
+            out: scan_accumulation::scan_out_avals(
+                &body,
+                s.num_carry - accumulations.len(),
+                s.length,
+            ),
+            body: Box::new(Executable::compile(&ClosedJaxpr {
+                jaxpr: Arc::new(body),
+                consts: optimized.consts,
+            })),
+            accumulations,
+            num_ys,
+        },
+        None => Control::Scan {
+            shape,
+            body: Box::new(compile(&s.jaxpr.0)),
+            out: out.to_vec(),
+            accumulations: Vec::new(),
+            num_ys,
+        },
+    }
+}
+
 /// `ScanOp::eval` with the body compiled. Each iteration's `x` slices are copied into buffers
 /// reused while the body keeps no reference to them, and each `y` straight into its stacked
 /// output.
-fn run_scan(op: &ScanOp, body: &Executable, out: &[ShapeDtype], args: &[&Array]) -> Vec<Array> {
+fn run_scan(op: ScanShape, body: &Executable, out: &[ShapeDtype], args: &[&Array]) -> Vec<Array> {
     let (consts, rest) = args.split_at(op.num_consts);
     let (init, xs) = rest.split_at(op.num_carry);
     let mut carry: Vec<Array> = init.iter().map(|a| (*a).clone()).collect();

@@ -14,7 +14,8 @@
 //! outputs. Inputs and constants are never written.
 //!
 //! Control-flow equations (`scan`, `while`, `cond`) hold their sub-programs compiled the same
-//! way and run them per iteration (`control_flow`).
+//! way and run them per iteration (`control_flow`); carries of a scan that only accumulate
+//! outer products are summed after its loop instead (`scan_accumulation`).
 
 mod control_flow;
 mod float_body;
@@ -22,6 +23,7 @@ mod fusion;
 mod kernels;
 mod plan;
 mod row_fusion;
+mod scan_accumulation;
 mod scratch;
 
 use crate::array::{Array, ShapeDtype, Storage};
