@@ -262,6 +262,35 @@ fn fallback_primitives_are_bit_exact() {
     check(f, &(x, h, i), "fallbacks");
 }
 
+/// Static slices (compiled as strided copies, which fused loops also read in place) and pads
+/// (a compiled fill and window copy) give eager bits: strided and offset slices feeding
+/// elementwise loops, and pads with negative (cropping), interior and large padding, of
+/// f32, f64, i32 and f16 operands.
+#[test]
+fn slices_and_pads_are_bit_exact() {
+    let mut rng = Rng::new(9);
+    for dtype in [DType::F32, DType::F64, DType::I32, DType::F16] {
+        let x = random_array(&mut rng, &[6, 7, 9], dtype);
+        let f = |x: &Array| {
+            let a = lax::slice(x, &[1, 0, 2], &[5, 7, 9], None);
+            let b = lax::slice(x, &[0, 1, 0], &[6, 7, 9], Some(&[2, 3, 2]));
+            let c = lax::slice(x, &[2, 3, 4], &[2, 5, 9], None);
+            let zero = jnp::zeros_dtype([], x.dtype());
+            let one = jnp::ones_dtype([], x.dtype());
+            let p = lax::pad(x, &zero, &[(1, 2, 0), (-2, 3, 1), (0, -4, 2)]);
+            let q = lax::pad(&a, &one, &[(0, 0, 0), (2, 2, 0), (-3, -3, 0)]);
+            // A whole axis cropped away, and the sum of disjoint pads reverse mode makes.
+            let r = lax::pad(x, &one, &[(-6, 1, 0), (0, 0, 0), (0, 0, 0)]);
+            let row = lax::slice(x, &[0, 0, 0], &[1, 1, 9], None).reshape([9]);
+            let pieces =
+                [(0, 18), (9, 9), (18, 0)].map(|(lo, hi)| lax::pad(&row, &zero, &[(lo, hi, 0)]));
+            let joined = &(&pieces[0] + &pieces[1]) + &pieces[2];
+            (&a + &a, b * 2.0, c, p, q, r, joined)
+        };
+        check(f, &x, &format!("slices and pads of {dtype}"));
+    }
+}
+
 #[test]
 fn outputs_survive_later_calls_and_may_alias_inputs() {
     let jf = Jit::new(|x: &Array| {

@@ -55,6 +55,26 @@ pub fn for_each_pair(shape: &[usize], va: View, vb: View, mut f: impl FnMut(usiz
 
 /// Copies the window `shape` of `src` (view `vs`) into `dst` (view `vd`).
 pub fn copy_window<T: Copy>(dst: &mut [T], vd: View, src: &[T], vs: View, shape: &[usize]) {
+    let nd = shape.len();
+    // Rows contiguous on both sides (a pad's or an update's usual case) copy as slices.
+    if nd > 0 && vd.strides[nd - 1] == 1 && vs.strides[nd - 1] == 1 {
+        let inner = shape[nd - 1];
+        if inner == 0 {
+            return;
+        }
+        let dst_rows = View {
+            offset: vd.offset,
+            strides: &vd.strides[..nd - 1],
+        };
+        let src_rows = View {
+            offset: vs.offset,
+            strides: &vs.strides[..nd - 1],
+        };
+        for_each_pair(&shape[..nd - 1], dst_rows, src_rows, |d, s| {
+            dst[d..d + inner].copy_from_slice(&src[s..s + inner])
+        });
+        return;
+    }
     for_each_pair(shape, vd, vs, |d, s| dst[d] = src[s]);
 }
 

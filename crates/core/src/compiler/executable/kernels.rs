@@ -16,6 +16,7 @@ use crate::prims::convert::ConvertOp;
 use crate::prims::layout::LayoutOp;
 use crate::prims::reduce::{ReduceKind, ReduceOp};
 use crate::prims::select::SelectOp;
+use crate::prims::slicing::{PadWindow, SlicingOp};
 use crate::prims::unary::{float_unary_map, is_float_to_float, UnaryOp};
 use crate::prims::Primitive;
 use half::{bf16, f16};
@@ -55,7 +56,8 @@ pub(crate) struct View {
 pub(crate) enum Kernel {
     /// An elementwise loop; `dtype` is the operands' dtype (for `Select`, the cases').
     Elementwise { op: ElementwiseOp, dtype: DType },
-    /// Broadcast, transpose or reversal: output index `i` reads `src[offset + Σ i_k strides_k]`.
+    /// Broadcast, transpose, reversal or static slice: output index `i` reads
+    /// `src[offset + Σ i_k strides_k]`.
     StridedCopy {
         shape: Shape,
         strides: SmallVec<[isize; 6]>,
@@ -71,6 +73,9 @@ pub(crate) enum Kernel {
     },
     /// `dot_general` without batch axes whose operands are strided matrices, f32/f64.
     Matmul { lhs: View, rhs: View, dtype: DType },
+    /// `pad`: the output filled with the padding value (the second operand), then the
+    /// operand's kept elements copied into their window.
+    Pad { window: PadWindow, dtype: DType },
 }
 
 fn is_f(d: DType) -> bool {
@@ -101,6 +106,25 @@ pub(crate) fn select(prim: &Primitive, ins: &[&ShapeDtype], out: &ShapeDtype) ->
         }
         Primitive::Fma(_) if is_f(d?) => ew(E::Fma),
         Primitive::Layout(l) => strided(l, ins[0], out),
+        Primitive::Slicing(SlicingOp::Slice {
+            start_indices,
+            strides,
+            ..
+        }) => {
+            // `x[start:limit:step]` reads `x` from the starts with the steps' strides.
+            let x = row_major_strides(&ins[0].shape);
+            let step = |a: usize| strides.get(a).map_or(1, |&s| s as isize);
+            Some(Kernel::StridedCopy {
+                shape: out.shape.clone(),
+                strides: (0..x.len()).map(|a| x[a] * step(a)).collect(),
+                offset: (0..x.len()).map(|a| x[a] * start_indices[a] as isize).sum(),
+                dtype: ins[0].dtype,
+            })
+        }
+        Primitive::Slicing(SlicingOp::Pad { padding_config }) => Some(Kernel::Pad {
+            window: PadWindow::new(&ins[0].shape, padding_config, &out.shape),
+            dtype: ins[0].dtype,
+        }),
         Primitive::Reduce(ReduceOp::Reduce {
             kind: ReduceKind::Sum,
             axes,
@@ -423,6 +447,13 @@ impl Kernel {
                 DType::F32 => matmul::<f32>(ins, *lhs, *rhs, out),
                 _ => matmul::<f64>(ins, *lhs, *rhs, out),
             },
+            Kernel::Pad { window, dtype } => {
+                crate::with_dtype!(*dtype, T => {
+                    let dst = T::slice_mut(out);
+                    dst.fill(get::<T>(ins[1])[0]);
+                    window.copy(dst, get::<T>(ins[0]));
+                })
+            }
         }
     }
 }

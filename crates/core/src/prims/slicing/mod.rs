@@ -8,6 +8,7 @@ mod concatenate;
 mod dynamic_slice;
 mod dynamic_update_slice;
 mod pad;
+pub(crate) use pad::PadWindow;
 mod slice;
 
 pub(crate) use pad::pad_in_dim;

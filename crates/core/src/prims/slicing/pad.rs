@@ -169,36 +169,75 @@ pub(crate) fn pad_in_dim(v: &Array, fill: &Array, config: PadConfig, axis: usize
 /// `lax.pad`: fill with the padding value, then copy the operand elements that land inside the
 /// output (negative padding crops) to their strided positions.
 pub(super) fn eval(x: &Array, value: &Array, config: &[PadConfig], out_shape: &Shape) -> Storage {
-    let nd = x.ndim();
-    let xs = contiguous_strides(x.shape());
-    let os = contiguous_strides(out_shape);
-    let mut src_off = 0usize;
-    let mut dst_off = 0usize;
-    let mut count = vec![0usize; nd];
-    let mut src_strides = vec![0usize; nd];
-    let mut dst_strides = vec![0usize; nd];
-    for a in 0..nd {
-        let (lo, step) = (config[a].0, config[a].2 + 1);
-        let (d, o) = (x.shape()[a] as i64, out_shape[a] as i64);
-        // Operand positions i land at lo + i * step; keep those within [0, o).
-        let first = if lo >= 0 { 0 } else { (-lo + step - 1) / step };
-        let last = if o - lo <= 0 {
-            -1
-        } else {
-            ((o - 1 - lo) / step).min(d - 1)
-        };
-        count[a] = (last - first + 1).max(0) as usize;
-        src_off += first.max(0) as usize * xs[a];
-        if count[a] > 0 {
-            dst_off += (lo + first * step) as usize * os[a];
-        }
-        src_strides[a] = xs[a];
-        dst_strides[a] = step as usize * os[a];
-    }
+    let window = PadWindow::new(x.shape(), config, out_shape);
     crate::with_dtype!(x.dtype(), T => {
         let mut v = vec![value.item::<T>(); out_shape.size()];
-        copy_window(&mut v, View { offset: dst_off, strides: &dst_strides }, x.as_slice::<T>(),
-            View { offset: src_off, strides: &src_strides }, &count);
+        window.copy(&mut v, x.as_slice::<T>());
         T::into_storage(v)
     })
+}
+
+/// Where a pad's operand elements land in its output: the window of operand elements that
+/// stay (negative padding crops), as strided views of the operand and of the output. The
+/// compiled `pad` kernel holds one, computed once.
+#[derive(Clone, Debug)]
+pub(crate) struct PadWindow {
+    src_offset: usize,
+    src_strides: Vec<usize>,
+    dst_offset: usize,
+    dst_strides: Vec<usize>,
+    /// The operand elements kept along each axis.
+    count: Vec<usize>,
+}
+
+impl PadWindow {
+    /// The window of an operand of shape `x` padded by `config` into `out_shape`.
+    pub(crate) fn new(x: &[usize], config: &[PadConfig], out_shape: &[usize]) -> PadWindow {
+        let nd = x.len();
+        let xs = contiguous_strides(x);
+        let os = contiguous_strides(out_shape);
+        let mut w = PadWindow {
+            src_offset: 0,
+            src_strides: xs.clone(),
+            dst_offset: 0,
+            dst_strides: vec![0; nd],
+            count: vec![0; nd],
+        };
+        for a in 0..nd {
+            let (lo, step) = (config[a].0, config[a].2 + 1);
+            let (d, o) = (x[a] as i64, out_shape[a] as i64);
+            // Operand positions i land at lo + i * step; keep those within [0, o).
+            let first = if lo >= 0 { 0 } else { (-lo + step - 1) / step };
+            let last = if o - lo <= 0 {
+                -1
+            } else {
+                ((o - 1 - lo) / step).min(d - 1)
+            };
+            w.count[a] = (last - first + 1).max(0) as usize;
+            w.src_offset += first.max(0) as usize * xs[a];
+            if w.count[a] > 0 {
+                w.dst_offset += (lo + first * step) as usize * os[a];
+            }
+            w.dst_strides[a] = step as usize * os[a];
+        }
+        w
+    }
+
+    /// Copies the operand's kept elements from `src` into the output `dst` (already filled
+    /// with the padding value).
+    pub(crate) fn copy<T: Copy>(&self, dst: &mut [T], src: &[T]) {
+        copy_window(
+            dst,
+            View {
+                offset: self.dst_offset,
+                strides: &self.dst_strides,
+            },
+            src,
+            View {
+                offset: self.src_offset,
+                strides: &self.src_strides,
+            },
+            &self.count,
+        );
+    }
 }
