@@ -82,6 +82,27 @@ impl Jaxpr {
             .map(|a| self.atom_aval(a).clone())
             .collect()
     }
+
+    /// For each variable, the index of the equation defining it (`None` for constants and
+    /// inputs) and how many times it is read, by equations and as an output: what a rewrite
+    /// asks before it removes or replaces an equation.
+    pub(crate) fn definitions_and_reads(&self) -> (Vec<Option<usize>>, Vec<usize>) {
+        let n = self.avals.len();
+        let mut def: Vec<Option<usize>> = vec![None; n];
+        let mut reads = vec![0usize; n];
+        for (i, e) in self.eqns.iter().enumerate() {
+            for &v in &e.outputs {
+                def[v as usize] = Some(i);
+            }
+        }
+        let inputs = self.eqns.iter().flat_map(|e| &e.inputs);
+        for a in inputs.chain(&self.outvars) {
+            if let Atom::Var(v) = a {
+                reads[*v as usize] += 1;
+            }
+        }
+        (def, reads)
+    }
 }
 
 /// A jaxpr with values for its constants (`jax.core.ClosedJaxpr`). Cheap to clone.

@@ -106,24 +106,7 @@ pub(crate) fn hoist(
 
 /// The carries that qualify (see [`hoist`]).
 fn find(j: &Jaxpr, num_consts: usize, num_carry: usize) -> Vec<Found> {
-    let n = j.avals.len();
-    let mut def: Vec<Option<usize>> = vec![None; n];
-    let mut reads = vec![0usize; n];
-    for (i, e) in j.eqns.iter().enumerate() {
-        for &v in &e.outputs {
-            def[v as usize] = Some(i);
-        }
-        for a in &e.inputs {
-            if let Atom::Var(v) = a {
-                reads[*v as usize] += 1;
-            }
-        }
-    }
-    for a in &j.outvars {
-        if let Atom::Var(v) = a {
-            reads[*v as usize] += 1;
-        }
-    }
+    let (def, reads) = j.definitions_and_reads();
     let var = |a: &Atom| match a {
         Atom::Var(v) => Some(*v),
         Atom::Literal(_) => None,

@@ -26,25 +26,7 @@ use crate::prims::Primitive;
 /// outputs directly (see the module documentation). Transposes left without readers are
 /// removed by dead-code elimination.
 pub fn absorb_transposes(j: &Jaxpr) -> Jaxpr {
-    let n = j.avals.len();
-    // The defining equation of each variable, and how many times each is read.
-    let mut def: Vec<Option<usize>> = vec![None; n];
-    let mut reads = vec![0usize; n];
-    for (i, e) in j.eqns.iter().enumerate() {
-        for &v in &e.outputs {
-            def[v as usize] = Some(i);
-        }
-        for a in &e.inputs {
-            if let Atom::Var(v) = a {
-                reads[*v as usize] += 1;
-            }
-        }
-    }
-    for a in &j.outvars {
-        if let Atom::Var(v) = a {
-            reads[*v as usize] += 1;
-        }
-    }
+    let (def, reads) = j.definitions_and_reads();
     let permutation_of = |a: &Atom| -> Option<(Atom, &Axes)> {
         let Atom::Var(v) = a else { return None };
         let e = &j.eqns[def[*v as usize]?];
