@@ -113,10 +113,9 @@ pub(crate) fn select(prim: &Primitive, ins: &[&ShapeDtype], out: &ShapeDtype) ->
         }) => {
             // `x[start:limit:step]` reads `x` from the starts with the steps' strides.
             let x = row_major_strides(&ins[0].shape);
-            let step = |a: usize| strides.get(a).map_or(1, |&s| s as isize);
             Some(Kernel::StridedCopy {
                 shape: out.shape.clone(),
-                strides: (0..x.len()).map(|a| x[a] * step(a)).collect(),
+                strides: (0..x.len()).map(|a| x[a] * strides[a] as isize).collect(),
                 offset: (0..x.len()).map(|a| x[a] * start_indices[a] as isize).sum(),
                 dtype: ins[0].dtype,
             })

@@ -17,6 +17,7 @@
 
 use crate::array::{Array, ShapeDtype, Storage};
 use crate::backend::cpu::matmul::{accumulate_rank_one_updates, max_threads, RANK_ONE_MIN_COLS};
+use crate::higher_order::control_flow::scan::stacked;
 use crate::jaxpr::rewrite::renumber;
 use crate::jaxpr::{Atom, Jaxpr, Var};
 use crate::prims::binary::BinaryOp;
@@ -214,21 +215,10 @@ fn accumulated(acc: &Accumulation, init: &Array, a: &Array, b: &Array, reverse: 
 /// The avals of a scan's results: the body's carry outputs, then its `ys` stacked `length`
 /// deep.
 pub(crate) fn scan_out_avals(body: &Jaxpr, num_carry: usize, length: usize) -> Vec<ShapeDtype> {
-    body.out_avals()
-        .into_iter()
-        .enumerate()
-        .map(|(k, a)| {
-            if k < num_carry {
-                return a;
-            }
-            let mut shape = vec![length];
-            shape.extend_from_slice(&a.shape);
-            ShapeDtype {
-                shape: shape.into(),
-                ..a
-            }
-        })
-        .collect()
+    let outs = body.out_avals();
+    let (carries, ys) = outs.split_at(num_carry);
+    let stacked_ys = ys.iter().map(|y| stacked(y, length));
+    carries.iter().cloned().chain(stacked_ys).collect()
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ pub struct ScanOp {
 }
 
 /// A `[length, ...]` aval from a per-iteration one.
-fn stacked(a: &ShapeDtype, length: usize) -> ShapeDtype {
+pub(crate) fn stacked(a: &ShapeDtype, length: usize) -> ShapeDtype {
     let mut shape = vec![length];
     shape.extend_from_slice(&a.shape);
     ShapeDtype {
