@@ -148,6 +148,59 @@ fn store_block_transposed<T: Copy, const B: usize>(
     }
 }
 
+/// Writes the matrix whose column `j` is `column(j)` (each `rows` elements long) into `out` in
+/// row-major order (`out[i * cols + j] = column(j)[i]`): a column-major matrix with any column
+/// stride, such as faer's padded `Mat`. Square blocks of one cache line's worth of elements a
+/// side move through a local array, for the reasons given on [`transpose_into`]: read
+/// element by element, the rows of a 1024x1024 result touched one cache line of every column.
+pub(crate) fn columns_to_row_major<'a, T: Copy + 'a>(
+    rows: usize,
+    cols: usize,
+    column: impl Fn(usize) -> &'a [T],
+    out: &mut [T],
+) {
+    assert_eq!(
+        out.len(),
+        rows * cols,
+        "columns_to_row_major: a buffer of {} elements for a {rows}x{cols} matrix",
+        out.len()
+    );
+    if std::mem::size_of::<T>() <= 4 {
+        columns_to_row_major_blocks::<T, 16>(rows, cols, column, out);
+    } else {
+        columns_to_row_major_blocks::<T, 8>(rows, cols, column, out);
+    }
+}
+
+fn columns_to_row_major_blocks<'a, T: Copy + 'a, const B: usize>(
+    rows: usize,
+    cols: usize,
+    column: impl Fn(usize) -> &'a [T],
+    out: &mut [T],
+) {
+    for j in (0..cols).step_by(B) {
+        let width = B.min(cols - j);
+        let band: Vec<&[T]> = (j..j + width).map(|c| &column(c)[..rows]).collect();
+        let mut i = 0;
+        if width == B {
+            while i + B <= rows {
+                // Row r of `block` is column j + r's elements i..i + B.
+                let mut block = [[band[0][i]; B]; B];
+                for (line, col) in block.iter_mut().zip(&band) {
+                    line.copy_from_slice(&col[i..i + B]);
+                }
+                store_block_transposed(out, cols, &block, i, j);
+                i += B;
+            }
+        }
+        for r in i..rows {
+            for (c, col) in band.iter().enumerate() {
+                out[r * cols + j + c] = col[r];
+            }
+        }
+    }
+}
+
 /// A column-major copy of the row-major `m`×`n` matrix `a`.
 pub(crate) fn to_column_major<T: Copy + Send + Sync>(a: &[T], m: usize, n: usize) -> Vec<T> {
     // Any value will do: every element is overwritten (a fill, where a copy also reads `a`).
@@ -180,6 +233,27 @@ mod tests {
             let mut b64 = a64.clone();
             transpose_square_in_place(&mut b64, n);
             assert_eq!(b64, to_column_major(&a64, n, n), "u64 {n}x{n}");
+        }
+    }
+
+    #[test]
+    fn strided_columns_are_copied_in_row_major_order() {
+        for (rows, cols, stride) in [(0, 3, 1), (3, 0, 4), (5, 7, 5), (17, 33, 20), (40, 19, 41)] {
+            let data: Vec<u64> = (0..(stride * cols) as u64).collect();
+            let mut out = vec![u64::MAX; rows * cols];
+            columns_to_row_major(rows, cols, |j| &data[j * stride..], &mut out);
+            for i in 0..rows {
+                for j in 0..cols {
+                    assert_eq!(out[i * cols + j], data[j * stride + i], "u64 {rows}x{cols}");
+                }
+            }
+            let data32: Vec<u32> = data.iter().map(|&x| x as u32).collect();
+            let mut out32 = vec![u32::MAX; rows * cols];
+            columns_to_row_major(rows, cols, |j| &data32[j * stride..], &mut out32);
+            assert!(
+                out32.iter().zip(&out).all(|(&a, &b)| u64::from(a) == b),
+                "u32"
+            );
         }
     }
 

@@ -241,7 +241,8 @@ fn eigh_kernel<T: LinalgScalar>(a: MatRef<'_, T>, lower: bool, par: Par) -> Vec<
     vec![row_major(u.as_ref()), w]
 }
 
-/// Whether every entry of `a` is finite.
+/// Whether every entry of `a` is finite. Walks down the columns: the kernels' matrices are
+/// column-major, and along a row every element would lie in another cache line.
 pub(crate) fn all_finite<T: LinalgScalar>(a: MatRef<'_, T>) -> bool {
-    (0..a.nrows()).all(|i| (0..a.ncols()).all(|j| faer::traits::math_utils::is_finite(&a[(i, j)])))
+    (0..a.ncols()).all(|j| (0..a.nrows()).all(|i| faer::traits::math_utils::is_finite(&a[(i, j)])))
 }

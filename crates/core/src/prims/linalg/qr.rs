@@ -363,7 +363,11 @@ where
 
 /// Joins each output's per-matrix buffers. With no matrices there is nothing to join, and
 /// [`wrap_outputs`] makes the empty outputs from the avals.
-fn concat_outputs<T: Copy>(per: Vec<Vec<Vec<T>>>) -> Vec<Vec<T>> {
+fn concat_outputs<T: Copy>(mut per: Vec<Vec<Vec<T>>>) -> Vec<Vec<T>> {
+    if per.len() == 1 {
+        // One matrix: its outputs are the batch's, without another copy.
+        return per.pop().expect("one matrix");
+    }
     let Some(first) = per.first() else {
         return Vec::new();
     };
@@ -382,12 +386,23 @@ fn concat_outputs<T: Copy>(per: Vec<Vec<Vec<T>>>) -> Vec<Vec<T>> {
 /// A faer matrix as a row-major buffer.
 pub(crate) fn row_major<T: Copy>(a: MatRef<'_, T>) -> Vec<T> {
     let (r, c) = a.shape();
-    let mut v = Vec::with_capacity(r * c);
-    for i in 0..r {
-        for j in 0..c {
-            v.push(a[(i, j)]);
-        }
+    if r == 0 || c == 0 {
+        return Vec::new();
     }
+    if a.row_stride() != 1 {
+        return (0..r)
+            .flat_map(|i| (0..c).map(move |j| a[(i, j)]))
+            .collect();
+    }
+    // Any value will do: every element is overwritten.
+    let mut v = vec![a[(0, 0)]; r * c];
+    let column = |j: usize| {
+        a.col(j)
+            .try_as_col_major()
+            .expect("a unit row stride makes every column contiguous")
+            .as_slice()
+    };
+    super::column_major::columns_to_row_major(r, c, column, &mut v);
     v
 }
 
@@ -433,16 +448,12 @@ fn qr_kernel<T: LinalgScalar>(a: MatRef<'_, T>, full: bool, par: Par) -> Vec<Vec
             ),
         )),
     );
-    let mut r = Vec::with_capacity(k * n);
-    for i in 0..k {
-        for j in 0..n {
-            r.push(if j >= i && i < size {
-                qr[(i, j)]
-            } else {
-                math_utils::zero::<T>()
-            });
-        }
+    // `r`: the upper triangle of the factored rows, then zero rows up to `k`.
+    let mut r = row_major(qr.as_ref().get(..size, ..));
+    for (i, row) in r.chunks_mut(n.max(1)).enumerate() {
+        row[..i.min(n)].fill(math_utils::zero::<T>());
     }
+    r.resize(k * n, math_utils::zero::<T>());
     vec![row_major(q.as_ref()), r]
 }
 
