@@ -19,6 +19,7 @@ use crate::prims::{bind, bind1, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::svd::ComputeSvdVectors;
+use faer::traits::math_utils;
 use faer::{linalg, Mat, MatRef, Par};
 
 /// `svd[full_matrices, compute_uv]`: for `x: [..., m, n]` with `k = min(m, n)`, the singular
@@ -371,7 +372,12 @@ fn svd_kernel<T: LinalgScalar>(a: MatRef<'_, T>, op: SvdOp, par: Par) -> Vec<Vec
     let mut outs = vec![s.column_vector().iter().copied().collect::<Vec<T>>()];
     if op.compute_uv {
         outs.push(row_major(u.as_ref()));
-        outs.push(row_major(v.as_ref().adjoint().to_owned().as_ref()));
+        // Row i of `vh` is column i of `v`, conjugated: a contiguous run of faer's storage.
+        let mut vh = Vec::with_capacity(vk * n);
+        for i in 0..vk {
+            vh.extend(v.col(i).iter().map(math_utils::conj));
+        }
+        outs.push(vh);
     }
     outs
 }
