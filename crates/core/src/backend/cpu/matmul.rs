@@ -445,19 +445,49 @@ fn gemm_product<T: ArrayElement + Send + Sync>(
     } else {
         rhs
     };
-    // SAFETY: `MatRef::new` checked that every (i, j) with i < rows, j < cols lies inside its
-    // buffer, `check_dims` that dst holds m·n elements, and dst is read (when accumulating)
-    // and written with row stride n and column stride 1, inside its m·n elements. gemm
-    // computes dst = alpha · dst + beta · lhs · rhs, reading dst only when asked to (alpha = 1
-    // then), without conjugation.
+    // SAFETY: `check_dims` checked that dst holds m·n elements, which row stride n and column
+    // stride 1 keep inside it.
+    unsafe {
+        call_gemm(
+            gemm,
+            dst.as_mut_ptr(),
+            (n, 1),
+            accumulate,
+            lhs,
+            rhs,
+            threads,
+        )
+    }
+}
+
+/// gemm's `out = lhs · rhs`, or `out += lhs · rhs` when `accumulate` (`out` then read), with
+/// element `(i, j)` of `out` at `i·strides.0 + j·strides.1`, on `threads` threads when the
+/// product is large enough.
+///
+/// # Safety
+/// `out` must be valid for reads (when accumulating) and writes of every element the strides
+/// reach for `i < lhs.rows`, `j < rhs.cols`, and `lhs.cols` must equal `rhs.rows`.
+unsafe fn call_gemm<T: ArrayElement + Send + Sync>(
+    gemm: gemm_at_level::GemmFn<T>,
+    out: *mut T,
+    strides: (usize, usize),
+    accumulate: bool,
+    lhs: MatRef<'_, T>,
+    rhs: MatRef<'_, T>,
+    threads: usize,
+) {
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    // SAFETY: `MatRef::new` checked that every (i, j) with i < rows, j < cols lies inside each
+    // operand's buffer; the caller vouches for `out`. gemm computes out = alpha · out + beta ·
+    // lhs · rhs, reading out only when asked to (alpha = 1 then), without conjugation.
     unsafe {
         gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
+            out,
+            strides.1 as isize,
+            strides.0 as isize,
             accumulate,
             lhs.data.as_ptr().add(lhs.offset),
             lhs.cs as isize,
@@ -500,37 +530,20 @@ fn column_major_product<T: ArrayElement + Send + Sync>(
         lhs_column_major = lhs.transpose().to_row_major_tiled();
         MatRef::new(&lhs_column_major, 0, m, k, 1, m)
     };
-    let write = |out: *mut T| {
-        // SAFETY: `out` has room for m·n elements, written with row stride 1 and column
-        // stride m, each exactly once and never read (`read_dst` is false); the operands are
-        // views `MatRef::new` checked, read with their own strides.
-        unsafe {
-            gemm(
-                m,
-                n,
-                k,
-                out,
-                m as isize,
-                1,
-                false,
-                lhs.data.as_ptr().add(lhs.offset),
-                lhs.cs as isize,
-                lhs.rs as isize,
-                rhs.data.as_ptr().add(rhs.offset),
-                rhs.cs as isize,
-                rhs.rs as isize,
-                T::one(),
-                T::one(),
-                false,
-                false,
-                false,
-                parallelism(m, n, k, threads),
-            )
-        }
-    };
-    // SAFETY: gemm writes every one of the m·n slots (see `write`).
+    // SAFETY: gemm writes (and, not accumulating, never reads) every one of the m·n slots:
+    // row stride 1 and column stride m reach exactly them.
     let column_major: Vec<T> = unsafe {
-        super::uninit::vec_filled_by(m * n, |slots| write(slots.as_mut_ptr().cast::<T>()))
+        super::uninit::vec_filled_by(m * n, |slots| {
+            call_gemm(
+                gemm,
+                slots.as_mut_ptr().cast::<T>(),
+                (1, m),
+                false,
+                lhs,
+                rhs,
+                threads,
+            )
+        })
     };
     super::strided::strided_copy_into(&column_major, &[m, n], &[1, m as isize], 0, dst);
 }
