@@ -180,10 +180,11 @@ fn compile_scan(s: &ScanOp, out: &[ShapeDtype]) -> Control {
         reverse: s.reverse,
     };
     let num_ys = out.len() - s.num_carry;
-    let optimized = optimize(&ClosedJaxpr {
+    let original = ClosedJaxpr {
         jaxpr: s.jaxpr.0.clone(),
         consts: Vec::new(),
-    });
+    };
+    let optimized = optimize(&original);
     match scan_accumulation::hoist(&optimized.jaxpr, s.num_consts, s.num_carry) {
         Some((body, accumulations)) => Control::Scan {
             shape: ScanShape {
@@ -204,7 +205,7 @@ fn compile_scan(s: &ScanOp, out: &[ShapeDtype]) -> Control {
         },
         None => Control::Scan {
             shape,
-            body: Box::new(compile(&s.jaxpr.0)),
+            body: Box::new(Executable::from_optimized(&original, &optimized)),
             out: out.to_vec(),
             accumulations: Vec::new(),
             num_ys,

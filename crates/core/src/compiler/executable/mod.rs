@@ -66,7 +66,14 @@ struct State {
 impl Executable {
     /// Compiles a staged program for the CPU.
     pub fn compile(program: &ClosedJaxpr) -> Executable {
-        let plan = Plan::new(&crate::compiler::optimize::optimize(program));
+        Executable::from_optimized(program, &crate::compiler::optimize::optimize(program))
+    }
+
+    /// [`compile`](Executable::compile) for a caller that already holds `optimized`, the
+    /// result of `optimize(program)`: a scan's compilation optimises its body first to look
+    /// for accumulating carries, and need not optimise it again when there are none.
+    pub(crate) fn from_optimized(program: &ClosedJaxpr, optimized: &ClosedJaxpr) -> Executable {
+        let plan = Plan::new(optimized);
         Executable {
             program: program.clone(),
             state: Mutex::new(State::new(&plan)),
