@@ -476,6 +476,33 @@ fn round_half_even<T: Float>(v: T) -> T {
 }
 
 /// Applies a special function computed in f32 (or f64 for `f64` inputs):
+/// `tanh` of one element: the formula of the `tanh` loop, for fused formulas that contain it
+/// (`compiler/executable/composite.rs`) and must give the same bits.
+#[inline(always)]
+pub(crate) fn tanh_element<T: FloatElement>(v: T) -> T {
+    special_fn(v, special::tanh_f32, f64::tanh)
+}
+
+/// `exp` of one element (the formula of the `exp` loop; see [`tanh_element`]).
+#[inline(always)]
+pub(crate) fn exp_element<T: FloatElement>(v: T) -> T {
+    special_fn(v, vecmath::exp_f32, f64::exp)
+}
+
+/// `logistic` of one f32 or f64 element (the formula of the `logistic` loop for those dtypes;
+/// see [`tanh_element`]).
+#[inline(always)]
+pub(crate) fn logistic_element<T: FloatElement>(v: T) -> T {
+    special_fn(v, vecmath::logistic_f32, |v| 1.0 / (1.0 + (-v).exp()))
+}
+
+/// `integer_pow(x, 3)` of one element, in square-and-multiply's association (shared with the
+/// fused formulas, as [`tanh_element`] is).
+#[inline(always)]
+pub(crate) fn cube<T: FloatElement>(v: T) -> T {
+    v * (v * v)
+}
+
 /// `f32_fn` for every float dtype but f64 (f16/bf16 round through f32), `f64_fn` for f64.
 /// Generic rather than function pointers so each formula inlines into its vectorised loop.
 #[inline(always)]
@@ -585,7 +612,7 @@ pub(crate) fn float_unary_map<T: FloatElement, S: Sink<T>>(
                 sink.map(x, round_half_away)
             }
         }
-        Exp => sink.map(x, |v| special_fn(v, vecmath::exp_f32, f64::exp)),
+        Exp => sink.map(x, exp_element),
         // JAX lowers exp2 to `exp(log(2) * x)` with log(2) rounded to the dtype; do the same
         // so results agree (this is up to a few ulp less accurate than a true exp2).
         Exp2 => {
@@ -598,16 +625,14 @@ pub(crate) fn float_unary_map<T: FloatElement, S: Sink<T>>(
         Log => sink.map(x, |v| special_fn(v, vecmath::log_f32, f64::ln)),
         Log1p => sink.map(x, |v| special_fn(v, vecmath::log1p_f32, special::log1p_f64)),
         Expm1 => sink.map(x, |v| special_fn(v, vecmath::expm1_f32, f64::exp_m1)),
-        Tanh => sink.map(x, |v| special_fn(v, special::tanh_f32, f64::tanh)),
+        Tanh => sink.map(x, tanh_element),
         // XLA expands `logistic` into `1 / (1 + exp(-x))` before it widens the half and 8-bit
         // floats, so each of those operations rounds to the element type; JAX's bits are
         // those of the expansion, not of a rounded f32 logistic.
         Logistic if T::DTYPE.size_in_bytes() < 4 => sink.map(x, |v| {
             one / (one + special_fn(-v, vecmath::exp_f32, f64::exp))
         }),
-        Logistic => sink.map(x, |v| {
-            special_fn(v, vecmath::logistic_f32, |v| 1.0 / (1.0 + (-v).exp()))
-        }),
+        Logistic => sink.map(x, logistic_element),
         Sin => trig(sink, x, vecmath_trig::sin_f32, libm::sinf, f64::sin),
         Cos => trig(sink, x, vecmath_trig::cos_f32, libm::cosf, f64::cos),
         Tan => trig(sink, x, vecmath_trig::tan_f32, libm::tanf, f64::tan),
@@ -674,7 +699,7 @@ pub(crate) fn float_unary_map<T: FloatElement, S: Sink<T>>(
                 0 => pow_loop!(_v => one),
                 1 => pow_loop!(v => v),
                 2 => pow_loop!(v => v * v),
-                3 => pow_loop!(v => v * (v * v)),
+                3 => pow_loop!(v => cube(v)),
                 4 => pow_loop!(v => (v * v) * (v * v)),
                 p => pow_loop!(v => powi(v, p, one, |a, b| a * b)),
             }

@@ -8,6 +8,7 @@
 //! at a time. Every operation runs the same per-element formula as its standalone kernel
 //! ([`kernels::elementwise`]), so fused and unfused programs agree bit for bit.
 
+use super::composite;
 use super::float_body::{FloatBody, FloatStep, Operand, Target};
 use super::kernels::{self, Dst, ElementwiseOp, Kernel, Src};
 use super::scratch::{split, Scratch, SCRATCH};
@@ -317,12 +318,20 @@ impl Fused {
         // The output buffer of each output value a later step reads.
         let mut output_of: std::collections::HashMap<Var, u16> = Default::default();
         let mut slots: Vec<(DType, u16)> = Vec::new();
+        // Chains of members that run as one formula (their inner values never leave it):
+        // `ends[k]` is the member whose step computes member `k`'s value.
+        let some: Vec<Option<&Kernel>> = kernels.iter().map(|k| Some(*k)).collect();
+        let chains = composite::find_chains(j, members, &some, &outside);
+        let mut ends: Vec<usize> = (0..members.len()).collect();
+        for c in &chains {
+            ends[c.first..=c.last].fill(c.last);
+        }
         // The last step that reads each value the group makes.
         let mut last_reader: std::collections::HashMap<Var, usize> = Default::default();
         for (k, &i) in members.iter().enumerate() {
             for a in &j.eqns[i].inputs {
                 if let Atom::Var(v) = a {
-                    last_reader.insert(*v, k);
+                    last_reader.insert(*v, ends[k]);
                 }
             }
         }
@@ -341,8 +350,29 @@ impl Fused {
             .map(|v| len * j.avals[v as usize].dtype.size_in_bytes())
             .sum();
         let stream = output_bytes >= STREAM_BYTES;
+        let mut chain_of_last = chains.iter().map(|c| (c.last, c)).peekable();
+        // The member position of each step (a chain's step is its last member's).
+        let mut step_member: Vec<usize> = Vec::new();
         for (k, (&i, kernel)) in members.iter().zip(&kernels).enumerate() {
+            if ends[k] != k {
+                // Inside a chain: computed by the chain's formula at its last member.
+                continue;
+            }
             let e = &j.eqns[i];
+            // A chain's last member runs the chain's formula on the chain's variable.
+            let chain = chain_of_last
+                .next_if(|(last, _)| *last == k)
+                .map(|(_, c)| c);
+            let (kernel, operands) = match chain {
+                Some(c) => {
+                    let Kernel::Elementwise { dtype, .. } = kernel else {
+                        unreachable!("a chain is made of elementwise kernels")
+                    };
+                    let op = ElementwiseOp::Composite(c.op);
+                    (&Kernel::Elementwise { op, dtype: *dtype }, &c.inputs[..])
+                }
+                None => (*kernel, &e.inputs[..]),
+            };
             let out = e.outputs[0];
             let out_dtype = j.avals[out as usize].dtype;
             let is_output = outside(out);
@@ -388,10 +418,10 @@ impl Fused {
             if is_output {
                 wiring.outputs.push(out);
             }
+            step_member.push(k);
             steps.push(match kernel {
                 Kernel::Elementwise { op, dtype } => {
-                    let args = e
-                        .inputs
+                    let args = operands
                         .iter()
                         .map(|a| match a {
                             Atom::Var(v) if slot_of.contains_key(v) => Arg::Slot(slot_of[v]),
@@ -480,7 +510,7 @@ impl Fused {
                     if args.iter().any(|a| matches!(a, Arg::Input(x) if *x as usize == i)))
             };
             let first = steps.iter().position(reads).expect("an operand is read");
-            let part = part_of(first);
+            let part = part_of(step_member[first]);
             let paired = |o: &usize| aliases.iter().any(|x: &Alias| x.output as usize == *o);
             let fits = |o: &usize| {
                 j.avals[wiring.outputs[*o] as usize].dtype == aval.dtype
@@ -500,6 +530,11 @@ impl Fused {
             });
         }
         let float_body = float_body(&steps, &slots);
+        // Where each part ends among the steps (members inside a chain have none).
+        let part_ends = part_ends
+            .iter()
+            .map(|&e| step_member.iter().filter(|&&k| k < e).count())
+            .collect();
         (
             Fused {
                 len,
@@ -741,7 +776,11 @@ fn float_body(steps: &[Step], slots: &[(DType, u16)]) -> Option<FloatBody> {
         .iter()
         .map(|step| match step {
             Step::Op {
-                op: op @ (ElementwiseOp::Unary(_) | ElementwiseOp::Binary(_) | ElementwiseOp::Fma),
+                op:
+                    op @ (ElementwiseOp::Unary(_)
+                    | ElementwiseOp::Binary(_)
+                    | ElementwiseOp::Fma
+                    | ElementwiseOp::Composite(_)),
                 dtype: d,
                 args,
                 dest,
@@ -762,6 +801,7 @@ fn float_body(steps: &[Step], slots: &[(DType, u16)]) -> Option<FloatBody> {
 #[cfg(test)]
 mod tests {
     use super::super::plan::{Instr, Plan};
+    use super::ElementwiseOp;
     use crate::compiler::optimize::optimize;
     use crate::transforms::make_jaxpr;
     use crate::{numpy as jnp, Array};
@@ -817,6 +857,123 @@ mod tests {
             typed(&plan_of(relu_and_mask, &x, &jnp::zeros([600]))),
             vec![false]
         );
+    }
+
+    /// The operations of each fused loop's steps.
+    fn step_ops(plan: &Plan) -> Vec<Vec<ElementwiseOp>> {
+        plan.instrs
+            .iter()
+            .filter_map(|i| match i {
+                Instr::Fused { kernel, .. } => Some(
+                    kernel
+                        .steps
+                        .iter()
+                        .filter_map(|s| match s {
+                            super::Step::Op { op, .. } => Some(*op),
+                            super::Step::Load { .. } => None,
+                        })
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `jax.nn.gelu(x, approximate=True)` an operation at a time, as it traces; with its
+    /// `tanh` argument too.
+    fn gelu_by_hand(x: &Array) -> (Array, Array) {
+        let c = Array::weak_scalar;
+        let cubic = &c(0.044715) * &jnp::integer_pow(x, 3);
+        let scale = Array::scalar((2.0f64 / std::f64::consts::PI).sqrt()).astype(x.dtype());
+        let inner = &scale * &(x + &cubic);
+        let cdf = &c(0.5) * &(&c(1.0) + &jnp::tanh(&inner));
+        (x * &cdf, inner)
+    }
+
+    /// Asserts `got` and `want` hold the same bits, naming the first element that differs. Any
+    /// NaN matches any NaN: which operand's NaN a product returns depends on the operand order
+    /// the compiler picked for each loop.
+    fn assert_same_bits(got: &Array, want: &Array) {
+        let bits = |a: &Array| -> Vec<u64> {
+            let v = a.astype(crate::DType::F64).to_vec::<f64>();
+            let canonical = |v: &f64| if v.is_nan() { f64::NAN } else { *v };
+            v.iter().map(|v| canonical(v).to_bits()).collect()
+        };
+        let (g, w) = (bits(got), bits(want));
+        assert_eq!(g.len(), w.len());
+        if let Some(i) = (0..g.len()).find(|&i| g[i] != w[i]) {
+            let (a, b) = (f64::from_bits(g[i]), f64::from_bits(w[i]));
+            panic!("element {i} of {}: {a} against {b}", got.dtype());
+        }
+    }
+
+    #[test]
+    fn gelu_runs_as_one_formula_step_with_the_bits_of_its_equations() {
+        use super::super::composite::Composite;
+        let mut v: Vec<f32> = (0..6000).map(|i| (i as f32 - 3000.0) * 0.003).collect();
+        v.extend([
+            0.0,
+            -0.0,
+            1e-39,
+            20.0,
+            -20.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+        ]);
+        let x = Array::from_vec(v, [6008]);
+        let x64 = x.astype(crate::DType::F64);
+        for x in [&x, &x64] {
+            let gelu = |x: &Array, _: &Array| {
+                let y = crate::nn::gelu(x);
+                (y.clone(), y)
+            };
+            let ops = step_ops(&plan_of(gelu, x, x));
+            let one_formula = matches!(ops[..], [ref steps]
+                if matches!(steps[..], [ElementwiseOp::Composite(Composite::GeluTanh { .. })]));
+            assert!(one_formula, "{ops:?}");
+            let jaxpr = make_jaxpr(|x: &Array| crate::nn::gelu(x))(x);
+            let got = super::super::Executable::compile(&jaxpr).run(&[x]);
+            assert_same_bits(&got[0], &gelu_by_hand(x).0);
+        }
+        // When the program also returns an inner value, that value needs its own step: the
+        // chain does not form, and the results are the same.
+        let both = |x: &Array, _: &Array| gelu_by_hand(x);
+        let ops = step_ops(&plan_of(both, &x, &x));
+        let composite = |op: &ElementwiseOp| matches!(op, ElementwiseOp::Composite(_));
+        assert!(!ops.iter().flatten().any(composite), "{ops:?}");
+        let jaxpr = make_jaxpr(|x: &Array| gelu_by_hand(x))(&x);
+        let got = super::super::Executable::compile(&jaxpr).run(&[&x]);
+        let (gelu, inner) = gelu_by_hand(&x);
+        assert_same_bits(&got[0], &gelu);
+        assert_same_bits(&got[1], &inner);
+    }
+
+    #[test]
+    fn silu_and_exp_of_a_difference_run_as_formulas_with_the_bits_of_their_equations() {
+        use super::super::composite::Composite;
+        let x = crate::random::normal(crate::random::key(3), [4, 1500], crate::DType::F32);
+        let y = crate::random::normal(crate::random::key(4), [1500], crate::DType::F32);
+        let f = |x: &Array, y: &Array| (crate::nn::silu(x), jnp::exp(&(x - y)));
+        let ops = step_ops(&plan_of(f, &x, &y));
+        let formulas: Vec<&ElementwiseOp> = ops
+            .iter()
+            .flatten()
+            .filter(|op| matches!(op, ElementwiseOp::Composite(_)))
+            .collect();
+        assert_eq!(
+            formulas,
+            [
+                &ElementwiseOp::Composite(Composite::Silu),
+                &ElementwiseOp::Composite(Composite::ExpOfDifference)
+            ],
+            "{ops:?}"
+        );
+        let got = super::super::Executable::compile(&make_jaxpr(f)(&x, &y)).run(&[&x, &y]);
+        // Eagerly, an operation at a time.
+        let silu = &x * &crate::nn::sigmoid(&x);
+        assert_same_bits(&got[0], &silu);
+        assert_same_bits(&got[1], &jnp::exp(&(&x - &y)));
     }
 
     #[test]

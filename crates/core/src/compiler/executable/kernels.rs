@@ -5,6 +5,7 @@
 //! [`select`] decides at compile time which equations get a kernel; everything else runs the
 //! primitive's eager implementation.
 
+use super::composite::Composite;
 use crate::array::{cast, ArrayElement, DType, Element, FloatElement, Shape, ShapeDtype, Storage};
 use crate::backend::cpu::elementwise::{map_into, zip3_map_into, zip_map_into, IntoSlice};
 use crate::backend::cpu::matmul::{max_threads, MatRef, MatmulElement};
@@ -39,6 +40,9 @@ pub(crate) enum ElementwiseOp {
     Convert,
     /// `fma(x, y, z)` on f32/f64.
     Fma,
+    /// A formula standing for a chain of float equations on f32/f64 (made by fusion only,
+    /// never by [`select`]).
+    Composite(Composite),
 }
 
 /// A strided 2-D view of an operand buffer: offset, rows, cols, row stride, column stride.
@@ -484,7 +488,7 @@ fn float_op<T: FastFloat + Lane>(op: ElementwiseOp, ins: &[Src<'_>], out: Dst<'_
     }
 }
 
-/// A float operation with a float result of its operands' type (`Unary`, `Binary` or `Fma`),
+/// A float operation with a float result of its operands' type (`Unary`, `Binary`, `Fma` or `Composite`),
 /// on typed operands (`args[i]` unused past the operation's arity): the kernel the fused
 /// loops' typed body calls directly.
 #[inline]
@@ -494,6 +498,7 @@ pub(crate) fn float_to_float<T: FloatElement>(op: ElementwiseOp, args: [&[T]; 3]
         ElementwiseOp::Unary(u) => float_unary_map(u, x, IntoSlice(out)),
         ElementwiseOp::Binary(b) => float_binary_map(b, x, y, IntoSlice(out)),
         ElementwiseOp::Fma => zip3_map_into(x, y, z, out, |x, y, z| x.mul_add(y, z)),
+        ElementwiseOp::Composite(c) => c.run([x, y, z], out),
         other => unreachable!("{other:?} has no float result of its operands' type"),
     }
 }

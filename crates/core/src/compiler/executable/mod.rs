@@ -17,6 +17,7 @@
 //! way and run them per iteration (`control_flow`); carries of a scan that only accumulate
 //! outer products are summed after its loop instead (`scan_accumulation`).
 
+mod composite;
 mod control_flow;
 mod float_body;
 mod fusion;

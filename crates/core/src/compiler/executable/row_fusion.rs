@@ -10,6 +10,7 @@
 //! with [`reduce_rows_into`], the fold the standalone row reduction uses, so the results agree with
 //! the unfused program bit for bit.
 
+use super::composite;
 use super::fusion::Wiring;
 use super::kernels::{self, Dst, ElementwiseOp, Kernel, Src};
 use super::scratch::{split, Scratch, SCRATCH};
@@ -378,6 +379,25 @@ impl RowFused {
             *wanted.entry(r).or_default() |= outside(out);
         }
         let computing: Vec<usize> = members.iter().copied().filter(|&i| !alias(i)).collect();
+        // Chains of members that run as one formula: `ends[k]` is the member whose step
+        // computes member `k`'s value. A value an alias reads is not a chain's inner value.
+        let aliased: Vec<Var> = members
+            .iter()
+            .filter(|&&i| alias(i))
+            .filter_map(|&i| match j.eqns[i].inputs.first() {
+                Some(Atom::Var(v)) => Some(*v),
+                _ => None,
+            })
+            .collect();
+        let kernels: Vec<Option<&Kernel>> = computing.iter().map(|&i| kernel(i)).collect();
+        let chains = composite::find_chains(j, &computing, &kernels, |v| {
+            wanted.get(&v) == Some(&true) || aliased.contains(&v)
+        });
+        let mut ends: Vec<usize> = (0..computing.len()).collect();
+        for c in &chains {
+            ends[c.first..=c.last].fill(c.last);
+        }
+        let mut chain_of_last = chains.iter().map(|c| (c.last, c)).peekable();
         // The last step that reads each value the group makes.
         let mut last_reader: HashMap<Var, usize> = HashMap::new();
         for (k, &i) in computing.iter().enumerate() {
@@ -385,7 +405,7 @@ impl RowFused {
                 if let Atom::Var(v) = a
                     && let Some(r) = rep.get(v)
                 {
-                    last_reader.insert(*r, k);
+                    last_reader.insert(*r, ends[k]);
                 }
             }
         }
@@ -421,6 +441,10 @@ impl RowFused {
         let mut outputs = Vec::new();
         let mut steps = Vec::new();
         for (k, &i) in computing.iter().enumerate() {
+            if ends[k] != k {
+                // Inside a chain: computed by the chain's formula at its last member.
+                continue;
+            }
             let e = &j.eqns[i];
             let out = e.outputs[0];
             if read_directly.contains(&out) {
@@ -485,14 +509,24 @@ impl RowFused {
                 input_lens.push(j.atom_aval(a).size());
                 Arg::Input(wiring.inputs.len() as u16 - 1)
             };
+            // A chain's last member runs the chain's formula on the chain's inputs.
+            let chain = chain_of_last
+                .next_if(|(last, _)| *last == k)
+                .map(|(_, c)| c);
             steps.push(match member(j, i, kernel(i), false) {
-                Member::Elementwise(op, dtype) => Step::Op {
-                    op,
-                    dtype,
-                    args: e.inputs.iter().map(&mut arg).collect(),
-                    dest,
-                    full,
-                },
+                Member::Elementwise(op, dtype) => {
+                    let (op, operands) = match chain {
+                        Some(c) => (ElementwiseOp::Composite(c.op), &c.inputs[..]),
+                        None => (op, &e.inputs[..]),
+                    };
+                    Step::Op {
+                        op,
+                        dtype,
+                        args: operands.iter().map(&mut arg).collect(),
+                        dest,
+                        full,
+                    }
+                }
                 Member::Reduce { kind, .. } => Step::Reduce {
                     kind,
                     src: arg(&e.inputs[0]),
@@ -852,6 +886,45 @@ mod tests {
             let x = data(&shape, &[]);
             assert_eq!(check(softmax, &x), (1, 1), "softmax {shape:?}");
             assert_eq!(check(log_softmax, &x), (1, 1), "log_softmax {shape:?}");
+        }
+    }
+
+    #[test]
+    fn softmax_exponentials_run_as_one_formula_with_the_bits_of_its_operations() {
+        use super::super::composite::Composite;
+        use super::super::kernels::ElementwiseOp;
+        // Softmax an operation at a time (`nn::softmax` on a large array runs compiled).
+        let by_hand = |x: &Array| {
+            let e = jnp::exp(&(x - &jnp::max_keepdims(x, -1)));
+            &e / &jnp::sum_keepdims(&e, -1)
+        };
+        for shape in [[1000, 1000], [64, 129], [300, 8]] {
+            let x = data(&shape, &[(5, f32::INFINITY), (700, f32::NAN)]);
+            let program = make_jaxpr(|x: &Array| nn::softmax(x, -1))(&x);
+            let got = Executable::compile(&program).run(&[&x]);
+            // Any NaN matches any NaN (which one a loop returns depends on operand order).
+            let canonical = |x: &Array| -> Vec<u32> {
+                let nan = |v: &f32| if v.is_nan() { f32::NAN } else { *v };
+                x.to_vec::<f32>().iter().map(|v| nan(v).to_bits()).collect()
+            };
+            assert_eq!(canonical(&got[0]), canonical(&by_hand(&x)), "{shape:?}");
+            let plan = Plan::new(&optimize(&program));
+            let formulas: Vec<ElementwiseOp> = plan
+                .instrs
+                .iter()
+                .filter_map(|i| match i {
+                    Instr::RowFused { kernel, .. } => Some(kernel),
+                    _ => None,
+                })
+                .flat_map(|k| &k.steps)
+                .filter_map(|s| match s {
+                    super::Step::Op { op, .. } => Some(*op),
+                    _ => None,
+                })
+                .filter(|op| matches!(op, ElementwiseOp::Composite(_)))
+                .collect();
+            let exp_of_difference = ElementwiseOp::Composite(Composite::ExpOfDifference);
+            assert_eq!(formulas, [exp_of_difference], "{shape:?}");
         }
     }
 
