@@ -465,6 +465,20 @@ pub(crate) fn float_binary_map<T: FloatElement, S: Sink<T>>(
         Add | AddAny => sink.zip_map(x, y, |a, b| a + b),
         Sub => sink.zip_map(x, y, |a, b| a - b),
         Mul => sink.zip_map(x, y, |a, b| a * b),
+        // An f32 array divided by one f32 (softmax's rows by their sums, a mean's sum by its
+        // count) is multiplied by the divisor's reciprocal in f64 and rounded back, with the
+        // same bits as dividing (jitted softmax over (1000, 1000) on one thread of the
+        // AVX-512 Xeon: fastest calls 0.70 ms against 0.73 dividing). The f64 product
+        // is within 2^-52 (relative) of the true quotient, and no quotient of two f32s comes
+        // closer than 2^-48 to a point halfway between two f32s (the quotient of a 24-bit by
+        // a 24-bit integer, a halfway point a 25-bit one times a power of two: if they
+        // differ, they differ by at least one part in 2^24 · 2^24), so both round to the same
+        // f32. Nothing overflows or underflows in f64 on the way, and zeros, infinities and
+        // NaNs come out as division gives them (`tests::f32_division_by_one_divisor_...`).
+        Div if T::DTYPE == DType::F32 && y.len() == 1 && x.len() > 1 => {
+            let reciprocal = 1.0 / y[0].to_f64();
+            sink.map(x, move |a| T::from_f64(a.to_f64() * reciprocal))
+        }
         Div => sink.zip_map(x, y, |a, b| a / b),
         Rem => sink.zip_map(x, y, |a, b| a % b),
         // `inline(always)`: left to itself LLVM keeps this long body out of line (it has a
@@ -571,7 +585,48 @@ fn bool_binary(op: BinaryOp, x: &[bool], y: &[bool]) -> Storage {
 
 #[cfg(test)]
 mod tests {
-    use super::{nan_max, nan_min};
+    use super::{float_binary_map, nan_max, nan_min, BinaryOp};
+    use crate::backend::cpu::elementwise::NewVec;
+
+    /// Dividends and divisors over every exponent, subnormals and specials included.
+    fn f32_sweep(n: usize, seed: u64) -> Vec<f32> {
+        let mut state = seed;
+        let mut v: Vec<f32> = (0..n)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                f32::from_bits((state >> 32) as u32)
+            })
+            .collect();
+        v.extend([
+            0.0, -0.0, 1.0, -1.0, 3.0, 0.1, 7e-46, -1e-40, 1.2e-38, 3.4e38,
+        ]);
+        v.extend([
+            f32::MAX,
+            f32::MIN_POSITIVE,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+        ]);
+        v
+    }
+
+    #[test]
+    fn f32_division_by_one_divisor_gives_the_bits_of_dividing() {
+        let x = f32_sweep(50_000, 1);
+        // A few hundred divisors, and softmax's: sums of exponentials (1 to the row length).
+        let mut divisors = f32_sweep(300, 2);
+        divisors.extend((1..200).map(|i| 1.0 + i as f32 * 5.123_457));
+        for d in divisors {
+            let got: Vec<f32> = float_binary_map(BinaryOp::Div, &x, &[d], NewVec);
+            for (&a, &q) in x.iter().zip(&got) {
+                let want = a / d;
+                let same = q.to_bits() == want.to_bits() || (q.is_nan() && want.is_nan());
+                assert!(same, "{a:e} / {d:e}: {q:e} against {want:e}");
+            }
+        }
+    }
 
     /// XLA's max/min: a NaN operand wins, and among equal zeros max gives +0, min gives -0.
     #[test]
