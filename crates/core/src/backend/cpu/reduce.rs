@@ -40,6 +40,56 @@ pub fn lane_fold<T: Copy, A: Copy>(
     acc[0]
 }
 
+/// Rows that [`FoldRows`] folds in one pass. One row's [`lane_fold`] is a single chain of
+/// dependent vector additions, so it runs at the adder's latency (8 f32 lanes every 4 cycles),
+/// not its throughput; folding four rows side by side keeps four independent chains in flight.
+/// Each row keeps its own association, so the bits are those of folding it alone.
+pub const ROWS_AT_ONCE: usize = 4;
+
+/// [`lane_fold`] of several rows of equal length at once, interleaved: `out[r]` has the bits
+/// of `lane_fold(rows[r], ..)`.
+#[inline(always)]
+pub fn lane_fold_rows<T: Copy, A: Copy, const R: usize>(
+    rows: [&[T]; R],
+    init: A,
+    f: impl Fn(A, T) -> A,
+    combine: impl Fn(A, A) -> A,
+) -> [A; R] {
+    let n = rows[0].len();
+    assert!(
+        rows.iter().all(|r| r.len() == n),
+        "lane_fold_rows: rows of different lengths"
+    );
+    let mut acc = [[init; LANES]; R];
+    let (chunks, rems) = (
+        rows.map(|r| r.as_chunks::<LANES>().0),
+        rows.map(|r| r.as_chunks::<LANES>().1),
+    );
+    for c in 0..n / LANES {
+        for r in 0..R {
+            let chunk = &chunks[r][c];
+            for i in 0..LANES {
+                acc[r][i] = f(acc[r][i], chunk[i]);
+            }
+        }
+    }
+    for r in 0..R {
+        for (i, &v) in rems[r].iter().enumerate() {
+            acc[r][i] = f(acc[r][i], v);
+        }
+    }
+    acc.map(|mut acc| {
+        let mut width = LANES;
+        while width > 1 {
+            width /= 2;
+            for i in 0..width {
+                acc[i] = combine(acc[i], acc[i + width]);
+            }
+        }
+        acc[0]
+    })
+}
+
 /// Reduces each of `outer` contiguous rows of length `inner`: `out[r] = fin(fold(row r))`.
 pub fn reduce_rows<T, A, D>(
     x: &[T],
@@ -69,6 +119,12 @@ pub trait RowFold<T>: Sync {
     /// Folds one row (or piece). Implementations are `#[inline(always)]`, so that the fold is
     /// compiled for the SIMD level of the loop that calls it.
     fn fold(&self, row: &[T]) -> Self::Acc;
+    /// Folds [`ROWS_AT_ONCE`] rows of equal length, with the result of [`RowFold::fold`] on
+    /// each. A fold whose single row is latency-bound interleaves them.
+    #[inline(always)]
+    fn fold_rows(&self, rows: [&[T]; ROWS_AT_ONCE]) -> [Self::Acc; ROWS_AT_ONCE] {
+        rows.map(|r| self.fold(r))
+    }
     /// Joins the folds of two consecutive pieces of a row.
     fn combine(&self, a: Self::Acc, b: Self::Acc) -> Self::Acc;
 }
@@ -94,6 +150,10 @@ where
     #[inline(always)]
     fn fold(&self, row: &[T]) -> A {
         lane_fold(row, self.init, &self.f, &self.combine)
+    }
+    #[inline(always)]
+    fn fold_rows(&self, rows: [&[T]; ROWS_AT_ONCE]) -> [A; ROWS_AT_ONCE] {
+        lane_fold_rows(rows, self.init, &self.f, &self.combine)
     }
     fn combine(&self, a: A, b: A) -> A {
         (self.combine)(a, b)
@@ -242,7 +302,17 @@ where
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        for (o, r) in self.out.iter_mut().zip(self.x.chunks_exact(self.inner)) {
+        let inner = self.inner;
+        let mut outs = self.out.chunks_exact_mut(ROWS_AT_ONCE);
+        let mut xs = self.x.chunks_exact(inner * ROWS_AT_ONCE);
+        for (o, x) in (&mut outs).zip(&mut xs) {
+            let rows = std::array::from_fn(|r| &x[r * inner..(r + 1) * inner]);
+            for (o, acc) in o.iter_mut().zip(self.folder.fold_rows(rows)) {
+                o.write((self.fin)(acc));
+            }
+        }
+        let rest = outs.into_remainder();
+        for (o, r) in rest.iter_mut().zip(xs.remainder().chunks_exact(inner)) {
             o.write((self.fin)(self.folder.fold(r)));
         }
     }
@@ -395,5 +465,43 @@ fn fold_columns<T: Copy, A: Copy>(x: &[T], inner: usize, f: &impl Fn(A, T) -> A,
         for (a, &v) in acc.iter_mut().zip(row) {
             *a = f(*a, v);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows folded side by side, in any number and length, give the bits of folding each row
+    /// alone: each row keeps its own association.
+    #[test]
+    fn rows_folded_together_give_the_bits_of_each_row_folded_alone() {
+        let mut state = 0x9E37_79B9u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            // Magnitudes over many binades, so that the association shows in the bits.
+            (state as f32 / u32::MAX as f32 - 0.5) * 2f32.powi((state % 40) as i32 - 20)
+        };
+        for (outer, inner) in [(1, 5), (3, 17), (4, 8), (5, 1000), (9, 23), (13, 64)] {
+            let x: Vec<f32> = (0..outer * inner).map(|_| next()).collect();
+            let alone: Vec<f32> = x
+                .chunks_exact(inner)
+                .map(|r| lane_fold(r, 0.0f32, |a, b| a + b, |a, b| a + b))
+                .collect();
+            let together = reduce_rows(&x, outer, inner, 0.0f32, |a, b| a + b, |a, b| a + b, |a| a);
+            let bits = |v: &[f32]| v.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&together), bits(&alone), "({outer}, {inner})");
+            // And differ from a plain left-to-right sum somewhere, so the test can see the
+            // association at all.
+            if (outer, inner) == (5, 1000) {
+                let plain: Vec<f32> = x.chunks_exact(inner).map(|r| r.iter().sum()).collect();
+                assert_ne!(bits(&plain), bits(&alone));
+            }
+        }
+        let rows: [&[f64]; 3] = [&[1.0, 2.0], &[3.0, 4.0], &[5.0, 6.0]];
+        let sums = lane_fold_rows(rows, 0.0, |a, b| a + b, |a, b| a + b);
+        assert_eq!(sums, [3.0, 7.0, 11.0]);
     }
 }
