@@ -489,6 +489,12 @@ pub(crate) fn exp_element<T: FloatElement>(v: T) -> T {
     special_fn(v, vecmath::exp_f32, f64::exp)
 }
 
+/// `log1p` of one element (the formula of the `log1p` loop; see [`tanh_element`]).
+#[inline(always)]
+pub(crate) fn log1p_element<T: FloatElement>(v: T) -> T {
+    special_fn(v, vecmath::log1p_f32, special::log1p_f64)
+}
+
 /// `logistic` of one f32 or f64 element (the formula of the `logistic` loop for those dtypes;
 /// see [`tanh_element`]).
 #[inline(always)]
@@ -623,7 +629,7 @@ pub(crate) fn float_unary_map<T: FloatElement, S: Sink<T>>(
             })
         }
         Log => sink.map(x, |v| special_fn(v, vecmath::log_f32, f64::ln)),
-        Log1p => sink.map(x, |v| special_fn(v, vecmath::log1p_f32, special::log1p_f64)),
+        Log1p => sink.map(x, log1p_element),
         Expm1 => sink.map(x, |v| special_fn(v, vecmath::expm1_f32, f64::exp_m1)),
         Tanh => sink.map(x, tanh_element),
         // XLA expands `logistic` into `1 / (1 + exp(-x))` before it widens the half and 8-bit

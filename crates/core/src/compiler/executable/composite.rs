@@ -10,7 +10,8 @@
 //! the compiler vectorises:
 //! - `jax.nn.gelu`'s tanh form: eight equations, seven cheap steps around `tanh`;
 //! - `jax.nn.silu` (`x * logistic(x)`);
-//! - softmax's `exp(x - max)`.
+//! - softmax's `exp(x - max)`;
+//! - `log1p(abs(x))` (a log-magnitude feature, and the benchmark's two-step chain).
 //!
 //! A formula performs the chain's own operations in the chain's order. It calls the element
 //! functions that the standalone loops call ([`tanh_element`], [`cube`], ...), so a fused
@@ -24,7 +25,9 @@ use crate::array::{DType, FloatElement};
 use crate::backend::cpu::elementwise::{map_into, zip_map_into};
 use crate::jaxpr::{Atom, Jaxpr, Var};
 use crate::prims::binary::BinaryOp;
-use crate::prims::unary::{cube, exp_element, logistic_element, tanh_element, UnaryOp};
+use crate::prims::unary::{
+    cube, exp_element, log1p_element, logistic_element, tanh_element, UnaryOp,
+};
 use smallvec::SmallVec;
 use std::collections::HashMap;
 
@@ -59,6 +62,8 @@ pub(crate) enum Composite {
     Silu,
     /// `exp(x - y)` (softmax's exponentials; `y` may be one element, broadcast).
     ExpOfDifference,
+    /// `log1p(abs(x))`.
+    Log1pOfAbs,
 }
 
 impl Composite {
@@ -82,6 +87,7 @@ impl Composite {
             }
             Composite::Silu => map_into(x, out, |v| v * logistic_element(v)),
             Composite::ExpOfDifference => zip_map_into(x, y, out, |a, b| exp_element(a - b)),
+            Composite::Log1pOfAbs => map_into(x, out, |v| log1p_element(v.abs())),
         }
     }
 }
@@ -107,7 +113,7 @@ struct Pattern {
 }
 
 /// The patterns, tried in this order at each member.
-const PATTERNS: [Pattern; 3] = [
+const PATTERNS: [Pattern; 4] = [
     // `jax.nn.gelu(x, approximate=True)`: `x³`, `· 0.044715`, `+ x`, `· sqrt(2/π)`, `tanh`,
     // `+ 1`, `· 0.5`, `· x`.
     Pattern {
@@ -136,6 +142,10 @@ const PATTERNS: [Pattern; 3] = [
         links: &[Link::Binary(BinaryOp::Sub), Link::Unary(UnaryOp::Exp)],
         formula: |_| Composite::ExpOfDifference,
     },
+    Pattern {
+        links: &[Link::Unary(UnaryOp::Abs), Link::Unary(UnaryOp::Log1p)],
+        formula: |_| Composite::Log1pOfAbs,
+    },
 ];
 
 /// A chain among a fused loop's members: the members at positions `first..=last` (in the
@@ -148,46 +158,77 @@ pub(crate) struct Chain {
     pub(crate) inputs: SmallVec<[Atom; 2]>,
 }
 
-/// The chains among a fused loop's members, in order and without overlap. `kernels[k]` is
-/// member `k`'s standalone kernel (if it has one) and `outside(v)` whether anything but the
-/// members reads `v`. A chain's members are consecutive, and every value but the last is read
-/// only by the next member (it never exists outside the formula).
-pub(crate) fn find_chains(
-    j: &Jaxpr,
-    members: &[usize],
-    kernels: &[Option<&Kernel>],
-    outside: impl Fn(Var) -> bool,
-) -> Vec<Chain> {
-    let mut reads: HashMap<Var, usize> = HashMap::new();
-    for &i in members {
-        for a in &j.eqns[i].inputs {
-            if let Atom::Var(v) = a {
-                *reads.entry(*v).or_default() += 1;
+/// The chains among a fused loop's members, in order and without overlap, and for each member
+/// the member whose step computes its value.
+#[derive(Debug)]
+pub(crate) struct Chains {
+    chains: Vec<Chain>,
+    ends: Vec<usize>,
+}
+
+impl Chains {
+    /// Finds the chains among `members`. `kernel(k)` is member `k`'s standalone kernel (if it
+    /// has one) and `outside(v)` whether anything but the members reads `v`. A chain's members
+    /// are consecutive, and every value but the last is read only by the next member (it never
+    /// exists outside the formula).
+    pub(crate) fn find<'k>(
+        j: &Jaxpr,
+        members: &[usize],
+        kernel: impl Fn(usize) -> Option<&'k Kernel>,
+        outside: impl Fn(Var) -> bool,
+    ) -> Chains {
+        let mut reads: HashMap<Var, usize> = HashMap::new();
+        for &i in members {
+            for a in &j.eqns[i].inputs {
+                if let Atom::Var(v) = a {
+                    *reads.entry(*v).or_default() += 1;
+                }
             }
         }
-    }
-    let private = |v: Var| !outside(v) && reads.get(&v) == Some(&1);
-    let mut chains = Vec::new();
-    let mut k = 0;
-    while k < members.len() {
-        let found = PATTERNS.iter().find_map(|p| {
-            let (inputs, constants) = match_at(j, &members[k..], &kernels[k..], p.links, &private)?;
-            Some(Chain {
-                first: k,
-                last: k + p.links.len() - 1,
-                op: (p.formula)(&constants),
-                inputs,
-            })
-        });
-        match found {
-            Some(chain) => {
-                k = chain.last + 1;
-                chains.push(chain);
+        let private = |v: Var| !outside(v) && reads.get(&v) == Some(&1);
+        let kernels: Vec<Option<&Kernel>> = (0..members.len()).map(kernel).collect();
+        let mut chains = Vec::new();
+        let mut k = 0;
+        while k < members.len() {
+            let found = PATTERNS.iter().find_map(|p| {
+                let (inputs, constants) =
+                    match_at(j, &members[k..], &kernels[k..], p.links, &private)?;
+                Some(Chain {
+                    first: k,
+                    last: k + p.links.len() - 1,
+                    op: (p.formula)(&constants),
+                    inputs,
+                })
+            });
+            match found {
+                Some(chain) => {
+                    k = chain.last + 1;
+                    chains.push(chain);
+                }
+                None => k += 1,
             }
-            None => k += 1,
         }
+        let mut ends: Vec<usize> = (0..members.len()).collect();
+        for c in &chains {
+            ends[c.first..=c.last].fill(c.last);
+        }
+        Chains { chains, ends }
     }
-    chains
+
+    /// For each member, the member whose step computes its value: itself, or the last member
+    /// of the chain it belongs to.
+    pub(crate) fn ends(&self) -> &[usize] {
+        &self.ends
+    }
+
+    /// The chain whose last member is `k`, if any.
+    pub(crate) fn at_last(&self, k: usize) -> Option<&Chain> {
+        // Chains are few and sorted: a binary search keeps a long loop linear.
+        self.chains
+            .binary_search_by_key(&k, |c| c.last)
+            .ok()
+            .map(|i| &self.chains[i])
+    }
 }
 
 /// Matches `links` against the first members; gives the chain's inputs and the constants its
@@ -257,6 +298,18 @@ fn match_at(
     Some((inputs, constants))
 }
 
+/// Asserts `got` and `want` hold the same bits, naming the first element that differs (f32
+/// values widen to f64 exactly, so this serves both). Any NaN matches any NaN: which operand's
+/// NaN a loop returns depends on the operand order the compiler picked for it.
+#[cfg(test)]
+pub(crate) fn assert_same_bits_but_nans(got: &[f64], want: &[f64], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    let same = |g: f64, w: f64| g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan());
+    if let Some(i) = (0..got.len()).find(|&i| !same(got[i], want[i])) {
+        panic!("{what} at element {i}: {} against {}", got[i], want[i]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,16 +322,12 @@ mod tests {
         x
     }
 
-    /// Asserts the same bits, except that any NaN matches any NaN: which operand's NaN a
-    /// product returns depends on the operand order the compiler picked for each loop.
+    /// Asserts `got[i]` and `want(i)` hold the same bits for every `i`.
     fn assert_same_bits(got: &[f32], want: impl Fn(usize) -> f32, what: &str) {
-        for (i, &g) in got.iter().enumerate() {
-            let w = want(i);
-            let same = g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan());
-            assert!(same, "{what} at element {i}: {g} against {w}");
-        }
+        let widen = |v: &[f32]| v.iter().map(|&v| v as f64).collect::<Vec<f64>>();
+        let want: Vec<f32> = (0..got.len()).map(want).collect();
+        assert_same_bits_but_nans(&widen(got), &widen(&want), what);
     }
-
     #[test]
     fn formulas_give_the_bits_of_their_equations_one_at_a_time() {
         let x = inputs();
@@ -308,5 +357,8 @@ mod tests {
         assert_same_bits(&out, |i| exp_element(x[i] - y[i]), "exp(x - y)");
         Composite::ExpOfDifference.run([&x, &[3.5], &[]], &mut out);
         assert_same_bits(&out, |i| exp_element(x[i] - 3.5), "exp(x - 3.5)");
+
+        Composite::Log1pOfAbs.run([&x, &[], &[]], &mut out);
+        assert_same_bits(&out, |i| log1p_element(x[i].abs()), "log1p(abs(x))");
     }
 }

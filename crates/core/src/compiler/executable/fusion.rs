@@ -320,12 +320,8 @@ impl Fused {
         let mut slots: Vec<(DType, u16)> = Vec::new();
         // Chains of members that run as one formula (their inner values never leave it):
         // `ends[k]` is the member whose step computes member `k`'s value.
-        let some: Vec<Option<&Kernel>> = kernels.iter().map(|k| Some(*k)).collect();
-        let chains = composite::find_chains(j, members, &some, &outside);
-        let mut ends: Vec<usize> = (0..members.len()).collect();
-        for c in &chains {
-            ends[c.first..=c.last].fill(c.last);
-        }
+        let chains = composite::Chains::find(j, members, |k| Some(kernels[k]), &outside);
+        let ends = chains.ends();
         // The last step that reads each value the group makes.
         let mut last_reader: std::collections::HashMap<Var, usize> = Default::default();
         for (k, &i) in members.iter().enumerate() {
@@ -350,7 +346,6 @@ impl Fused {
             .map(|v| len * j.avals[v as usize].dtype.size_in_bytes())
             .sum();
         let stream = output_bytes >= STREAM_BYTES;
-        let mut chain_of_last = chains.iter().map(|c| (c.last, c)).peekable();
         // The member position of each step (a chain's step is its last member's).
         let mut step_member: Vec<usize> = Vec::new();
         for (k, (&i, kernel)) in members.iter().zip(&kernels).enumerate() {
@@ -359,11 +354,8 @@ impl Fused {
                 continue;
             }
             let e = &j.eqns[i];
-            // A chain's last member runs the chain's formula on the chain's variable.
-            let chain = chain_of_last
-                .next_if(|(last, _)| *last == k)
-                .map(|(_, c)| c);
-            let (kernel, operands) = match chain {
+            // A chain's last member runs the chain's formula on the chain's inputs.
+            let (kernel, operands) = match chains.at_last(k) {
                 Some(c) => {
                     let Kernel::Elementwise { dtype, .. } = kernel else {
                         unreachable!("a chain is made of elementwise kernels")
@@ -890,21 +882,11 @@ mod tests {
         (x * &cdf, inner)
     }
 
-    /// Asserts `got` and `want` hold the same bits, naming the first element that differs. Any
-    /// NaN matches any NaN: which operand's NaN a product returns depends on the operand order
-    /// the compiler picked for each loop.
+    /// Asserts `got` and `want` hold the same bits, except which NaN a NaN carries.
     fn assert_same_bits(got: &Array, want: &Array) {
-        let bits = |a: &Array| -> Vec<u64> {
-            let v = a.astype(crate::DType::F64).to_vec::<f64>();
-            let canonical = |v: &f64| if v.is_nan() { f64::NAN } else { *v };
-            v.iter().map(|v| canonical(v).to_bits()).collect()
-        };
-        let (g, w) = (bits(got), bits(want));
-        assert_eq!(g.len(), w.len());
-        if let Some(i) = (0..g.len()).find(|&i| g[i] != w[i]) {
-            let (a, b) = (f64::from_bits(g[i]), f64::from_bits(w[i]));
-            panic!("element {i} of {}: {a} against {b}", got.dtype());
-        }
+        let wide = |a: &Array| a.astype(crate::DType::F64).to_vec::<f64>();
+        let what = format!("{}", got.dtype());
+        super::super::composite::assert_same_bits_but_nans(&wide(got), &wide(want), &what);
     }
 
     #[test]
@@ -950,7 +932,7 @@ mod tests {
     }
 
     #[test]
-    fn silu_and_exp_of_a_difference_run_as_formulas_with_the_bits_of_their_equations() {
+    fn silu_exp_of_a_difference_and_log1p_of_abs_run_as_formulas_with_their_equations_bits() {
         use super::super::composite::Composite;
         let x = crate::random::normal(crate::random::key(3), [4, 1500], crate::DType::F32);
         let y = crate::random::normal(crate::random::key(4), [1500], crate::DType::F32);
@@ -974,6 +956,16 @@ mod tests {
         let silu = &x * &crate::nn::sigmoid(&x);
         assert_same_bits(&got[0], &silu);
         assert_same_bits(&got[1], &jnp::exp(&(&x - &y)));
+
+        // `log1p(abs(x))`, next to a sum that stays a step of its own.
+        let g = |x: &Array, y: &Array| (jnp::log1p(&jnp::abs(x)), x + y);
+        let ops = step_ops(&plan_of(g, &x, &y));
+        let log1p_of_abs = ElementwiseOp::Composite(Composite::Log1pOfAbs);
+        let formulas = ops.iter().flatten().filter(|op| **op == log1p_of_abs);
+        assert_eq!(formulas.count(), 1, "{ops:?}");
+        let got = super::super::Executable::compile(&make_jaxpr(g)(&x, &y)).run(&[&x, &y]);
+        assert_same_bits(&got[0], &jnp::log1p(&jnp::abs(&x)));
+        assert_same_bits(&got[1], &(&x + &y));
     }
 
     #[test]

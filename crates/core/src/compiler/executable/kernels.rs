@@ -488,9 +488,9 @@ fn float_op<T: FastFloat + Lane>(op: ElementwiseOp, ins: &[Src<'_>], out: Dst<'_
     }
 }
 
-/// A float operation with a float result of its operands' type (`Unary`, `Binary`, `Fma` or `Composite`),
-/// on typed operands (`args[i]` unused past the operation's arity): the kernel the fused
-/// loops' typed body calls directly.
+/// A float operation with a float result of its operands' type (`Unary`, `Binary`, `Fma` or
+/// `Composite`), on typed operands (`args[i]` unused past the operation's arity): the kernel
+/// the fused loops' typed body calls directly.
 #[inline]
 pub(crate) fn float_to_float<T: FloatElement>(op: ElementwiseOp, args: [&[T]; 3], out: &mut [T]) {
     let [x, y, z] = args;

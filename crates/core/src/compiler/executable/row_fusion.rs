@@ -389,15 +389,13 @@ impl RowFused {
                 _ => None,
             })
             .collect();
-        let kernels: Vec<Option<&Kernel>> = computing.iter().map(|&i| kernel(i)).collect();
-        let chains = composite::find_chains(j, &computing, &kernels, |v| {
-            wanted.get(&v) == Some(&true) || aliased.contains(&v)
-        });
-        let mut ends: Vec<usize> = (0..computing.len()).collect();
-        for c in &chains {
-            ends[c.first..=c.last].fill(c.last);
-        }
-        let mut chain_of_last = chains.iter().map(|c| (c.last, c)).peekable();
+        let chains = composite::Chains::find(
+            j,
+            &computing,
+            |k| kernel(computing[k]),
+            |v| wanted.get(&v) == Some(&true) || aliased.contains(&v),
+        );
+        let ends = chains.ends();
         // The last step that reads each value the group makes.
         let mut last_reader: HashMap<Var, usize> = HashMap::new();
         for (k, &i) in computing.iter().enumerate() {
@@ -510,9 +508,7 @@ impl RowFused {
                 Arg::Input(wiring.inputs.len() as u16 - 1)
             };
             // A chain's last member runs the chain's formula on the chain's inputs.
-            let chain = chain_of_last
-                .next_if(|(last, _)| *last == k)
-                .map(|(_, c)| c);
+            let chain = chains.at_last(k);
             steps.push(match member(j, i, kernel(i), false) {
                 Member::Elementwise(op, dtype) => {
                     let (op, operands) = match chain {
@@ -891,7 +887,7 @@ mod tests {
 
     #[test]
     fn softmax_exponentials_run_as_one_formula_with_the_bits_of_its_operations() {
-        use super::super::composite::Composite;
+        use super::super::composite::{assert_same_bits_but_nans, Composite};
         use super::super::kernels::ElementwiseOp;
         // Softmax an operation at a time (`nn::softmax` on a large array runs compiled).
         let by_hand = |x: &Array| {
@@ -902,12 +898,9 @@ mod tests {
             let x = data(&shape, &[(5, f32::INFINITY), (700, f32::NAN)]);
             let program = make_jaxpr(|x: &Array| nn::softmax(x, -1))(&x);
             let got = Executable::compile(&program).run(&[&x]);
-            // Any NaN matches any NaN (which one a loop returns depends on operand order).
-            let canonical = |x: &Array| -> Vec<u32> {
-                let nan = |v: &f32| if v.is_nan() { f32::NAN } else { *v };
-                x.to_vec::<f32>().iter().map(|v| nan(v).to_bits()).collect()
-            };
-            assert_eq!(canonical(&got[0]), canonical(&by_hand(&x)), "{shape:?}");
+            let wide = |a: &Array| a.astype(crate::DType::F64).to_vec::<f64>();
+            let what = format!("{shape:?}");
+            assert_same_bits_but_nans(&wide(&got[0]), &wide(&by_hand(&x)), &what);
             let plan = Plan::new(&optimize(&program));
             let formulas: Vec<ElementwiseOp> = plan
                 .instrs
