@@ -37,7 +37,7 @@ pub mod threefry;
 #[allow(unsafe_code)]
 mod transpose_tile;
 #[allow(unsafe_code)]
-mod uninit;
+pub(crate) mod uninit;
 pub mod vecmath;
 pub mod vecmath_pow;
 pub mod vecmath_trig;

@@ -12,6 +12,7 @@
 use super::scan_accumulation::{self, Accumulation};
 use super::Executable;
 use crate::array::{Array, ShapeDtype, Storage};
+use crate::backend::cpu::uninit::ChunkedFill;
 use crate::compiler::optimize::optimize;
 use crate::higher_order::control_flow::scan::ScanOp;
 use crate::higher_order::control_flow::ControlFlowOp;
@@ -221,9 +222,13 @@ fn run_scan(op: ScanShape, body: &Executable, out: &[ShapeDtype], args: &[&Array
     let (init, xs) = rest.split_at(op.num_carry);
     let mut carry: Vec<Array> = init.iter().map(|a| (*a).clone()).collect();
     let y_avals = &out[op.num_carry..];
-    let mut ys: Vec<Storage> = y_avals
+    // Each step writes its slice of every stacked output: no zeros first.
+    let mut ys: Vec<Box<dyn Stacking>> = y_avals
         .iter()
-        .map(|a| Storage::zeros(a.dtype, a.size()))
+        .map(|a| {
+            let n: usize = a.shape[1..].iter().product();
+            crate::with_dtype!(a.dtype, T => Box::new(ChunkedFill::<T>::new(op.length, n)) as Box<dyn Stacking>)
+        })
         .collect();
     let x_avals: Vec<ShapeDtype> = xs
         .iter()
@@ -263,9 +268,8 @@ fn run_scan(op: ScanShape, body: &Executable, out: &[ShapeDtype], args: &[&Array
             let mut outs = body.execute(st, &body_args);
             drop(body_args);
             drop(x_i);
-            for ((acc, y), aval) in ys.iter_mut().zip(&outs[op.num_carry..]).zip(y_avals) {
-                let n: usize = aval.shape[1..].iter().product();
-                copy_elements(acc, i * n, y.storage(), 0, n);
+            for (acc, y) in ys.iter_mut().zip(&outs[op.num_carry..]) {
+                acc.write(i, y.storage());
             }
             outs.truncate(op.num_carry);
             carry = outs;
@@ -274,8 +278,34 @@ fn run_scan(op: ScanShape, body: &Executable, out: &[ShapeDtype], args: &[&Array
     let stacked = ys
         .into_iter()
         .zip(y_avals)
-        .map(|(s, aval)| Array::from_shared(Arc::new(s), aval.clone()));
+        .map(|(s, aval)| Array::from_shared(Arc::new(s.finish()), aval.clone()));
     carry.into_iter().chain(stacked).collect()
+}
+
+/// A scan's stacked output of any dtype, filled a step at a time.
+trait Stacking {
+    /// Writes step `i`'s slice from the first elements of `src`.
+    fn write(&mut self, i: usize, src: &Storage);
+    /// The stacked buffer; every step must have been written.
+    fn finish(self: Box<Self>) -> Storage;
+}
+
+impl<T: crate::ArrayElement> Stacking for ChunkedFill<T> {
+    fn write(&mut self, i: usize, src: &Storage) {
+        let n = self.chunk_len();
+        let s = T::slice(src).unwrap_or_else(|| {
+            panic!(
+                "scan: a step's output holds {}, expected {}",
+                src.dtype(),
+                T::DTYPE
+            )
+        });
+        ChunkedFill::write(self, i, &s[..n]);
+    }
+
+    fn finish(self: Box<Self>) -> Storage {
+        T::into_storage(ChunkedFill::finish(*self))
+    }
 }
 
 /// Copies `n` elements from `src[src_at..]` to `dst[dst_at..]` (of the same dtype).
