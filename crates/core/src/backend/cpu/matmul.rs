@@ -359,6 +359,15 @@ pub(crate) fn accumulate_rank_one_updates<T>(
 /// they share each step's row of `b`, and 8 rows of 128 f32 are 4 KiB, well inside L1.
 const UPDATE_ROWS: usize = 8;
 
+/// Columns of a block of [`UPDATE_ROWS`] rows that [`accumulate_rank_one_updates`] holds in
+/// registers through all the steps (8 x 16 f32 are eight AVX-512 registers). Walking the
+/// block in L1 instead loads and stores every element at every step, and the stores bound the
+/// loop: the tiles halved the sum of a GRU's 256 batch-1 weight gradients (384 x 128).
+const TILE_COLS: usize = 16;
+
+// `update_tile` holds the rows of a block in eight variables.
+const _: () = assert!(UPDATE_ROWS == 8, "update_tile holds eight rows");
+
 /// [`accumulate_rank_one_updates`]'s loop over the rows of `dst` from row `first` on, compiled
 /// per SIMD level.
 struct RankOneUpdates<'a, T> {
@@ -379,16 +388,80 @@ where
     #[inline(always)]
     fn run(self) {
         let (steps, m, n) = self.shape;
+        let step = |s: usize| if self.reverse { steps - 1 - s } else { s };
+        // Each element takes `a·b + d` for the steps in order, in a tile as in the row loop,
+        // so both give the same bits.
+        let tiled = n / TILE_COLS * TILE_COLS;
         for (block, rows) in self.dst.chunks_mut(UPDATE_ROWS * n).enumerate() {
             let first = self.first + block * UPDATE_ROWS;
-            for s in 0..steps {
-                let t = if self.reverse { steps - 1 - s } else { s };
-                let b = &self.b[t * n..(t + 1) * n];
-                for (r, row) in rows.chunks_exact_mut(n).enumerate() {
-                    scaled_row(row, self.a[t * m + first + r], b, true);
+            let done = if rows.len() == UPDATE_ROWS * n {
+                for c in (0..tiled).step_by(TILE_COLS) {
+                    let steps = (0..steps).map(|s| {
+                        let t = step(s);
+                        let b = &self.b[t * n + c..][..TILE_COLS];
+                        let a = &self.a[t * m + first..][..UPDATE_ROWS];
+                        (a, b)
+                    });
+                    update_tile(rows, n, c, steps);
+                }
+                tiled
+            } else {
+                0
+            };
+            // The columns past the tiles (every column of a short last block), row by row.
+            if done < n {
+                for s in 0..steps {
+                    let t = step(s);
+                    let b = &self.b[t * n + done..(t + 1) * n];
+                    for (r, row) in rows.chunks_exact_mut(n).enumerate() {
+                        scaled_row(&mut row[done..], self.a[t * m + first + r], b, true);
+                    }
                 }
             }
         }
+    }
+}
+
+/// Adds `a[r] · b` to row `r` of the tile of [`UPDATE_ROWS`] rows (`n` apart in `rows`) and
+/// [`TILE_COLS`] columns from column `c`, for each `(a, b)` of `steps` in turn. The rows are
+/// separate variables: held in one `[[T; TILE_COLS]; UPDATE_ROWS]`, LLVM kept the tile in
+/// memory and ran it scalar, 5x slower than the row loop.
+#[inline(always)]
+fn update_tile<'s, T>(
+    rows: &mut [T],
+    n: usize,
+    c: usize,
+    steps: impl Iterator<Item = (&'s [T], &'s [T])>,
+) where
+    T: Copy + std::ops::Mul<Output = T> + std::ops::Add<Output = T> + 's,
+{
+    #[inline(always)]
+    fn add_scaled<T>(acc: &mut [T; TILE_COLS], a: T, b: &[T; TILE_COLS])
+    where
+        T: Copy + std::ops::Mul<Output = T> + std::ops::Add<Output = T>,
+    {
+        for j in 0..TILE_COLS {
+            acc[j] = a * b[j] + acc[j];
+        }
+    }
+    let at = |r: usize| c + r * n..c + r * n + TILE_COLS;
+    let load = |r: usize| -> [T; TILE_COLS] { rows[at(r)].try_into().expect("a tile row") };
+    let (mut r0, mut r1, mut r2, mut r3) = (load(0), load(1), load(2), load(3));
+    let (mut r4, mut r5, mut r6, mut r7) = (load(4), load(5), load(6), load(7));
+    for (a, b) in steps {
+        let b: &[T; TILE_COLS] = b.try_into().expect("a tile's columns of b");
+        let a: &[T; UPDATE_ROWS] = a.try_into().expect("a block's rows of a");
+        add_scaled(&mut r0, a[0], b);
+        add_scaled(&mut r1, a[1], b);
+        add_scaled(&mut r2, a[2], b);
+        add_scaled(&mut r3, a[3], b);
+        add_scaled(&mut r4, a[4], b);
+        add_scaled(&mut r5, a[5], b);
+        add_scaled(&mut r6, a[6], b);
+        add_scaled(&mut r7, a[7], b);
+    }
+    for (r, acc) in [r0, r1, r2, r3, r4, r5, r6, r7].iter().enumerate() {
+        rows[at(r)].copy_from_slice(acc);
     }
 }
 
@@ -918,6 +991,8 @@ mod tests {
             (0, 3, 8),
             (5, 3, 8),
             (7, 17, 31),
+            (6, 16, 16),
+            (4, 24, 50),
             (3, 9, 129),
             (64, 97, 384),
         ] {
@@ -942,6 +1017,22 @@ mod tests {
                         "{steps} updates of {m}x{n}, reverse={reverse}, {threads} threads"
                     );
                 }
+                // The loop compiled without target features (the baseline level) too.
+                let mut got = init.clone();
+                super::super::simd::Kernel::run(RankOneUpdates {
+                    dst: &mut got,
+                    a: &a,
+                    b: &b,
+                    first: 0,
+                    shape: (steps, m, n),
+                    reverse,
+                });
+                assert!(
+                    got.iter()
+                        .zip(&want)
+                        .all(|(g, w)| g.to_bits() == w.to_bits()),
+                    "{steps} updates of {m}x{n}, reverse={reverse}, baseline"
+                );
             }
         }
     }
