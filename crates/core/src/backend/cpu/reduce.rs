@@ -30,6 +30,13 @@ pub fn lane_fold<T: Copy, A: Copy>(
     for (i, &v) in rem.iter().enumerate() {
         acc[i] = f(acc[i], v);
     }
+    combine_lanes(acc, combine)
+}
+
+/// Combines a lane fold's accumulators pairwise (`acc[i] + acc[i + LANES/2]`, then `+ LANES/4`,
+/// ...): the fixed order every lane fold ends with.
+#[inline(always)]
+fn combine_lanes<A: Copy>(mut acc: [A; LANES], combine: impl Fn(A, A) -> A) -> A {
     let mut width = LANES;
     while width > 1 {
         width /= 2;
@@ -78,16 +85,7 @@ pub fn lane_fold_rows<T: Copy, A: Copy, const R: usize>(
             acc[r][i] = f(acc[r][i], v);
         }
     }
-    acc.map(|mut acc| {
-        let mut width = LANES;
-        while width > 1 {
-            width /= 2;
-            for i in 0..width {
-                acc[i] = combine(acc[i], acc[i + width]);
-            }
-        }
-        acc[0]
-    })
+    acc.map(|acc| combine_lanes(acc, &combine))
 }
 
 /// Reduces each of `outer` contiguous rows of length `inner`: `out[r] = fin(fold(row r))`.
