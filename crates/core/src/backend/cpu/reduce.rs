@@ -47,7 +47,7 @@ fn combine_lanes<A: Copy>(mut acc: [A; LANES], combine: impl Fn(A, A) -> A) -> A
     acc[0]
 }
 
-/// Rows that [`FoldRows`] folds in one pass. One row's [`lane_fold`] is a single chain of
+/// Rows that a row reduction folds in one pass. One row's [`lane_fold`] is a single chain of
 /// dependent vector additions, so it runs at the adder's latency (8 f32 lanes every 4 cycles),
 /// not its throughput; folding four rows side by side keeps four independent chains in flight.
 /// Each row keeps its own association, so the bits are those of folding it alone.
@@ -73,16 +73,16 @@ pub fn lane_fold_rows<T: Copy, A: Copy, const R: usize>(
         rows.map(|r| r.as_chunks::<LANES>().1),
     );
     for c in 0..n / LANES {
-        for r in 0..R {
-            let chunk = &chunks[r][c];
+        for (acc, chunks) in acc.iter_mut().zip(&chunks) {
+            let chunk = &chunks[c];
             for i in 0..LANES {
-                acc[r][i] = f(acc[r][i], chunk[i]);
+                acc[i] = f(acc[i], chunk[i]);
             }
         }
     }
-    for r in 0..R {
-        for (i, &v) in rems[r].iter().enumerate() {
-            acc[r][i] = f(acc[r][i], v);
+    for (acc, rem) in acc.iter_mut().zip(&rems) {
+        for (i, &v) in rem.iter().enumerate() {
+            acc[i] = f(acc[i], v);
         }
     }
     acc.map(|acc| combine_lanes(acc, &combine))
