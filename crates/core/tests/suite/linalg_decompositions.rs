@@ -965,3 +965,74 @@ fn complex_check_grads_and_vmap() {
         }
     }
 }
+
+/// The largest `|x|` of an array, in f64.
+fn max_abs(x: &Array) -> f64 {
+    host(x).iter().fold(0.0, |m, v| m.max(v.abs()))
+}
+
+/// `eigh` and `svd` of matrices past faer's divide-and-conquer leaf (problems of 64 and more
+/// are split; from 256 × 256 one matrix uses both threads, and f32 tridiagonalizes on one):
+/// the factors rebuild the matrix, the vectors are orthonormal, the values are ordered, and
+/// f32's eigenvalues agree with f64's.
+#[test]
+fn eigh_and_svd_of_large_matrices_rebuild_them() {
+    for n in [100, 256] {
+        let raw: Vec<f64> = (0..n * n)
+            .map(|k| ((k * 7919) % 1009) as f64 / 1009.0 - 0.5)
+            .collect();
+        let x64 = Array::from_vec(raw, [n, n]);
+        let mut eigenvalues = Vec::new();
+        for (dtype, tol) in [(DType::F32, 1e-4), (DType::F64, 1e-11)] {
+            let case = format!("n = {n}, {dtype:?}");
+            let x = x64.astype(dtype);
+            let a = sym(&x).astype(DType::F64);
+            let eye = jnp::eye(n).astype(DType::F64);
+
+            let (w, v) = linalg::eigh(&sym(&x));
+            let (w, v) = (w.astype(DType::F64), v.astype(DType::F64));
+            let scale = max_abs(&w);
+            let residual = &jnp::matmul(&a, &v) - &(&v * &w);
+            assert!(
+                max_abs(&residual) <= tol * scale,
+                "{case}: eigh's a·v - v·diag(w)"
+            );
+            let gram = &jnp::matmul(&jnp::swapaxes(&v, -1, -2), &v) - &eye;
+            assert!(max_abs(&gram) <= tol, "{case}: eigh's vᵀv - I");
+            let w = host(&w);
+            assert!(
+                w.windows(2).all(|p| p[0] <= p[1]),
+                "{case}: eigenvalues ascend"
+            );
+            eigenvalues.push(w);
+
+            let (u, s, vh) = linalg::svd(&x);
+            let (u, s, vh) = (
+                u.astype(DType::F64),
+                s.astype(DType::F64),
+                vh.astype(DType::F64),
+            );
+            let scale = max_abs(&s);
+            let rebuilt = &jnp::matmul(&(&u * &s), &vh) - &x.astype(DType::F64);
+            assert!(
+                max_abs(&rebuilt) <= tol * scale,
+                "{case}: svd's u·diag(s)·vh - x"
+            );
+            let gram = &jnp::matmul(&jnp::swapaxes(&u, -1, -2), &u) - &eye;
+            assert!(max_abs(&gram) <= tol, "{case}: svd's uᵀu - I");
+            let s = host(&s);
+            assert!(
+                s.windows(2).all(|p| p[0] >= p[1]) && s[n - 1] >= 0.0,
+                "{case}: singular values descend from the largest to a nonnegative one"
+            );
+        }
+        let scale = eigenvalues[1].iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(
+            eigenvalues[0]
+                .iter()
+                .zip(&eigenvalues[1])
+                .all(|(a, b)| (a - b).abs() <= 1e-4 * scale),
+            "n = {n}: f32 eigenvalues agree with f64's"
+        );
+    }
+}

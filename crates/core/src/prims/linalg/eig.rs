@@ -4,7 +4,7 @@
 use super::lu::{lu_solve, Lu};
 use super::qr::{
     batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mt, split_matrix,
-    wrap_outputs,
+    wrap_outputs, THREADS_FROM,
 };
 use crate::array::{Array, DType, ShapeDtype};
 use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
@@ -68,27 +68,37 @@ impl PrimitiveRule for EigOp {
             let count = batch_count(x.aval());
             match x.dtype() {
                 DType::F32 => wrap_outputs(
-                    map_matrices(x.as_slice::<f32>(), count, n, n, |a, par| {
+                    map_matrices(x.as_slice::<f32>(), count, n, n, THREADS_FROM, |a, par| {
                         eig_real(a, op, par)
                     }),
                     out,
                 ),
                 DType::F64 => wrap_outputs(
-                    map_matrices(x.as_slice::<f64>(), count, n, n, |a, par| {
+                    map_matrices(x.as_slice::<f64>(), count, n, n, THREADS_FROM, |a, par| {
                         eig_real(a, op, par)
                     }),
                     out,
                 ),
                 DType::C64 => wrap_outputs(
-                    map_matrices(x.as_slice::<Complex<f32>>(), count, n, n, |a, par| {
-                        eig_complex(a, op, par)
-                    }),
+                    map_matrices(
+                        x.as_slice::<Complex<f32>>(),
+                        count,
+                        n,
+                        n,
+                        THREADS_FROM,
+                        |a, par| eig_complex(a, op, par),
+                    ),
                     out,
                 ),
                 DType::C128 => wrap_outputs(
-                    map_matrices(x.as_slice::<Complex<f64>>(), count, n, n, |a, par| {
-                        eig_complex(a, op, par)
-                    }),
+                    map_matrices(
+                        x.as_slice::<Complex<f64>>(),
+                        count,
+                        n,
+                        n,
+                        THREADS_FROM,
+                        |a, par| eig_complex(a, op, par),
+                    ),
                     out,
                 ),
                 d => unreachable!("eig: dtype {d} passed the operand check"),

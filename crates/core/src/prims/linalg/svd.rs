@@ -1,11 +1,11 @@
 //! `svd`: the singular value decomposition of (a batch of) matrices, with JAX's JVP rule.
 
 use super::cholesky::{with_linalg_type, LinalgScalar};
-use super::eigh::{all_finite, EighOp};
+use super::eigh::{all_finite, EighOp, DIVIDE_AND_CONQUER_LEAF};
 use super::lowering::{eye_like, frobenius, nan_where_not_finite};
 use super::qr::{
     batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mh, mt, row_major,
-    split_matrix, wrap_outputs, QrOp,
+    split_matrix, wrap_outputs, QrOp, DIVIDE_AND_CONQUER_THREADS_FROM,
 };
 use crate::array::{Array, ShapeDtype};
 use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
@@ -18,9 +18,9 @@ use crate::prims::slicing::slice_in_dim;
 use crate::prims::{bind, bind1, expect_arity, rules, LinearArg, PrimitiveRule};
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::linalg::svd::ComputeSvdVectors;
+use faer::linalg::svd::{ComputeSvdVectors, SvdParams};
 use faer::traits::math_utils;
-use faer::{linalg, Mat, MatRef, Par};
+use faer::{linalg, Auto, Mat, MatRef, Par};
 
 /// `svd[full_matrices, compute_uv]`: for `x: [..., m, n]` with `k = min(m, n)`, the singular
 /// values `s: [..., k]` (real: float32 for complex64 input, float64 for complex128) in
@@ -98,9 +98,13 @@ impl PrimitiveRule for SvdOp {
             let op = *self;
             let count = batch_count(x.aval());
             with_linalg_type!(x.dtype(), T => wrap_outputs(
-                map_matrices(x.as_slice::<T>(), count, m, n, |a, par| {
-                    svd_kernel(a, op, par)
-                }),
+                map_matrices(
+                    x.as_slice::<T>(),
+                    count,
+                    m, n,
+                    DIVIDE_AND_CONQUER_THREADS_FROM,
+                    |a, par| svd_kernel(a, op, par),
+                ),
                 out,
             ))
         })
@@ -350,6 +354,10 @@ fn svd_kernel<T: LinalgScalar>(a: MatRef<'_, T>, op: SvdOp, par: Par) -> Vec<Vec
     } else {
         (Mat::<T>::zeros(0, 0), Mat::<T>::zeros(0, 0))
     };
+    let params = SvdParams {
+        recursion_threshold: DIVIDE_AND_CONQUER_LEAF,
+        ..<SvdParams as Auto<T>>::auto()
+    };
     let result = linalg::svd::svd(
         a,
         s.as_mut(),
@@ -362,9 +370,9 @@ fn svd_kernel<T: LinalgScalar>(a: MatRef<'_, T>, op: SvdOp, par: Par) -> Vec<Vec
             compute,
             compute,
             par,
-            Default::default(),
+            params.into(),
         ))),
-        Default::default(),
+        params.into(),
     );
     if result.is_err() {
         return nan_outputs();
