@@ -68,19 +68,17 @@ pub fn lane_fold_rows<T: Copy, A: Copy, const R: usize>(
         "lane_fold_rows: rows of different lengths"
     );
     let mut acc = [[init; LANES]; R];
-    let (chunks, rems) = (
-        rows.map(|r| r.as_chunks::<LANES>().0),
-        rows.map(|r| r.as_chunks::<LANES>().1),
-    );
+    // Each row's whole chunks of `LANES` and the elements past them.
+    let split = rows.map(|r| r.as_chunks::<LANES>());
     for c in 0..n / LANES {
-        for (acc, chunks) in acc.iter_mut().zip(&chunks) {
+        for (acc, (chunks, _)) in acc.iter_mut().zip(&split) {
             let chunk = &chunks[c];
             for i in 0..LANES {
                 acc[i] = f(acc[i], chunk[i]);
             }
         }
     }
-    for (acc, rem) in acc.iter_mut().zip(&rems) {
+    for (acc, (_, rem)) in acc.iter_mut().zip(&split) {
         for (i, &v) in rem.iter().enumerate() {
             acc[i] = f(acc[i], v);
         }

@@ -90,7 +90,7 @@ impl<T: Copy> ChunkedFill<T> {
             self.written.len()
         );
         let slots = &mut self.out.spare_capacity_mut()[chunk * len..(chunk + 1) * len];
-        // A plain copy (an element loop through `MaybeUninit::write` ran slower than memcpy).
+        // One bulk copy of the chunk (`T: Copy`), rather than a loop writing each slot.
         // SAFETY: `slots` and `src` hold `len` elements each (asserted above); `slots` is spare
         // capacity of `self.out`, borrowed uniquely through `&mut self`, so `src` cannot
         // overlap it; `T: Copy`, so the bitwise copy is a valid initialisation.

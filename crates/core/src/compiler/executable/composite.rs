@@ -186,13 +186,12 @@ impl Chains {
             }
         }
         let private = |v: Var| !outside(v) && reads.get(&v) == Some(&1);
-        let kernels: Vec<Option<&Kernel>> = (0..members.len()).map(kernel).collect();
         let mut chains = Vec::new();
         let mut k = 0;
         while k < members.len() {
             let found = PATTERNS.iter().find_map(|p| {
                 let (inputs, constants) =
-                    match_at(j, &members[k..], &kernels[k..], p.links, &private)?;
+                    match_at(j, &members[k..], &|l| kernel(k + l), p.links, &private)?;
                 Some(Chain {
                     first: k,
                     last: k + p.links.len() - 1,
@@ -231,13 +230,13 @@ impl Chains {
     }
 }
 
-/// Matches `links` against the first members; gives the chain's inputs and the constants its
-/// links read, in order.
+/// Matches `links` against the first members (`kernel(l)`: the kernel of `members[l]`, if it
+/// has one); gives the chain's inputs and the constants its links read, in order.
 #[allow(clippy::type_complexity)]
-fn match_at(
+fn match_at<'k>(
     j: &Jaxpr,
     members: &[usize],
-    kernels: &[Option<&Kernel>],
+    kernel: &dyn Fn(usize) -> Option<&'k Kernel>,
     links: &[Link],
     private: &dyn Fn(Var) -> bool,
 ) -> Option<(SmallVec<[Atom; 2]>, SmallVec<[Constant; 4]>)> {
@@ -248,9 +247,9 @@ fn match_at(
     let mut constants = SmallVec::new();
     let mut dtype = None;
     let mut t: Option<Var> = None;
-    for (link, (&i, kernel)) in links.iter().zip(members.iter().zip(kernels)) {
+    for (l, (link, &i)) in links.iter().zip(members).enumerate() {
         let e = &j.eqns[i];
-        let Some(Kernel::Elementwise { op, dtype: d }) = kernel else {
+        let Some(Kernel::Elementwise { op, dtype: d }) = kernel(l) else {
             return None;
         };
         let same_dtype = dtype.is_none_or(|first| first == *d);
