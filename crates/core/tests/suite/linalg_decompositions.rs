@@ -1036,3 +1036,51 @@ fn eigh_and_svd_of_large_matrices_rebuild_them() {
         );
     }
 }
+
+/// `cholesky` and `eigh` symmetrize their input (`(x + xᴴ) / 2`), eagerly through a compiled
+/// fused loop: its bits are those of the three operations bound one by one, and those of the
+/// whole call under `jit`, for real and complex batches, large (parallel loops) and small.
+#[test]
+fn symmetrized_input_has_the_bits_of_the_operations() {
+    for (batch, n) in [(vec![], 256), (vec![3], 20)] {
+        let shape: Vec<usize> = batch.iter().copied().chain([n, n]).collect();
+        let size: usize = shape.iter().product();
+        let value = |k: usize, p: usize| ((k * p) % 1013) as f64 / 1013.0 - 0.5;
+        let re64 = Array::from_vec((0..size).map(|k| value(k, 7919)).collect(), &shape[..]);
+        let im64 = Array::from_vec((0..size).map(|k| value(k, 104_729)).collect(), &shape[..]);
+        let eye = jnp::eye(n).astype(DType::F64) * (n as f64);
+        for dtype in [DType::F32, DType::F64, DType::C64] {
+            let case = format!("{shape:?} {dtype:?}");
+            let b = if dtype == DType::C64 {
+                lax::complex(&re64.astype(DType::F32), &im64.astype(DType::F32))
+            } else {
+                re64.astype(dtype)
+            };
+            let bh = jnp::conj(&jnp::swapaxes(&b, -1, -2));
+            // Positive definite, plus an upper triangle that makes it unsymmetric.
+            let x = &(&jnp::matmul(&b, &bh) + &eye.astype(dtype)) + &(&jnp::triu(&b, 1) * 0.25);
+            let by_ops = &(&x + &jnp::conj(&jnp::swapaxes(&x, -1, -2))) / 2.0;
+            let bits = |a: &Array| {
+                let a = if dtype == DType::C64 {
+                    jnp::concatenate(&[&jnp::real(a), &jnp::imag(a)], -1)
+                } else {
+                    a.clone()
+                };
+                host(&a).iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            };
+            let l = lax::linalg::cholesky(&x, true);
+            assert_eq!(
+                bits(&l),
+                bits(&lax::linalg::cholesky(&by_ops, false)),
+                "{case}: cholesky"
+            );
+            assert!(host(&jnp::real(&l)).iter().all(|v| v.is_finite()), "{case}");
+            let jitted = jit(|x: &Array| lax::linalg::cholesky(x, true))(&x);
+            assert_eq!(bits(&l), bits(&jitted), "{case}: cholesky under jit");
+            let (v, w) = lax::linalg::eigh(&x, true, true);
+            let (v_ops, w_ops) = lax::linalg::eigh(&by_ops, true, false);
+            assert_eq!(bits(&w), bits(&w_ops), "{case}: eigh's eigenvalues");
+            assert_eq!(bits(&v), bits(&v_ops), "{case}: eigh's eigenvectors");
+        }
+    }
+}

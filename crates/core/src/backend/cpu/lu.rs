@@ -77,6 +77,15 @@ impl LuElement for f64 {
     }
 }
 
+/// Whether [`lu_in_place`] of an `m`×`n` matrix hands its matrix products to more than one
+/// thread when allowed: the largest product is the first trailing update, about
+/// (m/2)·(n/2)·(k/2); when even that runs on one thread, so does everything.
+pub fn splits_products(m: usize, n: usize) -> bool {
+    let k = m.min(n);
+    let top_product = (m / 2).saturating_mul(n / 2).saturating_mul(k / 2);
+    top_product >= PARALLEL_PRODUCT_WORK
+}
+
 /// Factors the row-major `m`×`n` matrix `a` in place: afterwards its strict lower triangle
 /// holds `L` (unit diagonal implied) and its upper triangle `U`, with `P a = L U`. Writes
 /// LAPACK's row swaps into `pivots` (`min(m, n)` of them, 0-based): row `i` was swapped with
@@ -106,15 +115,7 @@ pub fn lu_in_place<T: LuElement>(
         cols: n,
         ld: n,
     };
-    // The largest product is the first trailing update, about (m/2)·(n/2)·(k/2); when even
-    // that runs on one thread, so does everything.
-    let k = m.min(n);
-    let top_product = (m / 2).saturating_mul(n / 2).saturating_mul(k / 2);
-    let threads = if top_product >= PARALLEL_PRODUCT_WORK {
-        threads
-    } else {
-        1
-    };
+    let threads = if splits_products(m, n) { threads } else { 1 };
     if threads > 1 && rayon::current_thread_index().is_none() {
         rayon::scope(move |_| {
             // SAFETY: `block` covers exactly `a`, borrowed mutably for this whole call; the

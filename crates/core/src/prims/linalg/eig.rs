@@ -1,10 +1,11 @@
 //! `eig`: the eigendecomposition of (a batch of) general square matrices, forward only for the
 //! eigenvectors and with JAX's JVP rule for the eigenvalues alone, as JAX on CPU.
 
+use super::cholesky::linalg_keeping_subnormals;
 use super::lu::{lu_solve, Lu};
 use super::qr::{
-    batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mt, split_matrix,
-    wrap_outputs, THREADS_FROM,
+    batch_count, batch_leading, check_operand, map_matrices, map_matrices_is_parallel, matrix_aval,
+    mt, split_matrix, wrap_outputs, THREADS_FROM,
 };
 use crate::array::{Array, DType, ShapeDtype};
 use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
@@ -61,11 +62,12 @@ impl PrimitiveRule for EigOp {
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
-        crate::backend::cpu::subnormals::keeping_subnormals(|| {
-            let x = args[0];
-            let (_, n, _) = split_matrix(x.aval());
+        let x = args[0];
+        let (_, n, _) = split_matrix(x.aval());
+        let count = batch_count(x.aval());
+        let parallel = map_matrices_is_parallel(count, n, n, THREADS_FROM);
+        linalg_keeping_subnormals(parallel, || {
             let op = *self;
-            let count = batch_count(x.aval());
             match x.dtype() {
                 DType::F32 => wrap_outputs(
                     map_matrices(x.as_slice::<f32>(), count, n, n, THREADS_FROM, |a, par| {

@@ -1,10 +1,10 @@
 //! `eigh`: the eigendecomposition of (a batch of) Hermitian matrices, with JAX's JVP rule.
 
-use super::cholesky::{with_linalg_type, LinalgScalar};
+use super::cholesky::{linalg_keeping_subnormals, with_linalg_type, LinalgScalar};
 use super::lowering::{abs, expanded_call, frobenius, nan_where_not_finite};
 use super::qr::{
-    batch_count, batch_leading, check_operand, map_matrices, matrix_aval, mh, row_major,
-    split_matrix, wrap_outputs, DIVIDE_AND_CONQUER_THREADS_FROM,
+    batch_count, batch_leading, check_operand, map_matrices, map_matrices_is_parallel, matrix_aval,
+    mh, row_major, split_matrix, wrap_outputs, DIVIDE_AND_CONQUER_THREADS_FROM,
 };
 use crate::array::{Array, ShapeDtype};
 use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
@@ -12,10 +12,12 @@ use crate::prims::compare::CompareOp;
 use crate::prims::ops;
 use crate::prims::rules::py_bool;
 use crate::prims::{bind, expect_arity, rules, LinearArg, PrimitiveRule};
+use crate::transforms::Jit;
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::SelfAdjointEvdParams;
 use faer::{linalg, Auto, Mat, MatRef, Par};
+use std::sync::LazyLock;
 
 /// `eigh[lower]`: for a Hermitian `x: [..., n, n]`, the eigenvectors `v: [..., n, n]`
 /// (columns, `x`'s dtype) and the real eigenvalues `w: [..., n]` (float32 for complex64 input,
@@ -95,11 +97,12 @@ impl PrimitiveRule for EighOp {
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
-        crate::backend::cpu::subnormals::keeping_subnormals(|| {
-            let x = args[0];
-            let (_, n, _) = split_matrix(x.aval());
+        let x = args[0];
+        let (_, n, _) = split_matrix(x.aval());
+        let count = batch_count(x.aval());
+        let parallel = map_matrices_is_parallel(count, n, n, DIVIDE_AND_CONQUER_THREADS_FROM);
+        linalg_keeping_subnormals(parallel, || {
             let lower = self.lower;
-            let count = batch_count(x.aval());
             with_linalg_type!(x.dtype(), T => wrap_outputs(
                 map_matrices(
                     x.as_slice::<T>(),
@@ -200,7 +203,39 @@ fn refine_eigenvectors(x: &Array, a: &Array) -> (Array, Array) {
 }
 
 /// `(x + xᴴ) / 2` over the last two axes (JAX's `lax.linalg.symmetrize`).
+///
+/// Called eagerly on a host array of fewer than [`FUSED_SYMMETRIZE_ELEMENTS`], it runs as one
+/// compiled program, a single fused loop, where the three eager operations would each pass
+/// over the matrix and hand half of it to the other thread. JAX jits its `jnp.linalg`
+/// functions whole, so XLA fuses the same loop there. Under a transformation the operations
+/// are bound one by one, as JAX's `transpose`, `add` and `div`; the compiled program gives
+/// their bits.
 pub(crate) fn symmetrize(x: &Array) -> Array {
+    static COMPILED: LazyLock<Jit<Array, Array, ArrayFn>> =
+        LazyLock::new(|| Jit::new(symmetrize_ops as ArrayFn));
+    if x.size() < FUSED_SYMMETRIZE_ELEMENTS
+        && crate::trace::current().is_none()
+        && x.is_concrete()
+        && x.device_data().is_none()
+    {
+        COMPILED.call(x)
+    } else {
+        symmetrize_ops(x)
+    }
+}
+
+/// Below this many elements [`symmetrize`] runs eagerly as one fused loop. On 2 cores (Intel
+/// Xeon), an eager `jnp.linalg.cholesky` of 256 × 256 in f64, a third of it the three eager
+/// operations, went from 0.51-0.53 ms to 0.39-0.41 fused; at 1024 × 1024 in f32 it went from
+/// 5.4-5.7 ms to 7.9: the fused loop reads the transposed operand down its columns, 4 KiB
+/// apart, where the eager transpose moves cache-line blocks.
+const FUSED_SYMMETRIZE_ELEMENTS: usize = 1 << 18;
+
+/// A function of one array to one array, as [`symmetrize`]'s compiled program holds it.
+type ArrayFn = fn(&Array) -> Array;
+
+/// [`symmetrize`] as eager operations.
+fn symmetrize_ops(x: &Array) -> Array {
     (x + &mh(x)) / 2.0
 }
 

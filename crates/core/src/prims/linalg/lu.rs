@@ -3,7 +3,8 @@
 //! (`jax/_src/lax/linalg.py`, `_lu_jvp_rule`, `_generic_lu_pivots_to_permutation`).
 
 use super::cholesky::{
-    check_linalg_operand, faer_par, for_each_matrix_threads, with_linalg_type, LinalgScalar,
+    check_linalg_operand, faer_par, for_each_matrix_threads, linalg_keeping_subnormals,
+    splits_batch, with_linalg_type, LinalgScalar,
 };
 use super::lowering::abs;
 use super::triangular_solve::TriangularSolve;
@@ -175,6 +176,12 @@ trait LuFactor: LinalgScalar {
         let par = faer_par(threads, m * n * m.min(n));
         lu_faer(a, original, m, n, par)
     }
+
+    /// Whether [`LuFactor::factor`] of an `m`×`n` matrix starts a parallel loop when given
+    /// `threads` threads.
+    fn is_parallel(m: usize, n: usize, threads: usize) -> bool {
+        faer_par(threads, m * n * m.min(n)) != Par::Seq
+    }
 }
 
 impl LuFactor for num_complex::Complex32 {}
@@ -184,11 +191,19 @@ impl LuFactor for f32 {
     fn factor(a: &mut [f32], original: &[f32], m: usize, n: usize, threads: usize) -> Vec<usize> {
         lu_row_major(a, original, m, n, threads)
     }
+
+    fn is_parallel(m: usize, n: usize, threads: usize) -> bool {
+        threads > 1 && crate::backend::cpu::lu::splits_products(m, n)
+    }
 }
 
 impl LuFactor for f64 {
     fn factor(a: &mut [f64], original: &[f64], m: usize, n: usize, threads: usize) -> Vec<usize> {
         lu_row_major(a, original, m, n, threads)
+    }
+
+    fn is_parallel(m: usize, n: usize, threads: usize) -> bool {
+        threads > 1 && crate::backend::cpu::lu::splits_products(m, n)
     }
 }
 
@@ -274,6 +289,12 @@ fn pivots_of(perm: &[usize], k: usize) -> Vec<i32> {
     pivots
 }
 
+/// The work of one `m`×`n` LU factorisation, `m·n·min(m, n)`, the measure of the parallel
+/// thresholds.
+fn lu_flops(m: usize, n: usize) -> usize {
+    m * n * m.min(n)
+}
+
 fn lu_kernel<T: LuFactor>(x: &Array, m: usize, n: usize) -> (Vec<T>, Vec<i32>, Vec<i32>) {
     let src = x.as_slice::<T>();
     // Every matrix of `out` is written whole by `LuFactor::factor`.
@@ -282,7 +303,7 @@ fn lu_kernel<T: LuFactor>(x: &Array, m: usize, n: usize) -> (Vec<T>, Vec<i32>, V
     let batch = out.len().checked_div(len).unwrap_or(0);
     let k = m.min(n);
     let perms = std::sync::Mutex::new(vec![Vec::new(); batch]);
-    for_each_matrix_threads(&mut out, len, m * n * k, |i, a, threads| {
+    for_each_matrix_threads(&mut out, len, lu_flops(m, n), |i, a, threads| {
         let p = T::factor(a, &src[i * len..(i + 1) * len], m, n, threads);
         perms.lock().expect("no panics while holding the lock")[i] = p;
     });
@@ -526,10 +547,16 @@ impl PrimitiveRule for Lu {
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
-        crate::backend::cpu::subnormals::keeping_subnormals(|| {
-            let x = args[0];
-            let r = x.ndim();
-            let (m, n) = (x.shape()[r - 2], x.shape()[r - 1]);
+        let x = args[0];
+        let r = x.ndim();
+        let (m, n) = (x.shape()[r - 2], x.shape()[r - 1]);
+        let batch = x.size().checked_div(m * n).unwrap_or(0);
+        let parallel = splits_batch(batch, lu_flops(m, n))
+            || (batch == 1
+                && with_linalg_type!(x.dtype(), T => {
+                    T::is_parallel(m, n, crate::backend::cpu::matmul::max_threads())
+                }));
+        linalg_keeping_subnormals(parallel, || {
             let (lu, pivots, perm) = with_linalg_type!(x.dtype(), T => {
                 let (a, p, q) = lu_kernel::<T>(x, m, n);
                 (Array::from_vec(a, out[0].shape.clone()), p, q)

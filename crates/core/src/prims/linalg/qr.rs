@@ -4,7 +4,7 @@
 //! operand check with JAX's messages, the batching rule (batch axes go to the front, where the
 //! primitives already batch), and the driver that runs a faer kernel on every matrix of a batch.
 
-use super::cholesky::{with_linalg_type, LinalgScalar};
+use super::cholesky::{linalg_keeping_subnormals, with_linalg_type, LinalgScalar};
 use super::eigh::all_finite;
 use super::lowering::{expanded_call, eye_like, keep_triangle};
 use super::svd::SvdOp;
@@ -106,11 +106,12 @@ impl PrimitiveRule for QrOp {
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
-        crate::backend::cpu::subnormals::keeping_subnormals(|| {
-            let x = args[0];
-            let (_, m, n) = split_matrix(x.aval());
+        let x = args[0];
+        let (_, m, n) = split_matrix(x.aval());
+        let count = batch_count(x.aval());
+        let parallel = map_matrices_is_parallel(count, m, n, THREADS_FROM);
+        linalg_keeping_subnormals(parallel, || {
             let full = self.full_matrices;
-            let count = batch_count(x.aval());
             with_linalg_type!(x.dtype(), T => wrap_outputs(
                 map_matrices(x.as_slice::<T>(), count, m, n, THREADS_FROM, |a, par| {
                     qr_kernel(a, full, par)
@@ -333,6 +334,23 @@ pub(crate) const THREADS_FROM: usize = 512 * 512;
 /// `svd` in f32 from 6.88 to 6.44.
 pub(crate) const DIVIDE_AND_CONQUER_THREADS_FROM: usize = 256 * 256;
 
+/// Whether one matrix of `elements` elements gets faer's threads in [`map_matrices`].
+fn single_matrix_threads(elements: usize, threads_from: usize) -> bool {
+    elements >= threads_from
+}
+
+/// Whether [`map_matrices`] over `count` `m × n` matrices starts a parallel loop: across a
+/// batch, or inside one large matrix.
+pub(crate) fn map_matrices_is_parallel(
+    count: usize,
+    m: usize,
+    n: usize,
+    threads_from: usize,
+) -> bool {
+    let mn = m * n;
+    mn > 0 && (count > 1 || (count == 1 && single_matrix_threads(mn, threads_from)))
+}
+
 /// Runs `kernel` on each of the `count` row-major `m × n` matrices of `data` and
 /// concatenates each output over the batch. One matrix of `threads_from` elements or more gets
 /// faer's own rayon parallelism, a smaller one runs sequentially; a batch runs one matrix per
@@ -362,7 +380,7 @@ where
             let t = super::column_major::to_column_major(a, m, n);
             kernel(MatRef::from_column_major_slice(&t, m, n), par)
         };
-        if count == 1 && mn >= threads_from {
+        if count == 1 && single_matrix_threads(mn, threads_from) {
             vec![run(data, Par::rayon(0))]
         } else if count == 1 {
             vec![run(data, Par::Seq)]

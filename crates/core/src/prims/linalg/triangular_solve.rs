@@ -3,7 +3,8 @@
 //! (`jax/_src/lax/linalg.py`, `_triangular_solve_*`).
 
 use super::cholesky::{
-    check_linalg_operand, for_each_matrix, py_shape, with_linalg_type, LinalgScalar,
+    check_linalg_operand, for_each_matrix, for_each_matrix_is_parallel, linalg_keeping_subnormals,
+    py_shape, with_linalg_type, LinalgScalar,
 };
 use crate::array::{Array, ShapeDtype};
 use crate::jaxpr::stablehlo::{LoweringContext, LoweringError, Value};
@@ -80,6 +81,12 @@ fn solve_triangle<T: LinalgScalar, A: Conjugate<Canonical = T>>(
     }
 }
 
+/// The work of one triangular solve of an `m`×`m` matrix with `n` right-hand sides: `m²n`,
+/// twice its multiply-adds, the measure the parallel thresholds were set with.
+fn solve_flops(m: usize, n: usize) -> usize {
+    m * m * n
+}
+
 fn kernel<T: LinalgScalar>(p: &TriangularSolve, a: &[T], b: &[T], m: usize) -> Vec<T> {
     let mut out = b.to_vec();
     let batch = a.len() / (m * m).max(1);
@@ -88,7 +95,7 @@ fn kernel<T: LinalgScalar>(p: &TriangularSolve, a: &[T], b: &[T], m: usize) -> V
     }
     let len = b.len() / batch;
     let n = len / m;
-    for_each_matrix(&mut out, len, m * m * n, |i, x, par| {
+    for_each_matrix(&mut out, len, solve_flops(m, n), |i, x, par| {
         solve_one(p, &a[i * m * m..(i + 1) * m * m], m, x, par)
     });
     out
@@ -190,9 +197,12 @@ impl PrimitiveRule for TriangularSolve {
     }
 
     fn eval(&self, args: &[&Array], out: &[ShapeDtype]) -> Vec<Array> {
-        crate::backend::cpu::subnormals::keeping_subnormals(|| {
-            let (a, b) = (args[0], args[1]);
-            let m = *a.shape().last().expect("rank checked");
+        let (a, b) = (args[0], args[1]);
+        let m = *a.shape().last().expect("rank checked");
+        let batch = a.size().checked_div(m * m).unwrap_or(0);
+        let n = b.size().checked_div(batch * m).unwrap_or(0);
+        let parallel = for_each_matrix_is_parallel(batch, solve_flops(m, n));
+        linalg_keeping_subnormals(parallel, || {
             let shape = out[0].shape.clone();
             with_linalg_type!(a.dtype(), T => vec![Array::from_vec(
                 kernel::<T>(self, a.as_slice(), b.as_slice(), m),
