@@ -968,7 +968,11 @@ fn complex_check_grads_and_vmap() {
 
 /// The largest `|x|` of an array, in f64.
 fn max_abs(x: &Array) -> f64 {
-    host(x).iter().fold(0.0, |m, v| m.max(v.abs()))
+    max_abs_of(&host(x))
+}
+
+fn max_abs_of(x: &[f64]) -> f64 {
+    x.iter().fold(0.0, |m, v| m.max(v.abs()))
 }
 
 /// `eigh` and `svd` of matrices past faer's divide-and-conquer leaf (problems of 64 and more
@@ -1020,13 +1024,15 @@ fn eigh_and_svd_of_large_matrices_rebuild_them() {
             );
             let gram = &jnp::matmul(&jnp::swapaxes(&u, -1, -2), &u) - &eye;
             assert!(max_abs(&gram) <= tol, "{case}: svd's uᵀu - I");
+            let gram = &jnp::matmul(&vh, &jnp::swapaxes(&vh, -1, -2)) - &eye;
+            assert!(max_abs(&gram) <= tol, "{case}: svd's vh·vhᵀ - I");
             let s = host(&s);
             assert!(
                 s.windows(2).all(|p| p[0] >= p[1]) && s[n - 1] >= 0.0,
                 "{case}: singular values descend from the largest to a nonnegative one"
             );
         }
-        let scale = eigenvalues[1].iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let scale = max_abs_of(&eigenvalues[1]);
         assert!(
             eigenvalues[0]
                 .iter()

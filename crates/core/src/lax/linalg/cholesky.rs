@@ -1,9 +1,9 @@
 //! `lax.linalg.cholesky`.
 
+use super::symmetrize::symmetrize;
 use crate::array::Array;
 use crate::prims::bind1;
 use crate::prims::linalg::cholesky::{check_linalg_operand, Cholesky};
-use crate::prims::linalg::eigh::symmetrize;
 
 /// `lax.linalg.cholesky(x, symmetrize_input=...)`: the lower Cholesky factor `L` of each
 /// matrix in the last two axes of `x` (`x = L Lᴴ`), zero above the diagonal. With

@@ -1,8 +1,9 @@
 //! `jax.lax.linalg.eigh`.
 
+use super::symmetrize::symmetrize;
 use crate::array::Array;
 use crate::prims::bind;
-use crate::prims::linalg::eigh::{symmetrize, EighOp};
+use crate::prims::linalg::eigh::EighOp;
 
 /// `jax.lax.linalg.eigh(x, lower=..., symmetrize_input=...)`: `(v, w)` for Hermitian
 /// `x: [..., n, n]`, the eigenvectors in the columns of `v` and the eigenvalues `w` in

@@ -9,6 +9,7 @@ mod eigh;
 mod lu;
 mod qr;
 mod svd;
+mod symmetrize;
 mod triangular_solve;
 
 pub use cholesky::cholesky;

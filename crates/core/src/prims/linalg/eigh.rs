@@ -12,12 +12,10 @@ use crate::prims::compare::CompareOp;
 use crate::prims::ops;
 use crate::prims::rules::py_bool;
 use crate::prims::{bind, expect_arity, rules, LinearArg, PrimitiveRule};
-use crate::transforms::Jit;
 use faer::diag::Diag;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::SelfAdjointEvdParams;
 use faer::{linalg, Auto, Mat, MatRef, Par};
-use std::sync::LazyLock;
 
 /// `eigh[lower]`: for a Hermitian `x: [..., n, n]`, the eigenvectors `v: [..., n, n]`
 /// (columns, `x`'s dtype) and the real eigenvalues `w: [..., n]` (float32 for complex64 input,
@@ -202,40 +200,10 @@ fn refine_eigenvectors(x: &Array, a: &Array) -> (Array, Array) {
     (x + &ops::matmul(x, &e), lambda)
 }
 
-/// `(x + xᴴ) / 2` over the last two axes (JAX's `lax.linalg.symmetrize`).
-///
-/// Called eagerly on a host array of fewer than [`FUSED_SYMMETRIZE_ELEMENTS`], it runs as one
-/// compiled program, a single fused loop, where the three eager operations would each pass
-/// over the matrix and hand half of it to the other thread. JAX jits its `jnp.linalg`
-/// functions whole, so XLA fuses the same loop there. Under a transformation the operations
-/// are bound one by one, as JAX's `transpose`, `add` and `div`; the compiled program gives
-/// their bits.
+/// `(x + xᴴ) / 2` over the last two axes (JAX's `lax.linalg.symmetrize`), as three bound
+/// operations (`lax::linalg`'s input symmetrization runs them as one compiled loop when
+/// called eagerly).
 pub(crate) fn symmetrize(x: &Array) -> Array {
-    static COMPILED: LazyLock<Jit<Array, Array, ArrayFn>> =
-        LazyLock::new(|| Jit::new(symmetrize_ops as ArrayFn));
-    if x.size() < FUSED_SYMMETRIZE_ELEMENTS
-        && crate::trace::current().is_none()
-        && x.is_concrete()
-        && x.device_data().is_none()
-    {
-        COMPILED.call(x)
-    } else {
-        symmetrize_ops(x)
-    }
-}
-
-/// Below this many elements [`symmetrize`] runs eagerly as one fused loop. On 2 cores (Intel
-/// Xeon), an eager `jnp.linalg.cholesky` of 256 × 256 in f64, a third of it the three eager
-/// operations, went from 0.51-0.53 ms to 0.39-0.41 fused; at 1024 × 1024 in f32 it went from
-/// 5.4-5.7 ms to 7.9: the fused loop reads the transposed operand down its columns, 4 KiB
-/// apart, where the eager transpose moves cache-line blocks.
-const FUSED_SYMMETRIZE_ELEMENTS: usize = 1 << 18;
-
-/// A function of one array to one array, as [`symmetrize`]'s compiled program holds it.
-type ArrayFn = fn(&Array) -> Array;
-
-/// [`symmetrize`] as eager operations.
-fn symmetrize_ops(x: &Array) -> Array {
     (x + &mh(x)) / 2.0
 }
 
