@@ -214,17 +214,25 @@ pub(crate) fn symmetrize(x: &Array) -> Array {
 /// within noise, and 1024 × 1024 unchanged. LAPACK's `stedc` stops at 25; 40 was slower here.
 pub(crate) const DIVIDE_AND_CONQUER_LEAF: usize = 64;
 
-/// faer's parameters for `T`: leaves of [`DIVIDE_AND_CONQUER_LEAF`], and for 4-byte elements
-/// (f32) a sequential tridiagonalization even where the divide and conquer gets threads. Its
-/// parallel loop synchronises the threads once per column; at n = 1024 on 2 cores (Intel Xeon)
-/// `eigh` in f32 took 105-110 ms with it and 94-96 without, while f64, with twice the bytes
-/// per column to stream, took 150-156 ms with it and 175-178 without.
+/// Whether faer's reduction to tridiagonal (`eigh`) or bidiagonal (`svd`) form runs on one
+/// thread for elements of type `T`, even where the divide and conquer gets threads: for
+/// 4-byte elements (f32). The reduction's parallel loop synchronises the threads once per
+/// column, which pays only where a column holds enough bytes to stream. At n = 1024 on 2
+/// cores (Intel Xeon), two alternating rounds each: `eigh` in f32 took 105-110 ms with the
+/// threads and 94-96 without, `svd` in f32 217-224 and 197; f64 took 150-156 and 175-178
+/// (`eigh`), 338-339 and 375-386 (`svd`).
+pub(crate) fn reduces_on_one_thread<T>() -> bool {
+    std::mem::size_of::<T>() <= 4
+}
+
+/// faer's parameters for `T`: leaves of [`DIVIDE_AND_CONQUER_LEAF`], and the
+/// tridiagonalization on one thread where [`reduces_on_one_thread`].
 fn evd_params<T: LinalgScalar>() -> SelfAdjointEvdParams {
     let mut params = SelfAdjointEvdParams {
         recursion_threshold: DIVIDE_AND_CONQUER_LEAF,
         ..<SelfAdjointEvdParams as Auto<T>>::auto()
     };
-    if std::mem::size_of::<T>() <= 4 {
+    if reduces_on_one_thread::<T>() {
         params.tridiag.par_threshold = usize::MAX;
     }
     params

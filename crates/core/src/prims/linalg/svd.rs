@@ -1,7 +1,7 @@
 //! `svd`: the singular value decomposition of (a batch of) matrices, with JAX's JVP rule.
 
 use super::cholesky::{linalg_keeping_subnormals, with_linalg_type, LinalgScalar};
-use super::eigh::{all_finite, EighOp, DIVIDE_AND_CONQUER_LEAF};
+use super::eigh::{all_finite, reduces_on_one_thread, EighOp, DIVIDE_AND_CONQUER_LEAF};
 use super::lowering::{eye_like, frobenius, nan_where_not_finite};
 use super::qr::{
     batch_count, batch_leading, check_operand, map_matrices, map_matrices_is_parallel, matrix_aval,
@@ -327,17 +327,15 @@ fn polar_factor(a: &Array) -> Array {
     &(&x * 1.5) - &(ops::matmul(&x, &ops::matmul(&mh(&x), &x)) * 0.5)
 }
 
-/// faer's parameters for `T`: leaves of [`DIVIDE_AND_CONQUER_LEAF`], and for 4-byte elements
-/// (f32) a sequential bidiagonalization, as `eigh`'s tridiagonalization (`evd_params`): its
-/// parallel loop synchronises the threads once per column. On 2 cores (Intel Xeon), two
-/// alternating rounds: `svd` of 1024 × 1024 in f32 took 217-224 ms with it and 197 without,
-/// 256 × 256 in f32 6.2 and 5.9; f64 at 1024 took 338-339 with it and 375-386 without.
+/// faer's parameters for `T`: leaves of [`DIVIDE_AND_CONQUER_LEAF`], and the
+/// bidiagonalization on one thread where [`reduces_on_one_thread`] (at 256 × 256 in f32 that
+/// took `svd` from 6.2 ms to 5.9 on 2 cores, Intel Xeon).
 fn svd_params<T: LinalgScalar>() -> SvdParams {
     let mut params = SvdParams {
         recursion_threshold: DIVIDE_AND_CONQUER_LEAF,
         ..<SvdParams as Auto<T>>::auto()
     };
-    if std::mem::size_of::<T>() <= 4 {
+    if reduces_on_one_thread::<T>() {
         params.bidiag.par_threshold = usize::MAX;
     }
     params
